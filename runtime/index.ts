@@ -1,0 +1,2 @@
+/** Helpers that generated code may import. Nothing here depends on the compiler. */
+export { NumberStack, IntStack } from "./stack.ts";

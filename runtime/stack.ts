@@ -1,0 +1,66 @@
+/**
+ * Growable typed stacks used by generated reverse-mode code to carry values from the
+ * forward sweep to the backward sweep. One instance lives at module scope in each
+ * generated file and is reused across calls, so a steady-state gradient call allocates
+ * nothing. Push and pop are strictly LIFO; every generated push has exactly one pop.
+ */
+
+/** A LIFO stack of float64 values (overwritten numbers). */
+export class NumberStack {
+  private data = new Float64Array(1024);
+  private top = 0;
+
+  push(value: number): void {
+    if (this.top === this.data.length) this.grow();
+    this.data[this.top++] = value;
+  }
+
+  pop(): number {
+    return this.data[--this.top]!;
+  }
+
+  /** Number of values currently held (0 between calls when pushes and pops balance). */
+  get size(): number {
+    return this.top;
+  }
+
+  /** Capacity in values: the peak memory this stack has needed so far. */
+  get capacity(): number {
+    return this.data.length;
+  }
+
+  private grow(): void {
+    const next = new Float64Array(this.data.length * 2);
+    next.set(this.data);
+    this.data = next;
+  }
+}
+
+/** A LIFO stack of int32 values (branch decisions, loop trip counts, indices). */
+export class IntStack {
+  private data = new Int32Array(1024);
+  private top = 0;
+
+  push(value: number): void {
+    if (this.top === this.data.length) this.grow();
+    this.data[this.top++] = value;
+  }
+
+  pop(): number {
+    return this.data[--this.top]!;
+  }
+
+  get size(): number {
+    return this.top;
+  }
+
+  get capacity(): number {
+    return this.data.length;
+  }
+
+  private grow(): void {
+    const next = new Int32Array(this.data.length * 2);
+    next.set(this.data);
+    this.data = next;
+  }
+}
