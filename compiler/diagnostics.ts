@@ -18,6 +18,7 @@ export const Codes = {
   AnnotationOnNonFunction: 2004,
   DuplicateAnnotation: 2005,
   NameClash: 2006,
+  ModeNotImplemented: 2007,
   // 3xxx: the fence (code outside the differentiable subset)
   UnsupportedStatement: 3001,
   UnsupportedExpression: 3002,

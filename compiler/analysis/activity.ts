@@ -1,0 +1,87 @@
+/**
+ * Activity analysis: which variables carry a derivative.
+ *
+ * A variable is *varied* if its value depends differentiably on a wrt parameter, and
+ * *useful* if the result depends differentiably on it; it is *active* if both. Only
+ * active variables get adjoints or tangents. The analysis is flow-insensitive (a
+ * variable is active if any assignment makes it so), which is conservative and simple.
+ * Dependencies through comparisons, indices, `.length` and piecewise-constant functions
+ * (floor, sign, …) carry no derivative and are cut.
+ *
+ * Switched off (`enabled: false`), every numeric variable is active: results must not change.
+ */
+import type { Expr, FunctionIR } from "../ir/nodes.ts";
+import { rootName, walkStmts } from "../ir/visit.ts";
+import { isPiecewiseConstant } from "../transform/rules.ts";
+
+export interface Activity {
+  active: Set<string>;
+  isActive(e: Expr): boolean;
+}
+
+/** Variables whose derivative flows into the value of `e`. */
+export function differentiableReads(e: Expr, into = new Set<string>()): Set<string> {
+  switch (e.kind) {
+    case "var": into.add(e.name); break;
+    case "index": differentiableReads(e.object, into); break;
+    case "field": differentiableReads(e.object, into); break;
+    case "unary": if (e.op !== "!") differentiableReads(e.operand, into); break;
+    case "binary":
+      if (["+", "-", "*", "/", "%", "**"].includes(e.op)) {
+        differentiableReads(e.left, into);
+        differentiableReads(e.right, into);
+      }
+      break;
+    case "call":
+      if (!isPiecewiseConstant(e.callee)) for (const a of e.args) differentiableReads(a, into);
+      break;
+    case "conditional": differentiableReads(e.whenTrue, into); differentiableReads(e.whenFalse, into); break;
+    case "arrayLiteral": for (const x of e.elements) differentiableReads(x, into); break;
+    default: break;
+  }
+  return into;
+}
+
+export function analyzeActivity(fn: FunctionIR, result: Expr, wrt: string[], enabled = true): Activity {
+  const numeric = new Set<string>();
+  for (const p of fn.params) if (p.type.kind === "number" || p.type.kind === "array") numeric.add(p.name);
+  const edges: { target: string; sources: Set<string> }[] = [];
+  walkStmts(fn.body, (s) => {
+    if (s.kind === "declare") {
+      if (s.type.kind === "number" || s.type.kind === "array") numeric.add(s.name);
+      edges.push({ target: s.name, sources: differentiableReads(s.init) });
+    } else if (s.kind === "assign") {
+      const root = rootName(s.target);
+      if (root) edges.push({ target: root, sources: differentiableReads(s.value) });
+    }
+  });
+  if (!enabled) {
+    const all = new Set([...numeric].filter((n) => !fn.params.some((p) => p.name === n) || wrt.includes(n)));
+    return { active: all, isActive: (e) => [...differentiableReads(e)].some((n) => all.has(n)) };
+  }
+  const varied = new Set(wrt);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const { target, sources } of edges) {
+      if (!varied.has(target) && [...sources].some((s) => varied.has(s))) {
+        varied.add(target);
+        changed = true;
+      }
+    }
+  }
+  const useful = differentiableReads(result);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const { target, sources } of edges) {
+      if (!useful.has(target)) continue;
+      for (const s of sources) {
+        if (!useful.has(s)) {
+          useful.add(s);
+          changed = true;
+        }
+      }
+    }
+  }
+  const active = new Set([...varied].filter((n) => useful.has(n) && numeric.has(n)));
+  return { active, isActive: (e) => [...differentiableReads(e)].some((n) => active.has(n)) };
+}

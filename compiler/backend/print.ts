@@ -1,0 +1,197 @@
+/**
+ * Printer: IR → TypeScript source text (unformatted; prettier runs after).
+ *
+ * Re-sugars what the front end desugared (`x = x + e` prints as `x += e`, `i = i + 1`
+ * as `i++`) and parenthesizes by precedence, so generated code reads like the source.
+ * Also serves as the IR debug printer (`tsgrad build --dump`).
+ */
+import { assertNever, type Expr, type FunctionIR, type LValue, type ModuleIR, type StackName, type Stmt } from "../ir/nodes.ts";
+import { sameExpr } from "../ir/build.ts";
+import { typeText } from "../frontend/types.ts";
+
+const PRECEDENCE: Record<string, number> = {
+  "||": 3, "&&": 4,
+  "==": 8, "!=": 8, "===": 8, "!==": 8,
+  "<": 9, "<=": 9, ">": 9, ">=": 9,
+  "+": 11, "-": 11, "*": 12, "/": 12, "%": 12, "**": 13,
+};
+const UNARY = 14;
+const CONDITIONAL = 2;
+const POSTFIX = 17;
+const PRIMARY = 18;
+
+export type StackNames = Record<StackName, string>;
+
+export class Printer {
+  constructor(private readonly stacks: StackNames = { values: "valueStack", control: "controlStack" }) {}
+
+  expr(e: Expr): string {
+    return this.exprPrec(e)[0];
+  }
+
+  /** Returns the text and its precedence. */
+  private exprPrec(e: Expr): [string, number] {
+    switch (e.kind) {
+      case "number": return this.number(e.value);
+      case "boolean": return [String(e.value), PRIMARY];
+      case "var": return [e.name, PRIMARY];
+      case "index": return [`${this.wrap(e.object, POSTFIX)}[${this.expr(e.index)}]`, POSTFIX];
+      case "length": return [`${this.wrap(e.object, POSTFIX)}.length`, POSTFIX];
+      case "field": return [`${this.wrap(e.object, POSTFIX)}.${e.name}`, POSTFIX];
+      case "unary": {
+        const inner = this.exprPrec(e.operand);
+        // `- -x` and `-(-1)` need a space or parentheses; parentheses read better.
+        const text = inner[1] < UNARY || (e.op === "-" && inner[0].startsWith("-")) ? `(${inner[0]})` : inner[0];
+        return [`${e.op}${text}`, UNARY];
+      }
+      case "binary": {
+        const p = PRECEDENCE[e.op]!;
+        const rightAssoc = e.op === "**";
+        let left = this.wrap(e.left, rightAssoc ? p + 1 : p);
+        // `-a ** b` is a syntax error: a unary left operand of ** needs parentheses.
+        if (rightAssoc && !left.startsWith("(") && this.exprPrec(e.left)[1] === UNARY) left = `(${left})`;
+        const right = this.wrap(e.right, rightAssoc ? p : p + 1);
+        return [`${left} ${e.op} ${right}`, p];
+      }
+      case "call": return [`${e.callee}(${e.args.map((a) => this.expr(a)).join(", ")})`, POSTFIX];
+      case "conditional":
+        return [`${this.wrap(e.test, CONDITIONAL + 1)} ? ${this.wrap(e.whenTrue, CONDITIONAL)} : ${this.wrap(e.whenFalse, CONDITIONAL)}`, CONDITIONAL];
+      case "zeros":
+        return e.container === "float64array"
+          ? [`new Float64Array(${this.expr(e.length)})`, POSTFIX]
+          : [`new Array<number>(${this.expr(e.length)}).fill(0)`, POSTFIX];
+      case "zerosLike": return [this.zerosLike(e.type, this.expr(e.like), 0), POSTFIX];
+      case "arrayLiteral": return [`[${e.elements.map((x) => this.expr(x)).join(", ")}]`, PRIMARY];
+      case "record":
+        return [`{ ${e.fields.map((f) => (f.value.kind === "var" && f.value.name === f.name ? f.name : `${f.name}: ${this.expr(f.value)}`)).join(", ")} }`, PRIMARY];
+      case "pop": return [`${this.stacks[e.stack]}.pop()`, POSTFIX];
+      default: return assertNever(e);
+    }
+  }
+
+  private zerosLike(type: import("../ir/nodes.ts").ValueType, like: string, depth: number): string {
+    if (type.kind === "number") return "0";
+    if (type.kind !== "array") return "undefined";
+    if (type.container === "float64array") return `new Float64Array(${like}.length)`;
+    if (type.element.kind === "number") return `new Array<number>(${like}.length).fill(0)`;
+    const row = depth === 0 ? "row" : `row${depth}`;
+    return `${like}.map((${row}) => ${this.zerosLike(type.element, row, depth + 1)})`;
+  }
+
+  private number(value: number): [string, number] {
+    if (Number.isNaN(value)) return ["NaN", PRIMARY];
+    if (value === Infinity) return ["Infinity", PRIMARY];
+    if (value === -Infinity) return ["-Infinity", UNARY];
+    if (value < 0 || Object.is(value, -0)) return [`-${String(-value)}`, UNARY];
+    return [String(value), PRIMARY];
+  }
+
+  private wrap(e: Expr, min: number): string {
+    const [text, p] = this.exprPrec(e);
+    return p < min ? `(${text})` : text;
+  }
+
+  lvalue(t: LValue): string {
+    return this.expr(t as Expr);
+  }
+
+  /** `x = x + e` → `x += e`; `i = i + 1` → `i++`. */
+  assignment(target: LValue, value: Expr): string {
+    const t = this.lvalue(target);
+    if (value.kind === "binary" && ["+", "-", "*", "/"].includes(value.op) && sameExpr(value.left, target as Expr)) {
+      if ((value.op === "+" || value.op === "-") && value.right.kind === "number" && value.right.value === 1) {
+        return `${t}${value.op}${value.op}`;
+      }
+      return `${t} ${value.op}= ${this.expr(value.right)}`;
+    }
+    return `${t} = ${this.expr(value)}`;
+  }
+
+  stmts(list: Stmt[], indent = ""): string {
+    return list.map((s) => this.stmt(s, indent)).join("");
+  }
+
+  stmt(s: Stmt, indent = ""): string {
+    const inner = indent + "  ";
+    switch (s.kind) {
+      case "declare": {
+        const keyword = s.mutable ? "let" : "const";
+        const annotation = s.type.kind === "array" && s.init.kind === "arrayLiteral" && s.init.elements.length === 0 ? `: ${typeText(s.type)}` : "";
+        return `${indent}${keyword} ${s.name}${annotation} = ${this.expr(s.init)};\n`;
+      }
+      case "assign": return `${indent}${this.assignment(s.target, s.value)};\n`;
+      case "if": {
+        let text = `${indent}if (${this.expr(s.test)}) {\n${this.stmts(s.then, inner)}${indent}}`;
+        let rest = s.else;
+        while (rest.length === 1 && rest[0]!.kind === "if") {
+          const next = rest[0]!;
+          text += ` else if (${this.expr(next.test)}) {\n${this.stmts(next.then, inner)}${indent}}`;
+          rest = next.else;
+        }
+        if (rest.length > 0) text += ` else {\n${this.stmts(rest, inner)}${indent}}`;
+        return text + "\n";
+      }
+      case "loop": {
+        const body = this.stmts(s.body, inner);
+        if (s.form === "doWhile") return `${indent}do {\n${body}${indent}} while (${s.test ? this.expr(s.test) : "true"});\n`;
+        if (s.form === "while" || (s.init.length === 0 && s.update.length === 0)) {
+          return `${indent}while (${s.test ? this.expr(s.test) : "true"}) {\n${body}${indent}}\n`;
+        }
+        const init = this.forInit(s.init);
+        const update = s.update.map((u) => (u.kind === "assign" ? this.assignment(u.target, u.value) : "")).join(", ");
+        return `${indent}for (${init}; ${s.test ? this.expr(s.test) : ""}; ${update}) {\n${body}${indent}}\n`;
+      }
+      case "break": return `${indent}break;\n`;
+      case "continue": return `${indent}continue;\n`;
+      case "return": return `${indent}return${s.value ? " " + this.expr(s.value) : ""};\n`;
+      case "block": return `${indent}{\n${this.stmts(s.body, inner)}${indent}}\n`;
+      case "push": return `${indent}${this.stacks[s.stack]}.push(${this.expr(s.value)});\n`;
+      case "call": return `${indent}${s.callee}(${s.args.map((a) => this.expr(a)).join(", ")});\n`;
+      case "comment": return `${indent}// ${s.text}\n`;
+      default: return assertNever(s);
+    }
+  }
+
+  private forInit(init: Stmt[]): string {
+    if (init.length === 0) return "";
+    if (init.every((s) => s.kind === "declare")) {
+      const decls = init as Extract<Stmt, { kind: "declare" }>[];
+      const keyword = decls.every((d) => !d.mutable) ? "const" : "let";
+      return `${keyword} ${decls.map((d) => `${d.name} = ${this.expr(d.init)}`).join(", ")}`;
+    }
+    return init.map((s) => (s.kind === "assign" ? this.assignment(s.target, s.value) : "")).join(", ");
+  }
+
+  fn(f: FunctionIR): string {
+    const params = f.params.map((p) => `${p.name}: ${p.typeText}`).join(", ");
+    const doc = f.doc ? `/**\n${f.doc.split("\n").map((l) => ` * ${l}`.trimEnd()).join("\n")}\n */\n` : "";
+    return `${doc}${f.exported ? "export " : ""}function ${f.name}(${params}): ${f.returnTypeText} {\n${this.stmts(f.body, "  ")}}\n`;
+  }
+
+  module(m: ModuleIR): string {
+    const parts: string[] = [m.header];
+    for (const imp of m.imports) {
+      parts.push(`import ${imp.typeOnly ? "type " : ""}{ ${imp.names.join(", ")} } from ${JSON.stringify(imp.from)};\n`);
+    }
+    if (m.stacks.length > 0) {
+      parts.push("\n// Stacks that carry values from each forward sweep to its reverse sweep; reused across calls.\n");
+      for (const stack of m.stacks) {
+        parts.push(`const ${this.stacks[stack]} = new ${stack === "values" ? "NumberStack" : "IntStack"}();\n`);
+      }
+    }
+    for (const alias of m.typeAliases) {
+      parts.push(`\n${alias.doc ? `/** ${alias.doc} */\n` : ""}export type ${alias.name} = ${alias.text};\n`);
+    }
+    for (const f of m.functions) parts.push("\n" + this.fn(f));
+    return parts.join("");
+  }
+}
+
+/** Debug view of any IR statement list. */
+export function debugPrint(stmts: Stmt[]): string {
+  return new Printer().stmts(stmts);
+}
+
+export function printType(t: import("../ir/nodes.ts").ValueType): string {
+  return typeText(t);
+}

@@ -1,0 +1,599 @@
+/**
+ * Lowering: one annotated TypeScript function (a ts-morph node) → FunctionIR.
+ *
+ * Takes: a function declaration that passed annotation parsing.
+ * Gives: IR in which compound assignment, `++`/`--`, `for…of` and variadic
+ * `Math.max/min` are desugared; every local has a known shape.
+ * Guarantees: anything outside the differentiable subset is rejected here with a located
+ * diagnostic (this is the fence); no IR is produced for a function that was rejected.
+ */
+import { ts } from "ts-morph";
+import { Codes, fail, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
+import * as b from "../ir/build.ts";
+import type { Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
+import { MATH_CONSTANTS, RULES } from "../transform/rules.ts";
+import { shapeOfTypeNode, typeText } from "./types.ts";
+
+/** What the module around the function offers to it. */
+export interface ModuleScope {
+  /** Module-level `const NAME = <number literal>`: inlined where read. */
+  numericConstants: Map<string, number>;
+  /** Module-level `let`/`var` names: reading them is rejected (mutable module state). */
+  mutableNames: Set<string>;
+  /** Names of other functions declared in or imported into the module. */
+  functionNames: Set<string>;
+}
+
+interface Binding {
+  type: ValueType;
+  mutable: boolean;
+}
+
+export function lowerFunction(
+  node: ts.FunctionDeclaration,
+  sourceFile: ts.SourceFile,
+  fileName: string,
+  module: ModuleScope,
+): FunctionIR {
+  return new Lowering(sourceFile, fileName, module).lowerFunction(node);
+}
+
+class Lowering {
+  private scopes: Map<string, Binding>[] = [];
+  private forOfCounter = 0;
+
+  constructor(
+    private readonly sourceFile: ts.SourceFile,
+    private readonly fileName: string,
+    private readonly module: ModuleScope,
+  ) {}
+
+  span(node: ts.Node): SourceSpan {
+    const start = node.getStart(this.sourceFile);
+    const { line, character } = this.sourceFile.getLineAndCharacterOfPosition(start);
+    return { file: this.fileName, line: line + 1, column: character + 1, length: Math.max(1, node.getEnd() - start) };
+  }
+
+  reject(code: DiagnosticCode, message: string, node: ts.Node): never {
+    fail(code, message, this.span(node));
+  }
+
+  lowerFunction(node: ts.FunctionDeclaration): FunctionIR {
+    const name = node.name?.text ?? "default";
+    if (node.asteriskToken) this.reject(Codes.UnsupportedStatement, "generator functions cannot be differentiated", node);
+    if (node.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
+      this.reject(Codes.UnsupportedStatement, "async functions cannot be differentiated; make the function synchronous", node);
+    }
+    if (node.typeParameters?.length) {
+      this.reject(Codes.UnsupportedType, "generic functions cannot be differentiated; use concrete parameter types", node.typeParameters[0]!);
+    }
+    if (!node.body) this.reject(Codes.UnsupportedStatement, `function '${name}' has no body`, node);
+    this.scopes.push(new Map());
+    const params: Param[] = node.parameters.map((p) => this.lowerParam(p));
+    const returnType = this.lowerReturnType(node);
+    const body = this.lowerBlock(node.body.statements);
+    this.scopes.pop();
+    return {
+      name,
+      params,
+      returnType,
+      returnTypeText: node.type ? node.type.getText(this.sourceFile) : typeText(returnType),
+      body,
+      exported: !!node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword),
+      span: this.span(node.name ?? node),
+    };
+  }
+
+  private lowerParam(p: ts.ParameterDeclaration): Param {
+    if (!ts.isIdentifier(p.name)) {
+      this.reject(Codes.UnsupportedType, "destructured parameters are not supported; take the value and read its parts", p.name);
+    }
+    const name = p.name.text;
+    if (p.dotDotDotToken) this.reject(Codes.UnsupportedType, `rest parameter '${name}' is not supported`, p);
+    if (p.initializer) this.reject(Codes.UnsupportedType, `default value of parameter '${name}' is not supported`, p.initializer);
+    if (!p.type) {
+      this.reject(Codes.AnyType, `parameter '${name}' has no type annotation (implicitly 'any'); write its type, e.g. 'number' or 'number[]'`, p);
+    }
+    const shape = shapeOfTypeNode(p.type);
+    if ("error" in shape) {
+      if (shape.error === "any") {
+        this.reject(Codes.AnyType, `parameter '${name}' has type '${p.type.getText(this.sourceFile)}'; tsgrad needs a concrete numeric type such as 'number', 'number[]' or 'Float64Array'`, p.type);
+      }
+      // Unknown types pass through untouched; using them in arithmetic is rejected later.
+      const text = p.type.getText(this.sourceFile);
+      this.bind(name, { kind: "opaque", text }, false);
+      return { name, type: { kind: "opaque", text }, typeText: text };
+    }
+    this.bind(name, shape, false);
+    return { name, type: shape, typeText: p.type.getText(this.sourceFile) };
+  }
+
+  private lowerReturnType(node: ts.FunctionDeclaration): ValueType {
+    if (!node.type) return { kind: "number" }; // checked against the request later
+    const shape = shapeOfTypeNode(node.type);
+    if ("error" in shape) {
+      this.reject(Codes.BadReturnType, `return type '${node.type.getText(this.sourceFile)}' is not differentiable; return 'number' or a numeric array`, node.type);
+    }
+    return shape;
+  }
+
+  // ---- scopes ----
+
+  private bind(name: string, type: ValueType, mutable: boolean, node?: ts.Node): void {
+    for (const scope of this.scopes) {
+      if (scope.has(name) && node) {
+        this.reject(Codes.UnsupportedStatement, `'${name}' shadows a variable of an enclosing scope; rename one of them`, node);
+      }
+    }
+    this.scopes[this.scopes.length - 1]!.set(name, { type, mutable });
+  }
+
+  private lookup(name: string): Binding | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const found = this.scopes[i]!.get(name);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private inScope<T>(f: () => T): T {
+    this.scopes.push(new Map());
+    try {
+      return f();
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  // ---- statements ----
+
+  private lowerBlock(statements: readonly ts.Statement[]): Stmt[] {
+    return this.inScope(() => statements.flatMap((s) => this.lowerStatement(s)));
+  }
+
+  private lowerBody(statement: ts.Statement): Stmt[] {
+    return ts.isBlock(statement) ? this.lowerBlock(statement.statements) : this.inScope(() => this.lowerStatement(statement));
+  }
+
+  private lowerStatement(s: ts.Statement): Stmt[] {
+    const span = this.span(s);
+    switch (s.kind) {
+      case ts.SyntaxKind.VariableStatement:
+        return this.lowerDeclarations((s as ts.VariableStatement).declarationList);
+      case ts.SyntaxKind.ExpressionStatement:
+        return this.lowerExpressionStatement((s as ts.ExpressionStatement).expression, span);
+      case ts.SyntaxKind.IfStatement: {
+        const node = s as ts.IfStatement;
+        const test = this.lowerCondition(node.expression);
+        const then = this.lowerBody(node.thenStatement);
+        const otherwise = node.elseStatement ? this.lowerBody(node.elseStatement) : [];
+        return [{ kind: "if", test, then, else: otherwise, span }];
+      }
+      case ts.SyntaxKind.Block:
+        return [{ kind: "block", body: this.lowerBlock((s as ts.Block).statements) }];
+      case ts.SyntaxKind.ForStatement:
+        return [this.lowerFor(s as ts.ForStatement, span)];
+      case ts.SyntaxKind.ForOfStatement:
+        return [this.lowerForOf(s as ts.ForOfStatement, span)];
+      case ts.SyntaxKind.WhileStatement: {
+        const node = s as ts.WhileStatement;
+        const test = this.lowerCondition(node.expression);
+        return [{ kind: "loop", form: "while", init: [], test, update: [], body: this.lowerBody(node.statement), span }];
+      }
+      case ts.SyntaxKind.DoStatement: {
+        const node = s as ts.DoStatement;
+        const body = this.lowerBody(node.statement);
+        const test = this.lowerCondition(node.expression);
+        return [{ kind: "loop", form: "doWhile", init: [], test, update: [], body, span }];
+      }
+      case ts.SyntaxKind.BreakStatement:
+      case ts.SyntaxKind.ContinueStatement: {
+        const node = s as ts.BreakOrContinueStatement;
+        if (node.label) this.reject(Codes.UnsupportedStatement, "labelled break/continue is not supported; restructure the loop or use a flag", node.label);
+        return [{ kind: s.kind === ts.SyntaxKind.BreakStatement ? "break" : "continue", span }];
+      }
+      case ts.SyntaxKind.ReturnStatement: {
+        const node = s as ts.ReturnStatement;
+        return [{ kind: "return", value: node.expression ? this.lowerExpr(node.expression) : null, span }];
+      }
+      case ts.SyntaxKind.EmptyStatement:
+        return [];
+      case ts.SyntaxKind.TryStatement:
+        return this.reject(Codes.UnsupportedStatement, "'try' cannot be differentiated; check inputs before the call instead of catching errors inside it", s);
+      case ts.SyntaxKind.ThrowStatement:
+        return this.reject(Codes.UnsupportedStatement, "'throw' cannot be differentiated; validate inputs before calling the function", s);
+      case ts.SyntaxKind.SwitchStatement:
+        return this.reject(Codes.UnsupportedStatement, "'switch' is not supported yet; use if/else", s);
+      case ts.SyntaxKind.LabeledStatement:
+        return this.reject(Codes.UnsupportedStatement, "labelled statements are not supported", s);
+      case ts.SyntaxKind.FunctionDeclaration:
+      case ts.SyntaxKind.ClassDeclaration:
+        return this.reject(Codes.UnsupportedStatement, "nested function and class declarations are not supported; move them to the top level", s);
+      default:
+        return this.reject(Codes.UnsupportedStatement, `this kind of statement (${ts.SyntaxKind[s.kind]}) is not supported in a differentiated function`, s);
+    }
+  }
+
+  private lowerDeclarations(list: ts.VariableDeclarationList): Stmt[] {
+    const mutable = (list.flags & ts.NodeFlags.Const) === 0;
+    if ((list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0) {
+      this.reject(Codes.UnsupportedStatement, "'var' is not supported; use 'let' or 'const'", list);
+    }
+    return list.declarations.map((d) => {
+      if (!ts.isIdentifier(d.name)) this.reject(Codes.UnsupportedStatement, "destructuring is not supported; declare each variable separately", d.name);
+      const name = d.name.text;
+      let declared: ValueType | undefined;
+      if (d.type) {
+        const shape = shapeOfTypeNode(d.type);
+        if ("error" in shape) this.reject(shape.error === "any" ? Codes.AnyType : Codes.UnsupportedType, `local '${name}' must have a numeric, boolean or numeric-array type`, d.type);
+        declared = shape;
+      }
+      let init: Expr;
+      let type: ValueType;
+      if (d.initializer) {
+        init = this.lowerExpr(d.initializer);
+        type = declared ?? this.typeOf(init, d.initializer);
+      } else {
+        if (!declared || declared.kind !== "number") {
+          this.reject(Codes.UnsupportedStatement, `'${name}' needs an initial value`, d);
+        }
+        init = b.num(0); // every use is after an assignment (tsc checks it); 0 keeps the IR total
+        type = declared;
+      }
+      this.bind(name, type, mutable, d.name);
+      return { kind: "declare", name, type, init, mutable, span: this.span(d) } satisfies Stmt;
+    });
+  }
+
+  private lowerExpressionStatement(e: ts.Expression, span: SourceSpan): Stmt[] {
+    if (ts.isParenthesizedExpression(e)) return this.lowerExpressionStatement(e.expression, span);
+    if (ts.isBinaryExpression(e)) {
+      const op = e.operatorToken.kind;
+      const compound: Partial<Record<ts.SyntaxKind, "+" | "-" | "*" | "/" | "**">> = {
+        [ts.SyntaxKind.PlusEqualsToken]: "+",
+        [ts.SyntaxKind.MinusEqualsToken]: "-",
+        [ts.SyntaxKind.AsteriskEqualsToken]: "*",
+        [ts.SyntaxKind.SlashEqualsToken]: "/",
+        [ts.SyntaxKind.AsteriskAsteriskEqualsToken]: "**",
+      };
+      if (op === ts.SyntaxKind.EqualsToken) {
+        const target = this.lowerLValue(e.left);
+        return [{ kind: "assign", target, value: this.lowerExpr(e.right), span }];
+      }
+      const arith = compound[op];
+      if (arith) {
+        const target = this.lowerLValue(e.left);
+        return [{ kind: "assign", target, value: b.bin(arith, target, this.lowerExpr(e.right)), span }];
+      }
+      if (op === ts.SyntaxKind.CommaToken) {
+        return [...this.lowerExpressionStatement(e.left, span), ...this.lowerExpressionStatement(e.right, span)];
+      }
+    }
+    if (ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) {
+      if (e.operator === ts.SyntaxKind.PlusPlusToken || e.operator === ts.SyntaxKind.MinusMinusToken) {
+        const target = this.lowerLValue(e.operand);
+        const op = e.operator === ts.SyntaxKind.PlusPlusToken ? "+" : "-";
+        return [{ kind: "assign", target, value: b.bin(op, target, b.num(1)), span }];
+      }
+    }
+    if (ts.isCallExpression(e)) {
+      this.lowerExpr(e); // reports the precise reason if the call itself is unsupported
+      return this.reject(Codes.UnsupportedStatement, "a call whose result is discarded has no effect here; remove it or use its value", e);
+    }
+    return this.reject(Codes.UnsupportedStatement, "this expression statement has no effect; only assignments, '++' and '--' are allowed as statements", e);
+  }
+
+  private lowerLValue(e: ts.Expression): LValue {
+    if (ts.isParenthesizedExpression(e)) return this.lowerLValue(e.expression);
+    if (ts.isIdentifier(e)) {
+      const binding = this.lookup(e.text);
+      if (!binding) {
+        if (this.module.mutableNames.has(e.text)) {
+          this.reject(Codes.MutableModuleState, `'${e.text}' is module-level state; a differentiated function may not write variables outside itself`, e);
+        }
+        this.reject(Codes.UnsupportedAssignment, `cannot assign to '${e.text}'`, e);
+      }
+      if (!binding.mutable) this.reject(Codes.UnsupportedAssignment, `cannot assign to '${e.text}' because it is a constant or a parameter`, e);
+      return { kind: "var", name: e.text };
+    }
+    if (ts.isElementAccessExpression(e)) {
+      const object = this.lowerExpr(e.expression);
+      const objectType = this.typeOf(object, e.expression);
+      if (objectType.kind !== "array") this.reject(Codes.UnsupportedAssignment, "only array elements can be assigned by index", e);
+      if (objectType.readonly) this.reject(Codes.UnsupportedAssignment, "cannot write into a readonly array", e);
+      if (objectType.element.kind !== "number") this.reject(Codes.UnsupportedAssignment, "only number elements can be assigned; assign to a[i][j]", e);
+      return { kind: "index", object, index: this.lowerExpr(e.argumentExpression) };
+    }
+    return this.reject(Codes.UnsupportedAssignment, "only local variables and array elements can be assigned", e);
+  }
+
+  private lowerFor(node: ts.ForStatement, span: SourceSpan): Stmt {
+    return this.inScope(() => {
+      let init: Stmt[] = [];
+      if (node.initializer) {
+        init = ts.isVariableDeclarationList(node.initializer)
+          ? this.lowerDeclarations(node.initializer)
+          : this.lowerExpressionStatement(node.initializer, span);
+      }
+      const test = node.condition ? this.lowerCondition(node.condition) : null;
+      const update = node.incrementor ? this.lowerExpressionStatement(node.incrementor, this.span(node.incrementor)) : [];
+      const body = this.lowerBody(node.statement);
+      return { kind: "loop", form: "for", init, test, update, body, span } satisfies Stmt;
+    });
+  }
+
+  /** `for (const v of xs) body` → `for (let v_i = 0; v_i < xs.length; v_i++) { const v = xs[v_i]; body }`. */
+  private lowerForOf(node: ts.ForOfStatement, span: SourceSpan): Stmt {
+    if (node.awaitModifier) this.reject(Codes.UnsupportedStatement, "'for await' is not supported", node);
+    const list = node.initializer;
+    if (!ts.isVariableDeclarationList(list) || list.declarations.length !== 1 || !ts.isIdentifier(list.declarations[0]!.name)) {
+      this.reject(Codes.UnsupportedStatement, "for…of must declare one variable: 'for (const v of xs)'", node.initializer);
+    }
+    const element = list.declarations[0]!.name as ts.Identifier;
+    const iterable = this.lowerExpr(node.expression);
+    const iterableType = this.typeOf(iterable, node.expression);
+    if (iterableType.kind !== "array") this.reject(Codes.UnsupportedStatement, "for…of is supported over arrays only", node.expression);
+    return this.inScope(() => {
+      const counter = `${element.text}_i${this.forOfCounter++ || ""}`;
+      this.bind(counter, b.NUMBER, true, element);
+      const init: Stmt[] = [b.declare(counter, b.num(0), true)];
+      const test = b.bin("<", b.v(counter), { kind: "length", object: iterable });
+      const update: Stmt[] = [b.assign({ kind: "var", name: counter }, b.add(b.v(counter), b.num(1)))];
+      const body = this.inScope(() => {
+        this.bind(element.text, iterableType.element, (list.flags & ts.NodeFlags.Const) === 0, element);
+        const head: Stmt = {
+          kind: "declare",
+          name: element.text,
+          type: iterableType.element,
+          init: b.index(iterable, b.v(counter)),
+          mutable: (list.flags & ts.NodeFlags.Const) === 0,
+          span: this.span(list),
+        };
+        const rest = ts.isBlock(node.statement) ? node.statement.statements.flatMap((s) => this.lowerStatement(s)) : this.lowerStatement(node.statement);
+        return [head, ...rest];
+      });
+      return { kind: "loop", form: "for", init, test, update, body, span } satisfies Stmt;
+    });
+  }
+
+  // ---- expressions ----
+
+  private lowerCondition(e: ts.Expression): Expr {
+    const expr = this.lowerExpr(e);
+    const type = this.typeOf(expr, e);
+    if (type.kind !== "boolean") this.reject(Codes.UnsupportedExpression, "conditions must be boolean (write 'x !== 0' instead of 'x')", e);
+    return expr;
+  }
+
+  lowerExpr(e: ts.Expression): Expr {
+    switch (e.kind) {
+      case ts.SyntaxKind.NumericLiteral:
+        return b.num(Number((e as ts.NumericLiteral).text));
+      case ts.SyntaxKind.TrueKeyword:
+        return b.bool(true);
+      case ts.SyntaxKind.FalseKeyword:
+        return b.bool(false);
+      case ts.SyntaxKind.ParenthesizedExpression:
+        return this.lowerExpr((e as ts.ParenthesizedExpression).expression);
+      case ts.SyntaxKind.AsExpression:
+      case ts.SyntaxKind.NonNullExpression:
+      case ts.SyntaxKind.SatisfiesExpression:
+        return this.lowerExpr((e as ts.AsExpression).expression);
+      case ts.SyntaxKind.Identifier:
+        return this.lowerIdentifier(e as ts.Identifier);
+      case ts.SyntaxKind.PropertyAccessExpression:
+        return this.lowerPropertyAccess(e as ts.PropertyAccessExpression);
+      case ts.SyntaxKind.ElementAccessExpression: {
+        const node = e as ts.ElementAccessExpression;
+        const object = this.lowerExpr(node.expression);
+        if (this.typeOf(object, node.expression).kind !== "array") {
+          this.reject(Codes.UnsupportedExpression, "dynamic property access is not supported; index arrays only", node);
+        }
+        const i = this.lowerExpr(node.argumentExpression);
+        if (this.typeOf(i, node.argumentExpression).kind !== "number") this.reject(Codes.UnsupportedExpression, "array indices must be numbers", node.argumentExpression);
+        return b.index(object, i);
+      }
+      case ts.SyntaxKind.PrefixUnaryExpression: {
+        const node = e as ts.PrefixUnaryExpression;
+        const operand = this.lowerExpr(node.operand);
+        if (node.operator === ts.SyntaxKind.MinusToken) return this.numeric(operand, node.operand) && { kind: "unary", op: "-", operand };
+        if (node.operator === ts.SyntaxKind.PlusToken) return this.numeric(operand, node.operand) && operand;
+        if (node.operator === ts.SyntaxKind.ExclamationToken) return { kind: "unary", op: "!", operand };
+        return this.reject(Codes.UnsupportedExpression, "'++' and '--' are only supported as statements", node);
+      }
+      case ts.SyntaxKind.BinaryExpression:
+        return this.lowerBinary(e as ts.BinaryExpression);
+      case ts.SyntaxKind.ConditionalExpression: {
+        const node = e as ts.ConditionalExpression;
+        return {
+          kind: "conditional",
+          test: this.lowerCondition(node.condition),
+          whenTrue: this.lowerExpr(node.whenTrue),
+          whenFalse: this.lowerExpr(node.whenFalse),
+        };
+      }
+      case ts.SyntaxKind.CallExpression:
+        return this.lowerCall(e as ts.CallExpression);
+      case ts.SyntaxKind.NewExpression:
+        return this.lowerNew(e as ts.NewExpression);
+      case ts.SyntaxKind.ArrayLiteralExpression: {
+        const node = e as ts.ArrayLiteralExpression;
+        return { kind: "arrayLiteral", elements: node.elements.map((x) => this.lowerExpr(x)) };
+      }
+      case ts.SyntaxKind.PostfixUnaryExpression:
+        return this.reject(Codes.UnsupportedExpression, "'++' and '--' are only supported as statements", e);
+      case ts.SyntaxKind.ArrowFunction:
+      case ts.SyntaxKind.FunctionExpression:
+        return this.reject(Codes.UnsupportedExpression, "closures are not supported in a differentiated function", e);
+      case ts.SyntaxKind.AwaitExpression:
+        return this.reject(Codes.UnsupportedExpression, "'await' cannot be differentiated", e);
+      default:
+        return this.reject(Codes.UnsupportedExpression, `this expression (${ts.SyntaxKind[e.kind]}) is not supported in a differentiated function`, e);
+    }
+  }
+
+  private numeric(expr: Expr, node: ts.Node): true {
+    if (this.typeOf(expr, node).kind !== "number") this.reject(Codes.UnsupportedExpression, "arithmetic is only supported on numbers", node);
+    return true;
+  }
+
+  private lowerIdentifier(id: ts.Identifier): Expr {
+    const name = id.text;
+    if (this.lookup(name)) return b.v(name);
+    if (name === "Infinity") return b.num(Infinity);
+    if (name === "NaN") return b.num(NaN);
+    const constant = this.module.numericConstants.get(name);
+    if (constant !== undefined) return b.num(constant);
+    if (this.module.mutableNames.has(name)) {
+      this.reject(Codes.MutableModuleState, `'${name}' is mutable module state; pass it as a parameter instead`, id);
+    }
+    if (this.module.functionNames.has(name)) {
+      this.reject(Codes.UnsupportedExpression, `function '${name}' can only be called, not used as a value`, id);
+    }
+    return this.reject(Codes.UnsupportedExpression, `'${name}' is not a parameter, a local variable or a module-level numeric constant`, id);
+  }
+
+  private lowerPropertyAccess(node: ts.PropertyAccessExpression): Expr {
+    const property = node.name.text;
+    if (ts.isIdentifier(node.expression) && node.expression.text === "Math" && !this.lookup("Math")) {
+      if (MATH_CONSTANTS.includes(property)) return b.v(`Math.${property}`);
+      if (property === "random") this.reject(Codes.NonDeterministic, "Math.random is not deterministic and cannot be differentiated; pass random numbers in as a parameter", node);
+      return this.reject(Codes.UnsupportedExpression, `Math.${property} can only be called`, node);
+    }
+    const object = this.lowerExpr(node.expression);
+    const type = this.typeOf(object, node.expression);
+    if (type.kind === "array" && property === "length") return { kind: "length", object };
+    return this.reject(Codes.UnsupportedExpression, `property '${property}' is not supported here (only '.length' of arrays)`, node);
+  }
+
+  private lowerBinary(node: ts.BinaryExpression): Expr {
+    const ops: Partial<Record<ts.SyntaxKind, import("../ir/nodes.ts").BinaryOp>> = {
+      [ts.SyntaxKind.PlusToken]: "+",
+      [ts.SyntaxKind.MinusToken]: "-",
+      [ts.SyntaxKind.AsteriskToken]: "*",
+      [ts.SyntaxKind.SlashToken]: "/",
+      [ts.SyntaxKind.PercentToken]: "%",
+      [ts.SyntaxKind.AsteriskAsteriskToken]: "**",
+      [ts.SyntaxKind.LessThanToken]: "<",
+      [ts.SyntaxKind.LessThanEqualsToken]: "<=",
+      [ts.SyntaxKind.GreaterThanToken]: ">",
+      [ts.SyntaxKind.GreaterThanEqualsToken]: ">=",
+      [ts.SyntaxKind.EqualsEqualsEqualsToken]: "===",
+      [ts.SyntaxKind.ExclamationEqualsEqualsToken]: "!==",
+      [ts.SyntaxKind.EqualsEqualsToken]: "==",
+      [ts.SyntaxKind.ExclamationEqualsToken]: "!=",
+      [ts.SyntaxKind.AmpersandAmpersandToken]: "&&",
+      [ts.SyntaxKind.BarBarToken]: "||",
+    };
+    const op = ops[node.operatorToken.kind];
+    if (!op) {
+      if (ts.isAssignmentOperator(node.operatorToken.kind)) {
+        this.reject(Codes.UnsupportedExpression, "assignments inside expressions are not supported; make the assignment its own statement", node);
+      }
+      return this.reject(Codes.UnsupportedExpression, `operator '${node.operatorToken.getText(this.sourceFile)}' is not supported`, node.operatorToken);
+    }
+    const left = this.lowerExpr(node.left);
+    const right = this.lowerExpr(node.right);
+    if (op === "&&" || op === "||") {
+      if (this.typeOf(left, node.left).kind !== "boolean" || this.typeOf(right, node.right).kind !== "boolean") {
+        this.reject(Codes.UnsupportedExpression, `'${op}' is only supported on conditions`, node);
+      }
+    } else if (op !== "===" && op !== "!==" && op !== "==" && op !== "!=") {
+      this.numeric(left, node.left);
+      this.numeric(right, node.right);
+    }
+    return b.bin(op, left, right);
+  }
+
+  private lowerCall(node: ts.CallExpression): Expr {
+    const callee = node.expression;
+    // new Array(n).fill(0)
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === "fill" && ts.isNewExpression(callee.expression)) {
+      const created = this.lowerNew(callee.expression, true);
+      const [value] = node.arguments;
+      if (node.arguments.length !== 1 || !value || this.lowerExpr(value).kind !== "number" || (this.lowerExpr(value) as { value: number }).value !== 0) {
+        this.reject(Codes.UnsupportedExpression, "only '.fill(0)' is supported on a new array; fill it with a loop otherwise", node);
+      }
+      return created;
+    }
+    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === "Math" && !this.lookup("Math")) {
+      const name = `Math.${callee.name.text}`;
+      if (callee.name.text === "random") {
+        this.reject(Codes.NonDeterministic, "Math.random is not deterministic and cannot be differentiated; pass random numbers in as a parameter", node);
+      }
+      const rule = RULES[name];
+      if (!rule) this.reject(Codes.UnsupportedCall, `${name} is not supported`, node);
+      const args = node.arguments.map((a) => {
+        if (ts.isSpreadElement(a)) this.reject(Codes.UnsupportedCall, "spread arguments are not supported", a);
+        const arg = this.lowerExpr(a);
+        this.numeric(arg, a);
+        return arg;
+      });
+      if ((name === "Math.max" || name === "Math.min") && args.length !== 2) {
+        if (args.length < 2) this.reject(Codes.UnsupportedCall, `${name} needs at least two arguments here`, node);
+        // Variadic max/min: a left fold of binary calls, so ties go to the first argument.
+        return args.slice(1).reduce((acc, x) => b.call(name, [acc, x]), args[0]!);
+      }
+      if (rule.arity !== "variadic" && args.length !== rule.arity) {
+        this.reject(Codes.UnsupportedCall, `${name} takes ${rule.arity} argument(s) here`, node);
+      }
+      return b.call(name, args);
+    }
+    if (ts.isIdentifier(callee) && this.module.functionNames.has(callee.text)) {
+      return this.reject(Codes.UnsupportedCall, `calls to other functions ('${callee.text}') are not supported yet; inline the helper for now`, node);
+    }
+    return this.reject(Codes.UnsupportedCall, `call to '${callee.getText(this.sourceFile)}' is not supported in a differentiated function`, node);
+  }
+
+  private lowerNew(node: ts.NewExpression, filled = false): Expr {
+    const ctor = node.expression.getText(this.sourceFile);
+    const args = node.arguments ?? [];
+    if ((ctor === "Array" && filled) || ctor === "Float64Array") {
+      if (args.length === 1) {
+        const length = this.lowerExpr(args[0]!);
+        if (this.typeOf(length, args[0]!).kind === "number") {
+          return { kind: "zeros", container: ctor === "Array" ? "array" : "float64array", length };
+        }
+      }
+      this.reject(Codes.UnsupportedExpression, `'new ${ctor}' takes one length argument here`, node);
+    }
+    if (ctor === "Array") this.reject(Codes.UnsupportedExpression, "write 'new Array(n).fill(0)' so the array holds numbers", node);
+    return this.reject(Codes.UnsupportedExpression, `'new ${ctor}' is not supported in a differentiated function`, node);
+  }
+
+  /** The shape of a lowered expression (syntactic: locals and parameters carry their types). */
+  typeOf(e: Expr, node: ts.Node): ValueType {
+    switch (e.kind) {
+      case "number": case "length": return b.NUMBER;
+      case "boolean": return b.BOOLEAN;
+      case "var": {
+        if (e.name.startsWith("Math.")) return b.NUMBER;
+        const binding = this.lookup(e.name);
+        if (!binding) return this.reject(Codes.InternalError, `unknown variable '${e.name}'`, node);
+        return binding.type;
+      }
+      case "index": {
+        const t = this.typeOf(e.object, node);
+        if (t.kind !== "array") return this.reject(Codes.UnsupportedExpression, "only arrays can be indexed", node);
+        return t.element;
+      }
+      case "unary": return e.op === "!" ? b.BOOLEAN : b.NUMBER;
+      case "binary":
+        return ["<", "<=", ">", ">=", "===", "!==", "==", "!=", "&&", "||"].includes(e.op) ? b.BOOLEAN : b.NUMBER;
+      case "call": return b.NUMBER;
+      case "conditional": {
+        const t = this.typeOf(e.whenTrue, node);
+        if (t.kind === "array") this.reject(Codes.UnsupportedExpression, "a conditional choosing between arrays is not supported", node);
+        return t;
+      }
+      case "zeros": return { kind: "array", element: b.NUMBER, container: e.container, readonly: false };
+      case "arrayLiteral": {
+        const element = e.elements.length ? this.typeOf(e.elements[0]!, node) : b.NUMBER;
+        if (element.kind !== "number") this.reject(Codes.UnsupportedExpression, "only array literals of numbers are supported", node);
+        return { kind: "array", element, container: "array", readonly: false };
+      }
+      default:
+        return this.reject(Codes.InternalError, `no type for ${e.kind}`, node);
+    }
+  }
+}

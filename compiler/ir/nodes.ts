@@ -1,0 +1,132 @@
+/**
+ * The tsgrad IR: a small structured imperative language, close to the TypeScript subset
+ * it comes from so that generated code can be printed back readably.
+ *
+ * The front end produces it (frontend/lower.ts); transforms rewrite it (normalize,
+ * reverse, ...); the back end prints it (backend/print.ts). Nodes are plain immutable
+ * data; passes build new trees rather than mutating old ones.
+ */
+import type { SourceSpan } from "../diagnostics.ts";
+
+/** The static shape of a value. Arrays remember their container so gradients keep it. */
+export type ValueType =
+  | { kind: "number" }
+  | { kind: "boolean" }
+  | { kind: "array"; element: ValueType; container: "array" | "float64array"; readonly: boolean }
+  /** A pass-through value (string, function, ...) that is never differentiated. */
+  | { kind: "opaque"; text: string };
+
+export type BinaryOp =
+  | "+" | "-" | "*" | "/" | "%" | "**"
+  | "<" | "<=" | ">" | ">=" | "===" | "!==" | "==" | "!="
+  | "&&" | "||";
+
+export type UnaryOp = "-" | "+" | "!";
+
+export type Expr =
+  | { kind: "number"; value: number }
+  | { kind: "boolean"; value: boolean }
+  | { kind: "var"; name: string }
+  /** `object[index]`; nested for `a[i][j]`. */
+  | { kind: "index"; object: Expr; index: Expr }
+  | { kind: "length"; object: Expr }
+  /** A field of a record (used for the generated gradient buffers, `grad.x`). */
+  | { kind: "field"; object: Expr; name: string }
+  | { kind: "unary"; op: UnaryOp; operand: Expr }
+  | { kind: "binary"; op: BinaryOp; left: Expr; right: Expr }
+  /** A call to a primitive of the rule table (`Math.sin`, ...) or, in generated code, any named function. */
+  | { kind: "call"; callee: string; args: Expr[] }
+  | { kind: "conditional"; test: Expr; whenTrue: Expr; whenFalse: Expr }
+  /** A fresh zero-filled array with the given length (`new Array(n).fill(0)`, `new Float64Array(n)`). */
+  | { kind: "zeros"; container: "array" | "float64array"; length: Expr }
+  /** A fresh zero value of the same shape as `like` (used for gradient buffers). */
+  | { kind: "zerosLike"; type: ValueType; like: Expr }
+  | { kind: "arrayLiteral"; elements: Expr[] }
+  /** A record literal `{ a: e, b }` (generated code only). */
+  | { kind: "record"; fields: { name: string; value: Expr }[] }
+  /** Pop the top of a value stack (generated reverse-mode code only). */
+  | { kind: "pop"; stack: StackName };
+
+/** The two stacks of generated reverse-mode code: numbers, and ints (decisions, counts). */
+export type StackName = "values" | "control";
+
+export type LValue =
+  | { kind: "var"; name: string }
+  | { kind: "index"; object: Expr; index: Expr }
+  | { kind: "field"; object: Expr; name: string };
+
+export type Stmt =
+  | { kind: "declare"; name: string; type: ValueType; init: Expr; mutable: boolean; span?: SourceSpan }
+  | { kind: "assign"; target: LValue; value: Expr; span?: SourceSpan }
+  | { kind: "if"; test: Expr; then: Stmt[]; else: Stmt[]; span?: SourceSpan }
+  /**
+   * Every loop form. `for` keeps init/update; `while` has empty init/update;
+   * `doWhile` runs the body before the first test.
+   */
+  | {
+      kind: "loop";
+      form: "for" | "while" | "doWhile";
+      init: Stmt[];
+      test: Expr | null;
+      update: Stmt[];
+      body: Stmt[];
+      span?: SourceSpan;
+    }
+  | { kind: "break"; span?: SourceSpan }
+  | { kind: "continue"; span?: SourceSpan }
+  | { kind: "return"; value: Expr | null; span?: SourceSpan }
+  | { kind: "block"; body: Stmt[] }
+  | { kind: "push"; stack: StackName; value: Expr }
+  /** A call whose result is discarded (generated code only). */
+  | { kind: "call"; callee: string; args: Expr[] }
+  | { kind: "comment"; text: string };
+
+export interface Param {
+  name: string;
+  type: ValueType;
+  /** The parameter's type as the user wrote it, reprinted in generated signatures. */
+  typeText: string;
+}
+
+export interface FunctionIR {
+  name: string;
+  params: Param[];
+  returnType: ValueType;
+  returnTypeText: string;
+  body: Stmt[];
+  exported: boolean;
+  span: SourceSpan;
+  /** JSDoc comment printed above the function in generated code. */
+  doc?: string;
+}
+
+/** What one annotation asks for. */
+export interface DerivativeRequest {
+  mode: "grad" | "jvp" | "vjp" | "hvp" | "hessian" | "jacobian";
+  /** Names of the parameters to differentiate with respect to, in declaration order. */
+  wrt: string[];
+  span: SourceSpan;
+}
+
+/** An annotated source function after lowering. */
+export interface AnnotatedFunction {
+  fn: FunctionIR;
+  requests: DerivativeRequest[];
+  /** Source text of each line, for comments that point back to the source. */
+  sourceLines: string[];
+}
+
+/** A generated module, ready for printing. */
+export interface ModuleIR {
+  header: string;
+  imports: { names: string[]; from: string; typeOnly: boolean }[];
+  /** Module-level stacks shared by the functions of the file. */
+  stacks: StackName[];
+  functions: FunctionIR[];
+  /** Exported type aliases, e.g. the gradient record type of each function. */
+  typeAliases: { name: string; text: string; doc?: string }[];
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected IR node: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,84 @@
+/** Generic read-only queries over IR trees, shared by analyses and transforms. */
+import { assertNever, type Expr, type LValue, type Stmt } from "./nodes.ts";
+
+/** Calls `visit` on `e` and every sub-expression, parents first. */
+export function walkExpr(e: Expr, visit: (e: Expr) => void): void {
+  visit(e);
+  switch (e.kind) {
+    case "number": case "boolean": case "var": case "pop": return;
+    case "index": walkExpr(e.object, visit); walkExpr(e.index, visit); return;
+    case "length": case "field": walkExpr(e.object, visit); return;
+    case "unary": walkExpr(e.operand, visit); return;
+    case "binary": walkExpr(e.left, visit); walkExpr(e.right, visit); return;
+    case "call": for (const a of e.args) walkExpr(a, visit); return;
+    case "conditional": walkExpr(e.test, visit); walkExpr(e.whenTrue, visit); walkExpr(e.whenFalse, visit); return;
+    case "zeros": walkExpr(e.length, visit); return;
+    case "zerosLike": walkExpr(e.like, visit); return;
+    case "arrayLiteral": for (const x of e.elements) walkExpr(x, visit); return;
+    case "record": for (const f of e.fields) walkExpr(f.value, visit); return;
+    default: assertNever(e);
+  }
+}
+
+/** Names of the variables an expression reads. */
+export function exprReads(e: Expr, into = new Set<string>()): Set<string> {
+  walkExpr(e, (x) => {
+    if (x.kind === "var") into.add(x.name);
+  });
+  return into;
+}
+
+/** The variable at the root of an lvalue (`a` for `a[i][j]`). */
+export function rootName(target: LValue | Expr): string | null {
+  let e: LValue | Expr = target;
+  while (e.kind === "index" || e.kind === "field") e = e.object;
+  return e.kind === "var" ? e.name : null;
+}
+
+/** Variables read by evaluating an lvalue's address (indices, not the root). */
+export function lvalueReads(target: LValue, into = new Set<string>()): Set<string> {
+  if (target.kind === "index") {
+    exprReads(target.index, into);
+    if (target.object.kind !== "var") lvalueReads(target.object as LValue, into);
+  } else if (target.kind === "field") {
+    if (target.object.kind !== "var") lvalueReads(target.object as LValue, into);
+  }
+  return into;
+}
+
+/** Calls `visit` on every statement, parents first, descending into nested bodies. */
+export function walkStmts(stmts: Stmt[], visit: (s: Stmt) => void): void {
+  for (const s of stmts) {
+    visit(s);
+    switch (s.kind) {
+      case "if": walkStmts(s.then, visit); walkStmts(s.else, visit); break;
+      case "loop": walkStmts(s.init, visit); walkStmts(s.update, visit); walkStmts(s.body, visit); break;
+      case "block": walkStmts(s.body, visit); break;
+      default: break;
+    }
+  }
+}
+
+/** Every expression directly held by a statement (not by nested statements). */
+export function stmtExprs(s: Stmt): Expr[] {
+  switch (s.kind) {
+    case "declare": return [s.init];
+    case "assign": return [s.target as Expr, s.value];
+    case "if": return [s.test];
+    case "loop": return s.test ? [s.test] : [];
+    case "return": return s.value ? [s.value] : [];
+    case "push": return [s.value];
+    case "call": return s.args;
+    case "break": case "continue": case "block": case "comment": return [];
+    default: return assertNever(s);
+  }
+}
+
+/** True if any statement in the tree satisfies `pred`. */
+export function someStmt(stmts: Stmt[], pred: (s: Stmt) => boolean): boolean {
+  let found = false;
+  walkStmts(stmts, (s) => {
+    if (!found && pred(s)) found = true;
+  });
+  return found;
+}

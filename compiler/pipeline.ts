@@ -1,0 +1,176 @@
+/**
+ * The compiler driver. Reads like the architecture:
+ *
+ *   parse (ts-morph) → discover annotations → lower + fence (frontend/lower)
+ *   → normalize control flow → analyses (variables, activity)
+ *   → transform (reverse mode, …) → print → format
+ *
+ * It never touches the disk: sources come in as text, generated files go out as text,
+ * with every diagnostic. An unexpected exception inside one function becomes an internal
+ * diagnostic naming that function; the other functions and files still compile.
+ */
+import path from "node:path";
+import { Project, ts } from "ts-morph";
+import { Codes, DiagnosticError, type Diagnostic } from "./diagnostics.ts";
+import { discoverAnnotations, spanOf } from "./frontend/annotations.ts";
+import { lowerFunction } from "./frontend/lower.ts";
+import type { FunctionIR, ModuleIR, StackName } from "./ir/nodes.ts";
+import { normalizeControlFlow } from "./transform/normalize.ts";
+import { Namer, namesIn } from "./transform/naming.ts";
+import { analyzeVariables } from "./analysis/variables.ts";
+import { analyzeActivity } from "./analysis/activity.ts";
+import { buildGradient } from "./transform/gradient.ts";
+import { Printer } from "./backend/print.ts";
+import { formatTypeScript } from "./backend/format.ts";
+import { generatedHeader } from "./backend/header.ts";
+
+export interface SourceInput {
+  path: string;
+  text: string;
+}
+
+export interface OutputFile {
+  /** Path of the generated `X.grad.ts` beside the source `X.ts`. */
+  path: string;
+  text: string;
+  source: string;
+}
+
+export interface CompileResult {
+  files: OutputFile[];
+  diagnostics: Diagnostic[];
+}
+
+export interface CompileOptions {
+  /** Activity analysis on (default) or off; derivatives must not change. */
+  activity?: boolean;
+}
+
+export function outputPathFor(sourcePath: string): string {
+  return sourcePath.replace(/\.ts$/, ".grad.ts");
+}
+
+export async function compileSources(inputs: SourceInput[], options: CompileOptions = {}): Promise<CompileResult> {
+  const project = new Project({
+    useInMemoryFileSystem: true,
+    skipFileDependencyResolution: true,
+    compilerOptions: { target: ts.ScriptTarget.ES2022, strict: true },
+  });
+  const files: OutputFile[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const sorted = [...inputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const input of sorted) {
+    const result = await compileOne(project, input, options);
+    diagnostics.push(...result.diagnostics);
+    if (result.file) files.push(result.file);
+  }
+  return { files, diagnostics };
+}
+
+async function compileOne(project: Project, input: SourceInput, options: CompileOptions): Promise<{ file?: OutputFile; diagnostics: Diagnostic[] }> {
+  const virtualPath = "/" + input.path.replace(/\\/g, "/").replace(/^\/+/, "");
+  const sourceFile = project.createSourceFile(virtualPath, input.text, { overwrite: true });
+  const sf = sourceFile.compilerNode;
+  const syntax = ((sf as unknown as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics ?? []);
+  if (syntax.length > 0) {
+    return {
+      diagnostics: syntax.map((d) => {
+        const { line, character } = sf.getLineAndCharacterOfPosition(d.start);
+        return {
+          code: Codes.SyntaxError,
+          message: ts.flattenDiagnosticMessageText(d.messageText, " "),
+          file: input.path,
+          line: line + 1,
+          column: character + 1,
+          length: Math.max(1, d.length),
+        };
+      }),
+    };
+  }
+  const discovery = discoverAnnotations(sourceFile, input.path);
+  const diagnostics = [...discovery.diagnostics];
+  if (discovery.functions.length === 0) return { diagnostics };
+
+  const sourceLines = input.text.split(/\r?\n/);
+  const sourceName = path.basename(input.path);
+  const generated: FunctionIR[] = [];
+  const typeAliases: ModuleIR["typeAliases"] = [];
+  const stacks = new Set<StackName>();
+  const moduleNames = new Set<string>([...discovery.module.functionNames, ...discovery.module.numericConstants.keys()]);
+  // Generated names must not collide with the user's identifiers anywhere in the file.
+  const lowered: { fn: FunctionIR; requests: (typeof discovery.functions)[number]["requests"] }[] = [];
+  for (const annotated of discovery.functions) {
+    try {
+      lowered.push({ fn: lowerFunction(annotated.node, sf, input.path, discovery.module), requests: annotated.requests });
+    } catch (error) {
+      diagnostics.push(toDiagnostic(error, annotated.node, sf, input.path));
+    }
+  }
+  const fileNames = new Set(moduleNames);
+  for (const { fn } of lowered) for (const n of namesIn(fn)) fileNames.add(n);
+  const stackNames = { values: new Namer(fileNames).fresh("valueStack"), control: new Namer(fileNames).fresh("controlStack") };
+
+  for (const { fn, requests } of lowered) {
+    const node = discovery.functions.find((f) => f.node.name?.text === fn.name)!.node;
+    try {
+      for (const request of requests) {
+        if (request.mode !== "grad") {
+          diagnostics.push({
+            code: Codes.ModeNotImplemented,
+            message: `@${request.mode} is not implemented yet; only @grad is available in this version`,
+            ...request.span,
+          });
+          continue;
+        }
+        if (fn.returnType.kind !== "number") {
+          diagnostics.push({ code: Codes.BadReturnType, message: `@grad needs '${fn.name}' to return a number`, ...fn.span });
+          continue;
+        }
+        const namer = new Namer([...namesIn(fn), ...moduleNames, stackNames.values, stackNames.control]);
+        const normalized = normalizeControlFlow(fn, namer);
+        const info = analyzeVariables(normalized.fn);
+        const activity = analyzeActivity(normalized.fn, normalized.result, request.wrt, options.activity ?? true);
+        const gradient = buildGradient({
+          fn: normalized.fn,
+          result: normalized.result,
+          wrt: request.wrt,
+          activity,
+          info,
+          namer,
+          sourceLines,
+          sourceName,
+        });
+        generated.push(...gradient.functions);
+        typeAliases.push(gradient.typeAlias);
+        for (const s of gradient.stacks) stacks.add(s);
+      }
+    } catch (error) {
+      diagnostics.push(toDiagnostic(error, node, sf, input.path));
+    }
+  }
+  if (diagnostics.length > 0 || generated.length === 0) return { diagnostics };
+
+  const orderedStacks = (["values", "control"] as const).filter((s) => stacks.has(s));
+  const module: ModuleIR = {
+    header: generatedHeader(sourceName),
+    imports: orderedStacks.length
+      ? [{ names: orderedStacks.map((s) => (s === "values" ? "NumberStack" : "IntStack")), from: "tsgrad/runtime", typeOnly: false }]
+      : [],
+    stacks: orderedStacks,
+    functions: generated,
+    typeAliases,
+  };
+  const text = await formatTypeScript(new Printer(stackNames).module(module));
+  return { file: { path: outputPathFor(input.path), text, source: input.path }, diagnostics };
+}
+
+function toDiagnostic(error: unknown, node: ts.FunctionDeclaration, sf: ts.SourceFile, file: string): Diagnostic {
+  if (error instanceof DiagnosticError) return error.diagnostic;
+  const name = node.name?.text ?? "<anonymous>";
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    code: Codes.InternalError,
+    message: `internal error while compiling '${name}': ${message}. This is a bug in tsgrad; please report it with this function.`,
+    ...spanOf(node.name ?? node, sf, file),
+  };
+}

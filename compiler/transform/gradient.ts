@@ -1,0 +1,93 @@
+/**
+ * The `@grad` API: wraps the reverse-mode body into the two exported functions.
+ *
+ *   fGradInto(p1, …, pn, grad): number      adds the gradient into `grad`, returns f
+ *   fGrad(p1, …, pn): { value, grad }        allocates a zero gradient and calls fGradInto
+ *
+ * `grad` is a record with one field per wrt parameter, of the parameter's own shape.
+ */
+import * as b from "../ir/build.ts";
+import type { FunctionIR, Stmt } from "../ir/nodes.ts";
+import type { Activity } from "../analysis/activity.ts";
+import type { VariableInfo } from "../analysis/variables.ts";
+import { gradientTypeText } from "../frontend/types.ts";
+import type { Namer } from "./naming.ts";
+import { reverseMode } from "./reverse.ts";
+import type { StackName } from "../ir/nodes.ts";
+
+export interface GradientFunctions {
+  functions: FunctionIR[];
+  typeAlias: { name: string; text: string; doc: string };
+  stacks: Set<StackName>;
+}
+
+export function pascalCase(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+export function buildGradient(args: {
+  fn: FunctionIR;
+  result: import("../ir/nodes.ts").Expr;
+  wrt: string[];
+  activity: Activity;
+  info: VariableInfo;
+  namer: Namer;
+  sourceLines: string[];
+  sourceName: string;
+}): GradientFunctions {
+  const { fn, wrt, namer } = args;
+  const gradName = namer.fresh("grad");
+  const typeName = `${pascalCase(fn.name)}Gradient`;
+  const fields = wrt.map((name) => {
+    const p = fn.params.find((q) => q.name === name)!;
+    return { name, type: p.type, text: gradientTypeText(p.type) };
+  });
+  const typeText = `{ ${fields.map((f) => `${f.name}: ${f.text}`).join("; ")} }`;
+  const reverse = reverseMode({ ...args, gradName, seed: b.num(1) });
+  const where = `${args.sourceName}:${fn.span.line}`;
+  const wrtList = wrt.join(", ");
+
+  const into: FunctionIR = {
+    name: `${fn.name}GradInto`,
+    params: [...fn.params, { name: gradName, type: { kind: "opaque", text: typeName }, typeText: typeName }],
+    returnType: b.NUMBER,
+    returnTypeText: "number",
+    body: [...reverse.body, { kind: "return", value: b.v(reverse.valueName) }],
+    exported: true,
+    span: fn.span,
+    doc: `Adds the gradient of \`${fn.name}\` with respect to ${wrtList} into \`${gradName}\` and returns\n\`${fn.name}\`'s value. Allocates nothing: the zero-allocation form for optimizer loops.\nGenerated from ${where}.`,
+  };
+
+  const outer = new (namer.constructor as typeof Namer)(fn.params.map((p) => p.name));
+  const gradLocal = outer.fresh("grad");
+  const valueLocal = outer.fresh("value");
+  const init: Stmt = {
+    kind: "declare",
+    name: gradLocal,
+    type: { kind: "opaque", text: typeName },
+    init: { kind: "record", fields: fields.map((f) => ({ name: f.name, value: { kind: "zerosLike", type: f.type, like: b.v(f.name) } })) },
+    mutable: false,
+  };
+  const simple: FunctionIR = {
+    name: `${fn.name}Grad`,
+    params: fn.params,
+    returnType: { kind: "opaque", text: "" },
+    returnTypeText: `{ value: number; grad: ${typeName} }`,
+    body: [
+      init,
+      b.declare(valueLocal, b.call(into.name, [...fn.params.map((p) => b.v(p.name)), b.v(gradLocal)])),
+      {
+        kind: "return",
+        value: { kind: "record", fields: [{ name: "value", value: b.v(valueLocal) }, { name: "grad", value: b.v(gradLocal) }] },
+      },
+    ],
+    exported: true,
+    span: fn.span,
+    doc: `Value and gradient of \`${fn.name}\` with respect to ${wrtList}.\nGenerated from ${where}.`,
+  };
+  return {
+    functions: [simple, into],
+    typeAlias: { name: typeName, text: typeText, doc: `Gradient of \`${fn.name}\`: one field per differentiated parameter, same shape.` },
+    stacks: reverse.stacks,
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Deterministic naming for generated code. Adjoints are `x_bar`, tangents `x_dot`,
+ * temporaries `_t0`, `_t1`…; a name already taken (by the user's code or an earlier
+ * generated name) gets a numeric suffix. No randomness: output is byte-stable.
+ */
+import type { FunctionIR } from "../ir/nodes.ts";
+import { exprReads, stmtExprs, walkStmts } from "../ir/visit.ts";
+
+export class Namer {
+  private readonly taken: Set<string>;
+  private temps = 0;
+
+  constructor(taken: Iterable<string>) {
+    this.taken = new Set(taken);
+  }
+
+  static forFunction(fn: FunctionIR, moduleNames: Iterable<string> = []): Namer {
+    return new Namer([...namesIn(fn), ...moduleNames]);
+  }
+
+  /** `base` if free, else `base_1`, `base_2`, … Records the result as taken. */
+  fresh(base: string): string {
+    let name = base;
+    for (let k = 1; this.taken.has(name); k++) name = `${base}_${k}`;
+    this.taken.add(name);
+    return name;
+  }
+
+  /** Marks a name as used without generating it (e.g. a name fixed by the public API). */
+  reserve(name: string): void {
+    this.taken.add(name);
+  }
+
+  has(name: string): boolean {
+    return this.taken.has(name);
+  }
+
+  /** An independent copy: generating twice from the same state gives the same names. */
+  clone(): Namer {
+    const copy = new Namer(this.taken);
+    copy.temps = this.temps;
+    return copy;
+  }
+
+  temp(): string {
+    let name: string;
+    do name = `_t${this.temps++}`;
+    while (this.taken.has(name));
+    this.taken.add(name);
+    return name;
+  }
+}
+
+/** Every identifier a function declares or reads. */
+export function namesIn(fn: FunctionIR): Set<string> {
+  const names = new Set<string>([fn.name, ...fn.params.map((p) => p.name)]);
+  walkStmts(fn.body, (s) => {
+    if (s.kind === "declare") names.add(s.name);
+    for (const e of stmtExprs(s)) exprReads(e, names);
+  });
+  return names;
+}

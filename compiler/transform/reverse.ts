@@ -1,0 +1,527 @@
+/**
+ * Reverse mode (adjoint code generation).
+ *
+ * Takes: a control-flow-normalized function (no jumps; see normalize.ts), its result
+ * expression, the wrt parameters, activity and variable facts.
+ * Gives: the body of the zero-allocation gradient function: a forward sweep that replays
+ * the primal and saves what the reverse sweep needs, then a reverse sweep that
+ * accumulates adjoints (`x_bar`) into the caller's gradient record.
+ *
+ * What is saved, and how it comes back in the reverse sweep:
+ * - a variable the reverse sweep reads ("needed") that is overwritten: its old value is
+ *   pushed before the assignment and popped right before the assignment's adjoint;
+ * - a needed local of a nested block (loop body, branch): recomputed at the top of the
+ *   mirrored reverse block when its initializer only reads values that never change
+ *   (rematerialization), otherwise pushed at the end of the forward block;
+ * - branch decisions: the test is re-evaluated when it only reads values that never
+ *   change, otherwise the branch taken is pushed;
+ * - loops: a counted `for (let i = a; i < b; i++)` runs backwards over the same indices;
+ *   any other loop pushes its trip count.
+ * "Needed" is found by a fixpoint: generate, collect what the reverse sweep reads, repeat.
+ */
+import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
+import * as b from "../ir/build.ts";
+import type { Expr, FunctionIR, LValue, StackName, Stmt } from "../ir/nodes.ts";
+import { exprReads, rootName, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+import type { Activity } from "../analysis/activity.ts";
+import { isStable, type VariableInfo } from "../analysis/variables.ts";
+import type { Namer } from "./naming.ts";
+import { RULES } from "./rules.ts";
+
+export interface ReverseInput {
+  fn: FunctionIR;
+  result: Expr;
+  wrt: string[];
+  activity: Activity;
+  info: VariableInfo;
+  namer: Namer;
+  /** Name of the record parameter that receives the gradient (`grad.x += …`). */
+  gradName: string;
+  /** The adjoint of the result: `1` for a gradient, a cotangent variable for a VJP. */
+  seed: Expr;
+  sourceLines: string[];
+}
+
+export interface ReverseOutput {
+  body: Stmt[];
+  /** Name of the variable holding the primal result at the end of `body`. */
+  valueName: string;
+  stacks: Set<StackName>;
+}
+
+export function reverseMode(input: ReverseInput): ReverseOutput {
+  const primal = new Set<string>([...input.info.types.keys()]);
+  const barNames = new Map<string, string>();
+  let needed = new Set<string>();
+  for (let round = 0; ; round++) {
+    const gen = new ReverseGenerator(input, needed, barNames, input.namer.clone());
+    const out = gen.generate();
+    const reads = new Set<string>();
+    walkStmts(gen.reverseSweep, (s) => {
+      for (const e of stmtExprs(s)) exprReads(e, reads);
+    });
+    const grown = [...reads].filter((n) => primal.has(n) && !needed.has(n));
+    if (grown.length === 0 || round === 10) {
+      gen.commitNames(input.namer);
+      return out;
+    }
+    needed = new Set([...needed, ...grown]);
+  }
+}
+
+interface Ctx {
+  /** Nested-block locals and loop counters whose reverse-sweep value equals their forward value. */
+  available: Set<string>;
+}
+
+interface Swept {
+  fwd: Stmt[];
+  rev: Stmt[];
+}
+
+const ANS = "\u0000ans"; // placeholder for a rule's result, substituted by a temporary
+
+class ReverseGenerator {
+  readonly stacks = new Set<StackName>();
+  reverseSweep: Stmt[] = [];
+
+  constructor(
+    private readonly input: ReverseInput,
+    private readonly needed: Set<string>,
+    private readonly barNames: Map<string, string>,
+    private readonly namer: Namer,
+  ) {}
+
+  /** Keeps the names this generation took, so later functions in the file do not reuse them. */
+  commitNames(shared: Namer): void {
+    for (const name of this.barNames.values()) shared.reserve(name);
+  }
+
+  private get activity(): Activity {
+    return this.input.activity;
+  }
+
+  private get info(): VariableInfo {
+    return this.input.info;
+  }
+
+  bar(name: string): string {
+    let found = this.barNames.get(name);
+    if (!found) {
+      found = this.namer.fresh(`${name}_bar`);
+      this.barNames.set(name, found);
+    } else {
+      this.namer.reserve(found);
+    }
+    return found;
+  }
+
+  /** `a[i][j]` → `a_bar[i][j]`. */
+  private barOf(e: LValue | Expr): LValue {
+    if (e.kind === "var") return { kind: "var", name: this.bar(e.name) };
+    if (e.kind === "index") return { kind: "index", object: this.barOf(e.object) as Expr, index: e.index };
+    return fail(Codes.InternalError, `no adjoint for ${e.kind}`, this.input.fn.span);
+  }
+
+  generate(): ReverseOutput {
+    const { fn, wrt, result, gradName, seed } = this.input;
+    const top = this.block(fn.body, { available: new Set() }, true);
+    const prologue: Stmt[] = [];
+    const epilogue: Stmt[] = [];
+    for (const name of wrt) {
+      const param = fn.params.find((p) => p.name === name)!;
+      if (param.type.kind === "array") {
+        prologue.push(b.declare(this.bar(name), b.field(b.v(gradName), name)));
+      } else {
+        prologue.push(b.declare(this.bar(name), b.num(0), true));
+        epilogue.push(...b.increment({ kind: "field", object: b.v(gradName), name }, b.v(this.bar(name))));
+      }
+    }
+    const forward = [...top.fwd];
+    let valueName: string;
+    const resultIsTopVar = result.kind === "var" && this.info.topLevel.has(result.name) && !this.info.params.has(result.name);
+    if (resultIsTopVar) {
+      valueName = result.name;
+    } else {
+      valueName = this.namer.fresh("value");
+      forward.push({ kind: "declare", name: valueName, type: fn.returnType, init: result, mutable: false });
+    }
+    // Adjoints of top-level locals live for the whole reverse sweep.
+    const adjoints: Stmt[] = [];
+    for (const s of fn.body) {
+      if (s.kind !== "declare" || !this.activity.active.has(s.name)) continue;
+      const init = resultIsTopVar && s.name === valueName ? seed : b.num(0);
+      adjoints.push(...this.adjointDeclaration(s, init));
+    }
+    const seeding: Stmt[] = [];
+    if (!resultIsTopVar) this.contrib(result, seed, seeding);
+    const reverse = [...adjoints, ...seeding, ...top.rev];
+    this.reverseSweep = reverse;
+    const body: Stmt[] = [
+      ...prologue,
+      b.comment("forward sweep"),
+      ...forward,
+      b.comment("reverse sweep"),
+      ...reverse,
+      ...epilogue,
+    ];
+    return { body, valueName, stacks: this.stacks };
+  }
+
+  private adjointDeclaration(s: Extract<Stmt, { kind: "declare" }>, init: Expr): Stmt[] {
+    if (s.type.kind === "number") return [b.declare(this.bar(s.name), init, true)];
+    if (s.type.kind === "array") {
+      if (s.init.kind === "index") return [b.declare(this.bar(s.name), this.barOf(s.init) as Expr)];
+      return [b.declare(this.bar(s.name), { kind: "zerosLike", type: s.type, like: b.v(s.name) }, false, s.type)];
+    }
+    return [];
+  }
+
+  // ---- blocks ----
+
+  private block(stmts: Stmt[], ctx: Ctx, top: boolean): Swept {
+    const inner: Ctx = { available: new Set(ctx.available) };
+    const parts = stmts.map((s) => this.stmt(s, inner));
+    const fwd = parts.flatMap((p) => p.fwd);
+    const rev = parts.reverse().flatMap((p) => p.rev);
+    if (top) return { fwd, rev };
+
+    // Bring back this block's needed locals at the top of its mirrored reverse block.
+    const restored: Stmt[] = [];
+    const stored: Extract<Stmt, { kind: "declare" }>[] = [];
+    const available = new Set(ctx.available);
+    const adjoints: Stmt[] = [];
+    for (const s of stmts) {
+      if (s.kind !== "declare") continue;
+      const active = this.activity.active.has(s.name);
+      const needed = this.needed.has(s.name) || (active && s.type.kind === "array");
+      if (needed) {
+        const stable = isStable(this.info, s.name);
+        if (stable && this.recomputable(s.init, available)) {
+          restored.push({ ...s, mutable: false, span: undefined });
+          available.add(s.name);
+        } else if (s.type.kind === "array") {
+          fail(Codes.UnsupportedStatement, `local array '${s.name}' is needed by the reverse sweep; declare it at the top level of the function`, s.span ?? this.input.fn.span);
+        } else {
+          stored.push(s);
+          if (stable) available.add(s.name);
+        }
+      }
+      if (active) adjoints.push(...this.adjointDeclaration(s, b.num(0)));
+    }
+    for (const s of stored) fwd.push(this.save(s.name, s.type.kind === "boolean"));
+    const pops = [...stored].reverse().map((s) => ({ ...this.restoreDeclaration(s), span: undefined }) as Stmt);
+    return { fwd, rev: [...pops, ...restored, ...adjoints, ...rev] };
+  }
+
+  private save(name: string, isBoolean: boolean): Stmt {
+    if (isBoolean) {
+      this.stacks.add("control");
+      return b.push("control", { kind: "conditional", test: b.v(name), whenTrue: b.num(1), whenFalse: b.num(0) });
+    }
+    this.stacks.add("values");
+    return b.push("values", b.v(name));
+  }
+
+  private restoreDeclaration(s: Extract<Stmt, { kind: "declare" }>): Stmt {
+    if (s.type.kind === "boolean") {
+      this.stacks.add("control");
+      return b.declare(s.name, b.bin("===", b.pop("control"), b.num(1)), s.mutable, s.type);
+    }
+    this.stacks.add("values");
+    return b.declare(s.name, b.pop("values"), s.mutable, s.type);
+  }
+
+  /** True if `e` can be re-evaluated in the reverse sweep and give the forward value. */
+  private recomputable(e: Expr, available: Set<string>): boolean {
+    let ok = true;
+    walkExpr(e, (x) => {
+      if (x.kind === "pop") ok = false;
+      if (x.kind !== "var" || x.name.startsWith("Math.")) return;
+      const stableTop = this.info.topLevel.has(x.name) && isStable(this.info, x.name);
+      if (!stableTop && !available.has(x.name)) ok = false;
+    });
+    return ok;
+  }
+
+  // ---- statements ----
+
+  private stmt(s: Stmt, ctx: Ctx): Swept {
+    switch (s.kind) {
+      case "declare": return this.declaration(s);
+      case "assign": return this.assignment(s);
+      case "if": return this.conditional(s, ctx);
+      case "loop": return this.loop(s, ctx);
+      case "block": {
+        const inner = this.block(s.body, ctx, false);
+        return { fwd: [{ kind: "block", body: inner.fwd }], rev: inner.rev.length ? [{ kind: "block", body: inner.rev }] : [] };
+      }
+      case "comment": return { fwd: [s], rev: [] };
+      default:
+        return fail(Codes.InternalError, `reverse mode got an unexpected '${s.kind}' statement`, this.input.fn.span);
+    }
+  }
+
+  private sourceComment(span: SourceSpan | undefined): Stmt[] {
+    if (!span) return [];
+    const text = (this.input.sourceLines[span.line - 1] ?? "").trim();
+    return [b.comment(`line ${span.line}: ${text}`)];
+  }
+
+  private declaration(s: Extract<Stmt, { kind: "declare" }>): Swept {
+    if (!this.activity.active.has(s.name)) return { fwd: [s], rev: [] };
+    const adjoint: Stmt[] = [];
+    if (s.type.kind === "number") {
+      this.contrib(s.init, b.v(this.bar(s.name)), adjoint);
+    } else if (s.type.kind === "array" && s.init.kind === "arrayLiteral") {
+      s.init.elements.forEach((el, k) => this.contrib(el, b.index(b.v(this.bar(s.name)), b.num(k)), adjoint));
+    } else if (s.type.kind === "array" && s.init.kind === "index") {
+      if (this.info.elementsWritten.has(s.name)) {
+        fail(Codes.UnsupportedAssignment, `'${s.name}' is a row of another array; writing through it is not supported, copy the row instead`, s.span ?? this.input.fn.span);
+      }
+    }
+    return { fwd: [s], rev: adjoint.length ? [...this.sourceComment(s.span), ...this.accumulate(adjoint)] : [] };
+  }
+
+  private assignment(s: Extract<Stmt, { kind: "assign" }>): Swept {
+    const root = rootName(s.target)!;
+    if (this.info.types.get(root)?.kind === "array" && s.target.kind === "var") {
+      fail(Codes.UnsupportedAssignment, `reassigning the array '${root}' is not supported; write its elements instead`, s.span ?? this.input.fn.span);
+    }
+    const fwd: Stmt[] = [];
+    const rev: Stmt[] = [];
+    if (this.needed.has(root)) {
+      this.stacks.add("values");
+      fwd.push(b.push("values", s.target as Expr));
+      rev.push(b.assign(s.target, b.pop("values")));
+    }
+    fwd.push(s);
+    if (this.activity.active.has(root)) {
+      const adjoint: Stmt[] = [];
+      const targetBar = this.barOf(s.target);
+      const increment = this.incrementPart(s.target, s.value);
+      if (increment) {
+        // x = x + e: bar(x) flows through unchanged; e receives ±bar(x).
+        this.contrib(increment.rest, increment.sign > 0 ? (targetBar as Expr) : b.neg(targetBar as Expr), adjoint);
+      } else if (!this.reads(s.value, root)) {
+        this.contrib(s.value, targetBar as Expr, adjoint);
+        adjoint.push(b.assign(targetBar, b.num(0)));
+      } else {
+        const g = this.namer.temp();
+        adjoint.push(b.declare(g, targetBar as Expr), b.assign(targetBar, b.num(0)));
+        this.contrib(s.value, b.v(g), adjoint);
+      }
+      rev.push(...this.accumulate(adjoint));
+    }
+    return { fwd, rev: rev.length ? [...this.sourceComment(s.span), ...rev] : [] };
+  }
+
+  /** Recognizes `t = t + rest` / `t = t - rest` where `rest` does not read `t`'s root. */
+  private incrementPart(target: LValue, value: Expr): { rest: Expr; sign: number } | null {
+    if (value.kind !== "binary" || (value.op !== "+" && value.op !== "-")) return null;
+    if (!b.sameExpr(value.left, target as Expr)) return null;
+    if (this.reads(value.right, rootName(target)!)) return null;
+    return { rest: value.right, sign: value.op === "+" ? 1 : -1 };
+  }
+
+  private reads(e: Expr, name: string): boolean {
+    return exprReads(e).has(name);
+  }
+
+  private conditional(s: Extract<Stmt, { kind: "if" }>, ctx: Ctx): Swept {
+    const then = this.block(s.then, ctx, false);
+    const otherwise = this.block(s.else, ctx, false);
+    const fwdIf = (t: Stmt[], e: Stmt[]): Stmt => ({ kind: "if", test: s.test, then: t, else: e, span: s.span });
+    if (then.rev.length === 0 && otherwise.rev.length === 0) return { fwd: [fwdIf(then.fwd, otherwise.fwd)], rev: [] };
+    if (this.recomputable(s.test, ctx.available)) {
+      return { fwd: [fwdIf(then.fwd, otherwise.fwd)], rev: [{ kind: "if", test: s.test, then: then.rev, else: otherwise.rev }] };
+    }
+    this.stacks.add("control");
+    return {
+      fwd: [fwdIf([...then.fwd, b.push("control", b.num(1))], [...otherwise.fwd, b.push("control", b.num(0))])],
+      rev: [{ kind: "if", test: b.bin("===", b.pop("control"), b.num(1)), then: then.rev, else: otherwise.rev }],
+    };
+  }
+
+  private loop(s: Extract<Stmt, { kind: "loop" }>, ctx: Ctx): Swept {
+    const counted = this.countedLoop(s, ctx);
+    if (counted) return counted;
+    if (s.init.length > 0) {
+      // The init's variables belong to a block around the loop, so they can be saved at its end.
+      return this.stmt({ kind: "block", body: [...s.init, { ...s, init: [] }] }, ctx);
+    }
+    const body = this.block([...s.body, ...s.update], ctx, false);
+    const fwdLoop = (bodyStmts: Stmt[]): Stmt => ({
+      kind: "loop",
+      form: s.form === "doWhile" ? "doWhile" : "while",
+      init: [],
+      test: s.test,
+      update: [],
+      body: bodyStmts,
+      span: s.span,
+    });
+    // Nothing to undo means nothing was saved either: the loop runs as written.
+    if (body.rev.length === 0) return { fwd: [s], rev: [] };
+    const trips = this.namer.fresh("trips");
+    this.stacks.add("control");
+    return {
+      fwd: [
+        b.declare(trips, b.num(0), true),
+        fwdLoop([...body.fwd, b.assign({ kind: "var", name: trips }, b.add(b.v(trips), b.num(1)))]),
+        b.push("control", b.v(trips)),
+      ],
+      rev: [
+        ...this.sourceComment(s.span),
+        {
+          kind: "loop",
+          form: "for",
+          init: [b.declare(trips, b.pop("control"), true)],
+          test: b.bin(">", b.v(trips), b.num(0)),
+          update: [b.assign({ kind: "var", name: trips }, b.sub(b.v(trips), b.num(1)))],
+          body: body.rev,
+        },
+      ],
+    };
+  }
+
+  /**
+   * `for (let i = a; i < n; i++)` (or `<=`, `>`, `>=`, `i--`) whose body never writes `i`
+   * and whose bounds never change: the reverse sweep runs the same indices backwards
+   * and nothing needs to be saved for the loop itself.
+   */
+  private countedLoop(s: Extract<Stmt, { kind: "loop" }>, ctx: Ctx): Swept | null {
+    if (s.form !== "for" || s.init.length !== 1 || s.update.length !== 1 || !s.test) return null;
+    const init = s.init[0]!;
+    const update = s.update[0]!;
+    if (init.kind !== "declare" || init.type.kind !== "number" || update.kind !== "assign") return null;
+    const i = init.name;
+    if (update.target.kind !== "var" || update.target.name !== i) return null;
+    const step = update.value;
+    if (step.kind !== "binary" || !b.sameExpr(step.left, b.v(i)) || !b.isNumber(step.right, 1)) return null;
+    if (step.op !== "+" && step.op !== "-") return null;
+    const test = s.test;
+    if (test.kind !== "binary" || !b.sameExpr(test.left, b.v(i))) return null;
+    const up = step.op === "+";
+    if (up ? test.op !== "<" && test.op !== "<=" : test.op !== ">" && test.op !== ">=") return null;
+    let writesCounter = false;
+    walkStmts(s.body, (x) => {
+      if (x.kind === "assign" && rootName(x.target) === i) writesCounter = true;
+    });
+    if (writesCounter) return null;
+    if (!this.recomputable(init.init, ctx.available) || !this.recomputable(test.right, ctx.available)) return null;
+
+    const inner: Ctx = { available: new Set([...ctx.available, i]) };
+    const body = this.block(s.body, inner, false);
+    const fwd: Stmt = { ...s, body: body.fwd };
+    if (body.rev.length === 0) return { fwd: [fwd], rev: [] };
+    const bound = test.right;
+    const last = test.op === "<" ? b.sub(bound, b.num(1)) : test.op === ">" ? b.add(bound, b.num(1)) : bound;
+    const rev: Stmt = {
+      kind: "loop",
+      form: "for",
+      init: [b.declare(i, last, true)],
+      test: b.bin(up ? ">=" : "<=", b.v(i), init.init),
+      update: [b.assign({ kind: "var", name: i }, up ? b.sub(b.v(i), b.num(1)) : b.add(b.v(i), b.num(1)))],
+      body: body.rev,
+    };
+    return { fwd: [fwd], rev: [...this.sourceComment(s.span), rev] };
+  }
+
+  // ---- expressions ----
+
+  /** Appends to `out` the statements that add `g` times d(e) to the adjoints of e's active inputs. */
+  private contrib(e: Expr, g: Expr, out: Stmt[]): void {
+    if (!this.activity.isActive(e)) return;
+    switch (e.kind) {
+      case "var":
+      case "index":
+        out.push(...b.increment(this.barOf(e), g));
+        return;
+      case "unary":
+        if (e.op === "-") this.contrib(e.operand, b.neg(g), out);
+        else if (e.op === "+") this.contrib(e.operand, g, out);
+        return;
+      case "binary":
+        if (e.op === "*" && b.sameExpr(e.left, e.right)) this.applyRule("square", [e.left], e, g, out);
+        else this.applyRule(e.op, [e.left, e.right], e, g, out);
+        return;
+      case "call":
+        this.applyRule(e.callee, e.args, e, g, out);
+        return;
+      case "conditional": {
+        const whenTrue: Stmt[] = [];
+        const whenFalse: Stmt[] = [];
+        this.contrib(e.whenTrue, g, whenTrue);
+        this.contrib(e.whenFalse, g, whenFalse);
+        out.push({ kind: "if", test: e.test, then: whenTrue, else: whenFalse });
+        return;
+      }
+      default:
+        fail(Codes.InternalError, `reverse mode cannot differentiate a '${e.kind}' expression`, this.input.fn.span);
+    }
+  }
+
+  private applyRule(primitive: string, args: Expr[], whole: Expr, g: Expr, out: Stmt[]): void {
+    const rule = RULES[primitive];
+    if (!rule) fail(Codes.UnsupportedExpression, `no derivative rule for '${primitive}'`, this.input.fn.span);
+    const active = args.map((a) => this.activity.isActive(a));
+    const partials = rule.partials(args, () => b.v(ANS));
+    const used = args.map((_, k) => (active[k] && partials[k] ? partials[k] : null));
+    const count = used.filter((p) => p !== null).length;
+    if (count === 0) return;
+    if (count > 1 && !b.isTrivial(g)) g = this.bindTemp(g, out);
+    let ans: Expr | null = null;
+    for (let k = 0; k < args.length; k++) {
+      let partial = used[k];
+      if (!partial) continue;
+      if (exprReads(partial).has(ANS)) {
+        ans ??= this.bindTemp(whole, out);
+        partial = substitute(partial, ANS, ans);
+      }
+      this.contrib(args[k]!, b.mul(g, partial), out);
+    }
+  }
+
+  /** Adjoint statements with consecutive `t += e1; t += e2` merged into `t += e1 + e2`. */
+  private accumulate(stmts: Stmt[]): Stmt[] {
+    const out: Stmt[] = [];
+    for (const s of stmts) {
+      const prev = out[out.length - 1];
+      const inc = incrementOf(s);
+      const prevInc = prev && incrementOf(prev);
+      if (inc && prevInc && b.sameExpr(inc.target as Expr, prevInc.target as Expr) && !exprReads(inc.term).has(rootName(inc.target)!)) {
+        const term = b.sameExpr(inc.term, prevInc.term) ? b.mul(b.num(2), inc.term) : b.add(prevInc.term, inc.term);
+        out[out.length - 1] = b.assign(inc.target, b.add(inc.target as Expr, term));
+      } else {
+        out.push(s);
+      }
+    }
+    return out;
+  }
+
+  private bindTemp(e: Expr, out: Stmt[]): Expr {
+    if (b.isTrivial(e)) return e;
+    const name = this.namer.temp();
+    out.push(b.declare(name, e));
+    return b.v(name);
+  }
+}
+
+function incrementOf(s: Stmt): { target: LValue; term: Expr } | null {
+  if (s.kind !== "assign" || s.value.kind !== "binary" || s.value.op !== "+") return null;
+  if (!b.sameExpr(s.value.left, s.target as Expr)) return null;
+  return { target: s.target, term: s.value.right };
+}
+
+function substitute(e: Expr, name: string, by: Expr): Expr {
+  switch (e.kind) {
+    case "var": return e.name === name ? by : e;
+    case "index": return { ...e, object: substitute(e.object, name, by), index: substitute(e.index, name, by) };
+    case "unary": return { ...e, operand: substitute(e.operand, name, by) };
+    case "binary": return { ...e, left: substitute(e.left, name, by), right: substitute(e.right, name, by) };
+    case "call": return { ...e, args: e.args.map((a) => substitute(a, name, by)) };
+    case "conditional":
+      return { ...e, test: substitute(e.test, name, by), whenTrue: substitute(e.whenTrue, name, by), whenFalse: substitute(e.whenFalse, name, by) };
+    default: return e;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The derivative-rule table: one entry per primitive, shared by forward and reverse mode.
+ *
+ * Each rule gives the local partial derivatives d(ans)/d(arg_i) as IR expressions built
+ * from the argument expressions and the result `ans()` (a thunk: the transform decides
+ * whether to recompute the result or reuse a saved one). Forward mode forms
+ * sum_i partial_i * dot(arg_i); reverse mode adds bar(ans) * partial_i to bar(arg_i).
+ * `null` marks a partial that is identically zero.
+ *
+ * Kink conventions: abs'(0) = 0 (sign), min/max send the derivative to the argument the
+ * primal returned, the first one on ties; floor, ceil, round, trunc, sign have zero
+ * derivative everywhere.
+ */
+import { add, call, div, mul, neg, num, sub, bin, v } from "../ir/build.ts";
+import type { Expr } from "../ir/nodes.ts";
+
+export type Partials = (args: Expr[], ans: () => Expr) => (Expr | null)[];
+
+export interface Rule {
+  /** Number of arguments, or "variadic". */
+  arity: number | "variadic";
+  partials: Partials;
+}
+
+const sqr = (e: Expr) => mul(e, e);
+const M = (name: string, ...args: Expr[]) => call(`Math.${name}`, args);
+const zero: Partials = (args) => args.map(() => null);
+
+export const RULES: Readonly<Record<string, Rule>> = {
+  // d(a+b) = da + db
+  "+": { arity: 2, partials: () => [num(1), num(1)] },
+  // d(a-b) = da - db
+  "-": { arity: 2, partials: () => [num(1), num(-1)] },
+  // d(a % b) = da - trunc(a/b) db  (away from the jumps)
+  "%": { arity: 2, partials: ([a, b]) => [num(1), neg(M("trunc", div(a!, b!)))] },
+  // d(-a) = -da
+  "neg": { arity: 1, partials: () => [num(-1)] },
+  // d(ab) = b da + a db
+  "*": { arity: 2, partials: ([a, b]) => [b!, a!] },
+  // d(a a) = 2 a da: the square written as a product, one contribution instead of two
+  "square": { arity: 1, partials: ([a]) => [mul(num(2), a!)] },
+  // d(a/b) = da/b - a db/b^2
+  "/": { arity: 2, partials: ([a, b]) => [div(num(1), b!), neg(div(a!, sqr(b!)))] },
+  // d(a^b) = b a^(b-1) da + a^b ln(a) db
+  "**": { arity: 2, partials: ([a, b], ans) => [powPartial(a!, b!), mul(ans(), M("log", a!))] },
+  "Math.pow": { arity: 2, partials: ([a, b], ans) => [powPartial(a!, b!), mul(ans(), M("log", a!))] },
+  // d sin a = cos a da
+  "Math.sin": { arity: 1, partials: ([a]) => [M("cos", a!)] },
+  // d cos a = -sin a da
+  "Math.cos": { arity: 1, partials: ([a]) => [neg(M("sin", a!))] },
+  // d tan a = (1 + tan^2 a) da
+  "Math.tan": { arity: 1, partials: (_, ans) => [add(num(1), sqr(ans()))] },
+  // d asin a = da / sqrt(1 - a^2)
+  "Math.asin": { arity: 1, partials: ([a]) => [div(num(1), M("sqrt", sub(num(1), sqr(a!))))] },
+  // d acos a = -da / sqrt(1 - a^2)
+  "Math.acos": { arity: 1, partials: ([a]) => [neg(div(num(1), M("sqrt", sub(num(1), sqr(a!)))))] },
+  // d atan a = da / (1 + a^2)
+  "Math.atan": { arity: 1, partials: ([a]) => [div(num(1), add(num(1), sqr(a!)))] },
+  // d atan2(y, x) = (x dy - y dx) / (x^2 + y^2)
+  "Math.atan2": {
+    arity: 2,
+    partials: ([y, x]) => [div(x!, add(sqr(x!), sqr(y!))), neg(div(y!, add(sqr(x!), sqr(y!))))],
+  },
+  // d sinh a = cosh a da
+  "Math.sinh": { arity: 1, partials: ([a]) => [M("cosh", a!)] },
+  // d cosh a = sinh a da
+  "Math.cosh": { arity: 1, partials: ([a]) => [M("sinh", a!)] },
+  // d tanh a = (1 - tanh^2 a) da
+  "Math.tanh": { arity: 1, partials: (_, ans) => [sub(num(1), sqr(ans()))] },
+  // d asinh a = da / sqrt(a^2 + 1)
+  "Math.asinh": { arity: 1, partials: ([a]) => [div(num(1), M("sqrt", add(sqr(a!), num(1))))] },
+  // d acosh a = da / sqrt(a^2 - 1)
+  "Math.acosh": { arity: 1, partials: ([a]) => [div(num(1), M("sqrt", sub(sqr(a!), num(1))))] },
+  // d atanh a = da / (1 - a^2)
+  "Math.atanh": { arity: 1, partials: ([a]) => [div(num(1), sub(num(1), sqr(a!)))] },
+  // d exp a = exp a da
+  "Math.exp": { arity: 1, partials: (_, ans) => [ans()] },
+  // d expm1 a = exp a da = (expm1 a + 1) da
+  "Math.expm1": { arity: 1, partials: (_, ans) => [add(ans(), num(1))] },
+  // d ln a = da / a
+  "Math.log": { arity: 1, partials: ([a]) => [div(num(1), a!)] },
+  // d ln(1 + a) = da / (1 + a)
+  "Math.log1p": { arity: 1, partials: ([a]) => [div(num(1), add(num(1), a!))] },
+  // d log2 a = da / (a ln 2)
+  "Math.log2": { arity: 1, partials: ([a]) => [div(num(1), mul(a!, v("Math.LN2")))] },
+  // d log10 a = da / (a ln 10)
+  "Math.log10": { arity: 1, partials: ([a]) => [div(num(1), mul(a!, v("Math.LN10")))] },
+  // d sqrt a = da / (2 sqrt a)
+  "Math.sqrt": { arity: 1, partials: (_, ans) => [div(num(0.5), ans())] },
+  // d cbrt a = da / (3 cbrt(a)^2)
+  "Math.cbrt": { arity: 1, partials: (_, ans) => [div(num(1), mul(num(3), sqr(ans())))] },
+  // d |a| = sign(a) da, with abs'(0) = 0
+  "Math.abs": { arity: 1, partials: ([a]) => [M("sign", a!)] },
+  // d hypot(a, b, ...) = sum a_i da_i / hypot(...)
+  "Math.hypot": { arity: "variadic", partials: (args, ans) => args.map((a) => div(a, ans())) },
+  // max/min follow the argument the primal returned (the first on ties)
+  "Math.max": {
+    arity: 2,
+    partials: ([a, b]) => [
+      { kind: "conditional", test: bin(">=", a!, b!), whenTrue: num(1), whenFalse: num(0) },
+      { kind: "conditional", test: bin(">=", a!, b!), whenTrue: num(0), whenFalse: num(1) },
+    ],
+  },
+  "Math.min": {
+    arity: 2,
+    partials: ([a, b]) => [
+      { kind: "conditional", test: bin("<=", a!, b!), whenTrue: num(1), whenFalse: num(0) },
+      { kind: "conditional", test: bin("<=", a!, b!), whenTrue: num(0), whenFalse: num(1) },
+    ],
+  },
+  // fround rounds to float32; its derivative is taken as 1 (it is the identity up to rounding)
+  "Math.fround": { arity: 1, partials: () => [num(1)] },
+  // piecewise constant: zero derivative everywhere
+  "Math.floor": { arity: 1, partials: zero },
+  "Math.ceil": { arity: 1, partials: zero },
+  "Math.round": { arity: 1, partials: zero },
+  "Math.trunc": { arity: 1, partials: zero },
+  "Math.sign": { arity: 1, partials: zero },
+};
+
+/** b a^(b-1), written as the cheap special cases a careful human would use. */
+function powPartial(a: Expr, b: Expr): Expr {
+  if (b.kind === "number") {
+    if (b.value === 2) return mul(num(2), a);
+    if (b.value === 1) return num(1);
+    if (b.value === 0.5) return div(num(0.5), M("sqrt", a));
+    return mul(b, bin("**", a, num(b.value - 1)));
+  }
+  return mul(b, bin("**", a, sub(b, num(1))));
+}
+
+/** Math functions whose result never carries a derivative. */
+export function isPiecewiseConstant(callee: string): boolean {
+  return RULES[callee]?.partials === zero;
+}
+
+/** Math constants the front end accepts as literals. */
+export const MATH_CONSTANTS = ["PI", "E", "LN2", "LN10", "LOG2E", "LOG10E", "SQRT2", "SQRT1_2"];
