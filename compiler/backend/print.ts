@@ -96,10 +96,10 @@ export class Printer {
   }
 
   /** `x = x + e` → `x += e`; `i = i + 1` → `i++`. */
-  assignment(target: LValue, value: Expr): string {
+  assignment(target: LValue, value: Expr, counter = false): string {
     const t = this.lvalue(target);
     if (value.kind === "binary" && ["+", "-", "*", "/"].includes(value.op) && sameExpr(value.left, target as Expr)) {
-      if ((value.op === "+" || value.op === "-") && value.right.kind === "number" && value.right.value === 1) {
+      if (counter && (value.op === "+" || value.op === "-") && value.right.kind === "number" && value.right.value === 1) {
         return `${t}${value.op}${value.op}`;
       }
       return `${t} ${value.op}= ${this.expr(value.right)}`;
@@ -119,7 +119,7 @@ export class Printer {
         const annotation = s.type.kind === "array" && s.init.kind === "arrayLiteral" && s.init.elements.length === 0 ? `: ${typeText(s.type)}` : "";
         return `${indent}${keyword} ${s.name}${annotation} = ${this.expr(s.init)};\n`;
       }
-      case "assign": return `${indent}${this.assignment(s.target, s.value)};\n`;
+      case "assign": return `${indent}${this.assignment(s.target, s.value, s.target.kind === "var" && this.isCounter(s.target.name))};\n`;
       case "if": {
         let text = `${indent}if (${this.expr(s.test)}) {\n${this.stmts(s.then, inner)}${indent}}`;
         let rest = s.else;
@@ -138,7 +138,7 @@ export class Printer {
           return `${indent}while (${s.test ? this.expr(s.test) : "true"}) {\n${body}${indent}}\n`;
         }
         const init = this.forInit(s.init);
-        const update = s.update.map((u) => (u.kind === "assign" ? this.assignment(u.target, u.value) : "")).join(", ");
+        const update = s.update.map((u) => (u.kind === "assign" ? this.assignment(u.target, u.value, true) : "")).join(", ");
         return `${indent}for (${init}; ${s.test ? this.expr(s.test) : ""}; ${update}) {\n${body}${indent}}\n`;
       }
       case "break": return `${indent}break;\n`;
@@ -150,6 +150,11 @@ export class Printer {
       case "comment": return `${indent}// ${s.text}\n`;
       default: return assertNever(s);
     }
+  }
+
+  /** Integer counters print as `k++`; accumulations keep `+= 1`. */
+  private isCounter(name: string): boolean {
+    return !name.endsWith("_bar") && !name.startsWith("_t");
   }
 
   private forInit(init: Stmt[]): string {

@@ -331,6 +331,7 @@ class Lowering {
     }
     const element = list.declarations[0]!.name as ts.Identifier;
     const iterable = this.lowerExpr(node.expression);
+    if (iterable.kind !== "var") this.reject(Codes.UnsupportedStatement, "for…of must iterate over an array variable; declare the array first", node.expression);
     const iterableType = this.typeOf(iterable, node.expression);
     if (iterableType.kind !== "array") this.reject(Codes.UnsupportedStatement, "for…of is supported over arrays only", node.expression);
     return this.inScope(() => {

@@ -337,9 +337,15 @@ class ReverseGenerator {
       return { fwd: [fwdIf(then.fwd, otherwise.fwd)], rev: [{ kind: "if", test: s.test, then: then.rev, else: otherwise.rev }] };
     }
     this.stacks.add("control");
+    // Push 1 for the branch whose reverse has work, so the reverse `if` needs no empty branch.
+    const thenMark = then.rev.length > 0 ? 1 : 0;
     return {
-      fwd: [fwdIf([...then.fwd, b.push("control", b.num(1))], [...otherwise.fwd, b.push("control", b.num(0))])],
-      rev: [{ kind: "if", test: b.bin("===", b.pop("control"), b.num(1)), then: then.rev, else: otherwise.rev }],
+      fwd: [fwdIf([...then.fwd, b.push("control", b.num(thenMark))], [...otherwise.fwd, b.push("control", b.num(1 - thenMark))])],
+      rev: [
+        thenMark === 1
+          ? { kind: "if", test: b.bin("===", b.pop("control"), b.num(1)), then: then.rev, else: otherwise.rev }
+          : { kind: "if", test: b.bin("===", b.pop("control"), b.num(1)), then: otherwise.rev, else: [] },
+      ],
     };
   }
 
