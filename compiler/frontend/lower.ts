@@ -488,7 +488,7 @@ class Lowering {
     };
     const op = ops[node.operatorToken.kind];
     if (!op) {
-      if (ts.isAssignmentOperator(node.operatorToken.kind)) {
+      if (node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
         this.reject(Codes.UnsupportedExpression, "assignments inside expressions are not supported; make the assignment its own statement", node);
       }
       return this.reject(Codes.UnsupportedExpression, `operator '${node.operatorToken.getText(this.sourceFile)}' is not supported`, node.operatorToken);

@@ -16,8 +16,9 @@ export const field = (object: Expr, name: string): Expr => ({ kind: "field", obj
 export const call = (callee: string, args: Expr[]): Expr => ({ kind: "call", callee, args });
 export const pop = (stack: StackName): Expr => ({ kind: "pop", stack });
 
-export function isNumber(e: Expr, value?: number): e is { kind: "number"; value: number } {
-  return e.kind === "number" && (value === undefined || Object.is(e.value, value) || e.value === value);
+/** True if `e` is the literal `value`. (Not a type guard: a failed test must not narrow `e`.) */
+export function isNumber(e: Expr, value: number): boolean {
+  return e.kind === "number" && e.value === value;
 }
 
 export function neg(e: Expr): Expr {
