@@ -1,2 +1,2 @@
 /** Helpers that generated code may import. Nothing here depends on the compiler. */
-export { NumberStack, IntStack } from "./stack.ts";
+export { NumberStack, IntStack, allStacks, pendingStackEntries, stackBytes } from "./stack.ts";

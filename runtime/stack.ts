@@ -5,10 +5,27 @@
  * nothing. Push and pop are strictly LIFO; every generated push has exactly one pop.
  */
 
+/** Every stack created so far, so tests and debug tools can check that pushes and pops balance. */
+export const allStacks: { readonly size: number; readonly capacity: number }[] = [];
+
+/** Total values held by all stacks: 0 between calls when generated code is correct. */
+export function pendingStackEntries(): number {
+  return allStacks.reduce((sum, s) => sum + s.size, 0);
+}
+
+/** Peak memory of all stacks in bytes (their current capacities). */
+export function stackBytes(): number {
+  return allStacks.reduce((sum, s) => sum + s.capacity * (s instanceof NumberStack ? 8 : 4), 0);
+}
+
 /** A LIFO stack of float64 values (overwritten numbers). */
 export class NumberStack {
   private data = new Float64Array(1024);
   private top = 0;
+
+  constructor() {
+    allStacks.push(this);
+  }
 
   push(value: number): void {
     if (this.top === this.data.length) this.grow();
@@ -40,6 +57,10 @@ export class NumberStack {
 export class IntStack {
   private data = new Int32Array(1024);
   private top = 0;
+
+  constructor() {
+    allStacks.push(this);
+  }
 
   push(value: number): void {
     if (this.top === this.data.length) this.grow();
