@@ -140,9 +140,10 @@ class ReverseGenerator {
     const forward = [...top.fwd];
     let valueName: string;
     const resultIsTopVar = result.kind === "var" && this.info.topLevel.has(result.name) && !this.info.params.has(result.name);
-    if (resultIsTopVar) {
+    if (resultIsTopVar && !this.needed.has(result.name)) {
       valueName = result.name;
     } else {
+      // A copy, because the reverse sweep restores overwritten variables to older values.
       valueName = this.namer.fresh("value");
       forward.push({ kind: "declare", name: valueName, type: fn.returnType, init: result, mutable: false });
     }
@@ -150,7 +151,7 @@ class ReverseGenerator {
     const adjoints: Stmt[] = [];
     for (const s of fn.body) {
       if (s.kind !== "declare" || !this.activity.active.has(s.name)) continue;
-      const init = resultIsTopVar && s.name === valueName ? seed : b.num(0);
+      const init = resultIsTopVar && s.name === (result as { name: string }).name ? seed : b.num(0);
       adjoints.push(...this.adjointDeclaration(s, init));
     }
     const seeding: Stmt[] = [];

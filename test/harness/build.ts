@@ -1,0 +1,55 @@
+/**
+ * Compiles TypeScript source text with tsgrad in memory, writes the source and its
+ * generated file to a temporary package folder (where `tsgrad/runtime` resolves to this
+ * repository), and imports both. Used by tests that try tsgrad on code it has not seen.
+ */
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { compileSources, type CompileOptions } from "../../compiler/pipeline.ts";
+import type { Diagnostic } from "../../compiler/diagnostics.ts";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+let workDir: string | null = null;
+let counter = 0;
+
+function workspace(): string {
+  if (!workDir) {
+    workDir = mkdtempSync(path.join(os.tmpdir(), "tsgrad-test-"));
+    mkdirSync(path.join(workDir, "node_modules"), { recursive: true });
+    symlinkSync(repoRoot, path.join(workDir, "node_modules", "tsgrad"), "dir");
+  }
+  return workDir;
+}
+
+export interface Built {
+  source: Record<string, (...args: never[]) => unknown>;
+  generated: Record<string, (...args: never[]) => unknown>;
+  text: string;
+  sourcePath: string;
+}
+
+/** Compiles `text`; throws with the diagnostics if there are any. */
+export async function build(text: string, options: CompileOptions = {}): Promise<Built> {
+  const dir = path.join(workspace(), `case${counter++}`);
+  mkdirSync(dir);
+  const sourcePath = path.join(dir, "input.ts");
+  writeFileSync(sourcePath, text);
+  const result = await compileSources([{ path: sourcePath, text }], options);
+  if (result.diagnostics.length > 0) {
+    throw new Error(result.diagnostics.map((d) => `${d.line}:${d.column} TSG${d.code} ${d.message}`).join("\n"));
+  }
+  const out = result.files[0];
+  if (!out) throw new Error("no file generated");
+  writeFileSync(out.path, out.text);
+  const source = await import(pathToFileURL(sourcePath).href);
+  const generated = await import(pathToFileURL(out.path).href);
+  return { source, generated, text: out.text, sourcePath };
+}
+
+/** Compiles `text` and returns its diagnostics (expected to be non-empty). */
+export async function diagnose(text: string, file = "input.ts"): Promise<Diagnostic[]> {
+  const result = await compileSources([{ path: file, text }]);
+  return result.diagnostics;
+}
