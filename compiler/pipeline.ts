@@ -15,11 +15,8 @@ import { Codes, DiagnosticError, type Diagnostic } from "./diagnostics.ts";
 import { discoverAnnotations, spanOf } from "./frontend/annotations.ts";
 import { lowerFunction } from "./frontend/lower.ts";
 import type { FunctionIR, ModuleIR, StackName } from "./ir/nodes.ts";
-import { normalizeControlFlow } from "./transform/normalize.ts";
 import { Namer, namesIn } from "./transform/naming.ts";
-import { analyzeVariables } from "./analysis/variables.ts";
-import { analyzeActivity } from "./analysis/activity.ts";
-import { buildGradient } from "./transform/gradient.ts";
+import { buildMode } from "./transform/modes.ts";
 import { Printer } from "./backend/print.ts";
 import { formatTypeScript } from "./backend/format.ts";
 import { generatedHeader } from "./backend/header.ts";
@@ -110,39 +107,34 @@ async function compileOne(project: Project, input: SourceInput, options: Compile
   for (const { fn } of lowered) for (const n of namesIn(fn)) fileNames.add(n);
   const stackNames = { values: new Namer(fileNames).fresh("valueStack"), control: new Namer(fileNames).fresh("controlStack") };
 
+  const runtimeHelpers = new Set<string>();
+  const seenFunctions = new Set<string>();
   for (const { fn, requests } of lowered) {
     const node = discovery.functions.find((f) => f.node.name?.text === fn.name)!.node;
     try {
       for (const request of requests) {
-        if (request.mode !== "grad") {
-          diagnostics.push({
-            code: Codes.ModeNotImplemented,
-            message: `@${request.mode} is not implemented yet; only @grad is available in this version`,
-            ...request.span,
-          });
-          continue;
-        }
-        if (fn.returnType.kind !== "number") {
-          diagnostics.push({ code: Codes.BadReturnType, message: `@grad needs '${fn.name}' to return a number`, ...fn.span });
-          continue;
-        }
-        const namer = new Namer([...namesIn(fn), ...moduleNames, stackNames.values, stackNames.control]);
-        const normalized = normalizeControlFlow(fn, namer);
-        const info = analyzeVariables(normalized.fn);
-        const activity = analyzeActivity(normalized.fn, normalized.result, request.wrt, options.activity ?? true);
-        const gradient = buildGradient({
-          fn: normalized.fn,
-          result: normalized.result,
-          wrt: request.wrt,
-          activity,
-          info,
-          namer,
+        const output = buildMode({
+          fn,
+          request,
+          reserved: [...moduleNames, stackNames.values, stackNames.control],
           sourceLines,
           sourceName,
+          activity: options.activity ?? true,
         });
-        generated.push(...gradient.functions);
-        typeAliases.push(gradient.typeAlias);
-        for (const s of gradient.stacks) stacks.add(s);
+        for (const f of output.functions) {
+          if (seenFunctions.has(f.name)) continue; // e.g. fJvp from both @jvp and @jacobian
+          seenFunctions.add(f.name);
+          generated.push(f);
+        }
+        for (const alias of output.typeAliases) {
+          const existing = typeAliases.find((a) => a.name === alias.name);
+          if (!existing) typeAliases.push({ ...alias, doc: alias.doc ?? `Derivative record of \`${fn.name}\`: one field per differentiated parameter, same shape.` });
+          else if (existing.text !== alias.text) {
+            diagnostics.push({ code: Codes.NameClash, message: `two annotations on '${fn.name}' need different '${alias.name}' types; use the same parameter list`, ...request.span });
+          }
+        }
+        for (const x of output.stacks) stacks.add(x);
+        for (const x of output.runtime) runtimeHelpers.add(x);
       }
     } catch (error) {
       diagnostics.push(toDiagnostic(error, node, sf, input.path));
@@ -153,9 +145,16 @@ async function compileOne(project: Project, input: SourceInput, options: Compile
   const orderedStacks = (["values", "control"] as const).filter((s) => stacks.has(s));
   const module: ModuleIR = {
     header: generatedHeader(sourceName),
-    imports: orderedStacks.length
-      ? [{ names: orderedStacks.map((s) => (s === "values" ? "NumberStack" : "IntStack")), from: "tsgrad/runtime", typeOnly: false }]
-      : [],
+    imports:
+      orderedStacks.length + runtimeHelpers.size > 0
+        ? [
+            {
+              names: [...orderedStacks.map((s) => (s === "values" ? "NumberStack" : "IntStack")), ...[...runtimeHelpers].sort()],
+              from: "tsgrad/runtime",
+              typeOnly: false,
+            },
+          ]
+        : [],
     stacks: orderedStacks,
     functions: generated,
     typeAliases,

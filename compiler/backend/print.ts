@@ -148,6 +148,7 @@ export class Printer {
       case "push": return `${indent}${this.stacks[s.stack]}.push(${this.expr(s.value)});\n`;
       case "call": return `${indent}${s.callee}(${s.args.map((a) => this.expr(a)).join(", ")});\n`;
       case "comment": return `${indent}// ${s.text}\n`;
+      case "verbatim": return s.lines.map((line) => `${indent}${line}\n`).join("");
       default: return assertNever(s);
     }
   }

@@ -79,7 +79,12 @@ export type Stmt =
   | { kind: "push"; stack: StackName; value: Expr }
   /** A call whose result is discarded (generated code only). */
   | { kind: "call"; callee: string; args: Expr[] }
-  | { kind: "comment"; text: string };
+  | { kind: "comment"; text: string }
+  /**
+   * Fixed assembly code printed as written (the Hessian/Jacobian driver loops, which call
+   * generated functions and runtime helpers but are never differentiated or analysed).
+   */
+  | { kind: "verbatim"; lines: string[] };
 
 export interface Param {
   name: string;

@@ -69,7 +69,7 @@ export function stmtExprs(s: Stmt): Expr[] {
     case "return": return s.value ? [s.value] : [];
     case "push": return [s.value];
     case "call": return s.args;
-    case "break": case "continue": case "block": case "comment": return [];
+    case "break": case "continue": case "block": case "comment": case "verbatim": return [];
     default: return assertNever(s);
   }
 }

@@ -27,6 +27,7 @@ import type { Activity } from "../analysis/activity.ts";
 import { isStable, type VariableInfo } from "../analysis/variables.ts";
 import type { Namer } from "./naming.ts";
 import { RULES } from "./rules.ts";
+import { substituteVar } from "./forward.ts";
 
 export interface ReverseInput {
   fn: FunctionIR;
@@ -140,22 +141,35 @@ class ReverseGenerator {
     const forward = [...top.fwd];
     let valueName: string;
     const resultIsTopVar = result.kind === "var" && this.info.topLevel.has(result.name) && !this.info.params.has(result.name);
+    if (fn.returnType.kind === "array" && !resultIsTopVar && result.kind !== "arrayLiteral") {
+      fail(Codes.UnsupportedExpression, `return a local array (or an array literal) from '${fn.name}' so its adjoint can be seeded`, fn.span);
+    }
     if (resultIsTopVar && !this.needed.has(result.name)) {
       valueName = result.name;
     } else {
       // A copy, because the reverse sweep restores overwritten variables to older values.
       valueName = this.namer.fresh("value");
-      forward.push({ kind: "declare", name: valueName, type: fn.returnType, init: result, mutable: false });
+      const init = fn.returnType.kind === "array" && result.kind === "var" ? copyOf(result, fn.returnType) : result;
+      forward.push({ kind: "declare", name: valueName, type: fn.returnType, init, mutable: false });
     }
     // Adjoints of top-level locals live for the whole reverse sweep.
     const adjoints: Stmt[] = [];
     for (const s of fn.body) {
       if (s.kind !== "declare" || !this.activity.active.has(s.name)) continue;
-      const init = resultIsTopVar && s.name === (result as { name: string }).name ? seed : b.num(0);
-      adjoints.push(...this.adjointDeclaration(s, init));
+      const isResult = resultIsTopVar && s.name === (result as { name: string }).name;
+      if (isResult && s.type.kind === "array") {
+        // The seed is the caller's cotangent; copy it, since the reverse sweep zeroes entries.
+        adjoints.push(b.declare(this.bar(s.name), copyOf(seed, s.type), false, s.type));
+        continue;
+      }
+      adjoints.push(...this.adjointDeclaration(s, isResult ? seed : b.num(0)));
     }
     const seeding: Stmt[] = [];
-    if (!resultIsTopVar) this.contrib(result, seed, seeding);
+    if (!resultIsTopVar && result.kind === "arrayLiteral") {
+      result.elements.forEach((el, k) => this.contrib(el, b.index(seed, b.num(k)), seeding));
+    } else if (!resultIsTopVar) {
+      this.contrib(result, seed, seeding);
+    }
     const reverse = [...adjoints, ...seeding, ...top.rev];
     this.reverseSweep = reverse;
     const body: Stmt[] = [
@@ -483,7 +497,7 @@ class ReverseGenerator {
       if (!partial) continue;
       if (exprReads(partial).has(ANS)) {
         ans ??= this.bindTemp(whole, out);
-        partial = substitute(partial, ANS, ans);
+        partial = substituteVar(partial, ANS, ans);
       }
       this.contrib(args[k]!, b.mul(g, partial), out);
     }
@@ -514,21 +528,14 @@ class ReverseGenerator {
   }
 }
 
+/** A fresh array with the elements of `e`, of the container type of `type`. */
+function copyOf(e: Expr, type: import("../ir/nodes.ts").ValueType): Expr {
+  const container = type.kind === "array" && type.container === "float64array" ? "Float64Array" : "Array";
+  return b.call(`${container}.from`, [e]);
+}
+
 function incrementOf(s: Stmt): { target: LValue; term: Expr } | null {
   if (s.kind !== "assign" || s.value.kind !== "binary" || s.value.op !== "+") return null;
   if (!b.sameExpr(s.value.left, s.target as Expr)) return null;
   return { target: s.target, term: s.value.right };
-}
-
-function substitute(e: Expr, name: string, by: Expr): Expr {
-  switch (e.kind) {
-    case "var": return e.name === name ? by : e;
-    case "index": return { ...e, object: substitute(e.object, name, by), index: substitute(e.index, name, by) };
-    case "unary": return { ...e, operand: substitute(e.operand, name, by) };
-    case "binary": return { ...e, left: substitute(e.left, name, by), right: substitute(e.right, name, by) };
-    case "call": return { ...e, args: e.args.map((a) => substitute(a, name, by)) };
-    case "conditional":
-      return { ...e, test: substitute(e.test, name, by), whenTrue: substitute(e.whenTrue, name, by), whenFalse: substitute(e.whenFalse, name, by) };
-    default: return e;
-  }
 }

@@ -1,0 +1,203 @@
+/**
+ * Forward mode (tangent code generation).
+ *
+ * Takes: any IR function body — a lowered primal (for `@jvp`) or a generated reverse-mode
+ * body (for `@hvp`: forward-over-reverse) — and the set of variables that carry tangents.
+ * Gives: the same statements, each active assignment preceded (or, for declarations,
+ * followed) by the assignment of its tangent `v_dot`, using the same rule table as
+ * reverse mode: dot(f(a, b)) = df/da dot(a) + df/db dot(b).
+ *
+ * Stack traffic of reverse-mode code is paired: a pushed value is followed by its
+ * tangent on the same stack, and popped in the opposite order.
+ * `return e` becomes `return { value: e, tangent: dot(e) }` unless the caller overrides it.
+ */
+import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
+import * as b from "../ir/build.ts";
+import type { Expr, LValue, Stmt } from "../ir/nodes.ts";
+import { exprReads, rootName } from "../ir/visit.ts";
+import type { Namer } from "./naming.ts";
+import { RULES } from "./rules.ts";
+
+export interface ForwardInput {
+  /** Variables (and record roots) that carry a tangent. */
+  active: Set<string>;
+  namer: Namer;
+  span: SourceSpan;
+  /** Tangent names fixed by the caller, e.g. `grad` → `hvp`. */
+  fixedNames?: Map<string, string>;
+  /** How to rewrite `return e`; default: `{ value: e, tangent: dot(e) }`. */
+  onReturn?: (value: Expr, tangent: Expr) => Stmt[];
+}
+
+const ANS = "\u0000ans";
+
+export class ForwardGenerator {
+  private readonly dots = new Map<string, string>();
+
+  constructor(private readonly input: ForwardInput) {
+    for (const [k, v] of input.fixedNames ?? []) this.dots.set(k, v);
+  }
+
+  dot(name: string): string {
+    let found = this.dots.get(name);
+    if (!found) {
+      found = this.input.namer.fresh(`${name}_dot`);
+      this.dots.set(name, found);
+    }
+    return found;
+  }
+
+  isActive(e: Expr): boolean {
+    switch (e.kind) {
+      case "var": return this.input.active.has(e.name);
+      case "index": case "field": return this.isActive(e.object);
+      case "unary": return e.op !== "!" && this.isActive(e.operand);
+      case "binary": return ["+", "-", "*", "/", "%", "**"].includes(e.op) && (this.isActive(e.left) || this.isActive(e.right));
+      case "call": return RULES[e.callee] !== undefined && e.args.some((a) => this.isActive(a)) && !isZeroRule(e.callee);
+      case "conditional": return this.isActive(e.whenTrue) || this.isActive(e.whenFalse);
+      case "arrayLiteral": return e.elements.some((x) => this.isActive(x));
+      case "pop": return false; // handled at statement level
+      default: return false;
+    }
+  }
+
+  private dotOf(e: Expr | LValue): LValue {
+    if (e.kind === "var") return { kind: "var", name: this.dot(e.name) };
+    if (e.kind === "index") return { kind: "index", object: this.dotOf(e.object) as Expr, index: e.index };
+    if (e.kind === "field") return { kind: "field", object: this.dotOf(e.object) as Expr, name: e.name };
+    return fail(Codes.InternalError, `no tangent for ${e.kind}`, this.input.span);
+  }
+
+  /** The tangent of `e`; `ans` (if given) names a variable already holding e's value. */
+  tangent(e: Expr, out: Stmt[], ans?: Expr): Expr {
+    if (!this.isActive(e)) return b.num(0);
+    switch (e.kind) {
+      case "var": case "index": case "field":
+        return this.dotOf(e) as Expr;
+      case "unary":
+        return e.op === "-" ? b.neg(this.tangent(e.operand, out)) : this.tangent(e.operand, out);
+      case "binary":
+        if (e.op === "*" && b.sameExpr(e.left, e.right)) return this.applyRule("square", [e.left], e, out, ans);
+        return this.applyRule(e.op, [e.left, e.right], e, out, ans);
+      case "call":
+        return this.applyRule(e.callee, e.args, e, out, ans);
+      case "conditional":
+        return { kind: "conditional", test: e.test, whenTrue: this.tangent(e.whenTrue, out), whenFalse: this.tangent(e.whenFalse, out) };
+      default:
+        return fail(Codes.InternalError, `forward mode cannot differentiate a '${e.kind}' expression`, this.input.span);
+    }
+  }
+
+  private applyRule(primitive: string, args: Expr[], whole: Expr, out: Stmt[], ans?: Expr): Expr {
+    const rule = RULES[primitive]!;
+    const partials = rule.partials(args, () => b.v(ANS));
+    let sum: Expr = b.num(0);
+    let ansExpr: Expr | null = ans ?? null;
+    for (let k = 0; k < args.length; k++) {
+      let partial = partials[k];
+      if (!partial || !this.isActive(args[k]!)) continue;
+      if (exprReads(partial).has(ANS)) {
+        if (!ansExpr) {
+          const name = this.input.namer.temp();
+          out.push(b.declare(name, whole));
+          ansExpr = b.v(name);
+        }
+        partial = substituteVar(partial, ANS, ansExpr);
+      }
+      sum = b.add(sum, b.mul(partial, this.tangent(args[k]!, out)));
+    }
+    return sum;
+  }
+
+  stmts(list: Stmt[]): Stmt[] {
+    return list.flatMap((s) => this.stmt(s));
+  }
+
+  stmt(s: Stmt): Stmt[] {
+    switch (s.kind) {
+      case "declare": {
+        if (!this.input.active.has(s.name)) return [s];
+        if (s.init.kind === "pop") {
+          return [b.declare(this.dot(s.name), b.pop(s.init.stack), s.mutable, s.type), s];
+        }
+        const pre: Stmt[] = [];
+        const init = this.declarationTangent(s, pre);
+        const usesAns = s.type.kind === "number" && !this.reads(s.init, s.name);
+        if (usesAns) {
+          const post: Stmt[] = [];
+          const t = this.tangent(s.init, post, b.v(s.name));
+          return [s, ...post, b.declare(this.dot(s.name), t, true, s.type)];
+        }
+        return [...pre, s, b.declare(this.dot(s.name), init, s.mutable || s.type.kind === "number", s.type)];
+      }
+      case "assign": {
+        const root = rootName(s.target);
+        if (!root || !this.input.active.has(root)) return [s];
+        if (s.value.kind === "pop") return [b.assign(this.dotOf(s.target), b.pop(s.value.stack)), s];
+        const pre: Stmt[] = [];
+        const t = this.tangent(s.value, pre);
+        return [...pre, b.assign(this.dotOf(s.target), t), s];
+      }
+      case "if":
+        return [{ ...s, then: this.stmts(s.then), else: this.stmts(s.else) }];
+      case "loop":
+        return [{ ...s, init: this.stmts(s.init), update: this.stmts(s.update), body: this.stmts(s.body) }];
+      case "block":
+        return [{ kind: "block", body: this.stmts(s.body) }];
+      case "push": {
+        // A pushed value is the variable its pop restores, so both sides agree on activity.
+        if (s.stack !== "values" || !this.isActive(s.value)) return [s];
+        const pre: Stmt[] = [];
+        const t = this.tangent(s.value, pre);
+        return [...pre, s, b.push("values", t)];
+      }
+      case "return": {
+        const value = s.value ?? b.num(0);
+        const pre: Stmt[] = [];
+        const t = this.tangent(value, pre);
+        if (this.input.onReturn) return [...pre, ...this.input.onReturn(value, t)];
+        return [...pre, { kind: "return", value: { kind: "record", fields: [{ name: "value", value }, { name: "tangent", value: t }] }, span: s.span }];
+      }
+      default:
+        return [s];
+    }
+  }
+
+  /** Tangent of a declaration's initial value, including arrays (zeros, literals, row aliases). */
+  private declarationTangent(s: Extract<Stmt, { kind: "declare" }>, pre: Stmt[]): Expr {
+    const init = s.init;
+    if (s.type.kind === "array") {
+      switch (init.kind) {
+        case "zeros": return init;
+        case "zerosLike": return init;
+        case "arrayLiteral": return { kind: "arrayLiteral", elements: init.elements.map((x) => this.tangent(x, pre)) };
+        case "index": case "field": case "var": return this.dotOf(init) as Expr;
+        default: return fail(Codes.UnsupportedExpression, `forward mode cannot differentiate this array initializer`, s.span ?? this.input.span);
+      }
+    }
+    if (init.kind === "field" || init.kind === "var") return this.isActive(init) ? (this.dotOf(init) as Expr) : b.num(0);
+    return this.tangent(init, pre);
+  }
+
+  private reads(e: Expr, name: string): boolean {
+    return exprReads(e).has(name);
+  }
+}
+
+function isZeroRule(callee: string): boolean {
+  const rule = RULES[callee];
+  return !!rule && rule.partials([b.v("a")], () => b.v("a")).every((p) => p === null);
+}
+
+export function substituteVar(e: Expr, name: string, by: Expr): Expr {
+  switch (e.kind) {
+    case "var": return e.name === name ? by : e;
+    case "index": return { ...e, object: substituteVar(e.object, name, by), index: substituteVar(e.index, name, by) };
+    case "unary": return { ...e, operand: substituteVar(e.operand, name, by) };
+    case "binary": return { ...e, left: substituteVar(e.left, name, by), right: substituteVar(e.right, name, by) };
+    case "call": return { ...e, args: e.args.map((a) => substituteVar(a, name, by)) };
+    case "conditional":
+      return { ...e, test: substituteVar(e.test, name, by), whenTrue: substituteVar(e.whenTrue, name, by), whenFalse: substituteVar(e.whenFalse, name, by) };
+    default: return e;
+  }
+}

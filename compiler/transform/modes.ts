@@ -1,0 +1,387 @@
+/**
+ * The public API of every mode, built from the two transforms:
+ *
+ *   @grad      fGrad / fGradInto            reverse mode seeded with 1
+ *   @vjp       fVjp / fVjpInto              reverse mode seeded with a cotangent
+ *   @jvp       fJvp                         forward mode on the primal
+ *   @hvp       fHvp / fHvpInto              forward mode on the reverse-mode body
+ *   @hessian   fHessian                     one fHvpInto per wrt scalar (or per band colour)
+ *   @jacobian  fJacobian                    one fJvp per input or one fVjpInto per output,
+ *                                           whichever is fewer
+ *
+ * Gradient-shaped records (`grad`, `tangent`, `v`, `hvp`) have one field per wrt
+ * parameter, of the parameter's own shape.
+ */
+import * as b from "../ir/build.ts";
+import type { DerivativeRequest, Expr, FunctionIR, Param, StackName, Stmt, ValueType } from "../ir/nodes.ts";
+import { analyzeActivity, differentiableReads } from "../analysis/activity.ts";
+import { analyzeVariables } from "../analysis/variables.ts";
+import { gradientTypeText } from "../frontend/types.ts";
+import { Codes, fail } from "../diagnostics.ts";
+import { walkStmts, rootName } from "../ir/visit.ts";
+import { ForwardGenerator } from "./forward.ts";
+import { Namer } from "./naming.ts";
+import { normalizeControlFlow } from "./normalize.ts";
+import { reverseMode } from "./reverse.ts";
+import { buildGradient, pascalCase } from "./gradient.ts";
+
+export interface ModeContext {
+  fn: FunctionIR;
+  request: DerivativeRequest;
+  /** Names the generated code must not capture (module names, stack names). */
+  reserved: string[];
+  sourceLines: string[];
+  sourceName: string;
+  activity: boolean;
+}
+
+export interface ModeOutput {
+  functions: FunctionIR[];
+  typeAliases: { name: string; text: string; doc?: string }[];
+  stacks: Set<StackName>;
+  runtime: Set<string>;
+}
+
+function wrtRecordType(fn: FunctionIR, wrt: string[]): { text: string; fields: { name: string; type: ValueType }[] } {
+  const fields = wrt.map((name) => ({ name, type: fn.params.find((p) => p.name === name)!.type }));
+  return { text: `{ ${fields.map((f) => `${f.name}: ${gradientTypeText(f.type)}`).join("; ")} }`, fields };
+}
+
+function zeroRecord(fields: { name: string; type: ValueType }[]): Expr {
+  return { kind: "record", fields: fields.map((f) => ({ name: f.name, value: { kind: "zerosLike", type: f.type, like: b.v(f.name) } })) };
+}
+
+function typeParam(name: string, text: string): Param {
+  return { name, type: { kind: "opaque", text }, typeText: text };
+}
+
+function freshNamer(ctx: ModeContext, fn: FunctionIR): Namer {
+  return Namer.forFunction(fn, ctx.reserved);
+}
+
+function where(ctx: ModeContext): string {
+  return `${ctx.sourceName}:${ctx.fn.span.line}`;
+}
+
+/** The type alias for the wrt record of a mode: `FGradient` for @grad, `F<Mode>Gradient` otherwise. */
+function aliasName(ctx: ModeContext): string {
+  const base = pascalCase(ctx.fn.name);
+  return ctx.request.mode === "grad" ? `${base}Gradient` : `${base}${pascalCase(ctx.request.mode)}Gradient`;
+}
+
+/** Reverse-mode body for the request's wrt set, seeded with `seed`. */
+function reverseBody(ctx: ModeContext, namer: Namer, gradName: string, seed: (resultType: ValueType) => Expr) {
+  const normalized = normalizeControlFlow(ctx.fn, namer);
+  const info = analyzeVariables(normalized.fn);
+  const activity = analyzeActivity(normalized.fn, normalized.result, ctx.request.wrt, ctx.activity);
+  return reverseMode({
+    fn: normalized.fn,
+    result: normalized.result,
+    wrt: ctx.request.wrt,
+    activity,
+    info,
+    namer,
+    gradName,
+    seed: seed(ctx.fn.returnType),
+    sourceLines: ctx.sourceLines,
+  });
+}
+
+export function buildVjp(ctx: ModeContext): ModeOutput {
+  const { fn, request } = ctx;
+  const namer = freshNamer(ctx, fn);
+  const gradName = namer.fresh("grad");
+  const cotangent = namer.fresh("cotangent");
+  const alias = aliasName(ctx);
+  const record = wrtRecordType(fn, request.wrt);
+  const reverse = reverseBody(ctx, namer, gradName, (t) => (t.kind === "array" ? b.v(cotangent) : b.v(cotangent)));
+  const resultType = fn.returnTypeText;
+  const cotangentType = fn.returnType.kind === "array" ? `readonly number[] | Float64Array` : "number";
+  const into: FunctionIR = {
+    name: `${fn.name}VjpInto`,
+    params: [...fn.params, typeParam(cotangent, cotangentType), typeParam(gradName, alias)],
+    returnType: fn.returnType,
+    returnTypeText: resultType,
+    body: [...reverse.body, { kind: "return", value: b.v(reverse.valueName) }],
+    exported: true,
+    span: fn.span,
+    doc: `Adds cotangentᵀ·J (the vector-Jacobian product of \`${fn.name}\` with respect to ${request.wrt.join(", ")})\ninto \`${gradName}\` and returns \`${fn.name}\`'s value. Generated from ${where(ctx)}.`,
+  };
+  const outer = new Namer(fn.params.map((p) => p.name));
+  const c = outer.fresh("cotangent");
+  const g = outer.fresh("grad");
+  const value = outer.fresh("value");
+  const simple: FunctionIR = {
+    name: `${fn.name}Vjp`,
+    params: [...fn.params, typeParam(c, cotangentType)],
+    returnType: { kind: "opaque", text: "" },
+    returnTypeText: `{ value: ${resultType}; grad: ${alias} }`,
+    body: [
+      { kind: "declare", name: g, type: { kind: "opaque", text: alias }, init: zeroRecord(record.fields), mutable: false },
+      b.declare(value, b.call(into.name, [...fn.params.map((p) => b.v(p.name)), b.v(c), b.v(g)]), false, fn.returnType),
+      { kind: "return", value: { kind: "record", fields: [{ name: "value", value: b.v(value) }, { name: "grad", value: b.v(g) }] } },
+    ],
+    exported: true,
+    span: fn.span,
+    doc: `Value of \`${fn.name}\` and the vector-Jacobian product cotangentᵀ·J with respect to ${request.wrt.join(", ")}.\nGenerated from ${where(ctx)}.`,
+  };
+  return { functions: [simple, into], typeAliases: [{ name: alias, text: record.text }], stacks: reverse.stacks, runtime: new Set() };
+}
+
+export function buildJvp(ctx: ModeContext): ModeOutput {
+  const { fn, request } = ctx;
+  const namer = freshNamer(ctx, fn);
+  const tangentName = namer.fresh("tangent");
+  const alias = aliasName(ctx);
+  const record = wrtRecordType(fn, request.wrt);
+  // Activity: varied from the wrt parameters and useful for any returned value.
+  const returns: Expr[] = [];
+  walkStmts(fn.body, (s) => {
+    if (s.kind === "return" && s.value) returns.push(s.value);
+  });
+  const activity = analyzeActivity(fn, { kind: "arrayLiteral", elements: returns }, request.wrt, ctx.activity);
+  const gen = new ForwardGenerator({ active: activity.active, namer, span: fn.span });
+  const prologue: Stmt[] = request.wrt.map((name) => b.declare(gen.dot(name), b.field(b.v(tangentName), name)));
+  const body = gen.stmts(fn.body);
+  const jvp: FunctionIR = {
+    name: `${fn.name}Jvp`,
+    params: [...fn.params, typeParam(tangentName, alias)],
+    returnType: { kind: "opaque", text: "" },
+    returnTypeText: `{ value: ${fn.returnTypeText}; tangent: ${fn.returnType.kind === "array" ? "number[]" : "number"} }`,
+    body: [...prologue, ...body],
+    exported: true,
+    span: fn.span,
+    doc: `Value of \`${fn.name}\` and its directional derivative J·tangent (forward mode) with respect to\n${request.wrt.join(", ")}. Generated from ${where(ctx)}.`,
+  };
+  return { functions: [jvp], typeAliases: [{ name: alias, text: record.text }], stacks: new Set(), runtime: new Set() };
+}
+
+/** Forward mode over the reverse-mode body: the HVP is the tangent of the gradient. */
+export function buildHvp(ctx: ModeContext): ModeOutput {
+  const { fn, request } = ctx;
+  if (fn.returnType.kind !== "number") fail(Codes.BadReturnType, `@${request.mode} needs '${fn.name}' to return a number`, fn.span);
+  const namer = freshNamer(ctx, fn);
+  const gradName = namer.fresh("grad");
+  const vName = namer.fresh("v");
+  const hvpName = namer.fresh("hvp");
+  const alias = `${pascalCase(fn.name)}${request.mode === "grad" ? "" : pascalCase("hvp")}Gradient`;
+  const record = wrtRecordType(fn, request.wrt);
+  const reverse = reverseBody(ctx, namer, gradName, () => b.num(1));
+  const body = [...reverse.body, { kind: "return", value: b.v(reverse.valueName) } as Stmt];
+
+  // Everything that depends on the wrt parameters carries a tangent (flow-insensitive, by name).
+  const varied = new Set<string>(request.wrt);
+  const edges: { target: string; sources: Set<string> }[] = [];
+  walkStmts(body, (s) => {
+    if (s.kind === "declare") edges.push({ target: s.name, sources: differentiableReads(s.init) });
+    if (s.kind === "assign") {
+      const root = rootName(s.target);
+      if (root) edges.push({ target: root, sources: differentiableReads(s.value) });
+    }
+  });
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const { target, sources } of edges) {
+      if (!varied.has(target) && [...sources].some((x) => varied.has(x))) {
+        varied.add(target);
+        changed = true;
+      }
+    }
+  }
+  varied.add(gradName);
+  const gen = new ForwardGenerator({
+    active: varied,
+    namer,
+    span: fn.span,
+    fixedNames: new Map([[gradName, hvpName]]),
+    onReturn: (value) => [{ kind: "return", value }],
+  });
+  const prologue: Stmt[] = request.wrt.map((name) => b.declare(gen.dot(name), b.field(b.v(vName), name)));
+  const into: FunctionIR = {
+    name: `${fn.name}HvpInto`,
+    params: [...fn.params, typeParam(vName, alias), typeParam(gradName, alias), typeParam(hvpName, alias)],
+    returnType: b.NUMBER,
+    returnTypeText: "number",
+    body: [...prologue, ...gen.stmts(body)],
+    exported: true,
+    span: fn.span,
+    doc: `Adds the gradient of \`${fn.name}\` into \`${gradName}\` and the Hessian-vector product H·${vName} into\n\`${hvpName}\` (forward-over-reverse, with respect to ${request.wrt.join(", ")}); returns the value.\nGenerated from ${where(ctx)}.`,
+  };
+  const outer = new Namer(fn.params.map((p) => p.name));
+  const v = outer.fresh("v");
+  const g = outer.fresh("grad");
+  const h = outer.fresh("hvp");
+  const value = outer.fresh("value");
+  const simple: FunctionIR = {
+    name: `${fn.name}Hvp`,
+    params: [...fn.params, typeParam(v, alias)],
+    returnType: { kind: "opaque", text: "" },
+    returnTypeText: `{ value: number; grad: ${alias}; hvp: ${alias} }`,
+    body: [
+      { kind: "declare", name: g, type: { kind: "opaque", text: alias }, init: zeroRecord(record.fields), mutable: false },
+      { kind: "declare", name: h, type: { kind: "opaque", text: alias }, init: zeroRecord(record.fields), mutable: false },
+      b.declare(value, b.call(into.name, [...fn.params.map((p) => b.v(p.name)), b.v(v), b.v(g), b.v(h)])),
+      {
+        kind: "return",
+        value: { kind: "record", fields: [{ name: "value", value: b.v(value) }, { name: "grad", value: b.v(g) }, { name: "hvp", value: b.v(h) }] },
+      },
+    ],
+    exported: true,
+    span: fn.span,
+    doc: `Value, gradient and Hessian-vector product H·v of \`${fn.name}\` with respect to ${request.wrt.join(", ")}\n(forward-over-reverse: one call costs a small constant times one gradient). Generated from ${where(ctx)}.`,
+  };
+  const stacks = new Set(reverse.stacks);
+  return { functions: [simple, into], typeAliases: [{ name: alias, text: record.text }], stacks, runtime: new Set() };
+}
+
+/** Dense Hessian: one HVP per wrt scalar, symmetrized so H is exactly symmetric. */
+export function buildHessian(ctx: ModeContext): ModeOutput {
+  const hvp = buildHvp({ ...ctx, request: { ...ctx.request, mode: "hvp" } });
+  const { fn, request } = ctx;
+  const alias = hvp.typeAliases[0]!.name;
+  const record = wrtRecordType(fn, request.wrt);
+  const fields = JSON.stringify(request.wrt);
+  const args = fn.params.map((p) => p.name).join(", ");
+  const outer = new Namer(fn.params.map((p) => p.name));
+  const [n, H, v, g, h, row, value, i, j, fieldsName] = ["n", "hessian", "v", "grad", "hvp", "row", "value", "i", "j", "fields"].map((x) => outer.fresh(x)) as [string, string, string, string, string, string, string, string, string, string];
+  const text = [
+    `const ${fieldsName} = ${fields} as const;`,
+    `const ${v}: ${alias} = ${"{" + record.fields.map((f) => `${f.name}: ${zerosText(f.type, f.name)}`).join(", ") + "}"};`,
+    `const ${g}: ${alias} = ${"{" + record.fields.map((f) => `${f.name}: ${zerosText(f.type, f.name)}`).join(", ") + "}"};`,
+    `const ${h}: ${alias} = ${"{" + record.fields.map((f) => `${f.name}: ${zerosText(f.type, f.name)}`).join(", ") + "}"};`,
+    `const ${n} = recordSize(${v}, ${fieldsName});`,
+    `const ${H}: number[][] = [];`,
+    `let ${value} = 0;`,
+    `for (let ${i} = 0; ${i} < ${n}; ${i}++) {`,
+    `  setFlat(${v}, ${fieldsName}, ${i}, 1);`,
+    `  zeroRecord(${g});`,
+    `  zeroRecord(${h});`,
+    `  ${value} = ${fn.name}HvpInto(${args}${args ? ", " : ""}${v}, ${g}, ${h});`,
+    `  const ${row} = new Array<number>(${n});`,
+    `  readFlat(${h}, ${fieldsName}, ${row});`,
+    `  ${H}.push(${row});`,
+    `  setFlat(${v}, ${fieldsName}, ${i}, 0);`,
+    `}`,
+    `// Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric.`,
+    `for (let ${i} = 0; ${i} < ${n}; ${i}++) {`,
+    `  for (let ${j} = 0; ${j} < ${i}; ${j}++) {`,
+    `    const mean = 0.5 * (${H}[${i}][${j}] + ${H}[${j}][${i}]);`,
+    `    ${H}[${i}][${j}] = mean;`,
+    `    ${H}[${j}][${i}] = mean;`,
+    `  }`,
+    `}`,
+    `if (${n} === 0) ${value} = ${fn.name}HvpInto(${args}${args ? ", " : ""}${v}, ${g}, ${h});`,
+    `return { value: ${value}, grad: ${g}, hessian: ${H} };`,
+  ];
+  const hessian: FunctionIR = {
+    name: `${fn.name}Hessian`,
+    params: fn.params,
+    returnType: { kind: "opaque", text: "" },
+    returnTypeText: `{ value: number; grad: ${alias}; hessian: number[][] }`,
+    body: [{ kind: "verbatim", lines: text }],
+    exported: true,
+    span: fn.span,
+    doc: `Value, gradient and dense Hessian of \`${fn.name}\` over ${request.wrt.join(", ")} flattened in declaration order\n(arrays row-major), from one Hessian-vector product per entry of the flattened parameters.\nGenerated from ${where(ctx)}.`,
+  };
+  return { ...hvp, functions: [...hvp.functions, hessian], runtime: new Set(["recordSize", "setFlat", "readFlat", "zeroRecord"]) };
+}
+
+function zerosText(type: ValueType, like: string): string {
+  if (type.kind === "number") return "0";
+  if (type.kind !== "array") return "0";
+  if (type.container === "float64array") return `new Float64Array(${like}.length)`;
+  if (type.element.kind === "number") return `new Array<number>(${like}.length).fill(0)`;
+  return `${like}.map((row) => new Array<number>(row.length).fill(0))`;
+}
+
+/** Dense Jacobian from n JVPs (n = wrt scalars) or m VJPs (m = outputs), whichever is fewer. */
+export function buildJacobian(ctx: ModeContext): ModeOutput {
+  const { fn, request } = ctx;
+  if (fn.returnType.kind !== "array") fail(Codes.BadReturnType, `@jacobian needs '${fn.name}' to return a numeric array`, fn.span);
+  const jvp = buildJvp({ ...ctx, request: { ...request, mode: "jvp" } });
+  const vjp = buildVjp({ ...ctx, request: { ...request, mode: "vjp" } });
+  const record = wrtRecordType(fn, request.wrt);
+  const alias = `${pascalCase(fn.name)}JacobianGradient`;
+  const outer = new Namer(fn.params.map((p) => p.name));
+  const [fieldsName, dir, n, first, value, m, J, k, t, r, ct, g] = ["fields", "direction", "n", "first", "value", "m", "jacobian", "k", "t", "r", "cotangent", "grad"].map((x) => outer.fresh(x)) as string[] as [string, string, string, string, string, string, string, string, string, string, string, string];
+  const args = fn.params.map((p) => p.name).join(", ");
+  const pre = args ? `${args}, ` : "";
+  const rec = "{" + record.fields.map((f) => `${f.name}: ${zerosText(f.type, f.name)}`).join(", ") + "}";
+  const text = [
+    `const ${fieldsName} = ${JSON.stringify(request.wrt)} as const;`,
+    `const ${dir}: ${alias} = ${rec};`,
+    `const ${n} = recordSize(${dir}, ${fieldsName});`,
+    `const ${first} = ${fn.name}Jvp(${pre}${dir});`,
+    `const ${value} = ${first}.value;`,
+    `const ${m} = ${value}.length;`,
+    `const ${J}: number[][] = [];`,
+    `for (let ${r} = 0; ${r} < ${m}; ${r}++) ${J}.push(new Array<number>(${n}).fill(0));`,
+    `if (${n} <= ${m}) {`,
+    `  // Forward mode: column k is J·e_k.`,
+    `  for (let ${k} = 0; ${k} < ${n}; ${k}++) {`,
+    `    setFlat(${dir}, ${fieldsName}, ${k}, 1);`,
+    `    const ${t} = ${fn.name}Jvp(${pre}${dir}).tangent;`,
+    `    for (let ${r} = 0; ${r} < ${m}; ${r}++) ${J}[${r}][${k}] = ${t}[${r}];`,
+    `    setFlat(${dir}, ${fieldsName}, ${k}, 0);`,
+    `  }`,
+    `} else {`,
+    `  // Reverse mode: row r is e_rᵀ·J.`,
+    `  const ${ct} = new Array<number>(${m}).fill(0);`,
+    `  const ${g}: ${alias} = ${rec};`,
+    `  for (let ${r} = 0; ${r} < ${m}; ${r}++) {`,
+    `    ${ct}[${r}] = 1;`,
+    `    zeroRecord(${g});`,
+    `    ${fn.name}VjpInto(${pre}${ct}, ${g});`,
+    `    readFlat(${g}, ${fieldsName}, ${J}[${r}]);`,
+    `    ${ct}[${r}] = 0;`,
+    `  }`,
+    `}`,
+    `return { value: ${value}, jacobian: ${J} };`,
+  ];
+  const jacobian: FunctionIR = {
+    name: `${fn.name}Jacobian`,
+    params: fn.params,
+    returnType: { kind: "opaque", text: "" },
+    returnTypeText: `{ value: number[]; jacobian: number[][] }`,
+    body: [{ kind: "verbatim", lines: text }],
+    exported: true,
+    span: fn.span,
+    doc: `Value and dense Jacobian of \`${fn.name}\` (rows: outputs; columns: ${request.wrt.join(", ")} flattened\nin declaration order). Uses n forward sweeps or m reverse sweeps, whichever is fewer.\nGenerated from ${where(ctx)}.`,
+  };
+  return {
+    functions: [...jvp.functions, ...vjp.functions, jacobian],
+    typeAliases: [...jvp.typeAliases, ...vjp.typeAliases, { name: alias, text: record.text }],
+    stacks: vjp.stacks,
+    runtime: new Set(["recordSize", "setFlat", "readFlat", "zeroRecord"]),
+  };
+}
+
+/** Dispatches one annotation to its builder. */
+export function buildMode(ctx: ModeContext): ModeOutput {
+  switch (ctx.request.mode) {
+    case "grad": return buildGrad(ctx);
+    case "jvp": return buildJvp(ctx);
+    case "vjp": return buildVjp(ctx);
+    case "hvp": return buildHvp(ctx);
+    case "hessian": return buildHessian(ctx);
+    case "jacobian": return buildJacobian(ctx);
+  }
+}
+
+function buildGrad(ctx: ModeContext): ModeOutput {
+  const { fn, request } = ctx;
+  if (fn.returnType.kind !== "number") fail(Codes.BadReturnType, `@grad needs '${fn.name}' to return a number`, fn.span);
+  const namer = freshNamer(ctx, fn);
+  const normalized = normalizeControlFlow(fn, namer);
+  const out = buildGradient({
+    fn: normalized.fn,
+    result: normalized.result,
+    wrt: request.wrt,
+    activity: analyzeActivity(normalized.fn, normalized.result, request.wrt, ctx.activity),
+    info: analyzeVariables(normalized.fn),
+    namer,
+    sourceLines: ctx.sourceLines,
+    sourceName: ctx.sourceName,
+  });
+  return { functions: out.functions, typeAliases: [out.typeAlias], stacks: out.stacks, runtime: new Set() };
+}
