@@ -134,6 +134,12 @@ export class ForwardGenerator {
         const root = rootName(s.target);
         if (!root || !this.input.active.has(root)) return [s];
         if (s.value.kind === "pop") return [b.assign(this.dotOf(s.target), b.pop(s.value.stack)), s];
+        if (!this.reads(s.value, root)) {
+          // The primal first, so rules that use the result (exp, sqrt, tanh…) read it back.
+          const post: Stmt[] = [];
+          const t = this.tangent(s.value, post, s.target as Expr);
+          return [s, ...post, b.assign(this.dotOf(s.target), t)];
+        }
         const pre: Stmt[] = [];
         const t = this.tangent(s.value, pre);
         return [...pre, b.assign(this.dotOf(s.target), t), s];

@@ -51,6 +51,10 @@ function zeroRecord(fields: { name: string; type: ValueType }[]): Expr {
   return { kind: "record", fields: fields.map((f) => ({ name: f.name, value: { kind: "zerosLike", type: f.type, like: b.v(f.name) } })) };
 }
 
+function paramType(fn: FunctionIR, name: string): ValueType {
+  return fn.params.find((p) => p.name === name)!.type;
+}
+
 function typeParam(name: string, text: string): Param {
   return { name, type: { kind: "opaque", text }, typeText: text };
 }
@@ -141,7 +145,7 @@ export function buildJvp(ctx: ModeContext): ModeOutput {
   });
   const activity = analyzeActivity(fn, { kind: "arrayLiteral", elements: returns }, request.wrt, ctx.activity);
   const gen = new ForwardGenerator({ active: activity.active, namer, span: fn.span });
-  const prologue: Stmt[] = request.wrt.map((name) => b.declare(gen.dot(name), b.field(b.v(tangentName), name)));
+  const prologue: Stmt[] = request.wrt.map((name) => b.declare(gen.dot(name), b.field(b.v(tangentName), name), false, paramType(fn, name)));
   const body = gen.stmts(fn.body);
   const jvp: FunctionIR = {
     name: `${fn.name}Jvp`,
@@ -196,7 +200,7 @@ export function buildHvp(ctx: ModeContext): ModeOutput {
     fixedNames: new Map([[gradName, hvpName]]),
     onReturn: (value) => [{ kind: "return", value }],
   });
-  const prologue: Stmt[] = request.wrt.map((name) => b.declare(gen.dot(name), b.field(b.v(vName), name)));
+  const prologue: Stmt[] = request.wrt.map((name) => b.declare(gen.dot(name), b.field(b.v(vName), name), false, paramType(fn, name)));
   const into: FunctionIR = {
     name: `${fn.name}HvpInto`,
     params: [...fn.params, typeParam(vName, alias), typeParam(gradName, alias), typeParam(hvpName, alias)],

@@ -132,7 +132,7 @@ class ReverseGenerator {
     for (const name of wrt) {
       const param = fn.params.find((p) => p.name === name)!;
       if (param.type.kind === "array") {
-        prologue.push(b.declare(this.bar(name), b.field(b.v(gradName), name)));
+        prologue.push(b.declare(this.bar(name), b.field(b.v(gradName), name), false, param.type));
       } else {
         prologue.push(b.declare(this.bar(name), b.num(0), true));
         epilogue.push(...b.increment({ kind: "field", object: b.v(gradName), name }, b.v(this.bar(name))));
