@@ -54,20 +54,37 @@ export function reverseMode(input: ReverseInput): ReverseOutput {
   const primal = new Set<string>([...input.info.types.keys()]);
   const barNames = new Map<string, string>();
   let needed = new Set<string>();
+  let priorReads: ReadLog | null = null;
   for (let round = 0; ; round++) {
-    const gen = new ReverseGenerator(input, needed, barNames, input.namer.clone());
+    const gen = new ReverseGenerator(input, { needed, priorReads }, barNames, input.namer.clone());
     const out = gen.generate();
     const reads = new Set<string>();
     walkStmts(gen.reverseSweep, (s) => {
       for (const e of stmtExprs(s)) exprReads(e, reads);
     });
     const grown = [...reads].filter((n) => primal.has(n) && !needed.has(n));
-    if (grown.length === 0 || round === 10) {
+    const stable = grown.length === 0 && priorReads !== null && sameReads(priorReads, gen.readLog);
+    if (stable || round === 10) {
       gen.commitNames(input.namer);
       return out;
     }
     needed = new Set([...needed, ...grown]);
+    priorReads = gen.readLog;
   }
+}
+
+/** Where in the forward program each variable is read by adjoint code (to-be-recorded analysis). */
+type ReadLog = Map<string, { order: number; loops: number[] }[]>;
+
+function sameReads(a: ReadLog, b: ReadLog): boolean {
+  return JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
+}
+
+interface Plan {
+  /** Variables read anywhere in the reverse sweep. */
+  needed: Set<string>;
+  /** Read positions from the previous round; null in the first round. */
+  priorReads: ReadLog | null;
 }
 
 interface Ctx {
@@ -85,10 +102,17 @@ const ANS = "\u0000ans"; // placeholder for a rule's result, substituted by a te
 class ReverseGenerator {
   readonly stacks = new Set<StackName>();
   reverseSweep: Stmt[] = [];
+  readonly readLog: ReadLog = new Map();
+  /** Program-order position of the statement being transformed, and its enclosing loops. */
+  private order = 0;
+  private loops: number[] = [];
+  private loopCount = 0;
+  /** Number of loops enclosing each variable's declaration. */
+  private readonly declLoopDepth = new Map<string, number>();
 
   constructor(
     private readonly input: ReverseInput,
-    private readonly needed: Set<string>,
+    private readonly plan: Plan,
     private readonly barNames: Map<string, string>,
     private readonly namer: Namer,
   ) {}
@@ -96,6 +120,43 @@ class ReverseGenerator {
   /** Keeps the names this generation took, so later functions in the file do not reuse them. */
   commitNames(shared: Namer): void {
     for (const name of this.barNames.values()) shared.reserve(name);
+  }
+
+  private get needed(): Set<string> {
+    return this.plan.needed;
+  }
+
+  /**
+   * To-be-recorded: an overwrite of `name` at the current position must save the old value
+   * only if adjoint code that runs after this statement's adjoint reads it — a read at or
+   * before this position, or one in a loop shared with it inside the variable's lifetime.
+   */
+  private mustSave(name: string): boolean {
+    if (!this.needed.has(name)) return false;
+    const reads = this.plan.priorReads?.get(name);
+    if (!this.plan.priorReads) return true;
+    if (!reads) return false;
+    const depth = this.declLoopDepth.get(name) ?? 0;
+    return reads.some((r) => r.order <= this.order || commonPrefix(r.loops, this.loops) > depth);
+  }
+
+  private logReads(stmts: Stmt[]): void {
+    const names = new Set<string>();
+    walkStmts(stmts, (s) => {
+      for (const e of stmtExprs(s)) {
+        if (s.kind === "assign" && e === (s.target as Expr)) {
+          // the target of `x_bar[i] = …` is a write, but its index is read
+          if (s.target.kind !== "var") exprReads((s.target as { index: Expr }).index ?? b.num(0), names);
+          continue;
+        }
+        exprReads(e, names);
+      }
+    });
+    for (const name of names) {
+      const list = this.readLog.get(name) ?? [];
+      list.push({ order: this.order, loops: [...this.loops] });
+      this.readLog.set(name, list);
+    }
   }
 
   private get activity(): Activity {
@@ -262,6 +323,8 @@ class ReverseGenerator {
   // ---- statements ----
 
   private stmt(s: Stmt, ctx: Ctx): Swept {
+    this.order++;
+    if (s.kind === "declare") this.declLoopDepth.set(s.name, this.loops.length);
     switch (s.kind) {
       case "declare": return this.declaration(s);
       case "assign": return this.assignment(s);
@@ -295,6 +358,7 @@ class ReverseGenerator {
         fail(Codes.UnsupportedAssignment, `'${s.name}' is a row of another array; writing through it is not supported, copy the row instead`, s.span ?? this.input.fn.span);
       }
     }
+    this.logReads(adjoint);
     return { fwd: [s], rev: adjoint.length ? [...this.sourceComment(s.span), ...this.accumulate(adjoint)] : [] };
   }
 
@@ -305,7 +369,7 @@ class ReverseGenerator {
     }
     const fwd: Stmt[] = [];
     const rev: Stmt[] = [];
-    if (this.needed.has(root)) {
+    if (this.mustSave(root)) {
       this.stacks.add("values");
       fwd.push(b.push("values", s.target as Expr));
       rev.push(b.assign(s.target, b.pop("values")));
@@ -326,6 +390,7 @@ class ReverseGenerator {
         adjoint.push(b.declare(g, targetBar as Expr), b.assign(targetBar, b.num(0)));
         this.contrib(s.value, b.v(g), adjoint);
       }
+      this.logReads(adjoint);
       rev.push(...this.accumulate(adjoint));
     }
     return { fwd, rev: rev.length ? [...this.sourceComment(s.span), ...rev] : [] };
@@ -364,6 +429,15 @@ class ReverseGenerator {
     };
   }
 
+  private inLoop<T>(f: () => T): T {
+    this.loops.push(this.loopCount++);
+    try {
+      return f();
+    } finally {
+      this.loops.pop();
+    }
+  }
+
   private loop(s: Extract<Stmt, { kind: "loop" }>, ctx: Ctx): Swept {
     const counted = this.countedLoop(s, ctx);
     if (counted) return counted;
@@ -371,7 +445,7 @@ class ReverseGenerator {
       // The init's variables belong to a block around the loop, so they can be saved at its end.
       return this.stmt({ kind: "block", body: [...s.init, { ...s, init: [] }] }, ctx);
     }
-    const body = this.block([...s.body, ...s.update], ctx, false);
+    const body = this.inLoop(() => this.block([...s.body, ...s.update], ctx, false));
     const fwdLoop = (bodyStmts: Stmt[]): Stmt => ({
       kind: "loop",
       form: s.form === "doWhile" ? "doWhile" : "while",
@@ -432,7 +506,7 @@ class ReverseGenerator {
     if (!this.recomputable(init.init, ctx.available) || !this.recomputable(test.right, ctx.available)) return null;
 
     const inner: Ctx = { available: new Set([...ctx.available, i]) };
-    const body = this.block(s.body, inner, false);
+    const body = this.inLoop(() => this.block(s.body, inner, false));
     const fwd: Stmt = { ...s, body: body.fwd };
     if (body.rev.length === 0) return { fwd: [fwd], rev: [] };
     const bound = test.right;
@@ -538,4 +612,10 @@ function incrementOf(s: Stmt): { target: LValue; term: Expr } | null {
   if (s.kind !== "assign" || s.value.kind !== "binary" || s.value.op !== "+") return null;
   if (!b.sameExpr(s.value.left, s.target as Expr)) return null;
   return { target: s.target, term: s.value.right };
+}
+
+function commonPrefix(a: number[], b: number[]): number {
+  let k = 0;
+  while (k < a.length && k < b.length && a[k] === b[k]) k++;
+  return k;
 }
