@@ -27,6 +27,24 @@ export function rosen(x: readonly number[]): number {
   return s;
 }
 
+/** @hessian x bandwidth=1 */
+export function rosenBanded(x: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < x.length - 1; i++) {
+    const a = x[i + 1] - x[i] * x[i];
+    const b = 1 - x[i];
+    s += 100 * a * a + b * b;
+  }
+  return s;
+}
+
+/** @hessian x, diagonal */
+export function separable(x: number[]): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += Math.exp(x[i]) * (i + 1) + x[i] ** 4;
+  return s;
+}
+
 /**
  * @jvp z
  * @vjp z
@@ -121,6 +139,17 @@ describe("second order and vector modes", () => {
     const gradAt = (t: number) => (generated.rosenGrad as Fn as (x: number[]) => { grad: { x: number[] } })(x.map((xi, i) => xi + t * v[i]!)).grad.x;
     const fd = gradAt(h).map((g, i) => (g - gradAt(-h)[i]!) / (2 * h));
     relClose(hvp.hvp.x, fd, 1e-6);
+  });
+
+  it("a declared band or diagonal gives the same Hessian with 3 or 1 HVPs", async () => {
+    const { generated } = await load();
+    const x = randomVector(9, next);
+    const dense = (generated.rosenHessian as Fn as (x: number[]) => { hessian: number[][] })(x).hessian;
+    const banded = (generated.rosenBandedHessian as Fn as (x: number[]) => { hessian: number[][] })(x).hessian;
+    expect(flatten(banded)).toEqual(flatten(dense));
+    const d = (generated.separableHessian as Fn as (x: number[]) => { hessian: number[][] })(x).hessian;
+    const closed = x.map((xi, i) => x.map((_, j) => (i === j ? Math.exp(xi) * (i + 1) + 12 * xi * xi : 0)));
+    relClose(flatten(d), flatten(closed), 1e-14);
   });
 
   it("elementwise exp has Jacobian diag(exp z) in both sweep directions", async () => {

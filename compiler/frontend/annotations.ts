@@ -106,7 +106,24 @@ function parseRequest(
 ): DerivativeRequest | null {
   const span = spanOf(tag, sf, fileName);
   const text = typeof tag.comment === "string" ? tag.comment : ts.getTextOfJSDocComment(tag.comment) ?? "";
-  const names = text.split(/[\s,]+/).filter((s) => s.length > 0);
+  const tokens = text.split(/[\s,]+/).filter((s) => s.length > 0);
+  let bandwidth: number | undefined;
+  const names: string[] = [];
+  for (const token of tokens) {
+    const band = /^bandwidth=(\d+)$/.exec(token);
+    if (mode === "hessian" && (band || token === "diagonal")) {
+      bandwidth = band ? Number(band[1]) : 0;
+    } else if (token.includes("=")) {
+      diagnostics.push({
+        code: Codes.UnknownWrtParameter,
+        message: `@${mode} does not take the option '${token}'${mode === "hessian" ? " (known: bandwidth=K, diagonal)" : ""}`,
+        ...span,
+      });
+      return null;
+    } else {
+      names.push(token);
+    }
+  }
   const params = fn.parameters.filter((p) => ts.isIdentifier(p.name));
   const byName = new Map(params.map((p) => [(p.name as ts.Identifier).text, p]));
   const differentiable = (p: ts.ParameterDeclaration) => {
@@ -142,7 +159,7 @@ function parseRequest(
     diagnostics.push({ code: Codes.NotDifferentiableParameter, message: `@${mode}: '${fn.name?.text}' has no differentiable parameter`, ...span });
     return null;
   }
-  return { mode, wrt, span };
+  return bandwidth === undefined ? { mode, wrt, span } : { mode, wrt, span, bandwidth };
 }
 
 function numericLiteralValue(e: ts.Expression): number | undefined {

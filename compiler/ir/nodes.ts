@@ -111,6 +111,8 @@ export interface DerivativeRequest {
   /** Names of the parameters to differentiate with respect to, in declaration order. */
   wrt: string[];
   span: SourceSpan;
+  /** `@hessian … bandwidth=K` (or `diagonal`, K = 0): only |i - j| ≤ K can be non-zero. */
+  bandwidth?: number;
 }
 
 /** An annotated source function after lowering. */

@@ -247,24 +247,38 @@ export function buildHessian(ctx: ModeContext): ModeOutput {
   const fields = JSON.stringify(request.wrt);
   const args = fn.params.map((p) => p.name).join(", ");
   const outer = new Namer(fn.params.map((p) => p.name));
-  const [n, H, v, g, h, row, value, i, j, fieldsName] = ["n", "hessian", "v", "grad", "hvp", "row", "value", "i", "j", "fields"].map((x) => outer.fresh(x)) as [string, string, string, string, string, string, string, string, string, string];
+  const [n, H, v, g, h, column, value, i, j, k, c, colors, band, fieldsName] = [
+    "n", "hessian", "v", "grad", "hvp", "column", "value", "i", "j", "k", "c", "colors", "bandwidth", "fields",
+  ].map((x) => outer.fresh(x)) as string[] as [string, string, string, string, string, string, string, string, string, string, string, string, string, string];
+  const zeros = "{" + record.fields.map((f) => `${f.name}: ${zerosText(f.type, f.name)}`).join(", ") + "}";
+  const call = `${fn.name}HvpInto(${args}${args ? ", " : ""}${v}, ${g}, ${h})`;
+  const banded = request.bandwidth !== undefined;
   const text = [
     `const ${fieldsName} = ${fields} as const;`,
-    `const ${v}: ${alias} = ${"{" + record.fields.map((f) => `${f.name}: ${zerosText(f.type, f.name)}`).join(", ") + "}"};`,
-    `const ${g}: ${alias} = ${"{" + record.fields.map((f) => `${f.name}: ${zerosText(f.type, f.name)}`).join(", ") + "}"};`,
-    `const ${h}: ${alias} = ${"{" + record.fields.map((f) => `${f.name}: ${zerosText(f.type, f.name)}`).join(", ") + "}"};`,
+    `const ${v}: ${alias} = ${zeros};`,
+    `const ${g}: ${alias} = ${zeros};`,
+    `const ${h}: ${alias} = ${zeros};`,
     `const ${n} = recordSize(${v}, ${fieldsName});`,
+    banded
+      ? `// Banded (declared bandwidth=${request.bandwidth}): columns k ≡ c (mod 2·bandwidth+1) share one HVP.`
+      : `// Dense: one HVP per column.`,
+    `const ${band} = ${banded ? request.bandwidth : n};`,
+    `const ${colors} = Math.min(${n}, 2 * ${band} + 1);`,
     `const ${H}: number[][] = [];`,
-    `let ${value} = 0;`,
-    `for (let ${i} = 0; ${i} < ${n}; ${i}++) {`,
-    `  setFlat(${v}, ${fieldsName}, ${i}, 1);`,
+    `for (let ${i} = 0; ${i} < ${n}; ${i}++) ${H}.push(new Array<number>(${n}).fill(0));`,
+    `const ${column} = new Array<number>(${n}).fill(0);`,
+    `let ${value} = ${colors} === 0 ? ${call} : 0;`,
+    `for (let ${c} = 0; ${c} < ${colors}; ${c}++) {`,
+    `  for (let ${k} = ${c}; ${k} < ${n}; ${k} += ${colors}) setFlat(${v}, ${fieldsName}, ${k}, 1);`,
     `  zeroRecord(${g});`,
     `  zeroRecord(${h});`,
-    `  ${value} = ${fn.name}HvpInto(${args}${args ? ", " : ""}${v}, ${g}, ${h});`,
-    `  const ${row} = new Array<number>(${n});`,
-    `  readFlat(${h}, ${fieldsName}, ${row});`,
-    `  ${H}.push(${row});`,
-    `  setFlat(${v}, ${fieldsName}, ${i}, 0);`,
+    `  ${value} = ${call};`,
+    `  readFlat(${h}, ${fieldsName}, ${column});`,
+    `  for (let ${k} = ${c}; ${k} < ${n}; ${k} += ${colors}) {`,
+    `    setFlat(${v}, ${fieldsName}, ${k}, 0);`,
+    `    const last = Math.min(${n} - 1, ${k} + ${band});`,
+    `    for (let ${i} = Math.max(0, ${k} - ${band}); ${i} <= last; ${i}++) ${H}[${i}][${k}] = ${column}[${i}];`,
+    `  }`,
     `}`,
     `// Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric.`,
     `for (let ${i} = 0; ${i} < ${n}; ${i}++) {`,
@@ -274,7 +288,6 @@ export function buildHessian(ctx: ModeContext): ModeOutput {
     `    ${H}[${j}][${i}] = mean;`,
     `  }`,
     `}`,
-    `if (${n} === 0) ${value} = ${fn.name}HvpInto(${args}${args ? ", " : ""}${v}, ${g}, ${h});`,
     `return { value: ${value}, grad: ${g}, hessian: ${H} };`,
   ];
   const hessian: FunctionIR = {
@@ -285,7 +298,7 @@ export function buildHessian(ctx: ModeContext): ModeOutput {
     body: [{ kind: "verbatim", lines: text }],
     exported: true,
     span: fn.span,
-    doc: `Value, gradient and dense Hessian of \`${fn.name}\` over ${request.wrt.join(", ")} flattened in declaration order\n(arrays row-major), from one Hessian-vector product per entry of the flattened parameters.\nGenerated from ${where(ctx)}.`,
+    doc: `Value, gradient and dense Hessian of \`${fn.name}\` over ${request.wrt.join(", ")} flattened in declaration order\n(arrays row-major), from ${request.bandwidth !== undefined ? `2·${request.bandwidth}+1 Hessian-vector products (declared banded)` : "one Hessian-vector product per entry of the flattened parameters"}.\nGenerated from ${where(ctx)}.`,
   };
   return { ...hvp, functions: [...hvp.functions, hessian], runtime: new Set(["recordSize", "setFlat", "readFlat", "zeroRecord"]) };
 }
