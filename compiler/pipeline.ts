@@ -10,9 +10,10 @@
  * diagnostic naming that function; the other functions and files still compile.
  */
 import path from "node:path";
-import { Project, ts } from "ts-morph";
+import { Project, ts, type SourceFile } from "ts-morph";
 import { Codes, DiagnosticError, type Diagnostic } from "./diagnostics.ts";
-import { discoverAnnotations, spanOf } from "./frontend/annotations.ts";
+import { spanOf } from "./frontend/annotations.ts";
+import { ProgramIndex } from "./frontend/program.ts";
 import { lowerFunction } from "./frontend/lower.ts";
 import type { FunctionIR, ModuleIR, StackName } from "./ir/nodes.ts";
 import { Namer, namesIn } from "./transform/naming.ts";
@@ -56,17 +57,22 @@ export async function compileSources(inputs: SourceInput[], options: CompileOpti
   const files: OutputFile[] = [];
   const diagnostics: Diagnostic[] = [];
   const sorted = [...inputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  for (const input of sorted) {
-    const result = await compileOne(project, input, options);
+  const program = new ProgramIndex(project);
+  const parsed = sorted.map((input) => ({ input, sourceFile: program.add(input.path, input.text) }));
+  for (const { input, sourceFile } of parsed) {
+    const result = await compileOne(program, sourceFile, input, options);
     diagnostics.push(...result.diagnostics);
     if (result.file) files.push(result.file);
   }
   return { files, diagnostics };
 }
 
-async function compileOne(project: Project, input: SourceInput, options: CompileOptions): Promise<{ file?: OutputFile; diagnostics: Diagnostic[] }> {
-  const virtualPath = "/" + input.path.replace(/\\/g, "/").replace(/^\/+/, "");
-  const sourceFile = project.createSourceFile(virtualPath, input.text, { overwrite: true });
+async function compileOne(
+  program: ProgramIndex,
+  sourceFile: SourceFile,
+  input: SourceInput,
+  options: CompileOptions,
+): Promise<{ file?: OutputFile; diagnostics: Diagnostic[] }> {
   const sf = sourceFile.compilerNode;
   const syntax = ((sf as unknown as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics ?? []);
   if (syntax.length > 0) {
@@ -84,7 +90,7 @@ async function compileOne(project: Project, input: SourceInput, options: Compile
       }),
     };
   }
-  const discovery = discoverAnnotations(sourceFile, input.path);
+  const discovery = program.discovery(input.path);
   const diagnostics = [...discovery.diagnostics];
   if (discovery.functions.length === 0) return { diagnostics };
 
@@ -117,6 +123,7 @@ async function compileOne(project: Project, input: SourceInput, options: Compile
           fn,
           request,
           reserved: [...moduleNames, stackNames.values, stackNames.control],
+          resolve: (name, span) => program.callee(input.path, name, span),
           sourceLines,
           sourceName,
           activity: options.activity ?? true,

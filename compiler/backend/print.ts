@@ -53,7 +53,7 @@ export class Printer {
         const right = this.wrap(e.right, rightAssoc ? p : p + 1);
         return [`${left} ${e.op} ${right}`, p];
       }
-      case "call": return [`${e.callee}(${e.args.map((a) => this.expr(a)).join(", ")})`, POSTFIX];
+      case "call": case "userCall": return [`${e.callee}(${e.args.map((a) => this.expr(a)).join(", ")})`, POSTFIX];
       case "conditional":
         return [`${this.wrap(e.test, CONDITIONAL + 1)} ? ${this.wrap(e.whenTrue, CONDITIONAL)} : ${this.wrap(e.whenFalse, CONDITIONAL)}`, CONDITIONAL];
       case "zeros":

@@ -22,6 +22,8 @@ export interface ModuleScope {
   mutableNames: Set<string>;
   /** Names of other functions declared in or imported into the module. */
   functionNames: Set<string>;
+  /** Declared return shape of a user function, for typing calls to it; undefined if unknown. */
+  returnShapeOf?: (name: string) => ValueType | { error: string } | undefined;
 }
 
 interface Binding {
@@ -40,6 +42,7 @@ export function lowerFunction(
 
 class Lowering {
   private scopes: Map<string, Binding>[] = [];
+  private readonly userCallTypes = new Map<string, ValueType>();
   private forOfCounter = 0;
 
   constructor(
@@ -277,7 +280,9 @@ class Lowering {
       }
     }
     if (ts.isCallExpression(e)) {
-      this.lowerExpr(e); // reports the precise reason if the call itself is unsupported
+      const call = this.lowerExpr(e); // reports the precise reason if the call itself is unsupported
+      // A helper may write into an array argument, so its call can stand alone.
+      if (call.kind === "userCall") return [{ kind: "call", callee: call.callee, args: call.args, span }];
       return this.reject(Codes.UnsupportedStatement, "a call whose result is discarded has no effect here; remove it or use its value", e);
     }
     return this.reject(Codes.UnsupportedStatement, "this expression statement has no effect; only assignments, '++' and '--' are allowed as statements", e);
@@ -540,8 +545,16 @@ class Lowering {
       }
       return b.call(name, args);
     }
-    if (ts.isIdentifier(callee) && this.module.functionNames.has(callee.text)) {
-      return this.reject(Codes.UnsupportedCall, `calls to other functions ('${callee.text}') are not supported yet; inline the helper for now`, node);
+    if (ts.isIdentifier(callee) && this.module.functionNames.has(callee.text) && !this.lookup(callee.text)) {
+      const shape = this.module.returnShapeOf?.(callee.text);
+      if (!shape) this.reject(Codes.UnsupportedCall, `cannot find the declaration of '${callee.text}'; it must be a function declared in this file or imported from another file of the build`, node);
+      if ("error" in shape) this.reject(Codes.UnsupportedCall, shape.error, node);
+      const args = node.arguments.map((a) => {
+        if (ts.isSpreadElement(a)) this.reject(Codes.UnsupportedCall, "spread arguments are not supported", a);
+        return this.lowerExpr(a);
+      });
+      this.userCallTypes.set(callee.text, shape);
+      return { kind: "userCall", callee: callee.text, args, span: this.span(node) };
     }
     return this.reject(Codes.UnsupportedCall, `call to '${callee.getText(this.sourceFile)}' is not supported in a differentiated function`, node);
   }
@@ -582,6 +595,7 @@ class Lowering {
       case "binary":
         return ["<", "<=", ">", ">=", "===", "!==", "==", "!=", "&&", "||"].includes(e.op) ? b.BOOLEAN : b.NUMBER;
       case "call": return b.NUMBER;
+      case "userCall": return this.userCallTypes.get(e.callee) ?? b.NUMBER;
       case "conditional": {
         const t = this.typeOf(e.whenTrue, node);
         if (t.kind === "array") this.reject(Codes.UnsupportedExpression, "a conditional choosing between arrays is not supported", node);

@@ -44,6 +44,8 @@ export type Expr =
   | { kind: "arrayLiteral"; elements: Expr[] }
   /** A record literal `{ a: e, b }` (generated code only). */
   | { kind: "record"; fields: { name: string; value: Expr }[] }
+  /** A call to another function of the user's program (removed by transform/inline.ts). */
+  | { kind: "userCall"; callee: string; args: Expr[]; span?: SourceSpan }
   /** Pop the top of a value stack (generated reverse-mode code only). */
   | { kind: "pop"; stack: StackName };
 
@@ -77,8 +79,8 @@ export type Stmt =
   | { kind: "return"; value: Expr | null; span?: SourceSpan }
   | { kind: "block"; body: Stmt[] }
   | { kind: "push"; stack: StackName; value: Expr }
-  /** A call whose result is discarded (generated code only). */
-  | { kind: "call"; callee: string; args: Expr[] }
+  /** A call whose result is discarded: a user helper that writes into an array argument. */
+  | { kind: "call"; callee: string; args: Expr[]; span?: SourceSpan }
   | { kind: "comment"; text: string }
   /**
    * Fixed assembly code printed as written (the Hessian/Jacobian driver loops, which call

@@ -10,7 +10,7 @@ export function walkExpr(e: Expr, visit: (e: Expr) => void): void {
     case "length": case "field": walkExpr(e.object, visit); return;
     case "unary": walkExpr(e.operand, visit); return;
     case "binary": walkExpr(e.left, visit); walkExpr(e.right, visit); return;
-    case "call": for (const a of e.args) walkExpr(a, visit); return;
+    case "call": case "userCall": for (const a of e.args) walkExpr(a, visit); return;
     case "conditional": walkExpr(e.test, visit); walkExpr(e.whenTrue, visit); walkExpr(e.whenFalse, visit); return;
     case "zeros": walkExpr(e.length, visit); return;
     case "zerosLike": walkExpr(e.like, visit); return;

@@ -23,6 +23,7 @@ import { ForwardGenerator } from "./forward.ts";
 import { Namer } from "./naming.ts";
 import { normalizeControlFlow } from "./normalize.ts";
 import { reverseMode } from "./reverse.ts";
+import { inlineCalls, type CalleeResolver } from "./inline.ts";
 import { buildGradient, pascalCase } from "./gradient.ts";
 
 export interface ModeContext {
@@ -33,6 +34,8 @@ export interface ModeContext {
   sourceLines: string[];
   sourceName: string;
   activity: boolean;
+  /** Lowered IR of a called user function. */
+  resolve: CalleeResolver;
 }
 
 export interface ModeOutput {
@@ -373,8 +376,9 @@ export function buildJacobian(ctx: ModeContext): ModeOutput {
   };
 }
 
-/** Dispatches one annotation to its builder. */
-export function buildMode(ctx: ModeContext): ModeOutput {
+/** Dispatches one annotation to its builder, after inlining the function's calls. */
+export function buildMode(input: ModeContext): ModeOutput {
+  const ctx = { ...input, fn: inlineCalls(input.fn, input.resolve, Namer.forFunction(input.fn, input.reserved)) };
   switch (ctx.request.mode) {
     case "grad": return buildGrad(ctx);
     case "jvp": return buildJvp(ctx);

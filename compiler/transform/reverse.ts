@@ -187,6 +187,11 @@ class ReverseGenerator {
 
   generate(): ReverseOutput {
     const { fn, wrt, result, gradName, seed } = this.input;
+    for (const name of wrt) {
+      if (this.info.elementsWritten.has(name)) {
+        fail(Codes.UnsupportedAssignment, `'${name}' is differentiated and written to; copy it into a local array first (the gradient is with respect to its value on entry)`, fn.span);
+      }
+    }
     const top = this.block(fn.body, { available: new Set() }, true);
     const prologue: Stmt[] = [];
     const epilogue: Stmt[] = [];
@@ -342,6 +347,7 @@ class ReverseGenerator {
 
   private sourceComment(span: SourceSpan | undefined): Stmt[] {
     if (!span) return [];
+    if (span.file !== this.input.fn.span.file) return [b.comment(`${span.file.split(/[\\/]/).pop()}:${span.line}`)];
     const text = (this.input.sourceLines[span.line - 1] ?? "").trim();
     return [b.comment(`line ${span.line}: ${text}`)];
   }
@@ -557,6 +563,7 @@ class ReverseGenerator {
   }
 
   private applyRule(primitive: string, args: Expr[], whole: Expr, g: Expr, out: Stmt[]): void {
+    const original = args;
     const rule = RULES[primitive];
     if (!rule) fail(Codes.UnsupportedExpression, `no derivative rule for '${primitive}'`, this.input.fn.span);
     const active = args.map((a) => this.activity.isActive(a));
@@ -565,6 +572,18 @@ class ReverseGenerator {
     const count = used.filter((p) => p !== null).length;
     if (count === 0) return;
     if (count > 1 && !b.isTrivial(g)) g = this.bindTemp(g, out);
+    // An argument the partials mention more than once (b in -a/(b·b)) is evaluated once.
+    for (let k = 0; k < args.length; k++) {
+      const arg = args[k]!;
+      if (isCheap(arg)) continue;
+      const text = JSON.stringify(arg);
+      const uses = used.reduce((n, p) => n + (p ? occurrences(JSON.stringify(p), text) : 0), 0);
+      if (uses > 1) {
+        const bound = this.bindTemp(arg, out);
+        for (let j = 0; j < used.length; j++) if (used[j]) used[j] = replaceExpr(used[j]!, arg, bound);
+        args = args.map((a, j) => (j === k ? bound : a));
+      }
+    }
     let ans: Expr | null = null;
     for (let k = 0; k < args.length; k++) {
       let partial = used[k];
@@ -573,7 +592,7 @@ class ReverseGenerator {
         ans ??= this.bindTemp(whole, out);
         partial = substituteVar(partial, ANS, ans);
       }
-      this.contrib(args[k]!, b.mul(g, partial), out);
+      this.contrib(original[k]!, b.mul(g, partial), out);
     }
   }
 
@@ -618,4 +637,29 @@ function commonPrefix(a: number[], b: number[]): number {
   let k = 0;
   while (k < a.length && k < b.length && a[k] === b[k]) k++;
   return k;
+}
+
+/** Variables, literals and `a[i]` with a simple index: re-reading them costs nothing. */
+function isCheap(e: Expr): boolean {
+  if (b.isTrivial(e)) return true;
+  return e.kind === "index" && isCheap(e.object) && b.isTrivial(e.index);
+}
+
+function occurrences(haystack: string, needle: string): number {
+  let n = 0;
+  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + needle.length)) n++;
+  return n;
+}
+
+function replaceExpr(e: Expr, from: Expr, to: Expr): Expr {
+  if (b.sameExpr(e, from)) return to;
+  switch (e.kind) {
+    case "index": return { ...e, object: replaceExpr(e.object, from, to), index: replaceExpr(e.index, from, to) };
+    case "unary": return { ...e, operand: replaceExpr(e.operand, from, to) };
+    case "binary": return { ...e, left: replaceExpr(e.left, from, to), right: replaceExpr(e.right, from, to) };
+    case "call": return { ...e, args: e.args.map((a) => replaceExpr(a, from, to)) };
+    case "conditional":
+      return { ...e, test: replaceExpr(e.test, from, to), whenTrue: replaceExpr(e.whenTrue, from, to), whenFalse: replaceExpr(e.whenFalse, from, to) };
+    default: return e;
+  }
 }

@@ -32,17 +32,27 @@ export interface Built {
 
 /** Compiles `text`; throws with the diagnostics if there are any. */
 export async function build(text: string, options: CompileOptions = {}): Promise<Built> {
+  return buildProject({ "input.ts": text }, "input.ts", options);
+}
+
+/** Compiles several files together (they may import each other) and loads `main` and its generated file. */
+export async function buildProject(files: Record<string, string>, main: string, options: CompileOptions = {}): Promise<Built> {
   const dir = path.join(workspace(), `case${counter++}`);
   mkdirSync(dir);
-  const sourcePath = path.join(dir, "input.ts");
-  writeFileSync(sourcePath, text);
-  const result = await compileSources([{ path: sourcePath, text }], options);
+  const inputs = Object.entries(files).map(([name, text]) => {
+    const filePath = path.join(dir, name);
+    mkdirSync(path.dirname(filePath), { recursive: true });
+    writeFileSync(filePath, text);
+    return { path: filePath, text };
+  });
+  const result = await compileSources(inputs, options);
   if (result.diagnostics.length > 0) {
-    throw new Error(result.diagnostics.map((d) => `${d.line}:${d.column} TSG${d.code} ${d.message}`).join("\n"));
+    throw new Error(result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} TSG${d.code} ${d.message}`).join("\n"));
   }
-  const out = result.files[0];
+  for (const out of result.files) writeFileSync(out.path, out.text);
+  const sourcePath = path.join(dir, main);
+  const out = result.files.find((f) => f.source === sourcePath);
   if (!out) throw new Error("no file generated");
-  writeFileSync(out.path, out.text);
   const source = await import(pathToFileURL(sourcePath).href);
   const generated = await import(pathToFileURL(out.path).href);
   return { source, generated, text: out.text, sourcePath };

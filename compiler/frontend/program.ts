@@ -1,0 +1,113 @@
+/**
+ * The program: every source file of one build, parsed once, so a function can call
+ * helpers declared in its own file or imported (with a relative import) from another.
+ *
+ * Gives each file its module scope (constants, mutable state, function names, the
+ * declared return shapes of callable functions) and lowers callees on demand, cached.
+ */
+import path from "node:path";
+import { ts, type Project, type SourceFile } from "ts-morph";
+import { Codes, DiagnosticError, fail, type SourceSpan } from "../diagnostics.ts";
+import type { FunctionIR, ValueType } from "../ir/nodes.ts";
+import { discoverAnnotations, type Discovery } from "./annotations.ts";
+import { lowerFunction, type ModuleScope } from "./lower.ts";
+import { shapeOfTypeNode } from "./types.ts";
+
+interface FileEntry {
+  path: string;
+  sourceFile: SourceFile;
+  discovery?: Discovery;
+}
+
+export class ProgramIndex {
+  private readonly files = new Map<string, FileEntry>();
+  private readonly lowered = new Map<string, FunctionIR>();
+
+  constructor(private readonly project: Project) {}
+
+  add(filePath: string, text: string): SourceFile {
+    const virtual = "/" + filePath.replace(/\\/g, "/").replace(/^\/+/, "");
+    const sourceFile = this.project.createSourceFile(virtual, text, { overwrite: true });
+    this.files.set(normalize(filePath), { path: filePath, sourceFile });
+    return sourceFile;
+  }
+
+  discovery(filePath: string): Discovery {
+    const entry = this.files.get(normalize(filePath))!;
+    if (!entry.discovery) {
+      entry.discovery = discoverAnnotations(entry.sourceFile, entry.path);
+      entry.discovery.module.returnShapeOf = (name) => this.returnShapeOf(entry.path, name);
+    }
+    return entry.discovery;
+  }
+
+  scope(filePath: string): ModuleScope {
+    return this.discovery(filePath).module;
+  }
+
+  /** Finds the declaration a name refers to in `filePath`, following relative imports. */
+  private declarationOf(filePath: string, name: string, seen = new Set<string>()): { node: ts.FunctionDeclaration; file: FileEntry } | undefined {
+    const key = `${normalize(filePath)}#${name}`;
+    if (seen.has(key)) return undefined;
+    seen.add(key);
+    const file = this.files.get(normalize(filePath));
+    if (!file) return undefined;
+    const sf = file.sourceFile.compilerNode;
+    for (const s of sf.statements) {
+      if (ts.isFunctionDeclaration(s) && s.name?.text === name && s.body) return { node: s, file };
+    }
+    for (const s of sf.statements) {
+      if (!ts.isImportDeclaration(s) || !ts.isStringLiteral(s.moduleSpecifier)) continue;
+      const bindings = s.importClause?.namedBindings;
+      if (!bindings || !ts.isNamedImports(bindings)) continue;
+      for (const el of bindings.elements) {
+        if (el.name.text !== name) continue;
+        const target = this.resolveImport(file.path, s.moduleSpecifier.text);
+        if (target) return this.declarationOf(target, (el.propertyName ?? el.name).text, seen);
+      }
+    }
+    return undefined;
+  }
+
+  private resolveImport(fromFile: string, specifier: string): string | undefined {
+    if (!specifier.startsWith(".")) return undefined;
+    const base = path.join(path.dirname(fromFile), specifier);
+    const candidates = [base, base.replace(/\.js$/, ".ts"), `${base}.ts`, path.join(base, "index.ts")];
+    for (const c of candidates) if (this.files.has(normalize(c))) return this.files.get(normalize(c))!.path;
+    return undefined;
+  }
+
+  private returnShapeOf(filePath: string, name: string): ValueType | { error: string } | undefined {
+    const found = this.declarationOf(filePath, name);
+    if (!found) return undefined;
+    if (!found.node.type) return { error: `write the return type of '${name}' (e.g. ': number') so calls to it can be typed` };
+    const shape = shapeOfTypeNode(found.node.type);
+    if ("error" in shape) return { error: `'${name}' returns '${found.node.type.getText()}', which tsgrad cannot differentiate` };
+    return shape;
+  }
+
+  /** The lowered IR of the function `name` as seen from `filePath`. */
+  callee(filePath: string, name: string, span: SourceSpan): FunctionIR {
+    const found = this.declarationOf(filePath, name);
+    if (!found) fail(Codes.UnsupportedCall, `cannot find the source of '${name}': declare it in this file or import it with a relative path from a file of the build`, span);
+    const key = `${normalize(found.file.path)}#${name}`;
+    let fn = this.lowered.get(key);
+    if (!fn) {
+      try {
+        fn = lowerFunction(found.node, found.file.sourceFile.compilerNode, found.file.path, this.scope(found.file.path));
+      } catch (error) {
+        if (error instanceof DiagnosticError) {
+          // Report where the problem is, and say through which call it was reached.
+          throw new DiagnosticError({ ...error.diagnostic, message: `${error.diagnostic.message} (in '${name}', called from ${path.basename(span.file)}:${span.line})` });
+        }
+        throw error;
+      }
+      this.lowered.set(key, fn);
+    }
+    return fn;
+  }
+}
+
+function normalize(p: string): string {
+  return path.resolve("/", p.replace(/\\/g, "/"));
+}

@@ -1,0 +1,265 @@
+/**
+ * Inlining: replaces every call to a user function by the callee's body.
+ *
+ * Takes: a lowered function whose expressions may contain `userCall` nodes, and a way to
+ * get any callee's lowered IR (same file or imported). Gives: a function without calls,
+ * so every transform (reverse, forward, forward-over-reverse) and every analysis sees one
+ * body. The callee's locals are renamed apart; array parameters are replaced by the
+ * argument expression (callees never write their parameters, so sharing is safe);
+ * scalar parameters are bound once. `const y = g(x)` takes the callee's result directly,
+ * so a helper that builds and returns a local array fills `y` itself.
+ *
+ * Why inline rather than call a generated callee derivative: the callee's forward values
+ * then fall under the caller's save-or-recompute policy (to-be-recorded analysis),
+ * activity is specialized per call site (no adjoints for data arguments), and there is
+ * no call overhead or record allocation in hot loops. The cost is code size.
+ * Recursion cannot be inlined and is rejected.
+ */
+import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
+import * as b from "../ir/build.ts";
+import type { Expr, FunctionIR, LValue, Stmt } from "../ir/nodes.ts";
+import { walkExpr } from "../ir/visit.ts";
+import type { Namer } from "./naming.ts";
+import { normalizeControlFlow } from "./normalize.ts";
+import { namesIn } from "./naming.ts";
+import { Namer as NamerClass } from "./naming.ts";
+
+export type CalleeResolver = (name: string, span: SourceSpan) => FunctionIR;
+
+export function inlineCalls(fn: FunctionIR, resolve: CalleeResolver, namer: Namer): FunctionIR {
+  return { ...fn, body: new Inliner(resolve, namer, [fn.name]).stmts(fn.body) };
+}
+
+class Inliner {
+  constructor(
+    private readonly resolve: CalleeResolver,
+    private readonly namer: Namer,
+    private readonly stack: string[],
+  ) {}
+
+  stmts(list: Stmt[]): Stmt[] {
+    return list.flatMap((s) => this.stmt(s));
+  }
+
+  private stmt(s: Stmt): Stmt[] {
+    switch (s.kind) {
+      case "declare": {
+        const call = s.init;
+        if (call.kind === "userCall") return this.inline(call, s.name, s);
+        const pre: Stmt[] = [];
+        const init = this.expr(s.init, pre);
+        return [...pre, { ...s, init }];
+      }
+      case "assign": {
+        const pre: Stmt[] = [];
+        const value = this.expr(s.value, pre);
+        const target = this.lvalue(s.target, pre);
+        return [...pre, { ...s, target, value }];
+      }
+      case "return": {
+        if (!s.value) return [s];
+        const pre: Stmt[] = [];
+        const value = this.expr(s.value, pre);
+        return [...pre, { ...s, value }];
+      }
+      case "if": {
+        const pre: Stmt[] = [];
+        const test = this.expr(s.test, pre);
+        return [...pre, { ...s, test, then: this.stmts(s.then), else: this.stmts(s.else) }];
+      }
+      case "loop": {
+        if (s.test && hasCall(s.test)) {
+          fail(Codes.UnsupportedCall, "calls in a loop condition are not supported; compute the value in the loop body", callSpan(s.test) ?? s.span!);
+        }
+        return [{ ...s, init: this.stmts(s.init), update: this.stmts(s.update), body: this.stmts(s.body) }];
+      }
+      case "block":
+        return [{ kind: "block", body: this.stmts(s.body) }];
+      case "call": {
+        // The result is discarded; only the callee's writes into array arguments remain.
+        const pre: Stmt[] = [];
+        this.inline({ kind: "userCall", callee: s.callee, args: s.args, span: s.span }, null, null, pre, true);
+        return pre;
+      }
+      default:
+        return [s];
+    }
+  }
+
+  private lvalue(t: LValue, pre: Stmt[]): LValue {
+    if (t.kind === "index") return { ...t, object: this.lvalue(t.object as LValue, pre) as Expr, index: this.expr(t.index, pre) };
+    return t;
+  }
+
+  /** Rewrites calls inside `e` (innermost first), appending the inlined bodies to `pre`. */
+  private expr(e: Expr, pre: Stmt[]): Expr {
+    switch (e.kind) {
+      case "userCall": {
+        const result = this.inline(e, null, null, pre);
+        return result;
+      }
+      case "index": return { ...e, object: this.expr(e.object, pre), index: this.expr(e.index, pre) };
+      case "length": case "field": return { ...e, object: this.expr(e.object, pre) };
+      case "unary": return { ...e, operand: this.expr(e.operand, pre) };
+      case "binary":
+        if ((e.op === "&&" || e.op === "||") && hasCall(e.right)) {
+          fail(Codes.UnsupportedCall, `a call on the right of '${e.op}' may not run; compute it in its own statement`, callSpan(e.right)!);
+        }
+        return { ...e, left: this.expr(e.left, pre), right: this.expr(e.right, pre) };
+      case "call": return { ...e, args: e.args.map((a) => this.expr(a, pre)) };
+      case "conditional":
+        if (hasCall(e.whenTrue) || hasCall(e.whenFalse)) {
+          fail(Codes.UnsupportedCall, "a call inside one branch of '?:' is not supported; use an if statement", callSpan(hasCall(e.whenTrue) ? e.whenTrue : e.whenFalse)!);
+        }
+        return { ...e, test: this.expr(e.test, pre) };
+      case "arrayLiteral": return { ...e, elements: e.elements.map((x) => this.expr(x, pre)) };
+      default: return e;
+    }
+  }
+
+  /**
+   * Inlines one call. With `into` set (a declaration `const into = g(…)`), the callee's
+   * result becomes that declaration and [] + body is returned as statements; otherwise the
+   * body goes to `pre` and the result expression is returned.
+   */
+  private inline(call: Extract<Expr, { kind: "userCall" }>, into: null, decl: null, pre: Stmt[], discard?: boolean): Expr;
+  private inline(call: Extract<Expr, { kind: "userCall" }>, into: string, decl: Extract<Stmt, { kind: "declare" }>): Stmt[];
+  private inline(
+    call: Extract<Expr, { kind: "userCall" }>,
+    into: string | null,
+    decl: Extract<Stmt, { kind: "declare" }> | null,
+    pre: Stmt[] = [],
+    discard = false,
+  ): Expr | Stmt[] {
+    const span = call.span!;
+    if (this.stack.includes(call.callee)) {
+      fail(Codes.Recursion, `'${call.callee}' is recursive (${[...this.stack, call.callee].join(" → ")}); recursion cannot be differentiated here, write it as a loop`, span);
+    }
+    const out: Stmt[] = [];
+    const args = call.args.map((a) => this.expr(a, out));
+    const callee = this.resolve(call.callee, span);
+    if (callee.params.length !== args.length) {
+      fail(Codes.UnsupportedCall, `'${call.callee}' takes ${callee.params.length} argument(s), got ${args.length}`, span);
+    }
+    // Inline the callee's own calls first, then remove its jumps.
+    const calleeNamer = new NamerClass(namesIn(callee));
+    const flat = new Inliner(this.resolve, calleeNamer, [...this.stack, call.callee]).stmts(callee.body);
+    const normalized = normalizeControlFlow({ ...callee, body: flat }, calleeNamer);
+
+    const rename = new Map<string, Expr>();
+    const bindings: Stmt[] = [];
+    callee.params.forEach((p, k) => {
+      const arg = args[k]!;
+      const substitutable = arg.kind === "var" || arg.kind === "number" || (p.type.kind === "array" && isPath(arg));
+      if (p.type.kind === "array" && !substitutable) {
+        fail(Codes.UnsupportedCall, `pass an array variable (or a row a[i]) as argument '${p.name}' of '${call.callee}'`, span);
+      }
+      if (substitutable) rename.set(p.name, arg);
+      else {
+        const name = this.namer.fresh(p.name);
+        rename.set(p.name, b.v(name));
+        bindings.push(b.declare(name, arg, false, p.type));
+      }
+    });
+    const result = normalized.result;
+    const resultVar = result.kind === "var" && !callee.params.some((p) => p.name === result.name) ? result.name : null;
+    const locals = new Set<string>();
+    collectDeclared(normalized.fn.body, locals);
+    for (const name of [...locals].sort()) {
+      if (into && name === resultVar) rename.set(name, b.v(into));
+      else rename.set(name, b.v(this.namer.fresh(name)));
+    }
+    const body = renameStmts(normalized.fn.body, rename, span.file === normalized.fn.span.file ? undefined : normalized.fn.span.file);
+    out.push(b.comment(`inlined ${call.callee}(…) from ${normalized.fn.span.file.split(/[\\/]/).pop()}:${normalized.fn.span.line}`), ...bindings, ...body);
+    const value = renameExpr(result, rename);
+    if (into && decl) {
+      if (resultVar) return out; // the callee's result variable was declared as `into`
+      if (decl.type.kind === "array") fail(Codes.UnsupportedCall, `'${call.callee}' must return a local array to be assigned here`, span);
+      return [...out, { ...decl, init: value }];
+    }
+    if (callee.returnType.kind === "array" && !discard) {
+      fail(Codes.UnsupportedCall, `assign the array returned by '${call.callee}' to a new constant: 'const y = ${call.callee}(…)'`, span);
+    }
+    pre.push(...out);
+    return value;
+  }
+}
+
+function isPath(e: Expr): boolean {
+  return e.kind === "var" || (e.kind === "index" && isPath(e.object));
+}
+
+function hasCall(e: Expr): boolean {
+  let found = false;
+  walkExpr(e, (x) => {
+    if (x.kind === "userCall") found = true;
+  });
+  return found;
+}
+
+function callSpan(e: Expr): SourceSpan | undefined {
+  let span: SourceSpan | undefined;
+  walkExpr(e, (x) => {
+    if (x.kind === "userCall" && !span) span = x.span;
+  });
+  return span;
+}
+
+function collectDeclared(stmts: Stmt[], into: Set<string>): void {
+  for (const s of stmts) {
+    if (s.kind === "declare") into.add(s.name);
+    if (s.kind === "if") {
+      collectDeclared(s.then, into);
+      collectDeclared(s.else, into);
+    }
+    if (s.kind === "loop") {
+      collectDeclared(s.init, into);
+      collectDeclared(s.body, into);
+    }
+    if (s.kind === "block") collectDeclared(s.body, into);
+  }
+}
+
+function renameExpr(e: Expr, map: Map<string, Expr>): Expr {
+  switch (e.kind) {
+    case "var": return map.get(e.name) ?? e;
+    case "index": return { ...e, object: renameExpr(e.object, map), index: renameExpr(e.index, map) };
+    case "length": case "field": return { ...e, object: renameExpr(e.object, map) };
+    case "unary": return { ...e, operand: renameExpr(e.operand, map) };
+    case "binary": return { ...e, left: renameExpr(e.left, map), right: renameExpr(e.right, map) };
+    case "call": case "userCall": return { ...e, args: e.args.map((a) => renameExpr(a, map)) };
+    case "conditional": return { ...e, test: renameExpr(e.test, map), whenTrue: renameExpr(e.whenTrue, map), whenFalse: renameExpr(e.whenFalse, map) };
+    case "zeros": return { ...e, length: renameExpr(e.length, map) };
+    case "zerosLike": return { ...e, like: renameExpr(e.like, map) };
+    case "arrayLiteral": return { ...e, elements: e.elements.map((x) => renameExpr(x, map)) };
+    default: return e;
+  }
+}
+
+function renameName(name: string, map: Map<string, Expr>): string {
+  const to = map.get(name);
+  return to && to.kind === "var" ? to.name : name;
+}
+
+/** Renames variables; statements from another file keep their file in their span. */
+function renameStmts(stmts: Stmt[], map: Map<string, Expr>, otherFile?: string): Stmt[] {
+  const span = <T extends { span?: SourceSpan }>(s: T): T => (otherFile && s.span ? { ...s, span: { ...s.span, file: otherFile } } : s);
+  return stmts.map((s): Stmt => {
+    switch (s.kind) {
+      case "declare": return span({ ...s, name: renameName(s.name, map), init: renameExpr(s.init, map) });
+      case "assign": return span({ ...s, target: renameExpr(s.target as Expr, map) as LValue, value: renameExpr(s.value, map) });
+      case "if": return span({ ...s, test: renameExpr(s.test, map), then: renameStmts(s.then, map, otherFile), else: renameStmts(s.else, map, otherFile) });
+      case "loop":
+        return span({
+          ...s,
+          test: s.test ? renameExpr(s.test, map) : null,
+          init: renameStmts(s.init, map, otherFile),
+          update: renameStmts(s.update, map, otherFile),
+          body: renameStmts(s.body, map, otherFile),
+        });
+      case "block": return { ...s, body: renameStmts(s.body, map, otherFile) };
+      case "return": return span({ ...s, value: s.value ? renameExpr(s.value, map) : null });
+      default: return s;
+    }
+  });
+}
