@@ -150,10 +150,17 @@ async function compileOne(
   if (diagnostics.length > 0 || generated.length === 0) return { diagnostics };
 
   const orderedStacks = (["values", "control"] as const).filter((s) => stacks.has(s));
+  // Named object types in generated signatures come from the source module.
+  const typeImports = new Set<string>();
+  for (const f of generated) {
+    for (const p of f.params) if (discovery.module.exportedTypes?.has(p.typeText)) typeImports.add(p.typeText);
+  }
+  const sourceImport = `./${sourceName.replace(/\.ts$/, ".js")}`;
   const module: ModuleIR = {
     header: generatedHeader(sourceName),
-    imports:
-      orderedStacks.length + runtimeHelpers.size > 0
+    imports: [
+      ...(typeImports.size > 0 ? [{ names: [...typeImports].sort(), from: sourceImport, typeOnly: true }] : []),
+      ...(orderedStacks.length + runtimeHelpers.size > 0
         ? [
             {
               names: [...orderedStacks.map((s) => (s === "values" ? "NumberStack" : "IntStack")), ...[...runtimeHelpers].sort()],
@@ -161,7 +168,8 @@ async function compileOne(
               typeOnly: false,
             },
           ]
-        : [],
+        : []),
+    ],
     stacks: orderedStacks,
     functions: generated,
     typeAliases,

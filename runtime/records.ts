@@ -1,21 +1,34 @@
 /**
  * Helpers for generated Hessian and Jacobian assembly: treat a record of parameters
- * (fields of type number, number[], Float64Array, number[][]) as one flat vector in
- * field order, arrays row-major — the index order DESIGN.md fixes for dense matrices.
- * Not used in gradient or HVP hot paths.
+ * (fields of type number, number[], Float64Array, number[][], or nested records of these)
+ * as one flat vector in field order, arrays row-major — the index order DESIGN.md fixes
+ * for dense matrices. Not used in gradient or HVP hot paths.
  */
 
-export type FlatValue = number | ArrayLike<number> | readonly ArrayLike<number>[];
+export type FlatValue = number | ArrayLike<number> | readonly FlatValue[] | { readonly [field: string]: FlatValue };
 export type FlatRecord = Record<string, FlatValue>;
+
+type Container = { [key: string]: FlatValue } | FlatValue[];
+
+function children(value: Exclude<FlatValue, number>): { keys: (string | number)[]; get: (k: string | number) => FlatValue } {
+  if (isArrayLike(value)) {
+    const keys = Array.from({ length: value.length }, (_, i) => i);
+    return { keys, get: (k) => (value as ArrayLike<FlatValue>)[k as number]! };
+  }
+  return { keys: Object.keys(value), get: (k) => (value as Record<string, FlatValue>)[k as string]! };
+}
+
+function isArrayLike(v: unknown): v is ArrayLike<unknown> {
+  return Array.isArray(v) || ArrayBuffer.isView(v);
+}
 
 /** Number of scalars in `value`. */
 export function flatSize(value: FlatValue): number {
   if (typeof value === "number") return 1;
+  if (ArrayBuffer.isView(value)) return (value as unknown as ArrayLike<number>).length;
+  const { keys, get } = children(value);
   let n = 0;
-  for (let i = 0; i < value.length; i++) {
-    const item = value[i] as FlatValue;
-    n += typeof item === "number" ? 1 : flatSize(item);
-  }
+  for (const k of keys) n += flatSize(get(k));
   return n;
 }
 
@@ -29,34 +42,32 @@ export function recordSize(record: FlatRecord, fields: readonly string[]): numbe
 /** Sets the k-th scalar of the record (flat order) to `x`. */
 export function setFlat(record: FlatRecord, fields: readonly string[], k: number, x: number): void {
   for (const f of fields) {
-    const value = record[f]!;
-    const size = flatSize(value);
+    const size = flatSize(record[f]!);
     if (k < size) {
-      if (typeof value === "number") record[f] = x;
-      else setIn(value, k, x);
+      setIn(record as Container, f, k, x);
       return;
     }
     k -= size;
   }
-  throw new RangeError(`flat index out of range`);
+  throw new RangeError("flat index out of range");
 }
 
-function setIn(value: ArrayLike<number> | readonly ArrayLike<number>[], k: number, x: number): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const item = value[i] as number | ArrayLike<number>;
-    if (typeof item === "number") {
-      if (k === 0) {
-        (value as number[])[i] = x;
-        return true;
-      }
-      k--;
-    } else {
-      const size = flatSize(item);
-      if (k < size) return setIn(item, k, x);
-      k -= size;
-    }
+function setIn(parent: Container, key: string | number, k: number, x: number): void {
+  const value = (parent as Record<string | number, FlatValue>)[key]!;
+  if (typeof value === "number") {
+    (parent as Record<string | number, FlatValue>)[key] = x;
+    return;
   }
-  return false;
+  if (ArrayBuffer.isView(value)) {
+    (value as unknown as Float64Array)[k] = x;
+    return;
+  }
+  const { keys, get } = children(value);
+  for (const child of keys) {
+    const size = flatSize(get(child));
+    if (k < size) return setIn(value as Container, child, k, x);
+    k -= size;
+  }
 }
 
 /** Copies the record's scalars (flat order) into `out` starting at `offset`; returns the next offset. */
@@ -70,23 +81,25 @@ function readValue(value: FlatValue, out: number[], offset: number): number {
     out[offset] = value;
     return offset + 1;
   }
-  for (let i = 0; i < value.length; i++) offset = readValue(value[i] as FlatValue, out, offset);
+  const { keys, get } = children(value);
+  for (const k of keys) offset = readValue(get(k), out, offset);
   return offset;
 }
 
 /** Sets every scalar of the record to zero, keeping its arrays. */
 export function zeroRecord(record: FlatRecord): void {
-  for (const f of Object.keys(record)) {
-    const value = record[f]!;
-    if (typeof value === "number") record[f] = 0;
-    else zeroIn(value);
-  }
+  for (const f of Object.keys(record)) zeroIn(record as Container, f);
 }
 
-function zeroIn(value: ArrayLike<number> | readonly ArrayLike<number>[]): void {
-  for (let i = 0; i < value.length; i++) {
-    const item = value[i] as number | ArrayLike<number>;
-    if (typeof item === "number") (value as number[])[i] = 0;
-    else zeroIn(item);
+function zeroIn(parent: Container, key: string | number): void {
+  const value = (parent as Record<string | number, FlatValue>)[key]!;
+  if (typeof value === "number") {
+    (parent as Record<string | number, FlatValue>)[key] = 0;
+    return;
   }
+  if (ArrayBuffer.isView(value)) {
+    (value as unknown as Float64Array).fill(0);
+    return;
+  }
+  for (const k of children(value).keys) zeroIn(value as Container, k);
 }

@@ -13,6 +13,7 @@
 import type { Expr, FunctionIR } from "../ir/nodes.ts";
 import { rootName, walkStmts } from "../ir/visit.ts";
 import { isPiecewiseConstant } from "../transform/rules.ts";
+import { leafPaths } from "../frontend/types.ts";
 
 export interface Activity {
   active: Set<string>;
@@ -44,7 +45,13 @@ export function differentiableReads(e: Expr, into = new Set<string>()): Set<stri
 
 export function analyzeActivity(fn: FunctionIR, result: Expr, wrt: string[], enabled = true): Activity {
   const numeric = new Set<string>();
-  for (const p of fn.params) if (p.type.kind === "number" || p.type.kind === "array") numeric.add(p.name);
+  for (const p of fn.params) {
+    for (const leaf of leafPaths(p.name, p.type)) if (leaf.type.kind === "number" || leaf.type.kind === "array") numeric.add(leaf.path);
+  }
+  wrt = wrt.flatMap((name) => {
+    const p = fn.params.find((q) => q.name === name);
+    return p ? leafPaths(p.name, p.type).map((l) => l.path) : [name];
+  });
   const edges: { target: string; sources: Set<string> }[] = [];
   walkStmts(fn.body, (s) => {
     if (s.kind === "declare") {
@@ -56,7 +63,8 @@ export function analyzeActivity(fn: FunctionIR, result: Expr, wrt: string[], ena
     }
   });
   if (!enabled) {
-    const all = new Set([...numeric].filter((n) => !fn.params.some((p) => p.name === n) || wrt.includes(n)));
+    const isParamLeaf = (n: string) => fn.params.some((p) => n === p.name || n.startsWith(`${p.name}.`));
+    const all = new Set([...numeric].filter((n) => !isParamLeaf(n) || wrt.includes(n)));
     return { active: all, isActive: (e) => [...differentiableReads(e)].some((n) => all.has(n)) };
   }
   const varied = new Set(wrt);

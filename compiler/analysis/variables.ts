@@ -10,6 +10,7 @@
  */
 import type { FunctionIR, Stmt, ValueType } from "../ir/nodes.ts";
 import { rootName, walkStmts } from "../ir/visit.ts";
+import { leafPaths } from "../frontend/types.ts";
 
 export interface VariableInfo {
   reassigned: Set<string>;
@@ -27,6 +28,14 @@ export function analyzeVariables(fn: FunctionIR): VariableInfo {
     params: new Set(fn.params.map((p) => p.name)),
     types: new Map(fn.params.map((p) => [p.name, p.type])),
   };
+  for (const p of fn.params) {
+    if (p.type.kind !== "record") continue;
+    for (const leaf of leafPaths(p.name, p.type)) {
+      info.topLevel.add(leaf.path);
+      info.params.add(leaf.path);
+      info.types.set(leaf.path, leaf.type);
+    }
+  }
   for (const s of fn.body) if (s.kind === "declare") info.topLevel.add(s.name);
   walkStmts(fn.body, (s: Stmt) => {
     if (s.kind === "declare") info.types.set(s.name, s.type);

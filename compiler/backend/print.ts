@@ -71,6 +71,7 @@ export class Printer {
 
   private zerosLike(type: import("../ir/nodes.ts").ValueType, like: string, depth: number): string {
     if (type.kind === "number") return "0";
+    if (type.kind === "record") return `{ ${type.fields.map((f) => `${f.name}: ${this.zerosLike(f.type, `${like}.${f.name}`, depth)}`).join(", ")} }`;
     if (type.kind !== "array") return "undefined";
     if (type.container === "float64array") return `new Float64Array(${like}.length)`;
     if (type.element.kind === "number") return `new Array<number>(${like}.length).fill(0)`;

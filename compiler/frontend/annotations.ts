@@ -11,7 +11,7 @@ import { ts, type SourceFile } from "ts-morph";
 import { Codes, type Diagnostic, type SourceSpan } from "../diagnostics.ts";
 import type { DerivativeRequest } from "../ir/nodes.ts";
 import type { ModuleScope } from "./lower.ts";
-import { isDifferentiable, shapeOfTypeNode } from "./types.ts";
+import { isDifferentiable, shapeOfTypeNode, type TypeResolver } from "./types.ts";
 
 export const MODES = ["grad", "jvp", "vjp", "hvp", "hessian", "jacobian"] as const;
 type Mode = (typeof MODES)[number];
@@ -33,13 +33,19 @@ export function spanOf(node: ts.Node, sourceFile: ts.SourceFile, fileName: strin
   return { file: fileName, line: line + 1, column: character + 1, length: Math.max(1, node.getEnd() - start) };
 }
 
-export function discoverAnnotations(file: SourceFile, fileName: string): Discovery {
+export function discoverAnnotations(file: SourceFile, fileName: string, resolveType?: TypeResolver): Discovery {
   const sf = file.compilerNode;
   const diagnostics: Diagnostic[] = [];
   const functions: AnnotatedDeclaration[] = [];
-  const module: ModuleScope = { numericConstants: new Map(), mutableNames: new Set(), functionNames: new Set() };
+  const module: ModuleScope = { numericConstants: new Map(), mutableNames: new Set(), functionNames: new Set(), resolveType };
 
+  module.exportedTypes = new Set();
   for (const statement of sf.statements) {
+    const exported = !!(ts.canHaveModifiers(statement) && ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword));
+    if ((ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement)) && exported) module.exportedTypes.add(statement.name.text);
+    if (ts.isExportDeclaration(statement) && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
+      for (const el of statement.exportClause.elements) module.exportedTypes.add(el.name.text);
+    }
     if (ts.isFunctionDeclaration(statement) && statement.name) module.functionNames.add(statement.name.text);
     if (ts.isImportDeclaration(statement)) {
       const bindings = statement.importClause?.namedBindings;
@@ -87,7 +93,7 @@ export function discoverAnnotations(file: SourceFile, fileName: string): Discove
         continue;
       }
       seen.add(mode);
-      const request = parseRequest(mode, tag, statement, sf, fileName, diagnostics);
+      const request = parseRequest(mode, tag, statement, sf, fileName, diagnostics, resolveType);
       if (request) requests.push(request);
     }
     if (seen.size > 0 && requests.length === seen.size) functions.push({ node: statement, requests });
@@ -103,6 +109,7 @@ function parseRequest(
   sf: ts.SourceFile,
   fileName: string,
   diagnostics: Diagnostic[],
+  resolveType?: TypeResolver,
 ): DerivativeRequest | null {
   const span = spanOf(tag, sf, fileName);
   const text = typeof tag.comment === "string" ? tag.comment : ts.getTextOfJSDocComment(tag.comment) ?? "";
@@ -128,7 +135,7 @@ function parseRequest(
   const byName = new Map(params.map((p) => [(p.name as ts.Identifier).text, p]));
   const differentiable = (p: ts.ParameterDeclaration) => {
     if (!p.type) return true; // reported as implicit any by the lowering
-    const shape = shapeOfTypeNode(p.type);
+    const shape = shapeOfTypeNode(p.type, resolveType);
     return "error" in shape ? shape.error === "any" : isDifferentiable(shape);
   };
   let ok = true;
@@ -145,7 +152,7 @@ function parseRequest(
     } else if (!differentiable(p)) {
       diagnostics.push({
         code: Codes.NotDifferentiableParameter,
-        message: `@${mode} names '${name}', whose type '${p.type?.getText(sf)}' cannot be differentiated; differentiable types are number, number[], Float64Array and number[][]`,
+        message: `@${mode} names '${name}', whose type '${p.type?.getText(sf)}' cannot be differentiated; differentiable types are number, number[], Float64Array, number[][] and objects of those`,
         ...spanOf(p, sf, fileName),
       });
       ok = false;

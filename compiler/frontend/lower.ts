@@ -12,7 +12,7 @@ import { Codes, fail, type DiagnosticCode, type SourceSpan } from "../diagnostic
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
 import { MATH_CONSTANTS, RULES } from "../transform/rules.ts";
-import { shapeOfTypeNode, typeText } from "./types.ts";
+import { shapeOfTypeNode, typeText, type TypeResolver } from "./types.ts";
 
 /** What the module around the function offers to it. */
 export interface ModuleScope {
@@ -24,6 +24,10 @@ export interface ModuleScope {
   functionNames: Set<string>;
   /** Declared return shape of a user function, for typing calls to it; undefined if unknown. */
   returnShapeOf?: (name: string) => ValueType | { error: string } | undefined;
+  /** Interfaces and type aliases visible in the module (declared or imported). */
+  resolveType?: TypeResolver;
+  /** Type names the module exports, so generated code can import them by name. */
+  exportedTypes?: Set<string>;
 }
 
 interface Binding {
@@ -42,6 +46,8 @@ export function lowerFunction(
 
 class Lowering {
   private scopes: Map<string, Binding>[] = [];
+  /** `const W = p.W1`: later uses of W read the field path directly. */
+  private aliases: Map<string, Expr>[] = [];
   private readonly userCallTypes = new Map<string, ValueType>();
   private forOfCounter = 0;
 
@@ -72,6 +78,7 @@ class Lowering {
     }
     if (!node.body) this.reject(Codes.UnsupportedStatement, `function '${name}' has no body`, node);
     this.scopes.push(new Map());
+    this.aliases.push(new Map());
     const params: Param[] = node.parameters.map((p) => this.lowerParam(p));
     const returnType = this.lowerReturnType(node);
     const body = this.lowerBlock(node.body.statements);
@@ -97,7 +104,7 @@ class Lowering {
     if (!p.type) {
       this.reject(Codes.AnyType, `parameter '${name}' has no type annotation (implicitly 'any'); write its type, e.g. 'number' or 'number[]'`, p);
     }
-    const shape = shapeOfTypeNode(p.type);
+    const shape = shapeOfTypeNode(p.type, this.module.resolveType);
     if ("error" in shape) {
       if (shape.error === "any") {
         this.reject(Codes.AnyType, `parameter '${name}' has type '${p.type.getText(this.sourceFile)}'; tsgrad needs a concrete numeric type such as 'number', 'number[]' or 'Float64Array'`, p.type);
@@ -108,12 +115,16 @@ class Lowering {
       return { name, type: { kind: "opaque", text }, typeText: text };
     }
     this.bind(name, shape, false);
-    return { name, type: shape, typeText: p.type.getText(this.sourceFile) };
+    let text = p.type.getText(this.sourceFile);
+    if (containsRecord(shape) && !(shape.kind === "record" && shape.name === text && this.module.exportedTypes?.has(text))) {
+      text = structuralText(shape); // the generated file cannot import a type the module keeps private
+    }
+    return { name, type: shape, typeText: text };
   }
 
   private lowerReturnType(node: ts.FunctionDeclaration): ValueType {
     if (!node.type) return { kind: "number" }; // checked against the request later
-    const shape = shapeOfTypeNode(node.type);
+    const shape = shapeOfTypeNode(node.type, this.module.resolveType);
     if ("error" in shape) {
       this.reject(Codes.BadReturnType, `return type '${node.type.getText(this.sourceFile)}' is not differentiable; return 'number' or a numeric array`, node.type);
     }
@@ -132,6 +143,16 @@ class Lowering {
   }
 
   private lookup(name: string): Binding | undefined {
+    if (name.includes(".") && !name.startsWith("Math.")) {
+      // A field path `p.layer.W` of a record parameter.
+      const [root, ...fields] = name.split(".");
+      let binding = this.lookup(root!);
+      for (const f of fields) {
+        const field = binding?.type.kind === "record" ? binding.type.fields.find((x) => x.name === f) : undefined;
+        binding = field ? { type: field.type, mutable: false } : undefined;
+      }
+      return binding;
+    }
     for (let i = this.scopes.length - 1; i >= 0; i--) {
       const found = this.scopes[i]!.get(name);
       if (found) return found;
@@ -141,10 +162,12 @@ class Lowering {
 
   private inScope<T>(f: () => T): T {
     this.scopes.push(new Map());
+    this.aliases.push(new Map());
     try {
       return f();
     } finally {
       this.scopes.pop();
+      this.aliases.pop();
     }
   }
 
@@ -227,7 +250,7 @@ class Lowering {
       const name = d.name.text;
       let declared: ValueType | undefined;
       if (d.type) {
-        const shape = shapeOfTypeNode(d.type);
+        const shape = shapeOfTypeNode(d.type, this.module.resolveType);
         if ("error" in shape) this.reject(shape.error === "any" ? Codes.AnyType : Codes.UnsupportedType, `local '${name}' must have a numeric, boolean or numeric-array type`, d.type);
         declared = shape;
       }
@@ -243,9 +266,17 @@ class Lowering {
         init = b.num(0); // every use is after an assignment (tsc checks it); 0 keeps the IR total
         type = declared;
       }
+      if ((type.kind === "record" || type.kind === "array") && init.kind === "var") {
+        // Another name for a parameter's array or field: reads go straight to the path.
+        if (mutable) this.reject(Codes.UnsupportedStatement, `declare '${name}' with 'const': it names an existing array or object`, d);
+        this.bind(name, type, false, d.name);
+        this.aliases[this.aliases.length - 1]!.set(name, init);
+        return null;
+      }
+      if (type.kind === "record") this.reject(Codes.UnsupportedStatement, `local objects are not supported; read the fields of '${name}' where you need them`, d);
       this.bind(name, type, mutable, d.name);
       return { kind: "declare", name, type, init, mutable, span: this.span(d) } satisfies Stmt;
-    });
+    }).filter((x) => x !== null);
   }
 
   private lowerExpressionStatement(e: ts.Expression, span: SourceSpan): Stmt[] {
@@ -445,6 +476,10 @@ class Lowering {
 
   private lowerIdentifier(id: ts.Identifier): Expr {
     const name = id.text;
+    for (let i = this.aliases.length - 1; i >= 0; i--) {
+      const alias = this.aliases[i]!.get(name);
+      if (alias) return alias;
+    }
     if (this.lookup(name)) return b.v(name);
     if (name === "Infinity") return b.num(Infinity);
     if (name === "NaN") return b.num(NaN);
@@ -469,6 +504,10 @@ class Lowering {
     const object = this.lowerExpr(node.expression);
     const type = this.typeOf(object, node.expression);
     if (type.kind === "array" && property === "length") return { kind: "length", object };
+    if (type.kind === "record" && object.kind === "var") {
+      if (!type.fields.some((f) => f.name === property)) this.reject(Codes.UnsupportedExpression, `'${property}' is not a field of '${object.name}'`, node.name);
+      return b.v(`${object.name}.${property}`);
+    }
     return this.reject(Codes.UnsupportedExpression, `property '${property}' is not supported here (only '.length' of arrays)`, node);
   }
 
@@ -611,4 +650,12 @@ class Lowering {
         return this.reject(Codes.InternalError, `no type for ${e.kind}`, node);
     }
   }
+}
+
+function containsRecord(t: ValueType): boolean {
+  return t.kind === "record" || (t.kind === "array" && containsRecord(t.element));
+}
+
+function structuralText(t: ValueType): string {
+  return t.kind === "record" ? `{ ${t.fields.map((f) => `${f.name}: ${structuralText(f.type)}`).join("; ")} }` : typeText(t);
 }

@@ -35,7 +35,7 @@ export class ProgramIndex {
   discovery(filePath: string): Discovery {
     const entry = this.files.get(normalize(filePath))!;
     if (!entry.discovery) {
-      entry.discovery = discoverAnnotations(entry.sourceFile, entry.path);
+      entry.discovery = discoverAnnotations(entry.sourceFile, entry.path, (name) => this.typeDeclarationOf(entry.path, name));
       entry.discovery.module.returnShapeOf = (name) => this.returnShapeOf(entry.path, name);
     }
     return entry.discovery;
@@ -69,6 +69,30 @@ export class ProgramIndex {
     return undefined;
   }
 
+  /** The interface or type alias a type name refers to in `filePath`, following relative imports. */
+  typeDeclarationOf(filePath: string, name: string, seen = new Set<string>()): ts.InterfaceDeclaration | ts.TypeAliasDeclaration | undefined {
+    const key = `${normalize(filePath)}#${name}`;
+    if (seen.has(key)) return undefined;
+    seen.add(key);
+    const file = this.files.get(normalize(filePath));
+    if (!file) return undefined;
+    const sf = file.sourceFile.compilerNode;
+    for (const s of sf.statements) {
+      if ((ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s)) && s.name.text === name) return s;
+    }
+    for (const s of sf.statements) {
+      if (!ts.isImportDeclaration(s) || !ts.isStringLiteral(s.moduleSpecifier)) continue;
+      const bindings = s.importClause?.namedBindings;
+      if (!bindings || !ts.isNamedImports(bindings)) continue;
+      for (const el of bindings.elements) {
+        if (el.name.text !== name) continue;
+        const target = this.resolveImport(file.path, s.moduleSpecifier.text);
+        if (target) return this.typeDeclarationOf(target, (el.propertyName ?? el.name).text, seen);
+      }
+    }
+    return undefined;
+  }
+
   private resolveImport(fromFile: string, specifier: string): string | undefined {
     if (!specifier.startsWith(".")) return undefined;
     const base = path.join(path.dirname(fromFile), specifier);
@@ -81,7 +105,7 @@ export class ProgramIndex {
     const found = this.declarationOf(filePath, name);
     if (!found) return undefined;
     if (!found.node.type) return { error: `write the return type of '${name}' (e.g. ': number') so calls to it can be typed` };
-    const shape = shapeOfTypeNode(found.node.type);
+    const shape = shapeOfTypeNode(found.node.type, (t) => this.typeDeclarationOf(found.file.path, t));
     if ("error" in shape) return { error: `'${name}' returns '${found.node.type.getText()}', which tsgrad cannot differentiate` };
     return shape;
   }

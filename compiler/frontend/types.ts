@@ -5,8 +5,13 @@
 import { ts } from "ts-morph";
 import type { ValueType } from "../ir/nodes.ts";
 
+/** Finds the declaration behind a type name (interface or type alias), in this file or imported. */
+export type TypeResolver = (name: string) => ts.InterfaceDeclaration | ts.TypeAliasDeclaration | undefined;
+
 /** Returns the shape of a written type, or a string explaining why it is not supported. */
-export function shapeOfTypeNode(node: ts.TypeNode): ValueType | { error: "any" | "unsupported" } {
+export function shapeOfTypeNode(node: ts.TypeNode, resolve?: TypeResolver, depth = 0): ValueType | { error: "any" | "unsupported" } {
+  const recurse = (t: ts.TypeNode) => shapeOfTypeNode(t, resolve, depth + 1);
+  if (depth > 16) return { error: "unsupported" };
   switch (node.kind) {
     case ts.SyntaxKind.NumberKeyword:
       return { kind: "number" };
@@ -17,17 +22,19 @@ export function shapeOfTypeNode(node: ts.TypeNode): ValueType | { error: "any" |
       return { error: "any" };
     case ts.SyntaxKind.StringKeyword:
       return { kind: "opaque", text: "string" };
+    case ts.SyntaxKind.VoidKeyword:
+      return { kind: "opaque", text: "void" };
     case ts.SyntaxKind.ParenthesizedType:
-      return shapeOfTypeNode((node as ts.ParenthesizedTypeNode).type);
+      return recurse((node as ts.ParenthesizedTypeNode).type);
     case ts.SyntaxKind.ArrayType: {
-      const element = shapeOfTypeNode((node as ts.ArrayTypeNode).elementType);
+      const element = recurse((node as ts.ArrayTypeNode).elementType);
       if ("error" in element) return element;
       return arrayOf(element, false);
     }
     case ts.SyntaxKind.TypeOperator: {
       const op = node as ts.TypeOperatorNode;
       if (op.operator !== ts.SyntaxKind.ReadonlyKeyword) return { error: "unsupported" };
-      const inner = shapeOfTypeNode(op.type);
+      const inner = recurse(op.type);
       if ("error" in inner) return inner;
       return inner.kind === "array" ? { ...inner, readonly: true } : { error: "unsupported" };
     }
@@ -38,15 +45,44 @@ export function shapeOfTypeNode(node: ts.TypeNode): ValueType | { error: "any" |
         return { kind: "array", element: { kind: "number" }, container: "float64array", readonly: false };
       }
       if ((name === "Array" || name === "ReadonlyArray") && ref.typeArguments?.length === 1) {
-        const element = shapeOfTypeNode(ref.typeArguments[0]!);
+        const element = recurse(ref.typeArguments[0]!);
         if ("error" in element) return element;
         return arrayOf(element, name === "ReadonlyArray");
       }
+      if (name === "Readonly" && ref.typeArguments?.length === 1) return recurse(ref.typeArguments[0]!);
+      const declaration = !ref.typeArguments && resolve ? resolve(name) : undefined;
+      if (declaration && ts.isTypeAliasDeclaration(declaration) && !declaration.typeParameters) {
+        const shape = shapeOfTypeNode(declaration.type, resolve, depth + 1);
+        return "error" in shape || shape.kind !== "record" ? shape : { ...shape, name };
+      }
+      if (declaration && ts.isInterfaceDeclaration(declaration) && !declaration.typeParameters && !declaration.heritageClauses) {
+        const shape = recordOf(declaration.members, resolve, depth);
+        return "error" in shape || shape.kind !== "record" ? shape : { ...shape, name };
+      }
       return { error: "unsupported" };
     }
+    case ts.SyntaxKind.TypeLiteral:
+      return recordOf((node as ts.TypeLiteralNode).members, resolve, depth);
     default:
       return { error: "unsupported" };
   }
+}
+
+function recordOf(members: ts.NodeArray<ts.TypeElement>, resolve: TypeResolver | undefined, depth: number): ValueType | { error: "any" | "unsupported" } {
+  const fields: { name: string; type: ValueType }[] = [];
+  for (const m of members) {
+    if (!ts.isPropertySignature(m) || !m.type || m.questionToken || !ts.isIdentifier(m.name)) return { error: "unsupported" };
+    const type = shapeOfTypeNode(m.type, resolve, depth + 1);
+    if ("error" in type) return type;
+    fields.push({ name: m.name.text, type });
+  }
+  return { kind: "record", fields };
+}
+
+/** Every numeric leaf of a value, as a dotted path from `root` (`p.W1`, `p.layer.b`). */
+export function leafPaths(root: string, type: ValueType): { path: string; type: ValueType }[] {
+  if (type.kind === "record") return type.fields.flatMap((f) => leafPaths(`${root}.${f.name}`, f.type));
+  return [{ path: root, type }];
 }
 
 function arrayOf(element: ValueType, readonly: boolean): ValueType | { error: "unsupported" } {
@@ -59,6 +95,7 @@ function arrayOf(element: ValueType, readonly: boolean): ValueType | { error: "u
 /** True for number and (nested) arrays of numbers: the types that can carry a derivative. */
 export function isDifferentiable(type: ValueType): boolean {
   if (type.kind === "number") return true;
+  if (type.kind === "record") return type.fields.length > 0 && type.fields.every((f) => isDifferentiable(f.type));
   if (type.kind === "array") return isDifferentiable(type.element);
   return false;
 }
@@ -67,6 +104,7 @@ export function isDifferentiable(type: ValueType): boolean {
 export function gradientTypeText(type: ValueType): string {
   switch (type.kind) {
     case "number": return "number";
+    case "record": return `{ ${type.fields.map((f) => `${f.name}: ${gradientTypeText(f.type)}`).join("; ")} }`;
     case "array":
       if (type.container === "float64array") return "Float64Array";
       return `${wrapArrayElement(gradientTypeText(type.element))}[]`;
@@ -83,6 +121,7 @@ export function typeText(type: ValueType): string {
     case "number": return "number";
     case "boolean": return "boolean";
     case "opaque": return type.text;
+    case "record": return type.name ?? `{ ${type.fields.map((f) => `${f.name}: ${typeText(f.type)}`).join("; ")} }`;
     case "array": {
       if (type.container === "float64array") return "Float64Array";
       const inner = `${wrapArrayElement(typeText(type.element))}[]`;

@@ -13,6 +13,8 @@ export type ValueType =
   | { kind: "number" }
   | { kind: "boolean" }
   | { kind: "array"; element: ValueType; container: "array" | "float64array"; readonly: boolean }
+  /** A plain object (interface / type alias / type literal) whose fields are such values. */
+  | { kind: "record"; name?: string; fields: { name: string; type: ValueType }[] }
   /** A pass-through value (string, function, ...) that is never differentiated. */
   | { kind: "opaque"; text: string };
 

@@ -41,7 +41,7 @@ export class ForwardGenerator {
   dot(name: string): string {
     let found = this.dots.get(name);
     if (!found) {
-      found = this.input.namer.fresh(`${name}_dot`);
+      found = this.input.namer.fresh(`${name.replace(/\./g, "_")}_dot`);
       this.dots.set(name, found);
     }
     return found;

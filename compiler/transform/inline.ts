@@ -151,7 +151,7 @@ class Inliner {
     callee.params.forEach((p, k) => {
       const arg = args[k]!;
       const substitutable = arg.kind === "var" || arg.kind === "number" || (p.type.kind === "array" && isPath(arg));
-      if (p.type.kind === "array" && !substitutable) {
+      if ((p.type.kind === "array" || p.type.kind === "record") && !substitutable) {
         fail(Codes.UnsupportedCall, `pass an array variable (or a row a[i]) as argument '${p.name}' of '${call.callee}'`, span);
       }
       if (substitutable) rename.set(p.name, arg);
@@ -222,7 +222,14 @@ function collectDeclared(stmts: Stmt[], into: Set<string>): void {
 
 function renameExpr(e: Expr, map: Map<string, Expr>): Expr {
   switch (e.kind) {
-    case "var": return map.get(e.name) ?? e;
+    case "var": {
+      const direct = map.get(e.name);
+      if (direct) return direct;
+      // A field path of an object parameter follows its root: q.W → p.W.
+      const dot = e.name.indexOf(".");
+      const root = dot > 0 && !e.name.startsWith("Math.") ? map.get(e.name.slice(0, dot)) : undefined;
+      return root?.kind === "var" ? b.v(`${root.name}${e.name.slice(dot)}`) : e;
+    }
     case "index": return { ...e, object: renameExpr(e.object, map), index: renameExpr(e.index, map) };
     case "length": case "field": return { ...e, object: renameExpr(e.object, map) };
     case "unary": return { ...e, operand: renameExpr(e.operand, map) };

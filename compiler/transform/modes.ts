@@ -16,13 +16,13 @@ import * as b from "../ir/build.ts";
 import type { DerivativeRequest, Expr, FunctionIR, Param, StackName, Stmt, ValueType } from "../ir/nodes.ts";
 import { analyzeActivity, differentiableReads } from "../analysis/activity.ts";
 import { analyzeVariables } from "../analysis/variables.ts";
-import { gradientTypeText } from "../frontend/types.ts";
+import { gradientTypeText, leafPaths } from "../frontend/types.ts";
 import { Codes, fail } from "../diagnostics.ts";
 import { walkStmts, rootName } from "../ir/visit.ts";
 import { ForwardGenerator } from "./forward.ts";
 import { Namer } from "./naming.ts";
 import { normalizeControlFlow } from "./normalize.ts";
-import { reverseMode } from "./reverse.ts";
+import { pathIn, reverseMode } from "./reverse.ts";
 import { inlineCalls, type CalleeResolver } from "./inline.ts";
 import { buildGradient, pascalCase } from "./gradient.ts";
 
@@ -56,6 +56,13 @@ function zeroRecord(fields: { name: string; type: ValueType }[]): Expr {
 
 function paramType(fn: FunctionIR, name: string): ValueType {
   return fn.params.find((p) => p.name === name)!.type;
+}
+
+/** `const x_dot = tangent.x;` for every leaf of every wrt parameter. */
+function tangentPrologue(fn: FunctionIR, wrt: string[], gen: ForwardGenerator, record: string): Stmt[] {
+  return wrt.flatMap((name) =>
+    leafPaths(name, paramType(fn, name)).map((leaf) => b.declare(gen.dot(leaf.path), pathIn(b.v(record), leaf.path), false, leaf.type)),
+  );
 }
 
 function typeParam(name: string, text: string): Param {
@@ -148,7 +155,7 @@ export function buildJvp(ctx: ModeContext): ModeOutput {
   });
   const activity = analyzeActivity(fn, { kind: "arrayLiteral", elements: returns }, request.wrt, ctx.activity);
   const gen = new ForwardGenerator({ active: activity.active, namer, span: fn.span });
-  const prologue: Stmt[] = request.wrt.map((name) => b.declare(gen.dot(name), b.field(b.v(tangentName), name), false, paramType(fn, name)));
+  const prologue = tangentPrologue(fn, request.wrt, gen, tangentName);
   const body = gen.stmts(fn.body);
   const jvp: FunctionIR = {
     name: `${fn.name}Jvp`,
@@ -177,7 +184,7 @@ export function buildHvp(ctx: ModeContext): ModeOutput {
   const body = [...reverse.body, { kind: "return", value: b.v(reverse.valueName) } as Stmt];
 
   // Everything that depends on the wrt parameters carries a tangent (flow-insensitive, by name).
-  const varied = new Set<string>(request.wrt);
+  const varied = new Set<string>(request.wrt.flatMap((name) => leafPaths(name, paramType(fn, name)).map((l) => l.path)));
   const edges: { target: string; sources: Set<string> }[] = [];
   walkStmts(body, (s) => {
     if (s.kind === "declare") edges.push({ target: s.name, sources: differentiableReads(s.init) });
@@ -203,7 +210,7 @@ export function buildHvp(ctx: ModeContext): ModeOutput {
     fixedNames: new Map([[gradName, hvpName]]),
     onReturn: (value) => [{ kind: "return", value }],
   });
-  const prologue: Stmt[] = request.wrt.map((name) => b.declare(gen.dot(name), b.field(b.v(vName), name), false, paramType(fn, name)));
+  const prologue = tangentPrologue(fn, request.wrt, gen, vName);
   const into: FunctionIR = {
     name: `${fn.name}HvpInto`,
     params: [...fn.params, typeParam(vName, alias), typeParam(gradName, alias), typeParam(hvpName, alias)],
@@ -308,6 +315,7 @@ export function buildHessian(ctx: ModeContext): ModeOutput {
 
 function zerosText(type: ValueType, like: string): string {
   if (type.kind === "number") return "0";
+  if (type.kind === "record") return `{ ${type.fields.map((f) => `${f.name}: ${zerosText(f.type, `${like}.${f.name}`)}`).join(", ")} }`;
   if (type.kind !== "array") return "0";
   if (type.container === "float64array") return `new Float64Array(${like}.length)`;
   if (type.element.kind === "number") return `new Array<number>(${like}.length).fill(0)`;

@@ -27,6 +27,7 @@ import type { Activity } from "../analysis/activity.ts";
 import { isStable, type VariableInfo } from "../analysis/variables.ts";
 import type { Namer } from "./naming.ts";
 import { RULES } from "./rules.ts";
+import { leafPaths } from "../frontend/types.ts";
 import { substituteVar } from "./forward.ts";
 
 export interface ReverseInput {
@@ -170,7 +171,7 @@ class ReverseGenerator {
   bar(name: string): string {
     let found = this.barNames.get(name);
     if (!found) {
-      found = this.namer.fresh(`${name}_bar`);
+      found = this.namer.fresh(`${name.replace(/\./g, "_")}_bar`);
       this.barNames.set(name, found);
     } else {
       this.namer.reserve(found);
@@ -197,11 +198,14 @@ class ReverseGenerator {
     const epilogue: Stmt[] = [];
     for (const name of wrt) {
       const param = fn.params.find((p) => p.name === name)!;
-      if (param.type.kind === "array") {
-        prologue.push(b.declare(this.bar(name), b.field(b.v(gradName), name), false, param.type));
-      } else {
-        prologue.push(b.declare(this.bar(name), b.num(0), true));
-        epilogue.push(...b.increment({ kind: "field", object: b.v(gradName), name }, b.v(this.bar(name))));
+      for (const leaf of leafPaths(name, param.type)) {
+        const slot = pathIn(b.v(gradName), leaf.path) as LValue;
+        if (leaf.type.kind === "array") {
+          prologue.push(b.declare(this.bar(leaf.path), slot as Expr, false, leaf.type));
+        } else {
+          prologue.push(b.declare(this.bar(leaf.path), b.num(0), true));
+          epilogue.push(...b.increment(slot, b.v(this.bar(leaf.path))));
+        }
       }
     }
     const forward = [...top.fwd];
@@ -315,14 +319,28 @@ class ReverseGenerator {
 
   /** True if `e` can be re-evaluated in the reverse sweep and give the forward value. */
   private recomputable(e: Expr, available: Set<string>): boolean {
-    let ok = true;
-    walkExpr(e, (x) => {
-      if (x.kind === "pop") ok = false;
-      if (x.kind !== "var" || x.name.startsWith("Math.")) return;
-      const stableTop = this.info.topLevel.has(x.name) && isStable(this.info, x.name);
-      if (!stableTop && !available.has(x.name)) ok = false;
-    });
-    return ok;
+    if (e.kind === "length" && e.object.kind === "var") {
+      // An array's length never changes; only the variable must still name the same array.
+      const name = e.object.name;
+      return (this.info.topLevel.has(name) || available.has(name)) && !this.info.reassigned.has(name);
+    }
+    switch (e.kind) {
+      case "pop": return false;
+      case "var": {
+        if (e.name.startsWith("Math.")) return true;
+        const stableTop = this.info.topLevel.has(e.name) && isStable(this.info, e.name);
+        return stableTop || available.has(e.name);
+      }
+      case "index": return this.recomputable(e.object, available) && this.recomputable(e.index, available);
+      case "length": case "field": return this.recomputable(e.object, available);
+      case "unary": return this.recomputable(e.operand, available);
+      case "binary": return this.recomputable(e.left, available) && this.recomputable(e.right, available);
+      case "call": return e.args.every((a) => this.recomputable(a, available));
+      case "conditional":
+        return this.recomputable(e.test, available) && this.recomputable(e.whenTrue, available) && this.recomputable(e.whenFalse, available);
+      case "number": case "boolean": return true;
+      default: return false;
+    }
   }
 
   // ---- statements ----
@@ -345,8 +363,11 @@ class ReverseGenerator {
     }
   }
 
+  /** Source lines already named by an enclosing loop's comment (one-line loops). */
+  private readonly commentedLines: number[] = [];
+
   private sourceComment(span: SourceSpan | undefined): Stmt[] {
-    if (!span) return [];
+    if (!span || this.commentedLines.includes(span.line)) return [];
     if (span.file !== this.input.fn.span.file) return [b.comment(`${span.file.split(/[\\/]/).pop()}:${span.line}`)];
     const text = (this.input.sourceLines[span.line - 1] ?? "").trim();
     return [b.comment(`line ${span.line}: ${text}`)];
@@ -435,12 +456,14 @@ class ReverseGenerator {
     };
   }
 
-  private inLoop<T>(f: () => T): T {
+  private inLoop<T>(f: () => T, line?: number): T {
     this.loops.push(this.loopCount++);
+    if (line !== undefined) this.commentedLines.push(line);
     try {
       return f();
     } finally {
       this.loops.pop();
+      if (line !== undefined) this.commentedLines.pop();
     }
   }
 
@@ -451,7 +474,7 @@ class ReverseGenerator {
       // The init's variables belong to a block around the loop, so they can be saved at its end.
       return this.stmt({ kind: "block", body: [...s.init, { ...s, init: [] }] }, ctx);
     }
-    const body = this.inLoop(() => this.block([...s.body, ...s.update], ctx, false));
+    const body = this.inLoop(() => this.block([...s.body, ...s.update], ctx, false), s.span?.line);
     const fwdLoop = (bodyStmts: Stmt[]): Stmt => ({
       kind: "loop",
       form: s.form === "doWhile" ? "doWhile" : "while",
@@ -512,7 +535,7 @@ class ReverseGenerator {
     if (!this.recomputable(init.init, ctx.available) || !this.recomputable(test.right, ctx.available)) return null;
 
     const inner: Ctx = { available: new Set([...ctx.available, i]) };
-    const body = this.inLoop(() => this.block(s.body, inner, false));
+    const body = this.inLoop(() => this.block(s.body, inner, false), s.span?.line);
     const fwd: Stmt = { ...s, body: body.fwd };
     if (body.rev.length === 0) return { fwd: [fwd], rev: [] };
     const bound = test.right;
@@ -662,4 +685,9 @@ function replaceExpr(e: Expr, from: Expr, to: Expr): Expr {
       return { ...e, test: replaceExpr(e.test, from, to), whenTrue: replaceExpr(e.whenTrue, from, to), whenFalse: replaceExpr(e.whenFalse, from, to) };
     default: return e;
   }
+}
+
+/** `grad` + `p.layer.W` → `grad.p.layer.W`. */
+export function pathIn(record: Expr, path: string): Expr {
+  return path.split(".").reduce((e, name) => b.field(e, name), record);
 }
