@@ -26,6 +26,7 @@ function isArrayLike(v: unknown): v is ArrayLike<unknown> {
 export function flatSize(value: FlatValue): number {
   if (typeof value === "number") return 1;
   if (ArrayBuffer.isView(value)) return (value as unknown as ArrayLike<number>).length;
+  if (Array.isArray(value) && (value.length === 0 || typeof value[0] === "number")) return value.length;
   const { keys, get } = children(value);
   let n = 0;
   for (const k of keys) n += flatSize(get(k));
@@ -58,8 +59,8 @@ function setIn(parent: Container, key: string | number, k: number, x: number): v
     (parent as Record<string | number, FlatValue>)[key] = x;
     return;
   }
-  if (ArrayBuffer.isView(value)) {
-    (value as unknown as Float64Array)[k] = x;
+  if (ArrayBuffer.isView(value) || (Array.isArray(value) && typeof value[0] === "number")) {
+    (value as unknown as number[])[k] = x;
     return;
   }
   const { keys, get } = children(value);
@@ -81,6 +82,11 @@ function readValue(value: FlatValue, out: number[], offset: number): number {
     out[offset] = value;
     return offset + 1;
   }
+  if (ArrayBuffer.isView(value) || (Array.isArray(value) && (value.length === 0 || typeof value[0] === "number"))) {
+    const flat = value as ArrayLike<number>;
+    for (let i = 0; i < flat.length; i++) out[offset + i] = flat[i]!;
+    return offset + flat.length;
+  }
   const { keys, get } = children(value);
   for (const k of keys) offset = readValue(get(k), out, offset);
   return offset;
@@ -97,8 +103,8 @@ function zeroIn(parent: Container, key: string | number): void {
     (parent as Record<string | number, FlatValue>)[key] = 0;
     return;
   }
-  if (ArrayBuffer.isView(value)) {
-    (value as unknown as Float64Array).fill(0);
+  if (ArrayBuffer.isView(value) || (Array.isArray(value) && typeof value[0] === "number")) {
+    (value as unknown as number[]).fill(0);
     return;
   }
   for (const k of children(value).keys) zeroIn(value as Container, k);

@@ -52,9 +52,10 @@ describe("object parameters", () => {
   it("gradient of a network loss has the shape of its parameter object", async () => {
     const { source: src, generated } = await build(source);
     const p = { W1: randomMatrix(3, 2, next), b1: randomVector(3, next), w2: randomVector(3, next), b2: 0.1 };
+    type Params = typeof p;
     const x = randomVector(2, next);
     const loss = src.loss as (p: unknown, x: number[], t: number) => number;
-    const g = (generated.lossGrad as (p: unknown, x: number[], t: number) => { value: number; grad: { p: typeof p } })(p, x, 0.3);
+    const g = (generated.lossGrad as (p: unknown, x: number[], t: number) => { value: number; grad: { p: Params } })(p, x, 0.3);
     expect(g.value).toBe(loss(p, x, 0.3));
     expect(Object.keys(g.grad.p)).toEqual(["W1", "b1", "w2", "b2"]);
     expect(g.grad.p.W1.map((r) => r.length)).toEqual([2, 2, 2]);

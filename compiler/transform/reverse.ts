@@ -235,6 +235,7 @@ class ReverseGenerator {
       adjoints.push(...this.adjointDeclaration(s, isResult ? seed : b.num(0)));
     }
     const seeding: Stmt[] = [];
+    this.temps = [new Map()];
     if (!resultIsTopVar && result.kind === "arrayLiteral") {
       result.elements.forEach((el, k) => this.contrib(el, b.index(seed, b.num(k)), seeding));
     } else if (!resultIsTopVar) {
@@ -374,6 +375,7 @@ class ReverseGenerator {
   }
 
   private declaration(s: Extract<Stmt, { kind: "declare" }>): Swept {
+    this.temps = [new Map()];
     if (!this.activity.active.has(s.name)) return { fwd: [s], rev: [] };
     const adjoint: Stmt[] = [];
     if (s.type.kind === "number") {
@@ -390,6 +392,7 @@ class ReverseGenerator {
   }
 
   private assignment(s: Extract<Stmt, { kind: "assign" }>): Swept {
+    this.temps = [new Map()];
     const root = rootName(s.target)!;
     if (this.info.types.get(root)?.kind === "array" && s.target.kind === "var") {
       fail(Codes.UnsupportedAssignment, `reassigning the array '${root}' is not supported; write its elements instead`, s.span ?? this.input.fn.span);
@@ -575,8 +578,12 @@ class ReverseGenerator {
       case "conditional": {
         const whenTrue: Stmt[] = [];
         const whenFalse: Stmt[] = [];
+        this.temps.push(new Map());
         this.contrib(e.whenTrue, g, whenTrue);
+        this.temps.pop();
+        this.temps.push(new Map());
         this.contrib(e.whenFalse, g, whenFalse);
+        this.temps.pop();
         out.push({ kind: "if", test: e.test, then: whenTrue, else: whenFalse });
         return;
       }
@@ -601,7 +608,8 @@ class ReverseGenerator {
       if (isCheap(arg)) continue;
       const text = JSON.stringify(arg);
       const uses = used.reduce((n, p) => n + (p ? occurrences(JSON.stringify(p), text) : 0), 0);
-      if (uses > 1) {
+      // A call argument is bound too: its own rule will want its value again (exp, tanh, sqrt…).
+      if (uses > 1 || (uses === 1 && arg.kind === "call" && used[k] !== null)) {
         const bound = this.bindTemp(arg, out);
         for (let j = 0; j < used.length; j++) if (used[j]) used[j] = replaceExpr(used[j]!, arg, bound);
         args = args.map((a, j) => (j === k ? bound : a));
@@ -636,10 +644,19 @@ class ReverseGenerator {
     return out;
   }
 
+  /** Temporaries of the statement being differentiated, innermost branch last (common subexpressions). */
+  private temps: Map<string, Expr>[] = [new Map()];
+
   private bindTemp(e: Expr, out: Stmt[]): Expr {
     if (b.isTrivial(e)) return e;
+    const key = JSON.stringify(e);
+    for (const scope of this.temps) {
+      const found = scope.get(key);
+      if (found) return found;
+    }
     const name = this.namer.temp();
     out.push(b.declare(name, e));
+    this.temps[this.temps.length - 1]!.set(key, b.v(name));
     return b.v(name);
   }
 }

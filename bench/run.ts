@@ -1,0 +1,83 @@
+/**
+ * `npm run bench`: ratios measured side by side in one process, medians of interleaved
+ * batches (see timing.ts). Never asserts anything: performance is reported, not tested.
+ *
+ *   tsgrad gradient / primal, hand-written gradient / primal   (first-order cost)
+ *   HVP / gradient, Hessian / (n × gradient)                    (second order, issue 5)
+ *   peak bytes held by the generated code's stacks
+ */
+import { stackBytes } from "../runtime/stack.ts";
+import { rosenbrock, rosenbrockGradByHand } from "./workloads/rosenbrock.ts";
+import { rosenbrockDenseHessian, rosenbrockGradInto, rosenbrockHessian, rosenbrockHvpInto } from "./workloads/rosenbrock.grad.ts";
+import { logisticNll, logisticNllGradByHand } from "./workloads/logisticRegression.ts";
+import { logisticNllGradInto, logisticNllHessian, logisticNllHvpInto } from "./workloads/logisticRegression.grad.ts";
+import { measure, table } from "./timing.ts";
+
+const quick = process.argv.includes("--quick");
+const sizes = quick ? [10, 1000] : [10, 1000, 100000];
+
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
+  };
+}
+
+let sink = 0; // keeps results alive so nothing is optimized away
+
+const first: (string | number)[][] = [];
+const second: (string | number)[][] = [];
+
+for (const n of sizes) {
+  const next = random(n);
+  const x = Float64Array.from({ length: n }, () => 1 + next());
+  const g = new Float64Array(n);
+  const v = Float64Array.from({ length: n }, () => next());
+  const grad = { x: g };
+  const hvp = { x: new Float64Array(n) };
+  const t = measure([
+    { name: "primal", run: () => (sink += rosenbrock(x)) },
+    { name: "tsgrad", run: () => { g.fill(0); sink += rosenbrockGradInto(x, grad); } },
+    { name: "hand", run: () => (sink += rosenbrockGradByHand(x, g)) },
+    { name: "hvp", run: () => { g.fill(0); hvp.x.fill(0); sink += rosenbrockHvpInto(x, { x: v }, grad, hvp); } },
+    ...(n <= 1000
+      ? [
+          { name: "hessianBanded", run: () => (sink += rosenbrockHessian(x).value) },
+          { name: "hessianDense", run: () => (sink += rosenbrockDenseHessian(x).value) },
+        ]
+      : []),
+  ], { rounds: quick ? 5 : 9 });
+  const [primal, gen, hand, hv, banded, dense] = t.map((m) => m.median);
+  first.push(["rosenbrock", String(n), gen! / primal!, hand! / primal!, gen! / hand!]);
+  second.push(["rosenbrock", String(n), hv! / gen!, dense ? dense / (n * gen!) : NaN, banded ? banded / gen! : NaN]);
+}
+
+for (const n of sizes) {
+  const m = 100;
+  const next = random(7 * n);
+  const X = Array.from({ length: m }, () => Float64Array.from({ length: n }, () => next()));
+  const y = Float64Array.from({ length: m }, (_, i) => (i % 2 ? 1 : -1));
+  const w = Float64Array.from({ length: n }, () => next() / Math.sqrt(n));
+  const v = Float64Array.from({ length: n }, () => next());
+  const g = new Float64Array(n);
+  const grad = { w: g };
+  const hvp = { w: new Float64Array(n) };
+  const t = measure([
+    { name: "primal", run: () => (sink += logisticNll(w, X, y)) },
+    { name: "tsgrad", run: () => { g.fill(0); sink += logisticNllGradInto(w, X, y, grad); } },
+    { name: "hand", run: () => (sink += logisticNllGradByHand(w, X, y, g)) },
+    { name: "hvp", run: () => { g.fill(0); hvp.w.fill(0); sink += logisticNllHvpInto(w, X, y, { w: v }, grad, hvp); } },
+    ...(n <= 1000 ? [{ name: "hessian", run: () => (sink += logisticNllHessian(w, X, y).value) }] : []),
+  ], { rounds: quick ? 5 : 9 });
+  const [primal, gen, hand, hv, dense] = t.map((q) => q.median);
+  first.push([`logistic (m=${m})`, String(n), gen! / primal!, hand! / primal!, gen! / hand!]);
+  second.push([`logistic (m=${m})`, String(n), hv! / gen!, dense ? dense / (n * gen!) : NaN, NaN]);
+}
+
+table("Gradient cost (median time ratios)", ["workload", "n", "tsgrad/primal", "hand/primal", "tsgrad/hand"], first);
+table("Second order (median time ratios)", ["workload", "n", "HVP/grad", "Hessian/(n*grad)", "banded Hessian/grad"], second);
+console.log(`\nPeak memory of the generated code's stacks: ${(stackBytes() / 1024).toFixed(0)} KiB`);
+if (sink === 42) console.log("");

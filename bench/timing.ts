@@ -1,0 +1,61 @@
+/**
+ * Timing for side-by-side ratios on a noisy machine: each measurement runs the function
+ * in a batch long enough to dwarf timer resolution, repeats the batch, and reports the
+ * median time per call. Variants are interleaved round-robin so drift hits all equally.
+ */
+
+export interface Measured {
+  name: string;
+  /** Median seconds per call. */
+  median: number;
+}
+
+/** Times each variant; returns medians in the same order. */
+export function measure(variants: { name: string; run: () => void }[], options: { rounds?: number; minBatchMs?: number } = {}): Measured[] {
+  const rounds = options.rounds ?? 9;
+  const minBatchMs = options.minBatchMs ?? 20;
+  // Warm up and pick a batch size per variant.
+  const batch = variants.map((v) => {
+    for (let k = 0; k < 3; k++) v.run();
+    let n = 1;
+    for (;;) {
+      const t0 = performance.now();
+      for (let k = 0; k < n; k++) v.run();
+      const ms = performance.now() - t0;
+      if (ms >= minBatchMs || n >= 1 << 24) return n;
+      n *= ms < minBatchMs / 8 ? 8 : 2;
+    }
+  });
+  const samples: number[][] = variants.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    variants.forEach((v, i) => {
+      const n = batch[i]!;
+      const t0 = performance.now();
+      for (let k = 0; k < n; k++) v.run();
+      samples[i]!.push((performance.now() - t0) / 1000 / n);
+    });
+  }
+  return variants.map((v, i) => ({ name: v.name, median: median(samples[i]!) }));
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : 0.5 * (s[m - 1]! + s[m]!);
+}
+
+/** Prints a table with aligned columns. */
+export function table(title: string, header: string[], rows: (string | number)[][]): void {
+  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === "number" ? formatRatio(c) : c)))];
+  const widths = header.map((_, k) => Math.max(...cells.map((r) => String(r[k] ?? "").length)));
+  console.log(`\n${title}`);
+  for (const [i, row] of cells.entries()) {
+    console.log(row.map((c, k) => String(c).padStart(widths[k]!)).join("  "));
+    if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  }
+}
+
+export function formatRatio(x: number): string {
+  if (!Number.isFinite(x)) return "n/a";
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
