@@ -16,7 +16,7 @@ import * as b from "../ir/build.ts";
 import type { Expr, LValue, Stmt } from "../ir/nodes.ts";
 import { exprReads, rootName } from "../ir/visit.ts";
 import type { Namer } from "./naming.ts";
-import { RULES } from "./rules.ts";
+import { productFactors, productPartials, RULES } from "./rules.ts";
 
 export interface ForwardInput {
   /** Variables (and record roots) that carry a tangent. */
@@ -76,9 +76,17 @@ export class ForwardGenerator {
         return this.dotOf(e) as Expr;
       case "unary":
         return e.op === "-" ? b.neg(this.tangent(e.operand, out)) : this.tangent(e.operand, out);
-      case "binary":
-        if (e.op === "*" && b.sameExpr(e.left, e.right)) return this.applyRule("square", [e.left], e, out, ans);
+      case "binary": {
+        const factors = productFactors(e);
+        if (factors && (factors.length > 2 || b.sameExpr(e.left, e.right))) {
+          let sum: Expr = b.num(0);
+          for (const p of productPartials(factors)) {
+            if (this.isActive(p.factor)) sum = b.add(sum, b.mul(p.partial, this.tangent(p.factor, out)));
+          }
+          return sum;
+        }
         return this.applyRule(e.op, [e.left, e.right], e, out, ans);
+      }
       case "call":
         return this.applyRule(e.callee, e.args, e, out, ans);
       case "conditional":

@@ -26,7 +26,7 @@ import { exprReads, rootName, stmtExprs, walkExpr, walkStmts } from "../ir/visit
 import type { Activity } from "../analysis/activity.ts";
 import { isStable, type VariableInfo } from "../analysis/variables.ts";
 import type { Namer } from "./naming.ts";
-import { RULES } from "./rules.ts";
+import { productFactors, productPartials, RULES } from "./rules.ts";
 import { leafPaths } from "../frontend/types.ts";
 import { substituteVar } from "./forward.ts";
 
@@ -526,7 +526,11 @@ class ReverseGenerator {
     const step = update.value;
     if (step.kind !== "binary" || !b.sameExpr(step.left, b.v(i)) || !b.isNumber(step.right, 1)) return null;
     if (step.op !== "+" && step.op !== "-") return null;
-    const test = s.test;
+    let test = s.test;
+    // `i + c < n` is `i < n - c`.
+    if (test.kind === "binary" && test.left.kind === "binary" && test.left.op === "+" && b.sameExpr(test.left.left, b.v(i)) && test.left.right.kind === "number") {
+      test = { ...test, left: b.v(i), right: b.sub(test.right, test.left.right) };
+    }
     if (test.kind !== "binary" || !b.sameExpr(test.left, b.v(i))) return null;
     const up = step.op === "+";
     if (up ? test.op !== "<" && test.op !== "<=" : test.op !== ">" && test.op !== ">=") return null;
@@ -568,10 +572,17 @@ class ReverseGenerator {
         if (e.op === "-") this.contrib(e.operand, b.neg(g), out);
         else if (e.op === "+") this.contrib(e.operand, g, out);
         return;
-      case "binary":
-        if (e.op === "*" && b.sameExpr(e.left, e.right)) this.applyRule("square", [e.left], e, g, out);
-        else this.applyRule(e.op, [e.left, e.right], e, g, out);
+      case "binary": {
+        const factors = productFactors(e);
+        if (factors && factors.length > 2 || (factors && b.sameExpr(e.left, e.right))) {
+          const parts = productPartials(factors!).filter((p) => this.activity.isActive(p.factor));
+          if (parts.length > 1 && !b.isTrivial(g)) g = this.bindTemp(g, out);
+          for (const p of parts) this.contrib(p.factor, b.mul(g, p.partial), out);
+          return;
+        }
+        this.applyRule(e.op, [e.left, e.right], e, g, out);
         return;
+      }
       case "call":
         this.applyRule(e.callee, e.args, e, g, out);
         return;

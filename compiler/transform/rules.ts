@@ -37,8 +37,6 @@ export const RULES: Readonly<Record<string, Rule>> = {
   "neg": { arity: 1, partials: () => [num(-1)] },
   // d(ab) = b da + a db
   "*": { arity: 2, partials: ([a, b]) => [b!, a!] },
-  // d(a a) = 2 a da: the square written as a product, one contribution instead of two
-  "square": { arity: 1, partials: ([a]) => [mul(num(2), a!)] },
   // d(a/b) = da/b - a db/b^2
   "/": { arity: 2, partials: ([a, b]) => [div(num(1), b!), neg(div(a!, sqr(b!)))] },
   // d(a^b) = b a^(b-1) da + a^b ln(a) db
@@ -136,3 +134,46 @@ export function isPiecewiseConstant(callee: string): boolean {
 
 /** Math constants the front end accepts as literals. */
 export const MATH_CONSTANTS = ["PI", "E", "LN2", "LN10", "LOG2E", "LOG10E", "SQRT2", "SQRT1_2"];
+
+/** The factors of a product tree `a * b * c` (nested `*` only), or null if `e` is not a product. */
+export function productFactors(e: Expr): Expr[] | null {
+  if (e.kind !== "binary" || e.op !== "*") return null;
+  const out: Expr[] = [];
+  const walk = (x: Expr) => {
+    if (x.kind === "binary" && x.op === "*") {
+      walk(x.left);
+      walk(x.right);
+    } else out.push(x);
+  };
+  walk(e);
+  return out;
+}
+
+/**
+ * d(c · f1^k1 · f2^k2 …)/d(fi) = c · ki · fi^(ki-1) · Π_{j≠i} fj^kj for each distinct factor:
+ * `100 * u * u` gets one partial, `200 u`, instead of two product-rule terms.
+ */
+export function productPartials(factors: Expr[]): { factor: Expr; partial: Expr }[] {
+  let constant = 1;
+  const groups: { factor: Expr; count: number }[] = [];
+  for (const f of factors) {
+    if (f.kind === "number") {
+      constant *= f.value;
+      continue;
+    }
+    const key = JSON.stringify(f);
+    const group = groups.find((g) => JSON.stringify(g.factor) === key);
+    if (group) group.count++;
+    else groups.push({ factor: f, count: 1 });
+  }
+  return groups.map((g, i) => {
+    let partial: Expr = num(constant * g.count);
+    if (g.count === 2) partial = mul(partial, g.factor);
+    else if (g.count > 2) partial = mul(partial, bin("**", g.factor, num(g.count - 1)));
+    groups.forEach((other, j) => {
+      if (j === i) return;
+      for (let k = 0; k < other.count; k++) partial = mul(partial, other.factor);
+    });
+    return { factor: g.factor, partial };
+  });
+}
