@@ -70,7 +70,7 @@ export class ForwardGenerator {
 
   /** The tangent of `e`; `ans` (if given) names a variable already holding e's value. */
   tangent(e: Expr, out: Stmt[], ans?: Expr): Expr {
-    if (!this.isActive(e)) return b.num(0);
+    if (!this.isActive(e)) return e.kind === "arrayLiteral" ? { kind: "arrayLiteral", elements: e.elements.map(() => b.num(0)) } : b.num(0);
     switch (e.kind) {
       case "var": case "index": case "field":
         return this.dotOf(e) as Expr;
@@ -91,6 +91,8 @@ export class ForwardGenerator {
         return this.applyRule(e.callee, e.args, e, out, ans);
       case "conditional":
         return { kind: "conditional", test: e.test, whenTrue: this.tangent(e.whenTrue, out), whenFalse: this.tangent(e.whenFalse, out) };
+      case "arrayLiteral":
+        return { kind: "arrayLiteral", elements: e.elements.map((x) => this.tangent(x, out)) };
       default:
         return fail(Codes.InternalError, `forward mode cannot differentiate a '${e.kind}' expression`, this.input.span);
     }

@@ -101,18 +101,18 @@ function reverseBody(ctx: ModeContext, namer: Namer, gradName: string, seed: (re
   });
 }
 
-export function buildVjp(ctx: ModeContext): ModeOutput {
+/** `base` names the functions (`fVjp`, `fVjpInto`); @jacobian passes its own so wrt lists never clash. */
+export function buildVjp(ctx: ModeContext, base = `${ctx.fn.name}Vjp`, alias = aliasName(ctx)): ModeOutput {
   const { fn, request } = ctx;
   const namer = freshNamer(ctx, fn);
   const gradName = namer.fresh("grad");
   const cotangent = namer.fresh("cotangent");
-  const alias = aliasName(ctx);
   const record = wrtRecordType(fn, request.wrt);
   const reverse = reverseBody(ctx, namer, gradName, (t) => (t.kind === "array" ? b.v(cotangent) : b.v(cotangent)));
   const resultType = fn.returnTypeText;
   const cotangentType = fn.returnType.kind === "array" ? `readonly number[] | Float64Array` : "number";
   const into: FunctionIR = {
-    name: `${fn.name}VjpInto`,
+    name: `${base}Into`,
     params: [...fn.params, typeParam(cotangent, cotangentType), typeParam(gradName, alias)],
     returnType: fn.returnType,
     returnTypeText: resultType,
@@ -126,7 +126,7 @@ export function buildVjp(ctx: ModeContext): ModeOutput {
   const g = outer.fresh("grad");
   const value = outer.fresh("value");
   const simple: FunctionIR = {
-    name: `${fn.name}Vjp`,
+    name: base,
     params: [...fn.params, typeParam(c, cotangentType)],
     returnType: { kind: "opaque", text: "" },
     returnTypeText: `{ value: ${resultType}; grad: ${alias} }`,
@@ -142,11 +142,10 @@ export function buildVjp(ctx: ModeContext): ModeOutput {
   return { functions: [simple, into], typeAliases: [{ name: alias, text: record.text }], stacks: reverse.stacks, runtime: new Set() };
 }
 
-export function buildJvp(ctx: ModeContext): ModeOutput {
+export function buildJvp(ctx: ModeContext, name = `${ctx.fn.name}Jvp`, alias = aliasName(ctx)): ModeOutput {
   const { fn, request } = ctx;
   const namer = freshNamer(ctx, fn);
   const tangentName = namer.fresh("tangent");
-  const alias = aliasName(ctx);
   const record = wrtRecordType(fn, request.wrt);
   // Activity: varied from the wrt parameters and useful for any returned value.
   const returns: Expr[] = [];
@@ -158,7 +157,7 @@ export function buildJvp(ctx: ModeContext): ModeOutput {
   const prologue = tangentPrologue(fn, request.wrt, gen, tangentName);
   const body = gen.stmts(fn.body);
   const jvp: FunctionIR = {
-    name: `${fn.name}Jvp`,
+    name,
     params: [...fn.params, typeParam(tangentName, alias)],
     returnType: { kind: "opaque", text: "" },
     returnTypeText: `{ value: ${fn.returnTypeText}; tangent: ${fn.returnType.kind === "array" ? "number[]" : "number"} }`,
@@ -326,10 +325,14 @@ function zerosText(type: ValueType, like: string): string {
 export function buildJacobian(ctx: ModeContext): ModeOutput {
   const { fn, request } = ctx;
   if (fn.returnType.kind !== "array") fail(Codes.BadReturnType, `@jacobian needs '${fn.name}' to return a numeric array`, fn.span);
-  const jvp = buildJvp({ ...ctx, request: { ...request, mode: "jvp" } });
-  const vjp = buildVjp({ ...ctx, request: { ...request, mode: "vjp" } });
-  const record = wrtRecordType(fn, request.wrt);
   const alias = `${pascalCase(fn.name)}JacobianGradient`;
+  const jvpName = `${fn.name}JacobianJvp`;
+  const vjpName = `${fn.name}JacobianVjp`;
+  const jvp = buildJvp({ ...ctx, request: { ...request, mode: "jvp" } }, jvpName, alias);
+  const vjp = buildVjp({ ...ctx, request: { ...request, mode: "vjp" } }, vjpName, alias);
+  // The Jacobian's own sweeps are implementation details; @jvp/@vjp export the public ones.
+  const helpers = [...jvp.functions, ...vjp.functions.filter((f) => f.name === `${vjpName}Into`)].map((f) => ({ ...f, exported: false }));
+  const record = wrtRecordType(fn, request.wrt);
   const outer = new Namer(fn.params.map((p) => p.name));
   const [fieldsName, dir, n, first, value, m, J, k, t, r, ct, g] = ["fields", "direction", "n", "first", "value", "m", "jacobian", "k", "t", "r", "cotangent", "grad"].map((x) => outer.fresh(x)) as string[] as [string, string, string, string, string, string, string, string, string, string, string, string];
   const args = fn.params.map((p) => p.name).join(", ");
@@ -339,7 +342,7 @@ export function buildJacobian(ctx: ModeContext): ModeOutput {
     `const ${fieldsName} = ${JSON.stringify(request.wrt)} as const;`,
     `const ${dir}: ${alias} = ${rec};`,
     `const ${n} = recordSize(${dir}, ${fieldsName});`,
-    `const ${first} = ${fn.name}Jvp(${pre}${dir});`,
+    `const ${first} = ${jvpName}(${pre}${dir});`,
     `const ${value} = ${first}.value;`,
     `const ${m} = ${value}.length;`,
     `const ${J}: number[][] = [];`,
@@ -348,7 +351,7 @@ export function buildJacobian(ctx: ModeContext): ModeOutput {
     `  // Forward mode: column k is J·e_k.`,
     `  for (let ${k} = 0; ${k} < ${n}; ${k}++) {`,
     `    setFlat(${dir}, ${fieldsName}, ${k}, 1);`,
-    `    const ${t} = ${fn.name}Jvp(${pre}${dir}).tangent;`,
+    `    const ${t} = ${jvpName}(${pre}${dir}).tangent;`,
     `    for (let ${r} = 0; ${r} < ${m}; ${r}++) ${J}[${r}][${k}] = ${t}[${r}];`,
     `    setFlat(${dir}, ${fieldsName}, ${k}, 0);`,
     `  }`,
@@ -359,7 +362,7 @@ export function buildJacobian(ctx: ModeContext): ModeOutput {
     `  for (let ${r} = 0; ${r} < ${m}; ${r}++) {`,
     `    ${ct}[${r}] = 1;`,
     `    zeroRecord(${g});`,
-    `    ${fn.name}VjpInto(${pre}${ct}, ${g});`,
+    `    ${vjpName}Into(${pre}${ct}, ${g});`,
     `    readFlat(${g}, ${fieldsName}, ${J}[${r}]);`,
     `    ${ct}[${r}] = 0;`,
     `  }`,
@@ -377,8 +380,8 @@ export function buildJacobian(ctx: ModeContext): ModeOutput {
     doc: `Value and dense Jacobian of \`${fn.name}\` (rows: outputs; columns: ${request.wrt.join(", ")} flattened\nin declaration order). Uses n forward sweeps or m reverse sweeps, whichever is fewer.\nGenerated from ${where(ctx)}.`,
   };
   return {
-    functions: [...jvp.functions, ...vjp.functions, jacobian],
-    typeAliases: [...jvp.typeAliases, ...vjp.typeAliases, { name: alias, text: record.text }],
+    functions: [...helpers, jacobian],
+    typeAliases: [{ name: alias, text: record.text }],
     stacks: vjp.stacks,
     runtime: new Set(["recordSize", "setFlat", "readFlat", "zeroRecord"]),
   };
