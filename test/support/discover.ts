@@ -11,7 +11,13 @@ import { fileURLToPath } from "node:url";
 import { Project, type FunctionDeclaration, type ParameterDeclaration } from "ts-morph";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const SAMPLES_DIR = path.join(REPO_ROOT, "samples");
+/**
+ * The samples folder. TSGRAD_SAMPLES_DIR points the suites at another folder holding the
+ * same layout (sources beside their generated files), e.g. to try the harness on a copy.
+ */
+export const SAMPLES_DIR = process.env["TSGRAD_SAMPLES_DIR"]
+  ? path.resolve(process.env["TSGRAD_SAMPLES_DIR"])
+  : path.join(REPO_ROOT, "samples");
 
 export const TAGS = ["grad", "jvp", "vjp", "hvp", "hessian", "jacobian"] as const;
 export type Tag = (typeof TAGS)[number];
