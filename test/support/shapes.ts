@@ -152,3 +152,14 @@ export function compareRecords(
   }
   return result;
 }
+
+/** Every number of `v` with its index path, row-major: "" for a number, "[2]", "[1][3]". */
+export function labelledEntries(v: unknown, prefix = ""): { label: string; value: number }[] {
+  if (typeof v === "number") return [{ label: prefix, value: v }];
+  if (v instanceof Float64Array || Array.isArray(v)) {
+    const out: { label: string; value: number }[] = [];
+    for (let i = 0; i < v.length; i++) out.push(...labelledEntries(v[i], `${prefix}[${i}]`));
+    return out;
+  }
+  throw new TypeError(`not a numeric shape: ${describeShape(v)}`);
+}
