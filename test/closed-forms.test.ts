@@ -5,7 +5,9 @@
  * Tolerance: 1e-12 relative per entry, with the denominator max(|expected_k|,
  * FLOOR · max_j |expected_j|) and FLOOR = 1e-4, so an entry that is near zero only by
  * cancellation is judged against the size of the whole gradient. The math (correct, not
- * the notes' slips) is in each sample's header comment.
+ * the notes' slips) is in each sample's header comment. scalingSquaring and convergence
+ * compute exp and √ by iterations, so their closed forms hold only approximately; their
+ * headers show why the error stays far below this tolerance.
  */
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -174,6 +176,62 @@ const cases: Case[] = [
       const ds = 6 * t * (1 - t);
       return { x: ds / w, lo: (ds * (x - hi)) / (w * w), hi: (-ds * (x - lo)) / (w * w) };
     },
+  },
+  {
+    // ∂f/∂M_ij = w_j M_ij / ||M_{:,j}||, ∂f/∂w_j = ||M_{:,j}||
+    module: "columnNorms",
+    fn: "columnNorms",
+    inputs: (rng) => {
+      const m = 1 + rng.int(6);
+      const n = 1 + rng.int(6);
+      return [rng.matrix(m, n, -2, 2), Float64Array.from(rng.vector(n, -1, 2))];
+    },
+    closedForm: (M: number[][], w: Float64Array) => {
+      const norms = Array.from(w, (_, j) => Math.hypot(...M.map((row) => row[j]!)));
+      return { M: M.map((row) => row.map((mij, j) => (w[j]! * mij) / norms[j]!)), w: Float64Array.from(norms) };
+    },
+  },
+  {
+    // 2 w_i x_i on the visited non-negative entries (up to the one passing the limit), else 0
+    module: "earlyStop",
+    fn: "earlyStop",
+    inputs: (rng) => {
+      const x = rng.vector(3 + rng.int(8), -1, 2);
+      // A limit away from every partial sum, so the break index is well defined.
+      const sums: number[] = [];
+      let s = 0;
+      x.forEach((xi, i) => {
+        if (xi >= 0) sums.push((s += (i % 2 === 0 ? 1 : 2) * xi * xi));
+      });
+      return [x, awayFrom(rng, 0, s + 1, sums, 1e-2)];
+    },
+    closedForm: (x: number[], limit: number) => {
+      const g = x.map(() => 0);
+      let s = 0;
+      for (let i = 0; i < x.length && s <= limit; i++) {
+        if (x[i]! < 0) continue;
+        const w = i % 2 === 0 ? 1 : 2;
+        s += w * x[i]! ** 2;
+        g[i] = 2 * w * x[i]!;
+      }
+      return { x: g };
+    },
+  },
+  {
+    // d/dx exp(x) = exp(x): the series and squaring approximate exp and its derivative
+    // to ~1e-15 relative (see the sample's header)
+    module: "scalingSquaring",
+    fn: "scalingSquaring",
+    inputs: (rng) => [rng.uniform(-8, 8)],
+    closedForm: (x: number) => ({ x: Math.exp(x) }),
+  },
+  {
+    // d√a/da = 1/(2√a), reached by the derivative of the converged iteration up to
+    // O(ε²) of the last step's error ε (see the sample's header)
+    module: "convergence",
+    fn: "babylonianSqrt",
+    inputs: (rng) => [Math.exp(rng.uniform(Math.log(1e-3), Math.log(1e3)))],
+    closedForm: (a: number) => ({ a: 0.5 / Math.sqrt(a) }),
   },
 ];
 
