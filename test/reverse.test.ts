@@ -121,6 +121,22 @@ export function f(x: number[]): number {
     wrt: [0],
   },
   {
+    name: "array idioms: slice, Array.from, Float64Array.from, for…of",
+    fn: "f",
+    source: `/** @grad */
+export function f(x: readonly number[], y: Float64Array): number {
+  const head = x.slice(1, 3);
+  const copy = Float64Array.from(y);
+  const squares = Array.from({ length: x.length }, (_, i) => x[i] * x[i] + i);
+  let s = 0;
+  for (const v of head) s += v * copy[0];
+  for (const q of squares) s += Math.sqrt(q + 1);
+  return s * copy[copy.length - 1];
+}`,
+    args: () => [[0.4, -0.7, 1.3, 0.2], Float64Array.from([0.5, -1.5, 2])],
+    wrt: [0, 1],
+  },
+  {
     name: "every Math function with a derivative",
     fn: "f",
     source: `/** @grad */

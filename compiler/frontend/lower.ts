@@ -256,6 +256,8 @@ class Lowering {
       }
       let init: Expr;
       let type: ValueType;
+      const built = d.initializer ? this.lowerArrayBuilder(name, d.initializer, mutable) : null;
+      if (built) return built;
       if (d.initializer) {
         init = this.lowerExpr(d.initializer);
         type = declared ?? this.typeOf(init, d.initializer);
@@ -275,8 +277,81 @@ class Lowering {
       }
       if (type.kind === "record") this.reject(Codes.UnsupportedStatement, `local objects are not supported; read the fields of '${name}' where you need them`, d);
       this.bind(name, type, mutable, d.name);
-      return { kind: "declare", name, type, init, mutable, span: this.span(d) } satisfies Stmt;
-    }).filter((x) => x !== null);
+      return [{ kind: "declare", name, type, init, mutable, span: this.span(d) } satisfies Stmt];
+    }).filter((x) => x !== null).flat();
+  }
+
+  /**
+   * Array-building idioms, desugared to a zero-filled array and a counted loop so every
+   * transform handles them: `xs.slice(a?, b?)`, `Array.from(xs)`, `Float64Array.from(xs)`,
+   * `Array.from({ length: n }, (_, i) => f(i))`.
+   */
+  private lowerArrayBuilder(name: string, e: ts.Expression, mutable: boolean): Stmt[] | null {
+    if (!ts.isCallExpression(e) || !ts.isPropertyAccessExpression(e.expression)) return null;
+    const method = e.expression.name.text;
+    const target = e.expression.expression;
+    const span = this.span(e);
+    const counter = `${name}_i`;
+    const build = (container: "array" | "float64array", length: Expr, element: (i: Expr) => Expr, bindCounter?: string): Stmt[] => {
+      const type: ValueType = { kind: "array", element: b.NUMBER, container, readonly: false };
+      this.bind(name, type, mutable);
+      const body = this.inScope(() => {
+        this.bind(counter, b.NUMBER, true);
+        if (bindCounter) this.aliases[this.aliases.length - 1]!.set(bindCounter, b.v(counter));
+        return [b.assign({ kind: "index", object: b.v(name), index: b.v(counter) }, element(b.v(counter)))];
+      });
+      return [
+        { kind: "declare", name, type, init: { kind: "zeros", container, length }, mutable, span },
+        {
+          kind: "loop",
+          form: "for",
+          init: [b.declare(counter, b.num(0), true)],
+          test: b.bin("<", b.v(counter), length),
+          update: [b.assign({ kind: "var", name: counter }, b.add(b.v(counter), b.num(1)))],
+          body,
+          span,
+        },
+      ];
+    };
+    if (method === "slice" && e.arguments.length <= 2) {
+      const source = this.lowerExpr(target);
+      const type = this.typeOf(source, target);
+      if (type.kind !== "array" || type.element.kind !== "number") return null;
+      const start = e.arguments[0] ? this.lowerExpr(e.arguments[0]) : b.num(0);
+      const end = e.arguments[1] ? this.lowerExpr(e.arguments[1]) : { kind: "length", object: source } as Expr;
+      for (const bound of [start, end]) {
+        if (bound.kind === "unary" || (bound.kind === "number" && bound.value < 0)) {
+          this.reject(Codes.UnsupportedExpression, "negative slice bounds are not supported; compute the index", e);
+        }
+      }
+      return build(type.container, b.sub(end, start), (i) => b.index(source, b.add(start, i)));
+    }
+    if (method === "from" && ts.isIdentifier(target) && (target.text === "Array" || target.text === "Float64Array")) {
+      const container = target.text === "Array" ? "array" : "float64array";
+      const [first, mapper] = e.arguments;
+      if (first && ts.isObjectLiteralExpression(first)) {
+        const lengthProp = first.properties.find((p) => ts.isPropertyAssignment(p) && p.name.getText(this.sourceFile) === "length");
+        if (!lengthProp || first.properties.length !== 1 || !mapper || !ts.isArrowFunction(mapper) || !ts.isExpression(mapper.body) || mapper.parameters.length > 2) {
+          this.reject(Codes.UnsupportedExpression, "supported form: Array.from({ length: n }, (_, i) => expression)", e);
+        }
+        const length = this.lowerExpr((lengthProp as ts.PropertyAssignment).initializer);
+        const index = mapper.parameters[1];
+        const indexName = index && ts.isIdentifier(index.name) ? index.name.text : undefined;
+        return build(container, length, () => this.lowerExpr(mapper.body as ts.Expression), indexName);
+      }
+      if (first && e.arguments.length === 1) {
+        const source = this.lowerExpr(first);
+        const type = this.typeOf(source, first);
+        if (type.kind === "array" && type.element.kind === "number") {
+          return build(container, { kind: "length", object: source }, (i) => b.index(source, i));
+        }
+      }
+      this.reject(Codes.UnsupportedExpression, `this form of ${target.text}.from is not supported; use Array.from({ length: n }, (_, i) => …) or copy a numeric array`, e);
+    }
+    if (method === "push") {
+      this.reject(Codes.UnsupportedExpression, "'.push' is not supported; allocate the array with its final length (new Array(n).fill(0)) and write by index", e);
+    }
+    return null;
   }
 
   private lowerExpressionStatement(e: ts.Expression, span: SourceSpan): Stmt[] {
@@ -594,6 +669,9 @@ class Lowering {
       });
       this.userCallTypes.set(callee.text, shape);
       return { kind: "userCall", callee: callee.text, args, span: this.span(node) };
+    }
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
+      this.reject(Codes.UnsupportedCall, "'.push' is not supported; allocate the array with its final length (new Array(n).fill(0)) and write by index", node);
     }
     return this.reject(Codes.UnsupportedCall, `call to '${callee.getText(this.sourceFile)}' is not supported in a differentiated function`, node);
   }

@@ -547,13 +547,15 @@ class ReverseGenerator {
     if (body.rev.length === 0) return { fwd: [fwd], rev: [] };
     const bound = test.right;
     const last = test.op === "<" ? b.sub(bound, b.num(1)) : test.op === ">" ? b.add(bound, b.num(1)) : bound;
+    // With activity analysis off even the counter is "active"; its adjoint is simply dropped.
+    const counterAdjoint = this.activity.active.has(i) ? [b.declare(this.bar(i), b.num(0), true)] : [];
     const rev: Stmt = {
       kind: "loop",
       form: "for",
       init: [b.declare(i, last, true)],
       test: b.bin(up ? ">=" : "<=", b.v(i), init.init),
       update: [b.assign({ kind: "var", name: i }, up ? b.sub(b.v(i), b.num(1)) : b.add(b.v(i), b.num(1)))],
-      body: body.rev,
+      body: [...counterAdjoint, ...body.rev],
     };
     return { fwd: [fwd], rev: [...this.sourceComment(s.span), rev] };
   }
