@@ -8,7 +8,7 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Project, type FunctionDeclaration, type ParameterDeclaration } from "ts-morph";
+import { Project, type FunctionDeclaration, type Node, type ParameterDeclaration, type Type } from "ts-morph";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /**
@@ -76,6 +76,25 @@ export function isDifferentiableTypeText(text: string): boolean {
   return /^(number(\[\]){0,2}|Float64Array)$/.test(s);
 }
 
+/**
+ * By the checker: number, arrays (also readonly) of differentiable types, Float64Array,
+ * and object types (interfaces, aliases, literals) whose fields are all differentiable.
+ */
+export function isDifferentiableType(type: Type, at: Node, depth = 0): boolean {
+  if (depth > 8) return false;
+  if (type.isNumber()) return true;
+  if (type.getSymbol()?.getName() === "Float64Array") return true;
+  if (type.isArray() || type.isReadonlyArray()) {
+    const element = type.getArrayElementType() ?? type.getTypeArguments()[0];
+    return element !== undefined && isDifferentiableType(element, at, depth + 1);
+  }
+  if (type.isObject() && type.getCallSignatures().length === 0) {
+    const props = type.getProperties();
+    return props.length > 0 && props.every((p) => isDifferentiableType(p.getTypeAtLocation(at), at, depth + 1));
+  }
+  return false;
+}
+
 function tagsOf(fn: FunctionDeclaration): { tag: Tag; names: string[] }[] {
   const out: { tag: Tag; names: string[] }[] = [];
   for (const doc of fn.getJsDocs()) {
@@ -105,7 +124,11 @@ export function discoverAnnotated(files: readonly string[] = listSampleSources()
       const params = fn.getParameters().map((p) => p.getName());
       const paramTypes = fn.getParameters().map(typeText);
       for (const { tag, names } of tagsOf(fn)) {
-        const wrt = names.length > 0 ? names : params.filter((_, i) => isDifferentiableTypeText(paramTypes[i]!));
+        const decls = fn.getParameters();
+        const wrt =
+          names.length > 0
+            ? names
+            : params.filter((_, i) => isDifferentiableTypeText(paramTypes[i]!) || isDifferentiableType(decls[i]!.getType(), decls[i]!));
         found.push({
           file,
           module: path.basename(file, ".ts"),

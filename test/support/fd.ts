@@ -1,6 +1,7 @@
 /**
  * Central finite differences of a scalar function over named parameters of any shape
- * tsgrad supports (number, number[], Float64Array, number[][]), returning a gradient
+ * tsgrad supports (number, number[], Float64Array, number[][], plain objects of these),
+ * returning a gradient
  * record of the same shapes, like a generated `fGrad`.
  *
  * Step: h_k = relStep · max(1, |x_k|) with relStep = 1e-6 by default, and the divisor is
@@ -24,12 +25,15 @@ interface Slot {
   set(x: number): void;
 }
 
-function slotsOf(container: unknown[] | Float64Array, index: number, out: Slot[]): void {
-  const v = container[index];
+function slotsOf(container: Record<string | number, unknown> | Float64Array, key: string | number, out: Slot[]): void {
+  const box = container as Record<string | number, unknown>;
+  const v = box[key];
   if (typeof v === "number") {
-    out.push({ get: () => container[index] as number, set: (x) => void (container[index] = x) });
+    out.push({ get: () => box[key] as number, set: (x) => void (box[key] = x) });
   } else if (v instanceof Float64Array || Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) slotsOf(v, i, out);
+    for (let i = 0; i < v.length; i++) slotsOf(v as Record<number, unknown>, i, out);
+  } else if (v !== null && typeof v === "object") {
+    for (const k of Object.keys(v)) slotsOf(v as Record<string, unknown>, k, out);
   } else {
     throw new TypeError(`finite differences: unsupported parameter value ${String(v)}`);
   }
@@ -44,6 +48,9 @@ function unflatten(template: unknown, flat: readonly number[], pos: { k: number 
     return out;
   }
   if (Array.isArray(template)) return template.map((x) => unflatten(x, flat, pos));
+  if (template !== null && typeof template === "object") {
+    return Object.fromEntries(Object.entries(template).map(([k, x]) => [k, unflatten(x, flat, pos)]));
+  }
   throw new TypeError("finite differences: unsupported parameter shape");
 }
 
@@ -66,7 +73,7 @@ export function centralDifferences<A extends readonly unknown[]>(
     const index = paramNames.indexOf(name);
     if (index < 0) throw new Error(`finite differences: no parameter named ${name}`);
     const slots: Slot[] = [];
-    slotsOf(work, index, slots);
+    slotsOf(work as unknown as Record<number, unknown>, index, slots);
     const flat = slots.map((slot) => {
       const x = slot.get();
       const h = relStep * Math.max(1, Math.abs(x));

@@ -1,15 +1,23 @@
 /**
  * Helpers over the parameter shapes tsgrad differentiates: number, number[] (also
- * readonly), Float64Array and number[][] (arrays of any of these, recursively).
+ * readonly), Float64Array and number[][] (arrays of any of these, recursively), and
+ * plain objects whose fields are such shapes (fields in their own key order).
  * Flatten in row-major order, clone, build zeros of the same shape, describe a shape,
  * and compare two values by their largest relative error with an absolute floor.
  */
 
-export type Shaped = number | Float64Array | readonly Shaped[];
+export type Shaped = number | Float64Array | readonly Shaped[] | { readonly [field: string]: Shaped };
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v) || ArrayBuffer.isView(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
 
 export function isShaped(v: unknown): v is Shaped {
   if (typeof v === "number" || v instanceof Float64Array) return true;
-  return Array.isArray(v) && v.every(isShaped);
+  if (Array.isArray(v)) return v.every(isShaped);
+  return isPlainObject(v) && Object.values(v).every(isShaped);
 }
 
 /** All numbers of `v`, row-major. */
@@ -17,6 +25,7 @@ export function flatten(v: unknown, out: number[] = []): number[] {
   if (typeof v === "number") out.push(v);
   else if (v instanceof Float64Array) for (const x of v) out.push(x);
   else if (Array.isArray(v)) for (const x of v) flatten(x, out);
+  else if (isPlainObject(v)) for (const x of Object.values(v)) flatten(x, out);
   else throw new TypeError(`not a numeric shape: ${describeShape(v)}`);
   return out;
 }
@@ -38,6 +47,7 @@ export function mapShape<T>(v: T, f: (x: number) => number): T {
   if (typeof v === "number") return f(v) as T;
   if (v instanceof Float64Array) return v.map(f) as T;
   if (Array.isArray(v)) return v.map((x) => mapShape(x, f)) as T;
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapShape(x, f)])) as T;
   throw new TypeError(`not a numeric shape: ${describeShape(v)}`);
 }
 
@@ -59,8 +69,9 @@ export function describeShape(v: unknown): string {
     const bracket = first.indexOf("[");
     return bracket < 0 ? `${first}[${v.length}]` : `${first.slice(0, bracket)}[${v.length}]${first.slice(bracket)}`;
   }
+  if (isPlainObject(v)) return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${describeShape(x)}`).join("; ")} }`;
   if (v === null) return "null";
-  return typeof v === "object" ? `object(${Object.keys(v).join(",")})` : typeof v;
+  return typeof v;
 }
 
 /** Same container types and sizes all the way down (numbers may differ). */
@@ -161,5 +172,6 @@ export function labelledEntries(v: unknown, prefix = ""): { label: string; value
     for (let i = 0; i < v.length; i++) out.push(...labelledEntries(v[i], `${prefix}[${i}]`));
     return out;
   }
+  if (isPlainObject(v)) return Object.entries(v).flatMap(([k, x]) => labelledEntries(x, `${prefix}.${k}`));
   throw new TypeError(`not a numeric shape: ${describeShape(v)}`);
 }
