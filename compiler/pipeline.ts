@@ -114,6 +114,7 @@ async function compileOne(
   const stackNames = { values: new Namer(fileNames).fresh("valueStack"), control: new Namer(fileNames).fresh("controlStack") };
 
   const runtimeHelpers = new Set<string>();
+  const userImports: { name: string; file: string }[] = [];
   const seenFunctions = new Set<string>();
   for (const { fn, requests } of lowered) {
     const node = discovery.functions.find((f) => f.node.name?.text === fn.name)!.node;
@@ -124,6 +125,7 @@ async function compileOne(
           request,
           reserved: [...moduleNames, stackNames.values, stackNames.control],
           resolve: (name, span) => program.callee(input.path, name, span),
+          customVjp: (name) => program.customVjp(input.path, name),
           sourceLines,
           sourceName,
           activity: options.activity ?? true,
@@ -141,6 +143,7 @@ async function compileOne(
           }
         }
         for (const x of output.stacks) stacks.add(x);
+        for (const x of output.imports ?? []) userImports.push(x);
         for (const x of output.runtime) runtimeHelpers.add(x);
       }
     } catch (error) {
@@ -156,10 +159,20 @@ async function compileOne(
     for (const p of f.params) if (discovery.module.exportedTypes?.has(p.typeText)) typeImports.add(p.typeText);
   }
   const sourceImport = `./${sourceName.replace(/\.ts$/, ".js")}`;
+  // Primals and rules the generated code calls, imported from their own modules.
+  const byModule = new Map<string, Set<string>>();
+  for (const { name, file } of userImports) {
+    let rel = path.relative(path.dirname(input.path), file).replace(/\\/g, "/").replace(/\.ts$/, ".js");
+    if (!rel.startsWith(".")) rel = `./${rel}`;
+    if (!byModule.has(rel)) byModule.set(rel, new Set());
+    byModule.get(rel)!.add(name);
+  }
+  const valueImports = [...byModule].sort(([a], [b]) => (a < b ? -1 : 1)).map(([from, names]) => ({ names: [...names].sort(), from, typeOnly: false }));
   const module: ModuleIR = {
     header: generatedHeader(sourceName),
     imports: [
       ...(typeImports.size > 0 ? [{ names: [...typeImports].sort(), from: sourceImport, typeOnly: true }] : []),
+      ...valueImports,
       ...(orderedStacks.length + runtimeHelpers.size > 0
         ? [
             {

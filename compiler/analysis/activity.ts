@@ -36,6 +36,9 @@ export function differentiableReads(e: Expr, into = new Set<string>()): Set<stri
     case "call":
       if (!isPiecewiseConstant(e.callee)) for (const a of e.args) differentiableReads(a, into);
       break;
+    case "userCall":
+      for (const a of e.args) differentiableReads(a, into);
+      break;
     case "conditional": differentiableReads(e.whenTrue, into); differentiableReads(e.whenFalse, into); break;
     case "arrayLiteral": for (const x of e.elements) differentiableReads(x, into); break;
     default: break;

@@ -110,6 +110,28 @@ export class ProgramIndex {
     return shape;
   }
 
+  /**
+   * A user-supplied reverse-mode rule for `name` (as seen from `filePath`): a function
+   * tagged `@vjpOf name` in the callee's file or in the calling file, with the shape of a
+   * generated `fVjpInto(params…, cotangent, grad): value`.
+   */
+  customVjp(filePath: string, name: string): { rule: string; ruleFile: string; primalFile: string; primalName: string } | undefined {
+    const found = this.declarationOf(filePath, name);
+    if (!found) return undefined;
+    const primalName = found.node.name!.text;
+    for (const file of [found.file, this.files.get(normalize(filePath))!]) {
+      for (const s of file.sourceFile.compilerNode.statements) {
+        if (!ts.isFunctionDeclaration(s) || !s.name) continue;
+        for (const tag of ts.getJSDocTags(s)) {
+          if (tag.tagName.text !== "vjpOf") continue;
+          const target = (typeof tag.comment === "string" ? tag.comment : ts.getTextOfJSDocComment(tag.comment) ?? "").trim();
+          if (target === primalName || target === name) return { rule: s.name.text, ruleFile: file.path, primalFile: found.file.path, primalName };
+        }
+      }
+    }
+    return undefined;
+  }
+
   /** The lowered IR of the function `name` as seen from `filePath`. */
   callee(filePath: string, name: string, span: SourceSpan): FunctionIR {
     const found = this.declarationOf(filePath, name);

@@ -46,10 +46,23 @@ export type Expr =
   | { kind: "arrayLiteral"; elements: Expr[] }
   /** A record literal `{ a: e, b }` (generated code only). */
   | { kind: "record"; fields: { name: string; value: Expr }[] }
-  /** A call to another function of the user's program (removed by transform/inline.ts). */
-  | { kind: "userCall"; callee: string; args: Expr[]; span?: SourceSpan }
+  /**
+   * A call to another function of the user's program. transform/inline.ts replaces it by
+   * the callee's body, except where the user supplied a rule (`@vjpOf`): then `rule` names
+   * it and reverse mode calls it.
+   */
+  | { kind: "userCall"; callee: string; args: Expr[]; span?: SourceSpan; rule?: CustomRule }
   /** Pop the top of a value stack (generated reverse-mode code only). */
   | { kind: "pop"; stack: StackName };
+
+/** A user-supplied VJP with the shape of a generated `fVjpInto(params…, cotangent, grad)`. */
+export interface CustomRule {
+  name: string;
+  params: { name: string; type: ValueType }[];
+  /** Files to import the primal and the rule from. */
+  primalFile: string;
+  ruleFile: string;
+}
 
 /** The two stacks of generated reverse-mode code: numbers, and ints (decisions, counts). */
 export type StackName = "values" | "control";

@@ -26,8 +26,11 @@ import { Namer as NamerClass } from "./naming.ts";
 
 export type CalleeResolver = (name: string, span: SourceSpan) => FunctionIR;
 
-export function inlineCalls(fn: FunctionIR, resolve: CalleeResolver, namer: Namer): FunctionIR {
-  return { ...fn, body: new Inliner(resolve, namer, [fn.name]).stmts(fn.body) };
+/** Finds a user-supplied VJP for a callee; calls to it are kept (not inlined) when asked. */
+export type CustomRuleFinder = (name: string) => { rule: string; ruleFile: string; primalFile: string } | undefined;
+
+export function inlineCalls(fn: FunctionIR, resolve: CalleeResolver, namer: Namer, custom?: CustomRuleFinder): FunctionIR {
+  return { ...fn, body: new Inliner(resolve, namer, [fn.name], custom).stmts(fn.body) };
 }
 
 class Inliner {
@@ -35,7 +38,23 @@ class Inliner {
     private readonly resolve: CalleeResolver,
     private readonly namer: Namer,
     private readonly stack: string[],
+    private readonly custom?: CustomRuleFinder,
   ) {}
+
+  /** A call the user supplied a rule for stays a call, carrying the rule. */
+  private keep(call: Extract<Expr, { kind: "userCall" }>, pre: Stmt[]): Expr | null {
+    const found = this.custom?.(call.callee);
+    if (!found) return null;
+    const callee = this.resolve(call.callee, call.span!);
+    if (callee.returnType.kind !== "number") {
+      fail(Codes.UnsupportedCall, `@vjpOf rules are supported for functions returning a number; '${call.callee}' returns an array`, call.span!);
+    }
+    return {
+      ...call,
+      args: call.args.map((a) => this.expr(a, pre)),
+      rule: { name: found.rule, params: callee.params.map((p) => ({ name: p.name, type: p.type })), primalFile: found.primalFile, ruleFile: found.ruleFile },
+    };
+  }
 
   stmts(list: Stmt[]): Stmt[] {
     return list.flatMap((s) => this.stmt(s));
@@ -45,7 +64,7 @@ class Inliner {
     switch (s.kind) {
       case "declare": {
         const call = s.init;
-        if (call.kind === "userCall") return this.inline(call, s.name, s);
+        if (call.kind === "userCall" && !this.custom?.(call.callee)) return this.inline(call, s.name, s);
         const pre: Stmt[] = [];
         const init = this.expr(s.init, pre);
         return [...pre, { ...s, init }];
@@ -94,10 +113,8 @@ class Inliner {
   /** Rewrites calls inside `e` (innermost first), appending the inlined bodies to `pre`. */
   private expr(e: Expr, pre: Stmt[]): Expr {
     switch (e.kind) {
-      case "userCall": {
-        const result = this.inline(e, null, null, pre);
-        return result;
-      }
+      case "userCall":
+        return this.keep(e, pre) ?? this.inline(e, null, null, pre);
       case "index": return { ...e, object: this.expr(e.object, pre), index: this.expr(e.index, pre) };
       case "length": case "field": return { ...e, object: this.expr(e.object, pre) };
       case "unary": return { ...e, operand: this.expr(e.operand, pre) };
@@ -143,7 +160,7 @@ class Inliner {
     }
     // Inline the callee's own calls first, then remove its jumps.
     const calleeNamer = new NamerClass(namesIn(callee));
-    const flat = new Inliner(this.resolve, calleeNamer, [...this.stack, call.callee]).stmts(callee.body);
+    const flat = new Inliner(this.resolve, calleeNamer, [...this.stack, call.callee], this.custom).stmts(callee.body);
     const normalized = normalizeControlFlow({ ...callee, body: flat }, calleeNamer);
 
     const rename = new Map<string, Expr>();

@@ -18,12 +18,12 @@ import { analyzeActivity, differentiableReads } from "../analysis/activity.ts";
 import { analyzeVariables } from "../analysis/variables.ts";
 import { gradientTypeText, leafPaths } from "../frontend/types.ts";
 import { Codes, fail } from "../diagnostics.ts";
-import { walkStmts, rootName } from "../ir/visit.ts";
+import { walkStmts, rootName, stmtExprs, walkExpr } from "../ir/visit.ts";
 import { ForwardGenerator } from "./forward.ts";
 import { Namer } from "./naming.ts";
 import { normalizeControlFlow } from "./normalize.ts";
 import { pathIn, reverseMode } from "./reverse.ts";
-import { inlineCalls, type CalleeResolver } from "./inline.ts";
+import { inlineCalls, type CalleeResolver, type CustomRuleFinder } from "./inline.ts";
 import { buildGradient, pascalCase } from "./gradient.ts";
 
 export interface ModeContext {
@@ -36,9 +36,13 @@ export interface ModeContext {
   activity: boolean;
   /** Lowered IR of a called user function. */
   resolve: CalleeResolver;
+  /** A user-supplied VJP for a called function, if any. */
+  customVjp?: CustomRuleFinder;
 }
 
 export interface ModeOutput {
+  /** Names the generated code calls from user modules (primals and their @vjpOf rules), by file. */
+  imports?: { name: string; file: string }[];
   functions: FunctionIR[];
   typeAliases: { name: string; text: string; doc?: string }[];
   stacks: Set<StackName>;
@@ -389,7 +393,21 @@ export function buildJacobian(ctx: ModeContext): ModeOutput {
 
 /** Dispatches one annotation to its builder, after inlining the function's calls. */
 export function buildMode(input: ModeContext): ModeOutput {
-  const ctx = { ...input, fn: inlineCalls(input.fn, input.resolve, Namer.forFunction(input.fn, input.reserved)) };
+  // User-supplied rules are reverse-mode rules; other modes see through the callee instead.
+  const reverse = input.request.mode === "grad" || input.request.mode === "vjp";
+  const fn = inlineCalls(input.fn, input.resolve, Namer.forFunction(input.fn, input.reserved), reverse ? input.customVjp : undefined);
+  const imports: { name: string; file: string }[] = [];
+  walkStmts(fn.body, (s) => {
+    for (const e of stmtExprs(s)) {
+      walkExpr(e, (x) => {
+        if (x.kind === "userCall" && x.rule) imports.push({ name: x.callee, file: x.rule.primalFile }, { name: x.rule.name, file: x.rule.ruleFile });
+      });
+    }
+  });
+  return { ...dispatch({ ...input, fn }), imports };
+}
+
+function dispatch(ctx: ModeContext): ModeOutput {
   switch (ctx.request.mode) {
     case "grad": return buildGrad(ctx);
     case "jvp": return buildJvp(ctx);

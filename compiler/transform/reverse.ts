@@ -27,7 +27,7 @@ import type { Activity } from "../analysis/activity.ts";
 import { isStable, type VariableInfo } from "../analysis/variables.ts";
 import type { Namer } from "./naming.ts";
 import { productFactors, productPartials, RULES } from "./rules.ts";
-import { leafPaths } from "../frontend/types.ts";
+import { isDifferentiable, leafPaths } from "../frontend/types.ts";
 import { substituteVar } from "./forward.ts";
 
 export interface ReverseInput {
@@ -588,6 +588,9 @@ class ReverseGenerator {
       case "call":
         this.applyRule(e.callee, e.args, e, g, out);
         return;
+      case "userCall":
+        this.customRule(e, g, out);
+        return;
       case "conditional": {
         const whenTrue: Stmt[] = [];
         const whenFalse: Stmt[] = [];
@@ -603,6 +606,33 @@ class ReverseGenerator {
       default:
         fail(Codes.InternalError, `reverse mode cannot differentiate a '${e.kind}' expression`, this.input.fn.span);
     }
+  }
+
+  /**
+   * A call with a user-supplied VJP: `rule(args…, g, record)` adds the adjoints of array
+   * arguments straight into their adjoint arrays (the record's fields alias them) and
+   * leaves scalar adjoints in the record, from where they flow on to the arguments.
+   */
+  private customRule(e: Extract<Expr, { kind: "userCall" }>, g: Expr, out: Stmt[]): void {
+    const rule = e.rule;
+    if (!rule) fail(Codes.InternalError, `call to '${e.callee}' was not inlined`, e.span ?? this.input.fn.span);
+    const record = this.namer.temp();
+    const fields = rule.params.flatMap((p, k) => (isDifferentiable(p.type) ? [{ name: p.name, value: this.adjointSlot(e.args[k]!, p.type) }] : []));
+    out.push({ kind: "declare", name: record, type: { kind: "opaque", text: "" }, init: { kind: "record", fields }, mutable: false });
+    out.push({ kind: "call", callee: rule.name, args: [...e.args, g, b.v(record)] });
+    rule.params.forEach((p, k) => {
+      if (p.type.kind === "number") this.contrib(e.args[k]!, b.field(b.v(record), p.name), out);
+    });
+  }
+
+  /** Where a rule adds an argument's adjoint: the argument's own adjoint array, or a scratch zero value. */
+  private adjointSlot(arg: Expr, type: import("../ir/nodes.ts").ValueType): Expr {
+    if (type.kind === "number") return b.num(0);
+    if (type.kind === "record" && arg.kind === "var") {
+      return { kind: "record", fields: type.fields.map((f) => ({ name: f.name, value: this.adjointSlot(b.v(`${arg.name}.${f.name}`), f.type) })) };
+    }
+    if (this.activity.isActive(arg) && (arg.kind === "var" || arg.kind === "index")) return this.barOf(arg) as Expr;
+    return { kind: "zerosLike", type, like: arg };
   }
 
   private applyRule(primitive: string, args: Expr[], whole: Expr, g: Expr, out: Stmt[]): void {
