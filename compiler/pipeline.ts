@@ -42,6 +42,8 @@ export interface CompileResult {
 export interface CompileOptions {
   /** Activity analysis on (default) or off; derivatives must not change. */
   activity?: boolean;
+  /** Debug build: generated code checks argument aliasing and stack balance. */
+  debug?: boolean;
 }
 
 export function outputPathFor(sourcePath: string): string {
@@ -126,6 +128,7 @@ async function compileOne(
           reserved: [...moduleNames, stackNames.values, stackNames.control],
           resolve: (name, span) => program.callee(input.path, name, span),
           customVjp: (name) => program.customVjp(input.path, name),
+          debug: options.debug ? { stackNames } : undefined,
           sourceLines,
           sourceName,
           activity: options.activity ?? true,

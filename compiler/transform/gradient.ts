@@ -13,7 +13,8 @@ import type { VariableInfo } from "../analysis/variables.ts";
 import { gradientTypeText } from "../frontend/types.ts";
 import type { Namer } from "./naming.ts";
 import { reverseMode } from "./reverse.ts";
-import type { StackName } from "../ir/nodes.ts";
+import type { StackName, ValueType } from "../ir/nodes.ts";
+import { aliasChecks, stackBalance } from "./debug.ts";
 
 export interface GradientFunctions {
   functions: FunctionIR[];
@@ -34,6 +35,8 @@ export function buildGradient(args: {
   namer: Namer;
   sourceLines: string[];
   sourceName: string;
+  /** Emit the debug-build checks (aliasing on entry, stack balance on exit). */
+  debug?: { stackNames: { values: string; control: string } };
 }): GradientFunctions {
   const { fn, wrt, namer } = args;
   const gradName = namer.fresh("grad");
@@ -52,7 +55,10 @@ export function buildGradient(args: {
     params: [...fn.params, { name: gradName, type: { kind: "opaque", text: typeName }, typeText: typeName }],
     returnType: b.NUMBER,
     returnTypeText: "number",
-    body: [...reverse.body, { kind: "return", value: b.v(reverse.valueName) }],
+    body: withDebugChecks(args.debug, fn, wrt, [{ name: gradName, type: gradRecordType(fn, wrt) }], reverse.stacks, [
+      ...reverse.body,
+      { kind: "return", value: b.v(reverse.valueName) },
+    ]),
     exported: true,
     span: fn.span,
     doc: `Adds the gradient of \`${fn.name}\` with respect to ${wrtList} into \`${gradName}\` and returns\n\`${fn.name}\`'s value. Allocates nothing: the zero-allocation form for optimizer loops.\nGenerated from ${where}.`,
@@ -90,4 +96,25 @@ export function buildGradient(args: {
     typeAlias: { name: typeName, text: typeText, doc: `Gradient of \`${fn.name}\`: one field per differentiated parameter, same shape.` },
     stacks: reverse.stacks,
   };
+}
+
+/** The record type `{ p: shape of p }` of a wrt list. */
+export function gradRecordType(fn: FunctionIR, wrt: string[]): ValueType {
+  return { kind: "record", fields: wrt.map((name) => ({ name, type: fn.params.find((p) => p.name === name)!.type })) };
+}
+
+/** Wraps a derivative body (ending in its `return`) with the debug-build checks when asked. */
+export function withDebugChecks(
+  debug: { stackNames: { values: string; control: string } } | undefined,
+  fn: FunctionIR,
+  wrt: string[],
+  buffers: { name: string; type: ValueType }[],
+  stacks: Set<StackName>,
+  body: Stmt[],
+): Stmt[] {
+  if (!debug) return body;
+  const used = (["values", "control"] as const).filter((s) => stacks.has(s)).map((s) => debug.stackNames[s]);
+  const balance = stackBalance(used);
+  const last = body[body.length - 1]!;
+  return [...balance.entry, ...aliasChecks(fn, wrt, buffers), ...body.slice(0, -1), ...balance.exit, last];
 }

@@ -24,7 +24,7 @@ import { Namer } from "./naming.ts";
 import { normalizeControlFlow } from "./normalize.ts";
 import { pathIn, reverseMode } from "./reverse.ts";
 import { inlineCalls, type CalleeResolver, type CustomRuleFinder } from "./inline.ts";
-import { buildGradient, pascalCase } from "./gradient.ts";
+import { buildGradient, gradRecordType, pascalCase, withDebugChecks } from "./gradient.ts";
 
 export interface ModeContext {
   fn: FunctionIR;
@@ -38,6 +38,8 @@ export interface ModeContext {
   resolve: CalleeResolver;
   /** A user-supplied VJP for a called function, if any. */
   customVjp?: CustomRuleFinder;
+  /** Debug build: check argument aliasing and stack balance in every derivative. */
+  debug?: { stackNames: { values: string; control: string } };
 }
 
 export interface ModeOutput {
@@ -120,7 +122,10 @@ export function buildVjp(ctx: ModeContext, base = `${ctx.fn.name}Vjp`, alias = a
     params: [...fn.params, typeParam(cotangent, cotangentType), typeParam(gradName, alias)],
     returnType: fn.returnType,
     returnTypeText: resultType,
-    body: [...reverse.body, { kind: "return", value: b.v(reverse.valueName) }],
+    body: withDebugChecks(ctx.debug, fn, request.wrt, [{ name: gradName, type: gradRecordType(fn, request.wrt) }], reverse.stacks, [
+      ...reverse.body,
+      { kind: "return", value: b.v(reverse.valueName) },
+    ]),
     exported: true,
     span: fn.span,
     doc: `Adds cotangentᵀ·J (the vector-Jacobian product of \`${fn.name}\` with respect to ${request.wrt.join(", ")})\ninto \`${gradName}\` and returns \`${fn.name}\`'s value. Generated from ${where(ctx)}.`,
@@ -219,7 +224,14 @@ export function buildHvp(ctx: ModeContext): ModeOutput {
     params: [...fn.params, typeParam(vName, alias), typeParam(gradName, alias), typeParam(hvpName, alias)],
     returnType: b.NUMBER,
     returnTypeText: "number",
-    body: [...prologue, ...gen.stmts(body)],
+    body: withDebugChecks(
+      ctx.debug,
+      fn,
+      request.wrt,
+      [vName, gradName, hvpName].map((name) => ({ name, type: gradRecordType(fn, request.wrt) })),
+      reverse.stacks,
+      [...prologue, ...gen.stmts(body)],
+    ),
     exported: true,
     span: fn.span,
     doc: `Adds the gradient of \`${fn.name}\` into \`${gradName}\` and the Hessian-vector product H·${vName} into\n\`${hvpName}\` (forward-over-reverse, with respect to ${request.wrt.join(", ")}); returns the value.\nGenerated from ${where(ctx)}.`,
@@ -432,6 +444,7 @@ function buildGrad(ctx: ModeContext): ModeOutput {
     namer,
     sourceLines: ctx.sourceLines,
     sourceName: ctx.sourceName,
+    debug: ctx.debug,
   });
   return { functions: out.functions, typeAliases: [out.typeAlias], stacks: out.stacks, runtime: new Set() };
 }

@@ -1,0 +1,48 @@
+/**
+ * Debug-build checks (`tsgrad build --debug`, or `debug: true` in compileSources).
+ *
+ * Generated derivatives assume that a differentiated array argument shares no storage with
+ * any other array argument or with the gradient buffers: adjoints are accumulated in place,
+ * so aliasing would silently mix two derivatives. Release builds trust the caller; debug
+ * builds check it on entry and check on exit that every value pushed was popped.
+ */
+import type { FunctionIR, Stmt, ValueType } from "../ir/nodes.ts";
+import { leafPaths } from "../frontend/types.ts";
+
+/** Array-valued paths of a parameter list (`x`, `p.W1`), with whether they are differentiated. */
+function arrayPaths(fn: FunctionIR, wrt: string[]): { path: string; wrt: boolean }[] {
+  return fn.params.flatMap((p) =>
+    leafPaths(p.name, p.type)
+      .filter((l) => l.type.kind === "array")
+      .map((l) => ({ path: l.path, wrt: wrt.includes(p.name) })),
+  );
+}
+
+/** Entry checks: no differentiated array aliases another argument or a derivative buffer. */
+export function aliasChecks(fn: FunctionIR, wrt: string[], buffers: { name: string; type: ValueType }[]): Stmt[] {
+  const inputs = arrayPaths(fn, wrt);
+  const outputs = buffers.flatMap((buffer) => leafPaths(buffer.name, buffer.type).filter((l) => l.type.kind === "array").map((l) => l.path));
+  const lines: string[] = [];
+  for (let i = 0; i < inputs.length; i++) {
+    for (let j = i + 1; j < inputs.length; j++) {
+      if (!inputs[i]!.wrt && !inputs[j]!.wrt) continue;
+      lines.push(check(inputs[i]!.path, inputs[j]!.path));
+    }
+    for (const out of outputs) lines.push(check(inputs[i]!.path, out));
+  }
+  return lines.length ? [{ kind: "comment", text: "debug build: arguments must not share storage" }, { kind: "verbatim", lines }] : [];
+}
+
+function check(a: string, b: string): string {
+  return `if ((${a} as unknown) === (${b} as unknown)) throw new Error("tsgrad: '${a}' and '${b}' are the same array; differentiated arrays must not alias other arguments");`;
+}
+
+/** Exit check: the stacks hold exactly what they held on entry. */
+export function stackBalance(stackNames: string[]): { entry: Stmt[]; exit: Stmt[] } {
+  if (stackNames.length === 0) return { entry: [], exit: [] };
+  const sum = stackNames.map((s) => `${s}.size`).join(" + ");
+  return {
+    entry: [{ kind: "verbatim", lines: [`const stackDepthOnEntry = ${sum};`] }],
+    exit: [{ kind: "verbatim", lines: [`if (${sum} !== stackDepthOnEntry) throw new Error("tsgrad: unbalanced stacks (a push without its pop)");`] }],
+  };
+}
