@@ -10,7 +10,13 @@
  * (and ∇²f = 2 exp(-x^T x) (I - 2 x x^T); the notes' "I - 2 x^T" is a slip).
  */
 
-/** @grad x */
+/**
+ * Hessian: 2 exp(-xᵀx)(I - 2 x xᵀ) (the notes write "I - 2xᵀ"; the outer product is meant).
+ *
+ * @grad x
+ * @hvp x
+ * @hessian x
+ */
 export function gaussian(x: readonly number[]): number {
   let sq = 0;
   for (const xi of x) {

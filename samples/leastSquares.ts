@@ -8,7 +8,13 @@
  *   ∇_x f = A^T (A x - b)          (and ∇²f = A^T A).
  */
 
-/** @grad x */
+/**
+ * Hessian: AᵀA, constant.
+ *
+ * @grad x
+ * @hvp x
+ * @hessian x
+ */
 export function leastSquares(x: readonly number[], A: readonly (readonly number[])[], b: readonly number[]): number {
   let sum = 0;
   for (let i = 0; i < A.length; i++) {

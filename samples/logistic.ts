@@ -13,7 +13,13 @@
  * evaluates exp of a large positive number. Both branches have derivative σ(s).
  */
 
-/** @grad x */
+/**
+ * Hessian: σ(⟨a,x⟩)(1 - σ(⟨a,x⟩)) a aᵀ, rank one.
+ *
+ * @grad x
+ * @hvp x
+ * @hessian x
+ */
 export function logistic(x: readonly number[], a: readonly number[]): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) {

@@ -162,8 +162,8 @@ export function logisticRegressionHvpInto(
     let p_dot = 0;
     if (s >= 0) {
       p = 1 / (1 + Math.exp(-s));
-      const _t0 = Math.exp(-s);
-      p_dot = (1 / ((1 + Math.exp(-s)) * (1 + Math.exp(-s)))) * (_t0 * s_dot);
+      const _t5 = Math.exp(-s);
+      p_dot = (1 / ((1 + Math.exp(-s)) * (1 + Math.exp(-s)))) * (_t5 * s_dot);
       controlStack.push(1);
     } else {
       const e = Math.exp(s);
@@ -219,8 +219,8 @@ export function logisticRegressionHvpInto(
     if (controlStack.pop() === 1) {
       // linalg.ts:15
       const _t0 = 1 + Math.exp(-s);
-      const _t3 = Math.exp(-s);
-      let _t0_dot = -(_t3 * s_dot);
+      const _t8 = Math.exp(-s);
+      let _t0_dot = -(_t8 * s_dot);
       const _t1 = Math.exp(-s);
       let _t1_dot = -(_t1 * s_dot);
       s_bar_dot +=

@@ -12,7 +12,13 @@
  * The input x, target t and λ are held fixed.
  */
 
-/** @grad w, b */
+/**
+ * Hessian over (w, b): see test/hessians.test.ts for the closed form.
+ *
+ * @grad w, b
+ * @hvp w, b
+ * @hessian w, b
+ */
 export function neuron(w: number, b: number, x: number, t: number, lambda: number): number {
   const z = w * x + b;
   const y = 1 / (1 + Math.exp(-z));

@@ -11,7 +11,13 @@
  * appears in the gradient.
  */
 
-/** @grad x */
+/**
+ * Hessian: ½(A + Aᵀ), constant.
+ *
+ * @grad x
+ * @hvp x
+ * @hessian x
+ */
 export function quadratic(x: readonly number[], A: readonly (readonly number[])[], b: readonly number[]): number {
   const n = x.length;
   let quad = 0;

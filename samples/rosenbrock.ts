@@ -11,7 +11,13 @@
  * Minimum f = 0 at x = (1, …, 1).
  */
 
-/** @grad x */
+/**
+ * Hessian: tridiagonal (declared with bandwidth=1, so 3 HVPs build it).
+ *
+ * @grad x
+ * @hvp x
+ * @hessian x bandwidth=1
+ */
 export function rosenbrock(x: Float64Array): number {
   let f = 0;
   for (let i = 0; i + 1 < x.length; i++) {

@@ -14,7 +14,13 @@
  * The label is an integer used as an index: it is passed through, not differentiated.
  */
 
-/** @grad z */
+/**
+ * Hessian: diag(p) - p pᵀ with p = softmax(z), independent of the label.
+ *
+ * @grad z
+ * @hvp z
+ * @hessian z
+ */
 export function softmaxCrossEntropy(z: readonly number[], label: number): number {
   let m = z[0];
   for (let j = 1; j < z.length; j++) {

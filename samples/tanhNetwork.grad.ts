@@ -156,8 +156,8 @@ export function tanhNetworkHvpInto(
       z_dot += x[j] * row_dot[j];
       z += row[j] * x[j];
     }
-    const _t0 = Math.tanh(z);
-    out_dot += Math.tanh(z) * params_w2_dot[i] + params.w2[i] * ((1 - _t0 * _t0) * z_dot);
+    const _t1 = Math.tanh(z);
+    out_dot += Math.tanh(z) * params_w2_dot[i] + params.w2[i] * ((1 - _t1 * _t1) * z_dot);
     out += params.w2[i] * Math.tanh(z);
     valueStack.push(z);
     valueStack.push(z_dot);

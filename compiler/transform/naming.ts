@@ -42,6 +42,12 @@ export class Namer {
     return copy;
   }
 
+  /** Takes over every name `other` (a clone of this namer) has handed out. */
+  adopt(other: Namer): void {
+    for (const name of other.taken) this.taken.add(name);
+    this.temps = Math.max(this.temps, other.temps);
+  }
+
   temp(): string {
     let name: string;
     do name = `_t${this.temps++}`;

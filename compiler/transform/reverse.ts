@@ -120,7 +120,7 @@ class ReverseGenerator {
 
   /** Keeps the names this generation took, so later functions in the file do not reuse them. */
   commitNames(shared: Namer): void {
-    for (const name of this.barNames.values()) shared.reserve(name);
+    shared.adopt(this.namer);
   }
 
   private get needed(): Set<string> {
