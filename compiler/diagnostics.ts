@@ -11,6 +11,7 @@ export const Codes = {
   // 1xxx: input problems found before any transformation
   SyntaxError: 1001,
   UnreadableFile: 1002,
+  HandWrittenOutput: 1003,
   // 2xxx: annotations
   UnknownWrtParameter: 2001,
   NotDifferentiableParameter: 2002,

@@ -1,0 +1,82 @@
+/**
+ * The `tsgrad` command. `main(argv, io)` parses the arguments, runs the command and
+ * returns the exit code: 0 ok, 1 diagnostics or (with --check) out-of-date files,
+ * 2 bad usage. It never throws and never prints a stack trace: an unexpected fault is
+ * reported as `error TSG9001: internal error: …` with exit code 1.
+ *
+ * One file per concern under cli/: args (parsing), discover (which files), read (UTF-8),
+ * plan (what would change), write (atomic writes), build (one run), report (text/json),
+ * frame (diagnostic text), watch (--watch), help, io (injectable streams).
+ */
+import { Codes, formatCode } from "./diagnostics.ts";
+import { parseArgs, UsageError, type Command } from "./cli/args.ts";
+import { runBuild } from "./cli/build.ts";
+import { HELP, version } from "./cli/help.ts";
+import { withDefaults, type CliIo } from "./cli/io.ts";
+import { printJson, printText } from "./cli/report.ts";
+import { watchBuild } from "./cli/watch.ts";
+
+export type { CliIo } from "./cli/io.ts";
+export { formatDiagnostic, codeFrame } from "./cli/frame.ts";
+
+export async function main(argv: string[], partialIo: Partial<CliIo> = {}): Promise<number> {
+  let io: CliIo;
+  try {
+    io = withDefaults(partialIo);
+  } catch (error) {
+    process.stderr.write(internalError(error));
+    return 1;
+  }
+  try {
+    return await run(parseArgs(argv), io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`error: ${error.message}\nRun 'tsgrad --help' for usage.\n`);
+      return 2;
+    }
+    try {
+      io.stderr(internalError(error));
+    } catch {
+      // the error stream itself failed; the exit code still says so
+    }
+    return 1;
+  }
+}
+
+async function run(command: Command, io: CliIo): Promise<number> {
+  switch (command.kind) {
+    case "help":
+      io.stdout(HELP);
+      return 0;
+    case "version":
+      io.stdout(`${version()}\n`);
+      return 0;
+    case "build": {
+      const options = { paths: command.paths, check: command.check };
+      const json = command.format === "json";
+      if (command.watch) {
+        return watchBuild(
+          options,
+          io,
+          (report) => (json ? printJson(report, io, true) : printText(report, io)),
+          (line) => (json ? io.stderr : io.stdout)(`${line}\n`),
+        );
+      }
+      const report = await runBuild(options, io);
+      if (json) printJson(report, io);
+      else printText(report, io);
+      return report.exitCode;
+    }
+    default:
+      return assertNever(command);
+  }
+}
+
+function internalError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return `error ${formatCode(Codes.InternalError)}: internal error: ${message.split("\n")[0]}\n`;
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected command ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,71 @@
+/**
+ * Command-line parsing. Takes argv (without `node` and the script), gives a `Command`
+ * or throws `UsageError` with a one-line message; `main` turns that into exit code 2.
+ */
+
+export type OutputFormat = "text" | "json";
+
+export type Command =
+  | { kind: "help" }
+  | { kind: "version" }
+  | { kind: "build"; paths: string[]; check: boolean; watch: boolean; format: OutputFormat };
+
+export class UsageError extends Error {}
+
+const FORMATS: readonly OutputFormat[] = ["text", "json"];
+
+export function parseArgs(argv: readonly string[]): Command {
+  if (argv.length === 0) throw new UsageError("missing command");
+  const [first, ...rest] = argv;
+  if (first === "--help" || first === "-h" || first === "help") return { kind: "help" };
+  if (first === "--version" || first === "-v") return { kind: "version" };
+  if (first.startsWith("-")) throw new UsageError(`unknown option '${first}'`);
+  if (first !== "build") throw new UsageError(`unknown command '${first}'`);
+  return parseBuild(rest);
+}
+
+function parseBuild(args: readonly string[]): Command {
+  const paths: string[] = [];
+  let check = false;
+  let watch = false;
+  let format: OutputFormat = "text";
+  let onlyPaths = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (onlyPaths || !arg.startsWith("-") || arg === "-") {
+      paths.push(arg);
+      continue;
+    }
+    if (arg === "--") {
+      onlyPaths = true;
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = eq === -1 ? arg : arg.slice(0, eq);
+    const inline = eq === -1 ? undefined : arg.slice(eq + 1);
+    switch (name) {
+      case "--help":
+      case "-h":
+        return { kind: "help" };
+      case "--check":
+      case "--watch":
+        if (inline !== undefined) throw new UsageError(`option '${name}' takes no value`);
+        if (name === "--check") check = true;
+        else watch = true;
+        break;
+      case "--format": {
+        const value = inline ?? args[++i];
+        if (value === undefined) throw new UsageError(`option '--format' needs a value: text or json`);
+        if (!(FORMATS as readonly string[]).includes(value)) {
+          throw new UsageError(`unknown format '${value}' for '--format': use text or json`);
+        }
+        format = value as OutputFormat;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option '${arg}'`);
+    }
+  }
+  if (check && watch) throw new UsageError("'--check' and '--watch' cannot be used together");
+  return { kind: "build", paths, check, watch, format };
+}

@@ -1,0 +1,93 @@
+/**
+ * Which files a build covers. Takes the paths from the command line (files or folders,
+ * default the current folder); gives the absolute, sorted, de-duplicated list of sources
+ * to compile, the folders that were walked, and the generated files found in them (the
+ * candidates for orphan removal). A path that does not exist is a usage error.
+ *
+ * Folders are walked recursively in sorted order, skipping `node_modules`, dot-folders,
+ * `*.grad.ts` and `*.d.ts`; only `.ts` files count (not `.tsx`). Symbolic links to files
+ * are followed, links to folders are not (no cycles).
+ */
+import { readdirSync, statSync, type Dirent } from "node:fs";
+import path from "node:path";
+import { UsageError } from "./args.ts";
+
+export interface Discovered {
+  /** Absolute paths of the sources to compile, sorted. */
+  sources: string[];
+  /** Absolute paths of the `*.grad.ts` files found while walking folders, sorted. */
+  generatedInWalkedFolders: string[];
+}
+
+export function isGeneratedPath(file: string): boolean {
+  return file.endsWith(".grad.ts");
+}
+
+export function isSourcePath(file: string): boolean {
+  return file.endsWith(".ts") && !file.endsWith(".d.ts") && !isGeneratedPath(file);
+}
+
+export function outputPathOf(source: string): string {
+  return source.replace(/\.ts$/, ".grad.ts");
+}
+
+export function sourcePathOf(generated: string): string {
+  return generated.replace(/\.grad\.ts$/, ".ts");
+}
+
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function discover(paths: readonly string[], cwd: string): Discovered {
+  const sources = new Set<string>();
+  const generated = new Set<string>();
+  for (const given of paths.length > 0 ? paths : ["."]) {
+    const abs = path.resolve(cwd, given);
+    let stat;
+    try {
+      stat = statSync(abs);
+    } catch {
+      throw new UsageError(`no such file or folder: ${given}`);
+    }
+    if (stat.isDirectory()) {
+      walk(abs, sources, generated);
+    } else if (isGeneratedPath(abs)) {
+      throw new UsageError(`${given} is a generated file; name its source ${path.basename(sourcePathOf(abs))} instead`);
+    } else if (isSourcePath(abs)) {
+      sources.add(abs);
+    } else {
+      throw new UsageError(`not a TypeScript source file (.ts): ${given}`);
+    }
+  }
+  return { sources: [...sources].sort(compareStrings), generatedInWalkedFolders: [...generated].sort(compareStrings) };
+}
+
+function walk(dir: string, sources: Set<string>, generated: Set<string>): void {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return; // an unreadable folder holds nothing we can build
+  }
+  entries.sort((a, b) => compareStrings(a.name, b.name));
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+      walk(full, sources, generated);
+      continue;
+    }
+    let isFile = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      try {
+        isFile = statSync(full).isFile();
+      } catch {
+        isFile = false; // dangling link
+      }
+    }
+    if (!isFile) continue;
+    if (isGeneratedPath(entry.name)) generated.add(full);
+    else if (isSourcePath(entry.name)) sources.add(full);
+  }
+}

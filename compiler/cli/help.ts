@@ -1,0 +1,31 @@
+/** `tsgrad --help` and `tsgrad --version`. */
+import { readFileSync } from "node:fs";
+
+export const HELP = `tsgrad: source-to-source automatic differentiation for TypeScript
+
+Usage:
+  tsgrad build [paths...] [--check] [--watch] [--format text|json]
+  tsgrad --help | -h
+  tsgrad --version
+
+build     Writes X.grad.ts beside every X.ts (in the given files and folders, default
+          the current folder) whose functions carry @grad, @jvp, @vjp, @hvp, @hessian
+          or @jacobian; removes generated X.grad.ts files whose source lost them.
+          Folders are walked recursively, skipping node_modules, dot-folders,
+          *.grad.ts and *.d.ts. Nothing is written if any error is reported.
+
+Options:
+  --check          Write nothing; exit 1 naming every stale, missing or orphaned
+                   generated file (for CI).
+  --watch          Build, then rebuild whenever a source changes (Ctrl-C to stop).
+  --format <fmt>   text (default) or json (one JSON document on stdout).
+  -h, --help       Show this help.
+  --version        Show the version.
+
+Exit codes: 0 ok, 1 errors or (with --check) out-of-date files, 2 bad usage.
+`;
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+  return pkg.version ?? "unknown";
+}

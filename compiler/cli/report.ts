@@ -1,0 +1,82 @@
+/**
+ * Prints a BuildReport: as text (diagnostics with code frames on stderr, then
+ * `Found N errors in M files.`; `wrote`/`removed` or `--check` findings on stdout) or as
+ * one JSON document on stdout. Paths are printed relative to the current folder.
+ */
+import path from "node:path";
+import { formatCode } from "../diagnostics.ts";
+import type { BuildReport } from "./build.ts";
+import { formatDiagnostic, formatSummary } from "./frame.ts";
+import type { CliIo } from "./io.ts";
+
+export function displayPath(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file);
+  return (rel === "" ? "." : rel).split(path.sep).join("/");
+}
+
+export function printText(report: BuildReport, io: CliIo): void {
+  const show = (file: string) => displayPath(file, io.cwd);
+  for (const file of report.written) io.stdout(`wrote ${show(file)}\n`);
+  for (const file of report.removed) io.stdout(`removed ${show(file)}\n`);
+  for (const item of report.outOfDate) io.stdout(`${item.reason}: ${show(item.path)}\n`);
+
+  if (report.diagnostics.length > 0) {
+    for (const d of report.diagnostics) {
+      io.stderr(formatDiagnostic(d, { displayPath: show(d.file), text: report.texts.get(d.file), color: io.color }));
+    }
+    const files = new Set(report.diagnostics.map((d) => d.file)).size;
+    io.stderr(formatSummary(report.diagnostics.length, files));
+    if (report.blocked) io.stderr("Nothing was written.\n");
+  }
+  if (report.check) {
+    if (report.outOfDate.length > 0) {
+      const n = report.outOfDate.length;
+      io.stdout(`${n} generated ${n === 1 ? "file is" : "files are"} out of date; run 'tsgrad build' to update.\n`);
+    } else if (report.diagnostics.length === 0) {
+      io.stdout(`All generated files are up to date (${plural(report.sourceCount, "source")} checked).\n`);
+    }
+  } else if (!report.blocked) {
+    io.stdout(
+      `Built ${plural(report.sourceCount, "source")}: ${report.written.length} written, ` +
+        `${report.removed.length} removed, ${report.unchanged.length} unchanged.\n`,
+    );
+  }
+}
+
+export interface JsonReport {
+  diagnostics: { file: string; line: number; column: number; length: number; code: string; message: string }[];
+  written: string[];
+  removed: string[];
+  /** With --check: every out-of-date generated file (missing, stale or orphaned). */
+  stale: string[];
+  /** The same files with the reason each is out of date. */
+  outOfDate: { path: string; reason: string }[];
+  exitCode: number;
+}
+
+export function toJson(report: BuildReport, cwd: string): JsonReport {
+  const show = (file: string) => displayPath(file, cwd);
+  return {
+    diagnostics: report.diagnostics.map((d) => ({
+      file: show(d.file),
+      line: d.line,
+      column: d.column,
+      length: d.length,
+      code: formatCode(d.code),
+      message: d.message,
+    })),
+    written: report.written.map(show),
+    removed: report.removed.map(show),
+    stale: report.outOfDate.map((o) => show(o.path)),
+    outOfDate: report.outOfDate.map((o) => ({ path: show(o.path), reason: o.reason })),
+    exitCode: report.exitCode,
+  };
+}
+
+export function printJson(report: BuildReport, io: CliIo, compact = false): void {
+  io.stdout(JSON.stringify(toJson(report, io.cwd), null, compact ? undefined : 2) + "\n");
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
