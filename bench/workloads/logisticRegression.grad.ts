@@ -120,12 +120,12 @@ export function logisticNllHvpInto(
     }
     const z = -y[i] * margin;
     let z_dot = -(y[i] * margin_dot);
-    const _t0 = Math.exp(-z);
-    const _t1 = Math.exp(z);
+    const _t2 = Math.exp(-z);
+    const _t3 = Math.exp(z);
     total_dot +=
       z > 0
-        ? z_dot - (1 / (1 + Math.exp(-z))) * (_t0 * z_dot)
-        : (1 / (1 + Math.exp(z))) * (_t1 * z_dot);
+        ? z_dot - (1 / (1 + Math.exp(-z))) * (_t2 * z_dot)
+        : (1 / (1 + Math.exp(z))) * (_t3 * z_dot);
     total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
     valueStack.push(z);
     valueStack.push(z_dot);
@@ -148,14 +148,14 @@ export function logisticNllHvpInto(
       const _t0 = Math.exp(-z);
       let _t0_dot = -(_t0 * z_dot);
       z_bar_dot -=
-        -(_t0 * (total_bar * ((1 / ((1 + _t0) * (1 + _t0))) * _t0_dot))) +
+        -(total_bar * _t0 * ((1 / ((1 + _t0) * (1 + _t0))) * _t0_dot)) +
         total_bar * (1 / (1 + _t0)) * _t0_dot;
       z_bar -= total_bar * (1 / (1 + _t0)) * _t0;
     } else {
       const _t1 = Math.exp(z);
       let _t1_dot = _t1 * z_dot;
       z_bar_dot +=
-        -(_t1 * (total_bar * ((1 / ((1 + _t1) * (1 + _t1))) * _t1_dot))) +
+        -(total_bar * _t1 * ((1 / ((1 + _t1) * (1 + _t1))) * _t1_dot)) +
         total_bar * (1 / (1 + _t1)) * _t1_dot;
       z_bar += total_bar * (1 / (1 + _t1)) * _t1;
     }

@@ -43,7 +43,7 @@ export function rosenbrockGradInto(x: Float64Array, grad: RosenbrockGradient): n
     let a_bar = 0;
     let b_bar = 0;
     // line 13: s += 100 * a * a + b * b;
-    a_bar += s_bar * a * 100 + s_bar * (100 * a);
+    a_bar += s_bar * (200 * a);
     b_bar += s_bar * (2 * b);
     // line 12: const b = 1 - x[i];
     x_bar[i] -= b_bar;
@@ -90,7 +90,7 @@ export function rosenbrockHvpInto(
     let a_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
     const b = 1 - x[i];
     let b_dot = -x_dot[i];
-    s_dot += a * (100 * a_dot) + 100 * a * a_dot + 2 * b * b_dot;
+    s_dot += 200 * a * a_dot + 2 * b * b_dot;
     s += 100 * a * a + b * b;
   }
   // reverse sweep
@@ -106,9 +106,9 @@ export function rosenbrockHvpInto(
     let b_bar = 0;
     let b_bar_dot = 0;
     // line 13: s += 100 * a * a + b * b;
-    a_bar_dot += 100 * (s_bar * a_dot) + s_bar * (100 * a_dot);
-    a_bar += s_bar * a * 100 + s_bar * (100 * a);
-    b_bar_dot += s_bar * (2 * b_dot);
+    a_bar_dot += 200 * s_bar * a_dot;
+    a_bar += s_bar * (200 * a);
+    b_bar_dot += 2 * s_bar * b_dot;
     b_bar += s_bar * (2 * b);
     // line 12: const b = 1 - x[i];
     x_bar_dot[i] -= b_bar_dot;
@@ -116,7 +116,7 @@ export function rosenbrockHvpInto(
     // line 11: const a = x[i + 1] - x[i] * x[i];
     x_bar_dot[i + 1] += a_bar_dot;
     x_bar[i + 1] += a_bar;
-    x_bar_dot[i] -= 2 * x[i] * a_bar_dot + a_bar * (2 * x_dot[i]);
+    x_bar_dot[i] -= 2 * x[i] * a_bar_dot + 2 * a_bar * x_dot[i];
     x_bar[i] -= a_bar * (2 * x[i]);
   }
   return s;
@@ -204,7 +204,7 @@ export function rosenbrockDenseHvpInto(
     let a_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
     const b = 1 - x[i];
     let b_dot = -x_dot[i];
-    s_dot += a * (100 * a_dot) + 100 * a * a_dot + 2 * b * b_dot;
+    s_dot += 200 * a * a_dot + 2 * b * b_dot;
     s += 100 * a * a + b * b;
   }
   // reverse sweep
@@ -220,9 +220,9 @@ export function rosenbrockDenseHvpInto(
     let b_bar = 0;
     let b_bar_dot = 0;
     // line 13: s += 100 * a * a + b * b;
-    a_bar_dot += 100 * (s_bar * a_dot) + s_bar * (100 * a_dot);
-    a_bar += s_bar * a * 100 + s_bar * (100 * a);
-    b_bar_dot += s_bar * (2 * b_dot);
+    a_bar_dot += 200 * s_bar * a_dot;
+    a_bar += s_bar * (200 * a);
+    b_bar_dot += 2 * s_bar * b_dot;
     b_bar += s_bar * (2 * b);
     // line 12: const b = 1 - x[i];
     x_bar_dot[i] -= b_bar_dot;
@@ -230,7 +230,7 @@ export function rosenbrockDenseHvpInto(
     // line 11: const a = x[i + 1] - x[i] * x[i];
     x_bar_dot[i + 1] += a_bar_dot;
     x_bar[i + 1] += a_bar;
-    x_bar_dot[i] -= 2 * x[i] * a_bar_dot + a_bar * (2 * x_dot[i]);
+    x_bar_dot[i] -= 2 * x[i] * a_bar_dot + 2 * a_bar * x_dot[i];
     x_bar[i] -= a_bar * (2 * x[i]);
   }
   return s;
