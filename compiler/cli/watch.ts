@@ -32,24 +32,25 @@ export async function watchBuild(
 
   const watchers: FSWatcher[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let building = false;
-  let pending = false;
+  let stopped = false;
+  let queued = false;
+  /** Rebuilds run one after another on this chain; at most one waits behind the running one. */
+  let current: Promise<void> = Promise.resolve();
   const changed = new Set<string>();
 
   return new Promise<number>((resolve) => {
     const stop = () => {
+      stopped = true;
       if (timer) clearTimeout(timer);
       for (const w of watchers) w.close();
-      resolve(last.exitCode);
+      // Let a rebuild in progress finish its writes before returning.
+      void current.then(() => resolve(last.exitCode));
     };
     io.signal?.addEventListener("abort", stop, { once: true });
 
     const rebuild = async () => {
-      if (building) {
-        pending = true;
-        return;
-      }
-      building = true;
+      queued = false;
+      if (stopped) return;
       const names = [...changed].sort().map((f) => displayPath(f, io.cwd));
       changed.clear();
       status(`[${clock()}] ${names.length > 0 ? `${names.join(", ")} changed` : "change detected"}; rebuilding`);
@@ -60,13 +61,12 @@ export async function watchBuild(
       } catch (error) {
         if (error instanceof UsageError) status(`error: ${error.message}`);
         else status(`error ${formatCode(Codes.InternalError)}: internal error: ${error instanceof Error ? error.message : String(error)}`);
-      } finally {
-        building = false;
       }
-      if (pending && !io.signal?.aborted) {
-        pending = false;
-        await rebuild();
-      }
+    };
+    const schedule = () => {
+      if (queued || stopped) return;
+      queued = true;
+      current = current.then(rebuild).catch(() => undefined); // a failing writer must not stall the chain
     };
 
     const onEvent = (root: string) => (_event: string, filename: string | Buffer | null) => {
@@ -74,7 +74,7 @@ export async function watchBuild(
       if (name !== null && !relevant(name)) return;
       if (name !== null) changed.add(path.resolve(root, name));
       if (timer) clearTimeout(timer);
-      timer = setTimeout(() => void rebuild(), DEBOUNCE_MS);
+      timer = setTimeout(schedule, DEBOUNCE_MS);
     };
 
     for (const given of options.paths.length > 0 ? options.paths : ["."]) {
