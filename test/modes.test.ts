@@ -78,6 +78,19 @@ export function cyclic(x: number[]): number[] {
 }
 
 /**
+ * @hvp x
+ * @jvp x
+ * @vjp x
+ */
+export function pushy(x: number[]): number {
+  const ys: number[] = [];
+  for (let i = 0; i < x.length; i++) if (x[i] > -0.5) ys.push(Math.sin(x[i]) * x[i]);
+  let s = 0;
+  for (const y of ys) s += y * y * ys.length;
+  return s;
+}
+
+/**
  * @hvp
  * @jvp
  */
@@ -198,6 +211,22 @@ describe("second order and vector modes", () => {
     const dot = hvp.grad.x.reduce((s, g, i) => s + g * v[i]!, 0) + hvp.grad.w * 0.3;
     expect(jvp.value).toBe(hvp.value);
     expect(Math.abs(jvp.tangent - dot)).toBeLessThan(1e-13 * Math.max(1, Math.abs(dot)));
+  });
+
+  it("push onto a local array works in forward, reverse and forward-over-reverse", async () => {
+    const { generated } = await load();
+    const x = [0.8, -0.9, 0.3, 0.05, -0.2, 1.1];
+    const v = randomVector(6, next);
+    const w = 0.7;
+    const jvp = (generated.pushyJvp as Fn as (x: number[], t: { x: number[] }) => { tangent: number })(x, { x: v });
+    const vjp = (generated.pushyVjp as Fn as (x: number[], c: number) => { grad: { x: number[] } })(x, w);
+    expect(Math.abs(jvp.tangent * w - vjp.grad.x.reduce((s, g, i) => s + g * v[i]!, 0))).toBeLessThan(1e-13);
+    const hvpFn = generated.pushyHvp as Fn as (x: number[], v: { x: number[] }) => { grad: { x: number[] }; hvp: { x: number[] } };
+    const h = 1e-6;
+    const plus = hvpFn(x.map((xi, i) => xi + h * v[i]!), { x: v }).grad.x;
+    const minus = hvpFn(x.map((xi, i) => xi - h * v[i]!), { x: v }).grad.x;
+    relClose(hvpFn(x, { x: v }).hvp.x, plus.map((p, i) => (p - minus[i]!) / (2 * h)), 1e-6);
+    expect(pendingStackEntries()).toBe(0);
   });
 
   it("HVP through branches and continue matches central differences of the gradient", async () => {

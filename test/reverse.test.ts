@@ -137,6 +137,23 @@ export function f(x: readonly number[], y: Float64Array): number {
     wrt: [0, 1],
   },
   {
+    name: "push onto a local array, then read it back by index and length",
+    fn: "f",
+    source: `/** @grad */
+export function f(x: readonly number[]): number {
+  const kept: number[] = [];
+  for (const v of x) {
+    if (v > 0) kept.push(v * v);
+    else kept.push(Math.exp(v));
+  }
+  let s = 0;
+  for (let i = 0; i < kept.length; i++) s += kept[i] * (i + 1) / kept.length;
+  return s * kept[kept.length - 1];
+}`,
+    args: () => [[0.4, -0.7, 1.3, -0.2, 0.9]],
+    wrt: [0],
+  },
+  {
     name: "every Math function with a derivative",
     fn: "f",
     source: `/** @grad */

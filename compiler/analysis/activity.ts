@@ -10,7 +10,7 @@
  *
  * Switched off (`enabled: false`), every numeric variable is active: results must not change.
  */
-import type { Expr, FunctionIR } from "../ir/nodes.ts";
+import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
 import { rootName, walkStmts } from "../ir/visit.ts";
 import { isPiecewiseConstant } from "../transform/rules.ts";
 import { leafPaths } from "../frontend/types.ts";
@@ -46,31 +46,23 @@ export function differentiableReads(e: Expr, into = new Set<string>()): Set<stri
   return into;
 }
 
-export function analyzeActivity(fn: FunctionIR, result: Expr, wrt: string[], enabled = true): Activity {
-  const numeric = new Set<string>();
-  for (const p of fn.params) {
-    for (const leaf of leafPaths(p.name, p.type)) if (leaf.type.kind === "number" || leaf.type.kind === "array") numeric.add(leaf.path);
-  }
-  wrt = wrt.flatMap((name) => {
-    const p = fn.params.find((q) => q.name === name);
-    return p ? leafPaths(p.name, p.type).map((l) => l.path) : [name];
-  });
+/** `target ← sources` for every statement that gives a variable (or an array's elements) a value. */
+export function dependencyEdges(body: Stmt[]): { target: string; sources: Set<string> }[] {
   const edges: { target: string; sources: Set<string> }[] = [];
-  walkStmts(fn.body, (s) => {
-    if (s.kind === "declare") {
-      if (s.type.kind === "number" || s.type.kind === "array") numeric.add(s.name);
-      edges.push({ target: s.name, sources: differentiableReads(s.init) });
-    } else if (s.kind === "assign") {
+  walkStmts(body, (s) => {
+    if (s.kind === "declare") edges.push({ target: s.name, sources: differentiableReads(s.init) });
+    else if (s.kind === "append") edges.push({ target: s.array, sources: differentiableReads(s.value) });
+    else if (s.kind === "assign") {
       const root = rootName(s.target);
       if (root) edges.push({ target: root, sources: differentiableReads(s.value) });
     }
   });
-  if (!enabled) {
-    const isParamLeaf = (n: string) => fn.params.some((p) => n === p.name || n.startsWith(`${p.name}.`));
-    const all = new Set([...numeric].filter((n) => !isParamLeaf(n) || wrt.includes(n)));
-    return { active: all, isActive: (e) => [...differentiableReads(e)].some((n) => all.has(n)) };
-  }
-  const varied = new Set(wrt);
+  return edges;
+}
+
+/** Closes `seeds` under the edges: everything whose value depends on a seed. */
+export function dependents(seeds: Iterable<string>, edges: { target: string; sources: Set<string> }[]): Set<string> {
+  const varied = new Set(seeds);
   for (let changed = true; changed; ) {
     changed = false;
     for (const { target, sources } of edges) {
@@ -80,6 +72,28 @@ export function analyzeActivity(fn: FunctionIR, result: Expr, wrt: string[], ena
       }
     }
   }
+  return varied;
+}
+
+export function analyzeActivity(fn: FunctionIR, result: Expr, wrt: string[], enabled = true): Activity {
+  const numeric = new Set<string>();
+  for (const p of fn.params) {
+    for (const leaf of leafPaths(p.name, p.type)) if (leaf.type.kind === "number" || leaf.type.kind === "array") numeric.add(leaf.path);
+  }
+  wrt = wrt.flatMap((name) => {
+    const p = fn.params.find((q) => q.name === name);
+    return p ? leafPaths(p.name, p.type).map((l) => l.path) : [name];
+  });
+  walkStmts(fn.body, (s) => {
+    if (s.kind === "declare" && (s.type.kind === "number" || s.type.kind === "array")) numeric.add(s.name);
+  });
+  const edges = dependencyEdges(fn.body);
+  if (!enabled) {
+    const isParamLeaf = (n: string) => fn.params.some((p) => n === p.name || n.startsWith(`${p.name}.`));
+    const all = new Set([...numeric].filter((n) => !isParamLeaf(n) || wrt.includes(n)));
+    return { active: all, isActive: (e) => [...differentiableReads(e)].some((n) => all.has(n)) };
+  }
+  const varied = dependents(wrt, edges);
   const useful = differentiableReads(result);
   for (let changed = true; changed; ) {
     changed = false;

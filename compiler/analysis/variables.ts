@@ -39,6 +39,11 @@ export function analyzeVariables(fn: FunctionIR): VariableInfo {
   for (const s of fn.body) if (s.kind === "declare") info.topLevel.add(s.name);
   walkStmts(fn.body, (s: Stmt) => {
     if (s.kind === "declare") info.types.set(s.name, s.type);
+    if (s.kind === "append") {
+      // Its length changes, so neither its elements nor its length are stable.
+      info.reassigned.add(s.array);
+      info.elementsWritten.add(s.array);
+    }
     if (s.kind === "assign") {
       const root = rootName(s.target);
       if (!root) return;

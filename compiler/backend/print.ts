@@ -147,6 +147,8 @@ export class Printer {
       case "return": return `${indent}return${s.value ? " " + this.expr(s.value) : ""};\n`;
       case "block": return `${indent}{\n${this.stmts(s.body, inner)}${indent}}\n`;
       case "push": return `${indent}${this.stacks[s.stack]}.push(${this.expr(s.value)});\n`;
+      case "append": return `${indent}${s.array}.push(${this.expr(s.value)});\n`;
+      case "shrink": return `${indent}${s.array}.pop();\n`;
       case "call": return `${indent}${s.callee}(${s.args.map((a) => this.expr(a)).join(", ")});\n`;
       case "comment": return `${indent}// ${s.text}\n`;
       case "verbatim": return s.lines.map((line) => `${indent}${line}\n`).join("");

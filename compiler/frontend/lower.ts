@@ -80,6 +80,7 @@ class Lowering {
     this.scopes.push(new Map());
     this.aliases.push(new Map());
     const params: Param[] = node.parameters.map((p) => this.lowerParam(p));
+    for (const p of params) this.paramNames.add(p.name);
     const returnType = this.lowerReturnType(node);
     const body = this.lowerBlock(node.body.statements);
     this.scopes.pop();
@@ -172,6 +173,12 @@ class Lowering {
   }
 
   // ---- statements ----
+
+  private readonly paramNames = new Set<string>();
+
+  private isParameter(name: string): boolean {
+    return this.paramNames.has(name);
+  }
 
   private lowerBlock(statements: readonly ts.Statement[]): Stmt[] {
     return this.inScope(() => statements.flatMap((s) => this.lowerStatement(s)));
@@ -349,7 +356,7 @@ class Lowering {
       this.reject(Codes.UnsupportedExpression, `this form of ${target.text}.from is not supported; use Array.from({ length: n }, (_, i) => …) or copy a numeric array`, e);
     }
     if (method === "push") {
-      this.reject(Codes.UnsupportedExpression, "'.push' is not supported; allocate the array with its final length (new Array(n).fill(0)) and write by index", e);
+      this.reject(Codes.UnsupportedExpression, "'.push' returns the new length; call it as a statement", e);
     }
     return null;
   }
@@ -384,6 +391,17 @@ class Lowering {
         const op = e.operator === ts.SyntaxKind.PlusPlusToken ? "+" : "-";
         return [{ kind: "assign", target, value: b.bin(op, target, b.num(1)), span }];
       }
+    }
+    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === "push") {
+      const target = e.expression.expression;
+      const array = this.lowerExpr(target);
+      const type = this.typeOf(array, target);
+      if (array.kind !== "var" || type.kind !== "array" || type.container !== "array" || type.element.kind !== "number" || type.readonly) {
+        this.reject(Codes.UnsupportedCall, "'.push' is supported on a local number[] only", e);
+      }
+      if (!this.lookup(array.name)?.mutable && this.isParameter(array.name)) this.reject(Codes.UnsupportedCall, "'.push' on a parameter would change the caller's array; copy it first", e);
+      if (e.arguments.length !== 1) this.reject(Codes.UnsupportedCall, "push one value at a time", e);
+      return [{ kind: "append", array: array.name, value: this.lowerExpr(e.arguments[0]!), span }];
     }
     if (ts.isCallExpression(e)) {
       const call = this.lowerExpr(e); // reports the precise reason if the call itself is unsupported
@@ -671,7 +689,7 @@ class Lowering {
       return { kind: "userCall", callee: callee.text, args, span: this.span(node) };
     }
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
-      this.reject(Codes.UnsupportedCall, "'.push' is not supported; allocate the array with its final length (new Array(n).fill(0)) and write by index", node);
+      this.reject(Codes.UnsupportedCall, "'.push' can only be a statement of its own ('a.push(x);')", node);
     }
     return this.reject(Codes.UnsupportedCall, `call to '${callee.getText(this.sourceFile)}' is not supported in a differentiated function`, node);
   }

@@ -94,6 +94,10 @@ export type Stmt =
   | { kind: "return"; value: Expr | null; span?: SourceSpan }
   | { kind: "block"; body: Stmt[] }
   | { kind: "push"; stack: StackName; value: Expr }
+  /** `a.push(value)` on a local number[]; in reverse-mode code its inverse is `shrink`. */
+  | { kind: "append"; array: string; value: Expr; span?: SourceSpan }
+  /** `a.pop()` with the result discarded: undoes an `append` in the reverse sweep. */
+  | { kind: "shrink"; array: string }
   /** A call whose result is discarded: a user helper that writes into an array argument. */
   | { kind: "call"; callee: string; args: Expr[]; span?: SourceSpan }
   | { kind: "comment"; text: string }

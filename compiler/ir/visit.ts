@@ -67,7 +67,8 @@ export function stmtExprs(s: Stmt): Expr[] {
     case "if": return [s.test];
     case "loop": return s.test ? [s.test] : [];
     case "return": return s.value ? [s.value] : [];
-    case "push": return [s.value];
+    case "push": case "append": return [s.value];
+    case "shrink": return [];
     case "call": return s.args;
     case "break": case "continue": case "block": case "comment": case "verbatim": return [];
     default: return assertNever(s);

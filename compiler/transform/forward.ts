@@ -160,6 +160,14 @@ export class ForwardGenerator {
         return [{ ...s, init: this.stmts(s.init), update: this.stmts(s.update), body: this.stmts(s.body) }];
       case "block":
         return [{ kind: "block", body: this.stmts(s.body) }];
+      case "append": {
+        if (!this.input.active.has(s.array)) return [s];
+        const pre: Stmt[] = [];
+        const t = this.tangent(s.value, pre);
+        return [...pre, s, { kind: "append", array: this.dot(s.array), value: t }];
+      }
+      case "shrink":
+        return this.input.active.has(s.array) ? [s, { kind: "shrink", array: this.dot(s.array) }] : [s];
       case "push": {
         // A pushed value is the variable its pop restores, so both sides agree on activity.
         if (s.stack !== "values" || !this.isActive(s.value)) return [s];

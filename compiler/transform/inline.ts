@@ -94,6 +94,11 @@ class Inliner {
       }
       case "block":
         return [{ kind: "block", body: this.stmts(s.body) }];
+      case "append": {
+        const pre: Stmt[] = [];
+        const value = this.expr(s.value, pre);
+        return [...pre, { ...s, value }];
+      }
       case "call": {
         // The result is discarded; only the callee's writes into array arguments remain.
         const pre: Stmt[] = [];
@@ -283,6 +288,8 @@ function renameStmts(stmts: Stmt[], map: Map<string, Expr>, otherFile?: string):
         });
       case "block": return { ...s, body: renameStmts(s.body, map, otherFile) };
       case "return": return span({ ...s, value: s.value ? renameExpr(s.value, map) : null });
+      case "append": return span({ ...s, array: renameName(s.array, map), value: renameExpr(s.value, map) });
+      case "call": return span({ ...s, args: s.args.map((a) => renameExpr(a, map)) });
       default: return s;
     }
   });

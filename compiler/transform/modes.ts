@@ -14,7 +14,7 @@
  */
 import * as b from "../ir/build.ts";
 import type { DerivativeRequest, Expr, FunctionIR, Param, StackName, Stmt, ValueType } from "../ir/nodes.ts";
-import { analyzeActivity, differentiableReads } from "../analysis/activity.ts";
+import { analyzeActivity, dependencyEdges, dependents } from "../analysis/activity.ts";
 import { analyzeVariables } from "../analysis/variables.ts";
 import { gradientTypeText, leafPaths } from "../frontend/types.ts";
 import { Codes, fail } from "../diagnostics.ts";
@@ -192,24 +192,10 @@ export function buildHvp(ctx: ModeContext): ModeOutput {
   const body = [...reverse.body, { kind: "return", value: b.v(reverse.valueName) } as Stmt];
 
   // Everything that depends on the wrt parameters carries a tangent (flow-insensitive, by name).
-  const varied = new Set<string>(request.wrt.flatMap((name) => leafPaths(name, paramType(fn, name)).map((l) => l.path)));
-  const edges: { target: string; sources: Set<string> }[] = [];
-  walkStmts(body, (s) => {
-    if (s.kind === "declare") edges.push({ target: s.name, sources: differentiableReads(s.init) });
-    if (s.kind === "assign") {
-      const root = rootName(s.target);
-      if (root) edges.push({ target: root, sources: differentiableReads(s.value) });
-    }
-  });
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const { target, sources } of edges) {
-      if (!varied.has(target) && [...sources].some((x) => varied.has(x))) {
-        varied.add(target);
-        changed = true;
-      }
-    }
-  }
+  const varied = dependents(
+    request.wrt.flatMap((name) => leafPaths(name, paramType(fn, name)).map((l) => l.path)),
+    dependencyEdges(body),
+  );
   varied.add(gradName);
   const gen = new ForwardGenerator({
     active: varied,

@@ -359,6 +359,7 @@ class ReverseGenerator {
         return { fwd: [{ kind: "block", body: inner.fwd }], rev: inner.rev.length ? [{ kind: "block", body: inner.rev }] : [] };
       }
       case "comment": return { fwd: [s], rev: [] };
+      case "append": return this.append(s);
       default:
         return fail(Codes.InternalError, `reverse mode got an unexpected '${s.kind}' statement`, this.input.fn.span);
     }
@@ -424,6 +425,23 @@ class ReverseGenerator {
       rev.push(...this.accumulate(adjoint));
     }
     return { fwd, rev: rev.length ? [...this.sourceComment(s.span), ...rev] : [] };
+  }
+
+  /**
+   * `a.push(e)`: the pushed element's adjoint flows to e, then the reverse sweep pops the
+   * element again, so `a.length` (and every index computed from it) reads as it did then.
+   */
+  private append(s: Extract<Stmt, { kind: "append" }>): Swept {
+    this.temps = [new Map()];
+    const active = this.activity.active.has(s.array);
+    if (!active && !this.needed.has(s.array)) return { fwd: [s], rev: [] };
+    const adjoint: Stmt[] = [];
+    if (active) {
+      const last = b.sub({ kind: "length", object: b.v(s.array) }, b.num(1));
+      this.contrib(s.value, b.index(b.v(this.bar(s.array)), last), adjoint);
+    }
+    this.logReads(adjoint);
+    return { fwd: [s], rev: [...this.sourceComment(s.span), ...this.accumulate(adjoint), { kind: "shrink", array: s.array }] };
   }
 
   /** Recognizes `t = t + rest` / `t = t - rest` where `rest` does not read `t`'s root. */
