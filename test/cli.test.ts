@@ -4,6 +4,7 @@
  * process's own working folder is never changed). Uses the real compiler pipeline.
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -133,6 +134,20 @@ describe("usage", () => {
     expect(code).toBe(1);
     expect(stderr).toBe("error TSG9001: internal error: stdout is gone\n");
   });
+});
+
+describe("bin/tsgrad.js", () => {
+  it("sets the process exit code from main()", () => {
+    const dir = project({ "a.ts": SQUARE });
+    const bin = new URL("../bin/tsgrad.js", import.meta.url).pathname;
+    const usage = spawnSync(process.execPath, [bin, "bild"], { cwd: dir, encoding: "utf8" });
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toBe("error: unknown command 'bild'\nRun 'tsgrad --help' for usage.\n");
+    const check = spawnSync(process.execPath, [bin, "build", "--check"], { cwd: dir, encoding: "utf8" });
+    expect(check.status).toBe(1);
+    expect(check.stdout).toContain("missing: a.grad.ts\n");
+    expect(check.stderr).toBe("");
+  }, 30_000);
 });
 
 describe("build", () => {
