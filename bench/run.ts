@@ -11,6 +11,7 @@ import { rosenbrock, rosenbrockGradByHand } from "./workloads/rosenbrock.ts";
 import { rosenbrockDenseHessian, rosenbrockGradInto, rosenbrockHessian, rosenbrockHvpInto } from "./workloads/rosenbrock.grad.ts";
 import { logisticNll, logisticNllGradByHand } from "./workloads/logisticRegression.ts";
 import { logisticNllGradInto, logisticNllHessian, logisticNllHvpInto } from "./workloads/logisticRegression.grad.ts";
+import { logisticNllWithHelpersGradInto } from "./workloads/logisticHelpers.grad.ts";
 import { measure, table } from "./timing.ts";
 
 const quick = process.argv.includes("--quick");
@@ -29,6 +30,7 @@ function random(seed: number): () => number {
 let sink = 0; // keeps results alive so nothing is optimized away
 
 const first: (string | number)[][] = [];
+const calls: (string | number)[][] = [];
 const second: (string | number)[][] = [];
 
 for (const n of sizes) {
@@ -70,14 +72,17 @@ for (const n of sizes) {
     { name: "tsgrad", run: () => { g.fill(0); sink += logisticNllGradInto(w, X, y, grad); } },
     { name: "hand", run: () => (sink += logisticNllGradByHand(w, X, y, g)) },
     { name: "hvp", run: () => { g.fill(0); hvp.w.fill(0); sink += logisticNllHvpInto(w, X, y, { w: v }, grad, hvp); } },
+    { name: "helpers", run: () => { g.fill(0); sink += logisticNllWithHelpersGradInto(w, X, y, grad); } },
     ...(n <= 1000 ? [{ name: "hessian", run: () => (sink += logisticNllHessian(w, X, y).value) }] : []),
   ], { rounds: quick ? 5 : 9 });
-  const [primal, gen, hand, hv, dense] = t.map((q) => q.median);
+  const [primal, gen, hand, hv, helpers, dense] = t.map((q) => q.median);
+  calls.push([String(n), helpers! / gen!]);
   first.push([`logistic (m=${m})`, String(n), gen! / primal!, hand! / primal!, gen! / hand!]);
   second.push([`logistic (m=${m})`, String(n), hv! / gen!, dense ? dense / (n * gen!) : NaN, NaN]);
 }
 
 table("Gradient cost (median time ratios)", ["workload", "n", "tsgrad/primal", "hand/primal", "tsgrad/hand"], first);
 table("Second order (median time ratios)", ["workload", "n", "HVP/grad", "Hessian/(n*grad)", "banded Hessian/grad"], second);
+table("Calls (logistic NLL through dot/softplus helpers, inlined by tsgrad)", ["n", "with helpers / hand-inlined"], calls);
 console.log(`\nPeak memory of the generated code's stacks: ${(stackBytes() / 1024).toFixed(0)} KiB`);
 if (sink === 42) console.log("");

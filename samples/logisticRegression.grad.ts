@@ -43,9 +43,10 @@ export function logisticRegressionGradInto(
   let loss = 0;
   for (let i = 0; i < X.length; i++) {
     // inlined dot(…) from linalg.ts:7
+    const b = X[i];
     let s = 0;
     for (let i_1 = 0; i_1 < w.length; i_1++) {
-      s += w[i_1] * X[i][i_1];
+      s += w[i_1] * b[i_1];
     }
     // inlined sigmoid(…) from linalg.ts:14
     let p = 0;
@@ -81,6 +82,7 @@ export function logisticRegressionGradInto(
   for (let i = X.length - 1; i >= 0; i--) {
     let p = valueStack.pop();
     let s = valueStack.pop();
+    const b = X[i];
     let s_bar = 0;
     let p_bar = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
@@ -106,7 +108,7 @@ export function logisticRegressionGradInto(
     }
     // linalg.ts:9
     for (let i_1 = w.length - 1; i_1 >= 0; i_1--) {
-      w_bar[i_1] += s_bar * X[i][i_1];
+      w_bar[i_1] += s_bar * b[i_1];
     }
   }
   return value;
@@ -151,11 +153,12 @@ export function logisticRegressionHvpInto(
   let loss_dot = 0;
   for (let i = 0; i < X.length; i++) {
     // inlined dot(…) from linalg.ts:7
+    const b = X[i];
     let s = 0;
     let s_dot = 0;
     for (let i_1 = 0; i_1 < w.length; i_1++) {
-      s_dot += X[i][i_1] * w_dot[i_1];
-      s += w[i_1] * X[i][i_1];
+      s_dot += b[i_1] * w_dot[i_1];
+      s += w[i_1] * b[i_1];
     }
     // inlined sigmoid(…) from linalg.ts:14
     let p = 0;
@@ -206,6 +209,7 @@ export function logisticRegressionHvpInto(
     let p = valueStack.pop();
     let s_dot = valueStack.pop();
     let s = valueStack.pop();
+    const b = X[i];
     let s_bar = 0;
     let s_bar_dot = 0;
     let p_bar = 0;
@@ -253,8 +257,8 @@ export function logisticRegressionHvpInto(
     }
     // linalg.ts:9
     for (let i_1 = w.length - 1; i_1 >= 0; i_1--) {
-      w_bar_dot[i_1] += X[i][i_1] * s_bar_dot;
-      w_bar[i_1] += s_bar * X[i][i_1];
+      w_bar_dot[i_1] += b[i_1] * s_bar_dot;
+      w_bar[i_1] += s_bar * b[i_1];
     }
   }
   return value;

@@ -172,7 +172,14 @@ class Inliner {
     const bindings: Stmt[] = [];
     callee.params.forEach((p, k) => {
       const arg = args[k]!;
-      const substitutable = arg.kind === "var" || arg.kind === "number" || (p.type.kind === "array" && isPath(arg));
+      // A row `A[i]` gets a name of its own, so loops in the callee index it once, not A[i][j] each time.
+      const substitutable = arg.kind === "var" || arg.kind === "number";
+      if (p.type.kind === "array" && isPath(arg) && !substitutable) {
+        const name = this.namer.fresh(p.name);
+        rename.set(p.name, b.v(name));
+        bindings.push(b.declare(name, arg, false, p.type));
+        return;
+      }
       if ((p.type.kind === "array" || p.type.kind === "record") && !substitutable) {
         fail(Codes.UnsupportedCall, `pass an array variable (or a row a[i]) as argument '${p.name}' of '${call.callee}'`, span);
       }
