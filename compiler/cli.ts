@@ -52,7 +52,7 @@ async function run(command: Command, io: CliIo): Promise<number> {
       io.stdout(`${version()}\n`);
       return 0;
     case "build": {
-      const options = { paths: command.paths, check: command.check };
+      const options = { paths: command.paths, check: command.check, debug: command.debug };
       const json = command.format === "json";
       if (command.watch) {
         return watchBuild(

@@ -81,7 +81,7 @@ describe("usage", () => {
     for (const flag of ["--help", "-h", "help"]) {
       const r = await tsgrad(dir, flag);
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain("tsgrad build [paths...] [--check] [--watch] [--format text|json]");
+      expect(r.stdout).toContain("tsgrad build [paths...] [--check] [--watch] [--debug] [--format text|json]");
     }
     expect((await tsgrad(dir, "build", "--help")).code).toBe(0);
     const v = await tsgrad(dir, "--version");
@@ -117,8 +117,10 @@ describe("usage", () => {
       paths: ["--odd.ts"],
       check: false,
       watch: false,
+      debug: false,
       format: "json",
     });
+    expect(parseArgs(["build", "--debug", "x.ts"])).toMatchObject({ kind: "build", debug: true, paths: ["x.ts"] });
   });
 
   it("reports an unexpected fault as TSG9001 without a stack trace", async () => {

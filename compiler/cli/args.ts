@@ -8,7 +8,7 @@ export type OutputFormat = "text" | "json";
 export type Command =
   | { kind: "help" }
   | { kind: "version" }
-  | { kind: "build"; paths: string[]; check: boolean; watch: boolean; format: OutputFormat };
+  | { kind: "build"; paths: string[]; check: boolean; watch: boolean; debug: boolean; format: OutputFormat };
 
 export class UsageError extends Error {}
 
@@ -28,6 +28,7 @@ function parseBuild(args: readonly string[]): Command {
   const paths: string[] = [];
   let check = false;
   let watch = false;
+  let debug = false;
   let format: OutputFormat = "text";
   let onlyPaths = false;
   for (let i = 0; i < args.length; i++) {
@@ -49,8 +50,10 @@ function parseBuild(args: readonly string[]): Command {
         return { kind: "help" };
       case "--check":
       case "--watch":
+      case "--debug":
         if (inline !== undefined) throw new UsageError(`option '${name}' takes no value`);
         if (name === "--check") check = true;
+        else if (name === "--debug") debug = true;
         else watch = true;
         break;
       case "--format": {
@@ -67,5 +70,5 @@ function parseBuild(args: readonly string[]): Command {
     }
   }
   if (check && watch) throw new UsageError("'--check' and '--watch' cannot be used together");
-  return { kind: "build", paths, check, watch, format };
+  return { kind: "build", paths, check, watch, debug, format };
 }

@@ -20,6 +20,8 @@ import { applyPlan } from "./write.ts";
 export interface BuildOptions {
   paths: readonly string[];
   check: boolean;
+  /** Generated code checks argument aliasing and stack balance (see transform/debug.ts). */
+  debug?: boolean;
 }
 
 export type OutOfDateReason = "missing" | "stale" | "orphaned";
@@ -46,7 +48,7 @@ export async function runBuild(options: BuildOptions, io: CliIo): Promise<BuildR
   const found = discover(options.paths, io.cwd);
   const read = readSources(found.sources);
   const texts = new Map(read.inputs.map((i) => [i.path, i.text] as const));
-  const compiled = await compileSources(read.inputs);
+  const compiled = await compileSources(read.inputs, { debug: options.debug ?? false });
   const diagnostics = [
     ...read.diagnostics,
     ...compiled.diagnostics.map((d) => ({ ...d, file: path.resolve(io.cwd, d.file) })),

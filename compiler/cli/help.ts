@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 export const HELP = `tsgrad: source-to-source automatic differentiation for TypeScript
 
 Usage:
-  tsgrad build [paths...] [--check] [--watch] [--format text|json]
+  tsgrad build [paths...] [--check] [--watch] [--debug] [--format text|json]
   tsgrad --help | -h
   tsgrad --version
 
@@ -19,6 +19,8 @@ Options:
                    generated file (for CI).
   --watch          Build, then rebuild whenever a source changes (Ctrl-C to stop).
   --format <fmt>   text (default) or json (one JSON document on stdout).
+  --debug          Generated code checks that differentiated arrays share no
+                   storage with other arguments, and that its stacks balance.
   -h, --help       Show this help.
   --version        Show the version.
 
