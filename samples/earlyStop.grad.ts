@@ -63,10 +63,8 @@ export function earlyStopGradInto(
   value = s;
   // reverse sweep
   let value_bar = 1;
-  let s_bar = 0;
+  let s_bar = value_bar;
   // line 26: return s;
-  s_bar += value_bar;
-  value_bar = 0;
   {
     {
       let i = valueStack.pop();

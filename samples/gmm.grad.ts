@@ -153,15 +153,13 @@ export function gmmObjectiveGradInto(
   const main_bar = new Array<number>(main.length).fill(0);
   const centered_bar = new Array<number>(centered.length).fill(0);
   const transformed_bar = new Array<number>(transformed.length).fill(0);
-  let slse_bar = 0;
-  let prior_bar = 0;
+  let slse_bar = 1;
+  let prior_bar = 1;
   let max_1_bar = 0;
   let sum_2_bar = 0;
-  slse_bar += 1;
   const _t11 = -n;
   sum_2_bar += _t11 * (1 / sum_2);
   max_1_bar += _t11;
-  prior_bar += 1;
   // line 72: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
   for (let k_3 = alphas.length - 1; k_3 >= 0; k_3--) {
     const _t9 = Math.exp(alphas[k_3] - max_1);

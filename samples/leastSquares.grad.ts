@@ -48,8 +48,7 @@ export function leastSquaresGradInto(
   }
   const value = 0.5 * sum;
   // reverse sweep
-  let sum_bar = 0;
-  sum_bar += 0.5;
+  let sum_bar = 0.5;
   // line 20: for (let i = 0; i < A.length; i++) {
   for (let i = A.length - 1; i >= 0; i--) {
     let r = valueStack.pop();
@@ -115,8 +114,7 @@ export function leastSquaresHvpInto(
   const value = 0.5 * sum;
   let value_dot = 0.5 * sum_dot;
   // reverse sweep
-  let sum_bar = 0;
-  sum_bar += 0.5;
+  let sum_bar = 0.5;
   // line 20: for (let i = 0; i < A.length; i++) {
   for (let i = A.length - 1; i >= 0; i--) {
     let r_dot = valueStack.pop();

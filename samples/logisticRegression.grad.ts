@@ -70,10 +70,8 @@ export function logisticRegressionGradInto(
   }
   const value = loss + 0.5 * lambda * s_1;
   // reverse sweep
-  let loss_bar = 0;
-  let s_1_bar = 0;
-  loss_bar += 1;
-  s_1_bar += 0.5 * lambda;
+  let loss_bar = 1;
+  let s_1_bar = 0.5 * lambda;
   // linalg.ts:9
   for (let i_2 = w.length - 1; i_2 >= 0; i_2--) {
     w_bar[i_2] += s_1_bar * (2 * w[i_2]);
@@ -194,10 +192,8 @@ export function logisticRegressionHvpInto(
   const value = loss + 0.5 * lambda * s_1;
   let value_dot = loss_dot + 0.5 * lambda * s_1_dot;
   // reverse sweep
-  let loss_bar = 0;
-  let s_1_bar = 0;
-  loss_bar += 1;
-  s_1_bar += 0.5 * lambda;
+  let loss_bar = 1;
+  let s_1_bar = 0.5 * lambda;
   // linalg.ts:9
   for (let i_2 = w.length - 1; i_2 >= 0; i_2--) {
     w_bar_dot[i_2] += 2 * s_1_bar * w_dot[i_2];

@@ -47,10 +47,8 @@ export function neuronGradInto(
   // reverse sweep
   let z_bar = 0;
   let y_bar = 0;
-  let L_bar = 0;
-  let R_bar = 0;
-  L_bar += 1;
-  R_bar += lambda;
+  let L_bar = 1;
+  let R_bar = lambda;
   // line 26: const R = 0.5 * w * w;
   w_bar += R_bar * w;
   // line 25: const L = 0.5 * (y - t) * (y - t);
@@ -123,10 +121,8 @@ export function neuronHvpInto(
   let z_bar_dot = 0;
   let y_bar = 0;
   let y_bar_dot = 0;
-  let L_bar = 0;
-  let R_bar = 0;
-  L_bar += 1;
-  R_bar += lambda;
+  let L_bar = 1;
+  let R_bar = lambda;
   // line 26: const R = 0.5 * w * w;
   w_bar_dot += R_bar * w_dot;
   w_bar += R_bar * w;

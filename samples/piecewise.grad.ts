@@ -41,18 +41,15 @@ export function huberGradInto(r: number, delta: number, grad: HuberGradient): nu
     const _t0 = -(value_bar * delta);
     r_bar += _t0;
     delta_bar += _t0 * 0.5;
-    value_bar = 0;
   } else if (r > delta) {
     // line 26: return delta * (r - 0.5 * delta);
     delta_bar += value_bar * (r - 0.5 * delta);
     const _t1 = value_bar * delta;
     r_bar += _t1;
     delta_bar -= _t1 * 0.5;
-    value_bar = 0;
   } else {
     // line 28: return 0.5 * r * r;
     r_bar += value_bar * r;
-    value_bar = 0;
   }
   grad.r += r_bar;
   grad.delta += delta_bar;
@@ -101,17 +98,13 @@ export function smoothstepGradInto(
   let value_bar = 1;
   if (x <= lo) {
     // line 37: if (x <= lo) return 0;
-    value_bar = 0;
   } else if (x >= hi) {
     // line 38: if (x >= hi) return 1;
-    value_bar = 0;
   } else {
     const t = (x - lo) / (hi - lo);
-    let t_bar = 0;
+    let t_bar = value_bar * (2 * t * (3 - 2 * t));
     // line 40: return t * t * (3 - 2 * t);
-    t_bar += value_bar * (2 * t * (3 - 2 * t));
     t_bar -= value_bar * (t * t) * 2;
-    value_bar = 0;
     // line 39: const t = (x - lo) / (hi - lo);
     const _t0 = hi - lo;
     const _t1 = t_bar * (1 / _t0);

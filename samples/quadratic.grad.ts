@@ -51,9 +51,8 @@ export function quadraticGradInto(
   }
   const value = 0.5 * quad - lin;
   // reverse sweep
-  let quad_bar = 0;
+  let quad_bar = 0.5;
   let lin_bar = 0;
-  quad_bar += 0.5;
   lin_bar -= 1;
   // line 25: for (let i = 0; i < n; i++) {
   for (let i = n - 1; i >= 0; i--) {
@@ -128,9 +127,8 @@ export function quadraticHvpInto(
   const value = 0.5 * quad - lin;
   let value_dot = 0.5 * quad_dot - lin_dot;
   // reverse sweep
-  let quad_bar = 0;
+  let quad_bar = 0.5;
   let lin_bar = 0;
-  quad_bar += 0.5;
   lin_bar -= 1;
   // line 25: for (let i = 0; i < n; i++) {
   for (let i = n - 1; i >= 0; i--) {

@@ -50,11 +50,9 @@ export function softmaxCrossEntropyGradInto(
   }
   const value = Math.log(sum) - (z[label] - m);
   // reverse sweep
-  let m_bar = 0;
-  let sum_bar = 0;
-  sum_bar += 1 / sum;
+  let m_bar = 1;
+  let sum_bar = 1 / sum;
   z_bar[label] -= 1;
-  m_bar += 1;
   // line 30: for (let j = 0; j < z.length; j++) {
   for (let j = z.length - 1; j >= 0; j--) {
     // line 31: sum += Math.exp(z[j] - m);
@@ -128,16 +126,12 @@ export function softmaxCrossEntropyHvpInto(
   const value = Math.log(sum) - (z[label] - m);
   let value_dot = (1 / sum) * sum_dot - (z_dot[label] - m_dot);
   // reverse sweep
-  let m_bar = 0;
+  let m_bar = 1;
   let m_bar_dot = 0;
-  let sum_bar = 0;
-  let sum_bar_dot = 0;
-  sum_bar_dot -= (1 / (sum * sum)) * sum_dot;
-  sum_bar += 1 / sum;
+  let sum_bar = 1 / sum;
+  let sum_bar_dot = -((1 / (sum * sum)) * sum_dot);
   z_bar_dot[label] = z_bar_dot[label];
   z_bar[label] -= 1;
-  m_bar_dot = m_bar_dot;
-  m_bar += 1;
   // line 30: for (let j = 0; j < z.length; j++) {
   for (let j = z.length - 1; j >= 0; j--) {
     // line 31: sum += Math.exp(z[j] - m);

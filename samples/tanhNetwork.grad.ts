@@ -64,8 +64,7 @@ export function tanhNetworkGradInto(
   }
   const value = 0.5 * (out - target) ** 2;
   // reverse sweep
-  let out_bar = 0;
-  out_bar += 0.5 * (2 * (out - target));
+  let out_bar = 0.5 * (2 * (out - target));
   // line 14: for (let i = 0; i < params.b1.length; i++) {
   for (let i = params.b1.length - 1; i >= 0; i--) {
     let z = valueStack.pop();
@@ -165,10 +164,8 @@ export function tanhNetworkHvpInto(
   const value = 0.5 * (out - target) ** 2;
   let value_dot = 0.5 * (2 * (out - target) * out_dot);
   // reverse sweep
-  let out_bar = 0;
-  let out_bar_dot = 0;
-  out_bar_dot += out_dot;
-  out_bar += 0.5 * (2 * (out - target));
+  let out_bar = 0.5 * (2 * (out - target));
+  let out_bar_dot = out_dot;
   // line 14: for (let i = 0; i < params.b1.length; i++) {
   for (let i = params.b1.length - 1; i >= 0; i--) {
     let z_dot = valueStack.pop();

@@ -29,6 +29,7 @@ import type { Namer } from "./naming.ts";
 import { productFactors, productPartials, RULES } from "./rules.ts";
 import { isDifferentiable, leafPaths } from "../frontend/types.ts";
 import { substituteVar } from "./forward.ts";
+import { cleanupStraightLine } from "./cleanup.ts";
 
 export interface ReverseInput {
   fn: FunctionIR;
@@ -241,7 +242,7 @@ class ReverseGenerator {
     } else if (!resultIsTopVar) {
       this.contrib(result, seed, seeding);
     }
-    const reverse = [...adjoints, ...seeding, ...top.rev];
+    const reverse = cleanupStraightLine([...adjoints, ...seeding, ...top.rev]);
     this.reverseSweep = reverse;
     const body: Stmt[] = [
       ...prologue,
