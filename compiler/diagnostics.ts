@@ -19,7 +19,6 @@ export const Codes = {
   AnnotationOnNonFunction: 2004,
   DuplicateAnnotation: 2005,
   NameClash: 2006,
-  ModeNotImplemented: 2007,
   // 3xxx: the fence (code outside the differentiable subset)
   UnsupportedStatement: 3001,
   UnsupportedExpression: 3002,
@@ -29,7 +28,6 @@ export const Codes = {
   AnyType: 3006,
   UnsupportedType: 3007,
   UnsupportedAssignment: 3008,
-  MissingReturn: 3009,
   Recursion: 3010,
   // 9xxx: the compiler's own faults
   InternalError: 9001,
