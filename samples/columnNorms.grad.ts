@@ -40,19 +40,18 @@ export function columnNormsGradInto(
     }
   }
   let f = 0;
-  for (let j = 0; j < n; j++) {
-    f += w[j] * Math.sqrt(sq[j]);
-  }
-  // reverse sweep
   const sq_bar = new Float64Array(sq.length);
   let f_bar = 1;
-  // line 22: for (let j = 0; j < n; j++) {
-  for (let j = n - 1; j >= 0; j--) {
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
+  for (let j = 0; j < n; j++) {
+    f += w[j] * Math.sqrt(sq[j]);
+    // its reverse, in the same iteration
     // line 23: f += w[j] * Math.sqrt(sq[j]);
     const _t0 = Math.sqrt(sq[j]);
     w_bar[j] += f_bar * _t0;
     sq_bar[j] += f_bar * w[j] * (0.5 / _t0);
   }
+  // reverse sweep
   // line 16: for (let i = 0; i < M.length; i++) {
   for (let i = M.length - 1; i >= 0; i--) {
     // line 17: for (let j = 0; j < n; j++) {

@@ -60,8 +60,8 @@ export function elementwiseExpVjpInto(
   const y_bar = Array.from(cotangent);
   // line 15: for (let i = 0; i < z.length; i++) y[i] = Math.exp(z[i]);
   for (let i = z.length - 1; i >= 0; i--) {
-    const _t0 = Math.exp(z[i]);
-    z_bar[i] += y_bar[i] * _t0;
+    const _t1 = Math.exp(z[i]);
+    z_bar[i] += y_bar[i] * _t1;
     y_bar[i] = 0;
   }
   return y;
@@ -104,8 +104,8 @@ function elementwiseExpJacobianVjpInto(
   const y_bar = Array.from(cotangent);
   // line 15: for (let i = 0; i < z.length; i++) y[i] = Math.exp(z[i]);
   for (let i = z.length - 1; i >= 0; i--) {
-    const _t0 = Math.exp(z[i]);
-    z_bar[i] += y_bar[i] * _t0;
+    const _t1 = Math.exp(z[i]);
+    z_bar[i] += y_bar[i] * _t1;
     y_bar[i] = 0;
   }
   return y;

@@ -87,6 +87,7 @@ export function gmmObjectiveGradInto(
     }
     let sum = 0;
     for (let k_1 = 0; k_1 < main.length; k_1++) {
+      valueStack.push(sum);
       sum += Math.exp(main[k_1] - max);
     }
     slse += Math.log(sum) + max;
@@ -104,14 +105,14 @@ export function gmmObjectiveGradInto(
     }
     {
       let j = D;
-      let trips = 0;
+      let trips_1 = 0;
       while (j < q.length) {
         squares += q[j] * q[j];
         valueStack.push(j);
         j++;
-        trips++;
+        trips_1++;
       }
-      controlStack.push(trips);
+      controlStack.push(trips_1);
       valueStack.push(j);
     }
     prior += 0.5 * gamma * gamma * squares - m * sumQ;
@@ -157,23 +158,23 @@ export function gmmObjectiveGradInto(
   let prior_bar = 1;
   let max_1_bar = 0;
   let sum_2_bar = 0;
-  const _t11 = -n;
-  sum_2_bar += _t11 * (1 / sum_2);
-  max_1_bar += _t11;
+  const _t22 = -n;
+  sum_2_bar += _t22 * (1 / sum_2);
+  max_1_bar += _t22;
   // line 72: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
   for (let k_3 = alphas.length - 1; k_3 >= 0; k_3--) {
-    const _t9 = Math.exp(alphas[k_3] - max_1);
-    const _t10 = sum_2_bar * _t9;
-    alphas_bar[k_3] += _t10;
-    max_1_bar -= _t10;
+    const _t20 = Math.exp(alphas[k_3] - max_1);
+    const _t21 = sum_2_bar * _t20;
+    alphas_bar[k_3] += _t21;
+    max_1_bar -= _t21;
   }
   // line 70: for (let k = 1; k < v.length; k++) max = Math.max(max, v[k]);
   for (let k_3 = alphas.length - 1; k_3 >= 1; k_3--) {
     max_1 = valueStack.pop();
-    const _t8 = max_1_bar;
+    const _t19 = max_1_bar;
     max_1_bar = 0;
-    max_1_bar += _t8 * (max_1 >= alphas[k_3] ? 1 : 0);
-    alphas_bar[k_3] += _t8 * (max_1 >= alphas[k_3] ? 0 : 1);
+    max_1_bar += _t19 * (max_1 >= alphas[k_3] ? 1 : 0);
+    alphas_bar[k_3] += _t19 * (max_1 >= alphas[k_3] ? 0 : 1);
   }
   // line 69: let max = v[0];
   alphas_bar[0] += max_1_bar;
@@ -189,7 +190,7 @@ export function gmmObjectiveGradInto(
     {
       let j = valueStack.pop();
       // line 58: for (let j = D; j < q.length; j++) squares += q[j] * q[j];
-      for (let trips = controlStack.pop(); trips > 0; trips--) {
+      for (let trips_1 = controlStack.pop(); trips_1 > 0; trips_1--) {
         j = valueStack.pop();
         q_bar[j] += squares_bar * (2 * q[j]);
       }
@@ -199,8 +200,8 @@ export function gmmObjectiveGradInto(
       // line 56: sumQ += q[j];
       q_bar[j] += sumQ_bar;
       // line 55: squares += Math.exp(2 * q[j]);
-      const _t7 = Math.exp(2 * q[j]);
-      q_bar[j] += squares_bar * _t7 * 2;
+      const _t18 = Math.exp(2 * q[j]);
+      q_bar[j] += squares_bar * _t18 * 2;
     }
   }
   // line 30: for (let i = 0; i < n; i++) {
@@ -214,18 +215,19 @@ export function gmmObjectiveGradInto(
     max_bar += slse_bar;
     // line 72: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
     for (let k_1 = main.length - 1; k_1 >= 0; k_1--) {
-      const _t5 = Math.exp(main[k_1] - max);
-      const _t6 = sum_bar * _t5;
-      main_bar[k_1] += _t6;
-      max_bar -= _t6;
+      sum = valueStack.pop();
+      const _t16 = Math.exp(main[k_1] - max);
+      const _t17 = sum_bar * _t16;
+      main_bar[k_1] += _t17;
+      max_bar -= _t17;
     }
     // line 70: for (let k = 1; k < v.length; k++) max = Math.max(max, v[k]);
     for (let k_1 = main.length - 1; k_1 >= 1; k_1--) {
       max = valueStack.pop();
-      const _t4 = max_bar;
+      const _t15 = max_bar;
       max_bar = 0;
-      max_bar += _t4 * (max >= main[k_1] ? 1 : 0);
-      main_bar[k_1] += _t4 * (max >= main[k_1] ? 0 : 1);
+      max_bar += _t15 * (max >= main[k_1] ? 1 : 0);
+      main_bar[k_1] += _t15 * (max >= main[k_1] ? 0 : 1);
     }
     // line 69: let max = v[0];
     main_bar[0] += max_bar;
@@ -237,10 +239,10 @@ export function gmmObjectiveGradInto(
       let sq_bar = 0;
       // line 45: main[k] = alphas[k] + sumQ - 0.5 * sq;
       main[k] = valueStack.pop();
-      const _t3 = main_bar[k];
-      alphas_bar[k] += _t3;
-      sumQ_bar += _t3;
-      sq_bar -= _t3 * 0.5;
+      const _t14 = main_bar[k];
+      alphas_bar[k] += _t14;
+      sumQ_bar += _t14;
+      sq_bar -= _t14 * 0.5;
       main_bar[k] = 0;
       // line 44: for (let j = 0; j < D; j++) sq += transformed[j] * transformed[j];
       for (let j = D - 1; j >= 0; j--) {
@@ -252,9 +254,9 @@ export function gmmObjectiveGradInto(
         // line 41: for (let row = col + 1; row < D; row++) transformed[row] += q[first + row] * centered[col];
         for (let row = D - 1; row >= col + 1; row--) {
           transformed[row] = valueStack.pop();
-          const _t2 = transformed_bar[row];
-          q_bar[first + row] += _t2 * centered[col];
-          centered_bar[col] += _t2 * q[first + row];
+          const _t13 = transformed_bar[row];
+          q_bar[first + row] += _t13 * centered[col];
+          centered_bar[col] += _t13 * q[first + row];
         }
       }
       // line 34: for (let j = 0; j < D; j++) {
@@ -263,10 +265,10 @@ export function gmmObjectiveGradInto(
         q_bar[j] += sumQ_bar;
         // line 36: transformed[j] = Math.exp(q[j]) * centered[j];
         transformed[j] = valueStack.pop();
-        const _t0 = transformed_bar[j];
-        const _t1 = Math.exp(q[j]);
-        q_bar[j] += _t0 * centered[j] * _t1;
-        centered_bar[j] += _t0 * _t1;
+        const _t11 = transformed_bar[j];
+        const _t12 = Math.exp(q[j]);
+        q_bar[j] += _t11 * centered[j] * _t12;
+        centered_bar[j] += _t11 * _t12;
         transformed_bar[j] = 0;
         // line 35: centered[j] = x[i][j] - means[k][j];
         centered[j] = valueStack.pop();

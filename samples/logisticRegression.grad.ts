@@ -46,15 +46,18 @@ export function logisticRegressionGradInto(
     const b = X[i];
     let s = 0;
     for (let i_1 = 0; i_1 < w.length; i_1++) {
+      valueStack.push(s);
       s += w[i_1] * b[i_1];
     }
     // inlined sigmoid(…) from linalg.ts:14
     let p = 0;
     if (s >= 0) {
+      valueStack.push(p);
       p = 1 / (1 + Math.exp(-s));
       controlStack.push(1);
     } else {
       const e = Math.exp(s);
+      valueStack.push(p);
       p = e / (1 + e);
       valueStack.push(e);
       controlStack.push(0);
@@ -84,28 +87,31 @@ export function logisticRegressionGradInto(
     let s_bar = 0;
     let p_bar = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
-    const _t4 = -loss_bar;
-    p_bar += _t4 * y[i] * (1 / p);
-    p_bar -= _t4 * (1 - y[i]) * (1 / (1 - p));
+    const _t9 = -loss_bar;
+    p_bar += _t9 * y[i] * (1 / p);
+    p_bar -= _t9 * (1 - y[i]) * (1 / (1 - p));
     if (controlStack.pop() === 1) {
       // linalg.ts:15
-      const _t0 = 1 + Math.exp(-s);
-      const _t1 = Math.exp(-s);
-      s_bar += p_bar * (1 / (_t0 * _t0)) * _t1;
+      p = valueStack.pop();
+      const _t5 = 1 + Math.exp(-s);
+      const _t6 = Math.exp(-s);
+      s_bar += p_bar * (1 / (_t5 * _t5)) * _t6;
       p_bar = 0;
     } else {
       const e = valueStack.pop();
       let e_bar = 0;
-      const _t3 = 1 + e;
-      e_bar += p_bar * (1 / _t3);
-      e_bar -= p_bar * (e / (_t3 * _t3));
+      p = valueStack.pop();
+      const _t8 = 1 + e;
+      e_bar += p_bar * (1 / _t8);
+      e_bar -= p_bar * (e / (_t8 * _t8));
       p_bar = 0;
       // linalg.ts:16
-      const _t2 = Math.exp(s);
-      s_bar += e_bar * _t2;
+      const _t7 = Math.exp(s);
+      s_bar += e_bar * _t7;
     }
     // linalg.ts:9
     for (let i_1 = w.length - 1; i_1 >= 0; i_1--) {
+      s = valueStack.pop();
       w_bar[i_1] += s_bar * b[i_1];
     }
   }
@@ -155,6 +161,8 @@ export function logisticRegressionHvpInto(
     let s = 0;
     let s_dot = 0;
     for (let i_1 = 0; i_1 < w.length; i_1++) {
+      valueStack.push(s);
+      valueStack.push(s_dot);
       s_dot += b[i_1] * w_dot[i_1];
       s += w[i_1] * b[i_1];
     }
@@ -162,13 +170,17 @@ export function logisticRegressionHvpInto(
     let p = 0;
     let p_dot = 0;
     if (s >= 0) {
+      valueStack.push(p);
+      valueStack.push(p_dot);
       p = 1 / (1 + Math.exp(-s));
-      const _t5 = Math.exp(-s);
-      p_dot = (1 / ((1 + Math.exp(-s)) * (1 + Math.exp(-s)))) * (_t5 * s_dot);
+      const _t10 = Math.exp(-s);
+      p_dot = (1 / ((1 + Math.exp(-s)) * (1 + Math.exp(-s)))) * (_t10 * s_dot);
       controlStack.push(1);
     } else {
       const e = Math.exp(s);
       let e_dot = e * s_dot;
+      valueStack.push(p);
+      valueStack.push(p_dot);
       p = e / (1 + e);
       p_dot = (1 / (1 + e)) * e_dot - (e / ((1 + e) * (1 + e))) * e_dot;
       valueStack.push(e);
@@ -211,23 +223,25 @@ export function logisticRegressionHvpInto(
     let p_bar = 0;
     let p_bar_dot = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
-    const _t4 = -loss_bar;
-    p_bar_dot -= _t4 * y[i] * ((1 / (p * p)) * p_dot);
-    p_bar += _t4 * y[i] * (1 / p);
-    p_bar_dot -= _t4 * (1 - y[i]) * ((1 / ((1 - p) * (1 - p))) * p_dot);
-    p_bar -= _t4 * (1 - y[i]) * (1 / (1 - p));
+    const _t9 = -loss_bar;
+    p_bar_dot -= _t9 * y[i] * ((1 / (p * p)) * p_dot);
+    p_bar += _t9 * y[i] * (1 / p);
+    p_bar_dot -= _t9 * (1 - y[i]) * ((1 / ((1 - p) * (1 - p))) * p_dot);
+    p_bar -= _t9 * (1 - y[i]) * (1 / (1 - p));
     if (controlStack.pop() === 1) {
       // linalg.ts:15
-      const _t0 = 1 + Math.exp(-s);
-      const _t8 = Math.exp(-s);
-      let _t0_dot = -(_t8 * s_dot);
-      const _t1 = Math.exp(-s);
-      let _t1_dot = -(_t1 * s_dot);
+      p_dot = valueStack.pop();
+      p = valueStack.pop();
+      const _t5 = 1 + Math.exp(-s);
+      const _t13 = Math.exp(-s);
+      let _t5_dot = -(_t13 * s_dot);
+      const _t6 = Math.exp(-s);
+      let _t6_dot = -(_t6 * s_dot);
       s_bar_dot +=
-        (1 / (_t0 * _t0)) * _t1 * p_bar_dot -
-        p_bar * _t1 * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot)) +
-        p_bar * (1 / (_t0 * _t0)) * _t1_dot;
-      s_bar += p_bar * (1 / (_t0 * _t0)) * _t1;
+        (1 / (_t5 * _t5)) * _t6 * p_bar_dot -
+        p_bar * _t6 * ((1 / (_t5 * _t5 * (_t5 * _t5))) * (2 * _t5 * _t5_dot)) +
+        p_bar * (1 / (_t5 * _t5)) * _t6_dot;
+      s_bar += p_bar * (1 / (_t5 * _t5)) * _t6;
       p_bar = 0;
       p_bar_dot = 0;
     } else {
@@ -235,24 +249,28 @@ export function logisticRegressionHvpInto(
       const e = valueStack.pop();
       let e_bar = 0;
       let e_bar_dot = 0;
-      const _t3 = 1 + e;
-      let _t3_dot = e_dot;
-      e_bar_dot += (1 / _t3) * p_bar_dot - p_bar * ((1 / (_t3 * _t3)) * _t3_dot);
-      e_bar += p_bar * (1 / _t3);
+      p_dot = valueStack.pop();
+      p = valueStack.pop();
+      const _t8 = 1 + e;
+      let _t8_dot = e_dot;
+      e_bar_dot += (1 / _t8) * p_bar_dot - p_bar * ((1 / (_t8 * _t8)) * _t8_dot);
+      e_bar += p_bar * (1 / _t8);
       e_bar_dot -=
-        (e / (_t3 * _t3)) * p_bar_dot +
-        p_bar * ((1 / (_t3 * _t3)) * e_dot - (e / (_t3 * _t3 * (_t3 * _t3))) * (2 * _t3 * _t3_dot));
-      e_bar -= p_bar * (e / (_t3 * _t3));
+        (e / (_t8 * _t8)) * p_bar_dot +
+        p_bar * ((1 / (_t8 * _t8)) * e_dot - (e / (_t8 * _t8 * (_t8 * _t8))) * (2 * _t8 * _t8_dot));
+      e_bar -= p_bar * (e / (_t8 * _t8));
       p_bar = 0;
       p_bar_dot = 0;
       // linalg.ts:16
-      const _t2 = Math.exp(s);
-      let _t2_dot = _t2 * s_dot;
-      s_bar_dot += _t2 * e_bar_dot + e_bar * _t2_dot;
-      s_bar += e_bar * _t2;
+      const _t7 = Math.exp(s);
+      let _t7_dot = _t7 * s_dot;
+      s_bar_dot += _t7 * e_bar_dot + e_bar * _t7_dot;
+      s_bar += e_bar * _t7;
     }
     // linalg.ts:9
     for (let i_1 = w.length - 1; i_1 >= 0; i_1--) {
+      s_dot = valueStack.pop();
+      s = valueStack.pop();
       w_bar_dot[i_1] += b[i_1] * s_bar_dot;
       w_bar[i_1] += s_bar * b[i_1];
     }

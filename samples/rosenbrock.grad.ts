@@ -26,17 +26,13 @@ export function rosenbrockGradInto(x: Float64Array, grad: RosenbrockGradient): n
   const x_bar = grad.x;
   // forward sweep
   let f = 0;
+  let f_bar = 1;
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i + 1 < x.length; i++) {
     const u = x[i + 1] - x[i] * x[i];
     const v = 1 - x[i];
     f += 100 * u * u + v * v;
-  }
-  // reverse sweep
-  let f_bar = 1;
-  // line 23: for (let i = 0; i + 1 < x.length; i++) {
-  for (let i = x.length - 2; i >= 0; i--) {
-    const u = x[i + 1] - x[i] * x[i];
-    const v = 1 - x[i];
+    // its reverse, in the same iteration
     let u_bar = 0;
     let v_bar = 0;
     // line 26: f += 100 * u * u + v * v;
@@ -82,6 +78,8 @@ export function rosenbrockHvpInto(
   // forward sweep
   let f = 0;
   let f_dot = 0;
+  let f_bar = 1;
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i + 1 < x.length; i++) {
     const u = x[i + 1] - x[i] * x[i];
     let u_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
@@ -89,15 +87,7 @@ export function rosenbrockHvpInto(
     let v_dot = -x_dot[i];
     f_dot += 200 * u * u_dot + 2 * v * v_dot;
     f += 100 * u * u + v * v;
-  }
-  // reverse sweep
-  let f_bar = 1;
-  // line 23: for (let i = 0; i + 1 < x.length; i++) {
-  for (let i = x.length - 2; i >= 0; i--) {
-    const u = x[i + 1] - x[i] * x[i];
-    let u_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
-    const v = 1 - x[i];
-    let v_dot = -x_dot[i];
+    // its reverse, in the same iteration
     let u_bar = 0;
     let u_bar_dot = 0;
     let v_bar = 0;

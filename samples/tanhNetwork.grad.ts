@@ -57,6 +57,7 @@ export function tanhNetworkGradInto(
     let z = params.b1[i];
     const row = params.W1[i];
     for (let j = 0; j < x.length; j++) {
+      valueStack.push(z);
       z += row[j] * x[j];
     }
     out += params.w2[i] * Math.tanh(z);
@@ -72,11 +73,12 @@ export function tanhNetworkGradInto(
     let z_bar = 0;
     const row_bar = params_W1_bar[i];
     // line 18: out += params.w2[i] * Math.tanh(z);
-    const _t0 = Math.tanh(z);
-    params_w2_bar[i] += out_bar * _t0;
-    z_bar += out_bar * params.w2[i] * (1 - _t0 * _t0);
+    const _t1 = Math.tanh(z);
+    params_w2_bar[i] += out_bar * _t1;
+    z_bar += out_bar * params.w2[i] * (1 - _t1 * _t1);
     // line 17: for (let j = 0; j < x.length; j++) z += row[j] * x[j];
     for (let j = x.length - 1; j >= 0; j--) {
+      z = valueStack.pop();
       row_bar[j] += z_bar * x[j];
     }
     // line 15: let z = params.b1[i];
@@ -152,11 +154,13 @@ export function tanhNetworkHvpInto(
     const row = params.W1[i];
     const row_dot = params_W1_dot[i];
     for (let j = 0; j < x.length; j++) {
+      valueStack.push(z);
+      valueStack.push(z_dot);
       z_dot += x[j] * row_dot[j];
       z += row[j] * x[j];
     }
-    const _t1 = Math.tanh(z);
-    out_dot += Math.tanh(z) * params_w2_dot[i] + params.w2[i] * ((1 - _t1 * _t1) * z_dot);
+    const _t2 = Math.tanh(z);
+    out_dot += Math.tanh(z) * params_w2_dot[i] + params.w2[i] * ((1 - _t2 * _t2) * z_dot);
     out += params.w2[i] * Math.tanh(z);
     valueStack.push(z);
     valueStack.push(z_dot);
@@ -177,17 +181,19 @@ export function tanhNetworkHvpInto(
     const row_bar = params_W1_bar[i];
     let row_bar_dot = params_W1_bar_dot[i];
     // line 18: out += params.w2[i] * Math.tanh(z);
-    const _t0 = Math.tanh(z);
-    let _t0_dot = (1 - _t0 * _t0) * z_dot;
-    params_w2_bar_dot[i] += _t0 * out_bar_dot + out_bar * _t0_dot;
-    params_w2_bar[i] += out_bar * _t0;
+    const _t1 = Math.tanh(z);
+    let _t1_dot = (1 - _t1 * _t1) * z_dot;
+    params_w2_bar_dot[i] += _t1 * out_bar_dot + out_bar * _t1_dot;
+    params_w2_bar[i] += out_bar * _t1;
     z_bar_dot +=
-      params.w2[i] * (1 - _t0 * _t0) * out_bar_dot +
-      out_bar * (1 - _t0 * _t0) * params_w2_dot[i] -
-      out_bar * params.w2[i] * (2 * _t0 * _t0_dot);
-    z_bar += out_bar * params.w2[i] * (1 - _t0 * _t0);
+      params.w2[i] * (1 - _t1 * _t1) * out_bar_dot +
+      out_bar * (1 - _t1 * _t1) * params_w2_dot[i] -
+      out_bar * params.w2[i] * (2 * _t1 * _t1_dot);
+    z_bar += out_bar * params.w2[i] * (1 - _t1 * _t1);
     // line 17: for (let j = 0; j < x.length; j++) z += row[j] * x[j];
     for (let j = x.length - 1; j >= 0; j--) {
+      z_dot = valueStack.pop();
+      z = valueStack.pop();
       row_bar_dot[j] += x[j] * z_bar_dot;
       row_bar[j] += z_bar * x[j];
     }

@@ -29,17 +29,13 @@ export function rosenbrockGradInto(x: Float64Array, grad: RosenbrockGradient): n
   const x_bar = grad.x;
   // forward sweep
   let s = 0;
+  let s_bar = 1;
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < x.length - 1; i++) {
     const a = x[i + 1] - x[i] * x[i];
     const b = 1 - x[i];
     s += 100 * a * a + b * b;
-  }
-  // reverse sweep
-  let s_bar = 1;
-  // line 10: for (let i = 0; i < x.length - 1; i++) {
-  for (let i = x.length - 2; i >= 0; i--) {
-    const a = x[i + 1] - x[i] * x[i];
-    const b = 1 - x[i];
+    // its reverse, in the same iteration
     let a_bar = 0;
     let b_bar = 0;
     // line 13: s += 100 * a * a + b * b;
@@ -85,6 +81,8 @@ export function rosenbrockHvpInto(
   // forward sweep
   let s = 0;
   let s_dot = 0;
+  let s_bar = 1;
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < x.length - 1; i++) {
     const a = x[i + 1] - x[i] * x[i];
     let a_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
@@ -92,15 +90,7 @@ export function rosenbrockHvpInto(
     let b_dot = -x_dot[i];
     s_dot += 200 * a * a_dot + 2 * b * b_dot;
     s += 100 * a * a + b * b;
-  }
-  // reverse sweep
-  let s_bar = 1;
-  // line 10: for (let i = 0; i < x.length - 1; i++) {
-  for (let i = x.length - 2; i >= 0; i--) {
-    const a = x[i + 1] - x[i] * x[i];
-    let a_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
-    const b = 1 - x[i];
-    let b_dot = -x_dot[i];
+    // its reverse, in the same iteration
     let a_bar = 0;
     let a_bar_dot = 0;
     let b_bar = 0;
@@ -199,6 +189,8 @@ export function rosenbrockDenseHvpInto(
   // inlined rosenbrock(…) from rosenbrock.ts:8
   let s = 0;
   let s_dot = 0;
+  let s_bar = 1;
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < x.length - 1; i++) {
     const a = x[i + 1] - x[i] * x[i];
     let a_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
@@ -206,15 +198,7 @@ export function rosenbrockDenseHvpInto(
     let b_dot = -x_dot[i];
     s_dot += 200 * a * a_dot + 2 * b * b_dot;
     s += 100 * a * a + b * b;
-  }
-  // reverse sweep
-  let s_bar = 1;
-  // line 10: for (let i = 0; i < x.length - 1; i++) {
-  for (let i = x.length - 2; i >= 0; i--) {
-    const a = x[i + 1] - x[i] * x[i];
-    let a_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
-    const b = 1 - x[i];
-    let b_dot = -x_dot[i];
+    // its reverse, in the same iteration
     let a_bar = 0;
     let a_bar_dot = 0;
     let b_bar = 0;

@@ -22,7 +22,7 @@
 import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, StackName, Stmt } from "../ir/nodes.ts";
-import { exprReads, rootName, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+import { exprReads, lvalueReads, rootName, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 import type { Activity } from "../analysis/activity.ts";
 import { isStable, type VariableInfo } from "../analysis/variables.ts";
 import type { Namer } from "./naming.ts";
@@ -194,7 +194,9 @@ class ReverseGenerator {
         fail(Codes.UnsupportedAssignment, `'${name}' is differentiated and written to; copy it into a local array first (the gradient is with respect to its value on entry)`, fn.span);
       }
     }
-    const top = this.block(fn.body, { available: new Set() }, true);
+    const tail = this.fusableTail(fn.body);
+    const fused = tail && this.fusionLegal(tail, result) ? tail : null;
+    const top = fused ? fused.head : this.block(fn.body, { available: new Set() }, true);
     const prologue: Stmt[] = [];
     const epilogue: Stmt[] = [];
     for (const name of wrt) {
@@ -242,6 +244,29 @@ class ReverseGenerator {
     } else if (!resultIsTopVar) {
       this.contrib(result, seed, seeding);
     }
+    if (fused) {
+      // The last loop's iterations only add into adjoints: run each one's reverse right after it.
+      const before = cleanupStraightLine([...adjoints, ...seeding], () => true);
+      const loop: Stmt = { ...fused.loop, body: [...fused.loop.body, b.comment("its reverse, in the same iteration"), ...fused.rev] };
+      const value = forward.splice(fused.head.fwd.length);
+      const reverse = cleanupStraightLine(top.rev);
+      this.reverseSweep = [...before, ...fused.rev, ...reverse];
+      return {
+        body: [
+          ...prologue,
+          b.comment("forward sweep"),
+          ...forward,
+          ...before,
+          b.comment("the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints"),
+          loop,
+          ...value,
+          ...(reverse.length ? [b.comment("reverse sweep"), ...reverse] : []),
+          ...epilogue,
+        ],
+        valueName,
+        stacks: this.stacks,
+      };
+    }
     const reverse = cleanupStraightLine([...adjoints, ...seeding, ...top.rev]);
     this.reverseSweep = reverse;
     const body: Stmt[] = [
@@ -255,6 +280,77 @@ class ReverseGenerator {
     return { body, valueName, stacks: this.stacks };
   }
 
+  /**
+   * Splits off the function's last statement when it is a counted loop, generating its body
+   * with locals kept in scope (for fusion) and the statements before it as usual.
+   */
+  private fusableTail(body: Stmt[]): { head: Swept; loop: Extract<Stmt, { kind: "loop" }>; rev: Stmt[]; bodyStmts: Stmt[] } | null {
+    const last = body[body.length - 1];
+    if (!last || last.kind !== "loop" || !this.countedHeader(last, { available: new Set() })) return null;
+    let appends = false;
+    walkStmts(last.body, (s) => {
+      if (s.kind === "append") appends = true;
+    });
+    if (appends) return null;
+    const head = this.block(body.slice(0, -1), { available: new Set() }, true);
+    this.order++;
+    const i = (last.init[0] as Extract<Stmt, { kind: "declare" }>).name;
+    const inner = this.inLoop(() => this.block(last.body, { available: new Set([i]) }, false, true), last.span?.line);
+    return { head, loop: { ...last, body: inner.fwd }, rev: inner.rev, bodyStmts: last.body };
+  }
+
+  /**
+   * Fusing is sound when, inside the loop's reverse, (1) every adjoint of a variable from
+   * outside the loop is either only read (its value is final before the loop) or only
+   * incremented (increments commute), (2) nothing restores an outer variable from the
+   * stack (that would undo the forward recurrence), and (3) what runs before the loop (the
+   * seeding) reads nothing the loop writes.
+   */
+  private fusionLegal(fused: { rev: Stmt[]; bodyStmts: Stmt[]; loop: Extract<Stmt, { kind: "loop" }> }, result: Expr): boolean {
+    const inner = new Set<string>([(fused.loop.init[0] as { name: string }).name]);
+    walkStmts(fused.bodyStmts, (s) => {
+      if (s.kind === "declare") inner.add(s.name);
+    });
+    const innerAdjoints = new Set([...inner].map((n) => this.barNames.get(n)).filter((n): n is string => !!n));
+    const outerAdjoints = new Set([...this.barNames.values()].filter((n) => !innerAdjoints.has(n)));
+    const written = new Set<string>();
+    const readOther = new Set<string>();
+    let ok = true;
+    walkStmts(fused.rev, (s) => {
+      if (s.kind === "declare") {
+        exprReads(s.init, readOther);
+        if (s.init.kind === "pop" && !inner.has(s.name)) ok = false;
+        return;
+      }
+      if (s.kind === "assign") {
+        const root = rootName(s.target)!;
+        if (s.value.kind === "pop" && !inner.has(root)) ok = false;
+        lvalueReads(s.target, readOther);
+        if (outerAdjoints.has(root)) {
+          written.add(root);
+          const inc = s.value.kind === "binary" && (s.value.op === "+" || s.value.op === "-") && b.sameExpr(s.value.left, s.target as Expr);
+          if (!inc) ok = false;
+          else exprReads((s.value as Extract<Expr, { kind: "binary" }>).right, readOther);
+          return;
+        }
+        exprReads(s.value, readOther);
+        return;
+      }
+      if (s.kind === "shrink") ok = false;
+      for (const e of stmtExprs(s)) exprReads(e, readOther);
+    });
+    for (const name of written) if (readOther.has(name)) ok = false;
+    // The seeding runs before the loop: it must not read what the loop writes.
+    const loopWrites = new Set<string>();
+    walkStmts(fused.bodyStmts, (s) => {
+      if (s.kind === "assign") loopWrites.add(rootName(s.target)!);
+    });
+    // The seeding differentiates the result expression: it reads only what that reads.
+    const resultReads = result.kind === "var" ? new Set<string>() : exprReads(result);
+    for (const name of resultReads) if (loopWrites.has(name)) ok = false;
+    return ok;
+  }
+
   private adjointDeclaration(s: Extract<Stmt, { kind: "declare" }>, init: Expr): Stmt[] {
     if (s.type.kind === "number") return [b.declare(this.bar(s.name), init, true)];
     if (s.type.kind === "array") {
@@ -266,12 +362,21 @@ class ReverseGenerator {
 
   // ---- blocks ----
 
-  private block(stmts: Stmt[], ctx: Ctx, top: boolean): Swept {
+  /**
+   * `top`: the function body, whose locals stay in scope for the reverse sweep.
+   * `inScope`: a loop body fused with its reverse (see fuseLastLoop): its locals are still
+   * in scope when its reverse runs, so only their adjoints are declared.
+   */
+  private block(stmts: Stmt[], ctx: Ctx, top: boolean, inScope = false): Swept {
     const inner: Ctx = { available: new Set(ctx.available) };
     const parts = stmts.map((s) => this.stmt(s, inner));
     const fwd = parts.flatMap((p) => p.fwd);
     const rev = parts.reverse().flatMap((p) => p.rev);
     if (top) return { fwd, rev };
+    if (inScope) {
+      const adjoints = stmts.flatMap((s) => (s.kind === "declare" && this.activity.active.has(s.name) ? this.adjointDeclaration(s, b.num(0)) : []));
+      return { fwd, rev: [...adjoints, ...rev] };
+    }
 
     // Bring back this block's needed locals at the top of its mirrored reverse block.
     const restored: Stmt[] = [];
@@ -536,6 +641,33 @@ class ReverseGenerator {
    * and nothing needs to be saved for the loop itself.
    */
   private countedLoop(s: Extract<Stmt, { kind: "loop" }>, ctx: Ctx): Swept | null {
+    const header = this.countedHeader(s, ctx);
+    if (!header) return null;
+    const { i, init, test, up } = header;
+    const inner: Ctx = { available: new Set([...ctx.available, i]) };
+    const body = this.inLoop(() => this.block(s.body, inner, false), s.span?.line);
+    const fwd: Stmt = { ...s, body: body.fwd };
+    if (body.rev.length === 0) return { fwd: [fwd], rev: [] };
+    const bound = test.right;
+    const last = test.op === "<" ? b.sub(bound, b.num(1)) : test.op === ">" ? b.add(bound, b.num(1)) : bound;
+    // With activity analysis off even the counter is "active"; its adjoint is simply dropped.
+    const counterAdjoint = this.activity.active.has(i) ? [b.declare(this.bar(i), b.num(0), true)] : [];
+    const rev: Stmt = {
+      kind: "loop",
+      form: "for",
+      init: [b.declare(i, last, true)],
+      test: b.bin(up ? ">=" : "<=", b.v(i), init.init),
+      update: [b.assign({ kind: "var", name: i }, up ? b.sub(b.v(i), b.num(1)) : b.add(b.v(i), b.num(1)))],
+      body: [...counterAdjoint, ...body.rev],
+    };
+    return { fwd: [fwd], rev: [...this.sourceComment(s.span), rev] };
+  }
+
+  /** Recognizes a counted loop's header; null for any other loop. */
+  private countedHeader(
+    s: Extract<Stmt, { kind: "loop" }>,
+    ctx: Ctx,
+  ): { i: string; init: Extract<Stmt, { kind: "declare" }>; test: Extract<Expr, { kind: "binary" }>; up: boolean } | null {
     if (s.form !== "for" || s.init.length !== 1 || s.update.length !== 1 || !s.test) return null;
     const init = s.init[0]!;
     const update = s.update[0]!;
@@ -559,24 +691,7 @@ class ReverseGenerator {
     });
     if (writesCounter) return null;
     if (!this.recomputable(init.init, ctx.available) || !this.recomputable(test.right, ctx.available)) return null;
-
-    const inner: Ctx = { available: new Set([...ctx.available, i]) };
-    const body = this.inLoop(() => this.block(s.body, inner, false), s.span?.line);
-    const fwd: Stmt = { ...s, body: body.fwd };
-    if (body.rev.length === 0) return { fwd: [fwd], rev: [] };
-    const bound = test.right;
-    const last = test.op === "<" ? b.sub(bound, b.num(1)) : test.op === ">" ? b.add(bound, b.num(1)) : bound;
-    // With activity analysis off even the counter is "active"; its adjoint is simply dropped.
-    const counterAdjoint = this.activity.active.has(i) ? [b.declare(this.bar(i), b.num(0), true)] : [];
-    const rev: Stmt = {
-      kind: "loop",
-      form: "for",
-      init: [b.declare(i, last, true)],
-      test: b.bin(up ? ">=" : "<=", b.v(i), init.init),
-      update: [b.assign({ kind: "var", name: i }, up ? b.sub(b.v(i), b.num(1)) : b.add(b.v(i), b.num(1)))],
-      body: [...counterAdjoint, ...body.rev],
-    };
-    return { fwd: [fwd], rev: [...this.sourceComment(s.span), rev] };
+    return { i, init, test, up };
   }
 
   // ---- expressions ----
