@@ -45,8 +45,11 @@ export class ProgramIndex {
     return this.discovery(filePath).module;
   }
 
-  /** Finds the declaration a name refers to in `filePath`, following relative imports. */
-  private declarationOf(filePath: string, name: string, seen = new Set<string>()): { node: ts.FunctionDeclaration; file: FileEntry } | undefined {
+  /**
+   * Finds what `name` refers to in `filePath`: a top-level statement that `match` accepts,
+   * in that file or, following relative imports (and renames), in the file it comes from.
+   */
+  private lookupDeclaration<T>(filePath: string, name: string, match: (s: ts.Statement, name: string) => T | undefined, seen = new Set<string>()): { node: T; file: FileEntry } | undefined {
     const key = `${normalize(filePath)}#${name}`;
     if (seen.has(key)) return undefined;
     seen.add(key);
@@ -54,7 +57,8 @@ export class ProgramIndex {
     if (!file) return undefined;
     const sf = file.sourceFile.compilerNode;
     for (const s of sf.statements) {
-      if (ts.isFunctionDeclaration(s) && s.name?.text === name && s.body) return { node: s, file };
+      const node = match(s, name);
+      if (node) return { node, file };
     }
     for (const s of sf.statements) {
       if (!ts.isImportDeclaration(s) || !ts.isStringLiteral(s.moduleSpecifier)) continue;
@@ -63,34 +67,22 @@ export class ProgramIndex {
       for (const el of bindings.elements) {
         if (el.name.text !== name) continue;
         const target = this.resolveImport(file.path, s.moduleSpecifier.text);
-        if (target) return this.declarationOf(target, (el.propertyName ?? el.name).text, seen);
+        if (target) return this.lookupDeclaration(target, (el.propertyName ?? el.name).text, match, seen);
       }
     }
     return undefined;
   }
 
-  /** The interface or type alias a type name refers to in `filePath`, following relative imports. */
-  typeDeclarationOf(filePath: string, name: string, seen = new Set<string>()): ts.InterfaceDeclaration | ts.TypeAliasDeclaration | undefined {
-    const key = `${normalize(filePath)}#${name}`;
-    if (seen.has(key)) return undefined;
-    seen.add(key);
-    const file = this.files.get(normalize(filePath));
-    if (!file) return undefined;
-    const sf = file.sourceFile.compilerNode;
-    for (const s of sf.statements) {
-      if ((ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s)) && s.name.text === name) return s;
-    }
-    for (const s of sf.statements) {
-      if (!ts.isImportDeclaration(s) || !ts.isStringLiteral(s.moduleSpecifier)) continue;
-      const bindings = s.importClause?.namedBindings;
-      if (!bindings || !ts.isNamedImports(bindings)) continue;
-      for (const el of bindings.elements) {
-        if (el.name.text !== name) continue;
-        const target = this.resolveImport(file.path, s.moduleSpecifier.text);
-        if (target) return this.typeDeclarationOf(target, (el.propertyName ?? el.name).text, seen);
-      }
-    }
-    return undefined;
+  /** The function declaration (with a body) a name refers to in `filePath`. */
+  private declarationOf(filePath: string, name: string): { node: ts.FunctionDeclaration; file: FileEntry } | undefined {
+    return this.lookupDeclaration(filePath, name, (s, n) => (ts.isFunctionDeclaration(s) && s.name?.text === n && s.body ? s : undefined));
+  }
+
+  /** The interface or type alias a type name refers to in `filePath`. */
+  typeDeclarationOf(filePath: string, name: string): ts.InterfaceDeclaration | ts.TypeAliasDeclaration | undefined {
+    return this.lookupDeclaration(filePath, name, (s, n) =>
+      (ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s)) && s.name.text === n ? s : undefined,
+    )?.node;
   }
 
   private resolveImport(fromFile: string, specifier: string): string | undefined {
