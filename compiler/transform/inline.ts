@@ -129,11 +129,23 @@ class Inliner {
         }
         return { ...e, left: this.expr(e.left, pre), right: this.expr(e.right, pre) };
       case "call": return { ...e, args: e.args.map((a) => this.expr(a, pre)) };
-      case "conditional":
-        if (hasCall(e.whenTrue) || hasCall(e.whenFalse)) {
-          fail(Codes.UnsupportedCall, "a call inside one branch of '?:' is not supported; use an if statement", callSpan(hasCall(e.whenTrue) ? e.whenTrue : e.whenFalse)!);
-        }
-        return { ...e, test: this.expr(e.test, pre) };
+      case "conditional": {
+        const test = this.expr(e.test, pre);
+        if (!hasCall(e.whenTrue) && !hasCall(e.whenFalse)) return { ...e, test };
+        // A call may only run on its own branch: `c ? g(a) : b` becomes an if/else.
+        const name = this.namer.fresh("choice");
+        const whenTrue: Stmt[] = [];
+        const whenFalse: Stmt[] = [];
+        const t = this.expr(e.whenTrue, whenTrue);
+        const f = this.expr(e.whenFalse, whenFalse);
+        pre.push(b.declare(name, b.num(0), true), {
+          kind: "if",
+          test,
+          then: [...whenTrue, b.assign({ kind: "var", name }, t)],
+          else: [...whenFalse, b.assign({ kind: "var", name }, f)],
+        });
+        return b.v(name);
+      }
       case "arrayLiteral": return { ...e, elements: e.elements.map((x) => this.expr(x, pre)) };
       default: return e;
     }

@@ -1,0 +1,109 @@
+/**
+ * A generator of random programs in the differentiable subset, for differential testing:
+ * nested counted and while loops, continue/break, branches, early returns, reads and
+ * (compound) writes of a local array, calls to a helper, and most Math intrinsics. Values
+ * stay bounded (updates are contractions plus bounded functions), so finite differences
+ * remain meaningful.
+ */
+
+export interface Program {
+  source: string;
+  /** The annotated function's name; it takes (x: number[], y: number). */
+  name: string;
+}
+
+export function generateProgram(next: () => number, id: number): Program {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+  const chance = (p: number) => next() < p;
+  const scalars = ["s0", "s1", "s2"];
+  let loopDepth = 0;
+  const indices: string[] = [];
+
+  const leaf = (): string => {
+    const options = [...scalars, "y", "x[0]", `x[${Math.floor(next() * 4)}]`, (next() * 2 - 1).toFixed(2)];
+    if (indices.length) options.push(`x[${pick(indices)}]`, `buf[${pick(indices)}]`);
+    return pick(options);
+  };
+
+  const expr = (depth: number): string => {
+    if (depth <= 0 || chance(0.25)) return leaf();
+    const a = () => expr(depth - 1);
+    switch (Math.floor(next() * 16)) {
+      case 0: return `(${a()} + ${a()})`;
+      case 1: return `(${a()} - ${a()})`;
+      case 2: return `(${a()} * ${a()})`;
+      case 3: return `(${a()} / (1.5 + ${a()} * ${a()}))`;
+      case 4: return `Math.sin(${a()})`;
+      case 5: return `Math.cos(${a()})`;
+      case 6: return `Math.tanh(${a()})`;
+      case 7: return `Math.exp(Math.sin(${a()}))`;
+      case 8: return `Math.sqrt(1 + ${a()} * ${a()})`;
+      case 9: return `Math.log(2 + Math.sin(${a()}))`;
+      case 10: return `Math.atan(${a()})`;
+      case 11: return `Math.max(${a()}, ${a()})`;
+      case 12: return `Math.hypot(${a()}, ${a()}, 0.5)`;
+      case 13: return `(${a()} > ${a()} ? ${a()} : ${a()})`;
+      case 14: return `helper(${a()})`;
+      default: return `(0.5 * ${a()}) ** 2`;
+    }
+  };
+
+  const bounded = (e: string) => pick([`Math.sin(${e})`, `Math.tanh(${e})`, `Math.atan(${e})`, `Math.cos(${e})`]);
+  const cond = () => `${expr(2)} ${pick([">", "<", ">=", "<="])} ${(next() * 2 - 1).toFixed(2)}`;
+
+  const stmts = (depth: number, count: number): string[] => {
+    const out: string[] = [];
+    for (let k = 0; k < count; k++) out.push(...stmt(depth));
+    return out;
+  };
+
+  const stmt = (depth: number): string[] => {
+    const r = Math.floor(next() * (depth > 0 ? 9 : 4));
+    const s = pick(scalars);
+    switch (r) {
+      case 0: return [`${s} = 0.7 * ${s} + ${bounded(expr(3))};`];
+      case 1: return [`${s} += 0.3 * ${bounded(expr(3))};`];
+      case 2: return indices.length ? [`buf[${pick(indices)}] ${pick(["=", "+="])} ${bounded(expr(2))};`] : [`${s} *= 0.9;`];
+      case 3: return [`${s} -= 0.2 * ${bounded(expr(2))};`];
+      case 4: return [`if (${cond()}) {`, ...stmts(depth - 1, 2), `} else {`, ...stmts(depth - 1, 1), `}`];
+      case 5: {
+        if (loopDepth >= 2) return [`${s} = 0.5 * ${s} + ${bounded(expr(2))};`];
+        const i = `i${loopDepth}`;
+        loopDepth++;
+        indices.push(i);
+        const body = stmts(depth - 1, 2);
+        if (chance(0.3)) body.unshift(`if (${cond()}) continue;`);
+        if (chance(0.2)) body.push(`if (${cond()}) break;`);
+        indices.pop();
+        loopDepth--;
+        return [`for (let ${i} = 0; ${i} < x.length; ${i}++) {`, ...body, `}`];
+      }
+      case 6: {
+        const k = `k${Math.floor(next() * 1e6)}`;
+        return [`let ${k} = 0;`, `while (${k} < 3) {`, ...stmts(depth - 1, 1), `${k}++;`, `}`];
+      }
+      case 7: return [`if (${cond()}) return ${expr(2)};`];
+      default: return [`{`, `const t${Math.floor(next() * 1e6)} = ${expr(2)};`, ...stmts(depth - 1, 1), `}`];
+    }
+  };
+
+  const name = `f${id}`;
+  const body = stmts(3, 4 + Math.floor(next() * 3));
+  const source = [
+    `function helper(u: number): number {`,
+    `  if (u > 0.5) return Math.sin(u) * u;`,
+    `  return 0.5 * u * u - u;`,
+    `}`,
+    ``,
+    `/** @grad x, y */`,
+    `export function ${name}(x: number[], y: number): number {`,
+    `  let s0 = x[0] * y;`,
+    `  let s1 = Math.sin(x[1]);`,
+    `  let s2 = 0.1;`,
+    `  const buf = new Array(x.length).fill(0);`,
+    ...body.map((l) => `  ${l}`),
+    `  return s0 + s1 * s2 + buf[0] + buf[x.length - 1];`,
+    `}`,
+  ].join("\n");
+  return { source, name };
+}

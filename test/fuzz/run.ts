@@ -1,0 +1,33 @@
+/**
+ * The longer differential-fuzzing run (not part of the test suite):
+ *   npx tsx test/fuzz/run.ts [count=500] [seed=1] [--no-tape]
+ * Prints each failing program's source and exits 1 if any failed.
+ */
+import { build } from "../harness/build.ts";
+import { rng } from "../harness/numeric.ts";
+import { checkProgram } from "./check.ts";
+import { generateProgram } from "./programs.ts";
+
+const [countArg, seedArg] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const count = Number(countArg ?? 500);
+const next = rng(Number(seedArg ?? 1));
+const useTape = !process.argv.includes("--no-tape");
+let failed = 0;
+let compared = 0;
+for (let id = 0; id < count; id++) {
+  const program = generateProgram(next, id);
+  try {
+    const built = await build(program.source);
+    const outcome = await checkProgram(program, built, next, useTape);
+    if (outcome.fdCompared) compared++;
+    if (outcome.problem) {
+      failed++;
+      console.log(`--- program ${id}: ${outcome.problem}\n${program.source}\n`);
+    }
+  } catch (error) {
+    failed++;
+    console.log(`--- program ${id}: ${String(error).slice(0, 500)}\n${program.source}\n`);
+  }
+}
+console.log(`${count} programs, ${compared} compared with finite differences, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;
