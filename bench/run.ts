@@ -13,6 +13,7 @@ import { logisticNll, logisticNllGradByHand } from "./workloads/logisticRegressi
 import { logisticNllGradInto, logisticNllHessian, logisticNllHvpInto } from "./workloads/logisticRegression.grad.ts";
 import { logisticNllWithHelpersGradInto } from "./workloads/logisticHelpers.grad.ts";
 import { measure, table } from "./timing.ts";
+import { adbenchAvailable, gmmRows } from "./adbench.ts";
 
 const quick = process.argv.includes("--quick");
 const sizes = quick ? [10, 1000] : [10, 1000, 100000];
@@ -84,5 +85,10 @@ for (const n of sizes) {
 table("Gradient cost (median time ratios)", ["workload", "n", "tsgrad/primal", "hand/primal", "tsgrad/hand"], first);
 table("Second order (median time ratios)", ["workload", "n", "HVP/grad", "Hessian/(n*grad)", "banded Hessian/grad"], second);
 table("Calls (logistic NLL through dot/softplus helpers, inlined by tsgrad)", ["n", "with helpers / hand-inlined"], calls);
+if (adbenchAvailable()) {
+  table("ADBench GMM (gradient / objective; target ≤ 3)", ["data", "d", "K", "n", "grad/objective"], gmmRows(quick));
+} else {
+  console.log("\nADBench data not found at ../shared/adbench: GMM rows skipped.");
+}
 console.log(`\nPeak memory of the generated code's stacks: ${(stackBytes() / 1024).toFixed(0)} KiB`);
 if (sink === 42) console.log("");
