@@ -87,7 +87,6 @@ export function gmmObjectiveGradInto(
     }
     let sum = 0;
     for (let k_1 = 0; k_1 < main.length; k_1++) {
-      valueStack.push(sum);
       sum += Math.exp(main[k_1] - max);
     }
     slse += Math.log(sum) + max;
@@ -215,7 +214,6 @@ export function gmmObjectiveGradInto(
     max_bar += slse_bar;
     // line 72: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
     for (let k_1 = main.length - 1; k_1 >= 0; k_1--) {
-      sum = valueStack.pop();
       const _t16 = Math.exp(main[k_1] - max);
       const _t17 = sum_bar * _t16;
       main_bar[k_1] += _t17;

@@ -41,7 +41,6 @@ export function leastSquaresGradInto(
   for (let i = 0; i < A.length; i++) {
     let r = -b[i];
     for (let j = 0; j < x.length; j++) {
-      valueStack.push(r);
       r += A[i][j] * x[j];
     }
     sum += r * r;
@@ -59,7 +58,6 @@ export function leastSquaresGradInto(
     // line 22: for (let j = 0; j < x.length; j++) {
     for (let j = x.length - 1; j >= 0; j--) {
       // line 23: r += A[i][j] * x[j];
-      r = valueStack.pop();
       x_bar[j] += r_bar * A[i][j];
     }
   }
@@ -105,8 +103,6 @@ export function leastSquaresHvpInto(
     let r = -b[i];
     let r_dot = 0;
     for (let j = 0; j < x.length; j++) {
-      valueStack.push(r);
-      valueStack.push(r_dot);
       r_dot += A[i][j] * x_dot[j];
       r += A[i][j] * x[j];
     }
@@ -131,8 +127,6 @@ export function leastSquaresHvpInto(
     // line 22: for (let j = 0; j < x.length; j++) {
     for (let j = x.length - 1; j >= 0; j--) {
       // line 23: r += A[i][j] * x[j];
-      r_dot = valueStack.pop();
-      r = valueStack.pop();
       x_bar_dot[j] += A[i][j] * r_bar_dot;
       x_bar[j] += r_bar * A[i][j];
     }

@@ -46,18 +46,15 @@ export function logisticRegressionGradInto(
     const b = X[i];
     let s = 0;
     for (let i_1 = 0; i_1 < w.length; i_1++) {
-      valueStack.push(s);
       s += w[i_1] * b[i_1];
     }
     // inlined sigmoid(…) from linalg.ts:14
     let p = 0;
     if (s >= 0) {
-      valueStack.push(p);
       p = 1 / (1 + Math.exp(-s));
       controlStack.push(1);
     } else {
       const e = Math.exp(s);
-      valueStack.push(p);
       p = e / (1 + e);
       valueStack.push(e);
       controlStack.push(0);
@@ -92,7 +89,6 @@ export function logisticRegressionGradInto(
     p_bar -= _t9 * (1 - y[i]) * (1 / (1 - p));
     if (controlStack.pop() === 1) {
       // linalg.ts:15
-      p = valueStack.pop();
       const _t5 = 1 + Math.exp(-s);
       const _t6 = Math.exp(-s);
       s_bar += p_bar * (1 / (_t5 * _t5)) * _t6;
@@ -100,7 +96,6 @@ export function logisticRegressionGradInto(
     } else {
       const e = valueStack.pop();
       let e_bar = 0;
-      p = valueStack.pop();
       const _t8 = 1 + e;
       e_bar += p_bar * (1 / _t8);
       e_bar -= p_bar * (e / (_t8 * _t8));
@@ -111,7 +106,6 @@ export function logisticRegressionGradInto(
     }
     // linalg.ts:9
     for (let i_1 = w.length - 1; i_1 >= 0; i_1--) {
-      s = valueStack.pop();
       w_bar[i_1] += s_bar * b[i_1];
     }
   }
@@ -161,8 +155,6 @@ export function logisticRegressionHvpInto(
     let s = 0;
     let s_dot = 0;
     for (let i_1 = 0; i_1 < w.length; i_1++) {
-      valueStack.push(s);
-      valueStack.push(s_dot);
       s_dot += b[i_1] * w_dot[i_1];
       s += w[i_1] * b[i_1];
     }
@@ -170,8 +162,6 @@ export function logisticRegressionHvpInto(
     let p = 0;
     let p_dot = 0;
     if (s >= 0) {
-      valueStack.push(p);
-      valueStack.push(p_dot);
       p = 1 / (1 + Math.exp(-s));
       const _t10 = Math.exp(-s);
       p_dot = (1 / ((1 + Math.exp(-s)) * (1 + Math.exp(-s)))) * (_t10 * s_dot);
@@ -179,8 +169,6 @@ export function logisticRegressionHvpInto(
     } else {
       const e = Math.exp(s);
       let e_dot = e * s_dot;
-      valueStack.push(p);
-      valueStack.push(p_dot);
       p = e / (1 + e);
       p_dot = (1 / (1 + e)) * e_dot - (e / ((1 + e) * (1 + e))) * e_dot;
       valueStack.push(e);
@@ -230,8 +218,6 @@ export function logisticRegressionHvpInto(
     p_bar -= _t9 * (1 - y[i]) * (1 / (1 - p));
     if (controlStack.pop() === 1) {
       // linalg.ts:15
-      p_dot = valueStack.pop();
-      p = valueStack.pop();
       const _t5 = 1 + Math.exp(-s);
       const _t13 = Math.exp(-s);
       let _t5_dot = -(_t13 * s_dot);
@@ -249,8 +235,6 @@ export function logisticRegressionHvpInto(
       const e = valueStack.pop();
       let e_bar = 0;
       let e_bar_dot = 0;
-      p_dot = valueStack.pop();
-      p = valueStack.pop();
       const _t8 = 1 + e;
       let _t8_dot = e_dot;
       e_bar_dot += (1 / _t8) * p_bar_dot - p_bar * ((1 / (_t8 * _t8)) * _t8_dot);
@@ -269,8 +253,6 @@ export function logisticRegressionHvpInto(
     }
     // linalg.ts:9
     for (let i_1 = w.length - 1; i_1 >= 0; i_1--) {
-      s_dot = valueStack.pop();
-      s = valueStack.pop();
       w_bar_dot[i_1] += b[i_1] * s_bar_dot;
       w_bar[i_1] += s_bar * b[i_1];
     }

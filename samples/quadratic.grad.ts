@@ -43,7 +43,6 @@ export function quadraticGradInto(
   for (let i = 0; i < n; i++) {
     let row = 0;
     for (let j = 0; j < n; j++) {
-      valueStack.push(row);
       row += A[i][j] * x[j];
     }
     quad += x[i] * row;
@@ -67,7 +66,6 @@ export function quadraticGradInto(
     // line 27: for (let j = 0; j < n; j++) {
     for (let j = n - 1; j >= 0; j--) {
       // line 28: row += A[i][j] * x[j];
-      row = valueStack.pop();
       x_bar[j] += row_bar * A[i][j];
     }
   }
@@ -116,8 +114,6 @@ export function quadraticHvpInto(
     let row = 0;
     let row_dot = 0;
     for (let j = 0; j < n; j++) {
-      valueStack.push(row);
-      valueStack.push(row_dot);
       row_dot += A[i][j] * x_dot[j];
       row += A[i][j] * x[j];
     }
@@ -151,8 +147,6 @@ export function quadraticHvpInto(
     // line 27: for (let j = 0; j < n; j++) {
     for (let j = n - 1; j >= 0; j--) {
       // line 28: row += A[i][j] * x[j];
-      row_dot = valueStack.pop();
-      row = valueStack.pop();
       x_bar_dot[j] += A[i][j] * row_bar_dot;
       x_bar[j] += row_bar * A[i][j];
     }

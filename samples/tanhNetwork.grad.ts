@@ -57,7 +57,6 @@ export function tanhNetworkGradInto(
     let z = params.b1[i];
     const row = params.W1[i];
     for (let j = 0; j < x.length; j++) {
-      valueStack.push(z);
       z += row[j] * x[j];
     }
     out += params.w2[i] * Math.tanh(z);
@@ -78,7 +77,6 @@ export function tanhNetworkGradInto(
     z_bar += out_bar * params.w2[i] * (1 - _t1 * _t1);
     // line 17: for (let j = 0; j < x.length; j++) z += row[j] * x[j];
     for (let j = x.length - 1; j >= 0; j--) {
-      z = valueStack.pop();
       row_bar[j] += z_bar * x[j];
     }
     // line 15: let z = params.b1[i];
@@ -154,8 +152,6 @@ export function tanhNetworkHvpInto(
     const row = params.W1[i];
     const row_dot = params_W1_dot[i];
     for (let j = 0; j < x.length; j++) {
-      valueStack.push(z);
-      valueStack.push(z_dot);
       z_dot += x[j] * row_dot[j];
       z += row[j] * x[j];
     }
@@ -192,8 +188,6 @@ export function tanhNetworkHvpInto(
     z_bar += out_bar * params.w2[i] * (1 - _t1 * _t1);
     // line 17: for (let j = 0; j < x.length; j++) z += row[j] * x[j];
     for (let j = x.length - 1; j >= 0; j--) {
-      z_dot = valueStack.pop();
-      z = valueStack.pop();
       row_bar_dot[j] += x[j] * z_bar_dot;
       row_bar[j] += z_bar * x[j];
     }

@@ -194,8 +194,18 @@ class ReverseGenerator {
         fail(Codes.UnsupportedAssignment, `'${name}' is differentiated and written to; copy it into a local array first (the gradient is with respect to its value on entry)`, fn.span);
       }
     }
+    const stacksBefore = new Set(this.stacks);
     const tail = this.fusableTail(fn.body);
     const fused = tail && this.fusionLegal(tail, result) ? tail : null;
+    if (tail && !fused) {
+      // Forget the attempt: positions and reads must describe the code actually generated.
+      this.order = 0;
+      this.loopCount = 0;
+      this.readLog.clear();
+      this.declLoopDepth.clear();
+      this.stacks.clear();
+      for (const x of stacksBefore) this.stacks.add(x);
+    }
     const top = fused ? fused.head : this.block(fn.body, { available: new Set() }, true);
     const prologue: Stmt[] = [];
     const epilogue: Stmt[] = [];
