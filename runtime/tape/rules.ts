@@ -1,0 +1,145 @@
+/**
+ * The tape's rule table: one entry per primitive, keyed by name. Each entry has the primal
+ * on plain numbers and one VJP per argument, written with the traced operations of ops.ts
+ * so that the VJP is itself recorded (and differentiable) when an outer trace is active.
+ * A VJP gets the cotangent `g` of the result, the result `ans` and the arguments `xs`
+ * (each unwrapped one trace down, so possibly boxes of an enclosing trace) and the
+ * argument index `i` (used by the variadic entries).
+ *
+ * `vjps: null` marks a piecewise-constant primitive: its result carries no derivative.
+ *
+ * Conventions at kinks: abs'(0) = 0; max/min send the whole cotangent to the argument
+ * whose value the primal returned (the first one on ties); hypot'(0, …, 0) = 0;
+ * ∂(a^b)/∂b = 0 where a = 0; ∂(a^b)/∂a = 0 where b = 0.
+ *
+ * This table is independent of the compiler's (compiler/transform/rules.ts): a slip in one
+ * shows up as a disagreement in the tests that compare them.
+ */
+import { type Value, primal } from "./box.ts";
+import { add, cos, cosh, div, exp, log, mul, neg, pow, sign, sin, sinh, sqrt, sub, trunc } from "./ops.ts";
+
+export type Vjp = (g: Value, ans: Value, xs: readonly Value[], i: number) => Value;
+
+export interface Rule {
+  /** The primitive on plain numbers. */
+  readonly primal: (...xs: number[]) => number;
+  /** One VJP per argument (a single one for every argument when `variadic`); null: zero derivative. */
+  readonly vjps: readonly Vjp[] | null;
+  /** Takes any number of arguments (Math.max, Math.min, Math.hypot). */
+  readonly variadic?: boolean;
+}
+
+const x0 = (xs: readonly Value[]): Value => xs[0]!;
+const x1 = (xs: readonly Value[]): Value => xs[1]!;
+const sq = (v: Value): Value => mul(v, v);
+
+/** d max/min: the cotangent goes to the first argument equal to the result. */
+const selected: Vjp = (g, ans, xs, i) => (xs.findIndex((x) => primal(x) === primal(ans)) === i ? g : 0);
+
+export const RULES = {
+  // --- arithmetic operators -------------------------------------------------------------
+  // d(a + b) = da + db
+  add: { primal: (a: number, b: number) => a + b, vjps: [(g) => g, (g) => g] },
+  // d(a - b) = da - db
+  sub: { primal: (a: number, b: number) => a - b, vjps: [(g) => g, (g) => neg(g)] },
+  // d(a b) = b da + a db
+  mul: { primal: (a: number, b: number) => a * b, vjps: [(g, _, xs) => mul(g, x1(xs)), (g, _, xs) => mul(g, x0(xs))] },
+  // d(a / b) = da / b - (a / b) db / b
+  div: { primal: (a: number, b: number) => a / b, vjps: [(g, _, xs) => div(g, x1(xs)), (g, ans, xs) => neg(div(mul(g, ans), x1(xs)))] },
+  // a % b = a - trunc(a / b) b, so d(a % b) = da - trunc(a / b) db (away from the jumps)
+  mod: { primal: (a: number, b: number) => a % b, vjps: [(g) => g, (g, _, xs) => neg(mul(g, trunc(div(x0(xs), x1(xs)))))] },
+  // d(-a) = -da
+  neg: { primal: (a: number) => -a, vjps: [(g) => neg(g)] },
+  // d(a^b) = b a^(b-1) da + a^b ln(a) db   (0 for da where b = 0, 0 for db where a = 0)
+  pow: {
+    primal: (a: number, b: number) => a ** b,
+    vjps: [
+      (g, _, xs) => (primal(x1(xs)) === 0 ? 0 : mul(g, mul(x1(xs), pow(x0(xs), sub(x1(xs), 1))))),
+      (g, ans, xs) => (primal(x0(xs)) === 0 ? 0 : mul(g, mul(ans, log(x0(xs))))),
+    ],
+  },
+
+  // --- Math functions with a derivative ---------------------------------------------------
+  // d sin x = cos x dx
+  sin: { primal: Math.sin, vjps: [(g, _, xs) => mul(g, cos(x0(xs)))] },
+  // d cos x = -sin x dx
+  cos: { primal: Math.cos, vjps: [(g, _, xs) => neg(mul(g, sin(x0(xs))))] },
+  // d tan x = dx / cos² x
+  tan: { primal: Math.tan, vjps: [(g, _, xs) => div(g, sq(cos(x0(xs))))] },
+  // d asin x = dx / √(1 - x²)
+  asin: { primal: Math.asin, vjps: [(g, _, xs) => div(g, sqrt(sub(1, sq(x0(xs)))))] },
+  // d acos x = -dx / √(1 - x²)
+  acos: { primal: Math.acos, vjps: [(g, _, xs) => neg(div(g, sqrt(sub(1, sq(x0(xs))))))] },
+  // d atan x = dx / (1 + x²)
+  atan: { primal: Math.atan, vjps: [(g, _, xs) => div(g, add(1, sq(x0(xs))))] },
+  // atan2(y, x) = angle of (x, y): d = (x dy - y dx) / (x² + y²)
+  atan2: {
+    primal: Math.atan2,
+    vjps: [
+      (g, _, xs) => div(mul(g, x1(xs)), add(sq(x0(xs)), sq(x1(xs)))),
+      (g, _, xs) => neg(div(mul(g, x0(xs)), add(sq(x0(xs)), sq(x1(xs))))),
+    ],
+  },
+  // d sinh x = cosh x dx
+  sinh: { primal: Math.sinh, vjps: [(g, _, xs) => mul(g, cosh(x0(xs)))] },
+  // d cosh x = sinh x dx
+  cosh: { primal: Math.cosh, vjps: [(g, _, xs) => mul(g, sinh(x0(xs)))] },
+  // d tanh x = (1 - tanh² x) dx
+  tanh: { primal: Math.tanh, vjps: [(g, ans) => mul(g, sub(1, sq(ans)))] },
+  // d asinh x = dx / √(x² + 1)
+  asinh: { primal: Math.asinh, vjps: [(g, _, xs) => div(g, sqrt(add(sq(x0(xs)), 1)))] },
+  // d acosh x = dx / √(x² - 1) = dx / √((x - 1)(x + 1))
+  acosh: { primal: Math.acosh, vjps: [(g, _, xs) => div(g, sqrt(mul(sub(x0(xs), 1), add(x0(xs), 1))))] },
+  // d atanh x = dx / (1 - x²)
+  atanh: { primal: Math.atanh, vjps: [(g, _, xs) => div(g, sub(1, sq(x0(xs))))] },
+  // d eˣ = eˣ dx
+  exp: { primal: Math.exp, vjps: [(g, ans) => mul(g, ans)] },
+  // d (eˣ - 1) = eˣ dx
+  expm1: { primal: Math.expm1, vjps: [(g, _, xs) => mul(g, exp(x0(xs)))] },
+  // d ln x = dx / x
+  log: { primal: Math.log, vjps: [(g, _, xs) => div(g, x0(xs))] },
+  // d ln(1 + x) = dx / (1 + x)
+  log1p: { primal: Math.log1p, vjps: [(g, _, xs) => div(g, add(1, x0(xs)))] },
+  // d log₂ x = dx / (x ln 2)
+  log2: { primal: Math.log2, vjps: [(g, _, xs) => div(g, mul(x0(xs), Math.LN2))] },
+  // d log₁₀ x = dx / (x ln 10)
+  log10: { primal: Math.log10, vjps: [(g, _, xs) => div(g, mul(x0(xs), Math.LN10))] },
+  // d √x = dx / (2 √x)
+  sqrt: { primal: Math.sqrt, vjps: [(g, ans) => div(g, mul(2, ans))] },
+  // d ∛x = dx / (3 ∛x²)
+  cbrt: { primal: Math.cbrt, vjps: [(g, ans) => div(g, mul(3, sq(ans)))] },
+  // d |x| = sign(x) dx, with abs'(0) = 0
+  abs: { primal: Math.abs, vjps: [(g, _, xs) => mul(g, sign(x0(xs)))] },
+  // d √(Σ xₖ²) = Σ xₖ dxₖ / hypot, taken as 0 where hypot = 0
+  hypot: { primal: Math.hypot, variadic: true, vjps: [(g, ans, xs, i) => (primal(ans) === 0 ? 0 : div(mul(g, xs[i]!), ans))] },
+  // d min = d of the argument returned (the first on ties)
+  min: { primal: Math.min, variadic: true, vjps: [selected] },
+  // d max = d of the argument returned (the first on ties)
+  max: { primal: Math.max, variadic: true, vjps: [selected] },
+  // fround rounds to float32: treated as the identity, d fround x = dx
+  fround: { primal: Math.fround, vjps: [(g) => g] },
+
+  // --- piecewise constant: zero derivative -----------------------------------------------
+  // d floor x = 0
+  floor: { primal: Math.floor, vjps: null },
+  // d ceil x = 0
+  ceil: { primal: Math.ceil, vjps: null },
+  // d round x = 0
+  round: { primal: Math.round, vjps: null },
+  // d trunc x = 0
+  trunc: { primal: Math.trunc, vjps: null },
+  // d sign x = 0
+  sign: { primal: Math.sign, vjps: null },
+} satisfies Record<string, Rule>;
+
+export type PrimitiveName = keyof typeof RULES;
+
+/** Primitives that are operators, not Math functions. */
+export const OPERATORS: readonly PrimitiveName[] = ["add", "sub", "mul", "div", "mod", "neg"];
+
+/** Math functions the rewrite turns into traced calls (`Math.sin(x)` → `$t.sin(x)`). */
+export const MATH_FUNCTIONS: readonly PrimitiveName[] = (Object.keys(RULES) as PrimitiveName[]).filter((n) => !OPERATORS.includes(n));
+
+export function ruleOf(name: PrimitiveName): Rule {
+  return RULES[name];
+}
