@@ -10,6 +10,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main, type CliIo } from "../compiler/cli.ts";
 import { parseArgs } from "../compiler/cli/args.ts";
+import { affectedSources } from "../compiler/cli/affected.ts";
 import { codeFrame, formatDiagnostic, formatSummary } from "../compiler/cli/frame.ts";
 import { GENERATED_MARKER } from "../compiler/backend/header.ts";
 import { Codes, type Diagnostic } from "../compiler/diagnostics.ts";
@@ -463,4 +464,20 @@ describe("--watch", () => {
     expect(read(dir, "b.grad.ts")).toContain("cubeGrad");
     expect(tempFiles(dir)).toEqual([]);
   }, 60_000);
+});
+
+describe("incremental rebuilds", () => {
+  it("rebuild a changed source and, transitively, the sources that import it", () => {
+    const dir = project({
+      "lib.ts": "export function h(t: number): number { return t * t; }\n",
+      "mid.ts": 'import { h } from "./lib.ts";\nexport function m(t: number): number { return h(t) + 1; }\n',
+      "top.ts": 'import { m } from "./mid.js";\n/** @grad */\nexport function f(x: number): number { return m(x); }\n',
+      "other.ts": "/** @grad */\nexport function g(x: number): number { return x; }\n",
+    });
+    const all = ["lib.ts", "mid.ts", "other.ts", "top.ts"].map((f) => path.join(dir, f));
+    expect(affectedSources([path.join(dir, "lib.ts")], all)).toEqual(["lib.ts", "mid.ts", "top.ts"].map((f) => path.join(dir, f)));
+    expect(affectedSources([path.join(dir, "other.ts")], all)).toEqual([path.join(dir, "other.ts")]);
+    // A deleted source needs a full build (its output may have become an orphan).
+    expect(affectedSources([path.join(dir, "gone.ts")], all)).toBeNull();
+  });
 });

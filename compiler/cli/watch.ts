@@ -1,7 +1,8 @@
 /**
  * `tsgrad build --watch`: build once, then watch the given paths and rebuild after each
- * burst of changes (debounced). Keeps running after errors. Every rebuild recompiles
- * everything (simple and deterministic; incremental rebuilds are future work). Stops when
+ * burst of changes (debounced). Keeps running after errors. A rebuild compiles only the
+ * changed sources and the sources that import them (affected.ts); a deletion rebuilds
+ * everything so orphaned outputs are removed. Stops when
  * `io.signal` aborts (tests) or the process is interrupted (Ctrl-C), and returns the exit
  * code of the last build.
  *
@@ -13,7 +14,8 @@ import path from "node:path";
 import { formatCode, Codes } from "../diagnostics.ts";
 import { UsageError } from "./args.ts";
 import { runBuild, type BuildOptions, type BuildReport } from "./build.ts";
-import { isSourcePath } from "./discover.ts";
+import { discover, isSourcePath } from "./discover.ts";
+import { affectedSources } from "./affected.ts";
 import type { CliIo } from "./io.ts";
 import { displayPath } from "./report.ts";
 
@@ -51,11 +53,15 @@ export async function watchBuild(
     const rebuild = async () => {
       queued = false;
       if (stopped) return;
-      const names = [...changed].sort().map((f) => displayPath(f, io.cwd));
+      const files = [...changed].sort();
+      const names = files.map((f) => displayPath(f, io.cwd));
       changed.clear();
-      status(`[${clock()}] ${names.length > 0 ? `${names.join(", ")} changed` : "change detected"}; rebuilding`);
+      // Only the changed sources and their importers, unless something was deleted.
+      const affected = files.length > 0 ? affectedSources(files, discover(options.paths.length > 0 ? options.paths : ["."], io.cwd).sources) : null;
+      status(`[${clock()}] ${names.length > 0 ? `${names.join(", ")} changed` : "change detected"}; rebuilding ${affected ? `${affected.length} source(s)` : "everything"}`);
       try {
-        last = await runBuild(options, io);
+        if (affected && affected.length === 0) return;
+        last = await runBuild(affected ? { ...options, paths: affected } : options, io);
         print(last);
         status(`[${clock()}] ${last.exitCode === 0 ? "build ok" : "build failed"}; watching for changes`);
       } catch (error) {
