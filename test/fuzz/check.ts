@@ -1,7 +1,8 @@
 /**
  * Checks one generated program: gradient against central differences (two steps must agree
  * first, otherwise the point is near a kink and the comparison is skipped) and against the
- * tape runtime when it exists; the value against the primal, bit for bit.
+ * tape runtime; JVP against ⟨grad, v⟩; HVP against differences of the gradient and the
+ * tape's reverse-over-reverse HVP; every value against the primal, bit for bit.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -38,11 +39,35 @@ export async function checkProgram(program: Program, built: Built, next: () => n
     const err = maxRelError(got, fine);
     if (!(err < 1e-5)) return { problem: `gradient ${JSON.stringify(got)} vs differences ${JSON.stringify(fine)} (rel ${err})`, fdCompared };
   }
+  // JVP against the gradient (the dot-product identity for a scalar function), HVP against
+  // differences of the gradient along v (only where the gradient is smooth there).
+  const v = { x: Array.from({ length: 4 }, () => 2 * next() - 1), y: 2 * next() - 1 };
+  const jvp = built.generated[`${program.name}Jvp`] as (x: number[], y: number, t: { x: number[]; y: number }) => { value: number; tangent: number };
+  const j = jvp(x, y, v);
+  if (!Object.is(j.value, value)) return { problem: `jvp value ${j.value} differs from the primal ${value}`, fdCompared };
+  const dot = got.reduce((s, gk, k) => s + gk * (k < 4 ? v.x[k]! : v.y), 0);
+  if (!(Math.abs(j.tangent - dot) <= 1e-11 * Math.max(1, Math.abs(dot)))) return { problem: `jvp ${j.tangent} vs ⟨grad, v⟩ ${dot}`, fdCompared };
+  const hvpFn = built.generated[`${program.name}Hvp`] as (x: number[], y: number, v: { x: number[]; y: number }) => { grad: { x: number[]; y: number }; hvp: { x: number[]; y: number } };
+  const hv = hvpFn(x, y, v);
+  const gradAlong = (h: number) => {
+    const r = grad(x.map((xi, k) => xi + h * v.x[k]!), y + h * v.y).grad;
+    return [...r.x, r.y];
+  };
+  const hvFd = (h: number) => gradAlong(h).map((p, k) => (p - gradAlong(-h)[k]!) / (2 * h));
+  const hvCoarse = hvFd(1e-4);
+  const hvFine = hvFd(1e-5);
+  if (fdCompared && maxRelError(hvCoarse, hvFine) < 1e-4) {
+    const err = maxRelError([...hv.hvp.x, hv.hvp.y], hvFine);
+    if (!(err < 1e-4)) return { problem: `hvp ${JSON.stringify([...hv.hvp.x, hv.hvp.y])} vs differences ${JSON.stringify(hvFine)} (rel ${err})`, fdCompared };
+  }
   if (useTape && existsSync(tapeEntry)) {
     const tape = (await import(tapeEntry)) as { loadTapeModule: (file: string) => { grad: (n: string, a: unknown[], w?: string[]) => { grad: { x: number[]; y: number } } } };
     const t = tape.loadTapeModule(built.sourcePath).grad(program.name, [x, y], ["x", "y"]);
     const err = maxRelError(got, [...t.grad.x, t.grad.y], 1e-8);
     if (!(err < 1e-12)) return { problem: `gradient ${JSON.stringify(got)} vs tape ${JSON.stringify([...t.grad.x, t.grad.y])} (rel ${err})`, fdCompared };
+    const th = (tape.loadTapeModule(built.sourcePath) as unknown as { hvp: (n: string, a: unknown[], v: unknown, w?: string[]) => { hvp: { x: number[]; y: number } } }).hvp(program.name, [x, y], v, ["x", "y"]);
+    const herr = maxRelError([...hv.hvp.x, hv.hvp.y], [...th.hvp.x, th.hvp.y], 1e-6);
+    if (!(herr < 1e-10)) return { problem: `hvp ${JSON.stringify([...hv.hvp.x, hv.hvp.y])} vs tape ${JSON.stringify([...th.hvp.x, th.hvp.y])} (rel ${herr})`, fdCompared };
   }
   return { fdCompared };
 }
