@@ -154,6 +154,29 @@ export function f(x: readonly number[]): number {
     wrt: [0],
   },
   {
+    // Found by the differential fuzzer: the restore \`buf[i1] = pop()\` reads i1, so the
+    // counter of a loop with a break must be saved even though no adjoint reads it.
+    name: "regression: an array restored by index inside a loop with a break",
+    fn: "f",
+    source: `/** @grad x */
+export function f(x: number[], y: number): number {
+  let s0 = x[0] * y;
+  let s1 = Math.sin(x[1]);
+  let s2 = 0.1;
+  const buf = new Array(x.length).fill(0);
+  for (let i0 = 0; i0 < x.length; i0++) {
+    s0 += 0.3 * Math.tanh((Math.tanh(Math.atan(buf[i0])) + Math.max(Math.hypot(-0.76, x[i0], 0.5), Math.max(buf[i0], s1))));
+    for (let i1 = 0; i1 < x.length; i1++) {
+      buf[i1] = Math.tanh(0.98);
+      if ((y / (1.5 + (0.49 > buf[i1] ? s2 : y) * Math.tanh(x[i0]))) >= 0.03) break;
+    }
+  }
+  return s0 + s1 * s2 + buf[0] + buf[x.length - 1];
+}`,
+    args: () => [[-0.9068637099117041, -0.5194475059397519, 0.9543521110899746, -0.4843998560681939], 0.9932053019292653],
+    wrt: [0],
+  },
+  {
     name: "every Math function with a derivative",
     fn: "f",
     source: `/** @grad */

@@ -520,6 +520,8 @@ class ReverseGenerator {
       this.stacks.add("values");
       fwd.push(b.push("values", s.target as Expr));
       rev.push(b.assign(s.target, b.pop("values")));
+      // The restore reads its index (`buf[i] = pop()`) here in the reverse sweep, too.
+      this.logReads(rev);
     }
     fwd.push(s);
     if (this.activity.active.has(root)) {

@@ -37,7 +37,7 @@ export async function checkProgram(program: Program, built: Built, next: () => n
   if (maxRelError(coarse, fine) < 1e-5) {
     fdCompared = true;
     const err = maxRelError(got, fine);
-    if (!(err < 1e-5)) return { problem: `gradient ${JSON.stringify(got)} vs differences ${JSON.stringify(fine)} (rel ${err})`, fdCompared };
+    if (!(err < 1e-5)) return { problem: `at x = ${JSON.stringify(x)}, y = ${y}: gradient ${JSON.stringify(got)} vs differences ${JSON.stringify(fine)} (rel ${err})`, fdCompared };
   }
   // JVP against the gradient (the dot-product identity for a scalar function), HVP against
   // differences of the gradient along v (only where the gradient is smooth there).
