@@ -28,6 +28,7 @@ export const Codes = {
   AnyType: 3006,
   UnsupportedType: 3007,
   UnsupportedAssignment: 3008,
+  MissingReturn: 3009,
   Recursion: 3010,
   // 9xxx: the compiler's own faults
   InternalError: 9001,

@@ -84,6 +84,9 @@ class Lowering {
     const returnType = this.lowerReturnType(node);
     const body = this.lowerBlock(node.body.statements);
     this.scopes.pop();
+    if (!(returnType.kind === "opaque" && returnType.text === "void") && !definitelyReturns(body)) {
+      this.reject(Codes.MissingReturn, `not every path of '${name}' returns a value; add a final return`, node.name ?? node);
+    }
     return {
       name,
       params,
@@ -754,4 +757,25 @@ function containsRecord(t: ValueType): boolean {
 
 function structuralText(t: ValueType): string {
   return t.kind === "record" ? `{ ${t.fields.map((f) => `${f.name}: ${structuralText(f.type)}`).join("; ")} }` : typeText(t);
+}
+
+/** True if every path through `body` ends in a return (loops are assumed to exit normally). */
+function definitelyReturns(body: Stmt[]): boolean {
+  return body.some((s) => {
+    if (s.kind === "return") return true;
+    if (s.kind === "if") return definitelyReturns(s.then) && definitelyReturns(s.else);
+    if (s.kind === "block") return definitelyReturns(s.body);
+    // `while (true)` / `for (;;)` without a break of its own never falls through.
+    if (s.kind === "loop" && (s.test === null || (s.test.kind === "boolean" && s.test.value))) return !breaksOut(s.body);
+    return false;
+  });
+}
+
+function breaksOut(body: Stmt[]): boolean {
+  return body.some((s) => {
+    if (s.kind === "break") return true;
+    if (s.kind === "if") return breaksOut(s.then) || breaksOut(s.else);
+    if (s.kind === "block") return breaksOut(s.body);
+    return false; // a break inside a nested loop leaves only that loop
+  });
 }

@@ -32,12 +32,12 @@ export function generateProgram(next: () => number, id: number): Program {
       case 0: return `(${a()} + ${a()})`;
       case 1: return `(${a()} - ${a()})`;
       case 2: return `(${a()} * ${a()})`;
-      case 3: return `(${a()} / (1.5 + ${a()} * ${a()}))`;
+      case 3: return `(${a()} / (1.5 + Math.sin(${a()}) * Math.cos(${a()})))`;
       case 4: return `Math.sin(${a()})`;
       case 5: return `Math.cos(${a()})`;
       case 6: return `Math.tanh(${a()})`;
       case 7: return `Math.exp(Math.sin(${a()}))`;
-      case 8: return `Math.sqrt(1 + ${a()} * ${a()})`;
+      case 8: return `Math.sqrt(1.5 + Math.sin(${a()}))`;
       case 9: return `Math.log(2 + Math.sin(${a()}))`;
       case 10: return `Math.atan(${a()})`;
       case 11: return `Math.max(${a()}, ${a()})`;
