@@ -1,7 +1,7 @@
 /**
  * `npm run samples` (after `tsgrad build samples`): for every `@grad` function in
  * samples/*.ts, prints its value, the generated gradient, a central-difference gradient
- * beside it (step h = 1e-6·max(1, |x|)) and their relative difference per entry, as a
+ * beside it (fourth-order stencil, step h = 2e-5·max(1, |x|)) and their relative difference per entry, as a
  * table. Exits with code 1 if any gradient differs from the differences by more than
  * 1e-6 relative (denominator max(|fd_k|, 1e-3·max_j |fd_j|)), or if a generated file is
  * missing. Reads only the samples in this repository.

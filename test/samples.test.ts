@@ -4,7 +4,7 @@
  * and checked on its `fInputs()` arguments:
  *
  *   (a) fGrad against the tape runtime (an independent oracle): 1e-12 relative;
- *   (b) fGrad against central finite differences, step h = 1e-6·max(1, |x|):
+ *   (b) fGrad against fourth-order central differences, step h = 2e-5·max(1, |x|):
  *       1e-6 relative;
  *   (c) fGrad(...).value === f(...), bit for bit;
  *   (d) fGradInto into zeroed buffers gives fGrad's gradient, and a second call adds
