@@ -63,3 +63,52 @@ export function gmmRows(quick: boolean): (string | number)[][] {
   }
   return rows;
 }
+
+interface LstmInput {
+  main: number[][];
+  extra: number[][];
+  state: number[][];
+  sequence: number[][];
+}
+
+export function readLstm(file: string): LstmInput {
+  const numbers = readFileSync(file, "utf8").trim().split(/\s+/).map(Number);
+  let k = 0;
+  const rows = (count: number, width: number) => Array.from({ length: count }, () => numbers.slice(k, (k += width)));
+  const [l, c, b] = [numbers[k++]!, numbers[k++]!, numbers[k++]!];
+  return { main: rows(2 * l, 4 * b), extra: rows(3, b), state: rows(2 * l, b), sequence: rows(c, b) };
+}
+
+/**
+ * Rows of [file, l, c, gradient/objective] for the ADBench LSTM files, and, for
+ * lstm_l2_c1024, the largest difference from ADBench's golden objective and gradient.
+ */
+export async function lstmRows(quick: boolean): Promise<{ rows: (string | number)[][]; golden: string }> {
+  const { lstmObjective } = await import("../samples/lstm.ts");
+  const { lstmObjectiveGrad, lstmObjectiveGradInto } = await import("../samples/lstm.grad.ts");
+  const dir = path.join(root, "lstm");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".txt")).sort();
+  const rows: (string | number)[][] = [];
+  for (const file of quick ? files.slice(0, 1) : files) {
+    const d = readLstm(path.join(dir, file));
+    const grad = { main: d.main.map((r) => r.map(() => 0)), extra: d.extra.map((r) => r.map(() => 0)) };
+    let sink = 0;
+    const [objective, gradient] = measure(
+      [
+        { name: "objective", run: () => (sink += lstmObjective(d.main, d.extra, d.state, d.sequence)) },
+        { name: "gradient", run: () => (sink += lstmObjectiveGradInto(d.main, d.extra, d.state, d.sequence, grad)) },
+      ],
+      { rounds: quick ? 3 : 5, minBatchMs: 10 },
+    ).map((t) => t.median);
+    rows.push([file, String(d.main.length / 2), String(d.sequence.length), gradient! / objective!]);
+    if (sink === 42) console.log("");
+  }
+  // ADBench's golden values (its unit tests) for lstm_l2_c1024.
+  const expected = JSON.parse(readFileSync(path.join(root, "expected", "adbench_tests.json"), "utf8")).lstm as { objective: number; gradient: number[] };
+  const d = readLstm(path.join(dir, "lstm_l2_c1024.txt"));
+  const g = lstmObjectiveGrad(d.main, d.extra, d.state, d.sequence);
+  const flat = [...g.grad.main.flat(), ...g.grad.extra.flat()];
+  const gradErr = Math.max(...flat.map((x, i) => Math.abs(x - expected.gradient[i]!)));
+  const golden = `LSTM l2_c1024 against ADBench's golden values: |objective - golden| = ${Math.abs(g.value - expected.objective).toExponential(1)} (golden has 8 decimals), max |gradient - golden| = ${gradErr.toExponential(1)} over ${flat.length} entries`;
+  return { rows, golden };
+}

@@ -13,7 +13,7 @@ import { logisticNll, logisticNllGradByHand } from "./workloads/logisticRegressi
 import { logisticNllGradInto, logisticNllHessian, logisticNllHvpInto } from "./workloads/logisticRegression.grad.ts";
 import { logisticNllWithHelpersGradInto } from "./workloads/logisticHelpers.grad.ts";
 import { measure, table } from "./timing.ts";
-import { adbenchAvailable, gmmRows } from "./adbench.ts";
+import { adbenchAvailable, gmmRows, lstmRows } from "./adbench.ts";
 import { sampleBuildRows, throughput } from "./compiler.ts";
 
 const quick = process.argv.includes("--quick");
@@ -88,8 +88,11 @@ table("Second order (median time ratios)", ["workload", "n", "HVP/grad", "Hessia
 table("Calls (logistic NLL through dot/softplus helpers, inlined by tsgrad)", ["n", "with helpers / hand-inlined"], calls);
 if (adbenchAvailable()) {
   table("ADBench GMM (gradient / objective; target ≤ 3)", ["data", "d", "K", "n", "grad/objective"], gmmRows(quick));
+  const lstm = await lstmRows(quick);
+  table("ADBench LSTM (gradient / objective; target ≤ 4)", ["data", "layers", "chars", "grad/objective"], lstm.rows);
+  console.log(lstm.golden);
 } else {
-  console.log("\nADBench data not found at ../shared/adbench: GMM rows skipped.");
+  console.log("\nADBench data not found at ../shared/adbench: GMM and LSTM rows skipped.");
 }
 console.log(`\nPeak memory of the generated code's stacks: ${(stackBytes() / 1024).toFixed(0)} KiB`);
 
