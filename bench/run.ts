@@ -13,6 +13,18 @@ import { logisticNll, logisticNllGradByHand } from "./workloads/logisticRegressi
 import { logisticNllGradInto, logisticNllHessian, logisticNllHvpInto } from "./workloads/logisticRegression.grad.ts";
 import { logisticNllWithHelpersGradInto } from "./workloads/logisticHelpers.grad.ts";
 import { measure, table } from "./timing.ts";
+import { loadTapeModule } from "../runtime/tape/index.ts";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const tapeRosenbrock = loadTapeModule(path.join(here, "workloads/rosenbrock.ts"));
+const tapeLogistic = loadTapeModule(path.join(here, "workloads/logisticRegression.ts"));
+
+/** Median seconds per tape gradient (slow: few rounds, only where it finishes quickly). */
+function tapeTime(run: () => void): number {
+  return measure([{ name: "tape", run }], { rounds: 3, minBatchMs: 20 })[0]!.median;
+}
 import { adbenchAvailable, gmmRows, lstmRows } from "./adbench.ts";
 import { sampleBuildRows, throughput } from "./compiler.ts";
 
@@ -55,7 +67,8 @@ for (const n of sizes) {
       : []),
   ], { rounds: quick ? 5 : 9 });
   const [primal, gen, hand, hv, banded, dense] = t.map((m) => m.median);
-  first.push(["rosenbrock", String(n), gen! / primal!, hand! / primal!, gen! / hand!]);
+  const tape = n <= 1000 ? tapeTime(() => void tapeRosenbrock.grad("rosenbrock", [x], ["x"])) : NaN;
+  first.push(["rosenbrock", String(n), gen! / primal!, hand! / primal!, gen! / hand!, tape / gen!]);
   second.push(["rosenbrock", String(n), hv! / gen!, dense ? dense / (n * gen!) : NaN, banded ? banded / gen! : NaN]);
 }
 
@@ -78,12 +91,13 @@ for (const n of sizes) {
     ...(n <= 1000 ? [{ name: "hessian", run: () => (sink += logisticNllHessian(w, X, y).value) }] : []),
   ], { rounds: quick ? 5 : 9 });
   const [primal, gen, hand, hv, helpers, dense] = t.map((q) => q.median);
+  const tape = n <= 1000 ? tapeTime(() => void tapeLogistic.grad("logisticNll", [w, X, y], ["w"])) : NaN;
   calls.push([String(n), helpers! / gen!]);
-  first.push([`logistic (m=${m})`, String(n), gen! / primal!, hand! / primal!, gen! / hand!]);
+  first.push([`logistic (m=${m})`, String(n), gen! / primal!, hand! / primal!, gen! / hand!, tape / gen!]);
   second.push([`logistic (m=${m})`, String(n), hv! / gen!, dense ? dense / (n * gen!) : NaN, NaN]);
 }
 
-table("Gradient cost (median time ratios)", ["workload", "n", "tsgrad/primal", "hand/primal", "tsgrad/hand"], first);
+table("Gradient cost (median time ratios; tape only for n ≤ 1000)", ["workload", "n", "tsgrad/primal", "hand/primal", "tsgrad/hand", "tape/tsgrad"], first);
 table("Second order (median time ratios)", ["workload", "n", "HVP/grad", "Hessian/(n*grad)", "banded Hessian/grad"], second);
 table("Calls (logistic NLL through dot/softplus helpers, inlined by tsgrad)", ["n", "with helpers / hand-inlined"], calls);
 if (adbenchAvailable()) {
