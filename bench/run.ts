@@ -14,10 +14,12 @@ import { logisticNllGradInto, logisticNllHessian, logisticNllHvpInto } from "./w
 import { logisticNllWithHelpersGradInto } from "./workloads/logisticHelpers.grad.ts";
 import { measure, table } from "./timing.ts";
 import { loadTapeModule } from "../runtime/tape/index.ts";
+import { loadTf, tfLogisticGrad, tfRosenbrockGrad } from "./tfjs.ts";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const tf = await loadTf();
 const tapeRosenbrock = loadTapeModule(path.join(here, "workloads/rosenbrock.ts"));
 const tapeLogistic = loadTapeModule(path.join(here, "workloads/logisticRegression.ts"));
 
@@ -68,7 +70,9 @@ for (const n of sizes) {
   ], { rounds: quick ? 5 : 9 });
   const [primal, gen, hand, hv, banded, dense] = t.map((m) => m.median);
   const tape = n <= 1000 ? tapeTime(() => void tapeRosenbrock.grad("rosenbrock", [x], ["x"])) : NaN;
-  first.push(["rosenbrock", String(n), gen! / primal!, hand! / primal!, gen! / hand!, tape / gen!]);
+  const x32 = Float32Array.from(x);
+  const tfjs = tapeTime(() => void (sink += tfRosenbrockGrad(tf, x32)));
+  first.push(["rosenbrock", String(n), gen! / primal!, hand! / primal!, gen! / hand!, tape / gen!, tfjs / gen!]);
   second.push(["rosenbrock", String(n), hv! / gen!, dense ? dense / (n * gen!) : NaN, banded ? banded / gen! : NaN]);
 }
 
@@ -92,12 +96,17 @@ for (const n of sizes) {
   ], { rounds: quick ? 5 : 9 });
   const [primal, gen, hand, hv, helpers, dense] = t.map((q) => q.median);
   const tape = n <= 1000 ? tapeTime(() => void tapeLogistic.grad("logisticNll", [w, X, y], ["w"])) : NaN;
+  const tX = tf.tensor2d(X.map((row) => Array.from(row)));
+  const tY = tf.tensor1d(Float32Array.from(y));
+  const w32 = Float32Array.from(w);
+  const tfjs = tapeTime(() => void (sink += tfLogisticGrad(tf, w32, tX, tY)));
+  tf.dispose([tX, tY]);
   calls.push([String(n), helpers! / gen!]);
-  first.push([`logistic (m=${m})`, String(n), gen! / primal!, hand! / primal!, gen! / hand!, tape / gen!]);
+  first.push([`logistic (m=${m})`, String(n), gen! / primal!, hand! / primal!, gen! / hand!, tape / gen!, tfjs / gen!]);
   second.push([`logistic (m=${m})`, String(n), hv! / gen!, dense ? dense / (n * gen!) : NaN, NaN]);
 }
 
-table("Gradient cost (median time ratios; tape only for n ≤ 1000)", ["workload", "n", "tsgrad/primal", "hand/primal", "tsgrad/hand", "tape/tsgrad"], first);
+table("Gradient cost (median time ratios; tape only for n ≤ 1000; TF.js cpu backend, float32)", ["workload", "n", "tsgrad/primal", "hand/primal", "tsgrad/hand", "tape/tsgrad", "tfjs/tsgrad"], first);
 table("Second order (median time ratios)", ["workload", "n", "HVP/grad", "Hessian/(n*grad)", "banded Hessian/grad"], second);
 table("Calls (logistic NLL through dot/softplus helpers, inlined by tsgrad)", ["n", "with helpers / hand-inlined"], calls);
 if (adbenchAvailable()) {
