@@ -126,7 +126,8 @@ async function compileOne(
           fn,
           request,
           reserved: [...moduleNames, stackNames.values, stackNames.control],
-          resolve: (name, span) => program.callee(input.path, name, span),
+          // A name is resolved in the file of the call: a helper's own helpers come from its file.
+          resolve: (name, span) => program.callee(span.file, name, span),
           customVjp: (name) => program.customVjp(input.path, name),
           debug: options.debug ? { stackNames } : undefined,
           sourceLines,

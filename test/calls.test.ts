@@ -100,6 +100,29 @@ describe("calls between user functions", () => {
     expect(maxRelError(g.grad.v, fd[1]!)).toBeLessThan(1e-6);
   });
 
+  it("a helper's own helpers are found in the helper's file, not the caller's", async () => {
+    const lib = `
+function square(t: number): number {
+  return t * t;
+}
+export function norm2(v: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += square(v[i]);
+  return s;
+}
+`;
+    const main = `
+import { norm2 } from "./lib.ts";
+/** @grad x */
+export function f(x: number[]): number {
+  return norm2(x) * 0.5;
+}
+`;
+    const { generated } = await buildProject({ "lib.ts": lib, "main.ts": main }, "main.ts");
+    const g = (generated.fGrad as (x: number[]) => { grad: { x: number[] } })([1, -2, 3]);
+    expect(g.grad.x).toEqual([1, -2, 3]);
+  });
+
   it("rejects recursion with a located diagnostic", async () => {
     const d = await diagnose(`
 function fact(n: number): number {
