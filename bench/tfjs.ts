@@ -17,9 +17,10 @@ export async function loadTf(): Promise<Tf> {
     const { log, warn } = console;
     console.log = console.warn = () => undefined; // TF.js greets Node users; keep the tables clean
     try {
-      tf = require("@tensorflow/tfjs") as Tf;
-      await tf.setBackend("cpu");
-      tf.tidy(() => tf.add(1, 1).dataSync()); // the greeting comes with the first kernel
+      const loaded = require("@tensorflow/tfjs") as Tf;
+      await loaded.setBackend("cpu");
+      loaded.tidy(() => loaded.add(1, 1).dataSync()); // the greeting comes with the first kernel
+      tf = loaded;
     } finally {
       console.log = log;
       console.warn = warn;

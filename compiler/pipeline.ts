@@ -11,13 +11,16 @@
  */
 import path from "node:path";
 import { Project, ts, type SourceFile } from "ts-morph";
-import { Codes, DiagnosticError, type Diagnostic } from "./diagnostics.ts";
+import { Codes, DiagnosticError, type Diagnostic, type SourceSpan } from "./diagnostics.ts";
 import { spanOf } from "./frontend/annotations.ts";
 import { ProgramIndex } from "./frontend/program.ts";
 import { lowerFunction } from "./frontend/lower.ts";
-import type { FunctionIR, ModuleIR, StackName } from "./ir/nodes.ts";
+import type { DerivativeRequest, FunctionIR, ModuleIR, StackName } from "./ir/nodes.ts";
 import { Namer, namesIn } from "./transform/naming.ts";
-import { buildMode } from "./transform/modes.ts";
+import { buildMode, type ModeContext, type ModeOutput } from "./transform/modes.ts";
+import { inlineCalls } from "./transform/inline.ts";
+import type { PullbackRequest } from "./transform/reverse.ts";
+import { stmtExprs, walkExpr, walkStmts } from "./ir/visit.ts";
 import { Printer } from "./backend/print.ts";
 import { formatTypeScript } from "./backend/format.ts";
 import { generatedHeader } from "./backend/header.ts";
@@ -118,37 +121,69 @@ async function compileOne(
   const runtimeHelpers = new Set<string>();
   const userImports: { name: string; file: string }[] = [];
   const seenFunctions = new Set<string>();
+  const pullbacks: PullbackRequest[] = [];
+  const primals: { name: string; span: SourceSpan }[] = [];
+  const context = (fn: FunctionIR, request: DerivativeRequest, lines = sourceLines, name = sourceName): ModeContext => ({
+    fn,
+    request,
+    reserved: [...moduleNames, stackNames.values, stackNames.control],
+    // A name is resolved in the file of the call: a helper's own helpers come from its file.
+    resolve: (callee, span) => program.callee(span.file, callee, span),
+    customVjp: (callee, span) => program.customVjp(span.file, callee) ?? program.sharedPullback(span.file, callee, span),
+    debug: options.debug ? { stackNames } : undefined,
+    sourceLines: lines,
+    sourceName: name,
+    activity: options.activity ?? true,
+  });
+  const collect = (output: ModeOutput, owner: string, span: SourceSpan) => {
+    for (const f of output.functions) {
+      if (seenFunctions.has(f.name)) continue; // e.g. fJvp from both @jvp and @jacobian
+      seenFunctions.add(f.name);
+      generated.push(f);
+    }
+    for (const alias of output.typeAliases) {
+      const existing = typeAliases.find((a) => a.name === alias.name);
+      if (!existing) typeAliases.push({ ...alias, doc: alias.doc ?? `Derivative record of \`${owner}\`: one field per differentiated parameter, same shape.` });
+      else if (existing.text !== alias.text) {
+        diagnostics.push({ code: Codes.NameClash, message: `two annotations on '${owner}' need different '${alias.name}' types; use the same parameter list`, ...span });
+      }
+    }
+    for (const x of output.stacks) stacks.add(x);
+    for (const x of output.imports ?? []) userImports.push(x);
+    for (const x of output.runtime) runtimeHelpers.add(x);
+    pullbacks.push(...(output.pullbacks ?? []));
+    primals.push(...(output.primals ?? []));
+  };
   for (const { fn, requests } of lowered) {
     const node = discovery.functions.find((f) => f.node.name?.text === fn.name)!.node;
     try {
-      for (const request of requests) {
-        const output = buildMode({
-          fn,
-          request,
-          reserved: [...moduleNames, stackNames.values, stackNames.control],
-          // A name is resolved in the file of the call: a helper's own helpers come from its file.
-          resolve: (name, span) => program.callee(span.file, name, span),
-          customVjp: (name) => program.customVjp(input.path, name),
-          debug: options.debug ? { stackNames } : undefined,
-          sourceLines,
-          sourceName,
-          activity: options.activity ?? true,
-        });
-        for (const f of output.functions) {
-          if (seenFunctions.has(f.name)) continue; // e.g. fJvp from both @jvp and @jacobian
-          seenFunctions.add(f.name);
-          generated.push(f);
+      for (const request of requests) collect(buildMode(context(fn, request)), fn.name, request.span);
+      // Shared callee derivatives, generated once per file and called by every caller:
+      // one pullback per (callee, active arguments), and a private copy of each primal the
+      // forward sweeps call.
+      while (pullbacks.length > 0 || primals.length > 0) {
+        const pullback = pullbacks.pop();
+        if (pullback && !seenFunctions.has(pullback.name)) {
+          const callee = program.callee(pullback.span.file, pullback.callee, pullback.span);
+          const request: DerivativeRequest = { mode: "vjp", wrt: pullback.wrt, span: pullback.span };
+          const calleeFile = callee.span.file;
+          const output = buildMode({ ...context(callee, request, program.lines(calleeFile), path.basename(calleeFile)), pullbackName: pullback.name });
+          const into = output.functions.find((f) => f.name === `${pullback.name}Into`)!;
+          collect({ ...output, functions: [{ ...into, name: pullback.name, exported: false, doc: `Pullback of \`${pullback.callee}\` with respect to ${pullback.wrt.join(", ")}: the shape of a generated fVjpInto,\nshared by every call in this file. Generated from ${path.basename(calleeFile)}:${callee.span.line}.` }] }, pullback.callee, pullback.span);
         }
-        for (const alias of output.typeAliases) {
-          const existing = typeAliases.find((a) => a.name === alias.name);
-          if (!existing) typeAliases.push({ ...alias, doc: alias.doc ?? `Derivative record of \`${fn.name}\`: one field per differentiated parameter, same shape.` });
-          else if (existing.text !== alias.text) {
-            diagnostics.push({ code: Codes.NameClash, message: `two annotations on '${fn.name}' need different '${alias.name}' types; use the same parameter list`, ...request.span });
-          }
+        const primal = primals.pop();
+        if (primal && !seenFunctions.has(primal.name)) {
+          seenFunctions.add(primal.name);
+          const callee = program.callee(primal.span.file, primal.name, primal.span);
+          const ctx = context(callee, { mode: "grad", wrt: [], span: primal.span });
+          const copy = inlineCalls(callee, ctx.resolve, Namer.forFunction(callee, ctx.reserved), ctx.customVjp);
+          generated.push({ ...copy, exported: false, doc: `\`${primal.name}\` itself, for the forward sweeps (copied from ${path.basename(callee.span.file)}:${callee.span.line}).` });
+          walkStmts(copy.body, (s) => {
+            for (const e of stmtExprs(s)) walkExpr(e, (x) => {
+              if (x.kind === "userCall" && x.rule?.generated) primals.push({ name: x.callee, span: x.span ?? copy.span });
+            });
+          });
         }
-        for (const x of output.stacks) stacks.add(x);
-        for (const x of output.imports ?? []) userImports.push(x);
-        for (const x of output.runtime) runtimeHelpers.add(x);
       }
     } catch (error) {
       diagnostics.push(toDiagnostic(error, node, sf, input.path));

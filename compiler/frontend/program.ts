@@ -12,6 +12,10 @@ import type { FunctionIR, ValueType } from "../ir/nodes.ts";
 import { discoverAnnotations, type Discovery } from "./annotations.ts";
 import { lowerFunction, type ModuleScope } from "./lower.ts";
 import { shapeOfTypeNode } from "./types.ts";
+import { rootName, walkStmts } from "../ir/visit.ts";
+
+/** Helpers with more statements than this get one shared derivative instead of being inlined. */
+export const SHARE_THRESHOLD = 12;
 
 interface FileEntry {
   path: string;
@@ -122,6 +126,36 @@ export class ProgramIndex {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Whether reverse mode calls a shared, generated pullback of `name` rather than inlining
+   * it: for a helper tagged `@noinline`, or a large one (more than SHARE_THRESHOLD
+   * statements) not tagged `@inline`, that returns a number and writes none of its
+   * parameters (a helper that fills an array argument is always inlined).
+   */
+  sharedPullback(filePath: string, name: string, span: SourceSpan): { rule: string; ruleFile: string; primalFile: string; generated: true } | undefined {
+    const found = this.declarationOf(filePath, name);
+    if (!found) return undefined;
+    const tags = new Set(ts.getJSDocTags(found.node).map((t) => t.tagName.text));
+    if (tags.has("inline")) return undefined;
+    const fn = this.callee(filePath, name, span);
+    if (fn.returnType.kind !== "number") return undefined;
+    let size = 0;
+    let writesParam = false;
+    const params = new Set(fn.params.map((p) => p.name));
+    walkStmts(fn.body, (s) => {
+      size++;
+      if (s.kind === "assign" && s.target.kind !== "var" && params.has(rootName(s.target) ?? "")) writesParam = true;
+      if (s.kind === "append" && params.has(s.array)) writesParam = true;
+    });
+    if (writesParam || !(tags.has("noinline") || size > SHARE_THRESHOLD)) return undefined;
+    return { rule: `${name}Pullback`, ruleFile: "", primalFile: found.file.path, generated: true };
+  }
+
+  /** Lines of a file of the build, for comments that point back to the source. */
+  lines(filePath: string): string[] {
+    return this.files.get(normalize(filePath))?.sourceFile.getFullText().split(/\r?\n/) ?? [];
   }
 
   /** The lowered IR of the function `name` as seen from `filePath`. */

@@ -62,6 +62,12 @@ export interface CustomRule {
   /** Files to import the primal and the rule from. */
   primalFile: string;
   ruleFile: string;
+  /**
+   * A pullback tsgrad generates itself (a shared callee derivative): `name` is its base
+   * name, specialized per activity pattern, and both it and a private copy of the primal
+   * live in the generated file.
+   */
+  generated?: boolean;
 }
 
 /** The two stacks of generated reverse-mode code: numbers, and ints (decisions, counts). */

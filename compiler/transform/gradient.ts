@@ -17,6 +17,7 @@ import type { StackName, ValueType } from "../ir/nodes.ts";
 import { aliasChecks, stackBalance } from "./debug.ts";
 
 export interface GradientFunctions {
+  pullbacks: import("./reverse.ts").PullbackRequest[];
   functions: FunctionIR[];
   typeAlias: { name: string; text: string; doc: string };
   stacks: Set<StackName>;
@@ -95,6 +96,7 @@ export function buildGradient(args: {
     functions: [simple, into],
     typeAlias: { name: typeName, text: typeText, doc: `Gradient of \`${fn.name}\`: one field per differentiated parameter, same shape.` },
     stacks: reverse.stacks,
+    pullbacks: reverse.pullbacks,
   };
 }
 

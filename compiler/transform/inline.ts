@@ -27,7 +27,7 @@ import { Namer as NamerClass } from "./naming.ts";
 export type CalleeResolver = (name: string, span: SourceSpan) => FunctionIR;
 
 /** Finds a user-supplied VJP for a callee; calls to it are kept (not inlined) when asked. */
-export type CustomRuleFinder = (name: string) => { rule: string; ruleFile: string; primalFile: string } | undefined;
+export type CustomRuleFinder = (name: string, span: SourceSpan) => { rule: string; ruleFile: string; primalFile: string; generated?: boolean } | undefined;
 
 export function inlineCalls(fn: FunctionIR, resolve: CalleeResolver, namer: Namer, custom?: CustomRuleFinder): FunctionIR {
   return { ...fn, body: new Inliner(resolve, namer, [fn.name], custom).stmts(fn.body) };
@@ -43,7 +43,7 @@ class Inliner {
 
   /** A call the user supplied a rule for stays a call, carrying the rule. */
   private keep(call: Extract<Expr, { kind: "userCall" }>, pre: Stmt[]): Expr | null {
-    const found = this.custom?.(call.callee);
+    const found = this.custom?.(call.callee, call.span!);
     if (!found) return null;
     const callee = this.resolve(call.callee, call.span!);
     if (callee.returnType.kind !== "number") {
@@ -52,7 +52,13 @@ class Inliner {
     return {
       ...call,
       args: call.args.map((a) => this.expr(a, pre)),
-      rule: { name: found.rule, params: callee.params.map((p) => ({ name: p.name, type: p.type })), primalFile: found.primalFile, ruleFile: found.ruleFile },
+      rule: {
+        name: found.rule,
+        params: callee.params.map((p) => ({ name: p.name, type: p.type })),
+        primalFile: found.primalFile,
+        ruleFile: found.ruleFile,
+        generated: found.generated,
+      },
     };
   }
 
@@ -64,7 +70,7 @@ class Inliner {
     switch (s.kind) {
       case "declare": {
         const call = s.init;
-        if (call.kind === "userCall" && !this.custom?.(call.callee)) return this.inline(call, s.name, s);
+        if (call.kind === "userCall" && !this.custom?.(call.callee, call.span!)) return this.inline(call, s.name, s);
         const pre: Stmt[] = [];
         const init = this.expr(s.init, pre);
         return [...pre, { ...s, init }];

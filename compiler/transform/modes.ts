@@ -22,7 +22,7 @@ import { walkStmts, rootName, stmtExprs, walkExpr } from "../ir/visit.ts";
 import { ForwardGenerator } from "./forward.ts";
 import { Namer } from "./naming.ts";
 import { normalizeControlFlow } from "./normalize.ts";
-import { pathIn, reverseMode } from "./reverse.ts";
+import { pathIn, reverseMode, type PullbackRequest } from "./reverse.ts";
 import { inlineCalls, type CalleeResolver, type CustomRuleFinder } from "./inline.ts";
 import { buildGradient, gradRecordType, pascalCase, withDebugChecks } from "./gradient.ts";
 
@@ -40,11 +40,17 @@ export interface ModeContext {
   customVjp?: CustomRuleFinder;
   /** Debug build: check argument aliasing and stack balance in every derivative. */
   debug?: { stackNames: { values: string; control: string } };
+  /** For a shared callee pullback: the name of the generated function (fVjpInto shape). */
+  pullbackName?: string;
 }
 
 export interface ModeOutput {
   /** Names the generated code calls from user modules (primals and their @vjpOf rules), by file. */
   imports?: { name: string; file: string }[];
+  /** Shared callee pullbacks the functions call; the pipeline generates each once per file. */
+  pullbacks?: PullbackRequest[];
+  /** Callees whose primal the forward sweep calls (a private copy goes into the file). */
+  primals?: { name: string; span: import("../diagnostics.ts").SourceSpan }[];
   functions: FunctionIR[];
   typeAliases: { name: string; text: string; doc?: string }[];
   stacks: Set<StackName>;
@@ -148,7 +154,7 @@ export function buildVjp(ctx: ModeContext, base = `${ctx.fn.name}Vjp`, alias = a
     span: fn.span,
     doc: `Value of \`${fn.name}\` and the vector-Jacobian product cotangentᵀ·J with respect to ${request.wrt.join(", ")}.\nGenerated from ${where(ctx)}.`,
   };
-  return { functions: [simple, into], typeAliases: [{ name: alias, text: record.text }], stacks: reverse.stacks, runtime: new Set() };
+  return { functions: [simple, into], typeAliases: [{ name: alias, text: record.text }], stacks: reverse.stacks, runtime: new Set(), pullbacks: reverse.pullbacks };
 }
 
 export function buildJvp(ctx: ModeContext, name = `${ctx.fn.name}Jvp`, alias = aliasName(ctx)): ModeOutput {
@@ -395,21 +401,24 @@ export function buildMode(input: ModeContext): ModeOutput {
   const reverse = input.request.mode === "grad" || input.request.mode === "vjp";
   const fn = inlineCalls(input.fn, input.resolve, Namer.forFunction(input.fn, input.reserved), reverse ? input.customVjp : undefined);
   const imports: { name: string; file: string }[] = [];
+  const primals: { name: string; span: import("../diagnostics.ts").SourceSpan }[] = [];
   walkStmts(fn.body, (s) => {
     for (const e of stmtExprs(s)) {
       walkExpr(e, (x) => {
-        if (x.kind === "userCall" && x.rule) imports.push({ name: x.callee, file: x.rule.primalFile }, { name: x.rule.name, file: x.rule.ruleFile });
+        if (x.kind !== "userCall" || !x.rule) return;
+        if (x.rule.generated) primals.push({ name: x.callee, span: x.span ?? input.fn.span });
+        else imports.push({ name: x.callee, file: x.rule.primalFile }, { name: x.rule.name, file: x.rule.ruleFile });
       });
     }
   });
-  return { ...dispatch({ ...input, fn }), imports };
+  return { ...dispatch({ ...input, fn }), imports, primals };
 }
 
 function dispatch(ctx: ModeContext): ModeOutput {
   switch (ctx.request.mode) {
     case "grad": return buildGrad(ctx);
     case "jvp": return buildJvp(ctx);
-    case "vjp": return buildVjp(ctx);
+    case "vjp": return ctx.pullbackName ? buildVjp(ctx, ctx.pullbackName, `${pascalCase(ctx.pullbackName)}Gradient`) : buildVjp(ctx);
     case "hvp": return buildHvp(ctx);
     case "hessian": return buildHessian(ctx);
     case "jacobian": return buildJacobian(ctx);
@@ -432,5 +441,5 @@ function buildGrad(ctx: ModeContext): ModeOutput {
     sourceName: ctx.sourceName,
     debug: ctx.debug,
   });
-  return { functions: out.functions, typeAliases: [out.typeAlias], stacks: out.stacks, runtime: new Set() };
+  return { functions: out.functions, typeAliases: [out.typeAlias], stacks: out.stacks, runtime: new Set(), pullbacks: out.pullbacks };
 }

@@ -45,7 +45,18 @@ export interface ReverseInput {
   sourceLines: string[];
 }
 
+/** A shared callee derivative the generated code calls: `name` is g's pullback for `wrt`. */
+export interface PullbackRequest {
+  callee: string;
+  /** File in which the call was made (where `callee` is resolved). */
+  span: SourceSpan;
+  wrt: string[];
+  name: string;
+}
+
 export interface ReverseOutput {
+  /** Shared callee pullbacks this body calls (generated once per file, see modes.ts). */
+  pullbacks: PullbackRequest[];
   body: Stmt[];
   /** Name of the variable holding the primal result at the end of `body`. */
   valueName: string;
@@ -103,6 +114,7 @@ const ANS = "\u0000ans"; // placeholder for a rule's result, substituted by a te
 
 class ReverseGenerator {
   readonly stacks = new Set<StackName>();
+  readonly pullbacks: PullbackRequest[] = [];
   reverseSweep: Stmt[] = [];
   readonly readLog: ReadLog = new Map();
   /** Program-order position of the statement being transformed, and its enclosing loops. */
@@ -275,6 +287,7 @@ class ReverseGenerator {
         ],
         valueName,
         stacks: this.stacks,
+        pullbacks: this.pullbacks,
       };
     }
     const reverse = cleanupStraightLine([...adjoints, ...seeding, ...top.rev]);
@@ -287,7 +300,7 @@ class ReverseGenerator {
       ...reverse,
       ...epilogue,
     ];
-    return { body, valueName, stacks: this.stacks };
+    return { body, valueName, stacks: this.stacks, pullbacks: this.pullbacks };
   }
 
   /**
@@ -762,12 +775,23 @@ class ReverseGenerator {
   private customRule(e: Extract<Expr, { kind: "userCall" }>, g: Expr, out: Stmt[]): void {
     const rule = e.rule;
     if (!rule) fail(Codes.InternalError, `call to '${e.callee}' was not inlined`, e.span ?? this.input.fn.span);
+    // A generated pullback is specialized to the arguments that are active at this call.
+    const wanted = rule.params.filter((p, k) => isDifferentiable(p.type) && (!rule.generated || this.activity.isActive(e.args[k]!)));
+    if (wanted.length === 0) return;
+    let name = rule.name;
+    if (rule.generated) {
+      const all = rule.params.filter((p) => isDifferentiable(p.type)).length === wanted.length;
+      name = all ? rule.name : `${rule.name}_${wanted.map((p) => p.name).join("_")}`;
+      if (!this.pullbacks.some((p) => p.name === name)) {
+        this.pullbacks.push({ callee: e.callee, span: e.span ?? this.input.fn.span, wrt: wanted.map((p) => p.name), name });
+      }
+    }
     const record = this.namer.temp();
-    const fields = rule.params.flatMap((p, k) => (isDifferentiable(p.type) ? [{ name: p.name, value: this.adjointSlot(e.args[k]!, p.type) }] : []));
+    const fields = wanted.map((p) => ({ name: p.name, value: this.adjointSlot(e.args[rule.params.indexOf(p)]!, p.type) }));
     out.push({ kind: "declare", name: record, type: { kind: "opaque", text: "" }, init: { kind: "record", fields }, mutable: false });
-    out.push({ kind: "call", callee: rule.name, args: [...e.args, g, b.v(record)] });
+    out.push({ kind: "call", callee: name, args: [...e.args, g, b.v(record)] });
     rule.params.forEach((p, k) => {
-      if (p.type.kind === "number") this.contrib(e.args[k]!, b.field(b.v(record), p.name), out);
+      if (p.type.kind === "number" && wanted.includes(p)) this.contrib(e.args[k]!, b.field(b.v(record), p.name), out);
     });
   }
 
