@@ -12,6 +12,7 @@ import { rosenbrockDenseHessian, rosenbrockGradInto, rosenbrockHessian, rosenbro
 import { logisticNll, logisticNllGradByHand } from "./workloads/logisticRegression.ts";
 import { logisticNllGradInto, logisticNllHessian, logisticNllHvpInto } from "./workloads/logisticRegression.grad.ts";
 import { logisticNllWithHelpersGradInto } from "./workloads/logisticHelpers.grad.ts";
+import { logisticNllSharedGradInto } from "./workloads/logisticShared.grad.ts";
 import { measure, table } from "./timing.ts";
 import { loadTapeModule } from "../runtime/tape/index.ts";
 import { loadTf, tfLogisticGrad, tfRosenbrockGrad } from "./tfjs.ts";
@@ -92,23 +93,28 @@ for (const n of sizes) {
     { name: "hand", run: () => (sink += logisticNllGradByHand(w, X, y, g)) },
     { name: "hvp", run: () => { g.fill(0); hvp.w.fill(0); sink += logisticNllHvpInto(w, X, y, { w: v }, grad, hvp); } },
     { name: "helpers", run: () => { g.fill(0); sink += logisticNllWithHelpersGradInto(w, X, y, grad); } },
+    { name: "shared", run: () => { g.fill(0); sink += logisticNllSharedGradInto(w, X, y, grad); } },
     ...(n <= 1000 ? [{ name: "hessian", run: () => (sink += logisticNllHessian(w, X, y).value) }] : []),
   ], { rounds: quick ? 5 : 9 });
-  const [primal, gen, hand, hv, helpers, dense] = t.map((q) => q.median);
+  const [primal, gen, hand, hv, helpers, shared, dense] = t.map((q) => q.median);
   const tape = n <= 1000 ? tapeTime(() => void tapeLogistic.grad("logisticNll", [w, X, y], ["w"])) : NaN;
   const tX = tf.tensor2d(X.map((row) => Array.from(row)));
   const tY = tf.tensor1d(Float32Array.from(y));
   const w32 = Float32Array.from(w);
   const tfjs = tapeTime(() => void (sink += tfLogisticGrad(tf, w32, tX, tY)));
   tf.dispose([tX, tY]);
-  calls.push([String(n), helpers! / gen!]);
+  calls.push([String(n), helpers! / gen!, shared! / gen!]);
   first.push([`logistic (m=${m})`, String(n), gen! / primal!, hand! / primal!, gen! / hand!, tape / gen!, tfjs / gen!]);
   second.push([`logistic (m=${m})`, String(n), hv! / gen!, dense ? dense / (n * gen!) : NaN, NaN]);
 }
 
 table("Gradient cost (median time ratios; tape only for n ≤ 1000; TF.js cpu backend, float32)", ["workload", "n", "tsgrad/primal", "hand/primal", "tsgrad/hand", "tape/tsgrad", "tfjs/tsgrad"], first);
 table("Second order (median time ratios)", ["workload", "n", "HVP/grad", "Hessian/(n*grad)", "banded Hessian/grad"], second);
-table("Calls (logistic NLL through dot/softplus helpers, inlined by tsgrad)", ["n", "with helpers / hand-inlined"], calls);
+table(
+  "Calls: logistic NLL through dot/softplus helpers, gradient time over the hand-inlined source's",
+  ["n", "helpers inlined", "dot as a shared pullback (recomputes its forward sweep)"],
+  calls,
+);
 if (adbenchAvailable()) {
   table("ADBench GMM (gradient / objective; target ≤ 3)", ["data", "d", "K", "n", "grad/objective"], gmmRows(quick));
   const lstm = await lstmRows(quick);

@@ -9,11 +9,12 @@
  * scalar parameters are bound once. `const y = g(x)` takes the callee's result directly,
  * so a helper that builds and returns a local array fills `y` itself.
  *
- * Why inline rather than call a generated callee derivative: the callee's forward values
- * then fall under the caller's save-or-recompute policy (to-be-recorded analysis),
- * activity is specialized per call site (no adjoints for data arguments), and there is
- * no call overhead or record allocation in hot loops. The cost is code size.
- * Recursion cannot be inlined and is rejected.
+ * Why inline small helpers: the callee's forward values then fall under the caller's
+ * save-or-recompute policy (to-be-recorded analysis), activity is specialized per call
+ * site, and there is no call overhead or record allocation in hot loops. The cost is code
+ * size, so reverse mode keeps calls to large helpers (or `@noinline` ones) that the
+ * `custom` finder names: they get a shared generated pullback (see pipeline.ts), exactly
+ * as a user-supplied `@vjpOf` rule is called. Recursion cannot be inlined and is rejected.
  */
 import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
