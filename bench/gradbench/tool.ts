@@ -1,0 +1,117 @@
+/**
+ * A GradBench tool for tsgrad: speaks the protocol (one JSON message per line on stdin,
+ * one response per line on stdout) and evaluates each eval's functions with code that
+ * tsgrad generated from the annotated sources beside this file.
+ *
+ *   npx tsx bench/gradbench/tool.ts
+ *
+ * Implemented evals: hello, llsq, lse, gmm (the last reuses samples/gmm.ts; see
+ * bench/README.md for what has been validated against the real evals).
+ */
+import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
+import { square } from "./hello.ts";
+import { squareGrad } from "./hello.grad.ts";
+import { llsq } from "./llsq.ts";
+import { llsqGrad } from "./llsq.grad.ts";
+import { logsumexp } from "./lse.ts";
+import { logsumexpGrad } from "./lse.grad.ts";
+import { gmmObjective } from "../../samples/gmm.ts";
+import { gmmObjectiveGrad } from "../../samples/gmm.grad.ts";
+
+interface Runs {
+  min_runs?: number;
+  min_seconds?: number;
+}
+
+type Fn = (input: any) => unknown;
+
+interface GmmInput extends Runs {
+  d: number;
+  k: number;
+  n: number;
+  x: number[][];
+  m: number;
+  gamma: number;
+  alpha: number[];
+  mu: number[][];
+  q: number[][];
+  l: number[][];
+}
+
+const icfOf = (input: GmmInput) => input.q.map((q, k) => [...q, ...input.l[k]!]);
+
+/** module → function → implementation. */
+export const MODULES: Record<string, Record<string, Fn>> = {
+  hello: {
+    square: (x: number) => square(x),
+    double: (x: number) => squareGrad(x).grad.x,
+  },
+  llsq: {
+    primal: (input: { x: number[]; n: number }) => llsq(input.x, input.n),
+    gradient: (input: { x: number[]; n: number }) => llsqGrad(input.x, input.n).grad.x,
+  },
+  lse: {
+    primal: (input: { x: number[] }) => logsumexp(input.x),
+    gradient: (input: { x: number[] }) => logsumexpGrad(input.x).grad.x,
+  },
+  gmm: {
+    objective: (input: GmmInput) => gmmObjective(input.alpha, input.mu, icfOf(input), input.x, input.gamma, input.m),
+    jacobian: (input: GmmInput) => {
+      const g = gmmObjectiveGrad(input.alpha, input.mu, icfOf(input), input.x, input.gamma, input.m).grad;
+      return { alpha: g.alphas, mu: g.means, q: g.icf.map((row) => row.slice(0, input.d)), l: g.icf.map((row) => row.slice(input.d)) };
+    },
+  },
+};
+
+/** Runs `f` at least min_runs times and until min_seconds have passed; one timing per run. */
+function timed(f: Fn, input: unknown): { output: unknown; timings: { name: string; nanoseconds: number }[] } {
+  const runs = (input && typeof input === "object" ? (input as Runs) : {}) as Runs;
+  const minRuns = runs.min_runs ?? 1;
+  const minNanos = (runs.min_seconds ?? 0) * 1e9;
+  const timings: { name: string; nanoseconds: number }[] = [];
+  let output: unknown;
+  let total = 0;
+  do {
+    const start = process.hrtime.bigint();
+    output = f(input);
+    const nanoseconds = Number(process.hrtime.bigint() - start);
+    timings.push({ name: "evaluate", nanoseconds });
+    total += nanoseconds;
+  } while (timings.length < minRuns || total < minNanos);
+  return { output, timings };
+}
+
+/** The response to one protocol message. */
+export function respond(message: { id: number; kind: string; module?: string; function?: string; input?: unknown }): Record<string, unknown> {
+  switch (message.kind) {
+    case "start":
+      return { id: message.id, tool: "tsgrad" };
+    case "define":
+      return MODULES[message.module ?? ""]
+        ? { id: message.id, success: true }
+        : { id: message.id, success: false, error: `tsgrad has no implementation of '${message.module}'` };
+    case "evaluate": {
+      const f = MODULES[message.module ?? ""]?.[message.function ?? ""];
+      if (!f) return { id: message.id, success: false, error: `unknown function ${message.module}.${message.function}` };
+      try {
+        const { output, timings } = timed(f, message.input);
+        return { id: message.id, success: true, output, timings };
+      } catch (error) {
+        return { id: message.id, success: false, error: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    default:
+      return { id: message.id };
+  }
+}
+
+async function main(): Promise<void> {
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === "") continue;
+    process.stdout.write(`${JSON.stringify(respond(JSON.parse(line)))}\n`);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,0 +1,86 @@
+/**
+ * The GradBench tool (bench/gradbench/tool.ts) answers protocol messages correctly: it
+ * acknowledges start and analysis, accepts only modules it implements, honours min_runs
+ * with one "evaluate" timing per run, and its outputs match closed forms. One test drives
+ * the real process over stdin/stdout.
+ */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { respond } from "../bench/gradbench/tool.ts";
+import { maxRelError } from "./harness/numeric.ts";
+
+describe("GradBench tool", () => {
+  it("follows the protocol", () => {
+    expect(respond({ id: 0, kind: "start" })).toMatchObject({ id: 0 });
+    expect(respond({ id: 1, kind: "define", module: "hello" })).toEqual({ id: 1, success: true });
+    expect(respond({ id: 2, kind: "define", module: "nope" })).toMatchObject({ id: 2, success: false });
+    expect(respond({ id: 3, kind: "analysis" })).toEqual({ id: 3 });
+    const square = respond({ id: 4, kind: "evaluate", module: "hello", function: "double", input: 3 });
+    expect(square).toMatchObject({ id: 4, success: true, output: 6 });
+    expect(respond({ id: 5, kind: "evaluate", module: "hello", function: "cube", input: 3 })).toMatchObject({ success: false });
+  });
+
+  it("honours min_runs with one evaluate timing per run", () => {
+    const r = respond({ id: 1, kind: "evaluate", module: "lse", function: "primal", input: { x: [1, 2, 3], min_runs: 7, min_seconds: 0 } }) as {
+      timings: { name: string; nanoseconds: number }[];
+    };
+    expect(r.timings).toHaveLength(7);
+    expect(r.timings.every((t) => t.name === "evaluate" && t.nanoseconds >= 0)).toBe(true);
+  });
+
+  it("llsq and lse gradients match their closed forms", () => {
+    const x = [0.3, -0.2, 0.5, 0.1];
+    const n = 9;
+    const g = respond({ id: 1, kind: "evaluate", module: "llsq", function: "gradient", input: { x, n, min_runs: 1, min_seconds: 0 } }).output as number[];
+    const closed = x.map((_, j) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        const t = -1 + (2 * i) / (n - 1);
+        const r = Math.sign(t) - x.reduce((acc, xk, k) => acc + xk * t ** k, 0);
+        s -= r * t ** j;
+      }
+      return s;
+    });
+    expect(maxRelError(g, closed)).toBeLessThan(1e-12);
+    const v = [0.5, -1, 2, 0.25];
+    const soft = respond({ id: 2, kind: "evaluate", module: "lse", function: "gradient", input: { x: v, min_runs: 1, min_seconds: 0 } }).output as number[];
+    const e = v.map(Math.exp);
+    const sum = e.reduce((a, b) => a + b, 0);
+    expect(maxRelError(soft, e.map((z) => z / sum))).toBeLessThan(1e-14);
+  });
+
+  it("gmm splits q and l the way the eval does and matches ADBench's golden objective", () => {
+    // ADBench's gmm/test.txt (d = 2, K = 3, n = 1); golden objective from its GmmTests.cpp.
+    const input = {
+      d: 2, k: 3, n: 1, m: 0, gamma: 1, min_runs: 1, min_seconds: 0,
+      alpha: [-0.649014, 1.181166, -0.758453],
+      mu: [[0.092339, 0.18626], [0.345561, 0.396767], [0.538817, 0.419195]],
+      q: [[0.586443, -0.851887], [-1.509405, 0.875874], [0.166813, -1.965419]],
+      l: [[0.800321], [-0.24279], [-1.270071]],
+      x: [[1.175171, 2.02916]],
+    };
+    const f = respond({ id: 1, kind: "evaluate", module: "gmm", function: "objective", input }).output as number;
+    expect(Math.abs(f - 8.073804080049758)).toBeLessThan(1e-10);
+    const j = respond({ id: 2, kind: "evaluate", module: "gmm", function: "jacobian", input }).output as { alpha: number[]; q: number[][]; l: number[][] };
+    expect(j.alpha).toHaveLength(3);
+    expect(j.q.map((r) => r.length)).toEqual([2, 2, 2]);
+    expect(j.l.map((r) => r.length)).toEqual([1, 1, 1]);
+    expect(Math.abs(j.alpha[0]! - 0.10866285550865246)).toBeLessThan(1e-10);
+  });
+
+  it("speaks JSON lines over stdin and stdout", () => {
+    const root = path.resolve(import.meta.dirname, "..");
+    const input = [
+      { id: 0, kind: "start", eval: "hello" },
+      { id: 1, kind: "define", module: "hello" },
+      { id: 2, kind: "evaluate", module: "hello", function: "square", input: 1.5 },
+      { id: 3, kind: "analysis", of: 2, valid: true },
+    ].map((m) => JSON.stringify(m)).join("\n");
+    const run = spawnSync(process.execPath, ["--import", "tsx", "bench/gradbench/tool.ts"], { cwd: root, input, encoding: "utf8" });
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.id)).toEqual([0, 1, 2, 3]);
+    expect(lines[2]).toMatchObject({ success: true, output: 2.25 });
+  }, 30_000);
+});
