@@ -10,7 +10,7 @@ export type GmmObjectiveGradient = { alphas: number[]; means: number[][]; icf: n
 
 /**
  * Value and gradient of `gmmObjective` with respect to alphas, means, icf.
- * Generated from gmm.ts:15.
+ * Generated from gmm.ts:16.
  */
 export function gmmObjectiveGrad(
   alphas: readonly number[],
@@ -32,7 +32,7 @@ export function gmmObjectiveGrad(
 /**
  * Adds the gradient of `gmmObjective` with respect to alphas, means, icf into `grad` and returns
  * `gmmObjective`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from gmm.ts:15.
+ * Generated from gmm.ts:16.
  */
 export function gmmObjectiveGradInto(
   alphas: readonly number[],
@@ -47,6 +47,8 @@ export function gmmObjectiveGradInto(
   const means_bar = grad.means;
   const icf_bar = grad.icf;
   // forward sweep
+  const PI = 3.14159265359;
+  // inlined gmmLogLikelihood(…) from gmm.ts:29
   const K = alphas.length;
   const D = means[0].length;
   const n = x.length;
@@ -79,7 +81,7 @@ export function gmmObjectiveGradInto(
       valueStack.push(main[k]);
       main[k] = alphas[k] + sumQ - 0.5 * sq;
     }
-    // inlined logSumExp(…) from gmm.ts:68
+    // inlined logSumExp(…) from gmm.ts:90
     let max = main[0];
     for (let k_1 = 1; k_1 < main.length; k_1++) {
       valueStack.push(max);
@@ -93,133 +95,139 @@ export function gmmObjectiveGradInto(
     valueStack.push(max);
     valueStack.push(sum);
   }
+  // inlined logSumExp(…) from gmm.ts:90
+  let max_1 = alphas[0];
+  for (let k_2 = 1; k_2 < alphas.length; k_2++) {
+    valueStack.push(max_1);
+    max_1 = Math.max(max_1, alphas[k_2]);
+  }
+  let sum_1 = 0;
+  for (let k_2 = 0; k_2 < alphas.length; k_2++) {
+    sum_1 += Math.exp(alphas[k_2] - max_1);
+  }
+  // inlined wishartPenalty(…) from gmm.ts:66
+  const D_1 = (Math.sqrt(8 * icf[0].length + 1) - 1) / 2;
   let prior = 0;
-  for (let k = 0; k < K; k++) {
-    const q = icf[k];
+  for (let k_3 = 0; k_3 < icf.length; k_3++) {
+    const q_1 = icf[k_3];
     let squares = 0;
-    let sumQ = 0;
-    for (let j = 0; j < D; j++) {
-      squares += Math.exp(2 * q[j]);
-      sumQ += q[j];
+    let sumQ_1 = 0;
+    for (let j_1 = 0; j_1 < D_1; j_1++) {
+      squares += Math.exp(2 * q_1[j_1]);
+      sumQ_1 += q_1[j_1];
     }
     {
-      let j = D;
+      let j_1 = D_1;
       let trips_1 = 0;
-      while (j < q.length) {
-        squares += q[j] * q[j];
-        valueStack.push(j);
-        j++;
+      while (j_1 < q_1.length) {
+        squares += q_1[j_1] * q_1[j_1];
+        valueStack.push(j_1);
+        j_1++;
         trips_1++;
       }
       controlStack.push(trips_1);
-      valueStack.push(j);
+      valueStack.push(j_1);
     }
-    prior += 0.5 * gamma * gamma * squares - m * sumQ;
+    prior += 0.5 * gamma * gamma * squares - m * sumQ_1;
   }
-  const PI = 3.14159265359;
-  const dof = D + m + 1;
-  // inlined logMultiGamma(…) from gmm.ts:77
+  // inlined wishartConstant(…) from gmm.ts:84
+  const D_2 = means[0].length;
+  const dof = D_2 + m + 1;
+  // inlined logMultiGamma(…) from gmm.ts:99
   const a = 0.5 * dof;
-  let out = 0.25 * D * (D - 1) * Math.log(PI);
-  for (let j_1 = 1; j_1 <= D; j_1++) {
-    // inlined logGamma(…) from gmm.ts:84
-    const z = a + 0.5 * (1 - j_1);
+  let out = 0.25 * D_2 * (D_2 - 1) * Math.log(PI);
+  for (let j_2 = 1; j_2 <= D_2; j_2++) {
+    // inlined logGamma(…) from gmm.ts:106
+    const z = a + 0.5 * (1 - j_2);
     const c = [
       0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531,
       -176.6150291621406, 12.507343278686905, -0.13857109526572012, 0.000009984369578019572,
       1.5056327351493116e-7,
     ];
     const t = z + 6.5;
-    let sum_1 = c[0];
-    for (let k_2 = 1; k_2 < 9; k_2++) {
-      sum_1 += c[k_2] / (z - 1 + k_2);
+    let sum_2 = c[0];
+    for (let k_4 = 1; k_4 < 9; k_4++) {
+      sum_2 += c[k_4] / (z - 1 + k_4);
     }
-    out += 0.5 * Math.log(2 * Math.PI) + (z - 0.5) * Math.log(t) - t + Math.log(sum_1);
-  }
-  const C = dof * D * (Math.log(gamma) - 0.5 * Math.LN2) - out;
-  // inlined logSumExp(…) from gmm.ts:68
-  let max_1 = alphas[0];
-  for (let k_3 = 1; k_3 < alphas.length; k_3++) {
-    valueStack.push(max_1);
-    max_1 = Math.max(max_1, alphas[k_3]);
-  }
-  let sum_2 = 0;
-  for (let k_3 = 0; k_3 < alphas.length; k_3++) {
-    sum_2 += Math.exp(alphas[k_3] - max_1);
+    out += 0.5 * Math.log(2 * Math.PI) + (z - 0.5) * Math.log(t) - t + Math.log(sum_2);
   }
   const value =
-    -0.5 * n * D * Math.log(2 * PI) + slse - n * (Math.log(sum_2) + max_1) + prior - K * C;
+    -0.5 * n * D * Math.log(2 * PI) +
+    slse -
+    n * (Math.log(sum_1) + max_1) +
+    prior -
+    alphas.length * (dof * D_2 * (Math.log(gamma) - 0.5 * Math.LN2) - out);
   // reverse sweep
   const main_bar = new Array<number>(main.length).fill(0);
   const centered_bar = new Array<number>(centered.length).fill(0);
   const transformed_bar = new Array<number>(transformed.length).fill(0);
   let slse_bar = 1;
-  let prior_bar = 1;
   let max_1_bar = 0;
-  let sum_2_bar = 0;
+  let sum_1_bar = 0;
+  let prior_bar = 1;
   const _t22 = -n;
-  sum_2_bar += _t22 * (1 / sum_2);
+  sum_1_bar += _t22 * (1 / sum_1);
   max_1_bar += _t22;
-  // line 72: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
-  for (let k_3 = alphas.length - 1; k_3 >= 0; k_3--) {
-    const _t20 = Math.exp(alphas[k_3] - max_1);
-    const _t21 = sum_2_bar * _t20;
-    alphas_bar[k_3] += _t21;
-    max_1_bar -= _t21;
-  }
-  // line 70: for (let k = 1; k < v.length; k++) max = Math.max(max, v[k]);
-  for (let k_3 = alphas.length - 1; k_3 >= 1; k_3--) {
-    max_1 = valueStack.pop();
-    const _t19 = max_1_bar;
-    max_1_bar = 0;
-    max_1_bar += _t19 * (max_1 >= alphas[k_3] ? 1 : 0);
-    alphas_bar[k_3] += _t19 * (max_1 >= alphas[k_3] ? 0 : 1);
-  }
-  // line 69: let max = v[0];
-  alphas_bar[0] += max_1_bar;
-  // line 50: for (let k = 0; k < K; k++) {
-  for (let k = K - 1; k >= 0; k--) {
-    const q = icf[k];
-    const q_bar = icf_bar[k];
+  // line 69: for (let k = 0; k < icf.length; k++) {
+  for (let k_3 = icf.length - 1; k_3 >= 0; k_3--) {
+    const q_1 = icf[k_3];
+    const q_1_bar = icf_bar[k_3];
     let squares_bar = 0;
-    let sumQ_bar = 0;
-    // line 59: prior += 0.5 * gamma * gamma * squares - m * sumQ;
+    let sumQ_1_bar = 0;
+    // line 78: prior += 0.5 * gamma * gamma * squares - m * sumQ;
     squares_bar += prior_bar * (0.5 * gamma * gamma);
-    sumQ_bar -= prior_bar * m;
+    sumQ_1_bar -= prior_bar * m;
     {
-      let j = valueStack.pop();
-      // line 58: for (let j = D; j < q.length; j++) squares += q[j] * q[j];
+      let j_1 = valueStack.pop();
+      // line 77: for (let j = D; j < q.length; j++) squares += q[j] * q[j];
       for (let trips_1 = controlStack.pop(); trips_1 > 0; trips_1--) {
-        j = valueStack.pop();
-        q_bar[j] += squares_bar * (2 * q[j]);
+        j_1 = valueStack.pop();
+        q_1_bar[j_1] += squares_bar * (2 * q_1[j_1]);
       }
     }
-    // line 54: for (let j = 0; j < D; j++) {
-    for (let j = D - 1; j >= 0; j--) {
-      // line 56: sumQ += q[j];
-      q_bar[j] += sumQ_bar;
-      // line 55: squares += Math.exp(2 * q[j]);
-      const _t18 = Math.exp(2 * q[j]);
-      q_bar[j] += squares_bar * _t18 * 2;
+    // line 73: for (let j = 0; j < D; j++) {
+    for (let j_1 = D_1 - 1; j_1 >= 0; j_1--) {
+      // line 75: sumQ += q[j];
+      q_1_bar[j_1] += sumQ_1_bar;
+      // line 74: squares += Math.exp(2 * q[j]);
+      const _t21 = Math.exp(2 * q_1[j_1]);
+      q_1_bar[j_1] += squares_bar * _t21 * 2;
     }
   }
-  // line 30: for (let i = 0; i < n; i++) {
+  // line 94: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
+  for (let k_2 = alphas.length - 1; k_2 >= 0; k_2--) {
+    const _t19 = Math.exp(alphas[k_2] - max_1);
+    const _t20 = sum_1_bar * _t19;
+    alphas_bar[k_2] += _t20;
+    max_1_bar -= _t20;
+  }
+  // line 92: for (let k = 1; k < v.length; k++) max = Math.max(max, v[k]);
+  for (let k_2 = alphas.length - 1; k_2 >= 1; k_2--) {
+    max_1 = valueStack.pop();
+    const _t18 = max_1_bar;
+    max_1_bar = 0;
+    max_1_bar += _t18 * (max_1 >= alphas[k_2] ? 1 : 0);
+    alphas_bar[k_2] += _t18 * (max_1 >= alphas[k_2] ? 0 : 1);
+  }
+  // line 91: let max = v[0];
+  alphas_bar[0] += max_1_bar;
+  // line 43: for (let i = 0; i < n; i++) {
   for (let i = n - 1; i >= 0; i--) {
     let sum = valueStack.pop();
     let max = valueStack.pop();
     let max_bar = 0;
     let sum_bar = 0;
-    // line 47: slse += logSumExp(main);
+    // line 60: slse += logSumExp(main);
     sum_bar += slse_bar * (1 / sum);
     max_bar += slse_bar;
-    // line 72: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
+    // line 94: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
     for (let k_1 = main.length - 1; k_1 >= 0; k_1--) {
       const _t16 = Math.exp(main[k_1] - max);
       const _t17 = sum_bar * _t16;
       main_bar[k_1] += _t17;
       max_bar -= _t17;
     }
-    // line 70: for (let k = 1; k < v.length; k++) max = Math.max(max, v[k]);
+    // line 92: for (let k = 1; k < v.length; k++) max = Math.max(max, v[k]);
     for (let k_1 = main.length - 1; k_1 >= 1; k_1--) {
       max = valueStack.pop();
       const _t15 = max_bar;
@@ -227,29 +235,29 @@ export function gmmObjectiveGradInto(
       max_bar += _t15 * (max >= main[k_1] ? 1 : 0);
       main_bar[k_1] += _t15 * (max >= main[k_1] ? 0 : 1);
     }
-    // line 69: let max = v[0];
+    // line 91: let max = v[0];
     main_bar[0] += max_bar;
-    // line 31: for (let k = 0; k < K; k++) {
+    // line 44: for (let k = 0; k < K; k++) {
     for (let k = K - 1; k >= 0; k--) {
       const q = icf[k];
       const q_bar = icf_bar[k];
       let sumQ_bar = 0;
       let sq_bar = 0;
-      // line 45: main[k] = alphas[k] + sumQ - 0.5 * sq;
+      // line 58: main[k] = alphas[k] + sumQ - 0.5 * sq;
       main[k] = valueStack.pop();
       const _t14 = main_bar[k];
       alphas_bar[k] += _t14;
       sumQ_bar += _t14;
       sq_bar -= _t14 * 0.5;
       main_bar[k] = 0;
-      // line 44: for (let j = 0; j < D; j++) sq += transformed[j] * transformed[j];
+      // line 57: for (let j = 0; j < D; j++) sq += transformed[j] * transformed[j];
       for (let j = D - 1; j >= 0; j--) {
         transformed_bar[j] += sq_bar * (2 * transformed[j]);
       }
-      // line 39: for (let col = 0; col < D; col++) {
+      // line 52: for (let col = 0; col < D; col++) {
       for (let col = D - 1; col >= 0; col--) {
         const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-        // line 41: for (let row = col + 1; row < D; row++) transformed[row] += q[first + row] * centered[col];
+        // line 54: for (let row = col + 1; row < D; row++) transformed[row] += q[first + row] * centered[col];
         for (let row = D - 1; row >= col + 1; row--) {
           transformed[row] = valueStack.pop();
           const _t13 = transformed_bar[row];
@@ -257,18 +265,18 @@ export function gmmObjectiveGradInto(
           centered_bar[col] += _t13 * q[first + row];
         }
       }
-      // line 34: for (let j = 0; j < D; j++) {
+      // line 47: for (let j = 0; j < D; j++) {
       for (let j = D - 1; j >= 0; j--) {
-        // line 37: sumQ += q[j];
+        // line 50: sumQ += q[j];
         q_bar[j] += sumQ_bar;
-        // line 36: transformed[j] = Math.exp(q[j]) * centered[j];
+        // line 49: transformed[j] = Math.exp(q[j]) * centered[j];
         transformed[j] = valueStack.pop();
         const _t11 = transformed_bar[j];
         const _t12 = Math.exp(q[j]);
         q_bar[j] += _t11 * centered[j] * _t12;
         centered_bar[j] += _t11 * _t12;
         transformed_bar[j] = 0;
-        // line 35: centered[j] = x[i][j] - means[k][j];
+        // line 48: centered[j] = x[i][j] - means[k][j];
         centered[j] = valueStack.pop();
         means_bar[k][j] -= centered_bar[j];
         centered_bar[j] = 0;

@@ -7,8 +7,9 @@
  *   f = -(nD/2) log(2π) + Σ_i lse_k(α_k + Σ_j q_kj - ½‖Q_k (x_i - μ_k)‖²) - n lse(α)
  *       + Σ_k [ ½γ² (‖exp q_k‖² + ‖l_k‖²) - m Σ_j q_kj ] - K C(γ, m, D)
  *
- * The buffers are allocated once at the top, as a careful hand-written version would, so
- * the loops allocate nothing.
+ * (ADBench adds the Wishart term with this sign and uses π = 3.14159265359; GradBench's
+ * log posterior, bench/gradbench/gmm.ts, flips the prior and uses Math.PI.) The buffers
+ * are allocated once, as a careful hand-written version would, so loops allocate nothing.
  *
  * @grad alphas, means, icf
  */
@@ -19,6 +20,18 @@ export function gmmObjective(
   x: readonly (readonly number[])[],
   gamma: number,
   m: number,
+): number {
+  const PI = 3.14159265359; // ADBench's constant
+  return gmmLogLikelihood(alphas, means, icf, x, PI) + wishartPenalty(icf, gamma, m) - alphas.length * wishartConstant(means[0].length, gamma, m, PI);
+}
+
+/** -(nD/2) log(2π) + Σ_i lse_k(α_k + Σ_j q_kj - ½‖Q_k (x_i - μ_k)‖²) - n lse(α). @inline */
+export function gmmLogLikelihood(
+  alphas: readonly number[],
+  means: readonly (readonly number[])[],
+  icf: readonly (readonly number[])[],
+  x: readonly (readonly number[])[],
+  pi: number,
 ): number {
   const K = alphas.length;
   const D = means[0].length;
@@ -46,8 +59,14 @@ export function gmmObjective(
     }
     slse += logSumExp(main);
   }
+  return -0.5 * n * D * Math.log(2 * pi) + slse - n * logSumExp(alphas);
+}
+
+/** Σ_k [ ½γ² (‖exp q_k‖² + ‖l_k‖²) - m Σ_j q_kj ]. @inline */
+export function wishartPenalty(icf: readonly (readonly number[])[], gamma: number, m: number): number {
+  const D = (Math.sqrt(8 * icf[0].length + 1) - 1) / 2;
   let prior = 0;
-  for (let k = 0; k < K; k++) {
+  for (let k = 0; k < icf.length; k++) {
     const q = icf[k];
     let squares = 0;
     let sumQ = 0;
@@ -58,10 +77,13 @@ export function gmmObjective(
     for (let j = D; j < q.length; j++) squares += q[j] * q[j];
     prior += 0.5 * gamma * gamma * squares - m * sumQ;
   }
-  const PI = 3.14159265359; // ADBench's constant
+  return prior;
+}
+
+/** C = n'D(log γ - ½ log 2) - log Γ_D(n'/2), n' = D + m + 1 (a constant). */
+export function wishartConstant(D: number, gamma: number, m: number, pi: number): number {
   const dof = D + m + 1;
-  const C = dof * D * (Math.log(gamma) - 0.5 * Math.LN2) - logMultiGamma(0.5 * dof, D, PI);
-  return -0.5 * n * D * Math.log(2 * PI) + slse - n * logSumExp(alphas) + prior - K * C;
+  return dof * D * (Math.log(gamma) - 0.5 * Math.LN2) - logMultiGamma(0.5 * dof, D, pi);
 }
 
 /** log Σ exp(v_k), shifted by the maximum so it never overflows. */

@@ -5,8 +5,8 @@
  *
  *   npx tsx bench/gradbench/tool.ts
  *
- * Implemented evals: hello, llsq, lse, gmm (the last reuses samples/gmm.ts; see
- * bench/README.md for what has been validated against the real evals).
+ * Implemented evals: hello, llsq, lse, gmm (bench/gradbench/gmm.ts builds on
+ * samples/gmm.ts); bench/README.md records the validation against the real evals.
  */
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
@@ -16,8 +16,8 @@ import { llsq } from "./llsq.ts";
 import { llsqGrad } from "./llsq.grad.ts";
 import { logsumexp } from "./lse.ts";
 import { logsumexpGrad } from "./lse.grad.ts";
-import { gmmObjective } from "../../samples/gmm.ts";
-import { gmmObjectiveGrad } from "../../samples/gmm.grad.ts";
+import { gmmLogPosterior } from "./gmm.ts";
+import { gmmLogPosteriorGrad } from "./gmm.grad.ts";
 
 interface Runs {
   min_runs?: number;
@@ -56,10 +56,10 @@ export const MODULES: Record<string, Record<string, Fn>> = {
     gradient: (input: { x: number[] }) => logsumexpGrad(input.x).grad.x,
   },
   gmm: {
-    objective: (input: GmmInput) => gmmObjective(input.alpha, input.mu, icfOf(input), input.x, input.gamma, input.m),
+    objective: (input: GmmInput) => gmmLogPosterior(input.alpha, input.mu, icfOf(input), input.x, input.gamma, input.m),
     jacobian: (input: GmmInput) => {
-      const g = gmmObjectiveGrad(input.alpha, input.mu, icfOf(input), input.x, input.gamma, input.m).grad;
-      return { alpha: g.alphas, mu: g.means, q: g.icf.map((row) => row.slice(0, input.d)), l: g.icf.map((row) => row.slice(input.d)) };
+      const g = gmmLogPosteriorGrad(input.alpha, input.mu, icfOf(input), input.x, input.gamma, input.m).grad;
+      return { alpha: g.alpha, mu: g.mu, q: g.icf.map((row) => row.slice(0, input.d)), l: g.icf.map((row) => row.slice(input.d)) };
     },
   },
 };

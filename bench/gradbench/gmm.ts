@@ -1,0 +1,19 @@
+import { gmmLogLikelihood, wishartConstant, wishartPenalty } from "../../samples/gmm.ts";
+
+/**
+ * GradBench's `gmm`: the log posterior. It is ADBench's objective (samples/gmm.ts) with the
+ * Wishart prior entering with the opposite sign and π = Math.PI, as in GradBench's
+ * cpp/gradbench/evals/gmm.hpp. `icf[k]` is `[...q[k], ...l[k]]`.
+ *
+ * @grad alpha, mu, icf
+ */
+export function gmmLogPosterior(
+  alpha: readonly number[],
+  mu: readonly (readonly number[])[],
+  icf: readonly (readonly number[])[],
+  x: readonly (readonly number[])[],
+  gamma: number,
+  m: number,
+): number {
+  return gmmLogLikelihood(alpha, mu, icf, x, Math.PI) - wishartPenalty(icf, gamma, m) + alpha.length * wishartConstant(mu[0].length, gamma, m, Math.PI);
+}
