@@ -94,6 +94,27 @@ describe("GradBench tool", () => {
     expect(j.l.map((r) => r.length)).toEqual([1, 1, 1]);
   });
 
+  it("ode's gradient is that of y(2)'s last element, and lstm's jacobian is flat", () => {
+    const x = [0.4, -0.3, 0.8, 0.5];
+    const s = 10;
+    const g = respond({ id: 1, kind: "evaluate", module: "ode", function: "gradient", input: { x, s, min_runs: 1, min_seconds: 0 } }).output as number[];
+    const last = (v: number[]) => (respond({ id: 2, kind: "evaluate", module: "ode", function: "primal", input: { x: v, s, min_runs: 1, min_seconds: 0 } }).output as number[])[3]!;
+    const h = 1e-6;
+    const fd = x.map((_, i) => (last(x.map((v, j) => (j === i ? v + h : v))) - last(x.map((v, j) => (j === i ? v - h : v)))) / (2 * h));
+    expect(maxRelError(g, fd)).toBeLessThan(1e-7);
+    const b = 2;
+    const lstm = {
+      main_params: [Array(4 * b).fill(0.1), Array(4 * b).fill(0.2)],
+      extra_params: [Array(b).fill(0.3), Array(b).fill(0.4), Array(b).fill(0.5)],
+      state: [Array(b).fill(0.1), Array(b).fill(0.2)],
+      sequence: [[1, 0], [0, 1], [1, 1]],
+      min_runs: 1,
+      min_seconds: 0,
+    };
+    const j = respond({ id: 3, kind: "evaluate", module: "lstm", function: "jacobian", input: lstm }).output as number[];
+    expect(j).toHaveLength(2 * 4 * b + 3 * b);
+  });
+
   it("speaks JSON lines over stdin and stdout", () => {
     const root = path.resolve(import.meta.dirname, "..");
     const input = [

@@ -5,8 +5,9 @@
  *
  *   npx tsx bench/gradbench/tool.ts
  *
- * Implemented evals: hello, llsq, lse, gmm (bench/gradbench/gmm.ts builds on
- * samples/gmm.ts); bench/README.md records the validation against the real evals.
+ * Implemented evals: hello, llsq, lse, ode, gmm (bench/gradbench/gmm.ts builds on
+ * samples/gmm.ts), lstm (samples/lstm.ts); bench/README.md records the validation against
+ * the real evals.
  */
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
@@ -17,6 +18,10 @@ import { llsqGrad } from "./llsq.grad.ts";
 import { logsumexp } from "./lse.ts";
 import { logsumexpGrad } from "./lse.grad.ts";
 import { gmmLogPosterior } from "./gmm.ts";
+import { odeSolve } from "./ode.ts";
+import { odeLastGrad } from "./ode.grad.ts";
+import { lstmObjective } from "../../samples/lstm.ts";
+import { lstmObjectiveGrad } from "../../samples/lstm.grad.ts";
 import { gmmLogPosteriorGrad } from "./gmm.grad.ts";
 
 interface Runs {
@@ -39,6 +44,13 @@ interface GmmInput extends Runs {
   l: number[][];
 }
 
+interface LstmInput extends Runs {
+  main_params: number[][];
+  extra_params: number[][];
+  state: number[][];
+  sequence: number[][];
+}
+
 const icfOf = (input: GmmInput) => input.q.map((q, k) => [...q, ...input.l[k]!]);
 
 /** module → function → implementation. */
@@ -54,6 +66,17 @@ export const MODULES: Record<string, Record<string, Fn>> = {
   lse: {
     primal: (input: { x: number[] }) => logsumexp(input.x),
     gradient: (input: { x: number[] }) => logsumexpGrad(input.x).grad.x,
+  },
+  ode: {
+    primal: (input: { x: number[]; s: number }) => odeSolve(input.x, input.s),
+    gradient: (input: { x: number[]; s: number }) => odeLastGrad(input.x, input.s).grad.x,
+  },
+  lstm: {
+    objective: (input: LstmInput) => lstmObjective(input.main_params, input.extra_params, input.state, input.sequence),
+    jacobian: (input: LstmInput) => {
+      const g = lstmObjectiveGrad(input.main_params, input.extra_params, input.state, input.sequence).grad;
+      return [...g.main.flat(), ...g.extra.flat()];
+    },
   },
   gmm: {
     objective: (input: GmmInput) => gmmLogPosterior(input.alpha, input.mu, icfOf(input), input.x, input.gamma, input.m),
