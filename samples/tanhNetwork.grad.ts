@@ -175,7 +175,7 @@ export function tanhNetworkHvpInto(
     let z_bar = 0;
     let z_bar_dot = 0;
     const row_bar = params_W1_bar[i];
-    let row_bar_dot = params_W1_bar_dot[i];
+    const row_bar_dot = params_W1_bar_dot[i];
     // line 18: out += params.w2[i] * Math.tanh(z);
     const _t1 = Math.tanh(z);
     let _t1_dot = (1 - _t1 * _t1) * z_dot;

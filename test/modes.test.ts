@@ -91,6 +91,19 @@ export function pushy(x: number[]): number {
 }
 
 /**
+ * @grad A
+ * @hvp A
+ */
+export function rowCubes(A: number[][]): number {
+  let s = 0;
+  for (let i = 0; i < A.length; i++) {
+    const r = A[i];
+    for (let j = 0; j < r.length; j++) s += r[j] * r[j] * r[j] * (i + 1);
+  }
+  return s;
+}
+
+/**
  * @hvp
  * @jvp
  */
@@ -227,6 +240,15 @@ describe("second order and vector modes", () => {
     const minus = hvpFn(x.map((xi, i) => xi - h * v[i]!), { x: v }).grad.x;
     relClose(hvpFn(x, { x: v }).hvp.x, plus.map((p, i) => (p - minus[i]!) / (2 * h)), 1e-6);
     expect(pendingStackEntries()).toBe(0);
+  });
+
+  it("regression: HVP with respect to a number[][] read through a row alias (found by GradBench's kmeans)", async () => {
+    const { generated } = await load();
+    const A = [[0.5, -1.2], [0.3, 0.8], [1.1, -0.4]];
+    const V = [[1, 0.5], [-0.2, 0.3], [0.7, 1]];
+    const out = (generated.rowCubesHvp as Fn as (A: number[][], v: { A: number[][] }) => { hvp: { A: number[][] } })(A, { A: V });
+    // H is diagonal: ∂²/∂a² of (i+1) a³ = 6 (i+1) a.
+    relClose(flatten(out.hvp.A), flatten(A.map((row, i) => row.map((a, j) => 6 * (i + 1) * a * V[i]![j]!))), 1e-14);
   });
 
   it("HVP through branches and continue matches central differences of the gradient", async () => {

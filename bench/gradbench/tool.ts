@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/gradbench/tool.ts
  *
- * Implemented evals: hello, llsq, lse, ode, gmm (bench/gradbench/gmm.ts builds on
+ * Implemented evals: hello, llsq, lse, ode, kmeans, gmm (bench/gradbench/gmm.ts builds on
  * samples/gmm.ts), lstm (samples/lstm.ts); bench/README.md records the validation against
  * the real evals.
  */
@@ -19,6 +19,8 @@ import { logsumexp } from "./lse.ts";
 import { logsumexpGrad } from "./lse.grad.ts";
 import { gmmLogPosterior } from "./gmm.ts";
 import { odeSolve } from "./ode.ts";
+import { kmeansCost } from "./kmeans.ts";
+import { kmeansCostHvp } from "./kmeans.grad.ts";
 import { odeLastGrad } from "./ode.grad.ts";
 import { lstmObjective } from "../../samples/lstm.ts";
 import { lstmObjectiveGrad } from "../../samples/lstm.grad.ts";
@@ -70,6 +72,15 @@ export const MODULES: Record<string, Record<string, Fn>> = {
   ode: {
     primal: (input: { x: number[]; s: number }) => odeSolve(input.x, input.s),
     gradient: (input: { x: number[]; s: number }) => odeLastGrad(input.x, input.s).grad.x,
+  },
+  kmeans: {
+    cost: (input: { points: number[][]; centroids: number[][] }) => kmeansCost(input.points, input.centroids),
+    dir: (input: { points: number[][]; centroids: number[][] }) => {
+      // H is diagonal, so one HVP with v = 1 gives its diagonal; dir = H⁻¹ ∇cost.
+      const ones = input.centroids.map((row) => row.map(() => 1));
+      const { grad, hvp } = kmeansCostHvp(input.points, input.centroids, { centroids: ones });
+      return grad.centroids.map((row, j) => row.map((g, l) => g / hvp.centroids[j]![l]!));
+    },
   },
   lstm: {
     objective: (input: LstmInput) => lstmObjective(input.main_params, input.extra_params, input.state, input.sequence),

@@ -199,7 +199,7 @@ export function buildHvp(ctx: ModeContext): ModeOutput {
 
   // Everything that depends on the wrt parameters carries a tangent (flow-insensitive, by name).
   const varied = dependents(
-    request.wrt.flatMap((name) => leafPaths(name, paramType(fn, name)).map((l) => l.path)),
+    [...request.wrt.flatMap((name) => leafPaths(name, paramType(fn, name)).map((l) => l.path)), gradName],
     dependencyEdges(body),
   );
   varied.add(gradName);

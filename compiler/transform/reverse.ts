@@ -377,7 +377,7 @@ class ReverseGenerator {
   private adjointDeclaration(s: Extract<Stmt, { kind: "declare" }>, init: Expr): Stmt[] {
     if (s.type.kind === "number") return [b.declare(this.bar(s.name), init, true)];
     if (s.type.kind === "array") {
-      if (s.init.kind === "index") return [b.declare(this.bar(s.name), this.barOf(s.init) as Expr)];
+      if (s.init.kind === "index") return [b.declare(this.bar(s.name), this.barOf(s.init) as Expr, false, s.type)];
       return [b.declare(this.bar(s.name), { kind: "zerosLike", type: s.type, like: b.v(s.name) }, false, s.type)];
     }
     return [];
