@@ -115,6 +115,19 @@ describe("GradBench tool", () => {
     expect(j).toHaveLength(2 * 4 * b + 3 * b);
   });
 
+  it("det's gradient is det(A) A⁻ᵀ (here for a 3×3 matrix, against cofactors)", () => {
+    const A = [2, -1, 0.5, 1, 3, -2, 0.4, 1, 4];
+    const g = respond({ id: 1, kind: "evaluate", module: "det", function: "gradient", input: { A, ell: 3, min_runs: 1, min_seconds: 0 } }).output as number[];
+    const a = (i: number, j: number) => A[3 * i + j]!;
+    // ∂det/∂a_ij is the cofactor C_ij.
+    const cof = (i: number, j: number) => {
+      const r = [0, 1, 2].filter((x) => x !== i);
+      const c = [0, 1, 2].filter((x) => x !== j);
+      return (-1) ** (i + j) * (a(r[0]!, c[0]!) * a(r[1]!, c[1]!) - a(r[0]!, c[1]!) * a(r[1]!, c[0]!));
+    };
+    expect(maxRelError(g, [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => cof(i, j))))).toBeLessThan(1e-13);
+  });
+
   it("speaks JSON lines over stdin and stdout", () => {
     const root = path.resolve(import.meta.dirname, "..");
     const input = [

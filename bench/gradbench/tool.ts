@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/gradbench/tool.ts
  *
- * Implemented evals: hello, llsq, lse, ode, kmeans, gmm (bench/gradbench/gmm.ts builds on
+ * Implemented evals: hello, llsq, lse, ode, det, kmeans, gmm (bench/gradbench/gmm.ts builds on
  * samples/gmm.ts), lstm (samples/lstm.ts); bench/README.md records the validation against
  * the real evals.
  */
@@ -20,6 +20,8 @@ import { logsumexpGrad } from "./lse.grad.ts";
 import { gmmLogPosterior } from "./gmm.ts";
 import { odeSolve } from "./ode.ts";
 import { kmeansCost } from "./kmeans.ts";
+import { det } from "./det.ts";
+import { detGrad } from "./det.grad.ts";
 import { kmeansCostHvp } from "./kmeans.grad.ts";
 import { odeLastGrad } from "./ode.grad.ts";
 import { lstmObjective } from "../../samples/lstm.ts";
@@ -72,6 +74,10 @@ export const MODULES: Record<string, Record<string, Fn>> = {
   ode: {
     primal: (input: { x: number[]; s: number }) => odeSolve(input.x, input.s),
     gradient: (input: { x: number[]; s: number }) => odeLastGrad(input.x, input.s).grad.x,
+  },
+  det: {
+    primal: (input: { A: number[]; ell: number }) => det(input.A, input.ell),
+    gradient: (input: { A: number[]; ell: number }) => detGrad(input.A, input.ell).grad.A,
   },
   kmeans: {
     cost: (input: { points: number[][]; centroids: number[][] }) => kmeansCost(input.points, input.centroids),
