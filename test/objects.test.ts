@@ -61,16 +61,17 @@ describe("object parameters", () => {
     expect(g.grad.p.W1.map((r) => r.length)).toEqual([2, 2, 2]);
     // Finite differences over the flattened object, in field order.
     const flat = flatten(p);
-    const fd = centralDifferences((v) => {
-      const values = v as number[];
+    /** The parameter object whose fields, in order, hold `values`. */
+    const unflatten = (values: number[]): Params => {
       let k = 0;
       const q = clone(p);
       q.W1 = q.W1.map((r) => r.map(() => values[k++]!));
       q.b1 = q.b1.map(() => values[k++]!);
       q.w2 = q.w2.map(() => values[k++]!);
       q.b2 = values[k++]!;
-      return loss(q, x, 0.3);
-    }, [flat], [0]);
+      return q;
+    };
+    const fd = centralDifferences((v) => loss(unflatten(v as number[]), x, 0.3), [flat], [0]);
     expect(maxRelError(flatten(g.grad.p), fd[0]!)).toBeLessThan(1e-6);
     const { hessian } = (generated.lossHessian as (p: unknown, x: number[], t: number) => { hessian: number[][] })(p, x, 0.3);
     expect(hessian).toHaveLength(flat.length);
@@ -81,13 +82,7 @@ describe("object parameters", () => {
       const at = (t: number) => {
         const values = flat.slice();
         values[k] += t;
-        let m = 0;
-        const q = clone(p);
-        q.W1 = q.W1.map((r) => r.map(() => values[m++]!));
-        q.b1 = q.b1.map(() => values[m++]!);
-        q.w2 = q.w2.map(() => values[m++]!);
-        q.b2 = values[m++]!;
-        return flatten((generated.lossGrad as (p: unknown, x: number[], t: number) => { grad: { p: unknown } })(q, x, 0.3).grad.p);
+        return flatten((generated.lossGrad as (p: unknown, x: number[], t: number) => { grad: { p: unknown } })(unflatten(values), x, 0.3).grad.p);
       };
       const plus = at(h);
       const minus = at(-h);

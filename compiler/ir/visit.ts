@@ -83,3 +83,26 @@ export function someStmt(stmts: Stmt[], pred: (s: Stmt) => boolean): boolean {
   });
   return found;
 }
+
+/**
+ * Rebuilds `e` top-down: where `replace` returns an expression it takes the place of that
+ * subtree (which is not visited further); elsewhere the children are mapped.
+ */
+export function mapExpr(e: Expr, replace: (e: Expr) => Expr | undefined): Expr {
+  const hit = replace(e);
+  if (hit) return hit;
+  const m = (x: Expr) => mapExpr(x, replace);
+  switch (e.kind) {
+    case "index": return { ...e, object: m(e.object), index: m(e.index) };
+    case "length": case "field": return { ...e, object: m(e.object) };
+    case "unary": return { ...e, operand: m(e.operand) };
+    case "binary": return { ...e, left: m(e.left), right: m(e.right) };
+    case "call": case "userCall": return { ...e, args: e.args.map(m) };
+    case "conditional": return { ...e, test: m(e.test), whenTrue: m(e.whenTrue), whenFalse: m(e.whenFalse) };
+    case "zeros": return { ...e, length: m(e.length) };
+    case "zerosLike": return { ...e, like: m(e.like) };
+    case "arrayLiteral": return { ...e, elements: e.elements.map(m) };
+    case "record": return { ...e, fields: e.fields.map((f) => ({ ...f, value: m(f.value) })) };
+    default: return e;
+  }
+}

@@ -14,7 +14,7 @@
 import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, LValue, Stmt } from "../ir/nodes.ts";
-import { exprReads, rootName } from "../ir/visit.ts";
+import { exprReads, mapExpr, rootName } from "../ir/visit.ts";
 import type { Namer } from "./naming.ts";
 import { productFactors, productPartials, RULES } from "./rules.ts";
 
@@ -213,15 +213,7 @@ function isZeroRule(callee: string): boolean {
   return !!rule && rule.partials([b.v("a")], () => b.v("a")).every((p) => p === null);
 }
 
+/** `e` with every read of variable `name` replaced by `by`. */
 export function substituteVar(e: Expr, name: string, by: Expr): Expr {
-  switch (e.kind) {
-    case "var": return e.name === name ? by : e;
-    case "index": return { ...e, object: substituteVar(e.object, name, by), index: substituteVar(e.index, name, by) };
-    case "unary": return { ...e, operand: substituteVar(e.operand, name, by) };
-    case "binary": return { ...e, left: substituteVar(e.left, name, by), right: substituteVar(e.right, name, by) };
-    case "call": return { ...e, args: e.args.map((a) => substituteVar(a, name, by)) };
-    case "conditional":
-      return { ...e, test: substituteVar(e.test, name, by), whenTrue: substituteVar(e.whenTrue, name, by), whenFalse: substituteVar(e.whenFalse, name, by) };
-    default: return e;
-  }
+  return mapExpr(e, (x) => (x.kind === "var" && x.name === name ? by : undefined));
 }

@@ -19,7 +19,7 @@
 import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, Stmt } from "../ir/nodes.ts";
-import { walkExpr } from "../ir/visit.ts";
+import { mapExpr, walkExpr } from "../ir/visit.ts";
 import type { Namer } from "./naming.ts";
 import { normalizeControlFlow } from "./normalize.ts";
 import { namesIn } from "./naming.ts";
@@ -269,26 +269,15 @@ function collectDeclared(stmts: Stmt[], into: Set<string>): void {
 }
 
 function renameExpr(e: Expr, map: Map<string, Expr>): Expr {
-  switch (e.kind) {
-    case "var": {
-      const direct = map.get(e.name);
-      if (direct) return direct;
-      // A field path of an object parameter follows its root: q.W → p.W.
-      const dot = e.name.indexOf(".");
-      const root = dot > 0 && !e.name.startsWith("Math.") ? map.get(e.name.slice(0, dot)) : undefined;
-      return root?.kind === "var" ? b.v(`${root.name}${e.name.slice(dot)}`) : e;
-    }
-    case "index": return { ...e, object: renameExpr(e.object, map), index: renameExpr(e.index, map) };
-    case "length": case "field": return { ...e, object: renameExpr(e.object, map) };
-    case "unary": return { ...e, operand: renameExpr(e.operand, map) };
-    case "binary": return { ...e, left: renameExpr(e.left, map), right: renameExpr(e.right, map) };
-    case "call": case "userCall": return { ...e, args: e.args.map((a) => renameExpr(a, map)) };
-    case "conditional": return { ...e, test: renameExpr(e.test, map), whenTrue: renameExpr(e.whenTrue, map), whenFalse: renameExpr(e.whenFalse, map) };
-    case "zeros": return { ...e, length: renameExpr(e.length, map) };
-    case "zerosLike": return { ...e, like: renameExpr(e.like, map) };
-    case "arrayLiteral": return { ...e, elements: e.elements.map((x) => renameExpr(x, map)) };
-    default: return e;
-  }
+  return mapExpr(e, (x) => {
+    if (x.kind !== "var") return undefined;
+    const direct = map.get(x.name);
+    if (direct) return direct;
+    // A field path of an object parameter follows its root: q.W → p.W.
+    const dot = x.name.indexOf(".");
+    const root = dot > 0 && !x.name.startsWith("Math.") ? map.get(x.name.slice(0, dot)) : undefined;
+    return root?.kind === "var" ? b.v(`${root.name}${x.name.slice(dot)}`) : x;
+  });
 }
 
 function renameName(name: string, map: Map<string, Expr>): string {

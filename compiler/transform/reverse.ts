@@ -22,7 +22,7 @@
 import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, StackName, Stmt } from "../ir/nodes.ts";
-import { exprReads, lvalueReads, rootName, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+import { exprReads, lvalueReads, mapExpr, rootName, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 import type { Activity } from "../analysis/activity.ts";
 import { isStable, type VariableInfo } from "../analysis/variables.ts";
 import type { Namer } from "./naming.ts";
@@ -905,16 +905,7 @@ function occurrences(haystack: string, needle: string): number {
 }
 
 function replaceExpr(e: Expr, from: Expr, to: Expr): Expr {
-  if (b.sameExpr(e, from)) return to;
-  switch (e.kind) {
-    case "index": return { ...e, object: replaceExpr(e.object, from, to), index: replaceExpr(e.index, from, to) };
-    case "unary": return { ...e, operand: replaceExpr(e.operand, from, to) };
-    case "binary": return { ...e, left: replaceExpr(e.left, from, to), right: replaceExpr(e.right, from, to) };
-    case "call": return { ...e, args: e.args.map((a) => replaceExpr(a, from, to)) };
-    case "conditional":
-      return { ...e, test: replaceExpr(e.test, from, to), whenTrue: replaceExpr(e.whenTrue, from, to), whenFalse: replaceExpr(e.whenFalse, from, to) };
-    default: return e;
-  }
+  return mapExpr(e, (x) => (b.sameExpr(x, from) ? to : undefined));
 }
 
 /** `grad` + `p.layer.W` → `grad.p.layer.W`. */
