@@ -33,7 +33,6 @@ export function earlyStopGradInto(
 ): number {
   const x_bar = grad.x;
   // forward sweep
-  let value = 0;
   let s = 0;
   {
     let broke = false;
@@ -60,24 +59,19 @@ export function earlyStopGradInto(
       valueStack.push(i);
     }
   }
-  value = s;
   // reverse sweep
-  let value_bar = 1;
-  let s_bar = value_bar;
-  // line 26: return s;
+  let s_bar = 1;
   {
-    {
-      let i = valueStack.pop();
-      // line 20: for (let i = 0; i < x.length; i++) {
-      for (let trips = controlStack.pop(); trips > 0; trips--) {
-        i = valueStack.pop();
-        if (controlStack.pop() === 1) {
-          const w = valueStack.pop();
-          // line 23: s += w * x[i] * x[i];
-          x_bar[i] += s_bar * (2 * x[i] * w);
-        }
+    let i = valueStack.pop();
+    // line 20: for (let i = 0; i < x.length; i++) {
+    for (let trips = controlStack.pop(); trips > 0; trips--) {
+      i = valueStack.pop();
+      if (controlStack.pop() === 1) {
+        const w = valueStack.pop();
+        // line 23: s += w * x[i] * x[i];
+        x_bar[i] += s_bar * (2 * x[i] * w);
       }
     }
   }
-  return value;
+  return s;
 }

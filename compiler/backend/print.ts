@@ -145,7 +145,10 @@ export class Printer {
       case "break": return `${indent}break;\n`;
       case "continue": return `${indent}continue;\n`;
       case "return": return `${indent}return${s.value ? " " + this.expr(s.value) : ""};\n`;
-      case "block": return `${indent}{\n${this.stmts(s.body, inner)}${indent}}\n`;
+      case "block":
+        // `{ { … } }` says nothing more than `{ … }`.
+        if (s.body.length === 1 && s.body[0]!.kind === "block") return this.stmt(s.body[0]!, indent);
+        return `${indent}{\n${this.stmts(s.body, inner)}${indent}}\n`;
       case "push": return `${indent}${this.stacks[s.stack]}.push(${this.expr(s.value)});\n`;
       case "append": return `${indent}${s.array}.push(${this.expr(s.value)});\n`;
       case "shrink": return `${indent}${s.array}.pop();\n`;

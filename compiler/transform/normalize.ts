@@ -46,8 +46,13 @@ export function normalizeControlFlow(fn: FunctionIR, namer: Namer): NormalizeRes
   });
   const last = body[body.length - 1];
   const onlyTailReturn = returns.length === 1 && last === returns[0] && last?.kind === "return" && last.value;
-  if (onlyTailReturn && !hasLoopJumps(body)) {
-    return { fn: { ...fn, body: body.slice(0, -1) }, result: (last as { value: Expr }).value };
+  if (onlyTailReturn) {
+    // The one return is the last statement: it stays the result; only loop jumps need work.
+    const rest = body.slice(0, -1);
+    const result = (last as { value: Expr }).value;
+    if (!hasLoopJumps(rest)) return { fn: { ...fn, body: rest }, result };
+    const n = new Normalizer(namer, fn.returnType);
+    return { fn: { ...fn, body: removeUnreadFlags(n.block(rest, null).out, n.flags) }, result };
   }
   const n = new Normalizer(namer, fn.returnType);
   const lowered = n.block(body, null).out;
