@@ -38,9 +38,8 @@ export function gaussianGradInto(x: readonly number[], grad: GaussianGradient): 
   // line 22: for (const xi of x) {
   for (let xi_i = x.length - 1; xi_i >= 0; xi_i--) {
     const xi = x[xi_i];
-    let xi_bar = 0;
+    let xi_bar = sq_bar * (2 * xi);
     // line 23: sq += xi * xi;
-    xi_bar += sq_bar * (2 * xi);
     x_bar[xi_i] += xi_bar;
   }
   return value;
@@ -97,11 +96,9 @@ export function gaussianHvpInto(
   for (let xi_i = x.length - 1; xi_i >= 0; xi_i--) {
     const xi = x[xi_i];
     let xi_dot = x_dot[xi_i];
-    let xi_bar = 0;
-    let xi_bar_dot = 0;
+    let xi_bar = sq_bar * (2 * xi);
+    let xi_bar_dot = 2 * xi * sq_bar_dot + 2 * sq_bar * xi_dot;
     // line 23: sq += xi * xi;
-    xi_bar_dot += 2 * xi * sq_bar_dot + 2 * sq_bar * xi_dot;
-    xi_bar += sq_bar * (2 * xi);
     x_bar_dot[xi_i] += xi_bar_dot;
     x_bar[xi_i] += xi_bar;
   }

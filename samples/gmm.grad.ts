@@ -172,10 +172,9 @@ export function gmmObjectiveGradInto(
   for (let k_3 = icf.length - 1; k_3 >= 0; k_3--) {
     const q_1 = icf[k_3];
     const q_1_bar = icf_bar[k_3];
-    let squares_bar = 0;
+    let squares_bar = prior_bar * (0.5 * gamma * gamma);
     let sumQ_1_bar = 0;
     // line 78: prior += 0.5 * gamma * gamma * squares - m * sumQ;
-    squares_bar += prior_bar * (0.5 * gamma * gamma);
     sumQ_1_bar -= prior_bar * m;
     {
       let j_1 = valueStack.pop();
@@ -213,13 +212,11 @@ export function gmmObjectiveGradInto(
   alphas_bar[0] += max_1_bar;
   // line 43: for (let i = 0; i < n; i++) {
   for (let i = n - 1; i >= 0; i--) {
+    // line 60: slse += logSumExp(main);
     let sum = valueStack.pop();
     let max = valueStack.pop();
-    let max_bar = 0;
-    let sum_bar = 0;
-    // line 60: slse += logSumExp(main);
-    sum_bar += slse_bar * (1 / sum);
-    max_bar += slse_bar;
+    let max_bar = slse_bar;
+    let sum_bar = slse_bar * (1 / sum);
     // line 94: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
     for (let k_1 = main.length - 1; k_1 >= 0; k_1--) {
       const _t16 = Math.exp(main[k_1] - max);

@@ -51,10 +51,9 @@ export function leastSquaresGradInto(
   let sum_bar = 0.5;
   // line 20: for (let i = 0; i < A.length; i++) {
   for (let i = A.length - 1; i >= 0; i--) {
-    let r = valueStack.pop();
-    let r_bar = 0;
     // line 25: sum += r * r;
-    r_bar += sum_bar * (2 * r);
+    let r = valueStack.pop();
+    let r_bar = sum_bar * (2 * r);
     // line 22: for (let j = 0; j < x.length; j++) {
     for (let j = x.length - 1; j >= 0; j--) {
       // line 23: r += A[i][j] * x[j];
@@ -117,13 +116,11 @@ export function leastSquaresHvpInto(
   let sum_bar = 0.5;
   // line 20: for (let i = 0; i < A.length; i++) {
   for (let i = A.length - 1; i >= 0; i--) {
+    // line 25: sum += r * r;
     let r_dot = valueStack.pop();
     let r = valueStack.pop();
-    let r_bar = 0;
-    let r_bar_dot = 0;
-    // line 25: sum += r * r;
-    r_bar_dot += 2 * sum_bar * r_dot;
-    r_bar += sum_bar * (2 * r);
+    let r_bar = sum_bar * (2 * r);
+    let r_bar_dot = 2 * sum_bar * r_dot;
     // line 22: for (let j = 0; j < x.length; j++) {
     for (let j = x.length - 1; j >= 0; j--) {
       // line 23: r += A[i][j] * x[j];

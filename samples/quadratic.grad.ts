@@ -57,12 +57,11 @@ export function quadraticGradInto(
   // line 25: for (let i = 0; i < n; i++) {
   for (let i = n - 1; i >= 0; i--) {
     let row = valueStack.pop();
-    let row_bar = 0;
+    let row_bar = quad_bar * x[i];
     // line 31: lin += b[i] * x[i];
     x_bar[i] += lin_bar * b[i];
     // line 30: quad += x[i] * row;
     x_bar[i] += quad_bar * row;
-    row_bar += quad_bar * x[i];
     // line 27: for (let j = 0; j < n; j++) {
     for (let j = n - 1; j >= 0; j--) {
       // line 28: row += A[i][j] * x[j];
@@ -134,16 +133,14 @@ export function quadraticHvpInto(
   for (let i = n - 1; i >= 0; i--) {
     let row_dot = valueStack.pop();
     let row = valueStack.pop();
-    let row_bar = 0;
-    let row_bar_dot = 0;
+    let row_bar = quad_bar * x[i];
+    let row_bar_dot = quad_bar * x_dot[i];
     // line 31: lin += b[i] * x[i];
     x_bar_dot[i] = x_bar_dot[i];
     x_bar[i] += lin_bar * b[i];
     // line 30: quad += x[i] * row;
     x_bar_dot[i] += quad_bar * row_dot;
     x_bar[i] += quad_bar * row;
-    row_bar_dot += quad_bar * x_dot[i];
-    row_bar += quad_bar * x[i];
     // line 27: for (let j = 0; j < n; j++) {
     for (let j = n - 1; j >= 0; j--) {
       // line 28: row += A[i][j] * x[j];

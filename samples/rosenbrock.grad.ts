@@ -33,11 +33,9 @@ export function rosenbrockGradInto(x: Float64Array, grad: RosenbrockGradient): n
     const v = 1 - x[i];
     f += 100 * u * u + v * v;
     // its reverse, in the same iteration
-    let u_bar = 0;
-    let v_bar = 0;
     // line 26: f += 100 * u * u + v * v;
-    u_bar += f_bar * (200 * u);
-    v_bar += f_bar * (2 * v);
+    let u_bar = f_bar * (200 * u);
+    let v_bar = f_bar * (2 * v);
     // line 25: const v = 1 - x[i];
     x_bar[i] -= v_bar;
     // line 24: const u = x[i + 1] - x[i] * x[i];
@@ -88,15 +86,11 @@ export function rosenbrockHvpInto(
     f_dot += 200 * u * u_dot + 2 * v * v_dot;
     f += 100 * u * u + v * v;
     // its reverse, in the same iteration
-    let u_bar = 0;
-    let u_bar_dot = 0;
-    let v_bar = 0;
-    let v_bar_dot = 0;
     // line 26: f += 100 * u * u + v * v;
-    u_bar_dot += 200 * f_bar * u_dot;
-    u_bar += f_bar * (200 * u);
-    v_bar_dot += 2 * f_bar * v_dot;
-    v_bar += f_bar * (2 * v);
+    let u_bar = f_bar * (200 * u);
+    let u_bar_dot = 200 * f_bar * u_dot;
+    let v_bar = f_bar * (2 * v);
+    let v_bar_dot = 2 * f_bar * v_dot;
     // line 25: const v = 1 - x[i];
     x_bar_dot[i] -= v_bar_dot;
     x_bar[i] -= v_bar;

@@ -112,10 +112,9 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
       d_bar -= _t6;
       // line 22: for (let j = 0; j < ell; j++) {
       for (let j = ell - 1; j >= 0; j--) {
-        let t_bar = 0;
+        let t_bar = M_bar[p * ell + j];
         // line 25: M[p * ell + j] = t;
         M[p * ell + j] = valueStack.pop();
-        t_bar += M_bar[p * ell + j];
         M_bar[p * ell + j] = 0;
         // line 24: M[k * ell + j] = M[p * ell + j];
         M[k * ell + j] = valueStack.pop();

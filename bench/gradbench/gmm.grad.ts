@@ -172,10 +172,9 @@ export function gmmLogPosteriorGradInto(
   for (let k_3 = icf.length - 1; k_3 >= 0; k_3--) {
     const q_1 = icf[k_3];
     const q_1_bar = icf_bar[k_3];
-    let squares_bar = 0;
+    let squares_bar = prior_bar * (0.5 * gamma * gamma);
     let sumQ_1_bar = 0;
     // gmm.ts:78
-    squares_bar += prior_bar * (0.5 * gamma * gamma);
     sumQ_1_bar -= prior_bar * m;
     {
       let j_1 = valueStack.pop();
@@ -213,13 +212,11 @@ export function gmmLogPosteriorGradInto(
   alpha_bar[0] += max_1_bar;
   // gmm.ts:43
   for (let i = n - 1; i >= 0; i--) {
+    // gmm.ts:60
     let sum = valueStack.pop();
     let max = valueStack.pop();
-    let max_bar = 0;
-    let sum_bar = 0;
-    // gmm.ts:60
-    sum_bar += slse_bar * (1 / sum);
-    max_bar += slse_bar;
+    let max_bar = slse_bar;
+    let sum_bar = slse_bar * (1 / sum);
     // gmm.ts:94
     for (let k_1 = main.length - 1; k_1 >= 0; k_1--) {
       const _t16 = Math.exp(main[k_1] - max);

@@ -68,10 +68,9 @@ export function kmeansCostGradInto(
   let cost_bar = 1;
   // line 12: for (let i = 0; i < points.length; i++) {
   for (let i = points.length - 1; i >= 0; i--) {
-    let closest = valueStack.pop();
-    let closest_bar = 0;
     // line 24: cost += closest;
-    closest_bar += cost_bar;
+    let closest = valueStack.pop();
+    let closest_bar = cost_bar;
     // line 15: for (let j = 0; j < centroids.length; j++) {
     for (let j = centroids.length - 1; j >= 0; j--) {
       let dist = valueStack.pop();
@@ -89,10 +88,9 @@ export function kmeansCostGradInto(
         // line 18: for (let l = 0; l < p.length; l++) {
         for (let trips_1 = controlStack.pop(); trips_1 > 0; trips_1--) {
           const diff = valueStack.pop();
-          let diff_bar = 0;
-          l = valueStack.pop();
           // line 20: dist += diff * diff;
-          diff_bar += dist_bar * (2 * diff);
+          let diff_bar = dist_bar * (2 * diff);
+          l = valueStack.pop();
           // line 19: const diff = p[l] - c[l];
           c_bar[l] -= diff_bar;
         }
@@ -177,11 +175,10 @@ export function kmeansCostHvpInto(
   let cost_bar = 1;
   // line 12: for (let i = 0; i < points.length; i++) {
   for (let i = points.length - 1; i >= 0; i--) {
+    // line 24: cost += closest;
     let closest_dot = valueStack.pop();
     let closest = valueStack.pop();
-    let closest_bar = 0;
-    // line 24: cost += closest;
-    closest_bar += cost_bar;
+    let closest_bar = cost_bar;
     // line 15: for (let j = 0; j < centroids.length; j++) {
     for (let j = centroids.length - 1; j >= 0; j--) {
       let dist_dot = valueStack.pop();
@@ -204,12 +201,10 @@ export function kmeansCostHvpInto(
         for (let trips_1 = controlStack.pop(); trips_1 > 0; trips_1--) {
           const diff_dot = valueStack.pop();
           const diff = valueStack.pop();
-          let diff_bar = 0;
-          let diff_bar_dot = 0;
-          l = valueStack.pop();
           // line 20: dist += diff * diff;
-          diff_bar_dot += 2 * dist_bar * diff_dot;
-          diff_bar += dist_bar * (2 * diff);
+          let diff_bar = dist_bar * (2 * diff);
+          let diff_bar_dot = 2 * dist_bar * diff_dot;
+          l = valueStack.pop();
           // line 19: const diff = p[l] - c[l];
           c_bar_dot[l] -= diff_bar_dot;
           c_bar[l] -= diff_bar;

@@ -44,11 +44,10 @@ export function llsqGradInto(x: readonly number[], n: number, grad: LlsqGradient
   let sum_bar = 0.5;
   // line 10: for (let i = 0; i < n; i++) {
   for (let i = n - 1; i >= 0; i--) {
+    // line 18: sum += r * r;
     let power = valueStack.pop();
     let r = valueStack.pop();
-    let r_bar = 0;
-    // line 18: sum += r * r;
-    r_bar += sum_bar * (2 * r);
+    let r_bar = sum_bar * (2 * r);
     // line 14: for (let j = 0; j < x.length; j++) {
     for (let j = x.length - 1; j >= 0; j--) {
       // line 16: power *= t;

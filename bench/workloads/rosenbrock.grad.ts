@@ -36,11 +36,9 @@ export function rosenbrockGradInto(x: Float64Array, grad: RosenbrockGradient): n
     const b = 1 - x[i];
     s += 100 * a * a + b * b;
     // its reverse, in the same iteration
-    let a_bar = 0;
-    let b_bar = 0;
     // line 13: s += 100 * a * a + b * b;
-    a_bar += s_bar * (200 * a);
-    b_bar += s_bar * (2 * b);
+    let a_bar = s_bar * (200 * a);
+    let b_bar = s_bar * (2 * b);
     // line 12: const b = 1 - x[i];
     x_bar[i] -= b_bar;
     // line 11: const a = x[i + 1] - x[i] * x[i];
@@ -91,15 +89,11 @@ export function rosenbrockHvpInto(
     s_dot += 200 * a * a_dot + 2 * b * b_dot;
     s += 100 * a * a + b * b;
     // its reverse, in the same iteration
-    let a_bar = 0;
-    let a_bar_dot = 0;
-    let b_bar = 0;
-    let b_bar_dot = 0;
     // line 13: s += 100 * a * a + b * b;
-    a_bar_dot += 200 * s_bar * a_dot;
-    a_bar += s_bar * (200 * a);
-    b_bar_dot += 2 * s_bar * b_dot;
-    b_bar += s_bar * (2 * b);
+    let a_bar = s_bar * (200 * a);
+    let a_bar_dot = 200 * s_bar * a_dot;
+    let b_bar = s_bar * (2 * b);
+    let b_bar_dot = 2 * s_bar * b_dot;
     // line 12: const b = 1 - x[i];
     x_bar_dot[i] -= b_bar_dot;
     x_bar[i] -= b_bar;
@@ -199,15 +193,11 @@ export function rosenbrockDenseHvpInto(
     s_dot += 200 * a * a_dot + 2 * b * b_dot;
     s += 100 * a * a + b * b;
     // its reverse, in the same iteration
-    let a_bar = 0;
-    let a_bar_dot = 0;
-    let b_bar = 0;
-    let b_bar_dot = 0;
     // line 13: s += 100 * a * a + b * b;
-    a_bar_dot += 200 * s_bar * a_dot;
-    a_bar += s_bar * (200 * a);
-    b_bar_dot += 2 * s_bar * b_dot;
-    b_bar += s_bar * (2 * b);
+    let a_bar = s_bar * (200 * a);
+    let a_bar_dot = 200 * s_bar * a_dot;
+    let b_bar = s_bar * (2 * b);
+    let b_bar_dot = 2 * s_bar * b_dot;
     // line 12: const b = 1 - x[i];
     x_bar_dot[i] -= b_bar_dot;
     x_bar[i] -= b_bar;

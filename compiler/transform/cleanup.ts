@@ -47,6 +47,16 @@ export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => b
       if (inc && movable) {
         out[i] = { ...d, init: added! };
         out.splice(j, 1);
+        // A source comment left with nothing under it moves up with the code it named.
+        const above = out[j - 1];
+        const below = out[j];
+        if (above?.kind === "comment" && (!below || below.kind === "comment")) {
+          out.splice(j - 1, 1);
+          // Above the first declaration that already took its value from a merge (or this one).
+          const firstMerged = out.findIndex((x, k) => k <= i && x.kind === "declare" && x.mutable && !b.isNumber(x.init, 0));
+          out.splice(firstMerged === -1 ? i : firstMerged, 0, above);
+          i++;
+        }
         break;
       }
       if (mentions(s, d.name)) break;

@@ -398,7 +398,7 @@ class ReverseGenerator {
     if (top) return { fwd, rev };
     if (inScope) {
       const adjoints = stmts.flatMap((s) => (s.kind === "declare" && this.activity.active.has(s.name) ? this.adjointDeclaration(s, b.num(0)) : []));
-      return { fwd, rev: [...adjoints, ...rev] };
+      return { fwd, rev: cleanupStraightLine([...adjoints, ...rev], () => true) };
     }
 
     // Bring back this block's needed locals at the top of its mirrored reverse block.
@@ -426,7 +426,8 @@ class ReverseGenerator {
     }
     for (const s of stored) fwd.push(this.save(s.name, s.type.kind === "boolean"));
     const pops = [...stored].reverse().map((s) => ({ ...this.restoreDeclaration(s), span: undefined }) as Stmt);
-    return { fwd, rev: [...pops, ...restored, ...adjoints, ...rev] };
+    // Everything may be live after a nested block (a loop's next iteration), so only merge.
+    return { fwd, rev: cleanupStraightLine([...pops, ...restored, ...adjoints, ...rev], () => true) };
   }
 
   private save(name: string, isBoolean: boolean): Stmt {
