@@ -177,6 +177,27 @@ export function f(x: number[], y: number): number {
     wrt: [0],
   },
   {
+    name: "shadowed names (a local named like a parameter, nested blocks reusing names)",
+    fn: "f",
+    source: `/** @grad */
+export function f(x: number, y: number): number {
+  let s = x * y;
+  for (let i = 0; i < 3; i++) {
+    const x = s * 0.5 + i;
+    let y2 = x;
+    {
+      const s = y2 * y2;
+      y2 += s;
+    }
+    s += Math.sin(x) * y2;
+  }
+  for (let i = 0; i < 2; i++) s *= 1 + 0.1 * i;
+  return s;
+}`,
+    args: () => [0.3, -0.6],
+    wrt: [0, 1],
+  },
+  {
     name: "every Math function with a derivative",
     fn: "f",
     source: `/** @grad */

@@ -33,6 +33,8 @@ export interface ModuleScope {
 interface Binding {
   type: ValueType;
   mutable: boolean;
+  /** The variable's name in the IR: the source name, or a fresh one if it shadows another. */
+  irName: string;
 }
 
 export function lowerFunction(
@@ -49,7 +51,6 @@ class Lowering {
   /** `const W = p.W1`: later uses of W read the field path directly. */
   private aliases: Map<string, Expr>[] = [];
   private readonly userCallTypes = new Map<string, ValueType>();
-  private forOfCounter = 0;
 
   constructor(
     private readonly sourceFile: ts.SourceFile,
@@ -79,6 +80,11 @@ class Lowering {
     if (!node.body) this.reject(Codes.UnsupportedStatement, `function '${name}' has no body`, node);
     this.scopes.push(new Map());
     this.aliases.push(new Map());
+    const collect = (n: ts.Node): void => {
+      if (ts.isIdentifier(n)) this.taken.add(n.text);
+      ts.forEachChild(n, collect);
+    };
+    collect(node);
     const params: Param[] = node.parameters.map((p) => this.lowerParam(p));
     for (const p of params) this.paramNames.add(p.name);
     const returnType = this.lowerReturnType(node);
@@ -137,13 +143,27 @@ class Lowering {
 
   // ---- scopes ----
 
-  private bind(name: string, type: ValueType, mutable: boolean, node?: ts.Node): void {
-    for (const scope of this.scopes) {
-      if (scope.has(name) && node) {
-        this.reject(Codes.UnsupportedStatement, `'${name}' shadows a variable of an enclosing scope; rename one of them`, node);
-      }
+  /** Every identifier of the function, and every IR name handed out: renames avoid them all. */
+  private readonly taken = new Set<string>();
+  /** Bindings by IR name, for typing IR expressions. */
+  private readonly byIrName = new Map<string, Binding>();
+
+  /**
+   * Declares `name` in the innermost scope and returns its IR name. A name that shadows one
+   * of an enclosing scope is renamed (`x` → `x_1`), so every IR variable is unique within
+   * the function and analyses can go by name.
+   */
+  private bind(name: string, type: ValueType, mutable: boolean): string {
+    let irName = name;
+    // Siblings may share a name (two `for (let i …)` loops); only real shadowing is renamed.
+    if (this.scopes.some((scope) => scope.has(name))) {
+      for (let k = 1; this.taken.has(irName); k++) irName = `${name}_${k}`;
     }
-    this.scopes[this.scopes.length - 1]!.set(name, { type, mutable });
+    this.taken.add(irName);
+    const binding = { type, mutable, irName };
+    this.scopes[this.scopes.length - 1]!.set(name, binding);
+    this.byIrName.set(irName, binding);
+    return irName;
   }
 
   private lookup(name: string): Binding | undefined {
@@ -153,7 +173,7 @@ class Lowering {
       let binding = this.lookup(root!);
       for (const f of fields) {
         const field = binding?.type.kind === "record" ? binding.type.fields.find((x) => x.name === f) : undefined;
-        binding = field ? { type: field.type, mutable: false } : undefined;
+        binding = field ? { type: field.type, mutable: false, irName: name } : undefined;
       }
       return binding;
     }
@@ -281,13 +301,13 @@ class Lowering {
       if ((type.kind === "record" || type.kind === "array") && init.kind === "var") {
         // Another name for a parameter's array or field: reads go straight to the path.
         if (mutable) this.reject(Codes.UnsupportedStatement, `declare '${name}' with 'const': it names an existing array or object`, d);
-        this.bind(name, type, false, d.name);
+        this.bind(name, type, false);
         this.aliases[this.aliases.length - 1]!.set(name, init);
         return null;
       }
       if (type.kind === "record") this.reject(Codes.UnsupportedStatement, `local objects are not supported; read the fields of '${name}' where you need them`, d);
-      this.bind(name, type, mutable, d.name);
-      return [{ kind: "declare", name, type, init, mutable, span: this.span(d) } satisfies Stmt];
+      const irName = this.bind(name, type, mutable);
+      return [{ kind: "declare", name: irName, type, init, mutable, span: this.span(d) } satisfies Stmt];
     }).filter((x) => x !== null).flat();
   }
 
@@ -304,20 +324,21 @@ class Lowering {
     const counter = `${name}_i`;
     const build = (container: "array" | "float64array", length: Expr, element: (i: Expr) => Expr, bindCounter?: string): Stmt[] => {
       const type: ValueType = { kind: "array", element: b.NUMBER, container, readonly: false };
-      this.bind(name, type, mutable);
+      const array = this.bind(name, type, mutable);
+      let i = counter;
       const body = this.inScope(() => {
-        this.bind(counter, b.NUMBER, true);
-        if (bindCounter) this.aliases[this.aliases.length - 1]!.set(bindCounter, b.v(counter));
-        return [b.assign({ kind: "index", object: b.v(name), index: b.v(counter) }, element(b.v(counter)))];
+        i = this.bind(counter, b.NUMBER, true);
+        if (bindCounter) this.aliases[this.aliases.length - 1]!.set(bindCounter, b.v(i));
+        return [b.assign({ kind: "index", object: b.v(array), index: b.v(i) }, element(b.v(i)))];
       });
       return [
-        { kind: "declare", name, type, init: { kind: "zeros", container, length }, mutable, span },
+        { kind: "declare", name: array, type, init: { kind: "zeros", container, length }, mutable, span },
         {
           kind: "loop",
           form: "for",
-          init: [b.declare(counter, b.num(0), true)],
-          test: b.bin("<", b.v(counter), length),
-          update: [b.assign({ kind: "var", name: counter }, b.add(b.v(counter), b.num(1)))],
+          init: [b.declare(i, b.num(0), true)],
+          test: b.bin("<", b.v(i), length),
+          update: [b.assign({ kind: "var", name: i }, b.add(b.v(i), b.num(1)))],
           body,
           span,
         },
@@ -426,7 +447,7 @@ class Lowering {
         this.reject(Codes.UnsupportedAssignment, `cannot assign to '${e.text}'`, e);
       }
       if (!binding.mutable) this.reject(Codes.UnsupportedAssignment, `cannot assign to '${e.text}' because it is a constant or a parameter`, e);
-      return { kind: "var", name: e.text };
+      return { kind: "var", name: binding.irName };
     }
     if (ts.isElementAccessExpression(e)) {
       const object = this.lowerExpr(e.expression);
@@ -467,16 +488,15 @@ class Lowering {
     const iterableType = this.typeOf(iterable, node.expression);
     if (iterableType.kind !== "array") this.reject(Codes.UnsupportedStatement, "for…of is supported over arrays only", node.expression);
     return this.inScope(() => {
-      const counter = `${element.text}_i${this.forOfCounter++ || ""}`;
-      this.bind(counter, b.NUMBER, true, element);
+      const counter = this.bind(`${element.text}_i`, b.NUMBER, true);
       const init: Stmt[] = [b.declare(counter, b.num(0), true)];
       const test = b.bin("<", b.v(counter), { kind: "length", object: iterable });
       const update: Stmt[] = [b.assign({ kind: "var", name: counter }, b.add(b.v(counter), b.num(1)))];
       const body = this.inScope(() => {
-        this.bind(element.text, iterableType.element, (list.flags & ts.NodeFlags.Const) === 0, element);
+        const name = this.bind(element.text, iterableType.element, (list.flags & ts.NodeFlags.Const) === 0);
         const head: Stmt = {
           kind: "declare",
-          name: element.text,
+          name,
           type: iterableType.element,
           init: b.index(iterable, b.v(counter)),
           mutable: (list.flags & ts.NodeFlags.Const) === 0,
@@ -576,7 +596,8 @@ class Lowering {
       const alias = this.aliases[i]!.get(name);
       if (alias) return alias;
     }
-    if (this.lookup(name)) return b.v(name);
+    const binding = this.lookup(name);
+    if (binding) return b.v(binding.irName);
     if (name === "Infinity") return b.num(Infinity);
     if (name === "NaN") return b.num(NaN);
     const constant = this.module.numericConstants.get(name);
@@ -720,7 +741,7 @@ class Lowering {
       case "boolean": return b.BOOLEAN;
       case "var": {
         if (e.name.startsWith("Math.")) return b.NUMBER;
-        const binding = this.lookup(e.name);
+        const binding = this.byIrName.get(e.name) ?? this.lookup(e.name);
         if (!binding) return this.reject(Codes.InternalError, `unknown variable '${e.name}'`, node);
         return binding.type;
       }
