@@ -91,6 +91,16 @@ export function pushy(x: number[]): number {
 }
 
 /**
+ * @grad x, y
+ * @jvp x, y
+ */
+export function chain(x: number[], y: number): number {
+  const acc: number[] = [y];
+  for (let i = 0; i < x.length; i++) acc.push(Math.cos(acc[acc.length - 1]) * x[i]);
+  return acc[acc.length - 1];
+}
+
+/**
  * @grad A
  * @hvp A
  */
@@ -240,6 +250,16 @@ describe("second order and vector modes", () => {
     const minus = hvpFn(x.map((xi, i) => xi - h * v[i]!), { x: v }).grad.x;
     relClose(hvpFn(x, { x: v }).hvp.x, plus.map((p, i) => (p - minus[i]!) / (2 * h)), 1e-6);
     expect(pendingStackEntries()).toBe(0);
+  });
+
+  it("regression: forward mode reads a pushed array before the push (dot-product with the gradient)", async () => {
+    const { generated } = await load();
+    const x = [0.3, -0.4, 0.5, 0.2];
+    const v = { x: [0.1, 0.2, -0.3, 0.4], y: 0.5 };
+    const g = (generated.chainGrad as Fn as (x: number[], y: number) => { grad: { x: number[]; y: number } })(x, 0.6).grad;
+    const t = (generated.chainJvp as Fn as (x: number[], y: number, t: typeof v) => { tangent: number })(x, 0.6, v).tangent;
+    const dot = g.x.reduce((s, gi, i) => s + gi * v.x[i]!, 0) + g.y * v.y;
+    expect(Math.abs(t - dot)).toBeLessThan(1e-14);
   });
 
   it("regression: HVP with respect to a number[][] read through a row alias (found by GradBench's kmeans)", async () => {

@@ -198,6 +198,20 @@ export function f(x: number, y: number): number {
     wrt: [0, 1],
   },
   {
+    // Found by the differential fuzzer: the pushed value reads the array's last element,
+    // which the reverse sweep must read before popping (and forward mode before pushing).
+    name: "regression: a push whose value reads the array's last element",
+    fn: "f",
+    source: `/** @grad */
+export function f(x: number[], y: number): number {
+  const acc: number[] = [y];
+  for (let i = 0; i < x.length; i++) acc.push(Math.cos(acc[acc.length - 1]) * x[i]);
+  return acc[acc.length - 1] * 0.3 + acc[1];
+}`,
+    args: () => [[0.3, -0.4, 0.5, 0.2], 0.6],
+    wrt: [0, 1],
+  },
+  {
     name: "every Math function with a derivative",
     fn: "f",
     source: `/** @grad */

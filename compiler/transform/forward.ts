@@ -162,9 +162,10 @@ export class ForwardGenerator {
         return [{ kind: "block", body: this.stmts(s.body) }];
       case "append": {
         if (!this.input.active.has(s.array)) return [s];
+        // The tangent first: it may read the array (`a[a.length - 1]`) as it was before the push.
         const pre: Stmt[] = [];
         const t = this.tangent(s.value, pre);
-        return [...pre, s, { kind: "append", array: this.dot(s.array), value: t }];
+        return [...pre, { kind: "append", array: this.dot(s.array), value: t }, s];
       }
       case "shrink":
         return this.input.active.has(s.array) ? [s, { kind: "shrink", array: this.dot(s.array) }] : [s];

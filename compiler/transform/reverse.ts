@@ -567,13 +567,21 @@ class ReverseGenerator {
     this.temps = [new Map()];
     const active = this.activity.active.has(s.array);
     if (!active && !this.needed.has(s.array)) return { fwd: [s], rev: [] };
+    // The pushed element's adjoint is read first; then the element goes, so that the pushed
+    // value's own reads (say `a[a.length - 1]`) see the array as it was before the push.
     const adjoint: Stmt[] = [];
+    const after: Stmt[] = [];
     if (active) {
       const last = b.sub({ kind: "length", object: b.v(s.array) }, b.num(1));
-      this.contrib(s.value, b.index(b.v(this.bar(s.array)), last), adjoint);
+      const g = this.namer.temp();
+      adjoint.push(b.declare(g, b.index(b.v(this.bar(s.array)), last)));
+      this.contrib(s.value, b.v(g), after);
     }
-    this.logReads(adjoint);
-    return { fwd: [s], rev: [...this.sourceComment(s.span), ...this.accumulate(adjoint), { kind: "shrink", array: s.array }] };
+    this.logReads([...adjoint, ...after]);
+    return {
+      fwd: [s],
+      rev: [...this.sourceComment(s.span), ...adjoint, { kind: "shrink", array: s.array }, ...this.accumulate(after)],
+    };
   }
 
   /** Recognizes `t = t + rest` / `t = t - rest` where `rest` does not read `t`'s root. */

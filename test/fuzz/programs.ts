@@ -20,7 +20,7 @@ export function generateProgram(next: () => number, id: number): Program {
   const indices: string[] = [];
 
   const leaf = (): string => {
-    const options = [...scalars, "y", "x[0]", `x[${Math.floor(next() * 4)}]`, (next() * 2 - 1).toFixed(2)];
+    const options = [...scalars, "y", "x[0]", `x[${Math.floor(next() * 4)}]`, (next() * 2 - 1).toFixed(2), "acc[acc.length - 1]"];
     if (indices.length) options.push(`x[${pick(indices)}]`, `buf[${pick(indices)}]`);
     return pick(options);
   };
@@ -58,7 +58,7 @@ export function generateProgram(next: () => number, id: number): Program {
   };
 
   const stmt = (depth: number): string[] => {
-    const r = Math.floor(next() * (depth > 0 ? 9 : 4));
+    const r = Math.floor(next() * (depth > 0 ? 11 : 4));
     const s = pick(scalars);
     switch (r) {
       case 0: return [`${s} = 0.7 * ${s} + ${bounded(expr(3))};`];
@@ -83,6 +83,13 @@ export function generateProgram(next: () => number, id: number): Program {
         return [`let ${k} = 0;`, `while (${k} < 3) {`, ...stmts(depth - 1, 1), `${k}++;`, `}`];
       }
       case 7: return [`if (${cond()}) return ${expr(2)};`];
+      case 8: return [`acc.push(${bounded(expr(2))});`];
+      // A block that shadows an outer scalar.
+      case 9: {
+        // The initializer may not read the name it declares (that is a TDZ error in JavaScript).
+        const other = pick(scalars.filter((n) => n !== s));
+        return [`{`, `const ${s} = ${bounded(`${other} + y`)};`, `acc.push(${s} * 0.5);`, `}`];
+      }
       default: return [`{`, `const t${Math.floor(next() * 1e6)} = ${expr(2)};`, ...stmts(depth - 1, 1), `}`];
     }
   };
@@ -105,8 +112,9 @@ export function generateProgram(next: () => number, id: number): Program {
     `  let s1 = Math.sin(x[1]);`,
     `  let s2 = 0.1;`,
     `  const buf = new Array(x.length).fill(0);`,
+    `  const acc: number[] = [y];`,
     ...body.map((l) => `  ${l}`),
-    `  return s0 + s1 * s2 + buf[0] + buf[x.length - 1];`,
+    `  return s0 + s1 * s2 + buf[0] + buf[x.length - 1] + acc[acc.length - 1] * 0.3;`,
     `}`,
   ].join("\n");
   return { source, name };
