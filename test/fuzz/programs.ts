@@ -43,7 +43,7 @@ export function generateProgram(next: () => number, id: number): Program {
       case 11: return `Math.max(${a()}, ${a()})`;
       case 12: return `Math.hypot(${a()}, ${a()}, 0.5)`;
       case 13: return `(${a()} > ${a()} ? ${a()} : ${a()})`;
-      case 14: return `helper(${a()})`;
+      case 14: return chance(0.5) ? `helper(${a()})` : `shared(${a()}, ${pick(["x", "buf"])})`;
       default: return `(0.5 * ${a()}) ** 2`;
     }
   };
@@ -100,6 +100,16 @@ export function generateProgram(next: () => number, id: number): Program {
     `function helper(u: number): number {`,
     `  if (u > 0.5) return Math.sin(u) * u;`,
     `  return 0.5 * u * u - u;`,
+    `}`,
+    ``,
+    `/** @noinline */`,
+    `function shared(u: number, v: readonly number[]): number {`,
+    `  let t = 0;`,
+    `  for (let i = 0; i < v.length; i++) {`,
+    `    if (v[i] > u) continue;`,
+    `    t = 0.8 * t + Math.tanh(v[i] * u);`,
+    `  }`,
+    `  return t;`,
     `}`,
     ``,
     `/**`,
