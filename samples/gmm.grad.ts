@@ -53,7 +53,6 @@ export function gmmObjectiveGradInto(
   const D = means[0].length;
   const n = x.length;
   const main = new Array<number>(K).fill(0);
-  const centered = new Array<number>(D).fill(0);
   const transformed = new Array<number>(D).fill(0);
   let slse = 0;
   for (let i = 0; i < n; i++) {
@@ -61,17 +60,16 @@ export function gmmObjectiveGradInto(
       const q = icf[k];
       let sumQ = 0;
       for (let j = 0; j < D; j++) {
-        valueStack.push(centered[j]);
-        centered[j] = x[i][j] - means[k][j];
         valueStack.push(transformed[j]);
-        transformed[j] = Math.exp(q[j]) * centered[j];
+        transformed[j] = Math.exp(q[j]) * (x[i][j] - means[k][j]);
         sumQ += q[j];
       }
       for (let col = 0; col < D; col++) {
         const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+        const centered = x[i][col] - means[k][col];
         for (let row = col + 1; row < D; row++) {
           valueStack.push(transformed[row]);
-          transformed[row] += q[first + row] * centered[col];
+          transformed[row] += q[first + row] * centered;
         }
       }
       let sq = 0;
@@ -81,7 +79,7 @@ export function gmmObjectiveGradInto(
       valueStack.push(main[k]);
       main[k] = alphas[k] + sumQ - 0.5 * sq;
     }
-    // inlined logSumExp(…) from gmm.ts:90
+    // inlined logSumExp(…) from gmm.ts:89
     let max = main[0];
     for (let k_1 = 1; k_1 < main.length; k_1++) {
       valueStack.push(max);
@@ -95,7 +93,7 @@ export function gmmObjectiveGradInto(
     valueStack.push(max);
     valueStack.push(sum);
   }
-  // inlined logSumExp(…) from gmm.ts:90
+  // inlined logSumExp(…) from gmm.ts:89
   let max_1 = alphas[0];
   for (let k_2 = 1; k_2 < alphas.length; k_2++) {
     valueStack.push(max_1);
@@ -105,7 +103,7 @@ export function gmmObjectiveGradInto(
   for (let k_2 = 0; k_2 < alphas.length; k_2++) {
     sum_1 += Math.exp(alphas[k_2] - max_1);
   }
-  // inlined wishartPenalty(…) from gmm.ts:66
+  // inlined wishartPenalty(…) from gmm.ts:65
   const D_1 = (Math.sqrt(8 * icf[0].length + 1) - 1) / 2;
   let prior = 0;
   for (let k_3 = 0; k_3 < icf.length; k_3++) {
@@ -130,14 +128,14 @@ export function gmmObjectiveGradInto(
     }
     prior += 0.5 * gamma * gamma * squares - m * sumQ_1;
   }
-  // inlined wishartConstant(…) from gmm.ts:84
+  // inlined wishartConstant(…) from gmm.ts:83
   const D_2 = means[0].length;
   const dof = D_2 + m + 1;
-  // inlined logMultiGamma(…) from gmm.ts:99
+  // inlined logMultiGamma(…) from gmm.ts:98
   const a = 0.5 * dof;
   let out = 0.25 * D_2 * (D_2 - 1) * Math.log(PI);
   for (let j_2 = 1; j_2 <= D_2; j_2++) {
-    // inlined logGamma(…) from gmm.ts:106
+    // inlined logGamma(…) from gmm.ts:105
     const z = a + 0.5 * (1 - j_2);
     const c = [
       0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531,
@@ -159,7 +157,6 @@ export function gmmObjectiveGradInto(
     alphas.length * (dof * D_2 * (Math.log(gamma) - 0.5 * Math.LN2) - out);
   // reverse sweep
   const main_bar = new Array<number>(main.length).fill(0);
-  const centered_bar = new Array<number>(centered.length).fill(0);
   const transformed_bar = new Array<number>(transformed.length).fill(0);
   let slse_bar = 1;
   let max_1_bar = 0;
@@ -168,39 +165,39 @@ export function gmmObjectiveGradInto(
   const _t22 = -n;
   sum_1_bar += _t22 * (1 / sum_1);
   max_1_bar += _t22;
-  // line 69: for (let k = 0; k < icf.length; k++) {
+  // line 68: for (let k = 0; k < icf.length; k++) {
   for (let k_3 = icf.length - 1; k_3 >= 0; k_3--) {
     const q_1 = icf[k_3];
     const q_1_bar = icf_bar[k_3];
     let squares_bar = prior_bar * (0.5 * gamma * gamma);
     let sumQ_1_bar = 0;
-    // line 78: prior += 0.5 * gamma * gamma * squares - m * sumQ;
+    // line 77: prior += 0.5 * gamma * gamma * squares - m * sumQ;
     sumQ_1_bar -= prior_bar * m;
     {
       let j_1 = valueStack.pop();
-      // line 77: for (let j = D; j < q.length; j++) squares += q[j] * q[j];
+      // line 76: for (let j = D; j < q.length; j++) squares += q[j] * q[j];
       for (let trips_1 = controlStack.pop(); trips_1 > 0; trips_1--) {
         j_1 = valueStack.pop();
         q_1_bar[j_1] += squares_bar * (2 * q_1[j_1]);
       }
     }
-    // line 73: for (let j = 0; j < D; j++) {
+    // line 72: for (let j = 0; j < D; j++) {
     for (let j_1 = D_1 - 1; j_1 >= 0; j_1--) {
-      // line 75: sumQ += q[j];
+      // line 74: sumQ += q[j];
       q_1_bar[j_1] += sumQ_1_bar;
-      // line 74: squares += Math.exp(2 * q[j]);
+      // line 73: squares += Math.exp(2 * q[j]);
       const _t21 = Math.exp(2 * q_1[j_1]);
       q_1_bar[j_1] += squares_bar * _t21 * 2;
     }
   }
-  // line 94: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
+  // line 93: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
   for (let k_2 = alphas.length - 1; k_2 >= 0; k_2--) {
     const _t19 = Math.exp(alphas[k_2] - max_1);
     const _t20 = sum_1_bar * _t19;
     alphas_bar[k_2] += _t20;
     max_1_bar -= _t20;
   }
-  // line 92: for (let k = 1; k < v.length; k++) max = Math.max(max, v[k]);
+  // line 91: for (let k = 1; k < v.length; k++) max = Math.max(max, v[k]);
   for (let k_2 = alphas.length - 1; k_2 >= 1; k_2--) {
     max_1 = valueStack.pop();
     const _t18 = max_1_bar;
@@ -208,23 +205,23 @@ export function gmmObjectiveGradInto(
     max_1_bar += _t18 * (max_1 >= alphas[k_2] ? 1 : 0);
     alphas_bar[k_2] += _t18 * (max_1 >= alphas[k_2] ? 0 : 1);
   }
-  // line 91: let max = v[0];
+  // line 90: let max = v[0];
   alphas_bar[0] += max_1_bar;
-  // line 43: for (let i = 0; i < n; i++) {
+  // line 42: for (let i = 0; i < n; i++) {
   for (let i = n - 1; i >= 0; i--) {
-    // line 60: slse += logSumExp(main);
+    // line 59: slse += logSumExp(main);
     let sum = valueStack.pop();
     let max = valueStack.pop();
     let max_bar = slse_bar;
     let sum_bar = slse_bar * (1 / sum);
-    // line 94: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
+    // line 93: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
     for (let k_1 = main.length - 1; k_1 >= 0; k_1--) {
       const _t16 = Math.exp(main[k_1] - max);
       const _t17 = sum_bar * _t16;
       main_bar[k_1] += _t17;
       max_bar -= _t17;
     }
-    // line 92: for (let k = 1; k < v.length; k++) max = Math.max(max, v[k]);
+    // line 91: for (let k = 1; k < v.length; k++) max = Math.max(max, v[k]);
     for (let k_1 = main.length - 1; k_1 >= 1; k_1--) {
       max = valueStack.pop();
       const _t15 = max_bar;
@@ -232,51 +229,51 @@ export function gmmObjectiveGradInto(
       max_bar += _t15 * (max >= main[k_1] ? 1 : 0);
       main_bar[k_1] += _t15 * (max >= main[k_1] ? 0 : 1);
     }
-    // line 91: let max = v[0];
+    // line 90: let max = v[0];
     main_bar[0] += max_bar;
-    // line 44: for (let k = 0; k < K; k++) {
+    // line 43: for (let k = 0; k < K; k++) {
     for (let k = K - 1; k >= 0; k--) {
       const q = icf[k];
       const q_bar = icf_bar[k];
       let sumQ_bar = 0;
       let sq_bar = 0;
-      // line 58: main[k] = alphas[k] + sumQ - 0.5 * sq;
+      // line 57: main[k] = alphas[k] + sumQ - 0.5 * sq;
       main[k] = valueStack.pop();
       const _t14 = main_bar[k];
       alphas_bar[k] += _t14;
       sumQ_bar += _t14;
       sq_bar -= _t14 * 0.5;
       main_bar[k] = 0;
-      // line 57: for (let j = 0; j < D; j++) sq += transformed[j] * transformed[j];
+      // line 56: for (let j = 0; j < D; j++) sq += transformed[j] * transformed[j];
       for (let j = D - 1; j >= 0; j--) {
         transformed_bar[j] += sq_bar * (2 * transformed[j]);
       }
-      // line 52: for (let col = 0; col < D; col++) {
+      // line 50: for (let col = 0; col < D; col++) {
       for (let col = D - 1; col >= 0; col--) {
         const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-        // line 54: for (let row = col + 1; row < D; row++) transformed[row] += q[first + row] * centered[col];
+        const centered = x[i][col] - means[k][col];
+        let centered_bar = 0;
+        // line 53: for (let row = col + 1; row < D; row++) transformed[row] += q[first + row] * centered;
         for (let row = D - 1; row >= col + 1; row--) {
           transformed[row] = valueStack.pop();
           const _t13 = transformed_bar[row];
-          q_bar[first + row] += _t13 * centered[col];
-          centered_bar[col] += _t13 * q[first + row];
+          q_bar[first + row] += _t13 * centered;
+          centered_bar += _t13 * q[first + row];
         }
+        // line 52: const centered = x[i][col] - means[k][col];
+        means_bar[k][col] -= centered_bar;
       }
-      // line 47: for (let j = 0; j < D; j++) {
+      // line 46: for (let j = 0; j < D; j++) {
       for (let j = D - 1; j >= 0; j--) {
-        // line 50: sumQ += q[j];
+        // line 48: sumQ += q[j];
         q_bar[j] += sumQ_bar;
-        // line 49: transformed[j] = Math.exp(q[j]) * centered[j];
+        // line 47: transformed[j] = Math.exp(q[j]) * (x[i][j] - means[k][j]);
         transformed[j] = valueStack.pop();
         const _t11 = transformed_bar[j];
         const _t12 = Math.exp(q[j]);
-        q_bar[j] += _t11 * centered[j] * _t12;
-        centered_bar[j] += _t11 * _t12;
+        q_bar[j] += _t11 * (x[i][j] - means[k][j]) * _t12;
+        means_bar[k][j] -= _t11 * _t12;
         transformed_bar[j] = 0;
-        // line 48: centered[j] = x[i][j] - means[k][j];
-        centered[j] = valueStack.pop();
-        means_bar[k][j] -= centered_bar[j];
-        centered_bar[j] = 0;
       }
     }
   }

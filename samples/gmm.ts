@@ -37,7 +37,6 @@ export function gmmLogLikelihood(
   const D = means[0].length;
   const n = x.length;
   const main = new Array(K).fill(0);
-  const centered = new Array(D).fill(0);
   const transformed = new Array(D).fill(0);
   let slse = 0;
   for (let i = 0; i < n; i++) {
@@ -45,13 +44,13 @@ export function gmmLogLikelihood(
       const q = icf[k];
       let sumQ = 0;
       for (let j = 0; j < D; j++) {
-        centered[j] = x[i][j] - means[k][j];
-        transformed[j] = Math.exp(q[j]) * centered[j];
+        transformed[j] = Math.exp(q[j]) * (x[i][j] - means[k][j]);
         sumQ += q[j];
       }
       for (let col = 0; col < D; col++) {
         const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-        for (let row = col + 1; row < D; row++) transformed[row] += q[first + row] * centered[col];
+        const centered = x[i][col] - means[k][col];
+        for (let row = col + 1; row < D; row++) transformed[row] += q[first + row] * centered;
       }
       let sq = 0;
       for (let j = 0; j < D; j++) sq += transformed[j] * transformed[j];

@@ -52,7 +52,6 @@ export function gmmLogPosteriorGradInto(
   const D = mu[0].length;
   const n = x.length;
   const main = new Array<number>(K).fill(0);
-  const centered = new Array<number>(D).fill(0);
   const transformed = new Array<number>(D).fill(0);
   let slse = 0;
   for (let i = 0; i < n; i++) {
@@ -60,17 +59,16 @@ export function gmmLogPosteriorGradInto(
       const q = icf[k];
       let sumQ = 0;
       for (let j = 0; j < D; j++) {
-        valueStack.push(centered[j]);
-        centered[j] = x[i][j] - mu[k][j];
         valueStack.push(transformed[j]);
-        transformed[j] = Math.exp(q[j]) * centered[j];
+        transformed[j] = Math.exp(q[j]) * (x[i][j] - mu[k][j]);
         sumQ += q[j];
       }
       for (let col = 0; col < D; col++) {
         const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+        const centered = x[i][col] - mu[k][col];
         for (let row = col + 1; row < D; row++) {
           valueStack.push(transformed[row]);
-          transformed[row] += q[first + row] * centered[col];
+          transformed[row] += q[first + row] * centered;
         }
       }
       let sq = 0;
@@ -80,7 +78,7 @@ export function gmmLogPosteriorGradInto(
       valueStack.push(main[k]);
       main[k] = alpha[k] + sumQ - 0.5 * sq;
     }
-    // inlined logSumExp(…) from gmm.ts:90
+    // inlined logSumExp(…) from gmm.ts:89
     let max = main[0];
     for (let k_1 = 1; k_1 < main.length; k_1++) {
       valueStack.push(max);
@@ -94,7 +92,7 @@ export function gmmLogPosteriorGradInto(
     valueStack.push(max);
     valueStack.push(sum);
   }
-  // inlined logSumExp(…) from gmm.ts:90
+  // inlined logSumExp(…) from gmm.ts:89
   let max_1 = alpha[0];
   for (let k_2 = 1; k_2 < alpha.length; k_2++) {
     valueStack.push(max_1);
@@ -104,7 +102,7 @@ export function gmmLogPosteriorGradInto(
   for (let k_2 = 0; k_2 < alpha.length; k_2++) {
     sum_1 += Math.exp(alpha[k_2] - max_1);
   }
-  // inlined wishartPenalty(…) from gmm.ts:66
+  // inlined wishartPenalty(…) from gmm.ts:65
   const D_1 = (Math.sqrt(8 * icf[0].length + 1) - 1) / 2;
   let prior = 0;
   for (let k_3 = 0; k_3 < icf.length; k_3++) {
@@ -129,14 +127,14 @@ export function gmmLogPosteriorGradInto(
     }
     prior += 0.5 * gamma * gamma * squares - m * sumQ_1;
   }
-  // inlined wishartConstant(…) from gmm.ts:84
+  // inlined wishartConstant(…) from gmm.ts:83
   const D_2 = mu[0].length;
   const dof = D_2 + m + 1;
-  // inlined logMultiGamma(…) from gmm.ts:99
+  // inlined logMultiGamma(…) from gmm.ts:98
   const a = 0.5 * dof;
   let out = 0.25 * D_2 * (D_2 - 1) * Math.log(Math.PI);
   for (let j_2 = 1; j_2 <= D_2; j_2++) {
-    // inlined logGamma(…) from gmm.ts:106
+    // inlined logGamma(…) from gmm.ts:105
     const z = a + 0.5 * (1 - j_2);
     const c = [
       0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531,
@@ -158,7 +156,6 @@ export function gmmLogPosteriorGradInto(
     alpha.length * (dof * D_2 * (Math.log(gamma) - 0.5 * Math.LN2) - out);
   // reverse sweep
   const main_bar = new Array<number>(main.length).fill(0);
-  const centered_bar = new Array<number>(centered.length).fill(0);
   const transformed_bar = new Array<number>(transformed.length).fill(0);
   let slse_bar = 1;
   let max_1_bar = 0;
@@ -168,39 +165,39 @@ export function gmmLogPosteriorGradInto(
   sum_1_bar += _t22 * (1 / sum_1);
   max_1_bar += _t22;
   prior_bar -= 1;
-  // gmm.ts:69
+  // gmm.ts:68
   for (let k_3 = icf.length - 1; k_3 >= 0; k_3--) {
     const q_1 = icf[k_3];
     const q_1_bar = icf_bar[k_3];
     let squares_bar = prior_bar * (0.5 * gamma * gamma);
     let sumQ_1_bar = 0;
-    // gmm.ts:78
+    // gmm.ts:77
     sumQ_1_bar -= prior_bar * m;
     {
       let j_1 = valueStack.pop();
-      // gmm.ts:77
+      // gmm.ts:76
       for (let trips_1 = controlStack.pop(); trips_1 > 0; trips_1--) {
         j_1 = valueStack.pop();
         q_1_bar[j_1] += squares_bar * (2 * q_1[j_1]);
       }
     }
-    // gmm.ts:73
+    // gmm.ts:72
     for (let j_1 = D_1 - 1; j_1 >= 0; j_1--) {
-      // gmm.ts:75
-      q_1_bar[j_1] += sumQ_1_bar;
       // gmm.ts:74
+      q_1_bar[j_1] += sumQ_1_bar;
+      // gmm.ts:73
       const _t21 = Math.exp(2 * q_1[j_1]);
       q_1_bar[j_1] += squares_bar * _t21 * 2;
     }
   }
-  // gmm.ts:94
+  // gmm.ts:93
   for (let k_2 = alpha.length - 1; k_2 >= 0; k_2--) {
     const _t19 = Math.exp(alpha[k_2] - max_1);
     const _t20 = sum_1_bar * _t19;
     alpha_bar[k_2] += _t20;
     max_1_bar -= _t20;
   }
-  // gmm.ts:92
+  // gmm.ts:91
   for (let k_2 = alpha.length - 1; k_2 >= 1; k_2--) {
     max_1 = valueStack.pop();
     const _t18 = max_1_bar;
@@ -208,23 +205,23 @@ export function gmmLogPosteriorGradInto(
     max_1_bar += _t18 * (max_1 >= alpha[k_2] ? 1 : 0);
     alpha_bar[k_2] += _t18 * (max_1 >= alpha[k_2] ? 0 : 1);
   }
-  // gmm.ts:91
+  // gmm.ts:90
   alpha_bar[0] += max_1_bar;
-  // gmm.ts:43
+  // gmm.ts:42
   for (let i = n - 1; i >= 0; i--) {
-    // gmm.ts:60
+    // gmm.ts:59
     let sum = valueStack.pop();
     let max = valueStack.pop();
     let max_bar = slse_bar;
     let sum_bar = slse_bar * (1 / sum);
-    // gmm.ts:94
+    // gmm.ts:93
     for (let k_1 = main.length - 1; k_1 >= 0; k_1--) {
       const _t16 = Math.exp(main[k_1] - max);
       const _t17 = sum_bar * _t16;
       main_bar[k_1] += _t17;
       max_bar -= _t17;
     }
-    // gmm.ts:92
+    // gmm.ts:91
     for (let k_1 = main.length - 1; k_1 >= 1; k_1--) {
       max = valueStack.pop();
       const _t15 = max_bar;
@@ -232,51 +229,51 @@ export function gmmLogPosteriorGradInto(
       max_bar += _t15 * (max >= main[k_1] ? 1 : 0);
       main_bar[k_1] += _t15 * (max >= main[k_1] ? 0 : 1);
     }
-    // gmm.ts:91
+    // gmm.ts:90
     main_bar[0] += max_bar;
-    // gmm.ts:44
+    // gmm.ts:43
     for (let k = K - 1; k >= 0; k--) {
       const q = icf[k];
       const q_bar = icf_bar[k];
       let sumQ_bar = 0;
       let sq_bar = 0;
-      // gmm.ts:58
+      // gmm.ts:57
       main[k] = valueStack.pop();
       const _t14 = main_bar[k];
       alpha_bar[k] += _t14;
       sumQ_bar += _t14;
       sq_bar -= _t14 * 0.5;
       main_bar[k] = 0;
-      // gmm.ts:57
+      // gmm.ts:56
       for (let j = D - 1; j >= 0; j--) {
         transformed_bar[j] += sq_bar * (2 * transformed[j]);
       }
-      // gmm.ts:52
+      // gmm.ts:50
       for (let col = D - 1; col >= 0; col--) {
         const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-        // gmm.ts:54
+        const centered = x[i][col] - mu[k][col];
+        let centered_bar = 0;
+        // gmm.ts:53
         for (let row = D - 1; row >= col + 1; row--) {
           transformed[row] = valueStack.pop();
           const _t13 = transformed_bar[row];
-          q_bar[first + row] += _t13 * centered[col];
-          centered_bar[col] += _t13 * q[first + row];
+          q_bar[first + row] += _t13 * centered;
+          centered_bar += _t13 * q[first + row];
         }
+        // gmm.ts:52
+        mu_bar[k][col] -= centered_bar;
       }
-      // gmm.ts:47
+      // gmm.ts:46
       for (let j = D - 1; j >= 0; j--) {
-        // gmm.ts:50
+        // gmm.ts:48
         q_bar[j] += sumQ_bar;
-        // gmm.ts:49
+        // gmm.ts:47
         transformed[j] = valueStack.pop();
         const _t11 = transformed_bar[j];
         const _t12 = Math.exp(q[j]);
-        q_bar[j] += _t11 * centered[j] * _t12;
-        centered_bar[j] += _t11 * _t12;
+        q_bar[j] += _t11 * (x[i][j] - mu[k][j]) * _t12;
+        mu_bar[k][j] -= _t11 * _t12;
         transformed_bar[j] = 0;
-        // gmm.ts:48
-        centered[j] = valueStack.pop();
-        mu_bar[k][j] -= centered_bar[j];
-        centered_bar[j] = 0;
       }
     }
   }
