@@ -66,6 +66,11 @@ function zeroRecord(fields: { name: string; type: ValueType }[]): Expr {
   return { kind: "record", fields: fields.map((f) => ({ name: f.name, value: { kind: "zerosLike", type: f.type, like: b.v(f.name) } })) };
 }
 
+/** The tangent of a result has the result's container: number, number[] or Float64Array. */
+function tangentTypeText(t: ValueType): string {
+  return t.kind === "array" ? gradientTypeText(t) : "number";
+}
+
 function paramType(fn: FunctionIR, name: string): ValueType {
   return fn.params.find((p) => p.name === name)!.type;
 }
@@ -175,7 +180,7 @@ export function buildJvp(ctx: ModeContext, name = `${ctx.fn.name}Jvp`, alias = a
     name,
     params: [...fn.params, typeParam(tangentName, alias)],
     returnType: { kind: "opaque", text: "" },
-    returnTypeText: `{ value: ${fn.returnTypeText}; tangent: ${fn.returnType.kind === "array" ? "number[]" : "number"} }`,
+    returnTypeText: `{ value: ${fn.returnTypeText}; tangent: ${tangentTypeText(fn.returnType)} }`,
     body: [...prologue, ...body],
     exported: true,
     span: fn.span,
@@ -381,7 +386,7 @@ export function buildJacobian(ctx: ModeContext): ModeOutput {
     name: `${fn.name}Jacobian`,
     params: fn.params,
     returnType: { kind: "opaque", text: "" },
-    returnTypeText: `{ value: number[]; jacobian: number[][] }`,
+    returnTypeText: `{ value: ${fn.returnTypeText}; jacobian: number[][] }`,
     body: [{ kind: "verbatim", lines: text }],
     exported: true,
     span: fn.span,
