@@ -3,34 +3,19 @@
  * shapes tsgrad supports (number, number[], Float64Array, number[][]), central finite
  * differences over chosen parameters, and a relative-error comparison.
  */
+import { makeRng } from "../support/rng.ts";
+import { deepClone, flatten } from "../support/shapes.ts";
+
+export { flatten };
+/** Deep copy of a parameter value (numbers, arrays, Float64Array, plain objects). */
+export const clone = deepClone;
 
 export type Value = number | number[] | Float64Array | Value[];
 
-/** Mulberry32: small, fast, deterministic. */
+/** A seeded uniform [0, 1) stream (the suite's one PRNG, support/rng.ts). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function flatten(v: unknown, out: number[] = []): number[] {
-  if (typeof v === "number") out.push(v);
-  else if (v instanceof Float64Array) out.push(...v);
-  else if (Array.isArray(v)) for (const x of v) flatten(x, out);
-  else if (v && typeof v === "object") for (const key of Object.keys(v)) flatten((v as Record<string, unknown>)[key], out);
-  return out;
-}
-
-export function clone<T>(v: T): T {
-  if (v instanceof Float64Array) return v.slice() as T;
-  if (Array.isArray(v)) return v.map(clone) as T;
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)])) as T;
-  return v;
+  const r = makeRng(seed);
+  return () => r.next();
 }
 
 /** Writes `flat[k]` back into a clone of `shape`, returning [newValue, next k]. */
