@@ -16,6 +16,7 @@ import { describe, expect, it } from "vitest";
 import { discoverAnnotated, listSampleSources, type AnnotatedFunction } from "./support/discover.ts";
 import { getFn, loadGenerated, loadSource, loadTape, type Module } from "./support/load.ts";
 import { flatten, maxRelError, rng } from "./harness/numeric.ts";
+import { mapShape, zerosLike } from "./support/shapes.ts";
 
 type Fn = (...args: unknown[]) => unknown;
 const annotated = discoverAnnotated(listSampleSources());
@@ -27,12 +28,8 @@ function wrtOf(a: AnnotatedFunction): string[] {
   return a.wrt.filter((w) => !w.includes("=") && w !== "diagonal");
 }
 
-function randomLike(v: unknown): unknown {
-  if (typeof v === "number") return 2 * next() - 1;
-  if (v instanceof Float64Array) return v.map(() => 2 * next() - 1);
-  if (Array.isArray(v)) return v.map(randomLike);
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, randomLike(x)]));
-  return v;
+function randomLike<T>(v: T): T {
+  return mapShape(v, () => 2 * next() - 1);
 }
 
 /** x + t·d, shape by shape. */
@@ -127,17 +124,9 @@ describe("samples in every mode", () => {
             for (const p of c.wrt) {
               const x = c.args[a.params.indexOf(p)];
               for (let j = 0; j < flatten(x).length; j++, k++) {
-                const e = randomLike(x);
-                const unit = flatten(e).map((_, i) => (i === j ? 1 : 0));
                 let u = 0;
-                const shaped = (function fill(v: unknown): unknown {
-                  if (typeof v === "number") return unit[u++]!;
-                  if (v instanceof Float64Array) return v.map(() => unit[u++]!);
-                  if (Array.isArray(v)) return v.map(fill);
-                  return v;
-                })(e);
-                const dir = Object.fromEntries(c.wrt.map((q) => [q, q === p ? shaped : randomLike(c.args[a.params.indexOf(q)])]));
-                for (const q of c.wrt) if (q !== p) dir[q] = step(dir[q], dir[q], -1); // zero direction
+                const unit = mapShape(x, () => (u++ === j ? 1 : 0));
+                const dir = Object.fromEntries(c.wrt.map((q) => [q, q === p ? unit : zerosLike(c.args[a.params.indexOf(q)])]));
                 const column = jacobian.map((row) => row[k]!);
                 expect(maxRelError(column, directional((args) => f(...args), c.args, a.params, dir))).toBeLessThan(1e-6);
               }
