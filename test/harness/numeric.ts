@@ -3,6 +3,7 @@
  * shapes tsgrad supports (number, number[], Float64Array, number[][]), central finite
  * differences over chosen parameters, and a relative-error comparison.
  */
+import { centralDifferences as fourthOrderDifferences } from "../support/fd.ts";
 import { makeRng } from "../support/rng.ts";
 import { deepClone, flatten } from "../support/shapes.ts";
 
@@ -18,42 +19,16 @@ export function rng(seed: number): () => number {
   return () => r.next();
 }
 
-/** Writes `flat[k]` back into a clone of `shape`, returning [newValue, next k]. */
-function rebuild(shape: unknown, flat: number[], k: number): [unknown, number] {
-  if (typeof shape === "number") return [flat[k]!, k + 1];
-  if (shape instanceof Float64Array) return [Float64Array.from(flat.slice(k, k + shape.length)), k + shape.length];
-  if (Array.isArray(shape)) {
-    const out: unknown[] = [];
-    for (const x of shape) {
-      const [v, next] = rebuild(x, flat, k);
-      out.push(v);
-      k = next;
-    }
-    return [out, k];
-  }
-  return [shape, k];
-}
-
 /**
- * Central differences of scalar `f` over the parameters at `wrt` positions, with step
- * h = 1e-6 * max(1, |x|). Truncation error O(h^2 f'''), rounding O(eps |f| / h): about 1e-8
- * relative for smooth functions of moderate size.
+ * Central differences of scalar `f` over the parameters at `wrt` positions, flattened
+ * row-major: support/fd.ts's fourth-order stencil, with its outer points at
+ * x ± 1e-6 · max(1, |x|) so that it samples no farther from x than a plain central
+ * difference with that step would.
  */
 export function centralDifferences(f: (...args: unknown[]) => number, args: unknown[], wrt: number[]): number[][] {
-  return wrt.map((p) => {
-    const base = flatten(args[p]);
-    return base.map((x, k) => {
-      const h = 1e-6 * Math.max(1, Math.abs(x));
-      const at = (value: number) => {
-        const flat = base.slice();
-        flat[k] = value;
-        const next = args.slice();
-        next[p] = rebuild(args[p], flat, 0)[0];
-        return f(...next);
-      };
-      return (at(x + h) - at(x - h)) / (2 * h);
-    });
-  });
+  const names = args.map((_, i) => `#${i}`);
+  const grad = fourthOrderDifferences(f, args, names, wrt.map((p) => names[p]!), { relStep: 5e-7 });
+  return wrt.map((p) => flatten(grad[names[p]!]));
 }
 
 /** max_k |a_k - b_k| / max(floor, |b_k|). */
