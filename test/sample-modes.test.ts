@@ -15,7 +15,7 @@
 import { describe, expect, it } from "vitest";
 import { discoverAnnotated, listSampleSources, type AnnotatedFunction } from "./support/discover.ts";
 import { getFn, loadGenerated, loadSource, loadTape, type Module } from "./support/load.ts";
-import { flatten, maxRelError, rng } from "./harness/numeric.ts";
+import { differenceAlong, flatten, maxRelError, rng } from "./harness/numeric.ts";
 import { mapShape, zerosLike } from "./support/shapes.ts";
 
 type Fn = (...args: unknown[]) => unknown;
@@ -52,9 +52,7 @@ const H = 1e-6;
 /** Central difference of g along the direction record (wrt params moved by ±h·dir). */
 function directional(g: (args: unknown[]) => unknown, args: unknown[], params: string[], dir: Record<string, unknown>): number[] {
   const moved = (t: number) => args.map((a, i) => (params[i]! in dir ? step(a, dir[params[i]!], t) : a));
-  const plus = flatten(g(moved(H)));
-  const minus = flatten(g(moved(-H)));
-  return plus.map((p, i) => (p - minus[i]!) / (2 * H));
+  return differenceAlong((t) => flatten(g(moved(t))), H);
 }
 
 interface Case {

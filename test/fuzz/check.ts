@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Built } from "../harness/build.ts";
-import { maxRelError } from "../harness/numeric.ts";
+import { differenceAlong, maxRelError } from "../harness/numeric.ts";
 import type { Program } from "./programs.ts";
 
 const tapeEntry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../runtime/tape/index.ts");
@@ -53,7 +53,7 @@ export async function checkProgram(program: Program, built: Built, next: () => n
     const r = grad(x.map((xi, k) => xi + h * v.x[k]!), y + h * v.y).grad;
     return [...r.x, r.y];
   };
-  const hvFd = (h: number) => gradAlong(h).map((p, k) => (p - gradAlong(-h)[k]!) / (2 * h));
+  const hvFd = (h: number) => differenceAlong(gradAlong, h);
   const hvCoarse = hvFd(1e-4);
   const hvFine = hvFd(1e-5);
   if (fdCompared && maxRelError(hvCoarse, hvFine) < 1e-4) {

@@ -31,6 +31,13 @@ export function centralDifferences(f: (...args: unknown[]) => number, args: unkn
   return wrt.map((p) => flatten(grad[names[p]!]));
 }
 
+/** (g(h) - g(-h)) / 2h, entry by entry: the derivative of a vector path g at t = 0. */
+export function differenceAlong(g: (t: number) => number[], h: number): number[] {
+  const plus = g(h);
+  const minus = g(-h);
+  return plus.map((p, i) => (p - minus[i]!) / (2 * h));
+}
+
 /** max_k |a_k - b_k| / max(floor, |b_k|). */
 export function maxRelError(a: number[], b: number[], floor = 1): number {
   if (a.length !== b.length) return Infinity;
