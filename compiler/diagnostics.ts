@@ -56,6 +56,11 @@ export interface SourceSpan {
   length: number;
 }
 
+/** The last component of a path, split on either separator (for messages and comments). */
+export function baseName(file: string): string {
+  return file.split(/[\\/]/).pop() ?? file;
+}
+
 /** Thrown by a pass to reject the function it is working on. Caught by the pipeline. */
 export class DiagnosticError extends Error {
   constructor(readonly diagnostic: Diagnostic) {

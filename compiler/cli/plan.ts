@@ -7,7 +7,7 @@
  * or removal; content that is already on disk byte for byte is left alone.
  */
 import { existsSync, lstatSync } from "node:fs";
-import { Codes, type Diagnostic } from "../diagnostics.ts";
+import { baseName, Codes, type Diagnostic } from "../diagnostics.ts";
 import { isGeneratedText } from "../backend/header.ts";
 import type { OutputFile } from "../pipeline.ts";
 import { compareStrings, outputPathOf, sourcePathOf } from "./discover.ts";
@@ -102,8 +102,4 @@ function existingFile(file: string): Existing {
   // A file that is not UTF-8 cannot carry our header: treat it as hand-written.
   if ("error" in read) return read.error.includes("UTF-8") ? { kind: "file", text: "" } : { kind: "unreadable", error: read.error };
   return { kind: "file", text: read.text };
-}
-
-function baseName(file: string): string {
-  return file.split(/[\\/]/).pop() ?? file;
 }

@@ -12,7 +12,7 @@
  * file survives a run.
  */
 import { renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
-import type { Diagnostic } from "../diagnostics.ts";
+import { baseName, type Diagnostic } from "../diagnostics.ts";
 import type { Plan } from "./plan.ts";
 import { describeFsError, fileDiagnostic } from "./read.ts";
 
@@ -69,8 +69,4 @@ function removeQuietly(file: string): void {
   } catch {
     // nothing more we can do; the name is in .gitignore
   }
-}
-
-function baseName(file: string): string {
-  return file.split(/[\\/]/).pop() ?? file;
 }

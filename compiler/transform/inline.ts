@@ -16,7 +16,7 @@
  * `custom` finder names: they get a shared generated pullback (see pipeline.ts), exactly
  * as a user-supplied `@vjpOf` rule is called. Recursion cannot be inlined and is rejected.
  */
-import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
+import { baseName, Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, Stmt } from "../ir/nodes.ts";
 import { mapExpr, walkExpr } from "../ir/visit.ts";
@@ -218,7 +218,7 @@ class Inliner {
       else rename.set(name, b.v(this.namer.fresh(name)));
     }
     const body = renameStmts(normalized.fn.body, rename, span.file === normalized.fn.span.file ? undefined : normalized.fn.span.file);
-    out.push(b.comment(`inlined ${call.callee}(…) from ${normalized.fn.span.file.split(/[\\/]/).pop()}:${normalized.fn.span.line}`), ...bindings, ...body);
+    out.push(b.comment(`inlined ${call.callee}(…) from ${baseName(normalized.fn.span.file)}:${normalized.fn.span.line}`), ...bindings, ...body);
     const value = renameExpr(result, rename);
     if (into && decl) {
       if (resultVar) return out; // the callee's result variable was declared as `into`

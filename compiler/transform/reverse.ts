@@ -19,7 +19,7 @@
  *   any other loop pushes its trip count.
  * "Needed" is found by a fixpoint: generate, collect what the reverse sweep reads, repeat.
  */
-import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
+import { baseName, Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, StackName, Stmt } from "../ir/nodes.ts";
 import { exprReads, lvalueReads, mapExpr, rootName, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
@@ -500,7 +500,7 @@ class ReverseGenerator {
 
   private sourceComment(span: SourceSpan | undefined): Stmt[] {
     if (!span || this.commentedLines.includes(span.line)) return [];
-    if (span.file !== this.input.fn.span.file) return [b.comment(`${span.file.split(/[\\/]/).pop()}:${span.line}`)];
+    if (span.file !== this.input.fn.span.file) return [b.comment(`${baseName(span.file)}:${span.line}`)];
     const text = (this.input.sourceLines[span.line - 1] ?? "").trim();
     return [b.comment(`line ${span.line}: ${text}`)];
   }
