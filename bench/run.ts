@@ -28,20 +28,17 @@ const tapeLogistic = loadTapeModule(path.join(here, "workloads/logisticRegressio
 function tapeTime(run: () => void): number {
   return measure([{ name: "tape", run }], { rounds: 3, minBatchMs: 20 })[0]!.median;
 }
+import { makeRng } from "../test/support/rng.ts";
 import { adbenchAvailable, gmmRows, lstmRows } from "./adbench.ts";
 import { sampleBuildRows, throughput } from "./compiler.ts";
 
 const quick = process.argv.includes("--quick");
 const sizes = quick ? [10, 1000] : [10, 1000, 100000];
 
+/** Uniform in [-0.5, 0.5), seeded (the suite's PRNG, test/support/rng.ts). */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const r = makeRng(seed);
+  return () => r.next() - 0.5;
 }
 
 let sink = 0; // keeps results alive so nothing is optimized away
