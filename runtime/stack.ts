@@ -3,6 +3,9 @@
  * forward sweep to the backward sweep. One instance lives at module scope in each
  * generated file and is reused across calls, so a steady-state gradient call allocates
  * nothing. Push and pop are strictly LIFO; every generated push has exactly one pop.
+ *
+ * NumberStack and IntStack are written out twice on purpose: one class generic over its
+ * typed array would make push and pop polymorphic on the generated code's hot path.
  */
 
 /** Every stack created so far, so tests and debug tools can check that pushes and pops balance. */
