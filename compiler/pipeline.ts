@@ -45,6 +45,8 @@ export interface CompileResult {
 export interface CompileOptions {
   /** Activity analysis on (default) or off; derivatives must not change. */
   activity?: boolean;
+  /** To-be-recorded analysis on (default) or off (save every overwritten value); derivatives must not change. */
+  toBeRecorded?: boolean;
   /** Debug build: generated code checks argument aliasing and stack balance. */
   debug?: boolean;
 }
@@ -134,6 +136,7 @@ async function compileOne(
     sourceLines: lines,
     sourceName: name,
     activity: options.activity ?? true,
+    toBeRecorded: options.toBeRecorded ?? true,
   });
   const collect = (output: ModeOutput, owner: string, span: SourceSpan) => {
     for (const f of output.functions) {

@@ -60,7 +60,6 @@ export function gmmObjectiveGradInto(
       const q = icf[k];
       let sumQ = 0;
       for (let j = 0; j < D; j++) {
-        valueStack.push(transformed[j]);
         transformed[j] = Math.exp(q[j]) * (x[i][j] - means[k][j]);
         sumQ += q[j];
       }
@@ -68,12 +67,12 @@ export function gmmObjectiveGradInto(
         const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
         const centered = x[i][col] - means[k][col];
         for (let row = col + 1; row < D; row++) {
-          valueStack.push(transformed[row]);
           transformed[row] += q[first + row] * centered;
         }
       }
       let sq = 0;
       for (let j = 0; j < D; j++) {
+        valueStack.push(transformed[j]);
         sq += transformed[j] * transformed[j];
       }
       valueStack.push(main[k]);
@@ -246,7 +245,8 @@ export function gmmObjectiveGradInto(
       main_bar[k] = 0;
       // line 56: for (let j = 0; j < D; j++) sq += transformed[j] * transformed[j];
       for (let j = D - 1; j >= 0; j--) {
-        transformed_bar[j] += sq_bar * (2 * transformed[j]);
+        const transformed_j_1 = valueStack.pop();
+        transformed_bar[j] += sq_bar * (2 * transformed_j_1);
       }
       // line 50: for (let col = 0; col < D; col++) {
       for (let col = D - 1; col >= 0; col--) {
@@ -255,7 +255,6 @@ export function gmmObjectiveGradInto(
         let centered_bar = 0;
         // line 53: for (let row = col + 1; row < D; row++) transformed[row] += q[first + row] * centered;
         for (let row = D - 1; row >= col + 1; row--) {
-          transformed[row] = valueStack.pop();
           const _t13 = transformed_bar[row];
           q_bar[first + row] += _t13 * centered;
           centered_bar += _t13 * q[first + row];
@@ -268,7 +267,6 @@ export function gmmObjectiveGradInto(
         // line 48: sumQ += q[j];
         q_bar[j] += sumQ_bar;
         // line 47: transformed[j] = Math.exp(q[j]) * (x[i][j] - means[k][j]);
-        transformed[j] = valueStack.pop();
         const _t11 = transformed_bar[j];
         const _t12 = Math.exp(q[j]);
         q_bar[j] += _t11 * (x[i][j] - means[k][j]) * _t12;

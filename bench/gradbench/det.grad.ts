@@ -44,9 +44,7 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
     if (p !== k) {
       for (let j = 0; j < ell; j++) {
         const t = M[k * ell + j];
-        valueStack.push(M[k * ell + j]);
         M[k * ell + j] = M[p * ell + j];
-        valueStack.push(M[p * ell + j]);
         M[p * ell + j] = t;
       }
       valueStack.push(d);
@@ -59,9 +57,10 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
     valueStack.push(d);
     d *= pivot;
     for (let i = k + 1; i < ell; i++) {
+      valueStack.push(M[i * ell + k]);
       const f = M[i * ell + k] / pivot;
       for (let j = k + 1; j < ell; j++) {
-        valueStack.push(M[i * ell + j]);
+        valueStack.push(M[k * ell + j]);
         M[i * ell + j] -= f * M[k * ell + j];
       }
       valueStack.push(f);
@@ -84,17 +83,18 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
       let f_bar = 0;
       // line 33: for (let j = k + 1; j < ell; j++) M[i * ell + j] -= f * M[k * ell + j];
       for (let j = ell - 1; j >= k + 1; j--) {
-        M[i * ell + j] = valueStack.pop();
+        const M_at_3 = valueStack.pop();
         const _t8 = M_bar[i * ell + j];
         M_bar[i * ell + j] = 0;
         M_bar[i * ell + j] += _t8;
         const _t9 = -_t8;
-        f_bar += _t9 * M[k * ell + j];
+        f_bar += _t9 * M_at_3;
         M_bar[k * ell + j] += _t9 * f;
       }
       // line 32: const f = M[i * ell + k] / pivot;
+      const M_at_2 = valueStack.pop();
       M_bar[i * ell + k] += f_bar * (1 / pivot);
-      pivot_bar -= f_bar * (M[i * ell + k] / (pivot * pivot));
+      pivot_bar -= f_bar * (M_at_2 / (pivot * pivot));
     }
     // line 30: d *= pivot;
     d = valueStack.pop();
@@ -114,10 +114,8 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
       for (let j = ell - 1; j >= 0; j--) {
         let t_bar = M_bar[p * ell + j];
         // line 25: M[p * ell + j] = t;
-        M[p * ell + j] = valueStack.pop();
         M_bar[p * ell + j] = 0;
         // line 24: M[k * ell + j] = M[p * ell + j];
-        M[k * ell + j] = valueStack.pop();
         const _t5 = M_bar[k * ell + j];
         M_bar[k * ell + j] = 0;
         M_bar[p * ell + j] += _t5;

@@ -7,9 +7,11 @@
  * - `topLevel`: parameters and variables declared directly in the function body; they stay
  *   in scope for the whole generated function, so the reverse sweep can read them.
  * - `types`: the declared shape of every parameter and local.
+ * - `elementAccessOnly`: local number arrays used only as `a[i]` and `a.length`, never
+ *   pushed to, reassigned or passed on as a whole: no other name can reach their elements.
  */
-import type { FunctionIR, Stmt, ValueType } from "../ir/nodes.ts";
-import { rootName, walkStmts } from "../ir/visit.ts";
+import type { Expr, FunctionIR, Stmt, ValueType } from "../ir/nodes.ts";
+import { rootName, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 import { leafPaths } from "../frontend/types.ts";
 
 export interface VariableInfo {
@@ -18,6 +20,7 @@ export interface VariableInfo {
   topLevel: Set<string>;
   params: Set<string>;
   types: Map<string, ValueType>;
+  elementAccessOnly: Set<string>;
 }
 
 export function analyzeVariables(fn: FunctionIR): VariableInfo {
@@ -27,6 +30,7 @@ export function analyzeVariables(fn: FunctionIR): VariableInfo {
     topLevel: new Set(fn.params.map((p) => p.name)),
     params: new Set(fn.params.map((p) => p.name)),
     types: new Map(fn.params.map((p) => [p.name, p.type])),
+    elementAccessOnly: new Set(),
   };
   for (const p of fn.params) {
     if (p.type.kind !== "record") continue;
@@ -51,7 +55,27 @@ export function analyzeVariables(fn: FunctionIR): VariableInfo {
       else info.elementsWritten.add(root);
     }
   });
+  info.elementAccessOnly = elementAccessOnlyArrays(fn, info);
   return info;
+}
+
+function elementAccessOnlyArrays(fn: FunctionIR, info: VariableInfo): Set<string> {
+  const uses = new Map<string, number>();
+  const elementUses = new Map<string, number>();
+  const count = (map: Map<string, number>, name: string) => map.set(name, (map.get(name) ?? 0) + 1);
+  const visit = (e: Expr) =>
+    walkExpr(e, (x) => {
+      if (x.kind === "var") count(uses, x.name);
+      if ((x.kind === "index" || x.kind === "length") && x.object.kind === "var") count(elementUses, x.object.name);
+    });
+  walkStmts(fn.body, (s) => stmtExprs(s).forEach(visit));
+  const out = new Set<string>();
+  for (const [name, type] of info.types) {
+    if (info.params.has(name) || info.reassigned.has(name)) continue;
+    if (type.kind !== "array" || type.element.kind !== "number") continue;
+    if ((uses.get(name) ?? 0) === (elementUses.get(name) ?? 0)) out.add(name);
+  }
+  return out;
 }
 
 /** A variable whose value never changes after its declaration (per scope instance). */

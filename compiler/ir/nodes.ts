@@ -52,8 +52,12 @@ export type Expr =
    * it and reverse mode calls it.
    */
   | { kind: "userCall"; callee: string; args: Expr[]; span?: SourceSpan; rule?: CustomRule }
-  /** Pop the top of a value stack (generated reverse-mode code only). */
-  | { kind: "pop"; stack: StackName };
+  /**
+   * Pop the top of a value stack (generated reverse-mode code only). `of` names the variable
+   * whose element was pushed when the popped value lands in a different variable (a
+   * recorded read), so analyses of generated code still see the dependency.
+   */
+  | { kind: "pop"; stack: StackName; of?: string };
 
 /** A user-supplied VJP with the shape of a generated `fVjpInto(params…, cotangent, grad)`. */
 export interface CustomRule {

@@ -106,3 +106,27 @@ export function mapExpr(e: Expr, replace: (e: Expr) => Expr | undefined): Expr {
     default: return e;
   }
 }
+
+/**
+ * Rebuilds statements with every held expression passed through `mapExpr(e, replace)`,
+ * descending into nested bodies. An assignment's target is mapped as an expression (so its
+ * indices are), and must stay an lvalue.
+ */
+export function mapStmtExprs(stmts: Stmt[], replace: (e: Expr) => Expr | undefined): Stmt[] {
+  const m = (e: Expr) => mapExpr(e, replace);
+  const ms = (list: Stmt[]) => mapStmtExprs(list, replace);
+  return stmts.map((s): Stmt => {
+    switch (s.kind) {
+      case "declare": return { ...s, init: m(s.init) };
+      case "assign": return { ...s, target: m(s.target as Expr) as LValue, value: m(s.value) };
+      case "if": return { ...s, test: m(s.test), then: ms(s.then), else: ms(s.else) };
+      case "loop": return { ...s, init: ms(s.init), test: s.test ? m(s.test) : null, update: ms(s.update), body: ms(s.body) };
+      case "return": return { ...s, value: s.value ? m(s.value) : null };
+      case "push": case "append": return { ...s, value: m(s.value) };
+      case "call": return { ...s, args: s.args.map(m) };
+      case "block": return { ...s, body: ms(s.body) };
+      case "shrink": case "break": case "continue": case "comment": case "verbatim": return s;
+      default: return assertNever(s);
+    }
+  });
+}

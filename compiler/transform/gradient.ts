@@ -38,6 +38,7 @@ export function buildGradient(args: {
   sourceName: string;
   /** Emit the debug-build checks (aliasing on entry, stack balance on exit). */
   debug?: { stackNames: { values: string; control: string } };
+  toBeRecorded?: boolean;
 }): GradientFunctions {
   const { fn, wrt, namer } = args;
   const gradName = namer.fresh("grad");

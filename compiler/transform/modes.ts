@@ -34,6 +34,8 @@ export interface ModeContext {
   sourceLines: string[];
   sourceName: string;
   activity: boolean;
+  /** To-be-recorded analysis in reverse mode (see reverse.ts). */
+  toBeRecorded: boolean;
   /** Lowered IR of a called user function. */
   resolve: CalleeResolver;
   /** A user-supplied VJP for a called function, if any. */
@@ -115,6 +117,7 @@ function reverseBody(ctx: ModeContext, namer: Namer, gradName: string, seed: (re
     gradName,
     seed: seed(ctx.fn.returnType),
     sourceLines: ctx.sourceLines,
+    toBeRecorded: ctx.toBeRecorded,
   });
 }
 
@@ -445,6 +448,7 @@ function buildGrad(ctx: ModeContext): ModeOutput {
     sourceLines: ctx.sourceLines,
     sourceName: ctx.sourceName,
     debug: ctx.debug,
+    toBeRecorded: ctx.toBeRecorded,
   });
   return { functions: out.functions, typeAliases: [out.typeAlias], stacks: out.stacks, runtime: new Set(), pullbacks: out.pullbacks };
 }

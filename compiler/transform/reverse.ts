@@ -10,6 +10,10 @@
  * What is saved, and how it comes back in the reverse sweep:
  * - a variable the reverse sweep reads ("needed") that is overwritten: its old value is
  *   pushed before the assignment and popped right before the assignment's adjoint;
+ * - except a local number array whose elements are overwritten more often than adjoint
+ *   code reads them (a scratch buffer reused per iteration): there the elements an
+ *   adjoint reads are pushed just before its statement instead, and popped into
+ *   temporaries ("recorded reads"); the choice is made per array by counting pushes;
  * - a needed local of a nested block (loop body, branch): recomputed at the top of the
  *   mirrored reverse block when its initializer only reads values that never change
  *   (rematerialization), otherwise pushed at the end of the forward block;
@@ -22,7 +26,7 @@
 import { baseName, Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, StackName, Stmt } from "../ir/nodes.ts";
-import { exprReads, lvalueReads, mapExpr, rootName, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+import { exprReads, lvalueReads, mapExpr, mapStmtExprs, rootName, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 import type { Activity } from "../analysis/activity.ts";
 import { isStable, type VariableInfo } from "../analysis/variables.ts";
 import type { Namer } from "./naming.ts";
@@ -43,6 +47,12 @@ export interface ReverseInput {
   /** The adjoint of the result: `1` for a gradient, a cotangent variable for a VJP. */
   seed: Expr;
   sourceLines: string[];
+  /**
+   * To-be-recorded analysis (default on): save only what adjoint code reads later, and
+   * record reads instead of writes where that saves less. Off saves every overwritten
+   * value the reverse sweep reads; derivatives must not change.
+   */
+  toBeRecorded?: boolean;
 }
 
 /** A shared callee derivative the generated code calls: `name` is g's pullback for `wrt`. */
@@ -64,13 +74,41 @@ export interface ReverseOutput {
 }
 
 export function reverseMode(input: ReverseInput): ReverseOutput {
+  const tbr = input.toBeRecorded ?? true;
+  const candidates = tbr ? recordingCandidates(input) : new Set<string>();
+  if (candidates.size === 0) return solve(input, new Set(), tbr).commit();
+  // Price both strategies for every candidate array, then keep the cheaper one per array.
+  const atWrites = solve(input, new Set(), tbr);
+  const atReads = solve(input, candidates, tbr);
+  const costAtWrites = pushCost(atWrites.output.body, candidates);
+  const costAtReads = pushCost(atReads.output.body, candidates);
+  let chosen = new Set([...candidates].filter((a) => (costAtReads.get(a) ?? 0) < (costAtWrites.get(a) ?? 0)));
+  for (;;) {
+    if (chosen.size === 0) return atWrites.commit();
+    const result = chosen.size === candidates.size ? atReads : solve(input, chosen, tbr);
+    // Anything else in the reverse sweep that reads such an array's elements (a restore's
+    // index, say) would see later values: that array goes back to saving at writes.
+    const misread = elementReads(result.reverseSweep, chosen);
+    if (misread.size === 0) return result.commit();
+    chosen = new Set([...chosen].filter((a) => !misread.has(a)));
+  }
+}
+
+/** Local number arrays at the top level of the function, written element by element. */
+function recordingCandidates(input: ReverseInput): Set<string> {
+  const { info } = input;
+  return new Set([...info.elementAccessOnly].filter((a) => info.topLevel.has(a) && info.elementsWritten.has(a)));
+}
+
+/** Generates the reverse body, growing the set of variables the reverse sweep needs to a fixpoint. */
+function solve(input: ReverseInput, recorded: Set<string>, tbr: boolean) {
   const primal = new Set<string>([...input.info.types.keys()]);
   const barNames = new Map<string, string>();
   let needed = new Set<string>();
   let priorReads: ReadLog | null = null;
   for (let round = 0; ; round++) {
-    const gen = new ReverseGenerator(input, { needed, priorReads }, barNames, input.namer.clone());
-    const out = gen.generate();
+    const gen = new ReverseGenerator(input, { needed, priorReads, recorded, tbr }, barNames, input.namer.clone());
+    const output = gen.generate();
     const reads = new Set<string>();
     walkStmts(gen.reverseSweep, (s) => {
       for (const e of stmtExprs(s)) exprReads(e, reads);
@@ -78,12 +116,65 @@ export function reverseMode(input: ReverseInput): ReverseOutput {
     const grown = [...reads].filter((n) => primal.has(n) && !needed.has(n));
     const stable = grown.length === 0 && priorReads !== null && sameReads(priorReads, gen.readLog);
     if (stable || round === 10) {
-      gen.commitNames(input.namer);
-      return out;
+      return { output, reverseSweep: gen.reverseSweep, commit: () => (gen.commitNames(input.namer), output) };
     }
     needed = new Set([...needed, ...grown]);
     priorReads = gen.readLog;
   }
+}
+
+/**
+ * Pushes of each array's elements in a forward sweep, weighted by how often each runs: a
+ * loop with literal bounds by its trip count, any other loop by LOOP_WEIGHT (its trip count
+ * is unknown at compile time; deeper is assumed more often).
+ */
+function pushCost(body: Stmt[], arrays: Set<string>): Map<string, number> {
+  const LOOP_WEIGHT = 16;
+  const cost = new Map<string, number>();
+  const visit = (stmts: Stmt[], weight: number): void => {
+    for (const s of stmts) {
+      if (s.kind === "push" && s.value.kind === "index") {
+        const root = rootName(s.value);
+        if (root && arrays.has(root)) cost.set(root, (cost.get(root) ?? 0) + weight);
+      }
+      if (s.kind === "loop") visit(s.body, weight * (literalTrips(s) ?? LOOP_WEIGHT));
+      if (s.kind === "if") {
+        visit(s.then, weight);
+        visit(s.else, weight);
+      }
+      if (s.kind === "block") visit(s.body, weight);
+    }
+  };
+  visit(body, 1);
+  return cost;
+}
+
+/** The trip count of `for (let i = a; i < b; i++)` with literal a and b (also <=, >, >=, i--). */
+function literalTrips(s: Extract<Stmt, { kind: "loop" }>): number | null {
+  const init = s.init[0];
+  const update = s.update[0];
+  if (s.form !== "for" || s.init.length !== 1 || s.update.length !== 1 || !init || !update || !s.test) return null;
+  if (init.kind !== "declare" || init.init.kind !== "number" || update.kind !== "assign" || update.value.kind !== "binary") return null;
+  if (!b.isNumber(update.value.right, 1) || s.test.kind !== "binary" || s.test.right.kind !== "number") return null;
+  const span = s.test.right.value - init.init.value;
+  const trips = { "<": span, "<=": span + 1, ">": -span, ">=": 1 - span }[s.test.op as "<" | "<=" | ">" | ">="];
+  return trips === undefined ? null : Math.max(0, trips);
+}
+
+/** Which of `arrays` have elements read (not just their length) by these statements. */
+function elementReads(stmts: Stmt[], arrays: Set<string>): Set<string> {
+  const found = new Set<string>();
+  walkStmts(stmts, (s) => {
+    for (const e of stmtExprs(s)) {
+      walkExpr(e, (x) => {
+        if (x.kind === "index" && x.object.kind === "var" && arrays.has(x.object.name)) {
+          // `a_bar`-style targets are other names; an assignment to `a[i]` itself is a restore.
+          found.add(x.object.name);
+        }
+      });
+    }
+  });
+  return found;
 }
 
 /** Where in the forward program each variable is read by adjoint code (to-be-recorded analysis). */
@@ -98,6 +189,10 @@ interface Plan {
   needed: Set<string>;
   /** Read positions from the previous round; null in the first round. */
   priorReads: ReadLog | null;
+  /** Arrays whose elements are recorded where adjoint code reads them, never restored. */
+  recorded: Set<string>;
+  /** To-be-recorded analysis on: save an overwritten value only if a later adjoint reads it. */
+  tbr: boolean;
 }
 
 interface Ctx {
@@ -146,9 +241,9 @@ class ReverseGenerator {
    * before this position, or one in a loop shared with it inside the variable's lifetime.
    */
   private mustSave(name: string): boolean {
-    if (!this.needed.has(name)) return false;
+    if (this.plan.recorded.has(name) || !this.needed.has(name)) return false;
     const reads = this.plan.priorReads?.get(name);
-    if (!this.plan.priorReads) return true;
+    if (!this.plan.priorReads || !this.plan.tbr) return true;
     if (!reads) return false;
     const depth = this.declLoopDepth.get(name) ?? 0;
     return reads.some((r) => r.order <= this.order || commonPrefix(r.loops, this.loops) > depth);
@@ -330,7 +425,7 @@ class ReverseGenerator {
    * seeding) reads nothing the loop writes.
    */
   private fusionLegal(fused: { rev: Stmt[]; bodyStmts: Stmt[]; loop: Extract<Stmt, { kind: "loop" }> }, result: Expr): boolean {
-    const inner = new Set<string>([(fused.loop.init[0] as { name: string }).name]);
+    const inner = new Set<string>([(fused.loop.init[0] as { name: string }).name, ...this.recordedTemps]);
     walkStmts(fused.bodyStmts, (s) => {
       if (s.kind === "declare") inner.add(s.name);
     });
@@ -518,8 +613,10 @@ class ReverseGenerator {
         fail(Codes.UnsupportedAssignment, `'${s.name}' is a row of another array; writing through it is not supported, copy the row instead`, s.span ?? this.input.fn.span);
       }
     }
-    this.logReads(adjoint);
-    return { fwd: [s], rev: adjoint.length ? [...this.sourceComment(s.span), ...this.accumulate(adjoint)] : [] };
+    const recorded = this.recordReads(adjoint);
+    this.logReads(recorded.adjoint);
+    if (!recorded.adjoint.length) return { fwd: [s], rev: [] };
+    return { fwd: [...recorded.before, s], rev: [...this.sourceComment(s.span), ...recorded.pops, ...this.accumulate(recorded.adjoint)] };
   }
 
   private assignment(s: Extract<Stmt, { kind: "assign" }>): Swept {
@@ -530,6 +627,8 @@ class ReverseGenerator {
     }
     const fwd: Stmt[] = [];
     const rev: Stmt[] = [];
+    // Filled in below, ahead of the restore: recorded reads are pushed before the old value.
+    const recordedPushes: Stmt[] = [];
     if (this.mustSave(root)) {
       this.stacks.add("values");
       fwd.push(b.push("values", s.target as Expr));
@@ -553,10 +652,46 @@ class ReverseGenerator {
         adjoint.push(b.declare(g, targetBar as Expr), b.assign(targetBar, b.num(0)));
         this.contrib(s.value, b.v(g), adjoint);
       }
-      this.logReads(adjoint);
-      rev.push(...this.accumulate(adjoint));
+      const recorded = this.recordReads(adjoint);
+      this.logReads(recorded.adjoint);
+      recordedPushes.push(...recorded.before);
+      rev.push(...recorded.pops, ...this.accumulate(recorded.adjoint));
     }
-    return { fwd, rev: rev.length ? [...this.sourceComment(s.span), ...rev] : [] };
+    return { fwd: [...recordedPushes, ...fwd], rev: rev.length ? [...this.sourceComment(s.span), ...rev] : [] };
+  }
+
+  /** Temporaries that hold recorded reads (popped in a loop's own reverse when it is fused). */
+  readonly recordedTemps = new Set<string>();
+
+  /**
+   * Recorded reads: the elements of `plan.recorded` arrays that a statement's adjoint reads
+   * are pushed just before the statement and popped into temporaries the adjoint reads
+   * instead, so the array itself never has to be restored.
+   */
+  private recordReads(adjoint: Stmt[]): { before: Stmt[]; pops: Stmt[]; adjoint: Stmt[] } {
+    if (this.plan.recorded.size === 0) return { before: [], pops: [], adjoint };
+    const slots = new Map<string, { name: string; value: Expr }>();
+    const rewritten = mapStmtExprs(adjoint, (x) => {
+      if (x.kind !== "index" || x.object.kind !== "var" || !this.plan.recorded.has(x.object.name)) return undefined;
+      const key = JSON.stringify(x);
+      let slot = slots.get(key);
+      if (!slot) {
+        const at = x.index.kind === "var" ? x.index.name : x.index.kind === "number" && Number.isInteger(x.index.value) ? String(x.index.value) : "at";
+        const base = `${x.object.name}_${at}`;
+        slot = { name: this.namer.fresh(base), value: x };
+        slots.set(key, slot);
+        this.recordedTemps.add(slot.name);
+      }
+      return b.v(slot.name);
+    });
+    if (slots.size === 0) return { before: [], pops: [], adjoint };
+    this.stacks.add("values");
+    const list = [...slots.values()];
+    return {
+      before: list.map((slot) => b.push("values", slot.value)),
+      pops: [...list].reverse().map((slot) => b.declare(slot.name, { kind: "pop", stack: "values", of: rootName(slot.value)! })),
+      adjoint: rewritten,
+    };
   }
 
   /**
@@ -577,10 +712,11 @@ class ReverseGenerator {
       adjoint.push(b.declare(g, b.index(b.v(this.bar(s.array)), last)));
       this.contrib(s.value, b.v(g), after);
     }
-    this.logReads([...adjoint, ...after]);
+    const recorded = this.recordReads(after);
+    this.logReads([...adjoint, ...recorded.adjoint]);
     return {
-      fwd: [s],
-      rev: [...this.sourceComment(s.span), ...adjoint, { kind: "shrink", array: s.array }, ...this.accumulate(after)],
+      fwd: [...recorded.before, s],
+      rev: [...this.sourceComment(s.span), ...adjoint, { kind: "shrink", array: s.array }, ...recorded.pops, ...this.accumulate(recorded.adjoint)],
     };
   }
 

@@ -1,0 +1,135 @@
+/**
+ * What reverse mode records: a scratch buffer overwritten more often than its adjoint
+ * reads it has its reads recorded (pushed where they happen) instead of its writes
+ * restored; any other array keeps restore-at-write. Both strategies, and the
+ * to-be-recorded analysis switched off, must give the same derivatives to the last bit,
+ * and those must match the tape and finite differences.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { pendingStackEntries } from "../runtime/stack.ts";
+import { build, buildProject } from "./harness/build.ts";
+import { centralDifferences, clone, differenceAlong, flatten, maxRelError, randomMatrix, randomVector, rng } from "./harness/numeric.ts";
+import { REPO_ROOT } from "./support/discover.ts";
+import { loadTape } from "./support/load.ts";
+
+type Grad = (...a: unknown[]) => { value: number; grad: Record<string, unknown> };
+type Hvp = (...a: unknown[]) => { value: number; hvp: Record<string, unknown> };
+
+/** Like the GMM inner loop: `buf` is rebuilt per (i, k) by two loops, then read once per entry. */
+const scratchBuffer = `/**
+ * @grad w, c
+ * @hvp w, c
+ */
+export function scratch(w: readonly number[], c: readonly (readonly number[])[], x: readonly number[]): number {
+  const D = w.length;
+  const buf = new Array(D).fill(0);
+  let total = 0;
+  for (let k = 0; k < c.length; k++) {
+    for (let j = 0; j < D; j++) buf[j] = Math.exp(w[j]) * (x[j] - c[k][j]);
+    for (let col = 0; col < D; col++) {
+      for (let row = col + 1; row < D; row++) buf[row] += w[row] * w[col] * (x[col] - c[k][col]);
+    }
+    let sq = 0;
+    for (let j = 0; j < D; j++) sq += buf[j] * buf[j];
+    total += Math.log(1 + sq);
+  }
+  return total;
+}
+`;
+
+/** A buffer whose every entry is written once per outer step and read by a nonlinear update. */
+const writeOnceReadMany = `/** @grad x */
+export function smooth(x: readonly number[], steps: number): number {
+  const n = x.length;
+  const y = new Array(n).fill(0);
+  for (let i = 0; i < n; i++) y[i] = x[i];
+  for (let s = 0; s < steps; s++) {
+    for (let i = 1; i < n - 1; i++) y[i] = y[i] + 0.25 * Math.sin(y[i - 1] * y[i + 1]);
+  }
+  let out = 0;
+  for (let i = 0; i < n; i++) out += y[i] * y[i] * y[i];
+  return out;
+}
+`;
+
+const next = rng(20261129);
+const D = 5;
+const scratchArgs = () => [randomVector(D, next, 0.5), randomMatrix(4, D, next), randomVector(D, next)];
+
+describe("recorded reads", () => {
+  it("record a scratch buffer's reads instead of restoring its writes", async () => {
+    const { text } = await build(scratchBuffer);
+    const gradInto = /export function scratchGradInto[\s\S]*?\n\}\n/.exec(text)![0];
+    expect(gradInto.match(/valueStack\.push\(buf\[/g)?.length).toBe(1);
+    expect(gradInto).toMatch(/for \(let j = 0; j < D; j\+\+\) \{\s*valueStack\.push\(buf\[j\]\);\s*sq \+= buf\[j\] \* buf\[j\];/);
+    expect(gradInto).not.toMatch(/buf\[\w+\] = valueStack\.pop\(\)/);
+  });
+
+  it("give gradients that match the tape and finite differences", async () => {
+    const built = await build(scratchBuffer);
+    const args = scratchArgs();
+    const result = (built.generated["scratchGrad"] as Grad)(...clone(args));
+    expect(pendingStackEntries()).toBe(0);
+    expect(result.value).toBe((built.source["scratch"] as (...a: unknown[]) => number)(...clone(args)));
+    const tape = await loadTape(built.sourcePath);
+    const oracle = await tape.grad("scratch", clone(args), ["w", "c"]);
+    expect(maxRelError(flatten(result.grad["w"]), flatten(oracle.grad["w"]))).toBeLessThan(1e-12);
+    expect(maxRelError(flatten(result.grad["c"]), flatten(oracle.grad["c"]))).toBeLessThan(1e-12);
+    const fd = centralDifferences(built.source["scratch"] as (...a: unknown[]) => number, args, [0, 1]);
+    expect(maxRelError(flatten(result.grad["w"]), fd[0]!)).toBeLessThan(1e-6);
+    expect(maxRelError(flatten(result.grad["c"]), fd[1]!)).toBeLessThan(1e-6);
+  });
+
+  it("give HVPs (forward over the recording reverse sweep) that match gradient differences", async () => {
+    const built = await build(scratchBuffer);
+    const [w, c, x] = scratchArgs() as [number[], number[][], number[]];
+    const v = { w: randomVector(D, next), c: randomMatrix(4, D, next) };
+    const hvp = (built.generated["scratchHvp"] as Hvp)(w, c, x, v);
+    expect(pendingStackEntries()).toBe(0);
+    const grad = built.generated["scratchGrad"] as Grad;
+    const along = (t: number) => {
+      const g = grad(w.map((wi, j) => wi + t * v.w[j]!), c.map((row, k) => row.map((ck, j) => ck + t * v.c[k]![j]!)), x).grad;
+      return [...flatten(g["w"]), ...flatten(g["c"])];
+    };
+    const expected = differenceAlong(along, 1e-5);
+    expect(maxRelError([...flatten(hvp.hvp["w"]), ...flatten(hvp.hvp["c"])], expected)).toBeLessThan(1e-6);
+  });
+
+  it("leave an array written no more often than it is read to restore-at-write", async () => {
+    const { text } = await build(writeOnceReadMany);
+    expect(text).toMatch(/valueStack\.push\(y\[i\]\);\s*y\[i\] \+= 0\.25/);
+    expect(text).not.toMatch(/const y_\w+ = valueStack\.pop\(\)/);
+  });
+});
+
+describe("the to-be-recorded analysis switched off", () => {
+  const sources: { name: string; files: Record<string, string>; main: string; fn: string; args: () => unknown[] }[] = [
+    { name: "scratch buffer", files: { "input.ts": scratchBuffer }, main: "input.ts", fn: "scratch", args: scratchArgs },
+    { name: "write once, read many", files: { "input.ts": writeOnceReadMany }, main: "input.ts", fn: "smooth", args: () => [randomVector(7, next), 3] },
+    ...["samples/gmm.ts", "samples/rk4.ts", "bench/gradbench/det.ts"].map((file) => {
+      const name = path.basename(file);
+      const fn = { "gmm.ts": "gmmObjective", "rk4.ts": "rk4", "det.ts": "det" }[name]!;
+      const args = {
+        "gmm.ts": () => [randomVector(3, next), randomMatrix(3, 2, next), randomMatrix(3, 3, next, 0.5), randomMatrix(6, 2, next), 1, 0],
+        "rk4.ts": () => [[1.1, 0.8], [0.9, 0.4, 0.3, 0.7], 0.01, 50],
+        "det.ts": () => [randomVector(16, next), 4],
+      }[name]!;
+      return { name: file, files: { [name]: readFileSync(path.join(REPO_ROOT, file), "utf8") }, main: name, fn, args };
+    }),
+  ];
+  for (const c of sources) {
+    it(`gives the same gradient to the last bit: ${c.name}`, async () => {
+      const on = await buildProject(c.files, c.main, { toBeRecorded: true });
+      const off = await buildProject(c.files, c.main, { toBeRecorded: false });
+      expect(off.text).not.toBe(on.text); // the switch changes what is saved...
+      const args = c.args();
+      const a = (on.generated[`${c.fn}Grad`] as Grad)(...clone(args));
+      const b = (off.generated[`${c.fn}Grad`] as Grad)(...clone(args));
+      expect(b.value).toBe(a.value);
+      expect(flatten(Object.values(b.grad) as never)).toEqual(flatten(Object.values(a.grad) as never)); // ...never the result
+      expect(pendingStackEntries()).toBe(0);
+    });
+  }
+});
