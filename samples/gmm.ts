@@ -36,17 +36,23 @@ export function gmmLogLikelihood(
   const K = alphas.length;
   const D = means[0].length;
   const n = x.length;
+  // exp(q_k) and Σ_j q_kj do not depend on the data point: computed once per component,
+  // as the reference does (Qdiags, sum_qs).
+  const qDiagonal = new Array(K * D).fill(0);
+  const sumQ = new Array(K).fill(0);
+  for (let k = 0; k < K; k++) {
+    for (let j = 0; j < D; j++) {
+      qDiagonal[k * D + j] = Math.exp(icf[k][j]);
+      sumQ[k] += icf[k][j];
+    }
+  }
   const main = new Array(K).fill(0);
   const transformed = new Array(D).fill(0);
   let slse = 0;
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < K; k++) {
       const q = icf[k];
-      let sumQ = 0;
-      for (let j = 0; j < D; j++) {
-        transformed[j] = Math.exp(q[j]) * (x[i][j] - means[k][j]);
-        sumQ += q[j];
-      }
+      for (let j = 0; j < D; j++) transformed[j] = qDiagonal[k * D + j] * (x[i][j] - means[k][j]);
       for (let col = 0; col < D; col++) {
         const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
         const centered = x[i][col] - means[k][col];
@@ -54,7 +60,7 @@ export function gmmLogLikelihood(
       }
       let sq = 0;
       for (let j = 0; j < D; j++) sq += transformed[j] * transformed[j];
-      main[k] = alphas[k] + sumQ - 0.5 * sq;
+      main[k] = alphas[k] + sumQ[k] - 0.5 * sq;
     }
     slse += logSumExp(main);
   }

@@ -110,7 +110,6 @@ export function lstmObjectiveGradInto(
         valueStack.push(h);
         valueStack.push(z);
         valueStack.push(forget);
-        valueStack.push(z_1);
         valueStack.push(ingate);
         valueStack.push(z_2);
         valueStack.push(outgate);
@@ -175,10 +174,10 @@ export function lstmObjectiveGradInto(
         let outgate = valueStack.pop();
         const z_2 = valueStack.pop();
         let ingate = valueStack.pop();
-        const z_1 = valueStack.pop();
         let forget = valueStack.pop();
         const z = valueStack.pop();
         const h = valueStack.pop();
+        const z_1 = h * w[b + j] + bias[b + j];
         let h_bar = 0;
         let z_bar = 0;
         let forget_bar = 0;

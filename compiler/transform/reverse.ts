@@ -15,8 +15,9 @@
  *   adjoint reads are pushed just before its statement instead, and popped into
  *   temporaries ("recorded reads"); the choice is made per array by counting pushes;
  * - a needed local of a nested block (loop body, branch): recomputed at the top of the
- *   mirrored reverse block when its initializer only reads values that never change
- *   (rematerialization), otherwise pushed at the end of the forward block;
+ *   mirrored reverse block when its initializer only reads values that never change and
+ *   calls nothing costlier than a push (rematerialization), otherwise pushed at the end
+ *   of the forward block;
  * - branch decisions: the test is re-evaluated when it only reads values that never
  *   change, otherwise the branch taken is pushed;
  * - loops: a counted `for (let i = a; i < b; i++)` runs backwards over the same indices;
@@ -487,7 +488,13 @@ class ReverseGenerator {
    */
   private block(stmts: Stmt[], ctx: Ctx, top: boolean, inScope = false): Swept {
     const inner: Ctx = { available: new Set(ctx.available) };
-    const parts = stmts.map((s) => this.stmt(s, inner));
+    const parts = stmts.map((s) => {
+      const part = this.stmt(s, inner);
+      // A stable local with a recomputable initializer comes back at the top of the mirrored
+      // reverse block whenever the reverse sweep reads it, so later statements may rely on it.
+      if (!top && s.kind === "declare" && isStable(this.info, s.name) && this.recomputable(s.init, inner.available)) inner.available.add(s.name);
+      return part;
+    });
     const fwd = parts.flatMap((p) => p.fwd);
     const rev = parts.reverse().flatMap((p) => p.rev);
     if (top) return { fwd, rev };
@@ -507,7 +514,7 @@ class ReverseGenerator {
       const needed = this.needed.has(s.name) || (active && s.type.kind === "array");
       if (needed) {
         const stable = isStable(this.info, s.name);
-        if (stable && this.recomputable(s.init, available)) {
+        if (stable && this.recomputable(s.init, available) && (s.type.kind === "array" || cheapToRecompute(s.init))) {
           restored.push({ ...s, mutable: false, span: undefined });
           available.add(s.name);
         } else if (s.type.kind === "array") {
@@ -1036,6 +1043,17 @@ function commonPrefix(a: number[], b: number[]): number {
   while (k < a.length && k < b.length && a[k] === b[k]) k++;
   return k;
 }
+
+/** No calls but the cheap ones: recomputing beats a push and a pop (tanh, exp… do not). */
+function cheapToRecompute(e: Expr): boolean {
+  let cheap = true;
+  walkExpr(e, (x) => {
+    if (x.kind === "call" && !CHEAP_CALLS.has(x.callee)) cheap = false;
+  });
+  return cheap;
+}
+
+const CHEAP_CALLS = new Set(["Math.abs", "Math.min", "Math.max", "Math.floor", "Math.ceil", "Math.round", "Math.trunc", "Math.sign"]);
 
 /** Variables, literals and `a[i]` with a simple index: re-reading them costs nothing. */
 function isCheap(e: Expr): boolean {
