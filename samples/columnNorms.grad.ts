@@ -44,12 +44,12 @@ export function columnNormsGradInto(
   let f_bar = 1;
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let j = 0; j < n; j++) {
-    f += w[j] * Math.sqrt(sq[j]);
+    const _t1 = Math.sqrt(sq[j]);
+    f += w[j] * _t1;
     // its reverse, in the same iteration
     // line 23: f += w[j] * Math.sqrt(sq[j]);
-    const _t0 = Math.sqrt(sq[j]);
-    w_bar[j] += f_bar * _t0;
-    sq_bar[j] += f_bar * w[j] * (0.5 / _t0);
+    w_bar[j] += f_bar * _t1;
+    sq_bar[j] += f_bar * w[j] * (0.5 / _t1);
   }
   // reverse sweep
   // line 16: for (let i = 0; i < M.length; i++) {

@@ -51,7 +51,9 @@ export function logisticRegressionGradInto(
     // inlined sigmoid(…) from linalg.ts:14
     let p = 0;
     if (s >= 0) {
-      p = 1 / (1 + Math.exp(-s));
+      const _t8 = Math.exp(-s);
+      valueStack.push(_t8);
+      p = 1 / (1 + _t8);
       controlStack.push(1);
     } else {
       const e = Math.exp(s);
@@ -60,7 +62,6 @@ export function logisticRegressionGradInto(
       controlStack.push(0);
     }
     loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
-    valueStack.push(s);
     valueStack.push(p);
   }
   // inlined dot(…) from linalg.ts:7
@@ -79,30 +80,28 @@ export function logisticRegressionGradInto(
   // line 17: for (let i = 0; i < X.length; i++) {
   for (let i = X.length - 1; i >= 0; i--) {
     let p = valueStack.pop();
-    let s = valueStack.pop();
     const b = X[i];
     let s_bar = 0;
     let p_bar = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
-    const _t9 = -loss_bar;
-    p_bar += _t9 * y[i] * (1 / p);
-    p_bar -= _t9 * (1 - y[i]) * (1 / (1 - p));
+    const _t11 = -loss_bar;
+    p_bar += _t11 * y[i] * (1 / p);
+    p_bar -= _t11 * (1 - y[i]) * (1 / (1 - p));
     if (controlStack.pop() === 1) {
       // linalg.ts:15
-      const _t5 = 1 + Math.exp(-s);
-      const _t6 = Math.exp(-s);
-      s_bar += p_bar * (1 / (_t5 * _t5)) * _t6;
+      const _t7 = valueStack.pop();
+      const _t6 = 1 + _t7;
+      s_bar += p_bar * (1 / (_t6 * _t6)) * _t7;
       p_bar = 0;
     } else {
       const e = valueStack.pop();
       let e_bar = 0;
-      const _t8 = 1 + e;
-      e_bar += p_bar * (1 / _t8);
-      e_bar -= p_bar * (e / (_t8 * _t8));
+      const _t10 = 1 + e;
+      e_bar += p_bar * (1 / _t10);
+      e_bar -= p_bar * (e / (_t10 * _t10));
       p_bar = 0;
       // linalg.ts:16
-      const _t7 = Math.exp(s);
-      s_bar += e_bar * _t7;
+      s_bar += e_bar * e;
     }
     // linalg.ts:9
     for (let i_1 = w.length - 1; i_1 >= 0; i_1--) {
@@ -162,9 +161,12 @@ export function logisticRegressionHvpInto(
     let p = 0;
     let p_dot = 0;
     if (s >= 0) {
-      p = 1 / (1 + Math.exp(-s));
-      const _t10 = Math.exp(-s);
-      p_dot = (1 / ((1 + Math.exp(-s)) * (1 + Math.exp(-s)))) * (_t10 * s_dot);
+      const _t8 = Math.exp(-s);
+      let _t8_dot = -(_t8 * s_dot);
+      valueStack.push(_t8);
+      valueStack.push(_t8_dot);
+      p = 1 / (1 + _t8);
+      p_dot = -((1 / ((1 + _t8) * (1 + _t8))) * _t8_dot);
       controlStack.push(1);
     } else {
       const e = Math.exp(s);
@@ -177,8 +179,6 @@ export function logisticRegressionHvpInto(
     }
     loss_dot -= y[i] * ((1 / p) * p_dot) - (1 - y[i]) * ((1 / (1 - p)) * p_dot);
     loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
-    valueStack.push(s);
-    valueStack.push(s_dot);
     valueStack.push(p);
     valueStack.push(p_dot);
   }
@@ -203,31 +203,28 @@ export function logisticRegressionHvpInto(
   for (let i = X.length - 1; i >= 0; i--) {
     let p_dot = valueStack.pop();
     let p = valueStack.pop();
-    let s_dot = valueStack.pop();
-    let s = valueStack.pop();
     const b = X[i];
     let s_bar = 0;
     let s_bar_dot = 0;
     let p_bar = 0;
     let p_bar_dot = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
-    const _t9 = -loss_bar;
-    p_bar_dot -= _t9 * y[i] * ((1 / (p * p)) * p_dot);
-    p_bar += _t9 * y[i] * (1 / p);
-    p_bar_dot -= _t9 * (1 - y[i]) * ((1 / ((1 - p) * (1 - p))) * p_dot);
-    p_bar -= _t9 * (1 - y[i]) * (1 / (1 - p));
+    const _t11 = -loss_bar;
+    p_bar_dot -= _t11 * y[i] * ((1 / (p * p)) * p_dot);
+    p_bar += _t11 * y[i] * (1 / p);
+    p_bar_dot -= _t11 * (1 - y[i]) * ((1 / ((1 - p) * (1 - p))) * p_dot);
+    p_bar -= _t11 * (1 - y[i]) * (1 / (1 - p));
     if (controlStack.pop() === 1) {
       // linalg.ts:15
-      const _t5 = 1 + Math.exp(-s);
-      const _t13 = Math.exp(-s);
-      let _t5_dot = -(_t13 * s_dot);
-      const _t6 = Math.exp(-s);
-      let _t6_dot = -(_t6 * s_dot);
+      const _t7_dot = valueStack.pop();
+      const _t7 = valueStack.pop();
+      const _t6 = 1 + _t7;
+      let _t6_dot = _t7_dot;
       s_bar_dot +=
-        (1 / (_t5 * _t5)) * _t6 * p_bar_dot -
-        p_bar * _t6 * ((1 / (_t5 * _t5 * (_t5 * _t5))) * (2 * _t5 * _t5_dot)) +
-        p_bar * (1 / (_t5 * _t5)) * _t6_dot;
-      s_bar += p_bar * (1 / (_t5 * _t5)) * _t6;
+        (1 / (_t6 * _t6)) * _t7 * p_bar_dot -
+        p_bar * _t7 * ((1 / (_t6 * _t6 * (_t6 * _t6))) * (2 * _t6 * _t6_dot)) +
+        p_bar * (1 / (_t6 * _t6)) * _t7_dot;
+      s_bar += p_bar * (1 / (_t6 * _t6)) * _t7;
       p_bar = 0;
       p_bar_dot = 0;
     } else {
@@ -235,21 +232,21 @@ export function logisticRegressionHvpInto(
       const e = valueStack.pop();
       let e_bar = 0;
       let e_bar_dot = 0;
-      const _t8 = 1 + e;
-      let _t8_dot = e_dot;
-      e_bar_dot += (1 / _t8) * p_bar_dot - p_bar * ((1 / (_t8 * _t8)) * _t8_dot);
-      e_bar += p_bar * (1 / _t8);
+      const _t10 = 1 + e;
+      let _t10_dot = e_dot;
+      e_bar_dot += (1 / _t10) * p_bar_dot - p_bar * ((1 / (_t10 * _t10)) * _t10_dot);
+      e_bar += p_bar * (1 / _t10);
       e_bar_dot -=
-        (e / (_t8 * _t8)) * p_bar_dot +
-        p_bar * ((1 / (_t8 * _t8)) * e_dot - (e / (_t8 * _t8 * (_t8 * _t8))) * (2 * _t8 * _t8_dot));
-      e_bar -= p_bar * (e / (_t8 * _t8));
+        (e / (_t10 * _t10)) * p_bar_dot +
+        p_bar *
+          ((1 / (_t10 * _t10)) * e_dot -
+            (e / (_t10 * _t10 * (_t10 * _t10))) * (2 * _t10 * _t10_dot));
+      e_bar -= p_bar * (e / (_t10 * _t10));
       p_bar = 0;
       p_bar_dot = 0;
       // linalg.ts:16
-      const _t7 = Math.exp(s);
-      let _t7_dot = _t7 * s_dot;
-      s_bar_dot += _t7 * e_bar_dot + e_bar * _t7_dot;
-      s_bar += e_bar * _t7;
+      s_bar_dot += e * e_bar_dot + e_bar * e_dot;
+      s_bar += e_bar * e;
     }
     // linalg.ts:9
     for (let i_1 = w.length - 1; i_1 >= 0; i_1--) {

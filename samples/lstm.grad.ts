@@ -69,7 +69,9 @@ export function lstmObjectiveGradInto(
         const z = input[j] * w[j] + bias[j];
         let forget = 0;
         if (z >= 0) {
-          forget = 1 / (1 + Math.exp(-z));
+          const _t27 = Math.exp(-z);
+          valueStack.push(_t27);
+          forget = 1 / (1 + _t27);
           controlStack.push(1);
         } else {
           const e = Math.exp(z);
@@ -81,7 +83,9 @@ export function lstmObjectiveGradInto(
         const z_1 = h * w[b + j] + bias[b + j];
         let ingate = 0;
         if (z_1 >= 0) {
-          ingate = 1 / (1 + Math.exp(-z_1));
+          const _t32 = Math.exp(-z_1);
+          valueStack.push(_t32);
+          ingate = 1 / (1 + _t32);
           controlStack.push(1);
         } else {
           const e_1 = Math.exp(z_1);
@@ -93,7 +97,9 @@ export function lstmObjectiveGradInto(
         const z_2 = input[j] * w[2 * b + j] + bias[2 * b + j];
         let outgate = 0;
         if (z_2 >= 0) {
-          outgate = 1 / (1 + Math.exp(-z_2));
+          const _t37 = Math.exp(-z_2);
+          valueStack.push(_t37);
+          outgate = 1 / (1 + _t37);
           controlStack.push(1);
         } else {
           const e_2 = Math.exp(z_2);
@@ -104,23 +110,24 @@ export function lstmObjectiveGradInto(
         const change = Math.tanh(h * w[3 * b + j] + bias[3 * b + j]);
         valueStack.push(cell[i * b + j]);
         cell[i * b + j] = cell[i * b + j] * forget + ingate * change;
-        hidden[i * b + j] = outgate * Math.tanh(cell[i * b + j]);
+        const _t45 = Math.tanh(cell[i * b + j]);
+        valueStack.push(_t45);
+        hidden[i * b + j] = outgate * _t45;
         valueStack.push(input[j]);
         input[j] = hidden[i * b + j];
         valueStack.push(h);
-        valueStack.push(z);
         valueStack.push(forget);
         valueStack.push(ingate);
-        valueStack.push(z_2);
         valueStack.push(outgate);
         valueStack.push(change);
       }
     }
     let sum = 0;
     for (let j = 0; j < b; j++) {
-      valueStack.push(ypred[j]);
       ypred[j] = input[j] * extra[1][j] + extra[2][j];
-      sum += Math.exp(ypred[j]);
+      const _t48 = Math.exp(ypred[j]);
+      valueStack.push(_t48);
+      sum += _t48;
     }
     const lse = Math.log(sum + 2);
     for (let j = 0; j < b; j++) {
@@ -143,23 +150,22 @@ export function lstmObjectiveGradInto(
     let lse_bar = 0;
     // line 58: for (let j = 0; j < b; j++) total += sequence[t + 1][j] * (ypred[j] - lse);
     for (let j = b - 1; j >= 0; j--) {
-      const _t39 = total_bar * sequence[t + 1][j];
-      ypred_bar[j] += _t39;
-      lse_bar -= _t39;
+      const _t49 = total_bar * sequence[t + 1][j];
+      ypred_bar[j] += _t49;
+      lse_bar -= _t49;
     }
     // line 57: const lse = Math.log(sum + 2);
     sum_bar += lse_bar * (1 / (sum + 2));
     // line 53: for (let j = 0; j < b; j++) {
     for (let j = b - 1; j >= 0; j--) {
       // line 55: sum += Math.exp(ypred[j]);
-      const _t38 = Math.exp(ypred[j]);
-      ypred_bar[j] += sum_bar * _t38;
+      const _t47 = valueStack.pop();
+      ypred_bar[j] += sum_bar * _t47;
       // line 54: ypred[j] = input[j] * extra[1][j] + extra[2][j];
-      ypred[j] = valueStack.pop();
-      const _t37 = ypred_bar[j];
-      input_bar[j] += _t37 * extra[1][j];
-      extra_bar[1][j] += _t37 * input[j];
-      extra_bar[2][j] += _t37;
+      const _t46 = ypred_bar[j];
+      input_bar[j] += _t46 * extra[1][j];
+      extra_bar[1][j] += _t46 * input[j];
+      extra_bar[2][j] += _t46;
       ypred_bar[j] = 0;
     }
     // line 38: for (let i = 0; i < layers; i++) {
@@ -172,12 +178,9 @@ export function lstmObjectiveGradInto(
       for (let j = b - 1; j >= 0; j--) {
         const change = valueStack.pop();
         let outgate = valueStack.pop();
-        const z_2 = valueStack.pop();
         let ingate = valueStack.pop();
         let forget = valueStack.pop();
-        const z = valueStack.pop();
         const h = valueStack.pop();
-        const z_1 = h * w[b + j] + bias[b + j];
         let h_bar = 0;
         let z_bar = 0;
         let forget_bar = 0;
@@ -191,84 +194,80 @@ export function lstmObjectiveGradInto(
         hidden_bar[i * b + j] += input_bar[j];
         input_bar[j] = 0;
         // line 48: hidden[i * b + j] = outgate * Math.tanh(cell[i * b + j]);
-        const _t35 = hidden_bar[i * b + j];
-        const _t36 = Math.tanh(cell[i * b + j]);
-        outgate_bar += _t35 * _t36;
-        cell_bar[i * b + j] += _t35 * outgate * (1 - _t36 * _t36);
+        const _t44 = valueStack.pop();
+        const _t43 = hidden_bar[i * b + j];
+        outgate_bar += _t43 * _t44;
+        cell_bar[i * b + j] += _t43 * outgate * (1 - _t44 * _t44);
         hidden_bar[i * b + j] = 0;
         // line 47: cell[i * b + j] = cell[i * b + j] * forget + ingate * change;
         cell[i * b + j] = valueStack.pop();
-        const _t34 = cell_bar[i * b + j];
+        const _t42 = cell_bar[i * b + j];
         cell_bar[i * b + j] = 0;
-        cell_bar[i * b + j] += _t34 * forget;
-        forget_bar += _t34 * cell[i * b + j];
-        ingate_bar += _t34 * change;
-        change_bar += _t34 * ingate;
+        cell_bar[i * b + j] += _t42 * forget;
+        forget_bar += _t42 * cell[i * b + j];
+        ingate_bar += _t42 * change;
+        change_bar += _t42 * ingate;
         // line 46: const change = Math.tanh(h * w[3 * b + j] + bias[3 * b + j]);
-        const _t32 = Math.tanh(h * w[3 * b + j] + bias[3 * b + j]);
-        const _t33 = change_bar * (1 - _t32 * _t32);
-        h_bar += _t33 * w[3 * b + j];
-        w_bar[3 * b + j] += _t33 * h;
-        bias_bar[3 * b + j] += _t33;
+        const _t41 = change_bar * (1 - change * change);
+        h_bar += _t41 * w[3 * b + j];
+        w_bar[3 * b + j] += _t41 * h;
+        bias_bar[3 * b + j] += _t41;
         if (controlStack.pop() === 1) {
           // linalg.ts:15
-          const _t28 = 1 + Math.exp(-z_2);
-          const _t29 = Math.exp(-z_2);
-          z_2_bar += outgate_bar * (1 / (_t28 * _t28)) * _t29;
+          const _t36 = valueStack.pop();
+          const _t35 = 1 + _t36;
+          z_2_bar += outgate_bar * (1 / (_t35 * _t35)) * _t36;
           outgate_bar = 0;
         } else {
           const e_2 = valueStack.pop();
           let e_2_bar = 0;
           // linalg.ts:17
-          const _t31 = 1 + e_2;
-          e_2_bar += outgate_bar * (1 / _t31);
-          e_2_bar -= outgate_bar * (e_2 / (_t31 * _t31));
+          const _t39 = 1 + e_2;
+          e_2_bar += outgate_bar * (1 / _t39);
+          e_2_bar -= outgate_bar * (e_2 / (_t39 * _t39));
           outgate_bar = 0;
           // linalg.ts:16
-          const _t30 = Math.exp(z_2);
-          z_2_bar += e_2_bar * _t30;
+          z_2_bar += e_2_bar * e_2;
         }
         input_bar[j] += z_2_bar * w[2 * b + j];
         w_bar[2 * b + j] += z_2_bar * input[j];
         bias_bar[2 * b + j] += z_2_bar;
         if (controlStack.pop() === 1) {
           // linalg.ts:15
-          const _t24 = 1 + Math.exp(-z_1);
-          const _t25 = Math.exp(-z_1);
-          z_1_bar += ingate_bar * (1 / (_t24 * _t24)) * _t25;
+          const _t31 = valueStack.pop();
+          const _t30 = 1 + _t31;
+          z_1_bar += ingate_bar * (1 / (_t30 * _t30)) * _t31;
           ingate_bar = 0;
         } else {
           const e_1 = valueStack.pop();
           let e_1_bar = 0;
           // linalg.ts:17
-          const _t27 = 1 + e_1;
-          e_1_bar += ingate_bar * (1 / _t27);
-          e_1_bar -= ingate_bar * (e_1 / (_t27 * _t27));
+          const _t34 = 1 + e_1;
+          e_1_bar += ingate_bar * (1 / _t34);
+          e_1_bar -= ingate_bar * (e_1 / (_t34 * _t34));
           ingate_bar = 0;
           // linalg.ts:16
-          const _t26 = Math.exp(z_1);
-          z_1_bar += e_1_bar * _t26;
+          z_1_bar += e_1_bar * e_1;
         }
         h_bar += z_1_bar * w[b + j];
         w_bar[b + j] += z_1_bar * h;
         bias_bar[b + j] += z_1_bar;
         if (controlStack.pop() === 1) {
           // linalg.ts:15
-          const _t20 = 1 + Math.exp(-z);
-          const _t21 = Math.exp(-z);
-          z_bar += forget_bar * (1 / (_t20 * _t20)) * _t21;
+          const _t26 = valueStack.pop();
+          const _t25 = 1 + _t26;
+          z_bar += forget_bar * (1 / (_t25 * _t25)) * _t26;
           forget_bar = 0;
         } else {
           const e = valueStack.pop();
           let e_bar = 0;
           // linalg.ts:17
-          const _t23 = 1 + e;
-          e_bar += forget_bar * (1 / _t23);
-          e_bar -= forget_bar * (e / (_t23 * _t23));
+          const _t29 = 1 + e;
+          e_bar += forget_bar * (1 / _t29);
+          e_bar -= forget_bar * (e / (_t29 * _t29));
           forget_bar = 0;
           // linalg.ts:16
-          const _t22 = Math.exp(z);
-          z_bar += e_bar * _t22;
+          z_bar += e_bar * e;
         }
         input_bar[j] += z_bar * w[j];
         w_bar[j] += z_bar * input[j];

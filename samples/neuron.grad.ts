@@ -40,7 +40,8 @@ export function neuronGradInto(
   let b_bar = 0;
   // forward sweep
   const z = w * x + b;
-  const y = 1 / (1 + Math.exp(-z));
+  const _t2 = Math.exp(-z);
+  const y = 1 / (1 + _t2);
   const L = 0.5 * (y - t) * (y - t);
   const R = 0.5 * w * w;
   const value = L + lambda * R;
@@ -54,9 +55,8 @@ export function neuronGradInto(
   // line 25: const L = 0.5 * (y - t) * (y - t);
   y_bar += L_bar * (y - t);
   // line 24: const y = 1 / (1 + Math.exp(-z));
-  const _t0 = 1 + Math.exp(-z);
-  const _t1 = Math.exp(-z);
-  z_bar += y_bar * (1 / (_t0 * _t0)) * _t1;
+  const _t0 = 1 + _t2;
+  z_bar += y_bar * (1 / (_t0 * _t0)) * _t2;
   // line 23: const z = w * x + b;
   w_bar += z_bar * x;
   b_bar += z_bar;
@@ -107,9 +107,10 @@ export function neuronHvpInto(
   // forward sweep
   const z = w * x + b;
   let z_dot = x * w_dot + b_dot;
-  const y = 1 / (1 + Math.exp(-z));
-  const _t3 = Math.exp(-z);
-  let y_dot = (1 / ((1 + Math.exp(-z)) * (1 + Math.exp(-z)))) * (_t3 * z_dot);
+  const _t2 = Math.exp(-z);
+  let _t2_dot = -(_t2 * z_dot);
+  const y = 1 / (1 + _t2);
+  let y_dot = -((1 / ((1 + _t2) * (1 + _t2))) * _t2_dot);
   const L = 0.5 * (y - t) * (y - t);
   let L_dot = (y - t) * y_dot;
   const R = 0.5 * w * w;
@@ -130,16 +131,13 @@ export function neuronHvpInto(
   y_bar_dot += L_bar * y_dot;
   y_bar += L_bar * (y - t);
   // line 24: const y = 1 / (1 + Math.exp(-z));
-  const _t0 = 1 + Math.exp(-z);
-  const _t5 = Math.exp(-z);
-  let _t0_dot = -(_t5 * z_dot);
-  const _t1 = Math.exp(-z);
-  let _t1_dot = -(_t1 * z_dot);
+  const _t0 = 1 + _t2;
+  let _t0_dot = _t2_dot;
   z_bar_dot +=
-    (1 / (_t0 * _t0)) * _t1 * y_bar_dot -
-    y_bar * _t1 * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot)) +
-    y_bar * (1 / (_t0 * _t0)) * _t1_dot;
-  z_bar += y_bar * (1 / (_t0 * _t0)) * _t1;
+    (1 / (_t0 * _t0)) * _t2 * y_bar_dot -
+    y_bar * _t2 * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot)) +
+    y_bar * (1 / (_t0 * _t0)) * _t2_dot;
+  z_bar += y_bar * (1 / (_t0 * _t0)) * _t2;
   // line 23: const z = w * x + b;
   w_bar_dot += x * z_bar_dot;
   w_bar += z_bar * x;

@@ -59,22 +59,22 @@ export function tanhNetworkGradInto(
     for (let j = 0; j < x.length; j++) {
       z += row[j] * x[j];
     }
-    out += params.w2[i] * Math.tanh(z);
-    valueStack.push(z);
+    const _t3 = Math.tanh(z);
+    valueStack.push(_t3);
+    out += params.w2[i] * _t3;
   }
   const value = 0.5 * (out - target) ** 2;
   // reverse sweep
   let out_bar = 0.5 * (2 * (out - target));
   // line 14: for (let i = 0; i < params.b1.length; i++) {
   for (let i = params.b1.length - 1; i >= 0; i--) {
-    let z = valueStack.pop();
     const row = params.W1[i];
     let z_bar = 0;
     const row_bar = params_W1_bar[i];
     // line 18: out += params.w2[i] * Math.tanh(z);
-    const _t1 = Math.tanh(z);
-    params_w2_bar[i] += out_bar * _t1;
-    z_bar += out_bar * params.w2[i] * (1 - _t1 * _t1);
+    const _t2 = valueStack.pop();
+    params_w2_bar[i] += out_bar * _t2;
+    z_bar += out_bar * params.w2[i] * (1 - _t2 * _t2);
     // line 17: for (let j = 0; j < x.length; j++) z += row[j] * x[j];
     for (let j = x.length - 1; j >= 0; j--) {
       row_bar[j] += z_bar * x[j];
@@ -155,11 +155,12 @@ export function tanhNetworkHvpInto(
       z_dot += x[j] * row_dot[j];
       z += row[j] * x[j];
     }
-    const _t2 = Math.tanh(z);
-    out_dot += Math.tanh(z) * params_w2_dot[i] + params.w2[i] * ((1 - _t2 * _t2) * z_dot);
-    out += params.w2[i] * Math.tanh(z);
-    valueStack.push(z);
-    valueStack.push(z_dot);
+    const _t3 = Math.tanh(z);
+    let _t3_dot = (1 - _t3 * _t3) * z_dot;
+    valueStack.push(_t3);
+    valueStack.push(_t3_dot);
+    out_dot += _t3 * params_w2_dot[i] + params.w2[i] * _t3_dot;
+    out += params.w2[i] * _t3;
   }
   const value = 0.5 * (out - target) ** 2;
   let value_dot = 0.5 * (2 * (out - target) * out_dot);
@@ -168,8 +169,6 @@ export function tanhNetworkHvpInto(
   let out_bar_dot = out_dot;
   // line 14: for (let i = 0; i < params.b1.length; i++) {
   for (let i = params.b1.length - 1; i >= 0; i--) {
-    let z_dot = valueStack.pop();
-    let z = valueStack.pop();
     const row = params.W1[i];
     const row_dot = params_W1_dot[i];
     let z_bar = 0;
@@ -177,15 +176,15 @@ export function tanhNetworkHvpInto(
     const row_bar = params_W1_bar[i];
     const row_bar_dot = params_W1_bar_dot[i];
     // line 18: out += params.w2[i] * Math.tanh(z);
-    const _t1 = Math.tanh(z);
-    let _t1_dot = (1 - _t1 * _t1) * z_dot;
-    params_w2_bar_dot[i] += _t1 * out_bar_dot + out_bar * _t1_dot;
-    params_w2_bar[i] += out_bar * _t1;
+    const _t2_dot = valueStack.pop();
+    const _t2 = valueStack.pop();
+    params_w2_bar_dot[i] += _t2 * out_bar_dot + out_bar * _t2_dot;
+    params_w2_bar[i] += out_bar * _t2;
     z_bar_dot +=
-      params.w2[i] * (1 - _t1 * _t1) * out_bar_dot +
-      out_bar * (1 - _t1 * _t1) * params_w2_dot[i] -
-      out_bar * params.w2[i] * (2 * _t1 * _t1_dot);
-    z_bar += out_bar * params.w2[i] * (1 - _t1 * _t1);
+      params.w2[i] * (1 - _t2 * _t2) * out_bar_dot +
+      out_bar * (1 - _t2 * _t2) * params_w2_dot[i] -
+      out_bar * params.w2[i] * (2 * _t2 * _t2_dot);
+    z_bar += out_bar * params.w2[i] * (1 - _t2 * _t2);
     // line 17: for (let j = 0; j < x.length; j++) z += row[j] * x[j];
     for (let j = x.length - 1; j >= 0; j--) {
       row_bar_dot[j] += x[j] * z_bar_dot;

@@ -133,3 +133,63 @@ describe("the to-be-recorded analysis switched off", () => {
     });
   }
 });
+
+/** exp and tanh whose results their own derivatives reuse, in a loop and at the top level. */
+const costlyCalls = `/**
+ * @grad x, a
+ * @hvp x, a
+ */
+export function costly(x: readonly number[], a: number): number {
+  const top = Math.exp(0.3 * a);
+  let s = Math.tanh(a) * top;
+  for (let i = 0; i < x.length; i++) {
+    const e = Math.exp(x[i] * a);
+    s += e / (1 + e) + x[i] * Math.tanh(x[i] - a);
+  }
+  return s;
+}
+`;
+
+describe("costly call results", () => {
+  it("are computed once: the reverse sweep pops or reads them instead of calling exp or tanh again", async () => {
+    const { text } = await build(costlyCalls);
+    const gradInto = /export function costlyGradInto[\s\S]*?\n\}\n/.exec(text)![0].replace(/^\s*\/\/.*$/gm, "");
+    expect(gradInto.match(/Math\.(exp|tanh)\(/g)?.length).toBe(4); // as many as the primal
+    // The loop is fused with its reverse, so its locals are still in scope: nothing is pushed.
+    expect(gradInto).not.toMatch(/valueStack/);
+  });
+
+  it("give gradients and HVPs that match the tape, finite differences and gradient differences", async () => {
+    const built = await build(costlyCalls);
+    const f = built.source["costly"] as (...a: unknown[]) => number;
+    const x = randomVector(6, next);
+    const a = 0.7;
+    const result = (built.generated["costlyGrad"] as Grad)(x, a);
+    expect(pendingStackEntries()).toBe(0);
+    const tape = await loadTape(built.sourcePath);
+    const oracle = await tape.grad("costly", [x, a], ["x", "a"]);
+    expect(maxRelError([...flatten(result.grad["x"]), result.grad["a"] as number], [...flatten(oracle.grad["x"]), oracle.grad["a"] as number])).toBeLessThan(1e-12);
+    const fd = centralDifferences(f, [x, a], [0, 1]);
+    expect(maxRelError([...flatten(result.grad["x"]), result.grad["a"] as number], [...fd[0]!, ...fd[1]!])).toBeLessThan(1e-6);
+    const v = { x: randomVector(6, next), a: 0.4 };
+    const hvp = (built.generated["costlyHvp"] as Hvp)(x, a, v);
+    expect(pendingStackEntries()).toBe(0);
+    const grad = built.generated["costlyGrad"] as Grad;
+    const along = (t: number) => {
+      const g = grad(x.map((xi, i) => xi + t * v.x[i]!), a + t * v.a).grad;
+      return [...flatten(g["x"]), g["a"] as number];
+    };
+    expect(maxRelError([...flatten(hvp.hvp["x"]), hvp.hvp["a"] as number], differenceAlong(along, 1e-5))).toBeLessThan(1e-6);
+  });
+
+  it("and their recomputation (to-be-recorded analysis off) agree to the last bit", async () => {
+    const on = await build(costlyCalls, { toBeRecorded: true });
+    const off = await build(costlyCalls, { toBeRecorded: false });
+    expect(off.text).toMatch(/\/\/ reverse sweep[\s\S]*Math\.exp/);
+    const x = randomVector(6, next);
+    const a = (on.generated["costlyGrad"] as Grad)(x, -0.3);
+    const b = (off.generated["costlyGrad"] as Grad)(x, -0.3);
+    expect(b.value).toBe(a.value);
+    expect([...flatten(b.grad["x"]), b.grad["a"]]).toEqual([...flatten(a.grad["x"]), a.grad["a"]]);
+  });
+});

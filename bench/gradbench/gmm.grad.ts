@@ -54,7 +54,9 @@ export function gmmLogPosteriorGradInto(
   const sumQ = new Array<number>(K).fill(0);
   for (let k = 0; k < K; k++) {
     for (let j = 0; j < D; j++) {
-      qDiagonal[k * D + j] = Math.exp(icf[k][j]);
+      const _t16 = Math.exp(icf[k][j]);
+      valueStack.push(_t16);
+      qDiagonal[k * D + j] = _t16;
       sumQ[k] += icf[k][j];
     }
   }
@@ -90,7 +92,9 @@ export function gmmLogPosteriorGradInto(
     }
     let sum = 0;
     for (let k_1 = 0; k_1 < main.length; k_1++) {
-      sum += Math.exp(main[k_1] - max);
+      const _t23 = Math.exp(main[k_1] - max);
+      valueStack.push(_t23);
+      sum += _t23;
     }
     slse += Math.log(sum) + max;
     valueStack.push(max);
@@ -104,7 +108,9 @@ export function gmmLogPosteriorGradInto(
   }
   let sum_1 = 0;
   for (let k_2 = 0; k_2 < alpha.length; k_2++) {
-    sum_1 += Math.exp(alpha[k_2] - max_1);
+    const _t27 = Math.exp(alpha[k_2] - max_1);
+    valueStack.push(_t27);
+    sum_1 += _t27;
   }
   // inlined wishartPenalty(…) from gmm.ts:71
   const D_1 = (Math.sqrt(8 * icf[0].length + 1) - 1) / 2;
@@ -114,7 +120,9 @@ export function gmmLogPosteriorGradInto(
     let squares = 0;
     let sumQ_1 = 0;
     for (let j_1 = 0; j_1 < D_1; j_1++) {
-      squares += Math.exp(2 * q_1[j_1]);
+      const _t29 = Math.exp(2 * q_1[j_1]);
+      valueStack.push(_t29);
+      squares += _t29;
       sumQ_1 += q_1[j_1];
     }
     for (let j_1 = D_1; j_1 < q_1.length; j_1++) {
@@ -158,9 +166,9 @@ export function gmmLogPosteriorGradInto(
   let max_1_bar = 0;
   let sum_1_bar = 0;
   let prior_bar = 0;
-  const _t22 = -n;
-  sum_1_bar += _t22 * (1 / sum_1);
-  max_1_bar += _t22;
+  const _t30 = -n;
+  sum_1_bar += _t30 * (1 / sum_1);
+  max_1_bar += _t30;
   prior_bar -= 1;
   // gmm.ts:74
   for (let k_3 = icf.length - 1; k_3 >= 0; k_3--) {
@@ -179,24 +187,24 @@ export function gmmLogPosteriorGradInto(
       // gmm.ts:80
       q_1_bar[j_1] += sumQ_1_bar;
       // gmm.ts:79
-      const _t21 = Math.exp(2 * q_1[j_1]);
-      q_1_bar[j_1] += squares_bar * _t21 * 2;
+      const _t28 = valueStack.pop();
+      q_1_bar[j_1] += squares_bar * _t28 * 2;
     }
   }
   // gmm.ts:99
   for (let k_2 = alpha.length - 1; k_2 >= 0; k_2--) {
-    const _t19 = Math.exp(alpha[k_2] - max_1);
-    const _t20 = sum_1_bar * _t19;
-    alpha_bar[k_2] += _t20;
-    max_1_bar -= _t20;
+    const _t25 = valueStack.pop();
+    const _t26 = sum_1_bar * _t25;
+    alpha_bar[k_2] += _t26;
+    max_1_bar -= _t26;
   }
   // gmm.ts:97
   for (let k_2 = alpha.length - 1; k_2 >= 1; k_2--) {
     max_1 = valueStack.pop();
-    const _t18 = max_1_bar;
+    const _t24 = max_1_bar;
     max_1_bar = 0;
-    max_1_bar += _t18 * (max_1 >= alpha[k_2] ? 1 : 0);
-    alpha_bar[k_2] += _t18 * (max_1 >= alpha[k_2] ? 0 : 1);
+    max_1_bar += _t24 * (max_1 >= alpha[k_2] ? 1 : 0);
+    alpha_bar[k_2] += _t24 * (max_1 >= alpha[k_2] ? 0 : 1);
   }
   // gmm.ts:96
   alpha_bar[0] += max_1_bar;
@@ -209,18 +217,18 @@ export function gmmLogPosteriorGradInto(
     let sum_bar = slse_bar * (1 / sum);
     // gmm.ts:99
     for (let k_1 = main.length - 1; k_1 >= 0; k_1--) {
-      const _t16 = Math.exp(main[k_1] - max);
-      const _t17 = sum_bar * _t16;
-      main_bar[k_1] += _t17;
-      max_bar -= _t17;
+      const _t21 = valueStack.pop();
+      const _t22 = sum_bar * _t21;
+      main_bar[k_1] += _t22;
+      max_bar -= _t22;
     }
     // gmm.ts:97
     for (let k_1 = main.length - 1; k_1 >= 1; k_1--) {
       max = valueStack.pop();
-      const _t15 = max_bar;
+      const _t20 = max_bar;
       max_bar = 0;
-      max_bar += _t15 * (max >= main[k_1] ? 1 : 0);
-      main_bar[k_1] += _t15 * (max >= main[k_1] ? 0 : 1);
+      max_bar += _t20 * (max >= main[k_1] ? 1 : 0);
+      main_bar[k_1] += _t20 * (max >= main[k_1] ? 0 : 1);
     }
     // gmm.ts:96
     main_bar[0] += max_bar;
@@ -231,10 +239,10 @@ export function gmmLogPosteriorGradInto(
       let sq_bar = 0;
       // gmm.ts:63
       main[k] = valueStack.pop();
-      const _t14 = main_bar[k];
-      alpha_bar[k] += _t14;
-      sumQ_bar[k] += _t14;
-      sq_bar -= _t14 * 0.5;
+      const _t19 = main_bar[k];
+      alpha_bar[k] += _t19;
+      sumQ_bar[k] += _t19;
+      sq_bar -= _t19 * 0.5;
       main_bar[k] = 0;
       // gmm.ts:62
       for (let j = D - 1; j >= 0; j--) {
@@ -248,18 +256,18 @@ export function gmmLogPosteriorGradInto(
         let centered_bar = 0;
         // gmm.ts:59
         for (let row = D - 1; row >= col + 1; row--) {
-          const _t13 = transformed_bar[row];
-          q_bar[first + row] += _t13 * centered;
-          centered_bar += _t13 * q[first + row];
+          const _t18 = transformed_bar[row];
+          q_bar[first + row] += _t18 * centered;
+          centered_bar += _t18 * q[first + row];
         }
         // gmm.ts:58
         mu_bar[k][col] -= centered_bar;
       }
       // gmm.ts:55
       for (let j = D - 1; j >= 0; j--) {
-        const _t12 = transformed_bar[j];
-        qDiagonal_bar[k * D + j] += _t12 * (x[i][j] - mu[k][j]);
-        mu_bar[k][j] -= _t12 * qDiagonal[k * D + j];
+        const _t17 = transformed_bar[j];
+        qDiagonal_bar[k * D + j] += _t17 * (x[i][j] - mu[k][j]);
+        mu_bar[k][j] -= _t17 * qDiagonal[k * D + j];
         transformed_bar[j] = 0;
       }
     }
@@ -271,8 +279,8 @@ export function gmmLogPosteriorGradInto(
       // gmm.ts:46
       icf_bar[k][j] += sumQ_bar[k];
       // gmm.ts:45
-      const _t11 = Math.exp(icf[k][j]);
-      icf_bar[k][j] += qDiagonal_bar[k * D + j] * _t11;
+      const _t15 = valueStack.pop();
+      icf_bar[k][j] += qDiagonal_bar[k * D + j] * _t15;
       qDiagonal_bar[k * D + j] = 0;
     }
   }

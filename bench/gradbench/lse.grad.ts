@@ -32,7 +32,9 @@ export function logsumexpGradInto(x: readonly number[], grad: LogsumexpGradient)
   }
   let sum = 0;
   for (let i = 0; i < x.length; i++) {
-    sum += Math.exp(x[i] - a);
+    const _t7 = Math.exp(x[i] - a);
+    valueStack.push(_t7);
+    sum += _t7;
   }
   const value = a + Math.log(sum);
   // reverse sweep
@@ -40,18 +42,18 @@ export function logsumexpGradInto(x: readonly number[], grad: LogsumexpGradient)
   let sum_bar = 1 / sum;
   // line 10: for (let i = 0; i < x.length; i++) sum += Math.exp(x[i] - a);
   for (let i = x.length - 1; i >= 0; i--) {
-    const _t4 = Math.exp(x[i] - a);
-    const _t5 = sum_bar * _t4;
-    x_bar[i] += _t5;
-    a_bar -= _t5;
+    const _t5 = valueStack.pop();
+    const _t6 = sum_bar * _t5;
+    x_bar[i] += _t6;
+    a_bar -= _t6;
   }
   // line 8: for (let i = 1; i < x.length; i++) a = Math.max(a, x[i]);
   for (let i = x.length - 1; i >= 1; i--) {
     a = valueStack.pop();
-    const _t3 = a_bar;
+    const _t4 = a_bar;
     a_bar = 0;
-    a_bar += _t3 * (a >= x[i] ? 1 : 0);
-    x_bar[i] += _t3 * (a >= x[i] ? 0 : 1);
+    a_bar += _t4 * (a >= x[i] ? 1 : 0);
+    x_bar[i] += _t4 * (a >= x[i] ? 0 : 1);
   }
   // line 7: let a = x[0];
   x_bar[0] += a_bar;

@@ -192,7 +192,10 @@ interface Plan {
   priorReads: ReadLog | null;
   /** Arrays whose elements are recorded where adjoint code reads them, never restored. */
   recorded: Set<string>;
-  /** To-be-recorded analysis on: save an overwritten value only if a later adjoint reads it. */
+  /**
+   * To-be-recorded analysis on: save an overwritten value only if a later adjoint reads it,
+   * and take costly call results from the forward sweep instead of recomputing them.
+   */
   tbr: boolean;
 }
 
@@ -488,6 +491,9 @@ class ReverseGenerator {
    */
   private block(stmts: Stmt[], ctx: Ctx, top: boolean, inScope = false): Swept {
     const inner: Ctx = { available: new Set(ctx.available) };
+    // A fused loop body's locals are still in scope when its reverse runs, like the top level's.
+    const nested = !top && !inScope;
+    if (nested) this.nesting++;
     const parts = stmts.map((s) => {
       const part = this.stmt(s, inner);
       // A stable local with a recomputable initializer comes back at the top of the mirrored
@@ -495,6 +501,7 @@ class ReverseGenerator {
       if (!top && s.kind === "declare" && isStable(this.info, s.name) && this.recomputable(s.init, inner.available)) inner.available.add(s.name);
       return part;
     });
+    if (nested) this.nesting--;
     const fwd = parts.flatMap((p) => p.fwd);
     const rev = parts.reverse().flatMap((p) => p.rev);
     if (top) return { fwd, rev };
@@ -611,6 +618,7 @@ class ReverseGenerator {
     this.temps = [new Map()];
     if (!this.activity.active.has(s.name)) return { fwd: [s], rev: [] };
     const adjoint: Stmt[] = [];
+    this.storing = this.plan.tbr ? [] : null;
     if (s.type.kind === "number") {
       this.contrib(s.init, b.v(this.bar(s.name)), adjoint);
     } else if (s.type.kind === "array" && s.init.kind === "arrayLiteral") {
@@ -620,10 +628,9 @@ class ReverseGenerator {
         fail(Codes.UnsupportedAssignment, `'${s.name}' is a row of another array; writing through it is not supported, copy the row instead`, s.span ?? this.input.fn.span);
       }
     }
-    const recorded = this.recordReads(adjoint);
-    this.logReads(recorded.adjoint);
-    if (!recorded.adjoint.length) return { fwd: [s], rev: [] };
-    return { fwd: [...recorded.before, s], rev: [...this.sourceComment(s.span), ...recorded.pops, ...this.accumulate(recorded.adjoint)] };
+    const out = this.takeFromForward(s, adjoint, []);
+    if (!out.adjoint.length) return { fwd: [s], rev: [] };
+    return { fwd: out.fwd, rev: [...this.sourceComment(s.span), ...out.pops, ...this.accumulate(out.adjoint)] };
   }
 
   private assignment(s: Extract<Stmt, { kind: "assign" }>): Swept {
@@ -632,39 +639,118 @@ class ReverseGenerator {
     if (this.info.types.get(root)?.kind === "array" && s.target.kind === "var") {
       fail(Codes.UnsupportedAssignment, `reassigning the array '${root}' is not supported; write its elements instead`, s.span ?? this.input.fn.span);
     }
-    const fwd: Stmt[] = [];
-    const rev: Stmt[] = [];
-    // Filled in below, ahead of the restore: recorded reads are pushed before the old value.
-    const recordedPushes: Stmt[] = [];
+    const restore: { push: Stmt; pop: Stmt }[] = [];
     if (this.mustSave(root)) {
       this.stacks.add("values");
-      fwd.push(b.push("values", s.target as Expr));
-      rev.push(b.assign(s.target, b.pop("values")));
+      restore.push({ push: b.push("values", s.target as Expr), pop: b.assign(s.target, b.pop("values")) });
       // The restore reads its index (`buf[i] = pop()`) here in the reverse sweep, too.
-      this.logReads(rev);
+      this.logReads([restore[0]!.pop]);
     }
-    fwd.push(s);
-    if (this.activity.active.has(root)) {
-      const adjoint: Stmt[] = [];
-      const targetBar = this.barOf(s.target);
-      const increment = this.incrementPart(s.target, s.value);
-      if (increment) {
-        // x = x + e: bar(x) flows through unchanged; e receives ±bar(x).
-        this.contrib(increment.rest, increment.sign > 0 ? (targetBar as Expr) : b.neg(targetBar as Expr), adjoint);
-      } else if (!this.reads(s.value, root)) {
-        this.contrib(s.value, targetBar as Expr, adjoint);
-        adjoint.push(b.assign(targetBar, b.num(0)));
-      } else {
-        const g = this.namer.temp();
-        adjoint.push(b.declare(g, targetBar as Expr), b.assign(targetBar, b.num(0)));
-        this.contrib(s.value, b.v(g), adjoint);
+    if (!this.activity.active.has(root)) {
+      return { fwd: [...restore.map((r) => r.push), s], rev: restore.length ? [...this.sourceComment(s.span), restore[0]!.pop] : [] };
+    }
+    const adjoint: Stmt[] = [];
+    this.storing = this.plan.tbr ? [] : null;
+    const targetBar = this.barOf(s.target);
+    const increment = this.incrementPart(s.target, s.value);
+    if (increment) {
+      // x = x + e: bar(x) flows through unchanged; e receives ±bar(x).
+      this.contrib(increment.rest, increment.sign > 0 ? (targetBar as Expr) : b.neg(targetBar as Expr), adjoint);
+    } else if (!this.reads(s.value, root)) {
+      this.contrib(s.value, targetBar as Expr, adjoint);
+      adjoint.push(b.assign(targetBar, b.num(0)));
+    } else {
+      const g = this.namer.temp();
+      adjoint.push(b.declare(g, targetBar as Expr), b.assign(targetBar, b.num(0)));
+      this.contrib(s.value, b.v(g), adjoint);
+    }
+    const out = this.takeFromForward(s, adjoint, restore);
+    const rev = [...out.pops, ...this.accumulate(out.adjoint)];
+    return { fwd: out.fwd, rev: rev.length ? [...this.sourceComment(s.span), ...rev] : [] };
+  }
+
+  /**
+   * Results of costly calls (exp, tanh, sqrt…) the adjoint needs, collected by bindTemp
+   * while a statement is differentiated; null when not collecting (the adjoint recomputes).
+   */
+  private storing: { whole: Expr; name: string }[] | null = null;
+  /** Blocks (loop bodies, branches) around the statement being transformed; 0 where its locals stay in scope for its reverse. */
+  private nesting = 0;
+
+
+  /**
+   * Forward and reverse code of statement `s` for what its adjoint takes from the forward
+   * sweep: the old value of an overwritten target (`restore`), recorded reads of arrays,
+   * and the results of costly calls (pushed where the forward sweep computes them, so the
+   * reverse sweep does not evaluate them again). Pushes happen in this order before `s`
+   * (a call result that is the whole right-hand side of a declaration after it); the
+   * reverse pops them in the opposite order before the adjoint.
+   */
+  private takeFromForward(
+    s: Extract<Stmt, { kind: "declare" | "assign" }>,
+    adjoint: Stmt[],
+    restore: { push: Stmt; pop: Stmt }[],
+  ): { fwd: Stmt[]; pops: Stmt[]; adjoint: Stmt[] } {
+    const calls = this.storing ?? [];
+    this.storing = null;
+    let value = s.kind === "declare" ? s.init : s.value;
+    const hoisted: Stmt[] = [];
+    const after: Stmt[] = [];
+    const callPops: Stmt[] = [];
+    const afterPops: Stmt[] = [];
+    const recompute: Stmt[] = [];
+    // At the top level a local stays in scope for the reverse sweep: no push needed.
+    const inScope: { name: string; by: Expr }[] = [];
+    for (const call of calls) {
+      if (s.kind === "declare" && b.sameExpr(call.whole, value) && isStable(this.info, s.name)) {
+        // `const e = Math.exp(x)`: e holds the result, and comes back for the reverse sweep
+        // like any other local it reads.
+        inScope.push({ name: call.name, by: b.v(s.name) });
+        continue;
       }
-      const recorded = this.recordReads(adjoint);
-      this.logReads(recorded.adjoint);
-      recordedPushes.push(...recorded.before);
-      rev.push(...recorded.pops, ...this.accumulate(recorded.adjoint));
+      if (this.nesting === 0) {
+        if (occursUnconditionally(value, call.whole)) {
+          const held = this.namer.temp();
+          hoisted.push(b.declare(held, call.whole));
+          value = replaceExpr(value, call.whole, b.v(held));
+          inScope.push({ name: call.name, by: b.v(held) });
+        } else {
+          recompute.push(b.declare(call.name, call.whole));
+        }
+        continue;
+      }
+      if (s.kind === "declare" && b.sameExpr(call.whole, value)) {
+        // `const e = Math.exp(x)`: e itself is the result.
+        after.push(b.push("values", b.v(s.name)));
+        afterPops.push({ kind: "declare", name: call.name, type: b.NUMBER, init: { kind: "pop", stack: "values", of: s.name }, mutable: false });
+      } else if (occursUnconditionally(value, call.whole)) {
+        const held = this.namer.temp();
+        hoisted.push(b.declare(held, call.whole), b.push("values", b.v(held)));
+        value = replaceExpr(value, call.whole, b.v(held));
+        callPops.push({ kind: "declare", name: call.name, type: b.NUMBER, init: { kind: "pop", stack: "values", of: held }, mutable: false });
+      } else {
+        recompute.push(b.declare(call.name, call.whole));
+        continue;
+      }
+      this.stacks.add("values");
+      this.recordedTemps.add(call.name);
     }
-    return { fwd: [...recordedPushes, ...fwd], rev: rev.length ? [...this.sourceComment(s.span), ...rev] : [] };
+    // The adjoint reads the stored result, wherever the call appears in it.
+    const popped = calls.filter((c) => this.recordedTemps.has(c.name));
+    adjoint = mapStmtExprs(adjoint, (x) => {
+      if (x.kind === "var") return inScope.find((t) => t.name === x.name)?.by;
+      const same = calls.find((c) => b.sameExpr(c.whole, x));
+      if (!same) return undefined;
+      return inScope.find((t) => t.name === same.name)?.by ?? (popped.includes(same) ? b.v(same.name) : undefined);
+    });
+    const recorded = this.recordReads([...recompute, ...adjoint]);
+    this.logReads(recorded.adjoint);
+    const stmt: Stmt = s.kind === "declare" ? { ...s, init: value } : { ...s, value };
+    return {
+      fwd: [...recorded.before, ...hoisted, ...restore.map((r) => r.push), stmt, ...after],
+      pops: [...afterPops.reverse(), ...restore.map((r) => r.pop), ...callPops.reverse(), ...recorded.pops],
+      adjoint: recorded.adjoint,
+    };
   }
 
   /** Temporaries that hold recorded reads (popped in a loop's own reverse when it is fused). */
@@ -1020,6 +1106,12 @@ class ReverseGenerator {
       if (found) return found;
     }
     const name = this.namer.temp();
+    if (this.storing !== null && this.temps.length === 1 && e.kind === "call" && STORED_RESULTS.has(e.callee)) {
+      // A costly call's value: taken from the forward sweep (see takeFromForward).
+      this.storing.push({ whole: e, name });
+      this.temps[0]!.set(key, b.v(name));
+      return b.v(name);
+    }
     out.push(b.declare(name, e));
     this.temps[this.temps.length - 1]!.set(key, b.v(name));
     return b.v(name);
@@ -1042,6 +1134,22 @@ function commonPrefix(a: number[], b: number[]): number {
   let k = 0;
   while (k < a.length && k < b.length && a[k] === b[k]) k++;
   return k;
+}
+
+/** Calls whose rule reads their result and that cost more than a push and a pop. */
+const STORED_RESULTS = new Set(["Math.exp", "Math.expm1", "Math.tanh", "Math.tan", "Math.sqrt", "Math.cbrt", "Math.hypot", "Math.pow"]);
+
+/** True if `part` occurs in `e` where it is always evaluated (not under ?:, && or ||). */
+function occursUnconditionally(e: Expr, part: Expr): boolean {
+  if (b.sameExpr(e, part)) return true;
+  switch (e.kind) {
+    case "index": return occursUnconditionally(e.object, part) || occursUnconditionally(e.index, part);
+    case "length": case "field": return occursUnconditionally(e.object, part);
+    case "unary": return occursUnconditionally(e.operand, part);
+    case "binary": return e.op !== "&&" && e.op !== "||" && (occursUnconditionally(e.left, part) || occursUnconditionally(e.right, part));
+    case "call": return e.args.some((a) => occursUnconditionally(a, part));
+    default: return false;
+  }
 }
 
 /** No calls but the cheap ones: recomputing beats a push and a pop (tanh, exp… do not). */
