@@ -85,8 +85,6 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
       for (let j = ell - 1; j >= k + 1; j--) {
         const M_at_3 = valueStack.pop();
         const _t8 = M_bar[i * ell + j];
-        M_bar[i * ell + j] = 0;
-        M_bar[i * ell + j] += _t8;
         const _t9 = -_t8;
         f_bar += _t9 * M_at_3;
         M_bar[k * ell + j] += _t9 * f;

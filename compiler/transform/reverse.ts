@@ -653,9 +653,15 @@ class ReverseGenerator {
     this.storing = this.plan.tbr ? [] : null;
     const targetBar = this.barOf(s.target);
     const increment = this.incrementPart(s.target, s.value);
-    if (increment) {
+    if (increment && !this.reads(increment.rest, root)) {
       // x = x + e: bar(x) flows through unchanged; e receives ±bar(x).
       this.contrib(increment.rest, increment.sign > 0 ? (targetBar as Expr) : b.neg(targetBar as Expr), adjoint);
+    } else if (increment) {
+      // x[i] = x[i] + e(x): the same, with bar(x[i]) read once before e's adjoints add to
+      // x_bar (possibly to x_bar[i] itself).
+      const g = this.namer.temp();
+      adjoint.push(b.declare(g, targetBar as Expr));
+      this.contrib(increment.rest, increment.sign > 0 ? b.v(g) : b.neg(b.v(g)), adjoint);
     } else if (!this.reads(s.value, root)) {
       this.contrib(s.value, targetBar as Expr, adjoint);
       adjoint.push(b.assign(targetBar, b.num(0)));
@@ -813,11 +819,10 @@ class ReverseGenerator {
     };
   }
 
-  /** Recognizes `t = t + rest` / `t = t - rest` where `rest` does not read `t`'s root. */
+  /** Recognizes `t = t + rest` / `t = t - rest`. */
   private incrementPart(target: LValue, value: Expr): { rest: Expr; sign: number } | null {
     if (value.kind !== "binary" || (value.op !== "+" && value.op !== "-")) return null;
     if (!b.sameExpr(value.left, target as Expr)) return null;
-    if (this.reads(value.right, rootName(target)!)) return null;
     return { rest: value.right, sign: value.op === "+" ? 1 : -1 };
   }
 
