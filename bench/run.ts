@@ -31,6 +31,7 @@ function tapeTime(run: () => void): number {
 import { makeRng } from "../test/support/rng.ts";
 import { adbenchAvailable, gmmRows, lstmRows } from "./adbench.ts";
 import { sampleBuildRows, throughput } from "./compiler.ts";
+import { seedRows } from "./seeds.ts";
 
 const quick = process.argv.includes("--quick");
 const sizes = quick ? [10, 1000] : [10, 1000, 100000];
@@ -106,6 +107,11 @@ for (const n of sizes) {
 }
 
 table("Gradient cost (median time ratios; tape only for n ≤ 1000; TF.js cpu backend, float32)", ["workload", "n", "tsgrad/primal", "hand/primal", "tsgrad/hand", "tape/tsgrad", "tfjs/tsgrad"], first);
+table(
+  "Seed examples (median time ratios; tape only for n ≤ 1000; dense n × n examples up to n = 1000; last column: max relative difference tsgrad vs hand)",
+  ["example", "n", "tsgrad/primal", "hand/primal", "tsgrad/hand", "tape/tsgrad", "tfjs/tsgrad", "|tsgrad-hand|"],
+  seedRows(sizes, quick ? 5 : 9, tf, random),
+);
 table("Second order (median time ratios)", ["workload", "n", "HVP/grad", "Hessian/(n*grad)", "banded Hessian/grad"], second);
 table(
   "Calls: logistic NLL through dot/softplus helpers, gradient time over the hand-inlined source's",

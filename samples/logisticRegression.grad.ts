@@ -51,9 +51,9 @@ export function logisticRegressionGradInto(
     // inlined sigmoid(…) from linalg.ts:14
     let p = 0;
     if (s >= 0) {
-      const _t8 = Math.exp(-s);
-      valueStack.push(_t8);
-      p = 1 / (1 + _t8);
+      const _t2 = Math.exp(-s);
+      valueStack.push(_t2);
+      p = 1 / (1 + _t2);
       controlStack.push(1);
     } else {
       const e = Math.exp(s);
@@ -66,17 +66,16 @@ export function logisticRegressionGradInto(
   }
   // inlined dot(…) from linalg.ts:7
   let s_1 = 0;
+  let loss_bar = 1;
+  let s_1_bar = 0.5 * lambda;
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i_2 = 0; i_2 < w.length; i_2++) {
     s_1 += w[i_2] * w[i_2];
+    // its reverse, in the same iteration
+    w_bar[i_2] += s_1_bar * (2 * w[i_2]);
   }
   const value = loss + 0.5 * lambda * s_1;
   // reverse sweep
-  let loss_bar = 1;
-  let s_1_bar = 0.5 * lambda;
-  // linalg.ts:9
-  for (let i_2 = w.length - 1; i_2 >= 0; i_2--) {
-    w_bar[i_2] += s_1_bar * (2 * w[i_2]);
-  }
   // line 17: for (let i = 0; i < X.length; i++) {
   for (let i = X.length - 1; i >= 0; i--) {
     let p = valueStack.pop();
@@ -84,21 +83,21 @@ export function logisticRegressionGradInto(
     let s_bar = 0;
     let p_bar = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
-    const _t11 = -loss_bar;
-    p_bar += _t11 * y[i] * (1 / p);
-    p_bar -= _t11 * (1 - y[i]) * (1 / (1 - p));
+    const _t5 = -loss_bar;
+    p_bar += _t5 * y[i] * (1 / p);
+    p_bar -= _t5 * (1 - y[i]) * (1 / (1 - p));
     if (controlStack.pop() === 1) {
       // linalg.ts:15
-      const _t7 = valueStack.pop();
-      const _t6 = 1 + _t7;
-      s_bar += p_bar * (1 / (_t6 * _t6)) * _t7;
+      const _t1 = valueStack.pop();
+      const _t0 = 1 + _t1;
+      s_bar += p_bar * (1 / (_t0 * _t0)) * _t1;
       p_bar = 0;
     } else {
       const e = valueStack.pop();
       let e_bar = 0;
-      const _t10 = 1 + e;
-      e_bar += p_bar * (1 / _t10);
-      e_bar -= p_bar * (e / (_t10 * _t10));
+      const _t4 = 1 + e;
+      e_bar += p_bar * (1 / _t4);
+      e_bar -= p_bar * (e / (_t4 * _t4));
       p_bar = 0;
       // linalg.ts:16
       s_bar += e_bar * e;
@@ -161,12 +160,12 @@ export function logisticRegressionHvpInto(
     let p = 0;
     let p_dot = 0;
     if (s >= 0) {
-      const _t8 = Math.exp(-s);
-      let _t8_dot = -(_t8 * s_dot);
-      valueStack.push(_t8);
-      valueStack.push(_t8_dot);
-      p = 1 / (1 + _t8);
-      p_dot = -((1 / ((1 + _t8) * (1 + _t8))) * _t8_dot);
+      const _t2 = Math.exp(-s);
+      let _t2_dot = -(_t2 * s_dot);
+      valueStack.push(_t2);
+      valueStack.push(_t2_dot);
+      p = 1 / (1 + _t2);
+      p_dot = -((1 / ((1 + _t2) * (1 + _t2))) * _t2_dot);
       controlStack.push(1);
     } else {
       const e = Math.exp(s);
@@ -185,20 +184,19 @@ export function logisticRegressionHvpInto(
   // inlined dot(…) from linalg.ts:7
   let s_1 = 0;
   let s_1_dot = 0;
+  let loss_bar = 1;
+  let s_1_bar = 0.5 * lambda;
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i_2 = 0; i_2 < w.length; i_2++) {
     s_1_dot += 2 * w[i_2] * w_dot[i_2];
     s_1 += w[i_2] * w[i_2];
+    // its reverse, in the same iteration
+    w_bar_dot[i_2] += 2 * s_1_bar * w_dot[i_2];
+    w_bar[i_2] += s_1_bar * (2 * w[i_2]);
   }
   const value = loss + 0.5 * lambda * s_1;
   let value_dot = loss_dot + 0.5 * lambda * s_1_dot;
   // reverse sweep
-  let loss_bar = 1;
-  let s_1_bar = 0.5 * lambda;
-  // linalg.ts:9
-  for (let i_2 = w.length - 1; i_2 >= 0; i_2--) {
-    w_bar_dot[i_2] += 2 * s_1_bar * w_dot[i_2];
-    w_bar[i_2] += s_1_bar * (2 * w[i_2]);
-  }
   // line 17: for (let i = 0; i < X.length; i++) {
   for (let i = X.length - 1; i >= 0; i--) {
     let p_dot = valueStack.pop();
@@ -209,22 +207,22 @@ export function logisticRegressionHvpInto(
     let p_bar = 0;
     let p_bar_dot = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
-    const _t11 = -loss_bar;
-    p_bar_dot -= _t11 * y[i] * ((1 / (p * p)) * p_dot);
-    p_bar += _t11 * y[i] * (1 / p);
-    p_bar_dot -= _t11 * (1 - y[i]) * ((1 / ((1 - p) * (1 - p))) * p_dot);
-    p_bar -= _t11 * (1 - y[i]) * (1 / (1 - p));
+    const _t5 = -loss_bar;
+    p_bar_dot -= _t5 * y[i] * ((1 / (p * p)) * p_dot);
+    p_bar += _t5 * y[i] * (1 / p);
+    p_bar_dot -= _t5 * (1 - y[i]) * ((1 / ((1 - p) * (1 - p))) * p_dot);
+    p_bar -= _t5 * (1 - y[i]) * (1 / (1 - p));
     if (controlStack.pop() === 1) {
       // linalg.ts:15
-      const _t7_dot = valueStack.pop();
-      const _t7 = valueStack.pop();
-      const _t6 = 1 + _t7;
-      let _t6_dot = _t7_dot;
+      const _t1_dot = valueStack.pop();
+      const _t1 = valueStack.pop();
+      const _t0 = 1 + _t1;
+      let _t0_dot = _t1_dot;
       s_bar_dot +=
-        (1 / (_t6 * _t6)) * _t7 * p_bar_dot -
-        p_bar * _t7 * ((1 / (_t6 * _t6 * (_t6 * _t6))) * (2 * _t6 * _t6_dot)) +
-        p_bar * (1 / (_t6 * _t6)) * _t7_dot;
-      s_bar += p_bar * (1 / (_t6 * _t6)) * _t7;
+        (1 / (_t0 * _t0)) * _t1 * p_bar_dot -
+        p_bar * _t1 * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot)) +
+        p_bar * (1 / (_t0 * _t0)) * _t1_dot;
+      s_bar += p_bar * (1 / (_t0 * _t0)) * _t1;
       p_bar = 0;
       p_bar_dot = 0;
     } else {
@@ -232,16 +230,14 @@ export function logisticRegressionHvpInto(
       const e = valueStack.pop();
       let e_bar = 0;
       let e_bar_dot = 0;
-      const _t10 = 1 + e;
-      let _t10_dot = e_dot;
-      e_bar_dot += (1 / _t10) * p_bar_dot - p_bar * ((1 / (_t10 * _t10)) * _t10_dot);
-      e_bar += p_bar * (1 / _t10);
+      const _t4 = 1 + e;
+      let _t4_dot = e_dot;
+      e_bar_dot += (1 / _t4) * p_bar_dot - p_bar * ((1 / (_t4 * _t4)) * _t4_dot);
+      e_bar += p_bar * (1 / _t4);
       e_bar_dot -=
-        (e / (_t10 * _t10)) * p_bar_dot +
-        p_bar *
-          ((1 / (_t10 * _t10)) * e_dot -
-            (e / (_t10 * _t10 * (_t10 * _t10))) * (2 * _t10 * _t10_dot));
-      e_bar -= p_bar * (e / (_t10 * _t10));
+        (e / (_t4 * _t4)) * p_bar_dot +
+        p_bar * ((1 / (_t4 * _t4)) * e_dot - (e / (_t4 * _t4 * (_t4 * _t4))) * (2 * _t4 * _t4_dot));
+      e_bar -= p_bar * (e / (_t4 * _t4));
       p_bar = 0;
       p_bar_dot = 0;
       // linalg.ts:16

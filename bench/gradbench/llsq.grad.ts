@@ -26,6 +26,8 @@ export function llsqGradInto(x: readonly number[], n: number, grad: LlsqGradient
   const x_bar = grad.x;
   // forward sweep
   let sum = 0;
+  let sum_bar = 0.5;
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < n; i++) {
     const t = -1 + (i * 2) / (n - 1);
     let r = Math.sign(t);
@@ -36,17 +38,8 @@ export function llsqGradInto(x: readonly number[], n: number, grad: LlsqGradient
       power *= t;
     }
     sum += r * r;
-    valueStack.push(r);
-    valueStack.push(power);
-  }
-  const value = 0.5 * sum;
-  // reverse sweep
-  let sum_bar = 0.5;
-  // line 10: for (let i = 0; i < n; i++) {
-  for (let i = n - 1; i >= 0; i--) {
+    // its reverse, in the same iteration
     // line 18: sum += r * r;
-    let power = valueStack.pop();
-    let r = valueStack.pop();
     let r_bar = sum_bar * (2 * r);
     // line 14: for (let j = 0; j < x.length; j++) {
     for (let j = x.length - 1; j >= 0; j--) {
@@ -56,5 +49,6 @@ export function llsqGradInto(x: readonly number[], n: number, grad: LlsqGradient
       x_bar[j] -= r_bar * power;
     }
   }
+  const value = 0.5 * sum;
   return value;
 }

@@ -227,7 +227,7 @@ class ReverseGenerator {
     private readonly input: ReverseInput,
     private readonly plan: Plan,
     private readonly barNames: Map<string, string>,
-    private readonly namer: Namer,
+    private namer: Namer,
   ) {}
 
   /** Keeps the names this generation took, so later functions in the file do not reuse them. */
@@ -307,7 +307,8 @@ class ReverseGenerator {
     }
     const stacksBefore = new Set(this.stacks);
     const tail = this.fusableTail(fn.body);
-    const fused = tail && this.fusionLegal(tail, result) ? tail : null;
+    // A loop with no reverse (it computes constants) gains nothing from fusion.
+    const fused = tail && tail.rev.length > 0 && this.fusionLegal(tail, result) ? tail : null;
     if (tail && !fused) {
       // Forget the attempt: positions and reads must describe the code actually generated.
       this.order = 0;
@@ -467,10 +468,29 @@ class ReverseGenerator {
     walkStmts(fused.bodyStmts, (s) => {
       if (s.kind === "assign") loopWrites.add(rootName(s.target)!);
     });
-    // The seeding differentiates the result expression: it reads only what that reads.
-    const resultReads = result.kind === "var" ? new Set<string>() : exprReads(result);
-    for (const name of resultReads) if (loopWrites.has(name)) ok = false;
+    for (const name of this.seedingReads(result)) if (loopWrites.has(name)) ok = false;
     return ok;
+  }
+
+  /**
+   * What the seeding code (the adjoint of the result expression) reads, found by generating
+   * it aside: `0.5 * quad - lin` reads nothing, `-Math.exp(-sq)` reads sq.
+   */
+  private seedingReads(result: Expr): Set<string> {
+    const reads = new Set<string>();
+    if (result.kind === "var") return reads;
+    const [namer, temps, pullbacks] = [this.namer, this.temps, this.pullbacks.length];
+    this.namer = namer.clone();
+    this.temps = [new Map()];
+    const out: Stmt[] = [];
+    if (result.kind === "arrayLiteral") result.elements.forEach((el, k) => this.contrib(el, b.index(this.input.seed, b.num(k)), out));
+    else this.contrib(result, this.input.seed, out);
+    [this.namer, this.temps] = [namer, temps];
+    this.pullbacks.length = pullbacks;
+    walkStmts(out, (x) => {
+      for (const e of stmtExprs(x)) exprReads(e, reads);
+    });
+    return reads;
   }
 
   private adjointDeclaration(s: Extract<Stmt, { kind: "declare" }>, init: Expr): Stmt[] {

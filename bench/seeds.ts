@@ -1,0 +1,213 @@
+/**
+ * The lecture notes' seed examples (samples/quadratic, gaussian, leastSquares, logistic) in
+ * `npm run bench`: generated gradient, a careful hand-written gradient, the tape runtime and
+ * TF.js, each over its own primal, at n = 10, 1000 and 100000. The dense-matrix examples
+ * (½xᵀAx − bᵀx, ½‖Ax − b‖² with A n × n) skip n = 100000, where A alone would be 80 GB.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { quadratic } from "../samples/quadratic.ts";
+import { quadraticGradInto } from "../samples/quadratic.grad.ts";
+import { gaussian } from "../samples/gaussian.ts";
+import { gaussianGradInto } from "../samples/gaussian.grad.ts";
+import { leastSquares } from "../samples/leastSquares.ts";
+import { leastSquaresGradInto } from "../samples/leastSquares.grad.ts";
+import { logistic } from "../samples/logistic.ts";
+import { logisticGradInto } from "../samples/logistic.grad.ts";
+import { loadTapeModule } from "../runtime/tape/index.ts";
+import { measure } from "./timing.ts";
+import type { loadTf } from "./tfjs.ts";
+
+type Tf = Awaited<ReturnType<typeof loadTf>>;
+type Matrix = readonly (readonly number[])[];
+
+const samples = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "samples");
+
+/** ∇(½xᵀAx − bᵀx) = ½(A + Aᵀ)x − b, one pass over A. */
+export function quadraticGradByHand(x: readonly number[], A: Matrix, b: readonly number[], g: number[]): void {
+  const n = x.length;
+  for (let i = 0; i < n; i++) g[i] = -b[i]!;
+  for (let i = 0; i < n; i++) {
+    const row = A[i]!;
+    const xi = x[i]!;
+    let dot = 0;
+    for (let j = 0; j < n; j++) {
+      dot += row[j]! * x[j]!;
+      g[j] += 0.5 * row[j]! * xi;
+    }
+    g[i] += 0.5 * dot;
+  }
+}
+
+/** ∇(−exp(−xᵀx)) = 2 exp(−xᵀx) x. */
+export function gaussianGradByHand(x: readonly number[], g: number[]): void {
+  let sq = 0;
+  for (let i = 0; i < x.length; i++) sq += x[i]! * x[i]!;
+  const scale = 2 * Math.exp(-sq);
+  for (let i = 0; i < x.length; i++) g[i] = scale * x[i]!;
+}
+
+/** ∇(½‖Ax − b‖²) = Aᵀ(Ax − b), one pass over A per product. */
+export function leastSquaresGradByHand(x: readonly number[], A: Matrix, b: readonly number[], g: number[]): void {
+  g.fill(0);
+  for (let i = 0; i < A.length; i++) {
+    const row = A[i]!;
+    let r = -b[i]!;
+    for (let j = 0; j < x.length; j++) r += row[j]! * x[j]!;
+    for (let j = 0; j < x.length; j++) g[j] += r * row[j]!;
+  }
+}
+
+/** ∇ log(1 + exp(aᵀx)) = σ(aᵀx) a. */
+export function logisticGradByHand(x: readonly number[], a: readonly number[], g: number[]): void {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += a[i]! * x[i]!;
+  const p = s > 0 ? 1 / (1 + Math.exp(-s)) : Math.exp(s) / (1 + Math.exp(s));
+  for (let i = 0; i < x.length; i++) g[i] = p * a[i]!;
+}
+
+interface Seed {
+  name: string;
+  /** Largest n this example runs at. */
+  maxN: number;
+  setup(n: number, next: () => number): {
+    primal: () => number;
+    tsgrad: () => number;
+    hand: () => void;
+    tape: () => void;
+    tf: (t: Tf) => number;
+    check: () => number;
+  };
+}
+
+const matrix = (n: number, next: () => number) => Array.from({ length: n }, () => Array.from({ length: n }, () => next()));
+const vector = (n: number, next: () => number) => Array.from({ length: n }, () => next());
+
+/** Largest |tsgrad − hand| over the entries, relative to max(1, |hand|): the two must agree. */
+function disagreement(a: number[], b: number[]): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
+  return worst;
+}
+
+const SEEDS: Seed[] = [
+  {
+    name: "½xᵀAx − bᵀx",
+    maxN: 1000,
+    setup(n, next) {
+      const [x, A, b] = [vector(n, next), matrix(n, next), vector(n, next)];
+      const g = { x: new Array<number>(n).fill(0) };
+      const h = new Array<number>(n).fill(0);
+      const tape = loadTapeModule(path.join(samples, "quadratic.ts"));
+      return {
+        primal: () => quadratic(x, A, b),
+        tsgrad: () => (g.x.fill(0), quadraticGradInto(x, A, b, g)),
+        hand: () => quadraticGradByHand(x, A, b, h),
+        tape: () => void tape.grad("quadratic", [x, A, b], ["x"]),
+        tf: (t) => t.tidy(() => {
+          const tA = t.tensor2d(A.map((r) => Float32Array.from(r)).flatMap((r) => Array.from(r)), [n, n]);
+          const tb = t.tensor1d(Float32Array.from(b));
+          const f = (v: import("@tensorflow/tfjs").Tensor) => {
+            const col = t.reshape(v, [-1, 1]);
+            return t.sub(t.mul(0.5, t.sum(t.mul(col, t.matMul(tA, col)))), t.sum(t.mul(tb, v))) as import("@tensorflow/tfjs").Scalar;
+          };
+          return t.grad(f)(t.tensor1d(Float32Array.from(x))).dataSync()[0]!;
+        }),
+        check: () => (g.x.fill(0), quadraticGradInto(x, A, b, g), quadraticGradByHand(x, A, b, h), disagreement(g.x, h)),
+      };
+    },
+  },
+  {
+    name: "−exp(−xᵀx)",
+    maxN: 100000,
+    setup(n, next) {
+      const x = vector(n, () => next() / Math.sqrt(n));
+      const g = { x: new Array<number>(n).fill(0) };
+      const h = new Array<number>(n).fill(0);
+      const tape = loadTapeModule(path.join(samples, "gaussian.ts"));
+      return {
+        primal: () => gaussian(x),
+        tsgrad: () => (g.x.fill(0), gaussianGradInto(x, g)),
+        hand: () => gaussianGradByHand(x, h),
+        tape: () => void tape.grad("gaussian", [x], ["x"]),
+        tf: (t) => t.tidy(() => {
+          const f = (v: import("@tensorflow/tfjs").Tensor) => t.neg(t.exp(t.neg(t.sum(t.square(v))))) as import("@tensorflow/tfjs").Scalar;
+          return t.grad(f)(t.tensor1d(Float32Array.from(x))).dataSync()[0]!;
+        }),
+        check: () => (g.x.fill(0), gaussianGradInto(x, g), gaussianGradByHand(x, h), disagreement(g.x, h)),
+      };
+    },
+  },
+  {
+    name: "½‖Ax − b‖² (A n × n)",
+    maxN: 1000,
+    setup(n, next) {
+      const [x, A, b] = [vector(n, next), matrix(n, next), vector(n, next)];
+      const g = { x: new Array<number>(n).fill(0) };
+      const h = new Array<number>(n).fill(0);
+      const tape = loadTapeModule(path.join(samples, "leastSquares.ts"));
+      return {
+        primal: () => leastSquares(x, A, b),
+        tsgrad: () => (g.x.fill(0), leastSquaresGradInto(x, A, b, g)),
+        hand: () => leastSquaresGradByHand(x, A, b, h),
+        tape: () => void tape.grad("leastSquares", [x, A, b], ["x"]),
+        tf: (t) => t.tidy(() => {
+          const tA = t.tensor2d(A.flatMap((r) => r), [n, n]);
+          const tb = t.tensor1d(Float32Array.from(b));
+          const f = (v: import("@tensorflow/tfjs").Tensor) =>
+            t.mul(0.5, t.sum(t.square(t.sub(t.squeeze(t.matMul(tA, t.reshape(v, [-1, 1]))), tb)))) as import("@tensorflow/tfjs").Scalar;
+          return t.grad(f)(t.tensor1d(Float32Array.from(x))).dataSync()[0]!;
+        }),
+        check: () => (g.x.fill(0), leastSquaresGradInto(x, A, b, g), leastSquaresGradByHand(x, A, b, h), disagreement(g.x, h)),
+      };
+    },
+  },
+  {
+    name: "log(1 + exp(aᵀx))",
+    maxN: 100000,
+    setup(n, next) {
+      const [x, a] = [vector(n, next), vector(n, () => next() / Math.sqrt(n))];
+      const g = { x: new Array<number>(n).fill(0) };
+      const h = new Array<number>(n).fill(0);
+      const tape = loadTapeModule(path.join(samples, "logistic.ts"));
+      return {
+        primal: () => logistic(x, a),
+        tsgrad: () => (g.x.fill(0), logisticGradInto(x, a, g)),
+        hand: () => logisticGradByHand(x, a, h),
+        tape: () => void tape.grad("logistic", [x, a], ["x"]),
+        tf: (t) => t.tidy(() => {
+          const ta = t.tensor1d(Float32Array.from(a));
+          const f = (v: import("@tensorflow/tfjs").Tensor) => t.softplus(t.sum(t.mul(ta, v))) as import("@tensorflow/tfjs").Scalar;
+          return t.grad(f)(t.tensor1d(Float32Array.from(x))).dataSync()[0]!;
+        }),
+        check: () => (g.x.fill(0), logisticGradInto(x, a, g), logisticGradByHand(x, a, h), disagreement(g.x, h)),
+      };
+    },
+  },
+];
+
+/**
+ * Rows of [example, n, tsgrad/primal, hand/primal, tsgrad/hand, tape/tsgrad, tfjs/tsgrad,
+ * largest tsgrad-vs-hand disagreement]. The tape runs for n ≤ 1000 only (it is slow).
+ */
+export function seedRows(sizes: number[], rounds: number, tf: Tf, random: (seed: number) => () => number): (string | number)[][] {
+  const rows: (string | number)[][] = [];
+  let sink = 0;
+  for (const seed of SEEDS) {
+    for (const n of sizes) {
+      if (n > seed.maxN) continue;
+      const s = seed.setup(n, random(31 * n + seed.name.length));
+      const [primal, gen, hand] = measure([
+        { name: "primal", run: () => (sink += s.primal()) },
+        { name: "tsgrad", run: () => (sink += s.tsgrad()) },
+        { name: "hand", run: s.hand },
+      ], { rounds }).map((m) => m.median);
+      const slow = (run: () => void) => measure([{ name: "slow", run }], { rounds: 3, minBatchMs: 20 })[0]!.median;
+      const tape = n <= 1000 ? slow(s.tape) : NaN;
+      const tfjs = slow(() => void (sink += s.tf(tf)));
+      rows.push([seed.name, String(n), gen! / primal!, hand! / primal!, gen! / hand!, tape / gen!, tfjs / gen!, s.check().toExponential(0)]);
+    }
+  }
+  if (sink === 42) console.log("");
+  return rows;
+}
