@@ -174,10 +174,9 @@ export function gmmObjectiveGradInto(
   for (let k_3 = icf.length - 1; k_3 >= 0; k_3--) {
     const q_1 = icf[k_3];
     const q_1_bar = icf_bar[k_3];
-    let squares_bar = prior_bar * (0.5 * gamma * gamma);
-    let sumQ_1_bar = 0;
     // line 83: prior += 0.5 * gamma * gamma * squares - m * sumQ;
-    sumQ_1_bar -= prior_bar * m;
+    let squares_bar = prior_bar * (0.5 * gamma * gamma);
+    let sumQ_1_bar = -(prior_bar * m);
     // line 82: for (let j = D; j < q.length; j++) squares += q[j] * q[j];
     for (let j_1 = q_1.length - 1; j_1 >= D_1; j_1--) {
       q_1_bar[j_1] += squares_bar * (2 * q_1[j_1]);

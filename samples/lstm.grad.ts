@@ -141,8 +141,7 @@ export function lstmObjectiveGradInto(
   const cell_bar = new Array<number>(cell.length).fill(0);
   const input_bar = new Array<number>(input.length).fill(0);
   const ypred_bar = new Array<number>(ypred.length).fill(0);
-  let total_bar = 0;
-  total_bar -= 1 / ((c - 1) * b);
+  let total_bar = -(1 / ((c - 1) * b));
   // line 36: for (let t = 0; t < c - 1; t++) {
   for (let t = c - 2; t >= 0; t--) {
     let sum = valueStack.pop();

@@ -38,8 +38,7 @@ export function quadraticGradInto(
   let quad = 0;
   let lin = 0;
   let quad_bar = 0.5;
-  let lin_bar = 0;
-  lin_bar -= 1;
+  let lin_bar = -1;
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < n; i++) {
     let row = 0;
@@ -103,8 +102,7 @@ export function quadraticHvpInto(
   let lin = 0;
   let lin_dot = 0;
   let quad_bar = 0.5;
-  let lin_bar = 0;
-  lin_bar -= 1;
+  let lin_bar = -1;
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < n; i++) {
     let row = 0;

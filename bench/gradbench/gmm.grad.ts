@@ -165,19 +165,17 @@ export function gmmLogPosteriorGradInto(
   let slse_bar = 1;
   let max_1_bar = 0;
   let sum_1_bar = 0;
-  let prior_bar = 0;
+  let prior_bar = -1;
   const _t30 = -n;
   sum_1_bar += _t30 * (1 / sum_1);
   max_1_bar += _t30;
-  prior_bar -= 1;
   // gmm.ts:74
   for (let k_3 = icf.length - 1; k_3 >= 0; k_3--) {
     const q_1 = icf[k_3];
     const q_1_bar = icf_bar[k_3];
-    let squares_bar = prior_bar * (0.5 * gamma * gamma);
-    let sumQ_1_bar = 0;
     // gmm.ts:83
-    sumQ_1_bar -= prior_bar * m;
+    let squares_bar = prior_bar * (0.5 * gamma * gamma);
+    let sumQ_1_bar = -(prior_bar * m);
     // gmm.ts:82
     for (let j_1 = q_1.length - 1; j_1 >= D_1; j_1--) {
       q_1_bar[j_1] += squares_bar * (2 * q_1[j_1]);

@@ -2,7 +2,8 @@
  * Peephole cleanup of a straight-line statement list (the top level of a reverse sweep),
  * so the generated code has no dead statements:
  *
- * - `let v = 0; … v += e;` with nothing touching v in between becomes `let v = e;`
+ * - `let v = 0; … v += e;` (or `v -= e`) with nothing touching v in between becomes
+ *   `let v = e;` (`let v = -e;`)
  * - `v = 0;` (an adjoint reset) that nothing after it reads is dropped; inside a block the
  *   same applies to a variable declared in that block.
  *
@@ -40,8 +41,9 @@ export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => b
     if (d.kind !== "declare" || !d.mutable || !b.isNumber(d.init, 0)) continue;
     for (let j = i + 1; j < out.length; j++) {
       const s = out[j]!;
-      const inc = s.kind === "assign" && s.target.kind === "var" && s.target.name === d.name && s.value.kind === "binary" && s.value.op === "+" && b.sameExpr(s.value.left, b.v(d.name));
-      const added = inc ? (s.value as Extract<Expr, { kind: "binary" }>).right : null;
+      const inc = s.kind === "assign" && s.target.kind === "var" && s.target.name === d.name && s.value.kind === "binary" && (s.value.op === "+" || s.value.op === "-") && b.sameExpr(s.value.left, b.v(d.name));
+      const step = inc ? (s.value as Extract<Expr, { kind: "binary" }>) : null;
+      const added = step ? (step.op === "+" ? step.right : b.neg(step.right)) : null;
       // The added value moves up to the declaration: nothing in between may define what it reads.
       const movable = added && ![...exprReads(added)].some((n) => n === d.name || out.slice(i + 1, j).some((x) => defines(x, n)));
       if (inc && movable) {
