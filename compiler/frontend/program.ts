@@ -146,7 +146,9 @@ export class ProgramIndex {
     const params = new Set(fn.params.map((p) => p.name));
     walkStmts(fn.body, (s) => {
       size++;
-      if (s.kind === "assign" && s.target.kind !== "var" && params.has(rootName(s.target) ?? "")) writesParam = true;
+      // `p[i] = …`, or `p.x += …` (a number field of an object parameter, as a generated `fGradInto` writes)
+      const written = s.kind === "assign" && (s.target.kind !== "var" || s.target.name.includes(".")) ? (rootName(s.target) ?? "").split(".")[0]! : "";
+      if (params.has(written)) writesParam = true;
       if (s.kind === "append" && params.has(s.array)) writesParam = true;
     });
     if (writesParam || !(tags.has("noinline") || size > SHARE_THRESHOLD)) return undefined;

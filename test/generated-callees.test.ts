@@ -1,0 +1,110 @@
+/**
+ * Nested derivatives: a source may call the code tsgrad generated for another source of
+ * the same build (`import { gGradInto } from "./inner.grad.ts"`), and tsgrad differentiates
+ * that call again. The importer is compiled after the file it imports from, whatever their
+ * names; the generated inner code is inlined (object arguments and results included), so
+ * every outer mode sees plain arithmetic.
+ *
+ * Closed form used throughout: g(a, x) = a·x³, ∂g/∂x = 3·a·x², and the outer function
+ * h(a) = (∂g/∂x at x = 2)² = 144·a², so h'(a) = 288·a and h''(a) = 288.
+ */
+import { describe, expect, it } from "vitest";
+import { compileSources } from "../compiler/pipeline.ts";
+import { buildProject } from "./harness/build.ts";
+
+const inner = `
+/**
+ * @grad x
+ * @jvp x
+ */
+export function g(a: number, x: number): number {
+  return a * x * x * x;
+}
+`;
+
+// Named so it sorts before "inner.ts": the build must still compile inner.ts first.
+const outer = `
+import { gGrad, gGradInto, gJvp } from "./inner.grad.ts";
+
+/** Inner reverse mode through the zero-allocation form and a local object literal. @grad a @jvp a @hvp a */
+export function viaInto(a: number): number {
+  const d = { x: 0 };
+  gGradInto(a, 2, d);
+  return d.x * d.x;
+}
+
+/** Inner reverse mode through the allocating wrapper's nested result. @grad a @jvp a */
+export function viaGrad(a: number): number {
+  const s = gGrad(a, 2).grad.x;
+  return s * s;
+}
+
+/** Inner forward mode with an object literal tangent. @grad a @jvp a */
+export function viaJvp(a: number): number {
+  const s = gJvp(a, 2, { x: 1 }).tangent;
+  return s * s;
+}
+
+/** A loop calling the inner derivative: h accumulated over three points. @grad a @jvp a */
+export function inLoop(a: number): number {
+  let total = 0;
+  for (let i = 1; i <= 3; i++) {
+    const d = { x: 0 };
+    gGradInto(a, i, d);
+    total += d.x;
+  }
+  return total * a;
+}
+`;
+
+type Grad = (a: number) => { value: number; grad: { a: number } };
+type Jvp = (a: number, t: { a: number }) => { value: number; tangent: number };
+
+describe("calling generated derivative code (nested AD)", () => {
+  it("differentiates a function that calls generated reverse- and forward-mode code, in both outer modes", async () => {
+    const { generated, text } = await buildProject({ "a_outer.ts": outer, "inner.ts": inner }, "a_outer.ts");
+    for (const name of ["viaInto", "viaGrad", "viaJvp"]) {
+      for (const a of [0.5, -1.25, 3]) {
+        const r = (generated[`${name}Grad`] as Grad)(a);
+        const f = (generated[`${name}Jvp`] as Jvp)(a, { a: 1 });
+        expect(r.value).toBeCloseTo(144 * a * a, 10);
+        expect(r.grad.a).toBeCloseTo(288 * a, 9);
+        expect(f.value).toBeCloseTo(144 * a * a, 10);
+        expect(f.tangent).toBeCloseTo(288 * a, 9);
+      }
+    }
+    // Σ_{i=1..3} 3·a·i² = 42·a, times a: 42·a², derivative 84·a.
+    expect((generated.inLoopGrad as Grad)(1.5).grad.a).toBeCloseTo(84 * 1.5, 10);
+    expect((generated.inLoopJvp as Jvp)(1.5, { a: 1 }).tangent).toBeCloseTo(84 * 1.5, 10);
+    // Third order: forward over reverse over the inner reverse.
+    const hvp = (generated.viaIntoHvp as (a: number, v: { a: number }) => { hvp: { a: number } })(0.7, { a: 1 });
+    expect(hvp.hvp.a).toBeCloseTo(288, 9);
+    // Everything is inlined: the generated outer file imports nothing from the inner one.
+    expect(text).not.toMatch(/import[^\n]*inner\.grad/);
+  });
+
+  it("reports an inner derivative written into an object literal that is not a local", async () => {
+    const bad = `
+import { gGradInto } from "./inner.grad.ts";
+function helper(a: number): number {
+  return gGradInto(a, 2, { x: 0 });
+}
+/** @grad a */
+export function f(a: number): number {
+  return helper(a);
+}
+`;
+    const result = await compileSources([
+      { path: "/virtual/inner.ts", text: inner },
+      { path: "/virtual/bad.ts", text: bad },
+    ]);
+    expect(result.diagnostics.map((d) => d.message).join("\n")).toContain("writes into a field of an object argument");
+  });
+
+  it("rejects an annotated function writing a field of its own object parameter", async () => {
+    const result = await compileSources([
+      { path: "/virtual/w.ts", text: `/** @grad a */\nexport function f(a: number, o: { x: number }): number {\n  o.x = a;\n  return a;\n}\n` },
+    ]);
+    expect(result.diagnostics.map((d) => d.message).join("\n")).toContain("only number fields of a local object literal");
+  });
+});
