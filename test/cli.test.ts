@@ -494,4 +494,14 @@ describe("incremental rebuilds", () => {
     // A deleted source needs a full build (its output may have become an orphan).
     expect(affectedSources([path.join(dir, "gone.ts")], all)).toBeNull();
   });
+
+  it("rebuild a source that calls another source's generated code when that source changes", () => {
+    const dir = project({
+      "inner.ts": "/** @jvp x */\nexport function g(x: number): number { return x * x; }\n",
+      "outer.ts": 'import { gJvp } from "./inner.grad.js";\n/** @grad */\nexport function f(x: number): number { return gJvp(x, { x: 1 }).tangent; }\n',
+    });
+    const all = ["inner.ts", "outer.ts"].map((f) => path.join(dir, f));
+    expect(affectedSources([path.join(dir, "inner.ts")], all)).toEqual(all);
+    expect(affectedSources([path.join(dir, "outer.ts")], all)).toEqual([path.join(dir, "outer.ts")]);
+  });
 });
