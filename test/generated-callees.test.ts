@@ -83,6 +83,60 @@ describe("calling generated derivative code (nested AD)", () => {
     expect(text).not.toMatch(/import[^\n]*inner\.grad/);
   });
 
+  it("passes an array gradient buffer through a local object (inner loop fused, no stack)", async () => {
+    const innerArray = `
+/** @grad x */
+export function energy(a: number, x: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += a * x[i] * x[i];
+  return s;
+}
+`;
+    // ∂energy/∂x_i = 2·a·x_i; with x = (a, 1): k(a) = Σ_i (∂energy/∂x_i)·x_i = 2a·(a² + 1), k'(a) = 6a² + 2.
+    const outerArray = `
+import { energyGradInto } from "./energy.grad.ts";
+/** @grad a @jvp a */
+export function k(a: number): number {
+  const x = [a, 1];
+  const d = new Array(2).fill(0);
+  const g = { x: d };
+  energyGradInto(a, x, g);
+  return d[0] * x[0] + d[1] * x[1];
+}
+`;
+    const { generated } = await buildProject({ "energy.ts": innerArray, "k.ts": outerArray }, "k.ts");
+    for (const a of [0.5, -2]) {
+      expect((generated.kGrad as Grad)(a).grad.a).toBeCloseTo(6 * a * a + 2, 10);
+      expect((generated.kJvp as Jvp)(a, { a: 1 }).tangent).toBeCloseTo(6 * a * a + 2, 10);
+    }
+  });
+
+  it("says why generated code that uses its module's stacks cannot be differentiated again", async () => {
+    const stacked = `
+/** @grad x */
+export function chain(x: number[]): number {
+  let s = 1;
+  for (let i = 0; i < x.length; i++) s = Math.sin(s * x[i]);
+  return s;
+}
+`;
+    const caller = `
+import { chainGradInto } from "./chain.grad.ts";
+/** @grad a */
+export function f(a: number): number {
+  const x = [a, 2 * a];
+  const d = new Array(2).fill(0);
+  chainGradInto(x, { x: d });
+  return d[0];
+}
+`;
+    const result = await compileSources([
+      { path: "/virtual/chain.ts", text: stacked },
+      { path: "/virtual/caller.ts", text: caller },
+    ]);
+    expect(result.diagnostics.map((d) => d.message).join("\n")).toContain("cannot be differentiated again");
+  });
+
   it("reports an inner derivative written into an object literal that is not a local", async () => {
     const bad = `
 import { gGradInto } from "./inner.grad.ts";

@@ -309,20 +309,23 @@ class Lowering {
         this.aliases[this.aliases.length - 1]!.set(name, init);
         return null;
       }
-      if (type.kind === "record" && init.kind === "record" && init.fields.every((f) => this.typeOf(f.value, d).kind === "number")) {
-        // A local record of numbers (`const grad = { x: 0, y: 0 }`) is one variable per field;
-        // its fields can be written (`grad.x += …`), also by a helper it is passed to.
+      const isArrayVar = (e: Expr) => e.kind === "var" && this.typeOf(e, d).kind === "array";
+      if (type.kind === "record" && init.kind === "record" && init.fields.every((f) => this.typeOf(f.value, d).kind === "number" || isArrayVar(f.value))) {
+        // A local record of numbers and array variables (`const grad = { x: 0, w: w_bar }`):
+        // each number field is a variable of its own, an array field names its array; the
+        // fields can be written (`grad.x += …`, `grad.w[i] += …`), also by a helper it is passed to.
         const fields = init.fields.map((f) => {
+          if (isArrayVar(f.value)) return { name: f.name, irName: null, value: f.value };
           let irName = `${name}_${f.name}`;
           for (let k = 1; this.taken.has(irName); k++) irName = `${name}_${f.name}_${k}`;
           irName = this.bind(irName, b.NUMBER, true);
           return { name: f.name, irName, value: f.value };
         });
         this.bind(name, type, false);
-        this.aliases[this.aliases.length - 1]!.set(name, { kind: "record", fields: fields.map((f) => ({ name: f.name, value: b.v(f.irName) })) });
-        return fields.map((f): Stmt => ({ kind: "declare", name: f.irName, type: b.NUMBER, init: f.value, mutable: true, span: this.span(d) }));
+        this.aliases[this.aliases.length - 1]!.set(name, { kind: "record", fields: fields.map((f) => ({ name: f.name, value: f.irName ? b.v(f.irName) : f.value })) });
+        return fields.flatMap((f): Stmt[] => (f.irName ? [{ kind: "declare", name: f.irName, type: b.NUMBER, init: f.value, mutable: true, span: this.span(d) }] : []));
       }
-      if (type.kind === "record") this.reject(Codes.UnsupportedStatement, `local objects are supported only as an object literal of numbers; read the fields of '${name}' where you need them`, d);
+      if (type.kind === "record") this.reject(Codes.UnsupportedStatement, `local objects are supported only as an object literal of numbers and array variables; read the fields of '${name}' where you need them`, d);
       const irName = this.bind(name, type, mutable);
       return [{ kind: "declare", name: irName, type, init, mutable, span: this.span(d) } satisfies Stmt];
     }).filter((x) => x !== null).flat();
