@@ -322,7 +322,7 @@ class Lowering {
           return { name: f.name, irName, value: f.value };
         });
         this.bind(name, type, false);
-        this.aliases[this.aliases.length - 1]!.set(name, { kind: "record", fields: fields.map((f) => ({ name: f.name, value: f.irName ? b.v(f.irName) : f.value })) });
+        this.aliases[this.aliases.length - 1]!.set(name, { kind: "record", byReference: true, fields: fields.map((f) => ({ name: f.name, value: f.irName ? b.v(f.irName) : f.value })) });
         return fields.flatMap((f): Stmt[] => (f.irName ? [{ kind: "declare", name: f.irName, type: b.NUMBER, init: f.value, mutable: true, span: this.span(d) }] : []));
       }
       if (type.kind === "record") this.reject(Codes.UnsupportedStatement, `local objects are supported only as an object literal of numbers and array variables; read the fields of '${name}' where you need them`, d);

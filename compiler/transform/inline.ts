@@ -18,8 +18,8 @@
  */
 import { baseName, Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
-import type { Expr, FunctionIR, LValue, Stmt } from "../ir/nodes.ts";
-import { mapExpr, walkExpr } from "../ir/visit.ts";
+import type { Expr, FunctionIR, LValue, Stmt, ValueType } from "../ir/nodes.ts";
+import { mapExpr, rootName, walkExpr } from "../ir/visit.ts";
 import type { Namer } from "./naming.ts";
 import { normalizeControlFlow } from "./normalize.ts";
 import { namesIn } from "./naming.ts";
@@ -67,16 +67,24 @@ class Inliner {
     return list.flatMap((s) => this.stmt(s));
   }
 
-  /** A record argument with every leaf a variable or a constant (others are bound to fresh names). */
-  private bindFields(arg: Extract<Expr, { kind: "record" }>, base: string, bindings: Stmt[]): Expr {
+  /**
+   * A record argument with every leaf a variable or a constant: other leaves are bound to
+   * fresh constants, and a number field the callee writes gets a fresh variable of its own
+   * unless the record is a local object passed by reference (writes into a temporary
+   * literal `{ x: a }` must not reach `a`). Array fields stay the caller's arrays, as in JS.
+   */
+  private bindFields(arg: Extract<Expr, { kind: "record" }>, type: ValueType, path: string, written: Set<string>, bindings: Stmt[]): Expr {
     return {
       kind: "record",
       fields: arg.fields.map((f) => {
         const v = f.value;
-        if (v.kind === "record") return { name: f.name, value: this.bindFields(v, `${base}_${f.name}`, bindings) };
-        if (v.kind === "var" || v.kind === "number") return f;
-        const name = this.namer.fresh(`${base}_${f.name}`);
-        bindings.push(b.declare(name, v, false, b.NUMBER));
+        const fieldType = (type.kind === "record" ? type.fields.find((x) => x.name === f.name)?.type : undefined) ?? b.NUMBER;
+        const at = `${path}.${f.name}`;
+        if (v.kind === "record") return { name: f.name, value: this.bindFields(v, fieldType, at, written, bindings) };
+        const copy = fieldType.kind === "number" && written.has(at) && !arg.byReference;
+        if ((v.kind === "var" || v.kind === "number") && !copy) return f;
+        const name = this.namer.fresh(at.replace(/\./g, "_"));
+        bindings.push(b.declare(name, v, copy, fieldType));
         return { name: f.name, value: b.v(name) };
       }),
     };
@@ -217,7 +225,7 @@ class Inliner {
         // An object argument (a literal, or a local record split into variables): the
         // callee's `p.f` becomes the field's expression, bound once unless it is a variable
         // or a constant; a written field must be a variable (the caller's local record).
-        rename.set(p.name, this.bindFields(arg, p.name, bindings));
+        rename.set(p.name, this.bindFields(arg, p.type, p.name, writtenPaths(normalized.fn.body), bindings));
         return;
       }
       // A row `A[i]` gets a name of its own, so loops in the callee index it once, not A[i][j] each time.
@@ -265,6 +273,17 @@ class Inliner {
     pre.push(...out);
     return value;
   }
+}
+
+/** Every field path a body writes through a dotted variable (`grad.x`, `p.a.b`), and its prefixes. */
+function writtenPaths(stmts: Stmt[]): Set<string> {
+  const out = new Set<string>();
+  walkTargets(stmts, (target) => {
+    const root = rootName(target) ?? "";
+    const parts = root.split(".");
+    for (let k = 2; k <= parts.length; k++) out.add(parts.slice(0, k).join("."));
+  });
+  return out;
 }
 
 function walkTargets(stmts: Stmt[], f: (target: Expr) => void): void {
