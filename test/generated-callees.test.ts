@@ -146,10 +146,14 @@ export function f(a: number): number {
   let t = a;
   gGradInto(a, 2, { x: s });
   gGradInto(a, 2, { x: t });
-  return s * s + t;
+  const d = { x: 0 };
+  const e = d;
+  gGradInto(a, 1, e);
+  return s * s + t + d.x - 3 * a;
 }
 `;
     // The gradients go into temporaries: f(a) = 4a² + a, f'(a) = 8a + 1.
+    // (And a second name for a local object is the same object: e.x written, d.x read.)
     const { source, generated } = await buildProject({ "inner.ts": inner, "temp.ts": temp }, "temp.ts");
     for (const a of [0.5, -3]) {
       expect((source.f as (a: number) => number)(a)).toBeCloseTo(4 * a * a + a, 12);

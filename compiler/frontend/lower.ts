@@ -309,6 +309,13 @@ class Lowering {
         this.aliases[this.aliases.length - 1]!.set(name, init);
         return null;
       }
+      if (type.kind === "record" && init.kind === "record" && init.byReference) {
+        // `const e = d` of a local object: another name for the same fields, as in JavaScript.
+        if (mutable) this.reject(Codes.UnsupportedStatement, `declare '${name}' with 'const': it names an existing object`, d);
+        this.bind(name, type, false);
+        this.aliases[this.aliases.length - 1]!.set(name, init);
+        return null;
+      }
       const isArrayVar = (e: Expr) => e.kind === "var" && this.typeOf(e, d).kind === "array";
       if (type.kind === "record" && init.kind === "record" && init.fields.every((f) => this.typeOf(f.value, d).kind === "number" || isArrayVar(f.value))) {
         // A local record of numbers and array variables (`const grad = { x: 0, w: w_bar }`):
