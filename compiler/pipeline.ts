@@ -66,12 +66,49 @@ export async function compileSources(inputs: SourceInput[], options: CompileOpti
   const sorted = [...inputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const program = new ProgramIndex(project);
   const parsed = sorted.map((input) => ({ input, sourceFile: program.add(input.path, input.text) }));
-  for (const { input, sourceFile } of parsed) {
+  const { order, imported } = generatedFirst(parsed);
+  for (const { input, sourceFile } of order) {
     const result = await compileOne(program, sourceFile, input, options);
     diagnostics.push(...result.diagnostics);
-    if (result.file) files.push(result.file);
+    if (result.file) {
+      files.push(result.file);
+      // A later source calls this generated code (nested derivatives): make it a file of the program.
+      if (imported.has(input.path)) program.add(result.file.path, result.file.text);
+    }
   }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, diagnostics };
+}
+
+/**
+ * Orders the sources so that one importing another's generated file (`./inner.grad.js`)
+ * comes after it: the generated text is then in the program when the importer's calls are
+ * resolved. Otherwise (and within a cycle) the sorted order is kept.
+ */
+function generatedFirst<T extends { input: SourceInput; sourceFile: SourceFile }>(parsed: T[]): { order: T[]; imported: Set<string> } {
+  const byOutput = new Map(parsed.map((p) => [path.resolve("/", outputPathFor(p.input.path)), p]));
+  const out: T[] = [];
+  const imported = new Set<string>();
+  const state = new Map<T, "visiting" | "done">();
+  const visit = (p: T) => {
+    if (state.has(p)) return;
+    state.set(p, "visiting");
+    for (const s of p.sourceFile.compilerNode.statements) {
+      if (!ts.isImportDeclaration(s) || !ts.isStringLiteral(s.moduleSpecifier)) continue;
+      const spec = s.moduleSpecifier.text;
+      if (!spec.startsWith(".") || !/\.grad(\.js|\.ts)?$/.test(spec)) continue;
+      const target = path.resolve("/", path.dirname(p.input.path), spec.replace(/\.js$/, ".ts").replace(/\.grad$/, ".grad.ts"));
+      const dependency = byOutput.get(target);
+      if (dependency && dependency !== p) {
+        imported.add(dependency.input.path);
+        visit(dependency);
+      }
+    }
+    state.set(p, "done");
+    out.push(p);
+  };
+  for (const p of parsed) visit(p);
+  return { order: out, imported };
 }
 
 async function compileOne(

@@ -214,6 +214,20 @@ describe("build", () => {
     expect(existsSync(path.join(dir, "helpers.grad.ts"))).toBe(false);
   });
 
+  it("a named file calling another source's generated code compiles that source too (nested derivatives)", async () => {
+    const dir = project({
+      "inner.ts": `/** @jvp x */\nexport function g(a: number, x: number): number {\n  return a * x * x;\n}\n`,
+      "outer.ts": `import { gJvp } from "./inner.grad.js";\n\n/** @grad a */\nexport function h(a: number): number {\n  return gJvp(a, 3, { x: 1 }).tangent;\n}\n`,
+    });
+    const r = await tsgrad(dir, "build", "outer.ts");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("wrote outer.grad.ts\n");
+    // The inner source is context: compiled in memory for its generated code, not written.
+    expect(existsSync(path.join(dir, "inner.grad.ts"))).toBe(false);
+    expect(read(dir, "outer.grad.ts")).toContain("inlined gJvp(…) from inner.grad.ts");
+  });
+
   it("never overwrites a hand-written X.grad.ts (TSG1003 at 1:1) and then writes nothing at all", async () => {
     const handWritten = "export const mine = 1;\n";
     const dir = project({ "a.ts": SQUARE, "a.grad.ts": handWritten, "b.ts": CUBE });
@@ -479,5 +493,15 @@ describe("incremental rebuilds", () => {
     expect(affectedSources([path.join(dir, "other.ts")], all)).toEqual([path.join(dir, "other.ts")]);
     // A deleted source needs a full build (its output may have become an orphan).
     expect(affectedSources([path.join(dir, "gone.ts")], all)).toBeNull();
+  });
+
+  it("rebuild a source that calls another source's generated code when that source changes", () => {
+    const dir = project({
+      "inner.ts": "/** @jvp x */\nexport function g(x: number): number { return x * x; }\n",
+      "outer.ts": 'import { gJvp } from "./inner.grad.js";\n/** @grad */\nexport function f(x: number): number { return gJvp(x, { x: 1 }).tangent; }\n',
+    });
+    const all = ["inner.ts", "outer.ts"].map((f) => path.join(dir, f));
+    expect(affectedSources([path.join(dir, "inner.ts")], all)).toEqual(all);
+    expect(affectedSources([path.join(dir, "outer.ts")], all)).toEqual([path.join(dir, "outer.ts")]);
   });
 });

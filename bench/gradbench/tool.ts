@@ -6,8 +6,8 @@
  *   npx tsx bench/gradbench/tool.ts
  *
  * Implemented evals: hello, llsq, lse, ode, det, kmeans, gmm (bench/gradbench/gmm.ts builds on
- * samples/gmm.ts), lstm (samples/lstm.ts); bench/README.md records the validation against
- * the real evals.
+ * samples/gmm.ts), lstm (samples/lstm.ts), particle and saddle (nested AD: bench/gradbench/nested.ts);
+ * bench/README.md records the validation against the real evals.
  */
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
@@ -27,6 +27,7 @@ import { odeLastGrad } from "./ode.grad.ts";
 import { lstmObjective } from "../../samples/lstm.ts";
 import { lstmObjectiveGrad } from "../../samples/lstm.grad.ts";
 import { gmmLogPosteriorGrad } from "./gmm.grad.ts";
+import { particle, saddle } from "./nested.ts";
 
 interface Runs {
   min_runs?: number;
@@ -101,6 +102,19 @@ export const MODULES: Record<string, Record<string, Fn>> = {
       const g = gmmLogPosteriorGrad(input.alpha, input.mu, icfOf(input), input.x, input.gamma, input.m).grad;
       return { alpha: g.alpha, mu: g.mu, q: g.icf.map((row) => row.slice(0, input.d)), l: g.icf.map((row) => row.slice(input.d)) };
     },
+  },
+  // Variant = outer mode then inner mode, each a tsgrad-generated derivative (see nested.ts).
+  particle: {
+    rr: (input: { w: number }) => particle("rr", input.w),
+    rf: (input: { w: number }) => particle("rf", input.w),
+    fr: (input: { w: number }) => particle("fr", input.w),
+    ff: (input: { w: number }) => particle("ff", input.w),
+  },
+  saddle: {
+    rr: (input: { start: number[] }) => saddle("rr", input.start),
+    rf: (input: { start: number[] }) => saddle("rf", input.start),
+    fr: (input: { start: number[] }) => saddle("fr", input.start),
+    ff: (input: { start: number[] }) => saddle("ff", input.start),
   },
 };
 

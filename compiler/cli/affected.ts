@@ -14,6 +14,8 @@ function importsOf(file: string, text: string): string[] {
   for (const m of text.matchAll(IMPORT)) {
     const base = path.resolve(path.dirname(file), m[1]!);
     out.push(base, base.replace(/\.js$/, ".ts"), `${base}.ts`, path.join(base, "index.ts"));
+    // Code generated from a source (`./inner.grad.js`) changes with that source.
+    if (/\.grad(\.js|\.ts)?$/.test(base)) out.push(base.replace(/\.grad(\.js|\.ts)?$/, ".ts"));
   }
   return out;
 }

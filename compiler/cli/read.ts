@@ -91,7 +91,9 @@ function relativeImports(file: string, text: string): string[] {
   const pattern = /\b(?:from|import)\s*["'](\.{1,2}\/[^"'\n]+)["']/g;
   for (const match of text.matchAll(pattern)) {
     const base = path.resolve(path.dirname(file), match[1]);
-    const candidates = [base.replace(/\.js$/, ".ts"), base, `${base}.ts`, path.join(base, "index.ts")];
+    // A generated file (`./inner.grad.js`, nested derivatives) is compiled from its source.
+    const generated = /\.grad(\.js|\.ts)?$/.test(base) ? [base.replace(/\.grad(\.js|\.ts)?$/, ".ts")] : [];
+    const candidates = [...generated, base.replace(/\.js$/, ".ts"), base, `${base}.ts`, path.join(base, "index.ts")];
     const hit = candidates.find((c) => isSourcePath(c) && existsSync(c) && statSync(c).isFile());
     if (hit) found.push(hit);
   }

@@ -13,6 +13,7 @@ import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
 import { MATH_CONSTANTS, RULES } from "../transform/rules.ts";
 import { shapeOfTypeNode, typeText, type TypeResolver } from "./types.ts";
+import { MODES } from "./annotations.ts";
 
 /** What the module around the function offers to it. */
 export interface ModuleScope {
@@ -51,6 +52,8 @@ class Lowering {
   /** `const W = p.W1`: later uses of W read the field path directly. */
   private aliases: Map<string, Expr>[] = [];
   private readonly userCallTypes = new Map<string, ValueType>();
+  /** Whether the function carries a derivative tag (then it may not write its parameters' fields). */
+  private annotated = false;
 
   constructor(
     private readonly sourceFile: ts.SourceFile,
@@ -78,6 +81,7 @@ class Lowering {
       this.reject(Codes.UnsupportedType, "generic functions cannot be differentiated; use concrete parameter types", node.typeParameters[0]!);
     }
     if (!node.body) this.reject(Codes.UnsupportedStatement, `function '${name}' has no body`, node);
+    this.annotated = ts.getJSDocTags(node).some((t) => (MODES as readonly string[]).includes(t.tagName.text));
     this.scopes.push(new Map());
     this.aliases.push(new Map());
     const collect = (n: ts.Node): void => {
@@ -305,7 +309,30 @@ class Lowering {
         this.aliases[this.aliases.length - 1]!.set(name, init);
         return null;
       }
-      if (type.kind === "record") this.reject(Codes.UnsupportedStatement, `local objects are not supported; read the fields of '${name}' where you need them`, d);
+      if (type.kind === "record" && init.kind === "record" && init.byReference) {
+        // `const e = d` of a local object: another name for the same fields, as in JavaScript.
+        if (mutable) this.reject(Codes.UnsupportedStatement, `declare '${name}' with 'const': it names an existing object`, d);
+        this.bind(name, type, false);
+        this.aliases[this.aliases.length - 1]!.set(name, init);
+        return null;
+      }
+      const isArrayVar = (e: Expr) => e.kind === "var" && this.typeOf(e, d).kind === "array";
+      if (type.kind === "record" && init.kind === "record" && init.fields.every((f) => this.typeOf(f.value, d).kind === "number" || isArrayVar(f.value))) {
+        // A local record of numbers and array variables (`const grad = { x: 0, w: w_bar }`):
+        // each number field is a variable of its own, an array field names its array; the
+        // fields can be written (`grad.x += …`, `grad.w[i] += …`), also by a helper it is passed to.
+        const fields = init.fields.map((f) => {
+          if (isArrayVar(f.value)) return { name: f.name, irName: null, value: f.value };
+          let irName = `${name}_${f.name}`;
+          for (let k = 1; this.taken.has(irName); k++) irName = `${name}_${f.name}_${k}`;
+          irName = this.bind(irName, b.NUMBER, true);
+          return { name: f.name, irName, value: f.value };
+        });
+        this.bind(name, type, false);
+        this.aliases[this.aliases.length - 1]!.set(name, { kind: "record", byReference: true, fields: fields.map((f) => ({ name: f.name, value: f.irName ? b.v(f.irName) : f.value })) });
+        return fields.flatMap((f): Stmt[] => (f.irName ? [{ kind: "declare", name: f.irName, type: b.NUMBER, init: f.value, mutable: true, span: this.span(d) }] : []));
+      }
+      if (type.kind === "record") this.reject(Codes.UnsupportedStatement, `local objects are supported only as an object literal of numbers and array variables; read the fields of '${name}' where you need them`, d);
       const irName = this.bind(name, type, mutable);
       return [{ kind: "declare", name: irName, type, init, mutable, span: this.span(d) } satisfies Stmt];
     }).filter((x) => x !== null).flat();
@@ -457,6 +484,23 @@ class Lowering {
       if (objectType.element.kind !== "number") this.reject(Codes.UnsupportedAssignment, "only number elements can be assigned; assign to a[i][j]", e);
       return { kind: "index", object, index: this.lowerExpr(e.argumentExpression) };
     }
+    if (ts.isPropertyAccessExpression(e)) {
+      const object = this.lowerExpr(e.expression);
+      const objectType = this.typeOf(object, e.expression);
+      const field = objectType.kind === "record" ? objectType.fields.find((f) => f.name === e.name.text) : undefined;
+      if (field && field.type.kind === "number") {
+        if (object.kind === "record") {
+          // A field of a local record: its own variable.
+          const target = object.fields.find((f) => f.name === e.name.text)!.value;
+          if (target.kind === "var" && this.byIrName.get(target.name)?.mutable) return { kind: "var", name: target.name };
+        } else if (object.kind === "var" && this.isParameter(object.name) && !this.annotated) {
+          // A helper writing a number field of a record argument (a generated `fGradInto`
+          // adding into `grad.x`): only meaningful inlined, so annotated functions may not.
+          return { kind: "var", name: `${object.name}.${e.name.text}` };
+        }
+      }
+      this.reject(Codes.UnsupportedAssignment, "only number fields of a local object literal (or, in a helper, of an object parameter) can be assigned", e);
+    }
     return this.reject(Codes.UnsupportedAssignment, "only local variables and array elements can be assigned", e);
   }
 
@@ -573,6 +617,8 @@ class Lowering {
         const node = e as ts.ArrayLiteralExpression;
         return { kind: "arrayLiteral", elements: node.elements.map((x) => this.lowerExpr(x)) };
       }
+      case ts.SyntaxKind.ObjectLiteralExpression:
+        return this.lowerObjectLiteral(e as ts.ObjectLiteralExpression);
       case ts.SyntaxKind.PostfixUnaryExpression:
         return this.reject(Codes.UnsupportedExpression, "'++' and '--' are only supported as statements", e);
       case ts.SyntaxKind.ArrowFunction:
@@ -611,6 +657,30 @@ class Lowering {
     return this.reject(Codes.UnsupportedExpression, `'${name}' is not a parameter, a local variable or a module-level numeric constant`, id);
   }
 
+  /**
+   * `{ a: e, b }`: a record value, for a call argument (`f(x, { x: 1, y: 0 })`), a returned
+   * record, or a local record of numbers. It never reaches a transform: the inliner
+   * substitutes it into the callee (see transform/inline.ts), and a local one is split into
+   * one variable per field.
+   */
+  private lowerObjectLiteral(node: ts.ObjectLiteralExpression): Expr {
+    const fields: { name: string; value: Expr }[] = [];
+    for (const p of node.properties) {
+      if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) {
+        fields.push({ name: p.name.text, value: this.lowerExpr(p.initializer) });
+      } else if (ts.isShorthandPropertyAssignment(p)) {
+        fields.push({ name: p.name.text, value: this.lowerIdentifier(p.name) });
+      } else {
+        this.reject(Codes.UnsupportedExpression, "only 'name: value' and shorthand fields are supported in an object literal", p);
+      }
+      const type = this.typeOf(fields[fields.length - 1]!.value, p);
+      if (type.kind !== "number" && type.kind !== "record" && type.kind !== "array") {
+        this.reject(Codes.UnsupportedExpression, "object fields must be numbers, numeric arrays or such objects", p);
+      }
+    }
+    return { kind: "record", fields };
+  }
+
   private lowerPropertyAccess(node: ts.PropertyAccessExpression): Expr {
     const property = node.name.text;
     if (ts.isIdentifier(node.expression) && node.expression.text === "Math" && !this.lookup("Math")) {
@@ -624,6 +694,13 @@ class Lowering {
     if (type.kind === "record" && object.kind === "var") {
       if (!type.fields.some((f) => f.name === property)) this.reject(Codes.UnsupportedExpression, `'${property}' is not a field of '${object.name}'`, node.name);
       return b.v(`${object.name}.${property}`);
+    }
+    if (type.kind === "record") {
+      if (!type.fields.some((f) => f.name === property)) this.reject(Codes.UnsupportedExpression, `'${property}' is not a field of this object`, node.name);
+      // A local record (split into variables) or a literal: the field itself.
+      if (object.kind === "record") return object.fields.find((f) => f.name === property)!.value;
+      // The field of a record a call returns (`g(x).tangent`): the inliner picks it out.
+      return { kind: "field", object, name: property };
     }
     return this.reject(Codes.UnsupportedExpression, `property '${property}' is not supported here (only '.length' of arrays)`, node);
   }
@@ -761,6 +838,13 @@ class Lowering {
         return t;
       }
       case "zeros": return { kind: "array", element: b.NUMBER, container: e.container, readonly: false };
+      case "record": return { kind: "record", fields: e.fields.map((f) => ({ name: f.name, type: this.typeOf(f.value, node) })) };
+      case "field": {
+        const t = this.typeOf(e.object, node);
+        const field = t.kind === "record" ? t.fields.find((f) => f.name === e.name) : undefined;
+        if (!field) return this.reject(Codes.UnsupportedExpression, `'${e.name}' is not a field of this object`, node);
+        return field.type;
+      }
       case "arrayLiteral": {
         const element = e.elements.length ? this.typeOf(e.elements[0]!, node) : b.NUMBER;
         if (element.kind !== "number") this.reject(Codes.UnsupportedExpression, "only array literals of numbers are supported", node);

@@ -13,6 +13,7 @@ import { discoverAnnotations, type Discovery } from "./annotations.ts";
 import { lowerFunction, type ModuleScope } from "./lower.ts";
 import { shapeOfTypeNode } from "./types.ts";
 import { rootName, walkStmts } from "../ir/visit.ts";
+import { isGeneratedText } from "../backend/header.ts";
 
 /** Helpers with more statements than this get one shared derivative instead of being inlined. */
 export const SHARE_THRESHOLD = 12;
@@ -146,7 +147,9 @@ export class ProgramIndex {
     const params = new Set(fn.params.map((p) => p.name));
     walkStmts(fn.body, (s) => {
       size++;
-      if (s.kind === "assign" && s.target.kind !== "var" && params.has(rootName(s.target) ?? "")) writesParam = true;
+      // `p[i] = …`, or `p.x += …` (a number field of an object parameter, as a generated `fGradInto` writes)
+      const written = s.kind === "assign" && (s.target.kind !== "var" || s.target.name.includes(".")) ? (rootName(s.target) ?? "").split(".")[0]! : "";
+      if (params.has(written)) writesParam = true;
       if (s.kind === "append" && params.has(s.array)) writesParam = true;
     });
     if (writesParam || !(tags.has("noinline") || size > SHARE_THRESHOLD)) return undefined;
@@ -170,7 +173,10 @@ export class ProgramIndex {
       } catch (error) {
         if (error instanceof DiagnosticError) {
           // Report where the problem is, and say through which call it was reached.
-          throw new DiagnosticError({ ...error.diagnostic, message: `${error.diagnostic.message} (in '${name}', called from ${path.basename(span.file)}:${span.line})` });
+          const generated = isGeneratedText(found.file.sourceFile.getFullText()) && /\b(value|control)Stack/.test(error.diagnostic.message)
+            ? "; generated code whose reverse sweep saves values on its module's stacks cannot be differentiated again: call the @jvp derivative there, or one whose reverse sweep needs no stack"
+            : "";
+          throw new DiagnosticError({ ...error.diagnostic, message: `${error.diagnostic.message} (in '${name}', called from ${path.basename(span.file)}:${span.line})${generated}` });
         }
         throw error;
       }

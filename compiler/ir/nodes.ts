@@ -44,8 +44,12 @@ export type Expr =
   /** A fresh zero value of the same shape as `like` (used for gradient buffers). */
   | { kind: "zerosLike"; type: ValueType; like: Expr }
   | { kind: "arrayLiteral"; elements: Expr[] }
-  /** A record literal `{ a: e, b }` (generated code only). */
-  | { kind: "record"; fields: { name: string; value: Expr }[] }
+  /**
+   * A record literal `{ a: e, b }` (generated code, and object literals of the source until
+   * inlining). `byReference`: the fields of a local object (each a variable), which a callee
+   * it is passed to may write; a plain literal is a temporary that callee writes do not escape.
+   */
+  | { kind: "record"; fields: { name: string; value: Expr }[]; byReference?: boolean }
   /**
    * A call to another function of the user's program. transform/inline.ts replaces it by
    * the callee's body, except where the user supplied a rule (`@vjpOf`): then `rule` names

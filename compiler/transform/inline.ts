@@ -18,8 +18,8 @@
  */
 import { baseName, Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
-import type { Expr, FunctionIR, LValue, Stmt } from "../ir/nodes.ts";
-import { mapExpr, walkExpr } from "../ir/visit.ts";
+import type { Expr, FunctionIR, LValue, Stmt, ValueType } from "../ir/nodes.ts";
+import { mapExpr, rootName, walkExpr } from "../ir/visit.ts";
 import type { Namer } from "./naming.ts";
 import { normalizeControlFlow } from "./normalize.ts";
 import { namesIn } from "./naming.ts";
@@ -65,6 +65,29 @@ class Inliner {
 
   stmts(list: Stmt[]): Stmt[] {
     return list.flatMap((s) => this.stmt(s));
+  }
+
+  /**
+   * A record argument with every leaf a variable or a constant: other leaves are bound to
+   * fresh constants, and a number field the callee writes gets a fresh variable of its own
+   * unless the record is a local object passed by reference (writes into a temporary
+   * literal `{ x: a }` must not reach `a`). Array fields stay the caller's arrays, as in JS.
+   */
+  private bindFields(arg: Extract<Expr, { kind: "record" }>, type: ValueType, path: string, written: Set<string>, bindings: Stmt[]): Expr {
+    return {
+      kind: "record",
+      fields: arg.fields.map((f) => {
+        const v = f.value;
+        const fieldType = (type.kind === "record" ? type.fields.find((x) => x.name === f.name)?.type : undefined) ?? b.NUMBER;
+        const at = `${path}.${f.name}`;
+        if (v.kind === "record") return { name: f.name, value: this.bindFields(v, fieldType, at, written, bindings) };
+        const copy = fieldType.kind === "number" && written.has(at) && !arg.byReference;
+        if ((v.kind === "var" || v.kind === "number") && !copy) return f;
+        const name = this.namer.fresh(at.replace(/\./g, "_"));
+        bindings.push(b.declare(name, v, copy, fieldType));
+        return { name: f.name, value: b.v(name) };
+      }),
+    };
   }
 
   private stmt(s: Stmt): Stmt[] {
@@ -128,7 +151,14 @@ class Inliner {
       case "userCall":
         return this.keep(e, pre) ?? this.inline(e, null, null, pre);
       case "index": return { ...e, object: this.expr(e.object, pre), index: this.expr(e.index, pre) };
-      case "length": case "field": return { ...e, object: this.expr(e.object, pre) };
+      case "length": return { ...e, object: this.expr(e.object, pre) };
+      case "field": {
+        // `g(x).tangent`: the inlined call's result is a record literal; take the field.
+        const object = this.expr(e.object, pre);
+        const field = object.kind === "record" ? object.fields.find((f) => f.name === e.name) : undefined;
+        return field ? field.value : { ...e, object };
+      }
+      case "record": return { ...e, fields: e.fields.map((f) => ({ name: f.name, value: this.expr(f.value, pre) })) };
       case "unary": return { ...e, operand: this.expr(e.operand, pre) };
       case "binary":
         if ((e.op === "&&" || e.op === "||") && hasCall(e.right)) {
@@ -191,6 +221,13 @@ class Inliner {
     const bindings: Stmt[] = [];
     callee.params.forEach((p, k) => {
       const arg = args[k]!;
+      if (p.type.kind === "record" && arg.kind === "record") {
+        // An object argument (a literal, or a local record split into variables): the
+        // callee's `p.f` becomes the field's expression, bound once unless it is a variable
+        // or a constant; a written field must be a variable (the caller's local record).
+        rename.set(p.name, this.bindFields(arg, p.type, p.name, writtenPaths(normalized.fn.body), bindings));
+        return;
+      }
       // A row `A[i]` gets a name of its own, so loops in the callee index it once, not A[i][j] each time.
       const substitutable = arg.kind === "var" || arg.kind === "number";
       if (p.type.kind === "array" && isPath(arg) && !substitutable) {
@@ -218,6 +255,11 @@ class Inliner {
       else rename.set(name, b.v(this.namer.fresh(name)));
     }
     const body = renameStmts(normalized.fn.body, rename, span.file === normalized.fn.span.file ? undefined : normalized.fn.span.file);
+    walkTargets(body, (target) => {
+      if (target.kind !== "var" && target.kind !== "index" && target.kind !== "field") {
+        fail(Codes.UnsupportedCall, `'${call.callee}' writes into a field of an object argument; pass a local object literal ('const g = { x: 0 }') there`, span);
+      }
+    });
     out.push(b.comment(`inlined ${call.callee}(…) from ${baseName(normalized.fn.span.file)}:${normalized.fn.span.line}`), ...bindings, ...body);
     const value = renameExpr(result, rename);
     if (into && decl) {
@@ -231,6 +273,46 @@ class Inliner {
     pre.push(...out);
     return value;
   }
+}
+
+/** Every field path a body writes through a dotted variable (`grad.x`, `p.a.b`), and its prefixes. */
+function writtenPaths(stmts: Stmt[]): Set<string> {
+  const out = new Set<string>();
+  walkTargets(stmts, (target) => {
+    const root = rootName(target) ?? "";
+    const parts = root.split(".");
+    for (let k = 2; k <= parts.length; k++) out.add(parts.slice(0, k).join("."));
+  });
+  return out;
+}
+
+function walkTargets(stmts: Stmt[], f: (target: Expr) => void): void {
+  for (const s of stmts) {
+    if (s.kind === "assign") f(s.target as Expr);
+    if (s.kind === "if") {
+      walkTargets(s.then, f);
+      walkTargets(s.else, f);
+    }
+    if (s.kind === "loop") {
+      walkTargets(s.init, f);
+      walkTargets(s.update, f);
+      walkTargets(s.body, f);
+    }
+    if (s.kind === "block") walkTargets(s.body, f);
+  }
+}
+
+/** The value at field path `fields` (`["grad", "x"]`) of a record literal, if it is one. */
+function fieldAt(e: Expr, fields: string[]): Expr | undefined {
+  let at: Expr = e;
+  for (const [k, f] of fields.entries()) {
+    if (at.kind === "var") return b.v(`${at.name}.${fields.slice(k).join(".")}`);
+    if (at.kind !== "record") return undefined;
+    const next = at.fields.find((x) => x.name === f);
+    if (!next) return undefined;
+    at = next.value;
+  }
+  return at;
 }
 
 function isPath(e: Expr): boolean {
@@ -273,9 +355,11 @@ function renameExpr(e: Expr, map: Map<string, Expr>): Expr {
     if (x.kind !== "var") return undefined;
     const direct = map.get(x.name);
     if (direct) return direct;
-    // A field path of an object parameter follows its root: q.W → p.W.
+    // A field path of an object parameter follows its root: q.W → p.W, or the field of an
+    // object literal argument: tangent.x → 1.
     const dot = x.name.indexOf(".");
     const root = dot > 0 && !x.name.startsWith("Math.") ? map.get(x.name.slice(0, dot)) : undefined;
+    if (root?.kind === "record") return fieldAt(root, x.name.slice(dot + 1).split(".")) ?? x;
     return root?.kind === "var" ? b.v(`${root.name}${x.name.slice(dot)}`) : x;
   });
 }
