@@ -86,6 +86,8 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     valueStack.push(ay);
     valueStack.push(bx);
     valueStack.push(by);
+    valueStack.push(_t0);
+    valueStack.push(_t2);
     trips++;
   }
   controlStack.push(trips);
@@ -108,13 +110,13 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
   vy_bar += dtf_bar * (y / (vy * vy));
   // line 35: while (true) {
   for (let trips = controlStack.pop(); trips > 0; trips--) {
+    const _t2 = valueStack.pop();
+    const _t0 = valueStack.pop();
     const by = valueStack.pop();
     const bx = valueStack.pop();
     const ay = valueStack.pop();
     const ax = valueStack.pop();
-    const _t0 = Math.sqrt(ax * ax + ay * ay);
     const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
-    const _t2 = Math.sqrt(bx * bx + by * by);
     const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
     let force_x_bar = 0;
     let force_y_bar = 0;
@@ -176,8 +178,7 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     _t2_bar -= _t10 * (0.5 / _t2) * (1 / (_t11 * _t11)) * (2 * _t2);
     _t2_bar -= _t10 * (1 / (_t2 * _t2)) * (0.5 / (_t2 * _t2));
     // particleField.grad.ts:51
-    const _t8 = Math.sqrt(bx * bx + by * by);
-    const _t9 = _t2_bar * (0.5 / _t8);
+    const _t9 = _t2_bar * (0.5 / _t2);
     bx_bar_1 += _t9 * (2 * bx);
     by_bar_1 += _t9 * (2 * by);
     // particleField.grad.ts:50
@@ -192,8 +193,7 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     _t0_bar -= _t6 * (0.5 / _t0) * (1 / (_t7 * _t7)) * (2 * _t0);
     _t0_bar -= _t6 * (1 / (_t0 * _t0)) * (0.5 / (_t0 * _t0));
     // particleField.grad.ts:47
-    const _t4 = Math.sqrt(ax * ax + ay * ay);
-    const _t5 = _t0_bar * (0.5 / _t4);
+    const _t5 = _t0_bar * (0.5 / _t0);
     ax_bar_1 += _t5 * (2 * ax);
     ay_bar_1 += _t5 * (2 * ay);
     // particleField.grad.ts:40
@@ -349,13 +349,13 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     let by_dot = y_dot;
     const _t0 = Math.sqrt(ax * ax + ay * ay);
     const _t1 = Math.sqrt(bx * bx + by * by);
+    const _t15 = Math.sqrt(ax * ax + ay * ay);
+    valueStack.push(_t15);
+    const _t16 = Math.sqrt(bx * bx + by * by);
+    valueStack.push(_t16);
     const fx =
-      -(
-        (1 / (Math.sqrt(ax * ax + ay * ay) * Math.sqrt(ax * ax + ay * ay))) *
-        ((0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot))
-      ) -
-      (1 / (Math.sqrt(bx * bx + by * by) * Math.sqrt(bx * bx + by * by))) *
-        ((0.5 / _t1) * (2 * bx * bx_dot + 2 * by * by_dot));
+      -((1 / (_t15 * _t15)) * ((0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot))) -
+      (1 / (_t16 * _t16)) * ((0.5 / _t1) * (2 * bx * bx_dot + 2 * by * by_dot));
     // inlined potentialJvp(…) from particleField.grad.ts:72
     const x_dot_1 = 0;
     const y_dot_1 = 1;
@@ -369,13 +369,13 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     let by_dot_1 = y_dot_1;
     const _t0_1 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
     const _t1_1 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
+    const _t30 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
+    valueStack.push(_t30);
+    const _t31 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
+    valueStack.push(_t31);
     const fy =
-      -(
-        (1 / (Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1) * Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1))) *
-        ((0.5 / _t0_1) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1))
-      ) -
-      (1 / (Math.sqrt(bx_1 * bx_1 + by_1 * by_1) * Math.sqrt(bx_1 * bx_1 + by_1 * by_1))) *
-        ((0.5 / _t1_1) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1));
+      -((1 / (_t30 * _t30)) * ((0.5 / _t0_1) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1))) -
+      (1 / (_t31 * _t31)) * ((0.5 / _t1_1) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1));
     const nx = x + 0.1 * vx;
     const ny = y + 0.1 * vy;
     if (ny <= 0) {
@@ -396,6 +396,8 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     valueStack.push(bx_dot);
     valueStack.push(by);
     valueStack.push(by_dot);
+    valueStack.push(_t0);
+    valueStack.push(_t1);
     valueStack.push(ax_1);
     valueStack.push(ax_dot_1);
     valueStack.push(ay_1);
@@ -404,6 +406,8 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     valueStack.push(bx_dot_1);
     valueStack.push(by_1);
     valueStack.push(by_dot_1);
+    valueStack.push(_t0_1);
+    valueStack.push(_t1_1);
     trips++;
   }
   controlStack.push(trips);
@@ -426,6 +430,8 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
   vy_bar += dtf_bar * (y / (vy * vy));
   // line 62: while (true) {
   for (let trips = controlStack.pop(); trips > 0; trips--) {
+    const _t1_1 = valueStack.pop();
+    const _t0_1 = valueStack.pop();
     let by_dot_1 = valueStack.pop();
     const by_1 = valueStack.pop();
     let bx_dot_1 = valueStack.pop();
@@ -434,6 +440,8 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     const ay_1 = valueStack.pop();
     let ax_dot_1 = valueStack.pop();
     const ax_1 = valueStack.pop();
+    const _t1 = valueStack.pop();
+    const _t0 = valueStack.pop();
     let by_dot = valueStack.pop();
     const by = valueStack.pop();
     let bx_dot = valueStack.pop();
@@ -442,10 +450,6 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     const ay = valueStack.pop();
     let ax_dot = valueStack.pop();
     const ax = valueStack.pop();
-    const _t0 = Math.sqrt(ax * ax + ay * ay);
-    const _t1 = Math.sqrt(bx * bx + by * by);
-    const _t0_1 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
-    const _t1_1 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
     let ax_bar = 0;
     let ay_bar = 0;
     let bx_bar = 0;
@@ -481,61 +485,51 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     x_bar += nx_bar;
     vx_bar += nx_bar * 0.1;
     // line 64: const fy = potentialJvp(w, x, y, { x: 0, y: 1 }).tangent;
-    const _t19 = -fy_bar;
-    const _t20 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1) * Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
-    const _t21 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
-    const _t22 = -(
-      _t19 *
+    const _t27 = valueStack.pop();
+    const _t23 = valueStack.pop();
+    const _t21 = -fy_bar;
+    const _t22 = _t23 * _t23;
+    const _t24 = -(
+      _t21 *
       ((0.5 / _t0_1) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1)) *
-      (1 / (_t20 * _t20)) *
-      (2 * Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1)) *
-      (0.5 / _t21)
+      (1 / (_t22 * _t22)) *
+      (2 * _t23) *
+      (0.5 / _t23)
     );
-    ax_1_bar += _t22 * (2 * ax_1);
-    ay_1_bar += _t22 * (2 * ay_1);
+    ax_1_bar += _t24 * (2 * ax_1);
+    ay_1_bar += _t24 * (2 * ay_1);
     _t0_1_bar -=
-      _t19 *
-      ((1 / (Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1) * Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1))) *
-        (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1)) *
+      _t21 *
+      ((1 / (_t23 * _t23)) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1)) *
       (0.5 / (_t0_1 * _t0_1));
-    const _t23 =
-      _t19 *
-      ((1 / (Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1) * Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1))) *
-        (0.5 / _t0_1));
-    ax_1_bar += _t23 * (2 * ax_dot_1);
-    ay_1_bar += _t23 * (2 * ay_dot_1);
-    const _t24 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1) * Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
-    const _t25 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
-    const _t26 = -(
-      _t19 *
+    const _t25 = _t21 * ((1 / (_t23 * _t23)) * (0.5 / _t0_1));
+    ax_1_bar += _t25 * (2 * ax_dot_1);
+    ay_1_bar += _t25 * (2 * ay_dot_1);
+    const _t26 = _t27 * _t27;
+    const _t28 = -(
+      _t21 *
       ((0.5 / _t1_1) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1)) *
-      (1 / (_t24 * _t24)) *
-      (2 * Math.sqrt(bx_1 * bx_1 + by_1 * by_1)) *
-      (0.5 / _t25)
+      (1 / (_t26 * _t26)) *
+      (2 * _t27) *
+      (0.5 / _t27)
     );
-    bx_1_bar += _t26 * (2 * bx_1);
-    by_1_bar += _t26 * (2 * by_1);
+    bx_1_bar += _t28 * (2 * bx_1);
+    by_1_bar += _t28 * (2 * by_1);
     _t1_1_bar -=
-      _t19 *
-      ((1 / (Math.sqrt(bx_1 * bx_1 + by_1 * by_1) * Math.sqrt(bx_1 * bx_1 + by_1 * by_1))) *
-        (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1)) *
+      _t21 *
+      ((1 / (_t27 * _t27)) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1)) *
       (0.5 / (_t1_1 * _t1_1));
-    const _t27 =
-      _t19 *
-      ((1 / (Math.sqrt(bx_1 * bx_1 + by_1 * by_1) * Math.sqrt(bx_1 * bx_1 + by_1 * by_1))) *
-        (0.5 / _t1_1));
-    bx_1_bar += _t27 * (2 * bx_dot_1);
-    by_1_bar += _t27 * (2 * by_dot_1);
+    const _t29 = _t21 * ((1 / (_t27 * _t27)) * (0.5 / _t1_1));
+    bx_1_bar += _t29 * (2 * bx_dot_1);
+    by_1_bar += _t29 * (2 * by_dot_1);
     // particleField.grad.ts:89
-    const _t17 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
-    const _t18 = _t1_1_bar * (0.5 / _t17);
-    bx_1_bar += _t18 * (2 * bx_1);
-    by_1_bar += _t18 * (2 * by_1);
+    const _t20 = _t1_1_bar * (0.5 / _t1_1);
+    bx_1_bar += _t20 * (2 * bx_1);
+    by_1_bar += _t20 * (2 * by_1);
     // particleField.grad.ts:88
-    const _t15 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
-    const _t16 = _t0_1_bar * (0.5 / _t15);
-    ax_1_bar += _t16 * (2 * ax_1);
-    ay_1_bar += _t16 * (2 * ay_1);
+    const _t18 = _t0_1_bar * (0.5 / _t0_1);
+    ax_1_bar += _t18 * (2 * ax_1);
+    ay_1_bar += _t18 * (2 * ay_1);
     // particleField.grad.ts:86
     y_bar += by_1_bar;
     // particleField.grad.ts:84
@@ -546,55 +540,45 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     // particleField.grad.ts:80
     x_bar += ax_1_bar;
     // line 63: const fx = potentialJvp(w, x, y, { x: 1, y: 0 }).tangent;
+    const _t12 = valueStack.pop();
+    const _t8 = valueStack.pop();
     const _t6 = -fx_bar;
-    const _t7 = Math.sqrt(ax * ax + ay * ay) * Math.sqrt(ax * ax + ay * ay);
-    const _t8 = Math.sqrt(ax * ax + ay * ay);
+    const _t7 = _t8 * _t8;
     const _t9 = -(
       _t6 *
       ((0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot)) *
       (1 / (_t7 * _t7)) *
-      (2 * Math.sqrt(ax * ax + ay * ay)) *
+      (2 * _t8) *
       (0.5 / _t8)
     );
     ax_bar += _t9 * (2 * ax);
     ay_bar += _t9 * (2 * ay);
     _t0_bar -=
-      _t6 *
-      ((1 / (Math.sqrt(ax * ax + ay * ay) * Math.sqrt(ax * ax + ay * ay))) *
-        (2 * ax * ax_dot + 2 * ay * ay_dot)) *
-      (0.5 / (_t0 * _t0));
-    const _t10 =
-      _t6 * ((1 / (Math.sqrt(ax * ax + ay * ay) * Math.sqrt(ax * ax + ay * ay))) * (0.5 / _t0));
+      _t6 * ((1 / (_t8 * _t8)) * (2 * ax * ax_dot + 2 * ay * ay_dot)) * (0.5 / (_t0 * _t0));
+    const _t10 = _t6 * ((1 / (_t8 * _t8)) * (0.5 / _t0));
     ax_bar += _t10 * (2 * ax_dot);
     ay_bar += _t10 * (2 * ay_dot);
-    const _t11 = Math.sqrt(bx * bx + by * by) * Math.sqrt(bx * bx + by * by);
-    const _t12 = Math.sqrt(bx * bx + by * by);
+    const _t11 = _t12 * _t12;
     const _t13 = -(
       _t6 *
       ((0.5 / _t1) * (2 * bx * bx_dot + 2 * by * by_dot)) *
       (1 / (_t11 * _t11)) *
-      (2 * Math.sqrt(bx * bx + by * by)) *
+      (2 * _t12) *
       (0.5 / _t12)
     );
     bx_bar += _t13 * (2 * bx);
     by_bar += _t13 * (2 * by);
     _t1_bar -=
-      _t6 *
-      ((1 / (Math.sqrt(bx * bx + by * by) * Math.sqrt(bx * bx + by * by))) *
-        (2 * bx * bx_dot + 2 * by * by_dot)) *
-      (0.5 / (_t1 * _t1));
-    const _t14 =
-      _t6 * ((1 / (Math.sqrt(bx * bx + by * by) * Math.sqrt(bx * bx + by * by))) * (0.5 / _t1));
+      _t6 * ((1 / (_t12 * _t12)) * (2 * bx * bx_dot + 2 * by * by_dot)) * (0.5 / (_t1 * _t1));
+    const _t14 = _t6 * ((1 / (_t12 * _t12)) * (0.5 / _t1));
     bx_bar += _t14 * (2 * bx_dot);
     by_bar += _t14 * (2 * by_dot);
     // particleField.grad.ts:89
-    const _t4 = Math.sqrt(bx * bx + by * by);
-    const _t5 = _t1_bar * (0.5 / _t4);
+    const _t5 = _t1_bar * (0.5 / _t1);
     bx_bar += _t5 * (2 * bx);
     by_bar += _t5 * (2 * by);
     // particleField.grad.ts:88
-    const _t2 = Math.sqrt(ax * ax + ay * ay);
-    const _t3 = _t0_bar * (0.5 / _t2);
+    const _t3 = _t0_bar * (0.5 / _t0);
     ax_bar += _t3 * (2 * ax);
     ay_bar += _t3 * (2 * ay);
     // particleField.grad.ts:86
