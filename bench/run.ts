@@ -29,7 +29,7 @@ function tapeTime(run: () => void): number {
   return measure([{ name: "tape", run }], { rounds: 3, minBatchMs: 20 })[0]!.median;
 }
 import { makeRng } from "../test/support/rng.ts";
-import { adbenchAvailable, gmmRows, lstmRows } from "./adbench.ts";
+import { adbenchAvailable, baAvailable, baRows, gmmRows, lstmRows } from "./adbench.ts";
 import { sampleBuildRows, throughput } from "./compiler.ts";
 import { seedRows } from "./seeds.ts";
 
@@ -125,6 +125,17 @@ if (adbenchAvailable()) {
   console.log(lstm.golden);
 } else {
   console.log("\nADBench data not found at ../shared/adbench: GMM and LSTM rows skipped.");
+}
+if (baAvailable()) {
+  const ba = baRows(quick);
+  table(
+    "ADBench BA (sparse Jacobian / objective; target ≤ 5, ADBench's hand-written C++: 6.5–7.4; tape/tsgrad: Jacobian times on the first 500 observations, target ≥ 30)",
+    ["data", "n", "m", "p", "objective ms", "Jacobian ms", "Jacobian/objective", "tape/tsgrad"],
+    ba.rows,
+  );
+  console.log(ba.agreement);
+} else {
+  console.log("\nADBench BA data not found at ../shared/adbench/ba: BA rows skipped.");
 }
 console.log(`\nPeak memory of the generated code's stacks: ${(stackBytes() / 1024).toFixed(0)} KiB`);
 

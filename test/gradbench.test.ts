@@ -128,6 +128,44 @@ describe("GradBench tool", () => {
     expect(maxRelError(g, [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => cof(i, j))))).toBeLessThan(1e-13);
   });
 
+  it("ba replicates the compact input, answers in the golden tool's format, and times prepare apart", () => {
+    // ADBench data/ba/test.txt (n = 2, m = 10, p = 10); golden numbers from ADBench's
+    // test/cpp/modules/common/BaTests.cpp (github.com/microsoft/ADBench, commit 38cb793, MIT).
+    const input = {
+      n: 2, m: 10, p: 10, w: 0.417022, min_runs: 3, min_seconds: 0,
+      cam: [1.797201, 0.590697, -0.635786, 90.85955, 29.361415, 28.777534, 211.628116, -0.284531, -14.762924, 0.058931, 0.069976],
+      x: [4.173048, 5.586898, 1.403869],
+      feat: [-525.672849, 161.811929],
+    };
+    const objective = respond({ id: 1, kind: "evaluate", module: "ba", function: "objective", input }) as {
+      output: { reproj_error: { elements: number[]; repeated: number }; w_err: { element: number; repeated: number } };
+      timings: { name: string }[];
+    };
+    expect(objective.timings.map((t) => t.name)).toEqual(["prepare", "evaluate", "evaluate", "evaluate"]);
+    expect(objective.output.reproj_error.repeated).toBe(10);
+    expect(objective.output.w_err.repeated).toBe(10);
+    expect(maxRelError(objective.output.reproj_error.elements, [-0.2690488492351894, 0.2599447926779019])).toBeLessThan(1e-12);
+    expect(Math.abs(objective.output.w_err.element - 0.826092651516)).toBeLessThan(1e-12);
+    const jacobian = respond({ id: 2, kind: "evaluate", module: "ba", function: "jacobian", input: { ...input, min_runs: 1 } }).output as {
+      rows: number[]; cols: number[]; vals: number[];
+    };
+    // CSR offsets of rows 0..29 and the total (31p = 310); columns of observation 0's two
+    // rows (camera 0: 0..10, point 0: 22..24, weight 0: 52) and the last weight's (61).
+    expect(jacobian.rows).toEqual([...Array.from({ length: 21 }, (_, r) => 15 * r), 301, 302, 303, 304, 305, 306, 307, 308, 309, 310]);
+    const obs0 = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 22, 23, 24, 52];
+    expect(jacobian.cols).toEqual([...obs0, ...obs0, 61]);
+    const golden = [
+      228.87720220824676, 634.5748114955454, -782.2228662593405, 2.4289261560715967, -11.782807962801131, 2.5416931248774346,
+      -1.0365708495851809, 0.417022, 0.0, -350.7395210960052, -912.1077736680086, -2.4289261560715967, 11.782807962801131,
+      -2.5416931248774346, -0.6451670397129874, -120.54243599499688, -385.6732407664604, 97.54762914033265, -1.7837210852957657,
+      4.154667994331261, 2.040257180298989, 0.3491763974331459, 0.0, 0.417022, 118.1491477044145, 307.25010896034325,
+      1.7837210852957657, -4.154667994331261, -2.040257180298989, 0.623335921553064, -0.834044,
+    ];
+    expect(jacobian.vals).toHaveLength(31);
+    for (let k = 0; k < 31; k++) expect(Math.abs(jacobian.vals[k]! - golden[k]!)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(golden[k]!)));
+    expect(JSON.parse(JSON.stringify(jacobian))).toEqual(jacobian);
+  });
+
   it("speaks JSON lines over stdin and stdout", () => {
     const root = path.resolve(import.meta.dirname, "..");
     const input = [
