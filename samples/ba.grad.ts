@@ -199,9 +199,9 @@ export function baReprojectionErrorVjpInto(
     r0_bar += v0_bar * (1 / theta);
     theta_bar -= v0_bar * (r0 / (theta * theta));
     // line 43: const sin = Math.sin(theta);
-    theta_bar += sin_bar * Math.cos(theta);
+    theta_bar += sin_bar * cos;
     // line 42: const cos = Math.cos(theta);
-    theta_bar -= cos_bar * Math.sin(theta);
+    theta_bar -= cos_bar * sin;
     // line 41: const theta = Math.sqrt(sqtheta);
     sqtheta_bar += theta_bar * (0.5 / theta);
   } else {

@@ -514,13 +514,26 @@ class ReverseGenerator {
     // A fused loop body's locals are still in scope when its reverse runs, like the top level's.
     const nested = !top && !inScope;
     if (nested) this.nesting++;
+    // A stable local with a recomputable initializer comes back at the top of the mirrored
+    // reverse block whenever the reverse sweep reads it, so later statements may rely on it,
+    // and every adjoint in the block reads it instead of calling its function again (`sin`
+    // for Math.sin(θ)).
+    const recomputable = (s: Stmt, available: Set<string>) => s.kind === "declare" && isStable(this.info, s.name) && this.recomputable(s.init, available);
+    const calls = new Map<string, string>();
+    for (const s of stmts) {
+      if (s.kind !== "declare" || !isStable(this.info, s.name) || s.init.kind !== "call" || CHEAP_CALLS.has(s.init.callee)) continue;
+      // Its arguments must read the same in every adjoint of the block: stable variables, or
+      // loop counters and locals the reverse block has back.
+      const fixed = [...exprReads(s.init)].every((n) => n.startsWith("Math.") || isStable(this.info, n) || inner.available.has(n));
+      if (fixed) calls.set(JSON.stringify(s.init), s.name);
+    }
+    this.callLocals.push(calls);
     const parts = stmts.map((s) => {
       const part = this.stmt(s, inner);
-      // A stable local with a recomputable initializer comes back at the top of the mirrored
-      // reverse block whenever the reverse sweep reads it, so later statements may rely on it.
-      if (!top && s.kind === "declare" && isStable(this.info, s.name) && this.recomputable(s.init, inner.available)) inner.available.add(s.name);
+      if (!top && recomputable(s, inner.available)) inner.available.add((s as { name: string }).name);
       return part;
     });
+    this.callLocals.pop();
     if (nested) this.nesting--;
     const fwd = parts.flatMap((p) => p.fwd);
     const rev = parts.reverse().flatMap((p) => p.rev);
@@ -700,6 +713,8 @@ class ReverseGenerator {
    * while a statement is differentiated; null when not collecting (the adjoint recomputes).
    */
   private storing: { whole: Expr; name: string }[] | null = null;
+  /** Per enclosing block: a stable local's initializer (a costly call) → the local's name. */
+  private readonly callLocals: Map<string, string>[] = [];
   /** Blocks (loop bodies, branches) around the statement being transformed; 0 where its locals stay in scope for its reverse. */
   private nesting = 0;
 
@@ -761,12 +776,22 @@ class ReverseGenerator {
       this.stacks.add("values");
       this.recordedTemps.add(call.name);
     }
-    // The adjoint reads the stored result, wherever the call appears in it.
+    // The adjoint reads the stored result, wherever the call appears in it, and a local that
+    // already holds a call's value instead of calling again.
     const popped = calls.filter((c) => this.recordedTemps.has(c.name));
+    const held = (x: Expr): Expr | undefined => {
+      if (x.kind !== "call") return undefined;
+      const key = JSON.stringify(x);
+      for (let k = this.callLocals.length - 1; k >= 0; k--) {
+        const name = this.callLocals[k]!.get(key);
+        if (name) return b.v(name);
+      }
+      return undefined;
+    };
     adjoint = mapStmtExprs(adjoint, (x) => {
       if (x.kind === "var") return inScope.find((t) => t.name === x.name)?.by;
       const same = calls.find((c) => b.sameExpr(c.whole, x));
-      if (!same) return undefined;
+      if (!same) return held(x);
       return inScope.find((t) => t.name === same.name)?.by ?? (popped.includes(same) ? b.v(same.name) : undefined);
     });
     const recorded = this.recordReads([...recompute, ...adjoint]);
