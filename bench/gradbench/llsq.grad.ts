@@ -9,7 +9,7 @@ export type LlsqGradient = { x: number[] };
 
 /**
  * Value and gradient of `llsq` with respect to x.
- * Generated from llsq.ts:8.
+ * Generated from llsq.ts:12.
  */
 export function llsqGrad(x: readonly number[], n: number): { value: number; grad: LlsqGradient } {
   const grad = { x: new Array<number>(x.length).fill(0) };
@@ -20,7 +20,7 @@ export function llsqGrad(x: readonly number[], n: number): { value: number; grad
 /**
  * Adds the gradient of `llsq` with respect to x into `grad` and returns
  * `llsq`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from llsq.ts:8.
+ * Generated from llsq.ts:12.
  */
 export function llsqGradInto(x: readonly number[], n: number, grad: LlsqGradient): number {
   const x_bar = grad.x;
@@ -28,32 +28,32 @@ export function llsqGradInto(x: readonly number[], n: number, grad: LlsqGradient
   let sum = 0;
   for (let i = 0; i < n; i++) {
     const t = -1 + (i * 2) / (n - 1);
-    let r = Math.sign(t);
-    let power = 1;
-    for (let j = 0; j < x.length; j++) {
-      r -= x[j] * power;
-      valueStack.push(power);
-      power *= t;
+    let p = 0;
+    for (let j = x.length - 1; j >= 0; j--) {
+      p = p * t + x[j];
     }
+    const r = Math.sign(t) - p;
     sum += r * r;
     valueStack.push(r);
-    valueStack.push(power);
   }
   const value = 0.5 * sum;
   // reverse sweep
   let sum_bar = 0.5;
-  // line 10: for (let i = 0; i < n; i++) {
+  // line 14: for (let i = 0; i < n; i++) {
   for (let i = n - 1; i >= 0; i--) {
-    // line 18: sum += r * r;
-    let power = valueStack.pop();
-    let r = valueStack.pop();
+    const r = valueStack.pop();
+    const t = -1 + (i * 2) / (n - 1);
+    let p_bar = 0;
+    // line 19: sum += r * r;
     let r_bar = sum_bar * (2 * r);
-    // line 14: for (let j = 0; j < x.length; j++) {
-    for (let j = x.length - 1; j >= 0; j--) {
-      // line 16: power *= t;
-      power = valueStack.pop();
-      // line 15: r -= x[j] * power;
-      x_bar[j] -= r_bar * power;
+    // line 18: const r = Math.sign(t) - p;
+    p_bar -= r_bar;
+    // line 17: for (let j = x.length - 1; j >= 0; j--) p = p * t + x[j];
+    for (let j = 0; j <= x.length - 1; j++) {
+      const _t1 = p_bar;
+      p_bar = 0;
+      p_bar += _t1 * t;
+      x_bar[j] += _t1;
     }
   }
   return value;
