@@ -30,19 +30,21 @@ describe("GradBench tool", () => {
   });
 
   it("llsq and lse gradients match their closed forms", () => {
-    const x = [0.3, -0.2, 0.5, 0.1];
     const n = 9;
-    const g = respond({ id: 1, kind: "evaluate", module: "llsq", function: "gradient", input: { x, n, min_runs: 1, min_seconds: 0 } }).output as number[];
-    const closed = x.map((_, j) => {
-      let s = 0;
-      for (let i = 0; i < n; i++) {
-        const t = -1 + (2 * i) / (n - 1);
-        const r = Math.sign(t) - x.reduce((acc, xk, k) => acc + xk * t ** k, 0);
-        s -= r * t ** j;
-      }
-      return s;
-    });
-    expect(maxRelError(g, closed)).toBeLessThan(1e-12);
+    for (const x of [[0.3, -0.2, 0.5, 0.1], [0.3, -0.2, 0.5, 0.1, -0.7]]) {
+      // an even and an odd number of coefficients (llsq.ts pairs them up)
+      const g = respond({ id: 1, kind: "evaluate", module: "llsq", function: "gradient", input: { x, n, min_runs: 1, min_seconds: 0 } }).output as number[];
+      const closed = x.map((_, j) => {
+        let s = 0;
+        for (let i = 0; i < n; i++) {
+          const t = -1 + (2 * i) / (n - 1);
+          const r = Math.sign(t) - x.reduce((acc, xk, k) => acc + xk * t ** k, 0);
+          s -= r * t ** j;
+        }
+        return s;
+      });
+      expect(maxRelError(g, closed)).toBeLessThan(1e-12);
+    }
     const v = [0.5, -1, 2, 0.25];
     const soft = respond({ id: 2, kind: "evaluate", module: "lse", function: "gradient", input: { x: v, min_runs: 1, min_seconds: 0 } }).output as number[];
     const e = v.map(Math.exp);

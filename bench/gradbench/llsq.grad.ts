@@ -9,7 +9,7 @@ export type LlsqGradient = { x: number[] };
 
 /**
  * Value and gradient of `llsq` with respect to x.
- * Generated from llsq.ts:12.
+ * Generated from llsq.ts:14.
  */
 export function llsqGrad(x: readonly number[], n: number): { value: number; grad: LlsqGradient } {
   const grad = { x: new Array<number>(x.length).fill(0) };
@@ -20,40 +20,63 @@ export function llsqGrad(x: readonly number[], n: number): { value: number; grad
 /**
  * Adds the gradient of `llsq` with respect to x into `grad` and returns
  * `llsq`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from llsq.ts:12.
+ * Generated from llsq.ts:14.
  */
 export function llsqGradInto(x: readonly number[], n: number, grad: LlsqGradient): number {
   const x_bar = grad.x;
   // forward sweep
+  const m = x.length;
+  const pairs = Math.floor(m / 2);
   let sum = 0;
   for (let i = 0; i < n; i++) {
     const t = -1 + (i * 2) / (n - 1);
-    let p = 0;
-    for (let j = x.length - 1; j >= 0; j--) {
-      p = p * t + x[j];
+    const t2 = t * t;
+    let even = 0;
+    let odd = 0;
+    if (m % 2 === 1) {
+      even = x[m - 1];
     }
-    const r = Math.sign(t) - p;
+    for (let q = pairs - 1; q >= 0; q--) {
+      even = even * t2 + x[2 * q];
+      odd = odd * t2 + x[2 * q + 1];
+    }
+    const r = Math.sign(t) - (even + t * odd);
     sum += r * r;
     valueStack.push(r);
   }
   const value = 0.5 * sum;
   // reverse sweep
   let sum_bar = 0.5;
-  // line 14: for (let i = 0; i < n; i++) {
+  // line 18: for (let i = 0; i < n; i++) {
   for (let i = n - 1; i >= 0; i--) {
     const r = valueStack.pop();
     const t = -1 + (i * 2) / (n - 1);
-    let p_bar = 0;
-    // line 19: sum += r * r;
+    const t2 = t * t;
+    let even_bar = 0;
+    let odd_bar = 0;
+    // line 29: sum += r * r;
     let r_bar = sum_bar * (2 * r);
-    // line 18: const r = Math.sign(t) - p;
-    p_bar -= r_bar;
-    // line 17: for (let j = x.length - 1; j >= 0; j--) p = p * t + x[j];
-    for (let j = 0; j <= x.length - 1; j++) {
-      const _t1 = p_bar;
-      p_bar = 0;
-      p_bar += _t1 * t;
-      x_bar[j] += _t1;
+    // line 28: const r = Math.sign(t) - (even + t * odd);
+    const _t5 = -r_bar;
+    even_bar += _t5;
+    odd_bar += _t5 * t;
+    // line 24: for (let q = pairs - 1; q >= 0; q--) {
+    for (let q = 0; q <= pairs - 1; q++) {
+      // line 26: odd = odd * t2 + x[2 * q + 1];
+      const _t4 = odd_bar;
+      odd_bar = 0;
+      odd_bar += _t4 * t2;
+      x_bar[2 * q + 1] += _t4;
+      // line 25: even = even * t2 + x[2 * q];
+      const _t3 = even_bar;
+      even_bar = 0;
+      even_bar += _t3 * t2;
+      x_bar[2 * q] += _t3;
+    }
+    if (m % 2 === 1) {
+      // line 23: if (m % 2 === 1) even = x[m - 1];
+      x_bar[m - 1] += even_bar;
+      even_bar = 0;
     }
   }
   return value;
