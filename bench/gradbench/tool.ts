@@ -109,7 +109,7 @@ export const MODULES: Record<string, Record<string, Fn>> = {
 /**
  * An input to run each function of a module on when it is defined, untimed, so that V8 has
  * compiled them before the first timed call: hello's evaluations carry no min_runs, so
- * each is timed once (the others' medians over min_runs leave out the first runs anyway).
+ * each is timed once, cold (the other evals' min_runs give V8 runs to compile in).
  */
 const WARMUP: Record<string, unknown> = { hello: 1.5 };
 
