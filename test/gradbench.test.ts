@@ -30,19 +30,21 @@ describe("GradBench tool", () => {
   });
 
   it("llsq and lse gradients match their closed forms", () => {
-    const x = [0.3, -0.2, 0.5, 0.1];
     const n = 9;
-    const g = respond({ id: 1, kind: "evaluate", module: "llsq", function: "gradient", input: { x, n, min_runs: 1, min_seconds: 0 } }).output as number[];
-    const closed = x.map((_, j) => {
-      let s = 0;
-      for (let i = 0; i < n; i++) {
-        const t = -1 + (2 * i) / (n - 1);
-        const r = Math.sign(t) - x.reduce((acc, xk, k) => acc + xk * t ** k, 0);
-        s -= r * t ** j;
-      }
-      return s;
-    });
-    expect(maxRelError(g, closed)).toBeLessThan(1e-12);
+    for (const x of [[0.3, -0.2, 0.5, 0.1], [0.3, -0.2, 0.5, 0.1, -0.7]]) {
+      // an even and an odd number of coefficients (llsq.ts pairs them up)
+      const g = respond({ id: 1, kind: "evaluate", module: "llsq", function: "gradient", input: { x, n, min_runs: 1, min_seconds: 0 } }).output as number[];
+      const closed = x.map((_, j) => {
+        let s = 0;
+        for (let i = 0; i < n; i++) {
+          const t = -1 + (2 * i) / (n - 1);
+          const r = Math.sign(t) - x.reduce((acc, xk, k) => acc + xk * t ** k, 0);
+          s -= r * t ** j;
+        }
+        return s;
+      });
+      expect(maxRelError(g, closed)).toBeLessThan(1e-12);
+    }
     const v = [0.5, -1, 2, 0.25];
     const soft = respond({ id: 2, kind: "evaluate", module: "lse", function: "gradient", input: { x: v, min_runs: 1, min_seconds: 0 } }).output as number[];
     const e = v.map(Math.exp);
@@ -113,6 +115,25 @@ describe("GradBench tool", () => {
     };
     const j = respond({ id: 3, kind: "evaluate", module: "lstm", function: "jacobian", input: lstm }).output as number[];
     expect(j).toHaveLength(2 * 4 * b + 3 * b);
+  });
+
+  it("kmeans' dir is each centroid minus the mean of the points closest to it", () => {
+    const points = [[0, 0], [1, 0.5], [4, 4], [5, 3.5], [0.5, 1], [4.2, 5]];
+    const centroids = [[0.2, 0.1], [4.5, 4.1], [9, -9]]; // the third is nobody's closest
+    const input = { points, centroids, min_runs: 1, min_seconds: 0 };
+    const dir = respond({ id: 1, kind: "evaluate", module: "kmeans", function: "dir", input }).output as number[][];
+    const cost = respond({ id: 2, kind: "evaluate", module: "kmeans", function: "cost", input }).output as number;
+    const closest = points.map((p) => {
+      const dist = centroids.map((c) => (p[0]! - c[0]!) ** 2 + (p[1]! - c[1]!) ** 2);
+      return dist.indexOf(Math.min(...dist));
+    });
+    const mean = (j: number, l: number) => {
+      const mine = points.filter((_, i) => closest[i] === j);
+      return mine.reduce((s, p) => s + p[l]!, 0) / mine.length;
+    };
+    expect(maxRelError(dir.slice(0, 2).flat(), [0, 1].flatMap((j) => [0, 1].map((l) => centroids[j]![l]! - mean(j, l))))).toBeLessThan(1e-14);
+    expect(dir[2]!.every((v) => Number.isNaN(v))).toBe(true); // 0/0, as the C++ tool's -(0/0 - c)
+    expect(cost).toBeCloseTo(points.reduce((s, p, i) => s + (p[0]! - centroids[closest[i]!]![0]!) ** 2 + (p[1]! - centroids[closest[i]!]![1]!) ** 2, 0), 12);
   });
 
   it("det's gradient is det(A) A⁻ᵀ (here for a 3×3 matrix, against cofactors)", () => {

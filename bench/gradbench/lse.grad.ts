@@ -9,7 +9,7 @@ export type LogsumexpGradient = { x: number[] };
 
 /**
  * Value and gradient of `logsumexp` with respect to x.
- * Generated from lse.ts:6.
+ * Generated from lse.ts:10.
  */
 export function logsumexpGrad(x: readonly number[]): { value: number; grad: LogsumexpGradient } {
   const grad = { x: new Array<number>(x.length).fill(0) };
@@ -20,42 +20,36 @@ export function logsumexpGrad(x: readonly number[]): { value: number; grad: Logs
 /**
  * Adds the gradient of `logsumexp` with respect to x into `grad` and returns
  * `logsumexp`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from lse.ts:6.
+ * Generated from lse.ts:10.
  */
 export function logsumexpGradInto(x: readonly number[], grad: LogsumexpGradient): number {
   const x_bar = grad.x;
   // forward sweep
-  let a = x[0];
+  let k = 0;
   for (let i = 1; i < x.length; i++) {
-    valueStack.push(a);
-    a = Math.max(a, x[i]);
+    if (x[i] > x[k]) {
+      k = i;
+    }
   }
+  const a = x[k];
   let sum = 0;
   for (let i = 0; i < x.length; i++) {
-    const _t7 = Math.exp(x[i] - a);
-    valueStack.push(_t7);
-    sum += _t7;
+    const _t5 = Math.exp(x[i] - a);
+    valueStack.push(_t5);
+    sum += _t5;
   }
   const value = a + Math.log(sum);
   // reverse sweep
   let a_bar = 1;
   let sum_bar = 1 / sum;
-  // line 10: for (let i = 0; i < x.length; i++) sum += Math.exp(x[i] - a);
+  // line 15: for (let i = 0; i < x.length; i++) sum += Math.exp(x[i] - a);
   for (let i = x.length - 1; i >= 0; i--) {
-    const _t5 = valueStack.pop();
-    const _t6 = sum_bar * _t5;
-    x_bar[i] += _t6;
-    a_bar -= _t6;
+    const _t3 = valueStack.pop();
+    const _t4 = sum_bar * _t3;
+    x_bar[i] += _t4;
+    a_bar -= _t4;
   }
-  // line 8: for (let i = 1; i < x.length; i++) a = Math.max(a, x[i]);
-  for (let i = x.length - 1; i >= 1; i--) {
-    a = valueStack.pop();
-    const _t4 = a_bar;
-    a_bar = 0;
-    a_bar += _t4 * (a >= x[i] ? 1 : 0);
-    x_bar[i] += _t4 * (a >= x[i] ? 0 : 1);
-  }
-  // line 7: let a = x[0];
-  x_bar[0] += a_bar;
+  // line 13: const a = x[k];
+  x_bar[k] += a_bar;
   return value;
 }

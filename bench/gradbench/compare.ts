@@ -1,0 +1,250 @@
+/**
+ * Compares tsgrad's GradBench tool (bench/gradbench/tool.ts) with GradBench's hand-written
+ * C++ tool ("manual") on the real evals: for each eval it runs the eval's Python program
+ * twice, connected once to each tool over pipes (JSON lines, as GradBench's `run` command
+ * connects them), counts the validity analyses the eval sends, and compares the median
+ * `evaluate` timing (of the later half of the runs) of each eval's derivative with that of
+ * its primal, per input.
+ *
+ *   npx tsx bench/gradbench/compare.ts --gradbench /path/to/gradbench [--evals llsq,lse]
+ *     [--min-runs 40] [--min-seconds 0.1]
+ *
+ * `--gradbench` is a checkout of github.com/gradbench/gradbench with the C++ dependency
+ * set up (`cpp/json.hpp`) and Python able to run `python/gradbench` (numpy, scipy,
+ * pydantic 2 or a shim; PYTHONPATH from the environment is kept, the repo's
+ * `python/gradbench` is appended). The manual tool is started the way its Dockerfile
+ * does, `python3 python/gradbench/gradbench/cpp.py manual` from the repository root: it
+ * builds `tools/manual/bin/<eval>` on `define` and runs it once per `evaluate` with the
+ * input in a file. That binary times only `compute` (JSON parsing, and the conversion into
+ * its own input type, are outside its timings), once per run, as `evaluate`.
+ *
+ * A developer tool: tests never run it. Without a usable `--gradbench` it says so and
+ * exits 0.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { MODULES } from "./tool.ts";
+
+/** Each eval's primal and derivative function, and the eval arguments that keep a run short. */
+const EVALS: Record<string, { primal: string; derivative: string; args: string[]; runs?: boolean }> = {
+  hello: { primal: "square", derivative: "double", args: [], runs: false },
+  llsq: { primal: "primal", derivative: "gradient", args: ["-n", "256", "1024", "4096", "16392"] },
+  lse: { primal: "primal", derivative: "gradient", args: ["-n", "2500", "20000", "160000"] },
+  ode: { primal: "primal", derivative: "gradient", args: ["-n", "1000", "10000", "-s", "10", "100"] },
+  det: { primal: "primal", derivative: "gradient", args: ["-l", "5", "7", "9", "10"] },
+  kmeans: { primal: "cost", derivative: "dir", args: ["-k", "10", "100", "-n", "1000", "10000", "-d", "8", "16"] },
+  gmm: { primal: "objective", derivative: "jacobian", args: ["-d", "2", "10", "20", "-k", "5", "25"] },
+  lstm: { primal: "objective", derivative: "jacobian", args: ["-l", "2", "4", "-c", "1024", "4096"] },
+  ba: { primal: "objective", derivative: "jacobian", args: ["--min", "1", "--max", "3"] },
+  ht: { primal: "objective", derivative: "jacobian", args: ["--min", "1", "--max", "3", "--model", "small"] },
+};
+
+interface Evaluation {
+  function: string;
+  description: string;
+  success: boolean;
+  error?: string;
+  evaluateNs: number[];
+  valid?: boolean;
+  analysisError?: string;
+}
+
+interface Run {
+  evaluations: Evaluation[];
+  exitCode: number | null;
+  stderr: string;
+}
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const repoRoot = path.resolve(import.meta.dirname, "../..");
+
+/** Runs one eval connected to one tool; returns every evaluation with its timings and analysis. */
+function runEval(gradbench: string, evalName: string, evalArgs: string[], tool: { cmd: string; args: string[]; cwd: string }): Promise<Run> {
+  const env = {
+    ...process.env,
+    PYTHONPATH: [process.env.PYTHONPATH, path.join(gradbench, "python/gradbench")].filter(Boolean).join(path.delimiter),
+  };
+  const script = path.join("python/gradbench/gradbench/evals", evalName, "run.py");
+  const ev = spawn("python3", [script, ...evalArgs], { cwd: gradbench, env, stdio: ["pipe", "pipe", "pipe"] });
+  const tl = spawn(tool.cmd, tool.args, { cwd: tool.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+  const byId = new Map<number, Evaluation>();
+  const evaluations: Evaluation[] = [];
+  let stderr = "";
+  ev.stderr.on("data", (d) => (stderr += d));
+  tl.stderr.on("data", (d) => (stderr += d));
+  ev.stdin.on("error", () => {});
+  tl.stdin.on("error", () => {});
+
+  createInterface({ input: ev.stdout }).on("line", (line) => {
+    if (line.trim() === "") return;
+    const m = JSON.parse(line);
+    if (m.kind === "evaluate") {
+      const e: Evaluation = { function: m.function, description: m.description ?? "", success: false, evaluateNs: [] };
+      byId.set(m.id, e);
+      evaluations.push(e);
+    } else if (m.kind === "analysis") {
+      const e = byId.get(m.of);
+      if (e) {
+        e.valid = m.valid;
+        if (!m.valid) e.analysisError = String(m.error ?? "").slice(0, 400);
+      }
+    }
+    tl.stdin.write(`${line}\n`);
+  });
+  createInterface({ input: tl.stdout }).on("line", (line) => {
+    if (line.trim() === "") return;
+    const r = JSON.parse(line);
+    const e = byId.get(r.id);
+    if (e) {
+      e.success = r.success === true;
+      if (!e.success) e.error = String(r.error ?? "").slice(0, 400);
+      e.evaluateNs = (r.timings ?? []).filter((t: { name: string }) => t.name === "evaluate").map((t: { nanoseconds: number }) => t.nanoseconds);
+    }
+    ev.stdin.write(`${line}\n`);
+  });
+
+  return new Promise((resolve) => {
+    ev.on("exit", (code) => {
+      tl.stdin.end();
+      const done = () => resolve({ evaluations, exitCode: code, stderr });
+      const timer = setTimeout(() => {
+        tl.kill();
+        done();
+      }, 10_000);
+      tl.on("exit", () => {
+        clearTimeout(timer);
+        done();
+      });
+    });
+  });
+}
+
+/**
+ * The median of the later half of the runs: a JIT needs some runs to compile the hot code
+ * (tsgrad's ode gradient takes about 15 at n = 1000, s = 10), and the first runs of a
+ * compiled tool are no different from the rest.
+ */
+const steadyMedian = (runs: number[]): number => {
+  const xs = runs.slice(Math.floor(runs.length / 2));
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+};
+
+/** Pairs the k-th primal and the k-th derivative evaluation of each input description. */
+function ratios(run: Run, primal: string, derivative: string): Map<string, { primal: number; derivative: number; runs: [number, number] }> {
+  const seen = new Map<string, number>();
+  const slots = new Map<string, { p?: Evaluation; d?: Evaluation }>();
+  for (const e of run.evaluations) {
+    if (e.function !== primal && e.function !== derivative) continue;
+    const base = e.description || "input";
+    const counter = `${base}\u0000${e.function}`;
+    const k = (seen.get(counter) ?? 0) + 1;
+    seen.set(counter, k);
+    const key = k === 1 ? base : `${base} #${k}`;
+    const slot = slots.get(key) ?? {};
+    if (e.function === primal) slot.p = e;
+    else slot.d = e;
+    slots.set(key, slot);
+  }
+  const out = new Map<string, { primal: number; derivative: number; runs: [number, number] }>();
+  for (const [key, { p, d }] of slots) {
+    if (!p?.success || !d?.success) continue;
+    out.set(key, { primal: steadyMedian(p.evaluateNs), derivative: steadyMedian(d.evaluateNs), runs: [p.evaluateNs.length, d.evaluateNs.length] });
+  }
+  return out;
+}
+
+function validity(run: Run): string {
+  const n = run.evaluations.length;
+  const valid = run.evaluations.filter((e) => e.valid === true).length;
+  const failed = run.evaluations.filter((e) => !e.success).length;
+  return `${valid} of ${n} valid${failed ? `, ${failed} failed` : ""}`;
+}
+
+const fmtTime = (ns: number): string =>
+  !Number.isFinite(ns) ? "–" : ns >= 1e9 ? `${(ns / 1e9).toFixed(2)} s` : ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(1)} µs` : `${ns} ns`;
+const fmtRatio = (r: number): string => (!Number.isFinite(r) ? "–" : r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2));
+
+async function main(): Promise<void> {
+  const gradbench = option("--gradbench");
+  if (!gradbench || !existsSync(path.join(gradbench, "python/gradbench/gradbench/evals"))) {
+    console.log(
+      gradbench
+        ? `compare: ${gradbench} is not a gradbench checkout (no python/gradbench/gradbench/evals); nothing compared.`
+        : "compare: no --gradbench <path to a gradbench checkout> given; nothing compared.",
+    );
+    return;
+  }
+  const gb = path.resolve(gradbench);
+  const minRuns = option("--min-runs") ?? "40";
+  const minSeconds = option("--min-seconds") ?? "0.1";
+  const wanted = (option("--evals") ?? Object.keys(EVALS).join(",")).split(",").filter(Boolean);
+  const tools = {
+    tsgrad: { cmd: process.execPath, args: ["--import", "tsx", path.join(repoRoot, "bench/gradbench/tool.ts")], cwd: repoRoot },
+    "C++": { cmd: "python3", args: ["python/gradbench/gradbench/cpp.py", "manual"], cwd: gb },
+  };
+  console.log(`# tsgrad vs GradBench's manual C++ tool (median of the later half of each evaluation's evaluate timings; --min-runs ${minRuns} --min-seconds ${minSeconds})\n`);
+  const verdicts: string[] = [];
+  const skipped: string[] = [];
+  for (const name of wanted) {
+    const spec = EVALS[name];
+    if (!spec) {
+      skipped.push(`${name} (no such eval in this script)`);
+      continue;
+    }
+    if (!MODULES[name]) {
+      skipped.push(`${name} (tool.ts does not implement it yet)`);
+      continue;
+    }
+    const args = spec.runs === false ? spec.args : [...spec.args, "--min-runs", minRuns, "--min-seconds", minSeconds];
+    const runs: Record<string, Run> = {};
+    for (const [toolName, tool] of Object.entries(tools)) {
+      const started = Date.now();
+      runs[toolName] = await runEval(gb, name, args, tool);
+      process.stderr.write(`${name} with ${toolName}: ${((Date.now() - started) / 1000).toFixed(1)} s, ${validity(runs[toolName])}\n`);
+    }
+    const ts = ratios(runs.tsgrad!, spec.primal, spec.derivative);
+    const cpp = ratios(runs["C++"]!, spec.primal, spec.derivative);
+    console.log(`## ${name} (${spec.derivative}/${spec.primal}; eval args: ${args.join(" ") || "none"})\n`);
+    console.log(`validity: tsgrad ${validity(runs.tsgrad!)}; C++ ${validity(runs["C++"]!)}\n`);
+    console.log(`| input | tsgrad ${spec.primal} | tsgrad ${spec.derivative} | tsgrad ratio | C++ ${spec.primal} | C++ ${spec.derivative} | C++ ratio | tsgrad ≤ C++ |`);
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | :-: |");
+    let met = 0;
+    let compared = 0;
+    for (const key of new Set([...ts.keys(), ...cpp.keys()])) {
+      const a = ts.get(key);
+      const b = cpp.get(key);
+      const ra = a ? a.derivative / a.primal : NaN;
+      const rb = b ? b.derivative / b.primal : NaN;
+      const ok = Number.isFinite(ra) && Number.isFinite(rb) ? ra <= rb : undefined;
+      if (ok !== undefined) {
+        compared++;
+        if (ok) met++;
+      }
+      console.log(
+        `| ${key} | ${fmtTime(a?.primal ?? NaN)} | ${fmtTime(a?.derivative ?? NaN)} | ${fmtRatio(ra)} | ${fmtTime(b?.primal ?? NaN)} | ${fmtTime(b?.derivative ?? NaN)} | ${fmtRatio(rb)} | ${ok === undefined ? "–" : ok ? "yes" : "no"} |`,
+      );
+    }
+    for (const [toolName, run] of Object.entries(runs)) {
+      for (const e of run.evaluations.filter((e) => !e.success || e.valid === false)) {
+        console.log(`\n${toolName} ${e.function} ${e.description}: ${e.success ? `invalid: ${e.analysisError}` : `failed: ${e.error}`}`);
+      }
+      if (run.exitCode !== 0) console.log(`\n${toolName}: the eval exited with ${run.exitCode}:\n${run.stderr.slice(-1500)}`);
+    }
+    console.log("");
+    verdicts.push(`${name}: tsgrad ratio ≤ C++ ratio on ${met} of ${compared} inputs`);
+  }
+  console.log("## Summary\n");
+  for (const v of verdicts) console.log(`- ${v}`);
+  for (const s of skipped) console.log(`- skipped: ${s}`);
+}
+
+await main();
