@@ -10,13 +10,17 @@ export interface Measured {
   median: number;
 }
 
+const WARMUP_MS = 150;
+
 /** Times each variant; returns medians in the same order. */
 export function measure(variants: { name: string; run: () => void }[], options: { rounds?: number; minBatchMs?: number } = {}): Measured[] {
   const rounds = options.rounds ?? 9;
   const minBatchMs = options.minBatchMs ?? 20;
-  // Warm up and pick a batch size per variant.
+  // Warm up (long enough for V8 to optimize a long function even when its background
+  // compiler thread shares a busy machine) and pick a batch size per variant.
   const batch = variants.map((v) => {
-    for (let k = 0; k < 3; k++) v.run();
+    const warm = performance.now();
+    for (let k = 0; k < 3 || performance.now() - warm < WARMUP_MS; k++) v.run();
     let n = 1;
     for (;;) {
       const t0 = performance.now();
