@@ -275,3 +275,32 @@ describe("reverse mode on unseen functions", () => {
     expect(g.x).toEqual(once.map((v) => 2 * v));
   });
 });
+
+describe("sibling blocks that declare the same name", () => {
+  const source = `/** @grad c */
+export function cost(p: readonly number[], c: readonly number[]): number {
+  let best = Infinity;
+  for (let l = 0; l < p.length; l++) {
+    const diff = p[l] - c[l];
+    best = Math.min(best, diff * diff);
+  }
+  let s = 0;
+  for (let l = 0; l < p.length; l++) {
+    const diff = p[l] - c[l];
+    s += diff * diff;
+  }
+  return best > 1 ? s : 2 * s;
+}
+`;
+  it("are two variables to activity analysis: the loop that only feeds a comparison gets no reverse", async () => {
+    const { text, source: src, generated } = await build(source);
+    const gradInto = /export function costGradInto[\s\S]*?\n\}\n/.exec(text)![0];
+    expect(gradInto.match(/c_bar\[l\] -=/g)?.length).toBe(1);
+    expect(gradInto).not.toMatch(/valueStack/);
+    const p = [0.3, -0.2, 0.9];
+    const c = [0.1, 0.4, 0.2];
+    const got = (generated["costGrad"] as (...a: unknown[]) => { grad: { c: number[] } })(p, c).grad.c;
+    const fd = centralDifferences(src["cost"] as (...a: unknown[]) => number, [p, c], [1])[0]!;
+    expect(maxRelError(got, fd)).toBeLessThan(1e-6);
+  });
+});

@@ -149,6 +149,10 @@ class Lowering {
 
   /** Every identifier of the function, and every IR name handed out: renames avoid them all. */
   private readonly taken = new Set<string>();
+  /** Source names declared so far in the function. */
+  private readonly declared = new Set<string>();
+  /** Lowering a `for` initializer: its counters may repeat a sibling loop's name. */
+  private inForInit = false;
   /** Bindings by IR name, for typing IR expressions. */
   private readonly byIrName = new Map<string, Binding>();
 
@@ -157,13 +161,16 @@ class Lowering {
    * of an enclosing scope is renamed (`x` → `x_1`), so every IR variable is unique within
    * the function and analyses can go by name.
    */
-  private bind(name: string, type: ValueType, mutable: boolean): string {
+  private bind(name: string, type: ValueType, mutable: boolean, renameSiblings = false): string {
     let irName = name;
-    // Siblings may share a name (two `for (let i …)` loops); only real shadowing is renamed.
-    if (this.scopes.some((scope) => scope.has(name))) {
+    // Loop counters of sibling loops may share a name (two `for (let i …)` loops); other
+    // locals declared again in a sibling block (`const diff` in two loops) are renamed too,
+    // so that activity, which goes by name, sees two variables.
+    if (this.scopes.some((scope) => scope.has(name)) || (renameSiblings && this.taken.has(name) && this.declared.has(name))) {
       for (let k = 1; this.taken.has(irName); k++) irName = `${name}_${k}`;
     }
     this.taken.add(irName);
+    this.declared.add(name);
     const binding = { type, mutable, irName };
     this.scopes[this.scopes.length - 1]!.set(name, binding);
     this.byIrName.set(irName, binding);
@@ -333,7 +340,7 @@ class Lowering {
         return fields.flatMap((f): Stmt[] => (f.irName ? [{ kind: "declare", name: f.irName, type: b.NUMBER, init: f.value, mutable: true, span: this.span(d) }] : []));
       }
       if (type.kind === "record") this.reject(Codes.UnsupportedStatement, `local objects are supported only as an object literal of numbers and array variables; read the fields of '${name}' where you need them`, d);
-      const irName = this.bind(name, type, mutable);
+      const irName = this.bind(name, type, mutable, !this.inForInit);
       return [{ kind: "declare", name: irName, type, init, mutable, span: this.span(d) } satisfies Stmt];
     }).filter((x) => x !== null).flat();
   }
@@ -508,9 +515,14 @@ class Lowering {
     return this.inScope(() => {
       let init: Stmt[] = [];
       if (node.initializer) {
-        init = ts.isVariableDeclarationList(node.initializer)
-          ? this.lowerDeclarations(node.initializer)
-          : this.lowerExpressionStatement(node.initializer, span);
+        this.inForInit = true;
+        try {
+          init = ts.isVariableDeclarationList(node.initializer)
+            ? this.lowerDeclarations(node.initializer)
+            : this.lowerExpressionStatement(node.initializer, span);
+        } finally {
+          this.inForInit = false;
+        }
       }
       const test = node.condition ? this.lowerCondition(node.condition) : null;
       const update = node.incrementor ? this.lowerExpressionStatement(node.incrementor, this.span(node.incrementor)) : [];
