@@ -1,0 +1,238 @@
+/**
+ * GradBench `ht` (ADBench's hand tracking): the residuals between measured points and a
+ * skinned hand model posed by theta (26 numbers: global angle-axis rotation, global
+ * translation, then 4 joint angles for each of 5 fingers).
+ *
+ *   pose parameters P (3 × (B + 3)): column 0 = theta[0:3], column 1 = (1, 1, 1) (scale),
+ *     column 2 = theta[3:6]; bone b uses column 3 + b; finger f's joints 1, 2, 3 (bones
+ *     2 + 4f, 3 + 4f, 4 + 4f) take (theta[it], theta[it + 1]), theta[it + 2], theta[it + 3]
+ *   R_b = Rz(P[1]) Ry(P[2]) Rx(P[0]),  relative_b = base_relative_b [[R_b, 0], [0, 1]],
+ *   absolute_b = absolute_parent(b) relative_b,  T_b = absolute_b inverse_base_absolute_b
+ *   V_v = R_g (Σ_b w_vb (T_b x_v)[0:3]) + t   (x_v homogeneous; row 0 negated if mirrored;
+ *     R_g the angle-axis rotation of theta[0:3], identity below norm 1e-4)
+ *   simple:       err_i = point_i - V_{c_i}
+ *   complicated:  err_i = point_i - (u_i0 V_a + u_i1 V_b + (1 - u_i0 - u_i1) V_c),
+ *                 (a, b, c) = triangle c_i
+ *
+ * The derivative is computed in two tsgrad-generated stages, because every residual
+ * depends on theta only through the posed bones:
+ *
+ *   1. `handPose` maps theta to the 12·B + 12 numbers every residual reads (the top three
+ *      rows of each T_b, then R_g, then t); `@jacobian theta` gives their 276 × 26
+ *      Jacobian from 26 forward sweeps of this small function.
+ *   2. `vertexResidual` / `triangleResidual` are one coordinate of one residual as a
+ *      function of that pose (and of the correspondence's own two `us`); `@grad` gives its
+ *      gradient. Chaining it with stage 1 (htJacobian.ts) gives the residual's row of the
+ *      Jacobian; a row's `us` entries are the gradient's `u` directly.
+ *
+ * `handObjective` is the whole map theta, us → err written with the same helpers; the
+ * tests differentiate it with the tape runtime to check the chained Jacobian.
+ */
+
+/** A matrix as GradBench sends it: rows of numbers. */
+export type Matrix = readonly (readonly number[])[];
+
+/**
+ * The posed hand: [T_0 rows 0..2 (12, row-major), …, T_{B-1}, R_g (9, row-major), t (3)].
+ *
+ * @jacobian theta
+ */
+export function handPose(
+  theta: readonly number[],
+  parents: readonly number[],
+  baseRelatives: readonly Matrix[],
+  inverseBaseAbsolutes: readonly Matrix[],
+  isMirrored: boolean,
+): number[] {
+  const B = parents.length;
+  // Pose parameters, column-major: P[3 * column + row].
+  const P = new Array(3 * (B + 3)).fill(0);
+  for (let r = 0; r < 3; r++) {
+    P[r] = theta[r];
+    P[3 + r] = 1;
+    P[6 + r] = theta[3 + r];
+  }
+  let it = 6;
+  let column = 5;
+  for (let finger = 0; finger < 5; finger++) {
+    for (let joint = 2; joint <= 4; joint++) {
+      P[3 * column] = theta[it];
+      it++;
+      if (joint === 2) {
+        P[3 * column + 1] = theta[it];
+        it++;
+      }
+      column++;
+    }
+    column++;
+  }
+
+  const out = new Array(12 * B + 12).fill(0);
+  // Rows 0..2 of every absolute transform (row 3 is never read).
+  const absolutes = new Array(12 * B).fill(0);
+  const relative = new Array(16).fill(0);
+  for (let b = 0; b < B; b++) {
+    const c = 3 * (b + 3);
+    const cx = Math.cos(P[c]);
+    const sx = Math.sin(P[c]);
+    const cz = Math.cos(P[c + 1]);
+    const sz = Math.sin(P[c + 1]);
+    const cy = Math.cos(P[c + 2]);
+    const sy = Math.sin(P[c + 2]);
+    // R = Rz Ry Rx, row by row.
+    const r00 = cz * cy;
+    const r01 = -sz * cx + cz * sy * sx;
+    const r02 = sz * sx + cz * sy * cx;
+    const r10 = sz * cy;
+    const r11 = cz * cx + sz * sy * sx;
+    const r12 = -cz * sx + sz * sy * cx;
+    const r20 = -sy;
+    const r21 = cy * sx;
+    const r22 = cy * cx;
+    for (let i = 0; i < 4; i++) {
+      const m0 = baseRelatives[b][i][0];
+      const m1 = baseRelatives[b][i][1];
+      const m2 = baseRelatives[b][i][2];
+      relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
+      relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
+      relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
+      relative[4 * i + 3] = baseRelatives[b][i][3];
+    }
+    const parent = parents[b];
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 4; j++) {
+        if (parent === -1) {
+          absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
+        } else {
+          const p = 12 * parent + 4 * i;
+          absolutes[12 * b + 4 * i + j] =
+            absolutes[p] * relative[j] + absolutes[p + 1] * relative[4 + j] + absolutes[p + 2] * relative[8 + j] + absolutes[p + 3] * relative[12 + j];
+        }
+      }
+    }
+    const sign = isMirrored ? -1 : 1;
+    for (let i = 0; i < 3; i++) {
+      const a = 12 * b + 4 * i;
+      for (let j = 0; j < 4; j++) {
+        const t = 
+          absolutes[a] * inverseBaseAbsolutes[b][0][j] +
+          absolutes[a + 1] * inverseBaseAbsolutes[b][1][j] +
+          absolutes[a + 2] * inverseBaseAbsolutes[b][2][j] +
+          absolutes[a + 3] * inverseBaseAbsolutes[b][3][j];
+        out[a + j] = i === 0 ? sign * t : t;
+      }
+    }
+  }
+
+  // The global rotation (its columns scaled by P's column 1, which is all ones) and translation.
+  const g = 12 * B;
+  const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
+  if (norm < 0.0001) {
+    out[g] = 1;
+    out[g + 4] = 1;
+    out[g + 8] = 1;
+  } else {
+    const x = theta[0] / norm;
+    const y = theta[1] / norm;
+    const z = theta[2] / norm;
+    const s = Math.sin(norm);
+    const c = Math.cos(norm);
+    out[g] = x * x + (1 - x * x) * c;
+    out[g + 1] = x * y * (1 - c) - z * s;
+    out[g + 2] = x * z * (1 - c) + y * s;
+    out[g + 3] = x * y * (1 - c) + z * s;
+    out[g + 4] = y * y + (1 - y * y) * c;
+    out[g + 5] = y * z * (1 - c) - x * s;
+    out[g + 6] = x * z * (1 - c) - y * s;
+    out[g + 7] = z * y * (1 - c) + x * s;
+    out[g + 8] = z * z + (1 - z * z) * c;
+  }
+  for (let r = 0; r < 3; r++) out[g + 9 + r] = P[6 + r];
+  return out;
+}
+
+/** Coordinate k of vertex v posed: (R_g Σ_b w_b T_b x + t)[k], with `pose` from handPose. @inline */
+export function posedCoordinate(pose: readonly number[], weights: readonly number[], position: readonly number[], k: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  for (let b = 0; b < weights.length; b++) {
+    const w = weights[b];
+    if (w !== 0) {
+      const o = 12 * b;
+      s0 += w * (pose[o] * position[0] + pose[o + 1] * position[1] + pose[o + 2] * position[2] + pose[o + 3] * position[3]);
+      s1 += w * (pose[o + 4] * position[0] + pose[o + 5] * position[1] + pose[o + 6] * position[2] + pose[o + 7] * position[3]);
+      s2 += w * (pose[o + 8] * position[0] + pose[o + 9] * position[1] + pose[o + 10] * position[2] + pose[o + 11] * position[3]);
+    }
+  }
+  const g = 12 * weights.length;
+  return pose[g + 3 * k] * s0 + pose[g + 3 * k + 1] * s1 + pose[g + 3 * k + 2] * s2 + pose[g + 9 + k];
+}
+
+/**
+ * Coordinate k of a simple residual: point[k] - V[k] for the vertex with these weights and
+ * base position.
+ *
+ * @grad pose
+ */
+export function vertexResidual(pose: readonly number[], weights: readonly number[], position: readonly number[], point: readonly number[], k: number): number {
+  return point[k] - posedCoordinate(pose, weights, position, k);
+}
+
+/**
+ * Coordinate k of a complicated residual: point[k] - (u0 V_a + u1 V_b + (1 - u0 - u1) V_c)[k].
+ *
+ * @grad pose, u
+ */
+export function triangleResidual(
+  pose: readonly number[],
+  u: readonly number[],
+  weightsA: readonly number[],
+  weightsB: readonly number[],
+  weightsC: readonly number[],
+  positionA: readonly number[],
+  positionB: readonly number[],
+  positionC: readonly number[],
+  point: readonly number[],
+  k: number,
+): number {
+  const a = posedCoordinate(pose, weightsA, positionA, k);
+  const b = posedCoordinate(pose, weightsB, positionB, k);
+  const c = posedCoordinate(pose, weightsC, positionC, k);
+  return point[k] - (u[0] * a + u[1] * b + (1 - u[0] - u[1]) * c);
+}
+
+/**
+ * The objective: err (3N numbers, point by point). `us` is empty for the simple variant
+ * (correspondences are vertices), else one (u0, u1) per point (correspondences are
+ * triangles).
+ */
+export function handObjective(
+  theta: readonly number[],
+  us: Matrix,
+  parents: readonly number[],
+  baseRelatives: readonly Matrix[],
+  inverseBaseAbsolutes: readonly Matrix[],
+  basePositions: Matrix,
+  weights: Matrix,
+  triangles: Matrix,
+  isMirrored: boolean,
+  correspondences: readonly number[],
+  points: Matrix,
+): number[] {
+  const pose = handPose(theta, parents, baseRelatives, inverseBaseAbsolutes, isMirrored);
+  const n = correspondences.length;
+  const err = new Array(3 * n).fill(0);
+  for (let i = 0; i < n; i++) {
+    const c = correspondences[i];
+    for (let k = 0; k < 3; k++) {
+      if (us.length === 0) {
+        err[3 * i + k] = vertexResidual(pose, weights[c], basePositions[c], points[i], k);
+      } else {
+        const t = triangles[c];
+        err[3 * i + k] = triangleResidual(pose, us[i], weights[t[0]], weights[t[1]], weights[t[2]], basePositions[t[0]], basePositions[t[1]], basePositions[t[2]], points[i], k);
+      }
+    }
+  }
+  return err;
+}
