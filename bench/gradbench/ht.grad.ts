@@ -16,13 +16,13 @@ export type TriangleResidualGradient = { pose: number[]; u: number[] };
 
 /**
  * Value of `handPose` and its directional derivative J·tangent (forward mode) with respect to
- * theta. Generated from ht.ts:40.
+ * theta. Generated from ht.ts:41.
  */
 function handPoseJacobianJvp(
   theta: readonly number[],
   parents: readonly number[],
-  baseRelatives: readonly Matrix[],
-  inverseBaseAbsolutes: readonly Matrix[],
+  baseRelatives: readonly (readonly (readonly number[])[])[],
+  inverseBaseAbsolutes: readonly (readonly (readonly number[])[])[],
   isMirrored: boolean,
   tangent: HandPoseJacobianGradient,
 ): { value: number[]; tangent: number[] } {
@@ -208,13 +208,13 @@ function handPoseJacobianJvp(
 
 /**
  * Adds cotangentᵀ·J (the vector-Jacobian product of `handPose` with respect to theta)
- * into `grad` and returns `handPose`'s value. Generated from ht.ts:40.
+ * into `grad` and returns `handPose`'s value. Generated from ht.ts:41.
  */
 function handPoseJacobianVjpInto(
   theta: readonly number[],
   parents: readonly number[],
-  baseRelatives: readonly Matrix[],
-  inverseBaseAbsolutes: readonly Matrix[],
+  baseRelatives: readonly (readonly (readonly number[])[])[],
+  inverseBaseAbsolutes: readonly (readonly (readonly number[])[])[],
   isMirrored: boolean,
   cotangent: readonly number[] | Float64Array,
   grad: HandPoseJacobianGradient,
@@ -349,17 +349,17 @@ function handPoseJacobianVjpInto(
   const absolutes_bar = new Array<number>(absolutes.length).fill(0);
   const relative_bar = new Array<number>(relative.length).fill(0);
   let norm_bar = 0;
-  // line 150: for (let r = 0; r < 3; r++) out[g + 9 + r] = P[6 + r];
+  // line 151: for (let r = 0; r < 3; r++) out[g + 9 + r] = P[6 + r];
   for (let r = 2; r >= 0; r--) {
     P_bar[6 + r] += out_bar[g + 9 + r];
     out_bar[g + 9 + r] = 0;
   }
   if (norm < 0.0001) {
-    // line 133: out[g + 8] = 1;
+    // line 134: out[g + 8] = 1;
     out_bar[g + 8] = 0;
-    // line 132: out[g + 4] = 1;
+    // line 133: out[g + 4] = 1;
     out_bar[g + 4] = 0;
-    // line 131: out[g] = 1;
+    // line 132: out[g] = 1;
     out_bar[g] = 0;
   } else {
     const x = theta[0] / norm;
@@ -372,13 +372,13 @@ function handPoseJacobianVjpInto(
     let z_bar = 0;
     let s_bar = 0;
     let c_bar = 0;
-    // line 148: out[g + 8] = z * z + (1 - z * z) * c;
+    // line 149: out[g + 8] = z * z + (1 - z * z) * c;
     const _t35 = out_bar[g + 8];
     z_bar += _t35 * (2 * z);
     z_bar -= _t35 * c * (2 * z);
     c_bar += _t35 * (1 - z * z);
     out_bar[g + 8] = 0;
-    // line 147: out[g + 7] = z * y * (1 - c) + x * s;
+    // line 148: out[g + 7] = z * y * (1 - c) + x * s;
     const _t34 = out_bar[g + 7];
     z_bar += _t34 * (y * (1 - c));
     y_bar += _t34 * (z * (1 - c));
@@ -386,7 +386,7 @@ function handPoseJacobianVjpInto(
     x_bar += _t34 * s;
     s_bar += _t34 * x;
     out_bar[g + 7] = 0;
-    // line 146: out[g + 6] = x * z * (1 - c) - y * s;
+    // line 147: out[g + 6] = x * z * (1 - c) - y * s;
     const _t32 = out_bar[g + 6];
     x_bar += _t32 * (z * (1 - c));
     z_bar += _t32 * (x * (1 - c));
@@ -395,7 +395,7 @@ function handPoseJacobianVjpInto(
     y_bar += _t33 * s;
     s_bar += _t33 * y;
     out_bar[g + 6] = 0;
-    // line 145: out[g + 5] = y * z * (1 - c) - x * s;
+    // line 146: out[g + 5] = y * z * (1 - c) - x * s;
     const _t30 = out_bar[g + 5];
     y_bar += _t30 * (z * (1 - c));
     z_bar += _t30 * (y * (1 - c));
@@ -404,13 +404,13 @@ function handPoseJacobianVjpInto(
     x_bar += _t31 * s;
     s_bar += _t31 * x;
     out_bar[g + 5] = 0;
-    // line 144: out[g + 4] = y * y + (1 - y * y) * c;
+    // line 145: out[g + 4] = y * y + (1 - y * y) * c;
     const _t29 = out_bar[g + 4];
     y_bar += _t29 * (2 * y);
     y_bar -= _t29 * c * (2 * y);
     c_bar += _t29 * (1 - y * y);
     out_bar[g + 4] = 0;
-    // line 143: out[g + 3] = x * y * (1 - c) + z * s;
+    // line 144: out[g + 3] = x * y * (1 - c) + z * s;
     const _t28 = out_bar[g + 3];
     x_bar += _t28 * (y * (1 - c));
     y_bar += _t28 * (x * (1 - c));
@@ -418,7 +418,7 @@ function handPoseJacobianVjpInto(
     z_bar += _t28 * s;
     s_bar += _t28 * z;
     out_bar[g + 3] = 0;
-    // line 142: out[g + 2] = x * z * (1 - c) + y * s;
+    // line 143: out[g + 2] = x * z * (1 - c) + y * s;
     const _t27 = out_bar[g + 2];
     x_bar += _t27 * (z * (1 - c));
     z_bar += _t27 * (x * (1 - c));
@@ -426,7 +426,7 @@ function handPoseJacobianVjpInto(
     y_bar += _t27 * s;
     s_bar += _t27 * y;
     out_bar[g + 2] = 0;
-    // line 141: out[g + 1] = x * y * (1 - c) - z * s;
+    // line 142: out[g + 1] = x * y * (1 - c) - z * s;
     const _t25 = out_bar[g + 1];
     x_bar += _t25 * (y * (1 - c));
     y_bar += _t25 * (x * (1 - c));
@@ -435,33 +435,33 @@ function handPoseJacobianVjpInto(
     z_bar += _t26 * s;
     s_bar += _t26 * z;
     out_bar[g + 1] = 0;
-    // line 140: out[g] = x * x + (1 - x * x) * c;
+    // line 141: out[g] = x * x + (1 - x * x) * c;
     const _t24 = out_bar[g];
     x_bar += _t24 * (2 * x);
     x_bar -= _t24 * c * (2 * x);
     c_bar += _t24 * (1 - x * x);
     out_bar[g] = 0;
-    // line 139: const c = Math.cos(norm);
+    // line 140: const c = Math.cos(norm);
     norm_bar -= c_bar * Math.sin(norm);
-    // line 138: const s = Math.sin(norm);
+    // line 139: const s = Math.sin(norm);
     norm_bar += s_bar * Math.cos(norm);
-    // line 137: const z = theta[2] / norm;
+    // line 138: const z = theta[2] / norm;
     theta_bar[2] += z_bar * (1 / norm);
     norm_bar -= z_bar * (theta[2] / (norm * norm));
-    // line 136: const y = theta[1] / norm;
+    // line 137: const y = theta[1] / norm;
     theta_bar[1] += y_bar * (1 / norm);
     norm_bar -= y_bar * (theta[1] / (norm * norm));
-    // line 135: const x = theta[0] / norm;
+    // line 136: const x = theta[0] / norm;
     theta_bar[0] += x_bar * (1 / norm);
     norm_bar -= x_bar * (theta[0] / (norm * norm));
   }
-  // line 129: const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
+  // line 130: const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
   const _t22 = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
   const _t23 = norm_bar * (0.5 / _t22);
   theta_bar[0] += _t23 * (2 * theta[0]);
   theta_bar[1] += _t23 * (2 * theta[1]);
   theta_bar[2] += _t23 * (2 * theta[2]);
-  // line 74: for (let b = 0; b < B; b++) {
+  // line 75: for (let b = 0; b < B; b++) {
   for (let b = B - 1; b >= 0; b--) {
     const sy = valueStack.pop();
     const cy = valueStack.pop();
@@ -487,38 +487,38 @@ function handPoseJacobianVjpInto(
     let r20_bar = 0;
     let r21_bar = 0;
     let r22_bar = 0;
-    // line 114: for (let i = 0; i < 3; i++) {
+    // line 115: for (let i = 0; i < 3; i++) {
     for (let i = 2; i >= 0; i--) {
       const a = 12 * b + 4 * i;
-      // line 116: for (let j = 0; j < 4; j++) {
+      // line 117: for (let j = 0; j < 4; j++) {
       for (let j = 3; j >= 0; j--) {
         let t_bar = 0;
-        // line 122: out[a + j] = i === 0 ? sign * t : t;
+        // line 123: out[a + j] = i === 0 ? sign * t : t;
         if (i === 0) {
           t_bar += out_bar[a + j] * sign;
         } else {
           t_bar += out_bar[a + j];
         }
         out_bar[a + j] = 0;
-        // line 117: const t =
+        // line 118: const t =
         absolutes_bar[a] += t_bar * inverseBaseAbsolutes[b][0][j];
         absolutes_bar[a + 1] += t_bar * inverseBaseAbsolutes[b][1][j];
         absolutes_bar[a + 2] += t_bar * inverseBaseAbsolutes[b][2][j];
         absolutes_bar[a + 3] += t_bar * inverseBaseAbsolutes[b][3][j];
       }
     }
-    // line 102: for (let i = 0; i < 3; i++) {
+    // line 103: for (let i = 0; i < 3; i++) {
     for (let i = 2; i >= 0; i--) {
-      // line 103: for (let j = 0; j < 4; j++) {
+      // line 104: for (let j = 0; j < 4; j++) {
       for (let j = 3; j >= 0; j--) {
         if (controlStack.pop() === 1) {
-          // line 105: absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
+          // line 106: absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
           absolutes[12 * b + 4 * i + j] = valueStack.pop();
           relative_bar[4 * i + j] += absolutes_bar[12 * b + 4 * i + j];
           absolutes_bar[12 * b + 4 * i + j] = 0;
         } else {
           const p = valueStack.pop();
-          // line 108: absolutes[12 * b + 4 * i + j] =
+          // line 109: absolutes[12 * b + 4 * i + j] =
           absolutes[12 * b + 4 * i + j] = valueStack.pop();
           const _t21 = absolutes_bar[12 * b + 4 * i + j];
           absolutes_bar[12 * b + 4 * i + j] = 0;
@@ -533,29 +533,29 @@ function handPoseJacobianVjpInto(
         }
       }
     }
-    // line 92: for (let i = 0; i < 4; i++) {
+    // line 93: for (let i = 0; i < 4; i++) {
     for (let i = 3; i >= 0; i--) {
       const m0 = baseRelatives[b][i][0];
       const m1 = baseRelatives[b][i][1];
       const m2 = baseRelatives[b][i][2];
-      // line 99: relative[4 * i + 3] = baseRelatives[b][i][3];
+      // line 100: relative[4 * i + 3] = baseRelatives[b][i][3];
       relative[4 * i + 3] = valueStack.pop();
       relative_bar[4 * i + 3] = 0;
-      // line 98: relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
+      // line 99: relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
       relative[4 * i + 2] = valueStack.pop();
       const _t20 = relative_bar[4 * i + 2];
       r02_bar += _t20 * m0;
       r12_bar += _t20 * m1;
       r22_bar += _t20 * m2;
       relative_bar[4 * i + 2] = 0;
-      // line 97: relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
+      // line 98: relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
       relative[4 * i + 1] = valueStack.pop();
       const _t19 = relative_bar[4 * i + 1];
       r01_bar += _t19 * m0;
       r11_bar += _t19 * m1;
       r21_bar += _t19 * m2;
       relative_bar[4 * i + 1] = 0;
-      // line 96: relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
+      // line 97: relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
       relative[4 * i] = valueStack.pop();
       const _t18 = relative_bar[4 * i];
       r00_bar += _t18 * m0;
@@ -563,87 +563,87 @@ function handPoseJacobianVjpInto(
       r20_bar += _t18 * m2;
       relative_bar[4 * i] = 0;
     }
-    // line 91: const r22 = cy * cx;
+    // line 92: const r22 = cy * cx;
     cy_bar += r22_bar * cx;
     cx_bar += r22_bar * cy;
-    // line 90: const r21 = cy * sx;
+    // line 91: const r21 = cy * sx;
     cy_bar += r21_bar * sx;
     sx_bar += r21_bar * cy;
-    // line 89: const r20 = -sy;
+    // line 90: const r20 = -sy;
     sy_bar -= r20_bar;
-    // line 88: const r12 = -cz * sx + sz * sy * cx;
+    // line 89: const r12 = -cz * sx + sz * sy * cx;
     cz_bar -= r12_bar * sx;
     sx_bar -= r12_bar * cz;
     sz_bar += r12_bar * (sy * cx);
     sy_bar += r12_bar * (sz * cx);
     cx_bar += r12_bar * (sz * sy);
-    // line 87: const r11 = cz * cx + sz * sy * sx;
+    // line 88: const r11 = cz * cx + sz * sy * sx;
     cz_bar += r11_bar * cx;
     cx_bar += r11_bar * cz;
     sz_bar += r11_bar * (sy * sx);
     sy_bar += r11_bar * (sz * sx);
     sx_bar += r11_bar * (sz * sy);
-    // line 86: const r10 = sz * cy;
+    // line 87: const r10 = sz * cy;
     sz_bar += r10_bar * cy;
     cy_bar += r10_bar * sz;
-    // line 85: const r02 = sz * sx + cz * sy * cx;
+    // line 86: const r02 = sz * sx + cz * sy * cx;
     sz_bar += r02_bar * sx;
     sx_bar += r02_bar * sz;
     cz_bar += r02_bar * (sy * cx);
     sy_bar += r02_bar * (cz * cx);
     cx_bar += r02_bar * (cz * sy);
-    // line 84: const r01 = -sz * cx + cz * sy * sx;
+    // line 85: const r01 = -sz * cx + cz * sy * sx;
     sz_bar -= r01_bar * cx;
     cx_bar -= r01_bar * sz;
     cz_bar += r01_bar * (sy * sx);
     sy_bar += r01_bar * (cz * sx);
     sx_bar += r01_bar * (cz * sy);
-    // line 83: const r00 = cz * cy;
+    // line 84: const r00 = cz * cy;
     cz_bar += r00_bar * cy;
     cy_bar += r00_bar * cz;
-    // line 81: const sy = Math.sin(P[c + 2]);
+    // line 82: const sy = Math.sin(P[c + 2]);
     P_bar[c + 2] += sy_bar * Math.cos(P[c + 2]);
-    // line 80: const cy = Math.cos(P[c + 2]);
+    // line 81: const cy = Math.cos(P[c + 2]);
     P_bar[c + 2] -= cy_bar * Math.sin(P[c + 2]);
-    // line 79: const sz = Math.sin(P[c + 1]);
+    // line 80: const sz = Math.sin(P[c + 1]);
     P_bar[c + 1] += sz_bar * Math.cos(P[c + 1]);
-    // line 78: const cz = Math.cos(P[c + 1]);
+    // line 79: const cz = Math.cos(P[c + 1]);
     P_bar[c + 1] -= cz_bar * Math.sin(P[c + 1]);
-    // line 77: const sx = Math.sin(P[c]);
+    // line 78: const sx = Math.sin(P[c]);
     P_bar[c] += sx_bar * Math.cos(P[c]);
-    // line 76: const cx = Math.cos(P[c]);
+    // line 77: const cx = Math.cos(P[c]);
     P_bar[c] -= cx_bar * Math.sin(P[c]);
   }
-  // line 57: for (let finger = 0; finger < 5; finger++) {
+  // line 58: for (let finger = 0; finger < 5; finger++) {
   for (let finger = 4; finger >= 0; finger--) {
-    // line 67: column++;
+    // line 68: column++;
     column = valueStack.pop();
-    // line 58: for (let joint = 2; joint <= 4; joint++) {
+    // line 59: for (let joint = 2; joint <= 4; joint++) {
     for (let joint = 4; joint >= 2; joint--) {
-      // line 65: column++;
+      // line 66: column++;
       column = valueStack.pop();
       if (joint === 2) {
-        // line 63: it++;
+        // line 64: it++;
         it = valueStack.pop();
-        // line 62: P[3 * column + 1] = theta[it];
+        // line 63: P[3 * column + 1] = theta[it];
         theta_bar[it] += P_bar[3 * column + 1];
         P_bar[3 * column + 1] = 0;
       }
-      // line 60: it++;
+      // line 61: it++;
       it = valueStack.pop();
-      // line 59: P[3 * column] = theta[it];
+      // line 60: P[3 * column] = theta[it];
       theta_bar[it] += P_bar[3 * column];
       P_bar[3 * column] = 0;
     }
   }
-  // line 50: for (let r = 0; r < 3; r++) {
+  // line 51: for (let r = 0; r < 3; r++) {
   for (let r = 2; r >= 0; r--) {
-    // line 53: P[6 + r] = theta[3 + r];
+    // line 54: P[6 + r] = theta[3 + r];
     theta_bar[3 + r] += P_bar[6 + r];
     P_bar[6 + r] = 0;
-    // line 52: P[3 + r] = 1;
+    // line 53: P[3 + r] = 1;
     P_bar[3 + r] = 0;
-    // line 51: P[r] = theta[r];
+    // line 52: P[r] = theta[r];
     theta_bar[r] += P_bar[r];
     P_bar[r] = 0;
   }
@@ -653,13 +653,13 @@ function handPoseJacobianVjpInto(
 /**
  * Value and dense Jacobian of `handPose` (rows: outputs; columns: theta flattened
  * in declaration order). Uses n forward sweeps or m reverse sweeps, whichever is fewer.
- * Generated from ht.ts:40.
+ * Generated from ht.ts:41.
  */
 export function handPoseJacobian(
   theta: readonly number[],
   parents: readonly number[],
-  baseRelatives: readonly Matrix[],
-  inverseBaseAbsolutes: readonly Matrix[],
+  baseRelatives: readonly (readonly (readonly number[])[])[],
+  inverseBaseAbsolutes: readonly (readonly (readonly number[])[])[],
   isMirrored: boolean,
 ): { value: number[]; jacobian: number[][] } {
   const fields = ["theta"] as const;
@@ -717,7 +717,7 @@ export function handPoseJacobian(
 
 /**
  * Value and gradient of `vertexResidual` with respect to pose.
- * Generated from ht.ts:178.
+ * Generated from ht.ts:179.
  */
 export function vertexResidualGrad(
   pose: readonly number[],
@@ -734,7 +734,7 @@ export function vertexResidualGrad(
 /**
  * Adds the gradient of `vertexResidual` with respect to pose into `grad` and returns
  * `vertexResidual`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from ht.ts:178.
+ * Generated from ht.ts:179.
  */
 export function vertexResidualGradInto(
   pose: readonly number[],
@@ -746,7 +746,7 @@ export function vertexResidualGradInto(
 ): number {
   const pose_bar = grad.pose;
   // forward sweep
-  // inlined posedCoordinate(…) from ht.ts:155
+  // inlined posedCoordinate(…) from ht.ts:156
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
@@ -792,24 +792,24 @@ export function vertexResidualGradInto(
   pose_bar[g + 3 * k + 2] -= s2;
   s2_bar -= pose[g + 3 * k + 2];
   pose_bar[g + 9 + k] -= 1;
-  // line 159: for (let b = 0; b < weights.length; b++) {
+  // line 160: for (let b = 0; b < weights.length; b++) {
   for (let b = weights.length - 1; b >= 0; b--) {
     const w = weights[b];
     if (controlStack.pop() === 1) {
       const o = 12 * b;
-      // line 165: s2 += w * (pose[o + 8] * position[0] + pose[o + 9] * position[1] + pose[o + 10] * position[2] + pose[o + 11] * position[3]);
+      // line 166: s2 += w * (pose[o + 8] * position[0] + pose[o + 9] * position[1] + pose[o + 10] * position[2] + pose[o + 11] * position[3]);
       const _t2 = s2_bar * w;
       pose_bar[o + 8] += _t2 * position[0];
       pose_bar[o + 9] += _t2 * position[1];
       pose_bar[o + 10] += _t2 * position[2];
       pose_bar[o + 11] += _t2 * position[3];
-      // line 164: s1 += w * (pose[o + 4] * position[0] + pose[o + 5] * position[1] + pose[o + 6] * position[2] + pose[o + 7] * position[3]);
+      // line 165: s1 += w * (pose[o + 4] * position[0] + pose[o + 5] * position[1] + pose[o + 6] * position[2] + pose[o + 7] * position[3]);
       const _t1 = s1_bar * w;
       pose_bar[o + 4] += _t1 * position[0];
       pose_bar[o + 5] += _t1 * position[1];
       pose_bar[o + 6] += _t1 * position[2];
       pose_bar[o + 7] += _t1 * position[3];
-      // line 163: s0 += w * (pose[o] * position[0] + pose[o + 1] * position[1] + pose[o + 2] * position[2] + pose[o + 3] * position[3]);
+      // line 164: s0 += w * (pose[o] * position[0] + pose[o + 1] * position[1] + pose[o + 2] * position[2] + pose[o + 3] * position[3]);
       const _t0 = s0_bar * w;
       pose_bar[o] += _t0 * position[0];
       pose_bar[o + 1] += _t0 * position[1];
@@ -822,7 +822,7 @@ export function vertexResidualGradInto(
 
 /**
  * Value and gradient of `triangleResidual` with respect to pose, u.
- * Generated from ht.ts:187.
+ * Generated from ht.ts:188.
  */
 export function triangleResidualGrad(
   pose: readonly number[],
@@ -859,7 +859,7 @@ export function triangleResidualGrad(
 /**
  * Adds the gradient of `triangleResidual` with respect to pose, u into `grad` and returns
  * `triangleResidual`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from ht.ts:187.
+ * Generated from ht.ts:188.
  */
 export function triangleResidualGradInto(
   pose: readonly number[],
@@ -877,7 +877,7 @@ export function triangleResidualGradInto(
   const pose_bar = grad.pose;
   const u_bar = grad.u;
   // forward sweep
-  // inlined posedCoordinate(…) from ht.ts:155
+  // inlined posedCoordinate(…) from ht.ts:156
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
@@ -911,7 +911,7 @@ export function triangleResidualGradInto(
   const g = 12 * weightsA.length;
   const a =
     pose[g + 3 * k] * s0 + pose[g + 3 * k + 1] * s1 + pose[g + 3 * k + 2] * s2 + pose[g + 9 + k];
-  // inlined posedCoordinate(…) from ht.ts:155
+  // inlined posedCoordinate(…) from ht.ts:156
   let s0_1 = 0;
   let s1_1 = 0;
   let s2_1 = 0;
@@ -948,7 +948,7 @@ export function triangleResidualGradInto(
     pose[g_1 + 3 * k + 1] * s1_1 +
     pose[g_1 + 3 * k + 2] * s2_1 +
     pose[g_1 + 9 + k];
-  // inlined posedCoordinate(…) from ht.ts:155
+  // inlined posedCoordinate(…) from ht.ts:156
   let s0_2 = 0;
   let s1_2 = 0;
   let s2_2 = 0;
@@ -1007,7 +1007,7 @@ export function triangleResidualGradInto(
   u_bar[0] -= _t9;
   u_bar[1] -= _t9;
   c_bar -= 1 - u[0] - u[1];
-  // line 201: const c = posedCoordinate(pose, weightsC, positionC, k);
+  // line 202: const c = posedCoordinate(pose, weightsC, positionC, k);
   pose_bar[g_2 + 3 * k] += c_bar * s0_2;
   s0_2_bar += c_bar * pose[g_2 + 3 * k];
   pose_bar[g_2 + 3 * k + 1] += c_bar * s1_2;
@@ -1015,24 +1015,24 @@ export function triangleResidualGradInto(
   pose_bar[g_2 + 3 * k + 2] += c_bar * s2_2;
   s2_2_bar += c_bar * pose[g_2 + 3 * k + 2];
   pose_bar[g_2 + 9 + k] += c_bar;
-  // line 159: for (let b = 0; b < weights.length; b++) {
+  // line 160: for (let b = 0; b < weights.length; b++) {
   for (let b_3 = weightsC.length - 1; b_3 >= 0; b_3--) {
     const w_2 = weightsC[b_3];
     if (controlStack.pop() === 1) {
       const o_2 = 12 * b_3;
-      // line 165: s2 += w * (pose[o + 8] * position[0] + pose[o + 9] * position[1] + pose[o + 10] * position[2] + pose[o + 11] * position[3]);
+      // line 166: s2 += w * (pose[o + 8] * position[0] + pose[o + 9] * position[1] + pose[o + 10] * position[2] + pose[o + 11] * position[3]);
       const _t8 = s2_2_bar * w_2;
       pose_bar[o_2 + 8] += _t8 * positionC[0];
       pose_bar[o_2 + 9] += _t8 * positionC[1];
       pose_bar[o_2 + 10] += _t8 * positionC[2];
       pose_bar[o_2 + 11] += _t8 * positionC[3];
-      // line 164: s1 += w * (pose[o + 4] * position[0] + pose[o + 5] * position[1] + pose[o + 6] * position[2] + pose[o + 7] * position[3]);
+      // line 165: s1 += w * (pose[o + 4] * position[0] + pose[o + 5] * position[1] + pose[o + 6] * position[2] + pose[o + 7] * position[3]);
       const _t7 = s1_2_bar * w_2;
       pose_bar[o_2 + 4] += _t7 * positionC[0];
       pose_bar[o_2 + 5] += _t7 * positionC[1];
       pose_bar[o_2 + 6] += _t7 * positionC[2];
       pose_bar[o_2 + 7] += _t7 * positionC[3];
-      // line 163: s0 += w * (pose[o] * position[0] + pose[o + 1] * position[1] + pose[o + 2] * position[2] + pose[o + 3] * position[3]);
+      // line 164: s0 += w * (pose[o] * position[0] + pose[o + 1] * position[1] + pose[o + 2] * position[2] + pose[o + 3] * position[3]);
       const _t6 = s0_2_bar * w_2;
       pose_bar[o_2] += _t6 * positionC[0];
       pose_bar[o_2 + 1] += _t6 * positionC[1];
@@ -1040,7 +1040,7 @@ export function triangleResidualGradInto(
       pose_bar[o_2 + 3] += _t6 * positionC[3];
     }
   }
-  // line 200: const b = posedCoordinate(pose, weightsB, positionB, k);
+  // line 201: const b = posedCoordinate(pose, weightsB, positionB, k);
   pose_bar[g_1 + 3 * k] += b_bar * s0_1;
   s0_1_bar += b_bar * pose[g_1 + 3 * k];
   pose_bar[g_1 + 3 * k + 1] += b_bar * s1_1;
@@ -1048,24 +1048,24 @@ export function triangleResidualGradInto(
   pose_bar[g_1 + 3 * k + 2] += b_bar * s2_1;
   s2_1_bar += b_bar * pose[g_1 + 3 * k + 2];
   pose_bar[g_1 + 9 + k] += b_bar;
-  // line 159: for (let b = 0; b < weights.length; b++) {
+  // line 160: for (let b = 0; b < weights.length; b++) {
   for (let b_2 = weightsB.length - 1; b_2 >= 0; b_2--) {
     const w_1 = weightsB[b_2];
     if (controlStack.pop() === 1) {
       const o_1 = 12 * b_2;
-      // line 165: s2 += w * (pose[o + 8] * position[0] + pose[o + 9] * position[1] + pose[o + 10] * position[2] + pose[o + 11] * position[3]);
+      // line 166: s2 += w * (pose[o + 8] * position[0] + pose[o + 9] * position[1] + pose[o + 10] * position[2] + pose[o + 11] * position[3]);
       const _t5 = s2_1_bar * w_1;
       pose_bar[o_1 + 8] += _t5 * positionB[0];
       pose_bar[o_1 + 9] += _t5 * positionB[1];
       pose_bar[o_1 + 10] += _t5 * positionB[2];
       pose_bar[o_1 + 11] += _t5 * positionB[3];
-      // line 164: s1 += w * (pose[o + 4] * position[0] + pose[o + 5] * position[1] + pose[o + 6] * position[2] + pose[o + 7] * position[3]);
+      // line 165: s1 += w * (pose[o + 4] * position[0] + pose[o + 5] * position[1] + pose[o + 6] * position[2] + pose[o + 7] * position[3]);
       const _t4 = s1_1_bar * w_1;
       pose_bar[o_1 + 4] += _t4 * positionB[0];
       pose_bar[o_1 + 5] += _t4 * positionB[1];
       pose_bar[o_1 + 6] += _t4 * positionB[2];
       pose_bar[o_1 + 7] += _t4 * positionB[3];
-      // line 163: s0 += w * (pose[o] * position[0] + pose[o + 1] * position[1] + pose[o + 2] * position[2] + pose[o + 3] * position[3]);
+      // line 164: s0 += w * (pose[o] * position[0] + pose[o + 1] * position[1] + pose[o + 2] * position[2] + pose[o + 3] * position[3]);
       const _t3 = s0_1_bar * w_1;
       pose_bar[o_1] += _t3 * positionB[0];
       pose_bar[o_1 + 1] += _t3 * positionB[1];
@@ -1073,7 +1073,7 @@ export function triangleResidualGradInto(
       pose_bar[o_1 + 3] += _t3 * positionB[3];
     }
   }
-  // line 199: const a = posedCoordinate(pose, weightsA, positionA, k);
+  // line 200: const a = posedCoordinate(pose, weightsA, positionA, k);
   pose_bar[g + 3 * k] += a_bar * s0;
   s0_bar += a_bar * pose[g + 3 * k];
   pose_bar[g + 3 * k + 1] += a_bar * s1;
@@ -1081,24 +1081,24 @@ export function triangleResidualGradInto(
   pose_bar[g + 3 * k + 2] += a_bar * s2;
   s2_bar += a_bar * pose[g + 3 * k + 2];
   pose_bar[g + 9 + k] += a_bar;
-  // line 159: for (let b = 0; b < weights.length; b++) {
+  // line 160: for (let b = 0; b < weights.length; b++) {
   for (let b_1 = weightsA.length - 1; b_1 >= 0; b_1--) {
     const w = weightsA[b_1];
     if (controlStack.pop() === 1) {
       const o = 12 * b_1;
-      // line 165: s2 += w * (pose[o + 8] * position[0] + pose[o + 9] * position[1] + pose[o + 10] * position[2] + pose[o + 11] * position[3]);
+      // line 166: s2 += w * (pose[o + 8] * position[0] + pose[o + 9] * position[1] + pose[o + 10] * position[2] + pose[o + 11] * position[3]);
       const _t2 = s2_bar * w;
       pose_bar[o + 8] += _t2 * positionA[0];
       pose_bar[o + 9] += _t2 * positionA[1];
       pose_bar[o + 10] += _t2 * positionA[2];
       pose_bar[o + 11] += _t2 * positionA[3];
-      // line 164: s1 += w * (pose[o + 4] * position[0] + pose[o + 5] * position[1] + pose[o + 6] * position[2] + pose[o + 7] * position[3]);
+      // line 165: s1 += w * (pose[o + 4] * position[0] + pose[o + 5] * position[1] + pose[o + 6] * position[2] + pose[o + 7] * position[3]);
       const _t1 = s1_bar * w;
       pose_bar[o + 4] += _t1 * positionA[0];
       pose_bar[o + 5] += _t1 * positionA[1];
       pose_bar[o + 6] += _t1 * positionA[2];
       pose_bar[o + 7] += _t1 * positionA[3];
-      // line 163: s0 += w * (pose[o] * position[0] + pose[o + 1] * position[1] + pose[o + 2] * position[2] + pose[o + 3] * position[3]);
+      // line 164: s0 += w * (pose[o] * position[0] + pose[o + 1] * position[1] + pose[o + 2] * position[2] + pose[o + 3] * position[3]);
       const _t0 = s0_bar * w;
       pose_bar[o] += _t0 * positionA[0];
       pose_bar[o + 1] += _t0 * positionA[1];

@@ -29,7 +29,8 @@
  * tests differentiate it with the tape runtime to check the chained Jacobian.
  */
 
-/** A matrix as GradBench sends it: rows of numbers. */
+/** A matrix as GradBench sends it: rows of numbers. (Parameters spell it out: the generated
+ * file would not import this alias.) */
 export type Matrix = readonly (readonly number[])[];
 
 /**
@@ -40,8 +41,8 @@ export type Matrix = readonly (readonly number[])[];
 export function handPose(
   theta: readonly number[],
   parents: readonly number[],
-  baseRelatives: readonly Matrix[],
-  inverseBaseAbsolutes: readonly Matrix[],
+  baseRelatives: readonly (readonly (readonly number[])[])[],
+  inverseBaseAbsolutes: readonly (readonly (readonly number[])[])[],
   isMirrored: boolean,
 ): number[] {
   const B = parents.length;
@@ -209,16 +210,16 @@ export function triangleResidual(
  */
 export function handObjective(
   theta: readonly number[],
-  us: Matrix,
+  us: readonly (readonly number[])[],
   parents: readonly number[],
-  baseRelatives: readonly Matrix[],
-  inverseBaseAbsolutes: readonly Matrix[],
-  basePositions: Matrix,
-  weights: Matrix,
-  triangles: Matrix,
+  baseRelatives: readonly (readonly (readonly number[])[])[],
+  inverseBaseAbsolutes: readonly (readonly (readonly number[])[])[],
+  basePositions: readonly (readonly number[])[],
+  weights: readonly (readonly number[])[],
+  triangles: readonly (readonly number[])[],
   isMirrored: boolean,
   correspondences: readonly number[],
-  points: Matrix,
+  points: readonly (readonly number[])[],
 ): number[] {
   const pose = handPose(theta, parents, baseRelatives, inverseBaseAbsolutes, isMirrored);
   const n = correspondences.length;
