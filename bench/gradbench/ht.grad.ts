@@ -8,15 +8,21 @@ const controlStack = new IntStack();
 /** Derivative record of `handPose`: one field per differentiated parameter, same shape. */
 export type HandPoseJacobianGradient = { theta: number[] };
 
+/** Derivative record of `handPose`: one field per differentiated parameter, same shape. */
+export type HandPoseJvpGradient = { theta: number[] };
+
+/** Gradient of `posedCoordinate`: one field per differentiated parameter, same shape. */
+export type PosedCoordinateGradient = { pose: number[] };
+
 /** Gradient of `vertexResidual`: one field per differentiated parameter, same shape. */
-export type VertexResidualGradient = { pose: number[] };
+export type VertexResidualGradient = { posed: number[] };
 
 /** Gradient of `triangleResidual`: one field per differentiated parameter, same shape. */
-export type TriangleResidualGradient = { pose: number[]; u: number[] };
+export type TriangleResidualGradient = { u: number[]; posed: number[] };
 
 /**
  * Value of `handPose` and its directional derivative J·tangent (forward mode) with respect to
- * theta. Generated from ht.ts:41.
+ * theta. Generated from ht.ts:44.
  */
 function handPoseJacobianJvp(
   theta: readonly number[],
@@ -38,21 +44,13 @@ function handPoseJacobianJvp(
     P[6 + r] = theta[3 + r];
     P_dot[6 + r] = theta_dot[3 + r];
   }
-  let it = 6;
-  let column = 5;
-  for (let finger = 0; finger < 5; finger++) {
-    for (let joint = 2; joint <= 4; joint++) {
-      P[3 * column] = theta[it];
-      P_dot[3 * column] = theta_dot[it];
-      it++;
-      if (joint === 2) {
-        P[3 * column + 1] = theta[it];
-        P_dot[3 * column + 1] = theta_dot[it];
-        it++;
-      }
-      column++;
-    }
-    column++;
+  for (let j = 6; j < theta.length; j++) {
+    // inlined poseSlot(…) from ht.ts:151
+    const f = Math.floor((j - 6) / 4);
+    const s_1 = (j - 6) % 4;
+    const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
+    P[3 * column + (s_1 === 1 ? 1 : 0)] = theta[j];
+    P_dot[3 * column + (s_1 === 1 ? 1 : 0)] = theta_dot[j];
   }
   const out = new Array<number>(12 * B + 12).fill(0);
   const out_dot = new Array<number>(12 * B + 12).fill(0);
@@ -208,7 +206,7 @@ function handPoseJacobianJvp(
 
 /**
  * Adds cotangentᵀ·J (the vector-Jacobian product of `handPose` with respect to theta)
- * into `grad` and returns `handPose`'s value. Generated from ht.ts:41.
+ * into `grad` and returns `handPose`'s value. Generated from ht.ts:44.
  */
 function handPoseJacobianVjpInto(
   theta: readonly number[],
@@ -228,23 +226,13 @@ function handPoseJacobianVjpInto(
     P[3 + r] = 1;
     P[6 + r] = theta[3 + r];
   }
-  let it = 6;
-  let column = 5;
-  for (let finger = 0; finger < 5; finger++) {
-    for (let joint = 2; joint <= 4; joint++) {
-      P[3 * column] = theta[it];
-      valueStack.push(it);
-      it++;
-      if (joint === 2) {
-        P[3 * column + 1] = theta[it];
-        valueStack.push(it);
-        it++;
-      }
-      valueStack.push(column);
-      column++;
-    }
+  for (let j = 6; j < theta.length; j++) {
+    // inlined poseSlot(…) from ht.ts:151
+    const f = Math.floor((j - 6) / 4);
+    const s_1 = (j - 6) % 4;
+    const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
+    P[3 * column + (s_1 === 1 ? 1 : 0)] = theta[j];
     valueStack.push(column);
-    column++;
   }
   const out = new Array<number>(12 * B + 12).fill(0);
   const absolutes = new Array<number>(12 * B).fill(0);
@@ -349,17 +337,17 @@ function handPoseJacobianVjpInto(
   const absolutes_bar = new Array<number>(absolutes.length).fill(0);
   const relative_bar = new Array<number>(relative.length).fill(0);
   let norm_bar = 0;
-  // line 151: for (let r = 0; r < 3; r++) out[g + 9 + r] = P[6 + r];
+  // line 141: for (let r = 0; r < 3; r++) out[g + 9 + r] = P[6 + r];
   for (let r = 2; r >= 0; r--) {
     P_bar[6 + r] += out_bar[g + 9 + r];
     out_bar[g + 9 + r] = 0;
   }
   if (norm < 0.0001) {
-    // line 134: out[g + 8] = 1;
+    // line 124: out[g + 8] = 1;
     out_bar[g + 8] = 0;
-    // line 133: out[g + 4] = 1;
+    // line 123: out[g + 4] = 1;
     out_bar[g + 4] = 0;
-    // line 132: out[g] = 1;
+    // line 122: out[g] = 1;
     out_bar[g] = 0;
   } else {
     const x = theta[0] / norm;
@@ -372,13 +360,13 @@ function handPoseJacobianVjpInto(
     let z_bar = 0;
     let s_bar = 0;
     let c_bar = 0;
-    // line 149: out[g + 8] = z * z + (1 - z * z) * c;
+    // line 139: out[g + 8] = z * z + (1 - z * z) * c;
     const _t35 = out_bar[g + 8];
     z_bar += _t35 * (2 * z);
     z_bar -= _t35 * c * (2 * z);
     c_bar += _t35 * (1 - z * z);
     out_bar[g + 8] = 0;
-    // line 148: out[g + 7] = z * y * (1 - c) + x * s;
+    // line 138: out[g + 7] = z * y * (1 - c) + x * s;
     const _t34 = out_bar[g + 7];
     z_bar += _t34 * (y * (1 - c));
     y_bar += _t34 * (z * (1 - c));
@@ -386,7 +374,7 @@ function handPoseJacobianVjpInto(
     x_bar += _t34 * s;
     s_bar += _t34 * x;
     out_bar[g + 7] = 0;
-    // line 147: out[g + 6] = x * z * (1 - c) - y * s;
+    // line 137: out[g + 6] = x * z * (1 - c) - y * s;
     const _t32 = out_bar[g + 6];
     x_bar += _t32 * (z * (1 - c));
     z_bar += _t32 * (x * (1 - c));
@@ -395,7 +383,7 @@ function handPoseJacobianVjpInto(
     y_bar += _t33 * s;
     s_bar += _t33 * y;
     out_bar[g + 6] = 0;
-    // line 146: out[g + 5] = y * z * (1 - c) - x * s;
+    // line 136: out[g + 5] = y * z * (1 - c) - x * s;
     const _t30 = out_bar[g + 5];
     y_bar += _t30 * (z * (1 - c));
     z_bar += _t30 * (y * (1 - c));
@@ -404,13 +392,13 @@ function handPoseJacobianVjpInto(
     x_bar += _t31 * s;
     s_bar += _t31 * x;
     out_bar[g + 5] = 0;
-    // line 145: out[g + 4] = y * y + (1 - y * y) * c;
+    // line 135: out[g + 4] = y * y + (1 - y * y) * c;
     const _t29 = out_bar[g + 4];
     y_bar += _t29 * (2 * y);
     y_bar -= _t29 * c * (2 * y);
     c_bar += _t29 * (1 - y * y);
     out_bar[g + 4] = 0;
-    // line 144: out[g + 3] = x * y * (1 - c) + z * s;
+    // line 134: out[g + 3] = x * y * (1 - c) + z * s;
     const _t28 = out_bar[g + 3];
     x_bar += _t28 * (y * (1 - c));
     y_bar += _t28 * (x * (1 - c));
@@ -418,7 +406,7 @@ function handPoseJacobianVjpInto(
     z_bar += _t28 * s;
     s_bar += _t28 * z;
     out_bar[g + 3] = 0;
-    // line 143: out[g + 2] = x * z * (1 - c) + y * s;
+    // line 133: out[g + 2] = x * z * (1 - c) + y * s;
     const _t27 = out_bar[g + 2];
     x_bar += _t27 * (z * (1 - c));
     z_bar += _t27 * (x * (1 - c));
@@ -426,7 +414,7 @@ function handPoseJacobianVjpInto(
     y_bar += _t27 * s;
     s_bar += _t27 * y;
     out_bar[g + 2] = 0;
-    // line 142: out[g + 1] = x * y * (1 - c) - z * s;
+    // line 132: out[g + 1] = x * y * (1 - c) - z * s;
     const _t25 = out_bar[g + 1];
     x_bar += _t25 * (y * (1 - c));
     y_bar += _t25 * (x * (1 - c));
@@ -435,33 +423,33 @@ function handPoseJacobianVjpInto(
     z_bar += _t26 * s;
     s_bar += _t26 * z;
     out_bar[g + 1] = 0;
-    // line 141: out[g] = x * x + (1 - x * x) * c;
+    // line 131: out[g] = x * x + (1 - x * x) * c;
     const _t24 = out_bar[g];
     x_bar += _t24 * (2 * x);
     x_bar -= _t24 * c * (2 * x);
     c_bar += _t24 * (1 - x * x);
     out_bar[g] = 0;
-    // line 140: const c = Math.cos(norm);
+    // line 130: const c = Math.cos(norm);
     norm_bar -= c_bar * Math.sin(norm);
-    // line 139: const s = Math.sin(norm);
+    // line 129: const s = Math.sin(norm);
     norm_bar += s_bar * Math.cos(norm);
-    // line 138: const z = theta[2] / norm;
+    // line 128: const z = theta[2] / norm;
     theta_bar[2] += z_bar * (1 / norm);
     norm_bar -= z_bar * (theta[2] / (norm * norm));
-    // line 137: const y = theta[1] / norm;
+    // line 127: const y = theta[1] / norm;
     theta_bar[1] += y_bar * (1 / norm);
     norm_bar -= y_bar * (theta[1] / (norm * norm));
-    // line 136: const x = theta[0] / norm;
+    // line 126: const x = theta[0] / norm;
     theta_bar[0] += x_bar * (1 / norm);
     norm_bar -= x_bar * (theta[0] / (norm * norm));
   }
-  // line 130: const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
+  // line 120: const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
   const _t22 = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
   const _t23 = norm_bar * (0.5 / _t22);
   theta_bar[0] += _t23 * (2 * theta[0]);
   theta_bar[1] += _t23 * (2 * theta[1]);
   theta_bar[2] += _t23 * (2 * theta[2]);
-  // line 75: for (let b = 0; b < B; b++) {
+  // line 65: for (let b = 0; b < B; b++) {
   for (let b = B - 1; b >= 0; b--) {
     const sy = valueStack.pop();
     const cy = valueStack.pop();
@@ -487,38 +475,38 @@ function handPoseJacobianVjpInto(
     let r20_bar = 0;
     let r21_bar = 0;
     let r22_bar = 0;
-    // line 115: for (let i = 0; i < 3; i++) {
+    // line 105: for (let i = 0; i < 3; i++) {
     for (let i = 2; i >= 0; i--) {
       const a = 12 * b + 4 * i;
-      // line 117: for (let j = 0; j < 4; j++) {
+      // line 107: for (let j = 0; j < 4; j++) {
       for (let j = 3; j >= 0; j--) {
         let t_bar = 0;
-        // line 123: out[a + j] = i === 0 ? sign * t : t;
+        // line 113: out[a + j] = i === 0 ? sign * t : t;
         if (i === 0) {
           t_bar += out_bar[a + j] * sign;
         } else {
           t_bar += out_bar[a + j];
         }
         out_bar[a + j] = 0;
-        // line 118: const t =
+        // line 108: const t =
         absolutes_bar[a] += t_bar * inverseBaseAbsolutes[b][0][j];
         absolutes_bar[a + 1] += t_bar * inverseBaseAbsolutes[b][1][j];
         absolutes_bar[a + 2] += t_bar * inverseBaseAbsolutes[b][2][j];
         absolutes_bar[a + 3] += t_bar * inverseBaseAbsolutes[b][3][j];
       }
     }
-    // line 103: for (let i = 0; i < 3; i++) {
+    // line 93: for (let i = 0; i < 3; i++) {
     for (let i = 2; i >= 0; i--) {
-      // line 104: for (let j = 0; j < 4; j++) {
+      // line 94: for (let j = 0; j < 4; j++) {
       for (let j = 3; j >= 0; j--) {
         if (controlStack.pop() === 1) {
-          // line 106: absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
+          // line 96: absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
           absolutes[12 * b + 4 * i + j] = valueStack.pop();
           relative_bar[4 * i + j] += absolutes_bar[12 * b + 4 * i + j];
           absolutes_bar[12 * b + 4 * i + j] = 0;
         } else {
           const p = valueStack.pop();
-          // line 109: absolutes[12 * b + 4 * i + j] =
+          // line 99: absolutes[12 * b + 4 * i + j] =
           absolutes[12 * b + 4 * i + j] = valueStack.pop();
           const _t21 = absolutes_bar[12 * b + 4 * i + j];
           absolutes_bar[12 * b + 4 * i + j] = 0;
@@ -533,29 +521,29 @@ function handPoseJacobianVjpInto(
         }
       }
     }
-    // line 93: for (let i = 0; i < 4; i++) {
+    // line 83: for (let i = 0; i < 4; i++) {
     for (let i = 3; i >= 0; i--) {
       const m0 = baseRelatives[b][i][0];
       const m1 = baseRelatives[b][i][1];
       const m2 = baseRelatives[b][i][2];
-      // line 100: relative[4 * i + 3] = baseRelatives[b][i][3];
+      // line 90: relative[4 * i + 3] = baseRelatives[b][i][3];
       relative[4 * i + 3] = valueStack.pop();
       relative_bar[4 * i + 3] = 0;
-      // line 99: relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
+      // line 89: relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
       relative[4 * i + 2] = valueStack.pop();
       const _t20 = relative_bar[4 * i + 2];
       r02_bar += _t20 * m0;
       r12_bar += _t20 * m1;
       r22_bar += _t20 * m2;
       relative_bar[4 * i + 2] = 0;
-      // line 98: relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
+      // line 88: relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
       relative[4 * i + 1] = valueStack.pop();
       const _t19 = relative_bar[4 * i + 1];
       r01_bar += _t19 * m0;
       r11_bar += _t19 * m1;
       r21_bar += _t19 * m2;
       relative_bar[4 * i + 1] = 0;
-      // line 97: relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
+      // line 87: relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
       relative[4 * i] = valueStack.pop();
       const _t18 = relative_bar[4 * i];
       r00_bar += _t18 * m0;
@@ -563,87 +551,72 @@ function handPoseJacobianVjpInto(
       r20_bar += _t18 * m2;
       relative_bar[4 * i] = 0;
     }
-    // line 92: const r22 = cy * cx;
+    // line 82: const r22 = cy * cx;
     cy_bar += r22_bar * cx;
     cx_bar += r22_bar * cy;
-    // line 91: const r21 = cy * sx;
+    // line 81: const r21 = cy * sx;
     cy_bar += r21_bar * sx;
     sx_bar += r21_bar * cy;
-    // line 90: const r20 = -sy;
+    // line 80: const r20 = -sy;
     sy_bar -= r20_bar;
-    // line 89: const r12 = -cz * sx + sz * sy * cx;
+    // line 79: const r12 = -cz * sx + sz * sy * cx;
     cz_bar -= r12_bar * sx;
     sx_bar -= r12_bar * cz;
     sz_bar += r12_bar * (sy * cx);
     sy_bar += r12_bar * (sz * cx);
     cx_bar += r12_bar * (sz * sy);
-    // line 88: const r11 = cz * cx + sz * sy * sx;
+    // line 78: const r11 = cz * cx + sz * sy * sx;
     cz_bar += r11_bar * cx;
     cx_bar += r11_bar * cz;
     sz_bar += r11_bar * (sy * sx);
     sy_bar += r11_bar * (sz * sx);
     sx_bar += r11_bar * (sz * sy);
-    // line 87: const r10 = sz * cy;
+    // line 77: const r10 = sz * cy;
     sz_bar += r10_bar * cy;
     cy_bar += r10_bar * sz;
-    // line 86: const r02 = sz * sx + cz * sy * cx;
+    // line 76: const r02 = sz * sx + cz * sy * cx;
     sz_bar += r02_bar * sx;
     sx_bar += r02_bar * sz;
     cz_bar += r02_bar * (sy * cx);
     sy_bar += r02_bar * (cz * cx);
     cx_bar += r02_bar * (cz * sy);
-    // line 85: const r01 = -sz * cx + cz * sy * sx;
+    // line 75: const r01 = -sz * cx + cz * sy * sx;
     sz_bar -= r01_bar * cx;
     cx_bar -= r01_bar * sz;
     cz_bar += r01_bar * (sy * sx);
     sy_bar += r01_bar * (cz * sx);
     sx_bar += r01_bar * (cz * sy);
-    // line 84: const r00 = cz * cy;
+    // line 74: const r00 = cz * cy;
     cz_bar += r00_bar * cy;
     cy_bar += r00_bar * cz;
-    // line 82: const sy = Math.sin(P[c + 2]);
+    // line 72: const sy = Math.sin(P[c + 2]);
     P_bar[c + 2] += sy_bar * Math.cos(P[c + 2]);
-    // line 81: const cy = Math.cos(P[c + 2]);
+    // line 71: const cy = Math.cos(P[c + 2]);
     P_bar[c + 2] -= cy_bar * Math.sin(P[c + 2]);
-    // line 80: const sz = Math.sin(P[c + 1]);
+    // line 70: const sz = Math.sin(P[c + 1]);
     P_bar[c + 1] += sz_bar * Math.cos(P[c + 1]);
-    // line 79: const cz = Math.cos(P[c + 1]);
+    // line 69: const cz = Math.cos(P[c + 1]);
     P_bar[c + 1] -= cz_bar * Math.sin(P[c + 1]);
-    // line 78: const sx = Math.sin(P[c]);
+    // line 68: const sx = Math.sin(P[c]);
     P_bar[c] += sx_bar * Math.cos(P[c]);
-    // line 77: const cx = Math.cos(P[c]);
+    // line 67: const cx = Math.cos(P[c]);
     P_bar[c] -= cx_bar * Math.sin(P[c]);
   }
-  // line 58: for (let finger = 0; finger < 5; finger++) {
-  for (let finger = 4; finger >= 0; finger--) {
-    // line 68: column++;
-    column = valueStack.pop();
-    // line 59: for (let joint = 2; joint <= 4; joint++) {
-    for (let joint = 4; joint >= 2; joint--) {
-      // line 66: column++;
-      column = valueStack.pop();
-      if (joint === 2) {
-        // line 64: it++;
-        it = valueStack.pop();
-        // line 63: P[3 * column + 1] = theta[it];
-        theta_bar[it] += P_bar[3 * column + 1];
-        P_bar[3 * column + 1] = 0;
-      }
-      // line 61: it++;
-      it = valueStack.pop();
-      // line 60: P[3 * column] = theta[it];
-      theta_bar[it] += P_bar[3 * column];
-      P_bar[3 * column] = 0;
-    }
+  // line 59: for (let j = 6; j < theta.length; j++) P[poseSlot(j)] = theta[j];
+  for (let j = theta.length - 1; j >= 6; j--) {
+    const column = valueStack.pop();
+    const s_1 = (j - 6) % 4;
+    theta_bar[j] += P_bar[3 * column + (s_1 === 1 ? 1 : 0)];
+    P_bar[3 * column + (s_1 === 1 ? 1 : 0)] = 0;
   }
-  // line 51: for (let r = 0; r < 3; r++) {
+  // line 54: for (let r = 0; r < 3; r++) {
   for (let r = 2; r >= 0; r--) {
-    // line 54: P[6 + r] = theta[3 + r];
+    // line 57: P[6 + r] = theta[3 + r];
     theta_bar[3 + r] += P_bar[6 + r];
     P_bar[6 + r] = 0;
-    // line 53: P[3 + r] = 1;
+    // line 56: P[3 + r] = 1;
     P_bar[3 + r] = 0;
-    // line 52: P[r] = theta[r];
+    // line 55: P[r] = theta[r];
     theta_bar[r] += P_bar[r];
     P_bar[r] = 0;
   }
@@ -653,7 +626,7 @@ function handPoseJacobianVjpInto(
 /**
  * Value and dense Jacobian of `handPose` (rows: outputs; columns: theta flattened
  * in declaration order). Uses n forward sweeps or m reverse sweeps, whichever is fewer.
- * Generated from ht.ts:41.
+ * Generated from ht.ts:44.
  */
 export function handPoseJacobian(
   theta: readonly number[],
@@ -716,37 +689,218 @@ export function handPoseJacobian(
 }
 
 /**
- * Value and gradient of `vertexResidual` with respect to pose.
- * Generated from ht.ts:179.
+ * Value of `handPose` and its directional derivative J·tangent (forward mode) with respect to
+ * theta. Generated from ht.ts:44.
  */
-export function vertexResidualGrad(
+export function handPoseJvp(
+  theta: readonly number[],
+  parents: readonly number[],
+  baseRelatives: readonly (readonly (readonly number[])[])[],
+  inverseBaseAbsolutes: readonly (readonly (readonly number[])[])[],
+  isMirrored: boolean,
+  tangent: HandPoseJvpGradient,
+): { value: number[]; tangent: number[] } {
+  const theta_dot = tangent.theta;
+  const B = parents.length;
+  const P = new Array<number>(3 * (B + 3)).fill(0);
+  const P_dot = new Array<number>(3 * (B + 3)).fill(0);
+  for (let r = 0; r < 3; r++) {
+    P[r] = theta[r];
+    P_dot[r] = theta_dot[r];
+    P[3 + r] = 1;
+    P_dot[3 + r] = 0;
+    P[6 + r] = theta[3 + r];
+    P_dot[6 + r] = theta_dot[3 + r];
+  }
+  for (let j = 6; j < theta.length; j++) {
+    // inlined poseSlot(…) from ht.ts:151
+    const f = Math.floor((j - 6) / 4);
+    const s_1 = (j - 6) % 4;
+    const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
+    P[3 * column + (s_1 === 1 ? 1 : 0)] = theta[j];
+    P_dot[3 * column + (s_1 === 1 ? 1 : 0)] = theta_dot[j];
+  }
+  const out = new Array<number>(12 * B + 12).fill(0);
+  const out_dot = new Array<number>(12 * B + 12).fill(0);
+  const absolutes = new Array<number>(12 * B).fill(0);
+  const absolutes_dot = new Array<number>(12 * B).fill(0);
+  const relative = new Array<number>(16).fill(0);
+  const relative_dot = new Array<number>(16).fill(0);
+  for (let b = 0; b < B; b++) {
+    const c = 3 * (b + 3);
+    let c_dot = 0;
+    const cx = Math.cos(P[c]);
+    let cx_dot = -(Math.sin(P[c]) * P_dot[c]);
+    const sx = Math.sin(P[c]);
+    let sx_dot = Math.cos(P[c]) * P_dot[c];
+    const cz = Math.cos(P[c + 1]);
+    let cz_dot = -(Math.sin(P[c + 1]) * P_dot[c + 1]);
+    const sz = Math.sin(P[c + 1]);
+    let sz_dot = Math.cos(P[c + 1]) * P_dot[c + 1];
+    const cy = Math.cos(P[c + 2]);
+    let cy_dot = -(Math.sin(P[c + 2]) * P_dot[c + 2]);
+    const sy = Math.sin(P[c + 2]);
+    let sy_dot = Math.cos(P[c + 2]) * P_dot[c + 2];
+    const r00 = cz * cy;
+    let r00_dot = cy * cz_dot + cz * cy_dot;
+    const r01 = -sz * cx + cz * sy * sx;
+    let r01_dot =
+      -(cx * sz_dot) - sz * cx_dot + (sy * sx * cz_dot + cz * sx * sy_dot + cz * sy * sx_dot);
+    const r02 = sz * sx + cz * sy * cx;
+    let r02_dot =
+      sx * sz_dot + sz * sx_dot + (sy * cx * cz_dot + cz * cx * sy_dot + cz * sy * cx_dot);
+    const r10 = sz * cy;
+    let r10_dot = cy * sz_dot + sz * cy_dot;
+    const r11 = cz * cx + sz * sy * sx;
+    let r11_dot =
+      cx * cz_dot + cz * cx_dot + (sy * sx * sz_dot + sz * sx * sy_dot + sz * sy * sx_dot);
+    const r12 = -cz * sx + sz * sy * cx;
+    let r12_dot =
+      -(sx * cz_dot) - cz * sx_dot + (sy * cx * sz_dot + sz * cx * sy_dot + sz * sy * cx_dot);
+    const r20 = -sy;
+    let r20_dot = -sy_dot;
+    const r21 = cy * sx;
+    let r21_dot = sx * cy_dot + cy * sx_dot;
+    const r22 = cy * cx;
+    let r22_dot = cx * cy_dot + cy * cx_dot;
+    for (let i = 0; i < 4; i++) {
+      const m0 = baseRelatives[b][i][0];
+      const m1 = baseRelatives[b][i][1];
+      const m2 = baseRelatives[b][i][2];
+      relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
+      relative_dot[4 * i] = m0 * r00_dot + m1 * r10_dot + m2 * r20_dot;
+      relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
+      relative_dot[4 * i + 1] = m0 * r01_dot + m1 * r11_dot + m2 * r21_dot;
+      relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
+      relative_dot[4 * i + 2] = m0 * r02_dot + m1 * r12_dot + m2 * r22_dot;
+      relative[4 * i + 3] = baseRelatives[b][i][3];
+      relative_dot[4 * i + 3] = 0;
+    }
+    const parent = parents[b];
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 4; j++) {
+        if (parent === -1) {
+          absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
+          absolutes_dot[12 * b + 4 * i + j] = relative_dot[4 * i + j];
+        } else {
+          const p = 12 * parent + 4 * i;
+          absolutes_dot[12 * b + 4 * i + j] =
+            relative[j] * absolutes_dot[p] +
+            absolutes[p] * relative_dot[j] +
+            (relative[4 + j] * absolutes_dot[p + 1] + absolutes[p + 1] * relative_dot[4 + j]) +
+            (relative[8 + j] * absolutes_dot[p + 2] + absolutes[p + 2] * relative_dot[8 + j]) +
+            (relative[12 + j] * absolutes_dot[p + 3] + absolutes[p + 3] * relative_dot[12 + j]);
+          absolutes[12 * b + 4 * i + j] =
+            absolutes[p] * relative[j] +
+            absolutes[p + 1] * relative[4 + j] +
+            absolutes[p + 2] * relative[8 + j] +
+            absolutes[p + 3] * relative[12 + j];
+        }
+      }
+    }
+    const sign = isMirrored ? -1 : 1;
+    for (let i = 0; i < 3; i++) {
+      const a = 12 * b + 4 * i;
+      for (let j = 0; j < 4; j++) {
+        const t =
+          absolutes[a] * inverseBaseAbsolutes[b][0][j] +
+          absolutes[a + 1] * inverseBaseAbsolutes[b][1][j] +
+          absolutes[a + 2] * inverseBaseAbsolutes[b][2][j] +
+          absolutes[a + 3] * inverseBaseAbsolutes[b][3][j];
+        let t_dot =
+          inverseBaseAbsolutes[b][0][j] * absolutes_dot[a] +
+          inverseBaseAbsolutes[b][1][j] * absolutes_dot[a + 1] +
+          inverseBaseAbsolutes[b][2][j] * absolutes_dot[a + 2] +
+          inverseBaseAbsolutes[b][3][j] * absolutes_dot[a + 3];
+        out[a + j] = i === 0 ? sign * t : t;
+        out_dot[a + j] = i === 0 ? sign * t_dot : t_dot;
+      }
+    }
+  }
+  const g = 12 * B;
+  const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
+  let norm_dot =
+    (0.5 / norm) *
+    (2 * theta[0] * theta_dot[0] + 2 * theta[1] * theta_dot[1] + 2 * theta[2] * theta_dot[2]);
+  if (norm < 0.0001) {
+    out[g] = 1;
+    out_dot[g] = 0;
+    out[g + 4] = 1;
+    out_dot[g + 4] = 0;
+    out[g + 8] = 1;
+    out_dot[g + 8] = 0;
+  } else {
+    const x = theta[0] / norm;
+    let x_dot = (1 / norm) * theta_dot[0] - (theta[0] / (norm * norm)) * norm_dot;
+    const y = theta[1] / norm;
+    let y_dot = (1 / norm) * theta_dot[1] - (theta[1] / (norm * norm)) * norm_dot;
+    const z = theta[2] / norm;
+    let z_dot = (1 / norm) * theta_dot[2] - (theta[2] / (norm * norm)) * norm_dot;
+    const s = Math.sin(norm);
+    let s_dot = Math.cos(norm) * norm_dot;
+    const c = Math.cos(norm);
+    let c_dot = -(Math.sin(norm) * norm_dot);
+    out[g] = x * x + (1 - x * x) * c;
+    out_dot[g] = 2 * x * x_dot + (-(c * (2 * x * x_dot)) + (1 - x * x) * c_dot);
+    out[g + 1] = x * y * (1 - c) - z * s;
+    out_dot[g + 1] =
+      y * (1 - c) * x_dot + x * (1 - c) * y_dot - x * y * c_dot - (s * z_dot + z * s_dot);
+    out[g + 2] = x * z * (1 - c) + y * s;
+    out_dot[g + 2] =
+      z * (1 - c) * x_dot + x * (1 - c) * z_dot - x * z * c_dot + (s * y_dot + y * s_dot);
+    out[g + 3] = x * y * (1 - c) + z * s;
+    out_dot[g + 3] =
+      y * (1 - c) * x_dot + x * (1 - c) * y_dot - x * y * c_dot + (s * z_dot + z * s_dot);
+    out[g + 4] = y * y + (1 - y * y) * c;
+    out_dot[g + 4] = 2 * y * y_dot + (-(c * (2 * y * y_dot)) + (1 - y * y) * c_dot);
+    out[g + 5] = y * z * (1 - c) - x * s;
+    out_dot[g + 5] =
+      z * (1 - c) * y_dot + y * (1 - c) * z_dot - y * z * c_dot - (s * x_dot + x * s_dot);
+    out[g + 6] = x * z * (1 - c) - y * s;
+    out_dot[g + 6] =
+      z * (1 - c) * x_dot + x * (1 - c) * z_dot - x * z * c_dot - (s * y_dot + y * s_dot);
+    out[g + 7] = z * y * (1 - c) + x * s;
+    out_dot[g + 7] =
+      y * (1 - c) * z_dot + z * (1 - c) * y_dot - z * y * c_dot + (s * x_dot + x * s_dot);
+    out[g + 8] = z * z + (1 - z * z) * c;
+    out_dot[g + 8] = 2 * z * z_dot + (-(c * (2 * z * z_dot)) + (1 - z * z) * c_dot);
+  }
+  for (let r = 0; r < 3; r++) {
+    out[g + 9 + r] = P[6 + r];
+    out_dot[g + 9 + r] = P_dot[6 + r];
+  }
+  return { value: out, tangent: out_dot };
+}
+
+/**
+ * Value and gradient of `posedCoordinate` with respect to pose.
+ * Generated from ht.ts:164.
+ */
+export function posedCoordinateGrad(
   pose: readonly number[],
   weights: readonly number[],
   position: readonly number[],
-  point: readonly number[],
   k: number,
-): { value: number; grad: VertexResidualGradient } {
+): { value: number; grad: PosedCoordinateGradient } {
   const grad = { pose: new Array<number>(pose.length).fill(0) };
-  const value = vertexResidualGradInto(pose, weights, position, point, k, grad);
+  const value = posedCoordinateGradInto(pose, weights, position, k, grad);
   return { value, grad };
 }
 
 /**
- * Adds the gradient of `vertexResidual` with respect to pose into `grad` and returns
- * `vertexResidual`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from ht.ts:179.
+ * Adds the gradient of `posedCoordinate` with respect to pose into `grad` and returns
+ * `posedCoordinate`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Generated from ht.ts:164.
  */
-export function vertexResidualGradInto(
+export function posedCoordinateGradInto(
   pose: readonly number[],
   weights: readonly number[],
   position: readonly number[],
-  point: readonly number[],
   k: number,
-  grad: VertexResidualGradient,
+  grad: PosedCoordinateGradient,
 ): number {
   const pose_bar = grad.pose;
   // forward sweep
-  // inlined posedCoordinate(…) from ht.ts:156
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
@@ -779,37 +933,33 @@ export function vertexResidualGradInto(
   }
   const g = 12 * weights.length;
   const value =
-    point[k] -
-    (pose[g + 3 * k] * s0 + pose[g + 3 * k + 1] * s1 + pose[g + 3 * k + 2] * s2 + pose[g + 9 + k]);
+    pose[g + 3 * k] * s0 + pose[g + 3 * k + 1] * s1 + pose[g + 3 * k + 2] * s2 + pose[g + 9 + k];
   // reverse sweep
-  let s0_bar = 0;
-  let s1_bar = 0;
-  let s2_bar = 0;
-  pose_bar[g + 3 * k] -= s0;
-  s0_bar -= pose[g + 3 * k];
-  pose_bar[g + 3 * k + 1] -= s1;
-  s1_bar -= pose[g + 3 * k + 1];
-  pose_bar[g + 3 * k + 2] -= s2;
-  s2_bar -= pose[g + 3 * k + 2];
-  pose_bar[g + 9 + k] -= 1;
-  // line 160: for (let b = 0; b < weights.length; b++) {
+  let s0_bar = pose[g + 3 * k];
+  let s1_bar = pose[g + 3 * k + 1];
+  let s2_bar = pose[g + 3 * k + 2];
+  pose_bar[g + 3 * k] += s0;
+  pose_bar[g + 3 * k + 1] += s1;
+  pose_bar[g + 3 * k + 2] += s2;
+  pose_bar[g + 9 + k] += 1;
+  // line 168: for (let b = 0; b < weights.length; b++) {
   for (let b = weights.length - 1; b >= 0; b--) {
     const w = weights[b];
     if (controlStack.pop() === 1) {
       const o = 12 * b;
-      // line 166: s2 += w * (pose[o + 8] * position[0] + pose[o + 9] * position[1] + pose[o + 10] * position[2] + pose[o + 11] * position[3]);
+      // line 174: s2 += w * (pose[o + 8] * position[0] + pose[o + 9] * position[1] + pose[o + 10] * position[2] + pose[o + 11] * position[3]);
       const _t2 = s2_bar * w;
       pose_bar[o + 8] += _t2 * position[0];
       pose_bar[o + 9] += _t2 * position[1];
       pose_bar[o + 10] += _t2 * position[2];
       pose_bar[o + 11] += _t2 * position[3];
-      // line 165: s1 += w * (pose[o + 4] * position[0] + pose[o + 5] * position[1] + pose[o + 6] * position[2] + pose[o + 7] * position[3]);
+      // line 173: s1 += w * (pose[o + 4] * position[0] + pose[o + 5] * position[1] + pose[o + 6] * position[2] + pose[o + 7] * position[3]);
       const _t1 = s1_bar * w;
       pose_bar[o + 4] += _t1 * position[0];
       pose_bar[o + 5] += _t1 * position[1];
       pose_bar[o + 6] += _t1 * position[2];
       pose_bar[o + 7] += _t1 * position[3];
-      // line 164: s0 += w * (pose[o] * position[0] + pose[o + 1] * position[1] + pose[o + 2] * position[2] + pose[o + 3] * position[3]);
+      // line 172: s0 += w * (pose[o] * position[0] + pose[o + 1] * position[1] + pose[o + 2] * position[2] + pose[o + 3] * position[3]);
       const _t0 = s0_bar * w;
       pose_bar[o] += _t0 * position[0];
       pose_bar[o + 1] += _t0 * position[1];
@@ -821,290 +971,89 @@ export function vertexResidualGradInto(
 }
 
 /**
- * Value and gradient of `triangleResidual` with respect to pose, u.
- * Generated from ht.ts:188.
+ * Value and gradient of `vertexResidual` with respect to posed.
+ * Generated from ht.ts:204.
  */
-export function triangleResidualGrad(
-  pose: readonly number[],
-  u: readonly number[],
-  weightsA: readonly number[],
-  weightsB: readonly number[],
-  weightsC: readonly number[],
-  positionA: readonly number[],
-  positionB: readonly number[],
-  positionC: readonly number[],
+export function vertexResidualGrad(
+  posed: readonly number[],
+  a: number,
   point: readonly number[],
   k: number,
-): { value: number; grad: TriangleResidualGradient } {
-  const grad = {
-    pose: new Array<number>(pose.length).fill(0),
-    u: new Array<number>(u.length).fill(0),
-  };
-  const value = triangleResidualGradInto(
-    pose,
-    u,
-    weightsA,
-    weightsB,
-    weightsC,
-    positionA,
-    positionB,
-    positionC,
-    point,
-    k,
-    grad,
-  );
+): { value: number; grad: VertexResidualGradient } {
+  const grad = { posed: new Array<number>(posed.length).fill(0) };
+  const value = vertexResidualGradInto(posed, a, point, k, grad);
   return { value, grad };
 }
 
 /**
- * Adds the gradient of `triangleResidual` with respect to pose, u into `grad` and returns
+ * Adds the gradient of `vertexResidual` with respect to posed into `grad` and returns
+ * `vertexResidual`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Generated from ht.ts:204.
+ */
+export function vertexResidualGradInto(
+  posed: readonly number[],
+  a: number,
+  point: readonly number[],
+  k: number,
+  grad: VertexResidualGradient,
+): number {
+  const posed_bar = grad.posed;
+  // forward sweep
+  const value = point[k] - posed[a + k];
+  // reverse sweep
+  posed_bar[a + k] -= 1;
+  return value;
+}
+
+/**
+ * Value and gradient of `triangleResidual` with respect to u, posed.
+ * Generated from ht.ts:214.
+ */
+export function triangleResidualGrad(
+  u: readonly number[],
+  posed: readonly number[],
+  a: number,
+  b: number,
+  c: number,
+  point: readonly number[],
+  k: number,
+): { value: number; grad: TriangleResidualGradient } {
+  const grad = {
+    u: new Array<number>(u.length).fill(0),
+    posed: new Array<number>(posed.length).fill(0),
+  };
+  const value = triangleResidualGradInto(u, posed, a, b, c, point, k, grad);
+  return { value, grad };
+}
+
+/**
+ * Adds the gradient of `triangleResidual` with respect to u, posed into `grad` and returns
  * `triangleResidual`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from ht.ts:188.
+ * Generated from ht.ts:214.
  */
 export function triangleResidualGradInto(
-  pose: readonly number[],
   u: readonly number[],
-  weightsA: readonly number[],
-  weightsB: readonly number[],
-  weightsC: readonly number[],
-  positionA: readonly number[],
-  positionB: readonly number[],
-  positionC: readonly number[],
+  posed: readonly number[],
+  a: number,
+  b: number,
+  c: number,
   point: readonly number[],
   k: number,
   grad: TriangleResidualGradient,
 ): number {
-  const pose_bar = grad.pose;
   const u_bar = grad.u;
+  const posed_bar = grad.posed;
   // forward sweep
-  // inlined posedCoordinate(…) from ht.ts:156
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  for (let b_1 = 0; b_1 < weightsA.length; b_1++) {
-    const w = weightsA[b_1];
-    if (w !== 0) {
-      const o = 12 * b_1;
-      s0 +=
-        w *
-        (pose[o] * positionA[0] +
-          pose[o + 1] * positionA[1] +
-          pose[o + 2] * positionA[2] +
-          pose[o + 3] * positionA[3]);
-      s1 +=
-        w *
-        (pose[o + 4] * positionA[0] +
-          pose[o + 5] * positionA[1] +
-          pose[o + 6] * positionA[2] +
-          pose[o + 7] * positionA[3]);
-      s2 +=
-        w *
-        (pose[o + 8] * positionA[0] +
-          pose[o + 9] * positionA[1] +
-          pose[o + 10] * positionA[2] +
-          pose[o + 11] * positionA[3]);
-      controlStack.push(1);
-    } else {
-      controlStack.push(0);
-    }
-  }
-  const g = 12 * weightsA.length;
-  const a =
-    pose[g + 3 * k] * s0 + pose[g + 3 * k + 1] * s1 + pose[g + 3 * k + 2] * s2 + pose[g + 9 + k];
-  // inlined posedCoordinate(…) from ht.ts:156
-  let s0_1 = 0;
-  let s1_1 = 0;
-  let s2_1 = 0;
-  for (let b_2 = 0; b_2 < weightsB.length; b_2++) {
-    const w_1 = weightsB[b_2];
-    if (w_1 !== 0) {
-      const o_1 = 12 * b_2;
-      s0_1 +=
-        w_1 *
-        (pose[o_1] * positionB[0] +
-          pose[o_1 + 1] * positionB[1] +
-          pose[o_1 + 2] * positionB[2] +
-          pose[o_1 + 3] * positionB[3]);
-      s1_1 +=
-        w_1 *
-        (pose[o_1 + 4] * positionB[0] +
-          pose[o_1 + 5] * positionB[1] +
-          pose[o_1 + 6] * positionB[2] +
-          pose[o_1 + 7] * positionB[3]);
-      s2_1 +=
-        w_1 *
-        (pose[o_1 + 8] * positionB[0] +
-          pose[o_1 + 9] * positionB[1] +
-          pose[o_1 + 10] * positionB[2] +
-          pose[o_1 + 11] * positionB[3]);
-      controlStack.push(1);
-    } else {
-      controlStack.push(0);
-    }
-  }
-  const g_1 = 12 * weightsB.length;
-  const b =
-    pose[g_1 + 3 * k] * s0_1 +
-    pose[g_1 + 3 * k + 1] * s1_1 +
-    pose[g_1 + 3 * k + 2] * s2_1 +
-    pose[g_1 + 9 + k];
-  // inlined posedCoordinate(…) from ht.ts:156
-  let s0_2 = 0;
-  let s1_2 = 0;
-  let s2_2 = 0;
-  for (let b_3 = 0; b_3 < weightsC.length; b_3++) {
-    const w_2 = weightsC[b_3];
-    if (w_2 !== 0) {
-      const o_2 = 12 * b_3;
-      s0_2 +=
-        w_2 *
-        (pose[o_2] * positionC[0] +
-          pose[o_2 + 1] * positionC[1] +
-          pose[o_2 + 2] * positionC[2] +
-          pose[o_2 + 3] * positionC[3]);
-      s1_2 +=
-        w_2 *
-        (pose[o_2 + 4] * positionC[0] +
-          pose[o_2 + 5] * positionC[1] +
-          pose[o_2 + 6] * positionC[2] +
-          pose[o_2 + 7] * positionC[3]);
-      s2_2 +=
-        w_2 *
-        (pose[o_2 + 8] * positionC[0] +
-          pose[o_2 + 9] * positionC[1] +
-          pose[o_2 + 10] * positionC[2] +
-          pose[o_2 + 11] * positionC[3]);
-      controlStack.push(1);
-    } else {
-      controlStack.push(0);
-    }
-  }
-  const g_2 = 12 * weightsC.length;
-  const c =
-    pose[g_2 + 3 * k] * s0_2 +
-    pose[g_2 + 3 * k + 1] * s1_2 +
-    pose[g_2 + 3 * k + 2] * s2_2 +
-    pose[g_2 + 9 + k];
-  const value = point[k] - (u[0] * a + u[1] * b + (1 - u[0] - u[1]) * c);
+  const value =
+    point[k] - (u[0] * posed[a + k] + u[1] * posed[b + k] + (1 - u[0] - u[1]) * posed[c + k]);
   // reverse sweep
-  let s0_bar = 0;
-  let s1_bar = 0;
-  let s2_bar = 0;
-  let a_bar = 0;
-  let s0_1_bar = 0;
-  let s1_1_bar = 0;
-  let s2_1_bar = 0;
-  let b_bar = 0;
-  let s0_2_bar = 0;
-  let s1_2_bar = 0;
-  let s2_2_bar = 0;
-  let c_bar = 0;
-  u_bar[0] -= a;
-  a_bar -= u[0];
-  u_bar[1] -= b;
-  b_bar -= u[1];
-  const _t9 = -c;
-  u_bar[0] -= _t9;
-  u_bar[1] -= _t9;
-  c_bar -= 1 - u[0] - u[1];
-  // line 202: const c = posedCoordinate(pose, weightsC, positionC, k);
-  pose_bar[g_2 + 3 * k] += c_bar * s0_2;
-  s0_2_bar += c_bar * pose[g_2 + 3 * k];
-  pose_bar[g_2 + 3 * k + 1] += c_bar * s1_2;
-  s1_2_bar += c_bar * pose[g_2 + 3 * k + 1];
-  pose_bar[g_2 + 3 * k + 2] += c_bar * s2_2;
-  s2_2_bar += c_bar * pose[g_2 + 3 * k + 2];
-  pose_bar[g_2 + 9 + k] += c_bar;
-  // line 160: for (let b = 0; b < weights.length; b++) {
-  for (let b_3 = weightsC.length - 1; b_3 >= 0; b_3--) {
-    const w_2 = weightsC[b_3];
-    if (controlStack.pop() === 1) {
-      const o_2 = 12 * b_3;
-      // line 166: s2 += w * (pose[o + 8] * position[0] + pose[o + 9] * position[1] + pose[o + 10] * position[2] + pose[o + 11] * position[3]);
-      const _t8 = s2_2_bar * w_2;
-      pose_bar[o_2 + 8] += _t8 * positionC[0];
-      pose_bar[o_2 + 9] += _t8 * positionC[1];
-      pose_bar[o_2 + 10] += _t8 * positionC[2];
-      pose_bar[o_2 + 11] += _t8 * positionC[3];
-      // line 165: s1 += w * (pose[o + 4] * position[0] + pose[o + 5] * position[1] + pose[o + 6] * position[2] + pose[o + 7] * position[3]);
-      const _t7 = s1_2_bar * w_2;
-      pose_bar[o_2 + 4] += _t7 * positionC[0];
-      pose_bar[o_2 + 5] += _t7 * positionC[1];
-      pose_bar[o_2 + 6] += _t7 * positionC[2];
-      pose_bar[o_2 + 7] += _t7 * positionC[3];
-      // line 164: s0 += w * (pose[o] * position[0] + pose[o + 1] * position[1] + pose[o + 2] * position[2] + pose[o + 3] * position[3]);
-      const _t6 = s0_2_bar * w_2;
-      pose_bar[o_2] += _t6 * positionC[0];
-      pose_bar[o_2 + 1] += _t6 * positionC[1];
-      pose_bar[o_2 + 2] += _t6 * positionC[2];
-      pose_bar[o_2 + 3] += _t6 * positionC[3];
-    }
-  }
-  // line 201: const b = posedCoordinate(pose, weightsB, positionB, k);
-  pose_bar[g_1 + 3 * k] += b_bar * s0_1;
-  s0_1_bar += b_bar * pose[g_1 + 3 * k];
-  pose_bar[g_1 + 3 * k + 1] += b_bar * s1_1;
-  s1_1_bar += b_bar * pose[g_1 + 3 * k + 1];
-  pose_bar[g_1 + 3 * k + 2] += b_bar * s2_1;
-  s2_1_bar += b_bar * pose[g_1 + 3 * k + 2];
-  pose_bar[g_1 + 9 + k] += b_bar;
-  // line 160: for (let b = 0; b < weights.length; b++) {
-  for (let b_2 = weightsB.length - 1; b_2 >= 0; b_2--) {
-    const w_1 = weightsB[b_2];
-    if (controlStack.pop() === 1) {
-      const o_1 = 12 * b_2;
-      // line 166: s2 += w * (pose[o + 8] * position[0] + pose[o + 9] * position[1] + pose[o + 10] * position[2] + pose[o + 11] * position[3]);
-      const _t5 = s2_1_bar * w_1;
-      pose_bar[o_1 + 8] += _t5 * positionB[0];
-      pose_bar[o_1 + 9] += _t5 * positionB[1];
-      pose_bar[o_1 + 10] += _t5 * positionB[2];
-      pose_bar[o_1 + 11] += _t5 * positionB[3];
-      // line 165: s1 += w * (pose[o + 4] * position[0] + pose[o + 5] * position[1] + pose[o + 6] * position[2] + pose[o + 7] * position[3]);
-      const _t4 = s1_1_bar * w_1;
-      pose_bar[o_1 + 4] += _t4 * positionB[0];
-      pose_bar[o_1 + 5] += _t4 * positionB[1];
-      pose_bar[o_1 + 6] += _t4 * positionB[2];
-      pose_bar[o_1 + 7] += _t4 * positionB[3];
-      // line 164: s0 += w * (pose[o] * position[0] + pose[o + 1] * position[1] + pose[o + 2] * position[2] + pose[o + 3] * position[3]);
-      const _t3 = s0_1_bar * w_1;
-      pose_bar[o_1] += _t3 * positionB[0];
-      pose_bar[o_1 + 1] += _t3 * positionB[1];
-      pose_bar[o_1 + 2] += _t3 * positionB[2];
-      pose_bar[o_1 + 3] += _t3 * positionB[3];
-    }
-  }
-  // line 200: const a = posedCoordinate(pose, weightsA, positionA, k);
-  pose_bar[g + 3 * k] += a_bar * s0;
-  s0_bar += a_bar * pose[g + 3 * k];
-  pose_bar[g + 3 * k + 1] += a_bar * s1;
-  s1_bar += a_bar * pose[g + 3 * k + 1];
-  pose_bar[g + 3 * k + 2] += a_bar * s2;
-  s2_bar += a_bar * pose[g + 3 * k + 2];
-  pose_bar[g + 9 + k] += a_bar;
-  // line 160: for (let b = 0; b < weights.length; b++) {
-  for (let b_1 = weightsA.length - 1; b_1 >= 0; b_1--) {
-    const w = weightsA[b_1];
-    if (controlStack.pop() === 1) {
-      const o = 12 * b_1;
-      // line 166: s2 += w * (pose[o + 8] * position[0] + pose[o + 9] * position[1] + pose[o + 10] * position[2] + pose[o + 11] * position[3]);
-      const _t2 = s2_bar * w;
-      pose_bar[o + 8] += _t2 * positionA[0];
-      pose_bar[o + 9] += _t2 * positionA[1];
-      pose_bar[o + 10] += _t2 * positionA[2];
-      pose_bar[o + 11] += _t2 * positionA[3];
-      // line 165: s1 += w * (pose[o + 4] * position[0] + pose[o + 5] * position[1] + pose[o + 6] * position[2] + pose[o + 7] * position[3]);
-      const _t1 = s1_bar * w;
-      pose_bar[o + 4] += _t1 * positionA[0];
-      pose_bar[o + 5] += _t1 * positionA[1];
-      pose_bar[o + 6] += _t1 * positionA[2];
-      pose_bar[o + 7] += _t1 * positionA[3];
-      // line 164: s0 += w * (pose[o] * position[0] + pose[o + 1] * position[1] + pose[o + 2] * position[2] + pose[o + 3] * position[3]);
-      const _t0 = s0_bar * w;
-      pose_bar[o] += _t0 * positionA[0];
-      pose_bar[o + 1] += _t0 * positionA[1];
-      pose_bar[o + 2] += _t0 * positionA[2];
-      pose_bar[o + 3] += _t0 * positionA[3];
-    }
-  }
+  u_bar[0] -= posed[a + k];
+  posed_bar[a + k] -= u[0];
+  u_bar[1] -= posed[b + k];
+  posed_bar[b + k] -= u[1];
+  const _t0 = -posed[c + k];
+  u_bar[0] -= _t0;
+  u_bar[1] -= _t0;
+  posed_bar[c + k] -= 1 - u[0] - u[1];
   return value;
 }

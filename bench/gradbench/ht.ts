@@ -20,10 +20,12 @@
  *   1. `handPose` maps theta to the 12·B + 12 numbers every residual reads (the top three
  *      rows of each T_b, then R_g, then t); `@jacobian theta` gives their 276 × 26
  *      Jacobian from 26 forward sweeps of this small function.
- *   2. `vertexResidual` / `triangleResidual` are one coordinate of one residual as a
- *      function of that pose (and of the correspondence's own two `us`); `@grad` gives its
- *      gradient. Chaining it with stage 1 (htJacobian.ts) gives the residual's row of the
- *      Jacobian; a row's `us` entries are the gradient's `u` directly.
+ *   2. `posedCoordinate` is one coordinate of one posed vertex as a function of that pose;
+ *      `@grad pose` gives its gradient, once per coordinate of every vertex a residual reads.
+ *   3. `vertexResidual` / `triangleResidual` are one coordinate of one residual as a
+ *      function of the posed vertices (and of the point's own two `us`); `@grad`.
+ *   htJacobian.ts chains the three (the chain rule, as sparse products); a row's `us`
+ *   entries are stage 3's gradient `u` directly.
  *
  * `handObjective` is the whole map theta, us → err written with the same helpers; the
  * tests differentiate it with the tape runtime to check the chained Jacobian.
@@ -37,6 +39,7 @@ export type Matrix = readonly (readonly number[])[];
  * The posed hand: [T_0 rows 0..2 (12, row-major), …, T_{B-1}, R_g (9, row-major), t (3)].
  *
  * @jacobian theta
+ * @jvp theta
  */
 export function handPose(
   theta: readonly number[],
@@ -53,20 +56,7 @@ export function handPose(
     P[3 + r] = 1;
     P[6 + r] = theta[3 + r];
   }
-  let it = 6;
-  let column = 5;
-  for (let finger = 0; finger < 5; finger++) {
-    for (let joint = 2; joint <= 4; joint++) {
-      P[3 * column] = theta[it];
-      it++;
-      if (joint === 2) {
-        P[3 * column + 1] = theta[it];
-        it++;
-      }
-      column++;
-    }
-    column++;
-  }
+  for (let j = 6; j < theta.length; j++) P[poseSlot(j)] = theta[j];
 
   const out = new Array(12 * B + 12).fill(0);
   // Rows 0..2 of every absolute transform (row 3 is never read).
@@ -152,7 +142,25 @@ export function handPose(
   return out;
 }
 
-/** Coordinate k of vertex v posed: (R_g Σ_b w_b T_b x + t)[k], with `pose` from handPose. @inline */
+/**
+ * Where theta[j] (j ≥ 6) goes in the pose parameters: P[poseSlot(j)], P column-major
+ * (3 * column + row). Finger f = ⌊(j - 6) / 4⌋ starts at column 5 + 4f; its first joint
+ * takes two angles (rows 0 and 1), the next two joints one each (row 0). Bone b is column
+ * 3 + b.
+ */
+export function poseSlot(j: number): number {
+  const f = Math.floor((j - 6) / 4);
+  const s = (j - 6) % 4;
+  const column = 5 + 4 * f + (s < 2 ? 0 : s - 1);
+  return 3 * column + (s === 1 ? 1 : 0);
+}
+
+/**
+ * Coordinate k of a posed vertex: (R_g Σ_b w_b T_b x + t)[k], with `pose` from handPose,
+ * the vertex's bone weights and its homogeneous base position x.
+ *
+ * @grad pose
+ */
 export function posedCoordinate(pose: readonly number[], weights: readonly number[], position: readonly number[], k: number): number {
   let s0 = 0;
   let s1 = 0;
@@ -170,43 +178,68 @@ export function posedCoordinate(pose: readonly number[], weights: readonly numbe
   return pose[g + 3 * k] * s0 + pose[g + 3 * k + 1] * s1 + pose[g + 3 * k + 2] * s2 + pose[g + 9 + k];
 }
 
-/**
- * Coordinate k of a simple residual: point[k] - V[k] for the vertex with these weights and
- * base position.
- *
- * @grad pose
- */
-export function vertexResidual(pose: readonly number[], weights: readonly number[], position: readonly number[], point: readonly number[], k: number): number {
-  return point[k] - posedCoordinate(pose, weights, position, k);
+/** All three coordinates of a posed vertex (posedCoordinate for k = 0, 1, 2) into out[at..at+3). */
+export function posedVertexInto(pose: readonly number[], weights: readonly number[], position: readonly number[], out: number[], at: number): void {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  for (let b = 0; b < weights.length; b++) {
+    const w = weights[b];
+    if (w !== 0) {
+      const o = 12 * b;
+      s0 += w * (pose[o] * position[0] + pose[o + 1] * position[1] + pose[o + 2] * position[2] + pose[o + 3] * position[3]);
+      s1 += w * (pose[o + 4] * position[0] + pose[o + 5] * position[1] + pose[o + 6] * position[2] + pose[o + 7] * position[3]);
+      s2 += w * (pose[o + 8] * position[0] + pose[o + 9] * position[1] + pose[o + 10] * position[2] + pose[o + 11] * position[3]);
+    }
+  }
+  const g = 12 * weights.length;
+  for (let k = 0; k < 3; k++) out[at + k] = pose[g + 3 * k] * s0 + pose[g + 3 * k + 1] * s1 + pose[g + 3 * k + 2] * s2 + pose[g + 9 + k];
 }
 
 /**
- * Coordinate k of a complicated residual: point[k] - (u0 V_a + u1 V_b + (1 - u0 - u1) V_c)[k].
+ * Coordinate k of a simple residual, point[k] - V[k], with V = posed[a..a+3).
  *
- * @grad pose, u
+ * @grad posed
  */
-export function triangleResidual(
-  pose: readonly number[],
-  u: readonly number[],
-  weightsA: readonly number[],
-  weightsB: readonly number[],
-  weightsC: readonly number[],
-  positionA: readonly number[],
-  positionB: readonly number[],
-  positionC: readonly number[],
-  point: readonly number[],
-  k: number,
-): number {
-  const a = posedCoordinate(pose, weightsA, positionA, k);
-  const b = posedCoordinate(pose, weightsB, positionB, k);
-  const c = posedCoordinate(pose, weightsC, positionC, k);
-  return point[k] - (u[0] * a + u[1] * b + (1 - u[0] - u[1]) * c);
+export function vertexResidual(posed: readonly number[], a: number, point: readonly number[], k: number): number {
+  return point[k] - posed[a + k];
+}
+
+/**
+ * Coordinate k of a complicated residual, point[k] - (u0 V_a + u1 V_b + (1 - u0 - u1) V_c)[k],
+ * with V_x = posed[x..x+3).
+ *
+ * @grad u, posed
+ */
+export function triangleResidual(u: readonly number[], posed: readonly number[], a: number, b: number, c: number, point: readonly number[], k: number): number {
+  return point[k] - (u[0] * posed[a + k] + u[1] * posed[b + k] + (1 - u[0] - u[1]) * posed[c + k]);
+}
+
+/**
+ * Which vertices the residuals read, in order of first use: slot[v] is the place of vertex
+ * v among them (-1 if unused; `slot` comes filled with -1), used[s] the vertex in place s.
+ * Returns their number.
+ */
+export function usedVertices(us: readonly (readonly number[])[], triangles: readonly (readonly number[])[], correspondences: readonly number[], slot: Int32Array, used: Int32Array): number {
+  let count = 0;
+  for (let i = 0; i < correspondences.length; i++) {
+    const c = correspondences[i];
+    for (let x = 0; x < (us.length === 0 ? 1 : 3); x++) {
+      const v = us.length === 0 ? c : triangles[c][x];
+      if (slot[v] < 0) {
+        slot[v] = count;
+        used[count] = v;
+        count++;
+      }
+    }
+  }
+  return count;
 }
 
 /**
  * The objective: err (3N numbers, point by point). `us` is empty for the simple variant
  * (correspondences are vertices), else one (u0, u1) per point (correspondences are
- * triangles).
+ * triangles). Each vertex a residual reads is posed once.
  */
 export function handObjective(
   theta: readonly number[],
@@ -222,16 +255,21 @@ export function handObjective(
   points: readonly (readonly number[])[],
 ): number[] {
   const pose = handPose(theta, parents, baseRelatives, inverseBaseAbsolutes, isMirrored);
+  const slot = new Int32Array(basePositions.length).fill(-1);
+  const used = new Int32Array(Math.min(basePositions.length, correspondences.length * (us.length === 0 ? 1 : 3)));
+  const count = usedVertices(us, triangles, correspondences, slot, used);
+  const posed = new Array(3 * count).fill(0);
+  for (let s = 0; s < count; s++) posedVertexInto(pose, weights[used[s]], basePositions[used[s]], posed, 3 * s);
   const n = correspondences.length;
   const err = new Array(3 * n).fill(0);
   for (let i = 0; i < n; i++) {
     const c = correspondences[i];
     for (let k = 0; k < 3; k++) {
       if (us.length === 0) {
-        err[3 * i + k] = vertexResidual(pose, weights[c], basePositions[c], points[i], k);
+        err[3 * i + k] = vertexResidual(posed, 3 * slot[c], points[i], k);
       } else {
         const t = triangles[c];
-        err[3 * i + k] = triangleResidual(pose, us[i], weights[t[0]], weights[t[1]], weights[t[2]], basePositions[t[0]], basePositions[t[1]], basePositions[t[2]], points[i], k);
+        err[3 * i + k] = triangleResidual(us[i], posed, 3 * slot[t[0]], 3 * slot[t[1]], 3 * slot[t[2]], points[i], k);
       }
     }
   }

