@@ -11,8 +11,11 @@ export type HandPoseJacobianGradient = { theta: number[] };
 /** Derivative record of `handPose`: one field per differentiated parameter, same shape. */
 export type HandPoseJvpGradient = { theta: number[] };
 
-/** Gradient of `posedCoordinate`: one field per differentiated parameter, same shape. */
-export type PosedCoordinateGradient = { pose: number[] };
+/** Gradient of `skinnedSum`: one field per differentiated parameter, same shape. */
+export type SkinnedSumGradient = { pose: number[] };
+
+/** Gradient of `globalCoordinate`: one field per differentiated parameter, same shape. */
+export type GlobalCoordinateGradient = { pose: number[]; skinned: number[] };
 
 /** Gradient of `vertexResidual`: one field per differentiated parameter, same shape. */
 export type VertexResidualGradient = { posed: number[] };
@@ -873,106 +876,119 @@ export function handPoseJvp(
 }
 
 /**
- * Value and gradient of `posedCoordinate` with respect to pose.
- * Generated from ht.ts:164.
+ * Value and gradient of `skinnedSum` with respect to pose.
+ * Generated from ht.ts:166.
  */
-export function posedCoordinateGrad(
+export function skinnedSumGrad(
   pose: readonly number[],
   weights: readonly number[],
   position: readonly number[],
-  k: number,
-): { value: number; grad: PosedCoordinateGradient } {
+): { value: number; grad: SkinnedSumGradient } {
   const grad = { pose: new Array<number>(pose.length).fill(0) };
-  const value = posedCoordinateGradInto(pose, weights, position, k, grad);
+  const value = skinnedSumGradInto(pose, weights, position, grad);
   return { value, grad };
 }
 
 /**
- * Adds the gradient of `posedCoordinate` with respect to pose into `grad` and returns
- * `posedCoordinate`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from ht.ts:164.
+ * Adds the gradient of `skinnedSum` with respect to pose into `grad` and returns
+ * `skinnedSum`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Generated from ht.ts:166.
  */
-export function posedCoordinateGradInto(
+export function skinnedSumGradInto(
   pose: readonly number[],
   weights: readonly number[],
   position: readonly number[],
-  k: number,
-  grad: PosedCoordinateGradient,
+  grad: SkinnedSumGradient,
 ): number {
   const pose_bar = grad.pose;
   // forward sweep
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
+  let sum = 0;
+  let sum_bar = 1;
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let b = 0; b < weights.length; b++) {
     const w = weights[b];
     if (w !== 0) {
-      const o = 12 * b;
-      s0 +=
-        w *
-        (pose[o] * position[0] +
-          pose[o + 1] * position[1] +
-          pose[o + 2] * position[2] +
-          pose[o + 3] * position[3]);
-      s1 +=
-        w *
-        (pose[o + 4] * position[0] +
-          pose[o + 5] * position[1] +
-          pose[o + 6] * position[2] +
-          pose[o + 7] * position[3]);
-      s2 +=
-        w *
-        (pose[o + 8] * position[0] +
-          pose[o + 9] * position[1] +
-          pose[o + 10] * position[2] +
-          pose[o + 11] * position[3]);
+      for (let r = 0; r < 3; r++) {
+        const e = 12 * b + 4 * r;
+        sum +=
+          w *
+          (pose[e] * position[0] +
+            pose[e + 1] * position[1] +
+            pose[e + 2] * position[2] +
+            pose[e + 3] * position[3]);
+      }
       controlStack.push(1);
     } else {
       controlStack.push(0);
     }
-  }
-  const g = 12 * weights.length;
-  const value =
-    pose[g + 3 * k] * s0 + pose[g + 3 * k + 1] * s1 + pose[g + 3 * k + 2] * s2 + pose[g + 9 + k];
-  // reverse sweep
-  let s0_bar = pose[g + 3 * k];
-  let s1_bar = pose[g + 3 * k + 1];
-  let s2_bar = pose[g + 3 * k + 2];
-  pose_bar[g + 3 * k] += s0;
-  pose_bar[g + 3 * k + 1] += s1;
-  pose_bar[g + 3 * k + 2] += s2;
-  pose_bar[g + 9 + k] += 1;
-  // line 168: for (let b = 0; b < weights.length; b++) {
-  for (let b = weights.length - 1; b >= 0; b--) {
-    const w = weights[b];
+    // its reverse, in the same iteration
     if (controlStack.pop() === 1) {
-      const o = 12 * b;
-      // line 174: s2 += w * (pose[o + 8] * position[0] + pose[o + 9] * position[1] + pose[o + 10] * position[2] + pose[o + 11] * position[3]);
-      const _t2 = s2_bar * w;
-      pose_bar[o + 8] += _t2 * position[0];
-      pose_bar[o + 9] += _t2 * position[1];
-      pose_bar[o + 10] += _t2 * position[2];
-      pose_bar[o + 11] += _t2 * position[3];
-      // line 173: s1 += w * (pose[o + 4] * position[0] + pose[o + 5] * position[1] + pose[o + 6] * position[2] + pose[o + 7] * position[3]);
-      const _t1 = s1_bar * w;
-      pose_bar[o + 4] += _t1 * position[0];
-      pose_bar[o + 5] += _t1 * position[1];
-      pose_bar[o + 6] += _t1 * position[2];
-      pose_bar[o + 7] += _t1 * position[3];
-      // line 172: s0 += w * (pose[o] * position[0] + pose[o + 1] * position[1] + pose[o + 2] * position[2] + pose[o + 3] * position[3]);
-      const _t0 = s0_bar * w;
-      pose_bar[o] += _t0 * position[0];
-      pose_bar[o + 1] += _t0 * position[1];
-      pose_bar[o + 2] += _t0 * position[2];
-      pose_bar[o + 3] += _t0 * position[3];
+      // line 171: for (let r = 0; r < 3; r++) {
+      for (let r = 2; r >= 0; r--) {
+        const e = 12 * b + 4 * r;
+        // line 173: sum += w * (pose[e] * position[0] + pose[e + 1] * position[1] + pose[e + 2] * position[2] + pose[e + 3] * position[3]);
+        const _t0 = sum_bar * w;
+        pose_bar[e] += _t0 * position[0];
+        pose_bar[e + 1] += _t0 * position[1];
+        pose_bar[e + 2] += _t0 * position[2];
+        pose_bar[e + 3] += _t0 * position[3];
+      }
     }
   }
+  return sum;
+}
+
+/**
+ * Value and gradient of `globalCoordinate` with respect to pose, skinned.
+ * Generated from ht.ts:201.
+ */
+export function globalCoordinateGrad(
+  pose: readonly number[],
+  skinned: readonly number[],
+  k: number,
+): { value: number; grad: GlobalCoordinateGradient } {
+  const grad = {
+    pose: new Array<number>(pose.length).fill(0),
+    skinned: new Array<number>(skinned.length).fill(0),
+  };
+  const value = globalCoordinateGradInto(pose, skinned, k, grad);
+  return { value, grad };
+}
+
+/**
+ * Adds the gradient of `globalCoordinate` with respect to pose, skinned into `grad` and returns
+ * `globalCoordinate`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Generated from ht.ts:201.
+ */
+export function globalCoordinateGradInto(
+  pose: readonly number[],
+  skinned: readonly number[],
+  k: number,
+  grad: GlobalCoordinateGradient,
+): number {
+  const pose_bar = grad.pose;
+  const skinned_bar = grad.skinned;
+  // forward sweep
+  const g = pose.length - 12;
+  const value =
+    pose[g + 3 * k] * skinned[0] +
+    pose[g + 3 * k + 1] * skinned[1] +
+    pose[g + 3 * k + 2] * skinned[2] +
+    pose[g + 9 + k];
+  // reverse sweep
+  pose_bar[g + 3 * k] += skinned[0];
+  skinned_bar[0] += pose[g + 3 * k];
+  pose_bar[g + 3 * k + 1] += skinned[1];
+  skinned_bar[1] += pose[g + 3 * k + 1];
+  pose_bar[g + 3 * k + 2] += skinned[2];
+  skinned_bar[2] += pose[g + 3 * k + 2];
+  pose_bar[g + 9 + k] += 1;
   return value;
 }
 
 /**
  * Value and gradient of `vertexResidual` with respect to posed.
- * Generated from ht.ts:204.
+ * Generated from ht.ts:229.
  */
 export function vertexResidualGrad(
   posed: readonly number[],
@@ -988,7 +1004,7 @@ export function vertexResidualGrad(
 /**
  * Adds the gradient of `vertexResidual` with respect to posed into `grad` and returns
  * `vertexResidual`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from ht.ts:204.
+ * Generated from ht.ts:229.
  */
 export function vertexResidualGradInto(
   posed: readonly number[],
@@ -1007,7 +1023,7 @@ export function vertexResidualGradInto(
 
 /**
  * Value and gradient of `triangleResidual` with respect to u, posed.
- * Generated from ht.ts:214.
+ * Generated from ht.ts:239.
  */
 export function triangleResidualGrad(
   u: readonly number[],
@@ -1029,7 +1045,7 @@ export function triangleResidualGrad(
 /**
  * Adds the gradient of `triangleResidual` with respect to u, posed into `grad` and returns
  * `triangleResidual`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from ht.ts:214.
+ * Generated from ht.ts:239.
  */
 export function triangleResidualGradInto(
   u: readonly number[],

@@ -20,8 +20,8 @@
  *   1. `handPose` maps theta to the 12·B + 12 numbers every residual reads (the top three
  *      rows of each T_b, then R_g, then t); `@jacobian theta` gives their 276 × 26
  *      Jacobian from 26 forward sweeps of this small function.
- *   2. `posedCoordinate` is one coordinate of one posed vertex as a function of that pose;
- *      `@grad pose` gives its gradient, once per coordinate of every vertex a residual reads.
+ *   2. `skinnedSum` and `globalCoordinate` pose one vertex (skinning, then the global
+ *      transform) as functions of that pose; `@grad`, for every vertex a residual reads.
  *   3. `vertexResidual` / `triangleResidual` are one coordinate of one residual as a
  *      function of the posed vertices (and of the point's own two `us`); `@grad`.
  *   htJacobian.ts chains the three (the chain rule, as sparse products); a row's `us`
@@ -156,29 +156,54 @@ export function poseSlot(j: number): number {
 }
 
 /**
- * Coordinate k of a posed vertex: (R_g Σ_b w_b T_b x + t)[k], with `pose` from handPose,
- * the vertex's bone weights and its homogeneous base position x.
+ * A vertex skinned (before the global transform), its three coordinates summed:
+ * S_0 + S_1 + S_2 with S = Σ_b w_b (T_b x)[0:3], `pose` from handPose, x the vertex's
+ * homogeneous base position. Coordinate r reads only row r of each T_b, so this one
+ * gradient holds the gradients of all three coordinates, on disjoint entries.
  *
  * @grad pose
  */
-export function posedCoordinate(pose: readonly number[], weights: readonly number[], position: readonly number[], k: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
+export function skinnedSum(pose: readonly number[], weights: readonly number[], position: readonly number[]): number {
+  let sum = 0;
   for (let b = 0; b < weights.length; b++) {
     const w = weights[b];
     if (w !== 0) {
-      const o = 12 * b;
-      s0 += w * (pose[o] * position[0] + pose[o + 1] * position[1] + pose[o + 2] * position[2] + pose[o + 3] * position[3]);
-      s1 += w * (pose[o + 4] * position[0] + pose[o + 5] * position[1] + pose[o + 6] * position[2] + pose[o + 7] * position[3]);
-      s2 += w * (pose[o + 8] * position[0] + pose[o + 9] * position[1] + pose[o + 10] * position[2] + pose[o + 11] * position[3]);
+      for (let r = 0; r < 3; r++) {
+        const e = 12 * b + 4 * r;
+        sum += w * (pose[e] * position[0] + pose[e + 1] * position[1] + pose[e + 2] * position[2] + pose[e + 3] * position[3]);
+      }
     }
   }
-  const g = 12 * weights.length;
-  return pose[g + 3 * k] * s0 + pose[g + 3 * k + 1] * s1 + pose[g + 3 * k + 2] * s2 + pose[g + 9 + k];
+  return sum;
 }
 
-/** All three coordinates of a posed vertex (posedCoordinate for k = 0, 1, 2) into out[at..at+3). */
+/** S = Σ_b w_b (T_b x)[0:3] into out[0..3). */
+export function skinnedInto(pose: readonly number[], weights: readonly number[], position: readonly number[], out: number[]): void {
+  out[0] = 0;
+  out[1] = 0;
+  out[2] = 0;
+  for (let b = 0; b < weights.length; b++) {
+    const w = weights[b];
+    if (w !== 0) {
+      for (let r = 0; r < 3; r++) {
+        const e = 12 * b + 4 * r;
+        out[r] += w * (pose[e] * position[0] + pose[e + 1] * position[1] + pose[e + 2] * position[2] + pose[e + 3] * position[3]);
+      }
+    }
+  }
+}
+
+/**
+ * Coordinate k of a posed vertex from its skinned position S: (R_g S + t)[k].
+ *
+ * @grad pose, skinned
+ */
+export function globalCoordinate(pose: readonly number[], skinned: readonly number[], k: number): number {
+  const g = pose.length - 12;
+  return pose[g + 3 * k] * skinned[0] + pose[g + 3 * k + 1] * skinned[1] + pose[g + 3 * k + 2] * skinned[2] + pose[g + 9 + k];
+}
+
+/** A posed vertex, R_g S + t (globalCoordinate of skinnedInto for k = 0, 1, 2), into out[at..at+3). */
 export function posedVertexInto(pose: readonly number[], weights: readonly number[], position: readonly number[], out: number[], at: number): void {
   let s0 = 0;
   let s1 = 0;

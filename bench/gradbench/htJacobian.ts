@@ -2,13 +2,15 @@
  * The Jacobian of `handObjective` (ht.ts), chained from its three tsgrad-generated stages:
  *
  *   G   = ∂pose/∂theta           handPoseJvp (276 × 26: 4 compressed forward sweeps, once per call)
- *   D_v = ∂V_v/∂theta = ∂V_v/∂pose · G   posedCoordinateGradInto, once per coordinate of
- *                                  every vertex v a residual reads (3 × 26 per vertex)
+ *   D_v = ∂V_v/∂theta = ∂V_v/∂pose · G   skinnedSumGradInto (once) and globalCoordinateGradInto
+ *                                  (per coordinate) for every vertex v a residual reads
  *   row 3i + k = [∂err_ik/∂u_i (complicated only), ∂err_ik/∂V · D]
  *                                  vertexResidualGradInto / triangleResidualGradInto
  *
  * Sparsity keeps the products cheap, as in ADBench's manual Jacobian: ∂V_v/∂pose is
- * nonzero only on the bones that weigh on v (plus one row of R_g and one entry of t), each
+ * nonzero only on the bones that weigh on v (plus one row of R_g and one entry of t) and
+ * the skinning's coordinates read disjoint rows of the bone transforms (one gradient serves
+ * all three), each
  * row of G only on the parameters of one finger (or the three rotation / three translation
  * parameters), and a residual reads one or three vertices. G's nonzeros are read off the
  * structure (poseJacobian); the other two are skipped as the exact zeros of the gradients. A residual
@@ -18,8 +20,8 @@
  * The result is row-major: `values[row * cols + col]`, columns [u0, u1 (complicated
  * only), theta[0..25]], GradBench's `ht` layout.
  */
-import { poseSlot, posedVertexInto, usedVertices } from "./ht.ts";
-import { handPoseJvp, posedCoordinateGradInto, triangleResidualGradInto, vertexResidualGradInto } from "./ht.grad.ts";
+import { poseSlot, skinnedInto, usedVertices } from "./ht.ts";
+import { globalCoordinateGradInto, handPoseJvp, skinnedSumGradInto, triangleResidualGradInto, vertexResidualGradInto } from "./ht.grad.ts";
 
 export interface HandJacobian {
   rows: number;
@@ -54,17 +56,32 @@ export function handJacobian(
   const D = new Float64Array(3 * count * m);
   const poseBar = new Array<number>(pose.length).fill(0);
   const poseGrad = { pose: poseBar };
+  const skinned = [0, 0, 0];
+  const skinnedBar = [0, 0, 0];
+  const globalGrad = { pose: poseBar, skinned: skinnedBar };
+  const DS = new Float64Array(3 * m);
   const g = 12 * B;
   for (let s = 0; s < count; s++) {
     const w = weights[used[s]!]!;
     const x = basePositions[used[s]!]!;
-    posedVertexInto(pose, w, x, posed, 3 * s);
+    // ∂S/∂theta: one gradient of S_0 + S_1 + S_2, whose entries in row r of a T_b belong to S_r.
+    skinnedInto(pose, w, x, skinned);
+    skinnedSumGradInto(pose, w, x, poseGrad);
+    DS.fill(0);
+    for (let b = 0; b < B; b++) {
+      if (w[b] !== 0) for (let r = 0; r < 3; r++) chain(poseBar, 12 * b + 4 * r, 12 * b + 4 * r + 4, start, index, entry, DS, r * m);
+    }
+    // ∂V_k/∂theta = ∂V_k/∂S · ∂S/∂theta + ∂V_k/∂(R_g, t) · G.
     for (let k = 0; k < 3; k++) {
-      posedCoordinateGradInto(pose, w, x, k, poseGrad);
+      posed[3 * s + k] = globalCoordinateGradInto(pose, skinned, k, globalGrad);
       const at = (3 * s + k) * m;
-      for (let b = 0; b < B; b++) if (w[b] !== 0) chain(poseBar, 12 * b, 12 * b + 12, start, index, entry, D, at);
       chain(poseBar, g + 3 * k, g + 3 * k + 3, start, index, entry, D, at);
       chain(poseBar, g + 9 + k, g + 10 + k, start, index, entry, D, at);
+      for (let r = 0; r < 3; r++) {
+        const bar = skinnedBar[r]!;
+        for (let j = 0; j < m; j++) D[at + j] += bar * DS[r * m + j]!;
+        skinnedBar[r] = 0;
+      }
     }
   }
 
