@@ -132,6 +132,16 @@ describe("GradBench ht: the chained Jacobian", () => {
     });
   }
 
+  it("writes into a caller's buffer when it is large enough, whatever it held", () => {
+    const args = cases[2]![1];
+    const fresh = handJacobian(...args);
+    const buffer = new Float64Array(fresh.values.length + 5).fill(7);
+    const reused = handJacobian(...args, buffer);
+    expect(reused.values.buffer).toBe(buffer.buffer);
+    expect(Array.from(reused.values)).toEqual(Array.from(fresh.values));
+    expect(handJacobian(...args, new Float64Array(3)).values).toHaveLength(fresh.values.length);
+  });
+
   it("the compressed pose Jacobian (4 forward sweeps) equals the generated dense one (26)", () => {
     for (const mirrored of [false, true]) {
       const [theta, , parents, baseRelatives, inverseBaseAbsolutes, , , , isMirrored] = syntheticArgs(7, { complicated: false, mirrored });

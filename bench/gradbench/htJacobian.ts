@@ -18,7 +18,8 @@
  * its row (GradBench's compressed columns 0 and 1).
  *
  * The result is row-major: `values[row * cols + col]`, columns [u0, u1 (complicated
- * only), theta[0..25]], GradBench's `ht` layout.
+ * only), theta[0..25]], GradBench's `ht` layout. It is written into `buffer` when that is
+ * large enough (an optimizer loop, or the GradBench tool, reuses one), else into a new array.
  */
 import { poseSlot, skinnedInto, usedVertices } from "./ht.ts";
 import { globalCoordinateGradInto, handPoseJvp, skinnedSumGradInto, triangleResidualGradInto, vertexResidualGradInto } from "./ht.grad.ts";
@@ -41,6 +42,7 @@ export function handJacobian(
   isMirrored: boolean,
   correspondences: readonly number[],
   points: readonly (readonly number[])[],
+  buffer?: Float64Array,
 ): HandJacobian {
   const { pose, start, index, entry } = poseJacobian(theta, parents, baseRelatives, inverseBaseAbsolutes, isMirrored);
   const B = parents.length;
@@ -88,7 +90,7 @@ export function handJacobian(
   // Stage 3: each residual row from the rows of D of the vertices it reads.
   const offset = complicated ? 2 : 0;
   const cols = offset + m;
-  const values = new Float64Array(3 * n * cols);
+  const values = buffer && buffer.length >= 3 * n * cols ? buffer.subarray(0, 3 * n * cols).fill(0) : new Float64Array(3 * n * cols);
   const posedBar = new Array<number>(3 * count).fill(0);
   const uBar = [0, 0];
   const residualGrad = { u: uBar, posed: posedBar };

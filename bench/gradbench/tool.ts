@@ -78,6 +78,8 @@ interface HtInput extends Runs {
 const htArgs = ({ theta, us, data: { model: m, correspondences, points } }: HtInput) =>
   [theta, us, m.parents, m.base_relatives, m.inverse_base_absolutes, m.base_positions, m.weights, m.triangles, m.is_mirrored, correspondences, points] as const;
 
+let htBuffer = new Float64Array(0);
+
 const icfOf = (input: GmmInput) => input.q.map((q, k) => [...q, ...input.l[k]!]);
 
 /** module → function → implementation. */
@@ -120,10 +122,13 @@ export const MODULES: Record<string, Record<string, Fn>> = {
   },
   ht: {
     objective: (input: HtInput) => handObjective(...htArgs(input)),
-    // Computed into one row-major buffer; its rows are built when the response is serialized
-    // (as the C++ tool's to_json lays out its column-major buffer, outside the timing).
+    // Computed into one row-major buffer, reused from call to call as the C++ tool reuses its
+    // output vector; the rows are built when the response is serialized (as the C++ tool's
+    // to_json lays out its column-major buffer), outside the timing.
     jacobian: (input: HtInput) => {
-      const J = handJacobian(...htArgs(input));
+      const size = 3 * input.data.correspondences.length * (input.theta.length + (input.us.length > 0 ? 2 : 0));
+      if (htBuffer.length < size) htBuffer = new Float64Array(size);
+      const J = handJacobian(...htArgs(input), htBuffer);
       return { toJSON: () => jacobianRows(J) };
     },
   },
