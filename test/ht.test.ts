@@ -19,6 +19,7 @@ import path from "node:path";
 import { handObjective } from "../bench/gradbench/ht.ts";
 import { handPoseJacobian } from "../bench/gradbench/ht.grad.ts";
 import { handJacobian, poseJacobian } from "../bench/gradbench/htJacobian.ts";
+import { wholeMapResidualsJacobian } from "../bench/gradbench/htWholeMap.grad.ts";
 import { loadTapeModule } from "../runtime/tape/index.ts";
 import { centralDifferences } from "./harness/numeric.ts";
 import { makeRng } from "./support/rng.ts";
@@ -131,6 +132,12 @@ describe("GradBench ht: the chained Jacobian", () => {
       expect(relError(J, rows)).toBeLessThan(1e-6);
     });
   }
+
+  it("equals the whole-map @jacobian the benchmark compares it with (simple)", () => {
+    const [theta, , parents, baseRelatives, inverseBaseAbsolutes, basePositions, weights, , isMirrored, correspondences, points] = cases[1]![1];
+    const whole = wholeMapResidualsJacobian(theta, parents, baseRelatives, inverseBaseAbsolutes, basePositions, weights, isMirrored, correspondences, points);
+    expect(relError(rowsOf(cases[1]![1]), whole.jacobian)).toBeLessThan(1e-12);
+  });
 
   it("writes into a caller's buffer when it is large enough, whatever it held", () => {
     const args = cases[2]![1];
