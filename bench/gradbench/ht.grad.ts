@@ -25,7 +25,7 @@ export type TriangleResidualGradient = { u: number[]; posed: number[] };
 
 /**
  * Value of `handPose` and its directional derivative J·tangent (forward mode) with respect to
- * theta. Generated from ht.ts:44.
+ * theta. Generated from ht.ts:46.
  */
 function handPoseJacobianJvp(
   theta: readonly number[],
@@ -48,7 +48,7 @@ function handPoseJacobianJvp(
     P_dot[6 + r] = theta_dot[3 + r];
   }
   for (let j = 6; j < theta.length; j++) {
-    // inlined poseSlot(…) from ht.ts:151
+    // inlined poseSlot(…) from ht.ts:153
     const f = Math.floor((j - 6) / 4);
     const s_1 = (j - 6) % 4;
     const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
@@ -209,7 +209,7 @@ function handPoseJacobianJvp(
 
 /**
  * Adds cotangentᵀ·J (the vector-Jacobian product of `handPose` with respect to theta)
- * into `grad` and returns `handPose`'s value. Generated from ht.ts:44.
+ * into `grad` and returns `handPose`'s value. Generated from ht.ts:46.
  */
 function handPoseJacobianVjpInto(
   theta: readonly number[],
@@ -230,7 +230,7 @@ function handPoseJacobianVjpInto(
     P[6 + r] = theta[3 + r];
   }
   for (let j = 6; j < theta.length; j++) {
-    // inlined poseSlot(…) from ht.ts:151
+    // inlined poseSlot(…) from ht.ts:153
     const f = Math.floor((j - 6) / 4);
     const s_1 = (j - 6) % 4;
     const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
@@ -340,17 +340,17 @@ function handPoseJacobianVjpInto(
   const absolutes_bar = new Array<number>(absolutes.length).fill(0);
   const relative_bar = new Array<number>(relative.length).fill(0);
   let norm_bar = 0;
-  // line 141: for (let r = 0; r < 3; r++) out[g + 9 + r] = P[6 + r];
+  // line 143: for (let r = 0; r < 3; r++) out[g + 9 + r] = P[6 + r];
   for (let r = 2; r >= 0; r--) {
     P_bar[6 + r] += out_bar[g + 9 + r];
     out_bar[g + 9 + r] = 0;
   }
   if (norm < 0.0001) {
-    // line 124: out[g + 8] = 1;
+    // line 126: out[g + 8] = 1;
     out_bar[g + 8] = 0;
-    // line 123: out[g + 4] = 1;
+    // line 125: out[g + 4] = 1;
     out_bar[g + 4] = 0;
-    // line 122: out[g] = 1;
+    // line 124: out[g] = 1;
     out_bar[g] = 0;
   } else {
     const x = theta[0] / norm;
@@ -363,13 +363,13 @@ function handPoseJacobianVjpInto(
     let z_bar = 0;
     let s_bar = 0;
     let c_bar = 0;
-    // line 139: out[g + 8] = z * z + (1 - z * z) * c;
+    // line 141: out[g + 8] = z * z + (1 - z * z) * c;
     const _t35 = out_bar[g + 8];
     z_bar += _t35 * (2 * z);
     z_bar -= _t35 * c * (2 * z);
     c_bar += _t35 * (1 - z * z);
     out_bar[g + 8] = 0;
-    // line 138: out[g + 7] = z * y * (1 - c) + x * s;
+    // line 140: out[g + 7] = z * y * (1 - c) + x * s;
     const _t34 = out_bar[g + 7];
     z_bar += _t34 * (y * (1 - c));
     y_bar += _t34 * (z * (1 - c));
@@ -377,7 +377,7 @@ function handPoseJacobianVjpInto(
     x_bar += _t34 * s;
     s_bar += _t34 * x;
     out_bar[g + 7] = 0;
-    // line 137: out[g + 6] = x * z * (1 - c) - y * s;
+    // line 139: out[g + 6] = x * z * (1 - c) - y * s;
     const _t32 = out_bar[g + 6];
     x_bar += _t32 * (z * (1 - c));
     z_bar += _t32 * (x * (1 - c));
@@ -386,7 +386,7 @@ function handPoseJacobianVjpInto(
     y_bar += _t33 * s;
     s_bar += _t33 * y;
     out_bar[g + 6] = 0;
-    // line 136: out[g + 5] = y * z * (1 - c) - x * s;
+    // line 138: out[g + 5] = y * z * (1 - c) - x * s;
     const _t30 = out_bar[g + 5];
     y_bar += _t30 * (z * (1 - c));
     z_bar += _t30 * (y * (1 - c));
@@ -395,13 +395,13 @@ function handPoseJacobianVjpInto(
     x_bar += _t31 * s;
     s_bar += _t31 * x;
     out_bar[g + 5] = 0;
-    // line 135: out[g + 4] = y * y + (1 - y * y) * c;
+    // line 137: out[g + 4] = y * y + (1 - y * y) * c;
     const _t29 = out_bar[g + 4];
     y_bar += _t29 * (2 * y);
     y_bar -= _t29 * c * (2 * y);
     c_bar += _t29 * (1 - y * y);
     out_bar[g + 4] = 0;
-    // line 134: out[g + 3] = x * y * (1 - c) + z * s;
+    // line 136: out[g + 3] = x * y * (1 - c) + z * s;
     const _t28 = out_bar[g + 3];
     x_bar += _t28 * (y * (1 - c));
     y_bar += _t28 * (x * (1 - c));
@@ -409,7 +409,7 @@ function handPoseJacobianVjpInto(
     z_bar += _t28 * s;
     s_bar += _t28 * z;
     out_bar[g + 3] = 0;
-    // line 133: out[g + 2] = x * z * (1 - c) + y * s;
+    // line 135: out[g + 2] = x * z * (1 - c) + y * s;
     const _t27 = out_bar[g + 2];
     x_bar += _t27 * (z * (1 - c));
     z_bar += _t27 * (x * (1 - c));
@@ -417,7 +417,7 @@ function handPoseJacobianVjpInto(
     y_bar += _t27 * s;
     s_bar += _t27 * y;
     out_bar[g + 2] = 0;
-    // line 132: out[g + 1] = x * y * (1 - c) - z * s;
+    // line 134: out[g + 1] = x * y * (1 - c) - z * s;
     const _t25 = out_bar[g + 1];
     x_bar += _t25 * (y * (1 - c));
     y_bar += _t25 * (x * (1 - c));
@@ -426,33 +426,33 @@ function handPoseJacobianVjpInto(
     z_bar += _t26 * s;
     s_bar += _t26 * z;
     out_bar[g + 1] = 0;
-    // line 131: out[g] = x * x + (1 - x * x) * c;
+    // line 133: out[g] = x * x + (1 - x * x) * c;
     const _t24 = out_bar[g];
     x_bar += _t24 * (2 * x);
     x_bar -= _t24 * c * (2 * x);
     c_bar += _t24 * (1 - x * x);
     out_bar[g] = 0;
-    // line 130: const c = Math.cos(norm);
+    // line 132: const c = Math.cos(norm);
     norm_bar -= c_bar * Math.sin(norm);
-    // line 129: const s = Math.sin(norm);
+    // line 131: const s = Math.sin(norm);
     norm_bar += s_bar * Math.cos(norm);
-    // line 128: const z = theta[2] / norm;
+    // line 130: const z = theta[2] / norm;
     theta_bar[2] += z_bar * (1 / norm);
     norm_bar -= z_bar * (theta[2] / (norm * norm));
-    // line 127: const y = theta[1] / norm;
+    // line 129: const y = theta[1] / norm;
     theta_bar[1] += y_bar * (1 / norm);
     norm_bar -= y_bar * (theta[1] / (norm * norm));
-    // line 126: const x = theta[0] / norm;
+    // line 128: const x = theta[0] / norm;
     theta_bar[0] += x_bar * (1 / norm);
     norm_bar -= x_bar * (theta[0] / (norm * norm));
   }
-  // line 120: const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
+  // line 122: const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
   const _t22 = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
   const _t23 = norm_bar * (0.5 / _t22);
   theta_bar[0] += _t23 * (2 * theta[0]);
   theta_bar[1] += _t23 * (2 * theta[1]);
   theta_bar[2] += _t23 * (2 * theta[2]);
-  // line 65: for (let b = 0; b < B; b++) {
+  // line 67: for (let b = 0; b < B; b++) {
   for (let b = B - 1; b >= 0; b--) {
     const sy = valueStack.pop();
     const cy = valueStack.pop();
@@ -478,38 +478,38 @@ function handPoseJacobianVjpInto(
     let r20_bar = 0;
     let r21_bar = 0;
     let r22_bar = 0;
-    // line 105: for (let i = 0; i < 3; i++) {
+    // line 107: for (let i = 0; i < 3; i++) {
     for (let i = 2; i >= 0; i--) {
       const a = 12 * b + 4 * i;
-      // line 107: for (let j = 0; j < 4; j++) {
+      // line 109: for (let j = 0; j < 4; j++) {
       for (let j = 3; j >= 0; j--) {
         let t_bar = 0;
-        // line 113: out[a + j] = i === 0 ? sign * t : t;
+        // line 115: out[a + j] = i === 0 ? sign * t : t;
         if (i === 0) {
           t_bar += out_bar[a + j] * sign;
         } else {
           t_bar += out_bar[a + j];
         }
         out_bar[a + j] = 0;
-        // line 108: const t =
+        // line 110: const t =
         absolutes_bar[a] += t_bar * inverseBaseAbsolutes[b][0][j];
         absolutes_bar[a + 1] += t_bar * inverseBaseAbsolutes[b][1][j];
         absolutes_bar[a + 2] += t_bar * inverseBaseAbsolutes[b][2][j];
         absolutes_bar[a + 3] += t_bar * inverseBaseAbsolutes[b][3][j];
       }
     }
-    // line 93: for (let i = 0; i < 3; i++) {
+    // line 95: for (let i = 0; i < 3; i++) {
     for (let i = 2; i >= 0; i--) {
-      // line 94: for (let j = 0; j < 4; j++) {
+      // line 96: for (let j = 0; j < 4; j++) {
       for (let j = 3; j >= 0; j--) {
         if (controlStack.pop() === 1) {
-          // line 96: absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
+          // line 98: absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
           absolutes[12 * b + 4 * i + j] = valueStack.pop();
           relative_bar[4 * i + j] += absolutes_bar[12 * b + 4 * i + j];
           absolutes_bar[12 * b + 4 * i + j] = 0;
         } else {
           const p = valueStack.pop();
-          // line 99: absolutes[12 * b + 4 * i + j] =
+          // line 101: absolutes[12 * b + 4 * i + j] =
           absolutes[12 * b + 4 * i + j] = valueStack.pop();
           const _t21 = absolutes_bar[12 * b + 4 * i + j];
           absolutes_bar[12 * b + 4 * i + j] = 0;
@@ -524,29 +524,29 @@ function handPoseJacobianVjpInto(
         }
       }
     }
-    // line 83: for (let i = 0; i < 4; i++) {
+    // line 85: for (let i = 0; i < 4; i++) {
     for (let i = 3; i >= 0; i--) {
       const m0 = baseRelatives[b][i][0];
       const m1 = baseRelatives[b][i][1];
       const m2 = baseRelatives[b][i][2];
-      // line 90: relative[4 * i + 3] = baseRelatives[b][i][3];
+      // line 92: relative[4 * i + 3] = baseRelatives[b][i][3];
       relative[4 * i + 3] = valueStack.pop();
       relative_bar[4 * i + 3] = 0;
-      // line 89: relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
+      // line 91: relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
       relative[4 * i + 2] = valueStack.pop();
       const _t20 = relative_bar[4 * i + 2];
       r02_bar += _t20 * m0;
       r12_bar += _t20 * m1;
       r22_bar += _t20 * m2;
       relative_bar[4 * i + 2] = 0;
-      // line 88: relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
+      // line 90: relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
       relative[4 * i + 1] = valueStack.pop();
       const _t19 = relative_bar[4 * i + 1];
       r01_bar += _t19 * m0;
       r11_bar += _t19 * m1;
       r21_bar += _t19 * m2;
       relative_bar[4 * i + 1] = 0;
-      // line 87: relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
+      // line 89: relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
       relative[4 * i] = valueStack.pop();
       const _t18 = relative_bar[4 * i];
       r00_bar += _t18 * m0;
@@ -554,72 +554,72 @@ function handPoseJacobianVjpInto(
       r20_bar += _t18 * m2;
       relative_bar[4 * i] = 0;
     }
-    // line 82: const r22 = cy * cx;
+    // line 84: const r22 = cy * cx;
     cy_bar += r22_bar * cx;
     cx_bar += r22_bar * cy;
-    // line 81: const r21 = cy * sx;
+    // line 83: const r21 = cy * sx;
     cy_bar += r21_bar * sx;
     sx_bar += r21_bar * cy;
-    // line 80: const r20 = -sy;
+    // line 82: const r20 = -sy;
     sy_bar -= r20_bar;
-    // line 79: const r12 = -cz * sx + sz * sy * cx;
+    // line 81: const r12 = -cz * sx + sz * sy * cx;
     cz_bar -= r12_bar * sx;
     sx_bar -= r12_bar * cz;
     sz_bar += r12_bar * (sy * cx);
     sy_bar += r12_bar * (sz * cx);
     cx_bar += r12_bar * (sz * sy);
-    // line 78: const r11 = cz * cx + sz * sy * sx;
+    // line 80: const r11 = cz * cx + sz * sy * sx;
     cz_bar += r11_bar * cx;
     cx_bar += r11_bar * cz;
     sz_bar += r11_bar * (sy * sx);
     sy_bar += r11_bar * (sz * sx);
     sx_bar += r11_bar * (sz * sy);
-    // line 77: const r10 = sz * cy;
+    // line 79: const r10 = sz * cy;
     sz_bar += r10_bar * cy;
     cy_bar += r10_bar * sz;
-    // line 76: const r02 = sz * sx + cz * sy * cx;
+    // line 78: const r02 = sz * sx + cz * sy * cx;
     sz_bar += r02_bar * sx;
     sx_bar += r02_bar * sz;
     cz_bar += r02_bar * (sy * cx);
     sy_bar += r02_bar * (cz * cx);
     cx_bar += r02_bar * (cz * sy);
-    // line 75: const r01 = -sz * cx + cz * sy * sx;
+    // line 77: const r01 = -sz * cx + cz * sy * sx;
     sz_bar -= r01_bar * cx;
     cx_bar -= r01_bar * sz;
     cz_bar += r01_bar * (sy * sx);
     sy_bar += r01_bar * (cz * sx);
     sx_bar += r01_bar * (cz * sy);
-    // line 74: const r00 = cz * cy;
+    // line 76: const r00 = cz * cy;
     cz_bar += r00_bar * cy;
     cy_bar += r00_bar * cz;
-    // line 72: const sy = Math.sin(P[c + 2]);
+    // line 74: const sy = Math.sin(P[c + 2]);
     P_bar[c + 2] += sy_bar * Math.cos(P[c + 2]);
-    // line 71: const cy = Math.cos(P[c + 2]);
+    // line 73: const cy = Math.cos(P[c + 2]);
     P_bar[c + 2] -= cy_bar * Math.sin(P[c + 2]);
-    // line 70: const sz = Math.sin(P[c + 1]);
+    // line 72: const sz = Math.sin(P[c + 1]);
     P_bar[c + 1] += sz_bar * Math.cos(P[c + 1]);
-    // line 69: const cz = Math.cos(P[c + 1]);
+    // line 71: const cz = Math.cos(P[c + 1]);
     P_bar[c + 1] -= cz_bar * Math.sin(P[c + 1]);
-    // line 68: const sx = Math.sin(P[c]);
+    // line 70: const sx = Math.sin(P[c]);
     P_bar[c] += sx_bar * Math.cos(P[c]);
-    // line 67: const cx = Math.cos(P[c]);
+    // line 69: const cx = Math.cos(P[c]);
     P_bar[c] -= cx_bar * Math.sin(P[c]);
   }
-  // line 59: for (let j = 6; j < theta.length; j++) P[poseSlot(j)] = theta[j];
+  // line 61: for (let j = 6; j < theta.length; j++) P[poseSlot(j)] = theta[j];
   for (let j = theta.length - 1; j >= 6; j--) {
     const column = valueStack.pop();
     const s_1 = (j - 6) % 4;
     theta_bar[j] += P_bar[3 * column + (s_1 === 1 ? 1 : 0)];
     P_bar[3 * column + (s_1 === 1 ? 1 : 0)] = 0;
   }
-  // line 54: for (let r = 0; r < 3; r++) {
+  // line 56: for (let r = 0; r < 3; r++) {
   for (let r = 2; r >= 0; r--) {
-    // line 57: P[6 + r] = theta[3 + r];
+    // line 59: P[6 + r] = theta[3 + r];
     theta_bar[3 + r] += P_bar[6 + r];
     P_bar[6 + r] = 0;
-    // line 56: P[3 + r] = 1;
+    // line 58: P[3 + r] = 1;
     P_bar[3 + r] = 0;
-    // line 55: P[r] = theta[r];
+    // line 57: P[r] = theta[r];
     theta_bar[r] += P_bar[r];
     P_bar[r] = 0;
   }
@@ -629,7 +629,7 @@ function handPoseJacobianVjpInto(
 /**
  * Value and dense Jacobian of `handPose` (rows: outputs; columns: theta flattened
  * in declaration order). Uses n forward sweeps or m reverse sweeps, whichever is fewer.
- * Generated from ht.ts:44.
+ * Generated from ht.ts:46.
  */
 export function handPoseJacobian(
   theta: readonly number[],
@@ -693,7 +693,7 @@ export function handPoseJacobian(
 
 /**
  * Value of `handPose` and its directional derivative J·tangent (forward mode) with respect to
- * theta. Generated from ht.ts:44.
+ * theta. Generated from ht.ts:46.
  */
 export function handPoseJvp(
   theta: readonly number[],
@@ -716,7 +716,7 @@ export function handPoseJvp(
     P_dot[6 + r] = theta_dot[3 + r];
   }
   for (let j = 6; j < theta.length; j++) {
-    // inlined poseSlot(…) from ht.ts:151
+    // inlined poseSlot(…) from ht.ts:153
     const f = Math.floor((j - 6) / 4);
     const s_1 = (j - 6) % 4;
     const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
@@ -877,7 +877,7 @@ export function handPoseJvp(
 
 /**
  * Value and gradient of `skinnedSum` with respect to pose.
- * Generated from ht.ts:166.
+ * Generated from ht.ts:168.
  */
 export function skinnedSumGrad(
   pose: readonly number[],
@@ -892,7 +892,7 @@ export function skinnedSumGrad(
 /**
  * Adds the gradient of `skinnedSum` with respect to pose into `grad` and returns
  * `skinnedSum`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from ht.ts:166.
+ * Generated from ht.ts:168.
  */
 export function skinnedSumGradInto(
   pose: readonly number[],
@@ -923,10 +923,10 @@ export function skinnedSumGradInto(
     }
     // its reverse, in the same iteration
     if (controlStack.pop() === 1) {
-      // line 171: for (let r = 0; r < 3; r++) {
+      // line 173: for (let r = 0; r < 3; r++) {
       for (let r = 2; r >= 0; r--) {
         const e = 12 * b + 4 * r;
-        // line 173: sum += w * (pose[e] * position[0] + pose[e + 1] * position[1] + pose[e + 2] * position[2] + pose[e + 3] * position[3]);
+        // line 175: sum += w * (pose[e] * position[0] + pose[e + 1] * position[1] + pose[e + 2] * position[2] + pose[e + 3] * position[3]);
         const _t0 = sum_bar * w;
         pose_bar[e] += _t0 * position[0];
         pose_bar[e + 1] += _t0 * position[1];
@@ -940,7 +940,7 @@ export function skinnedSumGradInto(
 
 /**
  * Value and gradient of `globalCoordinate` with respect to pose, skinned.
- * Generated from ht.ts:201.
+ * Generated from ht.ts:203.
  */
 export function globalCoordinateGrad(
   pose: readonly number[],
@@ -958,7 +958,7 @@ export function globalCoordinateGrad(
 /**
  * Adds the gradient of `globalCoordinate` with respect to pose, skinned into `grad` and returns
  * `globalCoordinate`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from ht.ts:201.
+ * Generated from ht.ts:203.
  */
 export function globalCoordinateGradInto(
   pose: readonly number[],
@@ -988,7 +988,7 @@ export function globalCoordinateGradInto(
 
 /**
  * Value and gradient of `vertexResidual` with respect to posed.
- * Generated from ht.ts:229.
+ * Generated from ht.ts:231.
  */
 export function vertexResidualGrad(
   posed: readonly number[],
@@ -1004,7 +1004,7 @@ export function vertexResidualGrad(
 /**
  * Adds the gradient of `vertexResidual` with respect to posed into `grad` and returns
  * `vertexResidual`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from ht.ts:229.
+ * Generated from ht.ts:231.
  */
 export function vertexResidualGradInto(
   posed: readonly number[],
@@ -1023,7 +1023,7 @@ export function vertexResidualGradInto(
 
 /**
  * Value and gradient of `triangleResidual` with respect to u, posed.
- * Generated from ht.ts:239.
+ * Generated from ht.ts:241.
  */
 export function triangleResidualGrad(
   u: readonly number[],
@@ -1045,7 +1045,7 @@ export function triangleResidualGrad(
 /**
  * Adds the gradient of `triangleResidual` with respect to u, posed into `grad` and returns
  * `triangleResidual`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from ht.ts:239.
+ * Generated from ht.ts:241.
  */
 export function triangleResidualGradInto(
   u: readonly number[],

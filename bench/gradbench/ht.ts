@@ -5,7 +5,8 @@
  *
  *   pose parameters P (3 × (B + 3)): column 0 = theta[0:3], column 1 = (1, 1, 1) (scale),
  *     column 2 = theta[3:6]; bone b uses column 3 + b; finger f's joints 1, 2, 3 (bones
- *     2 + 4f, 3 + 4f, 4 + 4f) take (theta[it], theta[it + 1]), theta[it + 2], theta[it + 3]
+ *     2 + 4f, 3 + 4f, 4 + 4f) take theta[6 + 4f .. 6 + 4f + 1] (rows 0, 1), theta[8 + 4f],
+ *     theta[9 + 4f] (row 0): see poseSlot
  *   R_b = Rz(P[1]) Ry(P[2]) Rx(P[0]),  relative_b = base_relative_b [[R_b, 0], [0, 1]],
  *   absolute_b = absolute_parent(b) relative_b,  T_b = absolute_b inverse_base_absolute_b
  *   V_v = R_g (Σ_b w_vb (T_b x_v)[0:3]) + t   (x_v homogeneous; row 0 negated if mirrored;
@@ -14,12 +15,12 @@
  *   complicated:  err_i = point_i - (u_i0 V_a + u_i1 V_b + (1 - u_i0 - u_i1) V_c),
  *                 (a, b, c) = triangle c_i
  *
- * The derivative is computed in two tsgrad-generated stages, because every residual
+ * The Jacobian is chained from three tsgrad-generated stages, because every residual
  * depends on theta only through the posed bones:
  *
  *   1. `handPose` maps theta to the 12·B + 12 numbers every residual reads (the top three
- *      rows of each T_b, then R_g, then t); `@jacobian theta` gives their 276 × 26
- *      Jacobian from 26 forward sweeps of this small function.
+ *      rows of each T_b, then R_g, then t); its 276 × 26 Jacobian comes from 4 compressed
+ *      `@jvp` sweeps (htJacobian.ts; `@jacobian theta`, 26 sweeps, is the tests' reference).
  *   2. `skinnedSum` and `globalCoordinate` pose one vertex (skinning, then the global
  *      transform) as functions of that pose; `@grad`, for every vertex a residual reads.
  *   3. `vertexResidual` / `triangleResidual` are one coordinate of one residual as a
@@ -27,8 +28,9 @@
  *   htJacobian.ts chains the three (the chain rule, as sparse products); a row's `us`
  *   entries are stage 3's gradient `u` directly.
  *
- * `handObjective` is the whole map theta, us → err written with the same helpers; the
- * tests differentiate it with the tape runtime to check the chained Jacobian.
+ * `handObjective` is the whole map theta, us → err (each used vertex posed once); the tests
+ * differentiate it with the tape runtime to check the chained Jacobian. Parameters take
+ * the eval's JSON shapes as they are (no conversion before the timed call).
  */
 
 /** A matrix as GradBench sends it: rows of numbers. (Parameters spell it out: the generated

@@ -25,7 +25,7 @@ function wholeMapResidualsJacobianJvp(
   tangent: WholeMapResidualsJacobianGradient,
 ): { value: number[]; tangent: number[] } {
   const theta_dot = tangent.theta;
-  // inlined handPose(…) from ht.ts:44
+  // inlined handPose(…) from ht.ts:46
   const B_1 = parents.length;
   const P = new Array<number>(3 * (B_1 + 3)).fill(0);
   const P_dot = new Array<number>(3 * (B_1 + 3)).fill(0);
@@ -38,7 +38,7 @@ function wholeMapResidualsJacobianJvp(
     P_dot[6 + r] = theta_dot[3 + r];
   }
   for (let j = 6; j < theta.length; j++) {
-    // inlined poseSlot(…) from ht.ts:151
+    // inlined poseSlot(…) from ht.ts:153
     const f = Math.floor((j - 6) / 4);
     const s_1 = (j - 6) % 4;
     const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
@@ -287,7 +287,7 @@ function wholeMapResidualsJacobianVjpInto(
 ): number[] {
   const theta_bar = grad.theta;
   // forward sweep
-  // inlined handPose(…) from ht.ts:44
+  // inlined handPose(…) from ht.ts:46
   const B_1 = parents.length;
   const P = new Array<number>(3 * (B_1 + 3)).fill(0);
   for (let r = 0; r < 3; r++) {
@@ -296,7 +296,7 @@ function wholeMapResidualsJacobianVjpInto(
     P[6 + r] = theta[3 + r];
   }
   for (let j = 6; j < theta.length; j++) {
-    // inlined poseSlot(…) from ht.ts:151
+    // inlined poseSlot(…) from ht.ts:153
     const f = Math.floor((j - 6) / 4);
     const s_1 = (j - 6) % 4;
     const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
@@ -504,17 +504,17 @@ function wholeMapResidualsJacobianVjpInto(
       }
     }
   }
-  // ht.ts:141
+  // ht.ts:143
   for (let r = 2; r >= 0; r--) {
     P_bar[6 + r] += pose_bar[g_1 + 9 + r];
     pose_bar[g_1 + 9 + r] = 0;
   }
   if (norm < 0.0001) {
-    // ht.ts:124
+    // ht.ts:126
     pose_bar[g_1 + 8] = 0;
-    // ht.ts:123
+    // ht.ts:125
     pose_bar[g_1 + 4] = 0;
-    // ht.ts:122
+    // ht.ts:124
     pose_bar[g_1] = 0;
   } else {
     const x = theta[0] / norm;
@@ -527,13 +527,13 @@ function wholeMapResidualsJacobianVjpInto(
     let z_bar = 0;
     let s_bar = 0;
     let c_1_bar = 0;
-    // ht.ts:139
+    // ht.ts:141
     const _t39 = pose_bar[g_1 + 8];
     z_bar += _t39 * (2 * z);
     z_bar -= _t39 * c_1 * (2 * z);
     c_1_bar += _t39 * (1 - z * z);
     pose_bar[g_1 + 8] = 0;
-    // ht.ts:138
+    // ht.ts:140
     const _t38 = pose_bar[g_1 + 7];
     z_bar += _t38 * (y * (1 - c_1));
     y_bar += _t38 * (z * (1 - c_1));
@@ -541,7 +541,7 @@ function wholeMapResidualsJacobianVjpInto(
     x_bar += _t38 * s;
     s_bar += _t38 * x;
     pose_bar[g_1 + 7] = 0;
-    // ht.ts:137
+    // ht.ts:139
     const _t36 = pose_bar[g_1 + 6];
     x_bar += _t36 * (z * (1 - c_1));
     z_bar += _t36 * (x * (1 - c_1));
@@ -550,7 +550,7 @@ function wholeMapResidualsJacobianVjpInto(
     y_bar += _t37 * s;
     s_bar += _t37 * y;
     pose_bar[g_1 + 6] = 0;
-    // ht.ts:136
+    // ht.ts:138
     const _t34 = pose_bar[g_1 + 5];
     y_bar += _t34 * (z * (1 - c_1));
     z_bar += _t34 * (y * (1 - c_1));
@@ -559,13 +559,13 @@ function wholeMapResidualsJacobianVjpInto(
     x_bar += _t35 * s;
     s_bar += _t35 * x;
     pose_bar[g_1 + 5] = 0;
-    // ht.ts:135
+    // ht.ts:137
     const _t33 = pose_bar[g_1 + 4];
     y_bar += _t33 * (2 * y);
     y_bar -= _t33 * c_1 * (2 * y);
     c_1_bar += _t33 * (1 - y * y);
     pose_bar[g_1 + 4] = 0;
-    // ht.ts:134
+    // ht.ts:136
     const _t32 = pose_bar[g_1 + 3];
     x_bar += _t32 * (y * (1 - c_1));
     y_bar += _t32 * (x * (1 - c_1));
@@ -573,7 +573,7 @@ function wholeMapResidualsJacobianVjpInto(
     z_bar += _t32 * s;
     s_bar += _t32 * z;
     pose_bar[g_1 + 3] = 0;
-    // ht.ts:133
+    // ht.ts:135
     const _t31 = pose_bar[g_1 + 2];
     x_bar += _t31 * (z * (1 - c_1));
     z_bar += _t31 * (x * (1 - c_1));
@@ -581,7 +581,7 @@ function wholeMapResidualsJacobianVjpInto(
     y_bar += _t31 * s;
     s_bar += _t31 * y;
     pose_bar[g_1 + 2] = 0;
-    // ht.ts:132
+    // ht.ts:134
     const _t29 = pose_bar[g_1 + 1];
     x_bar += _t29 * (y * (1 - c_1));
     y_bar += _t29 * (x * (1 - c_1));
@@ -590,33 +590,33 @@ function wholeMapResidualsJacobianVjpInto(
     z_bar += _t30 * s;
     s_bar += _t30 * z;
     pose_bar[g_1 + 1] = 0;
-    // ht.ts:131
+    // ht.ts:133
     const _t28 = pose_bar[g_1];
     x_bar += _t28 * (2 * x);
     x_bar -= _t28 * c_1 * (2 * x);
     c_1_bar += _t28 * (1 - x * x);
     pose_bar[g_1] = 0;
-    // ht.ts:130
+    // ht.ts:132
     norm_bar -= c_1_bar * Math.sin(norm);
-    // ht.ts:129
+    // ht.ts:131
     norm_bar += s_bar * Math.cos(norm);
-    // ht.ts:128
+    // ht.ts:130
     theta_bar[2] += z_bar * (1 / norm);
     norm_bar -= z_bar * (theta[2] / (norm * norm));
-    // ht.ts:127
+    // ht.ts:129
     theta_bar[1] += y_bar * (1 / norm);
     norm_bar -= y_bar * (theta[1] / (norm * norm));
-    // ht.ts:126
+    // ht.ts:128
     theta_bar[0] += x_bar * (1 / norm);
     norm_bar -= x_bar * (theta[0] / (norm * norm));
   }
-  // ht.ts:120
+  // ht.ts:122
   const _t26 = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
   const _t27 = norm_bar * (0.5 / _t26);
   theta_bar[0] += _t27 * (2 * theta[0]);
   theta_bar[1] += _t27 * (2 * theta[1]);
   theta_bar[2] += _t27 * (2 * theta[2]);
-  // ht.ts:65
+  // ht.ts:67
   for (let b_1 = B_1 - 1; b_1 >= 0; b_1--) {
     const sy = valueStack.pop();
     const cy = valueStack.pop();
@@ -642,38 +642,38 @@ function wholeMapResidualsJacobianVjpInto(
     let r20_bar = 0;
     let r21_bar = 0;
     let r22_bar = 0;
-    // ht.ts:105
+    // ht.ts:107
     for (let i_1 = 2; i_1 >= 0; i_1--) {
       const a = 12 * b_1 + 4 * i_1;
-      // ht.ts:107
+      // ht.ts:109
       for (let j = 3; j >= 0; j--) {
         let t_bar = 0;
-        // ht.ts:113
+        // ht.ts:115
         if (i_1 === 0) {
           t_bar += pose_bar[a + j] * sign;
         } else {
           t_bar += pose_bar[a + j];
         }
         pose_bar[a + j] = 0;
-        // ht.ts:108
+        // ht.ts:110
         absolutes_bar[a] += t_bar * inverseBaseAbsolutes[b_1][0][j];
         absolutes_bar[a + 1] += t_bar * inverseBaseAbsolutes[b_1][1][j];
         absolutes_bar[a + 2] += t_bar * inverseBaseAbsolutes[b_1][2][j];
         absolutes_bar[a + 3] += t_bar * inverseBaseAbsolutes[b_1][3][j];
       }
     }
-    // ht.ts:93
+    // ht.ts:95
     for (let i_1 = 2; i_1 >= 0; i_1--) {
-      // ht.ts:94
+      // ht.ts:96
       for (let j = 3; j >= 0; j--) {
         if (controlStack.pop() === 1) {
-          // ht.ts:96
+          // ht.ts:98
           absolutes[12 * b_1 + 4 * i_1 + j] = valueStack.pop();
           relative_bar[4 * i_1 + j] += absolutes_bar[12 * b_1 + 4 * i_1 + j];
           absolutes_bar[12 * b_1 + 4 * i_1 + j] = 0;
         } else {
           const p = valueStack.pop();
-          // ht.ts:99
+          // ht.ts:101
           absolutes[12 * b_1 + 4 * i_1 + j] = valueStack.pop();
           const _t25 = absolutes_bar[12 * b_1 + 4 * i_1 + j];
           absolutes_bar[12 * b_1 + 4 * i_1 + j] = 0;
@@ -688,29 +688,29 @@ function wholeMapResidualsJacobianVjpInto(
         }
       }
     }
-    // ht.ts:83
+    // ht.ts:85
     for (let i_1 = 3; i_1 >= 0; i_1--) {
       const m0 = baseRelatives[b_1][i_1][0];
       const m1 = baseRelatives[b_1][i_1][1];
       const m2 = baseRelatives[b_1][i_1][2];
-      // ht.ts:90
+      // ht.ts:92
       relative[4 * i_1 + 3] = valueStack.pop();
       relative_bar[4 * i_1 + 3] = 0;
-      // ht.ts:89
+      // ht.ts:91
       relative[4 * i_1 + 2] = valueStack.pop();
       const _t24 = relative_bar[4 * i_1 + 2];
       r02_bar += _t24 * m0;
       r12_bar += _t24 * m1;
       r22_bar += _t24 * m2;
       relative_bar[4 * i_1 + 2] = 0;
-      // ht.ts:88
+      // ht.ts:90
       relative[4 * i_1 + 1] = valueStack.pop();
       const _t23 = relative_bar[4 * i_1 + 1];
       r01_bar += _t23 * m0;
       r11_bar += _t23 * m1;
       r21_bar += _t23 * m2;
       relative_bar[4 * i_1 + 1] = 0;
-      // ht.ts:87
+      // ht.ts:89
       relative[4 * i_1] = valueStack.pop();
       const _t22 = relative_bar[4 * i_1];
       r00_bar += _t22 * m0;
@@ -718,72 +718,72 @@ function wholeMapResidualsJacobianVjpInto(
       r20_bar += _t22 * m2;
       relative_bar[4 * i_1] = 0;
     }
-    // ht.ts:82
+    // ht.ts:84
     cy_bar += r22_bar * cx;
     cx_bar += r22_bar * cy;
-    // ht.ts:81
+    // ht.ts:83
     cy_bar += r21_bar * sx;
     sx_bar += r21_bar * cy;
-    // ht.ts:80
+    // ht.ts:82
     sy_bar -= r20_bar;
-    // ht.ts:79
+    // ht.ts:81
     cz_bar -= r12_bar * sx;
     sx_bar -= r12_bar * cz;
     sz_bar += r12_bar * (sy * cx);
     sy_bar += r12_bar * (sz * cx);
     cx_bar += r12_bar * (sz * sy);
-    // ht.ts:78
+    // ht.ts:80
     cz_bar += r11_bar * cx;
     cx_bar += r11_bar * cz;
     sz_bar += r11_bar * (sy * sx);
     sy_bar += r11_bar * (sz * sx);
     sx_bar += r11_bar * (sz * sy);
-    // ht.ts:77
+    // ht.ts:79
     sz_bar += r10_bar * cy;
     cy_bar += r10_bar * sz;
-    // ht.ts:76
+    // ht.ts:78
     sz_bar += r02_bar * sx;
     sx_bar += r02_bar * sz;
     cz_bar += r02_bar * (sy * cx);
     sy_bar += r02_bar * (cz * cx);
     cx_bar += r02_bar * (cz * sy);
-    // ht.ts:75
+    // ht.ts:77
     sz_bar -= r01_bar * cx;
     cx_bar -= r01_bar * sz;
     cz_bar += r01_bar * (sy * sx);
     sy_bar += r01_bar * (cz * sx);
     sx_bar += r01_bar * (cz * sy);
-    // ht.ts:74
+    // ht.ts:76
     cz_bar += r00_bar * cy;
     cy_bar += r00_bar * cz;
-    // ht.ts:72
+    // ht.ts:74
     P_bar[c_1 + 2] += sy_bar * Math.cos(P[c_1 + 2]);
-    // ht.ts:71
+    // ht.ts:73
     P_bar[c_1 + 2] -= cy_bar * Math.sin(P[c_1 + 2]);
-    // ht.ts:70
+    // ht.ts:72
     P_bar[c_1 + 1] += sz_bar * Math.cos(P[c_1 + 1]);
-    // ht.ts:69
+    // ht.ts:71
     P_bar[c_1 + 1] -= cz_bar * Math.sin(P[c_1 + 1]);
-    // ht.ts:68
+    // ht.ts:70
     P_bar[c_1] += sx_bar * Math.cos(P[c_1]);
-    // ht.ts:67
+    // ht.ts:69
     P_bar[c_1] -= cx_bar * Math.sin(P[c_1]);
   }
-  // ht.ts:59
+  // ht.ts:61
   for (let j = theta.length - 1; j >= 6; j--) {
     const column = valueStack.pop();
     const s_1 = (j - 6) % 4;
     theta_bar[j] += P_bar[3 * column + (s_1 === 1 ? 1 : 0)];
     P_bar[3 * column + (s_1 === 1 ? 1 : 0)] = 0;
   }
-  // ht.ts:54
+  // ht.ts:56
   for (let r = 2; r >= 0; r--) {
-    // ht.ts:57
+    // ht.ts:59
     theta_bar[3 + r] += P_bar[6 + r];
     P_bar[6 + r] = 0;
-    // ht.ts:56
+    // ht.ts:58
     P_bar[3 + r] = 0;
-    // ht.ts:55
+    // ht.ts:57
     theta_bar[r] += P_bar[r];
     P_bar[r] = 0;
   }
