@@ -9,6 +9,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { respond } from "../bench/gradbench/tool.ts";
 import { maxRelError } from "./harness/numeric.ts";
+import { COMPLICATED, GOLDEN_COMPLICATED, GOLDEN_SIMPLE, SIMPLE, goldenArgs } from "./support/hand.ts";
 
 describe("GradBench tool", () => {
   it("follows the protocol", () => {
@@ -185,6 +186,25 @@ describe("GradBench tool", () => {
     expect(jacobian.vals).toHaveLength(31);
     for (let k = 0; k < 31; k++) expect(Math.abs(jacobian.vals[k]! - golden[k]!)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(golden[k]!)));
     expect(JSON.parse(JSON.stringify(jacobian))).toEqual(jacobian);
+  });
+
+  it("ht answers in GradBench's layout: err point by point, the dense Jacobian as rows [du0, du1 (complicated only), dtheta]", () => {
+    for (const [instance, golden] of [[SIMPLE, GOLDEN_SIMPLE], [COMPLICATED, GOLDEN_COMPLICATED]] as const) {
+      const [theta, us, parents, base_relatives, inverse_base_absolutes, base_positions, weights, triangles, is_mirrored, correspondences, points] = goldenArgs(instance);
+      const model = { bone_count: parents.length, bone_names: parents.map((_, b) => `bone${b}`), parents, base_relatives, inverse_base_absolutes, base_positions, weights, triangles, is_mirrored };
+      const input = { theta, us, data: { model, correspondences, points }, min_runs: 2, min_seconds: 0 };
+      // Through JSON both ways, as the protocol does (the Jacobian's rows are built when serialized).
+      const ask = (fn: string) => JSON.parse(JSON.stringify(respond(JSON.parse(JSON.stringify({ id: 1, kind: "evaluate", module: "ht", function: fn, input })))));
+      const objective = ask("objective");
+      expect(objective.timings).toHaveLength(2);
+      expect(maxRelError(objective.output, golden.objective)).toBeLessThan(1e-10);
+      const jacobian = ask("jacobian");
+      expect(jacobian.output).toHaveLength(golden.rows);
+      const rows = jacobian.output as number[][];
+      expect(rows.every((row) => row.length === golden.cols)).toBe(true);
+      // ADBench stores it column-major: entry (r, c) at c * rows + r.
+      expect(maxRelError(rows.flat(), rows.flatMap((row, r) => row.map((_, c) => golden.jacobianColumnMajor[c * golden.rows + r]!)))).toBeLessThan(1e-10);
+    }
   });
 
   it("speaks JSON lines over stdin and stdout", () => {

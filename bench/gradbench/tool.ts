@@ -7,7 +7,8 @@
  *
  * Implemented evals: hello, llsq, lse, ode, det, kmeans, gmm (bench/gradbench/gmm.ts builds on
  * samples/gmm.ts), lstm (samples/lstm.ts), ba (samples/ba.ts, samples/baJacobian.ts),
- * particle and saddle (nested AD: bench/gradbench/nested.ts);
+ * ht (bench/gradbench/ht.ts, chained by htJacobian.ts), particle and saddle (nested AD:
+ * bench/gradbench/nested.ts);
  * bench/README.md records the validation against the real evals.
  */
 import { createInterface } from "node:readline";
@@ -30,6 +31,8 @@ import { lstmObjectiveGrad } from "../../samples/lstm.grad.ts";
 import { gmmLogPosteriorGrad } from "./gmm.grad.ts";
 import { particle, saddle } from "./nested.ts";
 import { baJacobian, baJacobianBuffers, baObjective, baScratch, expandBa, type BaProblem } from "../../samples/baJacobian.ts";
+import { handObjective } from "./ht.ts";
+import { handJacobian, jacobianRows } from "./htJacobian.ts";
 
 interface Runs {
   min_runs?: number;
@@ -66,6 +69,29 @@ interface LstmInput extends Runs {
   state: number[][];
   sequence: number[][];
 }
+
+interface HtInput extends Runs {
+  theta: number[];
+  us: number[][];
+  data: {
+    model: {
+      parents: number[];
+      base_relatives: number[][][];
+      inverse_base_absolutes: number[][][];
+      base_positions: number[][];
+      weights: number[][];
+      triangles: number[][];
+      is_mirrored: boolean;
+    };
+    correspondences: number[];
+    points: number[][];
+  };
+}
+
+const htArgs = ({ theta, us, data: { model: m, correspondences, points } }: HtInput) =>
+  [theta, us, m.parents, m.base_relatives, m.inverse_base_absolutes, m.base_positions, m.weights, m.triangles, m.is_mirrored, correspondences, points] as const;
+
+let htBuffer = new Float64Array(0);
 
 const icfOf = (input: GmmInput) => input.q.map((q, k) => [...q, ...input.l[k]!]);
 
@@ -148,6 +174,18 @@ export const MODULES: Record<string, Record<string, Fn | Prepared>> = {
         baJacobian(b, J, scratch);
         return { rows: firstAndLast(J.rows, 30), cols: firstAndLast(J.cols, 30), vals: firstAndLast(J.vals, 30) };
       },
+      },
+    },
+  ht: {
+    objective: (input: HtInput) => handObjective(...htArgs(input)),
+    // Computed into one row-major buffer, reused from call to call as the C++ tool reuses its
+    // output vector; the rows are built when the response is serialized (as the C++ tool's
+    // to_json lays out its column-major buffer), outside the timing.
+    jacobian: (input: HtInput) => {
+      const size = 3 * input.data.correspondences.length * (input.theta.length + (input.us.length > 0 ? 2 : 0));
+      if (htBuffer.length < size) htBuffer = new Float64Array(size);
+      const J = handJacobian(...htArgs(input), htBuffer);
+      return { toJSON: () => jacobianRows(J) };
     },
   },
   gmm: {
