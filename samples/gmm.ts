@@ -91,10 +91,15 @@ export function wishartConstant(D: number, gamma: number, m: number, pi: number)
   return dof * D * (Math.log(gamma) - 0.5 * Math.LN2) - logMultiGamma(0.5 * dof, D, pi);
 }
 
-/** log Σ exp(v_k), shifted by the maximum so it never overflows. */
+/**
+ * log Σ exp(v_k), shifted by the maximum so it never overflows. The maximum is found by
+ * its index: the shift's own derivative is zero (it cancels), so nothing needs to carry
+ * one through a chain of Math.max. @inline
+ */
 export function logSumExp(v: readonly number[]): number {
-  let max = v[0];
-  for (let k = 1; k < v.length; k++) max = Math.max(max, v[k]);
+  let top = 0;
+  for (let k = 1; k < v.length; k++) if (v[k] > v[top]) top = k;
+  const max = v[top];
   let sum = 0;
   for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
   return Math.log(sum) + max;

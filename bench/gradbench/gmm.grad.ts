@@ -54,9 +54,9 @@ export function gmmLogPosteriorGradInto(
   const sumQ = new Array<number>(K).fill(0);
   for (let k = 0; k < K; k++) {
     for (let j = 0; j < D; j++) {
-      const _t16 = Math.exp(icf[k][j]);
-      valueStack.push(_t16);
-      qDiagonal[k * D + j] = _t16;
+      const _t14 = Math.exp(icf[k][j]);
+      valueStack.push(_t14);
+      qDiagonal[k * D + j] = _t14;
       sumQ[k] += icf[k][j];
     }
   }
@@ -81,36 +81,39 @@ export function gmmLogPosteriorGradInto(
         valueStack.push(transformed[j]);
         sq += transformed[j] * transformed[j];
       }
-      valueStack.push(main[k]);
       main[k] = alpha[k] + sumQ[k] - 0.5 * sq;
     }
-    // inlined logSumExp(…) from gmm.ts:95
-    let max = main[0];
+    // inlined logSumExp(…) from gmm.ts:99
+    let top = 0;
     for (let k_1 = 1; k_1 < main.length; k_1++) {
-      valueStack.push(max);
-      max = Math.max(max, main[k_1]);
+      if (main[k_1] > main[top]) {
+        top = k_1;
+      }
     }
+    const max = main[top];
     let sum = 0;
     for (let k_1 = 0; k_1 < main.length; k_1++) {
-      const _t23 = Math.exp(main[k_1] - max);
-      valueStack.push(_t23);
-      sum += _t23;
+      const _t20 = Math.exp(main[k_1] - max);
+      valueStack.push(_t20);
+      sum += _t20;
     }
     slse += Math.log(sum) + max;
-    valueStack.push(max);
+    valueStack.push(top);
     valueStack.push(sum);
   }
-  // inlined logSumExp(…) from gmm.ts:95
-  let max_1 = alpha[0];
+  // inlined logSumExp(…) from gmm.ts:99
+  let top_1 = 0;
   for (let k_2 = 1; k_2 < alpha.length; k_2++) {
-    valueStack.push(max_1);
-    max_1 = Math.max(max_1, alpha[k_2]);
+    if (alpha[k_2] > alpha[top_1]) {
+      top_1 = k_2;
+    }
   }
+  const max_1 = alpha[top_1];
   let sum_1 = 0;
   for (let k_2 = 0; k_2 < alpha.length; k_2++) {
-    const _t27 = Math.exp(alpha[k_2] - max_1);
-    valueStack.push(_t27);
-    sum_1 += _t27;
+    const _t23 = Math.exp(alpha[k_2] - max_1);
+    valueStack.push(_t23);
+    sum_1 += _t23;
   }
   // inlined wishartPenalty(…) from gmm.ts:71
   const D_1 = (Math.sqrt(8 * icf[0].length + 1) - 1) / 2;
@@ -120,9 +123,9 @@ export function gmmLogPosteriorGradInto(
     let squares = 0;
     let sumQ_1 = 0;
     for (let j_1 = 0; j_1 < D_1; j_1++) {
-      const _t29 = Math.exp(2 * q_1[j_1]);
-      valueStack.push(_t29);
-      squares += _t29;
+      const _t25 = Math.exp(2 * q_1[j_1]);
+      valueStack.push(_t25);
+      squares += _t25;
       sumQ_1 += q_1[j_1];
     }
     for (let j_1 = D_1; j_1 < q_1.length; j_1++) {
@@ -133,11 +136,11 @@ export function gmmLogPosteriorGradInto(
   // inlined wishartConstant(…) from gmm.ts:89
   const D_2 = mu[0].length;
   const dof = D_2 + m + 1;
-  // inlined logMultiGamma(…) from gmm.ts:104
+  // inlined logMultiGamma(…) from gmm.ts:109
   const a = 0.5 * dof;
   let out = 0.25 * D_2 * (D_2 - 1) * Math.log(Math.PI);
   for (let j_2 = 1; j_2 <= D_2; j_2++) {
-    // inlined logGamma(…) from gmm.ts:111
+    // inlined logGamma(…) from gmm.ts:116
     const z = a + 0.5 * (1 - j_2);
     const c = [
       0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531,
@@ -166,9 +169,9 @@ export function gmmLogPosteriorGradInto(
   let max_1_bar = 0;
   let sum_1_bar = 0;
   let prior_bar = -1;
-  const _t30 = -n;
-  sum_1_bar += _t30 * (1 / sum_1);
-  max_1_bar += _t30;
+  const _t26 = -n;
+  sum_1_bar += _t26 * (1 / sum_1);
+  max_1_bar += _t26;
   // gmm.ts:74
   for (let k_3 = icf.length - 1; k_3 >= 0; k_3--) {
     const q_1 = icf[k_3];
@@ -185,62 +188,45 @@ export function gmmLogPosteriorGradInto(
       // gmm.ts:80
       q_1_bar[j_1] += sumQ_1_bar;
       // gmm.ts:79
-      const _t28 = valueStack.pop();
-      q_1_bar[j_1] += squares_bar * _t28 * 2;
+      const _t24 = valueStack.pop();
+      q_1_bar[j_1] += squares_bar * _t24 * 2;
     }
   }
-  // gmm.ts:99
+  // gmm.ts:104
   for (let k_2 = alpha.length - 1; k_2 >= 0; k_2--) {
-    const _t25 = valueStack.pop();
-    const _t26 = sum_1_bar * _t25;
-    alpha_bar[k_2] += _t26;
-    max_1_bar -= _t26;
+    const _t21 = valueStack.pop();
+    const _t22 = sum_1_bar * _t21;
+    alpha_bar[k_2] += _t22;
+    max_1_bar -= _t22;
   }
-  // gmm.ts:97
-  for (let k_2 = alpha.length - 1; k_2 >= 1; k_2--) {
-    max_1 = valueStack.pop();
-    const _t24 = max_1_bar;
-    max_1_bar = 0;
-    max_1_bar += _t24 * (max_1 >= alpha[k_2] ? 1 : 0);
-    alpha_bar[k_2] += _t24 * (max_1 >= alpha[k_2] ? 0 : 1);
-  }
-  // gmm.ts:96
-  alpha_bar[0] += max_1_bar;
+  // gmm.ts:102
+  alpha_bar[top_1] += max_1_bar;
   // gmm.ts:52
   for (let i = n - 1; i >= 0; i--) {
     // gmm.ts:65
     let sum = valueStack.pop();
-    let max = valueStack.pop();
+    let top = valueStack.pop();
     let max_bar = slse_bar;
     let sum_bar = slse_bar * (1 / sum);
-    // gmm.ts:99
+    // gmm.ts:104
     for (let k_1 = main.length - 1; k_1 >= 0; k_1--) {
-      const _t21 = valueStack.pop();
-      const _t22 = sum_bar * _t21;
-      main_bar[k_1] += _t22;
-      max_bar -= _t22;
+      const _t18 = valueStack.pop();
+      const _t19 = sum_bar * _t18;
+      main_bar[k_1] += _t19;
+      max_bar -= _t19;
     }
-    // gmm.ts:97
-    for (let k_1 = main.length - 1; k_1 >= 1; k_1--) {
-      max = valueStack.pop();
-      const _t20 = max_bar;
-      max_bar = 0;
-      max_bar += _t20 * (max >= main[k_1] ? 1 : 0);
-      main_bar[k_1] += _t20 * (max >= main[k_1] ? 0 : 1);
-    }
-    // gmm.ts:96
-    main_bar[0] += max_bar;
+    // gmm.ts:102
+    main_bar[top] += max_bar;
     // gmm.ts:53
     for (let k = K - 1; k >= 0; k--) {
       const q = icf[k];
       const q_bar = icf_bar[k];
       let sq_bar = 0;
       // gmm.ts:63
-      main[k] = valueStack.pop();
-      const _t19 = main_bar[k];
-      alpha_bar[k] += _t19;
-      sumQ_bar[k] += _t19;
-      sq_bar -= _t19 * 0.5;
+      const _t17 = main_bar[k];
+      alpha_bar[k] += _t17;
+      sumQ_bar[k] += _t17;
+      sq_bar -= _t17 * 0.5;
       main_bar[k] = 0;
       // gmm.ts:62
       for (let j = D - 1; j >= 0; j--) {
@@ -254,18 +240,18 @@ export function gmmLogPosteriorGradInto(
         let centered_bar = 0;
         // gmm.ts:59
         for (let row = D - 1; row >= col + 1; row--) {
-          const _t18 = transformed_bar[row];
-          q_bar[first + row] += _t18 * centered;
-          centered_bar += _t18 * q[first + row];
+          const _t16 = transformed_bar[row];
+          q_bar[first + row] += _t16 * centered;
+          centered_bar += _t16 * q[first + row];
         }
         // gmm.ts:58
         mu_bar[k][col] -= centered_bar;
       }
       // gmm.ts:55
       for (let j = D - 1; j >= 0; j--) {
-        const _t17 = transformed_bar[j];
-        qDiagonal_bar[k * D + j] += _t17 * (x[i][j] - mu[k][j]);
-        mu_bar[k][j] -= _t17 * qDiagonal[k * D + j];
+        const _t15 = transformed_bar[j];
+        qDiagonal_bar[k * D + j] += _t15 * (x[i][j] - mu[k][j]);
+        mu_bar[k][j] -= _t15 * qDiagonal[k * D + j];
         transformed_bar[j] = 0;
       }
     }
@@ -277,8 +263,8 @@ export function gmmLogPosteriorGradInto(
       // gmm.ts:46
       icf_bar[k][j] += sumQ_bar[k];
       // gmm.ts:45
-      const _t15 = valueStack.pop();
-      icf_bar[k][j] += qDiagonal_bar[k * D + j] * _t15;
+      const _t13 = valueStack.pop();
+      icf_bar[k][j] += qDiagonal_bar[k * D + j] * _t13;
       qDiagonal_bar[k * D + j] = 0;
     }
   }
