@@ -21,7 +21,10 @@
  * - branch decisions: the test is re-evaluated when it only reads values that never
  *   change, otherwise the branch taken is pushed;
  * - loops: a counted `for (let i = a; i < b; i++)` runs backwards over the same indices;
- *   any other loop pushes its trip count.
+ *   any other loop pushes its trip count;
+ * - the result of a costly call whose derivative reuses it (exp, tanh, sqrt…): pushed
+ *   where the forward sweep computes it (kept in a local where that stays in scope), and
+ *   a stable local that already holds a call's value is read instead of calling again.
  * "Needed" is found by a fixpoint: generate, collect what the reverse sweep reads, repeat.
  */
 import { baseName, Codes, fail, type SourceSpan } from "../diagnostics.ts";
