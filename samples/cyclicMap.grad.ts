@@ -66,9 +66,9 @@ export function cyclicMapVjpInto(
   for (let i = 0; i < n; i++) {
     const next = x[(i + 1) % n];
     const prev = x[(i + n - 1) % n];
-    const _t5 = Math.exp(next);
-    valueStack.push(_t5);
-    f[i] = x[i] * _t5 - Math.sin(prev);
+    const _t2 = Math.exp(next);
+    valueStack.push(_t2);
+    f[i] = x[i] * _t2 - Math.sin(prev);
   }
   // reverse sweep
   const f_bar = Array.from(cotangent);
@@ -78,11 +78,11 @@ export function cyclicMapVjpInto(
     let next_bar = 0;
     let prev_bar = 0;
     // line 21: f[i] = x[i] * Math.exp(next) - Math.sin(prev);
-    const _t4 = valueStack.pop();
-    const _t3 = f_bar[i];
-    x_bar[i] += _t3 * _t4;
-    next_bar += _t3 * x[i] * _t4;
-    prev_bar -= _t3 * Math.cos(prev);
+    const _t1 = valueStack.pop();
+    const _t0 = f_bar[i];
+    x_bar[i] += _t0 * _t1;
+    next_bar += _t0 * x[i] * _t1;
+    prev_bar -= _t0 * Math.cos(prev);
     f_bar[i] = 0;
     // line 20: const prev = x[(i + n - 1) % n];
     x_bar[(i + n - 1) % n] += prev_bar;
@@ -132,9 +132,9 @@ function cyclicMapJacobianVjpInto(
   for (let i = 0; i < n; i++) {
     const next = x[(i + 1) % n];
     const prev = x[(i + n - 1) % n];
-    const _t5 = Math.exp(next);
-    valueStack.push(_t5);
-    f[i] = x[i] * _t5 - Math.sin(prev);
+    const _t2 = Math.exp(next);
+    valueStack.push(_t2);
+    f[i] = x[i] * _t2 - Math.sin(prev);
   }
   // reverse sweep
   const f_bar = Array.from(cotangent);
@@ -144,11 +144,11 @@ function cyclicMapJacobianVjpInto(
     let next_bar = 0;
     let prev_bar = 0;
     // line 21: f[i] = x[i] * Math.exp(next) - Math.sin(prev);
-    const _t4 = valueStack.pop();
-    const _t3 = f_bar[i];
-    x_bar[i] += _t3 * _t4;
-    next_bar += _t3 * x[i] * _t4;
-    prev_bar -= _t3 * Math.cos(prev);
+    const _t1 = valueStack.pop();
+    const _t0 = f_bar[i];
+    x_bar[i] += _t0 * _t1;
+    next_bar += _t0 * x[i] * _t1;
+    prev_bar -= _t0 * Math.cos(prev);
     f_bar[i] = 0;
     // line 20: const prev = x[(i + n - 1) % n];
     x_bar[(i + n - 1) % n] += prev_bar;

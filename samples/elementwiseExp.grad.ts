@@ -57,16 +57,16 @@ export function elementwiseExpVjpInto(
   // forward sweep
   const y = new Array<number>(z.length).fill(0);
   for (let i = 0; i < z.length; i++) {
-    const _t3 = Math.exp(z[i]);
-    valueStack.push(_t3);
-    y[i] = _t3;
+    const _t1 = Math.exp(z[i]);
+    valueStack.push(_t1);
+    y[i] = _t1;
   }
   // reverse sweep
   const y_bar = Array.from(cotangent);
   // line 15: for (let i = 0; i < z.length; i++) y[i] = Math.exp(z[i]);
   for (let i = z.length - 1; i >= 0; i--) {
-    const _t2 = valueStack.pop();
-    z_bar[i] += y_bar[i] * _t2;
+    const _t0 = valueStack.pop();
+    z_bar[i] += y_bar[i] * _t0;
     y_bar[i] = 0;
   }
   return y;
@@ -103,16 +103,16 @@ function elementwiseExpJacobianVjpInto(
   // forward sweep
   const y = new Array<number>(z.length).fill(0);
   for (let i = 0; i < z.length; i++) {
-    const _t3 = Math.exp(z[i]);
-    valueStack.push(_t3);
-    y[i] = _t3;
+    const _t1 = Math.exp(z[i]);
+    valueStack.push(_t1);
+    y[i] = _t1;
   }
   // reverse sweep
   const y_bar = Array.from(cotangent);
   // line 15: for (let i = 0; i < z.length; i++) y[i] = Math.exp(z[i]);
   for (let i = z.length - 1; i >= 0; i--) {
-    const _t2 = valueStack.pop();
-    z_bar[i] += y_bar[i] * _t2;
+    const _t0 = valueStack.pop();
+    z_bar[i] += y_bar[i] * _t0;
     y_bar[i] = 0;
   }
   return y;

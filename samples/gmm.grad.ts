@@ -55,9 +55,9 @@ export function gmmObjectiveGradInto(
   const sumQ = new Array<number>(K).fill(0);
   for (let k = 0; k < K; k++) {
     for (let j = 0; j < D; j++) {
-      const _t14 = Math.exp(icf[k][j]);
-      valueStack.push(_t14);
-      qDiagonal[k * D + j] = _t14;
+      const _t1 = Math.exp(icf[k][j]);
+      valueStack.push(_t1);
+      qDiagonal[k * D + j] = _t1;
       sumQ[k] += icf[k][j];
     }
   }
@@ -94,9 +94,9 @@ export function gmmObjectiveGradInto(
     const max = main[top];
     let sum = 0;
     for (let k_1 = 0; k_1 < main.length; k_1++) {
-      const _t20 = Math.exp(main[k_1] - max);
-      valueStack.push(_t20);
-      sum += _t20;
+      const _t7 = Math.exp(main[k_1] - max);
+      valueStack.push(_t7);
+      sum += _t7;
     }
     slse += Math.log(sum) + max;
     valueStack.push(top);
@@ -112,9 +112,9 @@ export function gmmObjectiveGradInto(
   const max_1 = alphas[top_1];
   let sum_1 = 0;
   for (let k_2 = 0; k_2 < alphas.length; k_2++) {
-    const _t23 = Math.exp(alphas[k_2] - max_1);
-    valueStack.push(_t23);
-    sum_1 += _t23;
+    const _t10 = Math.exp(alphas[k_2] - max_1);
+    valueStack.push(_t10);
+    sum_1 += _t10;
   }
   // inlined wishartPenalty(…) from gmm.ts:71
   const D_1 = (Math.sqrt(8 * icf[0].length + 1) - 1) / 2;
@@ -124,9 +124,9 @@ export function gmmObjectiveGradInto(
     let squares = 0;
     let sumQ_1 = 0;
     for (let j_1 = 0; j_1 < D_1; j_1++) {
-      const _t25 = Math.exp(2 * q_1[j_1]);
-      valueStack.push(_t25);
-      squares += _t25;
+      const _t12 = Math.exp(2 * q_1[j_1]);
+      valueStack.push(_t12);
+      squares += _t12;
       sumQ_1 += q_1[j_1];
     }
     for (let j_1 = D_1; j_1 < q_1.length; j_1++) {
@@ -170,9 +170,9 @@ export function gmmObjectiveGradInto(
   let max_1_bar = 0;
   let sum_1_bar = 0;
   let prior_bar = 1;
-  const _t26 = -n;
-  sum_1_bar += _t26 * (1 / sum_1);
-  max_1_bar += _t26;
+  const _t13 = -n;
+  sum_1_bar += _t13 * (1 / sum_1);
+  max_1_bar += _t13;
   // line 74: for (let k = 0; k < icf.length; k++) {
   for (let k_3 = icf.length - 1; k_3 >= 0; k_3--) {
     const q_1 = icf[k_3];
@@ -189,16 +189,16 @@ export function gmmObjectiveGradInto(
       // line 80: sumQ += q[j];
       q_1_bar[j_1] += sumQ_1_bar;
       // line 79: squares += Math.exp(2 * q[j]);
-      const _t24 = valueStack.pop();
-      q_1_bar[j_1] += squares_bar * _t24 * 2;
+      const _t11 = valueStack.pop();
+      q_1_bar[j_1] += squares_bar * _t11 * 2;
     }
   }
   // line 104: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
   for (let k_2 = alphas.length - 1; k_2 >= 0; k_2--) {
-    const _t21 = valueStack.pop();
-    const _t22 = sum_1_bar * _t21;
-    alphas_bar[k_2] += _t22;
-    max_1_bar -= _t22;
+    const _t8 = valueStack.pop();
+    const _t9 = sum_1_bar * _t8;
+    alphas_bar[k_2] += _t9;
+    max_1_bar -= _t9;
   }
   // line 102: const max = v[top];
   alphas_bar[top_1] += max_1_bar;
@@ -211,10 +211,10 @@ export function gmmObjectiveGradInto(
     let sum_bar = slse_bar * (1 / sum);
     // line 104: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
     for (let k_1 = main.length - 1; k_1 >= 0; k_1--) {
-      const _t18 = valueStack.pop();
-      const _t19 = sum_bar * _t18;
-      main_bar[k_1] += _t19;
-      max_bar -= _t19;
+      const _t5 = valueStack.pop();
+      const _t6 = sum_bar * _t5;
+      main_bar[k_1] += _t6;
+      max_bar -= _t6;
     }
     // line 102: const max = v[top];
     main_bar[top] += max_bar;
@@ -224,15 +224,15 @@ export function gmmObjectiveGradInto(
       const q_bar = icf_bar[k];
       let sq_bar = 0;
       // line 63: main[k] = alphas[k] + sumQ[k] - 0.5 * sq;
-      const _t17 = main_bar[k];
-      alphas_bar[k] += _t17;
-      sumQ_bar[k] += _t17;
-      sq_bar -= _t17 * 0.5;
+      const _t4 = main_bar[k];
+      alphas_bar[k] += _t4;
+      sumQ_bar[k] += _t4;
+      sq_bar -= _t4 * 0.5;
       main_bar[k] = 0;
       // line 62: for (let j = 0; j < D; j++) sq += transformed[j] * transformed[j];
       for (let j = D - 1; j >= 0; j--) {
-        const transformed_j_1 = valueStack.pop();
-        transformed_bar[j] += sq_bar * (2 * transformed_j_1);
+        const transformed_j = valueStack.pop();
+        transformed_bar[j] += sq_bar * (2 * transformed_j);
       }
       // line 56: for (let col = 0; col < D; col++) {
       for (let col = D - 1; col >= 0; col--) {
@@ -241,18 +241,18 @@ export function gmmObjectiveGradInto(
         let centered_bar = 0;
         // line 59: for (let row = col + 1; row < D; row++) transformed[row] += q[first + row] * centered;
         for (let row = D - 1; row >= col + 1; row--) {
-          const _t16 = transformed_bar[row];
-          q_bar[first + row] += _t16 * centered;
-          centered_bar += _t16 * q[first + row];
+          const _t3 = transformed_bar[row];
+          q_bar[first + row] += _t3 * centered;
+          centered_bar += _t3 * q[first + row];
         }
         // line 58: const centered = x[i][col] - means[k][col];
         means_bar[k][col] -= centered_bar;
       }
       // line 55: for (let j = 0; j < D; j++) transformed[j] = qDiagonal[k * D + j] * (x[i][j] - means[k][j]);
       for (let j = D - 1; j >= 0; j--) {
-        const _t15 = transformed_bar[j];
-        qDiagonal_bar[k * D + j] += _t15 * (x[i][j] - means[k][j]);
-        means_bar[k][j] -= _t15 * qDiagonal[k * D + j];
+        const _t2 = transformed_bar[j];
+        qDiagonal_bar[k * D + j] += _t2 * (x[i][j] - means[k][j]);
+        means_bar[k][j] -= _t2 * qDiagonal[k * D + j];
         transformed_bar[j] = 0;
       }
     }
@@ -264,8 +264,8 @@ export function gmmObjectiveGradInto(
       // line 46: sumQ[k] += icf[k][j];
       icf_bar[k][j] += sumQ_bar[k];
       // line 45: qDiagonal[k * D + j] = Math.exp(icf[k][j]);
-      const _t13 = valueStack.pop();
-      icf_bar[k][j] += qDiagonal_bar[k * D + j] * _t13;
+      const _t0 = valueStack.pop();
+      icf_bar[k][j] += qDiagonal_bar[k * D + j] * _t0;
       qDiagonal_bar[k * D + j] = 0;
     }
   }

@@ -41,11 +41,11 @@ export function hornerGradInto(coeffs: readonly number[], x: number, grad: Horne
   for (let k = 0; k <= coeffs.length - 1; k++) {
     // line 19: p = p * x + coeffs[k];
     p = valueStack.pop();
-    const _t1 = p_bar;
+    const _t0 = p_bar;
     p_bar = 0;
-    p_bar += _t1 * x;
-    x_bar += _t1 * p;
-    coeffs_bar[k] += _t1;
+    p_bar += _t0 * x;
+    x_bar += _t0 * p;
+    coeffs_bar[k] += _t0;
   }
   grad.x += x_bar;
   return value;

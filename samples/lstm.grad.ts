@@ -69,9 +69,9 @@ export function lstmObjectiveGradInto(
         const z = input[j] * w[j] + bias[j];
         let forget = 0;
         if (z >= 0) {
-          const _t27 = Math.exp(-z);
-          valueStack.push(_t27);
-          forget = 1 / (1 + _t27);
+          const _t2 = Math.exp(-z);
+          valueStack.push(_t2);
+          forget = 1 / (1 + _t2);
           controlStack.push(1);
         } else {
           const e = Math.exp(z);
@@ -83,9 +83,9 @@ export function lstmObjectiveGradInto(
         const z_1 = h * w[b + j] + bias[b + j];
         let ingate = 0;
         if (z_1 >= 0) {
-          const _t32 = Math.exp(-z_1);
-          valueStack.push(_t32);
-          ingate = 1 / (1 + _t32);
+          const _t7 = Math.exp(-z_1);
+          valueStack.push(_t7);
+          ingate = 1 / (1 + _t7);
           controlStack.push(1);
         } else {
           const e_1 = Math.exp(z_1);
@@ -97,9 +97,9 @@ export function lstmObjectiveGradInto(
         const z_2 = input[j] * w[2 * b + j] + bias[2 * b + j];
         let outgate = 0;
         if (z_2 >= 0) {
-          const _t37 = Math.exp(-z_2);
-          valueStack.push(_t37);
-          outgate = 1 / (1 + _t37);
+          const _t12 = Math.exp(-z_2);
+          valueStack.push(_t12);
+          outgate = 1 / (1 + _t12);
           controlStack.push(1);
         } else {
           const e_2 = Math.exp(z_2);
@@ -110,9 +110,9 @@ export function lstmObjectiveGradInto(
         const change = Math.tanh(h * w[3 * b + j] + bias[3 * b + j]);
         valueStack.push(cell[i * b + j]);
         cell[i * b + j] = cell[i * b + j] * forget + ingate * change;
-        const _t45 = Math.tanh(cell[i * b + j]);
-        valueStack.push(_t45);
-        hidden[i * b + j] = outgate * _t45;
+        const _t20 = Math.tanh(cell[i * b + j]);
+        valueStack.push(_t20);
+        hidden[i * b + j] = outgate * _t20;
         valueStack.push(input[j]);
         input[j] = hidden[i * b + j];
         valueStack.push(h);
@@ -125,9 +125,9 @@ export function lstmObjectiveGradInto(
     let sum = 0;
     for (let j = 0; j < b; j++) {
       ypred[j] = input[j] * extra[1][j] + extra[2][j];
-      const _t48 = Math.exp(ypred[j]);
-      valueStack.push(_t48);
-      sum += _t48;
+      const _t23 = Math.exp(ypred[j]);
+      valueStack.push(_t23);
+      sum += _t23;
     }
     const lse = Math.log(sum + 2);
     for (let j = 0; j < b; j++) {
@@ -149,22 +149,22 @@ export function lstmObjectiveGradInto(
     let lse_bar = 0;
     // line 58: for (let j = 0; j < b; j++) total += sequence[t + 1][j] * (ypred[j] - lse);
     for (let j = b - 1; j >= 0; j--) {
-      const _t49 = total_bar * sequence[t + 1][j];
-      ypred_bar[j] += _t49;
-      lse_bar -= _t49;
+      const _t24 = total_bar * sequence[t + 1][j];
+      ypred_bar[j] += _t24;
+      lse_bar -= _t24;
     }
     // line 57: const lse = Math.log(sum + 2);
     sum_bar += lse_bar * (1 / (sum + 2));
     // line 53: for (let j = 0; j < b; j++) {
     for (let j = b - 1; j >= 0; j--) {
       // line 55: sum += Math.exp(ypred[j]);
-      const _t47 = valueStack.pop();
-      ypred_bar[j] += sum_bar * _t47;
+      const _t22 = valueStack.pop();
+      ypred_bar[j] += sum_bar * _t22;
       // line 54: ypred[j] = input[j] * extra[1][j] + extra[2][j];
-      const _t46 = ypred_bar[j];
-      input_bar[j] += _t46 * extra[1][j];
-      extra_bar[1][j] += _t46 * input[j];
-      extra_bar[2][j] += _t46;
+      const _t21 = ypred_bar[j];
+      input_bar[j] += _t21 * extra[1][j];
+      extra_bar[1][j] += _t21 * input[j];
+      extra_bar[2][j] += _t21;
       ypred_bar[j] = 0;
     }
     // line 38: for (let i = 0; i < layers; i++) {
@@ -193,37 +193,37 @@ export function lstmObjectiveGradInto(
         hidden_bar[i * b + j] += input_bar[j];
         input_bar[j] = 0;
         // line 48: hidden[i * b + j] = outgate * Math.tanh(cell[i * b + j]);
-        const _t44 = valueStack.pop();
-        const _t43 = hidden_bar[i * b + j];
-        outgate_bar += _t43 * _t44;
-        cell_bar[i * b + j] += _t43 * outgate * (1 - _t44 * _t44);
+        const _t19 = valueStack.pop();
+        const _t18 = hidden_bar[i * b + j];
+        outgate_bar += _t18 * _t19;
+        cell_bar[i * b + j] += _t18 * outgate * (1 - _t19 * _t19);
         hidden_bar[i * b + j] = 0;
         // line 47: cell[i * b + j] = cell[i * b + j] * forget + ingate * change;
         cell[i * b + j] = valueStack.pop();
-        const _t42 = cell_bar[i * b + j];
+        const _t17 = cell_bar[i * b + j];
         cell_bar[i * b + j] = 0;
-        cell_bar[i * b + j] += _t42 * forget;
-        forget_bar += _t42 * cell[i * b + j];
-        ingate_bar += _t42 * change;
-        change_bar += _t42 * ingate;
+        cell_bar[i * b + j] += _t17 * forget;
+        forget_bar += _t17 * cell[i * b + j];
+        ingate_bar += _t17 * change;
+        change_bar += _t17 * ingate;
         // line 46: const change = Math.tanh(h * w[3 * b + j] + bias[3 * b + j]);
-        const _t41 = change_bar * (1 - change * change);
-        h_bar += _t41 * w[3 * b + j];
-        w_bar[3 * b + j] += _t41 * h;
-        bias_bar[3 * b + j] += _t41;
+        const _t16 = change_bar * (1 - change * change);
+        h_bar += _t16 * w[3 * b + j];
+        w_bar[3 * b + j] += _t16 * h;
+        bias_bar[3 * b + j] += _t16;
         if (controlStack.pop() === 1) {
           // linalg.ts:15
-          const _t36 = valueStack.pop();
-          const _t35 = 1 + _t36;
-          z_2_bar += outgate_bar * (1 / (_t35 * _t35)) * _t36;
+          const _t11 = valueStack.pop();
+          const _t10 = 1 + _t11;
+          z_2_bar += outgate_bar * (1 / (_t10 * _t10)) * _t11;
           outgate_bar = 0;
         } else {
           const e_2 = valueStack.pop();
           let e_2_bar = 0;
           // linalg.ts:17
-          const _t39 = 1 + e_2;
-          e_2_bar += outgate_bar * (1 / _t39);
-          e_2_bar -= outgate_bar * (e_2 / (_t39 * _t39));
+          const _t14 = 1 + e_2;
+          e_2_bar += outgate_bar * (1 / _t14);
+          e_2_bar -= outgate_bar * (e_2 / (_t14 * _t14));
           outgate_bar = 0;
           // linalg.ts:16
           z_2_bar += e_2_bar * e_2;
@@ -233,17 +233,17 @@ export function lstmObjectiveGradInto(
         bias_bar[2 * b + j] += z_2_bar;
         if (controlStack.pop() === 1) {
           // linalg.ts:15
-          const _t31 = valueStack.pop();
-          const _t30 = 1 + _t31;
-          z_1_bar += ingate_bar * (1 / (_t30 * _t30)) * _t31;
+          const _t6 = valueStack.pop();
+          const _t5 = 1 + _t6;
+          z_1_bar += ingate_bar * (1 / (_t5 * _t5)) * _t6;
           ingate_bar = 0;
         } else {
           const e_1 = valueStack.pop();
           let e_1_bar = 0;
           // linalg.ts:17
-          const _t34 = 1 + e_1;
-          e_1_bar += ingate_bar * (1 / _t34);
-          e_1_bar -= ingate_bar * (e_1 / (_t34 * _t34));
+          const _t9 = 1 + e_1;
+          e_1_bar += ingate_bar * (1 / _t9);
+          e_1_bar -= ingate_bar * (e_1 / (_t9 * _t9));
           ingate_bar = 0;
           // linalg.ts:16
           z_1_bar += e_1_bar * e_1;
@@ -253,17 +253,17 @@ export function lstmObjectiveGradInto(
         bias_bar[b + j] += z_1_bar;
         if (controlStack.pop() === 1) {
           // linalg.ts:15
-          const _t26 = valueStack.pop();
-          const _t25 = 1 + _t26;
-          z_bar += forget_bar * (1 / (_t25 * _t25)) * _t26;
+          const _t1 = valueStack.pop();
+          const _t0 = 1 + _t1;
+          z_bar += forget_bar * (1 / (_t0 * _t0)) * _t1;
           forget_bar = 0;
         } else {
           const e = valueStack.pop();
           let e_bar = 0;
           // linalg.ts:17
-          const _t29 = 1 + e;
-          e_bar += forget_bar * (1 / _t29);
-          e_bar -= forget_bar * (e / (_t29 * _t29));
+          const _t4 = 1 + e;
+          e_bar += forget_bar * (1 / _t4);
+          e_bar -= forget_bar * (e / (_t4 * _t4));
           forget_bar = 0;
           // linalg.ts:16
           z_bar += e_bar * e;

@@ -65,10 +65,10 @@ export function scaledSineVjpInto(
   const y_bar = Float64Array.from(cotangent);
   // line 12: for (let i = 0; i < x.length; i++) y[i] = s * Math.sin(x[i]);
   for (let i = x.length - 1; i >= 0; i--) {
-    const _t2 = y_bar[i];
-    const _t3 = Math.sin(x[i]);
-    s_bar += _t2 * _t3;
-    x_bar[i] += _t2 * s * Math.cos(x[i]);
+    const _t0 = y_bar[i];
+    const _t1 = Math.sin(x[i]);
+    s_bar += _t0 * _t1;
+    x_bar[i] += _t0 * s * Math.cos(x[i]);
     y_bar[i] = 0;
   }
   grad.s += s_bar;
@@ -116,10 +116,10 @@ function scaledSineJacobianVjpInto(
   const y_bar = Float64Array.from(cotangent);
   // line 12: for (let i = 0; i < x.length; i++) y[i] = s * Math.sin(x[i]);
   for (let i = x.length - 1; i >= 0; i--) {
-    const _t2 = y_bar[i];
-    const _t3 = Math.sin(x[i]);
-    s_bar += _t2 * _t3;
-    x_bar[i] += _t2 * s * Math.cos(x[i]);
+    const _t0 = y_bar[i];
+    const _t1 = Math.sin(x[i]);
+    s_bar += _t0 * _t1;
+    x_bar[i] += _t0 * s * Math.cos(x[i]);
     y_bar[i] = 0;
   }
   grad.s += s_bar;

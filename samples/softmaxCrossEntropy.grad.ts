@@ -47,9 +47,9 @@ export function softmaxCrossEntropyGradInto(
   }
   let sum = 0;
   for (let j = 0; j < z.length; j++) {
-    const _t5 = Math.exp(z[j] - m);
-    valueStack.push(_t5);
-    sum += _t5;
+    const _t2 = Math.exp(z[j] - m);
+    valueStack.push(_t2);
+    sum += _t2;
   }
   const value = Math.log(sum) - (z[label] - m);
   // reverse sweep
@@ -59,10 +59,10 @@ export function softmaxCrossEntropyGradInto(
   // line 30: for (let j = 0; j < z.length; j++) {
   for (let j = z.length - 1; j >= 0; j--) {
     // line 31: sum += Math.exp(z[j] - m);
-    const _t3 = valueStack.pop();
-    const _t4 = sum_bar * _t3;
-    z_bar[j] += _t4;
-    m_bar -= _t4;
+    const _t0 = valueStack.pop();
+    const _t1 = sum_bar * _t0;
+    z_bar[j] += _t1;
+    m_bar -= _t1;
   }
   // line 26: for (let j = 1; j < z.length; j++) {
   for (let j = z.length - 1; j >= 1; j--) {
@@ -122,12 +122,12 @@ export function softmaxCrossEntropyHvpInto(
   let sum = 0;
   let sum_dot = 0;
   for (let j = 0; j < z.length; j++) {
-    const _t5 = Math.exp(z[j] - m);
-    let _t5_dot = _t5 * (z_dot[j] - m_dot);
-    valueStack.push(_t5);
-    valueStack.push(_t5_dot);
-    sum_dot += _t5_dot;
-    sum += _t5;
+    const _t2 = Math.exp(z[j] - m);
+    let _t2_dot = _t2 * (z_dot[j] - m_dot);
+    valueStack.push(_t2);
+    valueStack.push(_t2_dot);
+    sum_dot += _t2_dot;
+    sum += _t2;
   }
   const value = Math.log(sum) - (z[label] - m);
   let value_dot = (1 / sum) * sum_dot - (z_dot[label] - m_dot);
@@ -141,14 +141,14 @@ export function softmaxCrossEntropyHvpInto(
   // line 30: for (let j = 0; j < z.length; j++) {
   for (let j = z.length - 1; j >= 0; j--) {
     // line 31: sum += Math.exp(z[j] - m);
-    const _t3_dot = valueStack.pop();
-    const _t3 = valueStack.pop();
-    const _t4 = sum_bar * _t3;
-    let _t4_dot = _t3 * sum_bar_dot + sum_bar * _t3_dot;
-    z_bar_dot[j] += _t4_dot;
-    z_bar[j] += _t4;
-    m_bar_dot -= _t4_dot;
-    m_bar -= _t4;
+    const _t0_dot = valueStack.pop();
+    const _t0 = valueStack.pop();
+    const _t1 = sum_bar * _t0;
+    let _t1_dot = _t0 * sum_bar_dot + sum_bar * _t0_dot;
+    z_bar_dot[j] += _t1_dot;
+    z_bar[j] += _t1;
+    m_bar_dot -= _t1_dot;
+    m_bar -= _t1;
   }
   // line 26: for (let j = 1; j < z.length; j++) {
   for (let j = z.length - 1; j >= 1; j--) {

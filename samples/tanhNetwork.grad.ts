@@ -59,9 +59,9 @@ export function tanhNetworkGradInto(
     for (let j = 0; j < x.length; j++) {
       z += row[j] * x[j];
     }
-    const _t3 = Math.tanh(z);
-    valueStack.push(_t3);
-    out += params.w2[i] * _t3;
+    const _t1 = Math.tanh(z);
+    valueStack.push(_t1);
+    out += params.w2[i] * _t1;
   }
   const value = 0.5 * (out - target) ** 2;
   // reverse sweep
@@ -72,9 +72,9 @@ export function tanhNetworkGradInto(
     let z_bar = 0;
     const row_bar = params_W1_bar[i];
     // line 18: out += params.w2[i] * Math.tanh(z);
-    const _t2 = valueStack.pop();
-    params_w2_bar[i] += out_bar * _t2;
-    z_bar += out_bar * params.w2[i] * (1 - _t2 * _t2);
+    const _t0 = valueStack.pop();
+    params_w2_bar[i] += out_bar * _t0;
+    z_bar += out_bar * params.w2[i] * (1 - _t0 * _t0);
     // line 17: for (let j = 0; j < x.length; j++) z += row[j] * x[j];
     for (let j = x.length - 1; j >= 0; j--) {
       row_bar[j] += z_bar * x[j];
@@ -155,12 +155,12 @@ export function tanhNetworkHvpInto(
       z_dot += x[j] * row_dot[j];
       z += row[j] * x[j];
     }
-    const _t3 = Math.tanh(z);
-    let _t3_dot = (1 - _t3 * _t3) * z_dot;
-    valueStack.push(_t3);
-    valueStack.push(_t3_dot);
-    out_dot += _t3 * params_w2_dot[i] + params.w2[i] * _t3_dot;
-    out += params.w2[i] * _t3;
+    const _t1 = Math.tanh(z);
+    let _t1_dot = (1 - _t1 * _t1) * z_dot;
+    valueStack.push(_t1);
+    valueStack.push(_t1_dot);
+    out_dot += _t1 * params_w2_dot[i] + params.w2[i] * _t1_dot;
+    out += params.w2[i] * _t1;
   }
   const value = 0.5 * (out - target) ** 2;
   let value_dot = 0.5 * (2 * (out - target) * out_dot);
@@ -176,15 +176,15 @@ export function tanhNetworkHvpInto(
     const row_bar = params_W1_bar[i];
     const row_bar_dot = params_W1_bar_dot[i];
     // line 18: out += params.w2[i] * Math.tanh(z);
-    const _t2_dot = valueStack.pop();
-    const _t2 = valueStack.pop();
-    params_w2_bar_dot[i] += _t2 * out_bar_dot + out_bar * _t2_dot;
-    params_w2_bar[i] += out_bar * _t2;
+    const _t0_dot = valueStack.pop();
+    const _t0 = valueStack.pop();
+    params_w2_bar_dot[i] += _t0 * out_bar_dot + out_bar * _t0_dot;
+    params_w2_bar[i] += out_bar * _t0;
     z_bar_dot +=
-      params.w2[i] * (1 - _t2 * _t2) * out_bar_dot +
-      out_bar * (1 - _t2 * _t2) * params_w2_dot[i] -
-      out_bar * params.w2[i] * (2 * _t2 * _t2_dot);
-    z_bar += out_bar * params.w2[i] * (1 - _t2 * _t2);
+      params.w2[i] * (1 - _t0 * _t0) * out_bar_dot +
+      out_bar * (1 - _t0 * _t0) * params_w2_dot[i] -
+      out_bar * params.w2[i] * (2 * _t0 * _t0_dot);
+    z_bar += out_bar * params.w2[i] * (1 - _t0 * _t0);
     // line 17: for (let j = 0; j < x.length; j++) z += row[j] * x[j];
     for (let j = x.length - 1; j >= 0; j--) {
       row_bar_dot[j] += x[j] * z_bar_dot;

@@ -83,40 +83,40 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
       let f_bar = 0;
       // line 33: for (let j = k + 1; j < ell; j++) M[i * ell + j] -= f * M[k * ell + j];
       for (let j = ell - 1; j >= k + 1; j--) {
-        const M_at_3 = valueStack.pop();
-        const _t8 = M_bar[i * ell + j];
-        const _t9 = -_t8;
-        f_bar += _t9 * M_at_3;
-        M_bar[k * ell + j] += _t9 * f;
+        const M_at_1 = valueStack.pop();
+        const _t3 = M_bar[i * ell + j];
+        const _t4 = -_t3;
+        f_bar += _t4 * M_at_1;
+        M_bar[k * ell + j] += _t4 * f;
       }
       // line 32: const f = M[i * ell + k] / pivot;
-      const M_at_2 = valueStack.pop();
+      const M_at = valueStack.pop();
       M_bar[i * ell + k] += f_bar * (1 / pivot);
-      pivot_bar -= f_bar * (M_at_2 / (pivot * pivot));
+      pivot_bar -= f_bar * (M_at / (pivot * pivot));
     }
     // line 30: d *= pivot;
     d = valueStack.pop();
-    const _t7 = d_bar;
+    const _t2 = d_bar;
     d_bar = 0;
-    d_bar += _t7 * pivot;
-    pivot_bar += _t7 * d;
+    d_bar += _t2 * pivot;
+    pivot_bar += _t2 * d;
     // line 29: const pivot = M[k * ell + k];
     M_bar[k * ell + k] += pivot_bar;
     if (controlStack.pop() === 1) {
       // line 27: d = -d;
       d = valueStack.pop();
-      const _t6 = d_bar;
+      const _t1 = d_bar;
       d_bar = 0;
-      d_bar -= _t6;
+      d_bar -= _t1;
       // line 22: for (let j = 0; j < ell; j++) {
       for (let j = ell - 1; j >= 0; j--) {
         let t_bar = M_bar[p * ell + j];
         // line 25: M[p * ell + j] = t;
         M_bar[p * ell + j] = 0;
         // line 24: M[k * ell + j] = M[p * ell + j];
-        const _t5 = M_bar[k * ell + j];
+        const _t0 = M_bar[k * ell + j];
         M_bar[k * ell + j] = 0;
-        M_bar[p * ell + j] += _t5;
+        M_bar[p * ell + j] += _t0;
         // line 23: const t = M[k * ell + j];
         M_bar[k * ell + j] += t_bar;
       }

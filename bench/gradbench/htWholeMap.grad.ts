@@ -479,14 +479,14 @@ function wholeMapResidualsJacobianVjpInto(
     let s2_bar = 0;
     // line 40: for (let k = 0; k < 3; k++) err[3 * i + k] = points[i][k] - (pose[g + 3 * k] * s0 + pose[g + 3 * k + 1] * s1 + pose[g + 3 * k + 2] * s2 + pose[g + 9 + k]);
     for (let k = 2; k >= 0; k--) {
-      const _t43 = -err_bar[3 * i + k];
-      pose_bar[g + 3 * k] += _t43 * s0;
-      s0_bar += _t43 * pose[g + 3 * k];
-      pose_bar[g + 3 * k + 1] += _t43 * s1;
-      s1_bar += _t43 * pose[g + 3 * k + 1];
-      pose_bar[g + 3 * k + 2] += _t43 * s2;
-      s2_bar += _t43 * pose[g + 3 * k + 2];
-      pose_bar[g + 9 + k] += _t43;
+      const _t21 = -err_bar[3 * i + k];
+      pose_bar[g + 3 * k] += _t21 * s0;
+      s0_bar += _t21 * pose[g + 3 * k];
+      pose_bar[g + 3 * k + 1] += _t21 * s1;
+      s1_bar += _t21 * pose[g + 3 * k + 1];
+      pose_bar[g + 3 * k + 2] += _t21 * s2;
+      s2_bar += _t21 * pose[g + 3 * k + 2];
+      pose_bar[g + 9 + k] += _t21;
       err_bar[3 * i + k] = 0;
     }
     // line 30: for (let b = 0; b < B; b++) {
@@ -495,23 +495,23 @@ function wholeMapResidualsJacobianVjpInto(
       if (w !== 0) {
         const o = 12 * b;
         // line 36: s2 += w * (pose[o + 8] * basePositions[c][0] + pose[o + 9] * basePositions[c][1] + pose[o + 10] * basePositions[c][2] + pose[o + 11] * basePositions[c][3]);
-        const _t42 = s2_bar * w;
-        pose_bar[o + 8] += _t42 * basePositions[c][0];
-        pose_bar[o + 9] += _t42 * basePositions[c][1];
-        pose_bar[o + 10] += _t42 * basePositions[c][2];
-        pose_bar[o + 11] += _t42 * basePositions[c][3];
+        const _t20 = s2_bar * w;
+        pose_bar[o + 8] += _t20 * basePositions[c][0];
+        pose_bar[o + 9] += _t20 * basePositions[c][1];
+        pose_bar[o + 10] += _t20 * basePositions[c][2];
+        pose_bar[o + 11] += _t20 * basePositions[c][3];
         // line 35: s1 += w * (pose[o + 4] * basePositions[c][0] + pose[o + 5] * basePositions[c][1] + pose[o + 6] * basePositions[c][2] + pose[o + 7] * basePositions[c][3]);
-        const _t41 = s1_bar * w;
-        pose_bar[o + 4] += _t41 * basePositions[c][0];
-        pose_bar[o + 5] += _t41 * basePositions[c][1];
-        pose_bar[o + 6] += _t41 * basePositions[c][2];
-        pose_bar[o + 7] += _t41 * basePositions[c][3];
+        const _t19 = s1_bar * w;
+        pose_bar[o + 4] += _t19 * basePositions[c][0];
+        pose_bar[o + 5] += _t19 * basePositions[c][1];
+        pose_bar[o + 6] += _t19 * basePositions[c][2];
+        pose_bar[o + 7] += _t19 * basePositions[c][3];
         // line 34: s0 += w * (pose[o] * basePositions[c][0] + pose[o + 1] * basePositions[c][1] + pose[o + 2] * basePositions[c][2] + pose[o + 3] * basePositions[c][3]);
-        const _t40 = s0_bar * w;
-        pose_bar[o] += _t40 * basePositions[c][0];
-        pose_bar[o + 1] += _t40 * basePositions[c][1];
-        pose_bar[o + 2] += _t40 * basePositions[c][2];
-        pose_bar[o + 3] += _t40 * basePositions[c][3];
+        const _t18 = s0_bar * w;
+        pose_bar[o] += _t18 * basePositions[c][0];
+        pose_bar[o + 1] += _t18 * basePositions[c][1];
+        pose_bar[o + 2] += _t18 * basePositions[c][2];
+        pose_bar[o + 3] += _t18 * basePositions[c][3];
       }
     }
   }
@@ -539,73 +539,73 @@ function wholeMapResidualsJacobianVjpInto(
     let s_bar = 0;
     let c_1_1_bar = 0;
     // ht.ts:141
-    const _t39 = pose_bar[g_1 + 8];
-    z_bar += _t39 * (2 * z);
-    z_bar -= _t39 * c_1_1 * (2 * z);
-    c_1_1_bar += _t39 * (1 - z * z);
+    const _t17 = pose_bar[g_1 + 8];
+    z_bar += _t17 * (2 * z);
+    z_bar -= _t17 * c_1_1 * (2 * z);
+    c_1_1_bar += _t17 * (1 - z * z);
     pose_bar[g_1 + 8] = 0;
     // ht.ts:140
-    const _t38 = pose_bar[g_1 + 7];
-    z_bar += _t38 * (y * (1 - c_1_1));
-    y_bar += _t38 * (z * (1 - c_1_1));
-    c_1_1_bar -= _t38 * (z * y);
-    x_bar += _t38 * s;
-    s_bar += _t38 * x;
+    const _t16 = pose_bar[g_1 + 7];
+    z_bar += _t16 * (y * (1 - c_1_1));
+    y_bar += _t16 * (z * (1 - c_1_1));
+    c_1_1_bar -= _t16 * (z * y);
+    x_bar += _t16 * s;
+    s_bar += _t16 * x;
     pose_bar[g_1 + 7] = 0;
     // ht.ts:139
-    const _t36 = pose_bar[g_1 + 6];
-    x_bar += _t36 * (z * (1 - c_1_1));
-    z_bar += _t36 * (x * (1 - c_1_1));
-    c_1_1_bar -= _t36 * (x * z);
-    const _t37 = -_t36;
-    y_bar += _t37 * s;
-    s_bar += _t37 * y;
+    const _t14 = pose_bar[g_1 + 6];
+    x_bar += _t14 * (z * (1 - c_1_1));
+    z_bar += _t14 * (x * (1 - c_1_1));
+    c_1_1_bar -= _t14 * (x * z);
+    const _t15 = -_t14;
+    y_bar += _t15 * s;
+    s_bar += _t15 * y;
     pose_bar[g_1 + 6] = 0;
     // ht.ts:138
-    const _t34 = pose_bar[g_1 + 5];
-    y_bar += _t34 * (z * (1 - c_1_1));
-    z_bar += _t34 * (y * (1 - c_1_1));
-    c_1_1_bar -= _t34 * (y * z);
-    const _t35 = -_t34;
-    x_bar += _t35 * s;
-    s_bar += _t35 * x;
+    const _t12 = pose_bar[g_1 + 5];
+    y_bar += _t12 * (z * (1 - c_1_1));
+    z_bar += _t12 * (y * (1 - c_1_1));
+    c_1_1_bar -= _t12 * (y * z);
+    const _t13 = -_t12;
+    x_bar += _t13 * s;
+    s_bar += _t13 * x;
     pose_bar[g_1 + 5] = 0;
     // ht.ts:137
-    const _t33 = pose_bar[g_1 + 4];
-    y_bar += _t33 * (2 * y);
-    y_bar -= _t33 * c_1_1 * (2 * y);
-    c_1_1_bar += _t33 * (1 - y * y);
+    const _t11 = pose_bar[g_1 + 4];
+    y_bar += _t11 * (2 * y);
+    y_bar -= _t11 * c_1_1 * (2 * y);
+    c_1_1_bar += _t11 * (1 - y * y);
     pose_bar[g_1 + 4] = 0;
     // ht.ts:136
-    const _t32 = pose_bar[g_1 + 3];
-    x_bar += _t32 * (y * (1 - c_1_1));
-    y_bar += _t32 * (x * (1 - c_1_1));
-    c_1_1_bar -= _t32 * (x * y);
-    z_bar += _t32 * s;
-    s_bar += _t32 * z;
+    const _t10 = pose_bar[g_1 + 3];
+    x_bar += _t10 * (y * (1 - c_1_1));
+    y_bar += _t10 * (x * (1 - c_1_1));
+    c_1_1_bar -= _t10 * (x * y);
+    z_bar += _t10 * s;
+    s_bar += _t10 * z;
     pose_bar[g_1 + 3] = 0;
     // ht.ts:135
-    const _t31 = pose_bar[g_1 + 2];
-    x_bar += _t31 * (z * (1 - c_1_1));
-    z_bar += _t31 * (x * (1 - c_1_1));
-    c_1_1_bar -= _t31 * (x * z);
-    y_bar += _t31 * s;
-    s_bar += _t31 * y;
+    const _t9 = pose_bar[g_1 + 2];
+    x_bar += _t9 * (z * (1 - c_1_1));
+    z_bar += _t9 * (x * (1 - c_1_1));
+    c_1_1_bar -= _t9 * (x * z);
+    y_bar += _t9 * s;
+    s_bar += _t9 * y;
     pose_bar[g_1 + 2] = 0;
     // ht.ts:134
-    const _t29 = pose_bar[g_1 + 1];
-    x_bar += _t29 * (y * (1 - c_1_1));
-    y_bar += _t29 * (x * (1 - c_1_1));
-    c_1_1_bar -= _t29 * (x * y);
-    const _t30 = -_t29;
-    z_bar += _t30 * s;
-    s_bar += _t30 * z;
+    const _t7 = pose_bar[g_1 + 1];
+    x_bar += _t7 * (y * (1 - c_1_1));
+    y_bar += _t7 * (x * (1 - c_1_1));
+    c_1_1_bar -= _t7 * (x * y);
+    const _t8 = -_t7;
+    z_bar += _t8 * s;
+    s_bar += _t8 * z;
     pose_bar[g_1 + 1] = 0;
     // ht.ts:133
-    const _t28 = pose_bar[g_1];
-    x_bar += _t28 * (2 * x);
-    x_bar -= _t28 * c_1_1 * (2 * x);
-    c_1_1_bar += _t28 * (1 - x * x);
+    const _t6 = pose_bar[g_1];
+    x_bar += _t6 * (2 * x);
+    x_bar -= _t6 * c_1_1 * (2 * x);
+    c_1_1_bar += _t6 * (1 - x * x);
     pose_bar[g_1] = 0;
     // ht.ts:132
     norm_bar -= c_1_1_bar * s;
@@ -622,10 +622,10 @@ function wholeMapResidualsJacobianVjpInto(
     norm_bar -= x_bar * (theta[0] / (norm * norm));
   }
   // ht.ts:122
-  const _t27 = norm_bar * (0.5 / norm);
-  theta_bar[0] += _t27 * (2 * theta[0]);
-  theta_bar[1] += _t27 * (2 * theta[1]);
-  theta_bar[2] += _t27 * (2 * theta[2]);
+  const _t5 = norm_bar * (0.5 / norm);
+  theta_bar[0] += _t5 * (2 * theta[0]);
+  theta_bar[1] += _t5 * (2 * theta[1]);
+  theta_bar[2] += _t5 * (2 * theta[2]);
   // ht.ts:67
   for (let b_1 = B_1 - 1; b_1 >= 0; b_1--) {
     const sy = valueStack.pop();
@@ -685,16 +685,16 @@ function wholeMapResidualsJacobianVjpInto(
           const p = 12 * parent + 4 * i_1;
           // ht.ts:101
           absolutes[12 * b_1 + 4 * i_1 + j] = valueStack.pop();
-          const _t25 = absolutes_bar[12 * b_1 + 4 * i_1 + j];
+          const _t3 = absolutes_bar[12 * b_1 + 4 * i_1 + j];
           absolutes_bar[12 * b_1 + 4 * i_1 + j] = 0;
-          absolutes_bar[p] += _t25 * relative[j];
-          relative_bar[j] += _t25 * absolutes[p];
-          absolutes_bar[p + 1] += _t25 * relative[4 + j];
-          relative_bar[4 + j] += _t25 * absolutes[p + 1];
-          absolutes_bar[p + 2] += _t25 * relative[8 + j];
-          relative_bar[8 + j] += _t25 * absolutes[p + 2];
-          absolutes_bar[p + 3] += _t25 * relative[12 + j];
-          relative_bar[12 + j] += _t25 * absolutes[p + 3];
+          absolutes_bar[p] += _t3 * relative[j];
+          relative_bar[j] += _t3 * absolutes[p];
+          absolutes_bar[p + 1] += _t3 * relative[4 + j];
+          relative_bar[4 + j] += _t3 * absolutes[p + 1];
+          absolutes_bar[p + 2] += _t3 * relative[8 + j];
+          relative_bar[8 + j] += _t3 * absolutes[p + 2];
+          absolutes_bar[p + 3] += _t3 * relative[12 + j];
+          relative_bar[12 + j] += _t3 * absolutes[p + 3];
         }
       }
     }
@@ -708,24 +708,24 @@ function wholeMapResidualsJacobianVjpInto(
       relative_bar[4 * i_1 + 3] = 0;
       // ht.ts:91
       relative[4 * i_1 + 2] = valueStack.pop();
-      const _t24 = relative_bar[4 * i_1 + 2];
-      r02_bar += _t24 * m0;
-      r12_bar += _t24 * m1;
-      r22_bar += _t24 * m2;
+      const _t2 = relative_bar[4 * i_1 + 2];
+      r02_bar += _t2 * m0;
+      r12_bar += _t2 * m1;
+      r22_bar += _t2 * m2;
       relative_bar[4 * i_1 + 2] = 0;
       // ht.ts:90
       relative[4 * i_1 + 1] = valueStack.pop();
-      const _t23 = relative_bar[4 * i_1 + 1];
-      r01_bar += _t23 * m0;
-      r11_bar += _t23 * m1;
-      r21_bar += _t23 * m2;
+      const _t1 = relative_bar[4 * i_1 + 1];
+      r01_bar += _t1 * m0;
+      r11_bar += _t1 * m1;
+      r21_bar += _t1 * m2;
       relative_bar[4 * i_1 + 1] = 0;
       // ht.ts:89
       relative[4 * i_1] = valueStack.pop();
-      const _t22 = relative_bar[4 * i_1];
-      r00_bar += _t22 * m0;
-      r10_bar += _t22 * m1;
-      r20_bar += _t22 * m2;
+      const _t0 = relative_bar[4 * i_1];
+      r00_bar += _t0 * m0;
+      r10_bar += _t0 * m1;
+      r20_bar += _t0 * m2;
       relative_bar[4 * i_1] = 0;
     }
     // ht.ts:84

@@ -34,9 +34,9 @@ export function logsumexpGradInto(x: readonly number[], grad: LogsumexpGradient)
   const a = x[k];
   let sum = 0;
   for (let i = 0; i < x.length; i++) {
-    const _t5 = Math.exp(x[i] - a);
-    valueStack.push(_t5);
-    sum += _t5;
+    const _t2 = Math.exp(x[i] - a);
+    valueStack.push(_t2);
+    sum += _t2;
   }
   const value = a + Math.log(sum);
   // reverse sweep
@@ -44,10 +44,10 @@ export function logsumexpGradInto(x: readonly number[], grad: LogsumexpGradient)
   let sum_bar = 1 / sum;
   // line 15: for (let i = 0; i < x.length; i++) sum += Math.exp(x[i] - a);
   for (let i = x.length - 1; i >= 0; i--) {
-    const _t3 = valueStack.pop();
-    const _t4 = sum_bar * _t3;
-    x_bar[i] += _t4;
-    a_bar -= _t4;
+    const _t0 = valueStack.pop();
+    const _t1 = sum_bar * _t0;
+    x_bar[i] += _t1;
+    a_bar -= _t1;
   }
   // line 13: const a = x[k];
   x_bar[k] += a_bar;

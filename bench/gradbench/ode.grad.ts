@@ -89,17 +89,17 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
     // line 23: for (let i = 0; i < n; i++) y[i] += (h * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])) / 6;
     for (let i = n - 1; i >= 0; i--) {
       y[i] = valueStack.pop();
-      const _t15 = y_bar[i] * (1 / 6) * h;
-      k1_bar[i] += _t15;
-      k2_bar[i] += _t15 * 2;
-      k3_bar[i] += _t15 * 2;
-      k4_bar[i] += _t15;
+      const _t7 = y_bar[i] * (1 / 6) * h;
+      k1_bar[i] += _t7;
+      k2_bar[i] += _t7 * 2;
+      k3_bar[i] += _t7 * 2;
+      k4_bar[i] += _t7;
     }
     // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
     for (let i_4 = x.length - 1; i_4 >= 1; i_4--) {
-      const _t14 = k4_bar[i_4];
-      x_bar[i_4] += _t14 * tmp[i_4 - 1];
-      tmp_bar[i_4 - 1] += _t14 * x[i_4];
+      const _t6 = k4_bar[i_4];
+      x_bar[i_4] += _t6 * tmp[i_4 - 1];
+      tmp_bar[i_4 - 1] += _t6 * x[i_4];
       k4_bar[i_4] = 0;
     }
     // line 30: z[0] = x[0];
@@ -108,16 +108,16 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
     // line 21: for (let i = 0; i < n; i++) tmp[i] = y[i] + h * k3[i];
     for (let i = n - 1; i >= 0; i--) {
       tmp[i] = valueStack.pop();
-      const _t13 = tmp_bar[i];
-      y_bar[i] += _t13;
-      k3_bar[i] += _t13 * h;
+      const _t5 = tmp_bar[i];
+      y_bar[i] += _t5;
+      k3_bar[i] += _t5 * h;
       tmp_bar[i] = 0;
     }
     // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
     for (let i_3 = x.length - 1; i_3 >= 1; i_3--) {
-      const _t12 = k3_bar[i_3];
-      x_bar[i_3] += _t12 * tmp[i_3 - 1];
-      tmp_bar[i_3 - 1] += _t12 * x[i_3];
+      const _t4 = k3_bar[i_3];
+      x_bar[i_3] += _t4 * tmp[i_3 - 1];
+      tmp_bar[i_3 - 1] += _t4 * x[i_3];
       k3_bar[i_3] = 0;
     }
     // line 30: z[0] = x[0];
@@ -126,16 +126,16 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
     // line 19: for (let i = 0; i < n; i++) tmp[i] = y[i] + (h * k2[i]) / 2;
     for (let i = n - 1; i >= 0; i--) {
       tmp[i] = valueStack.pop();
-      const _t11 = tmp_bar[i];
-      y_bar[i] += _t11;
-      k2_bar[i] += _t11 * (1 / 2) * h;
+      const _t3 = tmp_bar[i];
+      y_bar[i] += _t3;
+      k2_bar[i] += _t3 * (1 / 2) * h;
       tmp_bar[i] = 0;
     }
     // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
     for (let i_2 = x.length - 1; i_2 >= 1; i_2--) {
-      const _t10 = k2_bar[i_2];
-      x_bar[i_2] += _t10 * tmp[i_2 - 1];
-      tmp_bar[i_2 - 1] += _t10 * x[i_2];
+      const _t2 = k2_bar[i_2];
+      x_bar[i_2] += _t2 * tmp[i_2 - 1];
+      tmp_bar[i_2 - 1] += _t2 * x[i_2];
       k2_bar[i_2] = 0;
     }
     // line 30: z[0] = x[0];
@@ -144,16 +144,16 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
     // line 17: for (let i = 0; i < n; i++) tmp[i] = y[i] + (h * k1[i]) / 2;
     for (let i = n - 1; i >= 0; i--) {
       tmp[i] = valueStack.pop();
-      const _t9 = tmp_bar[i];
-      y_bar[i] += _t9;
-      k1_bar[i] += _t9 * (1 / 2) * h;
+      const _t1 = tmp_bar[i];
+      y_bar[i] += _t1;
+      k1_bar[i] += _t1 * (1 / 2) * h;
       tmp_bar[i] = 0;
     }
     // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
     for (let i_1 = x.length - 1; i_1 >= 1; i_1--) {
-      const _t8 = k1_bar[i_1];
-      x_bar[i_1] += _t8 * y[i_1 - 1];
-      y_bar[i_1 - 1] += _t8 * x[i_1];
+      const _t0 = k1_bar[i_1];
+      x_bar[i_1] += _t0 * y[i_1 - 1];
+      y_bar[i_1 - 1] += _t0 * x[i_1];
       k1_bar[i_1] = 0;
     }
     // line 30: z[0] = x[0];

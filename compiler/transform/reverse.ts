@@ -309,11 +309,13 @@ class ReverseGenerator {
       }
     }
     const stacksBefore = new Set(this.stacks);
+    const namerBefore = this.namer.clone();
     const tail = this.fusableTail(fn.body);
     // A loop with no reverse (it computes constants) gains nothing from fusion.
     const fused = tail && tail.rev.length > 0 && this.fusionLegal(tail, result) ? tail : null;
     if (tail && !fused) {
-      // Forget the attempt: positions and reads must describe the code actually generated.
+      // Forget the attempt: positions, reads and names must describe the code actually generated.
+      this.namer = namerBefore;
       this.order = 0;
       this.loopCount = 0;
       this.readLog.clear();
