@@ -110,12 +110,14 @@ export function mapExpr(e: Expr, replace: (e: Expr) => Expr | undefined): Expr {
 /**
  * Rebuilds statements with every held expression passed through `mapExpr(e, replace)`,
  * descending into nested bodies. An assignment's target is mapped as an expression (so its
- * indices are), and must stay an lvalue.
+ * indices are), and must stay an lvalue. `rebuilt` then sees each rebuilt statement (its
+ * nested bodies already mapped), for changes that are not expressions (names, spans).
  */
-export function mapStmtExprs(stmts: Stmt[], replace: (e: Expr) => Expr | undefined): Stmt[] {
+export function mapStmtExprs(stmts: Stmt[], replace: (e: Expr) => Expr | undefined, rebuilt: (s: Stmt) => Stmt = (s) => s): Stmt[] {
   const m = (e: Expr) => mapExpr(e, replace);
-  const ms = (list: Stmt[]) => mapStmtExprs(list, replace);
-  return stmts.map((s): Stmt => {
+  const ms = (list: Stmt[]) => mapStmtExprs(list, replace, rebuilt);
+  return stmts.map((s) => rebuilt(mapOne(s)));
+  function mapOne(s: Stmt): Stmt {
     switch (s.kind) {
       case "declare": return { ...s, init: m(s.init) };
       case "assign": return { ...s, target: m(s.target as Expr) as LValue, value: m(s.value) };
@@ -128,5 +130,5 @@ export function mapStmtExprs(stmts: Stmt[], replace: (e: Expr) => Expr | undefin
       case "shrink": case "break": case "continue": case "comment": case "verbatim": return s;
       default: return assertNever(s);
     }
-  });
+  }
 }

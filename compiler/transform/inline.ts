@@ -19,7 +19,7 @@
 import { baseName, Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, Stmt, ValueType } from "../ir/nodes.ts";
-import { mapExpr, rootName, walkExpr } from "../ir/visit.ts";
+import { mapExpr, mapStmtExprs, rootName, walkExpr } from "../ir/visit.ts";
 import type { Namer } from "./naming.ts";
 import { normalizeControlFlow } from "./normalize.ts";
 import { namesIn } from "./naming.ts";
@@ -351,7 +351,12 @@ function collectDeclared(stmts: Stmt[], into: Set<string>): void {
 }
 
 function renameExpr(e: Expr, map: Map<string, Expr>): Expr {
-  return mapExpr(e, (x) => {
+  return mapExpr(e, renamer(map));
+}
+
+/** The `mapExpr` replacement that renames variables by `map`. */
+function renamer(map: Map<string, Expr>): (e: Expr) => Expr | undefined {
+  return (x) => {
     if (x.kind !== "var") return undefined;
     const direct = map.get(x.name);
     if (direct) return direct;
@@ -361,7 +366,7 @@ function renameExpr(e: Expr, map: Map<string, Expr>): Expr {
     const root = dot > 0 && !x.name.startsWith("Math.") ? map.get(x.name.slice(0, dot)) : undefined;
     if (root?.kind === "record") return fieldAt(root, x.name.slice(dot + 1).split(".")) ?? x;
     return root?.kind === "var" ? b.v(`${root.name}${x.name.slice(dot)}`) : x;
-  });
+  };
 }
 
 function renameName(name: string, map: Map<string, Expr>): string {
@@ -372,23 +377,11 @@ function renameName(name: string, map: Map<string, Expr>): string {
 /** Renames variables; statements from another file keep their file in their span. */
 function renameStmts(stmts: Stmt[], map: Map<string, Expr>, otherFile?: string): Stmt[] {
   const span = <T extends { span?: SourceSpan }>(s: T): T => (otherFile && s.span ? { ...s, span: { ...s.span, file: otherFile } } : s);
-  return stmts.map((s): Stmt => {
+  return mapStmtExprs(stmts, renamer(map), (s) => {
     switch (s.kind) {
-      case "declare": return span({ ...s, name: renameName(s.name, map), init: renameExpr(s.init, map) });
-      case "assign": return span({ ...s, target: renameExpr(s.target as Expr, map) as LValue, value: renameExpr(s.value, map) });
-      case "if": return span({ ...s, test: renameExpr(s.test, map), then: renameStmts(s.then, map, otherFile), else: renameStmts(s.else, map, otherFile) });
-      case "loop":
-        return span({
-          ...s,
-          test: s.test ? renameExpr(s.test, map) : null,
-          init: renameStmts(s.init, map, otherFile),
-          update: renameStmts(s.update, map, otherFile),
-          body: renameStmts(s.body, map, otherFile),
-        });
-      case "block": return { ...s, body: renameStmts(s.body, map, otherFile) };
-      case "return": return span({ ...s, value: s.value ? renameExpr(s.value, map) : null });
-      case "append": return span({ ...s, array: renameName(s.array, map), value: renameExpr(s.value, map) });
-      case "call": return span({ ...s, args: s.args.map((a) => renameExpr(a, map)) });
+      case "declare": return span({ ...s, name: renameName(s.name, map) });
+      case "append": return span({ ...s, array: renameName(s.array, map) });
+      case "assign": case "if": case "loop": case "return": case "call": return span(s);
       default: return s;
     }
   });
