@@ -435,7 +435,7 @@ class ReverseGenerator {
    * seeding) reads nothing the loop writes.
    */
   private fusionLegal(fused: { rev: Stmt[]; bodyStmts: Stmt[]; loop: Extract<Stmt, { kind: "loop" }> }, result: Expr): boolean {
-    const inner = new Set<string>([(fused.loop.init[0] as { name: string }).name, ...this.recordedTemps]);
+    const inner = new Set<string>([(fused.loop.init[0] as { name: string }).name, ...this.poppedTemps]);
     walkStmts(fused.bodyStmts, (s) => {
       if (s.kind === "declare") inner.add(s.name);
     });
@@ -666,7 +666,7 @@ class ReverseGenerator {
         fail(Codes.UnsupportedAssignment, `'${s.name}' is a row of another array; writing through it is not supported, copy the row instead`, s.span ?? this.input.fn.span);
       }
     }
-    const out = this.takeFromForward(s, adjoint, []);
+    const out = this.takeFromForward(s, adjoint, null);
     if (!out.adjoint.length) return { fwd: [s], rev: [] };
     return { fwd: out.fwd, rev: [...this.sourceComment(s.span), ...out.pops, ...this.accumulate(out.adjoint)] };
   }
@@ -677,15 +677,15 @@ class ReverseGenerator {
     if (this.info.types.get(root)?.kind === "array" && s.target.kind === "var") {
       fail(Codes.UnsupportedAssignment, `reassigning the array '${root}' is not supported; write its elements instead`, s.span ?? this.input.fn.span);
     }
-    const restore: { push: Stmt; pop: Stmt }[] = [];
+    let restore: { push: Stmt; pop: Stmt } | null = null;
     if (this.mustSave(root)) {
       this.stacks.add("values");
-      restore.push({ push: b.push("values", s.target as Expr), pop: b.assign(s.target, b.pop("values")) });
+      restore = { push: b.push("values", s.target as Expr), pop: b.assign(s.target, b.pop("values")) };
       // The restore reads its index (`buf[i] = pop()`) here in the reverse sweep, too.
-      this.logReads([restore[0]!.pop]);
+      this.logReads([restore.pop]);
     }
     if (!this.activity.active.has(root)) {
-      return { fwd: [...restore.map((r) => r.push), s], rev: restore.length ? [...this.sourceComment(s.span), restore[0]!.pop] : [] };
+      return restore ? { fwd: [restore.push, s], rev: [...this.sourceComment(s.span), restore.pop] } : { fwd: [s], rev: [] };
     }
     const adjoint: Stmt[] = [];
     this.storing = this.plan.tbr ? [] : null;
@@ -723,7 +723,6 @@ class ReverseGenerator {
   /** Blocks (loop bodies, branches) around the statement being transformed; 0 where its locals stay in scope for its reverse. */
   private nesting = 0;
 
-
   /**
    * Forward and reverse code of statement `s` for what its adjoint takes from the forward
    * sweep: the old value of an overwritten target (`restore`), recorded reads of arrays,
@@ -735,7 +734,7 @@ class ReverseGenerator {
   private takeFromForward(
     s: Extract<Stmt, { kind: "declare" | "assign" }>,
     adjoint: Stmt[],
-    restore: { push: Stmt; pop: Stmt }[],
+    restore: { push: Stmt; pop: Stmt } | null,
   ): { fwd: Stmt[]; pops: Stmt[]; adjoint: Stmt[] } {
     const calls = this.storing ?? [];
     this.storing = null;
@@ -745,13 +744,14 @@ class ReverseGenerator {
     const callPops: Stmt[] = [];
     const afterPops: Stmt[] = [];
     const recompute: Stmt[] = [];
-    // At the top level a local stays in scope for the reverse sweep: no push needed.
-    const inScope: { name: string; by: Expr }[] = [];
+    // Where each stored result is read from in the adjoint: a local still in scope (at the
+    // top level, no push is needed) or the temporary it is popped into.
+    const results = new Map<string, Expr>();
     for (const call of calls) {
       if (s.kind === "declare" && b.sameExpr(call.whole, value) && isStable(this.info, s.name)) {
         // `const e = Math.exp(x)`: e holds the result, and comes back for the reverse sweep
         // like any other local it reads.
-        inScope.push({ name: call.name, by: b.v(s.name) });
+        results.set(call.name, b.v(s.name));
         continue;
       }
       if (this.nesting === 0) {
@@ -759,7 +759,7 @@ class ReverseGenerator {
           const held = this.namer.temp();
           hoisted.push(b.declare(held, call.whole));
           value = replaceExpr(value, call.whole, b.v(held));
-          inScope.push({ name: call.name, by: b.v(held) });
+          results.set(call.name, b.v(held));
         } else {
           recompute.push(b.declare(call.name, call.whole));
         }
@@ -779,12 +779,12 @@ class ReverseGenerator {
         continue;
       }
       this.stacks.add("values");
-      this.recordedTemps.add(call.name);
+      this.poppedTemps.add(call.name);
+      results.set(call.name, b.v(call.name));
     }
     // The adjoint reads the stored result, wherever the call appears in it, and a local that
     // already holds a call's value instead of calling again.
-    const popped = calls.filter((c) => this.recordedTemps.has(c.name));
-    const held = (x: Expr): Expr | undefined => {
+    const localHolding = (x: Expr): Expr | undefined => {
       if (x.kind !== "call") return undefined;
       const key = JSON.stringify(x);
       for (let k = this.callLocals.length - 1; k >= 0; k--) {
@@ -794,23 +794,22 @@ class ReverseGenerator {
       return undefined;
     };
     adjoint = mapStmtExprs(adjoint, (x) => {
-      if (x.kind === "var") return inScope.find((t) => t.name === x.name)?.by;
+      if (x.kind === "var") return results.get(x.name);
       const same = calls.find((c) => b.sameExpr(c.whole, x));
-      if (!same) return held(x);
-      return inScope.find((t) => t.name === same.name)?.by ?? (popped.includes(same) ? b.v(same.name) : undefined);
+      return same ? results.get(same.name) : localHolding(x);
     });
     const recorded = this.recordReads([...recompute, ...adjoint]);
     this.logReads(recorded.adjoint);
     const stmt: Stmt = s.kind === "declare" ? { ...s, init: value } : { ...s, value };
     return {
-      fwd: [...recorded.before, ...hoisted, ...restore.map((r) => r.push), stmt, ...after],
-      pops: [...afterPops.reverse(), ...restore.map((r) => r.pop), ...callPops.reverse(), ...recorded.pops],
+      fwd: [...recorded.before, ...hoisted, ...(restore ? [restore.push] : []), stmt, ...after],
+      pops: [...afterPops.reverse(), ...(restore ? [restore.pop] : []), ...callPops.reverse(), ...recorded.pops],
       adjoint: recorded.adjoint,
     };
   }
 
-  /** Temporaries that hold recorded reads (popped in a loop's own reverse when it is fused). */
-  readonly recordedTemps = new Set<string>();
+  /** Temporaries declared from a pop (recorded reads, call results): a fused loop's reverse may pop them. */
+  readonly poppedTemps = new Set<string>();
 
   /**
    * Recorded reads: the elements of `plan.recorded` arrays that a statement's adjoint reads
@@ -829,7 +828,7 @@ class ReverseGenerator {
         const base = `${x.object.name}_${at}`;
         slot = { name: this.namer.fresh(base), value: x };
         slots.set(key, slot);
-        this.recordedTemps.add(slot.name);
+        this.poppedTemps.add(slot.name);
       }
       return b.v(slot.name);
     });
