@@ -5,7 +5,7 @@ export type KmeansAssignedCostHvpGradient = { centroids: number[][] };
 
 /**
  * Value, gradient and Hessian-vector product H·v of `kmeansAssignedCost` with respect to centroids
- * (forward-over-reverse: one call costs a small constant times one gradient). Generated from kmeans.ts:61.
+ * (forward-over-reverse: one call costs a small constant times one gradient). Generated from kmeans.ts:58.
  */
 export function kmeansAssignedCostHvp(
   points: readonly (readonly number[])[],
@@ -22,7 +22,7 @@ export function kmeansAssignedCostHvp(
 /**
  * Adds the gradient of `kmeansAssignedCost` into `grad` and the Hessian-vector product H·v into
  * `hvp` (forward-over-reverse, with respect to centroids); returns the value.
- * Generated from kmeans.ts:61.
+ * Generated from kmeans.ts:58.
  */
 export function kmeansAssignedCostHvpInto(
   points: readonly (readonly number[])[],
@@ -48,14 +48,14 @@ export function kmeansAssignedCostHvpInto(
       cost += diff * diff;
     }
     // its reverse, in the same iteration
-    // line 68: for (let l = 0; l < points[i].length; l++) {
+    // line 65: for (let l = 0; l < points[i].length; l++) {
     for (let l = points[i].length - 1; l >= 0; l--) {
       const diff = points[i][l] - centroids[assignment[i]][l];
       let diff_dot = -centroids_dot[assignment[i]][l];
-      // line 70: cost += diff * diff;
+      // line 67: cost += diff * diff;
       let diff_bar = cost_bar * (2 * diff);
       let diff_bar_dot = 2 * cost_bar * diff_dot;
-      // line 69: const diff = points[i][l] - centroids[assignment[i]][l];
+      // line 66: const diff = points[i][l] - centroids[assignment[i]][l];
       centroids_bar_dot[assignment[i]][l] -= diff_bar_dot;
       centroids_bar[assignment[i]][l] -= diff_bar;
     }

@@ -16,15 +16,7 @@ export function kmeansCost(points: readonly (readonly number[])[], centroids: re
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
     let closest = Infinity;
-    for (let j = 0; j < centroids.length; j++) {
-      const c = centroids[j];
-      let dist = 0;
-      for (let l = 0; l < p.length; l++) {
-        const diff = p[l] - c[l];
-        dist += diff * diff;
-      }
-      closest = Math.min(closest, dist);
-    }
+    for (let j = 0; j < centroids.length; j++) closest = Math.min(closest, squaredDistance(p, centroids[j]));
     cost += closest;
   }
   return cost;
@@ -37,12 +29,7 @@ export function closestCentroids(points: readonly (readonly number[])[], centroi
     const p = points[i];
     let closest = Infinity;
     for (let j = 0; j < centroids.length; j++) {
-      const c = centroids[j];
-      let dist = 0;
-      for (let l = 0; l < p.length; l++) {
-        const diff = p[l] - c[l];
-        dist += diff * diff;
-      }
+      const dist = squaredDistance(p, centroids[j]);
       if (dist < closest) {
         closest = dist;
         best[i] = j;
@@ -50,6 +37,16 @@ export function closestCentroids(points: readonly (readonly number[])[], centroi
     }
   }
   return best;
+}
+
+/** ‖p - c‖². */
+function squaredDistance(p: readonly number[], c: readonly number[]): number {
+  let dist = 0;
+  for (let l = 0; l < p.length; l++) {
+    const diff = p[l] - c[l];
+    dist += diff * diff;
+  }
+  return dist;
 }
 
 /**
