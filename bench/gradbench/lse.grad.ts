@@ -9,7 +9,7 @@ export type LogsumexpGradient = { x: number[] };
 
 /**
  * Value and gradient of `logsumexp` with respect to x.
- * Generated from lse.ts:10.
+ * Generated from lse.ts:12.
  */
 export function logsumexpGrad(x: readonly number[]): { value: number; grad: LogsumexpGradient } {
   const grad = { x: new Array<number>(x.length).fill(0) };
@@ -20,36 +20,37 @@ export function logsumexpGrad(x: readonly number[]): { value: number; grad: Logs
 /**
  * Adds the gradient of `logsumexp` with respect to x into `grad` and returns
  * `logsumexp`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from lse.ts:10.
+ * Generated from lse.ts:12.
  */
 export function logsumexpGradInto(x: readonly number[], grad: LogsumexpGradient): number {
   const x_bar = grad.x;
   // forward sweep
-  let k = 0;
-  for (let i = 1; i < x.length; i++) {
-    if (x[i] > x[k]) {
-      k = i;
+  // inlined logSumExp(…) from gmm.ts:99
+  let top = 0;
+  for (let k = 1; k < x.length; k++) {
+    if (x[k] > x[top]) {
+      top = k;
     }
   }
-  const a = x[k];
+  const max = x[top];
   let sum = 0;
-  for (let i = 0; i < x.length; i++) {
-    const _t2 = Math.exp(x[i] - a);
+  for (let k = 0; k < x.length; k++) {
+    const _t2 = Math.exp(x[k] - max);
     valueStack.push(_t2);
     sum += _t2;
   }
-  const value = a + Math.log(sum);
+  const value = Math.log(sum) + max;
   // reverse sweep
-  let a_bar = 1;
+  let max_bar = 1;
   let sum_bar = 1 / sum;
-  // line 15: for (let i = 0; i < x.length; i++) sum += Math.exp(x[i] - a);
-  for (let i = x.length - 1; i >= 0; i--) {
+  // gmm.ts:104
+  for (let k = x.length - 1; k >= 0; k--) {
     const _t0 = valueStack.pop();
     const _t1 = sum_bar * _t0;
-    x_bar[i] += _t1;
-    a_bar -= _t1;
+    x_bar[k] += _t1;
+    max_bar -= _t1;
   }
-  // line 13: const a = x[k];
-  x_bar[k] += a_bar;
+  // gmm.ts:102
+  x_bar[top] += max_bar;
   return value;
 }
