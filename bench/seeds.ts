@@ -68,15 +68,21 @@ export function logisticGradByHand(x: readonly number[], a: readonly number[], g
 
 interface Seed {
   name: string;
+  /** The sample's file in samples/ and its function (for the tape). */
+  file: string;
+  fn: string;
   /** Largest n this example runs at. */
   maxN: number;
   setup(n: number, next: () => number): {
+    args: unknown[];
     primal: () => number;
+    /** Zeroes `gradient` and adds the generated gradient into it. */
     tsgrad: () => number;
+    /** Writes the hand-written gradient into `handGradient`. */
     hand: () => void;
-    tape: () => void;
     tf: (t: Tf) => number;
-    check: () => number;
+    gradient: number[];
+    handGradient: number[];
   };
 }
 
@@ -93,17 +99,18 @@ function disagreement(a: number[], b: number[]): number {
 const SEEDS: Seed[] = [
   {
     name: "½xᵀAx − bᵀx",
+    file: "quadratic.ts",
+    fn: "quadratic",
     maxN: 1000,
     setup(n, next) {
       const [x, A, b] = [vector(n, next), matrix(n, next), vector(n, next)];
       const g = { x: new Array<number>(n).fill(0) };
       const h = new Array<number>(n).fill(0);
-      const tape = loadTapeModule(path.join(samples, "quadratic.ts"));
       return {
+        args: [x, A, b],
         primal: () => quadratic(x, A, b),
         tsgrad: () => (g.x.fill(0), quadraticGradInto(x, A, b, g)),
         hand: () => quadraticGradByHand(x, A, b, h),
-        tape: () => void tape.grad("quadratic", [x, A, b], ["x"]),
         tf: (t) => t.tidy(() => {
           const tA = t.tensor2d(A.map((r) => Float32Array.from(r)).flatMap((r) => Array.from(r)), [n, n]);
           const tb = t.tensor1d(Float32Array.from(b));
@@ -113,44 +120,48 @@ const SEEDS: Seed[] = [
           };
           return t.grad(f)(t.tensor1d(Float32Array.from(x))).dataSync()[0]!;
         }),
-        check: () => (g.x.fill(0), quadraticGradInto(x, A, b, g), quadraticGradByHand(x, A, b, h), disagreement(g.x, h)),
+        gradient: g.x,
+        handGradient: h,
       };
     },
   },
   {
     name: "−exp(−xᵀx)",
+    file: "gaussian.ts",
+    fn: "gaussian",
     maxN: 100000,
     setup(n, next) {
       const x = vector(n, () => next() / Math.sqrt(n));
       const g = { x: new Array<number>(n).fill(0) };
       const h = new Array<number>(n).fill(0);
-      const tape = loadTapeModule(path.join(samples, "gaussian.ts"));
       return {
+        args: [x],
         primal: () => gaussian(x),
         tsgrad: () => (g.x.fill(0), gaussianGradInto(x, g)),
         hand: () => gaussianGradByHand(x, h),
-        tape: () => void tape.grad("gaussian", [x], ["x"]),
         tf: (t) => t.tidy(() => {
           const f = (v: import("@tensorflow/tfjs").Tensor) => t.neg(t.exp(t.neg(t.sum(t.square(v))))) as import("@tensorflow/tfjs").Scalar;
           return t.grad(f)(t.tensor1d(Float32Array.from(x))).dataSync()[0]!;
         }),
-        check: () => (g.x.fill(0), gaussianGradInto(x, g), gaussianGradByHand(x, h), disagreement(g.x, h)),
+        gradient: g.x,
+        handGradient: h,
       };
     },
   },
   {
     name: "½‖Ax − b‖² (A n × n)",
+    file: "leastSquares.ts",
+    fn: "leastSquares",
     maxN: 1000,
     setup(n, next) {
       const [x, A, b] = [vector(n, next), matrix(n, next), vector(n, next)];
       const g = { x: new Array<number>(n).fill(0) };
       const h = new Array<number>(n).fill(0);
-      const tape = loadTapeModule(path.join(samples, "leastSquares.ts"));
       return {
+        args: [x, A, b],
         primal: () => leastSquares(x, A, b),
         tsgrad: () => (g.x.fill(0), leastSquaresGradInto(x, A, b, g)),
         hand: () => leastSquaresGradByHand(x, A, b, h),
-        tape: () => void tape.grad("leastSquares", [x, A, b], ["x"]),
         tf: (t) => t.tidy(() => {
           const tA = t.tensor2d(A.flatMap((r) => r), [n, n]);
           const tb = t.tensor1d(Float32Array.from(b));
@@ -158,29 +169,32 @@ const SEEDS: Seed[] = [
             t.mul(0.5, t.sum(t.square(t.sub(t.squeeze(t.matMul(tA, t.reshape(v, [-1, 1]))), tb)))) as import("@tensorflow/tfjs").Scalar;
           return t.grad(f)(t.tensor1d(Float32Array.from(x))).dataSync()[0]!;
         }),
-        check: () => (g.x.fill(0), leastSquaresGradInto(x, A, b, g), leastSquaresGradByHand(x, A, b, h), disagreement(g.x, h)),
+        gradient: g.x,
+        handGradient: h,
       };
     },
   },
   {
     name: "log(1 + exp(aᵀx))",
+    file: "logistic.ts",
+    fn: "logistic",
     maxN: 100000,
     setup(n, next) {
       const [x, a] = [vector(n, next), vector(n, () => next() / Math.sqrt(n))];
       const g = { x: new Array<number>(n).fill(0) };
       const h = new Array<number>(n).fill(0);
-      const tape = loadTapeModule(path.join(samples, "logistic.ts"));
       return {
+        args: [x, a],
         primal: () => logistic(x, a),
         tsgrad: () => (g.x.fill(0), logisticGradInto(x, a, g)),
         hand: () => logisticGradByHand(x, a, h),
-        tape: () => void tape.grad("logistic", [x, a], ["x"]),
         tf: (t) => t.tidy(() => {
           const ta = t.tensor1d(Float32Array.from(a));
           const f = (v: import("@tensorflow/tfjs").Tensor) => t.softplus(t.sum(t.mul(ta, v))) as import("@tensorflow/tfjs").Scalar;
           return t.grad(f)(t.tensor1d(Float32Array.from(x))).dataSync()[0]!;
         }),
-        check: () => (g.x.fill(0), logisticGradInto(x, a, g), logisticGradByHand(x, a, h), disagreement(g.x, h)),
+        gradient: g.x,
+        handGradient: h,
       };
     },
   },
@@ -194,6 +208,7 @@ export function seedRows(sizes: number[], rounds: number, tf: Tf, random: (seed:
   const rows: (string | number)[][] = [];
   let sink = 0;
   for (const seed of SEEDS) {
+    const tapeModule = loadTapeModule(path.join(samples, seed.file));
     for (const n of sizes) {
       if (n > seed.maxN) continue;
       const s = seed.setup(n, random(31 * n + seed.name.length));
@@ -203,9 +218,12 @@ export function seedRows(sizes: number[], rounds: number, tf: Tf, random: (seed:
         { name: "hand", run: s.hand },
       ], { rounds }).map((m) => m.median);
       const slow = (run: () => void) => measure([{ name: "slow", run }], { rounds: 3, minBatchMs: 20 })[0]!.median;
-      const tape = n <= 1000 ? slow(s.tape) : NaN;
+      const tape = n <= 1000 ? slow(() => void tapeModule.grad(seed.fn, s.args, ["x"])) : NaN;
       const tfjs = slow(() => void (sink += s.tf(tf)));
-      rows.push([seed.name, String(n), gen! / primal!, hand! / primal!, gen! / hand!, tape / gen!, tfjs / gen!, s.check().toExponential(0)]);
+      s.tsgrad();
+      s.hand();
+      const check = disagreement(s.gradient, s.handGradient);
+      rows.push([seed.name, String(n), gen! / primal!, hand! / primal!, gen! / hand!, tape / gen!, tfjs / gen!, check.toExponential(0)]);
     }
   }
   if (sink === 42) console.log("");
