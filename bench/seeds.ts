@@ -112,7 +112,7 @@ const SEEDS: Seed[] = [
         tsgrad: () => (g.x.fill(0), quadraticGradInto(x, A, b, g)),
         hand: () => quadraticGradByHand(x, A, b, h),
         tf: (t) => t.tidy(() => {
-          const tA = t.tensor2d(A.map((r) => Float32Array.from(r)).flatMap((r) => Array.from(r)), [n, n]);
+          const tA = t.tensor2d(A.flatMap((r) => r), [n, n]);
           const tb = t.tensor1d(Float32Array.from(b));
           const f = (v: import("@tensorflow/tfjs").Tensor) => {
             const col = t.reshape(v, [-1, 1]);
