@@ -9,10 +9,11 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { pendingStackEntries } from "../runtime/stack.ts";
-import { build, buildProject } from "./harness/build.ts";
+import { build, buildProject, type Built } from "./harness/build.ts";
 import { centralDifferences, clone, differenceAlong, flatten, maxRelError, randomMatrix, randomVector, rng } from "./harness/numeric.ts";
 import { REPO_ROOT } from "./support/discover.ts";
 import { loadTape } from "./support/load.ts";
+import { mapShape } from "./support/shapes.ts";
 
 type Grad = (...a: unknown[]) => { value: number; grad: Record<string, unknown> };
 type Hvp = (...a: unknown[]) => { value: number; hvp: Record<string, unknown> };
@@ -58,6 +59,37 @@ const next = rng(20261129);
 const D = 5;
 const scratchArgs = () => [randomVector(D, next, 0.5), randomMatrix(4, D, next), randomVector(D, next)];
 
+/**
+ * `fn`'s generated gradient against its primal value, the tape (1e-12) and central
+ * differences (1e-6), and its HVP along `v` against differences of the gradient (1e-6).
+ * `wrt` names the leading parameters, in order; the stacks must balance after each call.
+ */
+async function checkGradientAndHvp(built: Built, fn: string, args: unknown[], wrt: string[], v: Record<string, unknown>): Promise<void> {
+  const f = built.source[fn] as (...a: unknown[]) => number;
+  const grad = built.generated[`${fn}Grad`] as Grad;
+  const flat = (record: Record<string, unknown>) => wrt.flatMap((name) => flatten(record[name]));
+  const result = grad(...clone(args));
+  expect(pendingStackEntries()).toBe(0);
+  expect(result.value).toBe(f(...clone(args)));
+  const tape = await loadTape(built.sourcePath);
+  const oracle = await tape.grad(fn, clone(args), wrt);
+  expect(maxRelError(flat(result.grad), flat(oracle.grad))).toBeLessThan(1e-12);
+  const fd = centralDifferences(f, args, wrt.map((_, k) => k));
+  expect(maxRelError(flat(result.grad), fd.flat())).toBeLessThan(1e-6);
+  const hvp = (built.generated[`${fn}Hvp`] as Hvp)(...clone(args), v);
+  expect(pendingStackEntries()).toBe(0);
+  const along = (t: number) => {
+    const moved = args.map((arg, k) => {
+      if (k >= wrt.length) return arg;
+      const direction = flatten(v[wrt[k]!]);
+      let at = 0;
+      return mapShape(arg, (x) => x + t * direction[at++]!);
+    });
+    return flat(grad(...moved).grad);
+  };
+  expect(maxRelError(flat(hvp.hvp), differenceAlong(along, 1e-5))).toBeLessThan(1e-6);
+}
+
 describe("recorded reads", () => {
   it("record a scratch buffer's reads instead of restoring its writes", async () => {
     const { text } = await build(scratchBuffer);
@@ -67,34 +99,9 @@ describe("recorded reads", () => {
     expect(gradInto).not.toMatch(/buf\[\w+\] = valueStack\.pop\(\)/);
   });
 
-  it("give gradients that match the tape and finite differences", async () => {
-    const built = await build(scratchBuffer);
-    const args = scratchArgs();
-    const result = (built.generated["scratchGrad"] as Grad)(...clone(args));
-    expect(pendingStackEntries()).toBe(0);
-    expect(result.value).toBe((built.source["scratch"] as (...a: unknown[]) => number)(...clone(args)));
-    const tape = await loadTape(built.sourcePath);
-    const oracle = await tape.grad("scratch", clone(args), ["w", "c"]);
-    expect(maxRelError(flatten(result.grad["w"]), flatten(oracle.grad["w"]))).toBeLessThan(1e-12);
-    expect(maxRelError(flatten(result.grad["c"]), flatten(oracle.grad["c"]))).toBeLessThan(1e-12);
-    const fd = centralDifferences(built.source["scratch"] as (...a: unknown[]) => number, args, [0, 1]);
-    expect(maxRelError(flatten(result.grad["w"]), fd[0]!)).toBeLessThan(1e-6);
-    expect(maxRelError(flatten(result.grad["c"]), fd[1]!)).toBeLessThan(1e-6);
-  });
-
-  it("give HVPs (forward over the recording reverse sweep) that match gradient differences", async () => {
-    const built = await build(scratchBuffer);
-    const [w, c, x] = scratchArgs() as [number[], number[][], number[]];
+  it("give gradients and HVPs (forward over the recording reverse sweep) that match the tape, finite differences and gradient differences", async () => {
     const v = { w: randomVector(D, next), c: randomMatrix(4, D, next) };
-    const hvp = (built.generated["scratchHvp"] as Hvp)(w, c, x, v);
-    expect(pendingStackEntries()).toBe(0);
-    const grad = built.generated["scratchGrad"] as Grad;
-    const along = (t: number) => {
-      const g = grad(w.map((wi, j) => wi + t * v.w[j]!), c.map((row, k) => row.map((ck, j) => ck + t * v.c[k]![j]!)), x).grad;
-      return [...flatten(g["w"]), ...flatten(g["c"])];
-    };
-    const expected = differenceAlong(along, 1e-5);
-    expect(maxRelError([...flatten(hvp.hvp["w"]), ...flatten(hvp.hvp["c"])], expected)).toBeLessThan(1e-6);
+    await checkGradientAndHvp(await build(scratchBuffer), "scratch", scratchArgs(), ["w", "c"], v);
   });
 
   it("leave an array written no more often than it is read to restore-at-write", async () => {
@@ -160,26 +167,7 @@ describe("costly call results", () => {
   });
 
   it("give gradients and HVPs that match the tape, finite differences and gradient differences", async () => {
-    const built = await build(costlyCalls);
-    const f = built.source["costly"] as (...a: unknown[]) => number;
-    const x = randomVector(6, next);
-    const a = 0.7;
-    const result = (built.generated["costlyGrad"] as Grad)(x, a);
-    expect(pendingStackEntries()).toBe(0);
-    const tape = await loadTape(built.sourcePath);
-    const oracle = await tape.grad("costly", [x, a], ["x", "a"]);
-    expect(maxRelError([...flatten(result.grad["x"]), result.grad["a"] as number], [...flatten(oracle.grad["x"]), oracle.grad["a"] as number])).toBeLessThan(1e-12);
-    const fd = centralDifferences(f, [x, a], [0, 1]);
-    expect(maxRelError([...flatten(result.grad["x"]), result.grad["a"] as number], [...fd[0]!, ...fd[1]!])).toBeLessThan(1e-6);
-    const v = { x: randomVector(6, next), a: 0.4 };
-    const hvp = (built.generated["costlyHvp"] as Hvp)(x, a, v);
-    expect(pendingStackEntries()).toBe(0);
-    const grad = built.generated["costlyGrad"] as Grad;
-    const along = (t: number) => {
-      const g = grad(x.map((xi, i) => xi + t * v.x[i]!), a + t * v.a).grad;
-      return [...flatten(g["x"]), g["a"] as number];
-    };
-    expect(maxRelError([...flatten(hvp.hvp["x"]), hvp.hvp["a"] as number], differenceAlong(along, 1e-5))).toBeLessThan(1e-6);
+    await checkGradientAndHvp(await build(costlyCalls), "costly", [randomVector(6, next), 0.7], ["x", "a"], { x: randomVector(6, next), a: 0.4 });
   });
 
   it("and their recomputation (to-be-recorded analysis off) agree to the last bit", async () => {
@@ -221,24 +209,7 @@ describe("locals that hold a call's value", () => {
   });
 
   it("give gradients and HVPs that match the tape, finite differences and gradient differences", async () => {
-    const built = await build(rotation);
-    const f = built.source["rotated"] as (...a: unknown[]) => number;
-    const [p, t] = [randomVector(8, next), randomVector(8, next)];
-    const result = (built.generated["rotatedGrad"] as Grad)(p, t);
-    const tape = await loadTape(built.sourcePath);
-    const oracle = await tape.grad("rotated", [p, t], ["p", "t"]);
-    const mine = [...flatten(result.grad["p"]), ...flatten(result.grad["t"])];
-    expect(maxRelError(mine, [...flatten(oracle.grad["p"]), ...flatten(oracle.grad["t"])])).toBeLessThan(1e-12);
-    const fd = centralDifferences(f, [p, t], [0, 1]);
-    expect(maxRelError(mine, [...fd[0]!, ...fd[1]!])).toBeLessThan(1e-6);
-    const v = { p: randomVector(8, next), t: randomVector(8, next) };
-    const hvp = (built.generated["rotatedHvp"] as Hvp)(p, t, v);
-    expect(pendingStackEntries()).toBe(0);
-    const grad = built.generated["rotatedGrad"] as Grad;
-    const along = (h: number) => {
-      const g = grad(p.map((x, i) => x + h * v.p[i]!), t.map((x, i) => x + h * v.t[i]!)).grad;
-      return [...flatten(g["p"]), ...flatten(g["t"])];
-    };
-    expect(maxRelError([...flatten(hvp.hvp["p"]), ...flatten(hvp.hvp["t"])], differenceAlong(along, 1e-5))).toBeLessThan(1e-6);
+    const args = [randomVector(8, next), randomVector(8, next)];
+    await checkGradientAndHvp(await build(rotation), "rotated", args, ["p", "t"], { p: randomVector(8, next), t: randomVector(8, next) });
   });
 });
