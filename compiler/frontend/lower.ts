@@ -166,7 +166,7 @@ class Lowering {
     // Loop counters of sibling loops may share a name (two `for (let i …)` loops); other
     // locals declared again in a sibling block (`const diff` in two loops) are renamed too,
     // so that activity, which goes by name, sees two variables.
-    if (this.scopes.some((scope) => scope.has(name)) || (renameSiblings && this.taken.has(name) && this.declared.has(name))) {
+    if (this.scopes.some((scope) => scope.has(name)) || (renameSiblings && this.declared.has(name))) {
       for (let k = 1; this.taken.has(irName); k++) irName = `${name}_${k}`;
     }
     this.taken.add(irName);
