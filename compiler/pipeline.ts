@@ -55,6 +55,11 @@ export function outputPathFor(sourcePath: string): string {
   return sourcePath.replace(/\.ts$/, ".grad.ts");
 }
 
+/** The source whose generated code an import path names (`…/inner.grad.js` → `…/inner.ts`), else null. */
+export function sourceOfGenerated(importPath: string): string | null {
+  return /\.grad(\.js|\.ts)?$/.test(importPath) ? importPath.replace(/\.grad(\.js|\.ts)?$/, ".ts") : null;
+}
+
 export async function compileSources(inputs: SourceInput[], options: CompileOptions = {}): Promise<CompileResult> {
   const project = new Project({
     useInMemoryFileSystem: true,
@@ -86,7 +91,7 @@ export async function compileSources(inputs: SourceInput[], options: CompileOpti
  * resolved. Otherwise (and within a cycle) the sorted order is kept.
  */
 function generatedFirst<T extends { input: SourceInput; sourceFile: SourceFile }>(parsed: T[]): { order: T[]; imported: Set<string> } {
-  const byOutput = new Map(parsed.map((p) => [path.resolve("/", outputPathFor(p.input.path)), p]));
+  const byPath = new Map(parsed.map((p) => [path.resolve("/", p.input.path), p]));
   const out: T[] = [];
   const imported = new Set<string>();
   const state = new Map<T, "visiting" | "done">();
@@ -96,9 +101,8 @@ function generatedFirst<T extends { input: SourceInput; sourceFile: SourceFile }
     for (const s of p.sourceFile.compilerNode.statements) {
       if (!ts.isImportDeclaration(s) || !ts.isStringLiteral(s.moduleSpecifier)) continue;
       const spec = s.moduleSpecifier.text;
-      if (!spec.startsWith(".") || !/\.grad(\.js|\.ts)?$/.test(spec)) continue;
-      const target = path.resolve("/", path.dirname(p.input.path), spec.replace(/\.js$/, ".ts").replace(/\.grad$/, ".grad.ts"));
-      const dependency = byOutput.get(target);
+      const source = spec.startsWith(".") ? sourceOfGenerated(path.resolve("/", path.dirname(p.input.path), spec)) : null;
+      const dependency = source ? byPath.get(source) : undefined;
       if (dependency && dependency !== p) {
         imported.add(dependency.input.path);
         visit(dependency);

@@ -4,21 +4,7 @@
  * (differentiated code inlines its callees, so an importer's output can change too).
  */
 import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-
-const IMPORT = /(?:import|export)\s[^'"]*?from\s*["'](\.{1,2}\/[^"']+)["']/g;
-
-/** Absolute paths of the sources a relative import in `file` can name. */
-function importsOf(file: string, text: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(IMPORT)) {
-    const base = path.resolve(path.dirname(file), m[1]!);
-    out.push(base, base.replace(/\.js$/, ".ts"), `${base}.ts`, path.join(base, "index.ts"));
-    // Code generated from a source (`./inner.grad.js`) changes with that source.
-    if (/\.grad(\.js|\.ts)?$/.test(base)) out.push(base.replace(/\.grad(\.js|\.ts)?$/, ".ts"));
-  }
-  return out;
-}
+import { relativeImports } from "./read.ts";
 
 /**
  * The subset of `sources` to rebuild after `changed` changed, or null when a full build is
@@ -34,7 +20,7 @@ export function affectedSources(changed: readonly string[], sources: readonly st
     } catch {
       continue;
     }
-    for (const target of importsOf(source, text)) {
+    for (const target of relativeImports(source, text)) {
       if (!importers.has(target)) importers.set(target, new Set());
       importers.get(target)!.add(source);
     }

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { SourceInput } from "../pipeline.ts";
+import { sourceOfGenerated, type SourceInput } from "../pipeline.ts";
 import { Codes, type Diagnostic } from "../diagnostics.ts";
 import { isSourcePath } from "./discover.ts";
 import { existsSync, statSync } from "node:fs";
@@ -86,14 +86,14 @@ export function readSources(sources: readonly string[]): ReadSources {
 }
 
 /** Existing `.ts` files named by relative `import`/`export … from` specifiers. A scan, not a parse. */
-function relativeImports(file: string, text: string): string[] {
+export function relativeImports(file: string, text: string): string[] {
   const found: string[] = [];
   const pattern = /\b(?:from|import)\s*["'](\.{1,2}\/[^"'\n]+)["']/g;
   for (const match of text.matchAll(pattern)) {
     const base = path.resolve(path.dirname(file), match[1]);
     // A generated file (`./inner.grad.js`, nested derivatives) is compiled from its source.
-    const generated = /\.grad(\.js|\.ts)?$/.test(base) ? [base.replace(/\.grad(\.js|\.ts)?$/, ".ts")] : [];
-    const candidates = [...generated, base.replace(/\.js$/, ".ts"), base, `${base}.ts`, path.join(base, "index.ts")];
+    const generated = sourceOfGenerated(base);
+    const candidates = [...(generated ? [generated] : []), base.replace(/\.js$/, ".ts"), base, `${base}.ts`, path.join(base, "index.ts")];
     const hit = candidates.find((c) => isSourcePath(c) && existsSync(c) && statSync(c).isFile());
     if (hit) found.push(hit);
   }
