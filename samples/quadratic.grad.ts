@@ -42,22 +42,21 @@ export function quadraticGradInto(
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < n; i++) {
     let row = 0;
+    // adjoints the inner loop's reverse reads, known before it
+    let row_bar = quad_bar * x[i];
     for (let j = 0; j < n; j++) {
       row += A[i][j] * x[j];
+      // its reverse, in the same iteration
+      // line 28: row += A[i][j] * x[j];
+      x_bar[j] += row_bar * A[i][j];
     }
     quad += x[i] * row;
     lin += b[i] * x[i];
     // its reverse, in the same iteration
-    let row_bar = quad_bar * x[i];
     // line 31: lin += b[i] * x[i];
     x_bar[i] += lin_bar * b[i];
     // line 30: quad += x[i] * row;
     x_bar[i] += quad_bar * row;
-    // line 27: for (let j = 0; j < n; j++) {
-    for (let j = n - 1; j >= 0; j--) {
-      // line 28: row += A[i][j] * x[j];
-      x_bar[j] += row_bar * A[i][j];
-    }
   }
   const value = 0.5 * quad - lin;
   return value;
@@ -107,29 +106,28 @@ export function quadraticHvpInto(
   for (let i = 0; i < n; i++) {
     let row = 0;
     let row_dot = 0;
+    // adjoints the inner loop's reverse reads, known before it
+    let row_bar = quad_bar * x[i];
+    let row_bar_dot = quad_bar * x_dot[i];
     for (let j = 0; j < n; j++) {
       row_dot += A[i][j] * x_dot[j];
       row += A[i][j] * x[j];
+      // its reverse, in the same iteration
+      // line 28: row += A[i][j] * x[j];
+      x_bar_dot[j] += A[i][j] * row_bar_dot;
+      x_bar[j] += row_bar * A[i][j];
     }
     quad_dot += row * x_dot[i] + x[i] * row_dot;
     quad += x[i] * row;
     lin_dot += b[i] * x_dot[i];
     lin += b[i] * x[i];
     // its reverse, in the same iteration
-    let row_bar = quad_bar * x[i];
-    let row_bar_dot = quad_bar * x_dot[i];
     // line 31: lin += b[i] * x[i];
     x_bar_dot[i] = x_bar_dot[i];
     x_bar[i] += lin_bar * b[i];
     // line 30: quad += x[i] * row;
     x_bar_dot[i] += quad_bar * row_dot;
     x_bar[i] += quad_bar * row;
-    // line 27: for (let j = 0; j < n; j++) {
-    for (let j = n - 1; j >= 0; j--) {
-      // line 28: row += A[i][j] * x[j];
-      x_bar_dot[j] += A[i][j] * row_bar_dot;
-      x_bar[j] += row_bar * A[i][j];
-    }
   }
   const value = 0.5 * quad - lin;
   let value_dot = 0.5 * quad_dot - lin_dot;

@@ -9,14 +9,12 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { pendingStackEntries } from "../runtime/stack.ts";
-import { build, buildProject, type Built } from "./harness/build.ts";
-import { centralDifferences, clone, differenceAlong, flatten, maxRelError, randomMatrix, randomVector, rng } from "./harness/numeric.ts";
+import { build, buildProject } from "./harness/build.ts";
+import { checkGradientAndHvp } from "./harness/check.ts";
+import { clone, flatten, randomMatrix, randomVector, rng } from "./harness/numeric.ts";
 import { REPO_ROOT } from "./support/discover.ts";
-import { loadTape } from "./support/load.ts";
-import { mapShape } from "./support/shapes.ts";
 
 type Grad = (...a: unknown[]) => { value: number; grad: Record<string, unknown> };
-type Hvp = (...a: unknown[]) => { value: number; hvp: Record<string, unknown> };
 
 /** Like the GMM inner loop: `buf` is rebuilt per (i, k) by two loops, then read once per entry. */
 const scratchBuffer = `/**
@@ -58,37 +56,6 @@ export function smooth(x: readonly number[], steps: number): number {
 const next = rng(20261129);
 const D = 5;
 const scratchArgs = () => [randomVector(D, next, 0.5), randomMatrix(4, D, next), randomVector(D, next)];
-
-/**
- * `fn`'s generated gradient against its primal value, the tape (1e-12) and central
- * differences (1e-6), and its HVP along `v` against differences of the gradient (1e-6).
- * `wrt` names the leading parameters, in order; the stacks must balance after each call.
- */
-async function checkGradientAndHvp(built: Built, fn: string, args: unknown[], wrt: string[], v: Record<string, unknown>): Promise<void> {
-  const f = built.source[fn] as (...a: unknown[]) => number;
-  const grad = built.generated[`${fn}Grad`] as Grad;
-  const flat = (record: Record<string, unknown>) => wrt.flatMap((name) => flatten(record[name]));
-  const result = grad(...clone(args));
-  expect(pendingStackEntries()).toBe(0);
-  expect(result.value).toBe(f(...clone(args)));
-  const tape = await loadTape(built.sourcePath);
-  const oracle = await tape.grad(fn, clone(args), wrt);
-  expect(maxRelError(flat(result.grad), flat(oracle.grad))).toBeLessThan(1e-12);
-  const fd = centralDifferences(f, args, wrt.map((_, k) => k));
-  expect(maxRelError(flat(result.grad), fd.flat())).toBeLessThan(1e-6);
-  const hvp = (built.generated[`${fn}Hvp`] as Hvp)(...clone(args), v);
-  expect(pendingStackEntries()).toBe(0);
-  const along = (t: number) => {
-    const moved = args.map((arg, k) => {
-      if (k >= wrt.length) return arg;
-      const direction = flatten(v[wrt[k]!]);
-      let at = 0;
-      return mapShape(arg, (x) => x + t * direction[at++]!);
-    });
-    return flat(grad(...moved).grad);
-  };
-  expect(maxRelError(flat(hvp.hvp), differenceAlong(along, 1e-5))).toBeLessThan(1e-6);
-}
 
 describe("recorded reads", () => {
   it("record a scratch buffer's reads instead of restoring its writes", async () => {

@@ -46,12 +46,7 @@ export function kmeansAssignedCostHvpInto(
       let diff_dot = -centroids_dot[assignment[i]][l];
       cost_dot += 2 * diff * diff_dot;
       cost += diff * diff;
-    }
-    // its reverse, in the same iteration
-    // line 65: for (let l = 0; l < points[i].length; l++) {
-    for (let l = points[i].length - 1; l >= 0; l--) {
-      const diff = points[i][l] - centroids[assignment[i]][l];
-      let diff_dot = -centroids_dot[assignment[i]][l];
+      // its reverse, in the same iteration
       // line 67: cost += diff * diff;
       let diff_bar = cost_bar * (2 * diff);
       let diff_bar_dot = 2 * cost_bar * diff_dot;

@@ -38,6 +38,7 @@ import { productFactors, productPartials, RULES } from "./rules.ts";
 import { isDifferentiable, leafPaths } from "../frontend/types.ts";
 import { substituteVar } from "./forward.ts";
 import { cleanupStraightLine } from "./cleanup.ts";
+import { fuseInnerLoops } from "./loopFusion.ts";
 
 export interface ReverseInput {
   fn: FunctionIR;
@@ -374,7 +375,7 @@ class ReverseGenerator {
     if (fused) {
       // The last loop's iterations only add into adjoints: run each one's reverse right after it.
       const before = cleanupStraightLine([...adjoints, ...seeding], () => true);
-      const loop: Stmt = { ...fused.loop, body: [...fused.loop.body, b.comment("its reverse, in the same iteration"), ...fused.rev] };
+      const loop: Stmt = { ...fused.loop, body: fuseInnerLoops([...fused.loop.body, b.comment("its reverse, in the same iteration"), ...fused.rev]) };
       const value = forward.splice(fused.head.fwd.length);
       const reverse = cleanupStraightLine(top.rev);
       this.reverseSweep = [...before, ...fused.rev, ...reverse];

@@ -1,0 +1,258 @@
+/**
+ * Inner-loop fusion inside a loop body that already runs its forward and reverse sweeps in
+ * the same iteration (reverse.ts fuses the last loop that way):
+ *
+ *   let row = 0;                                   let row = 0;
+ *   for (j = 0; j < n; j++) row += A[i][j] * x[j];  let row_bar = quad_bar * x[i];
+ *   quad += x[i] * row;                     →      for (j = 0; j < n; j++) {
+ *   let row_bar = quad_bar * x[i];                   row += A[i][j] * x[j];
+ *   x_bar[i] += quad_bar * row;                      x_bar[j] += row_bar * A[i][j];
+ *   for (j = n - 1; j >= 0; j--)                   }
+ *     x_bar[j] += row_bar * A[i][j];               quad += x[i] * row;
+ *                                                  x_bar[i] += quad_bar * row;
+ *
+ * An inner loop's reverse can run inside the inner loop itself when the adjoints it reads
+ * (row_bar) are known before the loop, its iterations only add into adjoints nothing in
+ * the forward loop reads, and the forward loop writes nothing it reads: one pass over A
+ * instead of two, as a hand-written gradient does. Everything here is a dependence test on
+ * variable names, so it is conservative: stack traffic, calls and array shrinks are
+ * barriers, and anything unclear leaves the code as it was.
+ */
+import * as b from "../ir/build.ts";
+import type { Expr, Stmt } from "../ir/nodes.ts";
+import { exprReads, lvalueReads, rootName, stmtExprs, walkExpr } from "../ir/visit.ts";
+
+type Loop = Extract<Stmt, { kind: "loop" }>;
+
+/** Comments reverse.ts writes before a statement's adjoint: `line 28: …` or `file.ts:28`. */
+const SOURCE_POINTER = /^(line \d+:|[\w.-]+:\d+$)/;
+
+/** What a statement does to variables outside it (its own locals excluded). */
+interface Effects {
+  reads: Set<string>;
+  /** Overwritten (or declared). */
+  writes: Set<string>;
+  /** Only ever changed by `t += e` / `t -= e` where e does not read t: these commute. */
+  adds: Set<string>;
+  /** Touches a stack, calls a function, shrinks an array: never reordered. */
+  barrier: boolean;
+}
+
+/** Applies the fusion to `stmts` and, recursively, to every nested statement list. */
+export function fuseInnerLoops(stmts: Stmt[]): Stmt[] {
+  let list = stmts.map(nested);
+  let fusedAny = false;
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let q = 0; q < list.length && !changed; q++) {
+      const reverse = list[q]!;
+      if (reverse.kind !== "loop") continue;
+      for (let p = q - 1; p >= 0 && !changed; p--) {
+        const forward = list[p]!;
+        if (forward.kind !== "loop" || !reverses(forward, reverse)) continue;
+        const fused = tryFuse(list, p, q);
+        if (fused) {
+          list = fused;
+          changed = fusedAny = true;
+        }
+      }
+    }
+  }
+  // A comment left with nothing after it ("its reverse…" when all of it moved) goes too.
+  while (fusedAny && list[list.length - 1]?.kind === "comment") list = list.slice(0, -1);
+  return list;
+}
+
+function nested(s: Stmt): Stmt {
+  switch (s.kind) {
+    case "loop": return { ...s, body: fuseInnerLoops(s.body) };
+    case "if": return { ...s, then: fuseInnerLoops(s.then), else: fuseInnerLoops(s.else) };
+    case "block": return { ...s, body: fuseInnerLoops(s.body) };
+    default: return s;
+  }
+}
+
+/** `for (let j = a; j < e; j++)` and `for (let j = e - 1; j >= a; j--)` (and the other directions). */
+function reverses(forward: Loop, reverse: Loop): boolean {
+  const header = counted(forward);
+  const back = counted(reverse);
+  if (!header || !back || header.i !== back.i || header.up === back.up) return false;
+  const { first, last } = header;
+  return b.sameExpr(back.first, last) && b.sameExpr(back.last, first);
+}
+
+/** The counter, first and last index of a counted loop with a unit step. */
+function counted(s: Loop): { i: string; first: Expr; last: Expr; up: boolean } | null {
+  if (s.form !== "for" || s.init.length !== 1 || s.update.length !== 1 || !s.test) return null;
+  const [init, update, test] = [s.init[0]!, s.update[0]!, s.test];
+  if (init.kind !== "declare" || update.kind !== "assign" || update.target.kind !== "var" || update.target.name !== init.name) return null;
+  const i = init.name;
+  const step = update.value;
+  if (step.kind !== "binary" || (step.op !== "+" && step.op !== "-") || !b.sameExpr(step.left, b.v(i)) || !b.isNumber(step.right, 1)) return null;
+  if (test.kind !== "binary" || !b.sameExpr(test.left, b.v(i))) return null;
+  const up = step.op === "+";
+  const last =
+    up && test.op === "<" ? b.sub(test.right, b.num(1)) :
+    up && test.op === "<=" ? test.right :
+    !up && test.op === ">" ? b.add(test.right, b.num(1)) :
+    !up && test.op === ">=" ? test.right : null;
+  return last ? { i, first: init.init, last, up } : null;
+}
+
+/**
+ * Fuses list[p] (a forward loop) with list[q] (its reverse): the statements between them
+ * that the reverse depends on move before the forward loop, the rest stay after it.
+ */
+function tryFuse(list: Stmt[], p: number, q: number): Stmt[] | null {
+  const forward = list[p] as Loop;
+  const reverse = list[q] as Loop;
+  const between = list.slice(p + 1, q);
+  // A source comment (`line 28: …`) belongs to the statement after it; other comments stay put.
+  const units: Stmt[][] = [];
+  let pending: Stmt[] = [];
+  for (const s of between) {
+    pending.push(s);
+    if (s.kind !== "comment" || !SOURCE_POINTER.test(s.text)) {
+      units.push(pending);
+      pending = [];
+    }
+  }
+  const effects = units.map((u) => effectsOf(u));
+  const reverseEffects = effectsOf([reverse]);
+  // The reverse loop's backward slice among the statements between.
+  const moved = new Set<number>();
+  const wanted = new Set(reverseEffects.reads);
+  for (let k = units.length - 1; k >= 0; k--) {
+    const e = effects[k]!;
+    if (![...e.writes, ...e.adds].some((n) => wanted.has(n))) continue;
+    moved.add(k);
+    for (const n of e.reads) wanted.add(n);
+  }
+  const movers = [...moved].map((k) => effects[k]!);
+  for (const m of [...movers, reverseEffects]) if (m.barrier) return null;
+  // A mover overtakes every statement that stays and came before it.
+  for (let k = 0; k < units.length; k++) {
+    if (moved.has(k)) continue;
+    const later = [...[...moved].filter((j) => j > k).map((j) => effects[j]!), reverseEffects];
+    if (later.some((m) => conflict(effects[k]!, m))) return null;
+  }
+  // The movers run before the forward loop now.
+  const forwardEffects = effectsOf([forward]);
+  if (movers.some((m) => conflict(forwardEffects, m))) return null;
+  // One iteration of each, interleaved: the reverse body only adds into adjoints that the
+  // forward body does not read, and reads nothing the forward body writes.
+  const body = effectsOf(forward.body, true);
+  const back = effectsOf(reverse.body, true);
+  if (body.barrier || back.barrier || back.writes.size > 0) return null;
+  const forwardWrites = new Set([...body.writes, ...body.adds]);
+  if ([...back.reads, ...back.adds].some((n) => forwardWrites.has(n))) return null;
+  if ([...back.adds].some((n) => body.reads.has(n) || back.reads.has(n))) return null;
+  // The bounds are read once, at the forward loop: nothing up to the reverse loop changes them.
+  const bounds = new Set<string>();
+  for (const e of [...stmtExprs(forward.init[0]!), forward.test!]) exprReads(e, bounds);
+  bounds.delete((forward.init[0] as { name: string }).name);
+  const span = effectsOf(list.slice(p, q + 1));
+  if ([...span.writes, ...span.adds].some((n) => bounds.has(n))) return null;
+
+  // The reverse body recomputes forward locals it reads (`const diff = …`); in the same
+  // iteration the forward body's own constant already holds that value.
+  const assigned = new Set<string>();
+  for (const s of [...forward.body, ...reverse.body]) if (s.kind === "assign") assigned.add(rootName(s.target)!);
+  const held = new Map(forward.body.flatMap((s) => (s.kind === "declare" && !s.mutable && !assigned.has(s.name) ? [[s.name, s.init] as const] : [])));
+  const reverseBody = reverse.body.filter((s) => !(s.kind === "declare" && held.has(s.name) && b.sameExpr(held.get(s.name)!, s.init)));
+  const localNames = (stmts: Stmt[]) => new Set(stmts.flatMap((s) => (s.kind === "declare" ? [s.name] : [])));
+  const forwardLocals = localNames(forward.body);
+  const clash = [...localNames(reverseBody)].some((n) => forwardLocals.has(n));
+  const tail: Stmt[] = clash ? [{ kind: "block", body: reverseBody }] : reverseBody;
+  // The merged body may pair loops again (an innermost loop with its reverse).
+  const fusedLoop: Loop = { ...forward, body: fuseInnerLoops([...forward.body, b.comment("its reverse, in the same iteration"), ...tail]) };
+  const before = [...moved].sort((x, y) => x - y).flatMap((k) => units[k]!);
+  const after = units.filter((_, k) => !moved.has(k)).flat();
+  return [
+    ...list.slice(0, p),
+    ...(before.length ? [b.comment("adjoints the inner loop's reverse reads, known before it"), ...before] : []),
+    fusedLoop,
+    ...after,
+    ...list.slice(q + 1),
+  ];
+}
+
+function conflict(a: Effects, m: Effects): boolean {
+  if (a.barrier || m.barrier) return true;
+  const hits = (xs: Set<string>, ys: Set<string>) => [...xs].some((n) => ys.has(n));
+  // Additions commute with additions; anything else touching the same name does not.
+  return (
+    hits(a.writes, m.reads) || hits(a.writes, m.writes) || hits(a.writes, m.adds) ||
+    hits(m.writes, a.reads) || hits(m.writes, a.adds) ||
+    hits(a.adds, m.reads) || hits(m.adds, a.reads)
+  );
+}
+
+/**
+ * `scoped`: the statements are a body of their own, so what they declare is private to
+ * them; otherwise (a run of statements in a list) their declarations are writes.
+ */
+function effectsOf(stmts: Stmt[], scoped = false): Effects {
+  const out: Effects = { reads: new Set(), writes: new Set(), adds: new Set(), barrier: false };
+  const locals = new Set<string>();
+  const impure = (e: Expr) => {
+    walkExpr(e, (x) => {
+      if (x.kind === "pop" || x.kind === "userCall") out.barrier = true;
+    });
+  };
+  const read = (e: Expr) => {
+    impure(e);
+    exprReads(e, out.reads);
+  };
+  const visit = (list: Stmt[], depth: number) => {
+    for (const s of list) {
+      switch (s.kind) {
+        case "declare":
+          read(s.init);
+          if (depth > 0 || scoped) locals.add(s.name);
+          else out.writes.add(s.name);
+          break;
+        case "assign": {
+          const root = rootName(s.target)!;
+          lvalueReads(s.target, out.reads);
+          const v = s.value;
+          const add = v.kind === "binary" && (v.op === "+" || v.op === "-") && b.sameExpr(v.left, s.target as Expr) && !exprReads(v.right).has(root);
+          if (add) {
+            read(v.right);
+            out.adds.add(root);
+          } else {
+            read(v);
+            out.writes.add(root);
+          }
+          break;
+        }
+        case "if":
+          read(s.test);
+          visit(s.then, depth + 1);
+          visit(s.else, depth + 1);
+          break;
+        case "loop":
+          visit(s.init, depth + 1);
+          if (s.test) read(s.test);
+          visit(s.update, depth + 1);
+          visit(s.body, depth + 1);
+          break;
+        case "block":
+          visit(s.body, depth + 1);
+          break;
+        case "comment":
+          break;
+        default:
+          out.barrier = true;
+      }
+    }
+  };
+  visit(stmts, 0);
+  // Private names (a loop counter, whose `i = i + 1` is no commuting addition) are invisible outside.
+  for (const n of locals) {
+    out.reads.delete(n);
+    out.writes.delete(n);
+    out.adds.delete(n);
+  }
+  return out;
+}
