@@ -22,6 +22,7 @@ import { inlineCalls } from "./transform/inline.ts";
 import type { PullbackRequest } from "./transform/reverse.ts";
 import { stmtExprs, walkExpr, walkStmts } from "./ir/visit.ts";
 import { Printer } from "./backend/print.ts";
+import { hoistRowsIn } from "./transform/hoist.ts";
 import { formatTypeScript } from "./backend/format.ts";
 import { generatedHeader } from "./backend/header.ts";
 
@@ -183,7 +184,7 @@ async function compileOne(
     for (const f of output.functions) {
       if (seenFunctions.has(f.name)) continue; // e.g. fJvp from both @jvp and @jacobian
       seenFunctions.add(f.name);
-      generated.push(f);
+      generated.push(hoistRowsIn(f));
     }
     for (const alias of output.typeAliases) {
       const existing = typeAliases.find((a) => a.name === alias.name);

@@ -35,8 +35,9 @@ export function columnNormsGradInto(
   const n = w.length;
   const sq = new Float64Array(n);
   for (let i = 0; i < M.length; i++) {
+    const M_i = M[i];
     for (let j = 0; j < n; j++) {
-      sq[j] += M[i][j] * M[i][j];
+      sq[j] += M_i[j] * M_i[j];
     }
   }
   let f = 0;
@@ -55,9 +56,11 @@ export function columnNormsGradInto(
   // line 16: for (let i = 0; i < M.length; i++) {
   for (let i = M.length - 1; i >= 0; i--) {
     // line 17: for (let j = 0; j < n; j++) {
+    const M_bar_i = M_bar[i];
+    const M_i = M[i];
     for (let j = n - 1; j >= 0; j--) {
       // line 18: sq[j] += M[i][j] * M[i][j];
-      M_bar[i][j] += sq_bar[j] * (2 * M[i][j]);
+      M_bar_i[j] += sq_bar[j] * (2 * M_i[j]);
     }
   }
   return f;

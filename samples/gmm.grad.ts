@@ -54,11 +54,12 @@ export function gmmObjectiveGradInto(
   const qDiagonal = new Array<number>(K * D).fill(0);
   const sumQ = new Array<number>(K).fill(0);
   for (let k = 0; k < K; k++) {
+    const icf_k = icf[k];
     for (let j = 0; j < D; j++) {
-      const _t1 = Math.exp(icf[k][j]);
+      const _t1 = Math.exp(icf_k[j]);
       valueStack.push(_t1);
       qDiagonal[k * D + j] = _t1;
-      sumQ[k] += icf[k][j];
+      sumQ[k] += icf_k[j];
     }
   }
   const main = new Array<number>(K).fill(0);
@@ -67,12 +68,16 @@ export function gmmObjectiveGradInto(
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < K; k++) {
       const q = icf[k];
+      const x_i = x[i];
+      const means_k = means[k];
       for (let j = 0; j < D; j++) {
-        transformed[j] = qDiagonal[k * D + j] * (x[i][j] - means[k][j]);
+        transformed[j] = qDiagonal[k * D + j] * (x_i[j] - means_k[j]);
       }
+      const x_i2 = x[i];
+      const means_k2 = means[k];
       for (let col = 0; col < D; col++) {
         const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-        const centered = x[i][col] - means[k][col];
+        const centered = x_i2[col] - means_k2[col];
         for (let row = col + 1; row < D; row++) {
           transformed[row] += q[first + row] * centered;
         }
@@ -235,9 +240,12 @@ export function gmmObjectiveGradInto(
         transformed_bar[j] += sq_bar * (2 * transformed_j);
       }
       // line 56: for (let col = 0; col < D; col++) {
+      const x_i = x[i];
+      const means_k = means[k];
+      const means_bar_k = means_bar[k];
       for (let col = D - 1; col >= 0; col--) {
         const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-        const centered = x[i][col] - means[k][col];
+        const centered = x_i[col] - means_k[col];
         let centered_bar = 0;
         // line 59: for (let row = col + 1; row < D; row++) transformed[row] += q[first + row] * centered;
         for (let row = D - 1; row >= col + 1; row--) {
@@ -246,13 +254,16 @@ export function gmmObjectiveGradInto(
           centered_bar += _t3 * q[first + row];
         }
         // line 58: const centered = x[i][col] - means[k][col];
-        means_bar[k][col] -= centered_bar;
+        means_bar_k[col] -= centered_bar;
       }
       // line 55: for (let j = 0; j < D; j++) transformed[j] = qDiagonal[k * D + j] * (x[i][j] - means[k][j]);
+      const x_i2 = x[i];
+      const means_k2 = means[k];
+      const means_bar_k2 = means_bar[k];
       for (let j = D - 1; j >= 0; j--) {
         const _t2 = transformed_bar[j];
-        qDiagonal_bar[k * D + j] += _t2 * (x[i][j] - means[k][j]);
-        means_bar[k][j] -= _t2 * qDiagonal[k * D + j];
+        qDiagonal_bar[k * D + j] += _t2 * (x_i2[j] - means_k2[j]);
+        means_bar_k2[j] -= _t2 * qDiagonal[k * D + j];
         transformed_bar[j] = 0;
       }
     }
@@ -260,12 +271,13 @@ export function gmmObjectiveGradInto(
   // line 43: for (let k = 0; k < K; k++) {
   for (let k = K - 1; k >= 0; k--) {
     // line 44: for (let j = 0; j < D; j++) {
+    const icf_bar_k = icf_bar[k];
     for (let j = D - 1; j >= 0; j--) {
       // line 46: sumQ[k] += icf[k][j];
-      icf_bar[k][j] += sumQ_bar[k];
+      icf_bar_k[j] += sumQ_bar[k];
       // line 45: qDiagonal[k * D + j] = Math.exp(icf[k][j]);
       const _t0 = valueStack.pop();
-      icf_bar[k][j] += qDiagonal_bar[k * D + j] * _t0;
+      icf_bar_k[j] += qDiagonal_bar[k * D + j] * _t0;
       qDiagonal_bar[k * D + j] = 0;
     }
   }

@@ -39,17 +39,19 @@ export function leastSquaresGradInto(
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < A.length; i++) {
     let r = -b[i];
+    const A_i = A[i];
     for (let j = 0; j < x.length; j++) {
-      r += A[i][j] * x[j];
+      r += A_i[j] * x[j];
     }
     sum += r * r;
     // its reverse, in the same iteration
     // line 25: sum += r * r;
     let r_bar = sum_bar * (2 * r);
     // line 22: for (let j = 0; j < x.length; j++) {
+    const A_i2 = A[i];
     for (let j = x.length - 1; j >= 0; j--) {
       // line 23: r += A[i][j] * x[j];
-      x_bar[j] += r_bar * A[i][j];
+      x_bar[j] += r_bar * A_i2[j];
     }
   }
   const value = 0.5 * sum;
@@ -96,9 +98,10 @@ export function leastSquaresHvpInto(
   for (let i = 0; i < A.length; i++) {
     let r = -b[i];
     let r_dot = 0;
+    const A_i = A[i];
     for (let j = 0; j < x.length; j++) {
-      r_dot += A[i][j] * x_dot[j];
-      r += A[i][j] * x[j];
+      r_dot += A_i[j] * x_dot[j];
+      r += A_i[j] * x[j];
     }
     sum_dot += 2 * r * r_dot;
     sum += r * r;
@@ -107,10 +110,11 @@ export function leastSquaresHvpInto(
     let r_bar = sum_bar * (2 * r);
     let r_bar_dot = 2 * sum_bar * r_dot;
     // line 22: for (let j = 0; j < x.length; j++) {
+    const A_i2 = A[i];
     for (let j = x.length - 1; j >= 0; j--) {
       // line 23: r += A[i][j] * x[j];
-      x_bar_dot[j] += A[i][j] * r_bar_dot;
-      x_bar[j] += r_bar * A[i][j];
+      x_bar_dot[j] += A_i2[j] * r_bar_dot;
+      x_bar[j] += r_bar * A_i2[j];
     }
   }
   const value = 0.5 * sum;

@@ -56,9 +56,11 @@ export function lstmObjectiveGradInto(
   const ypred = new Array<number>(b).fill(0);
   let total = 0;
   for (let t = 0; t < c - 1; t++) {
+    const sequence_t = sequence[t];
+    const extra_0 = extra[0];
     for (let j = 0; j < b; j++) {
       valueStack.push(input[j]);
-      input[j] = sequence[t][j] * extra[0][j];
+      input[j] = sequence_t[j] * extra_0[j];
     }
     for (let i = 0; i < layers; i++) {
       const w = main[2 * i];
@@ -123,8 +125,10 @@ export function lstmObjectiveGradInto(
       }
     }
     let sum = 0;
+    const extra_1 = extra[1];
+    const extra_2 = extra[2];
     for (let j = 0; j < b; j++) {
-      ypred[j] = input[j] * extra[1][j] + extra[2][j];
+      ypred[j] = input[j] * extra_1[j] + extra_2[j];
       const _t23 = Math.exp(ypred[j]);
       valueStack.push(_t23);
       sum += _t23;
@@ -156,15 +160,18 @@ export function lstmObjectiveGradInto(
     // line 57: const lse = Math.log(sum + 2);
     sum_bar += lse_bar * (1 / (sum + 2));
     // line 53: for (let j = 0; j < b; j++) {
+    const extra_1 = extra[1];
+    const extra_bar_1 = extra_bar[1];
+    const extra_bar_2 = extra_bar[2];
     for (let j = b - 1; j >= 0; j--) {
       // line 55: sum += Math.exp(ypred[j]);
       const _t22 = valueStack.pop();
       ypred_bar[j] += sum_bar * _t22;
       // line 54: ypred[j] = input[j] * extra[1][j] + extra[2][j];
       const _t21 = ypred_bar[j];
-      input_bar[j] += _t21 * extra[1][j];
-      extra_bar[1][j] += _t21 * input[j];
-      extra_bar[2][j] += _t21;
+      input_bar[j] += _t21 * extra_1[j];
+      extra_bar_1[j] += _t21 * input[j];
+      extra_bar_2[j] += _t21;
       ypred_bar[j] = 0;
     }
     // line 38: for (let i = 0; i < layers; i++) {
@@ -276,9 +283,11 @@ export function lstmObjectiveGradInto(
       }
     }
     // line 37: for (let j = 0; j < b; j++) input[j] = sequence[t][j] * extra[0][j];
+    const extra_bar_0 = extra_bar[0];
+    const sequence_t = sequence[t];
     for (let j = b - 1; j >= 0; j--) {
       input[j] = valueStack.pop();
-      extra_bar[0][j] += input_bar[j] * sequence[t][j];
+      extra_bar_0[j] += input_bar[j] * sequence_t[j];
       input_bar[j] = 0;
     }
   }

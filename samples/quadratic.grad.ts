@@ -44,11 +44,12 @@ export function quadraticGradInto(
     let row = 0;
     // adjoints the inner loop's reverse reads, known before it
     let row_bar = quad_bar * x[i];
+    const A_i = A[i];
     for (let j = 0; j < n; j++) {
-      row += A[i][j] * x[j];
+      row += A_i[j] * x[j];
       // its reverse, in the same iteration
       // line 28: row += A[i][j] * x[j];
-      x_bar[j] += row_bar * A[i][j];
+      x_bar[j] += row_bar * A_i[j];
     }
     quad += x[i] * row;
     lin += b[i] * x[i];
@@ -109,13 +110,14 @@ export function quadraticHvpInto(
     // adjoints the inner loop's reverse reads, known before it
     let row_bar = quad_bar * x[i];
     let row_bar_dot = quad_bar * x_dot[i];
+    const A_i = A[i];
     for (let j = 0; j < n; j++) {
-      row_dot += A[i][j] * x_dot[j];
-      row += A[i][j] * x[j];
+      row_dot += A_i[j] * x_dot[j];
+      row += A_i[j] * x[j];
       // its reverse, in the same iteration
       // line 28: row += A[i][j] * x[j];
-      x_bar_dot[j] += A[i][j] * row_bar_dot;
-      x_bar[j] += row_bar * A[i][j];
+      x_bar_dot[j] += A_i[j] * row_bar_dot;
+      x_bar[j] += row_bar * A_i[j];
     }
     quad_dot += row * x_dot[i] + x[i] * row_dot;
     quad += x[i] * row;

@@ -53,11 +53,12 @@ export function gmmLogPosteriorGradInto(
   const qDiagonal = new Array<number>(K * D).fill(0);
   const sumQ = new Array<number>(K).fill(0);
   for (let k = 0; k < K; k++) {
+    const icf_k = icf[k];
     for (let j = 0; j < D; j++) {
-      const _t1 = Math.exp(icf[k][j]);
+      const _t1 = Math.exp(icf_k[j]);
       valueStack.push(_t1);
       qDiagonal[k * D + j] = _t1;
-      sumQ[k] += icf[k][j];
+      sumQ[k] += icf_k[j];
     }
   }
   const main = new Array<number>(K).fill(0);
@@ -66,12 +67,16 @@ export function gmmLogPosteriorGradInto(
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < K; k++) {
       const q = icf[k];
+      const x_i = x[i];
+      const mu_k = mu[k];
       for (let j = 0; j < D; j++) {
-        transformed[j] = qDiagonal[k * D + j] * (x[i][j] - mu[k][j]);
+        transformed[j] = qDiagonal[k * D + j] * (x_i[j] - mu_k[j]);
       }
+      const x_i2 = x[i];
+      const mu_k2 = mu[k];
       for (let col = 0; col < D; col++) {
         const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-        const centered = x[i][col] - mu[k][col];
+        const centered = x_i2[col] - mu_k2[col];
         for (let row = col + 1; row < D; row++) {
           transformed[row] += q[first + row] * centered;
         }
@@ -234,9 +239,12 @@ export function gmmLogPosteriorGradInto(
         transformed_bar[j] += sq_bar * (2 * transformed_j);
       }
       // gmm.ts:56
+      const x_i = x[i];
+      const mu_k = mu[k];
+      const mu_bar_k = mu_bar[k];
       for (let col = D - 1; col >= 0; col--) {
         const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-        const centered = x[i][col] - mu[k][col];
+        const centered = x_i[col] - mu_k[col];
         let centered_bar = 0;
         // gmm.ts:59
         for (let row = D - 1; row >= col + 1; row--) {
@@ -245,13 +253,16 @@ export function gmmLogPosteriorGradInto(
           centered_bar += _t3 * q[first + row];
         }
         // gmm.ts:58
-        mu_bar[k][col] -= centered_bar;
+        mu_bar_k[col] -= centered_bar;
       }
       // gmm.ts:55
+      const x_i2 = x[i];
+      const mu_k2 = mu[k];
+      const mu_bar_k2 = mu_bar[k];
       for (let j = D - 1; j >= 0; j--) {
         const _t2 = transformed_bar[j];
-        qDiagonal_bar[k * D + j] += _t2 * (x[i][j] - mu[k][j]);
-        mu_bar[k][j] -= _t2 * qDiagonal[k * D + j];
+        qDiagonal_bar[k * D + j] += _t2 * (x_i2[j] - mu_k2[j]);
+        mu_bar_k2[j] -= _t2 * qDiagonal[k * D + j];
         transformed_bar[j] = 0;
       }
     }
@@ -259,12 +270,13 @@ export function gmmLogPosteriorGradInto(
   // gmm.ts:43
   for (let k = K - 1; k >= 0; k--) {
     // gmm.ts:44
+    const icf_bar_k = icf_bar[k];
     for (let j = D - 1; j >= 0; j--) {
       // gmm.ts:46
-      icf_bar[k][j] += sumQ_bar[k];
+      icf_bar_k[j] += sumQ_bar[k];
       // gmm.ts:45
       const _t0 = valueStack.pop();
-      icf_bar[k][j] += qDiagonal_bar[k * D + j] * _t0;
+      icf_bar_k[j] += qDiagonal_bar[k * D + j] * _t0;
       qDiagonal_bar[k * D + j] = 0;
     }
   }

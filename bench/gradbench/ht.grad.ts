@@ -96,17 +96,18 @@ function handPoseJacobianJvp(
     let r21_dot = sx * cy_dot + cy * sx_dot;
     const r22 = cy * cx;
     let r22_dot = cx * cy_dot + cy * cx_dot;
+    const baseRelatives_b = baseRelatives[b];
     for (let i = 0; i < 4; i++) {
-      const m0 = baseRelatives[b][i][0];
-      const m1 = baseRelatives[b][i][1];
-      const m2 = baseRelatives[b][i][2];
+      const m0 = baseRelatives_b[i][0];
+      const m1 = baseRelatives_b[i][1];
+      const m2 = baseRelatives_b[i][2];
       relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
       relative_dot[4 * i] = m0 * r00_dot + m1 * r10_dot + m2 * r20_dot;
       relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
       relative_dot[4 * i + 1] = m0 * r01_dot + m1 * r11_dot + m2 * r21_dot;
       relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
       relative_dot[4 * i + 2] = m0 * r02_dot + m1 * r12_dot + m2 * r22_dot;
-      relative[4 * i + 3] = baseRelatives[b][i][3];
+      relative[4 * i + 3] = baseRelatives_b[i][3];
       relative_dot[4 * i + 3] = 0;
     }
     const parent = parents[b];
@@ -134,17 +135,18 @@ function handPoseJacobianJvp(
     const sign = isMirrored ? -1 : 1;
     for (let i = 0; i < 3; i++) {
       const a = 12 * b + 4 * i;
+      const inverseBaseAbsolutes_b = inverseBaseAbsolutes[b];
       for (let j = 0; j < 4; j++) {
         const t =
-          absolutes[a] * inverseBaseAbsolutes[b][0][j] +
-          absolutes[a + 1] * inverseBaseAbsolutes[b][1][j] +
-          absolutes[a + 2] * inverseBaseAbsolutes[b][2][j] +
-          absolutes[a + 3] * inverseBaseAbsolutes[b][3][j];
+          absolutes[a] * inverseBaseAbsolutes_b[0][j] +
+          absolutes[a + 1] * inverseBaseAbsolutes_b[1][j] +
+          absolutes[a + 2] * inverseBaseAbsolutes_b[2][j] +
+          absolutes[a + 3] * inverseBaseAbsolutes_b[3][j];
         let t_dot =
-          inverseBaseAbsolutes[b][0][j] * absolutes_dot[a] +
-          inverseBaseAbsolutes[b][1][j] * absolutes_dot[a + 1] +
-          inverseBaseAbsolutes[b][2][j] * absolutes_dot[a + 2] +
-          inverseBaseAbsolutes[b][3][j] * absolutes_dot[a + 3];
+          inverseBaseAbsolutes_b[0][j] * absolutes_dot[a] +
+          inverseBaseAbsolutes_b[1][j] * absolutes_dot[a + 1] +
+          inverseBaseAbsolutes_b[2][j] * absolutes_dot[a + 2] +
+          inverseBaseAbsolutes_b[3][j] * absolutes_dot[a + 3];
         out[a + j] = i === 0 ? sign * t : t;
         out_dot[a + j] = i === 0 ? sign * t_dot : t_dot;
       }
@@ -255,10 +257,11 @@ function handPoseJacobianVjpInto(
     const r20 = -sy;
     const r21 = cy * sx;
     const r22 = cy * cx;
+    const baseRelatives_b = baseRelatives[b];
     for (let i = 0; i < 4; i++) {
-      const m0 = baseRelatives[b][i][0];
-      const m1 = baseRelatives[b][i][1];
-      const m2 = baseRelatives[b][i][2];
+      const m0 = baseRelatives_b[i][0];
+      const m1 = baseRelatives_b[i][1];
+      const m2 = baseRelatives_b[i][2];
       valueStack.push(relative[4 * i]);
       relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
       valueStack.push(relative[4 * i + 1]);
@@ -266,7 +269,7 @@ function handPoseJacobianVjpInto(
       valueStack.push(relative[4 * i + 2]);
       relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
       valueStack.push(relative[4 * i + 3]);
-      relative[4 * i + 3] = baseRelatives[b][i][3];
+      relative[4 * i + 3] = baseRelatives_b[i][3];
     }
     const parent = parents[b];
     for (let i = 0; i < 3; i++) {
@@ -288,12 +291,13 @@ function handPoseJacobianVjpInto(
     const sign = isMirrored ? -1 : 1;
     for (let i = 0; i < 3; i++) {
       const a = 12 * b + 4 * i;
+      const inverseBaseAbsolutes_b = inverseBaseAbsolutes[b];
       for (let j = 0; j < 4; j++) {
         const t =
-          absolutes[a] * inverseBaseAbsolutes[b][0][j] +
-          absolutes[a + 1] * inverseBaseAbsolutes[b][1][j] +
-          absolutes[a + 2] * inverseBaseAbsolutes[b][2][j] +
-          absolutes[a + 3] * inverseBaseAbsolutes[b][3][j];
+          absolutes[a] * inverseBaseAbsolutes_b[0][j] +
+          absolutes[a + 1] * inverseBaseAbsolutes_b[1][j] +
+          absolutes[a + 2] * inverseBaseAbsolutes_b[2][j] +
+          absolutes[a + 3] * inverseBaseAbsolutes_b[3][j];
         out[a + j] = i === 0 ? sign * t : t;
       }
     }
@@ -478,6 +482,7 @@ function handPoseJacobianVjpInto(
     for (let i = 2; i >= 0; i--) {
       const a = 12 * b + 4 * i;
       // line 109: for (let j = 0; j < 4; j++) {
+      const inverseBaseAbsolutes_b = inverseBaseAbsolutes[b];
       for (let j = 3; j >= 0; j--) {
         let t_bar = 0;
         // line 115: out[a + j] = i === 0 ? sign * t : t;
@@ -488,10 +493,10 @@ function handPoseJacobianVjpInto(
         }
         out_bar[a + j] = 0;
         // line 110: const t =
-        absolutes_bar[a] += t_bar * inverseBaseAbsolutes[b][0][j];
-        absolutes_bar[a + 1] += t_bar * inverseBaseAbsolutes[b][1][j];
-        absolutes_bar[a + 2] += t_bar * inverseBaseAbsolutes[b][2][j];
-        absolutes_bar[a + 3] += t_bar * inverseBaseAbsolutes[b][3][j];
+        absolutes_bar[a] += t_bar * inverseBaseAbsolutes_b[0][j];
+        absolutes_bar[a + 1] += t_bar * inverseBaseAbsolutes_b[1][j];
+        absolutes_bar[a + 2] += t_bar * inverseBaseAbsolutes_b[2][j];
+        absolutes_bar[a + 3] += t_bar * inverseBaseAbsolutes_b[3][j];
       }
     }
     // line 95: for (let i = 0; i < 3; i++) {
@@ -521,10 +526,11 @@ function handPoseJacobianVjpInto(
       }
     }
     // line 85: for (let i = 0; i < 4; i++) {
+    const baseRelatives_b = baseRelatives[b];
     for (let i = 3; i >= 0; i--) {
-      const m0 = baseRelatives[b][i][0];
-      const m1 = baseRelatives[b][i][1];
-      const m2 = baseRelatives[b][i][2];
+      const m0 = baseRelatives_b[i][0];
+      const m1 = baseRelatives_b[i][1];
+      const m2 = baseRelatives_b[i][2];
       // line 92: relative[4 * i + 3] = baseRelatives[b][i][3];
       relative[4 * i + 3] = valueStack.pop();
       relative_bar[4 * i + 3] = 0;
@@ -761,17 +767,18 @@ export function handPoseJvp(
     let r21_dot = sx * cy_dot + cy * sx_dot;
     const r22 = cy * cx;
     let r22_dot = cx * cy_dot + cy * cx_dot;
+    const baseRelatives_b = baseRelatives[b];
     for (let i = 0; i < 4; i++) {
-      const m0 = baseRelatives[b][i][0];
-      const m1 = baseRelatives[b][i][1];
-      const m2 = baseRelatives[b][i][2];
+      const m0 = baseRelatives_b[i][0];
+      const m1 = baseRelatives_b[i][1];
+      const m2 = baseRelatives_b[i][2];
       relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
       relative_dot[4 * i] = m0 * r00_dot + m1 * r10_dot + m2 * r20_dot;
       relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
       relative_dot[4 * i + 1] = m0 * r01_dot + m1 * r11_dot + m2 * r21_dot;
       relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
       relative_dot[4 * i + 2] = m0 * r02_dot + m1 * r12_dot + m2 * r22_dot;
-      relative[4 * i + 3] = baseRelatives[b][i][3];
+      relative[4 * i + 3] = baseRelatives_b[i][3];
       relative_dot[4 * i + 3] = 0;
     }
     const parent = parents[b];
@@ -799,17 +806,18 @@ export function handPoseJvp(
     const sign = isMirrored ? -1 : 1;
     for (let i = 0; i < 3; i++) {
       const a = 12 * b + 4 * i;
+      const inverseBaseAbsolutes_b = inverseBaseAbsolutes[b];
       for (let j = 0; j < 4; j++) {
         const t =
-          absolutes[a] * inverseBaseAbsolutes[b][0][j] +
-          absolutes[a + 1] * inverseBaseAbsolutes[b][1][j] +
-          absolutes[a + 2] * inverseBaseAbsolutes[b][2][j] +
-          absolutes[a + 3] * inverseBaseAbsolutes[b][3][j];
+          absolutes[a] * inverseBaseAbsolutes_b[0][j] +
+          absolutes[a + 1] * inverseBaseAbsolutes_b[1][j] +
+          absolutes[a + 2] * inverseBaseAbsolutes_b[2][j] +
+          absolutes[a + 3] * inverseBaseAbsolutes_b[3][j];
         let t_dot =
-          inverseBaseAbsolutes[b][0][j] * absolutes_dot[a] +
-          inverseBaseAbsolutes[b][1][j] * absolutes_dot[a + 1] +
-          inverseBaseAbsolutes[b][2][j] * absolutes_dot[a + 2] +
-          inverseBaseAbsolutes[b][3][j] * absolutes_dot[a + 3];
+          inverseBaseAbsolutes_b[0][j] * absolutes_dot[a] +
+          inverseBaseAbsolutes_b[1][j] * absolutes_dot[a + 1] +
+          inverseBaseAbsolutes_b[2][j] * absolutes_dot[a + 2] +
+          inverseBaseAbsolutes_b[3][j] * absolutes_dot[a + 3];
         out[a + j] = i === 0 ? sign * t : t;
         out_dot[a + j] = i === 0 ? sign * t_dot : t_dot;
       }

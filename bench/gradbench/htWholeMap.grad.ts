@@ -86,17 +86,18 @@ function wholeMapResidualsJacobianJvp(
     let r21_dot = sx * cy_dot + cy * sx_dot;
     const r22 = cy * cx;
     let r22_dot = cx * cy_dot + cy * cx_dot;
+    const baseRelatives_b_1 = baseRelatives[b_1];
     for (let i_1 = 0; i_1 < 4; i_1++) {
-      const m0 = baseRelatives[b_1][i_1][0];
-      const m1 = baseRelatives[b_1][i_1][1];
-      const m2 = baseRelatives[b_1][i_1][2];
+      const m0 = baseRelatives_b_1[i_1][0];
+      const m1 = baseRelatives_b_1[i_1][1];
+      const m2 = baseRelatives_b_1[i_1][2];
       relative[4 * i_1] = m0 * r00 + m1 * r10 + m2 * r20;
       relative_dot[4 * i_1] = m0 * r00_dot + m1 * r10_dot + m2 * r20_dot;
       relative[4 * i_1 + 1] = m0 * r01 + m1 * r11 + m2 * r21;
       relative_dot[4 * i_1 + 1] = m0 * r01_dot + m1 * r11_dot + m2 * r21_dot;
       relative[4 * i_1 + 2] = m0 * r02 + m1 * r12 + m2 * r22;
       relative_dot[4 * i_1 + 2] = m0 * r02_dot + m1 * r12_dot + m2 * r22_dot;
-      relative[4 * i_1 + 3] = baseRelatives[b_1][i_1][3];
+      relative[4 * i_1 + 3] = baseRelatives_b_1[i_1][3];
       relative_dot[4 * i_1 + 3] = 0;
     }
     const parent = parents[b_1];
@@ -124,17 +125,18 @@ function wholeMapResidualsJacobianJvp(
     const sign = isMirrored ? -1 : 1;
     for (let i_1 = 0; i_1 < 3; i_1++) {
       const a = 12 * b_1 + 4 * i_1;
+      const inverseBaseAbsolutes_b_1 = inverseBaseAbsolutes[b_1];
       for (let j = 0; j < 4; j++) {
         const t =
-          absolutes[a] * inverseBaseAbsolutes[b_1][0][j] +
-          absolutes[a + 1] * inverseBaseAbsolutes[b_1][1][j] +
-          absolutes[a + 2] * inverseBaseAbsolutes[b_1][2][j] +
-          absolutes[a + 3] * inverseBaseAbsolutes[b_1][3][j];
+          absolutes[a] * inverseBaseAbsolutes_b_1[0][j] +
+          absolutes[a + 1] * inverseBaseAbsolutes_b_1[1][j] +
+          absolutes[a + 2] * inverseBaseAbsolutes_b_1[2][j] +
+          absolutes[a + 3] * inverseBaseAbsolutes_b_1[3][j];
         let t_dot =
-          inverseBaseAbsolutes[b_1][0][j] * absolutes_dot[a] +
-          inverseBaseAbsolutes[b_1][1][j] * absolutes_dot[a + 1] +
-          inverseBaseAbsolutes[b_1][2][j] * absolutes_dot[a + 2] +
-          inverseBaseAbsolutes[b_1][3][j] * absolutes_dot[a + 3];
+          inverseBaseAbsolutes_b_1[0][j] * absolutes_dot[a] +
+          inverseBaseAbsolutes_b_1[1][j] * absolutes_dot[a + 1] +
+          inverseBaseAbsolutes_b_1[2][j] * absolutes_dot[a + 2] +
+          inverseBaseAbsolutes_b_1[3][j] * absolutes_dot[a + 3];
         pose[a + j] = i_1 === 0 ? sign * t : t;
         pose_dot[a + j] = i_1 === 0 ? sign * t_dot : t_dot;
       }
@@ -222,52 +224,55 @@ function wholeMapResidualsJacobianJvp(
     let s1_dot = 0;
     let s2 = 0;
     let s2_dot = 0;
+    const weights_c = weights[c];
+    const basePositions_c = basePositions[c];
     for (let b = 0; b < B; b++) {
-      const w = weights[c][b];
+      const w = weights_c[b];
       if (w !== 0) {
         const o = 12 * b;
         s0_dot +=
           w *
-          (basePositions[c][0] * pose_dot[o] +
-            basePositions[c][1] * pose_dot[o + 1] +
-            basePositions[c][2] * pose_dot[o + 2] +
-            basePositions[c][3] * pose_dot[o + 3]);
+          (basePositions_c[0] * pose_dot[o] +
+            basePositions_c[1] * pose_dot[o + 1] +
+            basePositions_c[2] * pose_dot[o + 2] +
+            basePositions_c[3] * pose_dot[o + 3]);
         s0 +=
           w *
-          (pose[o] * basePositions[c][0] +
-            pose[o + 1] * basePositions[c][1] +
-            pose[o + 2] * basePositions[c][2] +
-            pose[o + 3] * basePositions[c][3]);
+          (pose[o] * basePositions_c[0] +
+            pose[o + 1] * basePositions_c[1] +
+            pose[o + 2] * basePositions_c[2] +
+            pose[o + 3] * basePositions_c[3]);
         s1_dot +=
           w *
-          (basePositions[c][0] * pose_dot[o + 4] +
-            basePositions[c][1] * pose_dot[o + 5] +
-            basePositions[c][2] * pose_dot[o + 6] +
-            basePositions[c][3] * pose_dot[o + 7]);
+          (basePositions_c[0] * pose_dot[o + 4] +
+            basePositions_c[1] * pose_dot[o + 5] +
+            basePositions_c[2] * pose_dot[o + 6] +
+            basePositions_c[3] * pose_dot[o + 7]);
         s1 +=
           w *
-          (pose[o + 4] * basePositions[c][0] +
-            pose[o + 5] * basePositions[c][1] +
-            pose[o + 6] * basePositions[c][2] +
-            pose[o + 7] * basePositions[c][3]);
+          (pose[o + 4] * basePositions_c[0] +
+            pose[o + 5] * basePositions_c[1] +
+            pose[o + 6] * basePositions_c[2] +
+            pose[o + 7] * basePositions_c[3]);
         s2_dot +=
           w *
-          (basePositions[c][0] * pose_dot[o + 8] +
-            basePositions[c][1] * pose_dot[o + 9] +
-            basePositions[c][2] * pose_dot[o + 10] +
-            basePositions[c][3] * pose_dot[o + 11]);
+          (basePositions_c[0] * pose_dot[o + 8] +
+            basePositions_c[1] * pose_dot[o + 9] +
+            basePositions_c[2] * pose_dot[o + 10] +
+            basePositions_c[3] * pose_dot[o + 11]);
         s2 +=
           w *
-          (pose[o + 8] * basePositions[c][0] +
-            pose[o + 9] * basePositions[c][1] +
-            pose[o + 10] * basePositions[c][2] +
-            pose[o + 11] * basePositions[c][3]);
+          (pose[o + 8] * basePositions_c[0] +
+            pose[o + 9] * basePositions_c[1] +
+            pose[o + 10] * basePositions_c[2] +
+            pose[o + 11] * basePositions_c[3]);
       }
     }
     const g = 12 * B;
+    const points_i = points[i];
     for (let k = 0; k < 3; k++) {
       err[3 * i + k] =
-        points[i][k] -
+        points_i[k] -
         (pose[g + 3 * k] * s0 +
           pose[g + 3 * k + 1] * s1 +
           pose[g + 3 * k + 2] * s2 +
@@ -339,10 +344,11 @@ function wholeMapResidualsJacobianVjpInto(
     const r20 = -sy;
     const r21 = cy * sx;
     const r22 = cy * cx;
+    const baseRelatives_b_1 = baseRelatives[b_1];
     for (let i_1 = 0; i_1 < 4; i_1++) {
-      const m0 = baseRelatives[b_1][i_1][0];
-      const m1 = baseRelatives[b_1][i_1][1];
-      const m2 = baseRelatives[b_1][i_1][2];
+      const m0 = baseRelatives_b_1[i_1][0];
+      const m1 = baseRelatives_b_1[i_1][1];
+      const m2 = baseRelatives_b_1[i_1][2];
       valueStack.push(relative[4 * i_1]);
       relative[4 * i_1] = m0 * r00 + m1 * r10 + m2 * r20;
       valueStack.push(relative[4 * i_1 + 1]);
@@ -350,7 +356,7 @@ function wholeMapResidualsJacobianVjpInto(
       valueStack.push(relative[4 * i_1 + 2]);
       relative[4 * i_1 + 2] = m0 * r02 + m1 * r12 + m2 * r22;
       valueStack.push(relative[4 * i_1 + 3]);
-      relative[4 * i_1 + 3] = baseRelatives[b_1][i_1][3];
+      relative[4 * i_1 + 3] = baseRelatives_b_1[i_1][3];
     }
     const parent = parents[b_1];
     for (let i_1 = 0; i_1 < 3; i_1++) {
@@ -372,12 +378,13 @@ function wholeMapResidualsJacobianVjpInto(
     const sign = isMirrored ? -1 : 1;
     for (let i_1 = 0; i_1 < 3; i_1++) {
       const a = 12 * b_1 + 4 * i_1;
+      const inverseBaseAbsolutes_b_1 = inverseBaseAbsolutes[b_1];
       for (let j = 0; j < 4; j++) {
         const t =
-          absolutes[a] * inverseBaseAbsolutes[b_1][0][j] +
-          absolutes[a + 1] * inverseBaseAbsolutes[b_1][1][j] +
-          absolutes[a + 2] * inverseBaseAbsolutes[b_1][2][j] +
-          absolutes[a + 3] * inverseBaseAbsolutes[b_1][3][j];
+          absolutes[a] * inverseBaseAbsolutes_b_1[0][j] +
+          absolutes[a + 1] * inverseBaseAbsolutes_b_1[1][j] +
+          absolutes[a + 2] * inverseBaseAbsolutes_b_1[2][j] +
+          absolutes[a + 3] * inverseBaseAbsolutes_b_1[3][j];
         pose[a + j] = i_1 === 0 ? sign * t : t;
       }
     }
@@ -423,34 +430,37 @@ function wholeMapResidualsJacobianVjpInto(
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
+    const weights_c = weights[c];
+    const basePositions_c = basePositions[c];
     for (let b = 0; b < B; b++) {
-      const w = weights[c][b];
+      const w = weights_c[b];
       if (w !== 0) {
         const o = 12 * b;
         s0 +=
           w *
-          (pose[o] * basePositions[c][0] +
-            pose[o + 1] * basePositions[c][1] +
-            pose[o + 2] * basePositions[c][2] +
-            pose[o + 3] * basePositions[c][3]);
+          (pose[o] * basePositions_c[0] +
+            pose[o + 1] * basePositions_c[1] +
+            pose[o + 2] * basePositions_c[2] +
+            pose[o + 3] * basePositions_c[3]);
         s1 +=
           w *
-          (pose[o + 4] * basePositions[c][0] +
-            pose[o + 5] * basePositions[c][1] +
-            pose[o + 6] * basePositions[c][2] +
-            pose[o + 7] * basePositions[c][3]);
+          (pose[o + 4] * basePositions_c[0] +
+            pose[o + 5] * basePositions_c[1] +
+            pose[o + 6] * basePositions_c[2] +
+            pose[o + 7] * basePositions_c[3]);
         s2 +=
           w *
-          (pose[o + 8] * basePositions[c][0] +
-            pose[o + 9] * basePositions[c][1] +
-            pose[o + 10] * basePositions[c][2] +
-            pose[o + 11] * basePositions[c][3]);
+          (pose[o + 8] * basePositions_c[0] +
+            pose[o + 9] * basePositions_c[1] +
+            pose[o + 10] * basePositions_c[2] +
+            pose[o + 11] * basePositions_c[3]);
       }
     }
     const g = 12 * B;
+    const points_i = points[i];
     for (let k = 0; k < 3; k++) {
       err[3 * i + k] =
-        points[i][k] -
+        points_i[k] -
         (pose[g + 3 * k] * s0 +
           pose[g + 3 * k + 1] * s1 +
           pose[g + 3 * k + 2] * s2 +
@@ -490,28 +500,30 @@ function wholeMapResidualsJacobianVjpInto(
       err_bar[3 * i + k] = 0;
     }
     // line 30: for (let b = 0; b < B; b++) {
+    const weights_c = weights[c];
+    const basePositions_c = basePositions[c];
     for (let b = B - 1; b >= 0; b--) {
-      const w = weights[c][b];
+      const w = weights_c[b];
       if (w !== 0) {
         const o = 12 * b;
         // line 36: s2 += w * (pose[o + 8] * basePositions[c][0] + pose[o + 9] * basePositions[c][1] + pose[o + 10] * basePositions[c][2] + pose[o + 11] * basePositions[c][3]);
         const _t20 = s2_bar * w;
-        pose_bar[o + 8] += _t20 * basePositions[c][0];
-        pose_bar[o + 9] += _t20 * basePositions[c][1];
-        pose_bar[o + 10] += _t20 * basePositions[c][2];
-        pose_bar[o + 11] += _t20 * basePositions[c][3];
+        pose_bar[o + 8] += _t20 * basePositions_c[0];
+        pose_bar[o + 9] += _t20 * basePositions_c[1];
+        pose_bar[o + 10] += _t20 * basePositions_c[2];
+        pose_bar[o + 11] += _t20 * basePositions_c[3];
         // line 35: s1 += w * (pose[o + 4] * basePositions[c][0] + pose[o + 5] * basePositions[c][1] + pose[o + 6] * basePositions[c][2] + pose[o + 7] * basePositions[c][3]);
         const _t19 = s1_bar * w;
-        pose_bar[o + 4] += _t19 * basePositions[c][0];
-        pose_bar[o + 5] += _t19 * basePositions[c][1];
-        pose_bar[o + 6] += _t19 * basePositions[c][2];
-        pose_bar[o + 7] += _t19 * basePositions[c][3];
+        pose_bar[o + 4] += _t19 * basePositions_c[0];
+        pose_bar[o + 5] += _t19 * basePositions_c[1];
+        pose_bar[o + 6] += _t19 * basePositions_c[2];
+        pose_bar[o + 7] += _t19 * basePositions_c[3];
         // line 34: s0 += w * (pose[o] * basePositions[c][0] + pose[o + 1] * basePositions[c][1] + pose[o + 2] * basePositions[c][2] + pose[o + 3] * basePositions[c][3]);
         const _t18 = s0_bar * w;
-        pose_bar[o] += _t18 * basePositions[c][0];
-        pose_bar[o + 1] += _t18 * basePositions[c][1];
-        pose_bar[o + 2] += _t18 * basePositions[c][2];
-        pose_bar[o + 3] += _t18 * basePositions[c][3];
+        pose_bar[o] += _t18 * basePositions_c[0];
+        pose_bar[o + 1] += _t18 * basePositions_c[1];
+        pose_bar[o + 2] += _t18 * basePositions_c[2];
+        pose_bar[o + 3] += _t18 * basePositions_c[3];
       }
     }
   }
@@ -656,6 +668,7 @@ function wholeMapResidualsJacobianVjpInto(
     for (let i_1 = 2; i_1 >= 0; i_1--) {
       const a = 12 * b_1 + 4 * i_1;
       // ht.ts:109
+      const inverseBaseAbsolutes_b_1 = inverseBaseAbsolutes[b_1];
       for (let j = 3; j >= 0; j--) {
         let t_bar = 0;
         // ht.ts:115
@@ -666,10 +679,10 @@ function wholeMapResidualsJacobianVjpInto(
         }
         pose_bar[a + j] = 0;
         // ht.ts:110
-        absolutes_bar[a] += t_bar * inverseBaseAbsolutes[b_1][0][j];
-        absolutes_bar[a + 1] += t_bar * inverseBaseAbsolutes[b_1][1][j];
-        absolutes_bar[a + 2] += t_bar * inverseBaseAbsolutes[b_1][2][j];
-        absolutes_bar[a + 3] += t_bar * inverseBaseAbsolutes[b_1][3][j];
+        absolutes_bar[a] += t_bar * inverseBaseAbsolutes_b_1[0][j];
+        absolutes_bar[a + 1] += t_bar * inverseBaseAbsolutes_b_1[1][j];
+        absolutes_bar[a + 2] += t_bar * inverseBaseAbsolutes_b_1[2][j];
+        absolutes_bar[a + 3] += t_bar * inverseBaseAbsolutes_b_1[3][j];
       }
     }
     // ht.ts:95
@@ -699,10 +712,11 @@ function wholeMapResidualsJacobianVjpInto(
       }
     }
     // ht.ts:85
+    const baseRelatives_b_1 = baseRelatives[b_1];
     for (let i_1 = 3; i_1 >= 0; i_1--) {
-      const m0 = baseRelatives[b_1][i_1][0];
-      const m1 = baseRelatives[b_1][i_1][1];
-      const m2 = baseRelatives[b_1][i_1][2];
+      const m0 = baseRelatives_b_1[i_1][0];
+      const m1 = baseRelatives_b_1[i_1][1];
+      const m2 = baseRelatives_b_1[i_1][2];
       // ht.ts:92
       relative[4 * i_1 + 3] = valueStack.pop();
       relative_bar[4 * i_1 + 3] = 0;

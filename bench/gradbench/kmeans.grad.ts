@@ -41,8 +41,9 @@ export function kmeansAssignedCostHvpInto(
   let cost_bar = 1;
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < points.length; i++) {
-    for (let l = 0; l < points[i].length; l++) {
-      const diff = points[i][l] - centroids[assignment[i]][l];
+    const points_i = points[i];
+    for (let l = 0; l < points_i.length; l++) {
+      const diff = points_i[l] - centroids[assignment[i]][l];
       let diff_dot = -centroids_dot[assignment[i]][l];
       cost_dot += 2 * diff * diff_dot;
       cost += diff * diff;

@@ -1,0 +1,134 @@
+/**
+ * Row hoisting, the last pass over every generated function: a row `A[i]` that a loop
+ * indexes (`A[i][j]`, `A[i].length`, `A_bar[i][j] += …`) while neither `A` nor `i` changes
+ * in it is read once, before the loop, as a careful hand-written loop does:
+ *
+ *   for (let j = 0; j < n; j++) {           const A_i = A[i];
+ *     row += A[i][j] * x[j];          →     for (let j = 0; j < n; j++) {
+ *     x_bar[j] += row_bar * A[i][j];          row += A_i[j] * x[j];
+ *   }                                         x_bar[j] += row_bar * A_i[j];
+ *                                           }
+ *
+ * V8 reloads `A[i]` on every iteration otherwise (measured: ½xᵀAx's gradient 1.49 → 1.12
+ * times the hand-written one at n = 1000). Reading a row early never throws: an index past
+ * the end gives undefined, which the loop then never uses. Only a variable or a literal
+ * index is hoisted, and only when nothing in the loop assigns the variable, replaces a row
+ * of `A` or pushes onto it.
+ */
+import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
+import * as b from "../ir/build.ts";
+import { exprReads, mapStmtExprs, rootName, someStmt, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+
+export function hoistRowsIn(fn: FunctionIR): FunctionIR {
+  // Text the IR cannot see into might use any name.
+  if (someStmt(fn.body, (s) => s.kind === "verbatim")) return fn;
+  const taken = new Set(fn.params.map((p) => p.name));
+  walkStmts(fn.body, (s) => {
+    if (s.kind === "declare") taken.add(s.name);
+    for (const e of stmtExprs(s)) exprReads(e, taken);
+  });
+  return { ...fn, body: new Hoister(taken).list(fn.body, []) };
+}
+
+class Hoister {
+  /** Hoisted names by row, with the statement list (a path of list ids) each was declared in. */
+  private readonly hoisted = new Map<string, { name: string; at: number[] }[]>();
+  private lists = 0;
+
+  /** `taken`: every name the function already uses. */
+  constructor(private readonly taken: Set<string>) {}
+
+  /** `at`: the ids of the lists enclosing this one. */
+  list(body: Stmt[], at: number[]): Stmt[] {
+    const here = [...at, this.lists++];
+    return body.flatMap((s) => this.stmt(s, here));
+  }
+
+  private stmt(s: Stmt, at: number[]): Stmt[] {
+    switch (s.kind) {
+      case "if": return [{ ...s, then: this.list(s.then, at), else: this.list(s.else, at) }];
+      case "block": return [{ ...s, body: this.list(s.body, at) }];
+      case "loop": break;
+      default: return [s];
+    }
+    // Inner loops first.
+    const loop: Stmt = { ...s, body: this.list(s.body, at) };
+    const changed = changedIn(loop);
+    if (changed.has(ANYTHING)) return [loop];
+    const rows = new Map<string, Expr>();
+    walkStmts([loop], (x) => {
+      for (const e of stmtExprs(x)) {
+        walkExpr(e, (y) => {
+          if ((y.kind !== "index" && y.kind !== "length") || y.object.kind !== "index") return;
+          const row = y.object;
+          if (row.object.kind !== "var" || (row.index.kind !== "var" && row.index.kind !== "number")) return;
+          if (changed.has(row.object.name) || (row.index.kind === "var" && changed.has(row.index.name))) return;
+          rows.set(JSON.stringify(row), row);
+        });
+      }
+    });
+    if (rows.size === 0) return [loop];
+    const declarations: Stmt[] = [];
+    const names = new Map<string, string>();
+    for (const [key, row] of rows) {
+      const name = this.nameFor(key, row, at, changed);
+      names.set(key, name);
+      declarations.push(b.declare(name, row, false));
+    }
+    const [hoisted] = mapStmtExprs([loop], (e) => {
+      const name = e.kind === "index" ? names.get(JSON.stringify(e)) : undefined;
+      return name ? b.v(name) : undefined;
+    });
+    return [...declarations, hoisted!];
+  }
+
+  /**
+   * The same row keeps its name in sibling scopes (a loop and its reverse); a new name is
+   * needed where the earlier one is visible (declared in this list or an enclosing one)
+   * or declared inside the loop.
+   */
+  private nameFor(key: string, row: Expr, at: number[], declaredInLoop: Set<string>): string {
+    const earlier = this.hoisted.get(key) ?? [];
+    const visible = (other: number[]) => other.length <= at.length && other.every((id, k) => at[k] === id);
+    const reuse = earlier.find((h) => !declaredInLoop.has(h.name) && !earlier.some((o) => o.name === h.name && visible(o.at)));
+    const name = reuse?.name ?? fresh(nameOf(row), this.taken);
+    this.hoisted.set(key, [...earlier, { name, at }]);
+    return name;
+  }
+}
+
+/** `A[i]` → `A_i`, `grad.W[3]` → `grad_W_3`. */
+function nameOf(row: Expr): string {
+  const [object, index] = [row as Extract<Expr, { kind: "index" }>].map((r) => [r.object, r.index])[0]!;
+  const part = (e: Expr) => (e.kind === "var" ? e.name : e.kind === "number" ? String(e.value) : "at").replace(/\W/g, "_");
+  return `${part(object!)}_${part(index!)}`;
+}
+
+/** A called function might change anything it is given. */
+const ANYTHING = "\u0000anything";
+
+function fresh(base: string, taken: Set<string>): string {
+  let name = base;
+  for (let k = 2; taken.has(name); k++) name = `${base}${k}`;
+  taken.add(name);
+  return name;
+}
+
+/**
+ * Variables a loop changes: declared or assigned in it (the counter too), and arrays whose
+ * rows it replaces (`A[k] = …`) or whose length it changes.
+ */
+function changedIn(loop: Stmt): Set<string> {
+  const changed = new Set<string>();
+  walkStmts([loop], (x) => {
+    if (x.kind === "declare") changed.add(x.name);
+    if (x.kind === "append" || x.kind === "shrink") changed.add(x.array);
+    if (x.kind === "assign") {
+      if (x.target.kind === "var") changed.add(x.target.name);
+      else if (x.target.kind === "index" && x.target.object.kind === "var") changed.add(rootName(x.target)!);
+      else if (x.target.kind === "field") changed.add(rootName(x.target)!);
+    }
+    if (x.kind === "call" || x.kind === "verbatim") changed.add(ANYTHING);
+  });
+  return changed;
+}
