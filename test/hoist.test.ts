@@ -33,7 +33,7 @@ function fn(body: Stmt[]): FunctionIR {
     returnTypeText: "number",
     body,
     exported: true,
-    span: { file: "f.ts", line: 1, column: 1 },
+    span: { file: "f.ts", line: 1, column: 1, length: 1 },
   };
 }
 
