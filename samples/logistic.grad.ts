@@ -103,7 +103,6 @@ export function logisticHvpInto(
   let s_bar = 0;
   let s_bar_dot = 0;
   if (s > 0) {
-    s_bar_dot = s_bar_dot;
     s_bar += 1;
     const _t0 = Math.exp(-s);
     let _t0_dot = -(_t0 * s_dot);

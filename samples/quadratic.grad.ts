@@ -125,7 +125,6 @@ export function quadraticHvpInto(
     lin += b[i] * x[i];
     // its reverse, in the same iteration
     // line 31: lin += b[i] * x[i];
-    x_bar_dot[i] = x_bar_dot[i];
     x_bar[i] += lin_bar * b[i];
     // line 30: quad += x[i] * row;
     x_bar_dot[i] += quad_bar * row_dot;

@@ -136,7 +136,6 @@ export function softmaxCrossEntropyHvpInto(
   let m_bar_dot = 0;
   let sum_bar = 1 / sum;
   let sum_bar_dot = -((1 / (sum * sum)) * sum_dot);
-  z_bar_dot[label] = z_bar_dot[label];
   z_bar[label] -= 1;
   // line 30: for (let j = 0; j < z.length; j++) {
   for (let j = z.length - 1; j >= 0; j--) {

@@ -128,7 +128,6 @@ export function logisticNllHvpInto(
     let z_bar_dot = 0;
     // line 17: total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
     if (z > 0) {
-      z_bar_dot = z_bar_dot;
       z_bar += total_bar;
       const _t0 = Math.exp(-z);
       let _t0_dot = -(_t0 * z_dot);

@@ -152,7 +152,10 @@ export class ForwardGenerator {
         }
         const pre: Stmt[] = [];
         const t = this.tangent(s.value, pre);
-        return [...pre, b.assign(this.dotOf(s.target), t), s];
+        const target = this.dotOf(s.target);
+        // `x_bar[i] += lin_bar * b[i]` with a constant increment: its tangent is unchanged.
+        if (b.sameExpr(t, target as Expr)) return [...pre, s];
+        return [...pre, b.assign(target, t), s];
       }
       case "if":
         return [{ ...s, then: this.stmts(s.then), else: this.stmts(s.else) }];
