@@ -75,14 +75,12 @@ export function cyclicMapVjpInto(
   // line 18: for (let i = 0; i < n; i++) {
   for (let i = n - 1; i >= 0; i--) {
     const prev = x[(i + n - 1) % n];
-    let next_bar = 0;
-    let prev_bar = 0;
     // line 21: f[i] = x[i] * Math.exp(next) - Math.sin(prev);
     const _t1 = valueStack.pop();
     const _t0 = f_bar[i];
     x_bar[i] += _t0 * _t1;
-    next_bar += _t0 * x[i] * _t1;
-    prev_bar -= _t0 * Math.cos(prev);
+    let next_bar = _t0 * x[i] * _t1;
+    let prev_bar = -(_t0 * Math.cos(prev));
     f_bar[i] = 0;
     // line 20: const prev = x[(i + n - 1) % n];
     x_bar[(i + n - 1) % n] += prev_bar;
@@ -141,14 +139,12 @@ function cyclicMapJacobianVjpInto(
   // line 18: for (let i = 0; i < n; i++) {
   for (let i = n - 1; i >= 0; i--) {
     const prev = x[(i + n - 1) % n];
-    let next_bar = 0;
-    let prev_bar = 0;
     // line 21: f[i] = x[i] * Math.exp(next) - Math.sin(prev);
     const _t1 = valueStack.pop();
     const _t0 = f_bar[i];
     x_bar[i] += _t0 * _t1;
-    next_bar += _t0 * x[i] * _t1;
-    prev_bar -= _t0 * Math.cos(prev);
+    let next_bar = _t0 * x[i] * _t1;
+    let prev_bar = -(_t0 * Math.cos(prev));
     f_bar[i] = 0;
     // line 20: const prev = x[(i + n - 1) % n];
     x_bar[(i + n - 1) % n] += prev_bar;

@@ -32,9 +32,8 @@ export function gaussianGradInto(x: readonly number[], grad: GaussianGradient): 
   }
   const value = -Math.exp(-sq);
   // reverse sweep
-  let sq_bar = 0;
   const _t0 = Math.exp(-sq);
-  sq_bar += _t0;
+  let sq_bar = _t0;
   // line 22: for (const xi of x) {
   for (let xi_i = x.length - 1; xi_i >= 0; xi_i--) {
     const xi = x[xi_i];
@@ -86,12 +85,10 @@ export function gaussianHvpInto(
   const _t2 = Math.exp(-sq);
   let value_dot = _t2 * sq_dot;
   // reverse sweep
-  let sq_bar = 0;
-  let sq_bar_dot = 0;
   const _t0 = Math.exp(-sq);
   let _t0_dot = -(_t0 * sq_dot);
-  sq_bar_dot += _t0_dot;
-  sq_bar += _t0;
+  let sq_bar = _t0;
+  let sq_bar_dot = _t0_dot;
   // line 22: for (const xi of x) {
   for (let xi_i = x.length - 1; xi_i >= 0; xi_i--) {
     const xi = x[xi_i];

@@ -81,10 +81,9 @@ export function logisticRegressionGradInto(
     let p = valueStack.pop();
     const b = X[i];
     let s_bar = 0;
-    let p_bar = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
     const _t5 = -loss_bar;
-    p_bar += _t5 * y[i] * (1 / p);
+    let p_bar = _t5 * y[i] * (1 / p);
     p_bar -= _t5 * (1 - y[i]) * (1 / (1 - p));
     if (controlStack.pop() === 1) {
       // linalg.ts:15
@@ -94,9 +93,8 @@ export function logisticRegressionGradInto(
       p_bar = 0;
     } else {
       const e = valueStack.pop();
-      let e_bar = 0;
       const _t4 = 1 + e;
-      e_bar += p_bar * (1 / _t4);
+      let e_bar = p_bar * (1 / _t4);
       e_bar -= p_bar * (e / (_t4 * _t4));
       p_bar = 0;
       // linalg.ts:16
@@ -204,12 +202,10 @@ export function logisticRegressionHvpInto(
     const b = X[i];
     let s_bar = 0;
     let s_bar_dot = 0;
-    let p_bar = 0;
-    let p_bar_dot = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
     const _t5 = -loss_bar;
-    p_bar_dot -= _t5 * y[i] * ((1 / (p * p)) * p_dot);
-    p_bar += _t5 * y[i] * (1 / p);
+    let p_bar = _t5 * y[i] * (1 / p);
+    let p_bar_dot = -(_t5 * y[i] * ((1 / (p * p)) * p_dot));
     p_bar_dot -= _t5 * (1 - y[i]) * ((1 / ((1 - p) * (1 - p))) * p_dot);
     p_bar -= _t5 * (1 - y[i]) * (1 / (1 - p));
     if (controlStack.pop() === 1) {
@@ -228,12 +224,10 @@ export function logisticRegressionHvpInto(
     } else {
       const e_dot = valueStack.pop();
       const e = valueStack.pop();
-      let e_bar = 0;
-      let e_bar_dot = 0;
       const _t4 = 1 + e;
       let _t4_dot = e_dot;
-      e_bar_dot += (1 / _t4) * p_bar_dot - p_bar * ((1 / (_t4 * _t4)) * _t4_dot);
-      e_bar += p_bar * (1 / _t4);
+      let e_bar = p_bar * (1 / _t4);
+      let e_bar_dot = (1 / _t4) * p_bar_dot - p_bar * ((1 / (_t4 * _t4)) * _t4_dot);
       e_bar_dot -=
         (e / (_t4 * _t4)) * p_bar_dot +
         p_bar * ((1 / (_t4 * _t4)) * e_dot - (e / (_t4 * _t4 * (_t4 * _t4))) * (2 * _t4 * _t4_dot));

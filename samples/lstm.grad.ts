@@ -149,7 +149,6 @@ export function lstmObjectiveGradInto(
   // line 36: for (let t = 0; t < c - 1; t++) {
   for (let t = c - 2; t >= 0; t--) {
     let sum = valueStack.pop();
-    let sum_bar = 0;
     let lse_bar = 0;
     // line 58: for (let j = 0; j < b; j++) total += sequence[t + 1][j] * (ypred[j] - lse);
     for (let j = b - 1; j >= 0; j--) {
@@ -158,7 +157,7 @@ export function lstmObjectiveGradInto(
       lse_bar -= _t24;
     }
     // line 57: const lse = Math.log(sum + 2);
-    sum_bar += lse_bar * (1 / (sum + 2));
+    let sum_bar = lse_bar * (1 / (sum + 2));
     // line 53: for (let j = 0; j < b; j++) {
     const extra_1 = extra[1];
     const extra_bar_1 = extra_bar[1];
@@ -187,14 +186,9 @@ export function lstmObjectiveGradInto(
         let ingate = valueStack.pop();
         let forget = valueStack.pop();
         const h = valueStack.pop();
-        let h_bar = 0;
         let z_bar = 0;
-        let forget_bar = 0;
         let z_1_bar = 0;
-        let ingate_bar = 0;
         let z_2_bar = 0;
-        let outgate_bar = 0;
-        let change_bar = 0;
         // line 49: input[j] = hidden[i * b + j];
         input[j] = valueStack.pop();
         hidden_bar[i * b + j] += input_bar[j];
@@ -202,7 +196,7 @@ export function lstmObjectiveGradInto(
         // line 48: hidden[i * b + j] = outgate * Math.tanh(cell[i * b + j]);
         const _t19 = valueStack.pop();
         const _t18 = hidden_bar[i * b + j];
-        outgate_bar += _t18 * _t19;
+        let outgate_bar = _t18 * _t19;
         cell_bar[i * b + j] += _t18 * outgate * (1 - _t19 * _t19);
         hidden_bar[i * b + j] = 0;
         // line 47: cell[i * b + j] = cell[i * b + j] * forget + ingate * change;
@@ -210,12 +204,12 @@ export function lstmObjectiveGradInto(
         const _t17 = cell_bar[i * b + j];
         cell_bar[i * b + j] = 0;
         cell_bar[i * b + j] += _t17 * forget;
-        forget_bar += _t17 * cell[i * b + j];
-        ingate_bar += _t17 * change;
-        change_bar += _t17 * ingate;
+        let forget_bar = _t17 * cell[i * b + j];
+        let ingate_bar = _t17 * change;
+        let change_bar = _t17 * ingate;
         // line 46: const change = Math.tanh(h * w[3 * b + j] + bias[3 * b + j]);
         const _t16 = change_bar * (1 - change * change);
-        h_bar += _t16 * w[3 * b + j];
+        let h_bar = _t16 * w[3 * b + j];
         w_bar[3 * b + j] += _t16 * h;
         bias_bar[3 * b + j] += _t16;
         if (controlStack.pop() === 1) {
@@ -226,10 +220,9 @@ export function lstmObjectiveGradInto(
           outgate_bar = 0;
         } else {
           const e_2 = valueStack.pop();
-          let e_2_bar = 0;
           // linalg.ts:17
           const _t14 = 1 + e_2;
-          e_2_bar += outgate_bar * (1 / _t14);
+          let e_2_bar = outgate_bar * (1 / _t14);
           e_2_bar -= outgate_bar * (e_2 / (_t14 * _t14));
           outgate_bar = 0;
           // linalg.ts:16
@@ -246,10 +239,9 @@ export function lstmObjectiveGradInto(
           ingate_bar = 0;
         } else {
           const e_1 = valueStack.pop();
-          let e_1_bar = 0;
           // linalg.ts:17
           const _t9 = 1 + e_1;
-          e_1_bar += ingate_bar * (1 / _t9);
+          let e_1_bar = ingate_bar * (1 / _t9);
           e_1_bar -= ingate_bar * (e_1 / (_t9 * _t9));
           ingate_bar = 0;
           // linalg.ts:16
@@ -266,10 +258,9 @@ export function lstmObjectiveGradInto(
           forget_bar = 0;
         } else {
           const e = valueStack.pop();
-          let e_bar = 0;
           // linalg.ts:17
           const _t4 = 1 + e;
-          e_bar += forget_bar * (1 / _t4);
+          let e_bar = forget_bar * (1 / _t4);
           e_bar -= forget_bar * (e / (_t4 * _t4));
           forget_bar = 0;
           // linalg.ts:16

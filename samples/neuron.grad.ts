@@ -46,17 +46,15 @@ export function neuronGradInto(
   const R = 0.5 * w * w;
   const value = L + lambda * R;
   // reverse sweep
-  let z_bar = 0;
-  let y_bar = 0;
   let L_bar = 1;
   let R_bar = lambda;
   // line 26: const R = 0.5 * w * w;
   w_bar += R_bar * w;
   // line 25: const L = 0.5 * (y - t) * (y - t);
-  y_bar += L_bar * (y - t);
+  let y_bar = L_bar * (y - t);
   // line 24: const y = 1 / (1 + Math.exp(-z));
   const _t0 = 1 + _t2;
-  z_bar += y_bar * (1 / (_t0 * _t0)) * _t2;
+  let z_bar = y_bar * (1 / (_t0 * _t0)) * _t2;
   // line 23: const z = w * x + b;
   w_bar += z_bar * x;
   b_bar += z_bar;
@@ -118,26 +116,22 @@ export function neuronHvpInto(
   const value = L + lambda * R;
   let value_dot = L_dot + lambda * R_dot;
   // reverse sweep
-  let z_bar = 0;
-  let z_bar_dot = 0;
-  let y_bar = 0;
-  let y_bar_dot = 0;
   let L_bar = 1;
   let R_bar = lambda;
   // line 26: const R = 0.5 * w * w;
   w_bar_dot += R_bar * w_dot;
   w_bar += R_bar * w;
   // line 25: const L = 0.5 * (y - t) * (y - t);
-  y_bar_dot += L_bar * y_dot;
-  y_bar += L_bar * (y - t);
+  let y_bar = L_bar * (y - t);
+  let y_bar_dot = L_bar * y_dot;
   // line 24: const y = 1 / (1 + Math.exp(-z));
   const _t0 = 1 + _t2;
   let _t0_dot = _t2_dot;
-  z_bar_dot +=
+  let z_bar = y_bar * (1 / (_t0 * _t0)) * _t2;
+  let z_bar_dot =
     (1 / (_t0 * _t0)) * _t2 * y_bar_dot -
     y_bar * _t2 * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot)) +
     y_bar * (1 / (_t0 * _t0)) * _t2_dot;
-  z_bar += y_bar * (1 / (_t0 * _t0)) * _t2;
   // line 23: const z = w * x + b;
   w_bar_dot += x * z_bar_dot;
   w_bar += z_bar * x;

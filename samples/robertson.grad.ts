@@ -65,16 +65,13 @@ export function robertsonVjpInto(
   const r3 = k[2] * y[1] * y[2];
   const value = [-r1 + r3, r1 - r3 - r2, r2];
   // reverse sweep
-  let r1_bar = 0;
-  let r2_bar = 0;
-  let r3_bar = 0;
   const _t0 = cotangent[0];
-  r1_bar -= _t0;
-  r3_bar += _t0;
+  let r1_bar = -_t0;
+  let r3_bar = _t0;
   const _t1 = cotangent[1];
   r1_bar += _t1;
   r3_bar -= _t1;
-  r2_bar -= _t1;
+  let r2_bar = -_t1;
   r2_bar += cotangent[2];
   // line 23: const r3 = k[2] * y[1] * y[2];
   k_bar[2] += r3_bar * (y[1] * y[2]);
@@ -128,16 +125,13 @@ function robertsonJacobianVjpInto(
   const r3 = k[2] * y[1] * y[2];
   const value = [-r1 + r3, r1 - r3 - r2, r2];
   // reverse sweep
-  let r1_bar = 0;
-  let r2_bar = 0;
-  let r3_bar = 0;
   const _t0 = cotangent[0];
-  r1_bar -= _t0;
-  r3_bar += _t0;
+  let r1_bar = -_t0;
+  let r3_bar = _t0;
   const _t1 = cotangent[1];
   r1_bar += _t1;
   r3_bar -= _t1;
-  r2_bar -= _t1;
+  let r2_bar = -_t1;
   r2_bar += cotangent[2];
   // line 23: const r3 = k[2] * y[1] * y[2];
   y_bar[1] += r3_bar * (k[2] * y[2]);

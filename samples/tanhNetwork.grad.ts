@@ -69,12 +69,11 @@ export function tanhNetworkGradInto(
   // line 14: for (let i = 0; i < params.b1.length; i++) {
   for (let i = params.b1.length - 1; i >= 0; i--) {
     const row = params.W1[i];
-    let z_bar = 0;
     const row_bar = params_W1_bar[i];
     // line 18: out += params.w2[i] * Math.tanh(z);
     const _t0 = valueStack.pop();
     params_w2_bar[i] += out_bar * _t0;
-    z_bar += out_bar * params.w2[i] * (1 - _t0 * _t0);
+    let z_bar = out_bar * params.w2[i] * (1 - _t0 * _t0);
     // line 17: for (let j = 0; j < x.length; j++) z += row[j] * x[j];
     for (let j = x.length - 1; j >= 0; j--) {
       row_bar[j] += z_bar * x[j];
@@ -171,8 +170,6 @@ export function tanhNetworkHvpInto(
   for (let i = params.b1.length - 1; i >= 0; i--) {
     const row = params.W1[i];
     const row_dot = params_W1_dot[i];
-    let z_bar = 0;
-    let z_bar_dot = 0;
     const row_bar = params_W1_bar[i];
     const row_bar_dot = params_W1_bar_dot[i];
     // line 18: out += params.w2[i] * Math.tanh(z);
@@ -180,11 +177,11 @@ export function tanhNetworkHvpInto(
     const _t0 = valueStack.pop();
     params_w2_bar_dot[i] += _t0 * out_bar_dot + out_bar * _t0_dot;
     params_w2_bar[i] += out_bar * _t0;
-    z_bar_dot +=
+    let z_bar = out_bar * params.w2[i] * (1 - _t0 * _t0);
+    let z_bar_dot =
       params.w2[i] * (1 - _t0 * _t0) * out_bar_dot +
       out_bar * (1 - _t0 * _t0) * params_w2_dot[i] -
       out_bar * params.w2[i] * (2 * _t0 * _t0_dot);
-    z_bar += out_bar * params.w2[i] * (1 - _t0 * _t0);
     // line 17: for (let j = 0; j < x.length; j++) z += row[j] * x[j];
     for (let j = x.length - 1; j >= 0; j--) {
       row_bar_dot[j] += x[j] * z_bar_dot;

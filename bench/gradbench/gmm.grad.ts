@@ -171,12 +171,10 @@ export function gmmLogPosteriorGradInto(
   const main_bar = new Array<number>(main.length).fill(0);
   const transformed_bar = new Array<number>(transformed.length).fill(0);
   let slse_bar = 1;
-  let max_1_bar = 0;
-  let sum_1_bar = 0;
   let prior_bar = -1;
   const _t13 = -n;
-  sum_1_bar += _t13 * (1 / sum_1);
-  max_1_bar += _t13;
+  let sum_1_bar = _t13 * (1 / sum_1);
+  let max_1_bar = _t13;
   // gmm.ts:74
   for (let k_3 = icf.length - 1; k_3 >= 0; k_3--) {
     const q_1 = icf[k_3];
@@ -226,12 +224,11 @@ export function gmmLogPosteriorGradInto(
     for (let k = K - 1; k >= 0; k--) {
       const q = icf[k];
       const q_bar = icf_bar[k];
-      let sq_bar = 0;
       // gmm.ts:63
       const _t4 = main_bar[k];
       alpha_bar[k] += _t4;
       sumQ_bar[k] += _t4;
-      sq_bar -= _t4 * 0.5;
+      let sq_bar = -(_t4 * 0.5);
       main_bar[k] = 0;
       // gmm.ts:62
       for (let j = D - 1; j >= 0; j--) {

@@ -545,24 +545,19 @@ function wholeMapResidualsJacobianVjpInto(
     const x = theta[0] / norm;
     const y = theta[1] / norm;
     const z = theta[2] / norm;
-    let x_bar = 0;
-    let y_bar = 0;
-    let z_bar = 0;
-    let s_bar = 0;
-    let c_1_1_bar = 0;
     // ht.ts:141
     const _t17 = pose_bar[g_1 + 8];
-    z_bar += _t17 * (2 * z);
+    let z_bar = _t17 * (2 * z);
     z_bar -= _t17 * c_1_1 * (2 * z);
-    c_1_1_bar += _t17 * (1 - z * z);
+    let c_1_1_bar = _t17 * (1 - z * z);
     pose_bar[g_1 + 8] = 0;
     // ht.ts:140
     const _t16 = pose_bar[g_1 + 7];
     z_bar += _t16 * (y * (1 - c_1_1));
-    y_bar += _t16 * (z * (1 - c_1_1));
+    let y_bar = _t16 * (z * (1 - c_1_1));
     c_1_1_bar -= _t16 * (z * y);
-    x_bar += _t16 * s;
-    s_bar += _t16 * x;
+    let x_bar = _t16 * s;
+    let s_bar = _t16 * x;
     pose_bar[g_1 + 7] = 0;
     // ht.ts:139
     const _t14 = pose_bar[g_1 + 6];
@@ -649,12 +644,6 @@ function wholeMapResidualsJacobianVjpInto(
     const c_1 = 3 * (b_1 + 3);
     const parent = parents[b_1];
     const sign = isMirrored ? -1 : 1;
-    let cx_bar = 0;
-    let sx_bar = 0;
-    let cz_bar = 0;
-    let sz_bar = 0;
-    let cy_bar = 0;
-    let sy_bar = 0;
     let r00_bar = 0;
     let r01_bar = 0;
     let r02_bar = 0;
@@ -743,17 +732,17 @@ function wholeMapResidualsJacobianVjpInto(
       relative_bar[4 * i_1] = 0;
     }
     // ht.ts:84
-    cy_bar += r22_bar * cx;
-    cx_bar += r22_bar * cy;
+    let cy_bar = r22_bar * cx;
+    let cx_bar = r22_bar * cy;
     // ht.ts:83
     cy_bar += r21_bar * sx;
-    sx_bar += r21_bar * cy;
+    let sx_bar = r21_bar * cy;
     // ht.ts:82
-    sy_bar -= r20_bar;
+    let sy_bar = -r20_bar;
     // ht.ts:81
-    cz_bar -= r12_bar * sx;
+    let cz_bar = -(r12_bar * sx);
     sx_bar -= r12_bar * cz;
-    sz_bar += r12_bar * (sy * cx);
+    let sz_bar = r12_bar * (sy * cx);
     sy_bar += r12_bar * (sz * cx);
     cx_bar += r12_bar * (sz * sy);
     // ht.ts:80

@@ -41,14 +41,12 @@ export function llsqGradInto(x: readonly number[], n: number, grad: LlsqGradient
     const r = Math.sign(t) - (even + t * odd);
     sum += r * r;
     // its reverse, in the same iteration
-    let even_bar = 0;
-    let odd_bar = 0;
     // line 29: sum += r * r;
     let r_bar = sum_bar * (2 * r);
     // line 28: const r = Math.sign(t) - (even + t * odd);
     const _t2 = -r_bar;
-    even_bar += _t2;
-    odd_bar += _t2 * t;
+    let even_bar = _t2;
+    let odd_bar = _t2 * t;
     // line 24: for (let q = pairs - 1; q >= 0; q--) {
     for (let q = 0; q <= pairs - 1; q++) {
       // line 26: odd = odd * t2 + x[2 * q + 1];

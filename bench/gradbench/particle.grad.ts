@@ -52,18 +52,14 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     const bx = x - 10;
     const by = y;
     const value = 1 / Math.sqrt(ax * ax + ay * ay) + 1 / Math.sqrt(bx * bx + by * by);
-    let ax_bar = 0;
-    let ay_bar = 0;
-    let bx_bar = 0;
-    let by_bar = 0;
     const _t0 = Math.sqrt(ax * ax + ay * ay);
     const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
-    ax_bar += _t1 * (2 * ax);
-    ay_bar += _t1 * (2 * ay);
+    let ax_bar = _t1 * (2 * ax);
+    let ay_bar = _t1 * (2 * ay);
     const _t2 = Math.sqrt(bx * bx + by * by);
     const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
-    bx_bar += _t3 * (2 * bx);
-    by_bar += _t3 * (2 * by);
+    let bx_bar = _t3 * (2 * bx);
+    let by_bar = _t3 * (2 * by);
     y_bar += by_bar;
     x_bar += bx_bar;
     y_bar += ay_bar;
@@ -95,19 +91,14 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
   const xf = x + dtf * vx;
   const value_1 = xf * xf;
   // reverse sweep
-  let x_bar_1 = 0;
-  let y_bar_1 = 0;
-  let vx_bar = 0;
-  let vy_bar = 0;
-  let dtf_bar = 0;
   let xf_bar = 2 * xf;
   // line 47: const xf = x + dtf * vx;
-  x_bar_1 += xf_bar;
-  dtf_bar += xf_bar * vx;
-  vx_bar += xf_bar * dtf;
+  let x_bar_1 = xf_bar;
+  let dtf_bar = xf_bar * vx;
+  let vx_bar = xf_bar * dtf;
   // line 46: const dtf = -y / vy;
-  y_bar_1 -= dtf_bar * (1 / vy);
-  vy_bar += dtf_bar * (y / (vy * vy));
+  let y_bar_1 = -(dtf_bar * (1 / vy));
+  let vy_bar = dtf_bar * (y / (vy * vy));
   // line 35: while (true) {
   for (let trips = controlStack.pop(); trips > 0; trips--) {
     const _t2 = valueStack.pop();
@@ -120,20 +111,6 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
     let force_x_bar = 0;
     let force_y_bar = 0;
-    let x_bar_bar = 0;
-    let y_bar_bar = 0;
-    let ax_bar_1 = 0;
-    let ay_bar_1 = 0;
-    let bx_bar_1 = 0;
-    let by_bar_1 = 0;
-    let ax_bar_bar = 0;
-    let ay_bar_bar = 0;
-    let bx_bar_bar = 0;
-    let by_bar_bar = 0;
-    let _t0_bar = 0;
-    let _t1_bar = 0;
-    let _t2_bar = 0;
-    let _t3_bar = 0;
     let nx_bar = 0;
     let ny_bar = 0;
     if (controlStack.pop() === 1) {
@@ -154,45 +131,45 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     // line 38: const nx = x + DT * vx;
     x_bar_1 += nx_bar;
     vx_bar += nx_bar * 0.1;
-    // particleField.grad.ts:64
-    y_bar_bar += force_y_bar;
-    // particleField.grad.ts:63
-    x_bar_bar += force_x_bar;
-    // particleField.grad.ts:62
-    ax_bar_bar += x_bar_bar;
     // particleField.grad.ts:60
-    ay_bar_bar += y_bar_bar;
+    let y_bar_bar = force_y_bar;
+    // particleField.grad.ts:59
+    let x_bar_bar = force_x_bar;
     // particleField.grad.ts:58
-    bx_bar_bar += x_bar_bar;
+    let ax_bar_bar = x_bar_bar;
     // particleField.grad.ts:56
-    by_bar_bar += y_bar_bar;
+    let ay_bar_bar = y_bar_bar;
     // particleField.grad.ts:54
-    _t3_bar += by_bar_bar * (2 * by);
-    by_bar_1 += by_bar_bar * (2 * _t3);
-    // particleField.grad.ts:53
-    _t3_bar += bx_bar_bar * (2 * bx);
-    bx_bar_1 += bx_bar_bar * (2 * _t3);
+    let bx_bar_bar = x_bar_bar;
     // particleField.grad.ts:52
+    let by_bar_bar = y_bar_bar;
+    // particleField.grad.ts:50
+    let _t3_bar = by_bar_bar * (2 * by);
+    let by_bar_1 = by_bar_bar * (2 * _t3);
+    // particleField.grad.ts:49
+    _t3_bar += bx_bar_bar * (2 * bx);
+    let bx_bar_1 = bx_bar_bar * (2 * _t3);
+    // particleField.grad.ts:48
     const _t10 = -_t3_bar;
     const _t11 = _t2 * _t2;
-    _t2_bar -= _t10 * (0.5 / _t2) * (1 / (_t11 * _t11)) * (2 * _t2);
+    let _t2_bar = -(_t10 * (0.5 / _t2) * (1 / (_t11 * _t11)) * (2 * _t2));
     _t2_bar -= _t10 * (1 / (_t2 * _t2)) * (0.5 / (_t2 * _t2));
-    // particleField.grad.ts:51
+    // particleField.grad.ts:47
     const _t9 = _t2_bar * (0.5 / _t2);
     bx_bar_1 += _t9 * (2 * bx);
     by_bar_1 += _t9 * (2 * by);
-    // particleField.grad.ts:50
-    _t1_bar += ay_bar_bar * (2 * ay);
-    ay_bar_1 += ay_bar_bar * (2 * _t1);
-    // particleField.grad.ts:49
+    // particleField.grad.ts:46
+    let _t1_bar = ay_bar_bar * (2 * ay);
+    let ay_bar_1 = ay_bar_bar * (2 * _t1);
+    // particleField.grad.ts:45
     _t1_bar += ax_bar_bar * (2 * ax);
-    ax_bar_1 += ax_bar_bar * (2 * _t1);
-    // particleField.grad.ts:48
+    let ax_bar_1 = ax_bar_bar * (2 * _t1);
+    // particleField.grad.ts:44
     const _t6 = -_t1_bar;
     const _t7 = _t0 * _t0;
-    _t0_bar -= _t6 * (0.5 / _t0) * (1 / (_t7 * _t7)) * (2 * _t0);
+    let _t0_bar = -(_t6 * (0.5 / _t0) * (1 / (_t7 * _t7)) * (2 * _t0));
     _t0_bar -= _t6 * (1 / (_t0 * _t0)) * (0.5 / (_t0 * _t0));
-    // particleField.grad.ts:47
+    // particleField.grad.ts:43
     const _t5 = _t0_bar * (0.5 / _t0);
     ax_bar_1 += _t5 * (2 * ax);
     ay_bar_1 += _t5 * (2 * ay);
@@ -246,14 +223,6 @@ export function naiveEulerRJvp(
     const by = y;
     let by_dot = y_dot;
     const value = 1 / Math.sqrt(ax * ax + ay * ay) + 1 / Math.sqrt(bx * bx + by * by);
-    let ax_bar = 0;
-    let ax_bar_dot = 0;
-    let ay_bar = 0;
-    let ay_bar_dot = 0;
-    let bx_bar = 0;
-    let bx_bar_dot = 0;
-    let by_bar = 0;
-    let by_bar_dot = 0;
     const _t0 = Math.sqrt(ax * ax + ay * ay);
     let _t0_dot = (0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot);
     const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
@@ -261,10 +230,10 @@ export function naiveEulerRJvp(
       -((0.5 / _t0) * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot))) -
       (1 / (_t0 * _t0)) * ((0.5 / (_t0 * _t0)) * _t0_dot)
     );
-    ax_bar_dot += 2 * ax * _t1_dot + 2 * _t1 * ax_dot;
-    ax_bar += _t1 * (2 * ax);
-    ay_bar_dot += 2 * ay * _t1_dot + 2 * _t1 * ay_dot;
-    ay_bar += _t1 * (2 * ay);
+    let ax_bar = _t1 * (2 * ax);
+    let ax_bar_dot = 2 * ax * _t1_dot + 2 * _t1 * ax_dot;
+    let ay_bar = _t1 * (2 * ay);
+    let ay_bar_dot = 2 * ay * _t1_dot + 2 * _t1 * ay_dot;
     const _t2 = Math.sqrt(bx * bx + by * by);
     let _t2_dot = (0.5 / _t2) * (2 * bx * bx_dot + 2 * by * by_dot);
     const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
@@ -272,10 +241,10 @@ export function naiveEulerRJvp(
       -((0.5 / _t2) * ((1 / (_t2 * _t2 * (_t2 * _t2))) * (2 * _t2 * _t2_dot))) -
       (1 / (_t2 * _t2)) * ((0.5 / (_t2 * _t2)) * _t2_dot)
     );
-    bx_bar_dot += 2 * bx * _t3_dot + 2 * _t3 * bx_dot;
-    bx_bar += _t3 * (2 * bx);
-    by_bar_dot += 2 * by * _t3_dot + 2 * _t3 * by_dot;
-    by_bar += _t3 * (2 * by);
+    let bx_bar = _t3 * (2 * bx);
+    let bx_bar_dot = 2 * bx * _t3_dot + 2 * _t3 * bx_dot;
+    let by_bar = _t3 * (2 * by);
+    let by_bar_dot = 2 * by * _t3_dot + 2 * _t3 * by_dot;
     y_bar_dot += by_bar_dot;
     y_bar += by_bar;
     x_bar_dot += bx_bar_dot;
@@ -336,7 +305,7 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
   let broke = false;
   let trips = 0;
   while (!broke) {
-    // inlined potentialJvp(…) from particleField.grad.ts:72
+    // inlined potentialJvp(…) from particleField.grad.ts:68
     const x_dot = 1;
     const y_dot = 0;
     const ax = x - 10;
@@ -356,7 +325,7 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     const fx =
       -((1 / (_t15 * _t15)) * ((0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot))) -
       (1 / (_t16 * _t16)) * ((0.5 / _t1) * (2 * bx * bx_dot + 2 * by * by_dot));
-    // inlined potentialJvp(…) from particleField.grad.ts:72
+    // inlined potentialJvp(…) from particleField.grad.ts:68
     const x_dot_1 = 0;
     const y_dot_1 = 1;
     const ax_1 = x - 10;
@@ -415,19 +384,14 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
   const xf = x + dtf * vx;
   const value = xf * xf;
   // reverse sweep
-  let x_bar = 0;
-  let y_bar = 0;
-  let vx_bar = 0;
-  let vy_bar = 0;
-  let dtf_bar = 0;
   let xf_bar = 2 * xf;
   // line 74: const xf = x + dtf * vx;
-  x_bar += xf_bar;
-  dtf_bar += xf_bar * vx;
-  vx_bar += xf_bar * dtf;
+  let x_bar = xf_bar;
+  let dtf_bar = xf_bar * vx;
+  let vx_bar = xf_bar * dtf;
   // line 73: const dtf = -y / vy;
-  y_bar -= dtf_bar * (1 / vy);
-  vy_bar += dtf_bar * (y / (vy * vy));
+  let y_bar = -(dtf_bar * (1 / vy));
+  let vy_bar = dtf_bar * (y / (vy * vy));
   // line 62: while (true) {
   for (let trips = controlStack.pop(); trips > 0; trips--) {
     const _t1_1 = valueStack.pop();
@@ -450,19 +414,7 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     const ay = valueStack.pop();
     let ax_dot = valueStack.pop();
     const ax = valueStack.pop();
-    let ax_bar = 0;
-    let ay_bar = 0;
-    let bx_bar = 0;
-    let by_bar = 0;
-    let _t0_bar = 0;
-    let _t1_bar = 0;
     let fx_bar = 0;
-    let ax_1_bar = 0;
-    let ay_1_bar = 0;
-    let bx_1_bar = 0;
-    let by_1_bar = 0;
-    let _t0_1_bar = 0;
-    let _t1_1_bar = 0;
     let fy_bar = 0;
     let nx_bar = 0;
     let ny_bar = 0;
@@ -496,12 +448,13 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       (2 * _t23) *
       (0.5 / _t23)
     );
-    ax_1_bar += _t24 * (2 * ax_1);
-    ay_1_bar += _t24 * (2 * ay_1);
-    _t0_1_bar -=
+    let ax_1_bar = _t24 * (2 * ax_1);
+    let ay_1_bar = _t24 * (2 * ay_1);
+    let _t0_1_bar = -(
       _t21 *
       ((1 / (_t23 * _t23)) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1)) *
-      (0.5 / (_t0_1 * _t0_1));
+      (0.5 / (_t0_1 * _t0_1))
+    );
     const _t25 = _t21 * ((1 / (_t23 * _t23)) * (0.5 / _t0_1));
     ax_1_bar += _t25 * (2 * ax_dot_1);
     ay_1_bar += _t25 * (2 * ay_dot_1);
@@ -513,31 +466,32 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       (2 * _t27) *
       (0.5 / _t27)
     );
-    bx_1_bar += _t28 * (2 * bx_1);
-    by_1_bar += _t28 * (2 * by_1);
-    _t1_1_bar -=
+    let bx_1_bar = _t28 * (2 * bx_1);
+    let by_1_bar = _t28 * (2 * by_1);
+    let _t1_1_bar = -(
       _t21 *
       ((1 / (_t27 * _t27)) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1)) *
-      (0.5 / (_t1_1 * _t1_1));
+      (0.5 / (_t1_1 * _t1_1))
+    );
     const _t29 = _t21 * ((1 / (_t27 * _t27)) * (0.5 / _t1_1));
     bx_1_bar += _t29 * (2 * bx_dot_1);
     by_1_bar += _t29 * (2 * by_dot_1);
-    // particleField.grad.ts:89
+    // particleField.grad.ts:85
     const _t20 = _t1_1_bar * (0.5 / _t1_1);
     bx_1_bar += _t20 * (2 * bx_1);
     by_1_bar += _t20 * (2 * by_1);
-    // particleField.grad.ts:88
+    // particleField.grad.ts:84
     const _t18 = _t0_1_bar * (0.5 / _t0_1);
     ax_1_bar += _t18 * (2 * ax_1);
     ay_1_bar += _t18 * (2 * ay_1);
-    // particleField.grad.ts:86
-    y_bar += by_1_bar;
-    // particleField.grad.ts:84
-    x_bar += bx_1_bar;
     // particleField.grad.ts:82
+    y_bar += by_1_bar;
+    // particleField.grad.ts:80
+    x_bar += bx_1_bar;
+    // particleField.grad.ts:78
     y_bar += ay_1_bar;
     w_bar += ay_1_bar;
-    // particleField.grad.ts:80
+    // particleField.grad.ts:76
     x_bar += ax_1_bar;
     // line 63: const fx = potentialJvp(w, x, y, { x: 1, y: 0 }).tangent;
     const _t12 = valueStack.pop();
@@ -551,10 +505,13 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       (2 * _t8) *
       (0.5 / _t8)
     );
-    ax_bar += _t9 * (2 * ax);
-    ay_bar += _t9 * (2 * ay);
-    _t0_bar -=
-      _t6 * ((1 / (_t8 * _t8)) * (2 * ax * ax_dot + 2 * ay * ay_dot)) * (0.5 / (_t0 * _t0));
+    let ax_bar = _t9 * (2 * ax);
+    let ay_bar = _t9 * (2 * ay);
+    let _t0_bar = -(
+      _t6 *
+      ((1 / (_t8 * _t8)) * (2 * ax * ax_dot + 2 * ay * ay_dot)) *
+      (0.5 / (_t0 * _t0))
+    );
     const _t10 = _t6 * ((1 / (_t8 * _t8)) * (0.5 / _t0));
     ax_bar += _t10 * (2 * ax_dot);
     ay_bar += _t10 * (2 * ay_dot);
@@ -566,29 +523,32 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       (2 * _t12) *
       (0.5 / _t12)
     );
-    bx_bar += _t13 * (2 * bx);
-    by_bar += _t13 * (2 * by);
-    _t1_bar -=
-      _t6 * ((1 / (_t12 * _t12)) * (2 * bx * bx_dot + 2 * by * by_dot)) * (0.5 / (_t1 * _t1));
+    let bx_bar = _t13 * (2 * bx);
+    let by_bar = _t13 * (2 * by);
+    let _t1_bar = -(
+      _t6 *
+      ((1 / (_t12 * _t12)) * (2 * bx * bx_dot + 2 * by * by_dot)) *
+      (0.5 / (_t1 * _t1))
+    );
     const _t14 = _t6 * ((1 / (_t12 * _t12)) * (0.5 / _t1));
     bx_bar += _t14 * (2 * bx_dot);
     by_bar += _t14 * (2 * by_dot);
-    // particleField.grad.ts:89
+    // particleField.grad.ts:85
     const _t5 = _t1_bar * (0.5 / _t1);
     bx_bar += _t5 * (2 * bx);
     by_bar += _t5 * (2 * by);
-    // particleField.grad.ts:88
+    // particleField.grad.ts:84
     const _t3 = _t0_bar * (0.5 / _t0);
     ax_bar += _t3 * (2 * ax);
     ay_bar += _t3 * (2 * ay);
-    // particleField.grad.ts:86
-    y_bar += by_bar;
-    // particleField.grad.ts:84
-    x_bar += bx_bar;
     // particleField.grad.ts:82
+    y_bar += by_bar;
+    // particleField.grad.ts:80
+    x_bar += bx_bar;
+    // particleField.grad.ts:78
     y_bar += ay_bar;
     w_bar += ay_bar;
-    // particleField.grad.ts:80
+    // particleField.grad.ts:76
     x_bar += ax_bar;
   }
   grad.w += w_bar;
@@ -613,7 +573,7 @@ export function naiveEulerFJvp(
   let vy = 0;
   let vy_dot = 0;
   while (true) {
-    // inlined potentialJvp(…) from particleField.grad.ts:72
+    // inlined potentialJvp(…) from particleField.grad.ts:68
     const x_dot = 1;
     const y_dot = 0;
     const ax = x - 10;
@@ -678,7 +638,7 @@ export function naiveEulerFJvp(
         (1 / (Math.sqrt(bx * bx + by * by) * Math.sqrt(bx * bx + by * by))) *
           (0.5 / _t1) *
           (2 * bx_dot * bx_dot_2 + 2 * by_dot * by_dot_2));
-    // inlined potentialJvp(…) from particleField.grad.ts:72
+    // inlined potentialJvp(…) from particleField.grad.ts:68
     const x_dot_1 = 0;
     const y_dot_1 = 1;
     const ax_1 = x - 10;

@@ -40,18 +40,14 @@ export function potentialGradInto(
   const by = y;
   const value = 1 / Math.sqrt(ax * ax + ay * ay) + 1 / Math.sqrt(bx * bx + by * by);
   // reverse sweep
-  let ax_bar = 0;
-  let ay_bar = 0;
-  let bx_bar = 0;
-  let by_bar = 0;
   const _t0 = Math.sqrt(ax * ax + ay * ay);
   const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
-  ax_bar += _t1 * (2 * ax);
-  ay_bar += _t1 * (2 * ay);
+  let ax_bar = _t1 * (2 * ax);
+  let ay_bar = _t1 * (2 * ay);
   const _t2 = Math.sqrt(bx * bx + by * by);
   const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
-  bx_bar += _t3 * (2 * bx);
-  by_bar += _t3 * (2 * by);
+  let bx_bar = _t3 * (2 * bx);
+  let by_bar = _t3 * (2 * by);
   // line 18: const by = y;
   y_bar += by_bar;
   // line 17: const bx = x - 10;

@@ -44,7 +44,6 @@ export function logisticNllWithHelpersGradInto(
     const z = -y[i] * s;
     total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
     // its reverse, in the same iteration
-    let s_bar = 0;
     let z_bar = 0;
     if (z > 0) {
       z_bar += total_bar;
@@ -54,7 +53,7 @@ export function logisticNllWithHelpersGradInto(
       const _t1 = Math.exp(z);
       z_bar += total_bar * (1 / (1 + _t1)) * _t1;
     }
-    s_bar -= z_bar * y[i];
+    let s_bar = -(z_bar * y[i]);
     // line 16: for (let j = 0; j < b.length; j++) s += a[j] * b[j];
     for (let j = w.length - 1; j >= 0; j--) {
       w_bar[j] += s_bar * a[j];

@@ -46,7 +46,6 @@ export function logisticNllGradInto(
     const z = -y[i] * margin;
     total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
     // its reverse, in the same iteration
-    let margin_bar = 0;
     let z_bar = 0;
     // line 17: total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
     if (z > 0) {
@@ -58,7 +57,7 @@ export function logisticNllGradInto(
       z_bar += total_bar * (1 / (1 + _t1)) * _t1;
     }
     // line 15: const z = -y[i] * margin;
-    margin_bar -= z_bar * y[i];
+    let margin_bar = -(z_bar * y[i]);
     // line 14: for (let j = 0; j < w.length; j++) margin += row[j] * w[j];
     for (let j = w.length - 1; j >= 0; j--) {
       w_bar[j] += margin_bar * row[j];
@@ -122,8 +121,6 @@ export function logisticNllHvpInto(
         : (1 / (1 + Math.exp(z))) * (_t3 * z_dot);
     total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
     // its reverse, in the same iteration
-    let margin_bar = 0;
-    let margin_bar_dot = 0;
     let z_bar = 0;
     let z_bar_dot = 0;
     // line 17: total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
@@ -144,8 +141,8 @@ export function logisticNllHvpInto(
       z_bar += total_bar * (1 / (1 + _t1)) * _t1;
     }
     // line 15: const z = -y[i] * margin;
-    margin_bar_dot -= y[i] * z_bar_dot;
-    margin_bar -= z_bar * y[i];
+    let margin_bar = -(z_bar * y[i]);
+    let margin_bar_dot = -(y[i] * z_bar_dot);
     // line 14: for (let j = 0; j < w.length; j++) margin += row[j] * w[j];
     for (let j = w.length - 1; j >= 0; j--) {
       w_bar_dot[j] += row[j] * margin_bar_dot;

@@ -3,7 +3,8 @@
  * so the generated code has no dead statements:
  *
  * - `let v = 0; … v += e;` (or `v -= e`) with nothing touching v in between becomes
- *   `let v = e;` (`let v = -e;`)
+ *   `let v = e;` (`let v = -e;`), at the declaration or, when e reads something computed
+ *   in between, at the increment
  * - `v = 0;` (an adjoint reset) that nothing after it reads is dropped; inside a block the
  *   same applies to a variable declared in that block.
  *
@@ -59,6 +60,14 @@ export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => b
           out.splice(firstMerged === -1 ? i : firstMerged, 0, above);
           i++;
         }
+        break;
+      }
+      if (inc && added && !exprReads(added).has(d.name)) {
+        // What it adds is computed in between (`const _t0 = …`): the declaration moves down
+        // instead (nothing in between mentions v).
+        out[j] = { ...d, init: added, span: s.span };
+        out.splice(i, 1);
+        i--;
         break;
       }
       if (mentions(s, d.name)) break;
