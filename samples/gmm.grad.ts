@@ -73,11 +73,9 @@ export function gmmObjectiveGradInto(
       for (let j = 0; j < D; j++) {
         transformed[j] = qDiagonal[k * D + j] * (x_i[j] - means_k[j]);
       }
-      const x_i2 = x[i];
-      const means_k2 = means[k];
       for (let col = 0; col < D; col++) {
         const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-        const centered = x_i2[col] - means_k2[col];
+        const centered = x_i[col] - means_k[col];
         for (let row = col + 1; row < D; row++) {
           transformed[row] += q[first + row] * centered;
         }
@@ -254,13 +252,10 @@ export function gmmObjectiveGradInto(
         means_bar_k[col] -= centered_bar;
       }
       // line 55: for (let j = 0; j < D; j++) transformed[j] = qDiagonal[k * D + j] * (x[i][j] - means[k][j]);
-      const x_i2 = x[i];
-      const means_k2 = means[k];
-      const means_bar_k2 = means_bar[k];
       for (let j = D - 1; j >= 0; j--) {
         const _t2 = transformed_bar[j];
-        qDiagonal_bar[k * D + j] += _t2 * (x_i2[j] - means_k2[j]);
-        means_bar_k2[j] -= _t2 * qDiagonal[k * D + j];
+        qDiagonal_bar[k * D + j] += _t2 * (x_i[j] - means_k[j]);
+        means_bar_k[j] -= _t2 * qDiagonal[k * D + j];
         transformed_bar[j] = 0;
       }
     }

@@ -48,10 +48,9 @@ export function leastSquaresGradInto(
     // line 25: sum += r * r;
     let r_bar = sum_bar * (2 * r);
     // line 22: for (let j = 0; j < x.length; j++) {
-    const A_i2 = A[i];
     for (let j = x.length - 1; j >= 0; j--) {
       // line 23: r += A[i][j] * x[j];
-      x_bar[j] += r_bar * A_i2[j];
+      x_bar[j] += r_bar * A_i[j];
     }
   }
   const value = 0.5 * sum;
@@ -110,11 +109,10 @@ export function leastSquaresHvpInto(
     let r_bar = sum_bar * (2 * r);
     let r_bar_dot = 2 * sum_bar * r_dot;
     // line 22: for (let j = 0; j < x.length; j++) {
-    const A_i2 = A[i];
     for (let j = x.length - 1; j >= 0; j--) {
       // line 23: r += A[i][j] * x[j];
-      x_bar_dot[j] += A_i2[j] * r_bar_dot;
-      x_bar[j] += r_bar * A_i2[j];
+      x_bar_dot[j] += A_i[j] * r_bar_dot;
+      x_bar[j] += r_bar * A_i[j];
     }
   }
   const value = 0.5 * sum;

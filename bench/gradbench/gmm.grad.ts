@@ -72,11 +72,9 @@ export function gmmLogPosteriorGradInto(
       for (let j = 0; j < D; j++) {
         transformed[j] = qDiagonal[k * D + j] * (x_i[j] - mu_k[j]);
       }
-      const x_i2 = x[i];
-      const mu_k2 = mu[k];
       for (let col = 0; col < D; col++) {
         const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-        const centered = x_i2[col] - mu_k2[col];
+        const centered = x_i[col] - mu_k[col];
         for (let row = col + 1; row < D; row++) {
           transformed[row] += q[first + row] * centered;
         }
@@ -253,13 +251,10 @@ export function gmmLogPosteriorGradInto(
         mu_bar_k[col] -= centered_bar;
       }
       // gmm.ts:55
-      const x_i2 = x[i];
-      const mu_k2 = mu[k];
-      const mu_bar_k2 = mu_bar[k];
       for (let j = D - 1; j >= 0; j--) {
         const _t2 = transformed_bar[j];
-        qDiagonal_bar[k * D + j] += _t2 * (x_i2[j] - mu_k2[j]);
-        mu_bar_k2[j] -= _t2 * qDiagonal[k * D + j];
+        qDiagonal_bar[k * D + j] += _t2 * (x_i[j] - mu_k[j]);
+        mu_bar_k[j] -= _t2 * qDiagonal[k * D + j];
         transformed_bar[j] = 0;
       }
     }

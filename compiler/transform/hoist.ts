@@ -41,10 +41,23 @@ class Hoister {
   /** `at`: the ids of the lists enclosing this one. */
   list(body: Stmt[], at: number[]): Stmt[] {
     const here = [...at, this.lists++];
-    return body.flatMap((s) => this.stmt(s, here));
+    // Rows already read in this list, still valid: a later loop indexes the same local.
+    const read = new Map<string, { name: string; row: Extract<Expr, { kind: "index" }> }>();
+    const out: Stmt[] = [];
+    for (const s of body) {
+      const emitted = this.stmt(s, here, read);
+      out.push(...emitted);
+      const changed = new Set<string>();
+      for (const x of emitted) for (const n of changedIn(x)) changed.add(n);
+      for (const [key, { row }] of read) {
+        const names = [row.object, row.index].flatMap((e) => (e.kind === "var" ? [e.name] : []));
+        if (changed.has(ANYTHING) || names.some((n) => changed.has(n))) read.delete(key);
+      }
+    }
+    return out;
   }
 
-  private stmt(s: Stmt, at: number[]): Stmt[] {
+  private stmt(s: Stmt, at: number[], read: Map<string, { name: string; row: Extract<Expr, { kind: "index" }> }> = new Map()): Stmt[] {
     switch (s.kind) {
       case "if": return [{ ...s, then: this.list(s.then, at), else: this.list(s.else, at) }];
       case "block": return [{ ...s, body: this.list(s.body, at) }];
@@ -55,7 +68,7 @@ class Hoister {
     const loop: Stmt = { ...s, body: this.list(s.body, at) };
     const changed = changedIn(loop);
     if (changed.has(ANYTHING)) return [loop];
-    const rows = new Map<string, Expr>();
+    const rows = new Map<string, Extract<Expr, { kind: "index" }>>();
     walkStmts([loop], (x) => {
       for (const e of stmtExprs(x)) {
         walkExpr(e, (y) => {
@@ -71,9 +84,12 @@ class Hoister {
     const declarations: Stmt[] = [];
     const names = new Map<string, string>();
     for (const [key, row] of rows) {
-      const name = this.nameFor(key, row, at, changed);
+      const known = read.get(key)?.name;
+      const name = known ?? this.nameFor(key, row, at, changed);
       names.set(key, name);
+      if (known) continue;
       declarations.push(b.declare(name, row, false));
+      read.set(key, { name, row });
     }
     const [hoisted] = mapStmtExprs([loop], (e) => {
       const name = e.kind === "index" ? names.get(JSON.stringify(e)) : undefined;
