@@ -242,11 +242,11 @@ function buildVjpRows(
   const rewind = (marks: { stack: StackName; name: string }[]): Stmt[] => marks.map((m) => ({ kind: "rewind", stack: m.stack, size: b.v(m.name) }));
   const debug = ctx.debug;
   const balance = debug ? stackBalance(stacks.map((x) => debug.stackNames[x])) : null;
+  const bindGrad: Stmt = { kind: "declare", name: row.grad, type: { kind: "opaque", text: alias }, init: b.index(b.v(grads), b.v(r)), mutable: false };
   const rowBody: Stmt[] = [
     ...rewind(afterForward),
     { kind: "declare", name: row.cotangent, type: { kind: "opaque", text: row.cotangentType }, init: b.index(b.v(cotangents), b.v(r)), mutable: false },
-    { kind: "declare", name: row.grad, type: { kind: "opaque", text: alias }, init: b.index(b.v(grads), b.v(r)), mutable: false },
-    ...(debug ? aliasChecks(fn, request.wrt, [{ name: row.grad, type: gradRecordType(fn, request.wrt) }], false) : []),
+    bindGrad,
     ...split.prologue,
     b.comment("reverse sweep"),
     ...split.reverse,
@@ -254,9 +254,12 @@ function buildVjpRows(
     // Debug build: each reverse sweep pops exactly what the forward sweep pushed.
     ...(balance ? balance.exit : []),
   ];
+  // Debug build: the arguments are checked before anything is pushed.
+  const gradChecks = debug ? aliasChecks(fn, request.wrt, [{ name: row.grad, type: gradRecordType(fn, request.wrt) }], false) : [];
   const body: Stmt[] = [
     ...(balance ? balance.entry : []),
     ...(debug ? aliasChecks(fn, request.wrt, []) : []),
+    ...(gradChecks.length ? [rowLoop([bindGrad, ...gradChecks])] : []),
     ...onEntry.map((m) => b.declare(m.name, size(m.stack))),
     b.comment("forward sweep"),
     ...split.forward,
