@@ -166,7 +166,7 @@ async function compileOne(
   const userImports: { name: string; file: string }[] = [];
   const seenFunctions = new Set<string>();
   const pullbacks: PullbackRequest[] = [];
-  const primals: { name: string; span: SourceSpan }[] = [];
+  const primals: NonNullable<ModeOutput["primals"]> = [];
   const context = (fn: FunctionIR, request: DerivativeRequest, lines = sourceLines, name = sourceName): ModeContext => ({
     fn,
     request,
@@ -222,7 +222,7 @@ async function compileOne(
           const callee = program.callee(primal.span.file, primal.name, primal.span);
           const ctx = context(callee, { mode: "grad", wrt: [], span: primal.span });
           const copy = inlineCalls(callee, ctx.resolve, Namer.forFunction(callee, ctx.reserved), ctx.customVjp);
-          generated.push({ ...copy, exported: false, doc: `\`${primal.name}\` itself, for the forward sweeps (copied from ${path.basename(callee.span.file)}:${callee.span.line}).` });
+          generated.push({ ...copy, exported: false, doc: `\`${primal.name}\` itself, ${primal.purpose ? `${primal.purpose}\n` : "for the forward sweeps "}(copied from ${path.basename(callee.span.file)}:${callee.span.line}).` });
           walkStmts(copy.body, (s) => {
             for (const e of stmtExprs(s)) walkExpr(e, (x) => {
               if (x.kind === "userCall" && x.rule?.generated) primals.push({ name: x.callee, span: x.span ?? copy.span });

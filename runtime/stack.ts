@@ -2,7 +2,9 @@
  * Growable typed stacks used by generated reverse-mode code to carry values from the
  * forward sweep to the backward sweep. One instance lives at module scope in each
  * generated file and is reused across calls, so a steady-state gradient call allocates
- * nothing. Push and pop are strictly LIFO; every generated push has exactly one pop.
+ * nothing. Push and pop are strictly LIFO; every generated push has exactly one pop, except
+ * that a rewind to an earlier size lets several reverse sweeps pop one forward sweep's
+ * values again (fVjpRowsInto).
  *
  * NumberStack and IntStack are written out twice on purpose: one class generic over its
  * typed array would make push and pop polymorphic on the generated code's hot path.
@@ -39,6 +41,15 @@ export class NumberStack {
     return this.data[--this.top]!;
   }
 
+  /**
+   * Sets the size back to `size` (at most the current size). The values above it stay in
+   * the buffer, so pops after a rewind to a mark return what they returned before: one
+   * forward sweep's values replayed for several reverse sweeps.
+   */
+  rewind(size: number): void {
+    this.top = size;
+  }
+
   /** Number of values currently held (0 between calls when pushes and pops balance). */
   get size(): number {
     return this.top;
@@ -72,6 +83,10 @@ export class IntStack {
 
   pop(): number {
     return this.data[--this.top]!;
+  }
+
+  rewind(size: number): void {
+    this.top = size;
   }
 
   get size(): number {

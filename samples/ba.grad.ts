@@ -240,6 +240,227 @@ export function baReprojectionErrorVjpInto(
 }
 
 /**
+ * Adds cotangents[r]ᵀ·J (the vector-Jacobian products of `baReprojectionError` with respect to cams, X, w)
+ * into `grads[r]` for every r and returns `baReprojectionError`'s value: one forward sweep, then
+ * one reverse sweep per cotangent.
+ * Generated from ba.ts:19.
+ */
+export function baReprojectionErrorVjpRowsInto(
+  cams: Float64Array,
+  cam: number,
+  X: Float64Array,
+  pt: number,
+  w: number,
+  feats: Float64Array,
+  obs: number,
+  cotangents: readonly (readonly number[] | Float64Array)[],
+  grads: readonly BaReprojectionErrorVjpGradient[],
+): number[] {
+  const valuesOnEntry = valueStack.size;
+  // forward sweep
+  const c = 11 * cam;
+  const x0 = X[3 * pt] - cams[c + 3];
+  const x1 = X[3 * pt + 1] - cams[c + 4];
+  const x2 = X[3 * pt + 2] - cams[c + 5];
+  const r0 = cams[c];
+  const r1 = cams[c + 1];
+  const r2 = cams[c + 2];
+  const sqtheta = r0 * r0 + r1 * r1 + r2 * r2;
+  let y0 = 0;
+  let y1 = 0;
+  let y2 = 0;
+  if (sqtheta !== 0) {
+    const theta = Math.sqrt(sqtheta);
+    const cos = Math.cos(theta);
+    const sin = Math.sin(theta);
+    const v0 = r0 / theta;
+    const v1 = r1 / theta;
+    const v2 = r2 / theta;
+    const along = (v0 * x0 + v1 * x1 + v2 * x2) * (1 - cos);
+    y0 = x0 * cos + (v1 * x2 - v2 * x1) * sin + v0 * along;
+    y1 = x1 * cos + (v2 * x0 - v0 * x2) * sin + v1 * along;
+    y2 = x2 * cos + (v0 * x1 - v1 * x0) * sin + v2 * along;
+    valueStack.push(theta);
+    valueStack.push(cos);
+    valueStack.push(sin);
+  } else {
+    y0 = x0 + (r1 * x2 - r2 * x1);
+    y1 = x1 + (r2 * x0 - r0 * x2);
+    y2 = x2 + (r0 * x1 - r1 * x0);
+  }
+  const p0 = y0 / y2;
+  const p1 = y1 / y2;
+  const rsq = p0 * p0 + p1 * p1;
+  const distortion = 1 + cams[c + 9] * rsq + cams[c + 10] * rsq * rsq;
+  const f = cams[c + 6];
+  const value = [
+    w * (p0 * distortion * f + cams[c + 7] - feats[2 * obs]),
+    w * (p1 * distortion * f + cams[c + 8] - feats[2 * obs + 1]),
+  ];
+  // each row's reverse sweep pops again what the forward sweep pushed
+  const valuesAfterForward = valueStack.size;
+  for (let r = 0; r < cotangents.length; r++) {
+    valueStack.rewind(valuesAfterForward);
+    const cotangent = cotangents[r];
+    const grad = grads[r];
+    const cams_bar = grad.cams;
+    const X_bar = grad.X;
+    let w_bar = 0;
+    // reverse sweep
+    let x0_bar = 0;
+    let x1_bar = 0;
+    let x2_bar = 0;
+    let r0_bar = 0;
+    let r1_bar = 0;
+    let r2_bar = 0;
+    let sqtheta_bar = 0;
+    const _t11 = cotangent[0];
+    w_bar += _t11 * (p0 * distortion * f + cams[c + 7] - feats[2 * obs]);
+    const _t12 = _t11 * w;
+    let p0_bar = _t12 * (distortion * f);
+    let distortion_bar = _t12 * (p0 * f);
+    let f_bar = _t12 * (p0 * distortion);
+    cams_bar[c + 7] += _t12;
+    const _t13 = cotangent[1];
+    w_bar += _t13 * (p1 * distortion * f + cams[c + 8] - feats[2 * obs + 1]);
+    const _t14 = _t13 * w;
+    let p1_bar = _t14 * (distortion * f);
+    distortion_bar += _t14 * (p1 * f);
+    f_bar += _t14 * (p1 * distortion);
+    cams_bar[c + 8] += _t14;
+    // line 61: const f = cams[c + 6];
+    cams_bar[c + 6] += f_bar;
+    // line 60: const distortion = 1 + cams[c + 9] * rsq + cams[c + 10] * rsq * rsq;
+    cams_bar[c + 9] += distortion_bar * rsq;
+    let rsq_bar = distortion_bar * cams[c + 9];
+    cams_bar[c + 10] += distortion_bar * (rsq * rsq);
+    rsq_bar += distortion_bar * (2 * rsq * cams[c + 10]);
+    // line 59: const rsq = p0 * p0 + p1 * p1;
+    p0_bar += rsq_bar * (2 * p0);
+    p1_bar += rsq_bar * (2 * p1);
+    // line 58: const p1 = y1 / y2;
+    let y1_bar = p1_bar * (1 / y2);
+    let y2_bar = -(p1_bar * (y1 / (y2 * y2)));
+    // line 57: const p0 = y0 / y2;
+    let y0_bar = p0_bar * (1 / y2);
+    y2_bar -= p0_bar * (y0 / (y2 * y2));
+    if (sqtheta !== 0) {
+      const sin = valueStack.pop();
+      const cos = valueStack.pop();
+      const theta = valueStack.pop();
+      const v0 = r0 / theta;
+      const v1 = r1 / theta;
+      const v2 = r2 / theta;
+      const along = (v0 * x0 + v1 * x1 + v2 * x2) * (1 - cos);
+      let cos_bar = y2_bar * x2;
+      let sin_bar = y2_bar * (v0 * x1 - v1 * x0);
+      let v2_bar = y2_bar * along;
+      let along_bar = y2_bar * v2;
+      // line 50: y2 = x2 * cos + (v0 * x1 - v1 * x0) * sin + v2 * along;
+      x2_bar += y2_bar * cos;
+      const _t6 = y2_bar * sin;
+      let v0_bar = _t6 * x1;
+      x1_bar += _t6 * v0;
+      const _t7 = -_t6;
+      let v1_bar = _t7 * x0;
+      x0_bar += _t7 * v1;
+      // line 49: y1 = x1 * cos + (v2 * x0 - v0 * x2) * sin + v1 * along;
+      x1_bar += y1_bar * cos;
+      cos_bar += y1_bar * x1;
+      const _t4 = y1_bar * sin;
+      v2_bar += _t4 * x0;
+      x0_bar += _t4 * v2;
+      const _t5 = -_t4;
+      v0_bar += _t5 * x2;
+      x2_bar += _t5 * v0;
+      sin_bar += y1_bar * (v2 * x0 - v0 * x2);
+      v1_bar += y1_bar * along;
+      along_bar += y1_bar * v1;
+      // line 48: y0 = x0 * cos + (v1 * x2 - v2 * x1) * sin + v0 * along;
+      x0_bar += y0_bar * cos;
+      cos_bar += y0_bar * x0;
+      const _t2 = y0_bar * sin;
+      v1_bar += _t2 * x2;
+      x2_bar += _t2 * v1;
+      const _t3 = -_t2;
+      v2_bar += _t3 * x1;
+      x1_bar += _t3 * v2;
+      sin_bar += y0_bar * (v1 * x2 - v2 * x1);
+      v0_bar += y0_bar * along;
+      along_bar += y0_bar * v0;
+      // line 47: const along = (v0 * x0 + v1 * x1 + v2 * x2) * (1 - cos);
+      const _t1 = along_bar * (1 - cos);
+      v0_bar += _t1 * x0;
+      x0_bar += _t1 * v0;
+      v1_bar += _t1 * x1;
+      x1_bar += _t1 * v1;
+      v2_bar += _t1 * x2;
+      x2_bar += _t1 * v2;
+      cos_bar -= along_bar * (v0 * x0 + v1 * x1 + v2 * x2);
+      // line 46: const v2 = r2 / theta;
+      r2_bar += v2_bar * (1 / theta);
+      let theta_bar = -(v2_bar * (r2 / (theta * theta)));
+      // line 45: const v1 = r1 / theta;
+      r1_bar += v1_bar * (1 / theta);
+      theta_bar -= v1_bar * (r1 / (theta * theta));
+      // line 44: const v0 = r0 / theta;
+      r0_bar += v0_bar * (1 / theta);
+      theta_bar -= v0_bar * (r0 / (theta * theta));
+      // line 43: const sin = Math.sin(theta);
+      theta_bar += sin_bar * cos;
+      // line 42: const cos = Math.cos(theta);
+      theta_bar -= cos_bar * sin;
+      // line 41: const theta = Math.sqrt(sqtheta);
+      sqtheta_bar += theta_bar * (0.5 / theta);
+    } else {
+      // line 55: y2 = x2 + (r0 * x1 - r1 * x0);
+      x2_bar += y2_bar;
+      r0_bar += y2_bar * x1;
+      x1_bar += y2_bar * r0;
+      const _t10 = -y2_bar;
+      r1_bar += _t10 * x0;
+      x0_bar += _t10 * r1;
+      // line 54: y1 = x1 + (r2 * x0 - r0 * x2);
+      x1_bar += y1_bar;
+      r2_bar += y1_bar * x0;
+      x0_bar += y1_bar * r2;
+      const _t9 = -y1_bar;
+      r0_bar += _t9 * x2;
+      x2_bar += _t9 * r0;
+      // line 53: y0 = x0 + (r1 * x2 - r2 * x1);
+      x0_bar += y0_bar;
+      r1_bar += y0_bar * x2;
+      x2_bar += y0_bar * r1;
+      const _t8 = -y0_bar;
+      r2_bar += _t8 * x1;
+      x1_bar += _t8 * r2;
+    }
+    // line 35: const sqtheta = r0 * r0 + r1 * r1 + r2 * r2;
+    r0_bar += sqtheta_bar * (2 * r0);
+    r1_bar += sqtheta_bar * (2 * r1);
+    r2_bar += sqtheta_bar * (2 * r2);
+    // line 34: const r2 = cams[c + 2];
+    cams_bar[c + 2] += r2_bar;
+    // line 33: const r1 = cams[c + 1];
+    cams_bar[c + 1] += r1_bar;
+    // line 32: const r0 = cams[c];
+    cams_bar[c] += r0_bar;
+    // line 31: const x2 = X[3 * pt + 2] - cams[c + 5];
+    X_bar[3 * pt + 2] += x2_bar;
+    cams_bar[c + 5] -= x2_bar;
+    // line 30: const x1 = X[3 * pt + 1] - cams[c + 4];
+    X_bar[3 * pt + 1] += x1_bar;
+    cams_bar[c + 4] -= x1_bar;
+    // line 29: const x0 = X[3 * pt] - cams[c + 3];
+    X_bar[3 * pt] += x0_bar;
+    cams_bar[c + 3] -= x0_bar;
+    grad.w += w_bar;
+  }
+  valueStack.rewind(valuesOnEntry);
+  return value;
+}
+
+/**
  * Value and gradient of `baWeightError` with respect to w.
  * Generated from ba.ts:70.
  */

@@ -10,7 +10,7 @@
  * the 3 coordinates of its point, its weight; weight row 2p + i holds ∂(1 - w_i²)/∂w_i.
  */
 import { baReprojectionError, baWeightError } from "./ba.ts";
-import { baReprojectionErrorVjpInto, baWeightErrorGradInto, type BaReprojectionErrorVjpGradient } from "./ba.grad.ts";
+import { baReprojectionErrorVjpRowsInto, baWeightErrorGradInto, type BaReprojectionErrorVjpGradient } from "./ba.grad.ts";
 
 /** A bundle adjustment problem with every camera, point, weight and feature spelled out. */
 export interface BaProblem {
@@ -98,25 +98,29 @@ export function baJacobianBuffers(b: BaProblem): BaSparseJacobian {
   };
 }
 
-/** Scratch for the generated VJPs: gradients over all cameras and points, kept zero between rows. */
+/**
+ * Scratch for the generated VJPs: one gradient over all cameras and points per reprojection
+ * residual, kept zero between observations.
+ */
 export interface BaScratch {
-  grad: BaReprojectionErrorVjpGradient;
+  grads: [BaReprojectionErrorVjpGradient, BaReprojectionErrorVjpGradient];
   weightGrad: { w: number };
 }
 
 export function baScratch(b: BaProblem): BaScratch {
-  return { grad: { cams: new Float64Array(11 * b.n), X: new Float64Array(3 * b.m), w: 0 }, weightGrad: { w: 0 } };
+  const grad = (): BaReprojectionErrorVjpGradient => ({ cams: new Float64Array(11 * b.n), X: new Float64Array(3 * b.m), w: 0 });
+  return { grads: [grad(), grad()], weightGrad: { w: 0 } };
 }
 
-const ROW0 = Float64Array.of(1, 0);
-const ROW1 = Float64Array.of(0, 1);
+/** The cotangents e0 and e1: one row of the Jacobian each. */
+const ROWS = [Float64Array.of(1, 0), Float64Array.of(0, 1)];
 
 /**
- * The sparse Jacobian of the residuals with respect to (cams, X, w): two generated VJPs per
- * observation (cotangents e0 and e1, one reverse sweep per residual) and one gradient per
- * weight residual. Each VJP adds into the 11 camera and 3 point entries of the shared
- * gradient buffers that observation's residual reads; they are copied out and zeroed again.
- * Also writes the residuals into reprojErr and wErr when given.
+ * The sparse Jacobian of the residuals with respect to (cams, X, w): per observation, one
+ * generated forward sweep and two reverse sweeps (cotangents e0 and e1, one per residual),
+ * and one gradient per weight residual. Each reverse sweep adds into the 11 camera and 3
+ * point entries of its gradient buffers that observation's residual reads; they are copied
+ * out and zeroed again. Also writes the residuals into reprojErr and wErr when given.
  */
 export function baJacobian(
   b: BaProblem,
@@ -127,9 +131,7 @@ export function baJacobian(
 ): BaSparseJacobian {
   const { n, m, p, cams, X, w, obs, feats } = b;
   const { rows, cols, vals } = J;
-  const grad = scratch.grad;
-  const gc = grad.cams;
-  const gx = grad.X;
+  const grads = scratch.grads;
   const pointCol = 11 * n;
   const weightCol = 11 * n + 3 * m;
   let k = 0;
@@ -139,9 +141,13 @@ export function baJacobian(
     const pt = obs[2 * i + 1]!;
     const c = 11 * cam;
     const x = 3 * pt;
+    grads[0].w = 0;
+    grads[1].w = 0;
+    const e = baReprojectionErrorVjpRowsInto(cams, cam, X, pt, w[i]!, feats, i, ROWS, grads);
     for (let r = 0; r < 2; r++) {
-      grad.w = 0;
-      const e = baReprojectionErrorVjpInto(cams, cam, X, pt, w[i]!, feats, i, r === 0 ? ROW0 : ROW1, grad);
+      const grad = grads[r]!;
+      const gc = grad.cams;
+      const gx = grad.X;
       if (reprojErr) reprojErr[2 * i + r] = e[r]!;
       for (let q = 0; q < 11; q++) {
         cols[k] = c + q;

@@ -660,7 +660,8 @@ export function handPoseJacobian(
       setFlat(direction, fields, k, 0);
     }
   } else {
-    // Reverse mode: row r is e_rᵀ·J.
+    // Reverse mode: row r is e_rᵀ·J (a forward and a reverse sweep each: the reverse
+    // sweep restores overwritten values, so it cannot be replayed).
     const cotangent = new Array<number>(m).fill(0);
     const grad: HandPoseJacobianGradient = { theta: new Array<number>(theta.length).fill(0) };
     for (let r = 0; r < m; r++) {

@@ -65,6 +65,7 @@ export class Printer {
       case "record":
         return [`{ ${e.fields.map((f) => (f.value.kind === "var" && f.value.name === f.name ? f.name : `${f.name}: ${this.expr(f.value)}`)).join(", ")} }`, PRIMARY];
       case "pop": return [`${this.stacks[e.stack]}.pop()`, POSTFIX];
+      case "stackSize": return [`${this.stacks[e.stack]}.size`, POSTFIX];
       default: return assertNever(e);
     }
   }
@@ -150,6 +151,7 @@ export class Printer {
         if (s.body.length === 1 && s.body[0]!.kind === "block") return this.stmt(s.body[0]!, indent);
         return `${indent}{\n${this.stmts(s.body, inner)}${indent}}\n`;
       case "push": return `${indent}${this.stacks[s.stack]}.push(${this.expr(s.value)});\n`;
+      case "rewind": return `${indent}${this.stacks[s.stack]}.rewind(${this.expr(s.size)});\n`;
       case "append": return `${indent}${s.array}.push(${this.expr(s.value)});\n`;
       case "shrink": return `${indent}${s.array}.pop();\n`;
       case "call": return `${indent}${s.callee}(${s.args.map((a) => this.expr(a)).join(", ")});\n`;

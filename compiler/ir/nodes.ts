@@ -61,7 +61,9 @@ export type Expr =
    * whose element was pushed when the popped value lands in a different variable (a
    * recorded read), so analyses of generated code still see the dependency.
    */
-  | { kind: "pop"; stack: StackName; of?: string };
+  | { kind: "pop"; stack: StackName; of?: string }
+  /** The number of values a stack holds (a mark to rewind to; fVjpRowsInto only). */
+  | { kind: "stackSize"; stack: StackName };
 
 /** A user-supplied VJP with the shape of a generated `fVjpInto(params…, cotangent, grad)`. */
 export interface CustomRule {
@@ -108,6 +110,8 @@ export type Stmt =
   | { kind: "return"; value: Expr | null; span?: SourceSpan }
   | { kind: "block"; body: Stmt[] }
   | { kind: "push"; stack: StackName; value: Expr }
+  /** Sets a stack's size back to a mark, so the values above it are popped again (fVjpRowsInto only). */
+  | { kind: "rewind"; stack: StackName; size: Expr }
   /** `a.push(value)` on a local number[]; in reverse-mode code its inverse is `shrink`. */
   | { kind: "append"; array: string; value: Expr; span?: SourceSpan }
   /** `a.pop()` with the result discarded: undoes an `append` in the reverse sweep. */

@@ -5,7 +5,7 @@ import { assertNever, type Expr, type LValue, type Stmt } from "./nodes.ts";
 export function walkExpr(e: Expr, visit: (e: Expr) => void): void {
   visit(e);
   switch (e.kind) {
-    case "number": case "boolean": case "var": case "pop": return;
+    case "number": case "boolean": case "var": case "pop": case "stackSize": return;
     case "index": walkExpr(e.object, visit); walkExpr(e.index, visit); return;
     case "length": case "field": walkExpr(e.object, visit); return;
     case "unary": walkExpr(e.operand, visit); return;
@@ -68,6 +68,7 @@ export function stmtExprs(s: Stmt): Expr[] {
     case "loop": return s.test ? [s.test] : [];
     case "return": return s.value ? [s.value] : [];
     case "push": case "append": return [s.value];
+    case "rewind": return [s.size];
     case "shrink": return [];
     case "call": return s.args;
     case "break": case "continue": case "block": case "comment": case "verbatim": return [];
@@ -125,6 +126,7 @@ export function mapStmtExprs(stmts: Stmt[], replace: (e: Expr) => Expr | undefin
       case "loop": return { ...s, init: ms(s.init), test: s.test ? m(s.test) : null, update: ms(s.update), body: ms(s.body) };
       case "return": return { ...s, value: s.value ? m(s.value) : null };
       case "push": case "append": return { ...s, value: m(s.value) };
+      case "rewind": return { ...s, size: m(s.size) };
       case "call": return { ...s, args: s.args.map(m) };
       case "block": return { ...s, body: ms(s.body) };
       case "shrink": case "break": case "continue": case "comment": case "verbatim": return s;

@@ -18,13 +18,16 @@ function arrayPaths(fn: FunctionIR, wrt: string[]): { path: string; wrt: boolean
   );
 }
 
-/** Entry checks: no differentiated array aliases another argument or a derivative buffer. */
-export function aliasChecks(fn: FunctionIR, wrt: string[], buffers: { name: string; type: ValueType }[]): Stmt[] {
+/**
+ * Entry checks: no differentiated array aliases another argument or a derivative buffer.
+ * `betweenInputs` false checks the buffers only (a buffer bound per row of fVjpRowsInto).
+ */
+export function aliasChecks(fn: FunctionIR, wrt: string[], buffers: { name: string; type: ValueType }[], betweenInputs = true): Stmt[] {
   const inputs = arrayPaths(fn, wrt);
   const outputs = buffers.flatMap((buffer) => leafPaths(buffer.name, buffer.type).filter((l) => l.type.kind === "array").map((l) => l.path));
   const lines: string[] = [];
   for (let i = 0; i < inputs.length; i++) {
-    for (let j = i + 1; j < inputs.length; j++) {
+    for (let j = i + 1; j < inputs.length && betweenInputs; j++) {
       if (!inputs[i]!.wrt && !inputs[j]!.wrt) continue;
       lines.push(check(inputs[i]!.path, inputs[j]!.path));
     }

@@ -3,11 +3,13 @@
  *
  *   @grad      fGrad / fGradInto            reverse mode seeded with 1
  *   @vjp       fVjp / fVjpInto              reverse mode seeded with a cotangent
+ *              fVjpRowsInto                 one forward sweep, a reverse sweep per cotangent
+ *                                           (array results)
  *   @jvp       fJvp                         forward mode on the primal
  *   @hvp       fHvp / fHvpInto              forward mode on the reverse-mode body
  *   @hessian   fHessian                     one fHvpInto per wrt scalar (or per band colour)
- *   @jacobian  fJacobian                    one fJvp per input or one fVjpInto per output,
- *                                           whichever is fewer
+ *   @jacobian  fJacobian                    one fJvp per input, or one forward sweep and one
+ *                                           reverse sweep per output, whichever is fewer
  *
  * Gradient-shaped records (`grad`, `tangent`, `v`, `hvp`) have one field per wrt
  * parameter, of the parameter's own shape.
@@ -22,9 +24,10 @@ import { walkStmts, rootName, stmtExprs, walkExpr } from "../ir/visit.ts";
 import { ForwardGenerator } from "./forward.ts";
 import { Namer } from "./naming.ts";
 import { normalizeControlFlow } from "./normalize.ts";
-import { pathIn, reverseMode, type PullbackRequest } from "./reverse.ts";
+import { pathIn, reverseMode, type PullbackRequest, type ReverseOutput } from "./reverse.ts";
 import { inlineCalls, type CalleeResolver, type CustomRuleFinder } from "./inline.ts";
 import { buildGradient, gradRecordType, pascalCase, withDebugChecks } from "./gradient.ts";
+import { aliasChecks, stackBalance } from "./debug.ts";
 
 export interface ModeContext {
   fn: FunctionIR;
@@ -51,8 +54,8 @@ export interface ModeOutput {
   imports?: { name: string; file: string }[];
   /** Shared callee pullbacks the functions call; the pipeline generates each once per file. */
   pullbacks?: PullbackRequest[];
-  /** Callees whose primal the forward sweep calls (a private copy goes into the file). */
-  primals?: { name: string; span: import("../diagnostics.ts").SourceSpan }[];
+  /** Callees whose primal the generated code calls (a private copy goes into the file); `purpose` says why, when not for a forward sweep. */
+  primals?: { name: string; span: import("../diagnostics.ts").SourceSpan; purpose?: string }[];
   functions: FunctionIR[];
   typeAliases: { name: string; text: string; doc?: string }[];
   stacks: Set<StackName>;
@@ -162,7 +165,111 @@ export function buildVjp(ctx: ModeContext, base = `${ctx.fn.name}Vjp`, alias = a
     span: fn.span,
     doc: `Value of \`${fn.name}\` and the vector-Jacobian product cotangentᵀ·J with respect to ${request.wrt.join(", ")}.\nGenerated from ${where(ctx)}.`,
   };
-  return { functions: [simple, into], typeAliases: [{ name: alias, text: record.text }], stacks: reverse.stacks, runtime: new Set(), pullbacks: reverse.pullbacks };
+  // A pullback is only ever called with one cotangent; an array result may have many.
+  const rows = fn.returnType.kind === "array" && !ctx.pullbackName ? buildVjpRows(ctx, base, alias, reverse, namer, { grad: gradName, cotangent, cotangentType }) : null;
+  return {
+    functions: [simple, into, ...(rows ? [rows.fn] : [])],
+    typeAliases: [{ name: alias, text: record.text }],
+    stacks: reverse.stacks,
+    runtime: new Set(),
+    pullbacks: reverse.pullbacks,
+    ...(rows?.primal && { primals: [{ name: fn.name, span: fn.span, purpose: `for \`${base}RowsInto\`'s value when there are no cotangents` }] }),
+  };
+}
+
+/**
+ * `fVjpRowsInto(params…, cotangents, grads)`: adds cotangents[r]ᵀ·J into grads[r] for every
+ * r and returns the value. When the reverse sweep can be replayed (ReverseOutput.split), the
+ * forward sweep runs once and each row's reverse sweep pops its values again from a mark
+ * (the stacks rewound to where the forward sweep left them); otherwise one fVjpInto per row,
+ * and `f` itself (a private copy: `primal`) gives the value when there are no rows.
+ */
+function buildVjpRows(
+  ctx: ModeContext,
+  base: string,
+  alias: string,
+  reverse: ReverseOutput,
+  namer: Namer,
+  row: { grad: string; cotangent: string; cotangentType: string },
+): { fn: FunctionIR; primal: boolean } {
+  const { fn, request } = ctx;
+  const rowsName = `${base}RowsInto`;
+  const split = reverse.split;
+  // The replay's locals live beside the reverse body's names; the fallback only calls functions.
+  const names = split ? namer : new Namer([...fn.params.map((p) => p.name), fn.name, `${base}Into`]);
+  const [cotangents, grads, r] = ["cotangents", "grads", "r"].map((x) => names.fresh(x)) as [string, string, string];
+  const params = [...fn.params, typeParam(cotangents, `readonly (${row.cotangentType})[]`), typeParam(grads, `readonly ${alias}[]`)];
+  const args = fn.params.map((p) => b.v(p.name));
+  const rowCount: Expr = { kind: "length", object: b.v(cotangents) };
+  const rowLoop = (body: Stmt[], from = 0): Stmt => ({
+    kind: "loop",
+    form: "for",
+    init: [b.declare(r, b.num(from), true)],
+    test: b.bin("<", b.v(r), rowCount),
+    update: [b.assign({ kind: "var", name: r }, b.add(b.v(r), b.num(1)))],
+    body,
+  });
+  const doc = (how: string) =>
+    `Adds cotangents[r]ᵀ·J (the vector-Jacobian products of \`${fn.name}\` with respect to ${request.wrt.join(", ")})\n` +
+    `into \`${grads}[r]\` for every r and returns \`${fn.name}\`'s value: ${how}.\nGenerated from ${where(ctx)}.`;
+  const rowsFunction = (body: Stmt[], how: string): FunctionIR => ({
+    name: rowsName,
+    params,
+    returnType: fn.returnType,
+    returnTypeText: fn.returnTypeText,
+    body,
+    exported: true,
+    span: fn.span,
+    doc: doc(how),
+  });
+  if (!split) {
+    // The reverse sweep restores what the forward sweep overwrote, or is fused with it: it
+    // cannot run twice from one forward sweep.
+    const value = names.fresh("value");
+    const call = (k: Expr) => b.call(`${base}Into`, [...args, b.index(b.v(cotangents), k), b.index(b.v(grads), k)]);
+    const body: Stmt[] = [
+      { kind: "if", test: b.bin("===", rowCount, b.num(0)), then: [{ kind: "return", value: b.call(fn.name, args) }], else: [] },
+      b.declare(value, call(b.num(0)), true, fn.returnType),
+      rowLoop([b.assign({ kind: "var", name: value }, call(b.v(r)))], 1),
+      { kind: "return", value: b.v(value) },
+    ];
+    return { fn: rowsFunction(body, `one forward and one reverse sweep\nper cotangent (this reverse sweep cannot be replayed)`), primal: true };
+  }
+  const stacks = (["values", "control"] as const).filter((x) => reverse.stacks.has(x));
+  const onEntry = stacks.map((x) => ({ stack: x, name: namer.fresh(`${x}OnEntry`) }));
+  const afterForward = stacks.map((x) => ({ stack: x, name: namer.fresh(`${x}AfterForward`) }));
+  const size = (stack: StackName): Expr => ({ kind: "stackSize", stack });
+  const rewind = (marks: { stack: StackName; name: string }[]): Stmt[] => marks.map((m) => ({ kind: "rewind", stack: m.stack, size: b.v(m.name) }));
+  const debug = ctx.debug;
+  const balance = debug ? stackBalance(stacks.map((x) => debug.stackNames[x])) : null;
+  const bindGrad: Stmt = { kind: "declare", name: row.grad, type: { kind: "opaque", text: alias }, init: b.index(b.v(grads), b.v(r)), mutable: false };
+  const rowBody: Stmt[] = [
+    ...rewind(afterForward),
+    { kind: "declare", name: row.cotangent, type: { kind: "opaque", text: row.cotangentType }, init: b.index(b.v(cotangents), b.v(r)), mutable: false },
+    bindGrad,
+    ...split.prologue,
+    b.comment("reverse sweep"),
+    ...split.reverse,
+    ...split.epilogue,
+    // Debug build: each reverse sweep pops exactly what the forward sweep pushed.
+    ...(balance ? balance.exit : []),
+  ];
+  // Debug build: the arguments are checked before anything is pushed.
+  const gradChecks = debug ? aliasChecks(fn, request.wrt, [{ name: row.grad, type: gradRecordType(fn, request.wrt) }], false) : [];
+  const body: Stmt[] = [
+    ...(balance ? balance.entry : []),
+    ...(debug ? aliasChecks(fn, request.wrt, []) : []),
+    ...(gradChecks.length ? [rowLoop([bindGrad, ...gradChecks])] : []),
+    ...onEntry.map((m) => b.declare(m.name, size(m.stack))),
+    b.comment("forward sweep"),
+    ...split.forward,
+    ...(stacks.length ? [b.comment("each row's reverse sweep pops again what the forward sweep pushed")] : []),
+    ...afterForward.map((m) => b.declare(m.name, size(m.stack))),
+    rowLoop(rowBody),
+    ...rewind(onEntry),
+    { kind: "return", value: b.v(reverse.valueName) },
+  ];
+  return { fn: rowsFunction(body, "one forward sweep, then\none reverse sweep per cotangent"), primal: false };
 }
 
 export function buildJvp(ctx: ModeContext, name = `${ctx.fn.name}Jvp`, alias = aliasName(ctx)): ModeOutput {
@@ -346,11 +453,16 @@ export function buildJacobian(ctx: ModeContext): ModeOutput {
   const vjpName = `${fn.name}JacobianVjp`;
   const jvp = buildJvp({ ...ctx, request: { ...request, mode: "jvp" } }, jvpName, alias);
   const vjp = buildVjp({ ...ctx, request: { ...request, mode: "vjp" } }, vjpName, alias);
+  // The reverse branch computes all m rows from one forward sweep with fVjpRowsInto, unless
+  // that only calls fVjpInto once per row (its fallback, which also wants a copy of the
+  // primal for zero rows: never the case here, m > n ≥ 0); then it calls fVjpInto itself.
+  const replayed = !vjp.primals;
+  const rowsHelper = replayed ? `${vjpName}RowsInto` : `${vjpName}Into`;
   // The Jacobian's own sweeps are implementation details; @jvp/@vjp export the public ones.
-  const helpers = [...jvp.functions, ...vjp.functions.filter((f) => f.name === `${vjpName}Into`)].map((f) => ({ ...f, exported: false }));
+  const helpers = [...jvp.functions, ...vjp.functions.filter((f) => f.name === rowsHelper)].map((f) => ({ ...f, exported: false }));
   const record = wrtRecordType(fn, request.wrt);
   const outer = new Namer(fn.params.map((p) => p.name));
-  const [fieldsName, dir, n, first, value, m, J, k, t, r, ct, g] = ["fields", "direction", "n", "first", "value", "m", "jacobian", "k", "t", "r", "cotangent", "grad"].map((x) => outer.fresh(x)) as string[] as [string, string, string, string, string, string, string, string, string, string, string, string];
+  const [fieldsName, dir, n, first, value, m, J, k, t, r, ct, g] = ["fields", "direction", "n", "first", "value", "m", "jacobian", "k", "t", "r", replayed ? "cotangents" : "cotangent", replayed ? "grads" : "grad"].map((x) => outer.fresh(x)) as string[] as [string, string, string, string, string, string, string, string, string, string, string, string];
   const args = fn.params.map((p) => p.name).join(", ");
   const pre = args ? `${args}, ` : "";
   const rec = "{" + record.fields.map((f) => `${f.name}: ${zerosText(f.type, f.name)}`).join(", ") + "}";
@@ -372,16 +484,32 @@ export function buildJacobian(ctx: ModeContext): ModeOutput {
     `    setFlat(${dir}, ${fieldsName}, ${k}, 0);`,
     `  }`,
     `} else {`,
-    `  // Reverse mode: row r is e_rᵀ·J.`,
-    `  const ${ct} = new Array<number>(${m}).fill(0);`,
-    `  const ${g}: ${alias} = ${rec};`,
-    `  for (let ${r} = 0; ${r} < ${m}; ${r}++) {`,
-    `    ${ct}[${r}] = 1;`,
-    `    zeroRecord(${g});`,
-    `    ${vjpName}Into(${pre}${ct}, ${g});`,
-    `    readFlat(${g}, ${fieldsName}, ${J}[${r}]);`,
-    `    ${ct}[${r}] = 0;`,
-    `  }`,
+    ...(replayed
+      ? [
+          `  // Reverse mode: row r is e_rᵀ·J, all m rows from one forward sweep.`,
+          `  const ${ct}: number[][] = [];`,
+          `  const ${g}: ${alias}[] = [];`,
+          `  for (let ${r} = 0; ${r} < ${m}; ${r}++) {`,
+          `    ${ct}.push(new Array<number>(${m}).fill(0));`,
+          `    ${ct}[${r}][${r}] = 1;`,
+          `    ${g}.push(${rec});`,
+          `  }`,
+          `  ${vjpName}RowsInto(${pre}${ct}, ${g});`,
+          `  for (let ${r} = 0; ${r} < ${m}; ${r}++) readFlat(${g}[${r}], ${fieldsName}, ${J}[${r}]);`,
+        ]
+      : [
+          `  // Reverse mode: row r is e_rᵀ·J (a forward and a reverse sweep each: the reverse`,
+          `  // sweep restores overwritten values, so it cannot be replayed).`,
+          `  const ${ct} = new Array<number>(${m}).fill(0);`,
+          `  const ${g}: ${alias} = ${rec};`,
+          `  for (let ${r} = 0; ${r} < ${m}; ${r}++) {`,
+          `    ${ct}[${r}] = 1;`,
+          `    zeroRecord(${g});`,
+          `    ${vjpName}Into(${pre}${ct}, ${g});`,
+          `    readFlat(${g}, ${fieldsName}, ${J}[${r}]);`,
+          `    ${ct}[${r}] = 0;`,
+          `  }`,
+        ]),
     `}`,
     `return { value: ${value}, jacobian: ${J} };`,
   ];
@@ -393,13 +521,15 @@ export function buildJacobian(ctx: ModeContext): ModeOutput {
     body: [{ kind: "verbatim", lines: text }],
     exported: true,
     span: fn.span,
-    doc: `Value and dense Jacobian of \`${fn.name}\` (rows: outputs; columns: ${request.wrt.join(", ")} flattened\nin declaration order). Uses n forward sweeps or m reverse sweeps, whichever is fewer.\nGenerated from ${where(ctx)}.`,
+    doc: replayed
+      ? `Value and dense Jacobian of \`${fn.name}\` (rows: outputs; columns: ${request.wrt.join(", ")} flattened\nin declaration order). Uses n forward-mode sweeps, or one forward and m reverse sweeps,\nwhichever is fewer. Generated from ${where(ctx)}.`
+      : `Value and dense Jacobian of \`${fn.name}\` (rows: outputs; columns: ${request.wrt.join(", ")} flattened\nin declaration order). Uses n forward sweeps or m reverse sweeps, whichever is fewer.\nGenerated from ${where(ctx)}.`,
   };
   return {
     functions: [...helpers, jacobian],
     typeAliases: [{ name: alias, text: record.text }],
     stacks: vjp.stacks,
-    runtime: new Set(["recordSize", "setFlat", "readFlat", "zeroRecord"]),
+    runtime: new Set(["recordSize", "setFlat", "readFlat", ...(replayed ? [] : ["zeroRecord"])]),
   };
 }
 
@@ -419,7 +549,8 @@ export function buildMode(input: ModeContext): ModeOutput {
       });
     }
   });
-  return { ...dispatch({ ...input, fn }), imports, primals };
+  const output = dispatch({ ...input, fn });
+  return { ...output, imports, primals: [...primals, ...(output.primals ?? [])] };
 }
 
 function dispatch(ctx: ModeContext): ModeOutput {

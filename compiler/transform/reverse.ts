@@ -76,6 +76,26 @@ export interface ReverseOutput {
   /** Name of the variable holding the primal result at the end of `body`. */
   valueName: string;
   stacks: Set<StackName>;
+  /**
+   * `body` in its four parts, present when the reverse sweep can run again after itself
+   * from the same forward state (one forward sweep, a reverse sweep per cotangent; see
+   * fVjpRowsInto in modes.ts): the forward sweep reads no adjoint and the reverse sweep
+   * writes only its own locals, adjoints and the gradient record, so that rewinding the
+   * stacks to where the forward sweep left them is all a replay needs. Absent when the
+   * last loop is fused with its reverse.
+   */
+  split?: ReverseSplit;
+}
+
+export interface ReverseSplit {
+  /** Adjoints of the wrt parameters: `const x_bar = grad.x;`, `let w_bar = 0;`. */
+  prologue: Stmt[];
+  /** The forward sweep, ending with the declaration of the value (if it is a copy). */
+  forward: Stmt[];
+  /** Adjoint declarations, the seeding, and the reversed statements. */
+  reverse: Stmt[];
+  /** `grad.w += w_bar;` for each scalar wrt leaf. */
+  epilogue: Stmt[];
 }
 
 export function reverseMode(input: ReverseInput): ReverseOutput {
@@ -406,7 +426,42 @@ class ReverseGenerator {
       ...reverse,
       ...epilogue,
     ];
-    return { body, valueName, stacks: this.stacks, pullbacks: this.pullbacks };
+    const split = this.replayable(forward, reverse) ? { prologue, forward, reverse, epilogue } : undefined;
+    return { body, valueName, stacks: this.stacks, pullbacks: this.pullbacks, ...(split && { split }) };
+  }
+
+  /**
+   * True if the reverse sweep can be run again from the state the forward sweep left
+   * (given the stacks rewound): the forward sweep reads no adjoint, gradient record or
+   * seed, and the reverse sweep assigns nothing but its own locals, adjoints and the
+   * gradient record (no restored primal variable, no shrunk array).
+   */
+  private replayable(forward: Stmt[], reverse: Stmt[]): boolean {
+    const adjoints = new Set([...this.barNames.values(), this.input.gradName]);
+    const seed = exprReads(this.input.seed);
+    const forwardReads = new Set<string>();
+    walkStmts(forward, (s) => {
+      for (const e of stmtExprs(s)) exprReads(e, forwardReads);
+    });
+    if ([...forwardReads].some((n) => adjoints.has(n) || seed.has(n))) return false;
+    const writable = (name: string, scope: Set<string>) => scope.has(name) || adjoints.has(name);
+    // `scope`: the names the reverse sweep has declared around (and before) a statement.
+    const ownWrites = (list: Stmt[], scope: Set<string>): boolean =>
+      list.every((s) => {
+        switch (s.kind) {
+          case "declare": scope.add(s.name); return true;
+          case "assign": return writable(rootName(s.target)!, scope);
+          case "append": case "shrink": return writable(s.array, scope);
+          case "if": return ownWrites(s.then, new Set(scope)) && ownWrites(s.else, new Set(scope));
+          case "block": return ownWrites(s.body, new Set(scope));
+          case "loop": {
+            const head = new Set(scope);
+            return ownWrites(s.init, head) && ownWrites(s.body, new Set(head)) && ownWrites(s.update, head);
+          }
+          default: return true;
+        }
+      });
+    return ownWrites(reverse, new Set());
   }
 
   /**
