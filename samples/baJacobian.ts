@@ -86,16 +86,33 @@ export interface BaSparseJacobian {
 /** Nonzeros per reprojection row: 11 camera parameters, 3 point coordinates, 1 weight. */
 export const BA_ROW_NNZ = 15;
 
-/** An empty Jacobian of the right size for `b` (nnz = 31p), to reuse across calls. */
+/**
+ * The Jacobian of `b` (nnz = 31p) with its sparsity pattern (rows and cols) written and its
+ * values zero, to reuse across calls. The pattern depends only on which camera and point
+ * each observation sees, so it is computed once here, as a sparse solver's symbolic phase
+ * is; `baJacobian` fills in the values.
+ */
 export function baJacobianBuffers(b: BaProblem): BaSparseJacobian {
-  const nnz = (2 * BA_ROW_NNZ + 1) * b.p;
-  return {
-    nrows: 3 * b.p,
-    ncols: 11 * b.n + 3 * b.m + b.p,
-    rows: new Int32Array(3 * b.p + 1),
-    cols: new Int32Array(nnz),
-    vals: new Float64Array(nnz),
-  };
+  const { n, m, p, obs } = b;
+  const nnz = (2 * BA_ROW_NNZ + 1) * p;
+  const rows = new Int32Array(3 * p + 1);
+  const cols = new Int32Array(nnz);
+  const pointCol = 11 * n;
+  const weightCol = 11 * n + 3 * m;
+  let k = 0;
+  for (let i = 0; i < p; i++) {
+    for (let r = 0; r < 2; r++) {
+      for (let q = 0; q < 11; q++) cols[k++] = 11 * obs[2 * i]! + q;
+      for (let q = 0; q < 3; q++) cols[k++] = pointCol + 3 * obs[2 * i + 1]! + q;
+      cols[k++] = weightCol + i;
+      rows[2 * i + r + 1] = k;
+    }
+  }
+  for (let i = 0; i < p; i++) {
+    cols[k++] = weightCol + i;
+    rows[2 * p + i + 1] = k;
+  }
+  return { nrows: 3 * p, ncols: 11 * n + 3 * m + p, rows, cols, vals: new Float64Array(nnz) };
 }
 
 /**
@@ -116,11 +133,13 @@ export function baScratch(b: BaProblem): BaScratch {
 const ROWS = [Float64Array.of(1, 0), Float64Array.of(0, 1)];
 
 /**
- * The sparse Jacobian of the residuals with respect to (cams, X, w): per observation, one
- * generated forward sweep and two reverse sweeps (cotangents e0 and e1, one per residual),
- * and one gradient per weight residual. Each reverse sweep adds into the 11 camera and 3
- * point entries of its gradient buffers that observation's residual reads; they are copied
- * out and zeroed again. Also writes the residuals into reprojErr and wErr when given.
+ * The values of the sparse Jacobian of the residuals with respect to (cams, X, w), into `J`
+ * (from `baJacobianBuffers(b)`, which holds the pattern): per observation, one generated
+ * forward sweep and two reverse sweeps (`baReprojectionErrorVjpRowsInto`, cotangents e0 and
+ * e1, one per residual), and one gradient per weight residual. Each reverse sweep adds into
+ * the 11 camera and 3 point entries of its gradient buffers that the observation reads;
+ * they are copied out and zeroed again. Also writes the residuals into reprojErr and wErr
+ * when given.
  */
 export function baJacobian(
   b: BaProblem,
@@ -129,49 +148,47 @@ export function baJacobian(
   reprojErr?: Float64Array,
   wErr?: Float64Array,
 ): BaSparseJacobian {
-  const { n, m, p, cams, X, w, obs, feats } = b;
-  const { rows, cols, vals } = J;
+  const { p, cams, X, w, obs, feats } = b;
+  const vals = J.vals;
   const grads = scratch.grads;
-  const pointCol = 11 * n;
-  const weightCol = 11 * n + 3 * m;
-  let k = 0;
-  rows[0] = 0;
+  const [g0, g1] = grads;
+  const [cams0, X0, cams1, X1] = [g0.cams, g0.X, g1.cams, g1.X];
   for (let i = 0; i < p; i++) {
     const cam = obs[2 * i]!;
     const pt = obs[2 * i + 1]!;
-    const c = 11 * cam;
-    const x = 3 * pt;
-    grads[0].w = 0;
-    grads[1].w = 0;
+    g0.w = 0;
+    g1.w = 0;
     const e = baReprojectionErrorVjpRowsInto(cams, cam, X, pt, w[i]!, feats, i, ROWS, grads);
-    for (let r = 0; r < 2; r++) {
-      const grad = grads[r]!;
-      const gc = grad.cams;
-      const gx = grad.X;
-      if (reprojErr) reprojErr[2 * i + r] = e[r]!;
-      for (let q = 0; q < 11; q++) {
-        cols[k] = c + q;
-        vals[k++] = gc[c + q]!;
-        gc[c + q] = 0;
-      }
-      for (let q = 0; q < 3; q++) {
-        cols[k] = pointCol + x + q;
-        vals[k++] = gx[x + q]!;
-        gx[x + q] = 0;
-      }
-      cols[k] = weightCol + i;
-      vals[k++] = grad.w;
-      rows[2 * i + r + 1] = k;
+    if (reprojErr) {
+      reprojErr[2 * i] = e[0]!;
+      reprojErr[2 * i + 1] = e[1]!;
     }
+    // Row 2i at k, row 2i + 1 at k + 15, each camera, point, weight (the pattern's order).
+    const k = 2 * BA_ROW_NNZ * i;
+    const c = 11 * cam;
+    for (let q = 0; q < 11; q++) {
+      vals[k + q] = cams0[c + q]!;
+      vals[k + BA_ROW_NNZ + q] = cams1[c + q]!;
+      cams0[c + q] = 0;
+      cams1[c + q] = 0;
+    }
+    const x = 3 * pt;
+    for (let q = 0; q < 3; q++) {
+      vals[k + 11 + q] = X0[x + q]!;
+      vals[k + BA_ROW_NNZ + 11 + q] = X1[x + q]!;
+      X0[x + q] = 0;
+      X1[x + q] = 0;
+    }
+    vals[k + 14] = g0.w;
+    vals[k + BA_ROW_NNZ + 14] = g1.w;
   }
   const wg = scratch.weightGrad;
+  const weightRows = 2 * BA_ROW_NNZ * p;
   for (let i = 0; i < p; i++) {
     wg.w = 0;
     const e = baWeightErrorGradInto(w[i]!, wg);
     if (wErr) wErr[i] = e;
-    cols[k] = weightCol + i;
-    vals[k++] = wg.w;
-    rows[2 * p + i + 1] = k;
+    vals[weightRows + i] = wg.w;
   }
   return J;
 }

@@ -45,8 +45,9 @@ export function babylonianSqrtGradInto(a: number, grad: BabylonianSqrtGradient):
     y_bar = 0;
     const _t1 = _t0 * 0.5;
     y_bar += _t1;
-    a_bar += _t1 * (1 / y);
-    y_bar -= _t1 * (a / (y * y));
+    const _t2 = _t1 / y;
+    a_bar += _t2;
+    y_bar -= _t2 * (a / y);
   }
   // line 21: let y = a > 1 ? a : 1;
   if (a > 1) {

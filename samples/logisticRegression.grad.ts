@@ -82,9 +82,9 @@ export function logisticRegressionGradInto(
     const b = X[i];
     let s_bar = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
-    const _t5 = -loss_bar;
-    let p_bar = _t5 * y[i] * (1 / p);
-    p_bar -= _t5 * (1 - y[i]) * (1 / (1 - p));
+    const _t6 = -loss_bar;
+    let p_bar = _t6 * y[i] * (1 / p);
+    p_bar -= _t6 * (1 - y[i]) * (1 / (1 - p));
     if (controlStack.pop() === 1) {
       // linalg.ts:15
       const _t1 = valueStack.pop();
@@ -94,8 +94,9 @@ export function logisticRegressionGradInto(
     } else {
       const e = valueStack.pop();
       const _t4 = 1 + e;
-      let e_bar = p_bar * (1 / _t4);
-      e_bar -= p_bar * (e / (_t4 * _t4));
+      const _t5 = p_bar / _t4;
+      let e_bar = _t5;
+      e_bar -= _t5 * (e / _t4);
       p_bar = 0;
       // linalg.ts:16
       s_bar += e_bar * e;
@@ -203,11 +204,11 @@ export function logisticRegressionHvpInto(
     let s_bar = 0;
     let s_bar_dot = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
-    const _t5 = -loss_bar;
-    let p_bar = _t5 * y[i] * (1 / p);
-    let p_bar_dot = -(_t5 * y[i] * ((1 / (p * p)) * p_dot));
-    p_bar_dot -= _t5 * (1 - y[i]) * ((1 / ((1 - p) * (1 - p))) * p_dot);
-    p_bar -= _t5 * (1 - y[i]) * (1 / (1 - p));
+    const _t6 = -loss_bar;
+    let p_bar = _t6 * y[i] * (1 / p);
+    let p_bar_dot = -(_t6 * y[i] * ((1 / (p * p)) * p_dot));
+    p_bar_dot -= _t6 * (1 - y[i]) * ((1 / ((1 - p) * (1 - p))) * p_dot);
+    p_bar -= _t6 * (1 - y[i]) * (1 / (1 - p));
     if (controlStack.pop() === 1) {
       // linalg.ts:15
       const _t1_dot = valueStack.pop();
@@ -226,12 +227,12 @@ export function logisticRegressionHvpInto(
       const e = valueStack.pop();
       const _t4 = 1 + e;
       let _t4_dot = e_dot;
-      let e_bar = p_bar * (1 / _t4);
-      let e_bar_dot = (1 / _t4) * p_bar_dot - p_bar * ((1 / (_t4 * _t4)) * _t4_dot);
-      e_bar_dot -=
-        (e / (_t4 * _t4)) * p_bar_dot +
-        p_bar * ((1 / (_t4 * _t4)) * e_dot - (e / (_t4 * _t4 * (_t4 * _t4))) * (2 * _t4 * _t4_dot));
-      e_bar -= p_bar * (e / (_t4 * _t4));
+      const _t5 = p_bar / _t4;
+      let _t5_dot = (1 / _t4) * p_bar_dot - (p_bar / (_t4 * _t4)) * _t4_dot;
+      let e_bar = _t5;
+      let e_bar_dot = _t5_dot;
+      e_bar_dot -= (e / _t4) * _t5_dot + _t5 * ((1 / _t4) * e_dot - (e / (_t4 * _t4)) * _t4_dot);
+      e_bar -= _t5 * (e / _t4);
       p_bar = 0;
       p_bar_dot = 0;
       // linalg.ts:16

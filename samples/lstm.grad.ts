@@ -85,9 +85,9 @@ export function lstmObjectiveGradInto(
         const z_1 = h * w[b + j] + bias[b + j];
         let ingate = 0;
         if (z_1 >= 0) {
-          const _t7 = Math.exp(-z_1);
-          valueStack.push(_t7);
-          ingate = 1 / (1 + _t7);
+          const _t8 = Math.exp(-z_1);
+          valueStack.push(_t8);
+          ingate = 1 / (1 + _t8);
           controlStack.push(1);
         } else {
           const e_1 = Math.exp(z_1);
@@ -99,9 +99,9 @@ export function lstmObjectiveGradInto(
         const z_2 = input[j] * w[2 * b + j] + bias[2 * b + j];
         let outgate = 0;
         if (z_2 >= 0) {
-          const _t12 = Math.exp(-z_2);
-          valueStack.push(_t12);
-          outgate = 1 / (1 + _t12);
+          const _t14 = Math.exp(-z_2);
+          valueStack.push(_t14);
+          outgate = 1 / (1 + _t14);
           controlStack.push(1);
         } else {
           const e_2 = Math.exp(z_2);
@@ -112,9 +112,9 @@ export function lstmObjectiveGradInto(
         const change = Math.tanh(h * w[3 * b + j] + bias[3 * b + j]);
         valueStack.push(cell[i * b + j]);
         cell[i * b + j] = cell[i * b + j] * forget + ingate * change;
-        const _t20 = Math.tanh(cell[i * b + j]);
-        valueStack.push(_t20);
-        hidden[i * b + j] = outgate * _t20;
+        const _t23 = Math.tanh(cell[i * b + j]);
+        valueStack.push(_t23);
+        hidden[i * b + j] = outgate * _t23;
         valueStack.push(input[j]);
         input[j] = hidden[i * b + j];
         valueStack.push(h);
@@ -129,9 +129,9 @@ export function lstmObjectiveGradInto(
     const extra_2 = extra[2];
     for (let j = 0; j < b; j++) {
       ypred[j] = input[j] * extra_1[j] + extra_2[j];
-      const _t23 = Math.exp(ypred[j]);
-      valueStack.push(_t23);
-      sum += _t23;
+      const _t26 = Math.exp(ypred[j]);
+      valueStack.push(_t26);
+      sum += _t26;
     }
     const lse = Math.log(sum + 2);
     for (let j = 0; j < b; j++) {
@@ -152,9 +152,9 @@ export function lstmObjectiveGradInto(
     let lse_bar = 0;
     // line 58: for (let j = 0; j < b; j++) total += sequence[t + 1][j] * (ypred[j] - lse);
     for (let j = b - 1; j >= 0; j--) {
-      const _t24 = total_bar * sequence[t + 1][j];
-      ypred_bar[j] += _t24;
-      lse_bar -= _t24;
+      const _t27 = total_bar * sequence[t + 1][j];
+      ypred_bar[j] += _t27;
+      lse_bar -= _t27;
     }
     // line 57: const lse = Math.log(sum + 2);
     let sum_bar = lse_bar * (1 / (sum + 2));
@@ -164,13 +164,13 @@ export function lstmObjectiveGradInto(
     const extra_bar_2 = extra_bar[2];
     for (let j = b - 1; j >= 0; j--) {
       // line 55: sum += Math.exp(ypred[j]);
-      const _t22 = valueStack.pop();
-      ypred_bar[j] += sum_bar * _t22;
+      const _t25 = valueStack.pop();
+      ypred_bar[j] += sum_bar * _t25;
       // line 54: ypred[j] = input[j] * extra[1][j] + extra[2][j];
-      const _t21 = ypred_bar[j];
-      input_bar[j] += _t21 * extra_1[j];
-      extra_bar_1[j] += _t21 * input[j];
-      extra_bar_2[j] += _t21;
+      const _t24 = ypred_bar[j];
+      input_bar[j] += _t24 * extra_1[j];
+      extra_bar_1[j] += _t24 * input[j];
+      extra_bar_2[j] += _t24;
       ypred_bar[j] = 0;
     }
     // line 38: for (let i = 0; i < layers; i++) {
@@ -194,36 +194,37 @@ export function lstmObjectiveGradInto(
         hidden_bar[i * b + j] += input_bar[j];
         input_bar[j] = 0;
         // line 48: hidden[i * b + j] = outgate * Math.tanh(cell[i * b + j]);
-        const _t19 = valueStack.pop();
-        const _t18 = hidden_bar[i * b + j];
-        let outgate_bar = _t18 * _t19;
-        cell_bar[i * b + j] += _t18 * outgate * (1 - _t19 * _t19);
+        const _t22 = valueStack.pop();
+        const _t21 = hidden_bar[i * b + j];
+        let outgate_bar = _t21 * _t22;
+        cell_bar[i * b + j] += _t21 * outgate * (1 - _t22 * _t22);
         hidden_bar[i * b + j] = 0;
         // line 47: cell[i * b + j] = cell[i * b + j] * forget + ingate * change;
         cell[i * b + j] = valueStack.pop();
-        const _t17 = cell_bar[i * b + j];
+        const _t20 = cell_bar[i * b + j];
         cell_bar[i * b + j] = 0;
-        cell_bar[i * b + j] += _t17 * forget;
-        let forget_bar = _t17 * cell[i * b + j];
-        let ingate_bar = _t17 * change;
-        let change_bar = _t17 * ingate;
+        cell_bar[i * b + j] += _t20 * forget;
+        let forget_bar = _t20 * cell[i * b + j];
+        let ingate_bar = _t20 * change;
+        let change_bar = _t20 * ingate;
         // line 46: const change = Math.tanh(h * w[3 * b + j] + bias[3 * b + j]);
-        const _t16 = change_bar * (1 - change * change);
-        let h_bar = _t16 * w[3 * b + j];
-        w_bar[3 * b + j] += _t16 * h;
-        bias_bar[3 * b + j] += _t16;
+        const _t19 = change_bar * (1 - change * change);
+        let h_bar = _t19 * w[3 * b + j];
+        w_bar[3 * b + j] += _t19 * h;
+        bias_bar[3 * b + j] += _t19;
         if (controlStack.pop() === 1) {
           // linalg.ts:15
-          const _t11 = valueStack.pop();
-          const _t10 = 1 + _t11;
-          z_2_bar += outgate_bar * (1 / (_t10 * _t10)) * _t11;
+          const _t13 = valueStack.pop();
+          const _t12 = 1 + _t13;
+          z_2_bar += outgate_bar * (1 / (_t12 * _t12)) * _t13;
           outgate_bar = 0;
         } else {
           const e_2 = valueStack.pop();
           // linalg.ts:17
-          const _t14 = 1 + e_2;
-          let e_2_bar = outgate_bar * (1 / _t14);
-          e_2_bar -= outgate_bar * (e_2 / (_t14 * _t14));
+          const _t16 = 1 + e_2;
+          const _t17 = outgate_bar / _t16;
+          let e_2_bar = _t17;
+          e_2_bar -= _t17 * (e_2 / _t16);
           outgate_bar = 0;
           // linalg.ts:16
           z_2_bar += e_2_bar * e_2;
@@ -233,16 +234,17 @@ export function lstmObjectiveGradInto(
         bias_bar[2 * b + j] += z_2_bar;
         if (controlStack.pop() === 1) {
           // linalg.ts:15
-          const _t6 = valueStack.pop();
-          const _t5 = 1 + _t6;
-          z_1_bar += ingate_bar * (1 / (_t5 * _t5)) * _t6;
+          const _t7 = valueStack.pop();
+          const _t6 = 1 + _t7;
+          z_1_bar += ingate_bar * (1 / (_t6 * _t6)) * _t7;
           ingate_bar = 0;
         } else {
           const e_1 = valueStack.pop();
           // linalg.ts:17
-          const _t9 = 1 + e_1;
-          let e_1_bar = ingate_bar * (1 / _t9);
-          e_1_bar -= ingate_bar * (e_1 / (_t9 * _t9));
+          const _t10 = 1 + e_1;
+          const _t11 = ingate_bar / _t10;
+          let e_1_bar = _t11;
+          e_1_bar -= _t11 * (e_1 / _t10);
           ingate_bar = 0;
           // linalg.ts:16
           z_1_bar += e_1_bar * e_1;
@@ -260,8 +262,9 @@ export function lstmObjectiveGradInto(
           const e = valueStack.pop();
           // linalg.ts:17
           const _t4 = 1 + e;
-          let e_bar = forget_bar * (1 / _t4);
-          e_bar -= forget_bar * (e / (_t4 * _t4));
+          const _t5 = forget_bar / _t4;
+          let e_bar = _t5;
+          e_bar -= _t5 * (e / _t4);
           forget_bar = 0;
           // linalg.ts:16
           z_bar += e_bar * e;

@@ -77,14 +77,14 @@ export function scalingSquaringGradInto(x: number, grad: ScalingSquaringGradient
     const _t1 = term_bar;
     term_bar = 0;
     term_bar += _t1 * (r / j);
-    r_bar += _t1 * term * (1 / j);
+    r_bar += (_t1 * term) / j;
   }
   // line 21: do {
   for (let trips = controlStack.pop(); trips > 0; trips--) {
     // line 22: r /= 2;
     const _t0 = r_bar;
     r_bar = 0;
-    r_bar += _t0 * (1 / 2);
+    r_bar += _t0 / 2;
   }
   // line 19: let r = x;
   x_bar += r_bar;

@@ -180,3 +180,31 @@ describe("locals that hold a call's value", () => {
     await checkGradientAndHvp(await build(rotation), "rotated", args, ["p", "t"], { p: randomVector(8, next), t: randomVector(8, next) });
   });
 });
+
+/** A quotient held in a local, as camera models divide by θ and by depth. */
+const quotients = `/**
+ * @grad r, t
+ * @hvp r, t
+ */
+export function scaled(r: readonly number[], t: number): number {
+  let s = 0;
+  for (let i = 0; i < r.length; i++) {
+    const v = r[i] / t;
+    s += Math.sin(v) * t + r[i] / (t + 1);
+  }
+  return s;
+}
+`;
+
+describe("quotients", () => {
+  it("divide once per adjoint (t = g/b; a gets t, b gets -t·(a/b)) and read a/b from the local holding it", async () => {
+    const { text } = await build(quotients);
+    const gradInto = /export function scaledGradInto[\s\S]*?\n\}\n/.exec(text)![0].replace(/^\s*\/\/.*$/gm, "");
+    expect(gradInto).not.toMatch(/\(t \* t\)|1 \/ t\b/);
+    expect(gradInto).toMatch(/t_bar -= _t\d+ \* v;/);
+  });
+
+  it("give gradients and HVPs that match the tape, finite differences and gradient differences", async () => {
+    await checkGradientAndHvp(await build(quotients), "scaled", [randomVector(5, next), 1.3], ["r", "t"], { r: randomVector(5, next), t: -0.6 });
+  });
+});

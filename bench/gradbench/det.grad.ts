@@ -84,15 +84,17 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
       // line 33: for (let j = k + 1; j < ell; j++) M[i * ell + j] -= f * M[k * ell + j];
       for (let j = ell - 1; j >= k + 1; j--) {
         const M_at_1 = valueStack.pop();
-        const _t3 = M_bar[i * ell + j];
-        const _t4 = -_t3;
-        f_bar += _t4 * M_at_1;
-        M_bar[k * ell + j] += _t4 * f;
+        const _t5 = M_bar[i * ell + j];
+        const _t6 = -_t5;
+        f_bar += _t6 * M_at_1;
+        M_bar[k * ell + j] += _t6 * f;
       }
       // line 32: const f = M[i * ell + k] / pivot;
       const M_at = valueStack.pop();
-      M_bar[i * ell + k] += f_bar * (1 / pivot);
-      pivot_bar -= f_bar * (M_at / (pivot * pivot));
+      const _t3 = M_at;
+      const _t4 = f_bar / pivot;
+      M_bar[i * ell + k] += _t4;
+      pivot_bar -= _t4 * (_t3 / pivot);
     }
     // line 30: d *= pivot;
     d = valueStack.pop();

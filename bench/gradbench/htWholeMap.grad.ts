@@ -489,14 +489,14 @@ function wholeMapResidualsJacobianVjpInto(
     let s2_bar = 0;
     // line 40: for (let k = 0; k < 3; k++) err[3 * i + k] = points[i][k] - (pose[g + 3 * k] * s0 + pose[g + 3 * k + 1] * s1 + pose[g + 3 * k + 2] * s2 + pose[g + 9 + k]);
     for (let k = 2; k >= 0; k--) {
-      const _t21 = -err_bar[3 * i + k];
-      pose_bar[g + 3 * k] += _t21 * s0;
-      s0_bar += _t21 * pose[g + 3 * k];
-      pose_bar[g + 3 * k + 1] += _t21 * s1;
-      s1_bar += _t21 * pose[g + 3 * k + 1];
-      pose_bar[g + 3 * k + 2] += _t21 * s2;
-      s2_bar += _t21 * pose[g + 3 * k + 2];
-      pose_bar[g + 9 + k] += _t21;
+      const _t24 = -err_bar[3 * i + k];
+      pose_bar[g + 3 * k] += _t24 * s0;
+      s0_bar += _t24 * pose[g + 3 * k];
+      pose_bar[g + 3 * k + 1] += _t24 * s1;
+      s1_bar += _t24 * pose[g + 3 * k + 1];
+      pose_bar[g + 3 * k + 2] += _t24 * s2;
+      s2_bar += _t24 * pose[g + 3 * k + 2];
+      pose_bar[g + 9 + k] += _t24;
       err_bar[3 * i + k] = 0;
     }
     // line 30: for (let b = 0; b < B; b++) {
@@ -507,23 +507,23 @@ function wholeMapResidualsJacobianVjpInto(
       if (w !== 0) {
         const o = 12 * b;
         // line 36: s2 += w * (pose[o + 8] * basePositions[c][0] + pose[o + 9] * basePositions[c][1] + pose[o + 10] * basePositions[c][2] + pose[o + 11] * basePositions[c][3]);
-        const _t20 = s2_bar * w;
-        pose_bar[o + 8] += _t20 * basePositions_c[0];
-        pose_bar[o + 9] += _t20 * basePositions_c[1];
-        pose_bar[o + 10] += _t20 * basePositions_c[2];
-        pose_bar[o + 11] += _t20 * basePositions_c[3];
+        const _t23 = s2_bar * w;
+        pose_bar[o + 8] += _t23 * basePositions_c[0];
+        pose_bar[o + 9] += _t23 * basePositions_c[1];
+        pose_bar[o + 10] += _t23 * basePositions_c[2];
+        pose_bar[o + 11] += _t23 * basePositions_c[3];
         // line 35: s1 += w * (pose[o + 4] * basePositions[c][0] + pose[o + 5] * basePositions[c][1] + pose[o + 6] * basePositions[c][2] + pose[o + 7] * basePositions[c][3]);
-        const _t19 = s1_bar * w;
-        pose_bar[o + 4] += _t19 * basePositions_c[0];
-        pose_bar[o + 5] += _t19 * basePositions_c[1];
-        pose_bar[o + 6] += _t19 * basePositions_c[2];
-        pose_bar[o + 7] += _t19 * basePositions_c[3];
+        const _t22 = s1_bar * w;
+        pose_bar[o + 4] += _t22 * basePositions_c[0];
+        pose_bar[o + 5] += _t22 * basePositions_c[1];
+        pose_bar[o + 6] += _t22 * basePositions_c[2];
+        pose_bar[o + 7] += _t22 * basePositions_c[3];
         // line 34: s0 += w * (pose[o] * basePositions[c][0] + pose[o + 1] * basePositions[c][1] + pose[o + 2] * basePositions[c][2] + pose[o + 3] * basePositions[c][3]);
-        const _t18 = s0_bar * w;
-        pose_bar[o] += _t18 * basePositions_c[0];
-        pose_bar[o + 1] += _t18 * basePositions_c[1];
-        pose_bar[o + 2] += _t18 * basePositions_c[2];
-        pose_bar[o + 3] += _t18 * basePositions_c[3];
+        const _t21 = s0_bar * w;
+        pose_bar[o] += _t21 * basePositions_c[0];
+        pose_bar[o + 1] += _t21 * basePositions_c[1];
+        pose_bar[o + 2] += _t21 * basePositions_c[2];
+        pose_bar[o + 3] += _t21 * basePositions_c[3];
       }
     }
   }
@@ -546,87 +546,90 @@ function wholeMapResidualsJacobianVjpInto(
     const y = theta[1] / norm;
     const z = theta[2] / norm;
     // ht.ts:141
-    const _t17 = pose_bar[g_1 + 8];
-    let z_bar = _t17 * (2 * z);
-    z_bar -= _t17 * c_1_1 * (2 * z);
-    let c_1_1_bar = _t17 * (1 - z * z);
+    const _t20 = pose_bar[g_1 + 8];
+    let z_bar = _t20 * (2 * z);
+    z_bar -= _t20 * c_1_1 * (2 * z);
+    let c_1_1_bar = _t20 * (1 - z * z);
     pose_bar[g_1 + 8] = 0;
     // ht.ts:140
-    const _t16 = pose_bar[g_1 + 7];
-    z_bar += _t16 * (y * (1 - c_1_1));
-    let y_bar = _t16 * (z * (1 - c_1_1));
-    c_1_1_bar -= _t16 * (z * y);
-    let x_bar = _t16 * s;
-    let s_bar = _t16 * x;
+    const _t19 = pose_bar[g_1 + 7];
+    z_bar += _t19 * (y * (1 - c_1_1));
+    let y_bar = _t19 * (z * (1 - c_1_1));
+    c_1_1_bar -= _t19 * (z * y);
+    let x_bar = _t19 * s;
+    let s_bar = _t19 * x;
     pose_bar[g_1 + 7] = 0;
     // ht.ts:139
-    const _t14 = pose_bar[g_1 + 6];
-    x_bar += _t14 * (z * (1 - c_1_1));
-    z_bar += _t14 * (x * (1 - c_1_1));
-    c_1_1_bar -= _t14 * (x * z);
-    const _t15 = -_t14;
-    y_bar += _t15 * s;
-    s_bar += _t15 * y;
+    const _t17 = pose_bar[g_1 + 6];
+    x_bar += _t17 * (z * (1 - c_1_1));
+    z_bar += _t17 * (x * (1 - c_1_1));
+    c_1_1_bar -= _t17 * (x * z);
+    const _t18 = -_t17;
+    y_bar += _t18 * s;
+    s_bar += _t18 * y;
     pose_bar[g_1 + 6] = 0;
     // ht.ts:138
-    const _t12 = pose_bar[g_1 + 5];
-    y_bar += _t12 * (z * (1 - c_1_1));
-    z_bar += _t12 * (y * (1 - c_1_1));
-    c_1_1_bar -= _t12 * (y * z);
-    const _t13 = -_t12;
-    x_bar += _t13 * s;
-    s_bar += _t13 * x;
+    const _t15 = pose_bar[g_1 + 5];
+    y_bar += _t15 * (z * (1 - c_1_1));
+    z_bar += _t15 * (y * (1 - c_1_1));
+    c_1_1_bar -= _t15 * (y * z);
+    const _t16 = -_t15;
+    x_bar += _t16 * s;
+    s_bar += _t16 * x;
     pose_bar[g_1 + 5] = 0;
     // ht.ts:137
-    const _t11 = pose_bar[g_1 + 4];
-    y_bar += _t11 * (2 * y);
-    y_bar -= _t11 * c_1_1 * (2 * y);
-    c_1_1_bar += _t11 * (1 - y * y);
+    const _t14 = pose_bar[g_1 + 4];
+    y_bar += _t14 * (2 * y);
+    y_bar -= _t14 * c_1_1 * (2 * y);
+    c_1_1_bar += _t14 * (1 - y * y);
     pose_bar[g_1 + 4] = 0;
     // ht.ts:136
-    const _t10 = pose_bar[g_1 + 3];
+    const _t13 = pose_bar[g_1 + 3];
+    x_bar += _t13 * (y * (1 - c_1_1));
+    y_bar += _t13 * (x * (1 - c_1_1));
+    c_1_1_bar -= _t13 * (x * y);
+    z_bar += _t13 * s;
+    s_bar += _t13 * z;
+    pose_bar[g_1 + 3] = 0;
+    // ht.ts:135
+    const _t12 = pose_bar[g_1 + 2];
+    x_bar += _t12 * (z * (1 - c_1_1));
+    z_bar += _t12 * (x * (1 - c_1_1));
+    c_1_1_bar -= _t12 * (x * z);
+    y_bar += _t12 * s;
+    s_bar += _t12 * y;
+    pose_bar[g_1 + 2] = 0;
+    // ht.ts:134
+    const _t10 = pose_bar[g_1 + 1];
     x_bar += _t10 * (y * (1 - c_1_1));
     y_bar += _t10 * (x * (1 - c_1_1));
     c_1_1_bar -= _t10 * (x * y);
-    z_bar += _t10 * s;
-    s_bar += _t10 * z;
-    pose_bar[g_1 + 3] = 0;
-    // ht.ts:135
-    const _t9 = pose_bar[g_1 + 2];
-    x_bar += _t9 * (z * (1 - c_1_1));
-    z_bar += _t9 * (x * (1 - c_1_1));
-    c_1_1_bar -= _t9 * (x * z);
-    y_bar += _t9 * s;
-    s_bar += _t9 * y;
-    pose_bar[g_1 + 2] = 0;
-    // ht.ts:134
-    const _t7 = pose_bar[g_1 + 1];
-    x_bar += _t7 * (y * (1 - c_1_1));
-    y_bar += _t7 * (x * (1 - c_1_1));
-    c_1_1_bar -= _t7 * (x * y);
-    const _t8 = -_t7;
-    z_bar += _t8 * s;
-    s_bar += _t8 * z;
+    const _t11 = -_t10;
+    z_bar += _t11 * s;
+    s_bar += _t11 * z;
     pose_bar[g_1 + 1] = 0;
     // ht.ts:133
-    const _t6 = pose_bar[g_1];
-    x_bar += _t6 * (2 * x);
-    x_bar -= _t6 * c_1_1 * (2 * x);
-    c_1_1_bar += _t6 * (1 - x * x);
+    const _t9 = pose_bar[g_1];
+    x_bar += _t9 * (2 * x);
+    x_bar -= _t9 * c_1_1 * (2 * x);
+    c_1_1_bar += _t9 * (1 - x * x);
     pose_bar[g_1] = 0;
     // ht.ts:132
     norm_bar -= c_1_1_bar * s;
     // ht.ts:131
     norm_bar += s_bar * c_1_1;
     // ht.ts:130
-    theta_bar[2] += z_bar * (1 / norm);
-    norm_bar -= z_bar * (theta[2] / (norm * norm));
+    const _t8 = z_bar / norm;
+    theta_bar[2] += _t8;
+    norm_bar -= _t8 * z;
     // ht.ts:129
-    theta_bar[1] += y_bar * (1 / norm);
-    norm_bar -= y_bar * (theta[1] / (norm * norm));
+    const _t7 = y_bar / norm;
+    theta_bar[1] += _t7;
+    norm_bar -= _t7 * y;
     // ht.ts:128
-    theta_bar[0] += x_bar * (1 / norm);
-    norm_bar -= x_bar * (theta[0] / (norm * norm));
+    const _t6 = x_bar / norm;
+    theta_bar[0] += _t6;
+    norm_bar -= _t6 * x;
   }
   // ht.ts:122
   const _t5 = norm_bar * (0.5 / norm);

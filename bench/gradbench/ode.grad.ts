@@ -89,7 +89,7 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
     // line 23: for (let i = 0; i < n; i++) y[i] += (h * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])) / 6;
     for (let i = n - 1; i >= 0; i--) {
       y[i] = valueStack.pop();
-      const _t7 = y_bar[i] * (1 / 6) * h;
+      const _t7 = (y_bar[i] / 6) * h;
       k1_bar[i] += _t7;
       k2_bar[i] += _t7 * 2;
       k3_bar[i] += _t7 * 2;
@@ -128,7 +128,7 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
       tmp[i] = valueStack.pop();
       const _t3 = tmp_bar[i];
       y_bar[i] += _t3;
-      k2_bar[i] += _t3 * (1 / 2) * h;
+      k2_bar[i] += (_t3 / 2) * h;
       tmp_bar[i] = 0;
     }
     // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
@@ -146,7 +146,7 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
       tmp[i] = valueStack.pop();
       const _t1 = tmp_bar[i];
       y_bar[i] += _t1;
-      k1_bar[i] += _t1 * (1 / 2) * h;
+      k1_bar[i] += (_t1 / 2) * h;
       tmp_bar[i] = 0;
     }
     // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];

@@ -578,11 +578,11 @@ class ReverseGenerator {
     // A stable local with a recomputable initializer comes back at the top of the mirrored
     // reverse block whenever the reverse sweep reads it, so later statements may rely on it,
     // and every adjoint in the block reads it instead of calling its function again (`sin`
-    // for Math.sin(θ)).
+    // for Math.sin(θ)) or dividing again (`v0` for r0 / θ).
     const recomputable = (s: Stmt, available: Set<string>) => s.kind === "declare" && isStable(this.info, s.name) && this.recomputable(s.init, available);
     const calls = new Map<string, string>();
     for (const s of stmts) {
-      if (s.kind !== "declare" || !isStable(this.info, s.name) || s.init.kind !== "call" || CHEAP_CALLS.has(s.init.callee)) continue;
+      if (s.kind !== "declare" || !isStable(this.info, s.name) || !worthReusing(s.init)) continue;
       // Its arguments must read the same in every adjoint of the block: stable variables, or
       // loop counters and locals the reverse block has back.
       const fixed = [...exprReads(s.init)].every((n) => n.startsWith("Math.") || isStable(this.info, n) || inner.available.has(n));
@@ -839,9 +839,9 @@ class ReverseGenerator {
       results.set(call.name, b.v(call.name));
     }
     // The adjoint reads the stored result, wherever the call appears in it, and a local that
-    // already holds a call's value instead of calling again.
+    // already holds a call's value (or a quotient's) instead of computing it again.
     const localHolding = (x: Expr): Expr | undefined => {
-      if (x.kind !== "call") return undefined;
+      if (!worthReusing(x)) return undefined;
       const key = JSON.stringify(x);
       for (let k = this.callLocals.length - 1; k >= 0; k--) {
         const name = this.callLocals[k]!.get(key);
@@ -1158,6 +1158,10 @@ class ReverseGenerator {
     const rule = RULES[primitive];
     if (!rule) fail(Codes.UnsupportedExpression, `no derivative rule for '${primitive}'`, this.input.fn.span);
     const active = args.map((a) => this.activity.isActive(a));
+    if (primitive === "/" && active[0]) {
+      this.quotient(args[0]!, args[1]!, active[1]!, g, out);
+      return;
+    }
     const partials = rule.partials(args, () => b.v(ANS));
     const used = args.map((_, k) => (active[k] && partials[k] ? partials[k] : null));
     const count = used.filter((p) => p !== null).length;
@@ -1186,6 +1190,19 @@ class ReverseGenerator {
       }
       this.contrib(original[k]!, b.mul(g, partial), out);
     }
+  }
+
+  /**
+   * a / b: the table's partials 1/b and -a/b², evaluated as t = g/b, a gets t, b gets
+   * -t·(a/b): one division by b instead of two plus a square, and a/b itself is read from
+   * a local that holds it where there is one (`v0` for r0 / θ).
+   */
+  private quotient(a: Expr, divisor: Expr, divisorActive: boolean, g: Expr, out: Stmt[]): void {
+    const bound = (e: Expr) => (isCheap(e) ? e : this.bindTemp(e, out));
+    const [numerator, denominator] = divisorActive ? [bound(a), bound(divisor)] : [a, divisor];
+    const t = divisorActive ? this.bindTemp(b.div(g, denominator), out) : b.div(g, denominator);
+    this.contrib(a, t, out);
+    if (divisorActive) this.contrib(divisor, b.neg(b.mul(t, b.div(numerator, denominator))), out);
   }
 
   /** Adjoint statements with consecutive `t += e1; t += e2` merged into `t += e1 + e2`. */
@@ -1269,6 +1286,11 @@ function cheapToRecompute(e: Expr): boolean {
     if (x.kind === "call" && !CHEAP_CALLS.has(x.callee)) cheap = false;
   });
   return cheap;
+}
+
+/** A costly call or a division: a local holding its value is read instead of computing it again. */
+function worthReusing(e: Expr): boolean {
+  return (e.kind === "call" && !CHEAP_CALLS.has(e.callee)) || (e.kind === "binary" && e.op === "/");
 }
 
 const CHEAP_CALLS = new Set(["Math.abs", "Math.min", "Math.max", "Math.floor", "Math.ceil", "Math.round", "Math.trunc", "Math.sign"]);
