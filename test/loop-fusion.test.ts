@@ -205,6 +205,12 @@ describe("inner-loop fusion's dependence tests", () => {
     }
   });
 
+  it("keep a reverse loop that reads an outer name the forward body declares a local of", () => {
+    const shadowing = loop(true, [b.declare("t", xj), ...b.increment({ kind: "var", name: "row" }, b.v("t"))]);
+    const out = fuseInnerLoops([shadowing, loop(false, b.increment({ kind: "index", object: b.v("x_bar"), index: b.v("j") }, b.v("t")))]);
+    expect(loopCount(out)).toBe(2);
+  });
+
   it("keep loops whose bounds change in between", () => {
     const out = fuseInnerLoops([
       rowAdds,

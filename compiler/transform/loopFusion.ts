@@ -159,10 +159,19 @@ function tryFuse(list: Stmt[], p: number, q: number): Stmt[] | null {
   const assigned = new Set<string>();
   for (const s of [...forward.body, ...reverse.body]) if (s.kind === "assign") assigned.add(rootName(s.target)!);
   const held = new Map(forward.body.flatMap((s) => (s.kind === "declare" && !s.mutable && !assigned.has(s.name) ? [[s.name, s.init] as const] : [])));
-  const reverseBody = reverse.body.filter((s) => !(s.kind === "declare" && held.has(s.name) && b.sameExpr(held.get(s.name)!, s.init)));
+  const dropped = new Set<string>();
+  const reverseBody = reverse.body.filter((s) => {
+    const same = s.kind === "declare" && held.has(s.name) && b.sameExpr(held.get(s.name)!, s.init);
+    if (same) dropped.add(s.name);
+    return !same;
+  });
   const localNames = (stmts: Stmt[]) => new Set(stmts.flatMap((s) => (s.kind === "declare" ? [s.name] : [])));
   const forwardLocals = localNames(forward.body);
   const clash = [...localNames(reverseBody)].some((n) => forwardLocals.has(n));
+  // A name the reverse body reads from outside that the forward body declares would be
+  // captured by the forward body's local once the bodies are one.
+  const outerReads = effectsOf(reverseBody, true).reads;
+  if ([...outerReads].some((n) => forwardLocals.has(n) && !dropped.has(n))) return null;
   const tail: Stmt[] = clash ? [{ kind: "block", body: reverseBody }] : reverseBody;
   // The merged body may pair loops again (an innermost loop with its reverse).
   const fusedLoop: Loop = { ...forward, body: fuseInnerLoops([...forward.body, b.comment("its reverse, in the same iteration"), ...tail]) };
