@@ -202,6 +202,9 @@ describe("quotients", () => {
     const gradInto = /export function scaledGradInto[\s\S]*?\n\}\n/.exec(text)![0].replace(/^\s*\/\/.*$/gm, "");
     expect(gradInto).not.toMatch(/\(t \* t\)|1 \/ t\b/);
     expect(gradInto).toMatch(/t_bar -= _t\d+ \* v;/);
+    // sin(v), t's partial in sin(v)·t, comes from the forward sweep (a local, no push).
+    expect(gradInto.match(/Math\.sin\(/g)?.length).toBe(1);
+    expect(gradInto).not.toMatch(/valueStack/);
   });
 
   it("give gradients and HVPs that match the tape, finite differences and gradient differences", async () => {

@@ -1233,7 +1233,8 @@ class ReverseGenerator {
       if (found) return found;
     }
     const name = this.namer.temp();
-    if (this.storing !== null && this.temps.length === 1 && e.kind === "call" && STORED_RESULTS.has(e.callee)) {
+    const stored = e.kind === "call" && (STORED_RESULTS.has(e.callee) || (this.nesting === 0 && KEPT_IN_SCOPE.has(e.callee)));
+    if (this.storing !== null && this.temps.length === 1 && stored) {
       // A costly call's value: taken from the forward sweep (see takeFromForward).
       this.storing.push({ whole: e, name });
       this.temps[0]!.set(key, b.v(name));
@@ -1265,6 +1266,16 @@ function commonPrefix(a: number[], b: number[]): number {
 
 /** Calls whose rule reads their result and that cost more than a push and a pop. */
 const STORED_RESULTS = new Set(["Math.exp", "Math.expm1", "Math.tanh", "Math.tan", "Math.sqrt", "Math.cbrt", "Math.hypot", "Math.pow"]);
+
+/**
+ * Other costly calls an adjoint may need (sin(v) as the other factor of sin(v)·t): taken
+ * from the forward sweep only where that needs no push (the top level, a fused loop's
+ * body). Pushing them inside loops would save little and would stop inner-loop fusion.
+ */
+const KEPT_IN_SCOPE = new Set([
+  "Math.sin", "Math.cos", "Math.log", "Math.log1p", "Math.log2", "Math.log10",
+  "Math.asin", "Math.acos", "Math.atan", "Math.atan2", "Math.sinh", "Math.cosh", "Math.asinh", "Math.acosh", "Math.atanh",
+]);
 
 /** True if `part` occurs in `e` where it is always evaluated (not under ?:, && or ||). */
 function occursUnconditionally(e: Expr, part: Expr): boolean {
