@@ -42,8 +42,7 @@ export function hornerGradInto(coeffs: readonly number[], x: number, grad: Horne
     // line 19: p = p * x + coeffs[k];
     p = valueStack.pop();
     const _t0 = p_bar;
-    p_bar = 0;
-    p_bar += _t0 * x;
+    p_bar = _t0 * x;
     x_bar += _t0 * p;
     coeffs_bar[k] += _t0;
   }

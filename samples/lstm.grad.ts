@@ -202,8 +202,7 @@ export function lstmObjectiveGradInto(
         // line 47: cell[i * b + j] = cell[i * b + j] * forget + ingate * change;
         cell[i * b + j] = valueStack.pop();
         const _t20 = cell_bar[i * b + j];
-        cell_bar[i * b + j] = 0;
-        cell_bar[i * b + j] += _t20 * forget;
+        cell_bar[i * b + j] = _t20 * forget;
         let forget_bar = _t20 * cell[i * b + j];
         let ingate_bar = _t20 * change;
         let change_bar = _t20 * ingate;

@@ -64,8 +64,7 @@ export function scalingSquaringGradInto(x: number, grad: ScalingSquaringGradient
       // line 32: e *= e;
       e = valueStack.pop();
       const _t2 = e_bar;
-      e_bar = 0;
-      e_bar += _t2 * (2 * e);
+      e_bar = _t2 * (2 * e);
     }
   }
   // line 27: for (let j = 1; j < 16; j++) {
@@ -75,16 +74,14 @@ export function scalingSquaringGradInto(x: number, grad: ScalingSquaringGradient
     // line 28: term *= r / j;
     term = valueStack.pop();
     const _t1 = term_bar;
-    term_bar = 0;
-    term_bar += _t1 * (r / j);
+    term_bar = _t1 * (r / j);
     r_bar += (_t1 * term) / j;
   }
   // line 21: do {
   for (let trips = controlStack.pop(); trips > 0; trips--) {
     // line 22: r /= 2;
     const _t0 = r_bar;
-    r_bar = 0;
-    r_bar += _t0 / 2;
+    r_bar = _t0 / 2;
   }
   // line 19: let r = x;
   x_bar += r_bar;

@@ -99,8 +99,7 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
     // line 30: d *= pivot;
     d = valueStack.pop();
     const _t2 = d_bar;
-    d_bar = 0;
-    d_bar += _t2 * pivot;
+    d_bar = _t2 * pivot;
     pivot_bar += _t2 * d;
     // line 29: const pivot = M[k * ell + k];
     M_bar[k * ell + k] += pivot_bar;
@@ -108,8 +107,7 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
       // line 27: d = -d;
       d = valueStack.pop();
       const _t1 = d_bar;
-      d_bar = 0;
-      d_bar -= _t1;
+      d_bar = -_t1;
       // line 22: for (let j = 0; j < ell; j++) {
       for (let j = ell - 1; j >= 0; j--) {
         let t_bar = M_bar[p * ell + j];

@@ -5,6 +5,7 @@
  * - `let v = 0; … v += e;` (or `v -= e`) with nothing touching v in between becomes
  *   `let v = e;` (`let v = -e;`), at the declaration or, when e reads something computed
  *   in between, at the increment
+ * - `v = 0; v += e;` becomes `v = e;`
  * - `v = 0;` (an adjoint reset) that nothing after it reads is dropped; inside a block the
  *   same applies to a variable declared in that block.
  *
@@ -72,6 +73,16 @@ export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => b
       }
       if (mentions(s, d.name)) break;
     }
+  }
+  // v = 0; v += e   →   v = e   (an adjoint reset, then its new value)
+  for (let i = 0; i + 1 < out.length; i++) {
+    const reset = out[i]!;
+    const next = out[i + 1]!;
+    if (reset.kind !== "assign" || !b.isNumber(reset.value, 0) || next.kind !== "assign" || !b.sameExpr(next.target as Expr, reset.target as Expr)) continue;
+    const step = next.value;
+    if (step.kind !== "binary" || (step.op !== "+" && step.op !== "-") || !b.sameExpr(step.left, reset.target as Expr)) continue;
+    if (exprReads(step.right).has(rootName(reset.target)!)) continue;
+    out.splice(i, 2, { ...next, value: step.op === "+" ? step.right : b.neg(step.right) });
   }
   // v = 0 that nothing later reads (looking into if/else branches, not into loops)
   const readLater = (i: number, name: string) => out.slice(i + 1).some((later) => mentions(later, name)) || liveAfter(name);
