@@ -5,7 +5,7 @@
  * differences of the gradient.
  */
 import { describe, expect, it } from "vitest";
-import { build } from "./harness/build.ts";
+import { build, buildProject } from "./harness/build.ts";
 import { centralDifferences, clone, differenceAlong, flatten, maxRelError, randomMatrix, randomVector, rng } from "./harness/numeric.ts";
 
 const source = `
@@ -93,5 +93,35 @@ describe("object parameters", () => {
     const g = (generated.distanceGrad as (a: unknown, b: unknown) => { grad: { a: { x: number; y: number }; b: { x: number; y: number } } })({ x: 1, y: 2 }, { x: 4, y: 6 });
     expect(g.grad.a).toEqual({ x: -0.6, y: -0.8 });
     expect(g.grad.b).toEqual({ x: 0.6, y: 0.8 });
+  });
+});
+
+describe("type aliases in signatures", () => {
+  it("spells out an alias the module keeps private or imports, and imports one it exports", async () => {
+    const built = await buildProject(
+      {
+        "types.ts": "export type Row = readonly number[];\n",
+        "input.ts": `import type { Row } from "./types.ts";
+type Vec = readonly number[];
+export type Mat = readonly (readonly number[])[];
+
+/** @grad x, y */
+export function g(x: Vec, y: Row, A: Mat): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += A[i][i] * x[i] * y[i];
+  return s;
+}
+`,
+      },
+      "input.ts",
+    );
+    expect(built.text.replace(/\s+/g, " ")).toContain("export function gGrad( x: readonly number[], y: readonly number[], A: Mat, )");
+    expect(built.text).toContain('import type { Mat } from "./input.js";');
+    const x = [0.5, -1, 2];
+    const y = [1, 2, 3];
+    const A = [[1, 0, 0], [0, 2, 0], [0, 0, 3]];
+    const { grad } = (built.generated["gGrad"] as (...a: unknown[]) => { grad: { x: number[]; y: number[] } })(x, y, A);
+    expect(grad.x).toEqual([1, 4, 9]);
+    expect(grad.y).toEqual([0.5, -2, 6]);
   });
 });

@@ -101,11 +101,27 @@ class Lowering {
       name,
       params,
       returnType,
-      returnTypeText: node.type ? node.type.getText(this.sourceFile) : typeText(returnType),
+      returnTypeText: node.type && !this.privateAlias(node.type) ? node.type.getText(this.sourceFile) : typeText(returnType),
       body,
       exported: !!node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword),
       span: this.span(node.name ?? node),
     };
+  }
+
+  /**
+   * `Vec` for a `type Vec = …` the module keeps private or imports from elsewhere: the
+   * generated file imports only the module's own exported types, so it spells such a type
+   * out instead.
+   */
+  private privateAlias(type: ts.TypeNode): boolean {
+    if (!ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return false;
+    const name = type.typeName.text;
+    if (this.module.exportedTypes?.has(name)) return false;
+    return this.sourceFile.statements.some((st) => {
+      if (ts.isTypeAliasDeclaration(st) || ts.isInterfaceDeclaration(st)) return st.name.text === name;
+      const bindings = ts.isImportDeclaration(st) ? st.importClause?.namedBindings : undefined;
+      return !!bindings && ts.isNamedImports(bindings) && bindings.elements.some((el) => el.name.text === name);
+    });
   }
 
   private lowerParam(p: ts.ParameterDeclaration): Param {
@@ -132,6 +148,8 @@ class Lowering {
     let text = p.type.getText(this.sourceFile);
     if (containsRecord(shape) && !(shape.kind === "record" && shape.name === text && this.module.exportedTypes?.has(text))) {
       text = structuralText(shape); // the generated file cannot import a type the module keeps private
+    } else if (this.privateAlias(p.type)) {
+      text = structuralText(shape);
     }
     return { name, type: shape, typeText: text };
   }
