@@ -182,11 +182,11 @@ export function gmmObjectiveGradInto(
     let squares_bar = prior_bar * (0.5 * gamma * gamma);
     let sumQ_1_bar = -(prior_bar * m);
     // line 82: for (let j = D; j < q.length; j++) squares += q[j] * q[j];
-    for (let j_1 = q_1.length - 1; j_1 >= D_1; j_1--) {
+    for (let j_1 = D_1 + (Math.ceil(q_1.length - D_1) - 1); j_1 >= D_1; j_1--) {
       q_1_bar[j_1] += squares_bar * (2 * q_1[j_1]);
     }
     // line 78: for (let j = 0; j < D; j++) {
-    for (let j_1 = D_1 - 1; j_1 >= 0; j_1--) {
+    for (let j_1 = Math.ceil(D_1) - 1; j_1 >= 0; j_1--) {
       // line 80: sumQ += q[j];
       q_1_bar[j_1] += sumQ_1_bar;
       // line 79: squares += Math.exp(2 * q[j]);

@@ -174,7 +174,7 @@ export function lstmObjectiveGradInto(
       ypred_bar[j] = 0;
     }
     // line 38: for (let i = 0; i < layers; i++) {
-    for (let i = layers - 1; i >= 0; i--) {
+    for (let i = Math.ceil(layers) - 1; i >= 0; i--) {
       const w = main[2 * i];
       const bias = main[2 * i + 1];
       const w_bar = main_bar[2 * i];
@@ -285,7 +285,7 @@ export function lstmObjectiveGradInto(
     }
   }
   // line 27: for (let i = 0; i < layers; i++) {
-  for (let i = layers - 1; i >= 0; i--) {
+  for (let i = Math.ceil(layers) - 1; i >= 0; i--) {
     // line 28: for (let j = 0; j < b; j++) {
     for (let j = b - 1; j >= 0; j--) {
       // line 30: cell[i * b + j] = state[2 * i + 1][j];

@@ -93,7 +93,7 @@ export function rk4GradInto(
   // line 30: const dx = y[0] - 1;
   y_bar[0] += dx_bar;
   // line 20: for (let s = 0; s < steps; s++) {
-  for (let s = steps - 1; s >= 0; s--) {
+  for (let s = Math.ceil(steps) - 1; s >= 0; s--) {
     // line 28: for (let i = 0; i < 2; i++) y[i] += (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
     for (let i = 1; i >= 0; i--) {
       y[i] = valueStack.pop();

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { pendingStackEntries } from "../runtime/stack.ts";
 import { build } from "./harness/build.ts";
+import { checkGradientAndHvp } from "./harness/check.ts";
 import { centralDifferences, clone, flatten, maxRelError, randomMatrix, randomVector, rng } from "./harness/numeric.ts";
 
 interface Case {
@@ -302,5 +303,36 @@ export function cost(p: readonly number[], c: readonly number[]): number {
     const got = (generated["costGrad"] as (...a: unknown[]) => { grad: { c: number[] } })(p, c).grad.c;
     const fd = centralDifferences(src["cost"] as (...a: unknown[]) => number, [p, c], [1])[0]!;
     expect(maxRelError(got, fd)).toBeLessThan(1e-6);
+  });
+});
+
+/** Counted loops whose bounds are not whole numbers: the reverse sweep must visit the same indices. */
+const fractionalBounds = `/**
+ * @grad x
+ * @hvp x
+ */
+export function halves(x: readonly number[], scale: number): number {
+  let s = 0;
+  for (let i = 0; i < x.length / 2; i++) {
+    s = s * 0.5 + x[i] * x[i];
+  }
+  for (let i = x.length - 1; i > x.length / 3; i--) {
+    s = s * 0.9 + Math.sin(x[i]) * s;
+  }
+  for (let t = 0.5; t <= scale; t++) {
+    s = s * t + x[Math.floor(t)];
+  }
+  return s;
+}
+`;
+
+describe("counted loops with fractional bounds", () => {
+  it("run backwards over exactly the indices they visited (x.length / 2 with an odd length, a fractional start)", async () => {
+    const built = await build(fractionalBounds);
+    expect(built.text).toMatch(/Math\.ceil\(x\.length \/ 2\) - 1/);
+    for (const n of [5, 6, 7]) {
+      const next = rng(n);
+      await checkGradientAndHvp(built, "halves", [randomVector(n, next), 2.7], ["x"], { x: randomVector(n, next) });
+    }
   });
 });

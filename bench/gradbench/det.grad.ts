@@ -73,16 +73,16 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
   const M_bar = new Array<number>(M.length).fill(0);
   let d_bar = 1;
   // line 11: for (let k = 0; k < ell; k++) {
-  for (let k = ell - 1; k >= 0; k--) {
+  for (let k = Math.ceil(ell) - 1; k >= 0; k--) {
     const pivot = valueStack.pop();
     let p = valueStack.pop();
     let pivot_bar = 0;
     // line 31: for (let i = k + 1; i < ell; i++) {
-    for (let i = ell - 1; i >= k + 1; i--) {
+    for (let i = Math.ceil(ell) - 1; i >= k + 1; i--) {
       const f = valueStack.pop();
       let f_bar = 0;
       // line 33: for (let j = k + 1; j < ell; j++) M[i * ell + j] -= f * M[k * ell + j];
-      for (let j = ell - 1; j >= k + 1; j--) {
+      for (let j = Math.ceil(ell) - 1; j >= k + 1; j--) {
         const M_at_1 = valueStack.pop();
         const _t5 = M_bar[i * ell + j];
         const _t6 = -_t5;
@@ -109,7 +109,7 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
       const _t1 = d_bar;
       d_bar = -_t1;
       // line 22: for (let j = 0; j < ell; j++) {
-      for (let j = ell - 1; j >= 0; j--) {
+      for (let j = Math.ceil(ell) - 1; j >= 0; j--) {
         let t_bar = M_bar[p * ell + j];
         // line 25: M[p * ell + j] = t;
         M_bar[p * ell + j] = 0;

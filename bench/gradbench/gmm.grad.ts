@@ -181,11 +181,11 @@ export function gmmLogPosteriorGradInto(
     let squares_bar = prior_bar * (0.5 * gamma * gamma);
     let sumQ_1_bar = -(prior_bar * m);
     // gmm.ts:82
-    for (let j_1 = q_1.length - 1; j_1 >= D_1; j_1--) {
+    for (let j_1 = D_1 + (Math.ceil(q_1.length - D_1) - 1); j_1 >= D_1; j_1--) {
       q_1_bar[j_1] += squares_bar * (2 * q_1[j_1]);
     }
     // gmm.ts:78
-    for (let j_1 = D_1 - 1; j_1 >= 0; j_1--) {
+    for (let j_1 = Math.ceil(D_1) - 1; j_1 >= 0; j_1--) {
       // gmm.ts:80
       q_1_bar[j_1] += sumQ_1_bar;
       // gmm.ts:79

@@ -85,7 +85,7 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
   const tmp_bar = new Array<number>(tmp.length).fill(0);
   y_bar[x.length - 1] += 1;
   // line 15: for (let step = 0; step < s; step++) {
-  for (let step = s - 1; step >= 0; step--) {
+  for (let step = Math.ceil(s) - 1; step >= 0; step--) {
     // line 23: for (let i = 0; i < n; i++) y[i] += (h * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])) / 6;
     for (let i = n - 1; i >= 0; i--) {
       y[i] = valueStack.pop();

@@ -21,6 +21,7 @@
 import * as b from "../ir/build.ts";
 import type { Expr, Stmt } from "../ir/nodes.ts";
 import { exprReads, lvalueReads, rootName, stmtExprs, walkExpr } from "../ir/visit.ts";
+import { lastIndex, type IntegerTest } from "./loops.ts";
 
 type Loop = Extract<Stmt, { kind: "loop" }>;
 
@@ -39,8 +40,8 @@ interface Effects {
 }
 
 /** Applies the fusion to `stmts` and, recursively, to every nested statement list. */
-export function fuseInnerLoops(stmts: Stmt[]): Stmt[] {
-  let list = stmts.map(nested);
+export function fuseInnerLoops(stmts: Stmt[], isInteger: IntegerTest = () => false): Stmt[] {
+  let list = stmts.map((s) => nested(s, isInteger));
   let fusedAny = false;
   for (let changed = true; changed; ) {
     changed = false;
@@ -49,8 +50,8 @@ export function fuseInnerLoops(stmts: Stmt[]): Stmt[] {
       if (reverse.kind !== "loop") continue;
       for (let p = q - 1; p >= 0 && !changed; p--) {
         const forward = list[p]!;
-        if (forward.kind !== "loop" || !reverses(forward, reverse)) continue;
-        const fused = tryFuse(list, p, q);
+        if (forward.kind !== "loop" || !reverses(forward, reverse, isInteger)) continue;
+        const fused = tryFuse(list, p, q, isInteger);
         if (fused) {
           list = fused;
           changed = fusedAny = true;
@@ -63,26 +64,26 @@ export function fuseInnerLoops(stmts: Stmt[]): Stmt[] {
   return list;
 }
 
-function nested(s: Stmt): Stmt {
+function nested(s: Stmt, isInteger: IntegerTest): Stmt {
   switch (s.kind) {
-    case "loop": return { ...s, body: fuseInnerLoops(s.body) };
-    case "if": return { ...s, then: fuseInnerLoops(s.then), else: fuseInnerLoops(s.else) };
-    case "block": return { ...s, body: fuseInnerLoops(s.body) };
+    case "loop": return { ...s, body: fuseInnerLoops(s.body, isInteger) };
+    case "if": return { ...s, then: fuseInnerLoops(s.then, isInteger), else: fuseInnerLoops(s.else, isInteger) };
+    case "block": return { ...s, body: fuseInnerLoops(s.body, isInteger) };
     default: return s;
   }
 }
 
 /** `for (let j = a; j < e; j++)` and `for (let j = e - 1; j >= a; j--)` (and the other directions). */
-function reverses(forward: Loop, reverse: Loop): boolean {
-  const header = counted(forward);
-  const back = counted(reverse);
+function reverses(forward: Loop, reverse: Loop, isInteger: IntegerTest): boolean {
+  const header = counted(forward, isInteger);
+  const back = counted(reverse, isInteger);
   if (!header || !back || header.i !== back.i || header.up === back.up) return false;
   const { first, last } = header;
   return b.sameExpr(back.first, last) && b.sameExpr(back.last, first);
 }
 
 /** The counter, first and last index of a counted loop with a unit step. */
-function counted(s: Loop): { i: string; first: Expr; last: Expr; up: boolean } | null {
+function counted(s: Loop, isInteger: IntegerTest): { i: string; first: Expr; last: Expr; up: boolean } | null {
   if (s.form !== "for" || s.init.length !== 1 || s.update.length !== 1 || !s.test) return null;
   const [init, update, test] = [s.init[0]!, s.update[0]!, s.test];
   if (init.kind !== "declare" || update.kind !== "assign" || update.target.kind !== "var" || update.target.name !== init.name) return null;
@@ -91,19 +92,16 @@ function counted(s: Loop): { i: string; first: Expr; last: Expr; up: boolean } |
   if (step.kind !== "binary" || (step.op !== "+" && step.op !== "-") || !b.sameExpr(step.left, b.v(i)) || !b.isNumber(step.right, 1)) return null;
   if (test.kind !== "binary" || !b.sameExpr(test.left, b.v(i))) return null;
   const up = step.op === "+";
-  const last =
-    up && test.op === "<" ? b.sub(test.right, b.num(1)) :
-    up && test.op === "<=" ? test.right :
-    !up && test.op === ">" ? b.add(test.right, b.num(1)) :
-    !up && test.op === ">=" ? test.right : null;
-  return last ? { i, first: init.init, last, up } : null;
+  const op = test.op;
+  if (up ? op !== "<" && op !== "<=" : op !== ">" && op !== ">=") return null;
+  return { i, first: init.init, last: lastIndex(init.init, op as "<" | "<=" | ">" | ">=", test.right, isInteger), up };
 }
 
 /**
  * Fuses list[p] (a forward loop) with list[q] (its reverse): the statements between them
  * that the reverse depends on move before the forward loop, the rest stay after it.
  */
-function tryFuse(list: Stmt[], p: number, q: number): Stmt[] | null {
+function tryFuse(list: Stmt[], p: number, q: number, isInteger: IntegerTest): Stmt[] | null {
   const forward = list[p] as Loop;
   const reverse = list[q] as Loop;
   const between = list.slice(p + 1, q);
@@ -174,7 +172,7 @@ function tryFuse(list: Stmt[], p: number, q: number): Stmt[] | null {
   if ([...outerReads].some((n) => forwardLocals.has(n) && !dropped.has(n))) return null;
   const tail: Stmt[] = clash ? [{ kind: "block", body: reverseBody }] : reverseBody;
   // The merged body may pair loops again (an innermost loop with its reverse).
-  const fusedLoop: Loop = { ...forward, body: fuseInnerLoops([...forward.body, b.comment("its reverse, in the same iteration"), ...tail]) };
+  const fusedLoop: Loop = { ...forward, body: fuseInnerLoops([...forward.body, b.comment("its reverse, in the same iteration"), ...tail], isInteger) };
   const before = [...moved].sort((x, y) => x - y).flatMap((k) => units[k]!);
   const after = units.filter((_, k) => !moved.has(k)).flat();
   return [

@@ -39,6 +39,7 @@ import { isDifferentiable, leafPaths } from "../frontend/types.ts";
 import { substituteVar } from "./forward.ts";
 import { cleanupStraightLine } from "./cleanup.ts";
 import { fuseInnerLoops } from "./loopFusion.ts";
+import { integerVariables, lastIndex, type IntegerTest } from "./loops.ts";
 
 export interface ReverseInput {
   fn: FunctionIR;
@@ -246,13 +247,17 @@ class ReverseGenerator {
   private loopCount = 0;
   /** Number of loops enclosing each variable's declaration. */
   private readonly declLoopDepth = new Map<string, number>();
+  /** Variables that always hold integers (loop bounds end exactly at bound − 1 then). */
+  private readonly isInteger: IntegerTest;
 
   constructor(
     private readonly input: ReverseInput,
     private readonly plan: Plan,
     private readonly barNames: Map<string, string>,
     private namer: Namer,
-  ) {}
+  ) {
+    this.isInteger = integerVariables(input.fn);
+  }
 
   /** Keeps the names this generation took, so later functions in the file do not reuse them. */
   commitNames(shared: Namer): void {
@@ -395,7 +400,7 @@ class ReverseGenerator {
     if (fused) {
       // The last loop's iterations only add into adjoints: run each one's reverse right after it.
       const before = cleanupStraightLine([...adjoints, ...seeding], () => true);
-      const loop: Stmt = { ...fused.loop, body: fuseInnerLoops([...fused.loop.body, b.comment("its reverse, in the same iteration"), ...fused.rev]) };
+      const loop: Stmt = { ...fused.loop, body: fuseInnerLoops([...fused.loop.body, b.comment("its reverse, in the same iteration"), ...fused.rev], this.isInteger) };
       const value = forward.splice(fused.head.fwd.length);
       const reverse = cleanupStraightLine(top.rev);
       this.reverseSweep = [...before, ...fused.rev, ...reverse];
@@ -1021,8 +1026,7 @@ class ReverseGenerator {
     const body = this.inLoop(() => this.block(s.body, inner, false), s.span?.line);
     const fwd: Stmt = { ...s, body: body.fwd };
     if (body.rev.length === 0) return { fwd: [fwd], rev: [] };
-    const bound = test.right;
-    const last = test.op === "<" ? b.sub(bound, b.num(1)) : test.op === ">" ? b.add(bound, b.num(1)) : bound;
+    const last = lastIndex(init.init, test.op as "<" | "<=" | ">" | ">=", test.right, this.isInteger);
     // With activity analysis off even the counter is "active"; its adjoint is simply dropped.
     const counterAdjoint = this.activity.active.has(i) ? [b.declare(this.bar(i), b.num(0), true)] : [];
     const rev: Stmt = {

@@ -1,0 +1,77 @@
+/**
+ * Counted loops' index ranges, shared by reverse mode (which runs them backwards) and
+ * inner-loop fusion (which recognizes a loop and its reverse).
+ */
+import * as b from "../ir/build.ts";
+import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
+import { walkStmts } from "../ir/visit.ts";
+
+/** Whether a variable always holds an integer (see integerVariables). */
+export type IntegerTest = (name: string) => boolean;
+
+/**
+ * Variables that always hold integers: counters of `for` loops that start at an integer and
+ * step by ±1, and variables declared once (never assigned) from an integer expression.
+ */
+export function integerVariables(fn: FunctionIR): IntegerTest {
+  const inits = new Map<string, Expr[]>();
+  const assigned = new Set<string>();
+  const steps = new Set<Stmt>();
+  walkStmts(fn.body, (s) => {
+    if (s.kind !== "loop" || s.init.length !== 1 || s.init[0]!.kind !== "declare" || s.update.length !== 1) return;
+    const name = s.init[0]!.name;
+    const u = s.update[0]!;
+    const integerStep = u.kind === "assign" && u.target.kind === "var" && u.target.name === name && u.value.kind === "binary" &&
+      (u.value.op === "+" || u.value.op === "-") && b.sameExpr(u.value.left, b.v(name)) && u.value.right.kind === "number" && Number.isInteger(u.value.right.value);
+    if (integerStep) steps.add(u);
+  });
+  walkStmts(fn.body, (s) => {
+    if (s.kind === "declare") inits.set(s.name, [...(inits.get(s.name) ?? []), s.init]);
+    // A counter's own integer step keeps it an integer; any other assignment may not.
+    if (s.kind === "assign" && s.target.kind === "var" && !steps.has(s)) assigned.add(s.target.name);
+  });
+  const visiting = new Set<string>();
+  const test: IntegerTest = (name) => {
+    if (visiting.has(name)) return false;
+    const list = inits.get(name);
+    if (!list) return false;
+    visiting.add(name);
+    try {
+      return !assigned.has(name) && list.every((e) => integerValued(e, test));
+    } finally {
+      visiting.delete(name);
+    }
+  };
+  return test;
+}
+
+function integerValued(e: Expr, isInteger: IntegerTest): boolean {
+  switch (e.kind) {
+    case "number": return Number.isInteger(e.value);
+    case "length": return true;
+    case "var": return isInteger(e.name);
+    case "unary": return (e.op === "-" || e.op === "+") && integerValued(e.operand, isInteger);
+    case "binary": return (e.op === "+" || e.op === "-" || e.op === "*" || e.op === "%") && integerValued(e.left, isInteger) && integerValued(e.right, isInteger);
+    case "call": return ["Math.floor", "Math.ceil", "Math.round", "Math.trunc"].includes(e.callee);
+    default: return false;
+  }
+}
+
+/**
+ * The last index `for (let i = first; i op bound; i++)` (`i--` for > and >=) visits when it
+ * runs at all: `bound - 1` for `i < bound` when both ends are integers, and counted in whole
+ * steps otherwise (`i < n / 2` with n = 5 ends at 2, not 1.5).
+ */
+export function lastIndex(first: Expr, op: "<" | "<=" | ">" | ">=", bound: Expr, isInteger: IntegerTest): Expr {
+  const M = (name: string, x: Expr) => b.call(`Math.${name}`, [x]);
+  if (integerValued(first, isInteger) && integerValued(bound, isInteger)) {
+    return op === "<" ? b.sub(bound, b.num(1)) : op === ">" ? b.add(bound, b.num(1)) : bound;
+  }
+  if (integerValued(first, isInteger)) {
+    // first + ⌈bound − first⌉ − 1 = ⌈bound⌉ − 1 for an integer first, and so on.
+    return op === "<" ? b.sub(M("ceil", bound), b.num(1)) : op === "<=" ? M("floor", bound) : op === ">" ? b.add(M("floor", bound), b.num(1)) : M("ceil", bound);
+  }
+  const span = op === "<" || op === "<=" ? b.sub(bound, first) : b.sub(first, bound);
+  const steps = op === "<" || op === ">" ? b.sub(M("ceil", span), b.num(1)) : M("floor", span);
+  return op === "<" || op === "<=" ? b.add(first, steps) : b.sub(first, steps);
+}
