@@ -336,3 +336,44 @@ describe("counted loops with fractional bounds", () => {
     }
   });
 });
+
+/** Loops with a literal step other than one: counted (run backwards, nothing saved), and fusable. */
+const strided = `/**
+ * @grad x
+ * @hvp x
+ */
+export function strided(x: readonly number[], A: readonly (readonly number[])[]): number {
+  let s = 0;
+  for (let i = 0; i + 1 < x.length; i += 2) {
+    s = s * 0.5 + x[i] * x[i + 1];
+  }
+  for (let i = x.length - 1; i >= 1.5; i -= 3) {
+    s = s * 0.9 + Math.sin(x[i]) * s;
+  }
+  for (let i = 1; i <= x.length / 2; i += 2) {
+    s = s * 0.7 + x[i];
+  }
+  let q = 0;
+  for (let i = 0; i < A.length; i += 2) {
+    let row = 0;
+    for (let j = 1; j < x.length; j += 3) row += A[i][j] * x[j];
+    q += x[i] * row;
+  }
+  return s + q;
+}
+`;
+
+describe("counted loops with a step other than one", () => {
+  it("run backwards over the same indices without saving a trip count, and fuse as unit-step loops do", async () => {
+    const built = await build(strided);
+    const gradInto = /export function stridedGradInto[\s\S]*?\n\}\n/.exec(built.text)![0];
+    expect(gradInto).not.toMatch(/controlStack/);
+    expect(gradInto).toMatch(/the last loop's forward and reverse sweeps, fused/);
+    // The inner j loop's reverse runs inside it: j counts only upwards.
+    expect(gradInto).not.toMatch(/j -= 3/);
+    for (const n of [5, 6, 7, 8]) {
+      const next = rng(100 + n);
+      await checkGradientAndHvp(built, "strided", [randomVector(n, next), randomMatrix(5, n, next)], ["x"], { x: randomVector(n, next) });
+    }
+  });
+});

@@ -77,24 +77,26 @@ function nested(s: Stmt, isInteger: IntegerTest): Stmt {
 function reverses(forward: Loop, reverse: Loop, isInteger: IntegerTest): boolean {
   const header = counted(forward, isInteger);
   const back = counted(reverse, isInteger);
-  if (!header || !back || header.i !== back.i || header.up === back.up) return false;
-  const { first, last } = header;
-  return b.sameExpr(back.first, last) && b.sameExpr(back.last, first);
+  if (!header || !back || header.i !== back.i || header.up === back.up || header.stride !== back.stride) return false;
+  // The reverse starts where the forward loop ended and runs down to (or up to) its start.
+  return b.sameExpr(back.first, header.last) && (back.op === ">=" || back.op === "<=") && b.sameExpr(back.bound, header.first);
 }
 
-/** The counter, first and last index of a counted loop with a unit step. */
-function counted(s: Loop, isInteger: IntegerTest): { i: string; first: Expr; last: Expr; up: boolean } | null {
+/** The counter, first and last index, direction and step of a counted loop. */
+function counted(s: Loop, isInteger: IntegerTest): { i: string; first: Expr; last: Expr; op: string; bound: Expr; up: boolean; stride: number } | null {
   if (s.form !== "for" || s.init.length !== 1 || s.update.length !== 1 || !s.test) return null;
   const [init, update, test] = [s.init[0]!, s.update[0]!, s.test];
   if (init.kind !== "declare" || update.kind !== "assign" || update.target.kind !== "var" || update.target.name !== init.name) return null;
   const i = init.name;
   const step = update.value;
-  if (step.kind !== "binary" || (step.op !== "+" && step.op !== "-") || !b.sameExpr(step.left, b.v(i)) || !b.isNumber(step.right, 1)) return null;
+  if (step.kind !== "binary" || (step.op !== "+" && step.op !== "-") || !b.sameExpr(step.left, b.v(i)) || step.right.kind !== "number") return null;
+  const stride = step.right.value;
+  if (!Number.isInteger(stride) || stride < 1) return null;
   if (test.kind !== "binary" || !b.sameExpr(test.left, b.v(i))) return null;
   const up = step.op === "+";
   const op = test.op;
   if (up ? op !== "<" && op !== "<=" : op !== ">" && op !== ">=") return null;
-  return { i, first: init.init, last: lastIndex(init.init, op as "<" | "<=" | ">" | ">=", test.right, isInteger), up };
+  return { i, first: init.init, last: lastIndex(init.init, op as "<" | "<=" | ">" | ">=", test.right, isInteger, stride), op, bound: test.right, up, stride };
 }
 
 /**

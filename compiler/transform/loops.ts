@@ -58,12 +58,19 @@ function integerValued(e: Expr, isInteger: IntegerTest): boolean {
 }
 
 /**
- * The last index `for (let i = first; i op bound; i++)` (`i--` for > and >=) visits when it
- * runs at all: `bound - 1` for `i < bound` when both ends are integers, and counted in whole
+ * The last index `for (let i = first; i op bound; i++)` (`i--` for > and >=; `i += stride`)
+ * visits when it runs at all: `bound - 1` for `i < bound` when both ends are integers, and counted in whole
  * steps otherwise (`i < n / 2` with n = 5 ends at 2, not 1.5).
  */
-export function lastIndex(first: Expr, op: "<" | "<=" | ">" | ">=", bound: Expr, isInteger: IntegerTest): Expr {
+export function lastIndex(first: Expr, op: "<" | "<=" | ">" | ">=", bound: Expr, isInteger: IntegerTest, stride = 1): Expr {
   const M = (name: string, x: Expr) => b.call(`Math.${name}`, [x]);
+  if (stride !== 1) {
+    // first ± stride · (the number of further whole steps that stay within the bound)
+    const span = op === "<" || op === "<=" ? b.sub(bound, first) : b.sub(first, bound);
+    const quotient = b.div(span, b.num(stride));
+    const steps = op === "<" || op === ">" ? b.sub(M("ceil", quotient), b.num(1)) : M("floor", quotient);
+    return op === "<" || op === "<=" ? b.add(first, b.mul(b.num(stride), steps)) : b.sub(first, b.mul(b.num(stride), steps));
+  }
   if (integerValued(first, isInteger) && integerValued(bound, isInteger)) {
     return op === "<" ? b.sub(bound, b.num(1)) : op === ">" ? b.add(bound, b.num(1)) : bound;
   }

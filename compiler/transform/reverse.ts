@@ -1014,19 +1014,19 @@ class ReverseGenerator {
   }
 
   /**
-   * `for (let i = a; i < n; i++)` (or `<=`, `>`, `>=`, `i--`) whose body never writes `i`
-   * and whose bounds never change: the reverse sweep runs the same indices backwards
-   * and nothing needs to be saved for the loop itself.
+   * `for (let i = a; i < n; i++)` (or `<=`, `>`, `>=`, `i--`, a literal step `i += 2`) whose
+   * body never writes `i` and whose bounds never change: the reverse sweep runs the same
+   * indices backwards and nothing needs to be saved for the loop itself.
    */
   private countedLoop(s: Extract<Stmt, { kind: "loop" }>, ctx: Ctx): Swept | null {
     const header = this.countedHeader(s, ctx);
     if (!header) return null;
-    const { i, init, test, up } = header;
+    const { i, init, test, up, stride } = header;
     const inner: Ctx = { available: new Set([...ctx.available, i]) };
     const body = this.inLoop(() => this.block(s.body, inner, false), s.span?.line);
     const fwd: Stmt = { ...s, body: body.fwd };
     if (body.rev.length === 0) return { fwd: [fwd], rev: [] };
-    const last = lastIndex(init.init, test.op as "<" | "<=" | ">" | ">=", test.right, this.isInteger);
+    const last = lastIndex(init.init, test.op as "<" | "<=" | ">" | ">=", test.right, this.isInteger, stride);
     // With activity analysis off even the counter is "active"; its adjoint is simply dropped.
     const counterAdjoint = this.activity.active.has(i) ? [b.declare(this.bar(i), b.num(0), true)] : [];
     const rev: Stmt = {
@@ -1034,7 +1034,7 @@ class ReverseGenerator {
       form: "for",
       init: [b.declare(i, last, true)],
       test: b.bin(up ? ">=" : "<=", b.v(i), init.init),
-      update: [b.assign({ kind: "var", name: i }, up ? b.sub(b.v(i), b.num(1)) : b.add(b.v(i), b.num(1)))],
+      update: [b.assign({ kind: "var", name: i }, up ? b.sub(b.v(i), b.num(stride)) : b.add(b.v(i), b.num(stride)))],
       body: [...counterAdjoint, ...body.rev],
     };
     return { fwd: [fwd], rev: [...this.sourceComment(s.span), rev] };
@@ -1044,7 +1044,7 @@ class ReverseGenerator {
   private countedHeader(
     s: Extract<Stmt, { kind: "loop" }>,
     ctx: Ctx,
-  ): { i: string; init: Extract<Stmt, { kind: "declare" }>; test: Extract<Expr, { kind: "binary" }>; up: boolean } | null {
+  ): { i: string; init: Extract<Stmt, { kind: "declare" }>; test: Extract<Expr, { kind: "binary" }>; up: boolean; stride: number } | null {
     if (s.form !== "for" || s.init.length !== 1 || s.update.length !== 1 || !s.test) return null;
     const init = s.init[0]!;
     const update = s.update[0]!;
@@ -1052,8 +1052,9 @@ class ReverseGenerator {
     const i = init.name;
     if (update.target.kind !== "var" || update.target.name !== i) return null;
     const step = update.value;
-    if (step.kind !== "binary" || !b.sameExpr(step.left, b.v(i)) || !b.isNumber(step.right, 1)) return null;
-    if (step.op !== "+" && step.op !== "-") return null;
+    if (step.kind !== "binary" || !b.sameExpr(step.left, b.v(i)) || step.right.kind !== "number") return null;
+    const stride = step.right.value;
+    if ((step.op !== "+" && step.op !== "-") || !Number.isInteger(stride) || stride < 1) return null;
     let test = s.test;
     // `i + c < n` is `i < n - c`.
     if (test.kind === "binary" && test.left.kind === "binary" && test.left.op === "+" && b.sameExpr(test.left.left, b.v(i)) && test.left.right.kind === "number") {
@@ -1068,7 +1069,7 @@ class ReverseGenerator {
     });
     if (writesCounter) return null;
     if (!this.recomputable(init.init, ctx.available) || !this.recomputable(test.right, ctx.available)) return null;
-    return { i, init, test, up };
+    return { i, init, test, up, stride };
   }
 
   // ---- expressions ----
