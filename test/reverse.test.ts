@@ -377,3 +377,37 @@ describe("counted loops with a step other than one", () => {
     }
   });
 });
+
+/** Int32Array parameters and locals: index arrays, never differentiated. */
+const integerArrays = `/**
+ * @grad x, w
+ * @hvp x, w
+ */
+export function gather(x: readonly number[], w: Float64Array, idx: Int32Array): number {
+  const n = idx.length;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = idx[n - 1 - i];
+  const bucket = new Int32Array(n);
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    bucket[i] = x[order[i]] * 3;
+    s += w[i] * Math.sin(x[order[i]]) + bucket[i] * w[i];
+  }
+  return s;
+}
+`;
+
+describe("Int32Array parameters and locals", () => {
+  it("index and store integers that carry no derivative (a value stored in one is truncated)", async () => {
+    const built = await build(integerArrays);
+    expect(built.text).not.toMatch(/bucket_bar|order_bar|idx_bar/);
+    const next = rng(32);
+    const x = randomVector(6, next);
+    const w = Float64Array.from(randomVector(4, next));
+    const idx = Int32Array.of(5, 0, 3, 2);
+    await checkGradientAndHvp(built, "gather", [x, w, idx], ["x", "w"], { x: randomVector(6, next), w: Float64Array.from(randomVector(4, next)) });
+    // Not vacuous: the indexed entries of x get gradients, the others none.
+    const { grad } = (built.generated["gatherGrad"] as (...a: unknown[]) => { grad: { x: number[] } })(x, w, idx);
+    expect(grad.x.map((g) => g !== 0)).toEqual([true, false, true, true, false, true]);
+  });
+});

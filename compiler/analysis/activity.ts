@@ -48,9 +48,11 @@ export function differentiableReads(e: Expr, into = new Set<string>()): Set<stri
 }
 
 /** `target ← sources` for every statement that gives a variable (or an array's elements) a value. */
-export function dependencyEdges(body: Stmt[]): { target: string; sources: Set<string> }[] {
+export function dependencyEdges(body: Stmt[], integers: Set<string> = new Set()): { target: string; sources: Set<string> }[] {
   const edges: { target: string; sources: Set<string> }[] = [];
   walkStmts(body, (s) => {
+    // An Int32Array holds integers: what is stored in it carries no derivative.
+    if ((s.kind === "declare" && integers.has(s.name)) || (s.kind === "assign" && integers.has(rootName(s.target) ?? ""))) return;
     if (s.kind === "declare") edges.push({ target: s.name, sources: differentiableReads(s.init) });
     else if (s.kind === "append") edges.push({ target: s.array, sources: differentiableReads(s.value) });
     else if (s.kind === "assign") {
@@ -88,7 +90,9 @@ export function analyzeActivity(fn: FunctionIR, result: Expr, wrt: string[], ena
   walkStmts(fn.body, (s) => {
     if (s.kind === "declare" && (s.type.kind === "number" || s.type.kind === "array")) numeric.add(s.name);
   });
-  const edges = dependencyEdges(fn.body);
+  const integers = integerArrays(fn);
+  for (const n of integers) numeric.delete(n);
+  const edges = dependencyEdges(fn.body, integers);
   if (!enabled) {
     const isParamLeaf = (n: string) => fn.params.some((p) => n === p.name || n.startsWith(`${p.name}.`));
     const all = new Set([...numeric].filter((n) => !isParamLeaf(n) || wrt.includes(n)));
@@ -110,4 +114,15 @@ export function analyzeActivity(fn: FunctionIR, result: Expr, wrt: string[], ena
   }
   const active = new Set([...varied].filter((n) => useful.has(n) && numeric.has(n)));
   return { active, isActive: (e) => [...differentiableReads(e)].some((n) => active.has(n)) };
+}
+
+/** Parameters and locals that are Int32Arrays (never differentiated). */
+export function integerArrays(fn: FunctionIR): Set<string> {
+  const out = new Set<string>();
+  const isInt = (t: import("../ir/nodes.ts").ValueType) => t.kind === "array" && t.container === "int32array";
+  for (const p of fn.params) for (const leaf of leafPaths(p.name, p.type)) if (isInt(leaf.type)) out.add(leaf.path);
+  walkStmts(fn.body, (s) => {
+    if (s.kind === "declare" && isInt(s.type)) out.add(s.name);
+  });
+  return out;
 }

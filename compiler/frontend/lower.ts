@@ -10,7 +10,7 @@
 import { ts } from "ts-morph";
 import { Codes, fail, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
-import type { Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
+import type { ArrayContainer, Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
 import { MATH_CONSTANTS, RULES } from "../transform/rules.ts";
 import { shapeOfTypeNode, typeText, type TypeResolver } from "./types.ts";
 import { MODES } from "./annotations.ts";
@@ -374,7 +374,7 @@ class Lowering {
     const target = e.expression.expression;
     const span = this.span(e);
     const counter = `${name}_i`;
-    const build = (container: "array" | "float64array", length: Expr, element: (i: Expr) => Expr, bindCounter?: string): Stmt[] => {
+    const build = (container: ArrayContainer, length: Expr, element: (i: Expr) => Expr, bindCounter?: string): Stmt[] => {
       const type: ValueType = { kind: "array", element: b.NUMBER, container, readonly: false };
       const array = this.bind(name, type, mutable);
       let i = counter;
@@ -828,11 +828,11 @@ class Lowering {
   private lowerNew(node: ts.NewExpression, filled = false): Expr {
     const ctor = node.expression.getText(this.sourceFile);
     const args = node.arguments ?? [];
-    if ((ctor === "Array" && filled) || ctor === "Float64Array") {
+    if ((ctor === "Array" && filled) || ctor === "Float64Array" || ctor === "Int32Array") {
       if (args.length === 1) {
         const length = this.lowerExpr(args[0]!);
         if (this.typeOf(length, args[0]!).kind === "number") {
-          return { kind: "zeros", container: ctor === "Array" ? "array" : "float64array", length };
+          return { kind: "zeros", container: ctor === "Array" ? "array" : ctor === "Int32Array" ? "int32array" : "float64array", length };
         }
       }
       this.reject(Codes.UnsupportedExpression, `'new ${ctor}' takes one length argument here`, node);

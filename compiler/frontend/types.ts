@@ -44,6 +44,9 @@ export function shapeOfTypeNode(node: ts.TypeNode, resolve?: TypeResolver, depth
       if (name === "Float64Array" && !ref.typeArguments) {
         return { kind: "array", element: { kind: "number" }, container: "float64array", readonly: false };
       }
+      if (name === "Int32Array" && !ref.typeArguments) {
+        return { kind: "array", element: { kind: "number" }, container: "int32array", readonly: false };
+      }
       if ((name === "Array" || name === "ReadonlyArray") && ref.typeArguments?.length === 1) {
         const element = recurse(ref.typeArguments[0]!);
         if ("error" in element) return element;
@@ -96,7 +99,7 @@ function arrayOf(element: ValueType, readonly: boolean): ValueType | { error: "u
 export function isDifferentiable(type: ValueType): boolean {
   if (type.kind === "number") return true;
   if (type.kind === "record") return type.fields.length > 0 && type.fields.every((f) => isDifferentiable(f.type));
-  if (type.kind === "array") return isDifferentiable(type.element);
+  if (type.kind === "array") return type.container !== "int32array" && isDifferentiable(type.element);
   return false;
 }
 
@@ -107,6 +110,7 @@ export function gradientTypeText(type: ValueType): string {
     case "record": return `{ ${type.fields.map((f) => `${f.name}: ${gradientTypeText(f.type)}`).join("; ")} }`;
     case "array":
       if (type.container === "float64array") return "Float64Array";
+      if (type.container === "int32array") return "Int32Array";
       return `${wrapArrayElement(gradientTypeText(type.element))}[]`;
     default: return "never";
   }
@@ -124,6 +128,7 @@ export function typeText(type: ValueType): string {
     case "record": return type.name ?? `{ ${type.fields.map((f) => `${f.name}: ${typeText(f.type)}`).join("; ")} }`;
     case "array": {
       if (type.container === "float64array") return "Float64Array";
+      if (type.container === "int32array") return "Int32Array";
       const inner = `${wrapArrayElement(typeText(type.element))}[]`;
       return type.readonly ? `readonly ${inner}` : inner;
     }

@@ -9,10 +9,13 @@
 import type { SourceSpan } from "../diagnostics.ts";
 
 /** The static shape of a value. Arrays remember their container so gradients keep it. */
+/** `number[]`, `Float64Array`, or `Int32Array` (integers: never differentiated, e.g. indices). */
+export type ArrayContainer = "array" | "float64array" | "int32array";
+
 export type ValueType =
   | { kind: "number" }
   | { kind: "boolean" }
-  | { kind: "array"; element: ValueType; container: "array" | "float64array"; readonly: boolean }
+  | { kind: "array"; element: ValueType; container: ArrayContainer; readonly: boolean }
   /** A plain object (interface / type alias / type literal) whose fields are such values. */
   | { kind: "record"; name?: string; fields: { name: string; type: ValueType }[] }
   /** A pass-through value (string, function, ...) that is never differentiated. */
@@ -40,7 +43,7 @@ export type Expr =
   | { kind: "call"; callee: string; args: Expr[] }
   | { kind: "conditional"; test: Expr; whenTrue: Expr; whenFalse: Expr }
   /** A fresh zero-filled array with the given length (`new Array(n).fill(0)`, `new Float64Array(n)`). */
-  | { kind: "zeros"; container: "array" | "float64array"; length: Expr }
+  | { kind: "zeros"; container: ArrayContainer; length: Expr }
   /** A fresh zero value of the same shape as `like` (used for gradient buffers). */
   | { kind: "zerosLike"; type: ValueType; like: Expr }
   | { kind: "arrayLiteral"; elements: Expr[] }

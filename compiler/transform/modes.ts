@@ -16,7 +16,7 @@
  */
 import * as b from "../ir/build.ts";
 import type { DerivativeRequest, Expr, FunctionIR, Param, StackName, Stmt, ValueType } from "../ir/nodes.ts";
-import { analyzeActivity, dependencyEdges, dependents } from "../analysis/activity.ts";
+import { analyzeActivity, dependencyEdges, dependents, integerArrays } from "../analysis/activity.ts";
 import { analyzeVariables } from "../analysis/variables.ts";
 import { gradientTypeText, leafPaths } from "../frontend/types.ts";
 import { Codes, fail } from "../diagnostics.ts";
@@ -315,7 +315,7 @@ export function buildHvp(ctx: ModeContext): ModeOutput {
   // Everything that depends on the wrt parameters carries a tangent (flow-insensitive, by name).
   const varied = dependents(
     [...request.wrt.flatMap((name) => leafPaths(name, paramType(fn, name)).map((l) => l.path)), gradName],
-    dependencyEdges(body),
+    dependencyEdges(body, integerArrays(fn)),
   );
   varied.add(gradName);
   const gen = new ForwardGenerator({
@@ -440,6 +440,7 @@ function zerosText(type: ValueType, like: string): string {
   if (type.kind === "record") return `{ ${type.fields.map((f) => `${f.name}: ${zerosText(f.type, `${like}.${f.name}`)}`).join(", ")} }`;
   if (type.kind !== "array") return "0";
   if (type.container === "float64array") return `new Float64Array(${like}.length)`;
+  if (type.container === "int32array") return `new Int32Array(${like}.length)`;
   if (type.element.kind === "number") return `new Array<number>(${like}.length).fill(0)`;
   return `${like}.map((row) => new Array<number>(row.length).fill(0))`;
 }

@@ -32,7 +32,8 @@ export function flatten(v: unknown, out: number[] = []): number[] {
 
 /** Deep copy of numbers, arrays, typed arrays and plain objects; anything else is shared. */
 export function deepClone<T>(v: T): T {
-  if (v instanceof Float64Array) return v.slice() as T;
+  // Every typed array (Float64Array, and Int32Array index arguments) is copied as itself.
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return (v as unknown as Float64Array).slice() as T;
   if (Array.isArray(v)) return v.map((x) => deepClone(x)) as T;
   if (v !== null && typeof v === "object") {
     const out: Record<string, unknown> = {};
