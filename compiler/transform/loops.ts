@@ -1,6 +1,8 @@
 /**
  * Counted loops' index ranges, shared by reverse mode (which runs them backwards) and
- * inner-loop fusion (which recognizes a loop and its reverse).
+ * inner-loop fusion (which recognizes a loop and its reverse). A reverse loop must start at
+ * the index the forward loop really ended at, which is `bound - 1` only when both ends are
+ * whole numbers.
  */
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
@@ -11,7 +13,8 @@ export type IntegerTest = (name: string) => boolean;
 
 /**
  * Variables that always hold integers: counters of `for` loops that start at an integer and
- * step by ±1, and variables declared once (never assigned) from an integer expression.
+ * step by a whole number, and variables declared once (never assigned) from an integer
+ * expression. Parameters are never known to be integers.
  */
 export function integerVariables(fn: FunctionIR): IntegerTest {
   const inits = new Map<string, Expr[]>();
