@@ -82,8 +82,6 @@ export function gaussianHvpInto(
     sq += xi * xi;
   }
   const value = -Math.exp(-sq);
-  const _t2 = Math.exp(-sq);
-  let value_dot = _t2 * sq_dot;
   // reverse sweep
   const _t0 = Math.exp(-sq);
   let _t0_dot = -(_t0 * sq_dot);

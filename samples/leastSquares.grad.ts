@@ -91,7 +91,6 @@ export function leastSquaresHvpInto(
   const x_bar_dot = hvp.x;
   // forward sweep
   let sum = 0;
-  let sum_dot = 0;
   let sum_bar = 0.5;
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < A.length; i++) {
@@ -102,7 +101,6 @@ export function leastSquaresHvpInto(
       r_dot += A_i[j] * x_dot[j];
       r += A_i[j] * x[j];
     }
-    sum_dot += 2 * r * r_dot;
     sum += r * r;
     // its reverse, in the same iteration
     // line 25: sum += r * r;
@@ -116,7 +114,6 @@ export function leastSquaresHvpInto(
     }
   }
   const value = 0.5 * sum;
-  let value_dot = 0.5 * sum_dot;
   return value;
 }
 

@@ -93,12 +93,6 @@ export function logisticHvpInto(
     s += a[i] * x[i];
   }
   const value = s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s));
-  const _t4 = Math.exp(-s);
-  const _t5 = Math.exp(s);
-  let value_dot =
-    s > 0
-      ? s_dot - (1 / (1 + Math.exp(-s))) * (_t4 * s_dot)
-      : (1 / (1 + Math.exp(s))) * (_t5 * s_dot);
   // reverse sweep
   let s_bar = 0;
   let s_bar_dot = 0;

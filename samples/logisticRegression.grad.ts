@@ -145,7 +145,6 @@ export function logisticRegressionHvpInto(
   const w_bar_dot = hvp.w;
   // forward sweep
   let loss = 0;
-  let loss_dot = 0;
   for (let i = 0; i < X.length; i++) {
     // inlined dot(…) from linalg.ts:7
     const b = X[i];
@@ -175,26 +174,22 @@ export function logisticRegressionHvpInto(
       valueStack.push(e_dot);
       controlStack.push(0);
     }
-    loss_dot -= y[i] * ((1 / p) * p_dot) - (1 - y[i]) * ((1 / (1 - p)) * p_dot);
     loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
     valueStack.push(p);
     valueStack.push(p_dot);
   }
   // inlined dot(…) from linalg.ts:7
   let s_1 = 0;
-  let s_1_dot = 0;
   let loss_bar = 1;
   let s_1_bar = 0.5 * lambda;
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i_2 = 0; i_2 < w.length; i_2++) {
-    s_1_dot += 2 * w[i_2] * w_dot[i_2];
     s_1 += w[i_2] * w[i_2];
     // its reverse, in the same iteration
     w_bar_dot[i_2] += 2 * s_1_bar * w_dot[i_2];
     w_bar[i_2] += s_1_bar * (2 * w[i_2]);
   }
   const value = loss + 0.5 * lambda * s_1;
-  let value_dot = loss_dot + 0.5 * lambda * s_1_dot;
   // reverse sweep
   // line 17: for (let i = 0; i < X.length; i++) {
   for (let i = X.length - 1; i >= 0; i--) {

@@ -110,11 +110,8 @@ export function neuronHvpInto(
   const y = 1 / (1 + _t2);
   let y_dot = -((1 / ((1 + _t2) * (1 + _t2))) * _t2_dot);
   const L = 0.5 * (y - t) * (y - t);
-  let L_dot = (y - t) * y_dot;
   const R = 0.5 * w * w;
-  let R_dot = w * w_dot;
   const value = L + lambda * R;
-  let value_dot = L_dot + lambda * R_dot;
   // reverse sweep
   let L_bar = 1;
   let R_bar = lambda;

@@ -98,9 +98,7 @@ export function quadraticHvpInto(
   // forward sweep
   const n = x.length;
   let quad = 0;
-  let quad_dot = 0;
   let lin = 0;
-  let lin_dot = 0;
   let quad_bar = 0.5;
   let lin_bar = -1;
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -119,9 +117,7 @@ export function quadraticHvpInto(
       x_bar_dot[j] += A_i[j] * row_bar_dot;
       x_bar[j] += row_bar * A_i[j];
     }
-    quad_dot += row * x_dot[i] + x[i] * row_dot;
     quad += x[i] * row;
-    lin_dot += b[i] * x_dot[i];
     lin += b[i] * x[i];
     // its reverse, in the same iteration
     // line 31: lin += b[i] * x[i];
@@ -131,7 +127,6 @@ export function quadraticHvpInto(
     x_bar[i] += quad_bar * row;
   }
   const value = 0.5 * quad - lin;
-  let value_dot = 0.5 * quad_dot - lin_dot;
   return value;
 }
 

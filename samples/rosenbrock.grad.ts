@@ -75,7 +75,6 @@ export function rosenbrockHvpInto(
   const x_bar_dot = hvp.x;
   // forward sweep
   let f = 0;
-  let f_dot = 0;
   let f_bar = 1;
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i + 1 < x.length; i++) {
@@ -83,7 +82,6 @@ export function rosenbrockHvpInto(
     let u_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
     const v = 1 - x[i];
     let v_dot = -x_dot[i];
-    f_dot += 200 * u * u_dot + 2 * v * v_dot;
     f += 100 * u * u + v * v;
     // its reverse, in the same iteration
     // line 26: f += 100 * u * u + v * v;

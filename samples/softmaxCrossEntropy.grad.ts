@@ -130,7 +130,6 @@ export function softmaxCrossEntropyHvpInto(
     sum += _t2;
   }
   const value = Math.log(sum) - (z[label] - m);
-  let value_dot = (1 / sum) * sum_dot - (z_dot[label] - m_dot);
   // reverse sweep
   let m_bar = 1;
   let m_bar_dot = 0;

@@ -162,7 +162,6 @@ export function tanhNetworkHvpInto(
     out += params.w2[i] * _t1;
   }
   const value = 0.5 * (out - target) ** 2;
-  let value_dot = 0.5 * (2 * (out - target) * out_dot);
   // reverse sweep
   let out_bar = 0.5 * (2 * (out - target));
   let out_bar_dot = out_dot;

@@ -24,6 +24,8 @@ describe("determinism and scale", () => {
     for (const file of forward.files) expect(file.text).toBe(readFileSync(path.resolve(import.meta.dirname, "..", file.path), "utf8"));
     // No dead statements: nothing assigns a variable or element to itself.
     for (const file of forward.files) expect(file.text).not.toMatch(/^\s*([\w.]+(\[\w+\])*) = \1;$/m);
+    // ...no tangent of the value in an HVP (it is not returned, so it was dead work)...
+    for (const file of forward.files) expect(file.text).not.toMatch(/\bvalue_dot\b/);
     // ...and no reset immediately overwritten by an addition (`v = 0; v += e` is `v = e`).
     for (const file of forward.files) expect(file.text).not.toMatch(/^\s*([\w.]+(\[\w+\])*) = 0;\n\s*\1 [+-]= /m);
   }, 60_000); // three builds of every sample: 9–14 s on a loaded machine, over vitest's default 5 s

@@ -37,7 +37,6 @@ export function kmeansAssignedCostHvpInto(
   const centroids_bar_dot = hvp.centroids;
   // forward sweep
   let cost = 0;
-  let cost_dot = 0;
   let cost_bar = 1;
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < points.length; i++) {
@@ -45,7 +44,6 @@ export function kmeansAssignedCostHvpInto(
     for (let l = 0; l < points_i.length; l++) {
       const diff = points_i[l] - centroids[assignment[i]][l];
       let diff_dot = -centroids_dot[assignment[i]][l];
-      cost_dot += 2 * diff * diff_dot;
       cost += diff * diff;
       // its reverse, in the same iteration
       // line 67: cost += diff * diff;

@@ -100,7 +100,6 @@ export function logisticNllHvpInto(
   const w_bar_dot = hvp.w;
   // forward sweep
   let total = 0;
-  let total_dot = 0;
   let total_bar = 1;
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < X.length; i++) {
@@ -113,12 +112,6 @@ export function logisticNllHvpInto(
     }
     const z = -y[i] * margin;
     let z_dot = -(y[i] * margin_dot);
-    const _t2 = Math.exp(-z);
-    const _t3 = Math.exp(z);
-    total_dot +=
-      z > 0
-        ? z_dot - (1 / (1 + Math.exp(-z))) * (_t2 * z_dot)
-        : (1 / (1 + Math.exp(z))) * (_t3 * z_dot);
     total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
     // its reverse, in the same iteration
     let z_bar = 0;

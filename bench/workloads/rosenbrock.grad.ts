@@ -78,7 +78,6 @@ export function rosenbrockHvpInto(
   const x_bar_dot = hvp.x;
   // forward sweep
   let s = 0;
-  let s_dot = 0;
   let s_bar = 1;
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < x.length - 1; i++) {
@@ -86,7 +85,6 @@ export function rosenbrockHvpInto(
     let a_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
     const b = 1 - x[i];
     let b_dot = -x_dot[i];
-    s_dot += 200 * a * a_dot + 2 * b * b_dot;
     s += 100 * a * a + b * b;
     // its reverse, in the same iteration
     // line 13: s += 100 * a * a + b * b;
@@ -182,7 +180,6 @@ export function rosenbrockDenseHvpInto(
   // forward sweep
   // inlined rosenbrock(…) from rosenbrock.ts:8
   let s = 0;
-  let s_dot = 0;
   let s_bar = 1;
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < x.length - 1; i++) {
@@ -190,7 +187,6 @@ export function rosenbrockDenseHvpInto(
     let a_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
     const b = 1 - x[i];
     let b_dot = -x_dot[i];
-    s_dot += 200 * a * a_dot + 2 * b * b_dot;
     s += 100 * a * a + b * b;
     // its reverse, in the same iteration
     // line 13: s += 100 * a * a + b * b;

@@ -126,3 +126,34 @@ export function integerArrays(fn: FunctionIR): Set<string> {
   });
   return out;
 }
+
+/**
+ * Everything `seeds` depend on (the reverse of `dependents`), where an array declared as a
+ * path into another (`const x_bar = grad.x`, `const q_bar = icf_bar[k]`) aliases it: writing
+ * one writes the other, so each is as useful as the other.
+ */
+export function dependencies(seeds: Iterable<string>, body: Stmt[], edges: { target: string; sources: Set<string> }[]): Set<string> {
+  const useful = new Set(seeds);
+  const aliases: [string, string][] = [];
+  walkStmts(body, (s) => {
+    if (s.kind !== "declare" || s.type.kind !== "array") return;
+    if (s.init.kind !== "var" && s.init.kind !== "field" && s.init.kind !== "index") return;
+    const root = rootName(s.init);
+    if (root) aliases.push([s.name, root]);
+  });
+  for (let changed = true; changed; ) {
+    changed = false;
+    const add = (name: string) => {
+      if (!useful.has(name)) {
+        useful.add(name);
+        changed = true;
+      }
+    };
+    for (const { target, sources } of edges) if (useful.has(target)) for (const n of sources) add(n);
+    for (const [alias, root] of aliases) {
+      if (useful.has(root)) add(alias);
+      if (useful.has(alias)) add(root);
+    }
+  }
+  return useful;
+}

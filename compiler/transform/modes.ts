@@ -16,7 +16,7 @@
  */
 import * as b from "../ir/build.ts";
 import type { DerivativeRequest, Expr, FunctionIR, Param, StackName, Stmt, ValueType } from "../ir/nodes.ts";
-import { analyzeActivity, dependencyEdges, dependents, integerArrays } from "../analysis/activity.ts";
+import { analyzeActivity, dependencies, dependencyEdges, dependents, integerArrays } from "../analysis/activity.ts";
 import { analyzeVariables } from "../analysis/variables.ts";
 import { gradientTypeText, leafPaths } from "../frontend/types.ts";
 import { Codes, fail } from "../diagnostics.ts";
@@ -312,14 +312,17 @@ export function buildHvp(ctx: ModeContext): ModeOutput {
   const reverse = reverseBody(ctx, namer, gradName, () => b.num(1));
   const body = [...reverse.body, { kind: "return", value: b.v(reverse.valueName) } as Stmt];
 
-  // Everything that depends on the wrt parameters carries a tangent (flow-insensitive, by name).
-  const varied = dependents(
-    [...request.wrt.flatMap((name) => leafPaths(name, paramType(fn, name)).map((l) => l.path)), gradName],
-    dependencyEdges(body, integerArrays(fn)),
-  );
-  varied.add(gradName);
+  // A tangent is carried by what depends on the wrt parameters and reaches the gradient
+  // (flow-insensitive, by name): not by the value, whose tangent is not returned, nor by
+  // what only feeds comparisons.
+  const wrtLeaves = request.wrt.flatMap((name) => leafPaths(name, paramType(fn, name)).map((l) => l.path));
+  const edges = dependencyEdges(body, integerArrays(fn));
+  const varied = dependents([...wrtLeaves, gradName], edges);
+  const useful = dependencies([gradName], body, edges);
+  const active = new Set([...varied].filter((n) => useful.has(n)));
+  for (const n of [...wrtLeaves, gradName]) active.add(n);
   const gen = new ForwardGenerator({
-    active: varied,
+    active,
     namer,
     span: fn.span,
     fixedNames: new Map([[gradName, hvpName]]),
