@@ -129,13 +129,19 @@ export function integerArrays(fn: FunctionIR): Set<string> {
 
 /**
  * Everything `seeds` depend on (the reverse of `dependents`), where an array declared as a
- * path into another (`const x_bar = grad.x`, `const q_bar = icf_bar[k]`) aliases it: writing
- * one writes the other, so each is as useful as the other.
+ * path into another (`const x_bar = grad.x`, `const q_bar = icf_bar[k]`) aliases it (writing
+ * one writes the other), and a popped value pairs with what its push saved: each of such a
+ * pair is as useful as the other.
  */
 export function dependencies(seeds: Iterable<string>, body: Stmt[], edges: { target: string; sources: Set<string> }[]): Set<string> {
   const useful = new Set(seeds);
   const aliases: [string, string][] = [];
   walkStmts(body, (s) => {
+    // A pop and the push it pairs with (`of`) must agree on carrying a tangent, or the
+    // tangent stack falls out of step: they are as useful as each other.
+    const popped = s.kind === "declare" ? s.init : s.kind === "assign" ? s.value : null;
+    const target = s.kind === "declare" ? s.name : s.kind === "assign" ? rootName(s.target) : null;
+    if (popped?.kind === "pop" && popped.of && target) aliases.push([target, popped.of]);
     if (s.kind !== "declare" || s.type.kind !== "array") return;
     if (s.init.kind !== "var" && s.init.kind !== "field" && s.init.kind !== "index") return;
     const root = rootName(s.init);
