@@ -21,7 +21,7 @@
 import * as b from "../ir/build.ts";
 import type { Expr, Stmt } from "../ir/nodes.ts";
 import { exprReads, lvalueReads, rootName, stmtExprs, walkExpr } from "../ir/visit.ts";
-import { lastIndex, type IntegerTest } from "./loops.ts";
+import { countedHeader, lastIndex, type IntegerTest } from "./loops.ts";
 
 type Loop = Extract<Stmt, { kind: "loop" }>;
 
@@ -84,19 +84,10 @@ function reverses(forward: Loop, reverse: Loop, isInteger: IntegerTest): boolean
 
 /** The counter, first and last index, direction and step of a counted loop. */
 function counted(s: Loop, isInteger: IntegerTest): { i: string; first: Expr; last: Expr; op: string; bound: Expr; up: boolean; stride: number } | null {
-  if (s.form !== "for" || s.init.length !== 1 || s.update.length !== 1 || !s.test) return null;
-  const [init, update, test] = [s.init[0]!, s.update[0]!, s.test];
-  if (init.kind !== "declare" || update.kind !== "assign" || update.target.kind !== "var" || update.target.name !== init.name) return null;
-  const i = init.name;
-  const step = update.value;
-  if (step.kind !== "binary" || (step.op !== "+" && step.op !== "-") || !b.sameExpr(step.left, b.v(i)) || step.right.kind !== "number") return null;
-  const stride = step.right.value;
-  if (!Number.isInteger(stride) || stride < 1) return null;
-  if (test.kind !== "binary" || !b.sameExpr(test.left, b.v(i))) return null;
-  const up = step.op === "+";
-  const op = test.op;
-  if (up ? op !== "<" && op !== "<=" : op !== ">" && op !== ">=") return null;
-  return { i, first: init.init, last: lastIndex(init.init, op as "<" | "<=" | ">" | ">=", test.right, isInteger, stride), op, bound: test.right, up, stride };
+  const header = countedHeader(s);
+  if (!header) return null;
+  const { i, init, op, bound, up, stride } = header;
+  return { i, first: init.init, last: lastIndex(init.init, op, bound, isInteger, stride), op, bound, up, stride };
 }
 
 /**

@@ -8,6 +8,40 @@ import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
 import { walkStmts } from "../ir/visit.ts";
 
+type Loop = Extract<Stmt, { kind: "loop" }>;
+type Declare = Extract<Stmt, { kind: "declare" }>;
+export type Comparison = "<" | "<=" | ">" | ">=";
+
+/** `for (let i = a; …; i = i ± k)` with a literal whole k: the counter, its declaration and its step. */
+function counterOf(s: Loop): { i: string; init: Declare; update: Stmt; step: number; up: boolean } | null {
+  if (s.form !== "for" || s.init.length !== 1 || s.update.length !== 1) return null;
+  const [init, update] = [s.init[0]!, s.update[0]!];
+  if (init.kind !== "declare" || update.kind !== "assign" || update.target.kind !== "var" || update.target.name !== init.name) return null;
+  const step = update.value;
+  if (step.kind !== "binary" || (step.op !== "+" && step.op !== "-") || !b.sameExpr(step.left, b.v(init.name))) return null;
+  if (step.right.kind !== "number" || !Number.isInteger(step.right.value)) return null;
+  return { i: init.name, init, update, step: step.right.value, up: step.op === "+" };
+}
+
+/**
+ * A counted loop's header: `for (let i = a; i < n; i += k)` (or `<=`; `>`, `>=` counting
+ * down) with a literal whole stride k ≥ 1; `i + c < n` is read as `i < n - c`. Whether the
+ * body leaves `i` alone and the bounds never change is the caller's to check.
+ */
+export function countedHeader(s: Loop): { i: string; init: Declare; up: boolean; stride: number; op: Comparison; bound: Expr } | null {
+  const counter = counterOf(s);
+  if (!counter || counter.step < 1 || !s.test) return null;
+  const { i, init, up, step: stride } = counter;
+  let test = s.test;
+  if (test.kind === "binary" && test.left.kind === "binary" && test.left.op === "+" && b.sameExpr(test.left.left, b.v(i)) && test.left.right.kind === "number") {
+    test = { ...test, left: b.v(i), right: b.sub(test.right, test.left.right) };
+  }
+  if (test.kind !== "binary" || !b.sameExpr(test.left, b.v(i))) return null;
+  const op = test.op;
+  if (up ? op !== "<" && op !== "<=" : op !== ">" && op !== ">=") return null;
+  return { i, init, up, stride, op: op as Comparison, bound: test.right };
+}
+
 /** Whether a variable always holds an integer (see integerVariables). */
 export type IntegerTest = (name: string) => boolean;
 
@@ -21,12 +55,8 @@ export function integerVariables(fn: FunctionIR): IntegerTest {
   const assigned = new Set<string>();
   const steps = new Set<Stmt>();
   walkStmts(fn.body, (s) => {
-    if (s.kind !== "loop" || s.init.length !== 1 || s.init[0]!.kind !== "declare" || s.update.length !== 1) return;
-    const name = s.init[0]!.name;
-    const u = s.update[0]!;
-    const integerStep = u.kind === "assign" && u.target.kind === "var" && u.target.name === name && u.value.kind === "binary" &&
-      (u.value.op === "+" || u.value.op === "-") && b.sameExpr(u.value.left, b.v(name)) && u.value.right.kind === "number" && Number.isInteger(u.value.right.value);
-    if (integerStep) steps.add(u);
+    const counter = s.kind === "loop" ? counterOf(s) : null;
+    if (counter) steps.add(counter.update);
   });
   walkStmts(fn.body, (s) => {
     if (s.kind === "declare") inits.set(s.name, [...(inits.get(s.name) ?? []), s.init]);
@@ -65,23 +95,18 @@ function integerValued(e: Expr, isInteger: IntegerTest): boolean {
  * visits when it runs at all: `bound - 1` for `i < bound` when both ends are integers, and counted in whole
  * steps otherwise (`i < n / 2` with n = 5 ends at 2, not 1.5).
  */
-export function lastIndex(first: Expr, op: "<" | "<=" | ">" | ">=", bound: Expr, isInteger: IntegerTest, stride = 1): Expr {
+export function lastIndex(first: Expr, op: Comparison, bound: Expr, isInteger: IntegerTest, stride = 1): Expr {
   const M = (name: string, x: Expr) => b.call(`Math.${name}`, [x]);
-  if (stride !== 1) {
-    // first ± stride · (the number of further whole steps that stay within the bound)
-    const span = op === "<" || op === "<=" ? b.sub(bound, first) : b.sub(first, bound);
-    const quotient = b.div(span, b.num(stride));
-    const steps = op === "<" || op === ">" ? b.sub(M("ceil", quotient), b.num(1)) : M("floor", quotient);
-    return op === "<" || op === "<=" ? b.add(first, b.mul(b.num(stride), steps)) : b.sub(first, b.mul(b.num(stride), steps));
-  }
-  if (integerValued(first, isInteger) && integerValued(bound, isInteger)) {
+  if (stride === 1 && integerValued(first, isInteger) && integerValued(bound, isInteger)) {
     return op === "<" ? b.sub(bound, b.num(1)) : op === ">" ? b.add(bound, b.num(1)) : bound;
   }
-  if (integerValued(first, isInteger)) {
+  if (stride === 1 && integerValued(first, isInteger)) {
     // first + ⌈bound − first⌉ − 1 = ⌈bound⌉ − 1 for an integer first, and so on.
     return op === "<" ? b.sub(M("ceil", bound), b.num(1)) : op === "<=" ? M("floor", bound) : op === ">" ? b.add(M("floor", bound), b.num(1)) : M("ceil", bound);
   }
+  // first ± stride · (the number of further whole steps that stay within the bound)
   const span = op === "<" || op === "<=" ? b.sub(bound, first) : b.sub(first, bound);
-  const steps = op === "<" || op === ">" ? b.sub(M("ceil", span), b.num(1)) : M("floor", span);
-  return op === "<" || op === "<=" ? b.add(first, steps) : b.sub(first, steps);
+  const quotient = b.div(span, b.num(stride));
+  const steps = op === "<" || op === ">" ? b.sub(M("ceil", quotient), b.num(1)) : M("floor", quotient);
+  return op === "<" || op === "<=" ? b.add(first, b.mul(b.num(stride), steps)) : b.sub(first, b.mul(b.num(stride), steps));
 }

@@ -39,7 +39,7 @@ import { isDifferentiable, leafPaths } from "../frontend/types.ts";
 import { substituteVar } from "./forward.ts";
 import { cleanupStraightLine } from "./cleanup.ts";
 import { fuseInnerLoops } from "./loopFusion.ts";
-import { integerVariables, lastIndex, type IntegerTest } from "./loops.ts";
+import { countedHeader, integerVariables, lastIndex, type IntegerTest } from "./loops.ts";
 
 export interface ReverseInput {
   fn: FunctionIR;
@@ -177,14 +177,11 @@ function pushCost(body: Stmt[], arrays: Set<string>): Map<string, number> {
 
 /** The trip count of `for (let i = a; i < b; i++)` with literal a and b (also <=, >, >=, i--). */
 function literalTrips(s: Extract<Stmt, { kind: "loop" }>): number | null {
-  const init = s.init[0];
-  const update = s.update[0];
-  if (s.form !== "for" || s.init.length !== 1 || s.update.length !== 1 || !init || !update || !s.test) return null;
-  if (init.kind !== "declare" || init.init.kind !== "number" || update.kind !== "assign" || update.value.kind !== "binary") return null;
-  if (!b.isNumber(update.value.right, 1) || s.test.kind !== "binary" || s.test.right.kind !== "number") return null;
-  const span = s.test.right.value - init.init.value;
-  const trips = { "<": span, "<=": span + 1, ">": -span, ">=": 1 - span }[s.test.op as "<" | "<=" | ">" | ">="];
-  return trips === undefined ? null : Math.max(0, trips);
+  const header = countedHeader(s);
+  if (!header || header.stride !== 1 || header.init.init.kind !== "number" || header.bound.kind !== "number") return null;
+  const span = header.bound.value - header.init.init.value;
+  const trips = { "<": span, "<=": span + 1, ">": -span, ">=": 1 - span }[header.op];
+  return Math.max(0, trips);
 }
 
 /** Which of `arrays` have elements read (not just their length) by these statements. */
@@ -475,7 +472,7 @@ class ReverseGenerator {
    */
   private fusableTail(body: Stmt[]): { head: Swept; loop: Extract<Stmt, { kind: "loop" }>; rev: Stmt[]; bodyStmts: Stmt[] } | null {
     const last = body[body.length - 1];
-    if (!last || last.kind !== "loop" || !this.countedHeader(last, { available: new Set() })) return null;
+    if (!last || last.kind !== "loop" || !this.reversibleHeader(last, { available: new Set() })) return null;
     let appends = false;
     walkStmts(last.body, (s) => {
       if (s.kind === "append") appends = true;
@@ -1019,14 +1016,14 @@ class ReverseGenerator {
    * indices backwards and nothing needs to be saved for the loop itself.
    */
   private countedLoop(s: Extract<Stmt, { kind: "loop" }>, ctx: Ctx): Swept | null {
-    const header = this.countedHeader(s, ctx);
+    const header = this.reversibleHeader(s, ctx);
     if (!header) return null;
-    const { i, init, test, up, stride } = header;
+    const { i, init, op, bound, up, stride } = header;
     const inner: Ctx = { available: new Set([...ctx.available, i]) };
     const body = this.inLoop(() => this.block(s.body, inner, false), s.span?.line);
     const fwd: Stmt = { ...s, body: body.fwd };
     if (body.rev.length === 0) return { fwd: [fwd], rev: [] };
-    const last = lastIndex(init.init, test.op as "<" | "<=" | ">" | ">=", test.right, this.isInteger, stride);
+    const last = lastIndex(init.init, op, bound, this.isInteger, stride);
     // With activity analysis off even the counter is "active"; its adjoint is simply dropped.
     const counterAdjoint = this.activity.active.has(i) ? [b.declare(this.bar(i), b.num(0), true)] : [];
     const rev: Stmt = {
@@ -1040,37 +1037,22 @@ class ReverseGenerator {
     return { fwd: [fwd], rev: [...this.sourceComment(s.span), rev] };
   }
 
-  /** Recognizes a counted loop's header; null for any other loop. */
-  private countedHeader(
-    s: Extract<Stmt, { kind: "loop" }>,
-    ctx: Ctx,
-  ): { i: string; init: Extract<Stmt, { kind: "declare" }>; test: Extract<Expr, { kind: "binary" }>; up: boolean; stride: number } | null {
-    if (s.form !== "for" || s.init.length !== 1 || s.update.length !== 1 || !s.test) return null;
-    const init = s.init[0]!;
-    const update = s.update[0]!;
-    if (init.kind !== "declare" || init.type.kind !== "number" || update.kind !== "assign") return null;
-    const i = init.name;
-    if (update.target.kind !== "var" || update.target.name !== i) return null;
-    const step = update.value;
-    if (step.kind !== "binary" || !b.sameExpr(step.left, b.v(i)) || step.right.kind !== "number") return null;
-    const stride = step.right.value;
-    if ((step.op !== "+" && step.op !== "-") || !Number.isInteger(stride) || stride < 1) return null;
-    let test = s.test;
-    // `i + c < n` is `i < n - c`.
-    if (test.kind === "binary" && test.left.kind === "binary" && test.left.op === "+" && b.sameExpr(test.left.left, b.v(i)) && test.left.right.kind === "number") {
-      test = { ...test, left: b.v(i), right: b.sub(test.right, test.left.right) };
-    }
-    if (test.kind !== "binary" || !b.sameExpr(test.left, b.v(i))) return null;
-    const up = step.op === "+";
-    if (up ? test.op !== "<" && test.op !== "<=" : test.op !== ">" && test.op !== ">=") return null;
+  /**
+   * A counted loop's header (loops.ts) whose body never writes the counter and whose bounds
+   * the reverse sweep can evaluate again; null for any other loop.
+   */
+  private reversibleHeader(s: Extract<Stmt, { kind: "loop" }>, ctx: Ctx): ReturnType<typeof countedHeader> {
+    const header = countedHeader(s);
+    if (!header || header.init.type.kind !== "number") return null;
     let writesCounter = false;
     walkStmts(s.body, (x) => {
-      if (x.kind === "assign" && rootName(x.target) === i) writesCounter = true;
+      if (x.kind === "assign" && rootName(x.target) === header.i) writesCounter = true;
     });
     if (writesCounter) return null;
-    if (!this.recomputable(init.init, ctx.available) || !this.recomputable(test.right, ctx.available)) return null;
-    return { i, init, test, up, stride };
+    if (!this.recomputable(header.init.init, ctx.available) || !this.recomputable(header.bound, ctx.available)) return null;
+    return header;
   }
+
 
   // ---- expressions ----
 
