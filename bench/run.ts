@@ -57,9 +57,9 @@ for (const n of sizes) {
   const hvp = { x: new Float64Array(n) };
   const t = measure([
     { name: "primal", run: () => (sink += rosenbrock(x)) },
-    { name: "tsgrad", run: () => { g.fill(0); sink += rosenbrockGradInto(x, grad); } },
+    { name: "tsgrad", run: () => (sink += rosenbrockGradInto(x, grad)) },
     { name: "hand", run: () => (sink += rosenbrockGradByHand(x, g)) },
-    { name: "hvp", run: () => { g.fill(0); hvp.x.fill(0); sink += rosenbrockHvpInto(x, { x: v }, grad, hvp); } },
+    { name: "hvp", run: () => (sink += rosenbrockHvpInto(x, { x: v }, grad, hvp)) },
     ...(n <= 1000
       ? [
           { name: "hessianBanded", run: () => (sink += rosenbrockHessian(x).value) },
@@ -87,11 +87,11 @@ for (const n of sizes) {
   const hvp = { w: new Float64Array(n) };
   const t = measure([
     { name: "primal", run: () => (sink += logisticNll(w, X, y)) },
-    { name: "tsgrad", run: () => { g.fill(0); sink += logisticNllGradInto(w, X, y, grad); } },
+    { name: "tsgrad", run: () => (sink += logisticNllGradInto(w, X, y, grad)) },
     { name: "hand", run: () => (sink += logisticNllGradByHand(w, X, y, g)) },
-    { name: "hvp", run: () => { g.fill(0); hvp.w.fill(0); sink += logisticNllHvpInto(w, X, y, { w: v }, grad, hvp); } },
-    { name: "helpers", run: () => { g.fill(0); sink += logisticNllWithHelpersGradInto(w, X, y, grad); } },
-    { name: "shared", run: () => { g.fill(0); sink += logisticNllSharedGradInto(w, X, y, grad); } },
+    { name: "hvp", run: () => (sink += logisticNllHvpInto(w, X, y, { w: v }, grad, hvp)) },
+    { name: "helpers", run: () => (sink += logisticNllWithHelpersGradInto(w, X, y, grad)) },
+    { name: "shared", run: () => (sink += logisticNllSharedGradInto(w, X, y, grad)) },
     ...(n <= 1000 ? [{ name: "hessian", run: () => (sink += logisticNllHessian(w, X, y).value) }] : []),
   ], { rounds: quick ? 5 : 9 });
   const [primal, gen, hand, hv, helpers, shared, dense] = t.map((q) => q.median);

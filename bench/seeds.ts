@@ -109,7 +109,7 @@ const SEEDS: Seed[] = [
       return {
         args: [x, A, b],
         primal: () => quadratic(x, A, b),
-        tsgrad: () => (g.x.fill(0), quadraticGradInto(x, A, b, g)),
+        tsgrad: () => quadraticGradInto(x, A, b, g),
         hand: () => quadraticGradByHand(x, A, b, h),
         tf: (t) => t.tidy(() => {
           const tA = t.tensor2d(A.flatMap((r) => r), [n, n]);
@@ -137,7 +137,7 @@ const SEEDS: Seed[] = [
       return {
         args: [x],
         primal: () => gaussian(x),
-        tsgrad: () => (g.x.fill(0), gaussianGradInto(x, g)),
+        tsgrad: () => gaussianGradInto(x, g),
         hand: () => gaussianGradByHand(x, h),
         tf: (t) => t.tidy(() => {
           const f = (v: import("@tensorflow/tfjs").Tensor) => t.neg(t.exp(t.neg(t.sum(t.square(v))))) as import("@tensorflow/tfjs").Scalar;
@@ -160,7 +160,7 @@ const SEEDS: Seed[] = [
       return {
         args: [x, A, b],
         primal: () => leastSquares(x, A, b),
-        tsgrad: () => (g.x.fill(0), leastSquaresGradInto(x, A, b, g)),
+        tsgrad: () => leastSquaresGradInto(x, A, b, g),
         hand: () => leastSquaresGradByHand(x, A, b, h),
         tf: (t) => t.tidy(() => {
           const tA = t.tensor2d(A.flatMap((r) => r), [n, n]);
@@ -186,7 +186,7 @@ const SEEDS: Seed[] = [
       return {
         args: [x, a],
         primal: () => logistic(x, a),
-        tsgrad: () => (g.x.fill(0), logisticGradInto(x, a, g)),
+        tsgrad: () => logisticGradInto(x, a, g),
         hand: () => logisticGradByHand(x, a, h),
         tf: (t) => t.tidy(() => {
           const ta = t.tensor1d(Float32Array.from(a));

@@ -481,8 +481,8 @@ export function baWeightErrorGrad(w: number): { value: number; grad: BaWeightErr
 }
 
 /**
- * Adds the gradient of `baWeightError` with respect to w into `grad` and returns
- * `baWeightError`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `baWeightError` with respect to w (overwriting it) and
+ * returns `baWeightError`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from ba.ts:70.
  */
 export function baWeightErrorGradInto(w: number, grad: BaWeightErrorGradient): number {
@@ -491,6 +491,6 @@ export function baWeightErrorGradInto(w: number, grad: BaWeightErrorGradient): n
   const value = 1 - w * w;
   // reverse sweep
   w_bar -= 2 * w;
-  grad.w += w_bar;
+  grad.w = w_bar;
   return value;
 }

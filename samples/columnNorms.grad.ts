@@ -20,8 +20,8 @@ export function columnNormsGrad(
 }
 
 /**
- * Adds the gradient of `columnNorms` with respect to M, w into `grad` and returns
- * `columnNorms`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `columnNorms` with respect to M, w (overwriting it) and
+ * returns `columnNorms`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from columnNorms.ts:13.
  */
 export function columnNormsGradInto(
@@ -43,6 +43,7 @@ export function columnNormsGradInto(
   let f = 0;
   const sq_bar = new Float64Array(sq.length);
   let f_bar = 1;
+  w_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let j = 0; j < n; j++) {
     const _t1 = Math.sqrt(sq[j]);
@@ -51,6 +52,9 @@ export function columnNormsGradInto(
     // line 23: f += w[j] * Math.sqrt(sq[j]);
     w_bar[j] += f_bar * _t1;
     sq_bar[j] += f_bar * w[j] * (0.5 / _t1);
+  }
+  for (let i_1 = 0; i_1 < M_bar.length; i_1++) {
+    M_bar[i_1].fill(0);
   }
   // reverse sweep
   // line 16: for (let i = 0; i < M.length; i++) {

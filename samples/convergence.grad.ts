@@ -19,8 +19,8 @@ export function babylonianSqrtGrad(a: number): { value: number; grad: Babylonian
 }
 
 /**
- * Adds the gradient of `babylonianSqrt` with respect to a into `grad` and returns
- * `babylonianSqrt`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `babylonianSqrt` with respect to a (overwriting it) and
+ * returns `babylonianSqrt`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from convergence.ts:20.
  */
 export function babylonianSqrtGradInto(a: number, grad: BabylonianSqrtGradient): number {
@@ -53,6 +53,6 @@ export function babylonianSqrtGradInto(a: number, grad: BabylonianSqrtGradient):
   if (a > 1) {
     a_bar += y_bar;
   }
-  grad.a += a_bar;
+  grad.a = a_bar;
   return value;
 }

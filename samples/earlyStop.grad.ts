@@ -22,8 +22,8 @@ export function earlyStopGrad(
 }
 
 /**
- * Adds the gradient of `earlyStop` with respect to x into `grad` and returns
- * `earlyStop`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `earlyStop` with respect to x (overwriting it) and
+ * returns `earlyStop`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from earlyStop.ts:18.
  */
 export function earlyStopGradInto(
@@ -61,6 +61,7 @@ export function earlyStopGradInto(
   }
   // reverse sweep
   let s_bar = 1;
+  x_bar.fill(0);
   {
     let i = valueStack.pop();
     // line 20: for (let i = 0; i < x.length; i++) {

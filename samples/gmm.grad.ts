@@ -29,8 +29,8 @@ export function gmmObjectiveGrad(
 }
 
 /**
- * Adds the gradient of `gmmObjective` with respect to alphas, means, icf into `grad` and returns
- * `gmmObjective`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `gmmObjective` with respect to alphas, means, icf (overwriting it) and
+ * returns `gmmObjective`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from gmm.ts:16.
  */
 export function gmmObjectiveGradInto(
@@ -174,6 +174,9 @@ export function gmmObjectiveGradInto(
   const _t13 = -n;
   let sum_1_bar = _t13 * (1 / sum_1);
   let max_1_bar = _t13;
+  for (let i_2 = 0; i_2 < icf_bar.length; i_2++) {
+    icf_bar[i_2].fill(0);
+  }
   // line 74: for (let k = 0; k < icf.length; k++) {
   for (let k_3 = icf.length - 1; k_3 >= 0; k_3--) {
     const q_1 = icf[k_3];
@@ -198,11 +201,14 @@ export function gmmObjectiveGradInto(
   for (let k_2 = alphas.length - 1; k_2 >= 0; k_2--) {
     const _t8 = valueStack.pop();
     const _t9 = sum_1_bar * _t8;
-    alphas_bar[k_2] += _t9;
+    alphas_bar[k_2] = _t9;
     max_1_bar -= _t9;
   }
   // line 102: const max = v[top];
   alphas_bar[top_1] += max_1_bar;
+  for (let i_1 = 0; i_1 < means_bar.length; i_1++) {
+    means_bar[i_1].fill(0);
+  }
   // line 52: for (let i = 0; i < n; i++) {
   for (let i = n - 1; i >= 0; i--) {
     // line 65: slse += logSumExp(main);

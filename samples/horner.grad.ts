@@ -21,8 +21,8 @@ export function hornerGrad(
 }
 
 /**
- * Adds the gradient of `horner` with respect to coeffs, x into `grad` and returns
- * `horner`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `horner` with respect to coeffs, x (overwriting it) and
+ * returns `horner`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from horner.ts:16.
  */
 export function hornerGradInto(coeffs: readonly number[], x: number, grad: HornerGradient): number {
@@ -44,8 +44,8 @@ export function hornerGradInto(coeffs: readonly number[], x: number, grad: Horne
     const _t0 = p_bar;
     p_bar = _t0 * x;
     x_bar += _t0 * p;
-    coeffs_bar[k] += _t0;
+    coeffs_bar[k] = _t0;
   }
-  grad.x += x_bar;
+  grad.x = x_bar;
   return value;
 }

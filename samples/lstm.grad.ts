@@ -27,8 +27,8 @@ export function lstmObjectiveGrad(
 }
 
 /**
- * Adds the gradient of `lstmObjective` with respect to main, extra into `grad` and returns
- * `lstmObjective`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `lstmObjective` with respect to main, extra (overwriting it) and
+ * returns `lstmObjective`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from lstm.ts:16.
  */
 export function lstmObjectiveGradInto(
@@ -146,6 +146,12 @@ export function lstmObjectiveGradInto(
   const input_bar = new Array<number>(input.length).fill(0);
   const ypred_bar = new Array<number>(ypred.length).fill(0);
   let total_bar = -(1 / ((c - 1) * b));
+  for (let i_1 = 0; i_1 < main_bar.length; i_1++) {
+    main_bar[i_1].fill(0);
+  }
+  for (let i_2 = 0; i_2 < extra_bar.length; i_2++) {
+    extra_bar[i_2].fill(0);
+  }
   // line 36: for (let t = 0; t < c - 1; t++) {
   for (let t = c - 2; t >= 0; t--) {
     let sum = valueStack.pop();

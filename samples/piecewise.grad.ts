@@ -17,8 +17,8 @@ export function huberGrad(r: number, delta: number): { value: number; grad: Hube
 }
 
 /**
- * Adds the gradient of `huber` with respect to r, delta into `grad` and returns
- * `huber`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `huber` with respect to r, delta (overwriting it) and
+ * returns `huber`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from piecewise.ts:21.
  */
 export function huberGradInto(r: number, delta: number, grad: HuberGradient): number {
@@ -51,8 +51,8 @@ export function huberGradInto(r: number, delta: number, grad: HuberGradient): nu
     // line 28: return 0.5 * r * r;
     r_bar += value_bar * r;
   }
-  grad.r += r_bar;
-  grad.delta += delta_bar;
+  grad.r = r_bar;
+  grad.delta = delta_bar;
   return value;
 }
 
@@ -71,8 +71,8 @@ export function smoothstepGrad(
 }
 
 /**
- * Adds the gradient of `smoothstep` with respect to x, lo, hi into `grad` and returns
- * `smoothstep`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `smoothstep` with respect to x, lo, hi (overwriting it) and
+ * returns `smoothstep`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from piecewise.ts:36.
  */
 export function smoothstepGradInto(
@@ -115,8 +115,8 @@ export function smoothstepGradInto(
     hi_bar += _t3;
     lo_bar -= _t3;
   }
-  grad.x += x_bar;
-  grad.lo += lo_bar;
-  grad.hi += hi_bar;
+  grad.x = x_bar;
+  grad.lo = lo_bar;
+  grad.hi = hi_bar;
   return value;
 }

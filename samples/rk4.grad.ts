@@ -26,8 +26,8 @@ export function rk4Grad(
 }
 
 /**
- * Adds the gradient of `rk4` with respect to state0, rates into `grad` and returns
- * `rk4`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `rk4` with respect to state0, rates (overwriting it) and
+ * returns `rk4`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from rk4.ts:13.
  */
 export function rk4GradInto(
@@ -92,6 +92,7 @@ export function rk4GradInto(
   y_bar[1] += dy_bar;
   // line 30: const dx = y[0] - 1;
   y_bar[0] += dx_bar;
+  rates_bar.fill(0);
   // line 20: for (let s = 0; s < steps; s++) {
   for (let s = Math.ceil(steps) - 1; s >= 0; s--) {
     // line 28: for (let i = 0; i < 2; i++) y[i] += (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
@@ -200,6 +201,7 @@ export function rk4GradInto(
     y_bar[1] += _t1 * (rates[1] * y[0]);
     k1_bar[0] = 0;
   }
+  state0_bar.fill(0);
   // line 14: const y = [state0[0], state0[1]];
   state0_bar[0] += y_bar[0];
   state0_bar[1] += y_bar[1];

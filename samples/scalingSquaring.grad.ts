@@ -19,8 +19,8 @@ export function scalingSquaringGrad(x: number): { value: number; grad: ScalingSq
 }
 
 /**
- * Adds the gradient of `scalingSquaring` with respect to x into `grad` and returns
- * `scalingSquaring`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `scalingSquaring` with respect to x (overwriting it) and
+ * returns `scalingSquaring`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from scalingSquaring.ts:18.
  */
 export function scalingSquaringGradInto(x: number, grad: ScalingSquaringGradient): number {
@@ -85,6 +85,6 @@ export function scalingSquaringGradInto(x: number, grad: ScalingSquaringGradient
   }
   // line 19: let r = x;
   x_bar += r_bar;
-  grad.x += x_bar;
+  grad.x = x_bar;
   return value;
 }

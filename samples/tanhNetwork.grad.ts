@@ -37,8 +37,8 @@ export function tanhNetworkGrad(
 }
 
 /**
- * Adds the gradient of `tanhNetwork` with respect to params into `grad` and returns
- * `tanhNetwork`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `tanhNetwork` with respect to params (overwriting it) and
+ * returns `tanhNetwork`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from tanhNetwork.ts:12.
  */
 export function tanhNetworkGradInto(
@@ -66,6 +66,11 @@ export function tanhNetworkGradInto(
   const value = 0.5 * (out - target) ** 2;
   // reverse sweep
   let out_bar = 0.5 * (2 * (out - target));
+  for (let i_1 = 0; i_1 < params_W1_bar.length; i_1++) {
+    params_W1_bar[i_1].fill(0);
+  }
+  params_b1_bar.fill(0);
+  params_w2_bar.fill(0);
   // line 14: for (let i = 0; i < params.b1.length; i++) {
   for (let i = params.b1.length - 1; i >= 0; i--) {
     const row = params.W1[i];
@@ -83,7 +88,7 @@ export function tanhNetworkGradInto(
   }
   // line 13: let out = params.b2;
   params_b2_bar += out_bar;
-  grad.params.b2 += params_b2_bar;
+  grad.params.b2 = params_b2_bar;
   return value;
 }
 
@@ -118,8 +123,8 @@ export function tanhNetworkHvp(
 }
 
 /**
- * Adds the gradient of `tanhNetwork` into `grad` and the Hessian-vector product H·v into
- * `hvp` (forward-over-reverse, with respect to params); returns the value.
+ * Sets `grad` to the gradient of `tanhNetwork` and `hvp` to the Hessian-vector product H·v
+ * (forward-over-reverse, with respect to params; both overwritten); returns the value.
  * Generated from tanhNetwork.ts:12.
  */
 export function tanhNetworkHvpInto(
@@ -165,6 +170,16 @@ export function tanhNetworkHvpInto(
   // reverse sweep
   let out_bar = 0.5 * (2 * (out - target));
   let out_bar_dot = out_dot;
+  for (let i_1 = 0; i_1 < params_W1_bar.length; i_1++) {
+    params_W1_bar[i_1].fill(0);
+  }
+  params_b1_bar.fill(0);
+  params_w2_bar.fill(0);
+  for (let i_2 = 0; i_2 < params_W1_bar_dot.length; i_2++) {
+    params_W1_bar_dot[i_2].fill(0);
+  }
+  params_b1_bar_dot.fill(0);
+  params_w2_bar_dot.fill(0);
   // line 14: for (let i = 0; i < params.b1.length; i++) {
   for (let i = params.b1.length - 1; i >= 0; i--) {
     const row = params.W1[i];
@@ -193,7 +208,7 @@ export function tanhNetworkHvpInto(
   // line 13: let out = params.b2;
   params_b2_bar_dot += out_bar_dot;
   params_b2_bar += out_bar;
-  hvp.params.b2 += params_b2_bar_dot;
-  grad.params.b2 += params_b2_bar;
+  hvp.params.b2 = params_b2_bar_dot;
+  grad.params.b2 = params_b2_bar;
   return value;
 }

@@ -20,7 +20,10 @@ function gradInto(text: string, fn: string): string {
 }
 
 /** Loops in the gradient beyond the primal's own: reverses that were not fused. */
-const backwardLoops = (text: string, source: string) => (text.match(/\bfor \(/g)?.length ?? 0) - (source.match(/\bfor \(/g)?.length ?? 0);
+const backwardLoops = (text: string, source: string) =>
+  (withoutClearing(text).match(/\bfor \(/g)?.length ?? 0) - (source.match(/\bfor \(/g)?.length ?? 0);
+/** Drops the loops that clear a matrix-shaped gradient buffer (`for (…) m_bar[i].fill(0);`): they are no reverse. */
+const withoutClearing = (text: string) => text.replace(/for \(let (\w+) = 0; \1 < [\w.]+\.length; \1\+\+\) \{\s*[\w.]+\[\1\]\.fill\(0\);\s*\}/g, "");
 
 const cases: { name: string; fn: string; source: string; args: () => unknown[]; wrt: string[]; fused: boolean }[] = [
   {

@@ -7,8 +7,8 @@
  *   (b) fGrad against fourth-order central differences, step h = 2e-5·max(1, |x|):
  *       1e-6 relative;
  *   (c) fGrad(...).value === f(...), bit for bit;
- *   (d) fGradInto into zeroed buffers gives fGrad's gradient, and a second call adds
- *       the same gradient again (2×), returning f's value both times;
+ *   (d) fGradInto into buffers full of NaN gives fGrad's gradient (it overwrites them),
+ *       and so does a second call, returning f's value both times;
  *   (e) none of these calls mutates its inputs.
  *
  * Relative errors use the denominator max(|expected_k|, FLOOR · max_j |expected_j|), so
@@ -69,6 +69,11 @@ function zeroGrad(fn: AnnotatedFunction, args: unknown[]): Record<string, unknow
   return Object.fromEntries(fn.wrt.map((name) => [name, zerosLike(args[fn.params.indexOf(name)])]));
 }
 
+/** Buffers of the wrt parameters' shapes full of NaN: whatever an overwriting entry point fails to set shows. */
+function garbage(record: Record<string, unknown>): Record<string, unknown> {
+  return mapShape(record, () => NaN);
+}
+
 describe("sample registry", () => {
   it("finds annotated samples, each with example inputs", async () => {
     expect(gradFunctions.length).toBeGreaterThan(0);
@@ -124,22 +129,23 @@ for (const fn of gradFunctions) {
       expect(c.ok, c.message).toBe(true);
     });
 
-    it("GradInto adds the gradient into the caller's buffers", async () => {
+    it("GradInto overwrites the caller's buffers, whatever they held", async () => {
       const { f, grad, gradInto, inputs } = await load(fn);
       const args = inputs();
       const value = f(...deepClone(args));
       const reference = grad(...deepClone(args)).grad;
-      const buffers = zeroGrad(fn, args);
+      // NaN everywhere: any element the generated code adds into instead of setting stays NaN.
+      const buffers = garbage(zeroGrad(fn, args));
       const held = { ...buffers };
       expect(Object.is(gradInto(...deepClone(args), buffers), value)).toBe(true);
       const once = compareRecords(buffers, reference, INTO_TOL);
       expect(once.ok, `first call: ${once.message}`).toBe(true);
       // Array buffers are filled in place, not replaced.
       for (const name of fn.wrt) if (typeof held[name] !== "number") expect(buffers[name]).toBe(held[name]);
+      // A second call into the same (now full) buffers gives the same gradient, not twice it.
       expect(Object.is(gradInto(...deepClone(args), buffers), value)).toBe(true);
-      const doubled = Object.fromEntries(Object.entries(reference).map(([k, v]) => [k, mapShape(v, (x) => 2 * x)]));
-      const twice = compareRecords(buffers, doubled, INTO_TOL);
-      expect(twice.ok, `second call: ${twice.message}`).toBe(true);
+      const again = compareRecords(buffers, reference, INTO_TOL);
+      expect(again.ok, `second call: ${again.message}`).toBe(true);
     });
 
     it("does not mutate its inputs", async () => {
@@ -153,6 +159,32 @@ for (const fn of gradFunctions) {
         if (typeof a === "number") return;
         expect(exactlyEqual(a, before[i]), `${fn.params[i]} was modified`).toBe(true);
       });
+    });
+  });
+}
+
+// fHvpInto overwrites `grad` and `hvp` too: into NaN-filled buffers it gives fHvp's result.
+for (const fn of annotated.filter((a) => a.tag === "hvp")) {
+  describe(`${fn.module}: ${fn.name} (@hvp ${fn.wrt.join(", ")})`, () => {
+    it("HvpInto overwrites the caller's grad and hvp buffers", async () => {
+      const { source, generated } = await modulesOf(fn.file);
+      const gen = `samples/${fn.module}.grad.ts`;
+      const inputs = getFn(source, `${fn.name}Inputs`, `samples/${fn.module}.ts`) as () => unknown[];
+      const hvp = getFn(generated, `${fn.name}Hvp`, gen) as (...args: unknown[]) => { value: number; grad: unknown; hvp: unknown };
+      const hvpInto = getFn(generated, `${fn.name}HvpInto`, gen) as (...args: unknown[]) => number;
+      const args = inputs();
+      let k = 0;
+      const v = mapShape(zeroGrad(fn, args), () => Math.sin(++k));
+      const reference = hvp(...deepClone(args), deepClone(v));
+      for (let call = 0; call < 2; call++) {
+        const [g, h] = [garbage(zeroGrad(fn, args)), garbage(zeroGrad(fn, args))];
+        if (call === 1) Object.assign(g, deepClone(reference.grad as object)), Object.assign(h, deepClone(reference.hvp as object));
+        expect(Object.is(hvpInto(...deepClone(args), deepClone(v), g, h), reference.value)).toBe(true);
+        for (const [mine, theirs, what] of [[g, reference.grad, "grad"], [h, reference.hvp, "hvp"]] as const) {
+          const c = compareRecords(mine, theirs as Record<string, unknown>, INTO_TOL);
+          expect(c.ok, `call ${call + 1}, ${what}: ${c.message}`).toBe(true);
+        }
+      }
     });
   });
 }

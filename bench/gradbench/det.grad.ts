@@ -19,8 +19,8 @@ export function detGrad(A: readonly number[], ell: number): { value: number; gra
 }
 
 /**
- * Adds the gradient of `det` with respect to A into `grad` and returns
- * `det`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `det` with respect to A (overwriting it) and
+ * returns `det`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from det.ts:8.
  */
 export function detGradInto(A: readonly number[], ell: number, grad: DetGradient): number {
@@ -124,7 +124,7 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
   }
   // line 9: const M = A.slice();
   for (let M_i = A.length - 1; M_i >= 0; M_i--) {
-    A_bar[M_i] += M_bar[M_i];
+    A_bar[M_i] = M_bar[M_i];
     M_bar[M_i] = 0;
   }
   return value;

@@ -29,8 +29,8 @@ export function gmmLogPosteriorGrad(
 }
 
 /**
- * Adds the gradient of `gmmLogPosterior` with respect to alpha, mu, icf into `grad` and returns
- * `gmmLogPosterior`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `gmmLogPosterior` with respect to alpha, mu, icf (overwriting it) and
+ * returns `gmmLogPosterior`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from gmm.ts:10.
  */
 export function gmmLogPosteriorGradInto(
@@ -173,6 +173,9 @@ export function gmmLogPosteriorGradInto(
   const _t13 = -n;
   let sum_1_bar = _t13 * (1 / sum_1);
   let max_1_bar = _t13;
+  for (let i_2 = 0; i_2 < icf_bar.length; i_2++) {
+    icf_bar[i_2].fill(0);
+  }
   // gmm.ts:74
   for (let k_3 = icf.length - 1; k_3 >= 0; k_3--) {
     const q_1 = icf[k_3];
@@ -197,11 +200,14 @@ export function gmmLogPosteriorGradInto(
   for (let k_2 = alpha.length - 1; k_2 >= 0; k_2--) {
     const _t8 = valueStack.pop();
     const _t9 = sum_1_bar * _t8;
-    alpha_bar[k_2] += _t9;
+    alpha_bar[k_2] = _t9;
     max_1_bar -= _t9;
   }
   // gmm.ts:102
   alpha_bar[top_1] += max_1_bar;
+  for (let i_1 = 0; i_1 < mu_bar.length; i_1++) {
+    mu_bar[i_1].fill(0);
+  }
   // gmm.ts:52
   for (let i = n - 1; i >= 0; i--) {
     // gmm.ts:65

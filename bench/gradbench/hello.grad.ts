@@ -14,8 +14,8 @@ export function squareGrad(x: number): { value: number; grad: SquareGradient } {
 }
 
 /**
- * Adds the gradient of `square` with respect to x into `grad` and returns
- * `square`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `square` with respect to x (overwriting it) and
+ * returns `square`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from hello.ts:6.
  */
 export function squareGradInto(x: number, grad: SquareGradient): number {
@@ -24,6 +24,6 @@ export function squareGradInto(x: number, grad: SquareGradient): number {
   const value = x * x;
   // reverse sweep
   x_bar += 2 * x;
-  grad.x += x_bar;
+  grad.x = x_bar;
   return value;
 }

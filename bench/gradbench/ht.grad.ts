@@ -10,21 +10,21 @@ export type HandPoseJacobianGradient = { theta: number[] };
 /** Derivative record of `handPose`: one field per differentiated parameter, same shape. */
 export type HandPoseJvpGradient = { theta: number[] };
 
-/** Gradient of `skinnedSum`: one field per differentiated parameter, same shape. */
-export type SkinnedSumGradient = { pose: number[] };
+/** Derivative record of `skinnedSum`: one field per differentiated parameter, same shape. */
+export type SkinnedSumVjpGradient = { pose: number[] };
 
-/** Gradient of `globalCoordinate`: one field per differentiated parameter, same shape. */
-export type GlobalCoordinateGradient = { pose: number[]; skinned: number[] };
+/** Derivative record of `globalCoordinate`: one field per differentiated parameter, same shape. */
+export type GlobalCoordinateVjpGradient = { pose: number[]; skinned: number[] };
 
-/** Gradient of `vertexResidual`: one field per differentiated parameter, same shape. */
-export type VertexResidualGradient = { posed: number[] };
+/** Derivative record of `vertexResidual`: one field per differentiated parameter, same shape. */
+export type VertexResidualVjpGradient = { posed: number[] };
 
-/** Gradient of `triangleResidual`: one field per differentiated parameter, same shape. */
-export type TriangleResidualGradient = { u: number[]; posed: number[] };
+/** Derivative record of `triangleResidual`: one field per differentiated parameter, same shape. */
+export type TriangleResidualVjpGradient = { u: number[]; posed: number[] };
 
 /**
  * Value of `handPose` and its directional derivative J·tangent (forward mode) with respect to
- * theta. Generated from ht.ts:46.
+ * theta. Generated from ht.ts:47.
  */
 function handPoseJacobianJvp(
   theta: readonly number[],
@@ -47,7 +47,7 @@ function handPoseJacobianJvp(
     P_dot[6 + r] = theta_dot[3 + r];
   }
   for (let j = 6; j < theta.length; j++) {
-    // inlined poseSlot(…) from ht.ts:153
+    // inlined poseSlot(…) from ht.ts:154
     const f = Math.floor((j - 6) / 4);
     const s_1 = (j - 6) % 4;
     const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
@@ -209,7 +209,7 @@ function handPoseJacobianJvp(
 
 /**
  * Adds cotangentᵀ·J (the vector-Jacobian product of `handPose` with respect to theta)
- * into `grad` and returns `handPose`'s value. Generated from ht.ts:46.
+ * into `grad` and returns `handPose`'s value. Generated from ht.ts:47.
  */
 function handPoseJacobianVjpInto(
   theta: readonly number[],
@@ -230,7 +230,7 @@ function handPoseJacobianVjpInto(
     P[6 + r] = theta[3 + r];
   }
   for (let j = 6; j < theta.length; j++) {
-    // inlined poseSlot(…) from ht.ts:153
+    // inlined poseSlot(…) from ht.ts:154
     const f = Math.floor((j - 6) / 4);
     const s_1 = (j - 6) % 4;
     const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
@@ -341,17 +341,17 @@ function handPoseJacobianVjpInto(
   const absolutes_bar = new Array<number>(absolutes.length).fill(0);
   const relative_bar = new Array<number>(relative.length).fill(0);
   let norm_bar = 0;
-  // line 143: for (let r = 0; r < 3; r++) out[g + 9 + r] = P[6 + r];
+  // line 144: for (let r = 0; r < 3; r++) out[g + 9 + r] = P[6 + r];
   for (let r = 2; r >= 0; r--) {
     P_bar[6 + r] += out_bar[g + 9 + r];
     out_bar[g + 9 + r] = 0;
   }
   if (norm < 0.0001) {
-    // line 126: out[g + 8] = 1;
+    // line 127: out[g + 8] = 1;
     out_bar[g + 8] = 0;
-    // line 125: out[g + 4] = 1;
+    // line 126: out[g + 4] = 1;
     out_bar[g + 4] = 0;
-    // line 124: out[g] = 1;
+    // line 125: out[g] = 1;
     out_bar[g] = 0;
   } else {
     const c_1 = valueStack.pop();
@@ -359,13 +359,13 @@ function handPoseJacobianVjpInto(
     const x = theta[0] / norm;
     const y = theta[1] / norm;
     const z = theta[2] / norm;
-    // line 141: out[g + 8] = z * z + (1 - z * z) * c;
+    // line 142: out[g + 8] = z * z + (1 - z * z) * c;
     const _t20 = out_bar[g + 8];
     let z_bar = _t20 * (2 * z);
     z_bar -= _t20 * c_1 * (2 * z);
     let c_1_bar = _t20 * (1 - z * z);
     out_bar[g + 8] = 0;
-    // line 140: out[g + 7] = z * y * (1 - c) + x * s;
+    // line 141: out[g + 7] = z * y * (1 - c) + x * s;
     const _t19 = out_bar[g + 7];
     z_bar += _t19 * (y * (1 - c_1));
     let y_bar = _t19 * (z * (1 - c_1));
@@ -373,7 +373,7 @@ function handPoseJacobianVjpInto(
     let x_bar = _t19 * s;
     let s_bar = _t19 * x;
     out_bar[g + 7] = 0;
-    // line 139: out[g + 6] = x * z * (1 - c) - y * s;
+    // line 140: out[g + 6] = x * z * (1 - c) - y * s;
     const _t17 = out_bar[g + 6];
     x_bar += _t17 * (z * (1 - c_1));
     z_bar += _t17 * (x * (1 - c_1));
@@ -382,7 +382,7 @@ function handPoseJacobianVjpInto(
     y_bar += _t18 * s;
     s_bar += _t18 * y;
     out_bar[g + 6] = 0;
-    // line 138: out[g + 5] = y * z * (1 - c) - x * s;
+    // line 139: out[g + 5] = y * z * (1 - c) - x * s;
     const _t15 = out_bar[g + 5];
     y_bar += _t15 * (z * (1 - c_1));
     z_bar += _t15 * (y * (1 - c_1));
@@ -391,13 +391,13 @@ function handPoseJacobianVjpInto(
     x_bar += _t16 * s;
     s_bar += _t16 * x;
     out_bar[g + 5] = 0;
-    // line 137: out[g + 4] = y * y + (1 - y * y) * c;
+    // line 138: out[g + 4] = y * y + (1 - y * y) * c;
     const _t14 = out_bar[g + 4];
     y_bar += _t14 * (2 * y);
     y_bar -= _t14 * c_1 * (2 * y);
     c_1_bar += _t14 * (1 - y * y);
     out_bar[g + 4] = 0;
-    // line 136: out[g + 3] = x * y * (1 - c) + z * s;
+    // line 137: out[g + 3] = x * y * (1 - c) + z * s;
     const _t13 = out_bar[g + 3];
     x_bar += _t13 * (y * (1 - c_1));
     y_bar += _t13 * (x * (1 - c_1));
@@ -405,7 +405,7 @@ function handPoseJacobianVjpInto(
     z_bar += _t13 * s;
     s_bar += _t13 * z;
     out_bar[g + 3] = 0;
-    // line 135: out[g + 2] = x * z * (1 - c) + y * s;
+    // line 136: out[g + 2] = x * z * (1 - c) + y * s;
     const _t12 = out_bar[g + 2];
     x_bar += _t12 * (z * (1 - c_1));
     z_bar += _t12 * (x * (1 - c_1));
@@ -413,7 +413,7 @@ function handPoseJacobianVjpInto(
     y_bar += _t12 * s;
     s_bar += _t12 * y;
     out_bar[g + 2] = 0;
-    // line 134: out[g + 1] = x * y * (1 - c) - z * s;
+    // line 135: out[g + 1] = x * y * (1 - c) - z * s;
     const _t10 = out_bar[g + 1];
     x_bar += _t10 * (y * (1 - c_1));
     y_bar += _t10 * (x * (1 - c_1));
@@ -422,35 +422,35 @@ function handPoseJacobianVjpInto(
     z_bar += _t11 * s;
     s_bar += _t11 * z;
     out_bar[g + 1] = 0;
-    // line 133: out[g] = x * x + (1 - x * x) * c;
+    // line 134: out[g] = x * x + (1 - x * x) * c;
     const _t9 = out_bar[g];
     x_bar += _t9 * (2 * x);
     x_bar -= _t9 * c_1 * (2 * x);
     c_1_bar += _t9 * (1 - x * x);
     out_bar[g] = 0;
-    // line 132: const c = Math.cos(norm);
+    // line 133: const c = Math.cos(norm);
     norm_bar -= c_1_bar * s;
-    // line 131: const s = Math.sin(norm);
+    // line 132: const s = Math.sin(norm);
     norm_bar += s_bar * c_1;
-    // line 130: const z = theta[2] / norm;
+    // line 131: const z = theta[2] / norm;
     const _t8 = z_bar / norm;
     theta_bar[2] += _t8;
     norm_bar -= _t8 * z;
-    // line 129: const y = theta[1] / norm;
+    // line 130: const y = theta[1] / norm;
     const _t7 = y_bar / norm;
     theta_bar[1] += _t7;
     norm_bar -= _t7 * y;
-    // line 128: const x = theta[0] / norm;
+    // line 129: const x = theta[0] / norm;
     const _t6 = x_bar / norm;
     theta_bar[0] += _t6;
     norm_bar -= _t6 * x;
   }
-  // line 122: const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
+  // line 123: const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
   const _t5 = norm_bar * (0.5 / norm);
   theta_bar[0] += _t5 * (2 * theta[0]);
   theta_bar[1] += _t5 * (2 * theta[1]);
   theta_bar[2] += _t5 * (2 * theta[2]);
-  // line 67: for (let b = 0; b < B; b++) {
+  // line 68: for (let b = 0; b < B; b++) {
   for (let b = B - 1; b >= 0; b--) {
     const sy = valueStack.pop();
     const cy = valueStack.pop();
@@ -470,39 +470,39 @@ function handPoseJacobianVjpInto(
     let r20_bar = 0;
     let r21_bar = 0;
     let r22_bar = 0;
-    // line 107: for (let i = 0; i < 3; i++) {
+    // line 108: for (let i = 0; i < 3; i++) {
     for (let i = 2; i >= 0; i--) {
       const a = 12 * b + 4 * i;
-      // line 109: for (let j = 0; j < 4; j++) {
+      // line 110: for (let j = 0; j < 4; j++) {
       const inverseBaseAbsolutes_b = inverseBaseAbsolutes[b];
       for (let j = 3; j >= 0; j--) {
         let t_bar = 0;
-        // line 115: out[a + j] = i === 0 ? sign * t : t;
+        // line 116: out[a + j] = i === 0 ? sign * t : t;
         if (i === 0) {
           t_bar += out_bar[a + j] * sign;
         } else {
           t_bar += out_bar[a + j];
         }
         out_bar[a + j] = 0;
-        // line 110: const t =
+        // line 111: const t =
         absolutes_bar[a] += t_bar * inverseBaseAbsolutes_b[0][j];
         absolutes_bar[a + 1] += t_bar * inverseBaseAbsolutes_b[1][j];
         absolutes_bar[a + 2] += t_bar * inverseBaseAbsolutes_b[2][j];
         absolutes_bar[a + 3] += t_bar * inverseBaseAbsolutes_b[3][j];
       }
     }
-    // line 95: for (let i = 0; i < 3; i++) {
+    // line 96: for (let i = 0; i < 3; i++) {
     for (let i = 2; i >= 0; i--) {
-      // line 96: for (let j = 0; j < 4; j++) {
+      // line 97: for (let j = 0; j < 4; j++) {
       for (let j = 3; j >= 0; j--) {
         if (parent === -1) {
-          // line 98: absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
+          // line 99: absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
           absolutes[12 * b + 4 * i + j] = valueStack.pop();
           relative_bar[4 * i + j] += absolutes_bar[12 * b + 4 * i + j];
           absolutes_bar[12 * b + 4 * i + j] = 0;
         } else {
           const p = 12 * parent + 4 * i;
-          // line 101: absolutes[12 * b + 4 * i + j] =
+          // line 102: absolutes[12 * b + 4 * i + j] =
           absolutes[12 * b + 4 * i + j] = valueStack.pop();
           const _t3 = absolutes_bar[12 * b + 4 * i + j];
           absolutes_bar[12 * b + 4 * i + j] = 0;
@@ -517,30 +517,30 @@ function handPoseJacobianVjpInto(
         }
       }
     }
-    // line 85: for (let i = 0; i < 4; i++) {
+    // line 86: for (let i = 0; i < 4; i++) {
     const baseRelatives_b = baseRelatives[b];
     for (let i = 3; i >= 0; i--) {
       const m0 = baseRelatives_b[i][0];
       const m1 = baseRelatives_b[i][1];
       const m2 = baseRelatives_b[i][2];
-      // line 92: relative[4 * i + 3] = baseRelatives[b][i][3];
+      // line 93: relative[4 * i + 3] = baseRelatives[b][i][3];
       relative[4 * i + 3] = valueStack.pop();
       relative_bar[4 * i + 3] = 0;
-      // line 91: relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
+      // line 92: relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
       relative[4 * i + 2] = valueStack.pop();
       const _t2 = relative_bar[4 * i + 2];
       r02_bar += _t2 * m0;
       r12_bar += _t2 * m1;
       r22_bar += _t2 * m2;
       relative_bar[4 * i + 2] = 0;
-      // line 90: relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
+      // line 91: relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
       relative[4 * i + 1] = valueStack.pop();
       const _t1 = relative_bar[4 * i + 1];
       r01_bar += _t1 * m0;
       r11_bar += _t1 * m1;
       r21_bar += _t1 * m2;
       relative_bar[4 * i + 1] = 0;
-      // line 89: relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
+      // line 90: relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
       relative[4 * i] = valueStack.pop();
       const _t0 = relative_bar[4 * i];
       r00_bar += _t0 * m0;
@@ -548,72 +548,72 @@ function handPoseJacobianVjpInto(
       r20_bar += _t0 * m2;
       relative_bar[4 * i] = 0;
     }
-    // line 84: const r22 = cy * cx;
+    // line 85: const r22 = cy * cx;
     let cy_bar = r22_bar * cx;
     let cx_bar = r22_bar * cy;
-    // line 83: const r21 = cy * sx;
+    // line 84: const r21 = cy * sx;
     cy_bar += r21_bar * sx;
     let sx_bar = r21_bar * cy;
-    // line 82: const r20 = -sy;
+    // line 83: const r20 = -sy;
     let sy_bar = -r20_bar;
-    // line 81: const r12 = -cz * sx + sz * sy * cx;
+    // line 82: const r12 = -cz * sx + sz * sy * cx;
     let cz_bar = -(r12_bar * sx);
     sx_bar -= r12_bar * cz;
     let sz_bar = r12_bar * (sy * cx);
     sy_bar += r12_bar * (sz * cx);
     cx_bar += r12_bar * (sz * sy);
-    // line 80: const r11 = cz * cx + sz * sy * sx;
+    // line 81: const r11 = cz * cx + sz * sy * sx;
     cz_bar += r11_bar * cx;
     cx_bar += r11_bar * cz;
     sz_bar += r11_bar * (sy * sx);
     sy_bar += r11_bar * (sz * sx);
     sx_bar += r11_bar * (sz * sy);
-    // line 79: const r10 = sz * cy;
+    // line 80: const r10 = sz * cy;
     sz_bar += r10_bar * cy;
     cy_bar += r10_bar * sz;
-    // line 78: const r02 = sz * sx + cz * sy * cx;
+    // line 79: const r02 = sz * sx + cz * sy * cx;
     sz_bar += r02_bar * sx;
     sx_bar += r02_bar * sz;
     cz_bar += r02_bar * (sy * cx);
     sy_bar += r02_bar * (cz * cx);
     cx_bar += r02_bar * (cz * sy);
-    // line 77: const r01 = -sz * cx + cz * sy * sx;
+    // line 78: const r01 = -sz * cx + cz * sy * sx;
     sz_bar -= r01_bar * cx;
     cx_bar -= r01_bar * sz;
     cz_bar += r01_bar * (sy * sx);
     sy_bar += r01_bar * (cz * sx);
     sx_bar += r01_bar * (cz * sy);
-    // line 76: const r00 = cz * cy;
+    // line 77: const r00 = cz * cy;
     cz_bar += r00_bar * cy;
     cy_bar += r00_bar * cz;
-    // line 74: const sy = Math.sin(P[c + 2]);
+    // line 75: const sy = Math.sin(P[c + 2]);
     P_bar[c + 2] += sy_bar * Math.cos(P[c + 2]);
-    // line 73: const cy = Math.cos(P[c + 2]);
+    // line 74: const cy = Math.cos(P[c + 2]);
     P_bar[c + 2] -= cy_bar * Math.sin(P[c + 2]);
-    // line 72: const sz = Math.sin(P[c + 1]);
+    // line 73: const sz = Math.sin(P[c + 1]);
     P_bar[c + 1] += sz_bar * Math.cos(P[c + 1]);
-    // line 71: const cz = Math.cos(P[c + 1]);
+    // line 72: const cz = Math.cos(P[c + 1]);
     P_bar[c + 1] -= cz_bar * Math.sin(P[c + 1]);
-    // line 70: const sx = Math.sin(P[c]);
+    // line 71: const sx = Math.sin(P[c]);
     P_bar[c] += sx_bar * Math.cos(P[c]);
-    // line 69: const cx = Math.cos(P[c]);
+    // line 70: const cx = Math.cos(P[c]);
     P_bar[c] -= cx_bar * Math.sin(P[c]);
   }
-  // line 61: for (let j = 6; j < theta.length; j++) P[poseSlot(j)] = theta[j];
+  // line 62: for (let j = 6; j < theta.length; j++) P[poseSlot(j)] = theta[j];
   for (let j = theta.length - 1; j >= 6; j--) {
     const column = valueStack.pop();
     const s_1 = (j - 6) % 4;
     theta_bar[j] += P_bar[3 * column + (s_1 === 1 ? 1 : 0)];
     P_bar[3 * column + (s_1 === 1 ? 1 : 0)] = 0;
   }
-  // line 56: for (let r = 0; r < 3; r++) {
+  // line 57: for (let r = 0; r < 3; r++) {
   for (let r = 2; r >= 0; r--) {
-    // line 59: P[6 + r] = theta[3 + r];
+    // line 60: P[6 + r] = theta[3 + r];
     theta_bar[3 + r] += P_bar[6 + r];
     P_bar[6 + r] = 0;
-    // line 58: P[3 + r] = 1;
+    // line 59: P[3 + r] = 1;
     P_bar[3 + r] = 0;
-    // line 57: P[r] = theta[r];
+    // line 58: P[r] = theta[r];
     theta_bar[r] += P_bar[r];
     P_bar[r] = 0;
   }
@@ -623,7 +623,7 @@ function handPoseJacobianVjpInto(
 /**
  * Value and dense Jacobian of `handPose` (rows: outputs; columns: theta flattened
  * in declaration order). Uses n forward sweeps or m reverse sweeps, whichever is fewer.
- * Generated from ht.ts:46.
+ * Generated from ht.ts:47.
  */
 export function handPoseJacobian(
   theta: readonly number[],
@@ -688,7 +688,7 @@ export function handPoseJacobian(
 
 /**
  * Value of `handPose` and its directional derivative J·tangent (forward mode) with respect to
- * theta. Generated from ht.ts:46.
+ * theta. Generated from ht.ts:47.
  */
 export function handPoseJvp(
   theta: readonly number[],
@@ -711,7 +711,7 @@ export function handPoseJvp(
     P_dot[6 + r] = theta_dot[3 + r];
   }
   for (let j = 6; j < theta.length; j++) {
-    // inlined poseSlot(…) from ht.ts:153
+    // inlined poseSlot(…) from ht.ts:154
     const f = Math.floor((j - 6) / 4);
     const s_1 = (j - 6) % 4;
     const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
@@ -872,34 +872,35 @@ export function handPoseJvp(
 }
 
 /**
- * Value and gradient of `skinnedSum` with respect to pose.
- * Generated from ht.ts:168.
+ * Value of `skinnedSum` and the vector-Jacobian product cotangentᵀ·J with respect to pose.
+ * Generated from ht.ts:169.
  */
-export function skinnedSumGrad(
+export function skinnedSumVjp(
   pose: readonly number[],
   weights: readonly number[],
   position: readonly number[],
-): { value: number; grad: SkinnedSumGradient } {
+  cotangent: number,
+): { value: number; grad: SkinnedSumVjpGradient } {
   const grad = { pose: new Array<number>(pose.length).fill(0) };
-  const value = skinnedSumGradInto(pose, weights, position, grad);
+  const value = skinnedSumVjpInto(pose, weights, position, cotangent, grad);
   return { value, grad };
 }
 
 /**
- * Adds the gradient of `skinnedSum` with respect to pose into `grad` and returns
- * `skinnedSum`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from ht.ts:168.
+ * Adds cotangentᵀ·J (the vector-Jacobian product of `skinnedSum` with respect to pose)
+ * into `grad` and returns `skinnedSum`'s value. Generated from ht.ts:169.
  */
-export function skinnedSumGradInto(
+export function skinnedSumVjpInto(
   pose: readonly number[],
   weights: readonly number[],
   position: readonly number[],
-  grad: SkinnedSumGradient,
+  cotangent: number,
+  grad: SkinnedSumVjpGradient,
 ): number {
   const pose_bar = grad.pose;
   // forward sweep
   let sum = 0;
-  let sum_bar = 1;
+  let sum_bar = cotangent;
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let b = 0; b < weights.length; b++) {
     const w = weights[b];
@@ -916,10 +917,10 @@ export function skinnedSumGradInto(
     }
     // its reverse, in the same iteration
     if (w !== 0) {
-      // line 173: for (let r = 0; r < 3; r++) {
+      // line 174: for (let r = 0; r < 3; r++) {
       for (let r = 2; r >= 0; r--) {
         const e = 12 * b + 4 * r;
-        // line 175: sum += w * (pose[e] * position[0] + pose[e + 1] * position[1] + pose[e + 2] * position[2] + pose[e + 3] * position[3]);
+        // line 176: sum += w * (pose[e] * position[0] + pose[e + 1] * position[1] + pose[e + 2] * position[2] + pose[e + 3] * position[3]);
         const _t0 = sum_bar * w;
         pose_bar[e] += _t0 * position[0];
         pose_bar[e + 1] += _t0 * position[1];
@@ -932,32 +933,33 @@ export function skinnedSumGradInto(
 }
 
 /**
- * Value and gradient of `globalCoordinate` with respect to pose, skinned.
- * Generated from ht.ts:203.
+ * Value of `globalCoordinate` and the vector-Jacobian product cotangentᵀ·J with respect to pose, skinned.
+ * Generated from ht.ts:204.
  */
-export function globalCoordinateGrad(
+export function globalCoordinateVjp(
   pose: readonly number[],
   skinned: readonly number[],
   k: number,
-): { value: number; grad: GlobalCoordinateGradient } {
+  cotangent: number,
+): { value: number; grad: GlobalCoordinateVjpGradient } {
   const grad = {
     pose: new Array<number>(pose.length).fill(0),
     skinned: new Array<number>(skinned.length).fill(0),
   };
-  const value = globalCoordinateGradInto(pose, skinned, k, grad);
+  const value = globalCoordinateVjpInto(pose, skinned, k, cotangent, grad);
   return { value, grad };
 }
 
 /**
- * Adds the gradient of `globalCoordinate` with respect to pose, skinned into `grad` and returns
- * `globalCoordinate`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from ht.ts:203.
+ * Adds cotangentᵀ·J (the vector-Jacobian product of `globalCoordinate` with respect to pose, skinned)
+ * into `grad` and returns `globalCoordinate`'s value. Generated from ht.ts:204.
  */
-export function globalCoordinateGradInto(
+export function globalCoordinateVjpInto(
   pose: readonly number[],
   skinned: readonly number[],
   k: number,
-  grad: GlobalCoordinateGradient,
+  cotangent: number,
+  grad: GlobalCoordinateVjpGradient,
 ): number {
   const pose_bar = grad.pose;
   const skinned_bar = grad.skinned;
@@ -969,56 +971,57 @@ export function globalCoordinateGradInto(
     pose[g + 3 * k + 2] * skinned[2] +
     pose[g + 9 + k];
   // reverse sweep
-  pose_bar[g + 3 * k] += skinned[0];
-  skinned_bar[0] += pose[g + 3 * k];
-  pose_bar[g + 3 * k + 1] += skinned[1];
-  skinned_bar[1] += pose[g + 3 * k + 1];
-  pose_bar[g + 3 * k + 2] += skinned[2];
-  skinned_bar[2] += pose[g + 3 * k + 2];
-  pose_bar[g + 9 + k] += 1;
+  pose_bar[g + 3 * k] += cotangent * skinned[0];
+  skinned_bar[0] += cotangent * pose[g + 3 * k];
+  pose_bar[g + 3 * k + 1] += cotangent * skinned[1];
+  skinned_bar[1] += cotangent * pose[g + 3 * k + 1];
+  pose_bar[g + 3 * k + 2] += cotangent * skinned[2];
+  skinned_bar[2] += cotangent * pose[g + 3 * k + 2];
+  pose_bar[g + 9 + k] += cotangent;
   return value;
 }
 
 /**
- * Value and gradient of `vertexResidual` with respect to posed.
- * Generated from ht.ts:231.
+ * Value of `vertexResidual` and the vector-Jacobian product cotangentᵀ·J with respect to posed.
+ * Generated from ht.ts:232.
  */
-export function vertexResidualGrad(
+export function vertexResidualVjp(
   posed: readonly number[],
   a: number,
   point: readonly number[],
   k: number,
-): { value: number; grad: VertexResidualGradient } {
+  cotangent: number,
+): { value: number; grad: VertexResidualVjpGradient } {
   const grad = { posed: new Array<number>(posed.length).fill(0) };
-  const value = vertexResidualGradInto(posed, a, point, k, grad);
+  const value = vertexResidualVjpInto(posed, a, point, k, cotangent, grad);
   return { value, grad };
 }
 
 /**
- * Adds the gradient of `vertexResidual` with respect to posed into `grad` and returns
- * `vertexResidual`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from ht.ts:231.
+ * Adds cotangentᵀ·J (the vector-Jacobian product of `vertexResidual` with respect to posed)
+ * into `grad` and returns `vertexResidual`'s value. Generated from ht.ts:232.
  */
-export function vertexResidualGradInto(
+export function vertexResidualVjpInto(
   posed: readonly number[],
   a: number,
   point: readonly number[],
   k: number,
-  grad: VertexResidualGradient,
+  cotangent: number,
+  grad: VertexResidualVjpGradient,
 ): number {
   const posed_bar = grad.posed;
   // forward sweep
   const value = point[k] - posed[a + k];
   // reverse sweep
-  posed_bar[a + k] -= 1;
+  posed_bar[a + k] -= cotangent;
   return value;
 }
 
 /**
- * Value and gradient of `triangleResidual` with respect to u, posed.
- * Generated from ht.ts:241.
+ * Value of `triangleResidual` and the vector-Jacobian product cotangentᵀ·J with respect to u, posed.
+ * Generated from ht.ts:242.
  */
-export function triangleResidualGrad(
+export function triangleResidualVjp(
   u: readonly number[],
   posed: readonly number[],
   a: number,
@@ -1026,21 +1029,21 @@ export function triangleResidualGrad(
   c: number,
   point: readonly number[],
   k: number,
-): { value: number; grad: TriangleResidualGradient } {
+  cotangent: number,
+): { value: number; grad: TriangleResidualVjpGradient } {
   const grad = {
     u: new Array<number>(u.length).fill(0),
     posed: new Array<number>(posed.length).fill(0),
   };
-  const value = triangleResidualGradInto(u, posed, a, b, c, point, k, grad);
+  const value = triangleResidualVjpInto(u, posed, a, b, c, point, k, cotangent, grad);
   return { value, grad };
 }
 
 /**
- * Adds the gradient of `triangleResidual` with respect to u, posed into `grad` and returns
- * `triangleResidual`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
- * Generated from ht.ts:241.
+ * Adds cotangentᵀ·J (the vector-Jacobian product of `triangleResidual` with respect to u, posed)
+ * into `grad` and returns `triangleResidual`'s value. Generated from ht.ts:242.
  */
-export function triangleResidualGradInto(
+export function triangleResidualVjpInto(
   u: readonly number[],
   posed: readonly number[],
   a: number,
@@ -1048,7 +1051,8 @@ export function triangleResidualGradInto(
   c: number,
   point: readonly number[],
   k: number,
-  grad: TriangleResidualGradient,
+  cotangent: number,
+  grad: TriangleResidualVjpGradient,
 ): number {
   const u_bar = grad.u;
   const posed_bar = grad.posed;
@@ -1056,13 +1060,14 @@ export function triangleResidualGradInto(
   const value =
     point[k] - (u[0] * posed[a + k] + u[1] * posed[b + k] + (1 - u[0] - u[1]) * posed[c + k]);
   // reverse sweep
-  u_bar[0] -= posed[a + k];
-  posed_bar[a + k] -= u[0];
-  u_bar[1] -= posed[b + k];
-  posed_bar[b + k] -= u[1];
-  const _t0 = -posed[c + k];
-  u_bar[0] -= _t0;
-  u_bar[1] -= _t0;
-  posed_bar[c + k] -= 1 - u[0] - u[1];
+  const _t0 = -cotangent;
+  u_bar[0] += _t0 * posed[a + k];
+  posed_bar[a + k] += _t0 * u[0];
+  u_bar[1] += _t0 * posed[b + k];
+  posed_bar[b + k] += _t0 * u[1];
+  const _t1 = _t0 * posed[c + k];
+  u_bar[0] -= _t1;
+  u_bar[1] -= _t1;
+  posed_bar[c + k] += _t0 * (1 - u[0] - u[1]);
   return value;
 }

@@ -22,9 +22,10 @@
  *      rows of each T_b, then R_g, then t); its 276 × 26 Jacobian comes from 4 compressed
  *      `@jvp` sweeps (htJacobian.ts; `@jacobian theta`, 26 sweeps, is the tests' reference).
  *   2. `skinnedSum` and `globalCoordinate` pose one vertex (skinning, then the global
- *      transform) as functions of that pose; `@grad`, for every vertex a residual reads.
+ *      transform) as functions of that pose; `@vjp` (its pullback adds into sparse
+ *      buffers the caller resets entry by entry), for every vertex a residual reads.
  *   3. `vertexResidual` / `triangleResidual` are one coordinate of one residual as a
- *      function of the posed vertices (and of the point's own two `us`); `@grad`.
+ *      function of the posed vertices (and of the point's own two `us`); `@vjp`, likewise.
  *   htJacobian.ts chains the three (the chain rule, as sparse products); a row's `us`
  *   entries are stage 3's gradient `u` directly.
  *
@@ -163,7 +164,7 @@ export function poseSlot(j: number): number {
  * homogeneous base position. Coordinate r reads only row r of each T_b, so this one
  * gradient holds the gradients of all three coordinates, on disjoint entries.
  *
- * @grad pose
+ * @vjp pose
  */
 export function skinnedSum(pose: readonly number[], weights: readonly number[], position: readonly number[]): number {
   let sum = 0;
@@ -198,7 +199,7 @@ export function skinnedInto(pose: readonly number[], weights: readonly number[],
 /**
  * Coordinate k of a posed vertex from its skinned position S: (R_g S + t)[k].
  *
- * @grad pose, skinned
+ * @vjp pose, skinned
  */
 export function globalCoordinate(pose: readonly number[], skinned: readonly number[], k: number): number {
   const g = pose.length - 12;
@@ -226,7 +227,7 @@ export function posedVertexInto(pose: readonly number[], weights: readonly numbe
 /**
  * Coordinate k of a simple residual, point[k] - V[k], with V = posed[a..a+3).
  *
- * @grad posed
+ * @vjp posed
  */
 export function vertexResidual(posed: readonly number[], a: number, point: readonly number[], k: number): number {
   return point[k] - posed[a + k];
@@ -236,7 +237,7 @@ export function vertexResidual(posed: readonly number[], a: number, point: reado
  * Coordinate k of a complicated residual, point[k] - (u0 V_a + u1 V_b + (1 - u0 - u1) V_c)[k],
  * with V_x = posed[x..x+3).
  *
- * @grad u, posed
+ * @vjp u, posed
  */
 export function triangleResidual(u: readonly number[], posed: readonly number[], a: number, b: number, c: number, point: readonly number[], k: number): number {
   return point[k] - (u[0] * posed[a + k] + u[1] * posed[b + k] + (1 - u[0] - u[1]) * posed[c + k]);

@@ -2,10 +2,10 @@
  * The Jacobian of `handObjective` (ht.ts), chained from its three tsgrad-generated stages:
  *
  *   G   = ∂pose/∂theta           handPoseJvp (276 × 26: 4 compressed forward sweeps, once per call)
- *   D_v = ∂V_v/∂theta = ∂V_v/∂pose · G   skinnedSumGradInto (once) and globalCoordinateGradInto
+ *   D_v = ∂V_v/∂theta = ∂V_v/∂pose · G   skinnedSumVjpInto (once) and globalCoordinateVjpInto
  *                                  (per coordinate) for every vertex v a residual reads
  *   row 3i + k = [∂err_ik/∂u_i (complicated only), ∂err_ik/∂V · D]
- *                                  vertexResidualGradInto / triangleResidualGradInto
+ *                                  vertexResidualVjpInto / triangleResidualVjpInto
  *
  * Sparsity keeps the products cheap, as in ADBench's manual Jacobian: ∂V_v/∂pose is
  * nonzero only on the bones that weigh on v (plus one row of R_g and one entry of t) and
@@ -15,14 +15,16 @@
  * parameters), and a residual reads one or three vertices. G's nonzeros are read off the
  * structure (poseJacobian); the other two are skipped as the exact zeros of the gradients. A residual
  * depends only on its own point's `us`, so that block is diagonal and stage 3's `u` is
- * its row (GradBench's compressed columns 0 and 1).
+ * its row (GradBench's compressed columns 0 and 1). The stages are pullbacks (`fVjpInto` with
+ * cotangent 1), which add into their buffers: `chain` resets the few entries it reads, where
+ * `fGradInto`, which overwrites, would clear every entry on every call.
  *
  * The result is row-major: `values[row * cols + col]`, columns [u0, u1 (complicated
  * only), theta[0..25]], GradBench's `ht` layout. It is written into `buffer` when that is
  * large enough (an optimizer loop, or the GradBench tool, reuses one), else into a new array.
  */
 import { poseSlot, skinnedInto, usedVertices } from "./ht.ts";
-import { globalCoordinateGradInto, handPoseJvp, skinnedSumGradInto, triangleResidualGradInto, vertexResidualGradInto } from "./ht.grad.ts";
+import { globalCoordinateVjpInto, handPoseJvp, skinnedSumVjpInto, triangleResidualVjpInto, vertexResidualVjpInto } from "./ht.grad.ts";
 
 export interface HandJacobian {
   rows: number;
@@ -68,14 +70,14 @@ export function handJacobian(
     const x = basePositions[used[s]!]!;
     // ∂S/∂theta: one gradient of S_0 + S_1 + S_2, whose entries in row r of a T_b belong to S_r.
     skinnedInto(pose, w, x, skinned);
-    skinnedSumGradInto(pose, w, x, poseGrad);
+    skinnedSumVjpInto(pose, w, x, 1, poseGrad);
     DS.fill(0);
     for (let b = 0; b < B; b++) {
       if (w[b] !== 0) for (let r = 0; r < 3; r++) chain(poseBar, 12 * b + 4 * r, 12 * b + 4 * r + 4, start, index, entry, DS, r * m);
     }
     // ∂V_k/∂theta = ∂V_k/∂S · ∂S/∂theta + ∂V_k/∂(R_g, t) · G.
     for (let k = 0; k < 3; k++) {
-      posed[3 * s + k] = globalCoordinateGradInto(pose, skinned, k, globalGrad);
+      posed[3 * s + k] = globalCoordinateVjpInto(pose, skinned, k, 1, globalGrad);
       const at = (3 * s + k) * m;
       chain(poseBar, g + 3 * k, g + 3 * k + 3, start, index, entry, D, at);
       chain(poseBar, g + 9 + k, g + 10 + k, start, index, entry, D, at);
@@ -104,7 +106,7 @@ export function handJacobian(
         const a = 3 * slot[t[0]!]!;
         const b = 3 * slot[t[1]!]!;
         const d = 3 * slot[t[2]!]!;
-        triangleResidualGradInto(us[i]!, posed, a, b, d, points[i]!, k, residualGrad);
+        triangleResidualVjpInto(us[i]!, posed, a, b, d, points[i]!, k, 1, residualGrad);
         values[out] = uBar[0]!;
         values[out + 1] = uBar[1]!;
         uBar[0] = 0;
@@ -114,7 +116,7 @@ export function handJacobian(
         chainDense(posedBar, d, D, m, values, out + offset);
       } else {
         const a = 3 * slot[c]!;
-        vertexResidualGradInto(posed, a, points[i]!, k, vertexGrad);
+        vertexResidualVjpInto(posed, a, points[i]!, k, 1, vertexGrad);
         chainDense(posedBar, a, D, m, values, out);
       }
     }

@@ -24,7 +24,7 @@ function wholeMapResidualsJacobianJvp(
   tangent: WholeMapResidualsJacobianGradient,
 ): { value: number[]; tangent: number[] } {
   const theta_dot = tangent.theta;
-  // inlined handPose(…) from ht.ts:46
+  // inlined handPose(…) from ht.ts:47
   const B_1 = parents.length;
   const P = new Array<number>(3 * (B_1 + 3)).fill(0);
   const P_dot = new Array<number>(3 * (B_1 + 3)).fill(0);
@@ -37,7 +37,7 @@ function wholeMapResidualsJacobianJvp(
     P_dot[6 + r] = theta_dot[3 + r];
   }
   for (let j = 6; j < theta.length; j++) {
-    // inlined poseSlot(…) from ht.ts:153
+    // inlined poseSlot(…) from ht.ts:154
     const f = Math.floor((j - 6) / 4);
     const s_1 = (j - 6) % 4;
     const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
@@ -308,7 +308,7 @@ function wholeMapResidualsJacobianVjpInto(
 ): number[] {
   const theta_bar = grad.theta;
   // forward sweep
-  // inlined handPose(…) from ht.ts:46
+  // inlined handPose(…) from ht.ts:47
   const B_1 = parents.length;
   const P = new Array<number>(3 * (B_1 + 3)).fill(0);
   for (let r = 0; r < 3; r++) {
@@ -317,7 +317,7 @@ function wholeMapResidualsJacobianVjpInto(
     P[6 + r] = theta[3 + r];
   }
   for (let j = 6; j < theta.length; j++) {
-    // inlined poseSlot(…) from ht.ts:153
+    // inlined poseSlot(…) from ht.ts:154
     const f = Math.floor((j - 6) / 4);
     const s_1 = (j - 6) % 4;
     const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
@@ -527,17 +527,17 @@ function wholeMapResidualsJacobianVjpInto(
       }
     }
   }
-  // ht.ts:143
+  // ht.ts:144
   for (let r = 2; r >= 0; r--) {
     P_bar[6 + r] += pose_bar[g_1 + 9 + r];
     pose_bar[g_1 + 9 + r] = 0;
   }
   if (norm < 0.0001) {
-    // ht.ts:126
+    // ht.ts:127
     pose_bar[g_1 + 8] = 0;
-    // ht.ts:125
+    // ht.ts:126
     pose_bar[g_1 + 4] = 0;
-    // ht.ts:124
+    // ht.ts:125
     pose_bar[g_1] = 0;
   } else {
     const c_1_1 = valueStack.pop();
@@ -545,13 +545,13 @@ function wholeMapResidualsJacobianVjpInto(
     const x = theta[0] / norm;
     const y = theta[1] / norm;
     const z = theta[2] / norm;
-    // ht.ts:141
+    // ht.ts:142
     const _t20 = pose_bar[g_1 + 8];
     let z_bar = _t20 * (2 * z);
     z_bar -= _t20 * c_1_1 * (2 * z);
     let c_1_1_bar = _t20 * (1 - z * z);
     pose_bar[g_1 + 8] = 0;
-    // ht.ts:140
+    // ht.ts:141
     const _t19 = pose_bar[g_1 + 7];
     z_bar += _t19 * (y * (1 - c_1_1));
     let y_bar = _t19 * (z * (1 - c_1_1));
@@ -559,7 +559,7 @@ function wholeMapResidualsJacobianVjpInto(
     let x_bar = _t19 * s;
     let s_bar = _t19 * x;
     pose_bar[g_1 + 7] = 0;
-    // ht.ts:139
+    // ht.ts:140
     const _t17 = pose_bar[g_1 + 6];
     x_bar += _t17 * (z * (1 - c_1_1));
     z_bar += _t17 * (x * (1 - c_1_1));
@@ -568,7 +568,7 @@ function wholeMapResidualsJacobianVjpInto(
     y_bar += _t18 * s;
     s_bar += _t18 * y;
     pose_bar[g_1 + 6] = 0;
-    // ht.ts:138
+    // ht.ts:139
     const _t15 = pose_bar[g_1 + 5];
     y_bar += _t15 * (z * (1 - c_1_1));
     z_bar += _t15 * (y * (1 - c_1_1));
@@ -577,13 +577,13 @@ function wholeMapResidualsJacobianVjpInto(
     x_bar += _t16 * s;
     s_bar += _t16 * x;
     pose_bar[g_1 + 5] = 0;
-    // ht.ts:137
+    // ht.ts:138
     const _t14 = pose_bar[g_1 + 4];
     y_bar += _t14 * (2 * y);
     y_bar -= _t14 * c_1_1 * (2 * y);
     c_1_1_bar += _t14 * (1 - y * y);
     pose_bar[g_1 + 4] = 0;
-    // ht.ts:136
+    // ht.ts:137
     const _t13 = pose_bar[g_1 + 3];
     x_bar += _t13 * (y * (1 - c_1_1));
     y_bar += _t13 * (x * (1 - c_1_1));
@@ -591,7 +591,7 @@ function wholeMapResidualsJacobianVjpInto(
     z_bar += _t13 * s;
     s_bar += _t13 * z;
     pose_bar[g_1 + 3] = 0;
-    // ht.ts:135
+    // ht.ts:136
     const _t12 = pose_bar[g_1 + 2];
     x_bar += _t12 * (z * (1 - c_1_1));
     z_bar += _t12 * (x * (1 - c_1_1));
@@ -599,7 +599,7 @@ function wholeMapResidualsJacobianVjpInto(
     y_bar += _t12 * s;
     s_bar += _t12 * y;
     pose_bar[g_1 + 2] = 0;
-    // ht.ts:134
+    // ht.ts:135
     const _t10 = pose_bar[g_1 + 1];
     x_bar += _t10 * (y * (1 - c_1_1));
     y_bar += _t10 * (x * (1 - c_1_1));
@@ -608,35 +608,35 @@ function wholeMapResidualsJacobianVjpInto(
     z_bar += _t11 * s;
     s_bar += _t11 * z;
     pose_bar[g_1 + 1] = 0;
-    // ht.ts:133
+    // ht.ts:134
     const _t9 = pose_bar[g_1];
     x_bar += _t9 * (2 * x);
     x_bar -= _t9 * c_1_1 * (2 * x);
     c_1_1_bar += _t9 * (1 - x * x);
     pose_bar[g_1] = 0;
-    // ht.ts:132
+    // ht.ts:133
     norm_bar -= c_1_1_bar * s;
-    // ht.ts:131
+    // ht.ts:132
     norm_bar += s_bar * c_1_1;
-    // ht.ts:130
+    // ht.ts:131
     const _t8 = z_bar / norm;
     theta_bar[2] += _t8;
     norm_bar -= _t8 * z;
-    // ht.ts:129
+    // ht.ts:130
     const _t7 = y_bar / norm;
     theta_bar[1] += _t7;
     norm_bar -= _t7 * y;
-    // ht.ts:128
+    // ht.ts:129
     const _t6 = x_bar / norm;
     theta_bar[0] += _t6;
     norm_bar -= _t6 * x;
   }
-  // ht.ts:122
+  // ht.ts:123
   const _t5 = norm_bar * (0.5 / norm);
   theta_bar[0] += _t5 * (2 * theta[0]);
   theta_bar[1] += _t5 * (2 * theta[1]);
   theta_bar[2] += _t5 * (2 * theta[2]);
-  // ht.ts:67
+  // ht.ts:68
   for (let b_1 = B_1 - 1; b_1 >= 0; b_1--) {
     const sy = valueStack.pop();
     const cy = valueStack.pop();
@@ -656,39 +656,39 @@ function wholeMapResidualsJacobianVjpInto(
     let r20_bar = 0;
     let r21_bar = 0;
     let r22_bar = 0;
-    // ht.ts:107
+    // ht.ts:108
     for (let i_1 = 2; i_1 >= 0; i_1--) {
       const a = 12 * b_1 + 4 * i_1;
-      // ht.ts:109
+      // ht.ts:110
       const inverseBaseAbsolutes_b_1 = inverseBaseAbsolutes[b_1];
       for (let j = 3; j >= 0; j--) {
         let t_bar = 0;
-        // ht.ts:115
+        // ht.ts:116
         if (i_1 === 0) {
           t_bar += pose_bar[a + j] * sign;
         } else {
           t_bar += pose_bar[a + j];
         }
         pose_bar[a + j] = 0;
-        // ht.ts:110
+        // ht.ts:111
         absolutes_bar[a] += t_bar * inverseBaseAbsolutes_b_1[0][j];
         absolutes_bar[a + 1] += t_bar * inverseBaseAbsolutes_b_1[1][j];
         absolutes_bar[a + 2] += t_bar * inverseBaseAbsolutes_b_1[2][j];
         absolutes_bar[a + 3] += t_bar * inverseBaseAbsolutes_b_1[3][j];
       }
     }
-    // ht.ts:95
+    // ht.ts:96
     for (let i_1 = 2; i_1 >= 0; i_1--) {
-      // ht.ts:96
+      // ht.ts:97
       for (let j = 3; j >= 0; j--) {
         if (parent === -1) {
-          // ht.ts:98
+          // ht.ts:99
           absolutes[12 * b_1 + 4 * i_1 + j] = valueStack.pop();
           relative_bar[4 * i_1 + j] += absolutes_bar[12 * b_1 + 4 * i_1 + j];
           absolutes_bar[12 * b_1 + 4 * i_1 + j] = 0;
         } else {
           const p = 12 * parent + 4 * i_1;
-          // ht.ts:101
+          // ht.ts:102
           absolutes[12 * b_1 + 4 * i_1 + j] = valueStack.pop();
           const _t3 = absolutes_bar[12 * b_1 + 4 * i_1 + j];
           absolutes_bar[12 * b_1 + 4 * i_1 + j] = 0;
@@ -703,30 +703,30 @@ function wholeMapResidualsJacobianVjpInto(
         }
       }
     }
-    // ht.ts:85
+    // ht.ts:86
     const baseRelatives_b_1 = baseRelatives[b_1];
     for (let i_1 = 3; i_1 >= 0; i_1--) {
       const m0 = baseRelatives_b_1[i_1][0];
       const m1 = baseRelatives_b_1[i_1][1];
       const m2 = baseRelatives_b_1[i_1][2];
-      // ht.ts:92
+      // ht.ts:93
       relative[4 * i_1 + 3] = valueStack.pop();
       relative_bar[4 * i_1 + 3] = 0;
-      // ht.ts:91
+      // ht.ts:92
       relative[4 * i_1 + 2] = valueStack.pop();
       const _t2 = relative_bar[4 * i_1 + 2];
       r02_bar += _t2 * m0;
       r12_bar += _t2 * m1;
       r22_bar += _t2 * m2;
       relative_bar[4 * i_1 + 2] = 0;
-      // ht.ts:90
+      // ht.ts:91
       relative[4 * i_1 + 1] = valueStack.pop();
       const _t1 = relative_bar[4 * i_1 + 1];
       r01_bar += _t1 * m0;
       r11_bar += _t1 * m1;
       r21_bar += _t1 * m2;
       relative_bar[4 * i_1 + 1] = 0;
-      // ht.ts:89
+      // ht.ts:90
       relative[4 * i_1] = valueStack.pop();
       const _t0 = relative_bar[4 * i_1];
       r00_bar += _t0 * m0;
@@ -734,72 +734,72 @@ function wholeMapResidualsJacobianVjpInto(
       r20_bar += _t0 * m2;
       relative_bar[4 * i_1] = 0;
     }
-    // ht.ts:84
+    // ht.ts:85
     let cy_bar = r22_bar * cx;
     let cx_bar = r22_bar * cy;
-    // ht.ts:83
+    // ht.ts:84
     cy_bar += r21_bar * sx;
     let sx_bar = r21_bar * cy;
-    // ht.ts:82
+    // ht.ts:83
     let sy_bar = -r20_bar;
-    // ht.ts:81
+    // ht.ts:82
     let cz_bar = -(r12_bar * sx);
     sx_bar -= r12_bar * cz;
     let sz_bar = r12_bar * (sy * cx);
     sy_bar += r12_bar * (sz * cx);
     cx_bar += r12_bar * (sz * sy);
-    // ht.ts:80
+    // ht.ts:81
     cz_bar += r11_bar * cx;
     cx_bar += r11_bar * cz;
     sz_bar += r11_bar * (sy * sx);
     sy_bar += r11_bar * (sz * sx);
     sx_bar += r11_bar * (sz * sy);
-    // ht.ts:79
+    // ht.ts:80
     sz_bar += r10_bar * cy;
     cy_bar += r10_bar * sz;
-    // ht.ts:78
+    // ht.ts:79
     sz_bar += r02_bar * sx;
     sx_bar += r02_bar * sz;
     cz_bar += r02_bar * (sy * cx);
     sy_bar += r02_bar * (cz * cx);
     cx_bar += r02_bar * (cz * sy);
-    // ht.ts:77
+    // ht.ts:78
     sz_bar -= r01_bar * cx;
     cx_bar -= r01_bar * sz;
     cz_bar += r01_bar * (sy * sx);
     sy_bar += r01_bar * (cz * sx);
     sx_bar += r01_bar * (cz * sy);
-    // ht.ts:76
+    // ht.ts:77
     cz_bar += r00_bar * cy;
     cy_bar += r00_bar * cz;
-    // ht.ts:74
+    // ht.ts:75
     P_bar[c_1 + 2] += sy_bar * Math.cos(P[c_1 + 2]);
-    // ht.ts:73
+    // ht.ts:74
     P_bar[c_1 + 2] -= cy_bar * Math.sin(P[c_1 + 2]);
-    // ht.ts:72
+    // ht.ts:73
     P_bar[c_1 + 1] += sz_bar * Math.cos(P[c_1 + 1]);
-    // ht.ts:71
+    // ht.ts:72
     P_bar[c_1 + 1] -= cz_bar * Math.sin(P[c_1 + 1]);
-    // ht.ts:70
+    // ht.ts:71
     P_bar[c_1] += sx_bar * Math.cos(P[c_1]);
-    // ht.ts:69
+    // ht.ts:70
     P_bar[c_1] -= cx_bar * Math.sin(P[c_1]);
   }
-  // ht.ts:61
+  // ht.ts:62
   for (let j = theta.length - 1; j >= 6; j--) {
     const column = valueStack.pop();
     const s_1 = (j - 6) % 4;
     theta_bar[j] += P_bar[3 * column + (s_1 === 1 ? 1 : 0)];
     P_bar[3 * column + (s_1 === 1 ? 1 : 0)] = 0;
   }
-  // ht.ts:56
+  // ht.ts:57
   for (let r = 2; r >= 0; r--) {
-    // ht.ts:59
+    // ht.ts:60
     theta_bar[3 + r] += P_bar[6 + r];
     P_bar[6 + r] = 0;
-    // ht.ts:58
+    // ht.ts:59
     P_bar[3 + r] = 0;
-    // ht.ts:57
+    // ht.ts:58
     theta_bar[r] += P_bar[r];
     P_bar[r] = 0;
   }

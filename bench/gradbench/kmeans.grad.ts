@@ -20,8 +20,8 @@ export function kmeansAssignedCostHvp(
 }
 
 /**
- * Adds the gradient of `kmeansAssignedCost` into `grad` and the Hessian-vector product H·v into
- * `hvp` (forward-over-reverse, with respect to centroids); returns the value.
+ * Sets `grad` to the gradient of `kmeansAssignedCost` and `hvp` to the Hessian-vector product H·v
+ * (forward-over-reverse, with respect to centroids; both overwritten); returns the value.
  * Generated from kmeans.ts:58.
  */
 export function kmeansAssignedCostHvpInto(
@@ -38,6 +38,12 @@ export function kmeansAssignedCostHvpInto(
   // forward sweep
   let cost = 0;
   let cost_bar = 1;
+  for (let i_1 = 0; i_1 < centroids_bar.length; i_1++) {
+    centroids_bar[i_1].fill(0);
+  }
+  for (let i_2 = 0; i_2 < centroids_bar_dot.length; i_2++) {
+    centroids_bar_dot[i_2].fill(0);
+  }
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < points.length; i++) {
     const points_i = points[i];

@@ -14,8 +14,8 @@ export function llsqGrad(x: readonly number[], n: number): { value: number; grad
 }
 
 /**
- * Adds the gradient of `llsq` with respect to x into `grad` and returns
- * `llsq`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `llsq` with respect to x (overwriting it) and
+ * returns `llsq`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from llsq.ts:14.
  */
 export function llsqGradInto(x: readonly number[], n: number, grad: LlsqGradient): number {
@@ -25,6 +25,7 @@ export function llsqGradInto(x: readonly number[], n: number, grad: LlsqGradient
   const pairs = Math.floor(m / 2);
   let sum = 0;
   let sum_bar = 0.5;
+  x_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < n; i++) {
     const t = -1 + (i * 2) / (n - 1);

@@ -18,8 +18,8 @@ export function logsumexpGrad(x: readonly number[]): { value: number; grad: Logs
 }
 
 /**
- * Adds the gradient of `logsumexp` with respect to x into `grad` and returns
- * `logsumexp`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `logsumexp` with respect to x (overwriting it) and
+ * returns `logsumexp`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from lse.ts:12.
  */
 export function logsumexpGradInto(x: readonly number[], grad: LogsumexpGradient): number {
@@ -47,7 +47,7 @@ export function logsumexpGradInto(x: readonly number[], grad: LogsumexpGradient)
   for (let k = x.length - 1; k >= 0; k--) {
     const _t0 = valueStack.pop();
     const _t1 = sum_bar * _t0;
-    x_bar[k] += _t1;
+    x_bar[k] = _t1;
     max_bar -= _t1;
   }
   // gmm.ts:102

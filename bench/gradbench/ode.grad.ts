@@ -21,8 +21,8 @@ export function odeLastGrad(
 }
 
 /**
- * Adds the gradient of `odeLast` with respect to x into `grad` and returns
- * `odeLast`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `odeLast` with respect to x (overwriting it) and
+ * returns `odeLast`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from ode.ts:39.
  */
 export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGradient): number {
@@ -84,6 +84,7 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
   const k4_bar = new Array<number>(k4.length).fill(0);
   const tmp_bar = new Array<number>(tmp.length).fill(0);
   y_bar[x.length - 1] += 1;
+  x_bar.fill(0);
   // line 15: for (let step = 0; step < s; step++) {
   for (let step = Math.ceil(s) - 1; step >= 0; step--) {
     // line 23: for (let i = 0; i < n; i++) y[i] += (h * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])) / 6;

@@ -28,8 +28,8 @@ export function naiveEulerRGrad(w: number): { value: number; grad: NaiveEulerRGr
 }
 
 /**
- * Adds the gradient of `naiveEulerR` with respect to w into `grad` and returns
- * `naiveEulerR`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `naiveEulerR` with respect to w (overwriting it) and
+ * returns `naiveEulerR`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from particle.ts:30.
  */
 export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): number {
@@ -64,8 +64,8 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     x_bar += bx_bar;
     y_bar += ay_bar;
     x_bar += ax_bar;
-    force_x += x_bar;
-    force_y += y_bar;
+    force_x = x_bar;
+    force_y = y_bar;
     const nx = x + 0.1 * vx;
     const ny = y + 0.1 * vy;
     if (ny <= 0) {
@@ -135,8 +135,10 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     vx_bar += nx_bar * 0.1;
     // particleField.grad.ts:60
     let y_bar_bar = force_y_bar;
+    force_y_bar = 0;
     // particleField.grad.ts:59
     let x_bar_bar = force_x_bar;
+    force_x_bar = 0;
     // particleField.grad.ts:58
     let ax_bar_bar = x_bar_bar;
     // particleField.grad.ts:56
@@ -185,7 +187,7 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     // particleField.grad.ts:37
     x_bar_1 += ax_bar_1;
   }
-  grad.w += w_bar;
+  grad.w = w_bar;
   return value_1;
 }
 
@@ -255,10 +257,10 @@ export function naiveEulerRJvp(
     y_bar += ay_bar;
     x_bar_dot += ax_bar_dot;
     x_bar += ax_bar;
-    force_x_dot += x_bar_dot;
-    force_x += x_bar;
-    force_y_dot += y_bar_dot;
-    force_y += y_bar;
+    force_x = x_bar;
+    force_x_dot = x_bar_dot;
+    force_y = y_bar;
+    force_y_dot = y_bar_dot;
     const nx = x + 0.1 * vx;
     let nx_dot = x_dot + 0.1 * vx_dot;
     const ny = y + 0.1 * vy;
@@ -293,8 +295,8 @@ export function naiveEulerFGrad(w: number): { value: number; grad: NaiveEulerFGr
 }
 
 /**
- * Adds the gradient of `naiveEulerF` with respect to w into `grad` and returns
- * `naiveEulerF`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `naiveEulerF` with respect to w (overwriting it) and
+ * returns `naiveEulerF`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from particle.ts:57.
  */
 export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): number {
@@ -555,7 +557,7 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     // particleField.grad.ts:76
     x_bar += ax_bar;
   }
-  grad.w += w_bar;
+  grad.w = w_bar;
   return value;
 }
 

@@ -21,8 +21,8 @@ export function potentialGrad(
 }
 
 /**
- * Adds the gradient of `potential` with respect to x, y into `grad` and returns
- * `potential`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `potential` with respect to x, y (overwriting it) and
+ * returns `potential`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from particleField.ts:14.
  */
 export function potentialGradInto(
@@ -56,8 +56,8 @@ export function potentialGradInto(
   y_bar += ay_bar;
   // line 15: const ax = x - 10;
   x_bar += ax_bar;
-  grad.x += x_bar;
-  grad.y += y_bar;
+  grad.x = x_bar;
+  grad.y = y_bar;
   return value;
 }
 

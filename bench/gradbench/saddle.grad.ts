@@ -28,8 +28,8 @@ export function innerMaxRGrad(
 }
 
 /**
- * Adds the gradient of `innerMaxR` with respect to p0, p1 into `grad` and returns
- * `innerMaxR`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `innerMaxR` with respect to p0, p1 (overwriting it) and
+ * returns `innerMaxR`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from saddle.ts:31.
  */
 export function innerMaxRGradInto(
@@ -54,8 +54,8 @@ export function innerMaxRGradInto(
   const value = p0 * p0 + p1 * p1 - (q0 * q0 + q1 * q1);
   q0_bar -= 2 * q0;
   q1_bar -= 2 * q1;
-  first_q0 += q0_bar;
-  first_q1 += q1_bar;
+  first_q0 = q0_bar;
+  first_q1 = q1_bar;
   let g0 = -first_q0;
   let g1 = -first_q1;
   let eta = 0.00001;
@@ -87,8 +87,8 @@ export function innerMaxRGradInto(
           const value_1 = p0 * p0 + p1 * p1 - (q0 * q0 + q1 * q1);
           q0_bar_1 -= 2 * q0;
           q1_bar_1 -= 2 * q1;
-          g_q0 += q0_bar_1;
-          g_q1 += q1_bar_1;
+          g_q0 = q0_bar_1;
+          g_q1 = q1_bar_1;
           g0 = -g_q0;
           g1 = -g_q1;
           i++;
@@ -104,8 +104,8 @@ export function innerMaxRGradInto(
   // reverse sweep
   p0_bar += 2 * p0;
   p1_bar += 2 * p1;
-  grad.p0 += p0_bar;
-  grad.p1 += p1_bar;
+  grad.p0 = p0_bar;
+  grad.p1 = p1_bar;
   return value_2;
 }
 
@@ -134,8 +134,8 @@ export function innerMaxRJvp(
   const value = p0 * p0 + p1 * p1 - (q0 * q0 + q1 * q1);
   q0_bar -= 2 * q0;
   q1_bar -= 2 * q1;
-  first_q0 += q0_bar;
-  first_q1 += q1_bar;
+  first_q0 = q0_bar;
+  first_q1 = q1_bar;
   let g0 = -first_q0;
   let g1 = -first_q1;
   let eta = 0.00001;
@@ -168,8 +168,8 @@ export function innerMaxRJvp(
       const value_1 = p0 * p0 + p1 * p1 - (q0 * q0 + q1 * q1);
       q0_bar_1 -= 2 * q0;
       q1_bar_1 -= 2 * q1;
-      g_q0 += q0_bar_1;
-      g_q1 += q1_bar_1;
+      g_q0 = q0_bar_1;
+      g_q1 = q1_bar_1;
       g0 = -g_q0;
       g1 = -g_q1;
       i++;
@@ -201,8 +201,8 @@ export function innerMaxFGrad(
 }
 
 /**
- * Adds the gradient of `innerMaxF` with respect to p0, p1 into `grad` and returns
- * `innerMaxF`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `innerMaxF` with respect to p0, p1 (overwriting it) and
+ * returns `innerMaxF`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from saddle.ts:75.
  */
 export function innerMaxFGradInto(
@@ -269,8 +269,8 @@ export function innerMaxFGradInto(
   // reverse sweep
   p0_bar += 2 * p0;
   p1_bar += 2 * p1;
-  grad.p0 += p0_bar;
-  grad.p1 += p1_bar;
+  grad.p0 = p0_bar;
+  grad.p1 = p1_bar;
   return value;
 }
 

@@ -22,8 +22,8 @@ export function saddleCostGrad(
 }
 
 /**
- * Adds the gradient of `saddleCost` with respect to q0, q1 into `grad` and returns
- * `saddleCost`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `saddleCost` with respect to q0, q1 (overwriting it) and
+ * returns `saddleCost`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from saddleObjective.ts:12.
  */
 export function saddleCostGradInto(
@@ -40,8 +40,8 @@ export function saddleCostGradInto(
   // reverse sweep
   q0_bar -= 2 * q0;
   q1_bar -= 2 * q1;
-  grad.q0 += q0_bar;
-  grad.q1 += q1_bar;
+  grad.q0 = q0_bar;
+  grad.q1 = q1_bar;
   return value;
 }
 

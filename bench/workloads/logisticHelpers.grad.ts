@@ -18,8 +18,8 @@ export function logisticNllWithHelpersGrad(
 }
 
 /**
- * Adds the gradient of `logisticNllWithHelpers` with respect to w into `grad` and returns
- * `logisticNllWithHelpers`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `logisticNllWithHelpers` with respect to w (overwriting it) and
+ * returns `logisticNllWithHelpers`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from logisticHelpers.ts:8.
  */
 export function logisticNllWithHelpersGradInto(
@@ -32,6 +32,7 @@ export function logisticNllWithHelpersGradInto(
   // forward sweep
   let total = 0;
   let total_bar = 1;
+  w_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < X.length; i++) {
     // inlined dot(…) from logisticHelpers.ts:14

@@ -21,8 +21,8 @@ export function logisticNllSharedGrad(
 }
 
 /**
- * Adds the gradient of `logisticNllShared` with respect to w into `grad` and returns
- * `logisticNllShared`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
+ * Sets `grad` to the gradient of `logisticNllShared` with respect to w (overwriting it) and
+ * returns `logisticNllShared`'s value. Allocates nothing: the zero-allocation form for optimizer loops.
  * Generated from logisticShared.ts:8.
  */
 export function logisticNllSharedGradInto(
@@ -35,6 +35,7 @@ export function logisticNllSharedGradInto(
   // forward sweep
   let total = 0;
   let total_bar = 1;
+  w_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < X.length; i++) {
     // inlined softplus(…) from logisticShared.ts:21

@@ -153,6 +153,7 @@ export class Printer {
         return `${indent}{\n${this.stmts(s.body, inner)}${indent}}\n`;
       case "push": return `${indent}${this.stacks[s.stack]}.push(${this.expr(s.value)});\n`;
       case "rewind": return `${indent}${this.stacks[s.stack]}.rewind(${this.expr(s.size)});\n`;
+      case "fillZero": return `${indent}${this.expr(s.array)}.fill(0);\n`;
       case "append": return `${indent}${s.array}.push(${this.expr(s.value)});\n`;
       case "shrink": return `${indent}${s.array}.pop();\n`;
       case "call": return `${indent}${s.callee}(${s.args.map((a) => this.expr(a)).join(", ")});\n`;

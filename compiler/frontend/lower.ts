@@ -468,6 +468,9 @@ class Lowering {
         return [{ kind: "assign", target, value: b.bin(op, target, b.num(1)), span }];
       }
     }
+    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === "fill" && !ts.isNewExpression(e.expression.expression)) {
+      return this.lowerFillZero(e, e.expression.expression, span);
+    }
     if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === "push") {
       const target = e.expression.expression;
       const array = this.lowerExpr(target);
@@ -486,6 +489,30 @@ class Lowering {
       return this.reject(Codes.UnsupportedStatement, "a call whose result is discarded has no effect here; remove it or use its value", e);
     }
     return this.reject(Codes.UnsupportedStatement, "this expression statement has no effect; only assignments, '++' and '--' are allowed as statements", e);
+  }
+
+  /** `a.fill(0)` on a writable number array (generated entry points clear buffers so): a counted loop of `a[i] = 0`. */
+  private lowerFillZero(call: ts.CallExpression, target: ts.Expression, span: SourceSpan): Stmt[] {
+    const array = this.lowerExpr(target);
+    const type = this.typeOf(array, target);
+    const [value, ...rest] = call.arguments;
+    if (type.kind !== "array" || type.element.kind !== "number" || type.readonly || !value || rest.length || !ts.isNumericLiteral(value) || Number(value.text) !== 0) {
+      return this.reject(Codes.UnsupportedCall, "'.fill(0)' is supported on a writable number array only", call);
+    }
+    return this.inScope(() => {
+      const i = this.bind(`${array.kind === "var" ? array.name : "fill"}_i`, b.NUMBER, true);
+      return [
+        {
+          kind: "loop",
+          form: "for",
+          init: [b.declare(i, b.num(0), true)],
+          test: b.bin("<", b.v(i), { kind: "length", object: array }),
+          update: [b.assign({ kind: "var", name: i }, b.add(b.v(i), b.num(1)))],
+          body: [b.assign({ kind: "index", object: array, index: b.v(i) }, b.num(0))],
+          span,
+        } satisfies Stmt,
+      ];
+    });
   }
 
   private lowerLValue(e: ts.Expression): LValue {

@@ -119,6 +119,11 @@ export type Stmt =
   | { kind: "append"; array: string; value: Expr; span?: SourceSpan }
   /** `a.pop()` with the result discarded: undoes an `append` in the reverse sweep. */
   | { kind: "shrink"; array: string }
+  /**
+   * `a.fill(0)` on a one-dimensional number array: how an entry point clears an output
+   * buffer it cannot prove it overwrites (transform/overwrite.ts, after every analysis).
+   */
+  | { kind: "fillZero"; array: Expr }
   /** A call whose result is discarded: a user helper that writes into an array argument. */
   | { kind: "call"; callee: string; args: Expr[]; span?: SourceSpan }
   | { kind: "comment"; text: string }

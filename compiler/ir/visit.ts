@@ -69,6 +69,7 @@ export function stmtExprs(s: Stmt): Expr[] {
     case "return": return s.value ? [s.value] : [];
     case "push": case "append": return [s.value];
     case "rewind": return [s.size];
+    case "fillZero": return [s.array];
     case "shrink": return [];
     case "call": return s.args;
     case "break": case "continue": case "block": case "comment": case "verbatim": return [];
@@ -127,6 +128,7 @@ export function mapStmtExprs(stmts: Stmt[], replace: (e: Expr) => Expr | undefin
       case "return": return { ...s, value: s.value ? m(s.value) : null };
       case "push": case "append": return { ...s, value: m(s.value) };
       case "rewind": return { ...s, size: m(s.size) };
+      case "fillZero": return { ...s, array: m(s.array) };
       case "call": return { ...s, args: s.args.map(m) };
       case "block": return { ...s, body: ms(s.body) };
       case "shrink": case "break": case "continue": case "comment": case "verbatim": return s;

@@ -1,8 +1,8 @@
 /**
  * The `@grad` API: wraps the reverse-mode body into the two exported functions.
  *
- *   fGradInto(p1, …, pn, grad): number      adds the gradient into `grad`, returns f
- *   fGrad(p1, …, pn): { value, grad }        allocates a zero gradient and calls fGradInto
+ *   fGradInto(p1, …, pn, grad): number      sets `grad` to the gradient, returns f
+ *   fGrad(p1, …, pn): { value, grad }        allocates the gradient and calls fGradInto
  *
  * `grad` is a record with one field per wrt parameter, of the parameter's own shape.
  */
@@ -10,11 +10,12 @@ import * as b from "../ir/build.ts";
 import type { FunctionIR, Stmt } from "../ir/nodes.ts";
 import type { Activity } from "../analysis/activity.ts";
 import type { VariableInfo } from "../analysis/variables.ts";
-import { gradientTypeText } from "../frontend/types.ts";
+import { gradientTypeText, leafPaths } from "../frontend/types.ts";
 import type { Namer } from "./naming.ts";
 import { reverseMode } from "./reverse.ts";
 import type { StackName, ValueType } from "../ir/nodes.ts";
 import { aliasChecks, stackBalance } from "./debug.ts";
+import { outputSlots, overwriteOutputs } from "./overwrite.ts";
 
 export interface GradientFunctions {
   pullbacks: import("./reverse.ts").PullbackRequest[];
@@ -58,12 +59,11 @@ export function buildGradient(args: {
     returnType: b.NUMBER,
     returnTypeText: "number",
     body: withDebugChecks(args.debug, fn, wrt, [{ name: gradName, type: gradRecordType(fn, wrt) }], reverse.stacks, [
-      ...reverse.body,
-      { kind: "return", value: b.v(reverse.valueName) },
+      ...overwriteOutputs([...reverse.body, { kind: "return", value: b.v(reverse.valueName) }], gradientSlots(fn, wrt, gradName), namer),
     ]),
     exported: true,
     span: fn.span,
-    doc: `Adds the gradient of \`${fn.name}\` with respect to ${wrtList} into \`${gradName}\` and returns\n\`${fn.name}\`'s value. Allocates nothing: the zero-allocation form for optimizer loops.\nGenerated from ${where}.`,
+    doc: `Sets \`${gradName}\` to the gradient of \`${fn.name}\` with respect to ${wrtList} (overwriting it) and\nreturns \`${fn.name}\`'s value. Allocates nothing: the zero-allocation form for optimizer loops.\nGenerated from ${where}.`,
   };
 
   const outer = new (namer.constructor as typeof Namer)(fn.params.map((p) => p.name));
@@ -99,6 +99,11 @@ export function buildGradient(args: {
     stacks: reverse.stacks,
     pullbacks: reverse.pullbacks,
   };
+}
+
+/** The leaves of a wrt record (`grad.x`, `grad.p.w`), which an entry point overwrites. */
+export function gradientSlots(fn: FunctionIR, wrt: string[], record: string) {
+  return outputSlots(record, wrt.flatMap((name) => leafPaths(name, fn.params.find((p) => p.name === name)!.type)));
 }
 
 /** The record type `{ p: shape of p }` of a wrt list. */

@@ -26,7 +26,8 @@ import { Namer } from "./naming.ts";
 import { normalizeControlFlow } from "./normalize.ts";
 import { pathIn, reverseMode, type PullbackRequest, type ReverseOutput } from "./reverse.ts";
 import { inlineCalls, type CalleeResolver, type CustomRuleFinder } from "./inline.ts";
-import { buildGradient, gradRecordType, pascalCase, withDebugChecks } from "./gradient.ts";
+import { buildGradient, gradientSlots, gradRecordType, pascalCase, withDebugChecks } from "./gradient.ts";
+import { overwriteOutputs } from "./overwrite.ts";
 import { aliasChecks, stackBalance } from "./debug.ts";
 
 export interface ModeContext {
@@ -340,11 +341,11 @@ export function buildHvp(ctx: ModeContext): ModeOutput {
       request.wrt,
       [vName, gradName, hvpName].map((name) => ({ name, type: gradRecordType(fn, request.wrt) })),
       reverse.stacks,
-      [...prologue, ...gen.stmts(body)],
+      overwriteOutputs([...prologue, ...gen.stmts(body)], [...gradientSlots(fn, request.wrt, gradName), ...gradientSlots(fn, request.wrt, hvpName)], namer),
     ),
     exported: true,
     span: fn.span,
-    doc: `Adds the gradient of \`${fn.name}\` into \`${gradName}\` and the Hessian-vector product H·${vName} into\n\`${hvpName}\` (forward-over-reverse, with respect to ${request.wrt.join(", ")}); returns the value.\nGenerated from ${where(ctx)}.`,
+    doc: `Sets \`${gradName}\` to the gradient of \`${fn.name}\` and \`${hvpName}\` to the Hessian-vector product H·${vName}\n(forward-over-reverse, with respect to ${request.wrt.join(", ")}; both overwritten); returns the value.\nGenerated from ${where(ctx)}.`,
   };
   const outer = new Namer(fn.params.map((p) => p.name));
   const v = outer.fresh("v");
@@ -405,8 +406,6 @@ export function buildHessian(ctx: ModeContext): ModeOutput {
     `let ${value} = ${colors} === 0 ? ${call} : 0;`,
     `for (let ${c} = 0; ${c} < ${colors}; ${c}++) {`,
     `  for (let ${k} = ${c}; ${k} < ${n}; ${k} += ${colors}) setFlat(${v}, ${fieldsName}, ${k}, 1);`,
-    `  zeroRecord(${g});`,
-    `  zeroRecord(${h});`,
     `  ${value} = ${call};`,
     `  readFlat(${h}, ${fieldsName}, ${column});`,
     `  for (let ${k} = ${c}; ${k} < ${n}; ${k} += ${colors}) {`,
@@ -435,7 +434,7 @@ export function buildHessian(ctx: ModeContext): ModeOutput {
     span: fn.span,
     doc: `Value, gradient and dense Hessian of \`${fn.name}\` over ${request.wrt.join(", ")} flattened in declaration order\n(arrays row-major), from ${request.bandwidth !== undefined ? `2·${request.bandwidth}+1 Hessian-vector products (declared banded)` : "one Hessian-vector product per entry of the flattened parameters"}.\nGenerated from ${where(ctx)}.`,
   };
-  return { ...hvp, functions: [...hvp.functions, hessian], runtime: new Set(["recordSize", "setFlat", "readFlat", "zeroRecord"]) };
+  return { ...hvp, functions: [...hvp.functions, hessian], runtime: new Set(["recordSize", "setFlat", "readFlat"]) };
 }
 
 function zerosText(type: ValueType, like: string): string {

@@ -23,6 +23,11 @@ export async function checkProgram(program: Program, built: Built, next: () => n
   const g = grad(x, y);
   if (!Object.is(g.value, value)) return { problem: `value ${g.value} differs from the primal ${value}`, fdCompared: false };
   const got = [...g.grad.x, g.grad.y];
+  // The Into forms overwrite their buffers: from NaN they must give the same numbers, bit for bit.
+  const gradInto = built.generated[`${program.name}GradInto`] as (x: number[], y: number, g: { x: number[]; y: number }) => number;
+  const filled = { x: x.map(() => NaN), y: NaN };
+  gradInto(x, y, filled);
+  if (![...filled.x, filled.y].every((gk, k) => Object.is(gk, got[k]))) return { problem: `GradInto into NaN buffers gave ${JSON.stringify(filled)}, Grad ${JSON.stringify(got)}`, fdCompared: false };
   const at = (k: number, h: number) => {
     const xs = x.slice();
     let yy = y;
@@ -49,6 +54,11 @@ export async function checkProgram(program: Program, built: Built, next: () => n
   if (!(Math.abs(j.tangent - dot) <= 1e-11 * Math.max(1, Math.abs(dot)))) return { problem: `jvp ${j.tangent} vs ⟨grad, v⟩ ${dot}`, fdCompared };
   const hvpFn = built.generated[`${program.name}Hvp`] as (x: number[], y: number, v: { x: number[]; y: number }) => { grad: { x: number[]; y: number }; hvp: { x: number[]; y: number } };
   const hv = hvpFn(x, y, v);
+  const hvpInto = built.generated[`${program.name}HvpInto`] as (x: number[], y: number, v: { x: number[]; y: number }, g: { x: number[]; y: number }, h: { x: number[]; y: number }) => number;
+  const [hg, hh] = [{ x: x.map(() => NaN), y: NaN }, { x: x.map(() => NaN), y: NaN }];
+  hvpInto(x, y, v, hg, hh);
+  const same = (a: { x: number[]; y: number }, b: { x: number[]; y: number }) => [...a.x, a.y].every((ak, k) => Object.is(ak, k < 4 ? b.x[k] : b.y));
+  if (!same(hg, hv.grad) || !same(hh, hv.hvp)) return { problem: `HvpInto into NaN buffers gave ${JSON.stringify({ hg, hh })}, Hvp ${JSON.stringify(hv)}`, fdCompared };
   const gradAlong = (h: number) => {
     const r = grad(x.map((xi, k) => xi + h * v.x[k]!), y + h * v.y).grad;
     return [...r.x, r.y];

@@ -1,0 +1,172 @@
+/**
+ * Output buffers that are set, not added into: `fGradInto` and `fHvpInto` overwrite their
+ * `grad` and `hvp` records, so an optimizer loop never zeroes them and a caller never reads
+ * a stale gradient. Reverse mode itself only adds into adjoints (`x_bar[i] += …`, as a
+ * pullback must), so this pass runs last, on a finished entry-point body:
+ *
+ *   - where a buffer's first mention is a counted loop that, once per index, adds into
+ *     every element of it and reads none (the last loop of most gradients), that addition
+ *     becomes an assignment: `x_bar[i] = …`;
+ *   - where its first mention is `grad.w += w_bar` (a scalar's epilogue), it becomes
+ *     `grad.w = w_bar`;
+ *   - otherwise the buffer is zeroed just before its first mention (or before the return
+ *     when nothing writes it: a derivative that is identically zero).
+ *
+ * Pullbacks (`fVjpInto`, shared callee pullbacks, `@vjpOf` rules) keep adding.
+ */
+import * as b from "../ir/build.ts";
+import type { Expr, LValue, Stmt, ValueType } from "../ir/nodes.ts";
+import { exprReads, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+import { countedHeader } from "./loops.ts";
+import type { Namer } from "./naming.ts";
+
+type Loop = Extract<Stmt, { kind: "loop" }>;
+
+/** One leaf of an output record: `grad.x` (an array) or `grad.w` (a number). */
+export interface OutputSlot {
+  /** The record field chain, `grad.p.layer.W`. */
+  slot: Expr;
+  type: ValueType;
+  /** The parameter leaf the slot has the shape of (`p.layer.W`): its length is the slot's. */
+  like: Expr;
+}
+
+/** The slots of `record` for a wrt list: one per leaf of each wrt parameter. */
+export function outputSlots(record: string, leaves: { path: string; type: ValueType }[]): OutputSlot[] {
+  return leaves.map((leaf) => {
+    const [param, ...fields] = leaf.path.split(".");
+    const like = fields.reduce<Expr>((e, name) => b.field(e, name), b.v(param!));
+    return { slot: [param!, ...fields].reduce<Expr>((e, name) => b.field(e, name), b.v(record)), type: leaf.type, like };
+  });
+}
+
+export function overwriteOutputs(body: Stmt[], slots: OutputSlot[], namer: Namer): Stmt[] {
+  let out = body;
+  for (const s of slots) out = overwriteOne(out, s, namer);
+  return out;
+}
+
+function overwriteOne(body: Stmt[], s: OutputSlot, namer: Namer): Stmt[] {
+  // `const x_bar = grad.x;` binds an array slot to a local; it is not a use.
+  const binding = body.findIndex((st) => st.kind === "declare" && b.sameExpr(st.init, s.slot));
+  const local = binding >= 0 ? (body[binding] as Extract<Stmt, { kind: "declare" }>).name : null;
+  const names = { slot: s.slot, local };
+  const first = body.findIndex((st, k) => k !== binding && mentions(st, names));
+  if (first >= 0) {
+    const set = firstWriteAsAssignment(body[first]!, s, names);
+    if (set) return [...body.slice(0, first), set, ...body.slice(first + 1)];
+  }
+  let at = first >= 0 ? first : body.length > 0 && body[body.length - 1]!.kind === "return" ? body.length - 1 : body.length;
+  // Above the comments that introduce the first use, not between them and it.
+  while (at > 0 && at - 1 !== binding && body[at - 1]!.kind === "comment") at--;
+  const target = local && (first < 0 || first > binding) ? b.v(local) : s.slot;
+  return [...body.slice(0, at), ...zeroFill(target, s.type, namer), ...body.slice(at)];
+}
+
+/** The first write, rewritten to set what it added, when it provably sets every element once before any read. */
+function firstWriteAsAssignment(st: Stmt, s: OutputSlot, names: Names): Stmt | null {
+  if (s.type.kind === "number") return st.kind === "assign" && b.sameExpr(st.target as Expr, s.slot) ? setInstead(st, names) : null;
+  if (st.kind !== "loop" || !names.local || s.type.kind !== "array" || s.type.element.kind !== "number") return null;
+  const header = countedHeader(st);
+  if (!header || header.stride !== 1 || !coversEveryIndex(st, header, [s.like, s.slot, b.v(names.local)])) return null;
+  if (mentions({ kind: "block", body: [...st.init, ...st.update] }, names) || (st.test && exprMentions(st.test, names))) return null;
+  // Exactly one statement of the body touches the buffer, unconditionally, and nothing can leave the iteration early.
+  const touching = st.body.filter((x) => mentions(x, names));
+  if (touching.length !== 1) return null;
+  const write = touching[0]!;
+  let exits = false;
+  let counterWritten = false;
+  walkStmts(st.body, (x) => {
+    if (x.kind === "break" || x.kind === "continue" || x.kind === "return") exits = true;
+    if ((x.kind === "assign" && x.target.kind === "var" && x.target.name === header.i) || (x.kind === "declare" && x.name === header.i)) counterWritten = true;
+  });
+  if (exits || counterWritten || write.kind !== "assign") return null;
+  const element = b.index(b.v(names.local), b.v(header.i)) as Expr;
+  if (!b.sameExpr(write.target as Expr, element)) return null;
+  const set = setInstead(write, names);
+  return set && { ...st, body: st.body.map((x) => (x === write ? set : x)) };
+}
+
+/** `t += e` (or `t -= e`) whose e leaves the buffer alone → `t = e` (or `t = -e`). */
+function setInstead(st: Extract<Stmt, { kind: "assign" }>, names: Names): Stmt | null {
+  const v = st.value;
+  if (v.kind !== "binary" || (v.op !== "+" && v.op !== "-") || !b.sameExpr(v.left, st.target as Expr)) return null;
+  if (exprMentions(v.right, names)) return null;
+  return { ...st, value: v.op === "+" ? v.right : b.neg(v.right) };
+}
+
+/** `for (let i = 0; i < n; i++)` or `for (let i = n - 1; i >= 0; i--)` with n the length of one of `arrays`. */
+function coversEveryIndex(loop: Loop, header: NonNullable<ReturnType<typeof countedHeader>>, arrays: Expr[]): boolean {
+  const first = header.init.init;
+  const lengths = arrays.map((a) => ({ kind: "length", object: a }) as Expr);
+  const isLength = (e: Expr) => lengths.some((n) => b.sameExpr(e, n));
+  const isLengthMinusOne = (e: Expr) => lengths.some((n) => b.sameExpr(e, b.sub(n, b.num(1))));
+  if (header.up) {
+    return b.isNumber(first, 0) && ((header.op === "<" && isLength(header.bound)) || (header.op === "<=" && isLengthMinusOne(header.bound)));
+  }
+  return isLengthMinusOne(first) && ((header.op === ">=" && b.isNumber(header.bound, 0)) || (header.op === ">" && b.isNumber(header.bound, -1)));
+}
+
+/** Sets every element (or the number) to zero: `a.fill(0)`, and a loop over the rows of nested arrays. */
+function zeroFill(target: Expr, type: ValueType, namer: Namer): Stmt[] {
+  if (type.kind !== "array") return [b.assign(target as LValue, b.num(0))];
+  if (type.element.kind !== "array") return [{ kind: "fillZero", array: target }];
+  const i = namer.fresh("i");
+  return [
+    {
+      kind: "loop",
+      form: "for",
+      init: [b.declare(i, b.num(0), true)],
+      test: b.bin("<", b.v(i), { kind: "length", object: target }),
+      update: [b.assign(b.v(i) as LValue, b.add(b.v(i), b.num(1)))],
+      body: zeroFill(b.index(target, b.v(i)), type.element, namer),
+    },
+  ];
+}
+
+interface Names {
+  slot: Expr;
+  local: string | null;
+}
+
+/** Whether a statement (nested bodies included) reads or writes the slot: through its local, its field chain, or the whole record. */
+function mentions(st: Stmt, names: Names): boolean {
+  let found = false;
+  walkStmts([st], (x) => {
+    if (!found && stmtExprs(x).some((e) => exprMentions(e, names))) found = true;
+  });
+  return found;
+}
+
+function exprMentions(e: Expr, names: Names): boolean {
+  const { root, path } = chain(names.slot)!;
+  if (names.local && exprReads(e).has(names.local)) return true;
+  // A field chain off the record touches the slot when one path is a prefix of the other;
+  // the record itself, passed whole, touches every slot.
+  let rootUses = 0;
+  let chains = 0;
+  let touches = false;
+  const inner = new Set<Expr>();
+  walkExpr(e, (x) => {
+    if (x.kind === "var" && x.name === root) rootUses++;
+    if (x.kind !== "field") return;
+    if (x.object.kind === "field") inner.add(x.object);
+    if (inner.has(x)) return;
+    const c = chain(x);
+    if (!c || c.root !== root) return;
+    chains++;
+    const n = Math.min(c.path.length, path.length);
+    if (c.path.slice(0, n).every((p, k) => p === path[k])) touches = true;
+  });
+  return touches || rootUses > chains;
+}
+
+function chain(e: Expr): { root: string; path: string[] } | null {
+  const path: string[] = [];
+  let x = e;
+  while (x.kind === "field") {
+    path.unshift(x.name);
+    x = x.object;
+  }
+  return x.kind === "var" ? { root: x.name, path } : null;
+}
