@@ -51,13 +51,13 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     const ay = y - (10 - w);
     const bx = x - 10;
     const by = y;
-    const value = 1 / Math.sqrt(ax * ax + ay * ay) + 1 / Math.sqrt(bx * bx + by * by);
-    const _t0 = Math.sqrt(ax * ax + ay * ay);
-    const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
+    const _t4 = Math.sqrt(ax * ax + ay * ay);
+    const _t5 = Math.sqrt(bx * bx + by * by);
+    const value = 1 / _t4 + 1 / _t5;
+    const _t1 = -((1 / (_t4 * _t4)) * (0.5 / _t4));
     let ax_bar = _t1 * (2 * ax);
     let ay_bar = _t1 * (2 * ay);
-    const _t2 = Math.sqrt(bx * bx + by * by);
-    const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
+    const _t3 = -((1 / (_t5 * _t5)) * (0.5 / _t5));
     let bx_bar = _t3 * (2 * bx);
     let by_bar = _t3 * (2 * by);
     y_bar += by_bar;
@@ -82,8 +82,8 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     valueStack.push(ay);
     valueStack.push(bx);
     valueStack.push(by);
-    valueStack.push(_t0);
-    valueStack.push(_t2);
+    valueStack.push(_t4);
+    valueStack.push(_t5);
     trips++;
   }
   controlStack.push(trips);
@@ -103,14 +103,14 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
   let vy_bar = -(_t13 * (_t12 / vy));
   // line 35: while (true) {
   for (let trips = controlStack.pop(); trips > 0; trips--) {
-    const _t2 = valueStack.pop();
-    const _t0 = valueStack.pop();
+    const _t5 = valueStack.pop();
+    const _t4 = valueStack.pop();
     const by = valueStack.pop();
     const bx = valueStack.pop();
     const ay = valueStack.pop();
     const ax = valueStack.pop();
-    const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
-    const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
+    const _t1 = -((1 / (_t4 * _t4)) * (0.5 / _t4));
+    const _t3 = -((1 / (_t5 * _t5)) * (0.5 / _t5));
     let force_x_bar = 0;
     let force_y_bar = 0;
     let nx_bar = 0;
@@ -155,28 +155,28 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     let bx_bar_1 = bx_bar_bar * (2 * _t3);
     // particleField.grad.ts:48
     const _t10 = -_t3_bar;
-    const _t11 = _t2 * _t2;
-    let _t2_bar = -(_t10 * (0.5 / _t2) * (1 / (_t11 * _t11)) * (2 * _t2));
-    _t2_bar -= _t10 * (1 / (_t2 * _t2)) * (0.5 / (_t2 * _t2));
+    const _t11 = _t5 * _t5;
+    let _t5_bar = -(_t10 * (0.5 / _t5) * (1 / (_t11 * _t11)) * (2 * _t5));
+    _t5_bar -= _t10 * (1 / (_t5 * _t5)) * (0.5 / (_t5 * _t5));
     // particleField.grad.ts:47
-    const _t9 = _t2_bar * (0.5 / _t2);
-    bx_bar_1 += _t9 * (2 * bx);
-    by_bar_1 += _t9 * (2 * by);
-    // particleField.grad.ts:46
     let _t1_bar = ay_bar_bar * (2 * ay);
     let ay_bar_1 = ay_bar_bar * (2 * _t1);
-    // particleField.grad.ts:45
+    // particleField.grad.ts:46
     _t1_bar += ax_bar_bar * (2 * ax);
     let ax_bar_1 = ax_bar_bar * (2 * _t1);
-    // particleField.grad.ts:44
-    const _t6 = -_t1_bar;
-    const _t7 = _t0 * _t0;
-    let _t0_bar = -(_t6 * (0.5 / _t0) * (1 / (_t7 * _t7)) * (2 * _t0));
-    _t0_bar -= _t6 * (1 / (_t0 * _t0)) * (0.5 / (_t0 * _t0));
-    // particleField.grad.ts:43
-    const _t5 = _t0_bar * (0.5 / _t0);
-    ax_bar_1 += _t5 * (2 * ax);
-    ay_bar_1 += _t5 * (2 * ay);
+    // particleField.grad.ts:45
+    const _t8 = -_t1_bar;
+    const _t9 = _t4 * _t4;
+    let _t4_bar = -(_t8 * (0.5 / _t4) * (1 / (_t9 * _t9)) * (2 * _t4));
+    _t4_bar -= _t8 * (1 / (_t4 * _t4)) * (0.5 / (_t4 * _t4));
+    // particleField.grad.ts:42
+    const _t7 = _t5_bar * (0.5 / _t5);
+    bx_bar_1 += _t7 * (2 * bx);
+    by_bar_1 += _t7 * (2 * by);
+    // particleField.grad.ts:41
+    const _t2 = _t4_bar * (0.5 / _t4);
+    ax_bar_1 += _t2 * (2 * ax);
+    ay_bar_1 += _t2 * (2 * ay);
     // particleField.grad.ts:40
     y_bar_1 += by_bar_1;
     // particleField.grad.ts:39
@@ -226,24 +226,24 @@ export function naiveEulerRJvp(
     let bx_dot = x_dot;
     const by = y;
     let by_dot = y_dot;
-    const value = 1 / Math.sqrt(ax * ax + ay * ay) + 1 / Math.sqrt(bx * bx + by * by);
-    const _t0 = Math.sqrt(ax * ax + ay * ay);
-    let _t0_dot = (0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot);
-    const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
+    const _t4 = Math.sqrt(ax * ax + ay * ay);
+    let _t4_dot = (0.5 / _t4) * (2 * ax * ax_dot + 2 * ay * ay_dot);
+    const _t5 = Math.sqrt(bx * bx + by * by);
+    let _t5_dot = (0.5 / _t5) * (2 * bx * bx_dot + 2 * by * by_dot);
+    const value = 1 / _t4 + 1 / _t5;
+    const _t1 = -((1 / (_t4 * _t4)) * (0.5 / _t4));
     let _t1_dot = -(
-      -((0.5 / _t0) * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot))) -
-      (1 / (_t0 * _t0)) * ((0.5 / (_t0 * _t0)) * _t0_dot)
+      -((0.5 / _t4) * ((1 / (_t4 * _t4 * (_t4 * _t4))) * (2 * _t4 * _t4_dot))) -
+      (1 / (_t4 * _t4)) * ((0.5 / (_t4 * _t4)) * _t4_dot)
     );
     let ax_bar = _t1 * (2 * ax);
     let ax_bar_dot = 2 * ax * _t1_dot + 2 * _t1 * ax_dot;
     let ay_bar = _t1 * (2 * ay);
     let ay_bar_dot = 2 * ay * _t1_dot + 2 * _t1 * ay_dot;
-    const _t2 = Math.sqrt(bx * bx + by * by);
-    let _t2_dot = (0.5 / _t2) * (2 * bx * bx_dot + 2 * by * by_dot);
-    const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
+    const _t3 = -((1 / (_t5 * _t5)) * (0.5 / _t5));
     let _t3_dot = -(
-      -((0.5 / _t2) * ((1 / (_t2 * _t2 * (_t2 * _t2))) * (2 * _t2 * _t2_dot))) -
-      (1 / (_t2 * _t2)) * ((0.5 / (_t2 * _t2)) * _t2_dot)
+      -((0.5 / _t5) * ((1 / (_t5 * _t5 * (_t5 * _t5))) * (2 * _t5 * _t5_dot))) -
+      (1 / (_t5 * _t5)) * ((0.5 / (_t5 * _t5)) * _t5_dot)
     );
     let bx_bar = _t3 * (2 * bx);
     let bx_bar_dot = 2 * bx * _t3_dot + 2 * _t3 * bx_dot;

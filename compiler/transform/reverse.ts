@@ -387,12 +387,19 @@ class ReverseGenerator {
       }
       adjoints.push(...this.adjointDeclaration(s, isResult ? seed : b.num(0)));
     }
-    const seeding: Stmt[] = [];
+    let seeding: Stmt[] = [];
     this.temps = [new Map()];
     if (!resultIsTopVar && result.kind === "arrayLiteral") {
       result.elements.forEach((el, k) => this.contrib(el, b.index(seed, b.num(k)), seeding));
     } else if (!resultIsTopVar) {
+      // Like any declaration: a costly call of the result its adjoint needs again (the exp
+      // of -exp(-s)) is computed once, into a local the seeding reads.
+      this.storing = this.plan.tbr ? [] : null;
       this.contrib(result, seed, seeding);
+      const declaration = forward.pop() as Extract<Stmt, { kind: "declare" }>;
+      const taken = this.takeFromForward(declaration, seeding, null, true);
+      forward.push(...taken.fwd);
+      seeding = [...taken.pops, ...taken.adjoint];
     }
     if (fused) {
       // The last loop's iterations only add into adjoints: run each one's reverse right after it.
@@ -793,6 +800,7 @@ class ReverseGenerator {
     s: Extract<Stmt, { kind: "declare" | "assign" }>,
     adjoint: Stmt[],
     restore: { push: Stmt; pop: Stmt } | null,
+    atEnd = false,
   ): { fwd: Stmt[]; pops: Stmt[]; adjoint: Stmt[] } {
     const calls = this.storing ?? [];
     this.storing = null;
@@ -856,8 +864,10 @@ class ReverseGenerator {
       const same = calls.find((c) => b.sameExpr(c.whole, x));
       return same ? results.get(same.name) : localHolding(x);
     });
-    const recorded = this.recordReads([...recompute, ...adjoint]);
-    this.logReads(recorded.adjoint);
+    // The result's seeding runs first in the reverse sweep, when every variable and array
+    // still holds its final value: nothing to record, no read that asks for a restore.
+    const recorded = atEnd ? { before: [], pops: [], adjoint: [...recompute, ...adjoint] } : this.recordReads([...recompute, ...adjoint]);
+    if (!atEnd) this.logReads(recorded.adjoint);
     const stmt: Stmt = s.kind === "declare" ? { ...s, init: value } : { ...s, value };
     return {
       fwd: [...recorded.before, ...hoisted, ...(restore ? [restore.push] : []), stmt, ...after],
