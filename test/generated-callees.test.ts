@@ -111,6 +111,36 @@ export function k(a: number): number {
     }
   });
 
+  it("differentiates an inner GradInto that clears its buffer with .fill(0), over a buffer that held other values", async () => {
+    // The inner loop skips x[0], so its gradient buffer is cleared rather than set.
+    const innerTail = `
+/** @grad x */
+export function tail(a: number, x: readonly number[]): number {
+  let s = 0;
+  for (let i = 1; i < x.length; i++) s += a * x[i] * x[i];
+  return s;
+}
+`;
+    // d = (0, 2a·x_1) whatever d held before; x = (a, a): k(a) = d_0 + d_1·a = 2a³, k'(a) = 6a².
+    const outerTail = `
+import { tailGradInto } from "./tail.grad.ts";
+/** @grad a @jvp a */
+export function k(a: number): number {
+  const x = [a, a];
+  const d = [a, 5];
+  tailGradInto(a, x, { x: d });
+  return d[0] + d[1] * a;
+}
+`;
+    const { generated, text } = await buildProject({ "tail.ts": innerTail, "k.ts": outerTail }, "k.ts");
+    expect(text).toMatch(/_i\] = 0;/);
+    for (const a of [0.5, -2]) {
+      expect((generated.kGrad as Grad)(a).value).toBeCloseTo(2 * a ** 3, 12);
+      expect((generated.kGrad as Grad)(a).grad.a).toBeCloseTo(6 * a * a, 10);
+      expect((generated.kJvp as Jvp)(a, { a: 1 }).tangent).toBeCloseTo(6 * a * a, 10);
+    }
+  });
+
   it("says why generated code that uses its module's stacks cannot be differentiated again", async () => {
     const stacked = `
 /** @grad x */

@@ -500,7 +500,9 @@ class Lowering {
       return this.reject(Codes.UnsupportedCall, "'.fill(0)' is supported on a writable number array only", call);
     }
     return this.inScope(() => {
-      const i = this.bind(`${array.kind === "var" ? array.name : "fill"}_i`, b.NUMBER, true);
+      // (An inlined callee's buffer may be a variable named like `grad.x`.)
+      const base = array.kind === "var" && /^[A-Za-z_$][\w$]*$/.test(array.name) ? array.name : "fill";
+      const i = this.bind(`${base}_i`, b.NUMBER, true);
       return [
         {
           kind: "loop",
