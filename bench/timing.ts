@@ -2,6 +2,9 @@
  * Timing for side-by-side ratios on a noisy machine: each measurement runs the function
  * in a batch long enough to dwarf timer resolution, repeats the batch, and reports the
  * median time per call. Variants are interleaved round-robin so drift hits all equally.
+ * Each variant gets its own batch loop (a separate function, so its own type feedback):
+ * one loop shared by every variant calls through a megamorphic site, which at n = 10
+ * costs more than the work and skews ratios by whichever variant V8 happens to inline.
  */
 
 export interface Measured {
@@ -13,19 +16,18 @@ export interface Measured {
 const WARMUP_MS = 150;
 
 /** Times each variant; returns medians in the same order. */
-export function measure(variants: { name: string; run: () => void }[], options: { rounds?: number; minBatchMs?: number } = {}): Measured[] {
+export function measure(variants: { name: string; run: () => unknown }[], options: { rounds?: number; minBatchMs?: number } = {}): Measured[] {
   const rounds = options.rounds ?? 9;
   const minBatchMs = options.minBatchMs ?? 20;
+  const loops = variants.map(() => batchLoop());
   // Warm up (long enough for V8 to optimize a long function even when its background
   // compiler thread shares a busy machine) and pick a batch size per variant.
-  const batch = variants.map((v) => {
+  const batch = variants.map((v, i) => {
     const warm = performance.now();
     for (let k = 0; k < 3 || performance.now() - warm < WARMUP_MS; k++) v.run();
     let n = 1;
     for (;;) {
-      const t0 = performance.now();
-      for (let k = 0; k < n; k++) v.run();
-      const ms = performance.now() - t0;
+      const ms = loops[i]!(v.run, n);
       if (ms >= minBatchMs || n >= 1 << 24) return n;
       n *= ms < minBatchMs / 8 ? 8 : 2;
     }
@@ -34,12 +36,25 @@ export function measure(variants: { name: string; run: () => void }[], options: 
   for (let r = 0; r < rounds; r++) {
     variants.forEach((v, i) => {
       const n = batch[i]!;
-      const t0 = performance.now();
-      for (let k = 0; k < n; k++) v.run();
-      samples[i]!.push((performance.now() - t0) / 1000 / n);
+      samples[i]!.push(loops[i]!(v.run, n) / 1000 / n);
     });
   }
   return variants.map((v, i) => ({ name: v.name, median: median(samples[i]!) }));
+}
+
+/** What the timing loops add their calls' results into, so that no call's work is dead. */
+const sink = { value: 0 };
+
+/**
+ * A fresh `(run, n) => ms` timing loop, compiled separately so its call site sees one
+ * function only. It keeps what `run` returns (a value, or undefined as NaN) alive.
+ */
+function batchLoop(): (run: () => unknown, n: number) => number {
+  const loop = new Function(
+    "run", "n", "sink",
+    "let kept = 0; const t0 = performance.now(); for (let k = 0; k < n; k++) kept += +run(); const ms = performance.now() - t0; sink.value += kept; return ms;",
+  ) as (run: () => unknown, n: number, into: { value: number }) => number;
+  return (run, n) => loop(run, n, sink);
 }
 
 export function median(xs: number[]): number {
