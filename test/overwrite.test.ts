@@ -144,6 +144,21 @@ export function bilinear(A: readonly (readonly number[])[], c: number, x: readon
     set: [/grad\.c = /],
     cleared: ["A_bar\\[i_?\\d*\\]"],
   },
+  {
+    // The seeding runs before a fused loop, so the exp it shares with the value must be computed there too.
+    name: "a fused loop after a result's costly call its seeding reads: the call comes first, both buffers set",
+    fn: "shifted",
+    source: `/** @grad x, c @hvp x, c */
+export function shifted(x: readonly number[], c: number): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return Math.exp(c) + s;
+}`,
+    args: () => [randomVector(4, next), 0.3],
+    wrt: ["x", "c"],
+    set: [/x_bar\[i\] = /, /grad\.c = /, /const _t\d+ = Math\.exp\(c\);[\s\S]*for \(/],
+    cleared: [],
+  },
 ];
 
 describe("overwriting entry points", () => {

@@ -388,6 +388,8 @@ class ReverseGenerator {
       adjoints.push(...this.adjointDeclaration(s, isResult ? seed : b.num(0)));
     }
     let seeding: Stmt[] = [];
+    /** `const _t = Math.exp(c)` of the result, which its seeding reads too. */
+    let resultCalls: Stmt[] = [];
     this.temps = [new Map()];
     if (!resultIsTopVar && result.kind === "arrayLiteral") {
       result.elements.forEach((el, k) => this.contrib(el, b.index(seed, b.num(k)), seeding));
@@ -398,12 +400,14 @@ class ReverseGenerator {
       this.contrib(result, seed, seeding);
       const declaration = forward.pop() as Extract<Stmt, { kind: "declare" }>;
       const taken = this.takeFromForward(declaration, seeding, null, true);
-      forward.push(...taken.fwd);
+      resultCalls = taken.fwd.slice(0, -1);
+      forward.push(...taken.fwd.slice(-1));
       seeding = [...taken.pops, ...taken.adjoint];
     }
     if (fused) {
       // The last loop's iterations only add into adjoints: run each one's reverse right after it.
-      const before = cleanupStraightLine([...adjoints, ...seeding], () => true);
+      // The seeding (and the result's calls it reads) reads nothing the loop writes (fusionLegal).
+      const before = cleanupStraightLine([...resultCalls, ...adjoints, ...seeding], () => true);
       const loop: Stmt = { ...fused.loop, body: fuseInnerLoops([...fused.loop.body, b.comment("its reverse, in the same iteration"), ...fused.rev], this.isInteger) };
       const value = forward.splice(fused.head.fwd.length);
       const reverse = cleanupStraightLine(top.rev);
@@ -425,6 +429,7 @@ class ReverseGenerator {
         pullbacks: this.pullbacks,
       };
     }
+    forward.splice(forward.length - 1, 0, ...resultCalls);
     const reverse = cleanupStraightLine([...adjoints, ...seeding, ...top.rev]);
     this.reverseSweep = reverse;
     const body: Stmt[] = [
