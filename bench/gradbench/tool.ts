@@ -24,7 +24,7 @@ import { odeSolve } from "./ode.ts";
 import { closestCentroids, kmeansCost } from "./kmeans.ts";
 import { det } from "./det.ts";
 import { detGradInto } from "./det.grad.ts";
-import { kmeansAssignedCostHvp } from "./kmeans.grad.ts";
+import { kmeansAssignedCostHvpInto } from "./kmeans.grad.ts";
 import { odeLastGradInto } from "./ode.grad.ts";
 import { lstmObjective } from "../../samples/lstm.ts";
 import { lstmObjectiveGradInto } from "../../samples/lstm.grad.ts";
@@ -151,13 +151,23 @@ export const MODULES: Record<string, Record<string, Fn | Prepared>> = {
   },
   kmeans: {
     cost: (input: { points: number[][]; centroids: number[][] }) => kmeansCost(input.points, input.centroids),
-    dir: (input: { points: number[][]; centroids: number[][] }) => {
+    dir: {
       // H is diagonal, so one HVP with v = 1 gives its diagonal; dir = H⁻¹ ∇cost. Both are
       // those of the cost with each point's closest centroid fixed (kmeans.ts says why).
-      const ones = input.centroids.map((row) => row.map(() => 1));
-      const assignment = closestCentroids(input.points, input.centroids);
-      const { grad, hvp } = kmeansAssignedCostHvp(input.points, input.centroids, assignment, { centroids: ones });
-      return grad.centroids.map((row, j) => row.map((g, l) => g / hvp.centroids[j]![l]!));
+      // The direction v, the HVP's buffers and the output are allocated once per input.
+      prepare: (input: { points: number[][]; centroids: number[][] }) => {
+        const like = (fill: number) => input.centroids.map((row) => row.map(() => fill));
+        return { input, v: { centroids: like(1) }, grad: { centroids: like(0) }, hvp: { centroids: like(0) }, dir: like(0) };
+      },
+      evaluate: ({ input, v, grad, hvp, dir }: { input: { points: number[][]; centroids: number[][] }; v: { centroids: number[][] }; grad: { centroids: number[][] }; hvp: { centroids: number[][] }; dir: number[][] }) => {
+        const assignment = closestCentroids(input.points, input.centroids);
+        kmeansAssignedCostHvpInto(input.points, input.centroids, assignment, v, grad, hvp);
+        for (let j = 0; j < dir.length; j++) {
+          const [out, g, h] = [dir[j]!, grad.centroids[j]!, hvp.centroids[j]!];
+          for (let l = 0; l < out.length; l++) out[l] = g[l]! / h[l]!;
+        }
+        return dir;
+      },
     },
   },
   lstm: {
