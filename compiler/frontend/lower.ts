@@ -383,18 +383,7 @@ class Lowering {
         if (bindCounter) this.aliases[this.aliases.length - 1]!.set(bindCounter, b.v(i));
         return [b.assign({ kind: "index", object: b.v(array), index: b.v(i) }, element(b.v(i)))];
       });
-      return [
-        { kind: "declare", name: array, type, init: { kind: "zeros", container, length }, mutable, span },
-        {
-          kind: "loop",
-          form: "for",
-          init: [b.declare(i, b.num(0), true)],
-          test: b.bin("<", b.v(i), length),
-          update: [b.assign({ kind: "var", name: i }, b.add(b.v(i), b.num(1)))],
-          body,
-          span,
-        },
-      ];
+      return [{ kind: "declare", name: array, type, init: { kind: "zeros", container, length }, mutable, span }, b.countUp(i, b.num(0), length, body, span)];
     };
     if (method === "slice" && e.arguments.length <= 2) {
       const source = this.lowerExpr(target);
@@ -503,17 +492,7 @@ class Lowering {
       // (An inlined callee's buffer may be a variable named like `grad.x`.)
       const base = array.kind === "var" && /^[A-Za-z_$][\w$]*$/.test(array.name) ? array.name : "fill";
       const i = this.bind(`${base}_i`, b.NUMBER, true);
-      return [
-        {
-          kind: "loop",
-          form: "for",
-          init: [b.declare(i, b.num(0), true)],
-          test: b.bin("<", b.v(i), { kind: "length", object: array }),
-          update: [b.assign({ kind: "var", name: i }, b.add(b.v(i), b.num(1)))],
-          body: [b.assign({ kind: "index", object: array, index: b.v(i) }, b.num(0))],
-          span,
-        } satisfies Stmt,
-      ];
+      return [b.countUp(i, b.num(0), { kind: "length", object: array }, [b.assign({ kind: "index", object: array, index: b.v(i) }, b.num(0))], span)];
     });
   }
 

@@ -3,6 +3,7 @@
  * (`0 + e`, `1 * e`, `-(-e)`, constant folding of literals) so that transforms can
  * write the textbook rule and still get the code a careful human would write.
  */
+import type { SourceSpan } from "../diagnostics.ts";
 import type { BinaryOp, Expr, LValue, StackName, Stmt, ValueType } from "./nodes.ts";
 
 export const NUMBER: ValueType = { kind: "number" };
@@ -104,6 +105,19 @@ export function assign(target: LValue, value: Expr): Stmt {
 export function increment(target: LValue, value: Expr): Stmt[] {
   if (isNumber(value, 0)) return [];
   return [assign(target, add(target, value))];
+}
+
+/** `for (let i = from; i < bound; i++) body`: the counted loop generated code and desugarings build. */
+export function countUp(i: string, from: Expr, bound: Expr, body: Stmt[], span?: SourceSpan): Stmt {
+  return {
+    kind: "loop",
+    form: "for",
+    init: [declare(i, from, true)],
+    test: bin("<", v(i), bound),
+    update: [assign({ kind: "var", name: i }, add(v(i), num(1)))],
+    body,
+    ...(span && { span }),
+  };
 }
 
 export function push(stack: StackName, value: Expr): Stmt {

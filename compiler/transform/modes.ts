@@ -202,14 +202,7 @@ function buildVjpRows(
   const params = [...fn.params, typeParam(cotangents, `readonly (${row.cotangentType})[]`), typeParam(grads, `readonly ${alias}[]`)];
   const args = fn.params.map((p) => b.v(p.name));
   const rowCount: Expr = { kind: "length", object: b.v(cotangents) };
-  const rowLoop = (body: Stmt[], from = 0): Stmt => ({
-    kind: "loop",
-    form: "for",
-    init: [b.declare(r, b.num(from), true)],
-    test: b.bin("<", b.v(r), rowCount),
-    update: [b.assign({ kind: "var", name: r }, b.add(b.v(r), b.num(1)))],
-    body,
-  });
+  const rowLoop = (body: Stmt[], from = 0): Stmt => b.countUp(r, b.num(from), rowCount, body);
   const doc = (how: string) =>
     `Adds cotangents[r]ᵀ·J (the vector-Jacobian products of \`${fn.name}\` with respect to ${request.wrt.join(", ")})\n` +
     `into \`${grads}[r]\` for every r and returns \`${fn.name}\`'s value: ${how}.\nGenerated from ${where(ctx)}.`;

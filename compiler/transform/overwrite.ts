@@ -112,16 +112,7 @@ function zeroFill(target: Expr, type: ValueType, namer: Namer): Stmt[] {
   if (type.kind !== "array") return [b.assign(target as LValue, b.num(0))];
   if (type.element.kind !== "array") return [{ kind: "fillZero", array: target }];
   const i = namer.fresh("i");
-  return [
-    {
-      kind: "loop",
-      form: "for",
-      init: [b.declare(i, b.num(0), true)],
-      test: b.bin("<", b.v(i), { kind: "length", object: target }),
-      update: [b.assign(b.v(i) as LValue, b.add(b.v(i), b.num(1)))],
-      body: zeroFill(b.index(target, b.v(i)), type.element, namer),
-    },
-  ];
+  return [b.countUp(i, b.num(0), { kind: "length", object: target }, zeroFill(b.index(target, b.v(i)), type.element, namer))];
 }
 
 interface Names {
