@@ -16,23 +16,45 @@ import * as b from "../ir/build.ts";
 import type { Expr, Stmt } from "../ir/nodes.ts";
 import { exprReads, rootName, stmtExprs, walkStmts } from "../ir/visit.ts";
 
+/**
+ * The names a statement mentions (declares, reads, writes, appends to) and the names it
+ * defines (declares or assigns), per statement object, computed once: the scans below ask
+ * about every later statement for every candidate, which was quadratic in tree walks (a
+ * 3000-statement function spent most of its compile time here).
+ */
+const mentioned = new WeakMap<Stmt, Set<string>>();
+const defined = new WeakMap<Stmt, Set<string>>();
+
 function mentions(s: Stmt, name: string): boolean {
-  let found = false;
-  walkStmts([s], (x) => {
-    if (found) return;
-    if (x.kind === "declare" && x.name === name) found = true;
-    if (x.kind === "append" && x.array === name) found = true;
-    for (const e of stmtExprs(x)) if (exprReads(e).has(name)) found = true;
-  });
-  return found;
+  let names = mentioned.get(s);
+  if (!names) {
+    const found = new Set<string>();
+    walkStmts([s], (x) => {
+      if (x.kind === "declare") found.add(x.name);
+      if (x.kind === "append") found.add(x.array);
+      for (const e of stmtExprs(x)) exprReads(e, found);
+    });
+    mentioned.set(s, (names = found));
+  }
+  return names.has(name);
 }
 
 function defines(s: Stmt, name: string): boolean {
-  let found = false;
-  walkStmts([s], (x) => {
-    if ((x.kind === "declare" && x.name === name) || (x.kind === "assign" && rootName(x.target) === name)) found = true;
-  });
-  return found;
+  let names = defined.get(s);
+  if (!names) {
+    const found = new Set<string>();
+    walkStmts([s], (x) => {
+      if (x.kind === "declare") found.add(x.name);
+      if (x.kind === "assign") found.add(rootName(x.target)!);
+    });
+    defined.set(s, (names = found));
+  }
+  return names.has(name);
+}
+
+function definedBetween(list: Stmt[], from: number, to: number, name: string): boolean {
+  for (let k = from; k < to; k++) if (defines(list[k]!, name)) return true;
+  return false;
 }
 
 export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => boolean = () => false): Stmt[] {
@@ -47,7 +69,7 @@ export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => b
       const step = inc ? (s.value as Extract<Expr, { kind: "binary" }>) : null;
       const added = step ? (step.op === "+" ? step.right : b.neg(step.right)) : null;
       // The added value moves up to the declaration: nothing in between may define what it reads.
-      const movable = added && ![...exprReads(added)].some((n) => n === d.name || out.slice(i + 1, j).some((x) => defines(x, n)));
+      const movable = added && ![...exprReads(added)].some((n) => n === d.name || definedBetween(out, i + 1, j, n));
       if (inc && movable) {
         out[i] = { ...d, init: added! };
         out.splice(j, 1);
@@ -84,17 +106,26 @@ export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => b
     if (exprReads(step.right).has(rootName(reset.target)!)) continue;
     out.splice(i, 2, { ...next, value: step.op === "+" ? step.right : b.neg(step.right) });
   }
-  // v = 0 that nothing later reads (looking into if/else branches, not into loops)
-  const readLater = (i: number, name: string) => out.slice(i + 1).some((later) => mentions(later, name)) || liveAfter(name);
+  // v = 0 that nothing later reads (looking into if/else branches, not into loops); the
+  // names the statements after i mention are gathered as i walks back.
+  const later = new Set<string>();
+  const readLater = (name: string) => later.has(name) || liveAfter(name);
+  const gather = (s: Stmt) => {
+    walkStmts([s], (x) => {
+      if (x.kind === "declare") later.add(x.name);
+      if (x.kind === "append") later.add(x.array);
+      for (const e of stmtExprs(x)) exprReads(e, later);
+    });
+  };
   for (let i = out.length - 1; i >= 0; i--) {
     const s = out[i]!;
     if (s.kind === "if") {
-      const live = (name: string) => readLater(i, name);
-      out[i] = { ...s, then: cleanupStraightLine(s.then, live), else: cleanupStraightLine(s.else, live) };
+      out[i] = { ...s, then: cleanupStraightLine(s.then, readLater), else: cleanupStraightLine(s.else, readLater) };
+    } else if (s.kind === "assign" && s.target.kind === "var" && b.isNumber(s.value, 0) && !readLater(s.target.name)) {
+      out.splice(i, 1);
       continue;
     }
-    if (s.kind !== "assign" || s.target.kind !== "var" || !b.isNumber(s.value, 0)) continue;
-    if (!readLater(i, rootName(s.target)!)) out.splice(i, 1);
+    gather(out[i]!);
   }
   return out;
 }
