@@ -22,7 +22,11 @@ export function gmmObjective(
   m: number,
 ): number {
   const PI = 3.14159265359; // ADBench's constant
-  return gmmLogLikelihood(alphas, means, icf, x, PI) + wishartPenalty(icf, gamma, m) - alphas.length * wishartConstant(means[0].length, gamma, m, PI);
+  // The prior first, so that the likelihood's loop over the data points is the function's
+  // last statement: tsgrad then runs each point's reverse right after it (scratch arrays
+  // and all), instead of saving every point's values for a second pass.
+  const prior = wishartPenalty(icf, gamma, m) - alphas.length * wishartConstant(means[0].length, gamma, m, PI);
+  return gmmLogLikelihood(alphas, means, icf, x, PI) + prior;
 }
 
 /** -(nD/2) log(2π) + Σ_i lse_k(α_k + Σ_j q_kj - ½‖Q_k (x_i - μ_k)‖²) - n lse(α). @inline */
@@ -46,6 +50,7 @@ export function gmmLogLikelihood(
       sumQ[k] += icf[k][j];
     }
   }
+  const normalizer = -0.5 * n * D * Math.log(2 * pi) - n * logSumExp(alphas);
   const main = new Array(K).fill(0);
   const transformed = new Array(D).fill(0);
   let slse = 0;
@@ -64,7 +69,7 @@ export function gmmLogLikelihood(
     }
     slse += logSumExp(main);
   }
-  return -0.5 * n * D * Math.log(2 * pi) + slse - n * logSumExp(alphas);
+  return normalizer + slse;
 }
 
 /** Σ_k [ ½γ² (‖exp q_k‖² + ‖l_k‖²) - m Σ_j q_kj ]. @inline */

@@ -25,7 +25,8 @@ const backwardLoops = (text: string, source: string) =>
 /** Drops the loops that clear a matrix-shaped gradient buffer (`for (…) m_bar[i].fill(0);`): they are no reverse. */
 const withoutClearing = (text: string) => text.replace(/for \(let (\w+) = 0; \1 < [\w.]+\.length; \1\+\+\) \{\s*[\w.]+\[\1\]\.fill\(0\);\s*\}/g, "");
 
-const cases: { name: string; fn: string; source: string; args: () => unknown[]; wrt: string[]; fused: boolean }[] = [
+/** `fused`: no reverse loop is left; `outer`, when given: whether the function's last loop runs fused with its reverse. */
+const cases: { name: string; fn: string; source: string; args: () => unknown[]; wrt: string[]; fused: boolean; outer?: boolean }[] = [
   {
     name: "½xᵀAx: row's adjoint is quad_bar·x[i], known before the row loop",
     fn: "quad",
@@ -140,15 +141,82 @@ export function blocked(x: readonly number[], A: readonly (readonly number[])[])
     wrt: ["x"],
     fused: false,
   },
+  {
+    name: "a scratch array every iteration overwrites in full before reading it (GMM's per-point buffers)",
+    fn: "perPoint",
+    source: `/** @grad w @hvp w */
+export function perPoint(w: readonly number[], X: readonly (readonly number[])[]): number {
+  const buf = new Array(w.length).fill(0);
+  let total = 0;
+  for (let i = 0; i < X.length; i++) {
+    for (let j = 0; j < w.length; j++) buf[j] = Math.sin(w[j] * X[i][j]);
+    let s = 0;
+    for (let j = 0; j < w.length; j++) s += buf[j] * buf[j];
+    total += Math.log(1 + s);
+  }
+  return total;
+}
+`,
+    args: () => [randomVector(4, next), randomMatrix(5, 4, next)],
+    wrt: ["w"],
+    fused: false,
+    outer: true,
+  },
+  {
+    name: "a scratch array overwritten only in part (index 0 carries over): not scratch, not fused",
+    fn: "partial",
+    source: `/** @grad w @hvp w */
+export function partial(w: readonly number[], X: readonly (readonly number[])[]): number {
+  const buf = new Array(w.length).fill(0);
+  let total = 0;
+  for (let i = 0; i < X.length; i++) {
+    for (let j = 1; j < w.length; j++) buf[j] = Math.sin(w[j] * X[i][j]) + buf[j - 1];
+    let s = 0;
+    for (let j = 0; j < w.length; j++) s += buf[j] * buf[j];
+    total += Math.log(1 + s);
+    buf[0] = s * w[0];
+  }
+  return total;
+}
+`,
+    args: () => [randomVector(4, next), randomMatrix(5, 4, next)],
+    wrt: ["w"],
+    fused: false,
+    outer: false,
+  },
+  {
+    name: "a buffer read before the iteration overwrites it (the previous iteration's values): not scratch, not fused",
+    fn: "carried",
+    source: `/** @grad w @hvp w */
+export function carried(w: readonly number[], X: readonly (readonly number[])[]): number {
+  const buf = new Array(w.length).fill(0);
+  let total = 0;
+  for (let i = 0; i < X.length; i++) {
+    const previous = buf[0];
+    for (let j = 0; j < w.length; j++) buf[j] = Math.sin(w[j] * X[i][j]) * (1 + previous);
+    let s = 0;
+    for (let j = 0; j < w.length; j++) s += buf[j] * buf[j];
+    total += Math.log(1 + s);
+  }
+  return total;
+}
+`,
+    args: () => [randomVector(4, next), randomMatrix(5, 4, next)],
+    wrt: ["w"],
+    fused: false,
+    outer: false,
+  },
 ];
 
 describe("inner-loop fusion", () => {
   for (const c of cases) {
-    it(`${c.fused ? "fuses" : "leaves alone"}: ${c.name}`, async () => {
+    it(`${c.fused || c.outer ? "fuses" : "leaves alone"}: ${c.name}`, async () => {
       const built = await build(c.source);
       const text = gradInto(built.text, c.fn);
+      const outerFused = built.text.includes("the last loop's forward and reverse sweeps, fused");
       if (c.fused) expect(backwardLoops(text, c.source)).toBe(0);
       else expect(backwardLoops(text, c.source)).toBeGreaterThan(0);
+      if (c.outer !== undefined) expect(outerFused).toBe(c.outer);
       const args = c.args();
       const v = Object.fromEntries(c.wrt.map((name, k) => [name, Array.isArray((args[k] as unknown[])[0]) ? randomMatrix((args[k] as unknown[]).length, ((args[k] as unknown[][])[0]!).length, next) : randomVector((args[k] as unknown[]).length, next)]));
       await checkGradientAndHvp(built, c.fn, args, c.wrt, v);

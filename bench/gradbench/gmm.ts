@@ -15,5 +15,7 @@ export function gmmLogPosterior(
   gamma: number,
   m: number,
 ): number {
-  return gmmLogLikelihood(alpha, mu, icf, x, Math.PI) - wishartPenalty(icf, gamma, m) + alpha.length * wishartConstant(mu[0].length, gamma, m, Math.PI);
+  // The prior first: the likelihood's loop over the points stays the last statement (samples/gmm.ts says why).
+  const prior = alpha.length * wishartConstant(mu[0].length, gamma, m, Math.PI) - wishartPenalty(icf, gamma, m);
+  return gmmLogLikelihood(alpha, mu, icf, x, Math.PI) + prior;
 }

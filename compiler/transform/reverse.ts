@@ -40,6 +40,7 @@ import { substituteVar } from "./forward.ts";
 import { cleanupStraightLine } from "./cleanup.ts";
 import { fuseInnerLoops } from "./loopFusion.ts";
 import { countedHeader, integerVariables, lastIndex, type IntegerTest } from "./loops.ts";
+import { scratchArrays } from "./scratch.ts";
 
 export interface ReverseInput {
   fn: FunctionIR;
@@ -482,7 +483,7 @@ class ReverseGenerator {
    * Splits off the function's last statement when it is a counted loop, generating its body
    * with locals kept in scope (for fusion) and the statements before it as usual.
    */
-  private fusableTail(body: Stmt[]): { head: Swept; loop: Extract<Stmt, { kind: "loop" }>; rev: Stmt[]; bodyStmts: Stmt[] } | null {
+  private fusableTail(body: Stmt[]): { head: Swept; loop: Extract<Stmt, { kind: "loop" }>; rev: Stmt[]; bodyStmts: Stmt[]; original: Extract<Stmt, { kind: "loop" }> } | null {
     const last = body[body.length - 1];
     if (!last || last.kind !== "loop" || !this.reversibleHeader(last, { available: new Set() })) return null;
     let appends = false;
@@ -494,7 +495,7 @@ class ReverseGenerator {
     this.order++;
     const i = (last.init[0] as Extract<Stmt, { kind: "declare" }>).name;
     const inner = this.inLoop(() => this.block(last.body, { available: new Set([i]) }, false, true), last.span?.line);
-    return { head, loop: { ...last, body: inner.fwd }, rev: inner.rev, bodyStmts: last.body };
+    return { head, loop: { ...last, body: inner.fwd }, rev: inner.rev, bodyStmts: last.body, original: last };
   }
 
   /**
@@ -504,8 +505,9 @@ class ReverseGenerator {
    * stack (that would undo the forward recurrence), and (3) what runs before the loop (the
    * seeding) reads nothing the loop writes.
    */
-  private fusionLegal(fused: { rev: Stmt[]; bodyStmts: Stmt[]; loop: Extract<Stmt, { kind: "loop" }> }, result: Expr): boolean {
-    const inner = new Set<string>([(fused.loop.init[0] as { name: string }).name, ...this.poppedTemps]);
+  private fusionLegal(fused: { rev: Stmt[]; bodyStmts: Stmt[]; loop: Extract<Stmt, { kind: "loop" }>; original: Extract<Stmt, { kind: "loop" }> }, result: Expr): boolean {
+    // Scratch arrays of the iterations (scratch.ts) count as the iteration's own.
+    const inner = new Set<string>([(fused.loop.init[0] as { name: string }).name, ...this.poppedTemps, ...scratchArrays(this.input.fn.body, fused.original)]);
     walkStmts(fused.bodyStmts, (s) => {
       if (s.kind === "declare") inner.add(s.name);
     });
