@@ -110,3 +110,24 @@ export function lastIndex(first: Expr, op: Comparison, bound: Expr, isInteger: I
   const steps = op === "<" || op === ">" ? b.sub(M("ceil", quotient), b.num(1)) : M("floor", quotient);
   return op === "<" || op === "<=" ? b.add(first, b.mul(b.num(stride), steps)) : b.sub(first, b.mul(b.num(stride), steps));
 }
+
+type Assign = Extract<Stmt, { kind: "assign" }>;
+
+/**
+ * The one statement of a counted loop's body that `touches` an array, when it is a
+ * top-level assignment to `array[i]` (i the counter) that runs in every iteration: the
+ * body never leaves an iteration early nor writes i. (Whether its value reads the array is
+ * the caller's to check.) Serves the overwrite pass (a first write that covers a buffer)
+ * and scratch arrays (an iteration that overwrites one in full).
+ */
+export function soleElementWrite(loop: Loop, i: string, array: Expr, touches: (s: Stmt) => boolean): Assign | null {
+  const touching = loop.body.filter(touches);
+  if (touching.length !== 1 || touching[0]!.kind !== "assign") return null;
+  let leaves = false;
+  walkStmts(loop.body, (x) => {
+    if (x.kind === "break" || x.kind === "continue" || x.kind === "return") leaves = true;
+    if ((x.kind === "assign" && x.target.kind === "var" && x.target.name === i) || (x.kind === "declare" && x.name === i)) leaves = true;
+  });
+  const write = touching[0] as Assign;
+  return !leaves && b.sameExpr(write.target as Expr, b.index(array, b.v(i))) ? write : null;
+}

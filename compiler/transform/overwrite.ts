@@ -17,7 +17,7 @@
 import * as b from "../ir/build.ts";
 import type { Expr, LValue, Stmt, ValueType } from "../ir/nodes.ts";
 import { exprReads, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
-import { countedHeader } from "./loops.ts";
+import { countedHeader, soleElementWrite } from "./loops.ts";
 import type { Namer } from "./naming.ts";
 
 type Loop = Extract<Stmt, { kind: "loop" }>;
@@ -70,19 +70,8 @@ function firstWriteAsAssignment(st: Stmt, s: OutputSlot, names: Names): Stmt | n
   const header = countedHeader(st);
   if (!header || header.stride !== 1 || !coversEveryIndex(st, header, [s.like, s.slot, b.v(names.local)])) return null;
   if (mentions({ kind: "block", body: [...st.init, ...st.update] }, names) || (st.test && exprMentions(st.test, names))) return null;
-  // Exactly one statement of the body touches the buffer, unconditionally, and nothing can leave the iteration early.
-  const touching = st.body.filter((x) => mentions(x, names));
-  if (touching.length !== 1) return null;
-  const write = touching[0]!;
-  let exits = false;
-  let counterWritten = false;
-  walkStmts(st.body, (x) => {
-    if (x.kind === "break" || x.kind === "continue" || x.kind === "return") exits = true;
-    if ((x.kind === "assign" && x.target.kind === "var" && x.target.name === header.i) || (x.kind === "declare" && x.name === header.i)) counterWritten = true;
-  });
-  if (exits || counterWritten || write.kind !== "assign") return null;
-  const element = b.index(b.v(names.local), b.v(header.i)) as Expr;
-  if (!b.sameExpr(write.target as Expr, element)) return null;
+  const write = soleElementWrite(st, header.i, b.v(names.local), (x) => mentions(x, names));
+  if (!write) return null;
   const set = setInstead(write, names);
   return set && { ...st, body: st.body.map((x) => (x === write ? set : x)) };
 }

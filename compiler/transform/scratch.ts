@@ -9,7 +9,7 @@
 import * as b from "../ir/build.ts";
 import type { Expr, Stmt } from "../ir/nodes.ts";
 import { exprReads, stmtExprs, walkStmts } from "../ir/visit.ts";
-import { countedHeader } from "./loops.ts";
+import { countedHeader, soleElementWrite } from "./loops.ts";
 
 type Loop = Extract<Stmt, { kind: "loop" }>;
 
@@ -46,17 +46,8 @@ function killsFirst(list: Stmt[], a: string, length: Expr): boolean {
 function coveringKill(loop: Loop, a: string, length: Expr): boolean {
   const header = countedHeader(loop);
   if (!header || header.stride !== 1 || !header.up || !b.isNumber(header.init.init, 0) || header.op !== "<" || !b.sameExpr(header.bound, length)) return false;
-  const touching = loop.body.filter((s) => mentions(s, a));
-  if (touching.length !== 1) return false;
-  const write = touching[0]!;
-  let exits = false;
-  let counterWritten = false;
-  walkStmts(loop.body, (x) => {
-    if (x.kind === "break" || x.kind === "continue" || x.kind === "return") exits = true;
-    if ((x.kind === "assign" && x.target.kind === "var" && x.target.name === header.i) || (x.kind === "declare" && x.name === header.i)) counterWritten = true;
-  });
-  if (exits || counterWritten || write.kind !== "assign") return false;
-  return b.sameExpr(write.target as Expr, b.index(b.v(a), b.v(header.i))) && !exprReads(write.value).has(a);
+  const write = soleElementWrite(loop, header.i, b.v(a), (s) => mentions(s, a));
+  return write !== null && !exprReads(write.value).has(a);
 }
 
 function mentions(s: Stmt, name: string): boolean {
