@@ -25,7 +25,7 @@ import { exprReads, rootName, stmtExprs, walkStmts } from "../ir/visit.ts";
 const mentioned = new WeakMap<Stmt, Set<string>>();
 const defined = new WeakMap<Stmt, Set<string>>();
 
-function mentions(s: Stmt, name: string): boolean {
+function mentionedNames(s: Stmt): Set<string> {
   let names = mentioned.get(s);
   if (!names) {
     const found = new Set<string>();
@@ -36,10 +36,10 @@ function mentions(s: Stmt, name: string): boolean {
     });
     mentioned.set(s, (names = found));
   }
-  return names.has(name);
+  return names;
 }
 
-function defines(s: Stmt, name: string): boolean {
+function definedNames(s: Stmt): Set<string> {
   let names = defined.get(s);
   if (!names) {
     const found = new Set<string>();
@@ -49,53 +49,116 @@ function defines(s: Stmt, name: string): boolean {
     });
     defined.set(s, (names = found));
   }
-  return names.has(name);
+  return names;
 }
 
-function definedBetween(list: Stmt[], from: number, to: number, name: string): boolean {
-  for (let k = from; k < to; k++) if (defines(list[k]!, name)) return true;
-  return false;
+const mentions = (s: Stmt, name: string): boolean => mentionedNames(s).has(name);
+const defines = (s: Stmt, name: string): boolean => definedNames(s).has(name);
+
+/** Sorted positions of `list` at which each name is mentioned (or defined). */
+function positionsBy(list: Stmt[], names: (s: Stmt) => Set<string>): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  list.forEach((s, k) => {
+    for (const name of names(s)) {
+      const at = index.get(name);
+      if (at) at.push(k);
+      else index.set(name, [k]);
+    }
+  });
+  return index;
+}
+
+/** The first entry of a sorted list greater than `after`, as an index into the list. */
+function firstAfter(sorted: number[], after: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * `let v = 0; …; v += e` → `let v = e` (at the declaration, or at the increment when e reads
+ * something computed in between). Positions stay fixed while it works (removed statements
+ * become holes, moved comments wait in `before`), so an index of where each name is
+ * mentioned finds every declaration's first use directly: linear in practice, where
+ * scanning forward from every declaration was quadratic.
+ */
+function mergeIncrements(list: Stmt[]): Stmt[] {
+  const out: (Stmt | null)[] = [...list];
+  const mentionsAt = positionsBy(list, mentionedNames);
+  const definesAt = positionsBy(list, definedNames);
+  const before = new Map<number, Stmt[]>();
+  const isMerged = (x: Stmt | null) => x !== null && x.kind === "declare" && x.mutable && !b.isNumber(x.init, 0);
+  let firstMerged = out.findIndex(isMerged);
+  const live = (from: number, step: 1 | -1): Stmt | undefined => {
+    for (let k = from; k >= 0 && k < out.length; k += step) if (out[k]) return out[k]!;
+    return undefined;
+  };
+  const liveAt = (from: number, step: 1 | -1): number => {
+    for (let k = from; k >= 0 && k < out.length; k += step) if (out[k]) return k;
+    return -1;
+  };
+  for (let i = 0; i < out.length; i++) {
+    const d = out[i];
+    if (!d || d.kind !== "declare" || !d.mutable || !b.isNumber(d.init, 0)) continue;
+    const uses = mentionsAt.get(d.name) ?? [];
+    let j = -1;
+    for (let u = firstAfter(uses, i); u < uses.length; u++) {
+      if (out[uses[u]!] && mentions(out[uses[u]!]!, d.name)) {
+        j = uses[u]!;
+        break;
+      }
+    }
+    if (j < 0) continue;
+    const s = out[j]!;
+    const inc = s.kind === "assign" && s.target.kind === "var" && s.target.name === d.name && s.value.kind === "binary" && (s.value.op === "+" || s.value.op === "-") && b.sameExpr(s.value.left, b.v(d.name));
+    if (!inc) continue;
+    const step = s.value as Extract<Expr, { kind: "binary" }>;
+    const added = step.op === "+" ? step.right : b.neg(step.right);
+    const reads = exprReads(added);
+    // The added value moves up to the declaration: nothing in between may define what it reads.
+    const definedBetween = (n: string) => {
+      const defs = definesAt.get(n) ?? [];
+      for (let u = firstAfter(defs, i); u < defs.length && defs[u]! < j; u++) if (out[defs[u]!] && defines(out[defs[u]!]!, n)) return true;
+      return false;
+    };
+    if (![...reads].some((n) => n === d.name || definedBetween(n))) {
+      out[i] = { ...d, init: added };
+      out[j] = null;
+      for (const n of reads) {
+        const at = mentionsAt.get(n) ?? [];
+        at.splice(firstAfter(at, i - 1), 0, i);
+        mentionsAt.set(n, at);
+      }
+      if (firstMerged < 0 || i < firstMerged) firstMerged = i;
+      // A source comment left with nothing under it moves up with the code it named,
+      // above the first declaration that already took its value from a merge (or this one).
+      const aboveAt = liveAt(j - 1, -1);
+      const above = aboveAt >= 0 ? out[aboveAt]! : undefined;
+      const below = live(j + 1, 1);
+      if (above?.kind === "comment" && (!below || below.kind === "comment")) {
+        out[aboveAt] = null;
+        const moved = before.get(firstMerged) ?? [];
+        moved.push(above);
+        before.set(firstMerged, moved);
+      }
+    } else if (!reads.has(d.name)) {
+      // What it adds is computed in between (`const _t0 = …`): the declaration moves down
+      // instead (nothing in between mentions v).
+      out[j] = { ...d, init: added, span: s.span };
+      out[i] = null;
+      if (firstMerged < 0 || j < firstMerged) firstMerged = j;
+    }
+  }
+  return out.flatMap((x, k) => [...(before.get(k) ?? []), ...(x ? [x] : [])]);
 }
 
 export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => boolean = () => false): Stmt[] {
-  const out = [...list];
-  // let v = 0; …; v += e   →   let v = e
-  for (let i = 0; i < out.length; i++) {
-    const d = out[i]!;
-    if (d.kind !== "declare" || !d.mutable || !b.isNumber(d.init, 0)) continue;
-    for (let j = i + 1; j < out.length; j++) {
-      const s = out[j]!;
-      const inc = s.kind === "assign" && s.target.kind === "var" && s.target.name === d.name && s.value.kind === "binary" && (s.value.op === "+" || s.value.op === "-") && b.sameExpr(s.value.left, b.v(d.name));
-      const step = inc ? (s.value as Extract<Expr, { kind: "binary" }>) : null;
-      const added = step ? (step.op === "+" ? step.right : b.neg(step.right)) : null;
-      // The added value moves up to the declaration: nothing in between may define what it reads.
-      const movable = added && ![...exprReads(added)].some((n) => n === d.name || definedBetween(out, i + 1, j, n));
-      if (inc && movable) {
-        out[i] = { ...d, init: added! };
-        out.splice(j, 1);
-        // A source comment left with nothing under it moves up with the code it named.
-        const above = out[j - 1];
-        const below = out[j];
-        if (above?.kind === "comment" && (!below || below.kind === "comment")) {
-          out.splice(j - 1, 1);
-          // Above the first declaration that already took its value from a merge (or this one).
-          const firstMerged = out.findIndex((x, k) => k <= i && x.kind === "declare" && x.mutable && !b.isNumber(x.init, 0));
-          out.splice(firstMerged === -1 ? i : firstMerged, 0, above);
-          i++;
-        }
-        break;
-      }
-      if (inc && added && !exprReads(added).has(d.name)) {
-        // What it adds is computed in between (`const _t0 = …`): the declaration moves down
-        // instead (nothing in between mentions v).
-        out[j] = { ...d, init: added, span: s.span };
-        out.splice(i, 1);
-        i--;
-        break;
-      }
-      if (mentions(s, d.name)) break;
-    }
-  }
+  const out = mergeIncrements(list);
   // v = 0; v += e   →   v = e   (an adjoint reset, then its new value)
   for (let i = 0; i + 1 < out.length; i++) {
     const reset = out[i]!;
