@@ -211,3 +211,31 @@ describe("quotients", () => {
     await checkGradientAndHvp(await build(quotients), "scaled", [randomVector(5, next), 1.3], ["r", "t"], { r: randomVector(5, next), t: -0.6 });
   });
 });
+
+describe("costly calls inside a branch of ?:", () => {
+  // The stable softplus: each branch's exp is computed once, under its branch's condition,
+  // and read again by the reverse sweep and by the HVP's tangents (it used to be evaluated
+  // again in the reverse sweep, and the HVP evaluated both branches' exps).
+  const softplus = `/** @grad w @hvp w */
+export function softplusLoss(w: readonly number[], a: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < w.length; i++) s += a[i] * w[i];
+  return s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s));
+}
+`;
+  const body = (text: string, name: string) => new RegExp(`export function ${name}[\\s\\S]*?\\n\\}\\n`).exec(text)![0];
+  it("computes each branch's exp once, in the gradient and in the HVP, on both sides of the kink", async () => {
+    const built = await build(softplus);
+    for (const name of ["softplusLossGradInto", "softplusLossHvpInto"]) {
+      const text = body(built.text, name);
+      expect(text.match(/Math\.exp\(-s\)/g)?.length, name).toBe(1);
+      expect(text.match(/Math\.exp\(s\)/g)?.length, name).toBe(1);
+    }
+    const next = rng(77);
+    for (const sign of [1, -1]) {
+      const a = randomVector(5, next);
+      const w = a.map((x) => sign * x); // aᵀw = ±‖a‖², on either side of 0
+      await checkGradientAndHvp(built, "softplusLoss", [w, a], ["w"], { w: randomVector(5, next) });
+    }
+  });
+});

@@ -45,17 +45,17 @@ export function logisticNllGradInto(
       margin += row[j] * w[j];
     }
     const z = -y[i] * margin;
-    total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+    const _t2 = z > 0 ? Math.exp(-z) : 0;
+    const _t3 = !(z > 0) ? Math.exp(z) : 0;
+    total += z > 0 ? z + Math.log1p(_t2) : Math.log1p(_t3);
     // its reverse, in the same iteration
     let z_bar = 0;
     // line 17: total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
     if (z > 0) {
       z_bar += total_bar;
-      const _t0 = Math.exp(-z);
-      z_bar -= total_bar * (1 / (1 + _t0)) * _t0;
+      z_bar -= total_bar * (1 / (1 + _t2)) * _t2;
     } else {
-      const _t1 = Math.exp(z);
-      z_bar += total_bar * (1 / (1 + _t1)) * _t1;
+      z_bar += total_bar * (1 / (1 + _t3)) * _t3;
     }
     // line 15: const z = -y[i] * margin;
     let margin_bar = -(z_bar * y[i]);
@@ -115,26 +115,26 @@ export function logisticNllHvpInto(
     }
     const z = -y[i] * margin;
     let z_dot = -(y[i] * margin_dot);
-    total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+    const _t2 = z > 0 ? Math.exp(-z) : 0;
+    let _t2_dot = z > 0 ? -(_t2 * z_dot) : 0;
+    const _t3 = !(z > 0) ? Math.exp(z) : 0;
+    let _t3_dot = !(z > 0) ? _t3 * z_dot : 0;
+    total += z > 0 ? z + Math.log1p(_t2) : Math.log1p(_t3);
     // its reverse, in the same iteration
     let z_bar = 0;
     let z_bar_dot = 0;
     // line 17: total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
     if (z > 0) {
       z_bar += total_bar;
-      const _t0 = Math.exp(-z);
-      let _t0_dot = -(_t0 * z_dot);
       z_bar_dot -=
-        -(total_bar * _t0 * ((1 / ((1 + _t0) * (1 + _t0))) * _t0_dot)) +
-        total_bar * (1 / (1 + _t0)) * _t0_dot;
-      z_bar -= total_bar * (1 / (1 + _t0)) * _t0;
+        -(total_bar * _t2 * ((1 / ((1 + _t2) * (1 + _t2))) * _t2_dot)) +
+        total_bar * (1 / (1 + _t2)) * _t2_dot;
+      z_bar -= total_bar * (1 / (1 + _t2)) * _t2;
     } else {
-      const _t1 = Math.exp(z);
-      let _t1_dot = _t1 * z_dot;
       z_bar_dot +=
-        -(total_bar * _t1 * ((1 / ((1 + _t1) * (1 + _t1))) * _t1_dot)) +
-        total_bar * (1 / (1 + _t1)) * _t1_dot;
-      z_bar += total_bar * (1 / (1 + _t1)) * _t1;
+        -(total_bar * _t3 * ((1 / ((1 + _t3) * (1 + _t3))) * _t3_dot)) +
+        total_bar * (1 / (1 + _t3)) * _t3_dot;
+      z_bar += total_bar * (1 / (1 + _t3)) * _t3;
     }
     // line 15: const z = -y[i] * margin;
     let margin_bar = -(z_bar * y[i]);

@@ -89,8 +89,18 @@ export class ForwardGenerator {
       }
       case "call":
         return this.applyRule(e.callee, e.args, e, out, ans);
-      case "conditional":
-        return { kind: "conditional", test: e.test, whenTrue: this.tangent(e.whenTrue, out), whenFalse: this.tangent(e.whenFalse, out) };
+      case "conditional": {
+        // Each branch's tangent runs only when its branch was taken, where `ans` holds that
+        // branch's value; the temporaries it needs (a call's value) are computed under the
+        // same condition rather than for both branches.
+        const branch = (x: Expr, taken: Expr) => {
+          const temps: Stmt[] = [];
+          const t = this.tangent(x, temps, ans);
+          for (const d of temps) out.push(d.kind === "declare" ? { ...d, init: { kind: "conditional", test: taken, whenTrue: d.init, whenFalse: b.num(0) } } : d);
+          return t;
+        };
+        return { kind: "conditional", test: e.test, whenTrue: branch(e.whenTrue, e.test), whenFalse: branch(e.whenFalse, b.not(e.test)) };
+      }
       case "arrayLiteral":
         return { kind: "arrayLiteral", elements: e.elements.map((x) => this.tangent(x, out)) };
       default:

@@ -789,7 +789,9 @@ class ReverseGenerator {
    * Results of costly calls (exp, tanh, sqrt…) the adjoint needs, collected by bindTemp
    * while a statement is differentiated; null when not collecting (the adjoint recomputes).
    */
-  private storing: { whole: Expr; name: string }[] | null = null;
+  private storing: { whole: Expr; name: string; guard: Guard }[] | null = null;
+  /** The branches of conditional expressions the expression being differentiated is in (outermost first). */
+  private guard: Guard = [];
   /** Per enclosing block: a stable local's initializer (a costly call) → the local's name. */
   private readonly callLocals: Map<string, string>[] = [];
   /** Blocks (loop bodies, branches) around the statement being transformed; 0 where its locals stay in scope for its reverse. */
@@ -821,6 +823,23 @@ class ReverseGenerator {
     // top level, no push is needed) or the temporary it is popped into.
     const results = new Map<string, Expr>();
     for (const call of calls) {
+      if (call.guard.length > 0) {
+        // Under a condition: `const _t = s > 0 ? Math.exp(-s) : 0`, the branch of the value
+        // reads _t; where the call is not in that branch of the value, the adjoint computes
+        // it under the same condition instead.
+        const condition = call.guard.map((c) => (c.taken ? c.test : b.not(c.test))).reduce((x, y) => b.and(x, y));
+        const guarded: Expr = { kind: "conditional", test: condition, whenTrue: call.whole, whenFalse: b.num(0) };
+        const replaced = replaceUnder(value, call.guard, call.whole, b.v(call.name));
+        if (replaced) {
+          const held = this.namer.temp();
+          hoisted.push(b.declare(held, guarded));
+          value = replaceExpr(replaced, b.v(call.name), b.v(held));
+          results.set(call.name, b.v(held));
+        } else {
+          recompute.push(b.declare(call.name, guarded));
+        }
+        continue;
+      }
       if (s.kind === "declare" && b.sameExpr(call.whole, value) && isStable(this.info, s.name)) {
         // `const e = Math.exp(x)`: e holds the result, and comes back for the reverse sweep
         // like any other local it reads.
@@ -868,7 +887,7 @@ class ReverseGenerator {
     };
     adjoint = mapStmtExprs(adjoint, (x) => {
       if (x.kind === "var") return results.get(x.name);
-      const same = calls.find((c) => b.sameExpr(c.whole, x));
+      const same = calls.find((c) => c.guard.length === 0 && b.sameExpr(c.whole, x));
       return same ? results.get(same.name) : localHolding(x);
     });
     // The result's seeding runs first in the reverse sweep, when every variable and array
@@ -1106,10 +1125,14 @@ class ReverseGenerator {
         const whenTrue: Stmt[] = [];
         const whenFalse: Stmt[] = [];
         this.temps.push(new Map());
+        this.guard.push({ test: e.test, taken: true });
         this.contrib(e.whenTrue, g, whenTrue);
+        this.guard.pop();
         this.temps.pop();
         this.temps.push(new Map());
+        this.guard.push({ test: e.test, taken: false });
         this.contrib(e.whenFalse, g, whenFalse);
+        this.guard.pop();
         this.temps.pop();
         out.push({ kind: "if", test: e.test, then: whenTrue, else: whenFalse });
         return;
@@ -1240,8 +1263,15 @@ class ReverseGenerator {
     const stored = e.kind === "call" && (STORED_RESULTS.has(e.callee) || (this.nesting === 0 && KEPT_IN_SCOPE.has(e.callee)));
     if (this.storing !== null && this.temps.length === 1 && stored) {
       // A costly call's value: taken from the forward sweep (see takeFromForward).
-      this.storing.push({ whole: e, name });
+      this.storing.push({ whole: e, name, guard: [] });
       this.temps[0]!.set(key, b.v(name));
+      return b.v(name);
+    }
+    if (this.storing !== null && stored && this.nesting === 0 && this.guard.every((c) => cheapToRecompute(c.test))) {
+      // The same inside a branch of `?:` (the logistic loss's exp(-s) when s > 0): taken
+      // from the forward sweep under the same condition; shared within this branch only.
+      this.storing.push({ whole: e, name, guard: [...this.guard] });
+      this.temps[this.temps.length - 1]!.set(key, b.v(name));
       return b.v(name);
     }
     out.push(b.declare(name, e));
@@ -1282,6 +1312,28 @@ const KEPT_IN_SCOPE = new Set([
 ]);
 
 /** True if `part` occurs in `e` where it is always evaluated (not under ?:, && or ||). */
+/** The branches of conditional expressions an expression sits in: `test` and which way it went. */
+type Guard = { test: Expr; taken: boolean }[];
+
+/**
+ * `e` with the first unconditional occurrence of `part` inside the branch that `guard`
+ * leads to replaced by `by`; null when `part` is not there. The conditionals on the path
+ * must themselves occur unconditionally, each inside the previous one's branch.
+ */
+function replaceUnder(e: Expr, guard: Guard, part: Expr, by: Expr): Expr | null {
+  if (guard.length === 0) return occursUnconditionally(e, part) ? replaceExpr(e, part, by) : null;
+  const [first, ...rest] = guard;
+  let done: Expr | null = null;
+  const out = mapExpr(e, (x) => {
+    if (done || x.kind !== "conditional" || !b.sameExpr(x.test, first!.test) || !occursUnconditionally(e, x)) return undefined;
+    const branch = replaceUnder(first!.taken ? x.whenTrue : x.whenFalse, rest, part, by);
+    if (!branch) return undefined;
+    done = first!.taken ? { ...x, whenTrue: branch } : { ...x, whenFalse: branch };
+    return done;
+  });
+  return done ? out : null;
+}
+
 function occursUnconditionally(e: Expr, part: Expr): boolean {
   if (b.sameExpr(e, part)) return true;
   switch (e.kind) {
