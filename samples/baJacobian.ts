@@ -185,8 +185,7 @@ export function baJacobian(
   const wg = scratch.weightGrad;
   const weightRows = 2 * BA_ROW_NNZ * p;
   for (let i = 0; i < p; i++) {
-    wg.w = 0;
-    const e = baWeightErrorGradInto(w[i]!, wg);
+    const e = baWeightErrorGradInto(w[i]!, wg); // sets wg.w (GradInto overwrites)
     if (wErr) wErr[i] = e;
     vals[weightRows + i] = wg.w;
   }
