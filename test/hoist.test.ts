@@ -59,6 +59,18 @@ describe("row hoisting", () => {
     }
   });
 
+  it("hoists a row indexed through another array (c[assignment[i]]) unless the loop writes that array or its index", () => {
+    const row = at("A", at("p", b.v("i")));
+    const reads = b.increment({ kind: "var", name: "s" }, b.index(row, j));
+    expect(declared(hoistRowsIn(fn([loopOver(reads)])).body)).toEqual([`A_p_i = ${JSON.stringify(row)}`]);
+    for (const extra of [
+      [b.assign({ kind: "index", object: b.v("p"), index: b.v("j") }, b.num(0))],
+      [b.assign({ kind: "var", name: "i" }, b.v("j"))],
+    ]) {
+      expect(declared(hoistRowsIn(fn([loopOver([...reads, ...extra])])).body)).toEqual([]);
+    }
+  });
+
   it("keeps one name for the same row in sibling scopes, reads it once per list, and takes a fresh name where one would clash", () => {
     const use = (counter: string) => loopOver(b.increment({ kind: "var", name: "s" }, at("A", b.v("i"), b.v(counter))), counter);
     const siblings = hoistRowsIn(fn([{ kind: "block", body: [use("j")] }, { kind: "block", body: [use("k")] }])).body;

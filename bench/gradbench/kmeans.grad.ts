@@ -47,17 +47,21 @@ export function kmeansAssignedCostHvpInto(
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < points.length; i++) {
     const points_i = points[i];
+    const centroids_assignment_i = centroids[assignment[i]];
+    const centroids_dot_assignment_i = centroids_dot[assignment[i]];
+    const centroids_bar_dot_assignment_i = centroids_bar_dot[assignment[i]];
+    const centroids_bar_assignment_i = centroids_bar[assignment[i]];
     for (let l = 0; l < points_i.length; l++) {
-      const diff = points_i[l] - centroids[assignment[i]][l];
-      let diff_dot = -centroids_dot[assignment[i]][l];
+      const diff = points_i[l] - centroids_assignment_i[l];
+      let diff_dot = -centroids_dot_assignment_i[l];
       cost += diff * diff;
       // its reverse, in the same iteration
       // line 67: cost += diff * diff;
       let diff_bar = cost_bar * (2 * diff);
       let diff_bar_dot = 2 * cost_bar * diff_dot;
       // line 66: const diff = points[i][l] - centroids[assignment[i]][l];
-      centroids_bar_dot[assignment[i]][l] -= diff_bar_dot;
-      centroids_bar[assignment[i]][l] -= diff_bar;
+      centroids_bar_dot_assignment_i[l] -= diff_bar_dot;
+      centroids_bar_assignment_i[l] -= diff_bar;
     }
   }
   return cost;

@@ -11,9 +11,9 @@
  *
  * V8 reloads `A[i]` on every iteration otherwise (measured: ½xᵀAx's gradient 1.49 → 1.12
  * times the hand-written one at n = 1000). Reading a row early never throws: an index past
- * the end gives undefined, which the loop then never uses. Only a variable or a literal
- * index is hoisted, and only when nothing in the loop assigns the variable, replaces a row
- * of `A` or pushes onto it.
+ * the end gives undefined, which the loop then never uses. Only a variable, a literal or
+ * an element of an array indexed so (`c[assignment[i]]`) is hoisted, and only when nothing
+ * in the loop assigns what it reads, replaces a row of `A` or pushes onto it.
  */
 import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
 import * as b from "../ir/build.ts";
@@ -50,7 +50,7 @@ class Hoister {
       const changed = new Set<string>();
       for (const x of emitted) for (const n of changedIn(x)) changed.add(n);
       for (const [key, { row }] of read) {
-        const names = [row.object, row.index].flatMap((e) => (e.kind === "var" ? [e.name] : []));
+        const names = [...exprReads(row)];
         if (changed.has(ANYTHING) || names.some((n) => changed.has(n))) read.delete(key);
       }
     }
@@ -74,8 +74,8 @@ class Hoister {
         walkExpr(e, (y) => {
           if ((y.kind !== "index" && y.kind !== "length") || y.object.kind !== "index") return;
           const row = y.object;
-          if (row.object.kind !== "var" || (row.index.kind !== "var" && row.index.kind !== "number")) return;
-          if (changed.has(row.object.name) || (row.index.kind === "var" && changed.has(row.index.name))) return;
+          if (row.object.kind !== "var" || !simpleIndex(row.index, true)) return;
+          if ([...exprReads(row)].some((n) => changed.has(n))) return;
           rows.set(JSON.stringify(row), row);
         });
       }
@@ -113,11 +113,16 @@ class Hoister {
   }
 }
 
-/** `A[i]` → `A_i`, `grad.W[3]` → `grad_W_3`. */
+/** A variable, a literal, or (one level) an element `p[i]` of such: `A[assignment[i]]` is a row too. */
+function simpleIndex(e: Expr, nested: boolean): boolean {
+  if (e.kind === "var" || e.kind === "number") return true;
+  return nested && e.kind === "index" && e.object.kind === "var" && simpleIndex(e.index, false);
+}
+
+/** `A[i]` → `A_i`, `grad.W[3]` → `grad_W_3`, `c[assignment[i]]` → `c_assignment_i`. */
 function nameOf(row: Expr): string {
-  const [object, index] = [row as Extract<Expr, { kind: "index" }>].map((r) => [r.object, r.index])[0]!;
-  const part = (e: Expr) => (e.kind === "var" ? e.name : e.kind === "number" ? String(e.value) : "at").replace(/\W/g, "_");
-  return `${part(object!)}_${part(index!)}`;
+  const part = (e: Expr): string => (e.kind === "var" ? e.name : e.kind === "number" ? String(e.value) : e.kind === "index" ? `${part(e.object)}_${part(e.index)}` : "at").replace(/\W/g, "_");
+  return part(row);
 }
 
 /** A called function might change anything it is given. */
