@@ -107,6 +107,12 @@ export function increment(target: LValue, value: Expr): Stmt[] {
   return [assign(target, add(target, value))];
 }
 
+/** What `t += e` (`e`) or `t -= e` (`-e`) adds to its target; null for any other statement. */
+export function addedBy(s: Stmt): Expr | null {
+  if (s.kind !== "assign" || s.value.kind !== "binary" || (s.value.op !== "+" && s.value.op !== "-") || !sameExpr(s.value.left, s.target as Expr)) return null;
+  return s.value.op === "+" ? s.value.right : neg(s.value.right);
+}
+
 /** `for (let i = from; i < bound; i++) body`: the counted loop generated code and desugarings build. */
 export function countUp(i: string, from: Expr, bound: Expr, body: Stmt[], span?: SourceSpan): Stmt {
   return {

@@ -77,6 +77,16 @@ export function stmtExprs(s: Stmt): Expr[] {
   }
 }
 
+/** Names a statement (nested bodies included) mentions: declares, reads, writes, pushes onto or pops. */
+export function mentionedNames(s: Stmt, into = new Set<string>()): Set<string> {
+  walkStmts([s], (x) => {
+    if (x.kind === "declare") into.add(x.name);
+    if (x.kind === "append" || x.kind === "shrink") into.add(x.array);
+    for (const e of stmtExprs(x)) exprReads(e, into);
+  });
+  return into;
+}
+
 /** True if any statement in the tree satisfies `pred`. */
 export function someStmt(stmts: Stmt[], pred: (s: Stmt) => boolean): boolean {
   let found = false;

@@ -14,7 +14,7 @@
  */
 import * as b from "../ir/build.ts";
 import type { Expr, Stmt } from "../ir/nodes.ts";
-import { exprReads, rootName, stmtExprs, walkStmts } from "../ir/visit.ts";
+import { exprReads, mentionedNames as namesIn, rootName, walkStmts } from "../ir/visit.ts";
 
 /**
  * The names a statement mentions (declares, reads, writes, appends to) and the names it
@@ -27,15 +27,7 @@ const defined = new WeakMap<Stmt, Set<string>>();
 
 function mentionedNames(s: Stmt): Set<string> {
   let names = mentioned.get(s);
-  if (!names) {
-    const found = new Set<string>();
-    walkStmts([s], (x) => {
-      if (x.kind === "declare") found.add(x.name);
-      if (x.kind === "append") found.add(x.array);
-      for (const e of stmtExprs(x)) exprReads(e, found);
-    });
-    mentioned.set(s, (names = found));
-  }
+  if (!names) mentioned.set(s, (names = namesIn(s)));
   return names;
 }
 
@@ -94,10 +86,7 @@ function mergeIncrements(list: Stmt[]): Stmt[] {
   const before = new Map<number, Stmt[]>();
   const isMerged = (x: Stmt | null) => x !== null && x.kind === "declare" && x.mutable && !b.isNumber(x.init, 0);
   let firstMerged = out.findIndex(isMerged);
-  const live = (from: number, step: 1 | -1): Stmt | undefined => {
-    for (let k = from; k >= 0 && k < out.length; k += step) if (out[k]) return out[k]!;
-    return undefined;
-  };
+  /** The position of the nearest statement still there, from `from` on in direction `step`; -1 if none. */
   const liveAt = (from: number, step: 1 | -1): number => {
     for (let k = from; k >= 0 && k < out.length; k += step) if (out[k]) return k;
     return -1;
@@ -115,10 +104,9 @@ function mergeIncrements(list: Stmt[]): Stmt[] {
     }
     if (j < 0) continue;
     const s = out[j]!;
-    const inc = s.kind === "assign" && s.target.kind === "var" && s.target.name === d.name && s.value.kind === "binary" && (s.value.op === "+" || s.value.op === "-") && b.sameExpr(s.value.left, b.v(d.name));
-    if (!inc) continue;
-    const step = s.value as Extract<Expr, { kind: "binary" }>;
-    const added = step.op === "+" ? step.right : b.neg(step.right);
+    if (s.kind !== "assign" || s.target.kind !== "var" || s.target.name !== d.name) continue;
+    const added = b.addedBy(s);
+    if (!added) continue;
     const reads = exprReads(added);
     // The added value moves up to the declaration: nothing in between may define what it reads.
     const definedBetween = (n: string) => {
@@ -139,7 +127,7 @@ function mergeIncrements(list: Stmt[]): Stmt[] {
       // above the first declaration that already took its value from a merge (or this one).
       const aboveAt = liveAt(j - 1, -1);
       const above = aboveAt >= 0 ? out[aboveAt]! : undefined;
-      const below = live(j + 1, 1);
+      const below = out[liveAt(j + 1, 1)] ?? undefined;
       if (above?.kind === "comment" && (!below || below.kind === "comment")) {
         out[aboveAt] = null;
         const moved = before.get(firstMerged) ?? [];
@@ -164,22 +152,14 @@ export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => b
     const reset = out[i]!;
     const next = out[i + 1]!;
     if (reset.kind !== "assign" || !b.isNumber(reset.value, 0) || next.kind !== "assign" || !b.sameExpr(next.target as Expr, reset.target as Expr)) continue;
-    const step = next.value;
-    if (step.kind !== "binary" || (step.op !== "+" && step.op !== "-") || !b.sameExpr(step.left, reset.target as Expr)) continue;
-    if (exprReads(step.right).has(rootName(reset.target)!)) continue;
-    out.splice(i, 2, { ...next, value: step.op === "+" ? step.right : b.neg(step.right) });
+    const added = b.addedBy(next);
+    if (!added || exprReads(added).has(rootName(reset.target)!)) continue;
+    out.splice(i, 2, { ...next, value: added });
   }
   // v = 0 that nothing later reads (looking into if/else branches, not into loops); the
   // names the statements after i mention are gathered as i walks back.
   const later = new Set<string>();
   const readLater = (name: string) => later.has(name) || liveAfter(name);
-  const gather = (s: Stmt) => {
-    walkStmts([s], (x) => {
-      if (x.kind === "declare") later.add(x.name);
-      if (x.kind === "append") later.add(x.array);
-      for (const e of stmtExprs(x)) exprReads(e, later);
-    });
-  };
   for (let i = out.length - 1; i >= 0; i--) {
     const s = out[i]!;
     if (s.kind === "if") {
@@ -188,7 +168,7 @@ export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => b
       out.splice(i, 1);
       continue;
     }
-    gather(out[i]!);
+    for (const name of mentionedNames(out[i]!)) later.add(name);
   }
   return out;
 }

@@ -78,10 +78,8 @@ function firstWriteAsAssignment(st: Stmt, s: OutputSlot, names: Names): Stmt | n
 
 /** `t += e` (or `t -= e`) whose e leaves the buffer alone → `t = e` (or `t = -e`). */
 function setInstead(st: Extract<Stmt, { kind: "assign" }>, names: Names): Stmt | null {
-  const v = st.value;
-  if (v.kind !== "binary" || (v.op !== "+" && v.op !== "-") || !b.sameExpr(v.left, st.target as Expr)) return null;
-  if (exprMentions(v.right, names)) return null;
-  return { ...st, value: v.op === "+" ? v.right : b.neg(v.right) };
+  const added = b.addedBy(st);
+  return added && !exprMentions(added, names) ? { ...st, value: added } : null;
 }
 
 /** `for (let i = 0; i < n; i++)` or `for (let i = n - 1; i >= 0; i--)` with n the length of one of `arrays`. */

@@ -1089,7 +1089,6 @@ class ReverseGenerator {
     return header;
   }
 
-
   // ---- expressions ----
 
   /** Appends to `out` the statements that add `g` times d(e) to the adjoints of e's active inputs. */
@@ -1261,15 +1260,12 @@ class ReverseGenerator {
     }
     const name = this.namer.temp();
     const stored = e.kind === "call" && (STORED_RESULTS.has(e.callee) || (this.nesting === 0 && KEPT_IN_SCOPE.has(e.callee)));
-    if (this.storing !== null && this.temps.length === 1 && stored) {
-      // A costly call's value: taken from the forward sweep (see takeFromForward).
-      this.storing.push({ whole: e, name, guard: [] });
-      this.temps[0]!.set(key, b.v(name));
-      return b.v(name);
-    }
-    if (this.storing !== null && stored && this.nesting === 0 && this.guard.every((c) => cheapToRecompute(c.test))) {
-      // The same inside a branch of `?:` (the logistic loss's exp(-s) when s > 0): taken
-      // from the forward sweep under the same condition; shared within this branch only.
+    // A costly call's value: taken from the forward sweep (see takeFromForward). Inside a
+    // branch of `?:` (the logistic loss's exp(-s) when s > 0) only at the top level and under
+    // the same condition; `temps` has a scope per enclosing branch, so it is shared within
+    // that branch only.
+    const guarded = this.guard.length > 0;
+    if (this.storing !== null && stored && (!guarded || (this.nesting === 0 && this.guard.every((c) => cheapToRecompute(c.test))))) {
       this.storing.push({ whole: e, name, guard: [...this.guard] });
       this.temps[this.temps.length - 1]!.set(key, b.v(name));
       return b.v(name);
@@ -1311,7 +1307,6 @@ const KEPT_IN_SCOPE = new Set([
   "Math.asin", "Math.acos", "Math.atan", "Math.atan2", "Math.sinh", "Math.cosh", "Math.asinh", "Math.acosh", "Math.atanh",
 ]);
 
-/** True if `part` occurs in `e` where it is always evaluated (not under ?:, && or ||). */
 /** The branches of conditional expressions an expression sits in: `test` and which way it went. */
 type Guard = { test: Expr; taken: boolean }[];
 
@@ -1334,6 +1329,7 @@ function replaceUnder(e: Expr, guard: Guard, part: Expr, by: Expr): Expr | null 
   return done ? out : null;
 }
 
+/** True if `part` occurs in `e` where it is always evaluated (not under ?:, && or ||). */
 function occursUnconditionally(e: Expr, part: Expr): boolean {
   if (b.sameExpr(e, part)) return true;
   switch (e.kind) {

@@ -8,7 +8,7 @@
  */
 import * as b from "../ir/build.ts";
 import type { Expr, Stmt } from "../ir/nodes.ts";
-import { exprReads, stmtExprs, walkStmts } from "../ir/visit.ts";
+import { exprReads, mentionedNames } from "../ir/visit.ts";
 import { countedHeader, soleElementWrite } from "./loops.ts";
 
 type Loop = Extract<Stmt, { kind: "loop" }>;
@@ -51,11 +51,5 @@ function coveringKill(loop: Loop, a: string, length: Expr): boolean {
 }
 
 function mentions(s: Stmt, name: string): boolean {
-  let found = false;
-  walkStmts([s], (x) => {
-    if (found) return;
-    if ((x.kind === "declare" && x.name === name) || ((x.kind === "append" || x.kind === "shrink") && x.array === name)) found = true;
-    else if (stmtExprs(x).some((e) => exprReads(e).has(name))) found = true;
-  });
-  return found;
+  return mentionedNames(s).has(name);
 }
