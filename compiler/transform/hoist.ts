@@ -17,17 +17,13 @@
  */
 import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
 import * as b from "../ir/build.ts";
+import { namesIn } from "./naming.ts";
 import { exprReads, mapStmtExprs, rootName, someStmt, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 
 export function hoistRowsIn(fn: FunctionIR): FunctionIR {
   // Text the IR cannot see into might use any name.
   if (someStmt(fn.body, (s) => s.kind === "verbatim")) return fn;
-  const taken = new Set(fn.params.map((p) => p.name));
-  walkStmts(fn.body, (s) => {
-    if (s.kind === "declare") taken.add(s.name);
-    for (const e of stmtExprs(s)) exprReads(e, taken);
-  });
-  return { ...fn, body: new Hoister(taken).list(fn.body, []) };
+  return { ...fn, body: new Hoister(namesIn(fn)).list(fn.body, []) };
 }
 
 class Hoister {

@@ -4,7 +4,7 @@
  * generated name) gets a numeric suffix. No randomness: output is byte-stable.
  */
 import type { FunctionIR } from "../ir/nodes.ts";
-import { exprReads, stmtExprs, walkStmts } from "../ir/visit.ts";
+import { mentionedNames } from "../ir/visit.ts";
 
 export class Namer {
   private readonly taken: Set<string>;
@@ -60,9 +60,6 @@ export class Namer {
 /** Every identifier a function declares or reads. */
 export function namesIn(fn: FunctionIR): Set<string> {
   const names = new Set<string>([fn.name, ...fn.params.map((p) => p.name)]);
-  walkStmts(fn.body, (s) => {
-    if (s.kind === "declare") names.add(s.name);
-    for (const e of stmtExprs(s)) exprReads(e, names);
-  });
+  for (const s of fn.body) mentionedNames(s, names);
   return names;
 }
