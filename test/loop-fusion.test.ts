@@ -5,7 +5,7 @@
  * gradient differences (for the HVP), and whether it was fused is read off the text.
  */
 import { describe, expect, it } from "vitest";
-import { build } from "./harness/build.ts";
+import { build, generatedFunction } from "./harness/build.ts";
 import { checkGradientAndHvp } from "./harness/check.ts";
 import { randomMatrix, randomVector, rng } from "./harness/numeric.ts";
 import * as b from "../compiler/ir/build.ts";
@@ -14,10 +14,6 @@ import { fuseInnerLoops } from "../compiler/transform/loopFusion.ts";
 
 const next = rng(20261130);
 
-/** The generated gradient function's text, comments dropped. */
-function gradInto(text: string, fn: string): string {
-  return new RegExp(`export function ${fn}GradInto[\\s\\S]*?\\n\\}\\n`).exec(text)![0].replace(/^\s*\/\/.*$/gm, "");
-}
 
 /** Loops in the gradient beyond the primal's own: reverses that were not fused. */
 const backwardLoops = (text: string, source: string) =>
@@ -212,7 +208,7 @@ describe("inner-loop fusion", () => {
   for (const c of cases) {
     it(`${c.fused || c.outer ? "fuses" : "leaves alone"}: ${c.name}`, async () => {
       const built = await build(c.source);
-      const text = gradInto(built.text, c.fn);
+      const text = generatedFunction(built.text, `${c.fn}GradInto`, false);
       const outerFused = built.text.includes("the last loop's forward and reverse sweeps, fused");
       if (c.fused) expect(backwardLoops(text, c.source)).toBe(0);
       else expect(backwardLoops(text, c.source)).toBeGreaterThan(0);

@@ -6,17 +6,12 @@
  * of NaN, against the tape and differences) and by the text: set or cleared, as expected.
  */
 import { describe, expect, it } from "vitest";
-import { build } from "./harness/build.ts";
+import { build, generatedFunction } from "./harness/build.ts";
 import { checkGradientAndHvp } from "./harness/check.ts";
 import { randomMatrix, randomVector, rng } from "./harness/numeric.ts";
 import { mapShape } from "./support/shapes.ts";
 
 const next = rng(20261129);
-
-/** The generated function's text, comments dropped. */
-function body(text: string, name: string): string {
-  return new RegExp(`export function ${name}[\\s\\S]*?\\n\\}\\n`).exec(text)![0].replace(/^\s*\/\/.*$/gm, "");
-}
 
 const vec = (n: number) => () => [randomVector(n, next)];
 const cases: { name: string; fn: string; source: string; args: () => unknown[]; wrt: string[]; set: RegExp[]; cleared: string[] }[] = [
@@ -169,7 +164,7 @@ describe("overwriting entry points", () => {
       let k = 0;
       const v = Object.fromEntries(c.wrt.map((name, at) => [name, mapShape(args[at], () => Math.cos(++k))]));
       await checkGradientAndHvp(built, c.fn, args, c.wrt, v);
-      const text = body(built.text, `${c.fn}GradInto`) + body(built.text, `${c.fn}HvpInto`);
+      const text = generatedFunction(built.text, `${c.fn}GradInto`, false) + generatedFunction(built.text, `${c.fn}HvpInto`, false);
       for (const pattern of c.set) expect(text).toMatch(pattern);
       for (const name of c.cleared) expect(text).toMatch(new RegExp(`${name}\\.fill\\(0\\)`));
       if (c.cleared.length === 0) expect(text).not.toMatch(/\.fill\(0\)/);

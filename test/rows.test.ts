@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { allStacks, IntStack, NumberStack, pendingStackEntries } from "../runtime/stack.ts";
 import { baReprojectionErrorInputs } from "../samples/ba.ts";
 import { baReprojectionErrorVjpInto, baReprojectionErrorVjpRowsInto, type BaReprojectionErrorVjpGradient } from "../samples/ba.grad.ts";
-import { build, type Built } from "./harness/build.ts";
+import { build, generatedFunction, type Built } from "./harness/build.ts";
 import { randomVector, rng } from "./harness/numeric.ts";
 
 const next = rng(23);
@@ -101,12 +101,6 @@ let built: Promise<Built> | null = null;
 const load = () => (built ??= build(source));
 const fn = (b: Built, name: string) => b.generated[name] as unknown as Into;
 
-/** The text of one generated function. */
-function functionText(text: string, name: string): string {
-  const start = text.indexOf(`function ${name}(`);
-  return text.slice(start, text.indexOf("\n}\n", start));
-}
-
 describe("fVjpRowsInto", () => {
   it("BA (sqtheta ≠ 0 pushes θ, cos, sin; r = 0 pushes nothing) equals one VjpInto per cotangent, bit for bit", () => {
     const [cams, ...rest] = baReprojectionErrorInputs();
@@ -123,8 +117,8 @@ describe("fVjpRowsInto", () => {
 
   it("replays both stacks (a loop local and a while loop's trip count) and equals one VjpInto per cotangent", async () => {
     const b = await load();
-    expect(functionText(b.text, "mixVjpRowsInto")).toContain("controlStack.rewind(");
-    expect(functionText(b.text, "mixVjpRowsInto")).toContain("valueStack.rewind(");
+    expect(generatedFunction(b.text, "mixVjpRowsInto")).toContain("controlStack.rewind(");
+    expect(generatedFunction(b.text, "mixVjpRowsInto")).toContain("valueStack.rewind(");
     // Some entries take each branch.
     const x = [0.9, -0.7, 0.05, 1.3, -0.2, 0.6];
     for (const count of [1, 2, 4]) {
@@ -135,7 +129,7 @@ describe("fVjpRowsInto", () => {
   it("falls back to one VjpInto per cotangent where the reverse sweep restores values or is fused", async () => {
     const b = await load();
     for (const name of ["overwrite", "sums"]) {
-      const text = functionText(b.text, `${name}VjpRowsInto`);
+      const text = generatedFunction(b.text, `${name}VjpRowsInto`);
       expect(text).toContain(`${name}VjpInto(`);
       expect(text).not.toContain("rewind");
       const x = randomVector(5, next);
@@ -180,7 +174,7 @@ describe("fVjpRowsInto", () => {
 describe("fJacobian's reverse branch", () => {
   it("uses fVjpRowsInto where it replays, and its rows equal separate VJPs and (to rounding) the forward-mode columns", async () => {
     const b = await load();
-    expect(functionText(b.text, "mixJacobian")).toContain("mixJacobianVjpRowsInto(");
+    expect(generatedFunction(b.text, "mixJacobian")).toContain("mixJacobianVjpRowsInto(");
     const x = [0.9, -0.7, 0.05, 1.3, -0.2, 0.6];
     const { value, jacobian } = (b.generated.mixJacobian as unknown as (x: number[], s: number) => { value: number[]; jacobian: number[][] })(x, 0.8);
     expect(pendingStackEntries()).toBe(0);
@@ -200,7 +194,7 @@ describe("fJacobian's reverse branch", () => {
 
   it("keeps one VjpInto per row where the reverse sweep cannot be replayed", async () => {
     const b = await load();
-    const text = functionText(b.text, "overwriteJacobian");
+    const text = generatedFunction(b.text, "overwriteJacobian");
     expect(text).toContain("overwriteJacobianVjpInto(");
     expect(b.text).not.toContain("overwriteJacobianVjpRowsInto");
     const x = randomVector(4, next);
@@ -214,7 +208,7 @@ describe("fJacobian's reverse branch", () => {
 describe("fVjpRowsInto in a debug build", () => {
   it("checks each row's gradient buffer for aliasing and each reverse sweep's stack balance, and agrees with the release build", async () => {
     const debug = await build(source, { debug: true });
-    const text = functionText(debug.text, "mixVjpRowsInto");
+    const text = generatedFunction(debug.text, "mixVjpRowsInto");
     expect(text).toContain("must not alias");
     expect(text).toContain("unbalanced stacks");
     const release = await load();

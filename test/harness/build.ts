@@ -63,3 +63,11 @@ export async function diagnose(text: string, file = "input.ts"): Promise<Diagnos
   const result = await compileSources([{ path: file, text }]);
   return result.diagnostics;
 }
+
+/** The text of the generated function `name` in `text`, its comment lines dropped unless `comments`. */
+export function generatedFunction(text: string, name: string, comments = true): string {
+  const start = text.indexOf(`export function ${name}(`);
+  if (start < 0) throw new Error(`no generated function ${name}`);
+  const body = text.slice(start, text.indexOf("\n}\n", start) + 3);
+  return comments ? body : body.replace(/^\s*\/\/.*$/gm, "");
+}
