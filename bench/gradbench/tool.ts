@@ -97,6 +97,18 @@ const icfOf = (input: GmmInput) => input.q.map((q, k) => [...q, ...input.l[k]!])
 
 const zeros = (n: number): number[] => new Array<number>(n).fill(0);
 
+/**
+ * The gradient with respect to the input's vector `field`: `into(input, grad)` (an
+ * fGradInto) writes it into a buffer allocated once per input in "prepare", as the C++
+ * tools resize their output vector once and overwrite it on every run.
+ */
+function vectorGradient<F extends string, I extends Record<F, number[]>>(field: F, into: (input: I, grad: Record<F, number[]>) => unknown): Prepared {
+  return {
+    prepare: (input: I) => ({ input, grad: { [field]: zeros(input[field].length) } as Record<F, number[]> }),
+    evaluate: ({ input, grad }: { input: I; grad: Record<F, number[]> }) => (into(input, grad), grad[field]),
+  };
+}
+
 /** GradBench's BAInput: one camera, point, weight and feature, to replicate as ADBench's reader does. */
 interface BaInput extends Runs {
   n: number;
@@ -119,35 +131,22 @@ export const MODULES: Record<string, Record<string, Fn | Prepared>> = {
     square: (x: number) => square(x),
     double: (x: number) => squareGrad(x).grad.x,
   },
-  // Gradients: fGradInto into a buffer allocated once per input ("prepare"), as the C++
-  // tools resize their output vector once and overwrite it on every run.
+  // Gradients: fGradInto into buffers allocated once per input (vectorGradient).
   llsq: {
     primal: (input: { x: number[]; n: number }) => llsq(input.x, input.n),
-    gradient: {
-      prepare: (input: { x: number[]; n: number }) => ({ input, grad: { x: zeros(input.x.length) } }),
-      evaluate: ({ input, grad }: { input: { x: number[]; n: number }; grad: { x: number[] } }) => (llsqGradInto(input.x, input.n, grad), grad.x),
-    },
+    gradient: vectorGradient("x", (input: { x: number[]; n: number }, grad) => llsqGradInto(input.x, input.n, grad)),
   },
   lse: {
     primal: (input: { x: number[] }) => logsumexp(input.x),
-    gradient: {
-      prepare: (input: { x: number[] }) => ({ input, grad: { x: zeros(input.x.length) } }),
-      evaluate: ({ input, grad }: { input: { x: number[] }; grad: { x: number[] } }) => (logsumexpGradInto(input.x, grad), grad.x),
-    },
+    gradient: vectorGradient("x", (input: { x: number[] }, grad) => logsumexpGradInto(input.x, grad)),
   },
   ode: {
     primal: (input: { x: number[]; s: number }) => odeSolve(input.x, input.s),
-    gradient: {
-      prepare: (input: { x: number[]; s: number }) => ({ input, grad: { x: zeros(input.x.length) } }),
-      evaluate: ({ input, grad }: { input: { x: number[]; s: number }; grad: { x: number[] } }) => (odeLastGradInto(input.x, input.s, grad), grad.x),
-    },
+    gradient: vectorGradient("x", (input: { x: number[]; s: number }, grad) => odeLastGradInto(input.x, input.s, grad)),
   },
   det: {
     primal: (input: { A: number[]; ell: number }) => det(input.A, input.ell),
-    gradient: {
-      prepare: (input: { A: number[]; ell: number }) => ({ input, grad: { A: zeros(input.A.length) } }),
-      evaluate: ({ input, grad }: { input: { A: number[]; ell: number }; grad: { A: number[] } }) => (detGradInto(input.A, input.ell, grad), grad.A),
-    },
+    gradient: vectorGradient("A", (input: { A: number[]; ell: number }, grad) => detGradInto(input.A, input.ell, grad)),
   },
   kmeans: {
     cost: (input: { points: number[][]; centroids: number[][] }) => kmeansCost(input.points, input.centroids),
