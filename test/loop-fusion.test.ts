@@ -14,15 +14,47 @@ import { fuseInnerLoops } from "../compiler/transform/loopFusion.ts";
 
 const next = rng(20261130);
 
+/** k-means' cost with each point's closest centroid found by index (bench/gradbench/kmeans.ts). */
+const KMEANS = `function closestIndex(p: readonly number[], centroids: readonly (readonly number[])[]): number {
+  let best = 0;
+  let closest = Infinity;
+  for (let j = 0; j < centroids.length; j++) {
+    let dist = 0;
+    for (let l = 0; l < p.length; l++) dist += (p[l] - centroids[j][l]) ** 2;
+    if (dist < closest) {
+      closest = dist;
+      best = j;
+    }
+  }
+  return best;
+}
+/**
+ * @grad centroids
+ * @hvp centroids
+ */
+export function closestCost(centroids: readonly (readonly number[])[], points: readonly (readonly number[])[]): number {
+  let cost = 0;
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i];
+    const c = centroids[closestIndex(p, centroids)];
+    for (let l = 0; l < p.length; l++) {
+      const diff = p[l] - c[l];
+      cost += diff * diff;
+    }
+  }
+  return cost;
+}
+`;
+
 
 /** Loops in the gradient beyond the primal's own: reverses that were not fused. */
-const backwardLoops = (text: string, source: string) =>
-  (withoutClearing(text).match(/\bfor \(/g)?.length ?? 0) - (source.match(/\bfor \(/g)?.length ?? 0);
+const backwardLoops = (text: string, primalLoops: number) => (withoutClearing(text).match(/\bfor \(/g)?.length ?? 0) - primalLoops;
 /** Drops the loops that clear a matrix-shaped gradient buffer (`for (…) m_bar[i].fill(0);`): they are no reverse. */
 const withoutClearing = (text: string) => text.replace(/for \(let (\w+) = 0; \1 < [\w.]+\.length; \1\+\+\) \{\s*[\w.]+\[\1\]\.fill\(0\);\s*\}/g, "");
 
 /** `fused`: no reverse loop is left; `outer`, when given: whether the function's last loop runs fused with its reverse. */
-const cases: { name: string; fn: string; source: string; args: () => unknown[]; wrt: string[]; fused: boolean; outer?: boolean }[] = [
+/** `primalLoops`: the loops of the source the gradient repeats, when not all of them (a helper kept as a call). */
+const cases: { name: string; fn: string; source: string; args: () => unknown[]; wrt: string[]; fused: boolean; outer?: boolean; primalLoops?: number }[] = [
   {
     name: "½xᵀAx: row's adjoint is quad_bar·x[i], known before the row loop",
     fn: "quad",
@@ -202,6 +234,16 @@ export function carried(w: readonly number[], X: readonly (readonly number[])[])
     fused: false,
     outer: false,
   },
+  {
+    name: "a row picked by a searched index (k-means' closest centroid): its adjoint row is declared between the loops",
+    fn: "closestCost",
+    source: KMEANS,
+    args: () => [randomMatrix(3, 3, next), randomMatrix(6, 3, next)],
+    wrt: ["centroids"],
+    primalLoops: 2,
+    fused: true,
+    outer: true,
+  },
 ];
 
 describe("inner-loop fusion", () => {
@@ -210,14 +252,49 @@ describe("inner-loop fusion", () => {
       const built = await build(c.source);
       const text = generatedFunction(built.text, `${c.fn}GradInto`, false);
       const outerFused = built.text.includes("the last loop's forward and reverse sweeps, fused");
-      if (c.fused) expect(backwardLoops(text, c.source)).toBe(0);
-      else expect(backwardLoops(text, c.source)).toBeGreaterThan(0);
+      const primalLoops = c.primalLoops ?? c.source.match(/\bfor \(/g)?.length ?? 0;
+      if (c.fused) expect(backwardLoops(text, primalLoops)).toBe(0);
+      else expect(backwardLoops(text, primalLoops)).toBeGreaterThan(0);
       if (c.outer !== undefined) expect(outerFused).toBe(c.outer);
       const args = c.args();
       const v = Object.fromEntries(c.wrt.map((name, k) => [name, Array.isArray((args[k] as unknown[])[0]) ? randomMatrix((args[k] as unknown[]).length, ((args[k] as unknown[][])[0]!).length, next) : randomVector((args[k] as unknown[]).length, next)]));
       await checkGradientAndHvp(built, c.fn, args, c.wrt, v);
     });
   }
+});
+
+/** KMEANS with the distance in a helper, as bench/gradbench/kmeans.ts has it: each centroid row is a parameter (`const c_1 = centroids[j]`). */
+const KMEANS_ROWS = KMEANS.replace(
+  "    let dist = 0;\n    for (let l = 0; l < p.length; l++) dist += (p[l] - centroids[j][l]) ** 2;\n",
+  "    const dist = squaredDistance(p, centroids[j]);\n",
+).replace("function closestIndex", `function squaredDistance(p: readonly number[], c: readonly number[]): number {
+  let dist = 0;
+  for (let l = 0; l < p.length; l++) dist += (p[l] - c[l]) ** 2;
+  return dist;
+}
+function closestIndex`);
+
+describe("a row picked by a searched index", () => {
+  for (const [shape, source] of [["distances inline", KMEANS], ["distances in a helper", KMEANS_ROWS]] as const) {
+    it(`saves nothing and carries no tangent through the search (${shape})`, async () => {
+      expect(source).toContain(shape === "distances inline" ? "** 2;\n    if" : "squaredDistance(p, centroids[j])");
+      const built = await build(source);
+      for (const name of ["closestCostGradInto", "closestCostHvpInto"]) {
+        const text = generatedFunction(built.text, name, false);
+        expect(text).not.toMatch(/Stack\./);
+        // The search's distances feed only a comparison: no tangent of them, nor of the rows they read.
+        expect(text).not.toMatch(/dist\w*_dot|centroids_dot\[j\]/);
+      }
+      await checkGradientAndHvp(built, "closestCost", [randomMatrix(3, 3, next), randomMatrix(6, 3, next)], ["centroids"], { centroids: randomMatrix(3, 3, next) });
+    });
+  }
+
+  it("runs a kept call in an index once (the adjoint row reuses its value)", async () => {
+    const built = await build(KMEANS);
+    const text = generatedFunction(built.text, "closestCostGradInto", true);
+    expect(text).toContain("// the last loop's forward and reverse sweeps, fused");
+    expect(text.match(/closestIndex\(/g)).toHaveLength(1);
+  });
 });
 
 /** `for (let j = 0; j < n; j++)` or its reverse `for (let j = n - 1; j >= 0; j--)` around `body`. */
@@ -248,6 +325,16 @@ describe("inner-loop fusion's dependence tests", () => {
     expect(loopCount(out)).toBe(1);
     expect(out[0]).toMatchObject({ kind: "comment" });
     expect(out[1]).toMatchObject({ kind: "declare", name: "g" });
+  });
+
+  it("move the declaration of a row the reverse loop adds into before the forward loop", () => {
+    const out = fuse([
+      rowAdds,
+      b.declare("c_bar", b.index(b.v("m_bar"), b.v("k")), false),
+      loop(false, b.increment({ kind: "index", object: b.v("c_bar"), index: b.v("j") }, b.v("q_bar"))),
+    ]);
+    expect(loopCount(out)).toBe(1);
+    expect(out[1]).toMatchObject({ kind: "declare", name: "c_bar" });
   });
 
   it("keep a reverse loop that reads what the forward loop computes", () => {

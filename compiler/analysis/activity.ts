@@ -11,7 +11,7 @@
  * Switched off (`enabled: false`), every numeric variable is active: results must not change.
  */
 import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
-import { rootName, walkStmts } from "../ir/visit.ts";
+import { rootName, walkExpr, walkStmts } from "../ir/visit.ts";
 import { isPiecewiseConstant } from "../transform/rules.ts";
 import { leafPaths } from "../frontend/types.ts";
 
@@ -129,24 +129,49 @@ export function integerArrays(fn: FunctionIR): Set<string> {
 
 /**
  * Everything `seeds` depend on (the reverse of `dependents`), where an array declared as a
- * path into another (`const x_bar = grad.x`, `const q_bar = icf_bar[k]`) aliases it (writing
- * one writes the other), and a popped value pairs with what its push saved: each of such a
- * pair is as useful as the other.
+ * path into another (`const x_bar = grad.x`, `const q_bar = icf_bar[k]`) aliases it: the
+ * root is useful when the alias is, and the alias when the root is if anything writes
+ * through the alias (writing one writes the other); a row that is only read is useful only
+ * through its reads. A popped value pairs with what its push saved: each of such a pair is
+ * as useful as the other.
  */
 export function dependencies(seeds: Iterable<string>, body: Stmt[], edges: { target: string; sources: Set<string> }[]): Set<string> {
   const useful = new Set(seeds);
   const aliases: [string, string][] = [];
+  const writtenThrough = new Set<string>();
+  const pairs: [string, string][] = [];
   walkStmts(body, (s) => {
     // A pop and the push it pairs with (`of`) must agree on carrying a tangent, or the
     // tangent stack falls out of step: they are as useful as each other.
     const popped = s.kind === "declare" ? s.init : s.kind === "assign" ? s.value : null;
     const target = s.kind === "declare" ? s.name : s.kind === "assign" ? rootName(s.target) : null;
-    if (popped?.kind === "pop" && popped.of && target) aliases.push([target, popped.of]);
+    if (popped?.kind === "pop" && popped.of && target) pairs.push([target, popped.of]);
+    // What may change an array's elements: an assignment, a push or pop, a clear, a call (a pullback adds into its adjoint arguments).
+    if (s.kind === "assign" && target) writtenThrough.add(target);
+    if (s.kind === "append" || s.kind === "shrink") writtenThrough.add(s.array);
+    // (its adjoint arrays travel in a record literal, `{ x: x_bar }`).
+    const arrays = s.kind === "fillZero" ? [s.array] : s.kind === "call" ? s.args : s.kind === "declare" && s.init.kind === "record" ? [s.init] : [];
+    for (const a of arrays) {
+      walkExpr(a, (x) => {
+        const root = x.kind === "var" || x.kind === "index" || x.kind === "field" ? rootName(x) : null;
+        if (root) writtenThrough.add(root);
+      });
+    }
     if (s.kind !== "declare" || s.type.kind !== "array") return;
     if (s.init.kind !== "var" && s.init.kind !== "field" && s.init.kind !== "index") return;
     const root = rootName(s.init);
     if (root) aliases.push([s.name, root]);
   });
+  // Writing through a row of a row writes through the row too (`c_bar` → `centroids_bar` → `grad`).
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [alias, root] of aliases) {
+      if (writtenThrough.has(alias) && !writtenThrough.has(root)) {
+        writtenThrough.add(root);
+        grew = true;
+      }
+    }
+  }
   for (let changed = true; changed; ) {
     changed = false;
     const add = (name: string) => {
@@ -157,8 +182,14 @@ export function dependencies(seeds: Iterable<string>, body: Stmt[], edges: { tar
     };
     for (const { target, sources } of edges) if (useful.has(target)) for (const n of sources) add(n);
     for (const [alias, root] of aliases) {
-      if (useful.has(root)) add(alias);
+      // A row only read (`const c = centroids[j]`) is useful when something reads it; one
+      // written through changes its root, so it is useful whenever the root is.
+      if (useful.has(root) && writtenThrough.has(alias)) add(alias);
       if (useful.has(alias)) add(root);
+    }
+    for (const [popped, pushed] of pairs) {
+      if (useful.has(pushed)) add(popped);
+      if (useful.has(popped)) add(pushed);
     }
   }
   return useful;

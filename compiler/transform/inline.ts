@@ -141,8 +141,21 @@ class Inliner {
   }
 
   private lvalue(t: LValue, pre: Stmt[]): LValue {
-    if (t.kind === "index") return { ...t, object: this.lvalue(t.object as LValue, pre) as Expr, index: this.expr(t.index, pre) };
+    if (t.kind === "index") return { ...t, object: this.lvalue(t.object as LValue, pre) as Expr, index: this.index(t.index, pre) };
     return t;
+  }
+
+  /**
+   * An index is bound to a constant when a kept call computes it (`m[closestIndex(p, m)]`):
+   * reverse mode repeats index expressions (the adjoint row `m_bar[…]`), and the call must
+   * run once.
+   */
+  private index(e: Expr, pre: Stmt[]): Expr {
+    const index = this.expr(e, pre);
+    if (!hasCall(index)) return index;
+    const name = this.namer.fresh("at");
+    pre.push(b.declare(name, index));
+    return b.v(name);
   }
 
   /** Rewrites calls inside `e` (innermost first), appending the inlined bodies to `pre`. */
@@ -150,7 +163,7 @@ class Inliner {
     switch (e.kind) {
       case "userCall":
         return this.keep(e, pre) ?? this.inline(e, null, null, pre);
-      case "index": return { ...e, object: this.expr(e.object, pre), index: this.expr(e.index, pre) };
+      case "index": return { ...e, object: this.expr(e.object, pre), index: this.index(e.index, pre) };
       case "length": return { ...e, object: this.expr(e.object, pre) };
       case "field": {
         // `g(x).tangent`: the inlined call's result is a record literal; take the field.

@@ -110,14 +110,18 @@ function tryFuse(list: Stmt[], p: number, q: number, isInteger: IntegerTest): St
   }
   const effects = units.map((u) => effectsOf(u));
   const reverseEffects = effectsOf([reverse]);
-  // The reverse loop's backward slice among the statements between.
+  // The reverse loop's backward slice among the statements between: what writes or adds to
+  // a name it reads, and what declares (writes) a name it adds into (`const c_bar = …`
+  // before `c_bar[l] -= e`); additions into the same name commute and may stay.
   const moved = new Set<number>();
   const wanted = new Set(reverseEffects.reads);
+  const bound = new Set(reverseEffects.adds);
   for (let k = units.length - 1; k >= 0; k--) {
     const e = effects[k]!;
-    if (![...e.writes, ...e.adds].some((n) => wanted.has(n))) continue;
+    if (![...e.writes, ...e.adds].some((n) => wanted.has(n)) && ![...e.writes].some((n) => bound.has(n))) continue;
     moved.add(k);
     for (const n of e.reads) wanted.add(n);
+    for (const n of e.adds) bound.add(n);
   }
   const movers = [...moved].map((k) => effects[k]!);
   for (const m of [...movers, reverseEffects]) if (m.barrier) return null;

@@ -608,6 +608,8 @@ class ReverseGenerator {
     const parts = stmts.map((s) => {
       const part = this.stmt(s, inner);
       if (!top && recomputable(s, inner.available)) inner.available.add((s as { name: string }).name);
+      // In a fused body the reverse runs in the same scope, after it: a stable local keeps its value.
+      else if (inScope && s.kind === "declare" && isStable(this.info, s.name)) inner.available.add(s.name);
       return part;
     });
     this.callLocals.pop();
