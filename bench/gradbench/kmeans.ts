@@ -5,11 +5,12 @@
  * forward-over-reverse, not finite differences.
  *
  * The derivatives of a min are those of the term it picked, so `dir` differentiates
- * `kmeansAssignedCost`, the cost with the assignment of points to centroids given, at the
- * assignment `closestCentroids` finds (the same choice as Math.min: the first on ties).
- * Differentiating kmeansCost through Math.min instead saves and replays every distance
- * (n·k·d values) and, in the HVP, carries a tangent through each; the assigned cost's HVP
- * saves nothing and runs over n·d terms.
+ * `kmeansClosestCost`: the same cost, written as "find the closest centroid's index, then
+ * add that centroid's distance". The index search carries no derivative (comparisons and
+ * a counter), so its HVP is one pass over the points that searches as the primal does and
+ * differentiates only the n·d terms it picked. Differentiating kmeansCost through Math.min
+ * instead saves and replays every distance (n·k·d values) and, in the HVP, carries a
+ * tangent through each.
  */
 export function kmeansCost(points: readonly (readonly number[])[], centroids: readonly (readonly number[])[]): number {
   let cost = 0;
@@ -22,23 +23,6 @@ export function kmeansCost(points: readonly (readonly number[])[], centroids: re
   return cost;
 }
 
-/** The index of the centroid closest to each point (the first on ties); no derivative. */
-export function closestCentroids(points: readonly (readonly number[])[], centroids: readonly (readonly number[])[]): number[] {
-  const best = new Array<number>(points.length).fill(0);
-  for (let i = 0; i < points.length; i++) {
-    const p = points[i];
-    let closest = Infinity;
-    for (let j = 0; j < centroids.length; j++) {
-      const dist = squaredDistance(p, centroids[j]);
-      if (dist < closest) {
-        closest = dist;
-        best[i] = j;
-      }
-    }
-  }
-  return best;
-}
-
 /** ‖p - c‖². */
 function squaredDistance(p: readonly number[], c: readonly number[]): number {
   let dist = 0;
@@ -49,21 +33,33 @@ function squaredDistance(p: readonly number[], c: readonly number[]): number {
   return dist;
 }
 
+/** The index of the centroid closest to p (the first on ties, as Math.min picks). */
+function closestIndex(p: readonly number[], centroids: readonly (readonly number[])[]): number {
+  let best = 0;
+  let closest = Infinity;
+  for (let j = 0; j < centroids.length; j++) {
+    const dist = squaredDistance(p, centroids[j]);
+    if (dist < closest) {
+      closest = dist;
+      best = j;
+    }
+  }
+  return best;
+}
+
 /**
- * kmeansCost with point i assigned to centroid `assignment[i]`: equal to kmeansCost, with
- * the same derivatives, when `assignment` is `closestCentroids(points, centroids)`.
+ * kmeansCost, with each point's term taken from its closest centroid by index: equal to
+ * kmeansCost, with the same derivatives.
  *
  * @hvp centroids
  */
-export function kmeansAssignedCost(
-  points: readonly (readonly number[])[],
-  centroids: readonly (readonly number[])[],
-  assignment: readonly number[],
-): number {
+export function kmeansClosestCost(points: readonly (readonly number[])[], centroids: readonly (readonly number[])[]): number {
   let cost = 0;
   for (let i = 0; i < points.length; i++) {
-    for (let l = 0; l < points[i].length; l++) {
-      const diff = points[i][l] - centroids[assignment[i]][l];
+    const p = points[i];
+    const c = centroids[closestIndex(p, centroids)];
+    for (let l = 0; l < p.length; l++) {
+      const diff = p[l] - c[l];
       cost += diff * diff;
     }
   }

@@ -21,10 +21,10 @@ import { logsumexp } from "./lse.ts";
 import { logsumexpGradInto } from "./lse.grad.ts";
 import { gmmLogPosterior } from "./gmm.ts";
 import { odeSolve } from "./ode.ts";
-import { closestCentroids, kmeansCost } from "./kmeans.ts";
+import { kmeansCost } from "./kmeans.ts";
 import { det } from "./det.ts";
 import { detGradInto } from "./det.grad.ts";
-import { kmeansAssignedCostHvpInto } from "./kmeans.grad.ts";
+import { kmeansClosestCostHvpInto } from "./kmeans.grad.ts";
 import { odeLastGradInto } from "./ode.grad.ts";
 import { lstmObjective } from "../../samples/lstm.ts";
 import { lstmObjectiveGradInto } from "../../samples/lstm.grad.ts";
@@ -152,15 +152,14 @@ export const MODULES: Record<string, Record<string, Fn | Prepared>> = {
     cost: (input: { points: number[][]; centroids: number[][] }) => kmeansCost(input.points, input.centroids),
     dir: {
       // H is diagonal, so one HVP with v = 1 gives its diagonal; dir = H⁻¹ ∇cost. Both are
-      // those of the cost with each point's closest centroid fixed (kmeans.ts says why).
+      // those of the cost with each point's closest centroid picked by index (kmeans.ts says why).
       // The direction v, the HVP's buffers and the output are allocated once per input.
       prepare: (input: { points: number[][]; centroids: number[][] }) => {
         const like = (fill: number) => input.centroids.map((row) => row.map(() => fill));
         return { input, v: { centroids: like(1) }, grad: { centroids: like(0) }, hvp: { centroids: like(0) }, dir: like(0) };
       },
       evaluate: ({ input, v, grad, hvp, dir }: { input: { points: number[][]; centroids: number[][] }; v: { centroids: number[][] }; grad: { centroids: number[][] }; hvp: { centroids: number[][] }; dir: number[][] }) => {
-        const assignment = closestCentroids(input.points, input.centroids);
-        kmeansAssignedCostHvpInto(input.points, input.centroids, assignment, v, grad, hvp);
+        kmeansClosestCostHvpInto(input.points, input.centroids, v, grad, hvp);
         for (let j = 0; j < dir.length; j++) {
           const [out, g, h] = [dir[j]!, grad.centroids[j]!, hvp.centroids[j]!];
           for (let l = 0; l < out.length; l++) out[l] = g[l]! / h[l]!;
