@@ -47,89 +47,89 @@ export function gmmObjectiveGradInto(
   const icf_bar = grad.icf;
   // forward sweep
   const PI = 3.14159265359;
-  // inlined wishartPenalty(…) from gmm.ts:76
-  const D = (Math.sqrt(8 * icf[0].length + 1) - 1) / 2;
-  let prior_1 = 0;
-  for (let k = 0; k < icf.length; k++) {
-    const q = icf[k];
-    let squares = 0;
-    let sumQ = 0;
+  // inlined gmmLogLikelihood(…) from gmm.ts:31
+  const K = alphas.length;
+  const D = means[0].length;
+  const n = x.length;
+  const qDiagonal = new Array<number>(K * D).fill(0);
+  const sumQ = new Array<number>(K).fill(0);
+  for (let k = 0; k < K; k++) {
+    const icf_k = icf[k];
     for (let j = 0; j < D; j++) {
-      const _t1 = Math.exp(2 * q[j]);
+      const _t1 = Math.exp(icf_k[j]);
       valueStack.push(_t1);
-      squares += _t1;
-      sumQ += q[j];
+      qDiagonal[k * D + j] = _t1;
+      sumQ[k] += icf_k[j];
     }
-    for (let j = D; j < q.length; j++) {
-      squares += q[j] * q[j];
-    }
-    prior_1 += 0.5 * gamma * gamma * squares - m * sumQ;
   }
-  // inlined wishartConstant(…) from gmm.ts:94
-  const D_1 = means[0].length;
-  const dof = D_1 + m + 1;
-  // inlined logMultiGamma(…) from gmm.ts:114
+  // inlined logSumExp(…) from gmm.ts:102
+  let top = 0;
+  for (let k_1 = 1; k_1 < alphas.length; k_1++) {
+    if (alphas[k_1] > alphas[top]) {
+      top = k_1;
+    }
+  }
+  const max = alphas[top];
+  let sum = 0;
+  for (let k_1 = 0; k_1 < alphas.length; k_1++) {
+    const _t4 = Math.exp(alphas[k_1] - max);
+    valueStack.push(_t4);
+    sum += _t4;
+  }
+  const normalizer = -0.5 * n * D * Math.log(2 * PI) - n * (Math.log(sum) + max);
+  const main = new Array<number>(K).fill(0);
+  const transformed = new Array<number>(D).fill(0);
+  let slse = 0;
+  // inlined wishartPenalty(…) from gmm.ts:74
+  const D_1 = (Math.sqrt(8 * icf[0].length + 1) - 1) / 2;
+  let prior_1 = 0;
+  for (let k_3 = 0; k_3 < icf.length; k_3++) {
+    const q_1 = icf[k_3];
+    let squares = 0;
+    let sumQ_1 = 0;
+    for (let j_1 = 0; j_1 < D_1; j_1++) {
+      const _t7 = Math.exp(2 * q_1[j_1]);
+      valueStack.push(_t7);
+      squares += _t7;
+      sumQ_1 += q_1[j_1];
+    }
+    for (let j_1 = D_1; j_1 < q_1.length; j_1++) {
+      squares += q_1[j_1] * q_1[j_1];
+    }
+    prior_1 += 0.5 * gamma * gamma * squares - m * sumQ_1;
+  }
+  // inlined wishartConstant(…) from gmm.ts:92
+  const D_2 = means[0].length;
+  const dof = D_2 + m + 1;
+  // inlined logMultiGamma(…) from gmm.ts:112
   const a = 0.5 * dof;
-  let out = 0.25 * D_1 * (D_1 - 1) * Math.log(PI);
-  for (let j_1 = 1; j_1 <= D_1; j_1++) {
-    // inlined logGamma(…) from gmm.ts:121
-    const z = a + 0.5 * (1 - j_1);
+  let out = 0.25 * D_2 * (D_2 - 1) * Math.log(PI);
+  for (let j_2 = 1; j_2 <= D_2; j_2++) {
+    // inlined logGamma(…) from gmm.ts:119
+    const z = a + 0.5 * (1 - j_2);
     const c = [
       0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531,
       -176.6150291621406, 12.507343278686905, -0.13857109526572012, 0.000009984369578019572,
       1.5056327351493116e-7,
     ];
     const t = z + 6.5;
-    let sum = c[0];
-    for (let k_1 = 1; k_1 < 9; k_1++) {
-      sum += c[k_1] / (z - 1 + k_1);
+    let sum_2 = c[0];
+    for (let k_4 = 1; k_4 < 9; k_4++) {
+      sum_2 += c[k_4] / (z - 1 + k_4);
     }
-    out += 0.5 * Math.log(2 * Math.PI) + (z - 0.5) * Math.log(t) - t + Math.log(sum);
+    out += 0.5 * Math.log(2 * Math.PI) + (z - 0.5) * Math.log(t) - t + Math.log(sum_2);
   }
-  const prior = prior_1 - alphas.length * (dof * D_1 * (Math.log(gamma) - 0.5 * Math.LN2) - out);
-  // inlined gmmLogLikelihood(…) from gmm.ts:33
-  const K = alphas.length;
-  const D_2 = means[0].length;
-  const n = x.length;
-  const qDiagonal = new Array<number>(K * D_2).fill(0);
-  const sumQ_1 = new Array<number>(K).fill(0);
-  for (let k_2 = 0; k_2 < K; k_2++) {
-    const icf_k_2 = icf[k_2];
-    for (let j_2 = 0; j_2 < D_2; j_2++) {
-      const _t3 = Math.exp(icf_k_2[j_2]);
-      valueStack.push(_t3);
-      qDiagonal[k_2 * D_2 + j_2] = _t3;
-      sumQ_1[k_2] += icf_k_2[j_2];
-    }
-  }
-  // inlined logSumExp(…) from gmm.ts:104
-  let top = 0;
-  for (let k_1_1 = 1; k_1_1 < alphas.length; k_1_1++) {
-    if (alphas[k_1_1] > alphas[top]) {
-      top = k_1_1;
-    }
-  }
-  const max = alphas[top];
-  let sum_1 = 0;
-  for (let k_1_1 = 0; k_1_1 < alphas.length; k_1_1++) {
-    const _t6 = Math.exp(alphas[k_1_1] - max);
-    valueStack.push(_t6);
-    sum_1 += _t6;
-  }
-  const normalizer = -0.5 * n * D_2 * Math.log(2 * PI) - n * (Math.log(sum_1) + max);
-  const main = new Array<number>(K).fill(0);
-  const transformed = new Array<number>(D_2).fill(0);
-  let slse = 0;
-  let prior_1_bar = 0;
-  let prior_bar = 1;
+  const prior = prior_1 - alphas.length * (dof * D_2 * (Math.log(gamma) - 0.5 * Math.LN2) - out);
   const qDiagonal_bar = new Array<number>(qDiagonal.length).fill(0);
-  const sumQ_1_bar = new Array<number>(sumQ_1.length).fill(0);
+  const sumQ_bar = new Array<number>(sumQ.length).fill(0);
   let max_bar = 0;
-  let sum_1_bar = 0;
+  let sum_bar = 0;
   let normalizer_bar = 1;
   const main_bar = new Array<number>(main.length).fill(0);
   const transformed_bar = new Array<number>(transformed.length).fill(0);
   let slse_bar = 1;
+  let prior_1_bar = 0;
+  let prior_bar = 1;
   alphas_bar.fill(0);
   for (let i_1 = 0; i_1 < means_bar.length; i_1++) {
     means_bar[i_1].fill(0);
@@ -139,144 +139,144 @@ export function gmmObjectiveGradInto(
   }
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < n; i++) {
-    for (let k_2 = 0; k_2 < K; k_2++) {
-      const q_1 = icf[k_2];
+    for (let k = 0; k < K; k++) {
+      const q = icf[k];
       const x_i = x[i];
-      const means_k_2 = means[k_2];
-      for (let j_2 = 0; j_2 < D_2; j_2++) {
-        transformed[j_2] = qDiagonal[k_2 * D_2 + j_2] * (x_i[j_2] - means_k_2[j_2]);
+      const means_k = means[k];
+      for (let j = 0; j < D; j++) {
+        transformed[j] = qDiagonal[k * D + j] * (x_i[j] - means_k[j]);
       }
-      for (let col = 0; col < D_2; col++) {
-        const first = D_2 + (col * (2 * D_2 - col - 1)) / 2 - col - 1;
-        const centered = x_i[col] - means_k_2[col];
-        for (let row = col + 1; row < D_2; row++) {
-          transformed[row] += q_1[first + row] * centered;
+      for (let col = 0; col < D; col++) {
+        const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+        const centered = x_i[col] - means_k[col];
+        for (let row = col + 1; row < D; row++) {
+          transformed[row] += q[first + row] * centered;
         }
       }
       let sq = 0;
-      for (let j_2 = 0; j_2 < D_2; j_2++) {
-        valueStack.push(transformed[j_2]);
-        sq += transformed[j_2] * transformed[j_2];
+      for (let j = 0; j < D; j++) {
+        valueStack.push(transformed[j]);
+        sq += transformed[j] * transformed[j];
       }
-      main[k_2] = alphas[k_2] + sumQ_1[k_2] - 0.5 * sq;
+      main[k] = alphas[k] + sumQ[k] - 0.5 * sq;
     }
-    // inlined logSumExp(…) from gmm.ts:104
+    // inlined logSumExp(…) from gmm.ts:102
     let top_1 = 0;
-    for (let k_2_1 = 1; k_2_1 < main.length; k_2_1++) {
-      if (main[k_2_1] > main[top_1]) {
-        top_1 = k_2_1;
+    for (let k_2 = 1; k_2 < main.length; k_2++) {
+      if (main[k_2] > main[top_1]) {
+        top_1 = k_2;
       }
     }
     const max_1 = main[top_1];
-    let sum_1_1 = 0;
-    for (let k_2_1 = 0; k_2_1 < main.length; k_2_1++) {
-      const _t13 = Math.exp(main[k_2_1] - max_1);
+    let sum_1 = 0;
+    for (let k_2 = 0; k_2 < main.length; k_2++) {
+      const _t13 = Math.exp(main[k_2] - max_1);
       valueStack.push(_t13);
-      sum_1_1 += _t13;
+      sum_1 += _t13;
     }
-    slse += Math.log(sum_1_1) + max_1;
+    slse += Math.log(sum_1) + max_1;
     // its reverse, in the same iteration
-    // line 70: slse += logSumExp(main);
+    // line 68: slse += logSumExp(main);
     let max_1_bar = slse_bar;
-    let sum_1_1_bar = slse_bar * (1 / sum_1_1);
-    // line 109: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
-    for (let k_2_1 = main.length - 1; k_2_1 >= 0; k_2_1--) {
+    let sum_1_bar = slse_bar * (1 / sum_1);
+    // line 107: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
+    for (let k_2 = main.length - 1; k_2 >= 0; k_2--) {
       const _t11 = valueStack.pop();
-      const _t12 = sum_1_1_bar * _t11;
-      main_bar[k_2_1] += _t12;
+      const _t12 = sum_1_bar * _t11;
+      main_bar[k_2] += _t12;
       max_1_bar -= _t12;
     }
-    // line 107: const max = v[top];
+    // line 105: const max = v[top];
     main_bar[top_1] += max_1_bar;
-    // line 58: for (let k = 0; k < K; k++) {
-    for (let k_2 = K - 1; k_2 >= 0; k_2--) {
-      const q_1 = icf[k_2];
-      const q_1_bar = icf_bar[k_2];
-      // line 68: main[k] = alphas[k] + sumQ[k] - 0.5 * sq;
-      const _t10 = main_bar[k_2];
-      alphas_bar[k_2] += _t10;
-      sumQ_1_bar[k_2] += _t10;
+    // line 56: for (let k = 0; k < K; k++) {
+    for (let k = K - 1; k >= 0; k--) {
+      const q = icf[k];
+      const q_bar = icf_bar[k];
+      // line 66: main[k] = alphas[k] + sumQ[k] - 0.5 * sq;
+      const _t10 = main_bar[k];
+      alphas_bar[k] += _t10;
+      sumQ_bar[k] += _t10;
       let sq_bar = -(_t10 * 0.5);
-      main_bar[k_2] = 0;
-      // line 67: for (let j = 0; j < D; j++) sq += transformed[j] * transformed[j];
-      for (let j_2 = D_2 - 1; j_2 >= 0; j_2--) {
-        const transformed_j_2 = valueStack.pop();
-        transformed_bar[j_2] += sq_bar * (2 * transformed_j_2);
+      main_bar[k] = 0;
+      // line 65: for (let j = 0; j < D; j++) sq += transformed[j] * transformed[j];
+      for (let j = D - 1; j >= 0; j--) {
+        const transformed_j = valueStack.pop();
+        transformed_bar[j] += sq_bar * (2 * transformed_j);
       }
-      // line 61: for (let col = 0; col < D; col++) {
+      // line 59: for (let col = 0; col < D; col++) {
       const x_i = x[i];
-      const means_k_2 = means[k_2];
-      const means_bar_k_2 = means_bar[k_2];
-      for (let col = D_2 - 1; col >= 0; col--) {
-        const first = D_2 + (col * (2 * D_2 - col - 1)) / 2 - col - 1;
-        const centered = x_i[col] - means_k_2[col];
+      const means_k = means[k];
+      const means_bar_k = means_bar[k];
+      for (let col = D - 1; col >= 0; col--) {
+        const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+        const centered = x_i[col] - means_k[col];
         let centered_bar = 0;
-        // line 64: for (let row = col + 1; row < D; row++) transformed[row] += q[first + row] * centered;
-        for (let row = D_2 - 1; row >= col + 1; row--) {
+        // line 62: for (let row = col + 1; row < D; row++) transformed[row] += q[first + row] * centered;
+        for (let row = D - 1; row >= col + 1; row--) {
           const _t9 = transformed_bar[row];
-          q_1_bar[first + row] += _t9 * centered;
-          centered_bar += _t9 * q_1[first + row];
+          q_bar[first + row] += _t9 * centered;
+          centered_bar += _t9 * q[first + row];
         }
-        // line 63: const centered = x[i][col] - means[k][col];
-        means_bar_k_2[col] -= centered_bar;
+        // line 61: const centered = x[i][col] - means[k][col];
+        means_bar_k[col] -= centered_bar;
       }
-      // line 60: for (let j = 0; j < D; j++) transformed[j] = qDiagonal[k * D + j] * (x[i][j] - means[k][j]);
-      for (let j_2 = D_2 - 1; j_2 >= 0; j_2--) {
-        const _t8 = transformed_bar[j_2];
-        qDiagonal_bar[k_2 * D_2 + j_2] += _t8 * (x_i[j_2] - means_k_2[j_2]);
-        means_bar_k_2[j_2] -= _t8 * qDiagonal[k_2 * D_2 + j_2];
-        transformed_bar[j_2] = 0;
+      // line 58: for (let j = 0; j < D; j++) transformed[j] = qDiagonal[k * D + j] * (x[i][j] - means[k][j]);
+      for (let j = D - 1; j >= 0; j--) {
+        const _t8 = transformed_bar[j];
+        qDiagonal_bar[k * D + j] += _t8 * (x_i[j] - means_k[j]);
+        means_bar_k[j] -= _t8 * qDiagonal[k * D + j];
+        transformed_bar[j] = 0;
       }
     }
   }
   const value = normalizer + slse + prior;
   // reverse sweep
-  // line 53: const normalizer = -0.5 * n * D * Math.log(2 * pi) - n * logSumExp(alphas);
-  const _t7 = -(normalizer_bar * n);
-  sum_1_bar += _t7 * (1 / sum_1);
-  max_bar += _t7;
-  // line 109: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
-  for (let k_1_1 = alphas.length - 1; k_1_1 >= 0; k_1_1--) {
-    const _t4 = valueStack.pop();
-    const _t5 = sum_1_bar * _t4;
-    alphas_bar[k_1_1] += _t5;
-    max_bar -= _t5;
-  }
-  // line 107: const max = v[top];
-  alphas_bar[top] += max_bar;
-  // line 47: for (let k = 0; k < K; k++) {
-  for (let k_2 = K - 1; k_2 >= 0; k_2--) {
-    // line 48: for (let j = 0; j < D; j++) {
-    const icf_bar_k_2 = icf_bar[k_2];
-    for (let j_2 = D_2 - 1; j_2 >= 0; j_2--) {
-      // line 50: sumQ[k] += icf[k][j];
-      icf_bar_k_2[j_2] += sumQ_1_bar[k_2];
-      // line 49: qDiagonal[k * D + j] = Math.exp(icf[k][j]);
-      const _t2 = valueStack.pop();
-      icf_bar_k_2[j_2] += qDiagonal_bar[k_2 * D_2 + j_2] * _t2;
-      qDiagonal_bar[k_2 * D_2 + j_2] = 0;
-    }
-  }
-  // line 28: const prior = wishartPenalty(icf, gamma, m) - alphas.length * wishartConstant(means[0].length, gamma, m, PI);
+  // line 26: const prior = wishartPenalty(icf, gamma, m) - alphas.length * wishartConstant(means[0].length, gamma, m, PI);
   prior_1_bar += prior_bar;
-  // line 79: for (let k = 0; k < icf.length; k++) {
-  for (let k = icf.length - 1; k >= 0; k--) {
-    const q = icf[k];
-    const q_bar = icf_bar[k];
-    // line 88: prior += 0.5 * gamma * gamma * squares - m * sumQ;
+  // line 77: for (let k = 0; k < icf.length; k++) {
+  for (let k_3 = icf.length - 1; k_3 >= 0; k_3--) {
+    const q_1 = icf[k_3];
+    const q_1_bar = icf_bar[k_3];
+    // line 86: prior += 0.5 * gamma * gamma * squares - m * sumQ;
     let squares_bar = prior_1_bar * (0.5 * gamma * gamma);
-    let sumQ_bar = -(prior_1_bar * m);
-    // line 87: for (let j = D; j < q.length; j++) squares += q[j] * q[j];
-    for (let j = D + (Math.ceil(q.length - D) - 1); j >= D; j--) {
-      q_bar[j] += squares_bar * (2 * q[j]);
+    let sumQ_1_bar = -(prior_1_bar * m);
+    // line 85: for (let j = D; j < q.length; j++) squares += q[j] * q[j];
+    for (let j_1 = D_1 + (Math.ceil(q_1.length - D_1) - 1); j_1 >= D_1; j_1--) {
+      q_1_bar[j_1] += squares_bar * (2 * q_1[j_1]);
     }
-    // line 83: for (let j = 0; j < D; j++) {
-    for (let j = Math.ceil(D) - 1; j >= 0; j--) {
-      // line 85: sumQ += q[j];
-      q_bar[j] += sumQ_bar;
-      // line 84: squares += Math.exp(2 * q[j]);
+    // line 81: for (let j = 0; j < D; j++) {
+    for (let j_1 = Math.ceil(D_1) - 1; j_1 >= 0; j_1--) {
+      // line 83: sumQ += q[j];
+      q_1_bar[j_1] += sumQ_1_bar;
+      // line 82: squares += Math.exp(2 * q[j]);
+      const _t6 = valueStack.pop();
+      q_1_bar[j_1] += squares_bar * _t6 * 2;
+    }
+  }
+  // line 51: const normalizer = -0.5 * n * D * Math.log(2 * pi) - n * logSumExp(alphas);
+  const _t5 = -(normalizer_bar * n);
+  sum_bar += _t5 * (1 / sum);
+  max_bar += _t5;
+  // line 107: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
+  for (let k_1 = alphas.length - 1; k_1 >= 0; k_1--) {
+    const _t2 = valueStack.pop();
+    const _t3 = sum_bar * _t2;
+    alphas_bar[k_1] += _t3;
+    max_bar -= _t3;
+  }
+  // line 105: const max = v[top];
+  alphas_bar[top] += max_bar;
+  // line 45: for (let k = 0; k < K; k++) {
+  for (let k = K - 1; k >= 0; k--) {
+    // line 46: for (let j = 0; j < D; j++) {
+    const icf_bar_k = icf_bar[k];
+    for (let j = D - 1; j >= 0; j--) {
+      // line 48: sumQ[k] += icf[k][j];
+      icf_bar_k[j] += sumQ_bar[k];
+      // line 47: qDiagonal[k * D + j] = Math.exp(icf[k][j]);
       const _t0 = valueStack.pop();
-      q_bar[j] += squares_bar * _t0 * 2;
+      icf_bar_k[j] += qDiagonal_bar[k * D + j] * _t0;
+      qDiagonal_bar[k * D + j] = 0;
     }
   }
   return value;

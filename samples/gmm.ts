@@ -22,11 +22,9 @@ export function gmmObjective(
   m: number,
 ): number {
   const PI = 3.14159265359; // ADBench's constant
-  // The prior first, so that the likelihood's loop over the data points is the function's
-  // last statement: tsgrad then runs each point's reverse right after it (scratch arrays
-  // and all), instead of saving every point's values for a second pass.
+  const likelihood = gmmLogLikelihood(alphas, means, icf, x, PI);
   const prior = wishartPenalty(icf, gamma, m) - alphas.length * wishartConstant(means[0].length, gamma, m, PI);
-  return gmmLogLikelihood(alphas, means, icf, x, PI) + prior;
+  return likelihood + prior;
 }
 
 /** -(nD/2) log(2π) + Σ_i lse_k(α_k + Σ_j q_kj - ½‖Q_k (x_i - μ_k)‖²) - n lse(α). @inline */

@@ -41,6 +41,15 @@ export function logisticRegressionGradInto(
   const w_bar = grad.w;
   // forward sweep
   let loss = 0;
+  // inlined dot(…) from linalg.ts:7
+  let s_1 = 0;
+  for (let i_2 = 0; i_2 < w.length; i_2++) {
+    s_1 += w[i_2] * w[i_2];
+  }
+  let loss_bar = 1;
+  let s_1_bar = 0.5 * lambda;
+  w_bar.fill(0);
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < X.length; i++) {
     // inlined dot(…) from linalg.ts:7
     const b = X[i];
@@ -62,24 +71,7 @@ export function logisticRegressionGradInto(
       controlStack.push(0);
     }
     loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
-    valueStack.push(p);
-  }
-  // inlined dot(…) from linalg.ts:7
-  let s_1 = 0;
-  let loss_bar = 1;
-  let s_1_bar = 0.5 * lambda;
-  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
-  for (let i_2 = 0; i_2 < w.length; i_2++) {
-    s_1 += w[i_2] * w[i_2];
     // its reverse, in the same iteration
-    w_bar[i_2] = s_1_bar * (2 * w[i_2]);
-  }
-  const value = loss + 0.5 * lambda * s_1;
-  // reverse sweep
-  // line 17: for (let i = 0; i < X.length; i++) {
-  for (let i = X.length - 1; i >= 0; i--) {
-    let p = valueStack.pop();
-    const b = X[i];
     let s_bar = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
     const _t6 = -loss_bar;
@@ -105,6 +97,12 @@ export function logisticRegressionGradInto(
     for (let i_1 = w.length - 1; i_1 >= 0; i_1--) {
       w_bar[i_1] += s_bar * b[i_1];
     }
+  }
+  const value = loss + 0.5 * lambda * s_1;
+  // reverse sweep
+  // linalg.ts:9
+  for (let i_2 = w.length - 1; i_2 >= 0; i_2--) {
+    w_bar[i_2] += s_1_bar * (2 * w[i_2]);
   }
   return value;
 }
@@ -145,6 +143,16 @@ export function logisticRegressionHvpInto(
   const w_bar_dot = hvp.w;
   // forward sweep
   let loss = 0;
+  // inlined dot(…) from linalg.ts:7
+  let s_1 = 0;
+  for (let i_2 = 0; i_2 < w.length; i_2++) {
+    s_1 += w[i_2] * w[i_2];
+  }
+  let loss_bar = 1;
+  let s_1_bar = 0.5 * lambda;
+  w_bar.fill(0);
+  w_bar_dot.fill(0);
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < X.length; i++) {
     // inlined dot(…) from linalg.ts:7
     const b = X[i];
@@ -175,27 +183,7 @@ export function logisticRegressionHvpInto(
       controlStack.push(0);
     }
     loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
-    valueStack.push(p);
-    valueStack.push(p_dot);
-  }
-  // inlined dot(…) from linalg.ts:7
-  let s_1 = 0;
-  let loss_bar = 1;
-  let s_1_bar = 0.5 * lambda;
-  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
-  for (let i_2 = 0; i_2 < w.length; i_2++) {
-    s_1 += w[i_2] * w[i_2];
     // its reverse, in the same iteration
-    w_bar_dot[i_2] = 2 * s_1_bar * w_dot[i_2];
-    w_bar[i_2] = s_1_bar * (2 * w[i_2]);
-  }
-  const value = loss + 0.5 * lambda * s_1;
-  // reverse sweep
-  // line 17: for (let i = 0; i < X.length; i++) {
-  for (let i = X.length - 1; i >= 0; i--) {
-    let p_dot = valueStack.pop();
-    let p = valueStack.pop();
-    const b = X[i];
     let s_bar = 0;
     let s_bar_dot = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
@@ -239,6 +227,13 @@ export function logisticRegressionHvpInto(
       w_bar_dot[i_1] += b[i_1] * s_bar_dot;
       w_bar[i_1] += s_bar * b[i_1];
     }
+  }
+  const value = loss + 0.5 * lambda * s_1;
+  // reverse sweep
+  // linalg.ts:9
+  for (let i_2 = w.length - 1; i_2 >= 0; i_2--) {
+    w_bar_dot[i_2] += 2 * s_1_bar * w_dot[i_2];
+    w_bar[i_2] += s_1_bar * (2 * w[i_2]);
   }
   return value;
 }

@@ -46,89 +46,89 @@ export function gmmLogPosteriorGradInto(
   const mu_bar = grad.mu;
   const icf_bar = grad.icf;
   // forward sweep
-  // inlined wishartConstant(…) from gmm.ts:94
+  // inlined gmmLogLikelihood(…) from gmm.ts:31
+  const K = alpha.length;
   const D = mu[0].length;
-  const dof = D + m + 1;
-  // inlined logMultiGamma(…) from gmm.ts:114
+  const n = x.length;
+  const qDiagonal = new Array<number>(K * D).fill(0);
+  const sumQ = new Array<number>(K).fill(0);
+  for (let k = 0; k < K; k++) {
+    const icf_k = icf[k];
+    for (let j = 0; j < D; j++) {
+      const _t1 = Math.exp(icf_k[j]);
+      valueStack.push(_t1);
+      qDiagonal[k * D + j] = _t1;
+      sumQ[k] += icf_k[j];
+    }
+  }
+  // inlined logSumExp(…) from gmm.ts:102
+  let top = 0;
+  for (let k_1 = 1; k_1 < alpha.length; k_1++) {
+    if (alpha[k_1] > alpha[top]) {
+      top = k_1;
+    }
+  }
+  const max = alpha[top];
+  let sum = 0;
+  for (let k_1 = 0; k_1 < alpha.length; k_1++) {
+    const _t4 = Math.exp(alpha[k_1] - max);
+    valueStack.push(_t4);
+    sum += _t4;
+  }
+  const normalizer = -0.5 * n * D * Math.log(2 * Math.PI) - n * (Math.log(sum) + max);
+  const main = new Array<number>(K).fill(0);
+  const transformed = new Array<number>(D).fill(0);
+  let slse = 0;
+  // inlined wishartConstant(…) from gmm.ts:92
+  const D_1 = mu[0].length;
+  const dof = D_1 + m + 1;
+  // inlined logMultiGamma(…) from gmm.ts:112
   const a = 0.5 * dof;
-  let out = 0.25 * D * (D - 1) * Math.log(Math.PI);
-  for (let j = 1; j <= D; j++) {
-    // inlined logGamma(…) from gmm.ts:121
-    const z = a + 0.5 * (1 - j);
+  let out = 0.25 * D_1 * (D_1 - 1) * Math.log(Math.PI);
+  for (let j_1 = 1; j_1 <= D_1; j_1++) {
+    // inlined logGamma(…) from gmm.ts:119
+    const z = a + 0.5 * (1 - j_1);
     const c = [
       0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531,
       -176.6150291621406, 12.507343278686905, -0.13857109526572012, 0.000009984369578019572,
       1.5056327351493116e-7,
     ];
     const t = z + 6.5;
-    let sum = c[0];
-    for (let k = 1; k < 9; k++) {
-      sum += c[k] / (z - 1 + k);
+    let sum_2 = c[0];
+    for (let k_3 = 1; k_3 < 9; k_3++) {
+      sum_2 += c[k_3] / (z - 1 + k_3);
     }
-    out += 0.5 * Math.log(2 * Math.PI) + (z - 0.5) * Math.log(t) - t + Math.log(sum);
+    out += 0.5 * Math.log(2 * Math.PI) + (z - 0.5) * Math.log(t) - t + Math.log(sum_2);
   }
-  // inlined wishartPenalty(…) from gmm.ts:76
-  const D_1 = (Math.sqrt(8 * icf[0].length + 1) - 1) / 2;
+  // inlined wishartPenalty(…) from gmm.ts:74
+  const D_2 = (Math.sqrt(8 * icf[0].length + 1) - 1) / 2;
   let prior_1 = 0;
-  for (let k_1 = 0; k_1 < icf.length; k_1++) {
-    const q = icf[k_1];
+  for (let k_4 = 0; k_4 < icf.length; k_4++) {
+    const q_1 = icf[k_4];
     let squares = 0;
-    let sumQ = 0;
-    for (let j_1 = 0; j_1 < D_1; j_1++) {
-      const _t1 = Math.exp(2 * q[j_1]);
-      valueStack.push(_t1);
-      squares += _t1;
-      sumQ += q[j_1];
-    }
-    for (let j_1 = D_1; j_1 < q.length; j_1++) {
-      squares += q[j_1] * q[j_1];
-    }
-    prior_1 += 0.5 * gamma * gamma * squares - m * sumQ;
-  }
-  const prior = alpha.length * (dof * D * (Math.log(gamma) - 0.5 * Math.LN2) - out) - prior_1;
-  // inlined gmmLogLikelihood(…) from gmm.ts:33
-  const K = alpha.length;
-  const D_2 = mu[0].length;
-  const n = x.length;
-  const qDiagonal = new Array<number>(K * D_2).fill(0);
-  const sumQ_1 = new Array<number>(K).fill(0);
-  for (let k_2 = 0; k_2 < K; k_2++) {
-    const icf_k_2 = icf[k_2];
+    let sumQ_1 = 0;
     for (let j_2 = 0; j_2 < D_2; j_2++) {
-      const _t3 = Math.exp(icf_k_2[j_2]);
-      valueStack.push(_t3);
-      qDiagonal[k_2 * D_2 + j_2] = _t3;
-      sumQ_1[k_2] += icf_k_2[j_2];
+      const _t7 = Math.exp(2 * q_1[j_2]);
+      valueStack.push(_t7);
+      squares += _t7;
+      sumQ_1 += q_1[j_2];
     }
-  }
-  // inlined logSumExp(…) from gmm.ts:104
-  let top = 0;
-  for (let k_1_1 = 1; k_1_1 < alpha.length; k_1_1++) {
-    if (alpha[k_1_1] > alpha[top]) {
-      top = k_1_1;
+    for (let j_2 = D_2; j_2 < q_1.length; j_2++) {
+      squares += q_1[j_2] * q_1[j_2];
     }
+    prior_1 += 0.5 * gamma * gamma * squares - m * sumQ_1;
   }
-  const max = alpha[top];
-  let sum_1 = 0;
-  for (let k_1_1 = 0; k_1_1 < alpha.length; k_1_1++) {
-    const _t6 = Math.exp(alpha[k_1_1] - max);
-    valueStack.push(_t6);
-    sum_1 += _t6;
-  }
-  const normalizer = -0.5 * n * D_2 * Math.log(2 * Math.PI) - n * (Math.log(sum_1) + max);
-  const main = new Array<number>(K).fill(0);
-  const transformed = new Array<number>(D_2).fill(0);
-  let slse = 0;
-  let prior_1_bar = 0;
-  let prior_bar = 1;
+  const prior = alpha.length * (dof * D_1 * (Math.log(gamma) - 0.5 * Math.LN2) - out) - prior_1;
   const qDiagonal_bar = new Array<number>(qDiagonal.length).fill(0);
-  const sumQ_1_bar = new Array<number>(sumQ_1.length).fill(0);
+  const sumQ_bar = new Array<number>(sumQ.length).fill(0);
   let max_bar = 0;
-  let sum_1_bar = 0;
+  let sum_bar = 0;
   let normalizer_bar = 1;
   const main_bar = new Array<number>(main.length).fill(0);
   const transformed_bar = new Array<number>(transformed.length).fill(0);
   let slse_bar = 1;
+  let prior_1_bar = 0;
+  let prior_bar = 1;
   alpha_bar.fill(0);
   for (let i_1 = 0; i_1 < mu_bar.length; i_1++) {
     mu_bar[i_1].fill(0);
@@ -138,144 +138,144 @@ export function gmmLogPosteriorGradInto(
   }
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < n; i++) {
-    for (let k_2 = 0; k_2 < K; k_2++) {
-      const q_1 = icf[k_2];
+    for (let k = 0; k < K; k++) {
+      const q = icf[k];
       const x_i = x[i];
-      const mu_k_2 = mu[k_2];
-      for (let j_2 = 0; j_2 < D_2; j_2++) {
-        transformed[j_2] = qDiagonal[k_2 * D_2 + j_2] * (x_i[j_2] - mu_k_2[j_2]);
+      const mu_k = mu[k];
+      for (let j = 0; j < D; j++) {
+        transformed[j] = qDiagonal[k * D + j] * (x_i[j] - mu_k[j]);
       }
-      for (let col = 0; col < D_2; col++) {
-        const first = D_2 + (col * (2 * D_2 - col - 1)) / 2 - col - 1;
-        const centered = x_i[col] - mu_k_2[col];
-        for (let row = col + 1; row < D_2; row++) {
-          transformed[row] += q_1[first + row] * centered;
+      for (let col = 0; col < D; col++) {
+        const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+        const centered = x_i[col] - mu_k[col];
+        for (let row = col + 1; row < D; row++) {
+          transformed[row] += q[first + row] * centered;
         }
       }
       let sq = 0;
-      for (let j_2 = 0; j_2 < D_2; j_2++) {
-        valueStack.push(transformed[j_2]);
-        sq += transformed[j_2] * transformed[j_2];
+      for (let j = 0; j < D; j++) {
+        valueStack.push(transformed[j]);
+        sq += transformed[j] * transformed[j];
       }
-      main[k_2] = alpha[k_2] + sumQ_1[k_2] - 0.5 * sq;
+      main[k] = alpha[k] + sumQ[k] - 0.5 * sq;
     }
-    // inlined logSumExp(…) from gmm.ts:104
+    // inlined logSumExp(…) from gmm.ts:102
     let top_1 = 0;
-    for (let k_2_1 = 1; k_2_1 < main.length; k_2_1++) {
-      if (main[k_2_1] > main[top_1]) {
-        top_1 = k_2_1;
+    for (let k_2 = 1; k_2 < main.length; k_2++) {
+      if (main[k_2] > main[top_1]) {
+        top_1 = k_2;
       }
     }
     const max_1 = main[top_1];
-    let sum_1_1 = 0;
-    for (let k_2_1 = 0; k_2_1 < main.length; k_2_1++) {
-      const _t13 = Math.exp(main[k_2_1] - max_1);
+    let sum_1 = 0;
+    for (let k_2 = 0; k_2 < main.length; k_2++) {
+      const _t13 = Math.exp(main[k_2] - max_1);
       valueStack.push(_t13);
-      sum_1_1 += _t13;
+      sum_1 += _t13;
     }
-    slse += Math.log(sum_1_1) + max_1;
+    slse += Math.log(sum_1) + max_1;
     // its reverse, in the same iteration
-    // gmm.ts:70
+    // gmm.ts:68
     let max_1_bar = slse_bar;
-    let sum_1_1_bar = slse_bar * (1 / sum_1_1);
-    // gmm.ts:109
-    for (let k_2_1 = main.length - 1; k_2_1 >= 0; k_2_1--) {
+    let sum_1_bar = slse_bar * (1 / sum_1);
+    // gmm.ts:107
+    for (let k_2 = main.length - 1; k_2 >= 0; k_2--) {
       const _t11 = valueStack.pop();
-      const _t12 = sum_1_1_bar * _t11;
-      main_bar[k_2_1] += _t12;
+      const _t12 = sum_1_bar * _t11;
+      main_bar[k_2] += _t12;
       max_1_bar -= _t12;
     }
-    // gmm.ts:107
+    // gmm.ts:105
     main_bar[top_1] += max_1_bar;
-    // gmm.ts:58
-    for (let k_2 = K - 1; k_2 >= 0; k_2--) {
-      const q_1 = icf[k_2];
-      const q_1_bar = icf_bar[k_2];
-      // gmm.ts:68
-      const _t10 = main_bar[k_2];
-      alpha_bar[k_2] += _t10;
-      sumQ_1_bar[k_2] += _t10;
+    // gmm.ts:56
+    for (let k = K - 1; k >= 0; k--) {
+      const q = icf[k];
+      const q_bar = icf_bar[k];
+      // gmm.ts:66
+      const _t10 = main_bar[k];
+      alpha_bar[k] += _t10;
+      sumQ_bar[k] += _t10;
       let sq_bar = -(_t10 * 0.5);
-      main_bar[k_2] = 0;
-      // gmm.ts:67
-      for (let j_2 = D_2 - 1; j_2 >= 0; j_2--) {
-        const transformed_j_2 = valueStack.pop();
-        transformed_bar[j_2] += sq_bar * (2 * transformed_j_2);
+      main_bar[k] = 0;
+      // gmm.ts:65
+      for (let j = D - 1; j >= 0; j--) {
+        const transformed_j = valueStack.pop();
+        transformed_bar[j] += sq_bar * (2 * transformed_j);
       }
-      // gmm.ts:61
+      // gmm.ts:59
       const x_i = x[i];
-      const mu_k_2 = mu[k_2];
-      const mu_bar_k_2 = mu_bar[k_2];
-      for (let col = D_2 - 1; col >= 0; col--) {
-        const first = D_2 + (col * (2 * D_2 - col - 1)) / 2 - col - 1;
-        const centered = x_i[col] - mu_k_2[col];
+      const mu_k = mu[k];
+      const mu_bar_k = mu_bar[k];
+      for (let col = D - 1; col >= 0; col--) {
+        const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+        const centered = x_i[col] - mu_k[col];
         let centered_bar = 0;
-        // gmm.ts:64
-        for (let row = D_2 - 1; row >= col + 1; row--) {
+        // gmm.ts:62
+        for (let row = D - 1; row >= col + 1; row--) {
           const _t9 = transformed_bar[row];
-          q_1_bar[first + row] += _t9 * centered;
-          centered_bar += _t9 * q_1[first + row];
+          q_bar[first + row] += _t9 * centered;
+          centered_bar += _t9 * q[first + row];
         }
-        // gmm.ts:63
-        mu_bar_k_2[col] -= centered_bar;
+        // gmm.ts:61
+        mu_bar_k[col] -= centered_bar;
       }
-      // gmm.ts:60
-      for (let j_2 = D_2 - 1; j_2 >= 0; j_2--) {
-        const _t8 = transformed_bar[j_2];
-        qDiagonal_bar[k_2 * D_2 + j_2] += _t8 * (x_i[j_2] - mu_k_2[j_2]);
-        mu_bar_k_2[j_2] -= _t8 * qDiagonal[k_2 * D_2 + j_2];
-        transformed_bar[j_2] = 0;
+      // gmm.ts:58
+      for (let j = D - 1; j >= 0; j--) {
+        const _t8 = transformed_bar[j];
+        qDiagonal_bar[k * D + j] += _t8 * (x_i[j] - mu_k[j]);
+        mu_bar_k[j] -= _t8 * qDiagonal[k * D + j];
+        transformed_bar[j] = 0;
       }
     }
   }
   const value = normalizer + slse + prior;
   // reverse sweep
-  // gmm.ts:53
-  const _t7 = -(normalizer_bar * n);
-  sum_1_bar += _t7 * (1 / sum_1);
-  max_bar += _t7;
-  // gmm.ts:109
-  for (let k_1_1 = alpha.length - 1; k_1_1 >= 0; k_1_1--) {
-    const _t4 = valueStack.pop();
-    const _t5 = sum_1_bar * _t4;
-    alpha_bar[k_1_1] += _t5;
-    max_bar -= _t5;
-  }
-  // gmm.ts:107
-  alpha_bar[top] += max_bar;
-  // gmm.ts:47
-  for (let k_2 = K - 1; k_2 >= 0; k_2--) {
-    // gmm.ts:48
-    const icf_bar_k_2 = icf_bar[k_2];
-    for (let j_2 = D_2 - 1; j_2 >= 0; j_2--) {
-      // gmm.ts:50
-      icf_bar_k_2[j_2] += sumQ_1_bar[k_2];
-      // gmm.ts:49
-      const _t2 = valueStack.pop();
-      icf_bar_k_2[j_2] += qDiagonal_bar[k_2 * D_2 + j_2] * _t2;
-      qDiagonal_bar[k_2 * D_2 + j_2] = 0;
-    }
-  }
   // line 19: const prior = alpha.length * wishartConstant(mu[0].length, gamma, m, Math.PI) - wishartPenalty(icf, gamma, m);
   prior_1_bar -= prior_bar;
-  // gmm.ts:79
-  for (let k_1 = icf.length - 1; k_1 >= 0; k_1--) {
-    const q = icf[k_1];
-    const q_bar = icf_bar[k_1];
-    // gmm.ts:88
+  // gmm.ts:77
+  for (let k_4 = icf.length - 1; k_4 >= 0; k_4--) {
+    const q_1 = icf[k_4];
+    const q_1_bar = icf_bar[k_4];
+    // gmm.ts:86
     let squares_bar = prior_1_bar * (0.5 * gamma * gamma);
-    let sumQ_bar = -(prior_1_bar * m);
-    // gmm.ts:87
-    for (let j_1 = D_1 + (Math.ceil(q.length - D_1) - 1); j_1 >= D_1; j_1--) {
-      q_bar[j_1] += squares_bar * (2 * q[j_1]);
+    let sumQ_1_bar = -(prior_1_bar * m);
+    // gmm.ts:85
+    for (let j_2 = D_2 + (Math.ceil(q_1.length - D_2) - 1); j_2 >= D_2; j_2--) {
+      q_1_bar[j_2] += squares_bar * (2 * q_1[j_2]);
     }
-    // gmm.ts:83
-    for (let j_1 = Math.ceil(D_1) - 1; j_1 >= 0; j_1--) {
-      // gmm.ts:85
-      q_bar[j_1] += sumQ_bar;
-      // gmm.ts:84
+    // gmm.ts:81
+    for (let j_2 = Math.ceil(D_2) - 1; j_2 >= 0; j_2--) {
+      // gmm.ts:83
+      q_1_bar[j_2] += sumQ_1_bar;
+      // gmm.ts:82
+      const _t6 = valueStack.pop();
+      q_1_bar[j_2] += squares_bar * _t6 * 2;
+    }
+  }
+  // gmm.ts:51
+  const _t5 = -(normalizer_bar * n);
+  sum_bar += _t5 * (1 / sum);
+  max_bar += _t5;
+  // gmm.ts:107
+  for (let k_1 = alpha.length - 1; k_1 >= 0; k_1--) {
+    const _t2 = valueStack.pop();
+    const _t3 = sum_bar * _t2;
+    alpha_bar[k_1] += _t3;
+    max_bar -= _t3;
+  }
+  // gmm.ts:105
+  alpha_bar[top] += max_bar;
+  // gmm.ts:45
+  for (let k = K - 1; k >= 0; k--) {
+    // gmm.ts:46
+    const icf_bar_k = icf_bar[k];
+    for (let j = D - 1; j >= 0; j--) {
+      // gmm.ts:48
+      icf_bar_k[j] += sumQ_bar[k];
+      // gmm.ts:47
       const _t0 = valueStack.pop();
-      q_bar[j_1] += squares_bar * _t0 * 2;
+      icf_bar_k[j] += qDiagonal_bar[k * D + j] * _t0;
+      qDiagonal_bar[k * D + j] = 0;
     }
   }
   return value;

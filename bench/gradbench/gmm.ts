@@ -15,7 +15,7 @@ export function gmmLogPosterior(
   gamma: number,
   m: number,
 ): number {
-  // The prior first: the likelihood's loop over the points stays the last statement (samples/gmm.ts says why).
+  const likelihood = gmmLogLikelihood(alpha, mu, icf, x, Math.PI);
   const prior = alpha.length * wishartConstant(mu[0].length, gamma, m, Math.PI) - wishartPenalty(icf, gamma, m);
-  return gmmLogLikelihood(alpha, mu, icf, x, Math.PI) + prior;
+  return likelihood + prior;
 }

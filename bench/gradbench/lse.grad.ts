@@ -25,7 +25,7 @@ export function logsumexpGrad(x: readonly number[]): { value: number; grad: Logs
 export function logsumexpGradInto(x: readonly number[], grad: LogsumexpGradient): number {
   const x_bar = grad.x;
   // forward sweep
-  // inlined logSumExp(…) from gmm.ts:104
+  // inlined logSumExp(…) from gmm.ts:102
   let top = 0;
   for (let k = 1; k < x.length; k++) {
     if (x[k] > x[top]) {
@@ -43,14 +43,14 @@ export function logsumexpGradInto(x: readonly number[], grad: LogsumexpGradient)
   // reverse sweep
   let max_bar = 1;
   let sum_bar = 1 / sum;
-  // gmm.ts:109
+  // gmm.ts:107
   for (let k = x.length - 1; k >= 0; k--) {
     const _t0 = valueStack.pop();
     const _t1 = sum_bar * _t0;
     x_bar[k] = _t1;
     max_bar -= _t1;
   }
-  // gmm.ts:107
+  // gmm.ts:105
   x_bar[top] += max_bar;
   return value;
 }

@@ -12,7 +12,7 @@ import type { Activity } from "../analysis/activity.ts";
 import type { VariableInfo } from "../analysis/variables.ts";
 import { gradientTypeText, leafPaths } from "../frontend/types.ts";
 import type { Namer } from "./naming.ts";
-import { reverseMode } from "./reverse.ts";
+import { reverseMode, type ReverseInput } from "./reverse.ts";
 import type { StackName, ValueType } from "../ir/nodes.ts";
 import { aliasChecks, stackBalance } from "./debug.ts";
 import { outputSlots, overwriteOutputs } from "./overwrite.ts";
@@ -34,6 +34,8 @@ export function buildGradient(args: {
   wrt: string[];
   activity: Activity;
   info: VariableInfo;
+  /** The function with its heaviest loop moved last, for reverse mode to weigh (reverse.ts). */
+  reordered?: ReverseInput["reordered"];
   namer: Namer;
   sourceLines: string[];
   sourceName: string;

@@ -24,6 +24,7 @@ import { walkStmts, rootName, stmtExprs, walkExpr } from "../ir/visit.ts";
 import { ForwardGenerator } from "./forward.ts";
 import { Namer } from "./naming.ts";
 import { normalizeControlFlow } from "./normalize.ts";
+import { heaviestLoopLast } from "./lastLoop.ts";
 import { pathIn, reverseMode, type PullbackRequest, type ReverseOutput } from "./reverse.ts";
 import { inlineCalls, type CalleeResolver, type CustomRuleFinder } from "./inline.ts";
 import { buildGradient, gradientSlots, gradRecordType, pascalCase, withDebugChecks } from "./gradient.ts";
@@ -106,17 +107,24 @@ function aliasName(ctx: ModeContext): string {
   return ctx.request.mode === "grad" ? `${base}Gradient` : `${base}${pascalCase(ctx.request.mode)}Gradient`;
 }
 
+/**
+ * The function reverse mode differentiates: control flow normalized, with its variable
+ * facts and activity, and the same for its heaviest loop moved last when that is possible
+ * (reverse mode keeps whichever order saves less).
+ */
+function reverseSubject(ctx: ModeContext, namer: Namer) {
+  const normalized = normalizeControlFlow(ctx.fn, namer);
+  const analyzed = (fn: FunctionIR, result: Expr) => ({ fn, result, info: analyzeVariables(fn), activity: analyzeActivity(fn, result, ctx.request.wrt, ctx.activity) });
+  const moved = heaviestLoopLast(normalized.fn.body, normalized.result);
+  const reordered = moved ? analyzed({ ...normalized.fn, body: moved.body }, moved.result) : undefined;
+  return { ...analyzed(normalized.fn, normalized.result), ...(reordered && { reordered }) };
+}
+
 /** Reverse-mode body for the request's wrt set, seeded with `seed`. */
 function reverseBody(ctx: ModeContext, namer: Namer, gradName: string, seed: (resultType: ValueType) => Expr) {
-  const normalized = normalizeControlFlow(ctx.fn, namer);
-  const info = analyzeVariables(normalized.fn);
-  const activity = analyzeActivity(normalized.fn, normalized.result, ctx.request.wrt, ctx.activity);
   return reverseMode({
-    fn: normalized.fn,
-    result: normalized.result,
+    ...reverseSubject(ctx, namer),
     wrt: ctx.request.wrt,
-    activity,
-    info,
     namer,
     gradName,
     seed: seed(ctx.fn.returnType),
@@ -564,13 +572,9 @@ function buildGrad(ctx: ModeContext): ModeOutput {
   const { fn, request } = ctx;
   if (fn.returnType.kind !== "number") fail(Codes.BadReturnType, `@grad needs '${fn.name}' to return a number`, fn.span);
   const namer = freshNamer(ctx, fn);
-  const normalized = normalizeControlFlow(fn, namer);
   const out = buildGradient({
-    fn: normalized.fn,
-    result: normalized.result,
+    ...reverseSubject(ctx, namer),
     wrt: request.wrt,
-    activity: analyzeActivity(normalized.fn, normalized.result, request.wrt, ctx.activity),
-    info: analyzeVariables(normalized.fn),
     namer,
     sourceLines: ctx.sourceLines,
     sourceName: ctx.sourceName,

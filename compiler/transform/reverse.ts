@@ -54,6 +54,8 @@ export interface ReverseInput {
   /** The adjoint of the result: `1` for a gradient, a cotangent variable for a VJP. */
   seed: Expr;
   sourceLines: string[];
+  /** The function with its heaviest loop moved last (lastLoop.ts), when that is possible: generated too, and kept if it saves less. */
+  reordered?: Pick<ReverseInput, "fn" | "result" | "activity" | "info">;
   /**
    * To-be-recorded analysis (default on): save only what adjoint code reads later, and
    * record reads instead of writes where that saves less. Off saves every overwritten
@@ -101,9 +103,18 @@ export interface ReverseSplit {
 }
 
 export function reverseMode(input: ReverseInput): ReverseOutput {
+  const plain = bestRecording(input);
+  if (!input.reordered) return plain.commit();
+  // The same function with its heaviest loop last (lastLoop.ts): kept when that saves less.
+  const moved = bestRecording({ ...input, ...input.reordered });
+  return (sweepCost(moved.output.body) < sweepCost(plain.output.body) ? moved : plain).commit();
+}
+
+/** The generated body for the cheaper way of saving each scratch array (at writes or at reads). */
+function bestRecording(input: ReverseInput): ReturnType<typeof solve> {
   const tbr = input.toBeRecorded ?? true;
   const candidates = tbr ? recordingCandidates(input) : new Set<string>();
-  if (candidates.size === 0) return solve(input, new Set(), tbr).commit();
+  if (candidates.size === 0) return solve(input, new Set(), tbr);
   // Price both strategies for every candidate array, then keep the cheaper one per array.
   const atWrites = solve(input, new Set(), tbr);
   const atReads = solve(input, candidates, tbr);
@@ -111,12 +122,12 @@ export function reverseMode(input: ReverseInput): ReverseOutput {
   const costAtReads = pushCost(atReads.output.body, candidates);
   let chosen = new Set([...candidates].filter((a) => (costAtReads.get(a) ?? 0) < (costAtWrites.get(a) ?? 0)));
   for (;;) {
-    if (chosen.size === 0) return atWrites.commit();
+    if (chosen.size === 0) return atWrites;
     const result = chosen.size === candidates.size ? atReads : solve(input, chosen, tbr);
     // Anything else in the reverse sweep that reads such an array's elements (a restore's
     // index, say) would see later values: that array goes back to saving at writes.
     const misread = elementReads(result.reverseSweep, chosen);
-    if (misread.size === 0) return result.commit();
+    if (misread.size === 0) return result;
     chosen = new Set([...chosen].filter((a) => !misread.has(a)));
   }
 }
@@ -165,6 +176,32 @@ function pushCost(body: Stmt[], arrays: Set<string>): Map<string, number> {
         if (root && arrays.has(root)) cost.set(root, (cost.get(root) ?? 0) + weight);
       }
       if (s.kind === "loop") visit(s.body, weight * (literalTrips(s) ?? LOOP_WEIGHT));
+      if (s.kind === "if") {
+        visit(s.then, weight);
+        visit(s.else, weight);
+      }
+      if (s.kind === "block") visit(s.body, weight);
+    }
+  };
+  visit(body, 1);
+  return cost;
+}
+
+/**
+ * What a generated body costs beyond the primal, roughly: its pushes and its loop passes,
+ * each weighted as in pushCost. Fusing a loop with its reverse removes a pass over the
+ * loop's nest and whatever the iterations saved for it.
+ */
+function sweepCost(body: Stmt[]): number {
+  const LOOP_WEIGHT = 16;
+  let cost = 0;
+  const visit = (stmts: Stmt[], weight: number): void => {
+    for (const s of stmts) {
+      if (s.kind === "push") cost += weight;
+      if (s.kind === "loop") {
+        cost += weight;
+        visit(s.body, weight * (literalTrips(s) ?? LOOP_WEIGHT));
+      }
       if (s.kind === "if") {
         visit(s.then, weight);
         visit(s.else, weight);

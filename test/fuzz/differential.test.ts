@@ -24,6 +24,23 @@ describe("differential fuzzing", () => {
     // Most programs are smooth at the random point; if almost none were, the check would be vacuous.
     expect(compared).toBeGreaterThan(25);
   }, 120_000);
+
+  it("30 random programs whose loop nest is followed by independent work (lastLoop.ts moves the nest last)", async () => {
+    const next = rng(20261129);
+    let compared = 0;
+    let nestFused = 0;
+    for (let id = 0; id < 30; id++) {
+      const program = generateProgram(next, id, true);
+      const built = await build(program.source);
+      const outcome = await checkProgram(program, built, next);
+      if (outcome.problem) throw new Error(`program ${id}: ${outcome.problem}\n${program.source}`);
+      compared += outcome.fdCompared ? 1 : 0;
+      if (/fused: its iterations only add into adjoints\s*for \(let i0 /.test(built.text)) nestFused++;
+    }
+    expect(compared).toBeGreaterThan(20);
+    // Some nests were moved last and fused, or this would only test the original order.
+    expect(nestFused).toBeGreaterThan(2);
+  }, 120_000);
 });
 
 /**

@@ -12,14 +12,22 @@ export interface Program {
   name: string;
 }
 
-export function generateProgram(next: () => number, id: number): Program {
+/**
+ * `heavyLoopFirst`: the body ends with a two-level loop nest followed by work that does
+ * not depend on it (its own scalar, a loop over x) and a declaration the result reads once,
+ * the shape lastLoop.ts moves the nest last for (ADBench's GMM: likelihood, then prior).
+ */
+export function generateProgram(next: () => number, id: number, heavyLoopFirst = false): Program {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
   const chance = (p: number) => next() < p;
   const scalars = ["s0", "s1", "s2"];
   let loopDepth = 0;
   const indices: string[] = [];
 
+  /** Leaves are the inputs only (for loop iterations that only accumulate: fusable). */
+  let inputsOnly = false;
   const leaf = (): string => {
+    if (inputsOnly) return pick(["y", (next() * 2 - 1).toFixed(2), ...indices.map((i) => `x[${i}]`)]);
     const options = [...scalars, "y", "x[0]", `x[${Math.floor(next() * 4)}]`, (next() * 2 - 1).toFixed(2), "acc[acc.length - 1]"];
     if (indices.length) options.push(`x[${pick(indices)}]`, `buf[${pick(indices)}]`);
     return pick(options);
@@ -82,7 +90,8 @@ export function generateProgram(next: () => number, id: number): Program {
         const k = `k${Math.floor(next() * 1e6)}`;
         return [`let ${k} = 0;`, `while (${k} < 3) {`, ...stmts(depth - 1, 1), `${k}++;`, `}`];
       }
-      case 7: return [`if (${cond()}) return ${expr(2)};`];
+      // (An early return would put everything after it under a flag: nothing could move.)
+      case 7: return heavyLoopFirst ? [`${s} = 0.7 * ${s} + ${bounded(expr(3))};`] : [`if (${cond()}) return ${expr(2)};`];
       case 8: return [`acc.push(${bounded(expr(2))});`];
       // A block that shadows an outer scalar.
       case 9: {
@@ -94,8 +103,34 @@ export function generateProgram(next: () => number, id: number): Program {
     }
   };
 
+  /** `for (i0) { …; for (i1) { … } }` over the program's scalars. */
+  const nest = (): string[] => {
+    indices.push("i0");
+    loopDepth = 1;
+    // Half the nests only accumulate functions of the inputs: reverse mode can fuse those.
+    inputsOnly = chance(0.5);
+    const accumulate = () => [`${pick(scalars)} += 0.3 * ${bounded(expr(3))};`];
+    const outer = inputsOnly ? accumulate() : stmts(1, 1);
+    indices.push("i1");
+    loopDepth = 2;
+    const inner = inputsOnly ? [...accumulate(), ...accumulate()] : stmts(1, 2);
+    inputsOnly = false;
+    indices.length = 0;
+    loopDepth = 0;
+    return [`for (let i0 = 0; i0 < x.length; i0++) {`, ...outer, `for (let i1 = 0; i1 < x.length; i1++) {`, ...inner, `}`, `}`];
+  };
+
   const name = `f${id}`;
-  const body = stmts(3, 4 + Math.floor(next() * 3));
+  const body = heavyLoopFirst ? [...stmts(1, 2), ...nest()] : stmts(3, 4 + Math.floor(next() * 3));
+  // Independent of the nest: reads only x and y, writes only u0.
+  const tail = heavyLoopFirst
+    ? [
+        `let u0 = ${bounded("y + x[0]")};`,
+        `for (let j = 0; j < x.length; j++) u0 = 0.6 * u0 + ${bounded(`x[j] * ${(next() * 2 - 1).toFixed(2)} + u0 * y`)};`,
+        // Linear in the scalars half the time: then the seeding reads nothing the nest writes, and the nest can fuse.
+        chance(0.5) ? `const q = 0.5 * ${pick(scalars)} + ${bounded("u0 + y")};` : `const q = ${pick(scalars)} * ${bounded(`${pick(scalars)} + y`)};`,
+      ]
+    : [];
   const source = [
     `function helper(u: number): number {`,
     `  if (u > 0.5) return Math.sin(u) * u;`,
@@ -124,7 +159,10 @@ export function generateProgram(next: () => number, id: number): Program {
     `  const buf = new Array(x.length).fill(0);`,
     `  const acc: number[] = [y];`,
     ...body.map((l) => `  ${l}`),
-    `  return s0 + s1 * s2 + buf[0] + buf[x.length - 1] + acc[acc.length - 1] * 0.3;`,
+    ...tail.map((l) => `  ${l}`),
+    heavyLoopFirst
+      ? `  return s0 + s1 + 0.5 * s2 + buf[0] + buf[x.length - 1] + acc[acc.length - 1] * 0.3 + 0.4 * u0 + 0.2 * q;`
+      : `  return s0 + s1 * s2 + buf[0] + buf[x.length - 1] + acc[acc.length - 1] * 0.3;`,
     `}`,
   ].join("\n");
   return { source, name };
