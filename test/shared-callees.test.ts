@@ -50,6 +50,10 @@ describe("shared callee derivatives", () => {
     expect(text.match(/function weightedNorm\(/g)).toHaveLength(1);
     // …and the first one is called from both \`both\` and \`alsoBoth\`.
     expect((text.match(/weightedNormPullback\(/g) ?? []).length).toBe(3);
+    // The adjoint record a call in a loop passes is built once, before the loop, not per iteration.
+    const both = text.slice(text.indexOf("export function bothGradInto"));
+    expect(both.indexOf("{ v: x_bar, w: w_bar }")).toBeGreaterThan(0);
+    expect(both.indexOf("{ v: x_bar, w: w_bar }")).toBeLessThan(both.indexOf("for (let k"));
     const x = [0.3, -1.2, 0.7];
     const w = [1.5, 0.4, 2];
     for (const name of ["both", "alsoBoth", "onlyX"]) {

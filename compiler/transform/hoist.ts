@@ -13,7 +13,9 @@
  * times the hand-written one at n = 1000). Reading a row early never throws: an index past
  * the end gives undefined, which the loop then never uses. Only a variable, a literal or
  * an element of an array indexed so (`c[assignment[i]]`) is hoisted, and only when nothing
- * in the loop assigns what it reads, replaces a row of `A` or pushes onto it.
+ * in the loop assigns what it reads, replaces a row of `A` or pushes onto it. The adjoint
+ * record a shared pullback call takes (`{ b: w_bar }`) moves out of loops the same way, so
+ * generated loops allocate nothing (`invariantRecords`).
  */
 import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
 import * as b from "../ir/build.ts";
@@ -61,9 +63,10 @@ class Hoister {
       default: return [s];
     }
     // Inner loops first.
-    const loop: Stmt = { ...s, body: this.list(s.body, at) };
+    const [records, body] = invariantRecords(s, this.list(s.body, at));
+    const loop: Stmt = { ...s, body };
     const changed = changedIn(loop);
-    if (changed.has(ANYTHING)) return [loop];
+    if (changed.has(ANYTHING)) return [...records, loop];
     const rows = new Map<string, Extract<Expr, { kind: "index" }>>();
     walkStmts([loop], (x) => {
       for (const e of stmtExprs(x)) {
@@ -76,7 +79,7 @@ class Hoister {
         });
       }
     });
-    if (rows.size === 0) return [loop];
+    if (rows.size === 0) return [...records, loop];
     const declarations: Stmt[] = [];
     const names = new Map<string, string>();
     for (const [key, row] of rows) {
@@ -91,7 +94,7 @@ class Hoister {
       const name = e.kind === "index" ? names.get(JSON.stringify(e)) : undefined;
       return name ? b.v(name) : undefined;
     });
-    return [...declarations, hoisted!];
+    return [...records, ...declarations, hoisted!];
   }
 
   /**
@@ -107,6 +110,29 @@ class Hoister {
     this.hoisted.set(key, [...earlier, { name, at }]);
     return name;
   }
+}
+
+/**
+ * The adjoint records a loop body builds for a shared pullback call (`const _t0 = { b:
+ * w_bar }`) that only name arrays the loop never rebinds: built once, before the loop,
+ * instead of allocated per iteration. The pullback only reads their fields (it adds into
+ * the arrays' elements), so one record serves every call. A record with a number field is
+ * left alone: the call writes that field, and the caller reads and resets it per call.
+ */
+function invariantRecords(loop: Extract<Stmt, { kind: "loop" }>, body: Stmt[]): [Stmt[], Stmt[]] {
+  const rebound = new Set<string>();
+  walkStmts([{ ...loop, body }], (x) => {
+    if (x.kind === "declare") rebound.add(x.name);
+    if (x.kind === "assign" && x.target.kind === "var") rebound.add(x.target.name);
+  });
+  const onlyArrays = (e: Expr): boolean => (e.kind === "record" ? e.fields.every((f) => onlyArrays(f.value)) : e.kind === "var" && !rebound.has(e.name));
+  const records: Stmt[] = [];
+  const rest = body.filter((x) => {
+    const hoist = x.kind === "declare" && x.init.kind === "record" && !x.mutable && onlyArrays(x.init);
+    if (hoist) records.push(x);
+    return !hoist;
+  });
+  return [records, rest];
 }
 
 /** A variable, a literal, or (one level) an element `p[i]` of such: `A[assignment[i]]` is a row too. */
