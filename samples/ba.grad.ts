@@ -122,11 +122,11 @@ export function baReprojectionErrorVjpInto(
   // line 58: const p1 = y1 / y2;
   const _t15 = p1_bar / y2;
   let y1_bar = _t15;
-  let y2_bar = -(_t15 * (y1 / y2));
+  let y2_bar = -(_t15 * p1);
   // line 57: const p0 = y0 / y2;
   const _t14 = p0_bar / y2;
   let y0_bar = _t14;
-  y2_bar -= _t14 * (y0 / y2);
+  y2_bar -= _t14 * p0;
   if (sqtheta !== 0) {
     const sin = valueStack.pop();
     const cos = valueStack.pop();
@@ -346,11 +346,11 @@ export function baReprojectionErrorVjpRowsInto(
     // line 58: const p1 = y1 / y2;
     const _t15 = p1_bar / y2;
     let y1_bar = _t15;
-    let y2_bar = -(_t15 * (y1 / y2));
+    let y2_bar = -(_t15 * p1);
     // line 57: const p0 = y0 / y2;
     const _t14 = p0_bar / y2;
     let y0_bar = _t14;
-    y2_bar -= _t14 * (y0 / y2);
+    y2_bar -= _t14 * p0;
     if (sqtheta !== 0) {
       const sin = valueStack.pop();
       const cos = valueStack.pop();

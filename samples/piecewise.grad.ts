@@ -106,14 +106,13 @@ export function smoothstepGradInto(
     // line 40: return t * t * (3 - 2 * t);
     t_bar -= value_bar * (t * t) * 2;
     // line 39: const t = (x - lo) / (hi - lo);
-    const _t0 = x - lo;
-    const _t1 = hi - lo;
-    const _t2 = t_bar / _t1;
-    x_bar += _t2;
+    const _t0 = hi - lo;
+    const _t1 = t_bar / _t0;
+    x_bar += _t1;
+    lo_bar -= _t1;
+    const _t2 = -(_t1 * t);
+    hi_bar += _t2;
     lo_bar -= _t2;
-    const _t3 = -(_t2 * (_t0 / _t1));
-    hi_bar += _t3;
-    lo_bar -= _t3;
   }
   grad.x = x_bar;
   grad.lo = lo_bar;

@@ -210,7 +210,34 @@ describe("quotients", () => {
   it("give gradients and HVPs that match the tape, finite differences and gradient differences", async () => {
     await checkGradientAndHvp(await build(quotients), "scaled", [randomVector(5, next), 1.3], ["r", "t"], { r: randomVector(5, next), t: -0.6 });
   });
+
+  it("read a/b from the declared local even when its numerator is overwritten later (det's elimination factor)", async () => {
+    const built = await build(overwrittenNumerator);
+    const gradInto = /export function ratiosGradInto[\s\S]*?\n\}\n/.exec(built.text)![0].replace(/^\s*\/\/.*$/gm, "");
+    // The divisor's adjoint multiplies by f: two divisions by buf[0] (the forward one, and
+    // t = f_bar / buf[0]), not a third for buf[i] / buf[0] again.
+    expect(gradInto).toMatch(/buf_bar\[0\] -= _t\d+ \* f;/);
+    expect(gradInto.match(/ \/ buf\[0\]/g)?.length).toBe(2);
+    await checkGradientAndHvp(built, "ratios", [randomVector(5, next).map((v) => v + 2)], ["x"], { x: randomVector(5, next) });
+  });
 });
+
+/** `f = buf[i] / buf[0]`, then buf[i] overwritten: f, not buf[i], survives to the reverse sweep. */
+const overwrittenNumerator = `/**
+ * @grad x
+ * @hvp x
+ */
+export function ratios(x: readonly number[]): number {
+  const buf = x.slice();
+  let s = 0;
+  for (let i = 1; i < buf.length; i++) {
+    const f = buf[i] / buf[0];
+    buf[i] = f * f;
+    s += Math.sin(f) + buf[i];
+  }
+  return s;
+}
+`;
 
 describe("costly calls inside a branch of ?:", () => {
   // The stable softplus: each branch's exp is computed once, under its branch's condition,

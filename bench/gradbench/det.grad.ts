@@ -57,7 +57,6 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
     valueStack.push(d);
     d *= pivot;
     for (let i = k + 1; i < ell; i++) {
-      valueStack.push(M[i * ell + k]);
       const f = M[i * ell + k] / pivot;
       for (let j = k + 1; j < ell; j++) {
         valueStack.push(M[k * ell + j]);
@@ -83,18 +82,16 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
       let f_bar = 0;
       // line 33: for (let j = k + 1; j < ell; j++) M[i * ell + j] -= f * M[k * ell + j];
       for (let j = Math.ceil(ell) - 1; j >= k + 1; j--) {
-        const M_at_1 = valueStack.pop();
-        const _t5 = M_bar[i * ell + j];
-        const _t6 = -_t5;
-        f_bar += _t6 * M_at_1;
-        M_bar[k * ell + j] += _t6 * f;
+        const M_at = valueStack.pop();
+        const _t4 = M_bar[i * ell + j];
+        const _t5 = -_t4;
+        f_bar += _t5 * M_at;
+        M_bar[k * ell + j] += _t5 * f;
       }
       // line 32: const f = M[i * ell + k] / pivot;
-      const M_at = valueStack.pop();
-      const _t3 = M_at;
-      const _t4 = f_bar / pivot;
-      M_bar[i * ell + k] += _t4;
-      pivot_bar -= _t4 * (_t3 / pivot);
+      const _t3 = f_bar / pivot;
+      M_bar[i * ell + k] += _t3;
+      pivot_bar -= _t3 * f;
     }
     // line 30: d *= pivot;
     d = valueStack.pop();

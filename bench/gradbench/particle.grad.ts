@@ -97,10 +97,9 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
   let dtf_bar = xf_bar * vx;
   let vx_bar = xf_bar * dtf;
   // line 46: const dtf = -y / vy;
-  const _t12 = -y;
-  const _t13 = dtf_bar / vy;
-  let y_bar_1 = -_t13;
-  let vy_bar = -(_t13 * (_t12 / vy));
+  const _t12 = dtf_bar / vy;
+  let y_bar_1 = -_t12;
+  let vy_bar = -(_t12 * dtf);
   // line 35: while (true) {
   for (let trips = controlStack.pop(); trips > 0; trips--) {
     const _t5 = valueStack.pop();
@@ -394,10 +393,9 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
   let dtf_bar = xf_bar * vx;
   let vx_bar = xf_bar * dtf;
   // line 73: const dtf = -y / vy;
-  const _t32 = -y;
-  const _t33 = dtf_bar / vy;
-  let y_bar = -_t33;
-  let vy_bar = -(_t33 * (_t32 / vy));
+  const _t32 = dtf_bar / vy;
+  let y_bar = -_t32;
+  let vy_bar = -(_t32 * dtf);
   // line 62: while (true) {
   for (let trips = controlStack.pop(); trips > 0; trips--) {
     const _t1_1 = valueStack.pop();

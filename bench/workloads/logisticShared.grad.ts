@@ -37,6 +37,7 @@ export function logisticNllSharedGradInto(
   let total_bar = 1;
   w_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
+  const _t0 = { b: w_bar };
   for (let i = 0; i < X.length; i++) {
     // inlined softplus(…) from logisticShared.ts:21
     const z = -y[i] * dotShared(X[i], w);
@@ -51,7 +52,6 @@ export function logisticNllSharedGradInto(
     } else {
       z_bar += total_bar * (1 / (1 + _t4)) * _t4;
     }
-    const _t0 = { b: w_bar };
     dotSharedPullback_b(X[i], w, -(z_bar * y[i]), _t0);
   }
   return total;

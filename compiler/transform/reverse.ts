@@ -769,7 +769,10 @@ class ReverseGenerator {
     const adjoint: Stmt[] = [];
     this.storing = this.plan.tbr ? [] : null;
     if (s.type.kind === "number") {
+      // `const f = a / b`: f holds the quotient the divisor's adjoint needs (quotient()).
+      this.quotientHeld = isStable(this.info, s.name) && s.init.kind === "binary" && s.init.op === "/" ? { quotient: s.init, name: s.name } : null;
       this.contrib(s.init, b.v(this.bar(s.name)), adjoint);
+      this.quotientHeld = null;
     } else if (s.type.kind === "array" && s.init.kind === "arrayLiteral") {
       s.init.elements.forEach((el, k) => this.contrib(el, b.index(b.v(this.bar(s.name)), b.num(k)), adjoint));
     } else if (s.type.kind === "array" && s.init.kind === "index") {
@@ -1264,11 +1267,16 @@ class ReverseGenerator {
    */
   private quotient(a: Expr, divisor: Expr, divisorActive: boolean, g: Expr, out: Stmt[]): void {
     const bound = (e: Expr) => (isCheap(e) ? e : this.bindTemp(e, out));
-    const [numerator, denominator] = divisorActive ? [bound(a), bound(divisor)] : [a, divisor];
+    const held = this.quotientHeld && b.sameExpr(this.quotientHeld.quotient, b.bin("/", a, divisor)) ? b.v(this.quotientHeld.name) : null;
+    const denominator = divisorActive ? bound(divisor) : divisor;
+    const ratio = held ?? (divisorActive ? b.div(bound(a), denominator) : null);
     const t = divisorActive ? this.bindTemp(b.div(g, denominator), out) : b.div(g, denominator);
     this.contrib(a, t, out);
-    if (divisorActive) this.contrib(divisor, b.neg(b.mul(t, b.div(numerator, denominator))), out);
+    if (divisorActive) this.contrib(divisor, b.neg(b.mul(t, ratio!)), out);
   }
+
+  /** The declaration being differentiated when it is a stable `const f = a / b`: its local holds a / b. */
+  private quotientHeld: { quotient: Expr; name: string } | null = null;
 
   /** Adjoint statements with consecutive `t += e1; t += e2` merged into `t += e1 + e2`. */
   private accumulate(stmts: Stmt[]): Stmt[] {
