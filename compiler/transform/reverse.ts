@@ -167,23 +167,12 @@ function solve(input: ReverseInput, recorded: Set<string>, tbr: boolean) {
  * is unknown at compile time; deeper is assumed more often).
  */
 function pushCost(body: Stmt[], arrays: Set<string>): Map<string, number> {
-  const LOOP_WEIGHT = 16;
   const cost = new Map<string, number>();
-  const visit = (stmts: Stmt[], weight: number): void => {
-    for (const s of stmts) {
-      if (s.kind === "push" && s.value.kind === "index") {
-        const root = rootName(s.value);
-        if (root && arrays.has(root)) cost.set(root, (cost.get(root) ?? 0) + weight);
-      }
-      if (s.kind === "loop") visit(s.body, weight * (literalTrips(s) ?? LOOP_WEIGHT));
-      if (s.kind === "if") {
-        visit(s.then, weight);
-        visit(s.else, weight);
-      }
-      if (s.kind === "block") visit(s.body, weight);
-    }
-  };
-  visit(body, 1);
+  weighted(body, (s, weight) => {
+    if (s.kind !== "push" || s.value.kind !== "index") return;
+    const root = rootName(s.value);
+    if (root && arrays.has(root)) cost.set(root, (cost.get(root) ?? 0) + weight);
+  });
   return cost;
 }
 
@@ -193,24 +182,32 @@ function pushCost(body: Stmt[], arrays: Set<string>): Map<string, number> {
  * loop's nest and whatever the iterations saved for it.
  */
 function sweepCost(body: Stmt[]): number {
-  const LOOP_WEIGHT = 16;
   let cost = 0;
-  const visit = (stmts: Stmt[], weight: number): void => {
+  weighted(body, (s, weight) => {
+    if (s.kind === "push" || s.kind === "loop") cost += weight;
+  });
+  return cost;
+}
+
+/**
+ * Visits the statements with how often each runs, relative to the body: a loop with
+ * literal bounds multiplies by its trip count, any other loop by LOOP_WEIGHT (its trip
+ * count is unknown at compile time; deeper is assumed more often).
+ */
+function weighted(body: Stmt[], visit: (s: Stmt, weight: number) => void): void {
+  const LOOP_WEIGHT = 16;
+  const walk = (stmts: Stmt[], weight: number): void => {
     for (const s of stmts) {
-      if (s.kind === "push") cost += weight;
-      if (s.kind === "loop") {
-        cost += weight;
-        visit(s.body, weight * (literalTrips(s) ?? LOOP_WEIGHT));
-      }
+      visit(s, weight);
+      if (s.kind === "loop") walk(s.body, weight * (literalTrips(s) ?? LOOP_WEIGHT));
       if (s.kind === "if") {
-        visit(s.then, weight);
-        visit(s.else, weight);
+        walk(s.then, weight);
+        walk(s.else, weight);
       }
-      if (s.kind === "block") visit(s.body, weight);
+      if (s.kind === "block") walk(s.body, weight);
     }
   };
-  visit(body, 1);
-  return cost;
+  walk(body, 1);
 }
 
 /** The trip count of `for (let i = a; i < b; i++)` with literal a and b (also <=, >, >=, i--). */
