@@ -83,10 +83,9 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
       // line 33: for (let j = k + 1; j < ell; j++) M[i * ell + j] -= f * M[k * ell + j];
       for (let j = Math.ceil(ell) - 1; j >= k + 1; j--) {
         const M_at = valueStack.pop();
-        const _t4 = M_bar[i * ell + j];
-        const _t5 = -_t4;
-        f_bar += _t5 * M_at;
-        M_bar[k * ell + j] += _t5 * f;
+        const _t4 = -M_bar[i * ell + j];
+        f_bar += _t4 * M_at;
+        M_bar[k * ell + j] += _t4 * f;
       }
       // line 32: const f = M[i * ell + k] / pivot;
       const _t3 = f_bar / pivot;

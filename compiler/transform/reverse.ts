@@ -809,8 +809,8 @@ class ReverseGenerator {
       // x[i] = x[i] + e(x): the same, with bar(x[i]) read once before e's adjoints add to
       // x_bar (possibly to x_bar[i] itself).
       const g = this.namer.temp();
-      adjoint.push(b.declare(g, targetBar as Expr));
-      this.contrib(increment.rest, increment.sign > 0 ? b.v(g) : b.neg(b.v(g)), adjoint);
+      adjoint.push(b.declare(g, increment.sign > 0 ? (targetBar as Expr) : b.neg(targetBar as Expr)));
+      this.contrib(increment.rest, b.v(g), adjoint);
     } else if (!this.reads(s.value, root)) {
       this.contrib(s.value, targetBar as Expr, adjoint);
       adjoint.push(b.assign(targetBar, b.num(0)));
