@@ -111,6 +111,13 @@ describe("heaviestLoopLast", () => {
     expect(b.sameExpr(out.result, b.add(b.mul(v("s"), b.num(2)), v("t")))).toBe(true);
   });
 
+  it("keeps the comments that introduce the nest right before it", () => {
+    const note = b.comment("inlined likelihood(…) from gmm.ts:31");
+    const body = [b.declare("s", b.num(0), true), b.declare("t", b.num(0), true), note, nest, light];
+    const out = heaviestLoopLast(body, b.add(v("s"), v("t")))!;
+    expect(out.body.slice(-2)).toEqual([note, nest]);
+  });
+
   it("leaves the function alone when the nest is last already, or when nothing can move", () => {
     expect(heaviestLoopLast([b.declare("s", b.num(0), true), light, nest], v("s"))).toBeNull();
     // `t += s` reads what the nest computes: it cannot move, and it is no declaration to substitute.

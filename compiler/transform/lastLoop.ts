@@ -58,8 +58,10 @@ export function heaviestLoopLast(body: Stmt[], result: Expr): { body: Stmt[]; re
     if (elsewhere || uses === 0 || (uses > 1 && decl.init.kind !== "var" && decl.init.kind !== "number")) return null;
     out = substituteVar(out, decl.name, decl.init);
   }
-  // (A comment left after the last statement goes.)
-  return { body: [...body.slice(0, at), ...moved.flat(), loop], result: out };
+  // The comments that introduce the loop stay with it; one left after the last statement goes.
+  let lead = at;
+  while (lead > 0 && body[lead - 1]!.kind === "comment") lead--;
+  return { body: [...body.slice(0, lead), ...moved.flat(), ...body.slice(lead, at + 1)], result: out };
 }
 
 /** The top-level loop with the deepest nest (then the most statements); -1 without loops. */
