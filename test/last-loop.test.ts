@@ -93,6 +93,33 @@ describe("the heaviest loop moved last", () => {
   });
 });
 
+describe("the heaviest loop moved last, for an array result", () => {
+  it("is not chosen when it would cost the rows their single forward sweep (split mode)", async () => {
+    const built = await build(`/** @vjp x */
+export function rows(x: readonly number[]): number[] {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    for (let j = 0; j < x.length; j++) s += Math.sin(x[i] * x[j]);
+  }
+  let t = 0;
+  for (let k = 0; k < x.length; k++) t = 0.5 * t + Math.cos(x[k]);
+  return [s, t];
+}
+`);
+    // Moving the nest last would fuse it and leave fVjpRowsInto one fVjpInto per row.
+    expect(built.text).not.toContain(FUSED);
+    expect(generatedFunction(built.text, "rowsVjpRowsInto", true)).toContain("// forward sweep");
+    const x = randomVector(4, next);
+    const cotangents = [randomVector(2, next), randomVector(2, next)];
+    const grads = [{ x: [0, 0, 0, 0] }, { x: [0, 0, 0, 0] }];
+    (built.generated.rowsVjpRowsInto as (x: number[], c: number[][], g: { x: number[] }[]) => number[])(x, cotangents, grads);
+    for (let r = 0; r < 2; r++) {
+      const one = (built.generated.rowsVjp as (x: number[], c: number[]) => { grad: { x: number[] } })(x, cotangents[r]!);
+      expect(grads[r]!.x).toEqual(one.grad.x);
+    }
+  });
+});
+
 const v = b.v;
 const loopOver = (i: string, body: Stmt[], bound = "n"): Stmt => b.countUp(i, b.num(0), v(bound), body);
 const add = (name: string, e: import("../compiler/ir/nodes.ts").Expr) => b.increment({ kind: "var", name }, e);

@@ -105,9 +105,11 @@ export interface ReverseSplit {
 export function reverseMode(input: ReverseInput): ReverseOutput {
   const plain = bestRecording(input);
   if (!input.reordered) return plain.commit();
-  // The same function with its heaviest loop last (lastLoop.ts): kept when that saves less.
+  // The same function with its heaviest loop last (lastLoop.ts): kept when that saves less,
+  // unless it loses split mode, which an array result's rows (fVjpRowsInto) rely on.
   const moved = bestRecording({ ...input, ...input.reordered });
-  return (sweepCost(moved.output.body) < sweepCost(plain.output.body) ? moved : plain).commit();
+  const losesSplit = input.fn.returnType.kind === "array" && plain.output.split && !moved.output.split;
+  return (!losesSplit && sweepCost(moved.output.body) < sweepCost(plain.output.body) ? moved : plain).commit();
 }
 
 /** The generated body for the cheaper way of saving each scratch array (at writes or at reads). */
