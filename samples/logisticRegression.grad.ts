@@ -82,14 +82,12 @@ export function logisticRegressionGradInto(
       const _t1 = valueStack.pop();
       const _t0 = 1 + _t1;
       s_bar += p_bar * (1 / (_t0 * _t0)) * _t1;
-      p_bar = 0;
     } else {
       const e = valueStack.pop();
       const _t4 = 1 + e;
       const _t5 = p_bar / _t4;
       let e_bar = _t5;
       e_bar -= _t5 * (e / _t4);
-      p_bar = 0;
       // linalg.ts:16
       s_bar += e_bar * e;
     }
@@ -203,8 +201,6 @@ export function logisticRegressionHvpInto(
         p_bar * _t1 * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot)) +
         p_bar * (1 / (_t0 * _t0)) * _t1_dot;
       s_bar += p_bar * (1 / (_t0 * _t0)) * _t1;
-      p_bar = 0;
-      p_bar_dot = 0;
     } else {
       const e_dot = valueStack.pop();
       const e = valueStack.pop();
@@ -216,8 +212,6 @@ export function logisticRegressionHvpInto(
       let e_bar_dot = _t5_dot;
       e_bar_dot -= (e / _t4) * _t5_dot + _t5 * ((1 / _t4) * e_dot - (e / (_t4 * _t4)) * _t4_dot);
       e_bar -= _t5 * (e / _t4);
-      p_bar = 0;
-      p_bar_dot = 0;
       // linalg.ts:16
       s_bar_dot += e * e_bar_dot + e_bar * e_dot;
       s_bar += e_bar * e;

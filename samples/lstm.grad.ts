@@ -222,7 +222,6 @@ export function lstmObjectiveGradInto(
           const _t13 = valueStack.pop();
           const _t12 = 1 + _t13;
           z_2_bar += outgate_bar * (1 / (_t12 * _t12)) * _t13;
-          outgate_bar = 0;
         } else {
           const e_2 = valueStack.pop();
           // linalg.ts:17
@@ -230,7 +229,6 @@ export function lstmObjectiveGradInto(
           const _t17 = outgate_bar / _t16;
           let e_2_bar = _t17;
           e_2_bar -= _t17 * (e_2 / _t16);
-          outgate_bar = 0;
           // linalg.ts:16
           z_2_bar += e_2_bar * e_2;
         }
@@ -242,7 +240,6 @@ export function lstmObjectiveGradInto(
           const _t7 = valueStack.pop();
           const _t6 = 1 + _t7;
           z_1_bar += ingate_bar * (1 / (_t6 * _t6)) * _t7;
-          ingate_bar = 0;
         } else {
           const e_1 = valueStack.pop();
           // linalg.ts:17
@@ -250,7 +247,6 @@ export function lstmObjectiveGradInto(
           const _t11 = ingate_bar / _t10;
           let e_1_bar = _t11;
           e_1_bar -= _t11 * (e_1 / _t10);
-          ingate_bar = 0;
           // linalg.ts:16
           z_1_bar += e_1_bar * e_1;
         }
@@ -262,7 +258,6 @@ export function lstmObjectiveGradInto(
           const _t1 = valueStack.pop();
           const _t0 = 1 + _t1;
           z_bar += forget_bar * (1 / (_t0 * _t0)) * _t1;
-          forget_bar = 0;
         } else {
           const e = valueStack.pop();
           // linalg.ts:17
@@ -270,7 +265,6 @@ export function lstmObjectiveGradInto(
           const _t5 = forget_bar / _t4;
           let e_bar = _t5;
           e_bar -= _t5 * (e / _t4);
-          forget_bar = 0;
           // linalg.ts:16
           z_bar += e_bar * e;
         }

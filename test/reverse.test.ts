@@ -412,3 +412,28 @@ describe("Int32Array parameters and locals", () => {
     expect(grad.x.map((g) => g !== 0)).toEqual([true, false, true, true, false, true]);
   });
 });
+
+describe("resets of a block's own adjoints", () => {
+  it("are dropped where the block ends (a loop body's local is fresh in the next iteration)", async () => {
+    const source = `/**
+ * @grad x
+ * @hvp x
+ */
+export function tail(x: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    let even = 0;
+    if (i % 2 === 1) even = x[i] * x[i];
+    s += Math.sin(even + x[0]);
+  }
+  return s;
+}
+`;
+    const built = await build(source);
+    for (const name of ["tailGradInto", "tailHvpInto"]) {
+      // even_bar is declared in the loop body: its reset after `x[i]`'s adjoint inside the branch was dead.
+      expect(generatedFunction(built.text, name, false)).not.toMatch(/even_bar(_dot)? = 0;/);
+    }
+    await checkGradientAndHvp(built, "tail", [randomVector(5, next)], ["x"], { x: randomVector(5, next) });
+  });
+});

@@ -62,7 +62,6 @@ export function llsqGradInto(x: readonly number[], n: number, grad: LlsqGradient
     if (m % 2 === 1) {
       // line 23: if (m % 2 === 1) even = x[m - 1];
       x_bar[m - 1] += even_bar;
-      even_bar = 0;
     }
   }
   const value = 0.5 * sum;

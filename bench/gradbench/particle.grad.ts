@@ -134,10 +134,8 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     vx_bar += nx_bar * 0.1;
     // particleField.grad.ts:60
     let y_bar_bar = force_y_bar;
-    force_y_bar = 0;
     // particleField.grad.ts:59
     let x_bar_bar = force_x_bar;
-    force_x_bar = 0;
     // particleField.grad.ts:58
     let ax_bar_bar = x_bar_bar;
     // particleField.grad.ts:56

@@ -145,6 +145,16 @@ function mergeIncrements(list: Stmt[]): Stmt[] {
   return out.flatMap((x, k) => [...(before.get(k) ?? []), ...(x ? [x] : [])]);
 }
 
+/**
+ * The cleanup of a list that is a whole block of its own (a reverse loop's body, a branch):
+ * what the block declares is gone when it ends (a loop's next iteration has a fresh
+ * binding), anything else may be read after it.
+ */
+export function cleanupBlock(list: Stmt[]): Stmt[] {
+  const own = new Set(list.flatMap((s) => (s.kind === "declare" ? [s.name] : [])));
+  return cleanupStraightLine(list, (name) => !own.has(name));
+}
+
 export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => boolean = () => false): Stmt[] {
   const out = mergeIncrements(list);
   // v = 0; v += e   →   v = e   (an adjoint reset, then its new value)

@@ -37,7 +37,7 @@ import type { Namer } from "./naming.ts";
 import { productFactors, productPartials, RULES } from "./rules.ts";
 import { isDifferentiable, leafPaths } from "../frontend/types.ts";
 import { substituteVar } from "./forward.ts";
-import { cleanupStraightLine } from "./cleanup.ts";
+import { cleanupBlock, cleanupStraightLine } from "./cleanup.ts";
 import { fuseInnerLoops } from "./loopFusion.ts";
 import { countedHeader, integerVariables, lastIndex, type IntegerTest } from "./loops.ts";
 import { scratchArrays } from "./scratch.ts";
@@ -655,7 +655,8 @@ class ReverseGenerator {
     if (top) return { fwd, rev };
     if (inScope) {
       const adjoints = stmts.flatMap((s) => (s.kind === "declare" && this.activity.active.has(s.name) ? this.adjointDeclaration(s, b.num(0)) : []));
-      return { fwd, rev: cleanupStraightLine([...adjoints, ...rev], () => true) };
+      // The reverse ends the fused body, so what it declares is dead after it.
+      return { fwd, rev: cleanupBlock([...adjoints, ...rev]) };
     }
 
     // Bring back this block's needed locals at the top of its mirrored reverse block.
@@ -683,8 +684,9 @@ class ReverseGenerator {
     }
     for (const s of stored) fwd.push(this.save(s.name, s.type.kind === "boolean"));
     const pops = [...stored].reverse().map((s) => ({ ...this.restoreDeclaration(s), span: undefined }) as Stmt);
-    // Everything may be live after a nested block (a loop's next iteration), so only merge.
-    return { fwd, rev: cleanupStraightLine([...pops, ...restored, ...adjoints, ...rev], () => true) };
+    // The mirrored block's own locals are dead after it; anything else may be read after it
+    // (a loop's next iteration).
+    return { fwd, rev: cleanupBlock([...pops, ...restored, ...adjoints, ...rev]) };
   }
 
   private save(name: string, isBoolean: boolean): Stmt {
