@@ -41,10 +41,8 @@ export function babylonianSqrtGradInto(a: number, grad: BabylonianSqrtGradient):
   for (let trips = controlStack.pop(); trips > 0; trips--) {
     // line 23: y = 0.5 * (y + a / y);
     y = valueStack.pop();
-    const _t0 = y_bar;
-    y_bar = 0;
-    const _t1 = _t0 * 0.5;
-    y_bar += _t1;
+    const _t1 = y_bar * 0.5;
+    y_bar = _t1;
     const _t2 = _t1 / y;
     a_bar += _t2;
     y_bar -= _t2 * (a / y);

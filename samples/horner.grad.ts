@@ -41,10 +41,9 @@ export function hornerGradInto(coeffs: readonly number[], x: number, grad: Horne
   for (let k = 0; k <= coeffs.length - 1; k++) {
     // line 19: p = p * x + coeffs[k];
     p = valueStack.pop();
-    const _t0 = p_bar;
-    p_bar = _t0 * x;
-    x_bar += _t0 * p;
-    coeffs_bar[k] = _t0;
+    x_bar += p_bar * p;
+    coeffs_bar[k] = p_bar;
+    p_bar *= x;
   }
   grad.x = x_bar;
   return value;

@@ -63,8 +63,7 @@ export function scalingSquaringGradInto(x: number, grad: ScalingSquaringGradient
     for (let trips_1 = controlStack.pop(); trips_1 > 0; trips_1--) {
       // line 32: e *= e;
       e = valueStack.pop();
-      const _t2 = e_bar;
-      e_bar = _t2 * (2 * e);
+      e_bar *= 2 * e;
     }
   }
   // line 27: for (let j = 1; j < 16; j++) {
@@ -73,15 +72,13 @@ export function scalingSquaringGradInto(x: number, grad: ScalingSquaringGradient
     term_bar += e_bar;
     // line 28: term *= r / j;
     term = valueStack.pop();
-    const _t1 = term_bar;
-    term_bar = _t1 * (r / j);
-    r_bar += (_t1 * term) / j;
+    r_bar += (term_bar * term) / j;
+    term_bar *= r / j;
   }
   // line 21: do {
   for (let trips = controlStack.pop(); trips > 0; trips--) {
     // line 22: r /= 2;
-    const _t0 = r_bar;
-    r_bar = _t0 / 2;
+    r_bar /= 2;
   }
   // line 19: let r = x;
   x_bar += r_bar;

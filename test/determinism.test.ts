@@ -26,8 +26,11 @@ describe("determinism and scale", () => {
     for (const file of forward.files) expect(file.text).not.toMatch(/^\s*([\w.]+(\[\w+\])*) = \1;$/m);
     // ...no tangent of the value in an HVP (it is not returned, so it was dead work)...
     for (const file of forward.files) expect(file.text).not.toMatch(/\bvalue_dot\b/);
-    // ...and no reset immediately overwritten by an addition (`v = 0; v += e` is `v = e`).
+    // ...no reset immediately overwritten by an addition (`v = 0; v += e` is `v = e`)...
     for (const file of forward.files) expect(file.text).not.toMatch(/^\s*([\w.]+(\[\w+\])*) = 0;\n\s*\1 [+-]= /m);
+    // ...and no temporary that only copies a variable (`const _t0 = p_bar; p_bar = _t0 * x`
+    // reads p_bar and updates it last: Horner, llsq, det, scaling and squaring).
+    for (const file of forward.files) expect(file.text).not.toMatch(/^\s*const _t\d+ = [A-Za-z_]\w*;$/m);
   }, 60_000); // three builds of every sample: 9–14 s on a loaded machine, over vitest's default 5 s
 
   it("compiles a 5000-statement function", async () => {

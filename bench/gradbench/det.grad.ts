@@ -94,16 +94,14 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
     }
     // line 30: d *= pivot;
     d = valueStack.pop();
-    const _t2 = d_bar;
-    d_bar = _t2 * pivot;
-    pivot_bar += _t2 * d;
+    pivot_bar += d_bar * d;
+    d_bar *= pivot;
     // line 29: const pivot = M[k * ell + k];
     M_bar[k * ell + k] += pivot_bar;
     if (controlStack.pop() === 1) {
       // line 27: d = -d;
       d = valueStack.pop();
-      const _t1 = d_bar;
-      d_bar = -_t1;
+      d_bar = -d_bar;
       // line 22: for (let j = 0; j < ell; j++) {
       for (let j = Math.ceil(ell) - 1; j >= 0; j--) {
         let t_bar = M_bar[p * ell + j];

@@ -51,13 +51,11 @@ export function llsqGradInto(x: readonly number[], n: number, grad: LlsqGradient
     // line 24: for (let q = pairs - 1; q >= 0; q--) {
     for (let q = 0; q <= pairs - 1; q++) {
       // line 26: odd = odd * t2 + x[2 * q + 1];
-      const _t1 = odd_bar;
-      odd_bar = _t1 * t2;
-      x_bar[2 * q + 1] += _t1;
+      x_bar[2 * q + 1] += odd_bar;
+      odd_bar *= t2;
       // line 25: even = even * t2 + x[2 * q];
-      const _t0 = even_bar;
-      even_bar = _t0 * t2;
-      x_bar[2 * q] += _t0;
+      x_bar[2 * q] += even_bar;
+      even_bar *= t2;
     }
     if (m % 2 === 1) {
       // line 23: if (m % 2 === 1) even = x[m - 1];

@@ -14,7 +14,7 @@
  */
 import * as b from "../ir/build.ts";
 import type { Expr, Stmt } from "../ir/nodes.ts";
-import { exprReads, mentionedNames as namesIn, rootName, walkStmts } from "../ir/visit.ts";
+import { exprReads, mapStmtExprs, mentionedNames as namesIn, rootName, someStmt, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 
 /**
  * The names a statement mentions (declares, reads, writes, appends to) and the names it
@@ -155,9 +155,9 @@ export function cleanupBlock(list: Stmt[]): Stmt[] {
   return cleanupStraightLine(list, (name) => !own.has(name));
 }
 
-export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => boolean = () => false): Stmt[] {
-  const out = mergeIncrements(list);
-  // v = 0; v += e   →   v = e   (an adjoint reset, then its new value)
+/** `v = 0; v += e` → `v = e` (an adjoint reset, then its new value). */
+function resetThenAdd(list: Stmt[]): Stmt[] {
+  const out = [...list];
   for (let i = 0; i + 1 < out.length; i++) {
     const reset = out[i]!;
     const next = out[i + 1]!;
@@ -166,6 +166,72 @@ export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => b
     if (!added || exprReads(added).has(rootName(reset.target)!)) continue;
     out.splice(i, 2, { ...next, value: added });
   }
+  return out;
+}
+
+/**
+ * `const g = v; v = e(g); x_bar += g * p;` → `x_bar += v * p; v = e(v);`: a copy of a
+ * variable taken because the variable is reassigned while the copy is still read (an
+ * adjoint updated from its old value, `p = p * x + c`'s `p_bar`). The reassignment moves
+ * after the copy's last read when nothing it passes reads the variable or changes what
+ * the reassignment reads; then every read of the copy reads the variable. A variable never
+ * reassigned is read directly too.
+ */
+function readCopiesDirectly(list: Stmt[]): Stmt[] {
+  // Positions where each name is mentioned or defined, so each copy looks only at the
+  // statements between it and its last read; edits whose spans overlap an earlier accepted
+  // one wait for the next round (spans are a few statements: one statement's adjoint).
+  const mentionsAt = positionsBy(list, mentionedNames);
+  const definesAt = positionsBy(list, definedNames);
+  const edits = new Map<number, { v: string; g: string; j: number; last: number }>();
+  let free = 0;
+  for (let i = 0; i < list.length; i++) {
+    const copy = list[i]!;
+    if (i < free || copy.kind !== "declare" || copy.mutable || copy.init.kind !== "var") continue;
+    const [g, v] = [copy.name, copy.init.name];
+    const uses = mentionsAt.get(g) ?? [];
+    const last = uses[uses.length - 1]!;
+    const defs = definesAt.get(v) ?? [];
+    const next = firstAfter(defs, i);
+    const j = next < defs.length ? defs[next]! : list.length;
+    if (j < last) {
+      const reassign = list[j]!;
+      if (reassign.kind !== "assign" || reassign.target.kind !== "var" || reassign.target.name !== v || stmtExprs(reassign).some(hasPop)) continue;
+      const reads = exprReads(reassign.value);
+      const passed = list.slice(j + 1, last + 1);
+      if (passed.some((x) => mentions(x, v) || [...definedNames(x)].some((n) => reads.has(n) || n === g))) continue;
+    }
+    edits.set(i, { v, g, j: j < last ? j : -1, last });
+    free = last + 1;
+  }
+  if (edits.size === 0) return list;
+  const out: Stmt[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const edit = edits.get(i);
+    if (!edit) {
+      out.push(list[i]!);
+      continue;
+    }
+    // v keeps its value from here to the copy's last read (the reassignment moves past it).
+    const span = list.slice(i + 1, edit.last + 1).filter((_, k) => i + 1 + k !== edit.j);
+    const moved = edit.j >= 0 ? [list[edit.j]!] : [];
+    out.push(...mapStmtExprs([...span, ...moved], (e) => (e.kind === "var" && e.name === edit.g ? b.v(edit.v) : undefined)));
+    i = edit.last;
+  }
+  return readCopiesDirectly(out);
+}
+
+function hasPop(e: Expr): boolean {
+  let found = false;
+  walkExpr(e, (x) => {
+    if (x.kind === "pop") found = true;
+  });
+  return found;
+}
+
+export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => boolean = () => false): Stmt[] {
+  // (Reading a copy directly can bring a reset next to its addition: merge those again.)
+  const out = resetThenAdd(readCopiesDirectly(resetThenAdd(mergeIncrements(list))));
   // v = 0 that nothing later reads (looking into if/else branches, not into loops); the
   // names the statements after i mention are gathered as i walks back.
   const later = new Set<string>();
