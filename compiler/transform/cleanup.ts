@@ -189,6 +189,8 @@ function readCopiesDirectly(list: Stmt[]): Stmt[] {
     const copy = list[i]!;
     if (i < free || copy.kind !== "declare" || copy.mutable || copy.init.kind !== "var") continue;
     const [g, v] = [copy.name, copy.init.name];
+    // A record leaf (`grad.w`) is written through its root: only plain names are tracked here.
+    if (v.includes(".")) continue;
     const uses = mentionsAt.get(g) ?? [];
     const last = uses[uses.length - 1]!;
     const defs = definesAt.get(v) ?? [];
