@@ -134,8 +134,9 @@ export function lstmObjectiveGradInto(
       sum += _t26;
     }
     const lse = Math.log(sum + 2);
+    const sequence_t_1 = sequence[t + 1];
     for (let j = 0; j < b; j++) {
-      total += sequence[t + 1][j] * (ypred[j] - lse);
+      total += sequence_t_1[j] * (ypred[j] - lse);
     }
     valueStack.push(sum);
   }
@@ -157,8 +158,9 @@ export function lstmObjectiveGradInto(
     let sum = valueStack.pop();
     let lse_bar = 0;
     // line 58: for (let j = 0; j < b; j++) total += sequence[t + 1][j] * (ypred[j] - lse);
+    const sequence_t_1 = sequence[t + 1];
     for (let j = b - 1; j >= 0; j--) {
-      const _t27 = total_bar * sequence[t + 1][j];
+      const _t27 = total_bar * sequence_t_1[j];
       ypred_bar[j] += _t27;
       lse_bar -= _t27;
     }

@@ -71,6 +71,13 @@ describe("row hoisting", () => {
     }
   });
 
+  it("hoists a row at an offset from an invariant index (sequence[t + 1]) unless the loop changes the index", () => {
+    const row = at("A", b.add(b.v("i"), b.num(1)));
+    const reads = b.increment({ kind: "var", name: "s" }, b.index(row, j));
+    expect(declared(hoistRowsIn(fn([loopOver(reads)])).body)).toEqual([`A_i_1 = ${JSON.stringify(row)}`]);
+    expect(declared(hoistRowsIn(fn([loopOver([...reads, b.assign({ kind: "var", name: "i" }, b.v("j"))])])).body)).toEqual([]);
+  });
+
   it("keeps one name for the same row in sibling scopes, reads it once per list, and takes a fresh name where one would clash", () => {
     const use = (counter: string) => loopOver(b.increment({ kind: "var", name: "s" }, at("A", b.v("i"), b.v(counter))), counter);
     const siblings = hoistRowsIn(fn([{ kind: "block", body: [use("j")] }, { kind: "block", body: [use("k")] }])).body;

@@ -135,16 +135,26 @@ function invariantRecords(loop: Extract<Stmt, { kind: "loop" }>, body: Stmt[]): 
   return [records, rest];
 }
 
-/** A variable, a literal, or (one level) an element `p[i]` of such: `A[assignment[i]]` is a row too. */
+/**
+ * A variable, a literal, a variable plus or minus a literal (`sequence[t + 1]`), or (one
+ * level) an element `p[i]` of such: `A[assignment[i]]` is a row too.
+ */
 function simpleIndex(e: Expr, nested: boolean): boolean {
   if (e.kind === "var" || e.kind === "number") return true;
+  if (e.kind === "binary" && (e.op === "+" || e.op === "-")) return e.left.kind === "var" && e.right.kind === "number";
   return nested && e.kind === "index" && e.object.kind === "var" && simpleIndex(e.index, false);
 }
 
-/** `A[i]` → `A_i`, `grad.W[3]` → `grad_W_3`, `c[assignment[i]]` → `c_assignment_i`. */
+/** `A[i]` → `A_i`, `grad.W[3]` → `grad_W_3`, `c[assignment[i]]` → `c_assignment_i`, `s[t + 1]` → `s_t_1`. */
 function nameOf(row: Expr): string {
-  const part = (e: Expr): string => (e.kind === "var" ? e.name : e.kind === "number" ? String(e.value) : e.kind === "index" ? `${part(e.object)}_${part(e.index)}` : "at").replace(/\W/g, "_");
-  return part(row);
+  const part = (e: Expr): string => {
+    if (e.kind === "var") return e.name;
+    if (e.kind === "number") return String(e.value);
+    if (e.kind === "index") return `${part(e.object)}_${part(e.index)}`;
+    if (e.kind === "binary") return `${part(e.left)}_${e.op === "-" ? "minus_" : ""}${part(e.right)}`;
+    return "at";
+  };
+  return part(row).replace(/\W/g, "_");
 }
 
 /** A called function might change anything it is given. */
