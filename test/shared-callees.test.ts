@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { buildProject } from "./harness/build.ts";
+import { checkGradientAndHvp } from "./harness/check.ts";
 import { centralDifferences, differenceAlong, maxRelError } from "./harness/numeric.ts";
 
 const lib = `
@@ -71,5 +72,35 @@ describe("shared callee derivatives", () => {
     const h = 1e-6;
     const grad = (t: number) => (generated.onlyXGrad as (x: number[], w: number[]) => { grad: { x: number[] } })(x.map((xi, i) => xi + t * v[i]!), w).grad.x;
     expect(maxRelError(hvp.hvp.x, differenceAlong(grad, h))).toBeLessThan(1e-6);
+  });
+});
+
+describe("a pullback call between a local's adjoint and what it reads", () => {
+  it("keeps the adjoint after the call that adds into the array it reads (fuzz seed 301, --heavy-loop-first, program 181)", async () => {
+    const source = `/** @noinline */
+function total(v: readonly number[]): number {
+  let t = 0;
+  for (let i = 0; i < v.length; i++) t += Math.tanh(v[i]);
+  return t;
+}
+
+/**
+ * @grad x
+ * @hvp x
+ */
+export function f(x: readonly number[]): number {
+  const buf = new Array(x.length).fill(0);
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    const w = Math.sin(x[i]);
+    buf[i] += w * w;
+    for (let j = 0; j < 2; j++) s = 0.5 * s + total(buf);
+  }
+  return s + buf[0];
+}
+`;
+    const built = await buildProject({ "f.ts": source }, "f.ts");
+    // The pullback adds into buf_bar through its record; w's adjoint reads buf_bar[i] after it.
+    await checkGradientAndHvp(built, "f", [[0.4, -0.3, 0.9]], ["x"], { x: [0.2, 0.5, -0.1] });
   });
 });

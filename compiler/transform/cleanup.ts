@@ -35,9 +35,19 @@ function definedNames(s: Stmt): Set<string> {
   let names = defined.get(s);
   if (!names) {
     const found = new Set<string>();
+    const arrays = (e: Expr) =>
+      walkExpr(e, (x) => {
+        if (x.kind === "var" || x.kind === "index" || x.kind === "field") found.add(rootName(x)!);
+      });
     walkStmts([s], (x) => {
       if (x.kind === "declare") found.add(x.name);
       if (x.kind === "assign") found.add(rootName(x.target)!);
+      if (x.kind === "append" || x.kind === "shrink") found.add(x.array);
+      if (x.kind === "fillZero") arrays(x.array);
+      // A call may write into the arrays it is given, directly or through a record literal
+      // declared for it (a pullback adds into `{ v: buf_bar }`): both count as defining them.
+      if (x.kind === "call") x.args.forEach(arrays);
+      if (x.kind === "declare" && x.init.kind === "record") arrays(x.init);
     });
     defined.set(s, (names = found));
   }
