@@ -11,7 +11,7 @@
  * Switched off (`enabled: false`), every numeric variable is active: results must not change.
  */
 import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
-import { rootName, walkExpr, walkStmts } from "../ir/visit.ts";
+import { rootName, walkStmts, writtenBy } from "../ir/visit.ts";
 import { isPiecewiseConstant } from "../transform/rules.ts";
 import { leafPaths } from "../frontend/types.ts";
 
@@ -146,17 +146,8 @@ export function dependencies(seeds: Iterable<string>, body: Stmt[], edges: { tar
     const popped = s.kind === "declare" ? s.init : s.kind === "assign" ? s.value : null;
     const target = s.kind === "declare" ? s.name : s.kind === "assign" ? rootName(s.target) : null;
     if (popped?.kind === "pop" && popped.of && target) pairs.push([target, popped.of]);
-    // What may change an array's elements: an assignment, a push or pop, a clear, a call (a pullback adds into its adjoint arguments).
-    if (s.kind === "assign" && target) writtenThrough.add(target);
-    if (s.kind === "append" || s.kind === "shrink") writtenThrough.add(s.array);
-    // (its adjoint arrays travel in a record literal, `{ x: x_bar }`).
-    const arrays = s.kind === "fillZero" ? [s.array] : s.kind === "call" ? s.args : s.kind === "declare" && s.init.kind === "record" ? [s.init] : [];
-    for (const a of arrays) {
-      walkExpr(a, (x) => {
-        const root = x.kind === "var" || x.kind === "index" || x.kind === "field" ? rootName(x) : null;
-        if (root) writtenThrough.add(root);
-      });
-    }
+    // What may change an array's elements (a pullback adds into its record's arrays too).
+    writtenBy(s, writtenThrough);
     if (s.kind !== "declare" || s.type.kind !== "array") return;
     if (s.init.kind !== "var" && s.init.kind !== "field" && s.init.kind !== "index") return;
     const root = rootName(s.init);

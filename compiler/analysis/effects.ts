@@ -7,7 +7,7 @@
  */
 import * as b from "../ir/build.ts";
 import type { Expr, Stmt } from "../ir/nodes.ts";
-import { exprReads, lvalueReads, rootName, walkExpr } from "../ir/visit.ts";
+import { exprReads, lvalueReads, rootName, someExpr } from "../ir/visit.ts";
 
 /** What a statement does to variables outside it (its own locals excluded). */
 export interface Effects {
@@ -38,13 +38,8 @@ export function conflict(a: Effects, m: Effects): boolean {
 export function effectsOf(stmts: Stmt[], scoped = false): Effects {
   const out: Effects = { reads: new Set(), writes: new Set(), adds: new Set(), barrier: false };
   const locals = new Set<string>();
-  const impure = (e: Expr) => {
-    walkExpr(e, (x) => {
-      if (x.kind === "pop" || x.kind === "userCall") out.barrier = true;
-    });
-  };
   const read = (e: Expr) => {
-    impure(e);
+    if (someExpr(e, (x) => x.kind === "pop" || x.kind === "userCall")) out.barrier = true;
     exprReads(e, out.reads);
   };
   const visit = (list: Stmt[], depth: number) => {

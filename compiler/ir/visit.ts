@@ -87,11 +87,39 @@ export function mentionedNames(s: Stmt, into = new Set<string>()): Set<string> {
   return into;
 }
 
+/**
+ * Variables one statement (not its nested statements) may change, besides what it
+ * declares: an assignment's root, the array a push or pop resizes, the arrays a clear or
+ * a call is given, and the arrays a record literal holds (a pullback adds into the arrays
+ * of the record `{ x: x_bar }` it is passed).
+ */
+export function writtenBy(s: Stmt, into = new Set<string>()): Set<string> {
+  const roots = (e: Expr) =>
+    walkExpr(e, (x) => {
+      if (x.kind === "var" || x.kind === "index" || x.kind === "field") into.add(rootName(x)!);
+    });
+  if (s.kind === "assign") into.add(rootName(s.target)!);
+  if (s.kind === "append" || s.kind === "shrink") into.add(s.array);
+  if (s.kind === "fillZero") roots(s.array);
+  if (s.kind === "call") s.args.forEach(roots);
+  if (s.kind === "declare" && s.init.kind === "record") roots(s.init);
+  return into;
+}
+
 /** True if any statement in the tree satisfies `pred`. */
 export function someStmt(stmts: Stmt[], pred: (s: Stmt) => boolean): boolean {
   let found = false;
   walkStmts(stmts, (s) => {
     if (!found && pred(s)) found = true;
+  });
+  return found;
+}
+
+/** True if `e` or any expression inside it satisfies `pred`. */
+export function someExpr(e: Expr, pred: (x: Expr) => boolean): boolean {
+  let found = false;
+  walkExpr(e, (x) => {
+    if (!found && pred(x)) found = true;
   });
   return found;
 }

@@ -14,7 +14,7 @@
  */
 import * as b from "../ir/build.ts";
 import type { Expr, Stmt } from "../ir/nodes.ts";
-import { exprReads, mapStmtExprs, mentionedNames as namesIn, rootName, someStmt, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+import { exprReads, mapStmtExprs, mentionedNames as namesIn, rootName, someExpr, stmtExprs, walkStmts, writtenBy } from "../ir/visit.ts";
 
 /**
  * The names a statement mentions (declares, reads, writes, appends to) and the names it
@@ -35,19 +35,11 @@ function definedNames(s: Stmt): Set<string> {
   let names = defined.get(s);
   if (!names) {
     const found = new Set<string>();
-    const arrays = (e: Expr) =>
-      walkExpr(e, (x) => {
-        if (x.kind === "var" || x.kind === "index" || x.kind === "field") found.add(rootName(x)!);
-      });
+    // A call between counts as defining the arrays it may add into, even through a record
+    // literal declared for it (a pullback and `{ v: buf_bar }`).
     walkStmts([s], (x) => {
       if (x.kind === "declare") found.add(x.name);
-      if (x.kind === "assign") found.add(rootName(x.target)!);
-      if (x.kind === "append" || x.kind === "shrink") found.add(x.array);
-      if (x.kind === "fillZero") arrays(x.array);
-      // A call may write into the arrays it is given, directly or through a record literal
-      // declared for it (a pullback adds into `{ v: buf_bar }`): both count as defining them.
-      if (x.kind === "call") x.args.forEach(arrays);
-      if (x.kind === "declare" && x.init.kind === "record") arrays(x.init);
+      writtenBy(x, found);
     });
     defined.set(s, (names = found));
   }
@@ -234,11 +226,7 @@ function readCopiesDirectly(list: Stmt[]): Stmt[] {
 }
 
 function hasPop(e: Expr): boolean {
-  let found = false;
-  walkExpr(e, (x) => {
-    if (x.kind === "pop") found = true;
-  });
-  return found;
+  return someExpr(e, (x) => x.kind === "pop");
 }
 
 export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => boolean = () => false): Stmt[] {

@@ -19,7 +19,7 @@
 import { baseName, Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, Stmt, ValueType } from "../ir/nodes.ts";
-import { mapExpr, mapStmtExprs, rootName, walkExpr } from "../ir/visit.ts";
+import { mapExpr, mapStmtExprs, rootName, someExpr, walkExpr } from "../ir/visit.ts";
 import type { Namer } from "./naming.ts";
 import { normalizeControlFlow } from "./normalize.ts";
 import { namesIn } from "./naming.ts";
@@ -333,11 +333,7 @@ function isPath(e: Expr): boolean {
 }
 
 function hasCall(e: Expr): boolean {
-  let found = false;
-  walkExpr(e, (x) => {
-    if (x.kind === "userCall") found = true;
-  });
-  return found;
+  return someExpr(e, (x) => x.kind === "userCall");
 }
 
 function callSpan(e: Expr): SourceSpan | undefined {

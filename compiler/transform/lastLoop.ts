@@ -20,7 +20,7 @@
  */
 import { conflict, effectsOf, type Effects } from "../analysis/effects.ts";
 import type { Expr, Stmt } from "../ir/nodes.ts";
-import { mentionedNames, walkExpr, walkStmts } from "../ir/visit.ts";
+import { mentionedNames, someExpr, walkExpr, walkStmts } from "../ir/visit.ts";
 import { substituteVar } from "./forward.ts";
 
 /** The body with its heaviest top-level loop last and the result it then returns, or null when that cannot be done (or it is last already). */
@@ -101,11 +101,7 @@ function strict(e: Effects): Effects {
 }
 
 function hasCall(e: Expr): boolean {
-  let found = false;
-  walkExpr(e, (x) => {
-    if (x.kind === "userCall" || x.kind === "pop") found = true;
-  });
-  return found;
+  return someExpr(e, (x) => x.kind === "userCall" || x.kind === "pop");
 }
 
 function countReads(e: Expr, name: string): number {
