@@ -770,10 +770,12 @@ class ReverseGenerator {
     const adjoint: Stmt[] = [];
     this.storing = this.plan.tbr ? [] : null;
     if (s.type.kind === "number") {
-      // `const f = a / b`: f holds the quotient the divisor's adjoint needs (quotient()).
-      this.quotientHeld = isStable(this.info, s.name) && s.init.kind === "binary" && s.init.op === "/" ? { quotient: s.init, name: s.name } : null;
+      // While its own adjoint is generated, a stable local holds its initializer's value
+      // whatever that reads (`f` for `M[i * ell + k] / pivot`, which is not fixed).
+      const own = isStable(this.info, s.name) && worthReusing(s.init);
+      if (own) this.callLocals.push(new Map([[JSON.stringify(s.init), s.name]]));
       this.contrib(s.init, b.v(this.bar(s.name)), adjoint);
-      this.quotientHeld = null;
+      if (own) this.callLocals.pop();
     } else if (s.type.kind === "array" && s.init.kind === "arrayLiteral") {
       s.init.elements.forEach((el, k) => this.contrib(el, b.index(b.v(this.bar(s.name)), b.num(k)), adjoint));
     } else if (s.type.kind === "array" && s.init.kind === "index") {
@@ -919,19 +921,10 @@ class ReverseGenerator {
     }
     // The adjoint reads the stored result, wherever the call appears in it, and a local that
     // already holds a call's value (or a quotient's) instead of computing it again.
-    const localHolding = (x: Expr): Expr | undefined => {
-      if (!worthReusing(x)) return undefined;
-      const key = JSON.stringify(x);
-      for (let k = this.callLocals.length - 1; k >= 0; k--) {
-        const name = this.callLocals[k]!.get(key);
-        if (name) return b.v(name);
-      }
-      return undefined;
-    };
     adjoint = mapStmtExprs(adjoint, (x) => {
       if (x.kind === "var") return results.get(x.name);
       const same = calls.find((c) => c.guard.length === 0 && b.sameExpr(c.whole, x));
-      return same ? results.get(same.name) : localHolding(x);
+      return same ? results.get(same.name) : this.heldBy(x);
     });
     // The result's seeding runs first in the reverse sweep, when every variable and array
     // still holds its final value: nothing to record, no read that asks for a restore.
@@ -1268,7 +1261,7 @@ class ReverseGenerator {
    */
   private quotient(a: Expr, divisor: Expr, divisorActive: boolean, g: Expr, out: Stmt[]): void {
     const bound = (e: Expr) => (isCheap(e) ? e : this.bindTemp(e, out));
-    const held = this.quotientHeld && b.sameExpr(this.quotientHeld.quotient, b.bin("/", a, divisor)) ? b.v(this.quotientHeld.name) : null;
+    const held = this.heldBy(b.bin("/", a, divisor));
     const denominator = divisorActive ? bound(divisor) : divisor;
     const ratio = held ?? (divisorActive ? b.div(bound(a), denominator) : null);
     const t = divisorActive ? this.bindTemp(b.div(g, denominator), out) : b.div(g, denominator);
@@ -1276,8 +1269,16 @@ class ReverseGenerator {
     if (divisorActive) this.contrib(divisor, b.neg(b.mul(t, ratio!)), out);
   }
 
-  /** The declaration being differentiated when it is a stable `const f = a / b`: its local holds a / b. */
-  private quotientHeld: { quotient: Expr; name: string } | null = null;
+  /** The stable local that already holds `x`'s value (a call's or a quotient's) here, if any (`callLocals`). */
+  private heldBy(x: Expr): Expr | undefined {
+    if (!worthReusing(x)) return undefined;
+    const key = JSON.stringify(x);
+    for (let k = this.callLocals.length - 1; k >= 0; k--) {
+      const name = this.callLocals[k]!.get(key);
+      if (name) return b.v(name);
+    }
+    return undefined;
+  }
 
   /** Adjoint statements with consecutive `t += e1; t += e2` merged into `t += e1 + e2`. */
   private accumulate(stmts: Stmt[]): Stmt[] {
