@@ -86,12 +86,13 @@ export function smoothstepGradInto(
   let hi_bar = 0;
   // forward sweep
   let value = 0;
+  let t = 0;
   if (x <= lo) {
     value = 0;
   } else if (x >= hi) {
     value = 1;
   } else {
-    const t = (x - lo) / (hi - lo);
+    t = (x - lo) / (hi - lo);
     value = t * t * (3 - 2 * t);
   }
   // reverse sweep
@@ -101,7 +102,6 @@ export function smoothstepGradInto(
   } else if (x >= hi) {
     // line 38: if (x >= hi) return 1;
   } else {
-    const t = (x - lo) / (hi - lo);
     let t_bar = value_bar * (2 * t * (3 - 2 * t));
     // line 40: return t * t * (3 - 2 * t);
     t_bar -= value_bar * (t * t) * 2;

@@ -437,3 +437,52 @@ export function tail(x: readonly number[]): number {
     await checkGradientAndHvp(built, "tail", [randomVector(5, next)], ["x"], { x: randomVector(5, next) });
   });
 });
+
+describe("locals of a branch outside every loop", () => {
+  const source = `/**
+ * @grad x
+ * @hvp x
+ */
+export function branchy(x: readonly number[], k: number): number {
+  const r = x[0] * x[0] + x[1] * x[1];
+  let y = 0;
+  if (r > k) {
+    const t = Math.sqrt(r);
+    const e = Math.exp(-t);
+    const big = x[2] > 0;
+    if (big) y = t * e * x[2];
+    else y = e / t;
+  } else {
+    const w = Math.sin(r) * x[2];
+    y = w * w;
+  }
+  if (y > 0.1) {
+    const u = Math.cos(y);
+    y = u * x[0];
+  } else {
+    const u = Math.tanh(y);
+    y = u * x[1] + u;
+  }
+  return y;
+}
+`;
+  it("live in the function's scope, so the reverse sweep reads them as the forward sweep left them, with no stack", async () => {
+    const built = await build(source);
+    const code = generatedFunction(built.text, "branchyGradInto")
+      .split("\n")
+      .filter((line) => !line.trim().startsWith("//"))
+      .join("\n");
+    // The two u's are two variables (normalize renamed one u_1), each lifted on its own.
+    for (const name of ["t", "e", "w", "u", "u_1"]) {
+      expect(code).toMatch(new RegExp(`let ${name} = 0;`));
+      expect(code).not.toMatch(new RegExp(`const ${name} = `));
+    }
+    expect(code).toMatch(/let big = false;/);
+    // What the stacks still carry: y before each overwrite, and the branch of the second if.
+    expect(code.match(/valueStack\.push/g)?.length).toBe(2);
+    const next = rng(41);
+    for (const [x, k] of [[[0.9, -0.7, 0.4], 0.5], [[0.9, -0.7, -0.4], 0.5], [[0.3, 0.2, 0.8], 0.5], [[1.1, 0.2, -0.3], 5]] as [number[], number][]) {
+      await checkGradientAndHvp(built, "branchy", [x, k], ["x"], { x: randomVector(3, next) });
+    }
+  });
+});

@@ -310,16 +310,21 @@ function handPoseJacobianVjpInto(
   }
   const g = 12 * B;
   const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
+  let x = 0;
+  let y = 0;
+  let z = 0;
+  let s = 0;
+  let c_1 = 0;
   if (norm < 0.0001) {
     out[g] = 1;
     out[g + 4] = 1;
     out[g + 8] = 1;
   } else {
-    const x = theta[0] / norm;
-    const y = theta[1] / norm;
-    const z = theta[2] / norm;
-    const s = Math.sin(norm);
-    const c_1 = Math.cos(norm);
+    x = theta[0] / norm;
+    y = theta[1] / norm;
+    z = theta[2] / norm;
+    s = Math.sin(norm);
+    c_1 = Math.cos(norm);
     out[g] = x * x + (1 - x * x) * c_1;
     out[g + 1] = x * y * (1 - c_1) - z * s;
     out[g + 2] = x * z * (1 - c_1) + y * s;
@@ -329,8 +334,6 @@ function handPoseJacobianVjpInto(
     out[g + 6] = x * z * (1 - c_1) - y * s;
     out[g + 7] = z * y * (1 - c_1) + x * s;
     out[g + 8] = z * z + (1 - z * z) * c_1;
-    valueStack.push(s);
-    valueStack.push(c_1);
   }
   for (let r = 0; r < 3; r++) {
     out[g + 9 + r] = P[6 + r];
@@ -354,11 +357,6 @@ function handPoseJacobianVjpInto(
     // line 125: out[g] = 1;
     out_bar[g] = 0;
   } else {
-    const c_1 = valueStack.pop();
-    const s = valueStack.pop();
-    const x = theta[0] / norm;
-    const y = theta[1] / norm;
-    const z = theta[2] / norm;
     // line 142: out[g + 8] = z * z + (1 - z * z) * c;
     const _t20 = out_bar[g + 8];
     let z_bar = _t20 * (2 * z);

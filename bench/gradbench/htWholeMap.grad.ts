@@ -397,16 +397,21 @@ function wholeMapResidualsJacobianVjpInto(
   }
   const g_1 = 12 * B_1;
   const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
+  let x = 0;
+  let y = 0;
+  let z = 0;
+  let s = 0;
+  let c_1_1 = 0;
   if (norm < 0.0001) {
     pose[g_1] = 1;
     pose[g_1 + 4] = 1;
     pose[g_1 + 8] = 1;
   } else {
-    const x = theta[0] / norm;
-    const y = theta[1] / norm;
-    const z = theta[2] / norm;
-    const s = Math.sin(norm);
-    const c_1_1 = Math.cos(norm);
+    x = theta[0] / norm;
+    y = theta[1] / norm;
+    z = theta[2] / norm;
+    s = Math.sin(norm);
+    c_1_1 = Math.cos(norm);
     pose[g_1] = x * x + (1 - x * x) * c_1_1;
     pose[g_1 + 1] = x * y * (1 - c_1_1) - z * s;
     pose[g_1 + 2] = x * z * (1 - c_1_1) + y * s;
@@ -416,8 +421,6 @@ function wholeMapResidualsJacobianVjpInto(
     pose[g_1 + 6] = x * z * (1 - c_1_1) - y * s;
     pose[g_1 + 7] = z * y * (1 - c_1_1) + x * s;
     pose[g_1 + 8] = z * z + (1 - z * z) * c_1_1;
-    valueStack.push(s);
-    valueStack.push(c_1_1);
   }
   for (let r = 0; r < 3; r++) {
     pose[g_1 + 9 + r] = P[6 + r];
@@ -540,11 +543,6 @@ function wholeMapResidualsJacobianVjpInto(
     // ht.ts:125
     pose_bar[g_1] = 0;
   } else {
-    const c_1_1 = valueStack.pop();
-    const s = valueStack.pop();
-    const x = theta[0] / norm;
-    const y = theta[1] / norm;
-    const z = theta[2] / norm;
     // ht.ts:142
     const _t20 = pose_bar[g_1 + 8];
     let z_bar = _t20 * (2 * z);

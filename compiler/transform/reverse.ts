@@ -14,10 +14,13 @@
  *   code reads them (a scratch buffer reused per iteration): there the elements an
  *   adjoint reads are pushed just before its statement instead, and popped into
  *   temporaries ("recorded reads"); the choice is made per array by counting pushes;
- * - a needed local of a nested block (loop body, branch): recomputed at the top of the
- *   mirrored reverse block when its initializer only reads values that never change and
- *   calls nothing costlier than a push (rematerialization), otherwise pushed at the end
- *   of the forward block;
+ * - a needed local of a branch outside every loop, never reassigned: declared (`let t = 0`)
+ *   before the top-level statement that holds the branch and assigned where it was
+ *   declared, so the reverse sweep reads it as the forward sweep left it, as by hand;
+ * - a needed local of any other nested block (loop body, branch in a loop): recomputed at
+ *   the top of the mirrored reverse block when its initializer only reads values that
+ *   never change and calls nothing costlier than a push (rematerialization), otherwise
+ *   pushed at the end of the forward block;
  * - branch decisions: the test is re-evaluated when it only reads values that never
  *   change, otherwise the branch taken is pushed;
  * - loops: a counted `for (let i = a; i < b; i++)` runs backwards over the same indices;
@@ -281,6 +284,13 @@ class ReverseGenerator {
   private loopCount = 0;
   /** Number of loops enclosing each variable's declaration. */
   private readonly declLoopDepth = new Map<string, number>();
+  /**
+   * `let` declarations of branch locals lifted out of their block (see block()), waiting to
+   * be placed before the top-level statement that contains the block.
+   */
+  private lifted: Stmt[] = [];
+  /** Names declared exactly once in the function and never a parameter: safe to lift to its top level. */
+  private readonly declaredOnce: Set<string>;
   /** Variables that always hold integers (loop bounds end exactly at bound − 1 then). */
   private readonly isInteger: IntegerTest;
 
@@ -291,6 +301,7 @@ class ReverseGenerator {
     private namer: Namer,
   ) {
     this.isInteger = integerVariables(input.fn);
+    this.declaredOnce = declaredOnce(input.fn);
   }
 
   /** Keeps the names this generation took, so later functions in the file do not reuse them. */
@@ -643,6 +654,10 @@ class ReverseGenerator {
     this.callLocals.push(calls);
     const parts = stmts.map((s) => {
       const part = this.stmt(s, inner);
+      if (top && this.lifted.length > 0) {
+        part.fwd.unshift(...this.lifted);
+        this.lifted = [];
+      }
       if (!top && recomputable(s, inner.available)) inner.available.add((s as { name: string }).name);
       // In a fused body the reverse runs in the same scope, after it: a stable local keeps its value.
       else if (inScope && s.kind === "declare" && isStable(this.info, s.name)) inner.available.add(s.name);
@@ -662,6 +677,7 @@ class ReverseGenerator {
     // Bring back this block's needed locals at the top of its mirrored reverse block.
     const restored: Stmt[] = [];
     const stored: Extract<Stmt, { kind: "declare" }>[] = [];
+    const lifted = new Set<string>();
     const available = new Set(ctx.available);
     const adjoints: Stmt[] = [];
     for (const s of stmts) {
@@ -670,7 +686,13 @@ class ReverseGenerator {
       const needed = this.needed.has(s.name) || (active && s.type.kind === "array");
       if (needed) {
         const stable = isStable(this.info, s.name);
-        if (stable && this.recomputable(s.init, available) && (s.type.kind === "array" || cheapToRecompute(s.init))) {
+        if (stable && this.loops.length === 0 && s.type.kind !== "array" && this.declaredOnce.has(s.name)) {
+          // Outside every loop the block runs at most once per call: its local can live in
+          // the function's scope, where the reverse sweep reads it as the forward left it.
+          lifted.add(s.name);
+          this.lifted.push(b.declare(s.name, s.type.kind === "boolean" ? { kind: "boolean", value: false } : b.num(0), true, s.type));
+          available.add(s.name);
+        } else if (stable && this.recomputable(s.init, available) && (s.type.kind === "array" || cheapToRecompute(s.init))) {
           restored.push({ ...s, mutable: false, span: undefined });
           available.add(s.name);
         } else if (s.type.kind === "array") {
@@ -683,10 +705,11 @@ class ReverseGenerator {
       if (active) adjoints.push(...this.adjointDeclaration(s, b.num(0)));
     }
     for (const s of stored) fwd.push(this.save(s.name, s.type.kind === "boolean"));
+    const liftedFwd = lifted.size === 0 ? fwd : fwd.map((s): Stmt => (s.kind === "declare" && lifted.has(s.name) ? { kind: "assign", target: b.v(s.name) as LValue, value: s.init, span: s.span } : s));
     const pops = [...stored].reverse().map((s) => ({ ...this.restoreDeclaration(s), span: undefined }) as Stmt);
     // The mirrored block's own locals are dead after it; anything else may be read after it
     // (a loop's next iteration).
-    return { fwd, rev: cleanupBlock([...pops, ...restored, ...adjoints, ...rev]) };
+    return { fwd: liftedFwd, rev: cleanupBlock([...pops, ...restored, ...adjoints, ...rev]) };
   }
 
   private save(name: string, isBoolean: boolean): Stmt {
@@ -1392,6 +1415,16 @@ function occursUnconditionally(e: Expr, part: Expr): boolean {
 }
 
 /** No calls but the cheap ones: recomputing beats a push and a pop (tanh, exp… do not). */
+/** Names declared exactly once in `fn`'s body (any block) that are not parameters. */
+function declaredOnce(fn: FunctionIR): Set<string> {
+  const count = new Map<string, number>();
+  walkStmts(fn.body, (s) => {
+    if (s.kind === "declare") count.set(s.name, (count.get(s.name) ?? 0) + 1);
+  });
+  const params = new Set(fn.params.map((p) => p.name));
+  return new Set([...count].filter(([name, n]) => n === 1 && !params.has(name)).map(([name]) => name));
+}
+
 function cheapToRecompute(e: Expr): boolean {
   let cheap = true;
   walkExpr(e, (x) => {
