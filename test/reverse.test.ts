@@ -478,6 +478,8 @@ export function branchy(x: readonly number[], k: number): number {
       expect(code).not.toMatch(new RegExp(`const ${name} = `));
     }
     expect(code).toMatch(/let big = false;/);
+    // sin(r), a factor of x[2]'s adjoint in the else branch, is held in a lifted temporary too.
+    expect(code.match(/Math\.sin\(r\)/g)?.length).toBe(1);
     // What the stacks still carry: y before each overwrite, and the branch of the second if.
     expect(code.match(/valueStack\.push/g)?.length).toBe(2);
     const next = rng(41);

@@ -387,6 +387,7 @@ class ReverseGenerator {
     if (tail && !fused) {
       // Forget the attempt: positions, reads and names must describe the code actually generated.
       this.namer = namerBefore;
+      this.lifted = [];
       this.order = 0;
       this.loopCount = 0;
       this.readLog.clear();
@@ -866,6 +867,21 @@ class ReverseGenerator {
   private nesting = 0;
 
   /**
+   * True where a value the forward sweep holds can stay in scope for the reverse sweep: at
+   * nesting 0, or in a branch outside every loop, whose locals are lifted (see block()).
+   */
+  private inScopeForReverse(): boolean {
+    return this.nesting === 0 || this.loops.length === 0;
+  }
+
+  /** `const name = init` where the reverse sweep can see it; in a branch, a lifted `let`. */
+  private holdInScope(name: string, init: Expr): Stmt {
+    if (this.nesting === 0) return b.declare(name, init);
+    this.lifted.push(b.declare(name, b.num(0), true));
+    return b.assign(b.v(name) as LValue, init);
+  }
+
+  /**
    * Forward and reverse code of statement `s` for what its adjoint takes from the forward
    * sweep: the old value of an overwritten target (`restore`), recorded reads of arrays,
    * and the results of costly calls (pushed where the forward sweep computes them, so the
@@ -900,7 +916,7 @@ class ReverseGenerator {
         const replaced = replaceUnder(value, call.guard, call.whole, b.v(call.name));
         if (replaced) {
           const held = this.namer.temp();
-          hoisted.push(b.declare(held, guarded));
+          hoisted.push(this.holdInScope(held, guarded));
           value = replaceExpr(replaced, b.v(call.name), b.v(held));
           results.set(call.name, b.v(held));
         } else {
@@ -914,10 +930,10 @@ class ReverseGenerator {
         results.set(call.name, b.v(s.name));
         continue;
       }
-      if (this.nesting === 0) {
+      if (this.inScopeForReverse()) {
         if (occursUnconditionally(value, call.whole)) {
           const held = this.namer.temp();
-          hoisted.push(b.declare(held, call.whole));
+          hoisted.push(this.holdInScope(held, call.whole));
           value = replaceExpr(value, call.whole, b.v(held));
           results.set(call.name, b.v(held));
         } else {
@@ -1331,13 +1347,13 @@ class ReverseGenerator {
       if (found) return found;
     }
     const name = this.namer.temp();
-    const stored = e.kind === "call" && (STORED_RESULTS.has(e.callee) || (this.nesting === 0 && KEPT_IN_SCOPE.has(e.callee)));
+    const stored = e.kind === "call" && (STORED_RESULTS.has(e.callee) || (this.inScopeForReverse() && KEPT_IN_SCOPE.has(e.callee)));
     // A costly call's value: taken from the forward sweep (see takeFromForward). Inside a
     // branch of `?:` (the logistic loss's exp(-s) when s > 0) only at the top level and under
     // the same condition; `temps` has a scope per enclosing branch, so it is shared within
     // that branch only.
     const guarded = this.guard.length > 0;
-    if (this.storing !== null && stored && (!guarded || (this.nesting === 0 && this.guard.every((c) => cheapToRecompute(c.test))))) {
+    if (this.storing !== null && stored && (!guarded || (this.inScopeForReverse() && this.guard.every((c) => cheapToRecompute(c.test))))) {
       this.storing.push({ whole: e, name, guard: [...this.guard] });
       this.temps[this.temps.length - 1]!.set(key, b.v(name));
       return b.v(name);

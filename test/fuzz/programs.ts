@@ -23,12 +23,14 @@ export function generateProgram(next: () => number, id: number, heavyLoopFirst =
   const scalars = ["s0", "s1", "s2"];
   let loopDepth = 0;
   const indices: string[] = [];
+  /** Block locals in scope (read, never assigned). */
+  const locals: string[] = [];
 
   /** Leaves are the inputs only (for loop iterations that only accumulate: fusable). */
   let inputsOnly = false;
   const leaf = (): string => {
     if (inputsOnly) return pick(["y", (next() * 2 - 1).toFixed(2), ...indices.map((i) => `x[${i}]`)]);
-    const options = [...scalars, "y", "x[0]", `x[${Math.floor(next() * 4)}]`, (next() * 2 - 1).toFixed(2), "acc[acc.length - 1]"];
+    const options = [...scalars, ...locals, "y", "x[0]", `x[${Math.floor(next() * 4)}]`, (next() * 2 - 1).toFixed(2), "acc[acc.length - 1]"];
     if (indices.length) options.push(`x[${pick(indices)}]`, `buf[${pick(indices)}]`);
     return pick(options);
   };
@@ -99,7 +101,15 @@ export function generateProgram(next: () => number, id: number, heavyLoopFirst =
         const other = pick(scalars.filter((n) => n !== s));
         return [`{`, `const ${s} = ${bounded(`${other} + y`)};`, `acc.push(${s} * 0.5);`, `}`];
       }
-      default: return [`{`, `const t${Math.floor(next() * 1e6)} = ${expr(2)};`, ...stmts(depth - 1, 1), `}`];
+      // A block local the block's statements read (outside loops, reverse mode lifts it).
+      default: {
+        const local = `t${Math.floor(next() * 1e6)}`;
+        const init = expr(2);
+        locals.push(local);
+        const body = stmts(depth - 1, 1);
+        locals.pop();
+        return [`{`, `const ${local} = ${init};`, ...body, `}`];
+      }
     }
   };
 
