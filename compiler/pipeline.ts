@@ -23,6 +23,7 @@ import type { PullbackRequest } from "./transform/reverse.ts";
 import { stmtExprs, walkExpr, walkStmts } from "./ir/visit.ts";
 import { Printer } from "./backend/print.ts";
 import { hoistRowsIn } from "./transform/hoist.ts";
+import { stackCursorsIn } from "./transform/cursors.ts";
 import { formatTypeScript } from "./backend/format.ts";
 import { generatedHeader } from "./backend/header.ts";
 
@@ -184,7 +185,7 @@ async function compileOne(
     for (const f of output.functions) {
       if (seenFunctions.has(f.name)) continue; // e.g. fJvp from both @jvp and @jacobian
       seenFunctions.add(f.name);
-      generated.push(hoistRowsIn(f));
+      generated.push(stackCursorsIn(hoistRowsIn(f)));
     }
     for (const alias of output.typeAliases) {
       const existing = typeAliases.find((a) => a.name === alias.name);

@@ -55,6 +55,25 @@ export class NumberStack {
     return this.top;
   }
 
+  /**
+   * Sets the size after a loop that pushed or popped through `buffer` with its own local
+   * top (generated code; compiler/transform/cursors.ts).
+   */
+  set size(size: number) {
+    this.top = size;
+  }
+
+  /** The buffer behind the stack, for a loop that keeps the top in a local. */
+  get buffer(): Float64Array {
+    return this.data;
+  }
+
+  /** The buffer, with room for `count` more values above `top` (a loop's local top); it may be a new one. */
+  reserve(top: number, count: number): Float64Array {
+    while (top + count > this.data.length) this.grow();
+    return this.data;
+  }
+
   /** Capacity in values: the peak memory this stack has needed so far. */
   get capacity(): number {
     return this.data.length;

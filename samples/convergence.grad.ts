@@ -38,14 +38,19 @@ export function babylonianSqrtGradInto(a: number, grad: BabylonianSqrtGradient):
   // reverse sweep
   let y_bar = 1;
   // line 22: while (Math.abs(y * y - a) > 1e-14 * a) {
-  for (let trips = controlStack.pop(); trips > 0; trips--) {
-    // line 23: y = 0.5 * (y + a / y);
-    y = valueStack.pop();
-    const _t1 = y_bar * 0.5;
-    y_bar = _t1;
-    const _t2 = _t1 / y;
-    a_bar += _t2;
-    y_bar -= _t2 * (a / y);
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let trips = controlStack.pop(); trips > 0; trips--) {
+      // line 23: y = 0.5 * (y + a / y);
+      y = saved[--savedTop];
+      const _t1 = y_bar * 0.5;
+      y_bar = _t1;
+      const _t2 = _t1 / y;
+      a_bar += _t2;
+      y_bar -= _t2 * (a / y);
+    }
+    valueStack.size = savedTop;
   }
   // line 21: let y = a > 1 ? a : 1;
   if (a > 1) {

@@ -63,29 +63,39 @@ export function cyclicMapVjpInto(
   // forward sweep
   const n = x.length;
   const f = new Array<number>(n).fill(0);
-  for (let i = 0; i < n; i++) {
-    const next = x[(i + 1) % n];
-    const prev = x[(i + n - 1) % n];
-    const _t2 = Math.exp(next);
-    valueStack.push(_t2);
-    f[i] = x[i] * _t2 - Math.sin(prev);
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, n);
+    for (let i = 0; i < n; i++) {
+      const next = x[(i + 1) % n];
+      const prev = x[(i + n - 1) % n];
+      const _t2 = Math.exp(next);
+      saved[savedTop++] = _t2;
+      f[i] = x[i] * _t2 - Math.sin(prev);
+    }
+    valueStack.size = savedTop;
   }
   // reverse sweep
   const f_bar = Array.from(cotangent);
   // line 18: for (let i = 0; i < n; i++) {
-  for (let i = n - 1; i >= 0; i--) {
-    const prev = x[(i + n - 1) % n];
-    // line 21: f[i] = x[i] * Math.exp(next) - Math.sin(prev);
-    const _t1 = valueStack.pop();
-    const _t0 = f_bar[i];
-    x_bar[i] += _t0 * _t1;
-    let next_bar = _t0 * x[i] * _t1;
-    let prev_bar = -(_t0 * Math.cos(prev));
-    f_bar[i] = 0;
-    // line 20: const prev = x[(i + n - 1) % n];
-    x_bar[(i + n - 1) % n] += prev_bar;
-    // line 19: const next = x[(i + 1) % n];
-    x_bar[(i + 1) % n] += next_bar;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let i = n - 1; i >= 0; i--) {
+      const prev = x[(i + n - 1) % n];
+      // line 21: f[i] = x[i] * Math.exp(next) - Math.sin(prev);
+      const _t1 = saved[--savedTop];
+      const _t0 = f_bar[i];
+      x_bar[i] += _t0 * _t1;
+      let next_bar = _t0 * x[i] * _t1;
+      let prev_bar = -(_t0 * Math.cos(prev));
+      f_bar[i] = 0;
+      // line 20: const prev = x[(i + n - 1) % n];
+      x_bar[(i + n - 1) % n] += prev_bar;
+      // line 19: const next = x[(i + 1) % n];
+      x_bar[(i + 1) % n] += next_bar;
+    }
+    valueStack.size = savedTop;
   }
   return f;
 }
@@ -105,12 +115,17 @@ export function cyclicMapVjpRowsInto(
   // forward sweep
   const n = x.length;
   const f = new Array<number>(n).fill(0);
-  for (let i = 0; i < n; i++) {
-    const next = x[(i + 1) % n];
-    const prev = x[(i + n - 1) % n];
-    const _t2 = Math.exp(next);
-    valueStack.push(_t2);
-    f[i] = x[i] * _t2 - Math.sin(prev);
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, n);
+    for (let i = 0; i < n; i++) {
+      const next = x[(i + 1) % n];
+      const prev = x[(i + n - 1) % n];
+      const _t2 = Math.exp(next);
+      saved[savedTop++] = _t2;
+      f[i] = x[i] * _t2 - Math.sin(prev);
+    }
+    valueStack.size = savedTop;
   }
   // each row's reverse sweep pops again what the forward sweep pushed
   const valuesAfterForward = valueStack.size;
@@ -122,19 +137,24 @@ export function cyclicMapVjpRowsInto(
     // reverse sweep
     const f_bar = Array.from(cotangent);
     // line 18: for (let i = 0; i < n; i++) {
-    for (let i = n - 1; i >= 0; i--) {
-      const prev = x[(i + n - 1) % n];
-      // line 21: f[i] = x[i] * Math.exp(next) - Math.sin(prev);
-      const _t1 = valueStack.pop();
-      const _t0 = f_bar[i];
-      x_bar[i] += _t0 * _t1;
-      let next_bar = _t0 * x[i] * _t1;
-      let prev_bar = -(_t0 * Math.cos(prev));
-      f_bar[i] = 0;
-      // line 20: const prev = x[(i + n - 1) % n];
-      x_bar[(i + n - 1) % n] += prev_bar;
-      // line 19: const next = x[(i + 1) % n];
-      x_bar[(i + 1) % n] += next_bar;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let i = n - 1; i >= 0; i--) {
+        const prev = x[(i + n - 1) % n];
+        // line 21: f[i] = x[i] * Math.exp(next) - Math.sin(prev);
+        const _t1 = saved[--savedTop];
+        const _t0 = f_bar[i];
+        x_bar[i] += _t0 * _t1;
+        let next_bar = _t0 * x[i] * _t1;
+        let prev_bar = -(_t0 * Math.cos(prev));
+        f_bar[i] = 0;
+        // line 20: const prev = x[(i + n - 1) % n];
+        x_bar[(i + n - 1) % n] += prev_bar;
+        // line 19: const next = x[(i + 1) % n];
+        x_bar[(i + 1) % n] += next_bar;
+      }
+      valueStack.size = savedTop;
     }
   }
   valueStack.rewind(valuesOnEntry);
@@ -180,12 +200,17 @@ function cyclicMapJacobianVjpRowsInto(
   // forward sweep
   const n = x.length;
   const f = new Array<number>(n).fill(0);
-  for (let i = 0; i < n; i++) {
-    const next = x[(i + 1) % n];
-    const prev = x[(i + n - 1) % n];
-    const _t2 = Math.exp(next);
-    valueStack.push(_t2);
-    f[i] = x[i] * _t2 - Math.sin(prev);
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, n);
+    for (let i = 0; i < n; i++) {
+      const next = x[(i + 1) % n];
+      const prev = x[(i + n - 1) % n];
+      const _t2 = Math.exp(next);
+      saved[savedTop++] = _t2;
+      f[i] = x[i] * _t2 - Math.sin(prev);
+    }
+    valueStack.size = savedTop;
   }
   // each row's reverse sweep pops again what the forward sweep pushed
   const valuesAfterForward = valueStack.size;
@@ -197,19 +222,24 @@ function cyclicMapJacobianVjpRowsInto(
     // reverse sweep
     const f_bar = Array.from(cotangent);
     // line 18: for (let i = 0; i < n; i++) {
-    for (let i = n - 1; i >= 0; i--) {
-      const prev = x[(i + n - 1) % n];
-      // line 21: f[i] = x[i] * Math.exp(next) - Math.sin(prev);
-      const _t1 = valueStack.pop();
-      const _t0 = f_bar[i];
-      x_bar[i] += _t0 * _t1;
-      let next_bar = _t0 * x[i] * _t1;
-      let prev_bar = -(_t0 * Math.cos(prev));
-      f_bar[i] = 0;
-      // line 20: const prev = x[(i + n - 1) % n];
-      x_bar[(i + n - 1) % n] += prev_bar;
-      // line 19: const next = x[(i + 1) % n];
-      x_bar[(i + 1) % n] += next_bar;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let i = n - 1; i >= 0; i--) {
+        const prev = x[(i + n - 1) % n];
+        // line 21: f[i] = x[i] * Math.exp(next) - Math.sin(prev);
+        const _t1 = saved[--savedTop];
+        const _t0 = f_bar[i];
+        x_bar[i] += _t0 * _t1;
+        let next_bar = _t0 * x[i] * _t1;
+        let prev_bar = -(_t0 * Math.cos(prev));
+        f_bar[i] = 0;
+        // line 20: const prev = x[(i + n - 1) % n];
+        x_bar[(i + n - 1) % n] += prev_bar;
+        // line 19: const next = x[(i + 1) % n];
+        x_bar[(i + 1) % n] += next_bar;
+      }
+      valueStack.size = savedTop;
     }
   }
   valueStack.rewind(valuesOnEntry);

@@ -65,13 +65,18 @@ export function earlyStopGradInto(
   {
     let i = valueStack.pop();
     // line 20: for (let i = 0; i < x.length; i++) {
-    for (let trips = controlStack.pop(); trips > 0; trips--) {
-      i = valueStack.pop();
-      if (controlStack.pop() === 1) {
-        const w = valueStack.pop();
-        // line 23: s += w * x[i] * x[i];
-        x_bar[i] += s_bar * (2 * x[i] * w);
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let trips = controlStack.pop(); trips > 0; trips--) {
+        i = saved[--savedTop];
+        if (controlStack.pop() === 1) {
+          const w = saved[--savedTop];
+          // line 23: s += w * x[i] * x[i];
+          x_bar[i] += s_bar * (2 * x[i] * w);
+        }
       }
+      valueStack.size = savedTop;
     }
   }
   return s;

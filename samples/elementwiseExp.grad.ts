@@ -56,18 +56,28 @@ export function elementwiseExpVjpInto(
   const z_bar = grad.z;
   // forward sweep
   const y = new Array<number>(z.length).fill(0);
-  for (let i = 0; i < z.length; i++) {
-    const _t1 = Math.exp(z[i]);
-    valueStack.push(_t1);
-    y[i] = _t1;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, z.length);
+    for (let i = 0; i < z.length; i++) {
+      const _t1 = Math.exp(z[i]);
+      saved[savedTop++] = _t1;
+      y[i] = _t1;
+    }
+    valueStack.size = savedTop;
   }
   // reverse sweep
   const y_bar = Array.from(cotangent);
   // line 15: for (let i = 0; i < z.length; i++) y[i] = Math.exp(z[i]);
-  for (let i = z.length - 1; i >= 0; i--) {
-    const _t0 = valueStack.pop();
-    z_bar[i] += y_bar[i] * _t0;
-    y_bar[i] = 0;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let i = z.length - 1; i >= 0; i--) {
+      const _t0 = saved[--savedTop];
+      z_bar[i] += y_bar[i] * _t0;
+      y_bar[i] = 0;
+    }
+    valueStack.size = savedTop;
   }
   return y;
 }
@@ -86,10 +96,15 @@ export function elementwiseExpVjpRowsInto(
   const valuesOnEntry = valueStack.size;
   // forward sweep
   const y = new Array<number>(z.length).fill(0);
-  for (let i = 0; i < z.length; i++) {
-    const _t1 = Math.exp(z[i]);
-    valueStack.push(_t1);
-    y[i] = _t1;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, z.length);
+    for (let i = 0; i < z.length; i++) {
+      const _t1 = Math.exp(z[i]);
+      saved[savedTop++] = _t1;
+      y[i] = _t1;
+    }
+    valueStack.size = savedTop;
   }
   // each row's reverse sweep pops again what the forward sweep pushed
   const valuesAfterForward = valueStack.size;
@@ -101,10 +116,15 @@ export function elementwiseExpVjpRowsInto(
     // reverse sweep
     const y_bar = Array.from(cotangent);
     // line 15: for (let i = 0; i < z.length; i++) y[i] = Math.exp(z[i]);
-    for (let i = z.length - 1; i >= 0; i--) {
-      const _t0 = valueStack.pop();
-      z_bar[i] += y_bar[i] * _t0;
-      y_bar[i] = 0;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let i = z.length - 1; i >= 0; i--) {
+        const _t0 = saved[--savedTop];
+        z_bar[i] += y_bar[i] * _t0;
+        y_bar[i] = 0;
+      }
+      valueStack.size = savedTop;
     }
   }
   valueStack.rewind(valuesOnEntry);
@@ -143,10 +163,15 @@ function elementwiseExpJacobianVjpRowsInto(
   const valuesOnEntry = valueStack.size;
   // forward sweep
   const y = new Array<number>(z.length).fill(0);
-  for (let i = 0; i < z.length; i++) {
-    const _t1 = Math.exp(z[i]);
-    valueStack.push(_t1);
-    y[i] = _t1;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, z.length);
+    for (let i = 0; i < z.length; i++) {
+      const _t1 = Math.exp(z[i]);
+      saved[savedTop++] = _t1;
+      y[i] = _t1;
+    }
+    valueStack.size = savedTop;
   }
   // each row's reverse sweep pops again what the forward sweep pushed
   const valuesAfterForward = valueStack.size;
@@ -158,10 +183,15 @@ function elementwiseExpJacobianVjpRowsInto(
     // reverse sweep
     const y_bar = Array.from(cotangent);
     // line 15: for (let i = 0; i < z.length; i++) y[i] = Math.exp(z[i]);
-    for (let i = z.length - 1; i >= 0; i--) {
-      const _t0 = valueStack.pop();
-      z_bar[i] += y_bar[i] * _t0;
-      y_bar[i] = 0;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let i = z.length - 1; i >= 0; i--) {
+        const _t0 = saved[--savedTop];
+        z_bar[i] += y_bar[i] * _t0;
+        y_bar[i] = 0;
+      }
+      valueStack.size = savedTop;
     }
   }
   valueStack.rewind(valuesOnEntry);

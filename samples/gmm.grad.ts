@@ -55,11 +55,16 @@ export function gmmObjectiveGradInto(
   const sumQ = new Array<number>(K).fill(0);
   for (let k = 0; k < K; k++) {
     const icf_k = icf[k];
-    for (let j = 0; j < D; j++) {
-      const _t1 = Math.exp(icf_k[j]);
-      valueStack.push(_t1);
-      qDiagonal[k * D + j] = _t1;
-      sumQ[k] += icf_k[j];
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, D);
+      for (let j = 0; j < D; j++) {
+        const _t1 = Math.exp(icf_k[j]);
+        saved[savedTop++] = _t1;
+        qDiagonal[k * D + j] = _t1;
+        sumQ[k] += icf_k[j];
+      }
+      valueStack.size = savedTop;
     }
   }
   // inlined logSumExp(…) from gmm.ts:102
@@ -71,10 +76,15 @@ export function gmmObjectiveGradInto(
   }
   const max = alphas[top];
   let sum = 0;
-  for (let k_1 = 0; k_1 < alphas.length; k_1++) {
-    const _t4 = Math.exp(alphas[k_1] - max);
-    valueStack.push(_t4);
-    sum += _t4;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, alphas.length);
+    for (let k_1 = 0; k_1 < alphas.length; k_1++) {
+      const _t4 = Math.exp(alphas[k_1] - max);
+      saved[savedTop++] = _t4;
+      sum += _t4;
+    }
+    valueStack.size = savedTop;
   }
   const normalizer = -0.5 * n * D * Math.log(2 * PI) - n * (Math.log(sum) + max);
   const main = new Array<number>(K).fill(0);
@@ -87,11 +97,16 @@ export function gmmObjectiveGradInto(
     const q_1 = icf[k_3];
     let squares = 0;
     let sumQ_1 = 0;
-    for (let j_1 = 0; j_1 < D_1; j_1++) {
-      const _t7 = Math.exp(2 * q_1[j_1]);
-      valueStack.push(_t7);
-      squares += _t7;
-      sumQ_1 += q_1[j_1];
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, Math.ceil(D_1));
+      for (let j_1 = 0; j_1 < D_1; j_1++) {
+        const _t7 = Math.exp(2 * q_1[j_1]);
+        saved[savedTop++] = _t7;
+        squares += _t7;
+        sumQ_1 += q_1[j_1];
+      }
+      valueStack.size = savedTop;
     }
     for (let j_1 = D_1; j_1 < q_1.length; j_1++) {
       squares += q_1[j_1] * q_1[j_1];
@@ -154,9 +169,14 @@ export function gmmObjectiveGradInto(
         }
       }
       let sq = 0;
-      for (let j = 0; j < D; j++) {
-        valueStack.push(transformed[j]);
-        sq += transformed[j] * transformed[j];
+      {
+        let savedTop = valueStack.size;
+        const saved = valueStack.reserve(savedTop, D);
+        for (let j = 0; j < D; j++) {
+          saved[savedTop++] = transformed[j];
+          sq += transformed[j] * transformed[j];
+        }
+        valueStack.size = savedTop;
       }
       main[k] = alphas[k] + sumQ[k] - 0.5 * sq;
     }
@@ -169,10 +189,15 @@ export function gmmObjectiveGradInto(
     }
     const max_1 = main[top_1];
     let sum_1 = 0;
-    for (let k_2 = 0; k_2 < main.length; k_2++) {
-      const _t13 = Math.exp(main[k_2] - max_1);
-      valueStack.push(_t13);
-      sum_1 += _t13;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, main.length);
+      for (let k_2 = 0; k_2 < main.length; k_2++) {
+        const _t13 = Math.exp(main[k_2] - max_1);
+        saved[savedTop++] = _t13;
+        sum_1 += _t13;
+      }
+      valueStack.size = savedTop;
     }
     slse += Math.log(sum_1) + max_1;
     // its reverse, in the same iteration
@@ -180,11 +205,16 @@ export function gmmObjectiveGradInto(
     let max_1_bar = slse_bar;
     let sum_1_bar = slse_bar * (1 / sum_1);
     // line 107: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
-    for (let k_2 = main.length - 1; k_2 >= 0; k_2--) {
-      const _t11 = valueStack.pop();
-      const _t12 = sum_1_bar * _t11;
-      main_bar[k_2] += _t12;
-      max_1_bar -= _t12;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let k_2 = main.length - 1; k_2 >= 0; k_2--) {
+        const _t11 = saved[--savedTop];
+        const _t12 = sum_1_bar * _t11;
+        main_bar[k_2] += _t12;
+        max_1_bar -= _t12;
+      }
+      valueStack.size = savedTop;
     }
     // line 105: const max = v[top];
     main_bar[top_1] += max_1_bar;
@@ -199,9 +229,14 @@ export function gmmObjectiveGradInto(
       let sq_bar = -(_t10 * 0.5);
       main_bar[k] = 0;
       // line 65: for (let j = 0; j < D; j++) sq += transformed[j] * transformed[j];
-      for (let j = D - 1; j >= 0; j--) {
-        const transformed_j = valueStack.pop();
-        transformed_bar[j] += sq_bar * (2 * transformed_j);
+      {
+        let savedTop = valueStack.size;
+        const saved = valueStack.buffer;
+        for (let j = D - 1; j >= 0; j--) {
+          const transformed_j = saved[--savedTop];
+          transformed_bar[j] += sq_bar * (2 * transformed_j);
+        }
+        valueStack.size = savedTop;
       }
       // line 59: for (let col = 0; col < D; col++) {
       const x_i = x[i];
@@ -245,12 +280,17 @@ export function gmmObjectiveGradInto(
       q_1_bar[j_1] += squares_bar * (2 * q_1[j_1]);
     }
     // line 81: for (let j = 0; j < D; j++) {
-    for (let j_1 = Math.ceil(D_1) - 1; j_1 >= 0; j_1--) {
-      // line 83: sumQ += q[j];
-      q_1_bar[j_1] += sumQ_1_bar;
-      // line 82: squares += Math.exp(2 * q[j]);
-      const _t6 = valueStack.pop();
-      q_1_bar[j_1] += squares_bar * _t6 * 2;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let j_1 = Math.ceil(D_1) - 1; j_1 >= 0; j_1--) {
+        // line 83: sumQ += q[j];
+        q_1_bar[j_1] += sumQ_1_bar;
+        // line 82: squares += Math.exp(2 * q[j]);
+        const _t6 = saved[--savedTop];
+        q_1_bar[j_1] += squares_bar * _t6 * 2;
+      }
+      valueStack.size = savedTop;
     }
   }
   // line 51: const normalizer = -0.5 * n * D * Math.log(2 * pi) - n * logSumExp(alphas);
@@ -258,11 +298,16 @@ export function gmmObjectiveGradInto(
   sum_bar += _t5 * (1 / sum);
   max_bar += _t5;
   // line 107: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
-  for (let k_1 = alphas.length - 1; k_1 >= 0; k_1--) {
-    const _t2 = valueStack.pop();
-    const _t3 = sum_bar * _t2;
-    alphas_bar[k_1] += _t3;
-    max_bar -= _t3;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let k_1 = alphas.length - 1; k_1 >= 0; k_1--) {
+      const _t2 = saved[--savedTop];
+      const _t3 = sum_bar * _t2;
+      alphas_bar[k_1] += _t3;
+      max_bar -= _t3;
+    }
+    valueStack.size = savedTop;
   }
   // line 105: const max = v[top];
   alphas_bar[top] += max_bar;
@@ -270,13 +315,18 @@ export function gmmObjectiveGradInto(
   for (let k = K - 1; k >= 0; k--) {
     // line 46: for (let j = 0; j < D; j++) {
     const icf_bar_k = icf_bar[k];
-    for (let j = D - 1; j >= 0; j--) {
-      // line 48: sumQ[k] += icf[k][j];
-      icf_bar_k[j] += sumQ_bar[k];
-      // line 47: qDiagonal[k * D + j] = Math.exp(icf[k][j]);
-      const _t0 = valueStack.pop();
-      icf_bar_k[j] += qDiagonal_bar[k * D + j] * _t0;
-      qDiagonal_bar[k * D + j] = 0;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let j = D - 1; j >= 0; j--) {
+        // line 48: sumQ[k] += icf[k][j];
+        icf_bar_k[j] += sumQ_bar[k];
+        // line 47: qDiagonal[k * D + j] = Math.exp(icf[k][j]);
+        const _t0 = saved[--savedTop];
+        icf_bar_k[j] += qDiagonal_bar[k * D + j] * _t0;
+        qDiagonal_bar[k * D + j] = 0;
+      }
+      valueStack.size = savedTop;
     }
   }
   return value;

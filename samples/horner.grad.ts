@@ -30,20 +30,30 @@ export function hornerGradInto(coeffs: readonly number[], x: number, grad: Horne
   let x_bar = 0;
   // forward sweep
   let p = 0;
-  for (let k = coeffs.length - 1; k >= 0; k--) {
-    valueStack.push(p);
-    p = p * x + coeffs[k];
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, coeffs.length);
+    for (let k = coeffs.length - 1; k >= 0; k--) {
+      saved[savedTop++] = p;
+      p = p * x + coeffs[k];
+    }
+    valueStack.size = savedTop;
   }
   const value = p;
   // reverse sweep
   let p_bar = 1;
   // line 18: for (let k = coeffs.length - 1; k >= 0; k--) {
-  for (let k = 0; k <= coeffs.length - 1; k++) {
-    // line 19: p = p * x + coeffs[k];
-    p = valueStack.pop();
-    x_bar += p_bar * p;
-    coeffs_bar[k] = p_bar;
-    p_bar *= x;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let k = 0; k <= coeffs.length - 1; k++) {
+      // line 19: p = p * x + coeffs[k];
+      p = saved[--savedTop];
+      x_bar += p_bar * p;
+      coeffs_bar[k] = p_bar;
+      p_bar *= x;
+    }
+    valueStack.size = savedTop;
   }
   grad.x = x_bar;
   return value;

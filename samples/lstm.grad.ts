@@ -58,80 +58,95 @@ export function lstmObjectiveGradInto(
   for (let t = 0; t < c - 1; t++) {
     const sequence_t = sequence[t];
     const extra_0 = extra[0];
-    for (let j = 0; j < b; j++) {
-      valueStack.push(input[j]);
-      input[j] = sequence_t[j] * extra_0[j];
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, b);
+      for (let j = 0; j < b; j++) {
+        saved[savedTop++] = input[j];
+        input[j] = sequence_t[j] * extra_0[j];
+      }
+      valueStack.size = savedTop;
     }
     for (let i = 0; i < layers; i++) {
       const w = main[2 * i];
       const bias = main[2 * i + 1];
-      for (let j = 0; j < b; j++) {
-        const h = hidden[i * b + j];
-        // inlined sigmoid(…) from linalg.ts:14
-        const z = input[j] * w[j] + bias[j];
-        let forget = 0;
-        if (z >= 0) {
-          const _t2 = Math.exp(-z);
-          valueStack.push(_t2);
-          forget = 1 / (1 + _t2);
-          controlStack.push(1);
-        } else {
-          const e = Math.exp(z);
-          forget = e / (1 + e);
-          valueStack.push(e);
-          controlStack.push(0);
+      {
+        let savedTop = valueStack.size;
+        const saved = valueStack.reserve(savedTop, 14 * b);
+        for (let j = 0; j < b; j++) {
+          const h = hidden[i * b + j];
+          // inlined sigmoid(…) from linalg.ts:14
+          const z = input[j] * w[j] + bias[j];
+          let forget = 0;
+          if (z >= 0) {
+            const _t2 = Math.exp(-z);
+            saved[savedTop++] = _t2;
+            forget = 1 / (1 + _t2);
+            controlStack.push(1);
+          } else {
+            const e = Math.exp(z);
+            forget = e / (1 + e);
+            saved[savedTop++] = e;
+            controlStack.push(0);
+          }
+          // inlined sigmoid(…) from linalg.ts:14
+          const z_1 = h * w[b + j] + bias[b + j];
+          let ingate = 0;
+          if (z_1 >= 0) {
+            const _t8 = Math.exp(-z_1);
+            saved[savedTop++] = _t8;
+            ingate = 1 / (1 + _t8);
+            controlStack.push(1);
+          } else {
+            const e_1 = Math.exp(z_1);
+            ingate = e_1 / (1 + e_1);
+            saved[savedTop++] = e_1;
+            controlStack.push(0);
+          }
+          // inlined sigmoid(…) from linalg.ts:14
+          const z_2 = input[j] * w[2 * b + j] + bias[2 * b + j];
+          let outgate = 0;
+          if (z_2 >= 0) {
+            const _t14 = Math.exp(-z_2);
+            saved[savedTop++] = _t14;
+            outgate = 1 / (1 + _t14);
+            controlStack.push(1);
+          } else {
+            const e_2 = Math.exp(z_2);
+            outgate = e_2 / (1 + e_2);
+            saved[savedTop++] = e_2;
+            controlStack.push(0);
+          }
+          const change = Math.tanh(h * w[3 * b + j] + bias[3 * b + j]);
+          saved[savedTop++] = cell[i * b + j];
+          cell[i * b + j] = cell[i * b + j] * forget + ingate * change;
+          const _t23 = Math.tanh(cell[i * b + j]);
+          saved[savedTop++] = _t23;
+          hidden[i * b + j] = outgate * _t23;
+          saved[savedTop++] = input[j];
+          input[j] = hidden[i * b + j];
+          saved[savedTop++] = h;
+          saved[savedTop++] = forget;
+          saved[savedTop++] = ingate;
+          saved[savedTop++] = outgate;
+          saved[savedTop++] = change;
         }
-        // inlined sigmoid(…) from linalg.ts:14
-        const z_1 = h * w[b + j] + bias[b + j];
-        let ingate = 0;
-        if (z_1 >= 0) {
-          const _t8 = Math.exp(-z_1);
-          valueStack.push(_t8);
-          ingate = 1 / (1 + _t8);
-          controlStack.push(1);
-        } else {
-          const e_1 = Math.exp(z_1);
-          ingate = e_1 / (1 + e_1);
-          valueStack.push(e_1);
-          controlStack.push(0);
-        }
-        // inlined sigmoid(…) from linalg.ts:14
-        const z_2 = input[j] * w[2 * b + j] + bias[2 * b + j];
-        let outgate = 0;
-        if (z_2 >= 0) {
-          const _t14 = Math.exp(-z_2);
-          valueStack.push(_t14);
-          outgate = 1 / (1 + _t14);
-          controlStack.push(1);
-        } else {
-          const e_2 = Math.exp(z_2);
-          outgate = e_2 / (1 + e_2);
-          valueStack.push(e_2);
-          controlStack.push(0);
-        }
-        const change = Math.tanh(h * w[3 * b + j] + bias[3 * b + j]);
-        valueStack.push(cell[i * b + j]);
-        cell[i * b + j] = cell[i * b + j] * forget + ingate * change;
-        const _t23 = Math.tanh(cell[i * b + j]);
-        valueStack.push(_t23);
-        hidden[i * b + j] = outgate * _t23;
-        valueStack.push(input[j]);
-        input[j] = hidden[i * b + j];
-        valueStack.push(h);
-        valueStack.push(forget);
-        valueStack.push(ingate);
-        valueStack.push(outgate);
-        valueStack.push(change);
+        valueStack.size = savedTop;
       }
     }
     let sum = 0;
     const extra_1 = extra[1];
     const extra_2 = extra[2];
-    for (let j = 0; j < b; j++) {
-      ypred[j] = input[j] * extra_1[j] + extra_2[j];
-      const _t26 = Math.exp(ypred[j]);
-      valueStack.push(_t26);
-      sum += _t26;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, b);
+      for (let j = 0; j < b; j++) {
+        ypred[j] = input[j] * extra_1[j] + extra_2[j];
+        const _t26 = Math.exp(ypred[j]);
+        saved[savedTop++] = _t26;
+        sum += _t26;
+      }
+      valueStack.size = savedTop;
     }
     const lse = Math.log(sum + 2);
     const sequence_t_1 = sequence[t + 1];
@@ -170,16 +185,21 @@ export function lstmObjectiveGradInto(
     const extra_1 = extra[1];
     const extra_bar_1 = extra_bar[1];
     const extra_bar_2 = extra_bar[2];
-    for (let j = b - 1; j >= 0; j--) {
-      // line 55: sum += Math.exp(ypred[j]);
-      const _t25 = valueStack.pop();
-      ypred_bar[j] += sum_bar * _t25;
-      // line 54: ypred[j] = input[j] * extra[1][j] + extra[2][j];
-      const _t24 = ypred_bar[j];
-      input_bar[j] += _t24 * extra_1[j];
-      extra_bar_1[j] += _t24 * input[j];
-      extra_bar_2[j] += _t24;
-      ypred_bar[j] = 0;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let j = b - 1; j >= 0; j--) {
+        // line 55: sum += Math.exp(ypred[j]);
+        const _t25 = saved[--savedTop];
+        ypred_bar[j] += sum_bar * _t25;
+        // line 54: ypred[j] = input[j] * extra[1][j] + extra[2][j];
+        const _t24 = ypred_bar[j];
+        input_bar[j] += _t24 * extra_1[j];
+        extra_bar_1[j] += _t24 * input[j];
+        extra_bar_2[j] += _t24;
+        ypred_bar[j] = 0;
+      }
+      valueStack.size = savedTop;
     }
     // line 38: for (let i = 0; i < layers; i++) {
     for (let i = Math.ceil(layers) - 1; i >= 0; i--) {
@@ -188,102 +208,112 @@ export function lstmObjectiveGradInto(
       const w_bar = main_bar[2 * i];
       const bias_bar = main_bar[2 * i + 1];
       // line 41: for (let j = 0; j < b; j++) {
-      for (let j = b - 1; j >= 0; j--) {
-        const change = valueStack.pop();
-        let outgate = valueStack.pop();
-        let ingate = valueStack.pop();
-        let forget = valueStack.pop();
-        const h = valueStack.pop();
-        let z_bar = 0;
-        let z_1_bar = 0;
-        let z_2_bar = 0;
-        // line 49: input[j] = hidden[i * b + j];
-        input[j] = valueStack.pop();
-        hidden_bar[i * b + j] += input_bar[j];
-        input_bar[j] = 0;
-        // line 48: hidden[i * b + j] = outgate * Math.tanh(cell[i * b + j]);
-        const _t22 = valueStack.pop();
-        const _t21 = hidden_bar[i * b + j];
-        let outgate_bar = _t21 * _t22;
-        cell_bar[i * b + j] += _t21 * outgate * (1 - _t22 * _t22);
-        hidden_bar[i * b + j] = 0;
-        // line 47: cell[i * b + j] = cell[i * b + j] * forget + ingate * change;
-        cell[i * b + j] = valueStack.pop();
-        const _t20 = cell_bar[i * b + j];
-        cell_bar[i * b + j] = _t20 * forget;
-        let forget_bar = _t20 * cell[i * b + j];
-        let ingate_bar = _t20 * change;
-        let change_bar = _t20 * ingate;
-        // line 46: const change = Math.tanh(h * w[3 * b + j] + bias[3 * b + j]);
-        const _t19 = change_bar * (1 - change * change);
-        let h_bar = _t19 * w[3 * b + j];
-        w_bar[3 * b + j] += _t19 * h;
-        bias_bar[3 * b + j] += _t19;
-        if (controlStack.pop() === 1) {
-          // linalg.ts:15
-          const _t13 = valueStack.pop();
-          const _t12 = 1 + _t13;
-          z_2_bar += outgate_bar * (1 / (_t12 * _t12)) * _t13;
-        } else {
-          const e_2 = valueStack.pop();
-          // linalg.ts:17
-          const _t16 = 1 + e_2;
-          const _t17 = outgate_bar / _t16;
-          let e_2_bar = _t17;
-          e_2_bar -= _t17 * (e_2 / _t16);
-          // linalg.ts:16
-          z_2_bar += e_2_bar * e_2;
+      {
+        let savedTop = valueStack.size;
+        const saved = valueStack.buffer;
+        for (let j = b - 1; j >= 0; j--) {
+          const change = saved[--savedTop];
+          let outgate = saved[--savedTop];
+          let ingate = saved[--savedTop];
+          let forget = saved[--savedTop];
+          const h = saved[--savedTop];
+          let z_bar = 0;
+          let z_1_bar = 0;
+          let z_2_bar = 0;
+          // line 49: input[j] = hidden[i * b + j];
+          input[j] = saved[--savedTop];
+          hidden_bar[i * b + j] += input_bar[j];
+          input_bar[j] = 0;
+          // line 48: hidden[i * b + j] = outgate * Math.tanh(cell[i * b + j]);
+          const _t22 = saved[--savedTop];
+          const _t21 = hidden_bar[i * b + j];
+          let outgate_bar = _t21 * _t22;
+          cell_bar[i * b + j] += _t21 * outgate * (1 - _t22 * _t22);
+          hidden_bar[i * b + j] = 0;
+          // line 47: cell[i * b + j] = cell[i * b + j] * forget + ingate * change;
+          cell[i * b + j] = saved[--savedTop];
+          const _t20 = cell_bar[i * b + j];
+          cell_bar[i * b + j] = _t20 * forget;
+          let forget_bar = _t20 * cell[i * b + j];
+          let ingate_bar = _t20 * change;
+          let change_bar = _t20 * ingate;
+          // line 46: const change = Math.tanh(h * w[3 * b + j] + bias[3 * b + j]);
+          const _t19 = change_bar * (1 - change * change);
+          let h_bar = _t19 * w[3 * b + j];
+          w_bar[3 * b + j] += _t19 * h;
+          bias_bar[3 * b + j] += _t19;
+          if (controlStack.pop() === 1) {
+            // linalg.ts:15
+            const _t13 = saved[--savedTop];
+            const _t12 = 1 + _t13;
+            z_2_bar += outgate_bar * (1 / (_t12 * _t12)) * _t13;
+          } else {
+            const e_2 = saved[--savedTop];
+            // linalg.ts:17
+            const _t16 = 1 + e_2;
+            const _t17 = outgate_bar / _t16;
+            let e_2_bar = _t17;
+            e_2_bar -= _t17 * (e_2 / _t16);
+            // linalg.ts:16
+            z_2_bar += e_2_bar * e_2;
+          }
+          input_bar[j] += z_2_bar * w[2 * b + j];
+          w_bar[2 * b + j] += z_2_bar * input[j];
+          bias_bar[2 * b + j] += z_2_bar;
+          if (controlStack.pop() === 1) {
+            // linalg.ts:15
+            const _t7 = saved[--savedTop];
+            const _t6 = 1 + _t7;
+            z_1_bar += ingate_bar * (1 / (_t6 * _t6)) * _t7;
+          } else {
+            const e_1 = saved[--savedTop];
+            // linalg.ts:17
+            const _t10 = 1 + e_1;
+            const _t11 = ingate_bar / _t10;
+            let e_1_bar = _t11;
+            e_1_bar -= _t11 * (e_1 / _t10);
+            // linalg.ts:16
+            z_1_bar += e_1_bar * e_1;
+          }
+          h_bar += z_1_bar * w[b + j];
+          w_bar[b + j] += z_1_bar * h;
+          bias_bar[b + j] += z_1_bar;
+          if (controlStack.pop() === 1) {
+            // linalg.ts:15
+            const _t1 = saved[--savedTop];
+            const _t0 = 1 + _t1;
+            z_bar += forget_bar * (1 / (_t0 * _t0)) * _t1;
+          } else {
+            const e = saved[--savedTop];
+            // linalg.ts:17
+            const _t4 = 1 + e;
+            const _t5 = forget_bar / _t4;
+            let e_bar = _t5;
+            e_bar -= _t5 * (e / _t4);
+            // linalg.ts:16
+            z_bar += e_bar * e;
+          }
+          input_bar[j] += z_bar * w[j];
+          w_bar[j] += z_bar * input[j];
+          bias_bar[j] += z_bar;
+          // line 42: const h = hidden[i * b + j];
+          hidden_bar[i * b + j] += h_bar;
         }
-        input_bar[j] += z_2_bar * w[2 * b + j];
-        w_bar[2 * b + j] += z_2_bar * input[j];
-        bias_bar[2 * b + j] += z_2_bar;
-        if (controlStack.pop() === 1) {
-          // linalg.ts:15
-          const _t7 = valueStack.pop();
-          const _t6 = 1 + _t7;
-          z_1_bar += ingate_bar * (1 / (_t6 * _t6)) * _t7;
-        } else {
-          const e_1 = valueStack.pop();
-          // linalg.ts:17
-          const _t10 = 1 + e_1;
-          const _t11 = ingate_bar / _t10;
-          let e_1_bar = _t11;
-          e_1_bar -= _t11 * (e_1 / _t10);
-          // linalg.ts:16
-          z_1_bar += e_1_bar * e_1;
-        }
-        h_bar += z_1_bar * w[b + j];
-        w_bar[b + j] += z_1_bar * h;
-        bias_bar[b + j] += z_1_bar;
-        if (controlStack.pop() === 1) {
-          // linalg.ts:15
-          const _t1 = valueStack.pop();
-          const _t0 = 1 + _t1;
-          z_bar += forget_bar * (1 / (_t0 * _t0)) * _t1;
-        } else {
-          const e = valueStack.pop();
-          // linalg.ts:17
-          const _t4 = 1 + e;
-          const _t5 = forget_bar / _t4;
-          let e_bar = _t5;
-          e_bar -= _t5 * (e / _t4);
-          // linalg.ts:16
-          z_bar += e_bar * e;
-        }
-        input_bar[j] += z_bar * w[j];
-        w_bar[j] += z_bar * input[j];
-        bias_bar[j] += z_bar;
-        // line 42: const h = hidden[i * b + j];
-        hidden_bar[i * b + j] += h_bar;
+        valueStack.size = savedTop;
       }
     }
     // line 37: for (let j = 0; j < b; j++) input[j] = sequence[t][j] * extra[0][j];
     const extra_bar_0 = extra_bar[0];
     const sequence_t = sequence[t];
-    for (let j = b - 1; j >= 0; j--) {
-      input[j] = valueStack.pop();
-      extra_bar_0[j] += input_bar[j] * sequence_t[j];
-      input_bar[j] = 0;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let j = b - 1; j >= 0; j--) {
+        input[j] = saved[--savedTop];
+        extra_bar_0[j] += input_bar[j] * sequence_t[j];
+        input_bar[j] = 0;
+      }
+      valueStack.size = savedTop;
     }
   }
   // line 27: for (let i = 0; i < layers; i++) {

@@ -50,30 +50,50 @@ export function rk4GradInto(
     // inlined lotkaVolterra(…) from rk4.ts:36
     k1[0] = rates[0] * y[0] - rates[1] * y[0] * y[1];
     k1[1] = rates[2] * y[0] * y[1] - rates[3] * y[1];
-    for (let i = 0; i < 2; i++) {
-      valueStack.push(stage[i]);
-      stage[i] = y[i] + 0.5 * h * k1[i];
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, 2);
+      for (let i = 0; i < 2; i++) {
+        saved[savedTop++] = stage[i];
+        stage[i] = y[i] + 0.5 * h * k1[i];
+      }
+      valueStack.size = savedTop;
     }
     // inlined lotkaVolterra(…) from rk4.ts:36
     k2[0] = rates[0] * stage[0] - rates[1] * stage[0] * stage[1];
     k2[1] = rates[2] * stage[0] * stage[1] - rates[3] * stage[1];
-    for (let i = 0; i < 2; i++) {
-      valueStack.push(stage[i]);
-      stage[i] = y[i] + 0.5 * h * k2[i];
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, 2);
+      for (let i = 0; i < 2; i++) {
+        saved[savedTop++] = stage[i];
+        stage[i] = y[i] + 0.5 * h * k2[i];
+      }
+      valueStack.size = savedTop;
     }
     // inlined lotkaVolterra(…) from rk4.ts:36
     k3[0] = rates[0] * stage[0] - rates[1] * stage[0] * stage[1];
     k3[1] = rates[2] * stage[0] * stage[1] - rates[3] * stage[1];
-    for (let i = 0; i < 2; i++) {
-      valueStack.push(stage[i]);
-      stage[i] = y[i] + h * k3[i];
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, 2);
+      for (let i = 0; i < 2; i++) {
+        saved[savedTop++] = stage[i];
+        stage[i] = y[i] + h * k3[i];
+      }
+      valueStack.size = savedTop;
     }
     // inlined lotkaVolterra(…) from rk4.ts:36
     k4[0] = rates[0] * stage[0] - rates[1] * stage[0] * stage[1];
     k4[1] = rates[2] * stage[0] * stage[1] - rates[3] * stage[1];
-    for (let i = 0; i < 2; i++) {
-      valueStack.push(y[i]);
-      y[i] += (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, 2);
+      for (let i = 0; i < 2; i++) {
+        saved[savedTop++] = y[i];
+        y[i] += (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+      }
+      valueStack.size = savedTop;
     }
   }
   const dx = y[0] - 1;
@@ -96,13 +116,18 @@ export function rk4GradInto(
   // line 20: for (let s = 0; s < steps; s++) {
   for (let s = Math.ceil(steps) - 1; s >= 0; s--) {
     // line 28: for (let i = 0; i < 2; i++) y[i] += (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
-    for (let i = 1; i >= 0; i--) {
-      y[i] = valueStack.pop();
-      const _t19 = y_bar[i] * (h / 6);
-      k1_bar[i] += _t19;
-      k2_bar[i] += _t19 * 2;
-      k3_bar[i] += _t19 * 2;
-      k4_bar[i] += _t19;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let i = 1; i >= 0; i--) {
+        y[i] = saved[--savedTop];
+        const _t19 = y_bar[i] * (h / 6);
+        k1_bar[i] += _t19;
+        k2_bar[i] += _t19 * 2;
+        k3_bar[i] += _t19 * 2;
+        k4_bar[i] += _t19;
+      }
+      valueStack.size = savedTop;
     }
     // line 38: out[1] = rates[2] * state[0] * state[1] - rates[3] * state[1];
     const _t17 = k4_bar[1];
@@ -123,12 +148,17 @@ export function rk4GradInto(
     stage_bar[1] += _t16 * (rates[1] * stage[0]);
     k4_bar[0] = 0;
     // line 26: for (let i = 0; i < 2; i++) stage[i] = y[i] + h * k3[i];
-    for (let i = 1; i >= 0; i--) {
-      stage[i] = valueStack.pop();
-      const _t14 = stage_bar[i];
-      y_bar[i] += _t14;
-      k3_bar[i] += _t14 * h;
-      stage_bar[i] = 0;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let i = 1; i >= 0; i--) {
+        stage[i] = saved[--savedTop];
+        const _t14 = stage_bar[i];
+        y_bar[i] += _t14;
+        k3_bar[i] += _t14 * h;
+        stage_bar[i] = 0;
+      }
+      valueStack.size = savedTop;
     }
     // line 38: out[1] = rates[2] * state[0] * state[1] - rates[3] * state[1];
     const _t12 = k3_bar[1];
@@ -149,12 +179,17 @@ export function rk4GradInto(
     stage_bar[1] += _t11 * (rates[1] * stage[0]);
     k3_bar[0] = 0;
     // line 24: for (let i = 0; i < 2; i++) stage[i] = y[i] + 0.5 * h * k2[i];
-    for (let i = 1; i >= 0; i--) {
-      stage[i] = valueStack.pop();
-      const _t9 = stage_bar[i];
-      y_bar[i] += _t9;
-      k2_bar[i] += _t9 * (0.5 * h);
-      stage_bar[i] = 0;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let i = 1; i >= 0; i--) {
+        stage[i] = saved[--savedTop];
+        const _t9 = stage_bar[i];
+        y_bar[i] += _t9;
+        k2_bar[i] += _t9 * (0.5 * h);
+        stage_bar[i] = 0;
+      }
+      valueStack.size = savedTop;
     }
     // line 38: out[1] = rates[2] * state[0] * state[1] - rates[3] * state[1];
     const _t7 = k2_bar[1];
@@ -175,12 +210,17 @@ export function rk4GradInto(
     stage_bar[1] += _t6 * (rates[1] * stage[0]);
     k2_bar[0] = 0;
     // line 22: for (let i = 0; i < 2; i++) stage[i] = y[i] + 0.5 * h * k1[i];
-    for (let i = 1; i >= 0; i--) {
-      stage[i] = valueStack.pop();
-      const _t4 = stage_bar[i];
-      y_bar[i] += _t4;
-      k1_bar[i] += _t4 * (0.5 * h);
-      stage_bar[i] = 0;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let i = 1; i >= 0; i--) {
+        stage[i] = saved[--savedTop];
+        const _t4 = stage_bar[i];
+        y_bar[i] += _t4;
+        k1_bar[i] += _t4 * (0.5 * h);
+        stage_bar[i] = 0;
+      }
+      valueStack.size = savedTop;
     }
     // line 38: out[1] = rates[2] * state[0] * state[1] - rates[3] * state[1];
     const _t2 = k1_bar[1];

@@ -37,10 +37,15 @@ export function scalingSquaringGradInto(x: number, grad: ScalingSquaringGradient
   controlStack.push(trips);
   let term = 1;
   let e = 1;
-  for (let j = 1; j < 16; j++) {
-    valueStack.push(term);
-    term *= r / j;
-    e += term;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, 15);
+    for (let j = 1; j < 16; j++) {
+      saved[savedTop++] = term;
+      term *= r / j;
+      e += term;
+    }
+    valueStack.size = savedTop;
   }
   {
     let i = 0;
@@ -60,20 +65,30 @@ export function scalingSquaringGradInto(x: number, grad: ScalingSquaringGradient
   let e_bar = 1;
   {
     // line 31: for (let i = 0; i < k; i++) {
-    for (let trips_1 = controlStack.pop(); trips_1 > 0; trips_1--) {
-      // line 32: e *= e;
-      e = valueStack.pop();
-      e_bar *= 2 * e;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let trips_1 = controlStack.pop(); trips_1 > 0; trips_1--) {
+        // line 32: e *= e;
+        e = saved[--savedTop];
+        e_bar *= 2 * e;
+      }
+      valueStack.size = savedTop;
     }
   }
   // line 27: for (let j = 1; j < 16; j++) {
-  for (let j = 15; j >= 1; j--) {
-    // line 29: e += term;
-    term_bar += e_bar;
-    // line 28: term *= r / j;
-    term = valueStack.pop();
-    r_bar += (term_bar * term) / j;
-    term_bar *= r / j;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let j = 15; j >= 1; j--) {
+      // line 29: e += term;
+      term_bar += e_bar;
+      // line 28: term *= r / j;
+      term = saved[--savedTop];
+      r_bar += (term_bar * term) / j;
+      term_bar *= r / j;
+    }
+    valueStack.size = savedTop;
   }
   // line 21: do {
   for (let trips = controlStack.pop(); trips > 0; trips--) {

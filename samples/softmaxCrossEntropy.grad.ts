@@ -46,10 +46,15 @@ export function softmaxCrossEntropyGradInto(
     }
   }
   let sum = 0;
-  for (let j = 0; j < z.length; j++) {
-    const _t2 = Math.exp(z[j] - m);
-    valueStack.push(_t2);
-    sum += _t2;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, z.length);
+    for (let j = 0; j < z.length; j++) {
+      const _t2 = Math.exp(z[j] - m);
+      saved[savedTop++] = _t2;
+      sum += _t2;
+    }
+    valueStack.size = savedTop;
   }
   const value = Math.log(sum) - (z[label] - m);
   // reverse sweep
@@ -58,12 +63,17 @@ export function softmaxCrossEntropyGradInto(
   z_bar.fill(0);
   z_bar[label] -= 1;
   // line 30: for (let j = 0; j < z.length; j++) {
-  for (let j = z.length - 1; j >= 0; j--) {
-    // line 31: sum += Math.exp(z[j] - m);
-    const _t0 = valueStack.pop();
-    const _t1 = sum_bar * _t0;
-    z_bar[j] += _t1;
-    m_bar -= _t1;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let j = z.length - 1; j >= 0; j--) {
+      // line 31: sum += Math.exp(z[j] - m);
+      const _t0 = saved[--savedTop];
+      const _t1 = sum_bar * _t0;
+      z_bar[j] += _t1;
+      m_bar -= _t1;
+    }
+    valueStack.size = savedTop;
   }
   // line 26: for (let j = 1; j < z.length; j++) {
   for (let j = z.length - 1; j >= 1; j--) {
@@ -122,13 +132,18 @@ export function softmaxCrossEntropyHvpInto(
   }
   let sum = 0;
   let sum_dot = 0;
-  for (let j = 0; j < z.length; j++) {
-    const _t2 = Math.exp(z[j] - m);
-    let _t2_dot = _t2 * (z_dot[j] - m_dot);
-    valueStack.push(_t2);
-    valueStack.push(_t2_dot);
-    sum_dot += _t2_dot;
-    sum += _t2;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, 2 * z.length);
+    for (let j = 0; j < z.length; j++) {
+      const _t2 = Math.exp(z[j] - m);
+      let _t2_dot = _t2 * (z_dot[j] - m_dot);
+      saved[savedTop++] = _t2;
+      saved[savedTop++] = _t2_dot;
+      sum_dot += _t2_dot;
+      sum += _t2;
+    }
+    valueStack.size = savedTop;
   }
   const value = Math.log(sum) - (z[label] - m);
   // reverse sweep
@@ -139,16 +154,21 @@ export function softmaxCrossEntropyHvpInto(
   z_bar.fill(0);
   z_bar[label] -= 1;
   // line 30: for (let j = 0; j < z.length; j++) {
-  for (let j = z.length - 1; j >= 0; j--) {
-    // line 31: sum += Math.exp(z[j] - m);
-    const _t0_dot = valueStack.pop();
-    const _t0 = valueStack.pop();
-    const _t1 = sum_bar * _t0;
-    let _t1_dot = _t0 * sum_bar_dot + sum_bar * _t0_dot;
-    z_bar_dot[j] = _t1_dot;
-    z_bar[j] += _t1;
-    m_bar_dot -= _t1_dot;
-    m_bar -= _t1;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let j = z.length - 1; j >= 0; j--) {
+      // line 31: sum += Math.exp(z[j] - m);
+      const _t0_dot = saved[--savedTop];
+      const _t0 = saved[--savedTop];
+      const _t1 = sum_bar * _t0;
+      let _t1_dot = _t0 * sum_bar_dot + sum_bar * _t0_dot;
+      z_bar_dot[j] = _t1_dot;
+      z_bar[j] += _t1;
+      m_bar_dot -= _t1_dot;
+      m_bar -= _t1;
+    }
+    valueStack.size = savedTop;
   }
   // line 26: for (let j = 1; j < z.length; j++) {
   for (let j = z.length - 1; j >= 1; j--) {

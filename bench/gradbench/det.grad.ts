@@ -58,9 +58,14 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
     d *= pivot;
     for (let i = k + 1; i < ell; i++) {
       const f = M[i * ell + k] / pivot;
-      for (let j = k + 1; j < ell; j++) {
-        valueStack.push(M[k * ell + j]);
-        M[i * ell + j] -= f * M[k * ell + j];
+      {
+        let savedTop = valueStack.size;
+        const saved = valueStack.reserve(savedTop, Math.ceil(ell) - 1 - (k + 1) + 1);
+        for (let j = k + 1; j < ell; j++) {
+          saved[savedTop++] = M[k * ell + j];
+          M[i * ell + j] -= f * M[k * ell + j];
+        }
+        valueStack.size = savedTop;
       }
       valueStack.push(f);
     }
@@ -81,11 +86,16 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
       const f = valueStack.pop();
       let f_bar = 0;
       // line 33: for (let j = k + 1; j < ell; j++) M[i * ell + j] -= f * M[k * ell + j];
-      for (let j = Math.ceil(ell) - 1; j >= k + 1; j--) {
-        const M_at = valueStack.pop();
-        const _t4 = -M_bar[i * ell + j];
-        f_bar += _t4 * M_at;
-        M_bar[k * ell + j] += _t4 * f;
+      {
+        let savedTop = valueStack.size;
+        const saved = valueStack.buffer;
+        for (let j = Math.ceil(ell) - 1; j >= k + 1; j--) {
+          const M_at = saved[--savedTop];
+          const _t4 = -M_bar[i * ell + j];
+          f_bar += _t4 * M_at;
+          M_bar[k * ell + j] += _t4 * f;
+        }
+        valueStack.size = savedTop;
       }
       // line 32: const f = M[i * ell + k] / pivot;
       const _t3 = f_bar / pivot;

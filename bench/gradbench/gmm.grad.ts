@@ -54,11 +54,16 @@ export function gmmLogPosteriorGradInto(
   const sumQ = new Array<number>(K).fill(0);
   for (let k = 0; k < K; k++) {
     const icf_k = icf[k];
-    for (let j = 0; j < D; j++) {
-      const _t1 = Math.exp(icf_k[j]);
-      valueStack.push(_t1);
-      qDiagonal[k * D + j] = _t1;
-      sumQ[k] += icf_k[j];
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, D);
+      for (let j = 0; j < D; j++) {
+        const _t1 = Math.exp(icf_k[j]);
+        saved[savedTop++] = _t1;
+        qDiagonal[k * D + j] = _t1;
+        sumQ[k] += icf_k[j];
+      }
+      valueStack.size = savedTop;
     }
   }
   // inlined logSumExp(…) from gmm.ts:102
@@ -70,10 +75,15 @@ export function gmmLogPosteriorGradInto(
   }
   const max = alpha[top];
   let sum = 0;
-  for (let k_1 = 0; k_1 < alpha.length; k_1++) {
-    const _t4 = Math.exp(alpha[k_1] - max);
-    valueStack.push(_t4);
-    sum += _t4;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, alpha.length);
+    for (let k_1 = 0; k_1 < alpha.length; k_1++) {
+      const _t4 = Math.exp(alpha[k_1] - max);
+      saved[savedTop++] = _t4;
+      sum += _t4;
+    }
+    valueStack.size = savedTop;
   }
   const normalizer = -0.5 * n * D * Math.log(2 * Math.PI) - n * (Math.log(sum) + max);
   const main = new Array<number>(K).fill(0);
@@ -107,11 +117,16 @@ export function gmmLogPosteriorGradInto(
     const q_1 = icf[k_4];
     let squares = 0;
     let sumQ_1 = 0;
-    for (let j_2 = 0; j_2 < D_2; j_2++) {
-      const _t7 = Math.exp(2 * q_1[j_2]);
-      valueStack.push(_t7);
-      squares += _t7;
-      sumQ_1 += q_1[j_2];
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, Math.ceil(D_2));
+      for (let j_2 = 0; j_2 < D_2; j_2++) {
+        const _t7 = Math.exp(2 * q_1[j_2]);
+        saved[savedTop++] = _t7;
+        squares += _t7;
+        sumQ_1 += q_1[j_2];
+      }
+      valueStack.size = savedTop;
     }
     for (let j_2 = D_2; j_2 < q_1.length; j_2++) {
       squares += q_1[j_2] * q_1[j_2];
@@ -153,9 +168,14 @@ export function gmmLogPosteriorGradInto(
         }
       }
       let sq = 0;
-      for (let j = 0; j < D; j++) {
-        valueStack.push(transformed[j]);
-        sq += transformed[j] * transformed[j];
+      {
+        let savedTop = valueStack.size;
+        const saved = valueStack.reserve(savedTop, D);
+        for (let j = 0; j < D; j++) {
+          saved[savedTop++] = transformed[j];
+          sq += transformed[j] * transformed[j];
+        }
+        valueStack.size = savedTop;
       }
       main[k] = alpha[k] + sumQ[k] - 0.5 * sq;
     }
@@ -168,10 +188,15 @@ export function gmmLogPosteriorGradInto(
     }
     const max_1 = main[top_1];
     let sum_1 = 0;
-    for (let k_2 = 0; k_2 < main.length; k_2++) {
-      const _t13 = Math.exp(main[k_2] - max_1);
-      valueStack.push(_t13);
-      sum_1 += _t13;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, main.length);
+      for (let k_2 = 0; k_2 < main.length; k_2++) {
+        const _t13 = Math.exp(main[k_2] - max_1);
+        saved[savedTop++] = _t13;
+        sum_1 += _t13;
+      }
+      valueStack.size = savedTop;
     }
     slse += Math.log(sum_1) + max_1;
     // its reverse, in the same iteration
@@ -179,11 +204,16 @@ export function gmmLogPosteriorGradInto(
     let max_1_bar = slse_bar;
     let sum_1_bar = slse_bar * (1 / sum_1);
     // gmm.ts:107
-    for (let k_2 = main.length - 1; k_2 >= 0; k_2--) {
-      const _t11 = valueStack.pop();
-      const _t12 = sum_1_bar * _t11;
-      main_bar[k_2] += _t12;
-      max_1_bar -= _t12;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let k_2 = main.length - 1; k_2 >= 0; k_2--) {
+        const _t11 = saved[--savedTop];
+        const _t12 = sum_1_bar * _t11;
+        main_bar[k_2] += _t12;
+        max_1_bar -= _t12;
+      }
+      valueStack.size = savedTop;
     }
     // gmm.ts:105
     main_bar[top_1] += max_1_bar;
@@ -198,9 +228,14 @@ export function gmmLogPosteriorGradInto(
       let sq_bar = -(_t10 * 0.5);
       main_bar[k] = 0;
       // gmm.ts:65
-      for (let j = D - 1; j >= 0; j--) {
-        const transformed_j = valueStack.pop();
-        transformed_bar[j] += sq_bar * (2 * transformed_j);
+      {
+        let savedTop = valueStack.size;
+        const saved = valueStack.buffer;
+        for (let j = D - 1; j >= 0; j--) {
+          const transformed_j = saved[--savedTop];
+          transformed_bar[j] += sq_bar * (2 * transformed_j);
+        }
+        valueStack.size = savedTop;
       }
       // gmm.ts:59
       const x_i = x[i];
@@ -244,12 +279,17 @@ export function gmmLogPosteriorGradInto(
       q_1_bar[j_2] += squares_bar * (2 * q_1[j_2]);
     }
     // gmm.ts:81
-    for (let j_2 = Math.ceil(D_2) - 1; j_2 >= 0; j_2--) {
-      // gmm.ts:83
-      q_1_bar[j_2] += sumQ_1_bar;
-      // gmm.ts:82
-      const _t6 = valueStack.pop();
-      q_1_bar[j_2] += squares_bar * _t6 * 2;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let j_2 = Math.ceil(D_2) - 1; j_2 >= 0; j_2--) {
+        // gmm.ts:83
+        q_1_bar[j_2] += sumQ_1_bar;
+        // gmm.ts:82
+        const _t6 = saved[--savedTop];
+        q_1_bar[j_2] += squares_bar * _t6 * 2;
+      }
+      valueStack.size = savedTop;
     }
   }
   // gmm.ts:51
@@ -257,11 +297,16 @@ export function gmmLogPosteriorGradInto(
   sum_bar += _t5 * (1 / sum);
   max_bar += _t5;
   // gmm.ts:107
-  for (let k_1 = alpha.length - 1; k_1 >= 0; k_1--) {
-    const _t2 = valueStack.pop();
-    const _t3 = sum_bar * _t2;
-    alpha_bar[k_1] += _t3;
-    max_bar -= _t3;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let k_1 = alpha.length - 1; k_1 >= 0; k_1--) {
+      const _t2 = saved[--savedTop];
+      const _t3 = sum_bar * _t2;
+      alpha_bar[k_1] += _t3;
+      max_bar -= _t3;
+    }
+    valueStack.size = savedTop;
   }
   // gmm.ts:105
   alpha_bar[top] += max_bar;
@@ -269,13 +314,18 @@ export function gmmLogPosteriorGradInto(
   for (let k = K - 1; k >= 0; k--) {
     // gmm.ts:46
     const icf_bar_k = icf_bar[k];
-    for (let j = D - 1; j >= 0; j--) {
-      // gmm.ts:48
-      icf_bar_k[j] += sumQ_bar[k];
-      // gmm.ts:47
-      const _t0 = valueStack.pop();
-      icf_bar_k[j] += qDiagonal_bar[k * D + j] * _t0;
-      qDiagonal_bar[k * D + j] = 0;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let j = D - 1; j >= 0; j--) {
+        // gmm.ts:48
+        icf_bar_k[j] += sumQ_bar[k];
+        // gmm.ts:47
+        const _t0 = saved[--savedTop];
+        icf_bar_k[j] += qDiagonal_bar[k * D + j] * _t0;
+        qDiagonal_bar[k * D + j] = 0;
+      }
+      valueStack.size = savedTop;
     }
   }
   return value;

@@ -229,13 +229,18 @@ function handPoseJacobianVjpInto(
     P[3 + r] = 1;
     P[6 + r] = theta[3 + r];
   }
-  for (let j = 6; j < theta.length; j++) {
-    // inlined poseSlot(…) from ht.ts:154
-    const f = Math.floor((j - 6) / 4);
-    const s_1 = (j - 6) % 4;
-    const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
-    P[3 * column + (s_1 === 1 ? 1 : 0)] = theta[j];
-    valueStack.push(column);
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, theta.length - 6);
+    for (let j = 6; j < theta.length; j++) {
+      // inlined poseSlot(…) from ht.ts:154
+      const f = Math.floor((j - 6) / 4);
+      const s_1 = (j - 6) % 4;
+      const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
+      P[3 * column + (s_1 === 1 ? 1 : 0)] = theta[j];
+      saved[savedTop++] = column;
+    }
+    valueStack.size = savedTop;
   }
   const out = new Array<number>(12 * B + 12).fill(0);
   const absolutes = new Array<number>(12 * B).fill(0);
@@ -258,34 +263,44 @@ function handPoseJacobianVjpInto(
     const r21 = cy * sx;
     const r22 = cy * cx;
     const baseRelatives_b = baseRelatives[b];
-    for (let i = 0; i < 4; i++) {
-      const m0 = baseRelatives_b[i][0];
-      const m1 = baseRelatives_b[i][1];
-      const m2 = baseRelatives_b[i][2];
-      valueStack.push(relative[4 * i]);
-      relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
-      valueStack.push(relative[4 * i + 1]);
-      relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
-      valueStack.push(relative[4 * i + 2]);
-      relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
-      valueStack.push(relative[4 * i + 3]);
-      relative[4 * i + 3] = baseRelatives_b[i][3];
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, 16);
+      for (let i = 0; i < 4; i++) {
+        const m0 = baseRelatives_b[i][0];
+        const m1 = baseRelatives_b[i][1];
+        const m2 = baseRelatives_b[i][2];
+        saved[savedTop++] = relative[4 * i];
+        relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
+        saved[savedTop++] = relative[4 * i + 1];
+        relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
+        saved[savedTop++] = relative[4 * i + 2];
+        relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
+        saved[savedTop++] = relative[4 * i + 3];
+        relative[4 * i + 3] = baseRelatives_b[i][3];
+      }
+      valueStack.size = savedTop;
     }
     const parent = parents[b];
     for (let i = 0; i < 3; i++) {
-      for (let j = 0; j < 4; j++) {
-        if (parent === -1) {
-          valueStack.push(absolutes[12 * b + 4 * i + j]);
-          absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
-        } else {
-          const p = 12 * parent + 4 * i;
-          valueStack.push(absolutes[12 * b + 4 * i + j]);
-          absolutes[12 * b + 4 * i + j] =
-            absolutes[p] * relative[j] +
-            absolutes[p + 1] * relative[4 + j] +
-            absolutes[p + 2] * relative[8 + j] +
-            absolutes[p + 3] * relative[12 + j];
+      {
+        let savedTop = valueStack.size;
+        const saved = valueStack.reserve(savedTop, 8);
+        for (let j = 0; j < 4; j++) {
+          if (parent === -1) {
+            saved[savedTop++] = absolutes[12 * b + 4 * i + j];
+            absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
+          } else {
+            const p = 12 * parent + 4 * i;
+            saved[savedTop++] = absolutes[12 * b + 4 * i + j];
+            absolutes[12 * b + 4 * i + j] =
+              absolutes[p] * relative[j] +
+              absolutes[p + 1] * relative[4 + j] +
+              absolutes[p + 2] * relative[8 + j] +
+              absolutes[p + 3] * relative[12 + j];
+          }
         }
+        valueStack.size = savedTop;
       }
     }
     const sign = isMirrored ? -1 : 1;
@@ -492,59 +507,69 @@ function handPoseJacobianVjpInto(
     // line 96: for (let i = 0; i < 3; i++) {
     for (let i = 2; i >= 0; i--) {
       // line 97: for (let j = 0; j < 4; j++) {
-      for (let j = 3; j >= 0; j--) {
-        if (parent === -1) {
-          // line 99: absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
-          absolutes[12 * b + 4 * i + j] = valueStack.pop();
-          relative_bar[4 * i + j] += absolutes_bar[12 * b + 4 * i + j];
-          absolutes_bar[12 * b + 4 * i + j] = 0;
-        } else {
-          const p = 12 * parent + 4 * i;
-          // line 102: absolutes[12 * b + 4 * i + j] =
-          absolutes[12 * b + 4 * i + j] = valueStack.pop();
-          const _t3 = absolutes_bar[12 * b + 4 * i + j];
-          absolutes_bar[12 * b + 4 * i + j] = 0;
-          absolutes_bar[p] += _t3 * relative[j];
-          relative_bar[j] += _t3 * absolutes[p];
-          absolutes_bar[p + 1] += _t3 * relative[4 + j];
-          relative_bar[4 + j] += _t3 * absolutes[p + 1];
-          absolutes_bar[p + 2] += _t3 * relative[8 + j];
-          relative_bar[8 + j] += _t3 * absolutes[p + 2];
-          absolutes_bar[p + 3] += _t3 * relative[12 + j];
-          relative_bar[12 + j] += _t3 * absolutes[p + 3];
+      {
+        let savedTop = valueStack.size;
+        const saved = valueStack.buffer;
+        for (let j = 3; j >= 0; j--) {
+          if (parent === -1) {
+            // line 99: absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
+            absolutes[12 * b + 4 * i + j] = saved[--savedTop];
+            relative_bar[4 * i + j] += absolutes_bar[12 * b + 4 * i + j];
+            absolutes_bar[12 * b + 4 * i + j] = 0;
+          } else {
+            const p = 12 * parent + 4 * i;
+            // line 102: absolutes[12 * b + 4 * i + j] =
+            absolutes[12 * b + 4 * i + j] = saved[--savedTop];
+            const _t3 = absolutes_bar[12 * b + 4 * i + j];
+            absolutes_bar[12 * b + 4 * i + j] = 0;
+            absolutes_bar[p] += _t3 * relative[j];
+            relative_bar[j] += _t3 * absolutes[p];
+            absolutes_bar[p + 1] += _t3 * relative[4 + j];
+            relative_bar[4 + j] += _t3 * absolutes[p + 1];
+            absolutes_bar[p + 2] += _t3 * relative[8 + j];
+            relative_bar[8 + j] += _t3 * absolutes[p + 2];
+            absolutes_bar[p + 3] += _t3 * relative[12 + j];
+            relative_bar[12 + j] += _t3 * absolutes[p + 3];
+          }
         }
+        valueStack.size = savedTop;
       }
     }
     // line 86: for (let i = 0; i < 4; i++) {
     const baseRelatives_b = baseRelatives[b];
-    for (let i = 3; i >= 0; i--) {
-      const m0 = baseRelatives_b[i][0];
-      const m1 = baseRelatives_b[i][1];
-      const m2 = baseRelatives_b[i][2];
-      // line 93: relative[4 * i + 3] = baseRelatives[b][i][3];
-      relative[4 * i + 3] = valueStack.pop();
-      relative_bar[4 * i + 3] = 0;
-      // line 92: relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
-      relative[4 * i + 2] = valueStack.pop();
-      const _t2 = relative_bar[4 * i + 2];
-      r02_bar += _t2 * m0;
-      r12_bar += _t2 * m1;
-      r22_bar += _t2 * m2;
-      relative_bar[4 * i + 2] = 0;
-      // line 91: relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
-      relative[4 * i + 1] = valueStack.pop();
-      const _t1 = relative_bar[4 * i + 1];
-      r01_bar += _t1 * m0;
-      r11_bar += _t1 * m1;
-      r21_bar += _t1 * m2;
-      relative_bar[4 * i + 1] = 0;
-      // line 90: relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
-      relative[4 * i] = valueStack.pop();
-      const _t0 = relative_bar[4 * i];
-      r00_bar += _t0 * m0;
-      r10_bar += _t0 * m1;
-      r20_bar += _t0 * m2;
-      relative_bar[4 * i] = 0;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let i = 3; i >= 0; i--) {
+        const m0 = baseRelatives_b[i][0];
+        const m1 = baseRelatives_b[i][1];
+        const m2 = baseRelatives_b[i][2];
+        // line 93: relative[4 * i + 3] = baseRelatives[b][i][3];
+        relative[4 * i + 3] = saved[--savedTop];
+        relative_bar[4 * i + 3] = 0;
+        // line 92: relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
+        relative[4 * i + 2] = saved[--savedTop];
+        const _t2 = relative_bar[4 * i + 2];
+        r02_bar += _t2 * m0;
+        r12_bar += _t2 * m1;
+        r22_bar += _t2 * m2;
+        relative_bar[4 * i + 2] = 0;
+        // line 91: relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
+        relative[4 * i + 1] = saved[--savedTop];
+        const _t1 = relative_bar[4 * i + 1];
+        r01_bar += _t1 * m0;
+        r11_bar += _t1 * m1;
+        r21_bar += _t1 * m2;
+        relative_bar[4 * i + 1] = 0;
+        // line 90: relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
+        relative[4 * i] = saved[--savedTop];
+        const _t0 = relative_bar[4 * i];
+        r00_bar += _t0 * m0;
+        r10_bar += _t0 * m1;
+        r20_bar += _t0 * m2;
+        relative_bar[4 * i] = 0;
+      }
+      valueStack.size = savedTop;
     }
     // line 85: const r22 = cy * cx;
     let cy_bar = r22_bar * cx;
@@ -598,11 +623,16 @@ function handPoseJacobianVjpInto(
     P_bar[c] -= cx_bar * Math.sin(P[c]);
   }
   // line 62: for (let j = 6; j < theta.length; j++) P[poseSlot(j)] = theta[j];
-  for (let j = theta.length - 1; j >= 6; j--) {
-    const column = valueStack.pop();
-    const s_1 = (j - 6) % 4;
-    theta_bar[j] += P_bar[3 * column + (s_1 === 1 ? 1 : 0)];
-    P_bar[3 * column + (s_1 === 1 ? 1 : 0)] = 0;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let j = theta.length - 1; j >= 6; j--) {
+      const column = saved[--savedTop];
+      const s_1 = (j - 6) % 4;
+      theta_bar[j] += P_bar[3 * column + (s_1 === 1 ? 1 : 0)];
+      P_bar[3 * column + (s_1 === 1 ? 1 : 0)] = 0;
+    }
+    valueStack.size = savedTop;
   }
   // line 57: for (let r = 0; r < 3; r++) {
   for (let r = 2; r >= 0; r--) {

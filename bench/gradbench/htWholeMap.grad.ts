@@ -316,13 +316,18 @@ function wholeMapResidualsJacobianVjpInto(
     P[3 + r] = 1;
     P[6 + r] = theta[3 + r];
   }
-  for (let j = 6; j < theta.length; j++) {
-    // inlined poseSlot(…) from ht.ts:154
-    const f = Math.floor((j - 6) / 4);
-    const s_1 = (j - 6) % 4;
-    const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
-    P[3 * column + (s_1 === 1 ? 1 : 0)] = theta[j];
-    valueStack.push(column);
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, theta.length - 6);
+    for (let j = 6; j < theta.length; j++) {
+      // inlined poseSlot(…) from ht.ts:154
+      const f = Math.floor((j - 6) / 4);
+      const s_1 = (j - 6) % 4;
+      const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
+      P[3 * column + (s_1 === 1 ? 1 : 0)] = theta[j];
+      saved[savedTop++] = column;
+    }
+    valueStack.size = savedTop;
   }
   const pose = new Array<number>(12 * B_1 + 12).fill(0);
   const absolutes = new Array<number>(12 * B_1).fill(0);
@@ -345,34 +350,44 @@ function wholeMapResidualsJacobianVjpInto(
     const r21 = cy * sx;
     const r22 = cy * cx;
     const baseRelatives_b_1 = baseRelatives[b_1];
-    for (let i_1 = 0; i_1 < 4; i_1++) {
-      const m0 = baseRelatives_b_1[i_1][0];
-      const m1 = baseRelatives_b_1[i_1][1];
-      const m2 = baseRelatives_b_1[i_1][2];
-      valueStack.push(relative[4 * i_1]);
-      relative[4 * i_1] = m0 * r00 + m1 * r10 + m2 * r20;
-      valueStack.push(relative[4 * i_1 + 1]);
-      relative[4 * i_1 + 1] = m0 * r01 + m1 * r11 + m2 * r21;
-      valueStack.push(relative[4 * i_1 + 2]);
-      relative[4 * i_1 + 2] = m0 * r02 + m1 * r12 + m2 * r22;
-      valueStack.push(relative[4 * i_1 + 3]);
-      relative[4 * i_1 + 3] = baseRelatives_b_1[i_1][3];
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, 16);
+      for (let i_1 = 0; i_1 < 4; i_1++) {
+        const m0 = baseRelatives_b_1[i_1][0];
+        const m1 = baseRelatives_b_1[i_1][1];
+        const m2 = baseRelatives_b_1[i_1][2];
+        saved[savedTop++] = relative[4 * i_1];
+        relative[4 * i_1] = m0 * r00 + m1 * r10 + m2 * r20;
+        saved[savedTop++] = relative[4 * i_1 + 1];
+        relative[4 * i_1 + 1] = m0 * r01 + m1 * r11 + m2 * r21;
+        saved[savedTop++] = relative[4 * i_1 + 2];
+        relative[4 * i_1 + 2] = m0 * r02 + m1 * r12 + m2 * r22;
+        saved[savedTop++] = relative[4 * i_1 + 3];
+        relative[4 * i_1 + 3] = baseRelatives_b_1[i_1][3];
+      }
+      valueStack.size = savedTop;
     }
     const parent = parents[b_1];
     for (let i_1 = 0; i_1 < 3; i_1++) {
-      for (let j = 0; j < 4; j++) {
-        if (parent === -1) {
-          valueStack.push(absolutes[12 * b_1 + 4 * i_1 + j]);
-          absolutes[12 * b_1 + 4 * i_1 + j] = relative[4 * i_1 + j];
-        } else {
-          const p = 12 * parent + 4 * i_1;
-          valueStack.push(absolutes[12 * b_1 + 4 * i_1 + j]);
-          absolutes[12 * b_1 + 4 * i_1 + j] =
-            absolutes[p] * relative[j] +
-            absolutes[p + 1] * relative[4 + j] +
-            absolutes[p + 2] * relative[8 + j] +
-            absolutes[p + 3] * relative[12 + j];
+      {
+        let savedTop = valueStack.size;
+        const saved = valueStack.reserve(savedTop, 8);
+        for (let j = 0; j < 4; j++) {
+          if (parent === -1) {
+            saved[savedTop++] = absolutes[12 * b_1 + 4 * i_1 + j];
+            absolutes[12 * b_1 + 4 * i_1 + j] = relative[4 * i_1 + j];
+          } else {
+            const p = 12 * parent + 4 * i_1;
+            saved[savedTop++] = absolutes[12 * b_1 + 4 * i_1 + j];
+            absolutes[12 * b_1 + 4 * i_1 + j] =
+              absolutes[p] * relative[j] +
+              absolutes[p + 1] * relative[4 + j] +
+              absolutes[p + 2] * relative[8 + j] +
+              absolutes[p + 3] * relative[12 + j];
+          }
         }
+        valueStack.size = savedTop;
       }
     }
     const sign = isMirrored ? -1 : 1;
@@ -678,59 +693,69 @@ function wholeMapResidualsJacobianVjpInto(
     // ht.ts:96
     for (let i_1 = 2; i_1 >= 0; i_1--) {
       // ht.ts:97
-      for (let j = 3; j >= 0; j--) {
-        if (parent === -1) {
-          // ht.ts:99
-          absolutes[12 * b_1 + 4 * i_1 + j] = valueStack.pop();
-          relative_bar[4 * i_1 + j] += absolutes_bar[12 * b_1 + 4 * i_1 + j];
-          absolutes_bar[12 * b_1 + 4 * i_1 + j] = 0;
-        } else {
-          const p = 12 * parent + 4 * i_1;
-          // ht.ts:102
-          absolutes[12 * b_1 + 4 * i_1 + j] = valueStack.pop();
-          const _t3 = absolutes_bar[12 * b_1 + 4 * i_1 + j];
-          absolutes_bar[12 * b_1 + 4 * i_1 + j] = 0;
-          absolutes_bar[p] += _t3 * relative[j];
-          relative_bar[j] += _t3 * absolutes[p];
-          absolutes_bar[p + 1] += _t3 * relative[4 + j];
-          relative_bar[4 + j] += _t3 * absolutes[p + 1];
-          absolutes_bar[p + 2] += _t3 * relative[8 + j];
-          relative_bar[8 + j] += _t3 * absolutes[p + 2];
-          absolutes_bar[p + 3] += _t3 * relative[12 + j];
-          relative_bar[12 + j] += _t3 * absolutes[p + 3];
+      {
+        let savedTop = valueStack.size;
+        const saved = valueStack.buffer;
+        for (let j = 3; j >= 0; j--) {
+          if (parent === -1) {
+            // ht.ts:99
+            absolutes[12 * b_1 + 4 * i_1 + j] = saved[--savedTop];
+            relative_bar[4 * i_1 + j] += absolutes_bar[12 * b_1 + 4 * i_1 + j];
+            absolutes_bar[12 * b_1 + 4 * i_1 + j] = 0;
+          } else {
+            const p = 12 * parent + 4 * i_1;
+            // ht.ts:102
+            absolutes[12 * b_1 + 4 * i_1 + j] = saved[--savedTop];
+            const _t3 = absolutes_bar[12 * b_1 + 4 * i_1 + j];
+            absolutes_bar[12 * b_1 + 4 * i_1 + j] = 0;
+            absolutes_bar[p] += _t3 * relative[j];
+            relative_bar[j] += _t3 * absolutes[p];
+            absolutes_bar[p + 1] += _t3 * relative[4 + j];
+            relative_bar[4 + j] += _t3 * absolutes[p + 1];
+            absolutes_bar[p + 2] += _t3 * relative[8 + j];
+            relative_bar[8 + j] += _t3 * absolutes[p + 2];
+            absolutes_bar[p + 3] += _t3 * relative[12 + j];
+            relative_bar[12 + j] += _t3 * absolutes[p + 3];
+          }
         }
+        valueStack.size = savedTop;
       }
     }
     // ht.ts:86
     const baseRelatives_b_1 = baseRelatives[b_1];
-    for (let i_1 = 3; i_1 >= 0; i_1--) {
-      const m0 = baseRelatives_b_1[i_1][0];
-      const m1 = baseRelatives_b_1[i_1][1];
-      const m2 = baseRelatives_b_1[i_1][2];
-      // ht.ts:93
-      relative[4 * i_1 + 3] = valueStack.pop();
-      relative_bar[4 * i_1 + 3] = 0;
-      // ht.ts:92
-      relative[4 * i_1 + 2] = valueStack.pop();
-      const _t2 = relative_bar[4 * i_1 + 2];
-      r02_bar += _t2 * m0;
-      r12_bar += _t2 * m1;
-      r22_bar += _t2 * m2;
-      relative_bar[4 * i_1 + 2] = 0;
-      // ht.ts:91
-      relative[4 * i_1 + 1] = valueStack.pop();
-      const _t1 = relative_bar[4 * i_1 + 1];
-      r01_bar += _t1 * m0;
-      r11_bar += _t1 * m1;
-      r21_bar += _t1 * m2;
-      relative_bar[4 * i_1 + 1] = 0;
-      // ht.ts:90
-      relative[4 * i_1] = valueStack.pop();
-      const _t0 = relative_bar[4 * i_1];
-      r00_bar += _t0 * m0;
-      r10_bar += _t0 * m1;
-      r20_bar += _t0 * m2;
-      relative_bar[4 * i_1] = 0;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let i_1 = 3; i_1 >= 0; i_1--) {
+        const m0 = baseRelatives_b_1[i_1][0];
+        const m1 = baseRelatives_b_1[i_1][1];
+        const m2 = baseRelatives_b_1[i_1][2];
+        // ht.ts:93
+        relative[4 * i_1 + 3] = saved[--savedTop];
+        relative_bar[4 * i_1 + 3] = 0;
+        // ht.ts:92
+        relative[4 * i_1 + 2] = saved[--savedTop];
+        const _t2 = relative_bar[4 * i_1 + 2];
+        r02_bar += _t2 * m0;
+        r12_bar += _t2 * m1;
+        r22_bar += _t2 * m2;
+        relative_bar[4 * i_1 + 2] = 0;
+        // ht.ts:91
+        relative[4 * i_1 + 1] = saved[--savedTop];
+        const _t1 = relative_bar[4 * i_1 + 1];
+        r01_bar += _t1 * m0;
+        r11_bar += _t1 * m1;
+        r21_bar += _t1 * m2;
+        relative_bar[4 * i_1 + 1] = 0;
+        // ht.ts:90
+        relative[4 * i_1] = saved[--savedTop];
+        const _t0 = relative_bar[4 * i_1];
+        r00_bar += _t0 * m0;
+        r10_bar += _t0 * m1;
+        r20_bar += _t0 * m2;
+        relative_bar[4 * i_1] = 0;
+      }
+      valueStack.size = savedTop;
     }
     // ht.ts:85
     let cy_bar = r22_bar * cx;
@@ -784,11 +809,16 @@ function wholeMapResidualsJacobianVjpInto(
     P_bar[c_1] -= cx_bar * Math.sin(P[c_1]);
   }
   // ht.ts:62
-  for (let j = theta.length - 1; j >= 6; j--) {
-    const column = valueStack.pop();
-    const s_1 = (j - 6) % 4;
-    theta_bar[j] += P_bar[3 * column + (s_1 === 1 ? 1 : 0)];
-    P_bar[3 * column + (s_1 === 1 ? 1 : 0)] = 0;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let j = theta.length - 1; j >= 6; j--) {
+      const column = saved[--savedTop];
+      const s_1 = (j - 6) % 4;
+      theta_bar[j] += P_bar[3 * column + (s_1 === 1 ? 1 : 0)];
+      P_bar[3 * column + (s_1 === 1 ? 1 : 0)] = 0;
+    }
+    valueStack.size = savedTop;
   }
   // ht.ts:57
   for (let r = 2; r >= 0; r--) {

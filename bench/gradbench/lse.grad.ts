@@ -34,21 +34,31 @@ export function logsumexpGradInto(x: readonly number[], grad: LogsumexpGradient)
   }
   const max = x[top];
   let sum = 0;
-  for (let k = 0; k < x.length; k++) {
-    const _t2 = Math.exp(x[k] - max);
-    valueStack.push(_t2);
-    sum += _t2;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, x.length);
+    for (let k = 0; k < x.length; k++) {
+      const _t2 = Math.exp(x[k] - max);
+      saved[savedTop++] = _t2;
+      sum += _t2;
+    }
+    valueStack.size = savedTop;
   }
   const value = Math.log(sum) + max;
   // reverse sweep
   let max_bar = 1;
   let sum_bar = 1 / sum;
   // gmm.ts:107
-  for (let k = x.length - 1; k >= 0; k--) {
-    const _t0 = valueStack.pop();
-    const _t1 = sum_bar * _t0;
-    x_bar[k] = _t1;
-    max_bar -= _t1;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let k = x.length - 1; k >= 0; k--) {
+      const _t0 = saved[--savedTop];
+      const _t1 = sum_bar * _t0;
+      x_bar[k] = _t1;
+      max_bar -= _t1;
+    }
+    valueStack.size = savedTop;
   }
   // gmm.ts:105
   x_bar[top] += max_bar;

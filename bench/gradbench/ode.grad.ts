@@ -43,36 +43,56 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
     for (let i_1 = 1; i_1 < x.length; i_1++) {
       k1[i_1] = x[i_1] * y[i_1 - 1];
     }
-    for (let i = 0; i < n; i++) {
-      valueStack.push(tmp[i]);
-      tmp[i] = y[i] + (h * k1[i]) / 2;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, n);
+      for (let i = 0; i < n; i++) {
+        saved[savedTop++] = tmp[i];
+        tmp[i] = y[i] + (h * k1[i]) / 2;
+      }
+      valueStack.size = savedTop;
     }
     // inlined rhs(…) from ode.ts:29
     k2[0] = x[0];
     for (let i_2 = 1; i_2 < x.length; i_2++) {
       k2[i_2] = x[i_2] * tmp[i_2 - 1];
     }
-    for (let i = 0; i < n; i++) {
-      valueStack.push(tmp[i]);
-      tmp[i] = y[i] + (h * k2[i]) / 2;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, n);
+      for (let i = 0; i < n; i++) {
+        saved[savedTop++] = tmp[i];
+        tmp[i] = y[i] + (h * k2[i]) / 2;
+      }
+      valueStack.size = savedTop;
     }
     // inlined rhs(…) from ode.ts:29
     k3[0] = x[0];
     for (let i_3 = 1; i_3 < x.length; i_3++) {
       k3[i_3] = x[i_3] * tmp[i_3 - 1];
     }
-    for (let i = 0; i < n; i++) {
-      valueStack.push(tmp[i]);
-      tmp[i] = y[i] + h * k3[i];
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, n);
+      for (let i = 0; i < n; i++) {
+        saved[savedTop++] = tmp[i];
+        tmp[i] = y[i] + h * k3[i];
+      }
+      valueStack.size = savedTop;
     }
     // inlined rhs(…) from ode.ts:29
     k4[0] = x[0];
     for (let i_4 = 1; i_4 < x.length; i_4++) {
       k4[i_4] = x[i_4] * tmp[i_4 - 1];
     }
-    for (let i = 0; i < n; i++) {
-      valueStack.push(y[i]);
-      y[i] += (h * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])) / 6;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.reserve(savedTop, n);
+      for (let i = 0; i < n; i++) {
+        saved[savedTop++] = y[i];
+        y[i] += (h * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])) / 6;
+      }
+      valueStack.size = savedTop;
     }
   }
   const value = y[x.length - 1];
@@ -88,13 +108,18 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
   // line 15: for (let step = 0; step < s; step++) {
   for (let step = Math.ceil(s) - 1; step >= 0; step--) {
     // line 23: for (let i = 0; i < n; i++) y[i] += (h * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])) / 6;
-    for (let i = n - 1; i >= 0; i--) {
-      y[i] = valueStack.pop();
-      const _t7 = (y_bar[i] / 6) * h;
-      k1_bar[i] += _t7;
-      k2_bar[i] += _t7 * 2;
-      k3_bar[i] += _t7 * 2;
-      k4_bar[i] += _t7;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let i = n - 1; i >= 0; i--) {
+        y[i] = saved[--savedTop];
+        const _t7 = (y_bar[i] / 6) * h;
+        k1_bar[i] += _t7;
+        k2_bar[i] += _t7 * 2;
+        k3_bar[i] += _t7 * 2;
+        k4_bar[i] += _t7;
+      }
+      valueStack.size = savedTop;
     }
     // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
     for (let i_4 = x.length - 1; i_4 >= 1; i_4--) {
@@ -107,12 +132,17 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
     x_bar[0] += k4_bar[0];
     k4_bar[0] = 0;
     // line 21: for (let i = 0; i < n; i++) tmp[i] = y[i] + h * k3[i];
-    for (let i = n - 1; i >= 0; i--) {
-      tmp[i] = valueStack.pop();
-      const _t5 = tmp_bar[i];
-      y_bar[i] += _t5;
-      k3_bar[i] += _t5 * h;
-      tmp_bar[i] = 0;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let i = n - 1; i >= 0; i--) {
+        tmp[i] = saved[--savedTop];
+        const _t5 = tmp_bar[i];
+        y_bar[i] += _t5;
+        k3_bar[i] += _t5 * h;
+        tmp_bar[i] = 0;
+      }
+      valueStack.size = savedTop;
     }
     // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
     for (let i_3 = x.length - 1; i_3 >= 1; i_3--) {
@@ -125,12 +155,17 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
     x_bar[0] += k3_bar[0];
     k3_bar[0] = 0;
     // line 19: for (let i = 0; i < n; i++) tmp[i] = y[i] + (h * k2[i]) / 2;
-    for (let i = n - 1; i >= 0; i--) {
-      tmp[i] = valueStack.pop();
-      const _t3 = tmp_bar[i];
-      y_bar[i] += _t3;
-      k2_bar[i] += (_t3 / 2) * h;
-      tmp_bar[i] = 0;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let i = n - 1; i >= 0; i--) {
+        tmp[i] = saved[--savedTop];
+        const _t3 = tmp_bar[i];
+        y_bar[i] += _t3;
+        k2_bar[i] += (_t3 / 2) * h;
+        tmp_bar[i] = 0;
+      }
+      valueStack.size = savedTop;
     }
     // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
     for (let i_2 = x.length - 1; i_2 >= 1; i_2--) {
@@ -143,12 +178,17 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
     x_bar[0] += k2_bar[0];
     k2_bar[0] = 0;
     // line 17: for (let i = 0; i < n; i++) tmp[i] = y[i] + (h * k1[i]) / 2;
-    for (let i = n - 1; i >= 0; i--) {
-      tmp[i] = valueStack.pop();
-      const _t1 = tmp_bar[i];
-      y_bar[i] += _t1;
-      k1_bar[i] += (_t1 / 2) * h;
-      tmp_bar[i] = 0;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let i = n - 1; i >= 0; i--) {
+        tmp[i] = saved[--savedTop];
+        const _t1 = tmp_bar[i];
+        y_bar[i] += _t1;
+        k1_bar[i] += (_t1 / 2) * h;
+        tmp_bar[i] = 0;
+      }
+      valueStack.size = savedTop;
     }
     // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
     for (let i_1 = x.length - 1; i_1 >= 1; i_1--) {

@@ -101,88 +101,93 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
   let y_bar_1 = -_t12;
   let vy_bar = -(_t12 * dtf);
   // line 35: while (true) {
-  for (let trips = controlStack.pop(); trips > 0; trips--) {
-    const _t5 = valueStack.pop();
-    const _t4 = valueStack.pop();
-    const by = valueStack.pop();
-    const bx = valueStack.pop();
-    const ay = valueStack.pop();
-    const ax = valueStack.pop();
-    const _t1 = -((1 / (_t4 * _t4)) * (0.5 / _t4));
-    const _t3 = -((1 / (_t5 * _t5)) * (0.5 / _t5));
-    let force_x_bar = 0;
-    let force_y_bar = 0;
-    let nx_bar = 0;
-    let ny_bar = 0;
-    if (controlStack.pop() === 1) {
-      // line 44: vy = vy - DT * force.y;
-      force_y_bar -= vy_bar * 0.1;
-      // line 43: vx = vx - DT * force.x;
-      force_x_bar -= vx_bar * 0.1;
-      // line 42: y = ny;
-      ny_bar += y_bar_1;
-      y_bar_1 = 0;
-      // line 41: x = nx;
-      nx_bar += x_bar_1;
-      x_bar_1 = 0;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let trips = controlStack.pop(); trips > 0; trips--) {
+      const _t5 = saved[--savedTop];
+      const _t4 = saved[--savedTop];
+      const by = saved[--savedTop];
+      const bx = saved[--savedTop];
+      const ay = saved[--savedTop];
+      const ax = saved[--savedTop];
+      const _t1 = -((1 / (_t4 * _t4)) * (0.5 / _t4));
+      const _t3 = -((1 / (_t5 * _t5)) * (0.5 / _t5));
+      let force_x_bar = 0;
+      let force_y_bar = 0;
+      let nx_bar = 0;
+      let ny_bar = 0;
+      if (controlStack.pop() === 1) {
+        // line 44: vy = vy - DT * force.y;
+        force_y_bar -= vy_bar * 0.1;
+        // line 43: vx = vx - DT * force.x;
+        force_x_bar -= vx_bar * 0.1;
+        // line 42: y = ny;
+        ny_bar += y_bar_1;
+        y_bar_1 = 0;
+        // line 41: x = nx;
+        nx_bar += x_bar_1;
+        x_bar_1 = 0;
+      }
+      // line 39: const ny = y + DT * vy;
+      y_bar_1 += ny_bar;
+      vy_bar += ny_bar * 0.1;
+      // line 38: const nx = x + DT * vx;
+      x_bar_1 += nx_bar;
+      vx_bar += nx_bar * 0.1;
+      // particleField.grad.ts:60
+      let y_bar_bar = force_y_bar;
+      // particleField.grad.ts:59
+      let x_bar_bar = force_x_bar;
+      // particleField.grad.ts:58
+      let ax_bar_bar = x_bar_bar;
+      // particleField.grad.ts:56
+      let ay_bar_bar = y_bar_bar;
+      // particleField.grad.ts:54
+      let bx_bar_bar = x_bar_bar;
+      // particleField.grad.ts:52
+      let by_bar_bar = y_bar_bar;
+      // particleField.grad.ts:50
+      let _t3_bar = by_bar_bar * (2 * by);
+      let by_bar_1 = by_bar_bar * (2 * _t3);
+      // particleField.grad.ts:49
+      _t3_bar += bx_bar_bar * (2 * bx);
+      let bx_bar_1 = bx_bar_bar * (2 * _t3);
+      // particleField.grad.ts:48
+      const _t10 = -_t3_bar;
+      const _t11 = _t5 * _t5;
+      let _t5_bar = -(_t10 * (0.5 / _t5) * (1 / (_t11 * _t11)) * (2 * _t5));
+      _t5_bar -= _t10 * (1 / (_t5 * _t5)) * (0.5 / (_t5 * _t5));
+      // particleField.grad.ts:47
+      let _t1_bar = ay_bar_bar * (2 * ay);
+      let ay_bar_1 = ay_bar_bar * (2 * _t1);
+      // particleField.grad.ts:46
+      _t1_bar += ax_bar_bar * (2 * ax);
+      let ax_bar_1 = ax_bar_bar * (2 * _t1);
+      // particleField.grad.ts:45
+      const _t8 = -_t1_bar;
+      const _t9 = _t4 * _t4;
+      let _t4_bar = -(_t8 * (0.5 / _t4) * (1 / (_t9 * _t9)) * (2 * _t4));
+      _t4_bar -= _t8 * (1 / (_t4 * _t4)) * (0.5 / (_t4 * _t4));
+      // particleField.grad.ts:42
+      const _t7 = _t5_bar * (0.5 / _t5);
+      bx_bar_1 += _t7 * (2 * bx);
+      by_bar_1 += _t7 * (2 * by);
+      // particleField.grad.ts:41
+      const _t2 = _t4_bar * (0.5 / _t4);
+      ax_bar_1 += _t2 * (2 * ax);
+      ay_bar_1 += _t2 * (2 * ay);
+      // particleField.grad.ts:40
+      y_bar_1 += by_bar_1;
+      // particleField.grad.ts:39
+      x_bar_1 += bx_bar_1;
+      // particleField.grad.ts:38
+      y_bar_1 += ay_bar_1;
+      w_bar += ay_bar_1;
+      // particleField.grad.ts:37
+      x_bar_1 += ax_bar_1;
     }
-    // line 39: const ny = y + DT * vy;
-    y_bar_1 += ny_bar;
-    vy_bar += ny_bar * 0.1;
-    // line 38: const nx = x + DT * vx;
-    x_bar_1 += nx_bar;
-    vx_bar += nx_bar * 0.1;
-    // particleField.grad.ts:60
-    let y_bar_bar = force_y_bar;
-    // particleField.grad.ts:59
-    let x_bar_bar = force_x_bar;
-    // particleField.grad.ts:58
-    let ax_bar_bar = x_bar_bar;
-    // particleField.grad.ts:56
-    let ay_bar_bar = y_bar_bar;
-    // particleField.grad.ts:54
-    let bx_bar_bar = x_bar_bar;
-    // particleField.grad.ts:52
-    let by_bar_bar = y_bar_bar;
-    // particleField.grad.ts:50
-    let _t3_bar = by_bar_bar * (2 * by);
-    let by_bar_1 = by_bar_bar * (2 * _t3);
-    // particleField.grad.ts:49
-    _t3_bar += bx_bar_bar * (2 * bx);
-    let bx_bar_1 = bx_bar_bar * (2 * _t3);
-    // particleField.grad.ts:48
-    const _t10 = -_t3_bar;
-    const _t11 = _t5 * _t5;
-    let _t5_bar = -(_t10 * (0.5 / _t5) * (1 / (_t11 * _t11)) * (2 * _t5));
-    _t5_bar -= _t10 * (1 / (_t5 * _t5)) * (0.5 / (_t5 * _t5));
-    // particleField.grad.ts:47
-    let _t1_bar = ay_bar_bar * (2 * ay);
-    let ay_bar_1 = ay_bar_bar * (2 * _t1);
-    // particleField.grad.ts:46
-    _t1_bar += ax_bar_bar * (2 * ax);
-    let ax_bar_1 = ax_bar_bar * (2 * _t1);
-    // particleField.grad.ts:45
-    const _t8 = -_t1_bar;
-    const _t9 = _t4 * _t4;
-    let _t4_bar = -(_t8 * (0.5 / _t4) * (1 / (_t9 * _t9)) * (2 * _t4));
-    _t4_bar -= _t8 * (1 / (_t4 * _t4)) * (0.5 / (_t4 * _t4));
-    // particleField.grad.ts:42
-    const _t7 = _t5_bar * (0.5 / _t5);
-    bx_bar_1 += _t7 * (2 * bx);
-    by_bar_1 += _t7 * (2 * by);
-    // particleField.grad.ts:41
-    const _t2 = _t4_bar * (0.5 / _t4);
-    ax_bar_1 += _t2 * (2 * ax);
-    ay_bar_1 += _t2 * (2 * ay);
-    // particleField.grad.ts:40
-    y_bar_1 += by_bar_1;
-    // particleField.grad.ts:39
-    x_bar_1 += bx_bar_1;
-    // particleField.grad.ts:38
-    y_bar_1 += ay_bar_1;
-    w_bar += ay_bar_1;
-    // particleField.grad.ts:37
-    x_bar_1 += ax_bar_1;
+    valueStack.size = savedTop;
   }
   grad.w = w_bar;
   return value_1;
@@ -395,163 +400,168 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
   let y_bar = -_t32;
   let vy_bar = -(_t32 * dtf);
   // line 62: while (true) {
-  for (let trips = controlStack.pop(); trips > 0; trips--) {
-    const _t1_1 = valueStack.pop();
-    const _t0_1 = valueStack.pop();
-    let by_dot_1 = valueStack.pop();
-    const by_1 = valueStack.pop();
-    let bx_dot_1 = valueStack.pop();
-    const bx_1 = valueStack.pop();
-    let ay_dot_1 = valueStack.pop();
-    const ay_1 = valueStack.pop();
-    let ax_dot_1 = valueStack.pop();
-    const ax_1 = valueStack.pop();
-    const _t1 = valueStack.pop();
-    const _t0 = valueStack.pop();
-    let by_dot = valueStack.pop();
-    const by = valueStack.pop();
-    let bx_dot = valueStack.pop();
-    const bx = valueStack.pop();
-    let ay_dot = valueStack.pop();
-    const ay = valueStack.pop();
-    let ax_dot = valueStack.pop();
-    const ax = valueStack.pop();
-    let fx_bar = 0;
-    let fy_bar = 0;
-    let nx_bar = 0;
-    let ny_bar = 0;
-    if (controlStack.pop() === 1) {
-      // line 71: vy = vy - DT * fy;
-      fy_bar -= vy_bar * 0.1;
-      // line 70: vx = vx - DT * fx;
-      fx_bar -= vx_bar * 0.1;
-      // line 69: y = ny;
-      ny_bar += y_bar;
-      y_bar = 0;
-      // line 68: x = nx;
-      nx_bar += x_bar;
-      x_bar = 0;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let trips = controlStack.pop(); trips > 0; trips--) {
+      const _t1_1 = saved[--savedTop];
+      const _t0_1 = saved[--savedTop];
+      let by_dot_1 = saved[--savedTop];
+      const by_1 = saved[--savedTop];
+      let bx_dot_1 = saved[--savedTop];
+      const bx_1 = saved[--savedTop];
+      let ay_dot_1 = saved[--savedTop];
+      const ay_1 = saved[--savedTop];
+      let ax_dot_1 = saved[--savedTop];
+      const ax_1 = saved[--savedTop];
+      const _t1 = saved[--savedTop];
+      const _t0 = saved[--savedTop];
+      let by_dot = saved[--savedTop];
+      const by = saved[--savedTop];
+      let bx_dot = saved[--savedTop];
+      const bx = saved[--savedTop];
+      let ay_dot = saved[--savedTop];
+      const ay = saved[--savedTop];
+      let ax_dot = saved[--savedTop];
+      const ax = saved[--savedTop];
+      let fx_bar = 0;
+      let fy_bar = 0;
+      let nx_bar = 0;
+      let ny_bar = 0;
+      if (controlStack.pop() === 1) {
+        // line 71: vy = vy - DT * fy;
+        fy_bar -= vy_bar * 0.1;
+        // line 70: vx = vx - DT * fx;
+        fx_bar -= vx_bar * 0.1;
+        // line 69: y = ny;
+        ny_bar += y_bar;
+        y_bar = 0;
+        // line 68: x = nx;
+        nx_bar += x_bar;
+        x_bar = 0;
+      }
+      // line 66: const ny = y + DT * vy;
+      y_bar += ny_bar;
+      vy_bar += ny_bar * 0.1;
+      // line 65: const nx = x + DT * vx;
+      x_bar += nx_bar;
+      vx_bar += nx_bar * 0.1;
+      // line 64: const fy = potentialJvp(w, x, y, { x: 0, y: 1 }).tangent;
+      const _t27 = saved[--savedTop];
+      const _t23 = saved[--savedTop];
+      const _t21 = -fy_bar;
+      const _t22 = _t23 * _t23;
+      const _t24 = -(
+        _t21 *
+        ((0.5 / _t0_1) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1)) *
+        (1 / (_t22 * _t22)) *
+        (2 * _t23) *
+        (0.5 / _t23)
+      );
+      let ax_1_bar = _t24 * (2 * ax_1);
+      let ay_1_bar = _t24 * (2 * ay_1);
+      let _t0_1_bar = -(
+        _t21 *
+        ((1 / (_t23 * _t23)) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1)) *
+        (0.5 / (_t0_1 * _t0_1))
+      );
+      const _t25 = _t21 * ((1 / (_t23 * _t23)) * (0.5 / _t0_1));
+      ax_1_bar += _t25 * (2 * ax_dot_1);
+      ay_1_bar += _t25 * (2 * ay_dot_1);
+      const _t26 = _t27 * _t27;
+      const _t28 = -(
+        _t21 *
+        ((0.5 / _t1_1) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1)) *
+        (1 / (_t26 * _t26)) *
+        (2 * _t27) *
+        (0.5 / _t27)
+      );
+      let bx_1_bar = _t28 * (2 * bx_1);
+      let by_1_bar = _t28 * (2 * by_1);
+      let _t1_1_bar = -(
+        _t21 *
+        ((1 / (_t27 * _t27)) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1)) *
+        (0.5 / (_t1_1 * _t1_1))
+      );
+      const _t29 = _t21 * ((1 / (_t27 * _t27)) * (0.5 / _t1_1));
+      bx_1_bar += _t29 * (2 * bx_dot_1);
+      by_1_bar += _t29 * (2 * by_dot_1);
+      // particleField.grad.ts:85
+      const _t20 = _t1_1_bar * (0.5 / _t1_1);
+      bx_1_bar += _t20 * (2 * bx_1);
+      by_1_bar += _t20 * (2 * by_1);
+      // particleField.grad.ts:84
+      const _t18 = _t0_1_bar * (0.5 / _t0_1);
+      ax_1_bar += _t18 * (2 * ax_1);
+      ay_1_bar += _t18 * (2 * ay_1);
+      // particleField.grad.ts:82
+      y_bar += by_1_bar;
+      // particleField.grad.ts:80
+      x_bar += bx_1_bar;
+      // particleField.grad.ts:78
+      y_bar += ay_1_bar;
+      w_bar += ay_1_bar;
+      // particleField.grad.ts:76
+      x_bar += ax_1_bar;
+      // line 63: const fx = potentialJvp(w, x, y, { x: 1, y: 0 }).tangent;
+      const _t12 = saved[--savedTop];
+      const _t8 = saved[--savedTop];
+      const _t6 = -fx_bar;
+      const _t7 = _t8 * _t8;
+      const _t9 = -(
+        _t6 *
+        ((0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot)) *
+        (1 / (_t7 * _t7)) *
+        (2 * _t8) *
+        (0.5 / _t8)
+      );
+      let ax_bar = _t9 * (2 * ax);
+      let ay_bar = _t9 * (2 * ay);
+      let _t0_bar = -(
+        _t6 *
+        ((1 / (_t8 * _t8)) * (2 * ax * ax_dot + 2 * ay * ay_dot)) *
+        (0.5 / (_t0 * _t0))
+      );
+      const _t10 = _t6 * ((1 / (_t8 * _t8)) * (0.5 / _t0));
+      ax_bar += _t10 * (2 * ax_dot);
+      ay_bar += _t10 * (2 * ay_dot);
+      const _t11 = _t12 * _t12;
+      const _t13 = -(
+        _t6 *
+        ((0.5 / _t1) * (2 * bx * bx_dot + 2 * by * by_dot)) *
+        (1 / (_t11 * _t11)) *
+        (2 * _t12) *
+        (0.5 / _t12)
+      );
+      let bx_bar = _t13 * (2 * bx);
+      let by_bar = _t13 * (2 * by);
+      let _t1_bar = -(
+        _t6 *
+        ((1 / (_t12 * _t12)) * (2 * bx * bx_dot + 2 * by * by_dot)) *
+        (0.5 / (_t1 * _t1))
+      );
+      const _t14 = _t6 * ((1 / (_t12 * _t12)) * (0.5 / _t1));
+      bx_bar += _t14 * (2 * bx_dot);
+      by_bar += _t14 * (2 * by_dot);
+      // particleField.grad.ts:85
+      const _t5 = _t1_bar * (0.5 / _t1);
+      bx_bar += _t5 * (2 * bx);
+      by_bar += _t5 * (2 * by);
+      // particleField.grad.ts:84
+      const _t3 = _t0_bar * (0.5 / _t0);
+      ax_bar += _t3 * (2 * ax);
+      ay_bar += _t3 * (2 * ay);
+      // particleField.grad.ts:82
+      y_bar += by_bar;
+      // particleField.grad.ts:80
+      x_bar += bx_bar;
+      // particleField.grad.ts:78
+      y_bar += ay_bar;
+      w_bar += ay_bar;
+      // particleField.grad.ts:76
+      x_bar += ax_bar;
     }
-    // line 66: const ny = y + DT * vy;
-    y_bar += ny_bar;
-    vy_bar += ny_bar * 0.1;
-    // line 65: const nx = x + DT * vx;
-    x_bar += nx_bar;
-    vx_bar += nx_bar * 0.1;
-    // line 64: const fy = potentialJvp(w, x, y, { x: 0, y: 1 }).tangent;
-    const _t27 = valueStack.pop();
-    const _t23 = valueStack.pop();
-    const _t21 = -fy_bar;
-    const _t22 = _t23 * _t23;
-    const _t24 = -(
-      _t21 *
-      ((0.5 / _t0_1) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1)) *
-      (1 / (_t22 * _t22)) *
-      (2 * _t23) *
-      (0.5 / _t23)
-    );
-    let ax_1_bar = _t24 * (2 * ax_1);
-    let ay_1_bar = _t24 * (2 * ay_1);
-    let _t0_1_bar = -(
-      _t21 *
-      ((1 / (_t23 * _t23)) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1)) *
-      (0.5 / (_t0_1 * _t0_1))
-    );
-    const _t25 = _t21 * ((1 / (_t23 * _t23)) * (0.5 / _t0_1));
-    ax_1_bar += _t25 * (2 * ax_dot_1);
-    ay_1_bar += _t25 * (2 * ay_dot_1);
-    const _t26 = _t27 * _t27;
-    const _t28 = -(
-      _t21 *
-      ((0.5 / _t1_1) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1)) *
-      (1 / (_t26 * _t26)) *
-      (2 * _t27) *
-      (0.5 / _t27)
-    );
-    let bx_1_bar = _t28 * (2 * bx_1);
-    let by_1_bar = _t28 * (2 * by_1);
-    let _t1_1_bar = -(
-      _t21 *
-      ((1 / (_t27 * _t27)) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1)) *
-      (0.5 / (_t1_1 * _t1_1))
-    );
-    const _t29 = _t21 * ((1 / (_t27 * _t27)) * (0.5 / _t1_1));
-    bx_1_bar += _t29 * (2 * bx_dot_1);
-    by_1_bar += _t29 * (2 * by_dot_1);
-    // particleField.grad.ts:85
-    const _t20 = _t1_1_bar * (0.5 / _t1_1);
-    bx_1_bar += _t20 * (2 * bx_1);
-    by_1_bar += _t20 * (2 * by_1);
-    // particleField.grad.ts:84
-    const _t18 = _t0_1_bar * (0.5 / _t0_1);
-    ax_1_bar += _t18 * (2 * ax_1);
-    ay_1_bar += _t18 * (2 * ay_1);
-    // particleField.grad.ts:82
-    y_bar += by_1_bar;
-    // particleField.grad.ts:80
-    x_bar += bx_1_bar;
-    // particleField.grad.ts:78
-    y_bar += ay_1_bar;
-    w_bar += ay_1_bar;
-    // particleField.grad.ts:76
-    x_bar += ax_1_bar;
-    // line 63: const fx = potentialJvp(w, x, y, { x: 1, y: 0 }).tangent;
-    const _t12 = valueStack.pop();
-    const _t8 = valueStack.pop();
-    const _t6 = -fx_bar;
-    const _t7 = _t8 * _t8;
-    const _t9 = -(
-      _t6 *
-      ((0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot)) *
-      (1 / (_t7 * _t7)) *
-      (2 * _t8) *
-      (0.5 / _t8)
-    );
-    let ax_bar = _t9 * (2 * ax);
-    let ay_bar = _t9 * (2 * ay);
-    let _t0_bar = -(
-      _t6 *
-      ((1 / (_t8 * _t8)) * (2 * ax * ax_dot + 2 * ay * ay_dot)) *
-      (0.5 / (_t0 * _t0))
-    );
-    const _t10 = _t6 * ((1 / (_t8 * _t8)) * (0.5 / _t0));
-    ax_bar += _t10 * (2 * ax_dot);
-    ay_bar += _t10 * (2 * ay_dot);
-    const _t11 = _t12 * _t12;
-    const _t13 = -(
-      _t6 *
-      ((0.5 / _t1) * (2 * bx * bx_dot + 2 * by * by_dot)) *
-      (1 / (_t11 * _t11)) *
-      (2 * _t12) *
-      (0.5 / _t12)
-    );
-    let bx_bar = _t13 * (2 * bx);
-    let by_bar = _t13 * (2 * by);
-    let _t1_bar = -(
-      _t6 *
-      ((1 / (_t12 * _t12)) * (2 * bx * bx_dot + 2 * by * by_dot)) *
-      (0.5 / (_t1 * _t1))
-    );
-    const _t14 = _t6 * ((1 / (_t12 * _t12)) * (0.5 / _t1));
-    bx_bar += _t14 * (2 * bx_dot);
-    by_bar += _t14 * (2 * by_dot);
-    // particleField.grad.ts:85
-    const _t5 = _t1_bar * (0.5 / _t1);
-    bx_bar += _t5 * (2 * bx);
-    by_bar += _t5 * (2 * by);
-    // particleField.grad.ts:84
-    const _t3 = _t0_bar * (0.5 / _t0);
-    ax_bar += _t3 * (2 * ax);
-    ay_bar += _t3 * (2 * ay);
-    // particleField.grad.ts:82
-    y_bar += by_bar;
-    // particleField.grad.ts:80
-    x_bar += bx_bar;
-    // particleField.grad.ts:78
-    y_bar += ay_bar;
-    w_bar += ay_bar;
-    // particleField.grad.ts:76
-    x_bar += ax_bar;
+    valueStack.size = savedTop;
   }
   grad.w = w_bar;
   return value;

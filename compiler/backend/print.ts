@@ -66,6 +66,9 @@ export class Printer {
         return [`{ ${e.fields.map((f) => (f.value.kind === "var" && f.value.name === f.name ? f.name : `${f.name}: ${this.expr(f.value)}`)).join(", ")} }`, PRIMARY];
       case "pop": return [`${this.stacks[e.stack]}.pop()`, POSTFIX];
       case "stackSize": return [`${this.stacks[e.stack]}.size`, POSTFIX];
+      case "stackBuffer": return [`${this.stacks[e.stack]}.buffer`, POSTFIX];
+      case "stackReserve": return [`${this.stacks[e.stack]}.reserve(${this.expr(e.top)}, ${this.expr(e.count)})`, POSTFIX];
+      case "cursorMove": return e.move === "postIncrement" ? [`${e.name}++`, POSTFIX] : [`--${e.name}`, UNARY];
       default: return assertNever(e);
     }
   }
@@ -153,6 +156,7 @@ export class Printer {
         return `${indent}{\n${this.stmts(s.body, inner)}${indent}}\n`;
       case "push": return `${indent}${this.stacks[s.stack]}.push(${this.expr(s.value)});\n`;
       case "rewind": return `${indent}${this.stacks[s.stack]}.rewind(${this.expr(s.size)});\n`;
+      case "stackSizeSet": return `${indent}${this.stacks[s.stack]}.size = ${this.expr(s.size)};\n`;
       case "fillZero": return `${indent}${this.expr(s.array)}.fill(0);\n`;
       case "append": return `${indent}${s.array}.push(${this.expr(s.value)});\n`;
       case "shrink": return `${indent}${s.array}.pop();\n`;

@@ -66,7 +66,15 @@ export type Expr =
    */
   | { kind: "pop"; stack: StackName; of?: string }
   /** The number of values a stack holds (a mark to rewind to; fVjpRowsInto only). */
-  | { kind: "stackSize"; stack: StackName };
+  | { kind: "stackSize"; stack: StackName }
+  /**
+   * A loop that keeps a stack's top in a local (transform/cursors.ts, the last pass): the
+   * stack's buffer, the buffer with room for `count` more values above `top`, and the local
+   * top moved as a push (`top++`) or a pop (`--top`) moves it.
+   */
+  | { kind: "stackBuffer"; stack: StackName }
+  | { kind: "stackReserve"; stack: StackName; top: Expr; count: Expr }
+  | { kind: "cursorMove"; name: string; move: "postIncrement" | "preDecrement" };
 
 /** A user-supplied VJP with the shape of a generated `fVjpInto(params…, cotangent, grad)`. */
 export interface CustomRule {
@@ -115,6 +123,8 @@ export type Stmt =
   | { kind: "push"; stack: StackName; value: Expr }
   /** Sets a stack's size back to a mark, so the values above it are popped again (fVjpRowsInto only). */
   | { kind: "rewind"; stack: StackName; size: Expr }
+  /** Sets a stack's size to the local top a loop kept (transform/cursors.ts). */
+  | { kind: "stackSizeSet"; stack: StackName; size: Expr }
   /** `a.push(value)` on a local number[]; in reverse-mode code its inverse is `shrink`. */
   | { kind: "append"; array: string; value: Expr; span?: SourceSpan }
   /** `a.pop()` with the result discarded: undoes an `append` in the reverse sweep. */

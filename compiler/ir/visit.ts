@@ -5,7 +5,8 @@ import { assertNever, type Expr, type LValue, type Stmt } from "./nodes.ts";
 export function walkExpr(e: Expr, visit: (e: Expr) => void): void {
   visit(e);
   switch (e.kind) {
-    case "number": case "boolean": case "var": case "pop": case "stackSize": return;
+    case "number": case "boolean": case "var": case "pop": case "stackSize": case "stackBuffer": case "cursorMove": return;
+    case "stackReserve": walkExpr(e.top, visit); walkExpr(e.count, visit); return;
     case "index": walkExpr(e.object, visit); walkExpr(e.index, visit); return;
     case "length": case "field": walkExpr(e.object, visit); return;
     case "unary": walkExpr(e.operand, visit); return;
@@ -68,7 +69,7 @@ export function stmtExprs(s: Stmt): Expr[] {
     case "loop": return s.test ? [s.test] : [];
     case "return": return s.value ? [s.value] : [];
     case "push": case "append": return [s.value];
-    case "rewind": return [s.size];
+    case "rewind": case "stackSizeSet": return [s.size];
     case "fillZero": return [s.array];
     case "shrink": return [];
     case "call": return s.args;
@@ -143,6 +144,7 @@ export function mapExpr(e: Expr, replace: (e: Expr) => Expr | undefined): Expr {
     case "zerosLike": return { ...e, like: m(e.like) };
     case "arrayLiteral": return { ...e, elements: e.elements.map(m) };
     case "record": return { ...e, fields: e.fields.map((f) => ({ ...f, value: m(f.value) })) };
+    case "stackReserve": return { ...e, top: m(e.top), count: m(e.count) };
     default: return e;
   }
 }
@@ -165,7 +167,7 @@ export function mapStmtExprs(stmts: Stmt[], replace: (e: Expr) => Expr | undefin
       case "loop": return { ...s, init: ms(s.init), test: s.test ? m(s.test) : null, update: ms(s.update), body: ms(s.body) };
       case "return": return { ...s, value: s.value ? m(s.value) : null };
       case "push": case "append": return { ...s, value: m(s.value) };
-      case "rewind": return { ...s, size: m(s.size) };
+      case "rewind": case "stackSizeSet": return { ...s, size: m(s.size) };
       case "fillZero": return { ...s, array: m(s.array) };
       case "call": return { ...s, args: s.args.map(m) };
       case "block": return { ...s, body: ms(s.body) };
