@@ -112,6 +112,22 @@ export class IntStack {
     return this.top;
   }
 
+  /** As NumberStack's: after a loop that kept its own top (compiler/transform/cursors.ts). */
+  set size(size: number) {
+    this.top = size;
+  }
+
+  /** The buffer behind the stack, for a loop that keeps the top in a local. */
+  get buffer(): Int32Array {
+    return this.data;
+  }
+
+  /** The buffer, with room for `count` more values above `top`; it may be a new one. */
+  reserve(top: number, count: number): Int32Array {
+    while (top + count > this.data.length) this.grow();
+    return this.data;
+  }
+
   get capacity(): number {
     return this.data.length;
   }

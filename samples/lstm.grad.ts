@@ -73,6 +73,8 @@ export function lstmObjectiveGradInto(
       {
         let savedTop = valueStack.size;
         const saved = valueStack.reserve(savedTop, 14 * b);
+        let decisionsTop = controlStack.size;
+        const decisions = controlStack.reserve(decisionsTop, 6 * b);
         for (let j = 0; j < b; j++) {
           const h = hidden[i * b + j];
           // inlined sigmoid(…) from linalg.ts:14
@@ -82,12 +84,12 @@ export function lstmObjectiveGradInto(
             const _t2 = Math.exp(-z);
             saved[savedTop++] = _t2;
             forget = 1 / (1 + _t2);
-            controlStack.push(1);
+            decisions[decisionsTop++] = 1;
           } else {
             const e = Math.exp(z);
             forget = e / (1 + e);
             saved[savedTop++] = e;
-            controlStack.push(0);
+            decisions[decisionsTop++] = 0;
           }
           // inlined sigmoid(…) from linalg.ts:14
           const z_1 = h * w[b + j] + bias[b + j];
@@ -96,12 +98,12 @@ export function lstmObjectiveGradInto(
             const _t8 = Math.exp(-z_1);
             saved[savedTop++] = _t8;
             ingate = 1 / (1 + _t8);
-            controlStack.push(1);
+            decisions[decisionsTop++] = 1;
           } else {
             const e_1 = Math.exp(z_1);
             ingate = e_1 / (1 + e_1);
             saved[savedTop++] = e_1;
-            controlStack.push(0);
+            decisions[decisionsTop++] = 0;
           }
           // inlined sigmoid(…) from linalg.ts:14
           const z_2 = input[j] * w[2 * b + j] + bias[2 * b + j];
@@ -110,12 +112,12 @@ export function lstmObjectiveGradInto(
             const _t14 = Math.exp(-z_2);
             saved[savedTop++] = _t14;
             outgate = 1 / (1 + _t14);
-            controlStack.push(1);
+            decisions[decisionsTop++] = 1;
           } else {
             const e_2 = Math.exp(z_2);
             outgate = e_2 / (1 + e_2);
             saved[savedTop++] = e_2;
-            controlStack.push(0);
+            decisions[decisionsTop++] = 0;
           }
           const change = Math.tanh(h * w[3 * b + j] + bias[3 * b + j]);
           saved[savedTop++] = cell[i * b + j];
@@ -132,6 +134,7 @@ export function lstmObjectiveGradInto(
           saved[savedTop++] = change;
         }
         valueStack.size = savedTop;
+        controlStack.size = decisionsTop;
       }
     }
     let sum = 0;
@@ -211,6 +214,8 @@ export function lstmObjectiveGradInto(
       {
         let savedTop = valueStack.size;
         const saved = valueStack.buffer;
+        let decisionsTop = controlStack.size;
+        const decisions = controlStack.buffer;
         for (let j = b - 1; j >= 0; j--) {
           const change = saved[--savedTop];
           let outgate = saved[--savedTop];
@@ -242,7 +247,7 @@ export function lstmObjectiveGradInto(
           let h_bar = _t19 * w[3 * b + j];
           w_bar[3 * b + j] += _t19 * h;
           bias_bar[3 * b + j] += _t19;
-          if (controlStack.pop() === 1) {
+          if (decisions[--decisionsTop] === 1) {
             // linalg.ts:15
             const _t13 = saved[--savedTop];
             const _t12 = 1 + _t13;
@@ -260,7 +265,7 @@ export function lstmObjectiveGradInto(
           input_bar[j] += z_2_bar * w[2 * b + j];
           w_bar[2 * b + j] += z_2_bar * input[j];
           bias_bar[2 * b + j] += z_2_bar;
-          if (controlStack.pop() === 1) {
+          if (decisions[--decisionsTop] === 1) {
             // linalg.ts:15
             const _t7 = saved[--savedTop];
             const _t6 = 1 + _t7;
@@ -278,7 +283,7 @@ export function lstmObjectiveGradInto(
           h_bar += z_1_bar * w[b + j];
           w_bar[b + j] += z_1_bar * h;
           bias_bar[b + j] += z_1_bar;
-          if (controlStack.pop() === 1) {
+          if (decisions[--decisionsTop] === 1) {
             // linalg.ts:15
             const _t1 = saved[--savedTop];
             const _t0 = 1 + _t1;
@@ -300,6 +305,7 @@ export function lstmObjectiveGradInto(
           hidden_bar[i * b + j] += h_bar;
         }
         valueStack.size = savedTop;
+        controlStack.size = decisionsTop;
       }
     }
     // line 37: for (let j = 0; j < b; j++) input[j] = sequence[t][j] * extra[0][j];

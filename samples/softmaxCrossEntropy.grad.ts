@@ -37,13 +37,18 @@ export function softmaxCrossEntropyGradInto(
   const z_bar = grad.z;
   // forward sweep
   let m = z[0];
-  for (let j = 1; j < z.length; j++) {
-    if (z[j] > m) {
-      m = z[j];
-      controlStack.push(1);
-    } else {
-      controlStack.push(0);
+  {
+    let decisionsTop = controlStack.size;
+    const decisions = controlStack.reserve(decisionsTop, 2 * (z.length - 1));
+    for (let j = 1; j < z.length; j++) {
+      if (z[j] > m) {
+        m = z[j];
+        decisions[decisionsTop++] = 1;
+      } else {
+        decisions[decisionsTop++] = 0;
+      }
     }
+    controlStack.size = decisionsTop;
   }
   let sum = 0;
   {
@@ -76,12 +81,17 @@ export function softmaxCrossEntropyGradInto(
     valueStack.size = savedTop;
   }
   // line 26: for (let j = 1; j < z.length; j++) {
-  for (let j = z.length - 1; j >= 1; j--) {
-    if (controlStack.pop() === 1) {
-      // line 27: if (z[j] > m) m = z[j];
-      z_bar[j] += m_bar;
-      m_bar = 0;
+  {
+    let decisionsTop = controlStack.size;
+    const decisions = controlStack.buffer;
+    for (let j = z.length - 1; j >= 1; j--) {
+      if (decisions[--decisionsTop] === 1) {
+        // line 27: if (z[j] > m) m = z[j];
+        z_bar[j] += m_bar;
+        m_bar = 0;
+      }
     }
+    controlStack.size = decisionsTop;
   }
   // line 25: let m = z[0];
   z_bar[0] += m_bar;
@@ -121,14 +131,19 @@ export function softmaxCrossEntropyHvpInto(
   // forward sweep
   let m = z[0];
   let m_dot = z_dot[0];
-  for (let j = 1; j < z.length; j++) {
-    if (z[j] > m) {
-      m = z[j];
-      m_dot = z_dot[j];
-      controlStack.push(1);
-    } else {
-      controlStack.push(0);
+  {
+    let decisionsTop = controlStack.size;
+    const decisions = controlStack.reserve(decisionsTop, 2 * (z.length - 1));
+    for (let j = 1; j < z.length; j++) {
+      if (z[j] > m) {
+        m = z[j];
+        m_dot = z_dot[j];
+        decisions[decisionsTop++] = 1;
+      } else {
+        decisions[decisionsTop++] = 0;
+      }
     }
+    controlStack.size = decisionsTop;
   }
   let sum = 0;
   let sum_dot = 0;
@@ -171,14 +186,19 @@ export function softmaxCrossEntropyHvpInto(
     valueStack.size = savedTop;
   }
   // line 26: for (let j = 1; j < z.length; j++) {
-  for (let j = z.length - 1; j >= 1; j--) {
-    if (controlStack.pop() === 1) {
-      // line 27: if (z[j] > m) m = z[j];
-      z_bar_dot[j] += m_bar_dot;
-      z_bar[j] += m_bar;
-      m_bar = 0;
-      m_bar_dot = 0;
+  {
+    let decisionsTop = controlStack.size;
+    const decisions = controlStack.buffer;
+    for (let j = z.length - 1; j >= 1; j--) {
+      if (decisions[--decisionsTop] === 1) {
+        // line 27: if (z[j] > m) m = z[j];
+        z_bar_dot[j] += m_bar_dot;
+        z_bar[j] += m_bar;
+        m_bar = 0;
+        m_bar_dot = 0;
+      }
     }
+    controlStack.size = decisionsTop;
   }
   // line 25: let m = z[0];
   z_bar_dot[0] += m_bar_dot;

@@ -499,6 +499,7 @@ export function saves(x: readonly number[], y: number): number {
   for (let i = 0; i < x.length; i++) {
     s = Math.sin(s + x[i]) * y;
     if (x[i] > 0) s = s * Math.exp(x[i]);
+    if (s > 0.3) s = s * 0.5 + x[i];
   }
   let k = 0;
   while (k < 3) {
@@ -511,14 +512,18 @@ export function saves(x: readonly number[], y: number): number {
   it("keep an innermost counted loop's pushes and pops in a local top, with room reserved before it for every iteration, beyond the stack's first buffer", async () => {
     const built = await build(source);
     const code = generatedFunction(built.text, "savesGradInto");
-    // Three pushes at most per iteration (s before each overwrite, exp(x[i]) in the branch), reserved for all of them.
-    expect(code).toMatch(/const saved = valueStack\.reserve\(savedTop, 3 \* x\.length\);/);
+    // Room for every push either branch makes, for every iteration: s before each of its three
+    // overwrites and exp(x[i]); the decision of the branch on s, counted once per branch.
+    expect(code).toMatch(/const saved = valueStack\.reserve\(savedTop, 4 \* x\.length\);/);
+    expect(code).toMatch(/const decisions = controlStack\.reserve\(decisionsTop, 2 \* x\.length\);/);
+    expect(code).toMatch(/decisions\[decisionsTop\+\+\] = 1;/);
+    expect(code).toMatch(/if \(decisions\[--decisionsTop\] === 1\)/);
     expect(code).toMatch(/saved\[savedTop\+\+\] = s;/);
     expect(code).toMatch(/s = saved\[--savedTop\];/);
     // The while loop has no trip count to reserve for: its pushes stay method calls.
     expect(code).toMatch(/valueStack\.push\(s\);\s*s = Math\.cos\(s\) \* x\[k\];/);
     const next = rng(7);
-    // 3000 elements: up to 9000 values, past the stack's first 1024-value buffer.
+    // 3000 elements: thousands of values and decisions, past the stacks' first 1024-entry buffers.
     for (const x of [randomVector(3000, next).map((v) => v * 0.5), [0.4, -0.3, 0.2, 0.9]]) {
       await checkGradientAndHvp(built, "saves", [x, 0.9], ["x"], { x: randomVector(x.length, next) });
     }

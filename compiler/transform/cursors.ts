@@ -1,7 +1,7 @@
 /**
  * Stack cursors, the last pass over every generated function: an innermost loop that
- * pushes onto or pops from the value stack keeps the stack's top in a local while it runs,
- * as a hand-written gradient keeps its index into a buffer of saved values:
+ * pushes onto or pops from a stack (saved values, branch decisions) keeps the stack's top
+ * in a local while it runs, as a hand-written gradient keeps its index into a buffer:
  *
  *   for (let k = 0; k < n; k++) {       {
  *     valueStack.push(e);         →       let savedTop = valueStack.size;
@@ -20,85 +20,98 @@
  * a loop that only pops needs no room. Loops with a nested loop, a jump out of the
  * function, or a call other than Math's are left alone: they might use the stack.
  */
-import type { Expr, FunctionIR, LValue, Stmt } from "../ir/nodes.ts";
+import type { Expr, FunctionIR, LValue, StackName, Stmt, ValueType } from "../ir/nodes.ts";
 import * as b from "../ir/build.ts";
 import { exprReads, mapStmtExprs, someExpr, someStmt, stmtExprs, walkExpr, walkStmts, writtenBy } from "../ir/visit.ts";
 import { countedHeader, integerVariables, lastIndex, type IntegerTest } from "./loops.ts";
 import { Namer } from "./naming.ts";
 
+type Loop = Extract<Stmt, { kind: "loop" }>;
+/** Per stack: the local top and the local buffer each rewritten loop declares in its own block. */
+type Cursors = Record<StackName, { top: string; buffer: string }>;
+
+const BUFFER_TYPE: Record<StackName, ValueType> = {
+  values: { kind: "array", container: "float64array", element: b.NUMBER, readonly: false },
+  control: { kind: "array", container: "int32array", element: b.NUMBER, readonly: false },
+};
+const STACKS: StackName[] = ["values", "control"];
+
 export function stackCursorsIn(fn: FunctionIR): FunctionIR {
-  // Text the IR cannot see into might use any name, or the stack.
+  // Text the IR cannot see into might use any name, or the stacks.
   if (someStmt(fn.body, (s) => s.kind === "verbatim")) return fn;
-  if (!someStmt(fn.body, (s) => usesValues(s))) return fn;
+  if (!STACKS.some((stack) => someStmt(fn.body, (s) => uses(s, stack)))) return fn;
   const namer = Namer.forFunction(fn, calleesIn(fn.body));
-  // One pair of names for the function: each rewritten loop declares them in its own block.
-  const names = { top: namer.fresh("savedTop"), saved: namer.fresh("saved") };
-  return { ...fn, body: rewrite(fn.body, names, integerVariables(fn)) };
+  const cursors: Cursors = {
+    values: { top: namer.fresh("savedTop"), buffer: namer.fresh("saved") },
+    control: { top: namer.fresh("decisionsTop"), buffer: namer.fresh("decisions") },
+  };
+  return { ...fn, body: rewrite(fn.body, cursors, integerVariables(fn)) };
 }
 
-function rewrite(list: Stmt[], names: { top: string; saved: string }, isInteger: IntegerTest): Stmt[] {
-  return list.flatMap((s): Stmt[] => {
+function rewrite(list: Stmt[], cursors: Cursors, isInteger: IntegerTest): Stmt[] {
+  return list.map((s): Stmt => {
     switch (s.kind) {
-      case "if": return [{ ...s, then: rewrite(s.then, names, isInteger), else: rewrite(s.else, names, isInteger) }];
-      case "block": return [{ ...s, body: rewrite(s.body, names, isInteger) }];
+      case "if": return { ...s, then: rewrite(s.then, cursors, isInteger), else: rewrite(s.else, cursors, isInteger) };
+      case "block": return { ...s, body: rewrite(s.body, cursors, isInteger) };
       case "loop": {
-        if (someStmt(s.body, (x) => x.kind === "loop")) return [{ ...s, body: rewrite(s.body, names, isInteger) }];
-        return [(qualifies(s) && withCursor(s, names, isInteger)) || s];
+        if (someStmt(s.body, (x) => x.kind === "loop")) return { ...s, body: rewrite(s.body, cursors, isInteger) };
+        return callsNothing(s) ? withCursors(s, cursors, isInteger) : s;
       }
-      default: return [s];
+      default: return s;
     }
   });
 }
 
-/** An innermost loop whose every use of the value stack is a push or a pop, and that calls nothing that might use it. */
-function qualifies(loop: Extract<Stmt, { kind: "loop" }>): boolean {
-  const header: Stmt[] = [...loop.init, ...loop.update];
-  if (someStmt(header, usesValues) || (loop.test && someExpr(loop.test, touchesValues))) return false;
-  if (!someStmt(loop.body, usesValues)) return false;
+/** A loop body that calls nothing that might use the stacks, and never leaves the function. */
+function callsNothing(loop: Loop): boolean {
   let ok = true;
   walkStmts(loop.body, (s) => {
-    if (s.kind === "call" || s.kind === "return" || s.kind === "verbatim" || s.kind === "rewind" || s.kind === "stackSizeSet") ok = false;
+    if (s.kind === "call" || s.kind === "return" || s.kind === "verbatim") ok = false;
     for (const e of stmtExprs(s)) {
       walkExpr(e, (x) => {
         if (x.kind === "userCall" || (x.kind === "call" && !x.callee.startsWith("Math."))) ok = false;
-        if (x.kind === "stackSize" && x.stack === "values") ok = false;
       });
     }
   });
   return ok;
 }
 
-function withCursor(loop: Extract<Stmt, { kind: "loop" }>, { top, saved }: { top: string; saved: string }, isInteger: IntegerTest): Stmt | null {
-  let pushes = 0;
-  walkStmts(loop.body, (s) => {
-    if (s.kind === "push" && s.stack === "values") pushes++;
-  });
-  // Room for every push the loop can make, reserved before it: a counted loop's trips bound them.
-  const trips = pushes === 0 ? null : tripCount(loop, isInteger);
-  if (pushes > 0 && !trips) return null;
-  const cursor = (move: "postIncrement" | "preDecrement"): Expr => ({ kind: "cursorMove", name: top, move });
-  const body = mapStmtExprs(
-    loop.body,
-    (e) => (e.kind === "pop" && e.stack === "values" ? b.index(b.v(saved), cursor("preDecrement")) : undefined),
-    (s) => (s.kind === "push" && s.stack === "values" ? b.assign(b.index(b.v(saved), cursor("postIncrement")) as LValue, s.value) : s),
-  );
-  const buffer: Expr = trips ? { kind: "stackReserve", stack: "values", top: b.v(top), count: b.mul(b.num(pushes), trips) } : { kind: "stackBuffer", stack: "values" };
-  return {
-    kind: "block",
-    body: [
-      b.declare(top, { kind: "stackSize", stack: "values" }, true),
-      b.declare(saved, buffer, false, { kind: "array", container: "float64array", element: b.NUMBER, readonly: false }),
-      { ...loop, body },
-      { kind: "stackSizeSet", stack: "values", size: b.v(top) },
-    ],
-  };
+/** The loop in a block that keeps the top of each stack its body pushes or pops in a local; the loop itself when there is none. */
+function withCursors(loop: Loop, cursors: Cursors, isInteger: IntegerTest): Stmt {
+  const before: Stmt[] = [];
+  const after: Stmt[] = [];
+  let body = loop.body;
+  for (const stack of STACKS) {
+    const header: Stmt[] = [...loop.init, ...loop.update];
+    if (!someStmt(body, (s) => uses(s, stack)) || someStmt(header, (s) => uses(s, stack)) || (loop.test && someExpr(loop.test, (e) => touches(e, stack)))) continue;
+    // Only pushes and pops: a mark (`size`, `rewind`) needs the stack's own top.
+    if (someStmt(body, (s) => (s.kind === "rewind" && s.stack === stack) || stmtExprs(s).some((e) => someExpr(e, (x) => x.kind === "stackSize" && x.stack === stack)))) continue;
+    let pushes = 0;
+    walkStmts(body, (s) => {
+      if (s.kind === "push" && s.stack === stack) pushes++;
+    });
+    // Room for every push the loop can make, reserved before it: a counted loop's trips bound them.
+    const trips = pushes === 0 ? null : tripCount(loop, isInteger);
+    if (pushes > 0 && !trips) continue;
+    const { top, buffer } = cursors[stack];
+    const cursor = (move: "postIncrement" | "preDecrement"): Expr => ({ kind: "cursorMove", name: top, move });
+    body = mapStmtExprs(
+      body,
+      (e) => (e.kind === "pop" && e.stack === stack ? b.index(b.v(buffer), cursor("preDecrement")) : undefined),
+      (s) => (s.kind === "push" && s.stack === stack ? b.assign(b.index(b.v(buffer), cursor("postIncrement")) as LValue, s.value) : s),
+    );
+    const room: Expr = trips ? { kind: "stackReserve", stack, top: b.v(top), count: b.mul(b.num(pushes), trips) } : { kind: "stackBuffer", stack };
+    before.push(b.declare(top, { kind: "stackSize", stack }, true), b.declare(buffer, room, false, BUFFER_TYPE[stack]));
+    after.push({ kind: "stackSizeSet", stack, size: b.v(top) });
+  }
+  return before.length === 0 ? loop : { kind: "block", body: [...before, { ...loop, body }, ...after] };
 }
 
 /**
  * How many times a counted loop whose body leaves its counter and its bounds alone runs
  * at most (exactly, unless it breaks early), or null.
  */
-function tripCount(loop: Extract<Stmt, { kind: "loop" }>, isInteger: IntegerTest): Expr | null {
+function tripCount(loop: Loop, isInteger: IntegerTest): Expr | null {
   const header = countedHeader(loop);
   if (!header) return null;
   const written = new Set<string>();
@@ -113,13 +126,13 @@ function tripCount(loop: Extract<Stmt, { kind: "loop" }>, isInteger: IntegerTest
   return b.add(header.stride === 1 ? span : b.div(span, b.num(header.stride)), b.num(1));
 }
 
-function usesValues(s: Stmt): boolean {
-  if ((s.kind === "push" || s.kind === "rewind") && s.stack === "values") return true;
-  return stmtExprs(s).some((e) => someExpr(e, touchesValues));
+function uses(s: Stmt, stack: StackName): boolean {
+  if ((s.kind === "push" || s.kind === "rewind") && s.stack === stack) return true;
+  return stmtExprs(s).some((e) => someExpr(e, (x) => touches(x, stack)));
 }
 
-function touchesValues(e: Expr): boolean {
-  return (e.kind === "pop" || e.kind === "stackSize") && e.stack === "values";
+function touches(e: Expr, stack: StackName): boolean {
+  return (e.kind === "pop" || e.kind === "stackSize") && e.stack === stack;
 }
 
 function calleesIn(body: Stmt[]): string[] {
