@@ -219,49 +219,49 @@ export function gmmObjectiveGradInto(
     // line 105: const max = v[top];
     main_bar[top_1] += max_1_bar;
     // line 56: for (let k = 0; k < K; k++) {
-    for (let k = K - 1; k >= 0; k--) {
-      const q = icf[k];
-      const q_bar = icf_bar[k];
-      // line 66: main[k] = alphas[k] + sumQ[k] - 0.5 * sq;
-      const _t10 = main_bar[k];
-      alphas_bar[k] += _t10;
-      sumQ_bar[k] += _t10;
-      let sq_bar = -(_t10 * 0.5);
-      main_bar[k] = 0;
-      // line 65: for (let j = 0; j < D; j++) sq += transformed[j] * transformed[j];
-      {
-        let savedTop = valueStack.size;
-        const saved = valueStack.buffer;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let k = K - 1; k >= 0; k--) {
+        const q = icf[k];
+        const q_bar = icf_bar[k];
+        // line 66: main[k] = alphas[k] + sumQ[k] - 0.5 * sq;
+        const _t10 = main_bar[k];
+        alphas_bar[k] += _t10;
+        sumQ_bar[k] += _t10;
+        let sq_bar = -(_t10 * 0.5);
+        main_bar[k] = 0;
+        // line 65: for (let j = 0; j < D; j++) sq += transformed[j] * transformed[j];
         for (let j = D - 1; j >= 0; j--) {
           const transformed_j = saved[--savedTop];
           transformed_bar[j] += sq_bar * (2 * transformed_j);
         }
-        valueStack.size = savedTop;
-      }
-      // line 59: for (let col = 0; col < D; col++) {
-      const x_i = x[i];
-      const means_k = means[k];
-      const means_bar_k = means_bar[k];
-      for (let col = D - 1; col >= 0; col--) {
-        const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-        const centered = x_i[col] - means_k[col];
-        let centered_bar = 0;
-        // line 62: for (let row = col + 1; row < D; row++) transformed[row] += q[first + row] * centered;
-        for (let row = D - 1; row >= col + 1; row--) {
-          const _t9 = transformed_bar[row];
-          q_bar[first + row] += _t9 * centered;
-          centered_bar += _t9 * q[first + row];
+        // line 59: for (let col = 0; col < D; col++) {
+        const x_i = x[i];
+        const means_k = means[k];
+        const means_bar_k = means_bar[k];
+        for (let col = D - 1; col >= 0; col--) {
+          const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+          const centered = x_i[col] - means_k[col];
+          let centered_bar = 0;
+          // line 62: for (let row = col + 1; row < D; row++) transformed[row] += q[first + row] * centered;
+          for (let row = D - 1; row >= col + 1; row--) {
+            const _t9 = transformed_bar[row];
+            q_bar[first + row] += _t9 * centered;
+            centered_bar += _t9 * q[first + row];
+          }
+          // line 61: const centered = x[i][col] - means[k][col];
+          means_bar_k[col] -= centered_bar;
         }
-        // line 61: const centered = x[i][col] - means[k][col];
-        means_bar_k[col] -= centered_bar;
+        // line 58: for (let j = 0; j < D; j++) transformed[j] = qDiagonal[k * D + j] * (x[i][j] - means[k][j]);
+        for (let j = D - 1; j >= 0; j--) {
+          const _t8 = transformed_bar[j];
+          qDiagonal_bar[k * D + j] += _t8 * (x_i[j] - means_k[j]);
+          means_bar_k[j] -= _t8 * qDiagonal[k * D + j];
+          transformed_bar[j] = 0;
+        }
       }
-      // line 58: for (let j = 0; j < D; j++) transformed[j] = qDiagonal[k * D + j] * (x[i][j] - means[k][j]);
-      for (let j = D - 1; j >= 0; j--) {
-        const _t8 = transformed_bar[j];
-        qDiagonal_bar[k * D + j] += _t8 * (x_i[j] - means_k[j]);
-        means_bar_k[j] -= _t8 * qDiagonal[k * D + j];
-        transformed_bar[j] = 0;
-      }
+      valueStack.size = savedTop;
     }
   }
   const value = normalizer + slse + prior;
@@ -269,20 +269,20 @@ export function gmmObjectiveGradInto(
   // line 26: const prior = wishartPenalty(icf, gamma, m) - alphas.length * wishartConstant(means[0].length, gamma, m, PI);
   prior_1_bar += prior_bar;
   // line 77: for (let k = 0; k < icf.length; k++) {
-  for (let k_3 = icf.length - 1; k_3 >= 0; k_3--) {
-    const q_1 = icf[k_3];
-    const q_1_bar = icf_bar[k_3];
-    // line 86: prior += 0.5 * gamma * gamma * squares - m * sumQ;
-    let squares_bar = prior_1_bar * (0.5 * gamma * gamma);
-    let sumQ_1_bar = -(prior_1_bar * m);
-    // line 85: for (let j = D; j < q.length; j++) squares += q[j] * q[j];
-    for (let j_1 = D_1 + (Math.ceil(q_1.length - D_1) - 1); j_1 >= D_1; j_1--) {
-      q_1_bar[j_1] += squares_bar * (2 * q_1[j_1]);
-    }
-    // line 81: for (let j = 0; j < D; j++) {
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let k_3 = icf.length - 1; k_3 >= 0; k_3--) {
+      const q_1 = icf[k_3];
+      const q_1_bar = icf_bar[k_3];
+      // line 86: prior += 0.5 * gamma * gamma * squares - m * sumQ;
+      let squares_bar = prior_1_bar * (0.5 * gamma * gamma);
+      let sumQ_1_bar = -(prior_1_bar * m);
+      // line 85: for (let j = D; j < q.length; j++) squares += q[j] * q[j];
+      for (let j_1 = D_1 + (Math.ceil(q_1.length - D_1) - 1); j_1 >= D_1; j_1--) {
+        q_1_bar[j_1] += squares_bar * (2 * q_1[j_1]);
+      }
+      // line 81: for (let j = 0; j < D; j++) {
       for (let j_1 = Math.ceil(D_1) - 1; j_1 >= 0; j_1--) {
         // line 83: sumQ += q[j];
         q_1_bar[j_1] += sumQ_1_bar;
@@ -290,8 +290,8 @@ export function gmmObjectiveGradInto(
         const _t6 = saved[--savedTop];
         q_1_bar[j_1] += squares_bar * _t6 * 2;
       }
-      valueStack.size = savedTop;
     }
+    valueStack.size = savedTop;
   }
   // line 51: const normalizer = -0.5 * n * D * Math.log(2 * pi) - n * logSumExp(alphas);
   const _t5 = -(normalizer_bar * n);
@@ -312,12 +312,12 @@ export function gmmObjectiveGradInto(
   // line 105: const max = v[top];
   alphas_bar[top] += max_bar;
   // line 45: for (let k = 0; k < K; k++) {
-  for (let k = K - 1; k >= 0; k--) {
-    // line 46: for (let j = 0; j < D; j++) {
-    const icf_bar_k = icf_bar[k];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let k = K - 1; k >= 0; k--) {
+      // line 46: for (let j = 0; j < D; j++) {
+      const icf_bar_k = icf_bar[k];
       for (let j = D - 1; j >= 0; j--) {
         // line 48: sumQ[k] += icf[k][j];
         icf_bar_k[j] += sumQ_bar[k];
@@ -326,8 +326,8 @@ export function gmmObjectiveGradInto(
         icf_bar_k[j] += qDiagonal_bar[k * D + j] * _t0;
         qDiagonal_bar[k * D + j] = 0;
       }
-      valueStack.size = savedTop;
     }
+    valueStack.size = savedTop;
   }
   return value;
 }

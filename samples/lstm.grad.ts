@@ -172,25 +172,27 @@ export function lstmObjectiveGradInto(
     extra_bar[i_2].fill(0);
   }
   // line 36: for (let t = 0; t < c - 1; t++) {
-  for (let t = c - 2; t >= 0; t--) {
-    let sum = valueStack.pop();
-    let lse_bar = 0;
-    // line 58: for (let j = 0; j < b; j++) total += sequence[t + 1][j] * (ypred[j] - lse);
-    const sequence_t_1 = sequence[t + 1];
-    for (let j = b - 1; j >= 0; j--) {
-      const _t27 = total_bar * sequence_t_1[j];
-      ypred_bar[j] += _t27;
-      lse_bar -= _t27;
-    }
-    // line 57: const lse = Math.log(sum + 2);
-    let sum_bar = lse_bar * (1 / (sum + 2));
-    // line 53: for (let j = 0; j < b; j++) {
-    const extra_1 = extra[1];
-    const extra_bar_1 = extra_bar[1];
-    const extra_bar_2 = extra_bar[2];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    let decisionsTop = controlStack.size;
+    const decisions = controlStack.buffer;
+    for (let t = c - 2; t >= 0; t--) {
+      let sum = saved[--savedTop];
+      let lse_bar = 0;
+      // line 58: for (let j = 0; j < b; j++) total += sequence[t + 1][j] * (ypred[j] - lse);
+      const sequence_t_1 = sequence[t + 1];
+      for (let j = b - 1; j >= 0; j--) {
+        const _t27 = total_bar * sequence_t_1[j];
+        ypred_bar[j] += _t27;
+        lse_bar -= _t27;
+      }
+      // line 57: const lse = Math.log(sum + 2);
+      let sum_bar = lse_bar * (1 / (sum + 2));
+      // line 53: for (let j = 0; j < b; j++) {
+      const extra_1 = extra[1];
+      const extra_bar_1 = extra_bar[1];
+      const extra_bar_2 = extra_bar[2];
       for (let j = b - 1; j >= 0; j--) {
         // line 55: sum += Math.exp(ypred[j]);
         const _t25 = saved[--savedTop];
@@ -202,20 +204,13 @@ export function lstmObjectiveGradInto(
         extra_bar_2[j] += _t24;
         ypred_bar[j] = 0;
       }
-      valueStack.size = savedTop;
-    }
-    // line 38: for (let i = 0; i < layers; i++) {
-    for (let i = Math.ceil(layers) - 1; i >= 0; i--) {
-      const w = main[2 * i];
-      const bias = main[2 * i + 1];
-      const w_bar = main_bar[2 * i];
-      const bias_bar = main_bar[2 * i + 1];
-      // line 41: for (let j = 0; j < b; j++) {
-      {
-        let savedTop = valueStack.size;
-        const saved = valueStack.buffer;
-        let decisionsTop = controlStack.size;
-        const decisions = controlStack.buffer;
+      // line 38: for (let i = 0; i < layers; i++) {
+      for (let i = Math.ceil(layers) - 1; i >= 0; i--) {
+        const w = main[2 * i];
+        const bias = main[2 * i + 1];
+        const w_bar = main_bar[2 * i];
+        const bias_bar = main_bar[2 * i + 1];
+        // line 41: for (let j = 0; j < b; j++) {
         for (let j = b - 1; j >= 0; j--) {
           const change = saved[--savedTop];
           let outgate = saved[--savedTop];
@@ -304,23 +299,18 @@ export function lstmObjectiveGradInto(
           // line 42: const h = hidden[i * b + j];
           hidden_bar[i * b + j] += h_bar;
         }
-        valueStack.size = savedTop;
-        controlStack.size = decisionsTop;
       }
-    }
-    // line 37: for (let j = 0; j < b; j++) input[j] = sequence[t][j] * extra[0][j];
-    const extra_bar_0 = extra_bar[0];
-    const sequence_t = sequence[t];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+      // line 37: for (let j = 0; j < b; j++) input[j] = sequence[t][j] * extra[0][j];
+      const extra_bar_0 = extra_bar[0];
+      const sequence_t = sequence[t];
       for (let j = b - 1; j >= 0; j--) {
         input[j] = saved[--savedTop];
         extra_bar_0[j] += input_bar[j] * sequence_t[j];
         input_bar[j] = 0;
       }
-      valueStack.size = savedTop;
     }
+    valueStack.size = savedTop;
+    controlStack.size = decisionsTop;
   }
   // line 27: for (let i = 0; i < layers; i++) {
   for (let i = Math.ceil(layers) - 1; i >= 0; i--) {

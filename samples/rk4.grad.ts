@@ -114,11 +114,11 @@ export function rk4GradInto(
   y_bar[0] += dx_bar;
   rates_bar.fill(0);
   // line 20: for (let s = 0; s < steps; s++) {
-  for (let s = Math.ceil(steps) - 1; s >= 0; s--) {
-    // line 28: for (let i = 0; i < 2; i++) y[i] += (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let s = Math.ceil(steps) - 1; s >= 0; s--) {
+      // line 28: for (let i = 0; i < 2; i++) y[i] += (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
       for (let i = 1; i >= 0; i--) {
         y[i] = saved[--savedTop];
         const _t19 = y_bar[i] * (h / 6);
@@ -127,30 +127,25 @@ export function rk4GradInto(
         k3_bar[i] += _t19 * 2;
         k4_bar[i] += _t19;
       }
-      valueStack.size = savedTop;
-    }
-    // line 38: out[1] = rates[2] * state[0] * state[1] - rates[3] * state[1];
-    const _t17 = k4_bar[1];
-    rates_bar[2] += _t17 * (stage[0] * stage[1]);
-    stage_bar[0] += _t17 * (rates[2] * stage[1]);
-    stage_bar[1] += _t17 * (rates[2] * stage[0]);
-    const _t18 = -_t17;
-    rates_bar[3] += _t18 * stage[1];
-    stage_bar[1] += _t18 * rates[3];
-    k4_bar[1] = 0;
-    // line 37: out[0] = rates[0] * state[0] - rates[1] * state[0] * state[1];
-    const _t15 = k4_bar[0];
-    rates_bar[0] += _t15 * stage[0];
-    stage_bar[0] += _t15 * rates[0];
-    const _t16 = -_t15;
-    rates_bar[1] += _t16 * (stage[0] * stage[1]);
-    stage_bar[0] += _t16 * (rates[1] * stage[1]);
-    stage_bar[1] += _t16 * (rates[1] * stage[0]);
-    k4_bar[0] = 0;
-    // line 26: for (let i = 0; i < 2; i++) stage[i] = y[i] + h * k3[i];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+      // line 38: out[1] = rates[2] * state[0] * state[1] - rates[3] * state[1];
+      const _t17 = k4_bar[1];
+      rates_bar[2] += _t17 * (stage[0] * stage[1]);
+      stage_bar[0] += _t17 * (rates[2] * stage[1]);
+      stage_bar[1] += _t17 * (rates[2] * stage[0]);
+      const _t18 = -_t17;
+      rates_bar[3] += _t18 * stage[1];
+      stage_bar[1] += _t18 * rates[3];
+      k4_bar[1] = 0;
+      // line 37: out[0] = rates[0] * state[0] - rates[1] * state[0] * state[1];
+      const _t15 = k4_bar[0];
+      rates_bar[0] += _t15 * stage[0];
+      stage_bar[0] += _t15 * rates[0];
+      const _t16 = -_t15;
+      rates_bar[1] += _t16 * (stage[0] * stage[1]);
+      stage_bar[0] += _t16 * (rates[1] * stage[1]);
+      stage_bar[1] += _t16 * (rates[1] * stage[0]);
+      k4_bar[0] = 0;
+      // line 26: for (let i = 0; i < 2; i++) stage[i] = y[i] + h * k3[i];
       for (let i = 1; i >= 0; i--) {
         stage[i] = saved[--savedTop];
         const _t14 = stage_bar[i];
@@ -158,30 +153,25 @@ export function rk4GradInto(
         k3_bar[i] += _t14 * h;
         stage_bar[i] = 0;
       }
-      valueStack.size = savedTop;
-    }
-    // line 38: out[1] = rates[2] * state[0] * state[1] - rates[3] * state[1];
-    const _t12 = k3_bar[1];
-    rates_bar[2] += _t12 * (stage[0] * stage[1]);
-    stage_bar[0] += _t12 * (rates[2] * stage[1]);
-    stage_bar[1] += _t12 * (rates[2] * stage[0]);
-    const _t13 = -_t12;
-    rates_bar[3] += _t13 * stage[1];
-    stage_bar[1] += _t13 * rates[3];
-    k3_bar[1] = 0;
-    // line 37: out[0] = rates[0] * state[0] - rates[1] * state[0] * state[1];
-    const _t10 = k3_bar[0];
-    rates_bar[0] += _t10 * stage[0];
-    stage_bar[0] += _t10 * rates[0];
-    const _t11 = -_t10;
-    rates_bar[1] += _t11 * (stage[0] * stage[1]);
-    stage_bar[0] += _t11 * (rates[1] * stage[1]);
-    stage_bar[1] += _t11 * (rates[1] * stage[0]);
-    k3_bar[0] = 0;
-    // line 24: for (let i = 0; i < 2; i++) stage[i] = y[i] + 0.5 * h * k2[i];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+      // line 38: out[1] = rates[2] * state[0] * state[1] - rates[3] * state[1];
+      const _t12 = k3_bar[1];
+      rates_bar[2] += _t12 * (stage[0] * stage[1]);
+      stage_bar[0] += _t12 * (rates[2] * stage[1]);
+      stage_bar[1] += _t12 * (rates[2] * stage[0]);
+      const _t13 = -_t12;
+      rates_bar[3] += _t13 * stage[1];
+      stage_bar[1] += _t13 * rates[3];
+      k3_bar[1] = 0;
+      // line 37: out[0] = rates[0] * state[0] - rates[1] * state[0] * state[1];
+      const _t10 = k3_bar[0];
+      rates_bar[0] += _t10 * stage[0];
+      stage_bar[0] += _t10 * rates[0];
+      const _t11 = -_t10;
+      rates_bar[1] += _t11 * (stage[0] * stage[1]);
+      stage_bar[0] += _t11 * (rates[1] * stage[1]);
+      stage_bar[1] += _t11 * (rates[1] * stage[0]);
+      k3_bar[0] = 0;
+      // line 24: for (let i = 0; i < 2; i++) stage[i] = y[i] + 0.5 * h * k2[i];
       for (let i = 1; i >= 0; i--) {
         stage[i] = saved[--savedTop];
         const _t9 = stage_bar[i];
@@ -189,30 +179,25 @@ export function rk4GradInto(
         k2_bar[i] += _t9 * (0.5 * h);
         stage_bar[i] = 0;
       }
-      valueStack.size = savedTop;
-    }
-    // line 38: out[1] = rates[2] * state[0] * state[1] - rates[3] * state[1];
-    const _t7 = k2_bar[1];
-    rates_bar[2] += _t7 * (stage[0] * stage[1]);
-    stage_bar[0] += _t7 * (rates[2] * stage[1]);
-    stage_bar[1] += _t7 * (rates[2] * stage[0]);
-    const _t8 = -_t7;
-    rates_bar[3] += _t8 * stage[1];
-    stage_bar[1] += _t8 * rates[3];
-    k2_bar[1] = 0;
-    // line 37: out[0] = rates[0] * state[0] - rates[1] * state[0] * state[1];
-    const _t5 = k2_bar[0];
-    rates_bar[0] += _t5 * stage[0];
-    stage_bar[0] += _t5 * rates[0];
-    const _t6 = -_t5;
-    rates_bar[1] += _t6 * (stage[0] * stage[1]);
-    stage_bar[0] += _t6 * (rates[1] * stage[1]);
-    stage_bar[1] += _t6 * (rates[1] * stage[0]);
-    k2_bar[0] = 0;
-    // line 22: for (let i = 0; i < 2; i++) stage[i] = y[i] + 0.5 * h * k1[i];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+      // line 38: out[1] = rates[2] * state[0] * state[1] - rates[3] * state[1];
+      const _t7 = k2_bar[1];
+      rates_bar[2] += _t7 * (stage[0] * stage[1]);
+      stage_bar[0] += _t7 * (rates[2] * stage[1]);
+      stage_bar[1] += _t7 * (rates[2] * stage[0]);
+      const _t8 = -_t7;
+      rates_bar[3] += _t8 * stage[1];
+      stage_bar[1] += _t8 * rates[3];
+      k2_bar[1] = 0;
+      // line 37: out[0] = rates[0] * state[0] - rates[1] * state[0] * state[1];
+      const _t5 = k2_bar[0];
+      rates_bar[0] += _t5 * stage[0];
+      stage_bar[0] += _t5 * rates[0];
+      const _t6 = -_t5;
+      rates_bar[1] += _t6 * (stage[0] * stage[1]);
+      stage_bar[0] += _t6 * (rates[1] * stage[1]);
+      stage_bar[1] += _t6 * (rates[1] * stage[0]);
+      k2_bar[0] = 0;
+      // line 22: for (let i = 0; i < 2; i++) stage[i] = y[i] + 0.5 * h * k1[i];
       for (let i = 1; i >= 0; i--) {
         stage[i] = saved[--savedTop];
         const _t4 = stage_bar[i];
@@ -220,26 +205,26 @@ export function rk4GradInto(
         k1_bar[i] += _t4 * (0.5 * h);
         stage_bar[i] = 0;
       }
-      valueStack.size = savedTop;
+      // line 38: out[1] = rates[2] * state[0] * state[1] - rates[3] * state[1];
+      const _t2 = k1_bar[1];
+      rates_bar[2] += _t2 * (y[0] * y[1]);
+      y_bar[0] += _t2 * (rates[2] * y[1]);
+      y_bar[1] += _t2 * (rates[2] * y[0]);
+      const _t3 = -_t2;
+      rates_bar[3] += _t3 * y[1];
+      y_bar[1] += _t3 * rates[3];
+      k1_bar[1] = 0;
+      // line 37: out[0] = rates[0] * state[0] - rates[1] * state[0] * state[1];
+      const _t0 = k1_bar[0];
+      rates_bar[0] += _t0 * y[0];
+      y_bar[0] += _t0 * rates[0];
+      const _t1 = -_t0;
+      rates_bar[1] += _t1 * (y[0] * y[1]);
+      y_bar[0] += _t1 * (rates[1] * y[1]);
+      y_bar[1] += _t1 * (rates[1] * y[0]);
+      k1_bar[0] = 0;
     }
-    // line 38: out[1] = rates[2] * state[0] * state[1] - rates[3] * state[1];
-    const _t2 = k1_bar[1];
-    rates_bar[2] += _t2 * (y[0] * y[1]);
-    y_bar[0] += _t2 * (rates[2] * y[1]);
-    y_bar[1] += _t2 * (rates[2] * y[0]);
-    const _t3 = -_t2;
-    rates_bar[3] += _t3 * y[1];
-    y_bar[1] += _t3 * rates[3];
-    k1_bar[1] = 0;
-    // line 37: out[0] = rates[0] * state[0] - rates[1] * state[0] * state[1];
-    const _t0 = k1_bar[0];
-    rates_bar[0] += _t0 * y[0];
-    y_bar[0] += _t0 * rates[0];
-    const _t1 = -_t0;
-    rates_bar[1] += _t1 * (y[0] * y[1]);
-    y_bar[0] += _t1 * (rates[1] * y[1]);
-    y_bar[1] += _t1 * (rates[1] * y[0]);
-    k1_bar[0] = 0;
+    valueStack.size = savedTop;
   }
   state0_bar.fill(0);
   // line 14: const y = [state0[0], state0[1]];

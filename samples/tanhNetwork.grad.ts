@@ -72,19 +72,24 @@ export function tanhNetworkGradInto(
   params_b1_bar.fill(0);
   params_w2_bar.fill(0);
   // line 14: for (let i = 0; i < params.b1.length; i++) {
-  for (let i = params.b1.length - 1; i >= 0; i--) {
-    const row = params.W1[i];
-    const row_bar = params_W1_bar[i];
-    // line 18: out += params.w2[i] * Math.tanh(z);
-    const _t0 = valueStack.pop();
-    params_w2_bar[i] += out_bar * _t0;
-    let z_bar = out_bar * params.w2[i] * (1 - _t0 * _t0);
-    // line 17: for (let j = 0; j < x.length; j++) z += row[j] * x[j];
-    for (let j = x.length - 1; j >= 0; j--) {
-      row_bar[j] += z_bar * x[j];
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let i = params.b1.length - 1; i >= 0; i--) {
+      const row = params.W1[i];
+      const row_bar = params_W1_bar[i];
+      // line 18: out += params.w2[i] * Math.tanh(z);
+      const _t0 = saved[--savedTop];
+      params_w2_bar[i] += out_bar * _t0;
+      let z_bar = out_bar * params.w2[i] * (1 - _t0 * _t0);
+      // line 17: for (let j = 0; j < x.length; j++) z += row[j] * x[j];
+      for (let j = x.length - 1; j >= 0; j--) {
+        row_bar[j] += z_bar * x[j];
+      }
+      // line 15: let z = params.b1[i];
+      params_b1_bar[i] += z_bar;
     }
-    // line 15: let z = params.b1[i];
-    params_b1_bar[i] += z_bar;
+    valueStack.size = savedTop;
   }
   // line 13: let out = params.b2;
   params_b2_bar += out_bar;
@@ -181,29 +186,34 @@ export function tanhNetworkHvpInto(
   params_b1_bar_dot.fill(0);
   params_w2_bar_dot.fill(0);
   // line 14: for (let i = 0; i < params.b1.length; i++) {
-  for (let i = params.b1.length - 1; i >= 0; i--) {
-    const row = params.W1[i];
-    const row_dot = params_W1_dot[i];
-    const row_bar = params_W1_bar[i];
-    const row_bar_dot = params_W1_bar_dot[i];
-    // line 18: out += params.w2[i] * Math.tanh(z);
-    const _t0_dot = valueStack.pop();
-    const _t0 = valueStack.pop();
-    params_w2_bar_dot[i] += _t0 * out_bar_dot + out_bar * _t0_dot;
-    params_w2_bar[i] += out_bar * _t0;
-    let z_bar = out_bar * params.w2[i] * (1 - _t0 * _t0);
-    let z_bar_dot =
-      params.w2[i] * (1 - _t0 * _t0) * out_bar_dot +
-      out_bar * (1 - _t0 * _t0) * params_w2_dot[i] -
-      out_bar * params.w2[i] * (2 * _t0 * _t0_dot);
-    // line 17: for (let j = 0; j < x.length; j++) z += row[j] * x[j];
-    for (let j = x.length - 1; j >= 0; j--) {
-      row_bar_dot[j] += x[j] * z_bar_dot;
-      row_bar[j] += z_bar * x[j];
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let i = params.b1.length - 1; i >= 0; i--) {
+      const row = params.W1[i];
+      const row_dot = params_W1_dot[i];
+      const row_bar = params_W1_bar[i];
+      const row_bar_dot = params_W1_bar_dot[i];
+      // line 18: out += params.w2[i] * Math.tanh(z);
+      const _t0_dot = saved[--savedTop];
+      const _t0 = saved[--savedTop];
+      params_w2_bar_dot[i] += _t0 * out_bar_dot + out_bar * _t0_dot;
+      params_w2_bar[i] += out_bar * _t0;
+      let z_bar = out_bar * params.w2[i] * (1 - _t0 * _t0);
+      let z_bar_dot =
+        params.w2[i] * (1 - _t0 * _t0) * out_bar_dot +
+        out_bar * (1 - _t0 * _t0) * params_w2_dot[i] -
+        out_bar * params.w2[i] * (2 * _t0 * _t0_dot);
+      // line 17: for (let j = 0; j < x.length; j++) z += row[j] * x[j];
+      for (let j = x.length - 1; j >= 0; j--) {
+        row_bar_dot[j] += x[j] * z_bar_dot;
+        row_bar[j] += z_bar * x[j];
+      }
+      // line 15: let z = params.b1[i];
+      params_b1_bar_dot[i] += z_bar_dot;
+      params_b1_bar[i] += z_bar;
     }
-    // line 15: let z = params.b1[i];
-    params_b1_bar_dot[i] += z_bar_dot;
-    params_b1_bar[i] += z_bar;
+    valueStack.size = savedTop;
   }
   // line 13: let out = params.b2;
   params_b2_bar_dot += out_bar_dot;

@@ -528,4 +528,30 @@ export function saves(x: readonly number[], y: number): number {
       await checkGradientAndHvp(built, "saves", [x, 0.9], ["x"], { x: randomVector(x.length, next) });
     }
   });
+  it("read a loop nest that only pops through one cursor for the whole nest", async () => {
+    const nest = `/**
+ * @grad x
+ * @hvp x
+ */
+export function nest(x: readonly number[], y: number): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    let t = x[i];
+    for (let j = 0; j < 3; j++) t = Math.sin(t) * y;
+    s += t * t;
+  }
+  return Math.sqrt(1 + s * s);
+}
+`;
+    const built = await build(nest);
+    const code = generatedFunction(built.text, "nestGradInto");
+    // The forward's inner loop reserves its three values; the reverse's outer loop pops for the whole nest.
+    expect(code).toMatch(/const saved = valueStack\.reserve\(savedTop, 3\);/);
+    expect(code).toMatch(/const saved = valueStack\.buffer;\s*for \(let i = x\.length - 1; i >= 0; i--\)/);
+    // The outer forward loop's own push stays a call: reserving for it would need the nest's trips.
+    expect(code.match(/valueStack\.push\(/g)?.length).toBe(1);
+    expect(code).not.toMatch(/valueStack\.pop\(/);
+    const next = rng(8);
+    await checkGradientAndHvp(built, "nest", [randomVector(1500, next), 0.8], ["x"], { x: randomVector(1500, next) });
+  });
 });

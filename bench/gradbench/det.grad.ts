@@ -77,54 +77,57 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
   const M_bar = new Array<number>(M.length).fill(0);
   let d_bar = 1;
   // line 11: for (let k = 0; k < ell; k++) {
-  for (let k = Math.ceil(ell) - 1; k >= 0; k--) {
-    const pivot = valueStack.pop();
-    let p = valueStack.pop();
-    let pivot_bar = 0;
-    // line 31: for (let i = k + 1; i < ell; i++) {
-    for (let i = Math.ceil(ell) - 1; i >= k + 1; i--) {
-      const f = valueStack.pop();
-      let f_bar = 0;
-      // line 33: for (let j = k + 1; j < ell; j++) M[i * ell + j] -= f * M[k * ell + j];
-      {
-        let savedTop = valueStack.size;
-        const saved = valueStack.buffer;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    let decisionsTop = controlStack.size;
+    const decisions = controlStack.buffer;
+    for (let k = Math.ceil(ell) - 1; k >= 0; k--) {
+      const pivot = saved[--savedTop];
+      let p = saved[--savedTop];
+      let pivot_bar = 0;
+      // line 31: for (let i = k + 1; i < ell; i++) {
+      for (let i = Math.ceil(ell) - 1; i >= k + 1; i--) {
+        const f = saved[--savedTop];
+        let f_bar = 0;
+        // line 33: for (let j = k + 1; j < ell; j++) M[i * ell + j] -= f * M[k * ell + j];
         for (let j = Math.ceil(ell) - 1; j >= k + 1; j--) {
           const M_at = saved[--savedTop];
           const _t4 = -M_bar[i * ell + j];
           f_bar += _t4 * M_at;
           M_bar[k * ell + j] += _t4 * f;
         }
-        valueStack.size = savedTop;
+        // line 32: const f = M[i * ell + k] / pivot;
+        const _t3 = f_bar / pivot;
+        M_bar[i * ell + k] += _t3;
+        pivot_bar -= _t3 * f;
       }
-      // line 32: const f = M[i * ell + k] / pivot;
-      const _t3 = f_bar / pivot;
-      M_bar[i * ell + k] += _t3;
-      pivot_bar -= _t3 * f;
-    }
-    // line 30: d *= pivot;
-    d = valueStack.pop();
-    pivot_bar += d_bar * d;
-    d_bar *= pivot;
-    // line 29: const pivot = M[k * ell + k];
-    M_bar[k * ell + k] += pivot_bar;
-    if (controlStack.pop() === 1) {
-      // line 27: d = -d;
-      d = valueStack.pop();
-      d_bar = -d_bar;
-      // line 22: for (let j = 0; j < ell; j++) {
-      for (let j = Math.ceil(ell) - 1; j >= 0; j--) {
-        let t_bar = M_bar[p * ell + j];
-        // line 25: M[p * ell + j] = t;
-        M_bar[p * ell + j] = 0;
-        // line 24: M[k * ell + j] = M[p * ell + j];
-        const _t0 = M_bar[k * ell + j];
-        M_bar[k * ell + j] = 0;
-        M_bar[p * ell + j] += _t0;
-        // line 23: const t = M[k * ell + j];
-        M_bar[k * ell + j] += t_bar;
+      // line 30: d *= pivot;
+      d = saved[--savedTop];
+      pivot_bar += d_bar * d;
+      d_bar *= pivot;
+      // line 29: const pivot = M[k * ell + k];
+      M_bar[k * ell + k] += pivot_bar;
+      if (decisions[--decisionsTop] === 1) {
+        // line 27: d = -d;
+        d = saved[--savedTop];
+        d_bar = -d_bar;
+        // line 22: for (let j = 0; j < ell; j++) {
+        for (let j = Math.ceil(ell) - 1; j >= 0; j--) {
+          let t_bar = M_bar[p * ell + j];
+          // line 25: M[p * ell + j] = t;
+          M_bar[p * ell + j] = 0;
+          // line 24: M[k * ell + j] = M[p * ell + j];
+          const _t0 = M_bar[k * ell + j];
+          M_bar[k * ell + j] = 0;
+          M_bar[p * ell + j] += _t0;
+          // line 23: const t = M[k * ell + j];
+          M_bar[k * ell + j] += t_bar;
+        }
       }
     }
+    valueStack.size = savedTop;
+    controlStack.size = decisionsTop;
   }
   // line 9: const M = A.slice();
   for (let M_i = A.length - 1; M_i >= 0; M_i--) {

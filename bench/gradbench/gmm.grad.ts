@@ -218,49 +218,49 @@ export function gmmLogPosteriorGradInto(
     // gmm.ts:105
     main_bar[top_1] += max_1_bar;
     // gmm.ts:56
-    for (let k = K - 1; k >= 0; k--) {
-      const q = icf[k];
-      const q_bar = icf_bar[k];
-      // gmm.ts:66
-      const _t10 = main_bar[k];
-      alpha_bar[k] += _t10;
-      sumQ_bar[k] += _t10;
-      let sq_bar = -(_t10 * 0.5);
-      main_bar[k] = 0;
-      // gmm.ts:65
-      {
-        let savedTop = valueStack.size;
-        const saved = valueStack.buffer;
+    {
+      let savedTop = valueStack.size;
+      const saved = valueStack.buffer;
+      for (let k = K - 1; k >= 0; k--) {
+        const q = icf[k];
+        const q_bar = icf_bar[k];
+        // gmm.ts:66
+        const _t10 = main_bar[k];
+        alpha_bar[k] += _t10;
+        sumQ_bar[k] += _t10;
+        let sq_bar = -(_t10 * 0.5);
+        main_bar[k] = 0;
+        // gmm.ts:65
         for (let j = D - 1; j >= 0; j--) {
           const transformed_j = saved[--savedTop];
           transformed_bar[j] += sq_bar * (2 * transformed_j);
         }
-        valueStack.size = savedTop;
-      }
-      // gmm.ts:59
-      const x_i = x[i];
-      const mu_k = mu[k];
-      const mu_bar_k = mu_bar[k];
-      for (let col = D - 1; col >= 0; col--) {
-        const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-        const centered = x_i[col] - mu_k[col];
-        let centered_bar = 0;
-        // gmm.ts:62
-        for (let row = D - 1; row >= col + 1; row--) {
-          const _t9 = transformed_bar[row];
-          q_bar[first + row] += _t9 * centered;
-          centered_bar += _t9 * q[first + row];
+        // gmm.ts:59
+        const x_i = x[i];
+        const mu_k = mu[k];
+        const mu_bar_k = mu_bar[k];
+        for (let col = D - 1; col >= 0; col--) {
+          const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+          const centered = x_i[col] - mu_k[col];
+          let centered_bar = 0;
+          // gmm.ts:62
+          for (let row = D - 1; row >= col + 1; row--) {
+            const _t9 = transformed_bar[row];
+            q_bar[first + row] += _t9 * centered;
+            centered_bar += _t9 * q[first + row];
+          }
+          // gmm.ts:61
+          mu_bar_k[col] -= centered_bar;
         }
-        // gmm.ts:61
-        mu_bar_k[col] -= centered_bar;
+        // gmm.ts:58
+        for (let j = D - 1; j >= 0; j--) {
+          const _t8 = transformed_bar[j];
+          qDiagonal_bar[k * D + j] += _t8 * (x_i[j] - mu_k[j]);
+          mu_bar_k[j] -= _t8 * qDiagonal[k * D + j];
+          transformed_bar[j] = 0;
+        }
       }
-      // gmm.ts:58
-      for (let j = D - 1; j >= 0; j--) {
-        const _t8 = transformed_bar[j];
-        qDiagonal_bar[k * D + j] += _t8 * (x_i[j] - mu_k[j]);
-        mu_bar_k[j] -= _t8 * qDiagonal[k * D + j];
-        transformed_bar[j] = 0;
-      }
+      valueStack.size = savedTop;
     }
   }
   const value = normalizer + slse + prior;
@@ -268,20 +268,20 @@ export function gmmLogPosteriorGradInto(
   // line 19: const prior = alpha.length * wishartConstant(mu[0].length, gamma, m, Math.PI) - wishartPenalty(icf, gamma, m);
   prior_1_bar -= prior_bar;
   // gmm.ts:77
-  for (let k_4 = icf.length - 1; k_4 >= 0; k_4--) {
-    const q_1 = icf[k_4];
-    const q_1_bar = icf_bar[k_4];
-    // gmm.ts:86
-    let squares_bar = prior_1_bar * (0.5 * gamma * gamma);
-    let sumQ_1_bar = -(prior_1_bar * m);
-    // gmm.ts:85
-    for (let j_2 = D_2 + (Math.ceil(q_1.length - D_2) - 1); j_2 >= D_2; j_2--) {
-      q_1_bar[j_2] += squares_bar * (2 * q_1[j_2]);
-    }
-    // gmm.ts:81
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let k_4 = icf.length - 1; k_4 >= 0; k_4--) {
+      const q_1 = icf[k_4];
+      const q_1_bar = icf_bar[k_4];
+      // gmm.ts:86
+      let squares_bar = prior_1_bar * (0.5 * gamma * gamma);
+      let sumQ_1_bar = -(prior_1_bar * m);
+      // gmm.ts:85
+      for (let j_2 = D_2 + (Math.ceil(q_1.length - D_2) - 1); j_2 >= D_2; j_2--) {
+        q_1_bar[j_2] += squares_bar * (2 * q_1[j_2]);
+      }
+      // gmm.ts:81
       for (let j_2 = Math.ceil(D_2) - 1; j_2 >= 0; j_2--) {
         // gmm.ts:83
         q_1_bar[j_2] += sumQ_1_bar;
@@ -289,8 +289,8 @@ export function gmmLogPosteriorGradInto(
         const _t6 = saved[--savedTop];
         q_1_bar[j_2] += squares_bar * _t6 * 2;
       }
-      valueStack.size = savedTop;
     }
+    valueStack.size = savedTop;
   }
   // gmm.ts:51
   const _t5 = -(normalizer_bar * n);
@@ -311,12 +311,12 @@ export function gmmLogPosteriorGradInto(
   // gmm.ts:105
   alpha_bar[top] += max_bar;
   // gmm.ts:45
-  for (let k = K - 1; k >= 0; k--) {
-    // gmm.ts:46
-    const icf_bar_k = icf_bar[k];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let k = K - 1; k >= 0; k--) {
+      // gmm.ts:46
+      const icf_bar_k = icf_bar[k];
       for (let j = D - 1; j >= 0; j--) {
         // gmm.ts:48
         icf_bar_k[j] += sumQ_bar[k];
@@ -325,8 +325,8 @@ export function gmmLogPosteriorGradInto(
         icf_bar_k[j] += qDiagonal_bar[k * D + j] * _t0;
         qDiagonal_bar[k * D + j] = 0;
       }
-      valueStack.size = savedTop;
     }
+    valueStack.size = savedTop;
   }
   return value;
 }

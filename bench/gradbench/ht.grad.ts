@@ -464,52 +464,52 @@ function handPoseJacobianVjpInto(
   theta_bar[1] += _t5 * (2 * theta[1]);
   theta_bar[2] += _t5 * (2 * theta[2]);
   // line 68: for (let b = 0; b < B; b++) {
-  for (let b = B - 1; b >= 0; b--) {
-    const sy = valueStack.pop();
-    const cy = valueStack.pop();
-    const sz = valueStack.pop();
-    const cz = valueStack.pop();
-    const sx = valueStack.pop();
-    const cx = valueStack.pop();
-    const c = 3 * (b + 3);
-    const parent = parents[b];
-    const sign = isMirrored ? -1 : 1;
-    let r00_bar = 0;
-    let r01_bar = 0;
-    let r02_bar = 0;
-    let r10_bar = 0;
-    let r11_bar = 0;
-    let r12_bar = 0;
-    let r20_bar = 0;
-    let r21_bar = 0;
-    let r22_bar = 0;
-    // line 108: for (let i = 0; i < 3; i++) {
-    for (let i = 2; i >= 0; i--) {
-      const a = 12 * b + 4 * i;
-      // line 110: for (let j = 0; j < 4; j++) {
-      const inverseBaseAbsolutes_b = inverseBaseAbsolutes[b];
-      for (let j = 3; j >= 0; j--) {
-        let t_bar = 0;
-        // line 116: out[a + j] = i === 0 ? sign * t : t;
-        if (i === 0) {
-          t_bar += out_bar[a + j] * sign;
-        } else {
-          t_bar += out_bar[a + j];
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let b = B - 1; b >= 0; b--) {
+      const sy = saved[--savedTop];
+      const cy = saved[--savedTop];
+      const sz = saved[--savedTop];
+      const cz = saved[--savedTop];
+      const sx = saved[--savedTop];
+      const cx = saved[--savedTop];
+      const c = 3 * (b + 3);
+      const parent = parents[b];
+      const sign = isMirrored ? -1 : 1;
+      let r00_bar = 0;
+      let r01_bar = 0;
+      let r02_bar = 0;
+      let r10_bar = 0;
+      let r11_bar = 0;
+      let r12_bar = 0;
+      let r20_bar = 0;
+      let r21_bar = 0;
+      let r22_bar = 0;
+      // line 108: for (let i = 0; i < 3; i++) {
+      for (let i = 2; i >= 0; i--) {
+        const a = 12 * b + 4 * i;
+        // line 110: for (let j = 0; j < 4; j++) {
+        const inverseBaseAbsolutes_b = inverseBaseAbsolutes[b];
+        for (let j = 3; j >= 0; j--) {
+          let t_bar = 0;
+          // line 116: out[a + j] = i === 0 ? sign * t : t;
+          if (i === 0) {
+            t_bar += out_bar[a + j] * sign;
+          } else {
+            t_bar += out_bar[a + j];
+          }
+          out_bar[a + j] = 0;
+          // line 111: const t =
+          absolutes_bar[a] += t_bar * inverseBaseAbsolutes_b[0][j];
+          absolutes_bar[a + 1] += t_bar * inverseBaseAbsolutes_b[1][j];
+          absolutes_bar[a + 2] += t_bar * inverseBaseAbsolutes_b[2][j];
+          absolutes_bar[a + 3] += t_bar * inverseBaseAbsolutes_b[3][j];
         }
-        out_bar[a + j] = 0;
-        // line 111: const t =
-        absolutes_bar[a] += t_bar * inverseBaseAbsolutes_b[0][j];
-        absolutes_bar[a + 1] += t_bar * inverseBaseAbsolutes_b[1][j];
-        absolutes_bar[a + 2] += t_bar * inverseBaseAbsolutes_b[2][j];
-        absolutes_bar[a + 3] += t_bar * inverseBaseAbsolutes_b[3][j];
       }
-    }
-    // line 96: for (let i = 0; i < 3; i++) {
-    for (let i = 2; i >= 0; i--) {
-      // line 97: for (let j = 0; j < 4; j++) {
-      {
-        let savedTop = valueStack.size;
-        const saved = valueStack.buffer;
+      // line 96: for (let i = 0; i < 3; i++) {
+      for (let i = 2; i >= 0; i--) {
+        // line 97: for (let j = 0; j < 4; j++) {
         for (let j = 3; j >= 0; j--) {
           if (parent === -1) {
             // line 99: absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
@@ -532,14 +532,9 @@ function handPoseJacobianVjpInto(
             relative_bar[12 + j] += _t3 * absolutes[p + 3];
           }
         }
-        valueStack.size = savedTop;
       }
-    }
-    // line 86: for (let i = 0; i < 4; i++) {
-    const baseRelatives_b = baseRelatives[b];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+      // line 86: for (let i = 0; i < 4; i++) {
+      const baseRelatives_b = baseRelatives[b];
       for (let i = 3; i >= 0; i--) {
         const m0 = baseRelatives_b[i][0];
         const m1 = baseRelatives_b[i][1];
@@ -569,58 +564,58 @@ function handPoseJacobianVjpInto(
         r20_bar += _t0 * m2;
         relative_bar[4 * i] = 0;
       }
-      valueStack.size = savedTop;
+      // line 85: const r22 = cy * cx;
+      let cy_bar = r22_bar * cx;
+      let cx_bar = r22_bar * cy;
+      // line 84: const r21 = cy * sx;
+      cy_bar += r21_bar * sx;
+      let sx_bar = r21_bar * cy;
+      // line 83: const r20 = -sy;
+      let sy_bar = -r20_bar;
+      // line 82: const r12 = -cz * sx + sz * sy * cx;
+      let cz_bar = -(r12_bar * sx);
+      sx_bar -= r12_bar * cz;
+      let sz_bar = r12_bar * (sy * cx);
+      sy_bar += r12_bar * (sz * cx);
+      cx_bar += r12_bar * (sz * sy);
+      // line 81: const r11 = cz * cx + sz * sy * sx;
+      cz_bar += r11_bar * cx;
+      cx_bar += r11_bar * cz;
+      sz_bar += r11_bar * (sy * sx);
+      sy_bar += r11_bar * (sz * sx);
+      sx_bar += r11_bar * (sz * sy);
+      // line 80: const r10 = sz * cy;
+      sz_bar += r10_bar * cy;
+      cy_bar += r10_bar * sz;
+      // line 79: const r02 = sz * sx + cz * sy * cx;
+      sz_bar += r02_bar * sx;
+      sx_bar += r02_bar * sz;
+      cz_bar += r02_bar * (sy * cx);
+      sy_bar += r02_bar * (cz * cx);
+      cx_bar += r02_bar * (cz * sy);
+      // line 78: const r01 = -sz * cx + cz * sy * sx;
+      sz_bar -= r01_bar * cx;
+      cx_bar -= r01_bar * sz;
+      cz_bar += r01_bar * (sy * sx);
+      sy_bar += r01_bar * (cz * sx);
+      sx_bar += r01_bar * (cz * sy);
+      // line 77: const r00 = cz * cy;
+      cz_bar += r00_bar * cy;
+      cy_bar += r00_bar * cz;
+      // line 75: const sy = Math.sin(P[c + 2]);
+      P_bar[c + 2] += sy_bar * Math.cos(P[c + 2]);
+      // line 74: const cy = Math.cos(P[c + 2]);
+      P_bar[c + 2] -= cy_bar * Math.sin(P[c + 2]);
+      // line 73: const sz = Math.sin(P[c + 1]);
+      P_bar[c + 1] += sz_bar * Math.cos(P[c + 1]);
+      // line 72: const cz = Math.cos(P[c + 1]);
+      P_bar[c + 1] -= cz_bar * Math.sin(P[c + 1]);
+      // line 71: const sx = Math.sin(P[c]);
+      P_bar[c] += sx_bar * Math.cos(P[c]);
+      // line 70: const cx = Math.cos(P[c]);
+      P_bar[c] -= cx_bar * Math.sin(P[c]);
     }
-    // line 85: const r22 = cy * cx;
-    let cy_bar = r22_bar * cx;
-    let cx_bar = r22_bar * cy;
-    // line 84: const r21 = cy * sx;
-    cy_bar += r21_bar * sx;
-    let sx_bar = r21_bar * cy;
-    // line 83: const r20 = -sy;
-    let sy_bar = -r20_bar;
-    // line 82: const r12 = -cz * sx + sz * sy * cx;
-    let cz_bar = -(r12_bar * sx);
-    sx_bar -= r12_bar * cz;
-    let sz_bar = r12_bar * (sy * cx);
-    sy_bar += r12_bar * (sz * cx);
-    cx_bar += r12_bar * (sz * sy);
-    // line 81: const r11 = cz * cx + sz * sy * sx;
-    cz_bar += r11_bar * cx;
-    cx_bar += r11_bar * cz;
-    sz_bar += r11_bar * (sy * sx);
-    sy_bar += r11_bar * (sz * sx);
-    sx_bar += r11_bar * (sz * sy);
-    // line 80: const r10 = sz * cy;
-    sz_bar += r10_bar * cy;
-    cy_bar += r10_bar * sz;
-    // line 79: const r02 = sz * sx + cz * sy * cx;
-    sz_bar += r02_bar * sx;
-    sx_bar += r02_bar * sz;
-    cz_bar += r02_bar * (sy * cx);
-    sy_bar += r02_bar * (cz * cx);
-    cx_bar += r02_bar * (cz * sy);
-    // line 78: const r01 = -sz * cx + cz * sy * sx;
-    sz_bar -= r01_bar * cx;
-    cx_bar -= r01_bar * sz;
-    cz_bar += r01_bar * (sy * sx);
-    sy_bar += r01_bar * (cz * sx);
-    sx_bar += r01_bar * (cz * sy);
-    // line 77: const r00 = cz * cy;
-    cz_bar += r00_bar * cy;
-    cy_bar += r00_bar * cz;
-    // line 75: const sy = Math.sin(P[c + 2]);
-    P_bar[c + 2] += sy_bar * Math.cos(P[c + 2]);
-    // line 74: const cy = Math.cos(P[c + 2]);
-    P_bar[c + 2] -= cy_bar * Math.sin(P[c + 2]);
-    // line 73: const sz = Math.sin(P[c + 1]);
-    P_bar[c + 1] += sz_bar * Math.cos(P[c + 1]);
-    // line 72: const cz = Math.cos(P[c + 1]);
-    P_bar[c + 1] -= cz_bar * Math.sin(P[c + 1]);
-    // line 71: const sx = Math.sin(P[c]);
-    P_bar[c] += sx_bar * Math.cos(P[c]);
-    // line 70: const cx = Math.cos(P[c]);
-    P_bar[c] -= cx_bar * Math.sin(P[c]);
+    valueStack.size = savedTop;
   }
   // line 62: for (let j = 6; j < theta.length; j++) P[poseSlot(j)] = theta[j];
   {

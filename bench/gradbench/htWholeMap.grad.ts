@@ -496,54 +496,59 @@ function wholeMapResidualsJacobianVjpInto(
   let norm_bar = 0;
   const err_bar = Array.from(cotangent);
   // line 25: for (let i = 0; i < n; i++) {
-  for (let i = n - 1; i >= 0; i--) {
-    let s2 = valueStack.pop();
-    let s1 = valueStack.pop();
-    let s0 = valueStack.pop();
-    const c = correspondences[i];
-    const g = 12 * B;
-    let s0_bar = 0;
-    let s1_bar = 0;
-    let s2_bar = 0;
-    // line 40: for (let k = 0; k < 3; k++) err[3 * i + k] = points[i][k] - (pose[g + 3 * k] * s0 + pose[g + 3 * k + 1] * s1 + pose[g + 3 * k + 2] * s2 + pose[g + 9 + k]);
-    for (let k = 2; k >= 0; k--) {
-      const _t24 = -err_bar[3 * i + k];
-      pose_bar[g + 3 * k] += _t24 * s0;
-      s0_bar += _t24 * pose[g + 3 * k];
-      pose_bar[g + 3 * k + 1] += _t24 * s1;
-      s1_bar += _t24 * pose[g + 3 * k + 1];
-      pose_bar[g + 3 * k + 2] += _t24 * s2;
-      s2_bar += _t24 * pose[g + 3 * k + 2];
-      pose_bar[g + 9 + k] += _t24;
-      err_bar[3 * i + k] = 0;
-    }
-    // line 30: for (let b = 0; b < B; b++) {
-    const weights_c = weights[c];
-    const basePositions_c = basePositions[c];
-    for (let b = B - 1; b >= 0; b--) {
-      const w = weights_c[b];
-      if (w !== 0) {
-        const o = 12 * b;
-        // line 36: s2 += w * (pose[o + 8] * basePositions[c][0] + pose[o + 9] * basePositions[c][1] + pose[o + 10] * basePositions[c][2] + pose[o + 11] * basePositions[c][3]);
-        const _t23 = s2_bar * w;
-        pose_bar[o + 8] += _t23 * basePositions_c[0];
-        pose_bar[o + 9] += _t23 * basePositions_c[1];
-        pose_bar[o + 10] += _t23 * basePositions_c[2];
-        pose_bar[o + 11] += _t23 * basePositions_c[3];
-        // line 35: s1 += w * (pose[o + 4] * basePositions[c][0] + pose[o + 5] * basePositions[c][1] + pose[o + 6] * basePositions[c][2] + pose[o + 7] * basePositions[c][3]);
-        const _t22 = s1_bar * w;
-        pose_bar[o + 4] += _t22 * basePositions_c[0];
-        pose_bar[o + 5] += _t22 * basePositions_c[1];
-        pose_bar[o + 6] += _t22 * basePositions_c[2];
-        pose_bar[o + 7] += _t22 * basePositions_c[3];
-        // line 34: s0 += w * (pose[o] * basePositions[c][0] + pose[o + 1] * basePositions[c][1] + pose[o + 2] * basePositions[c][2] + pose[o + 3] * basePositions[c][3]);
-        const _t21 = s0_bar * w;
-        pose_bar[o] += _t21 * basePositions_c[0];
-        pose_bar[o + 1] += _t21 * basePositions_c[1];
-        pose_bar[o + 2] += _t21 * basePositions_c[2];
-        pose_bar[o + 3] += _t21 * basePositions_c[3];
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let i = n - 1; i >= 0; i--) {
+      let s2 = saved[--savedTop];
+      let s1 = saved[--savedTop];
+      let s0 = saved[--savedTop];
+      const c = correspondences[i];
+      const g = 12 * B;
+      let s0_bar = 0;
+      let s1_bar = 0;
+      let s2_bar = 0;
+      // line 40: for (let k = 0; k < 3; k++) err[3 * i + k] = points[i][k] - (pose[g + 3 * k] * s0 + pose[g + 3 * k + 1] * s1 + pose[g + 3 * k + 2] * s2 + pose[g + 9 + k]);
+      for (let k = 2; k >= 0; k--) {
+        const _t24 = -err_bar[3 * i + k];
+        pose_bar[g + 3 * k] += _t24 * s0;
+        s0_bar += _t24 * pose[g + 3 * k];
+        pose_bar[g + 3 * k + 1] += _t24 * s1;
+        s1_bar += _t24 * pose[g + 3 * k + 1];
+        pose_bar[g + 3 * k + 2] += _t24 * s2;
+        s2_bar += _t24 * pose[g + 3 * k + 2];
+        pose_bar[g + 9 + k] += _t24;
+        err_bar[3 * i + k] = 0;
+      }
+      // line 30: for (let b = 0; b < B; b++) {
+      const weights_c = weights[c];
+      const basePositions_c = basePositions[c];
+      for (let b = B - 1; b >= 0; b--) {
+        const w = weights_c[b];
+        if (w !== 0) {
+          const o = 12 * b;
+          // line 36: s2 += w * (pose[o + 8] * basePositions[c][0] + pose[o + 9] * basePositions[c][1] + pose[o + 10] * basePositions[c][2] + pose[o + 11] * basePositions[c][3]);
+          const _t23 = s2_bar * w;
+          pose_bar[o + 8] += _t23 * basePositions_c[0];
+          pose_bar[o + 9] += _t23 * basePositions_c[1];
+          pose_bar[o + 10] += _t23 * basePositions_c[2];
+          pose_bar[o + 11] += _t23 * basePositions_c[3];
+          // line 35: s1 += w * (pose[o + 4] * basePositions[c][0] + pose[o + 5] * basePositions[c][1] + pose[o + 6] * basePositions[c][2] + pose[o + 7] * basePositions[c][3]);
+          const _t22 = s1_bar * w;
+          pose_bar[o + 4] += _t22 * basePositions_c[0];
+          pose_bar[o + 5] += _t22 * basePositions_c[1];
+          pose_bar[o + 6] += _t22 * basePositions_c[2];
+          pose_bar[o + 7] += _t22 * basePositions_c[3];
+          // line 34: s0 += w * (pose[o] * basePositions[c][0] + pose[o + 1] * basePositions[c][1] + pose[o + 2] * basePositions[c][2] + pose[o + 3] * basePositions[c][3]);
+          const _t21 = s0_bar * w;
+          pose_bar[o] += _t21 * basePositions_c[0];
+          pose_bar[o + 1] += _t21 * basePositions_c[1];
+          pose_bar[o + 2] += _t21 * basePositions_c[2];
+          pose_bar[o + 3] += _t21 * basePositions_c[3];
+        }
       }
     }
+    valueStack.size = savedTop;
   }
   // ht.ts:144
   for (let r = 2; r >= 0; r--) {
@@ -650,52 +655,52 @@ function wholeMapResidualsJacobianVjpInto(
   theta_bar[1] += _t5 * (2 * theta[1]);
   theta_bar[2] += _t5 * (2 * theta[2]);
   // ht.ts:68
-  for (let b_1 = B_1 - 1; b_1 >= 0; b_1--) {
-    const sy = valueStack.pop();
-    const cy = valueStack.pop();
-    const sz = valueStack.pop();
-    const cz = valueStack.pop();
-    const sx = valueStack.pop();
-    const cx = valueStack.pop();
-    const c_1 = 3 * (b_1 + 3);
-    const parent = parents[b_1];
-    const sign = isMirrored ? -1 : 1;
-    let r00_bar = 0;
-    let r01_bar = 0;
-    let r02_bar = 0;
-    let r10_bar = 0;
-    let r11_bar = 0;
-    let r12_bar = 0;
-    let r20_bar = 0;
-    let r21_bar = 0;
-    let r22_bar = 0;
-    // ht.ts:108
-    for (let i_1 = 2; i_1 >= 0; i_1--) {
-      const a = 12 * b_1 + 4 * i_1;
-      // ht.ts:110
-      const inverseBaseAbsolutes_b_1 = inverseBaseAbsolutes[b_1];
-      for (let j = 3; j >= 0; j--) {
-        let t_bar = 0;
-        // ht.ts:116
-        if (i_1 === 0) {
-          t_bar += pose_bar[a + j] * sign;
-        } else {
-          t_bar += pose_bar[a + j];
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let b_1 = B_1 - 1; b_1 >= 0; b_1--) {
+      const sy = saved[--savedTop];
+      const cy = saved[--savedTop];
+      const sz = saved[--savedTop];
+      const cz = saved[--savedTop];
+      const sx = saved[--savedTop];
+      const cx = saved[--savedTop];
+      const c_1 = 3 * (b_1 + 3);
+      const parent = parents[b_1];
+      const sign = isMirrored ? -1 : 1;
+      let r00_bar = 0;
+      let r01_bar = 0;
+      let r02_bar = 0;
+      let r10_bar = 0;
+      let r11_bar = 0;
+      let r12_bar = 0;
+      let r20_bar = 0;
+      let r21_bar = 0;
+      let r22_bar = 0;
+      // ht.ts:108
+      for (let i_1 = 2; i_1 >= 0; i_1--) {
+        const a = 12 * b_1 + 4 * i_1;
+        // ht.ts:110
+        const inverseBaseAbsolutes_b_1 = inverseBaseAbsolutes[b_1];
+        for (let j = 3; j >= 0; j--) {
+          let t_bar = 0;
+          // ht.ts:116
+          if (i_1 === 0) {
+            t_bar += pose_bar[a + j] * sign;
+          } else {
+            t_bar += pose_bar[a + j];
+          }
+          pose_bar[a + j] = 0;
+          // ht.ts:111
+          absolutes_bar[a] += t_bar * inverseBaseAbsolutes_b_1[0][j];
+          absolutes_bar[a + 1] += t_bar * inverseBaseAbsolutes_b_1[1][j];
+          absolutes_bar[a + 2] += t_bar * inverseBaseAbsolutes_b_1[2][j];
+          absolutes_bar[a + 3] += t_bar * inverseBaseAbsolutes_b_1[3][j];
         }
-        pose_bar[a + j] = 0;
-        // ht.ts:111
-        absolutes_bar[a] += t_bar * inverseBaseAbsolutes_b_1[0][j];
-        absolutes_bar[a + 1] += t_bar * inverseBaseAbsolutes_b_1[1][j];
-        absolutes_bar[a + 2] += t_bar * inverseBaseAbsolutes_b_1[2][j];
-        absolutes_bar[a + 3] += t_bar * inverseBaseAbsolutes_b_1[3][j];
       }
-    }
-    // ht.ts:96
-    for (let i_1 = 2; i_1 >= 0; i_1--) {
-      // ht.ts:97
-      {
-        let savedTop = valueStack.size;
-        const saved = valueStack.buffer;
+      // ht.ts:96
+      for (let i_1 = 2; i_1 >= 0; i_1--) {
+        // ht.ts:97
         for (let j = 3; j >= 0; j--) {
           if (parent === -1) {
             // ht.ts:99
@@ -718,14 +723,9 @@ function wholeMapResidualsJacobianVjpInto(
             relative_bar[12 + j] += _t3 * absolutes[p + 3];
           }
         }
-        valueStack.size = savedTop;
       }
-    }
-    // ht.ts:86
-    const baseRelatives_b_1 = baseRelatives[b_1];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+      // ht.ts:86
+      const baseRelatives_b_1 = baseRelatives[b_1];
       for (let i_1 = 3; i_1 >= 0; i_1--) {
         const m0 = baseRelatives_b_1[i_1][0];
         const m1 = baseRelatives_b_1[i_1][1];
@@ -755,58 +755,58 @@ function wholeMapResidualsJacobianVjpInto(
         r20_bar += _t0 * m2;
         relative_bar[4 * i_1] = 0;
       }
-      valueStack.size = savedTop;
+      // ht.ts:85
+      let cy_bar = r22_bar * cx;
+      let cx_bar = r22_bar * cy;
+      // ht.ts:84
+      cy_bar += r21_bar * sx;
+      let sx_bar = r21_bar * cy;
+      // ht.ts:83
+      let sy_bar = -r20_bar;
+      // ht.ts:82
+      let cz_bar = -(r12_bar * sx);
+      sx_bar -= r12_bar * cz;
+      let sz_bar = r12_bar * (sy * cx);
+      sy_bar += r12_bar * (sz * cx);
+      cx_bar += r12_bar * (sz * sy);
+      // ht.ts:81
+      cz_bar += r11_bar * cx;
+      cx_bar += r11_bar * cz;
+      sz_bar += r11_bar * (sy * sx);
+      sy_bar += r11_bar * (sz * sx);
+      sx_bar += r11_bar * (sz * sy);
+      // ht.ts:80
+      sz_bar += r10_bar * cy;
+      cy_bar += r10_bar * sz;
+      // ht.ts:79
+      sz_bar += r02_bar * sx;
+      sx_bar += r02_bar * sz;
+      cz_bar += r02_bar * (sy * cx);
+      sy_bar += r02_bar * (cz * cx);
+      cx_bar += r02_bar * (cz * sy);
+      // ht.ts:78
+      sz_bar -= r01_bar * cx;
+      cx_bar -= r01_bar * sz;
+      cz_bar += r01_bar * (sy * sx);
+      sy_bar += r01_bar * (cz * sx);
+      sx_bar += r01_bar * (cz * sy);
+      // ht.ts:77
+      cz_bar += r00_bar * cy;
+      cy_bar += r00_bar * cz;
+      // ht.ts:75
+      P_bar[c_1 + 2] += sy_bar * Math.cos(P[c_1 + 2]);
+      // ht.ts:74
+      P_bar[c_1 + 2] -= cy_bar * Math.sin(P[c_1 + 2]);
+      // ht.ts:73
+      P_bar[c_1 + 1] += sz_bar * Math.cos(P[c_1 + 1]);
+      // ht.ts:72
+      P_bar[c_1 + 1] -= cz_bar * Math.sin(P[c_1 + 1]);
+      // ht.ts:71
+      P_bar[c_1] += sx_bar * Math.cos(P[c_1]);
+      // ht.ts:70
+      P_bar[c_1] -= cx_bar * Math.sin(P[c_1]);
     }
-    // ht.ts:85
-    let cy_bar = r22_bar * cx;
-    let cx_bar = r22_bar * cy;
-    // ht.ts:84
-    cy_bar += r21_bar * sx;
-    let sx_bar = r21_bar * cy;
-    // ht.ts:83
-    let sy_bar = -r20_bar;
-    // ht.ts:82
-    let cz_bar = -(r12_bar * sx);
-    sx_bar -= r12_bar * cz;
-    let sz_bar = r12_bar * (sy * cx);
-    sy_bar += r12_bar * (sz * cx);
-    cx_bar += r12_bar * (sz * sy);
-    // ht.ts:81
-    cz_bar += r11_bar * cx;
-    cx_bar += r11_bar * cz;
-    sz_bar += r11_bar * (sy * sx);
-    sy_bar += r11_bar * (sz * sx);
-    sx_bar += r11_bar * (sz * sy);
-    // ht.ts:80
-    sz_bar += r10_bar * cy;
-    cy_bar += r10_bar * sz;
-    // ht.ts:79
-    sz_bar += r02_bar * sx;
-    sx_bar += r02_bar * sz;
-    cz_bar += r02_bar * (sy * cx);
-    sy_bar += r02_bar * (cz * cx);
-    cx_bar += r02_bar * (cz * sy);
-    // ht.ts:78
-    sz_bar -= r01_bar * cx;
-    cx_bar -= r01_bar * sz;
-    cz_bar += r01_bar * (sy * sx);
-    sy_bar += r01_bar * (cz * sx);
-    sx_bar += r01_bar * (cz * sy);
-    // ht.ts:77
-    cz_bar += r00_bar * cy;
-    cy_bar += r00_bar * cz;
-    // ht.ts:75
-    P_bar[c_1 + 2] += sy_bar * Math.cos(P[c_1 + 2]);
-    // ht.ts:74
-    P_bar[c_1 + 2] -= cy_bar * Math.sin(P[c_1 + 2]);
-    // ht.ts:73
-    P_bar[c_1 + 1] += sz_bar * Math.cos(P[c_1 + 1]);
-    // ht.ts:72
-    P_bar[c_1 + 1] -= cz_bar * Math.sin(P[c_1 + 1]);
-    // ht.ts:71
-    P_bar[c_1] += sx_bar * Math.cos(P[c_1]);
-    // ht.ts:70
-    P_bar[c_1] -= cx_bar * Math.sin(P[c_1]);
+    valueStack.size = savedTop;
   }
   // ht.ts:62
   {

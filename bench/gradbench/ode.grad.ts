@@ -106,11 +106,11 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
   y_bar[x.length - 1] += 1;
   x_bar.fill(0);
   // line 15: for (let step = 0; step < s; step++) {
-  for (let step = Math.ceil(s) - 1; step >= 0; step--) {
-    // line 23: for (let i = 0; i < n; i++) y[i] += (h * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])) / 6;
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let step = Math.ceil(s) - 1; step >= 0; step--) {
+      // line 23: for (let i = 0; i < n; i++) y[i] += (h * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])) / 6;
       for (let i = n - 1; i >= 0; i--) {
         y[i] = saved[--savedTop];
         const _t7 = (y_bar[i] / 6) * h;
@@ -119,22 +119,17 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
         k3_bar[i] += _t7 * 2;
         k4_bar[i] += _t7;
       }
-      valueStack.size = savedTop;
-    }
-    // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
-    for (let i_4 = x.length - 1; i_4 >= 1; i_4--) {
-      const _t6 = k4_bar[i_4];
-      x_bar[i_4] += _t6 * tmp[i_4 - 1];
-      tmp_bar[i_4 - 1] += _t6 * x[i_4];
-      k4_bar[i_4] = 0;
-    }
-    // line 30: z[0] = x[0];
-    x_bar[0] += k4_bar[0];
-    k4_bar[0] = 0;
-    // line 21: for (let i = 0; i < n; i++) tmp[i] = y[i] + h * k3[i];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+      // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
+      for (let i_4 = x.length - 1; i_4 >= 1; i_4--) {
+        const _t6 = k4_bar[i_4];
+        x_bar[i_4] += _t6 * tmp[i_4 - 1];
+        tmp_bar[i_4 - 1] += _t6 * x[i_4];
+        k4_bar[i_4] = 0;
+      }
+      // line 30: z[0] = x[0];
+      x_bar[0] += k4_bar[0];
+      k4_bar[0] = 0;
+      // line 21: for (let i = 0; i < n; i++) tmp[i] = y[i] + h * k3[i];
       for (let i = n - 1; i >= 0; i--) {
         tmp[i] = saved[--savedTop];
         const _t5 = tmp_bar[i];
@@ -142,22 +137,17 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
         k3_bar[i] += _t5 * h;
         tmp_bar[i] = 0;
       }
-      valueStack.size = savedTop;
-    }
-    // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
-    for (let i_3 = x.length - 1; i_3 >= 1; i_3--) {
-      const _t4 = k3_bar[i_3];
-      x_bar[i_3] += _t4 * tmp[i_3 - 1];
-      tmp_bar[i_3 - 1] += _t4 * x[i_3];
-      k3_bar[i_3] = 0;
-    }
-    // line 30: z[0] = x[0];
-    x_bar[0] += k3_bar[0];
-    k3_bar[0] = 0;
-    // line 19: for (let i = 0; i < n; i++) tmp[i] = y[i] + (h * k2[i]) / 2;
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+      // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
+      for (let i_3 = x.length - 1; i_3 >= 1; i_3--) {
+        const _t4 = k3_bar[i_3];
+        x_bar[i_3] += _t4 * tmp[i_3 - 1];
+        tmp_bar[i_3 - 1] += _t4 * x[i_3];
+        k3_bar[i_3] = 0;
+      }
+      // line 30: z[0] = x[0];
+      x_bar[0] += k3_bar[0];
+      k3_bar[0] = 0;
+      // line 19: for (let i = 0; i < n; i++) tmp[i] = y[i] + (h * k2[i]) / 2;
       for (let i = n - 1; i >= 0; i--) {
         tmp[i] = saved[--savedTop];
         const _t3 = tmp_bar[i];
@@ -165,22 +155,17 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
         k2_bar[i] += (_t3 / 2) * h;
         tmp_bar[i] = 0;
       }
-      valueStack.size = savedTop;
-    }
-    // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
-    for (let i_2 = x.length - 1; i_2 >= 1; i_2--) {
-      const _t2 = k2_bar[i_2];
-      x_bar[i_2] += _t2 * tmp[i_2 - 1];
-      tmp_bar[i_2 - 1] += _t2 * x[i_2];
-      k2_bar[i_2] = 0;
-    }
-    // line 30: z[0] = x[0];
-    x_bar[0] += k2_bar[0];
-    k2_bar[0] = 0;
-    // line 17: for (let i = 0; i < n; i++) tmp[i] = y[i] + (h * k1[i]) / 2;
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+      // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
+      for (let i_2 = x.length - 1; i_2 >= 1; i_2--) {
+        const _t2 = k2_bar[i_2];
+        x_bar[i_2] += _t2 * tmp[i_2 - 1];
+        tmp_bar[i_2 - 1] += _t2 * x[i_2];
+        k2_bar[i_2] = 0;
+      }
+      // line 30: z[0] = x[0];
+      x_bar[0] += k2_bar[0];
+      k2_bar[0] = 0;
+      // line 17: for (let i = 0; i < n; i++) tmp[i] = y[i] + (h * k1[i]) / 2;
       for (let i = n - 1; i >= 0; i--) {
         tmp[i] = saved[--savedTop];
         const _t1 = tmp_bar[i];
@@ -188,18 +173,18 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
         k1_bar[i] += (_t1 / 2) * h;
         tmp_bar[i] = 0;
       }
-      valueStack.size = savedTop;
+      // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
+      for (let i_1 = x.length - 1; i_1 >= 1; i_1--) {
+        const _t0 = k1_bar[i_1];
+        x_bar[i_1] += _t0 * y[i_1 - 1];
+        y_bar[i_1 - 1] += _t0 * x[i_1];
+        k1_bar[i_1] = 0;
+      }
+      // line 30: z[0] = x[0];
+      x_bar[0] += k1_bar[0];
+      k1_bar[0] = 0;
     }
-    // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
-    for (let i_1 = x.length - 1; i_1 >= 1; i_1--) {
-      const _t0 = k1_bar[i_1];
-      x_bar[i_1] += _t0 * y[i_1 - 1];
-      y_bar[i_1 - 1] += _t0 * x[i_1];
-      k1_bar[i_1] = 0;
-    }
-    // line 30: z[0] = x[0];
-    x_bar[0] += k1_bar[0];
-    k1_bar[0] = 0;
+    valueStack.size = savedTop;
   }
   return value;
 }

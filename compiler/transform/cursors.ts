@@ -15,10 +15,12 @@
  * `push` and `pop` are method calls that load and store the stack's fields for every
  * value, and `push` checks the room left; a local top stays in a register (log-sum-exp's
  * gradient over its primal: 1.35–1.38 → 1.25–1.30, a hand-written one 1.19–1.23). Room for
- * every push is reserved before the loop, so only a counted loop whose body leaves its
- * counter and bounds alone gets cursors for pushes (its trips × the pushes in its body);
- * a loop that only pops needs no room. Loops with a nested loop, a jump out of the
- * function, or a call other than Math's are left alone: they might use the stack.
+ * every push is reserved before the loop, so only an innermost counted loop whose body
+ * leaves its counter and bounds alone gets cursors for pushes (its trips × the pushes in
+ * its body); a loop nest that only pops a stack needs no room and gets one cursor for the
+ * whole nest (a reverse sweep's loops). Loops that leave the function, call anything but
+ * Math's functions, or mark the stack (`size`, `rewind`) are left alone: they might use
+ * the stack themselves.
  */
 import type { Expr, FunctionIR, LValue, StackName, Stmt, ValueType } from "../ir/nodes.ts";
 import * as b from "../ir/build.ts";
@@ -54,8 +56,13 @@ function rewrite(list: Stmt[], cursors: Cursors, isInteger: IntegerTest): Stmt[]
       case "if": return { ...s, then: rewrite(s.then, cursors, isInteger), else: rewrite(s.else, cursors, isInteger) };
       case "block": return { ...s, body: rewrite(s.body, cursors, isInteger) };
       case "loop": {
-        if (someStmt(s.body, (x) => x.kind === "loop")) return { ...s, body: rewrite(s.body, cursors, isInteger) };
-        return callsNothing(s) ? withCursors(s, cursors, isInteger) : s;
+        const innermost = !someStmt(s.body, (x) => x.kind === "loop");
+        // A loop nest that only pops a stack reads it through one cursor for the whole nest;
+        // pushes need room reserved, which only an innermost loop's trip count gives.
+        const cursored = callsNothing(s) ? withCursors(s, cursors, isInteger, innermost) : null;
+        const loop = cursored?.loop ?? s;
+        const done: Stmt = innermost ? loop : { ...loop, body: rewrite(loop.body, cursors, isInteger) };
+        return cursored ? { kind: "block", body: [...cursored.before, done, ...cursored.after] } : done;
       }
       default: return s;
     }
@@ -76,8 +83,12 @@ function callsNothing(loop: Loop): boolean {
   return ok;
 }
 
-/** The loop in a block that keeps the top of each stack its body pushes or pops in a local; the loop itself when there is none. */
-function withCursors(loop: Loop, cursors: Cursors, isInteger: IntegerTest): Stmt {
+/**
+ * The loop with every push and pop of each stack it uses through a local top, and the
+ * statements that set that top up before it and give it back after; null when no stack
+ * qualifies. `pushesAllowed`: an innermost loop, whose trip count bounds its pushes.
+ */
+function withCursors(loop: Loop, cursors: Cursors, isInteger: IntegerTest, pushesAllowed: boolean): { before: Stmt[]; loop: Loop; after: Stmt[] } | null {
   const before: Stmt[] = [];
   const after: Stmt[] = [];
   let body = loop.body;
@@ -90,6 +101,7 @@ function withCursors(loop: Loop, cursors: Cursors, isInteger: IntegerTest): Stmt
     walkStmts(body, (s) => {
       if (s.kind === "push" && s.stack === stack) pushes++;
     });
+    if (pushes > 0 && !pushesAllowed) continue;
     // Room for every push the loop can make, reserved before it: a counted loop's trips bound them.
     const trips = pushes === 0 ? null : tripCount(loop, isInteger);
     if (pushes > 0 && !trips) continue;
@@ -104,7 +116,7 @@ function withCursors(loop: Loop, cursors: Cursors, isInteger: IntegerTest): Stmt
     before.push(b.declare(top, { kind: "stackSize", stack }, true), b.declare(buffer, room, false, BUFFER_TYPE[stack]));
     after.push({ kind: "stackSizeSet", stack, size: b.v(top) });
   }
-  return before.length === 0 ? loop : { kind: "block", body: [...before, { ...loop, body }, ...after] };
+  return before.length === 0 ? null : { before, loop: { ...loop, body }, after };
 }
 
 /**
