@@ -4,7 +4,10 @@
  * generated file and is reused across calls, so a steady-state gradient call allocates
  * nothing. Push and pop are strictly LIFO; every generated push has exactly one pop, except
  * that a rewind to an earlier size lets several reverse sweeps pop one forward sweep's
- * values again (fVjpRowsInto).
+ * values again (fVjpRowsInto). A generated loop may bypass push and pop: it takes `size`
+ * and `buffer` (or `reserve(size, count)`, which makes room for all the loop's pushes),
+ * moves a local top over the buffer, and sets `size` when the loop ends
+ * (compiler/transform/cursors.ts).
  *
  * NumberStack and IntStack are written out twice on purpose: one class generic over its
  * typed array would make push and pop polymorphic on the generated code's hot path.
