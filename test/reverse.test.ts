@@ -555,3 +555,54 @@ export function nest(x: readonly number[], y: number): number {
     await checkGradientAndHvp(built, "nest", [randomVector(1500, next), 0.8], ["x"], { x: randomVector(1500, next) });
   });
 });
+
+describe("branches whose reverse runs in the same scope", () => {
+  const source = `/**
+ * @grad w
+ * @hvp w
+ */
+export function fusedBranch(w: readonly number[], X: readonly (readonly number[])[], c: number): number {
+  let t = w[0] * c;
+  t = t * t;
+  let head = 0;
+  if (t > 0.2) {
+    const g = Math.exp(-t);
+    head = g * w[1];
+  } else {
+    head = t * w[1];
+  }
+  let loss = 0;
+  for (let i = 0; i < X.length; i++) {
+    let s = 0;
+    for (let j = 0; j < w.length; j++) s += w[j] * X[i][j];
+    let p = 0;
+    if (s >= 0) {
+      const e = Math.exp(-s);
+      p = 1 / (1 + e);
+    } else {
+      const e = Math.exp(s);
+      p = e / (1 + e);
+    }
+    loss += p * p;
+  }
+  return loss + head;
+}
+`;
+  it("remember the branch taken in a lifted boolean and keep its locals in scope, at the top level and in a fused loop's body", async () => {
+    const built = await build(source);
+    const code = generatedFunction(built.text, "fusedBranchGradInto");
+    expect(code).toMatch(/the last loop's forward and reverse sweeps, fused/);
+    // No decision is pushed; the only saved value is t before `t = t * t`.
+    expect(code).not.toMatch(/controlStack/);
+    expect(code.match(/valueStack\.push\(/g)?.length).toBe(1);
+    // One decision at the top level (t changes before the test), one per iteration of the fused loop.
+    expect(code.match(/let taken(_\d+)? = false;/g)?.length).toBe(2);
+    expect(code).toMatch(/for \(let i = 0; i < X\.length; i\+\+\) \{[\s\S]*let taken(_\d+)? = false;/);
+    expect(code).toMatch(/let g = 0;/);
+    const next = rng(12);
+    const X = Array.from({ length: 6 }, () => randomVector(3, next));
+    for (const c of [0.3, 2]) {
+      await checkGradientAndHvp(built, "fusedBranch", [randomVector(3, next), X, c], ["w"], { w: randomVector(3, next) });
+    }
+  });
+});

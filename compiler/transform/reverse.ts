@@ -14,15 +14,17 @@
  *   code reads them (a scratch buffer reused per iteration): there the elements an
  *   adjoint reads are pushed just before its statement instead, and popped into
  *   temporaries ("recorded reads"); the choice is made per array by counting pushes;
- * - a needed local of a branch outside every loop, never reassigned: declared (`let t = 0`)
- *   before the top-level statement that holds the branch and assigned where it was
- *   declared, so the reverse sweep reads it as the forward sweep left it, as by hand;
+ * - a needed local of a branch outside every loop (or inside only the fused last loop),
+ *   never reassigned: declared (`let t = 0`) before the statement of the function body (of
+ *   the fused loop's body) that holds the branch and assigned where it was declared, so
+ *   the reverse sweep reads it as the forward sweep left it, as by hand;
  * - a needed local of any other nested block (loop body, branch in a loop): recomputed at
  *   the top of the mirrored reverse block when its initializer only reads values that
  *   never change and calls nothing costlier than a push (rematerialization), otherwise
  *   pushed at the end of the forward block;
  * - branch decisions: the test is re-evaluated when it only reads values that never
- *   change, otherwise the branch taken is pushed;
+ *   change; otherwise a branch in that same scope sets a lifted boolean (`taken = true`),
+ *   and one inside any other loop pushes the branch taken;
  * - loops: a counted `for (let i = a; i < b; i++)` runs backwards over the same indices;
  *   any other loop pushes its trip count;
  * - the result of a costly call whose derivative reuses it (exp, tanh, sqrt…): pushed
@@ -289,6 +291,12 @@ class ReverseGenerator {
    * be placed before the top-level statement that contains the block.
    */
   private lifted: Stmt[] = [];
+  /**
+   * Loops around the innermost block whose locals stay in scope for its own reverse: 0 for
+   * the function body, 1 for the last loop's body when it is fused with its reverse. A
+   * branch with no other loop between it and that block runs at most once per run of it.
+   */
+  private scopeLoops = 0;
   /** Names declared exactly once in the function and never a parameter: safe to lift to its top level. */
   private readonly declaredOnce: Set<string>;
   /** Variables that always hold integers (loop bounds end exactly at bound − 1 then). */
@@ -653,9 +661,11 @@ class ReverseGenerator {
       if (fixed) calls.set(JSON.stringify(s.init), s.name);
     }
     this.callLocals.push(calls);
+    const scopeBefore = this.scopeLoops;
+    if (top || inScope) this.scopeLoops = this.loops.length;
     const parts = stmts.map((s) => {
       const part = this.stmt(s, inner);
-      if (top && this.lifted.length > 0) {
+      if ((top || inScope) && this.lifted.length > 0) {
         part.fwd.unshift(...this.lifted);
         this.lifted = [];
       }
@@ -664,6 +674,7 @@ class ReverseGenerator {
       else if (inScope && s.kind === "declare" && isStable(this.info, s.name)) inner.available.add(s.name);
       return part;
     });
+    this.scopeLoops = scopeBefore;
     this.callLocals.pop();
     if (nested) this.nesting--;
     const fwd = parts.flatMap((p) => p.fwd);
@@ -687,9 +698,10 @@ class ReverseGenerator {
       const needed = this.needed.has(s.name) || (active && s.type.kind === "array");
       if (needed) {
         const stable = isStable(this.info, s.name);
-        if (stable && this.loops.length === 0 && s.type.kind !== "array" && this.declaredOnce.has(s.name)) {
-          // Outside every loop the block runs at most once per call: its local can live in
-          // the function's scope, where the reverse sweep reads it as the forward left it.
+        if (stable && this.loops.length === this.scopeLoops && s.type.kind !== "array" && this.declaredOnce.has(s.name)) {
+          // Outside every loop (or every loop but a fused one) the block runs at most once per
+          // call (per iteration): its local can live in the enclosing scope, where the reverse
+          // sweep reads it as the forward left it.
           lifted.add(s.name);
           this.lifted.push(b.declare(s.name, s.type.kind === "boolean" ? { kind: "boolean", value: false } : b.num(0), true, s.type));
           available.add(s.name);
@@ -871,7 +883,7 @@ class ReverseGenerator {
    * nesting 0, or in a branch outside every loop, whose locals are lifted (see block()).
    */
   private inScopeForReverse(): boolean {
-    return this.nesting === 0 || this.loops.length === 0;
+    return this.nesting === 0 || this.loops.length === this.scopeLoops;
   }
 
   /** `const name = init` where the reverse sweep can see it; in a branch, a lifted `let`. */
@@ -1055,6 +1067,18 @@ class ReverseGenerator {
     if (then.rev.length === 0 && otherwise.rev.length === 0) return { fwd: [fwdIf(then.fwd, otherwise.fwd)], rev: [] };
     if (this.recomputable(s.test, ctx.available)) {
       return { fwd: [fwdIf(then.fwd, otherwise.fwd)], rev: [{ kind: "if", test: s.test, then: then.rev, else: otherwise.rev }] };
+    }
+    if (this.loops.length === this.scopeLoops) {
+      // The branch runs at most once per run of the scope its reverse runs in: a lifted
+      // boolean (set in the branch taken) remembers it, as a hand-written gradient would.
+      const taken = this.namer.fresh("taken");
+      this.lifted.push(b.declare(taken, b.bool(false), true, b.BOOLEAN));
+      const thenHasWork = then.rev.length > 0;
+      const mark: Stmt = b.assign(b.v(taken) as LValue, b.bool(true));
+      return {
+        fwd: [fwdIf(thenHasWork ? [...then.fwd, mark] : then.fwd, thenHasWork ? otherwise.fwd : [...otherwise.fwd, mark])],
+        rev: [thenHasWork ? { kind: "if", test: b.v(taken), then: then.rev, else: otherwise.rev } : { kind: "if", test: b.v(taken), then: otherwise.rev, else: [] }],
+      };
     }
     this.stacks.add("control");
     // Push 1 for the branch whose reverse has work, so the reverse `if` needs no empty branch.
