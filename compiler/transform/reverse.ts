@@ -34,7 +34,7 @@
  */
 import { baseName, Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
-import type { Expr, FunctionIR, LValue, StackName, Stmt } from "../ir/nodes.ts";
+import type { Expr, FunctionIR, LValue, StackName, Stmt, ValueType } from "../ir/nodes.ts";
 import { exprReads, lvalueReads, mapExpr, mapStmtExprs, rootName, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 import type { Activity } from "../analysis/activity.ts";
 import { isStable, type VariableInfo } from "../analysis/variables.ts";
@@ -287,8 +287,8 @@ class ReverseGenerator {
   /** Number of loops enclosing each variable's declaration. */
   private readonly declLoopDepth = new Map<string, number>();
   /**
-   * `let` declarations of branch locals lifted out of their block (see block()), waiting to
-   * be placed before the top-level statement that contains the block.
+   * `let` declarations lifted out of branches (see lift()), waiting to be placed before the
+   * statement of the enclosing scope (function body, fused loop body) that holds the branch.
    */
   private lifted: Stmt[] = [];
   /**
@@ -698,12 +698,11 @@ class ReverseGenerator {
       const needed = this.needed.has(s.name) || (active && s.type.kind === "array");
       if (needed) {
         const stable = isStable(this.info, s.name);
-        if (stable && this.loops.length === this.scopeLoops && s.type.kind !== "array" && this.declaredOnce.has(s.name)) {
-          // Outside every loop (or every loop but a fused one) the block runs at most once per
-          // call (per iteration): its local can live in the enclosing scope, where the reverse
-          // sweep reads it as the forward left it.
+        if (stable && this.liftsHere() && s.type.kind !== "array" && this.declaredOnce.has(s.name)) {
+          // The block runs at most once per run of the enclosing scope: its local can live
+          // there, where the reverse sweep reads it as the forward left it.
           lifted.add(s.name);
-          this.lifted.push(b.declare(s.name, s.type.kind === "boolean" ? { kind: "boolean", value: false } : b.num(0), true, s.type));
+          this.lift(s.name, s.type);
           available.add(s.name);
         } else if (stable && this.recomputable(s.init, available) && (s.type.kind === "array" || cheapToRecompute(s.init))) {
           restored.push({ ...s, mutable: false, span: undefined });
@@ -879,17 +878,28 @@ class ReverseGenerator {
   private nesting = 0;
 
   /**
-   * True where a value the forward sweep holds can stay in scope for the reverse sweep: at
-   * nesting 0, or in a branch outside every loop, whose locals are lifted (see block()).
+   * True in a branch with no loop between it and the enclosing scope whose reverse runs in
+   * that scope (the function body, the fused loop's body): the branch runs at most once per
+   * run of the scope, so what it computes can be lifted there (see lift()).
    */
+  private liftsHere(): boolean {
+    return this.loops.length === this.scopeLoops;
+  }
+
+  /** Declares `let name` (0, or false) in the enclosing scope, before the statement being transformed. */
+  private lift(name: string, type: ValueType): void {
+    this.lifted.push(b.declare(name, type.kind === "boolean" ? b.bool(false) : b.num(0), true, type));
+  }
+
+  /** True where a value the forward sweep holds can stay in scope for the reverse sweep: at nesting 0, or lifted. */
   private inScopeForReverse(): boolean {
-    return this.nesting === 0 || this.loops.length === this.scopeLoops;
+    return this.nesting === 0 || this.liftsHere();
   }
 
   /** `const name = init` where the reverse sweep can see it; in a branch, a lifted `let`. */
   private holdInScope(name: string, init: Expr): Stmt {
     if (this.nesting === 0) return b.declare(name, init);
-    this.lifted.push(b.declare(name, b.num(0), true));
+    this.lift(name, b.NUMBER);
     return b.assign(b.v(name) as LValue, init);
   }
 
@@ -1068,11 +1078,11 @@ class ReverseGenerator {
     if (this.recomputable(s.test, ctx.available)) {
       return { fwd: [fwdIf(then.fwd, otherwise.fwd)], rev: [{ kind: "if", test: s.test, then: then.rev, else: otherwise.rev }] };
     }
-    if (this.loops.length === this.scopeLoops) {
+    if (this.liftsHere()) {
       // The branch runs at most once per run of the scope its reverse runs in: a lifted
       // boolean (set in the branch taken) remembers it, as a hand-written gradient would.
       const taken = this.namer.fresh("taken");
-      this.lifted.push(b.declare(taken, b.bool(false), true, b.BOOLEAN));
+      this.lift(taken, b.BOOLEAN);
       const thenHasWork = then.rev.length > 0;
       const mark: Stmt = b.assign(b.v(taken) as LValue, b.bool(true));
       return {
@@ -1454,7 +1464,6 @@ function occursUnconditionally(e: Expr, part: Expr): boolean {
   }
 }
 
-/** No calls but the cheap ones: recomputing beats a push and a pop (tanh, exp… do not). */
 /** Names declared exactly once in `fn`'s body (any block) that are not parameters. */
 function declaredOnce(fn: FunctionIR): Set<string> {
   const count = new Map<string, number>();
@@ -1465,6 +1474,7 @@ function declaredOnce(fn: FunctionIR): Set<string> {
   return new Set([...count].filter(([name, n]) => n === 1 && !params.has(name)).map(([name]) => name));
 }
 
+/** No calls but the cheap ones: recomputing beats a push and a pop (tanh, exp… do not). */
 function cheapToRecompute(e: Expr): boolean {
   let cheap = true;
   walkExpr(e, (x) => {
