@@ -107,6 +107,15 @@ export function writtenBy(s: Stmt, into = new Set<string>()): Set<string> {
   return into;
 }
 
+/** Variables statements (nested bodies included) declare or may change (writtenBy). */
+export function definedIn(stmts: Stmt[], into = new Set<string>()): Set<string> {
+  walkStmts(stmts, (x) => {
+    if (x.kind === "declare") into.add(x.name);
+    writtenBy(x, into);
+  });
+  return into;
+}
+
 /** True if any statement in the tree satisfies `pred`. */
 export function someStmt(stmts: Stmt[], pred: (s: Stmt) => boolean): boolean {
   let found = false;

@@ -14,7 +14,7 @@
  */
 import * as b from "../ir/build.ts";
 import type { Expr, Stmt } from "../ir/nodes.ts";
-import { exprReads, mapStmtExprs, mentionedNames as namesIn, rootName, someExpr, stmtExprs, walkStmts, writtenBy } from "../ir/visit.ts";
+import { definedIn, exprReads, mapStmtExprs, mentionedNames as namesIn, rootName, someExpr, stmtExprs } from "../ir/visit.ts";
 
 /**
  * The names a statement mentions (declares, reads, writes, appends to) and the names it
@@ -34,14 +34,9 @@ function mentionedNames(s: Stmt): Set<string> {
 function definedNames(s: Stmt): Set<string> {
   let names = defined.get(s);
   if (!names) {
-    const found = new Set<string>();
     // A call between counts as defining the arrays it may add into, even through a record
     // literal declared for it (a pullback and `{ v: buf_bar }`).
-    walkStmts([s], (x) => {
-      if (x.kind === "declare") found.add(x.name);
-      writtenBy(x, found);
-    });
-    defined.set(s, (names = found));
+    defined.set(s, (names = definedIn([s])));
   }
   return names;
 }

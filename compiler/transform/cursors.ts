@@ -24,7 +24,7 @@
  */
 import type { Expr, FunctionIR, LValue, StackName, Stmt, ValueType } from "../ir/nodes.ts";
 import * as b from "../ir/build.ts";
-import { exprReads, mapStmtExprs, someExpr, someStmt, stmtExprs, walkExpr, walkStmts, writtenBy } from "../ir/visit.ts";
+import { definedIn, exprReads, mapStmtExprs, someExpr, someStmt, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 import { countedHeader, integerVariables, lastIndex, type IntegerTest } from "./loops.ts";
 import { Namer } from "./naming.ts";
 
@@ -42,7 +42,9 @@ export function stackCursorsIn(fn: FunctionIR): FunctionIR {
   // Text the IR cannot see into might use any name, or the stacks.
   if (someStmt(fn.body, (s) => s.kind === "verbatim")) return fn;
   if (!STACKS.some((stack) => someStmt(fn.body, (s) => uses(s, stack)))) return fn;
-  const namer = Namer.forFunction(fn, calleesIn(fn.body));
+  // Names the function does not use; the block a cursor lives in calls nothing but Math's
+  // functions, so they cannot hide a callee either.
+  const namer = Namer.forFunction(fn);
   const cursors: Cursors = {
     values: { top: namer.fresh("savedTop"), buffer: namer.fresh("saved") },
     control: { top: namer.fresh("decisionsTop"), buffer: namer.fresh("decisions") },
@@ -92,11 +94,11 @@ function withCursors(loop: Loop, cursors: Cursors, isInteger: IntegerTest, pushe
   const before: Stmt[] = [];
   const after: Stmt[] = [];
   let body = loop.body;
+  const header: Stmt[] = [...loop.init, ...loop.update];
   for (const stack of STACKS) {
-    const header: Stmt[] = [...loop.init, ...loop.update];
     if (!someStmt(body, (s) => uses(s, stack)) || someStmt(header, (s) => uses(s, stack)) || (loop.test && someExpr(loop.test, (e) => touches(e, stack)))) continue;
     // Only pushes and pops: a mark (`size`, `rewind`) needs the stack's own top.
-    if (someStmt(body, (s) => (s.kind === "rewind" && s.stack === stack) || stmtExprs(s).some((e) => someExpr(e, (x) => x.kind === "stackSize" && x.stack === stack)))) continue;
+    if (someStmt(body, (s) => marks(s, stack))) continue;
     let pushes = 0;
     walkStmts(body, (s) => {
       if (s.kind === "push" && s.stack === stack) pushes++;
@@ -126,11 +128,7 @@ function withCursors(loop: Loop, cursors: Cursors, isInteger: IntegerTest, pushe
 function tripCount(loop: Loop, isInteger: IntegerTest): Expr | null {
   const header = countedHeader(loop);
   if (!header) return null;
-  const written = new Set<string>();
-  walkStmts(loop.body, (s) => writtenBy(s, written));
-  walkStmts(loop.body, (s) => {
-    if (s.kind === "declare") written.add(s.name);
-  });
+  const written = definedIn(loop.body);
   const first = header.init.init;
   if (written.has(header.i) || [...exprReads(first), ...exprReads(header.bound)].some((n) => written.has(n))) return null;
   const last = lastIndex(first, header.op, header.bound, isInteger, header.stride);
@@ -138,24 +136,18 @@ function tripCount(loop: Loop, isInteger: IntegerTest): Expr | null {
   return b.add(header.stride === 1 ? span : b.div(span, b.num(header.stride)), b.num(1));
 }
 
+/** A push, pop or mark of `stack` directly in `s`. */
 function uses(s: Stmt, stack: StackName): boolean {
-  if ((s.kind === "push" || s.kind === "rewind") && s.stack === stack) return true;
-  return stmtExprs(s).some((e) => someExpr(e, (x) => touches(x, stack)));
+  if (s.kind === "push" && s.stack === stack) return true;
+  return marks(s, stack) || stmtExprs(s).some((e) => someExpr(e, (x) => touches(x, stack)));
+}
+
+/** A mark of `stack` directly in `s`: its size read (`size`) or set back (`rewind`). */
+function marks(s: Stmt, stack: StackName): boolean {
+  if (s.kind === "rewind" && s.stack === stack) return true;
+  return stmtExprs(s).some((e) => someExpr(e, (x) => x.kind === "stackSize" && x.stack === stack));
 }
 
 function touches(e: Expr, stack: StackName): boolean {
   return (e.kind === "pop" || e.kind === "stackSize") && e.stack === stack;
-}
-
-function calleesIn(body: Stmt[]): string[] {
-  const names: string[] = [];
-  walkStmts(body, (s) => {
-    if (s.kind === "call") names.push(s.callee);
-    for (const e of stmtExprs(s)) {
-      walkExpr(e, (x) => {
-        if (x.kind === "call" || x.kind === "userCall") names.push(x.callee.split(".")[0]!);
-      });
-    }
-  });
-  return names;
 }
