@@ -16,7 +16,7 @@ import * as b from "../ir/build.ts";
 import type { Expr, LValue, Stmt } from "../ir/nodes.ts";
 import { exprReads, mapExpr, rootName } from "../ir/visit.ts";
 import type { Namer } from "./naming.ts";
-import { productFactors, productPartials, RULES } from "./rules.ts";
+import { isPiecewiseConstant, productFactors, productPartials, RULES } from "./rules.ts";
 
 export interface ForwardInput {
   /** Variables (and record roots) that carry a tangent. */
@@ -53,7 +53,7 @@ export class ForwardGenerator {
       case "index": case "field": return this.isActive(e.object);
       case "unary": return e.op !== "!" && this.isActive(e.operand);
       case "binary": return ["+", "-", "*", "/", "%", "**"].includes(e.op) && (this.isActive(e.left) || this.isActive(e.right));
-      case "call": return RULES[e.callee] !== undefined && e.args.some((a) => this.isActive(a)) && !isZeroRule(e.callee);
+      case "call": return RULES[e.callee] !== undefined && e.args.some((a) => this.isActive(a)) && !isPiecewiseConstant(e.callee);
       case "conditional": return this.isActive(e.whenTrue) || this.isActive(e.whenFalse);
       case "arrayLiteral": return e.elements.some((x) => this.isActive(x));
       case "pop": return false; // handled at statement level
@@ -220,11 +220,6 @@ export class ForwardGenerator {
   private reads(e: Expr, name: string): boolean {
     return exprReads(e).has(name);
   }
-}
-
-function isZeroRule(callee: string): boolean {
-  const rule = RULES[callee];
-  return !!rule && rule.partials([b.v("a")], () => b.v("a")).every((p) => p === null);
 }
 
 /** `e` with every read of variable `name` replaced by `by`. */
