@@ -268,7 +268,7 @@ describe("tape: rule table against central differences", () => {
     });
   }
 
-  it("kink conventions: abs'(0) = 0; max/min follow the returned argument, the first on ties", () => {
+  it("kink conventions: abs'(0) = 0; max/min follow the returned argument, shared evenly on ties", () => {
     const k = tapeModuleFromSource(`
       export function absAt(x: number): number { return Math.abs(x); }
       export function max2(a: number, b: number): number { return Math.max(a, b); }
@@ -277,9 +277,10 @@ describe("tape: rule table against central differences", () => {
     `);
     expect(k.grad("absAt", [0]).grad).toEqual({ x: 0 });
     expect(k.grad("absAt", [-2]).grad).toEqual({ x: -1 });
-    expect(k.grad("max2", [1.5, 1.5]).grad).toEqual({ a: 1, b: 0 });
+    expect(k.grad("max2", [1.5, 1.5]).grad).toEqual({ a: 0.5, b: 0.5 });
     expect(k.grad("max2", [1, 2]).grad).toEqual({ a: 0, b: 1 });
-    expect(k.grad("min3", [2, 1, 1]).grad).toEqual({ a: 0, b: 1, c: 0 });
+    expect(k.grad("min3", [2, 1, 1]).grad).toEqual({ a: 0, b: 0.5, c: 0.5 });
+    expect(k.grad("min3", [1, 1, 1]).grad).toEqual({ a: 1 / 3, b: 1 / 3, c: 1 / 3 });
     expect(k.grad("hyp", [0, 0]).grad).toEqual({ a: 0, b: 0 });
   });
 

@@ -806,10 +806,8 @@ class Lowering {
         this.numeric(arg, a);
         return arg;
       });
-      if ((name === "Math.max" || name === "Math.min") && args.length !== 2) {
-        if (args.length < 2) this.reject(Codes.UnsupportedCall, `${name} needs at least two arguments here`, node);
-        // Variadic max/min: a left fold of binary calls, so ties go to the first argument.
-        return args.slice(1).reduce((acc, x) => b.call(name, [acc, x]), args[0]!);
+      if ((name === "Math.max" || name === "Math.min") && args.length < 2) {
+        this.reject(Codes.UnsupportedCall, `${name} needs at least two arguments here`, node);
       }
       if (rule.arity !== "variadic" && args.length !== rule.arity) {
         this.reject(Codes.UnsupportedCall, `${name} takes ${rule.arity} argument(s) here`, node);

@@ -7,9 +7,10 @@
  * sum_i partial_i * dot(arg_i); reverse mode adds bar(ans) * partial_i to bar(arg_i).
  * `null` marks a partial that is identically zero.
  *
- * Kink conventions: abs'(0) = 0 (sign), min/max send the derivative to the argument the
- * primal returned, the first one on ties; floor, ceil, round, trunc, sign have zero
- * derivative everywhere.
+ * Conventions at singular points (README, "Conventions at singular points"; the tape's table
+ * follows the same ones): abs'(0) = 0 (sign); min/max send the derivative to the argument
+ * the primal returned, split evenly between tied arguments (JAX's rule); hypot has zero
+ * derivative at the origin; ∂(a^b)/∂a = 0 at a = b = 0 and ∂(a^b)/∂b = 0 where a = 0; floor, ceil, round, trunc, sign have zero derivative everywhere.
  */
 import { add, call, div, mul, neg, num, sub, bin, v } from "../ir/build.ts";
 import type { Expr } from "../ir/nodes.ts";
@@ -39,9 +40,9 @@ export const RULES: Readonly<Record<string, Rule>> = {
   "*": { arity: 2, partials: ([a, b]) => [b!, a!] },
   // d(a/b) = da/b - a db/b^2
   "/": { arity: 2, partials: ([a, b]) => [div(num(1), b!), neg(div(a!, sqr(b!)))] },
-  // d(a^b) = b a^(b-1) da + a^b ln(a) db
-  "**": { arity: 2, partials: ([a, b], ans) => [powPartial(a!, b!), mul(ans(), M("log", a!))] },
-  "Math.pow": { arity: 2, partials: ([a, b], ans) => [powPartial(a!, b!), mul(ans(), M("log", a!))] },
+  // d(a^b) = b a^(b-1) da + a^b ln(a) db, with 0 for da at a = b = 0 and 0 for db where a = 0
+  "**": { arity: 2, partials: ([a, b], ans) => [powPartial(a!, b!), exponentPartial(a!, ans)] },
+  "Math.pow": { arity: 2, partials: ([a, b], ans) => [powPartial(a!, b!), exponentPartial(a!, ans)] },
   // d sin a = cos a da
   "Math.sin": { arity: 1, partials: ([a]) => [M("cos", a!)] },
   // d cos a = -sin a da
@@ -89,23 +90,14 @@ export const RULES: Readonly<Record<string, Rule>> = {
   "Math.cbrt": { arity: 1, partials: (_, ans) => [div(num(1), mul(num(3), sqr(ans())))] },
   // d |a| = sign(a) da, with abs'(0) = 0
   "Math.abs": { arity: 1, partials: ([a]) => [M("sign", a!)] },
-  // d hypot(a, b, ...) = sum a_i da_i / hypot(...)
-  "Math.hypot": { arity: "variadic", partials: (args, ans) => args.map((a) => div(a, ans())) },
-  // max/min follow the argument the primal returned (the first on ties)
-  "Math.max": {
-    arity: 2,
-    partials: ([a, b]) => [
-      { kind: "conditional", test: bin(">=", a!, b!), whenTrue: num(1), whenFalse: num(0) },
-      { kind: "conditional", test: bin(">=", a!, b!), whenTrue: num(0), whenFalse: num(1) },
-    ],
+  // d hypot(a, b, ...) = sum a_i da_i / hypot(...), taken as 0 at the origin
+  "Math.hypot": {
+    arity: "variadic",
+    partials: (args, ans) => args.map((a) => when(bin("===", ans(), num(0)), num(0), div(a, ans()))),
   },
-  "Math.min": {
-    arity: 2,
-    partials: ([a, b]) => [
-      { kind: "conditional", test: bin("<=", a!, b!), whenTrue: num(1), whenFalse: num(0) },
-      { kind: "conditional", test: bin("<=", a!, b!), whenTrue: num(0), whenFalse: num(1) },
-    ],
-  },
+  // max/min follow the argument the primal returned, split evenly between ties
+  "Math.max": { arity: "variadic", partials: (args, ans) => chooserPartials(">", args, ans) },
+  "Math.min": { arity: "variadic", partials: (args, ans) => chooserPartials("<", args, ans) },
   // fround rounds to float32; its derivative is taken as 1 (it is the identity up to rounding)
   "Math.fround": { arity: 1, partials: () => [num(1)] },
   // piecewise constant: zero derivative everywhere
@@ -116,15 +108,47 @@ export const RULES: Readonly<Record<string, Rule>> = {
   "Math.sign": { arity: 1, partials: zero },
 };
 
-/** b a^(b-1), written as the cheap special cases a careful human would use. */
-function powPartial(a: Expr, b: Expr): Expr {
+const when = (test: Expr, whenTrue: Expr, whenFalse: Expr): Expr => ({ kind: "conditional", test, whenTrue, whenFalse });
+
+/**
+ * b a^(b-1), written as the cheap special cases a careful human would use; 0 at a = b = 0
+ * (a^0 = 1 for every a, where the formula gives 0 · 0^(-1) = NaN). Only there: at b = 0,
+ * a ≠ 0 the formula is 0 already, and its derivative in b (1/a) must survive for HVPs.
+ */
+function powPartial(a: Expr, b: Expr): Expr | null {
   if (b.kind === "number") {
+    if (b.value === 0) return null;
     if (b.value === 2) return mul(num(2), a);
     if (b.value === 1) return num(1);
     if (b.value === 0.5) return div(num(0.5), M("sqrt", a));
     return mul(b, bin("**", a, num(b.value - 1)));
   }
-  return mul(b, bin("**", a, sub(b, num(1))));
+  return when(bin("&&", bin("===", b, num(0)), bin("===", a, num(0))), num(0), mul(b, bin("**", a, sub(b, num(1)))));
+}
+
+/** a^b ln a, 0 where a = 0 (where ln a = -Infinity: 0 ** b does not change with b ≥ 0). */
+function exponentPartial(a: Expr, ans: () => Expr): Expr {
+  return when(bin("===", a, num(0)), num(0), mul(ans(), M("log", a)));
+}
+
+/**
+ * ∂ max(a_0, …)/∂a_i (op ">") or min (op "<"): 1 for the argument returned, shared evenly
+ * between tied arguments (JAX's `_balanced_eq`): max(a, b) gives a `a > b ? 1 : a === b ?
+ * 0.5 : 0`, so max(x, c) at x = c has the derivative central differences measure.
+ */
+function chooserPartials(op: ">" | "<", args: Expr[], ans: () => Expr): Expr[] {
+  if (args.length === 1) return [num(1)];
+  if (args.length === 2) {
+    const [a, b] = args as [Expr, Expr];
+    const other = op === ">" ? "<" : ">";
+    return [
+      when(bin(op, a, b), num(1), when(bin("===", a, b), num(0.5), num(0))),
+      when(bin(other, a, b), num(1), when(bin("===", a, b), num(0.5), num(0))),
+    ];
+  }
+  const hits = args.map((a) => when(bin("===", a, ans()), num(1), num(0)));
+  const ties = hits.reduce((sum, h) => add(sum, h));
+  return hits.map((h) => div(h, ties));
 }
 
 /** Math functions whose result never carries a derivative. */

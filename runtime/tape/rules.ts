@@ -8,9 +8,9 @@
  *
  * `vjps: null` marks a piecewise-constant primitive: its result carries no derivative.
  *
- * Conventions at kinks: abs'(0) = 0; max/min send the whole cotangent to the argument
- * whose value the primal returned (the first one on ties); hypot'(0, …, 0) = 0;
- * ∂(a^b)/∂b = 0 where a = 0; ∂(a^b)/∂a = 0 where b = 0.
+ * Conventions at kinks: abs'(0) = 0; max/min send the cotangent to the argument whose
+ * value the primal returned, in equal shares to tied arguments; hypot'(0, …, 0) = 0;
+ * ∂(a^b)/∂b = 0 where a = 0; ∂(a^b)/∂a = 0 at a = b = 0.
  *
  * This table is independent of the compiler's (compiler/transform/rules.ts): a slip in one
  * shows up as a disagreement in the tests that compare them.
@@ -33,8 +33,13 @@ const x0 = (xs: readonly Value[]): Value => xs[0]!;
 const x1 = (xs: readonly Value[]): Value => xs[1]!;
 const sq = (v: Value): Value => mul(v, v);
 
-/** d max/min: the cotangent goes to the first argument equal to the result. */
-const selected: Vjp = (g, ans, xs, i) => (xs.findIndex((x) => primal(x) === primal(ans)) === i ? g : 0);
+/** d max/min: the cotangent goes to the arguments equal to the result, in equal shares. */
+const selected: Vjp = (g, ans, xs, i) => {
+  const result = primal(ans);
+  if (primal(xs[i]!) !== result) return 0;
+  const ties = xs.filter((x) => primal(x) === result).length;
+  return ties === 1 ? g : div(g, ties);
+};
 
 export const RULES = {
   // --- arithmetic operators -------------------------------------------------------------
@@ -50,11 +55,11 @@ export const RULES = {
   mod: { primal: (a: number, b: number) => a % b, vjps: [(g) => g, (g, _, xs) => neg(mul(g, trunc(div(x0(xs), x1(xs)))))] },
   // d(-a) = -da
   neg: { primal: (a: number) => -a, vjps: [(g) => neg(g)] },
-  // d(a^b) = b a^(b-1) da + a^b ln(a) db   (0 for da where b = 0, 0 for db where a = 0)
+  // d(a^b) = b a^(b-1) da + a^b ln(a) db   (0 for da at a = b = 0, 0 for db where a = 0)
   pow: {
     primal: (a: number, b: number) => a ** b,
     vjps: [
-      (g, _, xs) => (primal(x1(xs)) === 0 ? 0 : mul(g, mul(x1(xs), pow(x0(xs), sub(x1(xs), 1))))),
+      (g, _, xs) => (primal(x1(xs)) === 0 && primal(x0(xs)) === 0 ? 0 : mul(g, mul(x1(xs), pow(x0(xs), sub(x1(xs), 1))))),
       (g, ans, xs) => (primal(x0(xs)) === 0 ? 0 : mul(g, mul(ans, log(x0(xs))))),
     ],
   },
@@ -112,9 +117,9 @@ export const RULES = {
   abs: { primal: Math.abs, vjps: [(g, _, xs) => mul(g, sign(x0(xs)))] },
   // d √(Σ xₖ²) = Σ xₖ dxₖ / hypot, taken as 0 where hypot = 0
   hypot: { primal: Math.hypot, variadic: true, vjps: [(g, ans, xs, i) => (primal(ans) === 0 ? 0 : div(mul(g, xs[i]!), ans))] },
-  // d min = d of the argument returned (the first on ties)
+  // d min = d of the argument returned (shared evenly on ties)
   min: { primal: Math.min, variadic: true, vjps: [selected] },
-  // d max = d of the argument returned (the first on ties)
+  // d max = d of the argument returned (shared evenly on ties)
   max: { primal: Math.max, variadic: true, vjps: [selected] },
   // fround rounds to float32: treated as the identity, d fround x = dx
   fround: { primal: Math.fround, vjps: [(g) => g] },
