@@ -26,6 +26,7 @@ import { hoistRowsIn } from "./transform/hoist.ts";
 import { stackCursorsIn } from "./transform/cursors.ts";
 import { formatTypeScript } from "./backend/format.ts";
 import { generatedHeader } from "./backend/header.ts";
+import { copyHelpers } from "./backend/helpers.ts";
 
 export interface SourceInput {
   path: string;
@@ -253,25 +254,15 @@ async function compileOne(
     byModule.get(rel)!.add(name);
   }
   const valueImports = [...byModule].sort(([a], [b]) => (a < b ? -1 : 1)).map(([from, names]) => ({ names: [...names].sort(), from, typeOnly: false }));
-  const module: ModuleIR = {
-    header: generatedHeader(sourceName),
-    imports: [
-      ...(typeImports.size > 0 ? [{ names: [...typeImports].sort(), from: sourceImport, typeOnly: true }] : []),
-      ...valueImports,
-      ...(orderedStacks.length + runtimeHelpers.size > 0
-        ? [
-            {
-              names: [...orderedStacks.map((s) => (s === "values" ? "NumberStack" : "IntStack")), ...[...runtimeHelpers].sort()],
-              from: "tsgrad/runtime",
-              typeOnly: false,
-            },
-          ]
-        : []),
-    ],
-    stacks: orderedStacks,
-    functions: generated,
-    typeAliases,
-  };
+  const imports = [...(typeImports.size > 0 ? [{ names: [...typeImports].sort(), from: sourceImport, typeOnly: true }] : []), ...valueImports];
+  // The runtime helpers the code uses are copied into the file, which then imports nothing of tsgrad.
+  const taken = new Set([...imports.flatMap((i) => i.names), ...generated.map((f) => f.name), ...typeAliases.map((a) => a.name), ...orderedStacks.map((s) => stackNames[s])]);
+  const helpers = copyHelpers([...orderedStacks.map((s) => (s === "values" ? "NumberStack" : "IntStack")), ...runtimeHelpers], taken);
+  for (const name of helpers.clashes) {
+    diagnostics.push({ code: Codes.NameClash, message: `the generated code needs tsgrad's runtime helper '${name}', and the generated file already has a '${name}'; rename yours`, ...spanOf(discovery.functions[0]!.node.name ?? discovery.functions[0]!.node, sf, input.path) });
+  }
+  if (diagnostics.length > 0) return { diagnostics };
+  const module: ModuleIR = { header: generatedHeader(sourceName), imports, helpers: helpers.text, stacks: orderedStacks, functions: generated, typeAliases };
   const text = await formatTypeScript(new Printer(stackNames).module(module));
   return { file: { path: outputPathFor(input.path), text, source: input.path }, diagnostics };
 }

@@ -13,8 +13,37 @@
  * typed array would make push and pop polymorphic on the generated code's hot path.
  */
 
-/** Every stack created so far, so tests and debug tools can check that pushes and pops balance. */
-export const allStacks: { readonly size: number; readonly capacity: number }[] = [];
+/**
+ * Where a stack registers when it is created, if a test or tool has set up the registry
+ * (tsgrad's runtime/stack.ts, watchStacks) to check that pushes and pops balance. A global
+ * symbol, because every generated file has its own copy of these classes; without the
+ * registry nothing is kept.
+ */
+const stackRegistry = Symbol.for("tsgrad.stacks");
+
+function registerStack(stack: object): void {
+  (globalThis as unknown as Record<symbol, object[] | undefined>)[stackRegistry]?.push(stack);
+}
+
+/** What tests and tools read of a registered stack. */
+export interface WatchedStack {
+  readonly size: number;
+  readonly capacity: number;
+  readonly buffer: { readonly BYTES_PER_ELEMENT: number };
+}
+
+/**
+ * Every stack created from now on, by this module or by any generated file's copy of it
+ * (tests check that pushes and pops balance; the bench reports their memory). Call it
+ * before generated files are loaded; importing this module calls it.
+ */
+export function watchStacks(): WatchedStack[] {
+  const global = globalThis as unknown as Record<symbol, WatchedStack[] | undefined>;
+  return (global[stackRegistry] ??= []);
+}
+
+/** Every stack created since the first `watchStacks()`. */
+export const allStacks: readonly WatchedStack[] = watchStacks();
 
 /** Total values held by all stacks: 0 between calls when generated code is correct. */
 export function pendingStackEntries(): number {
@@ -23,7 +52,7 @@ export function pendingStackEntries(): number {
 
 /** Peak memory of all stacks in bytes (their current capacities). */
 export function stackBytes(): number {
-  return allStacks.reduce((sum, s) => sum + s.capacity * (s instanceof NumberStack ? 8 : 4), 0);
+  return allStacks.reduce((sum, s) => sum + s.capacity * s.buffer.BYTES_PER_ELEMENT, 0);
 }
 
 /** A LIFO stack of float64 values (overwritten numbers). */
@@ -32,7 +61,7 @@ export class NumberStack {
   private top = 0;
 
   constructor() {
-    allStacks.push(this);
+    registerStack(this);
   }
 
   push(value: number): void {
@@ -95,7 +124,7 @@ export class IntStack {
   private top = 0;
 
   constructor() {
-    allStacks.push(this);
+    registerStack(this);
   }
 
   push(value: number): void {

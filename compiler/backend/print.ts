@@ -193,6 +193,7 @@ export class Printer {
     for (const imp of m.imports) {
       parts.push(`import ${imp.typeOnly ? "type " : ""}{ ${imp.names.join(", ")} } from ${JSON.stringify(imp.from)};\n`);
     }
+    if (m.helpers) parts.push(`\n${m.helpers}`);
     if (m.stacks.length > 0) {
       parts.push("\n// Stacks that carry values from each forward sweep to its reverse sweep; reused across calls.\n");
       for (const stack of m.stacks) {

@@ -184,6 +184,8 @@ export interface AnnotatedFunction {
 export interface ModuleIR {
   header: string;
   imports: { names: string[]; from: string; typeOnly: boolean }[];
+  /** Runtime helpers copied into the file (backend/helpers.ts), printed after the imports. */
+  helpers?: string;
   /** Module-level stacks shared by the functions of the file. */
   stacks: StackName[];
   functions: FunctionIR[];
