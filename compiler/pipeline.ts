@@ -15,6 +15,7 @@ import { Codes, DiagnosticError, type Diagnostic, type SourceSpan } from "./diag
 import { spanOf } from "./frontend/annotations.ts";
 import { ProgramIndex } from "./frontend/program.ts";
 import { lowerFunction } from "./frontend/lower.ts";
+import type { FunctionSource } from "./frontend/functions.ts";
 import type { DerivativeRequest, FunctionIR, ModuleIR, StackName } from "./ir/nodes.ts";
 import { Namer, namesIn } from "./transform/naming.ts";
 import { buildMode, type ModeContext, type ModeOutput } from "./transform/modes.ts";
@@ -152,12 +153,12 @@ async function compileOne(
   const stacks = new Set<StackName>();
   const moduleNames = new Set<string>([...discovery.module.functionNames, ...discovery.module.numericConstants.keys()]);
   // Generated names must not collide with the user's identifiers anywhere in the file.
-  const lowered: { fn: FunctionIR; requests: (typeof discovery.functions)[number]["requests"] }[] = [];
+  const lowered: { fn: FunctionIR; requests: (typeof discovery.functions)[number]["requests"]; source: FunctionSource }[] = [];
   for (const annotated of discovery.functions) {
     try {
-      lowered.push({ fn: lowerFunction(annotated.node, sf, input.path, discovery.module), requests: annotated.requests });
+      lowered.push({ fn: lowerFunction(annotated.source, sf, input.path, discovery.module), requests: annotated.requests, source: annotated.source });
     } catch (error) {
-      diagnostics.push(toDiagnostic(error, annotated.node, sf, input.path));
+      diagnostics.push(toDiagnostic(error, annotated.source, sf, input.path));
     }
   }
   const fileNames = new Set(moduleNames);
@@ -201,8 +202,7 @@ async function compileOne(
     pullbacks.push(...(output.pullbacks ?? []));
     primals.push(...(output.primals ?? []));
   };
-  for (const { fn, requests } of lowered) {
-    const node = discovery.functions.find((f) => f.node.name?.text === fn.name)!.node;
+  for (const { fn, requests, source } of lowered) {
     try {
       for (const request of requests) collect(buildMode(context(fn, request)), fn.name, request.span);
       // Shared callee derivatives, generated once per file and called by every caller:
@@ -233,7 +233,7 @@ async function compileOne(
         }
       }
     } catch (error) {
-      diagnostics.push(toDiagnostic(error, node, sf, input.path));
+      diagnostics.push(toDiagnostic(error, source, sf, input.path));
     }
   }
   if (diagnostics.length > 0 || generated.length === 0) return { diagnostics };
@@ -267,13 +267,12 @@ async function compileOne(
   return { file: { path: outputPathFor(input.path), text, source: input.path }, diagnostics };
 }
 
-function toDiagnostic(error: unknown, node: ts.FunctionDeclaration, sf: ts.SourceFile, file: string): Diagnostic {
+function toDiagnostic(error: unknown, source: FunctionSource, sf: ts.SourceFile, file: string): Diagnostic {
   if (error instanceof DiagnosticError) return error.diagnostic;
-  const name = node.name?.text ?? "<anonymous>";
   const message = error instanceof Error ? error.message : String(error);
   return {
     code: Codes.InternalError,
-    message: `internal error while compiling '${name}': ${message}. This is a bug in tsgrad; please report it with this function.`,
-    ...spanOf(node.name ?? node, sf, file),
+    message: `internal error while compiling '${source.name}': ${message}. This is a bug in tsgrad; please report it with this function.`,
+    ...spanOf(source.nameNode, sf, file),
   };
 }

@@ -58,6 +58,7 @@ export class Printer {
         return [`${this.wrap(e.test, CONDITIONAL + 1)} ? ${this.wrap(e.whenTrue, CONDITIONAL)} : ${this.wrap(e.whenFalse, CONDITIONAL)}`, CONDITIONAL];
       case "zeros":
         if (e.container === "float64array") return [`new Float64Array(${this.expr(e.length)})`, POSTFIX];
+        if (e.container === "float32array") return [`new Float32Array(${this.expr(e.length)})`, POSTFIX];
         if (e.container === "int32array") return [`new Int32Array(${this.expr(e.length)})`, POSTFIX];
         return [`new Array<number>(${this.expr(e.length)}).fill(0)`, POSTFIX];
       case "zerosLike": return [this.zerosLike(e.type, this.expr(e.like), 0), POSTFIX];
@@ -78,6 +79,7 @@ export class Printer {
     if (type.kind === "record") return `{ ${type.fields.map((f) => `${f.name}: ${this.zerosLike(f.type, `${like}.${f.name}`, depth)}`).join(", ")} }`;
     if (type.kind !== "array") return "undefined";
     if (type.container === "float64array") return `new Float64Array(${like}.length)`;
+    if (type.container === "float32array") return `new Float32Array(${like}.length)`;
     if (type.container === "int32array") return `new Int32Array(${like}.length)`;
     if (type.element.kind === "number") return `new Array<number>(${like}.length).fill(0)`;
     const row = depth === 0 ? "row" : `row${depth}`;

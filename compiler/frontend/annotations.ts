@@ -1,23 +1,26 @@
 /**
- * Annotation discovery: finds top-level functions carrying tsgrad JSDoc tags
- * (`@grad`, `@jvp`, `@vjp`, `@hvp`, `@hessian`, `@jacobian`) and parses their
- * with-respect-to lists.
+ * Annotation discovery: finds the functions carrying tsgrad JSDoc tags (`@grad`, `@jvp`,
+ * `@vjp`, `@hvp`, `@hessian`, `@jacobian`) and parses their with-respect-to lists.
  *
- * Takes: a parsed ts-morph SourceFile. Gives: the annotated declarations with their
- * requests, and the module scope they may read. Rejects tags on anything that is not a
- * top-level function declaration, unknown wrt names, non-differentiable wrt parameters.
+ * Takes: a parsed ts-morph SourceFile. Gives: the annotated functions (declarations,
+ * top-level `const f = (…) => …`, the anonymous default export, methods of top-level
+ * classes: see functions.ts) with their requests, and the module scope they may read.
+ * Rejects tags on anything else (a nested function, an object's method), unknown wrt
+ * names, non-differentiable wrt parameters.
  */
 import { ts, type SourceFile } from "ts-morph";
 import { Codes, type Diagnostic, type SourceSpan } from "../diagnostics.ts";
 import type { DerivativeRequest } from "../ir/nodes.ts";
 import type { ModuleScope } from "./lower.ts";
+import { functionSources, MODES, sourceParams, tagsOf, typeReference, type FunctionSource, type SourceParam } from "./functions.ts";
 import { isDifferentiable, shapeOfTypeNode, type TypeResolver } from "./types.ts";
+import { moduleValues } from "./moduleValues.ts";
 
-export const MODES = ["grad", "jvp", "vjp", "hvp", "hessian", "jacobian"] as const;
+export { MODES };
 type Mode = (typeof MODES)[number];
 
 export interface AnnotatedDeclaration {
-  node: ts.FunctionDeclaration;
+  source: FunctionSource;
   requests: DerivativeRequest[];
 }
 
@@ -37,41 +40,38 @@ export function discoverAnnotations(file: SourceFile, fileName: string, resolveT
   const sf = file.compilerNode;
   const diagnostics: Diagnostic[] = [];
   const functions: AnnotatedDeclaration[] = [];
-  const module: ModuleScope = { numericConstants: new Map(), mutableNames: new Set(), functionNames: new Set(), resolveType };
+  const sources = functionSources(sf);
+  const module: ModuleScope = { ...moduleValues(sf), mutableNames: new Set(), functionNames: new Set(), resolveType, functions: sources };
 
   module.exportedTypes = new Set();
   for (const statement of sf.statements) {
     const exported = !!(ts.canHaveModifiers(statement) && ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword));
-    if ((ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement)) && exported) module.exportedTypes.add(statement.name.text);
+    if ((ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) && exported && statement.name) {
+      module.exportedTypes.add(statement.name.text);
+    }
     if (ts.isExportDeclaration(statement) && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
       for (const el of statement.exportClause.elements) module.exportedTypes.add(el.name.text);
     }
-    if (ts.isFunctionDeclaration(statement) && statement.name) module.functionNames.add(statement.name.text);
     if (ts.isImportDeclaration(statement)) {
       const bindings = statement.importClause?.namedBindings;
       if (bindings && ts.isNamedImports(bindings)) for (const el of bindings.elements) module.functionNames.add(el.name.text);
       if (statement.importClause?.name) module.functionNames.add(statement.importClause.name.text);
     }
-    if (ts.isVariableStatement(statement)) {
-      const isConst = (statement.declarationList.flags & ts.NodeFlags.Const) !== 0;
-      for (const d of statement.declarationList.declarations) {
-        if (!ts.isIdentifier(d.name)) continue;
-        const value = d.initializer && isConst ? numericLiteralValue(d.initializer) : undefined;
-        if (value !== undefined) module.numericConstants.set(d.name.text, value);
-        else if (!isConst) module.mutableNames.add(d.name.text);
-      }
+    if (ts.isVariableStatement(statement) && (statement.declarationList.flags & ts.NodeFlags.Const) === 0) {
+      for (const d of statement.declarationList.declarations) if (ts.isIdentifier(d.name)) module.mutableNames.add(d.name.text);
     }
   }
+  for (const source of sources) if (source.localName && !source.method) module.functionNames.add(source.localName);
 
-  // Tags on anything but a top-level function declaration are an error, not silently ignored.
+  // Tags on anything but a function source are an error, not silently ignored.
+  const hosts = new Set<ts.Node>(sources.map((f) => f.docHost));
   const visit = (node: ts.Node): void => {
-    const isTopLevelFunction = ts.isFunctionDeclaration(node) && node.parent === sf;
-    if (!isTopLevelFunction && (node as { jsDoc?: unknown }).jsDoc) {
-      for (const tag of ts.getJSDocTags(node)) {
+    if (!hosts.has(node) && (node as { jsDoc?: unknown }).jsDoc) {
+      for (const tag of tagsOf(node)) {
         if (!(MODES as readonly string[]).includes(tag.tagName.text)) continue;
         diagnostics.push({
           code: Codes.AnnotationOnNonFunction,
-          message: `@${tag.tagName.text} must annotate a top-level function declaration ('function f(...) {...}')`,
+          message: `@${tag.tagName.text} must annotate a top-level function: 'function f(…) {…}', 'const f = (…) => …', 'export default function (…) {…}' or a method of a top-level class`,
           ...spanOf(tag, sf, fileName),
         });
       }
@@ -80,24 +80,22 @@ export function discoverAnnotations(file: SourceFile, fileName: string, resolveT
   };
   ts.forEachChild(sf, visit);
 
-  for (const statement of sf.statements) {
-    if (!ts.isFunctionDeclaration(statement)) continue;
+  for (const source of sources) {
     const requests: DerivativeRequest[] = [];
     const seen = new Set<Mode>();
-    for (const tag of ts.getJSDocTags(statement)) {
+    for (const tag of tagsOf(source.docHost)) {
       const mode = tag.tagName.text as Mode;
       if (!(MODES as readonly string[]).includes(mode)) continue;
       const span = spanOf(tag, sf, fileName);
       if (seen.has(mode)) {
-        diagnostics.push({ code: Codes.DuplicateAnnotation, message: `@${mode} appears twice on this function`, ...span });
+        diagnostics.push({ code: Codes.DuplicateAnnotation, message: `@${mode} appears twice on this function; keep one (a tag lists every parameter to differentiate)`, ...span });
         continue;
       }
       seen.add(mode);
-      const request = parseRequest(mode, tag, statement, sf, fileName, diagnostics, resolveType);
+      const request = parseRequest(mode, tag, source, sf, fileName, diagnostics, resolveType);
       if (request) requests.push(request);
     }
-    if (seen.size > 0 && requests.length === seen.size) functions.push({ node: statement, requests });
-    else if (seen.size > 0 && requests.length < seen.size) functions.push({ node: statement, requests: [] }); // reported
+    if (seen.size > 0) functions.push({ source, requests }); // with fewer requests than tags: reported
   }
   return { functions: functions.filter((f) => f.requests.length > 0), module, diagnostics };
 }
@@ -105,7 +103,7 @@ export function discoverAnnotations(file: SourceFile, fileName: string, resolveT
 function parseRequest(
   mode: Mode,
   tag: ts.JSDocTag,
-  fn: ts.FunctionDeclaration,
+  source: FunctionSource,
   sf: ts.SourceFile,
   fileName: string,
   diagnostics: Diagnostic[],
@@ -116,6 +114,8 @@ function parseRequest(
   const tokens = text.split(/[\s,]+/).filter((s) => s.length > 0);
   let bandwidth: number | undefined;
   const names: string[] = [];
+  const params = sourceParams(source);
+  const receiver = params.find((p) => p.receiver);
   for (const token of tokens) {
     const band = /^bandwidth=(\d+)$/.exec(token);
     if (mode === "hessian" && (band || token === "diagonal")) {
@@ -128,53 +128,55 @@ function parseRequest(
       });
       return null;
     } else {
-      names.push(token);
+      // A method's receiver may be named `this` in its tags.
+      names.push(token === "this" && receiver ? receiver.name : token);
     }
   }
-  const params = fn.parameters.filter((p) => ts.isIdentifier(p.name));
-  const byName = new Map(params.map((p) => [(p.name as ts.Identifier).text, p]));
-  const differentiable = (p: ts.ParameterDeclaration) => {
-    if (!p.type) return true; // reported as implicit any by the lowering
-    const shape = shapeOfTypeNode(p.type, resolveType);
+  const byName = new Map(params.map((p) => [p.name, p]));
+  // `<T extends number[]>`: T is its constraint.
+  const constraints = new Map((source.node.typeParameters ?? []).flatMap((t) => (t.constraint ? [[t.name.text, t.constraint] as const] : [])));
+  const resolve: TypeResolver = (name) => constraints.get(name) ?? resolveType?.(name);
+  const differentiable = (p: SourceParam) => {
+    if (p.optional) return false; // an option such as `eps?: number`, never differentiated by default
+    const type = p.receiver ? typeReference(p.receiver) : p.typeNode;
+    if (!type) return true; // typed by a default value, or reported as implicit any by the lowering
+    const shape = shapeOfTypeNode(type, resolve);
     return "error" in shape ? shape.error === "any" : isDifferentiable(shape);
   };
+  const describe = (p: SourceParam) => (p.pattern ? `'${p.name}' (the destructured ${p.pattern.getText(sf)})` : p.receiver ? `'${p.name}' (the receiver, also 'this')` : `'${p.name}'`);
   let ok = true;
   for (const name of names) {
     const p = byName.get(name);
     if (!p) {
-      const known = params.map((q) => `'${(q.name as ts.Identifier).text}'`).join(", ") || "none";
+      const known = params.map(describe).join(", ") || "none";
       diagnostics.push({
         code: Codes.UnknownWrtParameter,
-        message: `@${mode} names '${name}', which is not a parameter of '${fn.name?.text}' (parameters: ${known})`,
+        message: `@${mode} names '${name}', which is not a parameter of '${source.name}' (parameters: ${known})`,
         ...span,
+      });
+      ok = false;
+    } else if (p.optional) {
+      diagnostics.push({
+        code: Codes.NotDifferentiableParameter,
+        message: `@${mode} names '${name}', an optional parameter, which may be undefined; give it a default value instead ('${name} = 1') to differentiate with respect to it`,
+        ...spanOf(p.declaration!, sf, fileName),
       });
       ok = false;
     } else if (!differentiable(p)) {
       diagnostics.push({
         code: Codes.NotDifferentiableParameter,
-        message: `@${mode} names '${name}', whose type '${p.type?.getText(sf)}' cannot be differentiated; differentiable types are number, number[], Float64Array, number[][] and objects of those`,
-        ...spanOf(p, sf, fileName),
+        message: `@${mode} names '${name}', whose type '${p.typeNode?.getText(sf) ?? p.receiver?.name?.text}' cannot be differentiated; differentiable types are number, number[], Float64Array, Float32Array, number[][], tuples of numbers, and objects or classes whose fields are those`,
+        ...(p.declaration ? spanOf(p.declaration, sf, fileName) : span),
       });
       ok = false;
     }
   }
   if (!ok) return null;
-  const wrt = names.length > 0
-    ? params.map((p) => (p.name as ts.Identifier).text).filter((n) => names.includes(n))
-    : params.filter(differentiable).map((p) => (p.name as ts.Identifier).text);
+  const wrt = names.length > 0 ? params.map((p) => p.name).filter((n) => names.includes(n)) : params.filter(differentiable).map((p) => p.name);
   if (wrt.length === 0) {
-    diagnostics.push({ code: Codes.NotDifferentiableParameter, message: `@${mode}: '${fn.name?.text}' has no differentiable parameter`, ...span });
+    const why = params.length === 0 ? "it takes no parameters" : `none of its parameters (${params.map(describe).join(", ")}) is a number, a numeric array or an object of those`;
+    diagnostics.push({ code: Codes.NotDifferentiableParameter, message: `@${mode}: '${source.name}' has no differentiable parameter: ${why}`, ...span });
     return null;
   }
   return bandwidth === undefined ? { mode, wrt, span } : { mode, wrt, span, bandwidth };
-}
-
-function numericLiteralValue(e: ts.Expression): number | undefined {
-  if (ts.isNumericLiteral(e)) return Number(e.text);
-  if (ts.isParenthesizedExpression(e)) return numericLiteralValue(e.expression);
-  if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken) {
-    const inner = numericLiteralValue(e.operand);
-    return inner === undefined ? undefined : -inner;
-  }
-  return undefined;
 }

@@ -1,9 +1,11 @@
 /**
- * Lowering: one annotated TypeScript function (a ts-morph node) → FunctionIR.
+ * Lowering: one TypeScript function (any form of functions.ts) → FunctionIR.
  *
- * Takes: a function declaration that passed annotation parsing.
+ * Takes: a function source that passed annotation parsing.
  * Gives: IR in which compound assignment, `++`/`--`, `for…of` and variadic
- * `Math.max/min` are desugared; every local has a known shape.
+ * `Math.max/min` are desugared; every local has a known shape. Parameters are named as
+ * functions.ts names them (destructured ones by their type, a method's receiver by its
+ * class); the function's return type, when not written, is the type of what it returns.
  * Guarantees: anything outside the differentiable subset is rejected here with a located
  * diagnostic (this is the fence); no IR is produced for a function that was rejected.
  */
@@ -13,12 +15,15 @@ import * as b from "../ir/build.ts";
 import type { ArrayContainer, Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
 import { MATH_CONSTANTS, RULES } from "../transform/rules.ts";
 import { shapeOfTypeNode, typeText, type TypeResolver } from "./types.ts";
-import { MODES } from "./annotations.ts";
+import { MODES, sourceParams, tagsOf, typeReference, type FunctionNode, type FunctionSource, type SourceParam } from "./functions.ts";
+import { NUMBER_CONSTANTS, type ModuleValues, type Table } from "./moduleValues.ts";
+import { closeRegion, lowerSwitch, type JumpTarget } from "./jumps.ts";
+import { walkStmts } from "../ir/visit.ts";
 
 /** What the module around the function offers to it. */
-export interface ModuleScope {
-  /** Module-level `const NAME = <number literal>`: inlined where read. */
-  numericConstants: Map<string, number>;
+export interface ModuleScope extends ModuleValues {
+  /** The file's functions in every form (declarations, arrow consts, methods, the default export). */
+  functions: FunctionSource[];
   /** Module-level `let`/`var` names: reading them is rejected (mutable module state). */
   mutableNames: Set<string>;
   /** Names of other functions declared in or imported into the module. */
@@ -39,12 +44,12 @@ interface Binding {
 }
 
 export function lowerFunction(
-  node: ts.FunctionDeclaration,
+  source: FunctionSource,
   sourceFile: ts.SourceFile,
   fileName: string,
   module: ModuleScope,
 ): FunctionIR {
-  return new Lowering(sourceFile, fileName, module).lowerFunction(node);
+  return new Lowering(sourceFile, fileName, module).lowerFunction(source);
 }
 
 class Lowering {
@@ -71,42 +76,103 @@ class Lowering {
     fail(code, message, this.span(node));
   }
 
-  lowerFunction(node: ts.FunctionDeclaration): FunctionIR {
-    const name = node.name?.text ?? "default";
-    if (node.asteriskToken) this.reject(Codes.UnsupportedStatement, "generator functions cannot be differentiated", node);
+  lowerFunction(source: FunctionSource): FunctionIR {
+    const node = source.node;
+    const name = source.name;
+    if (node.asteriskToken) this.reject(Codes.UnsupportedStatement, "generator functions cannot be differentiated; return an array of the values instead", source.nameNode);
     if (node.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
-      this.reject(Codes.UnsupportedStatement, "async functions cannot be differentiated; make the function synchronous", node);
+      this.reject(Codes.UnsupportedStatement, "async functions cannot be differentiated; make the function synchronous", source.nameNode);
     }
-    if (node.typeParameters?.length) {
-      this.reject(Codes.UnsupportedType, "generic functions cannot be differentiated; use concrete parameter types", node.typeParameters[0]!);
-    }
-    if (!node.body) this.reject(Codes.UnsupportedStatement, `function '${name}' has no body`, node);
-    this.annotated = ts.getJSDocTags(node).some((t) => (MODES as readonly string[]).includes(t.tagName.text));
+    this.bindTypeParameters(node);
+    if (!node.body) this.reject(Codes.UnsupportedStatement, `function '${name}' has no body`, source.nameNode);
+    this.annotated = tagsOf(source.docHost).some((t) => (MODES as readonly string[]).includes(t.tagName.text));
     this.scopes.push(new Map());
     this.aliases.push(new Map());
     const collect = (n: ts.Node): void => {
       if (ts.isIdentifier(n)) this.taken.add(n.text);
       ts.forEachChild(n, collect);
     };
-    collect(node);
-    const params: Param[] = node.parameters.map((p) => this.lowerParam(p));
+    collect(source.method ? source.method.classDeclaration : node);
+    const sourceParameters = sourceParams(source);
+    const params: Param[] = sourceParameters.map((p) => this.lowerParam(p));
     for (const p of params) this.paramNames.add(p.name);
-    const returnType = this.lowerReturnType(node);
-    const body = this.lowerBlock(node.body.statements);
+    const destructured = sourceParameters.flatMap((p) => (p.pattern ? this.destructureParam(p) : []));
+    const declaredReturn = this.lowerReturnType(node);
+    const statements = ts.isBlock(node.body) ? node.body.statements : null;
+    const body = [
+      ...destructured,
+      ...(statements
+        ? this.lowerBlock(statements)
+        : this.inScope(() => this.statement(() => [{ kind: "return", value: this.lowerExpr(node.body as ts.Expression), span: this.span(node.body!) } satisfies Stmt]))),
+    ];
     this.scopes.pop();
+    const returnType = declaredReturn ?? this.inferredReturnType(body, node);
     if (!(returnType.kind === "opaque" && returnType.text === "void") && !definitelyReturns(body)) {
-      this.reject(Codes.MissingReturn, `not every path of '${name}' returns a value; add a final return`, node.name ?? node);
+      this.reject(Codes.MissingReturn, `not every path of '${name}' returns a value; add a final return`, source.nameNode);
     }
     return {
       name,
       params,
       returnType,
-      returnTypeText: node.type && !this.privateAlias(node.type) ? node.type.getText(this.sourceFile) : typeText(returnType),
-      body,
-      exported: !!node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword),
-      span: this.span(node.name ?? node),
+      returnTypeText: node.type && !this.privateAlias(node.type) && !this.mentionsTypeParameter(node.type) ? node.type.getText(this.sourceFile) : typeText(returnType),
+      body: [...this.tableDeclarations(), ...body],
+      exported: source.exported,
+      span: this.span(source.nameNode),
     };
   }
+
+  /** Module-level tables the function reads (`COEFFS[k]`), by name. */
+  private readonly tablesRead = new Set<string>();
+
+  /**
+   * `const COEFFS = [ … ]` at module level, read by the function: a local constant of the
+   * same name at its top (generated code must not depend on the source module's private
+   * names). Never written, so never differentiated.
+   */
+  private tableDeclarations(): Stmt[] {
+    return [...this.tablesRead].sort().map((name) => {
+      const table = this.module.constantTables.get(name)!;
+      const literal = (t: Table): Expr => ({ kind: "arrayLiteral", elements: t.map((x) => (typeof x === "number" ? b.num(x) : literal(x))) });
+      return { kind: "declare", name, type: tableType(table), init: literal(table), mutable: false } satisfies Stmt;
+    });
+  }
+
+  /** Without a written return type: the type of what the function returns (a number when it returns nothing it can type). */
+  private inferredReturnType(body: Stmt[], node: ts.Node): ValueType {
+    let found: ValueType | undefined;
+    walkStmts(body, (s) => {
+      if (!found && s.kind === "return" && s.value) found = this.typeOf(s.value, node);
+    });
+    return found ?? b.NUMBER;
+  }
+
+  /**
+   * `<T extends number[]>`: inside the function, T is its constraint; the generated
+   * functions take the constraint's type. A type parameter without a numeric constraint
+   * cannot be differentiated.
+   */
+  private bindTypeParameters(node: FunctionNode): void {
+    for (const t of node.typeParameters ?? []) {
+      if (!t.constraint) {
+        this.reject(Codes.UnsupportedType, `type parameter '${t.name.text}' has no constraint; write what it stands for, e.g. '<${t.name.text} extends number[]>'`, t);
+      }
+      this.typeParameters.set(t.name.text, t.constraint);
+    }
+  }
+
+  private mentionsTypeParameter(type: ts.TypeNode): boolean {
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (ts.isTypeReferenceNode(n) && ts.isIdentifier(n.typeName) && this.typeParameters.has(n.typeName.text)) found = true;
+      ts.forEachChild(n, visit);
+    };
+    visit(type);
+    return found;
+  }
+
+  /** Type names as this function sees them: its type parameters, then the module's types. */
+  private readonly typeParameters = new Map<string, ts.TypeNode>();
+  readonly resolveType: TypeResolver = (name) => this.typeParameters.get(name) ?? this.module.resolveType?.(name);
 
   /**
    * `Vec` for a `type Vec = …` the module keeps private or imports from elsewhere: the
@@ -124,39 +190,80 @@ class Lowering {
     });
   }
 
-  private lowerParam(p: ts.ParameterDeclaration): Param {
-    if (!ts.isIdentifier(p.name)) {
-      this.reject(Codes.UnsupportedType, "destructured parameters are not supported; take the value and read its parts", p.name);
+  private lowerParam(p: SourceParam): Param {
+    const name = p.name;
+    const declaration = p.declaration;
+    if (declaration?.dotDotDotToken) {
+      this.reject(Codes.UnsupportedType, `rest parameter '${name}' cannot be differentiated; take the values as one array parameter ('${name}: number[]')`, declaration);
     }
-    const name = p.name.text;
-    if (p.dotDotDotToken) this.reject(Codes.UnsupportedType, `rest parameter '${name}' is not supported`, p);
-    if (p.initializer) this.reject(Codes.UnsupportedType, `default value of parameter '${name}' is not supported`, p.initializer);
-    if (!p.type) {
-      this.reject(Codes.AnyType, `parameter '${name}' has no type annotation (implicitly 'any'); write its type, e.g. 'number' or 'number[]'`, p);
+    if (p.receiver) {
+      // A method's receiver: `this` in the body, a parameter named after its class outside.
+      const shape = shapeOfTypeNode(typeReference(p.receiver), this.resolveType);
+      if ("error" in shape) {
+        this.reject(Codes.UnsupportedType, `class '${p.receiver.name!.text}' cannot be differentiated as a receiver: its fields must be public numbers, numeric arrays or objects of those, declared with their types, and it must not extend another class`, p.receiver.name ?? p.receiver);
+      }
+      this.bind(name, shape, false);
+      this.aliases[this.aliases.length - 1]!.set("this", b.v(name));
+      const exported = this.module.exportedTypes?.has(p.receiver.name!.text);
+      return { name, type: shape, typeText: exported ? p.receiver.name!.text : structuralText(shape) };
     }
-    const shape = shapeOfTypeNode(p.type, this.module.resolveType);
+    let shape: ValueType | { error: "any" | "unsupported" };
+    if (p.typeNode) shape = shapeOfTypeNode(p.typeNode, this.resolveType);
+    else if (p.initializer && this.defaultValue(p.initializer) !== undefined) shape = b.NUMBER;
+    else {
+      return this.reject(Codes.AnyType, `parameter '${name}' has no type annotation (implicitly 'any'); write its type, e.g. 'number' or 'number[]'`, declaration!);
+    }
+    const typeNode = p.typeNode;
     if ("error" in shape) {
       if (shape.error === "any") {
-        this.reject(Codes.AnyType, `parameter '${name}' has type '${p.type.getText(this.sourceFile)}'; tsgrad needs a concrete numeric type such as 'number', 'number[]' or 'Float64Array'`, p.type);
+        this.reject(Codes.AnyType, `parameter '${name}' has type '${typeNode!.getText(this.sourceFile)}'; tsgrad needs a concrete numeric type such as 'number', 'number[]' or 'Float64Array'`, typeNode!);
       }
       // Unknown types pass through untouched; using them in arithmetic is rejected later.
-      const text = p.type.getText(this.sourceFile);
+      const text = typeNode!.getText(this.sourceFile);
+      if (p.pattern) this.reject(Codes.UnsupportedType, `a destructured parameter must have a numeric type ('{ w, b }: Params' where Params holds numbers and numeric arrays); '${text}' is not one`, typeNode!);
       this.bind(name, { kind: "opaque", text }, false);
       return { name, type: { kind: "opaque", text }, typeText: text };
     }
-    this.bind(name, shape, false);
-    let text = p.type.getText(this.sourceFile);
-    if (containsRecord(shape) && !(shape.kind === "record" && shape.name === text && this.module.exportedTypes?.has(text))) {
+    const binding = this.bind(name, shape, false);
+    let text = typeNode ? typeNode.getText(this.sourceFile) : typeText(shape);
+    if (typeNode && containsRecord(shape) && !(shape.kind === "record" && shape.name === text && this.module.exportedTypes?.has(text))) {
       text = structuralText(shape); // the generated file cannot import a type the module keeps private
-    } else if (this.privateAlias(p.type)) {
+    } else if (typeNode && (this.privateAlias(typeNode) || this.mentionsTypeParameter(typeNode))) {
       text = structuralText(shape);
+    }
+    if (p.optional) {
+      // `eps?: number`: undefined unless passed; read only through `eps ?? fallback`.
+      if (shape.kind !== "number") this.reject(Codes.UnsupportedType, `optional parameter '${name}' must be a number; give it a default value instead`, declaration!);
+      this.optionalParams.add(binding);
+      return { name, type: shape, typeText: `${text} | undefined = undefined` };
+    }
+    if (p.initializer) {
+      // `scale = 1`: generated functions keep the default, so callers may leave it out there too.
+      if (shape.kind !== "number" || this.defaultValue(p.initializer) === undefined) {
+        this.reject(Codes.UnsupportedType, `the default value of '${name}' must be a number known at compile time (such as 'scale = 1')`, p.initializer);
+      }
+      return { name, type: shape, typeText: `${text} = ${p.initializer.getText(this.sourceFile)}` };
     }
     return { name, type: shape, typeText: text };
   }
 
-  private lowerReturnType(node: ts.FunctionDeclaration): ValueType {
-    if (!node.type) return { kind: "number" }; // checked against the request later
-    const shape = shapeOfTypeNode(node.type, this.module.resolveType);
+  /** The number a default value stands for, if it is a constant (`1`, `-0.5`, `EPS`, `Number.EPSILON`). */
+  private defaultValue(e: ts.Expression): number | undefined {
+    try {
+      const v = this.lowerExpr(e);
+      return v.kind === "number" ? v.value : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Optional parameters (`eps?: number`), by IR name: they may only be read through `??`. */
+  private readonly optionalParams = new Set<string>();
+
+  /** The written return type; undefined when there is none (then it is inferred from the returns). */
+  private lowerReturnType(node: FunctionNode): ValueType | undefined {
+    if (!node.type) return undefined;
+    const shape = shapeOfTypeNode(node.type, this.resolveType);
     if ("error" in shape) {
       this.reject(Codes.BadReturnType, `return type '${node.type.getText(this.sourceFile)}' is not differentiable; return 'number' or a numeric array`, node.type);
     }
@@ -240,7 +347,139 @@ class Lowering {
     return ts.isBlock(statement) ? this.lowerBlock(statement.statements) : this.inScope(() => this.lowerStatement(statement));
   }
 
+  // ---- statements that expressions need first ----
+
+  /** Per statement being lowered: statements its expressions need to run first (a reduce's loop). */
+  private pending: Stmt[][] = [];
+
+  /**
+   * Lowers one statement's worth of source: what its expressions emit (callbacks inlined
+   * into loops, spread arrays, calls of local functions) goes right before it.
+   */
+  statement(lower: () => Stmt[]): Stmt[] {
+    this.pending.push([]);
+    let out: Stmt[];
+    let before: Stmt[];
+    try {
+      out = lower();
+    } finally {
+      before = this.pending.pop()!;
+    }
+    return [...before, ...out];
+  }
+
+  /** Lowers an expression that may emit statements; gives them instead of emitting them here. */
+  separately<T>(lower: () => T): { pre: Stmt[]; value: T } {
+    let value!: T;
+    const pre = this.statement(() => {
+      value = lower();
+      return [];
+    });
+    return { pre, value };
+  }
+
+  /** Statements to run before the statement being lowered. */
+  emit(...stmts: Stmt[]): void {
+    const top = this.pending[this.pending.length - 1];
+    if (!top) throw new Error("emit outside of a statement");
+    top.push(...stmts);
+  }
+
+  /** A fresh IR name, never a source name or one handed out before. */
+  fresh(base: string): string {
+    let name = base;
+    for (let k = 1; this.taken.has(name); k++) name = `${base}_${k}`;
+    this.taken.add(name);
+    return name;
+  }
+
+  // ---- jumps ----
+
+  /** Loops, switches, labelled blocks and callback bodies being lowered, innermost last. */
+  private targets: JumpTarget[] = [];
+  /** The label of the labelled statement being lowered, taken by the loop or switch it labels. */
+  private nextLabel: string | undefined;
+
+  private takeLabel(): string | undefined {
+    const label = this.nextLabel;
+    this.nextLabel = undefined;
+    return label;
+  }
+
+  lowerInTarget(target: JumpTarget, statements: readonly ts.Statement[]): Stmt[] {
+    this.targets.push(target);
+    try {
+      return this.lowerBlock(statements);
+    } finally {
+      this.targets.pop();
+    }
+  }
+
+  /**
+   * A loop's body with the loop as the innermost jump target. Jumps that left it from inside
+   * another loop (`continue outer`, `break outer`) are exits of the body region (jumps.ts).
+   */
+  private loopBody(label: string | undefined, lower: () => Stmt[]): Stmt[] {
+    const target: JumpTarget = { kind: "loop", exits: new Set(), ...(label && { label }) };
+    this.targets.push(target);
+    let body: Stmt[];
+    try {
+      body = lower();
+    } finally {
+      this.targets.pop();
+    }
+    body = closeRegion(body, target.exits, (x) => this.fresh(x), label ? `continue${pascal(label)}` : "skip");
+    if (target.breakFlag) {
+      body = [b.declare(target.breakFlag, b.bool(false), true, b.BOOLEAN), ...body, { kind: "if", test: b.v(target.breakFlag), then: [{ kind: "break" }], else: [] }];
+    }
+    return body;
+  }
+
+  /** `break`, `continue`, `break label`, `continue label`. */
+  private lowerJump(node: ts.BreakOrContinueStatement, span: SourceSpan): Stmt[] {
+    const isBreak = node.kind === ts.SyntaxKind.BreakStatement;
+    const label = node.label?.text;
+    let at = -1;
+    for (let i = this.targets.length - 1; i >= 0 && at < 0; i--) {
+      const t = this.targets[i]!;
+      if (t.kind === "callback") break; // a function boundary
+      if (label ? t.label === label : t.kind === "loop" || (isBreak && t.kind === "switch")) at = i;
+    }
+    if (at < 0) return this.reject(Codes.UnsupportedStatement, `${isBreak ? "break" : "continue"}${label ? ` ${label}` : ""} has no loop${isBreak ? " or switch" : ""} to leave here`, node);
+    const target = this.targets[at]!;
+    const crossesLoop = this.targets.slice(at + 1).some((t) => t.kind === "loop");
+    if (target.kind === "loop" && !crossesLoop) return [{ kind: isBreak ? "break" : "continue", span }];
+    if (!isBreak && target.kind !== "loop") this.reject(Codes.UnsupportedStatement, `continue ${label} must name a loop`, node);
+    const exit: Stmt = { kind: "break", span };
+    target.exits.add(exit);
+    if (isBreak && target.kind === "loop") {
+      target.breakFlag ??= this.fresh(`break${pascal(label ?? "")}`);
+      return [b.assign({ kind: "var", name: target.breakFlag }, b.bool(true)), exit];
+    }
+    return [exit];
+  }
+
+  /** `return e`: of the function, or of a callback body inlined into a loop (callbacks.ts). */
+  private lowerReturn(node: ts.ReturnStatement, span: SourceSpan): Stmt[] {
+    let at = this.targets.length - 1;
+    while (at >= 0 && this.targets[at]!.kind !== "callback") at--;
+    if (at < 0) return [{ kind: "return", value: node.expression ? this.lowerExpr(node.expression) : null, span }];
+    const target = this.targets[at]!;
+    const value: Stmt[] = [];
+    if (target.resultTarget && node.expression) value.push({ kind: "assign", target: target.resultTarget, value: this.lowerExpr(node.expression), span });
+    else if (!target.resultTarget && node.expression) this.lowerExpr(node.expression); // checked, then discarded (forEach)
+    const crossesLoop = this.targets.slice(at + 1).some((t) => t.kind === "loop");
+    if (!crossesLoop) return [...value, { kind: "continue", span }];
+    const exit: Stmt = { kind: "break", span };
+    target.exits.add(exit);
+    return [...value, exit];
+  }
+
   private lowerStatement(s: ts.Statement): Stmt[] {
+    return this.statement(() => this.lowerOneStatement(s));
+  }
+
+  private lowerOneStatement(s: ts.Statement): Stmt[] {
     const span = this.span(s);
     switch (s.kind) {
       case ts.SyntaxKind.VariableStatement:
@@ -260,27 +499,28 @@ class Lowering {
         return [this.lowerFor(s as ts.ForStatement, span)];
       case ts.SyntaxKind.ForOfStatement:
         return [this.lowerForOf(s as ts.ForOfStatement, span)];
+      case ts.SyntaxKind.ForInStatement:
+        return [this.lowerForIn(s as ts.ForInStatement, span)];
       case ts.SyntaxKind.WhileStatement: {
         const node = s as ts.WhileStatement;
-        const test = this.lowerCondition(node.expression);
-        return [{ kind: "loop", form: "while", init: [], test, update: [], body: this.lowerBody(node.statement), span }];
+        const label = this.takeLabel();
+        const { pre, test } = this.loopTest(node.expression);
+        const body = this.loopBody(label, () => [...this.exitUnless(pre, test), ...this.lowerBody(node.statement)]);
+        return [{ kind: "loop", form: pre.length ? "for" : "while", init: [], test: pre.length ? null : test, update: [], body, span }];
       }
       case ts.SyntaxKind.DoStatement: {
         const node = s as ts.DoStatement;
-        const body = this.lowerBody(node.statement);
-        const test = this.lowerCondition(node.expression);
+        const label = this.takeLabel();
+        const body = this.loopBody(label, () => this.lowerBody(node.statement));
+        const { pre, test } = this.loopTest(node.expression);
+        if (pre.length) this.reject(Codes.UnsupportedExpression, "this loop condition needs statements of its own (a callback or a spread): compute it into a variable at the end of the loop body", node.expression);
         return [{ kind: "loop", form: "doWhile", init: [], test, update: [], body, span }];
       }
       case ts.SyntaxKind.BreakStatement:
-      case ts.SyntaxKind.ContinueStatement: {
-        const node = s as ts.BreakOrContinueStatement;
-        if (node.label) this.reject(Codes.UnsupportedStatement, "labelled break/continue is not supported; restructure the loop or use a flag", node.label);
-        return [{ kind: s.kind === ts.SyntaxKind.BreakStatement ? "break" : "continue", span }];
-      }
-      case ts.SyntaxKind.ReturnStatement: {
-        const node = s as ts.ReturnStatement;
-        return [{ kind: "return", value: node.expression ? this.lowerExpr(node.expression) : null, span }];
-      }
+      case ts.SyntaxKind.ContinueStatement:
+        return this.lowerJump(s as ts.BreakOrContinueStatement, span);
+      case ts.SyntaxKind.ReturnStatement:
+        return this.lowerReturn(s as ts.ReturnStatement, span);
       case ts.SyntaxKind.EmptyStatement:
         return [];
       case ts.SyntaxKind.TryStatement:
@@ -288,15 +528,37 @@ class Lowering {
       case ts.SyntaxKind.ThrowStatement:
         return this.reject(Codes.UnsupportedStatement, "'throw' cannot be differentiated; validate inputs before calling the function", s);
       case ts.SyntaxKind.SwitchStatement:
-        return this.reject(Codes.UnsupportedStatement, "'switch' is not supported yet; use if/else", s);
-      case ts.SyntaxKind.LabeledStatement:
-        return this.reject(Codes.UnsupportedStatement, "labelled statements are not supported", s);
+        return lowerSwitch(this, s as ts.SwitchStatement, this.takeLabel());
+      case ts.SyntaxKind.LabeledStatement: {
+        const node = s as ts.LabeledStatement;
+        const inner = node.statement;
+        if (ts.isIterationStatement(inner, false) || ts.isSwitchStatement(inner)) {
+          this.nextLabel = node.label.text;
+          return this.lowerOneStatement(inner);
+        }
+        // A labelled block: `break label` leaves it.
+        const target: JumpTarget = { kind: "block", label: node.label.text, exits: new Set() };
+        const body = this.lowerInTarget(target, ts.isBlock(inner) ? inner.statements : [inner]);
+        return [{ kind: "block", body: closeRegion(body, target.exits, (x) => this.fresh(x), `left${pascal(node.label.text)}`) }];
+      }
       case ts.SyntaxKind.FunctionDeclaration:
+        return this.reject(Codes.UnsupportedStatement, "nested function declarations are not supported yet", s);
       case ts.SyntaxKind.ClassDeclaration:
-        return this.reject(Codes.UnsupportedStatement, "nested function and class declarations are not supported; move them to the top level", s);
+        return this.reject(Codes.UnsupportedStatement, "a class declared inside a differentiated function cannot be differentiated; declare it at the top level of the file", s);
       default:
-        return this.reject(Codes.UnsupportedStatement, `this kind of statement (${ts.SyntaxKind[s.kind]}) is not supported in a differentiated function`, s);
+        return this.reject(Codes.UnsupportedStatement, `${statementDescription(s)} cannot be differentiated; write it with if/else, loops and assignments`, s);
     }
+  }
+
+  /** A loop condition; statements it needs become part of each iteration (see exitUnless). */
+  private loopTest(e: ts.Expression): { pre: Stmt[]; test: Expr } {
+    const { pre, value } = this.separately(() => this.lowerCondition(e));
+    return { pre, test: value };
+  }
+
+  /** `pre; if (!test) break;` at the top of a loop body whose condition needs statements. */
+  private exitUnless(pre: Stmt[], test: Expr): Stmt[] {
+    return pre.length ? [...pre, { kind: "if", test: b.not(test), then: [{ kind: "break" }], else: [] }] : [];
   }
 
   private lowerDeclarations(list: ts.VariableDeclarationList): Stmt[] {
@@ -304,12 +566,18 @@ class Lowering {
     if ((list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0) {
       this.reject(Codes.UnsupportedStatement, "'var' is not supported; use 'let' or 'const'", list);
     }
-    return list.declarations.map((d) => {
-      if (!ts.isIdentifier(d.name)) this.reject(Codes.UnsupportedStatement, "destructuring is not supported; declare each variable separately", d.name);
+    // Each declarator's own statements go right before it (a later one may read an earlier one).
+    const each = (d: ts.VariableDeclaration) => (this.inForInit ? this.lowerDeclarator(d, mutable) : this.statement(() => this.lowerDeclarator(d, mutable)));
+    return list.declarations.flatMap(each);
+  }
+
+  private lowerDeclarator(d: ts.VariableDeclaration, mutable: boolean): Stmt[] {
+    {
+      if (!ts.isIdentifier(d.name)) return this.destructure(d, mutable);
       const name = d.name.text;
       let declared: ValueType | undefined;
       if (d.type) {
-        const shape = shapeOfTypeNode(d.type, this.module.resolveType);
+        const shape = shapeOfTypeNode(d.type, this.resolveType);
         if ("error" in shape) this.reject(shape.error === "any" ? Codes.AnyType : Codes.UnsupportedType, `local '${name}' must have a numeric, boolean or numeric-array type`, d.type);
         declared = shape;
       }
@@ -327,19 +595,26 @@ class Lowering {
         init = b.num(0); // every use is after an assignment (tsc checks it); 0 keeps the IR total
         type = declared;
       }
+      return this.declareNamed(name, init, type, mutable, d);
+    }
+  }
+
+  /** `const name = init` (or `let`) once its value is lowered: a variable, or another name for an array, object or object literal. */
+  private declareNamed(name: string, init: Expr, type: ValueType, mutable: boolean, d: ts.Node): Stmt[] {
+    {
       if ((type.kind === "record" || type.kind === "array") && init.kind === "var") {
         // Another name for a parameter's array or field: reads go straight to the path.
         if (mutable) this.reject(Codes.UnsupportedStatement, `declare '${name}' with 'const': it names an existing array or object`, d);
         this.bind(name, type, false);
         this.aliases[this.aliases.length - 1]!.set(name, init);
-        return null;
+        return [];
       }
       if (type.kind === "record" && init.kind === "record" && init.byReference) {
         // `const e = d` of a local object: another name for the same fields, as in JavaScript.
         if (mutable) this.reject(Codes.UnsupportedStatement, `declare '${name}' with 'const': it names an existing object`, d);
         this.bind(name, type, false);
         this.aliases[this.aliases.length - 1]!.set(name, init);
-        return null;
+        return [];
       }
       const isArrayVar = (e: Expr) => e.kind === "var" && this.typeOf(e, d).kind === "array";
       if (type.kind === "record" && init.kind === "record" && init.fields.every((f) => this.typeOf(f.value, d).kind === "number" || isArrayVar(f.value))) {
@@ -360,7 +635,82 @@ class Lowering {
       if (type.kind === "record") this.reject(Codes.UnsupportedStatement, `local objects are supported only as an object literal of numbers and array variables; read the fields of '${name}' where you need them`, d);
       const irName = this.bind(name, type, mutable, !this.inForInit);
       return [{ kind: "declare", name: irName, type, init, mutable, span: this.span(d) } satisfies Stmt];
-    }).filter((x) => x !== null).flat();
+    }
+  }
+
+  /** `const [a, b] = x`, `const { w, b } = p`, and nested patterns: one declaration (or alias) per name. */
+  private destructure(d: ts.VariableDeclaration, mutable: boolean): Stmt[] {
+    if (!d.initializer) return this.reject(Codes.UnsupportedStatement, "a destructuring declaration needs a value", d);
+    const value = this.lowerExpr(d.initializer);
+    return this.bindPattern(d.name, value, this.typeOf(value, d.initializer), mutable, d.initializer);
+  }
+
+  /** A destructured parameter (`{ w, b }: Params`, `[a, b]: [number, number]`): its names read its parts. */
+  private destructureParam(p: SourceParam): Stmt[] {
+    const binding = this.lookup(p.name)!;
+    return this.bindPattern(p.pattern!, b.v(binding.irName), binding.type, false, p.declaration!);
+  }
+
+  /**
+   * Binds the names of a pattern to the parts of `value`: array patterns to elements
+   * (`[first, ...rest]` copies the rest), object patterns to fields (`{ w: weights }`
+   * renames), nested to any depth. A value that is neither a variable nor a literal is
+   * computed once into a local first.
+   */
+  bindPattern(pattern: ts.BindingName, value: Expr, type: ValueType, mutable: boolean, node: ts.Node): Stmt[] {
+    if (ts.isIdentifier(pattern)) return this.declareNamed(pattern.text, value, type, mutable, pattern);
+    const out: Stmt[] = [];
+    const held = (base: string) => {
+      if (value.kind === "var" || value.kind === "arrayLiteral" || value.kind === "record") return value;
+      const name = this.bind(this.fresh(base), type, false);
+      out.push({ kind: "declare", name, type, init: value, mutable: false, span: this.span(node) });
+      return b.v(name);
+    };
+    const noDefault = (el: ts.BindingElement) => {
+      if (el.initializer) this.reject(Codes.UnsupportedStatement, "default values in a destructuring pattern cannot be differentiated; read the part and write 'part ?? fallback' where it may be missing", el.initializer);
+    };
+    if (ts.isArrayBindingPattern(pattern)) {
+      if (type.kind !== "array") return this.reject(Codes.UnsupportedStatement, `only arrays and tuples can be destructured with '[…]'; this value is ${describeType(type)}`, pattern);
+      const array = held("parts");
+      pattern.elements.forEach((el, k) => {
+        if (ts.isOmittedExpression(el)) return;
+        noDefault(el);
+        if (el.dotDotDotToken) {
+          if (!ts.isIdentifier(el.name)) this.reject(Codes.UnsupportedStatement, "write '...rest' with a plain name", el.name);
+          out.push(...this.copyRange((el.name as ts.Identifier).text, array, type, b.num(k), mutable, el));
+          return;
+        }
+        const element = array.kind === "arrayLiteral" ? (array.elements[k] ?? this.reject(Codes.UnsupportedStatement, `the array has no element ${k}`, el)) : b.index(array, b.num(k));
+        out.push(...this.bindPattern(el.name, element, type.element, mutable, el));
+      });
+      return out;
+    }
+    if (type.kind !== "record") return this.reject(Codes.UnsupportedStatement, `only objects can be destructured with '{…}'; this value is ${describeType(type)}`, pattern);
+    const object = held("parts");
+    for (const el of pattern.elements) {
+      noDefault(el);
+      if (el.dotDotDotToken) this.reject(Codes.UnsupportedStatement, "'...rest' in an object pattern cannot be differentiated; name each field you read", el);
+      const key = el.propertyName ?? el.name;
+      if (!ts.isIdentifier(key)) return this.reject(Codes.UnsupportedStatement, "name each field of an object pattern ('{ w, b: bias }')", key);
+      const field = type.fields.find((f) => f.name === key.text);
+      if (!field) return this.reject(Codes.UnsupportedStatement, `'${key.text}' is not a field of this object (fields: ${type.fields.map((f) => f.name).join(", ")})`, key);
+      const part = object.kind === "record" ? object.fields.find((f) => f.name === key.text)!.value : object.kind === "var" ? b.v(`${object.name}.${key.text}`) : b.field(object, key.text);
+      out.push(...this.bindPattern(el.name, part, field.type, mutable, el));
+    }
+    return out;
+  }
+
+  /** `const name = array.slice(from)` as a zero-filled array and a loop (for `[first, ...rest]`). */
+  private copyRange(name: string, array: Expr, type: ValueType, from: Expr, mutable: boolean, node: ts.Node): Stmt[] {
+    if (type.kind !== "array" || type.element.kind !== "number") return this.reject(Codes.UnsupportedStatement, "'...rest' is supported on arrays of numbers", node);
+    const length = b.sub({ kind: "length", object: array }, from);
+    const span = this.span(node);
+    const target = this.bind(name, { ...type, container: type.container === "int32array" ? "int32array" : type.container, readonly: false }, mutable);
+    const counter = this.fresh(`${name}_i`);
+    return [
+      { kind: "declare", name: target, type: { ...type, readonly: false }, init: { kind: "zeros", container: type.container, length }, mutable, span },
+      b.countUp(counter, b.num(0), length, [b.assign({ kind: "index", object: b.v(target), index: b.v(counter) }, b.index(array, b.add(from, b.v(counter))))], span),
+    ];
   }
 
   /**
@@ -538,6 +888,7 @@ class Lowering {
   }
 
   private lowerFor(node: ts.ForStatement, span: SourceSpan): Stmt {
+    const label = this.takeLabel();
     return this.inScope(() => {
       let init: Stmt[] = [];
       if (node.initializer) {
@@ -550,45 +901,103 @@ class Lowering {
           this.inForInit = false;
         }
       }
-      const test = node.condition ? this.lowerCondition(node.condition) : null;
-      const update = node.incrementor ? this.lowerExpressionStatement(node.incrementor, this.span(node.incrementor)) : [];
-      const body = this.lowerBody(node.statement);
+      const { pre, test } = node.condition ? this.loopTest(node.condition) : { pre: [], test: null };
+      const update = node.incrementor ? this.separately(() => this.lowerExpressionStatement(node.incrementor!, this.span(node.incrementor!))) : { pre: [], value: [] };
+      if (update.pre.length) this.reject(Codes.UnsupportedExpression, "this loop update needs statements of its own (a callback or a spread): do it at the end of the loop body", node.incrementor!);
+      const body = this.loopBody(label, () => [...(test ? this.exitUnless(pre, test) : []), ...this.lowerBody(node.statement)]);
+      return { kind: "loop", form: "for", init, test: pre.length ? null : test, update: update.value, body, span } satisfies Stmt;
+    });
+  }
+
+  /**
+   * `for (const v of xs) body` → `for (let v_i = 0; v_i < xs.length; v_i++) { const v = xs[v_i]; body }`;
+   * also `for (const [i, v] of xs.entries())` (i is the counter) and `for (const [a, b] of pairs)`.
+   */
+  private lowerForOf(node: ts.ForOfStatement, span: SourceSpan): Stmt {
+    const label = this.takeLabel();
+    if (node.awaitModifier) this.reject(Codes.UnsupportedStatement, "'for await' cannot be differentiated; make the function synchronous", node);
+    const list = node.initializer;
+    if (!ts.isVariableDeclarationList(list) || list.declarations.length !== 1) {
+      return this.reject(Codes.UnsupportedStatement, "for…of must declare one variable: 'for (const v of xs)'", node.initializer);
+    }
+    const pattern = list.declarations[0]!.name;
+    const mutable = (list.flags & ts.NodeFlags.Const) === 0;
+    // `xs.entries()`: [index, value] pairs.
+    let source = node.expression;
+    let entries = false;
+    if (ts.isCallExpression(source) && ts.isPropertyAccessExpression(source.expression) && source.expression.name.text === "entries" && source.arguments.length === 0) {
+      if (!ts.isArrayBindingPattern(pattern) || pattern.elements.length !== 2) {
+        this.reject(Codes.UnsupportedStatement, "write 'for (const [i, v] of xs.entries())'", pattern);
+      }
+      source = source.expression.expression;
+      entries = true;
+    }
+    const iterable = this.arrayValue(source, "item");
+    const iterableType = this.typeOf(iterable, source);
+    if (iterableType.kind !== "array") this.reject(Codes.UnsupportedStatement, "for…of is supported over arrays only", node.expression);
+    const indexName = entries ? bindingIdentifier((pattern as ts.ArrayBindingPattern).elements[0]!) : undefined;
+    const valuePattern = entries ? (pattern as ts.ArrayBindingPattern).elements[1]! : pattern;
+    const base = ts.isIdentifier(pattern) ? pattern.text : "item";
+    return this.inScope(() => {
+      const counter = this.bind(indexName ?? `${base}_i`, b.NUMBER, true);
+      const init: Stmt[] = [b.declare(counter, b.num(0), true)];
+      const test = b.bin("<", b.v(counter), { kind: "length", object: iterable });
+      const update: Stmt[] = [b.assign({ kind: "var", name: counter }, b.add(b.v(counter), b.num(1)))];
+      const body = this.loopBody(label, () =>
+        this.inScope(() => {
+          const element = b.index(iterable, b.v(counter));
+          const head = ts.isOmittedExpression(valuePattern) ? [] : this.bindPattern(ts.isBindingElement(valuePattern) ? valuePattern.name : valuePattern, element, iterableType.element, mutable, list);
+          const rest = ts.isBlock(node.statement) ? node.statement.statements.flatMap((s) => this.lowerStatement(s)) : this.lowerStatement(node.statement);
+          return [...head, ...rest];
+        }),
+      );
       return { kind: "loop", form: "for", init, test, update, body, span } satisfies Stmt;
     });
   }
 
-  /** `for (const v of xs) body` → `for (let v_i = 0; v_i < xs.length; v_i++) { const v = xs[v_i]; body }`. */
-  private lowerForOf(node: ts.ForOfStatement, span: SourceSpan): Stmt {
-    if (node.awaitModifier) this.reject(Codes.UnsupportedStatement, "'for await' is not supported", node);
+  /**
+   * `for (const i in xs)` over an array's indices: a counted loop. JavaScript makes `i` a
+   * string, so it may only index arrays (`xs[i]`, `ys[i]`); arithmetic on it is rejected.
+   */
+  private lowerForIn(node: ts.ForInStatement, span: SourceSpan): Stmt {
+    const label = this.takeLabel();
     const list = node.initializer;
     if (!ts.isVariableDeclarationList(list) || list.declarations.length !== 1 || !ts.isIdentifier(list.declarations[0]!.name)) {
-      this.reject(Codes.UnsupportedStatement, "for…of must declare one variable: 'for (const v of xs)'", node.initializer);
+      return this.reject(Codes.UnsupportedStatement, "for…in must declare one variable: 'for (const i in xs)'", node.initializer);
     }
-    const element = list.declarations[0]!.name as ts.Identifier;
-    const iterable = this.lowerExpr(node.expression);
-    if (iterable.kind !== "var") this.reject(Codes.UnsupportedStatement, "for…of must iterate over an array variable; declare the array first", node.expression);
-    const iterableType = this.typeOf(iterable, node.expression);
-    if (iterableType.kind !== "array") this.reject(Codes.UnsupportedStatement, "for…of is supported over arrays only", node.expression);
+    const key = list.declarations[0]!.name as ts.Identifier;
+    const iterable = this.arrayValue(node.expression, "item");
+    if (this.typeOf(iterable, node.expression).kind !== "array") {
+      this.reject(Codes.UnsupportedStatement, "for…in is supported over an array's indices only; for an object's fields, read each field by name", node.expression);
+    }
     return this.inScope(() => {
-      const counter = this.bind(`${element.text}_i`, b.NUMBER, true);
+      const counter = this.bind(key.text, b.NUMBER, false);
+      this.stringKeys.add(counter);
       const init: Stmt[] = [b.declare(counter, b.num(0), true)];
       const test = b.bin("<", b.v(counter), { kind: "length", object: iterable });
       const update: Stmt[] = [b.assign({ kind: "var", name: counter }, b.add(b.v(counter), b.num(1)))];
-      const body = this.inScope(() => {
-        const name = this.bind(element.text, iterableType.element, (list.flags & ts.NodeFlags.Const) === 0);
-        const head: Stmt = {
-          kind: "declare",
-          name,
-          type: iterableType.element,
-          init: b.index(iterable, b.v(counter)),
-          mutable: (list.flags & ts.NodeFlags.Const) === 0,
-          span: this.span(list),
-        };
-        const rest = ts.isBlock(node.statement) ? node.statement.statements.flatMap((s) => this.lowerStatement(s)) : this.lowerStatement(node.statement);
-        return [head, ...rest];
-      });
+      const body = this.loopBody(label, () => this.lowerBody(node.statement));
       return { kind: "loop", form: "for", init, test, update, body, span } satisfies Stmt;
     });
+  }
+
+  /** Keys of `for…in` loops (strings in JavaScript), by IR name: usable as indices only. */
+  private readonly stringKeys = new Set<string>();
+
+  /** An array-valued expression as something a loop can index repeatedly: a variable, or a fresh local holding it. */
+  private arrayValue(e: ts.Expression, base: string): Expr {
+    const value = this.lowerExpr(e);
+    if (value.kind === "var" || this.typeOf(value, e).kind !== "array") return value;
+    return this.hold(value, base, e);
+  }
+
+  /** `const name = value` emitted before the statement, for an expression used more than once. */
+  hold(value: Expr, base: string, node: ts.Node): Expr {
+    if (b.isTrivial(value)) return value;
+    const type = this.typeOf(value, node);
+    const name = this.bind(this.fresh(base), type, false);
+    this.emit({ kind: "declare", name, type, init: value, mutable: false, span: this.span(node) });
+    return b.v(name);
   }
 
   // ---- expressions ----
@@ -616,6 +1025,13 @@ class Lowering {
         return this.lowerExpr((e as ts.AsExpression).expression);
       case ts.SyntaxKind.Identifier:
         return this.lowerIdentifier(e as ts.Identifier);
+      case ts.SyntaxKind.ThisKeyword: {
+        for (let i = this.aliases.length - 1; i >= 0; i--) {
+          const receiver = this.aliases[i]!.get("this");
+          if (receiver) return receiver;
+        }
+        return this.reject(Codes.UnsupportedExpression, "'this' can only be read inside a method of a class", e);
+      }
       case ts.SyntaxKind.PropertyAccessExpression:
         return this.lowerPropertyAccess(e as ts.PropertyAccessExpression);
       case ts.SyntaxKind.ElementAccessExpression: {
@@ -670,7 +1086,14 @@ class Lowering {
   }
 
   private numeric(expr: Expr, node: ts.Node): true {
-    if (this.typeOf(expr, node).kind !== "number") this.reject(Codes.UnsupportedExpression, "arithmetic is only supported on numbers", node);
+    if (expr.kind === "var" && this.optionalParams.has(expr.name)) {
+      this.reject(Codes.UnsupportedExpression, `'${expr.name}' is optional and may be undefined here; write '${expr.name} ?? <default>'`, node);
+    }
+    if (expr.kind === "var" && this.stringKeys.has(expr.name)) {
+      this.reject(Codes.UnsupportedExpression, `'${expr.name}' comes from for…in, so it is a string: use it only to index arrays, or loop with 'for (let ${expr.name} = 0; ${expr.name} < xs.length; ${expr.name}++)'`, node);
+    }
+    const type = this.typeOf(expr, node);
+    if (type.kind !== "number") this.reject(Codes.UnsupportedExpression, `arithmetic needs numbers; this is ${describeType(type)}`, node);
     return true;
   }
 
@@ -684,15 +1107,27 @@ class Lowering {
     if (binding) return b.v(binding.irName);
     if (name === "Infinity") return b.num(Infinity);
     if (name === "NaN") return b.num(NaN);
+    if (name === "undefined") return b.v("undefined");
     const constant = this.module.numericConstants.get(name);
     if (constant !== undefined) return b.num(constant);
+    const table = this.module.constantTables.get(name);
+    if (table) {
+      this.tablesRead.add(name);
+      this.byIrName.set(name, { type: tableType(table), mutable: false, irName: name });
+      return b.v(name);
+    }
     if (this.module.mutableNames.has(name)) {
       this.reject(Codes.MutableModuleState, `'${name}' is mutable module state; pass it as a parameter instead`, id);
     }
     if (this.module.functionNames.has(name)) {
-      this.reject(Codes.UnsupportedExpression, `function '${name}' can only be called, not used as a value`, id);
+      this.reject(Codes.UnsupportedExpression, `function '${name}' can only be called here, not used as a value (pass it as a callback to map, reduce, forEach or a helper, or call it)`, id);
     }
-    return this.reject(Codes.UnsupportedExpression, `'${name}' is not a parameter, a local variable or a module-level numeric constant`, id);
+    const why = this.module.otherConstants.get(name);
+    if (why) {
+      this.reject(Codes.UnsupportedExpression, `'${name}' is a module-level constant, but ${why}; pass it in as a parameter, or make it a number or a table of numbers`, id);
+    }
+    if (this.module.enums.has(name)) this.reject(Codes.UnsupportedExpression, `enum '${name}' can only be read member by member ('${name}.Member')`, id);
+    return this.reject(Codes.UnsupportedExpression, `'${name}' is not defined here: it is not a parameter, a local variable or a module-level constant`, id);
   }
 
   /**
@@ -725,6 +1160,16 @@ class Lowering {
       if (MATH_CONSTANTS.includes(property)) return b.v(`Math.${property}`);
       if (property === "random") this.reject(Codes.NonDeterministic, "Math.random is not deterministic and cannot be differentiated; pass random numbers in as a parameter", node);
       return this.reject(Codes.UnsupportedExpression, `Math.${property} can only be called`, node);
+    }
+    if (ts.isIdentifier(node.expression) && !this.lookup(node.expression.text)) {
+      const owner = node.expression.text;
+      if (owner === "Number" && property in NUMBER_CONSTANTS) return b.num(NUMBER_CONSTANTS[property]!);
+      const members = this.module.enums.get(owner);
+      if (members) {
+        const value = members.get(property);
+        if (value === undefined) this.reject(Codes.UnsupportedExpression, `'${property}' is not a member of enum '${owner}'`, node.name);
+        return b.num(value);
+      }
     }
     const object = this.lowerExpr(node.expression);
     const type = this.typeOf(object, node.expression);
@@ -762,6 +1207,7 @@ class Lowering {
       [ts.SyntaxKind.AmpersandAmpersandToken]: "&&",
       [ts.SyntaxKind.BarBarToken]: "||",
     };
+    if (node.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) return this.lowerNullish(node);
     const op = ops[node.operatorToken.kind];
     if (!op) {
       if (node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
@@ -780,6 +1226,18 @@ class Lowering {
       this.numeric(right, node.right);
     }
     return b.bin(op, left, right);
+  }
+
+  /**
+   * `eps ?? 1e-8` on an optional parameter: `eps === undefined ? 1e-8 : eps`. On any other
+   * value (never undefined here) it is that value.
+   */
+  private lowerNullish(node: ts.BinaryExpression): Expr {
+    const left = this.lowerExpr(node.left);
+    if (left.kind !== "var" || !this.optionalParams.has(left.name)) return left;
+    const right = this.lowerExpr(node.right);
+    this.numeric(right, node.right);
+    return { kind: "conditional", test: b.bin("===", left, b.v("undefined")), whenTrue: right, whenFalse: left };
   }
 
   private lowerCall(node: ts.CallExpression): Expr {
@@ -854,6 +1312,7 @@ class Lowering {
       case "boolean": return b.BOOLEAN;
       case "var": {
         if (e.name.startsWith("Math.")) return b.NUMBER;
+        if (e.name === "undefined") return { kind: "opaque", text: "undefined" };
         const binding = this.byIrName.get(e.name) ?? this.lookup(e.name);
         if (!binding) return this.reject(Codes.InternalError, `unknown variable '${e.name}'`, node);
         return binding.type;
@@ -919,4 +1378,41 @@ function breaksOut(body: Stmt[]): boolean {
     if (s.kind === "block") return breaksOut(s.body);
     return false; // a break inside a nested loop leaves only that loop
   });
+}
+
+/** How a message names a value's type. */
+function describeType(t: ValueType): string {
+  switch (t.kind) {
+    case "number": return "a number";
+    case "boolean": return "a boolean";
+    case "array": return "an array";
+    case "record": return "an object";
+    case "opaque": return `a '${t.text}'`;
+  }
+}
+
+/** `outer` → `Outer`, for flag names (`continueOuter`). */
+function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+/** The plain name bound by a binding element, if it is one. */
+function bindingIdentifier(el: ts.ArrayBindingElement): string | undefined {
+  return ts.isBindingElement(el) && ts.isIdentifier(el.name) ? el.name.text : undefined;
+}
+
+/** How a message names a statement kind (never an AST node kind). */
+function statementDescription(s: ts.Statement): string {
+  if (ts.isClassDeclaration(s)) return "a class declaration";
+  if (ts.isEnumDeclaration(s)) return "an enum declared inside a function";
+  if (ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s)) return "a type declared inside a function";
+  if (ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) return "an import or export";
+  if (ts.isWithStatement(s)) return "'with'";
+  if (ts.isDebuggerStatement(s)) return "'debugger'";
+  return "this statement";
+}
+
+/** The type of a module-level table: readonly, so a function cannot write into it. */
+function tableType(t: Table): ValueType {
+  return { kind: "array", element: typeof t[0] === "number" ? b.NUMBER : tableType(t[0] as Table), container: "array", readonly: true };
 }

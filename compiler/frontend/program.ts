@@ -12,6 +12,7 @@ import type { FunctionIR, ValueType } from "../ir/nodes.ts";
 import { discoverAnnotations, type Discovery } from "./annotations.ts";
 import { lowerFunction, type ModuleScope } from "./lower.ts";
 import { shapeOfTypeNode } from "./types.ts";
+import { tagsOf, type FunctionSource } from "./functions.ts";
 import { rootName, walkStmts } from "../ir/visit.ts";
 import { isGeneratedText } from "../backend/header.ts";
 
@@ -27,6 +28,8 @@ interface FileEntry {
 export class ProgramIndex {
   private readonly files = new Map<string, FileEntry>();
   private readonly lowered = new Map<string, FunctionIR>();
+  /** Functions whose return type is being inferred (a recursive one cannot be). */
+  private readonly inferring = new Set<string>();
 
   constructor(private readonly project: Project) {}
 
@@ -78,15 +81,49 @@ export class ProgramIndex {
     return undefined;
   }
 
-  /** The function declaration (with a body) a name refers to in `filePath`. */
-  private declarationOf(filePath: string, name: string): { node: ts.FunctionDeclaration; file: FileEntry } | undefined {
-    return this.lookupDeclaration(filePath, name, (s, n) => (ts.isFunctionDeclaration(s) && s.name?.text === n && s.body ? s : undefined));
+  /**
+   * The function a name refers to in `filePath` (any form of functions.ts): declared in
+   * that file, or imported (named, renamed or default) with a relative import from a file
+   * of the build. `default` names a file's default export.
+   */
+  private declarationOf(filePath: string, name: string, seen = new Set<string>()): { source: FunctionSource; file: FileEntry } | undefined {
+    const key = `${normalize(filePath)}#${name}`;
+    if (seen.has(key)) return undefined;
+    seen.add(key);
+    const file = this.files.get(normalize(filePath));
+    if (!file) return undefined;
+    const sources = this.discovery(file.path).module.functions;
+    const own = name === "default" ? sources.find((f) => f.isDefault) ?? this.defaultExportOf(file, sources) : sources.find((f) => f.localName === name && !f.method);
+    if (own) return { source: own, file };
+    for (const s of file.sourceFile.compilerNode.statements) {
+      if (!ts.isImportDeclaration(s) || !ts.isStringLiteral(s.moduleSpecifier) || !s.importClause) continue;
+      const target = this.resolveImport(file.path, s.moduleSpecifier.text);
+      if (!target) continue;
+      if (s.importClause.name?.text === name) return this.declarationOf(target, "default", seen);
+      const bindings = s.importClause.namedBindings;
+      if (!bindings || !ts.isNamedImports(bindings)) continue;
+      for (const el of bindings.elements) {
+        if (el.name.text === name) return this.declarationOf(target, (el.propertyName ?? el.name).text, seen);
+      }
+    }
+    return undefined;
   }
 
-  /** The interface or type alias a type name refers to in `filePath`. */
-  typeDeclarationOf(filePath: string, name: string): ts.InterfaceDeclaration | ts.TypeAliasDeclaration | undefined {
+  /** `export default f;` of a function declared in the file. */
+  private defaultExportOf(file: FileEntry, sources: FunctionSource[]): FunctionSource | undefined {
+    for (const s of file.sourceFile.compilerNode.statements) {
+      if (ts.isExportAssignment(s) && !s.isExportEquals && ts.isIdentifier(s.expression)) {
+        const name = s.expression.text;
+        return sources.find((f) => f.localName === name && !f.method);
+      }
+    }
+    return undefined;
+  }
+
+  /** The interface, type alias, class or enum a type name refers to in `filePath`. */
+  typeDeclarationOf(filePath: string, name: string): ts.InterfaceDeclaration | ts.TypeAliasDeclaration | ts.ClassDeclaration | ts.EnumDeclaration | undefined {
     return this.lookupDeclaration(filePath, name, (s, n) =>
-      (ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s)) && s.name.text === n ? s : undefined,
+      (ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s)) && s.name?.text === n ? s : undefined,
     )?.node;
   }
 
@@ -101,9 +138,23 @@ export class ProgramIndex {
   private returnShapeOf(filePath: string, name: string): ValueType | { error: string } | undefined {
     const found = this.declarationOf(filePath, name);
     if (!found) return undefined;
-    if (!found.node.type) return { error: `write the return type of '${name}' (e.g. ': number') so calls to it can be typed` };
-    const shape = shapeOfTypeNode(found.node.type, (t) => this.typeDeclarationOf(found.file.path, t));
-    if ("error" in shape) return { error: `'${name}' returns '${found.node.type.getText()}', which tsgrad cannot differentiate` };
+    const type = found.source.node.type;
+    if (!type) {
+      // Without a written return type: the lowered function's (inferred from what it returns).
+      const key = `${normalize(found.file.path)}#${name}`;
+      const missing = { error: `write the return type of '${name}' (e.g. ': number') so calls to it can be typed` };
+      if (this.inferring.has(key)) return missing;
+      this.inferring.add(key);
+      try {
+        return this.callee(filePath, name, { file: filePath, line: 0, column: 0, length: 1 }).returnType;
+      } catch {
+        return missing;
+      } finally {
+        this.inferring.delete(key);
+      }
+    }
+    const shape = shapeOfTypeNode(type, (t) => this.typeDeclarationOf(found.file.path, t));
+    if ("error" in shape) return { error: `'${name}' returns '${type.getText()}', which tsgrad cannot differentiate; return a number, a numeric array, or an object of those` };
     return shape;
   }
 
@@ -115,14 +166,14 @@ export class ProgramIndex {
   customVjp(filePath: string, name: string): { rule: string; ruleFile: string; primalFile: string; primalName: string } | undefined {
     const found = this.declarationOf(filePath, name);
     if (!found) return undefined;
-    const primalName = found.node.name!.text;
+    const primalName = found.source.localName ?? name;
     for (const file of [found.file, this.files.get(normalize(filePath))!]) {
-      for (const s of file.sourceFile.compilerNode.statements) {
-        if (!ts.isFunctionDeclaration(s) || !s.name) continue;
-        for (const tag of ts.getJSDocTags(s)) {
+      for (const f of this.discovery(file.path).module.functions) {
+        if (!f.localName || f.method) continue;
+        for (const tag of tagsOf(f.docHost)) {
           if (tag.tagName.text !== "vjpOf") continue;
           const target = (typeof tag.comment === "string" ? tag.comment : ts.getTextOfJSDocComment(tag.comment) ?? "").trim();
-          if (target === primalName || target === name) return { rule: s.name.text, ruleFile: file.path, primalFile: found.file.path, primalName };
+          if (target === primalName || target === name) return { rule: f.localName, ruleFile: file.path, primalFile: found.file.path, primalName };
         }
       }
     }
@@ -138,7 +189,7 @@ export class ProgramIndex {
   sharedPullback(filePath: string, name: string, span: SourceSpan): { rule: string; ruleFile: string; primalFile: string; generated: true } | undefined {
     const found = this.declarationOf(filePath, name);
     if (!found) return undefined;
-    const tags = new Set(ts.getJSDocTags(found.node).map((t) => t.tagName.text));
+    const tags = new Set(tagsOf(found.source.docHost).map((t) => t.tagName.text));
     if (tags.has("inline")) return undefined;
     const fn = this.callee(filePath, name, span);
     if (fn.returnType.kind !== "number") return undefined;
@@ -169,7 +220,7 @@ export class ProgramIndex {
     let fn = this.lowered.get(key);
     if (!fn) {
       try {
-        fn = lowerFunction(found.node, found.file.sourceFile.compilerNode, found.file.path, this.scope(found.file.path));
+        fn = lowerFunction(found.source, found.file.sourceFile.compilerNode, found.file.path, this.scope(found.file.path));
       } catch (error) {
         if (error instanceof DiagnosticError) {
           // Report where the problem is, and say through which call it was reached.

@@ -5,8 +5,12 @@
 import { ts } from "ts-morph";
 import type { ValueType } from "../ir/nodes.ts";
 
-/** Finds the declaration behind a type name (interface or type alias), in this file or imported. */
-export type TypeResolver = (name: string) => ts.InterfaceDeclaration | ts.TypeAliasDeclaration | undefined;
+/**
+ * Finds the declaration behind a type name, in this file or imported: an interface, a type
+ * alias, a class (its fields), an enum (an opaque tag), or the constraint a type parameter
+ * stands for (`T` in `<T extends number[]>`).
+ */
+export type TypeResolver = (name: string) => ts.InterfaceDeclaration | ts.TypeAliasDeclaration | ts.ClassDeclaration | ts.EnumDeclaration | ts.TypeNode | undefined;
 
 /** Returns the shape of a written type, or a string explaining why it is not supported. */
 export function shapeOfTypeNode(node: ts.TypeNode, resolve?: TypeResolver, depth = 0): ValueType | { error: "any" | "unsupported" } {
@@ -44,6 +48,9 @@ export function shapeOfTypeNode(node: ts.TypeNode, resolve?: TypeResolver, depth
       if (name === "Float64Array" && !ref.typeArguments) {
         return { kind: "array", element: { kind: "number" }, container: "float64array", readonly: false };
       }
+      if (name === "Float32Array" && !ref.typeArguments) {
+        return { kind: "array", element: { kind: "number" }, container: "float32array", readonly: false };
+      }
       if (name === "Int32Array" && !ref.typeArguments) {
         return { kind: "array", element: { kind: "number" }, container: "int32array", readonly: false };
       }
@@ -54,6 +61,12 @@ export function shapeOfTypeNode(node: ts.TypeNode, resolve?: TypeResolver, depth
       }
       if (name === "Readonly" && ref.typeArguments?.length === 1) return recurse(ref.typeArguments[0]!);
       const declaration = !ref.typeArguments && resolve ? resolve(name) : undefined;
+      if (declaration && !isDeclarationKind(declaration)) return recurse(declaration as ts.TypeNode);
+      if (declaration && ts.isEnumDeclaration(declaration)) return { kind: "opaque", text: name };
+      if (declaration && ts.isClassDeclaration(declaration) && !declaration.typeParameters) {
+        const shape = recordOfClass(declaration, resolve, depth);
+        return "error" in shape || shape.kind !== "record" ? shape : { ...shape, name };
+      }
       if (declaration && ts.isTypeAliasDeclaration(declaration) && !declaration.typeParameters) {
         const shape = shapeOfTypeNode(declaration.type, resolve, depth + 1);
         return "error" in shape || shape.kind !== "record" ? shape : { ...shape, name };
@@ -66,9 +79,50 @@ export function shapeOfTypeNode(node: ts.TypeNode, resolve?: TypeResolver, depth
     }
     case ts.SyntaxKind.TypeLiteral:
       return recordOf((node as ts.TypeLiteralNode).members, resolve, depth);
+    case ts.SyntaxKind.TupleType: {
+      // `[number, number]`: a number array of that length (tuples of numbers only).
+      const elements = (node as ts.TupleTypeNode).elements.map((e) => recurse(ts.isNamedTupleMember(e) ? e.type : e));
+      if (elements.length === 0 || elements.some((e) => "error" in e || e.kind !== "number")) return { error: "unsupported" };
+      return { kind: "array", element: { kind: "number" }, container: "array", readonly: false };
+    }
+    case ts.SyntaxKind.LiteralType:
+      // `1 | 2`-style numeric literal types read as numbers.
+      return ts.isNumericLiteral((node as ts.LiteralTypeNode).literal) ? { kind: "number" } : { error: "unsupported" };
     default:
       return { error: "unsupported" };
   }
+}
+
+function isDeclarationKind(node: ts.Node): boolean {
+  return ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node) || ts.isClassDeclaration(node) || ts.isEnumDeclaration(node);
+}
+
+/**
+ * A class holding parameters (`class Linear { w: number[]; b: number }`, or constructor
+ * parameter properties): a record of its instance fields. Methods are lowered as functions
+ * with a receiver (frontend/functions.ts); private fields cannot be read by generated code.
+ */
+function recordOfClass(c: ts.ClassDeclaration, resolve: TypeResolver | undefined, depth: number): ValueType | { error: "any" | "unsupported" } {
+  const fields: { name: string; type: ValueType }[] = [];
+  const add = (name: ts.PropertyName | ts.BindingName, type: ts.TypeNode | undefined, modifiers: readonly ts.ModifierLike[] | undefined) => {
+    if (!ts.isIdentifier(name) || !type) return false;
+    if (modifiers?.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword || m.kind === ts.SyntaxKind.StaticKeyword)) return true;
+    const shape = shapeOfTypeNode(type, resolve, depth + 1);
+    if ("error" in shape) return false;
+    fields.push({ name: name.text, type: shape });
+    return true;
+  };
+  if (c.heritageClauses?.length) return { error: "unsupported" };
+  for (const m of c.members) {
+    if (ts.isPropertyDeclaration(m) && !add(m.name, m.type, m.modifiers)) return { error: "unsupported" };
+    if (ts.isConstructorDeclaration(m)) {
+      for (const p of m.parameters) {
+        const property = p.modifiers?.some((x) => [ts.SyntaxKind.PublicKeyword, ts.SyntaxKind.ReadonlyKeyword, ts.SyntaxKind.PrivateKeyword, ts.SyntaxKind.ProtectedKeyword].includes(x.kind));
+        if (property && !add(p.name, p.type, p.modifiers)) return { error: "unsupported" };
+      }
+    }
+  }
+  return { kind: "record", fields };
 }
 
 function recordOf(members: ts.NodeArray<ts.TypeElement>, resolve: TypeResolver | undefined, depth: number): ValueType | { error: "any" | "unsupported" } {
@@ -110,6 +164,7 @@ export function gradientTypeText(type: ValueType): string {
     case "record": return `{ ${type.fields.map((f) => `${f.name}: ${gradientTypeText(f.type)}`).join("; ")} }`;
     case "array":
       if (type.container === "float64array") return "Float64Array";
+      if (type.container === "float32array") return "Float32Array";
       if (type.container === "int32array") return "Int32Array";
       return `${wrapArrayElement(gradientTypeText(type.element))}[]`;
     default: return "never";
@@ -128,6 +183,7 @@ export function typeText(type: ValueType): string {
     case "record": return type.name ?? `{ ${type.fields.map((f) => `${f.name}: ${typeText(f.type)}`).join("; ")} }`;
     case "array": {
       if (type.container === "float64array") return "Float64Array";
+      if (type.container === "float32array") return "Float32Array";
       if (type.container === "int32array") return "Int32Array";
       const inner = `${wrapArrayElement(typeText(type.element))}[]`;
       return type.readonly ? `readonly ${inner}` : inner;

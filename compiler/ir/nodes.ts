@@ -9,8 +9,11 @@
 import type { SourceSpan } from "../diagnostics.ts";
 
 /** The static shape of a value. Arrays remember their container so gradients keep it. */
-/** `number[]`, `Float64Array`, or `Int32Array` (integers: never differentiated, e.g. indices). */
-export type ArrayContainer = "array" | "float64array" | "int32array";
+/**
+ * `number[]`, `Float64Array`, `Float32Array` (single precision storage; arithmetic on its
+ * elements is in double precision), or `Int32Array` (integers: never differentiated, e.g. indices).
+ */
+export type ArrayContainer = "array" | "float64array" | "float32array" | "int32array";
 
 export type ValueType =
   | { kind: "number" }

@@ -443,6 +443,7 @@ function zerosText(type: ValueType, like: string): string {
   if (type.kind === "record") return `{ ${type.fields.map((f) => `${f.name}: ${zerosText(f.type, `${like}.${f.name}`)}`).join(", ")} }`;
   if (type.kind !== "array") return "0";
   if (type.container === "float64array") return `new Float64Array(${like}.length)`;
+  if (type.container === "float32array") return `new Float32Array(${like}.length)`;
   if (type.container === "int32array") return `new Int32Array(${like}.length)`;
   if (type.element.kind === "number") return `new Array<number>(${like}.length).fill(0)`;
   return `${like}.map((row) => new Array<number>(row.length).fill(0))`;

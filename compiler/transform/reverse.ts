@@ -1400,7 +1400,7 @@ class ReverseGenerator {
 
 /** A fresh array with the elements of `e`, of the container type of `type`. */
 function copyOf(e: Expr, type: import("../ir/nodes.ts").ValueType): Expr {
-  const container = type.kind === "array" && type.container === "float64array" ? "Float64Array" : "Array";
+  const container = type.kind === "array" && type.container === "float64array" ? "Float64Array" : type.kind === "array" && type.container === "float32array" ? "Float32Array" : "Array";
   return b.call(`${container}.from`, [e]);
 }
 

@@ -52,7 +52,7 @@ export class ModuleLoader {
     const nodeRequire = createRequire(abs);
     const require = (spec: string): unknown => (spec.startsWith(".") ? this.load(resolveRelative(spec, abs)).exports : nodeRequire(spec));
     const names = [...rewritten.functions.keys()];
-    const body = `${rewritten.javascript}\n;return { ${names.map((n) => `${JSON.stringify(n)}: ${n}`).join(", ")} };`;
+    const body = `${rewritten.javascript}\n;return { ${names.map((n) => `${JSON.stringify(n)}: ${n === "default" ? "exports.default" : n}`).join(", ")} };`;
     let run: (...a: unknown[]) => Record<string, TracedFunction>;
     try {
       run = new Function("exports", "require", "module", "__filename", "__dirname", "$t", body) as typeof run;

@@ -190,6 +190,8 @@ function topLevelFunctions(file: ts.SourceFile): Map<string, string[]> {
       .map((p, i) => (ts.isIdentifier(p.name) ? p.name.text : `arg${i}`));
   for (const s of file.statements) {
     if (ts.isFunctionDeclaration(s) && s.name && s.body) out.set(s.name.text, names(s.parameters));
+    // An anonymous `export default function (…)`: addressed as "default".
+    if (ts.isFunctionDeclaration(s) && !s.name && s.body) out.set("default", names(s.parameters));
     if (ts.isVariableStatement(s)) {
       for (const d of s.declarationList.declarations) {
         let init = d.initializer;
