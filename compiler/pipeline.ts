@@ -259,7 +259,7 @@ async function compileOne(
   const taken = new Set([...imports.flatMap((i) => i.names), ...generated.map((f) => f.name), ...typeAliases.map((a) => a.name), ...orderedStacks.map((s) => stackNames[s])]);
   const helpers = copyHelpers([...orderedStacks.map((s) => (s === "values" ? "NumberStack" : "IntStack")), ...runtimeHelpers], taken);
   for (const name of helpers.clashes) {
-    diagnostics.push({ code: Codes.NameClash, message: `the generated code needs tsgrad's runtime helper '${name}', and the generated file already has a '${name}'; rename yours`, ...spanOf(discovery.functions[0]!.node.name ?? discovery.functions[0]!.node, sf, input.path) });
+    diagnostics.push({ code: Codes.NameClash, message: `the generated code needs tsgrad's runtime helper '${name}', and the generated file already has a '${name}'; rename yours`, ...spanOf(discovery.functions[0]!.source.nameNode, sf, input.path) });
   }
   if (diagnostics.length > 0) return { diagnostics };
   const module: ModuleIR = { header: generatedHeader(sourceName), imports, helpers: helpers.text, stacks: orderedStacks, functions: generated, typeAliases };
