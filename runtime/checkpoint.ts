@@ -1,0 +1,349 @@
+/**
+ * Checkpointing schedules for reverse-mode loops: reverse n steps of a loop in bounded
+ * memory by saving the loop's state (a snapshot) at a few steps only and recomputing the
+ * rest forward from the nearest snapshot when the reverse sweep needs it.
+ *
+ * A schedule is a small state machine. The generated loop asks it what to do next
+ * (`next()`) and does it:
+ *
+ *   ADVANCE  run steps from … to − 1 plainly (the primal body: nothing recorded)
+ *   SAVE     copy the loop's state, which is at step `from`, into `snapshots` at `at`
+ *   RESTORE  copy the loop's state at step `from` back from `snapshots` at `at`
+ *   RECORD   run steps from … to − 1 as the forward sweep does (pushing what the
+ *            reverse sweep will pop)
+ *   REVERSE  run the reverse sweep of steps to − 1 down to from (popping it)
+ *   DONE     the phase is over
+ *
+ * Every RECORD is followed by the REVERSE of the same steps, before anything else is
+ * recorded, so the value stacks stay LIFO; each step is reversed exactly once, last step
+ * first. A state saved in a snapshot is copied exactly (a Float64Array holds every number,
+ * int32 and boolean bit for bit), and a recorded step starts from exactly the state the
+ * step had the first time, so a checkpointed gradient does the same operations in the same
+ * order as a store-all one: the result is bit-identical.
+ *
+ * Two ways to start:
+ *
+ * - `start(steps, snapshots, width, block)`, trip count known on entry: Griewank and
+ *   Walther's binomial schedule (revolve). The forward phase (ADVANCE/SAVE, then the
+ *   RECORD of the last block, then DONE) replaces the forward loop; the rest of the function
+ *   runs forward and backward; the reverse phase (REVERSE of that block first) replaces the
+ *   reverse loop. With s snapshots (the one of the loop's entry state included) and l
+ *   steps, the schedule advances t(l, s) = r·l − C(s + r, r − 1) steps in all, where r is
+ *   the repetition number, the least r with C(s + r, s) ≥ l: the fewest possible
+ *   (Griewank, "Achieving logarithmic growth of temporal and spatial complexity in reverse
+ *   automatic differentiation", 1992; Griewank and Walther, ACM TOMS 26, 2000). A `block`
+ *   of k > 1 steps makes each RECORD/REVERSE cover k steps (their pushes must fit in
+ *   memory) and the schedule works over ⌈steps / k⌉ blocks; `block = steps` is store-all.
+ *
+ * - `startOnline(snapshots, width)`, trip count known only when the loop ends: the loop
+ *   runs as written and calls `beforeStep()` at the start of every iteration, which says
+ *   where to save the state (or −1). Snapshots go at every d-th step, d = 1 at first; when
+ *   all are in use, every other one is dropped and d doubles, so they always cover the
+ *   steps so far at a regular interval. `endOnline()` then turns to the reverse phase,
+ *   which reverses the segments between snapshots from last to first, each with the
+ *   binomial schedule over the snapshots still free. Cost: the forward loop once, plus
+ *   t(lⱼ, sⱼ) per segment (segments have d steps; sⱼ = s − j counts the free snapshots
+ *   and segment j's own). With s snapshots, the segments hold d ≤ 2n/s steps and are
+ *   reversed with at least s/2 snapshots, close to the offline optimum when s is in the
+ *   hundreds (a documented fallback, not Stumm and Walther's optimal online algorithm).
+ *
+ * Cost of driving a loop this way: one `next()` call per action. Revolve's actions are
+ * one RECORD and one REVERSE per step plus O(r) others per step on average, so a step
+ * pays a few calls and one `switch` besides its own work; snapshots cost `width` numbers
+ * copied per SAVE and per RESTORE (about one RESTORE per step reversed).
+ *
+ * Self-contained on purpose: the build copies this file into each generated file that
+ * uses it (runtime helpers need nothing of tsgrad at run time).
+ */
+
+/** What a schedule's `next()` returns. */
+export const CheckpointAction = {
+  Done: 0,
+  Advance: 1,
+  Save: 2,
+  Restore: 3,
+  Record: 4,
+  Reverse: 5,
+} as const;
+
+const DONE = 0;
+const ADVANCE = 1;
+const SAVE = 2;
+const RESTORE = 3;
+const RECORD = 4;
+const REVERSE = 5;
+
+/** Which phase `next()` is in. */
+const IDLE = 0;
+const FORWARD = 1;
+const ONLINE = 2;
+const BACKWARD = 3;
+
+/** Binomial coefficients beyond this are only ever compared with step counts (< 2^31). */
+const SATURATED = 2 ** 40;
+
+/**
+ * β(s, r) = C(s + r, s): the most steps s snapshots reverse with r recomputation sweeps
+ * (0 when r < 0), saturated at 2^40.
+ */
+export function binomialSteps(s: number, r: number): number {
+  if (r < 0 || s < 0) return 0;
+  let b = 1;
+  for (let k = 1; k <= r; k++) {
+    b = (b * (s + k)) / k; // C(s + k, k) from C(s + k − 1, k − 1): an exact integer
+    if (b >= SATURATED) return SATURATED;
+  }
+  return b;
+}
+
+/** The repetition number: the least r with C(s + r, s) ≥ steps (s ≥ 1 snapshots). */
+export function repetitions(steps: number, s: number): number {
+  let r = 0;
+  let b = 1; // β(s, r)
+  while (b < steps) {
+    r++;
+    b = Math.min(SATURATED, (b * (s + r)) / r);
+  }
+  return r;
+}
+
+/**
+ * t(l, s): the fewest steps a reversal of l steps with s snapshots advances (recording
+ * each step once, not counted). t = r·l − β(s + 1, r − 1); t(l, 1) = l(l − 1)/2.
+ */
+export function minimalAdvances(steps: number, s: number): number {
+  if (steps <= 1) return 0;
+  const r = repetitions(steps, s);
+  return r * steps - binomialSteps(s + 1, r - 1);
+}
+
+/**
+ * Where to put the next snapshot when reversing l ≥ 2 steps with s ≥ 2 snapshots, the
+ * first at the segment's start: m steps in. Any m for which the left part [0, m) needs
+ * repetition number r − 1 with s snapshots and the right part [m, l) needs r with s − 1 is
+ * optimal (their costs then add up to t(l, s) exactly, by Pascal's rule); this is the
+ * largest such m.
+ */
+export function splitPoint(steps: number, s: number): number {
+  const r = repetitions(steps, s);
+  const upper = Math.min(steps - 1, binomialSteps(s, r - 1), steps - binomialSteps(s - 1, r - 1));
+  return Math.max(1, upper);
+}
+
+/**
+ * The fewest snapshots needed to reverse `steps` steps of a state of `width` numbers with
+ * the smallest repetition number whose snapshots fit in `budgetBytes`: the memory goes
+ * where it cuts recomputation by a whole sweep, not into extra snapshots that shave a few
+ * steps. At least 1 (the entry state).
+ */
+export function snapshotsFor(steps: number, width: number, budgetBytes: number): number {
+  const fit = Math.max(1, Math.floor(budgetBytes / (8 * Math.max(1, width))));
+  if (steps <= 1) return 1;
+  for (let r = 1; ; r++) {
+    let low = 1; // the least s with β(s, r) ≥ steps, by bisection on s
+    let high = Math.max(1, steps - 1);
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (binomialSteps(mid, r) >= steps) high = mid;
+      else low = mid + 1;
+    }
+    if (low <= fit) return low;
+    if (r > 64) return fit;
+  }
+}
+
+/**
+ * One checkpointed loop's schedule and snapshot storage. A generated file keeps one per
+ * checkpointed loop at module scope and restarts it on every call, so a steady-state call
+ * allocates nothing once the snapshot buffer has grown to its size.
+ */
+export class CheckpointSchedule {
+  /** ADVANCE, RECORD, REVERSE: the first step. SAVE, RESTORE: the step the state is at. */
+  from = 0;
+  /** ADVANCE, RECORD, REVERSE: one past the last step. */
+  to = 0;
+  /** SAVE, RESTORE: where the snapshot starts in `snapshots`. */
+  at = 0;
+  /** The snapshots, `width` numbers each (read it after `next()` or `beforeStep()`: it may grow). */
+  snapshots = new Float64Array(0);
+
+  /** Statistics of the current run, for tests and benchmarks: steps advanced, recorded, snapshots taken, restores. */
+  advanced = 0;
+  recorded = 0;
+  saves = 0;
+  restores = 0;
+  /** The most snapshots held at once in this run. */
+  peakSnapshots = 0;
+
+  private phase = IDLE;
+  private width = 0;
+  private slots = 1;
+  private steps = 0;
+  private block = 1;
+  private blocks = 0;
+  /** Positions (block indices) of the snapshots held, oldest first; snapshot j is in slot j. */
+  private positions = new Int32Array(16);
+  private held = 0;
+  /** Blocks at and after `end` are reversed (forward phase: the goal). */
+  private end = 0;
+  /** The block the loop's state is at, or −1 when unknown (after a REVERSE). */
+  private current = 0;
+  /** A recorded block whose REVERSE comes next, or −1. */
+  private pending = -1;
+  /** Online: the save interval and the next step to save. */
+  private interval = 1;
+  private nextSave = 0;
+
+  /**
+   * Starts a loop of `steps` iterations known on entry, with at most `snapshots` saved
+   * states of `width` numbers each, recording `block` steps at a time (1 for revolve over
+   * single steps; `steps` records them all, store-all).
+   */
+  start(steps: number, snapshots: number, width: number, block = 1): void {
+    this.reset(width, snapshots);
+    this.steps = Math.max(0, Math.ceil(steps));
+    this.block = Math.max(1, Math.floor(block));
+    this.blocks = Math.ceil(this.steps / this.block);
+    this.end = this.blocks;
+    this.current = 0;
+    this.phase = FORWARD;
+  }
+
+  /** Starts a loop whose trip count is known only at its end; call `beforeStep()` in each iteration. */
+  startOnline(snapshots: number, width: number): void {
+    this.reset(width, snapshots);
+    this.block = 1;
+    this.interval = 1;
+    this.nextSave = 0;
+    this.phase = ONLINE;
+  }
+
+  /**
+   * Online: called at the start of each iteration, before the body. Returns where in
+   * `snapshots` to save the state before this step, or −1.
+   */
+  beforeStep(): number {
+    const step = this.steps++;
+    if (step !== this.nextSave) return -1;
+    if (this.held === this.slots) {
+      if (this.slots === 1) {
+        this.nextSave = Infinity;
+        return -1;
+      }
+      this.thin();
+      this.nextSave = Math.ceil(step / this.interval) * this.interval;
+      if (step !== this.nextSave) return -1;
+    }
+    this.nextSave = step + this.interval;
+    return this.save(step);
+  }
+
+  /** Online: the loop has ended after the steps counted by `beforeStep()`; `next()` now drives the reverse phase. */
+  endOnline(): void {
+    this.blocks = this.steps;
+    this.end = this.blocks;
+    this.current = -1;
+    this.phase = BACKWARD;
+  }
+
+  /** The next action (CheckpointAction); its operands are `from`, `to` and `at`. */
+  next(): number {
+    if (this.pending >= 0) {
+      if (this.phase === FORWARD) {
+        this.phase = BACKWARD; // the forward phase ends with the last block recorded
+        return DONE;
+      }
+      const block = this.pending;
+      this.pending = -1;
+      this.end = block;
+      this.current = -1;
+      this.setSteps(block, block + 1);
+      return REVERSE;
+    }
+    if (this.end === 0) {
+      this.phase = IDLE;
+      return DONE;
+    }
+    while (this.held > 0 && this.positions[this.held - 1]! >= this.end) this.held--;
+    if (this.held === 0 && this.end > 1) return this.saveAction(0); // the entry state, when anything will return to it
+    const base = this.held > 0 ? this.positions[this.held - 1]! : 0;
+    if (this.current < base) {
+      this.current = base;
+      this.at = (this.held - 1) * this.width;
+      this.from = base * this.block;
+      this.restores++;
+      return RESTORE;
+    }
+    if (this.current === this.end - 1) {
+      this.pending = this.current;
+      this.setSteps(this.current, this.current + 1);
+      this.recorded += this.to - this.from;
+      this.current = -1;
+      return RECORD;
+    }
+    if (this.current > base) return this.saveAction(this.current);
+    const length = this.end - base;
+    const free = this.slots - this.held;
+    const target = free === 0 ? this.end - 1 : base + splitPoint(length, free + 1);
+    this.setSteps(base, target);
+    this.advanced += this.to - this.from;
+    this.current = target;
+    return ADVANCE;
+  }
+
+  private reset(width: number, snapshots: number): void {
+    this.width = Math.max(0, width);
+    this.slots = Math.max(1, Math.floor(snapshots));
+    this.steps = 0;
+    this.held = 0;
+    this.pending = -1;
+    this.advanced = this.recorded = this.saves = this.restores = this.peakSnapshots = 0;
+  }
+
+  private setSteps(fromBlock: number, toBlock: number): void {
+    this.from = fromBlock * this.block;
+    this.to = Math.min(this.steps, toBlock * this.block);
+  }
+
+  private saveAction(block: number): number {
+    this.save(block);
+    this.from = block * this.block;
+    return SAVE;
+  }
+
+  /** Takes the next slot for the state at `block`; returns its offset. */
+  private save(block: number): number {
+    const slot = this.held++;
+    if (slot === this.positions.length) {
+      const grown = new Int32Array(2 * slot);
+      grown.set(this.positions);
+      this.positions = grown;
+    }
+    this.positions[slot] = block;
+    const need = (slot + 1) * this.width;
+    if (need > this.snapshots.length) {
+      const grown = new Float64Array(Math.min(this.slots * this.width, Math.max(need, 2 * this.snapshots.length)));
+      grown.set(this.snapshots);
+      this.snapshots = grown;
+    }
+    this.saves++;
+    if (this.held > this.peakSnapshots) this.peakSnapshots = this.held;
+    this.at = slot * this.width;
+    return this.at;
+  }
+
+  /** Online: keeps every other snapshot (those at multiples of twice the interval), packed into the first slots. */
+  private thin(): void {
+    const width = this.width;
+    let kept = 0;
+    for (let j = 0; j < this.held; j += 2) {
+      if (kept !== j) {
+        this.snapshots.copyWithin(kept * width, j * width, (j + 1) * width);
+        this.positions[kept] = this.positions[j]!;
+      }
+      kept++;
+    }
+    this.held = kept;
+    this.interval *= 2;
+  }
+}
