@@ -184,7 +184,7 @@ describe("binomial (revolve) schedule, trip count known on entry", () => {
     ] as const) {
       const schedule = new CheckpointSchedule();
       schedule.start(steps, slots, 0);
-      let reversed = steps;
+      let reversed: number = steps;
       for (let a = schedule.next(); a !== A.Done; a = schedule.next());
       for (let a = schedule.next(); a !== A.Done; a = schedule.next()) {
         if (a === A.Reverse) {
