@@ -172,7 +172,7 @@ describe("binomial (revolve) schedule, trip count known on entry", () => {
         expect(run.advanced).toBe(minimalAdvances(steps, slots));
         expect(run.peak).toBeLessThanOrEqual(slots);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -247,7 +247,7 @@ describe("online schedule, trip count known at the end", () => {
         expect(run.advanced).toBe(expectedAdvances(steps, slots));
         expect(run.peak).toBeLessThanOrEqual(slots);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
