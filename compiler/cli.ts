@@ -13,6 +13,7 @@ import { parseArgs, UsageError, type Command } from "./cli/args.ts";
 import { runBuild } from "./cli/build.ts";
 import { HELP, version } from "./cli/help.ts";
 import { withDefaults, type CliIo } from "./cli/io.ts";
+import { startProgress } from "./cli/progress.ts";
 import { printJson, printText } from "./cli/report.ts";
 import { watchBuild } from "./cli/watch.ts";
 
@@ -52,19 +53,27 @@ async function run(command: Command, io: CliIo): Promise<number> {
       io.stdout(`${version()}\n`);
       return 0;
     case "build": {
-      const options = { paths: command.paths, check: command.check, debug: command.debug };
+      const options = { paths: command.paths, check: command.check, debug: command.debug, cache: command.cache };
       const json = command.format === "json";
+      const showProgress = io.progress && !json && command.verbosity !== "quiet";
       if (command.watch) {
         return watchBuild(
           options,
           io,
-          (report) => (json ? printJson(report, io, true) : printText(report, io)),
+          (report) => (json ? printJson(report, io, true) : printText(report, io, command.verbosity)),
           (line) => (json ? io.stderr : io.stdout)(`${line}\n`),
+          { progress: showProgress, quiet: command.verbosity === "quiet" },
         );
       }
-      const report = await runBuild(options, io);
+      const progress = showProgress ? startProgress(io) : undefined;
+      let report;
+      try {
+        report = await runBuild(options, io, { onCompile: progress?.onCompile });
+      } finally {
+        progress?.stop();
+      }
       if (json) printJson(report, io);
-      else printText(report, io);
+      else printText(report, io, command.verbosity);
       return report.exitCode;
     }
     default:

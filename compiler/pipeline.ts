@@ -53,6 +53,8 @@ export interface CompileOptions {
   toBeRecorded?: boolean;
   /** Debug build: generated code checks argument aliasing and stack balance. */
   debug?: boolean;
+  /** Called after each source is compiled, with the milliseconds it took (progress, `--verbose`). */
+  onSource?: (path: string, ms: number) => void;
 }
 
 export function outputPathFor(sourcePath: string): string {
@@ -77,7 +79,9 @@ export async function compileSources(inputs: SourceInput[], options: CompileOpti
   const parsed = sorted.map((input) => ({ input, sourceFile: program.add(input.path, input.text) }));
   const { order, imported } = generatedFirst(parsed);
   for (const { input, sourceFile } of order) {
+    const started = performance.now();
     const result = await compileOne(program, sourceFile, input, options);
+    options.onSource?.(input.path, performance.now() - started);
     diagnostics.push(...result.diagnostics);
     if (result.file) {
       files.push(result.file);

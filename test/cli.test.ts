@@ -10,7 +10,6 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main, type CliIo } from "../compiler/cli.ts";
 import { parseArgs } from "../compiler/cli/args.ts";
-import { affectedSources } from "../compiler/cli/affected.ts";
 import { codeFrame, formatDiagnostic, formatSummary } from "../compiler/cli/frame.ts";
 import { GENERATED_MARKER } from "../compiler/backend/header.ts";
 import { Codes, type Diagnostic } from "../compiler/diagnostics.ts";
@@ -120,6 +119,8 @@ describe("usage", () => {
       watch: false,
       debug: false,
       format: "json",
+      cache: true,
+      verbosity: "normal",
     });
     expect(parseArgs(["build", "--debug", "x.ts"])).toMatchObject({ kind: "build", debug: true, paths: ["x.ts"] });
   });
@@ -159,7 +160,7 @@ describe("build", () => {
     const first = await tsgrad(dir, "build");
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
-    expect(first.stdout).toBe("wrote src/a.grad.ts\nwrote src/deep/b.grad.ts\nBuilt 3 sources: 2 written, 0 removed, 0 unchanged.\n");
+    expect(first.stdout).toBe("wrote src/a.grad.ts\nwrote src/deep/b.grad.ts\nBuilt 3 sources: 2 written, 0 unchanged, 1 without annotations.\n");
     expect(read(dir, "src/a.grad.ts")).toContain(GENERATED_MARKER);
     expect(read(dir, "src/a.grad.ts")).toContain("squareGrad");
     expect(existsSync(path.join(dir, "src/plain.grad.ts"))).toBe(false);
@@ -168,7 +169,7 @@ describe("build", () => {
     const mtime = statSync(path.join(dir, "src/a.grad.ts")).mtimeMs;
     const second = await tsgrad(dir, "build", "src");
     expect(second.code).toBe(0);
-    expect(second.stdout).toBe("Built 3 sources: 0 written, 0 removed, 2 unchanged.\n");
+    expect(second.stdout).toBe("Built 3 sources: 0 written, 2 unchanged, 1 without annotations.\n");
     expect(statSync(path.join(dir, "src/a.grad.ts")).mtimeMs).toBe(mtime);
   });
 
@@ -294,7 +295,7 @@ describe("build", () => {
     put(dir, "d.grad.ts", "// hand-written beside a plain source\n");
     const r = await tsgrad(dir, "build");
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("removed a.grad.ts\nremoved sub/c.grad.ts\nBuilt 3 sources: 0 written, 2 removed, 1 unchanged.\n");
+    expect(r.stdout).toBe("removed a.grad.ts\nremoved sub/c.grad.ts\nBuilt 3 sources: 0 written, 1 unchanged, 2 without annotations; removed 2 generated files.\n");
     expect(existsSync(path.join(dir, "a.grad.ts"))).toBe(false);
     expect(existsSync(path.join(dir, "sub/c.grad.ts"))).toBe(false);
     expect(existsSync(path.join(dir, "b.grad.ts"))).toBe(true);
@@ -306,7 +307,7 @@ describe("build", () => {
     const dir = project({ "a.ts": SQUARE, "other/b.ts": CUBE });
     expect((await tsgrad(dir, "build")).code).toBe(0);
     rmSync(path.join(dir, "other/b.ts"));
-    expect((await tsgrad(dir, "build", "a.ts")).stdout).toBe("Built 1 source: 0 written, 0 removed, 1 unchanged.\n");
+    expect((await tsgrad(dir, "build", "a.ts")).stdout).toBe("Built 1 source: 0 written, 1 unchanged, 0 without annotations.\n");
     expect(existsSync(path.join(dir, "other/b.grad.ts"))).toBe(true);
   });
 
@@ -344,7 +345,7 @@ describe("--check", () => {
     expect((await tsgrad(dir, "build")).code).toBe(0);
     const clean = await tsgrad(dir, "build", "--check");
     expect(clean.code).toBe(0);
-    expect(clean.stdout).toBe("All generated files are up to date (3 sources checked).\n");
+    expect(clean.stdout).toBe("All generated files are up to date (3 sources checked: 3 with derivatives, 0 without annotations).\n");
 
     put(dir, "a.grad.ts", read(dir, "a.grad.ts") + "// edited\n");
     rmSync(path.join(dir, "b.grad.ts"));
@@ -478,30 +479,4 @@ describe("--watch", () => {
     expect(read(dir, "b.grad.ts")).toContain("cubeGrad");
     expect(tempFiles(dir)).toEqual([]);
   }, 60_000);
-});
-
-describe("incremental rebuilds", () => {
-  it("rebuild a changed source and, transitively, the sources that import it", () => {
-    const dir = project({
-      "lib.ts": "export function h(t: number): number { return t * t; }\n",
-      "mid.ts": 'import { h } from "./lib.ts";\nexport function m(t: number): number { return h(t) + 1; }\n',
-      "top.ts": 'import { m } from "./mid.js";\n/** @grad */\nexport function f(x: number): number { return m(x); }\n',
-      "other.ts": "/** @grad */\nexport function g(x: number): number { return x; }\n",
-    });
-    const all = ["lib.ts", "mid.ts", "other.ts", "top.ts"].map((f) => path.join(dir, f));
-    expect(affectedSources([path.join(dir, "lib.ts")], all)).toEqual(["lib.ts", "mid.ts", "top.ts"].map((f) => path.join(dir, f)));
-    expect(affectedSources([path.join(dir, "other.ts")], all)).toEqual([path.join(dir, "other.ts")]);
-    // A deleted source needs a full build (its output may have become an orphan).
-    expect(affectedSources([path.join(dir, "gone.ts")], all)).toBeNull();
-  });
-
-  it("rebuild a source that calls another source's generated code when that source changes", () => {
-    const dir = project({
-      "inner.ts": "/** @jvp x */\nexport function g(x: number): number { return x * x; }\n",
-      "outer.ts": 'import { gJvp } from "./inner.grad.js";\n/** @grad */\nexport function f(x: number): number { return gJvp(x, { x: 1 }).tangent; }\n',
-    });
-    const all = ["inner.ts", "outer.ts"].map((f) => path.join(dir, f));
-    expect(affectedSources([path.join(dir, "inner.ts")], all)).toEqual(all);
-    expect(affectedSources([path.join(dir, "outer.ts")], all)).toEqual([path.join(dir, "outer.ts")]);
-  });
 });

@@ -8,7 +8,20 @@ export type OutputFormat = "text" | "json";
 export type Command =
   | { kind: "help" }
   | { kind: "version" }
-  | { kind: "build"; paths: string[]; check: boolean; watch: boolean; debug: boolean; format: OutputFormat };
+  | {
+      kind: "build";
+      paths: string[];
+      check: boolean;
+      watch: boolean;
+      debug: boolean;
+      format: OutputFormat;
+      /** false with --no-cache. */
+      cache: boolean;
+      verbosity: Verbosity;
+    };
+
+/** --quiet: only problems; --verbose: also per-file timings and the cache's whereabouts. */
+export type Verbosity = "quiet" | "normal" | "verbose";
 
 export class UsageError extends Error {}
 
@@ -30,6 +43,8 @@ function parseBuild(args: readonly string[]): Command {
   let watch = false;
   let debug = false;
   let format: OutputFormat = "text";
+  let cache = true;
+  let verbosity: Verbosity = "normal";
   let onlyPaths = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -51,10 +66,21 @@ function parseBuild(args: readonly string[]): Command {
       case "--check":
       case "--watch":
       case "--debug":
+      case "--no-cache":
+      case "--quiet":
+      case "-q":
+      case "--verbose":
         if (inline !== undefined) throw new UsageError(`option '${name}' takes no value`);
         if (name === "--check") check = true;
         else if (name === "--debug") debug = true;
-        else watch = true;
+        else if (name === "--no-cache") cache = false;
+        else if (name === "--quiet" || name === "-q") {
+          if (verbosity === "verbose") throw new UsageError("'--quiet' and '--verbose' cannot be used together");
+          verbosity = "quiet";
+        } else if (name === "--verbose") {
+          if (verbosity === "quiet") throw new UsageError("'--quiet' and '--verbose' cannot be used together");
+          verbosity = "verbose";
+        } else watch = true;
         break;
       case "--format": {
         const value = inline ?? args[++i];
@@ -70,5 +96,5 @@ function parseBuild(args: readonly string[]): Command {
     }
   }
   if (check && watch) throw new UsageError("'--check' and '--watch' cannot be used together");
-  return { kind: "build", paths, check, watch, debug, format };
+  return { kind: "build", paths, check, watch, debug, format, cache, verbosity };
 }

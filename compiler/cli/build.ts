@@ -1,7 +1,8 @@
 /**
  * One build, from command-line paths to files on disk:
  *
- *   discover → read (strict UTF-8) → compile (compiler/pipeline) → plan → write or check
+ *   discover → read (strict UTF-8) → look up the cache → compile what missed
+ *   (compiler/pipeline, loaded only then) → plan → write or check
  *
  * Takes the build options and the CLI's io; gives a `BuildReport` (it prints nothing:
  * see report.ts). Guarantees: if any diagnostic is reported before writing, nothing is
@@ -9,9 +10,10 @@
  * named path that does not exist) or on a fault of the compiler itself.
  */
 import path from "node:path";
-import { compileSources } from "../pipeline.ts";
+import type { OutputFile, SourceInput } from "../pipeline.ts";
 import type { Diagnostic } from "../diagnostics.ts";
-import { compareStrings, discover } from "./discover.ts";
+import { BuildCache, cacheKey, cacheLocation, toolFingerprint, type KeyPart } from "./cache.ts";
+import { compareStrings, discover, outputPathOf } from "./discover.ts";
 import type { CliIo } from "./io.ts";
 import { planOutputs } from "./plan.ts";
 import { readSources } from "./read.ts";
@@ -22,6 +24,25 @@ export interface BuildOptions {
   check: boolean;
   /** Generated code checks argument aliasing and stack balance (see transform/debug.ts). */
   debug?: boolean;
+  /** Reuse the results of earlier compiles (cache.ts); default true. */
+  cache?: boolean;
+}
+
+/** What a caller that runs many builds (watch mode, the bundler plugin) keeps between them. */
+export interface BuildSession {
+  /** Reused across builds; by default each build opens the cache folder afresh. */
+  cache?: BuildCache;
+  /** Progress: called when compiling starts (how many sources) and after each source. */
+  onCompile?: (event: { kind: "start"; sources: number } | { kind: "source"; path: string; ms: number }) => void;
+}
+
+/** How one source was handled, for --verbose. */
+export interface SourceTiming {
+  path: string;
+  /** Milliseconds compiling it, or null when its result came from the cache. */
+  ms: number | null;
+  /** Compiled only because a source being compiled imports it (its own result came from the cache, or it is not built). */
+  imported?: boolean;
 }
 
 export type OutOfDateReason = "missing" | "stale" | "orphaned";
@@ -36,27 +57,73 @@ export interface BuildReport {
   /** With `--check`: what a build would change. */
   outOfDate: { path: string; reason: OutOfDateReason }[];
   unchanged: string[];
+  /** Sources built that have no annotated function (no generated file). */
+  withoutAnnotations: string[];
   /** Number of sources built (named or found). */
   sourceCount: number;
+  /** Per source: compiled (with its time) or taken from the cache. */
+  timings: SourceTiming[];
+  /** Where the cache lives, or why it was not used. */
+  cache: { dir: string | null; note?: string };
+  /** Wall-clock milliseconds of the whole build. */
+  elapsedMs: number;
+  /** Every source file read (built, or imported by one), absolute: what watch mode follows. */
+  files: string[];
   /** True when diagnostics stopped the build before anything was written. */
   blocked: boolean;
   check: boolean;
   exitCode: 0 | 1;
 }
 
-export async function runBuild(options: BuildOptions, io: CliIo): Promise<BuildReport> {
+export async function runBuild(options: BuildOptions, io: CliIo, session: BuildSession = {}): Promise<BuildReport> {
+  const started = performance.now();
   const found = discover(options.paths, io.cwd);
   const read = readSources(found.sources);
   const texts = new Map(read.inputs.map((i) => [i.path, i.text] as const));
-  const compiled = await compileSources(read.inputs, { debug: options.debug ?? false });
-  const diagnostics = [
-    ...read.diagnostics,
-    ...compiled.diagnostics.map((d) => ({ ...d, file: path.resolve(io.cwd, d.file) })),
-  ];
-  const targets = new Set(found.sources);
-  const outputs = compiled.files
-    .map((f) => ({ ...f, path: path.resolve(io.cwd, f.path), source: path.resolve(io.cwd, f.source) }))
-    .filter((f) => targets.has(f.source) && !read.context.has(f.source));
+  const { cache, note } = session.cache ? { cache: session.cache, note: undefined } : openCache(options, io.cwd);
+  const byPath = new Map(read.inputs.map((i) => [i.path, i] as const));
+
+  // Look every readable target up; what misses is compiled with the files it imports.
+  const results = new Map<string, string | null>();
+  const keys = new Map<string, string>();
+  const timings: SourceTiming[] = [];
+  const fingerprint = cache ? toolFingerprint() : "";
+  for (const source of found.sources) {
+    if (!byPath.has(source) || !cache) continue;
+    const key = cacheKey(fingerprint, { debug: options.debug ?? false }, keyParts(source, read.imports, texts));
+    keys.set(source, key);
+    const hit = cache.get(key);
+    if (hit) {
+      results.set(source, hit.text);
+      timings.push({ path: source, ms: null });
+    }
+  }
+  const misses = found.sources.filter((s) => byPath.has(s) && !results.has(s));
+  const diagnostics: Diagnostic[] = [...read.diagnostics];
+  if (misses.length > 0) {
+    const missed = new Set(misses);
+    const inputs = [...closure(misses, read.imports)].flatMap((f) => (byPath.has(f) ? [byPath.get(f)!] : []));
+    const compiled = await compile(inputs, options, session, (file, ms) => timings.push({ path: file, ms, ...(missed.has(file) ? {} : { imported: true }) }));
+    diagnostics.push(...compiled.diagnostics.map((d) => ({ ...d, file: path.resolve(io.cwd, d.file) })));
+    const outputs = new Map(compiled.files.map((f) => [path.resolve(io.cwd, f.source), f.text] as const));
+    const dirty = new Set(diagnostics.map((d) => d.file));
+    for (const source of misses) {
+      results.set(source, outputs.get(source) ?? null);
+      const key = keys.get(source);
+      // Only clean results are kept: nothing it depends on reported anything.
+      if (cache && key && ![...closure([source], read.imports)].some((f) => dirty.has(f))) cache.put(key, { text: outputs.get(source) ?? null });
+    }
+    cache?.prune();
+  }
+  const erroneous = new Set(diagnostics.map((d) => d.file));
+  const outputs: OutputFile[] = [];
+  const withoutAnnotations: string[] = [];
+  for (const source of found.sources) {
+    if (!results.has(source)) continue;
+    const text = results.get(source)!;
+    if (text !== null) outputs.push({ path: outputPathOf(source), text, source });
+    else if (!erroneous.has(source)) withoutAnnotations.push(source);
+  }
   const plan = planOutputs({
     outputs,
     built: found.sources,
@@ -73,7 +140,12 @@ export async function runBuild(options: BuildOptions, io: CliIo): Promise<BuildR
     removed: [],
     outOfDate: [],
     unchanged: plan.unchanged,
+    withoutAnnotations,
     sourceCount: found.sources.length,
+    timings: timings.sort((a, b) => compareStrings(a.path, b.path)),
+    cache: { dir: cache?.dir ?? null, note },
+    elapsedMs: 0,
+    files: [...read.imports.keys()].sort(compareStrings),
     blocked: false,
     check: options.check,
     exitCode: 0,
@@ -93,6 +165,7 @@ export async function runBuild(options: BuildOptions, io: CliIo): Promise<BuildR
   }
   report.diagnostics = sortDiagnostics(diagnostics);
   report.exitCode = report.diagnostics.length > 0 || report.outOfDate.length > 0 ? 1 : 0;
+  report.elapsedMs = performance.now() - started;
   return report;
 }
 
@@ -100,4 +173,56 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
   return [...diagnostics].sort(
     (a, b) => compareStrings(a.file, b.file) || a.line - b.line || a.column - b.column || a.code - b.code || compareStrings(a.message, b.message),
   );
+}
+
+/** The cache a build run from `cwd` uses (undefined with `--no-cache`), and why it is memory-only if it is. */
+export function openCache(options: Pick<BuildOptions, "cache">, cwd: string): { cache: BuildCache | undefined; note?: string } {
+  if (options.cache === false) return { cache: undefined, note: "off (--no-cache)" };
+  const location = cacheLocation(cwd);
+  if (location.disabled) return { cache: new BuildCache(null), note: `not using ${location.dir}: ${location.disabled}` };
+  return { cache: new BuildCache(location.dir) };
+}
+
+/** Compiles `inputs` (loading the compiler only now), timing each source. */
+async function compile(inputs: SourceInput[], options: BuildOptions, session: BuildSession, timed: (file: string, ms: number) => void) {
+  session.onCompile?.({ kind: "start", sources: inputs.length });
+  const { compileSources } = await import("../pipeline.ts");
+  return compileSources(inputs, {
+    debug: options.debug ?? false,
+    onSource: (file, ms) => {
+      timed(file, ms);
+      session.onCompile?.({ kind: "source", path: file, ms });
+    },
+  });
+}
+
+type ImportMap = ReadonlyMap<string, readonly { specifier: string; resolved: string | null }[]>;
+
+/** The given files and everything they import, transitively. */
+function closure(files: readonly string[], imports: ImportMap): Set<string> {
+  const seen = new Set<string>(files);
+  const queue = [...files];
+  while (queue.length > 0) {
+    for (const { resolved } of imports.get(queue.pop()!) ?? []) {
+      if (resolved !== null && !seen.has(resolved)) {
+        seen.add(resolved);
+        queue.push(resolved);
+      }
+    }
+  }
+  return seen;
+}
+
+/** What a source's cache key covers: itself, then every file it imports, by path relative to it. */
+function keyParts(source: string, imports: ImportMap, texts: ReadonlyMap<string, string>): KeyPart[] {
+  const dir = path.dirname(source);
+  const rel = (file: string) => path.relative(dir, file).split(path.sep).join("/");
+  const part = (file: string, name: string): KeyPart => ({
+    name,
+    text: texts.get(file) ?? null,
+    imports: (imports.get(file) ?? []).map((i) => ({ specifier: i.specifier, resolved: i.resolved === null ? null : rel(i.resolved) })),
+  });
+  const others = [...closure([source], imports)].filter((f) => f !== source).map((f) => ({ f, name: rel(f) }));
+  others.sort((a, b) => compareStrings(a.name, b.name));
+  return [part(source, path.basename(source)), ...others.map(({ f, name }) => part(f, name))];
 }

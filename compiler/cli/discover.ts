@@ -35,6 +35,15 @@ export function sourcePathOf(generated: string): string {
   return generated.replace(/\.grad\.ts$/, ".ts");
 }
 
+/**
+ * The source whose generated code an import path names (`…/inner.grad.js` → `…/inner.ts`),
+ * else null. The same rule as the compiler's `sourceOfGenerated`, kept here so reading
+ * sources does not load the compiler.
+ */
+export function sourceOfGeneratedImport(importPath: string): string | null {
+  return /\.grad(\.js|\.ts)?$/.test(importPath) ? importPath.replace(/\.grad(\.js|\.ts)?$/, ".ts") : null;
+}
+
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -5,6 +5,7 @@ export const HELP = `tsgrad: source-to-source automatic differentiation for Type
 
 Usage:
   tsgrad build [paths...] [--check] [--watch] [--debug] [--format text|json]
+               [--quiet | --verbose] [--no-cache]
   tsgrad --help | -h
   tsgrad --version
 
@@ -17,8 +18,15 @@ build     Writes X.grad.ts beside every X.ts (in the given files and folders, de
 Options:
   --check          Write nothing; exit 1 naming every stale, missing or orphaned
                    generated file (for CI).
-  --watch          Build, then rebuild whenever a source changes (Ctrl-C to stop).
+  --watch          Build, then rebuild whenever a source changes (Ctrl-C to stop;
+                   also stops when the process that started it exits).
   --format <fmt>   text (default) or json (one JSON document on stdout).
+  -q, --quiet      Print only problems (diagnostics, out-of-date files).
+  --verbose        Also print each source's compile time (or that it came from
+                   the cache) and where the cache is.
+  --no-cache       Compile every source, ignoring and not updating the cache
+                   (node_modules/.cache/tsgrad of the nearest package.json, or
+                   TSGRAD_CACHE_DIR).
   --debug          Generated code checks that differentiated arrays share no
                    storage with other arguments, and that its stacks balance.
   -h, --help       Show this help.

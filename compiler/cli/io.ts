@@ -16,6 +16,12 @@ export interface CliIo {
   signal?: AbortSignal;
   /** Process id used in temporary file names (`X.grad.ts.<pid>.tsgrad-tmp`). */
   pid: number;
+  /** A progress line may be drawn on stderr (an interactive terminal); see progress.ts. */
+  progress: boolean;
+  /** How long a build runs before its progress line appears (default about a second). */
+  progressDelayMs?: number;
+  /** Width of the terminal, to keep the progress line on one row. */
+  columns?: number;
 }
 
 export function defaultIo(): CliIo {
@@ -25,6 +31,8 @@ export function defaultIo(): CliIo {
     cwd: process.cwd(),
     color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR,
     pid: process.pid,
+    progress: Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb",
+    columns: process.stderr.columns,
   };
 }
 
@@ -39,5 +47,9 @@ export function withDefaults(io: Partial<CliIo> = {}): CliIo {
     color: io.color ?? (io.stderr ? false : d.color),
     signal: io.signal,
     pid: io.pid ?? d.pid,
+    // Like colour: only by default when stderr really is the process's terminal.
+    progress: io.progress ?? (io.stderr ? false : d.progress),
+    progressDelayMs: io.progressDelayMs,
+    columns: io.columns ?? d.columns,
   };
 }

@@ -7,9 +7,9 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { sourceOfGenerated, type SourceInput } from "../pipeline.ts";
+import type { SourceInput } from "../pipeline.ts";
 import { Codes, type Diagnostic } from "../diagnostics.ts";
-import { isSourcePath } from "./discover.ts";
+import { isSourcePath, sourceOfGeneratedImport } from "./discover.ts";
 import { existsSync, statSync } from "node:fs";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
@@ -58,6 +58,8 @@ export interface ReadSources {
   inputs: SourceInput[];
   /** Sources pulled in only because a named source imports them. */
   context: Set<string>;
+  /** The relative imports of every file read, as resolved on disk (for the build cache's keys). */
+  imports: Map<string, { specifier: string; resolved: string | null }[]>;
   diagnostics: Diagnostic[];
 }
 
@@ -65,6 +67,7 @@ export function readSources(sources: readonly string[]): ReadSources {
   const inputs: SourceInput[] = [];
   const diagnostics: Diagnostic[] = [];
   const context = new Set<string>();
+  const imports = new Map<string, { specifier: string; resolved: string | null }[]>();
   const seen = new Set<string>(sources);
   const queue = [...sources];
   while (queue.length > 0) {
@@ -75,27 +78,34 @@ export function readSources(sources: readonly string[]): ReadSources {
       continue;
     }
     inputs.push({ path: file, text: read.text });
-    for (const imported of relativeImports(file, read.text)) {
-      if (seen.has(imported)) continue;
+    const resolved = resolveImports(file, read.text);
+    imports.set(file, resolved);
+    for (const { resolved: imported } of resolved) {
+      if (imported === null || seen.has(imported)) continue;
       seen.add(imported);
       context.add(imported);
       queue.push(imported);
     }
   }
-  return { inputs, context, diagnostics };
+  return { inputs, context, imports, diagnostics };
 }
 
 /** Existing `.ts` files named by relative `import`/`export … from` specifiers. A scan, not a parse. */
 export function relativeImports(file: string, text: string): string[] {
-  const found: string[] = [];
+  return resolveImports(file, text).flatMap((i) => (i.resolved ? [i.resolved] : []));
+}
+
+/** Every relative specifier in `text` and the existing `.ts` source it names, or null. */
+export function resolveImports(file: string, text: string): { specifier: string; resolved: string | null }[] {
+  const found: { specifier: string; resolved: string | null }[] = [];
   const pattern = /\b(?:from|import)\s*["'](\.{1,2}\/[^"'\n]+)["']/g;
   for (const match of text.matchAll(pattern)) {
     const base = path.resolve(path.dirname(file), match[1]);
     // A generated file (`./inner.grad.js`, nested derivatives) is compiled from its source.
-    const generated = sourceOfGenerated(base);
+    const generated = sourceOfGeneratedImport(base);
     const candidates = [...(generated ? [generated] : []), base.replace(/\.js$/, ".ts"), base, `${base}.ts`, path.join(base, "index.ts")];
     const hit = candidates.find((c) => isSourcePath(c) && existsSync(c) && statSync(c).isFile());
-    if (hit) found.push(hit);
+    found.push({ specifier: match[1], resolved: hit ?? null });
   }
   return found;
 }

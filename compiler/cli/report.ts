@@ -2,9 +2,14 @@
  * Prints a BuildReport: as text (diagnostics with code frames on stderr, then
  * `Found N errors in M files.`; `wrote`/`removed` or `--check` findings on stdout) or as
  * one JSON document on stdout. Paths are printed relative to the current folder.
+ *
+ * Verbosity (text only): `quiet` prints only problems (diagnostics, `--check` findings);
+ * `verbose` adds one line per source (compiled in N ms, or from the cache) and where the
+ * cache is.
  */
 import path from "node:path";
 import { formatCode } from "../diagnostics.ts";
+import type { Verbosity } from "./args.ts";
 import type { BuildReport } from "./build.ts";
 import { formatDiagnostic, formatSummary } from "./frame.ts";
 import type { CliIo } from "./io.ts";
@@ -14,10 +19,18 @@ export function displayPath(file: string, cwd: string): string {
   return (rel === "" ? "." : rel).split(path.sep).join("/");
 }
 
-export function printText(report: BuildReport, io: CliIo): void {
+export function printText(report: BuildReport, io: CliIo, verbosity: Verbosity = "normal"): void {
   const show = (file: string) => displayPath(file, io.cwd);
-  for (const file of report.written) io.stdout(`wrote ${show(file)}\n`);
-  for (const file of report.removed) io.stdout(`removed ${show(file)}\n`);
+  const quiet = verbosity === "quiet";
+  if (verbosity === "verbose") {
+    for (const t of report.timings) {
+      io.stdout(t.ms === null ? `cached   ${show(t.path)}\n` : `compiled ${show(t.path)} in ${t.ms.toFixed(0)} ms${t.imported ? " (imported by a source being compiled)" : ""}\n`);
+    }
+  }
+  if (!quiet) {
+    for (const file of report.written) io.stdout(`wrote ${show(file)}\n`);
+    for (const file of report.removed) io.stdout(`removed ${show(file)}\n`);
+  }
   for (const item of report.outOfDate) io.stdout(`${item.reason}: ${show(item.path)}\n`);
 
   if (report.diagnostics.length > 0) {
@@ -32,14 +45,21 @@ export function printText(report: BuildReport, io: CliIo): void {
     if (report.outOfDate.length > 0) {
       const n = report.outOfDate.length;
       io.stdout(`${n} generated ${n === 1 ? "file is" : "files are"} out of date; run 'tsgrad build' to update.\n`);
-    } else if (report.diagnostics.length === 0) {
-      io.stdout(`All generated files are up to date (${plural(report.sourceCount, "source")} checked).\n`);
+    } else if (report.diagnostics.length === 0 && !quiet) {
+      io.stdout(`All generated files are up to date (${plural(report.sourceCount, "source")} checked: ${report.unchanged.length} with derivatives, ${report.withoutAnnotations.length} without annotations).\n`);
     }
-  } else if (!report.blocked) {
+  } else if (!report.blocked && !quiet) {
+    const removed = report.removed.length > 0 ? `; removed ${plural(report.removed.length, "generated file")}` : "";
     io.stdout(
-      `Built ${plural(report.sourceCount, "source")}: ${report.written.length} written, ` +
-        `${report.removed.length} removed, ${report.unchanged.length} unchanged.\n`,
+      `Built ${plural(report.sourceCount, "source")}: ${report.written.length} written, ${report.unchanged.length} unchanged, ` +
+        `${report.withoutAnnotations.length} without annotations${removed}.\n`,
     );
+  }
+  if (verbosity === "verbose") {
+    const compiled = report.timings.filter((t) => t.ms !== null && !t.imported).length;
+    const cached = report.timings.filter((t) => t.ms === null).length;
+    const where = report.cache.dir ? `cache ${show(report.cache.dir)}` : "no cache";
+    io.stdout(`${compiled} compiled, ${cached} from the cache (${where}${report.cache.note ? `; ${report.cache.note}` : ""}); ${(report.elapsedMs / 1000).toFixed(2)} s.\n`);
   }
 }
 
@@ -51,6 +71,8 @@ export interface JsonReport {
   stale: string[];
   /** The same files with the reason each is out of date. */
   outOfDate: { path: string; reason: string }[];
+  /** Sources built that have no annotated function. */
+  withoutAnnotations: string[];
   exitCode: number;
 }
 
@@ -69,6 +91,7 @@ export function toJson(report: BuildReport, cwd: string): JsonReport {
     removed: report.removed.map(show),
     stale: report.outOfDate.map((o) => show(o.path)),
     outOfDate: report.outOfDate.map((o) => ({ path: show(o.path), reason: o.reason })),
+    withoutAnnotations: report.withoutAnnotations.map(show),
     exitCode: report.exitCode,
   };
 }

@@ -1,125 +1,228 @@
 /**
- * `tsgrad build --watch`: build once, then watch the given paths and rebuild after each
- * burst of changes (debounced). Keeps running after errors. A rebuild compiles only the
- * changed sources and the sources that import them (affected.ts); a deletion rebuilds
- * everything so orphaned outputs are removed. Stops when
- * `io.signal` aborts (tests) or the process is interrupted (Ctrl-C), and returns the exit
- * code of the last build.
+ * `tsgrad build --watch`: build once, then rebuild after each burst of changes (debounced
+ * by DEBOUNCE_MS of quiet). Keeps running after errors. Stops when `io.signal` aborts
+ * (tests), on SIGINT/SIGTERM/SIGHUP (letting a rebuild in progress finish its writes), or
+ * when the process that started it exits (see PARENT_POLL_MS), and returns the exit code
+ * of the last build.
  *
- * Only changes to sources matter: events on `*.grad.ts` (our own writes), temporary files,
- * `node_modules` and dot-folders are ignored, so a rebuild never triggers another.
+ * Every rebuild is a whole build through the build cache (cache.ts), so only sources whose
+ * content or imports changed are compiled, and deletions, renames and new files are seen
+ * the same way a fresh `tsgrad build` would see them: nothing depends on which events
+ * arrived or in what order, only on the files on disk when the rebuild runs.
+ *
+ * What is watched: every folder under the given folders (skipping node_modules and
+ * dot-folders), the folder of each given file, and the folder of every file a build
+ * read (imported helpers outside the given paths). Folders, not files: editors that save
+ * by writing a temporary file and renaming it over the source replace the file's inode,
+ * and a watch on the old inode goes silent (Node's recursive watch on Linux watches
+ * files, which is why the first such save used to be the last one seen). The set of
+ * watched folders is brought up to date before and after every rebuild, so new, deleted
+ * and re-created folders are followed. A given path that does not exist (deleted) is
+ * waited for by watching its nearest existing parent.
+ *
+ * Only events on sources (`*.ts`, not `*.grad.ts` or `*.d.ts`) and on names without an
+ * extension (folders) start a rebuild, so the build's own writes never trigger another.
  */
-import { statSync, watch, type FSWatcher } from "node:fs";
+import { existsSync, readdirSync, statSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { formatCode, Codes } from "../diagnostics.ts";
 import { UsageError } from "./args.ts";
-import { runBuild, type BuildOptions, type BuildReport } from "./build.ts";
-import { discover, isSourcePath } from "./discover.ts";
-import { affectedSources } from "./affected.ts";
+import { openCache, runBuild, type BuildOptions, type BuildReport } from "./build.ts";
+import { isSourcePath } from "./discover.ts";
 import type { CliIo } from "./io.ts";
+import { startProgress } from "./progress.ts";
 import { displayPath } from "./report.ts";
 
 export const DEBOUNCE_MS = 100;
+/** How often the parent process is checked: a watcher started by `npx` stops when npx is killed. */
+export const PARENT_POLL_MS = 500;
+
+export interface WatchOptions {
+  /** Draw a progress line during long rebuilds. */
+  progress?: boolean;
+  /** Print only problems: no "watching" status lines for clean rebuilds. */
+  quiet?: boolean;
+  /** Stop when this process is no longer our parent (default: the parent at start). Null: never. */
+  parentPid?: number | null;
+  /** Stop on SIGINT/SIGTERM/SIGHUP (default true; tests driving main() in-process turn it off). */
+  handleSignals?: boolean;
+}
 
 export async function watchBuild(
   options: BuildOptions,
   io: CliIo,
   print: (report: BuildReport) => void,
   status: (line: string) => void,
+  watchOptions: WatchOptions = {},
 ): Promise<number> {
+  // One cache for the whole session: unchanged sources are never compiled twice.
+  const { cache } = openCache(options, io.cwd);
+  const build = async () => {
+    const progress = watchOptions.progress ? startProgress(io) : undefined;
+    try {
+      return await runBuild(options, io, { cache, onCompile: progress?.onCompile });
+    } finally {
+      progress?.stop();
+    }
+  };
+  const say = (line: string, always = false) => {
+    if (always || !watchOptions.quiet) status(`[${clock()}] ${line}`);
+  };
   // The first build reports a missing path as a usage error (thrown to main).
-  let last = await runBuild(options, io);
+  let last = await build();
   print(last);
   if (io.signal?.aborted) return last.exitCode;
 
-  const watchers: FSWatcher[] = [];
+  const roots = (options.paths.length > 0 ? options.paths : ["."]).map((p) => path.resolve(io.cwd, p));
+  const watchers = new Map<string, FSWatcher>();
+  const changed = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   let queued = false;
   /** Rebuilds run one after another on this chain; at most one waits behind the running one. */
   let current: Promise<void> = Promise.resolve();
-  const changed = new Set<string>();
 
   return new Promise<number>((resolve) => {
-    const stop = () => {
+    const cleanups: (() => void)[] = [];
+    const stop = (why?: string) => {
+      if (stopped) return;
       stopped = true;
+      if (why) say(why, true);
       if (timer) clearTimeout(timer);
-      for (const w of watchers) w.close();
+      for (const w of watchers.values()) w.close();
+      watchers.clear();
+      for (const c of cleanups) c();
       // Let a rebuild in progress finish its writes before returning.
       void current.then(() => resolve(last.exitCode));
     };
-    io.signal?.addEventListener("abort", stop, { once: true });
+    if (io.signal) {
+      const onAbort = () => stop();
+      io.signal.addEventListener("abort", onAbort, { once: true });
+      cleanups.push(() => io.signal?.removeEventListener("abort", onAbort));
+    }
+    if (watchOptions.handleSignals ?? true) {
+      for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+        const onSignal = () => stop(`${sig}; stopping`);
+        process.on(sig, onSignal);
+        cleanups.push(() => process.off(sig, onSignal));
+      }
+    }
+    const parent = watchOptions.parentPid === undefined ? process.ppid : watchOptions.parentPid;
+    if (parent !== null) {
+      // When the parent dies we are re-parented (to init or a subreaper): our ppid changes.
+      const poll = setInterval(() => {
+        if (process.ppid !== parent) stop("the process that started tsgrad exited; stopping");
+      }, PARENT_POLL_MS);
+      poll.unref?.();
+      cleanups.push(() => clearInterval(poll));
+    }
 
     const rebuild = async () => {
       queued = false;
       if (stopped) return;
-      const files = [...changed].sort();
-      const names = files.map((f) => displayPath(f, io.cwd));
+      const names = [...changed].sort().map((f) => displayPath(f, io.cwd));
       changed.clear();
-      // Only the changed sources and their importers, unless something was deleted.
-      const affected = files.length > 0 ? affectedSources(files, discover(options.paths.length > 0 ? options.paths : ["."], io.cwd).sources) : null;
-      status(`[${clock()}] ${names.length > 0 ? `${names.join(", ")} changed` : "change detected"}; rebuilding ${affected ? `${affected.length} source(s)` : "everything"}`);
+      syncWatchers();
+      say(`${names.length > 0 ? `${names.join(", ")} changed` : "change detected"}; rebuilding`);
       try {
-        if (affected && affected.length === 0) return;
-        last = await runBuild(affected ? { ...options, paths: affected } : options, io);
+        last = await build();
         print(last);
-        status(`[${clock()}] ${last.exitCode === 0 ? "build ok" : "build failed"}; watching for changes`);
+        say(`${last.exitCode === 0 ? "build ok" : "build failed"}; watching for changes`, last.exitCode !== 0);
       } catch (error) {
-        if (error instanceof UsageError) status(`error: ${error.message}`);
-        else status(`error ${formatCode(Codes.InternalError)}: internal error: ${error instanceof Error ? error.message : String(error)}`);
+        if (error instanceof UsageError) say(`error: ${error.message}; watching for changes`, true);
+        else say(`error ${formatCode(Codes.InternalError)}: internal error: ${error instanceof Error ? error.message : String(error)}`, true);
       }
+      syncWatchers();
     };
     const schedule = () => {
       if (queued || stopped) return;
       queued = true;
       current = current.then(rebuild).catch(() => undefined); // a failing writer must not stall the chain
     };
-
-    const onEvent = (root: string) => (_event: string, filename: string | Buffer | null) => {
+    const onEvent = (dir: string) => (_event: string, filename: string | Buffer | null) => {
+      if (stopped) return;
       const name = filename === null ? null : filename.toString();
-      if (name !== null && !relevant(name)) return;
-      if (name !== null) changed.add(path.resolve(root, name));
+      if (name !== null) {
+        if (!relevant(name)) return;
+        changed.add(path.join(dir, name));
+      }
       if (timer) clearTimeout(timer);
       timer = setTimeout(schedule, DEBOUNCE_MS);
     };
 
-    for (const given of options.paths.length > 0 ? options.paths : ["."]) {
-      const abs = path.resolve(io.cwd, given);
-      let isDir = false;
-      try {
-        isDir = statSync(abs).isDirectory();
-      } catch {
-        continue;
-      }
-      try {
-        if (isDir) {
-          watchers.push(watch(abs, { recursive: true }, onEvent(abs)));
-        } else {
-          // Watch the folder, not the file: editors replace files by renaming over them.
-          const dir = path.dirname(abs);
-          const base = path.basename(abs);
-          const handler = onEvent(dir);
-          watchers.push(watch(dir, (event, filename) => {
-            if (filename === null || filename.toString() === base) handler(event, base);
-          }));
+    /** Watches exactly the folders that matter now; see the module comment. */
+    const syncWatchers = () => {
+      if (stopped) return;
+      const wanted = new Set<string>();
+      for (const root of roots) {
+        let stat;
+        try {
+          stat = statSync(root);
+        } catch {
+          const waitIn = nearestExisting(root);
+          if (waitIn) wanted.add(waitIn);
+          continue;
         }
-      } catch (error) {
-        status(`error: cannot watch ${given}: ${error instanceof Error ? error.message : String(error)}`);
+        if (stat.isDirectory()) foldersUnder(root, wanted);
+        else wanted.add(path.dirname(root));
       }
-    }
-    for (const w of watchers) w.on("error", (error) => status(`error: watching stopped: ${error.message}`));
-    status(`[${clock()}] watching for changes`);
+      for (const file of last.files) wanted.add(path.dirname(file));
+      for (const [dir, w] of watchers) {
+        if (!wanted.has(dir)) {
+          w.close();
+          watchers.delete(dir);
+        }
+      }
+      for (const dir of wanted) {
+        if (watchers.has(dir)) continue;
+        try {
+          const w = watch(dir, onEvent(dir));
+          w.on("error", () => {
+            // The folder went away (or became unreadable): forget it and look again.
+            w.close();
+            if (watchers.get(dir) === w) watchers.delete(dir);
+            onEvent(dir)("rename", null);
+          });
+          watchers.set(dir, w);
+        } catch {
+          // Gone between the walk and the watch: the next sync finds out.
+        }
+      }
+    };
+    syncWatchers();
+    say("watching for changes");
   });
 }
 
-/** Whether a changed path (relative to a watched folder) can change the build. */
+/** Whether a changed name (in a watched folder) can change the build: a source, or a folder. */
 function relevant(name: string): boolean {
   const parts = name.split(/[\\/]/);
   if (parts.some((p) => p === "node_modules" || p.startsWith("."))) return false;
   const base = parts[parts.length - 1];
   if (isSourcePath(base)) return true;
-  // A folder renamed or removed: no extension; it may hold sources.
+  // A folder created, renamed or removed: no extension; it may hold sources.
   return !base.includes(".");
+}
+
+/** `dir` and every folder under it, skipping node_modules and dot-folders (as the build does). */
+function foldersUnder(dir: string, into: Set<string>): void {
+  into.add(dir);
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    if (e.isDirectory() && e.name !== "node_modules" && !e.name.startsWith(".")) foldersUnder(path.join(dir, e.name), into);
+  }
+}
+
+function nearestExisting(file: string): string | undefined {
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    if (existsSync(dir)) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
 }
 
 function clock(): string {
