@@ -23,7 +23,7 @@
  * Only events on sources (`*.ts`, not `*.grad.ts` or `*.d.ts`) and on names without an
  * extension (folders) start a rebuild, so the build's own writes never trigger another.
  */
-import { existsSync, readdirSync, statSync, watch, type FSWatcher } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { formatCode, Codes } from "../diagnostics.ts";
 import { UsageError } from "./args.ts";
@@ -34,7 +34,7 @@ import { startProgress } from "./progress.ts";
 import { displayPath } from "./report.ts";
 
 export const DEBOUNCE_MS = 100;
-/** How often the parent process is checked: a watcher started by `npx` stops when npx is killed. */
+/** How often the ancestor processes are checked: a watcher started by `npx` stops when npx is killed. */
 export const PARENT_POLL_MS = 500;
 
 export interface WatchOptions {
@@ -42,8 +42,8 @@ export interface WatchOptions {
   progress?: boolean;
   /** Print only problems: no "watching" status lines for clean rebuilds. */
   quiet?: boolean;
-  /** Stop when this process is no longer our parent (default: the parent at start). Null: never. */
-  parentPid?: number | null;
+  /** Stop when a process that started this one exits (default true); see ancestors(). */
+  exitWithParent?: boolean;
   /** Stop on SIGINT/SIGTERM/SIGHUP (default true; tests driving main() in-process turn it off). */
   handleSignals?: boolean;
 }
@@ -55,6 +55,8 @@ export async function watchBuild(
   status: (line: string) => void,
   watchOptions: WatchOptions = {},
 ): Promise<number> {
+  // Who started us, taken before the (possibly long) first build.
+  const chain = ancestors().join(" ");
   // One cache for the whole session: unchanged sources are never compiled twice.
   const { cache } = openCache(options, io.cwd);
   const build = async () => {
@@ -107,11 +109,13 @@ export async function watchBuild(
         cleanups.push(() => process.off(sig, onSignal));
       }
     }
-    const parent = watchOptions.parentPid === undefined ? process.ppid : watchOptions.parentPid;
-    if (parent !== null) {
-      // When the parent dies we are re-parented (to init or a subreaper): our ppid changes.
+    if (watchOptions.exitWithParent ?? true) {
+      if (ancestors().join(" ") !== chain) stop("the process that started tsgrad exited; stopping");
+      // When an ancestor dies, its child is re-parented (to init or a subreaper) and the
+      // chain changes. The whole chain, not just our parent: `npx` runs us through
+      // `sh -c`, and killing npx leaves that shell alive as our parent.
       const poll = setInterval(() => {
-        if (process.ppid !== parent) stop("the process that started tsgrad exited; stopping");
+        if (ancestors().join(" ") !== chain) stop("the process that started tsgrad exited; stopping");
       }, PARENT_POLL_MS);
       poll.unref?.();
       cleanups.push(() => clearInterval(poll));
@@ -190,7 +194,7 @@ export async function watchBuild(
       }
     };
     syncWatchers();
-    say("watching for changes");
+    if (!stopped) say("watching for changes");
   });
 }
 
@@ -223,6 +227,28 @@ function nearestExisting(file: string): string | undefined {
     if (existsSync(dir)) return dir;
     if (path.dirname(dir) === dir) return undefined;
   }
+}
+
+/**
+ * The process ids above this one, parent first, up to (not including) init: read from
+ * /proc where there is one (Linux), else just the parent.
+ */
+export function ancestors(): number[] {
+  const chain = [process.ppid];
+  for (let pid = process.ppid; pid > 1 && chain.length < 64; ) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      break; // no /proc, or the process is gone (then the next look differs anyway)
+    }
+    // "pid (command) state ppid …"; the command may hold spaces and parentheses.
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (!Number.isInteger(ppid) || ppid <= 1) break;
+    chain.push(ppid);
+    pid = ppid;
+  }
+  return chain;
 }
 
 function clock(): string {
