@@ -69,6 +69,8 @@ export interface BuildReport {
   elapsedMs: number;
   /** Every source file read (built, or imported by one), absolute: what watch mode follows. */
   files: string[];
+  /** Every generated file of the build and its text (also when diagnostics blocked writing): what the bundler plugin serves. */
+  generated: Map<string, string>;
   /** True when diagnostics stopped the build before anything was written. */
   blocked: boolean;
   check: boolean;
@@ -146,6 +148,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
     cache: { dir: cache?.dir ?? null, note },
     elapsedMs: 0,
     files: [...read.imports.keys()].sort(compareStrings),
+    generated: new Map(outputs.map((o) => [o.path, o.text] as const)),
     blocked: false,
     check: options.check,
     exitCode: 0,

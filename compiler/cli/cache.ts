@@ -163,25 +163,27 @@ let fingerprintMemo: string | undefined;
 
 /**
  * tsgrad's own identity for the cache: version, dependency versions, and a hash of every
- * file of the compiler and runtime folders this module was loaded from (a few ms).
+ * file of the package's code folders (`compiler/`, `runtime/`, and `dist/` when the
+ * compiled JavaScript is there), found from the package root above this module (a few ms).
  */
 export function toolFingerprint(): string {
   if (fingerprintMemo) return fingerprintMemo;
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const compilerRoot = path.resolve(here, "..");
+  let root = here;
+  while (!existsSync(path.join(root, "package.json")) && path.dirname(root) !== root) root = path.dirname(root);
   const hash = createHash("sha256");
   const require = createRequire(import.meta.url);
-  for (const pkg of ["../../package.json", "prettier/package.json", "ts-morph/package.json"]) {
+  for (const pkg of ["tsgrad", "prettier/package.json", "ts-morph/package.json"]) {
     let version = "unknown";
     try {
-      const file = pkg.startsWith(".") ? path.resolve(here, pkg) : require.resolve(pkg);
+      const file = pkg === "tsgrad" ? path.join(root, "package.json") : require.resolve(pkg);
       version = String((JSON.parse(readFileSync(file, "utf8")) as { version?: string }).version);
     } catch {
       // unknown: the code hash below still changes with the code
     }
     hash.update(`${pkg}\0${version}\0`);
   }
-  for (const root of [compilerRoot, path.resolve(compilerRoot, "../runtime")]) hashTree(root, root, hash);
+  for (const folder of ["compiler", "runtime", "dist"]) hashTree(root, path.join(root, folder), hash);
   fingerprintMemo = hash.digest("hex").slice(0, 32);
   return fingerprintMemo;
 }
