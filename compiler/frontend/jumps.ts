@@ -30,6 +30,8 @@ export interface JumpTarget {
   breakFlag?: string;
   /** Where a callback's `return e` puts e (the accumulator, `ys[i]`); none for forEach. */
   resultTarget?: LValue;
+  /** A local function's body inlined where it is called (no loop of its own): every return exits the region. */
+  noLoop?: boolean;
 }
 
 /** What switch lowering needs from the lowering. */

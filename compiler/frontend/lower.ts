@@ -15,10 +15,12 @@ import * as b from "../ir/build.ts";
 import type { ArrayContainer, Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
 import { MATH_CONSTANTS, RULES } from "../transform/rules.ts";
 import { shapeOfTypeNode, typeText, type TypeResolver } from "./types.ts";
-import { MODES, sourceParams, tagsOf, typeReference, type FunctionNode, type FunctionSource, type SourceParam } from "./functions.ts";
+import { functionValue, MODES, sourceParams, tagsOf, typeReference, type FunctionNode, type FunctionSource, type SourceParam } from "./functions.ts";
 import { NUMBER_CONSTANTS, type ModuleValues, type Table } from "./moduleValues.ts";
-import { closeRegion, lowerSwitch, type JumpTarget } from "./jumps.ts";
-import { walkStmts } from "../ir/visit.ts";
+import { closeRegion, lowerSwitch, type JumpTarget, type SwitchLowerer } from "./jumps.ts";
+import { hasSpread, spreadArray, spreadExtremum } from "./spread.ts";
+import { Callbacks, returnsOf, type Argument, type CallbackHost, type Captured, type FunctionValue } from "./callbacks.ts";
+import { someExpr, walkStmts } from "../ir/visit.ts";
 
 /** What the module around the function offers to it. */
 export interface ModuleScope extends ModuleValues {
@@ -34,6 +36,10 @@ export interface ModuleScope extends ModuleValues {
   resolveType?: TypeResolver;
   /** Type names the module exports, so generated code can import them by name. */
   exportedTypes?: Set<string>;
+  /** The source of a program function as named in this module (same file or imported), for inlining it. */
+  sourceOf?: (name: string) => ProgramFunction | undefined;
+  /** The file context of a file of the program (a class's methods are lowered in their own file). */
+  fileOf?: (sourceFile: ts.SourceFile) => { sourceFile: ts.SourceFile; fileName: string; module: ModuleScope } | undefined;
 }
 
 interface Binding {
@@ -41,6 +47,31 @@ interface Binding {
   mutable: boolean;
   /** The variable's name in the IR: the source name, or a fresh one if it shadows another. */
   irName: string;
+  /** A local function (`const sq = (t) => t * t`, a nested declaration, a callback parameter): inlined where called. */
+  fn?: FunctionValue;
+}
+
+/** The file the lowering is reading: the function's own, or a helper's while it is inlined. */
+interface FileContext {
+  sourceFile: ts.SourceFile;
+  fileName: string;
+  module: ModuleScope;
+}
+
+/** A program function with its file, for inlining it at a call (callbacks.ts). */
+export interface ProgramFunction {
+  source: FunctionSource;
+  sourceFile: ts.SourceFile;
+  fileName: string;
+  module: ModuleScope;
+  /** In a file tsgrad generated (nested derivatives): left to the inliner. */
+  generated: boolean;
+}
+
+interface CapturedScopes extends Captured {
+  scopes: Map<string, Binding>[];
+  aliases: Map<string, Expr>[];
+  file: FileContext;
 }
 
 export function lowerFunction(
@@ -52,7 +83,7 @@ export function lowerFunction(
   return new Lowering(sourceFile, fileName, module).lowerFunction(source);
 }
 
-class Lowering {
+class Lowering implements CallbackHost, SwitchLowerer {
   private scopes: Map<string, Binding>[] = [];
   /** `const W = p.W1`: later uses of W read the field path directly. */
   private aliases: Map<string, Expr>[] = [];
@@ -60,11 +91,23 @@ class Lowering {
   /** Whether the function carries a derivative tag (then it may not write its parameters' fields). */
   private annotated = false;
 
-  constructor(
-    private readonly sourceFile: ts.SourceFile,
-    private readonly fileName: string,
-    private readonly module: ModuleScope,
-  ) {}
+  private file: FileContext;
+
+  constructor(sourceFile: ts.SourceFile, fileName: string, module: ModuleScope) {
+    this.file = { sourceFile, fileName, module };
+  }
+
+  private get sourceFile(): ts.SourceFile {
+    return this.file.sourceFile;
+  }
+
+  private get fileName(): string {
+    return this.file.fileName;
+  }
+
+  private get module(): ModuleScope {
+    return this.file.module;
+  }
 
   span(node: ts.Node): SourceSpan {
     const start = node.getStart(this.sourceFile);
@@ -286,12 +329,13 @@ class Lowering {
    * of an enclosing scope is renamed (`x` → `x_1`), so every IR variable is unique within
    * the function and analyses can go by name.
    */
-  private bind(name: string, type: ValueType, mutable: boolean, renameSiblings = false): string {
+  bind(name: string, type: ValueType, mutable: boolean, renameSiblings = false): string {
     let irName = name;
     // Loop counters of sibling loops may share a name (two `for (let i …)` loops); other
     // locals declared again in a sibling block (`const diff` in two loops) are renamed too,
-    // so that activity, which goes by name, sees two variables.
-    if (this.scopes.some((scope) => scope.has(name)) || (renameSiblings && this.declared.has(name))) {
+    // so that activity, which goes by name, sees two variables. Inside an inlined function
+    // every name is new, so a closure's free variables never meet the callee's locals.
+    if (this.scopes.some((scope) => scope.has(name)) || (renameSiblings && this.declared.has(name)) || (this.inlineDepth > 0 && this.byIrName.has(name))) {
       for (let k = 1; this.taken.has(irName); k++) irName = `${name}_${k}`;
     }
     this.taken.add(irName);
@@ -306,7 +350,7 @@ class Lowering {
     if (name.includes(".") && !name.startsWith("Math.")) {
       // A field path `p.layer.W` of a record parameter.
       const [root, ...fields] = name.split(".");
-      let binding = this.lookup(root!);
+      let binding = this.byIrName.get(root!) ?? this.lookup(root!);
       for (const f of fields) {
         const field = binding?.type.kind === "record" ? binding.type.fields.find((x) => x.name === f) : undefined;
         binding = field ? { type: field.type, mutable: false, irName: name } : undefined;
@@ -331,6 +375,178 @@ class Lowering {
     }
   }
 
+  // ---- functions as values (callbacks.ts) ----
+
+  private readonly callbacks = new Callbacks(this);
+  /** Inside an inlined function's body: every new variable gets a name not used before in this lowering. */
+  private inlineDepth = 0;
+
+  /** A snapshot of where a closure is written: its scopes (shared, so later declarations show, as in JavaScript) and its file. */
+  capture(): Captured {
+    return { token: this, scopes: [...this.scopes], aliases: [...this.aliases], file: this.file } as CapturedScopes;
+  }
+
+  within<T>(captured: Captured, f: () => T): T {
+    const c = captured as CapturedScopes;
+    const saved = { scopes: this.scopes, aliases: this.aliases, targets: this.targets, file: this.file, label: this.nextLabel };
+    this.scopes = [...c.scopes, new Map()];
+    this.aliases = [...c.aliases, new Map()];
+    this.targets = [];
+    this.file = c.file;
+    this.inlineDepth++;
+    try {
+      return f();
+    } finally {
+      this.inlineDepth--;
+      Object.assign(this, { scopes: saved.scopes, aliases: saved.aliases, targets: saved.targets, file: saved.file, nextLabel: saved.label });
+    }
+  }
+
+  withTarget<T>(target: JumpTarget, f: () => T): T {
+    this.targets.push(target);
+    try {
+      return f();
+    } finally {
+      this.targets.pop();
+    }
+  }
+
+  lowerStatementsHere(statements: readonly ts.Statement[]): Stmt[] {
+    this.hoistFunctions(statements);
+    return statements.flatMap((s) => this.lowerStatement(s));
+  }
+
+  bindExisting(name: string, irName: string, type: ValueType, mutable: boolean): void {
+    this.scopes[this.scopes.length - 1]!.set(name, { type, mutable, irName });
+  }
+
+  alias(name: string, value: Expr): void {
+    this.aliases[this.aliases.length - 1]!.set(name, value);
+  }
+
+  bindFunction(name: string, fn: FunctionValue): void {
+    this.scopes[this.scopes.length - 1]!.set(name, { type: { kind: "opaque", text: "function" }, mutable: false, irName: name, fn });
+    this.aliases[this.aliases.length - 1]!.delete(name);
+  }
+
+  /** Nested `function helper(…) {…}` declarations are callable anywhere in their block, as in JavaScript. */
+  private hoistFunctions(statements: readonly ts.Statement[]): void {
+    for (const s of statements) {
+      if (ts.isFunctionDeclaration(s) && s.name && s.body) this.bindFunction(s.name.text, { kind: "closure", node: s, name: s.name.text, captured: this.capture() });
+    }
+  }
+
+  /** The function an expression denotes: an arrow or function expression, a local function, or a program function named as a value. */
+  functionValue(e: ts.Expression): FunctionValue | undefined {
+    const x = skipOuter(e);
+    if (ts.isArrowFunction(x) || ts.isFunctionExpression(x)) {
+      const name = ts.isVariableDeclaration(x.parent) && ts.isIdentifier(x.parent.name) ? x.parent.name.text : x.name?.text ?? "callback";
+      return { kind: "closure", node: x, name, captured: this.capture() };
+    }
+    if (ts.isIdentifier(x)) {
+      if (this.aliases.some((a) => a.has(x.text))) return undefined;
+      const binding = this.lookup(x.text);
+      if (binding) return binding.fn;
+      if (this.module.functionNames.has(x.text)) return { kind: "program", name: x.text };
+    }
+    return undefined;
+  }
+
+  /** A call of a program function: a `userCall` the inliner expands (or a shared pullback serves). */
+  programCall(name: string, args: Expr[], node: ts.Node): Expr {
+    const shape = this.module.returnShapeOf?.(name);
+    if (!shape) this.reject(Codes.UnsupportedCall, `cannot find the declaration of '${name}'; it must be a function declared in this file or imported from another file of the build`, node);
+    if ("error" in shape) this.reject(Codes.UnsupportedCall, shape.error, node);
+    this.userCallTypes.set(name, shape);
+    return { kind: "userCall", callee: name, args, span: this.span(node) };
+  }
+
+  /** The arguments of a call, functions as functions (for inlining), values lowered. */
+  private callArguments(node: ts.CallExpression): Argument[] {
+    return node.arguments.map((a): Argument => {
+      if (ts.isSpreadElement(a)) return this.reject(Codes.UnsupportedCall, "spreading arguments into a call cannot be differentiated; pass the array itself", a);
+      const fn = this.functionValue(a);
+      if (fn && !(fn.kind === "program" && !ts.isIdentifier(skipOuter(a)))) return { kind: "function", fn, node: a };
+      const value = this.lowerExpr(a);
+      return { kind: "value", value, type: this.typeOf(value, a), node: a };
+    });
+  }
+
+  /**
+   * How a call is lowered: an array method with a callback, a local function, a program
+   * function inlined here (it takes a function, or returns an object or tuple), a method
+   * of a class, or anything else (a userCall for the inliner, or a primitive).
+   */
+  private inlinedCallee(node: ts.CallExpression): FunctionValue | "arrayMethod" | undefined {
+    const callee = skipOuter(node.expression);
+    if (this.callbacks.isArrayMethod(node)) return "arrayMethod";
+    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.name)) {
+      const method = this.methodOf(callee);
+      if (method) return method;
+    }
+    if (ts.isIdentifier(callee)) {
+      const local = this.aliases.some((a) => a.has(callee.text)) ? undefined : this.lookup(callee.text);
+      if (local) return local.fn;
+      if (!this.module.functionNames.has(callee.text)) return undefined;
+      const found = this.module.sourceOf?.(callee.text);
+      if (!found || found.generated) return undefined;
+      const takesFunction = node.arguments.some((a) => !ts.isSpreadElement(a) && this.functionValue(a) && !ts.isIdentifier(skipOuter(a))) ||
+        node.arguments.some((a) => ts.isIdentifier(a) && this.lookup(a.text)?.fn) ||
+        found.source.node.parameters.some((p) => p.type && ts.isFunctionTypeNode(p.type));
+      const returnsParts = returnsObjectOrTuple(found.source.node, (n) => this.resolveInFile(found, n));
+      if (!takesFunction && !returnsParts) return undefined;
+      return { kind: "closure", node: found.source.node as ts.FunctionDeclaration, name: callee.text, captured: this.moduleLevel(found) };
+    }
+    return undefined;
+  }
+
+  /**
+   * `layer.forward(x)` on a value whose type is a class of the program: the method, to be
+   * inlined with `this` = `layer` (static methods: `Model.create(…)`, no receiver).
+   */
+  private methodOf(callee: ts.PropertyAccessExpression): FunctionValue | undefined {
+    const name = callee.name.text;
+    const owner = skipOuter(callee.expression);
+    let classDeclaration: ts.ClassDeclaration | undefined;
+    let receiver: Expr | undefined;
+    if (ts.isIdentifier(owner) && !this.lookup(owner.text) && !this.aliases.some((a) => a.has(owner.text))) {
+      const declaration = this.resolveType(owner.text);
+      if (declaration && ts.isClassDeclaration(declaration)) classDeclaration = declaration; // a static method
+    }
+    if (!classDeclaration) {
+      if (ts.isIdentifier(owner) && (owner.text === "Math" || owner.text === "Number" || owner.text === "Array" || owner.text === "Float64Array")) return undefined;
+      // Only a path (`layer`, `this.head`, `layers[i]`) is probed for a class type: lowering it emits nothing.
+      if (!isPath(callee.expression)) return undefined;
+      let object: Expr;
+      try {
+        object = this.lowerExpr(callee.expression);
+      } catch {
+        return undefined;
+      }
+      const type = this.typeOf(object, callee.expression);
+      if (type.kind !== "record" || !type.name) return undefined;
+      const declaration = this.resolveType(type.name);
+      if (!declaration || !ts.isClassDeclaration(declaration)) return undefined;
+      classDeclaration = declaration;
+      receiver = object;
+    }
+    const member = classDeclaration.members.find((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && ts.isIdentifier(m.name) && m.name.text === name && !!m.body);
+    if (!member) return undefined;
+    const isStatic = !!member.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
+    if (isStatic !== !receiver) return undefined;
+    const file = this.module.fileOf?.(classDeclaration.getSourceFile()) ?? this.file;
+    return { kind: "closure", node: member, name: `${classDeclaration.name?.text}.${name}`, captured: { token: this, scopes: [new Map()], aliases: [new Map()], file } as CapturedScopes, ...(receiver && { receiver }) };
+  }
+
+  /** The scopes of a program function's own module (no locals), for inlining it here. */
+  private moduleLevel(found: ProgramFunction): Captured {
+    return { token: this, scopes: [new Map()], aliases: [new Map()], file: { sourceFile: found.sourceFile, fileName: found.fileName, module: found.module } } as CapturedScopes;
+  }
+
+  private resolveInFile(found: ProgramFunction, name: string) {
+    return found.module.resolveType?.(name);
+  }
+
   // ---- statements ----
 
   private readonly paramNames = new Set<string>();
@@ -340,7 +556,7 @@ class Lowering {
   }
 
   private lowerBlock(statements: readonly ts.Statement[]): Stmt[] {
-    return this.inScope(() => statements.flatMap((s) => this.lowerStatement(s)));
+    return this.inScope(() => this.lowerStatementsHere(statements));
   }
 
   private lowerBody(statement: ts.Statement): Stmt[] {
@@ -383,6 +599,23 @@ class Lowering {
     const top = this.pending[this.pending.length - 1];
     if (!top) throw new Error("emit outside of a statement");
     top.push(...stmts);
+  }
+
+  /**
+   * A new IR variable named after `base` (a loop counter, an accumulator), renamed only if
+   * a variable of that name exists: no source name is bound to it.
+   */
+  variable(base: string, type: ValueType, mutable: boolean): string {
+    let name = base;
+    for (let k = 1; this.byIrName.has(name) || this.scopes.some((scope) => scope.has(name)) || this.paramNames.has(name); k++) name = `${base}_${k}`;
+    this.taken.add(name);
+    this.declared.add(base);
+    this.byIrName.set(name, { type, mutable, irName: name });
+    return name;
+  }
+
+  retype(irName: string, type: ValueType): void {
+    this.byIrName.get(irName)!.type = type;
   }
 
   /** A fresh IR name, never a source name or one handed out before. */
@@ -469,7 +702,7 @@ class Lowering {
     if (target.resultTarget && node.expression) value.push({ kind: "assign", target: target.resultTarget, value: this.lowerExpr(node.expression), span });
     else if (!target.resultTarget && node.expression) this.lowerExpr(node.expression); // checked, then discarded (forEach)
     const crossesLoop = this.targets.slice(at + 1).some((t) => t.kind === "loop");
-    if (!crossesLoop) return [...value, { kind: "continue", span }];
+    if (!crossesLoop && !target.noLoop) return [...value, { kind: "continue", span }];
     const exit: Stmt = { kind: "break", span };
     target.exits.add(exit);
     return [...value, exit];
@@ -542,7 +775,7 @@ class Lowering {
         return [{ kind: "block", body: closeRegion(body, target.exits, (x) => this.fresh(x), `left${pascal(node.label.text)}`) }];
       }
       case ts.SyntaxKind.FunctionDeclaration:
-        return this.reject(Codes.UnsupportedStatement, "nested function declarations are not supported yet", s);
+        return []; // bound where its block starts (hoistFunctions), inlined where called
       case ts.SyntaxKind.ClassDeclaration:
         return this.reject(Codes.UnsupportedStatement, "a class declared inside a differentiated function cannot be differentiated; declare it at the top level of the file", s);
       default:
@@ -583,6 +816,21 @@ class Lowering {
       }
       let init: Expr;
       let type: ValueType;
+      const fn = d.initializer && functionValue(d.initializer);
+      if (fn) {
+        // `const sq = (t: number) => t * t`: a local function, inlined where it is called.
+        this.bindFunction(name, { kind: "closure", node: fn, name, captured: this.capture() });
+        return [];
+      }
+      if (d.initializer && ts.isCallExpression(skipOuter(d.initializer)) && this.callbacks.isArrayMethod(skipOuter(d.initializer) as ts.CallExpression)) {
+        // `const total = xs.reduce(…)`: the loop's own variable is `total`.
+        this.callbacks.arrayMethod(skipOuter(d.initializer) as ts.CallExpression, { name, mutable });
+        return [];
+      }
+      if (d.initializer && ts.isArrayLiteralExpression(skipOuter(d.initializer)) && hasSpread(skipOuter(d.initializer) as ts.ArrayLiteralExpression)) {
+        spreadArray(this, skipOuter(d.initializer) as ts.ArrayLiteralExpression, { name, mutable });
+        return [];
+      }
       const built = d.initializer ? this.lowerArrayBuilder(name, d.initializer, mutable) : null;
       if (built) return built;
       if (d.initializer) {
@@ -776,7 +1024,7 @@ class Lowering {
     return null;
   }
 
-  private lowerExpressionStatement(e: ts.Expression, span: SourceSpan): Stmt[] {
+  lowerExpressionStatement(e: ts.Expression, span: SourceSpan): Stmt[] {
     if (ts.isParenthesizedExpression(e)) return this.lowerExpressionStatement(e.expression, span);
     if (ts.isBinaryExpression(e)) {
       const op = e.operatorToken.kind;
@@ -787,6 +1035,9 @@ class Lowering {
         [ts.SyntaxKind.SlashEqualsToken]: "/",
         [ts.SyntaxKind.AsteriskAsteriskEqualsToken]: "**",
       };
+      if (op === ts.SyntaxKind.EqualsToken && ts.isIdentifier(e.left) && this.localRecord(e.left.text)) {
+        return this.assignRecord(this.localRecord(e.left.text)!, e, span);
+      }
       if (op === ts.SyntaxKind.EqualsToken) {
         const target = this.lowerLValue(e.left);
         return [{ kind: "assign", target, value: this.lowerExpr(e.right), span }];
@@ -821,6 +1072,10 @@ class Lowering {
       if (e.arguments.length !== 1) this.reject(Codes.UnsupportedCall, "push one value at a time", e);
       return [{ kind: "append", array: array.name, value: this.lowerExpr(e.arguments[0]!), span }];
     }
+    if (ts.isCallExpression(e) && this.inlinedCallee(e)) {
+      this.lowerExpr(e); // inlined: its statements are emitted, its value (if any) unused
+      return [];
+    }
     if (ts.isCallExpression(e)) {
       const call = this.lowerExpr(e); // reports the precise reason if the call itself is unsupported
       // A helper may write into an array argument, so its call can stand alone.
@@ -828,6 +1083,41 @@ class Lowering {
       return this.reject(Codes.UnsupportedStatement, "a call whose result is discarded has no effect here; remove it or use its value", e);
     }
     return this.reject(Codes.UnsupportedStatement, "this expression statement has no effect; only assignments, '++' and '--' are allowed as statements", e);
+  }
+
+  /** The fields of a local object (`let acc = { re: 0, im: 0 }`) as its variables, if `name` is one. */
+  private localRecord(name: string): Extract<Expr, { kind: "record" }> | undefined {
+    for (let i = this.aliases.length - 1; i >= 0; i--) {
+      const alias = this.aliases[i]!.get(name);
+      if (alias) return alias.kind === "record" && alias.byReference ? alias : undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * `acc = add(mul(acc, z), c)` for a local object: each number field is assigned, all from
+   * values computed before any is written (the new fields may read the old ones).
+   */
+  private assignRecord(target: Extract<Expr, { kind: "record" }>, e: ts.BinaryExpression, span: SourceSpan): Stmt[] {
+    const value = this.lowerExpr(e.right);
+    if (value.kind !== "record") return this.reject(Codes.UnsupportedAssignment, `assign an object with the fields of '${e.left.getText(this.sourceFile)}' (a literal, or a helper returning one)`, e.right);
+    const targets = target.fields.map((f) => {
+      const v = value.fields.find((x) => x.name === f.name);
+      if (!v) return this.reject(Codes.UnsupportedAssignment, `the new value has no field '${f.name}'`, e.right);
+      if (f.value.kind !== "var" || !this.byIrName.get(f.value.name)?.mutable) return this.reject(Codes.UnsupportedAssignment, `field '${f.name}' holds an array; assign its elements instead`, e.left);
+      return { name: f.value.name, value: v.value };
+    });
+    const written = new Set(targets.map((t) => t.name));
+    const readsTarget = targets.some((t) => someExpr(t.value, (x) => x.kind === "var" && written.has(x.name)));
+    const out: Stmt[] = [];
+    const values = targets.map((t) => {
+      if (!readsTarget || b.isTrivial(t.value)) return t.value;
+      const temp = this.variable(`${t.name}_next`, b.NUMBER, false);
+      out.push({ kind: "declare", name: temp, type: b.NUMBER, init: t.value, mutable: false, span });
+      return b.v(temp);
+    });
+    targets.forEach((t, k) => out.push({ kind: "assign", target: { kind: "var", name: t.name }, value: values[k]!, span }));
+    return out;
   }
 
   /** `a.fill(0)` on a writable number array (generated entry points clear buffers so): a counted loop of `a[i] = 0`. */
@@ -985,7 +1275,7 @@ class Lowering {
   private readonly stringKeys = new Set<string>();
 
   /** An array-valued expression as something a loop can index repeatedly: a variable, or a fresh local holding it. */
-  private arrayValue(e: ts.Expression, base: string): Expr {
+  arrayValue(e: ts.Expression, base: string): Expr {
     const value = this.lowerExpr(e);
     if (value.kind === "var" || this.typeOf(value, e).kind !== "array") return value;
     return this.hold(value, base, e);
@@ -1069,6 +1359,7 @@ class Lowering {
         return this.lowerNew(e as ts.NewExpression);
       case ts.SyntaxKind.ArrayLiteralExpression: {
         const node = e as ts.ArrayLiteralExpression;
+        if (hasSpread(node)) return spreadArray(this, node);
         return { kind: "arrayLiteral", elements: node.elements.map((x) => this.lowerExpr(x)) };
       }
       case ts.SyntaxKind.ObjectLiteralExpression:
@@ -1077,7 +1368,7 @@ class Lowering {
         return this.reject(Codes.UnsupportedExpression, "'++' and '--' are only supported as statements", e);
       case ts.SyntaxKind.ArrowFunction:
       case ts.SyntaxKind.FunctionExpression:
-        return this.reject(Codes.UnsupportedExpression, "closures are not supported in a differentiated function", e);
+        return this.reject(Codes.UnsupportedExpression, "a function here can only be called, declared as a local constant, or passed as a callback (to map, reduce, forEach, filter, some, every or a helper); it cannot be stored or returned", e);
       case ts.SyntaxKind.AwaitExpression:
         return this.reject(Codes.UnsupportedExpression, "'await' cannot be differentiated", e);
       default:
@@ -1104,6 +1395,7 @@ class Lowering {
       if (alias) return alias;
     }
     const binding = this.lookup(name);
+    if (binding?.fn) this.reject(Codes.UnsupportedExpression, `'${name}' is a function: call it, or pass it as a callback; it cannot be used as a value`, id);
     if (binding) return b.v(binding.irName);
     if (name === "Infinity") return b.num(Infinity);
     if (name === "NaN") return b.num(NaN);
@@ -1242,6 +1534,9 @@ class Lowering {
 
   private lowerCall(node: ts.CallExpression): Expr {
     const callee = node.expression;
+    const inlined = this.inlinedCallee(node);
+    if (inlined === "arrayMethod") return this.callbacks.arrayMethod(node);
+    if (inlined) return this.callbacks.value(inlined, this.callArguments(node), node);
     // new Array(n).fill(0)
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === "fill" && ts.isNewExpression(callee.expression)) {
       const created = this.lowerNew(callee.expression, true);
@@ -1258,8 +1553,9 @@ class Lowering {
       }
       const rule = RULES[name];
       if (!rule) this.reject(Codes.UnsupportedCall, `${name} is not supported`, node);
+      if ((name === "Math.max" || name === "Math.min") && node.arguments.some(ts.isSpreadElement)) return spreadExtremum(this, name, node);
       const args = node.arguments.map((a) => {
-        if (ts.isSpreadElement(a)) this.reject(Codes.UnsupportedCall, "spread arguments are not supported", a);
+        if (ts.isSpreadElement(a)) this.reject(Codes.UnsupportedCall, `${name} cannot take a spread array; only Math.max and Math.min can`, a);
         const arg = this.lowerExpr(a);
         this.numeric(arg, a);
         return arg;
@@ -1273,15 +1569,11 @@ class Lowering {
       return b.call(name, args);
     }
     if (ts.isIdentifier(callee) && this.module.functionNames.has(callee.text) && !this.lookup(callee.text)) {
-      const shape = this.module.returnShapeOf?.(callee.text);
-      if (!shape) this.reject(Codes.UnsupportedCall, `cannot find the declaration of '${callee.text}'; it must be a function declared in this file or imported from another file of the build`, node);
-      if ("error" in shape) this.reject(Codes.UnsupportedCall, shape.error, node);
       const args = node.arguments.map((a) => {
-        if (ts.isSpreadElement(a)) this.reject(Codes.UnsupportedCall, "spread arguments are not supported", a);
+        if (ts.isSpreadElement(a)) this.reject(Codes.UnsupportedCall, "spreading arguments into a call cannot be differentiated; pass the array itself", a);
         return this.lowerExpr(a);
       });
-      this.userCallTypes.set(callee.text, shape);
-      return { kind: "userCall", callee: callee.text, args, span: this.span(node) };
+      return this.programCall(callee.text, args, node);
     }
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
       this.reject(Codes.UnsupportedCall, "'.push' can only be a statement of its own ('a.push(x);')", node);
@@ -1415,4 +1707,38 @@ function statementDescription(s: ts.Statement): string {
 /** The type of a module-level table: readonly, so a function cannot write into it. */
 function tableType(t: Table): ValueType {
   return { kind: "array", element: typeof t[0] === "number" ? b.NUMBER : tableType(t[0] as Table), container: "array", readonly: true };
+}
+
+function skipOuter(e: ts.Expression): ts.Expression {
+  let x = e;
+  while (ts.isParenthesizedExpression(x) || ts.isAsExpression(x) || ts.isSatisfiesExpression(x) || ts.isNonNullExpression(x)) x = x.expression;
+  return x;
+}
+
+/** Whether a function's written (or, without one, its returned literal's) type is an object or a tuple: its result is taken apart where it is called. */
+function returnsObjectOrTuple(fn: FunctionNode, resolve: (name: string) => ReturnType<TypeResolver>): boolean {
+  const type = fn.type;
+  if (type) {
+    if (ts.isTupleTypeNode(type) || ts.isTypeLiteralNode(type)) return true;
+    if (ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName)) {
+      const d = resolve(type.typeName.text);
+      if (!d) return false;
+      if (ts.isInterfaceDeclaration(d) || ts.isClassDeclaration(d)) return true;
+      if (ts.isTypeAliasDeclaration(d)) return ts.isTupleTypeNode(d.type) || ts.isTypeLiteralNode(d.type);
+    }
+    return false;
+  }
+  const body = fn.body;
+  if (!body) return false;
+  if (!ts.isBlock(body)) return ts.isObjectLiteralExpression(skipOuter(body)) || ts.isArrayLiteralExpression(skipOuter(body));
+  return returnsOf(body).some((r) => !!r.expression && (ts.isObjectLiteralExpression(skipOuter(r.expression)) || ts.isArrayLiteralExpression(skipOuter(r.expression))));
+}
+
+/** A name, `this`, or fields and elements of one (`layer.w`, `layers[i]`): no calls. */
+function isPath(e: ts.Expression): boolean {
+  const x = skipOuter(e);
+  if (ts.isIdentifier(x) || x.kind === ts.SyntaxKind.ThisKeyword) return true;
+  if (ts.isPropertyAccessExpression(x)) return isPath(x.expression);
+  if (ts.isElementAccessExpression(x)) return isPath(x.expression) && (ts.isIdentifier(x.argumentExpression) || ts.isNumericLiteral(x.argumentExpression));
+  return false;
 }

@@ -45,6 +45,18 @@ export class ProgramIndex {
     if (!entry.discovery) {
       entry.discovery = discoverAnnotations(entry.sourceFile, entry.path, (name) => this.typeDeclarationOf(entry.path, name));
       entry.discovery.module.returnShapeOf = (name) => this.returnShapeOf(entry.path, name);
+      entry.discovery.module.fileOf = (sf) => {
+        for (const e of this.files.values()) {
+          if (e.sourceFile.compilerNode === sf) return { sourceFile: sf, fileName: e.path, module: this.scope(e.path) };
+        }
+        return undefined;
+      };
+      entry.discovery.module.sourceOf = (name) => {
+        const found = this.declarationOf(entry.path, name);
+        if (!found) return undefined;
+        const generated = isGeneratedText(found.file.sourceFile.getFullText());
+        return { source: found.source, sourceFile: found.file.sourceFile.compilerNode, fileName: found.file.path, module: this.scope(found.file.path), generated };
+      };
     }
     return entry.discovery;
   }

@@ -44,7 +44,7 @@ export function shapeOfTypeNode(node: ts.TypeNode, resolve?: TypeResolver, depth
     }
     case ts.SyntaxKind.TypeReference: {
       const ref = node as ts.TypeReferenceNode;
-      const name = ref.typeName.getText();
+      const name = ts.isIdentifier(ref.typeName) ? ref.typeName.text : ref.typeName.getText();
       if (name === "Float64Array" && !ref.typeArguments) {
         return { kind: "array", element: { kind: "number" }, container: "float64array", readonly: false };
       }

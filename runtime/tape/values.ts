@@ -22,13 +22,31 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
+ * An instance of a class written in the program (`new Linear(w, b)`): differentiated by its
+ * own fields like a plain object; copies keep its prototype, so its methods still run
+ * (traced when the class comes from the tape's rewritten module).
+ */
+export function isClassInstance(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v) || ArrayBuffer.isView(v)) return false;
+  const proto = Object.getPrototypeOf(v) as { constructor?: unknown } | null;
+  if (!proto || proto === Object.prototype) return false;
+  const ctor = proto.constructor;
+  return typeof ctor === "function" && /^class[\s{]/.test(Function.prototype.toString.call(ctor));
+}
+
+/** A plain object or a class instance: a record of fields. */
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return isPlainObject(v) || isClassInstance(v);
+}
+
+/**
  * Whether a value counts as differentiable by default: a number, a Float64Array, an
  * array of differentiable values, or a non-empty plain object whose fields all are.
  */
 export function isDifferentiable(v: unknown): boolean {
   if (typeof v === "number" || v instanceof Float64Array) return true;
   if (Array.isArray(v)) return v.every(isDifferentiable);
-  if (isPlainObject(v)) {
+  if (isRecord(v)) {
     const keys = Object.keys(v);
     return keys.length > 0 && keys.every((k) => isDifferentiable(v[k]));
   }
@@ -48,8 +66,8 @@ export function toTraced(v: unknown, leafFn: (x: Value) => unknown = (x) => x): 
     const out = v.map((x: unknown) => toTraced(x, leafFn));
     return floatArrays.has(v) ? markFloat64(out) : out;
   }
-  if (isPlainObject(v)) {
-    const out: Record<string, unknown> = {};
+  if (isRecord(v)) {
+    const out = (isPlainObject(v) ? {} : Object.create(Object.getPrototypeOf(v))) as Record<string, unknown>;
     for (const k of Object.keys(v)) out[k] = toTraced(v[k], leafFn);
     return out;
   }
@@ -61,7 +79,7 @@ export function leaves(v: unknown, out: Value[] = []): Value[] {
   if (isValue(v)) out.push(v);
   else if (v instanceof Float64Array) for (const x of v) out.push(x);
   else if (Array.isArray(v)) for (const x of v) leaves(x, out);
-  else if (isPlainObject(v)) for (const k of Object.keys(v)) leaves(v[k], out);
+  else if (isRecord(v)) for (const k of Object.keys(v)) leaves(v[k], out);
   return out;
 }
 
@@ -77,7 +95,7 @@ export function shapeLike(template: unknown, next: () => number): unknown {
     const out = template.map((x: unknown) => shapeLike(x, next));
     return floatArrays.has(template) ? Float64Array.from(out as number[]) : out;
   }
-  if (isPlainObject(template)) {
+  if (isRecord(template)) {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(template)) if (!hasNoNumbers(template[k])) out[k] = shapeLike(template[k], next);
     return out;
@@ -87,7 +105,7 @@ export function shapeLike(template: unknown, next: () => number): unknown {
 
 /** True for values that hold no differentiable numbers (strings, booleans, Int32Array, null …). */
 function hasNoNumbers(v: unknown): boolean {
-  return !(isValue(v) || Array.isArray(v) || v instanceof Float64Array || isPlainObject(v));
+  return !(isValue(v) || Array.isArray(v) || v instanceof Float64Array || isRecord(v));
 }
 
 /** `shapeLike` with the numbers taken from an array. */
@@ -119,8 +137,8 @@ export function leavesLike(template: unknown, value: unknown, what: string): num
       items.forEach((x, i) => walk(x, vs?.[i], `${path}[${i}]`));
       return;
     }
-    if (isPlainObject(t)) {
-      if (v !== undefined && !isPlainObject(v)) throw new Error(`${what}${path}: expected an object, got ${describe(v)}`);
+    if (isRecord(t)) {
+      if (v !== undefined && !isRecord(v)) throw new Error(`${what}${path}: expected an object, got ${describe(v)}`);
       for (const k of Object.keys(t)) walk(t[k], (v as Record<string, unknown> | undefined)?.[k], `${path}.${k}`);
     }
   };

@@ -383,4 +383,317 @@ export function positional(x: number[]): number {
     fn: "positional",
     args: () => [xs()],
   },
+
+  // ---- callbacks, local functions, closures ----
+  {
+    name: "reduce with an arrow callback",
+    source: `
+/**
+ * @grad
+ * @hvp
+ * @jvp
+ */
+export const sumSquares = (xs: number[]) => xs.reduce((s, v) => s + v * v, 0);
+`,
+    fn: "sumSquares",
+    args: () => [xs()],
+  },
+  {
+    name: "reduce into a declared constant, with the index",
+    source: `
+/** @grad */
+export function weighted(x: number[], w: number[]): number {
+  const total = x.reduce((acc, v, i) => acc + w[i] * Math.exp(v), 0);
+  return Math.log(total);
+}
+`,
+    fn: "weighted",
+    args: () => [xs(), ys().map(Math.abs)],
+  },
+  {
+    name: "reduce without an initial value",
+    source: `
+/** @grad */
+export function product(x: number[]): number {
+  return x.reduce((p, v) => p * v);
+}
+`,
+    fn: "product",
+    args: () => [xs()],
+  },
+  {
+    name: "map then reduce",
+    source: `
+/**
+ * @grad
+ * @hvp
+ */
+export function logSumExp(x: number[]): number {
+  const m = Math.max(...x);
+  const shifted = x.map((v) => Math.exp(v - m));
+  return m + Math.log(shifted.reduce((a, b) => a + b, 0));
+}
+`,
+    fn: "logSumExp",
+    args: () => [xs()],
+  },
+  {
+    name: "chained map and reduce in one expression",
+    source: `
+/**
+ * @grad
+ * @jvp
+ */
+export function meanTanh(x: number[]): number {
+  return x.map((v) => Math.tanh(v)).reduce((s, t) => s + t, 0) / x.length;
+}
+`,
+    fn: "meanTanh",
+    args: () => [xs()],
+  },
+  {
+    name: "forEach accumulating into an outer variable",
+    source: `
+/** @grad */
+export function huberSum(r: number[], delta: number): number {
+  let total = 0;
+  r.forEach((v) => {
+    const a = Math.abs(v);
+    total += a <= delta ? 0.5 * v * v : delta * (a - 0.5 * delta);
+  });
+  return total;
+}
+`,
+    fn: "huberSum",
+    args: () => [[0.3, -1.2, 2.5, -0.1], 1],
+  },
+  {
+    name: "callback with a block body and early returns",
+    source: `
+/** @grad */
+export function clippedSum(x: number[]): number {
+  return x.map((v) => {
+    if (v > 1) return 1 + Math.log(v);
+    if (v < -1) return -1 - Math.log(-v);
+    return v;
+  }).reduce((s, v) => s + v * v, 0);
+}
+`,
+    fn: "clippedSum",
+    args: () => [[0.3, -1.8, 2.5, -0.1, 0.9]],
+  },
+  {
+    name: "local arrow function and a closure over a parameter",
+    source: `
+/**
+ * @grad
+ * @hvp
+ */
+export function gaussianLogLik(x: number[], mu: number, logSigma: number): number {
+  const sigma = Math.exp(logSigma);
+  const z = (v: number) => (v - mu) / sigma;
+  let s = 0;
+  for (const v of x) s += -0.5 * z(v) * z(v) - logSigma;
+  return s;
+}
+`,
+    fn: "gaussianLogLik",
+    args: () => [xs(), 0.2, -0.3],
+  },
+  {
+    name: "nested helper function declared after its use",
+    source: `
+/** @grad */
+export function smoothL1(pred: number[], target: number[]): number {
+  let s = 0;
+  for (let i = 0; i < pred.length; i++) s += smooth(pred[i] - target[i]);
+  return s;
+
+  function smooth(d: number): number {
+    const a = Math.abs(d);
+    if (a < 1) return 0.5 * d * d;
+    return a - 0.5;
+  }
+}
+`,
+    fn: "smoothL1",
+    args: () => [xs(), [1.1, 0.2, -0.7, 0.1, 0.9]],
+  },
+  {
+    name: "helper taking a callback",
+    source: `
+function sumOf(xs: number[], f: (v: number, i: number) => number): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += f(xs[i], i);
+  return s;
+}
+/**
+ * @grad
+ * @hvp
+ */
+export function regularized(w: number[], lambda: number): number {
+  return sumOf(w, (v) => Math.log(1 + v * v)) + lambda * sumOf(w, (v, i) => (i + 1) * v * v);
+}
+`,
+    fn: "regularized",
+    args: () => [xs(), 0.1],
+  },
+  {
+    name: "program function passed by name to map",
+    source: `
+function softplus(v: number): number {
+  return Math.log1p(Math.exp(v));
+}
+/** @grad */
+export function total(x: number[]): number {
+  const y = x.map(softplus);
+  let s = 0;
+  for (const v of y) s += v;
+  return s;
+}
+`,
+    fn: "total",
+    args: () => [xs()],
+  },
+  {
+    name: "filter and some",
+    source: `
+/** @grad */
+export function positivePart(x: number[]): number {
+  const pos = x.filter((v) => v > 0);
+  const big = x.some((v) => v > 1.4);
+  let s = 0;
+  for (const v of pos) s += v * v;
+  return big ? 2 * s : s;
+}
+`,
+    fn: "positivePart",
+    args: () => [xs()],
+  },
+
+  // ---- classes, objects and tuples ----
+  {
+    name: "class holding parameters passed as the differentiated argument",
+    source: `
+export class Linear {
+  w: number[];
+  b: number;
+  constructor(w: number[], b: number) {
+    this.w = w;
+    this.b = b;
+  }
+}
+/** @grad layer */
+export function squaredError(layer: Linear, x: number[], y: number): number {
+  let s = layer.b;
+  for (let i = 0; i < x.length; i++) s += layer.w[i] * x[i];
+  return (s - y) ** 2;
+}
+export const makeLinear = (w: number[], b: number) => new Linear(w, b);
+`,
+    fn: "squaredError",
+    args: (m) => [(m.makeLinear as (w: number[], b: number) => unknown)([0.5, -0.3, 0.8], 0.1), [1, 2, -1], 0.4],
+    wrt: [0],
+    tape: { fn: "squaredError", args: (t) => [t.call("makeLinear", [[0.5, -0.3, 0.8], 0.1]), [1, 2, -1], 0.4] },
+  },
+  {
+    name: "method of a parameter-holding class called in the loss",
+    source: `
+export class Dense {
+  constructor(public readonly w: number[][], public readonly b: number[]) {}
+  forward(x: number[], i: number): number {
+    let s = this.b[i];
+    for (let j = 0; j < x.length; j++) s += this.w[i][j] * x[j];
+    return Math.tanh(s);
+  }
+}
+/**
+ * @grad layer
+ * @hvp layer
+ */
+export function loss(layer: Dense, x: number[], target: number[]): number {
+  let s = 0;
+  for (let i = 0; i < target.length; i++) {
+    const d = layer.forward(x, i) - target[i];
+    s += d * d;
+  }
+  return s;
+}
+export function makeDense(w: number[][], b: number[]): Dense {
+  return new Dense(w, b);
+}
+`,
+    fn: "loss",
+    args: (m) => [(m.makeDense as (w: number[][], b: number[]) => unknown)([[0.5, -0.3], [0.2, 0.7]], [0.1, -0.2]), [1, -0.5], [0.3, 0.1]],
+    wrt: [0],
+    tape: { fn: "loss", args: (t) => [t.call("makeDense", [[[0.5, -0.3], [0.2, 0.7]], [0.1, -0.2]]), [1, -0.5], [0.3, 0.1]] },
+  },
+  {
+    name: "@grad on a method of an exported class",
+    source: `
+export class Quadratic {
+  constructor(public a: number[], public c: number) {}
+  /** @grad */
+  value(x: number[]): number {
+    let s = this.c;
+    for (let i = 0; i < x.length; i++) s += this.a[i] * x[i] * x[i];
+    return s;
+  }
+}
+export const makeQuadratic = (a: number[], c: number) => new Quadratic(a, c);
+export const valueOf = (q: Quadratic, x: number[]) => q.value(x);
+`,
+    fn: "quadraticValue",
+    args: (m) => [(m.makeQuadratic as (a: number[], c: number) => unknown)([1, 2, 0.5], 0.3), [0.4, -0.7, 1.1]],
+    call: (_, a) => (a[0] as { value(x: unknown): number }).value(a[1]),
+    tape: { fn: "valueOf", args: (t) => [t.call("makeQuadratic", [[1, 2, 0.5], 0.3]), [0.4, -0.7, 1.1]] },
+  },
+  {
+    name: "helpers returning small objects (complex arithmetic)",
+    source: `
+interface Complex {
+  re: number;
+  im: number;
+}
+const mul = (a: Complex, b: Complex): Complex => ({ re: a.re * b.re - a.im * b.im, im: a.re * b.im + a.im * b.re });
+function add(a: Complex, b: Complex): Complex {
+  return { re: a.re + b.re, im: a.im + b.im };
+}
+/**
+ * @grad
+ * @jvp
+ */
+export function polyAbs2(c: number[], zr: number, zi: number): number {
+  let acc: Complex = { re: 0, im: 0 };
+  const z = { re: zr, im: zi };
+  for (let k = c.length - 1; k >= 0; k--) acc = add(mul(acc, z), { re: c[k], im: 0 });
+  return acc.re * acc.re + acc.im * acc.im;
+}
+`,
+    fn: "polyAbs2",
+    args: () => [[1, -0.5, 0.25, 2], 0.3, -0.8],
+  },
+  {
+    name: "tuple results and tuple locals",
+    source: `
+function polar(r: number, theta: number): [number, number] {
+  return [r * Math.cos(theta), r * Math.sin(theta)];
+}
+/**
+ * @grad
+ * @hvp
+ */
+export function spiral(p: number[]): number {
+  let s = 0;
+  for (let i = 0; i < p.length; i++) {
+    const [x, y] = polar(1 + 0.1 * i, p[i]);
+    const pair: [number, number] = [x * y, x - y];
+    s += pair[0] + pair[1] * pair[1];
+  }
+  return s;
+}
+`,
+    fn: "spiral",
+    args: () => [xs()],
+  },
 ];

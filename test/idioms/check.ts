@@ -26,8 +26,8 @@ export interface Idiom {
   source: string;
   /** The generated functions' base name (`f` for fGrad). */
   fn: string;
-  /** Example arguments (as the generated function takes them). */
-  args: () => unknown[];
+  /** Example arguments (as the generated function takes them); `module` is the loaded source (to construct its classes). */
+  args: (module: Record<string, unknown>) => unknown[];
   /** Positions of the differentiated arguments; default: every argument holding numbers. */
   wrt?: number[];
   /** The file name (an anonymous default export is named after it). */
@@ -46,7 +46,7 @@ type Fn = (...args: unknown[]) => unknown;
 export async function checkIdiom(idiom: Idiom): Promise<Built> {
   const file = idiom.file ?? "idiom.ts";
   const built = await buildProject({ [file]: idiom.source }, file);
-  const args = idiom.args();
+  const args = idiom.args(built.source);
   const f = (...a: unknown[]) => (idiom.call ? idiom.call(built.source, a) : (built.source[idiom.fn] as (...x: unknown[]) => number)(...a));
   const wrt = idiom.wrt ?? args.flatMap((a, k) => (holdsNumbers(a) ? [k] : []));
   const tol = idiom.single ? { tape: 1e-6, fd: 1e-5 } : { tape: 1e-12, fd: 1e-6 };

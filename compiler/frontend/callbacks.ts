@@ -1,0 +1,324 @@
+/**
+ * Functions as values, inlined where they are called, so the IR never sees one:
+ *
+ *   xs.reduce((s, v) => s + v * v, 0)   → let s = 0; for (…) { const v = xs[i]; s = s + v * v; }
+ *   xs.map((v, i) => v * w[i])           → const ys = zeros(xs.length); for (…) ys[i] = …;
+ *   xs.forEach((v) => { total += v; })   → for (…) { const v = xs[i]; total += v; }
+ *   xs.filter((v) => v > 0)              → const kept: number[] = []; for (…) if (…) kept.push(xs[i]);
+ *   xs.some(p) / xs.every(p)             → a flag set in a loop that stops early
+ *   const sq = (t: number) => t * t; sq(x[0])    (local arrow functions, nested function
+ *   function helper(a) { … }                      declarations, closures reading the
+ *                                                 enclosing function's variables)
+ *   sumOf(xs, (v) => v * v)              → sumOf's body, specialized to the callback
+ *   cmul(a, b) returning { re, im }      → its body, the result a record of numbers
+ *
+ * A function value remembers the scopes it was written in (a closure): its body is lowered
+ * at the call with those scopes plus its parameters, so names mean what they mean in
+ * JavaScript, and the statements it needs go right before the statement that called it.
+ * A `return` of a callback body assigns the result and continues the generated loop (or
+ * exits the body's region from inside a loop of its own: jumps.ts); a local function with
+ * early returns assigns a result variable the same way. Recursion is rejected.
+ */
+import { ts } from "ts-morph";
+import { Codes, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
+import * as b from "../ir/build.ts";
+import type { Expr, LValue, Stmt, ValueType } from "../ir/nodes.ts";
+import { closeRegion, type JumpTarget } from "./jumps.ts";
+
+/** Where a closure was written: the scopes it sees (shared, as in JavaScript) and its file. */
+export interface Captured {
+  readonly token: object;
+}
+
+/** A function used as a value: one written in the source (a closure), or one of the program's functions by name. */
+export type FunctionValue =
+  | { kind: "closure"; node: ts.ArrowFunction | ts.FunctionExpression | ts.FunctionDeclaration | ts.MethodDeclaration; name: string; captured: Captured; receiver?: Expr }
+  | { kind: "program"; name: string };
+
+/** An argument of an inlined call: a value, or a function. `binding` makes the parameter another name for a variable (a reduce's accumulator). */
+export type Argument =
+  | { kind: "value"; value: Expr; type: ValueType; node: ts.Node; binding?: { irName: string; mutable: boolean } }
+  | { kind: "function"; fn: FunctionValue; node: ts.Node };
+
+/** What inlining needs from the lowering. */
+export interface CallbackHost {
+  span(node: ts.Node): SourceSpan;
+  reject(code: DiagnosticCode, message: string, node: ts.Node): never;
+  lowerExpr(e: ts.Expression): Expr;
+  lowerExpressionStatement(e: ts.Expression, span: SourceSpan): Stmt[];
+  /** Lowers statements in the current scope (no new scope). */
+  lowerStatementsHere(statements: readonly ts.Statement[]): Stmt[];
+  typeOf(e: Expr, node: ts.Node): ValueType;
+  emit(...stmts: Stmt[]): void;
+  separately<T>(lower: () => T): { pre: Stmt[]; value: T };
+  fresh(base: string): string;
+  /** A new IR variable named after `base` unless a variable has that name. */
+  variable(base: string, type: ValueType, mutable: boolean): string;
+  /** Sets the type of a variable made by `variable` once it is known. */
+  retype(irName: string, type: ValueType): void;
+  bind(name: string, type: ValueType, mutable: boolean): string;
+  /** Another source name for an existing IR variable. */
+  bindExisting(name: string, irName: string, type: ValueType, mutable: boolean): void;
+  alias(name: string, value: Expr): void;
+  bindFunction(name: string, fn: FunctionValue): void;
+  bindPattern(pattern: ts.BindingName, value: Expr, type: ValueType, mutable: boolean, node: ts.Node): Stmt[];
+  /** Lowers `f` inside `captured`'s scopes plus a new one, with no enclosing jump targets. */
+  within<T>(captured: Captured, f: () => T): T;
+  withTarget<T>(target: JumpTarget, f: () => T): T;
+  /** An array expression a loop can index repeatedly (a variable, or a local holding it). */
+  arrayValue(e: ts.Expression, base: string): Expr;
+  /** The function an expression denotes, if it is one (an arrow, a local function, a program function named). */
+  functionValue(e: ts.Expression): FunctionValue | undefined;
+  /** A call of a program function (the inliner's userCall). */
+  programCall(name: string, args: Expr[], node: ts.Node): Expr;
+}
+
+const ARRAY_METHODS = new Set(["reduce", "map", "forEach", "filter", "some", "every"]);
+
+export class Callbacks {
+  /** Closures being inlined, innermost last: a call of one of them again is recursion. */
+  private readonly inlining: ts.Node[] = [];
+
+  constructor(private readonly host: CallbackHost) {}
+
+  /** Whether `call` is `xs.reduce(…)`, `xs.map(…)` … with a function argument. */
+  isArrayMethod(call: ts.CallExpression): boolean {
+    return ts.isPropertyAccessExpression(call.expression) && ARRAY_METHODS.has(call.expression.name.text) && call.arguments.length > 0 && !!this.host.functionValue(call.arguments[0]!);
+  }
+
+  /**
+   * `xs.reduce/map/forEach/filter/some/every(callback, …)`. The loop goes before the
+   * statement; the value is the accumulator, the new array or the flag. `declared` names
+   * the variable a declaration gives the result (`const total = xs.reduce(…)`), so it
+   * is the loop's own variable rather than a copy.
+   */
+  arrayMethod(call: ts.CallExpression, declared?: { name: string; mutable: boolean }): Expr {
+    const host = this.host;
+    const access = call.expression as ts.PropertyAccessExpression;
+    const method = access.name.text;
+    const array = host.arrayValue(access.expression, "items");
+    const arrayType = host.typeOf(array, access.expression);
+    if (arrayType.kind !== "array") return host.reject(Codes.UnsupportedCall, `'.${method}' is supported on arrays; this value is not one`, access.expression);
+    const fn = host.functionValue(call.arguments[0]!)!;
+    const params = fn.kind === "closure" ? fn.node.parameters : undefined;
+    const paramName = (k: number) => {
+      const p = params?.[k];
+      return p && ts.isIdentifier(p.name) ? p.name.text : undefined;
+    };
+    const span = host.span(call);
+    const length: Expr = { kind: "length", object: array };
+    const elementType = arrayType.element;
+    // The loop counter: the callback's index parameter's name, or one derived from its element's.
+    const indexAt = method === "reduce" ? 2 : 1;
+    const elementAt = method === "reduce" ? 1 : 0;
+    const counter = host.variable(paramName(indexAt) ?? `${paramName(elementAt) ?? "item"}_i`, b.NUMBER, true);
+    const loop = (from: Expr, body: Stmt[]): Stmt => b.countUp(counter, from, length, body, span);
+    const elementArgs = (): Argument[] => [
+      { kind: "value", value: b.index(array, b.v(counter)), type: elementType, node: call },
+      { kind: "value", value: b.v(counter), type: b.NUMBER, node: call },
+      { kind: "value", value: array, type: arrayType, node: access.expression },
+    ];
+
+    switch (method) {
+      case "reduce": {
+        if (call.arguments.length > 2) host.reject(Codes.UnsupportedCall, "reduce takes a callback and an initial value", call);
+        const accType = call.arguments[1] ? host.typeOf(host.lowerExpr(call.arguments[1]), call.arguments[1]) : elementType;
+        if (accType.kind !== "number") host.reject(Codes.UnsupportedCall, "reduce is supported with a number accumulator (start it with a number: xs.reduce((s, v) => …, 0))", call.arguments[1] ?? call);
+        const init = call.arguments[1] ? host.lowerExpr(call.arguments[1]) : b.index(array, b.num(0));
+        const acc = declared ? host.bind(declared.name, b.NUMBER, declared.mutable) : host.variable(paramName(0) ?? "acc", b.NUMBER, true);
+        host.emit({ kind: "declare", name: acc, type: b.NUMBER, init, mutable: true, span });
+        const args: Argument[] = [{ kind: "value", value: b.v(acc), type: b.NUMBER, node: call, binding: { irName: acc, mutable: true } }, ...elementArgs()];
+        const body = this.inLoop(fn, args, { kind: "var", name: acc }, call, 2);
+        host.emit(loop(call.arguments[1] ? b.num(0) : b.num(1), body));
+        return b.v(acc);
+      }
+      case "map": {
+        const container = arrayType.container === "int32array" ? "array" : arrayType.container;
+        const resultType: ValueType = { kind: "array", element: b.NUMBER, container, readonly: false };
+        const name = declared ? host.bind(declared.name, resultType, false) : host.variable("mapped", resultType, false);
+        host.emit({ kind: "declare", name, type: resultType, init: { kind: "zeros", container, length }, mutable: false, span });
+        const into: LValue = { kind: "index", object: b.v(name), index: b.v(counter) };
+        const body = this.inLoop(fn, elementArgs(), into, call, 1);
+        host.emit(loop(b.num(0), body));
+        return b.v(name);
+      }
+      case "forEach": {
+        host.emit(loop(b.num(0), this.inLoop(fn, elementArgs(), null, call, 1)));
+        return b.num(0);
+      }
+      case "filter": {
+        if (elementType.kind !== "number") host.reject(Codes.UnsupportedCall, "filter is supported on arrays of numbers", call);
+        const name = declared ? host.bind(declared.name, { kind: "array", element: b.NUMBER, container: "array", readonly: false }, false) : host.variable("kept", { kind: "array", element: b.NUMBER, container: "array", readonly: false }, false);
+        host.emit({ kind: "declare", name, type: { kind: "array", element: b.NUMBER, container: "array", readonly: false }, init: { kind: "arrayLiteral", elements: [] }, mutable: false, span });
+        const { pre, value } = host.separately(() => this.value(fn, elementArgs().slice(0, fn.kind === "program" ? 1 : 3), call));
+        host.emit(loop(b.num(0), [...pre, { kind: "if", test: value, then: [{ kind: "append", array: name, value: b.index(array, b.v(counter)), span }], else: [] }]));
+        return b.v(name);
+      }
+      case "some":
+      case "every": {
+        // some: false until a test holds; every: true until one fails. Either stops there.
+        const flag = declared ? host.bind(declared.name, b.BOOLEAN, declared.mutable) : host.variable(method === "some" ? "found" : "all", b.BOOLEAN, true);
+        host.emit({ kind: "declare", name: flag, type: b.BOOLEAN, init: b.bool(method === "every"), mutable: true, span });
+        const { pre, value } = host.separately(() => this.value(fn, elementArgs().slice(0, fn.kind === "program" ? 1 : 3), call));
+        const test = method === "some" ? value : b.not(value);
+        host.emit(loop(b.num(0), [...pre, { kind: "if", test, then: [b.assign({ kind: "var", name: flag }, b.bool(method === "some")), { kind: "break" }], else: [] }]));
+        return b.v(flag);
+      }
+      default:
+        return host.reject(Codes.UnsupportedCall, `'.${method}' with a callback is not supported`, call);
+    }
+  }
+
+  /**
+   * A call of a function value in an expression: its body inlined (statements emitted
+   * before the calling statement), its result the value.
+   */
+  value(fn: FunctionValue, args: Argument[], call: ts.Node): Expr {
+    const host = this.host;
+    if (fn.kind === "program") return host.programCall(fn.name, args.map((a) => this.plain(a)), call);
+    return this.inlined(fn, args, call, () => {
+      const node = fn.node;
+      const body = node.body!;
+      if (!ts.isBlock(body)) return host.lowerExpr(body);
+      const statements = body.statements;
+      const returns = returnsOf(body);
+      const last = statements[statements.length - 1];
+      if (returns.length === 0) {
+        host.emit(...host.lowerStatementsHere(statements));
+        return b.num(0); // a function returning nothing: only its effects remain
+      }
+      if (returns.length === 1 && last === returns[0] && returns[0].expression) {
+        host.emit(...host.lowerStatementsHere(statements.slice(0, -1)));
+        return host.lowerExpr(returns[0].expression);
+      }
+      // Several returns: each assigns the result, then leaves the body (jumps.ts).
+      const result = host.variable(`${fn.name}Result`, b.NUMBER, true);
+      const target: JumpTarget = { kind: "callback", exits: new Set(), resultTarget: { kind: "var", name: result }, noLoop: true };
+      const lowered = host.withTarget(target, () => host.lowerStatementsHere(statements));
+      const type = assignedType(lowered, result, host, node) ?? b.NUMBER;
+      host.retype(result, type);
+      if (type.kind !== "number" && type.kind !== "boolean") {
+        host.reject(Codes.UnsupportedStatement, `a local function returning ${type.kind === "array" ? "an array" : "an object"} from more than one place cannot be inlined; return it from one final 'return'`, node);
+      }
+      host.emit({ kind: "declare", name: result, type, init: type.kind === "boolean" ? b.bool(false) : b.num(0), mutable: true, span: host.span(call) }, ...closeRegion(lowered, target.exits, (x) => host.fresh(x)));
+      return b.v(result);
+    });
+  }
+
+  /**
+   * The body of a generated loop: the callback with `args`, its result assigned to `into`
+   * (discarded when null, as forEach does). `return e` becomes `into = e; continue;`.
+   */
+  inLoop(fn: FunctionValue, args: Argument[], into: LValue | null, call: ts.Node, programArity: number): Stmt[] {
+    const host = this.host;
+    if (fn.kind === "program") {
+      // A program function passed by name gets the arguments it would use (the element; the accumulator and element).
+      const value = host.programCall(fn.name, args.slice(0, programArity).map((a) => this.plain(a)), call);
+      if (into) return [b.assign(into, value)];
+      return value.kind === "userCall" ? [{ kind: "call", callee: value.callee, args: value.args, span: host.span(call) }] : [];
+    }
+    const { pre, value } = host.separately(() =>
+      this.inlined(fn, args, call, () => {
+        const body = fn.node.body!;
+        if (!ts.isBlock(body)) {
+          if (into) return [b.assign(into, host.lowerExpr(body))];
+          return host.lowerExpressionStatement(body, host.span(body));
+        }
+        const target: JumpTarget = { kind: "callback", exits: new Set(), ...(into && { resultTarget: into }) };
+        const lowered = host.withTarget(target, () => host.lowerStatementsHere(body.statements));
+        return closeRegion(lowered, target.exits, (x) => host.fresh(x));
+      }),
+    );
+    return [...pre, ...value];
+  }
+
+  private plain(a: Argument): Expr {
+    if (a.kind === "function") return this.host.reject(Codes.UnsupportedCall, "a function passed on to a program function that is not inlined here; pass it to a helper written in this build", a.node);
+    return a.value;
+  }
+
+  /**
+   * Lowers a closure's body in its own scopes, with its parameters bound to `args`:
+   * a variable or constant argument is another name for it, anything else a `const`.
+   */
+  private inlined<T>(fn: Extract<FunctionValue, { kind: "closure" }>, args: Argument[], call: ts.Node, body: () => T): T {
+    const host = this.host;
+    if (this.inlining.includes(fn.node)) {
+      host.reject(Codes.Recursion, `'${fn.name}' calls itself; a recursive function cannot be differentiated here, write it as a loop`, call);
+    }
+    this.inlining.push(fn.node);
+    try {
+      return host.within(fn.captured, () => {
+        if (fn.receiver) host.alias("this", fn.receiver);
+        const assigned = assignedNames(fn.node);
+        fn.node.parameters.forEach((p, k) => {
+          if (ts.isIdentifier(p.name) && p.name.text === "this") return;
+          if (p.dotDotDotToken) host.reject(Codes.UnsupportedType, "a rest parameter cannot be inlined; take an array", p);
+          let arg = args[k];
+          if (!arg && p.initializer) {
+            const value = host.lowerExpr(p.initializer);
+            arg = { kind: "value", value, type: host.typeOf(value, p.initializer), node: p.initializer };
+          }
+          if (!arg) {
+            if (p.questionToken) return host.alias((p.name as ts.Identifier).text, b.v("undefined"));
+            return host.reject(Codes.UnsupportedCall, `'${fn.name}' needs an argument for '${p.name.getText()}'`, call);
+          }
+          if (arg.kind === "function") {
+            if (!ts.isIdentifier(p.name)) host.reject(Codes.UnsupportedCall, "a function argument must be bound to a plain parameter name", p);
+            return host.bindFunction((p.name as ts.Identifier).text, arg.fn);
+          }
+          if (!ts.isIdentifier(p.name)) {
+            host.emit(...host.bindPattern(p.name, arg.value, arg.type, false, p));
+            return;
+          }
+          const name = p.name.text;
+          if (arg.binding) return host.bindExisting(name, arg.binding.irName, arg.type, arg.binding.mutable);
+          const reusable = arg.value.kind === "number" || arg.value.kind === "var" || arg.value.kind === "record";
+          if (reusable && !assigned.has(name)) return host.alias(name, arg.value);
+          if (arg.type.kind === "record") host.reject(Codes.UnsupportedCall, `pass an object variable or literal as '${name}'`, arg.node);
+          const mutable = assigned.has(name);
+          const irName = host.bind(name, arg.type, mutable);
+          host.emit({ kind: "declare", name: irName, type: arg.type, init: arg.value, mutable, span: host.span(p) });
+        });
+        return body();
+      });
+    } finally {
+      this.inlining.pop();
+    }
+  }
+}
+
+/** The `return` statements of a function body (not those of functions nested in it). */
+export function returnsOf(body: ts.Block): ts.ReturnStatement[] {
+  const out: ts.ReturnStatement[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isReturnStatement(n)) out.push(n);
+    if (ts.isFunctionLike(n)) return;
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(body, visit);
+  return out;
+}
+
+/** Names a function body assigns (`t = …`, `t += …`, `t++`), to give such parameters a variable of their own. */
+function assignedNames(fn: ts.SignatureDeclaration): Set<string> {
+  const out = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment && ts.isIdentifier(n.left)) out.add(n.left.text);
+    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && ts.isIdentifier(n.operand) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) out.add(n.operand.text);
+    ts.forEachChild(n, visit);
+  };
+  if ("body" in fn && fn.body) visit(fn.body);
+  return out;
+}
+
+/** The type of the first value assigned to `name` in lowered statements. */
+function assignedType(list: Stmt[], name: string, host: CallbackHost, node: ts.Node): ValueType | undefined {
+  for (const s of list) {
+    if (s.kind === "assign" && s.target.kind === "var" && s.target.name === name) return host.typeOf(s.value, node);
+    const inner = s.kind === "if" ? [...s.then, ...s.else] : s.kind === "loop" || s.kind === "block" ? s.body : [];
+    const found = inner.length ? assignedType(inner, name, host, node) : undefined;
+    if (found) return found;
+  }
+  return undefined;
+}

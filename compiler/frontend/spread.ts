@@ -1,0 +1,83 @@
+/**
+ * Spread, lowered to loops:
+ *
+ *   Math.max(...xs)        → let max = -Infinity; for (…) max = Math.max(max, xs[i]);
+ *   Math.min(a, ...xs, b)  → the same fold, started from the other arguments
+ *   [...x, 1, ...y]        → const joined = zeros(x.length + 1 + y.length); one copy loop per spread
+ *
+ * The fold gives the derivative to the element the primal returned; at an exact tie
+ * between elements of a spread, each binary step splits it evenly (the binary max's
+ * convention), so k tied elements do not get 1/k each as with the n-ary call.
+ */
+import { ts } from "ts-morph";
+import { Codes, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
+import * as b from "../ir/build.ts";
+import type { Expr, Stmt, ValueType } from "../ir/nodes.ts";
+
+export interface SpreadHost {
+  span(node: ts.Node): SourceSpan;
+  reject(code: DiagnosticCode, message: string, node: ts.Node): never;
+  lowerExpr(e: ts.Expression): Expr;
+  typeOf(e: Expr, node: ts.Node): ValueType;
+  arrayValue(e: ts.Expression, base: string): Expr;
+  variable(base: string, type: ValueType, mutable: boolean): string;
+  bind(name: string, type: ValueType, mutable: boolean): string;
+  emit(...stmts: Stmt[]): void;
+}
+
+const NUMBER_ARRAY: ValueType = { kind: "array", element: b.NUMBER, container: "array", readonly: false };
+
+function numberArray(host: SpreadHost, e: ts.Expression): Expr {
+  const array = host.arrayValue(e, "items");
+  const type = host.typeOf(array, e);
+  if (type.kind !== "array" || type.element.kind !== "number") host.reject(Codes.UnsupportedExpression, "only arrays of numbers can be spread here", e);
+  return array;
+}
+
+/** `Math.max(…)` / `Math.min(…)` with spread arguments: a fold over every value. */
+export function spreadExtremum(host: SpreadHost, callee: "Math.max" | "Math.min", node: ts.CallExpression): Expr {
+  const span = host.span(node);
+  const scalars: Expr[] = [];
+  const arrays: Expr[] = [];
+  for (const a of node.arguments) {
+    if (ts.isSpreadElement(a)) arrays.push(numberArray(host, a.expression));
+    else scalars.push(host.lowerExpr(a));
+  }
+  const start = scalars.length === 0 ? b.num(callee === "Math.max" ? -Infinity : Infinity) : scalars.length === 1 ? scalars[0]! : b.call(callee, scalars);
+  const acc = host.variable(callee === "Math.max" ? "max" : "min", b.NUMBER, true);
+  host.emit({ kind: "declare", name: acc, type: b.NUMBER, init: start, mutable: true, span });
+  for (const array of arrays) {
+    const i = host.variable(`${acc}_i`, b.NUMBER, true);
+    host.emit(b.countUp(i, b.num(0), { kind: "length", object: array }, [b.assign({ kind: "var", name: acc }, b.call(callee, [b.v(acc), b.index(array, b.v(i))]))], span));
+  }
+  return b.v(acc);
+}
+
+/** `[...x, 1, ...y]`: a new number array, filled piece by piece. `declared` names it. */
+export function spreadArray(host: SpreadHost, node: ts.ArrayLiteralExpression, declared?: { name: string; mutable: boolean }): Expr {
+  const span = host.span(node);
+  type Piece = { kind: "spread"; array: Expr } | { kind: "value"; value: Expr; node: ts.Expression };
+  const pieces = node.elements.map((e): Piece => (ts.isSpreadElement(e) ? { kind: "spread", array: numberArray(host, e.expression) } : { kind: "value", value: host.lowerExpr(e), node: e }));
+  let length: Expr = b.num(0);
+  for (const p of pieces) length = b.add(length, p.kind === "spread" ? { kind: "length", object: p.array } : b.num(1));
+  const name = declared ? host.bind(declared.name, NUMBER_ARRAY, declared.mutable) : host.variable("joined", NUMBER_ARRAY, false);
+  host.emit({ kind: "declare", name, type: NUMBER_ARRAY, init: { kind: "zeros", container: "array", length }, mutable: declared?.mutable ?? false, span });
+  let offset: Expr = b.num(0);
+  for (const p of pieces) {
+    if (p.kind === "spread") {
+      const i = host.variable(`${name}_i`, b.NUMBER, true);
+      host.emit(b.countUp(i, b.num(0), { kind: "length", object: p.array }, [b.assign({ kind: "index", object: b.v(name), index: b.add(offset, b.v(i)) }, b.index(p.array, b.v(i)))], span));
+      offset = b.add(offset, { kind: "length", object: p.array });
+    } else {
+      if (host.typeOf(p.value, p.node).kind !== "number") host.reject(Codes.UnsupportedExpression, "an array literal with spread holds numbers", p.node);
+      host.emit(b.assign({ kind: "index", object: b.v(name), index: offset }, p.value));
+      offset = b.add(offset, b.num(1));
+    }
+  }
+  return b.v(name);
+}
+
+/** Whether an array literal spreads another array. */
+export function hasSpread(node: ts.ArrayLiteralExpression): boolean {
+  return node.elements.some(ts.isSpreadElement);
+}
