@@ -32,6 +32,7 @@ import { makeRng } from "../test/support/rng.ts";
 import { adbenchAvailable, baAvailable, baRows, gmmRows, lstmRows } from "./adbench.ts";
 import { sampleBuildRows, throughput } from "./compiler.ts";
 import { seedRows } from "./seeds.ts";
+import { startupRows } from "./startup.ts";
 
 const quick = process.argv.includes("--quick");
 const sizes = quick ? [10, 1000] : [10, 1000, 100000];
@@ -144,5 +145,10 @@ const big = await throughput(quick ? 1000 : 5000);
 console.log(
   `\nCompiler throughput on one ${quick ? 1000 : 5000}-statement function: ${big.perSecond.toFixed(0)} statements/s ` +
     `(${big.seconds.toFixed(2)} s); peak resident memory of this process so far: ${big.peakMiB.toFixed(0)} MiB`,
+);
+table(
+  "Start-up of the tsgrad command (whole process, median of interleaved runs; ms)",
+  ["command", "ms", "ms beyond node -e 0"],
+  startupRows(quick ? 3 : 7),
 );
 if (sink === 42) console.log("");

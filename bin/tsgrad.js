@@ -1,8 +1,22 @@
 #!/usr/bin/env node
-// Entry point of the `tsgrad` command. The compiler is written in TypeScript and
-// run through tsx's loader, so no separate build step is needed after `npm ci`.
-import { register } from "tsx/esm/api";
+// Entry point of the `tsgrad` command. The installed package runs the compiled JavaScript
+// in dist/ on plain Node. In a clone of the repository, where the TypeScript sources sit
+// beside this file, it runs them through tsx instead, so a change to the compiler takes
+// effect without a build step; TSGRAD_DIST=1 runs dist/ there too, as the package does.
+import { existsSync } from "node:fs";
 
-register();
-const { main } = await import("../compiler/cli.ts");
+const sources = new URL("../compiler/cli.ts", import.meta.url);
+
+async function load() {
+  if (process.env.TSGRAD_DIST !== "1" && existsSync(sources)) {
+    const tsx = await import("tsx/esm/api").catch(() => null);
+    if (tsx) {
+      tsx.register();
+      return import(sources.href);
+    }
+  }
+  return import("../dist/compiler/cli.js");
+}
+
+const { main } = await load();
 process.exitCode = await main(process.argv.slice(2));

@@ -10,12 +10,10 @@
  */
 import { Codes, formatCode } from "./diagnostics.ts";
 import { parseArgs, UsageError, type Command } from "./cli/args.ts";
-import { runBuild } from "./cli/build.ts";
 import { HELP, version } from "./cli/help.ts";
 import { withDefaults, type CliIo } from "./cli/io.ts";
 import { startProgress } from "./cli/progress.ts";
 import { printJson, printText } from "./cli/report.ts";
-import { watchBuild } from "./cli/watch.ts";
 
 export type { CliIo } from "./cli/io.ts";
 export { formatDiagnostic, codeFrame } from "./cli/frame.ts";
@@ -53,6 +51,9 @@ async function run(command: Command, io: CliIo): Promise<number> {
       io.stdout(`${version()}\n`);
       return 0;
     case "build": {
+      // Loaded only here: the compiler (ts-morph, prettier) takes most of a second to load,
+      // and --version and --help need none of it.
+      const [{ runBuild }, { watchBuild }] = await Promise.all([import("./cli/build.ts"), import("./cli/watch.ts")]);
       const options = { paths: command.paths, check: command.check, debug: command.debug, cache: command.cache };
       const json = command.format === "json";
       const showProgress = io.progress && !json && command.verbosity !== "quiet";

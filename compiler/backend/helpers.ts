@@ -13,14 +13,14 @@
  * renamed, and a helper the code names directly that clashes is reported, never shadowed.
  *
  * Rules for helper modules (checked when they are read, and by test/runtime-helpers.test.ts):
- * every `runtime/*.ts` except `index.ts` is one; it imports only other helper modules;
+ * every `runtime/*.ts` is one (runtime/tape/ is not); it imports only other helper modules;
  * its exported names are unique across them; no local name shadows a top-level name of
  * its module (references are found by name).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { ts } from "ts-morph";
+import { packageRoot } from "../packageRoot.ts";
 
 interface Declaration {
   /** `stack.ts`: the helper module it comes from. */
@@ -42,24 +42,13 @@ export interface HelperIndex {
   declarations: Map<string, Declaration>;
 }
 
-/** The folder of tsgrad's package (the nearest one above this file with a package.json). */
-export function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, "package.json"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error("tsgrad's package.json not found above " + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-  return dir;
-}
-
 let cached: HelperIndex | undefined;
 
 /** The helper modules of tsgrad's `runtime/` folder, read once per process. */
 export function runtimeHelpers(): HelperIndex {
   if (!cached) {
     const dir = path.join(packageRoot(), "runtime");
-    const files = readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && f !== "index.ts").sort();
+    const files = readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).sort();
     cached = indexHelpers(files.map((f) => ({ module: f, text: readFileSync(path.join(dir, f), "utf8") })));
   }
   return cached;

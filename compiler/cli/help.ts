@@ -1,5 +1,7 @@
 /** `tsgrad --help` and `tsgrad --version`. */
 import { readFileSync } from "node:fs";
+import path from "node:path";
+import { packageRoot } from "../packageRoot.ts";
 
 export const HELP = `tsgrad: source-to-source automatic differentiation for TypeScript
 
@@ -36,6 +38,6 @@ Exit codes: 0 ok, 1 errors or (with --check) out-of-date files, 2 bad usage.
 `;
 
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version?: string };
   return pkg.version ?? "unknown";
 }
