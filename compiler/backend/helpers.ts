@@ -128,7 +128,7 @@ function declaredNames(s: ts.Statement, module: string, fail: (module: string, m
     if (!ts.isIdentifier(d.name)) fail(module, "destructuring at the top level");
     return [(d.name as ts.Identifier).text];
   }
-  if (ts.isExportDeclaration(s)) return fail(module, "re-exports ('export … from') belong in runtime/index.ts");
+  if (ts.isExportDeclaration(s)) return fail(module, "re-exports ('export … from'): a helper module declares what it exports");
   return fail(module, `unexpected top-level statement '${s.getText().split("\n")[0]}'`);
 }
 

@@ -1,7 +1,7 @@
 /**
  * Compiles TypeScript source text with tsgrad in memory, writes the source and its
- * generated file to a temporary package folder (where `tsgrad/runtime` resolves to this
- * repository), and imports both. Used by tests that try tsgrad on code it has not seen.
+ * generated file to a temporary package folder (where `tsgrad` resolves to this
+ * repository, though generated files import nothing of it), and imports both. Used by tests that try tsgrad on code it has not seen.
  */
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
