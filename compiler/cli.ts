@@ -77,6 +77,14 @@ async function run(command: Command, io: CliIo): Promise<number> {
       else printText(report, io, command.verbosity);
       return report.exitCode;
     }
+    case "graph": {
+      const { runGraph } = await import("./cli/graph.ts");
+      return runGraph(command.args, io);
+    }
+    case "verify": {
+      const { runVerify } = await import("./cli/verify.ts");
+      return runVerify(command.args, io);
+    }
     default:
       return assertNever(command);
   }

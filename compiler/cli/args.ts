@@ -18,7 +18,9 @@ export type Command =
       /** false with --no-cache. */
       cache: boolean;
       verbosity: Verbosity;
-    };
+    }
+  /** Subcommands that parse their own options (cli/graph.ts, cli/verify.ts). */
+  | { kind: "graph" | "verify"; args: string[] };
 
 /** --quiet: only problems; --verbose: also per-file timings and the cache's whereabouts. */
 export type Verbosity = "quiet" | "normal" | "verbose";
@@ -33,6 +35,7 @@ export function parseArgs(argv: readonly string[]): Command {
   if (first === "--help" || first === "-h" || first === "help") return { kind: "help" };
   if (first === "--version" || first === "-v") return { kind: "version" };
   if (first.startsWith("-")) throw new UsageError(`unknown option '${first}'`);
+  if (first === "graph" || first === "verify") return { kind: first, args: rest };
   if (first !== "build") throw new UsageError(`unknown command '${first}'`);
   return parseBuild(rest);
 }

@@ -8,6 +8,8 @@ export const HELP = `tsgrad: source-to-source automatic differentiation for Type
 Usage:
   tsgrad build [paths...] [--check] [--watch] [--debug] [--format text|json]
                [--quiet | --verbose] [--no-cache]
+  tsgrad graph FILE[:FUNCTION] [--at values.json] [-o out.svg|out.html|out.json]
+  tsgrad verify [paths...] [--points N] [--seed S] [--tolerance T] [--format text|json]
   tsgrad --help | -h
   tsgrad --version
 
@@ -16,6 +18,13 @@ build     Writes X.grad.ts beside every X.ts (in the given files and folders, de
           or @jacobian; removes generated X.grad.ts files whose source lost them.
           Folders are walked recursively, skipping node_modules, dot-folders,
           *.grad.ts and *.d.ts. Nothing is written if any error is reported.
+
+graph     Draws the computation graph of one function; with --at, forward values
+          and adjoints on it ('tsgrad graph --help').
+
+verify    Checks every generated derivative of a project numerically (finite
+          differences, forward against reverse mode); exit 1 on a mismatch
+          ('tsgrad verify --help').
 
 Options:
   --check          Write nothing; exit 1 naming every stale, missing or orphaned

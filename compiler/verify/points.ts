@@ -1,0 +1,84 @@
+/**
+ * Where `tsgrad verify` evaluates a function: seeded random points.
+ *
+ * - If the function's module exports `<name>Inputs`, it decides the shapes:
+ *   `<name>Inputs(random)` (a parameter declared) is called once per point with a seeded
+ *   `random()` uniform in [0, 1); `<name>Inputs()` (none) gives the first point, and the
+ *   others scale each differentiated number by a random factor in [0.9, 1.1] (signs and
+ *   zeros, and so domains, are kept).
+ * - Otherwise shapes are inferred from the parameter types: a number is uniform in
+ *   [0.1, 1] (positive, so logs and square roots are defined), an array has 4 elements
+ *   per dimension, an object gets its fields. Int32Array, boolean, string and other
+ *   parameters cannot be guessed: such a function needs `<name>Inputs`.
+ */
+import type { ValueType } from "../ir/nodes.ts";
+import { cloneValue } from "./values.ts";
+
+export const INFERRED_LENGTH = 4;
+
+export type InputsFunction = (...args: unknown[]) => unknown;
+
+export type Points = { points: unknown[][]; source: "inputs(random)" | "inputs()" | "inferred" } | { error: string };
+
+export function pointsFor(
+  name: string,
+  params: readonly { name: string; type: ValueType }[],
+  wrt: readonly string[],
+  inputs: InputsFunction | undefined,
+  count: number,
+  random: () => number,
+): Points {
+  if (inputs) {
+    const call = (...a: unknown[]) => {
+      const value = inputs(...a);
+      if (!Array.isArray(value) || value.length !== params.length) {
+        throw new Error(`${name}Inputs() should return an array of ${params.length} arguments (${params.map((p) => p.name).join(", ")})`);
+      }
+      return value as unknown[];
+    };
+    if (inputs.length >= 1) return { points: Array.from({ length: count }, () => call(random)), source: "inputs(random)" };
+    const base = call();
+    const points = [base];
+    for (let k = 1; k < count; k++) {
+      points.push(base.map((arg, i) => (wrt.includes(params[i]!.name) ? scaleNumbers(cloneValue(arg), random) : cloneValue(arg))));
+    }
+    return { points, source: "inputs()" };
+  }
+  const unguessable = params.filter((p) => !guessable(p.type));
+  if (unguessable.length > 0) {
+    return { error: `cannot guess ${unguessable.map((p) => `'${p.name}'`).join(", ")}: export ${name}Inputs(random) returning the arguments` };
+  }
+  return { points: Array.from({ length: count }, () => params.map((p) => guess(p.type, random))), source: "inferred" };
+}
+
+function guessable(type: ValueType): boolean {
+  if (type.kind === "number") return true;
+  if (type.kind === "array") return type.container !== "int32array" && guessable(type.element);
+  if (type.kind === "record") return type.fields.every((f) => guessable(f.type));
+  return false;
+}
+
+function guess(type: ValueType, random: () => number): unknown {
+  switch (type.kind) {
+    case "number":
+      return 0.1 + 0.9 * random();
+    case "array": {
+      const items = Array.from({ length: INFERRED_LENGTH }, () => guess(type.element, random));
+      return type.container === "float64array" ? Float64Array.from(items as number[]) : items;
+    }
+    case "record":
+      return Object.fromEntries(type.fields.map((f) => [f.name, guess(f.type, random)]));
+    default:
+      throw new Error(`cannot guess a value of type ${type.kind}`);
+  }
+}
+
+function scaleNumbers(value: unknown, random: () => number): unknown {
+  if (typeof value === "number") return value * (0.9 + 0.2 * random());
+  if (value instanceof Float64Array) return value.map((x) => x * (0.9 + 0.2 * random()));
+  if (Array.isArray(value)) return value.map((x) => scaleNumbers(x, random));
+  if (value !== null && typeof value === "object" && !(value instanceof Int32Array)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scaleNumbers(v, random)]));
+  }
+  return value;
+}

@@ -1,0 +1,100 @@
+/**
+ * What `tsgrad verify` checks in a set of sources: every function carrying derivative tags
+ * (with its parameters' shapes and, per list of differentiated parameters, the modes
+ * generated for it), and every `@vjpOf` rule with the primal it stands for. The front
+ * end's own discovery and lowering decide, so verify sees what `build` compiled. No disk.
+ */
+import { Project, ts } from "ts-morph";
+import { DiagnosticError, type Diagnostic } from "../diagnostics.ts";
+import { ProgramIndex } from "../frontend/program.ts";
+import { lowerFunction } from "../frontend/lower.ts";
+import { tagsOf } from "../frontend/functions.ts";
+import { isDifferentiable, shapeOfTypeNode } from "../frontend/types.ts";
+import type { DerivativeRequest, ValueType } from "../ir/nodes.ts";
+import type { SourceInput } from "../pipeline.ts";
+
+export type Mode = DerivativeRequest["mode"];
+
+export interface FunctionTarget {
+  kind: "function";
+  file: string;
+  /** The name generated functions derive from (`loss` → lossGrad). */
+  name: string;
+  /** How the module exports it (`default` for an anonymous default export); undefined for a method, which verify does not call. */
+  exportName?: string;
+  line: number;
+  params: { name: string; type: ValueType }[];
+  /** Modes sharing one list of differentiated parameters (tags with different lists are checked apart). */
+  groups: { wrt: string[]; modes: Mode[] }[];
+}
+
+export interface RuleTarget {
+  kind: "rule";
+  /** The file and name of the rule (the function tagged `@vjpOf primal`). */
+  file: string;
+  name: string;
+  line: number;
+  primal: string;
+  /** Where the primal is declared and its name there, when it is a function of the sources (else it comes from a package). */
+  primalFile?: string;
+  primalName?: string;
+  /** The primal's parameters: the rule's own, less the cotangent and the gradient record. */
+  params: { name: string; type: ValueType }[];
+  differentiable: string[];
+}
+
+export type Target = FunctionTarget | RuleTarget;
+
+export function findTargets(inputs: readonly SourceInput[], only?: ReadonlySet<string>): { targets: Target[]; diagnostics: Diagnostic[] } {
+  const project = new Project({ useInMemoryFileSystem: true, skipFileDependencyResolution: true, compilerOptions: { target: ts.ScriptTarget.ES2022, strict: true } });
+  const program = new ProgramIndex(project);
+  const files = inputs.map((input) => ({ input, sf: program.add(input.path, input.text).compilerNode }));
+  const targets: Target[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const { input, sf } of files) {
+    if (only && !only.has(input.path)) continue;
+    const discovery = program.discovery(input.path);
+    diagnostics.push(...discovery.diagnostics);
+    for (const annotated of discovery.functions) {
+      try {
+        const fn = lowerFunction(annotated.source, sf, input.path, discovery.module);
+        const groups: FunctionTarget["groups"] = [];
+        for (const request of annotated.requests) {
+          const group = groups.find((g) => g.wrt.join() === request.wrt.join());
+          if (group) group.modes.push(request.mode);
+          else groups.push({ wrt: [...request.wrt], modes: [request.mode] });
+        }
+        const { source } = annotated;
+        const exportName = source.method ? undefined : source.isDefault ? "default" : (source.localName ?? undefined);
+        targets.push({ kind: "function", file: input.path, name: fn.name, exportName, line: fn.span.line, params: fn.params.map((p) => ({ name: p.name, type: p.type })), groups });
+      } catch (error) {
+        if (error instanceof DiagnosticError) diagnostics.push(error.diagnostic);
+        else throw error;
+      }
+    }
+    for (const f of discovery.module.functions) {
+      const tag = tagsOf(f.docHost).find((t) => t.tagName.text === "vjpOf");
+      if (!tag || f.method || !f.localName) continue;
+      const primal = (typeof tag.comment === "string" ? tag.comment : ts.getTextOfJSDocComment(tag.comment) ?? "").trim();
+      const own = f.node.parameters.slice(0, -2);
+      const params = own.map((p) => {
+        const shape = p.type ? shapeOfTypeNode(p.type, discovery.module.resolveType) : ({ error: "any" } as const);
+        return { name: p.name.getText(sf), type: "error" in shape ? ({ kind: "opaque", text: p.type?.getText(sf) ?? "any" } as ValueType) : shape };
+      });
+      const line = sf.getLineAndCharacterOfPosition(f.nameNode.getStart(sf)).line + 1;
+      const found = program.customVjp(input.path, primal);
+      targets.push({
+        kind: "rule",
+        file: input.path,
+        name: f.localName,
+        line,
+        primal,
+        primalFile: found?.primalFile,
+        primalName: found?.primalName,
+        params,
+        differentiable: params.filter((p) => isDifferentiable(p.type)).map((p) => p.name),
+      });
+    }
+  }
+  return { targets, diagnostics };
+}

@@ -1,0 +1,163 @@
+/**
+ * `tsgrad verify` on a user's project, in-process through `main(argv, io)`: a correct
+ * function in every mode passes; a deliberately wrong `@vjpOf` rule makes it exit 1
+ * naming the rule (and the function whose gradient calls it); stale generated files,
+ * bad options and functions whose inputs cannot be guessed are reported.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { main } from "../compiler/cli.ts";
+
+const roots: string[] = [];
+afterAll(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
+function project(files: Record<string, string>): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), "tsgrad-verify-"));
+  roots.push(root);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    writeFileSync(path.join(root, name), text);
+  }
+  return root;
+}
+
+async function run(cwd: string, ...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(argv, { cwd, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), color: false, pid: 4242 });
+  return { code, stdout, stderr };
+}
+
+const CORRECT = `
+/**
+ * @grad x
+ * @hvp x
+ */
+export function energy(x: number[], k: number): number {
+  let e = 0;
+  for (let i = 0; i + 1 < x.length; i++) e += k * (x[i + 1] - x[i]) ** 2 + Math.sin(x[i]);
+  return e;
+}
+
+/**
+ * @jvp
+ * @vjp
+ * @jacobian
+ */
+export function rotate(p: number[], angle: number): number[] {
+  const c = Math.cos(angle);
+  const s = Math.sin(angle);
+  return [c * p[0] - s * p[1], s * p[0] + c * p[1]];
+}
+
+export function rotateInputs(random: () => number): [number[], number] {
+  return [[random(), random() - 0.5], 3 * random()];
+}
+`;
+
+const LSE = (scaled: boolean) => `
+/** log Σ exp(v) · scale */
+export function logSumExp(v: readonly number[], scale: number): number {
+  let m = v[0];
+  for (let k = 1; k < v.length; k++) m = Math.max(m, v[k]);
+  let sum = 0;
+  for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - m);
+  return (Math.log(sum) + m) * scale;
+}
+
+/** @vjpOf logSumExp */
+export function logSumExpVjpInto(v: readonly number[], scale: number, cotangent: number, grad: { v: number[]; scale: number }): number {
+  let m = v[0];
+  for (let k = 1; k < v.length; k++) m = Math.max(m, v[k]);
+  let sum = 0;
+  for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - m);
+  // ∂/∂v_k = scale · softmax(v)_k${scaled ? "" : " (deliberately wrong below: the scale is forgotten)"}
+  for (let k = 0; k < v.length; k++) grad.v[k] += cotangent * ${scaled ? "scale * " : ""}Math.exp(v[k] - m) / sum;
+  const value = Math.log(sum) + m;
+  grad.scale += cotangent * value;
+  return value * scale;
+}
+`;
+
+const MODEL = `
+import { logSumExp } from "./lse.js";
+
+/** @grad z */
+export function loss(z: number[], t: number): number {
+  return logSumExp(z, t) - z[0];
+}
+
+export function lossInputs(random: () => number): [number[], number] {
+  return [[random(), random(), random()], 1.5 + random()];
+}
+`;
+
+describe("tsgrad verify", () => {
+  it("passes a correct project, every mode checked", async () => {
+    const root = project({ "src/energy.ts": CORRECT, "src/lse.ts": LSE(true), "src/model.ts": MODEL });
+    expect((await run(root, "build", "src")).code).toBe(0);
+    const { code, stdout, stderr } = await run(root, "verify", "src");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    for (const line of [/src\/energy\.ts:6 energy\s+grad\s+3\s+\S+\s+ok/, /energy\s+hvp\s+3\s+\S+\s+ok/, /rotate\s+jvp·vjp\s+3\s+\S+\s+ok/, /rotate\s+jacobian\s+3\s+\S+\s+ok/, /rotate\s+vjp\s+3/, /rotate\s+jvp\s+3/, /src\/lse\.ts:\d+ logSumExpVjpInto\s+@vjpOf\s+3\s+\S+\s+ok/, /src\/model\.ts:\d+ loss\s+grad\s+3\s+\S+\s+ok/]) {
+      expect(stdout).toMatch(line);
+    }
+    expect(stdout).toContain("All 8 checks passed.");
+  });
+
+  it("exits 1 naming a wrong @vjpOf rule, and the gradient that calls it", async () => {
+    const root = project({ "src/energy.ts": CORRECT, "src/lse.ts": LSE(false), "src/model.ts": MODEL });
+    expect((await run(root, "build", "src")).code).toBe(0);
+    const { code, stdout } = await run(root, "verify", "src");
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/src\/lse\.ts:\d+ logSumExpVjpInto\s+@vjpOf\s+3\s+\S+\s+MISMATCH\s+∂\/∂v\[\d\]/);
+    expect(stdout).toMatch(/src\/model\.ts:\d+ loss\s+grad\s+3\s+\S+\s+MISMATCH/);
+    expect(stdout).toMatch(/energy\s+grad\s+3\s+\S+\s+ok/);
+    expect(stdout).toContain("2 of 8 checks failed:");
+    expect(stdout).toMatch(/ {2}src\/lse\.ts:\d+ logSumExpVjpInto \(@vjpOf\): relative error \S+ at ∂\/∂v\[\d\]/);
+
+    const json = await run(root, "verify", "src", "--format", "json", "--points", "2", "--seed", "7");
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as { ok: boolean; seed: number; rows: { function: string; mode: string; status: string; points: number; worstRelError: number }[] };
+    expect(report.ok).toBe(false);
+    expect(report.seed).toBe(7);
+    const rule = report.rows.find((r) => r.function === "logSumExpVjpInto")!;
+    expect(rule).toMatchObject({ mode: "@vjpOf", status: "mismatch", points: 2 });
+    expect(rule.worstRelError).toBeGreaterThan(0.1); // the forgotten factor scale ∈ [1.5, 2.5]
+    expect(report.rows.filter((r) => r.status !== "ok").map((r) => r.function).sort()).toEqual(["logSumExpVjpInto", "loss"]);
+  });
+
+  it("refuses stale generated files, naming them", async () => {
+    const root = project({ "src/energy.ts": CORRECT });
+    expect((await run(root, "build", "src")).code).toBe(0);
+    writeFileSync(path.join(root, "src/energy.ts"), CORRECT.replace("Math.sin(x[i])", "Math.cos(x[i])"));
+    const { code, stderr } = await run(root, "verify", "src");
+    expect(code).toBe(1);
+    expect(stderr).toContain("stale: src/energy.grad.ts");
+    expect(stderr).toContain("run 'tsgrad build' first");
+  });
+
+  it("says when a function's inputs cannot be guessed", async () => {
+    const root = project({
+      "pick.ts": `/** @grad x */\nexport function pick(x: number[], at: Int32Array): number {\n  return x[at[0]] * x[at[0]];\n}\n`,
+    });
+    expect((await run(root, "build", ".")).code).toBe(0);
+    const { code, stdout } = await run(root, "verify");
+    expect(code).toBe(1);
+    expect(stdout).toContain("cannot guess 'at': export pickInputs(random) returning the arguments");
+  });
+
+  it("rejects bad options with exit code 2", async () => {
+    const root = project({});
+    expect(await run(root, "verify", "--points", "0")).toMatchObject({ code: 2, stderr: expect.stringContaining("'--points' takes a whole number from 1 to 1000") });
+    expect(await run(root, "verify", "--tolerance=abc")).toMatchObject({ code: 2 });
+    expect(await run(root, "verify", "--format", "xml")).toMatchObject({ code: 2 });
+    expect(await run(root, "verify", "--frobnicate")).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown option '--frobnicate'") });
+    expect((await run(root, "verify", "--help")).stdout).toContain("Usage: tsgrad verify");
+    expect(await run(root, "verify")).toMatchObject({ code: 0, stdout: "tsgrad verify: no annotated functions or @vjpOf rules found.\n" });
+  });
+});
