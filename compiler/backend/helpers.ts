@@ -17,10 +17,8 @@
  * its exported names are unique across them; no local name shadows a top-level name of
  * its module (references are found by name).
  */
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { ts } from "ts-morph";
-import { packageRoot } from "../packageRoot.ts";
+import { runtimeModules } from "./runtimeFiles.ts";
 
 interface Declaration {
   /** `stack.ts`: the helper module it comes from. */
@@ -47,9 +45,7 @@ let cached: HelperIndex | undefined;
 /** The helper modules of tsgrad's `runtime/` folder, read once per process. */
 export function runtimeHelpers(): HelperIndex {
   if (!cached) {
-    const dir = path.join(packageRoot(), "runtime");
-    const files = readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).sort();
-    cached = indexHelpers(files.map((f) => ({ module: f, text: readFileSync(path.join(dir, f), "utf8") })));
+    cached = indexHelpers(runtimeModules());
   }
   return cached;
 }
