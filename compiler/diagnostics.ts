@@ -19,6 +19,8 @@ export const Codes = {
   AnnotationOnNonFunction: 2004,
   DuplicateAnnotation: 2005,
   NameClash: 2006,
+  /** A warning: a near miss of a tsgrad tag, or a tag in a comment TypeScript does not read as JSDoc. */
+  SuspiciousTag: 2007,
   // 3xxx: the fence (code outside the differentiable subset)
   UnsupportedStatement: 3001,
   UnsupportedExpression: 3002,
@@ -38,6 +40,8 @@ export type DiagnosticCode = (typeof Codes)[keyof typeof Codes];
 
 export interface Diagnostic {
   code: DiagnosticCode;
+  /** An error (the default) stops the file it is in from being written; a warning does not. */
+  severity?: "error" | "warning";
   message: string;
   /** Path of the file as given to the compiler. */
   file: string;
@@ -70,6 +74,11 @@ export class DiagnosticError extends Error {
 
 export function fail(code: DiagnosticCode, message: string, span: SourceSpan): never {
   throw new DiagnosticError({ code, message, ...span });
+}
+
+/** True for an error (every diagnostic that is not a warning). */
+export function isError(d: Pick<Diagnostic, "severity">): boolean {
+  return d.severity !== "warning";
 }
 
 export function formatCode(code: DiagnosticCode): string {

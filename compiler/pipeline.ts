@@ -11,7 +11,7 @@
  */
 import path from "node:path";
 import { Project, ts, type SourceFile } from "ts-morph";
-import { Codes, DiagnosticError, type Diagnostic, type SourceSpan } from "./diagnostics.ts";
+import { Codes, DiagnosticError, isError, type Diagnostic, type SourceSpan } from "./diagnostics.ts";
 import { spanOf } from "./frontend/annotations.ts";
 import { ProgramIndex } from "./frontend/program.ts";
 import { lowerFunction } from "./frontend/lower.ts";
@@ -240,7 +240,7 @@ async function compileOne(
       diagnostics.push(toDiagnostic(error, source, sf, input.path));
     }
   }
-  if (diagnostics.length > 0 || generated.length === 0) return { diagnostics };
+  if (diagnostics.some(isError) || generated.length === 0) return { diagnostics };
 
   const orderedStacks = (["values", "control"] as const).filter((s) => stacks.has(s));
   // Named object types in generated signatures come from the source module.
@@ -252,6 +252,13 @@ async function compileOne(
   // Primals and rules the generated code calls, imported from their own modules.
   const byModule = new Map<string, Set<string>>();
   for (const { name, file } of userImports) {
+    if (file.startsWith("module:")) {
+      // A package's function (with a @vjpOf rule): imported from the package itself, under the caller's name.
+      const [specifier, exported] = file.slice("module:".length).split("#") as [string, string | undefined];
+      if (!byModule.has(specifier)) byModule.set(specifier, new Set());
+      byModule.get(specifier)!.add(exported && exported !== name ? `${exported} as ${name}` : name);
+      continue;
+    }
     let rel = path.relative(path.dirname(input.path), file).replace(/\\/g, "/").replace(/\.ts$/, ".js");
     if (!rel.startsWith(".")) rel = `./${rel}`;
     if (!byModule.has(rel)) byModule.set(rel, new Set());
@@ -265,7 +272,7 @@ async function compileOne(
   for (const name of helpers.clashes) {
     diagnostics.push({ code: Codes.NameClash, message: `the generated code needs tsgrad's runtime helper '${name}', and the generated file already has a '${name}'; rename yours`, ...spanOf(discovery.functions[0]!.source.nameNode, sf, input.path) });
   }
-  if (diagnostics.length > 0) return { diagnostics };
+  if (diagnostics.some(isError)) return { diagnostics };
   const module: ModuleIR = { header: generatedHeader(sourceName), imports, helpers: helpers.text, stacks: orderedStacks, functions: generated, typeAliases };
   const text = await formatTypeScript(new Printer(stackNames).module(module));
   return { file: { path: outputPathFor(input.path), text, source: input.path }, diagnostics };

@@ -380,6 +380,7 @@ describe("--format json", () => {
         column: 14,
         length: 13,
         code: "TSG3004",
+        severity: "error",
         message: expect.stringContaining("Math.random"),
       },
     ]);

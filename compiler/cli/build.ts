@@ -11,7 +11,7 @@
  */
 import path from "node:path";
 import type { OutputFile, SourceInput } from "../pipeline.ts";
-import type { Diagnostic } from "../diagnostics.ts";
+import { isError, type Diagnostic } from "../diagnostics.ts";
 import { BuildCache, cacheKey, cacheLocation, toolFingerprint, type KeyPart } from "./cache.ts";
 import { compareStrings, discover, outputPathOf } from "./discover.ts";
 import type { CliIo } from "./io.ts";
@@ -108,7 +108,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
     const compiled = await compile(inputs, options, session, (file, ms) => timings.push({ path: file, ms, ...(missed.has(file) ? {} : { imported: true }) }));
     diagnostics.push(...compiled.diagnostics.map((d) => ({ ...d, file: path.resolve(io.cwd, d.file) })));
     const outputs = new Map(compiled.files.map((f) => [path.resolve(io.cwd, f.source), f.text] as const));
-    const dirty = new Set(diagnostics.map((d) => d.file));
+    const dirty = new Set(diagnostics.map((d) => d.file)); // warnings too: a cache hit would not show them again
     for (const source of misses) {
       results.set(source, outputs.get(source) ?? null);
       const key = keys.get(source);
@@ -117,7 +117,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
     }
     cache?.prune();
   }
-  const erroneous = new Set(diagnostics.map((d) => d.file));
+  const erroneous = new Set(diagnostics.filter(isError).map((d) => d.file));
   const outputs: OutputFile[] = [];
   const withoutAnnotations: string[] = [];
   for (const source of found.sources) {
@@ -130,7 +130,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
     outputs,
     built: found.sources,
     generatedInWalkedFolders: found.generatedInWalkedFolders,
-    removalsAllowed: diagnostics.length === 0,
+    removalsAllowed: !diagnostics.some(isError),
   });
   diagnostics.push(...plan.diagnostics);
   for (const [file, text] of plan.texts) texts.set(file, text);
@@ -158,7 +158,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
       ...plan.writes.map((w) => ({ path: w.path, reason: w.reason })),
       ...plan.removals.map((p) => ({ path: p, reason: "orphaned" as const })),
     ].sort((a, b) => compareStrings(a.path, b.path));
-  } else if (diagnostics.length > 0) {
+  } else if (diagnostics.some(isError)) {
     report.blocked = true;
   } else {
     const applied = applyPlan(plan, io.pid);
@@ -167,7 +167,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
     diagnostics.push(...applied.diagnostics);
   }
   report.diagnostics = sortDiagnostics(diagnostics);
-  report.exitCode = report.diagnostics.length > 0 || report.outOfDate.length > 0 ? 1 : 0;
+  report.exitCode = report.diagnostics.some(isError) || report.outOfDate.length > 0 ? 1 : 0;
   report.elapsedMs = performance.now() - started;
   return report;
 }

@@ -39,7 +39,7 @@ export function formatDiagnostic(d: Diagnostic, options: FrameOptions): string {
   const c = options.color ? ansi : plain;
   const head =
     `${c.cyan(options.displayPath)}:${c.yellow(String(d.line))}:${c.yellow(String(d.column))}` +
-    ` - ${c.red("error")} ${c.grey(formatCode(d.code))}: ${d.message}\n`;
+    ` - ${d.severity === "warning" ? c.yellow("warning") : c.red("error")} ${c.grey(formatCode(d.code))}: ${d.message}\n`;
   const frame = options.text === undefined ? "" : codeFrame(d, options.text, options.color ?? false);
   return frame ? `${head}\n${frame}\n` : `${head}\n`;
 }
@@ -95,6 +95,8 @@ function blankLike(prefix: string): string {
   return prefix.replace(/[^\t]/g, " ");
 }
 
-export function formatSummary(errorCount: number, fileCount: number): string {
-  return `Found ${errorCount} ${errorCount === 1 ? "error" : "errors"} in ${fileCount} ${fileCount === 1 ? "file" : "files"}.\n`;
+export function formatSummary(errorCount: number, fileCount: number, warningCount = 0): string {
+  const warnings = warningCount > 0 ? `${errorCount > 0 ? " and " : ""}${warningCount} ${warningCount === 1 ? "warning" : "warnings"}` : "";
+  const errors = errorCount > 0 || warningCount === 0 ? `${errorCount} ${errorCount === 1 ? "error" : "errors"}` : "";
+  return `Found ${errors}${warnings} in ${fileCount} ${fileCount === 1 ? "file" : "files"}.\n`;
 }

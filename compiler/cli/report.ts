@@ -8,7 +8,7 @@
  * cache is.
  */
 import path from "node:path";
-import { formatCode } from "../diagnostics.ts";
+import { formatCode, isError } from "../diagnostics.ts";
 import type { Verbosity } from "./args.ts";
 import type { BuildReport } from "./build.ts";
 import { formatDiagnostic, formatSummary } from "./frame.ts";
@@ -38,14 +38,15 @@ export function printText(report: BuildReport, io: CliIo, verbosity: Verbosity =
       io.stderr(formatDiagnostic(d, { displayPath: show(d.file), text: report.texts.get(d.file), color: io.color }));
     }
     const files = new Set(report.diagnostics.map((d) => d.file)).size;
-    io.stderr(formatSummary(report.diagnostics.length, files));
+    const warnings = report.diagnostics.filter((d) => !isError(d)).length;
+    io.stderr(formatSummary(report.diagnostics.length - warnings, files, warnings));
     if (report.blocked) io.stderr("Nothing was written.\n");
   }
   if (report.check) {
     if (report.outOfDate.length > 0) {
       const n = report.outOfDate.length;
       io.stdout(`${n} generated ${n === 1 ? "file is" : "files are"} out of date; run 'tsgrad build' to update.\n`);
-    } else if (report.diagnostics.length === 0 && !quiet) {
+    } else if (!report.diagnostics.some(isError) && !quiet) {
       io.stdout(`All generated files are up to date (${plural(report.sourceCount, "source")} checked: ${report.unchanged.length} with derivatives, ${report.withoutAnnotations.length} without annotations).\n`);
     }
   } else if (!report.blocked && !quiet) {
@@ -64,7 +65,7 @@ export function printText(report: BuildReport, io: CliIo, verbosity: Verbosity =
 }
 
 export interface JsonReport {
-  diagnostics: { file: string; line: number; column: number; length: number; code: string; message: string }[];
+  diagnostics: { file: string; line: number; column: number; length: number; code: string; severity: "error" | "warning"; message: string }[];
   written: string[];
   removed: string[];
   /** With --check: every out-of-date generated file (missing, stale or orphaned). */
@@ -85,6 +86,7 @@ export function toJson(report: BuildReport, cwd: string): JsonReport {
       column: d.column,
       length: d.length,
       code: formatCode(d.code),
+      severity: d.severity ?? "error",
       message: d.message,
     })),
     written: report.written.map(show),

@@ -15,6 +15,7 @@ import type { ModuleScope } from "./lower.ts";
 import { functionSources, MODES, sourceParams, tagsOf, typeReference, type FunctionSource, type SourceParam } from "./functions.ts";
 import { isDifferentiable, shapeOfTypeNode, type TypeResolver } from "./types.ts";
 import { moduleValues } from "./moduleValues.ts";
+import { tagWarnings } from "./tagHygiene.ts";
 
 export { MODES };
 type Mode = (typeof MODES)[number];
@@ -97,6 +98,7 @@ export function discoverAnnotations(file: SourceFile, fileName: string, resolveT
     }
     if (seen.size > 0) functions.push({ source, requests }); // with fewer requests than tags: reported
   }
+  diagnostics.push(...tagWarnings(sf, fileName, sources));
   return { functions: functions.filter((f) => f.requests.length > 0), module, diagnostics };
 }
 

@@ -12,7 +12,18 @@ import type { FunctionIR, ValueType } from "../ir/nodes.ts";
 import { discoverAnnotations, type Discovery } from "./annotations.ts";
 import { lowerFunction, type ModuleScope } from "./lower.ts";
 import { shapeOfTypeNode } from "./types.ts";
-import { tagsOf, type FunctionSource } from "./functions.ts";
+import { sourceParams, tagsOf, type FunctionSource } from "./functions.ts";
+
+/** A user-supplied reverse-mode rule for a callee (see customVjp). */
+export interface CustomVjp {
+  rule: string;
+  ruleFile: string;
+  /** The primal's file, or `module:<specifier>[#<exported name>]` for a function imported from a package. */
+  primalFile: string;
+  primalName: string;
+  /** The primal's parameters, read off the rule's signature. */
+  params: { name: string; type: ValueType }[];
+}
 import { rootName, walkStmts } from "../ir/visit.ts";
 import { isGeneratedText } from "../backend/header.ts";
 
@@ -149,7 +160,13 @@ export class ProgramIndex {
 
   private returnShapeOf(filePath: string, name: string): ValueType | { error: string } | undefined {
     const found = this.declarationOf(filePath, name);
-    if (!found) return undefined;
+    if (!found) {
+      const imported = this.packageImport(filePath, name);
+      if (!imported) return undefined;
+      // A package function: only callable with a @vjpOf rule (which returns its value, a number).
+      if (this.ruleFor(this.files.get(normalize(filePath))!, [name])) return { kind: "number" };
+      return { error: `'${name}' comes from the package '${imported.specifier}', whose body tsgrad cannot see: supply its derivative with a function tagged '@vjpOf ${name}' in this file (the shape of a generated fVjpInto: (params…, cotangent, grad) => value; see the README's "Custom derivatives")` };
+    }
     const type = found.source.node.type;
     if (!type) {
       // Without a written return type: the lowered function's (inferred from what it returns).
@@ -175,18 +192,58 @@ export class ProgramIndex {
    * tagged `@vjpOf name` in the callee's file or in the calling file, with the shape of a
    * generated `fVjpInto(params…, cotangent, grad): value`.
    */
-  customVjp(filePath: string, name: string): { rule: string; ruleFile: string; primalFile: string; primalName: string } | undefined {
+  customVjp(filePath: string, name: string): CustomVjp | undefined {
     const found = this.declarationOf(filePath, name);
-    if (!found) return undefined;
+    const here = this.files.get(normalize(filePath))!;
+    if (!found) {
+      // A function imported from a package: tsgrad cannot see its body, but a rule in the calling file can stand in for it.
+      const imported = this.packageImport(filePath, name);
+      if (!imported) return undefined;
+      const rule = this.ruleFor(here, [name]);
+      if (!rule) return undefined;
+      // `module:<specifier>`, and `#<exported name>` when it is imported under another name.
+      const primalFile = `module:${imported.specifier}${imported.name === name ? "" : `#${imported.name}`}`;
+      return { ...rule, primalFile, primalName: name };
+    }
     const primalName = found.source.localName ?? name;
-    for (const file of [found.file, this.files.get(normalize(filePath))!]) {
-      for (const f of this.discovery(file.path).module.functions) {
-        if (!f.localName || f.method) continue;
-        for (const tag of tagsOf(f.docHost)) {
-          if (tag.tagName.text !== "vjpOf") continue;
-          const target = (typeof tag.comment === "string" ? tag.comment : ts.getTextOfJSDocComment(tag.comment) ?? "").trim();
-          if (target === primalName || target === name) return { rule: f.localName, ruleFile: file.path, primalFile: found.file.path, primalName };
-        }
+    for (const file of [found.file, here]) {
+      const rule = this.ruleFor(file, [primalName, name]);
+      if (rule) return { ...rule, primalFile: found.file.path, primalName };
+    }
+    return undefined;
+  }
+
+  /** The function of `file` tagged `@vjpOf <one of names>`, with the primal's parameters read off its signature. */
+  private ruleFor(file: FileEntry, names: string[]): { rule: string; ruleFile: string; params: { name: string; type: ValueType }[] } | undefined {
+    for (const f of this.discovery(file.path).module.functions) {
+      if (!f.localName || f.method) continue;
+      for (const tag of tagsOf(f.docHost)) {
+        if (tag.tagName.text !== "vjpOf") continue;
+        const target = (typeof tag.comment === "string" ? tag.comment : ts.getTextOfJSDocComment(tag.comment) ?? "").trim();
+        if (!names.includes(target)) continue;
+        // (params of the primal…, cotangent, grad): the primal's parameters are all but the last two.
+        const params = sourceParams(f).slice(0, -2).map((p) => {
+          const shape = p.typeNode ? shapeOfTypeNode(p.typeNode, (t) => this.typeDeclarationOf(file.path, t)) : { error: "any" as const };
+          return { name: p.name, type: "error" in shape ? ({ kind: "opaque", text: p.typeNode?.getText() ?? "unknown" } as ValueType) : shape };
+        });
+        return { rule: f.localName, ruleFile: file.path, params };
+      }
+    }
+    return undefined;
+  }
+
+  /** `import { name } from "package"` (or a default import) in `filePath`: the package and the name it exports. */
+  packageImport(filePath: string, name: string): { specifier: string; name: string } | undefined {
+    const file = this.files.get(normalize(filePath));
+    if (!file) return undefined;
+    for (const s of file.sourceFile.compilerNode.statements) {
+      if (!ts.isImportDeclaration(s) || !ts.isStringLiteral(s.moduleSpecifier) || !s.importClause || s.importClause.isTypeOnly) continue;
+      const specifier = s.moduleSpecifier.text;
+      if (specifier.startsWith(".") || specifier.startsWith("/")) continue;
+      if (s.importClause.name?.text === name) return { specifier, name: "default" };
+      const bindings = s.importClause.namedBindings;
+      if (bindings && ts.isNamedImports(bindings)) {
+        for (const el of bindings.elements) if (el.name.text === name) return { specifier, name: (el.propertyName ?? el.name).text };
       }
     }
     return undefined;
@@ -227,7 +284,16 @@ export class ProgramIndex {
   /** The lowered IR of the function `name` as seen from `filePath`. */
   callee(filePath: string, name: string, span: SourceSpan): FunctionIR {
     const found = this.declarationOf(filePath, name);
-    if (!found) fail(Codes.UnsupportedCall, `cannot find the source of '${name}': declare it in this file or import it with a relative path from a file of the build`, span);
+    if (!found) {
+      const imported = this.packageImport(filePath, name);
+      if (imported) {
+        const rule = this.ruleFor(this.files.get(normalize(filePath))!, [name]);
+        fail(Codes.UnsupportedCall, rule
+          ? `'${name}' comes from the package '${imported.specifier}', whose body tsgrad cannot see: its @vjpOf rule '${rule.rule}' serves reverse mode (@grad, @vjp), but forward modes (@jvp, @hvp, @hessian, @jacobian) differentiate the body; write the function in your project (or wrap a copy of it) to use those`
+          : `'${name}' comes from the package '${imported.specifier}', whose body tsgrad cannot see: supply its derivative with a function tagged '@vjpOf ${name}' in this file (the shape of a generated fVjpInto: (params…, cotangent, grad) => value; see the README's "Custom derivatives")`, span);
+      }
+      fail(Codes.UnsupportedCall, `cannot find the source of '${name}': declare it in this file or import it with a relative path from a file of the build`, span);
+    }
     const key = `${normalize(found.file.path)}#${name}`;
     let fn = this.lowered.get(key);
     if (!fn) {

@@ -28,7 +28,10 @@ import { Namer as NamerClass } from "./naming.ts";
 export type CalleeResolver = (name: string, span: SourceSpan) => FunctionIR;
 
 /** Finds a user-supplied VJP for a callee; calls to it are kept (not inlined) when asked. */
-export type CustomRuleFinder = (name: string, span: SourceSpan) => { rule: string; ruleFile: string; primalFile: string; generated?: boolean } | undefined;
+export type CustomRuleFinder = (
+  name: string,
+  span: SourceSpan,
+) => { rule: string; ruleFile: string; primalFile: string; generated?: boolean; params?: { name: string; type: ValueType }[] } | undefined;
 
 export function inlineCalls(fn: FunctionIR, resolve: CalleeResolver, namer: Namer, custom?: CustomRuleFinder): FunctionIR {
   return { ...fn, body: new Inliner(resolve, namer, [fn.name], custom).stmts(fn.body) };
@@ -46,7 +49,8 @@ class Inliner {
   private keep(call: Extract<Expr, { kind: "userCall" }>, pre: Stmt[]): Expr | null {
     const found = this.custom?.(call.callee, call.span!);
     if (!found) return null;
-    const callee = this.resolve(call.callee, call.span!);
+    // A user rule carries the primal's parameters (its body may be out of sight, in a package).
+    const callee = found.params ? { params: found.params, returnType: b.NUMBER } : this.resolve(call.callee, call.span!);
     if (callee.returnType.kind !== "number") {
       fail(Codes.UnsupportedCall, `@vjpOf rules are supported for functions returning a number; '${call.callee}' returns an array`, call.span!);
     }

@@ -23,6 +23,11 @@ function workspace(): string {
   return workDir;
 }
 
+/** The temporary package folder cases are built in (its node_modules holds tsgrad, and packages a test installs). */
+export function workspaceDir(): string {
+  return workspace();
+}
+
 export interface Built {
   source: Record<string, (...args: never[]) => unknown>;
   generated: Record<string, (...args: never[]) => unknown>;
@@ -46,7 +51,7 @@ export async function buildProject(files: Record<string, string>, main: string, 
     return { path: filePath, text };
   });
   const result = await compileSources(inputs, options);
-  if (result.diagnostics.length > 0) {
+  if (result.diagnostics.some((d) => d.severity !== "warning")) {
     throw new Error(result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} TSG${d.code} ${d.message}`).join("\n"));
   }
   for (const out of result.files) writeFileSync(out.path, out.text);
