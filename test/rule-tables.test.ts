@@ -1,19 +1,46 @@
 /**
- * The compiler's rule table (compiler/transform/rules.ts) and the tape's own table
+ * The compiler's rule table (compiler/ir/primitives.ts) and the tape's own table
  * (runtime/tape/rules.ts) are written independently, so that a wrong rule shows up as a
  * disagreement; this checks they at least cover the same primitives, and that every
  * compiler rule agrees with the tape on a few points (value and first derivative).
  */
 import { describe, expect, it } from "vitest";
-import { RULES as COMPILER } from "../compiler/transform/rules.ts";
+import { PRIMITIVES as COMPILER } from "../compiler/ir/primitives.ts";
 import { RULES as TAPE, tapeModuleFromSource } from "../runtime/tape/index.ts";
 import { build } from "./harness/build.ts";
+import { v } from "../compiler/ir/build.ts";
 
 /** Compiler primitive name → tape primitive name. */
 function tapeName(name: string): string {
   const operators: Record<string, string> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "**": "pow", neg: "neg" };
   return operators[name] ?? name.replace(/^Math\./, "");
 }
+
+describe("the primitives table", () => {
+  /** The partials for symbolic arguments (a variadic primitive with two and with three). */
+  const probe = (name: string) => {
+    const p = COMPILER[name]!;
+    let readsResult = false;
+    const partials = (p.arity === "variadic" ? [2, 3] : [p.arity]).flatMap((n) =>
+      p.partials(Array.from({ length: n }, (_, k) => v(`a${k}`)), () => ((readsResult = true), v("ans"))),
+    );
+    return { p, readsResult, partials };
+  };
+
+  it("says which primitives' partials read the result, as the partials do", () => {
+    for (const name of Object.keys(COMPILER)) {
+      const { p, readsResult } = probe(name);
+      expect(p.reusesResult === true, name).toBe(readsResult);
+    }
+  });
+
+  it("calls exactly the primitives whose partials are all zero piecewise constant", () => {
+    for (const name of Object.keys(COMPILER)) {
+      const { p, partials } = probe(name);
+      expect(p.piecewiseConstant === true, name).toBe(partials.every((x) => x === null));
+    }
+  });
+});
 
 describe("the two rule tables", () => {
   it("cover the same primitives", () => {

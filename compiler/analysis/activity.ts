@@ -12,7 +12,7 @@
  */
 import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
 import { rootName, walkStmts, writtenBy } from "../ir/visit.ts";
-import { isPiecewiseConstant } from "../transform/rules.ts";
+import { isDifferentiableOperator, isPiecewiseConstant } from "../ir/primitives.ts";
 import { leafPaths } from "../frontend/types.ts";
 
 export interface Activity {
@@ -28,7 +28,7 @@ export function differentiableReads(e: Expr, into = new Set<string>()): Set<stri
     case "field": differentiableReads(e.object, into); break;
     case "unary": if (e.op !== "!") differentiableReads(e.operand, into); break;
     case "binary":
-      if (["+", "-", "*", "/", "%", "**"].includes(e.op)) {
+      if (isDifferentiableOperator(e.op)) {
         differentiableReads(e.left, into);
         differentiableReads(e.right, into);
       }

@@ -13,7 +13,7 @@ import { ts } from "ts-morph";
 import { Codes, fail, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { ArrayContainer, Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
-import { MATH_CONSTANTS, RULES } from "../transform/rules.ts";
+import { MATH_CONSTANTS, PRIMITIVES } from "../ir/primitives.ts";
 import { shapeOfTypeNode, typeText, type TypeResolver } from "./types.ts";
 import { functionValue, MODES, sourceParams, tagsOf, typeReference, type FunctionNode, type FunctionSource, type SourceParam } from "./functions.ts";
 import { NUMBER_CONSTANTS, type ModuleValues, type Table } from "./moduleValues.ts";
@@ -1551,7 +1551,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
       if (callee.name.text === "random") {
         this.reject(Codes.NonDeterministic, "Math.random is not deterministic and cannot be differentiated; pass random numbers in as a parameter", node);
       }
-      const rule = RULES[name];
+      const rule = PRIMITIVES[name];
       if (!rule) this.reject(Codes.UnsupportedCall, `${name} is not supported`, node);
       if ((name === "Math.max" || name === "Math.min") && node.arguments.some(ts.isSpreadElement)) return spreadExtremum(this, name, node);
       const args = node.arguments.map((a) => {

@@ -20,7 +20,7 @@
  */
 import { num } from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, Stmt, ValueType } from "../ir/nodes.ts";
-import { RULES } from "../transform/rules.ts";
+import { PRIMITIVES } from "../ir/primitives.ts";
 import type { ComputationGraph, GraphEdge, NodeRun } from "./model.ts";
 import type { GraphStructure } from "./structure.ts";
 
@@ -349,7 +349,7 @@ class Interpreter {
       case "binary":
         return this.binary(e, tracked);
       case "call": {
-        const rule = RULES[e.callee];
+        const rule = PRIMITIVES[e.callee];
         const fn = mathFunction(e.callee);
         if (!rule || !fn) throw new EvaluationError(`cannot evaluate a call to ${e.callee}`);
         const args = e.args.map((a) => this.number(this.expr(a, tracked), a));
@@ -407,7 +407,7 @@ class Interpreter {
   /** Records a primitive with its partials from the rule table (only towards recorded arguments). */
   private apply(op: string, args: Num[], value: number, tracked: boolean): Num {
     if (!tracked || args.every((a) => a.t < 0)) return { v: value, t: -1 };
-    const partials = RULES[op]!.partials(args.map((a) => num(a.v)), () => num(value));
+    const partials = PRIMITIVES[op]!.partials(args.map((a) => num(a.v)), () => num(value));
     const parents: number[] = [];
     const weights: number[] = [];
     args.forEach((a, i) => {

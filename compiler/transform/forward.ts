@@ -16,7 +16,8 @@ import * as b from "../ir/build.ts";
 import type { Expr, LValue, Stmt } from "../ir/nodes.ts";
 import { exprReads, mapExpr, rootName } from "../ir/visit.ts";
 import type { Namer } from "./naming.ts";
-import { isPiecewiseConstant, productFactors, productPartials, RULES } from "./rules.ts";
+import { isDifferentiableOperator, isPiecewiseConstant, PRIMITIVES } from "../ir/primitives.ts";
+import { productFactors, productPartials } from "./products.ts";
 
 export interface ForwardInput {
   /** Variables (and record roots) that carry a tangent. */
@@ -52,8 +53,8 @@ export class ForwardGenerator {
       case "var": return this.input.active.has(e.name);
       case "index": case "field": return this.isActive(e.object);
       case "unary": return e.op !== "!" && this.isActive(e.operand);
-      case "binary": return ["+", "-", "*", "/", "%", "**"].includes(e.op) && (this.isActive(e.left) || this.isActive(e.right));
-      case "call": return RULES[e.callee] !== undefined && e.args.some((a) => this.isActive(a)) && !isPiecewiseConstant(e.callee);
+      case "binary": return isDifferentiableOperator(e.op) && (this.isActive(e.left) || this.isActive(e.right));
+      case "call": return PRIMITIVES[e.callee] !== undefined && e.args.some((a) => this.isActive(a)) && !isPiecewiseConstant(e.callee);
       case "conditional": return this.isActive(e.whenTrue) || this.isActive(e.whenFalse);
       case "arrayLiteral": return e.elements.some((x) => this.isActive(x));
       case "pop": return false; // handled at statement level
@@ -109,7 +110,7 @@ export class ForwardGenerator {
   }
 
   private applyRule(primitive: string, args: Expr[], whole: Expr, out: Stmt[], ans?: Expr): Expr {
-    const rule = RULES[primitive]!;
+    const rule = PRIMITIVES[primitive]!;
     const partials = rule.partials(args, () => b.v(ANS));
     let sum: Expr = b.num(0);
     let ansExpr: Expr | null = ans ?? null;

@@ -7,6 +7,7 @@
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
 import { walkStmts } from "../ir/visit.ts";
+import { isIntegerValuedCall } from "../ir/primitives.ts";
 
 type Loop = Extract<Stmt, { kind: "loop" }>;
 type Declare = Extract<Stmt, { kind: "declare" }>;
@@ -85,7 +86,7 @@ function integerValued(e: Expr, isInteger: IntegerTest): boolean {
     case "var": return isInteger(e.name);
     case "unary": return (e.op === "-" || e.op === "+") && integerValued(e.operand, isInteger);
     case "binary": return (e.op === "+" || e.op === "-" || e.op === "*" || e.op === "%") && integerValued(e.left, isInteger) && integerValued(e.right, isInteger);
-    case "call": return ["Math.floor", "Math.ceil", "Math.round", "Math.trunc"].includes(e.callee);
+    case "call": return isIntegerValuedCall(e.callee);
     default: return false;
   }
 }

@@ -39,7 +39,8 @@ import { exprReads, lvalueReads, mapExpr, mapStmtExprs, rootName, stmtExprs, wal
 import type { Activity } from "../analysis/activity.ts";
 import { isStable, type VariableInfo } from "../analysis/variables.ts";
 import type { Namer } from "./naming.ts";
-import { productFactors, productPartials, RULES } from "./rules.ts";
+import { isCheapCall, isCostlyOtherwise, PRIMITIVES, reusesCostlyResult } from "../ir/primitives.ts";
+import { productFactors, productPartials } from "./products.ts";
 import { isDifferentiable, leafPaths } from "../frontend/types.ts";
 import { substituteVar } from "./forward.ts";
 import { cleanupBlock, cleanupStraightLine } from "./cleanup.ts";
@@ -1290,7 +1291,7 @@ class ReverseGenerator {
 
   private applyRule(primitive: string, args: Expr[], whole: Expr, g: Expr, out: Stmt[]): void {
     const original = args;
-    const rule = RULES[primitive];
+    const rule = PRIMITIVES[primitive];
     if (!rule) fail(Codes.UnsupportedExpression, `no derivative rule for '${primitive}'`, this.input.fn.span);
     const active = args.map((a) => this.activity.isActive(a));
     if (primitive === "/" && active[0]) {
@@ -1381,7 +1382,11 @@ class ReverseGenerator {
       if (found) return found;
     }
     const name = this.namer.temp();
-    const stored = e.kind === "call" && (STORED_RESULTS.has(e.callee) || (this.inScopeForReverse() && KEPT_IN_SCOPE.has(e.callee)));
+    // A costly call whose rule reads its result is taken from the forward sweep everywhere;
+    // any other costly call an adjoint needs (sin(v) as the other factor of sin(v)·t) only
+    // where that needs no push (the top level, a fused loop's body): pushing those inside
+    // loops would save little and would stop inner-loop fusion.
+    const stored = e.kind === "call" && (reusesCostlyResult(e.callee) || (this.inScopeForReverse() && isCostlyOtherwise(e.callee)));
     // A costly call's value: taken from the forward sweep (see takeFromForward). Inside a
     // branch of `?:` (the logistic loss's exp(-s) when s > 0) only at the top level and under
     // the same condition; `temps` has a scope per enclosing branch, so it is shared within
@@ -1415,19 +1420,6 @@ function commonPrefix(a: number[], b: number[]): number {
   while (k < a.length && k < b.length && a[k] === b[k]) k++;
   return k;
 }
-
-/** Calls whose rule reads their result and that cost more than a push and a pop. */
-const STORED_RESULTS = new Set(["Math.exp", "Math.expm1", "Math.tanh", "Math.tan", "Math.sqrt", "Math.cbrt", "Math.hypot", "Math.pow"]);
-
-/**
- * Other costly calls an adjoint may need (sin(v) as the other factor of sin(v)·t): taken
- * from the forward sweep only where that needs no push (the top level, a fused loop's
- * body). Pushing them inside loops would save little and would stop inner-loop fusion.
- */
-const KEPT_IN_SCOPE = new Set([
-  "Math.sin", "Math.cos", "Math.log", "Math.log1p", "Math.log2", "Math.log10",
-  "Math.asin", "Math.acos", "Math.atan", "Math.atan2", "Math.sinh", "Math.cosh", "Math.asinh", "Math.acosh", "Math.atanh",
-]);
 
 /** The branches of conditional expressions an expression sits in: `test` and which way it went. */
 type Guard = { test: Expr; taken: boolean }[];
@@ -1478,17 +1470,15 @@ function declaredOnce(fn: FunctionIR): Set<string> {
 function cheapToRecompute(e: Expr): boolean {
   let cheap = true;
   walkExpr(e, (x) => {
-    if (x.kind === "call" && !CHEAP_CALLS.has(x.callee)) cheap = false;
+    if (x.kind === "call" && !isCheapCall(x.callee)) cheap = false;
   });
   return cheap;
 }
 
 /** A costly call or a division: a local holding its value is read instead of computing it again. */
 function worthReusing(e: Expr): boolean {
-  return (e.kind === "call" && !CHEAP_CALLS.has(e.callee)) || (e.kind === "binary" && e.op === "/");
+  return (e.kind === "call" && !isCheapCall(e.callee)) || (e.kind === "binary" && e.op === "/");
 }
-
-const CHEAP_CALLS = new Set(["Math.abs", "Math.min", "Math.max", "Math.floor", "Math.ceil", "Math.round", "Math.trunc", "Math.sign"]);
 
 /** Variables, literals and `a[i]` with a simple index: re-reading them costs nothing. */
 function isCheap(e: Expr): boolean {
