@@ -86,7 +86,7 @@ export async function compileSources(inputs: SourceInput[], options: CompileOpti
     if (result.file) {
       files.push(result.file);
       // A later source calls this generated code (nested derivatives): make it a file of the program.
-      if (imported.has(input.path)) program.add(result.file.path, result.file.text);
+      if (imported.has(input.path)) program.add(result.file.path, result.file.text, true);
     }
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -13,7 +13,7 @@
 import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
 import { rootName, walkStmts, writtenBy } from "../ir/visit.ts";
 import { isDifferentiableOperator, isPiecewiseConstant } from "../ir/primitives.ts";
-import { leafPaths } from "../frontend/types.ts";
+import { leafPaths } from "../ir/types.ts";
 
 export interface Activity {
   active: Set<string>;

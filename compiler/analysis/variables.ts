@@ -12,7 +12,7 @@
  */
 import type { Expr, FunctionIR, Stmt, ValueType } from "../ir/nodes.ts";
 import { rootName, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
-import { leafPaths } from "../frontend/types.ts";
+import { leafPaths } from "../ir/types.ts";
 
 export interface VariableInfo {
   reassigned: Set<string>;

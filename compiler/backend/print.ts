@@ -7,7 +7,7 @@
  */
 import { assertNever, type Expr, type FunctionIR, type LValue, type ModuleIR, type StackName, type Stmt } from "../ir/nodes.ts";
 import { sameExpr } from "../ir/build.ts";
-import { typeText } from "../frontend/types.ts";
+import { typeText } from "../ir/types.ts";
 
 const PRECEDENCE: Record<string, number> = {
   "||": 3, "&&": 4,

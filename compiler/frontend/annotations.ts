@@ -13,7 +13,8 @@ import { Codes, type Diagnostic, type SourceSpan } from "../diagnostics.ts";
 import type { DerivativeRequest } from "../ir/nodes.ts";
 import type { ModuleScope } from "./lower.ts";
 import { functionSources, MODES, sourceParams, tagsOf, typeReference, type FunctionSource, type SourceParam } from "./functions.ts";
-import { isDifferentiable, shapeOfTypeNode, type TypeResolver } from "./types.ts";
+import { isDifferentiable } from "../ir/types.ts";
+import { shapeOfTypeNode, type TypeResolver } from "./types.ts";
 import { moduleValues } from "./moduleValues.ts";
 import { tagWarnings } from "./tagHygiene.ts";
 

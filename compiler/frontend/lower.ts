@@ -14,7 +14,8 @@ import { Codes, fail, type DiagnosticCode, type SourceSpan } from "../diagnostic
 import * as b from "../ir/build.ts";
 import type { ArrayContainer, Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
 import { MATH_CONSTANTS, PRIMITIVES } from "../ir/primitives.ts";
-import { shapeOfTypeNode, typeText, type TypeResolver } from "./types.ts";
+import { shapeOfTypeNode, type TypeResolver } from "./types.ts";
+import { typeText } from "../ir/types.ts";
 import { functionValue, MODES, sourceParams, tagsOf, typeReference, type FunctionNode, type FunctionSource, type SourceParam } from "./functions.ts";
 import { NUMBER_CONSTANTS, type ModuleValues, type Table } from "./moduleValues.ts";
 import { closeRegion, lowerSwitch, type JumpTarget, type SwitchLowerer } from "./jumps.ts";

@@ -25,7 +25,6 @@ export interface CustomVjp {
   params: { name: string; type: ValueType }[];
 }
 import { rootName, walkStmts } from "../ir/visit.ts";
-import { isGeneratedText } from "../backend/header.ts";
 
 /** Helpers with more statements than this get one shared derivative instead of being inlined. */
 export const SHARE_THRESHOLD = 12;
@@ -33,6 +32,8 @@ export const SHARE_THRESHOLD = 12;
 interface FileEntry {
   path: string;
   sourceFile: SourceFile;
+  /** Code tsgrad generated earlier in this build (a nested derivative calls it). */
+  generated: boolean;
   discovery?: Discovery;
 }
 
@@ -44,10 +45,11 @@ export class ProgramIndex {
 
   constructor(private readonly project: Project) {}
 
-  add(filePath: string, text: string): SourceFile {
+  /** Adds a file of the build; `generated`: a file this build generated, which a later source calls. */
+  add(filePath: string, text: string, generated = false): SourceFile {
     const virtual = "/" + filePath.replace(/\\/g, "/").replace(/^\/+/, "");
     const sourceFile = this.project.createSourceFile(virtual, text, { overwrite: true });
-    this.files.set(normalize(filePath), { path: filePath, sourceFile });
+    this.files.set(normalize(filePath), { path: filePath, sourceFile, generated });
     return sourceFile;
   }
 
@@ -65,7 +67,7 @@ export class ProgramIndex {
       entry.discovery.module.sourceOf = (name) => {
         const found = this.declarationOf(entry.path, name);
         if (!found) return undefined;
-        const generated = isGeneratedText(found.file.sourceFile.getFullText());
+        const generated = found.file.generated;
         return { source: found.source, sourceFile: found.file.sourceFile.compilerNode, fileName: found.file.path, module: this.scope(found.file.path), generated };
       };
     }
@@ -302,7 +304,7 @@ export class ProgramIndex {
       } catch (error) {
         if (error instanceof DiagnosticError) {
           // Report where the problem is, and say through which call it was reached.
-          const generated = isGeneratedText(found.file.sourceFile.getFullText()) && /\b(value|control)Stack/.test(error.diagnostic.message)
+          const generated = found.file.generated && /\b(value|control)Stack/.test(error.diagnostic.message)
             ? "; generated code whose reverse sweep saves values on its module's stacks cannot be differentiated again: call the @jvp derivative there, or one whose reverse sweep needs no stack"
             : "";
           throw new DiagnosticError({ ...error.diagnostic, message: `${error.diagnostic.message} (in '${name}', called from ${path.basename(span.file)}:${span.line})${generated}` });

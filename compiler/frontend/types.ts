@@ -136,57 +136,9 @@ function recordOf(members: ts.NodeArray<ts.TypeElement>, resolve: TypeResolver |
   return { kind: "record", fields };
 }
 
-/** Every numeric leaf of a value, as a dotted path from `root` (`p.W1`, `p.layer.b`). */
-export function leafPaths(root: string, type: ValueType): { path: string; type: ValueType }[] {
-  if (type.kind === "record") return type.fields.flatMap((f) => leafPaths(`${root}.${f.name}`, f.type));
-  return [{ path: root, type }];
-}
-
 function arrayOf(element: ValueType, readonly: boolean): ValueType | { error: "unsupported" } {
   if (element.kind === "number" || element.kind === "array") {
     return { kind: "array", element, container: "array", readonly };
   }
   return { error: "unsupported" };
-}
-
-/** True for number and (nested) arrays of numbers: the types that can carry a derivative. */
-export function isDifferentiable(type: ValueType): boolean {
-  if (type.kind === "number") return true;
-  if (type.kind === "record") return type.fields.length > 0 && type.fields.every((f) => isDifferentiable(f.type));
-  if (type.kind === "array") return type.container !== "int32array" && isDifferentiable(type.element);
-  return false;
-}
-
-/** The mutable TypeScript type of a gradient of this shape (`readonly number[]` → `number[]`). */
-export function gradientTypeText(type: ValueType): string {
-  switch (type.kind) {
-    case "number": return "number";
-    case "record": return `{ ${type.fields.map((f) => `${f.name}: ${gradientTypeText(f.type)}`).join("; ")} }`;
-    case "array":
-      if (type.container === "float64array") return "Float64Array";
-      if (type.container === "float32array") return "Float32Array";
-      if (type.container === "int32array") return "Int32Array";
-      return `${wrapArrayElement(gradientTypeText(type.element))}[]`;
-    default: return "never";
-  }
-}
-
-function wrapArrayElement(text: string): string {
-  return /^[\w.]+(\[\])*$/.test(text) ? text : `(${text})`;
-}
-
-export function typeText(type: ValueType): string {
-  switch (type.kind) {
-    case "number": return "number";
-    case "boolean": return "boolean";
-    case "opaque": return type.text;
-    case "record": return type.name ?? `{ ${type.fields.map((f) => `${f.name}: ${typeText(f.type)}`).join("; ")} }`;
-    case "array": {
-      if (type.container === "float64array") return "Float64Array";
-      if (type.container === "float32array") return "Float32Array";
-      if (type.container === "int32array") return "Int32Array";
-      const inner = `${wrapArrayElement(typeText(type.element))}[]`;
-      return type.readonly ? `readonly ${inner}` : inner;
-    }
-  }
 }

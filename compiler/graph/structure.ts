@@ -29,7 +29,7 @@
 import type { SourceSpan } from "../diagnostics.ts";
 import type { Expr, FunctionIR, Stmt, ValueType } from "../ir/nodes.ts";
 import { Printer } from "../backend/print.ts";
-import { isDifferentiable, typeText } from "../frontend/types.ts";
+import { isDifferentiable, typeText } from "../ir/types.ts";
 import type { ComputationGraph, GraphCluster, GraphEdge, GraphNode } from "./model.ts";
 
 /** What the graph needs to know about the sources besides the IR. */

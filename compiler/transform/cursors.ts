@@ -25,7 +25,7 @@
 import type { Expr, FunctionIR, LValue, StackName, Stmt, ValueType } from "../ir/nodes.ts";
 import * as b from "../ir/build.ts";
 import { definedIn, exprReads, mapStmtExprs, someExpr, someStmt, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
-import { countedHeader, integerVariables, lastIndex, type IntegerTest } from "./loops.ts";
+import { countedHeader, integerVariables, lastIndex, type IntegerTest } from "../analysis/loops.ts";
 import { Namer } from "./naming.ts";
 
 type Loop = Extract<Stmt, { kind: "loop" }>;

@@ -7,7 +7,7 @@
  * builds check it on entry and check on exit that every value pushed was popped.
  */
 import type { FunctionIR, Stmt, ValueType } from "../ir/nodes.ts";
-import { leafPaths } from "../frontend/types.ts";
+import { leafPaths } from "../ir/types.ts";
 
 /** Array-valued paths of a parameter list (`x`, `p.W1`), with whether they are differentiated. */
 function arrayPaths(fn: FunctionIR, wrt: string[]): { path: string; wrt: boolean }[] {

@@ -14,7 +14,8 @@
 import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, LValue, Stmt } from "../ir/nodes.ts";
-import { exprReads, mapExpr, rootName } from "../ir/visit.ts";
+import { exprReads, rootName } from "../ir/visit.ts";
+import { substituteVar } from "../ir/rewrite.ts";
 import type { Namer } from "./naming.ts";
 import { isDifferentiableOperator, isPiecewiseConstant, PRIMITIVES } from "../ir/primitives.ts";
 import { productFactors, productPartials } from "./products.ts";
@@ -221,9 +222,4 @@ export class ForwardGenerator {
   private reads(e: Expr, name: string): boolean {
     return exprReads(e).has(name);
   }
-}
-
-/** `e` with every read of variable `name` replaced by `by`. */
-export function substituteVar(e: Expr, name: string, by: Expr): Expr {
-  return mapExpr(e, (x) => (x.kind === "var" && x.name === name ? by : undefined));
 }

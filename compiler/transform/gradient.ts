@@ -10,7 +10,7 @@ import * as b from "../ir/build.ts";
 import type { FunctionIR, Stmt } from "../ir/nodes.ts";
 import type { Activity } from "../analysis/activity.ts";
 import type { VariableInfo } from "../analysis/variables.ts";
-import { gradientTypeText, leafPaths } from "../frontend/types.ts";
+import { gradientTypeText, leafPaths } from "../ir/types.ts";
 import type { Namer } from "./naming.ts";
 import { reverseMode, type ReverseInput } from "./reverse.ts";
 import type { StackName, ValueType } from "../ir/nodes.ts";

@@ -21,7 +21,7 @@
 import { conflict, effectsOf, type Effects } from "../analysis/effects.ts";
 import type { Expr, Stmt } from "../ir/nodes.ts";
 import { mentionedNames, someExpr, walkExpr, walkStmts } from "../ir/visit.ts";
-import { substituteVar } from "./forward.ts";
+import { substituteVar } from "../ir/rewrite.ts";
 
 /** The body with its heaviest top-level loop last and the result it then returns, or null when that cannot be done (or it is last already). */
 export function heaviestLoopLast(body: Stmt[], result: Expr): { body: Stmt[]; result: Expr } | null {

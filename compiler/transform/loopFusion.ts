@@ -22,7 +22,7 @@ import * as b from "../ir/build.ts";
 import type { Expr, Stmt } from "../ir/nodes.ts";
 import { conflict, effectsOf } from "../analysis/effects.ts";
 import { exprReads, rootName, stmtExprs } from "../ir/visit.ts";
-import { countedHeader, lastIndex, type IntegerTest } from "./loops.ts";
+import { countedHeader, lastIndex, type IntegerTest } from "../analysis/loops.ts";
 
 type Loop = Extract<Stmt, { kind: "loop" }>;
 

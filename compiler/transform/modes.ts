@@ -18,7 +18,7 @@ import * as b from "../ir/build.ts";
 import type { DerivativeRequest, Expr, FunctionIR, Param, StackName, Stmt, ValueType } from "../ir/nodes.ts";
 import { analyzeActivity, dependencies, dependencyEdges, dependents, integerArrays } from "../analysis/activity.ts";
 import { analyzeVariables } from "../analysis/variables.ts";
-import { gradientTypeText, leafPaths } from "../frontend/types.ts";
+import { gradientTypeText, leafPaths } from "../ir/types.ts";
 import { Codes, fail } from "../diagnostics.ts";
 import { walkStmts, rootName, stmtExprs, walkExpr } from "../ir/visit.ts";
 import { ForwardGenerator } from "./forward.ts";

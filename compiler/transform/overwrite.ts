@@ -17,7 +17,7 @@
 import * as b from "../ir/build.ts";
 import type { Expr, LValue, Stmt, ValueType } from "../ir/nodes.ts";
 import { exprReads, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
-import { countedHeader, soleElementWrite } from "./loops.ts";
+import { countedHeader, soleElementWrite } from "../analysis/loops.ts";
 import type { Namer } from "./naming.ts";
 
 type Loop = Extract<Stmt, { kind: "loop" }>;

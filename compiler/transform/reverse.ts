@@ -41,12 +41,12 @@ import { isStable, type VariableInfo } from "../analysis/variables.ts";
 import type { Namer } from "./naming.ts";
 import { isCheapCall, isCostlyOtherwise, PRIMITIVES, reusesCostlyResult } from "../ir/primitives.ts";
 import { productFactors, productPartials } from "./products.ts";
-import { isDifferentiable, leafPaths } from "../frontend/types.ts";
-import { substituteVar } from "./forward.ts";
+import { isDifferentiable, leafPaths } from "../ir/types.ts";
+import { replaceExpr, substituteVar } from "../ir/rewrite.ts";
 import { cleanupBlock, cleanupStraightLine } from "./cleanup.ts";
 import { fuseInnerLoops } from "./loopFusion.ts";
-import { countedHeader, integerVariables, lastIndex, type IntegerTest } from "./loops.ts";
-import { scratchArrays } from "./scratch.ts";
+import { countedHeader, integerVariables, lastIndex, type IntegerTest } from "../analysis/loops.ts";
+import { scratchArrays } from "../analysis/scratch.ts";
 
 export interface ReverseInput {
   fn: FunctionIR;
@@ -563,7 +563,7 @@ class ReverseGenerator {
    * seeding) reads nothing the loop writes.
    */
   private fusionLegal(fused: { rev: Stmt[]; bodyStmts: Stmt[]; loop: Extract<Stmt, { kind: "loop" }>; original: Extract<Stmt, { kind: "loop" }> }, result: Expr): boolean {
-    // Scratch arrays of the iterations (scratch.ts) count as the iteration's own.
+    // Scratch arrays of the iterations (analysis/scratch.ts) count as the iteration's own.
     const inner = new Set<string>([(fused.loop.init[0] as { name: string }).name, ...this.poppedTemps, ...scratchArrays(this.input.fn.body, fused.original)]);
     walkStmts(fused.bodyStmts, (s) => {
       if (s.kind === "declare") inner.add(s.name);
@@ -1184,7 +1184,7 @@ class ReverseGenerator {
   }
 
   /**
-   * A counted loop's header (loops.ts) whose body never writes the counter and whose bounds
+   * A counted loop's header (analysis/loops.ts) whose body never writes the counter and whose bounds
    * the reverse sweep can evaluate again; null for any other loop.
    */
   private reversibleHeader(s: Extract<Stmt, { kind: "loop" }>, ctx: Ctx): ReturnType<typeof countedHeader> {
@@ -1492,9 +1492,6 @@ function occurrences(haystack: string, needle: string): number {
   return n;
 }
 
-function replaceExpr(e: Expr, from: Expr, to: Expr): Expr {
-  return mapExpr(e, (x) => (b.sameExpr(x, from) ? to : undefined));
-}
 
 /** `grad` + `p.layer.W` → `grad.p.layer.W`. */
 export function pathIn(record: Expr, path: string): Expr {

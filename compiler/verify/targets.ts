@@ -9,7 +9,8 @@ import { DiagnosticError, type Diagnostic } from "../diagnostics.ts";
 import { ProgramIndex } from "../frontend/program.ts";
 import { lowerFunction } from "../frontend/lower.ts";
 import { tagsOf } from "../frontend/functions.ts";
-import { isDifferentiable, shapeOfTypeNode } from "../frontend/types.ts";
+import { shapeOfTypeNode } from "../frontend/types.ts";
+import { isDifferentiable } from "../ir/types.ts";
 import type { DerivativeRequest, ValueType } from "../ir/nodes.ts";
 import type { SourceInput } from "../pipeline.ts";
 

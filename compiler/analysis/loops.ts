@@ -1,8 +1,9 @@
 /**
- * Counted loops' index ranges, shared by reverse mode (which runs them backwards) and
- * inner-loop fusion (which recognizes a loop and its reverse). A reverse loop must start at
- * the index the forward loop really ended at, which is `bound - 1` only when both ends are
- * whole numbers.
+ * Counted loops: their headers, the variables that always hold integers, and the index a
+ * loop really ended at. Read by reverse mode (which runs counted loops backwards), inner-loop
+ * fusion (which recognizes a loop and its reverse), scratch arrays, the overwrite pass and
+ * stack cursors. A reverse loop must start at the index the forward loop really ended at,
+ * which is `bound - 1` only when both ends are whole numbers.
  */
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";

@@ -1,0 +1,53 @@
+/**
+ * Helpers over the IR's value types: the leaves of a record, which types carry a
+ * derivative, and how a type (or its gradient's type) is written in TypeScript.
+ */
+import type { ValueType } from "./nodes.ts";
+
+/** Every numeric leaf of a value, as a dotted path from `root` (`p.W1`, `p.layer.b`). */
+export function leafPaths(root: string, type: ValueType): { path: string; type: ValueType }[] {
+  if (type.kind === "record") return type.fields.flatMap((f) => leafPaths(`${root}.${f.name}`, f.type));
+  return [{ path: root, type }];
+}
+
+/** True for number and (nested) arrays of numbers: the types that can carry a derivative. */
+export function isDifferentiable(type: ValueType): boolean {
+  if (type.kind === "number") return true;
+  if (type.kind === "record") return type.fields.length > 0 && type.fields.every((f) => isDifferentiable(f.type));
+  if (type.kind === "array") return type.container !== "int32array" && isDifferentiable(type.element);
+  return false;
+}
+
+/** The mutable TypeScript type of a gradient of this shape (`readonly number[]` → `number[]`). */
+export function gradientTypeText(type: ValueType): string {
+  switch (type.kind) {
+    case "number": return "number";
+    case "record": return `{ ${type.fields.map((f) => `${f.name}: ${gradientTypeText(f.type)}`).join("; ")} }`;
+    case "array":
+      if (type.container === "float64array") return "Float64Array";
+      if (type.container === "float32array") return "Float32Array";
+      if (type.container === "int32array") return "Int32Array";
+      return `${wrapArrayElement(gradientTypeText(type.element))}[]`;
+    default: return "never";
+  }
+}
+
+function wrapArrayElement(text: string): string {
+  return /^[\w.]+(\[\])*$/.test(text) ? text : `(${text})`;
+}
+
+export function typeText(type: ValueType): string {
+  switch (type.kind) {
+    case "number": return "number";
+    case "boolean": return "boolean";
+    case "opaque": return type.text;
+    case "record": return type.name ?? `{ ${type.fields.map((f) => `${f.name}: ${typeText(f.type)}`).join("; ")} }`;
+    case "array": {
+      if (type.container === "float64array") return "Float64Array";
+      if (type.container === "float32array") return "Float32Array";
+      if (type.container === "int32array") return "Int32Array";
+      const inner = `${wrapArrayElement(typeText(type.element))}[]`;
+      return type.readonly ? `readonly ${inner}` : inner;
+    }
+  }
+}
