@@ -20,7 +20,7 @@ import type { DerivativeRequest, FunctionIR, ModuleIR, StackName } from "./ir/no
 import { Namer, namesIn } from "./transform/naming.ts";
 import { buildMode, type ModeContext, type ModeOutput } from "./transform/modes.ts";
 import { inlineCalls } from "./transform/inline.ts";
-import type { PullbackRequest } from "./transform/reverse.ts";
+import type { PullbackRequest } from "./transform/reverse/types.ts";
 import { stmtExprs, walkExpr, walkStmts } from "./ir/visit.ts";
 import { Printer } from "./backend/print.ts";
 import { hoistRowsIn } from "./transform/hoist.ts";

@@ -1,5 +1,5 @@
 /**
- * Moving the heaviest loop last (compiler/transform/lastLoop.ts), so reverse mode fuses it
+ * Moving the heaviest loop last (compiler/transform/reverse/lastLoop.ts), so reverse mode fuses it
  * with its own reverse: statements after it that do not depend on it move before it, the
  * declarations left after it go into the result. Programs in their natural order are
  * checked against the tape, finite differences and the primal's value (bit for bit);
@@ -11,7 +11,7 @@ import { checkGradientAndHvp } from "./harness/check.ts";
 import { randomMatrix, randomVector, rng } from "./harness/numeric.ts";
 import * as b from "../compiler/ir/build.ts";
 import type { Stmt } from "../compiler/ir/nodes.ts";
-import { heaviestLoopLast } from "../compiler/transform/lastLoop.ts";
+import { heaviestLoopLast } from "../compiler/transform/reverse/lastLoop.ts";
 
 const next = rng(20261129);
 const FUSED = "the last loop's forward and reverse sweeps, fused";

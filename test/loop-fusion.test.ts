@@ -1,5 +1,5 @@
 /**
- * Inner-loop fusion (compiler/transform/loopFusion.ts): inside a loop fused with its own
+ * Inner-loop fusion (compiler/transform/reverse/innerLoops.ts): inside a loop fused with its own
  * reverse, an inner loop's reverse runs in the inner loop itself when the adjoints it reads
  * are known before it. Each program is checked against the tape, finite differences and
  * gradient differences (for the HVP), and whether it was fused is read off the text.
@@ -10,7 +10,7 @@ import { checkGradientAndHvp } from "./harness/check.ts";
 import { randomMatrix, randomVector, rng } from "./harness/numeric.ts";
 import * as b from "../compiler/ir/build.ts";
 import type { Stmt } from "../compiler/ir/nodes.ts";
-import { fuseInnerLoops } from "../compiler/transform/loopFusion.ts";
+import { fuseInnerLoops } from "../compiler/transform/reverse/innerLoops.ts";
 
 const next = rng(20261130);
 

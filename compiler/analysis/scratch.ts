@@ -3,7 +3,7 @@
  * reads them, and that nothing outside the loop touches (GMM's `main` and `transformed`
  * per data point). Their adjoints are zero when an iteration's reverse starts and again
  * when it ends (the reverse of the overwrite resets each element last), and their values
- * at an iteration's start never matter, so fusing the loop with its reverse (reverse.ts)
+ * at an iteration's start never matter, so fusing the loop with its reverse (transform/reverse/fusion.ts)
  * may treat them like the iteration's own locals.
  */
 import * as b from "../ir/build.ts";

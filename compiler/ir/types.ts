@@ -1,8 +1,10 @@
 /**
- * Helpers over the IR's value types: the leaves of a record, which types carry a
- * derivative, and how a type (or its gradient's type) is written in TypeScript.
+ * Helpers over the IR's value types: the leaves of a record (and the expression reaching
+ * one), which types carry a derivative, and how a type (or its gradient's type) is written
+ * in TypeScript.
  */
-import type { ValueType } from "./nodes.ts";
+import { field } from "./build.ts";
+import type { Expr, ValueType } from "./nodes.ts";
 
 /** Every numeric leaf of a value, as a dotted path from `root` (`p.W1`, `p.layer.b`). */
 export function leafPaths(root: string, type: ValueType): { path: string; type: ValueType }[] {
@@ -50,4 +52,9 @@ export function typeText(type: ValueType): string {
       return type.readonly ? `readonly ${inner}` : inner;
     }
   }
+}
+
+/** The expression reaching a leaf of a record: `grad` + `p.layer.W` → `grad.p.layer.W`. */
+export function pathIn(record: Expr, path: string): Expr {
+  return path.split(".").reduce((e, name) => field(e, name), record);
 }

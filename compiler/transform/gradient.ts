@@ -12,13 +12,14 @@ import type { Activity } from "../analysis/activity.ts";
 import type { VariableInfo } from "../analysis/variables.ts";
 import { gradientTypeText, leafPaths } from "../ir/types.ts";
 import type { Namer } from "./naming.ts";
-import { reverseMode, type ReverseInput } from "./reverse.ts";
+import { reverseMode } from "./reverse/strategy.ts";
+import type { PullbackRequest, ReverseInput } from "./reverse/types.ts";
 import type { StackName, ValueType } from "../ir/nodes.ts";
 import { aliasChecks, stackBalance } from "./debug.ts";
 import { outputSlots, overwriteOutputs } from "./overwrite.ts";
 
 export interface GradientFunctions {
-  pullbacks: import("./reverse.ts").PullbackRequest[];
+  pullbacks: PullbackRequest[];
   functions: FunctionIR[];
   typeAlias: { name: string; text: string; doc: string };
   stacks: Set<StackName>;
@@ -34,7 +35,7 @@ export function buildGradient(args: {
   wrt: string[];
   activity: Activity;
   info: VariableInfo;
-  /** The function with its heaviest loop moved last, for reverse mode to weigh (reverse.ts). */
+  /** The function with its heaviest loop moved last, for reverse mode to weigh (reverse/strategy.ts). */
   reordered?: ReverseInput["reordered"];
   namer: Namer;
   sourceLines: string[];

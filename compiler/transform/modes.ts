@@ -18,14 +18,15 @@ import * as b from "../ir/build.ts";
 import type { DerivativeRequest, Expr, FunctionIR, Param, StackName, Stmt, ValueType } from "../ir/nodes.ts";
 import { analyzeActivity, dependencies, dependencyEdges, dependents, integerArrays } from "../analysis/activity.ts";
 import { analyzeVariables } from "../analysis/variables.ts";
-import { gradientTypeText, leafPaths } from "../ir/types.ts";
+import { gradientTypeText, leafPaths, pathIn } from "../ir/types.ts";
 import { Codes, fail } from "../diagnostics.ts";
 import { walkStmts, rootName, stmtExprs, walkExpr } from "../ir/visit.ts";
 import { ForwardGenerator } from "./forward.ts";
 import { Namer } from "./naming.ts";
 import { normalizeControlFlow } from "./normalize.ts";
-import { heaviestLoopLast } from "./lastLoop.ts";
-import { pathIn, reverseMode, type PullbackRequest, type ReverseOutput } from "./reverse.ts";
+import { heaviestLoopLast } from "./reverse/lastLoop.ts";
+import { reverseMode } from "./reverse/strategy.ts";
+import type { PullbackRequest, ReverseOutput } from "./reverse/types.ts";
 import { inlineCalls, type CalleeResolver, type CustomRuleFinder } from "./inline.ts";
 import { buildGradient, gradientSlots, gradRecordType, pascalCase, withDebugChecks } from "./gradient.ts";
 import { overwriteOutputs } from "./overwrite.ts";
@@ -39,7 +40,7 @@ export interface ModeContext {
   sourceLines: string[];
   sourceName: string;
   activity: boolean;
-  /** To-be-recorded analysis in reverse mode (see reverse.ts). */
+  /** To-be-recorded analysis in reverse mode (see reverse/strategy.ts). */
   toBeRecorded: boolean;
   /** Lowered IR of a called user function. */
   resolve: CalleeResolver;

@@ -1,5 +1,5 @@
 /**
- * Moving the heaviest loop last, for reverse mode: reverse.ts runs the function's last
+ * Moving the heaviest loop last, for reverse mode: fusion.ts runs the function's last
  * loop fused with its own reverse (each iteration's adjoints right after it, nothing saved
  * across iterations), so it pays to have the costliest loop there. Natural code often puts
  * independent work after it, as ADBench's GMM objective adds its prior after the
@@ -15,13 +15,13 @@
  * that the result reads once (or that are a plain name), which are substituted into the
  * result. Anything else leaves the function as it was. Only whole statements move, and
  * only past statements they do not touch, so every value, to the last bit, is what the
- * original order computes; reverse.ts generates both orders and keeps the one whose
+ * original order computes; strategy.ts generates both orders and keeps the one whose
  * forward sweep saves less (`reverseMode`).
  */
-import { conflict, effectsOf, type Effects } from "../analysis/effects.ts";
-import type { Expr, Stmt } from "../ir/nodes.ts";
-import { mentionedNames, someExpr, walkExpr, walkStmts } from "../ir/visit.ts";
-import { substituteVar } from "../ir/rewrite.ts";
+import { conflict, effectsOf, type Effects } from "../../analysis/effects.ts";
+import type { Expr, Stmt } from "../../ir/nodes.ts";
+import { mentionedNames, someExpr, walkExpr, walkStmts } from "../../ir/visit.ts";
+import { substituteVar } from "../../ir/rewrite.ts";
 
 /** The body with its heaviest top-level loop last and the result it then returns, or null when that cannot be done (or it is last already). */
 export function heaviestLoopLast(body: Stmt[], result: Expr): { body: Stmt[]; result: Expr } | null {

@@ -1,6 +1,6 @@
 /**
  * Inner-loop fusion inside a loop body that already runs its forward and reverse sweeps in
- * the same iteration (reverse.ts fuses the last loop that way):
+ * the same iteration (fusion.ts fuses the last loop that way):
  *
  *   let row = 0;                                   let row = 0;
  *   for (j = 0; j < n; j++) row += A[i][j] * x[j];  let row_bar = quad_bar * x[i];
@@ -18,15 +18,15 @@
  * variable names, so it is conservative: stack traffic, calls and array shrinks are
  * barriers, and anything unclear leaves the code as it was.
  */
-import * as b from "../ir/build.ts";
-import type { Expr, Stmt } from "../ir/nodes.ts";
-import { conflict, effectsOf } from "../analysis/effects.ts";
-import { exprReads, rootName, stmtExprs } from "../ir/visit.ts";
-import { countedHeader, lastIndex, type IntegerTest } from "../analysis/loops.ts";
+import * as b from "../../ir/build.ts";
+import type { Expr, Stmt } from "../../ir/nodes.ts";
+import { conflict, effectsOf } from "../../analysis/effects.ts";
+import { exprReads, rootName, stmtExprs } from "../../ir/visit.ts";
+import { countedHeader, lastIndex, type IntegerTest } from "../../analysis/loops.ts";
 
 type Loop = Extract<Stmt, { kind: "loop" }>;
 
-/** Comments reverse.ts writes before a statement's adjoint: `line 28: …` or `file.ts:28`. */
+/** Comments sweeps.ts writes before a statement's adjoint: `line 28: …` or `file.ts:28`. */
 const SOURCE_POINTER = /^(line \d+:|[\w.-]+:\d+$)/;
 
 /** Applies the fusion to `stmts` and, recursively, to every nested statement list. */

@@ -1,0 +1,180 @@
+/**
+ * One generation of the reverse-mode body, for a plan the strategy search chose: the
+ * adjoints of the wrt parameters (prologue), the forward sweep, the seeding of the result's
+ * adjoint, the reverse sweep, and the scalar adjoints written back (epilogue).
+ *
+ * Two attempts, each a fresh call: first the last loop fused with its reverse (fusion.ts);
+ * if that is not legal, the whole body as sweeps (sweeps.ts) from the same starting names.
+ */
+import { Codes, fail } from "../../diagnostics.ts";
+import * as b from "../../ir/build.ts";
+import type { Expr, LValue, Stmt, ValueType } from "../../ir/nodes.ts";
+import { exprReads, rootName, stmtExprs, walkStmts } from "../../ir/visit.ts";
+import { leafPaths, pathIn } from "../../ir/types.ts";
+import type { Namer } from "../naming.ts";
+import { cleanupStraightLine } from "../cleanup.ts";
+import { adjointDeclaration, adjointName, exprContext, newAttempt, topScope, type Attempt, type Generation } from "./context.ts";
+import { contrib } from "./expressions.ts";
+import { fusableTail, fusionLegal } from "./fusion.ts";
+import { fuseInnerLoops } from "./innerLoops.ts";
+import { takeFromForward } from "./saving.ts";
+import { block } from "./sweeps.ts";
+import type { ReverseOutput } from "./types.ts";
+
+export interface Generated {
+  output: ReverseOutput;
+  /** The reverse sweep alone (what the fixpoint reads). */
+  reverseSweep: Stmt[];
+  /** The attempt that was kept: its names are the ones the output uses. */
+  attempt: Attempt;
+}
+
+export function generateBody(gen: Generation, namer: Namer): Generated {
+  const { fn, wrt, result, gradName, seed, info, activity } = gen.input;
+  for (const name of wrt) {
+    if (info.elementsWritten.has(name)) {
+      fail(Codes.UnsupportedAssignment, `'${name}' is differentiated and written to; copy it into a local array first (the gradient is with respect to its value on entry)`, fn.span);
+    }
+  }
+  const fusedAttempt = newAttempt(namer.clone());
+  const tail = fusableTail(gen, fusedAttempt, fn.body);
+  // A loop with no reverse (it computes constants) gains nothing from fusion.
+  const fused = tail && tail.rev.length > 0 && fusionLegal(gen, fusedAttempt, tail, result) ? tail : null;
+  const attempt = fused ? fusedAttempt : newAttempt(namer.clone());
+  const bar = (name: string) => adjointName(gen, attempt, name);
+  const top = fused ? fused.head : block(gen, attempt, topScope(), fn.body, "top");
+  const prologue: Stmt[] = [];
+  const epilogue: Stmt[] = [];
+  for (const name of wrt) {
+    const param = fn.params.find((p) => p.name === name)!;
+    for (const leaf of leafPaths(name, param.type)) {
+      const slot = pathIn(b.v(gradName), leaf.path) as LValue;
+      if (leaf.type.kind === "array") {
+        prologue.push(b.declare(bar(leaf.path), slot as Expr, false, leaf.type));
+      } else {
+        prologue.push(b.declare(bar(leaf.path), b.num(0), true));
+        epilogue.push(...b.increment(slot, b.v(bar(leaf.path))));
+      }
+    }
+  }
+  const forward = [...top.fwd];
+  let valueName: string;
+  const resultIsTopVar = result.kind === "var" && info.topLevel.has(result.name) && !info.params.has(result.name);
+  if (fn.returnType.kind === "array" && !resultIsTopVar && result.kind !== "arrayLiteral") {
+    fail(Codes.UnsupportedExpression, `return a local array (or an array literal) from '${fn.name}' so its adjoint can be seeded`, fn.span);
+  }
+  if (resultIsTopVar && !gen.plan.needed.has(result.name)) {
+    valueName = result.name;
+  } else {
+    // A copy, because the reverse sweep restores overwritten variables to older values.
+    valueName = attempt.namer.fresh("value");
+    const init = fn.returnType.kind === "array" && result.kind === "var" ? copyOf(result, fn.returnType) : result;
+    forward.push({ kind: "declare", name: valueName, type: fn.returnType, init, mutable: false });
+  }
+  // Adjoints of top-level locals live for the whole reverse sweep.
+  const adjoints: Stmt[] = [];
+  for (const s of fn.body) {
+    if (s.kind !== "declare" || !activity.active.has(s.name)) continue;
+    const isResult = resultIsTopVar && s.name === (result as { name: string }).name;
+    if (isResult && s.type.kind === "array") {
+      // The seed is the caller's cotangent; copy it, since the reverse sweep zeroes entries.
+      adjoints.push(b.declare(bar(s.name), copyOf(seed, s.type), false, s.type));
+      continue;
+    }
+    adjoints.push(...adjointDeclaration(gen, attempt, s, isResult ? seed : b.num(0)));
+  }
+  let seeding: Stmt[] = [];
+  /** `const _t = Math.exp(c)` of the result, which its seeding reads too. */
+  let resultCalls: Stmt[] = [];
+  if (!resultIsTopVar && result.kind === "arrayLiteral") {
+    const cx = exprContext(gen, attempt, topScope(), null);
+    result.elements.forEach((el, k) => contrib(cx, el, b.index(seed, b.num(k)), seeding));
+  } else if (!resultIsTopVar) {
+    // Like any declaration: a costly call of the result its adjoint needs again (the exp
+    // of -exp(-s)) is computed once, into a local the seeding reads.
+    const cx = exprContext(gen, attempt, topScope(), gen.plan.tbr ? [] : null);
+    contrib(cx, result, seed, seeding);
+    const declaration = forward.pop() as Extract<Stmt, { kind: "declare" }>;
+    const taken = takeFromForward(cx, declaration, seeding, null, true);
+    resultCalls = taken.fwd.slice(0, -1);
+    forward.push(...taken.fwd.slice(-1));
+    seeding = [...taken.pops, ...taken.adjoint];
+  }
+  if (fused) {
+    // The last loop's iterations only add into adjoints: run each one's reverse right after it.
+    // The seeding (and the result's calls it reads) reads nothing the loop writes (fusionLegal).
+    const before = cleanupStraightLine([...resultCalls, ...adjoints, ...seeding], () => true);
+    const loop: Stmt = { ...fused.loop, body: fuseInnerLoops([...fused.loop.body, b.comment("its reverse, in the same iteration"), ...fused.rev], gen.isInteger) };
+    const value = forward.splice(fused.head.fwd.length);
+    const reverse = cleanupStraightLine(top.rev);
+    const output: ReverseOutput = {
+      body: [
+        ...prologue,
+        b.comment("forward sweep"),
+        ...forward,
+        ...before,
+        b.comment("the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints"),
+        loop,
+        ...value,
+        ...(reverse.length ? [b.comment("reverse sweep"), ...reverse] : []),
+        ...epilogue,
+      ],
+      valueName,
+      stacks: attempt.stacks,
+      pullbacks: attempt.pullbacks,
+    };
+    return { output, reverseSweep: [...before, ...fused.rev, ...reverse], attempt };
+  }
+  forward.splice(forward.length - 1, 0, ...resultCalls);
+  const reverse = cleanupStraightLine([...adjoints, ...seeding, ...top.rev]);
+  const body: Stmt[] = [
+    ...prologue,
+    b.comment("forward sweep"),
+    ...forward,
+    b.comment("reverse sweep"),
+    ...reverse,
+    ...epilogue,
+  ];
+  const split = replayable(gen, forward, reverse) ? { prologue, forward, reverse, epilogue } : undefined;
+  return { output: { body, valueName, stacks: attempt.stacks, pullbacks: attempt.pullbacks, ...(split && { split }) }, reverseSweep: reverse, attempt };
+}
+
+/**
+ * True if the reverse sweep can be run again from the state the forward sweep left
+ * (given the stacks rewound): the forward sweep reads no adjoint, gradient record or
+ * seed, and the reverse sweep assigns nothing but its own locals, adjoints and the
+ * gradient record (no restored primal variable, no shrunk array).
+ */
+function replayable(gen: Generation, forward: Stmt[], reverse: Stmt[]): boolean {
+  const adjoints = new Set([...gen.adjointNames.values(), gen.input.gradName]);
+  const seed = exprReads(gen.input.seed);
+  const forwardReads = new Set<string>();
+  walkStmts(forward, (s) => {
+    for (const e of stmtExprs(s)) exprReads(e, forwardReads);
+  });
+  if ([...forwardReads].some((n) => adjoints.has(n) || seed.has(n))) return false;
+  const writable = (name: string, scope: Set<string>) => scope.has(name) || adjoints.has(name);
+  // `scope`: the names the reverse sweep has declared around (and before) a statement.
+  const ownWrites = (list: Stmt[], scope: Set<string>): boolean =>
+    list.every((s) => {
+      switch (s.kind) {
+        case "declare": scope.add(s.name); return true;
+        case "assign": return writable(rootName(s.target)!, scope);
+        case "append": case "shrink": return writable(s.array, scope);
+        case "if": return ownWrites(s.then, new Set(scope)) && ownWrites(s.else, new Set(scope));
+        case "block": return ownWrites(s.body, new Set(scope));
+        case "loop": {
+          const head = new Set(scope);
+          return ownWrites(s.init, head) && ownWrites(s.body, new Set(head)) && ownWrites(s.update, head);
+        }
+        default: return true;
+      }
+    });
+  return ownWrites(reverse, new Set());
+}
+
+/** A fresh array with the elements of `e`, of the container type of `type`. */
+function copyOf(e: Expr, type: ValueType): Expr {
+  const container = type.kind === "array" && type.container === "float64array" ? "Float64Array" : type.kind === "array" && type.container === "float32array" ? "Float32Array" : "Array";
+  return b.call(`${container}.from`, [e]);
+}
