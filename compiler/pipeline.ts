@@ -1,9 +1,14 @@
 /**
- * The compiler driver. Reads like the architecture:
+ * The compiler driver: the whole pipeline, as data. For each source file,
  *
- *   parse (ts-morph) → discover annotations → lower + fence (frontend/lower)
- *   → normalize control flow → analyses (variables, activity)
- *   → transform (reverse mode, …) → print → format
+ *   parse (ts-morph) → discover annotations → lower + fence (frontend/lower)   stage "lower"
+ *   → for each annotation, the passes of its mode (PIPELINES below)             one stage per pass
+ *   → the shared derivatives those request, once per file (modes/requests.ts):
+ *     callee pullbacks (PIPELINES.pullback), primal copies (PIPELINES.primal)
+ *   → the module (imports, runtime helpers, stacks) → print → format
+ *
+ * Every pass takes a Unit (one annotation's work) and gives one (modes/unit.ts);
+ * `tsgrad build --dump-after=<stage>` prints the IR after any stage (STAGES).
  *
  * It never touches the disk: sources come in as text, generated files go out as text,
  * with every diagnostic. An unexpected exception inside one function becomes an internal
@@ -11,23 +16,62 @@
  */
 import path from "node:path";
 import { Project, ts, type SourceFile } from "ts-morph";
-import { Codes, DiagnosticError, isError, type Diagnostic, type SourceSpan } from "./diagnostics.ts";
+import { Codes, DiagnosticError, isError, type Diagnostic } from "./diagnostics.ts";
 import { spanOf } from "./frontend/annotations.ts";
 import { ProgramIndex } from "./frontend/program.ts";
 import { lowerFunction } from "./frontend/lower.ts";
 import type { FunctionSource } from "./frontend/functions.ts";
-import type { DerivativeRequest, FunctionIR, ModuleIR, StackName } from "./ir/nodes.ts";
+import type { DerivativeRequest, FunctionIR, ModuleIR, Stmt } from "./ir/nodes.ts";
 import { Namer, namesIn } from "./transform/naming.ts";
-import { buildMode, type ModeContext, type ModeOutput } from "./transform/modes.ts";
-import { inlineCalls } from "./transform/inline.ts";
-import type { PullbackRequest } from "./transform/reverse/types.ts";
-import { stmtExprs, walkExpr, walkStmts } from "./ir/visit.ts";
 import { Printer } from "./backend/print.ts";
-import { hoistRowsIn } from "./transform/hoist.ts";
-import { stackCursorsIn } from "./transform/cursors.ts";
 import { formatTypeScript } from "./backend/format.ts";
 import { generatedHeader } from "./backend/header.ts";
 import { copyHelpers } from "./backend/helpers.ts";
+import { runPasses, startUnit, type ModeContext, type Pass, type Unit } from "./modes/unit.ts";
+import { entryParams, hoistRows, inline, names, normalize, primalCopy, reorder, requireReturn, reverse, stackCursors } from "./modes/common.ts";
+import { gradEntryPoints } from "./modes/grad.ts";
+import { pullbackEntryPoint, vjpEntryPoints } from "./modes/vjp.ts";
+import { jvpForward } from "./modes/jvp.ts";
+import { hvpForwardOverReverse } from "./modes/hvp.ts";
+import { asHvp, hessianDriver } from "./modes/hessian.ts";
+import { jacobianDriver, jacobianNames } from "./modes/jacobian.ts";
+import { FileDerivatives } from "./modes/requests.ts";
+
+/** Row hoisting and stack cursors, over every function a mode generates. */
+const LATE: readonly Pass[] = [hoistRows, stackCursors];
+/** Reverse mode seeded with a cotangent, and the fVjp entry points (`vjpEntryPoints(names)`). */
+const vjpSweeps = (entryPoints: Pass): Pass[] => [names, entryParams("grad", "cotangent"), normalize, reorder, reverse("cotangent"), entryPoints];
+/** Forward mode over the reverse-mode body. */
+const HVP: readonly Pass[] = [requireReturn("number"), names, entryParams("grad", "v", "hvp"), normalize, reorder, reverse("one"), hvpForwardOverReverse];
+
+/**
+ * Each mode's passes, in order. User-supplied (`@vjpOf`) and shared pullbacks are
+ * reverse-mode rules: `inline("forward")` sees through every callee instead.
+ */
+export const PIPELINES = {
+  grad: [inline("reverse"), requireReturn("number"), names, normalize, reorder, entryParams("grad"), reverse("one"), gradEntryPoints, ...LATE],
+  vjp: [inline("reverse"), ...vjpSweeps(vjpEntryPoints()), ...LATE],
+  jvp: [inline("forward"), names, entryParams("tangent"), jvpForward(), ...LATE],
+  hvp: [inline("forward"), ...HVP, ...LATE],
+  hessian: [inline("forward"), asHvp, ...HVP, hessianDriver, ...LATE],
+  jacobian: [
+    inline("forward"),
+    requireReturn("array"),
+    jacobianDriver({ jvp: [names, entryParams("tangent"), jvpForward(jacobianNames.jvp)], vjp: vjpSweeps(vjpEntryPoints(jacobianNames.vjp)) }),
+    ...LATE,
+  ],
+  /** A shared callee's pullback: its fVjpInto, renamed (modes/requests.ts asks for it). */
+  pullback: [inline("reverse"), ...vjpSweeps(vjpEntryPoints()), pullbackEntryPoint, ...LATE],
+  /** A private copy of a callee's primal, for the forward sweeps. */
+  primal: [inline("reverse"), primalCopy],
+} satisfies Record<DerivativeRequest["mode"] | "pullback" | "primal", readonly Pass[]>;
+
+/** Every stage `--dump-after` takes: the lowered function, then each pass of any mode. */
+export const STAGES: readonly string[] = [
+  "lower",
+  ...new Set(Object.values(PIPELINES).flatMap((passes) => passes.map((p) => p.name))),
+  ...["forward", "entry-points"], // the Jacobian's own sweeps end with these
+].filter((stage, k, all) => all.indexOf(stage) === k);
 
 export interface SourceInput {
   path: string;
@@ -44,6 +88,8 @@ export interface OutputFile {
 export interface CompileResult {
   files: OutputFile[];
   diagnostics: Diagnostic[];
+  /** With `dumpAfter`: the IR after that stage, as TypeScript, one entry per annotation (and shared derivative) that ran it. */
+  dumps?: string[];
 }
 
 export interface CompileOptions {
@@ -55,6 +101,8 @@ export interface CompileOptions {
   debug?: boolean;
   /** Called after each source is compiled, with the milliseconds it took (progress, `--verbose`). */
   onSource?: (path: string, ms: number) => void;
+  /** Keep the IR after this stage (one of STAGES) in `CompileResult.dumps`. */
+  dumpAfter?: string;
 }
 
 export function outputPathFor(sourcePath: string): string {
@@ -74,13 +122,14 @@ export async function compileSources(inputs: SourceInput[], options: CompileOpti
   });
   const files: OutputFile[] = [];
   const diagnostics: Diagnostic[] = [];
+  const dumped: { title: string; functions: FunctionIR[] }[] = [];
   const sorted = [...inputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const program = new ProgramIndex(project);
   const parsed = sorted.map((input) => ({ input, sourceFile: program.add(input.path, input.text) }));
   const { order, imported } = generatedFirst(parsed);
   for (const { input, sourceFile } of order) {
     const started = performance.now();
-    const result = await compileOne(program, sourceFile, input, options);
+    const result = await compileOne(program, sourceFile, input, options, dumped);
     options.onSource?.(input.path, performance.now() - started);
     diagnostics.push(...result.diagnostics);
     if (result.file) {
@@ -90,7 +139,10 @@ export async function compileSources(inputs: SourceInput[], options: CompileOpti
     }
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, diagnostics };
+  if (options.dumpAfter === undefined) return { files, diagnostics };
+  const printer = new Printer();
+  const texts = await Promise.all(dumped.map(async (d) => `// ${d.title}\n${await formatTypeScript(d.functions.map((f) => printer.fn(f)).join("\n"))}`));
+  return { files, diagnostics, dumps: texts };
 }
 
 /**
@@ -128,6 +180,7 @@ async function compileOne(
   sourceFile: SourceFile,
   input: SourceInput,
   options: CompileOptions,
+  dumped: { title: string; functions: FunctionIR[] }[],
 ): Promise<{ file?: OutputFile; diagnostics: Diagnostic[] }> {
   const sf = sourceFile.compilerNode;
   const syntax = ((sf as unknown as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics ?? []);
@@ -152,28 +205,22 @@ async function compileOne(
 
   const sourceLines = input.text.split(/\r?\n/);
   const sourceName = path.basename(input.path);
-  const generated: FunctionIR[] = [];
-  const typeAliases: ModuleIR["typeAliases"] = [];
-  const stacks = new Set<StackName>();
   const moduleNames = new Set<string>([...discovery.module.functionNames, ...discovery.module.numericConstants.keys()]);
-  // Generated names must not collide with the user's identifiers anywhere in the file.
   const lowered: { fn: FunctionIR; requests: (typeof discovery.functions)[number]["requests"]; source: FunctionSource }[] = [];
   for (const annotated of discovery.functions) {
     try {
-      lowered.push({ fn: lowerFunction(annotated.source, sf, input.path, discovery.module), requests: annotated.requests, source: annotated.source });
+      const fn = lowerFunction(annotated.source, sf, input.path, discovery.module);
+      lowered.push({ fn, requests: annotated.requests, source: annotated.source });
+      if (options.dumpAfter === "lower") dumped.push({ title: `after lower: ${fn.name} (${sourceName})`, functions: [fn] });
     } catch (error) {
       diagnostics.push(toDiagnostic(error, annotated.source, sf, input.path));
     }
   }
+  // Generated names must not collide with the user's identifiers anywhere in the file.
   const fileNames = new Set(moduleNames);
   for (const { fn } of lowered) for (const n of namesIn(fn)) fileNames.add(n);
   const stackNames = { values: new Namer(fileNames).fresh("valueStack"), control: new Namer(fileNames).fresh("controlStack") };
 
-  const runtimeHelpers = new Set<string>();
-  const userImports: { name: string; file: string }[] = [];
-  const seenFunctions = new Set<string>();
-  const pullbacks: PullbackRequest[] = [];
-  const primals: NonNullable<ModeOutput["primals"]> = [];
   const context = (fn: FunctionIR, request: DerivativeRequest, lines = sourceLines, name = sourceName): ModeContext => ({
     fn,
     request,
@@ -186,80 +233,49 @@ async function compileOne(
     sourceName: name,
     activity: options.activity ?? true,
     toBeRecorded: options.toBeRecorded ?? true,
+    ...(options.dumpAfter !== undefined && { observe: dumpAfter(options.dumpAfter, dumped) }),
   });
-  const collect = (output: ModeOutput, owner: string, span: SourceSpan) => {
-    for (const f of output.functions) {
-      if (seenFunctions.has(f.name)) continue; // e.g. fJvp from both @jvp and @jacobian
-      seenFunctions.add(f.name);
-      generated.push(stackCursorsIn(hoistRowsIn(f)));
-    }
-    for (const alias of output.typeAliases) {
-      const existing = typeAliases.find((a) => a.name === alias.name);
-      if (!existing) typeAliases.push({ ...alias, doc: alias.doc ?? `Derivative record of \`${owner}\`: one field per differentiated parameter, same shape.` });
-      else if (existing.text !== alias.text) {
-        diagnostics.push({ code: Codes.NameClash, message: `two annotations on '${owner}' need different '${alias.name}' types; use the same parameter list`, ...span });
-      }
-    }
-    for (const x of output.stacks) stacks.add(x);
-    for (const x of output.imports ?? []) userImports.push(x);
-    for (const x of output.runtime) runtimeHelpers.add(x);
-    pullbacks.push(...(output.pullbacks ?? []));
-    primals.push(...(output.primals ?? []));
-  };
+  const file = new FileDerivatives(diagnostics);
   for (const { fn, requests, source } of lowered) {
     try {
-      for (const request of requests) collect(buildMode(context(fn, request)), fn.name, request.span);
-      // Shared callee derivatives, generated once per file and called by every caller:
-      // one pullback per (callee, active arguments), and a private copy of each primal the
-      // forward sweeps call.
-      while (pullbacks.length > 0 || primals.length > 0) {
-        const pullback = pullbacks.pop();
-        if (pullback && !seenFunctions.has(pullback.name)) {
+      for (const request of requests) file.add(runPasses(PIPELINES[request.mode], startUnit(context(fn, request))).output, fn.name, request.span);
+      file.drain({
+        pullback(pullback) {
           const callee = program.callee(pullback.span.file, pullback.callee, pullback.span);
           const request: DerivativeRequest = { mode: "vjp", wrt: pullback.wrt, span: pullback.span };
           const calleeFile = callee.span.file;
-          const output = buildMode({ ...context(callee, request, program.lines(calleeFile), path.basename(calleeFile)), pullbackName: pullback.name });
-          const into = output.functions.find((f) => f.name === `${pullback.name}Into`)!;
-          collect({ ...output, functions: [{ ...into, name: pullback.name, exported: false, doc: `Pullback of \`${pullback.callee}\` with respect to ${pullback.wrt.join(", ")}: the shape of a generated fVjpInto,\nshared by every call in this file. Generated from ${path.basename(calleeFile)}:${callee.span.line}.` }] }, pullback.callee, pullback.span);
-        }
-        const primal = primals.pop();
-        if (primal && !seenFunctions.has(primal.name)) {
-          seenFunctions.add(primal.name);
+          const ctx = { ...context(callee, request, program.lines(calleeFile), path.basename(calleeFile)), pullback };
+          return runPasses(PIPELINES.pullback, startUnit(ctx)).output;
+        },
+        primal(primal) {
           const callee = program.callee(primal.span.file, primal.name, primal.span);
-          const ctx = context(callee, { mode: "grad", wrt: [], span: primal.span });
-          const copy = inlineCalls(callee, ctx.resolve, Namer.forFunction(callee, ctx.reserved), ctx.customVjp);
-          generated.push({ ...copy, exported: false, doc: `\`${primal.name}\` itself, ${primal.purpose ? `${primal.purpose}\n` : "for the forward sweeps "}(copied from ${path.basename(callee.span.file)}:${callee.span.line}).` });
-          walkStmts(copy.body, (s) => {
-            for (const e of stmtExprs(s)) walkExpr(e, (x) => {
-              if (x.kind === "userCall" && x.rule?.generated) primals.push({ name: x.callee, span: x.span ?? copy.span });
-            });
-          });
-        }
-      }
+          return runPasses(PIPELINES.primal, startUnit({ ...context(callee, { mode: "grad", wrt: [], span: primal.span }), primal })).output;
+        },
+      });
     } catch (error) {
       diagnostics.push(toDiagnostic(error, source, sf, input.path));
     }
   }
-  if (diagnostics.some(isError) || generated.length === 0) return { diagnostics };
+  if (diagnostics.some(isError) || file.functions.length === 0) return { diagnostics };
 
-  const orderedStacks = (["values", "control"] as const).filter((s) => stacks.has(s));
+  const orderedStacks = (["values", "control"] as const).filter((s) => file.stacks.has(s));
   // Named object types in generated signatures come from the source module.
   const typeImports = new Set<string>();
-  for (const f of generated) {
+  for (const f of file.functions) {
     for (const p of f.params) if (discovery.module.exportedTypes?.has(p.typeText)) typeImports.add(p.typeText);
   }
   const sourceImport = `./${sourceName.replace(/\.ts$/, ".js")}`;
   // Primals and rules the generated code calls, imported from their own modules.
   const byModule = new Map<string, Set<string>>();
-  for (const { name, file } of userImports) {
-    if (file.startsWith("module:")) {
+  for (const { name, file: from } of file.imports) {
+    if (from.startsWith("module:")) {
       // A package's function (with a @vjpOf rule): imported from the package itself, under the caller's name.
-      const [specifier, exported] = file.slice("module:".length).split("#") as [string, string | undefined];
+      const [specifier, exported] = from.slice("module:".length).split("#") as [string, string | undefined];
       if (!byModule.has(specifier)) byModule.set(specifier, new Set());
       byModule.get(specifier)!.add(exported && exported !== name ? `${exported} as ${name}` : name);
       continue;
     }
-    let rel = path.relative(path.dirname(input.path), file).replace(/\\/g, "/").replace(/\.ts$/, ".js");
+    let rel = path.relative(path.dirname(input.path), from).replace(/\\/g, "/").replace(/\.ts$/, ".js");
     if (!rel.startsWith(".")) rel = `./${rel}`;
     if (!byModule.has(rel)) byModule.set(rel, new Set());
     byModule.get(rel)!.add(name);
@@ -267,15 +283,32 @@ async function compileOne(
   const valueImports = [...byModule].sort(([a], [b]) => (a < b ? -1 : 1)).map(([from, names]) => ({ names: [...names].sort(), from, typeOnly: false }));
   const imports = [...(typeImports.size > 0 ? [{ names: [...typeImports].sort(), from: sourceImport, typeOnly: true }] : []), ...valueImports];
   // The runtime helpers the code uses are copied into the file, which then imports nothing of tsgrad.
-  const taken = new Set([...imports.flatMap((i) => i.names), ...generated.map((f) => f.name), ...typeAliases.map((a) => a.name), ...orderedStacks.map((s) => stackNames[s])]);
-  const helpers = copyHelpers([...orderedStacks.map((s) => (s === "values" ? "NumberStack" : "IntStack")), ...runtimeHelpers], taken);
+  const taken = new Set([...imports.flatMap((i) => i.names), ...file.functions.map((f) => f.name), ...file.typeAliases.map((a) => a.name), ...orderedStacks.map((s) => stackNames[s])]);
+  const helpers = copyHelpers([...orderedStacks.map((s) => (s === "values" ? "NumberStack" : "IntStack")), ...file.runtime], taken);
   for (const name of helpers.clashes) {
     diagnostics.push({ code: Codes.NameClash, message: `the generated code needs tsgrad's runtime helper '${name}', and the generated file already has a '${name}'; rename yours`, ...spanOf(discovery.functions[0]!.source.nameNode, sf, input.path) });
   }
   if (diagnostics.some(isError)) return { diagnostics };
-  const module: ModuleIR = { header: generatedHeader(sourceName), imports, helpers: helpers.text, stacks: orderedStacks, functions: generated, typeAliases };
+  const module: ModuleIR = { header: generatedHeader(sourceName), imports, helpers: helpers.text, stacks: orderedStacks, functions: file.functions, typeAliases: file.typeAliases };
   const text = await formatTypeScript(new Printer(stackNames).module(module));
   return { file: { path: outputPathFor(input.path), text, source: input.path }, diagnostics };
+}
+
+/** Keeps a unit's IR after the stage `stage` (printed by compileSources). */
+function dumpAfter(stage: string, dumped: { title: string; functions: FunctionIR[] }[]) {
+  return (at: string, unit: Unit) => {
+    if (at !== stage) return;
+    const { ctx } = unit;
+    const what = ctx.pullback ? `pullback ${ctx.pullback.name}` : ctx.primal ? `primal copy` : `@${ctx.request.mode} ${ctx.request.wrt.join(", ")}`;
+    dumped.push({ title: `after ${stage}: ${ctx.fn.name} (${what}; ${ctx.sourceName}:${ctx.fn.span.line})`, functions: unitIR(unit) });
+  };
+}
+
+/** What a unit holds so far, as functions: what it generated, else the reverse-mode body, else the function being differentiated. */
+function unitIR(unit: Unit): FunctionIR[] {
+  if (unit.output.functions.length > 0) return unit.output.functions;
+  if (unit.reverse) return [{ ...unit.fn, body: [...unit.reverse.body, { kind: "return", value: { kind: "var", name: unit.reverse.valueName } }] }];
+  return [unit.result ? { ...unit.fn, body: [...unit.fn.body, { kind: "return", value: unit.result }] } : unit.fn];
 }
 
 function toDiagnostic(error: unknown, source: FunctionSource, sf: ts.SourceFile, file: string): Diagnostic {

@@ -41,7 +41,7 @@ export interface PullbackRequest {
 }
 
 export interface ReverseOutput {
-  /** Shared callee pullbacks this body calls (generated once per file, see modes.ts). */
+  /** Shared callee pullbacks this body calls (generated once per file, see modes/requests.ts). */
   pullbacks: PullbackRequest[];
   body: Stmt[];
   /** Name of the variable holding the primal result at the end of `body`. */
@@ -50,7 +50,7 @@ export interface ReverseOutput {
   /**
    * `body` in its four parts, present when the reverse sweep can run again after itself
    * from the same forward state (one forward sweep, a reverse sweep per cotangent; see
-   * fVjpRowsInto in modes.ts): the forward sweep reads no adjoint and the reverse sweep
+   * fVjpRowsInto in modes/vjp.ts): the forward sweep reads no adjoint and the reverse sweep
    * writes only its own locals, adjoints and the gradient record, so that rewinding the
    * stacks to where the forward sweep left them is all a replay needs. Absent when the
    * last loop is fused with its reverse.

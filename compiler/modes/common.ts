@@ -1,0 +1,141 @@
+/**
+ * Passes every mode's list draws on: inlining, names, the checks of the return type,
+ * normalizing control flow, the heaviest loop moved last, reverse mode, and the late passes
+ * over each generated function (row hoisting, stack cursors).
+ */
+import { baseName, Codes, fail } from "../diagnostics.ts";
+import * as b from "../ir/build.ts";
+import type { Expr } from "../ir/nodes.ts";
+import { stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+import { inlineCalls } from "../transform/inline.ts";
+import { Namer } from "../transform/naming.ts";
+import { normalizeControlFlow } from "../transform/normalize.ts";
+import { heaviestLoopLast } from "../transform/reverse/lastLoop.ts";
+import { reverseMode } from "../transform/reverse/strategy.ts";
+import { hoistRowsIn } from "../transform/hoist.ts";
+import { stackCursorsIn } from "../transform/cursors.ts";
+import { activityOf, variablesOf, type Pass, type Unit } from "./unit.ts";
+
+/**
+ * Calls to the user's functions inlined (transform/inline.ts); `reverse`: a call with a
+ * user-supplied or shared pullback stays a call (forward modes see through the callee).
+ * Notes what the generated code will call: user modules' primals and rules (imports),
+ * shared pullbacks' primals (private copies).
+ */
+export function inline(kind: "reverse" | "forward"): Pass {
+  return {
+    name: "inline",
+    run(unit) {
+      const { ctx } = unit;
+      const fn = inlineCalls(ctx.fn, ctx.resolve, Namer.forFunction(ctx.fn, ctx.reserved), kind === "reverse" ? ctx.customVjp : undefined);
+      const imports: { name: string; file: string }[] = [];
+      const primals: { name: string; span: import("../diagnostics.ts").SourceSpan }[] = [];
+      walkStmts(fn.body, (s) => {
+        for (const e of stmtExprs(s)) {
+          walkExpr(e, (x) => {
+            if (x.kind !== "userCall" || !x.rule) return;
+            if (x.rule.generated) primals.push({ name: x.callee, span: x.span ?? ctx.fn.span });
+            else imports.push({ name: x.callee, file: x.rule.primalFile }, { name: x.rule.name, file: x.rule.ruleFile });
+          });
+        }
+      });
+      return { ...unit, ctx: { ...ctx, fn }, fn, output: { ...unit.output, imports, primals } };
+    },
+  };
+}
+
+/** The derivative's names start from the function's own (and the names it must not capture). */
+export const names: Pass = {
+  name: "names",
+  run: (unit) => ({ ...unit, namer: Namer.forFunction(unit.fn, unit.ctx.reserved) }),
+};
+
+/** Takes the entry points' parameter names (`grad`, `cotangent`, …), in this order. */
+export function entryParams(...bases: string[]): Pass {
+  return {
+    name: "entry-params",
+    run(unit) {
+      const params = { ...unit.params };
+      for (const base of bases) params[base] = unit.namer!.fresh(base);
+      return { ...unit, params };
+    },
+  };
+}
+
+/** The mode needs `f` to return a number (`@grad`, `@hvp`) or an array (`@jacobian`). */
+export function requireReturn(kind: "number" | "array", tag?: string): Pass {
+  return {
+    name: "check-return",
+    run(unit) {
+      const { fn, request } = unit.ctx;
+      if (fn.returnType.kind === kind) return unit;
+      const mode = tag ?? request.mode;
+      return fail(Codes.BadReturnType, kind === "number" ? `@${mode} needs '${fn.name}' to return a number` : `@${mode} needs '${fn.name}' to return a numeric array`, fn.span);
+    },
+  };
+}
+
+/** Early returns, `break` and `continue` become flags (transform/normalize.ts): one result expression. */
+export const normalize: Pass = {
+  name: "normalize",
+  run(unit) {
+    const normalized = normalizeControlFlow(unit.ctx.fn, unit.namer!);
+    return { ...unit, fn: normalized.fn, result: normalized.result };
+  },
+};
+
+/** The same function with its heaviest loop moved last, when that is possible (reverse mode keeps whichever order saves less). */
+export const reorder: Pass = {
+  name: "reorder",
+  run(unit) {
+    const moved = heaviestLoopLast(unit.fn.body, unit.result!);
+    return moved ? { ...unit, reordered: { fn: { ...unit.fn, body: moved.body }, result: moved.result } } : unit;
+  },
+};
+
+/** Reverse mode (transform/reverse/) for the request's wrt set, seeded with 1 or with the `cotangent` parameter. */
+export function reverse(seed: "one" | "cotangent"): Pass {
+  return {
+    name: "reverse",
+    run(unit) {
+      const { ctx } = unit;
+      const wrt = ctx.request.wrt;
+      const analyzed = (fn: typeof unit.fn, result: Expr) => ({ fn, result, info: variablesOf(fn), activity: activityOf(fn, result, wrt, ctx.activity) });
+      const output = reverseMode({
+        ...analyzed(unit.fn, unit.result!),
+        ...(unit.reordered && { reordered: analyzed(unit.reordered.fn, unit.reordered.result) }),
+        wrt,
+        namer: unit.namer!,
+        gradName: unit.params.grad!,
+        seed: seed === "one" ? b.num(1) : b.v(unit.params.cotangent!),
+        sourceLines: ctx.sourceLines,
+        toBeRecorded: ctx.toBeRecorded,
+      });
+      return { ...unit, reverse: output };
+    },
+  };
+}
+
+/** A row `A[i]` a loop reads while neither `A` nor `i` changes is read once before it (transform/hoist.ts), in every generated function. */
+export const hoistRows: Pass = {
+  name: "hoist-rows",
+  run: (unit) => ({ ...unit, output: { ...unit.output, functions: unit.output.functions.map(hoistRowsIn) } }),
+};
+
+/** An innermost counted loop keeps its stacks' tops in locals (transform/cursors.ts), in every generated function. */
+export const stackCursors: Pass = {
+  name: "stack-cursors",
+  run: (unit) => ({ ...unit, output: { ...unit.output, functions: unit.output.functions.map(stackCursorsIn) } }),
+};
+
+/** A private copy of a callee's primal (inlined as the caller's forward sweep would be), for the forward sweeps or the request's purpose. */
+export const primalCopy: Pass = {
+  name: "primal-copy",
+  run(unit) {
+    const { fn, ctx } = unit;
+    const request = ctx.primal!;
+    const purpose = request.purpose ? `${request.purpose}\n` : "for the forward sweeps ";
+    const doc = `\`${request.name}\` itself, ${purpose}(copied from ${baseName(fn.span.file)}:${fn.span.line}).`;
+    return { ...unit, output: { ...unit.output, functions: [{ ...fn, exported: false, doc }] } };
+  },
+};
