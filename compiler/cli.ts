@@ -6,7 +6,7 @@
  *
  * One file per concern under cli/: args (parsing), discover (which files), read (UTF-8),
  * plan (what would change), write (atomic writes), build (one run), report (text/json),
- * frame (diagnostic text), watch (--watch), help, io (injectable streams).
+ * frame (diagnostic text), watch (--watch), dump (--dump-after), help, io (injectable streams).
  */
 import { Codes, formatCode } from "./diagnostics.ts";
 import { parseArgs, UsageError, type Command } from "./cli/args.ts";
@@ -51,6 +51,10 @@ async function run(command: Command, io: CliIo): Promise<number> {
       io.stdout(`${version()}\n`);
       return 0;
     case "build": {
+      if (command.dumpAfter !== undefined) {
+        const { dumpAfter } = await import("./cli/dump.ts");
+        return dumpAfter({ paths: command.paths, debug: command.debug, stage: command.dumpAfter }, io);
+      }
       // Loaded only here: the compiler (ts-morph, prettier) takes most of a second to load,
       // and --version and --help need none of it.
       const [{ runBuild }, { watchBuild }] = await Promise.all([import("./cli/build.ts"), import("./cli/watch.ts")]);

@@ -33,7 +33,7 @@ import { gradEntryPoints } from "./modes/grad.ts";
 import { pullbackEntryPoint, vjpEntryPoints } from "./modes/vjp.ts";
 import { jvpForward } from "./modes/jvp.ts";
 import { hvpForwardOverReverse } from "./modes/hvp.ts";
-import { asHvp, hessianDriver } from "./modes/hessian.ts";
+import { hessianDriver } from "./modes/hessian.ts";
 import { jacobianDriver, jacobianNames } from "./modes/jacobian.ts";
 import { FileDerivatives } from "./modes/requests.ts";
 
@@ -42,7 +42,7 @@ const LATE: readonly Pass[] = [hoistRows, stackCursors];
 /** Reverse mode seeded with a cotangent, and the fVjp entry points (`vjpEntryPoints(names)`). */
 const vjpSweeps = (entryPoints: Pass): Pass[] => [names, entryParams("grad", "cotangent"), normalize, reorder, reverse("cotangent"), entryPoints];
 /** Forward mode over the reverse-mode body. */
-const HVP: readonly Pass[] = [requireReturn("number"), names, entryParams("grad", "v", "hvp"), normalize, reorder, reverse("one"), hvpForwardOverReverse];
+const HVP: readonly Pass[] = [requireReturn("number", "hvp"), names, entryParams("grad", "v", "hvp"), normalize, reorder, reverse("one"), hvpForwardOverReverse];
 
 /**
  * Each mode's passes, in order. User-supplied (`@vjpOf`) and shared pullbacks are
@@ -53,7 +53,7 @@ export const PIPELINES = {
   vjp: [inline("reverse"), ...vjpSweeps(vjpEntryPoints()), ...LATE],
   jvp: [inline("forward"), names, entryParams("tangent"), jvpForward(), ...LATE],
   hvp: [inline("forward"), ...HVP, ...LATE],
-  hessian: [inline("forward"), asHvp, ...HVP, hessianDriver, ...LATE],
+  hessian: [inline("forward"), ...HVP, hessianDriver, ...LATE],
   jacobian: [
     inline("forward"),
     requireReturn("array"),
@@ -67,11 +67,7 @@ export const PIPELINES = {
 } satisfies Record<DerivativeRequest["mode"] | "pullback" | "primal", readonly Pass[]>;
 
 /** Every stage `--dump-after` takes: the lowered function, then each pass of any mode. */
-export const STAGES: readonly string[] = [
-  "lower",
-  ...new Set(Object.values(PIPELINES).flatMap((passes) => passes.map((p) => p.name))),
-  ...["forward", "entry-points"], // the Jacobian's own sweeps end with these
-].filter((stage, k, all) => all.indexOf(stage) === k);
+export const STAGES: readonly string[] = ["lower", ...new Set(Object.values(PIPELINES).flatMap((passes) => passes.map((p) => p.name)))];
 
 export interface SourceInput {
   path: string;

@@ -18,6 +18,8 @@ export type Command =
       /** false with --no-cache. */
       cache: boolean;
       verbosity: Verbosity;
+      /** --dump-after=<stage>: print the IR after that stage of the pipeline and write nothing (see dump.ts). */
+      dumpAfter?: string;
     }
   /** Subcommands that parse their own options (cli/graph.ts, cli/verify.ts). */
   | { kind: "graph" | "verify"; args: string[] };
@@ -48,6 +50,7 @@ function parseBuild(args: readonly string[]): Command {
   let format: OutputFormat = "text";
   let cache = true;
   let verbosity: Verbosity = "normal";
+  let dumpAfter: string | undefined;
   let onlyPaths = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -94,10 +97,20 @@ function parseBuild(args: readonly string[]): Command {
         format = value as OutputFormat;
         break;
       }
+      case "--dump-after": {
+        // Which stages exist is the pipeline's to say (cli/dump.ts checks), not loaded here.
+        const value = inline ?? args[++i];
+        if (value === undefined || value === "") throw new UsageError(`option '--dump-after' needs a stage (such as normalize or reverse)`);
+        dumpAfter = value;
+        break;
+      }
       default:
         throw new UsageError(`unknown option '${arg}'`);
     }
   }
   if (check && watch) throw new UsageError("'--check' and '--watch' cannot be used together");
-  return { kind: "build", paths, check, watch, debug, format, cache, verbosity };
+  if (dumpAfter !== undefined && (check || watch || format === "json")) {
+    throw new UsageError(`'--dump-after' prints text and writes nothing: it cannot be used with '${check ? "--check" : watch ? "--watch" : "--format json"}'`);
+  }
+  return { kind: "build", paths, check, watch, debug, format, cache, verbosity, ...(dumpAfter !== undefined && { dumpAfter }) };
 }

@@ -7,7 +7,7 @@ export const HELP = `tsgrad: source-to-source automatic differentiation for Type
 
 Usage:
   tsgrad build [paths...] [--check] [--watch] [--debug] [--format text|json]
-               [--quiet | --verbose] [--no-cache]
+               [--quiet | --verbose] [--no-cache] [--dump-after <stage>]
   tsgrad graph FILE[:FUNCTION] [--at values.json] [-o out.svg|out.html|out.json]
   tsgrad verify [paths...] [--points N] [--seed S] [--tolerance T] [--format text|json]
   tsgrad --help | -h
@@ -40,6 +40,10 @@ Options:
                    TSGRAD_CACHE_DIR).
   --debug          Generated code checks that differentiated arrays share no
                    storage with other arguments, and that its stacks balance.
+  --dump-after <stage>
+                   Print the IR (as TypeScript) after a stage of the compiler:
+                   lower, inline, normalize, reverse, forward, entry-points, …
+                   (an unknown stage lists them all). Writes nothing.
   -h, --help       Show this help.
   --version        Show the version.
 

@@ -24,7 +24,18 @@ export interface CliIo {
   columns?: number;
 }
 
+let pipeWatched = false;
+
 export function defaultIo(): CliIo {
+  if (!pipeWatched) {
+    pipeWatched = true;
+    // A reader that stops early (`tsgrad build --dump-after=reverse | head`) closes the
+    // pipe: stop quietly, as other command-line tools do, instead of a stack trace.
+    process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+      process.exit(process.exitCode ?? 0);
+    });
+  }
   return {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),

@@ -62,7 +62,7 @@ export function entryParams(...bases: string[]): Pass {
   };
 }
 
-/** The mode needs `f` to return a number (`@grad`, `@hvp`) or an array (`@jacobian`). */
+/** The mode needs `f` to return a number (`@grad`, `@hvp`) or an array (`@jacobian`); `tag` names it in the message (the HVP passes of @hessian say @hvp). */
 export function requireReturn(kind: "number" | "array", tag?: string): Pass {
   return {
     name: "check-return",

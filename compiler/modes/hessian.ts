@@ -8,15 +8,6 @@ import type { FunctionIR, ValueType } from "../ir/nodes.ts";
 import { Namer } from "../transform/naming.ts";
 import { where, wrtRecordType, type Pass } from "./unit.ts";
 
-/** The request as the HVP passes read it (`@hvp` messages and names), before the driver uses the Hessian's own. */
-export const asHvp: Pass = {
-  name: "as-hvp",
-  run: (unit) => ({
-    ...unit,
-    ctx: { ...unit.ctx, request: { ...unit.ctx.request, mode: "hvp" } },
-  }),
-};
-
 export const hessianDriver: Pass = {
   name: "driver",
   run(unit) {
