@@ -34,10 +34,10 @@ import { pullbackEntryPoint, vjpEntryPoints } from "./modes/vjp.ts";
 import { jvpForward } from "./modes/jvp.ts";
 import { hvpForwardOverReverse } from "./modes/hvp.ts";
 import { hessianDriver } from "./modes/hessian.ts";
-import { jacobianDriver, jacobianNames } from "./modes/jacobian.ts";
+import { jacobianDriver, jacobianNames, jacobianSweeps } from "./modes/jacobian.ts";
 import { FileDerivatives } from "./modes/requests.ts";
 
-/** Row hoisting and stack cursors, over every function a mode generates. */
+/** Row hoisting and stack cursors, over every function a mode generates (the drivers come after: their loops call functions, they save nothing). */
 const LATE: readonly Pass[] = [hoistRows, stackCursors];
 /** Reverse mode seeded with a cotangent, and the fVjp entry points (`vjpEntryPoints(names)`). */
 const vjpSweeps = (entryPoints: Pass): Pass[] => [names, entryParams("grad", "cotangent"), normalize, reorder, reverse("cotangent"), entryPoints];
@@ -53,12 +53,13 @@ export const PIPELINES = {
   vjp: [inline("reverse"), ...vjpSweeps(vjpEntryPoints()), ...LATE],
   jvp: [inline("forward"), names, entryParams("tangent"), jvpForward(), ...LATE],
   hvp: [inline("forward"), ...HVP, ...LATE],
-  hessian: [inline("forward"), ...HVP, hessianDriver, ...LATE],
+  hessian: [inline("forward"), ...HVP, ...LATE, hessianDriver],
   jacobian: [
     inline("forward"),
     requireReturn("array"),
-    jacobianDriver({ jvp: [names, entryParams("tangent"), jvpForward(jacobianNames.jvp)], vjp: vjpSweeps(vjpEntryPoints(jacobianNames.vjp)) }),
+    jacobianSweeps({ jvp: [names, entryParams("tangent"), jvpForward(jacobianNames.jvp)], vjp: vjpSweeps(vjpEntryPoints(jacobianNames.vjp)) }),
     ...LATE,
+    jacobianDriver,
   ],
   /** A shared callee's pullback: its fVjpInto, renamed (modes/requests.ts asks for it). */
   pullback: [inline("reverse"), ...vjpSweeps(vjpEntryPoints()), pullbackEntryPoint, ...LATE],

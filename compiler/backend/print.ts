@@ -62,9 +62,16 @@ export class Printer {
         if (e.container === "int32array") return [`new Int32Array(${this.expr(e.length)})`, POSTFIX];
         return [`new Array<number>(${this.expr(e.length)}).fill(0)`, POSTFIX];
       case "zerosLike": return [this.zerosLike(e.type, this.expr(e.like), 0), POSTFIX];
-      case "arrayLiteral": return [`[${e.elements.map((x) => this.expr(x)).join(", ")}]`, PRIMARY];
-      case "record":
-        return [`{ ${e.fields.map((f) => (f.value.kind === "var" && f.value.name === f.name ? f.name : `${f.name}: ${this.expr(f.value)}`)).join(", ")} }`, PRIMARY];
+      case "arrayLiteral": {
+        const literal = `[${e.elements.map((x) => this.expr(x)).join(", ")}]`;
+        return e.asConst ? [`${literal} as const`, CONDITIONAL] : [literal, PRIMARY];
+      }
+      case "string": return [JSON.stringify(e.value), PRIMARY];
+      case "sameObject": return [`(${this.expr(e.left)} as unknown) === (${this.expr(e.right)} as unknown)`, PRECEDENCE["==="]!];
+      case "record": {
+        const shorthand = (f: { name: string; value: Expr }) => !e.longhand && f.value.kind === "var" && f.value.name === f.name;
+        return [`{ ${e.fields.map((f) => (shorthand(f) ? f.name : `${f.name}: ${this.expr(f.value)}`)).join(", ")} }`, PRIMARY];
+      }
       case "pop": return [`${this.stacks[e.stack]}.pop()`, POSTFIX];
       case "stackSize": return [`${this.stacks[e.stack]}.size`, POSTFIX];
       case "stackBuffer": return [`${this.stacks[e.stack]}.buffer`, POSTFIX];
@@ -124,7 +131,8 @@ export class Printer {
     switch (s.kind) {
       case "declare": {
         const keyword = s.mutable ? "let" : "const";
-        const annotation = s.type.kind === "array" && s.init.kind === "arrayLiteral" && s.init.elements.length === 0 ? `: ${typeText(s.type)}` : "";
+        const annotation =
+          s.annotation !== undefined ? `: ${s.annotation}` : s.type.kind === "array" && s.init.kind === "arrayLiteral" && s.init.elements.length === 0 ? `: ${typeText(s.type)}` : "";
         return `${indent}${keyword} ${s.name}${annotation} = ${this.expr(s.init)};\n`;
       }
       case "assign": return `${indent}${this.assignment(s.target, s.value, s.target.kind === "var" && this.isCounter(s.target.name))};\n`;
@@ -140,14 +148,15 @@ export class Printer {
         return text + "\n";
       }
       case "loop": {
-        const body = this.stmts(s.body, inner);
-        if (s.form === "doWhile") return `${indent}do {\n${body}${indent}} while (${s.test ? this.expr(s.test) : "true"});\n`;
+        // A compact loop's one statement goes on the loop's line: `for (…) a[i] = 0;`.
+        const body = s.compact && s.body.length === 1 ? ` ${this.stmt(s.body[0]!, "").trim()}` : ` {\n${this.stmts(s.body, inner)}${indent}}`;
+        if (s.form === "doWhile") return `${indent}do {\n${this.stmts(s.body, inner)}${indent}} while (${s.test ? this.expr(s.test) : "true"});\n`;
         if (s.form === "while" || (s.init.length === 0 && s.update.length === 0)) {
-          return `${indent}while (${s.test ? this.expr(s.test) : "true"}) {\n${body}${indent}}\n`;
+          return `${indent}while (${s.test ? this.expr(s.test) : "true"})${body}\n`;
         }
         const init = this.forInit(s.init);
         const update = s.update.map((u) => (u.kind === "assign" ? this.assignment(u.target, u.value, true) : "")).join(", ");
-        return `${indent}for (${init}; ${s.test ? this.expr(s.test) : ""}; ${update}) {\n${body}${indent}}\n`;
+        return `${indent}for (${init}; ${s.test ? this.expr(s.test) : ""}; ${update})${body}\n`;
       }
       case "break": return `${indent}break;\n`;
       case "continue": return `${indent}continue;\n`;
@@ -164,7 +173,7 @@ export class Printer {
       case "shrink": return `${indent}${s.array}.pop();\n`;
       case "call": return `${indent}${s.callee}(${s.args.map((a) => this.expr(a)).join(", ")});\n`;
       case "comment": return `${indent}// ${s.text}\n`;
-      case "verbatim": return s.lines.map((line) => `${indent}${line}\n`).join("");
+      case "check": return `${indent}if (${this.expr(s.failsWhen)}) throw new Error(${JSON.stringify(s.message)});\n`;
       default: return assertNever(s);
     }
   }

@@ -49,13 +49,20 @@ export type Expr =
   | { kind: "zeros"; container: ArrayContainer; length: Expr }
   /** A fresh zero value of the same shape as `like` (used for gradient buffers). */
   | { kind: "zerosLike"; type: ValueType; like: Expr }
-  | { kind: "arrayLiteral"; elements: Expr[] }
+  /** `[a, b]`; `asConst`: a tuple of literals, printed `[…] as const` (a record's field names for the runtime's record helpers). */
+  | { kind: "arrayLiteral"; elements: Expr[]; asConst?: boolean }
+  /** A string literal (generated code only: field names, messages). */
+  | { kind: "string"; value: string }
+  /** Whether two values are the same object (`(a as unknown) === (b as unknown)`): debug builds' aliasing checks. */
+  | { kind: "sameObject"; left: Expr; right: Expr }
   /**
    * A record literal `{ a: e, b }` (generated code, and object literals of the source until
    * inlining). `byReference`: the fields of a local object (each a variable), which a callee
    * it is passed to may write; a plain literal is a temporary that callee writes do not escape.
+   * `longhand`: printed `{ a: a }` even where shorthand would do (the Hessian and Jacobian
+   * drivers' results).
    */
-  | { kind: "record"; fields: { name: string; value: Expr }[]; byReference?: boolean }
+  | { kind: "record"; fields: { name: string; value: Expr }[]; byReference?: boolean; longhand?: boolean }
   /**
    * A call to another function of the user's program. transform/inline.ts replaces it by
    * the callee's body, except where the user supplied a rule (`@vjpOf`): then `rule` names
@@ -103,7 +110,11 @@ export type LValue =
   | { kind: "field"; object: Expr; name: string };
 
 export type Stmt =
-  | { kind: "declare"; name: string; type: ValueType; init: Expr; mutable: boolean; span?: SourceSpan }
+  /**
+   * `const name = init` (`let` if mutable). `annotation`: the type written after the name
+   * (`const v: FHvpGradient = …`); without it only an empty array literal's type is written.
+   */
+  | { kind: "declare"; name: string; type: ValueType; init: Expr; mutable: boolean; span?: SourceSpan; annotation?: string }
   | { kind: "assign"; target: LValue; value: Expr; span?: SourceSpan }
   | { kind: "if"; test: Expr; then: Stmt[]; else: Stmt[]; span?: SourceSpan }
   /**
@@ -117,6 +128,8 @@ export type Stmt =
       test: Expr | null;
       update: Stmt[];
       body: Stmt[];
+      /** A one-statement body printed on the loop's own line, without braces (short driver loops). */
+      compact?: boolean;
       span?: SourceSpan;
     }
   | { kind: "break"; span?: SourceSpan }
@@ -140,11 +153,8 @@ export type Stmt =
   /** A call whose result is discarded: a user helper that writes into an array argument. */
   | { kind: "call"; callee: string; args: Expr[]; span?: SourceSpan }
   | { kind: "comment"; text: string }
-  /**
-   * Fixed assembly code printed as written (the Hessian/Jacobian driver loops, which call
-   * generated functions and runtime helpers but are never differentiated or analysed).
-   */
-  | { kind: "verbatim"; lines: string[] };
+  /** A run-time check of debug builds: `if (failsWhen) throw new Error(message);`. */
+  | { kind: "check"; failsWhen: Expr; message: string };
 
 export interface Param {
   name: string;

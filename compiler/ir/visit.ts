@@ -5,7 +5,8 @@ import { assertNever, type Expr, type LValue, type Stmt } from "./nodes.ts";
 export function walkExpr(e: Expr, visit: (e: Expr) => void): void {
   visit(e);
   switch (e.kind) {
-    case "number": case "boolean": case "var": case "pop": case "stackSize": case "stackBuffer": case "cursorMove": return;
+    case "number": case "boolean": case "string": case "var": case "pop": case "stackSize": case "stackBuffer": case "cursorMove": return;
+    case "sameObject": walkExpr(e.left, visit); walkExpr(e.right, visit); return;
     case "stackReserve": walkExpr(e.top, visit); walkExpr(e.count, visit); return;
     case "index": walkExpr(e.object, visit); walkExpr(e.index, visit); return;
     case "length": case "field": walkExpr(e.object, visit); return;
@@ -73,7 +74,8 @@ export function stmtExprs(s: Stmt): Expr[] {
     case "fillZero": return [s.array];
     case "shrink": return [];
     case "call": return s.args;
-    case "break": case "continue": case "block": case "comment": case "verbatim": return [];
+    case "check": return [s.failsWhen];
+    case "break": case "continue": case "block": case "comment": return [];
     default: return assertNever(s);
   }
 }
@@ -146,7 +148,7 @@ export function mapExpr(e: Expr, replace: (e: Expr) => Expr | undefined): Expr {
     case "index": return { ...e, object: m(e.object), index: m(e.index) };
     case "length": case "field": return { ...e, object: m(e.object) };
     case "unary": return { ...e, operand: m(e.operand) };
-    case "binary": return { ...e, left: m(e.left), right: m(e.right) };
+    case "binary": case "sameObject": return { ...e, left: m(e.left), right: m(e.right) };
     case "call": case "userCall": return { ...e, args: e.args.map(m) };
     case "conditional": return { ...e, test: m(e.test), whenTrue: m(e.whenTrue), whenFalse: m(e.whenFalse) };
     case "zeros": return { ...e, length: m(e.length) };
@@ -179,8 +181,9 @@ export function mapStmtExprs(stmts: Stmt[], replace: (e: Expr) => Expr | undefin
       case "rewind": case "stackSizeSet": return { ...s, size: m(s.size) };
       case "fillZero": return { ...s, array: m(s.array) };
       case "call": return { ...s, args: s.args.map(m) };
+      case "check": return { ...s, failsWhen: m(s.failsWhen) };
       case "block": return { ...s, body: ms(s.body) };
-      case "shrink": case "break": case "continue": case "comment": case "verbatim": return s;
+      case "shrink": case "break": case "continue": case "comment": return s;
       default: return assertNever(s);
     }
   }

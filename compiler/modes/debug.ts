@@ -6,7 +6,8 @@
  * so aliasing would silently mix two derivatives. Release builds trust the caller; debug
  * builds check it on entry and check on exit that every value pushed was popped.
  */
-import type { FunctionIR, Stmt, ValueType } from "../ir/nodes.ts";
+import * as b from "../ir/build.ts";
+import type { Expr, FunctionIR, StackName, Stmt, ValueType } from "../ir/nodes.ts";
 import { leafPaths } from "../ir/types.ts";
 
 /** Array-valued paths of a parameter list (`x`, `p.W1`), with whether they are differentiated. */
@@ -25,27 +26,31 @@ function arrayPaths(fn: FunctionIR, wrt: string[]): { path: string; wrt: boolean
 export function aliasChecks(fn: FunctionIR, wrt: string[], buffers: { name: string; type: ValueType }[], betweenInputs = true): Stmt[] {
   const inputs = arrayPaths(fn, wrt);
   const outputs = buffers.flatMap((buffer) => leafPaths(buffer.name, buffer.type).filter((l) => l.type.kind === "array").map((l) => l.path));
-  const lines: string[] = [];
+  const checks: Stmt[] = [];
   for (let i = 0; i < inputs.length; i++) {
     for (let j = i + 1; j < inputs.length && betweenInputs; j++) {
       if (!inputs[i]!.wrt && !inputs[j]!.wrt) continue;
-      lines.push(check(inputs[i]!.path, inputs[j]!.path));
+      checks.push(distinct(inputs[i]!.path, inputs[j]!.path));
     }
-    for (const out of outputs) lines.push(check(inputs[i]!.path, out));
+    for (const out of outputs) checks.push(distinct(inputs[i]!.path, out));
   }
-  return lines.length ? [{ kind: "comment", text: "debug build: arguments must not share storage" }, { kind: "verbatim", lines }] : [];
+  return checks.length ? [b.comment("debug build: arguments must not share storage"), ...checks] : [];
 }
 
-function check(a: string, b: string): string {
-  return `if ((${a} as unknown) === (${b} as unknown)) throw new Error("tsgrad: '${a}' and '${b}' are the same array; differentiated arrays must not alias other arguments");`;
+function distinct(a: string, other: string): Stmt {
+  return {
+    kind: "check",
+    failsWhen: { kind: "sameObject", left: b.v(a), right: b.v(other) },
+    message: `tsgrad: '${a}' and '${other}' are the same array; differentiated arrays must not alias other arguments`,
+  };
 }
 
 /** Exit check: the stacks hold exactly what they held on entry. */
-export function stackBalance(stackNames: string[]): { entry: Stmt[]; exit: Stmt[] } {
-  if (stackNames.length === 0) return { entry: [], exit: [] };
-  const sum = stackNames.map((s) => `${s}.size`).join(" + ");
+export function stackBalance(stacks: StackName[]): { entry: Stmt[]; exit: Stmt[] } {
+  if (stacks.length === 0) return { entry: [], exit: [] };
+  const depth = stacks.map((stack): Expr => ({ kind: "stackSize", stack })).reduce((sum, size) => b.add(sum, size));
   return {
-    entry: [{ kind: "verbatim", lines: [`const stackDepthOnEntry = ${sum};`] }],
-    exit: [{ kind: "verbatim", lines: [`if (${sum} !== stackDepthOnEntry) throw new Error("tsgrad: unbalanced stacks (a push without its pop)");`] }],
+    entry: [b.declare("stackDepthOnEntry", depth)],
+    exit: [{ kind: "check", failsWhen: b.bin("!==", depth, b.v("stackDepthOnEntry")), message: "tsgrad: unbalanced stacks (a push without its pop)" }],
   };
 }

@@ -100,8 +100,7 @@ export function withDebugChecks(
   body: Stmt[],
 ): Stmt[] {
   if (!debug) return body;
-  const used = (["values", "control"] as const).filter((s) => stacks.has(s)).map((s) => debug.stackNames[s]);
-  const balance = stackBalance(used);
+  const balance = stackBalance((["values", "control"] as const).filter((s) => stacks.has(s)));
   const last = body[body.length - 1]!;
   return [...balance.entry, ...aliasChecks(fn, wrt, buffers), ...body.slice(0, -1), ...balance.exit, last];
 }

@@ -3,10 +3,16 @@
  * band colour, `bandwidth=K`), symmetrized so H is exactly symmetric.
  *
  *   fHessian(p1, …, pn): { value, grad, hessian }
+ *
+ * The driver is IR like any generated code (no second code generator): its loops call the
+ * HVP and the runtime's record helpers (recordSize, setFlat, readFlat), which the build
+ * copies into the generated file. It is added after the late passes: it saves nothing and
+ * its loops call functions, so there is nothing to hoist or keep in a cursor.
  */
-import type { FunctionIR, ValueType } from "../ir/nodes.ts";
+import * as b from "../ir/build.ts";
+import type { Expr, FunctionIR, LValue, Stmt, ValueType } from "../ir/nodes.ts";
 import { Namer } from "../transform/naming.ts";
-import { where, wrtRecordType, type Pass } from "./unit.ts";
+import { where, wrtRecordType, zeroRecord, type Pass } from "./unit.ts";
 
 export const hessianDriver: Pass = {
   name: "driver",
@@ -16,106 +22,98 @@ export const hessianDriver: Pass = {
     const { fn, request } = ctx;
     const alias = hvp.typeAliases[0]!.name;
     const record = wrtRecordType(fn, request.wrt);
-    const fields = JSON.stringify(request.wrt);
-    const args = fn.params.map((p) => p.name).join(", ");
     const outer = new Namer(fn.params.map((p) => p.name));
-    const [n, H, v, g, h, column, value, i, j, k, c, colors, band, fieldsName] = [
-      "n",
-      "hessian",
-      "v",
-      "grad",
-      "hvp",
-      "column",
-      "value",
-      "i",
-      "j",
-      "k",
-      "c",
-      "colors",
-      "bandwidth",
-      "fields",
-    ].map((x) => outer.fresh(x)) as string[] as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    const zeros = "{" + record.fields.map((f) => `${f.name}: ${zerosText(f.type, f.name)}`).join(", ") + "}";
-    const call = `${fn.name}HvpInto(${args}${args ? ", " : ""}${v}, ${g}, ${h})`;
+    const [n, H, v, g, h, column, value, i, j, k, c, colors, band, fields] = [
+      "n", "hessian", "v", "grad", "hvp", "column", "value", "i", "j", "k", "c", "colors", "bandwidth", "fields",
+    ].map((x) => outer.fresh(x)) as [string, string, string, string, string, string, string, string, string, string, string, string, string, string];
     const banded = request.bandwidth !== undefined;
-    const text = [
-      `const ${fieldsName} = ${fields} as const;`,
-      `const ${v}: ${alias} = ${zeros};`,
-      `const ${g}: ${alias} = ${zeros};`,
-      `const ${h}: ${alias} = ${zeros};`,
-      `const ${n} = recordSize(${v}, ${fieldsName});`,
-      banded ? `// Banded (declared bandwidth=${request.bandwidth}): columns k ≡ c (mod 2·bandwidth+1) share one HVP.` : `// Dense: one HVP per column.`,
-      `const ${band} = ${banded ? request.bandwidth : n};`,
-      `const ${colors} = Math.min(${n}, 2 * ${band} + 1);`,
-      `const ${H}: number[][] = [];`,
-      `for (let ${i} = 0; ${i} < ${n}; ${i}++) ${H}.push(new Array<number>(${n}).fill(0));`,
-      `const ${column} = new Array<number>(${n}).fill(0);`,
-      `let ${value} = ${colors} === 0 ? ${call} : 0;`,
-      `for (let ${c} = 0; ${c} < ${colors}; ${c}++) {`,
-      `  for (let ${k} = ${c}; ${k} < ${n}; ${k} += ${colors}) setFlat(${v}, ${fieldsName}, ${k}, 1);`,
-      `  ${value} = ${call};`,
-      `  readFlat(${h}, ${fieldsName}, ${column});`,
-      `  for (let ${k} = ${c}; ${k} < ${n}; ${k} += ${colors}) {`,
-      `    setFlat(${v}, ${fieldsName}, ${k}, 0);`,
-      `    const last = Math.min(${n} - 1, ${k} + ${band});`,
-      `    for (let ${i} = Math.max(0, ${k} - ${band}); ${i} <= last; ${i}++) ${H}[${i}][${k}] = ${column}[${i}];`,
-      `  }`,
-      `}`,
-      `// Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric.`,
-      `for (let ${i} = 0; ${i} < ${n}; ${i}++) {`,
-      `  for (let ${j} = 0; ${j} < ${i}; ${j}++) {`,
-      `    const mean = 0.5 * (${H}[${i}][${j}] + ${H}[${j}][${i}]);`,
-      `    ${H}[${i}][${j}] = mean;`,
-      `    ${H}[${j}][${i}] = mean;`,
-      `  }`,
-      `}`,
-      `return { value: ${value}, grad: ${g}, hessian: ${H} };`,
+    const hvpCall = b.call(`${fn.name}HvpInto`, [...fn.params.map((p) => b.v(p.name)), b.v(v), b.v(g), b.v(h)]);
+    const Hik = (row: string, col: string) => b.index(b.index(b.v(H), b.v(row)), b.v(col));
+    /** `for (let k = c; k < n; k += colors)`: the columns of colour c. */
+    const columnsOf = (body: Stmt[]) => stepLoop(k, b.v(c), b.v(n), b.v(colors), body);
+    const body: Stmt[] = [
+      fieldNames(fields, request.wrt),
+      ...[v, g, h].map((name) => typedRecord(name, alias, record.fields)),
+      b.declare(n, b.call("recordSize", [b.v(v), b.v(fields)])),
+      b.comment(banded ? `Banded (declared bandwidth=${request.bandwidth}): columns k ≡ c (mod 2·bandwidth+1) share one HVP.` : `Dense: one HVP per column.`),
+      b.declare(band, banded ? b.num(request.bandwidth!) : b.v(n)),
+      b.declare(colors, b.call("Math.min", [b.v(n), b.add(b.mul(b.num(2), b.v(band)), b.num(1))])),
+      emptyRows(H),
+      compact(b.countUp(i, b.num(0), b.v(n), [{ kind: "append", array: H, value: zeroRow(b.v(n)) }])),
+      b.declare(column, zeroRow(b.v(n))),
+      b.declare(value, { kind: "conditional", test: b.bin("===", b.v(colors), b.num(0)), whenTrue: hvpCall, whenFalse: b.num(0) }, true),
+      b.countUp(c, b.num(0), b.v(colors), [
+        compact(columnsOf([callStmt("setFlat", [b.v(v), b.v(fields), b.v(k), b.num(1)])])),
+        b.assign(b.v(value) as LValue, hvpCall),
+        callStmt("readFlat", [b.v(h), b.v(fields), b.v(column)]),
+        columnsOf([
+          callStmt("setFlat", [b.v(v), b.v(fields), b.v(k), b.num(0)]),
+          b.declare("last", b.call("Math.min", [b.sub(b.v(n), b.num(1)), b.add(b.v(k), b.v(band))])),
+          compact(countTo(i, b.call("Math.max", [b.num(0), b.sub(b.v(k), b.v(band))]), b.v("last"), [b.assign(Hik(i, k) as LValue, b.index(b.v(column), b.v(i)))])),
+        ]),
+      ]),
+      b.comment("Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric."),
+      b.countUp(i, b.num(0), b.v(n), [
+        b.countUp(j, b.num(0), b.v(i), [
+          b.declare("mean", b.mul(b.num(0.5), b.add(Hik(i, j), Hik(j, i)))),
+          b.assign(Hik(i, j) as LValue, b.v("mean")),
+          b.assign(Hik(j, i) as LValue, b.v("mean")),
+        ]),
+      ]),
+      { kind: "return", value: { kind: "record", longhand: true, fields: [{ name: "value", value: b.v(value) }, { name: "grad", value: b.v(g) }, { name: "hessian", value: b.v(H) }] } },
     ];
     const hessian: FunctionIR = {
       name: `${fn.name}Hessian`,
       params: fn.params,
       returnType: { kind: "opaque", text: "" },
       returnTypeText: `{ value: number; grad: ${alias}; hessian: number[][] }`,
-      body: [{ kind: "verbatim", lines: text }],
+      body,
       exported: true,
       span: fn.span,
       doc: `Value, gradient and dense Hessian of \`${fn.name}\` over ${request.wrt.join(", ")} flattened in declaration order\n(arrays row-major), from ${request.bandwidth !== undefined ? `2·${request.bandwidth}+1 Hessian-vector products (declared banded)` : "one Hessian-vector product per entry of the flattened parameters"}.\nGenerated from ${where(ctx)}.`,
     };
-    return {
-      ...unit,
-      output: {
-        ...hvp,
-        functions: [...hvp.functions, hessian],
-        runtime: new Set(["recordSize", "setFlat", "readFlat"]),
-      },
-    };
+    return { ...unit, output: { ...hvp, functions: [...hvp.functions, hessian], runtime: new Set(["recordSize", "setFlat", "readFlat"]) } };
   },
 };
 
-export function zerosText(type: ValueType, like: string): string {
-  if (type.kind === "number") return "0";
-  if (type.kind === "record") return `{ ${type.fields.map((f) => `${f.name}: ${zerosText(f.type, `${like}.${f.name}`)}`).join(", ")} }`;
-  if (type.kind !== "array") return "0";
-  if (type.container === "float64array") return `new Float64Array(${like}.length)`;
-  if (type.container === "float32array") return `new Float32Array(${like}.length)`;
-  if (type.container === "int32array") return `new Int32Array(${like}.length)`;
-  if (type.element.kind === "number") return `new Array<number>(${like}.length).fill(0)`;
-  return `${like}.map((row) => new Array<number>(row.length).fill(0))`;
+// ---- the drivers' IR (shared with jacobian.ts) ----
+
+/** `const fields = ["x", "p"] as const;`: the wrt record's fields, in order, for the runtime's record helpers. */
+export function fieldNames(name: string, wrt: string[]): Stmt {
+  return b.declare(name, { kind: "arrayLiteral", elements: wrt.map((w): Expr => ({ kind: "string", value: w })), asConst: true });
 }
 
-/** Dense Jacobian from n JVPs (n = wrt scalars) or m VJPs (m = outputs), whichever is fewer. */
+/** `const v: Alias = { x: new Array<number>(x.length).fill(0), … };` */
+export function typedRecord(name: string, alias: string, fields: { name: string; type: ValueType }[]): Stmt {
+  return { ...(b.declare(name, zeroRecord(fields)) as Extract<Stmt, { kind: "declare" }>), annotation: alias };
+}
+
+/** `const rows: number[][] = [];` */
+export function emptyRows(name: string): Stmt {
+  return b.declare(name, { kind: "arrayLiteral", elements: [] }, false, { kind: "array", element: { kind: "array", element: b.NUMBER, container: "array", readonly: false }, container: "array", readonly: false });
+}
+
+/** `new Array<number>(n).fill(0)` */
+export function zeroRow(length: Expr): Expr {
+  return { kind: "zeros", container: "array", length };
+}
+
+/** `f(args…);` */
+export function callStmt(callee: string, args: Expr[]): Stmt {
+  return { kind: "call", callee, args };
+}
+
+/** A loop whose one statement is printed on its line. */
+export function compact(loop: Stmt): Stmt {
+  return { ...(loop as Extract<Stmt, { kind: "loop" }>), compact: true };
+}
+
+/** `for (let i = from; i <= to; i++)` */
+function countTo(i: string, from: Expr, to: Expr, body: Stmt[]): Stmt {
+  return { ...(b.countUp(i, from, to, body) as Extract<Stmt, { kind: "loop" }>), test: b.bin("<=", b.v(i), to) };
+}
+
+/** `for (let k = from; k < bound; k += step)` */
+function stepLoop(k: string, from: Expr, bound: Expr, step: Expr, body: Stmt[]): Stmt {
+  return { ...(b.countUp(k, from, bound, body) as Extract<Stmt, { kind: "loop" }>), update: [b.assign(b.v(k) as LValue, b.add(b.v(k), step))] };
+}

@@ -151,7 +151,7 @@ function vjpRows(
   const size = (stack: StackName): Expr => ({ kind: "stackSize", stack });
   const rewind = (marks: { stack: StackName; name: string }[]): Stmt[] => marks.map((m) => ({ kind: "rewind", stack: m.stack, size: b.v(m.name) }));
   const debug = ctx.debug;
-  const balance = debug ? stackBalance(stacks.map((x) => debug.stackNames[x])) : null;
+  const balance = debug ? stackBalance(stacks) : null;
   const bindGrad: Stmt = { kind: "declare", name: row.grad, type: { kind: "opaque", text: alias }, init: b.index(b.v(grads), b.v(r)), mutable: false };
   const rowBody: Stmt[] = [
     ...rewind(afterForward),

@@ -39,8 +39,8 @@ const BUFFER_TYPE: Record<StackName, ValueType> = {
 const STACKS: StackName[] = ["values", "control"];
 
 export function stackCursorsIn(fn: FunctionIR): FunctionIR {
-  // Text the IR cannot see into might use any name, or the stacks.
-  if (someStmt(fn.body, (s) => s.kind === "verbatim")) return fn;
+  // Debug builds' functions (with run-time checks, of the stacks' balance too) are left as generated.
+  if (someStmt(fn.body, (s) => s.kind === "check")) return fn;
   if (!STACKS.some((stack) => someStmt(fn.body, (s) => uses(s, stack)))) return fn;
   // Names the function does not use; the block a cursor lives in calls nothing but Math's
   // functions, so they cannot hide a callee either.
@@ -75,7 +75,7 @@ function rewrite(list: Stmt[], cursors: Cursors, isInteger: IntegerTest): Stmt[]
 function callsNothing(loop: Loop): boolean {
   let ok = true;
   walkStmts(loop.body, (s) => {
-    if (s.kind === "call" || s.kind === "return" || s.kind === "verbatim") ok = false;
+    if (s.kind === "call" || s.kind === "return") ok = false;
     for (const e of stmtExprs(s)) {
       walkExpr(e, (x) => {
         if (x.kind === "userCall" || (x.kind === "call" && !x.callee.startsWith("Math."))) ok = false;

@@ -23,8 +23,8 @@ import { namesIn } from "./naming.ts";
 import { exprReads, mapStmtExprs, rootName, someStmt, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 
 export function hoistRowsIn(fn: FunctionIR): FunctionIR {
-  // Text the IR cannot see into might use any name.
-  if (someStmt(fn.body, (s) => s.kind === "verbatim")) return fn;
+  // Debug builds' functions (with run-time checks) are left as generated.
+  if (someStmt(fn.body, (s) => s.kind === "check")) return fn;
   return { ...fn, body: new Hoister(namesIn(fn)).list(fn.body, []) };
 }
 
@@ -181,7 +181,7 @@ function changedIn(loop: Stmt): Set<string> {
       else if (x.target.kind === "index" && x.target.object.kind === "var") changed.add(rootName(x.target)!);
       else if (x.target.kind === "field") changed.add(rootName(x.target)!);
     }
-    if (x.kind === "call" || x.kind === "verbatim") changed.add(ANYTHING);
+    if (x.kind === "call") changed.add(ANYTHING);
   });
   return changed;
 }
