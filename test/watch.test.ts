@@ -265,3 +265,35 @@ function cwdOf(pid: number): string {
     return "";
   }
 }
+
+describe("--watch, in process", () => {
+  it("does not lose a save made while the first build runs", async () => {
+    const dir = project({ "src/m.ts": model(41.5), "src/o.ts": model(42.5).replace("function f", "function g") });
+    const controller = new AbortController();
+    let stdout = "";
+    let saved = false;
+    const done = main(["build", "--watch", "--no-cache", "src"], {
+      cwd: dir,
+      signal: controller.signal,
+      stdout: (t) => void (stdout += t),
+      // The progress line's first frame comes when compiling starts: the sources have been read.
+      stderr: () => {
+        if (saved) return;
+        saved = true;
+        writeFileSync(path.join(dir, "src/m.ts"), model(43.5));
+      },
+      progress: true,
+      progressDelayMs: 0,
+    });
+    const start = Date.now();
+    while (!read(path.join(dir, "src/m.grad.ts")).includes("43.5")) {
+      if (Date.now() - start > 40_000) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    controller.abort();
+    expect(await done).toBe(0);
+    expect(saved).toBe(true);
+    expect(read(path.join(dir, "src/m.grad.ts"))).toContain("43.5");
+    expect(await inSync(dir)).toBe("in sync");
+  }, 60_000);
+});

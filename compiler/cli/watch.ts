@@ -70,11 +70,6 @@ export async function watchBuild(
   const say = (line: string, always = false) => {
     if (always || !watchOptions.quiet) status(`[${clock()}] ${line}`);
   };
-  // The first build reports a missing path as a usage error (thrown to main).
-  let last = await build();
-  print(last);
-  if (io.signal?.aborted) return last.exitCode;
-
   const roots = (options.paths.length > 0 ? options.paths : ["."]).map((p) => path.resolve(io.cwd, p));
   const watchers = new Map<string, FSWatcher>();
   const changed = new Set<string>();
@@ -83,6 +78,76 @@ export async function watchBuild(
   let queued = false;
   /** Rebuilds run one after another on this chain; at most one waits behind the running one. */
   let current: Promise<void> = Promise.resolve();
+  /** What a relevant event does: until the loop below runs, remember that one came. */
+  let onChange = () => void (changedDuringFirstBuild = true);
+  let changedDuringFirstBuild = false;
+  let last: BuildReport | undefined;
+
+  const onEvent = (dir: string) => (_event: string, filename: string | Buffer | null) => {
+    if (stopped) return;
+    const name = filename === null ? null : filename.toString();
+    if (name !== null) {
+      if (!relevant(name)) return;
+      changed.add(path.join(dir, name));
+    }
+    onChange();
+  };
+
+  /** Watches exactly the folders that matter now; see the module comment. */
+  const syncWatchers = () => {
+    if (stopped) return;
+    const wanted = new Set<string>();
+    for (const root of roots) {
+      let stat;
+      try {
+        stat = statSync(root);
+      } catch {
+        const waitIn = nearestExisting(root);
+        if (waitIn) wanted.add(waitIn);
+        continue;
+      }
+      if (stat.isDirectory()) foldersUnder(root, wanted);
+      else wanted.add(path.dirname(root));
+    }
+    for (const file of last?.files ?? []) wanted.add(path.dirname(file));
+    for (const [dir, w] of watchers) {
+      if (!wanted.has(dir)) {
+        w.close();
+        watchers.delete(dir);
+      }
+    }
+    for (const dir of wanted) {
+      if (watchers.has(dir)) continue;
+      try {
+        const w = watch(dir, onEvent(dir));
+        w.on("error", () => {
+          // The folder went away (or became unreadable): forget it and look again.
+          w.close();
+          if (watchers.get(dir) === w) watchers.delete(dir);
+          onEvent(dir)("rename", null);
+        });
+        watchers.set(dir, w);
+      } catch {
+        // Gone between the walk and the watch: the next sync finds out.
+      }
+    }
+  };
+
+  // Watch before the first build, so that a save made while it runs is not lost.
+  syncWatchers();
+  try {
+    // The first build reports a missing path as a usage error (thrown to main).
+    last = await build();
+  } catch (error) {
+    for (const w of watchers.values()) w.close();
+    throw error;
+  }
+  const first = last;
+  print(first);
+  if (io.signal?.aborted) {
+    for (const w of watchers.values()) w.close();
+    return first.exitCode;
+  }
 
   return new Promise<number>((resolve) => {
     const cleanups: (() => void)[] = [];
@@ -95,7 +160,7 @@ export async function watchBuild(
       watchers.clear();
       for (const c of cleanups) c();
       // Let a rebuild in progress finish its writes before returning.
-      void current.then(() => resolve(last.exitCode));
+      void current.then(() => resolve((last ?? first).exitCode));
     };
     if (io.signal) {
       const onAbort = () => stop();
@@ -143,58 +208,13 @@ export async function watchBuild(
       queued = true;
       current = current.then(rebuild).catch(() => undefined); // a failing writer must not stall the chain
     };
-    const onEvent = (dir: string) => (_event: string, filename: string | Buffer | null) => {
-      if (stopped) return;
-      const name = filename === null ? null : filename.toString();
-      if (name !== null) {
-        if (!relevant(name)) return;
-        changed.add(path.join(dir, name));
-      }
+    onChange = () => {
       if (timer) clearTimeout(timer);
       timer = setTimeout(schedule, DEBOUNCE_MS);
     };
-
-    /** Watches exactly the folders that matter now; see the module comment. */
-    const syncWatchers = () => {
-      if (stopped) return;
-      const wanted = new Set<string>();
-      for (const root of roots) {
-        let stat;
-        try {
-          stat = statSync(root);
-        } catch {
-          const waitIn = nearestExisting(root);
-          if (waitIn) wanted.add(waitIn);
-          continue;
-        }
-        if (stat.isDirectory()) foldersUnder(root, wanted);
-        else wanted.add(path.dirname(root));
-      }
-      for (const file of last.files) wanted.add(path.dirname(file));
-      for (const [dir, w] of watchers) {
-        if (!wanted.has(dir)) {
-          w.close();
-          watchers.delete(dir);
-        }
-      }
-      for (const dir of wanted) {
-        if (watchers.has(dir)) continue;
-        try {
-          const w = watch(dir, onEvent(dir));
-          w.on("error", () => {
-            // The folder went away (or became unreadable): forget it and look again.
-            w.close();
-            if (watchers.get(dir) === w) watchers.delete(dir);
-            onEvent(dir)("rename", null);
-          });
-          watchers.set(dir, w);
-        } catch {
-          // Gone between the walk and the watch: the next sync finds out.
-        }
-      }
-    };
     syncWatchers();
     if (!stopped) say("watching for changes");
+    if (changedDuringFirstBuild) onChange();
   });
 }
 
