@@ -43,10 +43,11 @@ afterAll(async () => {
 async function browser(): Promise<BrowserContext> {
   const profile = mkdtempSync(path.join(os.tmpdir(), "tsgrad-chromium-"));
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1100, height: 760 } });
-  cleanup.push(
-    () => context.close(),
-    () => rmSync(profile, { recursive: true, force: true }),
-  );
+  // One step (cleanup runs in reverse order): the profile is removed only once Chromium has exited.
+  cleanup.push(async () => {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  });
   return context;
 }
 
