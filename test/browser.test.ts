@@ -170,6 +170,7 @@ describe.skipIf(!available)("in headless Chromium", () => {
       await andWait(() => page.selectOption("#example", id), ["compiles", "runs", "graphs"]);
       expect(await state(), id).toBe("compiled");
       expect(await summary(), id).toContain("agrees with finite differences");
+      expect(await page.locator("#hover").isVisible(), "no hover text left from the graph replaced").toBe(false);
       for (const mode of await page.locator("#mode option").evaluateAll((os) => os.map((o) => (o as { value: string }).value))) {
         await andWait(() => page.selectOption("#mode", mode), ["runs"]);
         expect(await summary(), `${id} ${mode}`).toContain("agrees with finite differences");

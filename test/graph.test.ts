@@ -236,6 +236,14 @@ describe("structure", () => {
     expect(node(g, "x").runs![0]!.adjoint).toBe(12);
   });
 
+  it("draws functions in every form the front end accepts: a const arrow function, a method (its receiver an input)", () => {
+    const arrow = graphOf(`/** @grad x */\nexport const sq = (x: number): number => {\n  const y = x * x;\n  return y;\n};\n`, [3]);
+    expect(arrow.nodes.map((n) => [n.label, n.runs![0]!.value, n.runs![0]!.adjoint])).toEqual([["x", 3, 6], ["y = x * x", 9, 1], ["return y", 9, 1]]);
+    const method = graphOf(`export class Model {\n  /** @grad x */\n  loss(x: number[]): number {\n    let s = 0;\n    for (let i = 0; i < x.length; i++) s += x[i] * x[i];\n    return s;\n  }\n}\n`);
+    expect(method.nodes.map((n) => n.label)).toEqual(["model", "x", "s = 0", "s += x[i] * x[i]", "return s"]);
+    expect(method.clusters.map((c) => c.kind)).toEqual(["loop"]); // its own body is not taken for an inlined helper
+  });
+
   it("reports an out-of-bounds read at the given values instead of drawing garbage", () => {
     const text = `/** @grad x */\nexport function f(x: number[]): number {\n  return x[0] * x[2];\n}\n`;
     const result = computationGraph({ inputs: [{ path: "/input.ts", text }], file: "/input.ts", args: [[1, 2]] });

@@ -120,7 +120,7 @@ export async function runVerify(argv: readonly string[], io: CliIo): Promise<num
     return 1;
   }
   const { targets } = findTargets(read.inputs, named);
-  const load = (file: string) => import(pathToFileURL(file).href) as Promise<Record<string, unknown>>;
+  const load = (file: string) => importTypeScript(file);
   const rows = await verify(targets, { source: load, generated: (file) => load(outputPathFor(file)) }, command);
   const failed = rows.filter((r) => r.status !== "ok");
   const exitCode = failed.length > 0 ? 1 : 0;
@@ -131,6 +131,27 @@ export async function runVerify(argv: readonly string[], io: CliIo): Promise<num
   }
   printTable(rows, command, targets.length, io, show);
   return exitCode;
+}
+
+let tsxRegistered = false;
+
+/**
+ * Imports a module of the user's project: natively where Node runs TypeScript (in this
+ * repository the CLI already runs under tsx), else through tsx, the loader a TypeScript
+ * project on Node 20 has among its devDependencies, registered on first need.
+ */
+async function importTypeScript(file: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(file).href;
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ERR_UNKNOWN_FILE_EXTENSION" || tsxRegistered) throw error;
+    const tsx = (await import("tsx/esm/api").catch(() => null)) as { register(): unknown } | null;
+    if (!tsx) throw new Error(`Node cannot import TypeScript here: add tsx to the project (npm i -D tsx) so verify can load ${file}`);
+    tsx.register();
+    tsxRegistered = true;
+    return (await import(`${url}?tsx`)) as Record<string, unknown>;
+  }
 }
 
 function formatError(x: number): string {

@@ -29,7 +29,7 @@
 import type { SourceSpan } from "../diagnostics.ts";
 import type { Expr, FunctionIR, Stmt, ValueType } from "../ir/nodes.ts";
 import { Printer } from "../backend/print.ts";
-import { isDifferentiable, typeText } from "../ir/types.ts";
+import { isDifferentiable } from "../ir/types.ts";
 import type { ComputationGraph, GraphCluster, GraphEdge, GraphNode } from "./model.ts";
 
 /** What the graph needs to know about the sources besides the IR. */
@@ -68,7 +68,7 @@ function spanKey(span: SourceSpan): string {
 }
 
 /** The source text a span covers, on one line, without a trailing semicolon. */
-export function spanText(text: string | undefined, span: SourceSpan): string | undefined {
+function spanText(text: string | undefined, span: SourceSpan): string | undefined {
   if (text === undefined) return undefined;
   const lines = text.split(/\r?\n/);
   let offset = 0;
@@ -109,6 +109,8 @@ class StructureBuilder {
   /** Position of each node in program order (loop-carried edges point backwards). */
   private readonly order = new Map<string, number>();
   private readonly edges = new Map<string, GraphEdge>();
+  /** The name `functionAt` gives the function itself. */
+  private home = "";
 
   constructor(
     private readonly fn: FunctionIR,
@@ -122,7 +124,9 @@ class StructureBuilder {
       this.inputOf.set(p.name, id);
       this.types.set(p.name, p.type);
     }
-    this.assign(this.fn.body, undefined, this.fn.name);
+    // Statements from the function's own source are not boxed; others come from inlined helpers.
+    this.home = this.sources.functionAt(file, this.fn.span.line) ?? this.fn.name;
+    this.assign(this.fn.body, undefined, this.home);
     // Reaching definitions, then edges.
     const entry: State = new Map([...this.inputOf].map(([name, id]) => [name, new Set([id])]));
     this.flow(this.fn.body, entry, { breaks: [], continues: [] });
@@ -151,7 +155,7 @@ class StructureBuilder {
   private originOf(s: Stmt): string | undefined {
     const span = "span" in s ? s.span : undefined;
     if (!span) return undefined;
-    return this.sources.functionAt(span.file, span.line) ?? this.fn.name;
+    return this.sources.functionAt(span.file, span.line) ?? this.home;
   }
 
   /** True for a loop or `if` the user wrote (not one the front end built from `x.slice()` or `a.fill(0)`). */
@@ -433,11 +437,6 @@ class StructureBuilder {
     const clusters = graph.clusters.filter((c) => used.has(c.id));
     return { ...graph, nodes, edges, clusters };
   }
-}
-
-/** The type of a parameter as the graph shows it (`typeText` of its IR type). */
-export function parameterType(type: ValueType): string {
-  return typeText(type);
 }
 
 function clone(state: State): State {

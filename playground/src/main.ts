@@ -232,6 +232,7 @@ function clearResults(message: string): void {
   summary.className = "";
   $("results").querySelector("tbody")!.replaceChildren();
   $("graph").replaceChildren();
+  $("hover").style.display = "none";
   $("graph-status").textContent = "";
   delete document.body.dataset["graph"];
 }
@@ -311,6 +312,7 @@ async function drawGraph(): Promise<void> {
     return;
   }
   hoverTexts = reply.texts;
+  $("hover").style.display = "none"; // it described a node of the graph being replaced
   graphBox.innerHTML = reply.svg;
   $("graph-status").textContent = `${fn} at the inputs above: values v and adjoints v̄ on the nodes, the adjoint flowing back on each edge. Hover a node for its source line.`;
   document.body.dataset.graph = fn;
