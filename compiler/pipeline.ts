@@ -21,14 +21,15 @@ import { spanOf } from "./frontend/annotations.ts";
 import { ProgramIndex } from "./frontend/program.ts";
 import { lowerFunction } from "./frontend/lower.ts";
 import type { FunctionSource } from "./frontend/functions.ts";
-import type { DerivativeRequest, FunctionIR, ModuleIR, Stmt } from "./ir/nodes.ts";
+import type { DerivativeRequest, FunctionIR, ModuleIR } from "./ir/nodes.ts";
 import { Namer, namesIn } from "./transform/naming.ts";
 import { Printer } from "./backend/print.ts";
 import { formatTypeScript } from "./backend/format.ts";
 import { generatedHeader } from "./backend/header.ts";
 import { copyHelpers } from "./backend/helpers.ts";
+import { withoutUncalled } from "./transform/tidy.ts";
 import { runPasses, startUnit, type ModeContext, type Pass, type Unit } from "./modes/unit.ts";
-import { entryParams, hoistRows, inline, names, normalize, primalCopy, reorder, requireReturn, reverse, stackCursors } from "./modes/common.ts";
+import { entryParams, hoistRows, inline, names, normalize, primalCopy, reorder, requireReturn, reverse, stackCursors, tidy } from "./modes/common.ts";
 import { gradEntryPoints } from "./modes/grad.ts";
 import { pullbackEntryPoint, vjpEntryPoints } from "./modes/vjp.ts";
 import { jvpForward } from "./modes/jvp.ts";
@@ -49,22 +50,23 @@ const HVP: readonly Pass[] = [requireReturn("number", "hvp"), names, entryParams
  * reverse-mode rules: `inline("forward")` sees through every callee instead.
  */
 export const PIPELINES = {
-  grad: [inline("reverse"), requireReturn("number"), names, normalize, reorder, entryParams("grad"), reverse("one"), gradEntryPoints, ...LATE],
-  vjp: [inline("reverse"), ...vjpSweeps(vjpEntryPoints()), ...LATE],
-  jvp: [inline("forward"), names, entryParams("tangent"), jvpForward(), ...LATE],
-  hvp: [inline("forward"), ...HVP, ...LATE],
-  hessian: [inline("forward"), ...HVP, ...LATE, hessianDriver],
+  grad: [inline("reverse"), requireReturn("number"), names, normalize, reorder, entryParams("grad"), reverse("one"), gradEntryPoints, ...LATE, tidy],
+  vjp: [inline("reverse"), ...vjpSweeps(vjpEntryPoints()), ...LATE, tidy],
+  jvp: [inline("forward"), names, entryParams("tangent"), jvpForward(), ...LATE, tidy],
+  hvp: [inline("forward"), ...HVP, ...LATE, tidy],
+  hessian: [inline("forward"), ...HVP, ...LATE, hessianDriver, tidy],
   jacobian: [
     inline("forward"),
     requireReturn("array"),
     jacobianSweeps({ jvp: [names, entryParams("tangent"), jvpForward(jacobianNames.jvp)], vjp: vjpSweeps(vjpEntryPoints(jacobianNames.vjp)) }),
     ...LATE,
     jacobianDriver,
+    tidy,
   ],
   /** A shared callee's pullback: its fVjpInto, renamed (modes/requests.ts asks for it). */
-  pullback: [inline("reverse"), ...vjpSweeps(vjpEntryPoints()), pullbackEntryPoint, ...LATE],
+  pullback: [inline("reverse"), ...vjpSweeps(vjpEntryPoints()), pullbackEntryPoint, ...LATE, tidy],
   /** A private copy of a callee's primal, for the forward sweeps. */
-  primal: [inline("reverse"), primalCopy],
+  primal: [inline("reverse"), primalCopy, tidy],
 } satisfies Record<DerivativeRequest["mode"] | "pullback" | "primal", readonly Pass[]>;
 
 /** Every stage `--dump-after` takes: the lowered function, then each pass of any mode. */
@@ -254,11 +256,13 @@ async function compileOne(
     }
   }
   if (diagnostics.some(isError) || file.functions.length === 0) return { diagnostics };
+  // A private function nothing calls any more (a primal copy whose only call was dead) is left out.
+  const functions = withoutUncalled(file.functions);
 
   const orderedStacks = (["values", "control"] as const).filter((s) => file.stacks.has(s));
   // Named object types in generated signatures come from the source module.
   const typeImports = new Set<string>();
-  for (const f of file.functions) {
+  for (const f of functions) {
     for (const p of f.params) if (discovery.module.exportedTypes?.has(p.typeText)) typeImports.add(p.typeText);
   }
   const sourceImport = `./${sourceName.replace(/\.ts$/, ".js")}`;
@@ -280,13 +284,13 @@ async function compileOne(
   const valueImports = [...byModule].sort(([a], [b]) => (a < b ? -1 : 1)).map(([from, names]) => ({ names: [...names].sort(), from, typeOnly: false }));
   const imports = [...(typeImports.size > 0 ? [{ names: [...typeImports].sort(), from: sourceImport, typeOnly: true }] : []), ...valueImports];
   // The runtime helpers the code uses are copied into the file, which then imports nothing of tsgrad.
-  const taken = new Set([...imports.flatMap((i) => i.names), ...file.functions.map((f) => f.name), ...file.typeAliases.map((a) => a.name), ...orderedStacks.map((s) => stackNames[s])]);
+  const taken = new Set([...imports.flatMap((i) => i.names), ...functions.map((f) => f.name), ...file.typeAliases.map((a) => a.name), ...orderedStacks.map((s) => stackNames[s])]);
   const helpers = copyHelpers([...orderedStacks.map((s) => (s === "values" ? "NumberStack" : "IntStack")), ...file.runtime], taken);
   for (const name of helpers.clashes) {
     diagnostics.push({ code: Codes.NameClash, message: `the generated code needs tsgrad's runtime helper '${name}', and the generated file already has a '${name}'; rename yours`, ...spanOf(discovery.functions[0]!.source.nameNode, sf, input.path) });
   }
   if (diagnostics.some(isError)) return { diagnostics };
-  const module: ModuleIR = { header: generatedHeader(sourceName), imports, helpers: helpers.text, stacks: orderedStacks, functions: file.functions, typeAliases: file.typeAliases };
+  const module: ModuleIR = { header: generatedHeader(sourceName), imports, helpers: helpers.text, stacks: orderedStacks, functions, typeAliases: file.typeAliases };
   const text = await formatTypeScript(new Printer(stackNames).module(module));
   return { file: { path: outputPathFor(input.path), text, source: input.path }, diagnostics };
 }

@@ -336,7 +336,6 @@ export function lstmObjectiveGradInto(
       // line 38: for (let i = 0; i < layers; i++) {
       for (let i = Math.ceil(layers) - 1; i >= 0; i--) {
         const w = main[2 * i];
-        const bias = main[2 * i + 1];
         const w_bar = main_bar[2 * i];
         const bias_bar = main_bar[2 * i + 1];
         // line 41: for (let j = 0; j < b; j++) {

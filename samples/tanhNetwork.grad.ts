@@ -152,7 +152,6 @@ export function tanhNetworkGradInto(
     let savedTop = valueStack.size;
     const saved = valueStack.buffer;
     for (let i = params.b1.length - 1; i >= 0; i--) {
-      const row = params.W1[i];
       const row_bar = params_W1_bar[i];
       // line 18: out += params.w2[i] * Math.tanh(z);
       const _t0 = saved[--savedTop];
@@ -266,8 +265,6 @@ export function tanhNetworkHvpInto(
     let savedTop = valueStack.size;
     const saved = valueStack.buffer;
     for (let i = params.b1.length - 1; i >= 0; i--) {
-      const row = params.W1[i];
-      const row_dot = params_W1_dot[i];
       const row_bar = params_W1_bar[i];
       const row_bar_dot = params_W1_bar_dot[i];
       // line 18: out += params.w2[i] * Math.tanh(z);

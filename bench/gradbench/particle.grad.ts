@@ -182,7 +182,6 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     const by = y;
     const _t4 = Math.sqrt(ax * ax + ay * ay);
     const _t5 = Math.sqrt(bx * bx + by * by);
-    const value = 1 / _t4 + 1 / _t5;
     const _t1 = -((1 / (_t4 * _t4)) * (0.5 / _t4));
     let ax_bar = _t1 * (2 * ax);
     let ay_bar = _t1 * (2 * ay);
@@ -361,7 +360,6 @@ export function naiveEulerRJvp(
     let _t4_dot = (0.5 / _t4) * (2 * ax * ax_dot + 2 * ay * ay_dot);
     const _t5 = Math.sqrt(bx * bx + by * by);
     let _t5_dot = (0.5 / _t5) * (2 * bx * bx_dot + 2 * by * by_dot);
-    const value = 1 / _t4 + 1 / _t5;
     const _t1 = -((1 / (_t4 * _t4)) * (0.5 / _t4));
     let _t1_dot = -(
       -((0.5 / _t4) * ((1 / (_t4 * _t4 * (_t4 * _t4))) * (2 * _t4 * _t4_dot))) -

@@ -51,7 +51,6 @@ export function innerMaxRGradInto(
   // inlined saddleCostGradInto(…) from saddleObjective.grad.ts:29
   let q0_bar = 0;
   let q1_bar = 0;
-  const value = p0 * p0 + p1 * p1 - (q0 * q0 + q1 * q1);
   q0_bar -= 2 * q0;
   q1_bar -= 2 * q1;
   first_q0 = q0_bar;
@@ -84,7 +83,6 @@ export function innerMaxRGradInto(
           // inlined saddleCostGradInto(…) from saddleObjective.grad.ts:29
           let q0_bar_1 = 0;
           let q1_bar_1 = 0;
-          const value_1 = p0 * p0 + p1 * p1 - (q0 * q0 + q1 * q1);
           q0_bar_1 -= 2 * q0;
           q1_bar_1 -= 2 * q1;
           g_q0 = q0_bar_1;
@@ -131,7 +129,6 @@ export function innerMaxRJvp(
   // inlined saddleCostGradInto(…) from saddleObjective.grad.ts:29
   let q0_bar = 0;
   let q1_bar = 0;
-  const value = p0 * p0 + p1 * p1 - (q0 * q0 + q1 * q1);
   q0_bar -= 2 * q0;
   q1_bar -= 2 * q1;
   first_q0 = q0_bar;
@@ -165,7 +162,6 @@ export function innerMaxRJvp(
       // inlined saddleCostGradInto(…) from saddleObjective.grad.ts:29
       let q0_bar_1 = 0;
       let q1_bar_1 = 0;
-      const value_1 = p0 * p0 + p1 * p1 - (q0 * q0 + q1 * q1);
       q0_bar_1 -= 2 * q0;
       q1_bar_1 -= 2 * q1;
       g_q0 = q0_bar_1;

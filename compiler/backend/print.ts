@@ -166,6 +166,7 @@ export class Printer {
         if (s.body.length === 1 && s.body[0]!.kind === "block") return this.stmt(s.body[0]!, indent);
         return `${indent}{\n${this.stmts(s.body, inner)}${indent}}\n`;
       case "push": return `${indent}${this.stacks[s.stack]}.push(${this.expr(s.value)});\n`;
+      case "drop": return `${indent}${this.stacks[s.stack]}.pop();\n`;
       case "rewind": return `${indent}${this.stacks[s.stack]}.rewind(${this.expr(s.size)});\n`;
       case "stackSizeSet": return `${indent}${this.stacks[s.stack]}.size = ${this.expr(s.size)};\n`;
       case "fillZero": return `${indent}${this.expr(s.array)}.fill(0);\n`;

@@ -16,7 +16,7 @@
  * `continue` of the innermost loop stay as they are: control-flow normalization handles them.
  */
 import { ts } from "ts-morph";
-import { Codes, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
+import type { DiagnosticCode, SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, LValue, Stmt, ValueType } from "../ir/nodes.ts";
 

@@ -234,6 +234,20 @@ class Lowering implements CallbackHost, SwitchLowerer {
     });
   }
 
+  /**
+   * `number` (or `string`) for an enum the module keeps private: the generated file cannot
+   * import it, and its members are values of that type.
+   */
+  private privateEnumValues(type: ts.TypeNode): string | undefined {
+    if (!ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
+    const name = type.typeName.text;
+    if (this.module.exportedTypes?.has(name)) return undefined;
+    const declaration = this.sourceFile.statements.find((st): st is ts.EnumDeclaration => ts.isEnumDeclaration(st) && st.name.text === name);
+    if (!declaration) return undefined;
+    const strings = declaration.members.filter((m) => m.initializer && ts.isStringLiteralLike(m.initializer)).length;
+    return strings === 0 ? "number" : strings === declaration.members.length ? "string" : "number | string";
+  }
+
   private lowerParam(p: SourceParam): Param {
     const name = p.name;
     const declaration = p.declaration;
@@ -274,6 +288,8 @@ class Lowering implements CallbackHost, SwitchLowerer {
       text = structuralText(shape); // the generated file cannot import a type the module keeps private
     } else if (typeNode && (this.privateAlias(typeNode) || this.mentionsTypeParameter(typeNode))) {
       text = structuralText(shape);
+    } else if (typeNode) {
+      text = this.privateEnumValues(typeNode) ?? text;
     }
     if (p.optional) {
       // `eps?: number`: undefined unless passed; read only through `eps ?? fallback`.

@@ -137,6 +137,8 @@ export type Stmt =
   | { kind: "return"; value: Expr | null; span?: SourceSpan }
   | { kind: "block"; body: Stmt[] }
   | { kind: "push"; stack: StackName; value: Expr }
+  /** Pops a value nobody reads (transform/tidy.ts, where the local it restored went unread). */
+  | { kind: "drop"; stack: StackName }
   /** Sets a stack's size back to a mark, so the values above it are popped again (fVjpRowsInto only). */
   | { kind: "rewind"; stack: StackName; size: Expr }
   /** Sets a stack's size to the local top a loop kept (transform/cursors.ts). */

@@ -72,7 +72,7 @@ export function stmtExprs(s: Stmt): Expr[] {
     case "push": case "append": return [s.value];
     case "rewind": case "stackSizeSet": return [s.size];
     case "fillZero": return [s.array];
-    case "shrink": return [];
+    case "shrink": case "drop": return [];
     case "call": return s.args;
     case "check": return [s.failsWhen];
     case "break": case "continue": case "block": case "comment": return [];
@@ -183,7 +183,7 @@ export function mapStmtExprs(stmts: Stmt[], replace: (e: Expr) => Expr | undefin
       case "call": return { ...s, args: s.args.map(m) };
       case "check": return { ...s, failsWhen: m(s.failsWhen) };
       case "block": return { ...s, body: ms(s.body) };
-      case "shrink": case "break": case "continue": case "comment": return s;
+      case "shrink": case "drop": case "break": case "continue": case "comment": return s;
       default: return assertNever(s);
     }
   }

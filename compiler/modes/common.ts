@@ -14,7 +14,8 @@ import { heaviestLoopLast } from "../transform/reverse/lastLoop.ts";
 import { reverseMode } from "../transform/reverse/strategy.ts";
 import { hoistRowsIn } from "../transform/hoist.ts";
 import { stackCursorsIn } from "../transform/cursors.ts";
-import { activityOf, variablesOf, type Pass, type Unit } from "./unit.ts";
+import { tidy as tidyFunction } from "../transform/tidy.ts";
+import { activityOf, variablesOf, type Pass } from "./unit.ts";
 
 /**
  * Calls to the user's functions inlined (transform/inline.ts); `reverse`: a call with a
@@ -126,6 +127,12 @@ export const hoistRows: Pass = {
 export const stackCursors: Pass = {
   name: "stack-cursors",
   run: (unit) => ({ ...unit, output: { ...unit.output, functions: unit.output.functions.map(stackCursorsIn) } }),
+};
+
+/** No dead locals and unused parameters marked (transform/tidy.ts), in every generated function: the last pass. */
+export const tidy: Pass = {
+  name: "tidy",
+  run: (unit) => ({ ...unit, output: { ...unit.output, functions: unit.output.functions.map(tidyFunction) } }),
 };
 
 /** A private copy of a callee's primal (inlined as the caller's forward sweep would be), for the forward sweeps or the request's purpose. */

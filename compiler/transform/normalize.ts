@@ -51,10 +51,10 @@ export function normalizeControlFlow(fn: FunctionIR, namer: Namer): NormalizeRes
     const rest = body.slice(0, -1);
     const result = (last as { value: Expr }).value;
     if (!hasLoopJumps(rest)) return { fn: { ...fn, body: rest }, result };
-    const n = new Normalizer(namer, fn.returnType);
+    const n = new Normalizer(namer);
     return { fn: { ...fn, body: removeUnreadFlags(n.block(rest, null).out, n.flags) }, result };
   }
-  const n = new Normalizer(namer, fn.returnType);
+  const n = new Normalizer(namer);
   const lowered = n.block(body, null).out;
   const out: Stmt[] = [];
   if (n.resultName) out.push(b.declare(n.resultName, zeroOf(fn), true, fn.returnType));
@@ -81,7 +81,7 @@ class Normalizer {
   returnedFlag: string | null = null;
   readonly flags = new Set<string>();
 
-  constructor(private readonly namer: Namer, private readonly returnType: import("../ir/nodes.ts").ValueType) {}
+  constructor(private readonly namer: Namer) {}
 
   block(stmts: Stmt[], loop: LoopFlags | null): { out: Stmt[]; exits: Exits } {
     const out: Stmt[] = [];

@@ -20,8 +20,6 @@ import { exprReads, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 import { countedHeader, soleElementWrite } from "../analysis/loops.ts";
 import type { Namer } from "./naming.ts";
 
-type Loop = Extract<Stmt, { kind: "loop" }>;
-
 /** One leaf of an output record: `grad.x` (an array) or `grad.w` (a number). */
 export interface OutputSlot {
   /** The record field chain, `grad.p.layer.W`. */
@@ -68,7 +66,7 @@ function firstWriteAsAssignment(st: Stmt, s: OutputSlot, names: Names): Stmt | n
   if (s.type.kind === "number") return st.kind === "assign" && b.sameExpr(st.target as Expr, s.slot) ? setInstead(st, names) : null;
   if (st.kind !== "loop" || !names.local || s.type.kind !== "array" || s.type.element.kind !== "number") return null;
   const header = countedHeader(st);
-  if (!header || header.stride !== 1 || !coversEveryIndex(st, header, [s.like, s.slot, b.v(names.local)])) return null;
+  if (!header || header.stride !== 1 || !coversEveryIndex(header, [s.like, s.slot, b.v(names.local)])) return null;
   if (mentions({ kind: "block", body: [...st.init, ...st.update] }, names) || (st.test && exprMentions(st.test, names))) return null;
   const write = soleElementWrite(st, header.i, b.v(names.local), (x) => mentions(x, names));
   if (!write) return null;
@@ -83,7 +81,7 @@ function setInstead(st: Extract<Stmt, { kind: "assign" }>, names: Names): Stmt |
 }
 
 /** `for (let i = 0; i < n; i++)` or `for (let i = n - 1; i >= 0; i--)` with n the length of one of `arrays`. */
-function coversEveryIndex(loop: Loop, header: NonNullable<ReturnType<typeof countedHeader>>, arrays: Expr[]): boolean {
+function coversEveryIndex(header: NonNullable<ReturnType<typeof countedHeader>>, arrays: Expr[]): boolean {
   const first = header.init.init;
   const lengths = arrays.map((a) => ({ kind: "length", object: a }) as Expr);
   const isLength = (e: Expr) => lengths.some((n) => b.sameExpr(e, n));

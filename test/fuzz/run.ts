@@ -1,10 +1,12 @@
 /**
  * The longer differential-fuzzing run (not part of the test suite):
  *   npx tsx test/fuzz/run.ts [count=500] [seed=1] [--no-tape] [--heavy-loop-first]
- * Prints each failing program's source and exits 1 if any failed.
+ * Prints each failing program's source and exits 1 if any failed, or if a generated file
+ * fails `tsc --strict --noUnusedLocals --noUnusedParameters`.
  */
 import { build } from "../harness/build.ts";
 import { rng } from "../harness/numeric.ts";
+import { takeRecorded, typecheckGenerated } from "../harness/typecheck.ts";
 import { checkProgram } from "./check.ts";
 import { generateProgram } from "./programs.ts";
 
@@ -31,5 +33,8 @@ for (let id = 0; id < count; id++) {
     console.log(`--- program ${id}: ${String(error).slice(0, 500)}\n${program.source}\n`);
   }
 }
-console.log(`${count} programs, ${compared} compared with finite differences, ${failed} failed`);
-process.exitCode = failed ? 1 : 0;
+const recorded = takeRecorded();
+const typeErrors = recorded ? typecheckGenerated(recorded.files, recorded.root) : [];
+for (const line of typeErrors) console.log(line);
+console.log(`${count} programs, ${compared} compared with finite differences, ${failed} failed, ${typeErrors.length} type errors in generated files`);
+process.exitCode = failed || typeErrors.length ? 1 : 0;

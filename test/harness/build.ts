@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { compileSources, type CompileOptions } from "../../compiler/pipeline.ts";
 import type { Diagnostic } from "../../compiler/diagnostics.ts";
+import { recordGenerated } from "./typecheck.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 let workDir: string | null = null;
@@ -54,7 +55,10 @@ export async function buildProject(files: Record<string, string>, main: string, 
   if (result.diagnostics.some((d) => d.severity !== "warning")) {
     throw new Error(result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} TSG${d.code} ${d.message}`).join("\n"));
   }
-  for (const out of result.files) writeFileSync(out.path, out.text);
+  for (const out of result.files) {
+    writeFileSync(out.path, out.text);
+    recordGenerated(out.path, workspace());
+  }
   const sourcePath = path.join(dir, main);
   const out = result.files.find((f) => f.source === sourcePath);
   if (!out) throw new Error("no file generated");

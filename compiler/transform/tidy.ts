@@ -1,0 +1,263 @@
+/**
+ * Tidy, the last pass over every generated function: what a reviewer would strike out of
+ * generated code before accepting it.
+ *
+ * - **Dead locals.** A local whose value nothing reads (only its own updates, `v = v * c`,
+ *   read it) goes, with every assignment to it. What its initial value or an assignment
+ *   did besides computing a number stays: a pop becomes a discarded pop, a stack cursor's
+ *   move stays as `top--`, a call stays as a call statement. Repeated until nothing more
+ *   goes (dropping `row_dot` can leave `row` unread), so the file passes `tsc
+ *   --noUnusedLocals`.
+ * - **Unused parameters.** A parameter the body never reads (the API shape needs it: a
+ *   `@grad` of a function that ignores an argument) is printed `_name`, TypeScript's
+ *   convention for an intentionally unused parameter, so `--noUnusedParameters` passes.
+ *
+ * Bindings are resolved by scope (blocks, branches, loop headers and bodies), so a name
+ * declared in two sibling blocks is two variables.
+ *
+ * Takes a finished function (after hoisting and cursors); gives the same function with the
+ * same results, bit for bit, and no dead locals. Nothing downstream analyses its output.
+ */
+import type { Expr, FunctionIR, LValue, Stmt } from "../ir/nodes.ts";
+import * as b from "../ir/build.ts";
+import { someExpr, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+import { namesIn } from "./naming.ts";
+
+export function tidy(fn: FunctionIR): FunctionIR {
+  let body = fn.body;
+  // Each round drops at least one statement, so this ends; most functions need one or two.
+  for (;;) {
+    const uses = resolve(fn, body);
+    const next = dropDead(body, uses);
+    if (next === body) break;
+    body = next;
+  }
+  const uses = resolve(fn, body);
+  return { ...fn, params: unusedParamsMarked(fn, uses), body };
+}
+
+/** One variable: a parameter or a declaration. */
+interface Binding {
+  read: boolean;
+  /** Assigned anywhere after its declaration (or by text the IR cannot see into). */
+  assigned: boolean;
+}
+
+/** Every declaration and parameter's binding, and the binding each assignment to a plain variable targets. */
+interface Uses {
+  params: Map<string, Binding>;
+  declared: Map<Stmt, Binding>;
+  assignedBy: Map<Stmt, Binding>;
+}
+
+function resolve(fn: FunctionIR, body: Stmt[]): Uses {
+  const uses: Uses = { params: new Map(), declared: new Map(), assignedBy: new Map() };
+  const scopes: Map<string, Binding>[] = [];
+  // A record leaf (`grad.w`, `params.W1`) is a variable named by its path: it belongs to its root.
+  const lookup = (path: string): Binding | undefined => {
+    const name = path.split(".")[0]!;
+    for (let k = scopes.length - 1; k >= 0; k--) {
+      const found = scopes[k]!.get(name);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const read = (e: Expr, except?: Binding) =>
+    walkExpr(e, (x) => {
+      if (x.kind === "var" || x.kind === "cursorMove") {
+        const binding = lookup(x.name);
+        if (binding && binding !== except) binding.read = true;
+        if (binding && x.kind === "cursorMove") binding.assigned = true;
+      }
+    });
+  const readName = (name: string) => {
+    const binding = lookup(name);
+    if (binding) binding.read = true;
+  };
+  /** A new scope holding the declarations of `list` (visible from the start of the list, as `let` is). */
+  const scoped = (list: Stmt[], run: () => void) => {
+    const scope = new Map<string, Binding>();
+    for (const s of list) {
+      if (s.kind === "declare") {
+        const binding = { read: false, assigned: false };
+        scope.set(s.name, binding);
+        uses.declared.set(s, binding);
+      }
+    }
+    scopes.push(scope);
+    run();
+    scopes.pop();
+  };
+  const stmts = (list: Stmt[]) => scoped(list, () => list.forEach(stmt));
+  const stmt = (s: Stmt): void => {
+    switch (s.kind) {
+      case "declare": read(s.init); return;
+      case "assign": {
+        if (s.target.kind === "var" && !s.target.name.includes(".")) {
+          const binding = lookup(s.target.name);
+          if (binding) {
+            binding.assigned = true;
+            uses.assignedBy.set(s, binding);
+          }
+          // `v = v * c` does not count as reading v: it only serves v's later reads.
+          read(s.value, binding);
+        } else {
+          read(s.target as Expr);
+          read(s.value);
+        }
+        return;
+      }
+      case "if": read(s.test); stmts(s.then); stmts(s.else); return;
+      case "loop":
+        scoped(s.init, () => {
+          s.init.forEach(stmt);
+          if (s.test) read(s.test);
+          stmts(s.body);
+          s.update.forEach(stmt);
+        });
+        return;
+      case "block": stmts(s.body); return;
+      case "return": if (s.value) read(s.value); return;
+      case "push": read(s.value); return;
+      case "append": readName(s.array); read(s.value); return;
+      case "shrink": readName(s.array); return;
+      case "rewind": case "stackSizeSet": read(s.size); return;
+      case "fillZero": read(s.array); return;
+      case "call": s.args.forEach((a) => read(a)); return;
+      case "check": read(s.failsWhen); return;
+      case "drop": case "break": case "continue": case "comment": return;
+    }
+  };
+  const params = new Map(fn.params.map((p) => [p.name, { read: false, assigned: false }]));
+  uses.params = params;
+  scopes.push(params);
+  stmts(body);
+  return uses;
+}
+
+/** `body` without the declarations and assignments of unread locals (the same array if there were none). */
+function dropDead(body: Stmt[], uses: Uses): Stmt[] {
+  let changed = false;
+  const list = (stmts: Stmt[]): Stmt[] => {
+    const out: Stmt[] = [];
+    for (const s of stmts) {
+      const binding = s.kind === "declare" ? uses.declared.get(s) : uses.assignedBy.get(s);
+      if (binding && !binding.read && (s.kind === "declare" || s.kind === "assign")) {
+        const kept = effectsOf(s.kind === "declare" ? s.init : s.value);
+        if (kept) {
+          out.push(...kept);
+          changed = true;
+          continue;
+        }
+      }
+      out.push(nested(s));
+    }
+    return out;
+  };
+  const nested = (s: Stmt): Stmt => {
+    switch (s.kind) {
+      case "if": return { ...s, then: list(s.then), else: list(s.else) };
+      case "block": return { ...s, body: list(s.body) };
+      // A loop header's own variables stay (a counter is read by its test).
+      case "loop": return { ...s, body: list(s.body) };
+      default: return s;
+    }
+  };
+  const out = list(body);
+  return changed ? out : body;
+}
+
+/**
+ * Statements that do what evaluating `e` does besides giving its value (left to right), or
+ * null if that cannot be said without keeping `e` whole. Computing numbers, reading arrays
+ * and allocating arrays do nothing else.
+ */
+function effectsOf(e: Expr): Stmt[] | null {
+  if (isPure(e)) return [];
+  switch (e.kind) {
+    case "pop": return [{ kind: "drop", stack: e.stack }];
+    case "cursorMove": {
+      const top: LValue = { kind: "var", name: e.name };
+      return [b.assign(top, e.move === "postIncrement" ? b.add(b.v(e.name), b.num(1)) : b.sub(b.v(e.name), b.num(1)))];
+    }
+    case "call": case "userCall": {
+      if (!callHasEffects(e)) return e.args.reduce<Stmt[] | null>((kept, a) => both(kept, effectsOf(a)), []);
+      return e.args.every(isPure) ? [{ kind: "call", callee: e.callee, args: e.args }] : null;
+    }
+    case "index": return both(effectsOf(e.object), effectsOf(e.index));
+    case "binary": return both(effectsOf(e.left), effectsOf(e.right));
+    case "unary": return effectsOf(e.operand);
+    case "length": case "field": return effectsOf(e.object);
+    default: return null;
+  }
+}
+
+function both(a: Stmt[] | null, b2: Stmt[] | null): Stmt[] | null {
+  return a && b2 ? [...a, ...b2] : null;
+}
+
+/** Calls of the runtime that only compute a value from their arguments. */
+const PURE_CALLS = new Set(["Array.from", "Float64Array.from"]);
+
+/**
+ * Math's functions compute a number; so do the user's functions a derivative calls (the
+ * front end admits no side effects: a helper that writes into an array argument is always
+ * inlined). A function behind a custom rule (`@vjpOf`) is a library tsgrad cannot see
+ * into, and the runtime's helpers fill buffers: their calls stay.
+ */
+function callHasEffects(e: Extract<Expr, { kind: "call" | "userCall" }>): boolean {
+  if (e.kind === "userCall") return e.rule !== undefined && !e.rule.generated;
+  return !e.callee.startsWith("Math.") && !PURE_CALLS.has(e.callee);
+}
+
+function isPure(e: Expr): boolean {
+  return !someExpr(e, (x) => {
+    switch (x.kind) {
+      case "pop": case "cursorMove": case "stackReserve": return true;
+      case "call": case "userCall": return callHasEffects(x);
+      default: return false;
+    }
+  });
+}
+
+function unusedParamsMarked(fn: FunctionIR, uses: Uses): FunctionIR["params"] {
+  const taken = namesIn(fn);
+  return fn.params.map((p) => {
+    const binding = uses.params.get(p.name);
+    if (!binding || binding.read || binding.assigned) return p;
+    let name = `_${p.name}`;
+    while (taken.has(name)) name = `_${name}`;
+    taken.add(name);
+    return { ...p, name };
+  });
+}
+
+/**
+ * The functions of a generated file without the private ones nothing calls any more (a
+ * copy of a helper's primal whose only call was in a dead local).
+ */
+export function withoutUncalled(functions: FunctionIR[]): FunctionIR[] {
+  const called = new Set<string>();
+  const byName = new Map(functions.map((f) => [f.name, f]));
+  const visit = (f: FunctionIR) => {
+    if (called.has(f.name)) return;
+    called.add(f.name);
+    for (const name of calleesOf(f)) {
+      const callee = byName.get(name);
+      if (callee) visit(callee);
+    }
+  };
+  for (const f of functions) if (f.exported) visit(f);
+  return functions.filter((f) => called.has(f.name));
+}
+
+function calleesOf(fn: FunctionIR): Set<string> {
+  const names = new Set<string>();
+  walkStmts(fn.body, (s) => {
+    if (s.kind === "call") names.add(s.callee);
+    for (const e of stmtExprs(s)) walkExpr(e, (x) => {
+      if (x.kind === "call" || x.kind === "userCall") names.add(x.callee);
+    });
+  });
+  return names;
+}

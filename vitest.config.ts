@@ -1,0 +1,8 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    // Every file a test generates is typechecked with --noUnusedLocals --noUnusedParameters after its test file.
+    setupFiles: ["test/harness/setup.ts"],
+  },
+});
