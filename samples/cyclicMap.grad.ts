@@ -256,9 +256,9 @@ export function cyclicMapVjpInto(
     for (let i = 0; i < n; i++) {
       const next = x[(i + 1) % n];
       const prev = x[(i + n - 1) % n];
-      const _t2 = Math.exp(next);
-      saved[savedTop++] = _t2;
-      f[i] = x[i] * _t2 - Math.sin(prev);
+      const _t1 = Math.exp(next);
+      saved[savedTop++] = _t1;
+      f[i] = x[i] * _t1 - Math.sin(prev);
     }
     valueStack.size = savedTop;
   }
@@ -308,9 +308,9 @@ export function cyclicMapVjpRowsInto(
     for (let i = 0; i < n; i++) {
       const next = x[(i + 1) % n];
       const prev = x[(i + n - 1) % n];
-      const _t2 = Math.exp(next);
-      saved[savedTop++] = _t2;
-      f[i] = x[i] * _t2 - Math.sin(prev);
+      const _t1 = Math.exp(next);
+      saved[savedTop++] = _t1;
+      f[i] = x[i] * _t1 - Math.sin(prev);
     }
     valueStack.size = savedTop;
   }
@@ -393,9 +393,9 @@ function cyclicMapJacobianVjpRowsInto(
     for (let i = 0; i < n; i++) {
       const next = x[(i + 1) % n];
       const prev = x[(i + n - 1) % n];
-      const _t2 = Math.exp(next);
-      saved[savedTop++] = _t2;
-      f[i] = x[i] * _t2 - Math.sin(prev);
+      const _t1 = Math.exp(next);
+      saved[savedTop++] = _t1;
+      f[i] = x[i] * _t1 - Math.sin(prev);
     }
     valueStack.size = savedTop;
   }

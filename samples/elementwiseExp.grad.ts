@@ -247,9 +247,9 @@ export function elementwiseExpVjpInto(
     let savedTop = valueStack.size;
     const saved = valueStack.reserve(savedTop, z.length);
     for (let i = 0; i < z.length; i++) {
-      const _t1 = Math.exp(z[i]);
-      saved[savedTop++] = _t1;
-      y[i] = _t1;
+      const _t0 = Math.exp(z[i]);
+      saved[savedTop++] = _t0;
+      y[i] = _t0;
     }
     valueStack.size = savedTop;
   }
@@ -287,9 +287,9 @@ export function elementwiseExpVjpRowsInto(
     let savedTop = valueStack.size;
     const saved = valueStack.reserve(savedTop, z.length);
     for (let i = 0; i < z.length; i++) {
-      const _t1 = Math.exp(z[i]);
-      saved[savedTop++] = _t1;
-      y[i] = _t1;
+      const _t0 = Math.exp(z[i]);
+      saved[savedTop++] = _t0;
+      y[i] = _t0;
     }
     valueStack.size = savedTop;
   }
@@ -354,9 +354,9 @@ function elementwiseExpJacobianVjpRowsInto(
     let savedTop = valueStack.size;
     const saved = valueStack.reserve(savedTop, z.length);
     for (let i = 0; i < z.length; i++) {
-      const _t1 = Math.exp(z[i]);
-      saved[savedTop++] = _t1;
-      y[i] = _t1;
+      const _t0 = Math.exp(z[i]);
+      saved[savedTop++] = _t0;
+      y[i] = _t0;
     }
     valueStack.size = savedTop;
   }

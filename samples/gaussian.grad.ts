@@ -142,10 +142,10 @@ export function gaussianGradInto(x: readonly number[], grad: GaussianGradient): 
     const xi = x[xi_i];
     sq += xi * xi;
   }
-  const _t1 = Math.exp(-sq);
-  const value = -_t1;
+  const _t0 = Math.exp(-sq);
+  const value = -_t0;
   // reverse sweep
-  let sq_bar = _t1;
+  let sq_bar = _t0;
   // line 22: for (const xi of x) {
   for (let xi_i = x.length - 1; xi_i >= 0; xi_i--) {
     const xi = x[xi_i];
@@ -193,12 +193,12 @@ export function gaussianHvpInto(
     sq_dot += 2 * xi * xi_dot;
     sq += xi * xi;
   }
-  const _t1 = Math.exp(-sq);
-  let _t1_dot = -(_t1 * sq_dot);
-  const value = -_t1;
+  const _t0 = Math.exp(-sq);
+  let _t0_dot = -(_t0 * sq_dot);
+  const value = -_t0;
   // reverse sweep
-  let sq_bar = _t1;
-  let sq_bar_dot = _t1_dot;
+  let sq_bar = _t0;
+  let sq_bar_dot = _t0_dot;
   // line 22: for (const xi of x) {
   for (let xi_i = x.length - 1; xi_i >= 0; xi_i--) {
     const xi = x[xi_i];

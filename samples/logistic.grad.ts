@@ -148,16 +148,16 @@ export function logisticGradInto(
   for (let i = 0; i < x.length; i++) {
     s += a[i] * x[i];
   }
-  const _t2 = s > 0 ? Math.exp(-s) : 0;
-  const _t3 = !(s > 0) ? Math.exp(s) : 0;
-  const value = s > 0 ? s + Math.log1p(_t2) : Math.log1p(_t3);
+  const _t0 = s > 0 ? Math.exp(-s) : 0;
+  const _t1 = !(s > 0) ? Math.exp(s) : 0;
+  const value = s > 0 ? s + Math.log1p(_t0) : Math.log1p(_t1);
   // reverse sweep
   let s_bar = 0;
   if (s > 0) {
     s_bar += 1;
-    s_bar -= (1 / (1 + _t2)) * _t2;
+    s_bar -= (1 / (1 + _t0)) * _t0;
   } else {
-    s_bar += (1 / (1 + _t3)) * _t3;
+    s_bar += (1 / (1 + _t1)) * _t1;
   }
   // line 25: for (let i = 0; i < x.length; i++) {
   for (let i = x.length - 1; i >= 0; i--) {
@@ -204,21 +204,21 @@ export function logisticHvpInto(
     s_dot += a[i] * x_dot[i];
     s += a[i] * x[i];
   }
-  const _t2 = s > 0 ? Math.exp(-s) : 0;
-  let _t2_dot = s > 0 ? -(_t2 * s_dot) : 0;
-  const _t3 = !(s > 0) ? Math.exp(s) : 0;
-  let _t3_dot = !(s > 0) ? _t3 * s_dot : 0;
-  const value = s > 0 ? s + Math.log1p(_t2) : Math.log1p(_t3);
+  const _t0 = s > 0 ? Math.exp(-s) : 0;
+  let _t0_dot = s > 0 ? -(_t0 * s_dot) : 0;
+  const _t1 = !(s > 0) ? Math.exp(s) : 0;
+  let _t1_dot = !(s > 0) ? _t1 * s_dot : 0;
+  const value = s > 0 ? s + Math.log1p(_t0) : Math.log1p(_t1);
   // reverse sweep
   let s_bar = 0;
   let s_bar_dot = 0;
   if (s > 0) {
     s_bar += 1;
-    s_bar_dot -= -(_t2 * ((1 / ((1 + _t2) * (1 + _t2))) * _t2_dot)) + (1 / (1 + _t2)) * _t2_dot;
-    s_bar -= (1 / (1 + _t2)) * _t2;
+    s_bar_dot -= -(_t0 * ((1 / ((1 + _t0) * (1 + _t0))) * _t0_dot)) + (1 / (1 + _t0)) * _t0_dot;
+    s_bar -= (1 / (1 + _t0)) * _t0;
   } else {
-    s_bar_dot += -(_t3 * ((1 / ((1 + _t3) * (1 + _t3))) * _t3_dot)) + (1 / (1 + _t3)) * _t3_dot;
-    s_bar += (1 / (1 + _t3)) * _t3;
+    s_bar_dot += -(_t1 * ((1 / ((1 + _t1) * (1 + _t1))) * _t1_dot)) + (1 / (1 + _t1)) * _t1_dot;
+    s_bar += (1 / (1 + _t1)) * _t1;
   }
   // line 25: for (let i = 0; i < x.length; i++) {
   for (let i = x.length - 1; i >= 0; i--) {

@@ -167,12 +167,12 @@ export function logisticRegressionGradInto(
     }
     // inlined sigmoid(…) from linalg.ts:14
     let p = 0;
-    let _t2 = 0;
+    let _t1 = 0;
     let e = 0;
     let taken = false;
     if (s >= 0) {
-      _t2 = Math.exp(-s);
-      p = 1 / (1 + _t2);
+      _t1 = Math.exp(-s);
+      p = 1 / (1 + _t1);
       taken = true;
     } else {
       e = Math.exp(s);
@@ -182,18 +182,18 @@ export function logisticRegressionGradInto(
     // its reverse, in the same iteration
     let s_bar = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
-    const _t6 = -loss_bar;
-    let p_bar = _t6 * y[i] * (1 / p);
-    p_bar -= _t6 * (1 - y[i]) * (1 / (1 - p));
+    const _t5 = -loss_bar;
+    let p_bar = _t5 * y[i] * (1 / p);
+    p_bar -= _t5 * (1 - y[i]) * (1 / (1 - p));
     if (taken) {
       // linalg.ts:15
-      const _t0 = 1 + _t2;
-      s_bar += p_bar * (1 / (_t0 * _t0)) * _t2;
+      const _t0 = 1 + _t1;
+      s_bar += p_bar * (1 / (_t0 * _t0)) * _t1;
     } else {
-      const _t4 = 1 + e;
-      const _t5 = p_bar / _t4;
-      let e_bar = _t5;
-      e_bar -= _t5 * (e / _t4);
+      const _t3 = 1 + e;
+      const _t4 = p_bar / _t3;
+      let e_bar = _t4;
+      e_bar -= _t4 * (e / _t3);
       // linalg.ts:16
       s_bar += e_bar * e;
     }
@@ -269,16 +269,16 @@ export function logisticRegressionHvpInto(
     // inlined sigmoid(…) from linalg.ts:14
     let p = 0;
     let p_dot = 0;
-    let _t2 = 0;
-    let _t2_dot = 0;
+    let _t1 = 0;
+    let _t1_dot = 0;
     let e = 0;
     let e_dot = 0;
     let taken = false;
     if (s >= 0) {
-      _t2 = Math.exp(-s);
-      _t2_dot = -(_t2 * s_dot);
-      p = 1 / (1 + _t2);
-      p_dot = -((1 / ((1 + _t2) * (1 + _t2))) * _t2_dot);
+      _t1 = Math.exp(-s);
+      _t1_dot = -(_t1 * s_dot);
+      p = 1 / (1 + _t1);
+      p_dot = -((1 / ((1 + _t1) * (1 + _t1))) * _t1_dot);
       taken = true;
     } else {
       e = Math.exp(s);
@@ -291,29 +291,29 @@ export function logisticRegressionHvpInto(
     let s_bar = 0;
     let s_bar_dot = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
-    const _t6 = -loss_bar;
-    let p_bar = _t6 * y[i] * (1 / p);
-    let p_bar_dot = -(_t6 * y[i] * ((1 / (p * p)) * p_dot));
-    p_bar_dot -= _t6 * (1 - y[i]) * ((1 / ((1 - p) * (1 - p))) * p_dot);
-    p_bar -= _t6 * (1 - y[i]) * (1 / (1 - p));
+    const _t5 = -loss_bar;
+    let p_bar = _t5 * y[i] * (1 / p);
+    let p_bar_dot = -(_t5 * y[i] * ((1 / (p * p)) * p_dot));
+    p_bar_dot -= _t5 * (1 - y[i]) * ((1 / ((1 - p) * (1 - p))) * p_dot);
+    p_bar -= _t5 * (1 - y[i]) * (1 / (1 - p));
     if (taken) {
       // linalg.ts:15
-      const _t0 = 1 + _t2;
-      let _t0_dot = _t2_dot;
+      const _t0 = 1 + _t1;
+      let _t0_dot = _t1_dot;
       s_bar_dot +=
-        (1 / (_t0 * _t0)) * _t2 * p_bar_dot -
-        p_bar * _t2 * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot)) +
-        p_bar * (1 / (_t0 * _t0)) * _t2_dot;
-      s_bar += p_bar * (1 / (_t0 * _t0)) * _t2;
+        (1 / (_t0 * _t0)) * _t1 * p_bar_dot -
+        p_bar * _t1 * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot)) +
+        p_bar * (1 / (_t0 * _t0)) * _t1_dot;
+      s_bar += p_bar * (1 / (_t0 * _t0)) * _t1;
     } else {
-      const _t4 = 1 + e;
-      let _t4_dot = e_dot;
-      const _t5 = p_bar / _t4;
-      let _t5_dot = (1 / _t4) * p_bar_dot - (p_bar / (_t4 * _t4)) * _t4_dot;
-      let e_bar = _t5;
-      let e_bar_dot = _t5_dot;
-      e_bar_dot -= (e / _t4) * _t5_dot + _t5 * ((1 / _t4) * e_dot - (e / (_t4 * _t4)) * _t4_dot);
-      e_bar -= _t5 * (e / _t4);
+      const _t3 = 1 + e;
+      let _t3_dot = e_dot;
+      const _t4 = p_bar / _t3;
+      let _t4_dot = (1 / _t3) * p_bar_dot - (p_bar / (_t3 * _t3)) * _t3_dot;
+      let e_bar = _t4;
+      let e_bar_dot = _t4_dot;
+      e_bar_dot -= (e / _t3) * _t4_dot + _t4 * ((1 / _t3) * e_dot - (e / (_t3 * _t3)) * _t3_dot);
+      e_bar -= _t4 * (e / _t3);
       // linalg.ts:16
       s_bar_dot += e * e_bar_dot + e_bar * e_dot;
       s_bar += e_bar * e;

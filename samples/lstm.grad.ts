@@ -210,9 +210,9 @@ export function lstmObjectiveGradInto(
           const z = input[j] * w[j] + bias[j];
           let forget = 0;
           if (z >= 0) {
-            const _t2 = Math.exp(-z);
-            saved[savedTop++] = _t2;
-            forget = 1 / (1 + _t2);
+            const _t1 = Math.exp(-z);
+            saved[savedTop++] = _t1;
+            forget = 1 / (1 + _t1);
             decisions[decisionsTop++] = 1;
           } else {
             const e = Math.exp(z);
@@ -224,9 +224,9 @@ export function lstmObjectiveGradInto(
           const z_1 = h * w[b + j] + bias[b + j];
           let ingate = 0;
           if (z_1 >= 0) {
-            const _t8 = Math.exp(-z_1);
-            saved[savedTop++] = _t8;
-            ingate = 1 / (1 + _t8);
+            const _t6 = Math.exp(-z_1);
+            saved[savedTop++] = _t6;
+            ingate = 1 / (1 + _t6);
             decisions[decisionsTop++] = 1;
           } else {
             const e_1 = Math.exp(z_1);
@@ -238,9 +238,9 @@ export function lstmObjectiveGradInto(
           const z_2 = input[j] * w[2 * b + j] + bias[2 * b + j];
           let outgate = 0;
           if (z_2 >= 0) {
-            const _t14 = Math.exp(-z_2);
-            saved[savedTop++] = _t14;
-            outgate = 1 / (1 + _t14);
+            const _t11 = Math.exp(-z_2);
+            saved[savedTop++] = _t11;
+            outgate = 1 / (1 + _t11);
             decisions[decisionsTop++] = 1;
           } else {
             const e_2 = Math.exp(z_2);
@@ -251,9 +251,9 @@ export function lstmObjectiveGradInto(
           const change = Math.tanh(h * w[3 * b + j] + bias[3 * b + j]);
           saved[savedTop++] = cell[i * b + j];
           cell[i * b + j] = cell[i * b + j] * forget + ingate * change;
-          const _t23 = Math.tanh(cell[i * b + j]);
-          saved[savedTop++] = _t23;
-          hidden[i * b + j] = outgate * _t23;
+          const _t19 = Math.tanh(cell[i * b + j]);
+          saved[savedTop++] = _t19;
+          hidden[i * b + j] = outgate * _t19;
           saved[savedTop++] = input[j];
           input[j] = hidden[i * b + j];
           saved[savedTop++] = h;
@@ -274,9 +274,9 @@ export function lstmObjectiveGradInto(
       const saved = valueStack.reserve(savedTop, b);
       for (let j = 0; j < b; j++) {
         ypred[j] = input[j] * extra_1[j] + extra_2[j];
-        const _t26 = Math.exp(ypred[j]);
-        saved[savedTop++] = _t26;
-        sum += _t26;
+        const _t21 = Math.exp(ypred[j]);
+        saved[savedTop++] = _t21;
+        sum += _t21;
       }
       valueStack.size = savedTop;
     }
@@ -312,9 +312,9 @@ export function lstmObjectiveGradInto(
       // line 58: for (let j = 0; j < b; j++) total += sequence[t + 1][j] * (ypred[j] - lse);
       const sequence_t_1 = sequence[t + 1];
       for (let j = b - 1; j >= 0; j--) {
-        const _t27 = total_bar * sequence_t_1[j];
-        ypred_bar[j] += _t27;
-        lse_bar -= _t27;
+        const _t22 = total_bar * sequence_t_1[j];
+        ypred_bar[j] += _t22;
+        lse_bar -= _t22;
       }
       // line 57: const lse = Math.log(sum + 2);
       let sum_bar = lse_bar * (1 / (sum + 2));
@@ -324,13 +324,13 @@ export function lstmObjectiveGradInto(
       const extra_bar_2 = extra_bar[2];
       for (let j = b - 1; j >= 0; j--) {
         // line 55: sum += Math.exp(ypred[j]);
-        const _t25 = saved[--savedTop];
-        ypred_bar[j] += sum_bar * _t25;
+        const _t21 = saved[--savedTop];
+        ypred_bar[j] += sum_bar * _t21;
         // line 54: ypred[j] = input[j] * extra[1][j] + extra[2][j];
-        const _t24 = ypred_bar[j];
-        input_bar[j] += _t24 * extra_1[j];
-        extra_bar_1[j] += _t24 * input[j];
-        extra_bar_2[j] += _t24;
+        const _t20 = ypred_bar[j];
+        input_bar[j] += _t20 * extra_1[j];
+        extra_bar_1[j] += _t20 * input[j];
+        extra_bar_2[j] += _t20;
         ypred_bar[j] = 0;
       }
       // line 38: for (let i = 0; i < layers; i++) {
@@ -353,35 +353,35 @@ export function lstmObjectiveGradInto(
           hidden_bar[i * b + j] += input_bar[j];
           input_bar[j] = 0;
           // line 48: hidden[i * b + j] = outgate * Math.tanh(cell[i * b + j]);
-          const _t22 = saved[--savedTop];
-          const _t21 = hidden_bar[i * b + j];
-          let outgate_bar = _t21 * _t22;
-          cell_bar[i * b + j] += _t21 * outgate * (1 - _t22 * _t22);
+          const _t19 = saved[--savedTop];
+          const _t18 = hidden_bar[i * b + j];
+          let outgate_bar = _t18 * _t19;
+          cell_bar[i * b + j] += _t18 * outgate * (1 - _t19 * _t19);
           hidden_bar[i * b + j] = 0;
           // line 47: cell[i * b + j] = cell[i * b + j] * forget + ingate * change;
           cell[i * b + j] = saved[--savedTop];
-          const _t20 = cell_bar[i * b + j];
-          cell_bar[i * b + j] = _t20 * forget;
-          let forget_bar = _t20 * cell[i * b + j];
-          let ingate_bar = _t20 * change;
-          let change_bar = _t20 * ingate;
+          const _t17 = cell_bar[i * b + j];
+          cell_bar[i * b + j] = _t17 * forget;
+          let forget_bar = _t17 * cell[i * b + j];
+          let ingate_bar = _t17 * change;
+          let change_bar = _t17 * ingate;
           // line 46: const change = Math.tanh(h * w[3 * b + j] + bias[3 * b + j]);
-          const _t19 = change_bar * (1 - change * change);
-          let h_bar = _t19 * w[3 * b + j];
-          w_bar[3 * b + j] += _t19 * h;
-          bias_bar[3 * b + j] += _t19;
+          const _t16 = change_bar * (1 - change * change);
+          let h_bar = _t16 * w[3 * b + j];
+          w_bar[3 * b + j] += _t16 * h;
+          bias_bar[3 * b + j] += _t16;
           if (decisions[--decisionsTop] === 1) {
             // linalg.ts:15
-            const _t13 = saved[--savedTop];
-            const _t12 = 1 + _t13;
-            z_2_bar += outgate_bar * (1 / (_t12 * _t12)) * _t13;
+            const _t11 = saved[--savedTop];
+            const _t10 = 1 + _t11;
+            z_2_bar += outgate_bar * (1 / (_t10 * _t10)) * _t11;
           } else {
             const e_2 = saved[--savedTop];
             // linalg.ts:17
-            const _t16 = 1 + e_2;
-            const _t17 = outgate_bar / _t16;
-            let e_2_bar = _t17;
-            e_2_bar -= _t17 * (e_2 / _t16);
+            const _t13 = 1 + e_2;
+            const _t14 = outgate_bar / _t13;
+            let e_2_bar = _t14;
+            e_2_bar -= _t14 * (e_2 / _t13);
             // linalg.ts:16
             z_2_bar += e_2_bar * e_2;
           }
@@ -390,16 +390,16 @@ export function lstmObjectiveGradInto(
           bias_bar[2 * b + j] += z_2_bar;
           if (decisions[--decisionsTop] === 1) {
             // linalg.ts:15
-            const _t7 = saved[--savedTop];
-            const _t6 = 1 + _t7;
-            z_1_bar += ingate_bar * (1 / (_t6 * _t6)) * _t7;
+            const _t6 = saved[--savedTop];
+            const _t5 = 1 + _t6;
+            z_1_bar += ingate_bar * (1 / (_t5 * _t5)) * _t6;
           } else {
             const e_1 = saved[--savedTop];
             // linalg.ts:17
-            const _t10 = 1 + e_1;
-            const _t11 = ingate_bar / _t10;
-            let e_1_bar = _t11;
-            e_1_bar -= _t11 * (e_1 / _t10);
+            const _t8 = 1 + e_1;
+            const _t9 = ingate_bar / _t8;
+            let e_1_bar = _t9;
+            e_1_bar -= _t9 * (e_1 / _t8);
             // linalg.ts:16
             z_1_bar += e_1_bar * e_1;
           }
@@ -414,10 +414,10 @@ export function lstmObjectiveGradInto(
           } else {
             const e = saved[--savedTop];
             // linalg.ts:17
-            const _t4 = 1 + e;
-            const _t5 = forget_bar / _t4;
-            let e_bar = _t5;
-            e_bar -= _t5 * (e / _t4);
+            const _t3 = 1 + e;
+            const _t4 = forget_bar / _t3;
+            let e_bar = _t4;
+            e_bar -= _t4 * (e / _t3);
             // linalg.ts:16
             z_bar += e_bar * e;
           }

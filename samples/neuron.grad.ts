@@ -152,8 +152,8 @@ export function neuronGradInto(
   let b_bar = 0;
   // forward sweep
   const z = w * x + b;
-  const _t2 = Math.exp(-z);
-  const y = 1 / (1 + _t2);
+  const _t1 = Math.exp(-z);
+  const y = 1 / (1 + _t1);
   const L = 0.5 * (y - t) * (y - t);
   const R = 0.5 * w * w;
   const value = L + lambda * R;
@@ -165,8 +165,8 @@ export function neuronGradInto(
   // line 25: const L = 0.5 * (y - t) * (y - t);
   let y_bar = L_bar * (y - t);
   // line 24: const y = 1 / (1 + Math.exp(-z));
-  const _t0 = 1 + _t2;
-  let z_bar = y_bar * (1 / (_t0 * _t0)) * _t2;
+  const _t0 = 1 + _t1;
+  let z_bar = y_bar * (1 / (_t0 * _t0)) * _t1;
   // line 23: const z = w * x + b;
   w_bar += z_bar * x;
   b_bar += z_bar;
@@ -217,10 +217,10 @@ export function neuronHvpInto(
   // forward sweep
   const z = w * x + b;
   let z_dot = x * w_dot + b_dot;
-  const _t2 = Math.exp(-z);
-  let _t2_dot = -(_t2 * z_dot);
-  const y = 1 / (1 + _t2);
-  let y_dot = -((1 / ((1 + _t2) * (1 + _t2))) * _t2_dot);
+  const _t1 = Math.exp(-z);
+  let _t1_dot = -(_t1 * z_dot);
+  const y = 1 / (1 + _t1);
+  let y_dot = -((1 / ((1 + _t1) * (1 + _t1))) * _t1_dot);
   const L = 0.5 * (y - t) * (y - t);
   const R = 0.5 * w * w;
   const value = L + lambda * R;
@@ -234,13 +234,13 @@ export function neuronHvpInto(
   let y_bar = L_bar * (y - t);
   let y_bar_dot = L_bar * y_dot;
   // line 24: const y = 1 / (1 + Math.exp(-z));
-  const _t0 = 1 + _t2;
-  let _t0_dot = _t2_dot;
-  let z_bar = y_bar * (1 / (_t0 * _t0)) * _t2;
+  const _t0 = 1 + _t1;
+  let _t0_dot = _t1_dot;
+  let z_bar = y_bar * (1 / (_t0 * _t0)) * _t1;
   let z_bar_dot =
-    (1 / (_t0 * _t0)) * _t2 * y_bar_dot -
-    y_bar * _t2 * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot)) +
-    y_bar * (1 / (_t0 * _t0)) * _t2_dot;
+    (1 / (_t0 * _t0)) * _t1 * y_bar_dot -
+    y_bar * _t1 * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot)) +
+    y_bar * (1 / (_t0 * _t0)) * _t1_dot;
   // line 23: const z = w * x + b;
   w_bar_dot += x * z_bar_dot;
   w_bar += z_bar * x;

@@ -295,9 +295,9 @@ export function softmaxCrossEntropyGradInto(
     let savedTop = valueStack.size;
     const saved = valueStack.reserve(savedTop, z.length);
     for (let j = 0; j < z.length; j++) {
-      const _t2 = Math.exp(z[j] - m);
-      saved[savedTop++] = _t2;
-      sum += _t2;
+      const _t0 = Math.exp(z[j] - m);
+      saved[savedTop++] = _t0;
+      sum += _t0;
     }
     valueStack.size = savedTop;
   }
@@ -391,12 +391,12 @@ export function softmaxCrossEntropyHvpInto(
     let savedTop = valueStack.size;
     const saved = valueStack.reserve(savedTop, 2 * z.length);
     for (let j = 0; j < z.length; j++) {
-      const _t2 = Math.exp(z[j] - m);
-      let _t2_dot = _t2 * (z_dot[j] - m_dot);
-      saved[savedTop++] = _t2;
-      saved[savedTop++] = _t2_dot;
-      sum_dot += _t2_dot;
-      sum += _t2;
+      const _t0 = Math.exp(z[j] - m);
+      let _t0_dot = _t0 * (z_dot[j] - m_dot);
+      saved[savedTop++] = _t0;
+      saved[savedTop++] = _t0_dot;
+      sum_dot += _t0_dot;
+      sum += _t0;
     }
     valueStack.size = savedTop;
   }

@@ -135,9 +135,9 @@ export function tanhNetworkGradInto(
     for (let j = 0; j < x.length; j++) {
       z += row[j] * x[j];
     }
-    const _t1 = Math.tanh(z);
-    valueStack.push(_t1);
-    out += params.w2[i] * _t1;
+    const _t0 = Math.tanh(z);
+    valueStack.push(_t0);
+    out += params.w2[i] * _t0;
   }
   const value = 0.5 * (out - target) ** 2;
   // reverse sweep
@@ -239,12 +239,12 @@ export function tanhNetworkHvpInto(
       z_dot += x[j] * row_dot[j];
       z += row[j] * x[j];
     }
-    const _t1 = Math.tanh(z);
-    let _t1_dot = (1 - _t1 * _t1) * z_dot;
-    valueStack.push(_t1);
-    valueStack.push(_t1_dot);
-    out_dot += _t1 * params_w2_dot[i] + params.w2[i] * _t1_dot;
-    out += params.w2[i] * _t1;
+    const _t0 = Math.tanh(z);
+    let _t0_dot = (1 - _t0 * _t0) * z_dot;
+    valueStack.push(_t0);
+    valueStack.push(_t0_dot);
+    out_dot += _t0 * params_w2_dot[i] + params.w2[i] * _t0_dot;
+    out += params.w2[i] * _t0;
   }
   const value = 0.5 * (out - target) ** 2;
   // reverse sweep

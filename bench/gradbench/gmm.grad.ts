@@ -134,9 +134,9 @@ export function gmmLogPosteriorGradInto(
       let savedTop = valueStack.size;
       const saved = valueStack.reserve(savedTop, D);
       for (let j = 0; j < D; j++) {
-        const _t1 = Math.exp(icf_k[j]);
-        saved[savedTop++] = _t1;
-        qDiagonal[k * D + j] = _t1;
+        const _t0 = Math.exp(icf_k[j]);
+        saved[savedTop++] = _t0;
+        qDiagonal[k * D + j] = _t0;
         sumQ[k] += icf_k[j];
       }
       valueStack.size = savedTop;
@@ -155,9 +155,9 @@ export function gmmLogPosteriorGradInto(
     let savedTop = valueStack.size;
     const saved = valueStack.reserve(savedTop, alpha.length);
     for (let k_1 = 0; k_1 < alpha.length; k_1++) {
-      const _t4 = Math.exp(alpha[k_1] - max);
-      saved[savedTop++] = _t4;
-      sum += _t4;
+      const _t1 = Math.exp(alpha[k_1] - max);
+      saved[savedTop++] = _t1;
+      sum += _t1;
     }
     valueStack.size = savedTop;
   }
@@ -197,9 +197,9 @@ export function gmmLogPosteriorGradInto(
       let savedTop = valueStack.size;
       const saved = valueStack.reserve(savedTop, Math.ceil(D_2));
       for (let j_2 = 0; j_2 < D_2; j_2++) {
-        const _t7 = Math.exp(2 * q_1[j_2]);
-        saved[savedTop++] = _t7;
-        squares += _t7;
+        const _t4 = Math.exp(2 * q_1[j_2]);
+        saved[savedTop++] = _t4;
+        squares += _t4;
         sumQ_1 += q_1[j_2];
       }
       valueStack.size = savedTop;
@@ -268,9 +268,9 @@ export function gmmLogPosteriorGradInto(
       let savedTop = valueStack.size;
       const saved = valueStack.reserve(savedTop, main.length);
       for (let k_2 = 0; k_2 < main.length; k_2++) {
-        const _t13 = Math.exp(main[k_2] - max_1);
-        saved[savedTop++] = _t13;
-        sum_1 += _t13;
+        const _t8 = Math.exp(main[k_2] - max_1);
+        saved[savedTop++] = _t8;
+        sum_1 += _t8;
       }
       valueStack.size = savedTop;
     }
@@ -284,10 +284,10 @@ export function gmmLogPosteriorGradInto(
       let savedTop = valueStack.size;
       const saved = valueStack.buffer;
       for (let k_2 = main.length - 1; k_2 >= 0; k_2--) {
-        const _t11 = saved[--savedTop];
-        const _t12 = sum_1_bar * _t11;
-        main_bar[k_2] += _t12;
-        max_1_bar -= _t12;
+        const _t8 = saved[--savedTop];
+        const _t9 = sum_1_bar * _t8;
+        main_bar[k_2] += _t9;
+        max_1_bar -= _t9;
       }
       valueStack.size = savedTop;
     }
@@ -301,10 +301,10 @@ export function gmmLogPosteriorGradInto(
         const q = icf[k];
         const q_bar = icf_bar[k];
         // gmm.ts:66
-        const _t10 = main_bar[k];
-        alpha_bar[k] += _t10;
-        sumQ_bar[k] += _t10;
-        let sq_bar = -(_t10 * 0.5);
+        const _t7 = main_bar[k];
+        alpha_bar[k] += _t7;
+        sumQ_bar[k] += _t7;
+        let sq_bar = -(_t7 * 0.5);
         main_bar[k] = 0;
         // gmm.ts:65
         for (let j = D - 1; j >= 0; j--) {
@@ -321,18 +321,18 @@ export function gmmLogPosteriorGradInto(
           let centered_bar = 0;
           // gmm.ts:62
           for (let row = D - 1; row >= col + 1; row--) {
-            const _t9 = transformed_bar[row];
-            q_bar[first + row] += _t9 * centered;
-            centered_bar += _t9 * q[first + row];
+            const _t6 = transformed_bar[row];
+            q_bar[first + row] += _t6 * centered;
+            centered_bar += _t6 * q[first + row];
           }
           // gmm.ts:61
           mu_bar_k[col] -= centered_bar;
         }
         // gmm.ts:58
         for (let j = D - 1; j >= 0; j--) {
-          const _t8 = transformed_bar[j];
-          qDiagonal_bar[k * D + j] += _t8 * (x_i[j] - mu_k[j]);
-          mu_bar_k[j] -= _t8 * qDiagonal[k * D + j];
+          const _t5 = transformed_bar[j];
+          qDiagonal_bar[k * D + j] += _t5 * (x_i[j] - mu_k[j]);
+          mu_bar_k[j] -= _t5 * qDiagonal[k * D + j];
           transformed_bar[j] = 0;
         }
       }
@@ -362,25 +362,25 @@ export function gmmLogPosteriorGradInto(
         // gmm.ts:83
         q_1_bar[j_2] += sumQ_1_bar;
         // gmm.ts:82
-        const _t6 = saved[--savedTop];
-        q_1_bar[j_2] += squares_bar * _t6 * 2;
+        const _t4 = saved[--savedTop];
+        q_1_bar[j_2] += squares_bar * _t4 * 2;
       }
     }
     valueStack.size = savedTop;
   }
   // gmm.ts:51
-  const _t5 = -(normalizer_bar * n);
-  sum_bar += _t5 * (1 / sum);
-  max_bar += _t5;
+  const _t3 = -(normalizer_bar * n);
+  sum_bar += _t3 * (1 / sum);
+  max_bar += _t3;
   // gmm.ts:107
   {
     let savedTop = valueStack.size;
     const saved = valueStack.buffer;
     for (let k_1 = alpha.length - 1; k_1 >= 0; k_1--) {
-      const _t2 = saved[--savedTop];
-      const _t3 = sum_bar * _t2;
-      alpha_bar[k_1] += _t3;
-      max_bar -= _t3;
+      const _t1 = saved[--savedTop];
+      const _t2 = sum_bar * _t1;
+      alpha_bar[k_1] += _t2;
+      max_bar -= _t2;
     }
     valueStack.size = savedTop;
   }

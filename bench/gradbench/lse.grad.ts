@@ -114,9 +114,9 @@ export function logsumexpGradInto(x: readonly number[], grad: LogsumexpGradient)
     let savedTop = valueStack.size;
     const saved = valueStack.reserve(savedTop, x.length);
     for (let k = 0; k < x.length; k++) {
-      const _t2 = Math.exp(x[k] - max);
-      saved[savedTop++] = _t2;
-      sum += _t2;
+      const _t0 = Math.exp(x[k] - max);
+      saved[savedTop++] = _t0;
+      sum += _t0;
     }
     valueStack.size = savedTop;
   }

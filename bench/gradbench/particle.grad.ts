@@ -180,12 +180,12 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     const ay = y - (10 - w);
     const bx = x - 10;
     const by = y;
-    const _t4 = Math.sqrt(ax * ax + ay * ay);
-    const _t5 = Math.sqrt(bx * bx + by * by);
-    const _t1 = -((1 / (_t4 * _t4)) * (0.5 / _t4));
+    const _t0 = Math.sqrt(ax * ax + ay * ay);
+    const _t2 = Math.sqrt(bx * bx + by * by);
+    const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
     let ax_bar = _t1 * (2 * ax);
     let ay_bar = _t1 * (2 * ay);
-    const _t3 = -((1 / (_t5 * _t5)) * (0.5 / _t5));
+    const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
     let bx_bar = _t3 * (2 * bx);
     let by_bar = _t3 * (2 * by);
     y_bar += by_bar;
@@ -210,8 +210,8 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     valueStack.push(ay);
     valueStack.push(bx);
     valueStack.push(by);
-    valueStack.push(_t4);
-    valueStack.push(_t5);
+    valueStack.push(_t0);
+    valueStack.push(_t2);
     trips++;
   }
   controlStack.push(trips);
@@ -233,14 +233,14 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     let savedTop = valueStack.size;
     const saved = valueStack.buffer;
     for (let trips = controlStack.pop(); trips > 0; trips--) {
-      const _t5 = saved[--savedTop];
-      const _t4 = saved[--savedTop];
+      const _t2 = saved[--savedTop];
+      const _t0 = saved[--savedTop];
       const by = saved[--savedTop];
       const bx = saved[--savedTop];
       const ay = saved[--savedTop];
       const ax = saved[--savedTop];
-      const _t1 = -((1 / (_t4 * _t4)) * (0.5 / _t4));
-      const _t3 = -((1 / (_t5 * _t5)) * (0.5 / _t5));
+      const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
+      const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
       let force_x_bar = 0;
       let force_y_bar = 0;
       let nx_bar = 0;
@@ -283,9 +283,9 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
       let bx_bar_1 = bx_bar_bar * (2 * _t3);
       // particleField.grad.ts:48
       const _t10 = -_t3_bar;
-      const _t11 = _t5 * _t5;
-      let _t5_bar = -(_t10 * (0.5 / _t5) * (1 / (_t11 * _t11)) * (2 * _t5));
-      _t5_bar -= _t10 * (1 / (_t5 * _t5)) * (0.5 / (_t5 * _t5));
+      const _t11 = _t2 * _t2;
+      let _t2_bar = -(_t10 * (0.5 / _t2) * (1 / (_t11 * _t11)) * (2 * _t2));
+      _t2_bar -= _t10 * (1 / (_t2 * _t2)) * (0.5 / (_t2 * _t2));
       // particleField.grad.ts:47
       let _t1_bar = ay_bar_bar * (2 * ay);
       let ay_bar_1 = ay_bar_bar * (2 * _t1);
@@ -294,17 +294,17 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
       let ax_bar_1 = ax_bar_bar * (2 * _t1);
       // particleField.grad.ts:45
       const _t8 = -_t1_bar;
-      const _t9 = _t4 * _t4;
-      let _t4_bar = -(_t8 * (0.5 / _t4) * (1 / (_t9 * _t9)) * (2 * _t4));
-      _t4_bar -= _t8 * (1 / (_t4 * _t4)) * (0.5 / (_t4 * _t4));
+      const _t9 = _t0 * _t0;
+      let _t0_bar = -(_t8 * (0.5 / _t0) * (1 / (_t9 * _t9)) * (2 * _t0));
+      _t0_bar -= _t8 * (1 / (_t0 * _t0)) * (0.5 / (_t0 * _t0));
       // particleField.grad.ts:42
-      const _t7 = _t5_bar * (0.5 / _t5);
+      const _t7 = _t2_bar * (0.5 / _t2);
       bx_bar_1 += _t7 * (2 * bx);
       by_bar_1 += _t7 * (2 * by);
       // particleField.grad.ts:41
-      const _t2 = _t4_bar * (0.5 / _t4);
-      ax_bar_1 += _t2 * (2 * ax);
-      ay_bar_1 += _t2 * (2 * ay);
+      const _t5 = _t0_bar * (0.5 / _t0);
+      ax_bar_1 += _t5 * (2 * ax);
+      ay_bar_1 += _t5 * (2 * ay);
       // particleField.grad.ts:40
       y_bar_1 += by_bar_1;
       // particleField.grad.ts:39
@@ -356,23 +356,23 @@ export function naiveEulerRJvp(
     let bx_dot = x_dot;
     const by = y;
     let by_dot = y_dot;
-    const _t4 = Math.sqrt(ax * ax + ay * ay);
-    let _t4_dot = (0.5 / _t4) * (2 * ax * ax_dot + 2 * ay * ay_dot);
-    const _t5 = Math.sqrt(bx * bx + by * by);
-    let _t5_dot = (0.5 / _t5) * (2 * bx * bx_dot + 2 * by * by_dot);
-    const _t1 = -((1 / (_t4 * _t4)) * (0.5 / _t4));
+    const _t0 = Math.sqrt(ax * ax + ay * ay);
+    let _t0_dot = (0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot);
+    const _t2 = Math.sqrt(bx * bx + by * by);
+    let _t2_dot = (0.5 / _t2) * (2 * bx * bx_dot + 2 * by * by_dot);
+    const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
     let _t1_dot = -(
-      -((0.5 / _t4) * ((1 / (_t4 * _t4 * (_t4 * _t4))) * (2 * _t4 * _t4_dot))) -
-      (1 / (_t4 * _t4)) * ((0.5 / (_t4 * _t4)) * _t4_dot)
+      -((0.5 / _t0) * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot))) -
+      (1 / (_t0 * _t0)) * ((0.5 / (_t0 * _t0)) * _t0_dot)
     );
     let ax_bar = _t1 * (2 * ax);
     let ax_bar_dot = 2 * ax * _t1_dot + 2 * _t1 * ax_dot;
     let ay_bar = _t1 * (2 * ay);
     let ay_bar_dot = 2 * ay * _t1_dot + 2 * _t1 * ay_dot;
-    const _t3 = -((1 / (_t5 * _t5)) * (0.5 / _t5));
+    const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
     let _t3_dot = -(
-      -((0.5 / _t5) * ((1 / (_t5 * _t5 * (_t5 * _t5))) * (2 * _t5 * _t5_dot))) -
-      (1 / (_t5 * _t5)) * ((0.5 / (_t5 * _t5)) * _t5_dot)
+      -((0.5 / _t2) * ((1 / (_t2 * _t2 * (_t2 * _t2))) * (2 * _t2 * _t2_dot))) -
+      (1 / (_t2 * _t2)) * ((0.5 / (_t2 * _t2)) * _t2_dot)
     );
     let bx_bar = _t3 * (2 * bx);
     let bx_bar_dot = 2 * bx * _t3_dot + 2 * _t3 * bx_dot;
@@ -451,13 +451,13 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     let by_dot = y_dot;
     const _t0 = Math.sqrt(ax * ax + ay * ay);
     const _t1 = Math.sqrt(bx * bx + by * by);
-    const _t15 = Math.sqrt(ax * ax + ay * ay);
-    valueStack.push(_t15);
-    const _t16 = Math.sqrt(bx * bx + by * by);
-    valueStack.push(_t16);
+    const _t8 = Math.sqrt(ax * ax + ay * ay);
+    valueStack.push(_t8);
+    const _t12 = Math.sqrt(bx * bx + by * by);
+    valueStack.push(_t12);
     const fx =
-      -((1 / (_t15 * _t15)) * ((0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot))) -
-      (1 / (_t16 * _t16)) * ((0.5 / _t1) * (2 * bx * bx_dot + 2 * by * by_dot));
+      -((1 / (_t8 * _t8)) * ((0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot))) -
+      (1 / (_t12 * _t12)) * ((0.5 / _t1) * (2 * bx * bx_dot + 2 * by * by_dot));
     // inlined potentialJvp(…) from particleField.grad.ts:68
     const x_dot_1 = 0;
     const y_dot_1 = 1;
@@ -471,13 +471,13 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     let by_dot_1 = y_dot_1;
     const _t0_1 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
     const _t1_1 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
-    const _t30 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
-    valueStack.push(_t30);
-    const _t31 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
-    valueStack.push(_t31);
+    const _t21 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
+    valueStack.push(_t21);
+    const _t25 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
+    valueStack.push(_t25);
     const fy =
-      -((1 / (_t30 * _t30)) * ((0.5 / _t0_1) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1))) -
-      (1 / (_t31 * _t31)) * ((0.5 / _t1_1) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1));
+      -((1 / (_t21 * _t21)) * ((0.5 / _t0_1) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1))) -
+      (1 / (_t25 * _t25)) * ((0.5 / _t1_1) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1));
     const nx = x + 0.1 * vx;
     const ny = y + 0.1 * vy;
     if (ny <= 0) {
@@ -523,9 +523,9 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
   let dtf_bar = xf_bar * vx;
   let vx_bar = xf_bar * dtf;
   // line 73: const dtf = -y / vy;
-  const _t32 = dtf_bar / vy;
-  let y_bar = -_t32;
-  let vy_bar = -(_t32 * dtf);
+  const _t28 = dtf_bar / vy;
+  let y_bar = -_t28;
+  let vy_bar = -(_t28 * dtf);
   // line 62: while (true) {
   {
     let savedTop = valueStack.size;
@@ -574,53 +574,53 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       x_bar += nx_bar;
       vx_bar += nx_bar * 0.1;
       // line 64: const fy = potentialJvp(w, x, y, { x: 0, y: 1 }).tangent;
-      const _t27 = saved[--savedTop];
-      const _t23 = saved[--savedTop];
-      const _t21 = -fy_bar;
-      const _t22 = _t23 * _t23;
-      const _t24 = -(
-        _t21 *
+      const _t25 = saved[--savedTop];
+      const _t21 = saved[--savedTop];
+      const _t19 = -fy_bar;
+      const _t20 = _t21 * _t21;
+      const _t22 = -(
+        _t19 *
         ((0.5 / _t0_1) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1)) *
-        (1 / (_t22 * _t22)) *
-        (2 * _t23) *
-        (0.5 / _t23)
+        (1 / (_t20 * _t20)) *
+        (2 * _t21) *
+        (0.5 / _t21)
       );
-      let ax_1_bar = _t24 * (2 * ax_1);
-      let ay_1_bar = _t24 * (2 * ay_1);
+      let ax_1_bar = _t22 * (2 * ax_1);
+      let ay_1_bar = _t22 * (2 * ay_1);
       let _t0_1_bar = -(
-        _t21 *
-        ((1 / (_t23 * _t23)) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1)) *
+        _t19 *
+        ((1 / (_t21 * _t21)) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1)) *
         (0.5 / (_t0_1 * _t0_1))
       );
-      const _t25 = _t21 * ((1 / (_t23 * _t23)) * (0.5 / _t0_1));
-      ax_1_bar += _t25 * (2 * ax_dot_1);
-      ay_1_bar += _t25 * (2 * ay_dot_1);
-      const _t26 = _t27 * _t27;
-      const _t28 = -(
-        _t21 *
+      const _t23 = _t19 * ((1 / (_t21 * _t21)) * (0.5 / _t0_1));
+      ax_1_bar += _t23 * (2 * ax_dot_1);
+      ay_1_bar += _t23 * (2 * ay_dot_1);
+      const _t24 = _t25 * _t25;
+      const _t26 = -(
+        _t19 *
         ((0.5 / _t1_1) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1)) *
-        (1 / (_t26 * _t26)) *
-        (2 * _t27) *
-        (0.5 / _t27)
+        (1 / (_t24 * _t24)) *
+        (2 * _t25) *
+        (0.5 / _t25)
       );
-      let bx_1_bar = _t28 * (2 * bx_1);
-      let by_1_bar = _t28 * (2 * by_1);
+      let bx_1_bar = _t26 * (2 * bx_1);
+      let by_1_bar = _t26 * (2 * by_1);
       let _t1_1_bar = -(
-        _t21 *
-        ((1 / (_t27 * _t27)) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1)) *
+        _t19 *
+        ((1 / (_t25 * _t25)) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1)) *
         (0.5 / (_t1_1 * _t1_1))
       );
-      const _t29 = _t21 * ((1 / (_t27 * _t27)) * (0.5 / _t1_1));
-      bx_1_bar += _t29 * (2 * bx_dot_1);
-      by_1_bar += _t29 * (2 * by_dot_1);
+      const _t27 = _t19 * ((1 / (_t25 * _t25)) * (0.5 / _t1_1));
+      bx_1_bar += _t27 * (2 * bx_dot_1);
+      by_1_bar += _t27 * (2 * by_dot_1);
       // particleField.grad.ts:85
-      const _t20 = _t1_1_bar * (0.5 / _t1_1);
-      bx_1_bar += _t20 * (2 * bx_1);
-      by_1_bar += _t20 * (2 * by_1);
+      const _t18 = _t1_1_bar * (0.5 / _t1_1);
+      bx_1_bar += _t18 * (2 * bx_1);
+      by_1_bar += _t18 * (2 * by_1);
       // particleField.grad.ts:84
-      const _t18 = _t0_1_bar * (0.5 / _t0_1);
-      ax_1_bar += _t18 * (2 * ax_1);
-      ay_1_bar += _t18 * (2 * ay_1);
+      const _t16 = _t0_1_bar * (0.5 / _t0_1);
+      ax_1_bar += _t16 * (2 * ax_1);
+      ay_1_bar += _t16 * (2 * ay_1);
       // particleField.grad.ts:82
       y_bar += by_1_bar;
       // particleField.grad.ts:80

@@ -38,14 +38,14 @@ export function potentialGradInto(
   const ay = y - (10 - w);
   const bx = x - 10;
   const by = y;
-  const _t4 = Math.sqrt(ax * ax + ay * ay);
-  const _t5 = Math.sqrt(bx * bx + by * by);
-  const value = 1 / _t4 + 1 / _t5;
+  const _t0 = Math.sqrt(ax * ax + ay * ay);
+  const _t2 = Math.sqrt(bx * bx + by * by);
+  const value = 1 / _t0 + 1 / _t2;
   // reverse sweep
-  const _t1 = -((1 / (_t4 * _t4)) * (0.5 / _t4));
+  const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
   let ax_bar = _t1 * (2 * ax);
   let ay_bar = _t1 * (2 * ay);
-  const _t3 = -((1 / (_t5 * _t5)) * (0.5 / _t5));
+  const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
   let bx_bar = _t3 * (2 * bx);
   let by_bar = _t3 * (2 * by);
   // line 18: const by = y;

@@ -43,16 +43,16 @@ export function logisticNllWithHelpersGradInto(
     }
     // inlined softplus(…) from logisticHelpers.ts:21
     const z = -y[i] * s;
-    const _t2 = z > 0 ? Math.exp(-z) : 0;
-    const _t3 = !(z > 0) ? Math.exp(z) : 0;
-    total += z > 0 ? z + Math.log1p(_t2) : Math.log1p(_t3);
+    const _t0 = z > 0 ? Math.exp(-z) : 0;
+    const _t1 = !(z > 0) ? Math.exp(z) : 0;
+    total += z > 0 ? z + Math.log1p(_t0) : Math.log1p(_t1);
     // its reverse, in the same iteration
     let z_bar = 0;
     if (z > 0) {
       z_bar += total_bar;
-      z_bar -= total_bar * (1 / (1 + _t2)) * _t2;
+      z_bar -= total_bar * (1 / (1 + _t0)) * _t0;
     } else {
-      z_bar += total_bar * (1 / (1 + _t3)) * _t3;
+      z_bar += total_bar * (1 / (1 + _t1)) * _t1;
     }
     let s_bar = -(z_bar * y[i]);
     // line 16: for (let j = 0; j < b.length; j++) s += a[j] * b[j];

@@ -157,17 +157,17 @@ export function logisticNllGradInto(
       margin += row[j] * w[j];
     }
     const z = -y[i] * margin;
-    const _t2 = z > 0 ? Math.exp(-z) : 0;
-    const _t3 = !(z > 0) ? Math.exp(z) : 0;
-    total += z > 0 ? z + Math.log1p(_t2) : Math.log1p(_t3);
+    const _t0 = z > 0 ? Math.exp(-z) : 0;
+    const _t1 = !(z > 0) ? Math.exp(z) : 0;
+    total += z > 0 ? z + Math.log1p(_t0) : Math.log1p(_t1);
     // its reverse, in the same iteration
     let z_bar = 0;
     // line 17: total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
     if (z > 0) {
       z_bar += total_bar;
-      z_bar -= total_bar * (1 / (1 + _t2)) * _t2;
+      z_bar -= total_bar * (1 / (1 + _t0)) * _t0;
     } else {
-      z_bar += total_bar * (1 / (1 + _t3)) * _t3;
+      z_bar += total_bar * (1 / (1 + _t1)) * _t1;
     }
     // line 15: const z = -y[i] * margin;
     let margin_bar = -(z_bar * y[i]);
@@ -227,11 +227,11 @@ export function logisticNllHvpInto(
     }
     const z = -y[i] * margin;
     let z_dot = -(y[i] * margin_dot);
-    const _t2 = z > 0 ? Math.exp(-z) : 0;
-    let _t2_dot = z > 0 ? -(_t2 * z_dot) : 0;
-    const _t3 = !(z > 0) ? Math.exp(z) : 0;
-    let _t3_dot = !(z > 0) ? _t3 * z_dot : 0;
-    total += z > 0 ? z + Math.log1p(_t2) : Math.log1p(_t3);
+    const _t0 = z > 0 ? Math.exp(-z) : 0;
+    let _t0_dot = z > 0 ? -(_t0 * z_dot) : 0;
+    const _t1 = !(z > 0) ? Math.exp(z) : 0;
+    let _t1_dot = !(z > 0) ? _t1 * z_dot : 0;
+    total += z > 0 ? z + Math.log1p(_t0) : Math.log1p(_t1);
     // its reverse, in the same iteration
     let z_bar = 0;
     let z_bar_dot = 0;
@@ -239,14 +239,14 @@ export function logisticNllHvpInto(
     if (z > 0) {
       z_bar += total_bar;
       z_bar_dot -=
-        -(total_bar * _t2 * ((1 / ((1 + _t2) * (1 + _t2))) * _t2_dot)) +
-        total_bar * (1 / (1 + _t2)) * _t2_dot;
-      z_bar -= total_bar * (1 / (1 + _t2)) * _t2;
+        -(total_bar * _t0 * ((1 / ((1 + _t0) * (1 + _t0))) * _t0_dot)) +
+        total_bar * (1 / (1 + _t0)) * _t0_dot;
+      z_bar -= total_bar * (1 / (1 + _t0)) * _t0;
     } else {
       z_bar_dot +=
-        -(total_bar * _t3 * ((1 / ((1 + _t3) * (1 + _t3))) * _t3_dot)) +
-        total_bar * (1 / (1 + _t3)) * _t3_dot;
-      z_bar += total_bar * (1 / (1 + _t3)) * _t3;
+        -(total_bar * _t1 * ((1 / ((1 + _t1) * (1 + _t1))) * _t1_dot)) +
+        total_bar * (1 / (1 + _t1)) * _t1_dot;
+      z_bar += total_bar * (1 / (1 + _t1)) * _t1;
     }
     // line 15: const z = -y[i] * margin;
     let margin_bar = -(z_bar * y[i]);

@@ -41,16 +41,16 @@ export function logisticNllSharedGradInto(
   for (let i = 0; i < X.length; i++) {
     // inlined softplus(…) from logisticShared.ts:21
     const z = -y[i] * dotShared(X[i], w);
-    const _t3 = z > 0 ? Math.exp(-z) : 0;
-    const _t4 = !(z > 0) ? Math.exp(z) : 0;
-    total += z > 0 ? z + Math.log1p(_t3) : Math.log1p(_t4);
+    const _t1 = z > 0 ? Math.exp(-z) : 0;
+    const _t2 = !(z > 0) ? Math.exp(z) : 0;
+    total += z > 0 ? z + Math.log1p(_t1) : Math.log1p(_t2);
     // its reverse, in the same iteration
     let z_bar = 0;
     if (z > 0) {
       z_bar += total_bar;
-      z_bar -= total_bar * (1 / (1 + _t3)) * _t3;
+      z_bar -= total_bar * (1 / (1 + _t1)) * _t1;
     } else {
-      z_bar += total_bar * (1 / (1 + _t4)) * _t4;
+      z_bar += total_bar * (1 / (1 + _t2)) * _t2;
     }
     dotSharedPullback_b(X[i], w, -(z_bar * y[i]), _t0);
   }

@@ -198,8 +198,9 @@ export function takeFromForward(
   const callPops: Stmt[] = [];
   const afterPops: Stmt[] = [];
   const recompute: Stmt[] = [];
-  // Where each stored result is read from in the adjoint: a local still in scope (at the
-  // top level, no push is needed) or the temporary it is popped into.
+  // Where each stored result is read from in the adjoint: the name the adjoint gave it,
+  // which the forward sweep's temporary takes too (held in scope, or pushed and popped
+  // under that one name), or a local that already holds it.
   const results = new Map<string, Expr>();
   for (const call of calls) {
     if (call.guard.length > 0) {
@@ -210,10 +211,9 @@ export function takeFromForward(
       const guarded: Expr = { kind: "conditional", test: condition, whenTrue: call.whole, whenFalse: b.num(0) };
       const replaced = replaceUnder(value, call.guard, call.whole, b.v(call.name));
       if (replaced) {
-        const held = attempt.namer.temp();
-        hoisted.push(holdInScope(scope, held, guarded));
-        value = replaceExpr(replaced, b.v(call.name), b.v(held));
-        results.set(call.name, b.v(held));
+        hoisted.push(holdInScope(scope, call.name, guarded));
+        value = replaced;
+        results.set(call.name, b.v(call.name));
       } else {
         recompute.push(b.declare(call.name, guarded));
       }
@@ -227,10 +227,9 @@ export function takeFromForward(
     }
     if (inScopeForReverse(scope)) {
       if (occursUnconditionally(value, call.whole)) {
-        const held = attempt.namer.temp();
-        hoisted.push(holdInScope(scope, held, call.whole));
-        value = replaceExpr(value, call.whole, b.v(held));
-        results.set(call.name, b.v(held));
+        hoisted.push(holdInScope(scope, call.name, call.whole));
+        value = replaceExpr(value, call.whole, b.v(call.name));
+        results.set(call.name, b.v(call.name));
       } else {
         recompute.push(b.declare(call.name, call.whole));
       }
@@ -241,10 +240,10 @@ export function takeFromForward(
       after.push(b.push("values", b.v(s.name)));
       afterPops.push({ kind: "declare", name: call.name, type: b.NUMBER, init: { kind: "pop", stack: "values", of: s.name }, mutable: false });
     } else if (occursUnconditionally(value, call.whole)) {
-      const held = attempt.namer.temp();
-      hoisted.push(b.declare(held, call.whole), b.push("values", b.v(held)));
-      value = replaceExpr(value, call.whole, b.v(held));
-      callPops.push({ kind: "declare", name: call.name, type: b.NUMBER, init: { kind: "pop", stack: "values", of: held }, mutable: false });
+      // One name from the push to the pop: the forward sweep's temporary is the adjoint's.
+      hoisted.push(b.declare(call.name, call.whole), b.push("values", b.v(call.name)));
+      value = replaceExpr(value, call.whole, b.v(call.name));
+      callPops.push({ kind: "declare", name: call.name, type: b.NUMBER, init: { kind: "pop", stack: "values", of: call.name }, mutable: false });
     } else {
       recompute.push(b.declare(call.name, call.whole));
       continue;
