@@ -10,7 +10,7 @@
  * diagnostic (this is the fence); no IR is produced for a function that was rejected.
  */
 import { ts } from "ts-morph";
-import { Codes, fail, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
+import { Codes, DiagnosticError, fail, type Diagnostic, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { ArrayContainer, Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
 import { MATH_CONSTANTS, PRIMITIVES } from "../ir/primitives.ts";
@@ -50,7 +50,12 @@ interface Binding {
   irName: string;
   /** A local function (`const sq = (t) => t * t`, a nested declaration, a callback parameter): inlined where called. */
   fn?: FunctionValue;
+  /** Declared by a statement that was rejected: statements using it are left out without a report of their own. */
+  rejected?: boolean;
 }
+
+/** A statement used a name whose declaration was rejected (already reported). */
+class UsesRejected extends Error {}
 
 /** The file the lowering is reading: the function's own, or a helper's while it is inlined. */
 interface FileContext {
@@ -150,6 +155,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
         : this.inScope(() => this.statement(() => [{ kind: "return", value: this.lowerExpr(node.body as ts.Expression), span: this.span(node.body!) } satisfies Stmt]))),
     ];
     this.scopes.pop();
+    if (this.rejected.length > 0) throw new DiagnosticError(this.rejected[0]!, this.rejected.slice(1));
     const returnType = declaredReturn ?? this.inferredReturnType(body, node);
     if (!(returnType.kind === "opaque" && returnType.text === "void") && !definitelyReturns(body)) {
       this.reject(Codes.MissingReturn, `not every path of '${name}' returns a value; add a final return`, source.nameNode);
@@ -709,9 +715,27 @@ class Lowering implements CallbackHost, SwitchLowerer {
     return [...value, exit];
   }
 
+  /**
+   * One statement. A statement that is rejected is reported and left out, and lowering goes
+   * on, so one build reports every rejected statement of the function; names it declares
+   * are marked, and statements using them are left out without a report of their own.
+   * (Inside an inlined function the first rejection stops it: its body is lowered anew at
+   * each call.)
+   */
   private lowerStatement(s: ts.Statement): Stmt[] {
-    return this.statement(() => this.lowerOneStatement(s));
+    if (this.inlineDepth > 0) return this.statement(() => this.lowerOneStatement(s));
+    try {
+      return this.statement(() => this.lowerOneStatement(s));
+    } catch (error) {
+      if (error instanceof DiagnosticError) this.rejected.push(...error.all);
+      else if (!(error instanceof UsesRejected)) throw error;
+      for (const name of declaredBy(s)) this.scopes[this.scopes.length - 1]!.set(name, { type: { kind: "opaque", text: "rejected" }, mutable: true, irName: name, rejected: true });
+      return [];
+    }
   }
+
+  /** Diagnostics of the statements rejected so far. */
+  private readonly rejected: Diagnostic[] = [];
 
   private lowerOneStatement(s: ts.Statement): Stmt[] {
     const span = this.span(s);
@@ -1141,6 +1165,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
     if (ts.isParenthesizedExpression(e)) return this.lowerLValue(e.expression);
     if (ts.isIdentifier(e)) {
       const binding = this.lookup(e.text);
+      if (binding?.rejected) throw new UsesRejected(e.text);
       if (!binding) {
         if (this.module.mutableNames.has(e.text)) {
           this.reject(Codes.MutableModuleState, `'${e.text}' is module-level state; a differentiated function may not write variables outside itself`, e);
@@ -1396,6 +1421,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
       if (alias) return alias;
     }
     const binding = this.lookup(name);
+    if (binding?.rejected) throw new UsesRejected(name);
     if (binding?.fn) this.reject(Codes.UnsupportedExpression, `'${name}' is a function: call it, or pass it as a callback; it cannot be used as a value`, id);
     if (binding) return b.v(binding.irName);
     if (name === "Infinity") return b.num(Infinity);
@@ -1742,4 +1768,16 @@ function isPath(e: ts.Expression): boolean {
   if (ts.isPropertyAccessExpression(x)) return isPath(x.expression);
   if (ts.isElementAccessExpression(x)) return isPath(x.expression) && (ts.isIdentifier(x.argumentExpression) || ts.isNumericLiteral(x.argumentExpression));
   return false;
+}
+
+/** The names a statement declares in its block (`const a = …, [b, c] = …`, `function f`). */
+function declaredBy(s: ts.Statement): string[] {
+  const out: string[] = [];
+  const names = (n: ts.BindingName): void => {
+    if (ts.isIdentifier(n)) out.push(n.text);
+    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) names(el.name);
+  };
+  if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) names(d.name);
+  if (ts.isFunctionDeclaration(s) && s.name) out.push(s.name.text);
+  return out;
 }
