@@ -1338,6 +1338,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
       case ts.SyntaxKind.AsExpression:
       case ts.SyntaxKind.NonNullExpression:
       case ts.SyntaxKind.SatisfiesExpression:
+      case ts.SyntaxKind.TypeAssertionExpression:
         return this.lowerExpr((e as ts.AsExpression).expression);
       case ts.SyntaxKind.Identifier:
         return this.lowerIdentifier(e as ts.Identifier);
@@ -1398,7 +1399,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
       case ts.SyntaxKind.AwaitExpression:
         return this.reject(Codes.UnsupportedExpression, "'await' cannot be differentiated", e);
       default:
-        return this.reject(Codes.UnsupportedExpression, `this expression (${ts.SyntaxKind[e.kind]}) is not supported in a differentiated function`, e);
+        return this.reject(Codes.UnsupportedExpression, expressionMessage(e), e);
     }
   }
 
@@ -1504,7 +1505,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
       // The field of a record a call returns (`g(x).tangent`): the inliner picks it out.
       return { kind: "field", object, name: property };
     }
-    return this.reject(Codes.UnsupportedExpression, `property '${property}' is not supported here (only '.length' of arrays)`, node);
+    return this.reject(Codes.UnsupportedExpression, `'.${property}' cannot be read here: tsgrad reads '.length' of arrays and the declared fields of objects and classes (this value is ${describeType(type)})`, node);
   }
 
   private lowerBinary(node: ts.BinaryExpression): Expr {
@@ -1532,7 +1533,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
       if (node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
         this.reject(Codes.UnsupportedExpression, "assignments inside expressions are not supported; make the assignment its own statement", node);
       }
-      return this.reject(Codes.UnsupportedExpression, `operator '${node.operatorToken.getText(this.sourceFile)}' is not supported`, node.operatorToken);
+      return this.reject(Codes.UnsupportedExpression, operatorMessage(node.operatorToken.getText(this.sourceFile)), node.operatorToken);
     }
     const left = this.lowerExpr(node.left);
     const right = this.lowerExpr(node.right);
@@ -1579,7 +1580,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
         this.reject(Codes.NonDeterministic, "Math.random is not deterministic and cannot be differentiated; pass random numbers in as a parameter", node);
       }
       const rule = PRIMITIVES[name];
-      if (!rule) this.reject(Codes.UnsupportedCall, `${name} is not supported`, node);
+      if (!rule) this.reject(Codes.UnsupportedCall, `${name} has no derivative rule in tsgrad (the Math functions it differentiates are listed in the README); compute it from those, or add a rule (CONTRIBUTING: adding a primitive)`, node);
       if ((name === "Math.max" || name === "Math.min") && node.arguments.some(ts.isSpreadElement)) return spreadExtremum(this, name, node);
       const args = node.arguments.map((a) => {
         if (ts.isSpreadElement(a)) this.reject(Codes.UnsupportedCall, `${name} cannot take a spread array; only Math.max and Math.min can`, a);
@@ -1605,7 +1606,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
       this.reject(Codes.UnsupportedCall, "'.push' can only be a statement of its own ('a.push(x);')", node);
     }
-    return this.reject(Codes.UnsupportedCall, `call to '${callee.getText(this.sourceFile)}' is not supported in a differentiated function`, node);
+    return this.reject(Codes.UnsupportedCall, `'${callee.getText(this.sourceFile)}(…)' cannot be differentiated: tsgrad calls Math functions, functions of your program (this file or a relative import), methods of your classes, and map/reduce/forEach/filter/some/every, slice, fill and push on arrays; for a library function, supply its derivative with '@vjpOf'`, node);
   }
 
   private lowerNew(node: ts.NewExpression, filled = false): Expr {
@@ -1648,7 +1649,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
       case "userCall": return this.userCallTypes.get(e.callee) ?? b.NUMBER;
       case "conditional": {
         const t = this.typeOf(e.whenTrue, node);
-        if (t.kind === "array") this.reject(Codes.UnsupportedExpression, "a conditional choosing between arrays is not supported", node);
+        if (t.kind === "array") this.reject(Codes.UnsupportedExpression, "a conditional choosing between arrays cannot be differentiated; choose between their elements instead (c ? a[i] : b[i]), or use if/else", node);
         return t;
       }
       case "zeros": return { kind: "array", element: b.NUMBER, container: e.container, readonly: false };
@@ -1780,4 +1781,28 @@ function declaredBy(s: ts.Statement): string[] {
   if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) names(d.name);
   if (ts.isFunctionDeclaration(s) && s.name) out.push(s.name.text);
   return out;
+}
+
+/** Why an operator cannot be differentiated, and what to write instead. */
+function operatorMessage(op: string): string {
+  if (["&", "|", "^", "<<", ">>", ">>>", "~"].includes(op)) return `the bitwise operator '${op}' has no derivative; for an integer part use Math.floor or Math.trunc, for flags use booleans`;
+  if (op === "in" || op === "instanceof") return `'${op}' tests an object's kind, which tsgrad's values do not have; pass what you need as a parameter`;
+  if (op === ",") return "the comma operator cannot be differentiated here; write each expression as its own statement";
+  return `the operator '${op}' cannot be differentiated; write it with arithmetic, comparisons, && and || (or ?? on an optional parameter)`;
+}
+
+/** Why an expression cannot be differentiated, in words (never a syntax-tree kind), and what to write instead. */
+function expressionMessage(e: ts.Expression): string {
+  if (ts.isTypeOfExpression(e)) return "'typeof' cannot be differentiated: tsgrad knows every value's type from the declarations, so the test is not needed; remove it";
+  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isTemplateExpression(e)) return "strings cannot be differentiated; keep text out of the differentiated function (pass a number or an enum member instead)";
+  if (ts.isVoidExpression(e)) return "'void' cannot be differentiated; remove it";
+  if (ts.isDeleteExpression(e)) return "'delete' cannot be differentiated; build a new value instead of removing a field";
+  if (e.kind === ts.SyntaxKind.NullKeyword) return "'null' cannot be differentiated; use a number (and a flag if it means 'missing')";
+  if (ts.isRegularExpressionLiteral(e)) return "regular expressions cannot be differentiated; keep text processing out of the differentiated function";
+  if (ts.isTaggedTemplateExpression(e)) return "tagged templates cannot be differentiated; compute the value before calling the function";
+  if (ts.isClassExpression(e)) return "a class expression cannot be differentiated; declare the class at the top level of the file";
+  if (ts.isBigIntLiteral(e)) return "BigInt values cannot be differentiated; use a number";
+  if (ts.isYieldExpression(e)) return "'yield' cannot be differentiated; return an array of the values instead";
+  if (ts.isSpreadElement(e)) return "spread is supported in array literals and in Math.max/Math.min; pass the array itself elsewhere";
+  return "this expression cannot be differentiated; write it with numbers, arrays, arithmetic, Math functions and calls of your own functions";
 }
