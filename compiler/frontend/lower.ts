@@ -266,7 +266,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
     const typeNode = p.typeNode;
     if ("error" in shape) {
       if (shape.error === "any") {
-        this.reject(Codes.AnyType, `parameter '${name}' has type '${typeNode!.getText(this.sourceFile)}'; tsgrad needs a concrete numeric type such as 'number', 'number[]' or 'Float64Array'`, typeNode!);
+        this.reject(Codes.AnyType, `parameter '${name}' has type '${typeNode!.getText(this.sourceFile)}'; write a concrete numeric type such as 'number', 'number[]' or 'Float64Array'`, typeNode!);
       }
       // Unknown types pass through untouched; using them in arithmetic is rejected later.
       const text = typeNode!.getText(this.sourceFile);
@@ -1395,7 +1395,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
         return this.reject(Codes.UnsupportedExpression, "'++' and '--' are only supported as statements", e);
       case ts.SyntaxKind.ArrowFunction:
       case ts.SyntaxKind.FunctionExpression:
-        return this.reject(Codes.UnsupportedExpression, "a function here can only be called, declared as a local constant, or passed as a callback (to map, reduce, forEach, filter, some, every or a helper); it cannot be stored or returned", e);
+        return this.reject(Codes.UnsupportedExpression, "a function cannot be stored or returned in a differentiated function; call it, declare it as a local constant, or pass it as a callback (to map, reduce, forEach, filter, some, every or a helper)", e);
       case ts.SyntaxKind.AwaitExpression:
         return this.reject(Codes.UnsupportedExpression, "'await' cannot be differentiated", e);
       default:
@@ -1447,7 +1447,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
       this.reject(Codes.UnsupportedExpression, `'${name}' is a module-level constant, but ${why}; pass it in as a parameter, or make it a number or a table of numbers`, id);
     }
     if (this.module.enums.has(name)) this.reject(Codes.UnsupportedExpression, `enum '${name}' can only be read member by member ('${name}.Member')`, id);
-    return this.reject(Codes.UnsupportedExpression, `'${name}' is not defined here: it is not a parameter, a local variable or a module-level constant`, id);
+    return this.reject(Codes.UnsupportedExpression, `'${name}' is not defined here: it is not a parameter, a local variable or a module-level constant; declare it, or pass it in as a parameter`, id);
   }
 
   /**
