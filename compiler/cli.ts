@@ -35,6 +35,12 @@ export async function main(argv: string[], partialIo: Partial<CliIo> = {}): Prom
     }
     try {
       io.stderr(internalError(error));
+      // A tool reading --format json still gets one document, with the fault in it.
+      if (argv.some((a) => a === "json" || a === "--format=json")) {
+        const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+        const diagnostic = { file: "", line: 1, column: 1, length: 1, code: formatCode(Codes.InternalError), severity: "error", message: `internal error: ${message}` };
+        io.stdout(`${JSON.stringify({ diagnostics: [diagnostic], written: [], removed: [], stale: [], outOfDate: [], withoutAnnotations: [], heldBack: [], exitCode: 1 }, null, 2)}\n`);
+      }
     } catch {
       // the error stream itself failed; the exit code still says so
     }

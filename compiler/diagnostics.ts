@@ -65,10 +65,20 @@ export function baseName(file: string): string {
   return file.split(/[\\/]/).pop() ?? file;
 }
 
-/** Thrown by a pass to reject the function it is working on. Caught by the pipeline. */
+/**
+ * Thrown by a pass to reject the function it is working on. Caught by the pipeline. The
+ * lowering reports every statement it rejects: the first is `diagnostic`, the rest `others`.
+ */
 export class DiagnosticError extends Error {
-  constructor(readonly diagnostic: Diagnostic) {
+  constructor(
+    readonly diagnostic: Diagnostic,
+    readonly others: readonly Diagnostic[] = [],
+  ) {
     super(diagnostic.message);
+  }
+
+  get all(): Diagnostic[] {
+    return [this.diagnostic, ...this.others];
   }
 }
 

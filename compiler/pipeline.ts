@@ -16,11 +16,11 @@
  */
 import path from "node:path";
 import { Project, ts, type SourceFile } from "ts-morph";
-import { Codes, DiagnosticError, isError, type Diagnostic } from "./diagnostics.ts";
+import { Codes, DiagnosticError, isError, type Diagnostic, type SourceSpan } from "./diagnostics.ts";
 import { spanOf } from "./frontend/annotations.ts";
 import { ProgramIndex } from "./frontend/program.ts";
 import { lowerFunction } from "./frontend/lower.ts";
-import type { FunctionSource } from "./frontend/functions.ts";
+import { functionSources, tagsOf, type FunctionSource } from "./frontend/functions.ts";
 import type { DerivativeRequest, FunctionIR, ModuleIR } from "./ir/nodes.ts";
 import { Namer, namesIn } from "./transform/naming.ts";
 import { Printer } from "./backend/print.ts";
@@ -87,6 +87,8 @@ export interface OutputFile {
 export interface CompileResult {
   files: OutputFile[];
   diagnostics: Diagnostic[];
+  /** Sources whose generated file was not produced because of an error (their existing output must be left alone). */
+  failed: string[];
   /** With `dumpAfter`: the IR after that stage, as TypeScript, one entry per annotation (and shared derivative) that ran it. */
   dumps?: string[];
 }
@@ -121,6 +123,7 @@ export async function compileSources(inputs: SourceInput[], options: CompileOpti
   });
   const files: OutputFile[] = [];
   const diagnostics: Diagnostic[] = [];
+  const failed: string[] = [];
   const dumped: { title: string; functions: FunctionIR[] }[] = [];
   const sorted = [...inputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const program = new ProgramIndex(project);
@@ -128,9 +131,17 @@ export async function compileSources(inputs: SourceInput[], options: CompileOpti
   const { order, imported } = generatedFirst(parsed);
   for (const { input, sourceFile } of order) {
     const started = performance.now();
-    const result = await compileOne(program, sourceFile, input, options, dumped);
+    let result: { file?: OutputFile; diagnostics: Diagnostic[] };
+    try {
+      result = await compileOne(program, sourceFile, input, options, dumped);
+    } catch (error) {
+      // A fault outside any one function (reading the file's annotations, assembling or
+      // formatting its generated file): reported at the file; the other files still compile.
+      result = { diagnostics: [fileFault(error, input.path, sourceFile)] };
+    }
     options.onSource?.(input.path, performance.now() - started);
     diagnostics.push(...result.diagnostics);
+    if (!result.file && result.diagnostics.some(isError)) failed.push(input.path);
     if (result.file) {
       files.push(result.file);
       // A later source calls this generated code (nested derivatives): make it a file of the program.
@@ -138,10 +149,29 @@ export async function compileSources(inputs: SourceInput[], options: CompileOpti
     }
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  if (options.dumpAfter === undefined) return { files, diagnostics };
+  failed.sort();
+  if (options.dumpAfter === undefined) return { files, diagnostics, failed };
   const printer = new Printer();
   const texts = await Promise.all(dumped.map(async (d) => `// ${d.title}\n${await formatTypeScript(d.functions.map((f) => printer.fn(f)).join("\n"))}`));
-  return { files, diagnostics, dumps: texts };
+  return { files, diagnostics, failed, dumps: texts };
+}
+
+/** An internal error outside any one function: TSG9001 at the file's first annotated function, or at its first line. */
+function fileFault(error: unknown, file: string, sourceFile: SourceFile): Diagnostic {
+  const message = error instanceof Error ? error.message : String(error);
+  const sf = sourceFile.compilerNode;
+  let at: SourceSpan = { file, line: 1, column: 1, length: 1 };
+  let where = file;
+  try {
+    const first = functionSources(sf).find((f) => tagsOf(f.docHost).length > 0);
+    if (first) {
+      at = spanOf(first.nameNode, sf, file);
+      where = `${path.basename(file)} (at '${first.name}')`;
+    }
+  } catch {
+    // the file's functions cannot be listed either: point at its first line
+  }
+  return { code: Codes.InternalError, message: `internal error while compiling ${where}: ${message}. This is a bug in tsgrad; please report it with this file.`, ...at };
 }
 
 /**
@@ -212,7 +242,7 @@ async function compileOne(
       lowered.push({ fn, requests: annotated.requests, source: annotated.source });
       if (options.dumpAfter === "lower") dumped.push({ title: `after lower: ${fn.name} (${sourceName})`, functions: [fn] });
     } catch (error) {
-      diagnostics.push(toDiagnostic(error, annotated.source, sf, input.path));
+      diagnostics.push(...toDiagnostics(error, annotated.source, sf, input.path));
     }
   }
   // Generated names must not collide with the user's identifiers anywhere in the file.
@@ -252,7 +282,7 @@ async function compileOne(
         },
       });
     } catch (error) {
-      diagnostics.push(toDiagnostic(error, source, sf, input.path));
+      diagnostics.push(...toDiagnostics(error, source, sf, input.path));
     }
   }
   if (diagnostics.some(isError) || file.functions.length === 0) return { diagnostics };
@@ -312,12 +342,12 @@ function unitIR(unit: Unit): FunctionIR[] {
   return [unit.result ? { ...unit.fn, body: [...unit.fn.body, { kind: "return", value: unit.result }] } : unit.fn];
 }
 
-function toDiagnostic(error: unknown, source: FunctionSource, sf: ts.SourceFile, file: string): Diagnostic {
-  if (error instanceof DiagnosticError) return error.diagnostic;
+function toDiagnostics(error: unknown, source: FunctionSource, sf: ts.SourceFile, file: string): Diagnostic[] {
+  if (error instanceof DiagnosticError) return error.all;
   const message = error instanceof Error ? error.message : String(error);
-  return {
+  return [{
     code: Codes.InternalError,
     message: `internal error while compiling '${source.name}': ${message}. This is a bug in tsgrad; please report it with this function.`,
     ...spanOf(source.nameNode, sf, file),
-  };
+  }];
 }

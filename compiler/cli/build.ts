@@ -5,13 +5,15 @@
  *   (compiler/pipeline, loaded only then) → plan → write or check
  *
  * Takes the build options and the CLI's io; gives a `BuildReport` (it prints nothing:
- * see report.ts). Guarantees: if any diagnostic is reported before writing, nothing is
- * written or removed; `--check` never touches the disk. Throws only `UsageError` (a
- * named path that does not exist) or on a fault of the compiler itself.
+ * see report.ts). Guarantees: a bad function costs only its own file: every file whose
+ * functions all compile is written, a file with an error (or one that cannot be read)
+ * keeps its existing generated file untouched, and the exit code is 1; `--check` never
+ * touches the disk. A fault of the compiler is a TSG9001 diagnostic at its file, never a
+ * lost report. Throws only `UsageError` (a named path that does not exist).
  */
 import path from "node:path";
 import type { OutputFile, SourceInput } from "../pipeline.ts";
-import { isError, type Diagnostic } from "../diagnostics.ts";
+import { Codes, isError, type Diagnostic } from "../diagnostics.ts";
 import { BuildCache, cacheKey, cacheLocation, toolFingerprint, type KeyPart } from "./cache.ts";
 import { compareStrings, discover, outputPathOf } from "./discover.ts";
 import type { CliIo } from "./io.ts";
@@ -71,8 +73,10 @@ export interface BuildReport {
   files: string[];
   /** Every generated file of the build and its text (also when diagnostics blocked writing): what the bundler plugin serves. */
   generated: Map<string, string>;
-  /** True when diagnostics stopped the build before anything was written. */
+  /** True when there were errors and nothing was written or removed. */
   blocked: boolean;
+  /** Sources not written because of their errors (or unreadable): their generated files were left as they were. */
+  heldBack: string[];
   check: boolean;
   exitCode: 0 | 1;
 }
@@ -102,11 +106,14 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
   }
   const misses = found.sources.filter((s) => byPath.has(s) && !results.has(s));
   const diagnostics: Diagnostic[] = [...read.diagnostics];
+  // Sources whose generated file stays as it is: unreadable, or failed to compile.
+  const held = new Set(read.diagnostics.map((d) => d.file).filter((f) => found.sources.includes(f)));
   if (misses.length > 0) {
     const missed = new Set(misses);
     const inputs = [...closure(misses, read.imports)].flatMap((f) => (byPath.has(f) ? [byPath.get(f)!] : []));
-    const compiled = await compile(inputs, options, session, (file, ms) => timings.push({ path: file, ms, ...(missed.has(file) ? {} : { imported: true }) }));
+    const compiled = await compileSafely(inputs, options, session, (file, ms) => timings.push({ path: file, ms, ...(missed.has(file) ? {} : { imported: true }) }));
     diagnostics.push(...compiled.diagnostics.map((d) => ({ ...d, file: path.resolve(io.cwd, d.file) })));
+    for (const f of compiled.failed) held.add(path.resolve(io.cwd, f));
     const outputs = new Map(compiled.files.map((f) => [path.resolve(io.cwd, f.source), f.text] as const));
     const dirty = new Set(diagnostics.map((d) => d.file)); // warnings too: a cache hit would not show them again
     for (const source of misses) {
@@ -130,7 +137,8 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
     outputs,
     built: found.sources,
     generatedInWalkedFolders: found.generatedInWalkedFolders,
-    removalsAllowed: !diagnostics.some(isError),
+    removalsAllowed: true,
+    keep: held,
   });
   diagnostics.push(...plan.diagnostics);
   for (const [file, text] of plan.texts) texts.set(file, text);
@@ -150,6 +158,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
     files: [...read.imports.keys()].sort(compareStrings),
     generated: new Map(outputs.map((o) => [o.path, o.text] as const)),
     blocked: false,
+    heldBack: [],
     check: options.check,
     exitCode: 0,
   };
@@ -158,14 +167,14 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
       ...plan.writes.map((w) => ({ path: w.path, reason: w.reason })),
       ...plan.removals.map((p) => ({ path: p, reason: "orphaned" as const })),
     ].sort((a, b) => compareStrings(a.path, b.path));
-  } else if (diagnostics.some(isError)) {
-    report.blocked = true;
   } else {
     const applied = applyPlan(plan, io.pid);
     report.written = applied.written;
     report.removed = applied.removed;
     diagnostics.push(...applied.diagnostics);
+    report.blocked = diagnostics.some(isError) && applied.written.length === 0 && applied.removed.length === 0;
   }
+  report.heldBack = [...held].filter((f) => found.sources.includes(f)).sort(compareStrings);
   report.diagnostics = sortDiagnostics(diagnostics);
   report.exitCode = report.diagnostics.some(isError) || report.outOfDate.length > 0 ? 1 : 0;
   report.elapsedMs = performance.now() - started;
@@ -184,6 +193,21 @@ export function openCache(options: Pick<BuildOptions, "cache">, cwd: string): { 
   const location = cacheLocation(cwd);
   if (location.disabled) return { cache: new BuildCache(null), note: `not using ${location.dir}: ${location.disabled}` };
   return { cache: new BuildCache(location.dir) };
+}
+
+/**
+ * `compile`, with a fault of the compiler that escapes it (it reports its own faults per
+ * file) turned into a TSG9001 diagnostic at the first source, so the report still comes out.
+ */
+async function compileSafely(inputs: SourceInput[], options: BuildOptions, session: BuildSession, timed: (file: string, ms: number) => void) {
+  try {
+    return await compile(inputs, options, session, timed);
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    const first = inputs[0]?.path ?? "";
+    const diagnostic: Diagnostic = { code: Codes.InternalError, message: `internal error while compiling: ${message}. This is a bug in tsgrad; please report it`, file: first, line: 1, column: 1, length: 1 };
+    return { files: [], diagnostics: [diagnostic], failed: inputs.map((i) => i.path) };
+  }
 }
 
 /** Compiles `inputs` (loading the compiler only now), timing each source. */

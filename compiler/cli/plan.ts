@@ -39,6 +39,8 @@ export interface PlanInput {
   generatedInWalkedFolders: readonly string[];
   /** Removal needs a clean compile: a source with errors gets no output but still has annotations. */
   removalsAllowed: boolean;
+  /** Sources whose generated file is left as it is whatever happens (they failed to compile, or to be read). */
+  keep?: ReadonlySet<string>;
 }
 
 export function planOutputs(input: PlanInput): Plan {
@@ -70,7 +72,7 @@ export function planOutputs(input: PlanInput): Plan {
   // A built source without output: its generated file (if any) is out of date.
   for (const source of input.built) {
     const output = outputPathOf(source);
-    if (!produced.has(output)) candidates.add(output);
+    if (!produced.has(output) && !input.keep?.has(source)) candidates.add(output);
   }
   // A generated file in a walked folder whose source is gone.
   for (const generated of input.generatedInWalkedFolders) {

@@ -41,6 +41,10 @@ export function printText(report: BuildReport, io: CliIo, verbosity: Verbosity =
     const warnings = report.diagnostics.filter((d) => !isError(d)).length;
     io.stderr(formatSummary(report.diagnostics.length - warnings, files, warnings));
     if (report.blocked) io.stderr("Nothing was written.\n");
+    else if (report.heldBack.length > 0 && !report.check) {
+      const n = report.heldBack.length;
+      io.stderr(`${n === 1 ? "1 file with errors was" : `${n} files with errors were`} not written (${report.heldBack.map(show).join(", ")}): ${n === 1 ? "its generated file is" : "their generated files are"} left as ${n === 1 ? "it was" : "they were"}.\n`);
+    }
   }
   if (report.check) {
     if (report.outOfDate.length > 0) {
@@ -50,10 +54,12 @@ export function printText(report: BuildReport, io: CliIo, verbosity: Verbosity =
       io.stdout(`All generated files are up to date (${plural(report.sourceCount, "source")} checked: ${report.unchanged.length} with derivatives, ${report.withoutAnnotations.length} without annotations).\n`);
     }
   } else if (!report.blocked && !quiet) {
+    // Written files are listed above; files held back by their errors are not counted as built.
     const removed = report.removed.length > 0 ? `; removed ${plural(report.removed.length, "generated file")}` : "";
+    const failed = report.heldBack.length > 0 ? `, ${report.heldBack.length} with errors` : "";
     io.stdout(
       `Built ${plural(report.sourceCount, "source")}: ${report.written.length} written, ${report.unchanged.length} unchanged, ` +
-        `${report.withoutAnnotations.length} without annotations${removed}.\n`,
+        `${report.withoutAnnotations.length} without annotations${failed}${removed}.\n`,
     );
   }
   if (verbosity === "verbose") {
@@ -74,6 +80,8 @@ export interface JsonReport {
   outOfDate: { path: string; reason: string }[];
   /** Sources built that have no annotated function. */
   withoutAnnotations: string[];
+  /** Sources not written because of their errors: their generated files were left as they were. */
+  heldBack: string[];
   exitCode: number;
 }
 
@@ -94,6 +102,7 @@ export function toJson(report: BuildReport, cwd: string): JsonReport {
     stale: report.outOfDate.map((o) => show(o.path)),
     outOfDate: report.outOfDate.map((o) => ({ path: show(o.path), reason: o.reason })),
     withoutAnnotations: report.withoutAnnotations.map(show),
+    heldBack: report.heldBack.map(show),
     exitCode: report.exitCode,
   };
 }

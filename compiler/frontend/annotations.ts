@@ -139,8 +139,15 @@ function parseRequest(
   // `<T extends number[]>`: T is its constraint.
   const constraints = new Map((source.node.typeParameters ?? []).flatMap((t) => (t.constraint ? [[t.name.text, t.constraint] as const] : [])));
   const resolve: TypeResolver = (name) => constraints.get(name) ?? resolveType?.(name);
+  /** `kind: Activation` for an enum: a choice, never differentiated. */
+  const isEnum = (p: SourceParam) => {
+    const t = p.typeNode;
+    const d = t && ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName) ? resolve(t.typeName.text) : undefined;
+    return !!d && ts.isEnumDeclaration(d);
+  };
   const differentiable = (p: SourceParam) => {
     if (p.optional) return false; // an option such as `eps?: number`, never differentiated by default
+    if (isEnum(p)) return false;
     const type = p.receiver ? typeReference(p.receiver) : p.typeNode;
     if (!type) return true; // typed by a default value, or reported as implicit any by the lowering
     const shape = shapeOfTypeNode(type, resolve);

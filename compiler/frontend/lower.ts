@@ -10,7 +10,7 @@
  * diagnostic (this is the fence); no IR is produced for a function that was rejected.
  */
 import { ts } from "ts-morph";
-import { Codes, fail, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
+import { Codes, DiagnosticError, fail, type Diagnostic, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { ArrayContainer, Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
 import { MATH_CONSTANTS, PRIMITIVES } from "../ir/primitives.ts";
@@ -50,7 +50,12 @@ interface Binding {
   irName: string;
   /** A local function (`const sq = (t) => t * t`, a nested declaration, a callback parameter): inlined where called. */
   fn?: FunctionValue;
+  /** Declared by a statement that was rejected: statements using it are left out without a report of their own. */
+  rejected?: boolean;
 }
+
+/** A statement used a name whose declaration was rejected (already reported). */
+class UsesRejected extends Error {}
 
 /** The file the lowering is reading: the function's own, or a helper's while it is inlined. */
 interface FileContext {
@@ -150,6 +155,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
         : this.inScope(() => this.statement(() => [{ kind: "return", value: this.lowerExpr(node.body as ts.Expression), span: this.span(node.body!) } satisfies Stmt]))),
     ];
     this.scopes.pop();
+    if (this.rejected.length > 0) throw new DiagnosticError(this.rejected[0]!, this.rejected.slice(1));
     const returnType = declaredReturn ?? this.inferredReturnType(body, node);
     if (!(returnType.kind === "opaque" && returnType.text === "void") && !definitelyReturns(body)) {
       this.reject(Codes.MissingReturn, `not every path of '${name}' returns a value; add a final return`, source.nameNode);
@@ -274,7 +280,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
     const typeNode = p.typeNode;
     if ("error" in shape) {
       if (shape.error === "any") {
-        this.reject(Codes.AnyType, `parameter '${name}' has type '${typeNode!.getText(this.sourceFile)}'; tsgrad needs a concrete numeric type such as 'number', 'number[]' or 'Float64Array'`, typeNode!);
+        this.reject(Codes.AnyType, `parameter '${name}' has type '${typeNode!.getText(this.sourceFile)}'; write a concrete numeric type such as 'number', 'number[]' or 'Float64Array'`, typeNode!);
       }
       // Unknown types pass through untouched; using them in arithmetic is rejected later.
       const text = typeNode!.getText(this.sourceFile);
@@ -725,9 +731,27 @@ class Lowering implements CallbackHost, SwitchLowerer {
     return [...value, exit];
   }
 
+  /**
+   * One statement. A statement that is rejected is reported and left out, and lowering goes
+   * on, so one build reports every rejected statement of the function; names it declares
+   * are marked, and statements using them are left out without a report of their own.
+   * (Inside an inlined function the first rejection stops it: its body is lowered anew at
+   * each call.)
+   */
   private lowerStatement(s: ts.Statement): Stmt[] {
-    return this.statement(() => this.lowerOneStatement(s));
+    if (this.inlineDepth > 0) return this.statement(() => this.lowerOneStatement(s));
+    try {
+      return this.statement(() => this.lowerOneStatement(s));
+    } catch (error) {
+      if (error instanceof DiagnosticError) this.rejected.push(...error.all);
+      else if (!(error instanceof UsesRejected)) throw error;
+      for (const name of declaredBy(s)) this.scopes[this.scopes.length - 1]!.set(name, { type: { kind: "opaque", text: "rejected" }, mutable: true, irName: name, rejected: true });
+      return [];
+    }
   }
+
+  /** Diagnostics of the statements rejected so far. */
+  private readonly rejected: Diagnostic[] = [];
 
   private lowerOneStatement(s: ts.Statement): Stmt[] {
     const span = this.span(s);
@@ -1157,6 +1181,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
     if (ts.isParenthesizedExpression(e)) return this.lowerLValue(e.expression);
     if (ts.isIdentifier(e)) {
       const binding = this.lookup(e.text);
+      if (binding?.rejected) throw new UsesRejected(e.text);
       if (!binding) {
         if (this.module.mutableNames.has(e.text)) {
           this.reject(Codes.MutableModuleState, `'${e.text}' is module-level state; a differentiated function may not write variables outside itself`, e);
@@ -1329,6 +1354,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
       case ts.SyntaxKind.AsExpression:
       case ts.SyntaxKind.NonNullExpression:
       case ts.SyntaxKind.SatisfiesExpression:
+      case ts.SyntaxKind.TypeAssertionExpression:
         return this.lowerExpr((e as ts.AsExpression).expression);
       case ts.SyntaxKind.Identifier:
         return this.lowerIdentifier(e as ts.Identifier);
@@ -1385,11 +1411,11 @@ class Lowering implements CallbackHost, SwitchLowerer {
         return this.reject(Codes.UnsupportedExpression, "'++' and '--' are only supported as statements", e);
       case ts.SyntaxKind.ArrowFunction:
       case ts.SyntaxKind.FunctionExpression:
-        return this.reject(Codes.UnsupportedExpression, "a function here can only be called, declared as a local constant, or passed as a callback (to map, reduce, forEach, filter, some, every or a helper); it cannot be stored or returned", e);
+        return this.reject(Codes.UnsupportedExpression, "a function cannot be stored or returned in a differentiated function; call it, declare it as a local constant, or pass it as a callback (to map, reduce, forEach, filter, some, every or a helper)", e);
       case ts.SyntaxKind.AwaitExpression:
         return this.reject(Codes.UnsupportedExpression, "'await' cannot be differentiated", e);
       default:
-        return this.reject(Codes.UnsupportedExpression, `this expression (${ts.SyntaxKind[e.kind]}) is not supported in a differentiated function`, e);
+        return this.reject(Codes.UnsupportedExpression, expressionMessage(e), e);
     }
   }
 
@@ -1412,6 +1438,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
       if (alias) return alias;
     }
     const binding = this.lookup(name);
+    if (binding?.rejected) throw new UsesRejected(name);
     if (binding?.fn) this.reject(Codes.UnsupportedExpression, `'${name}' is a function: call it, or pass it as a callback; it cannot be used as a value`, id);
     if (binding) return b.v(binding.irName);
     if (name === "Infinity") return b.num(Infinity);
@@ -1436,7 +1463,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
       this.reject(Codes.UnsupportedExpression, `'${name}' is a module-level constant, but ${why}; pass it in as a parameter, or make it a number or a table of numbers`, id);
     }
     if (this.module.enums.has(name)) this.reject(Codes.UnsupportedExpression, `enum '${name}' can only be read member by member ('${name}.Member')`, id);
-    return this.reject(Codes.UnsupportedExpression, `'${name}' is not defined here: it is not a parameter, a local variable or a module-level constant`, id);
+    return this.reject(Codes.UnsupportedExpression, `'${name}' is not defined here: it is not a parameter, a local variable or a module-level constant; declare it, or pass it in as a parameter`, id);
   }
 
   /**
@@ -1494,7 +1521,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
       // The field of a record a call returns (`g(x).tangent`): the inliner picks it out.
       return { kind: "field", object, name: property };
     }
-    return this.reject(Codes.UnsupportedExpression, `property '${property}' is not supported here (only '.length' of arrays)`, node);
+    return this.reject(Codes.UnsupportedExpression, `'.${property}' cannot be read here: tsgrad reads '.length' of arrays and the declared fields of objects and classes (this value is ${describeType(type)})`, node);
   }
 
   private lowerBinary(node: ts.BinaryExpression): Expr {
@@ -1522,7 +1549,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
       if (node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
         this.reject(Codes.UnsupportedExpression, "assignments inside expressions are not supported; make the assignment its own statement", node);
       }
-      return this.reject(Codes.UnsupportedExpression, `operator '${node.operatorToken.getText(this.sourceFile)}' is not supported`, node.operatorToken);
+      return this.reject(Codes.UnsupportedExpression, operatorMessage(node.operatorToken.getText(this.sourceFile)), node.operatorToken);
     }
     const left = this.lowerExpr(node.left);
     const right = this.lowerExpr(node.right);
@@ -1569,7 +1596,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
         this.reject(Codes.NonDeterministic, "Math.random is not deterministic and cannot be differentiated; pass random numbers in as a parameter", node);
       }
       const rule = PRIMITIVES[name];
-      if (!rule) this.reject(Codes.UnsupportedCall, `${name} is not supported`, node);
+      if (!rule) this.reject(Codes.UnsupportedCall, `${name} has no derivative rule in tsgrad (the Math functions it differentiates are listed in the README); compute it from those, or add a rule (CONTRIBUTING: adding a primitive)`, node);
       if ((name === "Math.max" || name === "Math.min") && node.arguments.some(ts.isSpreadElement)) return spreadExtremum(this, name, node);
       const args = node.arguments.map((a) => {
         if (ts.isSpreadElement(a)) this.reject(Codes.UnsupportedCall, `${name} cannot take a spread array; only Math.max and Math.min can`, a);
@@ -1595,7 +1622,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
       this.reject(Codes.UnsupportedCall, "'.push' can only be a statement of its own ('a.push(x);')", node);
     }
-    return this.reject(Codes.UnsupportedCall, `call to '${callee.getText(this.sourceFile)}' is not supported in a differentiated function`, node);
+    return this.reject(Codes.UnsupportedCall, `'${callee.getText(this.sourceFile)}(…)' cannot be differentiated: tsgrad calls Math functions, functions of your program (this file or a relative import), methods of your classes, and map/reduce/forEach/filter/some/every, slice, fill and push on arrays; for a library function, supply its derivative with '@vjpOf'`, node);
   }
 
   private lowerNew(node: ts.NewExpression, filled = false): Expr {
@@ -1638,7 +1665,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
       case "userCall": return this.userCallTypes.get(e.callee) ?? b.NUMBER;
       case "conditional": {
         const t = this.typeOf(e.whenTrue, node);
-        if (t.kind === "array") this.reject(Codes.UnsupportedExpression, "a conditional choosing between arrays is not supported", node);
+        if (t.kind === "array") this.reject(Codes.UnsupportedExpression, "a conditional choosing between arrays cannot be differentiated; choose between their elements instead (c ? a[i] : b[i]), or use if/else", node);
         return t;
       }
       case "zeros": return { kind: "array", element: b.NUMBER, container: e.container, readonly: false };
@@ -1758,4 +1785,40 @@ function isPath(e: ts.Expression): boolean {
   if (ts.isPropertyAccessExpression(x)) return isPath(x.expression);
   if (ts.isElementAccessExpression(x)) return isPath(x.expression) && (ts.isIdentifier(x.argumentExpression) || ts.isNumericLiteral(x.argumentExpression));
   return false;
+}
+
+/** The names a statement declares in its block (`const a = …, [b, c] = …`, `function f`). */
+function declaredBy(s: ts.Statement): string[] {
+  const out: string[] = [];
+  const names = (n: ts.BindingName): void => {
+    if (ts.isIdentifier(n)) out.push(n.text);
+    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) names(el.name);
+  };
+  if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) names(d.name);
+  if (ts.isFunctionDeclaration(s) && s.name) out.push(s.name.text);
+  return out;
+}
+
+/** Why an operator cannot be differentiated, and what to write instead. */
+function operatorMessage(op: string): string {
+  if (["&", "|", "^", "<<", ">>", ">>>", "~"].includes(op)) return `the bitwise operator '${op}' has no derivative; for an integer part use Math.floor or Math.trunc, for flags use booleans`;
+  if (op === "in" || op === "instanceof") return `'${op}' tests an object's kind, which tsgrad's values do not have; pass what you need as a parameter`;
+  if (op === ",") return "the comma operator cannot be differentiated here; write each expression as its own statement";
+  return `the operator '${op}' cannot be differentiated; write it with arithmetic, comparisons, && and || (or ?? on an optional parameter)`;
+}
+
+/** Why an expression cannot be differentiated, in words (never a syntax-tree kind), and what to write instead. */
+function expressionMessage(e: ts.Expression): string {
+  if (ts.isTypeOfExpression(e)) return "'typeof' cannot be differentiated: tsgrad knows every value's type from the declarations, so the test is not needed; remove it";
+  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isTemplateExpression(e)) return "strings cannot be differentiated; keep text out of the differentiated function (pass a number or an enum member instead)";
+  if (ts.isVoidExpression(e)) return "'void' cannot be differentiated; remove it";
+  if (ts.isDeleteExpression(e)) return "'delete' cannot be differentiated; build a new value instead of removing a field";
+  if (e.kind === ts.SyntaxKind.NullKeyword) return "'null' cannot be differentiated; use a number (and a flag if it means 'missing')";
+  if (ts.isRegularExpressionLiteral(e)) return "regular expressions cannot be differentiated; keep text processing out of the differentiated function";
+  if (ts.isTaggedTemplateExpression(e)) return "tagged templates cannot be differentiated; compute the value before calling the function";
+  if (ts.isClassExpression(e)) return "a class expression cannot be differentiated; declare the class at the top level of the file";
+  if (ts.isBigIntLiteral(e)) return "BigInt values cannot be differentiated; use a number";
+  if (ts.isYieldExpression(e)) return "'yield' cannot be differentiated; return an array of the values instead";
+  if (ts.isSpreadElement(e)) return "spread is supported in array literals and in Math.max/Math.min; pass the array itself elsewhere";
+  return "this expression cannot be differentiated; write it with numbers, arrays, arithmetic, Math functions and calls of your own functions";
 }

@@ -7,7 +7,7 @@
  */
 import path from "node:path";
 import { ts, type Project, type SourceFile } from "ts-morph";
-import { Codes, DiagnosticError, fail, type SourceSpan } from "../diagnostics.ts";
+import { Codes, DiagnosticError, fail, type Diagnostic, type SourceSpan } from "../diagnostics.ts";
 import type { FunctionIR, ValueType } from "../ir/nodes.ts";
 import { discoverAnnotations, type Discovery } from "./annotations.ts";
 import { lowerFunction, type ModuleScope } from "./lower.ts";
@@ -307,7 +307,8 @@ export class ProgramIndex {
           const generated = found.file.generated && /\b(value|control)Stack/.test(error.diagnostic.message)
             ? "; generated code whose reverse sweep saves values on its module's stacks cannot be differentiated again: call the @jvp derivative there, or one whose reverse sweep needs no stack"
             : "";
-          throw new DiagnosticError({ ...error.diagnostic, message: `${error.diagnostic.message} (in '${name}', called from ${path.basename(span.file)}:${span.line})${generated}` });
+          const via = (d: Diagnostic): Diagnostic => ({ ...d, message: `${d.message} (in '${name}', called from ${path.basename(span.file)}:${span.line})${generated}` });
+          throw new DiagnosticError(via(error.diagnostic), error.others.map(via));
         }
         throw error;
       }

@@ -62,7 +62,11 @@ export function shapeOfTypeNode(node: ts.TypeNode, resolve?: TypeResolver, depth
       if (name === "Readonly" && ref.typeArguments?.length === 1) return recurse(ref.typeArguments[0]!);
       const declaration = !ref.typeArguments && resolve ? resolve(name) : undefined;
       if (declaration && !isDeclarationKind(declaration)) return recurse(declaration as ts.TypeNode);
-      if (declaration && ts.isEnumDeclaration(declaration)) return { kind: "opaque", text: name };
+      // A numeric enum is a number (never differentiated by default: annotations.ts); a string enum passes through.
+      if (declaration && ts.isEnumDeclaration(declaration)) {
+        const numeric = declaration.members.every((m) => !m.initializer || !(ts.isStringLiteral(m.initializer) || ts.isNoSubstitutionTemplateLiteral(m.initializer)));
+        return numeric ? { kind: "number" } : { kind: "opaque", text: name };
+      }
       if (declaration && ts.isClassDeclaration(declaration) && !declaration.typeParameters) {
         const shape = recordOfClass(declaration, resolve, depth);
         return "error" in shape || shape.kind !== "record" ? shape : { ...shape, name };

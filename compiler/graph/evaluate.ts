@@ -301,6 +301,8 @@ class Interpreter {
     if (value !== undefined) return value;
     const constant = mathConstant(name);
     if (constant !== undefined) return { v: constant, t: -1 };
+    // `eps ?? 1e-8` on an optional parameter lowers to `eps === undefined ? … : eps`: unequal to every number (NaN is).
+    if (name === "undefined") return { v: NaN, t: -1 };
     // A field path of a record parameter (`params.W1`), as the front end names it.
     const [root, ...fields] = name.split(".");
     let found = fields.length > 0 ? this.env.get(root!) : undefined;

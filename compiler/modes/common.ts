@@ -71,7 +71,13 @@ export function requireReturn(kind: "number" | "array", tag?: string): Pass {
       const { fn, request } = unit.ctx;
       if (fn.returnType.kind === kind) return unit;
       const mode = tag ?? request.mode;
-      return fail(Codes.BadReturnType, kind === "number" ? `@${mode} needs '${fn.name}' to return a number` : `@${mode} needs '${fn.name}' to return a numeric array`, fn.span);
+      return fail(
+        Codes.BadReturnType,
+        kind === "number"
+          ? `@${mode} needs '${fn.name}' to return a number; for an array result use @vjp, @jvp or @jacobian, or reduce it to a number (a sum, a norm)`
+          : `@${mode} needs '${fn.name}' to return a numeric array; for a number result use @grad (its gradient is the one row)`,
+        fn.span,
+      );
     },
   };
 }

@@ -212,7 +212,7 @@ export class ForwardGenerator {
         case "zerosLike": return init;
         case "arrayLiteral": return { kind: "arrayLiteral", elements: init.elements.map((x) => this.tangent(x, pre)) };
         case "index": case "field": case "var": return this.dotOf(init) as Expr;
-        default: return fail(Codes.UnsupportedExpression, `forward mode cannot differentiate this array initializer`, s.span ?? this.input.span);
+        default: return fail(Codes.UnsupportedExpression, `forward mode cannot differentiate this array initializer; declare the array with new Array(n).fill(0) (or new Float64Array(n)) and fill it in a loop`, s.span ?? this.input.span);
       }
     }
     if (init.kind === "field" || init.kind === "var") return this.isActive(init) ? (this.dotOf(init) as Expr) : b.num(0);

@@ -184,10 +184,15 @@ function skipParens(e: ts.Expression): ts.Expression {
 /** Top-level functions of a source file with their parameter names. */
 function topLevelFunctions(file: ts.SourceFile): Map<string, string[]> {
   const out = new Map<string, string[]>();
+  // A destructured parameter is named after its type (`{ w, b }: Linear` → linear), else by position (arg0…).
   const names = (params: ts.NodeArray<ts.ParameterDeclaration>) =>
     params
       .filter((p) => !(ts.isIdentifier(p.name) && p.name.text === "this"))
-      .map((p, i) => (ts.isIdentifier(p.name) ? p.name.text : `arg${i}`));
+      .map((p, i) => {
+        if (ts.isIdentifier(p.name)) return p.name.text;
+        const type = p.type && ts.isTypeReferenceNode(p.type) && ts.isIdentifier(p.type.typeName) ? p.type.typeName.text : null;
+        return type ? type.charAt(0).toLowerCase() + type.slice(1) : `arg${i}`;
+      });
   for (const s of file.statements) {
     if (ts.isFunctionDeclaration(s) && s.name && s.body) out.set(s.name.text, names(s.parameters));
     // An anonymous `export default function (…)`: addressed as "default".

@@ -9,8 +9,22 @@ import { build } from "../harness/build.ts";
 import { rng } from "../harness/numeric.ts";
 import { checkProgram } from "./check.ts";
 import { generateProgram } from "./programs.ts";
+import { generateIdiomProgram } from "./idioms.ts";
 
 describe("differential fuzzing", () => {
+  it("30 random programs written with idioms (callbacks, closures, destructuring, switch, labels, spread: idioms.ts)", async () => {
+    const next = rng(20261130);
+    let compared = 0;
+    for (let id = 0; id < 30; id++) {
+      const program = generateIdiomProgram(next, id);
+      const built = await build(program.source);
+      const outcome = await checkProgram(program, built, next);
+      if (outcome.problem) throw new Error(`idiom program ${id}: ${outcome.problem}\n${program.source}`);
+      compared += outcome.fdCompared ? 1 : 0;
+    }
+    expect(compared).toBeGreaterThan(20);
+  }, 120_000);
+
   it("40 random programs: gradients agree with finite differences and the tape", async () => {
     const next = rng(20261128);
     let compared = 0;

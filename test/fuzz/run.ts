@@ -1,6 +1,6 @@
 /**
  * The longer differential-fuzzing run (not part of the test suite):
- *   npx tsx test/fuzz/run.ts [count=500] [seed=1] [--no-tape] [--heavy-loop-first]
+ *   npx tsx test/fuzz/run.ts [count=500] [seed=1] [--no-tape] [--heavy-loop-first] [--idioms]
  * Prints each failing program's source and exits 1 if any failed, or if a generated file
  * fails `tsc --strict --noUnusedLocals --noUnusedParameters`.
  */
@@ -9,6 +9,7 @@ import { rng } from "../harness/numeric.ts";
 import { takeRecorded, typecheckGenerated } from "../harness/typecheck.ts";
 import { checkProgram } from "./check.ts";
 import { generateProgram } from "./programs.ts";
+import { generateIdiomProgram } from "./idioms.ts";
 
 const [countArg, seedArg] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const count = Number(countArg ?? 500);
@@ -16,10 +17,12 @@ const next = rng(Number(seedArg ?? 1));
 const useTape = !process.argv.includes("--no-tape");
 /** Programs shaped for lastLoop.ts (programs.ts). */
 const heavyLoopFirst = process.argv.includes("--heavy-loop-first");
+/** Programs written with idioms the front end lowers (idioms.ts). */
+const idioms = process.argv.includes("--idioms");
 let failed = 0;
 let compared = 0;
 for (let id = 0; id < count; id++) {
-  const program = generateProgram(next, id, heavyLoopFirst);
+  const program = idioms ? generateIdiomProgram(next, id) : generateProgram(next, id, heavyLoopFirst);
   try {
     const built = await build(program.source);
     const outcome = await checkProgram(program, built, next, useTape);

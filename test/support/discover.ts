@@ -8,7 +8,7 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Project, type FunctionDeclaration, type Node, type ParameterDeclaration, type Type } from "ts-morph";
+import { Node, Project, type JSDoc, type ParameterDeclaration, type Type } from "ts-morph";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /**
@@ -84,6 +84,7 @@ export function isDifferentiableType(type: Type, at: Node, depth = 0): boolean {
   if (depth > 8) return false;
   if (type.isNumber()) return true;
   if (type.getSymbol()?.getName() === "Float64Array") return true;
+  if (type.isTuple()) return type.getTupleElements().every((t) => isDifferentiableType(t, at, depth + 1));
   if (type.isArray() || type.isReadonlyArray()) {
     const element = type.getArrayElementType() ?? type.getTypeArguments()[0];
     return element !== undefined && isDifferentiableType(element, at, depth + 1);
@@ -95,7 +96,7 @@ export function isDifferentiableType(type: Type, at: Node, depth = 0): boolean {
   return false;
 }
 
-function tagsOf(fn: FunctionDeclaration): { tag: Tag; names: string[] }[] {
+function tagsOf(fn: { getJsDocs(): JSDoc[] }): { tag: Tag; names: string[] }[] {
   const out: { tag: Tag; names: string[] }[] = [];
   for (const doc of fn.getJsDocs()) {
     for (const t of doc.getTags()) {
@@ -118,10 +119,22 @@ export function discoverAnnotated(files: readonly string[] = listSampleSources()
   const found: AnnotatedFunction[] = [];
   for (const file of files) {
     const sf = project.addSourceFileAtPath(file);
-    for (const fn of sf.getFunctions()) {
+    // Function declarations, and `const f = (…) => …` / `const f = function (…) {…}` with the tags on the const.
+    const arrows = sf.getVariableStatements().flatMap((st) =>
+      st.getDeclarations().flatMap((d) => {
+        const init = d.getInitializer();
+        return init && (Node.isArrowFunction(init) || Node.isFunctionExpression(init)) ? [{ getName: () => d.getName(), getParameters: () => init.getParameters(), getJsDocs: () => st.getJsDocs(), getStartLineNumber: () => st.getStartLineNumber() }] : [];
+      }),
+    );
+    for (const fn of [...sf.getFunctions(), ...arrows]) {
       const name = fn.getName();
       if (!name) continue;
-      const params = fn.getParameters().map((p) => p.getName());
+      // A destructured parameter is named as tsgrad names it: after its type (`{ w, b }: Linear` → linear), else arg<i>.
+      const params = fn.getParameters().map((p, i) => {
+        if (Node.isIdentifier(p.getNameNode())) return p.getName();
+        const type = p.getTypeNode()?.getText() ?? "";
+        return /^[A-Za-z_$][\w$]*$/.test(type) ? type.charAt(0).toLowerCase() + type.slice(1) : `arg${i}`;
+      });
       const paramTypes = fn.getParameters().map(typeText);
       for (const { tag, names } of tagsOf(fn)) {
         const decls = fn.getParameters();

@@ -1,0 +1,75 @@
+/**
+ * Every rejection says what to do, in the user's words: no syntax-tree kinds
+ * (`SpreadElement`, `ForInStatement`, `TypeOfExpression`), and a second clause that tells
+ * what to write instead. Each snippet is a function a user might write.
+ */
+import { describe, expect, it } from "vitest";
+import { diagnose } from "./harness/build.ts";
+
+const fn = (body: string, params = "x: number[]") => `/** @grad */\nexport function f(${params}): number {\n${body}\n}\n`;
+
+const REJECTED: Record<string, string> = {
+  try: fn("  try {\n    return x[0];\n  } catch {\n    return 0;\n  }"),
+  throw: fn("  if (x.length === 0) throw new Error('empty');\n  return x[0];"),
+  var: fn("  var s = 0;\n  return s + x[0];"),
+  "nested class": fn("  class A {}\n  return x[0];"),
+  typeof: fn("  return typeof x[0] === 'number' ? x[0] : 0;"),
+  delete: fn("  const o = { a: x[0] };\n  return delete o.a ? 1 : 0;"),
+  null: fn("  const m = null;\n  return x[0];"),
+  string: fn("  const label = 'loss';\n  return x[0];"),
+  bitwise: fn("  return x[0] | 0;"),
+  in: fn("  return 'length' in x ? x[0] : 0;"),
+  async: `/** @grad */\nexport async function f(x: number): Promise<number> {\n  return x;\n}\n`,
+  generator: `/** @grad */\nexport function* f(x: number) {\n  yield x;\n}\n`,
+  "Math.random": fn("  return x[0] * Math.random();"),
+  "unknown Math function": fn("  return Math.gamma(x[0]);"),
+  "method of a number": fn("  return Number(x[0].toFixed(2));"),
+  "unknown name": fn("  return x[0] * scale;"),
+  "mutable module state": `let scale = 2;\n${fn("  return x[0] * scale;")}`,
+  "module constant that is not a number": `const NAMES = ['a', 'b'];\n${fn("  return x[0] * NAMES.length;")}`,
+  "any parameter": fn("  return x;", "x: any"),
+  "untyped parameter": fn("  return x;", "x"),
+  "rest parameter": fn("  return x[0];", "...x: number[]"),
+  "write into a parameter": fn("  x[0] = 1;\n  return x[0];"),
+  "missing return": fn("  if (x[0] > 0) return x[0];"),
+  recursion: `function fact(n: number): number {\n  return n <= 1 ? 1 : n * fact(n - 1);\n}\n${fn("  return x[0] * fact(3);")}`,
+  "local recursion": fn("  const g = (n: number): number => (n <= 0 ? 0 : x[0] + g(n - 1));\n  return g(3);"),
+  "conditional between arrays": fn("  const y = x[0] > 0 ? x : [1, 2];\n  return y[0];"),
+  "spread into a call": `function sum(a: number, b: number): number {\n  return a + b;\n}\n${fn("  return sum(...x);")}`,
+  "function as a value": fn("  const fs = [(t: number) => t];\n  return x[0];"),
+  "await": `/** @grad */\nexport async function f(x: number): Promise<number> {\n  return await Promise.resolve(x);\n}\n`,
+  "for…in over an object": fn("  const o = { a: 1 };\n  let s = 0;\n  for (const k in o) s += x[0];\n  return s;"),
+  "arithmetic on a for…in key": fn("  let s = 0;\n  for (const i in x) s += x[i] * (i + 1);\n  return s;"),
+  "optional parameter used directly": fn("  return x[0] * eps;", "x: number[], eps?: number"),
+  "package function without a rule": `import { lse } from "some-package";\n${fn("  return lse(x);")}`,
+  "array result for @grad": `/** @grad */\nexport function f(x: number[]): number[] {\n  return [x[0], x[1]];\n}\n`,
+};
+
+/** Names of TypeScript's syntax kinds, which a user never wrote. */
+const SYNTAX_KIND = /\b[A-Z][A-Za-z]*(Expression|Statement|Element|Declaration|Literal|Keyword|Token|Assignment|Clause|Signature)\b/;
+/** A clause that tells the user what to do. */
+const WHAT_TO_DO = /\b(write|use|pass|remove|declare|give|call|return|copy|add|move|compute|make|name|keep|take|choose|draw|fix|supply|rename|read|assign|check|validate|build)\b/i;
+
+describe("every rejection says what to do", () => {
+  for (const [what, text] of Object.entries(REJECTED)) {
+    it(what, async () => {
+      const diagnostics = (await diagnose(text)).filter((d) => d.severity !== "warning");
+      expect(diagnostics.length, `${what}: rejected`).toBeGreaterThan(0);
+      for (const d of diagnostics) {
+        expect(d.message, what).not.toMatch(SYNTAX_KIND);
+        expect(d.message, what).toMatch(WHAT_TO_DO);
+        expect(d.code, what).not.toBe(9001);
+      }
+    });
+  }
+
+  it("does not name the wrong cause", async () => {
+    // A destructured parameter is differentiable (it used to say "has no differentiable parameter").
+    expect(await diagnose(`/** @grad */\nexport function f({ w, b }: { w: number[]; b: number }): number {\n  return w[0] * b;\n}\n`)).toEqual([]);
+    // A module-level array is a table (it used to say "is not … a module-level numeric constant").
+    expect(await diagnose(`const C = [1, 2, 3];\n${fn("  return x[0] * C[1];")}`)).toEqual([]);
+    // An array of strings is a constant that is not numbers: the message says so.
+    const [names] = await diagnose(`const NAMES = ['a', 'b'];\n${fn("  return x[0] * NAMES.length;")}`);
+    expect(names!.message).toMatch(/'NAMES' is a module-level constant, but .*numbers/);
+  });
+});
