@@ -100,6 +100,8 @@ export interface CompileOptions {
   onSource?: (path: string, ms: number) => void;
   /** Keep the IR after this stage (one of STAGES) in `CompileResult.dumps`. */
   dumpAfter?: string;
+  /** Sees each annotated function's IR as lowered, and each generated function's before printing (the fuzzer's coverage report). */
+  observe?: { lowered?: (fn: FunctionIR) => void; generated?: (fn: FunctionIR) => void };
 }
 
 export function outputPathFor(sourcePath: string): string {
@@ -213,6 +215,7 @@ async function compileOne(
       diagnostics.push(toDiagnostic(error, annotated.source, sf, input.path));
     }
   }
+  for (const { fn } of lowered) options.observe?.lowered?.(fn);
   // Generated names must not collide with the user's identifiers anywhere in the file.
   const fileNames = new Set(moduleNames);
   for (const { fn } of lowered) for (const n of namesIn(fn)) fileNames.add(n);
@@ -254,6 +257,7 @@ async function compileOne(
     }
   }
   if (diagnostics.some(isError) || file.functions.length === 0) return { diagnostics };
+  for (const f of file.functions) options.observe?.generated?.(f);
 
   const orderedStacks = (["values", "control"] as const).filter((s) => file.stacks.has(s));
   // Named object types in generated signatures come from the source module.
