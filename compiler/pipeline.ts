@@ -138,10 +138,16 @@ export async function compileSources(inputs: SourceInput[], options: CompileOpti
     }
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  if (options.dumpAfter === undefined) return { files, diagnostics };
+  // Two functions that use one missing import report it twice at the same place: once is enough.
+  const seen = new Set<string>();
+  const unique = diagnostics.filter((d) => {
+    const key = `${d.file}:${d.line}:${d.column}:${d.code}:${d.message}`;
+    return !seen.has(key) && !!seen.add(key);
+  });
+  if (options.dumpAfter === undefined) return { files, diagnostics: unique };
   const printer = new Printer();
   const texts = await Promise.all(dumped.map(async (d) => `// ${d.title}\n${await formatTypeScript(d.functions.map((f) => printer.fn(f)).join("\n"))}`));
-  return { files, diagnostics, dumps: texts };
+  return { files, diagnostics: unique, dumps: texts };
 }
 
 /**
@@ -255,6 +261,12 @@ async function compileOne(
     } catch (error) {
       diagnostics.push(toDiagnostic(error, source, sf, input.path));
     }
+  }
+  // The generated file imports the primals and rules it calls: they must be exported.
+  for (const key of new Set(file.imports.map(({ name, file }) => `${file}\n${name}`))) {
+    const [from, name] = key.split("\n") as [string, string];
+    const span = program.notExported(from, name);
+    if (span) diagnostics.push({ code: Codes.UnsupportedCall, message: `the generated ${path.basename(outputPathFor(input.path))} calls '${name}', which ${path.basename(from)} does not export; add 'export' to its declaration`, ...span });
   }
   if (diagnostics.some(isError) || file.functions.length === 0) return { diagnostics };
   for (const f of file.functions) options.observe?.generated?.(f);

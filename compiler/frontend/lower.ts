@@ -23,6 +23,16 @@ import { hasSpread, spreadArray, spreadExtremum } from "./spread.ts";
 import { Callbacks, returnsOf, type Argument, type CallbackHost, type Captured, type FunctionValue } from "./callbacks.ts";
 import { someExpr, walkStmts } from "../ir/visit.ts";
 
+/** An imported name: where from, and whether that is a file of the build. */
+export interface ImportedName {
+  specifier: string;
+  /** Where the module specifier is written (a missing file is reported there). */
+  span: SourceSpan;
+  relative: boolean;
+  /** A relative import that names a file of the build. */
+  resolved: boolean;
+}
+
 /** What the module around the function offers to it. */
 export interface ModuleScope extends ModuleValues {
   /** The file's functions in every form (declarations, arrow consts, methods, the default export). */
@@ -33,6 +43,8 @@ export interface ModuleScope extends ModuleValues {
   functionNames: Set<string>;
   /** Declared return shape of a user function, for typing calls to it; undefined if unknown. */
   returnShapeOf?: (name: string) => ValueType | { error: string } | undefined;
+  /** The import a name comes from, if it is imported. */
+  importOf?: (name: string) => ImportedName | undefined;
   /** Interfaces and type aliases visible in the module (declared or imported). */
   resolveType?: TypeResolver;
   /** Type names the module exports, so generated code can import them by name. */
@@ -118,6 +130,25 @@ class Lowering implements CallbackHost, SwitchLowerer {
 
   reject(code: DiagnosticCode, message: string, node: ts.Node): never {
     fail(code, message, this.span(node));
+  }
+
+  /**
+   * A name imported from a package, or from a relative path that names no file of the
+   * build: the first is reported where it is used, the second at the import. `member`: the
+   * name is a namespace, and `name.member(…)` is called.
+   */
+  private importProblem(name: string, node: ts.Node, use: "call" | "value", member?: string): void {
+    const imported = this.module.importOf?.(name);
+    if (!imported || imported.resolved) return;
+    if (imported.relative) {
+      const file = `${imported.specifier.replace(/\.js$/, "").replace(/\.ts$/, "")}.ts`;
+      fail(Codes.UnresolvedImport, `cannot find the module '${imported.specifier}' that '${name}' is imported from: no file '${file}' in the build`, imported.span);
+    }
+    const where = `'${name}' comes from the package '${imported.specifier}', whose body tsgrad cannot see`;
+    if (use === "value") this.reject(Codes.UnsupportedExpression, `${where}: pass its value in as a parameter`, node);
+    if (member !== undefined) {
+      this.reject(Codes.UnsupportedCall, `${where}: import the function by name (import { ${member} } from "${imported.specifier}") and supply its derivative with a function tagged '@vjpOf ${member}'`, node);
+    }
   }
 
   lowerFunction(source: FunctionSource): FunctionIR {
@@ -456,6 +487,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
   /** A call of a program function: a `userCall` the inliner expands (or a shared pullback serves). */
   programCall(name: string, args: Expr[], node: ts.Node): Expr {
     const shape = this.module.returnShapeOf?.(name);
+    if (!shape) this.importProblem(name, node, "call");
     if (!shape) this.reject(Codes.UnsupportedCall, `cannot find the declaration of '${name}'; it must be a function declared in this file or imported from another file of the build`, node);
     if ("error" in shape) this.reject(Codes.UnsupportedCall, shape.error, node);
     this.userCallTypes.set(name, shape);
@@ -1412,6 +1444,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
     if (this.module.mutableNames.has(name)) {
       this.reject(Codes.MutableModuleState, `'${name}' is mutable module state; pass it as a parameter instead`, id);
     }
+    this.importProblem(name, id, "value");
     if (this.module.functionNames.has(name)) {
       this.reject(Codes.UnsupportedExpression, `function '${name}' can only be called here, not used as a value (pass it as a callback to map, reduce, forEach or a helper, or call it)`, id);
     }
@@ -1578,6 +1611,9 @@ class Lowering implements CallbackHost, SwitchLowerer {
     }
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
       this.reject(Codes.UnsupportedCall, "'.push' can only be a statement of its own ('a.push(x);')", node);
+    }
+    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && !this.lookup(callee.expression.text)) {
+      this.importProblem(callee.expression.text, node, "call", callee.name.text);
     }
     return this.reject(Codes.UnsupportedCall, `call to '${callee.getText(this.sourceFile)}' is not supported in a differentiated function`, node);
   }
