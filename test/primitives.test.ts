@@ -8,7 +8,7 @@
  * VJP). The Into forms, given buffers full of NaN, must set every entry.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { RULES } from "../compiler/transform/rules.ts";
+import { PRIMITIVES } from "../compiler/ir/primitives.ts";
 import { loadTapeModule, type TapeModule } from "../runtime/tape/index.ts";
 import { build, type Built } from "./harness/build.ts";
 import { maxRelError } from "./harness/numeric.ts";
@@ -19,7 +19,7 @@ type Fn<R> = (...args: never[]) => R;
 const call = <R>(f: unknown, ...args: unknown[]): R => (f as Fn<R>)(...(args as never[]));
 const pair = (p: Pair) => [p.x, p.y];
 
-const CASES = primitiveCases(RULES);
+const CASES = primitiveCases(PRIMITIVES);
 const V: Pair = { x: 0.3, y: -0.7 };
 /** Central differences of a vector function of (x, y) along each axis (fourth order). */
 function differences(f: (x: number, y: number) => number[], x: number, y: number): number[][] {
@@ -111,7 +111,7 @@ describe("every primitive in every mode", () => {
   }, 300_000);
 
   it("covers every primitive of the rule table with each argument position active, and each in every mode", () => {
-    for (const [primitive, rule] of Object.entries(RULES)) {
+    for (const [primitive, rule] of Object.entries(PRIMITIVES)) {
       const mine = CASES.filter((c) => c.primitive === primitive);
       const arity = rule.arity === "variadic" ? 2 : rule.arity;
       for (let k = 0; k < arity; k++) {

@@ -16,7 +16,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { RULES } from "../../compiler/transform/rules.ts";
+import { PRIMITIVES } from "../../compiler/ir/primitives.ts";
 import type { Expr, FunctionIR, Stmt } from "../../compiler/ir/nodes.ts";
 import { stmtExprs, walkExpr, walkStmts } from "../../compiler/ir/visit.ts";
 import { COND_FORMS, EXPR_FORMS, STMT_FORMS } from "./forms.ts";
@@ -72,9 +72,9 @@ class Counts {
 
 /** The rule-table key a node applies, if any. */
 function ruleOf(e: Expr): string | undefined {
-  if (e.kind === "binary" && e.op in RULES) return e.op;
+  if (e.kind === "binary" && e.op in PRIMITIVES) return e.op;
   if (e.kind === "unary" && e.op === "-") return "neg";
-  if (e.kind === "call" && e.callee in RULES) return e.callee;
+  if (e.kind === "call" && e.callee in PRIMITIVES) return e.callee;
   return undefined;
 }
 
@@ -142,7 +142,7 @@ export class Coverage {
       `  loop forms: ${this.source.loops.line(["for", "while", "doWhile"])}`,
       `  expressions: ${this.source.exprs.line(exprKinds.length ? exprKinds : undefined)}`,
       `  operators: ${this.source.ops.line()}`,
-      `rules of the rule table applied to differentiated code: ${this.source.rules.line(Object.keys(RULES))}`,
+      `rules of the rule table applied to differentiated code: ${this.source.rules.line(Object.keys(PRIMITIVES))}`,
       `generated IR:`,
       `  statements: ${this.generated.stmts.line(stmtKinds.length ? stmtKinds : undefined)}`,
       `  expressions: ${this.generated.exprs.line(exprKinds.length ? exprKinds : undefined)}`,

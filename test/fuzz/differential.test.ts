@@ -10,7 +10,7 @@
  * Longer runs: `npx tsx test/fuzz/run.ts <count> <seed> [--heavy-loop-first] [--coverage]`.
  */
 import { describe, expect, it } from "vitest";
-import { RULES } from "../../compiler/transform/rules.ts";
+import { PRIMITIVES } from "../../compiler/ir/primitives.ts";
 import { build } from "../harness/build.ts";
 import { rng } from "../harness/numeric.ts";
 import { checkProgram, type Frame } from "./check.ts";
@@ -44,7 +44,7 @@ describe("differential fuzzing", () => {
     // Most programs are smooth at the random point; if almost none were, the check would be vacuous.
     expect(compared).toBeGreaterThan(25);
     const reached = coverage.reached();
-    expect(Object.keys(RULES).filter((r) => !reached.rules.has(r)), "rules never applied").toEqual([]);
+    expect(Object.keys(PRIMITIVES).filter((r) => !reached.rules.has(r)), "rules never applied").toEqual([]);
     expect(["for", "while", "doWhile"].filter((f) => !reached.loops.has(f)), "loop forms never lowered").toEqual([]);
   }, 300_000);
 

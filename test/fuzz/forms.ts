@@ -13,7 +13,7 @@
  * differences stay meaningful; every array has the length of x, and every index
  * expression stays inside it.
  */
-import { RULES } from "../../compiler/transform/rules.ts";
+import { PRIMITIVES } from "../../compiler/ir/primitives.ts";
 import { applyPrimitive, DEFAULT, DOMAINS, type Interval } from "../support/primitive-cases.ts";
 import { type Expr, indent, leaf, node, simple, type Stmt } from "./ast.ts";
 
@@ -290,7 +290,7 @@ function grows(primitive: string): boolean {
 }
 
 /** One form per primitive of the rule table that is not an operator (operators have their own forms above). */
-for (const [primitive, rule] of Object.entries(RULES)) {
+for (const [primitive, rule] of Object.entries(PRIMITIVES)) {
   if (!primitive.startsWith("Math.")) continue;
   const arities = rule.arity === "variadic" ? [2, 3] : [rule.arity];
   const raw = arities.every((n) => finiteOnGrid(primitive, n));
