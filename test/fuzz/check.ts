@@ -143,5 +143,58 @@ export async function checkProgram(name: string, built: Built, next: () => numbe
     const herr = maxRelError(flat(hv.hvp), tapeHvp, Math.max(1e-6, 1e-3 * Math.max(...tapeHvp.map(Math.abs))));
     if (!(herr < 1e-10)) return problem("hvp-tape", `hvp ${show(flat(hv.hvp))} vs tape ${show(tapeHvp)} (rel ${herr})`, fdCompared);
   }
+  const hessian = built.generated[`${name}Hessian`] as Fn | undefined;
+  if (hessian) {
+    const problemOf = await checkHessian(name, built, args, hv.hvp, dir, flat, useTape, wrt);
+    if (problemOf) return problem("hessian", problemOf, fdCompared);
+  }
+  if (built.generated[`${name}RowsJacobian`]) {
+    const problemOf = await checkRows(`${name}Rows`, built, args, dir, useTape, wrt);
+    if (problemOf) return problem("rows", problemOf, fdCompared);
+  }
   return { fdCompared };
+}
+
+type TapeOf = {
+  hessian: (n: string, a: unknown[], w: string[]) => number[][];
+  jacobian: (n: string, a: unknown[], w: string[]) => number[][];
+  vjp: (n: string, a: unknown[], c: unknown, w: string[]) => { grad: Record<string, unknown> };
+};
+
+async function tapeOf(built: Built): Promise<TapeOf> {
+  const { loadTapeModule } = (await import(tapeEntry)) as { loadTapeModule: (file: string) => TapeOf };
+  return loadTapeModule(built.sourcePath);
+}
+
+/** The Hessian: exactly symmetric, its product with v the HVP's, and the tape's. */
+async function checkHessian(name: string, built: Built, args: unknown[], hvp: Record<string, unknown>, dir: number[], flat: (r: Record<string, unknown>) => number[], useTape: boolean, wrt: readonly string[]): Promise<string | undefined> {
+  const { hessian } = (built.generated[`${name}Hessian`] as Fn)(...deepClone(args)) as { hessian: number[][] };
+  for (let i = 0; i < hessian.length; i++) for (let j = 0; j < i; j++) if (!Object.is(hessian[i]![j], hessian[j]![i])) return `Hessian not symmetric at (${i}, ${j})`;
+  const product = hessian.map((row) => row.reduce((s, h, k) => s + h * dir[k]!, 0));
+  const scale = (xs: number[]) => Math.max(1e-6, 1e-3 * Math.max(...xs.map(Math.abs)));
+  const perr = maxRelError(product, flat(hvp), scale(flat(hvp)));
+  if (!(perr < 1e-10)) return `H·v ${show(product)} vs the HVP ${show(flat(hvp))} (rel ${perr})`;
+  if (!useTape || !existsSync(tapeEntry)) return undefined;
+  const tape = (await tapeOf(built)).hessian(name, deepClone(args), [...wrt]).flat();
+  const err = maxRelError(hessian.flat(), tape, scale(tape));
+  return err < 1e-10 ? undefined : `Hessian vs tape (rel ${err})`;
+}
+
+/** The array twin: its Jacobian against the tape's, its JVP against J·v, its VJP against cᵀJ. */
+async function checkRows(rows: string, built: Built, args: unknown[], dir: number[], useTape: boolean, wrt: readonly string[]): Promise<string | undefined> {
+  const value = (built.source[rows] as Fn)(...deepClone(args)) as number[];
+  if (!value.every(Number.isFinite)) return undefined;
+  const { value: jv, jacobian } = (built.generated[`${rows}Jacobian`] as Fn)(...deepClone(args)) as { value: number[]; jacobian: number[][] };
+  if (!jv.every((v, k) => Object.is(v, value[k]))) return `Jacobian's value ${show(jv)} differs from the primal ${show(value)}`;
+  const cotangent = value.map((_, k) => 0.5 - 0.3 * k);
+  const vjp = (built.generated[`${rows}Vjp`] as Fn)(...deepClone(args), cotangent) as { grad: Record<string, unknown> };
+  const got = wrt.flatMap((p) => flatten(vjp.grad[p]));
+  const expected = dir.map((_, k) => jacobian.reduce((s, row, r) => s + cotangent[r]! * row[k]!, 0));
+  const scale = (xs: number[]) => Math.max(1e-8, 1e-3 * Math.max(...xs.map(Math.abs)));
+  const verr = maxRelError(got, expected, scale(expected));
+  if (!(verr < 1e-12)) return `rows' VJP ${show(got)} vs cᵀJ ${show(expected)} (rel ${verr})`;
+  if (!useTape || !existsSync(tapeEntry)) return undefined;
+  const tape = (await tapeOf(built)).jacobian(rows, deepClone(args), [...wrt]).flat();
+  const jerr = maxRelError(jacobian.flat(), tape, scale(tape));
+  return jerr < 1e-12 ? undefined : `Jacobian vs tape (rel ${jerr})`;
 }

@@ -43,6 +43,10 @@ export interface Scope {
   noReturn: boolean;
   /** No calls of the program's functions (the right of `&&`/`||`, which may not run). */
   noCalls: boolean;
+  /** Directly in the function's body (not in a block, branch or loop). */
+  topLevel: boolean;
+  /** Inside a comparison: no Math.fround (`fround(s) <= s` flips at every float32 step, so no step size sees a derivative). */
+  inCondition: boolean;
 }
 
 export interface Gen {
@@ -283,6 +287,19 @@ function finiteOnGrid(primitive: string, arity: number): boolean {
   return points.every((p) => Number.isFinite(f(...p)));
 }
 
+/**
+ * Continuous but with an infinite slope somewhere on the grid (cbrt at 0): its arguments are
+ * mapped into its domain, away from that point. At an exact 0 (a zeroed local array's entry)
+ * forward mode would multiply the infinite partial by a zero tangent: NaN, the documented
+ * trap (README, "A known property of source transformation"), not a fault to report.
+ */
+function infiniteSlope(primitive: string, arity: number): boolean {
+  const f = (Math as unknown as Record<string, (...a: number[]) => number>)[primitive.slice("Math.".length)];
+  if (typeof f !== "function") return false;
+  const at = (x: number, h: number) => f(...[x + h, 0.5, 0.5].slice(0, arity)) - f(...[x - h, 0.5, 0.5].slice(0, arity));
+  return [-1, 0, 1].some((x) => Math.abs(at(x, 1e-9)) < 1e-2 && Math.abs(at(x, 1e-9)) / 2e-9 > 1e3 * Math.max(1, Math.abs(at(x, 1e-3)) / 2e-3));
+}
+
 /** Grows fast (|f(±3)| > 15): exp, sinh, cosh, expm1 take bounded arguments. */
 function grows(primitive: string): boolean {
   const f = (Math as unknown as Record<string, (...a: number[]) => number>)[primitive.slice("Math.".length)];
@@ -293,11 +310,12 @@ function grows(primitive: string): boolean {
 for (const [primitive, rule] of Object.entries(PRIMITIVES)) {
   if (!primitive.startsWith("Math.")) continue;
   const arities = rule.arity === "variadic" ? [2, 3] : [rule.arity];
-  const raw = arities.every((n) => finiteOnGrid(primitive, n));
+  const raw = arities.every((n) => finiteOnGrid(primitive, n) && !infiniteSlope(primitive, n));
   const fast = raw && grows(primitive);
   registerForm("expr", {
     name: primitive,
     weight: 0.4,
+    when: primitive === "Math.fround" ? (g) => !g.scope.inCondition : undefined,
     make: (g, d) => {
       const n = g.pick(arities);
       const region = DOMAINS[primitive]?.regions.find((r) => r.length === n) ?? Array.from({ length: n }, () => DEFAULT);
@@ -319,8 +337,11 @@ registerForm("cond", {
   weight: 5,
   make: (g, d) => {
     const op = g.pick(["<", "<=", ">", ">="]);
-    const right = g.chance(0.6) ? literal(g) : g.expr(d - 1);
-    return node("compare", [g.expr(d), right], ([a, b]) => `${a} ${op} ${b}`, "boolean");
+    const [left, right] = g.nested(
+      (s) => (s.inCondition = true),
+      () => [g.expr(d), g.chance(0.6) ? literal(g) : g.expr(d - 1)] as const,
+    );
+    return node("compare", [left, right], ([a, b]) => `${a} ${op} ${b}`, "boolean");
   },
 });
 // A call on the right of && or || may not run: tsgrad rejects it (TSG3003), so the right operand has none.
@@ -395,9 +416,9 @@ registerForm("stmt", {
   when: (_, d) => d > 0,
   make: (g, d) => {
     const test = g.cond(2);
-    const then = g.nested(() => {}, () => g.stmts(d - 1, 2));
+    const then = g.nested((s) => (s.topLevel = false), () => g.stmts(d - 1, 2));
     const hasElse = g.chance(0.6);
-    const otherwise = hasElse ? g.nested(() => {}, () => g.stmts(d - 1, 1)) : [];
+    const otherwise = hasElse ? g.nested((s) => (s.topLevel = false), () => g.stmts(d - 1, 1)) : [];
     return [
       {
         form: hasElse ? "ifElse" : "if",
@@ -422,7 +443,13 @@ registerForm("stmt", {
   make: (g, d) => {
     const t = g.fresh("t");
     const init = g.expr(2);
-    const body = g.nested((s) => s.reads.push(t), () => g.stmts(d - 1, 1));
+    const body = g.nested(
+      (s) => {
+        s.reads.push(t);
+        s.topLevel = false;
+      },
+      () => g.stmts(d - 1, 1),
+    );
     return [{ form: "blockConst", exprs: [init], blocks: [body], print: ([e], [b]) => ["{", `  const ${t} = ${e};`, ...indent(b!), "}"] }];
   },
 });
@@ -487,6 +514,7 @@ for (const [name, header] of Object.entries(FOR_HEADERS)) {
         (s) => {
           s.indices.push(i);
           s.loopDepth++;
+          s.topLevel = false;
           s.loop = "for";
         },
         () => {
@@ -513,6 +541,7 @@ registerForm("stmt", {
         s.reads.push(v);
         s.loopDepth++;
         s.loop = "for";
+        s.topLevel = false;
       },
       () => g.stmts(d - 1, 2),
     );
@@ -529,6 +558,7 @@ registerForm("stmt", {
       (s) => {
         s.loopDepth++;
         s.loop = "while";
+        s.topLevel = false;
       },
       () => {
         const b = g.stmts(d - 1, 1);
@@ -552,6 +582,7 @@ registerForm("stmt", {
       (sc) => {
         sc.loopDepth++;
         sc.loop = "while";
+        sc.topLevel = false;
       },
       () => g.stmts(d - 1, 1),
     );
@@ -605,7 +636,8 @@ registerForm("stmt", {
 registerForm("stmt", {
   name: "int32Local",
   weight: 0.5,
-  when: (g) => g.scope.intArrays.length < 2,
+  // At the top level: a local array the reverse sweep reads must be declared there (TSG3001 otherwise).
+  when: (g) => g.scope.intArrays.length < 2 && g.scope.topLevel,
   make: (g) => {
     const name = g.fresh("order");
     const i = g.fresh("i");

@@ -25,6 +25,12 @@ export interface Program {
   result: Expr[];
   /** Annotations on the function. */
   tags: string[];
+  /**
+   * Also an array-valued twin `<name>Rows` with the same body returning the result's terms
+   * as an array (tagged @jacobian and @vjp); the function then also gets @hessian. Only
+   * for bodies without an early return (whose value is a number).
+   */
+  rows: boolean;
   /** The forms (forms.ts) the generator picked, with repetitions (coverage). */
   forms: string[];
 }
@@ -83,6 +89,8 @@ class Generator implements Gen {
     inputsOnly: false,
     noReturn: false,
     noCalls: false,
+    inCondition: false,
+    topLevel: true,
   };
 
   constructor(readonly next: () => number) {}
@@ -201,7 +209,10 @@ export function generateProgram(seed: number, id: number, options: GenerateOptio
     body = [...g.stmts(3, 4 + g.int(3)), ...g.last()];
   }
   const result = [...terms, ...g.extraResults].map((t) => leaf(t, "number", "result"));
-  return { name, helpers: Object.keys(HELPERS).filter((h) => g.used.has(h)), body: [...prelude(), ...body], result, tags: ["grad", "jvp", "hvp"], forms: g.picked };
+  // A quarter of the programs also go through the Hessian and the Jacobian (with its JVP and VJP) of an array twin.
+  const rows = !g.picked.includes("earlyReturn") && g.chance(0.25);
+  const tags = rows ? ["grad", "jvp", "hvp", "hessian"] : ["grad", "jvp", "hvp"];
+  return { name, helpers: Object.keys(HELPERS).filter((h) => g.used.has(h)), body: [...prelude(), ...body], result, tags, rows, forms: g.picked };
 }
 
 /** `for (i0) { …; for (i1) { … } }` over the program's scalars; half the nests only accumulate functions of the inputs (fusable). */
@@ -216,6 +227,7 @@ function nest(g: Gen): { stmts: Stmt[]; writes: string } {
       s.loopDepth = 1;
       s.loop = "for";
       s.inputsOnly = inputsOnly;
+      s.topLevel = false;
     },
     () => {
       const outerBody = inputsOnly ? [accumulate()] : g.stmts(1, 1);
@@ -269,13 +281,27 @@ export function printProgram(program: Program): string {
     "/**",
     ...tags,
     " */",
-    `export function ${program.name}(x: number[], w: Float64Array, y: number, p: Params, idx: Int32Array): number {`,
+    `export function ${program.name}(${PARAMETERS}): number {`,
     ...indent(printStmts(program.body)),
     `  return ${program.result.map(printExpr).join(" + ") || "0"};`,
     "}",
     "",
+    ...(program.rows
+      ? [
+          "/**",
+          ...["jacobian", "vjp"].map((t) => ` * @${t} ${WRT.join(", ")}`),
+          " */",
+          `export function ${program.name}Rows(${PARAMETERS}): number[] {`,
+          ...indent(printStmts(program.body)),
+          `  return [${program.result.map(printExpr).join(", ") || "0"}];`,
+          "}",
+          "",
+        ]
+      : []),
   ].join("\n");
 }
+
+const PARAMETERS = "x: number[], w: Float64Array, y: number, p: Params, idx: Int32Array";
 
 /** The helpers a program's text calls (the shrinker drops the others). */
 export function helpersCalled(program: Program): string[] {
