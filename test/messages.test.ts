@@ -47,6 +47,14 @@ describe("messages", () => {
     expect(result.diagnostics).toEqual([]);
   });
 
+  it("a name a file of the build does not declare is reported where it is imported, with what the file declares", async () => {
+    const result = await compileSources([
+      { path: "/p/main.ts", text: `import { scale } from "./linalg.js";\n/** @grad */\nexport function f(x: number): number {\n  return scale(x) * x;\n}\n` },
+      { path: "/p/linalg.ts", text: `export function dot(x: number): number {\n  return 2 * x;\n}\n` },
+    ]);
+    expect(result.diagnostics.map(brief)).toEqual([{ code: Codes.UnsupportedCall, line: 1, column: 10, length: 5, message: `'./linalg.js' has no function 'scale' (it declares 'dot')` }]);
+  });
+
   it("a function from a package is a package's, called, used as a value, or through a namespace", async () => {
     const called = await diagnose(`import { other } from "other";\n/** @grad */\nexport function f(x: number): number {\n  return other(x) * x;\n}\n`);
     expect(called.map((d) => [d.code, d.line, d.column])).toEqual([[Codes.UnsupportedCall, 4, 10]]);

@@ -31,6 +31,10 @@ export interface ImportedName {
   relative: boolean;
   /** A relative import that names a file of the build. */
   resolved: boolean;
+  /** Where the name is listed in the import (`{ g }`), for a named import. */
+  binding?: SourceSpan;
+  /** For a resolved import: the functions its file declares. */
+  functions?: string[];
 }
 
 /** What the module around the function offers to it. */
@@ -139,7 +143,15 @@ class Lowering implements CallbackHost, SwitchLowerer {
    */
   private importProblem(name: string, node: ts.Node, use: "call" | "value", member?: string): void {
     const imported = this.module.importOf?.(name);
-    if (!imported || imported.resolved) return;
+    if (!imported) return;
+    if (imported.resolved) {
+      // The file is there but has no such function (a call finds no declaration).
+      if (use === "call" && imported.binding && imported.functions) {
+        const known = imported.functions.length > 0 ? ` (it declares ${imported.functions.map((f) => `'${f}'`).join(", ")})` : "";
+        fail(Codes.UnsupportedCall, `'${imported.specifier}' has no function '${name}'${known}`, imported.binding);
+      }
+      return;
+    }
     if (imported.relative) {
       const file = `${imported.specifier.replace(/\.js$/, "").replace(/\.ts$/, "")}.ts`;
       fail(Codes.UnresolvedImport, `cannot find the module '${imported.specifier}' that '${name}' is imported from: no file '${file}' in the build`, imported.span);

@@ -179,7 +179,10 @@ export class ProgramIndex {
       if (!binds) continue;
       const specifier = s.moduleSpecifier.text;
       const relative = specifier.startsWith(".");
-      return { specifier, relative, resolved: relative && this.resolveImport(file.path, specifier) !== undefined, span: spanOf(s.moduleSpecifier, sf, file.path) };
+      const target = relative ? this.resolveImport(file.path, specifier) : undefined;
+      const element = bindings && ts.isNamedImports(bindings) ? bindings.elements.find((el) => el.name.text === name) : undefined;
+      const functions = target ? this.discovery(target).module.functions.filter((f) => f.localName && !f.method).map((f) => f.localName!) : undefined;
+      return { specifier, relative, resolved: target !== undefined, span: spanOf(s.moduleSpecifier, sf, file.path), ...(element && { binding: spanOf(element, sf, file.path) }), ...(functions && { functions }) };
     }
     return undefined;
   }
