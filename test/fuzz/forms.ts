@@ -68,6 +68,8 @@ export interface Gen {
   use(helper: string): void;
   /** Adds a term to the returned sum (a variable the form declares at the top level). */
   addResult(term: string): void;
+  /** Whether a form was already picked in this program. */
+  hasPicked(form: string): boolean;
 }
 
 export interface ExprForm {
@@ -197,20 +199,29 @@ function into([lo, hi]: Interval, e: Expr): Expr {
   return wrap("into", ([a]) => `(${fmt(lo)} + ${fmt(hi - lo)} * (0.5 + 0.4 * Math.sin(${a})))`, e);
 }
 
+/**
+ * An element of one of `arrays` at an index in range. Every choice is made here, never in a
+ * printer: printing must be a pure function of the tree (the shrinker prints it again).
+ */
+function element(g: Gen, arrays: readonly ArrayVar[]): Expr {
+  const array = g.pick(arrays).name;
+  return node("element", [g.index()], ([i]) => `${array}[${i}]`);
+}
+
 /** A leaf: a variable, an input, an array element, a literal. */
 function leafExpr(g: Gen): Expr {
   const s = g.scope;
   const arrays = s.arrays.filter((a) => !s.inputsOnly || !a.writable);
   if (s.inputsOnly) {
     const options: (() => Expr)[] = [() => leaf("y"), () => literal(g), () => leaf("p.a")];
-    if (s.indices.length > 0) options.push(() => node("element", [g.index()], ([i]) => `${g.pick(arrays).name}[${i}]`));
+    if (s.indices.length > 0) options.push(() => element(g, arrays));
     return g.pick(options)();
   }
   const options: (() => Expr)[] = [
     () => leaf(g.pick(s.scalars), "number", "scalar"),
     () => leaf(g.pick(["y", "p.a", ...s.reads]), "number", "input"),
     () => literal(g),
-    () => node("element", [g.index()], ([i]) => `${g.pick(arrays).name}[${i}]`),
+    () => element(g, arrays),
     () => leaf("acc[acc.length - 1]", "number", "element"),
   ];
   if (s.reads.length > 0) options.push(() => leaf(g.pick(s.reads), "number", "local"));
@@ -254,7 +265,10 @@ registerForm("expr", {
   weight: 2,
   make: (g, d) => {
     const exponent = bounded(g, g.expr(d - 1));
-    if (g.chance(0.3)) return wrap("powVariable", ([e]) => `${g.pick(["2", "0.5", "1.5"])} ** ${e}`, exponent);
+    if (g.chance(0.3)) {
+      const base = g.pick(["2", "0.5", "1.5"]);
+      return wrap("powVariable", ([e]) => `${base} ** ${e}`, exponent);
+    }
     const base = into([0.4, 1.6], g.expr(d - 1));
     return g.chance(0.7) ? wrap("powVariable", ([a, e]) => `${a} ** ${e}`, base, exponent) : wrap("powVariable", ([a, e]) => `Math.pow(${a}, ${e})`, base, exponent);
   },
@@ -271,7 +285,10 @@ registerForm("expr", {
   make: (g, d) => {
     const which = g.pick(["helper", "shared", "big", "pscore", "softplus"]);
     g.use(which);
-    if (which === "shared") return node("call:shared", [g.expr(d - 1)], ([a]) => `shared(${a}, ${g.pick(g.scope.arrays).name})`);
+    if (which === "shared") {
+      const array = g.pick(g.scope.arrays).name;
+      return node("call:shared", [g.expr(d - 1)], ([a]) => `shared(${a}, ${array})`);
+    }
     if (which === "big") return node("call:big", [bounded(g, g.expr(d - 1)), bounded(g, g.expr(d - 1))], ([a, b]) => `big(${a}, ${b})`);
     if (which === "pscore") return node("call:pscore", [bounded(g, g.expr(d - 1))], ([a]) => `pscore(p, ${a})`);
     return node(`call:${which}`, [g.expr(d - 1)], ([a]) => `${which}(${a})`);
@@ -378,7 +395,8 @@ registerForm("stmt", {
   weight: 1,
   make: (g) => {
     const s = scalar(g);
-    return [simple("scale", [], () => `${s} ${g.pick(["*= 0.9", "/= 1.25", "*= -0.8"])};`)];
+    const by = g.pick(["*= 0.9", "/= 1.25", "*= -0.8"]);
+    return [simple("scale", [], () => `${s} ${by};`)];
   },
 });
 registerForm("stmt", {
@@ -638,8 +656,9 @@ registerForm("stmt", {
 registerForm("stmt", {
   name: "int32Local",
   weight: 0.5,
-  // At the top level: a local array the reverse sweep reads must be declared there (TSG3001 otherwise).
-  when: (g) => g.scope.intArrays.length < 2 && g.scope.topLevel,
+  // At the top level, before any early return (which puts what follows in a branch): a local
+  // array the reverse sweep reads must be declared there (TSG3001 otherwise).
+  when: (g) => g.scope.intArrays.length < 2 && g.scope.topLevel && !g.hasPicked("earlyReturn"),
   make: (g) => {
     const name = g.fresh("order");
     const i = g.fresh("i");

@@ -113,6 +113,9 @@ class Generator implements Gen {
   addResult(term: string): void {
     this.extraResults.push(term);
   }
+  hasPicked(form: string): boolean {
+    return this.picked.includes(form);
+  }
 
   nested<T>(change: (s: Scope) => void, f: () => T): T {
     const outer = this.scope;

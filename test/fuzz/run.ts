@@ -38,8 +38,9 @@ async function evaluate(program: Program, id: number): Promise<{ kind?: string; 
     return { ...outcome.problem, fdCompared: outcome.fdCompared, text: built.text };
   } catch (error) {
     const message = String(error instanceof Error ? error.message : error);
-    const code = /TSG(\d{4})/.exec(message)?.[1];
-    return { kind: code ? `diagnostic TSG${code}` : "exception", message: message.slice(0, 800), fdCompared: false };
+    // The kind keeps the diagnostic's message (without its place), so shrinking keeps the same complaint about the same names.
+    const diagnostic = /TSG(\d{4}) (.*)/.exec(message);
+    return { kind: diagnostic ? `diagnostic TSG${diagnostic[1]} ${diagnostic[2]}` : `exception ${message.split("\n")[0]}`, message: message.slice(0, 800), fdCompared: false };
   }
 }
 
