@@ -27,7 +27,7 @@ import { Printer } from "./backend/print.ts";
 import { formatTypeScript } from "./backend/format.ts";
 import { generatedHeader } from "./backend/header.ts";
 import { copyHelpers } from "./backend/helpers.ts";
-import { withoutUncalled } from "./transform/tidy.ts";
+import { calleesOf, withoutUncalled } from "./transform/tidy.ts";
 import { runPasses, startUnit, type ModeContext, type Pass, type Unit } from "./modes/unit.ts";
 import { entryParams, hoistRows, inline, names, normalize, primalCopy, reorder, requireReturn, reverse, stackCursors, tidy } from "./modes/common.ts";
 import { gradEntryPoints } from "./modes/grad.ts";
@@ -104,6 +104,8 @@ export interface CompileOptions {
   onSource?: (path: string, ms: number) => void;
   /** Keep the IR after this stage (one of STAGES) in `CompileResult.dumps`. */
   dumpAfter?: string;
+  /** Sees each annotated function's IR as lowered, and each generated function's before printing (the fuzzer's coverage report). */
+  observe?: { lowered?: (fn: FunctionIR) => void; generated?: (fn: FunctionIR) => void };
 }
 
 export function outputPathFor(sourcePath: string): string {
@@ -150,10 +152,16 @@ export async function compileSources(inputs: SourceInput[], options: CompileOpti
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   failed.sort();
-  if (options.dumpAfter === undefined) return { files, diagnostics, failed };
+  // Two functions that use one missing import report it twice at the same place: once is enough.
+  const seen = new Set<string>();
+  const unique = diagnostics.filter((d) => {
+    const key = `${d.file}:${d.line}:${d.column}:${d.code}:${d.message}`;
+    return !seen.has(key) && !!seen.add(key);
+  });
+  if (options.dumpAfter === undefined) return { files, diagnostics: unique, failed };
   const printer = new Printer();
   const texts = await Promise.all(dumped.map(async (d) => `// ${d.title}\n${await formatTypeScript(d.functions.map((f) => printer.fn(f)).join("\n"))}`));
-  return { files, diagnostics, failed, dumps: texts };
+  return { files, diagnostics: unique, failed, dumps: texts };
 }
 
 /** An internal error outside any one function: TSG9001 at the file's first annotated function, or at its first line. */
@@ -245,6 +253,7 @@ async function compileOne(
       diagnostics.push(...toDiagnostics(error, annotated.source, sf, input.path));
     }
   }
+  for (const { fn } of lowered) options.observe?.lowered?.(fn);
   // Generated names must not collide with the user's identifiers anywhere in the file.
   const fileNames = new Set(moduleNames);
   for (const { fn } of lowered) for (const n of namesIn(fn)) fileNames.add(n);
@@ -285,9 +294,16 @@ async function compileOne(
       diagnostics.push(...toDiagnostics(error, source, sf, input.path));
     }
   }
+  // The generated file imports the primals and rules it calls: they must be exported.
+  for (const key of new Set(file.imports.map(({ name, file }) => `${file}\n${name}`))) {
+    const [from, name] = key.split("\n") as [string, string];
+    const span = program.notExported(from, name);
+    if (span) diagnostics.push({ code: Codes.UnsupportedCall, message: `the generated ${path.basename(outputPathFor(input.path))} calls '${name}', which ${path.basename(from)} does not export; add 'export' to its declaration`, ...span });
+  }
   if (diagnostics.some(isError) || file.functions.length === 0) return { diagnostics };
   // A private function nothing calls any more (a primal copy whose only call was dead) is left out.
   const functions = withoutUncalled(file.functions);
+  for (const f of functions) options.observe?.generated?.(f);
 
   const orderedStacks = (["values", "control"] as const).filter((s) => file.stacks.has(s));
   // Named object types in generated signatures come from the source module.
@@ -297,8 +313,11 @@ async function compileOne(
   }
   const sourceImport = `./${sourceName.replace(/\.ts$/, ".js")}`;
   // Primals and rules the generated code calls, imported from their own modules.
+  // Only what the code still calls: tidying can drop the last call of a rule (an unread pullback).
+  const mentioned = new Set(functions.flatMap((f) => [...namesIn(f), ...calleesOf(f)]));
   const byModule = new Map<string, Set<string>>();
   for (const { name, file: from } of file.imports) {
+    if (!mentioned.has(name)) continue;
     if (from.startsWith("module:")) {
       // A package's function (with a @vjpOf rule): imported from the package itself, under the caller's name.
       const [specifier, exported] = from.slice("module:".length).split("#") as [string, string | undefined];

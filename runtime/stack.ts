@@ -11,6 +11,17 @@
  *
  * NumberStack and IntStack are written out twice on purpose: one class generic over its
  * typed array would make push and pop polymorphic on the generated code's hot path.
+ *
+ * Memory: a stack grows by doubling and gives memory back when it is no longer needed.
+ * When a push (or a loop's `reserve`) finds the stack empty, a new call begins and nothing
+ * in the buffer can be read again; the stack then compares its capacity with what recent
+ * calls needed: the largest size each call reached, kept as a running maximum that decays
+ * by 1/8 per call. If the capacity is at least four times the power of two above twice
+ * that need (and above the initial 1024 values), the buffer is replaced by one of that
+ * size. So a workload that repeats a call keeps its buffer and allocates nothing, calls
+ * of mixed sizes keep what the large ones need, and after one large call about twenty
+ * calls needing a sixteenth of it (or less) give the memory back, in steps, down to the
+ * initial buffer.
  */
 
 /**
@@ -55,18 +66,36 @@ export function stackBytes(): number {
   return allStacks.reduce((sum, s) => sum + s.capacity * s.buffer.BYTES_PER_ELEMENT, 0);
 }
 
+const INITIAL_CAPACITY = 1024;
+
+/** The capacity kept for calls that need `recent` values (and `count` now): a power of two above twice that, at least the initial. */
+function keptCapacity(recent: number, count: number): number {
+  let length = INITIAL_CAPACITY;
+  while (length < 2 * recent || length < count) length *= 2;
+  return length;
+}
+
 /** A LIFO stack of float64 values (overwritten numbers). */
 export class NumberStack {
-  private data = new Float64Array(1024);
+  private data = new Float64Array(INITIAL_CAPACITY);
   private top = 0;
+  /** The largest size this call has reached so far (a call begins when the stack is pushed while empty). */
+  private peak = 0;
+  /** What recent calls needed: the running maximum of their peaks, decaying by 1/8 per call. */
+  private recent = 0;
 
   constructor() {
     registerStack(this);
   }
 
   push(value: number): void {
-    if (this.top === this.data.length) this.grow();
-    this.data[this.top++] = value;
+    const top = this.top;
+    if (top >= this.peak) {
+      this.peak = top + 1;
+      if (top === this.data.length) this.climb(top, 1);
+    } else if (top === 0) this.climb(0, 1);
+    this.data[top] = value;
+    this.top = top + 1;
   }
 
   pop(): number {
@@ -93,6 +122,7 @@ export class NumberStack {
    */
   set size(size: number) {
     this.top = size;
+    if (size > this.peak) this.peak = size;
   }
 
   /** The buffer behind the stack, for a loop that keeps the top in a local. */
@@ -102,7 +132,7 @@ export class NumberStack {
 
   /** The buffer, with room for `count` more values above `top` (a loop's local top); it may be a new one. */
   reserve(top: number, count: number): Float64Array {
-    while (top + count > this.data.length) this.grow();
+    this.climb(top, count);
     return this.data;
   }
 
@@ -111,25 +141,46 @@ export class NumberStack {
     return this.data.length;
   }
 
-  private grow(): void {
-    const next = new Float64Array(this.data.length * 2);
-    next.set(this.data);
-    this.data = next;
+  /** Room for `count` values above `top`: a new call's accounting when `top` is 0, the peak, growth by doubling. */
+  private climb(top: number, count: number): void {
+    if (top === 0) {
+      this.recent = Math.max(this.peak, this.recent - (this.recent >>> 3));
+      this.peak = 0;
+      const kept = keptCapacity(this.recent, count);
+      if (this.data.length >= 4 * kept) this.data = new Float64Array(kept);
+    }
+    if (top + count > this.peak) this.peak = top + count;
+    if (top + count > this.data.length) {
+      let length = this.data.length;
+      while (top + count > length) length *= 2;
+      const next = new Float64Array(length);
+      next.set(this.data);
+      this.data = next;
+    }
   }
 }
 
 /** A LIFO stack of int32 values (branch decisions, loop trip counts, indices). */
 export class IntStack {
-  private data = new Int32Array(1024);
+  private data = new Int32Array(INITIAL_CAPACITY);
   private top = 0;
+  /** The largest size this call has reached so far (a call begins when the stack is pushed while empty). */
+  private peak = 0;
+  /** What recent calls needed: the running maximum of their peaks, decaying by 1/8 per call. */
+  private recent = 0;
 
   constructor() {
     registerStack(this);
   }
 
   push(value: number): void {
-    if (this.top === this.data.length) this.grow();
-    this.data[this.top++] = value;
+    const top = this.top;
+    if (top >= this.peak) {
+      this.peak = top + 1;
+      if (top === this.data.length) this.climb(top, 1);
+    } else if (top === 0) this.climb(0, 1);
+    this.data[top] = value;
+    this.top = top + 1;
   }
 
   pop(): number {
@@ -147,6 +198,7 @@ export class IntStack {
   /** As NumberStack's: after a loop that kept its own top (compiler/transform/cursors.ts). */
   set size(size: number) {
     this.top = size;
+    if (size > this.peak) this.peak = size;
   }
 
   /** The buffer behind the stack, for a loop that keeps the top in a local. */
@@ -156,7 +208,7 @@ export class IntStack {
 
   /** The buffer, with room for `count` more values above `top`; it may be a new one. */
   reserve(top: number, count: number): Int32Array {
-    while (top + count > this.data.length) this.grow();
+    this.climb(top, count);
     return this.data;
   }
 
@@ -164,9 +216,21 @@ export class IntStack {
     return this.data.length;
   }
 
-  private grow(): void {
-    const next = new Int32Array(this.data.length * 2);
-    next.set(this.data);
-    this.data = next;
+  /** Room for `count` values above `top`: a new call's accounting when `top` is 0, the peak, growth by doubling. */
+  private climb(top: number, count: number): void {
+    if (top === 0) {
+      this.recent = Math.max(this.peak, this.recent - (this.recent >>> 3));
+      this.peak = 0;
+      const kept = keptCapacity(this.recent, count);
+      if (this.data.length >= 4 * kept) this.data = new Int32Array(kept);
+    }
+    if (top + count > this.peak) this.peak = top + count;
+    if (top + count > this.data.length) {
+      let length = this.data.length;
+      while (top + count > length) length *= 2;
+      const next = new Int32Array(length);
+      next.set(this.data);
+      this.data = next;
+    }
   }
 }

@@ -143,18 +143,36 @@ function registerStack(stack: object): void {
   (globalThis as unknown as Record<symbol, object[] | undefined>)[stackRegistry]?.push(stack);
 }
 
+const INITIAL_CAPACITY = 1024;
+
+/** The capacity kept for calls that need `recent` values (and `count` now): a power of two above twice that, at least the initial. */
+function keptCapacity(recent: number, count: number): number {
+  let length = INITIAL_CAPACITY;
+  while (length < 2 * recent || length < count) length *= 2;
+  return length;
+}
+
 /** A LIFO stack of float64 values (overwritten numbers). */
 class NumberStack {
-  private data = new Float64Array(1024);
+  private data = new Float64Array(INITIAL_CAPACITY);
   private top = 0;
+  /** The largest size this call has reached so far (a call begins when the stack is pushed while empty). */
+  private peak = 0;
+  /** What recent calls needed: the running maximum of their peaks, decaying by 1/8 per call. */
+  private recent = 0;
 
   constructor() {
     registerStack(this);
   }
 
   push(value: number): void {
-    if (this.top === this.data.length) this.grow();
-    this.data[this.top++] = value;
+    const top = this.top;
+    if (top >= this.peak) {
+      this.peak = top + 1;
+      if (top === this.data.length) this.climb(top, 1);
+    } else if (top === 0) this.climb(0, 1);
+    this.data[top] = value;
+    this.top = top + 1;
   }
 
   pop(): number {
@@ -181,6 +199,7 @@ class NumberStack {
    */
   set size(size: number) {
     this.top = size;
+    if (size > this.peak) this.peak = size;
   }
 
   /** The buffer behind the stack, for a loop that keeps the top in a local. */
@@ -190,7 +209,7 @@ class NumberStack {
 
   /** The buffer, with room for `count` more values above `top` (a loop's local top); it may be a new one. */
   reserve(top: number, count: number): Float64Array {
-    while (top + count > this.data.length) this.grow();
+    this.climb(top, count);
     return this.data;
   }
 
@@ -199,10 +218,22 @@ class NumberStack {
     return this.data.length;
   }
 
-  private grow(): void {
-    const next = new Float64Array(this.data.length * 2);
-    next.set(this.data);
-    this.data = next;
+  /** Room for `count` values above `top`: a new call's accounting when `top` is 0, the peak, growth by doubling. */
+  private climb(top: number, count: number): void {
+    if (top === 0) {
+      this.recent = Math.max(this.peak, this.recent - (this.recent >>> 3));
+      this.peak = 0;
+      const kept = keptCapacity(this.recent, count);
+      if (this.data.length >= 4 * kept) this.data = new Float64Array(kept);
+    }
+    if (top + count > this.peak) this.peak = top + count;
+    if (top + count > this.data.length) {
+      let length = this.data.length;
+      while (top + count > length) length *= 2;
+      const next = new Float64Array(length);
+      next.set(this.data);
+      this.data = next;
+    }
   }
 }
 

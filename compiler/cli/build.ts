@@ -47,7 +47,7 @@ export interface SourceTiming {
   imported?: boolean;
 }
 
-export type OutOfDateReason = "missing" | "stale" | "orphaned";
+export type OutOfDateReason = "missing" | "stale" | "orphaned" | "leftover";
 
 export interface BuildReport {
   /** Every diagnostic of the run, files as absolute paths, sorted by file then position. */
@@ -56,6 +56,8 @@ export interface BuildReport {
   texts: Map<string, string>;
   written: string[];
   removed: string[];
+  /** Staged files a killed build left (`X.grad.ts.<pid>.tsgrad-tmp`), removed by this build. */
+  leftovers: string[];
   /** With `--check`: what a build would change. */
   outOfDate: { path: string; reason: OutOfDateReason }[];
   unchanged: string[];
@@ -84,7 +86,7 @@ export interface BuildReport {
 export async function runBuild(options: BuildOptions, io: CliIo, session: BuildSession = {}): Promise<BuildReport> {
   const started = performance.now();
   const found = discover(options.paths, io.cwd);
-  const read = readSources(found.sources);
+  const read = readSources(found.sources, found.spellings);
   const texts = new Map(read.inputs.map((i) => [i.path, i.text] as const));
   const { cache, note } = session.cache ? { cache: session.cache, note: undefined } : openCache(options, io.cwd);
   const byPath = new Map(read.inputs.map((i) => [i.path, i] as const));
@@ -137,6 +139,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
     outputs,
     built: found.sources,
     generatedInWalkedFolders: found.generatedInWalkedFolders,
+    leftovers: found.leftovers,
     removalsAllowed: true,
     keep: held,
   });
@@ -148,6 +151,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
     texts,
     written: [],
     removed: [],
+    leftovers: [],
     outOfDate: [],
     unchanged: plan.unchanged,
     withoutAnnotations,
@@ -166,11 +170,13 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
     report.outOfDate = [
       ...plan.writes.map((w) => ({ path: w.path, reason: w.reason })),
       ...plan.removals.map((p) => ({ path: p, reason: "orphaned" as const })),
+      ...plan.leftovers.map((p) => ({ path: p, reason: "leftover" as const })),
     ].sort((a, b) => compareStrings(a.path, b.path));
   } else {
     const applied = applyPlan(plan, io.pid);
     report.written = applied.written;
     report.removed = applied.removed;
+    report.leftovers = applied.leftovers;
     diagnostics.push(...applied.diagnostics);
     report.blocked = diagnostics.some(isError) && applied.written.length === 0 && applied.removed.length === 0;
   }

@@ -6,17 +6,27 @@
  *
  * Folders are walked recursively in sorted order, skipping `node_modules`, dot-folders,
  * `*.grad.ts` and `*.d.ts`; only `.ts` files count (not `.tsx`). Symbolic links to files
- * are followed, links to folders are not (no cycles).
+ * are followed, links to folders are not (no cycles). A folder named twice (itself and a
+ * link to it) is one folder: every path is spelled as the build first met its real folder
+ * (paths.ts), so each source and each output appears once.
+ *
+ * Also finds the staged files a killed build left (`X.grad.ts.<pid>.tsgrad-tmp`) in the
+ * walked folders and beside the named sources' outputs.
  */
 import { readdirSync, statSync, type Dirent } from "node:fs";
 import path from "node:path";
 import { UsageError } from "./args.ts";
+import { FolderSpellings, leftoverOf, leftoversBeside } from "./paths.ts";
 
 export interface Discovered {
   /** Absolute paths of the sources to compile, sorted. */
   sources: string[];
   /** Absolute paths of the `*.grad.ts` files found while walking folders, sorted. */
   generatedInWalkedFolders: string[];
+  /** Staged files of earlier builds (`X.grad.ts.<pid>.tsgrad-tmp`), sorted; live builds' included. */
+  leftovers: string[];
+  /** How this build spells each real folder (reading sources follows imports with it). */
+  spellings: FolderSpellings;
 }
 
 export function isGeneratedPath(file: string): boolean {
@@ -49,8 +59,8 @@ export function compareStrings(a: string, b: string): number {
 }
 
 export function discover(paths: readonly string[], cwd: string): Discovered {
-  const sources = new Set<string>();
-  const generated = new Set<string>();
+  const spellings = new FolderSpellings();
+  const found: Found = { sources: new Set(), generated: new Set(), leftovers: new Set() };
   for (const given of paths.length > 0 ? paths : ["."]) {
     const abs = path.resolve(cwd, given);
     let stat;
@@ -60,19 +70,28 @@ export function discover(paths: readonly string[], cwd: string): Discovered {
       throw new UsageError(`no such file or folder: ${given}`);
     }
     if (stat.isDirectory()) {
-      walk(abs, sources, generated);
+      walk(abs, found, spellings);
     } else if (isGeneratedPath(abs)) {
       throw new UsageError(`${given} is a generated file; name its source ${path.basename(sourcePathOf(abs))} instead`);
     } else if (isSourcePath(abs)) {
-      sources.add(abs);
+      const source = spellings.canonical(abs);
+      found.sources.add(source);
+      for (const leftover of leftoversBeside(outputPathOf(source))) found.leftovers.add(leftover);
     } else {
       throw new UsageError(`not a TypeScript source file (.ts): ${given}`);
     }
   }
-  return { sources: [...sources].sort(compareStrings), generatedInWalkedFolders: [...generated].sort(compareStrings) };
+  const sorted = (set: Set<string>) => [...set].sort(compareStrings);
+  return { sources: sorted(found.sources), generatedInWalkedFolders: sorted(found.generated), leftovers: sorted(found.leftovers), spellings };
 }
 
-function walk(dir: string, sources: Set<string>, generated: Set<string>): void {
+interface Found {
+  sources: Set<string>;
+  generated: Set<string>;
+  leftovers: Set<string>;
+}
+
+function walk(dir: string, found: Found, spellings: FolderSpellings): void {
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -81,10 +100,10 @@ function walk(dir: string, sources: Set<string>, generated: Set<string>): void {
   }
   entries.sort((a, b) => compareStrings(a.name, b.name));
   for (const entry of entries) {
-    const full = path.join(dir, entry.name);
+    const full = spellings.canonical(path.join(dir, entry.name));
     if (entry.isDirectory()) {
       if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
-      walk(full, sources, generated);
+      walk(full, found, spellings);
       continue;
     }
     let isFile = entry.isFile();
@@ -96,7 +115,8 @@ function walk(dir: string, sources: Set<string>, generated: Set<string>): void {
       }
     }
     if (!isFile) continue;
-    if (isGeneratedPath(entry.name)) generated.add(full);
-    else if (isSourcePath(entry.name)) sources.add(full);
+    if (isGeneratedPath(entry.name)) found.generated.add(full);
+    else if (isSourcePath(entry.name)) found.sources.add(full);
+    else if (leftoverOf(entry.name)) found.leftovers.add(full);
   }
 }

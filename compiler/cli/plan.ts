@@ -1,7 +1,8 @@
 /**
  * What a build would change on disk. Takes the compiler's outputs and the sources that
  * were built; gives the files to write (missing or stale), the generated files to remove
- * (orphaned), and diagnostics for outputs that would overwrite a hand-written file.
+ * (orphaned), the staged files of killed builds to remove (leftovers), and diagnostics
+ * for outputs that would overwrite a hand-written file.
  *
  * Guarantees: only files carrying the generated marker are ever planned for overwrite
  * or removal; content that is already on disk byte for byte is left alone.
@@ -11,6 +12,7 @@ import { baseName, Codes, type Diagnostic } from "../diagnostics.ts";
 import { isGeneratedText } from "../backend/header.ts";
 import type { OutputFile } from "../pipeline.ts";
 import { compareStrings, outputPathOf, sourcePathOf } from "./discover.ts";
+import { abandoned } from "./paths.ts";
 import { fileDiagnostic, readUtf8 } from "./read.ts";
 
 export interface PlannedWrite {
@@ -29,6 +31,8 @@ export interface Plan {
   diagnostics: Diagnostic[];
   /** Text of files the diagnostics point into (existing outputs), for code frames. */
   texts: Map<string, string>;
+  /** Staged files of builds that no longer run (`X.grad.ts.<pid>.tsgrad-tmp`, paths.ts). */
+  leftovers: string[];
 }
 
 export interface PlanInput {
@@ -37,6 +41,8 @@ export interface PlanInput {
   built: readonly string[];
   /** Generated files found while walking folders, absolute. */
   generatedInWalkedFolders: readonly string[];
+  /** Staged files found (discover.ts); those of live builds are left alone. */
+  leftovers?: readonly string[];
   /** Removal needs a clean compile: a source with errors gets no output but still has annotations. */
   removalsAllowed: boolean;
   /** Sources whose generated file is left as it is whatever happens (they failed to compile, or to be read). */
@@ -44,7 +50,7 @@ export interface PlanInput {
 }
 
 export function planOutputs(input: PlanInput): Plan {
-  const plan: Plan = { writes: [], removals: [], unchanged: [], diagnostics: [], texts: new Map() };
+  const plan: Plan = { writes: [], removals: [], unchanged: [], diagnostics: [], texts: new Map(), leftovers: (input.leftovers ?? []).filter((f) => abandoned(f)) };
   const produced = new Set<string>();
   for (const out of [...input.outputs].sort((a, b) => compareStrings(a.path, b.path))) {
     produced.add(out.path);

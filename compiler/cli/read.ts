@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { SourceInput } from "../pipeline.ts";
 import { Codes, type Diagnostic } from "../diagnostics.ts";
+import type { FolderSpellings } from "./paths.ts";
 import { isSourcePath, sourceOfGeneratedImport } from "./discover.ts";
 import { existsSync, statSync } from "node:fs";
 
@@ -63,7 +64,8 @@ export interface ReadSources {
   diagnostics: Diagnostic[];
 }
 
-export function readSources(sources: readonly string[]): ReadSources {
+/** `spellings`: how the build spells each real folder (discover.ts), so an import of a file already met under another name is that file. */
+export function readSources(sources: readonly string[], spellings?: FolderSpellings): ReadSources {
   const inputs: SourceInput[] = [];
   const diagnostics: Diagnostic[] = [];
   const context = new Set<string>();
@@ -78,7 +80,7 @@ export function readSources(sources: readonly string[]): ReadSources {
       continue;
     }
     inputs.push({ path: file, text: read.text });
-    const resolved = resolveImports(file, read.text);
+    const resolved = resolveImports(file, read.text).map((i) => (i.resolved && spellings ? { ...i, resolved: spellings.canonical(i.resolved) } : i));
     imports.set(file, resolved);
     for (const { resolved: imported } of resolved) {
       if (imported === null || seen.has(imported)) continue;

@@ -30,6 +30,7 @@ export function printText(report: BuildReport, io: CliIo, verbosity: Verbosity =
   if (!quiet) {
     for (const file of report.written) io.stdout(`wrote ${show(file)}\n`);
     for (const file of report.removed) io.stdout(`removed ${show(file)}\n`);
+    for (const file of report.leftovers) io.stdout(`removed ${show(file)} (left by an interrupted build)\n`);
   }
   for (const item of report.outOfDate) io.stdout(`${item.reason}: ${show(item.path)}\n`);
 
@@ -55,7 +56,9 @@ export function printText(report: BuildReport, io: CliIo, verbosity: Verbosity =
     }
   } else if (!report.blocked && !quiet) {
     // Written files are listed above; files held back by their errors are not counted as built.
-    const removed = report.removed.length > 0 ? `; removed ${plural(report.removed.length, "generated file")}` : "";
+    const removed =
+      (report.removed.length > 0 ? `; removed ${plural(report.removed.length, "generated file")}` : "") +
+      (report.leftovers.length > 0 ? `; removed ${plural(report.leftovers.length, "leftover")} of an interrupted build` : "");
     const failed = report.heldBack.length > 0 ? `, ${report.heldBack.length} with errors` : "";
     io.stdout(
       `Built ${plural(report.sourceCount, "source")}: ${report.written.length} written, ${report.unchanged.length} unchanged, ` +
@@ -74,7 +77,9 @@ export interface JsonReport {
   diagnostics: { file: string; line: number; column: number; length: number; code: string; severity: "error" | "warning"; message: string }[];
   written: string[];
   removed: string[];
-  /** With --check: every out-of-date generated file (missing, stale or orphaned). */
+  /** Staged files of an interrupted build this build removed. */
+  leftovers: string[];
+  /** With --check: every out-of-date generated file (missing, stale or orphaned) and leftover. */
   stale: string[];
   /** The same files with the reason each is out of date. */
   outOfDate: { path: string; reason: string }[];
@@ -99,6 +104,7 @@ export function toJson(report: BuildReport, cwd: string): JsonReport {
     })),
     written: report.written.map(show),
     removed: report.removed.map(show),
+    leftovers: report.leftovers.map(show),
     stale: report.outOfDate.map((o) => show(o.path)),
     outOfDate: report.outOfDate.map((o) => ({ path: show(o.path), reason: o.reason })),
     withoutAnnotations: report.withoutAnnotations.map(show),

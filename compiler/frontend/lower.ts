@@ -23,6 +23,20 @@ import { hasSpread, spreadArray, spreadExtremum } from "./spread.ts";
 import { Callbacks, returnsOf, type Argument, type CallbackHost, type Captured, type FunctionValue } from "./callbacks.ts";
 import { someExpr, walkStmts } from "../ir/visit.ts";
 
+/** An imported name: where from, and whether that is a file of the build. */
+export interface ImportedName {
+  specifier: string;
+  /** Where the module specifier is written (a missing file is reported there). */
+  span: SourceSpan;
+  relative: boolean;
+  /** A relative import that names a file of the build. */
+  resolved: boolean;
+  /** Where the name is listed in the import (`{ g }`), for a named import. */
+  binding?: SourceSpan;
+  /** For a resolved import: the functions its file declares. */
+  functions?: string[];
+}
+
 /** What the module around the function offers to it. */
 export interface ModuleScope extends ModuleValues {
   /** The file's functions in every form (declarations, arrow consts, methods, the default export). */
@@ -33,6 +47,8 @@ export interface ModuleScope extends ModuleValues {
   functionNames: Set<string>;
   /** Declared return shape of a user function, for typing calls to it; undefined if unknown. */
   returnShapeOf?: (name: string) => ValueType | { error: string } | undefined;
+  /** The import a name comes from, if it is imported. */
+  importOf?: (name: string) => ImportedName | undefined;
   /** Interfaces and type aliases visible in the module (declared or imported). */
   resolveType?: TypeResolver;
   /** Type names the module exports, so generated code can import them by name. */
@@ -123,6 +139,33 @@ class Lowering implements CallbackHost, SwitchLowerer {
 
   reject(code: DiagnosticCode, message: string, node: ts.Node): never {
     fail(code, message, this.span(node));
+  }
+
+  /**
+   * A name imported from a package, or from a relative path that names no file of the
+   * build: the first is reported where it is used, the second at the import. `member`: the
+   * name is a namespace, and `name.member(…)` is called.
+   */
+  private importProblem(name: string, node: ts.Node, use: "call" | "value", member?: string): void {
+    const imported = this.module.importOf?.(name);
+    if (!imported) return;
+    if (imported.resolved) {
+      // The file is there but has no such function (a call finds no declaration).
+      if (use === "call" && imported.binding && imported.functions) {
+        const known = imported.functions.length > 0 ? ` (it declares ${imported.functions.map((f) => `'${f}'`).join(", ")})` : "";
+        fail(Codes.UnsupportedCall, `'${imported.specifier}' has no function '${name}'${known}`, imported.binding);
+      }
+      return;
+    }
+    if (imported.relative) {
+      const file = `${imported.specifier.replace(/\.js$/, "").replace(/\.ts$/, "")}.ts`;
+      fail(Codes.UnresolvedImport, `cannot find the module '${imported.specifier}' that '${name}' is imported from: no file '${file}' in the build`, imported.span);
+    }
+    const where = `'${name}' comes from the package '${imported.specifier}', whose body tsgrad cannot see`;
+    if (use === "value") this.reject(Codes.UnsupportedExpression, `${where}: pass its value in as a parameter`, node);
+    if (member !== undefined) {
+      this.reject(Codes.UnsupportedCall, `${where}: import the function by name (import { ${member} } from "${imported.specifier}") and supply its derivative with a function tagged '@vjpOf ${member}'`, node);
+    }
   }
 
   lowerFunction(source: FunctionSource): FunctionIR {
@@ -478,6 +521,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
   /** A call of a program function: a `userCall` the inliner expands (or a shared pullback serves). */
   programCall(name: string, args: Expr[], node: ts.Node): Expr {
     const shape = this.module.returnShapeOf?.(name);
+    if (!shape) this.importProblem(name, node, "call");
     if (!shape) this.reject(Codes.UnsupportedCall, `cannot find the declaration of '${name}'; it must be a function declared in this file or imported from another file of the build`, node);
     if ("error" in shape) this.reject(Codes.UnsupportedCall, shape.error, node);
     this.userCallTypes.set(name, shape);
@@ -1455,6 +1499,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
     if (this.module.mutableNames.has(name)) {
       this.reject(Codes.MutableModuleState, `'${name}' is mutable module state; pass it as a parameter instead`, id);
     }
+    this.importProblem(name, id, "value");
     if (this.module.functionNames.has(name)) {
       this.reject(Codes.UnsupportedExpression, `function '${name}' can only be called here, not used as a value (pass it as a callback to map, reduce, forEach or a helper, or call it)`, id);
     }
@@ -1621,6 +1666,9 @@ class Lowering implements CallbackHost, SwitchLowerer {
     }
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
       this.reject(Codes.UnsupportedCall, "'.push' can only be a statement of its own ('a.push(x);')", node);
+    }
+    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && !this.lookup(callee.expression.text)) {
+      this.importProblem(callee.expression.text, node, "call", callee.name.text);
     }
     return this.reject(Codes.UnsupportedCall, `'${callee.getText(this.sourceFile)}(…)' cannot be differentiated: tsgrad calls Math functions, functions of your program (this file or a relative import), methods of your classes, and map/reduce/forEach/filter/some/every, slice, fill and push on arrays; for a library function, supply its derivative with '@vjpOf'`, node);
   }

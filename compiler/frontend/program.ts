@@ -9,8 +9,8 @@ import path from "node:path";
 import { ts, type Project, type SourceFile } from "ts-morph";
 import { Codes, DiagnosticError, fail, type Diagnostic, type SourceSpan } from "../diagnostics.ts";
 import type { FunctionIR, ValueType } from "../ir/nodes.ts";
-import { discoverAnnotations, type Discovery } from "./annotations.ts";
-import { lowerFunction, type ModuleScope } from "./lower.ts";
+import { discoverAnnotations, spanOf, type Discovery } from "./annotations.ts";
+import { lowerFunction, type ImportedName, type ModuleScope } from "./lower.ts";
 import { shapeOfTypeNode } from "./types.ts";
 import { sourceParams, tagsOf, type FunctionSource } from "./functions.ts";
 
@@ -58,6 +58,7 @@ export class ProgramIndex {
     if (!entry.discovery) {
       entry.discovery = discoverAnnotations(entry.sourceFile, entry.path, (name) => this.typeDeclarationOf(entry.path, name));
       entry.discovery.module.returnShapeOf = (name) => this.returnShapeOf(entry.path, name);
+      entry.discovery.module.importOf = (name) => this.importOf(entry, name);
       entry.discovery.module.fileOf = (sf) => {
         for (const e of this.files.values()) {
           if (e.sourceFile.compilerNode === sf) return { sourceFile: sf, fileName: e.path, module: this.scope(e.path) };
@@ -158,6 +159,45 @@ export class ProgramIndex {
     const candidates = [base, base.replace(/\.js$/, ".ts"), `${base}.ts`, path.join(base, "index.ts")];
     for (const c of candidates) if (this.files.has(normalize(c))) return this.files.get(normalize(c))!.path;
     return undefined;
+  }
+
+  /**
+   * The import that brings `name` into a file (named, default or namespace): its module
+   * specifier and where it is, whether it is relative, and whether it names a file of the
+   * build.
+   */
+  private importOf(file: FileEntry, name: string): ImportedName | undefined {
+    const sf = file.sourceFile.compilerNode;
+    for (const s of sf.statements) {
+      if (!ts.isImportDeclaration(s) || !ts.isStringLiteral(s.moduleSpecifier) || !s.importClause) continue;
+      const clause = s.importClause;
+      const bindings = clause.namedBindings;
+      const binds =
+        clause.name?.text === name ||
+        (bindings && ts.isNamespaceImport(bindings) && bindings.name.text === name) ||
+        (bindings && ts.isNamedImports(bindings) && bindings.elements.some((el) => el.name.text === name));
+      if (!binds) continue;
+      const specifier = s.moduleSpecifier.text;
+      const relative = specifier.startsWith(".");
+      const target = relative ? this.resolveImport(file.path, specifier) : undefined;
+      const element = bindings && ts.isNamedImports(bindings) ? bindings.elements.find((el) => el.name.text === name) : undefined;
+      const functions = target ? this.discovery(target).module.functions.filter((f) => f.localName && !f.method).map((f) => f.localName!) : undefined;
+      return { specifier, relative, resolved: target !== undefined, span: spanOf(s.moduleSpecifier, sf, file.path), ...(element && { binding: spanOf(element, sf, file.path) }), ...(functions && { functions }) };
+    }
+    return undefined;
+  }
+
+  /** Where `name`, a function declared in `filePath`, is declared, if the file does not export it (else undefined). */
+  notExported(filePath: string, name: string): SourceSpan | undefined {
+    const file = this.files.get(normalize(filePath));
+    if (!file) return undefined;
+    const source = this.discovery(file.path).module.functions.find((f) => f.localName === name && !f.method);
+    if (!source || source.exported) return undefined;
+    const sf = file.sourceFile.compilerNode;
+    const listed = sf.statements.some(
+      (s) => ts.isExportDeclaration(s) && !s.moduleSpecifier && s.exportClause && ts.isNamedExports(s.exportClause) && s.exportClause.elements.some((el) => (el.propertyName ?? el.name).text === name && el.name.text === name),
+    );
+    return listed ? undefined : spanOf(source.nameNode, sf, file.path);
   }
 
   private returnShapeOf(filePath: string, name: string): ValueType | { error: string } | undefined {

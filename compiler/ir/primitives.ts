@@ -129,6 +129,9 @@ export const PRIMITIVES: Readonly<Record<string, Primitive>> = {
   "Math.sign": step,
 };
 
+/** A negative literal (x ** -1) is a unary minus of a number: a constant all the same. */
+const literal = (e: Expr): Expr => (e.kind === "unary" && e.op === "-" && e.operand.kind === "number" ? num(-e.operand.value) : e);
+
 const when = (test: Expr, whenTrue: Expr, whenFalse: Expr): Expr => ({ kind: "conditional", test, whenTrue, whenFalse });
 
 /**
@@ -136,7 +139,8 @@ const when = (test: Expr, whenTrue: Expr, whenFalse: Expr): Expr => ({ kind: "co
  * (a^0 = 1 for every a, where the formula gives 0 · 0^(-1) = NaN). Only there: at b = 0,
  * a ≠ 0 the formula is 0 already, and its derivative in b (1/a) must survive for HVPs.
  */
-function powPartial(a: Expr, b: Expr): Expr | null {
+function powPartial(a: Expr, written: Expr): Expr | null {
+  const b = literal(written);
   if (b.kind === "number") {
     if (b.value === 0) return null;
     if (b.value === 2) return mul(num(2), a);
@@ -148,7 +152,10 @@ function powPartial(a: Expr, b: Expr): Expr | null {
 }
 
 /** a^b ln a, 0 where a = 0 (where ln a = -Infinity: 0 ** b does not change with b ≥ 0). */
-function exponentPartial(a: Expr, ans: () => Expr): Expr {
+function exponentPartial(written: Expr, ans: () => Expr): Expr {
+  // A literal base decides the case while compiling (no '2 === 0' for the type checker to flag).
+  const a = literal(written);
+  if (a.kind === "number") return a.value === 0 ? num(0) : mul(ans(), M("log", a));
   return when(bin("===", a, num(0)), num(0), mul(ans(), M("log", a)));
 }
 

@@ -18,6 +18,8 @@ export class FileDerivatives {
   /** runtime/ helpers the generated code calls. */
   readonly runtime = new Set<string>();
   private readonly generated = new Set<string>();
+  /** Which function's annotation first asked for each type alias (a clash names both). */
+  private readonly aliasOwners = new Map<string, { owner: string; line: number }>();
   private readonly pullbacks: PullbackRequest[] = [];
   private readonly primals: PrimalRequest[] = [];
 
@@ -33,9 +35,16 @@ export class FileDerivatives {
     }
     for (const alias of output.typeAliases) {
       const existing = this.typeAliases.find((a) => a.name === alias.name);
-      if (!existing) this.typeAliases.push({ ...alias, doc: alias.doc ?? `Derivative record of \`${owner}\`: one field per differentiated parameter, same shape.` });
-      else if (existing.text !== alias.text) {
-        this.diagnostics.push({ code: Codes.NameClash, message: `two annotations on '${owner}' need different '${alias.name}' types; use the same parameter list`, ...span });
+      if (!existing) {
+        this.typeAliases.push({ ...alias, doc: alias.doc ?? `Derivative record of \`${owner}\`: one field per differentiated parameter, same shape.` });
+        this.aliasOwners.set(alias.name, { owner, line: span.line });
+      } else if (existing.text !== alias.text) {
+        const first = this.aliasOwners.get(alias.name);
+        const message =
+          first && first.owner !== owner
+            ? `'${first.owner}' (annotated on line ${first.line}) and '${owner}' both need a generated type named '${alias.name}', with different fields; rename one of the two functions`
+            : `two annotations on '${owner}' need different '${alias.name}' types; use the same parameter list`;
+        this.diagnostics.push({ code: Codes.NameClash, message, ...span });
       }
     }
     for (const x of output.stacks) this.stacks.add(x);

@@ -251,7 +251,8 @@ export function withoutUncalled(functions: FunctionIR[]): FunctionIR[] {
   return functions.filter((f) => called.has(f.name));
 }
 
-function calleesOf(fn: FunctionIR): Set<string> {
+/** The functions `fn` calls, by name. */
+export function calleesOf(fn: FunctionIR): Set<string> {
   const names = new Set<string>();
   walkStmts(fn.body, (s) => {
     if (s.kind === "call") names.add(s.callee);

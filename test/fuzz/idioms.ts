@@ -9,9 +9,13 @@
  * (updates are contractions plus bounded functions). Same shape as programs.ts:
  * `fN(x: number[], y: number): number`, tagged @grad, @jvp and @hvp.
  */
-import type { Program } from "./programs.ts";
+/** An idiom program: its source and the name of its function. */
+export interface IdiomProgram {
+  source: string;
+  name: string;
+}
 
-export function generateIdiomProgram(next: () => number, id: number): Program {
+export function generateIdiomProgram(next: () => number, id: number): IdiomProgram {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
   const chance = (p: number) => next() < p;
   const constant = () => (next() * 2 - 1).toFixed(2);

@@ -4,7 +4,7 @@
  *
  *   npx tsx test/fuzz/output-hash.ts [--out DIR]
  *
- * The set: 160 programs of test/fuzz/programs.ts (seed 1), 80 shaped for lastLoop.ts
+ * The set: 160 programs of test/fuzz/legacy-programs.ts (seed 1), 80 shaped for lastLoop.ts
  * (seed 2), and 24 of them compiled again with each option that changes code paths
  * (activity off, to-be-recorded off, debug) and with `@vjp`/`@hessian` added: 336
  * compilations. Diagnostics are hashed too. `--out DIR` also writes every generated file
@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { compileSources, type CompileOptions } from "../../compiler/pipeline.ts";
-import { generateProgram } from "./programs.ts";
+import { generateProgram } from "./legacy-programs.ts";
 
 /** mulberry32: a fixed stream per seed, independent of the test harness's generator. */
 function stream(seed: number): () => number {

@@ -1,179 +1,313 @@
 /**
- * A generator of random programs in the differentiable subset, for differential testing:
- * nested counted and while loops, continue/break, branches, early returns, reads and
- * (compound) writes of a local array, calls to a helper, and most Math intrinsics. Values
- * stay bounded (updates are contractions plus bounded functions), so finite differences
- * remain meaningful.
+ * A generator of random programs in the language tsgrad accepts, for differential testing
+ * (check.ts) and shrinking (shrink.ts). The constructs are the forms of forms.ts; this
+ * file holds the generator's state (scope, names, helpers used) and the program's frame:
+ *
+ *   export function f<id>(x: number[], w: Float64Array, y: number, p: Params, idx: Int32Array): number
+ *
+ * differentiated with respect to x, w, y and p (Params: { a: number; v: number[] }); idx is
+ * a permutation used for indexing. Every array has the length of x. A program is a tree
+ * (ast.ts): `printProgram` gives its source, and the shrinker edits the tree.
+ *
+ * Program k of seed s depends only on (s, k): `run.ts --only k` regenerates it alone.
  */
+import { makeRng } from "../support/rng.ts";
+import { type Expr, indent, leaf, printExpr, printStmts, simple, type Stmt } from "./ast.ts";
+import { COND_FORMS, EXPR_FORMS, type Gen, HELPERS, PARAMS_INTERFACE, type Scope, STMT_FORMS, bounded } from "./forms.ts";
 
 export interface Program {
-  source: string;
-  /** The annotated function's name; it takes (x: number[], y: number). */
+  /** The annotated function's name. */
   name: string;
+  /** Helpers the body calls, by name (HELPERS), printed before the function. */
+  helpers: string[];
+  body: Stmt[];
+  /** The terms of the returned sum. */
+  result: Expr[];
+  /** Annotations on the function. */
+  tags: string[];
+  /**
+   * Also an array-valued twin `<name>Rows` with the same body returning the result's terms
+   * as an array (tagged @jacobian and @vjp); the function then also gets @hessian. Only
+   * for bodies without an early return (whose value is a number).
+   */
+  rows: boolean;
+  /** The forms (forms.ts) the generator picked, with repetitions (coverage). */
+  forms: string[];
 }
 
-/**
- * `heavyLoopFirst`: the body ends with a two-level loop nest followed by work that does
- * not depend on it (its own scalar, a loop over x) and a declaration the result reads once,
- * the shape lastLoop.ts moves the nest last for (ADBench's GMM: likelihood, then prior).
- */
-export function generateProgram(next: () => number, id: number, heavyLoopFirst = false): Program {
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
-  const chance = (p: number) => next() < p;
-  const scalars = ["s0", "s1", "s2"];
-  let loopDepth = 0;
-  const indices: string[] = [];
-  /** Block locals in scope (read, never assigned). */
-  const locals: string[] = [];
+export interface GenerateOptions {
+  /**
+   * The body ends with a two-level loop nest followed by work that does not depend on it
+   * (its own scalar, a loop over x) and a declaration the result reads once: the shape
+   * lastLoop.ts moves the nest last for (ADBench's GMM: likelihood, then prior).
+   */
+  heavyLoopFirst?: boolean;
+}
 
-  /** Leaves are the inputs only (for loop iterations that only accumulate: fusable). */
-  let inputsOnly = false;
-  const leaf = (): string => {
-    if (inputsOnly) return pick(["y", (next() * 2 - 1).toFixed(2), ...indices.map((i) => `x[${i}]`)]);
-    const options = [...scalars, ...locals, "y", "x[0]", `x[${Math.floor(next() * 4)}]`, (next() * 2 - 1).toFixed(2), "acc[acc.length - 1]"];
-    if (indices.length) options.push(`x[${pick(indices)}]`, `buf[${pick(indices)}]`);
-    return pick(options);
+/** The differentiated parameters, in declaration order. */
+export const WRT = ["x", "w", "y", "p"] as const;
+
+export function programRng(seed: number, id: number): () => number {
+  const r = makeRng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(id + 1, 0x85ebca6b)) >>> 0);
+  return () => r.next();
+}
+
+/** The stream the check of program k of seed s draws its points from (its own, so a shrunk program is checked at the same point). */
+export function pointRng(seed: number, id: number): () => number {
+  return programRng(seed ^ 0x5bd1e995, id);
+}
+
+function pickWeighted<T extends { weight: number }>(next: () => number, forms: readonly T[]): T {
+  const total = forms.reduce((s, f) => s + f.weight, 0);
+  let r = next() * total;
+  for (const f of forms) {
+    r -= f.weight;
+    if (r < 0) return f;
+  }
+  return forms[forms.length - 1]!;
+}
+
+class Generator implements Gen {
+  private counter = 0;
+  readonly used = new Set<string>();
+  readonly picked: string[] = [];
+  readonly extraResults: string[] = [];
+  scope: Scope = {
+    scalars: ["s0", "s1", "s2"],
+    reads: [],
+    arrays: [
+      { name: "x", writable: false },
+      { name: "w", writable: false, typed: true },
+      { name: "p.v", writable: false },
+      { name: "buf", writable: true },
+      { name: "fb", writable: true, typed: true },
+    ],
+    intArrays: ["idx"],
+    indices: [],
+    loopDepth: 0,
+    loop: null,
+    inputsOnly: false,
+    noReturn: false,
+    noCalls: false,
+    inCondition: false,
+    topLevel: true,
   };
 
-  const expr = (depth: number): string => {
-    if (depth <= 0 || chance(0.25)) return leaf();
-    const a = () => expr(depth - 1);
-    switch (Math.floor(next() * 16)) {
-      case 0: return `(${a()} + ${a()})`;
-      case 1: return `(${a()} - ${a()})`;
-      case 2: return `(${a()} * ${a()})`;
-      case 3: return `(${a()} / (1.5 + Math.sin(${a()}) * Math.cos(${a()})))`;
-      case 4: return `Math.sin(${a()})`;
-      case 5: return `Math.cos(${a()})`;
-      case 6: return `Math.tanh(${a()})`;
-      case 7: return `Math.exp(Math.sin(${a()}))`;
-      case 8: return `Math.sqrt(1.5 + Math.sin(${a()}))`;
-      case 9: return `Math.log(2 + Math.sin(${a()}))`;
-      case 10: return `Math.atan(${a()})`;
-      case 11: return `Math.max(${a()}, ${a()})`;
-      case 12: return `Math.hypot(${a()}, ${a()}, 0.5)`;
-      case 13: return `(${a()} > ${a()} ? ${a()} : ${a()})`;
-      case 14: return chance(0.5) ? `helper(${a()})` : `shared(${a()}, ${pick(["x", "buf"])})`;
-      default: return `(0.5 * ${a()}) ** 2`;
+  constructor(readonly next: () => number) {}
+
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)]!;
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  fresh(prefix: string): string {
+    return `${prefix}${this.counter++}`;
+  }
+  use(helper: string): void {
+    this.used.add(helper);
+  }
+  addResult(term: string): void {
+    this.extraResults.push(term);
+  }
+  hasPicked(form: string): boolean {
+    return this.picked.includes(form);
+  }
+
+  nested<T>(change: (s: Scope) => void, f: () => T): T {
+    const outer = this.scope;
+    const inner: Scope = {
+      ...outer,
+      scalars: [...outer.scalars],
+      reads: [...outer.reads],
+      arrays: [...outer.arrays],
+      intArrays: [...outer.intArrays],
+      indices: [...outer.indices],
+    };
+    change(inner);
+    this.scope = inner;
+    try {
+      return f();
+    } finally {
+      this.scope = outer;
     }
-  };
+  }
 
-  const bounded = (e: string) => pick([`Math.sin(${e})`, `Math.tanh(${e})`, `Math.atan(${e})`, `Math.cos(${e})`]);
-  const cond = () => `${expr(2)} ${pick([">", "<", ">=", "<="])} ${(next() * 2 - 1).toFixed(2)}`;
+  private choose<T extends { name: string; weight: number }>(forms: readonly T[]): T {
+    const form = pickWeighted(this.next, forms);
+    this.picked.push(form.name);
+    return form;
+  }
 
-  const stmts = (depth: number, count: number): string[] => {
-    const out: string[] = [];
-    for (let k = 0; k < count; k++) out.push(...stmt(depth));
+  expr(depth: number): Expr {
+    const leafForm = EXPR_FORMS.find((f) => f.name === "leaf")!;
+    if (depth <= 0 || this.chance(0.25)) return this.choose([leafForm]).make(this, 0);
+    return this.choose(EXPR_FORMS.filter((f) => !f.when || f.when(this))).make(this, depth);
+  }
+
+  cond(depth: number): Expr {
+    const forms = depth <= 0 ? COND_FORMS.filter((f) => f.name === "compare") : COND_FORMS;
+    return this.choose(forms).make(this, Math.max(depth, 1));
+  }
+
+  stmts(depth: number, count: number): Stmt[] {
+    const out: Stmt[] = [];
+    for (let k = 0; k < count; k++) out.push(...this.choose(STMT_FORMS.filter((f) => !f.last && (!f.when || f.when(this, depth)))).make(this, depth));
     return out;
-  };
+  }
 
-  const stmt = (depth: number): string[] => {
-    const r = Math.floor(next() * (depth > 0 ? 11 : 4));
-    const s = pick(scalars);
-    switch (r) {
-      case 0: return [`${s} = 0.7 * ${s} + ${bounded(expr(3))};`];
-      case 1: return [`${s} += 0.3 * ${bounded(expr(3))};`];
-      case 2: return indices.length ? [`buf[${pick(indices)}] ${pick(["=", "+="])} ${bounded(expr(2))};`] : [`${s} *= 0.9;`];
-      case 3: return [`${s} -= 0.2 * ${bounded(expr(2))};`];
-      case 4: return [`if (${cond()}) {`, ...stmts(depth - 1, 2), `} else {`, ...stmts(depth - 1, 1), `}`];
-      case 5: {
-        if (loopDepth >= 2) return [`${s} = 0.5 * ${s} + ${bounded(expr(2))};`];
-        const i = `i${loopDepth}`;
-        loopDepth++;
-        indices.push(i);
-        const body = stmts(depth - 1, 2);
-        if (chance(0.3)) body.unshift(`if (${cond()}) continue;`);
-        if (chance(0.2)) body.push(`if (${cond()}) break;`);
-        indices.pop();
-        loopDepth--;
-        return [`for (let ${i} = 0; ${i} < x.length; ${i}++) {`, ...body, `}`];
-      }
-      case 6: {
-        const k = `k${Math.floor(next() * 1e6)}`;
-        return [`let ${k} = 0;`, `while (${k} < 3) {`, ...stmts(depth - 1, 1), `${k}++;`, `}`];
-      }
-      // (An early return would put everything after it under a flag: nothing could move.)
-      case 7: return heavyLoopFirst ? [`${s} = 0.7 * ${s} + ${bounded(expr(3))};`] : [`if (${cond()}) return ${expr(2)};`];
-      case 8: return [`acc.push(${bounded(expr(2))});`];
-      // A block that shadows an outer scalar.
-      case 9: {
-        // The initializer may not read the name it declares (that is a TDZ error in JavaScript).
-        const other = pick(scalars.filter((n) => n !== s));
-        return [`{`, `const ${s} = ${bounded(`${other} + y`)};`, `acc.push(${s} * 0.5);`, `}`];
-      }
-      // A block local the block's statements read (outside loops, reverse mode lifts it).
-      default: {
-        const local = `t${Math.floor(next() * 1e6)}`;
-        const init = expr(2);
-        locals.push(local);
-        const body = stmts(depth - 1, 1);
-        locals.pop();
-        return [`{`, `const ${local} = ${init};`, ...body, `}`];
-      }
+  /** Sometimes a form that ends the body (a last loop reverse mode can fuse). */
+  last(): Stmt[] {
+    const forms = STMT_FORMS.filter((f) => f.last && (!f.when || f.when(this, 1)));
+    return forms.length > 0 && this.chance(0.35) ? this.choose(forms).make(this, 1) : [];
+  }
+
+  index(): Expr {
+    const s = this.scope;
+    const options: (() => Expr)[] = [() => leaf("0", "number", "index"), () => leaf("x.length - 1", "number", "index")];
+    if (s.indices.length > 0) {
+      const i = () => this.pick(s.indices);
+      options.push(
+        () => leaf(i(), "number", "index"),
+        () => leaf(i(), "number", "index"),
+        () => leaf(`x.length - 1 - ${i()}`, "number", "index"),
+        () => leaf(`(${i()} + 1) % x.length`, "number", "index"),
+        () => leaf(`${this.pick(s.intArrays)}[${i()}]`, "number", "index"),
+      );
     }
-  };
+    return this.pick(options)();
+  }
+}
 
-  /** `for (i0) { …; for (i1) { … } }` over the program's scalars. */
-  const nest = (): string[] => {
-    indices.push("i0");
-    loopDepth = 1;
-    // Half the nests only accumulate functions of the inputs: reverse mode can fuse those.
-    inputsOnly = chance(0.5);
-    const accumulate = () => [`${pick(scalars)} += 0.3 * ${bounded(expr(3))};`];
-    const outer = inputsOnly ? accumulate() : stmts(1, 1);
-    indices.push("i1");
-    loopDepth = 2;
-    const inner = inputsOnly ? [...accumulate(), ...accumulate()] : stmts(1, 2);
-    inputsOnly = false;
-    indices.length = 0;
-    loopDepth = 0;
-    return [`for (let i0 = 0; i0 < x.length; i0++) {`, ...outer, `for (let i1 = 0; i1 < x.length; i1++) {`, ...inner, `}`, `}`];
-  };
+/** The locals every program starts with (separate statements, so the shrinker can drop the unused). */
+function prelude(): Stmt[] {
+  const declare = (text: string, init: Expr) => simple("prelude", [init], ([e]) => `${text} = ${e};`);
+  return [
+    declare("let s0", leaf("x[0] * y")),
+    declare("let s1", leaf("Math.sin(w[1])")),
+    declare("let s2", leaf("0.1 + p.a")),
+    declare("const buf", leaf("new Array(x.length).fill(0)", "number", "index")),
+    declare("const fb", leaf("new Float64Array(x.length)", "number", "index")),
+    declare("const acc: number[]", leaf("[y]", "number", "index")),
+  ];
+}
 
+export function generateProgram(seed: number, id: number, options: GenerateOptions = {}): Program {
+  const g = new Generator(programRng(seed, id));
   const name = `f${id}`;
-  const body = heavyLoopFirst ? [...stmts(1, 2), ...nest()] : stmts(3, 4 + Math.floor(next() * 3));
-  // Independent of the nest: reads only x and y, writes only u0.
-  const tail = heavyLoopFirst
-    ? [
-        `let u0 = ${bounded("y + x[0]")};`,
-        `for (let j = 0; j < x.length; j++) u0 = 0.6 * u0 + ${bounded(`x[j] * ${(next() * 2 - 1).toFixed(2)} + u0 * y`)};`,
-        // Linear in the scalars half the time: then the seeding reads nothing the nest writes, and the nest can fuse.
-        chance(0.5) ? `const q = 0.5 * ${pick(scalars)} + ${bounded("u0 + y")};` : `const q = ${pick(scalars)} * ${bounded(`${pick(scalars)} + y`)};`,
-      ]
-    : [];
-  const source = [
-    `function helper(u: number): number {`,
-    `  if (u > 0.5) return Math.sin(u) * u;`,
-    `  return 0.5 * u * u - u;`,
-    `}`,
-    ``,
-    `/** @noinline */`,
-    `function shared(u: number, v: readonly number[]): number {`,
-    `  let t = 0;`,
-    `  for (let i = 0; i < v.length; i++) {`,
-    `    if (v[i] > u) continue;`,
-    `    t = 0.8 * t + Math.tanh(v[i] * u);`,
-    `  }`,
-    `  return t;`,
-    `}`,
-    ``,
-    `/**`,
-    ` * @grad x, y`,
-    ` * @jvp x, y`,
-    ` * @hvp x, y`,
-    ` */`,
-    `export function ${name}(x: number[], y: number): number {`,
-    `  let s0 = x[0] * y;`,
-    `  let s1 = Math.sin(x[1]);`,
-    `  let s2 = 0.1;`,
-    `  const buf = new Array(x.length).fill(0);`,
-    `  const acc: number[] = [y];`,
-    ...body.map((l) => `  ${l}`),
-    ...tail.map((l) => `  ${l}`),
-    heavyLoopFirst
-      ? `  return s0 + s1 + 0.5 * s2 + buf[0] + buf[x.length - 1] + acc[acc.length - 1] * 0.3 + 0.4 * u0 + 0.2 * q;`
-      : `  return s0 + s1 * s2 + buf[0] + buf[x.length - 1] + acc[acc.length - 1] * 0.3;`,
-    `}`,
+  let body: Stmt[];
+  // Linear in the scalars for the heavy-loop-first shape: the seeding of adjoints then reads nothing the nest writes.
+  const terms = options.heavyLoopFirst
+    ? ["s0", "s1", "0.5 * s2", "buf[0]", "fb[x.length - 1]", "acc[acc.length - 1] * 0.3", "0.4 * u0", "0.2 * q"]
+    : ["s0", "s1 * s2", "buf[0]", "fb[x.length - 1]", "acc[acc.length - 1] * 0.3"];
+  if (options.heavyLoopFirst) {
+    g.scope.noReturn = true;
+    const before = g.stmts(1, 2);
+    const { stmts, writes } = nest(g);
+    body = [...before, ...stmts, ...tail(g, writes)];
+  } else {
+    body = [...g.stmts(3, 4 + g.int(3)), ...g.last()];
+  }
+  const result = [...terms, ...g.extraResults].map((t) => leaf(t, "number", "result"));
+  // A quarter of the programs also go through the Hessian and the Jacobian (with its JVP and VJP) of an array twin.
+  const rows = !g.picked.includes("earlyReturn") && g.chance(0.25);
+  const tags = rows ? ["grad", "jvp", "hvp", "hessian"] : ["grad", "jvp", "hvp"];
+  return { name, helpers: Object.keys(HELPERS).filter((h) => g.used.has(h)), body: [...prelude(), ...body], result, tags, rows, forms: g.picked };
+}
+
+/** `for (i0) { …; for (i1) { … } }` over the program's scalars; half the nests only accumulate functions of the inputs (fusable). */
+function nest(g: Gen): { stmts: Stmt[]; writes: string } {
+  const inputsOnly = g.chance(0.5);
+  // An accumulating nest adds into one scalar, so the work after it can be independent of it.
+  const target = g.pick(g.scope.scalars);
+  const accumulate = () => simple("accumulate", [bounded(g, g.expr(3))], ([e]) => `${target} += 0.3 * ${e};`);
+  const [outer, inner] = g.nested(
+    (s) => {
+      s.indices.push("i0");
+      s.loopDepth = 1;
+      s.loop = "for";
+      s.inputsOnly = inputsOnly;
+      s.topLevel = false;
+    },
+    () => {
+      const outerBody = inputsOnly ? [accumulate()] : g.stmts(1, 1);
+      const innerBody = g.nested(
+        (s) => {
+          s.indices.push("i1");
+          s.loopDepth = 2;
+        },
+        () => (inputsOnly ? [accumulate(), accumulate()] : g.stmts(1, 2)),
+      );
+      return [outerBody, innerBody] as const;
+    },
+  );
+  const stmts: Stmt[] = [
+    {
+      form: "nest",
+      exprs: [],
+      blocks: [outer, inner],
+      print: (_, [o, i]) => ["for (let i0 = 0; i0 < x.length; i0++) {", ...indent(o!), "  for (let i1 = 0; i1 < x.length; i1++) {", ...indent(indent(i!)), "  }", "}"],
+    },
+  ];
+  return { stmts, writes: inputsOnly ? target : "" };
+}
+
+/** Independent of the nest: reads only inputs, writes only u0; then a declaration the result reads once. */
+function tail(g: Gen, nestWrites: string): Stmt[] {
+  const c = (g.next() * 2 - 1).toFixed(2);
+  const linear = g.chance(0.5);
+  // Half the time a scalar the nest does not write (then the nest can move after this).
+  const others = g.scope.scalars.filter((s) => s !== nestWrites);
+  const s1 = g.pick(g.chance(0.5) ? others : g.scope.scalars);
+  const s2 = g.pick(g.chance(0.5) ? others : g.scope.scalars);
+  return [
+    simple("tail", [bounded(g, leaf("y + x[0]")), bounded(g, leaf(`x[j] * ${c} + u0 * y`)), bounded(g, leaf(linear ? "u0 + y" : `${s2} + y`))], ([a, b, q]) => [
+      `let u0 = ${a};`,
+      `for (let j = 0; j < x.length; j++) u0 = 0.6 * u0 + ${b};`,
+      // Linear in the scalars half the time: then the seeding reads nothing the nest writes, and the nest can fuse.
+      linear ? `const q = 0.5 * ${s1} + ${q};` : `const q = ${s1} * ${q};`,
+    ]),
+  ];
+}
+
+/** The program's source text. */
+export function printProgram(program: Program): string {
+  const helpers = program.helpers.flatMap((h) => [...HELPERS[h]!, ""]);
+  const tags = program.tags.map((t) => ` * @${t} ${WRT.join(", ")}`);
+  return [
+    ...PARAMS_INTERFACE,
+    "",
+    ...helpers,
+    "/**",
+    ...tags,
+    " */",
+    `export function ${program.name}(${PARAMETERS}): number {`,
+    ...indent(printStmts(program.body)),
+    `  return ${program.result.map(printExpr).join(" + ") || "0"};`,
+    "}",
+    "",
+    ...(program.rows
+      ? [
+          "/**",
+          ...["jacobian", "vjp"].map((t) => ` * @${t} ${WRT.join(", ")}`),
+          " */",
+          `export function ${program.name}Rows(${PARAMETERS}): number[] {`,
+          ...indent(printStmts(program.body)),
+          `  return [${program.result.map(printExpr).join(", ") || "0"}];`,
+          "}",
+          "",
+        ]
+      : []),
   ].join("\n");
-  return { source, name };
+}
+
+const PARAMETERS = "x: number[], w: Float64Array, y: number, p: Params, idx: Int32Array";
+
+/** The helpers a program's text calls (the shrinker drops the others). */
+export function helpersCalled(program: Program): string[] {
+  const text = [...printStmts(program.body), ...program.result.map(printExpr)].join("\n");
+  return program.helpers.filter((h) => new RegExp(`\\b${h}\\(`).test(text));
 }

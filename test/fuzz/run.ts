@@ -1,43 +1,96 @@
 /**
  * The longer differential-fuzzing run (not part of the test suite):
- *   npx tsx test/fuzz/run.ts [count=500] [seed=1] [--no-tape] [--heavy-loop-first] [--idioms]
- * Prints each failing program's source and exits 1 if any failed, or if a generated file
- * fails `tsc --strict --noUnusedLocals --noUnusedParameters`.
+ *
+ *   npx tsx test/fuzz/run.ts [count=500] [seed=1] [--heavy-loop-first] [--no-tape]
+ *                            [--only <id>] [--no-shrink] [--coverage] [--idioms]
+ *
+ * Prints each failing program's source (and, unless --no-shrink, a minimal program that
+ * fails the same way) and exits 1 if any failed. `--only k` regenerates and checks program
+ * k of the seed alone. `--coverage` prints which IR forms, rules and generated-code
+ * features the corpus reached (coverage.ts). `--idioms` runs the programs written with idioms
+ * (idioms.ts: callbacks, closures, destructuring, switch, labels, spread) instead, without
+ * shrinking. Every generated file must also pass `tsc --strict --noUnusedLocals
+ * --noUnusedParameters`, or the run exits 1.
  */
 import { build } from "../harness/build.ts";
 import { rng } from "../harness/numeric.ts";
 import { takeRecorded, typecheckGenerated } from "../harness/typecheck.ts";
-import { checkProgram } from "./check.ts";
-import { generateProgram } from "./programs.ts";
+import { checkProgram, LEGACY_FRAME } from "./check.ts";
+import { Coverage } from "./coverage.ts";
 import { generateIdiomProgram } from "./idioms.ts";
+import { generateProgram, pointRng, printProgram, type Program } from "./programs.ts";
+import { shrink } from "./shrink.ts";
 
-const [countArg, seedArg] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const valueOf = (name: string) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const only = valueOf("--only");
+const [countArg, seedArg] = args.filter((a, k) => !a.startsWith("--") && args[k - 1] !== "--only");
 const count = Number(countArg ?? 500);
-const next = rng(Number(seedArg ?? 1));
-const useTape = !process.argv.includes("--no-tape");
-/** Programs shaped for lastLoop.ts (programs.ts). */
-const heavyLoopFirst = process.argv.includes("--heavy-loop-first");
-/** Programs written with idioms the front end lowers (idioms.ts). */
-const idioms = process.argv.includes("--idioms");
+const seed = Number(seedArg ?? 1);
+const options = { heavyLoopFirst: flag("--heavy-loop-first") };
+const useTape = !flag("--no-tape");
+const coverage = flag("--coverage") ? new Coverage() : undefined;
+
+/** Compiles and checks a program; the check's random point is drawn from the program's own stream. */
+async function evaluate(program: Program, id: number): Promise<{ kind?: string; message?: string; fdCompared: boolean; text?: string }> {
+  const source = printProgram(program);
+  try {
+    const built = await build(source, coverage ? { observe: coverage.observer() } : {});
+    const outcome = await checkProgram(program.name, built, pointRng(seed, id), useTape);
+    return { ...outcome.problem, fdCompared: outcome.fdCompared, text: built.text };
+  } catch (error) {
+    const message = String(error instanceof Error ? error.message : error);
+    // The kind keeps the diagnostic's message (without its place), so shrinking keeps the same complaint about the same names.
+    const diagnostic = /TSG(\d{4}) (.*)/.exec(message);
+    return { kind: diagnostic ? `diagnostic TSG${diagnostic[1]} ${diagnostic[2]}` : `exception ${message.split("\n")[0]}`, message: message.slice(0, 800), fdCompared: false };
+  }
+}
+
 let failed = 0;
 let compared = 0;
-for (let id = 0; id < count; id++) {
-  const program = idioms ? generateIdiomProgram(next, id) : generateProgram(next, id, heavyLoopFirst);
-  try {
-    const built = await build(program.source);
-    const outcome = await checkProgram(program, built, next, useTape);
-    if (outcome.fdCompared) compared++;
-    if (outcome.problem) {
+
+/** The idiom programs: one random stream for the whole run, as idioms.ts draws them. */
+async function runIdioms(): Promise<void> {
+  const next = rng(seed);
+  for (let id = 0; id < count; id++) {
+    const program = generateIdiomProgram(next, id);
+    try {
+      const outcome = await checkProgram(program.name, await build(program.source), next, useTape, LEGACY_FRAME);
+      if (outcome.fdCompared) compared++;
+      if (!outcome.problem) continue;
       failed++;
-      console.log(`--- program ${id}: ${outcome.problem}\n${program.source}\n`);
+      console.log(`--- idiom program ${id} of seed ${seed}: ${outcome.problem.kind}: ${outcome.problem.message}\n${program.source}`);
+    } catch (error) {
+      failed++;
+      console.log(`--- idiom program ${id} of seed ${seed}: ${String(error).slice(0, 800)}\n${program.source}`);
     }
-  } catch (error) {
-    failed++;
-    console.log(`--- program ${id}: ${String(error).slice(0, 500)}\n${program.source}\n`);
+  }
+}
+
+const ids = only !== undefined ? [Number(only)] : Array.from({ length: count }, (_, k) => k);
+if (flag("--idioms")) await runIdioms();
+for (const id of flag("--idioms") ? [] : ids) {
+  const program = generateProgram(seed, id, options);
+  const result = await evaluate(program, id);
+  if (result.fdCompared) compared++;
+  if (result.text && coverage) coverage.addGenerated(result.text);
+  if (coverage) coverage.addProgram(program);
+  if (!result.kind) continue;
+  failed++;
+  console.log(`--- program ${id} of seed ${seed}${options.heavyLoopFirst ? " (--heavy-loop-first)" : ""}: ${result.kind}: ${result.message}\n${printProgram(program)}`);
+  if (!flag("--no-shrink")) {
+    const small = await shrink(program, async (candidate) => (await evaluate(candidate, id)).kind === result.kind, (n) => process.stderr.write(`\rshrinking: ${n} candidates tried`));
+    process.stderr.write("\n");
+    console.log(`--- program ${id}, shrunk (still fails with ${result.kind}):\n${printProgram(small)}`);
   }
 }
 const recorded = takeRecorded();
 const typeErrors = recorded ? typecheckGenerated(recorded.files, recorded.root) : [];
 for (const line of typeErrors) console.log(line);
-console.log(`${count} programs, ${compared} compared with finite differences, ${failed} failed, ${typeErrors.length} type errors in generated files`);
+console.log(`${flag("--idioms") ? count : ids.length} programs, ${compared} compared with finite differences, ${failed} failed, ${typeErrors.length} type errors in generated files`);
+if (coverage) console.log(coverage.report());
 process.exitCode = failed || typeErrors.length ? 1 : 0;
