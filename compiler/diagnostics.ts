@@ -12,6 +12,7 @@ export const Codes = {
   SyntaxError: 1001,
   UnreadableFile: 1002,
   HandWrittenOutput: 1003,
+  FormatFailed: 1004,
   // 2xxx: annotations
   UnknownWrtParameter: 2001,
   NotDifferentiableParameter: 2002,

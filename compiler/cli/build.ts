@@ -4,6 +4,8 @@
  *   discover → read (strict UTF-8) → look up the cache → compile what missed
  *   (compiler/pipeline, loaded only then) → plan → write or check
  *
+ * The paths are the command line's, else the project's config (config.ts), whose choices
+ * and the project's prettier and tsconfig decide how files are written (style.ts).
  * Takes the build options and the CLI's io; gives a `BuildReport` (it prints nothing:
  * see report.ts). Guarantees: if any diagnostic is reported before writing, nothing is
  * written or removed; `--check` never touches the disk. Throws only `UsageError` (a
@@ -13,10 +15,12 @@ import path from "node:path";
 import type { OutputFile, SourceInput } from "../pipeline.ts";
 import { isError, type Diagnostic } from "../diagnostics.ts";
 import { BuildCache, cacheKey, cacheLocation, toolFingerprint, type KeyPart } from "./cache.ts";
+import { buildSettings } from "./config.ts";
 import { compareStrings, discover, outputPathOf } from "./discover.ts";
 import type { CliIo } from "./io.ts";
 import { planOutputs } from "./plan.ts";
 import { readSources } from "./read.ts";
+import type { ProjectStyle } from "./style.ts";
 import { applyPlan } from "./write.ts";
 
 export interface BuildOptions {
@@ -79,7 +83,8 @@ export interface BuildReport {
 
 export async function runBuild(options: BuildOptions, io: CliIo, session: BuildSession = {}): Promise<BuildReport> {
   const started = performance.now();
-  const found = discover(options.paths, io.cwd);
+  const settings = buildSettings(options.paths, io.cwd);
+  const found = discover(settings.paths, io.cwd);
   const read = readSources(found.sources);
   const texts = new Map(read.inputs.map((i) => [i.path, i.text] as const));
   const { cache, note } = session.cache ? { cache: session.cache, note: undefined } : openCache(options, io.cwd);
@@ -92,7 +97,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
   const fingerprint = cache ? toolFingerprint() : "";
   for (const source of found.sources) {
     if (!byPath.has(source) || !cache) continue;
-    const key = cacheKey(fingerprint, { debug: options.debug ?? false }, keyParts(source, read.imports, texts));
+    const key = cacheKey(fingerprint, { debug: options.debug ?? false, style: await settings.style.key(source) }, keyParts(source, read.imports, texts));
     keys.set(source, key);
     const hit = cache.get(key);
     if (hit) {
@@ -105,7 +110,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
   if (misses.length > 0) {
     const missed = new Set(misses);
     const inputs = [...closure(misses, read.imports)].flatMap((f) => (byPath.has(f) ? [byPath.get(f)!] : []));
-    const compiled = await compile(inputs, options, session, (file, ms) => timings.push({ path: file, ms, ...(missed.has(file) ? {} : { imported: true }) }));
+    const compiled = await compile(inputs, { ...options, style: settings.style }, session, (file, ms) => timings.push({ path: file, ms, ...(missed.has(file) ? {} : { imported: true }) }));
     diagnostics.push(...compiled.diagnostics.map((d) => ({ ...d, file: path.resolve(io.cwd, d.file) })));
     const outputs = new Map(compiled.files.map((f) => [path.resolve(io.cwd, f.source), f.text] as const));
     const dirty = new Set(diagnostics.map((d) => d.file)); // warnings too: a cache hit would not show them again
@@ -187,11 +192,12 @@ export function openCache(options: Pick<BuildOptions, "cache">, cwd: string): { 
 }
 
 /** Compiles `inputs` (loading the compiler only now), timing each source. */
-async function compile(inputs: SourceInput[], options: BuildOptions, session: BuildSession, timed: (file: string, ms: number) => void) {
+async function compile(inputs: SourceInput[], options: BuildOptions & { style: ProjectStyle }, session: BuildSession, timed: (file: string, ms: number) => void) {
   session.onCompile?.({ kind: "start", sources: inputs.length });
   const { compileSources } = await import("../pipeline.ts");
   return compileSources(inputs, {
     debug: options.debug ?? false,
+    style: options.style.style,
     onSource: (file, ms) => {
       timed(file, ms);
       session.onCompile?.({ kind: "source", path: file, ms });

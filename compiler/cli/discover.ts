@@ -7,9 +7,16 @@
  * Folders are walked recursively in sorted order, skipping `node_modules`, dot-folders,
  * `*.grad.ts` and `*.d.ts`; only `.ts` files count (not `.tsx`). Symbolic links to files
  * are followed, links to folders are not (no cycles).
+ *
+ * A path that does not exist but holds a glob character (`*`, `?`, `[`, `{`) is a glob,
+ * for shells that pass it quoted and for the config's `include` (`"src/**\/*.ts"`): the
+ * sources it matches are built (same rules: no node_modules, dot-folders, `.d.ts`), and
+ * the generated files it matches are the orphan candidates. A glob matching nothing is
+ * a usage error, like a missing path.
  */
 import { readdirSync, statSync, type Dirent } from "node:fs";
 import path from "node:path";
+import { globSync } from "tinyglobby";
 import { UsageError } from "./args.ts";
 
 export interface Discovered {
@@ -57,6 +64,10 @@ export function discover(paths: readonly string[], cwd: string): Discovered {
     try {
       stat = statSync(abs);
     } catch {
+      if (isGlob(given)) {
+        expandGlob(abs, given, sources, generated);
+        continue;
+      }
       throw new UsageError(`no such file or folder: ${given}`);
     }
     if (stat.isDirectory()) {
@@ -98,5 +109,24 @@ function walk(dir: string, sources: Set<string>, generated: Set<string>): void {
     if (!isFile) continue;
     if (isGeneratedPath(entry.name)) generated.add(full);
     else if (isSourcePath(entry.name)) sources.add(full);
+  }
+}
+
+/** Whether a command-line path is a glob pattern (checked only when no such file exists). */
+export function isGlob(given: string): boolean {
+  return /[*?[{]/.test(given);
+}
+
+function expandGlob(pattern: string, given: string, sources: Set<string>, generated: Set<string>): void {
+  // The pattern's folders before its first glob character are its root: the match can
+  // then climb out of the current folder (`../models/*.ts`) and stays fast in a big tree.
+  const parts = pattern.split(/[\\/]/);
+  const first = parts.findIndex((p) => isGlob(p));
+  const root = parts.slice(0, first).join("/") || "/";
+  const files = globSync(parts.slice(first).join("/"), { cwd: root, absolute: true, onlyFiles: true, expandDirectories: false, ignore: ["**/node_modules/**"] });
+  if (files.length === 0) throw new UsageError(`no files match ${given}`);
+  for (const file of files.map((f) => path.normalize(f))) {
+    if (isGeneratedPath(file)) generated.add(file);
+    else if (isSourcePath(file)) sources.add(file);
   }
 }
