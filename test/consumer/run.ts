@@ -108,7 +108,18 @@ export function loss(p: Layer, x: number[][], y: number[]): number {
   return total / x.length;
 }
 `;
-const UTIL = `export function softplus(t: number): number {\n  return Math.log(1 + Math.exp(t));\n}\n`;
+// A custom reverse-mode rule in another module: the generated code imports values from it.
+const UTIL = `export function softplus(t: number): number {
+  return Math.log(1 + Math.exp(t));
+}
+
+/** @vjpOf softplus */
+export function softplusVjp(t: number, cotangent: number, grad: { t: number }): number {
+  const e = Math.exp(t);
+  grad.t += (cotangent * e) / (1 + e);
+  return Math.log(1 + e);
+}
+`;
 const MAIN = (ext: string) => `import { lossGrad, lossHessian } from "./model.grad${ext}";
 
 const p = { w: [0.3, -0.2, 0.5], bias: 0.1 };
@@ -146,6 +157,7 @@ for (const dir of [app, cjs]) {
   const imports = [...generated.matchAll(/^import .* from ['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
   if (imports.some((s) => !s.startsWith("."))) fail(`a generated file imports ${imports.join(", ")}`);
   if (!generated.includes("class NumberStack")) fail("the model's generated file has no stack (the test lost its point)");
+  if (!/^import \{ softplus, softplusVjp \} from ['"]\.\/util\.js['"]/m.test(generated)) fail("the model's generated file does not import the custom rule (the test lost its point)");
 }
 if (!readFileSync(path.join(app, "src/model.grad.ts"), "utf8").includes("import type { Layer } from './model.js'")) fail("the project's prettier style (single quotes, no semicolons) was not applied");
 run(app, bin("prettier"), ["--write", "src"]);
