@@ -56,6 +56,10 @@ async function run(command: Command, io: CliIo): Promise<number> {
     case "version":
       io.stdout(`${version()}\n`);
       return 0;
+    case "init": {
+      const { runInit } = await import("./cli/init.ts");
+      return runInit(io);
+    }
     case "build": {
       if (command.dumpAfter !== undefined) {
         const { dumpAfter } = await import("./cli/dump.ts");

@@ -13,6 +13,7 @@ export const Codes = {
   UnreadableFile: 1002,
   HandWrittenOutput: 1003,
   UnresolvedImport: 1004,
+  FormatFailed: 1005,
   // 2xxx: annotations
   UnknownWrtParameter: 2001,
   NotDifferentiableParameter: 2002,

@@ -71,6 +71,7 @@ export const PIPELINES = {
 
 /** Every stage `--dump-after` takes: the lowered function, then each pass of any mode. */
 export const STAGES: readonly string[] = ["lower", ...new Set(Object.values(PIPELINES).flatMap((passes) => passes.map((p) => p.name)))];
+import { importExtensionOf, relativeSpecifier, type ImportExtension } from "./backend/imports.ts";
 
 export interface SourceInput {
   path: string;
@@ -106,6 +107,18 @@ export interface CompileOptions {
   dumpAfter?: string;
   /** Sees each annotated function's IR as lowered, and each generated function's before printing (the fuzzer's coverage report). */
   observe?: { lowered?: (fn: FunctionIR) => void; generated?: (fn: FunctionIR) => void };
+  /** How the generated file of a source is written where its project decides (the CLI reads it: cli/style.ts). */
+  style?: (sourcePath: string) => OutputStyle | Promise<OutputStyle>;
+}
+
+/** What a project decides about a generated file; every field has a default. */
+export interface OutputStyle {
+  /** Extension of relative import specifiers when the source has no relative imports to mirror (default ".js"). */
+  importExtension?: ImportExtension;
+  /** The project has `noUncheckedIndexedAccess`: element reads print as `a[i]!` (backend/print.ts). */
+  uncheckedIndexedAccess?: boolean;
+  /** Formats the printed file, given its path (default: tsgrad's own prettier style, backend/format.ts). A failure is a TSG1005 diagnostic. */
+  format?: (text: string, outputPath: string) => Promise<string>;
 }
 
 export function outputPathFor(sourcePath: string): string {
@@ -311,7 +324,9 @@ async function compileOne(
   for (const f of functions) {
     for (const p of f.params) if (discovery.module.exportedTypes?.has(p.typeText)) typeImports.add(p.typeText);
   }
-  const sourceImport = `./${sourceName.replace(/\.ts$/, ".js")}`;
+  const style = (await options.style?.(input.path)) ?? {};
+  const extension = importExtensionOf(sf) ?? style.importExtension ?? ".js";
+  const sourceImport = relativeSpecifier(input.path, input.path, extension);
   // Primals and rules the generated code calls, imported from their own modules.
   // Only what the code still calls: tidying can drop the last call of a rule (an unread pullback).
   const mentioned = new Set(functions.flatMap((f) => [...namesIn(f), ...calleesOf(f)]));
@@ -325,8 +340,7 @@ async function compileOne(
       byModule.get(specifier)!.add(exported && exported !== name ? `${exported} as ${name}` : name);
       continue;
     }
-    let rel = path.relative(path.dirname(input.path), from).replace(/\\/g, "/").replace(/\.ts$/, ".js");
-    if (!rel.startsWith(".")) rel = `./${rel}`;
+    const rel = relativeSpecifier(input.path, from, extension);
     if (!byModule.has(rel)) byModule.set(rel, new Set());
     byModule.get(rel)!.add(name);
   }
@@ -340,7 +354,15 @@ async function compileOne(
   }
   if (diagnostics.some(isError)) return { diagnostics };
   const module: ModuleIR = { header: generatedHeader(sourceName), imports, helpers: helpers.text, stacks: orderedStacks, functions, typeAliases: file.typeAliases };
-  const text = await formatTypeScript(new Printer(stackNames).module(module));
+  const printed = new Printer(stackNames, { uncheckedIndexedAccess: style.uncheckedIndexedAccess ?? false }).module(module);
+  let text: string;
+  try {
+    text = await (style.format ?? formatTypeScript)(printed, outputPathFor(input.path));
+  } catch (error) {
+    if (!style.format) throw error; // tsgrad's own formatting failing on its own output is a bug
+    const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+    return { diagnostics: [{ code: Codes.FormatFailed, message, file: input.path, line: 1, column: 1, length: 1 }] };
+  }
   return { file: { path: outputPathFor(input.path), text, source: input.path }, diagnostics };
 }
 

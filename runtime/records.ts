@@ -5,7 +5,13 @@
  * for dense matrices. Not used in gradient or HVP hot paths.
  */
 
+/**
+ * A parameter's value as Hessians and Jacobians see it: one flat vector, fields in
+ * declaration order, arrays row-major (the index order of their rows and columns).
+ */
 export type FlatValue = number | ArrayLike<number> | readonly FlatValue[] | { readonly [field: string]: FlatValue };
+
+/** Parameters by name, flattened one after the other in the order a list of names gives. */
 export type FlatRecord = Record<string, FlatValue>;
 
 type Container = { [key: string]: FlatValue } | FlatValue[];

@@ -3,15 +3,13 @@
 // Runtime helpers, copied from tsgrad's runtime/records.ts: generated code needs nothing of tsgrad at run time.
 
 /**
- * Helpers for generated Hessian and Jacobian assembly: treat a record of parameters
- * (fields of type number, number[], Float64Array, number[][], or nested records of these)
- * as one flat vector in field order, arrays row-major — the index order DESIGN.md fixes
- * for dense matrices. Not used in gradient or HVP hot paths.
+ * A parameter's value as Hessians and Jacobians see it: one flat vector, fields in
+ * declaration order, arrays row-major (the index order of their rows and columns).
  */
-
 type FlatValue =
   number | ArrayLike<number> | readonly FlatValue[] | { readonly [field: string]: FlatValue };
 
+/** Parameters by name, flattened one after the other in the order a list of names gives. */
 type FlatRecord = Record<string, FlatValue>;
 
 function isArrayLike(v: unknown): v is ArrayLike<unknown> {

@@ -7,17 +7,22 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileSources } from "../compiler/index.ts";
+import { buildSettings } from "../compiler/cli/config.ts";
 
 const dir = path.resolve(import.meta.dirname, "../samples");
 const inputs = readdirSync(dir)
   .filter((f) => f.endsWith(".ts") && !f.endsWith(".grad.ts") && f !== "run.ts")
   .map((f) => ({ path: `samples/${f}`, text: readFileSync(path.join(dir, f), "utf8") }));
 
+// The checked-in files are what `tsgrad build` writes here: this repository's tsconfig and
+// tsgrad.config.json decide their import extensions and formatting (cli/style.ts).
+const { style } = buildSettings([], path.resolve(import.meta.dirname, "..")).style;
+
 describe("determinism and scale", () => {
   it("gives byte-identical files for any input order, and matches the checked-in files", async () => {
-    const forward = await compileSources(inputs);
-    const backward = await compileSources([...inputs].reverse());
-    const again = await compileSources(inputs);
+    const forward = await compileSources(inputs, { style });
+    const backward = await compileSources([...inputs].reverse(), { style });
+    const again = await compileSources(inputs, { style });
     expect(forward.diagnostics).toEqual([]);
     expect(backward.files).toEqual(forward.files);
     expect(again.files).toEqual(forward.files);

@@ -116,7 +116,7 @@ export function g(x: Vec, y: Row, A: Mat): number {
       "input.ts",
     );
     expect(built.text.replace(/\s+/g, " ")).toContain("export function gGrad( x: readonly number[], y: readonly number[], A: Mat, )");
-    expect(built.text).toContain('import type { Mat } from "./input.js";');
+    expect(built.text).toContain('import type { Mat } from "./input.ts";'); // the source's own imports say .ts
     const x = [0.5, -1, 2];
     const y = [1, 2, 3];
     const A = [[1, 0, 0], [0, 2, 0], [0, 0, 3]];

@@ -22,8 +22,23 @@ const PRIMARY = 18;
 
 export type StackNames = Record<StackName, string>;
 
+export interface PrintOptions {
+  /**
+   * The project has `noUncheckedIndexedAccess`: an element read is `a[i]!`, as such a
+   * project writes it (writes `a[i] = e` need nothing; `a[i]! += e` reads).
+   */
+  uncheckedIndexedAccess?: boolean;
+}
+
 export class Printer {
-  constructor(private readonly stacks: StackNames = { values: "valueStack", control: "controlStack" }) {}
+  private readonly bang: string;
+
+  constructor(
+    private readonly stacks: StackNames = { values: "valueStack", control: "controlStack" },
+    options: PrintOptions = {},
+  ) {
+    this.bang = options.uncheckedIndexedAccess ? "!" : "";
+  }
 
   expr(e: Expr): string {
     return this.exprPrec(e)[0];
@@ -35,7 +50,7 @@ export class Printer {
       case "number": return this.number(e.value);
       case "boolean": return [String(e.value), PRIMARY];
       case "var": return [e.name, PRIMARY];
-      case "index": return [`${this.wrap(e.object, POSTFIX)}[${this.expr(e.index)}]`, POSTFIX];
+      case "index": return [`${this.wrap(e.object, POSTFIX)}[${this.expr(e.index)}]${this.bang}`, POSTFIX];
       case "length": return [`${this.wrap(e.object, POSTFIX)}.length`, POSTFIX];
       case "field": return [`${this.wrap(e.object, POSTFIX)}.${e.name}`, POSTFIX];
       case "unary": {
@@ -106,7 +121,9 @@ export class Printer {
     return p < min ? `(${text})` : text;
   }
 
+  /** An assignment's target: an element written is not read, so it needs no `!`. */
   lvalue(t: LValue): string {
+    if (t.kind === "index") return `${this.wrap(t.object, POSTFIX)}[${this.expr(t.index)}]`;
     return this.expr(t as Expr);
   }
 
@@ -114,6 +131,7 @@ export class Printer {
   assignment(target: LValue, value: Expr, counter = false): string {
     const t = this.lvalue(target);
     if (value.kind === "binary" && ["+", "-", "*", "/"].includes(value.op) && sameExpr(value.left, target as Expr)) {
+      const t = this.expr(target as Expr); // `a[i]! += e` reads a[i]
       if (counter && (value.op === "+" || value.op === "-") && value.right.kind === "number" && value.right.value === 1) {
         return `${t}${value.op}${value.op}`;
       }

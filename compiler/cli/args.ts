@@ -8,6 +8,7 @@ export type OutputFormat = "text" | "json";
 export type Command =
   | { kind: "help" }
   | { kind: "version" }
+  | { kind: "init" }
   | {
       kind: "build";
       paths: string[];
@@ -38,6 +39,7 @@ export function parseArgs(argv: readonly string[]): Command {
   if (first === "--version" || first === "-v") return { kind: "version" };
   if (first.startsWith("-")) throw new UsageError(`unknown option '${first}'`);
   if (first === "graph" || first === "verify") return { kind: first, args: rest };
+  if (first === "init") return parseInit(rest);
   if (first !== "build") throw new UsageError(`unknown command '${first}'`);
   return parseBuild(rest);
 }
@@ -113,4 +115,12 @@ function parseBuild(args: readonly string[]): Command {
     throw new UsageError(`'--dump-after' prints text and writes nothing: it cannot be used with '${check ? "--check" : watch ? "--watch" : "--format json"}'`);
   }
   return { kind: "build", paths, check, watch, debug, format, cache, verbosity, ...(dumpAfter !== undefined && { dumpAfter }) };
+}
+
+function parseInit(args: readonly string[]): Command {
+  for (const arg of args) {
+    if (arg === "--help" || arg === "-h") return { kind: "help" };
+    throw new UsageError(arg.startsWith("-") ? `unknown option '${arg}' for 'init'` : `'init' takes no paths (it sets up the project in the current folder)`);
+  }
+  return { kind: "init" };
 }

@@ -4,6 +4,8 @@
  *   discover → read (strict UTF-8) → look up the cache → compile what missed
  *   (compiler/pipeline, loaded only then) → plan → write or check
  *
+ * The paths are the command line's, else the project's config (config.ts), whose choices
+ * and the project's prettier and tsconfig decide how files are written (style.ts).
  * Takes the build options and the CLI's io; gives a `BuildReport` (it prints nothing:
  * see report.ts). Guarantees: a bad function costs only its own file: every file whose
  * functions all compile is written, a file with an error (or one that cannot be read)
@@ -15,10 +17,12 @@ import path from "node:path";
 import type { OutputFile, SourceInput } from "../pipeline.ts";
 import { Codes, isError, type Diagnostic } from "../diagnostics.ts";
 import { BuildCache, cacheKey, cacheLocation, toolFingerprint, type KeyPart } from "./cache.ts";
+import { buildSettings } from "./config.ts";
 import { compareStrings, discover, outputPathOf } from "./discover.ts";
 import type { CliIo } from "./io.ts";
 import { planOutputs } from "./plan.ts";
 import { readSources } from "./read.ts";
+import type { ProjectStyle } from "./style.ts";
 import { applyPlan } from "./write.ts";
 
 export interface BuildOptions {
@@ -85,7 +89,8 @@ export interface BuildReport {
 
 export async function runBuild(options: BuildOptions, io: CliIo, session: BuildSession = {}): Promise<BuildReport> {
   const started = performance.now();
-  const found = discover(options.paths, io.cwd);
+  const settings = buildSettings(options.paths, io.cwd);
+  const found = discover(settings.paths, io.cwd);
   const read = readSources(found.sources, found.spellings);
   const texts = new Map(read.inputs.map((i) => [i.path, i.text] as const));
   const { cache, note } = session.cache ? { cache: session.cache, note: undefined } : openCache(options, io.cwd);
@@ -98,7 +103,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
   const fingerprint = cache ? toolFingerprint() : "";
   for (const source of found.sources) {
     if (!byPath.has(source) || !cache) continue;
-    const key = cacheKey(fingerprint, { debug: options.debug ?? false }, keyParts(source, read.imports, texts));
+    const key = cacheKey(fingerprint, { debug: options.debug ?? false, style: await settings.style.key(source) }, keyParts(source, read.imports, texts));
     keys.set(source, key);
     const hit = cache.get(key);
     if (hit) {
@@ -113,7 +118,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
   if (misses.length > 0) {
     const missed = new Set(misses);
     const inputs = [...closure(misses, read.imports)].flatMap((f) => (byPath.has(f) ? [byPath.get(f)!] : []));
-    const compiled = await compileSafely(inputs, options, session, (file, ms) => timings.push({ path: file, ms, ...(missed.has(file) ? {} : { imported: true }) }));
+    const compiled = await compileSafely(inputs, { ...options, style: settings.style }, session, (file, ms) => timings.push({ path: file, ms, ...(missed.has(file) ? {} : { imported: true }) }));
     diagnostics.push(...compiled.diagnostics.map((d) => ({ ...d, file: path.resolve(io.cwd, d.file) })));
     for (const f of compiled.failed) held.add(path.resolve(io.cwd, f));
     const outputs = new Map(compiled.files.map((f) => [path.resolve(io.cwd, f.source), f.text] as const));
@@ -205,7 +210,7 @@ export function openCache(options: Pick<BuildOptions, "cache">, cwd: string): { 
  * `compile`, with a fault of the compiler that escapes it (it reports its own faults per
  * file) turned into a TSG9001 diagnostic at the first source, so the report still comes out.
  */
-async function compileSafely(inputs: SourceInput[], options: BuildOptions, session: BuildSession, timed: (file: string, ms: number) => void) {
+async function compileSafely(inputs: SourceInput[], options: BuildOptions & { style: ProjectStyle }, session: BuildSession, timed: (file: string, ms: number) => void) {
   try {
     return await compile(inputs, options, session, timed);
   } catch (error) {
@@ -217,11 +222,12 @@ async function compileSafely(inputs: SourceInput[], options: BuildOptions, sessi
 }
 
 /** Compiles `inputs` (loading the compiler only now), timing each source. */
-async function compile(inputs: SourceInput[], options: BuildOptions, session: BuildSession, timed: (file: string, ms: number) => void) {
+async function compile(inputs: SourceInput[], options: BuildOptions & { style: ProjectStyle }, session: BuildSession, timed: (file: string, ms: number) => void) {
   session.onCompile?.({ kind: "start", sources: inputs.length });
   const { compileSources } = await import("../pipeline.ts");
   return compileSources(inputs, {
     debug: options.debug ?? false,
+    style: options.style.style,
     onSource: (file, ms) => {
       timed(file, ms);
       session.onCompile?.({ kind: "source", path: file, ms });

@@ -12,9 +12,16 @@
  *
  * Also finds the staged files a killed build left (`X.grad.ts.<pid>.tsgrad-tmp`) in the
  * walked folders and beside the named sources' outputs.
+ *
+ * A path that does not exist but holds a glob character (`*`, `?`, `[`, `{`) is a glob,
+ * for shells that pass it quoted and for the config's `include` (`"src/**\/*.ts"`): the
+ * sources it matches are built (same rules: no node_modules, dot-folders, `.d.ts`), and
+ * the generated files it matches are the orphan candidates. A glob matching nothing is
+ * a usage error, like a missing path.
  */
 import { readdirSync, statSync, type Dirent } from "node:fs";
 import path from "node:path";
+import { globSync } from "tinyglobby";
 import { UsageError } from "./args.ts";
 import { FolderSpellings, leftoverOf, leftoversBeside } from "./paths.ts";
 
@@ -67,6 +74,10 @@ export function discover(paths: readonly string[], cwd: string): Discovered {
     try {
       stat = statSync(abs);
     } catch {
+      if (isGlob(given)) {
+        expandGlob(abs, given, found, spellings);
+        continue;
+      }
       throw new UsageError(`no such file or folder: ${given}`);
     }
     if (stat.isDirectory()) {
@@ -118,5 +129,27 @@ function walk(dir: string, found: Found, spellings: FolderSpellings): void {
     if (isGeneratedPath(entry.name)) found.generated.add(full);
     else if (isSourcePath(entry.name)) found.sources.add(full);
     else if (leftoverOf(entry.name)) found.leftovers.add(full);
+  }
+}
+
+/** Whether a command-line path is a glob pattern (checked only when no such file exists). */
+export function isGlob(given: string): boolean {
+  return /[*?[{]/.test(given);
+}
+
+function expandGlob(pattern: string, given: string, found: Found, spellings: FolderSpellings): void {
+  // The pattern's folders before its first glob character are its root: the match can
+  // then climb out of the current folder (`../models/*.ts`) and stays fast in a big tree.
+  const parts = pattern.split(/[\\/]/);
+  const first = parts.findIndex((p) => isGlob(p));
+  const root = parts.slice(0, first).join("/") || "/";
+  const files = globSync(parts.slice(first).join("/"), { cwd: root, absolute: true, onlyFiles: true, expandDirectories: false, ignore: ["**/node_modules/**"] });
+  if (files.length === 0) throw new UsageError(`no files match ${given}`);
+  for (const file of files.map((f) => spellings.canonical(path.normalize(f)))) {
+    if (isGeneratedPath(file)) found.generated.add(file);
+    else if (isSourcePath(file)) {
+      found.sources.add(file);
+      for (const leftover of leftoversBeside(outputPathOf(file))) found.leftovers.add(leftover);
+    }
   }
 }

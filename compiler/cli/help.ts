@@ -10,6 +10,7 @@ Usage:
                [--quiet | --verbose] [--no-cache] [--dump-after <stage>]
   tsgrad graph FILE[:FUNCTION] [--at values.json] [-o out.svg|out.html|out.json]
   tsgrad verify [paths...] [--points N] [--seed S] [--tolerance T] [--format text|json]
+  tsgrad init
   tsgrad --help | -h
   tsgrad --version
 
@@ -18,6 +19,14 @@ build     Writes X.grad.ts beside every X.ts (in the given files and folders, de
           or @jacobian; removes generated X.grad.ts files whose source lost them.
           Folders are walked recursively, skipping node_modules, dot-folders,
           *.grad.ts and *.d.ts. Nothing is written if any error is reported.
+          Paths may be globs ("src/**/*.ts", quoted); with none, the "include"
+          of the project's config ("tsgrad" in package.json, or
+          tsgrad.config.json), else the current folder.
+
+init      Sets tsgrad up in the project of the current folder: adds the scripts
+          tsgrad:build and tsgrad:check and a "tsgrad" config to package.json,
+          marks *.grad.ts as generated in .gitattributes (and .eslintignore if
+          there is one), and prints what it did. Never overwrites what is there.
 
 graph     Draws the computation graph of one function; with --at, forward values
           and adjoints on it ('tsgrad graph --help').

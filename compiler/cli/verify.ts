@@ -10,6 +10,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { compileSources, outputPathFor } from "../pipeline.ts";
+import { buildSettings } from "./config.ts";
 import { findTargets, verify, type VerifyRow } from "../verify/index.ts";
 import { sortDiagnostics } from "./build.ts";
 import { UsageError, type OutputFormat } from "./args.ts";
@@ -102,11 +103,13 @@ export async function runVerify(argv: readonly string[], io: CliIo): Promise<num
     return 0;
   }
   const show = (file: string) => displayPath(file, io.cwd);
-  const found = discover(command.paths, io.cwd);
+  // What `tsgrad build` would compile, written as it would write it (config.ts, style.ts).
+  const settings = buildSettings(command.paths, io.cwd);
+  const found = discover(settings.paths, io.cwd);
   const read = readSources(found.sources);
   const texts = new Map(read.inputs.map((i) => [i.path, i.text] as const));
   // Numbers of stale generated code would mean nothing: the build must be clean and current.
-  const compiled = await compileSources(read.inputs);
+  const compiled = await compileSources(read.inputs, { style: settings.style.style });
   const diagnostics = sortDiagnostics([...read.diagnostics, ...compiled.diagnostics]);
   const named = new Set(found.sources.filter((s) => !read.context.has(s)));
   const plan = planOutputs({ outputs: compiled.files.filter((f) => named.has(f.source)), built: found.sources, generatedInWalkedFolders: [], removalsAllowed: false });
