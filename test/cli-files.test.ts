@@ -107,11 +107,13 @@ describe("a build killed while it writes", () => {
     const json = JSON.parse((await tsgrad(root, "build", "--check", "--format", "json")).stdout) as { outOfDate: { path: string; reason: string }[] };
     expect(json.outOfDate).toContainEqual({ path: leftover, reason: "leftover" });
 
-    // A build stopped by an error writes and removes nothing, leftovers included.
-    writeFileSync(path.join(root, "c.ts"), `/** @grad */\nexport function c(x: number): number {\n  return x * Math.random();\n}\n`);
-    expect((await tsgrad(root, "build")).code).toBe(1);
+    // A source with an error keeps its generated file as it was, and the leftovers beside it.
+    const good = readFileSync(path.join(root, "a.ts"), "utf8");
+    writeFileSync(path.join(root, "a.ts"), `/** @grad */\nexport function c(x: number): number {\n  return x * Math.random();\n}\n`);
+    expect((await tsgrad(root, "build", "a.ts")).code).toBe(1);
     expect(existsSync(path.join(root, leftover))).toBe(true);
-    rmSync(path.join(root, "c.ts"));
+    expect(existsSync(path.join(root, old))).toBe(true);
+    writeFileSync(path.join(root, "a.ts"), good);
 
     // A source named on the command line: its own leftovers are found beside its output.
     const named = await tsgrad(root, "build", "a.ts");

@@ -12,7 +12,7 @@ import { baseName, Codes, type Diagnostic } from "../diagnostics.ts";
 import { isGeneratedText } from "../backend/header.ts";
 import type { OutputFile } from "../pipeline.ts";
 import { compareStrings, outputPathOf, sourcePathOf } from "./discover.ts";
-import { abandoned } from "./paths.ts";
+import { abandoned, leftoverOf } from "./paths.ts";
 import { fileDiagnostic, readUtf8 } from "./read.ts";
 
 export interface PlannedWrite {
@@ -49,8 +49,14 @@ export interface PlanInput {
   keep?: ReadonlySet<string>;
 }
 
+/** A leftover of a source this build holds back (its errors keep its generated file as it was): left for the build that writes it. */
+function heldBack(leftover: string, keep: ReadonlySet<string> | undefined): boolean {
+  const target = leftoverOf(leftover)?.target;
+  return target !== undefined && (keep?.has(sourcePathOf(target)) ?? false);
+}
+
 export function planOutputs(input: PlanInput): Plan {
-  const plan: Plan = { writes: [], removals: [], unchanged: [], diagnostics: [], texts: new Map(), leftovers: (input.leftovers ?? []).filter((f) => abandoned(f)) };
+  const plan: Plan = { writes: [], removals: [], unchanged: [], diagnostics: [], texts: new Map(), leftovers: (input.leftovers ?? []).filter((f) => abandoned(f) && !heldBack(f, input.keep)) };
   const produced = new Set<string>();
   for (const out of [...input.outputs].sort((a, b) => compareStrings(a.path, b.path))) {
     produced.add(out.path);

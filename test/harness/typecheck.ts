@@ -54,6 +54,8 @@ export function typecheckGenerated(files: string[], dir: string): string[] {
         strict: true,
         ...GENERATED_CODE_FLAGS,
         noEmit: true,
+        // a source importing its helpers as './x.ts' gets a generated file that does too
+        allowImportingTsExtensions: true,
         skipLibCheck: true,
         types: [],
         lib: ["ES2022"],
