@@ -151,6 +151,47 @@ describe("tsgrad verify", () => {
     expect(stdout).toContain("cannot guess 'at': export pickInputs(random) returning the arguments");
   });
 
+  it("calls methods (instance and static) and default exports, in a CommonJS project as in an ESM one", async () => {
+    const source = [
+      `export class Affine {`,
+      `  w: number[] = [];`,
+      `  b = 0;`,
+      `  /** @grad this */`,
+      `  score(x: number[]): number {`,
+      `    return this.w.reduce((s, wi, i) => s + wi * Math.tanh(x[i]), this.b) * this.scale();`,
+      `  }`,
+      `  scale(): number {`,
+      `    return 2;`,
+      `  }`,
+      `  /** @grad */`,
+      `  static norm(x: number[]): number {`,
+      `    return Math.sqrt(x.reduce((s, v) => s + v * v, 0));`,
+      `  }`,
+      `}`,
+      `/** @grad */`,
+      `export default function (x: number[]): number {`,
+      `  return x.map((v) => Math.exp(-v)).reduce((a, b) => a + b, 0);`,
+      `}`,
+    ].join("\n");
+    for (const type of ["module", "commonjs"]) {
+      const root = project({ "package.json": JSON.stringify({ type }), "model.ts": source });
+      expect((await run(root, "build", ".")).code).toBe(0);
+      const { code, stdout } = await run(root, "verify");
+      expect(stdout, type).toMatch(/model\.ts:5 affineScore +grad +3 .* ok/);
+      expect(stdout, type).toMatch(/model\.ts:12 affineNorm +grad +3 .* ok/);
+      expect(stdout, type).toMatch(/model\.ts:17 model +grad +3 .* ok/);
+      expect(code, stdout).toBe(0);
+    }
+  });
+
+  it("says when the function is not finite at a guessed point, instead of a mismatch", async () => {
+    const root = project({ "pick.ts": `/** @grad z */\nexport function pick(z: number[], label: number): number {\n  return Math.log(z[label] * z[label]);\n}\n` });
+    expect((await run(root, "build", ".")).code).toBe(0);
+    const { code, stdout } = await run(root, "verify");
+    expect(code).toBe(1);
+    expect(stdout).toContain("'pick' is not finite at the guessed point 1 (a number parameter used as an index?): export pickInputs(random)");
+  });
+
   it("rejects bad options with exit code 2", async () => {
     const root = project({});
     expect(await run(root, "verify", "--points", "0")).toMatchObject({ code: 2, stderr: expect.stringContaining("'--points' takes a whole number from 1 to 1000") });

@@ -136,24 +136,26 @@ export async function runVerify(argv: readonly string[], io: CliIo): Promise<num
   return exitCode;
 }
 
-let tsxRegistered = false;
+type TsImport = (specifier: string, parentURL: string) => Promise<Record<string, unknown>>;
+let tsImporter: Promise<TsImport | null> | undefined;
 
 /**
- * Imports a module of the user's project: natively where Node runs TypeScript (in this
- * repository the CLI already runs under tsx), else through tsx, the loader a TypeScript
- * project on Node 20 has among its devDependencies, registered on first need.
+ * Imports a module of the user's project through tsx's `tsImport`, the loader a TypeScript
+ * project on Node 20 has among its devDependencies: it loads each file as its package
+ * says (ESM, or CommonJS where package.json has no "type": "module"), which a plain
+ * `import()` of a .ts file cannot. Without tsx, Node's own import (a runtime that runs
+ * TypeScript itself).
  */
 async function importTypeScript(file: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
+  tsImporter ??= import("tsx/esm/api").then((api: { tsImport: TsImport }) => api.tsImport, () => null);
+  const tsImport = await tsImporter;
+  if (tsImport) return tsImport(url, import.meta.url);
   try {
     return (await import(url)) as Record<string, unknown>;
   } catch (error) {
-    if ((error as { code?: string }).code !== "ERR_UNKNOWN_FILE_EXTENSION" || tsxRegistered) throw error;
-    const tsx = (await import("tsx/esm/api").catch(() => null)) as { register(): unknown } | null;
-    if (!tsx) throw new Error(`Node cannot import TypeScript here: add tsx to the project (npm i -D tsx) so verify can load ${file}`);
-    tsx.register();
-    tsxRegistered = true;
-    return (await import(`${url}?tsx`)) as Record<string, unknown>;
+    if ((error as { code?: string }).code !== "ERR_UNKNOWN_FILE_EXTENSION") throw error;
+    throw new Error(`Node cannot import TypeScript here: add tsx to the project (npm i -D tsx) so verify can load ${file}`);
   }
 }
 

@@ -118,7 +118,7 @@ function recordOfClass(c: ts.ClassDeclaration, resolve: TypeResolver | undefined
   };
   if (c.heritageClauses?.length) return { error: "unsupported" };
   for (const m of c.members) {
-    if (ts.isPropertyDeclaration(m) && !add(m.name, m.type, m.modifiers)) return { error: "unsupported" };
+    if (ts.isPropertyDeclaration(m) && !add(m.name, m.type ?? numberInitializer(m.initializer), m.modifiers)) return { error: "unsupported" };
     if (ts.isConstructorDeclaration(m)) {
       for (const p of m.parameters) {
         const property = p.modifiers?.some((x) => [ts.SyntaxKind.PublicKeyword, ts.SyntaxKind.ReadonlyKeyword, ts.SyntaxKind.PrivateKeyword, ts.SyntaxKind.ProtectedKeyword].includes(x.kind));
@@ -127,6 +127,13 @@ function recordOfClass(c: ts.ClassDeclaration, resolve: TypeResolver | undefined
     }
   }
   return { kind: "record", fields };
+}
+
+/** `b = 0` or `gain = -1.5`: a field without a written type that TypeScript reads as a number. */
+function numberInitializer(initializer: ts.Expression | undefined): ts.TypeNode | undefined {
+  if (!initializer) return undefined;
+  const literal = ts.isPrefixUnaryExpression(initializer) && initializer.operator === ts.SyntaxKind.MinusToken ? initializer.operand : initializer;
+  return ts.isNumericLiteral(literal) ? ts.factory.createKeywordTypeNode(ts.SyntaxKind.NumberKeyword) : undefined;
 }
 
 function recordOf(members: ts.NodeArray<ts.TypeElement>, resolve: TypeResolver | undefined, depth: number): ValueType | { error: "any" | "unsupported" } {

@@ -7,7 +7,7 @@
 import { checkAt, checkRule, type CheckMode, type CheckSubject } from "./checks.ts";
 import { pointsFor, type InputsFunction } from "./points.ts";
 import type { FunctionTarget, RuleTarget, Target } from "./targets.ts";
-import { seededRandom } from "./values.ts";
+import { cloneValue, seededRandom } from "./values.ts";
 
 export { findTargets, type Target, type FunctionTarget, type RuleTarget } from "./targets.ts";
 export { checkAt, checkRule, type CheckResult, type CheckSubject, type Entry, type CheckMode } from "./checks.ts";
@@ -52,7 +52,29 @@ const GENERATED: Record<string, string> = { grad: "Grad", vjp: "Vjp", jvp: "Jvp"
 
 function fnOf(module: Module, name: string): Fn | undefined {
   const f = module[name];
-  return typeof f === "function" ? (f as Fn) : undefined;
+  if (typeof f === "function") return f as Fn;
+  // A CommonJS module loaded as ESM: its exports object is the default export.
+  const exports = module.default;
+  if (exports !== null && typeof exports === "object" && typeof (exports as Module)[name] === "function") return (exports as Module)[name] as Fn;
+  return undefined;
+}
+
+/**
+ * A method as a function of its generated functions' parameters: the receiver first (a
+ * record of the class's fields, given the class's prototype so the method can call its
+ * other methods), unless it is static.
+ */
+function methodOf(module: Module, className: string, method: { name: string; isStatic: boolean }): Fn | undefined {
+  const cls = fnOf(module, className) as (Fn & { prototype: Record<string, unknown> }) | undefined;
+  if (!cls) return undefined;
+  const own = (method.isStatic ? (cls as unknown as Record<string, unknown>) : cls.prototype)[method.name];
+  if (typeof own !== "function") return undefined;
+  if (method.isStatic) return (...args: unknown[]) => (own as Fn).apply(cls, args);
+  return (fields: unknown, ...args: unknown[]) => (own as Fn).apply(Object.assign(Object.create(cls.prototype) as object, fields), args);
+}
+
+function finiteValue(value: unknown): boolean {
+  return typeof value === "number" ? Number.isFinite(value) : true;
 }
 
 function message(error: unknown): string {
@@ -106,13 +128,9 @@ async function verifyFunction(target: FunctionTarget, load: ModuleLoader, option
     rows.error("-", `cannot load: ${message(error)}`);
     return rows.list();
   }
-  if (target.exportName === undefined) {
-    rows.error("-", `'${target.name}' is a method: verify does not call methods yet`);
-    return rows.list();
-  }
-  const f = fnOf(source, target.exportName);
+  const f = target.exportName === undefined ? undefined : target.method ? methodOf(source, target.exportName, target.method) : fnOf(source, target.exportName);
   if (!f) {
-    rows.error("-", `'${target.exportName}' is not exported, so verify cannot call it`);
+    rows.error("-", `'${target.exportName ?? target.name}' is not exported, so verify cannot call it`);
     return rows.list();
   }
   const random = seededRandom(options.seed);
@@ -127,6 +145,15 @@ async function verifyFunction(target: FunctionTarget, load: ModuleLoader, option
   if ("error" in points) {
     rows.error("-", points.error);
     return rows.list();
+  }
+  if (points.source === "inferred") {
+    // A guessed point the function is not finite at (a number parameter used as an index,
+    // a log of a difference) says nothing about the derivative: ask for the inputs instead.
+    const bad = points.points.findIndex((args) => !finiteValue(f(...args.map(cloneValue))));
+    if (bad >= 0) {
+      rows.error("-", `'${target.exportName}' is not finite at the guessed point ${bad + 1} (a number parameter used as an index?): export ${target.name}Inputs(random) returning arguments where it is defined`);
+      return rows.list();
+    }
   }
   for (const group of target.groups) {
     const subject: CheckSubject = { name: target.name, params: target.params.map((p) => p.name), wrt: group.wrt, f };

@@ -21,8 +21,10 @@ export interface FunctionTarget {
   file: string;
   /** The name generated functions derive from (`loss` → lossGrad). */
   name: string;
-  /** How the module exports it (`default` for an anonymous default export); undefined for a method, which verify does not call. */
+  /** How the module exports it (`default` for an anonymous default export); for a method, its class's name. */
   exportName?: string;
+  /** A method: its name on the class, and whether it is static (else its receiver is the first parameter). */
+  method?: { name: string; isStatic: boolean };
   line: number;
   params: { name: string; type: ValueType }[];
   /** Modes sharing one list of differentiated parameters (tags with different lists are checked apart). */
@@ -66,8 +68,19 @@ export function findTargets(inputs: readonly SourceInput[], only?: ReadonlySet<s
           else groups.push({ wrt: [...request.wrt], modes: [request.mode] });
         }
         const { source } = annotated;
-        const exportName = source.method ? undefined : source.isDefault ? "default" : (source.localName ?? undefined);
-        targets.push({ kind: "function", file: input.path, name: fn.name, exportName, line: fn.span.line, params: fn.params.map((p) => ({ name: p.name, type: p.type })), groups });
+        const { method } = source;
+        const exportName = method ? method.className : source.isDefault ? "default" : (source.localName ?? undefined);
+        const methodName = method ? (source.localName ?? "").split(".").pop()! : "";
+        targets.push({
+          kind: "function",
+          file: input.path,
+          name: fn.name,
+          exportName,
+          ...(method ? { method: { name: methodName, isStatic: method.isStatic } } : {}),
+          line: fn.span.line,
+          params: fn.params.map((p) => ({ name: p.name, type: p.type })),
+          groups,
+        });
       } catch (error) {
         if (error instanceof DiagnosticError) diagnostics.push(error.diagnostic);
         else throw error;
