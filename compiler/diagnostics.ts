@@ -23,6 +23,8 @@ export const Codes = {
   NameClash: 2006,
   /** A warning: a near miss of a tsgrad tag, or a tag in a comment TypeScript does not read as JSDoc. */
   SuspiciousTag: 2007,
+  /** `@checkpoint` misplaced or with a bad option, or a checkpointed loop whose state cannot be saved. */
+  BadCheckpoint: 2008,
   // 3xxx: the fence (code outside the differentiable subset)
   UnsupportedStatement: 3001,
   UnsupportedExpression: 3002,

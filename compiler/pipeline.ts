@@ -29,7 +29,7 @@ import { generatedHeader } from "./backend/header.ts";
 import { copyHelpers } from "./backend/helpers.ts";
 import { calleesOf, withoutUncalled } from "./transform/tidy.ts";
 import { runPasses, startUnit, type ModeContext, type Pass, type Unit } from "./modes/unit.ts";
-import { entryParams, hoistRows, inline, names, normalize, primalCopy, reorder, requireReturn, reverse, stackCursors, tidy } from "./modes/common.ts";
+import { checkpoints, entryParams, hoistRows, inline, names, normalize, primalCopy, reorder, requireReturn, reverse, stackCursors, tidy } from "./modes/common.ts";
 import { gradEntryPoints } from "./modes/grad.ts";
 import { pullbackEntryPoint, vjpEntryPoints } from "./modes/vjp.ts";
 import { jvpForward } from "./modes/jvp.ts";
@@ -38,8 +38,11 @@ import { hessianDriver } from "./modes/hessian.ts";
 import { jacobianDriver, jacobianNames, jacobianSweeps } from "./modes/jacobian.ts";
 import { FileDerivatives } from "./modes/requests.ts";
 
-/** Row hoisting and stack cursors, over every function a mode generates (the drivers come after: their loops call functions, they save nothing). */
-const LATE: readonly Pass[] = [hoistRows, stackCursors];
+/**
+ * Checkpointed loops expanded, row hoisting and stack cursors, over every function a mode
+ * generates (the drivers come after: their loops call functions, they save nothing).
+ */
+const LATE: readonly Pass[] = [checkpoints, hoistRows, stackCursors];
 /** Reverse mode seeded with a cotangent, and the fVjp entry points (`vjpEntryPoints(names)`). */
 const vjpSweeps = (entryPoints: Pass): Pass[] => [names, entryParams("grad", "cotangent"), normalize, reorder, reverse("cotangent"), entryPoints];
 /** Forward mode over the reverse-mode body. */
@@ -109,6 +112,12 @@ export interface CompileOptions {
   observe?: { lowered?: (fn: FunctionIR) => void; generated?: (fn: FunctionIR) => void };
   /** How the generated file of a source is written where its project decides (the CLI reads it: cli/style.ts). */
   style?: (sourcePath: string) => OutputStyle | Promise<OutputStyle>;
+  /**
+   * The automatic checkpointing policy (README, "checkpointing"): every outermost counted
+   * loop whose reverse needs saved values is checkpointed within this many bytes (all its
+   * steps recorded, as without checkpointing, when they fit). Default: off.
+   */
+  checkpointBudget?: number;
 }
 
 /** What a project decides about a generated file; every field has a default. */
@@ -284,6 +293,7 @@ async function compileOne(
     sourceName: name,
     activity: options.activity ?? true,
     toBeRecorded: options.toBeRecorded ?? true,
+    ...(options.checkpointBudget !== undefined && { checkpointBudget: options.checkpointBudget }),
     ...(options.dumpAfter !== undefined && { observe: dumpAfter(options.dumpAfter, dumped) }),
   });
   const file = new FileDerivatives(diagnostics);
@@ -347,13 +357,13 @@ async function compileOne(
   const valueImports = [...byModule].sort(([a], [b]) => (a < b ? -1 : 1)).map(([from, names]) => ({ names: [...names].sort(), from, typeOnly: false }));
   const imports = [...(typeImports.size > 0 ? [{ names: [...typeImports].sort(), from: sourceImport, typeOnly: true }] : []), ...valueImports];
   // The runtime helpers the code uses are copied into the file, which then imports nothing of tsgrad.
-  const taken = new Set([...imports.flatMap((i) => i.names), ...functions.map((f) => f.name), ...file.typeAliases.map((a) => a.name), ...orderedStacks.map((s) => stackNames[s])]);
+  const taken = new Set([...imports.flatMap((i) => i.names), ...functions.map((f) => f.name), ...file.typeAliases.map((a) => a.name), ...orderedStacks.map((s) => stackNames[s]), ...file.schedules.map((s) => s.name)]);
   const helpers = copyHelpers([...orderedStacks.map((s) => (s === "values" ? "NumberStack" : "IntStack")), ...file.runtime], taken);
   for (const name of helpers.clashes) {
     diagnostics.push({ code: Codes.NameClash, message: `the generated code needs tsgrad's runtime helper '${name}', and the generated file already has a '${name}'; rename yours`, ...spanOf(discovery.functions[0]!.source.nameNode, sf, input.path) });
   }
   if (diagnostics.some(isError)) return { diagnostics };
-  const module: ModuleIR = { header: generatedHeader(sourceName), imports, helpers: helpers.text, stacks: orderedStacks, functions, typeAliases: file.typeAliases };
+  const module: ModuleIR = { header: generatedHeader(sourceName), imports, helpers: helpers.text, stacks: orderedStacks, functions, typeAliases: file.typeAliases, ...(file.schedules.length > 0 && { schedules: file.schedules }) };
   const printed = new Printer(stackNames, { uncheckedIndexedAccess: style.uncheckedIndexedAccess ?? false }).module(module);
   let text: string;
   try {

@@ -209,6 +209,31 @@ export class CheckpointSchedule {
     this.phase = FORWARD;
   }
 
+  /**
+   * Starts a loop of `steps` iterations known on entry within `budget` bytes for the values
+   * its steps save and for its snapshots: when all the steps' values fit (`steps ·
+   * bytesPerStep ≤ budget`) they are recorded at once, exactly as store-all does, with no
+   * snapshot and nothing recomputed; otherwise blocks of as many steps as fit in half the
+   * budget are recorded at a time, with the fewest snapshots reaching the smallest
+   * repetition number in the other half (`snapshotsFor`). `bytesPerStep` 0 means unknown:
+   * single steps, snapshots from the whole budget.
+   */
+  startWithin(steps: number, budget: number, width: number, bytesPerStep: number): void {
+    const n = Math.max(0, Math.ceil(steps));
+    if (bytesPerStep > 0 && n * bytesPerStep <= budget) {
+      this.start(n, 1, width, Math.max(1, n));
+      return;
+    }
+    const block = bytesPerStep > 0 ? Math.max(1, Math.floor(budget / 2 / bytesPerStep)) : 1;
+    const forSnapshots = bytesPerStep > 0 ? budget / 2 : budget;
+    this.start(n, snapshotsFor(Math.ceil(n / block), width, forSnapshots), width, block);
+  }
+
+  /** Starts a loop whose trip count is known only at its end, with as many snapshots as fit in `budget` bytes (at least 2). */
+  startOnlineWithin(budget: number, width: number): void {
+    this.startOnline(Math.max(2, Math.floor(budget / (8 * Math.max(1, width)))), width);
+  }
+
   /** Starts a loop whose trip count is known only at its end; call `beforeStep()` in each iteration. */
   startOnline(snapshots: number, width: number): void {
     this.reset(width, snapshots);

@@ -220,6 +220,43 @@ describe("binomial (revolve) schedule, trip count known on entry", () => {
   });
 });
 
+describe("within a memory budget", () => {
+  it("records everything at once, as store-all, when the steps' values fit", () => {
+    const schedule = new CheckpointSchedule();
+    schedule.startWithin(1000, 64_000, WIDTH, 64);
+    expect([schedule.next(), schedule.from, schedule.to]).toEqual([A.Record, 0, 1000]);
+    expect(schedule.next()).toBe(A.Done);
+    expect([schedule.next(), schedule.from, schedule.to]).toEqual([A.Reverse, 0, 1000]);
+    expect(schedule.next()).toBe(A.Done);
+  });
+
+  it("otherwise records blocks that fit in half the budget, snapshots in the other half (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 200, max: 20_000 }), (steps, bytesPerStep, budget) => {
+        const schedule = new CheckpointSchedule();
+        schedule.startWithin(steps, budget, WIDTH, bytesPerStep);
+        const run: Run = { advanced: 0, recorded: 0, peak: 0, reversed: [] };
+        const sim = { state: 0, taped: [] as number[] };
+        let widest = 0;
+        const record = schedule.next.bind(schedule);
+        schedule.next = () => {
+          const a = record();
+          if (a === A.Record) widest = Math.max(widest, schedule.to - schedule.from);
+          return a;
+        };
+        drive(schedule, "forward", run, sim, Infinity);
+        drive(schedule, "reverse", run, sim, Infinity);
+        expect(run.reversed).toEqual(descending(steps));
+        if (steps * bytesPerStep > budget) {
+          expect(widest * bytesPerStep).toBeLessThanOrEqual(Math.max(bytesPerStep, budget / 2));
+          expect(schedule.peakSnapshots * WIDTH * 8).toBeLessThanOrEqual(Math.max(WIDTH * 8, budget / 2));
+        } else expect(run.advanced).toBe(0);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
 describe("online schedule, trip count known at the end", () => {
   /** The doubling rule, independently: the interval is the least power of 2 leaving at most s snapshot positions below l. */
   function expectedAdvances(steps: number, slots: number): number {

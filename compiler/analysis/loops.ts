@@ -80,10 +80,12 @@ export function integerVariables(fn: FunctionIR): IntegerTest {
   return test;
 }
 
-function integerValued(e: Expr, isInteger: IntegerTest): boolean {
+/** Whether `e` always evaluates to an integer (literals, lengths, integer variables and their sums, products and remainders). */
+export function integerValued(e: Expr, isInteger: IntegerTest): boolean {
   switch (e.kind) {
     case "number": return Number.isInteger(e.value);
     case "length": return true;
+    case "field": return e.integer === true;
     case "var": return isInteger(e.name);
     case "unary": return (e.op === "-" || e.op === "+") && integerValued(e.operand, isInteger);
     case "binary": return (e.op === "+" || e.op === "-" || e.op === "*" || e.op === "%") && integerValued(e.left, isInteger) && integerValued(e.right, isInteger);

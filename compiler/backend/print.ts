@@ -230,6 +230,10 @@ export class Printer {
         parts.push(`const ${this.stacks[stack]} = new ${stack === "values" ? "NumberStack" : "IntStack"}();\n`);
       }
     }
+    if (m.schedules && m.schedules.length > 0) {
+      parts.push("\n// Checkpointing schedules (one per checkpointed loop) and their snapshots; reused across calls.\n");
+      for (const s of m.schedules) parts.push(`/** ${s.doc} */\nconst ${s.name} = new CheckpointSchedule();\n`);
+    }
     for (const alias of m.typeAliases) {
       parts.push(`\n${alias.doc ? `/** ${alias.doc} */\n` : ""}export type ${alias.name} = ${alias.text};\n`);
     }

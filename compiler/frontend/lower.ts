@@ -22,6 +22,8 @@ import { closeRegion, lowerSwitch, type JumpTarget, type SwitchLowerer } from ".
 import { hasSpread, spreadArray, spreadExtremum } from "./spread.ts";
 import { Callbacks, returnsOf, type Argument, type CallbackHost, type Captured, type FunctionValue } from "./callbacks.ts";
 import { someExpr, walkStmts } from "../ir/visit.ts";
+import { checkpointDirective, parseCheckpointOptions } from "./checkpointTag.ts";
+import type { CheckpointRequest } from "../ir/nodes.ts";
 
 /** An imported name: where from, and whether that is a file of the build. */
 export interface ImportedName {
@@ -198,6 +200,8 @@ class Lowering implements CallbackHost, SwitchLowerer {
         : this.inScope(() => this.statement(() => [{ kind: "return", value: this.lowerExpr(node.body as ts.Expression), span: this.span(node.body!) } satisfies Stmt]))),
     ];
     this.scopes.pop();
+    const checkpointed = this.functionCheckpoint(source);
+    if (checkpointed) body.splice(0, body.length, ...checkpointOutermostLoops(body, checkpointed));
     if (this.rejected.length > 0) throw new DiagnosticError(this.rejected[0]!, this.rejected.slice(1));
     const returnType = declaredReturn ?? this.inferredReturnType(body, node);
     if (!(returnType.kind === "opaque" && returnType.text === "void") && !definitelyReturns(body)) {
@@ -212,6 +216,16 @@ class Lowering implements CallbackHost, SwitchLowerer {
       exported: source.exported,
       span: this.span(source.nameNode),
     };
+  }
+
+  /** `@checkpoint [snapshots=K | budget=SIZE]` in the function's doc comment. */
+  private functionCheckpoint(source: FunctionSource): CheckpointRequest | null {
+    const tag = tagsOf(source.docHost).find((t) => t.tagName.text === "checkpoint");
+    if (!tag) return null;
+    const text = typeof tag.comment === "string" ? tag.comment : ts.getTextOfJSDocComment(tag.comment) ?? "";
+    const parsed = parseCheckpointOptions(text);
+    if ("error" in parsed) this.reject(Codes.BadCheckpoint, parsed.error, tag);
+    return parsed.options;
   }
 
   /** Module-level tables the function reads (`COEFFS[k]`), by name. */
@@ -783,6 +797,33 @@ class Lowering implements CallbackHost, SwitchLowerer {
    * each call.)
    */
   private lowerStatement(s: ts.Statement): Stmt[] {
+    const out = this.lowerStatementOrReport(s);
+    const request = this.checkpointComment(s);
+    if (!request) return out;
+    const last = out[out.length - 1];
+    if (!last || last.kind !== "loop") this.reject(Codes.BadCheckpoint, "// @checkpoint must be on the line directly above a loop (for, for…of, while, do)", s);
+    return [...out.slice(0, -1), { ...last, checkpoint: request }];
+  }
+
+  /** A `// @checkpoint …` directive among the comments right above `s` (checkpointTag.ts). */
+  private checkpointComment(s: ts.Statement): CheckpointRequest | null {
+    const text = this.sourceFile.text;
+    for (const range of ts.getLeadingCommentRanges(text, s.getFullStart()) ?? []) {
+      const options = checkpointDirective(text.slice(range.pos, range.end));
+      if (options === null) continue;
+      const parsed = parseCheckpointOptions(options);
+      if ("error" in parsed) fail(Codes.BadCheckpoint, parsed.error, this.spanAt(range.pos, range.end - range.pos));
+      return parsed.options;
+    }
+    return null;
+  }
+
+  private spanAt(pos: number, length: number): SourceSpan {
+    const { line, character } = this.sourceFile.getLineAndCharacterOfPosition(pos);
+    return { file: this.fileName, line: line + 1, column: character + 1, length: Math.max(1, length) };
+  }
+
+  private lowerStatementOrReport(s: ts.Statement): Stmt[] {
     if (this.inlineDepth > 0) return this.statement(() => this.lowerOneStatement(s));
     try {
       return this.statement(() => this.lowerOneStatement(s));
@@ -1869,4 +1910,16 @@ function expressionMessage(e: ts.Expression): string {
   if (ts.isYieldExpression(e)) return "'yield' cannot be differentiated; return an array of the values instead";
   if (ts.isSpreadElement(e)) return "spread is supported in array literals and in Math.max/Math.min; pass the array itself elsewhere";
   return "this expression cannot be differentiated; write it with numbers, arrays, arithmetic, Math functions and calls of your own functions";
+}
+
+/** `@checkpoint` on a function: its outermost loops (not inside another loop) that carry no directive of their own. */
+function checkpointOutermostLoops(stmts: Stmt[], request: CheckpointRequest): Stmt[] {
+  return stmts.map((s): Stmt => {
+    switch (s.kind) {
+      case "loop": return s.checkpoint ? s : { ...s, checkpoint: request };
+      case "if": return { ...s, then: checkpointOutermostLoops(s.then, request), else: checkpointOutermostLoops(s.else, request) };
+      case "block": return { ...s, body: checkpointOutermostLoops(s.body, request) };
+      default: return s;
+    }
+  });
 }

@@ -14,7 +14,7 @@ import { Codes, type Diagnostic } from "../diagnostics.ts";
 import { MODES, tagsOf, type FunctionSource } from "./functions.ts";
 
 /** Every tag tsgrad reads. */
-const TSGRAD_TAGS: readonly string[] = [...MODES, "vjpOf", "inline", "noinline"];
+const TSGRAD_TAGS: readonly string[] = [...MODES, "vjpOf", "inline", "noinline", "checkpoint"];
 
 /** Tags other tools use; never a typo of ours even when close (`@see`, `@jsx`). */
 const STANDARD_TAGS = new Set(

@@ -38,8 +38,12 @@ export type Expr =
   /** `object[index]`; nested for `a[i][j]`. */
   | { kind: "index"; object: Expr; index: Expr }
   | { kind: "length"; object: Expr }
-  /** A field of a record (used for the generated gradient buffers, `grad.x`). */
-  | { kind: "field"; object: Expr; name: string }
+  /**
+   * A field of a record (used for the generated gradient buffers, `grad.x`). `integer`: it
+   * always holds an integer (a checkpointing schedule's step numbers), so loop bounds over
+   * it are exact.
+   */
+  | { kind: "field"; object: Expr; name: string; integer?: boolean }
   | { kind: "unary"; op: UnaryOp; operand: Expr }
   | { kind: "binary"; op: BinaryOp; left: Expr; right: Expr }
   /** A call to a primitive of the rule table (`Math.sin`, ...) or, in generated code, any named function. */
@@ -130,6 +134,10 @@ export type Stmt =
       body: Stmt[];
       /** A one-statement body printed on the loop's own line, without braces (short driver loops). */
       compact?: boolean;
+      /** `// @checkpoint …` above the loop, or `@checkpoint` on its function (frontend): what the user asked. */
+      checkpoint?: CheckpointRequest;
+      /** Reverse mode's mark on the two loops of a checkpointed loop; transform/checkpoint.ts expands them. */
+      checkpointed?: CheckpointMark;
       span?: SourceSpan;
     }
   | { kind: "break"; span?: SourceSpan }
@@ -187,6 +195,39 @@ export interface DerivativeRequest {
   bandwidth?: number;
 }
 
+/**
+ * Checkpointing of a loop in reverse mode (issue 21): at most `snapshots` saved states, or
+ * whatever fits in `budget` bytes of saved values and states; neither: the default budget.
+ */
+export interface CheckpointRequest {
+  snapshots?: number;
+  budget?: number;
+  /** Set by the automatic policy (`checkpointBudget`), not by a tag. */
+  automatic?: boolean;
+}
+
+/**
+ * Reverse mode's mark on a checkpointed loop: the forward sweep's loop (`role: "forward"`,
+ * its body the steps as store-all records them) and the reverse sweep's (`"reverse"`, its
+ * body one step's reverse) share an `id`. transform/checkpoint.ts turns the pair into the
+ * schedule-driven phases.
+ */
+export interface CheckpointMark {
+  id: number;
+  role: "forward" | "reverse";
+  request: CheckpointRequest;
+  /** Forward role: one step as the primal runs it (what the schedule advances with). */
+  primal?: Stmt[];
+  /**
+   * A counted loop: its counter, first index and stride (the step k runs with counter
+   * `first ± k · stride`) and its trip count. Absent: the trip count is known only when the
+   * loop ends (online checkpointing), and the forward role keeps the loop's test.
+   */
+  counted?: { counter: string; first: Expr; stride: number; up: boolean; trips: Expr };
+  /** The source line of the loop, for comments. */
+  line?: number;
+}
+
 /** An annotated source function after lowering. */
 export interface AnnotatedFunction {
   fn: FunctionIR;
@@ -206,6 +247,8 @@ export interface ModuleIR {
   functions: FunctionIR[];
   /** Exported type aliases, e.g. the gradient record type of each function. */
   typeAliases: { name: string; text: string; doc?: string }[];
+  /** Module-level checkpointing schedules (runtime/checkpoint.ts), one per checkpointed loop of a generated function. */
+  schedules?: { name: string; doc: string }[];
 }
 
 export function assertNever(value: never): never {

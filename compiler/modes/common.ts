@@ -15,6 +15,7 @@ import { reverseMode } from "../transform/reverse/strategy.ts";
 import { hoistRowsIn } from "../transform/hoist.ts";
 import { stackCursorsIn } from "../transform/cursors.ts";
 import { tidy as tidyFunction } from "../transform/tidy.ts";
+import { checkpointLoops } from "../transform/checkpoint.ts";
 import { activityOf, variablesOf, type Pass } from "./unit.ts";
 
 /**
@@ -117,11 +118,32 @@ export function reverse(seed: "one" | "cotangent"): Pass {
         seed: seed === "one" ? b.num(1) : b.v(unit.params.cotangent!),
         sourceLines: ctx.sourceLines,
         toBeRecorded: ctx.toBeRecorded,
+        ...(ctx.checkpointBudget !== undefined && { checkpointBudget: ctx.checkpointBudget }),
       });
       return { ...unit, reverse: output };
     },
   };
 }
+
+/**
+ * Checkpointed loops (transform/checkpoint.ts): the loop pairs reverse mode marked become
+ * the phases a schedule drives, in every generated function, with a module-level schedule
+ * per loop.
+ */
+export const checkpoints: Pass = {
+  name: "checkpoints",
+  run(unit) {
+    const schedules = [...(unit.output.schedules ?? [])];
+    const runtime = new Set(unit.output.runtime);
+    const functions = unit.output.functions.map((f) => {
+      const done = checkpointLoops(f, unit.ctx.reserved, unit.ctx.sourceName);
+      schedules.push(...done.schedules);
+      for (const x of done.runtime) runtime.add(x);
+      return done.fn;
+    });
+    return { ...unit, output: { ...unit.output, functions, schedules, runtime } };
+  },
+};
 
 /** A row `A[i]` a loop reads while neither `A` nor `i` changes is read once before it (transform/hoist.ts), in every generated function. */
 export const hoistRows: Pass = {

@@ -17,6 +17,8 @@ export class FileDerivatives {
   readonly imports: { name: string; file: string }[] = [];
   /** runtime/ helpers the generated code calls. */
   readonly runtime = new Set<string>();
+  /** Module-level checkpointing schedules, one per checkpointed loop of a generated function. */
+  readonly schedules: { name: string; doc: string }[] = [];
   private readonly generated = new Set<string>();
   /** Which function's annotation first asked for each type alias (a clash names both). */
   private readonly aliasOwners = new Map<string, { owner: string; line: number }>();
@@ -50,6 +52,7 @@ export class FileDerivatives {
     for (const x of output.stacks) this.stacks.add(x);
     for (const x of output.imports ?? []) this.imports.push(x);
     for (const x of output.runtime) this.runtime.add(x);
+    for (const x of output.schedules ?? []) if (!this.schedules.some((y) => y.name === x.name)) this.schedules.push(x);
     this.pullbacks.push(...(output.pullbacks ?? []));
     this.primals.push(...(output.primals ?? []));
   }

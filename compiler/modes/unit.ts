@@ -26,6 +26,8 @@ export interface ModeContext {
   activity: boolean;
   /** To-be-recorded analysis in reverse mode (see transform/reverse/strategy.ts). */
   toBeRecorded: boolean;
+  /** The automatic checkpointing policy's budget in bytes (CompileOptions.checkpointBudget). */
+  checkpointBudget?: number;
   /** Lowered IR of a called user function. */
   resolve: CalleeResolver;
   /** A user-supplied VJP for a called function, if any. */
@@ -59,6 +61,8 @@ export interface ModeOutput {
   typeAliases: { name: string; text: string; doc?: string }[];
   stacks: Set<StackName>;
   runtime: Set<string>;
+  /** Module-level checkpointing schedules the functions use (transform/checkpoint.ts). */
+  schedules?: { name: string; doc: string }[];
 }
 
 export interface Unit {

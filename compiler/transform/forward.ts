@@ -171,8 +171,11 @@ export class ForwardGenerator {
       }
       case "if":
         return [{ ...s, then: this.stmts(s.then), else: this.stmts(s.else) }];
-      case "loop":
-        return [{ ...s, init: this.stmts(s.init), update: this.stmts(s.update), body: this.stmts(s.body) }];
+      case "loop": {
+        // A checkpointed loop's primal step advances tangents too (forward over reverse).
+        const mark = s.checkpointed?.primal ? { checkpointed: { ...s.checkpointed, primal: this.stmts(s.checkpointed.primal) } } : {};
+        return [{ ...s, init: this.stmts(s.init), update: this.stmts(s.update), body: this.stmts(s.body), ...mark }];
+      }
       case "block":
         return [{ kind: "block", body: this.stmts(s.body) }];
       case "append": {

@@ -9,7 +9,7 @@
 import { Codes, fail } from "../../diagnostics.ts";
 import * as b from "../../ir/build.ts";
 import type { Expr, LValue, Stmt, ValueType } from "../../ir/nodes.ts";
-import { exprReads, rootName, stmtExprs, walkStmts } from "../../ir/visit.ts";
+import { exprReads, rootName, someStmt, stmtExprs, walkStmts } from "../../ir/visit.ts";
 import { leafPaths, pathIn } from "../../ir/types.ts";
 import type { Namer } from "../naming.ts";
 import { cleanupStraightLine } from "../cleanup.ts";
@@ -143,9 +143,11 @@ export function generateBody(gen: Generation, namer: Namer): Generated {
  * True if the reverse sweep can be run again from the state the forward sweep left
  * (given the stacks rewound): the forward sweep reads no adjoint, gradient record or
  * seed, and the reverse sweep assigns nothing but its own locals, adjoints and the
- * gradient record (no restored primal variable, no shrunk array).
+ * gradient record (no restored primal variable, no shrunk array, no checkpointed loop).
  */
 function replayable(gen: Generation, forward: Stmt[], reverse: Stmt[]): boolean {
+  // A checkpointed loop's reverse phase restores, recomputes and overwrites its snapshots.
+  if (someStmt(forward, (s) => s.kind === "loop" && s.checkpointed !== undefined)) return false;
   const adjoints = new Set([...gen.adjointNames.values(), gen.input.gradName]);
   const seed = exprReads(gen.input.seed);
   const forwardReads = new Set<string>();

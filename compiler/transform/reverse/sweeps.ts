@@ -12,10 +12,10 @@
  */
 import { baseName, Codes, fail, type SourceSpan } from "../../diagnostics.ts";
 import * as b from "../../ir/build.ts";
-import type { Expr, LValue, Stmt } from "../../ir/nodes.ts";
+import type { CheckpointRequest, Expr, LValue, Stmt } from "../../ir/nodes.ts";
 import { exprReads, rootName, walkStmts } from "../../ir/visit.ts";
 import { isStable } from "../../analysis/variables.ts";
-import { countedHeader, lastIndex } from "../../analysis/loops.ts";
+import { countedHeader, integerValued, lastIndex } from "../../analysis/loops.ts";
 import { cleanupBlock } from "../cleanup.ts";
 import {
   adjointDeclaration,
@@ -263,7 +263,16 @@ function loop(gen: Generation, attempt: Attempt, scope: Scope, s: Extract<Stmt, 
     // The init's variables belong to a block around the loop, so they can be saved at its end.
     return stmt(gen, attempt, scope, { kind: "block", body: [...s.init, { ...s, init: [] }] });
   }
+  const id = attempt.loopCount;
   const body = block(gen, attempt, inLoop(attempt, scope, scope.available, s.span?.line), [...s.body, ...s.update], "nested");
+  if (s.checkpoint && body.rev.length > 0) {
+    // Checkpointed, trip count known when the loop ends (transform/checkpoint.ts expands the pair).
+    const mark = { id, request: s.checkpoint, ...(s.span && { line: s.span.line }) };
+    return {
+      fwd: [{ kind: "loop", form: s.form === "doWhile" ? "doWhile" : "while", init: [], test: s.test, update: [], body: body.fwd, span: s.span, checkpointed: { ...mark, role: "forward", primal: [...s.body, ...s.update] } }],
+      rev: [...sourceComment(gen, scope, s.span), { kind: "loop", form: "while", init: [], test: null, update: [], body: body.rev, checkpointed: { ...mark, role: "reverse" } }],
+    };
+  }
   const fwdLoop = (bodyStmts: Stmt[]): Stmt => ({
     kind: "loop",
     form: s.form === "doWhile" ? "doWhile" : "while",
@@ -306,6 +315,11 @@ function countedLoop(gen: Generation, attempt: Attempt, scope: Scope, s: Extract
   const header = reversibleHeader(gen, s, scope.available);
   if (!header) return null;
   const { i, init, op, bound, up, stride } = header;
+  const request = s.checkpoint ?? automaticCheckpoint(gen, scope);
+  // A checkpointed step k runs with counter first ± k·stride, which is exact for a whole first index;
+  // otherwise the loop is checkpointed as one whose trip count is known at its end (the counter is state).
+  if (request && !integerValued(init.init, gen.isInteger)) return null;
+  const id = attempt.loopCount;
   const body = block(gen, attempt, inLoop(attempt, scope, new Set([...scope.available, i]), s.span?.line), s.body, "nested");
   const fwd: Stmt = { ...s, body: body.fwd };
   if (body.rev.length === 0) return { fwd: [fwd], rev: [] };
@@ -320,7 +334,21 @@ function countedLoop(gen: Generation, attempt: Attempt, scope: Scope, s: Extract
     update: [b.assign({ kind: "var", name: i }, up ? b.sub(b.v(i), b.num(stride)) : b.add(b.v(i), b.num(stride)))],
     body: [...counterAdjoint, ...body.rev],
   };
-  return { fwd: [fwd], rev: [...sourceComment(gen, scope, s.span), rev] };
+  if (!request) return { fwd: [fwd], rev: [...sourceComment(gen, scope, s.span), rev] };
+  // Checkpointed (transform/checkpoint.ts expands the pair): the step k runs with counter first ± k·stride.
+  const extent = up ? b.sub(last, init.init) : b.sub(init.init, last);
+  const trips = b.add(stride === 1 ? extent : b.div(extent, b.num(stride)), b.num(1));
+  const mark = { id, request, counted: { counter: i, first: init.init, stride, up, trips }, ...(s.span && { line: s.span.line }) };
+  return {
+    fwd: [{ ...fwd, checkpointed: { ...mark, role: "forward", primal: s.body } }],
+    rev: [...sourceComment(gen, scope, s.span), { ...rev, checkpointed: { ...mark, role: "reverse" } }],
+  };
+}
+
+/** The automatic policy (`checkpointBudget`): an outermost counted loop is checkpointed within the budget. */
+function automaticCheckpoint(gen: Generation, scope: Scope): CheckpointRequest | undefined {
+  const budget = gen.input.checkpointBudget;
+  return budget !== undefined && scope.loops.length === 0 ? { budget, automatic: true } : undefined;
 }
 
 /**

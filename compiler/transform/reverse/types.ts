@@ -29,6 +29,8 @@ export interface ReverseInput {
   toBeRecorded?: boolean;
   /** Rounds of the to-be-recorded fixpoint before it counts as not converging (default 10; a test lowers it). */
   maxRounds?: number;
+  /** The automatic checkpointing policy: outermost counted loops that save values are checkpointed within this many bytes. */
+  checkpointBudget?: number;
 }
 
 /** A shared callee derivative the generated code calls: `name` is g's pullback for `wrt`. */

@@ -1,0 +1,365 @@
+/**
+ * Checkpointed loops (issue 21): the pair of loops reverse mode marked (`checkpointed`, see
+ * ir/nodes.ts) becomes two phases driven by a schedule (runtime/checkpoint.ts):
+ *
+ *   forward sweep   the schedule's forward phase: advance steps as the primal runs them,
+ *                   save the loop's state where the schedule says, record the last steps as
+ *                   the store-all forward sweep does (for a trip count known only at the
+ *                   end: the loop as written, saving its state where the schedule says)
+ *   reverse sweep   the reverse phase: restore a saved state, advance, save, record a
+ *                   step and run its reverse, until every step is reversed, last first
+ *
+ * The recorded steps and their reverses are the store-all code itself, and a restored state
+ * is the saved bits, so every step runs the same operations on the same values as without
+ * checkpointing: the derivatives are bit-identical. The schedule is asked what to do next
+ * (`next()`), one call per action; the bodies appear in the generated code as loops over
+ * the steps the action names, so no closure is created and no local moves into a context.
+ *
+ * Takes: a generated function whose body holds marked loops (after every transform that
+ * differentiates it, HVP's forward mode included, so tangents are state too). Gives: the
+ * function with the phases, the module-level schedules it uses, and the runtime helpers.
+ * Runs before row hoisting and stack cursors, which then see ordinary loops.
+ */
+import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
+import * as b from "../ir/build.ts";
+import type { CheckpointMark, Expr, FunctionIR, LValue, Stmt, ValueType } from "../ir/nodes.ts";
+import { walkStmts } from "../ir/visit.ts";
+import { bytesPushed, loopState, type StateItem } from "../analysis/loopState.ts";
+import { Namer } from "./naming.ts";
+
+type Loop = Extract<Stmt, { kind: "loop" }>;
+
+/** The budget of a loop tagged without options (README, "checkpointing"). */
+export const DEFAULT_BUDGET = 64 * 1024 * 1024;
+
+export interface Checkpointed {
+  fn: FunctionIR;
+  /** Module-level schedules the function uses, with their doc comments. */
+  schedules: { name: string; doc: string }[];
+  /** runtime/ helpers the function now calls. */
+  runtime: string[];
+}
+
+/** Expands every marked loop pair of `fn`; `reserved` are module names the schedules must not take. */
+export function checkpointLoops(fn: FunctionIR, reserved: readonly string[], sourceName: string): Checkpointed {
+  const marks: Loop[] = [];
+  walkStmts(fn.body, (s) => {
+    if (s.kind === "loop" && s.checkpointed?.role === "forward") marks.push(s);
+  });
+  if (marks.length === 0) return { fn, schedules: [], runtime: [] };
+  const namer = Namer.forFunction(fn, reserved);
+  const types = typesOf(fn, marks);
+  // Every loop's state is read off the code before any loop is expanded (an inner loop's
+  // schedule calls say nothing about what its steps read).
+  const plans = new Map<number, Plan>();
+  const schedules: Checkpointed["schedules"] = [];
+  for (const loop of marks) {
+    const mark = loop.checkpointed!;
+    const state = loopState([loop.body, mark.primal ?? []], types, mark.counted?.counter);
+    if (state.problems.length > 0) {
+      fail(Codes.BadCheckpoint, `this loop cannot be checkpointed: ${state.problems.map((p) => p.reason).join("; ")}`, loop.span ?? fn.span);
+    }
+    const schedule = namer.fresh(`${fn.name}Schedule`);
+    const line = mark.line !== undefined ? `${sourceName}:${mark.line}` : sourceName;
+    schedules.push({ name: schedule, doc: `The checkpointed loop at ${line} in \`${fn.name}\`.` });
+    plans.set(mark.id, { schedule, items: state.items, bytesPerStep: bytesPushed(loop.body), mark, span: loop.span ?? fn.span });
+  }
+  const expander = new Expander(plans, namer, fn.span);
+  return { fn: { ...fn, body: expander.stmts(fn.body) }, schedules, runtime: ["CheckpointSchedule", "CheckpointAction"] };
+}
+
+interface Plan {
+  schedule: string;
+  items: StateItem[];
+  /** Bytes one step pushes (for a budget), or null when not known before the loop. */
+  bytesPerStep: Expr | null;
+  mark: CheckpointMark;
+  span: SourceSpan;
+}
+
+/** Types of the function's parameters and of everything it (and the marked loops' primal steps) declares. */
+function typesOf(fn: FunctionIR, marks: Loop[]): Map<string, ValueType> {
+  const types = new Map<string, ValueType>();
+  for (const p of fn.params) types.set(p.name, p.type);
+  const note = (stmts: Stmt[]) =>
+    walkStmts(stmts, (s) => {
+      if (s.kind === "declare" && !types.has(s.name)) types.set(s.name, s.type);
+    });
+  note(fn.body);
+  for (const loop of marks) note(loop.checkpointed!.primal ?? []);
+  return types;
+}
+
+class Expander {
+  constructor(
+    private readonly plans: Map<number, Plan>,
+    private readonly namer: Namer,
+    private readonly span: SourceSpan,
+  ) {}
+
+  stmts(list: Stmt[]): Stmt[] {
+    return list.flatMap((s) => this.stmt(s));
+  }
+
+  private stmt(s: Stmt): Stmt[] {
+    switch (s.kind) {
+      case "if": return [{ ...s, then: this.stmts(s.then), else: this.stmts(s.else) }];
+      case "block": return [{ ...s, body: this.stmts(s.body) }];
+      case "loop": {
+        const inner: Loop = { ...s, body: this.stmts(s.body) };
+        const mark = s.checkpointed;
+        if (!mark) return [inner];
+        const plan = this.plans.get(mark.id);
+        if (!plan) return fail(Codes.InternalError, `checkpointed loop ${mark.id} has no forward sweep`, this.span);
+        const { checkpointed: _, ...loop } = inner;
+        if (mark.role === "forward") {
+          this.recorded.set(mark.id, loop.body);
+          return this.forwardPhase(plan, loop);
+        }
+        return this.reversePhase(plan, loop.body);
+      }
+      default: return [s];
+    }
+  }
+
+  // ---- the phases ----
+
+  private forwardPhase(plan: Plan, loop: Loop): Stmt[] {
+    const { mark } = plan;
+    const primal = this.stmts(mark.primal ?? []);
+    const what = plan.items.length > 0 ? plan.items.map((i) => (i.kind === "length" ? `${i.name}.length` : i.name)).join(", ") : "nothing";
+    const intro = b.comment(
+      `${mark.line !== undefined ? `line ${mark.line}: ` : ""}checkpointed (runtime/checkpoint.ts): the state (${what}) is saved at some steps and the others are recomputed from it`,
+    );
+    const { width, setup } = this.width(plan.items);
+    if (mark.counted) {
+      const start = mark.request.snapshots !== undefined
+        ? this.call(plan, "start", [mark.counted.trips, b.num(mark.request.snapshots), width])
+        : this.call(plan, "startWithin", [mark.counted.trips, b.num(mark.request.budget ?? DEFAULT_BUDGET), width, plan.bytesPerStep ?? b.num(0)]);
+      const action = this.namer.fresh("action");
+      return [
+        intro,
+        ...setup,
+        start,
+        this.actions(plan, action, [
+          [ACTION.Advance, this.steps(plan, primal)],
+          [ACTION.Save, this.save(plan)],
+          [null, [b.comment("Record: the last steps, as store-all records them"), ...this.steps(plan, loop.body)]],
+        ]),
+      ];
+    }
+    // Trip count known at the end: the loop as written, saving its state where the schedule says.
+    const start = mark.request.snapshots !== undefined
+      ? this.call(plan, "startOnline", [b.num(mark.request.snapshots), width])
+      : this.call(plan, "startOnlineWithin", [b.num(mark.request.budget ?? DEFAULT_BUDGET), width]);
+    const beforeStep: Stmt = { kind: "if", test: b.bin(">=", b.call(`${plan.schedule}.beforeStep`, []), b.num(0)), then: this.save(plan), else: [] };
+    return [intro, ...setup, start, { ...loop, body: [beforeStep, ...primal] }, this.call(plan, "endOnline", [])];
+  }
+
+  private reversePhase(plan: Plan, reverse: Stmt[]): Stmt[] {
+    const primal = this.stmts(plan.mark.primal ?? []);
+    const record = this.recordBody(plan);
+    const action = this.namer.fresh("action");
+    return [
+      this.actions(plan, action, [
+        [ACTION.Advance, this.steps(plan, primal)],
+        [ACTION.Save, this.save(plan)],
+        [ACTION.Restore, this.restore(plan)],
+        [ACTION.Record, this.steps(plan, record)],
+        [null, [b.comment("Reverse"), ...this.stepsBackwards(plan, reverse)]],
+      ]),
+    ];
+  }
+
+  /** The forward sweep's body of the marked loop (one step recorded), expanded; the forward sweep comes first in every function. */
+  private recordBody(plan: Plan): Stmt[] {
+    const body = this.recorded.get(plan.mark.id);
+    if (!body) return fail(Codes.InternalError, `checkpointed loop ${plan.mark.id}: its reverse sweep came before its forward sweep`, plan.span);
+    return body;
+  }
+
+  /** Expanded forward-sweep bodies of the marked loops, by id. */
+  private readonly recorded = new Map<number, Stmt[]>();
+
+  // ---- pieces ----
+
+  /** `for (let action = s.next(); action !== Done; action = s.next()) if (action === …) … else …` */
+  private actions(plan: Plan, action: string, cases: [string | null, Stmt[]][]): Stmt {
+    const next = b.call(`${plan.schedule}.next`, []);
+    let chain: Stmt[] = [];
+    for (let k = cases.length - 1; k >= 0; k--) {
+      const [name, body] = cases[k]!;
+      chain = name === null ? body : [{ kind: "if", test: b.bin("===", b.v(action), b.field(b.v("CheckpointAction"), name)), then: body, else: chain }];
+    }
+    return {
+      kind: "loop",
+      form: "for",
+      init: [b.declare(action, next, true)],
+      test: b.bin("!==", b.v(action), b.field(b.v("CheckpointAction"), ACTION.Done)),
+      update: [b.assign(b.v(action) as LValue, next)],
+      body: chain,
+    };
+  }
+
+  private call(plan: Plan, method: string, args: Expr[]): Stmt {
+    return { kind: "call", callee: `${plan.schedule}.${method}`, args };
+  }
+
+  private from(plan: Plan): Expr {
+    return { kind: "field", object: b.v(plan.schedule), name: "from", integer: true };
+  }
+
+  private to(plan: Plan): Expr {
+    return { kind: "field", object: b.v(plan.schedule), name: "to", integer: true };
+  }
+
+  /** The steps from … to − 1 in order: the loop's own counter for a counted loop, a fresh one otherwise. */
+  private steps(plan: Plan, body: Stmt[]): Stmt[] {
+    const counted = plan.mark.counted;
+    if (!counted) {
+      const k = this.namer.fresh("step");
+      return [b.countUp(k, this.from(plan), this.to(plan), body)];
+    }
+    const { counter, first, stride, up } = counted;
+    const at = (k: Expr) => (up ? b.add(first, b.mul(k, b.num(stride))) : b.sub(first, b.mul(k, b.num(stride))));
+    return [
+      {
+        kind: "loop",
+        form: "for",
+        init: [b.declare(counter, at(this.from(plan)), true)],
+        test: b.bin(up ? "<" : ">", b.v(counter), at(this.to(plan))),
+        update: [b.assign(b.v(counter) as LValue, up ? b.add(b.v(counter), b.num(stride)) : b.sub(b.v(counter), b.num(stride)))],
+        body,
+      },
+    ];
+  }
+
+  /** The steps to − 1 down to from. */
+  private stepsBackwards(plan: Plan, body: Stmt[]): Stmt[] {
+    const counted = plan.mark.counted;
+    if (!counted) {
+      const k = this.namer.fresh("step");
+      return [
+        {
+          kind: "loop",
+          form: "for",
+          init: [b.declare(k, this.to(plan), true)],
+          test: b.bin(">", b.v(k), this.from(plan)),
+          update: [b.assign(b.v(k) as LValue, b.sub(b.v(k), b.num(1)))],
+          body,
+        },
+      ];
+    }
+    const { counter, first, stride, up } = counted;
+    const at = (k: Expr) => (up ? b.add(first, b.mul(k, b.num(stride))) : b.sub(first, b.mul(k, b.num(stride))));
+    return [
+      {
+        kind: "loop",
+        form: "for",
+        init: [b.declare(counter, at(b.sub(this.to(plan), b.num(1))), true)],
+        test: b.bin(up ? ">=" : "<=", b.v(counter), at(this.from(plan))),
+        update: [b.assign(b.v(counter) as LValue, up ? b.sub(b.v(counter), b.num(stride)) : b.add(b.v(counter), b.num(stride)))],
+        body,
+      },
+    ];
+  }
+
+  /** Numbers per snapshot: an expression, after `setup` statements when rows must be counted. */
+  private width(items: StateItem[]): { width: Expr; setup: Stmt[] } {
+    let width: Expr = b.num(items.filter((i) => i.kind === "number" || i.kind === "boolean" || i.kind === "length").length);
+    for (const item of items) if (item.kind === "array") width = b.add(width, { kind: "length", object: b.v(item.name) });
+    const rows = items.filter((i) => i.kind === "rows");
+    if (rows.length === 0) return { width, setup: [] };
+    const name = this.namer.fresh("width");
+    const setup: Stmt[] = [b.declare(name, width, true)];
+    for (const item of rows) {
+      const r = this.namer.fresh("row");
+      setup.push(b.countUp(r, b.num(0), { kind: "length", object: b.v(item.name) }, [b.assign(b.v(name) as LValue, b.add(b.v(name), { kind: "length", object: b.index(b.v(item.name), b.v(r)) }))]));
+    }
+    return { width: b.v(name), setup };
+  }
+
+  /** Copies the state into the snapshot the schedule names. */
+  private save(plan: Plan): Stmt[] {
+    return this.copy(plan, "save");
+  }
+
+  private restore(plan: Plan): Stmt[] {
+    return this.copy(plan, "restore");
+  }
+
+  private copy(plan: Plan, direction: "save" | "restore"): Stmt[] {
+    const snapshot = this.namer.fresh("snapshot");
+    const at = this.namer.fresh("at");
+    const out: Stmt[] = [b.declare(snapshot, b.field(b.v(plan.schedule), "snapshots"), false, SNAPSHOT), b.declare(at, b.field(b.v(plan.schedule), "at"))];
+    const cell = (offset: Expr) => b.index(b.v(snapshot), offset);
+    let offset: Expr = b.v(at);
+    let running: string | null = null;
+    for (const item of plan.items) {
+      const v = b.v(item.name);
+      switch (item.kind) {
+        case "number":
+          out.push(direction === "save" ? b.assign(cell(offset) as LValue, v) : b.assign(v as LValue, cell(offset)));
+          offset = b.add(offset, b.num(1));
+          break;
+        case "boolean":
+          out.push(
+            direction === "save"
+              ? b.assign(cell(offset) as LValue, { kind: "conditional", test: v, whenTrue: b.num(1), whenFalse: b.num(0) })
+              : b.assign(v as LValue, b.bin("===", cell(offset), b.num(1))),
+          );
+          offset = b.add(offset, b.num(1));
+          break;
+        case "length":
+          out.push(direction === "save" ? b.assign(cell(offset) as LValue, { kind: "length", object: v }) : b.assign(b.field(v, "length") as LValue, cell(offset)));
+          offset = b.add(offset, b.num(1));
+          break;
+        case "array":
+          out.push(...this.copyArray(direction, snapshot, v, item.container, offset));
+          offset = b.add(offset, { kind: "length", object: v });
+          break;
+        case "rows": {
+          if (!running) {
+            running = this.namer.fresh("offset");
+            out.push(b.declare(running, offset, true));
+          }
+          const r = this.namer.fresh("row");
+          const row = b.index(v, b.v(r));
+          out.push(
+            b.countUp(r, b.num(0), { kind: "length", object: v }, [
+              ...this.copyArray(direction, snapshot, row, item.container, b.v(running)),
+              b.assign(b.v(running) as LValue, b.add(b.v(running), { kind: "length", object: row })),
+            ]),
+          );
+          offset = b.v(running);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** `snapshot.set(a, at)`; back: `a.set(snapshot.subarray(at, at + a.length))`, or element by element for a number[]. */
+  private copyArray(direction: "save" | "restore", snapshot: string, a: Expr, container: "array" | "typed", offset: Expr): Stmt[] {
+    const length: Expr = { kind: "length", object: a };
+    if (direction === "save") return [{ kind: "call", callee: `${snapshot}.set`, args: [a, offset] }];
+    if (container === "typed") {
+      return [{ kind: "call", callee: `${printable(a)}.set`, args: [b.call(`${snapshot}.subarray`, [offset, b.add(offset, length)])] }];
+    }
+    const k = this.namer.fresh("k");
+    return [b.countUp(k, b.num(0), length, [b.assign(b.index(a, b.v(k)) as LValue, b.index(b.v(snapshot), b.add(offset, b.v(k))))])];
+  }
+}
+
+/** The snapshot buffer's type, for the declaration that names it. */
+const SNAPSHOT: ValueType = { kind: "array", element: b.NUMBER, container: "float64array", readonly: false };
+
+/** The fields of runtime/checkpoint.ts's CheckpointAction. */
+const ACTION = { Done: "Done", Advance: "Advance", Save: "Save", Restore: "Restore", Record: "Record", Reverse: "Reverse" } as const;
+
+/** `a` or `a[r]` as the receiver of a method call (a variable, or a row of one). */
+function printable(e: Expr): string {
+  if (e.kind === "var") return e.name;
+  if (e.kind === "index" && e.object.kind === "var" && e.index.kind === "var") return `${e.object.name}[${e.index.name}]`;
+  throw new Error("checkpoint: an array to restore must be a variable or a row of one");
+}
