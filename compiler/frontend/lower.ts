@@ -798,10 +798,17 @@ class Lowering implements CallbackHost, SwitchLowerer {
    */
   private lowerStatement(s: ts.Statement): Stmt[] {
     const out = this.lowerStatementOrReport(s);
-    const request = this.checkpointComment(s);
-    if (!request) return out;
+    let request: CheckpointRequest | null;
+    try {
+      request = this.checkpointComment(s);
+      if (request && !(ts.isIterationStatement(s, false) || ts.isLabeledStatement(s))) this.reject(Codes.BadCheckpoint, "// @checkpoint must be on the line directly above a loop (for, for…of, while, do)", s);
+    } catch (error) {
+      if (!(error instanceof DiagnosticError) || this.inlineDepth > 0) throw error;
+      this.rejected.push(...error.all);
+      return out;
+    }
     const last = out[out.length - 1];
-    if (!last || last.kind !== "loop") this.reject(Codes.BadCheckpoint, "// @checkpoint must be on the line directly above a loop (for, for…of, while, do)", s);
+    if (!request || !last || last.kind !== "loop") return out;
     return [...out.slice(0, -1), { ...last, checkpoint: request }];
   }
 

@@ -69,6 +69,8 @@ function resolve(fn: FunctionIR, body: Stmt[]): Uses {
         if (binding && binding !== except) binding.read = true;
         if (binding && x.kind === "cursorMove") binding.assigned = true;
       }
+      // A method call on a local (`snapshot.subarray(…)`) reads it.
+      if (x.kind === "call" && x.callee.includes(".")) readName(x.callee);
     });
   const readName = (name: string) => {
     const binding = lookup(name);
@@ -123,7 +125,7 @@ function resolve(fn: FunctionIR, body: Stmt[]): Uses {
       case "shrink": readName(s.array); return;
       case "rewind": case "stackSizeSet": read(s.size); return;
       case "fillZero": read(s.array); return;
-      case "call": s.args.forEach((a) => read(a)); return;
+      case "call": if (s.callee.includes(".")) readName(s.callee); s.args.forEach((a) => read(a)); return;
       case "check": read(s.failsWhen); return;
       case "drop": case "break": case "continue": case "comment": return;
     }
