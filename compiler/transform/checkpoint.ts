@@ -23,7 +23,7 @@
 import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { CheckpointMark, Expr, FunctionIR, LValue, Stmt, ValueType } from "../ir/nodes.ts";
-import { walkStmts } from "../ir/visit.ts";
+import { definedIn, mentionedNames, someStmt, walkStmts } from "../ir/visit.ts";
 import { bytesPushed, loopState, type StateItem } from "../analysis/loopState.ts";
 import { Namer } from "./naming.ts";
 
@@ -62,7 +62,10 @@ export function checkpointLoops(fn: FunctionIR, reserved: readonly string[], sou
     const schedule = namer.fresh(`${fn.name}Schedule`);
     const line = mark.line !== undefined ? `${sourceName}:${mark.line}` : sourceName;
     schedules.push({ name: schedule, doc: `The checkpointed loop at ${line} in \`${fn.name}\`.` });
-    plans.set(mark.id, { schedule, items: state.items, bytesPerStep: bytesPushed(loop.body), mark, span: loop.span ?? fn.span });
+    // A checkpointed loop inside runs its whole schedule within one step's Record, and its
+    // reverse phase within that step's Reverse: the outer schedule must record single steps.
+    const holdsCheckpointed = someStmt(loop.body, (x) => x.kind === "loop" && x.checkpointed?.role === "forward");
+    plans.set(mark.id, { schedule, items: state.items, bytesPerStep: holdsCheckpointed ? null : bytesPushed(loop.body), mark, span: loop.span ?? fn.span });
   }
   const expander = new Expander(plans, namer, fn.span);
   return { fn: { ...fn, body: expander.stmts(fn.body) }, schedules, runtime: ["CheckpointSchedule", "CheckpointAction"] };
@@ -97,17 +100,32 @@ class Expander {
     private readonly span: SourceSpan,
   ) {}
 
+  /** Declarations in scope where the walk is, innermost block last (to find what the forward phase saw and the reverse phase does not). */
+  private readonly scopes: Map<string, Extract<Stmt, { kind: "declare" }>>[] = [new Map()];
+  /** Declarations in scope at each marked forward loop, by id. */
+  private readonly seenAtForward = new Map<number, Map<string, Extract<Stmt, { kind: "declare" }>>>();
+
   stmts(list: Stmt[]): Stmt[] {
-    return list.flatMap((s) => this.stmt(s));
+    this.scopes.push(new Map());
+    const out = list.flatMap((s) => this.stmt(s));
+    this.scopes.pop();
+    return out;
   }
 
   private stmt(s: Stmt): Stmt[] {
     switch (s.kind) {
+      case "declare":
+        this.scopes[this.scopes.length - 1]!.set(s.name, s);
+        return [s];
       case "if": return [{ ...s, then: this.stmts(s.then), else: this.stmts(s.else) }];
       case "block": return [{ ...s, body: this.stmts(s.body) }];
       case "loop": {
-        const inner: Loop = { ...s, body: this.stmts(s.body) };
+        this.scopes.push(new Map());
+        for (const x of s.init) if (x.kind === "declare") this.scopes[this.scopes.length - 1]!.set(x.name, x);
         const mark = s.checkpointed;
+        if (mark?.role === "forward") this.seenAtForward.set(mark.id, this.visible());
+        const inner: Loop = { ...s, body: this.stmts(s.body) };
+        this.scopes.pop();
         if (!mark) return [inner];
         const plan = this.plans.get(mark.id);
         if (!plan) return fail(Codes.InternalError, `checkpointed loop ${mark.id} has no forward sweep`, this.span);
@@ -120,6 +138,38 @@ class Expander {
       }
       default: return [s];
     }
+  }
+
+  private visible(): Map<string, Extract<Stmt, { kind: "declare" }>> {
+    const out = new Map<string, Extract<Stmt, { kind: "declare" }>>();
+    for (const scope of this.scopes) for (const [name, d] of scope) out.set(name, d);
+    return out;
+  }
+
+  /**
+   * Variables the recomputed steps use that the forward sweep declared in a block the
+   * reverse sweep is outside of (a loop with `break` is lowered into a block declaring its
+   * counter and flag): declared again before the reverse phase. Only variables the step
+   * writes qualify, and their values there do not matter: a step reads only the state,
+   * which a restore sets first, and what it wrote itself.
+   */
+  private redeclared(plan: Plan, bodies: Stmt[][]): Stmt[] {
+    const atForward = this.seenAtForward.get(plan.mark.id);
+    if (!atForward) return [];
+    const here = this.visible();
+    const used = new Set<string>();
+    const written = new Set<string>();
+    for (const body of bodies) for (const x of body) { mentionedNames(x, used); definedIn([x], written); }
+    const out: Stmt[] = [];
+    for (const name of [...used, ...written].sort()) {
+      const d = atForward.get(name);
+      if (!d || here.get(name) === d || out.some((x) => x.kind === "declare" && x.name === name)) continue;
+      if (!written.has(name)) fail(Codes.BadCheckpoint, `this loop cannot be checkpointed: it reads '${name}', which is declared in a block around it; declare it before that block`, plan.span);
+      if (d.type.kind === "number") out.push(b.declare(name, b.num(0), true));
+      else if (d.type.kind === "boolean") out.push(b.declare(name, b.bool(false), true, b.BOOLEAN));
+      else fail(Codes.BadCheckpoint, `this loop cannot be checkpointed: '${name}' is declared in a block around it; declare it before the loop`, plan.span);
+    }
+    return out;
   }
 
   // ---- the phases ----
@@ -153,7 +203,7 @@ class Expander {
       ? this.call(plan, "startOnline", [b.num(mark.request.snapshots), width])
       : this.call(plan, "startOnlineWithin", [b.num(mark.request.budget ?? DEFAULT_BUDGET), width]);
     const beforeStep: Stmt = { kind: "if", test: b.bin(">=", b.call(`${plan.schedule}.beforeStep`, []), b.num(0)), then: this.save(plan), else: [] };
-    return [intro, ...setup, start, { ...loop, body: [beforeStep, ...primal] }, this.call(plan, "endOnline", [])];
+    return [intro, ...setup, start, { ...loop, body: [beforeStep, ...structuredClone(primal)] }, this.call(plan, "endOnline", [])];
   }
 
   private reversePhase(plan: Plan, reverse: Stmt[]): Stmt[] {
@@ -161,6 +211,7 @@ class Expander {
     const record = this.recordBody(plan);
     const action = this.namer.fresh("action");
     return [
+      ...this.redeclared(plan, [primal, record]),
       this.actions(plan, action, [
         [ACTION.Advance, this.steps(plan, primal)],
         [ACTION.Save, this.save(plan)],
@@ -214,7 +265,9 @@ class Expander {
   }
 
   /** The steps from … to − 1 in order: the loop's own counter for a counted loop, a fresh one otherwise. */
-  private steps(plan: Plan, body: Stmt[]): Stmt[] {
+  private steps(plan: Plan, shared: Stmt[]): Stmt[] {
+    // A body appears several times in the function; later passes key facts by statement object.
+    const body = structuredClone(shared);
     const counted = plan.mark.counted;
     if (!counted) {
       const k = this.namer.fresh("step");

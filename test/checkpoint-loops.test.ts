@@ -1,0 +1,289 @@
+/**
+ * Checkpointed loops in reverse mode (transform/checkpoint.ts, README "Long loops in bounded
+ * memory"). Each program is built twice, with its `@checkpoint` directive and without it,
+ * and every generated entry point (gradient, HVP, VJP, Jacobian) must give the same bits
+ * for several trip counts, including 0, 1 and counts past the snapshots; the checkpointed
+ * build is also checked against the tape, central differences and gradient differences
+ * (harness/check.ts). The text must call the schedule, so a test cannot pass because the
+ * directive was ignored.
+ */
+import { describe, expect, it } from "vitest";
+import { build, diagnose, generatedFunction, type Built } from "./harness/build.ts";
+import { checkGradientAndHvp } from "./harness/check.ts";
+import { pendingStackEntries } from "../runtime/stack.ts";
+import { Codes } from "../compiler/diagnostics.ts";
+
+/** A 1-D heat equation with a cubic reaction (samples/heat.ts): a typed-array state read around each point. */
+const HEAT = `/**
+ * @grad u0, kappa
+ * @hvp u0, kappa
+ */
+export function heat(u0: Float64Array, kappa: number, dt: number, steps: number): number {
+  const n = u0.length;
+  const u = Float64Array.from(u0);
+  const next = new Float64Array(n);
+  //CHECKPOINT
+  for (let s = 0; s < steps; s++) {
+    for (let i = 1; i + 1 < n; i++) {
+      const curvature = u[i - 1] - 2 * u[i] + u[i + 1];
+      next[i] = u[i] + dt * (kappa * curvature - u[i] * u[i] * u[i]);
+    }
+    for (let i = 1; i + 1 < n; i++) u[i] = next[i];
+  }
+  let loss = 0;
+  for (let i = 0; i < n; i++) loss += (u[i] - 0.5) * (u[i] - 0.5);
+  return loss;
+}
+`;
+
+/** RK4 on Lotka–Volterra (samples/rk4.ts): an inlined helper writing into arrays, stage values saved. */
+const RK4 = `function lotkaVolterra(state: readonly number[], rates: readonly number[], out: number[]): void {
+  out[0] = rates[0] * state[0] - rates[1] * state[0] * state[1];
+  out[1] = rates[2] * state[0] * state[1] - rates[3] * state[1];
+}
+/**
+ * @grad state0, rates
+ * @hvp state0, rates
+ */
+export function rk4(state0: readonly number[], rates: readonly number[], h: number, steps: number): number {
+  const y = [state0[0], state0[1]];
+  const k1 = new Array(2).fill(0);
+  const k2 = new Array(2).fill(0);
+  const k3 = new Array(2).fill(0);
+  const k4 = new Array(2).fill(0);
+  const stage = new Array(2).fill(0);
+  //CHECKPOINT
+  for (let s = 0; s < steps; s++) {
+    lotkaVolterra(y, rates, k1);
+    for (let i = 0; i < 2; i++) stage[i] = y[i] + 0.5 * h * k1[i];
+    lotkaVolterra(stage, rates, k2);
+    for (let i = 0; i < 2; i++) stage[i] = y[i] + 0.5 * h * k2[i];
+    lotkaVolterra(stage, rates, k3);
+    for (let i = 0; i < 2; i++) stage[i] = y[i] + h * k3[i];
+    lotkaVolterra(stage, rates, k4);
+    for (let i = 0; i < 2; i++) y[i] += (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+  }
+  const dx = y[0] - 1;
+  const dy = y[1] - 0.5;
+  return dx * dx + dy * dy;
+}
+`;
+
+/** RK4 with its gradient only (the HVP is checked once, within a budget). */
+const RK4_GRAD = RK4.replace(" * @hvp state0, rates\n", "");
+
+/** A branch in the body, a scalar running sum and an early exit. */
+const BRANCHY = `/**
+ * @grad x, p
+ * @hvp x, p
+ */
+export function branchy(x: number[], p: number, steps: number): number {
+  const y = [x[0], x[1]];
+  let acc = 0;
+  //CHECKPOINT
+  for (let k = 0; k < steps; k++) {
+    if (y[0] > y[1]) {
+      y[0] = y[0] - 0.05 * Math.sin(p * y[1]);
+    } else {
+      y[1] = y[1] * (1 - 0.01 * p) + 0.02 * y[0];
+    }
+    acc = acc + y[0] * y[1];
+    if (acc > 5) break;
+  }
+  return y[0] * y[0] + 3 * y[1] + acc;
+}
+`;
+
+/** The same with a vector result: VJPs and the Jacobian's reverse sweeps (rows). */
+const BRANCHY_VECTOR = `/**
+ * @vjp x, p
+ * @jacobian x, p
+ */
+export function branchyVector(x: number[], p: number, steps: number): number[] {
+  const y = [x[0], x[1]];
+  let acc = 0;
+  let flips = 0;
+  //CHECKPOINT
+  for (let k = 0; k < steps; k++) {
+    if (y[0] > y[1]) {
+      y[0] = y[0] - 0.05 * Math.sin(p * y[1]);
+      flips = flips + 1;
+    } else {
+      y[1] = y[1] * (1 - 0.01 * p) + 0.02 * y[0];
+    }
+    acc = acc + y[0] * y[1];
+    if (acc > 5) break;
+  }
+  return [y[0] * y[0] + 3 * y[1] + acc, flips * p, acc * y[1]];
+}
+`;
+
+/** A while loop: the trip count is known only when it ends (online checkpointing). */
+const ONLINE = `/**
+ * @grad x, p
+ * @hvp x, p
+ */
+export function online(x: number, p: number, limit: number): number {
+  let y = x;
+  let t = 0;
+  //CHECKPOINT
+  while (t < limit) {
+    y = y + 0.1 * Math.sin(p * y + t);
+    t = t + 0.1 + 0.01 * y * y;
+  }
+  return y * t;
+}
+`;
+
+/** A checkpointed loop inside a checkpointed loop. */
+const NESTED = `/**
+ * @grad x, p
+ * @hvp x, p
+ */
+export function nested(x: number[], p: number, outer: number, inner: number): number {
+  const y = Float64Array.from(x);
+  let s = 0;
+  //CHECKPOINT
+  for (let a = 0; a < outer; a++) {
+    //CHECKPOINT
+    for (let k = 0; k < inner; k++) {
+      for (let i = 0; i < y.length; i++) y[i] = y[i] + 0.01 * Math.sin(p * y[(i + 1) % y.length]);
+    }
+    s = s + y[0] * p;
+  }
+  return s + y[1];
+}
+`;
+
+type Fn = (...args: unknown[]) => unknown;
+
+/** Same bits everywhere (numbers by Object.is, typed arrays and records field by field). */
+function expectSameBits(a: unknown, b: unknown, where: string): void {
+  if (typeof a === "number") {
+    if (!Object.is(a, b)) expect.fail(`${where}: ${a} vs ${String(b)}`);
+    return;
+  }
+  if (a && typeof a === "object") {
+    const keys = Object.keys(a);
+    expect(Object.keys(b as object), where).toEqual(keys);
+    for (const k of keys) expectSameBits((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${where}.${k}`);
+    return;
+  }
+  expect(a, where).toBe(b);
+}
+
+/**
+ * Builds `program` (its last function is `name`) in one file with a twin: `name` with every
+ * `//CHECKPOINT` line replaced by `directive`, `${name}StoreAll` without the directive.
+ */
+async function both(program: string, name: string, directive: string, tagged = program): Promise<Built> {
+  const twin = program.slice(program.lastIndexOf("/**", program.indexOf(`export function ${name}(`)));
+  const text = `${tagged.replaceAll("//CHECKPOINT", directive)}\n${twin.replace(`export function ${name}(`, `export function ${name}StoreAll(`).replaceAll("//CHECKPOINT", "")}`;
+  return build(text);
+}
+
+/** Every generated entry point of `name` against its store-all twin's, for each argument list; `extra` are the seeds a mode takes. */
+function expectIdentical(built: Built, name: string, argLists: unknown[][], extra: (entry: string, args: unknown[]) => unknown[] = () => []): string[] {
+  const checked: string[] = [];
+  for (const [entry, fn] of Object.entries(built.generated)) {
+    if (typeof fn !== "function" || !entry.startsWith(name) || entry.includes("StoreAll") || entry.endsWith("Into")) continue;
+    for (const args of argLists) {
+      const seeds = extra(entry, args);
+      const a = (fn as Fn)(...structuredClone(args), ...structuredClone(seeds));
+      expect(pendingStackEntries()).toBe(0);
+      const b = (built.generated[entry.replace(name, `${name}StoreAll`)] as Fn)(...structuredClone(args), ...structuredClone(seeds));
+      expectSameBits(a, b, `${entry}(${JSON.stringify(args)})`);
+    }
+    checked.push(entry);
+  }
+  return checked;
+}
+
+const hvpSeed = (v: Record<string, unknown>) => (name: string) => (name.endsWith("Hvp") ? [v] : []);
+
+describe("checkpointed loops give the store-all derivatives, bit for bit", () => {
+  it("heat equation (typed-array state), revolve with 3 snapshots", async () => {
+    const pair = await both(HEAT, "heat", "// @checkpoint snapshots=3");
+    expect(pair.text).toContain("heatGradIntoSchedule.start(");
+    expect(pair.text).toMatch(/the state \(u\) is saved/);
+    expect(generatedFunction(pair.text, "heatStoreAllGradInto")).not.toContain("Schedule");
+    const u0 = Float64Array.from([0, 0.4, 0.9, 0.7, 0.2, 0]);
+    const v = { u0: Float64Array.from([0, 1, -0.5, 0.25, 2, 0]), kappa: -0.7 };
+    const checked = expectIdentical(pair, "heat", [0, 1, 2, 3, 4, 7, 40, 333].map((steps) => [u0, 0.2, 0.05, steps]), hvpSeed(v));
+    expect(checked).toEqual(["heatGrad", "heatHvp"]);
+    await checkGradientAndHvp(pair, "heat", [u0, 0.2, 0.05, 25], ["u0", "kappa"], v);
+  });
+
+  for (const snapshots of [1, 20]) {
+    it(`RK4 Lotka–Volterra, ${snapshots} snapshot${snapshots === 1 ? " (every step recomputed from the start)" : "s"}`, async () => {
+      const pair = await both(RK4_GRAD, "rk4", `// @checkpoint snapshots=${snapshots}`);
+      expect(pair.text).toContain(`rk4GradIntoSchedule.start(Math.ceil(steps), ${snapshots}, `);
+      const v = { state0: [0.3, -1], rates: [1, 0.5, -0.25, 2] };
+      expectIdentical(pair, "rk4", [0, 1, 5, 64, 400].map((steps) => [[1.2, 0.8], [1.1, 0.4, 0.4, 0.9], 0.01, steps]), hvpSeed(v));
+    });
+  }
+
+  it("RK4 within a budget, blocks of steps recorded at once", async () => {
+    const pair = await both(RK4, "rk4", "// @checkpoint budget=1KB");
+    expect(pair.text).toMatch(/rk4GradIntoSchedule\.startWithin\(\s*Math\.ceil\(steps\),\s*1024,/);
+    const v = { state0: [0.3, -1], rates: [1, 0.5, -0.25, 2] };
+    expectIdentical(pair, "rk4", [0, 1, 16, 17, 400, 3000].map((steps) => [[1.2, 0.8], [1.1, 0.4, 0.4, 0.9], 0.01, steps]), hvpSeed(v));
+    await checkGradientAndHvp(pair, "rk4", [[1.2, 0.8], [1.1, 0.4, 0.4, 0.9], 0.01, 300], ["state0", "rates"], v);
+  });
+
+  it("a branch and an early exit in the body", async () => {
+    const pair = await both(BRANCHY, "branchy", "// @checkpoint snapshots=2");
+    expect(pair.text).toContain("CheckpointAction.Restore");
+    const v = { x: [0.5, -0.25], p: -0.7 };
+    const args = [0, 1, 5, 200, 2000].flatMap((steps) => [[[0.3, 0.5], 1.3, steps], [[0.9, 0.5], 1.3, steps]]);
+    expectIdentical(pair, "branchy", args, hvpSeed(v));
+    await checkGradientAndHvp(pair, "branchy", [[0.9, 0.5], 1.3, 60], ["x", "p"], v);
+  });
+
+  it("VJPs and the Jacobian's reverse sweeps", async () => {
+    const pair = await both(BRANCHY_VECTOR, "branchyVector", "// @checkpoint snapshots=2");
+    expect(pair.text).toContain("branchyVectorVjpIntoSchedule");
+    const args = [0, 1, 5, 200, 2000].flatMap((steps) => [[[0.3, 0.5], 1.3, steps], [[0.9, 0.5], 1.3, steps]]);
+    const checked = expectIdentical(pair, "branchyVector", args, (name) => (name.endsWith("Vjp") ? [[0.7, -1.1, 0.3]] : []));
+    expect(checked).toEqual(expect.arrayContaining(["branchyVectorVjp", "branchyVectorJacobian"]));
+  });
+
+  it("a while loop (online schedule), 3 snapshots", async () => {
+    const pair = await both(ONLINE, "online", "// @checkpoint snapshots=3");
+    expect(pair.text).toContain("onlineGradIntoSchedule.startOnline(3, 2)");
+    const v = { x: 0.5, p: -0.7 };
+    expectIdentical(pair, "online", [0, 0.05, 1, 10, 100].map((limit) => [0.3, 1.2, limit]), hvpSeed(v));
+    await checkGradientAndHvp(pair, "online", [0.3, 1.2, 10], ["x", "p"], v);
+  });
+
+  it("a checkpointed loop inside a checkpointed loop", async () => {
+    const pair = await both(NESTED, "nested", "// @checkpoint snapshots=2");
+    expect(pair.text.match(/Schedule(_\d+)?\.start\(/g)?.length).toBeGreaterThanOrEqual(4);
+    const v = { x: [0.5, -0.25, 1], p: -0.7 };
+    const x = [0.3, 0.5, 0.1];
+    expectIdentical(pair, "nested", [[0, 3], [1, 1], [4, 3], [13, 7]].map(([outer, inner]) => [x, 1.3, outer, inner]), hvpSeed(v));
+    await checkGradientAndHvp(pair, "nested", [x, 1.3, 6, 5], ["x", "p"], v);
+  });
+
+  it("@checkpoint on the function checkpoints its outermost loops", async () => {
+    const tagged = RK4_GRAD.replace(" * @grad state0, rates\n", " * @grad state0, rates\n * @checkpoint snapshots=4\n");
+    const pair = await both(RK4_GRAD, "rk4", "", tagged);
+    expect(pair.text).toContain("rk4GradIntoSchedule.start(Math.ceil(steps), 4, ");
+    expectIdentical(pair, "rk4", [0, 3, 100].map((steps) => [[1.2, 0.8], [1.1, 0.4, 0.4, 0.9], 0.01, steps]), hvpSeed({ state0: [1, 0], rates: [0, 1, 0, 1] }));
+  });
+});
+
+describe("what a user sees", () => {
+  it("a directive not above a loop, a bad option, a state that cannot be saved: TSG2008 at the line", async () => {
+    const misplaced = await diagnose(`/** @grad x */\nexport function f(x: number): number {\n  // @checkpoint\n  const y = x * 2;\n  return y;\n}\n`);
+    expect(misplaced.map((d) => [d.code, d.line])).toEqual([[Codes.BadCheckpoint, 4]]);
+    expect(misplaced[0]!.message).toContain("directly above a loop");
+    const option = await diagnose(`/** @grad x */\nexport function f(x: number): number {\n  let y = x;\n  // @checkpoint snapshots=0\n  for (let i = 0; i < 3; i++) y = Math.sin(y);\n  return y;\n}\n`);
+    expect(option.map((d) => [d.code, d.line])).toEqual([[Codes.BadCheckpoint, 4]]);
+    const unsaveable = await diagnose(
+      `/** @grad x */\nexport function f(x: number): number {\n  const hist: number[] = [];\n  let y = x;\n  // @checkpoint\n  for (let i = 0; i < 3; i++) {\n    hist.push(y);\n    hist[0] = y * 2;\n    y = Math.sin(y) * hist[hist.length - 1];\n  }\n  return y + hist[0];\n}\n`,
+    );
+    expect(unsaveable.map((d) => [d.code, d.line])).toEqual([[Codes.BadCheckpoint, 6]]);
+    expect(unsaveable[0]!.message).toContain("both appends to 'hist' and writes its elements");
+  });
+});
