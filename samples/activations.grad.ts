@@ -179,7 +179,7 @@ export function activationLossGradInto(
   }
   const value = total * total;
   // reverse sweep
-  let total_bar = 2 * total;
+  const total_bar = 2 * total;
   for (let i_1 = 0; i_1 < w_bar.length; i_1++) {
     w_bar[i_1].fill(0);
   }
@@ -220,10 +220,10 @@ export function activationLossGradInto(
           u_bar += _t6 + _t6 * 0.044715 * (3 * u ** 2);
         }
         // line 26: const u = pre / t;
-        let pre_bar = u_bar / t;
+        const pre_bar = u_bar / t;
         // line 23: w[i].forEach((wij, j) => {
         for (let j = items.length - 1; j >= 0; j--) {
-          let wij_bar = pre_bar * x[j];
+          const wij_bar = pre_bar * x[j];
           // line 24: pre += wij * x[j];
           items_bar[j] += wij_bar;
         }
@@ -282,26 +282,26 @@ export function activationLossHvpInto(
       const items_dot = w_dot[i];
       for (let j = 0; j < items.length; j++) {
         const wij = items[j];
-        let wij_dot = items_dot[j];
+        const wij_dot = items_dot[j];
         pre_dot += x[j] * wij_dot;
         pre += wij * x[j];
       }
       const u = pre / t;
-      let u_dot = (1 / t) * pre_dot;
+      const u_dot = (1 / t) * pre_dot;
       if (kind === 0) {
         const _t0 = Math.tanh(u);
-        let _t0_dot = (1 - _t0 * _t0) * u_dot;
+        const _t0_dot = (1 - _t0 * _t0) * u_dot;
         valueStack.push(_t0);
         valueStack.push(_t0_dot);
         total_dot += _t0_dot;
         total += _t0;
       } else if (kind === 1 || kind === 2) {
         const _t1 = Math.exp(u);
-        let _t1_dot = _t1 * u_dot;
+        const _t1_dot = _t1 * u_dot;
         valueStack.push(_t1);
         valueStack.push(_t1_dot);
         const sp = Math.log1p(_t1);
-        let sp_dot = (1 / (1 + _t1)) * _t1_dot;
+        const sp_dot = (1 / (1 + _t1)) * _t1_dot;
         const _t9 = kind === 2 ? Math.exp(-u) : 0;
         total_dot +=
           kind === 2
@@ -311,7 +311,8 @@ export function activationLossHvpInto(
         total += kind === 2 ? u / (1 + Math.exp(-u)) : sp;
       } else {
         const _t5 = Math.tanh(0.7978845608 * (u + 0.044715 * u ** 3));
-        let _t5_dot = (1 - _t5 * _t5) * (0.7978845608 * (u_dot + 0.044715 * (3 * u ** 2 * u_dot)));
+        const _t5_dot =
+          (1 - _t5 * _t5) * (0.7978845608 * (u_dot + 0.044715 * (3 * u ** 2 * u_dot)));
         valueStack.push(_t5);
         valueStack.push(_t5_dot);
         total_dot += 0.5 * (1 + _t5) * u_dot + 0.5 * u * _t5_dot;
@@ -323,8 +324,8 @@ export function activationLossHvpInto(
   }
   const value = total * total;
   // reverse sweep
-  let total_bar = 2 * total;
-  let total_bar_dot = 2 * total_dot;
+  const total_bar = 2 * total;
+  const total_bar_dot = 2 * total_dot;
   for (let i_1 = 0; i_1 < w_bar.length; i_1++) {
     w_bar[i_1].fill(0);
   }
@@ -357,13 +358,13 @@ export function activationLossHvpInto(
           if (kind === 2) {
             const _t2 = 1 + Math.exp(-u);
             const _t12 = Math.exp(-u);
-            let _t2_dot = -(_t12 * u_dot);
+            const _t2_dot = -(_t12 * u_dot);
             const _t3 = total_bar / _t2;
-            let _t3_dot = (1 / _t2) * total_bar_dot - (total_bar / (_t2 * _t2)) * _t2_dot;
+            const _t3_dot = (1 / _t2) * total_bar_dot - (total_bar / (_t2 * _t2)) * _t2_dot;
             u_bar_dot += _t3_dot;
             u_bar += _t3;
             const _t4 = Math.exp(-u);
-            let _t4_dot = -(_t4 * u_dot);
+            const _t4_dot = -(_t4 * u_dot);
             u_bar_dot +=
               (u / _t2) * _t4 * _t3_dot +
               _t3 * _t4 * ((1 / _t2) * u_dot - (u / (_t2 * _t2)) * _t2_dot) +
@@ -388,7 +389,7 @@ export function activationLossHvpInto(
           u_bar_dot += 0.5 * (1 + _t5) * total_bar_dot + 0.5 * total_bar * _t5_dot;
           u_bar += total_bar * (0.5 * (1 + _t5));
           const _t6 = total_bar * (0.5 * u) * (1 - _t5 * _t5) * 0.7978845608;
-          let _t6_dot =
+          const _t6_dot =
             0.3989422804 * u * (1 - _t5 * _t5) * total_bar_dot +
             0.3989422804 * total_bar * (1 - _t5 * _t5) * u_dot -
             0.3989422804 * total_bar * u * (2 * _t5 * _t5_dot);
@@ -396,12 +397,12 @@ export function activationLossHvpInto(
           u_bar += _t6 + _t6 * 0.044715 * (3 * u ** 2);
         }
         // line 26: const u = pre / t;
-        let pre_bar = u_bar / t;
-        let pre_bar_dot = (1 / t) * u_bar_dot;
+        const pre_bar = u_bar / t;
+        const pre_bar_dot = (1 / t) * u_bar_dot;
         // line 23: w[i].forEach((wij, j) => {
         for (let j = items.length - 1; j >= 0; j--) {
-          let wij_bar = pre_bar * x[j];
-          let wij_bar_dot = x[j] * pre_bar_dot;
+          const wij_bar = pre_bar * x[j];
+          const wij_bar_dot = x[j] * pre_bar_dot;
           // line 24: pre += wij * x[j];
           items_bar_dot[j] += wij_bar_dot;
           items_bar[j] += wij_bar;

@@ -121,11 +121,11 @@ export function baReprojectionErrorVjpInto(
   p1_bar += rsq_bar * (2 * p1);
   // line 58: const p1 = y1 / y2;
   const _t15 = p1_bar / y2;
-  let y1_bar = _t15;
+  const y1_bar = _t15;
   let y2_bar = -(_t15 * p1);
   // line 57: const p0 = y0 / y2;
   const _t14 = p0_bar / y2;
-  let y0_bar = _t14;
+  const y0_bar = _t14;
   y2_bar -= _t14 * p0;
   if (sqtheta !== 0) {
     let cos_bar = y2_bar * x2;
@@ -338,11 +338,11 @@ export function baReprojectionErrorVjpRowsInto(
     p1_bar += rsq_bar * (2 * p1);
     // line 58: const p1 = y1 / y2;
     const _t15 = p1_bar / y2;
-    let y1_bar = _t15;
+    const y1_bar = _t15;
     let y2_bar = -(_t15 * p1);
     // line 57: const p0 = y0 / y2;
     const _t14 = p0_bar / y2;
-    let y0_bar = _t14;
+    const y0_bar = _t14;
     y2_bar -= _t14 * p0;
     if (sqtheta !== 0) {
       let cos_bar = y2_bar * x2;

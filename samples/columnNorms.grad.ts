@@ -42,7 +42,7 @@ export function columnNormsGradInto(
   }
   let f = 0;
   const sq_bar = new Float64Array(sq.length);
-  let f_bar = 1;
+  const f_bar = 1;
   w_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let j = 0; j < n; j++) {

@@ -152,8 +152,8 @@ export function polyAbs2GradInto(
   const SCALE = [1, 0.5, 0.25, 0.125, 0.0625];
   const x = arg1[0];
   const y = arg1[1];
-  let z_re = x;
-  let z_im = y;
+  const z_re = x;
+  const z_im = y;
   let acc_re = 0;
   let acc_im = 0;
   {
@@ -176,8 +176,8 @@ export function polyAbs2GradInto(
   // reverse sweep
   let z_re_bar = 0;
   let z_im_bar = 0;
-  let re_1_bar = 2 * re_1;
-  let im_bar = 2 * im;
+  const re_1_bar = 2 * re_1;
+  const im_bar = 2 * im;
   // line 31: const { re, im } = acc;
   let acc_im_bar = im_bar;
   // line 31: const { re, im } = acc;
@@ -187,8 +187,8 @@ export function polyAbs2GradInto(
     let savedTop = valueStack.size;
     const saved = valueStack.buffer;
     for (let k = 0; k <= c.length - 1; k++) {
-      let acc_re_next_bar = acc_re_bar;
-      let acc_im_next_bar = acc_im_bar;
+      const acc_re_next_bar = acc_re_bar;
+      const acc_im_next_bar = acc_im_bar;
       acc_im = saved[--savedTop];
       acc_im_bar = 0;
       acc_re = saved[--savedTop];
@@ -201,16 +201,16 @@ export function polyAbs2GradInto(
       const _t0 = -acc_re_next_bar;
       acc_im_bar += _t0 * z_im;
       z_im_bar += _t0 * acc_im;
-      let re_bar = acc_re_next_bar;
+      const re_bar = acc_re_next_bar;
       // line 18: function add(a: Complex, re: number): Complex {
       c_bar[k] = re_bar * SCALE[k];
     }
     valueStack.size = savedTop;
   }
   // line 28: const z = { re: x, im: y };
-  let y_bar = z_im_bar;
+  const y_bar = z_im_bar;
   // line 28: const z = { re: x, im: y };
-  let x_bar = z_re_bar;
+  const x_bar = z_re_bar;
   arg1_bar.fill(0);
   // line 27: export function polyAbs2(c: number[], [x, y]: [number, number]): number {
   arg1_bar[1] += y_bar;
@@ -232,25 +232,25 @@ export function polyAbs2Jvp(
   const arg1_dot = tangent.arg1;
   const SCALE = [1, 0.5, 0.25, 0.125, 0.0625];
   const x = arg1[0];
-  let x_dot = arg1_dot[0];
+  const x_dot = arg1_dot[0];
   const y = arg1[1];
-  let y_dot = arg1_dot[1];
-  let z_re = x;
-  let z_re_dot = x_dot;
-  let z_im = y;
-  let z_im_dot = y_dot;
+  const y_dot = arg1_dot[1];
+  const z_re = x;
+  const z_re_dot = x_dot;
+  const z_im = y;
+  const z_im_dot = y_dot;
   let acc_re = 0;
   let acc_re_dot = 0;
   let acc_im = 0;
   let acc_im_dot = 0;
   for (let k = c.length - 1; k >= 0; k--) {
     const re = SCALE[k] * c[k];
-    let re_dot = SCALE[k] * c_dot[k];
+    const re_dot = SCALE[k] * c_dot[k];
     const acc_re_next = acc_re * z_re - acc_im * z_im + re;
-    let acc_re_next_dot =
+    const acc_re_next_dot =
       z_re * acc_re_dot + acc_re * z_re_dot - (z_im * acc_im_dot + acc_im * z_im_dot) + re_dot;
     const acc_im_next = acc_re * z_im + acc_im * z_re;
-    let acc_im_next_dot =
+    const acc_im_next_dot =
       z_im * acc_re_dot + acc_re * z_im_dot + (z_re * acc_im_dot + acc_im * z_re_dot);
     acc_re = acc_re_next;
     acc_re_dot = acc_re_next_dot;
@@ -258,9 +258,9 @@ export function polyAbs2Jvp(
     acc_im_dot = acc_im_next_dot;
   }
   const re_1 = acc_re;
-  let re_1_dot = acc_re_dot;
+  const re_1_dot = acc_re_dot;
   const im = acc_im;
-  let im_dot = acc_im_dot;
+  const im_dot = acc_im_dot;
   return { value: re_1 * re_1 + im * im, tangent: 2 * re_1 * re_1_dot + 2 * im * im_dot };
 }
 
@@ -306,13 +306,13 @@ export function polyAbs2HvpInto(
   // forward sweep
   const SCALE = [1, 0.5, 0.25, 0.125, 0.0625];
   const x = arg1[0];
-  let x_dot = arg1_dot[0];
+  const x_dot = arg1_dot[0];
   const y = arg1[1];
-  let y_dot = arg1_dot[1];
-  let z_re = x;
-  let z_re_dot = x_dot;
-  let z_im = y;
-  let z_im_dot = y_dot;
+  const y_dot = arg1_dot[1];
+  const z_re = x;
+  const z_re_dot = x_dot;
+  const z_im = y;
+  const z_im_dot = y_dot;
   let acc_re = 0;
   let acc_re_dot = 0;
   let acc_im = 0;
@@ -322,12 +322,12 @@ export function polyAbs2HvpInto(
     const saved = valueStack.reserve(savedTop, 4 * c.length);
     for (let k = c.length - 1; k >= 0; k--) {
       const re = SCALE[k] * c[k];
-      let re_dot = SCALE[k] * c_dot[k];
+      const re_dot = SCALE[k] * c_dot[k];
       const acc_re_next = acc_re * z_re - acc_im * z_im + re;
-      let acc_re_next_dot =
+      const acc_re_next_dot =
         z_re * acc_re_dot + acc_re * z_re_dot - (z_im * acc_im_dot + acc_im * z_im_dot) + re_dot;
       const acc_im_next = acc_re * z_im + acc_im * z_re;
-      let acc_im_next_dot =
+      const acc_im_next_dot =
         z_im * acc_re_dot + acc_re * z_im_dot + (z_re * acc_im_dot + acc_im * z_re_dot);
       saved[savedTop++] = acc_re;
       saved[savedTop++] = acc_re_dot;
@@ -341,19 +341,19 @@ export function polyAbs2HvpInto(
     valueStack.size = savedTop;
   }
   const re_1 = acc_re;
-  let re_1_dot = acc_re_dot;
+  const re_1_dot = acc_re_dot;
   const im = acc_im;
-  let im_dot = acc_im_dot;
+  const im_dot = acc_im_dot;
   const value = re_1 * re_1 + im * im;
   // reverse sweep
   let z_re_bar = 0;
   let z_re_bar_dot = 0;
   let z_im_bar = 0;
   let z_im_bar_dot = 0;
-  let re_1_bar = 2 * re_1;
-  let re_1_bar_dot = 2 * re_1_dot;
-  let im_bar = 2 * im;
-  let im_bar_dot = 2 * im_dot;
+  const re_1_bar = 2 * re_1;
+  const re_1_bar_dot = 2 * re_1_dot;
+  const im_bar = 2 * im;
+  const im_bar_dot = 2 * im_dot;
   // line 31: const { re, im } = acc;
   let acc_im_bar = im_bar;
   let acc_im_bar_dot = im_bar_dot;
@@ -365,10 +365,10 @@ export function polyAbs2HvpInto(
     let savedTop = valueStack.size;
     const saved = valueStack.buffer;
     for (let k = 0; k <= c.length - 1; k++) {
-      let acc_re_next_bar = acc_re_bar;
-      let acc_re_next_bar_dot = acc_re_bar_dot;
-      let acc_im_next_bar = acc_im_bar;
-      let acc_im_next_bar_dot = acc_im_bar_dot;
+      const acc_re_next_bar = acc_re_bar;
+      const acc_re_next_bar_dot = acc_re_bar_dot;
+      const acc_im_next_bar = acc_im_bar;
+      const acc_im_next_bar_dot = acc_im_bar_dot;
       acc_im_dot = saved[--savedTop];
       acc_im = saved[--savedTop];
       acc_im_bar = 0;
@@ -388,13 +388,13 @@ export function polyAbs2HvpInto(
       z_re_bar_dot += acc_re * acc_re_next_bar_dot + acc_re_next_bar * acc_re_dot;
       z_re_bar += acc_re_next_bar * acc_re;
       const _t0 = -acc_re_next_bar;
-      let _t0_dot = -acc_re_next_bar_dot;
+      const _t0_dot = -acc_re_next_bar_dot;
       acc_im_bar_dot += z_im * _t0_dot + _t0 * z_im_dot;
       acc_im_bar += _t0 * z_im;
       z_im_bar_dot += acc_im * _t0_dot + _t0 * acc_im_dot;
       z_im_bar += _t0 * acc_im;
-      let re_bar = acc_re_next_bar;
-      let re_bar_dot = acc_re_next_bar_dot;
+      const re_bar = acc_re_next_bar;
+      const re_bar_dot = acc_re_next_bar_dot;
       // line 18: function add(a: Complex, re: number): Complex {
       c_bar_dot[k] = SCALE[k] * re_bar_dot;
       c_bar[k] = re_bar * SCALE[k];
@@ -402,11 +402,11 @@ export function polyAbs2HvpInto(
     valueStack.size = savedTop;
   }
   // line 28: const z = { re: x, im: y };
-  let y_bar = z_im_bar;
-  let y_bar_dot = z_im_bar_dot;
+  const y_bar = z_im_bar;
+  const y_bar_dot = z_im_bar_dot;
   // line 28: const z = { re: x, im: y };
-  let x_bar = z_re_bar;
-  let x_bar_dot = z_re_bar_dot;
+  const x_bar = z_re_bar;
+  const x_bar_dot = z_re_bar_dot;
   arg1_bar_dot.fill(0);
   // line 27: export function polyAbs2(c: number[], [x, y]: [number, number]): number {
   arg1_bar_dot[1] += y_bar_dot;

@@ -243,9 +243,9 @@ export function cyclicMapJvp(
   const f_dot = new Array<number>(n).fill(0);
   for (let i = 0; i < n; i++) {
     const next = x[(i + 1) % n];
-    let next_dot = x_dot[(i + 1) % n];
+    const next_dot = x_dot[(i + 1) % n];
     const prev = x[(i + n - 1) % n];
-    let prev_dot = x_dot[(i + n - 1) % n];
+    const prev_dot = x_dot[(i + n - 1) % n];
     f[i] = x[i] * Math.exp(next) - Math.sin(prev);
     const _t0 = Math.exp(next);
     f_dot[i] = Math.exp(next) * x_dot[i] + x[i] * (_t0 * next_dot) - Math.cos(prev) * prev_dot;
@@ -303,8 +303,8 @@ export function cyclicMapVjpInto(
       const _t1 = saved[--savedTop];
       const _t0 = f_bar[i];
       x_bar[i] += _t0 * _t1;
-      let next_bar = _t0 * x[i] * _t1;
-      let prev_bar = -(_t0 * Math.cos(prev));
+      const next_bar = _t0 * x[i] * _t1;
+      const prev_bar = -(_t0 * Math.cos(prev));
       f_bar[i] = 0;
       // line 20: const prev = x[(i + n - 1) % n];
       x_bar[(i + n - 1) % n] += prev_bar;
@@ -362,8 +362,8 @@ export function cyclicMapVjpRowsInto(
         const _t1 = saved[--savedTop];
         const _t0 = f_bar[i];
         x_bar[i] += _t0 * _t1;
-        let next_bar = _t0 * x[i] * _t1;
-        let prev_bar = -(_t0 * Math.cos(prev));
+        const next_bar = _t0 * x[i] * _t1;
+        const prev_bar = -(_t0 * Math.cos(prev));
         f_bar[i] = 0;
         // line 20: const prev = x[(i + n - 1) % n];
         x_bar[(i + n - 1) % n] += prev_bar;
@@ -391,9 +391,9 @@ function cyclicMapJacobianJvp(
   const f_dot = new Array<number>(n).fill(0);
   for (let i = 0; i < n; i++) {
     const next = x[(i + 1) % n];
-    let next_dot = x_dot[(i + 1) % n];
+    const next_dot = x_dot[(i + 1) % n];
     const prev = x[(i + n - 1) % n];
-    let prev_dot = x_dot[(i + n - 1) % n];
+    const prev_dot = x_dot[(i + n - 1) % n];
     f[i] = x[i] * Math.exp(next) - Math.sin(prev);
     const _t0 = Math.exp(next);
     f_dot[i] = Math.exp(next) * x_dot[i] + x[i] * (_t0 * next_dot) - Math.cos(prev) * prev_dot;
@@ -447,8 +447,8 @@ function cyclicMapJacobianVjpRowsInto(
         const _t1 = saved[--savedTop];
         const _t0 = f_bar[i];
         x_bar[i] += _t0 * _t1;
-        let next_bar = _t0 * x[i] * _t1;
-        let prev_bar = -(_t0 * Math.cos(prev));
+        const next_bar = _t0 * x[i] * _t1;
+        const prev_bar = -(_t0 * Math.cos(prev));
         f_bar[i] = 0;
         // line 20: const prev = x[(i + n - 1) % n];
         x_bar[(i + n - 1) % n] += prev_bar;

@@ -242,7 +242,7 @@ export function earlyStopGradInto(
     }
   }
   // reverse sweep
-  let s_bar = 1;
+  const s_bar = 1;
   x_bar.fill(0);
   {
     let i = valueStack.pop();

@@ -143,11 +143,11 @@ export function gaussianGradInto(x: readonly number[], grad: GaussianGradient): 
   const _t0 = Math.exp(-sq);
   const value = -_t0;
   // reverse sweep
-  let sq_bar = _t0;
+  const sq_bar = _t0;
   // line 22: for (const xi of x) {
   for (let xi_i = x.length - 1; xi_i >= 0; xi_i--) {
     const xi = x[xi_i];
-    let xi_bar = sq_bar * (2 * xi);
+    const xi_bar = sq_bar * (2 * xi);
     // line 23: sq += xi * xi;
     x_bar[xi_i] = xi_bar;
   }
@@ -187,22 +187,22 @@ export function gaussianHvpInto(
   let sq_dot = 0;
   for (let xi_i = 0; xi_i < x.length; xi_i++) {
     const xi = x[xi_i];
-    let xi_dot = x_dot[xi_i];
+    const xi_dot = x_dot[xi_i];
     sq_dot += 2 * xi * xi_dot;
     sq += xi * xi;
   }
   const _t0 = Math.exp(-sq);
-  let _t0_dot = -(_t0 * sq_dot);
+  const _t0_dot = -(_t0 * sq_dot);
   const value = -_t0;
   // reverse sweep
-  let sq_bar = _t0;
-  let sq_bar_dot = _t0_dot;
+  const sq_bar = _t0;
+  const sq_bar_dot = _t0_dot;
   // line 22: for (const xi of x) {
   for (let xi_i = x.length - 1; xi_i >= 0; xi_i--) {
     const xi = x[xi_i];
-    let xi_dot = x_dot[xi_i];
-    let xi_bar = sq_bar * (2 * xi);
-    let xi_bar_dot = 2 * xi * sq_bar_dot + 2 * sq_bar * xi_dot;
+    const xi_dot = x_dot[xi_i];
+    const xi_bar = sq_bar * (2 * xi);
+    const xi_bar_dot = 2 * xi * sq_bar_dot + 2 * sq_bar * xi_dot;
     // line 23: sq += xi * xi;
     x_bar_dot[xi_i] = xi_bar_dot;
     x_bar[xi_i] = xi_bar;

@@ -246,12 +246,12 @@ export function gmmObjectiveGradInto(
   const sumQ_bar = new Array<number>(sumQ.length).fill(0);
   let max_bar = 0;
   let sum_bar = 0;
-  let normalizer_bar = 1;
+  const normalizer_bar = 1;
   const main_bar = new Array<number>(main.length).fill(0);
   const transformed_bar = new Array<number>(transformed.length).fill(0);
-  let slse_bar = 1;
+  const slse_bar = 1;
   let prior_1_bar = 0;
-  let prior_bar = 1;
+  const prior_bar = 1;
   alphas_bar.fill(0);
   for (let i_1 = 0; i_1 < means_bar.length; i_1++) {
     means_bar[i_1].fill(0);
@@ -310,7 +310,7 @@ export function gmmObjectiveGradInto(
     // its reverse, in the same iteration
     // line 68: slse += logSumExp(main);
     let max_1_bar = slse_bar;
-    let sum_1_bar = slse_bar * (1 / sum_1);
+    const sum_1_bar = slse_bar * (1 / sum_1);
     // line 107: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
     {
       let savedTop = valueStack.size;
@@ -336,7 +336,7 @@ export function gmmObjectiveGradInto(
         const _t7 = main_bar[k];
         alphas_bar[k] += _t7;
         sumQ_bar[k] += _t7;
-        let sq_bar = -(_t7 * 0.5);
+        const sq_bar = -(_t7 * 0.5);
         main_bar[k] = 0;
         // line 65: for (let j = 0; j < D; j++) sq += transformed[j] * transformed[j];
         for (let j = D - 1; j >= 0; j--) {
@@ -383,8 +383,8 @@ export function gmmObjectiveGradInto(
       const q_1 = icf[k_3];
       const q_1_bar = icf_bar[k_3];
       // line 86: prior += 0.5 * gamma * gamma * squares - m * sumQ;
-      let squares_bar = prior_1_bar * (0.5 * gamma * gamma);
-      let sumQ_1_bar = -(prior_1_bar * m);
+      const squares_bar = prior_1_bar * (0.5 * gamma * gamma);
+      const sumQ_1_bar = -(prior_1_bar * m);
       // line 85: for (let j = D; j < q.length; j++) squares += q[j] * q[j];
       for (let j_1 = D_1 + (Math.ceil(q_1.length - D_1) - 1); j_1 >= D_1; j_1--) {
         q_1_bar[j_1] += squares_bar * (2 * q_1[j_1]);

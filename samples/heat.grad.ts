@@ -177,14 +177,14 @@ export function heatGradInto(
   let loss = 0;
   const u_bar = new Float64Array(u.length);
   const next_bar = new Float64Array(next.length);
-  let loss_bar = 1;
+  const loss_bar = 1;
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < n; i++) {
     const d = u[i] - target[i];
     loss += d * d;
     // its reverse, in the same iteration
     // line 30: loss += d * d;
-    let d_bar = loss_bar * (2 * d);
+    const d_bar = loss_bar * (2 * d);
     // line 29: const d = u[i] - target[i];
     u_bar[i] += d_bar;
   }
@@ -208,7 +208,7 @@ export function heatGradInto(
         u_bar[i] += _t1;
         const _t2 = _t1 * dt;
         kappa_bar += _t2 * curvature;
-        let curvature_bar = _t2 * kappa;
+        const curvature_bar = _t2 * kappa;
         u_bar[i] -= _t2 * (3 * u[i] ** 2);
         next_bar[i] = 0;
         // line 22: const curvature = (u[i - 1] - 2 * u[i] + u[i + 1]) / dx2;

@@ -145,7 +145,7 @@ export function leastSquaresGradInto(
   const x_bar = grad.x;
   // forward sweep
   let sum = 0;
-  let sum_bar = 0.5;
+  const sum_bar = 0.5;
   x_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < A.length; i++) {
@@ -157,7 +157,7 @@ export function leastSquaresGradInto(
     sum += r * r;
     // its reverse, in the same iteration
     // line 25: sum += r * r;
-    let r_bar = sum_bar * (2 * r);
+    const r_bar = sum_bar * (2 * r);
     // line 22: for (let j = 0; j < x.length; j++) {
     for (let j = x.length - 1; j >= 0; j--) {
       // line 23: r += A[i][j] * x[j];
@@ -202,7 +202,7 @@ export function leastSquaresHvpInto(
   const x_bar_dot = hvp.x;
   // forward sweep
   let sum = 0;
-  let sum_bar = 0.5;
+  const sum_bar = 0.5;
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -217,8 +217,8 @@ export function leastSquaresHvpInto(
     sum += r * r;
     // its reverse, in the same iteration
     // line 25: sum += r * r;
-    let r_bar = sum_bar * (2 * r);
-    let r_bar_dot = 2 * sum_bar * r_dot;
+    const r_bar = sum_bar * (2 * r);
+    const r_bar_dot = 2 * sum_bar * r_dot;
     // line 22: for (let j = 0; j < x.length; j++) {
     for (let j = x.length - 1; j >= 0; j--) {
       // line 23: r += A[i][j] * x[j];

@@ -203,9 +203,9 @@ export function logisticHvpInto(
     s += a[i] * x[i];
   }
   const _t0 = s > 0 ? Math.exp(-s) : 0;
-  let _t0_dot = s > 0 ? -(_t0 * s_dot) : 0;
+  const _t0_dot = s > 0 ? -(_t0 * s_dot) : 0;
   const _t1 = !(s > 0) ? Math.exp(s) : 0;
-  let _t1_dot = !(s > 0) ? _t1 * s_dot : 0;
+  const _t1_dot = !(s > 0) ? _t1 * s_dot : 0;
   const value = s > 0 ? s + Math.log1p(_t0) : Math.log1p(_t1);
   // reverse sweep
   let s_bar = 0;

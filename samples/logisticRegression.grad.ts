@@ -152,8 +152,8 @@ export function logisticRegressionGradInto(
   for (let i_2 = 0; i_2 < w.length; i_2++) {
     s_1 += w[i_2] * w[i_2];
   }
-  let loss_bar = 1;
-  let s_1_bar = 0.5 * lambda;
+  const loss_bar = 1;
+  const s_1_bar = 0.5 * lambda;
   w_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < X.length; i++) {
@@ -250,8 +250,8 @@ export function logisticRegressionHvpInto(
   for (let i_2 = 0; i_2 < w.length; i_2++) {
     s_1 += w[i_2] * w[i_2];
   }
-  let loss_bar = 1;
-  let s_1_bar = 0.5 * lambda;
+  const loss_bar = 1;
+  const s_1_bar = 0.5 * lambda;
   w_bar.fill(0);
   w_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -297,7 +297,7 @@ export function logisticRegressionHvpInto(
     if (taken) {
       // linalg.ts:15
       const _t0 = 1 + _t1;
-      let _t0_dot = _t1_dot;
+      const _t0_dot = _t1_dot;
       s_bar_dot +=
         (1 / (_t0 * _t0)) * _t1 * p_bar_dot -
         p_bar * _t1 * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot)) +
@@ -305,9 +305,9 @@ export function logisticRegressionHvpInto(
       s_bar += p_bar * (1 / (_t0 * _t0)) * _t1;
     } else {
       const _t3 = 1 + e;
-      let _t3_dot = e_dot;
+      const _t3_dot = e_dot;
       const _t4 = p_bar / _t3;
-      let _t4_dot = (1 / _t3) * p_bar_dot - (p_bar / (_t3 * _t3)) * _t3_dot;
+      const _t4_dot = (1 / _t3) * p_bar_dot - (p_bar / (_t3 * _t3)) * _t3_dot;
       let e_bar = _t4;
       let e_bar_dot = _t4_dot;
       e_bar_dot -= (e / _t3) * _t4_dot + _t4 * ((1 / _t3) * e_dot - (e / (_t3 * _t3)) * _t3_dot);

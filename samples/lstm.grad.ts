@@ -346,7 +346,7 @@ export function lstmObjectiveGradInto(
   const cell_bar = new Array<number>(cell.length).fill(0);
   const input_bar = new Array<number>(input.length).fill(0);
   const ypred_bar = new Array<number>(ypred.length).fill(0);
-  let total_bar = -(1 / ((c - 1) * b));
+  const total_bar = -(1 / ((c - 1) * b));
   for (let i_1 = 0; i_1 < main_bar.length; i_1++) {
     main_bar[i_1].fill(0);
   }
@@ -360,7 +360,7 @@ export function lstmObjectiveGradInto(
     let decisionsTop = controlStack.size;
     const decisions = controlStack.buffer;
     for (let t = c - 2; t >= 0; t--) {
-      let sum = saved[--savedTop];
+      const sum = saved[--savedTop];
       let lse_bar = 0;
       // line 58: for (let j = 0; j < b; j++) total += sequence[t + 1][j] * (ypred[j] - lse);
       const sequence_t_1 = sequence[t + 1];
@@ -370,7 +370,7 @@ export function lstmObjectiveGradInto(
         lse_bar -= _t22;
       }
       // line 57: const lse = Math.log(sum + 2);
-      let sum_bar = lse_bar * (1 / (sum + 2));
+      const sum_bar = lse_bar * (1 / (sum + 2));
       // line 53: for (let j = 0; j < b; j++) {
       const extra_1 = extra[1];
       const extra_bar_1 = extra_bar[1];
@@ -394,9 +394,9 @@ export function lstmObjectiveGradInto(
         // line 41: for (let j = 0; j < b; j++) {
         for (let j = b - 1; j >= 0; j--) {
           const change = saved[--savedTop];
-          let outgate = saved[--savedTop];
-          let ingate = saved[--savedTop];
-          let forget = saved[--savedTop];
+          const outgate = saved[--savedTop];
+          const ingate = saved[--savedTop];
+          const forget = saved[--savedTop];
           const h = saved[--savedTop];
           let z_bar = 0;
           let z_1_bar = 0;
@@ -408,16 +408,16 @@ export function lstmObjectiveGradInto(
           // line 48: hidden[i * b + j] = outgate * Math.tanh(cell[i * b + j]);
           const _t19 = saved[--savedTop];
           const _t18 = hidden_bar[i * b + j];
-          let outgate_bar = _t18 * _t19;
+          const outgate_bar = _t18 * _t19;
           cell_bar[i * b + j] += _t18 * outgate * (1 - _t19 * _t19);
           hidden_bar[i * b + j] = 0;
           // line 47: cell[i * b + j] = cell[i * b + j] * forget + ingate * change;
           cell[i * b + j] = saved[--savedTop];
           const _t17 = cell_bar[i * b + j];
           cell_bar[i * b + j] = _t17 * forget;
-          let forget_bar = _t17 * cell[i * b + j];
-          let ingate_bar = _t17 * change;
-          let change_bar = _t17 * ingate;
+          const forget_bar = _t17 * cell[i * b + j];
+          const ingate_bar = _t17 * change;
+          const change_bar = _t17 * ingate;
           // line 46: const change = Math.tanh(h * w[3 * b + j] + bias[3 * b + j]);
           const _t16 = change_bar * (1 - change * change);
           let h_bar = _t16 * w[3 * b + j];

@@ -156,15 +156,15 @@ export function neuronGradInto(
   const R = 0.5 * w * w;
   const value = L + lambda * R;
   // reverse sweep
-  let L_bar = 1;
-  let R_bar = lambda;
+  const L_bar = 1;
+  const R_bar = lambda;
   // line 26: const R = 0.5 * w * w;
   w_bar += R_bar * w;
   // line 25: const L = 0.5 * (y - t) * (y - t);
-  let y_bar = L_bar * (y - t);
+  const y_bar = L_bar * (y - t);
   // line 24: const y = 1 / (1 + Math.exp(-z));
   const _t0 = 1 + _t1;
-  let z_bar = y_bar * (1 / (_t0 * _t0)) * _t1;
+  const z_bar = y_bar * (1 / (_t0 * _t0)) * _t1;
   // line 23: const z = w * x + b;
   w_bar += z_bar * x;
   b_bar += z_bar;
@@ -214,28 +214,28 @@ export function neuronHvpInto(
   let b_bar_dot = 0;
   // forward sweep
   const z = w * x + b;
-  let z_dot = x * w_dot + b_dot;
+  const z_dot = x * w_dot + b_dot;
   const _t1 = Math.exp(-z);
-  let _t1_dot = -(_t1 * z_dot);
+  const _t1_dot = -(_t1 * z_dot);
   const y = 1 / (1 + _t1);
-  let y_dot = -((1 / ((1 + _t1) * (1 + _t1))) * _t1_dot);
+  const y_dot = -((1 / ((1 + _t1) * (1 + _t1))) * _t1_dot);
   const L = 0.5 * (y - t) * (y - t);
   const R = 0.5 * w * w;
   const value = L + lambda * R;
   // reverse sweep
-  let L_bar = 1;
-  let R_bar = lambda;
+  const L_bar = 1;
+  const R_bar = lambda;
   // line 26: const R = 0.5 * w * w;
   w_bar_dot += R_bar * w_dot;
   w_bar += R_bar * w;
   // line 25: const L = 0.5 * (y - t) * (y - t);
-  let y_bar = L_bar * (y - t);
-  let y_bar_dot = L_bar * y_dot;
+  const y_bar = L_bar * (y - t);
+  const y_bar_dot = L_bar * y_dot;
   // line 24: const y = 1 / (1 + Math.exp(-z));
   const _t0 = 1 + _t1;
-  let _t0_dot = _t1_dot;
-  let z_bar = y_bar * (1 / (_t0 * _t0)) * _t1;
-  let z_bar_dot =
+  const _t0_dot = _t1_dot;
+  const z_bar = y_bar * (1 / (_t0 * _t0)) * _t1;
+  const z_bar_dot =
     (1 / (_t0 * _t0)) * _t1 * y_bar_dot -
     y_bar * _t1 * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot)) +
     y_bar * (1 / (_t0 * _t0)) * _t1_dot;

@@ -34,7 +34,7 @@ export function huberGradInto(r: number, delta: number, grad: HuberGradient): nu
     value = 0.5 * r * r;
   }
   // reverse sweep
-  let value_bar = 1;
+  const value_bar = 1;
   if (r < -delta) {
     // line 23: return -delta * (r + 0.5 * delta);
     delta_bar -= value_bar * (r + 0.5 * delta);
@@ -96,7 +96,7 @@ export function smoothstepGradInto(
     value = t * t * (3 - 2 * t);
   }
   // reverse sweep
-  let value_bar = 1;
+  const value_bar = 1;
   if (x <= lo) {
     // line 37: if (x <= lo) return 0;
   } else if (x >= hi) {

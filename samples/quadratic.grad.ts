@@ -147,14 +147,14 @@ export function quadraticGradInto(
   const n = x.length;
   let quad = 0;
   let lin = 0;
-  let quad_bar = 0.5;
-  let lin_bar = -1;
+  const quad_bar = 0.5;
+  const lin_bar = -1;
   x_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < n; i++) {
     let row = 0;
     // adjoints the inner loop's reverse reads, known before it
-    let row_bar = quad_bar * x[i];
+    const row_bar = quad_bar * x[i];
     const A_i = A[i];
     for (let j = 0; j < n; j++) {
       row += A_i[j] * x[j];
@@ -210,8 +210,8 @@ export function quadraticHvpInto(
   const n = x.length;
   let quad = 0;
   let lin = 0;
-  let quad_bar = 0.5;
-  let lin_bar = -1;
+  const quad_bar = 0.5;
+  const lin_bar = -1;
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -219,8 +219,8 @@ export function quadraticHvpInto(
     let row = 0;
     let row_dot = 0;
     // adjoints the inner loop's reverse reads, known before it
-    let row_bar = quad_bar * x[i];
-    let row_bar_dot = quad_bar * x_dot[i];
+    const row_bar = quad_bar * x[i];
+    const row_bar_dot = quad_bar * x_dot[i];
     const A_i = A[i];
     for (let j = 0; j < n; j++) {
       row_dot += A_i[j] * x_dot[j];

@@ -193,9 +193,9 @@ export function ridgeGradInto(
   // reverse sweep
   let b_bar = 0;
   const residuals_bar = new Array<number>(residuals.length).fill(0);
-  let fit_bar = 1;
+  const fit_bar = 1;
   const magnitudes_bar = new Array<number>(magnitudes.length).fill(0);
-  let s_2_bar = 0.05;
+  const s_2_bar = 0.05;
   let max_bar = 0.05;
   // line 27: return fit + 0.5 * LAMBDA * w.reduce((s, v) => s + v * v, 0) + MU * Math.max(...magnitudes);
   {
@@ -213,25 +213,25 @@ export function ridgeGradInto(
   // line 27: return fit + 0.5 * LAMBDA * w.reduce((s, v) => s + v * v, 0) + MU * Math.max(...magnitudes);
   for (let v_i_1 = linear.w.length - 1; v_i_1 >= 0; v_i_1--) {
     const v_2 = linear.w[v_i_1];
-    let v_2_bar = s_2_bar * (2 * v_2);
+    const v_2_bar = s_2_bar * (2 * v_2);
     linear_w_bar[v_i_1] += v_2_bar;
   }
   // line 26: const magnitudes = w.map((v) => Math.abs(v));
   for (let v_i = linear.w.length - 1; v_i >= 0; v_i--) {
     const v_1 = linear.w[v_i];
-    let v_1_bar = magnitudes_bar[v_i] * Math.sign(v_1);
+    const v_1_bar = magnitudes_bar[v_i] * Math.sign(v_1);
     magnitudes_bar[v_i] = 0;
     linear_w_bar[v_i] += v_1_bar;
   }
   // line 25: const fit = 0.5 * residuals.reduce((s, r) => s + r * r, 0);
-  let s_1_bar = fit_bar * 0.5;
+  const s_1_bar = fit_bar * 0.5;
   // line 25: const fit = 0.5 * residuals.reduce((s, r) => s + r * r, 0);
   {
     let savedTop = valueStack.size;
     const saved = valueStack.buffer;
     for (let r_i = residuals.length - 1; r_i >= 0; r_i--) {
       const r = saved[--savedTop];
-      let r_bar = s_1_bar * (2 * r);
+      const r_bar = s_1_bar * (2 * r);
       residuals_bar[r_i] += r_bar;
     }
     valueStack.size = savedTop;
@@ -239,7 +239,7 @@ export function ridgeGradInto(
   // line 24: const residuals = xs.map((x, i) => x.reduce((s, v, j) => s + v * w[j], b) - ys[i]);
   for (let i = xs.length - 1; i >= 0; i--) {
     const x = xs[i];
-    let s_bar = residuals_bar[i];
+    const s_bar = residuals_bar[i];
     residuals_bar[i] = 0;
     for (let j = x.length - 1; j >= 0; j--) {
       const v = x[j];
@@ -290,7 +290,7 @@ export function ridgeHvpInto(
   let linear_b_bar_dot = 0;
   // forward sweep
   const b = linear.b;
-  let b_dot = linear_b_dot;
+  const b_dot = linear_b_dot;
   const residuals = new Array<number>(xs.length).fill(0);
   const residuals_dot = new Array<number>(xs.length).fill(0);
   for (let i = 0; i < xs.length; i++) {
@@ -311,7 +311,7 @@ export function ridgeHvpInto(
     const saved = valueStack.reserve(savedTop, 2 * residuals.length);
     for (let r_i = 0; r_i < residuals.length; r_i++) {
       const r = residuals[r_i];
-      let r_dot = residuals_dot[r_i];
+      const r_dot = residuals_dot[r_i];
       s_1 += r * r;
       saved[savedTop++] = r;
       saved[savedTop++] = r_dot;
@@ -345,9 +345,9 @@ export function ridgeHvpInto(
   let b_bar_dot = 0;
   const residuals_bar = new Array<number>(residuals.length).fill(0);
   const residuals_bar_dot = new Array<number>(residuals.length).fill(0);
-  let fit_bar = 1;
+  const fit_bar = 1;
   const magnitudes_bar = new Array<number>(magnitudes.length).fill(0);
-  let s_2_bar = 0.05;
+  const s_2_bar = 0.05;
   let max_bar = 0.05;
   // line 27: return fit + 0.5 * LAMBDA * w.reduce((s, v) => s + v * v, 0) + MU * Math.max(...magnitudes);
   {
@@ -366,21 +366,21 @@ export function ridgeHvpInto(
   // line 27: return fit + 0.5 * LAMBDA * w.reduce((s, v) => s + v * v, 0) + MU * Math.max(...magnitudes);
   for (let v_i_1 = linear.w.length - 1; v_i_1 >= 0; v_i_1--) {
     const v_2 = linear.w[v_i_1];
-    let v_2_dot = linear_w_dot[v_i_1];
-    let v_2_bar = s_2_bar * (2 * v_2);
-    let v_2_bar_dot = 2 * s_2_bar * v_2_dot;
+    const v_2_dot = linear_w_dot[v_i_1];
+    const v_2_bar = s_2_bar * (2 * v_2);
+    const v_2_bar_dot = 2 * s_2_bar * v_2_dot;
     linear_w_bar_dot[v_i_1] += v_2_bar_dot;
     linear_w_bar[v_i_1] += v_2_bar;
   }
   // line 26: const magnitudes = w.map((v) => Math.abs(v));
   for (let v_i = linear.w.length - 1; v_i >= 0; v_i--) {
     const v_1 = linear.w[v_i];
-    let v_1_bar = magnitudes_bar[v_i] * Math.sign(v_1);
+    const v_1_bar = magnitudes_bar[v_i] * Math.sign(v_1);
     magnitudes_bar[v_i] = 0;
     linear_w_bar[v_i] += v_1_bar;
   }
   // line 25: const fit = 0.5 * residuals.reduce((s, r) => s + r * r, 0);
-  let s_1_bar = fit_bar * 0.5;
+  const s_1_bar = fit_bar * 0.5;
   // line 25: const fit = 0.5 * residuals.reduce((s, r) => s + r * r, 0);
   {
     let savedTop = valueStack.size;
@@ -388,8 +388,8 @@ export function ridgeHvpInto(
     for (let r_i = residuals.length - 1; r_i >= 0; r_i--) {
       const r_dot = saved[--savedTop];
       const r = saved[--savedTop];
-      let r_bar = s_1_bar * (2 * r);
-      let r_bar_dot = 2 * s_1_bar * r_dot;
+      const r_bar = s_1_bar * (2 * r);
+      const r_bar_dot = 2 * s_1_bar * r_dot;
       residuals_bar_dot[r_i] += r_bar_dot;
       residuals_bar[r_i] += r_bar;
     }
@@ -398,8 +398,8 @@ export function ridgeHvpInto(
   // line 24: const residuals = xs.map((x, i) => x.reduce((s, v, j) => s + v * w[j], b) - ys[i]);
   for (let i = xs.length - 1; i >= 0; i--) {
     const x = xs[i];
-    let s_bar = residuals_bar[i];
-    let s_bar_dot = residuals_bar_dot[i];
+    const s_bar = residuals_bar[i];
+    const s_bar_dot = residuals_bar_dot[i];
     residuals_bar[i] = 0;
     residuals_bar_dot[i] = 0;
     for (let j = x.length - 1; j >= 0; j--) {

@@ -213,8 +213,8 @@ export function rk4GradInto(
   const k3_bar = new Array<number>(k3.length).fill(0);
   const k4_bar = new Array<number>(k4.length).fill(0);
   const stage_bar = new Array<number>(stage.length).fill(0);
-  let dx_bar = 2 * dx;
-  let dy_bar = 2 * dy;
+  const dx_bar = 2 * dx;
+  const dy_bar = 2 * dy;
   // line 31: const dy = y[1] - 0.5;
   y_bar[1] += dy_bar;
   // line 30: const dx = y[0] - 1;

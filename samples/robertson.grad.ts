@@ -132,11 +132,11 @@ export function robertsonJvp(
   const y_dot = tangent.y;
   const k_dot = tangent.k;
   const r1 = k[0] * y[0];
-  let r1_dot = y[0] * k_dot[0] + k[0] * y_dot[0];
+  const r1_dot = y[0] * k_dot[0] + k[0] * y_dot[0];
   const r2 = k[1] * y[1] * y[1];
-  let r2_dot = y[1] * y[1] * k_dot[1] + 2 * y[1] * k[1] * y_dot[1];
+  const r2_dot = y[1] * y[1] * k_dot[1] + 2 * y[1] * k[1] * y_dot[1];
   const r3 = k[2] * y[1] * y[2];
-  let r3_dot = y[1] * y[2] * k_dot[2] + k[2] * y[2] * y_dot[1] + k[2] * y[1] * y_dot[2];
+  const r3_dot = y[1] * y[2] * k_dot[2] + k[2] * y[2] * y_dot[1] + k[2] * y[1] * y_dot[2];
   return {
     value: [-r1 + r3, r1 - r3 - r2, r2],
     tangent: [-r1_dot + r3_dot, r1_dot - r3_dot - r2_dot, r2_dot],
@@ -252,11 +252,11 @@ function robertsonJacobianJvp(
 ): { value: number[]; tangent: number[] } {
   const y_dot = tangent.y;
   const r1 = k[0] * y[0];
-  let r1_dot = k[0] * y_dot[0];
+  const r1_dot = k[0] * y_dot[0];
   const r2 = k[1] * y[1] * y[1];
-  let r2_dot = 2 * y[1] * k[1] * y_dot[1];
+  const r2_dot = 2 * y[1] * k[1] * y_dot[1];
   const r3 = k[2] * y[1] * y[2];
-  let r3_dot = k[2] * y[2] * y_dot[1] + k[2] * y[1] * y_dot[2];
+  const r3_dot = k[2] * y[2] * y_dot[1] + k[2] * y[1] * y_dot[2];
   return {
     value: [-r1 + r3, r1 - r3 - r2, r2],
     tangent: [-r1_dot + r3_dot, r1_dot - r3_dot - r2_dot, r2_dot],

@@ -136,7 +136,7 @@ export function rosenbrockGradInto(x: Float64Array, grad: RosenbrockGradient): n
   const x_bar = grad.x;
   // forward sweep
   let f = 0;
-  let f_bar = 1;
+  const f_bar = 1;
   x_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i + 1 < x.length; i++) {
@@ -145,8 +145,8 @@ export function rosenbrockGradInto(x: Float64Array, grad: RosenbrockGradient): n
     f += 100 * u * u + v * v;
     // its reverse, in the same iteration
     // line 26: f += 100 * u * u + v * v;
-    let u_bar = f_bar * (200 * u);
-    let v_bar = f_bar * (2 * v);
+    const u_bar = f_bar * (200 * u);
+    const v_bar = f_bar * (2 * v);
     // line 25: const v = 1 - x[i];
     x_bar[i] -= v_bar;
     // line 24: const u = x[i + 1] - x[i] * x[i];
@@ -186,22 +186,22 @@ export function rosenbrockHvpInto(
   const x_bar_dot = hvp.x;
   // forward sweep
   let f = 0;
-  let f_bar = 1;
+  const f_bar = 1;
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i + 1 < x.length; i++) {
     const u = x[i + 1] - x[i] * x[i];
-    let u_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
+    const u_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
     const v = 1 - x[i];
-    let v_dot = -x_dot[i];
+    const v_dot = -x_dot[i];
     f += 100 * u * u + v * v;
     // its reverse, in the same iteration
     // line 26: f += 100 * u * u + v * v;
-    let u_bar = f_bar * (200 * u);
-    let u_bar_dot = 200 * f_bar * u_dot;
-    let v_bar = f_bar * (2 * v);
-    let v_bar_dot = 2 * f_bar * v_dot;
+    const u_bar = f_bar * (200 * u);
+    const u_bar_dot = 200 * f_bar * u_dot;
+    const v_bar = f_bar * (2 * v);
+    const v_bar_dot = 2 * f_bar * v_dot;
     // line 25: const v = 1 - x[i];
     x_bar_dot[i] -= v_bar_dot;
     x_bar[i] -= v_bar;

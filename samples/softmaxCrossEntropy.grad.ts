@@ -355,7 +355,7 @@ export function softmaxCrossEntropyGradInto(
   const value = Math.log(sum) - (z[label] - m);
   // reverse sweep
   let m_bar = 1;
-  let sum_bar = 1 / sum;
+  const sum_bar = 1 / sum;
   z_bar.fill(0);
   z_bar[label] -= 1;
   // line 30: for (let j = 0; j < z.length; j++) {
@@ -443,7 +443,7 @@ export function softmaxCrossEntropyHvpInto(
     const saved = valueStack.reserve(savedTop, 2 * z.length);
     for (let j = 0; j < z.length; j++) {
       const _t0 = Math.exp(z[j] - m);
-      let _t0_dot = _t0 * (z_dot[j] - m_dot);
+      const _t0_dot = _t0 * (z_dot[j] - m_dot);
       saved[savedTop++] = _t0;
       saved[savedTop++] = _t0_dot;
       sum_dot += _t0_dot;
@@ -455,8 +455,8 @@ export function softmaxCrossEntropyHvpInto(
   // reverse sweep
   let m_bar = 1;
   let m_bar_dot = 0;
-  let sum_bar = 1 / sum;
-  let sum_bar_dot = -((1 / (sum * sum)) * sum_dot);
+  const sum_bar = 1 / sum;
+  const sum_bar_dot = -((1 / (sum * sum)) * sum_dot);
   z_bar.fill(0);
   z_bar[label] -= 1;
   // line 30: for (let j = 0; j < z.length; j++) {
@@ -468,7 +468,7 @@ export function softmaxCrossEntropyHvpInto(
       const _t0_dot = saved[--savedTop];
       const _t0 = saved[--savedTop];
       const _t1 = sum_bar * _t0;
-      let _t1_dot = _t0 * sum_bar_dot + sum_bar * _t0_dot;
+      const _t1_dot = _t0 * sum_bar_dot + sum_bar * _t0_dot;
       z_bar_dot[j] = _t1_dot;
       z_bar[j] += _t1;
       m_bar_dot -= _t1_dot;

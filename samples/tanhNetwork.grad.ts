@@ -172,7 +172,7 @@ export function tanhNetworkGradInto(
   }
   const value = 0.5 * (out - target) ** 2;
   // reverse sweep
-  let out_bar = 0.5 * (2 * (out - target));
+  const out_bar = 0.5 * (2 * (out - target));
   for (let i_1 = 0; i_1 < params_W1_bar.length; i_1++) {
     params_W1_bar[i_1].fill(0);
   }
@@ -187,7 +187,7 @@ export function tanhNetworkGradInto(
       // line 18: out += params.w2[i] * Math.tanh(z);
       const _t0 = saved[--savedTop];
       params_w2_bar[i] += out_bar * _t0;
-      let z_bar = out_bar * params.w2[i] * (1 - _t0 * _t0);
+      const z_bar = out_bar * params.w2[i] * (1 - _t0 * _t0);
       // line 17: for (let j = 0; j < x.length; j++) z += row[j] * x[j];
       for (let j = x.length - 1; j >= 0; j--) {
         row_bar[j] += z_bar * x[j];
@@ -271,7 +271,7 @@ export function tanhNetworkHvpInto(
       z += row[j] * x[j];
     }
     const _t0 = Math.tanh(z);
-    let _t0_dot = (1 - _t0 * _t0) * z_dot;
+    const _t0_dot = (1 - _t0 * _t0) * z_dot;
     valueStack.push(_t0);
     valueStack.push(_t0_dot);
     out_dot += _t0 * params_w2_dot[i] + params.w2[i] * _t0_dot;
@@ -279,8 +279,8 @@ export function tanhNetworkHvpInto(
   }
   const value = 0.5 * (out - target) ** 2;
   // reverse sweep
-  let out_bar = 0.5 * (2 * (out - target));
-  let out_bar_dot = out_dot;
+  const out_bar = 0.5 * (2 * (out - target));
+  const out_bar_dot = out_dot;
   for (let i_1 = 0; i_1 < params_W1_bar.length; i_1++) {
     params_W1_bar[i_1].fill(0);
   }
@@ -303,8 +303,8 @@ export function tanhNetworkHvpInto(
       const _t0 = saved[--savedTop];
       params_w2_bar_dot[i] += _t0 * out_bar_dot + out_bar * _t0_dot;
       params_w2_bar[i] += out_bar * _t0;
-      let z_bar = out_bar * params.w2[i] * (1 - _t0 * _t0);
-      let z_bar_dot =
+      const z_bar = out_bar * params.w2[i] * (1 - _t0 * _t0);
+      const z_bar_dot =
         params.w2[i] * (1 - _t0 * _t0) * out_bar_dot +
         out_bar * (1 - _t0 * _t0) * params_w2_dot[i] -
         out_bar * params.w2[i] * (2 * _t0 * _t0_dot);

@@ -266,7 +266,7 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
     const decisions = controlStack.buffer;
     for (let k = Math.ceil(ell) - 1; k >= 0; k--) {
       const pivot = saved[--savedTop];
-      let p = saved[--savedTop];
+      const p = saved[--savedTop];
       let pivot_bar = 0;
       // line 31: for (let i = k + 1; i < ell; i++) {
       for (let i = Math.ceil(ell) - 1; i >= k + 1; i--) {
@@ -296,7 +296,7 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
         d_bar = -d_bar;
         // line 22: for (let j = 0; j < ell; j++) {
         for (let j = Math.ceil(ell) - 1; j >= 0; j--) {
-          let t_bar = M_bar[p * ell + j];
+          const t_bar = M_bar[p * ell + j];
           // line 25: M[p * ell + j] = t;
           M_bar[p * ell + j] = 0;
           // line 24: M[k * ell + j] = M[p * ell + j];

@@ -245,12 +245,12 @@ export function gmmLogPosteriorGradInto(
   const sumQ_bar = new Array<number>(sumQ.length).fill(0);
   let max_bar = 0;
   let sum_bar = 0;
-  let normalizer_bar = 1;
+  const normalizer_bar = 1;
   const main_bar = new Array<number>(main.length).fill(0);
   const transformed_bar = new Array<number>(transformed.length).fill(0);
-  let slse_bar = 1;
+  const slse_bar = 1;
   let prior_1_bar = 0;
-  let prior_bar = 1;
+  const prior_bar = 1;
   alpha_bar.fill(0);
   for (let i_1 = 0; i_1 < mu_bar.length; i_1++) {
     mu_bar[i_1].fill(0);
@@ -309,7 +309,7 @@ export function gmmLogPosteriorGradInto(
     // its reverse, in the same iteration
     // gmm.ts:68
     let max_1_bar = slse_bar;
-    let sum_1_bar = slse_bar * (1 / sum_1);
+    const sum_1_bar = slse_bar * (1 / sum_1);
     // gmm.ts:107
     {
       let savedTop = valueStack.size;
@@ -335,7 +335,7 @@ export function gmmLogPosteriorGradInto(
         const _t7 = main_bar[k];
         alpha_bar[k] += _t7;
         sumQ_bar[k] += _t7;
-        let sq_bar = -(_t7 * 0.5);
+        const sq_bar = -(_t7 * 0.5);
         main_bar[k] = 0;
         // gmm.ts:65
         for (let j = D - 1; j >= 0; j--) {
@@ -382,8 +382,8 @@ export function gmmLogPosteriorGradInto(
       const q_1 = icf[k_4];
       const q_1_bar = icf_bar[k_4];
       // gmm.ts:86
-      let squares_bar = prior_1_bar * (0.5 * gamma * gamma);
-      let sumQ_1_bar = -(prior_1_bar * m);
+      const squares_bar = prior_1_bar * (0.5 * gamma * gamma);
+      const sumQ_1_bar = -(prior_1_bar * m);
       // gmm.ts:85
       for (let j_2 = D_2 + (Math.ceil(q_1.length - D_2) - 1); j_2 >= D_2; j_2--) {
         q_1_bar[j_2] += squares_bar * (2 * q_1[j_2]);

@@ -287,39 +287,39 @@ function wholeMapResidualsJacobianJvp(
   for (let b_1 = 0; b_1 < B_1; b_1++) {
     const c_1 = 3 * (b_1 + 3);
     const cx = Math.cos(P[c_1]);
-    let cx_dot = -(Math.sin(P[c_1]) * P_dot[c_1]);
+    const cx_dot = -(Math.sin(P[c_1]) * P_dot[c_1]);
     const sx = Math.sin(P[c_1]);
-    let sx_dot = Math.cos(P[c_1]) * P_dot[c_1];
+    const sx_dot = Math.cos(P[c_1]) * P_dot[c_1];
     const cz = Math.cos(P[c_1 + 1]);
-    let cz_dot = -(Math.sin(P[c_1 + 1]) * P_dot[c_1 + 1]);
+    const cz_dot = -(Math.sin(P[c_1 + 1]) * P_dot[c_1 + 1]);
     const sz = Math.sin(P[c_1 + 1]);
-    let sz_dot = Math.cos(P[c_1 + 1]) * P_dot[c_1 + 1];
+    const sz_dot = Math.cos(P[c_1 + 1]) * P_dot[c_1 + 1];
     const cy = Math.cos(P[c_1 + 2]);
-    let cy_dot = -(Math.sin(P[c_1 + 2]) * P_dot[c_1 + 2]);
+    const cy_dot = -(Math.sin(P[c_1 + 2]) * P_dot[c_1 + 2]);
     const sy = Math.sin(P[c_1 + 2]);
-    let sy_dot = Math.cos(P[c_1 + 2]) * P_dot[c_1 + 2];
+    const sy_dot = Math.cos(P[c_1 + 2]) * P_dot[c_1 + 2];
     const r00 = cz * cy;
-    let r00_dot = cy * cz_dot + cz * cy_dot;
+    const r00_dot = cy * cz_dot + cz * cy_dot;
     const r01 = -sz * cx + cz * sy * sx;
-    let r01_dot =
+    const r01_dot =
       -(cx * sz_dot) - sz * cx_dot + (sy * sx * cz_dot + cz * sx * sy_dot + cz * sy * sx_dot);
     const r02 = sz * sx + cz * sy * cx;
-    let r02_dot =
+    const r02_dot =
       sx * sz_dot + sz * sx_dot + (sy * cx * cz_dot + cz * cx * sy_dot + cz * sy * cx_dot);
     const r10 = sz * cy;
-    let r10_dot = cy * sz_dot + sz * cy_dot;
+    const r10_dot = cy * sz_dot + sz * cy_dot;
     const r11 = cz * cx + sz * sy * sx;
-    let r11_dot =
+    const r11_dot =
       cx * cz_dot + cz * cx_dot + (sy * sx * sz_dot + sz * sx * sy_dot + sz * sy * sx_dot);
     const r12 = -cz * sx + sz * sy * cx;
-    let r12_dot =
+    const r12_dot =
       -(sx * cz_dot) - cz * sx_dot + (sy * cx * sz_dot + sz * cx * sy_dot + sz * sy * cx_dot);
     const r20 = -sy;
-    let r20_dot = -sy_dot;
+    const r20_dot = -sy_dot;
     const r21 = cy * sx;
-    let r21_dot = sx * cy_dot + cy * sx_dot;
+    const r21_dot = sx * cy_dot + cy * sx_dot;
     const r22 = cy * cx;
-    let r22_dot = cx * cy_dot + cy * cx_dot;
+    const r22_dot = cx * cy_dot + cy * cx_dot;
     const baseRelatives_b_1 = baseRelatives[b_1];
     for (let i_1 = 0; i_1 < 4; i_1++) {
       const m0 = baseRelatives_b_1[i_1][0];
@@ -366,7 +366,7 @@ function wholeMapResidualsJacobianJvp(
           absolutes[a + 1] * inverseBaseAbsolutes_b_1[1][j] +
           absolutes[a + 2] * inverseBaseAbsolutes_b_1[2][j] +
           absolutes[a + 3] * inverseBaseAbsolutes_b_1[3][j];
-        let t_dot =
+        const t_dot =
           inverseBaseAbsolutes_b_1[0][j] * absolutes_dot[a] +
           inverseBaseAbsolutes_b_1[1][j] * absolutes_dot[a + 1] +
           inverseBaseAbsolutes_b_1[2][j] * absolutes_dot[a + 2] +
@@ -378,7 +378,7 @@ function wholeMapResidualsJacobianJvp(
   }
   const g_1 = 12 * B_1;
   const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
-  let norm_dot =
+  const norm_dot =
     (0.5 / norm) *
     (2 * theta[0] * theta_dot[0] + 2 * theta[1] * theta_dot[1] + 2 * theta[2] * theta_dot[2]);
   if (norm < 0.0001) {
@@ -390,15 +390,15 @@ function wholeMapResidualsJacobianJvp(
     pose_dot[g_1 + 8] = 0;
   } else {
     const x = theta[0] / norm;
-    let x_dot = (1 / norm) * theta_dot[0] - (theta[0] / (norm * norm)) * norm_dot;
+    const x_dot = (1 / norm) * theta_dot[0] - (theta[0] / (norm * norm)) * norm_dot;
     const y = theta[1] / norm;
-    let y_dot = (1 / norm) * theta_dot[1] - (theta[1] / (norm * norm)) * norm_dot;
+    const y_dot = (1 / norm) * theta_dot[1] - (theta[1] / (norm * norm)) * norm_dot;
     const z = theta[2] / norm;
-    let z_dot = (1 / norm) * theta_dot[2] - (theta[2] / (norm * norm)) * norm_dot;
+    const z_dot = (1 / norm) * theta_dot[2] - (theta[2] / (norm * norm)) * norm_dot;
     const s = Math.sin(norm);
-    let s_dot = Math.cos(norm) * norm_dot;
+    const s_dot = Math.cos(norm) * norm_dot;
     const c_1_1 = Math.cos(norm);
-    let c_1_1_dot = -(Math.sin(norm) * norm_dot);
+    const c_1_1_dot = -(Math.sin(norm) * norm_dot);
     pose[g_1] = x * x + (1 - x * x) * c_1_1;
     pose_dot[g_1] = 2 * x * x_dot + (-(c_1_1 * (2 * x * x_dot)) + (1 - x * x) * c_1_1_dot);
     pose[g_1 + 1] = x * y * (1 - c_1_1) - z * s;
@@ -734,9 +734,9 @@ function wholeMapResidualsJacobianVjpInto(
     let savedTop = valueStack.size;
     const saved = valueStack.buffer;
     for (let i = n - 1; i >= 0; i--) {
-      let s2 = saved[--savedTop];
-      let s1 = saved[--savedTop];
-      let s0 = saved[--savedTop];
+      const s2 = saved[--savedTop];
+      const s1 = saved[--savedTop];
+      const s0 = saved[--savedTop];
       const c = correspondences[i];
       const g = 12 * B;
       let s0_bar = 0;

@@ -24,7 +24,7 @@ export function llsqGradInto(x: readonly number[], n: number, grad: LlsqGradient
   const m = x.length;
   const pairs = Math.floor(m / 2);
   let sum = 0;
-  let sum_bar = 0.5;
+  const sum_bar = 0.5;
   x_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < n; i++) {
@@ -43,7 +43,7 @@ export function llsqGradInto(x: readonly number[], n: number, grad: LlsqGradient
     sum += r * r;
     // its reverse, in the same iteration
     // line 29: sum += r * r;
-    let r_bar = sum_bar * (2 * r);
+    const r_bar = sum_bar * (2 * r);
     // line 28: const r = Math.sign(t) - (even + t * odd);
     const _t2 = -r_bar;
     let even_bar = _t2;

@@ -154,7 +154,7 @@ export function logsumexpGradInto(x: readonly number[], grad: LogsumexpGradient)
   const value = Math.log(sum) + max;
   // reverse sweep
   let max_bar = 1;
-  let sum_bar = 1 / sum;
+  const sum_bar = 1 / sum;
   // gmm.ts:107
   {
     let savedTop = valueStack.size;

@@ -236,11 +236,11 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
     const _t0 = Math.sqrt(ax * ax + ay * ay);
     const _t2 = Math.sqrt(bx * bx + by * by);
     const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
-    let ax_bar = _t1 * (2 * ax);
-    let ay_bar = _t1 * (2 * ay);
+    const ax_bar = _t1 * (2 * ax);
+    const ay_bar = _t1 * (2 * ay);
     const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
-    let bx_bar = _t3 * (2 * bx);
-    let by_bar = _t3 * (2 * by);
+    const bx_bar = _t3 * (2 * bx);
+    const by_bar = _t3 * (2 * by);
     y_bar += by_bar;
     x_bar += bx_bar;
     y_bar += ay_bar;
@@ -272,10 +272,10 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
   const xf = x + dtf * vx;
   const value_1 = xf * xf;
   // reverse sweep
-  let xf_bar = 2 * xf;
+  const xf_bar = 2 * xf;
   // line 47: const xf = x + dtf * vx;
   let x_bar_1 = xf_bar;
-  let dtf_bar = xf_bar * vx;
+  const dtf_bar = xf_bar * vx;
   let vx_bar = xf_bar * dtf;
   // line 46: const dtf = -y / vy;
   const _t12 = dtf_bar / vy;
@@ -317,17 +317,17 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
       x_bar_1 += nx_bar;
       vx_bar += nx_bar * 0.1;
       // particleField.grad.ts:60
-      let y_bar_bar = force_y_bar;
+      const y_bar_bar = force_y_bar;
       // particleField.grad.ts:59
-      let x_bar_bar = force_x_bar;
+      const x_bar_bar = force_x_bar;
       // particleField.grad.ts:58
-      let ax_bar_bar = x_bar_bar;
+      const ax_bar_bar = x_bar_bar;
       // particleField.grad.ts:56
-      let ay_bar_bar = y_bar_bar;
+      const ay_bar_bar = y_bar_bar;
       // particleField.grad.ts:54
-      let bx_bar_bar = x_bar_bar;
+      const bx_bar_bar = x_bar_bar;
       // particleField.grad.ts:52
-      let by_bar_bar = y_bar_bar;
+      const by_bar_bar = y_bar_bar;
       // particleField.grad.ts:50
       let _t3_bar = by_bar_bar * (2 * by);
       let by_bar_1 = by_bar_bar * (2 * _t3);
@@ -402,35 +402,35 @@ export function naiveEulerRJvp(
     let y_bar = 0;
     let y_bar_dot = 0;
     const ax = x - 10;
-    let ax_dot = x_dot;
+    const ax_dot = x_dot;
     const ay = y - (10 - w);
-    let ay_dot = y_dot + w_dot;
+    const ay_dot = y_dot + w_dot;
     const bx = x - 10;
-    let bx_dot = x_dot;
+    const bx_dot = x_dot;
     const by = y;
-    let by_dot = y_dot;
+    const by_dot = y_dot;
     const _t0 = Math.sqrt(ax * ax + ay * ay);
-    let _t0_dot = (0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot);
+    const _t0_dot = (0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot);
     const _t2 = Math.sqrt(bx * bx + by * by);
-    let _t2_dot = (0.5 / _t2) * (2 * bx * bx_dot + 2 * by * by_dot);
+    const _t2_dot = (0.5 / _t2) * (2 * bx * bx_dot + 2 * by * by_dot);
     const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
-    let _t1_dot = -(
+    const _t1_dot = -(
       -((0.5 / _t0) * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot))) -
       (1 / (_t0 * _t0)) * ((0.5 / (_t0 * _t0)) * _t0_dot)
     );
-    let ax_bar = _t1 * (2 * ax);
-    let ax_bar_dot = 2 * ax * _t1_dot + 2 * _t1 * ax_dot;
-    let ay_bar = _t1 * (2 * ay);
-    let ay_bar_dot = 2 * ay * _t1_dot + 2 * _t1 * ay_dot;
+    const ax_bar = _t1 * (2 * ax);
+    const ax_bar_dot = 2 * ax * _t1_dot + 2 * _t1 * ax_dot;
+    const ay_bar = _t1 * (2 * ay);
+    const ay_bar_dot = 2 * ay * _t1_dot + 2 * _t1 * ay_dot;
     const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
-    let _t3_dot = -(
+    const _t3_dot = -(
       -((0.5 / _t2) * ((1 / (_t2 * _t2 * (_t2 * _t2))) * (2 * _t2 * _t2_dot))) -
       (1 / (_t2 * _t2)) * ((0.5 / (_t2 * _t2)) * _t2_dot)
     );
-    let bx_bar = _t3 * (2 * bx);
-    let bx_bar_dot = 2 * bx * _t3_dot + 2 * _t3 * bx_dot;
-    let by_bar = _t3 * (2 * by);
-    let by_bar_dot = 2 * by * _t3_dot + 2 * _t3 * by_dot;
+    const bx_bar = _t3 * (2 * bx);
+    const bx_bar_dot = 2 * bx * _t3_dot + 2 * _t3 * bx_dot;
+    const by_bar = _t3 * (2 * by);
+    const by_bar_dot = 2 * by * _t3_dot + 2 * _t3 * by_dot;
     y_bar_dot += by_bar_dot;
     y_bar += by_bar;
     x_bar_dot += bx_bar_dot;
@@ -444,9 +444,9 @@ export function naiveEulerRJvp(
     force_y = y_bar;
     force_y_dot = y_bar_dot;
     const nx = x + 0.1 * vx;
-    let nx_dot = x_dot + 0.1 * vx_dot;
+    const nx_dot = x_dot + 0.1 * vx_dot;
     const ny = y + 0.1 * vy;
-    let ny_dot = y_dot + 0.1 * vy_dot;
+    const ny_dot = y_dot + 0.1 * vy_dot;
     if (ny <= 0) {
       break;
     }
@@ -460,9 +460,9 @@ export function naiveEulerRJvp(
     vy -= 0.1 * force_y;
   }
   const dtf = -y / vy;
-  let dtf_dot = -((1 / vy) * y_dot) + (y / (vy * vy)) * vy_dot;
+  const dtf_dot = -((1 / vy) * y_dot) + (y / (vy * vy)) * vy_dot;
   const xf = x + dtf * vx;
-  let xf_dot = x_dot + (vx * dtf_dot + dtf * vx_dot);
+  const xf_dot = x_dot + (vx * dtf_dot + dtf * vx_dot);
   return { value: xf * xf, tangent: 2 * xf * xf_dot };
 }
 
@@ -495,13 +495,13 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     const x_dot = 1;
     const y_dot = 0;
     const ax = x - 10;
-    let ax_dot = x_dot;
+    const ax_dot = x_dot;
     const ay = y - (10 - w);
-    let ay_dot = y_dot;
+    const ay_dot = y_dot;
     const bx = x - 10;
-    let bx_dot = x_dot;
+    const bx_dot = x_dot;
     const by = y;
-    let by_dot = y_dot;
+    const by_dot = y_dot;
     const _t0 = Math.sqrt(ax * ax + ay * ay);
     const _t1 = Math.sqrt(bx * bx + by * by);
     const _t8 = Math.sqrt(ax * ax + ay * ay);
@@ -515,13 +515,13 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     const x_dot_1 = 0;
     const y_dot_1 = 1;
     const ax_1 = x - 10;
-    let ax_dot_1 = x_dot_1;
+    const ax_dot_1 = x_dot_1;
     const ay_1 = y - (10 - w);
-    let ay_dot_1 = y_dot_1;
+    const ay_dot_1 = y_dot_1;
     const bx_1 = x - 10;
-    let bx_dot_1 = x_dot_1;
+    const bx_dot_1 = x_dot_1;
     const by_1 = y;
-    let by_dot_1 = y_dot_1;
+    const by_dot_1 = y_dot_1;
     const _t0_1 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
     const _t1_1 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
     const _t21 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
@@ -570,10 +570,10 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
   const xf = x + dtf * vx;
   const value = xf * xf;
   // reverse sweep
-  let xf_bar = 2 * xf;
+  const xf_bar = 2 * xf;
   // line 74: const xf = x + dtf * vx;
   let x_bar = xf_bar;
-  let dtf_bar = xf_bar * vx;
+  const dtf_bar = xf_bar * vx;
   let vx_bar = xf_bar * dtf;
   // line 73: const dtf = -y / vy;
   const _t28 = dtf_bar / vy;
@@ -586,23 +586,23 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     for (let trips = controlStack.pop(); trips > 0; trips--) {
       const _t1_1 = saved[--savedTop];
       const _t0_1 = saved[--savedTop];
-      let by_dot_1 = saved[--savedTop];
+      const by_dot_1 = saved[--savedTop];
       const by_1 = saved[--savedTop];
-      let bx_dot_1 = saved[--savedTop];
+      const bx_dot_1 = saved[--savedTop];
       const bx_1 = saved[--savedTop];
-      let ay_dot_1 = saved[--savedTop];
+      const ay_dot_1 = saved[--savedTop];
       const ay_1 = saved[--savedTop];
-      let ax_dot_1 = saved[--savedTop];
+      const ax_dot_1 = saved[--savedTop];
       const ax_1 = saved[--savedTop];
       const _t1 = saved[--savedTop];
       const _t0 = saved[--savedTop];
-      let by_dot = saved[--savedTop];
+      const by_dot = saved[--savedTop];
       const by = saved[--savedTop];
-      let bx_dot = saved[--savedTop];
+      const bx_dot = saved[--savedTop];
       const bx = saved[--savedTop];
-      let ay_dot = saved[--savedTop];
+      const ay_dot = saved[--savedTop];
       const ay = saved[--savedTop];
-      let ax_dot = saved[--savedTop];
+      const ax_dot = saved[--savedTop];
       const ax = saved[--savedTop];
       let fx_bar = 0;
       let fy_bar = 0;
@@ -640,7 +640,7 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       );
       let ax_1_bar = _t22 * (2 * ax_1);
       let ay_1_bar = _t22 * (2 * ay_1);
-      let _t0_1_bar = -(
+      const _t0_1_bar = -(
         _t19 *
         ((1 / (_t21 * _t21)) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1)) *
         (0.5 / (_t0_1 * _t0_1))
@@ -658,7 +658,7 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       );
       let bx_1_bar = _t26 * (2 * bx_1);
       let by_1_bar = _t26 * (2 * by_1);
-      let _t1_1_bar = -(
+      const _t1_1_bar = -(
         _t19 *
         ((1 / (_t25 * _t25)) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1)) *
         (0.5 / (_t1_1 * _t1_1))
@@ -697,7 +697,7 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       );
       let ax_bar = _t9 * (2 * ax);
       let ay_bar = _t9 * (2 * ay);
-      let _t0_bar = -(
+      const _t0_bar = -(
         _t6 *
         ((1 / (_t8 * _t8)) * (2 * ax * ax_dot + 2 * ay * ay_dot)) *
         (0.5 / (_t0 * _t0))
@@ -715,7 +715,7 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       );
       let bx_bar = _t13 * (2 * bx);
       let by_bar = _t13 * (2 * by);
-      let _t1_bar = -(
+      const _t1_bar = -(
         _t6 *
         ((1 / (_t12 * _t12)) * (2 * bx * bx_dot + 2 * by * by_dot)) *
         (0.5 / (_t1 * _t1))
@@ -769,21 +769,21 @@ export function naiveEulerFJvp(
     const x_dot = 1;
     const y_dot = 0;
     const ax = x - 10;
-    let ax_dot_2 = x_dot_2;
-    let ax_dot = x_dot;
+    const ax_dot_2 = x_dot_2;
+    const ax_dot = x_dot;
     const ay = y - (10 - w);
-    let ay_dot_2 = y_dot_2 + w_dot;
-    let ay_dot = y_dot;
+    const ay_dot_2 = y_dot_2 + w_dot;
+    const ay_dot = y_dot;
     const bx = x - 10;
-    let bx_dot_2 = x_dot_2;
-    let bx_dot = x_dot;
+    const bx_dot_2 = x_dot_2;
+    const bx_dot = x_dot;
     const by = y;
-    let by_dot_2 = y_dot_2;
-    let by_dot = y_dot;
+    const by_dot_2 = y_dot_2;
+    const by_dot = y_dot;
     const _t0 = Math.sqrt(ax * ax + ay * ay);
-    let _t0_dot = (0.5 / _t0) * (2 * ax * ax_dot_2 + 2 * ay * ay_dot_2);
+    const _t0_dot = (0.5 / _t0) * (2 * ax * ax_dot_2 + 2 * ay * ay_dot_2);
     const _t1 = Math.sqrt(bx * bx + by * by);
-    let _t1_dot = (0.5 / _t1) * (2 * bx * bx_dot_2 + 2 * by * by_dot_2);
+    const _t1_dot = (0.5 / _t1) * (2 * bx * bx_dot_2 + 2 * by * by_dot_2);
     const fx =
       -(
         (1 / (Math.sqrt(ax * ax + ay * ay) * Math.sqrt(ax * ax + ay * ay))) *
@@ -793,7 +793,7 @@ export function naiveEulerFJvp(
         ((0.5 / _t1) * (2 * bx * bx_dot + 2 * by * by_dot));
     const _t6 = Math.sqrt(ax * ax + ay * ay);
     const _t7 = Math.sqrt(bx * bx + by * by);
-    let fx_dot =
+    const fx_dot =
       -(
         -(
           (0.5 / _t0) *
@@ -834,21 +834,21 @@ export function naiveEulerFJvp(
     const x_dot_1 = 0;
     const y_dot_1 = 1;
     const ax_1 = x - 10;
-    let ax_1_dot = x_dot_2;
-    let ax_dot_1 = x_dot_1;
+    const ax_1_dot = x_dot_2;
+    const ax_dot_1 = x_dot_1;
     const ay_1 = y - (10 - w);
-    let ay_1_dot = y_dot_2 + w_dot;
-    let ay_dot_1 = y_dot_1;
+    const ay_1_dot = y_dot_2 + w_dot;
+    const ay_dot_1 = y_dot_1;
     const bx_1 = x - 10;
-    let bx_1_dot = x_dot_2;
-    let bx_dot_1 = x_dot_1;
+    const bx_1_dot = x_dot_2;
+    const bx_dot_1 = x_dot_1;
     const by_1 = y;
-    let by_1_dot = y_dot_2;
-    let by_dot_1 = y_dot_1;
+    const by_1_dot = y_dot_2;
+    const by_dot_1 = y_dot_1;
     const _t0_1 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
-    let _t0_1_dot = (0.5 / _t0_1) * (2 * ax_1 * ax_1_dot + 2 * ay_1 * ay_1_dot);
+    const _t0_1_dot = (0.5 / _t0_1) * (2 * ax_1 * ax_1_dot + 2 * ay_1 * ay_1_dot);
     const _t1_1 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
-    let _t1_1_dot = (0.5 / _t1_1) * (2 * bx_1 * bx_1_dot + 2 * by_1 * by_1_dot);
+    const _t1_1_dot = (0.5 / _t1_1) * (2 * bx_1 * bx_1_dot + 2 * by_1 * by_1_dot);
     const fy =
       -(
         (1 / (Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1) * Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1))) *
@@ -858,7 +858,7 @@ export function naiveEulerFJvp(
         ((0.5 / _t1_1) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1));
     const _t12 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
     const _t13 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
-    let fy_dot =
+    const fy_dot =
       -(
         -(
           (0.5 / _t0_1) *
@@ -896,9 +896,9 @@ export function naiveEulerFJvp(
           (0.5 / _t1_1) *
           (2 * bx_dot_1 * bx_1_dot + 2 * by_dot_1 * by_1_dot));
     const nx = x + 0.1 * vx;
-    let nx_dot = x_dot_2 + 0.1 * vx_dot;
+    const nx_dot = x_dot_2 + 0.1 * vx_dot;
     const ny = y + 0.1 * vy;
-    let ny_dot = y_dot_2 + 0.1 * vy_dot;
+    const ny_dot = y_dot_2 + 0.1 * vy_dot;
     if (ny <= 0) {
       break;
     }
@@ -912,8 +912,8 @@ export function naiveEulerFJvp(
     vy -= 0.1 * fy;
   }
   const dtf = -y / vy;
-  let dtf_dot = -((1 / vy) * y_dot_2) + (y / (vy * vy)) * vy_dot;
+  const dtf_dot = -((1 / vy) * y_dot_2) + (y / (vy * vy)) * vy_dot;
   const xf = x + dtf * vx;
-  let xf_dot = x_dot_2 + (vx * dtf_dot + dtf * vx_dot);
+  const xf_dot = x_dot_2 + (vx * dtf_dot + dtf * vx_dot);
   return { value: xf * xf, tangent: 2 * xf * xf_dot };
 }

@@ -43,11 +43,11 @@ export function potentialGradInto(
   const value = 1 / _t0 + 1 / _t2;
   // reverse sweep
   const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
-  let ax_bar = _t1 * (2 * ax);
-  let ay_bar = _t1 * (2 * ay);
+  const ax_bar = _t1 * (2 * ax);
+  const ay_bar = _t1 * (2 * ay);
   const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
-  let bx_bar = _t3 * (2 * bx);
-  let by_bar = _t3 * (2 * by);
+  const bx_bar = _t3 * (2 * bx);
+  const by_bar = _t3 * (2 * by);
   // line 18: const by = y;
   y_bar += by_bar;
   // line 17: const bx = x - 10;
@@ -74,13 +74,13 @@ export function potentialJvp(
   const x_dot = tangent.x;
   const y_dot = tangent.y;
   const ax = x - 10;
-  let ax_dot = x_dot;
+  const ax_dot = x_dot;
   const ay = y - (10 - w);
-  let ay_dot = y_dot;
+  const ay_dot = y_dot;
   const bx = x - 10;
-  let bx_dot = x_dot;
+  const bx_dot = x_dot;
   const by = y;
-  let by_dot = y_dot;
+  const by_dot = y_dot;
   const _t0 = Math.sqrt(ax * ax + ay * ay);
   const _t1 = Math.sqrt(bx * bx + by * by);
   return {

@@ -31,7 +31,7 @@ export function logisticNllWithHelpersGradInto(
   const w_bar = grad.w;
   // forward sweep
   let total = 0;
-  let total_bar = 1;
+  const total_bar = 1;
   w_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < X.length; i++) {
@@ -54,7 +54,7 @@ export function logisticNllWithHelpersGradInto(
     } else {
       z_bar += total_bar * (1 / (1 + _t1)) * _t1;
     }
-    let s_bar = -(z_bar * y[i]);
+    const s_bar = -(z_bar * y[i]);
     // line 16: for (let j = 0; j < b.length; j++) s += a[j] * b[j];
     for (let j = w.length - 1; j >= 0; j--) {
       w_bar[j] += s_bar * a[j];

@@ -145,7 +145,7 @@ export function logisticNllGradInto(
   const w_bar = grad.w;
   // forward sweep
   let total = 0;
-  let total_bar = 1;
+  const total_bar = 1;
   w_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < X.length; i++) {
@@ -168,7 +168,7 @@ export function logisticNllGradInto(
       z_bar += total_bar * (1 / (1 + _t1)) * _t1;
     }
     // line 15: const z = -y[i] * margin;
-    let margin_bar = -(z_bar * y[i]);
+    const margin_bar = -(z_bar * y[i]);
     // line 14: for (let j = 0; j < w.length; j++) margin += row[j] * w[j];
     for (let j = w.length - 1; j >= 0; j--) {
       w_bar[j] += margin_bar * row[j];
@@ -211,7 +211,7 @@ export function logisticNllHvpInto(
   const w_bar_dot = hvp.w;
   // forward sweep
   let total = 0;
-  let total_bar = 1;
+  const total_bar = 1;
   w_bar.fill(0);
   w_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -224,11 +224,11 @@ export function logisticNllHvpInto(
       margin += row[j] * w[j];
     }
     const z = -y[i] * margin;
-    let z_dot = -(y[i] * margin_dot);
+    const z_dot = -(y[i] * margin_dot);
     const _t0 = z > 0 ? Math.exp(-z) : 0;
-    let _t0_dot = z > 0 ? -(_t0 * z_dot) : 0;
+    const _t0_dot = z > 0 ? -(_t0 * z_dot) : 0;
     const _t1 = !(z > 0) ? Math.exp(z) : 0;
-    let _t1_dot = !(z > 0) ? _t1 * z_dot : 0;
+    const _t1_dot = !(z > 0) ? _t1 * z_dot : 0;
     total += z > 0 ? z + Math.log1p(_t0) : Math.log1p(_t1);
     // its reverse, in the same iteration
     let z_bar = 0;
@@ -247,8 +247,8 @@ export function logisticNllHvpInto(
       z_bar += total_bar * (1 / (1 + _t1)) * _t1;
     }
     // line 15: const z = -y[i] * margin;
-    let margin_bar = -(z_bar * y[i]);
-    let margin_bar_dot = -(y[i] * z_bar_dot);
+    const margin_bar = -(z_bar * y[i]);
+    const margin_bar_dot = -(y[i] * z_bar_dot);
     // line 14: for (let j = 0; j < w.length; j++) margin += row[j] * w[j];
     for (let j = w.length - 1; j >= 0; j--) {
       w_bar_dot[j] += row[j] * margin_bar_dot;

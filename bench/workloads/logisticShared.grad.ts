@@ -34,7 +34,7 @@ export function logisticNllSharedGradInto(
   const w_bar = grad.w;
   // forward sweep
   let total = 0;
-  let total_bar = 1;
+  const total_bar = 1;
   w_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   const _t0 = { b: w_bar };
@@ -70,7 +70,7 @@ function dotSharedPullback_b(
   const b_bar = grad.b;
   // forward sweep
   let s = 0;
-  let s_bar = cotangent;
+  const s_bar = cotangent;
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let j = 0; j < b.length; j++) {
     s += a[j] * b[j];

@@ -139,7 +139,7 @@ export function rosenbrockGradInto(x: Float64Array, grad: RosenbrockGradient): n
   const x_bar = grad.x;
   // forward sweep
   let s = 0;
-  let s_bar = 1;
+  const s_bar = 1;
   x_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < x.length - 1; i++) {
@@ -148,8 +148,8 @@ export function rosenbrockGradInto(x: Float64Array, grad: RosenbrockGradient): n
     s += 100 * a * a + b * b;
     // its reverse, in the same iteration
     // line 13: s += 100 * a * a + b * b;
-    let a_bar = s_bar * (200 * a);
-    let b_bar = s_bar * (2 * b);
+    const a_bar = s_bar * (200 * a);
+    const b_bar = s_bar * (2 * b);
     // line 12: const b = 1 - x[i];
     x_bar[i] -= b_bar;
     // line 11: const a = x[i + 1] - x[i] * x[i];
@@ -189,22 +189,22 @@ export function rosenbrockHvpInto(
   const x_bar_dot = hvp.x;
   // forward sweep
   let s = 0;
-  let s_bar = 1;
+  const s_bar = 1;
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < x.length - 1; i++) {
     const a = x[i + 1] - x[i] * x[i];
-    let a_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
+    const a_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
     const b = 1 - x[i];
-    let b_dot = -x_dot[i];
+    const b_dot = -x_dot[i];
     s += 100 * a * a + b * b;
     // its reverse, in the same iteration
     // line 13: s += 100 * a * a + b * b;
-    let a_bar = s_bar * (200 * a);
-    let a_bar_dot = 200 * s_bar * a_dot;
-    let b_bar = s_bar * (2 * b);
-    let b_bar_dot = 2 * s_bar * b_dot;
+    const a_bar = s_bar * (200 * a);
+    const a_bar_dot = 200 * s_bar * a_dot;
+    const b_bar = s_bar * (2 * b);
+    const b_bar_dot = 2 * s_bar * b_dot;
     // line 12: const b = 1 - x[i];
     x_bar_dot[i] -= b_bar_dot;
     x_bar[i] -= b_bar;
@@ -291,22 +291,22 @@ export function rosenbrockDenseHvpInto(
   // forward sweep
   // inlined rosenbrock(…) from rosenbrock.ts:8
   let s = 0;
-  let s_bar = 1;
+  const s_bar = 1;
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < x.length - 1; i++) {
     const a = x[i + 1] - x[i] * x[i];
-    let a_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
+    const a_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
     const b = 1 - x[i];
-    let b_dot = -x_dot[i];
+    const b_dot = -x_dot[i];
     s += 100 * a * a + b * b;
     // its reverse, in the same iteration
     // line 13: s += 100 * a * a + b * b;
-    let a_bar = s_bar * (200 * a);
-    let a_bar_dot = 200 * s_bar * a_dot;
-    let b_bar = s_bar * (2 * b);
-    let b_bar_dot = 2 * s_bar * b_dot;
+    const a_bar = s_bar * (200 * a);
+    const a_bar_dot = 200 * s_bar * a_dot;
+    const b_bar = s_bar * (2 * b);
+    const b_bar_dot = 2 * s_bar * b_dot;
     // line 12: const b = 1 - x[i];
     x_bar_dot[i] -= b_bar_dot;
     x_bar[i] -= b_bar;

@@ -8,6 +8,8 @@
  *   move stays as `top--`, a call stays as a call statement. Repeated until nothing more
  *   goes (dropping `row_dot` can leave `row` unread), so the file passes `tsc
  *   --noUnusedLocals`.
+ * - **`const` where possible.** A local nothing assigns after its declaration is `const`
+ *   (ESLint's `prefer-const`); passes declare `let` freely and leave the choice to this one.
  * - **Unused parameters.** A parameter the body never reads (the API shape needs it: a
  *   `@grad` of a function that ignores an argument) is printed `_name`, TypeScript's
  *   convention for an intentionally unused parameter, so `--noUnusedParameters` passes.
@@ -33,7 +35,7 @@ export function tidy(fn: FunctionIR): FunctionIR {
     body = next;
   }
   const uses = resolve(fn, body);
-  return { ...fn, params: unusedParamsMarked(fn, uses), body };
+  return { ...fn, params: unusedParamsMarked(fn, uses), body: constWhereNeverAssigned(body, uses) };
 }
 
 /** One variable: a parameter or a declaration. */
@@ -167,6 +169,24 @@ function dropDead(body: Stmt[], uses: Uses): Stmt[] {
   };
   const out = list(body);
   return changed ? out : body;
+}
+
+/** `body` with every declaration nothing assigns again marked immutable (printed `const`), and every one assigned marked mutable. */
+function constWhereNeverAssigned(body: Stmt[], uses: Uses): Stmt[] {
+  const list = (stmts: Stmt[]): Stmt[] => stmts.map(stmt);
+  const stmt = (s: Stmt): Stmt => {
+    switch (s.kind) {
+      case "declare": {
+        const binding = uses.declared.get(s);
+        return binding && binding.assigned !== s.mutable ? { ...s, mutable: binding.assigned } : s;
+      }
+      case "if": return { ...s, then: list(s.then), else: list(s.else) };
+      case "block": return { ...s, body: list(s.body) };
+      case "loop": return { ...s, init: list(s.init), body: list(s.body), update: list(s.update) };
+      default: return s;
+    }
+  };
+  return list(body);
 }
 
 /**

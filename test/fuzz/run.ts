@@ -10,10 +10,11 @@
  * features the corpus reached (coverage.ts). `--idioms` runs the programs written with idioms
  * (idioms.ts: callbacks, closures, destructuring, switch, labels, spread) instead, without
  * shrinking. Every generated file must also pass `tsc --strict --noUnusedLocals
- * --noUnusedParameters`, or the run exits 1.
+ * --noUnusedParameters` and declare `const` what it never reassigns, or the run exits 1.
  */
 import { build } from "../harness/build.ts";
 import { rng } from "../harness/numeric.ts";
+import { needlessLetsIn } from "../harness/constness.ts";
 import { takeRecorded, typecheckGenerated } from "../harness/typecheck.ts";
 import { checkProgram, LEGACY_FRAME } from "./check.ts";
 import { Coverage } from "./coverage.ts";
@@ -90,7 +91,8 @@ for (const id of flag("--idioms") ? [] : ids) {
 }
 const recorded = takeRecorded();
 const typeErrors = recorded ? typecheckGenerated(recorded.files, recorded.root) : [];
-for (const line of typeErrors) console.log(line);
-console.log(`${flag("--idioms") ? count : ids.length} programs, ${compared} compared with finite differences, ${failed} failed, ${typeErrors.length} type errors in generated files`);
+const lets = recorded ? needlessLetsIn(recorded.files) : [];
+for (const line of [...typeErrors, ...lets]) console.log(line);
+console.log(`${flag("--idioms") ? count : ids.length} programs, ${compared} compared with finite differences, ${failed} failed, ${typeErrors.length} type errors in generated files, ${lets.length} needless lets`);
 if (coverage) console.log(coverage.report());
-process.exitCode = failed || typeErrors.length ? 1 : 0;
+process.exitCode = failed || typeErrors.length || lets.length ? 1 : 0;
