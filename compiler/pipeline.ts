@@ -44,7 +44,7 @@ import { FileDerivatives } from "./modes/requests.ts";
  */
 const LATE: readonly Pass[] = [checkpoints, hoistRows, stackCursors];
 /** Reverse mode seeded with a cotangent, and the fVjp entry points (`vjpEntryPoints(names)`). */
-const vjpSweeps = (entryPoints: Pass): Pass[] => [names, entryParams("grad", "cotangent"), normalize, reorder, reverse("cotangent"), entryPoints];
+const vjpSweeps = (entryPoints: Pass): Pass[] => [names, entryParams("grad", "cotangent", "cotangents", "grads"), normalize, reorder, reverse("cotangent"), entryPoints];
 /** Forward mode over the reverse-mode body. */
 const HVP: readonly Pass[] = [requireReturn("number", "hvp"), names, entryParams("grad", "v", "hvp"), normalize, reorder, reverse("one"), hvpForwardOverReverse];
 

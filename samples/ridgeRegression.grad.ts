@@ -270,7 +270,7 @@ export function ridgeHvp(
 }
 
 /**
- * Sets `grad` to the gradient of `ridge` and `hvp` to the Hessian-vector product H·v_3
+ * Sets `grad` to the gradient of `ridge` and `hvp` to the Hessian-vector product H·v
  * (forward-over-reverse, with respect to linear; both overwritten); returns the value.
  * Generated from ridgeRegression.ts:23.
  */
@@ -278,12 +278,12 @@ export function ridgeHvpInto(
   linear: Linear,
   xs: number[][],
   ys: number[],
-  v_3: RidgeHvpGradient,
+  v: RidgeHvpGradient,
   grad: RidgeHvpGradient,
   hvp: RidgeHvpGradient,
 ): number {
-  const linear_w_dot = v_3.linear.w;
-  const linear_b_dot = v_3.linear.b;
+  const linear_w_dot = v.linear.w;
+  const linear_b_dot = v.linear.b;
   const linear_w_bar = grad.linear.w;
   const linear_w_bar_dot = hvp.linear.w;
   let linear_b_bar = 0;
@@ -298,9 +298,9 @@ export function ridgeHvpInto(
     let s = b;
     let s_dot = b_dot;
     for (let j = 0; j < x.length; j++) {
-      const v = x[j];
-      s_dot += v * linear_w_dot[j];
-      s += v * linear.w[j];
+      const v_3 = x[j];
+      s_dot += v_3 * linear_w_dot[j];
+      s += v_3 * linear.w[j];
     }
     residuals[i] = s - ys[i];
     residuals_dot[i] = s_dot;
@@ -403,9 +403,9 @@ export function ridgeHvpInto(
     residuals_bar[i] = 0;
     residuals_bar_dot[i] = 0;
     for (let j = x.length - 1; j >= 0; j--) {
-      const v = x[j];
-      linear_w_bar_dot[j] += v * s_bar_dot;
-      linear_w_bar[j] += s_bar * v;
+      const v_3 = x[j];
+      linear_w_bar_dot[j] += v_3 * s_bar_dot;
+      linear_w_bar[j] += s_bar * v_3;
     }
     b_bar_dot += s_bar_dot;
     b_bar += s_bar;

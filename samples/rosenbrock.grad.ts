@@ -171,17 +171,17 @@ export function rosenbrockHvp(
 }
 
 /**
- * Sets `grad` to the gradient of `rosenbrock` and `hvp` to the Hessian-vector product H·v_1
+ * Sets `grad` to the gradient of `rosenbrock` and `hvp` to the Hessian-vector product H·v
  * (forward-over-reverse, with respect to x; both overwritten); returns the value.
  * Generated from rosenbrock.ts:21.
  */
 export function rosenbrockHvpInto(
   x: Float64Array,
-  v_1: RosenbrockHvpGradient,
+  v: RosenbrockHvpGradient,
   grad: RosenbrockHvpGradient,
   hvp: RosenbrockHvpGradient,
 ): number {
-  const x_dot = v_1.x;
+  const x_dot = v.x;
   const x_bar = grad.x;
   const x_bar_dot = hvp.x;
   // forward sweep
@@ -193,18 +193,18 @@ export function rosenbrockHvpInto(
   for (let i = 0; i + 1 < x.length; i++) {
     const u = x[i + 1] - x[i] * x[i];
     const u_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];
-    const v = 1 - x[i];
-    const v_dot = -x_dot[i];
-    f += 100 * u * u + v * v;
+    const v_1 = 1 - x[i];
+    const v_1_dot = -x_dot[i];
+    f += 100 * u * u + v_1 * v_1;
     // its reverse, in the same iteration
     // line 26: f += 100 * u * u + v * v;
     const u_bar = f_bar * (200 * u);
     const u_bar_dot = 200 * f_bar * u_dot;
-    const v_bar = f_bar * (2 * v);
-    const v_bar_dot = 2 * f_bar * v_dot;
+    const v_1_bar = f_bar * (2 * v_1);
+    const v_1_bar_dot = 2 * f_bar * v_1_dot;
     // line 25: const v = 1 - x[i];
-    x_bar_dot[i] -= v_bar_dot;
-    x_bar[i] -= v_bar;
+    x_bar_dot[i] -= v_1_bar_dot;
+    x_bar[i] -= v_1_bar;
     // line 24: const u = x[i + 1] - x[i] * x[i];
     x_bar_dot[i + 1] += u_bar_dot;
     x_bar[i + 1] += u_bar;

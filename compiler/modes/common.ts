@@ -5,7 +5,8 @@
  */
 import { baseName, Codes, fail } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
-import type { Expr } from "../ir/nodes.ts";
+import type { Expr, FunctionIR } from "../ir/nodes.ts";
+import { renameVariable, renameVariableIn } from "../ir/rewrite.ts";
 import { stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 import { inlineCalls } from "../transform/inline.ts";
 import { Namer } from "../transform/naming.ts";
@@ -16,7 +17,7 @@ import { hoistRowsIn } from "../transform/hoist.ts";
 import { stackCursorsIn } from "../transform/cursors.ts";
 import { tidy as tidyFunction } from "../transform/tidy.ts";
 import { checkpointLoops } from "../transform/checkpoint.ts";
-import { activityOf, variablesOf, type Pass } from "./unit.ts";
+import { activityOf, variablesOf, type Pass, type Unit } from "./unit.ts";
 
 /**
  * Calls to the user's functions inlined (transform/inline.ts); `reverse`: a call with a
@@ -52,15 +53,52 @@ export const names: Pass = {
   run: (unit) => ({ ...unit, namer: Namer.forFunction(unit.fn, unit.ctx.reserved) }),
 };
 
-/** Takes the entry points' parameter names (`grad`, `cotangent`, …), in this order. */
+/**
+ * Takes the entry points' parameter names (`grad`, `cotangent`, …), in this order. They are
+ * public (a caller may pass them by position, read them in the docs): where one is only the
+ * name of a local of the function, the local is renamed (`v` → `v_1`) and the parameter
+ * keeps its name; a parameter or module name of the user's keeps it instead.
+ */
 export function entryParams(...bases: string[]): Pass {
   return {
     name: "entry-params",
     run(unit) {
       const params = { ...unit.params };
-      for (const base of bases) params[base] = unit.namer!.fresh(base);
-      return { ...unit, params };
+      let renamed = unit;
+      for (const base of bases) {
+        if (isOnlyLocal(renamed, base)) {
+          renamed = withLocalRenamed(renamed, base, unit.namer!.fresh(base));
+          params[base] = base;
+        } else {
+          params[base] = unit.namer!.fresh(base);
+        }
+      }
+      return { ...renamed, params };
     },
+  };
+}
+
+/** `name` is declared in the function's body, and is none of its parameters, its own name, a module name or a name taken by an earlier entry parameter. */
+function isOnlyLocal(unit: Unit, name: string): boolean {
+  const { fn, ctx } = unit;
+  if (fn.name === name || fn.params.some((p) => p.name === name) || ctx.reserved.includes(name) || Object.values(unit.params).includes(name)) return false;
+  let declared = false;
+  walkStmts(fn.body, (s) => {
+    if (s.kind === "declare" && s.name === name) declared = true;
+  });
+  return declared;
+}
+
+/** The unit with the local `from` called `to` in every copy of the function it holds. */
+function withLocalRenamed(unit: Unit, from: string, to: string): Unit {
+  const fn = (f: FunctionIR): FunctionIR => ({ ...f, body: renameVariable(f.body, from, to) });
+  const expr = (e: Expr): Expr => renameVariableIn(e, from, to);
+  return {
+    ...unit,
+    ctx: { ...unit.ctx, fn: fn(unit.ctx.fn) },
+    fn: fn(unit.fn),
+    ...(unit.result && { result: expr(unit.result) }),
+    ...(unit.reordered && { reordered: { fn: fn(unit.reordered.fn), result: expr(unit.reordered.result) } }),
   };
 }
 

@@ -69,7 +69,7 @@ export function vjpEntryPoints(names: VjpNames = defaultNames): Pass {
         doc: `Value of \`${fn.name}\` and the vector-Jacobian product cotangentᵀ·J with respect to ${request.wrt.join(", ")}.\nGenerated from ${where(ctx)}.`,
       };
       // A pullback is only ever called with one cotangent; an array result may have many.
-      const rows = fn.returnType.kind === "array" && !ctx.pullback ? vjpRows(ctx, base, alias, reverse, namer, { grad: gradName, cotangent, cotangentType }) : null;
+      const rows = fn.returnType.kind === "array" && !ctx.pullback ? vjpRows(ctx, base, alias, reverse, namer, { grad: gradName, cotangent, cotangentType, cotangents: unit.params.cotangents!, grads: unit.params.grads! }) : null;
       const primals = [
         ...(unit.output.primals ?? []),
         ...(rows?.primal ? [{ name: fn.name, span: fn.span, purpose: `for \`${base}RowsInto\`'s value when there are no cotangents` }] : []),
@@ -107,14 +107,16 @@ function vjpRows(
   alias: string,
   reverse: ReverseOutput,
   namer: Namer,
-  row: { grad: string; cotangent: string; cotangentType: string },
+  row: { grad: string; cotangent: string; cotangentType: string; cotangents: string; grads: string },
 ): { fn: FunctionIR; primal: boolean } {
   const { fn, request } = ctx;
   const rowsName = `${base}RowsInto`;
   const split = reverse.split;
   // The replay's locals live beside the reverse body's names; the fallback only calls functions.
   const names = split ? namer : new Namer([...fn.params.map((p) => p.name), fn.name, `${base}Into`]);
-  const [cotangents, grads, r] = ["cotangents", "grads", "r"].map((x) => names.fresh(x)) as [string, string, string];
+  // With the replay, the entry parameters took the public names before the body's locals could (modes/common.ts entryParams).
+  const [cotangents, grads] = split ? [row.cotangents, row.grads] : [names.fresh("cotangents"), names.fresh("grads")];
+  const r = names.fresh("r");
   const params = [...fn.params, typeParam(cotangents, `readonly (${row.cotangentType})[]`), typeParam(grads, `readonly ${alias}[]`)];
   const args = fn.params.map((p) => b.v(p.name));
   const rowCount: Expr = { kind: "length", object: b.v(cotangents) };
