@@ -496,5 +496,5 @@ export function cyclicMapJacobian(x: readonly number[]): { value: number[]; jaco
     cyclicMapJacobianVjpRowsInto(x, cotangents, grads);
     for (let r = 0; r < m; r++) readFlat(grads[r], fields, jacobian[r]);
   }
-  return { value: value, jacobian: jacobian };
+  return { value, jacobian };
 }

@@ -451,5 +451,5 @@ export function elementwiseExpJacobian(z: readonly number[]): {
     elementwiseExpJacobianVjpRowsInto(z, cotangents, grads);
     for (let r = 0; r < m; r++) readFlat(grads[r], fields, jacobian[r]);
   }
-  return { value: value, jacobian: jacobian };
+  return { value, jacobian };
 }

@@ -250,5 +250,5 @@ export function gaussianHessian(x: readonly number[]): {
       hessian[j][i] = mean;
     }
   }
-  return { value: value, grad: grad, hessian: hessian };
+  return { value, grad, hessian };
 }

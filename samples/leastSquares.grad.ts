@@ -270,5 +270,5 @@ export function leastSquaresHessian(
       hessian[j][i] = mean;
     }
   }
-  return { value: value, grad: grad, hessian: hessian };
+  return { value, grad, hessian };
 }

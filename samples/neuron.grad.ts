@@ -293,5 +293,5 @@ export function neuronHessian(
       hessian[j][i] = mean;
     }
   }
-  return { value: value, grad: grad, hessian: hessian };
+  return { value, grad, hessian };
 }

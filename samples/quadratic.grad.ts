@@ -283,5 +283,5 @@ export function quadraticHessian(
       hessian[j][i] = mean;
     }
   }
-  return { value: value, grad: grad, hessian: hessian };
+  return { value, grad, hessian };
 }

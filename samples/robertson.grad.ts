@@ -341,5 +341,5 @@ export function robertsonJacobian(
     robertsonJacobianVjpRowsInto(y, k, cotangents, grads);
     for (let r = 0; r < m; r++) readFlat(grads[r], fields, jacobian[r]);
   }
-  return { value: value, jacobian: jacobian };
+  return { value, jacobian };
 }

@@ -254,5 +254,5 @@ export function rosenbrockHessian(x: Float64Array): {
       hessian[j][i] = mean;
     }
   }
-  return { value: value, grad: grad, hessian: hessian };
+  return { value, grad, hessian };
 }

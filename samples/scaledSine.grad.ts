@@ -316,5 +316,5 @@ export function scaledSineJacobian(
     scaledSineJacobianVjpRowsInto(x, s, cotangents, grads);
     for (let r = 0; r < m; r++) readFlat(grads[r], fields, jacobian[r]);
   }
-  return { value: value, jacobian: jacobian };
+  return { value, jacobian };
 }

@@ -536,5 +536,5 @@ export function softmaxCrossEntropyHessian(
       hessian[j][i] = mean;
     }
   }
-  return { value: value, grad: grad, hessian: hessian };
+  return { value, grad, hessian };
 }

@@ -940,7 +940,7 @@ export function handPoseJacobian(
       cotangent[r] = 0;
     }
   }
-  return { value: value, jacobian: jacobian };
+  return { value, jacobian };
 }
 
 /**

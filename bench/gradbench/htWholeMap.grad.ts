@@ -1151,5 +1151,5 @@ export function wholeMapResidualsJacobian(
       cotangent[r] = 0;
     }
   }
-  return { value: value, jacobian: jacobian };
+  return { value, jacobian };
 }

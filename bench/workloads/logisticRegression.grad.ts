@@ -298,5 +298,5 @@ export function logisticNllHessian(
       hessian[j][i] = mean;
     }
   }
-  return { value: value, grad: grad, hessian: hessian };
+  return { value, grad, hessian };
 }

@@ -257,7 +257,7 @@ export function rosenbrockHessian(x: Float64Array): {
       hessian[j][i] = mean;
     }
   }
-  return { value: value, grad: grad, hessian: hessian };
+  return { value, grad, hessian };
 }
 
 /**
@@ -359,5 +359,5 @@ export function rosenbrockDenseHessian(x: Float64Array): {
       hessian[j][i] = mean;
     }
   }
-  return { value: value, grad: grad, hessian: hessian };
+  return { value, grad, hessian };
 }

@@ -84,7 +84,7 @@ export class Printer {
       case "string": return [JSON.stringify(e.value), PRIMARY];
       case "sameObject": return [`(${this.expr(e.left)} as unknown) === (${this.expr(e.right)} as unknown)`, PRECEDENCE["==="]!];
       case "record": {
-        const shorthand = (f: { name: string; value: Expr }) => !e.longhand && f.value.kind === "var" && f.value.name === f.name;
+        const shorthand = (f: { name: string; value: Expr }) => f.value.kind === "var" && f.value.name === f.name;
         return [`{ ${e.fields.map((f) => (shorthand(f) ? f.name : `${f.name}: ${this.expr(f.value)}`)).join(", ")} }`, PRIMARY];
       }
       case "pop": return [`${this.stacks[e.stack]}.pop()`, POSTFIX];

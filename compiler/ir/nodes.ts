@@ -63,10 +63,9 @@ export type Expr =
    * A record literal `{ a: e, b }` (generated code, and object literals of the source until
    * inlining). `byReference`: the fields of a local object (each a variable), which a callee
    * it is passed to may write; a plain literal is a temporary that callee writes do not escape.
-   * `longhand`: printed `{ a: a }` even where shorthand would do (the Hessian and Jacobian
-   * drivers' results).
+   * A field whose value is the variable of its name prints as shorthand (`{ value, grad }`).
    */
-  | { kind: "record"; fields: { name: string; value: Expr }[]; byReference?: boolean; longhand?: boolean }
+  | { kind: "record"; fields: { name: string; value: Expr }[]; byReference?: boolean }
   /**
    * A call to another function of the user's program. transform/inline.ts replaces it by
    * the callee's body, except where the user supplied a rule (`@vjpOf`): then `rule` names

@@ -60,7 +60,7 @@ export const hessianDriver: Pass = {
           b.assign(Hik(j, i) as LValue, b.v("mean")),
         ]),
       ]),
-      { kind: "return", value: { kind: "record", longhand: true, fields: [{ name: "value", value: b.v(value) }, { name: "grad", value: b.v(g) }, { name: "hessian", value: b.v(H) }] } },
+      { kind: "return", value: { kind: "record", fields: [{ name: "value", value: b.v(value) }, { name: "grad", value: b.v(g) }, { name: "hessian", value: b.v(H) }] } },
     ];
     const hessian: FunctionIR = {
       name: `${fn.name}Hessian`,

@@ -103,7 +103,7 @@ export const jacobianDriver: Pass = {
       emptyRows(J),
       compact(rows([{ kind: "append", array: J, value: zeroRow(b.v(n)) }])),
       { kind: "if", test: b.bin("<=", b.v(n), b.v(m)), then: forward, else: reverse },
-      { kind: "return", value: { kind: "record", longhand: true, fields: [{ name: "value", value: b.v(value) }, { name: "jacobian", value: b.v(J) }] } },
+      { kind: "return", value: { kind: "record", fields: [{ name: "value", value: b.v(value) }, { name: "jacobian", value: b.v(J) }] } },
     ];
     const jacobian: FunctionIR = {
       name: `${fn.name}Jacobian`,
