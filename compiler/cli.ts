@@ -13,7 +13,7 @@ import { parseArgs, UsageError, type Command } from "./cli/args.ts";
 import { HELP, version } from "./cli/help.ts";
 import { withDefaults, type CliIo } from "./cli/io.ts";
 import { startProgress } from "./cli/progress.ts";
-import { printJson, printText } from "./cli/report.ts";
+import { printFailureJson, printJson, printText } from "./cli/report.ts";
 
 export type { CliIo } from "./cli/io.ts";
 export { formatDiagnostic, codeFrame } from "./cli/frame.ts";
@@ -26,23 +26,21 @@ export async function main(argv: string[], partialIo: Partial<CliIo> = {}): Prom
     process.stderr.write(internalError(error));
     return 1;
   }
+  // Asked for JSON: then stdout gets a document whatever happens (also a usage error or a fault).
+  const json = argv.some((a, k) => a === "--format=json" || (a === "--format" && argv[k + 1] === "json"));
   try {
     return await run(parseArgs(argv), io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`error: ${error.message}\nRun 'tsgrad --help' for usage.\n`);
+      if (json) printFailureJson("usage", error.message, 2, io);
       return 2;
     }
     try {
       io.stderr(internalError(error));
-      // A tool reading --format json still gets one document, with the fault in it.
-      if (argv.some((a) => a === "json" || a === "--format=json")) {
-        const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
-        const diagnostic = { file: "", line: 1, column: 1, length: 1, code: formatCode(Codes.InternalError), severity: "error", message: `internal error: ${message}` };
-        io.stdout(`${JSON.stringify({ diagnostics: [diagnostic], written: [], removed: [], stale: [], outOfDate: [], withoutAnnotations: [], heldBack: [], exitCode: 1 }, null, 2)}\n`);
-      }
+      if (json) printFailureJson(formatCode(Codes.InternalError), internalError(error).replace(/^error TSG\d+: /, "").trim(), 1, io);
     } catch {
-      // the error stream itself failed; the exit code still says so
+      // the output streams themselves failed; the exit code still says so
     }
     return 1;
   }

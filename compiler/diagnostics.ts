@@ -14,6 +14,7 @@ export const Codes = {
   HandWrittenOutput: 1003,
   UnresolvedImport: 1004,
   FormatFailed: 1005,
+  TooLarge: 1006,
   // 2xxx: annotations
   UnknownWrtParameter: 2001,
   NotDifferentiableParameter: 2002,

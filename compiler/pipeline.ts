@@ -21,6 +21,7 @@ import { spanOf } from "./frontend/annotations.ts";
 import { ProgramIndex } from "./frontend/program.ts";
 import { lowerFunction } from "./frontend/lower.ts";
 import { functionSources, tagsOf, type FunctionSource } from "./frontend/functions.ts";
+import { isStackOverflow, tooLargeDiagnostic } from "./frontend/tooLarge.ts";
 import type { DerivativeRequest, FunctionIR, ModuleIR } from "./ir/nodes.ts";
 import { Namer, namesIn } from "./transform/naming.ts";
 import { Printer } from "./backend/print.ts";
@@ -151,7 +152,17 @@ export async function compileSources(inputs: SourceInput[], options: CompileOpti
   const dumped: { title: string; functions: FunctionIR[] }[] = [];
   const sorted = [...inputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const program = new ProgramIndex(project);
-  const parsed = sorted.map((input) => ({ input, sourceFile: program.add(input.path, input.text) }));
+  const parsed: { input: SourceInput; sourceFile: SourceFile }[] = [];
+  for (const input of sorted) {
+    try {
+      parsed.push({ input, sourceFile: program.add(input.path, input.text) });
+    } catch (error) {
+      // TypeScript's parser recurses once per nesting level: too deep a file is reported, the others compile.
+      if (!isStackOverflow(error)) throw error;
+      diagnostics.push(tooLargeDiagnostic(input.path, input.text, "parsing"));
+      failed.push(input.path);
+    }
+  }
   const { order, imported } = generatedFirst(parsed);
   for (const { input, sourceFile } of order) {
     const started = performance.now();
@@ -161,7 +172,7 @@ export async function compileSources(inputs: SourceInput[], options: CompileOpti
     } catch (error) {
       // A fault outside any one function (reading the file's annotations, assembling or
       // formatting its generated file): reported at the file; the other files still compile.
-      result = { diagnostics: [fileFault(error, input.path, sourceFile)] };
+      result = { diagnostics: [isStackOverflow(error) ? tooLargeDiagnostic(input.path, input.text, "compiling") : fileFault(error, input.path, sourceFile)] };
     }
     options.onSource?.(input.path, performance.now() - started);
     diagnostics.push(...result.diagnostics);
@@ -272,7 +283,7 @@ async function compileOne(
       lowered.push({ fn, requests: annotated.requests, source: annotated.source });
       if (options.dumpAfter === "lower") dumped.push({ title: `after lower: ${fn.name} (${sourceName})`, functions: [fn] });
     } catch (error) {
-      diagnostics.push(...toDiagnostics(error, annotated.source, sf, input.path));
+      diagnostics.push(...toDiagnostics(error, annotated.source, sf, input, "lowering"));
     }
   }
   for (const { fn } of lowered) options.observe?.lowered?.(fn);
@@ -314,7 +325,7 @@ async function compileOne(
         },
       });
     } catch (error) {
-      diagnostics.push(...toDiagnostics(error, source, sf, input.path));
+      diagnostics.push(...toDiagnostics(error, source, sf, input, "differentiating"));
     }
   }
   // The generated file imports the primals and rules it calls: they must be exported.
@@ -369,6 +380,7 @@ async function compileOne(
   try {
     text = await (style.format ?? formatTypeScript)(printed, outputPathFor(input.path));
   } catch (error) {
+    if (isStackOverflow(error)) return { diagnostics: [tooLargeDiagnostic(input.path, input.text, "formatting the generated file")] };
     if (!style.format) throw error; // tsgrad's own formatting failing on its own output is a bug
     const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
     return { diagnostics: [{ code: Codes.FormatFailed, message, file: input.path, line: 1, column: 1, length: 1 }] };
@@ -393,8 +405,10 @@ function unitIR(unit: Unit): FunctionIR[] {
   return [unit.result ? { ...unit.fn, body: [...unit.fn.body, { kind: "return", value: unit.result }] } : unit.fn];
 }
 
-function toDiagnostics(error: unknown, source: FunctionSource, sf: ts.SourceFile, file: string): Diagnostic[] {
+function toDiagnostics(error: unknown, source: FunctionSource, sf: ts.SourceFile, input: SourceInput, stage: string): Diagnostic[] {
   if (error instanceof DiagnosticError) return error.all;
+  const file = input.path;
+  if (isStackOverflow(error)) return [tooLargeDiagnostic(file, input.text, stage, { name: source.name, start: source.node.getStart(sf), end: source.node.getEnd() })];
   const message = error instanceof Error ? error.message : String(error);
   return [{
     code: Codes.InternalError,

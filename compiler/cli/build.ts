@@ -22,7 +22,8 @@ import { compareStrings, discover, outputPathOf } from "./discover.ts";
 import type { CliIo } from "./io.ts";
 import { planOutputs } from "./plan.ts";
 import { readSources } from "./read.ts";
-import type { ProjectStyle } from "./style.ts";
+import type { ProjectStyle, StyleChoices } from "./style.ts";
+import { compileWithLargeStack, ranOutOfStack } from "./largeStack.ts";
 import { applyPlan } from "./write.ts";
 
 export interface BuildOptions {
@@ -118,7 +119,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
   if (misses.length > 0) {
     const missed = new Set(misses);
     const inputs = [...closure(misses, read.imports)].flatMap((f) => (byPath.has(f) ? [byPath.get(f)!] : []));
-    const compiled = await compileSafely(inputs, { ...options, style: settings.style }, session, (file, ms) => timings.push({ path: file, ms, ...(missed.has(file) ? {} : { imported: true }) }));
+    const compiled = await compileSafely(inputs, { ...options, style: settings.style, styleChoices: settings.choices }, session, (file, ms) => timings.push({ path: file, ms, ...(missed.has(file) ? {} : { imported: true }) }));
     diagnostics.push(...compiled.diagnostics.map((d) => ({ ...d, file: path.resolve(io.cwd, d.file) })));
     for (const f of compiled.failed) held.add(path.resolve(io.cwd, f));
     const outputs = new Map(compiled.files.map((f) => [path.resolve(io.cwd, f.source), f.text] as const));
@@ -210,7 +211,7 @@ export function openCache(options: Pick<BuildOptions, "cache">, cwd: string): { 
  * `compile`, with a fault of the compiler that escapes it (it reports its own faults per
  * file) turned into a TSG9001 diagnostic at the first source, so the report still comes out.
  */
-async function compileSafely(inputs: SourceInput[], options: BuildOptions & { style: ProjectStyle }, session: BuildSession, timed: (file: string, ms: number) => void) {
+async function compileSafely(inputs: SourceInput[], options: CompileSettings, session: BuildSession, timed: (file: string, ms: number) => void) {
   try {
     return await compile(inputs, options, session, timed);
   } catch (error) {
@@ -221,18 +222,31 @@ async function compileSafely(inputs: SourceInput[], options: BuildOptions & { st
   }
 }
 
-/** Compiles `inputs` (loading the compiler only now), timing each source. */
-async function compile(inputs: SourceInput[], options: BuildOptions & { style: ProjectStyle }, session: BuildSession, timed: (file: string, ms: number) => void) {
+type CompileSettings = BuildOptions & { style: ProjectStyle; styleChoices: StyleChoices };
+
+/**
+ * Compiles `inputs` (loading the compiler only now), timing each source. A source that ran
+ * out of stack (TSG1006: nested too deep for the main thread) is compiled again, with the
+ * others, in a worker with a much larger stack (largeStack.ts).
+ */
+async function compile(inputs: SourceInput[], options: CompileSettings, session: BuildSession, timed: (file: string, ms: number) => void) {
   session.onCompile?.({ kind: "start", sources: inputs.length });
   const { compileSources } = await import("../pipeline.ts");
-  return compileSources(inputs, {
+  const times = new Map<string, number>();
+  let result = await compileSources(inputs, {
     debug: options.debug ?? false,
     style: options.style.style,
     onSource: (file, ms) => {
-      timed(file, ms);
+      times.set(file, ms);
       session.onCompile?.({ kind: "source", path: file, ms });
     },
   });
+  if (ranOutOfStack(result.diagnostics)) {
+    const job = { inputs, debug: options.debug ?? false, style: options.styleChoices };
+    result = (await compileWithLargeStack(job, (file, ms) => times.set(file, (times.get(file) ?? 0) + ms))) ?? result;
+  }
+  for (const [file, ms] of times) timed(file, ms);
+  return result;
 }
 
 type ImportMap = ReadonlyMap<string, readonly { specifier: string; resolved: string | null }[]>;

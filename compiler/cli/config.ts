@@ -99,11 +99,11 @@ function validate(value: unknown, where: string, dir: string): TsgradConfig {
  * config's `include` (relative to the current folder, for messages), and the style of
  * its files (the config's choices, the project's prettier and tsconfig).
  */
-export function buildSettings(paths: readonly string[], cwd: string): { paths: string[]; style: ProjectStyle; config: TsgradConfig | null } {
+export function buildSettings(paths: readonly string[], cwd: string): { paths: string[]; style: ProjectStyle; choices: StyleChoices; config: TsgradConfig | null } {
   const config = loadConfig(cwd);
   const chosen = paths.length > 0 || !config ? [...paths] : config.include.map((p) => path.relative(cwd, path.resolve(config.dir, p)) || ".");
   const choices: StyleChoices = {};
   if (config) choices.format = config.format;
   if (config?.importExtension !== undefined) choices.importExtension = config.importExtension;
-  return { paths: chosen, style: projectStyle(choices), config };
+  return { paths: chosen, style: projectStyle(choices), choices, config };
 }

@@ -120,3 +120,23 @@ export function printJson(report: BuildReport, io: CliIo, compact = false): void
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
+
+/**
+ * The JSON document of a run that stopped before it had a report (an internal fault, or a
+ * usage error when `--format json` was asked for): one diagnostic, nothing written. Tools
+ * reading stdout always get a document.
+ */
+export function printFailureJson(code: string, message: string, exitCode: number, io: Pick<CliIo, "stdout">): void {
+  const document: JsonReport = {
+    diagnostics: [{ file: "", line: 1, column: 1, length: 1, code, severity: "error", message }],
+    written: [],
+    removed: [],
+    leftovers: [],
+    stale: [],
+    outOfDate: [],
+    withoutAnnotations: [],
+    heldBack: [],
+    exitCode,
+  };
+  io.stdout(JSON.stringify(document, null, 2) + "\n");
+}

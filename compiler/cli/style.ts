@@ -92,7 +92,7 @@ export function projectStyle(choices: StyleChoices = {}): ProjectStyle {
           try {
             return await p.api.format(text, { ...p.options, filepath: path.resolve(outputPath) });
           } catch (error) {
-            throw new Error(`prettier, with the project's configuration, failed on ${path.basename(outputPath)}: ${firstLine(error)}`);
+            throw new Error(`prettier, with the project's configuration, failed on ${path.basename(outputPath)}: ${firstLine(error)}`, { cause: error });
           }
         };
       }
