@@ -47,6 +47,35 @@ export function differentiableReads(e: Expr, into = new Set<string>()): Set<stri
   return into;
 }
 
+/**
+ * `isActive` of an Activity: whether a derivative of one of `names` flows into `e`
+ * (differentiableReads, without building the set). Remembered per expression node: the
+ * reverse sweep asks it at every level of an expression, so a sum of n terms would cost
+ * n² otherwise. IR nodes are never changed in place, so a node's answer never changes.
+ */
+function activeReads(names: ReadonlySet<string>): (e: Expr) => boolean {
+  const known = new WeakMap<Expr, boolean>();
+  const reads = (e: Expr): boolean => {
+    let answer = known.get(e);
+    if (answer !== undefined) return answer;
+    switch (e.kind) {
+      case "var": answer = names.has(e.name); break;
+      case "index": case "field": answer = reads(e.object); break;
+      case "unary": answer = e.op !== "!" && reads(e.operand); break;
+      case "binary": answer = isDifferentiableOperator(e.op) && (reads(e.left) || reads(e.right)); break;
+      case "call": answer = !isPiecewiseConstant(e.callee) && e.args.some(reads); break;
+      case "userCall": answer = e.args.some(reads); break;
+      case "conditional": answer = reads(e.whenTrue) || reads(e.whenFalse); break;
+      case "arrayLiteral": answer = e.elements.some(reads); break;
+      case "pop": answer = e.of !== undefined && names.has(e.of); break;
+      default: answer = false;
+    }
+    known.set(e, answer);
+    return answer;
+  };
+  return reads;
+}
+
 /** `target ← sources` for every statement that gives a variable (or an array's elements) a value. */
 export function dependencyEdges(body: Stmt[], integers: Set<string> = new Set()): { target: string; sources: Set<string> }[] {
   const edges: { target: string; sources: Set<string> }[] = [];
@@ -96,7 +125,7 @@ export function analyzeActivity(fn: FunctionIR, result: Expr, wrt: string[], ena
   if (!enabled) {
     const isParamLeaf = (n: string) => fn.params.some((p) => n === p.name || n.startsWith(`${p.name}.`));
     const all = new Set([...numeric].filter((n) => !isParamLeaf(n) || wrt.includes(n)));
-    return { active: all, isActive: (e) => [...differentiableReads(e)].some((n) => all.has(n)) };
+    return { active: all, isActive: activeReads(all) };
   }
   const varied = dependents(wrt, edges);
   const useful = differentiableReads(result);
@@ -113,7 +142,7 @@ export function analyzeActivity(fn: FunctionIR, result: Expr, wrt: string[], ena
     }
   }
   const active = new Set([...varied].filter((n) => useful.has(n) && numeric.has(n)));
-  return { active, isActive: (e) => [...differentiableReads(e)].some((n) => active.has(n)) };
+  return { active, isActive: activeReads(active) };
 }
 
 /** Parameters and locals that are Int32Arrays (never differentiated). */

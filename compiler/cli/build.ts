@@ -23,7 +23,8 @@ import type { CliIo } from "./io.ts";
 import { planOutputs } from "./plan.ts";
 import { readSources } from "./read.ts";
 import type { ProjectStyle, StyleChoices } from "./style.ts";
-import { compileWithLargeStack, ranOutOfStack } from "./largeStack.ts";
+import { compileWithLargeStack, largeStackMb, ranOutOfStack } from "./largeStack.ts";
+import { withStackTried } from "../frontend/tooLarge.ts";
 import { applyPlan } from "./write.ts";
 
 export interface BuildOptions {
@@ -243,7 +244,9 @@ async function compile(inputs: SourceInput[], options: CompileSettings, session:
   });
   if (ranOutOfStack(result.diagnostics)) {
     const job = { inputs, debug: options.debug ?? false, style: options.styleChoices };
-    result = (await compileWithLargeStack(job, (file, ms) => times.set(file, (times.get(file) ?? 0) + ms))) ?? result;
+    const stackMb = largeStackMb();
+    result = (await compileWithLargeStack(job, (file, ms) => times.set(file, (times.get(file) ?? 0) + ms), stackMb)) ?? result;
+    result.diagnostics = result.diagnostics.map((d) => (d.code === Codes.TooLarge ? withStackTried(d, stackMb) : d));
   }
   for (const [file, ms] of times) timed(file, ms);
   return result;

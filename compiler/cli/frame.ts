@@ -70,13 +70,27 @@ export function codeFrame(d: Pick<Diagnostic, "line" | "column" | "length">, tex
       out.push(c.inverse("...".padStart(gutterWidth)));
       continue;
     }
-    const line = lines[i];
-    const from = i === first ? startCol : firstNonBlank(line);
-    const to = i === last ? Math.min(Math.max(endCol, from + 1), Math.max(line.length, from + 1)) : line.length;
+    const whole = lines[i];
+    const wholeFrom = i === first ? startCol : firstNonBlank(whole);
+    const wholeTo = i === last ? Math.min(Math.max(endCol, wholeFrom + 1), Math.max(whole.length, wholeFrom + 1)) : whole.length;
+    const { line, from, to } = clip(whole, wholeFrom, wholeTo);
     out.push(`${c.inverse(String(i + 1).padStart(gutterWidth))} ${line}`);
     out.push(`${c.inverse(" ".repeat(gutterWidth))} ${blankLike(line.slice(0, from))}${c.red("~".repeat(Math.max(1, to - from)))}`);
   }
   return out.join("\n") + "\n";
+}
+
+/** Longer lines are shown as a window of this many characters around the span's start. */
+const MAX_FRAME_WIDTH = 160;
+
+/** A line too long to show (a generated sum of thousands of terms) cut to a window around `from`, with `...` where text was left out. */
+function clip(line: string, from: number, to: number): { line: string; from: number; to: number } {
+  if (line.length <= MAX_FRAME_WIDTH) return { line, from, to };
+  const start = Math.max(0, Math.min(from - 40, line.length - MAX_FRAME_WIDTH));
+  const end = start + MAX_FRAME_WIDTH;
+  const lead = start > 0 ? "..." : "";
+  const shift = lead.length - start;
+  return { line: lead + line.slice(start, end) + (end < line.length ? "..." : ""), from: from + shift, to: Math.min(to, end) + shift };
 }
 
 function range(from: number, to: number): number[] {

@@ -18,6 +18,12 @@ import type { StyleChoices } from "./style.ts";
 /** The worker's stack, in megabytes: nesting some 20,000 levels deep. Reserved, not used, until a compile goes that deep. */
 export const STACK_MB = 1024;
 
+/** The stack the worker gets: `TSGRAD_STACK_MB` (a positive number of megabytes) if set, else STACK_MB. */
+export function largeStackMb(env: NodeJS.ProcessEnv = process.env): number {
+  const asked = Number(env["TSGRAD_STACK_MB"]);
+  return Number.isFinite(asked) && asked >= 1 ? Math.floor(asked) : STACK_MB;
+}
+
 export interface LargeStackJob {
   inputs: SourceInput[];
   debug: boolean;
@@ -36,7 +42,7 @@ export function ranOutOfStack(diagnostics: readonly Diagnostic[]): boolean {
  * Compiles `job` in a worker thread with a STACK_MB stack. Null if the worker could not
  * start or died (out of memory, say): the caller keeps the result it had.
  */
-export function compileWithLargeStack(job: LargeStackJob, onSource: (path: string, ms: number) => void, stackMb = STACK_MB): Promise<CompileResult | null> {
+export function compileWithLargeStack(job: LargeStackJob, onSource: (path: string, ms: number) => void, stackMb = largeStackMb()): Promise<CompileResult | null> {
   const ownUrl = import.meta.url;
   // From the TypeScript sources (a clone, the tests) the worker needs tsx as well; from dist/, plain Node.
   const entry = new URL(`./largeStackWorker${ownUrl.endsWith(".ts") ? ".ts" : ".js"}`, ownUrl).href;

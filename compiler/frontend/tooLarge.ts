@@ -17,7 +17,7 @@ export function isStackOverflow(error: unknown): boolean {
 }
 
 /**
- * The deepest `(`, `[` or `{` of `text` (outside strings and comments) and its depth, and
+ * The deepest `(` or `[` of `text` (outside strings and comments) and its depth, and
  * the longest statement (text between `;`, `{` and `}`: a sum `a + b + …` nests as deeply
  * as it has terms): a scan, not a parse (the parse may be what failed).
  */
@@ -26,6 +26,7 @@ export function deepestPoint(text: string): { offset: number; depth: number; lon
   let best = { offset: 0, depth: 0 };
   let longest = { offset: 0, length: 0 };
   let statement = 0;
+  const opened: boolean[] = [];
   const end = (i: number) => {
     if (i - statement > longest.length) longest = { offset: statement, length: i - statement };
     statement = i + 1;
@@ -40,11 +41,13 @@ export function deepestPoint(text: string): { offset: number; depth: number; lon
     } else if (c === '"' || c === "'" || c === "`") {
       for (i++; i < text.length && text[i] !== c; i++) if (text[i] === "\\") i++;
     } else if (c === "(" || c === "[" || c === "{") {
-      depth++;
-      if (depth > best.depth) best = { offset: i, depth };
+      // Parentheses and array literals nest expressions; an index `a[i]` and a block do not count.
+      const counts = c === "(" || (c === "[" && !/[\w$)\]]/.test(previousNonBlank(text, i)));
+      opened.push(counts);
+      if (counts && ++depth > best.depth) best = { offset: i, depth };
       if (c === "{") end(i);
     } else if (c === ")" || c === "]" || c === "}") {
-      depth = Math.max(0, depth - 1);
+      if (opened.pop()) depth--;
       if (c === "}") end(i);
     } else if (c === ";") {
       end(i);
@@ -75,7 +78,8 @@ export function tooLargeDiagnostic(file: string, text: string, stage: string, fn
   const line = before.split("\n").length;
   const column = at - before.lastIndexOf("\n");
   const what = nested ? `an expression nested ${depth} levels deep` : `a statement of ${longest.length - indent} characters`;
-  const where = fn ? `'${fn.name}' in ${baseName(file)}` : baseName(file);
+  const name = fn?.name ?? enclosingFunction(text, at);
+  const where = name ? `'${name}' in ${baseName(file)}` : baseName(file);
   const todo = nested ? "split it into several statements (const inner = …; then use inner)" : "split it into several statements (const a = … + …; const b = … + …; return a + b)";
   return {
     code: Codes.TooLarge,
@@ -85,4 +89,23 @@ export function tooLargeDiagnostic(file: string, text: string, stage: string, fn
     column,
     length: 1,
   };
+}
+
+/** The name of the last function declared before `offset` (`function f`, `const f =`, a method `f(`): the parse failed, so a scan. */
+function enclosingFunction(text: string, offset: number): string | undefined {
+  let name: string | undefined;
+  const declaration = /\bfunction\s*\*?\s*([A-Za-z_$][\w$]*)|\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]*)?=\s*(?:async\s*)?(?:function\b|\()/g;
+  for (let m = declaration.exec(text); m && m.index < offset; m = declaration.exec(text)) name = m[1] ?? m[2];
+  return name;
+}
+
+/** `d` (a TSG1006) also saying how large a stack tsgrad tried, and how to give it more. */
+export function withStackTried(d: Diagnostic, stackMb: number): Diagnostic {
+  return { ...d, message: `${d.message}, or set TSGRAD_STACK_MB above ${stackMb} (the megabytes of stack tsgrad compiled it with)` };
+}
+
+function previousNonBlank(text: string, i: number): string {
+  let k = i - 1;
+  while (k >= 0 && /\s/.test(text[k]!)) k--;
+  return k >= 0 ? text[k]! : "";
 }

@@ -121,15 +121,20 @@ function applyRule(cx: ExprContext, primitive: string, args: Expr[], whole: Expr
   if (count === 0) return;
   if (count > 1 && !b.isTrivial(g)) g = bindTemp(cx, g, out);
   // An argument the partials mention more than once (b in -a/(b·b)) is evaluated once.
+  let usedTexts = used.map((p) => (p ? JSON.stringify(p) : ""));
+  let longest = Math.max(...usedTexts.map((t) => t.length));
   for (let k = 0; k < args.length; k++) {
     const arg = args[k]!;
-    if (isCheap(arg)) continue;
+    // A partial shorter than the argument cannot hold it (1 and 1 of a long sum's +): not written out.
+    if (isCheap(arg) || !textAtMost(arg, longest)) continue;
     const text = JSON.stringify(arg);
-    const uses = used.reduce((n, p) => n + (p ? occurrences(JSON.stringify(p), text) : 0), 0);
+    const uses = usedTexts.reduce((n, t) => n + occurrences(t, text), 0);
     // A call argument is bound too: its own rule will want its value again (exp, tanh, sqrt…).
     if (uses > 1 || (uses === 1 && arg.kind === "call" && used[k] !== null)) {
       const bound = bindTemp(cx, arg, out);
       for (let j = 0; j < used.length; j++) if (used[j]) used[j] = replaceExpr(used[j]!, arg, bound);
+      usedTexts = used.map((p) => (p ? JSON.stringify(p) : ""));
+      longest = Math.max(...usedTexts.map((t) => t.length));
       args = args.map((a, j) => (j === k ? bound : a));
     }
   }
@@ -274,6 +279,19 @@ export function worthReusing(e: Expr): boolean {
 function isCheap(e: Expr): boolean {
   if (b.isTrivial(e)) return true;
   return e.kind === "index" && isCheap(e.object) && b.isTrivial(e.index);
+}
+
+/** True if `e` written as JSON could be at most `length` characters: counts its objects only until they would not fit (each takes 2 or more). */
+function textAtMost(e: Expr, length: number): boolean {
+  let budget = Math.floor(length / 2);
+  const stack: unknown[] = [e];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (x === null || typeof x !== "object") continue;
+    if (!Array.isArray(x) && --budget < 0) return false;
+    for (const v of Array.isArray(x) ? x : Object.values(x)) if (v !== null && typeof v === "object") stack.push(v);
+  }
+  return true;
 }
 
 function occurrences(haystack: string, needle: string): number {
