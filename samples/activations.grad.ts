@@ -151,31 +151,36 @@ export function activationLossGradInto(
   // forward sweep
   const t = temperature === undefined ? 1 : temperature;
   let total = 0;
-  for (let i = 0; i < w.length; i++) {
-    if (!(mask[i] === 0)) {
-      let pre = 0;
-      const items = w[i];
-      for (let j = 0; j < items.length; j++) {
-        const wij = items[j];
-        pre += wij * x[j];
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, w.length * 2);
+    for (let i = 0; i < w.length; i++) {
+      if (!(mask[i] === 0)) {
+        let pre = 0;
+        const items = w[i];
+        for (let j = 0; j < items.length; j++) {
+          const wij = items[j];
+          pre += wij * x[j];
+        }
+        const u = pre / t;
+        if (kind === 0) {
+          const _t0 = Math.tanh(u);
+          saved[savedTop++] = _t0;
+          total += _t0;
+        } else if (kind === 1 || kind === 2) {
+          const _t1 = Math.exp(u);
+          saved[savedTop++] = _t1;
+          const sp = Math.log1p(_t1);
+          total += kind === 2 ? u / (1 + Math.exp(-u)) : sp;
+        } else {
+          const _t5 = Math.tanh(0.7978845608 * (u + 0.044715 * u ** 3));
+          saved[savedTop++] = _t5;
+          total += 0.5 * u * (1 + _t5);
+        }
+        saved[savedTop++] = u;
       }
-      const u = pre / t;
-      if (kind === 0) {
-        const _t0 = Math.tanh(u);
-        valueStack.push(_t0);
-        total += _t0;
-      } else if (kind === 1 || kind === 2) {
-        const _t1 = Math.exp(u);
-        valueStack.push(_t1);
-        const sp = Math.log1p(_t1);
-        total += kind === 2 ? u / (1 + Math.exp(-u)) : sp;
-      } else {
-        const _t5 = Math.tanh(0.7978845608 * (u + 0.044715 * u ** 3));
-        valueStack.push(_t5);
-        total += 0.5 * u * (1 + _t5);
-      }
-      valueStack.push(u);
     }
+    valueStack.size = savedTop;
   }
   const value = total * total;
   // reverse sweep
@@ -274,53 +279,58 @@ export function activationLossHvpInto(
   const t = temperature === undefined ? 1 : temperature;
   let total = 0;
   let total_dot = 0;
-  for (let i = 0; i < w.length; i++) {
-    if (!(mask[i] === 0)) {
-      let pre = 0;
-      let pre_dot = 0;
-      const items = w[i];
-      const items_dot = w_dot[i];
-      for (let j = 0; j < items.length; j++) {
-        const wij = items[j];
-        const wij_dot = items_dot[j];
-        pre_dot += x[j] * wij_dot;
-        pre += wij * x[j];
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, w.length * 4);
+    for (let i = 0; i < w.length; i++) {
+      if (!(mask[i] === 0)) {
+        let pre = 0;
+        let pre_dot = 0;
+        const items = w[i];
+        const items_dot = w_dot[i];
+        for (let j = 0; j < items.length; j++) {
+          const wij = items[j];
+          const wij_dot = items_dot[j];
+          pre_dot += x[j] * wij_dot;
+          pre += wij * x[j];
+        }
+        const u = pre / t;
+        const u_dot = (1 / t) * pre_dot;
+        if (kind === 0) {
+          const _t0 = Math.tanh(u);
+          const _t0_dot = (1 - _t0 * _t0) * u_dot;
+          saved[savedTop++] = _t0;
+          saved[savedTop++] = _t0_dot;
+          total_dot += _t0_dot;
+          total += _t0;
+        } else if (kind === 1 || kind === 2) {
+          const _t1 = Math.exp(u);
+          const _t1_dot = _t1 * u_dot;
+          saved[savedTop++] = _t1;
+          saved[savedTop++] = _t1_dot;
+          const sp = Math.log1p(_t1);
+          const sp_dot = (1 / (1 + _t1)) * _t1_dot;
+          const _t9 = kind === 2 ? Math.exp(-u) : 0;
+          total_dot +=
+            kind === 2
+              ? (1 / (1 + Math.exp(-u))) * u_dot +
+                (u / ((1 + Math.exp(-u)) * (1 + Math.exp(-u)))) * (_t9 * u_dot)
+              : sp_dot;
+          total += kind === 2 ? u / (1 + Math.exp(-u)) : sp;
+        } else {
+          const _t5 = Math.tanh(0.7978845608 * (u + 0.044715 * u ** 3));
+          const _t5_dot =
+            (1 - _t5 * _t5) * (0.7978845608 * (u_dot + 0.044715 * (3 * u ** 2 * u_dot)));
+          saved[savedTop++] = _t5;
+          saved[savedTop++] = _t5_dot;
+          total_dot += 0.5 * (1 + _t5) * u_dot + 0.5 * u * _t5_dot;
+          total += 0.5 * u * (1 + _t5);
+        }
+        saved[savedTop++] = u;
+        saved[savedTop++] = u_dot;
       }
-      const u = pre / t;
-      const u_dot = (1 / t) * pre_dot;
-      if (kind === 0) {
-        const _t0 = Math.tanh(u);
-        const _t0_dot = (1 - _t0 * _t0) * u_dot;
-        valueStack.push(_t0);
-        valueStack.push(_t0_dot);
-        total_dot += _t0_dot;
-        total += _t0;
-      } else if (kind === 1 || kind === 2) {
-        const _t1 = Math.exp(u);
-        const _t1_dot = _t1 * u_dot;
-        valueStack.push(_t1);
-        valueStack.push(_t1_dot);
-        const sp = Math.log1p(_t1);
-        const sp_dot = (1 / (1 + _t1)) * _t1_dot;
-        const _t9 = kind === 2 ? Math.exp(-u) : 0;
-        total_dot +=
-          kind === 2
-            ? (1 / (1 + Math.exp(-u))) * u_dot +
-              (u / ((1 + Math.exp(-u)) * (1 + Math.exp(-u)))) * (_t9 * u_dot)
-            : sp_dot;
-        total += kind === 2 ? u / (1 + Math.exp(-u)) : sp;
-      } else {
-        const _t5 = Math.tanh(0.7978845608 * (u + 0.044715 * u ** 3));
-        const _t5_dot =
-          (1 - _t5 * _t5) * (0.7978845608 * (u_dot + 0.044715 * (3 * u ** 2 * u_dot)));
-        valueStack.push(_t5);
-        valueStack.push(_t5_dot);
-        total_dot += 0.5 * (1 + _t5) * u_dot + 0.5 * u * _t5_dot;
-        total += 0.5 * u * (1 + _t5);
-      }
-      valueStack.push(u);
-      valueStack.push(u_dot);
     }
+    valueStack.size = savedTop;
   }
   const value = total * total;
   // reverse sweep
@@ -356,9 +366,10 @@ export function activationLossHvpInto(
           let sp_bar_dot = 0;
           // line 34: total += kind === Activation.Swish ? u / (1 + Math.exp(-u)) : sp;
           if (kind === 2) {
-            const _t2 = 1 + Math.exp(-u);
-            const _t12 = Math.exp(-u);
-            const _t2_dot = -(_t12 * u_dot);
+            const _t11 = Math.exp(-u);
+            const _t11_dot = -(_t11 * u_dot);
+            const _t2 = 1 + _t11;
+            const _t2_dot = _t11_dot;
             const _t3 = total_bar / _t2;
             const _t3_dot = (1 / _t2) * total_bar_dot - (total_bar / (_t2 * _t2)) * _t2_dot;
             u_bar_dot += _t3_dot;

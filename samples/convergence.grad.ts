@@ -210,10 +210,18 @@ export function babylonianSqrtGradInto(a: number, grad: BabylonianSqrtGradient):
   // forward sweep
   let y = a > 1 ? a : 1;
   let trips = 0;
-  while (Math.abs(y * y - a) > 1e-14 * a) {
-    valueStack.push(y);
-    y = 0.5 * (y + a / y);
-    trips++;
+  {
+    let savedTop = valueStack.size;
+    let saved = valueStack.reserve(savedTop, 1);
+    while (Math.abs(y * y - a) > 1e-14 * a) {
+      if (savedTop + 1 > saved.length) {
+        saved = valueStack.reserve(savedTop, 1);
+      }
+      saved[savedTop++] = y;
+      y = 0.5 * (y + a / y);
+      trips++;
+    }
+    valueStack.size = savedTop;
   }
   controlStack.push(trips);
   const value = y;

@@ -246,9 +246,12 @@ export function cyclicMapJvp(
     const next_dot = x_dot[(i + 1) % n];
     const prev = x[(i + n - 1) % n];
     const prev_dot = x_dot[(i + n - 1) % n];
-    f[i] = x[i] * Math.exp(next) - Math.sin(prev);
     const _t0 = Math.exp(next);
-    f_dot[i] = Math.exp(next) * x_dot[i] + x[i] * (_t0 * next_dot) - Math.cos(prev) * prev_dot;
+    const _t0_dot = _t0 * next_dot;
+    const _t2 = Math.sin(prev);
+    const _t2_dot = Math.cos(prev) * prev_dot;
+    f[i] = x[i] * _t0 - _t2;
+    f_dot[i] = _t0 * x_dot[i] + x[i] * _t0_dot - _t2_dot;
   }
   return { value: f, tangent: f_dot };
 }
@@ -394,9 +397,12 @@ function cyclicMapJacobianJvp(
     const next_dot = x_dot[(i + 1) % n];
     const prev = x[(i + n - 1) % n];
     const prev_dot = x_dot[(i + n - 1) % n];
-    f[i] = x[i] * Math.exp(next) - Math.sin(prev);
     const _t0 = Math.exp(next);
-    f_dot[i] = Math.exp(next) * x_dot[i] + x[i] * (_t0 * next_dot) - Math.cos(prev) * prev_dot;
+    const _t0_dot = _t0 * next_dot;
+    const _t2 = Math.sin(prev);
+    const _t2_dot = Math.cos(prev) * prev_dot;
+    f[i] = x[i] * _t0 - _t2;
+    f_dot[i] = _t0 * x_dot[i] + x[i] * _t0_dot - _t2_dot;
   }
   return { value: f, tangent: f_dot };
 }

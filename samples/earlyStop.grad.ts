@@ -221,21 +221,35 @@ export function earlyStopGradInto(
     {
       let i = 0;
       let trips = 0;
-      while (!broke && i < x.length) {
-        if (!(x[i] < 0)) {
-          const w = i % 2 === 0 ? 1 : 2;
-          s += w * x[i] * x[i];
-          if (s > limit) {
-            broke = true;
+      {
+        let savedTop = valueStack.size;
+        let saved = valueStack.reserve(savedTop, 2);
+        let decisionsTop = controlStack.size;
+        let decisions = controlStack.reserve(decisionsTop, 1);
+        while (!broke && i < x.length) {
+          if (savedTop + 2 > saved.length) {
+            saved = valueStack.reserve(savedTop, 2);
           }
-          valueStack.push(w);
-          controlStack.push(1);
-        } else {
-          controlStack.push(0);
+          if (decisionsTop + 1 > decisions.length) {
+            decisions = controlStack.reserve(decisionsTop, 1);
+          }
+          if (!(x[i] < 0)) {
+            const w = i % 2 === 0 ? 1 : 2;
+            s += w * x[i] * x[i];
+            if (s > limit) {
+              broke = true;
+            }
+            saved[savedTop++] = w;
+            decisions[decisionsTop++] = 1;
+          } else {
+            decisions[decisionsTop++] = 0;
+          }
+          saved[savedTop++] = i;
+          i++;
+          trips++;
         }
-        valueStack.push(i);
-        i++;
-        trips++;
+        valueStack.size = savedTop;
+        controlStack.size = decisionsTop;
       }
       controlStack.push(trips);
       valueStack.push(i);
@@ -250,15 +264,18 @@ export function earlyStopGradInto(
     {
       let savedTop = valueStack.size;
       const saved = valueStack.buffer;
-      for (let trips = controlStack.pop(); trips > 0; trips--) {
+      let decisionsTop = controlStack.size;
+      const decisions = controlStack.buffer;
+      for (let trips = decisions[--decisionsTop]; trips > 0; trips--) {
         i = saved[--savedTop];
-        if (controlStack.pop() === 1) {
+        if (decisions[--decisionsTop] === 1) {
           const w = saved[--savedTop];
           // line 23: s += w * x[i] * x[i];
           x_bar[i] += s_bar * (2 * x[i] * w);
         }
       }
       valueStack.size = savedTop;
+      controlStack.size = decisionsTop;
     }
   }
   return s;

@@ -160,19 +160,19 @@ export function gmmObjectiveGradInto(
   const n = x.length;
   const qDiagonal = new Array<number>(K * D).fill(0);
   const sumQ = new Array<number>(K).fill(0);
-  for (let k = 0; k < K; k++) {
-    const icf_k = icf[k];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, D);
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, K * D);
+    for (let k = 0; k < K; k++) {
+      const icf_k = icf[k];
       for (let j = 0; j < D; j++) {
         const _t0 = Math.exp(icf_k[j]);
         saved[savedTop++] = _t0;
         qDiagonal[k * D + j] = _t0;
         sumQ[k] += icf_k[j];
       }
-      valueStack.size = savedTop;
     }
+    valueStack.size = savedTop;
   }
   // inlined logSumExp(…) from gmm.ts:102
   let top = 0;
@@ -200,25 +200,25 @@ export function gmmObjectiveGradInto(
   // inlined wishartPenalty(…) from gmm.ts:74
   const D_1 = (Math.sqrt(8 * icf[0].length + 1) - 1) / 2;
   let prior_1 = 0;
-  for (let k_3 = 0; k_3 < icf.length; k_3++) {
-    const q_1 = icf[k_3];
-    let squares = 0;
-    let sumQ_1 = 0;
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, Math.ceil(D_1));
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, icf.length * Math.ceil(D_1));
+    for (let k_3 = 0; k_3 < icf.length; k_3++) {
+      const q_1 = icf[k_3];
+      let squares = 0;
+      let sumQ_1 = 0;
       for (let j_1 = 0; j_1 < D_1; j_1++) {
         const _t4 = Math.exp(2 * q_1[j_1]);
         saved[savedTop++] = _t4;
         squares += _t4;
         sumQ_1 += q_1[j_1];
       }
-      valueStack.size = savedTop;
+      for (let j_1 = D_1; j_1 < q_1.length; j_1++) {
+        squares += q_1[j_1] * q_1[j_1];
+      }
+      prior_1 += 0.5 * gamma * gamma * squares - m * sumQ_1;
     }
-    for (let j_1 = D_1; j_1 < q_1.length; j_1++) {
-      squares += q_1[j_1] * q_1[j_1];
-    }
-    prior_1 += 0.5 * gamma * gamma * squares - m * sumQ_1;
+    valueStack.size = savedTop;
   }
   // inlined wishartConstant(…) from gmm.ts:92
   const D_2 = means[0].length;
@@ -260,75 +260,64 @@ export function gmmObjectiveGradInto(
     icf_bar[i_2].fill(0);
   }
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < K; k++) {
-      const q = icf[k];
-      const x_i = x[i];
-      const means_k = means[k];
-      for (let j = 0; j < D; j++) {
-        transformed[j] = qDiagonal[k * D + j] * (x_i[j] - means_k[j]);
+  {
+    const savedPerTrip = Math.max(0, K * D) + main.length;
+    let savedTop = valueStack.size;
+    let saved = valueStack.reserve(savedTop, savedPerTrip);
+    for (let i = 0; i < n; i++) {
+      if (savedTop + savedPerTrip > saved.length) {
+        saved = valueStack.reserve(savedTop, savedPerTrip);
       }
-      for (let col = 0; col < D; col++) {
-        const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-        const centered = x_i[col] - means_k[col];
-        for (let row = col + 1; row < D; row++) {
-          transformed[row] += q[first + row] * centered;
+      for (let k = 0; k < K; k++) {
+        const q = icf[k];
+        const x_i = x[i];
+        const means_k = means[k];
+        for (let j = 0; j < D; j++) {
+          transformed[j] = qDiagonal[k * D + j] * (x_i[j] - means_k[j]);
         }
-      }
-      let sq = 0;
-      {
-        let savedTop = valueStack.size;
-        const saved = valueStack.reserve(savedTop, D);
+        for (let col = 0; col < D; col++) {
+          const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+          const centered = x_i[col] - means_k[col];
+          for (let row = col + 1; row < D; row++) {
+            transformed[row] += q[first + row] * centered;
+          }
+        }
+        let sq = 0;
         for (let j = 0; j < D; j++) {
           saved[savedTop++] = transformed[j];
           sq += transformed[j] * transformed[j];
         }
-        valueStack.size = savedTop;
+        main[k] = alphas[k] + sumQ[k] - 0.5 * sq;
       }
-      main[k] = alphas[k] + sumQ[k] - 0.5 * sq;
-    }
-    // inlined logSumExp(…) from gmm.ts:102
-    let top_1 = 0;
-    for (let k_2 = 1; k_2 < main.length; k_2++) {
-      if (main[k_2] > main[top_1]) {
-        top_1 = k_2;
+      // inlined logSumExp(…) from gmm.ts:102
+      let top_1 = 0;
+      for (let k_2 = 1; k_2 < main.length; k_2++) {
+        if (main[k_2] > main[top_1]) {
+          top_1 = k_2;
+        }
       }
-    }
-    const max_1 = main[top_1];
-    let sum_1 = 0;
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, main.length);
+      const max_1 = main[top_1];
+      let sum_1 = 0;
       for (let k_2 = 0; k_2 < main.length; k_2++) {
         const _t8 = Math.exp(main[k_2] - max_1);
         saved[savedTop++] = _t8;
         sum_1 += _t8;
       }
-      valueStack.size = savedTop;
-    }
-    slse += Math.log(sum_1) + max_1;
-    // its reverse, in the same iteration
-    // line 68: slse += logSumExp(main);
-    let max_1_bar = slse_bar;
-    const sum_1_bar = slse_bar * (1 / sum_1);
-    // line 107: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+      slse += Math.log(sum_1) + max_1;
+      // its reverse, in the same iteration
+      // line 68: slse += logSumExp(main);
+      let max_1_bar = slse_bar;
+      const sum_1_bar = slse_bar * (1 / sum_1);
+      // line 107: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
       for (let k_2 = main.length - 1; k_2 >= 0; k_2--) {
         const _t8 = saved[--savedTop];
         const _t9 = sum_1_bar * _t8;
         main_bar[k_2] += _t9;
         max_1_bar -= _t9;
       }
-      valueStack.size = savedTop;
-    }
-    // line 105: const max = v[top];
-    main_bar[top_1] += max_1_bar;
-    // line 56: for (let k = 0; k < K; k++) {
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+      // line 105: const max = v[top];
+      main_bar[top_1] += max_1_bar;
+      // line 56: for (let k = 0; k < K; k++) {
       for (let k = K - 1; k >= 0; k--) {
         const q = icf[k];
         const q_bar = icf_bar[k];
@@ -368,8 +357,8 @@ export function gmmObjectiveGradInto(
           transformed_bar[j] = 0;
         }
       }
-      valueStack.size = savedTop;
     }
+    valueStack.size = savedTop;
   }
   const value = normalizer + slse + prior;
   // reverse sweep

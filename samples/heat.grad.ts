@@ -153,26 +153,24 @@ export function heatGradInto(
   }
   const next = new Float64Array(n);
   const dx2 = 1 / ((n - 1) * (n - 1));
-  for (let s = 0; s < steps; s++) {
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, n - 2);
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(
+      savedTop,
+      Math.ceil(steps) * (Math.max(0, n - 2) + Math.max(0, n - 2)),
+    );
+    for (let s = 0; s < steps; s++) {
       for (let i = 1; i + 1 < n; i++) {
         const curvature = (u[i - 1] - 2 * u[i] + u[i + 1]) / dx2;
         next[i] = u[i] + dt * (kappa * curvature - u[i] * u[i] * u[i]);
         saved[savedTop++] = curvature;
       }
-      valueStack.size = savedTop;
-    }
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, n - 2);
       for (let i = 1; i + 1 < n; i++) {
         saved[savedTop++] = u[i];
         u[i] = next[i];
       }
-      valueStack.size = savedTop;
     }
+    valueStack.size = savedTop;
   }
   let loss = 0;
   const u_bar = new Float64Array(u.length);

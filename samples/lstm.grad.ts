@@ -237,26 +237,24 @@ export function lstmObjectiveGradInto(
   const input = new Array<number>(b).fill(0);
   const ypred = new Array<number>(b).fill(0);
   let total = 0;
-  for (let t = 0; t < c - 1; t++) {
-    const sequence_t = sequence[t];
-    const extra_0 = extra[0];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, b);
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(
+      savedTop,
+      (c - 1) * (Math.max(0, b) + Math.max(0, Math.ceil(layers) * (b * 11)) + Math.max(0, b) + 1),
+    );
+    let decisionsTop = controlStack.size;
+    const decisions = controlStack.reserve(decisionsTop, (c - 1) * (Math.ceil(layers) * (b * 3)));
+    for (let t = 0; t < c - 1; t++) {
+      const sequence_t = sequence[t];
+      const extra_0 = extra[0];
       for (let j = 0; j < b; j++) {
         saved[savedTop++] = input[j];
         input[j] = sequence_t[j] * extra_0[j];
       }
-      valueStack.size = savedTop;
-    }
-    for (let i = 0; i < layers; i++) {
-      const w = main[2 * i];
-      const bias = main[2 * i + 1];
-      {
-        let savedTop = valueStack.size;
-        const saved = valueStack.reserve(savedTop, 14 * b);
-        let decisionsTop = controlStack.size;
-        const decisions = controlStack.reserve(decisionsTop, 6 * b);
+      for (let i = 0; i < layers; i++) {
+        const w = main[2 * i];
+        const bias = main[2 * i + 1];
         for (let j = 0; j < b; j++) {
           const h = hidden[i * b + j];
           // inlined sigmoid(…) from linalg.ts:14
@@ -315,30 +313,25 @@ export function lstmObjectiveGradInto(
           saved[savedTop++] = outgate;
           saved[savedTop++] = change;
         }
-        valueStack.size = savedTop;
-        controlStack.size = decisionsTop;
       }
-    }
-    let sum = 0;
-    const extra_1 = extra[1];
-    const extra_2 = extra[2];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, b);
+      let sum = 0;
+      const extra_1 = extra[1];
+      const extra_2 = extra[2];
       for (let j = 0; j < b; j++) {
         ypred[j] = input[j] * extra_1[j] + extra_2[j];
         const _t21 = Math.exp(ypred[j]);
         saved[savedTop++] = _t21;
         sum += _t21;
       }
-      valueStack.size = savedTop;
+      const lse = Math.log(sum + 2);
+      const sequence_t_1 = sequence[t + 1];
+      for (let j = 0; j < b; j++) {
+        total += sequence_t_1[j] * (ypred[j] - lse);
+      }
+      saved[savedTop++] = sum;
     }
-    const lse = Math.log(sum + 2);
-    const sequence_t_1 = sequence[t + 1];
-    for (let j = 0; j < b; j++) {
-      total += sequence_t_1[j] * (ypred[j] - lse);
-    }
-    valueStack.push(sum);
+    valueStack.size = savedTop;
+    controlStack.size = decisionsTop;
   }
   const value = -total / ((c - 1) * b);
   // reverse sweep

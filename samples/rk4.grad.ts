@@ -153,55 +153,40 @@ export function rk4GradInto(
   const k3 = new Array<number>(2).fill(0);
   const k4 = new Array<number>(2).fill(0);
   const stage = new Array<number>(2).fill(0);
-  for (let s = 0; s < steps; s++) {
-    // inlined lotkaVolterra(…) from rk4.ts:36
-    k1[0] = rates[0] * y[0] - rates[1] * y[0] * y[1];
-    k1[1] = rates[2] * y[0] * y[1] - rates[3] * y[1];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, 2);
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, Math.ceil(steps) * 8);
+    for (let s = 0; s < steps; s++) {
+      // inlined lotkaVolterra(…) from rk4.ts:36
+      k1[0] = rates[0] * y[0] - rates[1] * y[0] * y[1];
+      k1[1] = rates[2] * y[0] * y[1] - rates[3] * y[1];
       for (let i = 0; i < 2; i++) {
         saved[savedTop++] = stage[i];
         stage[i] = y[i] + 0.5 * h * k1[i];
       }
-      valueStack.size = savedTop;
-    }
-    // inlined lotkaVolterra(…) from rk4.ts:36
-    k2[0] = rates[0] * stage[0] - rates[1] * stage[0] * stage[1];
-    k2[1] = rates[2] * stage[0] * stage[1] - rates[3] * stage[1];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, 2);
+      // inlined lotkaVolterra(…) from rk4.ts:36
+      k2[0] = rates[0] * stage[0] - rates[1] * stage[0] * stage[1];
+      k2[1] = rates[2] * stage[0] * stage[1] - rates[3] * stage[1];
       for (let i = 0; i < 2; i++) {
         saved[savedTop++] = stage[i];
         stage[i] = y[i] + 0.5 * h * k2[i];
       }
-      valueStack.size = savedTop;
-    }
-    // inlined lotkaVolterra(…) from rk4.ts:36
-    k3[0] = rates[0] * stage[0] - rates[1] * stage[0] * stage[1];
-    k3[1] = rates[2] * stage[0] * stage[1] - rates[3] * stage[1];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, 2);
+      // inlined lotkaVolterra(…) from rk4.ts:36
+      k3[0] = rates[0] * stage[0] - rates[1] * stage[0] * stage[1];
+      k3[1] = rates[2] * stage[0] * stage[1] - rates[3] * stage[1];
       for (let i = 0; i < 2; i++) {
         saved[savedTop++] = stage[i];
         stage[i] = y[i] + h * k3[i];
       }
-      valueStack.size = savedTop;
-    }
-    // inlined lotkaVolterra(…) from rk4.ts:36
-    k4[0] = rates[0] * stage[0] - rates[1] * stage[0] * stage[1];
-    k4[1] = rates[2] * stage[0] * stage[1] - rates[3] * stage[1];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, 2);
+      // inlined lotkaVolterra(…) from rk4.ts:36
+      k4[0] = rates[0] * stage[0] - rates[1] * stage[0] * stage[1];
+      k4[1] = rates[2] * stage[0] * stage[1] - rates[3] * stage[1];
       for (let i = 0; i < 2; i++) {
         saved[savedTop++] = y[i];
         y[i] += (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
       }
-      valueStack.size = savedTop;
     }
+    valueStack.size = savedTop;
   }
   const dx = y[0] - 1;
   const dy = y[1] - 0.5;

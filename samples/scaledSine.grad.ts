@@ -134,8 +134,10 @@ export function scaledSineJvp(
   const y = new Float64Array(x.length);
   const y_dot = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    y[i] = s * Math.sin(x[i]);
-    y_dot[i] = Math.sin(x[i]) * s_dot + s * (Math.cos(x[i]) * x_dot[i]);
+    const _t0 = Math.sin(x[i]);
+    const _t0_dot = Math.cos(x[i]) * x_dot[i];
+    y[i] = s * _t0;
+    y_dot[i] = _t0 * s_dot + s * _t0_dot;
   }
   return { value: y, tangent: y_dot };
 }
@@ -236,8 +238,10 @@ function scaledSineJacobianJvp(
   const y = new Float64Array(x.length);
   const y_dot = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    y[i] = s * Math.sin(x[i]);
-    y_dot[i] = Math.sin(x[i]) * s_dot + s * (Math.cos(x[i]) * x_dot[i]);
+    const _t0 = Math.sin(x[i]);
+    const _t0_dot = Math.cos(x[i]) * x_dot[i];
+    y[i] = s * _t0;
+    y_dot[i] = _t0 * s_dot + s * _t0_dot;
   }
   return { value: y, tangent: y_dot };
 }

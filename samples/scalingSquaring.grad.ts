@@ -232,11 +232,19 @@ export function scalingSquaringGradInto(x: number, grad: ScalingSquaringGradient
   {
     let i = 0;
     let trips_1 = 0;
-    while (i < k) {
-      valueStack.push(e);
-      e *= e;
-      i++;
-      trips_1++;
+    {
+      let savedTop = valueStack.size;
+      let saved = valueStack.reserve(savedTop, 1);
+      while (i < k) {
+        if (savedTop + 1 > saved.length) {
+          saved = valueStack.reserve(savedTop, 1);
+        }
+        saved[savedTop++] = e;
+        e *= e;
+        i++;
+        trips_1++;
+      }
+      valueStack.size = savedTop;
     }
     controlStack.push(trips_1);
   }

@@ -160,15 +160,20 @@ export function tanhNetworkGradInto(
   let params_b2_bar = 0;
   // forward sweep
   let out = params.b2;
-  for (let i = 0; i < params.b1.length; i++) {
-    let z = params.b1[i];
-    const row = params.W1[i];
-    for (let j = 0; j < x.length; j++) {
-      z += row[j] * x[j];
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, params.b1.length);
+    for (let i = 0; i < params.b1.length; i++) {
+      let z = params.b1[i];
+      const row = params.W1[i];
+      for (let j = 0; j < x.length; j++) {
+        z += row[j] * x[j];
+      }
+      const _t0 = Math.tanh(z);
+      saved[savedTop++] = _t0;
+      out += params.w2[i] * _t0;
     }
-    const _t0 = Math.tanh(z);
-    valueStack.push(_t0);
-    out += params.w2[i] * _t0;
+    valueStack.size = savedTop;
   }
   const value = 0.5 * (out - target) ** 2;
   // reverse sweep
@@ -261,21 +266,26 @@ export function tanhNetworkHvpInto(
   // forward sweep
   let out = params.b2;
   let out_dot = params_b2_dot;
-  for (let i = 0; i < params.b1.length; i++) {
-    let z = params.b1[i];
-    let z_dot = params_b1_dot[i];
-    const row = params.W1[i];
-    const row_dot = params_W1_dot[i];
-    for (let j = 0; j < x.length; j++) {
-      z_dot += x[j] * row_dot[j];
-      z += row[j] * x[j];
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, params.b1.length * 2);
+    for (let i = 0; i < params.b1.length; i++) {
+      let z = params.b1[i];
+      let z_dot = params_b1_dot[i];
+      const row = params.W1[i];
+      const row_dot = params_W1_dot[i];
+      for (let j = 0; j < x.length; j++) {
+        z_dot += x[j] * row_dot[j];
+        z += row[j] * x[j];
+      }
+      const _t0 = Math.tanh(z);
+      const _t0_dot = (1 - _t0 * _t0) * z_dot;
+      saved[savedTop++] = _t0;
+      saved[savedTop++] = _t0_dot;
+      out_dot += _t0 * params_w2_dot[i] + params.w2[i] * _t0_dot;
+      out += params.w2[i] * _t0;
     }
-    const _t0 = Math.tanh(z);
-    const _t0_dot = (1 - _t0 * _t0) * z_dot;
-    valueStack.push(_t0);
-    valueStack.push(_t0_dot);
-    out_dot += _t0 * params_w2_dot[i] + params.w2[i] * _t0_dot;
-    out += params.w2[i] * _t0;
+    valueStack.size = savedTop;
   }
   const value = 0.5 * (out - target) ** 2;
   // reverse sweep

@@ -520,15 +520,43 @@ export function saves(x: readonly number[], y: number): number {
     expect(code).toMatch(/if \(decisions\[--decisionsTop\] === 1\)/);
     expect(code).toMatch(/saved\[savedTop\+\+\] = s;/);
     expect(code).toMatch(/s = saved\[--savedTop\];/);
-    // The while loop has no trip count to reserve for: its pushes stay method calls.
-    expect(code).toMatch(/valueStack\.push\(s\);\s*s = Math\.cos\(s\) \* x\[k\];/);
+    // The while loop has no trip count to reserve for: it checks for one iteration's room
+    // (s before its overwrite, and k) at the top of each iteration, and pushes through its own cursor.
+    expect(code).toMatch(/let saved = valueStack\.reserve\(savedTop, 2\);\s*while \(k < 3\) \{\s*if \(savedTop \+ 2 > saved\.length\) \{\s*saved = valueStack\.reserve\(savedTop, 2\);\s*\}\s*saved\[savedTop\+\+\] = s;\s*s = Math\.cos\(s\) \* x\[k\];/);
+    expect(code).not.toMatch(/valueStack\.push\(/);
     const next = rng(7);
     // 3000 elements: thousands of values and decisions, past the stacks' first 1024-entry buffers.
     for (const x of [randomVector(3000, next).map((v) => v * 0.5), [0.4, -0.3, 0.2, 0.9]]) {
       await checkGradientAndHvp(built, "saves", [x, 0.9], ["x"], { x: randomVector(x.length, next) });
     }
   });
-  it("read a loop nest that only pops through one cursor for the whole nest", async () => {
+  it("check for one iteration's room at the top of a while loop's iterations, growing the stacks past their first buffers", async () => {
+    const walk = `/**
+ * @grad x
+ * @hvp x
+ */
+export function walk(x: readonly number[], y: number): number {
+  let s = 0;
+  let k = 0;
+  while (k < x.length) {
+    if (s > 0) s = Math.sin(s) * x[k];
+    else s = Math.cos(s) + y * x[k];
+    k++;
+  }
+  return s * s;
+}
+`;
+    const built = await build(walk);
+    const code = generatedFunction(built.text, "walkGradInto");
+    // One branch's push per iteration (s before its overwrite) plus k: room for 2, not 3; one decision.
+    expect(code).toMatch(/if \(savedTop \+ 2 > saved\.length\) \{\s*saved = valueStack\.reserve\(savedTop, 2\);/);
+    expect(code).toMatch(/if \(decisionsTop \+ 1 > decisions\.length\) \{\s*decisions = controlStack\.reserve\(decisionsTop, 1\);/);
+    expect(code).not.toMatch(/(valueStack|controlStack)\.push\((?!trips)/);
+    const next = rng(9);
+    // 2500 iterations: 5000 values and 2500 decisions, past the stacks' first 1024-entry buffers.
+    await checkGradientAndHvp(built, "walk", [randomVector(2500, next), 0.7], ["x"], { x: randomVector(2500, next) });
+  });
+  it("read a loop nest through one cursor for the whole nest, and reserve a pushing nest's room before it", async () => {
     const nest = `/**
  * @grad x
  * @hvp x
@@ -545,14 +573,40 @@ export function nest(x: readonly number[], y: number): number {
 `;
     const built = await build(nest);
     const code = generatedFunction(built.text, "nestGradInto");
-    // The forward's inner loop reserves its three values; the reverse's outer loop pops for the whole nest.
-    expect(code).toMatch(/const saved = valueStack\.reserve\(savedTop, 3\);/);
+    // The forward's outer loop reserves for the whole nest (its own push and the inner loop's
+    // three, per trip); the reverse's outer loop pops for the whole nest.
+    expect(code).toMatch(/const saved = valueStack\.reserve\(savedTop, x\.length \* 4\);\s*for \(let i = 0; i < x\.length; i\+\+\)/);
     expect(code).toMatch(/const saved = valueStack\.buffer;\s*for \(let i = x\.length - 1; i >= 0; i--\)/);
-    // The outer forward loop's own push stays a call: reserving for it would need the nest's trips.
-    expect(code.match(/valueStack\.push\(/g)?.length).toBe(1);
+    expect(code.match(/let savedTop/g)?.length).toBe(2);
+    expect(code).not.toMatch(/valueStack\.push\(/);
     expect(code).not.toMatch(/valueStack\.pop\(/);
     const next = rng(8);
     await checkGradientAndHvp(built, "nest", [randomVector(1500, next), 0.8], ["x"], { x: randomVector(1500, next) });
+  });
+});
+
+describe("loop locals recomputed through locals the reverse sweep does not read", () => {
+  it("recomputes a needed local from an unneeded constant (an inlined JVP's tangent seed) instead of saving it", async () => {
+    const built = await build(`/**
+ * @grad x
+ * @hvp x
+ */
+export function seeded(x: readonly number[], w: number): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    const seed = 1;
+    const scale = 0.5 * seed + w;
+    s = Math.sin(s * scale + x[i]);
+  }
+  return s * s;
+}
+`);
+    const code = generatedFunction(built.text, "seededGradInto");
+    // Only s is saved (before its overwrite); scale comes back from seed and w at the top of the reverse body.
+    expect(code.match(/saved\[savedTop\+\+\] = (\w+);/g)).toEqual(["saved[savedTop++] = s;"]);
+    expect(code).toMatch(/for \(let i = x\.length - 1; i >= 0; i--\) \{\s*const seed = 1;\s*const scale = 0\.5 \* seed \+ w;/);
+    const next = rng(12);
+    await checkGradientAndHvp(built, "seeded", [randomVector(40, next), 0.3], ["x"], { x: randomVector(40, next) });
   });
 });
 

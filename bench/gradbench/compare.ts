@@ -18,6 +18,9 @@
  * input in a file. That binary times only `compute` (JSON parsing, and the conversion into
  * its own input type, are outside its timings), once per run, as `evaluate`.
  *
+ * Nested evals (particle, saddle) have no primal: their table gives each nesting's time, its
+ * ratio to the fastest other nesting, and GradBench's C++ finite-differences tool's time.
+ *
  * A developer tool: tests never run it. Without a usable `--gradbench` it says so and
  * exits 0.
  */
@@ -27,18 +30,25 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { MODULES } from "./tool.ts";
 
-/** Each eval's primal and derivative function, and the eval arguments that keep a run short. */
-const EVALS: Record<string, { primal: string; derivative: string; args: string[]; runs?: boolean }> = {
+/**
+ * Each eval's primal and derivative function, and the eval arguments that keep a run short.
+ * A nested eval (`nestings`) has no primal: one function per nesting of the outer and inner
+ * mode, all timed, compared with each other and with the C++ tool named by `cpp` (GradBench's
+ * manual tool does not implement them; its finite-differences tool does).
+ */
+const EVALS: Record<string, { primal: string; derivative: string; args: string[]; runs?: boolean; nestings?: string[]; cpp?: string }> = {
   hello: { primal: "square", derivative: "double", args: [], runs: false },
   llsq: { primal: "primal", derivative: "gradient", args: ["-n", "256", "1024", "4096", "16392"] },
   lse: { primal: "primal", derivative: "gradient", args: ["-n", "2500", "20000", "160000"] },
   ode: { primal: "primal", derivative: "gradient", args: ["-n", "1000", "10000", "-s", "10", "100"] },
   det: { primal: "primal", derivative: "gradient", args: ["-l", "5", "7", "9", "10"] },
-  kmeans: { primal: "cost", derivative: "dir", args: ["-k", "10", "100", "-n", "1000", "10000", "-d", "8", "16"] },
-  gmm: { primal: "objective", derivative: "jacobian", args: ["-d", "2", "10", "20", "-k", "5", "25"] },
+  kmeans: { primal: "cost", derivative: "dir", args: [] },
+  gmm: { primal: "objective", derivative: "jacobian", args: [] },
   lstm: { primal: "objective", derivative: "jacobian", args: ["-l", "2", "4", "-c", "1024", "4096"] },
   ba: { primal: "objective", derivative: "jacobian", args: ["--min", "1", "--max", "3"] },
   ht: { primal: "objective", derivative: "jacobian", args: ["--min", "1", "--max", "3", "--model", "small"] },
+  particle: { primal: "", derivative: "", args: [], nestings: ["rr", "ff", "fr", "rf"], cpp: "finite" },
+  saddle: { primal: "", derivative: "", args: [], nestings: ["rr", "ff", "fr", "rf"], cpp: "finite" },
 };
 
 interface Evaluation {
@@ -173,6 +183,36 @@ const fmtTime = (ns: number): string =>
   !Number.isFinite(ns) ? "–" : ns >= 1e9 ? `${(ns / 1e9).toFixed(2)} s` : ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(1)} µs` : `${ns} ns`;
 const fmtRatio = (r: number): string => (!Number.isFinite(r) ? "–" : r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2));
 
+/**
+ * A nested eval's table: each nesting's median time for tsgrad and the C++ tool, and each
+ * tsgrad nesting over the fastest of the others (issue 24: reverse-over-forward within 2x).
+ */
+function nestingTable(name: string, nestings: string[], cpp: string, args: string[], runs: Record<string, Run>): string {
+  const median = (run: Run, fn: string) => {
+    const e = run.evaluations.find((x) => x.function === fn && x.success);
+    return e ? steadyMedian(e.evaluateNs) : NaN;
+  };
+  const ts = new Map(nestings.map((n) => [n, median(runs.tsgrad!, n)]));
+  console.log(`## ${name} (one function per nesting, outer mode then inner; eval args: ${args.join(" ") || "none"})\n`);
+  console.log(`validity: tsgrad ${validity(runs.tsgrad!)}; C++ ${cpp} ${validity(runs["C++"]!)}\n`);
+  console.log(`| nesting | tsgrad | tsgrad / fastest other nesting | C++ ${cpp} |`);
+  console.log("| --- | ---: | ---: | ---: |");
+  let worst = 0;
+  for (const n of nestings) {
+    const others = Math.min(...nestings.filter((m) => m !== n).map((m) => ts.get(m)!));
+    const r = ts.get(n)! / others;
+    worst = Math.max(worst, r);
+    console.log(`| ${n} | ${fmtTime(ts.get(n)!)} | ${fmtRatio(r)} | ${fmtTime(median(runs["C++"]!, n))} |`);
+  }
+  for (const [toolName, run] of Object.entries(runs)) {
+    for (const e of run.evaluations.filter((e) => !e.success || e.valid === false)) {
+      console.log(`\n${toolName} ${e.function}: ${e.success ? `invalid: ${e.analysisError}` : `failed: ${e.error}`}`);
+    }
+  }
+  console.log("");
+  return `${name}: slowest tsgrad nesting ${fmtRatio(worst)}x the fastest other one`;
+}
+
 async function main(): Promise<void> {
   const gradbench = option("--gradbench");
   if (!gradbench || !existsSync(path.join(gradbench, "python/gradbench/gradbench/evals"))) {
@@ -187,10 +227,10 @@ async function main(): Promise<void> {
   const minRuns = option("--min-runs") ?? "40";
   const minSeconds = option("--min-seconds") ?? "0.1";
   const wanted = (option("--evals") ?? Object.keys(EVALS).join(",")).split(",").filter(Boolean);
-  const tools = {
+  const toolsFor = (cpp: string) => ({
     tsgrad: { cmd: process.execPath, args: ["--import", "tsx", path.join(repoRoot, "bench/gradbench/tool.ts")], cwd: repoRoot },
-    "C++": { cmd: "python3", args: ["python/gradbench/gradbench/cpp.py", "manual"], cwd: gb },
-  };
+    "C++": { cmd: "python3", args: ["python/gradbench/gradbench/cpp.py", cpp], cwd: gb },
+  });
   console.log(`# tsgrad vs GradBench's manual C++ tool (median of the later half of each evaluation's evaluate timings; --min-runs ${minRuns} --min-seconds ${minSeconds})\n`);
   const verdicts: string[] = [];
   const skipped: string[] = [];
@@ -206,10 +246,14 @@ async function main(): Promise<void> {
     }
     const args = spec.runs === false ? spec.args : [...spec.args, "--min-runs", minRuns, "--min-seconds", minSeconds];
     const runs: Record<string, Run> = {};
-    for (const [toolName, tool] of Object.entries(tools)) {
+    for (const [toolName, tool] of Object.entries(toolsFor(spec.cpp ?? "manual"))) {
       const started = Date.now();
       runs[toolName] = await runEval(gb, name, args, tool);
       process.stderr.write(`${name} with ${toolName}: ${((Date.now() - started) / 1000).toFixed(1)} s, ${validity(runs[toolName])}\n`);
+    }
+    if (spec.nestings) {
+      verdicts.push(nestingTable(name, spec.nestings, spec.cpp ?? "manual", args, runs));
+      continue;
     }
     const ts = ratios(runs.tsgrad!, spec.primal, spec.derivative);
     const cpp = ratios(runs["C++"]!, spec.primal, spec.derivative);

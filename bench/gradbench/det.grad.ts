@@ -213,46 +213,54 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
     M[M_i] = A[M_i];
   }
   let d = 1;
-  for (let k = 0; k < ell; k++) {
-    let p = k;
-    let best = Math.abs(M[k * ell + k]);
-    for (let i = k + 1; i < ell; i++) {
-      const size = Math.abs(M[i * ell + k]);
-      if (size > best) {
-        best = size;
-        p = i;
+  {
+    let decisionsTop = controlStack.size;
+    const decisions = controlStack.reserve(decisionsTop, Math.ceil(ell));
+    for (let k = 0; k < ell; k++) {
+      let p = k;
+      let best = Math.abs(M[k * ell + k]);
+      for (let i = k + 1; i < ell; i++) {
+        const size = Math.abs(M[i * ell + k]);
+        if (size > best) {
+          best = size;
+          p = i;
+        }
       }
-    }
-    if (p !== k) {
-      for (let j = 0; j < ell; j++) {
-        const t = M[k * ell + j];
-        M[k * ell + j] = M[p * ell + j];
-        M[p * ell + j] = t;
+      if (p !== k) {
+        for (let j = 0; j < ell; j++) {
+          const t = M[k * ell + j];
+          M[k * ell + j] = M[p * ell + j];
+          M[p * ell + j] = t;
+        }
+        valueStack.push(d);
+        d = -d;
+        decisions[decisionsTop++] = 1;
+      } else {
+        decisions[decisionsTop++] = 0;
       }
+      const pivot = M[k * ell + k];
       valueStack.push(d);
-      d = -d;
-      controlStack.push(1);
-    } else {
-      controlStack.push(0);
-    }
-    const pivot = M[k * ell + k];
-    valueStack.push(d);
-    d *= pivot;
-    for (let i = k + 1; i < ell; i++) {
-      const f = M[i * ell + k] / pivot;
+      d *= pivot;
       {
         let savedTop = valueStack.size;
-        const saved = valueStack.reserve(savedTop, Math.ceil(ell) - 1 - (k + 1) + 1);
-        for (let j = k + 1; j < ell; j++) {
-          saved[savedTop++] = M[k * ell + j];
-          M[i * ell + j] -= f * M[k * ell + j];
+        const saved = valueStack.reserve(
+          savedTop,
+          (Math.ceil(ell) - 1 - (k + 1) + 1) * (Math.max(0, Math.ceil(ell) - 1 - (k + 1) + 1) + 1),
+        );
+        for (let i = k + 1; i < ell; i++) {
+          const f = M[i * ell + k] / pivot;
+          for (let j = k + 1; j < ell; j++) {
+            saved[savedTop++] = M[k * ell + j];
+            M[i * ell + j] -= f * M[k * ell + j];
+          }
+          saved[savedTop++] = f;
         }
         valueStack.size = savedTop;
       }
-      valueStack.push(f);
+      valueStack.push(p);
+      valueStack.push(pivot);
     }
-    valueStack.push(p);
-    valueStack.push(pivot);
+    controlStack.size = decisionsTop;
   }
   const value = d;
   // reverse sweep

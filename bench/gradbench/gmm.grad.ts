@@ -159,19 +159,19 @@ export function gmmLogPosteriorGradInto(
   const n = x.length;
   const qDiagonal = new Array<number>(K * D).fill(0);
   const sumQ = new Array<number>(K).fill(0);
-  for (let k = 0; k < K; k++) {
-    const icf_k = icf[k];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, D);
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, K * D);
+    for (let k = 0; k < K; k++) {
+      const icf_k = icf[k];
       for (let j = 0; j < D; j++) {
         const _t0 = Math.exp(icf_k[j]);
         saved[savedTop++] = _t0;
         qDiagonal[k * D + j] = _t0;
         sumQ[k] += icf_k[j];
       }
-      valueStack.size = savedTop;
     }
+    valueStack.size = savedTop;
   }
   // inlined logSumExp(…) from gmm.ts:102
   let top = 0;
@@ -220,25 +220,25 @@ export function gmmLogPosteriorGradInto(
   // inlined wishartPenalty(…) from gmm.ts:74
   const D_2 = (Math.sqrt(8 * icf[0].length + 1) - 1) / 2;
   let prior_1 = 0;
-  for (let k_4 = 0; k_4 < icf.length; k_4++) {
-    const q_1 = icf[k_4];
-    let squares = 0;
-    let sumQ_1 = 0;
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, Math.ceil(D_2));
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, icf.length * Math.ceil(D_2));
+    for (let k_4 = 0; k_4 < icf.length; k_4++) {
+      const q_1 = icf[k_4];
+      let squares = 0;
+      let sumQ_1 = 0;
       for (let j_2 = 0; j_2 < D_2; j_2++) {
         const _t4 = Math.exp(2 * q_1[j_2]);
         saved[savedTop++] = _t4;
         squares += _t4;
         sumQ_1 += q_1[j_2];
       }
-      valueStack.size = savedTop;
+      for (let j_2 = D_2; j_2 < q_1.length; j_2++) {
+        squares += q_1[j_2] * q_1[j_2];
+      }
+      prior_1 += 0.5 * gamma * gamma * squares - m * sumQ_1;
     }
-    for (let j_2 = D_2; j_2 < q_1.length; j_2++) {
-      squares += q_1[j_2] * q_1[j_2];
-    }
-    prior_1 += 0.5 * gamma * gamma * squares - m * sumQ_1;
+    valueStack.size = savedTop;
   }
   const prior = alpha.length * (dof * D_1 * (Math.log(gamma) - 0.5 * Math.LN2) - out) - prior_1;
   const qDiagonal_bar = new Array<number>(qDiagonal.length).fill(0);
@@ -259,75 +259,64 @@ export function gmmLogPosteriorGradInto(
     icf_bar[i_2].fill(0);
   }
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < K; k++) {
-      const q = icf[k];
-      const x_i = x[i];
-      const mu_k = mu[k];
-      for (let j = 0; j < D; j++) {
-        transformed[j] = qDiagonal[k * D + j] * (x_i[j] - mu_k[j]);
+  {
+    const savedPerTrip = Math.max(0, K * D) + main.length;
+    let savedTop = valueStack.size;
+    let saved = valueStack.reserve(savedTop, savedPerTrip);
+    for (let i = 0; i < n; i++) {
+      if (savedTop + savedPerTrip > saved.length) {
+        saved = valueStack.reserve(savedTop, savedPerTrip);
       }
-      for (let col = 0; col < D; col++) {
-        const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-        const centered = x_i[col] - mu_k[col];
-        for (let row = col + 1; row < D; row++) {
-          transformed[row] += q[first + row] * centered;
+      for (let k = 0; k < K; k++) {
+        const q = icf[k];
+        const x_i = x[i];
+        const mu_k = mu[k];
+        for (let j = 0; j < D; j++) {
+          transformed[j] = qDiagonal[k * D + j] * (x_i[j] - mu_k[j]);
         }
-      }
-      let sq = 0;
-      {
-        let savedTop = valueStack.size;
-        const saved = valueStack.reserve(savedTop, D);
+        for (let col = 0; col < D; col++) {
+          const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+          const centered = x_i[col] - mu_k[col];
+          for (let row = col + 1; row < D; row++) {
+            transformed[row] += q[first + row] * centered;
+          }
+        }
+        let sq = 0;
         for (let j = 0; j < D; j++) {
           saved[savedTop++] = transformed[j];
           sq += transformed[j] * transformed[j];
         }
-        valueStack.size = savedTop;
+        main[k] = alpha[k] + sumQ[k] - 0.5 * sq;
       }
-      main[k] = alpha[k] + sumQ[k] - 0.5 * sq;
-    }
-    // inlined logSumExp(…) from gmm.ts:102
-    let top_1 = 0;
-    for (let k_2 = 1; k_2 < main.length; k_2++) {
-      if (main[k_2] > main[top_1]) {
-        top_1 = k_2;
+      // inlined logSumExp(…) from gmm.ts:102
+      let top_1 = 0;
+      for (let k_2 = 1; k_2 < main.length; k_2++) {
+        if (main[k_2] > main[top_1]) {
+          top_1 = k_2;
+        }
       }
-    }
-    const max_1 = main[top_1];
-    let sum_1 = 0;
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, main.length);
+      const max_1 = main[top_1];
+      let sum_1 = 0;
       for (let k_2 = 0; k_2 < main.length; k_2++) {
         const _t8 = Math.exp(main[k_2] - max_1);
         saved[savedTop++] = _t8;
         sum_1 += _t8;
       }
-      valueStack.size = savedTop;
-    }
-    slse += Math.log(sum_1) + max_1;
-    // its reverse, in the same iteration
-    // gmm.ts:68
-    let max_1_bar = slse_bar;
-    const sum_1_bar = slse_bar * (1 / sum_1);
-    // gmm.ts:107
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+      slse += Math.log(sum_1) + max_1;
+      // its reverse, in the same iteration
+      // gmm.ts:68
+      let max_1_bar = slse_bar;
+      const sum_1_bar = slse_bar * (1 / sum_1);
+      // gmm.ts:107
       for (let k_2 = main.length - 1; k_2 >= 0; k_2--) {
         const _t8 = saved[--savedTop];
         const _t9 = sum_1_bar * _t8;
         main_bar[k_2] += _t9;
         max_1_bar -= _t9;
       }
-      valueStack.size = savedTop;
-    }
-    // gmm.ts:105
-    main_bar[top_1] += max_1_bar;
-    // gmm.ts:56
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
+      // gmm.ts:105
+      main_bar[top_1] += max_1_bar;
+      // gmm.ts:56
       for (let k = K - 1; k >= 0; k--) {
         const q = icf[k];
         const q_bar = icf_bar[k];
@@ -367,8 +356,8 @@ export function gmmLogPosteriorGradInto(
           transformed_bar[j] = 0;
         }
       }
-      valueStack.size = savedTop;
     }
+    valueStack.size = savedTop;
   }
   const value = normalizer + slse + prior;
   // reverse sweep

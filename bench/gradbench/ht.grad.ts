@@ -463,43 +463,37 @@ function handPoseJacobianVjpInto(
     P[3 + r] = 1;
     P[6 + r] = theta[3 + r];
   }
-  {
-    let savedTop = valueStack.size;
-    const saved = valueStack.reserve(savedTop, theta.length - 6);
-    for (let j = 6; j < theta.length; j++) {
-      // inlined poseSlot(…) from ht.ts:154
-      const f = Math.floor((j - 6) / 4);
-      const s_1 = (j - 6) % 4;
-      const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
-      P[3 * column + (s_1 === 1 ? 1 : 0)] = theta[j];
-      saved[savedTop++] = column;
-    }
-    valueStack.size = savedTop;
+  for (let j = 6; j < theta.length; j++) {
+    // inlined poseSlot(…) from ht.ts:154
+    const f = Math.floor((j - 6) / 4);
+    const s_1 = (j - 6) % 4;
+    const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
+    P[3 * column + (s_1 === 1 ? 1 : 0)] = theta[j];
   }
   const out = new Array<number>(12 * B + 12).fill(0);
   const absolutes = new Array<number>(12 * B).fill(0);
   const relative = new Array<number>(16).fill(0);
-  for (let b = 0; b < B; b++) {
-    const c = 3 * (b + 3);
-    const cx = Math.cos(P[c]);
-    const sx = Math.sin(P[c]);
-    const cz = Math.cos(P[c + 1]);
-    const sz = Math.sin(P[c + 1]);
-    const cy = Math.cos(P[c + 2]);
-    const sy = Math.sin(P[c + 2]);
-    const r00 = cz * cy;
-    const r01 = -sz * cx + cz * sy * sx;
-    const r02 = sz * sx + cz * sy * cx;
-    const r10 = sz * cy;
-    const r11 = cz * cx + sz * sy * sx;
-    const r12 = -cz * sx + sz * sy * cx;
-    const r20 = -sy;
-    const r21 = cy * sx;
-    const r22 = cy * cx;
-    const baseRelatives_b = baseRelatives[b];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, 16);
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, B * 34);
+    for (let b = 0; b < B; b++) {
+      const c = 3 * (b + 3);
+      const cx = Math.cos(P[c]);
+      const sx = Math.sin(P[c]);
+      const cz = Math.cos(P[c + 1]);
+      const sz = Math.sin(P[c + 1]);
+      const cy = Math.cos(P[c + 2]);
+      const sy = Math.sin(P[c + 2]);
+      const r00 = cz * cy;
+      const r01 = -sz * cx + cz * sy * sx;
+      const r02 = sz * sx + cz * sy * cx;
+      const r10 = sz * cy;
+      const r11 = cz * cx + sz * sy * sx;
+      const r12 = -cz * sx + sz * sy * cx;
+      const r20 = -sy;
+      const r21 = cy * sx;
+      const r22 = cy * cx;
+      const baseRelatives_b = baseRelatives[b];
       for (let i = 0; i < 4; i++) {
         const m0 = baseRelatives_b[i][0];
         const m1 = baseRelatives_b[i][1];
@@ -513,13 +507,8 @@ function handPoseJacobianVjpInto(
         saved[savedTop++] = relative[4 * i + 3];
         relative[4 * i + 3] = baseRelatives_b[i][3];
       }
-      valueStack.size = savedTop;
-    }
-    const parent = parents[b];
-    for (let i = 0; i < 3; i++) {
-      {
-        let savedTop = valueStack.size;
-        const saved = valueStack.reserve(savedTop, 8);
+      const parent = parents[b];
+      for (let i = 0; i < 3; i++) {
         for (let j = 0; j < 4; j++) {
           if (parent === -1) {
             saved[savedTop++] = absolutes[12 * b + 4 * i + j];
@@ -534,28 +523,28 @@ function handPoseJacobianVjpInto(
               absolutes[p + 3] * relative[12 + j];
           }
         }
-        valueStack.size = savedTop;
       }
-    }
-    const sign = isMirrored ? -1 : 1;
-    for (let i = 0; i < 3; i++) {
-      const a = 12 * b + 4 * i;
-      const inverseBaseAbsolutes_b = inverseBaseAbsolutes[b];
-      for (let j = 0; j < 4; j++) {
-        const t =
-          absolutes[a] * inverseBaseAbsolutes_b[0][j] +
-          absolutes[a + 1] * inverseBaseAbsolutes_b[1][j] +
-          absolutes[a + 2] * inverseBaseAbsolutes_b[2][j] +
-          absolutes[a + 3] * inverseBaseAbsolutes_b[3][j];
-        out[a + j] = i === 0 ? sign * t : t;
+      const sign = isMirrored ? -1 : 1;
+      for (let i = 0; i < 3; i++) {
+        const a = 12 * b + 4 * i;
+        const inverseBaseAbsolutes_b = inverseBaseAbsolutes[b];
+        for (let j = 0; j < 4; j++) {
+          const t =
+            absolutes[a] * inverseBaseAbsolutes_b[0][j] +
+            absolutes[a + 1] * inverseBaseAbsolutes_b[1][j] +
+            absolutes[a + 2] * inverseBaseAbsolutes_b[2][j] +
+            absolutes[a + 3] * inverseBaseAbsolutes_b[3][j];
+          out[a + j] = i === 0 ? sign * t : t;
+        }
       }
+      saved[savedTop++] = cx;
+      saved[savedTop++] = sx;
+      saved[savedTop++] = cz;
+      saved[savedTop++] = sz;
+      saved[savedTop++] = cy;
+      saved[savedTop++] = sy;
     }
-    valueStack.push(cx);
-    valueStack.push(sx);
-    valueStack.push(cz);
-    valueStack.push(sz);
-    valueStack.push(cy);
-    valueStack.push(sy);
+    valueStack.size = savedTop;
   }
   const g = 12 * B;
   const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
@@ -852,16 +841,12 @@ function handPoseJacobianVjpInto(
     valueStack.size = savedTop;
   }
   // line 62: for (let j = 6; j < theta.length; j++) P[poseSlot(j)] = theta[j];
-  {
-    let savedTop = valueStack.size;
-    const saved = valueStack.buffer;
-    for (let j = theta.length - 1; j >= 6; j--) {
-      const column = saved[--savedTop];
-      const s_1 = (j - 6) % 4;
-      theta_bar[j] += P_bar[3 * column + (s_1 === 1 ? 1 : 0)];
-      P_bar[3 * column + (s_1 === 1 ? 1 : 0)] = 0;
-    }
-    valueStack.size = savedTop;
+  for (let j = theta.length - 1; j >= 6; j--) {
+    const f = Math.floor((j - 6) / 4);
+    const s_1 = (j - 6) % 4;
+    const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
+    theta_bar[j] += P_bar[3 * column + (s_1 === 1 ? 1 : 0)];
+    P_bar[3 * column + (s_1 === 1 ? 1 : 0)] = 0;
   }
   // line 57: for (let r = 0; r < 3; r++) {
   for (let r = 2; r >= 0; r--) {

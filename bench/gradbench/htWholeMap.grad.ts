@@ -550,43 +550,37 @@ function wholeMapResidualsJacobianVjpInto(
     P[3 + r] = 1;
     P[6 + r] = theta[3 + r];
   }
-  {
-    let savedTop = valueStack.size;
-    const saved = valueStack.reserve(savedTop, theta.length - 6);
-    for (let j = 6; j < theta.length; j++) {
-      // inlined poseSlot(…) from ht.ts:154
-      const f = Math.floor((j - 6) / 4);
-      const s_1 = (j - 6) % 4;
-      const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
-      P[3 * column + (s_1 === 1 ? 1 : 0)] = theta[j];
-      saved[savedTop++] = column;
-    }
-    valueStack.size = savedTop;
+  for (let j = 6; j < theta.length; j++) {
+    // inlined poseSlot(…) from ht.ts:154
+    const f = Math.floor((j - 6) / 4);
+    const s_1 = (j - 6) % 4;
+    const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
+    P[3 * column + (s_1 === 1 ? 1 : 0)] = theta[j];
   }
   const pose = new Array<number>(12 * B_1 + 12).fill(0);
   const absolutes = new Array<number>(12 * B_1).fill(0);
   const relative = new Array<number>(16).fill(0);
-  for (let b_1 = 0; b_1 < B_1; b_1++) {
-    const c_1 = 3 * (b_1 + 3);
-    const cx = Math.cos(P[c_1]);
-    const sx = Math.sin(P[c_1]);
-    const cz = Math.cos(P[c_1 + 1]);
-    const sz = Math.sin(P[c_1 + 1]);
-    const cy = Math.cos(P[c_1 + 2]);
-    const sy = Math.sin(P[c_1 + 2]);
-    const r00 = cz * cy;
-    const r01 = -sz * cx + cz * sy * sx;
-    const r02 = sz * sx + cz * sy * cx;
-    const r10 = sz * cy;
-    const r11 = cz * cx + sz * sy * sx;
-    const r12 = -cz * sx + sz * sy * cx;
-    const r20 = -sy;
-    const r21 = cy * sx;
-    const r22 = cy * cx;
-    const baseRelatives_b_1 = baseRelatives[b_1];
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, 16);
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, B_1 * 34);
+    for (let b_1 = 0; b_1 < B_1; b_1++) {
+      const c_1 = 3 * (b_1 + 3);
+      const cx = Math.cos(P[c_1]);
+      const sx = Math.sin(P[c_1]);
+      const cz = Math.cos(P[c_1 + 1]);
+      const sz = Math.sin(P[c_1 + 1]);
+      const cy = Math.cos(P[c_1 + 2]);
+      const sy = Math.sin(P[c_1 + 2]);
+      const r00 = cz * cy;
+      const r01 = -sz * cx + cz * sy * sx;
+      const r02 = sz * sx + cz * sy * cx;
+      const r10 = sz * cy;
+      const r11 = cz * cx + sz * sy * sx;
+      const r12 = -cz * sx + sz * sy * cx;
+      const r20 = -sy;
+      const r21 = cy * sx;
+      const r22 = cy * cx;
+      const baseRelatives_b_1 = baseRelatives[b_1];
       for (let i_1 = 0; i_1 < 4; i_1++) {
         const m0 = baseRelatives_b_1[i_1][0];
         const m1 = baseRelatives_b_1[i_1][1];
@@ -600,13 +594,8 @@ function wholeMapResidualsJacobianVjpInto(
         saved[savedTop++] = relative[4 * i_1 + 3];
         relative[4 * i_1 + 3] = baseRelatives_b_1[i_1][3];
       }
-      valueStack.size = savedTop;
-    }
-    const parent = parents[b_1];
-    for (let i_1 = 0; i_1 < 3; i_1++) {
-      {
-        let savedTop = valueStack.size;
-        const saved = valueStack.reserve(savedTop, 8);
+      const parent = parents[b_1];
+      for (let i_1 = 0; i_1 < 3; i_1++) {
         for (let j = 0; j < 4; j++) {
           if (parent === -1) {
             saved[savedTop++] = absolutes[12 * b_1 + 4 * i_1 + j];
@@ -621,28 +610,28 @@ function wholeMapResidualsJacobianVjpInto(
               absolutes[p + 3] * relative[12 + j];
           }
         }
-        valueStack.size = savedTop;
       }
-    }
-    const sign = isMirrored ? -1 : 1;
-    for (let i_1 = 0; i_1 < 3; i_1++) {
-      const a = 12 * b_1 + 4 * i_1;
-      const inverseBaseAbsolutes_b_1 = inverseBaseAbsolutes[b_1];
-      for (let j = 0; j < 4; j++) {
-        const t =
-          absolutes[a] * inverseBaseAbsolutes_b_1[0][j] +
-          absolutes[a + 1] * inverseBaseAbsolutes_b_1[1][j] +
-          absolutes[a + 2] * inverseBaseAbsolutes_b_1[2][j] +
-          absolutes[a + 3] * inverseBaseAbsolutes_b_1[3][j];
-        pose[a + j] = i_1 === 0 ? sign * t : t;
+      const sign = isMirrored ? -1 : 1;
+      for (let i_1 = 0; i_1 < 3; i_1++) {
+        const a = 12 * b_1 + 4 * i_1;
+        const inverseBaseAbsolutes_b_1 = inverseBaseAbsolutes[b_1];
+        for (let j = 0; j < 4; j++) {
+          const t =
+            absolutes[a] * inverseBaseAbsolutes_b_1[0][j] +
+            absolutes[a + 1] * inverseBaseAbsolutes_b_1[1][j] +
+            absolutes[a + 2] * inverseBaseAbsolutes_b_1[2][j] +
+            absolutes[a + 3] * inverseBaseAbsolutes_b_1[3][j];
+          pose[a + j] = i_1 === 0 ? sign * t : t;
+        }
       }
+      saved[savedTop++] = cx;
+      saved[savedTop++] = sx;
+      saved[savedTop++] = cz;
+      saved[savedTop++] = sz;
+      saved[savedTop++] = cy;
+      saved[savedTop++] = sy;
     }
-    valueStack.push(cx);
-    valueStack.push(sx);
-    valueStack.push(cz);
-    valueStack.push(sz);
-    valueStack.push(cy);
-    valueStack.push(sy);
+    valueStack.size = savedTop;
   }
   const g_1 = 12 * B_1;
   const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
@@ -677,50 +666,55 @@ function wholeMapResidualsJacobianVjpInto(
   const B = parents.length;
   const n = correspondences.length;
   const err = new Array<number>(3 * n).fill(0);
-  for (let i = 0; i < n; i++) {
-    const c = correspondences[i];
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    const weights_c = weights[c];
-    const basePositions_c = basePositions[c];
-    for (let b = 0; b < B; b++) {
-      const w = weights_c[b];
-      if (w !== 0) {
-        const o = 12 * b;
-        s0 +=
-          w *
-          (pose[o] * basePositions_c[0] +
-            pose[o + 1] * basePositions_c[1] +
-            pose[o + 2] * basePositions_c[2] +
-            pose[o + 3] * basePositions_c[3]);
-        s1 +=
-          w *
-          (pose[o + 4] * basePositions_c[0] +
-            pose[o + 5] * basePositions_c[1] +
-            pose[o + 6] * basePositions_c[2] +
-            pose[o + 7] * basePositions_c[3]);
-        s2 +=
-          w *
-          (pose[o + 8] * basePositions_c[0] +
-            pose[o + 9] * basePositions_c[1] +
-            pose[o + 10] * basePositions_c[2] +
-            pose[o + 11] * basePositions_c[3]);
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, n * 3);
+    for (let i = 0; i < n; i++) {
+      const c = correspondences[i];
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      const weights_c = weights[c];
+      const basePositions_c = basePositions[c];
+      for (let b = 0; b < B; b++) {
+        const w = weights_c[b];
+        if (w !== 0) {
+          const o = 12 * b;
+          s0 +=
+            w *
+            (pose[o] * basePositions_c[0] +
+              pose[o + 1] * basePositions_c[1] +
+              pose[o + 2] * basePositions_c[2] +
+              pose[o + 3] * basePositions_c[3]);
+          s1 +=
+            w *
+            (pose[o + 4] * basePositions_c[0] +
+              pose[o + 5] * basePositions_c[1] +
+              pose[o + 6] * basePositions_c[2] +
+              pose[o + 7] * basePositions_c[3]);
+          s2 +=
+            w *
+            (pose[o + 8] * basePositions_c[0] +
+              pose[o + 9] * basePositions_c[1] +
+              pose[o + 10] * basePositions_c[2] +
+              pose[o + 11] * basePositions_c[3]);
+        }
       }
+      const g = 12 * B;
+      const points_i = points[i];
+      for (let k = 0; k < 3; k++) {
+        err[3 * i + k] =
+          points_i[k] -
+          (pose[g + 3 * k] * s0 +
+            pose[g + 3 * k + 1] * s1 +
+            pose[g + 3 * k + 2] * s2 +
+            pose[g + 9 + k]);
+      }
+      saved[savedTop++] = s0;
+      saved[savedTop++] = s1;
+      saved[savedTop++] = s2;
     }
-    const g = 12 * B;
-    const points_i = points[i];
-    for (let k = 0; k < 3; k++) {
-      err[3 * i + k] =
-        points_i[k] -
-        (pose[g + 3 * k] * s0 +
-          pose[g + 3 * k + 1] * s1 +
-          pose[g + 3 * k + 2] * s2 +
-          pose[g + 9 + k]);
-    }
-    valueStack.push(s0);
-    valueStack.push(s1);
-    valueStack.push(s2);
+    valueStack.size = savedTop;
   }
   // reverse sweep
   const P_bar = new Array<number>(P.length).fill(0);
@@ -1043,16 +1037,12 @@ function wholeMapResidualsJacobianVjpInto(
     valueStack.size = savedTop;
   }
   // ht.ts:62
-  {
-    let savedTop = valueStack.size;
-    const saved = valueStack.buffer;
-    for (let j = theta.length - 1; j >= 6; j--) {
-      const column = saved[--savedTop];
-      const s_1 = (j - 6) % 4;
-      theta_bar[j] += P_bar[3 * column + (s_1 === 1 ? 1 : 0)];
-      P_bar[3 * column + (s_1 === 1 ? 1 : 0)] = 0;
-    }
-    valueStack.size = savedTop;
+  for (let j = theta.length - 1; j >= 6; j--) {
+    const f = Math.floor((j - 6) / 4);
+    const s_1 = (j - 6) % 4;
+    const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
+    theta_bar[j] += P_bar[3 * column + (s_1 === 1 ? 1 : 0)];
+    P_bar[3 * column + (s_1 === 1 ? 1 : 0)] = 0;
   }
   // ht.ts:57
   for (let r = 2; r >= 0; r--) {

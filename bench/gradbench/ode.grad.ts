@@ -144,63 +144,51 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
   const k3 = new Array<number>(n).fill(0);
   const k4 = new Array<number>(n).fill(0);
   const tmp = new Array<number>(n).fill(0);
-  for (let step = 0; step < s; step++) {
-    // inlined rhs(…) from ode.ts:29
-    k1[0] = x[0];
-    for (let i_1 = 1; i_1 < x.length; i_1++) {
-      k1[i_1] = x[i_1] * y[i_1 - 1];
-    }
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, n);
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(
+      savedTop,
+      Math.ceil(s) * (Math.max(0, n) + Math.max(0, n) + Math.max(0, n) + Math.max(0, n)),
+    );
+    for (let step = 0; step < s; step++) {
+      // inlined rhs(…) from ode.ts:29
+      k1[0] = x[0];
+      for (let i_1 = 1; i_1 < x.length; i_1++) {
+        k1[i_1] = x[i_1] * y[i_1 - 1];
+      }
       for (let i = 0; i < n; i++) {
         saved[savedTop++] = tmp[i];
         tmp[i] = y[i] + (h * k1[i]) / 2;
       }
-      valueStack.size = savedTop;
-    }
-    // inlined rhs(…) from ode.ts:29
-    k2[0] = x[0];
-    for (let i_2 = 1; i_2 < x.length; i_2++) {
-      k2[i_2] = x[i_2] * tmp[i_2 - 1];
-    }
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, n);
+      // inlined rhs(…) from ode.ts:29
+      k2[0] = x[0];
+      for (let i_2 = 1; i_2 < x.length; i_2++) {
+        k2[i_2] = x[i_2] * tmp[i_2 - 1];
+      }
       for (let i = 0; i < n; i++) {
         saved[savedTop++] = tmp[i];
         tmp[i] = y[i] + (h * k2[i]) / 2;
       }
-      valueStack.size = savedTop;
-    }
-    // inlined rhs(…) from ode.ts:29
-    k3[0] = x[0];
-    for (let i_3 = 1; i_3 < x.length; i_3++) {
-      k3[i_3] = x[i_3] * tmp[i_3 - 1];
-    }
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, n);
+      // inlined rhs(…) from ode.ts:29
+      k3[0] = x[0];
+      for (let i_3 = 1; i_3 < x.length; i_3++) {
+        k3[i_3] = x[i_3] * tmp[i_3 - 1];
+      }
       for (let i = 0; i < n; i++) {
         saved[savedTop++] = tmp[i];
         tmp[i] = y[i] + h * k3[i];
       }
-      valueStack.size = savedTop;
-    }
-    // inlined rhs(…) from ode.ts:29
-    k4[0] = x[0];
-    for (let i_4 = 1; i_4 < x.length; i_4++) {
-      k4[i_4] = x[i_4] * tmp[i_4 - 1];
-    }
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, n);
+      // inlined rhs(…) from ode.ts:29
+      k4[0] = x[0];
+      for (let i_4 = 1; i_4 < x.length; i_4++) {
+        k4[i_4] = x[i_4] * tmp[i_4 - 1];
+      }
       for (let i = 0; i < n; i++) {
         saved[savedTop++] = y[i];
         y[i] += (h * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])) / 6;
       }
-      valueStack.size = savedTop;
     }
+    valueStack.size = savedTop;
   }
   const value = y[x.length - 1];
   // reverse sweep

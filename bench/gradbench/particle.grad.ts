@@ -223,49 +223,63 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
   let vy = 0;
   let broke = false;
   let trips = 0;
-  while (!broke) {
-    let force_x = 0;
-    let force_y = 0;
-    // inlined potentialGradInto(…) from particleField.grad.ts:28
-    let x_bar = 0;
-    let y_bar = 0;
-    const ax = x - 10;
-    const ay = y - (10 - w);
-    const bx = x - 10;
-    const by = y;
-    const _t0 = Math.sqrt(ax * ax + ay * ay);
-    const _t2 = Math.sqrt(bx * bx + by * by);
-    const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
-    const ax_bar = _t1 * (2 * ax);
-    const ay_bar = _t1 * (2 * ay);
-    const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
-    const bx_bar = _t3 * (2 * bx);
-    const by_bar = _t3 * (2 * by);
-    y_bar += by_bar;
-    x_bar += bx_bar;
-    y_bar += ay_bar;
-    x_bar += ax_bar;
-    force_x = x_bar;
-    force_y = y_bar;
-    const nx = x + 0.1 * vx;
-    const ny = y + 0.1 * vy;
-    if (ny <= 0) {
-      broke = true;
-      controlStack.push(0);
-    } else {
-      x = nx;
-      y = ny;
-      vx -= 0.1 * force_x;
-      vy -= 0.1 * force_y;
-      controlStack.push(1);
+  {
+    let savedTop = valueStack.size;
+    let saved = valueStack.reserve(savedTop, 6);
+    let decisionsTop = controlStack.size;
+    let decisions = controlStack.reserve(decisionsTop, 1);
+    while (!broke) {
+      if (savedTop + 6 > saved.length) {
+        saved = valueStack.reserve(savedTop, 6);
+      }
+      if (decisionsTop + 1 > decisions.length) {
+        decisions = controlStack.reserve(decisionsTop, 1);
+      }
+      let force_x = 0;
+      let force_y = 0;
+      // inlined potentialGradInto(…) from particleField.grad.ts:28
+      let x_bar = 0;
+      let y_bar = 0;
+      const ax = x - 10;
+      const ay = y - (10 - w);
+      const bx = x - 10;
+      const by = y;
+      const _t0 = Math.sqrt(ax * ax + ay * ay);
+      const _t2 = Math.sqrt(bx * bx + by * by);
+      const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
+      const ax_bar = _t1 * (2 * ax);
+      const ay_bar = _t1 * (2 * ay);
+      const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
+      const bx_bar = _t3 * (2 * bx);
+      const by_bar = _t3 * (2 * by);
+      y_bar += by_bar;
+      x_bar += bx_bar;
+      y_bar += ay_bar;
+      x_bar += ax_bar;
+      force_x = x_bar;
+      force_y = y_bar;
+      const nx = x + 0.1 * vx;
+      const ny = y + 0.1 * vy;
+      if (ny <= 0) {
+        broke = true;
+        decisions[decisionsTop++] = 0;
+      } else {
+        x = nx;
+        y = ny;
+        vx -= 0.1 * force_x;
+        vy -= 0.1 * force_y;
+        decisions[decisionsTop++] = 1;
+      }
+      saved[savedTop++] = ax;
+      saved[savedTop++] = ay;
+      saved[savedTop++] = bx;
+      saved[savedTop++] = by;
+      saved[savedTop++] = _t0;
+      saved[savedTop++] = _t2;
+      trips++;
     }
-    valueStack.push(ax);
-    valueStack.push(ay);
-    valueStack.push(bx);
-    valueStack.push(by);
-    valueStack.push(_t0);
-    valueStack.push(_t2);
-    trips++;
+    valueStack.size = savedTop;
+    controlStack.size = decisionsTop;
   }
   controlStack.push(trips);
   const dtf = -y / vy;
@@ -285,7 +299,9 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
   {
     let savedTop = valueStack.size;
     const saved = valueStack.buffer;
-    for (let trips = controlStack.pop(); trips > 0; trips--) {
+    let decisionsTop = controlStack.size;
+    const decisions = controlStack.buffer;
+    for (let trips = decisions[--decisionsTop]; trips > 0; trips--) {
       const _t2 = saved[--savedTop];
       const _t0 = saved[--savedTop];
       const by = saved[--savedTop];
@@ -298,7 +314,7 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
       let force_y_bar = 0;
       let nx_bar = 0;
       let ny_bar = 0;
-      if (controlStack.pop() === 1) {
+      if (decisions[--decisionsTop] === 1) {
         // line 44: vy = vy - DT * force.y;
         force_y_bar -= vy_bar * 0.1;
         // line 43: vx = vx - DT * force.x;
@@ -369,6 +385,7 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
       x_bar_1 += ax_bar_1;
     }
     valueStack.size = savedTop;
+    controlStack.size = decisionsTop;
   }
   grad.w = w_bar;
   return value_1;
@@ -490,80 +507,78 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
   let vy = 0;
   let broke = false;
   let trips = 0;
-  while (!broke) {
-    // inlined potentialJvp(…) from particleField.grad.ts:68
-    const x_dot = 1;
-    const y_dot = 0;
-    const ax = x - 10;
-    const ax_dot = x_dot;
-    const ay = y - (10 - w);
-    const ay_dot = y_dot;
-    const bx = x - 10;
-    const bx_dot = x_dot;
-    const by = y;
-    const by_dot = y_dot;
-    const _t0 = Math.sqrt(ax * ax + ay * ay);
-    const _t1 = Math.sqrt(bx * bx + by * by);
-    const _t8 = Math.sqrt(ax * ax + ay * ay);
-    valueStack.push(_t8);
-    const _t12 = Math.sqrt(bx * bx + by * by);
-    valueStack.push(_t12);
-    const fx =
-      -((1 / (_t8 * _t8)) * ((0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot))) -
-      (1 / (_t12 * _t12)) * ((0.5 / _t1) * (2 * bx * bx_dot + 2 * by * by_dot));
-    // inlined potentialJvp(…) from particleField.grad.ts:68
-    const x_dot_1 = 0;
-    const y_dot_1 = 1;
-    const ax_1 = x - 10;
-    const ax_dot_1 = x_dot_1;
-    const ay_1 = y - (10 - w);
-    const ay_dot_1 = y_dot_1;
-    const bx_1 = x - 10;
-    const bx_dot_1 = x_dot_1;
-    const by_1 = y;
-    const by_dot_1 = y_dot_1;
-    const _t0_1 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
-    const _t1_1 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
-    const _t21 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
-    valueStack.push(_t21);
-    const _t25 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
-    valueStack.push(_t25);
-    const fy =
-      -((1 / (_t21 * _t21)) * ((0.5 / _t0_1) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1))) -
-      (1 / (_t25 * _t25)) * ((0.5 / _t1_1) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1));
-    const nx = x + 0.1 * vx;
-    const ny = y + 0.1 * vy;
-    if (ny <= 0) {
-      broke = true;
-      controlStack.push(0);
-    } else {
-      x = nx;
-      y = ny;
-      vx -= 0.1 * fx;
-      vy -= 0.1 * fy;
-      controlStack.push(1);
+  {
+    let savedTop = valueStack.size;
+    let saved = valueStack.reserve(savedTop, 12);
+    let decisionsTop = controlStack.size;
+    let decisions = controlStack.reserve(decisionsTop, 1);
+    while (!broke) {
+      if (savedTop + 12 > saved.length) {
+        saved = valueStack.reserve(savedTop, 12);
+      }
+      if (decisionsTop + 1 > decisions.length) {
+        decisions = controlStack.reserve(decisionsTop, 1);
+      }
+      // inlined potentialJvp(…) from particleField.grad.ts:68
+      const x_dot = 1;
+      const y_dot = 0;
+      const ax = x - 10;
+      const ax_dot = x_dot;
+      const ay = y - (10 - w);
+      const ay_dot = y_dot;
+      const bx = x - 10;
+      const bx_dot = x_dot;
+      const by = y;
+      const by_dot = y_dot;
+      const _t0 = Math.sqrt(ax * ax + ay * ay);
+      const _t0_dot = (0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot);
+      const _t2 = Math.sqrt(bx * bx + by * by);
+      const _t2_dot = (0.5 / _t2) * (2 * bx * bx_dot + 2 * by * by_dot);
+      const fx = -((1 / (_t0 * _t0)) * _t0_dot) - (1 / (_t2 * _t2)) * _t2_dot;
+      // inlined potentialJvp(…) from particleField.grad.ts:68
+      const x_dot_1 = 0;
+      const y_dot_1 = 1;
+      const ax_1 = x - 10;
+      const ax_dot_1 = x_dot_1;
+      const ay_1 = y - (10 - w);
+      const ay_dot_1 = y_dot_1;
+      const bx_1 = x - 10;
+      const bx_dot_1 = x_dot_1;
+      const by_1 = y;
+      const by_dot_1 = y_dot_1;
+      const _t0_1 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
+      const _t0_dot_1 = (0.5 / _t0_1) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1);
+      const _t2_1 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
+      const _t2_dot_1 = (0.5 / _t2_1) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1);
+      const fy = -((1 / (_t0_1 * _t0_1)) * _t0_dot_1) - (1 / (_t2_1 * _t2_1)) * _t2_dot_1;
+      const nx = x + 0.1 * vx;
+      const ny = y + 0.1 * vy;
+      if (ny <= 0) {
+        broke = true;
+        decisions[decisionsTop++] = 0;
+      } else {
+        x = nx;
+        y = ny;
+        vx -= 0.1 * fx;
+        vy -= 0.1 * fy;
+        decisions[decisionsTop++] = 1;
+      }
+      saved[savedTop++] = ax;
+      saved[savedTop++] = ay;
+      saved[savedTop++] = bx;
+      saved[savedTop++] = by;
+      saved[savedTop++] = _t0;
+      saved[savedTop++] = _t2;
+      saved[savedTop++] = ax_1;
+      saved[savedTop++] = ay_1;
+      saved[savedTop++] = bx_1;
+      saved[savedTop++] = by_1;
+      saved[savedTop++] = _t0_1;
+      saved[savedTop++] = _t2_1;
+      trips++;
     }
-    valueStack.push(ax);
-    valueStack.push(ax_dot);
-    valueStack.push(ay);
-    valueStack.push(ay_dot);
-    valueStack.push(bx);
-    valueStack.push(bx_dot);
-    valueStack.push(by);
-    valueStack.push(by_dot);
-    valueStack.push(_t0);
-    valueStack.push(_t1);
-    valueStack.push(ax_1);
-    valueStack.push(ax_dot_1);
-    valueStack.push(ay_1);
-    valueStack.push(ay_dot_1);
-    valueStack.push(bx_1);
-    valueStack.push(bx_dot_1);
-    valueStack.push(by_1);
-    valueStack.push(by_dot_1);
-    valueStack.push(_t0_1);
-    valueStack.push(_t1_1);
-    trips++;
+    valueStack.size = savedTop;
+    controlStack.size = decisionsTop;
   }
   controlStack.push(trips);
   const dtf = -y / vy;
@@ -576,39 +591,41 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
   const dtf_bar = xf_bar * vx;
   let vx_bar = xf_bar * dtf;
   // line 73: const dtf = -y / vy;
-  const _t28 = dtf_bar / vy;
-  let y_bar = -_t28;
-  let vy_bar = -(_t28 * dtf);
+  const _t20 = dtf_bar / vy;
+  let y_bar = -_t20;
+  let vy_bar = -(_t20 * dtf);
   // line 62: while (true) {
   {
     let savedTop = valueStack.size;
     const saved = valueStack.buffer;
-    for (let trips = controlStack.pop(); trips > 0; trips--) {
-      const _t1_1 = saved[--savedTop];
+    let decisionsTop = controlStack.size;
+    const decisions = controlStack.buffer;
+    for (let trips = decisions[--decisionsTop]; trips > 0; trips--) {
+      const _t2_1 = saved[--savedTop];
       const _t0_1 = saved[--savedTop];
-      const by_dot_1 = saved[--savedTop];
       const by_1 = saved[--savedTop];
-      const bx_dot_1 = saved[--savedTop];
       const bx_1 = saved[--savedTop];
-      const ay_dot_1 = saved[--savedTop];
       const ay_1 = saved[--savedTop];
-      const ax_dot_1 = saved[--savedTop];
       const ax_1 = saved[--savedTop];
-      const _t1 = saved[--savedTop];
+      const _t2 = saved[--savedTop];
       const _t0 = saved[--savedTop];
-      const by_dot = saved[--savedTop];
       const by = saved[--savedTop];
-      const bx_dot = saved[--savedTop];
       const bx = saved[--savedTop];
-      const ay_dot = saved[--savedTop];
       const ay = saved[--savedTop];
-      const ax_dot = saved[--savedTop];
       const ax = saved[--savedTop];
+      const x_dot = 1;
+      const y_dot = 0;
+      const _t0_dot = (0.5 / _t0) * (2 * ax * x_dot + 2 * ay * y_dot);
+      const _t2_dot = (0.5 / _t2) * (2 * bx * x_dot + 2 * by * y_dot);
+      const x_dot_1 = 0;
+      const y_dot_1 = 1;
+      const _t0_dot_1 = (0.5 / _t0_1) * (2 * ax_1 * x_dot_1 + 2 * ay_1 * y_dot_1);
+      const _t2_dot_1 = (0.5 / _t2_1) * (2 * bx_1 * x_dot_1 + 2 * by_1 * y_dot_1);
       let fx_bar = 0;
       let fy_bar = 0;
       let nx_bar = 0;
       let ny_bar = 0;
-      if (controlStack.pop() === 1) {
+      if (decisions[--decisionsTop] === 1) {
         // line 71: vy = vy - DT * fy;
         fy_bar -= vy_bar * 0.1;
         // line 70: vx = vx - DT * fx;
@@ -627,53 +644,33 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       x_bar += nx_bar;
       vx_bar += nx_bar * 0.1;
       // line 64: const fy = potentialJvp(w, x, y, { x: 0, y: 1 }).tangent;
-      const _t25 = saved[--savedTop];
-      const _t21 = saved[--savedTop];
-      const _t19 = -fy_bar;
-      const _t20 = _t21 * _t21;
-      const _t22 = -(
-        _t19 *
-        ((0.5 / _t0_1) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1)) *
-        (1 / (_t20 * _t20)) *
-        (2 * _t21) *
-        (0.5 / _t21)
-      );
-      let ax_1_bar = _t22 * (2 * ax_1);
-      let ay_1_bar = _t22 * (2 * ay_1);
-      const _t0_1_bar = -(
-        _t19 *
-        ((1 / (_t21 * _t21)) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1)) *
-        (0.5 / (_t0_1 * _t0_1))
-      );
-      const _t23 = _t19 * ((1 / (_t21 * _t21)) * (0.5 / _t0_1));
-      ax_1_bar += _t23 * (2 * ax_dot_1);
-      ay_1_bar += _t23 * (2 * ay_dot_1);
-      const _t24 = _t25 * _t25;
-      const _t26 = -(
-        _t19 *
-        ((0.5 / _t1_1) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1)) *
-        (1 / (_t24 * _t24)) *
-        (2 * _t25) *
-        (0.5 / _t25)
-      );
-      let bx_1_bar = _t26 * (2 * bx_1);
-      let by_1_bar = _t26 * (2 * by_1);
-      const _t1_1_bar = -(
-        _t19 *
-        ((1 / (_t25 * _t25)) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1)) *
-        (0.5 / (_t1_1 * _t1_1))
-      );
-      const _t27 = _t19 * ((1 / (_t25 * _t25)) * (0.5 / _t1_1));
-      bx_1_bar += _t27 * (2 * bx_dot_1);
-      by_1_bar += _t27 * (2 * by_dot_1);
+      const _t17 = -fy_bar;
+      const _t18 = _t0_1 * _t0_1;
+      let _t0_1_bar = -(_t17 * _t0_dot_1 * (1 / (_t18 * _t18)) * (2 * _t0_1));
+      const _t0_dot_1_bar = _t17 * (1 / (_t0_1 * _t0_1));
+      const _t19 = _t2_1 * _t2_1;
+      let _t2_1_bar = -(_t17 * _t2_dot_1 * (1 / (_t19 * _t19)) * (2 * _t2_1));
+      const _t2_dot_1_bar = _t17 * (1 / (_t2_1 * _t2_1));
+      // particleField.grad.ts:87
+      _t2_1_bar -=
+        _t2_dot_1_bar * (2 * bx_1 * x_dot_1 + 2 * by_1 * y_dot_1) * (0.5 / (_t2_1 * _t2_1));
+      const _t16 = _t2_dot_1_bar * (0.5 / _t2_1);
+      let bx_1_bar = _t16 * (2 * x_dot_1);
+      let by_1_bar = _t16 * (2 * y_dot_1);
+      // particleField.grad.ts:86
+      const _t15 = _t2_1_bar * (0.5 / _t2_1);
+      bx_1_bar += _t15 * (2 * bx_1);
+      by_1_bar += _t15 * (2 * by_1);
       // particleField.grad.ts:85
-      const _t18 = _t1_1_bar * (0.5 / _t1_1);
-      bx_1_bar += _t18 * (2 * bx_1);
-      by_1_bar += _t18 * (2 * by_1);
+      _t0_1_bar -=
+        _t0_dot_1_bar * (2 * ax_1 * x_dot_1 + 2 * ay_1 * y_dot_1) * (0.5 / (_t0_1 * _t0_1));
+      const _t13 = _t0_dot_1_bar * (0.5 / _t0_1);
+      let ax_1_bar = _t13 * (2 * x_dot_1);
+      let ay_1_bar = _t13 * (2 * y_dot_1);
       // particleField.grad.ts:84
-      const _t16 = _t0_1_bar * (0.5 / _t0_1);
-      ax_1_bar += _t16 * (2 * ax_1);
-      ay_1_bar += _t16 * (2 * ay_1);
+      const _t12 = _t0_1_bar * (0.5 / _t0_1);
+      ax_1_bar += _t12 * (2 * ax_1);
+      ay_1_bar += _t12 * (2 * ay_1);
       // particleField.grad.ts:82
       y_bar += by_1_bar;
       // particleField.grad.ts:80
@@ -684,49 +681,27 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       // particleField.grad.ts:76
       x_bar += ax_1_bar;
       // line 63: const fx = potentialJvp(w, x, y, { x: 1, y: 0 }).tangent;
-      const _t12 = saved[--savedTop];
-      const _t8 = saved[--savedTop];
-      const _t6 = -fx_bar;
-      const _t7 = _t8 * _t8;
-      const _t9 = -(
-        _t6 *
-        ((0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot)) *
-        (1 / (_t7 * _t7)) *
-        (2 * _t8) *
-        (0.5 / _t8)
-      );
-      let ax_bar = _t9 * (2 * ax);
-      let ay_bar = _t9 * (2 * ay);
-      const _t0_bar = -(
-        _t6 *
-        ((1 / (_t8 * _t8)) * (2 * ax * ax_dot + 2 * ay * ay_dot)) *
-        (0.5 / (_t0 * _t0))
-      );
-      const _t10 = _t6 * ((1 / (_t8 * _t8)) * (0.5 / _t0));
-      ax_bar += _t10 * (2 * ax_dot);
-      ay_bar += _t10 * (2 * ay_dot);
-      const _t11 = _t12 * _t12;
-      const _t13 = -(
-        _t6 *
-        ((0.5 / _t1) * (2 * bx * bx_dot + 2 * by * by_dot)) *
-        (1 / (_t11 * _t11)) *
-        (2 * _t12) *
-        (0.5 / _t12)
-      );
-      let bx_bar = _t13 * (2 * bx);
-      let by_bar = _t13 * (2 * by);
-      const _t1_bar = -(
-        _t6 *
-        ((1 / (_t12 * _t12)) * (2 * bx * bx_dot + 2 * by * by_dot)) *
-        (0.5 / (_t1 * _t1))
-      );
-      const _t14 = _t6 * ((1 / (_t12 * _t12)) * (0.5 / _t1));
-      bx_bar += _t14 * (2 * bx_dot);
-      by_bar += _t14 * (2 * by_dot);
+      const _t8 = -fx_bar;
+      const _t9 = _t0 * _t0;
+      let _t0_bar = -(_t8 * _t0_dot * (1 / (_t9 * _t9)) * (2 * _t0));
+      const _t0_dot_bar = _t8 * (1 / (_t0 * _t0));
+      const _t10 = _t2 * _t2;
+      let _t2_bar = -(_t8 * _t2_dot * (1 / (_t10 * _t10)) * (2 * _t2));
+      const _t2_dot_bar = _t8 * (1 / (_t2 * _t2));
+      // particleField.grad.ts:87
+      _t2_bar -= _t2_dot_bar * (2 * bx * x_dot + 2 * by * y_dot) * (0.5 / (_t2 * _t2));
+      const _t7 = _t2_dot_bar * (0.5 / _t2);
+      let bx_bar = _t7 * (2 * x_dot);
+      let by_bar = _t7 * (2 * y_dot);
+      // particleField.grad.ts:86
+      const _t6 = _t2_bar * (0.5 / _t2);
+      bx_bar += _t6 * (2 * bx);
+      by_bar += _t6 * (2 * by);
       // particleField.grad.ts:85
-      const _t5 = _t1_bar * (0.5 / _t1);
-      bx_bar += _t5 * (2 * bx);
-      by_bar += _t5 * (2 * by);
+      _t0_bar -= _t0_dot_bar * (2 * ax * x_dot + 2 * ay * y_dot) * (0.5 / (_t0 * _t0));
+      const _t4 = _t0_dot_bar * (0.5 / _t0);
+      let ax_bar = _t4 * (2 * x_dot);
+      let ay_bar = _t4 * (2 * y_dot);
       // particleField.grad.ts:84
       const _t3 = _t0_bar * (0.5 / _t0);
       ax_bar += _t3 * (2 * ax);
@@ -742,6 +717,7 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       x_bar += ax_bar;
     }
     valueStack.size = savedTop;
+    controlStack.size = decisionsTop;
   }
   grad.w = w_bar;
   return value;
@@ -781,55 +757,25 @@ export function naiveEulerFJvp(
     const by_dot_2 = y_dot_2;
     const by_dot = y_dot;
     const _t0 = Math.sqrt(ax * ax + ay * ay);
-    const _t0_dot = (0.5 / _t0) * (2 * ax * ax_dot_2 + 2 * ay * ay_dot_2);
-    const _t1 = Math.sqrt(bx * bx + by * by);
-    const _t1_dot = (0.5 / _t1) * (2 * bx * bx_dot_2 + 2 * by * by_dot_2);
-    const fx =
-      -(
-        (1 / (Math.sqrt(ax * ax + ay * ay) * Math.sqrt(ax * ax + ay * ay))) *
-        ((0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot))
-      ) -
-      (1 / (Math.sqrt(bx * bx + by * by) * Math.sqrt(bx * bx + by * by))) *
-        ((0.5 / _t1) * (2 * bx * bx_dot + 2 * by * by_dot));
-    const _t6 = Math.sqrt(ax * ax + ay * ay);
-    const _t7 = Math.sqrt(bx * bx + by * by);
+    const _t0_dot_2 = (0.5 / _t0) * (2 * ax * ax_dot_2 + 2 * ay * ay_dot_2);
+    const _t0_dot = (0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot);
+    const _t0_dot_dot =
+      -((2 * ax * ax_dot + 2 * ay * ay_dot) * ((0.5 / (_t0 * _t0)) * _t0_dot_2)) +
+      (0.5 / _t0) * (2 * ax_dot * ax_dot_2 + 2 * ay_dot * ay_dot_2);
+    const _t2 = Math.sqrt(bx * bx + by * by);
+    const _t2_dot_2 = (0.5 / _t2) * (2 * bx * bx_dot_2 + 2 * by * by_dot_2);
+    const _t2_dot = (0.5 / _t2) * (2 * bx * bx_dot + 2 * by * by_dot);
+    const _t2_dot_dot =
+      -((2 * bx * bx_dot + 2 * by * by_dot) * ((0.5 / (_t2 * _t2)) * _t2_dot_2)) +
+      (0.5 / _t2) * (2 * bx_dot * bx_dot_2 + 2 * by_dot * by_dot_2);
+    const fx = -((1 / (_t0 * _t0)) * _t0_dot) - (1 / (_t2 * _t2)) * _t2_dot;
     const fx_dot =
       -(
-        -(
-          (0.5 / _t0) *
-          (2 * ax * ax_dot + 2 * ay * ay_dot) *
-          ((1 /
-            (Math.sqrt(ax * ax + ay * ay) *
-              Math.sqrt(ax * ax + ay * ay) *
-              (Math.sqrt(ax * ax + ay * ay) * Math.sqrt(ax * ax + ay * ay)))) *
-            (2 *
-              Math.sqrt(ax * ax + ay * ay) *
-              ((0.5 / _t6) * (2 * ax * ax_dot_2 + 2 * ay * ay_dot_2))))
-        ) -
-        (1 / (Math.sqrt(ax * ax + ay * ay) * Math.sqrt(ax * ax + ay * ay))) *
-          (2 * ax * ax_dot + 2 * ay * ay_dot) *
-          ((0.5 / (_t0 * _t0)) * _t0_dot) +
-        (1 / (Math.sqrt(ax * ax + ay * ay) * Math.sqrt(ax * ax + ay * ay))) *
-          (0.5 / _t0) *
-          (2 * ax_dot * ax_dot_2 + 2 * ay_dot * ay_dot_2)
+        -(_t0_dot * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot_2))) +
+        (1 / (_t0 * _t0)) * _t0_dot_dot
       ) -
-      (-(
-        (0.5 / _t1) *
-        (2 * bx * bx_dot + 2 * by * by_dot) *
-        ((1 /
-          (Math.sqrt(bx * bx + by * by) *
-            Math.sqrt(bx * bx + by * by) *
-            (Math.sqrt(bx * bx + by * by) * Math.sqrt(bx * bx + by * by)))) *
-          (2 *
-            Math.sqrt(bx * bx + by * by) *
-            ((0.5 / _t7) * (2 * bx * bx_dot_2 + 2 * by * by_dot_2))))
-      ) -
-        (1 / (Math.sqrt(bx * bx + by * by) * Math.sqrt(bx * bx + by * by))) *
-          (2 * bx * bx_dot + 2 * by * by_dot) *
-          ((0.5 / (_t1 * _t1)) * _t1_dot) +
-        (1 / (Math.sqrt(bx * bx + by * by) * Math.sqrt(bx * bx + by * by))) *
-          (0.5 / _t1) *
-          (2 * bx_dot * bx_dot_2 + 2 * by_dot * by_dot_2));
+      (-(_t2_dot * ((1 / (_t2 * _t2 * (_t2 * _t2))) * (2 * _t2 * _t2_dot_2))) +
+        (1 / (_t2 * _t2)) * _t2_dot_dot);
     // inlined potentialJvp(…) from particleField.grad.ts:68
     const x_dot_1 = 0;
     const y_dot_1 = 1;
@@ -847,54 +793,24 @@ export function naiveEulerFJvp(
     const by_dot_1 = y_dot_1;
     const _t0_1 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
     const _t0_1_dot = (0.5 / _t0_1) * (2 * ax_1 * ax_1_dot + 2 * ay_1 * ay_1_dot);
-    const _t1_1 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
-    const _t1_1_dot = (0.5 / _t1_1) * (2 * bx_1 * bx_1_dot + 2 * by_1 * by_1_dot);
-    const fy =
-      -(
-        (1 / (Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1) * Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1))) *
-        ((0.5 / _t0_1) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1))
-      ) -
-      (1 / (Math.sqrt(bx_1 * bx_1 + by_1 * by_1) * Math.sqrt(bx_1 * bx_1 + by_1 * by_1))) *
-        ((0.5 / _t1_1) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1));
-    const _t12 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
-    const _t13 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
+    const _t0_dot_1 = (0.5 / _t0_1) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1);
+    const _t0_dot_1_dot =
+      -((2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1) * ((0.5 / (_t0_1 * _t0_1)) * _t0_1_dot)) +
+      (0.5 / _t0_1) * (2 * ax_dot_1 * ax_1_dot + 2 * ay_dot_1 * ay_1_dot);
+    const _t2_1 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
+    const _t2_1_dot = (0.5 / _t2_1) * (2 * bx_1 * bx_1_dot + 2 * by_1 * by_1_dot);
+    const _t2_dot_1 = (0.5 / _t2_1) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1);
+    const _t2_dot_1_dot =
+      -((2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1) * ((0.5 / (_t2_1 * _t2_1)) * _t2_1_dot)) +
+      (0.5 / _t2_1) * (2 * bx_dot_1 * bx_1_dot + 2 * by_dot_1 * by_1_dot);
+    const fy = -((1 / (_t0_1 * _t0_1)) * _t0_dot_1) - (1 / (_t2_1 * _t2_1)) * _t2_dot_1;
     const fy_dot =
       -(
-        -(
-          (0.5 / _t0_1) *
-          (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1) *
-          ((1 /
-            (Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1) *
-              Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1) *
-              (Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1) * Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1)))) *
-            (2 *
-              Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1) *
-              ((0.5 / _t12) * (2 * ax_1 * ax_1_dot + 2 * ay_1 * ay_1_dot))))
-        ) -
-        (1 / (Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1) * Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1))) *
-          (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1) *
-          ((0.5 / (_t0_1 * _t0_1)) * _t0_1_dot) +
-        (1 / (Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1) * Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1))) *
-          (0.5 / _t0_1) *
-          (2 * ax_dot_1 * ax_1_dot + 2 * ay_dot_1 * ay_1_dot)
+        -(_t0_dot_1 * ((1 / (_t0_1 * _t0_1 * (_t0_1 * _t0_1))) * (2 * _t0_1 * _t0_1_dot))) +
+        (1 / (_t0_1 * _t0_1)) * _t0_dot_1_dot
       ) -
-      (-(
-        (0.5 / _t1_1) *
-        (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1) *
-        ((1 /
-          (Math.sqrt(bx_1 * bx_1 + by_1 * by_1) *
-            Math.sqrt(bx_1 * bx_1 + by_1 * by_1) *
-            (Math.sqrt(bx_1 * bx_1 + by_1 * by_1) * Math.sqrt(bx_1 * bx_1 + by_1 * by_1)))) *
-          (2 *
-            Math.sqrt(bx_1 * bx_1 + by_1 * by_1) *
-            ((0.5 / _t13) * (2 * bx_1 * bx_1_dot + 2 * by_1 * by_1_dot))))
-      ) -
-        (1 / (Math.sqrt(bx_1 * bx_1 + by_1 * by_1) * Math.sqrt(bx_1 * bx_1 + by_1 * by_1))) *
-          (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1) *
-          ((0.5 / (_t1_1 * _t1_1)) * _t1_1_dot) +
-        (1 / (Math.sqrt(bx_1 * bx_1 + by_1 * by_1) * Math.sqrt(bx_1 * bx_1 + by_1 * by_1))) *
-          (0.5 / _t1_1) *
-          (2 * bx_dot_1 * bx_1_dot + 2 * by_dot_1 * by_1_dot));
+      (-(_t2_dot_1 * ((1 / (_t2_1 * _t2_1 * (_t2_1 * _t2_1))) * (2 * _t2_1 * _t2_1_dot))) +
+        (1 / (_t2_1 * _t2_1)) * _t2_dot_1_dot);
     const nx = x + 0.1 * vx;
     const nx_dot = x_dot_2 + 0.1 * vx_dot;
     const ny = y + 0.1 * vy;

@@ -15,9 +15,10 @@
  * `push` and `pop` are method calls that load and store the stack's fields for every
  * value, and `push` checks the room left; a local top stays in a register (log-sum-exp's
  * gradient over its primal: 1.35–1.38 → 1.25–1.30, a hand-written one 1.19–1.23). Room for
- * every push is reserved before the loop, so only an innermost counted loop whose body
- * leaves its counter and bounds alone gets cursors for pushes (its trips × the pushes in
- * its body); a loop nest that only pops a stack needs no room and gets one cursor for the
+ * every push is reserved before the loop when an innermost counted loop's body leaves its
+ * counter and bounds alone (its trips × the pushes in its body); any other innermost loop
+ * (a while loop) checks for one iteration's pushes at the top of each iteration (particle's
+ * reverse-over-forward Euler loop pushes 22 values per step: 42 → … µs); a loop nest that only pops a stack needs no room and gets one cursor for the
  * whole nest (a reverse sweep's loops). Loops that leave the function, call anything but
  * Math's functions, or mark the stack (`size`, `rewind`) are left alone: they might use
  * the stack themselves.
@@ -30,7 +31,7 @@ import { Namer } from "./naming.ts";
 
 type Loop = Extract<Stmt, { kind: "loop" }>;
 /** Per stack: the local top and the local buffer each rewritten loop declares in its own block. */
-type Cursors = Record<StackName, { top: string; buffer: string }>;
+type Cursors = Record<StackName, { top: string; buffer: string; room: string }>;
 
 const BUFFER_TYPE: Record<StackName, ValueType> = {
   values: { kind: "array", container: "float64array", element: b.NUMBER, readonly: false },
@@ -46,8 +47,8 @@ export function stackCursorsIn(fn: FunctionIR): FunctionIR {
   // functions, so they cannot hide a callee either.
   const namer = Namer.forFunction(fn);
   const cursors: Cursors = {
-    values: { top: namer.fresh("savedTop"), buffer: namer.fresh("saved") },
-    control: { top: namer.fresh("decisionsTop"), buffer: namer.fresh("decisions") },
+    values: { top: namer.fresh("savedTop"), buffer: namer.fresh("saved"), room: namer.fresh("savedPerTrip") },
+    control: { top: namer.fresh("decisionsTop"), buffer: namer.fresh("decisions"), room: namer.fresh("decisionsPerTrip") },
   };
   return { ...fn, body: rewrite(fn.body, cursors, integerVariables(fn)) };
 }
@@ -93,32 +94,132 @@ function callsNothing(loop: Loop): boolean {
 function withCursors(loop: Loop, cursors: Cursors, isInteger: IntegerTest, pushesAllowed: boolean): { before: Stmt[]; loop: Loop; after: Stmt[] } | null {
   const before: Stmt[] = [];
   const after: Stmt[] = [];
+  const checks: Stmt[] = [];
   let body = loop.body;
+  let init = loop.init;
   const header: Stmt[] = [...loop.init, ...loop.update];
   for (const stack of STACKS) {
-    if (!someStmt(body, (s) => uses(s, stack)) || someStmt(header, (s) => uses(s, stack)) || (loop.test && someExpr(loop.test, (e) => touches(e, stack)))) continue;
+    // The header may pop in its init (a reverse loop's trip count, `for (let trips = pop(); …)`),
+    // which runs once, after the cursor is set up; nothing else in the header may touch the stack.
+    const initPopsOnly = loop.init.every((s) => !(s.kind === "push" && s.stack === stack) && !marks(s, stack));
+    if (!someStmt(body, (s) => uses(s, stack)) || someStmt(loop.update, (s) => uses(s, stack)) || !initPopsOnly || (loop.test && someExpr(loop.test, (e) => touches(e, stack)))) continue;
     // Only pushes and pops: a mark (`size`, `rewind`) needs the stack's own top.
     if (someStmt(body, (s) => marks(s, stack))) continue;
     let pushes = 0;
     walkStmts(body, (s) => {
       if (s.kind === "push" && s.stack === stack) pushes++;
     });
-    if (pushes > 0 && !pushesAllowed) continue;
-    // Room for every push the loop can make, reserved before it: a counted loop's trips bound them.
-    const trips = pushes === 0 ? null : tripCount(loop, isInteger);
-    if (pushes > 0 && !trips) continue;
-    const { top, buffer } = cursors[stack];
+    // Room for every push the loop can make, reserved before it: an innermost counted loop's
+    // trips bound them. Any other loop (a while loop; a loop nest whose inner loops are
+    // counted, with bounds the body leaves alone) checks for room at the top of each
+    // iteration instead, for the pushes one iteration can make.
+    // A loop nest that pops as much as it pushes (a fused last loop) checks per iteration
+    // too, rather than reserving room for all its trips at once.
+    // (A trip count read from a stack is no count to reserve by: it would pop again.)
+    const initPops = someStmt(loop.init, (s) => stmtExprs(s).some((e) => someExpr(e, (x) => x.kind === "pop")));
+    const loopTrips = pushes > 0 && !initPops ? tripCount(loop, isInteger) : null;
+    const pops = someStmt(body, (s) => stmtExprs(s).some((e) => someExpr(e, (x) => x.kind === "pop" && x.stack === stack)));
+    let trips = pushesAllowed ? loopTrips : null;
+    // The count is also the room reserved before the loop: it may not read the loop's counter.
+    let perTrip = pushes > 0 && !trips ? pushesPerIteration(loop.body, stack, changedBy([...header, ...loop.body]), isInteger) : null;
+    if (perTrip && loopTrips && !pops) {
+      trips = b.mul(loopTrips, perTrip);
+      perTrip = null;
+      pushes = 1;
+    }
+    if (pushes > 0 && !trips && !perTrip) continue;
+    const { top, buffer, room: roomName } = cursors[stack];
     const cursor = (move: "postIncrement" | "preDecrement"): Expr => ({ kind: "cursorMove", name: top, move });
-    body = mapStmtExprs(
-      body,
-      (e) => (e.kind === "pop" && e.stack === stack ? b.index(b.v(buffer), cursor("preDecrement")) : undefined),
-      (s) => (s.kind === "push" && s.stack === stack ? b.assign(b.index(b.v(buffer), cursor("postIncrement")) as LValue, s.value) : s),
-    );
-    const room: Expr = trips ? { kind: "stackReserve", stack, top: b.v(top), count: b.mul(b.num(pushes), trips) } : { kind: "stackBuffer", stack };
-    before.push(b.declare(top, { kind: "stackSize", stack }, true), b.declare(buffer, room, false, BUFFER_TYPE[stack]));
+    const popThroughCursor = (e: Expr) => (e.kind === "pop" && e.stack === stack ? b.index(b.v(buffer), cursor("preDecrement")) : undefined);
+    body = mapStmtExprs(body, popThroughCursor, (s) => (s.kind === "push" && s.stack === stack ? b.assign(b.index(b.v(buffer), cursor("postIncrement")) as LValue, s.value) : s));
+    init = mapStmtExprs(init, popThroughCursor, (s) => s);
+    const reserve = (count: Expr): Expr => ({ kind: "stackReserve", stack, top: b.v(top), count });
+    // A count more than a literal is computed once, before the loop (it reads nothing the loop changes).
+    const count = perTrip && perTrip.kind !== "number" ? b.v(roomName) : perTrip;
+    if (perTrip && count !== perTrip) before.push(b.declare(roomName, perTrip));
+    const room: Expr = trips ? reserve(b.mul(b.num(pushes), trips)) : count ? reserve(count) : { kind: "stackBuffer", stack };
+    if (count) {
+      const full = b.bin(">", b.add(b.v(top), count), { kind: "length", object: b.v(buffer) });
+      checks.push({ kind: "if", test: full, then: [b.assign(b.v(buffer) as LValue, reserve(count))], else: [] });
+    }
+    before.push(b.declare(top, { kind: "stackSize", stack }, true), b.declare(buffer, room, perTrip !== null, BUFFER_TYPE[stack]));
     after.push({ kind: "stackSizeSet", stack, size: b.v(top) });
   }
-  return before.length === 0 ? null : { before, loop: { ...loop, body }, after };
+  return before.length === 0 ? null : { before, loop: { ...loop, init, body: [...checks, ...body] }, after };
+}
+
+/**
+ * The most pushes onto `stack` one run of `list` makes (the larger branch of each `if`; an
+ * inner loop's trips times its body's), as an expression to evaluate before `list` runs;
+ * null when an inner loop that pushes has no trip count or its count may be `changed` by
+ * the enclosing loop's body or header (which run between the check and the inner loop).
+ * Each inner loop's share is clamped at 0 when added to others: a loop that runs no
+ * times may have a negative trip count.
+ */
+function pushesPerIteration(list: Stmt[], stack: StackName, changed: Changed, isInteger: IntegerTest): Expr | null {
+  let fixed = 0;
+  const loops: Expr[] = [];
+  for (const s of list) {
+    if (s.kind === "push" && s.stack === stack) fixed++;
+    else if (s.kind === "block" || s.kind === "if" || s.kind === "loop") {
+      if (!someStmt(s.kind === "if" ? [...s.then, ...s.else] : s.body, (x) => x.kind === "push" && x.stack === stack)) continue;
+      if (s.kind === "block") {
+        const inner = pushesPerIteration(s.body, stack, changed, isInteger);
+        if (!inner) return null;
+        if (inner.kind === "number") fixed += inner.value;
+        else loops.push(inner);
+      } else if (s.kind === "if") {
+        const [a, c] = [pushesPerIteration(s.then, stack, changed, isInteger), pushesPerIteration(s.else, stack, changed, isInteger)];
+        if (!a || !c) return null;
+        if (a.kind === "number" && c.kind === "number") fixed += Math.max(a.value, c.value);
+        else loops.push(b.add(atLeastZero(a), atLeastZero(c)));
+      } else {
+        const trips = tripCount(s, isInteger);
+        const inner = pushesPerIteration(s.body, stack, changed, isInteger);
+        if (!trips || !inner || changes(trips, changed)) return null;
+        loops.push(b.mul(trips, inner));
+      }
+    }
+  }
+  if (loops.length === 0) return b.num(fixed);
+  if (loops.length === 1 && fixed === 0) return loops[0]!;
+  return [...loops.map(atLeastZero), b.num(fixed)].reduce((sum, e) => b.add(sum, e));
+}
+
+/** What a loop's body and header may change: the variables they write (elements too), and those they reassign or resize. */
+interface Changed {
+  written: Set<string>;
+  resized: Set<string>;
+}
+
+function changedBy(list: Stmt[]): Changed {
+  const resized = new Set<string>();
+  walkStmts(list, (s) => {
+    if (s.kind === "declare") resized.add(s.name);
+    else if (s.kind === "assign" && s.target.kind === "var") resized.add(s.target.name);
+    else if (s.kind === "append" || s.kind === "shrink") resized.add(s.array);
+  });
+  return { written: definedIn(list), resized };
+}
+
+/** Whether `count` may differ after the body runs: it reads a written variable, or the length of a resized array (element writes leave `main.length` alone). */
+function changes(count: Expr, changed: Changed): boolean {
+  const lengthOf = new Set<Expr>();
+  let yes = false;
+  walkExpr(count, (e) => {
+    if (e.kind === "length") lengthOf.add(e.object);
+    else if (e.kind === "var" && (lengthOf.has(e) ? changed.resized : changed.written).has(e.name)) yes = true;
+  });
+  return yes;
+}
+
+const atLeastZero = (e: Expr): Expr => (e.kind === "number" ? b.num(Math.max(0, e.value)) : nonNegative(e) ? e : b.call("Math.max", [b.num(0), e]));
+
+/** An array's length, a non-negative literal, or sums and products of them. */
+function nonNegative(e: Expr): boolean {
+  if (e.kind === "number") return e.value >= 0;
+  if (e.kind === "length") return true;
+  return e.kind === "binary" && (e.op === "+" || e.op === "*") && nonNegative(e.left) && nonNegative(e.right);
 }
 
 /**

@@ -135,7 +135,59 @@ export class ForwardGenerator {
     return list.flatMap((s) => this.stmt(s));
   }
 
+  /**
+   * Binds each costly call (sqrt, exp, sin…) with an active argument that sits inside a
+   * larger active expression to a `const` of its own, declared (with its tangent) before
+   * the statement, and reads that const in its place. Otherwise the call is evaluated once
+   * for the value, again for its own tangent (`ans`), and again wherever a parent's partial
+   * names it (`1 / Math.sqrt(s)`: the quotient's partial is `-1 / (b · b)`). The value is
+   * the same double either way. Conditional branches and the right of `&&`/`||` are left
+   * alone: a call there runs only when its branch does.
+   */
+  private bindCostlyCalls(e: Expr, out: Stmt[], root = true): Expr {
+    switch (e.kind) {
+      case "unary":
+        return { ...e, operand: this.bindCostlyCalls(e.operand, out, false) };
+      case "binary":
+        if (e.op === "&&" || e.op === "||") return e;
+        return { ...e, left: this.bindCostlyCalls(e.left, out, false), right: this.bindCostlyCalls(e.right, out, false) };
+      case "call": {
+        const args = e.args.map((a) => this.bindCostlyCalls(a, out, false));
+        const call: Expr = { ...e, args };
+        if (root || PRIMITIVES[e.callee]?.cost !== "costly" || !this.isActive(call)) return call;
+        const name = this.input.namer.temp();
+        this.input.active.add(name);
+        out.push(...this.stmt(b.declare(name, call)));
+        return b.v(name);
+      }
+      default:
+        return e;
+    }
+  }
+
   stmt(s: Stmt): Stmt[] {
+    const bound: Stmt[] = [];
+    const rebound = this.withCostlyCallsBound(s, bound);
+    return bound.length === 0 ? this.stmtAsIs(s) : [...bound, ...this.stmtAsIs(rebound)];
+  }
+
+  /** `s` with its costly nested calls bound first (bindCostlyCalls), when `s` carries a tangent. */
+  private withCostlyCallsBound(s: Stmt, out: Stmt[]): Stmt {
+    switch (s.kind) {
+      case "declare":
+        return this.input.active.has(s.name) && s.type.kind === "number" && s.init.kind !== "pop" ? { ...s, init: this.bindCostlyCalls(s.init, out) } : s;
+      case "assign": {
+        const root = rootName(s.target);
+        return root && this.input.active.has(root) && s.value.kind !== "pop" ? { ...s, value: this.bindCostlyCalls(s.value, out) } : s;
+      }
+      case "return":
+        return s.value && this.isActive(s.value) ? { ...s, value: this.bindCostlyCalls(s.value, out) } : s;
+      default:
+        return s;
+    }
+  }
+
+  private stmtAsIs(s: Stmt): Stmt[] {
     switch (s.kind) {
       case "declare": {
         if (!this.input.active.has(s.name)) return [s];

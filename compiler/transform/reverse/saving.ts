@@ -135,10 +135,27 @@ export function bringBackLocals(gen: Generation, attempt: Attempt, scope: Scope,
   const lifted = new Set<string>();
   const available = new Set(scope.available);
   const adjoints: Stmt[] = [];
+  // Locals the reverse sweep does not read but could recompute (`const x_dot = 1` of an
+  // inlined JVP): a needed local whose initializer reads them is recomputed with them,
+  // where it would otherwise be saved (particle's reverse over forward saved each tangent seed).
+  const helpers = new Map<string, Extract<Stmt, { kind: "declare" }>>();
+  const restoredNames = new Set<string>();
+  const restore = (s: Extract<Stmt, { kind: "declare" }>): void => {
+    for (const name of exprReads(s.init)) {
+      const helper = helpers.get(name);
+      if (helper && !restoredNames.has(name)) restore(helper);
+    }
+    restoredNames.add(s.name);
+    restored.push({ ...s, mutable: false, span: undefined });
+  };
   for (const s of stmts) {
     if (s.kind !== "declare") continue;
     const active = input.activity.active.has(s.name);
     const needed = plan.needed.has(s.name) || (active && s.type.kind === "array");
+    if (!needed && s.type.kind === "number" && isStable(input.info, s.name) && recomputable(gen, s.init, available) && cheapToRecompute(s.init)) {
+      helpers.set(s.name, s);
+      available.add(s.name);
+    }
     if (needed) {
       const stable = isStable(input.info, s.name);
       if (stable && liftsHere(scope) && s.type.kind !== "array" && declaredOnce.has(s.name)) {
@@ -148,7 +165,7 @@ export function bringBackLocals(gen: Generation, attempt: Attempt, scope: Scope,
         lift(scope, s.name, s.type);
         available.add(s.name);
       } else if (stable && recomputable(gen, s.init, available) && (s.type.kind === "array" || cheapToRecompute(s.init))) {
-        restored.push({ ...s, mutable: false, span: undefined });
+        restore(s);
         available.add(s.name);
       } else if (s.type.kind === "array") {
         fail(Codes.UnsupportedStatement, `local array '${s.name}' is needed by the reverse sweep; declare it at the top level of the function`, s.span ?? input.fn.span);
