@@ -7,7 +7,9 @@
  * its primal, per input.
  *
  *   npx tsx bench/gradbench/compare.ts --gradbench /path/to/gradbench [--evals llsq,lse]
- *     [--min-runs 40] [--min-seconds 0.1]
+ *     [--min-runs 40] [--min-seconds 0.1] [--eval-args "-d 10 64 -k 5"]
+ *
+ * `--eval-args` replaces the eval arguments of EVALS (below) for every eval run.
  *
  * `--gradbench` is a checkout of github.com/gradbench/gradbench with the C++ dependency
  * set up (`cpp/json.hpp`) and Python able to run `python/gradbench` (numpy, scipy,
@@ -244,7 +246,8 @@ async function main(): Promise<void> {
       skipped.push(`${name} (tool.ts does not implement it yet)`);
       continue;
     }
-    const args = spec.runs === false ? spec.args : [...spec.args, "--min-runs", minRuns, "--min-seconds", minSeconds];
+    const evalArgs = option("--eval-args")?.split(" ").filter(Boolean) ?? spec.args;
+    const args = spec.runs === false ? evalArgs : [...evalArgs, "--min-runs", minRuns, "--min-seconds", minSeconds];
     const runs: Record<string, Run> = {};
     for (const [toolName, tool] of Object.entries(toolsFor(spec.cpp ?? "manual"))) {
       const started = Date.now();
