@@ -36,8 +36,8 @@ export async function sampleBuildRows(): Promise<(string | number)[][]> {
   return rows;
 }
 
-/** A function of `n` statements mixing reassignments, locals and intrinsics. */
-function largeFunction(n: number): string {
+/** A function of `n` statements mixing reassignments, locals and intrinsics (also bench/compile.ts's workload). */
+export function largeFunction(n: number): string {
   const lines = ["/** @grad x */", "export function big(x: number[]): number {", "  let s = 0;"];
   for (let i = 0; i < n; i++) {
     const j = i % 7;

@@ -38,6 +38,7 @@ import { hvpForwardOverReverse } from "./modes/hvp.ts";
 import { hessianDriver } from "./modes/hessian.ts";
 import { jacobianDriver, jacobianNames, jacobianSweeps } from "./modes/jacobian.ts";
 import { FileDerivatives } from "./modes/requests.ts";
+import { timed, type StageClock } from "./stages.ts";
 
 /**
  * Checkpointed loops expanded, row hoisting and stack cursors, over every function a mode
@@ -111,6 +112,8 @@ export interface CompileOptions {
   dumpAfter?: string;
   /** Sees each annotated function's IR as lowered, and each generated function's before printing (the fuzzer's coverage report). */
   observe?: { lowered?: (fn: FunctionIR) => void; generated?: (fn: FunctionIR) => void };
+  /** Told how long each stage took (project, parse, discover, lower, each pass, module, print, format): `--verbose`, `npm run bench:compile`. */
+  clock?: StageClock;
   /** How the generated file of a source is written where its project decides (the CLI reads it: cli/style.ts). */
   style?: (sourcePath: string) => OutputStyle | Promise<OutputStyle>;
   /**
@@ -141,11 +144,12 @@ export function sourceOfGenerated(importPath: string): string | null {
 }
 
 export async function compileSources(inputs: SourceInput[], options: CompileOptions = {}): Promise<CompileResult> {
-  const project = new Project({
+  const clock = options.clock;
+  const project = timed(clock, "project", () => new Project({
     useInMemoryFileSystem: true,
     skipFileDependencyResolution: true,
     compilerOptions: { target: ts.ScriptTarget.ES2022, strict: true },
-  });
+  }));
   const files: OutputFile[] = [];
   const diagnostics: Diagnostic[] = [];
   const failed: string[] = [];
@@ -155,7 +159,7 @@ export async function compileSources(inputs: SourceInput[], options: CompileOpti
   const parsed: { input: SourceInput; sourceFile: SourceFile }[] = [];
   for (const input of sorted) {
     try {
-      parsed.push({ input, sourceFile: program.add(input.path, input.text) });
+      parsed.push({ input, sourceFile: timed(clock, "parse", () => program.add(input.path, input.text)) });
     } catch (error) {
       // TypeScript's parser recurses once per nesting level: too deep a file is reported, the others compile.
       if (!isStackOverflow(error)) throw error;
@@ -180,7 +184,7 @@ export async function compileSources(inputs: SourceInput[], options: CompileOpti
     if (result.file) {
       files.push(result.file);
       // A later source calls this generated code (nested derivatives): make it a file of the program.
-      if (imported.has(input.path)) program.add(result.file.path, result.file.text, true);
+      if (imported.has(input.path)) timed(clock, "parse", () => program.add(result.file!.path, result.file!.text, true));
     }
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -269,7 +273,8 @@ async function compileOne(
       }),
     };
   }
-  const discovery = program.discovery(input.path);
+  const clock = options.clock;
+  const discovery = timed(clock, "discover", () => program.discovery(input.path));
   const diagnostics = [...discovery.diagnostics];
   if (discovery.functions.length === 0) return { diagnostics };
 
@@ -279,7 +284,7 @@ async function compileOne(
   const lowered: { fn: FunctionIR; requests: (typeof discovery.functions)[number]["requests"]; source: FunctionSource }[] = [];
   for (const annotated of discovery.functions) {
     try {
-      const fn = lowerFunction(annotated.source, sf, input.path, discovery.module);
+      const fn = timed(clock, "lower", () => lowerFunction(annotated.source, sf, input.path, discovery.module));
       lowered.push({ fn, requests: annotated.requests, source: annotated.source });
       if (options.dumpAfter === "lower") dumped.push({ title: `after lower: ${fn.name} (${sourceName})`, functions: [fn] });
     } catch (error) {
@@ -306,6 +311,7 @@ async function compileOne(
     toBeRecorded: options.toBeRecorded ?? true,
     ...(options.checkpointBudget !== undefined && { checkpointBudget: options.checkpointBudget }),
     ...(options.dumpAfter !== undefined && { observe: dumpAfter(options.dumpAfter, dumped) }),
+    ...(clock && { clock }),
   });
   const file = new FileDerivatives(diagnostics);
   for (const { fn, requests, source } of lowered) {
@@ -375,10 +381,11 @@ async function compileOne(
   }
   if (diagnostics.some(isError)) return { diagnostics };
   const module: ModuleIR = { header: generatedHeader(sourceName), imports, helpers: helpers.text, stacks: orderedStacks, functions, typeAliases: file.typeAliases, ...(file.schedules.length > 0 && { schedules: file.schedules }) };
-  const printed = new Printer(stackNames, { uncheckedIndexedAccess: style.uncheckedIndexedAccess ?? false }).module(module);
+  const printed = timed(clock, "print", () => new Printer(stackNames, { uncheckedIndexedAccess: style.uncheckedIndexedAccess ?? false }).module(module));
   let text: string;
   try {
-    text = await (style.format ?? formatTypeScript)(printed, outputPathFor(input.path));
+    const format = style.format ?? formatTypeScript;
+    text = clock ? await clock.timeAsync("format", () => format(printed, outputPathFor(input.path))) : await format(printed, outputPathFor(input.path));
   } catch (error) {
     if (isStackOverflow(error)) return { diagnostics: [tooLargeDiagnostic(input.path, input.text, "formatting the generated file")] };
     if (!style.format) throw error; // tsgrad's own formatting failing on its own output is a bug

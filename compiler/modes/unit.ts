@@ -14,6 +14,7 @@ import { analyzeVariables, type VariableInfo } from "../analysis/variables.ts";
 import type { CalleeResolver, CustomRuleFinder } from "../transform/inline.ts";
 import type { Namer } from "../transform/naming.ts";
 import type { PullbackRequest, ReverseOutput } from "../transform/reverse/types.ts";
+import { timed, type StageClock } from "../stages.ts";
 
 /** What one annotation asks, and what the passes may ask of the build. */
 export interface ModeContext {
@@ -40,6 +41,8 @@ export interface ModeContext {
   primal?: PrimalRequest;
   /** Sees the unit after each pass (`tsgrad build --dump-after`). */
   observe?: (stage: string, unit: Unit) => void;
+  /** Times each pass (CompileOptions.clock). */
+  clock?: StageClock;
 }
 
 /** A callee whose primal the generated code calls (a private copy goes into the file); `purpose` says why, when not for a forward sweep. */
@@ -97,7 +100,8 @@ export function startUnit(ctx: ModeContext): Unit {
 /** Runs the passes in order; `ctx.observe` sees the unit after each one. */
 export function runPasses(passes: readonly Pass[], unit: Unit): Unit {
   for (const pass of passes) {
-    unit = pass.run(unit);
+    const before = unit;
+    unit = timed(unit.ctx.clock, pass.name, () => pass.run(before));
     unit.ctx.observe?.(pass.name, unit);
   }
   return unit;

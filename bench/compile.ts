@@ -1,0 +1,89 @@
+/**
+ * `npm run bench:compile`: the compiler's throughput on one large function (bench/compiler.ts's
+ * `largeFunction`: reassignments, locals and Math.sin, the "5000-statement function" of
+ * issue 19) at several sizes, with where the time goes.
+ *
+ *   npx tsx bench/compile.ts [--sizes=1000,5000,20000] [--runs=1]
+ *
+ * Each size compiles in a fresh child process (so its peak resident memory is its own),
+ * after a small warm-up compile in that process (module loading and prettier's first-call
+ * cost are not the large function's). Reported per size: wall seconds, statements per
+ * second, CPU seconds of the compile, the child's peak RSS, and milliseconds per stage
+ * (compiler/stages.ts: project creation, parse, discover, lower, each pass, print,
+ * format). With --runs=N the median run's figures are shown. Reports; asserts nothing.
+ */
+import { spawnSync } from "node:child_process";
+import { availableParallelism, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { compileSources } from "../compiler/pipeline.ts";
+import { StageClock } from "../compiler/stages.ts";
+import { largeFunction } from "./compiler.ts";
+
+interface Run {
+  statements: number;
+  seconds: number;
+  cpuSeconds: number;
+  peakMiB: number;
+  stages: Record<string, number>;
+  outputBytes: number;
+}
+
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
+async function child(statements: number): Promise<Run> {
+  await compileSources([{ path: "warm.ts", text: largeFunction(20) }]);
+  const clock = new StageClock();
+  const text = largeFunction(statements);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const out = await compileSources([{ path: "big.ts", text }], { clock });
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  if (out.diagnostics.length > 0 || out.files.length !== 1) throw new Error(`the ${statements}-statement function did not compile: ${out.diagnostics[0]?.message}`);
+  return {
+    statements,
+    seconds,
+    cpuSeconds: (used.user + used.system) / 1e6,
+    peakMiB: process.resourceUsage().maxRSS / 1024,
+    stages: Object.fromEntries(clock.totals),
+    outputBytes: out.files[0]!.text.length,
+  };
+}
+
+function median(runs: Run[]): Run {
+  return [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)]!;
+}
+
+const only = arg("child");
+if (only) {
+  console.log(JSON.stringify(await child(Number(only))));
+} else {
+  const sizes = (arg("sizes") ?? "1000,5000,20000").split(",").map(Number);
+  const runs = Number(arg("runs") ?? 1);
+  const results: Run[] = [];
+  console.log(`Compiler throughput (bench/compile.ts), load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${availableParallelism()} cores`);
+  for (const n of sizes) {
+    const each: Run[] = [];
+    for (let r = 0; r < runs; r++) {
+      const proc = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), `--child=${n}`], { encoding: "utf8", maxBuffer: 1 << 26 });
+      if (proc.status !== 0) throw new Error(`child for ${n} statements failed:\n${proc.stderr}`);
+      each.push(JSON.parse(proc.stdout.trim().split("\n").pop()!) as Run);
+    }
+    results.push(median(each));
+  }
+  const rows = results.map((r) => [String(r.statements), r.seconds.toFixed(2), (r.statements / r.seconds).toFixed(0), r.cpuSeconds.toFixed(2), r.peakMiB.toFixed(0), (r.outputBytes / 1024).toFixed(0)]);
+  printTable(["statements", "wall s", "statements/s", "CPU s", "peak RSS MiB", "output KiB"], rows);
+  const stages = [...new Set(results.flatMap((r) => Object.keys(r.stages)))];
+  console.log("\nWhere the time goes (ms per stage, wall; 'other' = the compile minus the stages):");
+  const stageRows = stages.map((s) => [s, ...results.map((r) => (r.stages[s] ?? 0).toFixed(0))]);
+  stageRows.push(["other", ...results.map((r) => (r.seconds * 1000 - Object.values(r.stages).reduce((a, b) => a + b, 0)).toFixed(0))]);
+  printTable(["stage", ...results.map((r) => `${r.statements}`)], stageRows);
+}
+
+function printTable(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`;
+  console.log(line(head));
+  console.log(`| ${widths.map((w, i) => (i === 0 ? "-".repeat(w) : "-".repeat(w - 1) + ":")).join(" | ")} |`);
+  for (const r of rows) console.log(line(r));
+}
