@@ -111,8 +111,18 @@ function solve(input: ReverseInput, recorded: Set<string>, tbr: boolean): Genera
   );
 }
 
+/** The same variables read at the same positions (compared entry by entry: sorting whole entries stringified each list at every comparison). */
 function sameReads(a: ReadLog, b: ReadLog): boolean {
-  return JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
+  if (a.size !== b.size) return false;
+  for (const [name, reads] of a) {
+    const other = b.get(name);
+    if (!other || other.length !== reads.length) return false;
+    for (let k = 0; k < reads.length; k++) {
+      const [r, o] = [reads[k]!, other[k]!];
+      if (r.order !== o.order || r.loops.length !== o.loops.length || r.loops.some((l, i) => l !== o.loops[i])) return false;
+    }
+  }
+  return true;
 }
 
 /** Which of `arrays` have elements read (not just their length) by these statements. */
