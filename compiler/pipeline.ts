@@ -25,7 +25,8 @@ import { isStackOverflow, tooLargeDiagnostic } from "./frontend/tooLarge.ts";
 import type { DerivativeRequest, FunctionIR, ModuleIR } from "./ir/nodes.ts";
 import { Namer, namesIn } from "./transform/naming.ts";
 import { Printer } from "./backend/print.ts";
-import { formatTypeScript } from "./backend/format.ts";
+import { formatTypeScript, TSGRAD_LINE_STYLE } from "./backend/format.ts";
+import { printAndFormat, type LineStyle } from "./backend/lines.ts";
 import { generatedHeader } from "./backend/header.ts";
 import { copyHelpers } from "./backend/helpers.ts";
 import { calleesOf, withoutUncalled } from "./transform/tidy.ts";
@@ -132,6 +133,12 @@ export interface OutputStyle {
   uncheckedIndexedAccess?: boolean;
   /** Formats the printed file, given its path (default: tsgrad's own prettier style, backend/format.ts). A failure is a TSG1005 diagnostic. */
   format?: (text: string, outputPath: string) => Promise<string>;
+  /**
+   * With `format`: that it is prettier 3 with these options, so tsgrad may write one-line
+   * statements itself and let it format the rest (backend/lines.ts); else `format` gets
+   * the whole file.
+   */
+  lineStyle?: LineStyle;
 }
 
 export function outputPathFor(sourcePath: string): string {
@@ -381,11 +388,12 @@ async function compileOne(
   }
   if (diagnostics.some(isError)) return { diagnostics };
   const module: ModuleIR = { header: generatedHeader(sourceName), imports, helpers: helpers.text, stacks: orderedStacks, functions, typeAliases: file.typeAliases, ...(file.schedules.length > 0 && { schedules: file.schedules }) };
-  const printed = timed(clock, "print", () => new Printer(stackNames, { uncheckedIndexedAccess: style.uncheckedIndexedAccess ?? false }).module(module));
+  const format = style.format ?? formatTypeScript;
+  const lineStyle = style.format ? (style.lineStyle ?? null) : TSGRAD_LINE_STYLE;
   let text: string;
   try {
-    const format = style.format ?? formatTypeScript;
-    text = clock ? await clock.timeAsync("format", () => format(printed, outputPathFor(input.path))) : await format(printed, outputPathFor(input.path));
+    const printOptions = { uncheckedIndexedAccess: style.uncheckedIndexedAccess ?? false };
+    text = await printAndFormat(module, stackNames, printOptions, (printed) => format(printed, outputPathFor(input.path)), lineStyle, clock);
   } catch (error) {
     if (isStackOverflow(error)) return { diagnostics: [tooLargeDiagnostic(input.path, input.text, "formatting the generated file")] };
     if (!style.format) throw error; // tsgrad's own formatting failing on its own output is a bug

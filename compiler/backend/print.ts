@@ -28,16 +28,24 @@ export interface PrintOptions {
    * project writes it (writes `a[i] = e` need nothing; `a[i]! += e` reads).
    */
   uncheckedIndexedAccess?: boolean;
+  /**
+   * Also the parentheses prettier adds for clarity (`(a * b) / c`, `a + (b % c)`,
+   * `(a && b) || c`), so a statement prints as prettier would print it (backend/lines.ts
+   * writes such statements without prettier). Prettier removes nothing of them.
+   */
+  clarifyingParens?: boolean;
 }
 
 export class Printer {
   private readonly bang: string;
+  private readonly clarify: boolean;
 
   constructor(
     private readonly stacks: StackNames = { values: "valueStack", control: "controlStack" },
     options: PrintOptions = {},
   ) {
     this.bang = options.uncheckedIndexedAccess ? "!" : "";
+    this.clarify = options.clarifyingParens ?? false;
   }
 
   expr(e: Expr): string {
@@ -62,10 +70,11 @@ export class Printer {
       case "binary": {
         const p = PRECEDENCE[e.op]!;
         const rightAssoc = e.op === "**";
-        let left = this.wrap(e.left, rightAssoc ? p + 1 : p);
+        const clarified = (side: Expr, at: "left" | "right") => this.clarify && clarifies(e.op, side, at);
+        let left = this.wrap(e.left, rightAssoc ? p + 1 : p, clarified(e.left, "left"));
         // `-a ** b` is a syntax error: a unary left operand of ** needs parentheses.
         if (rightAssoc && !left.startsWith("(") && this.exprPrec(e.left)[1] === UNARY) left = `(${left})`;
-        const right = this.wrap(e.right, rightAssoc ? p : p + 1);
+        const right = this.wrap(e.right, rightAssoc ? p : p + 1, clarified(e.right, "right"));
         return [`${left} ${e.op} ${right}`, p];
       }
       case "call": case "userCall": return [`${e.callee}(${e.args.map((a) => this.expr(a)).join(", ")})`, POSTFIX];
@@ -116,9 +125,9 @@ export class Printer {
     return [String(value), PRIMARY];
   }
 
-  private wrap(e: Expr, min: number): string {
+  private wrap(e: Expr, min: number, clarify = false): string {
     const [text, p] = this.exprPrec(e);
-    return p < min ? `(${text})` : text;
+    return p < min || clarify ? `(${text})` : text;
   }
 
   /** An assignment's target: an element written is not read, so it needs no `!`. */
@@ -240,6 +249,28 @@ export class Printer {
     for (const f of m.functions) parts.push("\n" + this.fn(f));
     return parts.join("");
   }
+}
+
+const MULTIPLICATIVE = new Set(["*", "/", "%"]);
+const EQUALITY = new Set(["==", "!=", "===", "!=="]);
+
+/**
+ * Whether prettier parenthesizes operand `child` of a binary `op` where precedence alone
+ * does not: an operand of equal precedence on the left that prettier does not flatten
+ * (`(a * b) / c`, `(a % b) % c`, `(a === b) === c`), `**` on the right of `**`, `%` under
+ * `+`/`-`, `&&` under `||`. (Its needs-parens and shouldFlatten rules, checked against
+ * prettier itself by test/lines.test.ts.)
+ */
+function clarifies(op: string, child: Expr, side: "left" | "right"): boolean {
+  const inner = child.kind === "binary" ? child.op : child.kind === "sameObject" ? "===" : null;
+  if (inner === null) return false;
+  if (op === "**") return side === "right" && inner === "**";
+  if (inner === "%" && (op === "+" || op === "-")) return true;
+  if (inner === "&&" && op === "||") return true;
+  if (side !== "left" || PRECEDENCE[inner] !== PRECEDENCE[op]) return false;
+  const flattens =
+    !(EQUALITY.has(op) && EQUALITY.has(inner)) && !(MULTIPLICATIVE.has(op) && MULTIPLICATIVE.has(inner) && (op !== inner || op === "%"));
+  return !flattens;
 }
 
 /** Debug view of any IR statement list. */

@@ -22,6 +22,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ImportExtension } from "../backend/imports.ts";
+import { lineStyleOf } from "../backend/lines.ts";
 import type { OutputStyle } from "../pipeline.ts";
 
 /** Who formats generated files: the project's prettier configuration, or tsgrad's fixed style. */
@@ -95,6 +96,9 @@ export function projectStyle(choices: StyleChoices = {}): ProjectStyle {
             throw new Error(`prettier, with the project's configuration, failed on ${path.basename(outputPath)}: ${firstLine(error)}`, { cause: error });
           }
         };
+        // Prettier 3 with options one-line statements are known under: the compiler writes those itself.
+        const lines = p.error ? null : lineStyleOf(p.api.version, p.options);
+        if (lines) style.lineStyle = lines;
       }
       return style;
     },

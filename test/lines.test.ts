@@ -1,0 +1,173 @@
+/**
+ * backend/lines.ts writes runs of one-line statements itself and lets prettier format only
+ * the rest of a generated file: the result must be byte-identical to prettier formatting
+ * the whole file. Checked on random functions (random expressions of every operator, at
+ * widths near the limit, under several prettier styles) against prettier itself, on
+ * samples compiled both ways, and on the fallback when the skeleton is not as expected.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import * as prettier from "prettier";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { BinaryOp, Expr, FunctionIR, ModuleIR, Stmt } from "../compiler/ir/nodes.ts";
+import { Printer } from "../compiler/backend/print.ts";
+import { lineStyleOf, printAndFormat, type LineStyle } from "../compiler/backend/lines.ts";
+import { formatTypeScript } from "../compiler/backend/format.ts";
+import { compileSources } from "../compiler/pipeline.ts";
+
+const OPS: BinaryOp[] = ["+", "-", "*", "/", "%", "**", "<", "<=", ">", ">=", "===", "!==", "==", "!=", "&&", "||"];
+const NAMES = ["a", "b", "x_bar", "theta", "aVeryLongVariableNameForWidth", "grad"];
+
+const leaf: fc.Arbitrary<Expr> = fc.oneof(
+  fc.constantFrom(...NAMES).map((name): Expr => ({ kind: "var", name })),
+  fc.constantFrom(0, 1, 2.5, 0.001, 1e-7, 1e21, 123456789, -3, -0.5).map((value): Expr => ({ kind: "number", value })),
+  fc.boolean().map((value): Expr => ({ kind: "boolean", value })),
+);
+
+const { expr } = fc.letrec<{ expr: Expr }>((tie) => ({
+  expr: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    leaf,
+    fc.record({ op: fc.constantFrom(...OPS), left: tie("expr"), right: tie("expr") }).map((x): Expr => ({ kind: "binary", ...x })),
+    fc.record({ op: fc.constantFrom("-" as const, "!" as const), operand: tie("expr") }).map((x): Expr => ({ kind: "unary", ...x })),
+    fc.record({ object: fc.constantFrom(...NAMES).map((name): Expr => ({ kind: "var", name })), index: tie("expr") }).map((x): Expr => ({ kind: "index", ...x })),
+    fc.array(tie("expr"), { minLength: 1, maxLength: 3 }).map((args): Expr => ({ kind: "call", callee: "Math.max", args })),
+    fc.record({ test: tie("expr"), whenTrue: tie("expr"), whenFalse: tie("expr") }).map((x): Expr => ({ kind: "conditional", ...x })),
+    fc.record({ left: tie("expr"), right: tie("expr") }).map((x): Expr => ({ kind: "sameObject", ...x })),
+    fc.array(tie("expr"), { maxLength: 2 }).map((es): Expr => ({ kind: "record", fields: es.map((value, k) => ({ name: `f${k}`, value })) })),
+    fc.array(tie("expr"), { maxLength: 3 }).map((elements): Expr => ({ kind: "arrayLiteral", elements })),
+    fc.constantFrom("it's", 'say "hi"', "plain").map((value): Expr => ({ kind: "string", value })),
+    fc.constantFrom(...NAMES).map((name): Expr => ({ kind: "length", object: { kind: "var", name } })),
+  ),
+}));
+
+const simple: fc.Arbitrary<Stmt> = fc.oneof(
+  fc.record({ name: fc.constantFrom(...NAMES), value: expr }).map(({ name, value }): Stmt => ({ kind: "assign", target: { kind: "var", name }, value })),
+  fc.record({ name: fc.constantFrom(...NAMES), index: expr, value: expr }).map(({ name, index, value }): Stmt => ({ kind: "assign", target: { kind: "index", object: { kind: "var", name }, index }, value })),
+  // x = x + e prints as x += e
+  fc.record({ name: fc.constantFrom(...NAMES), op: fc.constantFrom("+" as const, "*" as const), value: expr }).map(({ name, op, value }): Stmt => ({
+    kind: "assign",
+    target: { kind: "var", name },
+    value: { kind: "binary", op, left: { kind: "var", name }, right: value },
+  })),
+  fc.record({ name: fc.constantFrom("t0", "longerLocalName"), init: expr, mutable: fc.boolean(), annotation: fc.constantFrom(undefined, "number", "Array<number>", "number[]") }).map(
+    ({ annotation, ...d }): Stmt => ({ kind: "declare", type: { kind: "number" }, ...d, ...(annotation !== undefined && { annotation }) }),
+  ),
+  expr.map((value): Stmt => ({ kind: "push", stack: "values", value })),
+  fc.constantFrom("line 3: s += Math.sin(x[0]);", "trailing space ", "", "prettier-ignore", "θ = 2", "x".repeat(120)).map((text): Stmt => ({ kind: "comment", text })),
+  fc.array(expr, { maxLength: 3 }).map((args): Stmt => ({ kind: "call", callee: "record", args })),
+);
+
+const { stmt } = fc.letrec<{ stmt: Stmt }>((tie) => ({
+  stmt: fc.oneof(
+    { depthSize: "small" },
+    simple,
+    simple,
+    fc.record({ test: expr, then: fc.array(tie("stmt"), { maxLength: 4 }), else: fc.array(tie("stmt"), { maxLength: 2 }) }).map((x): Stmt => ({ kind: "if", ...x })),
+    fc.array(tie("stmt"), { maxLength: 4 }).map((body): Stmt => ({
+      kind: "loop",
+      form: "for",
+      init: [{ kind: "declare", name: "i", type: { kind: "number" }, init: { kind: "number", value: 0 }, mutable: true }],
+      test: { kind: "binary", op: "<", left: { kind: "var", name: "i" }, right: { kind: "var", name: "n" } },
+      update: [{ kind: "assign", target: { kind: "var", name: "i" }, value: { kind: "binary", op: "+", left: { kind: "var", name: "i" }, right: { kind: "number", value: 1 } } }],
+      body,
+    })),
+  ),
+}));
+
+function moduleOf(body: Stmt[]): ModuleIR {
+  const fn: FunctionIR = {
+    name: "f",
+    params: [{ name: "x", type: { kind: "number" }, typeText: "number" }],
+    returnType: { kind: "number" },
+    returnTypeText: "number",
+    body,
+    exported: true,
+    span: { file: "f.ts", line: 1, column: 1, length: 1 },
+    doc: "Generated.",
+  };
+  return { header: "// header\n", imports: [], stacks: [], functions: [fn], typeAliases: [] };
+}
+
+/** More with LINES_RUNS=N (and LINES_SEED) for a longer search. */
+const RUNS = Number(process.env.LINES_RUNS ?? 40);
+const SEED = Number(process.env.LINES_SEED ?? 20261206);
+
+const STYLES: { name: string; options: Record<string, unknown>; style: LineStyle }[] = [
+  { name: "tsgrad's", options: { printWidth: 100, trailingComma: "all", endOfLine: "lf" }, style: { printWidth: 100, tabWidth: 2, useTabs: false, semi: true, bracketSpacing: true } },
+  { name: "narrow, tabs, no semicolons", options: { printWidth: 40, useTabs: true, tabWidth: 4, semi: false }, style: { printWidth: 40, tabWidth: 4, useTabs: true, semi: false, bracketSpacing: true } },
+  { name: "prettier's defaults, no bracket spacing", options: { bracketSpacing: false, singleQuote: true }, style: { printWidth: 80, tabWidth: 2, useTabs: false, semi: true, bracketSpacing: false } },
+];
+
+describe("one-line statements written without prettier", () => {
+  for (const { name, options, style } of STYLES) {
+    it(`are byte-identical to prettier formatting the whole file (${name})`, async () => {
+      const format = (text: string) => prettier.format(text, { parser: "typescript", ...options });
+      let spliced = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(stmt, { minLength: 1, maxLength: 12 }), async (body) => {
+          const module = moduleOf(body);
+          const whole = await format(new Printer().module(module));
+          const fast = await printAndFormat(module, undefined, {}, format, style);
+          if (fast !== whole) expect(fast).toBe(whole);
+          if (!fast.includes("__tsgrad_run_")) spliced++;
+        }),
+        { numRuns: RUNS, seed: SEED },
+      );
+      expect(spliced).toBe(RUNS);
+    });
+  }
+
+  it("prints the clarifying parentheses prettier prints", async () => {
+    const v = (name: string): Expr => ({ kind: "var", name });
+    const bin = (op: BinaryOp, left: Expr, right: Expr): Expr => ({ kind: "binary", op, left, right });
+    const cases: Expr[] = [
+      bin("/", bin("*", v("a"), v("b")), v("c")),
+      bin("*", bin("%", v("a"), v("b")), v("c")),
+      bin("%", bin("%", v("a"), v("b")), v("c")),
+      bin("+", v("a"), bin("%", v("b"), v("c"))),
+      bin("||", bin("&&", v("a"), v("b")), v("c")),
+      bin("**", v("a"), bin("**", v("b"), v("c"))),
+      bin("===", bin("===", v("a"), v("b")), v("c")),
+      bin("*", bin("*", v("a"), v("b")), v("c")),
+    ];
+    const printer = new Printer(undefined, { clarifyingParens: true });
+    for (const e of cases) {
+      const text = `x = ${printer.expr(e)};\n`;
+      expect(await formatTypeScript(text)).toBe(text);
+    }
+  });
+
+  it("formats the whole file when the skeleton comes back in another shape", async () => {
+    const module = moduleOf([{ kind: "assign", target: { kind: "var", name: "a" }, value: { kind: "var", name: "b" } }]);
+    const reindent = async (text: string) => (await formatTypeScript(text)).replace(/^ {2}/gm, "    ");
+    const fast = await printAndFormat(module, undefined, {}, reindent, { printWidth: 100, tabWidth: 2, useTabs: false, semi: true, bracketSpacing: true });
+    expect(fast).toBe(await reindent(new Printer().module(module)));
+    expect(fast).toContain("    a = b;");
+  });
+
+  it("are used only with prettier 3 and options it models", () => {
+    expect(lineStyleOf("3.10.1", null)).toEqual({ printWidth: 80, tabWidth: 2, useTabs: false, semi: true, bracketSpacing: true });
+    expect(lineStyleOf("3.0.0", { printWidth: 120, semi: false, singleQuote: true })).toMatchObject({ printWidth: 120, semi: false });
+    expect(lineStyleOf("2.8.8", {})).toBeNull();
+    expect(lineStyleOf("3.10.1", { plugins: ["prettier-plugin-x"] })).toBeNull();
+    expect(lineStyleOf("3.10.1", { experimentalTernaries: true })).toBeNull();
+    expect(lineStyleOf("3.10.1", { endOfLine: "crlf" })).toBeNull();
+    expect(lineStyleOf("3.10.1", { parser: "babel" })).toBeNull();
+    expect(lineStyleOf("3.10.1", { tabWidth: "4" })).toBeNull();
+  });
+
+  it("compile samples to the same text as prettier over the whole file", async () => {
+    const dir = path.resolve(import.meta.dirname, "../samples");
+    for (const name of ["heat.ts", "activations.ts"]) {
+      const input = { path: `samples/${name}`, text: readFileSync(path.join(dir, name), "utf8") };
+      const fast = await compileSources([input]);
+      // A format function without a line style gets the whole file.
+      const whole = await compileSources([input], { style: () => ({ format: (text) => formatTypeScript(text) }) });
+      expect(fast.diagnostics).toEqual([]);
+      expect(fast.files.length).toBe(1);
+      expect(fast.files.map((f) => f.text)).toEqual(whole.files.map((f) => f.text));
+    }
+  });
+});
