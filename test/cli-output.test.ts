@@ -69,9 +69,12 @@ describe("--quiet and --verbose", () => {
     const dir = project({ "a.ts": SQUARE, "c.ts": PLAIN });
     const first = await tsgrad(dir, ["build", "--verbose"]);
     expect(first.stdout).toMatch(/^compiled a\.ts in \d+ ms\ncompiled c\.ts in \d+ ms\nwrote a\.grad\.ts\n/);
-    expect(first.stdout).toMatch(/\n2 compiled, 0 from the cache \(cache node_modules\/\.cache\/tsgrad\); \d+\.\d\d s\.\n$/);
+    expect(first.stdout).toMatch(/\n2 compiled, 0 from the cache \(cache node_modules\/\.cache\/tsgrad\); \d+\.\d\d s\.\nCompile time by stage: ([\w-]+ \d+ ms, )*[\w-]+ \d+ ms\.\n$/);
+    const stages = /Compile time by stage: (.*)\.\n$/.exec(first.stdout)![1]!.split(", ").map((s) => s.split(" ")[0]);
+    expect(stages).toEqual(expect.arrayContaining(["parse", "format"]));
     const second = await tsgrad(dir, ["build", "--verbose"]);
     expect(second.stdout).toMatch(/^cached {3}a\.ts\ncached {3}c\.ts\nBuilt 2 sources/);
+    expect(second.stdout).not.toContain("Compile time by stage");
     const off = await tsgrad(dir, ["build", "--verbose", "--no-cache"]);
     expect(off.stdout).toMatch(/2 compiled, 0 from the cache \(no cache; off \(--no-cache\)\)/);
   }, 60_000);

@@ -26,6 +26,7 @@ import type { ProjectStyle, StyleChoices } from "./style.ts";
 import { compileWithLargeStack, largeStackMb, ranOutOfStack } from "./largeStack.ts";
 import { withStackTried } from "../frontend/tooLarge.ts";
 import { applyPlan } from "./write.ts";
+import { StageClock } from "../stages.ts";
 
 export interface BuildOptions {
   paths: readonly string[];
@@ -34,6 +35,8 @@ export interface BuildOptions {
   debug?: boolean;
   /** Reuse the results of earlier compiles (cache.ts); default true. */
   cache?: boolean;
+  /** Time each stage of the compiler (`--verbose`): BuildReport.stages. */
+  stages?: boolean;
 }
 
 /** What a caller that runs many builds (watch mode, the bundler plugin) keeps between them. */
@@ -77,6 +80,8 @@ export interface BuildReport {
   cache: { dir: string | null; note?: string };
   /** Wall-clock milliseconds of the whole build. */
   elapsedMs: number;
+  /** With BuildOptions.stages: milliseconds per compiler stage, summed over the sources compiled (compiler/stages.ts). */
+  stages?: [string, number][];
   /** Every source file read (built, or imported by one), absolute: what watch mode follows. */
   files: string[];
   /** Every generated file of the build and its text (also when diagnostics blocked writing): what the bundler plugin serves. */
@@ -97,6 +102,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
   const texts = new Map(read.inputs.map((i) => [i.path, i.text] as const));
   const { cache, note } = session.cache ? { cache: session.cache, note: undefined } : openCache(options, io.cwd);
   const byPath = new Map(read.inputs.map((i) => [i.path, i] as const));
+  const clock = options.stages ? new StageClock() : undefined;
 
   // Look every readable target up; what misses is compiled with the files it imports.
   const results = new Map<string, string | null>();
@@ -120,7 +126,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
   if (misses.length > 0) {
     const missed = new Set(misses);
     const inputs = [...closure(misses, read.imports)].flatMap((f) => (byPath.has(f) ? [byPath.get(f)!] : []));
-    const compiled = await compileSafely(inputs, { ...options, style: settings.style, styleChoices: settings.choices }, session, (file, ms) => timings.push({ path: file, ms, ...(missed.has(file) ? {} : { imported: true }) }));
+    const compiled = await compileSafely(inputs, { ...options, style: settings.style, styleChoices: settings.choices, clock }, session, (file, ms) => timings.push({ path: file, ms, ...(missed.has(file) ? {} : { imported: true }) }));
     diagnostics.push(...compiled.diagnostics.map((d) => ({ ...d, file: path.resolve(io.cwd, d.file) })));
     for (const f of compiled.failed) held.add(path.resolve(io.cwd, f));
     const outputs = new Map(compiled.files.map((f) => [path.resolve(io.cwd, f.source), f.text] as const));
@@ -164,6 +170,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
     withoutAnnotations,
     sourceCount: found.sources.length,
     timings: timings.sort((a, b) => compareStrings(a.path, b.path)),
+    ...(clock && { stages: [...clock.totals] }),
     cache: { dir: cache?.dir ?? null, note },
     elapsedMs: 0,
     files: [...read.imports.keys()].sort(compareStrings),
@@ -223,7 +230,7 @@ async function compileSafely(inputs: SourceInput[], options: CompileSettings, se
   }
 }
 
-type CompileSettings = BuildOptions & { style: ProjectStyle; styleChoices: StyleChoices };
+type CompileSettings = BuildOptions & { style: ProjectStyle; styleChoices: StyleChoices; clock?: StageClock };
 
 /**
  * Compiles `inputs` (loading the compiler only now), timing each source. A source that ran
@@ -237,6 +244,7 @@ async function compile(inputs: SourceInput[], options: CompileSettings, session:
   let result = await compileSources(inputs, {
     debug: options.debug ?? false,
     style: options.style.style,
+    ...(options.clock && { clock: options.clock }),
     onSource: (file, ms) => {
       times.set(file, ms);
       session.onCompile?.({ kind: "source", path: file, ms });

@@ -43,7 +43,7 @@ Options:
   --format <fmt>   text (default) or json (one JSON document on stdout).
   -q, --quiet      Print only problems (diagnostics, out-of-date files).
   --verbose        Also print each source's compile time (or that it came from
-                   the cache) and where the cache is.
+                   the cache), where the cache is, and the compile time by stage.
   --no-cache       Compile every source, ignoring and not updating the cache
                    (node_modules/.cache/tsgrad of the nearest package.json, or
                    TSGRAD_CACHE_DIR).

@@ -4,8 +4,8 @@
  * one JSON document on stdout. Paths are printed relative to the current folder.
  *
  * Verbosity (text only): `quiet` prints only problems (diagnostics, `--check` findings);
- * `verbose` adds one line per source (compiled in N ms, or from the cache) and where the
- * cache is.
+ * `verbose` adds one line per source (compiled in N ms, or from the cache), where the
+ * cache is, and the compile time by stage (parse, lower, each pass, print, format).
  */
 import path from "node:path";
 import { formatCode, isError } from "../diagnostics.ts";
@@ -70,6 +70,8 @@ export function printText(report: BuildReport, io: CliIo, verbosity: Verbosity =
     const cached = report.timings.filter((t) => t.ms === null).length;
     const where = report.cache.dir ? `cache ${show(report.cache.dir)}` : "no cache";
     io.stdout(`${compiled} compiled, ${cached} from the cache (${where}${report.cache.note ? `; ${report.cache.note}` : ""}); ${(report.elapsedMs / 1000).toFixed(2)} s.\n`);
+    const stages = (report.stages ?? []).filter(([, ms]) => ms >= 0.5).sort((a, b) => b[1] - a[1]);
+    if (stages.length > 0) io.stdout(`Compile time by stage: ${stages.map(([stage, ms]) => `${stage} ${ms.toFixed(0)} ms`).join(", ")}.\n`);
   }
 }
 
