@@ -26,6 +26,7 @@ const compiler = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 const LAYERS: Record<string, number> = {
   "diagnostics.ts": 0,
   "packageRoot.ts": 0,
+  "stages.ts": 0,
   ir: 1,
   analysis: 2,
   frontend: 2,

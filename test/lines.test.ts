@@ -91,7 +91,7 @@ function moduleOf(body: Stmt[]): ModuleIR {
 }
 
 /** More with LINES_RUNS=N (and LINES_SEED) for a longer search. */
-const RUNS = Number(process.env.LINES_RUNS ?? 40);
+const RUNS = Number(process.env.LINES_RUNS ?? 25);
 const SEED = Number(process.env.LINES_SEED ?? 20261206);
 
 const STYLES: { name: string; options: Record<string, unknown>; style: LineStyle }[] = [

@@ -27,6 +27,9 @@ export interface LineStyle {
   bracketSpacing: boolean;
 }
 
+/** What one-line statements depend on in tsgrad's own style (backend/format.ts's options). */
+export const TSGRAD_LINE_STYLE: LineStyle = { printWidth: 100, tabWidth: 2, useTabs: false, semi: true, bracketSpacing: true };
+
 /** Prettier's defaults for these. */
 export const PRETTIER_LINE_DEFAULTS: LineStyle = { printWidth: 80, tabWidth: 2, useTabs: false, semi: true, bracketSpacing: true };
 
