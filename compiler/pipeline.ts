@@ -40,6 +40,7 @@ import { hessianDriver } from "./modes/hessian.ts";
 import { jacobianDriver, jacobianNames, jacobianSweeps } from "./modes/jacobian.ts";
 import { FileDerivatives } from "./modes/requests.ts";
 import { timed, type StageClock } from "./stages.ts";
+import { hessianSparsity, jacobianSparsity, sparseHessianDriver, sparseJacobianDriver } from "./modes/sparse.ts";
 
 /**
  * Checkpointed loops expanded, row hoisting and stack cursors, over every function a mode
@@ -69,11 +70,30 @@ export const PIPELINES = {
     jacobianDriver,
     tidy,
   ],
+  /** `@hessian x sparse`: the HVP, its index-set copy (sparsity detection), the compressed drivers. */
+  hessianSparse: [inline("forward"), ...HVP, hessianSparsity, ...LATE, sparseHessianDriver, tidy],
+  /** `@jacobian x sparse`: the Jacobian's sweeps, the JVP's index-set copy, the compressed drivers. */
+  jacobianSparse: [
+    inline("forward"),
+    requireReturn("array"),
+    jacobianSweeps({ jvp: [names, entryParams("tangent"), jvpForward(jacobianNames.jvp)], vjp: vjpSweeps(vjpEntryPoints(jacobianNames.vjp)) }),
+    jacobianSparsity,
+    ...LATE,
+    sparseJacobianDriver,
+    tidy,
+  ],
   /** A shared callee's pullback: its fVjpInto, renamed (modes/requests.ts asks for it). */
   pullback: [inline("reverse"), ...vjpSweeps(vjpEntryPoints()), pullbackEntryPoint, ...LATE, tidy],
   /** A private copy of a callee's primal, for the forward sweeps. */
   primal: [inline("reverse"), primalCopy, tidy],
-} satisfies Record<DerivativeRequest["mode"] | "pullback" | "primal", readonly Pass[]>;
+} satisfies Record<DerivativeRequest["mode"] | "hessianSparse" | "jacobianSparse" | "pullback" | "primal", readonly Pass[]>;
+
+/** The passes of one annotation's request. */
+export function pipelineOf(request: DerivativeRequest): readonly Pass[] {
+  if (request.sparse && request.mode === "hessian") return PIPELINES.hessianSparse;
+  if (request.sparse && request.mode === "jacobian") return PIPELINES.jacobianSparse;
+  return PIPELINES[request.mode];
+}
 
 /** Every stage `--dump-after` takes: the lowered function, then each pass of any mode. */
 export const STAGES: readonly string[] = ["lower", ...new Set(Object.values(PIPELINES).flatMap((passes) => passes.map((p) => p.name)))];
@@ -323,7 +343,7 @@ async function compileOne(
   const file = new FileDerivatives(diagnostics);
   for (const { fn, requests, source } of lowered) {
     try {
-      for (const request of requests) file.add(runPasses(PIPELINES[request.mode], startUnit(context(fn, request))).output, fn.name, request.span);
+      for (const request of requests) file.add(runPasses(pipelineOf(request), startUnit(context(fn, request))).output, fn.name, request.span);
       file.drain({
         pullback(pullback) {
           const callee = program.callee(pullback.span.file, pullback.callee, pullback.span);

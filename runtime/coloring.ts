@@ -77,8 +77,8 @@ export function transposePattern(p: SparsityPattern): SparsityPattern {
   return { rows: p.columns, columns: p.rows, rowPointers, columnIndices };
 }
 
-/** The union of a square pattern with its transpose, with every diagonal entry (a Hessian's pattern as the colorings read it). */
-export function symmetricPattern(p: SparsityPattern): SparsityPattern {
+/** The union of a square pattern with its transpose, with every diagonal entry unless `withDiagonal` is false (a Hessian's pattern as the colorings read it). */
+export function symmetricPattern(p: SparsityPattern, withDiagonal = true): SparsityPattern {
   if (p.rows !== p.columns) throw new RangeError(`a symmetric pattern must be square, not ${p.rows}×${p.columns}`);
   const t = transposePattern(p);
   const rowPointers = new Int32Array(p.rows + 1);
@@ -88,7 +88,7 @@ export function symmetricPattern(p: SparsityPattern): SparsityPattern {
     let b = t.rowPointers[i]!;
     const aEnd = p.rowPointers[i + 1]!;
     const bEnd = t.rowPointers[i + 1]!;
-    let diagonal = false;
+    let diagonal = !withDiagonal;
     // Merges the two increasing rows, with i itself where it belongs.
     while (a < aEnd || b < bEnd || !diagonal) {
       const ja = a < aEnd ? p.columnIndices[a]! : p.columns;

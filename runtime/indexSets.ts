@@ -118,3 +118,8 @@ export function patternOfSets(rows: readonly IndexSet[], columns: number): Spars
   }
   return { rows: rows.length, columns, rowPointers, columnIndices };
 }
+
+/** Empty sets in the shape of a two-dimensional array (the tangent of its zeros). */
+export function emptySetRows(like: readonly ArrayLike<unknown>[]): IndexSet[][] {
+  return like.map((row) => emptySets(row.length));
+}

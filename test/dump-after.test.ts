@@ -39,6 +39,12 @@ export function pair(x: number[]): number[] {
   const out = [x[0] * x[1], Math.sin(x[0])];
   return out;
 }
+
+/** @jacobian x sparse */
+export function sparsePair(x: number[]): number[] {
+  const out = [x[0] * x[1], Math.cos(x[1])];
+  return out;
+}
 `;
 
 const roots: string[] = [];

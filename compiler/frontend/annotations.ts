@@ -119,14 +119,18 @@ function parseRequest(
   const names: string[] = [];
   const params = sourceParams(source);
   const receiver = params.find((p) => p.receiver);
+  let sparse = false;
   for (const token of tokens) {
     const band = /^bandwidth=(\d+)$/.exec(token);
     if (mode === "hessian" && (band || token === "diagonal")) {
       bandwidth = band ? Number(band[1]) : 0;
+    } else if ((mode === "hessian" || mode === "jacobian") && token === "sparse" && !params.some((p) => p.name === "sparse")) {
+      // `sparse` is the option unless a parameter has that name.
+      sparse = true;
     } else if (token.includes("=")) {
       diagnostics.push({
         code: Codes.UnknownWrtParameter,
-        message: `@${mode} does not take the option '${token}'${mode === "hessian" ? " (known: bandwidth=K, diagonal)" : ""}`,
+        message: `@${mode} does not take the option '${token}'${mode === "hessian" ? " (known: bandwidth=K, diagonal, sparse)" : mode === "jacobian" ? " (known: sparse)" : ""}`,
         ...span,
       });
       return null;
@@ -188,5 +192,9 @@ function parseRequest(
     diagnostics.push({ code: Codes.NotDifferentiableParameter, message: `@${mode}: '${source.name}' has no differentiable parameter: ${why}`, ...span });
     return null;
   }
-  return bandwidth === undefined ? { mode, wrt, span } : { mode, wrt, span, bandwidth };
+  if (sparse && bandwidth !== undefined) {
+    diagnostics.push({ code: Codes.UnknownWrtParameter, message: `@${mode} takes 'sparse' or a declared band ('bandwidth=K', 'diagonal'), not both: 'sparse' finds the pattern itself`, ...span });
+    return null;
+  }
+  return { mode, wrt, span, ...(bandwidth !== undefined && { bandwidth }), ...(sparse && { sparse }) };
 }

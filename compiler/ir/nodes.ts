@@ -192,6 +192,8 @@ export interface DerivativeRequest {
   span: SourceSpan;
   /** `@hessian … bandwidth=K` (or `diagonal`, K = 0): only |i - j| ≤ K can be non-zero. */
   bandwidth?: number;
+  /** `@hessian … sparse`, `@jacobian … sparse`: the pattern is detected and the matrix compressed by coloring (fHessianSparse, fJacobianSparse). */
+  sparse?: boolean;
 }
 
 /**

@@ -88,6 +88,7 @@ export const hvpForwardOverReverse: Pass = {
     return {
       ...unit,
       output: { ...unit.output, functions: [simple, into], typeAliases: [{ name: alias, text: record.text }], stacks: new Set(reverse.stacks) },
+      tangents: gen.tangentNames(),
     };
   },
 };

@@ -47,7 +47,7 @@ export function jvpForward(names: JvpNames = defaultNames): Pass {
         span: fn.span,
         doc: `Value of \`${fn.name}\` and its directional derivative J·tangent (forward mode) with respect to\n${request.wrt.join(", ")}. Generated from ${where(ctx)}.`,
       };
-      return { ...unit, output: { ...unit.output, functions: [jvp], typeAliases: [{ name: alias, text: record.text }] } };
+      return { ...unit, output: { ...unit.output, functions: [jvp], typeAliases: [{ name: alias, text: record.text }] }, tangents: gen.tangentNames() };
     },
   };
 }

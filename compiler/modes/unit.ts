@@ -84,6 +84,8 @@ export interface Unit {
   readonly reverse?: ReverseOutput;
   /** What the passes have generated so far. */
   readonly output: ModeOutput;
+  /** The tangent variables of the forward-mode function the last forward pass generated (sparsity detection re-types them). */
+  readonly tangents?: ReadonlySet<string>;
 }
 
 export interface Pass {

@@ -49,6 +49,11 @@ export class ForwardGenerator {
     return found;
   }
 
+  /** Every tangent variable named so far (sparsity detection re-types them: transform/indexSets.ts). */
+  tangentNames(): Set<string> {
+    return new Set(this.dots.values());
+  }
+
   isActive(e: Expr): boolean {
     switch (e.kind) {
       case "var": return this.input.active.has(e.name);

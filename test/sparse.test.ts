@@ -1,0 +1,285 @@
+/**
+ * `@hessian x sparse` and `@jacobian x sparse`: the detected patterns against the true ones
+ * (a 2-D five-point stencil, a chain, block-diagonal least squares, two wrt parameters, a
+ * branch), the compressed values against the dense fHessian / fJacobian (bit for bit where
+ * the coloring reads every entry from both sides) and the tape, and the Into forms.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { build, diagnose, type Built } from "./harness/build.ts";
+import { flatten, maxRelError, rng } from "./harness/numeric.ts";
+import { loadTapeModule } from "../runtime/tape/index.ts";
+
+const SOURCE = `
+/** Ginzburg–Landau energy on an n×n grid (five-point differences). @hessian u sparse */
+export function ginzburg(u: Float64Array, n: number, h: number): number {
+  let e = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const c = u[i * n + j];
+      const r = j + 1 < n ? u[i * n + j + 1] : 0;
+      const d = i + 1 < n ? u[(i + 1) * n + j] : 0;
+      const gx = (r - c) / h;
+      const gy = (d - c) / h;
+      const w = 1 - c * c;
+      e += 0.5 * (gx * gx + gy * gy) + 0.25 * w * w;
+    }
+  }
+  return e * h * h;
+}
+
+/** @hessian u */
+export function ginzburgDense(u: Float64Array, n: number, h: number): number {
+  return ginzburg(u, n, h);
+}
+
+/** Residuals of a chain: r_0 = sin x_0, r_i = x_i x_{i-1}. @jacobian x sparse */
+export function chain(x: number[]): number[] {
+  const r: number[] = [];
+  for (let i = 0; i < x.length; i++) r.push(i > 0 ? x[i] * x[i - 1] : Math.sin(x[i]));
+  return r;
+}
+
+/** @jacobian x */
+export function chainDense(x: number[]): number[] {
+  const r = chain(x);
+  return r;
+}
+
+/** Block-diagonal least squares: blocks of 3 unknowns, each with its own 4 residuals. @jacobian x sparse */
+export function blockResiduals(x: number[], a: number[][]): number[] {
+  const r: number[] = [];
+  for (let b = 0; b * 3 < x.length; b++) {
+    for (let k = 0; k < 4; k++) {
+      let s = 0;
+      for (let l = 0; l < 3; l++) s += a[4 * b + k][l] * x[3 * b + l];
+      r.push(Math.tanh(s) - 0.5);
+    }
+  }
+  return r;
+}
+
+/** @jacobian x */
+export function blockResidualsDense(x: number[], a: number[][]): number[] {
+  const r = blockResiduals(x, a);
+  return r;
+}
+
+/** @hessian x sparse */
+export function blockLeastSquares(x: number[], a: number[][]): number {
+  const r = blockResiduals(x, a);
+  let f = 0;
+  for (let i = 0; i < r.length; i++) f += 0.5 * r[i] * r[i];
+  return f;
+}
+
+/** @hessian x */
+export function blockLeastSquaresDense(x: number[], a: number[][]): number {
+  return blockLeastSquares(x, a);
+}
+
+/** Two wrt parameters: x couples to p, not to itself across entries. @hessian x, p sparse */
+export function scaled(x: number[], p: number): number {
+  let f = 0;
+  for (let i = 0; i < x.length; i++) f += p * x[i] * x[i];
+  return f + Math.exp(p);
+}
+
+/** @hessian x, p */
+export function scaledDense(x: number[], p: number): number {
+  return scaled(x, p);
+}
+
+/** The coupling depends on the signs: the pattern is the one of the branches taken. @hessian x sparse */
+export function branchy(x: Float64Array): number {
+  let f = 0;
+  for (let i = 0; i + 1 < x.length; i++) {
+    if (x[i] > 0) f += x[i] * x[i + 1];
+    else f += x[i] * x[i];
+  }
+  return f;
+}
+
+/** A linear function has an empty Hessian. @hessian x sparse */
+export function linear(x: number[]): number {
+  let f = 0;
+  for (let i = 0; i < x.length; i++) f += (i + 1) * x[i];
+  return f;
+}
+`;
+
+interface Pattern {
+  rows: number;
+  columns: number;
+  rowPointers: Int32Array;
+  columnIndices: Int32Array;
+}
+interface Matrix extends Pattern {
+  values: Float64Array;
+  coloring: { count: number };
+}
+type Fn = (...args: unknown[]) => unknown;
+
+let built: Built;
+const fn = (name: string) => built.generated[name] as unknown as Fn;
+
+beforeAll(async () => {
+  built = await build(SOURCE);
+}, 120_000);
+
+/** The pattern's rows as sorted lists. */
+function rowsOf(p: Pattern): number[][] {
+  return Array.from({ length: p.rows }, (_, i) => Array.from(p.columnIndices.subarray(p.rowPointers[i]!, p.rowPointers[i + 1]!)));
+}
+
+/** The dense matrix of a compressed one. */
+function dense(m: Matrix): number[][] {
+  const out = Array.from({ length: m.rows }, () => new Array<number>(m.columns).fill(0));
+  for (let i = 0; i < m.rows; i++) for (let k = m.rowPointers[i]!; k < m.rowPointers[i + 1]!; k++) out[i]![m.columnIndices[k]!] = m.values[k]!;
+  return out;
+}
+
+/** The pattern of a dense matrix's nonzeros. */
+function nonzeros(a: number[][]): number[][] {
+  return a.map((row) => row.flatMap((x, j) => (x !== 0 ? [j] : [])));
+}
+
+/** The five-point stencil's Hessian rows on an n×n grid: each point, its left, right, upper and lower neighbours. */
+function stencilRows(n: number): number[][] {
+  const rows: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const row = [i * n + j];
+      if (i > 0) row.push((i - 1) * n + j);
+      if (j > 0) row.push(i * n + j - 1);
+      if (j + 1 < n) row.push(i * n + j + 1);
+      if (i + 1 < n) row.push((i + 1) * n + j);
+      rows.push(row.sort((a, b) => a - b));
+    }
+  }
+  return rows;
+}
+
+const next = rng(23);
+const grid = (n: number) => Float64Array.from({ length: n * n }, () => 2 * next() - 1);
+const matrix = (m: number, n: number) => Array.from({ length: m }, () => Array.from({ length: n }, () => 2 * next() - 1));
+
+describe("detected sparsity patterns", () => {
+  it("the Ginzburg–Landau energy: the five-point stencil, on grids of several sizes", () => {
+    for (const n of [1, 2, 3, 7]) {
+      const p = fn("ginzburgHessianSparsity")(grid(n), n, 0.3) as Pattern;
+      expect([p.rows, p.columns]).toEqual([n * n, n * n]);
+      expect(rowsOf(p)).toEqual(stencilRows(n));
+    }
+  });
+
+  it("a chain: r_0 = sin x_0 depends on x_0, r_i on x_{i-1} and x_i", () => {
+    const p = fn("chainJacobianSparsity")([0.3, -1, 2, 0.5, 4]) as Pattern;
+    expect([p.rows, p.columns]).toEqual([5, 5]);
+    expect(rowsOf(p)).toEqual([[0], [0, 1], [1, 2], [2, 3], [3, 4]]);
+  });
+
+  it("block-diagonal least squares: the residual and Hessian blocks", () => {
+    const x = Array.from({ length: 9 }, () => next());
+    const a = matrix(12, 3);
+    const J = fn("blockResidualsJacobianSparsity")(x, a) as Pattern;
+    expect(rowsOf(J)).toEqual(Array.from({ length: 12 }, (_, r) => [0, 1, 2].map((l) => 3 * Math.floor(r / 4) + l)));
+    const H = fn("blockLeastSquaresHessianSparsity")(x, a) as Pattern;
+    expect(rowsOf(H)).toEqual(Array.from({ length: 9 }, (_, i) => [0, 1, 2].map((l) => 3 * Math.floor(i / 3) + l)));
+  });
+
+  it("two wrt parameters, flattened in order: x_i with itself and p, p with everything", () => {
+    const p = fn("scaledHessianSparsity")([1, 2, 3], 0.5) as Pattern;
+    expect(rowsOf(p)).toEqual([[0, 3], [1, 3], [2, 3], [0, 1, 2, 3]]);
+  });
+
+  it("follows the branches the arguments take (a pattern per input)", () => {
+    const up = fn("branchyHessianSparsity")(Float64Array.from([1, 1, 1, 1])) as Pattern;
+    expect(rowsOf(up)).toEqual([[1], [0, 2], [1, 3], [2]]);
+    const down = fn("branchyHessianSparsity")(Float64Array.from([-1, -1, -1, -1])) as Pattern;
+    expect(rowsOf(down)).toEqual([[0], [1], [2], []]);
+  });
+
+  it("a linear function: no entries", () => {
+    const p = fn("linearHessianSparsity")([1, 2, 3]) as Pattern;
+    expect([p.rows, p.columnIndices.length]).toEqual([3, 0]);
+    const r = fn("linearHessianSparse")([1, 2, 3]) as { value: number; hessian: Matrix };
+    expect(r.value).toBe(14);
+    expect(r.hessian.values.length).toBe(0);
+  });
+});
+
+describe("compressed values", () => {
+  it("the Ginzburg–Landau Hessian equals the dense fHessian bit for bit, and the tape", () => {
+    const tape = loadTapeModule(built.sourcePath);
+    for (const n of [2, 5, 8]) {
+      const u = grid(n);
+      const sparse = fn("ginzburgHessianSparse")(u, n, 0.3) as { value: number; grad: { u: Float64Array }; hessian: Matrix };
+      const full = fn("ginzburgDenseHessian")(u, n, 0.3) as { value: number; grad: { u: Float64Array }; hessian: number[][] };
+      expect(sparse.hessian.coloring.count).toBeLessThanOrEqual(n === 2 ? 4 : 5);
+      expect(dense(sparse.hessian)).toEqual(full.hessian);
+      expect(sparse.value).toBe(full.value);
+      expect(Array.from(sparse.grad.u)).toEqual(Array.from(full.grad.u));
+      // Every nonzero of the dense Hessian is in the detected pattern.
+      const inPattern = rowsOf(sparse.hessian);
+      nonzeros(full.hessian).forEach((row, i) => row.forEach((j) => expect(inPattern[i]).toContain(j)));
+      const oracle = tape.hessian("ginzburg", [Array.from(u), n, 0.3], ["u"]);
+      expect(maxRelError(flatten(dense(sparse.hessian)), flatten(oracle))).toBeLessThan(1e-12);
+    }
+  });
+
+  it("block least squares and two wrt parameters: equal to the dense fHessian", () => {
+    const x = Array.from({ length: 12 }, () => next());
+    const a = matrix(16, 3);
+    const sparse = fn("blockLeastSquaresHessianSparse")(x, a) as { hessian: Matrix };
+    expect(sparse.hessian.coloring.count).toBe(3);
+    expect(dense(sparse.hessian)).toEqual((fn("blockLeastSquaresDenseHessian")(x, a) as { hessian: number[][] }).hessian);
+    const s = fn("scaledHessianSparse")([1, -2, 3], 0.5) as { grad: { x: number[]; p: number }; hessian: Matrix };
+    const d = fn("scaledDenseHessian")([1, -2, 3], 0.5) as { grad: { x: number[]; p: number }; hessian: number[][] };
+    expect(dense(s.hessian)).toEqual(d.hessian);
+    expect(s.grad).toEqual(d.grad);
+  });
+
+  it("Jacobians: equal to the dense fJacobian and the tape, with few colors", () => {
+    const tape = loadTapeModule(built.sourcePath);
+    const x = [0.3, -1, 2, 0.5, 4, 1.5];
+    const c = fn("chainJacobianSparse")(x) as { value: number[]; jacobian: Matrix };
+    expect(c.jacobian.coloring.count).toBe(2);
+    expect(c.value).toEqual((built.source.chain as unknown as Fn)(x));
+    expect(dense(c.jacobian)).toEqual((fn("chainDenseJacobian")(x) as { jacobian: number[][] }).jacobian);
+    expect(maxRelError(flatten(dense(c.jacobian)), flatten(tape.jacobian("chain", [x], ["x"])))).toBeLessThan(1e-12);
+    const y = Array.from({ length: 15 }, () => next());
+    const a = matrix(20, 3);
+    const b = fn("blockResidualsJacobianSparse")(y, a) as { jacobian: Matrix };
+    expect(b.jacobian.coloring.count).toBe(3);
+    expect(dense(b.jacobian)).toEqual((fn("blockResidualsDenseJacobian")(y, a) as { jacobian: number[][] }).jacobian);
+  });
+
+  it("the Into forms recompute the values on the same pattern and buffers, and refuse another shape", () => {
+    const n = 4;
+    const first = fn("ginzburgHessianSparse")(grid(n), n, 0.3) as { grad: { u: Float64Array }; hessian: Matrix };
+    const { hessian, grad } = first;
+    const values = hessian.values;
+    const u = grid(n);
+    const value = fn("ginzburgHessianSparseInto")(u, n, 0.3, grad, hessian) as number;
+    expect(hessian.values).toBe(values);
+    const again = fn("ginzburgDenseHessian")(u, n, 0.3) as { value: number; grad: { u: Float64Array }; hessian: number[][] };
+    expect(value).toBe(again.value);
+    expect(dense(hessian)).toEqual(again.hessian);
+    expect(Array.from(grad.u)).toEqual(Array.from(again.grad.u));
+    expect(() => fn("ginzburgHessianSparseInto")(grid(3), 3, 0.3, grad, hessian)).toThrow(/made for 16 columns.*give 9/);
+    const jac = (fn("chainJacobianSparse")([1, 2, 3]) as { jacobian: Matrix }).jacobian;
+    expect(fn("chainJacobianSparseInto")([2, 3, 4], jac)).toEqual([Math.sin(2), 6, 12]);
+    expect(Array.from(jac.values)).toEqual([Math.cos(2), 3, 2, 4, 3]);
+    expect(() => fn("chainJacobianSparseInto")([2, 3], jac)).toThrow(RangeError);
+  });
+});
+
+describe("the sparse option", () => {
+  it("is an error with a declared band, and a parameter named sparse stays a parameter", async () => {
+    const both = await diagnose(`/** @hessian x sparse bandwidth=1 */\nexport function f(x: number[]): number { return x[0] * x[0]; }\n`);
+    expect(both.map((d) => d.message).join("\n")).toMatch(/'sparse' or a declared band/);
+    const named = await build(`/** @hessian sparse */\nexport function f(sparse: number[]): number { return sparse[0] * sparse[0]; }\n`);
+    expect(Object.keys(named.generated)).toContain("fHessian");
+    expect(Object.keys(named.generated)).not.toContain("fHessianSparse");
+  });
+});
