@@ -283,3 +283,25 @@ describe("the sparse option", () => {
     expect(Object.keys(named.generated)).not.toContain("fHessianSparse");
   });
 });
+
+describe("runtime/sparse.ts", () => {
+  it("seeds and flattens records of sets in the order of the record helpers", async () => {
+    const { seedSetRecord, emptySetRecord, flattenSetRecord, writeFlatValues, readFlatValues } = await import("../runtime/sparse.ts");
+    const { readFlat } = await import("../runtime/records.ts");
+    const record = { a: [[1, 2], [3]], p: 4, w: new Float64Array(2), o: { q: 5, r: [6] } };
+    const fields = ["a", "p", "w", "o"] as const;
+    const seeds = seedSetRecord(record, fields);
+    expect(seeds.a).toEqual([[[0], [1]], [[2]]]);
+    expect(seeds.p).toEqual([3]);
+    expect(seeds.w).toEqual([[4], [5]]);
+    expect(flattenSetRecord(record, seeds, fields)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((k) => [k]));
+    expect(flattenSetRecord(record, emptySetRecord(record, fields), fields)).toEqual(new Array(8).fill([]));
+    writeFlatValues(record, fields, [10, 11, 12, 13, 14, 15, 16, 17]);
+    const flat: number[] = [];
+    readFlat(record, fields, flat);
+    expect(flat).toEqual([10, 11, 12, 13, 14, 15, 16, 17]);
+    const back = new Float64Array(8);
+    readFlatValues(record, fields, back);
+    expect(Array.from(back)).toEqual(flat);
+  });
+});
