@@ -146,6 +146,21 @@ export interface CompressedMatrix<R> extends SparseMatrix {
   /** The entries whose value (or one of two values) color c holds: entries[entryStarts[c] … entryStarts[c + 1] − 1]. */
   readonly entryStarts: Int32Array;
   readonly entries: Int32Array;
+  /** The lines of color c: lines[lineStarts[c] … lineStarts[c + 1] − 1]. */
+  readonly lineStarts: Int32Array;
+  readonly lines: Int32Array;
+}
+
+/** The lines (columns or rows) of each color, grouped by color. */
+function linesByColor(coloring: Coloring): { lineStarts: Int32Array; lines: Int32Array } {
+  const { colors, count } = coloring;
+  const lineStarts = new Int32Array(count + 1);
+  for (let k = 0; k < colors.length; k++) lineStarts[colors[k]! + 1]!++;
+  for (let c = 0; c < count; c++) lineStarts[c + 1]! += lineStarts[c]!;
+  const next = lineStarts.slice(0, count);
+  const lines = new Int32Array(colors.length);
+  for (let k = 0; k < colors.length; k++) lines[next[colors[k]!]!++] = k;
+  return { lineStarts, lines };
 }
 
 /** The entries each color's sweep holds, grouped by color. */
@@ -184,6 +199,7 @@ function compressed<R>(pattern: SparsityPattern, coloring: Coloring, recovery: R
     seeds: new Float64Array(colored),
     products: new Float64Array(other),
     ...entriesByColor(recovery),
+    ...linesByColor(coloring),
   };
 }
 
@@ -225,29 +241,40 @@ export function checkCompressedSize(matrix: CompressedMatrix<unknown>, size: num
   if (size !== expected) throw new RangeError(`${what}: this sparse matrix was made for ${expected} ${matrix.direction}, the arguments give ${size}; make a new one for this shape`);
 }
 
-/** The seed of color c: 1 at the lines of color c, 0 elsewhere (into `matrix.seeds`). */
-export function seedColor(matrix: CompressedMatrix<unknown>, c: number): Float64Array {
-  const { colors } = matrix.coloring;
-  const seeds = matrix.seeds;
-  for (let k = 0; k < colors.length; k++) seeds[k] = colors[k] === c ? 1 : 0;
-  return seeds;
+/** The record's only number array, when the wrt record is one flat array (the sweeps' fast path), else null. */
+function onlyArray(record: FlatRecord, fields: readonly string[]): { [i: number]: number; length: number } | null {
+  if (fields.length !== 1) return null;
+  const value = record[fields[0]!]!;
+  return typeof value !== "number" && isFlatArray(value) ? (value as unknown as { [i: number]: number; length: number }) : null;
 }
 
-/** Writes the seed of color c into the record the sweep reads (`matrix.seed`). */
+/** Writes the seed of color c (1 at its lines, 0 elsewhere) into the record the sweep reads (`matrix.seed`). */
 export function seedColorRecord<R extends FlatRecord>(matrix: CompressedMatrix<R>, c: number, fields: readonly string[]): void {
-  writeFlatValues(matrix.seed, fields, seedColor(matrix, c));
+  const { lines, lineStarts } = matrix;
+  const array = onlyArray(matrix.seed, fields);
+  if (array) {
+    // Colors come in order from 0: clear the whole seed at 0, then only the previous color's lines.
+    if (c === 0) for (let k = 0; k < array.length; k++) array[k] = 0;
+    else for (let e = lineStarts[c - 1]!; e < lineStarts[c]!; e++) array[lines[e]!] = 0;
+    for (let e = lineStarts[c]!; e < (lineStarts[c + 1] ?? 0); e++) array[lines[e]!] = 1;
+    return;
+  }
+  const seeds = matrix.seeds;
+  seeds.fill(0);
+  for (let e = lineStarts[c]!; e < (lineStarts[c + 1] ?? 0); e++) seeds[lines[e]!] = 1;
+  writeFlatValues(matrix.seed, fields, seeds);
 }
 
 /**
- * Reads the entries color c's sweep holds from its compressed result (`matrix.products`)
- * into `matrix.values`. Colors must come in increasing order: an entry read from two
- * colors holds the first until the second arrives, then their mean `0.5 * (a + b)`, as the
- * dense fHessian computes it.
+ * Reads the entries color c's sweep holds from its compressed result `products` into
+ * `matrix.values`. Colors must come in increasing order: an entry read from two colors
+ * holds the first until the second arrives, then their mean `0.5 * (a + b)`, as the dense
+ * fHessian computes it.
  */
-export function recoverColor(matrix: CompressedMatrix<unknown>, c: number): void {
+export function recoverColor(matrix: CompressedMatrix<unknown>, c: number, products: ArrayLike<number>): void {
   if (c >= matrix.coloring.count) return; // no columns at all: the one sweep only gave the value
   const { firstIndex, firstColor, secondIndex, secondColor } = matrix.recovery;
-  const { values, products, entries } = matrix;
+  const { values, entries } = matrix;
   for (let e = matrix.entryStarts[c]!; e < matrix.entryStarts[c + 1]!; e++) {
     const k = entries[e]!;
     if (firstColor[k] === c) values[k] = products[firstIndex[k]!]!;
@@ -257,13 +284,8 @@ export function recoverColor(matrix: CompressedMatrix<unknown>, c: number): void
 
 /** The same, reading the compressed result from the record the sweep wrote (`matrix.product`). */
 export function recoverColorRecord<R extends FlatRecord>(matrix: CompressedMatrix<R>, c: number, fields: readonly string[]): void {
+  const array = onlyArray(matrix.product, fields);
+  if (array) return recoverColor(matrix, c, array as ArrayLike<number>);
   readFlatValues(matrix.product, fields, matrix.products);
-  recoverColor(matrix, c);
-}
-
-/** The same, reading the compressed result from an array (a forward sweep's output tangent). */
-export function recoverColorArray(matrix: CompressedMatrix<unknown>, c: number, result: ArrayLike<number>): void {
-  const products = matrix.products;
-  for (let i = 0; i < products.length; i++) products[i] = result[i]!;
-  recoverColor(matrix, c);
+  recoverColor(matrix, c, matrix.products);
 }

@@ -10,7 +10,7 @@
  *              against central differences (1e-6)
  *   @hvp       H·v against central differences of fGrad along v (1e-6) and the tape (1e-12)
  *   @hessian   exactly symmetric; H·v equals fHvp(v) (1e-12); columns against central
- *              differences of the gradient (1e-6)
+ *              differences of the gradient (1e-6); `sparse`: the same of fHessianSparse's
  */
 import { describe, expect, it } from "vitest";
 import { discoverAnnotated, listSampleSources, type AnnotatedFunction } from "./support/discover.ts";
@@ -25,7 +25,20 @@ const next = rng(2026);
 
 /** The wrt names of a tag, without options such as bandwidth=1 or diagonal. */
 function wrtOf(a: AnnotatedFunction): string[] {
-  return a.wrt.filter((w) => !w.includes("=") && w !== "diagonal");
+  return a.wrt.filter((w) => !w.includes("=") && w !== "diagonal" && w !== "sparse");
+}
+
+/** A compressed sparse matrix (fHessianSparse, fJacobianSparse) as a dense one. */
+function densified(m: { rows: number; columns: number; rowPointers: Int32Array; columnIndices: Int32Array; values: Float64Array }): number[][] {
+  const out = Array.from({ length: m.rows }, () => new Array<number>(m.columns).fill(0));
+  for (let i = 0; i < m.rows; i++) for (let k = m.rowPointers[i]!; k < m.rowPointers[i + 1]!; k++) out[i]![m.columnIndices[k]!] = m.values[k]!;
+  return out;
+}
+
+/** The dense Hessian of a sample: fHessian, or fHessianSparse's densified for `@hessian x sparse`. */
+function hessianOf(a: AnnotatedFunction, generated: Module, args: unknown[]): number[][] {
+  if (!a.wrt.includes("sparse")) return ((getFn(generated, `${a.name}Hessian`, a.file) as Fn)(...args) as { hessian: number[][] }).hessian;
+  return densified(((getFn(generated, `${a.name}HessianSparse`, a.file) as Fn)(...args) as { hessian: Parameters<typeof densified>[0] }).hessian);
 }
 
 function randomLike<T>(v: T): T {
@@ -148,7 +161,7 @@ describe("samples in every mode", () => {
         if (mode === "hessian") {
           it("is symmetric and agrees with HVPs and central differences of the gradient", async () => {
             const c = await load(a);
-            const { hessian } = (getFn(c.generated, `${a.name}Hessian`, a.file) as Fn)(...c.args) as { hessian: number[][] };
+            const hessian = hessianOf(a, c.generated, c.args);
             const n = hessian.length;
             for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) expect(hessian[i]![j]).toBe(hessian[j]![i]);
             const v = Object.fromEntries(c.wrt.map((p) => [p, randomLike(c.args[a.params.indexOf(p)])]));

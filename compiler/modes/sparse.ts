@@ -242,11 +242,11 @@ export const sparseJacobianDriver: Pass = {
         callStmt("checkCompressedSize", [b.v(jacobian), call("recordSize", [wrtArgs(request.wrt), fieldsArg]), { kind: "string", value: names.into }]),
         callStmt("seedColorRecord", [b.v(jacobian), b.num(0), fieldsArg]),
         { ...(b.declare(sweep, jvpCall, true) as Extract<Stmt, { kind: "declare" }>) },
-        callStmt("recoverColorArray", [b.v(jacobian), b.num(0), b.field(b.v(sweep), "tangent")]),
+        callStmt("recoverColor", [b.v(jacobian), b.num(0), b.field(b.v(sweep), "tangent")]),
         colorsAfterFirst(c, jacobian, [
           callStmt("seedColorRecord", [b.v(jacobian), b.v(c), fieldsArg]),
           b.assign(b.v(sweep) as LValue, jvpCall),
-          callStmt("recoverColorArray", [b.v(jacobian), b.v(c), b.field(b.v(sweep), "tangent")]),
+          callStmt("recoverColor", [b.v(jacobian), b.v(c), b.field(b.v(sweep), "tangent")]),
         ]),
         { kind: "return", value: b.field(b.v(sweep), "value") },
       ],
@@ -276,7 +276,7 @@ export const sparseJacobianDriver: Pass = {
         `${names.into} to recompute the values at other arguments of the same shape.\n` +
         `Generated from ${where(ctx)}.`,
     };
-    const runtime = ["seedSetRecord", "patternOfSets", "recordSize", "SparsityPattern", "CompressedMatrix", "compressedJacobian", "checkCompressedSize", "seedColorRecord", "recoverColorArray"];
+    const runtime = ["seedSetRecord", "patternOfSets", "recordSize", "SparsityPattern", "CompressedMatrix", "compressedJacobian", "checkCompressedSize", "seedColorRecord", "recoverColor"];
     return withDrivers(unit, [sparsity, sparse, into], runtime);
   },
 };
