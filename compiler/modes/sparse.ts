@@ -185,7 +185,9 @@ export const jacobianSparsity: Pass = {
       `{ value: ${fn.returnTypeText}; tangent: IndexSet[] }`,
       `Sparsity detection: the JVP of \`${fn.name}\` with index sets for tangents. Seeded with {k} at the\nk-th wrt number, the output's tangent holds the columns each output may depend on: the Jacobian's rows.`,
     );
-    return { ...unit, output: { ...unit.output, functions: [...unit.output.functions, sweep.fn], runtime: new Set([...unit.output.runtime, ...sweep.runtime]) } };
+    // The column-colored driver needs only the forward sweep: the reverse one and its stacks go.
+    const jvpSweep = unit.output.functions.filter((f) => f.name === `${fn.name}JacobianJvp`);
+    return { ...unit, output: { ...unit.output, functions: [...jvpSweep, sweep.fn], stacks: new Set(), runtime: new Set([...unit.output.runtime, ...sweep.runtime]) } };
   },
 };
 
