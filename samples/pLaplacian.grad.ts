@@ -936,8 +936,8 @@ export function pLaplacianGradInto(
   }
   let load = 0;
   const _t4 = h * h;
-  let cells_bar = _t4;
-  let load_bar = -_t4;
+  const cells_bar = _t4;
+  const load_bar = -_t4;
   u_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let k = 0; k < n * n; k++) {
@@ -960,17 +960,17 @@ export function pLaplacianGradInto(
         // line 31: cells += (s * Math.sqrt(s)) / 3;
         const _t3 = saved[--savedTop];
         const _t2 = cells_bar / 3;
-        let s_bar = _t2 * _t3 + _t2 * s * (0.5 / _t3);
+        const s_bar = _t2 * _t3 + _t2 * s * (0.5 / _t3);
         // line 30: const s = 0.01 + gx * gx + gy * gy;
-        let gx_bar = s_bar * (2 * gx);
-        let gy_bar = s_bar * (2 * gy);
+        const gx_bar = s_bar * (2 * gx);
+        const gy_bar = s_bar * (2 * gy);
         // line 29: const gy = (d - c) / h;
         const _t1 = gy_bar / h;
-        let d_bar = _t1;
+        const d_bar = _t1;
         let c_bar = -_t1;
         // line 28: const gx = (r - c) / h;
         const _t0 = gx_bar / h;
-        let r_bar = _t0;
+        const r_bar = _t0;
         c_bar -= _t0;
         // line 27: const d = i + 1 < n && j >= 0 ? u[(i + 1) * n + j] : 0;
         if (i + 1 < n && j >= 0) {
@@ -1032,19 +1032,19 @@ export function pLaplacianHvpInto(
       const saved = valueStack.reserve(savedTop, 6 * (Math.ceil(n) + 1));
       for (let j = -1; j < n; j++) {
         const c = i >= 0 && j >= 0 ? u[i * n + j] : 0;
-        let c_dot = i >= 0 && j >= 0 ? u_dot[i * n + j] : 0;
+        const c_dot = i >= 0 && j >= 0 ? u_dot[i * n + j] : 0;
         const r = i >= 0 && j + 1 < n ? u[i * n + j + 1] : 0;
-        let r_dot = i >= 0 && j + 1 < n ? u_dot[i * n + j + 1] : 0;
+        const r_dot = i >= 0 && j + 1 < n ? u_dot[i * n + j + 1] : 0;
         const d = i + 1 < n && j >= 0 ? u[(i + 1) * n + j] : 0;
-        let d_dot = i + 1 < n && j >= 0 ? u_dot[(i + 1) * n + j] : 0;
+        const d_dot = i + 1 < n && j >= 0 ? u_dot[(i + 1) * n + j] : 0;
         const gx = (r - c) / h;
-        let gx_dot = (1 / h) * (r_dot - c_dot);
+        const gx_dot = (1 / h) * (r_dot - c_dot);
         const gy = (d - c) / h;
-        let gy_dot = (1 / h) * (d_dot - c_dot);
+        const gy_dot = (1 / h) * (d_dot - c_dot);
         const s = 0.01 + gx * gx + gy * gy;
-        let s_dot = 2 * gx * gx_dot + 2 * gy * gy_dot;
+        const s_dot = 2 * gx * gx_dot + 2 * gy * gy_dot;
         const _t3 = Math.sqrt(s);
-        let _t3_dot = (0.5 / _t3) * s_dot;
+        const _t3_dot = (0.5 / _t3) * s_dot;
         saved[savedTop++] = _t3;
         saved[savedTop++] = _t3_dot;
         cells += (s * _t3) / 3;
@@ -1058,8 +1058,8 @@ export function pLaplacianHvpInto(
   }
   let load = 0;
   const _t4 = h * h;
-  let cells_bar = _t4;
-  let load_bar = -_t4;
+  const cells_bar = _t4;
+  const load_bar = -_t4;
   u_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let k = 0; k < n * n; k++) {
@@ -1082,31 +1082,31 @@ export function pLaplacianHvpInto(
         const gx_dot = saved[--savedTop];
         const gx = saved[--savedTop];
         const s = 0.01 + gx * gx + gy * gy;
-        let s_dot = 2 * gx * gx_dot + 2 * gy * gy_dot;
+        const s_dot = 2 * gx * gx_dot + 2 * gy * gy_dot;
         // line 31: cells += (s * Math.sqrt(s)) / 3;
         const _t3_dot = saved[--savedTop];
         const _t3 = saved[--savedTop];
         const _t2 = cells_bar / 3;
-        let s_bar = _t2 * _t3 + _t2 * s * (0.5 / _t3);
-        let s_bar_dot =
+        const s_bar = _t2 * _t3 + _t2 * s * (0.5 / _t3);
+        const s_bar_dot =
           _t2 * _t3_dot + (_t2 * (0.5 / _t3) * s_dot - _t2 * s * ((0.5 / (_t3 * _t3)) * _t3_dot));
         // line 30: const s = 0.01 + gx * gx + gy * gy;
-        let gx_bar = s_bar * (2 * gx);
-        let gx_bar_dot = 2 * gx * s_bar_dot + 2 * s_bar * gx_dot;
-        let gy_bar = s_bar * (2 * gy);
-        let gy_bar_dot = 2 * gy * s_bar_dot + 2 * s_bar * gy_dot;
+        const gx_bar = s_bar * (2 * gx);
+        const gx_bar_dot = 2 * gx * s_bar_dot + 2 * s_bar * gx_dot;
+        const gy_bar = s_bar * (2 * gy);
+        const gy_bar_dot = 2 * gy * s_bar_dot + 2 * s_bar * gy_dot;
         // line 29: const gy = (d - c) / h;
         const _t1 = gy_bar / h;
-        let _t1_dot = (1 / h) * gy_bar_dot;
-        let d_bar = _t1;
-        let d_bar_dot = _t1_dot;
+        const _t1_dot = (1 / h) * gy_bar_dot;
+        const d_bar = _t1;
+        const d_bar_dot = _t1_dot;
         let c_bar = -_t1;
         let c_bar_dot = -_t1_dot;
         // line 28: const gx = (r - c) / h;
         const _t0 = gx_bar / h;
-        let _t0_dot = (1 / h) * gx_bar_dot;
-        let r_bar = _t0;
-        let r_bar_dot = _t0_dot;
+        const _t0_dot = (1 / h) * gx_bar_dot;
+        const r_bar = _t0;
+        const r_bar_dot = _t0_dot;
         c_bar_dot -= _t0_dot;
         c_bar -= _t0;
         // line 27: const d = i + 1 < n && j >= 0 ? u[(i + 1) * n + j] : 0;
@@ -1154,19 +1154,19 @@ function pLaplacianHessianSparsitySweep(
   for (let i = -1; i < n; i++) {
     for (let j = -1; j < n; j++) {
       const c = i >= 0 && j >= 0 ? u[i * n + j] : 0;
-      let c_dot = i >= 0 && j >= 0 ? u_dot[i * n + j] : EMPTY_SET;
+      const c_dot = i >= 0 && j >= 0 ? u_dot[i * n + j] : EMPTY_SET;
       const r = i >= 0 && j + 1 < n ? u[i * n + j + 1] : 0;
-      let r_dot = i >= 0 && j + 1 < n ? u_dot[i * n + j + 1] : EMPTY_SET;
+      const r_dot = i >= 0 && j + 1 < n ? u_dot[i * n + j + 1] : EMPTY_SET;
       const d = i + 1 < n && j >= 0 ? u[(i + 1) * n + j] : 0;
-      let d_dot = i + 1 < n && j >= 0 ? u_dot[(i + 1) * n + j] : EMPTY_SET;
+      const d_dot = i + 1 < n && j >= 0 ? u_dot[(i + 1) * n + j] : EMPTY_SET;
       const gx = (r - c) / h;
-      let gx_dot = unionSets(r_dot, c_dot);
+      const gx_dot = unionSets(r_dot, c_dot);
       const gy = (d - c) / h;
-      let gy_dot = unionSets(d_dot, c_dot);
+      const gy_dot = unionSets(d_dot, c_dot);
       const s = 0.01 + gx * gx + gy * gy;
-      let s_dot = unionSets(gx_dot, gy_dot);
+      const s_dot = unionSets(gx_dot, gy_dot);
       const _t3 = Math.sqrt(s);
-      let _t3_dot = s_dot;
+      const _t3_dot = s_dot;
       valueStack.push(_t3);
       setStack.push(_t3_dot);
       cells += (s * _t3) / 3;
@@ -1178,8 +1178,8 @@ function pLaplacianHessianSparsitySweep(
   }
   let load = 0;
   const _t4 = h * h;
-  let cells_bar = _t4;
-  let load_bar = -_t4;
+  const cells_bar = _t4;
+  const load_bar = -_t4;
   u_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let k = 0; k < n * n; k++) {
@@ -1199,30 +1199,30 @@ function pLaplacianHessianSparsitySweep(
       const gx_dot = popSet(setStack);
       const gx = valueStack.pop();
       const s = 0.01 + gx * gx + gy * gy;
-      let s_dot = unionSets(gx_dot, gy_dot);
+      const s_dot = unionSets(gx_dot, gy_dot);
       // line 31: cells += (s * Math.sqrt(s)) / 3;
       const _t3_dot = popSet(setStack);
       const _t3 = valueStack.pop();
       const _t2 = cells_bar / 3;
-      let s_bar = _t2 * _t3 + _t2 * s * (0.5 / _t3);
-      let s_bar_dot = unionSets(_t3_dot, s_dot);
+      const s_bar = _t2 * _t3 + _t2 * s * (0.5 / _t3);
+      const s_bar_dot = unionSets(_t3_dot, s_dot);
       // line 30: const s = 0.01 + gx * gx + gy * gy;
-      let gx_bar = s_bar * (2 * gx);
-      let gx_bar_dot = unionSets(s_bar_dot, gx_dot);
-      let gy_bar = s_bar * (2 * gy);
-      let gy_bar_dot = unionSets(s_bar_dot, gy_dot);
+      const gx_bar = s_bar * (2 * gx);
+      const gx_bar_dot = unionSets(s_bar_dot, gx_dot);
+      const gy_bar = s_bar * (2 * gy);
+      const gy_bar_dot = unionSets(s_bar_dot, gy_dot);
       // line 29: const gy = (d - c) / h;
       const _t1 = gy_bar / h;
-      let _t1_dot = gy_bar_dot;
-      let d_bar = _t1;
-      let d_bar_dot = _t1_dot;
+      const _t1_dot = gy_bar_dot;
+      const d_bar = _t1;
+      const d_bar_dot = _t1_dot;
       let c_bar = -_t1;
       let c_bar_dot = _t1_dot;
       // line 28: const gx = (r - c) / h;
       const _t0 = gx_bar / h;
-      let _t0_dot = gx_bar_dot;
-      let r_bar = _t0;
-      let r_bar_dot = _t0_dot;
+      const _t0_dot = gx_bar_dot;
+      const r_bar = _t0;
+      const r_bar_dot = _t0_dot;
       c_bar_dot = unionSets(c_bar_dot, _t0_dot);
       c_bar -= _t0;
       // line 27: const d = i + 1 < n && j >= 0 ? u[(i + 1) * n + j] : 0;
@@ -1283,7 +1283,7 @@ export function pLaplacianHessianSparse(
     { u: new Float64Array(u.length) },
   );
   const value = pLaplacianHessianSparseInto(u, n, f, grad, hessian);
-  return { value: value, grad: grad, hessian: hessian };
+  return { value, grad, hessian };
 }
 
 /**

@@ -547,19 +547,19 @@ function baResidualsJacobianJvp(
     const c = 11 * obs[2 * i];
     const pt = obs[2 * i + 1];
     const x0 = X[3 * pt] - cams[c + 3];
-    let x0_dot = X_dot[3 * pt] - cams_dot[c + 3];
+    const x0_dot = X_dot[3 * pt] - cams_dot[c + 3];
     const x1 = X[3 * pt + 1] - cams[c + 4];
-    let x1_dot = X_dot[3 * pt + 1] - cams_dot[c + 4];
+    const x1_dot = X_dot[3 * pt + 1] - cams_dot[c + 4];
     const x2 = X[3 * pt + 2] - cams[c + 5];
-    let x2_dot = X_dot[3 * pt + 2] - cams_dot[c + 5];
+    const x2_dot = X_dot[3 * pt + 2] - cams_dot[c + 5];
     const r0 = cams[c];
-    let r0_dot = cams_dot[c];
+    const r0_dot = cams_dot[c];
     const r1 = cams[c + 1];
-    let r1_dot = cams_dot[c + 1];
+    const r1_dot = cams_dot[c + 1];
     const r2 = cams[c + 2];
-    let r2_dot = cams_dot[c + 2];
+    const r2_dot = cams_dot[c + 2];
     const sqtheta = r0 * r0 + r1 * r1 + r2 * r2;
-    let sqtheta_dot = 2 * r0 * r0_dot + 2 * r1 * r1_dot + 2 * r2 * r2_dot;
+    const sqtheta_dot = 2 * r0 * r0_dot + 2 * r1 * r1_dot + 2 * r2 * r2_dot;
     let y0 = 0;
     let y0_dot = 0;
     let y1 = 0;
@@ -568,19 +568,19 @@ function baResidualsJacobianJvp(
     let y2_dot = 0;
     if (sqtheta !== 0) {
       const theta = Math.sqrt(sqtheta);
-      let theta_dot = (0.5 / theta) * sqtheta_dot;
+      const theta_dot = (0.5 / theta) * sqtheta_dot;
       const cos = Math.cos(theta);
-      let cos_dot = -(Math.sin(theta) * theta_dot);
+      const cos_dot = -(Math.sin(theta) * theta_dot);
       const sin = Math.sin(theta);
-      let sin_dot = Math.cos(theta) * theta_dot;
+      const sin_dot = Math.cos(theta) * theta_dot;
       const v0 = r0 / theta;
-      let v0_dot = (1 / theta) * r0_dot - (r0 / (theta * theta)) * theta_dot;
+      const v0_dot = (1 / theta) * r0_dot - (r0 / (theta * theta)) * theta_dot;
       const v1 = r1 / theta;
-      let v1_dot = (1 / theta) * r1_dot - (r1 / (theta * theta)) * theta_dot;
+      const v1_dot = (1 / theta) * r1_dot - (r1 / (theta * theta)) * theta_dot;
       const v2 = r2 / theta;
-      let v2_dot = (1 / theta) * r2_dot - (r2 / (theta * theta)) * theta_dot;
+      const v2_dot = (1 / theta) * r2_dot - (r2 / (theta * theta)) * theta_dot;
       const along = (v0 * x0 + v1 * x1 + v2 * x2) * (1 - cos);
-      let along_dot =
+      const along_dot =
         (1 - cos) *
           (x0 * v0_dot + v0 * x0_dot + (x1 * v1_dot + v1 * x1_dot) + (x2 * v2_dot + v2 * x2_dot)) -
         (v0 * x0 + v1 * x1 + v2 * x2) * cos_dot;
@@ -614,18 +614,18 @@ function baResidualsJacobianJvp(
       y2_dot = x2_dot + (x1 * r0_dot + r0 * x1_dot - (x0 * r1_dot + r1 * x0_dot));
     }
     const p0 = y0 / y2;
-    let p0_dot = (1 / y2) * y0_dot - (y0 / (y2 * y2)) * y2_dot;
+    const p0_dot = (1 / y2) * y0_dot - (y0 / (y2 * y2)) * y2_dot;
     const p1 = y1 / y2;
-    let p1_dot = (1 / y2) * y1_dot - (y1 / (y2 * y2)) * y2_dot;
+    const p1_dot = (1 / y2) * y1_dot - (y1 / (y2 * y2)) * y2_dot;
     const rsq = p0 * p0 + p1 * p1;
-    let rsq_dot = 2 * p0 * p0_dot + 2 * p1 * p1_dot;
+    const rsq_dot = 2 * p0 * p0_dot + 2 * p1 * p1_dot;
     const distortion = 1 + cams[c + 9] * rsq + cams[c + 10] * rsq * rsq;
-    let distortion_dot =
+    const distortion_dot =
       rsq * cams_dot[c + 9] +
       cams[c + 9] * rsq_dot +
       (rsq * rsq * cams_dot[c + 10] + 2 * rsq * cams[c + 10] * rsq_dot);
     const f = cams[c + 6];
-    let f_dot = cams_dot[c + 6];
+    const f_dot = cams_dot[c + 6];
     r_dot.push(
       (p0 * distortion * f + cams[c + 7] - feats[2 * i]) * w_dot[i] +
         w[i] *
@@ -673,19 +673,19 @@ function baResidualsJacobianSparsitySweep(
     const c = 11 * obs[2 * i];
     const pt = obs[2 * i + 1];
     const x0 = X[3 * pt] - cams[c + 3];
-    let x0_dot = unionSets(X_dot[3 * pt], cams_dot[c + 3]);
+    const x0_dot = unionSets(X_dot[3 * pt], cams_dot[c + 3]);
     const x1 = X[3 * pt + 1] - cams[c + 4];
-    let x1_dot = unionSets(X_dot[3 * pt + 1], cams_dot[c + 4]);
+    const x1_dot = unionSets(X_dot[3 * pt + 1], cams_dot[c + 4]);
     const x2 = X[3 * pt + 2] - cams[c + 5];
-    let x2_dot = unionSets(X_dot[3 * pt + 2], cams_dot[c + 5]);
+    const x2_dot = unionSets(X_dot[3 * pt + 2], cams_dot[c + 5]);
     const r0 = cams[c];
-    let r0_dot = cams_dot[c];
+    const r0_dot = cams_dot[c];
     const r1 = cams[c + 1];
-    let r1_dot = cams_dot[c + 1];
+    const r1_dot = cams_dot[c + 1];
     const r2 = cams[c + 2];
-    let r2_dot = cams_dot[c + 2];
+    const r2_dot = cams_dot[c + 2];
     const sqtheta = r0 * r0 + r1 * r1 + r2 * r2;
-    let sqtheta_dot = unionSets(unionSets(r0_dot, r1_dot), r2_dot);
+    const sqtheta_dot = unionSets(unionSets(r0_dot, r1_dot), r2_dot);
     let y0 = 0;
     let y0_dot = EMPTY_SET;
     let y1 = 0;
@@ -694,19 +694,19 @@ function baResidualsJacobianSparsitySweep(
     let y2_dot = EMPTY_SET;
     if (sqtheta !== 0) {
       const theta = Math.sqrt(sqtheta);
-      let theta_dot = sqtheta_dot;
+      const theta_dot = sqtheta_dot;
       const cos = Math.cos(theta);
-      let cos_dot = theta_dot;
+      const cos_dot = theta_dot;
       const sin = Math.sin(theta);
-      let sin_dot = theta_dot;
+      const sin_dot = theta_dot;
       const v0 = r0 / theta;
-      let v0_dot = unionSets(r0_dot, theta_dot);
+      const v0_dot = unionSets(r0_dot, theta_dot);
       const v1 = r1 / theta;
-      let v1_dot = unionSets(r1_dot, theta_dot);
+      const v1_dot = unionSets(r1_dot, theta_dot);
       const v2 = r2 / theta;
-      let v2_dot = unionSets(r2_dot, theta_dot);
+      const v2_dot = unionSets(r2_dot, theta_dot);
       const along = (v0 * x0 + v1 * x1 + v2 * x2) * (1 - cos);
-      let along_dot = unionSets(
+      const along_dot = unionSets(
         unionSets(
           unionSets(unionSets(unionSets(unionSets(v0_dot, x0_dot), v1_dot), x1_dot), v2_dot),
           x2_dot,
@@ -764,15 +764,15 @@ function baResidualsJacobianSparsitySweep(
       y2_dot = unionSets(unionSets(unionSets(unionSets(x2_dot, r0_dot), x1_dot), r1_dot), x0_dot);
     }
     const p0 = y0 / y2;
-    let p0_dot = unionSets(y0_dot, y2_dot);
+    const p0_dot = unionSets(y0_dot, y2_dot);
     const p1 = y1 / y2;
-    let p1_dot = unionSets(y1_dot, y2_dot);
+    const p1_dot = unionSets(y1_dot, y2_dot);
     const rsq = p0 * p0 + p1 * p1;
-    let rsq_dot = unionSets(p0_dot, p1_dot);
+    const rsq_dot = unionSets(p0_dot, p1_dot);
     const distortion = 1 + cams[c + 9] * rsq + cams[c + 10] * rsq * rsq;
-    let distortion_dot = unionSets(unionSets(cams_dot[c + 9], rsq_dot), cams_dot[c + 10]);
+    const distortion_dot = unionSets(unionSets(cams_dot[c + 9], rsq_dot), cams_dot[c + 10]);
     const f = cams[c + 6];
-    let f_dot = cams_dot[c + 6];
+    const f_dot = cams_dot[c + 6];
     r_dot.push(
       unionSets(
         unionSets(unionSets(unionSets(w_dot[i], p0_dot), distortion_dot), f_dot),
@@ -850,10 +850,7 @@ export function baResidualsJacobianSparse(
     },
     "columns",
   );
-  return {
-    value: baResidualsJacobianSparseInto(cams, X, w, obs, feats, jacobian),
-    jacobian: jacobian,
-  };
+  return { value: baResidualsJacobianSparseInto(cams, X, w, obs, feats, jacobian), jacobian };
 }
 
 /**

@@ -863,18 +863,18 @@ export function bandedHvpInto(
   const x_bar_dot = hvp.x;
   // forward sweep
   let f = 0;
-  let f_bar = 1;
+  const f_bar = 1;
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i + 2 < x.length; i++) {
     const t = x[i] + x[i + 1] * x[i + 1] - Math.sin(x[i + 2]);
-    let t_dot = x_dot[i] + 2 * x[i + 1] * x_dot[i + 1] - Math.cos(x[i + 2]) * x_dot[i + 2];
+    const t_dot = x_dot[i] + 2 * x[i + 1] * x_dot[i + 1] - Math.cos(x[i + 2]) * x_dot[i + 2];
     f += t * t;
     // its reverse, in the same iteration
     // line 12: f += t * t;
-    let t_bar = f_bar * (2 * t);
-    let t_bar_dot = 2 * f_bar * t_dot;
+    const t_bar = f_bar * (2 * t);
+    const t_bar_dot = 2 * f_bar * t_dot;
     // line 11: const t = x[i] + x[i + 1] * x[i + 1] - Math.sin(x[i + 2]);
     x_bar_dot[i] += t_bar_dot;
     x_bar[i] += t_bar;
@@ -927,7 +927,7 @@ export function bandedHessian(x: Float64Array): {
       hessian[j][i] = mean;
     }
   }
-  return { value: value, grad: grad, hessian: hessian };
+  return { value, grad, hessian };
 }
 
 /**
@@ -961,18 +961,18 @@ export function bandedSparseHvpInto(
   // forward sweep
   // inlined banded(…) from banded.ts:8
   let f = 0;
-  let f_bar = 1;
+  const f_bar = 1;
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i + 2 < x.length; i++) {
     const t = x[i] + x[i + 1] * x[i + 1] - Math.sin(x[i + 2]);
-    let t_dot = x_dot[i] + 2 * x[i + 1] * x_dot[i + 1] - Math.cos(x[i + 2]) * x_dot[i + 2];
+    const t_dot = x_dot[i] + 2 * x[i + 1] * x_dot[i + 1] - Math.cos(x[i + 2]) * x_dot[i + 2];
     f += t * t;
     // its reverse, in the same iteration
     // line 12: f += t * t;
-    let t_bar = f_bar * (2 * t);
-    let t_bar_dot = 2 * f_bar * t_dot;
+    const t_bar = f_bar * (2 * t);
+    const t_bar_dot = 2 * f_bar * t_dot;
     // line 11: const t = x[i] + x[i + 1] * x[i + 1] - Math.sin(x[i + 2]);
     x_bar_dot[i] += t_bar_dot;
     x_bar[i] += t_bar;
@@ -1002,18 +1002,18 @@ function bandedSparseHessianSparsitySweep(
   // forward sweep
   // inlined banded(…) from banded.ts:8
   let f = 0;
-  let f_bar = 1;
+  const f_bar = 1;
   x_bar.fill(0);
   clearSets(x_bar_dot);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i + 2 < x.length; i++) {
     const t = x[i] + x[i + 1] * x[i + 1] - Math.sin(x[i + 2]);
-    let t_dot = unionSets(unionSets(x_dot[i], x_dot[i + 1]), x_dot[i + 2]);
+    const t_dot = unionSets(unionSets(x_dot[i], x_dot[i + 1]), x_dot[i + 2]);
     f += t * t;
     // its reverse, in the same iteration
     // line 12: f += t * t;
-    let t_bar = f_bar * (2 * t);
-    let t_bar_dot = t_dot;
+    const t_bar = f_bar * (2 * t);
+    const t_bar_dot = t_dot;
     // line 11: const t = x[i] + x[i + 1] * x[i + 1] - Math.sin(x[i + 2]);
     x_bar_dot[i] = unionSets(x_bar_dot[i], t_bar_dot);
     x_bar[i] += t_bar;
@@ -1059,7 +1059,7 @@ export function bandedSparseHessianSparse(x: Float64Array): {
     { x: new Float64Array(x.length) },
   );
   const value = bandedSparseHessianSparseInto(x, grad, hessian);
-  return { value: value, grad: grad, hessian: hessian };
+  return { value, grad, hessian };
 }
 
 /**

@@ -62,7 +62,7 @@ const call = (callee: string, args: Expr[]): Expr => ({ kind: "call", callee, ar
 const field = (object: string, ...path: string[]): Expr => path.reduce<Expr>((e, name) => b.field(e, name), b.v(object));
 /** `{ x, p }`: the wrt arguments as a record (their shape, for the runtime's record helpers). */
 const wrtArgs = (wrt: string[]): Expr => ({ kind: "record", fields: wrt.map((name) => ({ name, value: b.v(name) })) });
-const record = (fields: [string, Expr][]): Expr => ({ kind: "record", longhand: true, fields: fields.map(([name, value]) => ({ name, value })) });
+const record = (fields: [string, Expr][]): Expr => ({ kind: "record", fields: fields.map(([name, value]) => ({ name, value })) });
 
 /** `for (let c = 1; c < matrix.coloring.count; c++) { … }` */
 function colorsAfterFirst(c: string, matrix: string, body: Stmt[]): Stmt {
