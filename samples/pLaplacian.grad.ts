@@ -914,10 +914,10 @@ export function pLaplacianGradInto(
   // forward sweep
   const h = 1 / (n + 1);
   let cells = 0;
-  for (let i = -1; i < n; i++) {
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, 3 * (Math.ceil(n) + 1));
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, (Math.ceil(n) + 1) * (Math.ceil(n) + 1));
+    for (let i = -1; i < n; i++) {
       for (let j = -1; j < n; j++) {
         const c = i >= 0 && j >= 0 ? u[i * n + j] : 0;
         const r = i >= 0 && j + 1 < n ? u[i * n + j + 1] : 0;
@@ -928,11 +928,9 @@ export function pLaplacianGradInto(
         const _t3 = Math.sqrt(s);
         saved[savedTop++] = _t3;
         cells += (s * _t3) / 3;
-        saved[savedTop++] = gx;
-        saved[savedTop++] = gy;
       }
-      valueStack.size = savedTop;
     }
+    valueStack.size = savedTop;
   }
   let load = 0;
   const _t4 = h * h;
@@ -954,8 +952,11 @@ export function pLaplacianGradInto(
     for (let i = Math.ceil(n) - 1; i >= -1; i--) {
       // line 24: for (let j = -1; j < n; j++) {
       for (let j = Math.ceil(n) - 1; j >= -1; j--) {
-        const gy = saved[--savedTop];
-        const gx = saved[--savedTop];
+        const c = i >= 0 && j >= 0 ? u[i * n + j] : 0;
+        const r = i >= 0 && j + 1 < n ? u[i * n + j + 1] : 0;
+        const d = i + 1 < n && j >= 0 ? u[(i + 1) * n + j] : 0;
+        const gx = (r - c) / h;
+        const gy = (d - c) / h;
         const s = 0.01 + gx * gx + gy * gy;
         // line 31: cells += (s * Math.sqrt(s)) / 3;
         const _t3 = saved[--savedTop];
@@ -1026,10 +1027,10 @@ export function pLaplacianHvpInto(
   // forward sweep
   const h = 1 / (n + 1);
   let cells = 0;
-  for (let i = -1; i < n; i++) {
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.reserve(savedTop, 6 * (Math.ceil(n) + 1));
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, (Math.ceil(n) + 1) * ((Math.ceil(n) + 1) * 2));
+    for (let i = -1; i < n; i++) {
       for (let j = -1; j < n; j++) {
         const c = i >= 0 && j >= 0 ? u[i * n + j] : 0;
         const c_dot = i >= 0 && j >= 0 ? u_dot[i * n + j] : 0;
@@ -1048,13 +1049,9 @@ export function pLaplacianHvpInto(
         saved[savedTop++] = _t3;
         saved[savedTop++] = _t3_dot;
         cells += (s * _t3) / 3;
-        saved[savedTop++] = gx;
-        saved[savedTop++] = gx_dot;
-        saved[savedTop++] = gy;
-        saved[savedTop++] = gy_dot;
       }
-      valueStack.size = savedTop;
     }
+    valueStack.size = savedTop;
   }
   let load = 0;
   const _t4 = h * h;
@@ -1077,10 +1074,16 @@ export function pLaplacianHvpInto(
     for (let i = Math.ceil(n) - 1; i >= -1; i--) {
       // line 24: for (let j = -1; j < n; j++) {
       for (let j = Math.ceil(n) - 1; j >= -1; j--) {
-        const gy_dot = saved[--savedTop];
-        const gy = saved[--savedTop];
-        const gx_dot = saved[--savedTop];
-        const gx = saved[--savedTop];
+        const c = i >= 0 && j >= 0 ? u[i * n + j] : 0;
+        const c_dot = i >= 0 && j >= 0 ? u_dot[i * n + j] : 0;
+        const r = i >= 0 && j + 1 < n ? u[i * n + j + 1] : 0;
+        const r_dot = i >= 0 && j + 1 < n ? u_dot[i * n + j + 1] : 0;
+        const d = i + 1 < n && j >= 0 ? u[(i + 1) * n + j] : 0;
+        const d_dot = i + 1 < n && j >= 0 ? u_dot[(i + 1) * n + j] : 0;
+        const gx = (r - c) / h;
+        const gx_dot = (1 / h) * (r_dot - c_dot);
+        const gy = (d - c) / h;
+        const gy_dot = (1 / h) * (d_dot - c_dot);
         const s = 0.01 + gx * gx + gy * gy;
         const s_dot = 2 * gx * gx_dot + 2 * gy * gy_dot;
         // line 31: cells += (s * Math.sqrt(s)) / 3;
@@ -1170,10 +1173,6 @@ function pLaplacianHessianSparsitySweep(
       valueStack.push(_t3);
       setStack.push(_t3_dot);
       cells += (s * _t3) / 3;
-      valueStack.push(gx);
-      setStack.push(gx_dot);
-      valueStack.push(gy);
-      setStack.push(gy_dot);
     }
   }
   let load = 0;
@@ -1194,10 +1193,16 @@ function pLaplacianHessianSparsitySweep(
   for (let i = Math.ceil(n) - 1; i >= -1; i--) {
     // line 24: for (let j = -1; j < n; j++) {
     for (let j = Math.ceil(n) - 1; j >= -1; j--) {
-      const gy_dot = popSet(setStack);
-      const gy = valueStack.pop();
-      const gx_dot = popSet(setStack);
-      const gx = valueStack.pop();
+      const c = i >= 0 && j >= 0 ? u[i * n + j] : 0;
+      const c_dot = i >= 0 && j >= 0 ? u_dot[i * n + j] : EMPTY_SET;
+      const r = i >= 0 && j + 1 < n ? u[i * n + j + 1] : 0;
+      const r_dot = i >= 0 && j + 1 < n ? u_dot[i * n + j + 1] : EMPTY_SET;
+      const d = i + 1 < n && j >= 0 ? u[(i + 1) * n + j] : 0;
+      const d_dot = i + 1 < n && j >= 0 ? u_dot[(i + 1) * n + j] : EMPTY_SET;
+      const gx = (r - c) / h;
+      const gx_dot = unionSets(r_dot, c_dot);
+      const gy = (d - c) / h;
+      const gy_dot = unionSets(d_dot, c_dot);
       const s = 0.01 + gx * gx + gy * gy;
       const s_dot = unionSets(gx_dot, gy_dot);
       // line 31: cells += (s * Math.sqrt(s)) / 3;

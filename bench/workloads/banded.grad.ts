@@ -868,8 +868,10 @@ export function bandedHvpInto(
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i + 2 < x.length; i++) {
-    const t = x[i] + x[i + 1] * x[i + 1] - Math.sin(x[i + 2]);
-    const t_dot = x_dot[i] + 2 * x[i + 1] * x_dot[i + 1] - Math.cos(x[i + 2]) * x_dot[i + 2];
+    const _t0 = Math.sin(x[i + 2]);
+    const _t0_dot = Math.cos(x[i + 2]) * x_dot[i + 2];
+    const t = x[i] + x[i + 1] * x[i + 1] - _t0;
+    const t_dot = x_dot[i] + 2 * x[i + 1] * x_dot[i + 1] - _t0_dot;
     f += t * t;
     // its reverse, in the same iteration
     // line 12: f += t * t;
@@ -880,9 +882,10 @@ export function bandedHvpInto(
     x_bar[i] += t_bar;
     x_bar_dot[i + 1] += 2 * x[i + 1] * t_bar_dot + 2 * t_bar * x_dot[i + 1];
     x_bar[i + 1] += t_bar * (2 * x[i + 1]);
-    x_bar_dot[i + 2] -=
-      Math.cos(x[i + 2]) * t_bar_dot - t_bar * (Math.sin(x[i + 2]) * x_dot[i + 2]);
-    x_bar[i + 2] -= t_bar * Math.cos(x[i + 2]);
+    const _t1 = Math.cos(x[i + 2]);
+    const _t1_dot = -(Math.sin(x[i + 2]) * x_dot[i + 2]);
+    x_bar_dot[i + 2] -= _t1 * t_bar_dot + t_bar * _t1_dot;
+    x_bar[i + 2] -= t_bar * _t1;
   }
   return f;
 }
@@ -966,8 +969,10 @@ export function bandedSparseHvpInto(
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i + 2 < x.length; i++) {
-    const t = x[i] + x[i + 1] * x[i + 1] - Math.sin(x[i + 2]);
-    const t_dot = x_dot[i] + 2 * x[i + 1] * x_dot[i + 1] - Math.cos(x[i + 2]) * x_dot[i + 2];
+    const _t0 = Math.sin(x[i + 2]);
+    const _t0_dot = Math.cos(x[i + 2]) * x_dot[i + 2];
+    const t = x[i] + x[i + 1] * x[i + 1] - _t0;
+    const t_dot = x_dot[i] + 2 * x[i + 1] * x_dot[i + 1] - _t0_dot;
     f += t * t;
     // its reverse, in the same iteration
     // line 12: f += t * t;
@@ -978,9 +983,10 @@ export function bandedSparseHvpInto(
     x_bar[i] += t_bar;
     x_bar_dot[i + 1] += 2 * x[i + 1] * t_bar_dot + 2 * t_bar * x_dot[i + 1];
     x_bar[i + 1] += t_bar * (2 * x[i + 1]);
-    x_bar_dot[i + 2] -=
-      Math.cos(x[i + 2]) * t_bar_dot - t_bar * (Math.sin(x[i + 2]) * x_dot[i + 2]);
-    x_bar[i + 2] -= t_bar * Math.cos(x[i + 2]);
+    const _t1 = Math.cos(x[i + 2]);
+    const _t1_dot = -(Math.sin(x[i + 2]) * x_dot[i + 2]);
+    x_bar_dot[i + 2] -= _t1 * t_bar_dot + t_bar * _t1_dot;
+    x_bar[i + 2] -= t_bar * _t1;
   }
   return f;
 }
@@ -1007,8 +1013,10 @@ function bandedSparseHessianSparsitySweep(
   clearSets(x_bar_dot);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i + 2 < x.length; i++) {
-    const t = x[i] + x[i + 1] * x[i + 1] - Math.sin(x[i + 2]);
-    const t_dot = unionSets(unionSets(x_dot[i], x_dot[i + 1]), x_dot[i + 2]);
+    const _t0 = Math.sin(x[i + 2]);
+    const _t0_dot = x_dot[i + 2];
+    const t = x[i] + x[i + 1] * x[i + 1] - _t0;
+    const t_dot = unionSets(unionSets(x_dot[i], x_dot[i + 1]), _t0_dot);
     f += t * t;
     // its reverse, in the same iteration
     // line 12: f += t * t;
@@ -1019,8 +1027,10 @@ function bandedSparseHessianSparsitySweep(
     x_bar[i] += t_bar;
     x_bar_dot[i + 1] = unionSets(unionSets(x_bar_dot[i + 1], t_bar_dot), x_dot[i + 1]);
     x_bar[i + 1] += t_bar * (2 * x[i + 1]);
-    x_bar_dot[i + 2] = unionSets(unionSets(x_bar_dot[i + 2], t_bar_dot), x_dot[i + 2]);
-    x_bar[i + 2] -= t_bar * Math.cos(x[i + 2]);
+    const _t1 = Math.cos(x[i + 2]);
+    const _t1_dot = x_dot[i + 2];
+    x_bar_dot[i + 2] = unionSets(unionSets(x_bar_dot[i + 2], t_bar_dot), _t1_dot);
+    x_bar[i + 2] -= t_bar * _t1;
   }
   return f;
 }
