@@ -4,14 +4,17 @@
  * typechecks under the strict flags projects turn on (README, "Use it in your project").
  * Errors inside the sources themselves are the samples' business and are not counted.
  * The consumer test (test/consumer/run.ts) covers module systems and bundlers on an
- * installed package; this covers the breadth of what the compiler emits.
+ * installed package; this covers the breadth of what the compiler emits. For a project with
+ * noUncheckedIndexedAccess, samples of every kind (stacks and cursors, objects, dense
+ * Hessians and Jacobians, ADBench) are compiled as such a project gets them (`a[i]!`).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
+import { compileSources } from "../compiler/index.ts";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -27,6 +30,19 @@ export const STRICT_FLAGS = {
   // locals (issue 17, the codegen engineer); the consumer test's model already has them on.
 };
 
+/** Runs tsc on `files` with `options` in a temporary folder; returns the errors located in generated files. */
+function typecheck(files: string[], options: Record<string, unknown>): { errors: string[]; stderr: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "tsgrad-strict-"));
+  try {
+    const compilerOptions = { ...STRICT_FLAGS, noEmit: true, target: "ES2022", module: "nodenext", moduleResolution: "nodenext", allowImportingTsExtensions: true, lib: ["ES2022"], types: [], skipLibCheck: true, ...options };
+    writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files }));
+    const tsc = spawnSync(process.execPath, [path.join(repo, "node_modules/typescript/bin/tsc"), "-p", dir, "--pretty", "false"], { encoding: "utf8" });
+    return { errors: tsc.stdout.split("\n").filter((line) => /\.grad\.ts\(\d+,\d+\): error/.test(line)), stderr: tsc.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 it("every checked-in generated file typechecks under strict flags", () => {
   const files = ["samples", "bench/workloads", "bench/gradbench"].flatMap((dir) =>
     readdirSync(path.join(repo, dir))
@@ -34,14 +50,24 @@ it("every checked-in generated file typechecks under strict flags", () => {
       .map((f) => path.join(repo, dir, f)),
   );
   expect(files.length).toBeGreaterThan(30);
-  const dir = mkdtempSync(path.join(os.tmpdir(), "tsgrad-strict-"));
+  const { errors, stderr } = typecheck(files, {});
+  expect(errors).toEqual([]);
+  expect(stderr).toBe("");
+});
+
+it("with noUncheckedIndexedAccess, generated files read elements as a[i]! and typecheck", async () => {
+  const names = ["quadratic", "robertson", "lstm", "linalg", "tanhNetwork"];
+  const dir = mkdtempSync(path.join(os.tmpdir(), "tsgrad-unchecked-"));
   try {
-    const compilerOptions = { ...STRICT_FLAGS, noEmit: true, target: "ES2022", module: "nodenext", moduleResolution: "nodenext", allowImportingTsExtensions: true, lib: ["ES2022"], types: [], skipLibCheck: true };
-    writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files }));
-    const tsc = spawnSync(process.execPath, [path.join(repo, "node_modules/typescript/bin/tsc"), "-p", dir, "--pretty", "false"], { encoding: "utf8" });
-    const errors = tsc.stdout.split("\n").filter((line) => /\.grad\.ts\(\d+,\d+\): error/.test(line));
+    const inputs = names.map((n) => ({ path: path.join(dir, `${n}.ts`), text: readFileSync(path.join(repo, "samples", `${n}.ts`), "utf8") }));
+    const result = await compileSources(inputs, { style: () => ({ uncheckedIndexedAccess: true, importExtension: ".ts" }) });
+    expect(result.diagnostics).toEqual([]);
+    for (const f of [...inputs, ...result.files]) writeFileSync(f.path, f.text);
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }));
+    expect(result.files.find((f) => f.path.endsWith("quadratic.grad.ts"))!.text).toMatch(/\w\[\w+\]!\[\w+\] = /); // a dense Hessian's write
+    const { errors, stderr } = typecheck(result.files.map((f) => f.path), { noUncheckedIndexedAccess: true });
     expect(errors).toEqual([]);
-    expect(tsc.stderr).toBe("");
+    expect(stderr).toBe("");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,8 @@
  *   → `tsgrad init` (and again: nothing changes) → annotated sources → `tsgrad build` with no
  *   arguments (the config init wrote) → the same gradient printed by tsc + node (ESM and
  *   CommonJS), tsx (both), an esbuild bundle and a Vite SSR build; typecheck with strict
- *   flags under nodenext, node16 and bundler, CommonJS and ESM, verbatimModuleSyntax;
+ *   flags under nodenext, node16 and bundler, CommonJS and ESM, verbatimModuleSyntax, and
+ *   noUncheckedIndexedAccess in the CommonJS project;
  *   `prettier --write` then `tsgrad build --check` still passes; `npm ls --omit=dev` lists
  *   none of ts-morph, prettier, tsx; no generated file imports anything of tsgrad.
  *
@@ -133,39 +134,14 @@ const { value, grad } = lossGrad(p, x, y);
 const { hessian } = lossHessian(p, x, y);
 console.log(JSON.stringify({ value, grad, h00: hessian[0]?.[0] }));
 `;
+// The CommonJS project also has noUncheckedIndexedAccess: its source says `x[r]![j]!`, and
+// its generated code, built with that tsconfig in place, must too.
+const UNCHECKED = MODEL.replace("p.w[j] * x[r][j]", "p.w[j]! * x[r]![j]!").replace("h - y[r]", "h - y[r]!");
 for (const dir of [app, cjs]) {
-  write(path.join(dir, "src/model.ts"), MODEL);
+  write(path.join(dir, "src/model.ts"), dir === cjs ? UNCHECKED : MODEL);
   write(path.join(dir, "src/util.ts"), UTIL);
   write(path.join(dir, "src/main.ts"), MAIN(".js"));
 }
-step("tsgrad init, twice");
-for (const dir of [app, cjs]) {
-  const first = run(dir, node, [bin("tsgrad"), "init"]);
-  if (!first.includes('added script "tsgrad:build"') || !first.includes('"include": ["src"]') || !first.includes("created .gitattributes")) fail(`tsgrad init did not say what it did:\n${first}`);
-  const before = snapshot(dir);
-  const second = run(dir, node, [bin("tsgrad"), "init"]);
-  if (second.includes("added") || second.includes("created") || snapshot(dir) !== before) fail(`tsgrad init changed something the second time:\n${second}`);
-}
-
-step("the project's prettier config, tsgrad build (no arguments: the config init wrote)");
-// The project's own style: what `prettier --write` would do must be what tsgrad writes.
-write(path.join(app, ".prettierrc.json"), JSON.stringify({ singleQuote: true, semi: false, printWidth: 90 }) + "\n");
-run(app, bin("prettier"), ["--write", "src"]); // the project's sources follow its style (generated comments quote them)
-for (const dir of [app, cjs]) run(dir, npm, ["run", "--silent", "tsgrad:build"]);
-for (const dir of [app, cjs]) {
-  const generated = readFileSync(path.join(dir, "src/model.grad.ts"), "utf8");
-  const imports = [...generated.matchAll(/^import .* from ['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
-  if (imports.some((s) => !s.startsWith("."))) fail(`a generated file imports ${imports.join(", ")}`);
-  if (!generated.includes("class NumberStack")) fail("the model's generated file has no stack (the test lost its point)");
-  if (!/^import \{ softplus, softplusVjp \} from ['"]\.\/util\.js['"]/m.test(generated)) fail("the model's generated file does not import the custom rule (the test lost its point)");
-}
-if (!readFileSync(path.join(app, "src/model.grad.ts"), "utf8").includes("import type { Layer } from './model.js'")) fail("the project's prettier style (single quotes, no semicolons) was not applied");
-run(app, bin("prettier"), ["--write", "src"]);
-run(app, npm, ["run", "--silent", "tsgrad:check"]);
-run(app, bin("prettier"), ["--check", "src"]);
-
-step("the gradient through tsc + node, tsx, esbuild and vite");
-const outputs = new Map<string, string>();
 const STRICT = {
   strict: true,
   noUnusedLocals: true,
@@ -180,10 +156,44 @@ const STRICT = {
   lib: ["ES2022"],
   types: ["node"],
 };
+/** Options each project always has, whichever tsconfig is written. */
+const PROJECT_OPTIONS = new Map<string, Record<string, unknown>>([[app, {}], [cjs, { noUncheckedIndexedAccess: true }]]);
 function tsconfig(dir: string, name: string, options: Record<string, unknown>): string {
-  write(path.join(dir, name), JSON.stringify({ compilerOptions: { ...STRICT, ...options }, include: ["src"] }, null, 2) + "\n");
+  write(path.join(dir, name), JSON.stringify({ compilerOptions: { ...STRICT, ...PROJECT_OPTIONS.get(dir), ...options }, include: ["src"] }, null, 2) + "\n");
   return name;
 }
+step("tsgrad init, twice");
+for (const dir of [app, cjs]) {
+  const first = run(dir, node, [bin("tsgrad"), "init"]);
+  if (!first.includes('added script "tsgrad:build"') || !first.includes('"include": ["src"]') || !first.includes("created .gitattributes")) fail(`tsgrad init did not say what it did:\n${first}`);
+  const before = snapshot(dir);
+  const second = run(dir, node, [bin("tsgrad"), "init"]);
+  if (second.includes("added") || second.includes("created") || snapshot(dir) !== before) fail(`tsgrad init changed something the second time:\n${second}`);
+}
+
+step("the project's prettier config, tsgrad build (no arguments: the config init wrote)");
+// The project's own style: what `prettier --write` would do must be what tsgrad writes.
+write(path.join(app, ".prettierrc.json"), JSON.stringify({ singleQuote: true, semi: false, printWidth: 90 }) + "\n");
+run(app, bin("prettier"), ["--write", "src"]); // the project's sources follow its style (generated comments quote them)
+tsconfig(cjs, "tsconfig.json", { module: "nodenext" }); // in place before the build: tsgrad reads noUncheckedIndexedAccess from it
+for (const dir of [app, cjs]) run(dir, npm, ["run", "--silent", "tsgrad:build"]);
+for (const dir of [app, cjs]) {
+  const generated = readFileSync(path.join(dir, "src/model.grad.ts"), "utf8");
+  const imports = [...generated.matchAll(/^import .* from ['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+  if (imports.some((s) => !s.startsWith("."))) fail(`a generated file imports ${imports.join(", ")}`);
+  if (!generated.includes("class NumberStack")) fail("the model's generated file has no stack (the test lost its point)");
+  if (!/^import \{ softplus, softplusVjp \} from ['"]\.\/util\.js['"]/m.test(generated)) fail("the model's generated file does not import the custom rule (the test lost its point)");
+}
+if (!readFileSync(path.join(app, "src/model.grad.ts"), "utf8").includes("import type { Layer } from './model.js'")) fail("the project's prettier style (single quotes, no semicolons) was not applied");
+// The forward sweep's `z += p.w[j] * x[r][j]` (its row read once before the loop).
+if (!/z \+= p\.w\[j\]! \* \w+\[j\]!/.test(readFileSync(path.join(cjs, "src/model.grad.ts"), "utf8"))) fail("the CommonJS project's generated code does not read elements as a[i]! (noUncheckedIndexedAccess)");
+if (!/z \+= p\.w\[j\] \* \w+\[j\]\n/.test(readFileSync(path.join(app, "src/model.grad.ts"), "utf8"))) fail("the ESM project's generated code reads elements as a[i]! without noUncheckedIndexedAccess");
+run(app, bin("prettier"), ["--write", "src"]);
+run(app, npm, ["run", "--silent", "tsgrad:check"]);
+run(app, bin("prettier"), ["--check", "src"]);
+
+step("the gradient through tsc + node, tsx, esbuild and vite");
+const outputs = new Map<string, string>();
 for (const [dir, kind] of [[app, "ESM"], [cjs, "CommonJS"]] as const) {
   run(dir, bin("tsc"), ["-p", tsconfig(dir, "tsconfig.json", { module: "nodenext", moduleResolution: "nodenext", rootDir: "src", outDir: "dist", ...(kind === "ESM" ? { verbatimModuleSyntax: true } : {}) })]);
   outputs.set(`tsc + node (${kind})`, run(dir, node, ["dist/main.js"]));
@@ -205,7 +215,7 @@ const settings: [string, string, Record<string, unknown>][] = [
   [app, "node16, ESM, verbatimModuleSyntax", { module: "node16", moduleResolution: "node16", verbatimModuleSyntax: true }],
   [app, "bundler (esnext), verbatimModuleSyntax", { module: "esnext", moduleResolution: "bundler", verbatimModuleSyntax: true }],
   [app, "bundler (preserve), verbatimModuleSyntax", { module: "preserve", moduleResolution: "bundler", verbatimModuleSyntax: true }],
-  [cjs, "node16, CommonJS", { module: "node16", moduleResolution: "node16" }],
+  [cjs, "node16, CommonJS, noUncheckedIndexedAccess", { module: "node16", moduleResolution: "node16" }],
 ];
 for (const [dir, label, options] of settings) {
   run(dir, bin("tsc"), ["-p", tsconfig(dir, "tsconfig.check.json", { ...options, noEmit: true })]);
