@@ -26,8 +26,8 @@ export const STRICT_FLAGS = {
   noImplicitOverride: true,
   noFallthroughCasesInSwitch: true,
   verbatimModuleSyntax: true,
-  // noUnusedLocals and noUnusedParameters: on as soon as generated code has no dead
-  // locals (issue 17, the codegen engineer); the consumer test's model already has them on.
+  noUnusedLocals: true,
+  noUnusedParameters: true,
 };
 
 /** Runs tsc on `files` with `options` in a temporary folder; returns the errors located in generated files. */
