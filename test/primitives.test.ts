@@ -7,7 +7,7 @@
  * all-active cases also the VJP, Hessian and Jacobian (with the array function's JVP and
  * VJP). The Into forms, given buffers full of NaN, must set every entry.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PRIMITIVES } from "../compiler/ir/primitives.ts";
 import { loadTapeModule, type TapeModule } from "../runtime/tape/index.ts";
 import { build, type Built } from "./harness/build.ts";
@@ -103,13 +103,6 @@ function checkCase(c: PrimitiveCase, k: number, built: Built, tape: TapeModule):
 }
 
 describe("every primitive in every mode", () => {
-  let built: Built;
-  let tape: TapeModule;
-  beforeAll(async () => {
-    built = await build(casesSource(CASES));
-    tape = loadTapeModule(built.sourcePath);
-  }, 300_000);
-
   it("covers every primitive of the rule table with each argument position active, and each in every mode", () => {
     for (const [primitive, rule] of Object.entries(PRIMITIVES)) {
       const mine = CASES.filter((c) => c.primitive === primitive);
@@ -122,7 +115,15 @@ describe("every primitive in every mode", () => {
     }
   });
 
-  for (const [k, c] of CASES.entries()) {
-    it(c.label, () => checkCase(c, k, built, tape));
+  // One build per primitive, inside its test: a test compiles what it checks, so mutation
+  // testing (test/mutation/) knows which tests run which compiler code; one build in a
+  // beforeAll would make every mutant rerun every test. Costs no more than one large build.
+  for (const primitive of new Set(CASES.map((c) => c.primitive))) {
+    const mine = [...CASES.entries()].filter(([, c]) => c.primitive === primitive);
+    it(`${primitive}: ${mine.length} cases`, async () => {
+      const built = await build(casesSource(mine));
+      const tape = loadTapeModule(built.sourcePath);
+      for (const [k, c] of mine) checkCase(c, k, built, tape);
+    });
   }
 });

@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { copyHelpers, indexHelpers, runtimeHelpers } from "../compiler/backend/helpers.ts";
-import { allStacks, pendingStackEntries } from "../runtime/stack.ts";
+import { allStacks, pendingStackEntries, stackBytes } from "../runtime/stack.ts";
 import { build } from "./harness/build.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -116,3 +116,17 @@ describe("generated files", () => {
 function discoverGenerated(dir: string): string[] {
   return readdirSync(dir).sort().filter((f) => f.endsWith(".grad.ts")).map((f) => path.join(dir, f));
 }
+
+describe("a generated gradient's stacks (copies of runtime/stack.ts)", () => {
+  it("give back what one large call took once smaller calls follow", async () => {
+    const { generated, text } = await build(`/** @grad */\nexport function chain(x: number[]): number {\n  let s = 0;\n  for (let i = 0; i < x.length; i++) s = Math.sin(s + x[i]!);\n  return s;\n}\n`);
+    expect(text).toContain("valueStack.reserve(");
+    const grad = generated.chainGrad as (x: number[]) => { value: number };
+    const before = stackBytes();
+    grad(new Array(1_000_000).fill(0.1));
+    expect(stackBytes() - before).toBeGreaterThanOrEqual(8 * 1_000_000);
+    for (let k = 0; k < 60; k++) grad([0.1, 0.2, 0.3]);
+    expect(stackBytes() - before).toBeLessThanOrEqual(0);
+    expect(pendingStackEntries()).toBe(0);
+  });
+});

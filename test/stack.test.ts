@@ -2,11 +2,12 @@
  * The runtime stacks' rewind: after `rewind(mark)`, pops return again what they returned
  * after the mark was taken (fVjpRowsInto replays one forward sweep's values for every
  * cotangent row), also across a growth of the buffer. Their memory: given back after a
- * large call (the policy in runtime/stack.ts), kept for a repeated one.
+ * large call (the policy in runtime/stack.ts), kept for a repeated one. The stacks of a
+ * generated gradient (copies of these): test/runtime-helpers.test.ts. Nothing here compiles,
+ * so mutation testing can run it against runtime/stack.ts (test/mutation/).
  */
 import { describe, expect, it } from "vitest";
-import { IntStack, NumberStack, pendingStackEntries, stackBytes } from "../runtime/stack.ts";
-import { build } from "./harness/build.ts";
+import { IntStack, NumberStack, pendingStackEntries } from "../runtime/stack.ts";
 
 describe.each([
   ["NumberStack", () => new NumberStack(), (k: number) => k + 0.5],
@@ -94,19 +95,5 @@ describe.each([
       for (let k = 199_999; k >= 0; k--) if (stack.pop() !== k % 1000) throw new Error(`replay ${replay}: value ${k} lost`);
     }
     expect(stack.size).toBe(0);
-  });
-});
-
-describe("a generated gradient's stacks", () => {
-  it("give back what one large call took once smaller calls follow", async () => {
-    const { generated, text } = await build(`/** @grad */\nexport function chain(x: number[]): number {\n  let s = 0;\n  for (let i = 0; i < x.length; i++) s = Math.sin(s + x[i]!);\n  return s;\n}\n`);
-    expect(text).toContain("valueStack.reserve(");
-    const grad = generated.chainGrad as (x: number[]) => { value: number };
-    const before = stackBytes();
-    grad(new Array(1_000_000).fill(0.1));
-    expect(stackBytes() - before).toBeGreaterThanOrEqual(8 * 1_000_000);
-    for (let k = 0; k < 60; k++) grad([0.1, 0.2, 0.3]);
-    expect(stackBytes() - before).toBeLessThanOrEqual(0);
-    expect(pendingStackEntries()).toBe(0);
   });
 });

@@ -12,6 +12,11 @@ import type { Diagnostic } from "../../compiler/diagnostics.ts";
 import { recordGenerated } from "./typecheck.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/**
+ * Mutation runs (test/mutation/) skip prettier: it is most of a compile's time and changes
+ * no derivative. Every other run formats, as the CLI does.
+ */
+const UNFORMATTED = process.env["TSGRAD_TEST_UNFORMATTED"] === "1";
 let workDir: string | null = null;
 let counter = 0;
 
@@ -51,7 +56,7 @@ export async function buildProject(files: Record<string, string>, main: string, 
     writeFileSync(filePath, text);
     return { path: filePath, text };
   });
-  const result = await compileSources(inputs, options);
+  const result = await compileSources(inputs, UNFORMATTED && !options.style ? { ...options, style: () => ({ format: async (t) => t }) } : options);
   if (result.diagnostics.some((d) => d.severity !== "warning")) {
     throw new Error(result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} TSG${d.code} ${d.message}`).join("\n"));
   }

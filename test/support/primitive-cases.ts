@@ -172,14 +172,14 @@ export function primitiveCases(rules: Readonly<Record<string, { arity: number | 
 }
 
 /**
- * One source file with a function `p<k>` per case (gradient, JVP and HVP; with `allModes`
- * also VJP and Hessian, and `p<k>Rows`, an array for the Jacobian with its JVP and VJP:
- * one output for even k, so the Jacobian takes the reverse path, three for odd k, the
- * forward path).
+ * One source file with a function `p<k>` per case, k its index in the whole list (gradient,
+ * JVP and HVP; with `allModes` also VJP and Hessian, and `p<k>Rows`, an array for the
+ * Jacobian with its JVP and VJP: one output for even k, so the Jacobian takes the reverse
+ * path, three for odd k, the forward path).
  */
-export function casesSource(cases: readonly PrimitiveCase[]): string {
+export function casesSource(cases: readonly (readonly [k: number, c: PrimitiveCase])[]): string {
   return cases
-    .map((c, k) => {
+    .map(([k, c]) => {
       const tags = c.allModes ? ["grad", "vjp", "jvp", "hvp", "hessian"] : ["grad", "jvp", "hvp"];
       const scalar = [
         `/**`,
