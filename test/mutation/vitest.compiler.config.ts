@@ -9,7 +9,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/rule-tables.test.ts", "test/binary-primitives.test.ts", "test/primitives.test.ts", "test/conventions.test.ts"],
+    include: ["test/products.test.ts", "test/rule-tables.test.ts", "test/binary-primitives.test.ts", "test/primitives.test.ts", "test/conventions.test.ts"],
     env: { TSGRAD_TEST_UNFORMATTED: "1" },
     // One worker whose modules stay loaded from one mutant run to the next: the instrumented
     // code reads the active mutant at run time, so only the test files need to run again.
