@@ -41,6 +41,7 @@ import { jacobianDriver, jacobianNames, jacobianSweeps } from "./modes/jacobian.
 import { FileDerivatives } from "./modes/requests.ts";
 import { timed, type StageClock } from "./stages.ts";
 import { hessianSparsity, jacobianSparsity, sparseHessianDriver, sparseJacobianDriver } from "./modes/sparse.ts";
+import { withoutDuplicates } from "./modes/dedupe.ts";
 
 /**
  * Checkpointed loops expanded, row hoisting and stack cursors, over every function a mode
@@ -368,8 +369,10 @@ async function compileOne(
     if (span) diagnostics.push({ code: Codes.UnsupportedCall, message: `the generated ${path.basename(outputPathFor(input.path))} calls '${name}', which ${path.basename(from)} does not export; add 'export' to its declaration`, ...span });
   }
   if (diagnostics.some(isError) || file.functions.length === 0) return { diagnostics };
-  // A private function nothing calls any more (a primal copy whose only call was dead) is left out.
-  const functions = withoutUncalled(file.functions);
+  // Said once: one alias per function's wrt list, one body per function (modes/dedupe.ts).
+  const shared = withoutDuplicates(file.functions, file.typeAliases, (alias) => file.aliasOwners.get(alias)?.owner);
+  // A private function nothing calls any more (a primal copy whose only call was dead, a duplicate) is left out.
+  const functions = withoutUncalled(shared.functions);
   for (const f of functions) options.observe?.generated?.(f);
 
   const orderedStacks = (["values", "control"] as const).filter((s) => file.stacks.has(s));
@@ -401,13 +404,13 @@ async function compileOne(
   const valueImports = [...byModule].sort(([a], [b]) => (a < b ? -1 : 1)).map(([from, names]) => ({ names: [...names].sort(), from, typeOnly: false }));
   const imports = [...(typeImports.size > 0 ? [{ names: [...typeImports].sort(), from: sourceImport, typeOnly: true }] : []), ...valueImports];
   // The runtime helpers the code uses are copied into the file, which then imports nothing of tsgrad.
-  const taken = new Set([...imports.flatMap((i) => i.names), ...functions.map((f) => f.name), ...file.typeAliases.map((a) => a.name), ...orderedStacks.map((s) => stackNames[s]), ...file.schedules.map((s) => s.name)]);
+  const taken = new Set([...imports.flatMap((i) => i.names), ...functions.map((f) => f.name), ...shared.aliases.map((a) => a.name), ...orderedStacks.map((s) => stackNames[s]), ...file.schedules.map((s) => s.name)]);
   const helpers = copyHelpers([...orderedStacks.map((s) => (s === "values" ? "NumberStack" : "IntStack")), ...file.runtime], taken);
   for (const name of helpers.clashes) {
     diagnostics.push({ code: Codes.NameClash, message: `the generated code needs tsgrad's runtime helper '${name}', and the generated file already has a '${name}'; rename yours`, ...spanOf(discovery.functions[0]!.source.nameNode, sf, input.path) });
   }
   if (diagnostics.some(isError)) return { diagnostics };
-  const module: ModuleIR = { header: generatedHeader(sourceName), imports, helpers: helpers.text, stacks: orderedStacks, functions, typeAliases: file.typeAliases, ...(file.schedules.length > 0 && { schedules: file.schedules }) };
+  const module: ModuleIR = { header: generatedHeader(sourceName), imports, helpers: helpers.text, stacks: orderedStacks, functions, typeAliases: shared.aliases, ...(file.schedules.length > 0 && { schedules: file.schedules }) };
   const format = style.format ?? formatTypeScript;
   const lineStyle = style.format ? (style.lineStyle ?? null) : TSGRAD_LINE_STYLE;
   let text: string;

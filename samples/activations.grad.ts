@@ -115,9 +115,6 @@ const valueStack = new NumberStack();
 /** Gradient of `activationLoss`: one field per differentiated parameter, same shape. */
 export type ActivationLossGradient = { w: number[][] };
 
-/** Derivative record of `activationLoss`: one field per differentiated parameter, same shape. */
-export type ActivationLossHvpGradient = { w: number[][] };
-
 /**
  * Value and gradient of `activationLoss` with respect to w.
  * Generated from activations.ts:17.
@@ -249,8 +246,8 @@ export function activationLossHvp(
   mask: number[],
   kind: Activation,
   temperature: number | undefined = undefined,
-  v: ActivationLossHvpGradient,
-): { value: number; grad: ActivationLossHvpGradient; hvp: ActivationLossHvpGradient } {
+  v: ActivationLossGradient,
+): { value: number; grad: ActivationLossGradient; hvp: ActivationLossGradient } {
   const grad = { w: w.map((row) => new Array<number>(row.length).fill(0)) };
   const hvp = { w: w.map((row) => new Array<number>(row.length).fill(0)) };
   const value = activationLossHvpInto(w, x, mask, kind, temperature, v, grad, hvp);
@@ -268,9 +265,9 @@ export function activationLossHvpInto(
   mask: number[],
   kind: Activation,
   temperature: number | undefined = undefined,
-  v: ActivationLossHvpGradient,
-  grad: ActivationLossHvpGradient,
-  hvp: ActivationLossHvpGradient,
+  v: ActivationLossGradient,
+  grad: ActivationLossGradient,
+  hvp: ActivationLossGradient,
 ): number {
   const w_dot = v.w;
   const w_bar = grad.w;

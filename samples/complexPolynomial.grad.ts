@@ -114,12 +114,6 @@ const valueStack = new NumberStack();
 /** Gradient of `polyAbs2`: one field per differentiated parameter, same shape. */
 export type PolyAbs2Gradient = { c: number[]; arg1: number[] };
 
-/** Derivative record of `polyAbs2`: one field per differentiated parameter, same shape. */
-export type PolyAbs2JvpGradient = { c: number[]; arg1: number[] };
-
-/** Derivative record of `polyAbs2`: one field per differentiated parameter, same shape. */
-export type PolyAbs2HvpGradient = { c: number[]; arg1: number[] };
-
 /**
  * Value and gradient of `polyAbs2` with respect to c, arg1.
  * Generated from complexPolynomial.ts:27.
@@ -226,7 +220,7 @@ export function polyAbs2GradInto(
 export function polyAbs2Jvp(
   c: number[],
   arg1: [number, number],
-  tangent: PolyAbs2JvpGradient,
+  tangent: PolyAbs2Gradient,
 ): { value: number; tangent: number } {
   const c_dot = tangent.c;
   const arg1_dot = tangent.arg1;
@@ -271,8 +265,8 @@ export function polyAbs2Jvp(
 export function polyAbs2Hvp(
   c: number[],
   arg1: [number, number],
-  v: PolyAbs2HvpGradient,
-): { value: number; grad: PolyAbs2HvpGradient; hvp: PolyAbs2HvpGradient } {
+  v: PolyAbs2Gradient,
+): { value: number; grad: PolyAbs2Gradient; hvp: PolyAbs2Gradient } {
   const grad = {
     c: new Array<number>(c.length).fill(0),
     arg1: new Array<number>(arg1.length).fill(0),
@@ -293,9 +287,9 @@ export function polyAbs2Hvp(
 export function polyAbs2HvpInto(
   c: number[],
   arg1: [number, number],
-  v: PolyAbs2HvpGradient,
-  grad: PolyAbs2HvpGradient,
-  hvp: PolyAbs2HvpGradient,
+  v: PolyAbs2Gradient,
+  grad: PolyAbs2Gradient,
+  hvp: PolyAbs2Gradient,
 ): number {
   const c_dot = v.c;
   const arg1_dot = v.arg1;

@@ -221,13 +221,7 @@ class NumberStack {
 const valueStack = new NumberStack();
 
 /** Derivative record of `cyclicMap`: one field per differentiated parameter, same shape. */
-export type CyclicMapJvpGradient = { x: number[] };
-
-/** Derivative record of `cyclicMap`: one field per differentiated parameter, same shape. */
-export type CyclicMapVjpGradient = { x: number[] };
-
-/** Derivative record of `cyclicMap`: one field per differentiated parameter, same shape. */
-export type CyclicMapJacobianGradient = { x: number[] };
+export type CyclicMapGradient = { x: number[] };
 
 /**
  * Value of `cyclicMap` and its directional derivative J·tangent (forward mode) with respect to
@@ -235,7 +229,7 @@ export type CyclicMapJacobianGradient = { x: number[] };
  */
 export function cyclicMapJvp(
   x: readonly number[],
-  tangent: CyclicMapJvpGradient,
+  tangent: CyclicMapGradient,
 ): { value: number[]; tangent: number[] } {
   const x_dot = tangent.x;
   const n = x.length;
@@ -263,7 +257,7 @@ export function cyclicMapJvp(
 export function cyclicMapVjp(
   x: readonly number[],
   cotangent: readonly number[] | Float64Array,
-): { value: number[]; grad: CyclicMapVjpGradient } {
+): { value: number[]; grad: CyclicMapGradient } {
   const grad = { x: new Array<number>(x.length).fill(0) };
   const value = cyclicMapVjpInto(x, cotangent, grad);
   return { value, grad };
@@ -276,7 +270,7 @@ export function cyclicMapVjp(
 export function cyclicMapVjpInto(
   x: readonly number[],
   cotangent: readonly number[] | Float64Array,
-  grad: CyclicMapVjpGradient,
+  grad: CyclicMapGradient,
 ): number[] {
   const x_bar = grad.x;
   // forward sweep
@@ -328,95 +322,7 @@ export function cyclicMapVjpInto(
 export function cyclicMapVjpRowsInto(
   x: readonly number[],
   cotangents: readonly (readonly number[] | Float64Array)[],
-  grads: readonly CyclicMapVjpGradient[],
-): number[] {
-  const valuesOnEntry = valueStack.size;
-  // forward sweep
-  const n = x.length;
-  const f = new Array<number>(n).fill(0);
-  {
-    let savedTop = valueStack.size;
-    const saved = valueStack.reserve(savedTop, n);
-    for (let i = 0; i < n; i++) {
-      const next = x[(i + 1) % n];
-      const prev = x[(i + n - 1) % n];
-      const _t1 = Math.exp(next);
-      saved[savedTop++] = _t1;
-      f[i] = x[i] * _t1 - Math.sin(prev);
-    }
-    valueStack.size = savedTop;
-  }
-  // each row's reverse sweep pops again what the forward sweep pushed
-  const valuesAfterForward = valueStack.size;
-  for (let r = 0; r < cotangents.length; r++) {
-    valueStack.rewind(valuesAfterForward);
-    const cotangent = cotangents[r];
-    const grad = grads[r];
-    const x_bar = grad.x;
-    // reverse sweep
-    const f_bar = Array.from(cotangent);
-    // line 18: for (let i = 0; i < n; i++) {
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
-      for (let i = n - 1; i >= 0; i--) {
-        const prev = x[(i + n - 1) % n];
-        // line 21: f[i] = x[i] * Math.exp(next) - Math.sin(prev);
-        const _t1 = saved[--savedTop];
-        const _t0 = f_bar[i];
-        x_bar[i] += _t0 * _t1;
-        const next_bar = _t0 * x[i] * _t1;
-        const prev_bar = -(_t0 * Math.cos(prev));
-        f_bar[i] = 0;
-        // line 20: const prev = x[(i + n - 1) % n];
-        x_bar[(i + n - 1) % n] += prev_bar;
-        // line 19: const next = x[(i + 1) % n];
-        x_bar[(i + 1) % n] += next_bar;
-      }
-      valueStack.size = savedTop;
-    }
-  }
-  valueStack.rewind(valuesOnEntry);
-  return f;
-}
-
-/**
- * Value of `cyclicMap` and its directional derivative J·tangent (forward mode) with respect to
- * x. Generated from cyclicMap.ts:15.
- */
-function cyclicMapJacobianJvp(
-  x: readonly number[],
-  tangent: CyclicMapJacobianGradient,
-): { value: number[]; tangent: number[] } {
-  const x_dot = tangent.x;
-  const n = x.length;
-  const f = new Array<number>(n).fill(0);
-  const f_dot = new Array<number>(n).fill(0);
-  for (let i = 0; i < n; i++) {
-    const next = x[(i + 1) % n];
-    const next_dot = x_dot[(i + 1) % n];
-    const prev = x[(i + n - 1) % n];
-    const prev_dot = x_dot[(i + n - 1) % n];
-    const _t0 = Math.exp(next);
-    const _t0_dot = _t0 * next_dot;
-    const _t2 = Math.sin(prev);
-    const _t2_dot = Math.cos(prev) * prev_dot;
-    f[i] = x[i] * _t0 - _t2;
-    f_dot[i] = _t0 * x_dot[i] + x[i] * _t0_dot - _t2_dot;
-  }
-  return { value: f, tangent: f_dot };
-}
-
-/**
- * Adds cotangents[r]ᵀ·J (the vector-Jacobian products of `cyclicMap` with respect to x)
- * into `grads[r]` for every r and returns `cyclicMap`'s value: one forward sweep, then
- * one reverse sweep per cotangent.
- * Generated from cyclicMap.ts:15.
- */
-function cyclicMapJacobianVjpRowsInto(
-  x: readonly number[],
-  cotangents: readonly (readonly number[] | Float64Array)[],
-  grads: readonly CyclicMapJacobianGradient[],
+  grads: readonly CyclicMapGradient[],
 ): number[] {
   const valuesOnEntry = valueStack.size;
   // forward sweep
@@ -475,9 +381,9 @@ function cyclicMapJacobianVjpRowsInto(
  */
 export function cyclicMapJacobian(x: readonly number[]): { value: number[]; jacobian: number[][] } {
   const fields = ["x"] as const;
-  const direction: CyclicMapJacobianGradient = { x: new Array<number>(x.length).fill(0) };
+  const direction: CyclicMapGradient = { x: new Array<number>(x.length).fill(0) };
   const n = recordSize(direction, fields);
-  const first = cyclicMapJacobianJvp(x, direction);
+  const first = cyclicMapJvp(x, direction);
   const value = first.value;
   const m = value.length;
   const jacobian: number[][] = [];
@@ -486,20 +392,20 @@ export function cyclicMapJacobian(x: readonly number[]): { value: number[]; jaco
     // Forward mode: column k is J·e_k.
     for (let k = 0; k < n; k++) {
       setFlat(direction, fields, k, 1);
-      const t = cyclicMapJacobianJvp(x, direction).tangent;
+      const t = cyclicMapJvp(x, direction).tangent;
       for (let r = 0; r < m; r++) jacobian[r][k] = t[r];
       setFlat(direction, fields, k, 0);
     }
   } else {
     // Reverse mode: row r is e_rᵀ·J, all m rows from one forward sweep.
     const cotangents: number[][] = [];
-    const grads: CyclicMapJacobianGradient[] = [];
+    const grads: CyclicMapGradient[] = [];
     for (let r = 0; r < m; r++) {
       cotangents.push(new Array<number>(m).fill(0));
       cotangents[r][r] = 1;
       grads.push({ x: new Array<number>(x.length).fill(0) });
     }
-    cyclicMapJacobianVjpRowsInto(x, cotangents, grads);
+    cyclicMapVjpRowsInto(x, cotangents, grads);
     for (let r = 0; r < m; r++) readFlat(grads[r], fields, jacobian[r]);
   }
   return { value, jacobian };

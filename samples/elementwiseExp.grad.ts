@@ -221,13 +221,7 @@ class NumberStack {
 const valueStack = new NumberStack();
 
 /** Derivative record of `elementwiseExp`: one field per differentiated parameter, same shape. */
-export type ElementwiseExpJvpGradient = { z: number[] };
-
-/** Derivative record of `elementwiseExp`: one field per differentiated parameter, same shape. */
-export type ElementwiseExpVjpGradient = { z: number[] };
-
-/** Derivative record of `elementwiseExp`: one field per differentiated parameter, same shape. */
-export type ElementwiseExpJacobianGradient = { z: number[] };
+export type ElementwiseExpGradient = { z: number[] };
 
 /**
  * Value of `elementwiseExp` and its directional derivative J·tangent (forward mode) with respect to
@@ -235,7 +229,7 @@ export type ElementwiseExpJacobianGradient = { z: number[] };
  */
 export function elementwiseExpJvp(
   z: readonly number[],
-  tangent: ElementwiseExpJvpGradient,
+  tangent: ElementwiseExpGradient,
 ): { value: number[]; tangent: number[] } {
   const z_dot = tangent.z;
   const y = new Array<number>(z.length).fill(0);
@@ -254,7 +248,7 @@ export function elementwiseExpJvp(
 export function elementwiseExpVjp(
   z: readonly number[],
   cotangent: readonly number[] | Float64Array,
-): { value: number[]; grad: ElementwiseExpVjpGradient } {
+): { value: number[]; grad: ElementwiseExpGradient } {
   const grad = { z: new Array<number>(z.length).fill(0) };
   const value = elementwiseExpVjpInto(z, cotangent, grad);
   return { value, grad };
@@ -267,7 +261,7 @@ export function elementwiseExpVjp(
 export function elementwiseExpVjpInto(
   z: readonly number[],
   cotangent: readonly number[] | Float64Array,
-  grad: ElementwiseExpVjpGradient,
+  grad: ElementwiseExpGradient,
 ): number[] {
   const z_bar = grad.z;
   // forward sweep
@@ -307,74 +301,7 @@ export function elementwiseExpVjpInto(
 export function elementwiseExpVjpRowsInto(
   z: readonly number[],
   cotangents: readonly (readonly number[] | Float64Array)[],
-  grads: readonly ElementwiseExpVjpGradient[],
-): number[] {
-  const valuesOnEntry = valueStack.size;
-  // forward sweep
-  const y = new Array<number>(z.length).fill(0);
-  {
-    let savedTop = valueStack.size;
-    const saved = valueStack.reserve(savedTop, z.length);
-    for (let i = 0; i < z.length; i++) {
-      const _t0 = Math.exp(z[i]);
-      saved[savedTop++] = _t0;
-      y[i] = _t0;
-    }
-    valueStack.size = savedTop;
-  }
-  // each row's reverse sweep pops again what the forward sweep pushed
-  const valuesAfterForward = valueStack.size;
-  for (let r = 0; r < cotangents.length; r++) {
-    valueStack.rewind(valuesAfterForward);
-    const cotangent = cotangents[r];
-    const grad = grads[r];
-    const z_bar = grad.z;
-    // reverse sweep
-    const y_bar = Array.from(cotangent);
-    // line 15: for (let i = 0; i < z.length; i++) y[i] = Math.exp(z[i]);
-    {
-      let savedTop = valueStack.size;
-      const saved = valueStack.buffer;
-      for (let i = z.length - 1; i >= 0; i--) {
-        const _t0 = saved[--savedTop];
-        z_bar[i] += y_bar[i] * _t0;
-        y_bar[i] = 0;
-      }
-      valueStack.size = savedTop;
-    }
-  }
-  valueStack.rewind(valuesOnEntry);
-  return y;
-}
-
-/**
- * Value of `elementwiseExp` and its directional derivative J·tangent (forward mode) with respect to
- * z. Generated from elementwiseExp.ts:13.
- */
-function elementwiseExpJacobianJvp(
-  z: readonly number[],
-  tangent: ElementwiseExpJacobianGradient,
-): { value: number[]; tangent: number[] } {
-  const z_dot = tangent.z;
-  const y = new Array<number>(z.length).fill(0);
-  const y_dot = new Array<number>(z.length).fill(0);
-  for (let i = 0; i < z.length; i++) {
-    y[i] = Math.exp(z[i]);
-    y_dot[i] = y[i] * z_dot[i];
-  }
-  return { value: y, tangent: y_dot };
-}
-
-/**
- * Adds cotangents[r]ᵀ·J (the vector-Jacobian products of `elementwiseExp` with respect to z)
- * into `grads[r]` for every r and returns `elementwiseExp`'s value: one forward sweep, then
- * one reverse sweep per cotangent.
- * Generated from elementwiseExp.ts:13.
- */
-function elementwiseExpJacobianVjpRowsInto(
-  z: readonly number[],
-  cotangents: readonly (readonly number[] | Float64Array)[],
-  grads: readonly ElementwiseExpJacobianGradient[],
+  grads: readonly ElementwiseExpGradient[],
 ): number[] {
   const valuesOnEntry = valueStack.size;
   // forward sweep
@@ -424,9 +351,9 @@ export function elementwiseExpJacobian(z: readonly number[]): {
   jacobian: number[][];
 } {
   const fields = ["z"] as const;
-  const direction: ElementwiseExpJacobianGradient = { z: new Array<number>(z.length).fill(0) };
+  const direction: ElementwiseExpGradient = { z: new Array<number>(z.length).fill(0) };
   const n = recordSize(direction, fields);
-  const first = elementwiseExpJacobianJvp(z, direction);
+  const first = elementwiseExpJvp(z, direction);
   const value = first.value;
   const m = value.length;
   const jacobian: number[][] = [];
@@ -435,20 +362,20 @@ export function elementwiseExpJacobian(z: readonly number[]): {
     // Forward mode: column k is J·e_k.
     for (let k = 0; k < n; k++) {
       setFlat(direction, fields, k, 1);
-      const t = elementwiseExpJacobianJvp(z, direction).tangent;
+      const t = elementwiseExpJvp(z, direction).tangent;
       for (let r = 0; r < m; r++) jacobian[r][k] = t[r];
       setFlat(direction, fields, k, 0);
     }
   } else {
     // Reverse mode: row r is e_rᵀ·J, all m rows from one forward sweep.
     const cotangents: number[][] = [];
-    const grads: ElementwiseExpJacobianGradient[] = [];
+    const grads: ElementwiseExpGradient[] = [];
     for (let r = 0; r < m; r++) {
       cotangents.push(new Array<number>(m).fill(0));
       cotangents[r][r] = 1;
       grads.push({ z: new Array<number>(z.length).fill(0) });
     }
-    elementwiseExpJacobianVjpRowsInto(z, cotangents, grads);
+    elementwiseExpVjpRowsInto(z, cotangents, grads);
     for (let r = 0; r < m; r++) readFlat(grads[r], fields, jacobian[r]);
   }
   return { value, jacobian };

@@ -114,9 +114,6 @@ function readFlat(
 /** Gradient of `gaussian`: one field per differentiated parameter, same shape. */
 export type GaussianGradient = { x: number[] };
 
-/** Derivative record of `gaussian`: one field per differentiated parameter, same shape. */
-export type GaussianHvpGradient = { x: number[] };
-
 /**
  * Value and gradient of `gaussian` with respect to x.
  * Generated from gaussian.ts:20.
@@ -160,8 +157,8 @@ export function gaussianGradInto(x: readonly number[], grad: GaussianGradient): 
  */
 export function gaussianHvp(
   x: readonly number[],
-  v: GaussianHvpGradient,
-): { value: number; grad: GaussianHvpGradient; hvp: GaussianHvpGradient } {
+  v: GaussianGradient,
+): { value: number; grad: GaussianGradient; hvp: GaussianGradient } {
   const grad = { x: new Array<number>(x.length).fill(0) };
   const hvp = { x: new Array<number>(x.length).fill(0) };
   const value = gaussianHvpInto(x, v, grad, hvp);
@@ -175,9 +172,9 @@ export function gaussianHvp(
  */
 export function gaussianHvpInto(
   x: readonly number[],
-  v: GaussianHvpGradient,
-  grad: GaussianHvpGradient,
-  hvp: GaussianHvpGradient,
+  v: GaussianGradient,
+  grad: GaussianGradient,
+  hvp: GaussianGradient,
 ): number {
   const x_dot = v.x;
   const x_bar = grad.x;
@@ -217,13 +214,13 @@ export function gaussianHvpInto(
  */
 export function gaussianHessian(x: readonly number[]): {
   value: number;
-  grad: GaussianHvpGradient;
+  grad: GaussianGradient;
   hessian: number[][];
 } {
   const fields = ["x"] as const;
-  const v: GaussianHvpGradient = { x: new Array<number>(x.length).fill(0) };
-  const grad: GaussianHvpGradient = { x: new Array<number>(x.length).fill(0) };
-  const hvp: GaussianHvpGradient = { x: new Array<number>(x.length).fill(0) };
+  const v: GaussianGradient = { x: new Array<number>(x.length).fill(0) };
+  const grad: GaussianGradient = { x: new Array<number>(x.length).fill(0) };
+  const hvp: GaussianGradient = { x: new Array<number>(x.length).fill(0) };
   const n = recordSize(v, fields);
   // Dense: one HVP per column.
   const bandwidth = n;

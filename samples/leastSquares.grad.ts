@@ -114,9 +114,6 @@ function readFlat(
 /** Gradient of `leastSquares`: one field per differentiated parameter, same shape. */
 export type LeastSquaresGradient = { x: number[] };
 
-/** Derivative record of `leastSquares`: one field per differentiated parameter, same shape. */
-export type LeastSquaresHvpGradient = { x: number[] };
-
 /**
  * Value and gradient of `leastSquares` with respect to x.
  * Generated from leastSquares.ts:18.
@@ -176,8 +173,8 @@ export function leastSquaresHvp(
   x: readonly number[],
   A: readonly (readonly number[])[],
   b: readonly number[],
-  v: LeastSquaresHvpGradient,
-): { value: number; grad: LeastSquaresHvpGradient; hvp: LeastSquaresHvpGradient } {
+  v: LeastSquaresGradient,
+): { value: number; grad: LeastSquaresGradient; hvp: LeastSquaresGradient } {
   const grad = { x: new Array<number>(x.length).fill(0) };
   const hvp = { x: new Array<number>(x.length).fill(0) };
   const value = leastSquaresHvpInto(x, A, b, v, grad, hvp);
@@ -193,9 +190,9 @@ export function leastSquaresHvpInto(
   x: readonly number[],
   A: readonly (readonly number[])[],
   b: readonly number[],
-  v: LeastSquaresHvpGradient,
-  grad: LeastSquaresHvpGradient,
-  hvp: LeastSquaresHvpGradient,
+  v: LeastSquaresGradient,
+  grad: LeastSquaresGradient,
+  hvp: LeastSquaresGradient,
 ): number {
   const x_dot = v.x;
   const x_bar = grad.x;
@@ -239,11 +236,11 @@ export function leastSquaresHessian(
   x: readonly number[],
   A: readonly (readonly number[])[],
   b: readonly number[],
-): { value: number; grad: LeastSquaresHvpGradient; hessian: number[][] } {
+): { value: number; grad: LeastSquaresGradient; hessian: number[][] } {
   const fields = ["x"] as const;
-  const v: LeastSquaresHvpGradient = { x: new Array<number>(x.length).fill(0) };
-  const grad: LeastSquaresHvpGradient = { x: new Array<number>(x.length).fill(0) };
-  const hvp: LeastSquaresHvpGradient = { x: new Array<number>(x.length).fill(0) };
+  const v: LeastSquaresGradient = { x: new Array<number>(x.length).fill(0) };
+  const grad: LeastSquaresGradient = { x: new Array<number>(x.length).fill(0) };
+  const hvp: LeastSquaresGradient = { x: new Array<number>(x.length).fill(0) };
   const n = recordSize(v, fields);
   // Dense: one HVP per column.
   const bandwidth = n;

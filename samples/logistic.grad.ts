@@ -114,9 +114,6 @@ function readFlat(
 /** Gradient of `logistic`: one field per differentiated parameter, same shape. */
 export type LogisticGradient = { x: number[] };
 
-/** Derivative record of `logistic`: one field per differentiated parameter, same shape. */
-export type LogisticHvpGradient = { x: number[] };
-
 /**
  * Value and gradient of `logistic` with respect to x.
  * Generated from logistic.ts:23.
@@ -172,8 +169,8 @@ export function logisticGradInto(
 export function logisticHvp(
   x: readonly number[],
   a: readonly number[],
-  v: LogisticHvpGradient,
-): { value: number; grad: LogisticHvpGradient; hvp: LogisticHvpGradient } {
+  v: LogisticGradient,
+): { value: number; grad: LogisticGradient; hvp: LogisticGradient } {
   const grad = { x: new Array<number>(x.length).fill(0) };
   const hvp = { x: new Array<number>(x.length).fill(0) };
   const value = logisticHvpInto(x, a, v, grad, hvp);
@@ -188,9 +185,9 @@ export function logisticHvp(
 export function logisticHvpInto(
   x: readonly number[],
   a: readonly number[],
-  v: LogisticHvpGradient,
-  grad: LogisticHvpGradient,
-  hvp: LogisticHvpGradient,
+  v: LogisticGradient,
+  grad: LogisticGradient,
+  hvp: LogisticGradient,
 ): number {
   const x_dot = v.x;
   const x_bar = grad.x;
@@ -235,11 +232,11 @@ export function logisticHvpInto(
 export function logisticHessian(
   x: readonly number[],
   a: readonly number[],
-): { value: number; grad: LogisticHvpGradient; hessian: number[][] } {
+): { value: number; grad: LogisticGradient; hessian: number[][] } {
   const fields = ["x"] as const;
-  const v: LogisticHvpGradient = { x: new Array<number>(x.length).fill(0) };
-  const grad: LogisticHvpGradient = { x: new Array<number>(x.length).fill(0) };
-  const hvp: LogisticHvpGradient = { x: new Array<number>(x.length).fill(0) };
+  const v: LogisticGradient = { x: new Array<number>(x.length).fill(0) };
+  const grad: LogisticGradient = { x: new Array<number>(x.length).fill(0) };
+  const hvp: LogisticGradient = { x: new Array<number>(x.length).fill(0) };
   const n = recordSize(v, fields);
   // Dense: one HVP per column.
   const bandwidth = n;

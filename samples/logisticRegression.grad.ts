@@ -114,9 +114,6 @@ function readFlat(
 /** Gradient of `logisticRegression`: one field per differentiated parameter, same shape. */
 export type LogisticRegressionGradient = { w: number[] };
 
-/** Derivative record of `logisticRegression`: one field per differentiated parameter, same shape. */
-export type LogisticRegressionHvpGradient = { w: number[] };
-
 /**
  * Value and gradient of `logisticRegression` with respect to w.
  * Generated from logisticRegression.ts:15.
@@ -218,8 +215,8 @@ export function logisticRegressionHvp(
   X: readonly (readonly number[])[],
   y: readonly number[],
   lambda: number,
-  v: LogisticRegressionHvpGradient,
-): { value: number; grad: LogisticRegressionHvpGradient; hvp: LogisticRegressionHvpGradient } {
+  v: LogisticRegressionGradient,
+): { value: number; grad: LogisticRegressionGradient; hvp: LogisticRegressionGradient } {
   const grad = { w: new Array<number>(w.length).fill(0) };
   const hvp = { w: new Array<number>(w.length).fill(0) };
   const value = logisticRegressionHvpInto(w, X, y, lambda, v, grad, hvp);
@@ -236,9 +233,9 @@ export function logisticRegressionHvpInto(
   X: readonly (readonly number[])[],
   y: readonly number[],
   lambda: number,
-  v: LogisticRegressionHvpGradient,
-  grad: LogisticRegressionHvpGradient,
-  hvp: LogisticRegressionHvpGradient,
+  v: LogisticRegressionGradient,
+  grad: LogisticRegressionGradient,
+  hvp: LogisticRegressionGradient,
 ): number {
   const w_dot = v.w;
   const w_bar = grad.w;
@@ -342,11 +339,11 @@ export function logisticRegressionHessian(
   X: readonly (readonly number[])[],
   y: readonly number[],
   lambda: number,
-): { value: number; grad: LogisticRegressionHvpGradient; hessian: number[][] } {
+): { value: number; grad: LogisticRegressionGradient; hessian: number[][] } {
   const fields = ["w"] as const;
-  const v: LogisticRegressionHvpGradient = { w: new Array<number>(w.length).fill(0) };
-  const grad: LogisticRegressionHvpGradient = { w: new Array<number>(w.length).fill(0) };
-  const hvp: LogisticRegressionHvpGradient = { w: new Array<number>(w.length).fill(0) };
+  const v: LogisticRegressionGradient = { w: new Array<number>(w.length).fill(0) };
+  const grad: LogisticRegressionGradient = { w: new Array<number>(w.length).fill(0) };
+  const hvp: LogisticRegressionGradient = { w: new Array<number>(w.length).fill(0) };
   const n = recordSize(v, fields);
   // Dense: one HVP per column.
   const bandwidth = n;

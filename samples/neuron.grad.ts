@@ -114,9 +114,6 @@ function readFlat(
 /** Gradient of `neuron`: one field per differentiated parameter, same shape. */
 export type NeuronGradient = { w: number; b: number };
 
-/** Derivative record of `neuron`: one field per differentiated parameter, same shape. */
-export type NeuronHvpGradient = { w: number; b: number };
-
 /**
  * Value and gradient of `neuron` with respect to w, b.
  * Generated from neuron.ts:22.
@@ -183,8 +180,8 @@ export function neuronHvp(
   x: number,
   t: number,
   lambda: number,
-  v: NeuronHvpGradient,
-): { value: number; grad: NeuronHvpGradient; hvp: NeuronHvpGradient } {
+  v: NeuronGradient,
+): { value: number; grad: NeuronGradient; hvp: NeuronGradient } {
   const grad = { w: 0, b: 0 };
   const hvp = { w: 0, b: 0 };
   const value = neuronHvpInto(w, b, x, t, lambda, v, grad, hvp);
@@ -202,9 +199,9 @@ export function neuronHvpInto(
   x: number,
   t: number,
   lambda: number,
-  v: NeuronHvpGradient,
-  grad: NeuronHvpGradient,
-  hvp: NeuronHvpGradient,
+  v: NeuronGradient,
+  grad: NeuronGradient,
+  hvp: NeuronGradient,
 ): number {
   const w_dot = v.w;
   const b_dot = v.b;
@@ -262,11 +259,11 @@ export function neuronHessian(
   x: number,
   t: number,
   lambda: number,
-): { value: number; grad: NeuronHvpGradient; hessian: number[][] } {
+): { value: number; grad: NeuronGradient; hessian: number[][] } {
   const fields = ["w", "b"] as const;
-  const v: NeuronHvpGradient = { w: 0, b: 0 };
-  const grad: NeuronHvpGradient = { w: 0, b: 0 };
-  const hvp: NeuronHvpGradient = { w: 0, b: 0 };
+  const v: NeuronGradient = { w: 0, b: 0 };
+  const grad: NeuronGradient = { w: 0, b: 0 };
+  const hvp: NeuronGradient = { w: 0, b: 0 };
   const n = recordSize(v, fields);
   // Dense: one HVP per column.
   const bandwidth = n;

@@ -882,9 +882,6 @@ const valueStack = new NumberStack();
 /** Gradient of `pLaplacian`: one field per differentiated parameter, same shape. */
 export type PLaplacianGradient = { u: Float64Array };
 
-/** Derivative record of `pLaplacian`: one field per differentiated parameter, same shape. */
-export type PLaplacianHvpGradient = { u: Float64Array };
-
 /**
  * Value and gradient of `pLaplacian` with respect to u.
  * Generated from pLaplacian.ts:20.
@@ -1000,8 +997,8 @@ export function pLaplacianHvp(
   u: Float64Array,
   n: number,
   f: number,
-  v: PLaplacianHvpGradient,
-): { value: number; grad: PLaplacianHvpGradient; hvp: PLaplacianHvpGradient } {
+  v: PLaplacianGradient,
+): { value: number; grad: PLaplacianGradient; hvp: PLaplacianGradient } {
   const grad = { u: new Float64Array(u.length) };
   const hvp = { u: new Float64Array(u.length) };
   const value = pLaplacianHvpInto(u, n, f, v, grad, hvp);
@@ -1017,9 +1014,9 @@ export function pLaplacianHvpInto(
   u: Float64Array,
   n: number,
   f: number,
-  v: PLaplacianHvpGradient,
-  grad: PLaplacianHvpGradient,
-  hvp: PLaplacianHvpGradient,
+  v: PLaplacianGradient,
+  grad: PLaplacianGradient,
+  hvp: PLaplacianGradient,
 ): number {
   const u_dot = v.u;
   const u_bar = grad.u;
@@ -1143,9 +1140,9 @@ function pLaplacianHessianSparsitySweep(
   u: Float64Array,
   n: number,
   f: number,
-  v: SetsOf<PLaplacianHvpGradient>,
-  grad: PLaplacianHvpGradient,
-  hvp: SetsOf<PLaplacianHvpGradient>,
+  v: SetsOf<PLaplacianGradient>,
+  grad: PLaplacianGradient,
+  hvp: SetsOf<PLaplacianGradient>,
 ): number {
   const setStack: IndexSet[] = [];
   const u_dot = v.u;
@@ -1258,7 +1255,7 @@ function pLaplacianHessianSparsitySweep(
  */
 export function pLaplacianHessianSparsity(u: Float64Array, n: number, f: number): SparsityPattern {
   const fields = ["u"] as const;
-  const grad: PLaplacianHvpGradient = { u: new Float64Array(u.length) };
+  const grad: PLaplacianGradient = { u: new Float64Array(u.length) };
   const rows = emptySetRecord(grad, fields);
   pLaplacianHessianSparsitySweep(u, n, f, seedSetRecord(grad, fields), grad, rows);
   return hessianPatternOfSets(flattenSetRecord(grad, rows, fields));
@@ -1276,12 +1273,8 @@ export function pLaplacianHessianSparse(
   u: Float64Array,
   n: number,
   f: number,
-): {
-  value: number;
-  grad: PLaplacianHvpGradient;
-  hessian: CompressedMatrix<PLaplacianHvpGradient>;
-} {
-  const grad: PLaplacianHvpGradient = { u: new Float64Array(u.length) };
+): { value: number; grad: PLaplacianGradient; hessian: CompressedMatrix<PLaplacianGradient> } {
+  const grad: PLaplacianGradient = { u: new Float64Array(u.length) };
   const hessian = compressedHessian(
     pLaplacianHessianSparsity(u, n, f),
     { u: new Float64Array(u.length) },
@@ -1300,8 +1293,8 @@ export function pLaplacianHessianSparseInto(
   u: Float64Array,
   n: number,
   f: number,
-  grad: PLaplacianHvpGradient,
-  hessian: CompressedMatrix<PLaplacianHvpGradient>,
+  grad: PLaplacianGradient,
+  hessian: CompressedMatrix<PLaplacianGradient>,
 ): number {
   const fields = ["u"] as const;
   checkCompressedSize(hessian, recordSize({ u }, fields), "pLaplacianHessianSparseInto");

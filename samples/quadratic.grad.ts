@@ -114,9 +114,6 @@ function readFlat(
 /** Gradient of `quadratic`: one field per differentiated parameter, same shape. */
 export type QuadraticGradient = { x: number[] };
 
-/** Derivative record of `quadratic`: one field per differentiated parameter, same shape. */
-export type QuadraticHvpGradient = { x: number[] };
-
 /**
  * Value and gradient of `quadratic` with respect to x.
  * Generated from quadratic.ts:21.
@@ -182,8 +179,8 @@ export function quadraticHvp(
   x: readonly number[],
   A: readonly (readonly number[])[],
   b: readonly number[],
-  v: QuadraticHvpGradient,
-): { value: number; grad: QuadraticHvpGradient; hvp: QuadraticHvpGradient } {
+  v: QuadraticGradient,
+): { value: number; grad: QuadraticGradient; hvp: QuadraticGradient } {
   const grad = { x: new Array<number>(x.length).fill(0) };
   const hvp = { x: new Array<number>(x.length).fill(0) };
   const value = quadraticHvpInto(x, A, b, v, grad, hvp);
@@ -199,9 +196,9 @@ export function quadraticHvpInto(
   x: readonly number[],
   A: readonly (readonly number[])[],
   b: readonly number[],
-  v: QuadraticHvpGradient,
-  grad: QuadraticHvpGradient,
-  hvp: QuadraticHvpGradient,
+  v: QuadraticGradient,
+  grad: QuadraticGradient,
+  hvp: QuadraticGradient,
 ): number {
   const x_dot = v.x;
   const x_bar = grad.x;
@@ -252,11 +249,11 @@ export function quadraticHessian(
   x: readonly number[],
   A: readonly (readonly number[])[],
   b: readonly number[],
-): { value: number; grad: QuadraticHvpGradient; hessian: number[][] } {
+): { value: number; grad: QuadraticGradient; hessian: number[][] } {
   const fields = ["x"] as const;
-  const v: QuadraticHvpGradient = { x: new Array<number>(x.length).fill(0) };
-  const grad: QuadraticHvpGradient = { x: new Array<number>(x.length).fill(0) };
-  const hvp: QuadraticHvpGradient = { x: new Array<number>(x.length).fill(0) };
+  const v: QuadraticGradient = { x: new Array<number>(x.length).fill(0) };
+  const grad: QuadraticGradient = { x: new Array<number>(x.length).fill(0) };
+  const hvp: QuadraticGradient = { x: new Array<number>(x.length).fill(0) };
   const n = recordSize(v, fields);
   // Dense: one HVP per column.
   const bandwidth = n;

@@ -115,9 +115,6 @@ const valueStack = new NumberStack();
 /** Gradient of `ridge`: one field per differentiated parameter, same shape. */
 export type RidgeGradient = { linear: { w: number[]; b: number } };
 
-/** Derivative record of `ridge`: one field per differentiated parameter, same shape. */
-export type RidgeHvpGradient = { linear: { w: number[]; b: number } };
-
 /**
  * Value and gradient of `ridge` with respect to linear.
  * Generated from ridgeRegression.ts:23.
@@ -261,8 +258,8 @@ export function ridgeHvp(
   linear: Linear,
   xs: number[][],
   ys: number[],
-  v: RidgeHvpGradient,
-): { value: number; grad: RidgeHvpGradient; hvp: RidgeHvpGradient } {
+  v: RidgeGradient,
+): { value: number; grad: RidgeGradient; hvp: RidgeGradient } {
   const grad = { linear: { w: new Array<number>(linear.w.length).fill(0), b: 0 } };
   const hvp = { linear: { w: new Array<number>(linear.w.length).fill(0), b: 0 } };
   const value = ridgeHvpInto(linear, xs, ys, v, grad, hvp);
@@ -278,9 +275,9 @@ export function ridgeHvpInto(
   linear: Linear,
   xs: number[][],
   ys: number[],
-  v: RidgeHvpGradient,
-  grad: RidgeHvpGradient,
-  hvp: RidgeHvpGradient,
+  v: RidgeGradient,
+  grad: RidgeGradient,
+  hvp: RidgeGradient,
 ): number {
   const linear_w_dot = v.linear.w;
   const linear_b_dot = v.linear.b;

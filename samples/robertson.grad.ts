@@ -112,10 +112,7 @@ function readFlat(
 }
 
 /** Derivative record of `robertson`: one field per differentiated parameter, same shape. */
-export type RobertsonJvpGradient = { y: number[]; k: number[] };
-
-/** Derivative record of `robertson`: one field per differentiated parameter, same shape. */
-export type RobertsonVjpGradient = { y: number[]; k: number[] };
+export type RobertsonGradient = { y: number[]; k: number[] };
 
 /** Derivative record of `robertson`: one field per differentiated parameter, same shape. */
 export type RobertsonJacobianGradient = { y: number[] };
@@ -127,7 +124,7 @@ export type RobertsonJacobianGradient = { y: number[] };
 export function robertsonJvp(
   y: readonly number[],
   k: readonly number[],
-  tangent: RobertsonJvpGradient,
+  tangent: RobertsonGradient,
 ): { value: number[]; tangent: number[] } {
   const y_dot = tangent.y;
   const k_dot = tangent.k;
@@ -151,7 +148,7 @@ export function robertsonVjp(
   y: readonly number[],
   k: readonly number[],
   cotangent: readonly number[] | Float64Array,
-): { value: number[]; grad: RobertsonVjpGradient } {
+): { value: number[]; grad: RobertsonGradient } {
   const grad = { y: new Array<number>(y.length).fill(0), k: new Array<number>(k.length).fill(0) };
   const value = robertsonVjpInto(y, k, cotangent, grad);
   return { value, grad };
@@ -165,7 +162,7 @@ export function robertsonVjpInto(
   y: readonly number[],
   k: readonly number[],
   cotangent: readonly number[] | Float64Array,
-  grad: RobertsonVjpGradient,
+  grad: RobertsonGradient,
 ): number[] {
   const y_bar = grad.y;
   const k_bar = grad.k;
@@ -206,7 +203,7 @@ export function robertsonVjpRowsInto(
   y: readonly number[],
   k: readonly number[],
   cotangents: readonly (readonly number[] | Float64Array)[],
-  grads: readonly RobertsonVjpGradient[],
+  grads: readonly RobertsonGradient[],
 ): number[] {
   // forward sweep
   const r1 = k[0] * y[0];

@@ -114,9 +114,6 @@ function readFlat(
 /** Gradient of `rosenbrock`: one field per differentiated parameter, same shape. */
 export type RosenbrockGradient = { x: Float64Array };
 
-/** Derivative record of `rosenbrock`: one field per differentiated parameter, same shape. */
-export type RosenbrockHvpGradient = { x: Float64Array };
-
 /**
  * Value and gradient of `rosenbrock` with respect to x.
  * Generated from rosenbrock.ts:21.
@@ -162,8 +159,8 @@ export function rosenbrockGradInto(x: Float64Array, grad: RosenbrockGradient): n
  */
 export function rosenbrockHvp(
   x: Float64Array,
-  v: RosenbrockHvpGradient,
-): { value: number; grad: RosenbrockHvpGradient; hvp: RosenbrockHvpGradient } {
+  v: RosenbrockGradient,
+): { value: number; grad: RosenbrockGradient; hvp: RosenbrockGradient } {
   const grad = { x: new Float64Array(x.length) };
   const hvp = { x: new Float64Array(x.length) };
   const value = rosenbrockHvpInto(x, v, grad, hvp);
@@ -177,9 +174,9 @@ export function rosenbrockHvp(
  */
 export function rosenbrockHvpInto(
   x: Float64Array,
-  v: RosenbrockHvpGradient,
-  grad: RosenbrockHvpGradient,
-  hvp: RosenbrockHvpGradient,
+  v: RosenbrockGradient,
+  grad: RosenbrockGradient,
+  hvp: RosenbrockGradient,
 ): number {
   const x_dot = v.x;
   const x_bar = grad.x;
@@ -221,13 +218,13 @@ export function rosenbrockHvpInto(
  */
 export function rosenbrockHessian(x: Float64Array): {
   value: number;
-  grad: RosenbrockHvpGradient;
+  grad: RosenbrockGradient;
   hessian: number[][];
 } {
   const fields = ["x"] as const;
-  const v: RosenbrockHvpGradient = { x: new Float64Array(x.length) };
-  const grad: RosenbrockHvpGradient = { x: new Float64Array(x.length) };
-  const hvp: RosenbrockHvpGradient = { x: new Float64Array(x.length) };
+  const v: RosenbrockGradient = { x: new Float64Array(x.length) };
+  const grad: RosenbrockGradient = { x: new Float64Array(x.length) };
+  const hvp: RosenbrockGradient = { x: new Float64Array(x.length) };
   const n = recordSize(v, fields);
   // Banded (declared bandwidth=1): columns k ≡ c (mod 2·bandwidth+1) share one HVP.
   const bandwidth = 1;

@@ -112,13 +112,7 @@ function readFlat(
 }
 
 /** Derivative record of `scaledSine`: one field per differentiated parameter, same shape. */
-export type ScaledSineJvpGradient = { x: Float64Array; s: number };
-
-/** Derivative record of `scaledSine`: one field per differentiated parameter, same shape. */
-export type ScaledSineVjpGradient = { x: Float64Array; s: number };
-
-/** Derivative record of `scaledSine`: one field per differentiated parameter, same shape. */
-export type ScaledSineJacobianGradient = { x: Float64Array; s: number };
+export type ScaledSineGradient = { x: Float64Array; s: number };
 
 /**
  * Value of `scaledSine` and its directional derivative J·tangent (forward mode) with respect to
@@ -127,7 +121,7 @@ export type ScaledSineJacobianGradient = { x: Float64Array; s: number };
 export function scaledSineJvp(
   x: Float64Array,
   s: number,
-  tangent: ScaledSineJvpGradient,
+  tangent: ScaledSineGradient,
 ): { value: Float64Array; tangent: Float64Array } {
   const x_dot = tangent.x;
   const s_dot = tangent.s;
@@ -150,7 +144,7 @@ export function scaledSineVjp(
   x: Float64Array,
   s: number,
   cotangent: readonly number[] | Float64Array,
-): { value: Float64Array; grad: ScaledSineVjpGradient } {
+): { value: Float64Array; grad: ScaledSineGradient } {
   const grad = { x: new Float64Array(x.length), s: 0 };
   const value = scaledSineVjpInto(x, s, cotangent, grad);
   return { value, grad };
@@ -164,7 +158,7 @@ export function scaledSineVjpInto(
   x: Float64Array,
   s: number,
   cotangent: readonly number[] | Float64Array,
-  grad: ScaledSineVjpGradient,
+  grad: ScaledSineGradient,
 ): Float64Array {
   const x_bar = grad.x;
   let s_bar = 0;
@@ -197,66 +191,7 @@ export function scaledSineVjpRowsInto(
   x: Float64Array,
   s: number,
   cotangents: readonly (readonly number[] | Float64Array)[],
-  grads: readonly ScaledSineVjpGradient[],
-): Float64Array {
-  // forward sweep
-  const y = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    y[i] = s * Math.sin(x[i]);
-  }
-  for (let r = 0; r < cotangents.length; r++) {
-    const cotangent = cotangents[r];
-    const grad = grads[r];
-    const x_bar = grad.x;
-    let s_bar = 0;
-    // reverse sweep
-    const y_bar = Float64Array.from(cotangent);
-    // line 12: for (let i = 0; i < x.length; i++) y[i] = s * Math.sin(x[i]);
-    for (let i = x.length - 1; i >= 0; i--) {
-      const _t0 = y_bar[i];
-      const _t1 = Math.sin(x[i]);
-      s_bar += _t0 * _t1;
-      x_bar[i] += _t0 * s * Math.cos(x[i]);
-      y_bar[i] = 0;
-    }
-    grad.s += s_bar;
-  }
-  return y;
-}
-
-/**
- * Value of `scaledSine` and its directional derivative J·tangent (forward mode) with respect to
- * x, s. Generated from scaledSine.ts:10.
- */
-function scaledSineJacobianJvp(
-  x: Float64Array,
-  s: number,
-  tangent: ScaledSineJacobianGradient,
-): { value: Float64Array; tangent: Float64Array } {
-  const x_dot = tangent.x;
-  const s_dot = tangent.s;
-  const y = new Float64Array(x.length);
-  const y_dot = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const _t0 = Math.sin(x[i]);
-    const _t0_dot = Math.cos(x[i]) * x_dot[i];
-    y[i] = s * _t0;
-    y_dot[i] = _t0 * s_dot + s * _t0_dot;
-  }
-  return { value: y, tangent: y_dot };
-}
-
-/**
- * Adds cotangents[r]ᵀ·J (the vector-Jacobian products of `scaledSine` with respect to x, s)
- * into `grads[r]` for every r and returns `scaledSine`'s value: one forward sweep, then
- * one reverse sweep per cotangent.
- * Generated from scaledSine.ts:10.
- */
-function scaledSineJacobianVjpRowsInto(
-  x: Float64Array,
-  s: number,
-  cotangents: readonly (readonly number[] | Float64Array)[],
-  grads: readonly ScaledSineJacobianGradient[],
+  grads: readonly ScaledSineGradient[],
 ): Float64Array {
   // forward sweep
   const y = new Float64Array(x.length);
@@ -293,9 +228,9 @@ export function scaledSineJacobian(
   s: number,
 ): { value: Float64Array; jacobian: number[][] } {
   const fields = ["x", "s"] as const;
-  const direction: ScaledSineJacobianGradient = { x: new Float64Array(x.length), s: 0 };
+  const direction: ScaledSineGradient = { x: new Float64Array(x.length), s: 0 };
   const n = recordSize(direction, fields);
-  const first = scaledSineJacobianJvp(x, s, direction);
+  const first = scaledSineJvp(x, s, direction);
   const value = first.value;
   const m = value.length;
   const jacobian: number[][] = [];
@@ -304,20 +239,20 @@ export function scaledSineJacobian(
     // Forward mode: column k is J·e_k.
     for (let k = 0; k < n; k++) {
       setFlat(direction, fields, k, 1);
-      const t = scaledSineJacobianJvp(x, s, direction).tangent;
+      const t = scaledSineJvp(x, s, direction).tangent;
       for (let r = 0; r < m; r++) jacobian[r][k] = t[r];
       setFlat(direction, fields, k, 0);
     }
   } else {
     // Reverse mode: row r is e_rᵀ·J, all m rows from one forward sweep.
     const cotangents: number[][] = [];
-    const grads: ScaledSineJacobianGradient[] = [];
+    const grads: ScaledSineGradient[] = [];
     for (let r = 0; r < m; r++) {
       cotangents.push(new Array<number>(m).fill(0));
       cotangents[r][r] = 1;
       grads.push({ x: new Float64Array(x.length), s: 0 });
     }
-    scaledSineJacobianVjpRowsInto(x, s, cotangents, grads);
+    scaledSineVjpRowsInto(x, s, cotangents, grads);
     for (let r = 0; r < m; r++) readFlat(grads[r], fields, jacobian[r]);
   }
   return { value, jacobian };

@@ -299,9 +299,6 @@ const controlStack = new IntStack();
 /** Gradient of `softmaxCrossEntropy`: one field per differentiated parameter, same shape. */
 export type SoftmaxCrossEntropyGradient = { z: number[] };
 
-/** Derivative record of `softmaxCrossEntropy`: one field per differentiated parameter, same shape. */
-export type SoftmaxCrossEntropyHvpGradient = { z: number[] };
-
 /**
  * Value and gradient of `softmaxCrossEntropy` with respect to z.
  * Generated from softmaxCrossEntropy.ts:24.
@@ -396,8 +393,8 @@ export function softmaxCrossEntropyGradInto(
 export function softmaxCrossEntropyHvp(
   z: readonly number[],
   label: number,
-  v: SoftmaxCrossEntropyHvpGradient,
-): { value: number; grad: SoftmaxCrossEntropyHvpGradient; hvp: SoftmaxCrossEntropyHvpGradient } {
+  v: SoftmaxCrossEntropyGradient,
+): { value: number; grad: SoftmaxCrossEntropyGradient; hvp: SoftmaxCrossEntropyGradient } {
   const grad = { z: new Array<number>(z.length).fill(0) };
   const hvp = { z: new Array<number>(z.length).fill(0) };
   const value = softmaxCrossEntropyHvpInto(z, label, v, grad, hvp);
@@ -412,9 +409,9 @@ export function softmaxCrossEntropyHvp(
 export function softmaxCrossEntropyHvpInto(
   z: readonly number[],
   label: number,
-  v: SoftmaxCrossEntropyHvpGradient,
-  grad: SoftmaxCrossEntropyHvpGradient,
-  hvp: SoftmaxCrossEntropyHvpGradient,
+  v: SoftmaxCrossEntropyGradient,
+  grad: SoftmaxCrossEntropyGradient,
+  hvp: SoftmaxCrossEntropyGradient,
 ): number {
   const z_dot = v.z;
   const z_bar = grad.z;
@@ -505,11 +502,11 @@ export function softmaxCrossEntropyHvpInto(
 export function softmaxCrossEntropyHessian(
   z: readonly number[],
   label: number,
-): { value: number; grad: SoftmaxCrossEntropyHvpGradient; hessian: number[][] } {
+): { value: number; grad: SoftmaxCrossEntropyGradient; hessian: number[][] } {
   const fields = ["z"] as const;
-  const v: SoftmaxCrossEntropyHvpGradient = { z: new Array<number>(z.length).fill(0) };
-  const grad: SoftmaxCrossEntropyHvpGradient = { z: new Array<number>(z.length).fill(0) };
-  const hvp: SoftmaxCrossEntropyHvpGradient = { z: new Array<number>(z.length).fill(0) };
+  const v: SoftmaxCrossEntropyGradient = { z: new Array<number>(z.length).fill(0) };
+  const grad: SoftmaxCrossEntropyGradient = { z: new Array<number>(z.length).fill(0) };
+  const hvp: SoftmaxCrossEntropyGradient = { z: new Array<number>(z.length).fill(0) };
   const n = recordSize(v, fields);
   // Dense: one HVP per column.
   const bandwidth = n;

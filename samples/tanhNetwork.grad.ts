@@ -117,11 +117,6 @@ export type TanhNetworkGradient = {
   params: { W1: number[][]; b1: number[]; w2: number[]; b2: number };
 };
 
-/** Derivative record of `tanhNetwork`: one field per differentiated parameter, same shape. */
-export type TanhNetworkHvpGradient = {
-  params: { W1: number[][]; b1: number[]; w2: number[]; b2: number };
-};
-
 /**
  * Value and gradient of `tanhNetwork` with respect to params.
  * Generated from tanhNetwork.ts:12.
@@ -216,8 +211,8 @@ export function tanhNetworkHvp(
   params: TanhNetworkParams,
   x: readonly number[],
   target: number,
-  v: TanhNetworkHvpGradient,
-): { value: number; grad: TanhNetworkHvpGradient; hvp: TanhNetworkHvpGradient } {
+  v: TanhNetworkGradient,
+): { value: number; grad: TanhNetworkGradient; hvp: TanhNetworkGradient } {
   const grad = {
     params: {
       W1: params.W1.map((row) => new Array<number>(row.length).fill(0)),
@@ -247,9 +242,9 @@ export function tanhNetworkHvpInto(
   params: TanhNetworkParams,
   x: readonly number[],
   target: number,
-  v: TanhNetworkHvpGradient,
-  grad: TanhNetworkHvpGradient,
-  hvp: TanhNetworkHvpGradient,
+  v: TanhNetworkGradient,
+  grad: TanhNetworkGradient,
+  hvp: TanhNetworkGradient,
 ): number {
   const params_W1_dot = v.params.W1;
   const params_b1_dot = v.params.b1;

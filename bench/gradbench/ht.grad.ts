@@ -239,10 +239,7 @@ class NumberStack {
 const valueStack = new NumberStack();
 
 /** Derivative record of `handPose`: one field per differentiated parameter, same shape. */
-export type HandPoseJacobianGradient = { theta: number[] };
-
-/** Derivative record of `handPose`: one field per differentiated parameter, same shape. */
-export type HandPoseJvpGradient = { theta: number[] };
+export type HandPoseGradient = { theta: number[] };
 
 /** Derivative record of `skinnedSum`: one field per differentiated parameter, same shape. */
 export type SkinnedSumVjpGradient = { pose: number[] };
@@ -257,191 +254,6 @@ export type VertexResidualVjpGradient = { posed: number[] };
 export type TriangleResidualVjpGradient = { u: number[]; posed: number[] };
 
 /**
- * Value of `handPose` and its directional derivative J·tangent (forward mode) with respect to
- * theta. Generated from ht.ts:47.
- */
-function handPoseJacobianJvp(
-  theta: readonly number[],
-  parents: readonly number[],
-  baseRelatives: readonly (readonly (readonly number[])[])[],
-  inverseBaseAbsolutes: readonly (readonly (readonly number[])[])[],
-  isMirrored: boolean,
-  tangent: HandPoseJacobianGradient,
-): { value: number[]; tangent: number[] } {
-  const theta_dot = tangent.theta;
-  const B = parents.length;
-  const P = new Array<number>(3 * (B + 3)).fill(0);
-  const P_dot = new Array<number>(3 * (B + 3)).fill(0);
-  for (let r = 0; r < 3; r++) {
-    P[r] = theta[r];
-    P_dot[r] = theta_dot[r];
-    P[3 + r] = 1;
-    P_dot[3 + r] = 0;
-    P[6 + r] = theta[3 + r];
-    P_dot[6 + r] = theta_dot[3 + r];
-  }
-  for (let j = 6; j < theta.length; j++) {
-    // inlined poseSlot(…) from ht.ts:154
-    const f = Math.floor((j - 6) / 4);
-    const s_1 = (j - 6) % 4;
-    const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
-    P[3 * column + (s_1 === 1 ? 1 : 0)] = theta[j];
-    P_dot[3 * column + (s_1 === 1 ? 1 : 0)] = theta_dot[j];
-  }
-  const out = new Array<number>(12 * B + 12).fill(0);
-  const out_dot = new Array<number>(12 * B + 12).fill(0);
-  const absolutes = new Array<number>(12 * B).fill(0);
-  const absolutes_dot = new Array<number>(12 * B).fill(0);
-  const relative = new Array<number>(16).fill(0);
-  const relative_dot = new Array<number>(16).fill(0);
-  for (let b = 0; b < B; b++) {
-    const c = 3 * (b + 3);
-    const cx = Math.cos(P[c]);
-    const cx_dot = -(Math.sin(P[c]) * P_dot[c]);
-    const sx = Math.sin(P[c]);
-    const sx_dot = Math.cos(P[c]) * P_dot[c];
-    const cz = Math.cos(P[c + 1]);
-    const cz_dot = -(Math.sin(P[c + 1]) * P_dot[c + 1]);
-    const sz = Math.sin(P[c + 1]);
-    const sz_dot = Math.cos(P[c + 1]) * P_dot[c + 1];
-    const cy = Math.cos(P[c + 2]);
-    const cy_dot = -(Math.sin(P[c + 2]) * P_dot[c + 2]);
-    const sy = Math.sin(P[c + 2]);
-    const sy_dot = Math.cos(P[c + 2]) * P_dot[c + 2];
-    const r00 = cz * cy;
-    const r00_dot = cy * cz_dot + cz * cy_dot;
-    const r01 = -sz * cx + cz * sy * sx;
-    const r01_dot =
-      -(cx * sz_dot) - sz * cx_dot + (sy * sx * cz_dot + cz * sx * sy_dot + cz * sy * sx_dot);
-    const r02 = sz * sx + cz * sy * cx;
-    const r02_dot =
-      sx * sz_dot + sz * sx_dot + (sy * cx * cz_dot + cz * cx * sy_dot + cz * sy * cx_dot);
-    const r10 = sz * cy;
-    const r10_dot = cy * sz_dot + sz * cy_dot;
-    const r11 = cz * cx + sz * sy * sx;
-    const r11_dot =
-      cx * cz_dot + cz * cx_dot + (sy * sx * sz_dot + sz * sx * sy_dot + sz * sy * sx_dot);
-    const r12 = -cz * sx + sz * sy * cx;
-    const r12_dot =
-      -(sx * cz_dot) - cz * sx_dot + (sy * cx * sz_dot + sz * cx * sy_dot + sz * sy * cx_dot);
-    const r20 = -sy;
-    const r20_dot = -sy_dot;
-    const r21 = cy * sx;
-    const r21_dot = sx * cy_dot + cy * sx_dot;
-    const r22 = cy * cx;
-    const r22_dot = cx * cy_dot + cy * cx_dot;
-    const baseRelatives_b = baseRelatives[b];
-    for (let i = 0; i < 4; i++) {
-      const m0 = baseRelatives_b[i][0];
-      const m1 = baseRelatives_b[i][1];
-      const m2 = baseRelatives_b[i][2];
-      relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
-      relative_dot[4 * i] = m0 * r00_dot + m1 * r10_dot + m2 * r20_dot;
-      relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
-      relative_dot[4 * i + 1] = m0 * r01_dot + m1 * r11_dot + m2 * r21_dot;
-      relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
-      relative_dot[4 * i + 2] = m0 * r02_dot + m1 * r12_dot + m2 * r22_dot;
-      relative[4 * i + 3] = baseRelatives_b[i][3];
-      relative_dot[4 * i + 3] = 0;
-    }
-    const parent = parents[b];
-    for (let i = 0; i < 3; i++) {
-      for (let j = 0; j < 4; j++) {
-        if (parent === -1) {
-          absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
-          absolutes_dot[12 * b + 4 * i + j] = relative_dot[4 * i + j];
-        } else {
-          const p = 12 * parent + 4 * i;
-          absolutes_dot[12 * b + 4 * i + j] =
-            relative[j] * absolutes_dot[p] +
-            absolutes[p] * relative_dot[j] +
-            (relative[4 + j] * absolutes_dot[p + 1] + absolutes[p + 1] * relative_dot[4 + j]) +
-            (relative[8 + j] * absolutes_dot[p + 2] + absolutes[p + 2] * relative_dot[8 + j]) +
-            (relative[12 + j] * absolutes_dot[p + 3] + absolutes[p + 3] * relative_dot[12 + j]);
-          absolutes[12 * b + 4 * i + j] =
-            absolutes[p] * relative[j] +
-            absolutes[p + 1] * relative[4 + j] +
-            absolutes[p + 2] * relative[8 + j] +
-            absolutes[p + 3] * relative[12 + j];
-        }
-      }
-    }
-    const sign = isMirrored ? -1 : 1;
-    for (let i = 0; i < 3; i++) {
-      const a = 12 * b + 4 * i;
-      const inverseBaseAbsolutes_b = inverseBaseAbsolutes[b];
-      for (let j = 0; j < 4; j++) {
-        const t =
-          absolutes[a] * inverseBaseAbsolutes_b[0][j] +
-          absolutes[a + 1] * inverseBaseAbsolutes_b[1][j] +
-          absolutes[a + 2] * inverseBaseAbsolutes_b[2][j] +
-          absolutes[a + 3] * inverseBaseAbsolutes_b[3][j];
-        const t_dot =
-          inverseBaseAbsolutes_b[0][j] * absolutes_dot[a] +
-          inverseBaseAbsolutes_b[1][j] * absolutes_dot[a + 1] +
-          inverseBaseAbsolutes_b[2][j] * absolutes_dot[a + 2] +
-          inverseBaseAbsolutes_b[3][j] * absolutes_dot[a + 3];
-        out[a + j] = i === 0 ? sign * t : t;
-        out_dot[a + j] = i === 0 ? sign * t_dot : t_dot;
-      }
-    }
-  }
-  const g = 12 * B;
-  const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
-  const norm_dot =
-    (0.5 / norm) *
-    (2 * theta[0] * theta_dot[0] + 2 * theta[1] * theta_dot[1] + 2 * theta[2] * theta_dot[2]);
-  if (norm < 0.0001) {
-    out[g] = 1;
-    out_dot[g] = 0;
-    out[g + 4] = 1;
-    out_dot[g + 4] = 0;
-    out[g + 8] = 1;
-    out_dot[g + 8] = 0;
-  } else {
-    const x = theta[0] / norm;
-    const x_dot = (1 / norm) * theta_dot[0] - (theta[0] / (norm * norm)) * norm_dot;
-    const y = theta[1] / norm;
-    const y_dot = (1 / norm) * theta_dot[1] - (theta[1] / (norm * norm)) * norm_dot;
-    const z = theta[2] / norm;
-    const z_dot = (1 / norm) * theta_dot[2] - (theta[2] / (norm * norm)) * norm_dot;
-    const s = Math.sin(norm);
-    const s_dot = Math.cos(norm) * norm_dot;
-    const c_1 = Math.cos(norm);
-    const c_1_dot = -(Math.sin(norm) * norm_dot);
-    out[g] = x * x + (1 - x * x) * c_1;
-    out_dot[g] = 2 * x * x_dot + (-(c_1 * (2 * x * x_dot)) + (1 - x * x) * c_1_dot);
-    out[g + 1] = x * y * (1 - c_1) - z * s;
-    out_dot[g + 1] =
-      y * (1 - c_1) * x_dot + x * (1 - c_1) * y_dot - x * y * c_1_dot - (s * z_dot + z * s_dot);
-    out[g + 2] = x * z * (1 - c_1) + y * s;
-    out_dot[g + 2] =
-      z * (1 - c_1) * x_dot + x * (1 - c_1) * z_dot - x * z * c_1_dot + (s * y_dot + y * s_dot);
-    out[g + 3] = x * y * (1 - c_1) + z * s;
-    out_dot[g + 3] =
-      y * (1 - c_1) * x_dot + x * (1 - c_1) * y_dot - x * y * c_1_dot + (s * z_dot + z * s_dot);
-    out[g + 4] = y * y + (1 - y * y) * c_1;
-    out_dot[g + 4] = 2 * y * y_dot + (-(c_1 * (2 * y * y_dot)) + (1 - y * y) * c_1_dot);
-    out[g + 5] = y * z * (1 - c_1) - x * s;
-    out_dot[g + 5] =
-      z * (1 - c_1) * y_dot + y * (1 - c_1) * z_dot - y * z * c_1_dot - (s * x_dot + x * s_dot);
-    out[g + 6] = x * z * (1 - c_1) - y * s;
-    out_dot[g + 6] =
-      z * (1 - c_1) * x_dot + x * (1 - c_1) * z_dot - x * z * c_1_dot - (s * y_dot + y * s_dot);
-    out[g + 7] = z * y * (1 - c_1) + x * s;
-    out_dot[g + 7] =
-      y * (1 - c_1) * z_dot + z * (1 - c_1) * y_dot - z * y * c_1_dot + (s * x_dot + x * s_dot);
-    out[g + 8] = z * z + (1 - z * z) * c_1;
-    out_dot[g + 8] = 2 * z * z_dot + (-(c_1 * (2 * z * z_dot)) + (1 - z * z) * c_1_dot);
-  }
-  for (let r = 0; r < 3; r++) {
-    out[g + 9 + r] = P[6 + r];
-    out_dot[g + 9 + r] = P_dot[6 + r];
-  }
-  return { value: out, tangent: out_dot };
-}
-
-/**
  * Adds cotangentᵀ·J (the vector-Jacobian product of `handPose` with respect to theta)
  * into `grad` and returns `handPose`'s value. Generated from ht.ts:47.
  */
@@ -452,7 +264,7 @@ function handPoseJacobianVjpInto(
   inverseBaseAbsolutes: readonly (readonly (readonly number[])[])[],
   isMirrored: boolean,
   cotangent: readonly number[] | Float64Array,
-  grad: HandPoseJacobianGradient,
+  grad: HandPoseGradient,
 ): number[] {
   const theta_bar = grad.theta;
   // forward sweep
@@ -875,9 +687,9 @@ export function handPoseJacobian(
   isMirrored: boolean,
 ): { value: number[]; jacobian: number[][] } {
   const fields = ["theta"] as const;
-  const direction: HandPoseJacobianGradient = { theta: new Array<number>(theta.length).fill(0) };
+  const direction: HandPoseGradient = { theta: new Array<number>(theta.length).fill(0) };
   const n = recordSize(direction, fields);
-  const first = handPoseJacobianJvp(
+  const first = handPoseJvp(
     theta,
     parents,
     baseRelatives,
@@ -893,7 +705,7 @@ export function handPoseJacobian(
     // Forward mode: column k is J·e_k.
     for (let k = 0; k < n; k++) {
       setFlat(direction, fields, k, 1);
-      const t = handPoseJacobianJvp(
+      const t = handPoseJvp(
         theta,
         parents,
         baseRelatives,
@@ -908,7 +720,7 @@ export function handPoseJacobian(
     // Reverse mode: row r is e_rᵀ·J (a forward and a reverse sweep each: the reverse
     // sweep restores overwritten values, so it cannot be replayed).
     const cotangent = new Array<number>(m).fill(0);
-    const grad: HandPoseJacobianGradient = { theta: new Array<number>(theta.length).fill(0) };
+    const grad: HandPoseGradient = { theta: new Array<number>(theta.length).fill(0) };
     for (let r = 0; r < m; r++) {
       cotangent[r] = 1;
       zeroRecord(grad);
@@ -938,7 +750,7 @@ export function handPoseJvp(
   baseRelatives: readonly (readonly (readonly number[])[])[],
   inverseBaseAbsolutes: readonly (readonly (readonly number[])[])[],
   isMirrored: boolean,
-  tangent: HandPoseJvpGradient,
+  tangent: HandPoseGradient,
 ): { value: number[]; tangent: number[] } {
   const theta_dot = tangent.theta;
   const B = parents.length;

@@ -190,14 +190,8 @@ const controlStack = new IntStack();
 /** Gradient of `naiveEulerR`: one field per differentiated parameter, same shape. */
 export type NaiveEulerRGradient = { w: number };
 
-/** Derivative record of `naiveEulerR`: one field per differentiated parameter, same shape. */
-export type NaiveEulerRJvpGradient = { w: number };
-
 /** Gradient of `naiveEulerF`: one field per differentiated parameter, same shape. */
 export type NaiveEulerFGradient = { w: number };
-
-/** Derivative record of `naiveEulerF`: one field per differentiated parameter, same shape. */
-export type NaiveEulerFJvpGradient = { w: number };
 
 /**
  * Value and gradient of `naiveEulerR` with respect to w.
@@ -237,7 +231,7 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
       }
       let force_x = 0;
       let force_y = 0;
-      // inlined potentialGradInto(…) from particleField.grad.ts:28
+      // inlined potentialGradInto(…) from particleField.grad.ts:25
       let x_bar = 0;
       let y_bar = 0;
       const ax = x - 10;
@@ -332,56 +326,55 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
       // line 38: const nx = x + DT * vx;
       x_bar_1 += nx_bar;
       vx_bar += nx_bar * 0.1;
-      // particleField.grad.ts:60
+      // particleField.grad.ts:57
       const y_bar_bar = force_y_bar;
-      // particleField.grad.ts:59
-      const x_bar_bar = force_x_bar;
-      // particleField.grad.ts:58
-      const ax_bar_bar = x_bar_bar;
       // particleField.grad.ts:56
+      const x_bar_bar = force_x_bar;
+      // particleField.grad.ts:55
+      const ax_bar_bar = x_bar_bar;
+      // particleField.grad.ts:53
       const ay_bar_bar = y_bar_bar;
-      // particleField.grad.ts:54
+      // particleField.grad.ts:51
       const bx_bar_bar = x_bar_bar;
-      // particleField.grad.ts:52
+      // particleField.grad.ts:49
       const by_bar_bar = y_bar_bar;
-      // particleField.grad.ts:50
+      // particleField.grad.ts:47
       let _t3_bar = by_bar_bar * (2 * by);
       let by_bar_1 = by_bar_bar * (2 * _t3);
-      // particleField.grad.ts:49
+      // particleField.grad.ts:46
       _t3_bar += bx_bar_bar * (2 * bx);
       let bx_bar_1 = bx_bar_bar * (2 * _t3);
-      // particleField.grad.ts:48
+      // particleField.grad.ts:45
       const _t10 = -_t3_bar;
       const _t11 = _t2 * _t2;
       let _t2_bar = -(_t10 * (0.5 / _t2) * (1 / (_t11 * _t11)) * (2 * _t2));
       _t2_bar -= _t10 * (1 / (_t2 * _t2)) * (0.5 / (_t2 * _t2));
-      // particleField.grad.ts:47
+      // particleField.grad.ts:44
       let _t1_bar = ay_bar_bar * (2 * ay);
       let ay_bar_1 = ay_bar_bar * (2 * _t1);
-      // particleField.grad.ts:46
+      // particleField.grad.ts:43
       _t1_bar += ax_bar_bar * (2 * ax);
       let ax_bar_1 = ax_bar_bar * (2 * _t1);
-      // particleField.grad.ts:45
+      // particleField.grad.ts:42
       const _t8 = -_t1_bar;
       const _t9 = _t0 * _t0;
       let _t0_bar = -(_t8 * (0.5 / _t0) * (1 / (_t9 * _t9)) * (2 * _t0));
       _t0_bar -= _t8 * (1 / (_t0 * _t0)) * (0.5 / (_t0 * _t0));
-      // particleField.grad.ts:42
+      // particleField.grad.ts:39
       const _t7 = _t2_bar * (0.5 / _t2);
       bx_bar_1 += _t7 * (2 * bx);
       by_bar_1 += _t7 * (2 * by);
-      // particleField.grad.ts:41
+      // particleField.grad.ts:38
       const _t5 = _t0_bar * (0.5 / _t0);
       ax_bar_1 += _t5 * (2 * ax);
       ay_bar_1 += _t5 * (2 * ay);
-      // particleField.grad.ts:40
+      // particleField.grad.ts:37
       y_bar_1 += by_bar_1;
-      // particleField.grad.ts:39
+      // particleField.grad.ts:36
       x_bar_1 += bx_bar_1;
-      // particleField.grad.ts:38
       y_bar_1 += ay_bar_1;
       w_bar += ay_bar_1;
-      // particleField.grad.ts:37
+      // particleField.grad.ts:34
       x_bar_1 += ax_bar_1;
     }
     valueStack.size = savedTop;
@@ -397,7 +390,7 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
  */
 export function naiveEulerRJvp(
   w: number,
-  tangent: NaiveEulerRJvpGradient,
+  tangent: NaiveEulerRGradient,
 ): { value: number; tangent: number } {
   const w_dot = tangent.w;
   let x = 0;
@@ -413,7 +406,7 @@ export function naiveEulerRJvp(
     let force_x_dot = 0;
     let force_y = 0;
     let force_y_dot = 0;
-    // inlined potentialGradInto(…) from particleField.grad.ts:28
+    // inlined potentialGradInto(…) from particleField.grad.ts:25
     let x_bar = 0;
     let x_bar_dot = 0;
     let y_bar = 0;
@@ -519,7 +512,7 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       if (decisionsTop + 1 > decisions.length) {
         decisions = controlStack.reserve(decisionsTop, 1);
       }
-      // inlined potentialJvp(…) from particleField.grad.ts:68
+      // inlined potentialJvp(…) from particleField.grad.ts:65
       const x_dot = 1;
       const y_dot = 0;
       const ax = x - 10;
@@ -535,7 +528,7 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       const _t2 = Math.sqrt(bx * bx + by * by);
       const _t2_dot = (0.5 / _t2) * (2 * bx * bx_dot + 2 * by * by_dot);
       const fx = -((1 / (_t0 * _t0)) * _t0_dot) - (1 / (_t2 * _t2)) * _t2_dot;
-      // inlined potentialJvp(…) from particleField.grad.ts:68
+      // inlined potentialJvp(…) from particleField.grad.ts:65
       const x_dot_1 = 0;
       const y_dot_1 = 1;
       const ax_1 = x - 10;
@@ -651,34 +644,34 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       const _t19 = _t2_1 * _t2_1;
       let _t2_1_bar = -(_t17 * _t2_dot_1 * (1 / (_t19 * _t19)) * (2 * _t2_1));
       const _t2_dot_1_bar = _t17 * (1 / (_t2_1 * _t2_1));
-      // particleField.grad.ts:87
+      // particleField.grad.ts:84
       _t2_1_bar -=
         _t2_dot_1_bar * (2 * bx_1 * x_dot_1 + 2 * by_1 * y_dot_1) * (0.5 / (_t2_1 * _t2_1));
       const _t16 = _t2_dot_1_bar * (0.5 / _t2_1);
       let bx_1_bar = _t16 * (2 * x_dot_1);
       let by_1_bar = _t16 * (2 * y_dot_1);
-      // particleField.grad.ts:86
+      // particleField.grad.ts:83
       const _t15 = _t2_1_bar * (0.5 / _t2_1);
       bx_1_bar += _t15 * (2 * bx_1);
       by_1_bar += _t15 * (2 * by_1);
-      // particleField.grad.ts:85
+      // particleField.grad.ts:82
       _t0_1_bar -=
         _t0_dot_1_bar * (2 * ax_1 * x_dot_1 + 2 * ay_1 * y_dot_1) * (0.5 / (_t0_1 * _t0_1));
       const _t13 = _t0_dot_1_bar * (0.5 / _t0_1);
       let ax_1_bar = _t13 * (2 * x_dot_1);
       let ay_1_bar = _t13 * (2 * y_dot_1);
-      // particleField.grad.ts:84
+      // particleField.grad.ts:81
       const _t12 = _t0_1_bar * (0.5 / _t0_1);
       ax_1_bar += _t12 * (2 * ax_1);
       ay_1_bar += _t12 * (2 * ay_1);
-      // particleField.grad.ts:82
+      // particleField.grad.ts:79
       y_bar += by_1_bar;
-      // particleField.grad.ts:80
+      // particleField.grad.ts:77
       x_bar += bx_1_bar;
-      // particleField.grad.ts:78
+      // particleField.grad.ts:75
       y_bar += ay_1_bar;
       w_bar += ay_1_bar;
-      // particleField.grad.ts:76
+      // particleField.grad.ts:73
       x_bar += ax_1_bar;
       // line 63: const fx = potentialJvp(w, x, y, { x: 1, y: 0 }).tangent;
       const _t8 = -fx_bar;
@@ -688,32 +681,32 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       const _t10 = _t2 * _t2;
       let _t2_bar = -(_t8 * _t2_dot * (1 / (_t10 * _t10)) * (2 * _t2));
       const _t2_dot_bar = _t8 * (1 / (_t2 * _t2));
-      // particleField.grad.ts:87
+      // particleField.grad.ts:84
       _t2_bar -= _t2_dot_bar * (2 * bx * x_dot + 2 * by * y_dot) * (0.5 / (_t2 * _t2));
       const _t7 = _t2_dot_bar * (0.5 / _t2);
       let bx_bar = _t7 * (2 * x_dot);
       let by_bar = _t7 * (2 * y_dot);
-      // particleField.grad.ts:86
+      // particleField.grad.ts:83
       const _t6 = _t2_bar * (0.5 / _t2);
       bx_bar += _t6 * (2 * bx);
       by_bar += _t6 * (2 * by);
-      // particleField.grad.ts:85
+      // particleField.grad.ts:82
       _t0_bar -= _t0_dot_bar * (2 * ax * x_dot + 2 * ay * y_dot) * (0.5 / (_t0 * _t0));
       const _t4 = _t0_dot_bar * (0.5 / _t0);
       let ax_bar = _t4 * (2 * x_dot);
       let ay_bar = _t4 * (2 * y_dot);
-      // particleField.grad.ts:84
+      // particleField.grad.ts:81
       const _t3 = _t0_bar * (0.5 / _t0);
       ax_bar += _t3 * (2 * ax);
       ay_bar += _t3 * (2 * ay);
-      // particleField.grad.ts:82
+      // particleField.grad.ts:79
       y_bar += by_bar;
-      // particleField.grad.ts:80
+      // particleField.grad.ts:77
       x_bar += bx_bar;
-      // particleField.grad.ts:78
+      // particleField.grad.ts:75
       y_bar += ay_bar;
       w_bar += ay_bar;
-      // particleField.grad.ts:76
+      // particleField.grad.ts:73
       x_bar += ax_bar;
     }
     valueStack.size = savedTop;
@@ -729,7 +722,7 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
  */
 export function naiveEulerFJvp(
   w: number,
-  tangent: NaiveEulerFJvpGradient,
+  tangent: NaiveEulerFGradient,
 ): { value: number; tangent: number } {
   const w_dot = tangent.w;
   let x = 0;
@@ -741,7 +734,7 @@ export function naiveEulerFJvp(
   let vy = 0;
   let vy_dot = 0;
   while (true) {
-    // inlined potentialJvp(…) from particleField.grad.ts:68
+    // inlined potentialJvp(…) from particleField.grad.ts:65
     const x_dot = 1;
     const y_dot = 0;
     const ax = x - 10;
@@ -776,7 +769,7 @@ export function naiveEulerFJvp(
       ) -
       (-(_t2_dot * ((1 / (_t2 * _t2 * (_t2 * _t2))) * (2 * _t2 * _t2_dot_2))) +
         (1 / (_t2 * _t2)) * _t2_dot_dot);
-    // inlined potentialJvp(…) from particleField.grad.ts:68
+    // inlined potentialJvp(…) from particleField.grad.ts:65
     const x_dot_1 = 0;
     const y_dot_1 = 1;
     const ax_1 = x - 10;

@@ -3,9 +3,6 @@
 /** Gradient of `potential`: one field per differentiated parameter, same shape. */
 export type PotentialGradient = { x: number; y: number };
 
-/** Derivative record of `potential`: one field per differentiated parameter, same shape. */
-export type PotentialJvpGradient = { x: number; y: number };
-
 /**
  * Value and gradient of `potential` with respect to x, y.
  * Generated from particleField.ts:14.
@@ -69,7 +66,7 @@ export function potentialJvp(
   w: number,
   x: number,
   y: number,
-  tangent: PotentialJvpGradient,
+  tangent: PotentialGradient,
 ): { value: number; tangent: number } {
   const x_dot = tangent.x;
   const y_dot = tangent.y;

@@ -3,14 +3,8 @@
 /** Gradient of `innerMaxR`: one field per differentiated parameter, same shape. */
 export type InnerMaxRGradient = { p0: number; p1: number };
 
-/** Derivative record of `innerMaxR`: one field per differentiated parameter, same shape. */
-export type InnerMaxRJvpGradient = { p0: number; p1: number };
-
 /** Gradient of `innerMaxF`: one field per differentiated parameter, same shape. */
 export type InnerMaxFGradient = { p0: number; p1: number };
-
-/** Derivative record of `innerMaxF`: one field per differentiated parameter, same shape. */
-export type InnerMaxFJvpGradient = { p0: number; p1: number };
 
 /**
  * Value and gradient of `innerMaxR` with respect to p0, p1.
@@ -48,7 +42,7 @@ export function innerMaxRGradInto(
   let fq = -(p0 * p0 + p1 * p1 - (q0 * q0 + q1 * q1));
   let first_q0 = 0;
   let first_q1 = 0;
-  // inlined saddleCostGradInto(…) from saddleObjective.grad.ts:29
+  // inlined saddleCostGradInto(…) from saddleObjective.grad.ts:26
   let q0_bar = 0;
   let q1_bar = 0;
   q0_bar -= 2 * q0;
@@ -80,7 +74,7 @@ export function innerMaxRGradInto(
           fq = fn;
           let g_q0 = 0;
           let g_q1 = 0;
-          // inlined saddleCostGradInto(…) from saddleObjective.grad.ts:29
+          // inlined saddleCostGradInto(…) from saddleObjective.grad.ts:26
           let q0_bar_1 = 0;
           let q1_bar_1 = 0;
           q0_bar_1 -= 2 * q0;
@@ -116,7 +110,7 @@ export function innerMaxRJvp(
   p1: number,
   s0: number,
   s1: number,
-  tangent: InnerMaxRJvpGradient,
+  tangent: InnerMaxRGradient,
 ): { value: number; tangent: number } {
   const p0_dot = tangent.p0;
   const p1_dot = tangent.p1;
@@ -126,7 +120,7 @@ export function innerMaxRJvp(
   let fq = -(p0 * p0 + p1 * p1 - (q0 * q0 + q1 * q1));
   let first_q0 = 0;
   let first_q1 = 0;
-  // inlined saddleCostGradInto(…) from saddleObjective.grad.ts:29
+  // inlined saddleCostGradInto(…) from saddleObjective.grad.ts:26
   let q0_bar = 0;
   let q1_bar = 0;
   q0_bar -= 2 * q0;
@@ -159,7 +153,7 @@ export function innerMaxRJvp(
       fq = fn;
       let g_q0 = 0;
       let g_q1 = 0;
-      // inlined saddleCostGradInto(…) from saddleObjective.grad.ts:29
+      // inlined saddleCostGradInto(…) from saddleObjective.grad.ts:26
       let q0_bar_1 = 0;
       let q1_bar_1 = 0;
       q0_bar_1 -= 2 * q0;
@@ -215,11 +209,11 @@ export function innerMaxFGradInto(
   let q1 = s1;
   // inlined saddleCost(…) from saddleObjective.ts:12
   let fq = -(p0 * p0 + p1 * p1 - (q0 * q0 + q1 * q1));
-  // inlined saddleCostJvp(…) from saddleObjective.grad.ts:52
+  // inlined saddleCostJvp(…) from saddleObjective.grad.ts:49
   const q0_dot = 1;
   const q1_dot = 0;
   let g0 = -(-(2 * q0 * q0_dot + 2 * q1 * q1_dot));
-  // inlined saddleCostJvp(…) from saddleObjective.grad.ts:52
+  // inlined saddleCostJvp(…) from saddleObjective.grad.ts:49
   const q0_dot_1 = 0;
   const q1_dot_1 = 1;
   let g1 = -(-(2 * q0 * q0_dot_1 + 2 * q1 * q1_dot_1));
@@ -244,11 +238,11 @@ export function innerMaxFGradInto(
           q0 = n0;
           q1 = n1;
           fq = fn;
-          // inlined saddleCostJvp(…) from saddleObjective.grad.ts:52
+          // inlined saddleCostJvp(…) from saddleObjective.grad.ts:49
           const q0_dot_2 = 1;
           const q1_dot_2 = 0;
           g0 = -(-(2 * q0 * q0_dot_2 + 2 * q1 * q1_dot_2));
-          // inlined saddleCostJvp(…) from saddleObjective.grad.ts:52
+          // inlined saddleCostJvp(…) from saddleObjective.grad.ts:49
           const q0_dot_3 = 0;
           const q1_dot_3 = 1;
           g1 = -(-(2 * q0 * q0_dot_3 + 2 * q1 * q1_dot_3));
@@ -279,7 +273,7 @@ export function innerMaxFJvp(
   p1: number,
   s0: number,
   s1: number,
-  tangent: InnerMaxFJvpGradient,
+  tangent: InnerMaxFGradient,
 ): { value: number; tangent: number } {
   const p0_dot = tangent.p0;
   const p1_dot = tangent.p1;
@@ -287,11 +281,11 @@ export function innerMaxFJvp(
   let q1 = s1;
   // inlined saddleCost(…) from saddleObjective.ts:12
   let fq = -(p0 * p0 + p1 * p1 - (q0 * q0 + q1 * q1));
-  // inlined saddleCostJvp(…) from saddleObjective.grad.ts:52
+  // inlined saddleCostJvp(…) from saddleObjective.grad.ts:49
   const q0_dot = 1;
   const q1_dot = 0;
   let g0 = -(-(2 * q0 * q0_dot + 2 * q1 * q1_dot));
-  // inlined saddleCostJvp(…) from saddleObjective.grad.ts:52
+  // inlined saddleCostJvp(…) from saddleObjective.grad.ts:49
   const q0_dot_1 = 0;
   const q1_dot_1 = 1;
   let g1 = -(-(2 * q0 * q0_dot_1 + 2 * q1 * q1_dot_1));
@@ -317,11 +311,11 @@ export function innerMaxFJvp(
       q0 = n0;
       q1 = n1;
       fq = fn;
-      // inlined saddleCostJvp(…) from saddleObjective.grad.ts:52
+      // inlined saddleCostJvp(…) from saddleObjective.grad.ts:49
       const q0_dot_2 = 1;
       const q1_dot_2 = 0;
       g0 = -(-(2 * q0 * q0_dot_2 + 2 * q1 * q1_dot_2));
-      // inlined saddleCostJvp(…) from saddleObjective.grad.ts:52
+      // inlined saddleCostJvp(…) from saddleObjective.grad.ts:49
       const q0_dot_3 = 0;
       const q1_dot_3 = 1;
       g1 = -(-(2 * q0 * q0_dot_3 + 2 * q1 * q1_dot_3));

@@ -3,9 +3,6 @@
 /** Gradient of `saddleCost`: one field per differentiated parameter, same shape. */
 export type SaddleCostGradient = { q0: number; q1: number };
 
-/** Derivative record of `saddleCost`: one field per differentiated parameter, same shape. */
-export type SaddleCostJvpGradient = { q0: number; q1: number };
-
 /**
  * Value and gradient of `saddleCost` with respect to q0, q1.
  * Generated from saddleObjective.ts:12.
@@ -54,7 +51,7 @@ export function saddleCostJvp(
   p1: number,
   q0: number,
   q1: number,
-  tangent: SaddleCostJvpGradient,
+  tangent: SaddleCostGradient,
 ): { value: number; tangent: number } {
   const q0_dot = tangent.q0;
   const q1_dot = tangent.q1;

@@ -114,9 +114,6 @@ function readFlat(
 /** Gradient of `logisticNll`: one field per differentiated parameter, same shape. */
 export type LogisticNllGradient = { w: Float64Array };
 
-/** Derivative record of `logisticNll`: one field per differentiated parameter, same shape. */
-export type LogisticNllHvpGradient = { w: Float64Array };
-
 /**
  * Value and gradient of `logisticNll` with respect to w.
  * Generated from logisticRegression.ts:9.
@@ -185,8 +182,8 @@ export function logisticNllHvp(
   w: Float64Array,
   X: readonly Float64Array[],
   y: Float64Array,
-  v: LogisticNllHvpGradient,
-): { value: number; grad: LogisticNllHvpGradient; hvp: LogisticNllHvpGradient } {
+  v: LogisticNllGradient,
+): { value: number; grad: LogisticNllGradient; hvp: LogisticNllGradient } {
   const grad = { w: new Float64Array(w.length) };
   const hvp = { w: new Float64Array(w.length) };
   const value = logisticNllHvpInto(w, X, y, v, grad, hvp);
@@ -202,9 +199,9 @@ export function logisticNllHvpInto(
   w: Float64Array,
   X: readonly Float64Array[],
   y: Float64Array,
-  v: LogisticNllHvpGradient,
-  grad: LogisticNllHvpGradient,
-  hvp: LogisticNllHvpGradient,
+  v: LogisticNllGradient,
+  grad: LogisticNllGradient,
+  hvp: LogisticNllGradient,
 ): number {
   const w_dot = v.w;
   const w_bar = grad.w;
@@ -267,11 +264,11 @@ export function logisticNllHessian(
   w: Float64Array,
   X: readonly Float64Array[],
   y: Float64Array,
-): { value: number; grad: LogisticNllHvpGradient; hessian: number[][] } {
+): { value: number; grad: LogisticNllGradient; hessian: number[][] } {
   const fields = ["w"] as const;
-  const v: LogisticNllHvpGradient = { w: new Float64Array(w.length) };
-  const grad: LogisticNllHvpGradient = { w: new Float64Array(w.length) };
-  const hvp: LogisticNllHvpGradient = { w: new Float64Array(w.length) };
+  const v: LogisticNllGradient = { w: new Float64Array(w.length) };
+  const grad: LogisticNllGradient = { w: new Float64Array(w.length) };
+  const hvp: LogisticNllGradient = { w: new Float64Array(w.length) };
   const n = recordSize(v, fields);
   // Dense: one HVP per column.
   const bandwidth = n;

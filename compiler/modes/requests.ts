@@ -21,7 +21,7 @@ export class FileDerivatives {
   readonly schedules: { name: string; doc: string }[] = [];
   private readonly generated = new Set<string>();
   /** Which function's annotation first asked for each type alias (a clash names both). */
-  private readonly aliasOwners = new Map<string, { owner: string; line: number }>();
+  readonly aliasOwners = new Map<string, { owner: string; line: number }>();
   private readonly pullbacks: PullbackRequest[] = [];
   private readonly primals: PrimalRequest[] = [];
 
