@@ -252,14 +252,13 @@ export function earlyStopGradInto(
         controlStack.size = decisionsTop;
       }
       controlStack.push(trips);
-      valueStack.push(i);
     }
   }
   // reverse sweep
   const s_bar = 1;
   x_bar.fill(0);
   {
-    let i = valueStack.pop();
+    let i = 0;
     // line 20: for (let i = 0; i < x.length; i++) {
     {
       let savedTop = valueStack.size;

@@ -27,7 +27,8 @@
 import { Codes, fail } from "../../diagnostics.ts";
 import * as b from "../../ir/build.ts";
 import type { Expr, LValue, Stmt } from "../../ir/nodes.ts";
-import { exprReads, mapStmtExprs, rootName, stmtExprs, walkStmts } from "../../ir/visit.ts";
+import { exprReads, mapStmtExprs, mentionedNames, rootName, stmtExprs, walkStmts } from "../../ir/visit.ts";
+import { readsEntryValue } from "../../analysis/entryValue.ts";
 import { replaceExpr } from "../../ir/rewrite.ts";
 import { isStable } from "../../analysis/variables.ts";
 import { cleanupBlock } from "../cleanup.ts";
@@ -176,9 +177,17 @@ export function bringBackLocals(gen: Generation, attempt: Attempt, scope: Scope,
     }
     if (active) adjoints.push(...adjointDeclaration(gen, attempt, s, b.num(0)));
   }
-  for (const s of stored) fwd.push(save(attempt, s.name, s.type.kind === "boolean"));
+  // A saved local whose value the mirrored block never reads (a while loop's counter, which
+  // the reverse loop restores at the top of each iteration) is neither pushed nor popped;
+  // if the block still assigns it, it is only declared there.
+  const after = [...restored, ...adjoints, ...rev];
+  const pushed = stored.filter((s) => readsEntryValue(after, s.name));
+  const mentioned = new Set<string>();
+  for (const s of after) mentionedNames(s, mentioned);
+  const declaredOnly = stored.filter((s) => !pushed.includes(s) && mentioned.has(s.name)).map((s) => b.declare(s.name, s.type.kind === "boolean" ? { kind: "boolean", value: false } : b.num(0), true, s.type));
+  for (const s of pushed) fwd.push(save(attempt, s.name, s.type.kind === "boolean"));
   const liftedFwd = lifted.size === 0 ? fwd : fwd.map((s): Stmt => (s.kind === "declare" && lifted.has(s.name) ? { kind: "assign", target: b.v(s.name) as LValue, value: s.init, span: s.span } : s));
-  const pops = [...stored].reverse().map((s) => ({ ...restoreDeclaration(attempt, s), span: undefined }) as Stmt);
+  const pops = [...[...pushed].reverse().map((s) => ({ ...restoreDeclaration(attempt, s), span: undefined }) as Stmt), ...declaredOnly];
   // The mirrored block's own locals are dead after it; anything else may be read after it
   // (a loop's next iteration).
   return { fwd: liftedFwd, rev: cleanupBlock([...pops, ...restored, ...adjoints, ...rev]) };
