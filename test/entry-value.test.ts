@@ -1,0 +1,68 @@
+/**
+ * A value reverse mode would save but the reverse sweep never reads is not saved (issue 17,
+ * item 6): a loop with `break` becomes a while loop whose counter's final value the reverse
+ * loop overwrites (it restores the counter at the top of each iteration) before reading it.
+ * analysis/entryValue.ts decides; its cases below.
+ */
+import { describe, expect, it } from "vitest";
+import { readsEntryValue } from "../compiler/analysis/entryValue.ts";
+import * as b from "../compiler/ir/build.ts";
+import type { Stmt } from "../compiler/ir/nodes.ts";
+import { build, generatedFunction } from "./harness/build.ts";
+import { checkGradientAndHvp } from "./harness/check.ts";
+
+describe("a while loop's counter", () => {
+  it("is pushed in the loop, where each iteration overwrites it, and not after it", async () => {
+    const built = await build(`/**
+ * @grad x
+ * @hvp x
+ */
+export function f(x: number[], p: number): number {
+  let s = 0;
+  for (let i = x.length - 1; i >= 0; i--) {
+    s = 0.7 * s + Math.sin(x[i]);
+    if (x[i] < p) break;
+  }
+  return s;
+}
+`);
+    for (const name of ["fGradInto", "fHvpInto"]) {
+      const text = generatedFunction(built.text, name);
+      expect(text.match(/valueStack\.push\(i\);/g)).toHaveLength(1);
+      expect(text).not.toMatch(/valueStack\.pop\(\)/);
+      expect(text).toMatch(/let i = 0;\s*\/\/ line 7/);
+    }
+    await checkGradientAndHvp(built, "f", [[0.3, -1.2, 0.8, 2.1], 0.5], ["x"], { x: [1, -0.5, 0.25, 2] });
+    await checkGradientAndHvp(built, "f", [[0.3, -1.2, 0.8, 2.1], -5], ["x"], { x: [1, -0.5, 0.25, 2] });
+  });
+});
+
+describe("readsEntryValue", () => {
+  const i = b.v("i");
+  const set = (value = b.num(1)): Stmt => b.assign(i as never, value);
+  const use: Stmt = b.assign(b.v("y") as never, b.add(i, b.num(1)));
+  const loop = (body: Stmt[], form: "while" | "doWhile" = "while"): Stmt => ({ kind: "loop", form, init: [], test: b.bin("<", b.v("k"), b.num(3)), update: [], body });
+  const branch = (then: Stmt[], otherwise: Stmt[]): Stmt => ({ kind: "if", test: b.v("c"), then, else: otherwise });
+
+  it("a read before any write reads it; a write before any read does not", () => {
+    expect(readsEntryValue([use, set()], "i")).toBe(true);
+    expect(readsEntryValue([set(), use], "i")).toBe(false);
+    expect(readsEntryValue([set(b.add(i, b.num(1)))], "i")).toBe(true); // i = i + 1
+    expect(readsEntryValue([], "i")).toBe(false);
+  });
+  it("a loop may run zero times: what follows it may read the value", () => {
+    expect(readsEntryValue([loop([set(), use])], "i")).toBe(false);
+    expect(readsEntryValue([loop([set(), use]), use], "i")).toBe(true);
+    expect(readsEntryValue([loop([use, set()])], "i")).toBe(true);
+    expect(readsEntryValue([loop([set()], "doWhile"), use], "i")).toBe(false);
+  });
+  it("a branch overwrites it only if both arms do", () => {
+    expect(readsEntryValue([branch([set()], [set()]), use], "i")).toBe(false);
+    expect(readsEntryValue([branch([set()], []), use], "i")).toBe(true);
+    expect(readsEntryValue([branch([use], [set()])], "i")).toBe(true);
+  });
+  it("break ends a path without writing; a declaration of the same name counts as a read", () => {
+    expect(readsEntryValue([loop([{ kind: "break" }, set()]), use], "i")).toBe(true);
+    expect(readsEntryValue([{ kind: "block", body: [b.declare("i", b.num(0))] }, set()], "i")).toBe(true);
+  });
+});
