@@ -65,6 +65,19 @@ export function f(x: number[], y: number): number {
     expect(duplicates(built.text)).toEqual([]);
   });
 
+  it("whichever tag comes first, the shared alias is declared once", async () => {
+    const built = await build(`/**
+ * @jvp x
+ * @grad x
+ * @hvp x
+ */
+export function f(x: number[]): number {
+  return Math.exp(x[0]) * x[1];
+}
+`);
+    expect([...built.text.matchAll(/^export type (\w+) = (.*);$/gm)].map((m) => `${m[1]} = ${m[2]}`)).toEqual(["FGradient = { x: number[] }"]);
+  });
+
   it("the Jacobian's sweeps are the @jvp and @vjp entry points when those exist", async () => {
     const built = await build(`/**
  * @jvp x

@@ -38,7 +38,9 @@ function oneAliasPerShape(aliases: Alias[], ownerOf: (alias: string) => string |
     groups.set(key, [...(groups.get(key) ?? []), alias]);
   }
   const names = new Set(aliases.map((a) => a.name));
+  // Each merged group is emitted once, where its first alias was; the others go.
   const kept = new Map<string, Alias>();
+  const dropped = new Set<string>();
   for (const [key, group] of groups) {
     if (group.length < 2) continue;
     const owner = key.slice(0, key.indexOf("\n"));
@@ -48,12 +50,13 @@ function oneAliasPerShape(aliases: Alias[], ownerOf: (alias: string) => string |
     const doc = group.find((a) => a.name === plain)?.doc ?? `Derivative record of \`${owner}\`: one field per differentiated parameter, same shape.`;
     kept.set(group[0]!.name, { name, text: group[0]!.text, doc });
     for (const a of group) if (a.name !== name) renamed.set(a.name, name);
+    for (const a of group.slice(1)) dropped.add(a.name);
   }
   const out: Alias[] = [];
   for (const alias of aliases) {
     const merged = kept.get(alias.name);
     if (merged) out.push(merged);
-    else if (!renamed.has(alias.name)) out.push(alias);
+    else if (!dropped.has(alias.name)) out.push(alias);
   }
   return { aliases: out, renamed };
 }
