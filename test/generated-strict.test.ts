@@ -5,7 +5,7 @@
  * Errors inside the sources themselves are the samples' business and are not counted.
  * The consumer test (test/consumer/run.ts) covers module systems and bundlers on an
  * installed package; this covers the breadth of what the compiler emits. For a project with
- * noUncheckedIndexedAccess, samples of every kind (stacks and cursors, objects, dense
+ * noUncheckedIndexedAccess, samples of every kind (stacks and cursors, objects, dense and sparse
  * Hessians and Jacobians, ADBench) are compiled as such a project gets them (`a[i]!`).
  */
 import { spawnSync } from "node:child_process";
@@ -56,7 +56,7 @@ it("every checked-in generated file typechecks under strict flags", () => {
 });
 
 it("with noUncheckedIndexedAccess, generated files read elements as a[i]! and typecheck", async () => {
-  const names = ["quadratic", "robertson", "lstm", "linalg", "tanhNetwork"];
+  const names = ["quadratic", "robertson", "lstm", "linalg", "tanhNetwork", "pLaplacian"];
   const dir = mkdtempSync(path.join(os.tmpdir(), "tsgrad-unchecked-"));
   try {
     const inputs = names.map((n) => ({ path: path.join(dir, `${n}.ts`), text: readFileSync(path.join(repo, "samples", `${n}.ts`), "utf8") }));
