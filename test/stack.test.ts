@@ -7,7 +7,7 @@
  * so mutation testing can run it against runtime/stack.ts (test/mutation/).
  */
 import { describe, expect, it } from "vitest";
-import { IntStack, NumberStack, pendingStackEntries } from "../runtime/stack.ts";
+import { IntStack, NumberStack, pendingStackEntries, stackBytes } from "../runtime/stack.ts";
 
 describe.each([
   ["NumberStack", () => new NumberStack(), (k: number) => k + 0.5],
@@ -95,5 +95,21 @@ describe.each([
       for (let k = 199_999; k >= 0; k--) if (stack.pop() !== k % 1000) throw new Error(`replay ${replay}: value ${k} lost`);
     }
     expect(stack.size).toBe(0);
+  });
+});
+
+describe("the registry tests and the bench read", () => {
+  it("counts the values every stack holds and the bytes of their buffers", () => {
+    const [entries, bytes] = [pendingStackEntries(), stackBytes()];
+    const [a, b] = [new NumberStack(), new IntStack()];
+    expect(stackBytes() - bytes).toBe(1024 * 8 + 1024 * 4); // the initial buffers: Float64, Int32
+    for (let k = 0; k < 3; k++) a.push(k);
+    b.push(7);
+    expect(pendingStackEntries() - entries).toBe(4);
+    a.pop();
+    expect(pendingStackEntries() - entries).toBe(3);
+    a.rewind(0);
+    b.pop();
+    expect(pendingStackEntries()).toBe(entries);
   });
 });
