@@ -139,6 +139,46 @@ export function isTrivial(e: Expr): boolean {
   return e.kind === "number" || e.kind === "var" || e.kind === "boolean";
 }
 
+/** The same expression: equal as JSON (what it always meant), compared without writing either out. */
 export function sameExpr(a: Expr, b: Expr): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return sameJson(a, b);
+}
+
+/** Whether JSON.stringify(a) === JSON.stringify(b), without building either string. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return jsonValue(a) === jsonValue(b);
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const other = b as unknown[];
+    if (a.length !== other.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(inArray(a[i]), inArray(other[i]))) return false;
+    return true;
+  }
+  const [x, y] = [a as Record<string, unknown>, b as Record<string, unknown>];
+  const keys = writtenKeys(x);
+  const otherKeys = writtenKeys(y);
+  if (keys.length !== otherKeys.length) return false;
+  for (let i = 0; i < keys.length; i++) if (keys[i] !== otherKeys[i] || !sameJson(x[keys[i]!], y[keys[i]!])) return false;
+  return true;
+}
+
+/** What JSON writes for a value that is not an object: non-finite numbers as null. */
+function jsonValue(x: unknown): unknown {
+  return typeof x === "number" && !Number.isFinite(x) ? null : x;
+}
+
+/** In an array, JSON writes undefined and functions as null. */
+function inArray(x: unknown): unknown {
+  return x === undefined || typeof x === "function" || typeof x === "symbol" ? null : x;
+}
+
+/** The keys JSON writes, in its order. */
+function writtenKeys(o: Record<string, unknown>): string[] {
+  const keys: string[] = [];
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (v !== undefined && typeof v !== "function" && typeof v !== "symbol") keys.push(k);
+  }
+  return keys;
 }

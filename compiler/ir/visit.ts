@@ -22,12 +22,31 @@ export function walkExpr(e: Expr, visit: (e: Expr) => void): void {
   }
 }
 
-/** Names of the variables an expression reads. */
+/** Names of the variables an expression reads (in walkExpr's order). */
 export function exprReads(e: Expr, into = new Set<string>()): Set<string> {
-  walkExpr(e, (x) => {
-    if (x.kind === "var") into.add(x.name);
-  });
+  addReads(e, into);
   return into;
+}
+
+/** exprReads without a callback per node: it runs over every expression many times. */
+function addReads(e: Expr, into: Set<string>): void {
+  switch (e.kind) {
+    case "var": into.add(e.name); return;
+    case "number": case "boolean": case "string": case "pop": case "stackSize": case "stackBuffer": case "cursorMove": return;
+    case "sameObject": addReads(e.left, into); addReads(e.right, into); return;
+    case "stackReserve": addReads(e.top, into); addReads(e.count, into); return;
+    case "index": addReads(e.object, into); addReads(e.index, into); return;
+    case "length": case "field": addReads(e.object, into); return;
+    case "unary": addReads(e.operand, into); return;
+    case "binary": addReads(e.left, into); addReads(e.right, into); return;
+    case "call": case "userCall": for (const a of e.args) addReads(a, into); return;
+    case "conditional": addReads(e.test, into); addReads(e.whenTrue, into); addReads(e.whenFalse, into); return;
+    case "zeros": addReads(e.length, into); return;
+    case "zerosLike": addReads(e.like, into); return;
+    case "arrayLiteral": for (const x of e.elements) addReads(x, into); return;
+    case "record": for (const f of e.fields) addReads(f.value, into); return;
+    default: assertNever(e);
+  }
 }
 
 /** The variable at the root of an lvalue (`a` for `a[i][j]`). */
@@ -82,12 +101,25 @@ export function stmtExprs(s: Stmt): Expr[] {
 
 /** Names a statement (nested bodies included) mentions: declares, reads, writes, pushes onto or pops. */
 export function mentionedNames(s: Stmt, into = new Set<string>()): Set<string> {
-  walkStmts([s], (x) => {
-    if (x.kind === "declare") into.add(x.name);
-    if (x.kind === "append" || x.kind === "shrink") into.add(x.array);
-    for (const e of stmtExprs(x)) exprReads(e, into);
-  });
+  addMentioned(s, into);
   return into;
+}
+
+/** mentionedNames in walkStmts' order, without a callback per statement. */
+function addMentioned(x: Stmt, into: Set<string>): void {
+  if (x.kind === "declare") into.add(x.name);
+  if (x.kind === "append" || x.kind === "shrink") into.add(x.array);
+  for (const e of stmtExprs(x)) addReads(e, into);
+  if (x.kind === "if") {
+    for (const c of x.then) addMentioned(c, into);
+    for (const c of x.else) addMentioned(c, into);
+  } else if (x.kind === "loop") {
+    for (const c of x.init) addMentioned(c, into);
+    for (const c of x.update) addMentioned(c, into);
+    for (const c of x.body) addMentioned(c, into);
+  } else if (x.kind === "block") {
+    for (const c of x.body) addMentioned(c, into);
+  }
 }
 
 /**
@@ -143,21 +175,62 @@ export function someExpr(e: Expr, pred: (x: Expr) => boolean): boolean {
 export function mapExpr(e: Expr, replace: (e: Expr) => Expr | undefined): Expr {
   const hit = replace(e);
   if (hit) return hit;
+  // A subtree nothing was replaced in is kept, not copied (the IR is never mutated): most
+  // maps change a few leaves of large functions.
   const m = (x: Expr) => mapExpr(x, replace);
   switch (e.kind) {
-    case "index": return { ...e, object: m(e.object), index: m(e.index) };
-    case "length": case "field": return { ...e, object: m(e.object) };
-    case "unary": return { ...e, operand: m(e.operand) };
-    case "binary": case "sameObject": return { ...e, left: m(e.left), right: m(e.right) };
-    case "call": case "userCall": return { ...e, args: e.args.map(m) };
-    case "conditional": return { ...e, test: m(e.test), whenTrue: m(e.whenTrue), whenFalse: m(e.whenFalse) };
-    case "zeros": return { ...e, length: m(e.length) };
-    case "zerosLike": return { ...e, like: m(e.like) };
-    case "arrayLiteral": return { ...e, elements: e.elements.map(m) };
-    case "record": return { ...e, fields: e.fields.map((f) => ({ ...f, value: m(f.value) })) };
-    case "stackReserve": return { ...e, top: m(e.top), count: m(e.count) };
+    case "index": {
+      const [object, index] = [m(e.object), m(e.index)];
+      return object === e.object && index === e.index ? e : { ...e, object, index };
+    }
+    case "length": case "field": {
+      const object = m(e.object);
+      return object === e.object ? e : { ...e, object };
+    }
+    case "unary": {
+      const operand = m(e.operand);
+      return operand === e.operand ? e : { ...e, operand };
+    }
+    case "binary": case "sameObject": {
+      const [left, right] = [m(e.left), m(e.right)];
+      return left === e.left && right === e.right ? e : { ...e, left, right };
+    }
+    case "call": case "userCall": {
+      const args = mapList(e.args, m);
+      return args === e.args ? e : { ...e, args };
+    }
+    case "conditional": {
+      const [test, whenTrue, whenFalse] = [m(e.test), m(e.whenTrue), m(e.whenFalse)];
+      return test === e.test && whenTrue === e.whenTrue && whenFalse === e.whenFalse ? e : { ...e, test, whenTrue, whenFalse };
+    }
+    case "zeros": {
+      const length = m(e.length);
+      return length === e.length ? e : { ...e, length };
+    }
+    case "zerosLike": {
+      const like = m(e.like);
+      return like === e.like ? e : { ...e, like };
+    }
+    case "arrayLiteral": {
+      const elements = mapList(e.elements, m);
+      return elements === e.elements ? e : { ...e, elements };
+    }
+    case "record": {
+      const values = mapList(e.fields.map((f) => f.value), m);
+      return values.every((v, k) => v === e.fields[k]!.value) ? e : { ...e, fields: e.fields.map((f, k) => ({ ...f, value: values[k]! })) };
+    }
+    case "stackReserve": {
+      const [top, count] = [m(e.top), m(e.count)];
+      return top === e.top && count === e.count ? e : { ...e, top, count };
+    }
     default: return e;
   }
+}
+
+/** `list` mapped, or `list` itself when every element maps to itself. */
+function mapList(list: Expr[], m: (x: Expr) => Expr): Expr[] {
+  const out = list.map(m);
+  return out.every((x, k) => x === list[k]) ? list : out;
 }
 
 /**
