@@ -275,6 +275,15 @@ describe("checkpointed loops give the store-all derivatives, bit for bit", () =>
 });
 
 describe("what a user sees", () => {
+  it("a tagged loop that saves nothing is left as it is (no schedule in the file)", async () => {
+    const built = await build(`/** @grad x */\nexport function sum(x: number[], steps: number): number {\n  let s = 0;\n  // @checkpoint snapshots=2\n  for (let k = 0; k < steps; k++) s += Math.sin(x[k % 2]) * x[1];\n  return s * s;\n}\n`);
+    expect(built.text).not.toContain("CheckpointSchedule");
+    const { grad } = (built.generated.sumGrad as Fn)([0.3, 0.7], 5) as { grad: { x: number[] } };
+    const s = 3 * Math.sin(0.3) * 0.7 + 2 * Math.sin(0.7) * 0.7;
+    expect(grad.x[0]).toBeCloseTo(2 * s * 3 * Math.cos(0.3) * 0.7, 12);
+  });
+
+
   it("a directive not above a loop, a bad option, a state that cannot be saved: TSG2008 at the line", async () => {
     const misplaced = await diagnose(`/** @grad x */\nexport function f(x: number): number {\n  // @checkpoint\n  const y = x * 2;\n  return y;\n}\n`);
     expect(misplaced.map((d) => [d.code, d.line])).toEqual([[Codes.BadCheckpoint, 4]]);

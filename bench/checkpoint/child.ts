@@ -7,8 +7,10 @@
  * workload: rk4 (samples/rk4.ts) or heat (samples/heat.ts, N unknowns, default 10^4).
  * variant:  primal · storeAll (the generated fGradInto) · hand:K[:B] (bench/checkpoint/
  *           *ByHand.ts: the schedule with K snapshots, recording blocks of B steps; K = 0
- *           picks snapshotsFor(steps, width, 16 MiB)) · generated:K (after issue 21's
- *           compiler work: the sample rebuilt with `// @checkpoint snapshots=K`).
+ *           picks snapshotsFor(steps, width, 16 MiB)) · gen:OPTIONS (the generated code
+ *           of the sample rebuilt with `// @checkpoint OPTIONS` above its main loop, the
+ *           module run.ts compiled, given as --module PATH; `gen:` alone is the default
+ *           budget).
  *
  * A gradient variant runs interleaved with the primal, R rounds each (median times), so
  * its gradient / primal ratio is measured in one process; before timing, a checkpointed
@@ -21,6 +23,7 @@ import { heat, heatSetup } from "../../samples/heat.ts";
 import { heatGradInto } from "../../samples/heat.grad.ts";
 import { rk4 } from "../../samples/rk4.ts";
 import { rk4GradInto } from "../../samples/rk4.grad.ts";
+import { pathToFileURL } from "node:url";
 import { snapshotsFor } from "../../runtime/checkpoint.ts";
 import { heatGradCheckpointedInto, heatSchedule } from "./heatByHand.ts";
 import { rk4GradCheckpointedInto, rk4Schedule } from "./rk4ByHand.ts";
@@ -31,6 +34,9 @@ const option = (name: string, fallback: number) => {
   return k > 0 ? Number(process.argv[k + 1]) : fallback;
 };
 const steps = Number(stepsArg);
+const modulePath = process.argv.includes("--module") ? process.argv[process.argv.indexOf("--module") + 1] : undefined;
+/** The checkpointed build's fGradInto (a gen: variant), loaded before any measurement. */
+const checkpointed = modulePath ? ((await import(pathToFileURL(modulePath).href)) as Record<string, (...args: never[]) => number>) : undefined;
 const unknowns = option("--unknowns", 10_000);
 const rounds = option("--rounds", 3);
 
@@ -62,6 +68,7 @@ function rk4Workload(): Workload {
     run(v, n) {
       let value: number;
       if (v === "storeAll") value = rk4GradInto(state0, rates, h, n, grad);
+      else if (v.startsWith("gen:")) value = (checkpointed!.rk4GradInto as typeof rk4GradInto)(state0, rates, h, n, grad);
       else if (v.startsWith("hand:")) {
         const c = parseCheckpointed(v, n, 4);
         snapshots = c.snapshots;
@@ -83,6 +90,7 @@ function heatWorkload(): Workload {
     run(v, n) {
       let value: number;
       if (v === "storeAll") value = heatGradInto(u0, target, kappa, dt, n, grad);
+      else if (v.startsWith("gen:")) value = (checkpointed!.heatGradInto as typeof heatGradInto)(u0, target, kappa, dt, n, grad);
       else if (v.startsWith("hand:")) {
         const c = parseCheckpointed(v, n, unknowns);
         snapshots = c.snapshots;
@@ -113,7 +121,7 @@ function median(xs: number[]): number {
 
 const w = workload === "rk4" ? rk4Workload() : workload === "heat" ? heatWorkload() : undefined;
 if (!w || !Number.isFinite(steps) || !variant) {
-  console.error("usage: child.ts rk4|heat primal|storeAll|hand:K[:B] <steps> [--unknowns N] [--rounds R]");
+  console.error("usage: child.ts rk4|heat primal|storeAll|hand:K[:B]|gen:OPTIONS <steps> [--unknowns N] [--rounds R] [--module PATH]");
   process.exit(2);
 }
 
@@ -160,6 +168,6 @@ console.log(
     valueMatchesPrimal: gradient ? Object.is(result[0], value) : true,
     digest: gradient ? digest(result) : "",
     identicalAtSmallSize,
-    ...(variant.includes(":") ? w.stats() : {}),
+    ...(variant.startsWith("hand:") ? w.stats() : {}),
   }),
 );

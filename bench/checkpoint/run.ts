@@ -7,17 +7,22 @@
  *
  * Workloads: the RK4 Lotka–Volterra sample (2 unknowns) at 10^6 and 10^7 steps, and the
  * heat sample (10^4 unknowns) at 10^3, 10^4 and 10^5 steps. Variants: the primal, the
- * generated store-all gradient, and checkpointed gradients with several snapshot counts.
+ * generated store-all gradient, the generated checkpointed gradients (`gen:OPTIONS`: the
+ * sample rebuilt here, in a temporary folder, with `// @checkpoint OPTIONS` above its main
+ * loop; `gen:` is the default 64 MiB budget), and the schedule driving the store-all code
+ * by hand (`hand:K[:B]`, bench/checkpoint/*ByHand.ts, with K snapshots and blocks of B).
  * A child whose resident memory passes the limit is killed and reported as not fitting
  * (store-all at the large sizes): the limit stands for the memory a user has, and keeps
  * this benchmark from taking a shared machine's memory. Time ratios (gradient / primal)
  * are measured inside each child, interleaved with the primal.
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatRatio, table } from "../timing.ts";
+import { compileSources } from "../../compiler/pipeline.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -36,8 +41,8 @@ interface Case {
   rounds: number;
 }
 
-const rk4Variants = ["primal", "storeAll", "hand:100", "hand:1000", "hand:0", "hand:100:1000"];
-const heatVariants = ["primal", "storeAll", "hand:10", "hand:30", "hand:0"];
+const rk4Variants = ["primal", "storeAll", "gen:", "gen:budget=16MB", "gen:snapshots=100", "hand:100", "hand:0"];
+const heatVariants = ["primal", "storeAll", "gen:", "gen:snapshots=30", "hand:30", "hand:0"];
 const cases: Case[] = quick
   ? [
       { workload: "rk4", steps: 1e6, variants: rk4Variants, rounds: 3 },
@@ -49,7 +54,7 @@ const cases: Case[] = quick
       { workload: "rk4", steps: 1e7, variants: rk4Variants, rounds: 3 },
       { workload: "heat", steps: 1e3, variants: heatVariants, rounds: 3 },
       { workload: "heat", steps: 1e4, variants: heatVariants, rounds: 1 },
-      { workload: "heat", steps: 1e5, variants: ["primal", "storeAll", "hand:30", "hand:0"], rounds: 1 },
+      { workload: "heat", steps: 1e5, variants: ["primal", "storeAll", "gen:", "gen:snapshots=30", "hand:30"], rounds: 1 },
     ];
 
 interface Measured {
@@ -67,6 +72,29 @@ interface Measured {
   width?: number;
 }
 
+const buildDir = mkdtempSync(path.join(os.tmpdir(), "tsgrad-bench-checkpoint-"));
+const built = new Map<string, string>();
+
+/** The sample rebuilt with `// @checkpoint OPTIONS` above its main loop (the variant `gen:OPTIONS`): the generated module's path. */
+async function checkpointedModule(workload: string, variant: string): Promise<string> {
+  const key = `${workload} ${variant}`;
+  const known = built.get(key);
+  if (known) return known;
+  const options = variant.slice("gen:".length);
+  const text = readFileSync(path.join(here, "../../samples", `${workload}.ts`), "utf8");
+  const loop = "  for (let s = 0; s < steps; s++) {";
+  if (!text.includes(loop)) throw new Error(`samples/${workload}.ts: no main loop '${loop.trim()}' to tag`);
+  const file = path.join(buildDir, `${workload}${built.size}.ts`);
+  const tagged = text.replace(loop, `  // @checkpoint ${options}\n${loop}`);
+  writeFileSync(file, tagged);
+  const result = await compileSources([{ path: file, text: tagged }]);
+  const out = result.files[0];
+  if (!out || result.diagnostics.some((d) => d.severity !== "warning")) throw new Error(`${key}: ${result.diagnostics.map((d) => d.message).join("; ")}`);
+  writeFileSync(out.path, out.text);
+  built.set(key, out.path);
+  return out.path;
+}
+
 /** Resident memory of a process in MB (Linux), or NaN. */
 function rssMB(pid: number): number {
   try {
@@ -79,10 +107,11 @@ function rssMB(pid: number): number {
 }
 
 /** Runs one child; resolves to its measurement, or to { killedAtMB } when it passed the memory limit. */
-function measure(c: Case, variant: string): Promise<Measured | { killedAtMB: number; seconds: number } | { error: string }> {
+async function measure(c: Case, variant: string): Promise<Measured | { killedAtMB: number; seconds: number } | { error: string }> {
+  const module = variant.startsWith("gen:") ? ["--module", await checkpointedModule(c.workload, variant)] : [];
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(here, "child.ts"), c.workload, variant, String(c.steps), "--rounds", String(c.rounds)], {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(here, "child.ts"), c.workload, variant, String(c.steps), "--rounds", String(c.rounds), ...module], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

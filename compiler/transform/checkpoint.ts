@@ -53,8 +53,18 @@ export function checkpointLoops(fn: FunctionIR, reserved: readonly string[], sou
   // schedule calls say nothing about what its steps read).
   const plans = new Map<number, Plan>();
   const schedules: Checkpointed["schedules"] = [];
+  const leftAlone = new Set<number>();
   for (const loop of marks) {
     const mark = loop.checkpointed!;
+    const holdsCheckpointed = someStmt(loop.body, (x) => x.kind === "loop" && x.checkpointed?.role === "forward");
+    const bytesPerStep = bytesPushed(loop.body);
+    // A loop that saves nothing needs nothing back (there is nothing to gain); the automatic
+    // policy leaves alone a loop whose saved bytes per step are not known before it runs.
+    // (A counted loop only: the store-all reverse of the others needs their trip count.)
+    if (mark.counted && ((bytesPerStep && b.isNumber(bytesPerStep, 0)) || (mark.request.automatic && bytesPerStep === null))) {
+      leftAlone.add(mark.id);
+      continue;
+    }
     const state = loopState([loop.body, mark.primal ?? []], types, mark.counted?.counter);
     if (state.problems.length > 0) {
       fail(Codes.BadCheckpoint, `this loop cannot be checkpointed: ${state.problems.map((p) => p.reason).join("; ")}`, loop.span ?? fn.span);
@@ -64,11 +74,11 @@ export function checkpointLoops(fn: FunctionIR, reserved: readonly string[], sou
     schedules.push({ name: schedule, doc: `The checkpointed loop at ${line} in \`${fn.name}\`.` });
     // A checkpointed loop inside runs its whole schedule within one step's Record, and its
     // reverse phase within that step's Reverse: the outer schedule must record single steps.
-    const holdsCheckpointed = someStmt(loop.body, (x) => x.kind === "loop" && x.checkpointed?.role === "forward");
-    plans.set(mark.id, { schedule, items: state.items, bytesPerStep: holdsCheckpointed ? null : bytesPushed(loop.body), mark, span: loop.span ?? fn.span });
+    plans.set(mark.id, { schedule, items: state.items, bytesPerStep: holdsCheckpointed ? null : bytesPerStep, mark, span: loop.span ?? fn.span });
   }
-  const expander = new Expander(plans, namer, fn.span);
-  return { fn: { ...fn, body: expander.stmts(fn.body) }, schedules, runtime: ["CheckpointSchedule", "CheckpointAction"] };
+  const expander = new Expander(plans, leftAlone, namer, fn.span);
+  const body = expander.stmts(fn.body);
+  return { fn: { ...fn, body }, schedules, runtime: plans.size > 0 ? ["CheckpointSchedule", "CheckpointAction"] : [] };
 }
 
 interface Plan {
@@ -96,6 +106,7 @@ function typesOf(fn: FunctionIR, marks: Loop[]): Map<string, ValueType> {
 class Expander {
   constructor(
     private readonly plans: Map<number, Plan>,
+    private readonly leftAlone: Set<number>,
     private readonly namer: Namer,
     private readonly span: SourceSpan,
   ) {}
@@ -127,6 +138,10 @@ class Expander {
         const inner: Loop = { ...s, body: this.stmts(s.body) };
         this.scopes.pop();
         if (!mark) return [inner];
+        if (this.leftAlone.has(mark.id)) {
+          const { checkpointed: _, ...plain } = inner;
+          return [plain];
+        }
         const plan = this.plans.get(mark.id);
         if (!plan) return fail(Codes.InternalError, `checkpointed loop ${mark.id} has no forward sweep`, this.span);
         const { checkpointed: _, ...loop } = inner;
