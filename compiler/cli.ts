@@ -66,7 +66,7 @@ async function run(command: Command, io: CliIo): Promise<number> {
       // Loaded only here: the compiler (ts-morph, prettier) takes most of a second to load,
       // and --version and --help need none of it.
       const [{ runBuild }, { watchBuild }] = await Promise.all([import("./cli/build.ts"), import("./cli/watch.ts")]);
-      const options = { paths: command.paths, check: command.check, debug: command.debug, cache: command.cache, stages: command.verbosity === "verbose" };
+      const options = { paths: command.paths, check: command.check, debug: command.debug, cache: command.cache, stages: command.verbosity === "verbose", ...(command.checkpointBudget !== undefined && { checkpointBudget: command.checkpointBudget }) };
       const json = command.format === "json";
       const showProgress = io.progress && !json && command.verbosity !== "quiet";
       if (command.watch) {

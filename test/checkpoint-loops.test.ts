@@ -12,6 +12,11 @@ import { build, diagnose, generatedFunction, type Built } from "./harness/build.
 import { checkGradientAndHvp } from "./harness/check.ts";
 import { pendingStackEntries } from "../runtime/stack.ts";
 import { Codes } from "../compiler/diagnostics.ts";
+import { parseArgs } from "../compiler/cli/args.ts";
+import { loadConfig } from "../compiler/cli/config.ts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 
 /** A 1-D heat equation with a cubic reaction (samples/heat.ts): a typed-array state read around each point. */
 const HEAT = `/**
@@ -271,6 +276,30 @@ describe("checkpointed loops give the store-all derivatives, bit for bit", () =>
     const pair = await both(RK4_GRAD, "rk4", "", tagged);
     expect(pair.text).toContain("rk4GradIntoSchedule.start(Math.ceil(steps), 4, ");
     expectIdentical(pair, "rk4", [0, 3, 100].map((steps) => [[1.2, 0.8], [1.1, 0.4, 0.4, 0.9], 0.01, steps]), hvpSeed({ state0: [1, 0], rates: [0, 1, 0, 1] }));
+  });
+});
+
+describe("the automatic policy (checkpointBudget)", () => {
+  it("checkpoints an untagged counted loop that saves values, bit-identical to the sample's store-all gradient", async () => {
+    const built = await build(RK4_GRAD.replaceAll("//CHECKPOINT", ""), { checkpointBudget: 2048 });
+    expect(built.text).toMatch(/rk4GradIntoSchedule\.startWithin\(\s*Math\.ceil\(steps\),\s*2048,/);
+    const sample = await import("../samples/rk4.grad.ts");
+    for (const steps of [0, 1, 31, 32, 33, 1000]) {
+      const args = [[1.2, 0.8], [1.1, 0.4, 0.4, 0.9], 0.01, steps] as const;
+      expectSameBits((built.generated.rk4Grad as Fn)(...structuredClone(args)), sample.rk4Grad(...structuredClone(args)), `rk4Grad at ${steps} steps`);
+      expect(pendingStackEntries()).toBe(0);
+    }
+  });
+
+  it("--checkpoint-budget and the config's checkpointBudget take sizes", () => {
+    expect(parseArgs(["build", "src", "--checkpoint-budget", "256MB"])).toMatchObject({ kind: "build", paths: ["src"], checkpointBudget: 256 * 2 ** 20 });
+    expect(parseArgs(["build", "--checkpoint-budget=4096"])).toMatchObject({ checkpointBudget: 4096 });
+    expect(() => parseArgs(["build", "--checkpoint-budget", "lots"])).toThrow("needs a size");
+    const dir = mkdtempSync(path.join(os.tmpdir(), "tsgrad-budget-"));
+    writeFileSync(path.join(dir, "tsgrad.config.json"), JSON.stringify({ checkpointBudget: "1GB" }));
+    expect(loadConfig(dir)?.checkpointBudget).toBe(2 ** 30);
+    writeFileSync(path.join(dir, "tsgrad.config.json"), JSON.stringify({ checkpointBudget: "some" }));
+    expect(() => loadConfig(dir)).toThrow("'checkpointBudget' must be a size");
   });
 });
 

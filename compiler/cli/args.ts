@@ -3,6 +3,8 @@
  * or throws `UsageError` with a one-line message; `main` turns that into exit code 2.
  */
 
+import { parseSize } from "../frontend/checkpointTag.ts";
+
 export type OutputFormat = "text" | "json";
 
 export type Command =
@@ -21,6 +23,8 @@ export type Command =
       verbosity: Verbosity;
       /** --dump-after=<stage>: print the IR after that stage of the pipeline and write nothing (see dump.ts). */
       dumpAfter?: string;
+      /** --checkpoint-budget SIZE: the automatic checkpointing policy's budget in bytes (README, "checkpointing"). */
+      checkpointBudget?: number;
     }
   /** Subcommands that parse their own options (cli/graph.ts, cli/verify.ts). */
   | { kind: "graph" | "verify"; args: string[] };
@@ -53,6 +57,7 @@ function parseBuild(args: readonly string[]): Command {
   let cache = true;
   let verbosity: Verbosity = "normal";
   let dumpAfter: string | undefined;
+  let checkpointBudget: number | undefined;
   let onlyPaths = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -106,6 +111,13 @@ function parseBuild(args: readonly string[]): Command {
         dumpAfter = value;
         break;
       }
+      case "--checkpoint-budget": {
+        const value = inline ?? args[++i];
+        const bytes = value === undefined ? null : parseSize(value);
+        if (bytes === null) throw new UsageError(`option '--checkpoint-budget' needs a size such as 256MB, 1GB or a number of bytes`);
+        checkpointBudget = bytes;
+        break;
+      }
       default:
         throw new UsageError(`unknown option '${arg}'`);
     }
@@ -114,7 +126,7 @@ function parseBuild(args: readonly string[]): Command {
   if (dumpAfter !== undefined && (check || watch || format === "json")) {
     throw new UsageError(`'--dump-after' prints text and writes nothing: it cannot be used with '${check ? "--check" : watch ? "--watch" : "--format json"}'`);
   }
-  return { kind: "build", paths, check, watch, debug, format, cache, verbosity, ...(dumpAfter !== undefined && { dumpAfter }) };
+  return { kind: "build", paths, check, watch, debug, format, cache, verbosity, ...(dumpAfter !== undefined && { dumpAfter }), ...(checkpointBudget !== undefined && { checkpointBudget }) };
 }
 
 function parseInit(args: readonly string[]): Command {

@@ -37,6 +37,8 @@ export interface BuildOptions {
   cache?: boolean;
   /** Time each stage of the compiler (`--verbose`): BuildReport.stages. */
   stages?: boolean;
+  /** The automatic checkpointing policy's budget in bytes (--checkpoint-budget; else the config's checkpointBudget). */
+  checkpointBudget?: number;
 }
 
 /** What a caller that runs many builds (watch mode, the bundler plugin) keeps between them. */
@@ -97,6 +99,7 @@ export interface BuildReport {
 export async function runBuild(options: BuildOptions, io: CliIo, session: BuildSession = {}): Promise<BuildReport> {
   const started = performance.now();
   const settings = buildSettings(options.paths, io.cwd);
+  const checkpointBudget = options.checkpointBudget ?? settings.config?.checkpointBudget;
   const found = discover(settings.paths, io.cwd);
   const read = readSources(found.sources, found.spellings);
   const texts = new Map(read.inputs.map((i) => [i.path, i.text] as const));
@@ -111,7 +114,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
   const fingerprint = cache ? toolFingerprint() : "";
   for (const source of found.sources) {
     if (!byPath.has(source) || !cache) continue;
-    const key = cacheKey(fingerprint, { debug: options.debug ?? false, style: await settings.style.key(source) }, keyParts(source, read.imports, texts));
+    const key = cacheKey(fingerprint, { debug: options.debug ?? false, style: await settings.style.key(source), ...(checkpointBudget !== undefined && { checkpointBudget }) }, keyParts(source, read.imports, texts));
     keys.set(source, key);
     const hit = cache.get(key);
     if (hit) {
@@ -126,7 +129,7 @@ export async function runBuild(options: BuildOptions, io: CliIo, session: BuildS
   if (misses.length > 0) {
     const missed = new Set(misses);
     const inputs = [...closure(misses, read.imports)].flatMap((f) => (byPath.has(f) ? [byPath.get(f)!] : []));
-    const compiled = await compileSafely(inputs, { ...options, style: settings.style, styleChoices: settings.choices, clock }, session, (file, ms) => timings.push({ path: file, ms, ...(missed.has(file) ? {} : { imported: true }) }));
+    const compiled = await compileSafely(inputs, { ...options, style: settings.style, styleChoices: settings.choices, clock, ...(checkpointBudget !== undefined && { checkpointBudget }) }, session, (file, ms) => timings.push({ path: file, ms, ...(missed.has(file) ? {} : { imported: true }) }));
     diagnostics.push(...compiled.diagnostics.map((d) => ({ ...d, file: path.resolve(io.cwd, d.file) })));
     for (const f of compiled.failed) held.add(path.resolve(io.cwd, f));
     const outputs = new Map(compiled.files.map((f) => [path.resolve(io.cwd, f.source), f.text] as const));
@@ -245,6 +248,7 @@ async function compile(inputs: SourceInput[], options: CompileSettings, session:
     debug: options.debug ?? false,
     style: options.style.style,
     ...(options.clock && { clock: options.clock }),
+    ...(options.checkpointBudget !== undefined && { checkpointBudget: options.checkpointBudget }),
     onSource: (file, ms) => {
       times.set(file, ms);
       session.onCompile?.({ kind: "source", path: file, ms });

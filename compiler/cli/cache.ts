@@ -148,7 +148,7 @@ export interface KeyPart {
 }
 
 /** The key of a source: `parts` is the source first, then what it imports, in a fixed order. */
-export function cacheKey(fingerprint: string, options: { debug: boolean; style?: string }, parts: readonly KeyPart[]): string {
+export function cacheKey(fingerprint: string, options: { debug: boolean; style?: string; checkpointBudget?: number }, parts: readonly KeyPart[]): string {
   const hash = createHash("sha256");
   hash.update(`${CACHE_FORMAT}\0${fingerprint}\0${JSON.stringify(options)}\0`);
   for (const part of parts) {

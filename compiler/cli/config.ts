@@ -8,8 +8,10 @@
  *                                            // the config's folder (default ["."])
  *     "format": "project",                   // "project": the project's prettier configuration
  *                                            // (default); "tsgrad": tsgrad's fixed style
- *     "importExtension": ".js"               // ".js", ".ts" or "none" for sources with no relative
+ *     "importExtension": ".js",              // ".js", ".ts" or "none" for sources with no relative
  *                                            // import to mirror (default: from the tsconfig)
+ *     "checkpointBudget": "256MB"            // the automatic checkpointing policy (README,
+ *                                            // "checkpointing"; default: off)
  *   }
  *
  * `tsgrad build` with no paths builds `include`; `format` and `importExtension` apply to
@@ -20,6 +22,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { ImportExtension } from "../backend/imports.ts";
 import { UsageError } from "./args.ts";
+import { parseSize } from "../frontend/checkpointTag.ts";
 import { projectStyle, type FormatChoice, type ProjectStyle, type StyleChoices } from "./style.ts";
 
 export const CONFIG_FILE = "tsgrad.config.json";
@@ -32,9 +35,11 @@ export interface TsgradConfig {
   include: string[];
   format: FormatChoice;
   importExtension?: ImportExtension;
+  /** The automatic checkpointing policy's budget in bytes. */
+  checkpointBudget?: number;
 }
 
-const FIELDS = ["include", "format", "importExtension"] as const;
+const FIELDS = ["include", "format", "importExtension", "checkpointBudget"] as const;
 const FORMATS: readonly FormatChoice[] = ["project", "tsgrad"];
 const EXTENSIONS: Record<string, ImportExtension> = { ".js": ".js", ".ts": ".ts", none: "" };
 
@@ -85,12 +90,16 @@ function validate(value: unknown, where: string, dir: string): TsgradConfig {
   if (extension !== undefined && (typeof extension !== "string" || !(extension in EXTENSIONS))) {
     throw new UsageError(`${where}: 'importExtension' must be ".js", ".ts" or "none"`);
   }
+  const budget = fields["checkpointBudget"];
+  const checkpointBudget = typeof budget === "string" ? parseSize(budget) : typeof budget === "number" && Number.isInteger(budget) && budget > 0 ? budget : budget === undefined ? undefined : null;
+  if (checkpointBudget === null) throw new UsageError(`${where}: 'checkpointBudget' must be a size such as "256MB", "1GB" or a number of bytes`);
   return {
     file: where,
     dir,
     include: include as string[],
     format: format as FormatChoice,
     ...(extension !== undefined ? { importExtension: EXTENSIONS[extension as string]! } : {}),
+    ...(checkpointBudget !== undefined ? { checkpointBudget } : {}),
   };
 }
 

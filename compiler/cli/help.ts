@@ -8,6 +8,7 @@ export const HELP = `tsgrad: source-to-source automatic differentiation for Type
 Usage:
   tsgrad build [paths...] [--check] [--watch] [--debug] [--format text|json]
                [--quiet | --verbose] [--no-cache] [--dump-after <stage>]
+               [--checkpoint-budget <size>]
   tsgrad graph FILE[:FUNCTION] [--at values.json] [-o out.svg|out.html|out.json]
   tsgrad verify [paths...] [--points N] [--seed S] [--tolerance T] [--format text|json]
   tsgrad init
@@ -49,6 +50,12 @@ Options:
                    TSGRAD_CACHE_DIR).
   --debug          Generated code checks that differentiated arrays share no
                    storage with other arguments, and that its stacks balance.
+  --checkpoint-budget <size>
+                   Checkpoint every outermost counted loop whose reverse saves
+                   values, within this much memory (256MB, 1GB): all its steps
+                   are recorded as usual when they fit, else the loop is
+                   recomputed from snapshots (README, "checkpointing"). Also the
+                   config's "checkpointBudget".
   --dump-after <stage>
                    Print the IR (as TypeScript) after a stage of the compiler:
                    lower, inline, normalize, reverse, forward, entry-points, …
