@@ -47,15 +47,35 @@ export function checkpointLoops(fn: FunctionIR, reserved: readonly string[], sou
     if (s.kind === "loop" && s.checkpointed?.role === "forward") marks.push(s);
   });
   if (marks.length === 0) return { fn, schedules: [], runtime: [] };
+  // The automatic policy leaves alone a loop it finds it cannot expand, and starts over.
+  const leftAlone = new Set<number>();
+  for (;;) {
+    try {
+      return expand(fn, marks, leftAlone, reserved, sourceName);
+    } catch (error) {
+      if (!(error instanceof LeaveAlone)) throw error;
+      leftAlone.add(error.id);
+    }
+  }
+}
+
+/** Thrown for an automatically checkpointed loop that cannot be: it stays a store-all loop. */
+class LeaveAlone extends Error {
+  constructor(readonly id: number) {
+    super(`checkpointed loop ${id} left alone`);
+  }
+}
+
+function expand(fn: FunctionIR, marks: Loop[], leftAlone: Set<number>, reserved: readonly string[], sourceName: string): Checkpointed {
   const namer = Namer.forFunction(fn, reserved);
   const types = typesOf(fn, marks);
   // Every loop's state is read off the code before any loop is expanded (an inner loop's
   // schedule calls say nothing about what its steps read).
   const plans = new Map<number, Plan>();
   const schedules: Checkpointed["schedules"] = [];
-  const leftAlone = new Set<number>();
   for (const loop of marks) {
     const mark = loop.checkpointed!;
+    if (leftAlone.has(mark.id)) continue;
     const holdsCheckpointed = someStmt(loop.body, (x) => x.kind === "loop" && x.checkpointed?.role === "forward");
     const bytesPerStep = bytesPushed(loop.body);
     // A loop that saves nothing needs nothing back (there is nothing to gain); the automatic
@@ -66,6 +86,11 @@ export function checkpointLoops(fn: FunctionIR, reserved: readonly string[], sou
       continue;
     }
     const state = loopState([loop.body, mark.primal ?? []], types, mark.counted?.counter);
+    if (state.problems.length > 0 && mark.request.automatic) {
+      // The automatic policy leaves a loop it cannot checkpoint as it is; a tag asked for it.
+      leftAlone.add(mark.id);
+      continue;
+    }
     if (state.problems.length > 0) {
       fail(Codes.BadCheckpoint, `this loop cannot be checkpointed: ${state.problems.map((p) => p.reason).join("; ")}`, loop.span ?? fn.span);
     }
@@ -179,6 +204,7 @@ class Expander {
     for (const name of [...used, ...written].sort()) {
       const d = atForward.get(name);
       if (!d || here.get(name) === d || out.some((x) => x.kind === "declare" && x.name === name)) continue;
+      if (plan.mark.request.automatic) throw new LeaveAlone(plan.mark.id);
       if (!written.has(name)) fail(Codes.BadCheckpoint, `this loop cannot be checkpointed: it reads '${name}', which is declared in a block around it; declare it before that block`, plan.span);
       if (d.type.kind === "number") out.push(b.declare(name, b.num(0), true));
       else if (d.type.kind === "boolean") out.push(b.declare(name, b.bool(false), true, b.BOOLEAN));
