@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { nestFunction, statementsFunction, sumFunction } from "../test/support/large-sources.ts";
+import { nestFunction, statementsFunction, sumFunction } from "../test/harness/large-sources.ts";
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../bin/tsgrad.js");
 const TIME = "/usr/bin/time";

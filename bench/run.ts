@@ -28,7 +28,7 @@ const tapeLogistic = loadTapeModule(path.join(here, "workloads/logisticRegressio
 function tapeTime(run: () => void): number {
   return measure([{ name: "tape", run }], { rounds: 3, minBatchMs: 20 })[0]!.median;
 }
-import { makeRng } from "../test/support/rng.ts";
+import { makeRng } from "../test/harness/rng.ts";
 import { adbenchAvailable, baAvailable, baRows, gmmRows, lstmRows } from "./adbench.ts";
 import { sampleBuildRows, throughput } from "./compiler.ts";
 import { seedRows } from "./seeds.ts";
@@ -37,7 +37,7 @@ import { startupRows } from "./startup.ts";
 const quick = process.argv.includes("--quick");
 const sizes = quick ? [10, 1000] : [10, 1000, 100000];
 
-/** Uniform in [-0.5, 0.5), seeded (the suite's PRNG, test/support/rng.ts). */
+/** Uniform in [-0.5, 0.5), seeded (the suite's PRNG, test/harness/rng.ts). */
 function random(seed: number): () => number {
   const r = makeRng(seed);
   return () => r.next() - 0.5;

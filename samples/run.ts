@@ -7,10 +7,10 @@
  * missing. Reads only the samples in this repository.
  */
 import path from "node:path";
-import { discoverAnnotated, listSampleSources, REPO_ROOT } from "../test/support/discover.ts";
-import { centralDifferences, DEFAULT_REL_STEP } from "../test/support/fd.ts";
-import { getFn, loadGenerated, loadSource, type GradResult } from "../test/support/load.ts";
-import { compare, deepClone, labelledEntries, type Tolerance } from "../test/support/shapes.ts";
+import { discoverAnnotated, listSampleSources, REPO_ROOT } from "../test/harness/discover.ts";
+import { centralDifferences, DEFAULT_REL_STEP } from "../test/harness/fd.ts";
+import { getFn, loadGenerated, loadSource, type GradResult } from "../test/harness/load.ts";
+import { compare, deepClone, labelledEntries, type Tolerance } from "../test/harness/shapes.ts";
 
 const TOL: Tolerance = { rel: 1e-6, floorScale: 1e-3 };
 

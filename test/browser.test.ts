@@ -16,7 +16,7 @@ import { build, preview, type PreviewServer } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../compiler/cli.ts";
 import { formatNumber } from "../compiler/graph/text.ts";
-import { REPO_ROOT } from "./support/discover.ts";
+import { REPO_ROOT } from "./harness/discover.ts";
 
 /** The page's document, inside `page.evaluate` callbacks (the suite is typechecked without the DOM library). */
 declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any

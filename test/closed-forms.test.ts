@@ -11,10 +11,10 @@
  */
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { SAMPLES_DIR } from "./support/discover.ts";
-import { getFn, loadGenerated, loadSource, type GradResult } from "./support/load.ts";
-import { makeRng, type Rng } from "./support/rng.ts";
-import { compareRecords, deepClone } from "./support/shapes.ts";
+import { SAMPLES_DIR } from "./harness/discover.ts";
+import { getFn, loadGenerated, loadSource, type GradResult } from "./harness/load.ts";
+import { makeRng, type Rng } from "./harness/rng.ts";
+import { compareRecords, deepClone } from "./harness/shapes.ts";
 
 const TOL = { rel: 1e-12, floorScale: 1e-4 };
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];

@@ -9,7 +9,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { respond } from "../bench/gradbench/tool.ts";
 import { maxRelError } from "./harness/numeric.ts";
-import { COMPLICATED, GOLDEN_COMPLICATED, GOLDEN_SIMPLE, SIMPLE, goldenArgs } from "./support/hand.ts";
+import { COMPLICATED, GOLDEN_COMPLICATED, GOLDEN_SIMPLE, SIMPLE, goldenArgs } from "./harness/hand.ts";
 
 describe("GradBench tool", () => {
   it("follows the protocol", () => {

@@ -15,9 +15,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { computationGraph, edgeTotal, type ComputationGraph, type GraphNode } from "../compiler/graph/index.ts";
-import { discoverAnnotated, listSampleSources, SAMPLES_DIR } from "./support/discover.ts";
-import { getFn, loadGenerated, loadSource, loadTape, type GradResult } from "./support/load.ts";
-import { flatten } from "./support/shapes.ts";
+import { discoverAnnotated, listSampleSources, SAMPLES_DIR } from "./harness/discover.ts";
+import { getFn, loadGenerated, loadSource, loadTape, type GradResult } from "./harness/load.ts";
+import { flatten } from "./harness/shapes.ts";
 
 function graphOf(text: string, args?: unknown[], functionName?: string, extra: Record<string, string> = {}): ComputationGraph {
   const inputs = [{ path: "/input.ts", text }, ...Object.entries(extra).map(([p, t]) => ({ path: p, text: t }))];

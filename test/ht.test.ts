@@ -11,7 +11,7 @@
  *   - the compressed pose Jacobian (4 forward sweeps) against the generated dense
  *     `handPoseJacobian` (26 sweeps).
  *
- * The golden inputs and figures are inlined in test/support/hand.ts (ADBench, MIT licence;
+ * The golden inputs and figures are inlined in test/harness/hand.ts (ADBench, MIT licence;
  * the source is named there).
  */
 import { describe, expect, it } from "vitest";
@@ -22,8 +22,8 @@ import { handJacobian, poseJacobian } from "../bench/gradbench/htJacobian.ts";
 import { wholeMapResidualsJacobian } from "../bench/gradbench/htWholeMap.grad.ts";
 import { loadTapeModule } from "../runtime/tape/index.ts";
 import { centralDifferences } from "./harness/numeric.ts";
-import { makeRng } from "./support/rng.ts";
-import { COMPLICATED, GOLDEN_COMPLICATED, GOLDEN_SIMPLE, SIMPLE, goldenArgs, type HandArgs as Args } from "./support/hand.ts";
+import { makeRng } from "./harness/rng.ts";
+import { COMPLICATED, GOLDEN_COMPLICATED, GOLDEN_SIMPLE, SIMPLE, goldenArgs, type HandArgs as Args } from "./harness/hand.ts";
 
 /** A 22-bone hand of random shape: wrist, 5 fingers of 4 bones, forearm. */
 function syntheticArgs(seed: number, options: { complicated: boolean; mirrored?: boolean; points?: number; theta?: number[] }): Args {

@@ -16,7 +16,7 @@ import { pathToFileURL, fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileSources } from "../compiler/pipeline.ts";
 import { deepestPoint } from "../compiler/frontend/tooLarge.ts";
-import { largeSource, sumCoefficient, TERMS, DEPTH } from "./support/large-sources.ts";
+import { largeSource, sumCoefficient, TERMS, DEPTH } from "./harness/large-sources.ts";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(REPO, "bin/tsgrad.js");

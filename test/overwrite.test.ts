@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { build, generatedFunction } from "./harness/build.ts";
 import { checkGradientAndHvp } from "./harness/check.ts";
 import { randomMatrix, randomVector, rng } from "./harness/numeric.ts";
-import { mapShape } from "./support/shapes.ts";
+import { mapShape } from "./harness/shapes.ts";
 
 const next = rng(20261129);
 

@@ -1,5 +1,5 @@
 /**
- * Every primitive of the rule table in every mode (test/support/primitive-cases.ts derives
+ * Every primitive of the rule table in every mode (test/harness/primitive-cases.ts derives
  * the cases from the table): each argument position active, a literal, or an inactive
  * parameter; the same expression in both positions; `**` with literal exponents and bases;
  * product trees and quotients. At each point, the generated gradient, JVP and HVP against
@@ -12,7 +12,7 @@ import { PRIMITIVES } from "../compiler/ir/primitives.ts";
 import { loadTapeModule, type TapeModule } from "../runtime/tape/index.ts";
 import { build, type Built } from "./harness/build.ts";
 import { maxRelError } from "./harness/numeric.ts";
-import { casesSource, POINTS, primitiveCases, type PrimitiveCase } from "./support/primitive-cases.ts";
+import { casesSource, POINTS, primitiveCases, type PrimitiveCase } from "./harness/primitive-cases.ts";
 
 type Pair = { x: number; y: number };
 type Fn<R> = (...args: never[]) => R;
@@ -47,7 +47,7 @@ function checkCase(c: PrimitiveCase, k: number, built: Built, tape: TapeModule):
   for (const [x, y, p] of POINTS) {
     const at = `${c.label} at (${x}, ${y}, c = ${p}): ${c.expr}`;
     const value = f(x, y, p);
-    expect(Number.isFinite(value), `${at} is ${value}: give ${c.primitive} a domain in test/support/primitive-cases.ts`).toBe(true);
+    expect(Number.isFinite(value), `${at} is ${value}: give ${c.primitive} a domain in test/harness/primitive-cases.ts`).toBe(true);
 
     // Reverse mode.
     const grad = call<{ value: number; grad: Pair }>(g[`p${k}Grad`], x, y, p);

@@ -12,7 +12,7 @@ import { pendingStackEntries } from "../runtime/stack.ts";
 import { build, buildProject, generatedFunction } from "./harness/build.ts";
 import { checkGradientAndHvp } from "./harness/check.ts";
 import { clone, flatten, randomMatrix, randomVector, rng } from "./harness/numeric.ts";
-import { REPO_ROOT } from "./support/discover.ts";
+import { REPO_ROOT } from "./harness/discover.ts";
 
 type Grad = (...a: unknown[]) => { value: number; grad: Record<string, unknown> };
 

@@ -13,10 +13,10 @@
  *              differences of the gradient (1e-6); `sparse`: the same of fHessianSparse's
  */
 import { describe, expect, it } from "vitest";
-import { discoverAnnotated, listSampleSources, type AnnotatedFunction } from "./support/discover.ts";
-import { getFn, loadGenerated, loadSource, loadTape, type Module } from "./support/load.ts";
+import { discoverAnnotated, listSampleSources, type AnnotatedFunction } from "./harness/discover.ts";
+import { getFn, loadGenerated, loadSource, loadTape, type Module } from "./harness/load.ts";
 import { differenceAlong, flatten, maxRelError, rng } from "./harness/numeric.ts";
-import { mapShape, zerosLike } from "./support/shapes.ts";
+import { mapShape, zerosLike } from "./harness/shapes.ts";
 
 type Fn = (...args: unknown[]) => unknown;
 const annotated = discoverAnnotated(listSampleSources());

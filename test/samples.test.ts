@@ -1,6 +1,6 @@
 /**
  * Samples register themselves: every `@grad` function found in `samples/*.ts` (by
- * test/support/discover, not by the compiler) is loaded with its generated `.grad.ts`
+ * test/harness/discover, not by the compiler) is loaded with its generated `.grad.ts`
  * and checked on its `fInputs()` arguments:
  *
  *   (a) fGrad against the tape runtime (an independent oracle): 1e-12 relative;
@@ -23,10 +23,10 @@ import {
   listSampleSources,
   SAMPLES_DIR,
   type AnnotatedFunction,
-} from "./support/discover.ts";
-import { centralDifferences, DEFAULT_REL_STEP } from "./support/fd.ts";
-import { getFn, loadGenerated, loadSource, loadTape, type GradResult, type Module } from "./support/load.ts";
-import { compareRecords, deepClone, describeShape, exactlyEqual, mapShape, zerosLike } from "./support/shapes.ts";
+} from "./harness/discover.ts";
+import { centralDifferences, DEFAULT_REL_STEP } from "./harness/fd.ts";
+import { getFn, loadGenerated, loadSource, loadTape, type GradResult, type Module } from "./harness/load.ts";
+import { compareRecords, deepClone, describeShape, exactlyEqual, mapShape, zerosLike } from "./harness/shapes.ts";
 
 const TAPE_TOL = { rel: 1e-12, floorScale: 1e-3 };
 const FD_TOL = { rel: 1e-6, floorScale: 1e-3 };

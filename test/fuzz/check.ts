@@ -13,7 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Built } from "../harness/build.ts";
 import { differenceAlong, maxRelError } from "../harness/numeric.ts";
-import { deepClone, flatten, mapShape } from "../support/shapes.ts";
+import { deepClone, flatten, mapShape } from "../harness/shapes.ts";
 import { WRT } from "./programs.ts";
 
 const tapeEntry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../runtime/tape/index.ts");

@@ -14,7 +14,7 @@
  * expression stays inside it.
  */
 import { PRIMITIVES } from "../../compiler/ir/primitives.ts";
-import { applyPrimitive, DEFAULT, DOMAINS, type Interval } from "../support/primitive-cases.ts";
+import { applyPrimitive, DEFAULT, DOMAINS, type Interval } from "../harness/primitive-cases.ts";
 import { type Expr, indent, leaf, node, simple, type Stmt } from "./ast.ts";
 
 /** An array in scope: every one has the length of x. */

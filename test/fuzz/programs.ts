@@ -11,7 +11,7 @@
  *
  * Program k of seed s depends only on (s, k): `run.ts --only k` regenerates it alone.
  */
-import { makeRng } from "../support/rng.ts";
+import { makeRng } from "../harness/rng.ts";
 import { type Expr, indent, leaf, printExpr, printStmts, simple, type Stmt } from "./ast.ts";
 import { COND_FORMS, EXPR_FORMS, type Gen, HELPERS, PARAMS_INTERFACE, type Scope, STMT_FORMS, bounded } from "./forms.ts";
 

@@ -3,8 +3,8 @@ import { expect } from "vitest";
 import { pendingStackEntries } from "../../runtime/stack.ts";
 import type { Built } from "./build.ts";
 import { centralDifferences, clone, differenceAlong, flatten, maxRelError } from "./numeric.ts";
-import { loadTape } from "../support/load.ts";
-import { mapShape } from "../support/shapes.ts";
+import { loadTape } from "./load.ts";
+import { mapShape } from "./shapes.ts";
 
 type Grad = (...a: unknown[]) => { value: number; grad: Record<string, unknown> };
 type Hvp = (...a: unknown[]) => { value: number; hvp: Record<string, unknown> };

@@ -1,11 +1,12 @@
 /**
- * Numeric helpers for derivative tests: a seeded PRNG, flattening of the parameter
- * shapes tsgrad supports (number, number[], Float64Array, number[][]), central finite
- * differences over chosen parameters, and a relative-error comparison.
+ * Numeric helpers for derivative tests, by position: a seeded PRNG stream, flattening of
+ * the parameter shapes tsgrad supports, central finite differences over chosen parameters,
+ * and a relative-error comparison. The one harness (test/harness/) has one of each: the
+ * PRNG is rng.ts, the differences fd.ts, the shapes shapes.ts; this file only adapts them.
  */
-import { centralDifferences as fourthOrderDifferences } from "../support/fd.ts";
-import { makeRng } from "../support/rng.ts";
-import { deepClone, flatten } from "../support/shapes.ts";
+import { centralDifferences as fourthOrderDifferences } from "./fd.ts";
+import { makeRng } from "./rng.ts";
+import { deepClone, flatten } from "./shapes.ts";
 
 export { flatten };
 /** Deep copy of a parameter value (numbers, arrays, Float64Array, plain objects). */
@@ -13,7 +14,7 @@ export const clone = deepClone;
 
 export type Value = number | number[] | Float64Array | Value[];
 
-/** A seeded uniform [0, 1) stream (the suite's one PRNG, support/rng.ts). */
+/** A seeded uniform [0, 1) stream (the suite's one PRNG, rng.ts). */
 export function rng(seed: number): () => number {
   const r = makeRng(seed);
   return () => r.next();
@@ -21,7 +22,7 @@ export function rng(seed: number): () => number {
 
 /**
  * Central differences of scalar `f` over the parameters at `wrt` positions, flattened
- * row-major: support/fd.ts's fourth-order stencil, with its outer points at
+ * row-major: fd.ts's fourth-order stencil, with its outer points at
  * x ± 1e-6 · max(1, |x|) so that it samples no farther from x than a plain central
  * difference with that step would.
  */

@@ -112,7 +112,7 @@ export function applyPrimitive(primitive: string, args: readonly string[]): stri
   if (primitive.startsWith("Math.")) return `${primitive}(${args.join(", ")})`;
   if (primitive === "neg" && args.length === 1) return `-(${args[0]})`;
   if (["+", "-", "*", "/", "%", "**"].includes(primitive) && args.length === 2) return `(${args[0]}) ${primitive} (${args[1]})`;
-  throw new Error(`test/support/primitive-cases.ts does not know how to write the primitive '${primitive}': add it to applyPrimitive`);
+  throw new Error(`test/harness/primitive-cases.ts does not know how to write the primitive '${primitive}': add it to applyPrimitive`);
 }
 
 /**
