@@ -15,7 +15,7 @@ import { PRIMITIVES } from "../../compiler/ir/primitives.ts";
 import { build } from "../harness/build.ts";
 import { rng } from "../harness/numeric.ts";
 import { argumentsFor, checkProgram, LEGACY_FRAME } from "./check.ts";
-import { deepClone } from "../support/shapes.ts";
+import { deepClone } from "../harness/shapes.ts";
 import { generateIdiomProgram } from "./idioms.ts";
 import { Coverage } from "./coverage.ts";
 import { generateProgram, pointRng, printProgram, WRT } from "./programs.ts";
