@@ -42,6 +42,7 @@ import { FileDerivatives } from "./modes/requests.ts";
 import { timed, type StageClock } from "./stages.ts";
 import { hessianSparsity, jacobianSparsity, sparseHessianDriver, sparseJacobianDriver } from "./modes/sparse.ts";
 import { withoutDuplicates } from "./modes/dedupe.ts";
+import { hvpLanes, jvpLanes } from "./modes/lanes.ts";
 
 /**
  * Checkpointed loops expanded, row hoisting and stack cursors, over every function a mode
@@ -50,8 +51,10 @@ import { withoutDuplicates } from "./modes/dedupe.ts";
 const LATE: readonly Pass[] = [checkpoints, hoistRows, stackCursors];
 /** Reverse mode seeded with a cotangent, and the fVjp entry points (`vjpEntryPoints(names)`). */
 const vjpSweeps = (entryPoints: Pass): Pass[] => [names, entryParams("grad", "cotangent", "cotangents", "grads"), normalize, reorder, reverse("cotangent"), entryPoints];
+/** The reverse-mode body forward mode goes over. */
+const HVP_REVERSE: readonly Pass[] = [requireReturn("number", "hvp"), names, entryParams("grad", "v", "hvp"), normalize, reorder, reverse("one")];
 /** Forward mode over the reverse-mode body. */
-const HVP: readonly Pass[] = [requireReturn("number", "hvp"), names, entryParams("grad", "v", "hvp"), normalize, reorder, reverse("one"), hvpForwardOverReverse];
+const HVP: readonly Pass[] = [...HVP_REVERSE, hvpForwardOverReverse];
 
 /**
  * Each mode's passes, in order. User-supplied (`@vjpOf`) and shared pullbacks are
@@ -62,11 +65,12 @@ export const PIPELINES = {
   vjp: [inline("reverse"), ...vjpSweeps(vjpEntryPoints()), ...LATE, tidy],
   jvp: [inline("forward"), names, entryParams("tangent"), jvpForward(), ...LATE, tidy],
   hvp: [inline("forward"), ...HVP, ...LATE, tidy],
-  hessian: [inline("forward"), ...HVP, ...LATE, hessianDriver, tidy],
+  /** The drivers' sweeps carry `width` directions each (modes/lanes.ts: hvpLanes, jvpLanes). */
+  hessian: [inline("forward"), ...HVP_REVERSE, hvpLanes, hvpForwardOverReverse, ...LATE, hessianDriver, tidy],
   jacobian: [
     inline("forward"),
     requireReturn("array"),
-    jacobianSweeps({ jvp: [names, entryParams("tangent"), jvpForward(jacobianNames.jvp)], vjp: vjpSweeps(vjpEntryPoints(jacobianNames.vjp)) }),
+    jacobianSweeps({ jvp: [names, entryParams("tangent"), jvpLanes(jacobianNames.lanes), jvpForward(jacobianNames.jvp)], vjp: vjpSweeps(vjpEntryPoints(jacobianNames.vjp)) }),
     ...LATE,
     jacobianDriver,
     tidy,

@@ -375,11 +375,48 @@ export function cyclicMapVjpRowsInto(
 }
 
 /**
+ * Value of `cyclicMap` and J·tangent for `width` directions at once (one forward-mode sweep, with respect to
+ * x): `tangent` holds width directions per scalar, directions innermost, and
+ * `tangent[r * width + lane]` is output r along direction lane. Generated from cyclicMap.ts:15.
+ */
+function cyclicMapJacobianJvpLanes(
+  x: readonly number[],
+  tangent: CyclicMapGradient,
+  width: number,
+): { value: number[]; tangent: number[] } {
+  const x_dot = tangent.x;
+  const n = x.length;
+  const f = new Array<number>(n).fill(0);
+  const f_dot = new Array<number>(n * width).fill(0);
+  for (let i = 0; i < n; i++) {
+    const next = x[(i + 1) % n];
+    const prev = x[(i + n - 1) % n];
+    const _t0 = Math.exp(next);
+    const _t2 = Math.sin(prev);
+    f[i] = x[i] * _t0 - _t2;
+    const _t3 = ((i + 1) % n) * width;
+    const _t4 = ((i + n - 1) % n) * width;
+    const _t5 = Math.cos(prev);
+    for (let lane = 0; lane < width; lane++) {
+      const next_dot = x_dot[_t3 + lane];
+      const prev_dot = x_dot[_t4 + lane];
+      const _t0_dot = _t0 * next_dot;
+      const _t2_dot = _t5 * prev_dot;
+      f_dot[i * width + lane] = _t0 * x_dot[i * width + lane] + x[i] * _t0_dot - _t2_dot;
+    }
+  }
+  return { value: f, tangent: f_dot };
+}
+
+/**
  * Value and dense Jacobian of `cyclicMap` (rows: outputs; columns: x flattened
  * in declaration order). Uses n forward-mode sweeps, or one forward and m reverse sweeps,
  * whichever is fewer. Generated from cyclicMap.ts:15.
  */
-export function cyclicMapJacobian(x: readonly number[]): { value: number[]; jacobian: number[][] } {
+export function cyclicMapJacobian(
+  x: readonly number[],
+  width: number = 8,
+): { value: number[]; jacobian: number[][] } {
   const fields = ["x"] as const;
   const direction: CyclicMapGradient = { x: new Array<number>(x.length).fill(0) };
   const n = recordSize(direction, fields);
@@ -389,12 +426,20 @@ export function cyclicMapJacobian(x: readonly number[]): { value: number[]; jaco
   const jacobian: number[][] = [];
   for (let r = 0; r < m; r++) jacobian.push(new Array<number>(n).fill(0));
   if (n <= m) {
-    // Forward mode: column k is J·e_k.
-    for (let k = 0; k < n; k++) {
-      setFlat(direction, fields, k, 1);
-      const t = cyclicMapJvp(x, direction).tangent;
-      for (let r = 0; r < m; r++) jacobian[r][k] = t[r];
-      setFlat(direction, fields, k, 0);
+    // Forward mode: column k is J·e_k, `lanes` columns per sweep (one in each lane).
+    // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+    const sweeps = Math.ceil(n / Math.max(1, width));
+    const lanes = sweeps > 0 ? Math.ceil(n / sweeps) : 1;
+    const directions: CyclicMapGradient = { x: new Array<number>(x.length * lanes).fill(0) };
+    for (let k0 = 0; k0 < n; k0 += lanes) {
+      const count = Math.min(lanes, n - k0);
+      for (let d = 0; d < count; d++) setFlat(directions, fields, (k0 + d) * lanes + d, 1);
+      const t = cyclicMapJacobianJvpLanes(x, directions, lanes).tangent;
+      for (let d = 0; d < count; d++) {
+        setFlat(directions, fields, (k0 + d) * lanes + d, 0);
+        const column = k0 + d;
+        for (let r = 0; r < m; r++) jacobian[r][column] = t[r * lanes + d];
+      }
     }
   } else {
     // Reverse mode: row r is e_rᵀ·J, all m rows from one forward sweep.

@@ -342,14 +342,36 @@ export function elementwiseExpVjpRowsInto(
 }
 
 /**
+ * Value of `elementwiseExp` and J·tangent for `width` directions at once (one forward-mode sweep, with respect to
+ * z): `tangent` holds width directions per scalar, directions innermost, and
+ * `tangent[r * width + lane]` is output r along direction lane. Generated from elementwiseExp.ts:13.
+ */
+function elementwiseExpJacobianJvpLanes(
+  z: readonly number[],
+  tangent: ElementwiseExpGradient,
+  width: number,
+): { value: number[]; tangent: number[] } {
+  const z_dot = tangent.z;
+  const y = new Array<number>(z.length).fill(0);
+  const y_dot = new Array<number>(z.length * width).fill(0);
+  for (let i = 0; i < z.length; i++) {
+    y[i] = Math.exp(z[i]);
+    for (let lane = 0; lane < width; lane++) {
+      y_dot[i * width + lane] = y[i] * z_dot[i * width + lane];
+    }
+  }
+  return { value: y, tangent: y_dot };
+}
+
+/**
  * Value and dense Jacobian of `elementwiseExp` (rows: outputs; columns: z flattened
  * in declaration order). Uses n forward-mode sweeps, or one forward and m reverse sweeps,
  * whichever is fewer. Generated from elementwiseExp.ts:13.
  */
-export function elementwiseExpJacobian(z: readonly number[]): {
-  value: number[];
-  jacobian: number[][];
-} {
+export function elementwiseExpJacobian(
+  z: readonly number[],
+  width: number = 8,
+): { value: number[]; jacobian: number[][] } {
   const fields = ["z"] as const;
   const direction: ElementwiseExpGradient = { z: new Array<number>(z.length).fill(0) };
   const n = recordSize(direction, fields);
@@ -359,12 +381,20 @@ export function elementwiseExpJacobian(z: readonly number[]): {
   const jacobian: number[][] = [];
   for (let r = 0; r < m; r++) jacobian.push(new Array<number>(n).fill(0));
   if (n <= m) {
-    // Forward mode: column k is J·e_k.
-    for (let k = 0; k < n; k++) {
-      setFlat(direction, fields, k, 1);
-      const t = elementwiseExpJvp(z, direction).tangent;
-      for (let r = 0; r < m; r++) jacobian[r][k] = t[r];
-      setFlat(direction, fields, k, 0);
+    // Forward mode: column k is J·e_k, `lanes` columns per sweep (one in each lane).
+    // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+    const sweeps = Math.ceil(n / Math.max(1, width));
+    const lanes = sweeps > 0 ? Math.ceil(n / sweeps) : 1;
+    const directions: ElementwiseExpGradient = { z: new Array<number>(z.length * lanes).fill(0) };
+    for (let k0 = 0; k0 < n; k0 += lanes) {
+      const count = Math.min(lanes, n - k0);
+      for (let d = 0; d < count; d++) setFlat(directions, fields, (k0 + d) * lanes + d, 1);
+      const t = elementwiseExpJacobianJvpLanes(z, directions, lanes).tangent;
+      for (let d = 0; d < count; d++) {
+        setFlat(directions, fields, (k0 + d) * lanes + d, 0);
+        const column = k0 + d;
+        for (let r = 0; r < m; r++) jacobian[r][column] = t[r * lanes + d];
+      }
     }
   } else {
     // Reverse mode: row r is e_rᵀ·J, all m rows from one forward sweep.

@@ -208,35 +208,101 @@ export function gaussianHvpInto(
 }
 
 /**
- * Value, gradient and dense Hessian of `gaussian` over x flattened in declaration order
- * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters.
+ * Sets `grad` to the gradient of `gaussian` and `hvp` to H·v for `width` directions at once
+ * (one forward-over-reverse sweep, with respect to x; both overwritten); returns the value.
+ * `v` and `hvp` hold width directions per scalar, directions innermost: `v.x[i * width + lane]`.
  * Generated from gaussian.ts:20.
  */
-export function gaussianHessian(x: readonly number[]): {
-  value: number;
-  grad: GaussianGradient;
-  hessian: number[][];
-} {
+export function gaussianHvpLanesInto(
+  x: readonly number[],
+  v: GaussianGradient,
+  grad: GaussianGradient,
+  hvp: GaussianGradient,
+  width: number,
+): number {
+  const sq_dot = new Float64Array(width);
+  const xi_dot = new Float64Array(width);
+  const sq_bar_dot = new Float64Array(width);
+  const x_dot = v.x;
+  const x_bar = grad.x;
+  const x_bar_dot = hvp.x;
+  // forward sweep
+  let sq = 0;
+  for (let lane = 0; lane < width; lane++) {
+    sq_dot[lane] = 0;
+  }
+  for (let xi_i = 0; xi_i < x.length; xi_i++) {
+    const xi = x[xi_i];
+    sq += xi * xi;
+    for (let lane = 0; lane < width; lane++) {
+      xi_dot[lane] = x_dot[xi_i * width + lane];
+      sq_dot[lane] += 2 * xi * xi_dot[lane];
+    }
+  }
+  const _t0 = Math.exp(-sq);
+  const value = -_t0;
+  // reverse sweep
+  const sq_bar = _t0;
+  // line 22: for (const xi of x) {
+  for (let lane = 0; lane < width; lane++) {
+    const _t0_dot = -(_t0 * sq_dot[lane]);
+    sq_bar_dot[lane] = _t0_dot;
+  }
+  for (let xi_i = x.length - 1; xi_i >= 0; xi_i--) {
+    const xi = x[xi_i];
+    const xi_bar = sq_bar * (2 * xi);
+    // line 23: sq += xi * xi;
+    x_bar[xi_i] = xi_bar;
+    for (let lane = 0; lane < width; lane++) {
+      xi_dot[lane] = x_dot[xi_i * width + lane];
+      const xi_bar_dot = 2 * xi * sq_bar_dot[lane] + 2 * sq_bar * xi_dot[lane];
+      x_bar_dot[xi_i * width + lane] = xi_bar_dot;
+    }
+  }
+  return value;
+}
+
+/**
+ * Value, gradient and dense Hessian of `gaussian` over x flattened in declaration order
+ * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters,
+ * `width` of them per forward-over-reverse sweep (gaussianHvpLanesInto).
+ * Generated from gaussian.ts:20.
+ */
+export function gaussianHessian(
+  x: readonly number[],
+  width: number = 8,
+): { value: number; grad: GaussianGradient; hessian: number[][] } {
   const fields = ["x"] as const;
-  const v: GaussianGradient = { x: new Array<number>(x.length).fill(0) };
   const grad: GaussianGradient = { x: new Array<number>(x.length).fill(0) };
-  const hvp: GaussianGradient = { x: new Array<number>(x.length).fill(0) };
-  const n = recordSize(v, fields);
+  const n = recordSize(grad, fields);
   // Dense: one HVP per column.
   const bandwidth = n;
   const colors = Math.min(n, 2 * bandwidth + 1);
   const hessian: number[][] = [];
   for (let i = 0; i < n; i++) hessian.push(new Array<number>(n).fill(0));
-  const column = new Array<number>(n).fill(0);
-  let value = colors === 0 ? gaussianHvpInto(x, v, grad, hvp) : 0;
-  for (let c = 0; c < colors; c++) {
-    for (let k = c; k < n; k += colors) setFlat(v, fields, k, 1);
-    value = gaussianHvpInto(x, v, grad, hvp);
+  // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+  const sweeps = Math.ceil(colors / Math.max(1, width));
+  const lanes = sweeps > 0 ? Math.ceil(colors / sweeps) : 1;
+  const v: GaussianGradient = { x: new Array<number>(x.length * lanes).fill(0) };
+  const hvp: GaussianGradient = { x: new Array<number>(x.length * lanes).fill(0) };
+  const column = new Array<number>(n * lanes).fill(0);
+  let value = colors === 0 ? gaussianHvpLanesInto(x, v, grad, hvp, lanes) : 0;
+  for (let c0 = 0; c0 < colors; c0 += lanes) {
+    const end = Math.min(colors, c0 + lanes);
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) setFlat(v, fields, k * lanes + lane, 1);
+    }
+    value = gaussianHvpLanesInto(x, v, grad, hvp, lanes);
     readFlat(hvp, fields, column);
-    for (let k = c; k < n; k += colors) {
-      setFlat(v, fields, k, 0);
-      const last = Math.min(n - 1, k + bandwidth);
-      for (let i = Math.max(0, k - bandwidth); i <= last; i++) hessian[i][k] = column[i];
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) {
+        setFlat(v, fields, k * lanes + lane, 0);
+        const last = Math.min(n - 1, k + bandwidth);
+        for (let i = Math.max(0, k - bandwidth); i <= last; i++)
+          hessian[i][k] = column[i * lanes + lane];
+      }
     }
   }
   // Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric.

@@ -228,35 +228,108 @@ export function leastSquaresHvpInto(
 }
 
 /**
+ * Sets `grad` to the gradient of `leastSquares` and `hvp` to H·v for `width` directions at once
+ * (one forward-over-reverse sweep, with respect to x; both overwritten); returns the value.
+ * `v` and `hvp` hold width directions per scalar, directions innermost: `v.x[i * width + lane]`.
+ * Generated from leastSquares.ts:18.
+ */
+export function leastSquaresHvpLanesInto(
+  x: readonly number[],
+  A: readonly (readonly number[])[],
+  b: readonly number[],
+  v: LeastSquaresGradient,
+  grad: LeastSquaresGradient,
+  hvp: LeastSquaresGradient,
+  width: number,
+): number {
+  const r_dot = new Float64Array(width);
+  const r_bar_dot = new Float64Array(width);
+  const x_dot = v.x;
+  const x_bar = grad.x;
+  const x_bar_dot = hvp.x;
+  // forward sweep
+  let sum = 0;
+  const sum_bar = 0.5;
+  x_bar.fill(0);
+  x_bar_dot.fill(0);
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
+  for (let i = 0; i < A.length; i++) {
+    let r = -b[i];
+    for (let lane = 0; lane < width; lane++) {
+      r_dot[lane] = 0;
+    }
+    const A_i2 = A[i];
+    for (let j = 0; j < x.length; j++) {
+      r += A_i2[j] * x[j];
+      const A_i = A_i2;
+      for (let lane = 0; lane < width; lane++) {
+        r_dot[lane] += A_i[j] * x_dot[j * width + lane];
+      }
+    }
+    sum += r * r;
+    // its reverse, in the same iteration
+    // line 25: sum += r * r;
+    const r_bar = sum_bar * (2 * r);
+    // line 22: for (let j = 0; j < x.length; j++) {
+    for (let lane = 0; lane < width; lane++) {
+      r_bar_dot[lane] = 2 * sum_bar * r_dot[lane];
+    }
+    for (let j = x.length - 1; j >= 0; j--) {
+      // line 23: r += A[i][j] * x[j];
+      x_bar[j] += r_bar * A_i2[j];
+      const A_i = A_i2;
+      for (let lane = 0; lane < width; lane++) {
+        x_bar_dot[j * width + lane] += A_i[j] * r_bar_dot[lane];
+      }
+    }
+  }
+  const value = 0.5 * sum;
+  return value;
+}
+
+/**
  * Value, gradient and dense Hessian of `leastSquares` over x flattened in declaration order
- * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters.
+ * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters,
+ * `width` of them per forward-over-reverse sweep (leastSquaresHvpLanesInto).
  * Generated from leastSquares.ts:18.
  */
 export function leastSquaresHessian(
   x: readonly number[],
   A: readonly (readonly number[])[],
   b: readonly number[],
+  width: number = 8,
 ): { value: number; grad: LeastSquaresGradient; hessian: number[][] } {
   const fields = ["x"] as const;
-  const v: LeastSquaresGradient = { x: new Array<number>(x.length).fill(0) };
   const grad: LeastSquaresGradient = { x: new Array<number>(x.length).fill(0) };
-  const hvp: LeastSquaresGradient = { x: new Array<number>(x.length).fill(0) };
-  const n = recordSize(v, fields);
+  const n = recordSize(grad, fields);
   // Dense: one HVP per column.
   const bandwidth = n;
   const colors = Math.min(n, 2 * bandwidth + 1);
   const hessian: number[][] = [];
   for (let i = 0; i < n; i++) hessian.push(new Array<number>(n).fill(0));
-  const column = new Array<number>(n).fill(0);
-  let value = colors === 0 ? leastSquaresHvpInto(x, A, b, v, grad, hvp) : 0;
-  for (let c = 0; c < colors; c++) {
-    for (let k = c; k < n; k += colors) setFlat(v, fields, k, 1);
-    value = leastSquaresHvpInto(x, A, b, v, grad, hvp);
+  // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+  const sweeps = Math.ceil(colors / Math.max(1, width));
+  const lanes = sweeps > 0 ? Math.ceil(colors / sweeps) : 1;
+  const v: LeastSquaresGradient = { x: new Array<number>(x.length * lanes).fill(0) };
+  const hvp: LeastSquaresGradient = { x: new Array<number>(x.length * lanes).fill(0) };
+  const column = new Array<number>(n * lanes).fill(0);
+  let value = colors === 0 ? leastSquaresHvpLanesInto(x, A, b, v, grad, hvp, lanes) : 0;
+  for (let c0 = 0; c0 < colors; c0 += lanes) {
+    const end = Math.min(colors, c0 + lanes);
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) setFlat(v, fields, k * lanes + lane, 1);
+    }
+    value = leastSquaresHvpLanesInto(x, A, b, v, grad, hvp, lanes);
     readFlat(hvp, fields, column);
-    for (let k = c; k < n; k += colors) {
-      setFlat(v, fields, k, 0);
-      const last = Math.min(n - 1, k + bandwidth);
-      for (let i = Math.max(0, k - bandwidth); i <= last; i++) hessian[i][k] = column[i];
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) {
+        setFlat(v, fields, k * lanes + lane, 0);
+        const last = Math.min(n - 1, k + bandwidth);
+        for (let i = Math.max(0, k - bandwidth); i <= last; i++)
+          hessian[i][k] = column[i * lanes + lane];
+      }
     }
   }
   // Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric.

@@ -225,34 +225,116 @@ export function logisticHvpInto(
 }
 
 /**
+ * Sets `grad` to the gradient of `logistic` and `hvp` to H·v for `width` directions at once
+ * (one forward-over-reverse sweep, with respect to x; both overwritten); returns the value.
+ * `v` and `hvp` hold width directions per scalar, directions innermost: `v.x[i * width + lane]`.
+ * Generated from logistic.ts:23.
+ */
+export function logisticHvpLanesInto(
+  x: readonly number[],
+  a: readonly number[],
+  v: LogisticGradient,
+  grad: LogisticGradient,
+  hvp: LogisticGradient,
+  width: number,
+): number {
+  const s_dot = new Float64Array(width);
+  const _t0_dot = new Float64Array(width);
+  const _t1_dot = new Float64Array(width);
+  const s_bar_dot = new Float64Array(width);
+  const x_dot = v.x;
+  const x_bar = grad.x;
+  const x_bar_dot = hvp.x;
+  // forward sweep
+  let s = 0;
+  for (let lane = 0; lane < width; lane++) {
+    s_dot[lane] = 0;
+  }
+  for (let i = 0; i < x.length; i++) {
+    s += a[i] * x[i];
+    for (let lane = 0; lane < width; lane++) {
+      s_dot[lane] += a[i] * x_dot[i * width + lane];
+    }
+  }
+  const _t0 = s > 0 ? Math.exp(-s) : 0;
+  const _t1 = !(s > 0) ? Math.exp(s) : 0;
+  const value = s > 0 ? s + Math.log1p(_t0) : Math.log1p(_t1);
+  // reverse sweep
+  let s_bar = 0;
+  for (let lane = 0; lane < width; lane++) {
+    _t0_dot[lane] = s > 0 ? -(_t0 * s_dot[lane]) : 0;
+    _t1_dot[lane] = !(s > 0) ? _t1 * s_dot[lane] : 0;
+    s_bar_dot[lane] = 0;
+  }
+  if (s > 0) {
+    s_bar += 1;
+    s_bar -= (1 / (1 + _t0)) * _t0;
+    const _t4 = 1 / ((1 + _t0) * (1 + _t0));
+    const _t5 = 1 / (1 + _t0);
+    for (let lane = 0; lane < width; lane++) {
+      s_bar_dot[lane] -= -(_t0 * (_t4 * _t0_dot[lane])) + _t5 * _t0_dot[lane];
+    }
+  } else {
+    s_bar += (1 / (1 + _t1)) * _t1;
+    const _t6 = 1 / ((1 + _t1) * (1 + _t1));
+    const _t7 = 1 / (1 + _t1);
+    for (let lane = 0; lane < width; lane++) {
+      s_bar_dot[lane] += -(_t1 * (_t6 * _t1_dot[lane])) + _t7 * _t1_dot[lane];
+    }
+  }
+  // line 25: for (let i = 0; i < x.length; i++) {
+  for (let i = x.length - 1; i >= 0; i--) {
+    // line 26: s += a[i] * x[i];
+    x_bar[i] = s_bar * a[i];
+    for (let lane = 0; lane < width; lane++) {
+      x_bar_dot[i * width + lane] = a[i] * s_bar_dot[lane];
+    }
+  }
+  return value;
+}
+
+/**
  * Value, gradient and dense Hessian of `logistic` over x flattened in declaration order
- * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters.
+ * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters,
+ * `width` of them per forward-over-reverse sweep (logisticHvpLanesInto).
  * Generated from logistic.ts:23.
  */
 export function logisticHessian(
   x: readonly number[],
   a: readonly number[],
+  width: number = 8,
 ): { value: number; grad: LogisticGradient; hessian: number[][] } {
   const fields = ["x"] as const;
-  const v: LogisticGradient = { x: new Array<number>(x.length).fill(0) };
   const grad: LogisticGradient = { x: new Array<number>(x.length).fill(0) };
-  const hvp: LogisticGradient = { x: new Array<number>(x.length).fill(0) };
-  const n = recordSize(v, fields);
+  const n = recordSize(grad, fields);
   // Dense: one HVP per column.
   const bandwidth = n;
   const colors = Math.min(n, 2 * bandwidth + 1);
   const hessian: number[][] = [];
   for (let i = 0; i < n; i++) hessian.push(new Array<number>(n).fill(0));
-  const column = new Array<number>(n).fill(0);
-  let value = colors === 0 ? logisticHvpInto(x, a, v, grad, hvp) : 0;
-  for (let c = 0; c < colors; c++) {
-    for (let k = c; k < n; k += colors) setFlat(v, fields, k, 1);
-    value = logisticHvpInto(x, a, v, grad, hvp);
+  // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+  const sweeps = Math.ceil(colors / Math.max(1, width));
+  const lanes = sweeps > 0 ? Math.ceil(colors / sweeps) : 1;
+  const v: LogisticGradient = { x: new Array<number>(x.length * lanes).fill(0) };
+  const hvp: LogisticGradient = { x: new Array<number>(x.length * lanes).fill(0) };
+  const column = new Array<number>(n * lanes).fill(0);
+  let value = colors === 0 ? logisticHvpLanesInto(x, a, v, grad, hvp, lanes) : 0;
+  for (let c0 = 0; c0 < colors; c0 += lanes) {
+    const end = Math.min(colors, c0 + lanes);
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) setFlat(v, fields, k * lanes + lane, 1);
+    }
+    value = logisticHvpLanesInto(x, a, v, grad, hvp, lanes);
     readFlat(hvp, fields, column);
-    for (let k = c; k < n; k += colors) {
-      setFlat(v, fields, k, 0);
-      const last = Math.min(n - 1, k + bandwidth);
-      for (let i = Math.max(0, k - bandwidth); i <= last; i++) hessian[i][k] = column[i];
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) {
+        setFlat(v, fields, k * lanes + lane, 0);
+        const last = Math.min(n - 1, k + bandwidth);
+        for (let i = Math.max(0, k - bandwidth); i <= last; i++)
+          hessian[i][k] = column[i * lanes + lane];
+      }
     }
   }
   // Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric.

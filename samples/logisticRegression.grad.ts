@@ -330,8 +330,154 @@ export function logisticRegressionHvpInto(
 }
 
 /**
+ * Sets `grad` to the gradient of `logisticRegression` and `hvp` to H·v for `width` directions at once
+ * (one forward-over-reverse sweep, with respect to w; both overwritten); returns the value.
+ * `v` and `hvp` hold width directions per scalar, directions innermost: `v.x[i * width + lane]`.
+ * Generated from logisticRegression.ts:15.
+ */
+export function logisticRegressionHvpLanesInto(
+  w: readonly number[],
+  X: readonly (readonly number[])[],
+  y: readonly number[],
+  lambda: number,
+  v: LogisticRegressionGradient,
+  grad: LogisticRegressionGradient,
+  hvp: LogisticRegressionGradient,
+  width: number,
+): number {
+  const s_dot = new Float64Array(width);
+  const p_dot = new Float64Array(width);
+  const _t1_dot = new Float64Array(width);
+  const e_dot = new Float64Array(width);
+  const s_bar_dot = new Float64Array(width);
+  const p_bar_dot = new Float64Array(width);
+  const w_dot = v.w;
+  const w_bar = grad.w;
+  const w_bar_dot = hvp.w;
+  // forward sweep
+  let loss = 0;
+  // inlined dot(…) from linalg.ts:7
+  let s_1 = 0;
+  for (let i_2 = 0; i_2 < w.length; i_2++) {
+    s_1 += w[i_2] * w[i_2];
+  }
+  const loss_bar = 1;
+  const s_1_bar = 0.5 * lambda;
+  w_bar.fill(0);
+  w_bar_dot.fill(0);
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
+  for (let i = 0; i < X.length; i++) {
+    // inlined dot(…) from linalg.ts:7
+    const b = X[i];
+    let s = 0;
+    for (let lane = 0; lane < width; lane++) {
+      s_dot[lane] = 0;
+    }
+    for (let i_1 = 0; i_1 < w.length; i_1++) {
+      s += w[i_1] * b[i_1];
+      for (let lane = 0; lane < width; lane++) {
+        s_dot[lane] += b[i_1] * w_dot[i_1 * width + lane];
+      }
+    }
+    // inlined sigmoid(…) from linalg.ts:14
+    let p = 0;
+    let _t1 = 0;
+    let e = 0;
+    let taken = false;
+    for (let lane = 0; lane < width; lane++) {
+      p_dot[lane] = 0;
+      _t1_dot[lane] = 0;
+      e_dot[lane] = 0;
+    }
+    if (s >= 0) {
+      _t1 = Math.exp(-s);
+      p = 1 / (1 + _t1);
+      taken = true;
+      const _t6 = 1 / ((1 + _t1) * (1 + _t1));
+      for (let lane = 0; lane < width; lane++) {
+        _t1_dot[lane] = -(_t1 * s_dot[lane]);
+        p_dot[lane] = -(_t6 * _t1_dot[lane]);
+      }
+    } else {
+      e = Math.exp(s);
+      p = e / (1 + e);
+      const _t7 = 1 / (1 + e);
+      const _t8 = e / ((1 + e) * (1 + e));
+      for (let lane = 0; lane < width; lane++) {
+        e_dot[lane] = e * s_dot[lane];
+        p_dot[lane] = _t7 * e_dot[lane] - _t8 * e_dot[lane];
+      }
+    }
+    loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
+    // its reverse, in the same iteration
+    let s_bar = 0;
+    // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
+    const _t5 = -loss_bar;
+    let p_bar = _t5 * y[i] * (1 / p);
+    p_bar -= _t5 * (1 - y[i]) * (1 / (1 - p));
+    const _t17 = 1 / (p * p);
+    const _t18 = 1 / ((1 - p) * (1 - p));
+    for (let lane = 0; lane < width; lane++) {
+      s_bar_dot[lane] = 0;
+      p_bar_dot[lane] = -(_t5 * y[i] * (_t17 * p_dot[lane]));
+      p_bar_dot[lane] -= _t5 * (1 - y[i]) * (_t18 * p_dot[lane]);
+    }
+    if (taken) {
+      // linalg.ts:15
+      const _t0 = 1 + _t1;
+      s_bar += p_bar * (1 / (_t0 * _t0)) * _t1;
+      const _t9 = (1 / (_t0 * _t0)) * _t1;
+      const _t10 = 1 / (_t0 * _t0 * (_t0 * _t0));
+      const _t11 = p_bar * (1 / (_t0 * _t0));
+      for (let lane = 0; lane < width; lane++) {
+        const _t0_dot = _t1_dot[lane];
+        s_bar_dot[lane] +=
+          _t9 * p_bar_dot[lane] - p_bar * _t1 * (_t10 * (2 * _t0 * _t0_dot)) + _t11 * _t1_dot[lane];
+      }
+    } else {
+      const _t3 = 1 + e;
+      const _t4 = p_bar / _t3;
+      let e_bar = _t4;
+      e_bar -= _t4 * (e / _t3);
+      // linalg.ts:16
+      s_bar += e_bar * e;
+      const _t12 = 1 / _t3;
+      const _t13 = p_bar / (_t3 * _t3);
+      const _t14 = e / _t3;
+      const _t15 = 1 / _t3;
+      const _t16 = e / (_t3 * _t3);
+      for (let lane = 0; lane < width; lane++) {
+        const _t3_dot = e_dot[lane];
+        const _t4_dot = _t12 * p_bar_dot[lane] - _t13 * _t3_dot;
+        let e_bar_dot = _t4_dot;
+        e_bar_dot -= _t14 * _t4_dot + _t4 * (_t15 * e_dot[lane] - _t16 * _t3_dot);
+        s_bar_dot[lane] += e * e_bar_dot + e_bar * e_dot[lane];
+      }
+    }
+    // linalg.ts:9
+    for (let i_1 = w.length - 1; i_1 >= 0; i_1--) {
+      w_bar[i_1] += s_bar * b[i_1];
+      for (let lane = 0; lane < width; lane++) {
+        w_bar_dot[i_1 * width + lane] += b[i_1] * s_bar_dot[lane];
+      }
+    }
+  }
+  const value = loss + 0.5 * lambda * s_1;
+  // reverse sweep
+  // linalg.ts:9
+  for (let i_2 = w.length - 1; i_2 >= 0; i_2--) {
+    w_bar[i_2] += s_1_bar * (2 * w[i_2]);
+    for (let lane = 0; lane < width; lane++) {
+      w_bar_dot[i_2 * width + lane] += 2 * s_1_bar * w_dot[i_2 * width + lane];
+    }
+  }
+  return value;
+}
+
+/**
  * Value, gradient and dense Hessian of `logisticRegression` over w flattened in declaration order
- * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters.
+ * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters,
+ * `width` of them per forward-over-reverse sweep (logisticRegressionHvpLanesInto).
  * Generated from logisticRegression.ts:15.
  */
 export function logisticRegressionHessian(
@@ -339,27 +485,40 @@ export function logisticRegressionHessian(
   X: readonly (readonly number[])[],
   y: readonly number[],
   lambda: number,
+  width: number = 8,
 ): { value: number; grad: LogisticRegressionGradient; hessian: number[][] } {
   const fields = ["w"] as const;
-  const v: LogisticRegressionGradient = { w: new Array<number>(w.length).fill(0) };
   const grad: LogisticRegressionGradient = { w: new Array<number>(w.length).fill(0) };
-  const hvp: LogisticRegressionGradient = { w: new Array<number>(w.length).fill(0) };
-  const n = recordSize(v, fields);
+  const n = recordSize(grad, fields);
   // Dense: one HVP per column.
   const bandwidth = n;
   const colors = Math.min(n, 2 * bandwidth + 1);
   const hessian: number[][] = [];
   for (let i = 0; i < n; i++) hessian.push(new Array<number>(n).fill(0));
-  const column = new Array<number>(n).fill(0);
-  let value = colors === 0 ? logisticRegressionHvpInto(w, X, y, lambda, v, grad, hvp) : 0;
-  for (let c = 0; c < colors; c++) {
-    for (let k = c; k < n; k += colors) setFlat(v, fields, k, 1);
-    value = logisticRegressionHvpInto(w, X, y, lambda, v, grad, hvp);
+  // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+  const sweeps = Math.ceil(colors / Math.max(1, width));
+  const lanes = sweeps > 0 ? Math.ceil(colors / sweeps) : 1;
+  const v: LogisticRegressionGradient = { w: new Array<number>(w.length * lanes).fill(0) };
+  const hvp: LogisticRegressionGradient = { w: new Array<number>(w.length * lanes).fill(0) };
+  const column = new Array<number>(n * lanes).fill(0);
+  let value =
+    colors === 0 ? logisticRegressionHvpLanesInto(w, X, y, lambda, v, grad, hvp, lanes) : 0;
+  for (let c0 = 0; c0 < colors; c0 += lanes) {
+    const end = Math.min(colors, c0 + lanes);
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) setFlat(v, fields, k * lanes + lane, 1);
+    }
+    value = logisticRegressionHvpLanesInto(w, X, y, lambda, v, grad, hvp, lanes);
     readFlat(hvp, fields, column);
-    for (let k = c; k < n; k += colors) {
-      setFlat(v, fields, k, 0);
-      const last = Math.min(n - 1, k + bandwidth);
-      for (let i = Math.max(0, k - bandwidth); i <= last; i++) hessian[i][k] = column[i];
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) {
+        setFlat(v, fields, k * lanes + lane, 0);
+        const last = Math.min(n - 1, k + bandwidth);
+        for (let i = Math.max(0, k - bandwidth); i <= last; i++)
+          hessian[i][k] = column[i * lanes + lane];
+      }
     }
   }
   // Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric.

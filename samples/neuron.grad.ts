@@ -114,6 +114,9 @@ function readFlat(
 /** Gradient of `neuron`: one field per differentiated parameter, same shape. */
 export type NeuronGradient = { w: number; b: number };
 
+/** Directions of `neuron`'s vector sweeps: each field holds `width` directions per scalar, directions innermost (`x[i * width + lane]`). */
+export type NeuronHvpLanes = { w: Float64Array; b: Float64Array };
+
 /**
  * Value and gradient of `neuron` with respect to w, b.
  * Generated from neuron.ts:22.
@@ -249,8 +252,74 @@ export function neuronHvpInto(
 }
 
 /**
+ * Sets `grad` to the gradient of `neuron` and `hvp` to H·v for `width` directions at once
+ * (one forward-over-reverse sweep, with respect to w, b; both overwritten); returns the value.
+ * `v` and `hvp` hold width directions per scalar, directions innermost: `v.x[i * width + lane]`.
+ * Generated from neuron.ts:22.
+ */
+export function neuronHvpLanesInto(
+  w: number,
+  b: number,
+  x: number,
+  t: number,
+  lambda: number,
+  v: NeuronHvpLanes,
+  grad: NeuronGradient,
+  hvp: NeuronHvpLanes,
+  width: number,
+): number {
+  let w_bar = 0;
+  let b_bar = 0;
+  // forward sweep
+  const z = w * x + b;
+  const _t1 = Math.exp(-z);
+  const y = 1 / (1 + _t1);
+  const L = 0.5 * (y - t) * (y - t);
+  const R = 0.5 * w * w;
+  const value = L + lambda * R;
+  // reverse sweep
+  const L_bar = 1;
+  const R_bar = lambda;
+  // line 26: const R = 0.5 * w * w;
+  w_bar += R_bar * w;
+  // line 25: const L = 0.5 * (y - t) * (y - t);
+  const y_bar = L_bar * (y - t);
+  // line 24: const y = 1 / (1 + Math.exp(-z));
+  const _t0 = 1 + _t1;
+  const z_bar = y_bar * (1 / (_t0 * _t0)) * _t1;
+  // line 23: const z = w * x + b;
+  w_bar += z_bar * x;
+  b_bar += z_bar;
+  grad.w = w_bar;
+  grad.b = b_bar;
+  const _t3 = 1 / ((1 + _t1) * (1 + _t1));
+  const _t4 = (1 / (_t0 * _t0)) * _t1;
+  const _t5 = 1 / (_t0 * _t0 * (_t0 * _t0));
+  const _t6 = y_bar * (1 / (_t0 * _t0));
+  for (let lane = 0; lane < width; lane++) {
+    const w_dot = v.w[lane];
+    const b_dot = v.b[lane];
+    let w_bar_dot = 0;
+    let b_bar_dot = 0;
+    const z_dot = x * w_dot + b_dot;
+    const _t1_dot = -(_t1 * z_dot);
+    const y_dot = -(_t3 * _t1_dot);
+    w_bar_dot += R_bar * w_dot;
+    const y_bar_dot = L_bar * y_dot;
+    const _t0_dot = _t1_dot;
+    const z_bar_dot = _t4 * y_bar_dot - y_bar * _t1 * (_t5 * (2 * _t0 * _t0_dot)) + _t6 * _t1_dot;
+    w_bar_dot += x * z_bar_dot;
+    b_bar_dot += z_bar_dot;
+    hvp.w[lane] = w_bar_dot;
+    hvp.b[lane] = b_bar_dot;
+  }
+  return value;
+}
+
+/**
  * Value, gradient and dense Hessian of `neuron` over w, b flattened in declaration order
- * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters.
+ * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters,
+ * `width` of them per forward-over-reverse sweep (neuronHvpLanesInto).
  * Generated from neuron.ts:22.
  */
 export function neuronHessian(
@@ -259,27 +328,39 @@ export function neuronHessian(
   x: number,
   t: number,
   lambda: number,
+  width: number = 8,
 ): { value: number; grad: NeuronGradient; hessian: number[][] } {
   const fields = ["w", "b"] as const;
-  const v: NeuronGradient = { w: 0, b: 0 };
   const grad: NeuronGradient = { w: 0, b: 0 };
-  const hvp: NeuronGradient = { w: 0, b: 0 };
-  const n = recordSize(v, fields);
+  const n = recordSize(grad, fields);
   // Dense: one HVP per column.
   const bandwidth = n;
   const colors = Math.min(n, 2 * bandwidth + 1);
   const hessian: number[][] = [];
   for (let i = 0; i < n; i++) hessian.push(new Array<number>(n).fill(0));
-  const column = new Array<number>(n).fill(0);
-  let value = colors === 0 ? neuronHvpInto(w, b, x, t, lambda, v, grad, hvp) : 0;
-  for (let c = 0; c < colors; c++) {
-    for (let k = c; k < n; k += colors) setFlat(v, fields, k, 1);
-    value = neuronHvpInto(w, b, x, t, lambda, v, grad, hvp);
+  // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+  const sweeps = Math.ceil(colors / Math.max(1, width));
+  const lanes = sweeps > 0 ? Math.ceil(colors / sweeps) : 1;
+  const v: NeuronHvpLanes = { w: new Float64Array(lanes), b: new Float64Array(lanes) };
+  const hvp: NeuronHvpLanes = { w: new Float64Array(lanes), b: new Float64Array(lanes) };
+  const column = new Array<number>(n * lanes).fill(0);
+  let value = colors === 0 ? neuronHvpLanesInto(w, b, x, t, lambda, v, grad, hvp, lanes) : 0;
+  for (let c0 = 0; c0 < colors; c0 += lanes) {
+    const end = Math.min(colors, c0 + lanes);
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) setFlat(v, fields, k * lanes + lane, 1);
+    }
+    value = neuronHvpLanesInto(w, b, x, t, lambda, v, grad, hvp, lanes);
     readFlat(hvp, fields, column);
-    for (let k = c; k < n; k += colors) {
-      setFlat(v, fields, k, 0);
-      const last = Math.min(n - 1, k + bandwidth);
-      for (let i = Math.max(0, k - bandwidth); i <= last; i++) hessian[i][k] = column[i];
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) {
+        setFlat(v, fields, k * lanes + lane, 0);
+        const last = Math.min(n - 1, k + bandwidth);
+        for (let i = Math.max(0, k - bandwidth); i <= last; i++)
+          hessian[i][k] = column[i * lanes + lane];
+      }
     }
   }
   // Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric.

@@ -241,35 +241,112 @@ export function quadraticHvpInto(
 }
 
 /**
+ * Sets `grad` to the gradient of `quadratic` and `hvp` to H·v for `width` directions at once
+ * (one forward-over-reverse sweep, with respect to x; both overwritten); returns the value.
+ * `v` and `hvp` hold width directions per scalar, directions innermost: `v.x[i * width + lane]`.
+ * Generated from quadratic.ts:21.
+ */
+export function quadraticHvpLanesInto(
+  x: readonly number[],
+  A: readonly (readonly number[])[],
+  b: readonly number[],
+  v: QuadraticGradient,
+  grad: QuadraticGradient,
+  hvp: QuadraticGradient,
+  width: number,
+): number {
+  const row_dot = new Float64Array(width);
+  const row_bar_dot = new Float64Array(width);
+  const x_dot = v.x;
+  const x_bar = grad.x;
+  const x_bar_dot = hvp.x;
+  // forward sweep
+  const n = x.length;
+  let quad = 0;
+  let lin = 0;
+  const quad_bar = 0.5;
+  const lin_bar = -1;
+  x_bar.fill(0);
+  x_bar_dot.fill(0);
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
+  for (let i = 0; i < n; i++) {
+    let row = 0;
+    // adjoints the inner loop's reverse reads, known before it
+    const row_bar = quad_bar * x[i];
+    for (let lane = 0; lane < width; lane++) {
+      row_dot[lane] = 0;
+      row_bar_dot[lane] = quad_bar * x_dot[i * width + lane];
+    }
+    const A_i2 = A[i];
+    for (let j = 0; j < n; j++) {
+      row += A_i2[j] * x[j];
+      // its reverse, in the same iteration
+      // line 28: row += A[i][j] * x[j];
+      x_bar[j] += row_bar * A_i2[j];
+      const A_i = A_i2;
+      for (let lane = 0; lane < width; lane++) {
+        row_dot[lane] += A_i[j] * x_dot[j * width + lane];
+        x_bar_dot[j * width + lane] += A_i[j] * row_bar_dot[lane];
+      }
+    }
+    quad += x[i] * row;
+    lin += b[i] * x[i];
+    // its reverse, in the same iteration
+    // line 31: lin += b[i] * x[i];
+    x_bar[i] += lin_bar * b[i];
+    // line 30: quad += x[i] * row;
+    x_bar[i] += quad_bar * row;
+    for (let lane = 0; lane < width; lane++) {
+      x_bar_dot[i * width + lane] += quad_bar * row_dot[lane];
+    }
+  }
+  const value = 0.5 * quad - lin;
+  return value;
+}
+
+/**
  * Value, gradient and dense Hessian of `quadratic` over x flattened in declaration order
- * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters.
+ * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters,
+ * `width` of them per forward-over-reverse sweep (quadraticHvpLanesInto).
  * Generated from quadratic.ts:21.
  */
 export function quadraticHessian(
   x: readonly number[],
   A: readonly (readonly number[])[],
   b: readonly number[],
+  width: number = 8,
 ): { value: number; grad: QuadraticGradient; hessian: number[][] } {
   const fields = ["x"] as const;
-  const v: QuadraticGradient = { x: new Array<number>(x.length).fill(0) };
   const grad: QuadraticGradient = { x: new Array<number>(x.length).fill(0) };
-  const hvp: QuadraticGradient = { x: new Array<number>(x.length).fill(0) };
-  const n = recordSize(v, fields);
+  const n = recordSize(grad, fields);
   // Dense: one HVP per column.
   const bandwidth = n;
   const colors = Math.min(n, 2 * bandwidth + 1);
   const hessian: number[][] = [];
   for (let i = 0; i < n; i++) hessian.push(new Array<number>(n).fill(0));
-  const column = new Array<number>(n).fill(0);
-  let value = colors === 0 ? quadraticHvpInto(x, A, b, v, grad, hvp) : 0;
-  for (let c = 0; c < colors; c++) {
-    for (let k = c; k < n; k += colors) setFlat(v, fields, k, 1);
-    value = quadraticHvpInto(x, A, b, v, grad, hvp);
+  // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+  const sweeps = Math.ceil(colors / Math.max(1, width));
+  const lanes = sweeps > 0 ? Math.ceil(colors / sweeps) : 1;
+  const v: QuadraticGradient = { x: new Array<number>(x.length * lanes).fill(0) };
+  const hvp: QuadraticGradient = { x: new Array<number>(x.length * lanes).fill(0) };
+  const column = new Array<number>(n * lanes).fill(0);
+  let value = colors === 0 ? quadraticHvpLanesInto(x, A, b, v, grad, hvp, lanes) : 0;
+  for (let c0 = 0; c0 < colors; c0 += lanes) {
+    const end = Math.min(colors, c0 + lanes);
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) setFlat(v, fields, k * lanes + lane, 1);
+    }
+    value = quadraticHvpLanesInto(x, A, b, v, grad, hvp, lanes);
     readFlat(hvp, fields, column);
-    for (let k = c; k < n; k += colors) {
-      setFlat(v, fields, k, 0);
-      const last = Math.min(n - 1, k + bandwidth);
-      for (let i = Math.max(0, k - bandwidth); i <= last; i++) hessian[i][k] = column[i];
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) {
+        setFlat(v, fields, k * lanes + lane, 0);
+        const last = Math.min(n - 1, k + bandwidth);
+        for (let i = Math.max(0, k - bandwidth); i <= last; i++)
+          hessian[i][k] = column[i * lanes + lane];
+      }
     }
   }
   // Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric.

@@ -261,6 +261,38 @@ function robertsonJacobianJvp(
 }
 
 /**
+ * Value of `robertson` and J·tangent for `width` directions at once (one forward-mode sweep, with respect to
+ * y): `tangent` holds width directions per scalar, directions innermost, and
+ * `tangent[r * width + lane]` is output r along direction lane. Generated from robertson.ts:20.
+ */
+function robertsonJacobianJvpLanes(
+  y: readonly number[],
+  k: readonly number[],
+  tangent: RobertsonJacobianGradient,
+  width: number,
+): { value: number[]; tangent: number[] } {
+  const r1_dot = new Float64Array(width);
+  const r2_dot = new Float64Array(width);
+  const r3_dot = new Float64Array(width);
+  const y_dot = tangent.y;
+  const r1 = k[0] * y[0];
+  const r2 = k[1] * y[1] * y[1];
+  const r3 = k[2] * y[1] * y[2];
+  for (let lane = 0; lane < width; lane++) {
+    r1_dot[lane] = k[0] * y_dot[lane];
+    r2_dot[lane] = 2 * y[1] * k[1] * y_dot[width + lane];
+    r3_dot[lane] = k[2] * y[2] * y_dot[width + lane] + k[2] * y[1] * y_dot[2 * width + lane];
+  }
+  const result_dot = new Array<number>(3 * width).fill(0);
+  for (let lane = 0; lane < width; lane++) {
+    result_dot[lane] = -r1_dot[lane] + r3_dot[lane];
+    result_dot[width + lane] = r1_dot[lane] - r3_dot[lane] - r2_dot[lane];
+    result_dot[2 * width + lane] = r2_dot[lane];
+  }
+  return { value: [-r1 + r3, r1 - r3 - r2, r2], tangent: result_dot };
+}
+
+/**
  * Adds cotangents[r]ᵀ·J (the vector-Jacobian products of `robertson` with respect to y)
  * into `grads[r]` for every r and returns `robertson`'s value: one forward sweep, then
  * one reverse sweep per cotangent.
@@ -309,6 +341,7 @@ function robertsonJacobianVjpRowsInto(
 export function robertsonJacobian(
   y: readonly number[],
   k: readonly number[],
+  width: number = 8,
 ): { value: number[]; jacobian: number[][] } {
   const fields = ["y"] as const;
   const direction: RobertsonJacobianGradient = { y: new Array<number>(y.length).fill(0) };
@@ -319,12 +352,22 @@ export function robertsonJacobian(
   const jacobian: number[][] = [];
   for (let r = 0; r < m; r++) jacobian.push(new Array<number>(n).fill(0));
   if (n <= m) {
-    // Forward mode: column k is J·e_k.
-    for (let k_1 = 0; k_1 < n; k_1++) {
-      setFlat(direction, fields, k_1, 1);
-      const t = robertsonJacobianJvp(y, k, direction).tangent;
-      for (let r = 0; r < m; r++) jacobian[r][k_1] = t[r];
-      setFlat(direction, fields, k_1, 0);
+    // Forward mode: column k is J·e_k, `lanes` columns per sweep (one in each lane).
+    // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+    const sweeps = Math.ceil(n / Math.max(1, width));
+    const lanes = sweeps > 0 ? Math.ceil(n / sweeps) : 1;
+    const directions: RobertsonJacobianGradient = {
+      y: new Array<number>(y.length * lanes).fill(0),
+    };
+    for (let k0 = 0; k0 < n; k0 += lanes) {
+      const count = Math.min(lanes, n - k0);
+      for (let d = 0; d < count; d++) setFlat(directions, fields, (k0 + d) * lanes + d, 1);
+      const t = robertsonJacobianJvpLanes(y, k, directions, lanes).tangent;
+      for (let d = 0; d < count; d++) {
+        setFlat(directions, fields, (k0 + d) * lanes + d, 0);
+        const column = k0 + d;
+        for (let r = 0; r < m; r++) jacobian[r][column] = t[r * lanes + d];
+      }
     }
   } else {
     // Reverse mode: row r is e_rᵀ·J, all m rows from one forward sweep.

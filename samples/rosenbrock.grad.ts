@@ -212,35 +212,94 @@ export function rosenbrockHvpInto(
 }
 
 /**
- * Value, gradient and dense Hessian of `rosenbrock` over x flattened in declaration order
- * (arrays row-major), from 2·1+1 Hessian-vector products (declared banded).
+ * Sets `grad` to the gradient of `rosenbrock` and `hvp` to H·v for `width` directions at once
+ * (one forward-over-reverse sweep, with respect to x; both overwritten); returns the value.
+ * `v` and `hvp` hold width directions per scalar, directions innermost: `v.x[i * width + lane]`.
  * Generated from rosenbrock.ts:21.
  */
-export function rosenbrockHessian(x: Float64Array): {
-  value: number;
-  grad: RosenbrockGradient;
-  hessian: number[][];
-} {
+export function rosenbrockHvpLanesInto(
+  x: Float64Array,
+  v: RosenbrockGradient,
+  grad: RosenbrockGradient,
+  hvp: RosenbrockGradient,
+  width: number,
+): number {
+  const x_dot = v.x;
+  const x_bar = grad.x;
+  const x_bar_dot = hvp.x;
+  // forward sweep
+  let f = 0;
+  const f_bar = 1;
+  x_bar.fill(0);
+  x_bar_dot.fill(0);
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
+  for (let i = 0; i + 1 < x.length; i++) {
+    const u = x[i + 1] - x[i] * x[i];
+    const v_1 = 1 - x[i];
+    f += 100 * u * u + v_1 * v_1;
+    // its reverse, in the same iteration
+    // line 26: f += 100 * u * u + v * v;
+    const u_bar = f_bar * (200 * u);
+    const v_1_bar = f_bar * (2 * v_1);
+    // line 25: const v = 1 - x[i];
+    x_bar[i] -= v_1_bar;
+    // line 24: const u = x[i + 1] - x[i] * x[i];
+    x_bar[i + 1] += u_bar;
+    x_bar[i] -= u_bar * (2 * x[i]);
+    for (let lane = 0; lane < width; lane++) {
+      const u_dot = x_dot[(i + 1) * width + lane] - 2 * x[i] * x_dot[i * width + lane];
+      const v_1_dot = -x_dot[i * width + lane];
+      const u_bar_dot = 200 * f_bar * u_dot;
+      const v_1_bar_dot = 2 * f_bar * v_1_dot;
+      x_bar_dot[i * width + lane] -= v_1_bar_dot;
+      x_bar_dot[(i + 1) * width + lane] += u_bar_dot;
+      x_bar_dot[i * width + lane] -= 2 * x[i] * u_bar_dot + 2 * u_bar * x_dot[i * width + lane];
+    }
+  }
+  return f;
+}
+
+/**
+ * Value, gradient and dense Hessian of `rosenbrock` over x flattened in declaration order
+ * (arrays row-major), from 2·1+1 Hessian-vector products (declared banded),
+ * `width` of them per forward-over-reverse sweep (rosenbrockHvpLanesInto).
+ * Generated from rosenbrock.ts:21.
+ */
+export function rosenbrockHessian(
+  x: Float64Array,
+  width: number = 8,
+): { value: number; grad: RosenbrockGradient; hessian: number[][] } {
   const fields = ["x"] as const;
-  const v: RosenbrockGradient = { x: new Float64Array(x.length) };
   const grad: RosenbrockGradient = { x: new Float64Array(x.length) };
-  const hvp: RosenbrockGradient = { x: new Float64Array(x.length) };
-  const n = recordSize(v, fields);
+  const n = recordSize(grad, fields);
   // Banded (declared bandwidth=1): columns k ≡ c (mod 2·bandwidth+1) share one HVP.
   const bandwidth = 1;
   const colors = Math.min(n, 2 * bandwidth + 1);
   const hessian: number[][] = [];
   for (let i = 0; i < n; i++) hessian.push(new Array<number>(n).fill(0));
-  const column = new Array<number>(n).fill(0);
-  let value = colors === 0 ? rosenbrockHvpInto(x, v, grad, hvp) : 0;
-  for (let c = 0; c < colors; c++) {
-    for (let k = c; k < n; k += colors) setFlat(v, fields, k, 1);
-    value = rosenbrockHvpInto(x, v, grad, hvp);
+  // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+  const sweeps = Math.ceil(colors / Math.max(1, width));
+  const lanes = sweeps > 0 ? Math.ceil(colors / sweeps) : 1;
+  const v: RosenbrockGradient = { x: new Float64Array(x.length * lanes) };
+  const hvp: RosenbrockGradient = { x: new Float64Array(x.length * lanes) };
+  const column = new Array<number>(n * lanes).fill(0);
+  let value = colors === 0 ? rosenbrockHvpLanesInto(x, v, grad, hvp, lanes) : 0;
+  for (let c0 = 0; c0 < colors; c0 += lanes) {
+    const end = Math.min(colors, c0 + lanes);
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) setFlat(v, fields, k * lanes + lane, 1);
+    }
+    value = rosenbrockHvpLanesInto(x, v, grad, hvp, lanes);
     readFlat(hvp, fields, column);
-    for (let k = c; k < n; k += colors) {
-      setFlat(v, fields, k, 0);
-      const last = Math.min(n - 1, k + bandwidth);
-      for (let i = Math.max(0, k - bandwidth); i <= last; i++) hessian[i][k] = column[i];
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) {
+        setFlat(v, fields, k * lanes + lane, 0);
+        const last = Math.min(n - 1, k + bandwidth);
+        for (let i = Math.max(0, k - bandwidth); i <= last; i++)
+          hessian[i][k] = column[i * lanes + lane];
+      }
     }
   }
   // Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric.

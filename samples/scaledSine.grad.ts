@@ -114,6 +114,9 @@ function readFlat(
 /** Derivative record of `scaledSine`: one field per differentiated parameter, same shape. */
 export type ScaledSineGradient = { x: Float64Array; s: number };
 
+/** Directions of `scaledSine`'s vector sweeps: each field holds `width` directions per scalar, directions innermost (`x[i * width + lane]`). */
+export type ScaledSineJacobianLanes = { x: Float64Array; s: Float64Array };
+
 /**
  * Value of `scaledSine` and its directional derivative J·tangent (forward mode) with respect to
  * x, s. Generated from scaledSine.ts:10.
@@ -219,6 +222,36 @@ export function scaledSineVjpRowsInto(
 }
 
 /**
+ * Value of `scaledSine` and J·tangent for `width` directions at once (one forward-mode sweep, with respect to
+ * x, s): `tangent` holds width directions per scalar, directions innermost, and
+ * `tangent[r * width + lane]` is output r along direction lane. Generated from scaledSine.ts:10.
+ */
+function scaledSineJacobianJvpLanes(
+  x: Float64Array,
+  s: number,
+  tangent: ScaledSineJacobianLanes,
+  width: number,
+): { value: Float64Array; tangent: Float64Array } {
+  const s_dot = new Float64Array(width);
+  const x_dot = tangent.x;
+  const y = new Float64Array(x.length);
+  for (let lane = 0; lane < width; lane++) {
+    s_dot[lane] = tangent.s[lane];
+  }
+  const y_dot = new Float64Array(x.length * width);
+  for (let i = 0; i < x.length; i++) {
+    const _t0 = Math.sin(x[i]);
+    y[i] = s * _t0;
+    const _t1 = Math.cos(x[i]);
+    for (let lane = 0; lane < width; lane++) {
+      const _t0_dot = _t1 * x_dot[i * width + lane];
+      y_dot[i * width + lane] = _t0 * s_dot[lane] + s * _t0_dot;
+    }
+  }
+  return { value: y, tangent: y_dot };
+}
+
+/**
  * Value and dense Jacobian of `scaledSine` (rows: outputs; columns: x, s flattened
  * in declaration order). Uses n forward-mode sweeps, or one forward and m reverse sweeps,
  * whichever is fewer. Generated from scaledSine.ts:10.
@@ -226,6 +259,7 @@ export function scaledSineVjpRowsInto(
 export function scaledSineJacobian(
   x: Float64Array,
   s: number,
+  width: number = 8,
 ): { value: Float64Array; jacobian: number[][] } {
   const fields = ["x", "s"] as const;
   const direction: ScaledSineGradient = { x: new Float64Array(x.length), s: 0 };
@@ -236,12 +270,23 @@ export function scaledSineJacobian(
   const jacobian: number[][] = [];
   for (let r = 0; r < m; r++) jacobian.push(new Array<number>(n).fill(0));
   if (n <= m) {
-    // Forward mode: column k is J·e_k.
-    for (let k = 0; k < n; k++) {
-      setFlat(direction, fields, k, 1);
-      const t = scaledSineJvp(x, s, direction).tangent;
-      for (let r = 0; r < m; r++) jacobian[r][k] = t[r];
-      setFlat(direction, fields, k, 0);
+    // Forward mode: column k is J·e_k, `lanes` columns per sweep (one in each lane).
+    // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+    const sweeps = Math.ceil(n / Math.max(1, width));
+    const lanes = sweeps > 0 ? Math.ceil(n / sweeps) : 1;
+    const directions: ScaledSineJacobianLanes = {
+      x: new Float64Array(x.length * lanes),
+      s: new Float64Array(lanes),
+    };
+    for (let k0 = 0; k0 < n; k0 += lanes) {
+      const count = Math.min(lanes, n - k0);
+      for (let d = 0; d < count; d++) setFlat(directions, fields, (k0 + d) * lanes + d, 1);
+      const t = scaledSineJacobianJvpLanes(x, s, directions, lanes).tangent;
+      for (let d = 0; d < count; d++) {
+        setFlat(directions, fields, (k0 + d) * lanes + d, 0);
+        const column = k0 + d;
+        for (let r = 0; r < m; r++) jacobian[r][column] = t[r * lanes + d];
+      }
     }
   } else {
     // Reverse mode: row r is e_rᵀ·J, all m rows from one forward sweep.

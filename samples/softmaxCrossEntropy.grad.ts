@@ -495,34 +495,170 @@ export function softmaxCrossEntropyHvpInto(
 }
 
 /**
+ * Sets `grad` to the gradient of `softmaxCrossEntropy` and `hvp` to H·v for `width` directions at once
+ * (one forward-over-reverse sweep, with respect to z; both overwritten); returns the value.
+ * `v` and `hvp` hold width directions per scalar, directions innermost: `v.x[i * width + lane]`.
+ * Generated from softmaxCrossEntropy.ts:24.
+ */
+export function softmaxCrossEntropyHvpLanesInto(
+  z: readonly number[],
+  label: number,
+  v: SoftmaxCrossEntropyGradient,
+  grad: SoftmaxCrossEntropyGradient,
+  hvp: SoftmaxCrossEntropyGradient,
+  width: number,
+): number {
+  const m_dot = new Float64Array(width);
+  const sum_dot = new Float64Array(width);
+  const _t0_dot = new Float64Array(width);
+  const m_bar_dot = new Float64Array(width);
+  const sum_bar_dot = new Float64Array(width);
+  const z_dot = v.z;
+  const z_bar = grad.z;
+  const z_bar_dot = hvp.z;
+  // forward sweep
+  let m = z[0];
+  for (let lane = 0; lane < width; lane++) {
+    m_dot[lane] = z_dot[lane];
+  }
+  {
+    let decisionsTop = controlStack.size;
+    const decisions = controlStack.reserve(decisionsTop, z.length - 1);
+    for (let j = 1; j < z.length; j++) {
+      if (z[j] > m) {
+        m = z[j];
+        for (let lane = 0; lane < width; lane++) {
+          m_dot[lane] = z_dot[j * width + lane];
+        }
+        decisions[decisionsTop++] = 1;
+      } else {
+        decisions[decisionsTop++] = 0;
+      }
+    }
+    controlStack.size = decisionsTop;
+  }
+  let sum = 0;
+  for (let lane = 0; lane < width; lane++) {
+    sum_dot[lane] = 0;
+  }
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(savedTop, z.length * (Math.max(0, Math.ceil(width)) + 1));
+    for (let j = 0; j < z.length; j++) {
+      const _t0 = Math.exp(z[j] - m);
+      for (let lane = 0; lane < width; lane++) {
+        _t0_dot[lane] = _t0 * (z_dot[j * width + lane] - m_dot[lane]);
+      }
+      saved[savedTop++] = _t0;
+      for (let lane = 0; lane < width; lane++) {
+        saved[savedTop++] = _t0_dot[lane];
+      }
+      sum += _t0;
+      for (let lane = 0; lane < width; lane++) {
+        sum_dot[lane] += _t0_dot[lane];
+      }
+    }
+    valueStack.size = savedTop;
+  }
+  const value = Math.log(sum) - (z[label] - m);
+  // reverse sweep
+  let m_bar = 1;
+  const sum_bar = 1 / sum;
+  const _t3 = 1 / (sum * sum);
+  for (let lane = 0; lane < width; lane++) {
+    m_bar_dot[lane] = 0;
+    sum_bar_dot[lane] = -(_t3 * sum_dot[lane]);
+  }
+  z_bar.fill(0);
+  z_bar[label] -= 1;
+  // line 30: for (let j = 0; j < z.length; j++) {
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let j = z.length - 1; j >= 0; j--) {
+      // line 31: sum += Math.exp(z[j] - m);
+      for (let lane = width - 1; lane >= 0; lane--) {
+        _t0_dot[lane] = saved[--savedTop];
+      }
+      const _t0 = saved[--savedTop];
+      const _t1 = sum_bar * _t0;
+      z_bar[j] += _t1;
+      m_bar -= _t1;
+      for (let lane = 0; lane < width; lane++) {
+        const _t1_dot = _t0 * sum_bar_dot[lane] + sum_bar * _t0_dot[lane];
+        z_bar_dot[j * width + lane] = _t1_dot;
+        m_bar_dot[lane] -= _t1_dot;
+      }
+    }
+    valueStack.size = savedTop;
+  }
+  // line 26: for (let j = 1; j < z.length; j++) {
+  {
+    let decisionsTop = controlStack.size;
+    const decisions = controlStack.buffer;
+    for (let j = z.length - 1; j >= 1; j--) {
+      if (decisions[--decisionsTop] === 1) {
+        // line 27: if (z[j] > m) m = z[j];
+        z_bar[j] += m_bar;
+        m_bar = 0;
+        for (let lane = 0; lane < width; lane++) {
+          z_bar_dot[j * width + lane] += m_bar_dot[lane];
+          m_bar_dot[lane] = 0;
+        }
+      }
+    }
+    controlStack.size = decisionsTop;
+  }
+  // line 25: let m = z[0];
+  z_bar[0] += m_bar;
+  for (let lane = 0; lane < width; lane++) {
+    z_bar_dot[lane] += m_bar_dot[lane];
+  }
+  return value;
+}
+
+/**
  * Value, gradient and dense Hessian of `softmaxCrossEntropy` over z flattened in declaration order
- * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters.
+ * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters,
+ * `width` of them per forward-over-reverse sweep (softmaxCrossEntropyHvpLanesInto).
  * Generated from softmaxCrossEntropy.ts:24.
  */
 export function softmaxCrossEntropyHessian(
   z: readonly number[],
   label: number,
+  width: number = 8,
 ): { value: number; grad: SoftmaxCrossEntropyGradient; hessian: number[][] } {
   const fields = ["z"] as const;
-  const v: SoftmaxCrossEntropyGradient = { z: new Array<number>(z.length).fill(0) };
   const grad: SoftmaxCrossEntropyGradient = { z: new Array<number>(z.length).fill(0) };
-  const hvp: SoftmaxCrossEntropyGradient = { z: new Array<number>(z.length).fill(0) };
-  const n = recordSize(v, fields);
+  const n = recordSize(grad, fields);
   // Dense: one HVP per column.
   const bandwidth = n;
   const colors = Math.min(n, 2 * bandwidth + 1);
   const hessian: number[][] = [];
   for (let i = 0; i < n; i++) hessian.push(new Array<number>(n).fill(0));
-  const column = new Array<number>(n).fill(0);
-  let value = colors === 0 ? softmaxCrossEntropyHvpInto(z, label, v, grad, hvp) : 0;
-  for (let c = 0; c < colors; c++) {
-    for (let k = c; k < n; k += colors) setFlat(v, fields, k, 1);
-    value = softmaxCrossEntropyHvpInto(z, label, v, grad, hvp);
+  // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+  const sweeps = Math.ceil(colors / Math.max(1, width));
+  const lanes = sweeps > 0 ? Math.ceil(colors / sweeps) : 1;
+  const v: SoftmaxCrossEntropyGradient = { z: new Array<number>(z.length * lanes).fill(0) };
+  const hvp: SoftmaxCrossEntropyGradient = { z: new Array<number>(z.length * lanes).fill(0) };
+  const column = new Array<number>(n * lanes).fill(0);
+  let value = colors === 0 ? softmaxCrossEntropyHvpLanesInto(z, label, v, grad, hvp, lanes) : 0;
+  for (let c0 = 0; c0 < colors; c0 += lanes) {
+    const end = Math.min(colors, c0 + lanes);
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) setFlat(v, fields, k * lanes + lane, 1);
+    }
+    value = softmaxCrossEntropyHvpLanesInto(z, label, v, grad, hvp, lanes);
     readFlat(hvp, fields, column);
-    for (let k = c; k < n; k += colors) {
-      setFlat(v, fields, k, 0);
-      const last = Math.min(n - 1, k + bandwidth);
-      for (let i = Math.max(0, k - bandwidth); i <= last; i++) hessian[i][k] = column[i];
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) {
+        setFlat(v, fields, k * lanes + lane, 0);
+        const last = Math.min(n - 1, k + bandwidth);
+        for (let i = Math.max(0, k - bandwidth); i <= last; i++)
+          hessian[i][k] = column[i * lanes + lane];
+      }
     }
   }
   // Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric.

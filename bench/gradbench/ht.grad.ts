@@ -254,6 +254,253 @@ export type VertexResidualVjpGradient = { posed: number[] };
 export type TriangleResidualVjpGradient = { u: number[]; posed: number[] };
 
 /**
+ * Value of `handPose` and J·tangent for `width` directions at once (one forward-mode sweep, with respect to
+ * theta): `tangent` holds width directions per scalar, directions innermost, and
+ * `tangent[r * width + lane]` is output r along direction lane. Generated from ht.ts:47.
+ */
+function handPoseJacobianJvpLanes(
+  theta: readonly number[],
+  parents: readonly number[],
+  baseRelatives: readonly (readonly (readonly number[])[])[],
+  inverseBaseAbsolutes: readonly (readonly (readonly number[])[])[],
+  isMirrored: boolean,
+  tangent: HandPoseGradient,
+  width: number,
+): { value: number[]; tangent: number[] } {
+  const r00_dot = new Float64Array(width);
+  const r01_dot = new Float64Array(width);
+  const r02_dot = new Float64Array(width);
+  const r10_dot = new Float64Array(width);
+  const r11_dot = new Float64Array(width);
+  const r12_dot = new Float64Array(width);
+  const r20_dot = new Float64Array(width);
+  const r21_dot = new Float64Array(width);
+  const r22_dot = new Float64Array(width);
+  const norm_dot = new Float64Array(width);
+  const theta_dot = tangent.theta;
+  const B = parents.length;
+  const P = new Array<number>(3 * (B + 3)).fill(0);
+  const P_dot = new Array<number>(3 * (B + 3) * width).fill(0);
+  for (let r = 0; r < 3; r++) {
+    P[r] = theta[r];
+    P[3 + r] = 1;
+    P[6 + r] = theta[3 + r];
+    for (let lane = 0; lane < width; lane++) {
+      P_dot[r * width + lane] = theta_dot[r * width + lane];
+      P_dot[(3 + r) * width + lane] = 0;
+      P_dot[(6 + r) * width + lane] = theta_dot[(3 + r) * width + lane];
+    }
+  }
+  for (let j = 6; j < theta.length; j++) {
+    // inlined poseSlot(…) from ht.ts:154
+    const f = Math.floor((j - 6) / 4);
+    const s_1 = (j - 6) % 4;
+    const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
+    P[3 * column + (s_1 === 1 ? 1 : 0)] = theta[j];
+    for (let lane = 0; lane < width; lane++) {
+      P_dot[(3 * column + (s_1 === 1 ? 1 : 0)) * width + lane] = theta_dot[j * width + lane];
+    }
+  }
+  const out = new Array<number>(12 * B + 12).fill(0);
+  const out_dot = new Array<number>((12 * B + 12) * width).fill(0);
+  const absolutes = new Array<number>(12 * B).fill(0);
+  const absolutes_dot = new Array<number>(12 * B * width).fill(0);
+  const relative = new Array<number>(16).fill(0);
+  const relative_dot = new Array<number>(16 * width).fill(0);
+  for (let b = 0; b < B; b++) {
+    const c = 3 * (b + 3);
+    const cx = Math.cos(P[c]);
+    const sx = Math.sin(P[c]);
+    const cz = Math.cos(P[c + 1]);
+    const sz = Math.sin(P[c + 1]);
+    const cy = Math.cos(P[c + 2]);
+    const sy = Math.sin(P[c + 2]);
+    const r00 = cz * cy;
+    const r01 = -sz * cx + cz * sy * sx;
+    const r02 = sz * sx + cz * sy * cx;
+    const r10 = sz * cy;
+    const r11 = cz * cx + sz * sy * sx;
+    const r12 = -cz * sx + sz * sy * cx;
+    const r20 = -sy;
+    const r21 = cy * sx;
+    const r22 = cy * cx;
+    const _t1 = Math.sin(P[c]);
+    const _t2 = Math.cos(P[c]);
+    const _t3 = Math.sin(P[c + 1]);
+    const _t4 = Math.cos(P[c + 1]);
+    const _t5 = Math.sin(P[c + 2]);
+    const _t6 = Math.cos(P[c + 2]);
+    for (let lane = 0; lane < width; lane++) {
+      const cx_dot = -(_t1 * P_dot[c * width + lane]);
+      const sx_dot = _t2 * P_dot[c * width + lane];
+      const cz_dot = -(_t3 * P_dot[(c + 1) * width + lane]);
+      const sz_dot = _t4 * P_dot[(c + 1) * width + lane];
+      const cy_dot = -(_t5 * P_dot[(c + 2) * width + lane]);
+      const sy_dot = _t6 * P_dot[(c + 2) * width + lane];
+      r00_dot[lane] = cy * cz_dot + cz * cy_dot;
+      r01_dot[lane] =
+        -(cx * sz_dot) - sz * cx_dot + (sy * sx * cz_dot + cz * sx * sy_dot + cz * sy * sx_dot);
+      r02_dot[lane] =
+        sx * sz_dot + sz * sx_dot + (sy * cx * cz_dot + cz * cx * sy_dot + cz * sy * cx_dot);
+      r10_dot[lane] = cy * sz_dot + sz * cy_dot;
+      r11_dot[lane] =
+        cx * cz_dot + cz * cx_dot + (sy * sx * sz_dot + sz * sx * sy_dot + sz * sy * sx_dot);
+      r12_dot[lane] =
+        -(sx * cz_dot) - cz * sx_dot + (sy * cx * sz_dot + sz * cx * sy_dot + sz * sy * cx_dot);
+      r20_dot[lane] = -sy_dot;
+      r21_dot[lane] = sx * cy_dot + cy * sx_dot;
+      r22_dot[lane] = cx * cy_dot + cy * cx_dot;
+    }
+    const baseRelatives_b = baseRelatives[b];
+    for (let i = 0; i < 4; i++) {
+      const m0 = baseRelatives_b[i][0];
+      const m1 = baseRelatives_b[i][1];
+      const m2 = baseRelatives_b[i][2];
+      relative[4 * i] = m0 * r00 + m1 * r10 + m2 * r20;
+      relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
+      relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
+      relative[4 * i + 3] = baseRelatives_b[i][3];
+      for (let lane = 0; lane < width; lane++) {
+        relative_dot[4 * i * width + lane] =
+          m0 * r00_dot[lane] + m1 * r10_dot[lane] + m2 * r20_dot[lane];
+        relative_dot[(4 * i + 1) * width + lane] =
+          m0 * r01_dot[lane] + m1 * r11_dot[lane] + m2 * r21_dot[lane];
+        relative_dot[(4 * i + 2) * width + lane] =
+          m0 * r02_dot[lane] + m1 * r12_dot[lane] + m2 * r22_dot[lane];
+        relative_dot[(4 * i + 3) * width + lane] = 0;
+      }
+    }
+    const parent = parents[b];
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 4; j++) {
+        if (parent === -1) {
+          absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
+          for (let lane = 0; lane < width; lane++) {
+            absolutes_dot[(12 * b + 4 * i + j) * width + lane] =
+              relative_dot[(4 * i + j) * width + lane];
+          }
+        } else {
+          const p = 12 * parent + 4 * i;
+          for (let lane = 0; lane < width; lane++) {
+            absolutes_dot[(12 * b + 4 * i + j) * width + lane] =
+              relative[j] * absolutes_dot[p * width + lane] +
+              absolutes[p] * relative_dot[j * width + lane] +
+              (relative[4 + j] * absolutes_dot[(p + 1) * width + lane] +
+                absolutes[p + 1] * relative_dot[(4 + j) * width + lane]) +
+              (relative[8 + j] * absolutes_dot[(p + 2) * width + lane] +
+                absolutes[p + 2] * relative_dot[(8 + j) * width + lane]) +
+              (relative[12 + j] * absolutes_dot[(p + 3) * width + lane] +
+                absolutes[p + 3] * relative_dot[(12 + j) * width + lane]);
+          }
+          absolutes[12 * b + 4 * i + j] =
+            absolutes[p] * relative[j] +
+            absolutes[p + 1] * relative[4 + j] +
+            absolutes[p + 2] * relative[8 + j] +
+            absolutes[p + 3] * relative[12 + j];
+        }
+      }
+    }
+    const sign = isMirrored ? -1 : 1;
+    for (let i = 0; i < 3; i++) {
+      const a = 12 * b + 4 * i;
+      const inverseBaseAbsolutes_b2 = inverseBaseAbsolutes[b];
+      for (let j = 0; j < 4; j++) {
+        const t =
+          absolutes[a] * inverseBaseAbsolutes_b2[0][j] +
+          absolutes[a + 1] * inverseBaseAbsolutes_b2[1][j] +
+          absolutes[a + 2] * inverseBaseAbsolutes_b2[2][j] +
+          absolutes[a + 3] * inverseBaseAbsolutes_b2[3][j];
+        out[a + j] = i === 0 ? sign * t : t;
+        const inverseBaseAbsolutes_b = inverseBaseAbsolutes_b2;
+        for (let lane = 0; lane < width; lane++) {
+          const t_dot =
+            inverseBaseAbsolutes_b[0][j] * absolutes_dot[a * width + lane] +
+            inverseBaseAbsolutes_b[1][j] * absolutes_dot[(a + 1) * width + lane] +
+            inverseBaseAbsolutes_b[2][j] * absolutes_dot[(a + 2) * width + lane] +
+            inverseBaseAbsolutes_b[3][j] * absolutes_dot[(a + 3) * width + lane];
+          out_dot[(a + j) * width + lane] = i === 0 ? sign * t_dot : t_dot;
+        }
+      }
+    }
+  }
+  const g = 12 * B;
+  const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
+  const _t15 = 0.5 / norm;
+  for (let lane = 0; lane < width; lane++) {
+    norm_dot[lane] =
+      _t15 *
+      (2 * theta[0] * theta_dot[lane] +
+        2 * theta[1] * theta_dot[width + lane] +
+        2 * theta[2] * theta_dot[2 * width + lane]);
+  }
+  if (norm < 0.0001) {
+    out[g] = 1;
+    out[g + 4] = 1;
+    out[g + 8] = 1;
+    for (let lane = 0; lane < width; lane++) {
+      out_dot[g * width + lane] = 0;
+      out_dot[(g + 4) * width + lane] = 0;
+      out_dot[(g + 8) * width + lane] = 0;
+    }
+  } else {
+    const x = theta[0] / norm;
+    const y = theta[1] / norm;
+    const z = theta[2] / norm;
+    const s = Math.sin(norm);
+    const c_1 = Math.cos(norm);
+    out[g] = x * x + (1 - x * x) * c_1;
+    out[g + 1] = x * y * (1 - c_1) - z * s;
+    out[g + 2] = x * z * (1 - c_1) + y * s;
+    out[g + 3] = x * y * (1 - c_1) + z * s;
+    out[g + 4] = y * y + (1 - y * y) * c_1;
+    out[g + 5] = y * z * (1 - c_1) - x * s;
+    out[g + 6] = x * z * (1 - c_1) - y * s;
+    out[g + 7] = z * y * (1 - c_1) + x * s;
+    out[g + 8] = z * z + (1 - z * z) * c_1;
+    const _t7 = 1 / norm;
+    const _t8 = theta[0] / (norm * norm);
+    const _t9 = 1 / norm;
+    const _t10 = theta[1] / (norm * norm);
+    const _t11 = 1 / norm;
+    const _t12 = theta[2] / (norm * norm);
+    const _t13 = Math.cos(norm);
+    const _t14 = Math.sin(norm);
+    for (let lane = 0; lane < width; lane++) {
+      const x_dot = _t7 * theta_dot[lane] - _t8 * norm_dot[lane];
+      const y_dot = _t9 * theta_dot[width + lane] - _t10 * norm_dot[lane];
+      const z_dot = _t11 * theta_dot[2 * width + lane] - _t12 * norm_dot[lane];
+      const s_dot = _t13 * norm_dot[lane];
+      const c_1_dot = -(_t14 * norm_dot[lane]);
+      out_dot[g * width + lane] =
+        2 * x * x_dot + (-(c_1 * (2 * x * x_dot)) + (1 - x * x) * c_1_dot);
+      out_dot[(g + 1) * width + lane] =
+        y * (1 - c_1) * x_dot + x * (1 - c_1) * y_dot - x * y * c_1_dot - (s * z_dot + z * s_dot);
+      out_dot[(g + 2) * width + lane] =
+        z * (1 - c_1) * x_dot + x * (1 - c_1) * z_dot - x * z * c_1_dot + (s * y_dot + y * s_dot);
+      out_dot[(g + 3) * width + lane] =
+        y * (1 - c_1) * x_dot + x * (1 - c_1) * y_dot - x * y * c_1_dot + (s * z_dot + z * s_dot);
+      out_dot[(g + 4) * width + lane] =
+        2 * y * y_dot + (-(c_1 * (2 * y * y_dot)) + (1 - y * y) * c_1_dot);
+      out_dot[(g + 5) * width + lane] =
+        z * (1 - c_1) * y_dot + y * (1 - c_1) * z_dot - y * z * c_1_dot - (s * x_dot + x * s_dot);
+      out_dot[(g + 6) * width + lane] =
+        z * (1 - c_1) * x_dot + x * (1 - c_1) * z_dot - x * z * c_1_dot - (s * y_dot + y * s_dot);
+      out_dot[(g + 7) * width + lane] =
+        y * (1 - c_1) * z_dot + z * (1 - c_1) * y_dot - z * y * c_1_dot + (s * x_dot + x * s_dot);
+      out_dot[(g + 8) * width + lane] =
+        2 * z * z_dot + (-(c_1 * (2 * z * z_dot)) + (1 - z * z) * c_1_dot);
+    }
+  }
+  for (let r = 0; r < 3; r++) {
+    out[g + 9 + r] = P[6 + r];
+    for (let lane = 0; lane < width; lane++) {
+      out_dot[(g + 9 + r) * width + lane] = P_dot[(6 + r) * width + lane];
+    }
+  }
+  return { value: out, tangent: out_dot };
+}
+
+/**
  * Adds cotangentᵀ·J (the vector-Jacobian product of `handPose` with respect to theta)
  * into `grad` and returns `handPose`'s value. Generated from ht.ts:47.
  */
@@ -685,6 +932,7 @@ export function handPoseJacobian(
   baseRelatives: readonly (readonly (readonly number[])[])[],
   inverseBaseAbsolutes: readonly (readonly (readonly number[])[])[],
   isMirrored: boolean,
+  width: number = 8,
 ): { value: number[]; jacobian: number[][] } {
   const fields = ["theta"] as const;
   const direction: HandPoseGradient = { theta: new Array<number>(theta.length).fill(0) };
@@ -702,19 +950,28 @@ export function handPoseJacobian(
   const jacobian: number[][] = [];
   for (let r = 0; r < m; r++) jacobian.push(new Array<number>(n).fill(0));
   if (n <= m) {
-    // Forward mode: column k is J·e_k.
-    for (let k = 0; k < n; k++) {
-      setFlat(direction, fields, k, 1);
-      const t = handPoseJvp(
+    // Forward mode: column k is J·e_k, `lanes` columns per sweep (one in each lane).
+    // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+    const sweeps = Math.ceil(n / Math.max(1, width));
+    const lanes = sweeps > 0 ? Math.ceil(n / sweeps) : 1;
+    const directions: HandPoseGradient = { theta: new Array<number>(theta.length * lanes).fill(0) };
+    for (let k0 = 0; k0 < n; k0 += lanes) {
+      const count = Math.min(lanes, n - k0);
+      for (let d = 0; d < count; d++) setFlat(directions, fields, (k0 + d) * lanes + d, 1);
+      const t = handPoseJacobianJvpLanes(
         theta,
         parents,
         baseRelatives,
         inverseBaseAbsolutes,
         isMirrored,
-        direction,
+        directions,
+        lanes,
       ).tangent;
-      for (let r = 0; r < m; r++) jacobian[r][k] = t[r];
-      setFlat(direction, fields, k, 0);
+      for (let d = 0; d < count; d++) {
+        setFlat(directions, fields, (k0 + d) * lanes + d, 0);
+        const column = k0 + d;
+        for (let r = 0; r < m; r++) jacobian[r][column] = t[r * lanes + d];
+      }
     }
   } else {
     // Reverse mode: row r is e_rᵀ·J (a forward and a reverse sweep each: the reverse

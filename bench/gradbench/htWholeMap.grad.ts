@@ -239,7 +239,7 @@ class NumberStack {
 const valueStack = new NumberStack();
 
 /** Derivative record of `wholeMapResiduals`: one field per differentiated parameter, same shape. */
-export type WholeMapResidualsJacobianGradient = { theta: number[] };
+export type WholeMapResidualsGradient = { theta: number[] };
 
 /**
  * Value of `wholeMapResiduals` and its directional derivative J·tangent (forward mode) with respect to
@@ -255,7 +255,7 @@ function wholeMapResidualsJacobianJvp(
   isMirrored: boolean,
   correspondences: readonly number[],
   points: readonly (readonly number[])[],
-  tangent: WholeMapResidualsJacobianGradient,
+  tangent: WholeMapResidualsGradient,
 ): { value: number[]; tangent: number[] } {
   const theta_dot = tangent.theta;
   // inlined handPose(…) from ht.ts:47
@@ -524,6 +524,360 @@ function wholeMapResidualsJacobianJvp(
 }
 
 /**
+ * Value of `wholeMapResiduals` and J·tangent for `width` directions at once (one forward-mode sweep, with respect to
+ * theta): `tangent` holds width directions per scalar, directions innermost, and
+ * `tangent[r * width + lane]` is output r along direction lane. Generated from htWholeMap.ts:10.
+ */
+function wholeMapResidualsJacobianJvpLanes(
+  theta: readonly number[],
+  parents: readonly number[],
+  baseRelatives: readonly (readonly (readonly number[])[])[],
+  inverseBaseAbsolutes: readonly (readonly (readonly number[])[])[],
+  basePositions: readonly (readonly number[])[],
+  weights: readonly (readonly number[])[],
+  isMirrored: boolean,
+  correspondences: readonly number[],
+  points: readonly (readonly number[])[],
+  tangent: WholeMapResidualsGradient,
+  width: number,
+): { value: number[]; tangent: number[] } {
+  const r00_dot = new Float64Array(width);
+  const r01_dot = new Float64Array(width);
+  const r02_dot = new Float64Array(width);
+  const r10_dot = new Float64Array(width);
+  const r11_dot = new Float64Array(width);
+  const r12_dot = new Float64Array(width);
+  const r20_dot = new Float64Array(width);
+  const r21_dot = new Float64Array(width);
+  const r22_dot = new Float64Array(width);
+  const norm_dot = new Float64Array(width);
+  const s0_dot = new Float64Array(width);
+  const s1_dot = new Float64Array(width);
+  const s2_dot = new Float64Array(width);
+  const theta_dot = tangent.theta;
+  // inlined handPose(…) from ht.ts:47
+  const B_1 = parents.length;
+  const P = new Array<number>(3 * (B_1 + 3)).fill(0);
+  const P_dot = new Array<number>(3 * (B_1 + 3) * width).fill(0);
+  for (let r = 0; r < 3; r++) {
+    P[r] = theta[r];
+    P[3 + r] = 1;
+    P[6 + r] = theta[3 + r];
+    for (let lane = 0; lane < width; lane++) {
+      P_dot[r * width + lane] = theta_dot[r * width + lane];
+      P_dot[(3 + r) * width + lane] = 0;
+      P_dot[(6 + r) * width + lane] = theta_dot[(3 + r) * width + lane];
+    }
+  }
+  for (let j = 6; j < theta.length; j++) {
+    // inlined poseSlot(…) from ht.ts:154
+    const f = Math.floor((j - 6) / 4);
+    const s_1 = (j - 6) % 4;
+    const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
+    P[3 * column + (s_1 === 1 ? 1 : 0)] = theta[j];
+    for (let lane = 0; lane < width; lane++) {
+      P_dot[(3 * column + (s_1 === 1 ? 1 : 0)) * width + lane] = theta_dot[j * width + lane];
+    }
+  }
+  const pose = new Array<number>(12 * B_1 + 12).fill(0);
+  const pose_dot = new Array<number>((12 * B_1 + 12) * width).fill(0);
+  const absolutes = new Array<number>(12 * B_1).fill(0);
+  const absolutes_dot = new Array<number>(12 * B_1 * width).fill(0);
+  const relative = new Array<number>(16).fill(0);
+  const relative_dot = new Array<number>(16 * width).fill(0);
+  for (let b_1 = 0; b_1 < B_1; b_1++) {
+    const c_1 = 3 * (b_1 + 3);
+    const cx = Math.cos(P[c_1]);
+    const sx = Math.sin(P[c_1]);
+    const cz = Math.cos(P[c_1 + 1]);
+    const sz = Math.sin(P[c_1 + 1]);
+    const cy = Math.cos(P[c_1 + 2]);
+    const sy = Math.sin(P[c_1 + 2]);
+    const r00 = cz * cy;
+    const r01 = -sz * cx + cz * sy * sx;
+    const r02 = sz * sx + cz * sy * cx;
+    const r10 = sz * cy;
+    const r11 = cz * cx + sz * sy * sx;
+    const r12 = -cz * sx + sz * sy * cx;
+    const r20 = -sy;
+    const r21 = cy * sx;
+    const r22 = cy * cx;
+    const _t1 = Math.sin(P[c_1]);
+    const _t2 = Math.cos(P[c_1]);
+    const _t3 = Math.sin(P[c_1 + 1]);
+    const _t4 = Math.cos(P[c_1 + 1]);
+    const _t5 = Math.sin(P[c_1 + 2]);
+    const _t6 = Math.cos(P[c_1 + 2]);
+    for (let lane = 0; lane < width; lane++) {
+      const cx_dot = -(_t1 * P_dot[c_1 * width + lane]);
+      const sx_dot = _t2 * P_dot[c_1 * width + lane];
+      const cz_dot = -(_t3 * P_dot[(c_1 + 1) * width + lane]);
+      const sz_dot = _t4 * P_dot[(c_1 + 1) * width + lane];
+      const cy_dot = -(_t5 * P_dot[(c_1 + 2) * width + lane]);
+      const sy_dot = _t6 * P_dot[(c_1 + 2) * width + lane];
+      r00_dot[lane] = cy * cz_dot + cz * cy_dot;
+      r01_dot[lane] =
+        -(cx * sz_dot) - sz * cx_dot + (sy * sx * cz_dot + cz * sx * sy_dot + cz * sy * sx_dot);
+      r02_dot[lane] =
+        sx * sz_dot + sz * sx_dot + (sy * cx * cz_dot + cz * cx * sy_dot + cz * sy * cx_dot);
+      r10_dot[lane] = cy * sz_dot + sz * cy_dot;
+      r11_dot[lane] =
+        cx * cz_dot + cz * cx_dot + (sy * sx * sz_dot + sz * sx * sy_dot + sz * sy * sx_dot);
+      r12_dot[lane] =
+        -(sx * cz_dot) - cz * sx_dot + (sy * cx * sz_dot + sz * cx * sy_dot + sz * sy * cx_dot);
+      r20_dot[lane] = -sy_dot;
+      r21_dot[lane] = sx * cy_dot + cy * sx_dot;
+      r22_dot[lane] = cx * cy_dot + cy * cx_dot;
+    }
+    const baseRelatives_b_1 = baseRelatives[b_1];
+    for (let i_1 = 0; i_1 < 4; i_1++) {
+      const m0 = baseRelatives_b_1[i_1][0];
+      const m1 = baseRelatives_b_1[i_1][1];
+      const m2 = baseRelatives_b_1[i_1][2];
+      relative[4 * i_1] = m0 * r00 + m1 * r10 + m2 * r20;
+      relative[4 * i_1 + 1] = m0 * r01 + m1 * r11 + m2 * r21;
+      relative[4 * i_1 + 2] = m0 * r02 + m1 * r12 + m2 * r22;
+      relative[4 * i_1 + 3] = baseRelatives_b_1[i_1][3];
+      for (let lane = 0; lane < width; lane++) {
+        relative_dot[4 * i_1 * width + lane] =
+          m0 * r00_dot[lane] + m1 * r10_dot[lane] + m2 * r20_dot[lane];
+        relative_dot[(4 * i_1 + 1) * width + lane] =
+          m0 * r01_dot[lane] + m1 * r11_dot[lane] + m2 * r21_dot[lane];
+        relative_dot[(4 * i_1 + 2) * width + lane] =
+          m0 * r02_dot[lane] + m1 * r12_dot[lane] + m2 * r22_dot[lane];
+        relative_dot[(4 * i_1 + 3) * width + lane] = 0;
+      }
+    }
+    const parent = parents[b_1];
+    for (let i_1 = 0; i_1 < 3; i_1++) {
+      for (let j = 0; j < 4; j++) {
+        if (parent === -1) {
+          absolutes[12 * b_1 + 4 * i_1 + j] = relative[4 * i_1 + j];
+          for (let lane = 0; lane < width; lane++) {
+            absolutes_dot[(12 * b_1 + 4 * i_1 + j) * width + lane] =
+              relative_dot[(4 * i_1 + j) * width + lane];
+          }
+        } else {
+          const p = 12 * parent + 4 * i_1;
+          for (let lane = 0; lane < width; lane++) {
+            absolutes_dot[(12 * b_1 + 4 * i_1 + j) * width + lane] =
+              relative[j] * absolutes_dot[p * width + lane] +
+              absolutes[p] * relative_dot[j * width + lane] +
+              (relative[4 + j] * absolutes_dot[(p + 1) * width + lane] +
+                absolutes[p + 1] * relative_dot[(4 + j) * width + lane]) +
+              (relative[8 + j] * absolutes_dot[(p + 2) * width + lane] +
+                absolutes[p + 2] * relative_dot[(8 + j) * width + lane]) +
+              (relative[12 + j] * absolutes_dot[(p + 3) * width + lane] +
+                absolutes[p + 3] * relative_dot[(12 + j) * width + lane]);
+          }
+          absolutes[12 * b_1 + 4 * i_1 + j] =
+            absolutes[p] * relative[j] +
+            absolutes[p + 1] * relative[4 + j] +
+            absolutes[p + 2] * relative[8 + j] +
+            absolutes[p + 3] * relative[12 + j];
+        }
+      }
+    }
+    const sign = isMirrored ? -1 : 1;
+    for (let i_1 = 0; i_1 < 3; i_1++) {
+      const a = 12 * b_1 + 4 * i_1;
+      const inverseBaseAbsolutes_b_12 = inverseBaseAbsolutes[b_1];
+      for (let j = 0; j < 4; j++) {
+        const t =
+          absolutes[a] * inverseBaseAbsolutes_b_12[0][j] +
+          absolutes[a + 1] * inverseBaseAbsolutes_b_12[1][j] +
+          absolutes[a + 2] * inverseBaseAbsolutes_b_12[2][j] +
+          absolutes[a + 3] * inverseBaseAbsolutes_b_12[3][j];
+        pose[a + j] = i_1 === 0 ? sign * t : t;
+        const inverseBaseAbsolutes_b_1 = inverseBaseAbsolutes_b_12;
+        for (let lane = 0; lane < width; lane++) {
+          const t_dot =
+            inverseBaseAbsolutes_b_1[0][j] * absolutes_dot[a * width + lane] +
+            inverseBaseAbsolutes_b_1[1][j] * absolutes_dot[(a + 1) * width + lane] +
+            inverseBaseAbsolutes_b_1[2][j] * absolutes_dot[(a + 2) * width + lane] +
+            inverseBaseAbsolutes_b_1[3][j] * absolutes_dot[(a + 3) * width + lane];
+          pose_dot[(a + j) * width + lane] = i_1 === 0 ? sign * t_dot : t_dot;
+        }
+      }
+    }
+  }
+  const g_1 = 12 * B_1;
+  const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
+  const _t15 = 0.5 / norm;
+  for (let lane = 0; lane < width; lane++) {
+    norm_dot[lane] =
+      _t15 *
+      (2 * theta[0] * theta_dot[lane] +
+        2 * theta[1] * theta_dot[width + lane] +
+        2 * theta[2] * theta_dot[2 * width + lane]);
+  }
+  if (norm < 0.0001) {
+    pose[g_1] = 1;
+    pose[g_1 + 4] = 1;
+    pose[g_1 + 8] = 1;
+    for (let lane = 0; lane < width; lane++) {
+      pose_dot[g_1 * width + lane] = 0;
+      pose_dot[(g_1 + 4) * width + lane] = 0;
+      pose_dot[(g_1 + 8) * width + lane] = 0;
+    }
+  } else {
+    const x = theta[0] / norm;
+    const y = theta[1] / norm;
+    const z = theta[2] / norm;
+    const s = Math.sin(norm);
+    const c_1_1 = Math.cos(norm);
+    pose[g_1] = x * x + (1 - x * x) * c_1_1;
+    pose[g_1 + 1] = x * y * (1 - c_1_1) - z * s;
+    pose[g_1 + 2] = x * z * (1 - c_1_1) + y * s;
+    pose[g_1 + 3] = x * y * (1 - c_1_1) + z * s;
+    pose[g_1 + 4] = y * y + (1 - y * y) * c_1_1;
+    pose[g_1 + 5] = y * z * (1 - c_1_1) - x * s;
+    pose[g_1 + 6] = x * z * (1 - c_1_1) - y * s;
+    pose[g_1 + 7] = z * y * (1 - c_1_1) + x * s;
+    pose[g_1 + 8] = z * z + (1 - z * z) * c_1_1;
+    const _t7 = 1 / norm;
+    const _t8 = theta[0] / (norm * norm);
+    const _t9 = 1 / norm;
+    const _t10 = theta[1] / (norm * norm);
+    const _t11 = 1 / norm;
+    const _t12 = theta[2] / (norm * norm);
+    const _t13 = Math.cos(norm);
+    const _t14 = Math.sin(norm);
+    for (let lane = 0; lane < width; lane++) {
+      const x_dot = _t7 * theta_dot[lane] - _t8 * norm_dot[lane];
+      const y_dot = _t9 * theta_dot[width + lane] - _t10 * norm_dot[lane];
+      const z_dot = _t11 * theta_dot[2 * width + lane] - _t12 * norm_dot[lane];
+      const s_dot = _t13 * norm_dot[lane];
+      const c_1_1_dot = -(_t14 * norm_dot[lane]);
+      pose_dot[g_1 * width + lane] =
+        2 * x * x_dot + (-(c_1_1 * (2 * x * x_dot)) + (1 - x * x) * c_1_1_dot);
+      pose_dot[(g_1 + 1) * width + lane] =
+        y * (1 - c_1_1) * x_dot +
+        x * (1 - c_1_1) * y_dot -
+        x * y * c_1_1_dot -
+        (s * z_dot + z * s_dot);
+      pose_dot[(g_1 + 2) * width + lane] =
+        z * (1 - c_1_1) * x_dot +
+        x * (1 - c_1_1) * z_dot -
+        x * z * c_1_1_dot +
+        (s * y_dot + y * s_dot);
+      pose_dot[(g_1 + 3) * width + lane] =
+        y * (1 - c_1_1) * x_dot +
+        x * (1 - c_1_1) * y_dot -
+        x * y * c_1_1_dot +
+        (s * z_dot + z * s_dot);
+      pose_dot[(g_1 + 4) * width + lane] =
+        2 * y * y_dot + (-(c_1_1 * (2 * y * y_dot)) + (1 - y * y) * c_1_1_dot);
+      pose_dot[(g_1 + 5) * width + lane] =
+        z * (1 - c_1_1) * y_dot +
+        y * (1 - c_1_1) * z_dot -
+        y * z * c_1_1_dot -
+        (s * x_dot + x * s_dot);
+      pose_dot[(g_1 + 6) * width + lane] =
+        z * (1 - c_1_1) * x_dot +
+        x * (1 - c_1_1) * z_dot -
+        x * z * c_1_1_dot -
+        (s * y_dot + y * s_dot);
+      pose_dot[(g_1 + 7) * width + lane] =
+        y * (1 - c_1_1) * z_dot +
+        z * (1 - c_1_1) * y_dot -
+        z * y * c_1_1_dot +
+        (s * x_dot + x * s_dot);
+      pose_dot[(g_1 + 8) * width + lane] =
+        2 * z * z_dot + (-(c_1_1 * (2 * z * z_dot)) + (1 - z * z) * c_1_1_dot);
+    }
+  }
+  for (let r = 0; r < 3; r++) {
+    pose[g_1 + 9 + r] = P[6 + r];
+    for (let lane = 0; lane < width; lane++) {
+      pose_dot[(g_1 + 9 + r) * width + lane] = P_dot[(6 + r) * width + lane];
+    }
+  }
+  const B = parents.length;
+  const n = correspondences.length;
+  const err = new Array<number>(3 * n).fill(0);
+  const err_dot = new Array<number>(3 * n * width).fill(0);
+  for (let i = 0; i < n; i++) {
+    const c = correspondences[i];
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    for (let lane = 0; lane < width; lane++) {
+      s0_dot[lane] = 0;
+      s1_dot[lane] = 0;
+      s2_dot[lane] = 0;
+    }
+    const weights_c = weights[c];
+    const basePositions_c2 = basePositions[c];
+    for (let b = 0; b < B; b++) {
+      const w = weights_c[b];
+      if (w !== 0) {
+        const o = 12 * b;
+        s0 +=
+          w *
+          (pose[o] * basePositions_c2[0] +
+            pose[o + 1] * basePositions_c2[1] +
+            pose[o + 2] * basePositions_c2[2] +
+            pose[o + 3] * basePositions_c2[3]);
+        s1 +=
+          w *
+          (pose[o + 4] * basePositions_c2[0] +
+            pose[o + 5] * basePositions_c2[1] +
+            pose[o + 6] * basePositions_c2[2] +
+            pose[o + 7] * basePositions_c2[3]);
+        s2 +=
+          w *
+          (pose[o + 8] * basePositions_c2[0] +
+            pose[o + 9] * basePositions_c2[1] +
+            pose[o + 10] * basePositions_c2[2] +
+            pose[o + 11] * basePositions_c2[3]);
+        const basePositions_c = basePositions_c2;
+        for (let lane = 0; lane < width; lane++) {
+          s0_dot[lane] +=
+            w *
+            (basePositions_c[0] * pose_dot[o * width + lane] +
+              basePositions_c[1] * pose_dot[(o + 1) * width + lane] +
+              basePositions_c[2] * pose_dot[(o + 2) * width + lane] +
+              basePositions_c[3] * pose_dot[(o + 3) * width + lane]);
+          s1_dot[lane] +=
+            w *
+            (basePositions_c[0] * pose_dot[(o + 4) * width + lane] +
+              basePositions_c[1] * pose_dot[(o + 5) * width + lane] +
+              basePositions_c[2] * pose_dot[(o + 6) * width + lane] +
+              basePositions_c[3] * pose_dot[(o + 7) * width + lane]);
+          s2_dot[lane] +=
+            w *
+            (basePositions_c[0] * pose_dot[(o + 8) * width + lane] +
+              basePositions_c[1] * pose_dot[(o + 9) * width + lane] +
+              basePositions_c[2] * pose_dot[(o + 10) * width + lane] +
+              basePositions_c[3] * pose_dot[(o + 11) * width + lane]);
+        }
+      }
+    }
+    const g = 12 * B;
+    const points_i = points[i];
+    for (let k = 0; k < 3; k++) {
+      err[3 * i + k] =
+        points_i[k] -
+        (pose[g + 3 * k] * s0 +
+          pose[g + 3 * k + 1] * s1 +
+          pose[g + 3 * k + 2] * s2 +
+          pose[g + 9 + k]);
+      for (let lane = 0; lane < width; lane++) {
+        err_dot[(3 * i + k) * width + lane] = -(
+          s0 * pose_dot[(g + 3 * k) * width + lane] +
+          pose[g + 3 * k] * s0_dot[lane] +
+          (s1 * pose_dot[(g + 3 * k + 1) * width + lane] + pose[g + 3 * k + 1] * s1_dot[lane]) +
+          (s2 * pose_dot[(g + 3 * k + 2) * width + lane] + pose[g + 3 * k + 2] * s2_dot[lane]) +
+          pose_dot[(g + 9 + k) * width + lane]
+        );
+      }
+    }
+  }
+  return { value: err, tangent: err_dot };
+}
+
+/**
  * Adds cotangentᵀ·J (the vector-Jacobian product of `wholeMapResiduals` with respect to theta)
  * into `grad` and returns `wholeMapResiduals`'s value. Generated from htWholeMap.ts:10.
  */
@@ -538,7 +892,7 @@ function wholeMapResidualsJacobianVjpInto(
   correspondences: readonly number[],
   points: readonly (readonly number[])[],
   cotangent: readonly number[] | Float64Array,
-  grad: WholeMapResidualsJacobianGradient,
+  grad: WholeMapResidualsGradient,
 ): number[] {
   const theta_bar = grad.theta;
   // forward sweep
@@ -1073,11 +1427,10 @@ export function wholeMapResidualsJacobian(
   isMirrored: boolean,
   correspondences: readonly number[],
   points: readonly (readonly number[])[],
+  width: number = 8,
 ): { value: number[]; jacobian: number[][] } {
   const fields = ["theta"] as const;
-  const direction: WholeMapResidualsJacobianGradient = {
-    theta: new Array<number>(theta.length).fill(0),
-  };
+  const direction: WholeMapResidualsGradient = { theta: new Array<number>(theta.length).fill(0) };
   const n = recordSize(direction, fields);
   const first = wholeMapResidualsJacobianJvp(
     theta,
@@ -1096,10 +1449,17 @@ export function wholeMapResidualsJacobian(
   const jacobian: number[][] = [];
   for (let r = 0; r < m; r++) jacobian.push(new Array<number>(n).fill(0));
   if (n <= m) {
-    // Forward mode: column k is J·e_k.
-    for (let k = 0; k < n; k++) {
-      setFlat(direction, fields, k, 1);
-      const t = wholeMapResidualsJacobianJvp(
+    // Forward mode: column k is J·e_k, `lanes` columns per sweep (one in each lane).
+    // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+    const sweeps = Math.ceil(n / Math.max(1, width));
+    const lanes = sweeps > 0 ? Math.ceil(n / sweeps) : 1;
+    const directions: WholeMapResidualsGradient = {
+      theta: new Array<number>(theta.length * lanes).fill(0),
+    };
+    for (let k0 = 0; k0 < n; k0 += lanes) {
+      const count = Math.min(lanes, n - k0);
+      for (let d = 0; d < count; d++) setFlat(directions, fields, (k0 + d) * lanes + d, 1);
+      const t = wholeMapResidualsJacobianJvpLanes(
         theta,
         parents,
         baseRelatives,
@@ -1109,18 +1469,20 @@ export function wholeMapResidualsJacobian(
         isMirrored,
         correspondences,
         points,
-        direction,
+        directions,
+        lanes,
       ).tangent;
-      for (let r = 0; r < m; r++) jacobian[r][k] = t[r];
-      setFlat(direction, fields, k, 0);
+      for (let d = 0; d < count; d++) {
+        setFlat(directions, fields, (k0 + d) * lanes + d, 0);
+        const column = k0 + d;
+        for (let r = 0; r < m; r++) jacobian[r][column] = t[r * lanes + d];
+      }
     }
   } else {
     // Reverse mode: row r is e_rᵀ·J (a forward and a reverse sweep each: the reverse
     // sweep restores overwritten values, so it cannot be replayed).
     const cotangent = new Array<number>(m).fill(0);
-    const grad: WholeMapResidualsJacobianGradient = {
-      theta: new Array<number>(theta.length).fill(0),
-    };
+    const grad: WholeMapResidualsGradient = { theta: new Array<number>(theta.length).fill(0) };
     for (let r = 0; r < m; r++) {
       cotangent[r] = 1;
       zeroRecord(grad);

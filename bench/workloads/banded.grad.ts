@@ -828,7 +828,7 @@ function recoverColorRecord<R extends FlatRecord>(
 }
 
 /** Derivative record of `banded`: one field per differentiated parameter, same shape. */
-export type BandedHvpGradient = { x: Float64Array };
+export type BandedGradient = { x: Float64Array };
 
 /** Derivative record of `bandedSparse`: one field per differentiated parameter, same shape. */
 export type BandedSparseHvpGradient = { x: Float64Array };
@@ -839,8 +839,8 @@ export type BandedSparseHvpGradient = { x: Float64Array };
  */
 export function bandedHvp(
   x: Float64Array,
-  v: BandedHvpGradient,
-): { value: number; grad: BandedHvpGradient; hvp: BandedHvpGradient } {
+  v: BandedGradient,
+): { value: number; grad: BandedGradient; hvp: BandedGradient } {
   const grad = { x: new Float64Array(x.length) };
   const hvp = { x: new Float64Array(x.length) };
   const value = bandedHvpInto(x, v, grad, hvp);
@@ -854,9 +854,9 @@ export function bandedHvp(
  */
 export function bandedHvpInto(
   x: Float64Array,
-  v: BandedHvpGradient,
-  grad: BandedHvpGradient,
-  hvp: BandedHvpGradient,
+  v: BandedGradient,
+  grad: BandedGradient,
+  hvp: BandedGradient,
 ): number {
   const x_dot = v.x;
   const x_bar = grad.x;
@@ -891,35 +891,97 @@ export function bandedHvpInto(
 }
 
 /**
- * Value, gradient and dense Hessian of `banded` over x flattened in declaration order
- * (arrays row-major), from 2·2+1 Hessian-vector products (declared banded).
+ * Sets `grad` to the gradient of `banded` and `hvp` to H·v for `width` directions at once
+ * (one forward-over-reverse sweep, with respect to x; both overwritten); returns the value.
+ * `v` and `hvp` hold width directions per scalar, directions innermost: `v.x[i * width + lane]`.
  * Generated from banded.ts:8.
  */
-export function bandedHessian(x: Float64Array): {
-  value: number;
-  grad: BandedHvpGradient;
-  hessian: number[][];
-} {
+export function bandedHvpLanesInto(
+  x: Float64Array,
+  v: BandedGradient,
+  grad: BandedGradient,
+  hvp: BandedGradient,
+  width: number,
+): number {
+  const x_dot = v.x;
+  const x_bar = grad.x;
+  const x_bar_dot = hvp.x;
+  // forward sweep
+  let f = 0;
+  const f_bar = 1;
+  x_bar.fill(0);
+  x_bar_dot.fill(0);
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
+  for (let i = 0; i + 2 < x.length; i++) {
+    const _t0 = Math.sin(x[i + 2]);
+    const t = x[i] + x[i + 1] * x[i + 1] - _t0;
+    f += t * t;
+    // its reverse, in the same iteration
+    // line 12: f += t * t;
+    const t_bar = f_bar * (2 * t);
+    // line 11: const t = x[i] + x[i + 1] * x[i + 1] - Math.sin(x[i + 2]);
+    x_bar[i] += t_bar;
+    x_bar[i + 1] += t_bar * (2 * x[i + 1]);
+    const _t1 = Math.cos(x[i + 2]);
+    x_bar[i + 2] -= t_bar * _t1;
+    const _t2 = Math.cos(x[i + 2]);
+    const _t3 = Math.sin(x[i + 2]);
+    for (let lane = 0; lane < width; lane++) {
+      const _t0_dot = _t2 * x_dot[(i + 2) * width + lane];
+      const t_dot =
+        x_dot[i * width + lane] + 2 * x[i + 1] * x_dot[(i + 1) * width + lane] - _t0_dot;
+      const t_bar_dot = 2 * f_bar * t_dot;
+      x_bar_dot[i * width + lane] += t_bar_dot;
+      x_bar_dot[(i + 1) * width + lane] +=
+        2 * x[i + 1] * t_bar_dot + 2 * t_bar * x_dot[(i + 1) * width + lane];
+      const _t1_dot = -(_t3 * x_dot[(i + 2) * width + lane]);
+      x_bar_dot[(i + 2) * width + lane] -= _t1 * t_bar_dot + t_bar * _t1_dot;
+    }
+  }
+  return f;
+}
+
+/**
+ * Value, gradient and dense Hessian of `banded` over x flattened in declaration order
+ * (arrays row-major), from 2·2+1 Hessian-vector products (declared banded),
+ * `width` of them per forward-over-reverse sweep (bandedHvpLanesInto).
+ * Generated from banded.ts:8.
+ */
+export function bandedHessian(
+  x: Float64Array,
+  width: number = 8,
+): { value: number; grad: BandedGradient; hessian: number[][] } {
   const fields = ["x"] as const;
-  const v: BandedHvpGradient = { x: new Float64Array(x.length) };
-  const grad: BandedHvpGradient = { x: new Float64Array(x.length) };
-  const hvp: BandedHvpGradient = { x: new Float64Array(x.length) };
-  const n = recordSize(v, fields);
+  const grad: BandedGradient = { x: new Float64Array(x.length) };
+  const n = recordSize(grad, fields);
   // Banded (declared bandwidth=2): columns k ≡ c (mod 2·bandwidth+1) share one HVP.
   const bandwidth = 2;
   const colors = Math.min(n, 2 * bandwidth + 1);
   const hessian: number[][] = [];
   for (let i = 0; i < n; i++) hessian.push(new Array<number>(n).fill(0));
-  const column = new Array<number>(n).fill(0);
-  let value = colors === 0 ? bandedHvpInto(x, v, grad, hvp) : 0;
-  for (let c = 0; c < colors; c++) {
-    for (let k = c; k < n; k += colors) setFlat(v, fields, k, 1);
-    value = bandedHvpInto(x, v, grad, hvp);
+  // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+  const sweeps = Math.ceil(colors / Math.max(1, width));
+  const lanes = sweeps > 0 ? Math.ceil(colors / sweeps) : 1;
+  const v: BandedGradient = { x: new Float64Array(x.length * lanes) };
+  const hvp: BandedGradient = { x: new Float64Array(x.length * lanes) };
+  const column = new Array<number>(n * lanes).fill(0);
+  let value = colors === 0 ? bandedHvpLanesInto(x, v, grad, hvp, lanes) : 0;
+  for (let c0 = 0; c0 < colors; c0 += lanes) {
+    const end = Math.min(colors, c0 + lanes);
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) setFlat(v, fields, k * lanes + lane, 1);
+    }
+    value = bandedHvpLanesInto(x, v, grad, hvp, lanes);
     readFlat(hvp, fields, column);
-    for (let k = c; k < n; k += colors) {
-      setFlat(v, fields, k, 0);
-      const last = Math.min(n - 1, k + bandwidth);
-      for (let i = Math.max(0, k - bandwidth); i <= last; i++) hessian[i][k] = column[i];
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) {
+        setFlat(v, fields, k * lanes + lane, 0);
+        const last = Math.min(n - 1, k + bandwidth);
+        for (let i = Math.max(0, k - bandwidth); i <= last; i++)
+          hessian[i][k] = column[i * lanes + lane];
+      }
     }
   }
   // Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric.

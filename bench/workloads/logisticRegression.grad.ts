@@ -256,35 +256,134 @@ export function logisticNllHvpInto(
 }
 
 /**
+ * Sets `grad` to the gradient of `logisticNll` and `hvp` to H·v for `width` directions at once
+ * (one forward-over-reverse sweep, with respect to w; both overwritten); returns the value.
+ * `v` and `hvp` hold width directions per scalar, directions innermost: `v.x[i * width + lane]`.
+ * Generated from logisticRegression.ts:9.
+ */
+export function logisticNllHvpLanesInto(
+  w: Float64Array,
+  X: readonly Float64Array[],
+  y: Float64Array,
+  v: LogisticNllGradient,
+  grad: LogisticNllGradient,
+  hvp: LogisticNllGradient,
+  width: number,
+): number {
+  const margin_dot = new Float64Array(width);
+  const _t0_dot = new Float64Array(width);
+  const _t1_dot = new Float64Array(width);
+  const z_bar_dot = new Float64Array(width);
+  const margin_bar_dot = new Float64Array(width);
+  const w_dot = v.w;
+  const w_bar = grad.w;
+  const w_bar_dot = hvp.w;
+  // forward sweep
+  let total = 0;
+  const total_bar = 1;
+  w_bar.fill(0);
+  w_bar_dot.fill(0);
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
+  for (let i = 0; i < X.length; i++) {
+    const row = X[i];
+    let margin = 0;
+    for (let lane = 0; lane < width; lane++) {
+      margin_dot[lane] = 0;
+    }
+    for (let j = 0; j < w.length; j++) {
+      margin += row[j] * w[j];
+      for (let lane = 0; lane < width; lane++) {
+        margin_dot[lane] += row[j] * w_dot[j * width + lane];
+      }
+    }
+    const z = -y[i] * margin;
+    const _t0 = z > 0 ? Math.exp(-z) : 0;
+    const _t1 = !(z > 0) ? Math.exp(z) : 0;
+    total += z > 0 ? z + Math.log1p(_t0) : Math.log1p(_t1);
+    // its reverse, in the same iteration
+    let z_bar = 0;
+    // line 17: total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+    for (let lane = 0; lane < width; lane++) {
+      const z_dot = -(y[i] * margin_dot[lane]);
+      _t0_dot[lane] = z > 0 ? -(_t0 * z_dot) : 0;
+      _t1_dot[lane] = !(z > 0) ? _t1 * z_dot : 0;
+      z_bar_dot[lane] = 0;
+    }
+    if (z > 0) {
+      z_bar += total_bar;
+      z_bar -= total_bar * (1 / (1 + _t0)) * _t0;
+      const _t4 = 1 / ((1 + _t0) * (1 + _t0));
+      const _t5 = total_bar * (1 / (1 + _t0));
+      for (let lane = 0; lane < width; lane++) {
+        z_bar_dot[lane] -= -(total_bar * _t0 * (_t4 * _t0_dot[lane])) + _t5 * _t0_dot[lane];
+      }
+    } else {
+      z_bar += total_bar * (1 / (1 + _t1)) * _t1;
+      const _t6 = 1 / ((1 + _t1) * (1 + _t1));
+      const _t7 = total_bar * (1 / (1 + _t1));
+      for (let lane = 0; lane < width; lane++) {
+        z_bar_dot[lane] += -(total_bar * _t1 * (_t6 * _t1_dot[lane])) + _t7 * _t1_dot[lane];
+      }
+    }
+    // line 15: const z = -y[i] * margin;
+    const margin_bar = -(z_bar * y[i]);
+    // line 14: for (let j = 0; j < w.length; j++) margin += row[j] * w[j];
+    for (let lane = 0; lane < width; lane++) {
+      margin_bar_dot[lane] = -(y[i] * z_bar_dot[lane]);
+    }
+    for (let j = w.length - 1; j >= 0; j--) {
+      w_bar[j] += margin_bar * row[j];
+      for (let lane = 0; lane < width; lane++) {
+        w_bar_dot[j * width + lane] += row[j] * margin_bar_dot[lane];
+      }
+    }
+  }
+  return total;
+}
+
+/**
  * Value, gradient and dense Hessian of `logisticNll` over w flattened in declaration order
- * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters.
+ * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters,
+ * `width` of them per forward-over-reverse sweep (logisticNllHvpLanesInto).
  * Generated from logisticRegression.ts:9.
  */
 export function logisticNllHessian(
   w: Float64Array,
   X: readonly Float64Array[],
   y: Float64Array,
+  width: number = 8,
 ): { value: number; grad: LogisticNllGradient; hessian: number[][] } {
   const fields = ["w"] as const;
-  const v: LogisticNllGradient = { w: new Float64Array(w.length) };
   const grad: LogisticNllGradient = { w: new Float64Array(w.length) };
-  const hvp: LogisticNllGradient = { w: new Float64Array(w.length) };
-  const n = recordSize(v, fields);
+  const n = recordSize(grad, fields);
   // Dense: one HVP per column.
   const bandwidth = n;
   const colors = Math.min(n, 2 * bandwidth + 1);
   const hessian: number[][] = [];
   for (let i = 0; i < n; i++) hessian.push(new Array<number>(n).fill(0));
-  const column = new Array<number>(n).fill(0);
-  let value = colors === 0 ? logisticNllHvpInto(w, X, y, v, grad, hvp) : 0;
-  for (let c = 0; c < colors; c++) {
-    for (let k = c; k < n; k += colors) setFlat(v, fields, k, 1);
-    value = logisticNllHvpInto(w, X, y, v, grad, hvp);
+  // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+  const sweeps = Math.ceil(colors / Math.max(1, width));
+  const lanes = sweeps > 0 ? Math.ceil(colors / sweeps) : 1;
+  const v: LogisticNllGradient = { w: new Float64Array(w.length * lanes) };
+  const hvp: LogisticNllGradient = { w: new Float64Array(w.length * lanes) };
+  const column = new Array<number>(n * lanes).fill(0);
+  let value = colors === 0 ? logisticNllHvpLanesInto(w, X, y, v, grad, hvp, lanes) : 0;
+  for (let c0 = 0; c0 < colors; c0 += lanes) {
+    const end = Math.min(colors, c0 + lanes);
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) setFlat(v, fields, k * lanes + lane, 1);
+    }
+    value = logisticNllHvpLanesInto(w, X, y, v, grad, hvp, lanes);
     readFlat(hvp, fields, column);
-    for (let k = c; k < n; k += colors) {
-      setFlat(v, fields, k, 0);
-      const last = Math.min(n - 1, k + bandwidth);
-      for (let i = Math.max(0, k - bandwidth); i <= last; i++) hessian[i][k] = column[i];
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) {
+        setFlat(v, fields, k * lanes + lane, 0);
+        const last = Math.min(n - 1, k + bandwidth);
+        for (let i = Math.max(0, k - bandwidth); i <= last; i++)
+          hessian[i][k] = column[i * lanes + lane];
+      }
     }
   }
   // Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric.

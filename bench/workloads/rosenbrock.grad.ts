@@ -115,7 +115,7 @@ function readFlat(
 export type RosenbrockGradient = { x: Float64Array };
 
 /** Derivative record of `rosenbrockDense`: one field per differentiated parameter, same shape. */
-export type RosenbrockDenseHvpGradient = { x: Float64Array };
+export type RosenbrockDenseGradient = { x: Float64Array };
 
 /**
  * Value and gradient of `rosenbrock` with respect to x.
@@ -215,35 +215,94 @@ export function rosenbrockHvpInto(
 }
 
 /**
- * Value, gradient and dense Hessian of `rosenbrock` over x flattened in declaration order
- * (arrays row-major), from 2·1+1 Hessian-vector products (declared banded).
+ * Sets `grad` to the gradient of `rosenbrock` and `hvp` to H·v for `width` directions at once
+ * (one forward-over-reverse sweep, with respect to x; both overwritten); returns the value.
+ * `v` and `hvp` hold width directions per scalar, directions innermost: `v.x[i * width + lane]`.
  * Generated from rosenbrock.ts:8.
  */
-export function rosenbrockHessian(x: Float64Array): {
-  value: number;
-  grad: RosenbrockGradient;
-  hessian: number[][];
-} {
+export function rosenbrockHvpLanesInto(
+  x: Float64Array,
+  v: RosenbrockGradient,
+  grad: RosenbrockGradient,
+  hvp: RosenbrockGradient,
+  width: number,
+): number {
+  const x_dot = v.x;
+  const x_bar = grad.x;
+  const x_bar_dot = hvp.x;
+  // forward sweep
+  let s = 0;
+  const s_bar = 1;
+  x_bar.fill(0);
+  x_bar_dot.fill(0);
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
+  for (let i = 0; i < x.length - 1; i++) {
+    const a = x[i + 1] - x[i] * x[i];
+    const b = 1 - x[i];
+    s += 100 * a * a + b * b;
+    // its reverse, in the same iteration
+    // line 13: s += 100 * a * a + b * b;
+    const a_bar = s_bar * (200 * a);
+    const b_bar = s_bar * (2 * b);
+    // line 12: const b = 1 - x[i];
+    x_bar[i] -= b_bar;
+    // line 11: const a = x[i + 1] - x[i] * x[i];
+    x_bar[i + 1] += a_bar;
+    x_bar[i] -= a_bar * (2 * x[i]);
+    for (let lane = 0; lane < width; lane++) {
+      const a_dot = x_dot[(i + 1) * width + lane] - 2 * x[i] * x_dot[i * width + lane];
+      const b_dot = -x_dot[i * width + lane];
+      const a_bar_dot = 200 * s_bar * a_dot;
+      const b_bar_dot = 2 * s_bar * b_dot;
+      x_bar_dot[i * width + lane] -= b_bar_dot;
+      x_bar_dot[(i + 1) * width + lane] += a_bar_dot;
+      x_bar_dot[i * width + lane] -= 2 * x[i] * a_bar_dot + 2 * a_bar * x_dot[i * width + lane];
+    }
+  }
+  return s;
+}
+
+/**
+ * Value, gradient and dense Hessian of `rosenbrock` over x flattened in declaration order
+ * (arrays row-major), from 2·1+1 Hessian-vector products (declared banded),
+ * `width` of them per forward-over-reverse sweep (rosenbrockHvpLanesInto).
+ * Generated from rosenbrock.ts:8.
+ */
+export function rosenbrockHessian(
+  x: Float64Array,
+  width: number = 8,
+): { value: number; grad: RosenbrockGradient; hessian: number[][] } {
   const fields = ["x"] as const;
-  const v: RosenbrockGradient = { x: new Float64Array(x.length) };
   const grad: RosenbrockGradient = { x: new Float64Array(x.length) };
-  const hvp: RosenbrockGradient = { x: new Float64Array(x.length) };
-  const n = recordSize(v, fields);
+  const n = recordSize(grad, fields);
   // Banded (declared bandwidth=1): columns k ≡ c (mod 2·bandwidth+1) share one HVP.
   const bandwidth = 1;
   const colors = Math.min(n, 2 * bandwidth + 1);
   const hessian: number[][] = [];
   for (let i = 0; i < n; i++) hessian.push(new Array<number>(n).fill(0));
-  const column = new Array<number>(n).fill(0);
-  let value = colors === 0 ? rosenbrockHvpInto(x, v, grad, hvp) : 0;
-  for (let c = 0; c < colors; c++) {
-    for (let k = c; k < n; k += colors) setFlat(v, fields, k, 1);
-    value = rosenbrockHvpInto(x, v, grad, hvp);
+  // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+  const sweeps = Math.ceil(colors / Math.max(1, width));
+  const lanes = sweeps > 0 ? Math.ceil(colors / sweeps) : 1;
+  const v: RosenbrockGradient = { x: new Float64Array(x.length * lanes) };
+  const hvp: RosenbrockGradient = { x: new Float64Array(x.length * lanes) };
+  const column = new Array<number>(n * lanes).fill(0);
+  let value = colors === 0 ? rosenbrockHvpLanesInto(x, v, grad, hvp, lanes) : 0;
+  for (let c0 = 0; c0 < colors; c0 += lanes) {
+    const end = Math.min(colors, c0 + lanes);
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) setFlat(v, fields, k * lanes + lane, 1);
+    }
+    value = rosenbrockHvpLanesInto(x, v, grad, hvp, lanes);
     readFlat(hvp, fields, column);
-    for (let k = c; k < n; k += colors) {
-      setFlat(v, fields, k, 0);
-      const last = Math.min(n - 1, k + bandwidth);
-      for (let i = Math.max(0, k - bandwidth); i <= last; i++) hessian[i][k] = column[i];
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) {
+        setFlat(v, fields, k * lanes + lane, 0);
+        const last = Math.min(n - 1, k + bandwidth);
+        for (let i = Math.max(0, k - bandwidth); i <= last; i++)
+          hessian[i][k] = column[i * lanes + lane];
+      }
     }
   }
   // Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric.
@@ -263,8 +322,8 @@ export function rosenbrockHessian(x: Float64Array): {
  */
 export function rosenbrockDenseHvp(
   x: Float64Array,
-  v: RosenbrockDenseHvpGradient,
-): { value: number; grad: RosenbrockDenseHvpGradient; hvp: RosenbrockDenseHvpGradient } {
+  v: RosenbrockDenseGradient,
+): { value: number; grad: RosenbrockDenseGradient; hvp: RosenbrockDenseGradient } {
   const grad = { x: new Float64Array(x.length) };
   const hvp = { x: new Float64Array(x.length) };
   const value = rosenbrockDenseHvpInto(x, v, grad, hvp);
@@ -278,9 +337,9 @@ export function rosenbrockDenseHvp(
  */
 export function rosenbrockDenseHvpInto(
   x: Float64Array,
-  v: RosenbrockDenseHvpGradient,
-  grad: RosenbrockDenseHvpGradient,
-  hvp: RosenbrockDenseHvpGradient,
+  v: RosenbrockDenseGradient,
+  grad: RosenbrockDenseGradient,
+  hvp: RosenbrockDenseGradient,
 ): number {
   const x_dot = v.x;
   const x_bar = grad.x;
@@ -317,35 +376,95 @@ export function rosenbrockDenseHvpInto(
 }
 
 /**
- * Value, gradient and dense Hessian of `rosenbrockDense` over x flattened in declaration order
- * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters.
+ * Sets `grad` to the gradient of `rosenbrockDense` and `hvp` to H·v for `width` directions at once
+ * (one forward-over-reverse sweep, with respect to x; both overwritten); returns the value.
+ * `v` and `hvp` hold width directions per scalar, directions innermost: `v.x[i * width + lane]`.
  * Generated from rosenbrock.ts:37.
  */
-export function rosenbrockDenseHessian(x: Float64Array): {
-  value: number;
-  grad: RosenbrockDenseHvpGradient;
-  hessian: number[][];
-} {
+export function rosenbrockDenseHvpLanesInto(
+  x: Float64Array,
+  v: RosenbrockDenseGradient,
+  grad: RosenbrockDenseGradient,
+  hvp: RosenbrockDenseGradient,
+  width: number,
+): number {
+  const x_dot = v.x;
+  const x_bar = grad.x;
+  const x_bar_dot = hvp.x;
+  // forward sweep
+  // inlined rosenbrock(…) from rosenbrock.ts:8
+  let s = 0;
+  const s_bar = 1;
+  x_bar.fill(0);
+  x_bar_dot.fill(0);
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
+  for (let i = 0; i < x.length - 1; i++) {
+    const a = x[i + 1] - x[i] * x[i];
+    const b = 1 - x[i];
+    s += 100 * a * a + b * b;
+    // its reverse, in the same iteration
+    // line 13: s += 100 * a * a + b * b;
+    const a_bar = s_bar * (200 * a);
+    const b_bar = s_bar * (2 * b);
+    // line 12: const b = 1 - x[i];
+    x_bar[i] -= b_bar;
+    // line 11: const a = x[i + 1] - x[i] * x[i];
+    x_bar[i + 1] += a_bar;
+    x_bar[i] -= a_bar * (2 * x[i]);
+    for (let lane = 0; lane < width; lane++) {
+      const a_dot = x_dot[(i + 1) * width + lane] - 2 * x[i] * x_dot[i * width + lane];
+      const b_dot = -x_dot[i * width + lane];
+      const a_bar_dot = 200 * s_bar * a_dot;
+      const b_bar_dot = 2 * s_bar * b_dot;
+      x_bar_dot[i * width + lane] -= b_bar_dot;
+      x_bar_dot[(i + 1) * width + lane] += a_bar_dot;
+      x_bar_dot[i * width + lane] -= 2 * x[i] * a_bar_dot + 2 * a_bar * x_dot[i * width + lane];
+    }
+  }
+  return s;
+}
+
+/**
+ * Value, gradient and dense Hessian of `rosenbrockDense` over x flattened in declaration order
+ * (arrays row-major), from one Hessian-vector product per entry of the flattened parameters,
+ * `width` of them per forward-over-reverse sweep (rosenbrockDenseHvpLanesInto).
+ * Generated from rosenbrock.ts:37.
+ */
+export function rosenbrockDenseHessian(
+  x: Float64Array,
+  width: number = 8,
+): { value: number; grad: RosenbrockDenseGradient; hessian: number[][] } {
   const fields = ["x"] as const;
-  const v: RosenbrockDenseHvpGradient = { x: new Float64Array(x.length) };
-  const grad: RosenbrockDenseHvpGradient = { x: new Float64Array(x.length) };
-  const hvp: RosenbrockDenseHvpGradient = { x: new Float64Array(x.length) };
-  const n = recordSize(v, fields);
+  const grad: RosenbrockDenseGradient = { x: new Float64Array(x.length) };
+  const n = recordSize(grad, fields);
   // Dense: one HVP per column.
   const bandwidth = n;
   const colors = Math.min(n, 2 * bandwidth + 1);
   const hessian: number[][] = [];
   for (let i = 0; i < n; i++) hessian.push(new Array<number>(n).fill(0));
-  const column = new Array<number>(n).fill(0);
-  let value = colors === 0 ? rosenbrockDenseHvpInto(x, v, grad, hvp) : 0;
-  for (let c = 0; c < colors; c++) {
-    for (let k = c; k < n; k += colors) setFlat(v, fields, k, 1);
-    value = rosenbrockDenseHvpInto(x, v, grad, hvp);
+  // The fewest sweeps of at most `width` directions each, the directions spread evenly over them.
+  const sweeps = Math.ceil(colors / Math.max(1, width));
+  const lanes = sweeps > 0 ? Math.ceil(colors / sweeps) : 1;
+  const v: RosenbrockDenseGradient = { x: new Float64Array(x.length * lanes) };
+  const hvp: RosenbrockDenseGradient = { x: new Float64Array(x.length * lanes) };
+  const column = new Array<number>(n * lanes).fill(0);
+  let value = colors === 0 ? rosenbrockDenseHvpLanesInto(x, v, grad, hvp, lanes) : 0;
+  for (let c0 = 0; c0 < colors; c0 += lanes) {
+    const end = Math.min(colors, c0 + lanes);
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) setFlat(v, fields, k * lanes + lane, 1);
+    }
+    value = rosenbrockDenseHvpLanesInto(x, v, grad, hvp, lanes);
     readFlat(hvp, fields, column);
-    for (let k = c; k < n; k += colors) {
-      setFlat(v, fields, k, 0);
-      const last = Math.min(n - 1, k + bandwidth);
-      for (let i = Math.max(0, k - bandwidth); i <= last; i++) hessian[i][k] = column[i];
+    for (let c = c0; c < end; c++) {
+      const lane = c - c0;
+      for (let k = c; k < n; k += colors) {
+        setFlat(v, fields, k * lanes + lane, 0);
+        const last = Math.min(n - 1, k + bandwidth);
+        for (let i = Math.max(0, k - bandwidth); i <= last; i++)
+          hessian[i][k] = column[i * lanes + lane];
+      }
     }
   }
   // Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric.

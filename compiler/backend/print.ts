@@ -222,7 +222,7 @@ export class Printer {
   }
 
   fn(f: FunctionIR): string {
-    const params = f.params.map((p) => `${p.name}: ${p.typeText}`).join(", ");
+    const params = f.params.map((p) => `${p.name}: ${p.typeText}${p.defaultText !== undefined ? ` = ${p.defaultText}` : ""}`).join(", ");
     const doc = f.doc ? `/**\n${f.doc.split("\n").map((l) => ` * ${l}`.trimEnd()).join("\n")}\n */\n` : "";
     return `${doc}${f.exported ? "export " : ""}function ${f.name}(${params}): ${f.returnTypeText} {\n${this.stmts(f.body, "  ")}}\n`;
   }

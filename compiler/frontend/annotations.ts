@@ -116,21 +116,25 @@ function parseRequest(
   const text = typeof tag.comment === "string" ? tag.comment : ts.getTextOfJSDocComment(tag.comment) ?? "";
   const tokens = text.split(/[\s,]+/).filter((s) => s.length > 0);
   let bandwidth: number | undefined;
+  let width: number | undefined;
   const names: string[] = [];
   const params = sourceParams(source);
   const receiver = params.find((p) => p.receiver);
   let sparse = false;
   for (const token of tokens) {
     const band = /^bandwidth=(\d+)$/.exec(token);
+    const lanes = /^width=([1-9]\d*)$/.exec(token);
     if (mode === "hessian" && (band || token === "diagonal")) {
       bandwidth = band ? Number(band[1]) : 0;
     } else if ((mode === "hessian" || mode === "jacobian") && token === "sparse" && !params.some((p) => p.name === "sparse")) {
       // `sparse` is the option unless a parameter has that name.
       sparse = true;
+    } else if ((mode === "hessian" || mode === "jacobian") && lanes) {
+      width = Number(lanes[1]);
     } else if (token.includes("=")) {
       diagnostics.push({
         code: Codes.UnknownWrtParameter,
-        message: `@${mode} does not take the option '${token}'${mode === "hessian" ? " (known: bandwidth=K, diagonal, sparse)" : mode === "jacobian" ? " (known: sparse)" : ""}`,
+        message: `@${mode} does not take the option '${token}'${mode === "hessian" ? " (known: bandwidth=K, diagonal, sparse, width=K)" : mode === "jacobian" ? " (known: sparse, width=K)" : ""}`,
         ...span,
       });
       return null;
@@ -196,5 +200,5 @@ function parseRequest(
     diagnostics.push({ code: Codes.UnknownWrtParameter, message: `@${mode} takes 'sparse' or a declared band ('bandwidth=K', 'diagonal'), not both: 'sparse' finds the pattern itself`, ...span });
     return null;
   }
-  return { mode, wrt, span, ...(bandwidth !== undefined && { bandwidth }), ...(sparse && { sparse }) };
+  return { mode, wrt, span, ...(bandwidth !== undefined && { bandwidth }), ...(sparse && { sparse }), ...(width !== undefined && { width }) };
 }

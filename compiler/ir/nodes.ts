@@ -170,6 +170,8 @@ export interface Param {
   type: ValueType;
   /** The parameter's type as the user wrote it, reprinted in generated signatures. */
   typeText: string;
+  /** A default value, printed `name: type = default` (generated drivers' options, e.g. `width = 8`). */
+  defaultText?: string;
 }
 
 export interface FunctionIR {
@@ -194,6 +196,8 @@ export interface DerivativeRequest {
   bandwidth?: number;
   /** `@hessian … sparse`, `@jacobian … sparse`: the pattern is detected and the matrix compressed by coloring (fHessianSparse, fJacobianSparse). */
   sparse?: boolean;
+  /** `@hessian … width=K`, `@jacobian … width=K`: the drivers' default number of directions per vector sweep. */
+  width?: number;
 }
 
 /**

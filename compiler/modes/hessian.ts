@@ -12,7 +12,8 @@
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, Stmt, ValueType } from "../ir/nodes.ts";
 import { Namer } from "../transform/naming.ts";
-import { where, wrtRecordType, zeroRecord, type Pass } from "./unit.ts";
+import { DEFAULT_WIDTH, hvpLanesNames, laneCount, zeroLanes, zeroLanesHelpers } from "./lanes.ts";
+import { typeParam, where, wrtRecordType, zeroRecord, type Pass } from "./unit.ts";
 
 export const hessianDriver: Pass = {
   name: "driver",
@@ -23,35 +24,68 @@ export const hessianDriver: Pass = {
     const alias = hvp.typeAliases[0]!.name;
     const record = wrtRecordType(fn, request.wrt);
     const outer = new Namer(fn.params.map((p) => p.name));
-    const [n, H, v, g, h, column, value, i, j, k, c, colors, band, fields] = [
-      "n", "hessian", "v", "grad", "hvp", "column", "value", "i", "j", "k", "c", "colors", "bandwidth", "fields",
-    ].map((x) => outer.fresh(x)) as [string, string, string, string, string, string, string, string, string, string, string, string, string, string];
+    const [n, H, v, g, h, column, value, i, j, k, c, colors, band, fields, width] = [
+      "n", "hessian", "v", "grad", "hvp", "column", "value", "i", "j", "k", "c", "colors", "bandwidth", "fields", "width",
+    ].map((x) => outer.fresh(x)) as [string, string, string, string, string, string, string, string, string, string, string, string, string, string, string];
     const banded = request.bandwidth !== undefined;
-    const hvpCall = b.call(`${fn.name}HvpInto`, [...fn.params.map((p) => b.v(p.name)), b.v(v), b.v(g), b.v(h)]);
+    const lanesFn = hvp.functions.find((f) => f.name === hvpLanesNames(fn).name);
     const Hik = (row: string, col: string) => b.index(b.index(b.v(H), b.v(row)), b.v(col));
     /** `for (let k = c; k < n; k += colors)`: the columns of colour c. */
-    const columnsOf = (body: Stmt[]) => stepLoop(k, b.v(c), b.v(n), b.v(colors), body);
-    const body: Stmt[] = [
+    const columnsOf = (color: Expr, body: Stmt[]) => stepLoop(k, color, b.v(n), b.v(colors), body);
+    /** `for (let i = max(0, k - bandwidth); i <= min(n - 1, k + bandwidth); i++) hessian[i][k] = from(i);` */
+    const store = (from: (row: Expr) => Expr): Stmt[] => [
+      b.declare("last", b.call("Math.min", [b.sub(b.v(n), b.num(1)), b.add(b.v(k), b.v(band))])),
+      compact(countTo(i, b.call("Math.max", [b.num(0), b.sub(b.v(k), b.v(band))]), b.v("last"), [b.assign(Hik(i, k) as LValue, from(b.v(i)))])),
+    ];
+    const head: Stmt[] = [
       fieldNames(fields, request.wrt),
-      ...[v, g, h].map((name) => typedRecord(name, alias, record.fields)),
-      b.declare(n, b.call("recordSize", [b.v(v), b.v(fields)])),
+      typedRecord(g, alias, record.fields),
+      b.declare(n, b.call("recordSize", [b.v(g), b.v(fields)])),
       b.comment(banded ? `Banded (declared bandwidth=${request.bandwidth}): columns k ≡ c (mod 2·bandwidth+1) share one HVP.` : `Dense: one HVP per column.`),
       b.declare(band, banded ? b.num(request.bandwidth!) : b.v(n)),
       b.declare(colors, b.call("Math.min", [b.v(n), b.add(b.mul(b.num(2), b.v(band)), b.num(1))])),
       emptyRows(H),
       compact(b.countUp(i, b.num(0), b.v(n), [{ kind: "append", array: H, value: zeroRow(b.v(n)) }])),
-      b.declare(column, zeroRow(b.v(n))),
-      b.declare(value, { kind: "conditional", test: b.bin("===", b.v(colors), b.num(0)), whenTrue: hvpCall, whenFalse: b.num(0) }, true),
-      b.countUp(c, b.num(0), b.v(colors), [
-        compact(columnsOf([callStmt("setFlat", [b.v(v), b.v(fields), b.v(k), b.num(1)])])),
-        b.assign(b.v(value) as LValue, hvpCall),
-        callStmt("readFlat", [b.v(h), b.v(fields), b.v(column)]),
-        columnsOf([
-          callStmt("setFlat", [b.v(v), b.v(fields), b.v(k), b.num(0)]),
-          b.declare("last", b.call("Math.min", [b.sub(b.v(n), b.num(1)), b.add(b.v(k), b.v(band))])),
-          compact(countTo(i, b.call("Math.max", [b.num(0), b.sub(b.v(k), b.v(band))]), b.v("last"), [b.assign(Hik(i, k) as LValue, b.index(b.v(column), b.v(i)))])),
+    ];
+    let sweeps: Stmt[];
+    if (lanesFn) {
+      // Colors c0 … c0 + lanes - 1 in one vector sweep, color c in lane c - c0.
+      const [count, lanes, first, end, lane] = ["sweeps", "lanes", "c0", "end", "lane"].map((x) => outer.fresh(x)) as [string, string, string, string, string];
+      const call = b.call(lanesFn.name, [...fn.params.map((p) => b.v(p.name)), b.v(v), b.v(g), b.v(h), b.v(lanes)]);
+      const laneEntry = (row: Expr) => b.add(b.mul(row, b.v(lanes)), b.v(lane));
+      const colorsOfSweep = (body: Stmt[]) => b.countUp(c, b.v(first), b.v(end), [b.declare(lane, b.sub(b.v(c), b.v(first))), ...body]);
+      const lanesType = hvpLanesNames(fn).alias;
+      sweeps = [
+        ...laneCount(count, lanes, b.v(colors), b.v(width)),
+        ...[v, h].map((name) => ({ ...(b.declare(name, zeroLanes(record.fields, b.v(lanes))) as Extract<Stmt, { kind: "declare" }>), annotation: lanesType })),
+        b.declare(column, zeroRow(b.mul(b.v(n), b.v(lanes)))),
+        b.declare(value, { kind: "conditional", test: b.bin("===", b.v(colors), b.num(0)), whenTrue: call, whenFalse: b.num(0) }, true),
+        stepLoop(first, b.num(0), b.v(colors), b.v(lanes), [
+          b.declare(end, b.call("Math.min", [b.v(colors), b.add(b.v(first), b.v(lanes))])),
+          colorsOfSweep([compact(columnsOf(b.v(c), [callStmt("setFlat", [b.v(v), b.v(fields), laneEntry(b.v(k)), b.num(1)])]))]),
+          b.assign(b.v(value) as LValue, call),
+          callStmt("readFlat", [b.v(h), b.v(fields), b.v(column)]),
+          colorsOfSweep([columnsOf(b.v(c), [callStmt("setFlat", [b.v(v), b.v(fields), laneEntry(b.v(k)), b.num(0)]), ...store((row) => b.index(b.v(column), laneEntry(row)))])]),
         ]),
-      ]),
+      ];
+    } else {
+      const call = b.call(`${fn.name}HvpInto`, [...fn.params.map((p) => b.v(p.name)), b.v(v), b.v(g), b.v(h)]);
+      sweeps = [
+        b.comment(`One direction per sweep: no vector sweep here (${hvp.scalarOnly ?? "not generated"}); \`${width}\` is unused.`),
+        ...[v, h].map((name) => typedRecord(name, alias, record.fields)),
+        b.declare(column, zeroRow(b.v(n))),
+        b.declare(value, { kind: "conditional", test: b.bin("===", b.v(colors), b.num(0)), whenTrue: call, whenFalse: b.num(0) }, true),
+        b.countUp(c, b.num(0), b.v(colors), [
+          compact(columnsOf(b.v(c), [callStmt("setFlat", [b.v(v), b.v(fields), b.v(k), b.num(1)])])),
+          b.assign(b.v(value) as LValue, call),
+          callStmt("readFlat", [b.v(h), b.v(fields), b.v(column)]),
+          columnsOf(b.v(c), [callStmt("setFlat", [b.v(v), b.v(fields), b.v(k), b.num(0)]), ...store((row) => b.index(b.v(column), row))]),
+        ]),
+      ];
+    }
+    const body: Stmt[] = [
+      ...head,
+      ...sweeps,
       b.comment("Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric."),
       b.countUp(i, b.num(0), b.v(n), [
         b.countUp(j, b.num(0), b.v(i), [
@@ -62,17 +96,19 @@ export const hessianDriver: Pass = {
       ]),
       { kind: "return", value: { kind: "record", fields: [{ name: "value", value: b.v(value) }, { name: "grad", value: b.v(g) }, { name: "hessian", value: b.v(H) }] } },
     ];
+    const products = banded ? `2·${request.bandwidth}+1 Hessian-vector products (declared banded)` : "one Hessian-vector product per entry of the flattened parameters";
     const hessian: FunctionIR = {
       name: `${fn.name}Hessian`,
-      params: fn.params,
+      params: [...fn.params, { ...typeParam(width, "number"), defaultText: String(request.width ?? DEFAULT_WIDTH) }],
       returnType: { kind: "opaque", text: "" },
       returnTypeText: `{ value: number; grad: ${alias}; hessian: number[][] }`,
       body,
       exported: true,
       span: fn.span,
-      doc: `Value, gradient and dense Hessian of \`${fn.name}\` over ${request.wrt.join(", ")} flattened in declaration order\n(arrays row-major), from ${request.bandwidth !== undefined ? `2·${request.bandwidth}+1 Hessian-vector products (declared banded)` : "one Hessian-vector product per entry of the flattened parameters"}.\nGenerated from ${where(ctx)}.`,
+      doc: `Value, gradient and dense Hessian of \`${fn.name}\` over ${request.wrt.join(", ")} flattened in declaration order\n(arrays row-major), from ${products},\n${lanesFn ? `\`${width}\` of them per forward-over-reverse sweep (${lanesFn.name})` : "one per sweep"}.\nGenerated from ${where(ctx)}.`,
     };
-    return { ...unit, output: { ...hvp, functions: [...hvp.functions, hessian], runtime: new Set(["recordSize", "setFlat", "readFlat"]) } };
+    const runtime = ["recordSize", "setFlat", "readFlat", ...(lanesFn ? zeroLanesHelpers(record.fields) : [])];
+    return { ...unit, output: { ...hvp, functions: [...hvp.functions, hessian], runtime: new Set(runtime) } };
   },
 };
 
@@ -109,11 +145,11 @@ export function compact(loop: Stmt): Stmt {
 }
 
 /** `for (let i = from; i <= to; i++)` */
-function countTo(i: string, from: Expr, to: Expr, body: Stmt[]): Stmt {
+export function countTo(i: string, from: Expr, to: Expr, body: Stmt[]): Stmt {
   return { ...(b.countUp(i, from, to, body) as Extract<Stmt, { kind: "loop" }>), test: b.bin("<=", b.v(i), to) };
 }
 
 /** `for (let k = from; k < bound; k += step)` */
-function stepLoop(k: string, from: Expr, bound: Expr, step: Expr, body: Stmt[]): Stmt {
+export function stepLoop(k: string, from: Expr, bound: Expr, step: Expr, body: Stmt[]): Stmt {
   return { ...(b.countUp(k, from, bound, body) as Extract<Stmt, { kind: "loop" }>), update: [b.assign(b.v(k) as LValue, b.add(b.v(k), step))] };
 }

@@ -14,7 +14,38 @@ import { Namer } from "../transform/naming.ts";
 import { overwriteOutputs } from "../transform/overwrite.ts";
 import { gradientSlots, withDebugChecks } from "./grad.ts";
 import { tangentPrologue } from "./jvp.ts";
-import { gradRecordType, paramType, pascalCase, typeParam, where, wrtRecordType, zeroRecord, type Pass } from "./unit.ts";
+import { gradRecordType, paramType, pascalCase, typeParam, where, wrtRecordType, zeroRecord, type Pass, type Unit } from "./unit.ts";
+
+/**
+ * The body of fHvpInto before the debug checks: the tangent prologue (`const x_dot = v.x;`),
+ * forward mode over the reverse-mode body, outputs overwritten. `namer` takes the tangent
+ * names (the vector sweep, modes/lanes.ts, passes a clone so both bodies read alike).
+ */
+export function forwardOverReverse(unit: Unit, namer: Namer): { body: Stmt[]; tangents: ReadonlyMap<string, string> } {
+  const { fn, request } = unit.ctx;
+  const reverse = unit.reverse!;
+  const { grad: gradName, v: vName, hvp: hvpName } = unit.params as Record<"grad" | "v" | "hvp", string>;
+  const body = [...reverse.body, { kind: "return", value: b.v(reverse.valueName) } as Stmt];
+  // A tangent is carried by what depends on the wrt parameters and reaches the gradient
+  // (flow-insensitive, by name): not by the value, whose tangent is not returned, nor by
+  // what only feeds comparisons.
+  const wrtLeaves = request.wrt.flatMap((name) => leafPaths(name, paramType(fn, name)).map((l) => l.path));
+  const edges = dependencyEdges(body, integerArrays(fn));
+  const varied = dependents([...wrtLeaves, gradName], edges);
+  const useful = dependencies([gradName], body, edges);
+  const active = new Set([...varied].filter((n) => useful.has(n)));
+  for (const n of [...wrtLeaves, gradName]) active.add(n);
+  const gen = new ForwardGenerator({
+    active,
+    namer,
+    span: fn.span,
+    fixedNames: new Map([[gradName, hvpName]]),
+    onReturn: (value) => [{ kind: "return", value }],
+  });
+  const prologue = tangentPrologue(fn, request.wrt, gen, vName);
+  const stmts = overwriteOutputs([...prologue, ...gen.stmts(body)], [...gradientSlots(fn, request.wrt, gradName), ...gradientSlots(fn, request.wrt, hvpName)], namer);
+  return { body: stmts, tangents: gen.tangents() };
+}
 
 export const hvpForwardOverReverse: Pass = {
   name: "forward",
@@ -26,25 +57,7 @@ export const hvpForwardOverReverse: Pass = {
     const { grad: gradName, v: vName, hvp: hvpName } = unit.params as Record<"grad" | "v" | "hvp", string>;
     const alias = `${pascalCase(fn.name)}${request.mode === "grad" ? "" : pascalCase("hvp")}Gradient`;
     const record = wrtRecordType(fn, request.wrt);
-    const body = [...reverse.body, { kind: "return", value: b.v(reverse.valueName) } as Stmt];
-
-    // A tangent is carried by what depends on the wrt parameters and reaches the gradient
-    // (flow-insensitive, by name): not by the value, whose tangent is not returned, nor by
-    // what only feeds comparisons.
-    const wrtLeaves = request.wrt.flatMap((name) => leafPaths(name, paramType(fn, name)).map((l) => l.path));
-    const edges = dependencyEdges(body, integerArrays(fn));
-    const varied = dependents([...wrtLeaves, gradName], edges);
-    const useful = dependencies([gradName], body, edges);
-    const active = new Set([...varied].filter((n) => useful.has(n)));
-    for (const n of [...wrtLeaves, gradName]) active.add(n);
-    const gen = new ForwardGenerator({
-      active,
-      namer,
-      span: fn.span,
-      fixedNames: new Map([[gradName, hvpName]]),
-      onReturn: (value) => [{ kind: "return", value }],
-    });
-    const prologue = tangentPrologue(fn, request.wrt, gen, vName);
+    const scalar = forwardOverReverse(unit, namer);
     const into: FunctionIR = {
       name: `${fn.name}HvpInto`,
       params: [...fn.params, typeParam(vName, alias), typeParam(gradName, alias), typeParam(hvpName, alias)],
@@ -56,7 +69,7 @@ export const hvpForwardOverReverse: Pass = {
         request.wrt,
         [vName, gradName, hvpName].map((name) => ({ name, type: gradRecordType(fn, request.wrt) })),
         reverse.stacks,
-        overwriteOutputs([...prologue, ...gen.stmts(body)], [...gradientSlots(fn, request.wrt, gradName), ...gradientSlots(fn, request.wrt, hvpName)], namer),
+        scalar.body,
       ),
       exported: true,
       span: fn.span,
@@ -87,8 +100,14 @@ export const hvpForwardOverReverse: Pass = {
     };
     return {
       ...unit,
-      output: { ...unit.output, functions: [simple, into], typeAliases: [{ name: alias, text: record.text }], stacks: new Set(reverse.stacks) },
-      tangents: gen.tangentNames(),
+      // After anything an earlier pass generated from the same body (the vector sweep, modes/lanes.ts).
+      output: {
+        ...unit.output,
+        functions: [simple, into, ...unit.output.functions],
+        typeAliases: [{ name: alias, text: record.text }, ...unit.output.typeAliases],
+        stacks: new Set(reverse.stacks),
+      },
+      tangents: new Set(scalar.tangents.values()),
     };
   },
 };

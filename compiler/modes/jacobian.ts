@@ -10,8 +10,9 @@
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, Stmt } from "../ir/nodes.ts";
 import { Namer } from "../transform/naming.ts";
-import { callStmt, compact, emptyRows, fieldNames, typedRecord, zeroRow } from "./hessian.ts";
-import { pascalCase, runPasses, startUnit, where, wrtRecordType, zeroRecord, type ModeContext, type Pass } from "./unit.ts";
+import { callStmt, compact, emptyRows, fieldNames, stepLoop, typedRecord, zeroRow } from "./hessian.ts";
+import { DEFAULT_WIDTH, jacobianLanesNames, laneCount, zeroLanes, zeroLanesHelpers } from "./lanes.ts";
+import { pascalCase, runPasses, startUnit, typeParam, where, wrtRecordType, zeroRecord, type ModeContext, type Pass } from "./unit.ts";
 
 /**
  * The Jacobian's own forward and reverse sweeps (the passes pipeline.ts gives it: fJacobianJvp,
@@ -35,7 +36,9 @@ export function jacobianSweeps(sweeps: { jvp: readonly Pass[]; vjp: readonly Pas
       // The Jacobian's own sweeps are implementation details; @jvp/@vjp export the public ones.
       const helpers = [...jvp.output.functions, ...vjp.output.functions.filter((f) => f.name === rowsHelper)].map((f) => ({ ...f, exported: false }));
       const alias = `${pascalCase(fn.name)}JacobianGradient`;
-      return { ...unit, output: { ...unit.output, functions: helpers, typeAliases: [{ name: alias, text: wrtRecordType(fn, request.wrt).text }], stacks: vjp.output.stacks } };
+      const typeAliases = [{ name: alias, text: wrtRecordType(fn, request.wrt).text }, ...jvp.output.typeAliases.filter((a) => a.name !== alias)];
+      const scalarOnly = jvp.output.scalarOnly;
+      return { ...unit, output: { ...unit.output, functions: helpers, typeAliases, stacks: vjp.output.stacks, ...(scalarOnly !== undefined && { scalarOnly }) } };
     },
   };
 }
@@ -58,15 +61,38 @@ export const jacobianDriver: Pass = {
     const args = (...more: Expr[]) => [...fn.params.map((p) => b.v(p.name)), ...more];
     const cell = (object: Expr, row: Expr, col: Expr) => b.index(b.index(object, row), col);
     const rows = (body: Stmt[]) => b.countUp(r, b.num(0), b.v(m), body);
-    const forward: Stmt[] = [
-      b.comment("Forward mode: column k is J·e_k."),
-      b.countUp(k, b.num(0), b.v(n), [
-        callStmt("setFlat", [b.v(dir), b.v(fields), b.v(k), b.num(1)]),
-        b.declare(t, b.field(b.call(jvpName, args(b.v(dir))), "tangent")),
-        compact(rows([b.assign(cell(b.v(J), b.v(r), b.v(k)) as LValue, b.index(b.v(t), b.v(r)))])),
-        callStmt("setFlat", [b.v(dir), b.v(fields), b.v(k), b.num(0)]),
-      ]),
+    const lanesFn = unit.output.functions.find((f) => f.name === jacobianLanesNames(fn).name);
+    const [width, sweeps, lanes, k0, count, d, directions, column] = ["width", "sweeps", "lanes", "k0", "count", "d", "directions", "column"].map((x) => outer.fresh(x)) as [
+      string, string, string, string, string, string, string, string,
     ];
+    /** Flat entry `(k0 + d) * lanes + d` of the directions: column k0 + d's 1, in lane d. */
+    const seed = b.add(b.mul(b.add(b.v(k0), b.v(d)), b.v(lanes)), b.v(d));
+    const laneColumns = (body: Stmt[]) => b.countUp(d, b.num(0), b.v(count), body);
+    const forward: Stmt[] = lanesFn
+      ? [
+          b.comment("Forward mode: column k is J·e_k, `lanes` columns per sweep (one in each lane)."),
+          ...laneCount(sweeps, lanes, b.v(n), b.v(width)),
+          { ...(b.declare(directions, zeroLanes(record.fields, b.v(lanes))) as Extract<Stmt, { kind: "declare" }>), annotation: jacobianLanesNames(fn).alias },
+          stepLoop(k0, b.num(0), b.v(n), b.v(lanes), [
+            b.declare(count, b.call("Math.min", [b.v(lanes), b.sub(b.v(n), b.v(k0))])),
+            compact(laneColumns([callStmt("setFlat", [b.v(directions), b.v(fields), seed, b.num(1)])])),
+            b.declare(t, b.field(b.call(lanesFn.name, args(b.v(directions), b.v(lanes))), "tangent")),
+            laneColumns([
+              callStmt("setFlat", [b.v(directions), b.v(fields), seed, b.num(0)]),
+              b.declare(column, b.add(b.v(k0), b.v(d))),
+              compact(rows([b.assign(cell(b.v(J), b.v(r), b.v(column)) as LValue, b.index(b.v(t), b.add(b.mul(b.v(r), b.v(lanes)), b.v(d))))])),
+            ]),
+          ]),
+        ]
+      : [
+          b.comment(`Forward mode: column k is J·e_k, one per sweep (no vector sweep here: ${unit.output.scalarOnly ?? "not generated"}; \`${width}\` is unused).`),
+          b.countUp(k, b.num(0), b.v(n), [
+            callStmt("setFlat", [b.v(dir), b.v(fields), b.v(k), b.num(1)]),
+            b.declare(t, b.field(b.call(jvpName, args(b.v(dir))), "tangent")),
+            compact(rows([b.assign(cell(b.v(J), b.v(r), b.v(k)) as LValue, b.index(b.v(t), b.v(r)))])),
+            callStmt("setFlat", [b.v(dir), b.v(fields), b.v(k), b.num(0)]),
+          ]),
+        ];
     const reverse: Stmt[] = replayed
       ? [
           b.comment("Reverse mode: row r is e_rᵀ·J, all m rows from one forward sweep."),
@@ -107,7 +133,7 @@ export const jacobianDriver: Pass = {
     ];
     const jacobian: FunctionIR = {
       name: `${fn.name}Jacobian`,
-      params: fn.params,
+      params: [...fn.params, { ...typeParam(width, "number"), defaultText: String(request.width ?? DEFAULT_WIDTH) }],
       returnType: { kind: "opaque", text: "" },
       returnTypeText: `{ value: ${fn.returnTypeText}; jacobian: number[][] }`,
       body,
@@ -119,7 +145,11 @@ export const jacobianDriver: Pass = {
     };
     return {
       ...unit,
-      output: { ...unit.output, functions: [...unit.output.functions, jacobian], runtime: new Set(["recordSize", "setFlat", "readFlat", ...(replayed ? [] : ["zeroRecord"])]) },
+      output: {
+        ...unit.output,
+        functions: [...unit.output.functions, jacobian],
+        runtime: new Set(["recordSize", "setFlat", "readFlat", ...(replayed ? [] : ["zeroRecord"]), ...(lanesFn ? zeroLanesHelpers(record.fields) : [])]),
+      },
     };
   },
 };
@@ -130,6 +160,7 @@ export const jacobianNames = {
     name: `${ctx.fn.name}JacobianJvp`,
     alias: `${pascalCase(ctx.fn.name)}JacobianGradient`,
   }),
+  lanes: (ctx: ModeContext) => jacobianLanesNames(ctx.fn),
   vjp: (ctx: ModeContext) => ({
     base: `${ctx.fn.name}JacobianVjp`,
     alias: `${pascalCase(ctx.fn.name)}JacobianGradient`,

@@ -47,7 +47,8 @@ export function jvpForward(names: JvpNames = defaultNames): Pass {
         span: fn.span,
         doc: `Value of \`${fn.name}\` and its directional derivative J·tangent (forward mode) with respect to\n${request.wrt.join(", ")}. Generated from ${where(ctx)}.`,
       };
-      return { ...unit, output: { ...unit.output, functions: [jvp], typeAliases: [{ name: alias, text: record.text }] }, tangents: gen.tangentNames() };
+      // Before anything an earlier pass generated from the same function (the vector sweep, modes/lanes.ts).
+      return { ...unit, output: { ...unit.output, functions: [jvp, ...unit.output.functions], typeAliases: [{ name: alias, text: record.text }, ...unit.output.typeAliases] }, tangents: gen.tangentNames() };
     },
   };
 }

@@ -66,6 +66,8 @@ export interface ModeOutput {
   runtime: Set<string>;
   /** Module-level checkpointing schedules the functions use (transform/checkpoint.ts). */
   schedules?: { name: string; doc: string }[];
+  /** Why no vector (width-k) sweep was generated (modes/lanes.ts): the drivers then take one direction per sweep. */
+  scalarOnly?: string;
 }
 
 export interface Unit {

@@ -54,6 +54,11 @@ export class ForwardGenerator {
     return new Set(this.dots.values());
   }
 
+  /** Every tangent name handed out so far, by the primal name (or record path) it is the tangent of. */
+  tangents(): ReadonlyMap<string, string> {
+    return this.dots;
+  }
+
   isActive(e: Expr): boolean {
     switch (e.kind) {
       case "var": return this.input.active.has(e.name);

@@ -15,6 +15,7 @@ import type { Built } from "../harness/build.ts";
 import { differenceAlong, maxRelError } from "../harness/numeric.ts";
 import { deepClone, flatten, mapShape } from "../harness/shapes.ts";
 import { WRT } from "./programs.ts";
+import { laneOf, nanLanes, toLanes } from "../harness/lanes.ts";
 
 const tapeEntry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../runtime/tape/index.ts");
 
@@ -154,7 +155,7 @@ export async function checkProgram(name: string, built: Built, next: () => numbe
   }
   const hessian = built.generated[`${name}Hessian`] as Fn | undefined;
   if (hessian) {
-    const problemOf = await checkHessian(name, built, args, hv.hvp, dir, flat, useTape, wrt);
+    const problemOf = (await checkHessian(name, built, args, hv.hvp, dir, flat, useTape, wrt)) ?? checkLanes(name, built, args, v, flat, wrt);
     if (problemOf) return problem("hessian", problemOf, fdCompared);
   }
   if (built.generated[`${name}RowsJacobian`]) {
@@ -187,6 +188,33 @@ async function checkHessian(name: string, built: Built, args: unknown[], hvp: Re
   const tape = (await tapeOf(built)).hessian(name, deepClone(args), [...wrt]).flat();
   const err = maxRelError(hessian.flat(), tape, scale(tape));
   return err < 1e-10 ? undefined : `Hessian vs tape (rel ${err})`;
+}
+
+/**
+ * The vector sweep @hessian generates (compiler/modes/lanes.ts): present, each of its three
+ * lanes the one-direction HVP bit for bit (into NaN buffers), and the Hessian the same at
+ * width 1 and at the default width.
+ */
+function checkLanes(name: string, built: Built, args: unknown[], v: Record<string, unknown>, flat: (r: Record<string, unknown>) => number[], wrt: readonly string[]): string | undefined {
+  const lanesInto = built.generated[`${name}HvpLanesInto`] as Fn | undefined;
+  if (!lanesInto) return `no vector sweep: ${/no vector sweep here \(([^)]*)\)/.exec(built.text)?.[1] ?? "not generated"}`;
+  const nan = () => Object.fromEntries(wrt.map((p, k) => [p, mapShape(deepClone(args[k]), () => NaN)]));
+  const directions = [v, mapShape(v, (x) => 0.5 - x), mapShape(v, (x) => x * x - 0.25)];
+  const [grad, hvp] = [nan(), nanLanes(nan(), directions.length)];
+  const value = lanesInto(...deepClone(args), toLanes(directions), grad, hvp, directions.length);
+  for (let d = 0; d < directions.length; d++) {
+    const [g1, h1] = [nan(), nan()];
+    const value1 = (built.generated[`${name}HvpInto`] as Fn)(...deepClone(args), directions[d], g1, h1);
+    const lane = laneOf(hvp, h1, directions.length, d) as Record<string, unknown>;
+    const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, k) => Object.is(x, b[k]));
+    if (!Object.is(value, value1) || !same(flat(grad), flat(g1)) || !same(flat(lane), flat(h1))) {
+      return `lane ${d} of the vector sweep (value ${value}, H·v ${show(flat(lane))}) differs from the one-direction HVP (value ${value1}, H·v ${show(flat(h1))})`;
+    }
+  }
+  const hessian = built.generated[`${name}Hessian`] as Fn;
+  const [one, wide] = [1, undefined].map((width) => ((hessian(...deepClone(args), width) as { hessian: number[][] }).hessian.flat()));
+  if (!one!.every((x, k) => Object.is(x, wide![k]))) return `the Hessian at width 1 differs from the one at the default width`;
+  return undefined;
 }
 
 /** The array twin: its Jacobian against the tape's, its JVP against J·v, its VJP against cᵀJ. */

@@ -1,0 +1,156 @@
+/**
+ * The vector (width-k) sweeps (compiler/modes/lanes.ts, transform/lanes.ts) on every sample
+ * tagged @hessian or @jacobian:
+ *
+ *   fHvpLanesInto   lane d of one sweep equals fHvpInto along direction d bit for bit
+ *                   (value, gradient and H·v), at widths 1, 3 and 8, into NaN-filled buffers
+ *   fHessian        the same matrix bit for bit at every width, equal to the one assembled
+ *                   here from fHvpInto columns (the one-direction driver), and the tape's
+ *   fJacobian       the same matrix bit for bit at every width; columns equal fJvp's bit for
+ *                   bit where the sample has @jvp; the tape's (1e-12)
+ *
+ * Plus the tag option `width=K` (the drivers' default) and its diagnostics.
+ */
+import { describe, expect, it } from "vitest";
+import { discoverAnnotated, listSampleSources, type AnnotatedFunction } from "./harness/discover.ts";
+import { getFn, loadGenerated, loadSource, loadTape } from "./harness/load.ts";
+import { maxRelError, rng } from "./harness/numeric.ts";
+import { mapShape, zerosLike } from "./harness/shapes.ts";
+import { laneOf, nanLanes, toLanes } from "./harness/lanes.ts";
+import { compileSources } from "../compiler/pipeline.ts";
+
+type Fn = (...args: unknown[]) => unknown;
+const annotated = discoverAnnotated(listSampleSources());
+const next = rng(23);
+
+const options = (a: AnnotatedFunction) => a.wrt.filter((w) => w.includes("=") || w === "diagonal");
+const wrtOf = (a: AnnotatedFunction) => a.wrt.filter((w) => !w.includes("=") && w !== "diagonal" && w !== "sparse");
+
+/** Every number of a value (typed arrays of any kind, arrays, records), row-major. */
+function flat(v: unknown, out: number[] = []): number[] {
+  if (typeof v === "number") out.push(v);
+  else if (ArrayBuffer.isView(v)) out.push(...Array.from(v as unknown as ArrayLike<number>));
+  else if (Array.isArray(v)) for (const x of v) flat(x, out);
+  else for (const x of Object.values(v as object)) flat(x, out);
+  return out;
+}
+
+/** Bit for bit (NaN equals NaN, and 0 is not -0). */
+function expectSameBits(got: number[], want: number[], what: string) {
+  expect(got.length, what).toBe(want.length);
+  const differs = got.findIndex((x, k) => !Object.is(x, want[k]));
+  expect(differs, `${what}: entry ${differs}: ${got[differs]} vs ${want[differs]}`).toBe(-1);
+}
+
+async function load(a: AnnotatedFunction) {
+  const source = await loadSource(a.file);
+  const generated = await loadGenerated(a.file);
+  const args = (getFn(source, `${a.name}Inputs`, a.file) as () => unknown[])();
+  const wrt = wrtOf(a);
+  const like = Object.fromEntries(wrt.map((p) => [p, args[a.params.indexOf(p)]]));
+  return { generated, args, wrt, like, gen: (suffix: string) => getFn(generated, `${a.name}${suffix}`, a.file) as Fn };
+}
+
+// The dense drivers (a `sparse` tag generates the compressed ones instead: test/sparse.test.ts).
+const hessians = annotated.filter((a) => a.tag === "hessian" && !a.wrt.includes("sparse"));
+const jacobians = annotated.filter((a) => a.tag === "jacobian" && !a.wrt.includes("sparse"));
+
+describe("vector forward-over-reverse (fHvpLanesInto) on every @hessian sample", () => {
+  it("covers the samples", () => expect(hessians.length).toBeGreaterThanOrEqual(5));
+  for (const a of hessians) {
+    it(`${a.module}: ${a.name}: each lane is the one-direction HVP, bit for bit`, async () => {
+      const c = await load(a);
+      for (const k of [1, 3, 8]) {
+        const directions = Array.from({ length: k }, () => mapShape(c.like, () => 2 * next() - 1));
+        const grad = mapShape(c.like, () => NaN);
+        const hvp = nanLanes(c.like, k);
+        const value = c.gen("HvpLanesInto")(...c.args, toLanes(directions), grad, hvp, k);
+        for (let d = 0; d < k; d++) {
+          const [g1, h1] = [zerosLike(c.like), zerosLike(c.like)];
+          const value1 = c.gen("HvpInto")(...c.args, directions[d], g1, h1);
+          expect(Object.is(value, value1)).toBe(true);
+          expectSameBits(flat(grad), flat(g1), `gradient, width ${k}`);
+          expectSameBits(flat(laneOf(hvp, c.like, k, d)), flat(h1), `lane ${d} of width ${k}`);
+        }
+      }
+    });
+
+    it(`${a.module}: ${a.name}: fHessian is the same at every width, the one-direction driver's, and the tape's`, async () => {
+      const c = await load(a);
+      const hessianAt = (...width: number[]) => (c.gen("Hessian")(...c.args, ...width) as { value: number; grad: unknown; hessian: number[][] });
+      const dense = hessianAt();
+      for (const k of [1, 2, 5, 1000]) expectSameBits(hessianAt(k).hessian.flat(), dense.hessian.flat(), `width ${k}`);
+      // The one-direction driver, written out here: one fHvpInto per colour, then (H + Hᵀ)/2.
+      const n = flat(c.like).length;
+      const band = options(a).includes("diagonal") ? 0 : Number(options(a).find((o) => o.startsWith("bandwidth="))?.slice(10) ?? n);
+      const colors = Math.min(n, 2 * band + 1);
+      const H = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+      for (let color = 0; color < colors; color++) {
+        let flatIndex = 0;
+        const v = mapShape(c.like, () => (flatIndex++ % colors === color ? 1 : 0));
+        const [g, h] = [zerosLike(c.like), zerosLike(c.like)];
+        const value = c.gen("HvpInto")(...c.args, v, g, h);
+        expect(Object.is(value, dense.value)).toBe(true);
+        const column = flat(h);
+        for (let k = color; k < n; k += colors) for (let i = Math.max(0, k - band); i <= Math.min(n - 1, k + band); i++) H[i]![k] = column[i]!;
+      }
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < i; j++) {
+          const mean = 0.5 * (H[i]![j]! + H[j]![i]!);
+          H[i]![j] = H[j]![i] = mean;
+        }
+      }
+      expectSameBits(dense.hessian.flat(), H.flat(), "against the one-direction driver");
+      const tape = (await loadTape(a.file)) as unknown as { hessian: (f: string, args: unknown[], wrt: string[]) => number[][] };
+      const want = tape.hessian(a.name, c.args, c.wrt).flat();
+      const scale = Math.max(1e-8, 1e-3 * Math.max(...want.map(Math.abs)));
+      if (band >= n) expect(maxRelError(dense.hessian.flat(), want, scale)).toBeLessThan(1e-12);
+    });
+  }
+});
+
+describe("vector forward mode (fJacobian's sweeps) on every @jacobian sample", () => {
+  it("covers the samples", () => expect(jacobians.length).toBeGreaterThanOrEqual(3));
+  for (const a of jacobians) {
+    it(`${a.module}: ${a.name}: the same Jacobian at every width, fJvp's columns bit for bit, the tape's`, async () => {
+      const c = await load(a);
+      const jacobianAt = (...width: number[]) => (c.gen("Jacobian")(...c.args, ...width) as { jacobian: number[][] }).jacobian;
+      const J = jacobianAt();
+      for (const k of [1, 2, 3, 64]) expectSameBits(jacobianAt(k).flat(), J.flat(), `width ${k}`);
+      const n = flat(c.like).length;
+      const m = J.length;
+      if (n <= m && annotated.some((x) => x.file === a.file && x.name === a.name && x.tag === "jvp" && wrtOf(x).join() === c.wrt.join())) {
+        for (let col = 0; col < n; col++) {
+          let flatIndex = 0;
+          const e = mapShape(c.like, () => (flatIndex++ === col ? 1 : 0));
+          const { tangent } = c.gen("Jvp")(...c.args, e) as { tangent: unknown };
+          expectSameBits(J.map((row) => row[col]!), flat(tangent), `column ${col} against fJvp`);
+        }
+      }
+      const tape = (await loadTape(a.file)) as unknown as { jacobian: (f: string, args: unknown[], wrt: string[]) => number[][] };
+      const want = tape.jacobian(a.name, c.args, c.wrt).flat();
+      const scale = Math.max(1e-8, 1e-3 * Math.max(...want.map(Math.abs)));
+      expect(maxRelError(J.flat(), want, scale)).toBeLessThan(1e-12);
+    });
+  }
+});
+
+describe("width=K", () => {
+  const source = (tags: string) => `/**\n * ${tags}\n */\nexport function f(x: Float64Array): number {\n  let s = 0;\n  for (let i = 0; i < x.length; i++) s += Math.sin(x[i]) * x[(i + 1) % x.length];\n  return s;\n}\n`;
+  it("sets the drivers' default, which a call can still override", async () => {
+    const { files, diagnostics } = await compileSources([{ path: "/p/f.ts", text: source("@hessian x width=3") }]);
+    expect(diagnostics).toEqual([]);
+    expect(files[0]!.text).toMatch(/export function fHessian\(\s*x: Float64Array,\s*width: number = 3,?\s*\)/);
+    const plain = await compileSources([{ path: "/p/f.ts", text: source("@hessian x") }]);
+    expect(plain.files[0]!.text).toMatch(/width: number = 8/);
+  });
+  it("is known to @hessian and @jacobian only, and must be a positive integer", async () => {
+    for (const [tags, message] of [
+      ["@grad x width=3", "@grad does not take the option 'width=3'"],
+      ["@hessian x width=0", "known: bandwidth=K, diagonal, sparse, width=K"],
+    ] as const) {
+      const { diagnostics } = await compileSources([{ path: "/p/f.ts", text: source(tags) }]);
+      expect(diagnostics.map((d) => d.message).join("\n")).toContain(message);
+    }
+  });
+});
