@@ -47,6 +47,8 @@ const ROWS: Row[] = [
   { point: "x ** y, x = 0, y < 0 (value Infinity)", expr: "x ** y", at: [0, -1.5], grad: [-Infinity, 0], jax: [-Infinity, NaN] },
   { point: "x ** y, x < 0 (∂/∂y needs ln x)", expr: "x ** y", at: [-2, 3], grad: [12, NaN], jax: [12, NaN] },
   { point: "x ** 0 (literal), x = 0", expr: "x ** 0 + y", at: [0, 0.3], grad: [0, 1], jax: [0, 1] },
+  // A literal base decides the case while compiling (primitives.ts, exponentPartial): 0 ** y has ∂/∂y = 0, not 0 · ln 0.
+  { point: "0 ** y (literal base), y > 0", expr: "0 ** y + x", at: [0.3, 2], grad: [1, 0], jax: [1, 0] },
   { point: "Math.pow(x, y), x = 0, y > 1", expr: "Math.pow(x, y)", at: [0, 3], grad: [0, 0], jax: [0, 0] },
   { point: "Math.hypot(x, y) at the origin", expr: "Math.hypot(x, y)", at: [0, 0], grad: [0, 0], jax: [0.5, 0.5], reason: "hypot is even in each argument, so a consistent derivative is odd: 0 at 0; the minimum-norm subgradient of the norm; what central differences give" },
   { point: "Math.hypot(x, y, 0) at the origin", expr: "Math.hypot(x, y, 0)", at: [0, 0], grad: [0, 0], jax: [0.5, 0.5], reason: "as above" },
