@@ -78,7 +78,7 @@ export function f(x: number[]): number {
     expect([...built.text.matchAll(/^export type (\w+) = (.*);$/gm)].map((m) => `${m[1]} = ${m[2]}`)).toEqual(["FGradient = { x: number[] }"]);
   });
 
-  it("the Jacobian's sweeps are the @jvp and @vjp entry points when those exist", async () => {
+  it("the Jacobian's sweeps are the @jvp and @vjp entry points when those exist (beside its vector sweep, gJacobianJvpLanes)", async () => {
     const built = await build(`/**
  * @jvp x
  * @vjp x
@@ -89,7 +89,7 @@ export function g(x: number[]): number[] {
 }
 `);
     const functions = [...built.text.matchAll(/^(?:export )?function (\w+)\(/gm)].map((m) => m[1]);
-    expect(functions.filter((name) => name!.startsWith("g"))).toEqual(["gJvp", "gVjp", "gVjpInto", "gVjpRowsInto", "gJacobian"]);
+    expect(functions.filter((name) => name!.startsWith("g"))).toEqual(["gJvp", "gVjp", "gVjpInto", "gVjpRowsInto", "gJacobianJvpLanes", "gJacobian"]);
     expect(built.text).toMatch(/const first = gJvp\(x, direction\);/);
     expect(duplicates(built.text)).toEqual([]);
     const jacobian = (built.generated.gJacobian as (x: number[]) => { value: number[]; jacobian: number[][] })([0.5, -0.25]);
