@@ -15,7 +15,13 @@ async function load() {
       return import(sources.href);
     }
   }
-  return import("../dist/compiler/cli.js");
+  const compiled = new URL("../dist/compiler/cli.js", import.meta.url);
+  if (!existsSync(compiled)) {
+    // A clone before `npm ci` (no tsx to run the sources, no dist/ built by prepare).
+    process.stderr.write("tsgrad: neither its compiled code (dist/) nor tsx to run its sources was found; run 'npm ci' (or 'npm run build') in tsgrad's folder first\n");
+    process.exit(2);
+  }
+  return import(compiled.href);
 }
 
 const { main } = await load();

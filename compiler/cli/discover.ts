@@ -86,14 +86,19 @@ export function discover(paths: readonly string[], cwd: string): Discovered {
       throw new UsageError(`${given} is a generated file; name its source ${path.basename(sourcePathOf(abs))} instead`);
     } else if (isSourcePath(abs)) {
       const source = spellings.canonical(abs);
-      found.sources.add(source);
-      for (const leftover of leftoversBeside(outputPathOf(source))) found.leftovers.add(leftover);
+      addNamedSource(found, source);
     } else {
       throw new UsageError(`not a TypeScript source file (.ts): ${given}`);
     }
   }
   const sorted = (set: Set<string>) => [...set].sort(compareStrings);
   return { sources: sorted(found.sources), generatedInWalkedFolders: sorted(found.generated), leftovers: sorted(found.leftovers), spellings };
+}
+
+/** A source named on the command line or matched by a glob: its output's folder is not walked, so its leftovers are looked up beside the output. */
+function addNamedSource(found: Found, source: string): void {
+  found.sources.add(source);
+  for (const leftover of leftoversBeside(outputPathOf(source))) found.leftovers.add(leftover);
 }
 
 interface Found {
@@ -147,9 +152,6 @@ function expandGlob(pattern: string, given: string, found: Found, spellings: Fol
   if (files.length === 0) throw new UsageError(`no files match ${given}`);
   for (const file of files.map((f) => spellings.canonical(path.normalize(f)))) {
     if (isGeneratedPath(file)) found.generated.add(file);
-    else if (isSourcePath(file)) {
-      found.sources.add(file);
-      for (const leftover of leftoversBeside(outputPathOf(file))) found.leftovers.add(leftover);
-    }
+    else if (isSourcePath(file)) addNamedSource(found, file);
   }
 }

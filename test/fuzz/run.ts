@@ -73,8 +73,9 @@ async function runIdioms(): Promise<void> {
 }
 
 const ids = only !== undefined ? [Number(only)] : Array.from({ length: count }, (_, k) => k);
-if (flag("--idioms")) await runIdioms();
-for (const id of flag("--idioms") ? [] : ids) {
+const idioms = flag("--idioms");
+if (idioms) await runIdioms();
+for (const id of idioms ? [] : ids) {
   const program = generateProgram(seed, id, options);
   const result = await evaluate(program, id);
   if (result.fdCompared) compared++;
@@ -93,6 +94,6 @@ const recorded = takeRecorded();
 const typeErrors = recorded ? typecheckGenerated(recorded.files, recorded.root) : [];
 const lets = recorded ? needlessLetsIn(recorded.files) : [];
 for (const line of [...typeErrors, ...lets]) console.log(line);
-console.log(`${flag("--idioms") ? count : ids.length} programs, ${compared} compared with finite differences, ${failed} failed, ${typeErrors.length} type errors in generated files, ${lets.length} needless lets`);
+console.log(`${idioms ? count : ids.length} programs, ${compared} compared with finite differences, ${failed} failed, ${typeErrors.length} type errors in generated files, ${lets.length} needless lets`);
 if (coverage) console.log(coverage.report());
 process.exitCode = failed || typeErrors.length || lets.length ? 1 : 0;
