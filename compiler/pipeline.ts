@@ -17,7 +17,7 @@
 import path from "node:path";
 import { Project, ts, type SourceFile } from "ts-morph";
 import { Codes, DiagnosticError, isError, type Diagnostic, type SourceSpan } from "./diagnostics.ts";
-import { spanOf } from "./frontend/annotations.ts";
+import { spanOf, type Discovery } from "./frontend/annotations.ts";
 import { ProgramIndex } from "./frontend/program.ts";
 import { lowerFunction } from "./frontend/lower.ts";
 import { functionSources, tagsOf, type FunctionSource } from "./frontend/functions.ts";
@@ -281,42 +281,74 @@ function generatedFirst<T extends { input: SourceInput; sourceFile: SourceFile }
   return { order: out, imported };
 }
 
+/**
+ * One source file, stage by stage: its syntax, its annotations, each annotated function
+ * lowered, then differentiated by its modes' passes (with the shared derivatives those
+ * request), then the generated module assembled, printed and formatted. Each stage adds to
+ * the file's diagnostics; an error stops before the next stage that would write anything.
+ */
 async function compileOne(
   program: ProgramIndex,
   sourceFile: SourceFile,
   input: SourceInput,
   options: CompileOptions,
-  dumped: { title: string; functions: FunctionIR[] }[],
+  dumped: Dumped,
 ): Promise<{ file?: OutputFile; diagnostics: Diagnostic[] }> {
   const sf = sourceFile.compilerNode;
-  const syntax = ((sf as unknown as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics ?? []);
-  if (syntax.length > 0) {
-    return {
-      diagnostics: syntax.map((d) => {
-        const { line, character } = sf.getLineAndCharacterOfPosition(d.start);
-        return {
-          code: Codes.SyntaxError,
-          message: ts.flattenDiagnosticMessageText(d.messageText, " "),
-          file: input.path,
-          line: line + 1,
-          column: character + 1,
-          length: Math.max(1, d.length),
-        };
-      }),
-    };
-  }
-  const clock = options.clock;
-  const discovery = timed(clock, "discover", () => program.discovery(input.path));
-  const diagnostics = [...discovery.diagnostics];
+  const syntax = syntaxDiagnostics(sf, input.path);
+  if (syntax.length > 0) return { diagnostics: syntax };
+  const discovery = timed(options.clock, "discover", () => program.discovery(input.path));
+  const job: FileJob = { program, sf, input, options, dumped, discovery, diagnostics: [...discovery.diagnostics] };
+  const { diagnostics } = job;
   if (discovery.functions.length === 0) return { diagnostics };
+  const { file, stackNames } = differentiate(job, lowerAnnotated(job));
+  diagnostics.push(...unexportedCallees(job, file));
+  if (diagnostics.some(isError) || file.functions.length === 0) return { diagnostics };
+  const style = (await options.style?.(input.path)) ?? {};
+  const module = assembleModule(job, file, style, stackNames);
+  if (diagnostics.some(isError)) return { diagnostics };
+  const printed = await printModule(job, module, stackNames, style);
+  return "diagnostic" in printed ? { diagnostics: [printed.diagnostic] } : { file: printed.file, diagnostics };
+}
 
-  const sourceLines = input.text.split(/\r?\n/);
+type Dumped = { title: string; functions: FunctionIR[] }[];
+type Lowered = { fn: FunctionIR; requests: Discovery["functions"][number]["requests"]; source: FunctionSource }[];
+type StackNames = { values: string; control: string };
+
+/** One source file's compile: what its stages read, and the diagnostics they add to. */
+interface FileJob {
+  program: ProgramIndex;
+  sf: ts.SourceFile;
+  input: SourceInput;
+  options: CompileOptions;
+  dumped: Dumped;
+  discovery: Discovery;
+  diagnostics: Diagnostic[];
+}
+
+/** The parser's syntax errors, as TSG diagnostics. */
+function syntaxDiagnostics(sf: ts.SourceFile, file: string): Diagnostic[] {
+  const syntax = (sf as unknown as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
+  return syntax.map((d) => {
+    const { line, character } = sf.getLineAndCharacterOfPosition(d.start);
+    return {
+      code: Codes.SyntaxError,
+      message: ts.flattenDiagnosticMessageText(d.messageText, " "),
+      file,
+      line: line + 1,
+      column: character + 1,
+      length: Math.max(1, d.length),
+    };
+  });
+}
+
+/** Stage "lower": each annotated function to IR; a function outside the subset adds its diagnostics and is left out. */
+function lowerAnnotated({ discovery, sf, input, options, dumped, diagnostics }: FileJob): Lowered {
+  const lowered: Lowered = [];
   const sourceName = path.basename(input.path);
-  const moduleNames = new Set<string>([...discovery.module.functionNames, ...discovery.module.numericConstants.keys()]);
-  const lowered: { fn: FunctionIR; requests: (typeof discovery.functions)[number]["requests"]; source: FunctionSource }[] = [];
   for (const annotated of discovery.functions) {
     try {
-      const fn = timed(clock, "lower", () => lowerFunction(annotated.source, sf, input.path, discovery.module));
+      const fn = timed(options.clock, "lower", () => lowerFunction(annotated.source, sf, input.path, discovery.module));
       lowered.push({ fn, requests: annotated.requests, source: annotated.source });
       if (options.dumpAfter === "lower") dumped.push({ title: `after lower: ${fn.name} (${sourceName})`, functions: [fn] });
     } catch (error) {
@@ -324,6 +356,18 @@ async function compileOne(
     }
   }
   for (const { fn } of lowered) options.observe?.lowered?.(fn);
+  return lowered;
+}
+
+/**
+ * Each lowered function through the passes of each of its requests (PIPELINES), then the
+ * shared derivatives those asked for (callee pullbacks, primal copies), once per file.
+ */
+function differentiate(job: FileJob, lowered: Lowered): { file: FileDerivatives; stackNames: StackNames } {
+  const { program, discovery, sf, input, options, dumped, diagnostics } = job;
+  const sourceLines = input.text.split(/\r?\n/);
+  const sourceName = path.basename(input.path);
+  const moduleNames = new Set<string>([...discovery.module.functionNames, ...discovery.module.numericConstants.keys()]);
   // Generated names must not collide with the user's identifiers anywhere in the file.
   const fileNames = new Set(moduleNames);
   for (const { fn } of lowered) for (const n of namesIn(fn)) fileNames.add(n);
@@ -343,7 +387,7 @@ async function compileOne(
     toBeRecorded: options.toBeRecorded ?? true,
     ...(options.checkpointBudget !== undefined && { checkpointBudget: options.checkpointBudget }),
     ...(options.dumpAfter !== undefined && { observe: dumpAfter(options.dumpAfter, dumped) }),
-    ...(clock && { clock }),
+    ...(options.clock && { clock: options.clock }),
   });
   const file = new FileDerivatives(diagnostics);
   for (const { fn, requests, source } of lowered) {
@@ -366,14 +410,27 @@ async function compileOne(
       diagnostics.push(...toDiagnostics(error, source, sf, input, "differentiating"));
     }
   }
-  // The generated file imports the primals and rules it calls: they must be exported.
+  return { file, stackNames };
+}
+
+/** The generated file imports the primals and rules it calls: each must be exported by its module. */
+function unexportedCallees({ program, input }: FileJob, file: FileDerivatives): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
   for (const key of new Set(file.imports.map(({ name, file }) => `${file}\n${name}`))) {
     const [from, name] = key.split("\n") as [string, string];
     const span = program.notExported(from, name);
     if (span) diagnostics.push({ code: Codes.UnsupportedCall, message: `the generated ${path.basename(outputPathFor(input.path))} calls '${name}', which ${path.basename(from)} does not export; add 'export' to its declaration`, ...span });
   }
-  if (diagnostics.some(isError) || file.functions.length === 0) return { diagnostics };
-  // Said once: one alias per function's wrt list, one body per function (modes/dedupe.ts).
+  return diagnostics;
+}
+
+/**
+ * The generated module: functions said once (one alias per wrt list, one body per function:
+ * modes/dedupe.ts) and only those something calls, the imports of what the code still
+ * calls, and the runtime helpers it uses copied in (the file then imports nothing of tsgrad).
+ */
+function assembleModule(job: FileJob, file: FileDerivatives, style: OutputStyle, stackNames: StackNames): ModuleIR {
+  const { discovery, sf, input, options } = job;
   const shared = withoutDuplicates(file.functions, file.typeAliases, (alias) => file.aliasOwners.get(alias)?.owner);
   // A private function nothing calls any more (a primal copy whose only call was dead, a duplicate) is left out.
   const functions = withoutUncalled(shared.functions);
@@ -385,7 +442,6 @@ async function compileOne(
   for (const f of functions) {
     for (const p of f.params) if (discovery.module.exportedTypes?.has(p.typeText)) typeImports.add(p.typeText);
   }
-  const style = (await options.style?.(input.path)) ?? {};
   const extension = importExtensionOf(sf) ?? style.importExtension ?? ".js";
   const sourceImport = relativeSpecifier(input.path, input.path, extension);
   // Primals and rules the generated code calls, imported from their own modules.
@@ -407,31 +463,44 @@ async function compileOne(
   }
   const valueImports = [...byModule].sort(([a], [b]) => (a < b ? -1 : 1)).map(([from, names]) => ({ names: [...names].sort(), from, typeOnly: false }));
   const imports = [...(typeImports.size > 0 ? [{ names: [...typeImports].sort(), from: sourceImport, typeOnly: true }] : []), ...valueImports];
-  // The runtime helpers the code uses are copied into the file, which then imports nothing of tsgrad.
   const taken = new Set([...imports.flatMap((i) => i.names), ...functions.map((f) => f.name), ...shared.aliases.map((a) => a.name), ...orderedStacks.map((s) => stackNames[s]), ...file.schedules.map((s) => s.name)]);
   const helpers = copyHelpers([...orderedStacks.map((s) => (s === "values" ? "NumberStack" : "IntStack")), ...file.runtime], taken);
   for (const name of helpers.clashes) {
-    diagnostics.push({ code: Codes.NameClash, message: `the generated code needs tsgrad's runtime helper '${name}', and the generated file already has a '${name}'; rename yours`, ...spanOf(discovery.functions[0]!.source.nameNode, sf, input.path) });
+    job.diagnostics.push({
+      code: Codes.NameClash,
+      message: `the generated code needs tsgrad's runtime helper '${name}', and the generated file already has a '${name}'; rename yours`,
+      ...spanOf(discovery.functions[0]!.source.nameNode, sf, input.path),
+    });
   }
-  if (diagnostics.some(isError)) return { diagnostics };
-  const module: ModuleIR = { header: generatedHeader(sourceName), imports, helpers: helpers.text, stacks: orderedStacks, functions, typeAliases: shared.aliases, ...(file.schedules.length > 0 && { schedules: file.schedules }) };
+  return {
+    header: generatedHeader(path.basename(input.path)),
+    imports,
+    helpers: helpers.text,
+    stacks: orderedStacks,
+    functions,
+    typeAliases: shared.aliases,
+    ...(file.schedules.length > 0 && { schedules: file.schedules }),
+  };
+}
+
+/** Stages "print" and "format": the module as the project's formatter writes it (a user formatter's failure is TSG1005). */
+async function printModule({ input, options }: FileJob, module: ModuleIR, stackNames: StackNames, style: OutputStyle): Promise<{ file: OutputFile } | { diagnostic: Diagnostic }> {
   const format = style.format ?? formatTypeScript;
   const lineStyle = style.format ? (style.lineStyle ?? null) : TSGRAD_LINE_STYLE;
-  let text: string;
   try {
     const printOptions = { uncheckedIndexedAccess: style.uncheckedIndexedAccess ?? false };
-    text = await printAndFormat(module, stackNames, printOptions, (printed) => format(printed, outputPathFor(input.path)), lineStyle, clock);
+    const text = await printAndFormat(module, stackNames, printOptions, (printed) => format(printed, outputPathFor(input.path)), lineStyle, options.clock);
+    return { file: { path: outputPathFor(input.path), text, source: input.path } };
   } catch (error) {
-    if (isStackOverflow(error)) return { diagnostics: [tooLargeDiagnostic(input.path, input.text, "formatting the generated file")] };
+    if (isStackOverflow(error)) return { diagnostic: tooLargeDiagnostic(input.path, input.text, "formatting the generated file") };
     if (!style.format) throw error; // tsgrad's own formatting failing on its own output is a bug
     const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
-    return { diagnostics: [{ code: Codes.FormatFailed, message, file: input.path, line: 1, column: 1, length: 1 }] };
+    return { diagnostic: { code: Codes.FormatFailed, message, file: input.path, line: 1, column: 1, length: 1 } };
   }
-  return { file: { path: outputPathFor(input.path), text, source: input.path }, diagnostics };
 }
 
 /** Keeps a unit's IR after the stage `stage` (printed by compileSources). */
-function dumpAfter(stage: string, dumped: { title: string; functions: FunctionIR[] }[]) {
+function dumpAfter(stage: string, dumped: Dumped) {
   return (at: string, unit: Unit) => {
     if (at !== stage) return;
     const { ctx } = unit;
