@@ -71,33 +71,134 @@ export async function watchBuild(
     if (always || !watchOptions.quiet) status(`[${clock()}] ${line}`);
   };
   const roots = (options.paths.length > 0 ? options.paths : ["."]).map((p) => path.resolve(io.cwd, p));
-  const watchers = new Map<string, FSWatcher>();
   const changed = new Set<string>();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
-  let queued = false;
-  /** Rebuilds run one after another on this chain; at most one waits behind the running one. */
-  let current: Promise<void> = Promise.resolve();
   /** What a relevant event does: until the loop below runs, remember that one came. */
   let onChange = () => void (changedDuringFirstBuild = true);
   let changedDuringFirstBuild = false;
+  const folders = new FolderWatches(roots, (file) => {
+    if (file !== null) changed.add(file);
+    onChange();
+  });
   let last: BuildReport | undefined;
 
-  const onEvent = (dir: string) => (_event: string, filename: string | Buffer | null) => {
-    if (stopped) return;
-    const name = filename === null ? null : filename.toString();
-    if (name !== null) {
-      if (!relevant(name)) return;
-      changed.add(path.join(dir, name));
-    }
-    onChange();
-  };
+  // Watch before the first build, so that a save made while it runs is not lost.
+  folders.sync([]);
+  try {
+    // The first build reports a missing path as a usage error (thrown to main).
+    last = await build();
+  } catch (error) {
+    folders.close();
+    throw error;
+  }
+  const first = last;
+  print(first);
+  if (io.signal?.aborted) {
+    folders.close();
+    return first.exitCode;
+  }
 
-  /** Watches exactly the folders that matter now; see the module comment. */
-  const syncWatchers = () => {
-    if (stopped) return;
+  return new Promise<number>((resolve) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    let queued = false;
+    /** Rebuilds run one after another on this chain; at most one waits behind the running one. */
+    let current: Promise<void> = Promise.resolve();
+    const cleanups: (() => void)[] = [];
+    const stop = (why?: string) => {
+      if (stopped) return;
+      stopped = true;
+      if (why) say(why, true);
+      if (timer) clearTimeout(timer);
+      folders.close();
+      for (const c of cleanups) c();
+      // Let a rebuild in progress finish its writes before returning.
+      void current.then(() => resolve((last ?? first).exitCode));
+    };
+    cleanups.push(...stopTriggers(io, watchOptions, chain, stop));
+
+    const rebuild = async () => {
+      queued = false;
+      if (stopped) return;
+      const names = [...changed].sort().map((f) => displayPath(f, io.cwd));
+      changed.clear();
+      folders.sync(last?.files ?? []);
+      say(`${names.length > 0 ? `${names.join(", ")} changed` : "change detected"}; rebuilding`);
+      try {
+        last = await build();
+        print(last);
+        say(`${last.exitCode === 0 ? "build ok" : "build failed"}; watching for changes`, last.exitCode !== 0);
+      } catch (error) {
+        if (error instanceof UsageError) say(`error: ${error.message}; watching for changes`, true);
+        else say(`error ${formatCode(Codes.InternalError)}: internal error: ${error instanceof Error ? error.message : String(error)}`, true);
+      }
+      folders.sync(last?.files ?? []);
+    };
+    const schedule = () => {
+      if (queued || stopped) return;
+      queued = true;
+      current = current.then(rebuild).catch(() => undefined); // a failing writer must not stall the chain
+    };
+    onChange = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(schedule, DEBOUNCE_MS);
+    };
+    folders.sync(last?.files ?? []);
+    if (!stopped) say("watching for changes");
+    if (changedDuringFirstBuild) onChange();
+  });
+}
+
+/**
+ * What ends a watch besides the caller's abort signal: SIGINT/SIGTERM/SIGHUP, and the exit
+ * of a process that started this one. Returns how to undo each.
+ */
+function stopTriggers(io: CliIo, watchOptions: WatchOptions, chain: string, stop: (why?: string) => void): (() => void)[] {
+  const cleanups: (() => void)[] = [];
+  if (io.signal) {
+    const onAbort = () => stop();
+    io.signal.addEventListener("abort", onAbort, { once: true });
+    cleanups.push(() => io.signal?.removeEventListener("abort", onAbort));
+  }
+  if (watchOptions.handleSignals ?? true) {
+    for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+      const onSignal = () => stop(`${sig}; stopping`);
+      process.on(sig, onSignal);
+      cleanups.push(() => process.off(sig, onSignal));
+    }
+  }
+  if (watchOptions.exitWithParent ?? true) {
+    if (ancestors().join(" ") !== chain) stop("the process that started tsgrad exited; stopping");
+    // When an ancestor dies, its child is re-parented (to init or a subreaper) and the
+    // chain changes. The whole chain, not just our parent: `npx` runs us through
+    // `sh -c`, and killing npx leaves that shell alive as our parent.
+    const poll = setInterval(() => {
+      if (ancestors().join(" ") !== chain) stop("the process that started tsgrad exited; stopping");
+    }, PARENT_POLL_MS);
+    poll.unref?.();
+    cleanups.push(() => clearInterval(poll));
+  }
+  return cleanups;
+}
+
+/**
+ * The folder watches of a session (see the module comment): `sync` makes them exactly the
+ * folders that matter now; each relevant event calls `onEvent` with the changed file's
+ * path, or null when a folder's watch failed (it went away: look again).
+ */
+class FolderWatches {
+  private readonly watchers = new Map<string, FSWatcher>();
+  private closed = false;
+
+  constructor(
+    private readonly roots: readonly string[],
+    private readonly onEvent: (file: string | null) => void,
+  ) {}
+
+  /** Every folder under the given folders, the folder of each given file, and the folders of the files the last build read. */
+  sync(filesRead: readonly string[]): void {
+    if (this.closed) return;
     const wanted = new Set<string>();
-    for (const root of roots) {
+    for (const root of this.roots) {
       let stat;
       try {
         stat = statSync(root);
@@ -109,113 +210,41 @@ export async function watchBuild(
       if (stat.isDirectory()) foldersUnder(root, wanted);
       else wanted.add(path.dirname(root));
     }
-    for (const file of last?.files ?? []) wanted.add(path.dirname(file));
-    for (const [dir, w] of watchers) {
+    for (const file of filesRead) wanted.add(path.dirname(file));
+    for (const [dir, w] of this.watchers) {
       if (!wanted.has(dir)) {
         w.close();
-        watchers.delete(dir);
+        this.watchers.delete(dir);
       }
     }
-    for (const dir of wanted) {
-      if (watchers.has(dir)) continue;
-      try {
-        const w = watch(dir, onEvent(dir));
-        w.on("error", () => {
-          // The folder went away (or became unreadable): forget it and look again.
-          w.close();
-          if (watchers.get(dir) === w) watchers.delete(dir);
-          onEvent(dir)("rename", null);
-        });
-        watchers.set(dir, w);
-      } catch {
-        // Gone between the walk and the watch: the next sync finds out.
-      }
-    }
-  };
-
-  // Watch before the first build, so that a save made while it runs is not lost.
-  syncWatchers();
-  try {
-    // The first build reports a missing path as a usage error (thrown to main).
-    last = await build();
-  } catch (error) {
-    for (const w of watchers.values()) w.close();
-    throw error;
-  }
-  const first = last;
-  print(first);
-  if (io.signal?.aborted) {
-    for (const w of watchers.values()) w.close();
-    return first.exitCode;
+    for (const dir of wanted) if (!this.watchers.has(dir)) this.watch(dir);
   }
 
-  return new Promise<number>((resolve) => {
-    const cleanups: (() => void)[] = [];
-    const stop = (why?: string) => {
-      if (stopped) return;
-      stopped = true;
-      if (why) say(why, true);
-      if (timer) clearTimeout(timer);
-      for (const w of watchers.values()) w.close();
-      watchers.clear();
-      for (const c of cleanups) c();
-      // Let a rebuild in progress finish its writes before returning.
-      void current.then(() => resolve((last ?? first).exitCode));
-    };
-    if (io.signal) {
-      const onAbort = () => stop();
-      io.signal.addEventListener("abort", onAbort, { once: true });
-      cleanups.push(() => io.signal?.removeEventListener("abort", onAbort));
-    }
-    if (watchOptions.handleSignals ?? true) {
-      for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-        const onSignal = () => stop(`${sig}; stopping`);
-        process.on(sig, onSignal);
-        cleanups.push(() => process.off(sig, onSignal));
-      }
-    }
-    if (watchOptions.exitWithParent ?? true) {
-      if (ancestors().join(" ") !== chain) stop("the process that started tsgrad exited; stopping");
-      // When an ancestor dies, its child is re-parented (to init or a subreaper) and the
-      // chain changes. The whole chain, not just our parent: `npx` runs us through
-      // `sh -c`, and killing npx leaves that shell alive as our parent.
-      const poll = setInterval(() => {
-        if (ancestors().join(" ") !== chain) stop("the process that started tsgrad exited; stopping");
-      }, PARENT_POLL_MS);
-      poll.unref?.();
-      cleanups.push(() => clearInterval(poll));
-    }
+  close(): void {
+    this.closed = true;
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+  }
 
-    const rebuild = async () => {
-      queued = false;
-      if (stopped) return;
-      const names = [...changed].sort().map((f) => displayPath(f, io.cwd));
-      changed.clear();
-      syncWatchers();
-      say(`${names.length > 0 ? `${names.join(", ")} changed` : "change detected"}; rebuilding`);
-      try {
-        last = await build();
-        print(last);
-        say(`${last.exitCode === 0 ? "build ok" : "build failed"}; watching for changes`, last.exitCode !== 0);
-      } catch (error) {
-        if (error instanceof UsageError) say(`error: ${error.message}; watching for changes`, true);
-        else say(`error ${formatCode(Codes.InternalError)}: internal error: ${error instanceof Error ? error.message : String(error)}`, true);
-      }
-      syncWatchers();
-    };
-    const schedule = () => {
-      if (queued || stopped) return;
-      queued = true;
-      current = current.then(rebuild).catch(() => undefined); // a failing writer must not stall the chain
-    };
-    onChange = () => {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(schedule, DEBOUNCE_MS);
-    };
-    syncWatchers();
-    if (!stopped) say("watching for changes");
-    if (changedDuringFirstBuild) onChange();
-  });
+  private watch(dir: string): void {
+    try {
+      const w = watch(dir, (_event, filename) => {
+        if (this.closed) return;
+        const name = filename === null ? null : filename.toString();
+        if (name !== null && !relevant(name)) return;
+        this.onEvent(name === null ? null : path.join(dir, name));
+      });
+      w.on("error", () => {
+        // The folder went away (or became unreadable): forget it and look again.
+        w.close();
+        if (this.watchers.get(dir) === w) this.watchers.delete(dir);
+        if (!this.closed) this.onEvent(null);
+      });
+      this.watchers.set(dir, w);
+    } catch {
+      // Gone between the walk and the watch: the next sync finds out.
+    }
+  }
 }
 
 /** Whether a changed name (in a watched folder) can change the build: a source, or a folder. */
