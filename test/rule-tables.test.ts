@@ -57,7 +57,7 @@ describe("the two rule tables", () => {
     expect([...fromCompiler].sort()).toEqual(Object.keys(TAPE).sort());
   });
 
-  it("agree on every Math primitive's derivative", async () => {
+  it("agree on every primitive's derivative in reverse mode, forward mode and forward over reverse", async () => {
     const unary = Object.keys(COMPILER).filter((n) => n.startsWith("Math.") && COMPILER[n]!.arity === 1);
     const binary = Object.keys(COMPILER).filter((n) => n.startsWith("Math.") && COMPILER[n]!.arity !== 1);
     // Points inside every domain (acosh needs > 1, asin/atanh need |x| < 1).
@@ -65,14 +65,26 @@ describe("the two rule tables", () => {
       ...unary.map((n) => `  s += ${n}(${n === "Math.acosh" ? "1.5 + x * x" : "0.3 + 0.2 * x * x - 0.1 * x"}) * ${unary.indexOf(n) + 1};`),
       ...binary.map((n) => `  s += ${n}(0.3 + x * x, 0.2 + y * y) * ${binary.indexOf(n) + 2};`),
     ].join("\n");
-    const source = `/** @grad */\nexport function f(x: number, y: number): number {\n  let s = 0;\n${body}\n  return s;\n}\n`;
+    // The operators too, with both arguments active, and unary minus.
+    const operators = ["+", "-", "*", "/", "%", "**"].map((op, k) => `  s += (0.3 + x * x) ${op} (0.2 + y * y) * ${k + 3};`).join("\n");
+    const source = `/**\n * @grad\n * @jvp\n * @hvp\n */\nexport function f(x: number, y: number): number {\n  let s = 0;\n${body}\n${operators}\n  s += -(x * y) * s;\n  return s;\n}\n`;
     const { generated } = await build(source);
     const tape = tapeModuleFromSource(source, "rules.ts");
-    for (const [x, y] of [[0.7, -0.3], [-0.9, 1.4], [0.2, 0.05]]) {
-      const g = (generated.fGrad as (x: number, y: number) => { grad: { x: number; y: number } })(x!, y!);
+    const close = (mine: number, theirs: number) => expect(Math.abs(mine - theirs) / Math.max(1, Math.abs(theirs))).toBeLessThan(1e-12);
+    for (const [x, y, vx, vy] of [[0.7, -0.3, 0.4, -1.1], [-0.9, 1.4, -0.6, 0.3], [0.2, 0.05, 1.2, 0.7]] as [number, number, number, number][]) {
+      // reverse mode
+      const g = (generated.fGrad as (x: number, y: number) => { grad: { x: number; y: number } })(x, y);
       const t = tape.grad("f", [x, y]).grad as { x: number; y: number };
-      expect(Math.abs(g.grad.x - t.x) / Math.max(1, Math.abs(t.x))).toBeLessThan(1e-12);
-      expect(Math.abs(g.grad.y - t.y) / Math.max(1, Math.abs(t.y))).toBeLessThan(1e-12);
+      close(g.grad.x, t.x);
+      close(g.grad.y, t.y);
+      // forward mode
+      const j = (generated.fJvp as (x: number, y: number, v: { x: number; y: number }) => { tangent: number })(x, y, { x: vx, y: vy });
+      close(j.tangent, tape.jvp("f", [x, y], { x: vx, y: vy }).tangent as number);
+      // forward over reverse
+      const h = (generated.fHvp as (x: number, y: number, v: { x: number; y: number }) => { hvp: { x: number; y: number } })(x, y, { x: vx, y: vy });
+      const th = tape.hvp("f", [x, y], { x: vx, y: vy }).hvp as { x: number; y: number };
+      close(h.hvp.x, th.x);
+      close(h.hvp.y, th.y);
     }
   });
 });
