@@ -343,7 +343,7 @@ describe("counted loops with fractional bounds", () => {
         }
         {
           let savedTop = valueStack.size;
-          const saved = valueStack.reserve(savedTop, x.length - 1 - (Math.floor(x.length / 3) + 1) + 1);
+          const saved = valueStack.reserve(savedTop, x.length - Math.floor(x.length / 3) - 1);
           for (let i = x.length - 1; i > x.length / 3; i--) {
             saved[savedTop++] = s;
             s = s * 0.9 + Math.sin(x[i]) * s;
@@ -452,10 +452,7 @@ describe("counted loops with a step other than one", () => {
         }
         {
           let savedTop = valueStack.size;
-          const saved = valueStack.reserve(
-            savedTop,
-            (x.length - 1 - (x.length - 1 - 3 * Math.floor((x.length - 2.5) / 3))) / 3 + 1,
-          );
+          const saved = valueStack.reserve(savedTop, Math.floor((x.length - 2.5) / 3) + 1);
           for (let i = x.length - 1; i >= 1.5; i -= 3) {
             saved[savedTop++] = s;
             s = s * 0.9 + Math.sin(x[i]) * s;
@@ -464,10 +461,7 @@ describe("counted loops with a step other than one", () => {
         }
         {
           let savedTop = valueStack.size;
-          const saved = valueStack.reserve(
-            savedTop,
-            (1 + 2 * Math.floor((x.length / 2 - 1) / 2) - 1) / 2 + 1,
-          );
+          const saved = valueStack.reserve(savedTop, Math.floor((x.length / 2 - 1) / 2) + 1);
           for (let i = 1; i <= x.length / 2; i += 2) {
             saved[savedTop++] = s;
             s = s * 0.7 + x[i];

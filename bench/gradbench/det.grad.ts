@@ -245,7 +245,7 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
         let savedTop = valueStack.size;
         const saved = valueStack.reserve(
           savedTop,
-          (Math.ceil(ell) - 1 - (k + 1) + 1) * (Math.max(0, Math.ceil(ell) - 1 - (k + 1) + 1) + 1),
+          (Math.ceil(ell) - k - 1) * (Math.max(0, Math.ceil(ell) - k - 1) + 1),
         );
         for (let i = k + 1; i < ell; i++) {
           const f = M[i * ell + k] / pivot;

@@ -233,8 +233,67 @@ function tripCount(loop: Loop, isInteger: IntegerTest): Expr | null {
   const first = header.init.init;
   if (written.has(header.i) || [...exprReads(first), ...exprReads(header.bound)].some((n) => written.has(n))) return null;
   const last = lastIndex(first, header.op, header.bound, isInteger, header.stride);
-  const span = header.up ? b.sub(last, first) : b.sub(first, last);
-  return b.add(header.stride === 1 ? span : b.div(span, b.num(header.stride)), b.num(1));
+  const span = header.up ? linearDifference(last, first) : linearDifference(first, last);
+  if (!span) {
+    const raw = header.up ? b.sub(last, first) : b.sub(first, last);
+    return b.add(header.stride === 1 ? raw : b.div(raw, b.num(header.stride)), b.num(1));
+  }
+  // (last − first) / stride + 1, the division done on the coefficients when they allow it.
+  const { stride } = header;
+  if (span.terms.every((t) => t.coef % stride === 0) && span.constant % stride === 0) {
+    return linearExpr({ terms: span.terms.map((t) => ({ ...t, coef: t.coef / stride })), constant: span.constant / stride + 1 });
+  }
+  return b.add(b.div(linearExpr(span), b.num(stride)), b.num(1));
+}
+
+/** A sum of whole multiples of subexpressions and a whole constant. */
+interface Linear {
+  terms: { coef: number; e: Expr }[];
+  constant: number;
+}
+
+/**
+ * a − c as a linear combination with like terms cancelled, so a trip count reads as a person
+ * writes it (`x.length - Math.floor(x.length / 3) - 1`, not `x.length - 1 - (Math.floor(x.length
+ * / 3) + 1) + 1`); null where a coefficient or constant is not whole (moving a fraction could
+ * round a count down: 0.3 - 0.1 ≠ 0.2).
+ */
+function linearDifference(a: Expr, c: Expr): Linear | null {
+  const x = linearForm(a, 1);
+  const y = linearForm(c, -1);
+  if (!x || !y) return null;
+  const terms: Linear["terms"] = [];
+  for (const t of [...x.terms, ...y.terms]) {
+    const like = terms.find((u) => b.sameExpr(u.e, t.e));
+    if (like) like.coef += t.coef;
+    else terms.push({ ...t });
+  }
+  return { terms: terms.filter((t) => t.coef !== 0), constant: x.constant + y.constant };
+}
+
+/** `sign · e` as a linear combination, or null (a fractional constant or coefficient). */
+function linearForm(e: Expr, sign: number): Linear | null {
+  if (e.kind === "number") return Number.isInteger(e.value) ? { terms: [], constant: sign * e.value } : null;
+  if (e.kind === "unary" && e.op === "-") return linearForm(e.operand, -sign);
+  if (e.kind === "binary" && (e.op === "+" || e.op === "-")) {
+    const left = linearForm(e.left, sign);
+    const right = linearForm(e.right, e.op === "+" ? sign : -sign);
+    return left && right ? { terms: [...left.terms, ...right.terms], constant: left.constant + right.constant } : null;
+  }
+  if (e.kind === "binary" && e.op === "*" && e.left.kind === "number") {
+    return Number.isInteger(e.left.value) ? linearForm(e.right, sign * e.left.value) : null;
+  }
+  return { terms: [{ coef: sign, e }], constant: 0 };
+}
+
+/** The combination as an expression: terms in order, then the constant (`a - 3 * b + 1`). */
+function linearExpr(l: Linear): Expr {
+  let out: Expr | null = null;
+  for (const { coef, e } of l.terms) {
+    const size = Math.abs(coef) === 1 ? e : b.mul(b.num(Math.abs(coef)), e);
+    out = out === null ? (coef < 0 ? b.neg(size) : size) : coef < 0 ? b.sub(out, size) : b.add(out, size);
+  }
+  return out === null ? b.num(l.constant) : b.add(out, b.num(l.constant));
 }
 
 /** A push, pop or mark of `stack` directly in `s`. */
