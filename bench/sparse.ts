@@ -3,8 +3,9 @@
  * process (medians of interleaved batches, bench/timing.ts). Reports, never asserts.
  *
  *   p-Laplacian on N×N (samples/pLaplacian.ts, n = N² up to 10^6): gradient, one HVP, the
- *     sparse Hessian (fHessianSparseInto: c HVPs + recovery) against the gradient and against
- *     c + 2 gradients; detection and coloring (once per shape); bytes of the CSR matrix
+ *     sparse Hessian (fHessianSparseInto: c HVP directions in vector sweeps of 1, 8 (the default)
+ *     or c lanes, + recovery) against the gradient and against c + 2 gradients; detection and
+ *     coloring (once per shape); bytes of the CSR matrix
  *   banded (bench/workloads/banded.ts): declared bandwidth=2 (dense n×n result) against
  *     detected `sparse`
  *   BA (bench/workloads/baSparse.ts): the whole Jacobian from `@jacobian … sparse` against
@@ -53,22 +54,29 @@ console.log(`bench/sparse.ts, ${new Date().toISOString()}, Node ${process.versio
     const v = { u: Float64Array.from({ length: n }, (_, k) => Math.cos(k)) };
     const hv = { u: new Float64Array(n) };
     const g = { u: new Float64Array(n) };
+    const c = hessian.coloring.count;
+    // The same pattern and coloring at widths 1 (one color per vector sweep), 8 (the default)
+    // and c (every color in one sweep).
+    const at = (width: number) => (width === hessian.lanes ? hessian : pLaplacianHessianSparse(u, N, f, width).hessian);
+    const [h1, h8, hc] = [1, 8, c].map(at) as [typeof hessian, typeof hessian, typeof hessian];
+    for (const other of [h1, hc]) if (other.values.some((x, k) => x !== h8.values[k])) console.log(`  ${N}×${N}: the Hessian at ${other.lanes} lanes differs from 8's`);
     const rounds = n >= 1e6 ? 3 : n >= 1e5 ? 5 : 9;
-    const [tg, th, ts] = measure(
+    const [tg, th, t1, t8, tc] = measure(
       [
         { name: "gradient", run: () => (sink += pLaplacianGradInto(u, N, f, g)) },
         { name: "hvp", run: () => (sink += pLaplacianHvpInto(u, N, f, v, g, hv)) },
-        { name: "sparse Hessian", run: () => (sink += pLaplacianHessianSparseInto(u, N, f, grad, hessian)) },
+        { name: "sparse Hessian, 1 lane", run: () => (sink += pLaplacianHessianSparseInto(u, N, f, grad, h1)) },
+        { name: "sparse Hessian, width 8", run: () => (sink += pLaplacianHessianSparseInto(u, N, f, grad, h8)) },
+        { name: "sparse Hessian, width c", run: () => (sink += pLaplacianHessianSparseInto(u, N, f, grad, hc)) },
       ],
       { rounds, minBatchMs: 20 },
-    ).map((m) => m.median) as [number, number, number];
-    const c = hessian.coloring.count;
-    rows.push([`${N}×${N}`, n, nnz / n, c, ms(tg), th / tg, ts / tg, ts / ((c + 2) * tg), ts / (c * th), mb(csrBytes)]);
+    ).map((m) => m.median) as [number, number, number, number, number];
+    rows.push([`${N}×${N}`, n, nnz / n, c, ms(tg), th / tg, t1 / tg, `${t8 / tg} (${h8.lanes})`, tc / tg, t8 / ((c + 2) * tg), tc / ((c + 2) * tg), mb(csrBytes)]);
     once.push([`${N}×${N}`, ms(detect), detect / tg, ms(first - 0), first / tg, mb(heapAfter - heapBefore), pattern.columnIndices.length === nnz ? "yes" : "NO"]);
   }
   table(
-    "p-Laplacian (samples/pLaplacian.ts): sparse Hessian from one HVP per color, one-direction HVPs (fHessianSparseInto, pattern and coloring reused)",
-    ["grid", "n", "nnz/row", "colors c", "gradient ms", "HVP/grad", "Hessian/grad", "Hessian/((c+2)·grad)", "Hessian/(c·HVP)", "CSR MB"],
+    "p-Laplacian (samples/pLaplacian.ts): sparse Hessian (fHessianSparseInto, pattern and coloring reused), times / gradient; lanes = colors per forward-over-reverse sweep",
+    ["grid", "n", "nnz/row", "colors c", "gradient ms", "HVP", "Hessian, 1 lane", "Hessian, width 8 (lanes)", "Hessian, c lanes", "width 8 /(c+2)", "c lanes /(c+2)", "CSR MB"],
     rows,
   );
   table(

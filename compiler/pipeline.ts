@@ -75,13 +75,13 @@ export const PIPELINES = {
     jacobianDriver,
     tidy,
   ],
-  /** `@hessian x sparse`: the HVP, its index-set copy (sparsity detection), the compressed drivers. */
-  hessianSparse: [inline("forward"), ...HVP, hessianSparsity, ...LATE, sparseHessianDriver, tidy],
-  /** `@jacobian x sparse`: the Jacobian's sweeps, the JVP's index-set copy, the compressed drivers. */
+  /** `@hessian x sparse`: the HVP and its vector sweep, its index-set copy (sparsity detection), the compressed drivers. */
+  hessianSparse: [inline("forward"), ...HVP_REVERSE, hvpLanes, hvpForwardOverReverse, hessianSparsity, ...LATE, sparseHessianDriver, tidy],
+  /** `@jacobian x sparse`: the Jacobian's sweeps (the vector JVP among them), the JVP's index-set copy, the compressed drivers. */
   jacobianSparse: [
     inline("forward"),
     requireReturn("array"),
-    jacobianSweeps({ jvp: [names, entryParams("tangent"), jvpForward(jacobianNames.jvp)], vjp: vjpSweeps(vjpEntryPoints(jacobianNames.vjp)) }),
+    jacobianSweeps({ jvp: [names, entryParams("tangent"), jvpLanes(jacobianNames.lanes), jvpForward(jacobianNames.jvp)], vjp: vjpSweeps(vjpEntryPoints(jacobianNames.vjp)) }),
     jacobianSparsity,
     ...LATE,
     sparseJacobianDriver,

@@ -14,7 +14,6 @@ import {
   columnColoring,
   hessianRecovery,
   jacobianRecovery,
-  rowColoring,
   starColoring,
   symmetricPattern,
   type Coloring,
@@ -128,20 +127,24 @@ export function readFlatValues(record: FlatRecord, fields: readonly string[], fl
 }
 
 /**
- * A sparse matrix computed from compressed sweeps, one per color, with what the sweeps
- * reuse: the coloring, the recovery, the flat seed and result vectors, and the records
- * the generated sweep reads its seed from (`seed`) and writes its result to (`product`).
+ * A sparse matrix computed from compressed sweeps, `lanes` colors per sweep (a vector
+ * sweep carries one color in each of its lanes), with what the sweeps reuse: the coloring,
+ * the recovery, the flat seed and result vectors, and the records the generated sweep reads
+ * its seed from (`seed`) and writes its result to (`product`; null when the sweep returns it).
  */
-export interface CompressedMatrix<R> extends SparseMatrix {
+export interface CompressedMatrix<S, P = S> extends SparseMatrix {
   readonly coloring: Coloring;
   readonly recovery: Recovery;
   /** "columns": forward sweeps (HVPs or JVPs) seeded by column colors; "rows": reverse sweeps seeded by row colors. */
   readonly direction: "columns" | "rows";
-  readonly seed: R;
-  readonly product: R;
-  /** The seed of the current color (length: colored lines). */
+  /** Colors per sweep: colors first … first + lanes − 1 go in lanes 0 … lanes − 1 of one sweep. */
+  readonly lanes: number;
+  /** The seed record: the flat entry line·lanes + lane is the seed of `line` in that lane. */
+  readonly seed: S;
+  readonly product: P;
+  /** The seeds of the current sweep, flat (length: colored lines × lanes). */
   readonly seeds: Float64Array;
-  /** The current color's compressed result (length: the other dimension). */
+  /** The current sweep's compressed result, flat (length: the other dimension × lanes). */
   readonly products: Float64Array;
   /** The entries whose value (or one of two values) color c holds: entries[entryStarts[c] … entryStarts[c + 1] − 1]. */
   readonly entryStarts: Int32Array;
@@ -182,7 +185,17 @@ function entriesByColor(recovery: Recovery): { entryStarts: Int32Array; entries:
   return { entryStarts, entries };
 }
 
-function compressed<R>(pattern: SparsityPattern, coloring: Coloring, recovery: Recovery, direction: "columns" | "rows", seed: R, product: R): CompressedMatrix<R> {
+/**
+ * Colors per sweep for `count` colors and at most `width` lanes: the fewest sweeps, the
+ * colors spread evenly over them (9 colors at width 8: two sweeps of 5, not 8 and 1).
+ */
+export function lanesFor(count: number, width: number): number {
+  const sweeps = Math.ceil(count / Math.max(1, Math.floor(width)));
+  return sweeps > 0 ? Math.ceil(count / sweeps) : 1;
+}
+
+function compressed<S, P>(pattern: SparsityPattern, coloring: Coloring, recovery: Recovery, lanes: number, seed: S, product: P): CompressedMatrix<S, P> {
+  const { direction } = recovery;
   const colored = direction === "columns" ? pattern.columns : pattern.rows;
   const other = direction === "columns" ? pattern.rows : pattern.columns;
   return {
@@ -194,41 +207,50 @@ function compressed<R>(pattern: SparsityPattern, coloring: Coloring, recovery: R
     coloring,
     recovery,
     direction,
+    lanes,
     seed,
     product,
-    seeds: new Float64Array(colored),
-    products: new Float64Array(other),
+    seeds: new Float64Array(colored * lanes),
+    products: new Float64Array(other * lanes),
     ...entriesByColor(recovery),
     ...linesByColor(coloring),
   };
 }
 
 /**
- * A compressed Hessian for a symmetric pattern. Of the colorings tried (distance-2, whose
- * entries are all read from both sides and so equal the dense fHessian's bit for bit, and
- * star colorings, in natural and largest-first order) it keeps the one with fewest colors,
- * preferring distance-2 on a tie.
+ * The coloring of a symmetric pattern that a compressed Hessian uses. Of the colorings
+ * tried (distance-2, whose entries are all read from both sides and so equal the dense
+ * fHessian's bit for bit, and star colorings, in natural and largest-first order) the one
+ * with fewest colors, distance-2 on a tie.
  */
-export function compressedHessian<R>(pattern: SparsityPattern, seed: R, product: R): CompressedMatrix<R> {
+export function hessianColoring(pattern: SparsityPattern): Coloring {
   let best = columnColoring(pattern, "natural");
   for (const candidate of [columnColoring(pattern, "largestFirst"), starColoring(pattern, "natural"), starColoring(pattern, "largestFirst")]) {
     if (candidate.count < best.count) best = candidate;
   }
-  return compressed(pattern, best, hessianRecovery(pattern, best), "columns", seed, product);
+  return best;
 }
 
 /**
- * A compressed Jacobian: forward sweeps over column colors, unless reverse sweeps over row
- * colors need fewer than half as many (a reverse sweep costs about twice a forward one).
- * `direction` forces one.
+ * A compressed Hessian for a symmetric pattern and a coloring of it (hessianColoring's),
+ * `lanes` colors per Hessian-vector product; `seed` and `product` are the lanes records
+ * the vector sweep reads and writes (plain records when lanes is 1 and the sweep has one direction).
  */
-export function compressedJacobian<R>(pattern: SparsityPattern, seed: R, product: R, direction?: "columns" | "rows"): CompressedMatrix<R> {
-  const byColumns = smaller(columnColoring(pattern, "natural"), columnColoring(pattern, "largestFirst"));
-  const byRows = direction === "columns" ? null : smaller(rowColoring(pattern, "natural"), rowColoring(pattern, "largestFirst"));
-  const rows = direction === "rows" || (byRows !== null && 2 * byRows.count < byColumns.count);
-  const coloring = rows ? byRows! : byColumns;
-  const way = rows ? "rows" : "columns";
-  return compressed(pattern, coloring, jacobianRecovery(pattern, coloring, way), way, seed, product);
+export function compressedHessian<S, P>(pattern: SparsityPattern, coloring: Coloring, lanes: number, seed: S, product: P): CompressedMatrix<S, P> {
+  return compressed(pattern, coloring, hessianRecovery(pattern, coloring), lanes, seed, product);
+}
+
+/** The column coloring (Curtis–Powell–Reid) of a Jacobian's pattern: natural or largest-first order, the fewer colors. */
+export function jacobianColoring(pattern: SparsityPattern): Coloring {
+  return smaller(columnColoring(pattern, "natural"), columnColoring(pattern, "largestFirst"));
+}
+
+/**
+ * A compressed Jacobian swept by forward sweeps over the colors of columns (jacobianColoring's),
+ * `lanes` colors each; `seed` is the lanes record they read (each sweep returns its result).
+ */
+export function compressedJacobian<S>(pattern: SparsityPattern, coloring: Coloring, lanes: number, seed: S): CompressedMatrix<S, null> {
+  return compressed(pattern, coloring, jacobianRecovery(pattern, coloring, "columns"), lanes, seed, null);
 }
 
 function smaller(a: Coloring, b: Coloring): Coloring {
@@ -236,56 +258,65 @@ function smaller(a: Coloring, b: Coloring): Coloring {
 }
 
 /** Throws unless `size` is the number of lines the compressed matrix was made for (its input shape). */
-export function checkCompressedSize(matrix: CompressedMatrix<unknown>, size: number, what: string): void {
+export function checkCompressedSize(matrix: CompressedMatrix<unknown, unknown>, size: number, what: string): void {
   const expected = matrix.direction === "columns" ? matrix.columns : matrix.rows;
   if (size !== expected) throw new RangeError(`${what}: this sparse matrix was made for ${expected} ${matrix.direction}, the arguments give ${size}; make a new one for this shape`);
 }
 
-/** The record's only number array, when the wrt record is one flat array (the sweeps' fast path), else null. */
+/** The record's only number array, when the record is one flat array (the sweeps' fast path), else null. */
 function onlyArray(record: FlatRecord, fields: readonly string[]): { [i: number]: number; length: number } | null {
   if (fields.length !== 1) return null;
   const value = record[fields[0]!]!;
   return typeof value !== "number" && isFlatArray(value) ? (value as unknown as { [i: number]: number; length: number }) : null;
 }
 
-/** Writes the seed of color c (1 at its lines, 0 elsewhere) into the record the sweep reads (`matrix.seed`). */
-export function seedColorRecord<R extends FlatRecord>(matrix: CompressedMatrix<R>, c: number, fields: readonly string[]): void {
-  const { lines, lineStarts } = matrix;
+/**
+ * Writes the seeds of the sweep of colors `first` … `first + lanes − 1` into the record the
+ * sweep reads (`matrix.seed`): 1 at flat entry line·lanes + (c − first) for each line of
+ * color c, 0 elsewhere. Sweeps come in order from color 0, `lanes` colors apart.
+ */
+export function seedSweep<S extends FlatRecord>(matrix: CompressedMatrix<S, unknown>, first: number, fields: readonly string[]): void {
+  const { lines, lineStarts, lanes } = matrix;
+  const count = matrix.coloring.count;
+  const end = Math.min(first + lanes, count);
   const array = onlyArray(matrix.seed, fields);
   if (array) {
-    // Colors come in order from 0: clear the whole seed at 0, then only the previous color's lines.
-    if (c === 0) for (let k = 0; k < array.length; k++) array[k] = 0;
-    else for (let e = lineStarts[c - 1]!; e < lineStarts[c]!; e++) array[lines[e]!] = 0;
-    for (let e = lineStarts[c]!; e < (lineStarts[c + 1] ?? 0); e++) array[lines[e]!] = 1;
+    // Clear the whole seed before the first sweep, then only the previous sweep's ones.
+    if (first === 0) for (let k = 0; k < array.length; k++) array[k] = 0;
+    else for (let c = first - lanes; c < first; c++) for (let e = lineStarts[c]!; e < lineStarts[c + 1]!; e++) array[lines[e]! * lanes + c - first + lanes] = 0;
+    for (let c = first; c < end; c++) for (let e = lineStarts[c]!; e < lineStarts[c + 1]!; e++) array[lines[e]! * lanes + c - first] = 1;
     return;
   }
   const seeds = matrix.seeds;
   seeds.fill(0);
-  for (let e = lineStarts[c]!; e < (lineStarts[c + 1] ?? 0); e++) seeds[lines[e]!] = 1;
+  for (let c = first; c < end; c++) for (let e = lineStarts[c]!; e < lineStarts[c + 1]!; e++) seeds[lines[e]! * lanes + c - first] = 1;
   writeFlatValues(matrix.seed, fields, seeds);
 }
 
 /**
- * Reads the entries color c's sweep holds from its compressed result `products` into
- * `matrix.values`. Colors must come in increasing order: an entry read from two colors
- * holds the first until the second arrives, then their mean `0.5 * (a + b)`, as the dense
- * fHessian computes it.
+ * Reads the entries the sweep of colors `first` … `first + lanes − 1` holds from its
+ * compressed result (`products[index·lanes + c − first]`) into `matrix.values`. Sweeps
+ * must come in increasing order: an entry read from two colors holds the first until the
+ * second arrives, then their mean `0.5 * (a + b)`, as the dense fHessian computes it.
  */
-export function recoverColor(matrix: CompressedMatrix<unknown>, c: number, products: ArrayLike<number>): void {
-  if (c >= matrix.coloring.count) return; // no columns at all: the one sweep only gave the value
+export function recoverSweep(matrix: CompressedMatrix<unknown, unknown>, first: number, products: ArrayLike<number>): void {
   const { firstIndex, firstColor, secondIndex, secondColor } = matrix.recovery;
-  const { values, entries } = matrix;
-  for (let e = matrix.entryStarts[c]!; e < matrix.entryStarts[c + 1]!; e++) {
-    const k = entries[e]!;
-    if (firstColor[k] === c) values[k] = products[firstIndex[k]!]!;
-    else if (secondColor[k] === c) values[k] = 0.5 * (values[k]! + products[secondIndex[k]!]!);
+  const { values, entries, entryStarts, lanes } = matrix;
+  const end = Math.min(first + lanes, matrix.coloring.count); // no colors at all: the one sweep only gave the value
+  for (let c = first; c < end; c++) {
+    const lane = c - first;
+    for (let e = entryStarts[c]!; e < entryStarts[c + 1]!; e++) {
+      const k = entries[e]!;
+      if (firstColor[k] === c) values[k] = products[firstIndex[k]! * lanes + lane]!;
+      else if (secondColor[k] === c) values[k] = 0.5 * (values[k]! + products[secondIndex[k]! * lanes + lane]!);
+    }
   }
 }
 
 /** The same, reading the compressed result from the record the sweep wrote (`matrix.product`). */
-export function recoverColorRecord<R extends FlatRecord>(matrix: CompressedMatrix<R>, c: number, fields: readonly string[]): void {
+export function recoverSweepRecord<P extends FlatRecord>(matrix: CompressedMatrix<unknown, P>, first: number, fields: readonly string[]): void {
   const array = onlyArray(matrix.product, fields);
-  if (array) return recoverColor(matrix, c, array as ArrayLike<number>);
+  if (array) return recoverSweep(matrix, first, array as ArrayLike<number>);
   readFlatValues(matrix.product, fields, matrix.products);
-  recoverColor(matrix, c, matrix.products);
+  recoverSweep(matrix, first, matrix.products);
 }

@@ -303,20 +303,24 @@ interface Recovery {
 }
 
 /**
- * A sparse matrix computed from compressed sweeps, one per color, with what the sweeps
- * reuse: the coloring, the recovery, the flat seed and result vectors, and the records
- * the generated sweep reads its seed from (`seed`) and writes its result to (`product`).
+ * A sparse matrix computed from compressed sweeps, `lanes` colors per sweep (a vector
+ * sweep carries one color in each of its lanes), with what the sweeps reuse: the coloring,
+ * the recovery, the flat seed and result vectors, and the records the generated sweep reads
+ * its seed from (`seed`) and writes its result to (`product`; null when the sweep returns it).
  */
-interface CompressedMatrix<R> extends SparseMatrix {
+interface CompressedMatrix<S, P = S> extends SparseMatrix {
   readonly coloring: Coloring;
   readonly recovery: Recovery;
   /** "columns": forward sweeps (HVPs or JVPs) seeded by column colors; "rows": reverse sweeps seeded by row colors. */
   readonly direction: "columns" | "rows";
-  readonly seed: R;
-  readonly product: R;
-  /** The seed of the current color (length: colored lines). */
+  /** Colors per sweep: colors first … first + lanes − 1 go in lanes 0 … lanes − 1 of one sweep. */
+  readonly lanes: number;
+  /** The seed record: the flat entry line·lanes + lane is the seed of `line` in that lane. */
+  readonly seed: S;
+  readonly product: P;
+  /** The seeds of the current sweep, flat (length: colored lines × lanes). */
   readonly seeds: Float64Array;
-  /** The current color's compressed result (length: the other dimension). */
+  /** The current sweep's compressed result, flat (length: the other dimension × lanes). */
   readonly products: Float64Array;
   /** The entries whose value (or one of two values) color c holds: entries[entryStarts[c] … entryStarts[c + 1] − 1]. */
   readonly entryStarts: Int32Array;
@@ -324,6 +328,15 @@ interface CompressedMatrix<R> extends SparseMatrix {
   /** The lines of color c: lines[lineStarts[c] … lineStarts[c + 1] − 1]. */
   readonly lineStarts: Int32Array;
   readonly lines: Int32Array;
+}
+
+/**
+ * Colors per sweep for `count` colors and at most `width` lanes: the fewest sweeps, the
+ * colors spread evenly over them (9 colors at width 8: two sweeps of 5, not 8 and 1).
+ */
+function lanesFor(count: number, width: number): number {
+  const sweeps = Math.ceil(count / Math.max(1, Math.floor(width)));
+  return sweeps > 0 ? Math.ceil(count / sweeps) : 1;
 }
 
 /** The order in which the greedy colorings visit vertices. */
@@ -506,6 +519,24 @@ function starColoring(p: SparsityPattern, order: ColoringOrder = "natural"): Col
 }
 
 /**
+ * The coloring of a symmetric pattern that a compressed Hessian uses. Of the colorings
+ * tried (distance-2, whose entries are all read from both sides and so equal the dense
+ * fHessian's bit for bit, and star colorings, in natural and largest-first order) the one
+ * with fewest colors, distance-2 on a tie.
+ */
+function hessianColoring(pattern: SparsityPattern): Coloring {
+  let best = columnColoring(pattern, "natural");
+  for (const candidate of [
+    columnColoring(pattern, "largestFirst"),
+    starColoring(pattern, "natural"),
+    starColoring(pattern, "largestFirst"),
+  ]) {
+    if (candidate.count < best.count) best = candidate;
+  }
+  return best;
+}
+
+/**
  * The recovery of a symmetric matrix's entries from Hessian-vector products seeded by
  * color (any coloring of the symmetric pattern, a star coloring in particular): H_ij is
  * row i of color(j)'s product when no other column of row i has color(j), and row j of
@@ -604,14 +635,15 @@ function entriesByColor(recovery: Recovery): { entryStarts: Int32Array; entries:
   return { entryStarts, entries };
 }
 
-function compressed<R>(
+function compressed<S, P>(
   pattern: SparsityPattern,
   coloring: Coloring,
   recovery: Recovery,
-  direction: "columns" | "rows",
-  seed: R,
-  product: R,
-): CompressedMatrix<R> {
+  lanes: number,
+  seed: S,
+  product: P,
+): CompressedMatrix<S, P> {
+  const { direction } = recovery;
   const colored = direction === "columns" ? pattern.columns : pattern.rows;
   const other = direction === "columns" ? pattern.rows : pattern.columns;
   return {
@@ -623,35 +655,37 @@ function compressed<R>(
     coloring,
     recovery,
     direction,
+    lanes,
     seed,
     product,
-    seeds: new Float64Array(colored),
-    products: new Float64Array(other),
+    seeds: new Float64Array(colored * lanes),
+    products: new Float64Array(other * lanes),
     ...entriesByColor(recovery),
     ...linesByColor(coloring),
   };
 }
 
 /**
- * A compressed Hessian for a symmetric pattern. Of the colorings tried (distance-2, whose
- * entries are all read from both sides and so equal the dense fHessian's bit for bit, and
- * star colorings, in natural and largest-first order) it keeps the one with fewest colors,
- * preferring distance-2 on a tie.
+ * A compressed Hessian for a symmetric pattern and a coloring of it (hessianColoring's),
+ * `lanes` colors per Hessian-vector product; `seed` and `product` are the lanes records
+ * the vector sweep reads and writes (plain records when lanes is 1 and the sweep has one direction).
  */
-function compressedHessian<R>(pattern: SparsityPattern, seed: R, product: R): CompressedMatrix<R> {
-  let best = columnColoring(pattern, "natural");
-  for (const candidate of [
-    columnColoring(pattern, "largestFirst"),
-    starColoring(pattern, "natural"),
-    starColoring(pattern, "largestFirst"),
-  ]) {
-    if (candidate.count < best.count) best = candidate;
-  }
-  return compressed(pattern, best, hessianRecovery(pattern, best), "columns", seed, product);
+function compressedHessian<S, P>(
+  pattern: SparsityPattern,
+  coloring: Coloring,
+  lanes: number,
+  seed: S,
+  product: P,
+): CompressedMatrix<S, P> {
+  return compressed(pattern, coloring, hessianRecovery(pattern, coloring), lanes, seed, product);
 }
 
 /** Throws unless `size` is the number of lines the compressed matrix was made for (its input shape). */
-function checkCompressedSize(matrix: CompressedMatrix<unknown>, size: number, what: string): void {
+function checkCompressedSize(
+  matrix: CompressedMatrix<unknown, unknown>,
+  size: number,
+  what: string,
+): void {
   const expected = matrix.direction === "columns" ? matrix.columns : matrix.rows;
   if (size !== expected)
     throw new RangeError(
@@ -683,7 +717,7 @@ function writeFlatValues(
   for (const f of fields) write(record, f);
 }
 
-/** The record's only number array, when the wrt record is one flat array (the sweeps' fast path), else null. */
+/** The record's only number array, when the record is one flat array (the sweeps' fast path), else null. */
 function onlyArray(
   record: FlatRecord,
   fields: readonly string[],
@@ -695,24 +729,37 @@ function onlyArray(
     : null;
 }
 
-/** Writes the seed of color c (1 at its lines, 0 elsewhere) into the record the sweep reads (`matrix.seed`). */
-function seedColorRecord<R extends FlatRecord>(
-  matrix: CompressedMatrix<R>,
-  c: number,
+/**
+ * Writes the seeds of the sweep of colors `first` … `first + lanes − 1` into the record the
+ * sweep reads (`matrix.seed`): 1 at flat entry line·lanes + (c − first) for each line of
+ * color c, 0 elsewhere. Sweeps come in order from color 0, `lanes` colors apart.
+ */
+function seedSweep<S extends FlatRecord>(
+  matrix: CompressedMatrix<S, unknown>,
+  first: number,
   fields: readonly string[],
 ): void {
-  const { lines, lineStarts } = matrix;
+  const { lines, lineStarts, lanes } = matrix;
+  const count = matrix.coloring.count;
+  const end = Math.min(first + lanes, count);
   const array = onlyArray(matrix.seed, fields);
   if (array) {
-    // Colors come in order from 0: clear the whole seed at 0, then only the previous color's lines.
-    if (c === 0) for (let k = 0; k < array.length; k++) array[k] = 0;
-    else for (let e = lineStarts[c - 1]!; e < lineStarts[c]!; e++) array[lines[e]!] = 0;
-    for (let e = lineStarts[c]!; e < (lineStarts[c + 1] ?? 0); e++) array[lines[e]!] = 1;
+    // Clear the whole seed before the first sweep, then only the previous sweep's ones.
+    if (first === 0) for (let k = 0; k < array.length; k++) array[k] = 0;
+    else
+      for (let c = first - lanes; c < first; c++)
+        for (let e = lineStarts[c]!; e < lineStarts[c + 1]!; e++)
+          array[lines[e]! * lanes + c - first + lanes] = 0;
+    for (let c = first; c < end; c++)
+      for (let e = lineStarts[c]!; e < lineStarts[c + 1]!; e++)
+        array[lines[e]! * lanes + c - first] = 1;
     return;
   }
   const seeds = matrix.seeds;
   seeds.fill(0);
-  for (let e = lineStarts[c]!; e < (lineStarts[c + 1] ?? 0); e++) seeds[lines[e]!] = 1;
+  for (let c = first; c < end; c++)
+    for (let e = lineStarts[c]!; e < lineStarts[c + 1]!; e++)
+      seeds[lines[e]! * lanes + c - first] = 1;
   writeFlatValues(matrix.seed, fields, seeds);
 }
 
@@ -738,36 +785,40 @@ function readFlatValues(
 }
 
 /**
- * Reads the entries color c's sweep holds from its compressed result `products` into
- * `matrix.values`. Colors must come in increasing order: an entry read from two colors
- * holds the first until the second arrives, then their mean `0.5 * (a + b)`, as the dense
- * fHessian computes it.
+ * Reads the entries the sweep of colors `first` … `first + lanes − 1` holds from its
+ * compressed result (`products[index·lanes + c − first]`) into `matrix.values`. Sweeps
+ * must come in increasing order: an entry read from two colors holds the first until the
+ * second arrives, then their mean `0.5 * (a + b)`, as the dense fHessian computes it.
  */
-function recoverColor(
-  matrix: CompressedMatrix<unknown>,
-  c: number,
+function recoverSweep(
+  matrix: CompressedMatrix<unknown, unknown>,
+  first: number,
   products: ArrayLike<number>,
 ): void {
-  if (c >= matrix.coloring.count) return; // no columns at all: the one sweep only gave the value
   const { firstIndex, firstColor, secondIndex, secondColor } = matrix.recovery;
-  const { values, entries } = matrix;
-  for (let e = matrix.entryStarts[c]!; e < matrix.entryStarts[c + 1]!; e++) {
-    const k = entries[e]!;
-    if (firstColor[k] === c) values[k] = products[firstIndex[k]!]!;
-    else if (secondColor[k] === c) values[k] = 0.5 * (values[k]! + products[secondIndex[k]!]!);
+  const { values, entries, entryStarts, lanes } = matrix;
+  const end = Math.min(first + lanes, matrix.coloring.count); // no colors at all: the one sweep only gave the value
+  for (let c = first; c < end; c++) {
+    const lane = c - first;
+    for (let e = entryStarts[c]!; e < entryStarts[c + 1]!; e++) {
+      const k = entries[e]!;
+      if (firstColor[k] === c) values[k] = products[firstIndex[k]! * lanes + lane]!;
+      else if (secondColor[k] === c)
+        values[k] = 0.5 * (values[k]! + products[secondIndex[k]! * lanes + lane]!);
+    }
   }
 }
 
 /** The same, reading the compressed result from the record the sweep wrote (`matrix.product`). */
-function recoverColorRecord<R extends FlatRecord>(
-  matrix: CompressedMatrix<R>,
-  c: number,
+function recoverSweepRecord<P extends FlatRecord>(
+  matrix: CompressedMatrix<unknown, P>,
+  first: number,
   fields: readonly string[],
 ): void {
   const array = onlyArray(matrix.product, fields);
-  if (array) return recoverColor(matrix, c, array as ArrayLike<number>);
+  if (array) return recoverSweep(matrix, first, array as ArrayLike<number>);
   readFlatValues(matrix.product, fields, matrix.products);
-  recoverColor(matrix, c, matrix.products);
+  recoverSweep(matrix, first, matrix.products);
 }
 
 /**
@@ -1132,6 +1183,172 @@ export function pLaplacianHvpInto(
 }
 
 /**
+ * Sets `grad` to the gradient of `pLaplacian` and `hvp` to H·v for `width` directions at once
+ * (one forward-over-reverse sweep, with respect to u; both overwritten); returns the value.
+ * `v` and `hvp` hold width directions per scalar, directions innermost: `v.x[i * width + lane]`.
+ * Generated from pLaplacian.ts:20.
+ */
+export function pLaplacianHvpLanesInto(
+  u: Float64Array,
+  n: number,
+  f: number,
+  v: PLaplacianGradient,
+  grad: PLaplacianGradient,
+  hvp: PLaplacianGradient,
+  width: number,
+): number {
+  const c_dot = new Float64Array(width);
+  const r_dot = new Float64Array(width);
+  const d_dot = new Float64Array(width);
+  const gx_dot = new Float64Array(width);
+  const gy_dot = new Float64Array(width);
+  const s_dot = new Float64Array(width);
+  const _t3_dot = new Float64Array(width);
+  const d_bar_dot = new Float64Array(width);
+  const c_bar_dot = new Float64Array(width);
+  const r_bar_dot = new Float64Array(width);
+  const u_dot = v.u;
+  const u_bar = grad.u;
+  const u_bar_dot = hvp.u;
+  // forward sweep
+  const h = 1 / (n + 1);
+  let cells = 0;
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.reserve(
+      savedTop,
+      (Math.ceil(n) + 1) * ((Math.ceil(n) + 1) * (Math.max(0, Math.ceil(width)) + 1)),
+    );
+    for (let i = -1; i < n; i++) {
+      for (let j = -1; j < n; j++) {
+        const c = i >= 0 && j >= 0 ? u[i * n + j] : 0;
+        const r = i >= 0 && j + 1 < n ? u[i * n + j + 1] : 0;
+        const d = i + 1 < n && j >= 0 ? u[(i + 1) * n + j] : 0;
+        const gx = (r - c) / h;
+        const gy = (d - c) / h;
+        const s = 0.01 + gx * gx + gy * gy;
+        const _t3 = Math.sqrt(s);
+        const _t6 = 1 / h;
+        const _t7 = 1 / h;
+        const _t8 = 0.5 / _t3;
+        for (let lane = 0; lane < width; lane++) {
+          c_dot[lane] = i >= 0 && j >= 0 ? u_dot[(i * n + j) * width + lane] : 0;
+          r_dot[lane] = i >= 0 && j + 1 < n ? u_dot[(i * n + j + 1) * width + lane] : 0;
+          d_dot[lane] = i + 1 < n && j >= 0 ? u_dot[((i + 1) * n + j) * width + lane] : 0;
+          gx_dot[lane] = _t6 * (r_dot[lane] - c_dot[lane]);
+          gy_dot[lane] = _t7 * (d_dot[lane] - c_dot[lane]);
+          s_dot[lane] = 2 * gx * gx_dot[lane] + 2 * gy * gy_dot[lane];
+          _t3_dot[lane] = _t8 * s_dot[lane];
+        }
+        saved[savedTop++] = _t3;
+        for (let lane = 0; lane < width; lane++) {
+          saved[savedTop++] = _t3_dot[lane];
+        }
+        cells += (s * _t3) / 3;
+      }
+    }
+    valueStack.size = savedTop;
+  }
+  let load = 0;
+  const _t4 = h * h;
+  const cells_bar = _t4;
+  const load_bar = -_t4;
+  u_bar.fill(0);
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
+  for (let k = 0; k < n * n; k++) {
+    load += f * u[k];
+    // its reverse, in the same iteration
+    u_bar[k] += load_bar * f;
+  }
+  const value = h * h * (cells - load);
+  u_bar_dot.fill(0);
+  // reverse sweep
+  // line 23: for (let i = -1; i < n; i++) {
+  {
+    let savedTop = valueStack.size;
+    const saved = valueStack.buffer;
+    for (let i = Math.ceil(n) - 1; i >= -1; i--) {
+      // line 24: for (let j = -1; j < n; j++) {
+      for (let j = Math.ceil(n) - 1; j >= -1; j--) {
+        const c = i >= 0 && j >= 0 ? u[i * n + j] : 0;
+        const r = i >= 0 && j + 1 < n ? u[i * n + j + 1] : 0;
+        const d = i + 1 < n && j >= 0 ? u[(i + 1) * n + j] : 0;
+        const gx = (r - c) / h;
+        const gy = (d - c) / h;
+        const s = 0.01 + gx * gx + gy * gy;
+        // line 31: cells += (s * Math.sqrt(s)) / 3;
+        const _t9 = 1 / h;
+        const _t10 = 1 / h;
+        for (let lane = 0; lane < width; lane++) {
+          c_dot[lane] = i >= 0 && j >= 0 ? u_dot[(i * n + j) * width + lane] : 0;
+          r_dot[lane] = i >= 0 && j + 1 < n ? u_dot[(i * n + j + 1) * width + lane] : 0;
+          d_dot[lane] = i + 1 < n && j >= 0 ? u_dot[((i + 1) * n + j) * width + lane] : 0;
+          gx_dot[lane] = _t9 * (r_dot[lane] - c_dot[lane]);
+          gy_dot[lane] = _t10 * (d_dot[lane] - c_dot[lane]);
+          s_dot[lane] = 2 * gx * gx_dot[lane] + 2 * gy * gy_dot[lane];
+        }
+        for (let lane = width - 1; lane >= 0; lane--) {
+          _t3_dot[lane] = saved[--savedTop];
+        }
+        const _t3 = saved[--savedTop];
+        const _t2 = cells_bar / 3;
+        const s_bar = _t2 * _t3 + _t2 * s * (0.5 / _t3);
+        // line 30: const s = 0.01 + gx * gx + gy * gy;
+        const gx_bar = s_bar * (2 * gx);
+        const gy_bar = s_bar * (2 * gy);
+        // line 29: const gy = (d - c) / h;
+        const _t1 = gy_bar / h;
+        const d_bar = _t1;
+        let c_bar = -_t1;
+        // line 28: const gx = (r - c) / h;
+        const _t0 = gx_bar / h;
+        const r_bar = _t0;
+        c_bar -= _t0;
+        // line 27: const d = i + 1 < n && j >= 0 ? u[(i + 1) * n + j] : 0;
+        const _t11 = _t2 * (0.5 / _t3);
+        const _t12 = 0.5 / (_t3 * _t3);
+        const _t13 = 1 / h;
+        const _t14 = 1 / h;
+        for (let lane = 0; lane < width; lane++) {
+          const s_bar_dot =
+            _t2 * _t3_dot[lane] + (_t11 * s_dot[lane] - _t2 * s * (_t12 * _t3_dot[lane]));
+          const gx_bar_dot = 2 * gx * s_bar_dot + 2 * s_bar * gx_dot[lane];
+          const gy_bar_dot = 2 * gy * s_bar_dot + 2 * s_bar * gy_dot[lane];
+          const _t1_dot = _t13 * gy_bar_dot;
+          d_bar_dot[lane] = _t1_dot;
+          c_bar_dot[lane] = -_t1_dot;
+          const _t0_dot = _t14 * gx_bar_dot;
+          r_bar_dot[lane] = _t0_dot;
+          c_bar_dot[lane] -= _t0_dot;
+        }
+        if (i + 1 < n && j >= 0) {
+          u_bar[(i + 1) * n + j] += d_bar;
+          for (let lane = 0; lane < width; lane++) {
+            u_bar_dot[((i + 1) * n + j) * width + lane] += d_bar_dot[lane];
+          }
+        }
+        // line 26: const r = i >= 0 && j + 1 < n ? u[i * n + j + 1] : 0;
+        if (i >= 0 && j + 1 < n) {
+          u_bar[i * n + j + 1] += r_bar;
+          for (let lane = 0; lane < width; lane++) {
+            u_bar_dot[(i * n + j + 1) * width + lane] += r_bar_dot[lane];
+          }
+        }
+        // line 25: const c = i >= 0 && j >= 0 ? u[i * n + j] : 0;
+        if (i >= 0 && j >= 0) {
+          u_bar[i * n + j] += c_bar;
+          for (let lane = 0; lane < width; lane++) {
+            u_bar_dot[(i * n + j) * width + lane] += c_bar_dot[lane];
+          }
+        }
+      }
+    }
+    valueStack.size = savedTop;
+  }
+  return value;
+}
+
+/**
  * Sparsity detection: pLaplacianHvpInto with index sets for tangents. Seeded with {k} at the k-th wrt
  * number, `hvp` gets the columns each gradient entry may depend on: the Hessian's rows.
  * (`grad` gets the gradient.)
@@ -1264,29 +1481,36 @@ export function pLaplacianHessianSparsity(u: Float64Array, n: number, f: number)
 /**
  * Value, gradient and sparse Hessian of `pLaplacian` over u flattened in declaration order (arrays row-major): the pattern of
  * pLaplacianHessianSparsity, colored (distance-2 or star coloring, whichever needs fewer colors) so that
- * one Hessian-vector product per color gives every entry. `hessian` is in compressed sparse rows
- * (rowPointers, columnIndices, values) and keeps its coloring and buffers: pass it to
- * pLaplacianHessianSparseInto to recompute the values at other arguments of the same shape.
+ * one Hessian-vector product per color gives every entry, at most `width` colors per sweep.
+ * `hessian` is in compressed sparse rows (rowPointers, columnIndices, values) and keeps its coloring and
+ * buffers: pass it to pLaplacianHessianSparseInto to recompute the values at other arguments of the same shape.
  * Generated from pLaplacian.ts:20.
  */
 export function pLaplacianHessianSparse(
   u: Float64Array,
   n: number,
   f: number,
+  width: number = 8,
 ): { value: number; grad: PLaplacianGradient; hessian: CompressedMatrix<PLaplacianGradient> } {
   const grad: PLaplacianGradient = { u: new Float64Array(u.length) };
+  const pattern = pLaplacianHessianSparsity(u, n, f);
+  const coloring = hessianColoring(pattern);
+  // At most `width` colors per vector sweep, spread evenly over the fewest sweeps.
+  const lanes = lanesFor(coloring.count, width);
   const hessian = compressedHessian(
-    pLaplacianHessianSparsity(u, n, f),
-    { u: new Float64Array(u.length) },
-    { u: new Float64Array(u.length) },
+    pattern,
+    coloring,
+    lanes,
+    { u: new Float64Array(u.length * lanes) },
+    { u: new Float64Array(u.length * lanes) },
   );
-  const value = pLaplacianHessianSparseInto(u, n, f, grad, hessian);
-  return { value, grad, hessian };
+  return { value: pLaplacianHessianSparseInto(u, n, f, grad, hessian), grad, hessian };
 }
 
 /**
  * Sets `grad` to the gradient of `pLaplacian` and `hessian.values` to its Hessian, on the pattern and
- * with the coloring `hessian` was made with (by pLaplacianHessianSparse): one Hessian-vector product per color.
+ * with the coloring `hessian` was made with (by pLaplacianHessianSparse): one Hessian-vector product per color,
+ * `hessian.lanes` of them per forward-over-reverse sweep.
  * Returns the value. Generated from pLaplacian.ts:20.
  */
 export function pLaplacianHessianSparseInto(
@@ -1298,13 +1522,14 @@ export function pLaplacianHessianSparseInto(
 ): number {
   const fields = ["u"] as const;
   checkCompressedSize(hessian, recordSize({ u }, fields), "pLaplacianHessianSparseInto");
-  seedColorRecord(hessian, 0, fields);
-  let value = pLaplacianHvpInto(u, n, f, hessian.seed, grad, hessian.product);
-  recoverColorRecord(hessian, 0, fields);
-  for (let c = 1; c < hessian.coloring.count; c++) {
-    seedColorRecord(hessian, c, fields);
-    value = pLaplacianHvpInto(u, n, f, hessian.seed, grad, hessian.product);
-    recoverColorRecord(hessian, c, fields);
+  // Colors c … c + lanes − 1 in the lanes of one sweep.
+  seedSweep(hessian, 0, fields);
+  let value = pLaplacianHvpLanesInto(u, n, f, hessian.seed, grad, hessian.product, hessian.lanes);
+  recoverSweepRecord(hessian, 0, fields);
+  for (let c = hessian.lanes; c < hessian.coloring.count; c += hessian.lanes) {
+    seedSweep(hessian, c, fields);
+    value = pLaplacianHvpLanesInto(u, n, f, hessian.seed, grad, hessian.product, hessian.lanes);
+    recoverSweepRecord(hessian, c, fields);
   }
   return value;
 }

@@ -99,6 +99,18 @@ export function branchy(x: Float64Array): number {
   return f;
 }
 
+/** Rows of Float32Array have no lanes layout: the drivers fall back to one direction per sweep. @hessian A sparse */
+export function rowsF32(A: Float32Array[]): number {
+  let f = 0;
+  for (let i = 0; i < A.length; i++) for (let j = 0; j + 1 < A[i].length; j++) f += A[i][j] * A[i][j + 1] * A[i][j + 1];
+  return f;
+}
+
+/** @hessian A */
+export function rowsF32Dense(A: Float32Array[]): number {
+  return rowsF32(A);
+}
+
 /** A linear function has an empty Hessian. @hessian x sparse */
 export function linear(x: number[]): number {
   let f = 0;
@@ -271,6 +283,67 @@ describe("compressed values", () => {
     expect(fn("chainJacobianSparseInto")([2, 3, 4], jac)).toEqual([Math.sin(2), 6, 12]);
     expect(Array.from(jac.values)).toEqual([Math.cos(2), 3, 2, 4, 3]);
     expect(() => fn("chainJacobianSparseInto")([2, 3], jac)).toThrow(RangeError);
+  });
+});
+
+describe("vector sweeps: `lanes` colors per sweep", () => {
+  const widths = [1, 2, 3, 8, 64];
+  it("the Hessian is the same bit for bit at every width (lane d of a sweep is the one-direction HVP), and the dense fHessian's", () => {
+    for (const n of [3, 8]) {
+      const u = grid(n);
+      const full = fn("ginzburgDenseHessian")(u, n, 0.3) as { value: number; grad: { u: Float64Array }; hessian: number[][] };
+      for (const width of widths) {
+        const s = fn("ginzburgHessianSparse")(u, n, 0.3, width) as { value: number; grad: { u: Float64Array }; hessian: Matrix & { lanes: number } };
+        const c = s.hessian.coloring.count;
+        // The fewest sweeps of at most `width` colors, the colors spread evenly.
+        expect(s.hessian.lanes).toBe(Math.ceil(c / Math.ceil(c / width)));
+        expect(dense(s.hessian)).toEqual(full.hessian);
+        expect(s.value).toBe(full.value);
+        expect(Array.from(s.grad.u)).toEqual(Array.from(full.grad.u));
+        // Into again at other arguments: the seeds of the last sweep are cleared, not left in.
+        const v = grid(n);
+        const again = fn("ginzburgDenseHessian")(v, n, 0.3) as { hessian: number[][] };
+        fn("ginzburgHessianSparseInto")(v, n, 0.3, s.grad, s.hessian);
+        fn("ginzburgHessianSparseInto")(v, n, 0.3, s.grad, s.hessian);
+        expect(dense(s.hessian)).toEqual(again.hessian);
+      }
+    }
+  });
+
+  it("records of several fields (a number among them) and number[] seeds, at every width", () => {
+    const x = Array.from({ length: 12 }, () => next());
+    const a = matrix(16, 3);
+    const block = (fn("blockLeastSquaresDenseHessian")(x, a) as { hessian: number[][] }).hessian;
+    const scaled = fn("scaledDenseHessian")([1, -2, 3, 0.5], 0.5) as { grad: { x: number[]; p: number }; hessian: number[][] };
+    for (const width of widths) {
+      expect(dense((fn("blockLeastSquaresHessianSparse")(x, a, width) as { hessian: Matrix }).hessian)).toEqual(block);
+      const s = fn("scaledHessianSparse")([1, -2, 3, 0.5], 0.5, width) as { grad: { x: number[]; p: number }; hessian: Matrix };
+      expect(dense(s.hessian)).toEqual(scaled.hessian);
+      expect(s.grad).toEqual(scaled.grad);
+    }
+  });
+
+  it("Jacobians: the same values at every width", () => {
+    const y = Array.from({ length: 15 }, () => next());
+    const a = matrix(20, 3);
+    const full = (fn("blockResidualsDenseJacobian")(y, a) as { jacobian: number[][] }).jacobian;
+    const x = [0.3, -1, 2, 0.5, 4, 1.5];
+    const chain = (fn("chainDenseJacobian")(x) as { jacobian: number[][] }).jacobian;
+    for (const width of widths) {
+      const b = fn("blockResidualsJacobianSparse")(y, a, width) as { value: number[]; jacobian: Matrix & { lanes: number } };
+      expect(b.jacobian.lanes).toBe(Math.ceil(3 / Math.ceil(3 / width)));
+      expect(dense(b.jacobian)).toEqual(full);
+      expect(dense((fn("chainJacobianSparse")(x, width) as { jacobian: Matrix }).jacobian)).toEqual(chain);
+    }
+  });
+
+  it("a function without a vector sweep (rows of Float32Array): one color per sweep, the same values", () => {
+    expect(built.text).toMatch(/No vector sweep here: 'A' has no lanes layout/);
+    expect(Object.keys(built.generated)).not.toContain("rowsF32HvpLanesInto");
+    const A = Array.from({ length: 3 }, () => Float32Array.from({ length: 4 }, () => next()));
+    const s = fn("rowsF32HessianSparse")(A, 8) as { hessian: Matrix & { lanes: number } };
+    expect(s.hessian.lanes).toBe(1);
+    expect(dense(s.hessian)).toEqual((fn("rowsF32DenseHessian")(A) as { hessian: number[][] }).hessian);
   });
 });
 

@@ -199,20 +199,24 @@ interface Recovery {
 }
 
 /**
- * A sparse matrix computed from compressed sweeps, one per color, with what the sweeps
- * reuse: the coloring, the recovery, the flat seed and result vectors, and the records
- * the generated sweep reads its seed from (`seed`) and writes its result to (`product`).
+ * A sparse matrix computed from compressed sweeps, `lanes` colors per sweep (a vector
+ * sweep carries one color in each of its lanes), with what the sweeps reuse: the coloring,
+ * the recovery, the flat seed and result vectors, and the records the generated sweep reads
+ * its seed from (`seed`) and writes its result to (`product`; null when the sweep returns it).
  */
-interface CompressedMatrix<R> extends SparseMatrix {
+interface CompressedMatrix<S, P = S> extends SparseMatrix {
   readonly coloring: Coloring;
   readonly recovery: Recovery;
   /** "columns": forward sweeps (HVPs or JVPs) seeded by column colors; "rows": reverse sweeps seeded by row colors. */
   readonly direction: "columns" | "rows";
-  readonly seed: R;
-  readonly product: R;
-  /** The seed of the current color (length: colored lines). */
+  /** Colors per sweep: colors first … first + lanes − 1 go in lanes 0 … lanes − 1 of one sweep. */
+  readonly lanes: number;
+  /** The seed record: the flat entry line·lanes + lane is the seed of `line` in that lane. */
+  readonly seed: S;
+  readonly product: P;
+  /** The seeds of the current sweep, flat (length: colored lines × lanes). */
   readonly seeds: Float64Array;
-  /** The current color's compressed result (length: the other dimension). */
+  /** The current sweep's compressed result, flat (length: the other dimension × lanes). */
   readonly products: Float64Array;
   /** The entries whose value (or one of two values) color c holds: entries[entryStarts[c] … entryStarts[c + 1] − 1]. */
   readonly entryStarts: Int32Array;
@@ -220,6 +224,15 @@ interface CompressedMatrix<R> extends SparseMatrix {
   /** The lines of color c: lines[lineStarts[c] … lineStarts[c + 1] − 1]. */
   readonly lineStarts: Int32Array;
   readonly lines: Int32Array;
+}
+
+/**
+ * Colors per sweep for `count` colors and at most `width` lanes: the fewest sweeps, the
+ * colors spread evenly over them (9 colors at width 8: two sweeps of 5, not 8 and 1).
+ */
+function lanesFor(count: number, width: number): number {
+  const sweeps = Math.ceil(count / Math.max(1, Math.floor(width)));
+  return sweeps > 0 ? Math.ceil(count / sweeps) : 1;
 }
 
 /** The order in which the greedy colorings visit vertices. */
@@ -292,9 +305,13 @@ function columnColoring(p: SparsityPattern, order: ColoringOrder = "natural"): C
   return { colors, count };
 }
 
-/** The same for the rows (the columns of the transpose): each entry J_ij is column j of the reverse sweep seeded with color(i)'s rows. */
-function rowColoring(p: SparsityPattern, order: ColoringOrder = "natural"): Coloring {
-  return columnColoring(transposePattern(p), order);
+function smaller(a: Coloring, b: Coloring): Coloring {
+  return b.count < a.count ? b : a;
+}
+
+/** The column coloring (Curtis–Powell–Reid) of a Jacobian's pattern: natural or largest-first order, the fewer colors. */
+function jacobianColoring(pattern: SparsityPattern): Coloring {
+  return smaller(columnColoring(pattern, "natural"), columnColoring(pattern, "largestFirst"));
 }
 
 /**
@@ -372,14 +389,15 @@ function entriesByColor(recovery: Recovery): { entryStarts: Int32Array; entries:
   return { entryStarts, entries };
 }
 
-function compressed<R>(
+function compressed<S, P>(
   pattern: SparsityPattern,
   coloring: Coloring,
   recovery: Recovery,
-  direction: "columns" | "rows",
-  seed: R,
-  product: R,
-): CompressedMatrix<R> {
+  lanes: number,
+  seed: S,
+  product: P,
+): CompressedMatrix<S, P> {
+  const { direction } = recovery;
   const colored = direction === "columns" ? pattern.columns : pattern.rows;
   const other = direction === "columns" ? pattern.rows : pattern.columns;
   return {
@@ -391,53 +409,42 @@ function compressed<R>(
     coloring,
     recovery,
     direction,
+    lanes,
     seed,
     product,
-    seeds: new Float64Array(colored),
-    products: new Float64Array(other),
+    seeds: new Float64Array(colored * lanes),
+    products: new Float64Array(other * lanes),
     ...entriesByColor(recovery),
     ...linesByColor(coloring),
   };
 }
 
-function smaller(a: Coloring, b: Coloring): Coloring {
-  return b.count < a.count ? b : a;
-}
-
 /**
- * A compressed Jacobian: forward sweeps over column colors, unless reverse sweeps over row
- * colors need fewer than half as many (a reverse sweep costs about twice a forward one).
- * `direction` forces one.
+ * A compressed Jacobian swept by forward sweeps over the colors of columns (jacobianColoring's),
+ * `lanes` colors each; `seed` is the lanes record they read (each sweep returns its result).
  */
-function compressedJacobian<R>(
+function compressedJacobian<S>(
   pattern: SparsityPattern,
-  seed: R,
-  product: R,
-  direction?: "columns" | "rows",
-): CompressedMatrix<R> {
-  const byColumns = smaller(
-    columnColoring(pattern, "natural"),
-    columnColoring(pattern, "largestFirst"),
-  );
-  const byRows =
-    direction === "columns"
-      ? null
-      : smaller(rowColoring(pattern, "natural"), rowColoring(pattern, "largestFirst"));
-  const rows = direction === "rows" || (byRows !== null && 2 * byRows.count < byColumns.count);
-  const coloring = rows ? byRows! : byColumns;
-  const way = rows ? "rows" : "columns";
+  coloring: Coloring,
+  lanes: number,
+  seed: S,
+): CompressedMatrix<S, null> {
   return compressed(
     pattern,
     coloring,
-    jacobianRecovery(pattern, coloring, way),
-    way,
+    jacobianRecovery(pattern, coloring, "columns"),
+    lanes,
     seed,
-    product,
+    null,
   );
 }
 
 /** Throws unless `size` is the number of lines the compressed matrix was made for (its input shape). */
-function checkCompressedSize(matrix: CompressedMatrix<unknown>, size: number, what: string): void {
+function checkCompressedSize(
+  matrix: CompressedMatrix<unknown, unknown>,
+  size: number,
+  what: string,
+): void {
   const expected = matrix.direction === "columns" ? matrix.columns : matrix.rows;
   if (size !== expected)
     throw new RangeError(
@@ -469,7 +476,7 @@ function writeFlatValues(
   for (const f of fields) write(record, f);
 }
 
-/** The record's only number array, when the wrt record is one flat array (the sweeps' fast path), else null. */
+/** The record's only number array, when the record is one flat array (the sweeps' fast path), else null. */
 function onlyArray(
   record: FlatRecord,
   fields: readonly string[],
@@ -481,172 +488,241 @@ function onlyArray(
     : null;
 }
 
-/** Writes the seed of color c (1 at its lines, 0 elsewhere) into the record the sweep reads (`matrix.seed`). */
-function seedColorRecord<R extends FlatRecord>(
-  matrix: CompressedMatrix<R>,
-  c: number,
+/**
+ * Writes the seeds of the sweep of colors `first` … `first + lanes − 1` into the record the
+ * sweep reads (`matrix.seed`): 1 at flat entry line·lanes + (c − first) for each line of
+ * color c, 0 elsewhere. Sweeps come in order from color 0, `lanes` colors apart.
+ */
+function seedSweep<S extends FlatRecord>(
+  matrix: CompressedMatrix<S, unknown>,
+  first: number,
   fields: readonly string[],
 ): void {
-  const { lines, lineStarts } = matrix;
+  const { lines, lineStarts, lanes } = matrix;
+  const count = matrix.coloring.count;
+  const end = Math.min(first + lanes, count);
   const array = onlyArray(matrix.seed, fields);
   if (array) {
-    // Colors come in order from 0: clear the whole seed at 0, then only the previous color's lines.
-    if (c === 0) for (let k = 0; k < array.length; k++) array[k] = 0;
-    else for (let e = lineStarts[c - 1]!; e < lineStarts[c]!; e++) array[lines[e]!] = 0;
-    for (let e = lineStarts[c]!; e < (lineStarts[c + 1] ?? 0); e++) array[lines[e]!] = 1;
+    // Clear the whole seed before the first sweep, then only the previous sweep's ones.
+    if (first === 0) for (let k = 0; k < array.length; k++) array[k] = 0;
+    else
+      for (let c = first - lanes; c < first; c++)
+        for (let e = lineStarts[c]!; e < lineStarts[c + 1]!; e++)
+          array[lines[e]! * lanes + c - first + lanes] = 0;
+    for (let c = first; c < end; c++)
+      for (let e = lineStarts[c]!; e < lineStarts[c + 1]!; e++)
+        array[lines[e]! * lanes + c - first] = 1;
     return;
   }
   const seeds = matrix.seeds;
   seeds.fill(0);
-  for (let e = lineStarts[c]!; e < (lineStarts[c + 1] ?? 0); e++) seeds[lines[e]!] = 1;
+  for (let c = first; c < end; c++)
+    for (let e = lineStarts[c]!; e < lineStarts[c + 1]!; e++)
+      seeds[lines[e]! * lanes + c - first] = 1;
   writeFlatValues(matrix.seed, fields, seeds);
 }
 
 /**
- * Reads the entries color c's sweep holds from its compressed result `products` into
- * `matrix.values`. Colors must come in increasing order: an entry read from two colors
- * holds the first until the second arrives, then their mean `0.5 * (a + b)`, as the dense
- * fHessian computes it.
+ * Reads the entries the sweep of colors `first` … `first + lanes − 1` holds from its
+ * compressed result (`products[index·lanes + c − first]`) into `matrix.values`. Sweeps
+ * must come in increasing order: an entry read from two colors holds the first until the
+ * second arrives, then their mean `0.5 * (a + b)`, as the dense fHessian computes it.
  */
-function recoverColor(
-  matrix: CompressedMatrix<unknown>,
-  c: number,
+function recoverSweep(
+  matrix: CompressedMatrix<unknown, unknown>,
+  first: number,
   products: ArrayLike<number>,
 ): void {
-  if (c >= matrix.coloring.count) return; // no columns at all: the one sweep only gave the value
   const { firstIndex, firstColor, secondIndex, secondColor } = matrix.recovery;
-  const { values, entries } = matrix;
-  for (let e = matrix.entryStarts[c]!; e < matrix.entryStarts[c + 1]!; e++) {
-    const k = entries[e]!;
-    if (firstColor[k] === c) values[k] = products[firstIndex[k]!]!;
-    else if (secondColor[k] === c) values[k] = 0.5 * (values[k]! + products[secondIndex[k]!]!);
+  const { values, entries, entryStarts, lanes } = matrix;
+  const end = Math.min(first + lanes, matrix.coloring.count); // no colors at all: the one sweep only gave the value
+  for (let c = first; c < end; c++) {
+    const lane = c - first;
+    for (let e = entryStarts[c]!; e < entryStarts[c + 1]!; e++) {
+      const k = entries[e]!;
+      if (firstColor[k] === c) values[k] = products[firstIndex[k]! * lanes + lane]!;
+      else if (secondColor[k] === c)
+        values[k] = 0.5 * (values[k]! + products[secondIndex[k]! * lanes + lane]!);
+    }
   }
 }
 
 /** Derivative record of `baResiduals`: one field per differentiated parameter, same shape. */
-export type BaResidualsJacobianGradient = { cams: Float64Array; X: Float64Array; w: Float64Array };
+export type BaResidualsGradient = { cams: Float64Array; X: Float64Array; w: Float64Array };
 
 /**
- * Value of `baResiduals` and its directional derivative J·tangent (forward mode) with respect to
- * cams, X, w. Generated from baSparse.ts:11.
+ * Value of `baResiduals` and J·tangent for `width` directions at once (one forward-mode sweep, with respect to
+ * cams, X, w): `tangent` holds width directions per scalar, directions innermost, and
+ * `tangent[r * width + lane]` is output r along direction lane. Generated from baSparse.ts:11.
  */
-function baResidualsJacobianJvp(
+function baResidualsJacobianJvpLanes(
   cams: Float64Array,
   X: Float64Array,
   w: Float64Array,
   obs: Int32Array,
   feats: Float64Array,
-  tangent: BaResidualsJacobianGradient,
+  tangent: BaResidualsGradient,
+  width: number,
 ): { value: number[]; tangent: number[] } {
+  const x0_dot = new Float64Array(width);
+  const x1_dot = new Float64Array(width);
+  const x2_dot = new Float64Array(width);
+  const r0_dot = new Float64Array(width);
+  const r1_dot = new Float64Array(width);
+  const r2_dot = new Float64Array(width);
+  const sqtheta_dot = new Float64Array(width);
+  const y0_dot = new Float64Array(width);
+  const y1_dot = new Float64Array(width);
+  const y2_dot = new Float64Array(width);
+  const p0_dot = new Float64Array(width);
+  const p1_dot = new Float64Array(width);
+  const distortion_dot = new Float64Array(width);
+  const f_dot = new Float64Array(width);
   const cams_dot = tangent.cams;
   const X_dot = tangent.X;
   const w_dot = tangent.w;
   const r: number[] = [];
-  const r_dot: number[] = [];
+  const r_dot = new Array<number>(0 * width).fill(0);
   for (let i = 0; i < w.length; i++) {
     const c = 11 * obs[2 * i];
     const pt = obs[2 * i + 1];
     const x0 = X[3 * pt] - cams[c + 3];
-    const x0_dot = X_dot[3 * pt] - cams_dot[c + 3];
     const x1 = X[3 * pt + 1] - cams[c + 4];
-    const x1_dot = X_dot[3 * pt + 1] - cams_dot[c + 4];
     const x2 = X[3 * pt + 2] - cams[c + 5];
-    const x2_dot = X_dot[3 * pt + 2] - cams_dot[c + 5];
     const r0 = cams[c];
-    const r0_dot = cams_dot[c];
     const r1 = cams[c + 1];
-    const r1_dot = cams_dot[c + 1];
     const r2 = cams[c + 2];
-    const r2_dot = cams_dot[c + 2];
     const sqtheta = r0 * r0 + r1 * r1 + r2 * r2;
-    const sqtheta_dot = 2 * r0 * r0_dot + 2 * r1 * r1_dot + 2 * r2 * r2_dot;
     let y0 = 0;
-    let y0_dot = 0;
     let y1 = 0;
-    let y1_dot = 0;
     let y2 = 0;
-    let y2_dot = 0;
+    for (let lane = 0; lane < width; lane++) {
+      x0_dot[lane] = X_dot[3 * pt * width + lane] - cams_dot[(c + 3) * width + lane];
+      x1_dot[lane] = X_dot[(3 * pt + 1) * width + lane] - cams_dot[(c + 4) * width + lane];
+      x2_dot[lane] = X_dot[(3 * pt + 2) * width + lane] - cams_dot[(c + 5) * width + lane];
+      r0_dot[lane] = cams_dot[c * width + lane];
+      r1_dot[lane] = cams_dot[(c + 1) * width + lane];
+      r2_dot[lane] = cams_dot[(c + 2) * width + lane];
+      sqtheta_dot[lane] = 2 * r0 * r0_dot[lane] + 2 * r1 * r1_dot[lane] + 2 * r2 * r2_dot[lane];
+      y0_dot[lane] = 0;
+      y1_dot[lane] = 0;
+      y2_dot[lane] = 0;
+    }
     if (sqtheta !== 0) {
       const theta = Math.sqrt(sqtheta);
-      const theta_dot = (0.5 / theta) * sqtheta_dot;
       const cos = Math.cos(theta);
-      const cos_dot = -(Math.sin(theta) * theta_dot);
       const sin = Math.sin(theta);
-      const sin_dot = Math.cos(theta) * theta_dot;
       const v0 = r0 / theta;
-      const v0_dot = (1 / theta) * r0_dot - (r0 / (theta * theta)) * theta_dot;
       const v1 = r1 / theta;
-      const v1_dot = (1 / theta) * r1_dot - (r1 / (theta * theta)) * theta_dot;
       const v2 = r2 / theta;
-      const v2_dot = (1 / theta) * r2_dot - (r2 / (theta * theta)) * theta_dot;
       const along = (v0 * x0 + v1 * x1 + v2 * x2) * (1 - cos);
-      const along_dot =
-        (1 - cos) *
-          (x0 * v0_dot + v0 * x0_dot + (x1 * v1_dot + v1 * x1_dot) + (x2 * v2_dot + v2 * x2_dot)) -
-        (v0 * x0 + v1 * x1 + v2 * x2) * cos_dot;
       y0 = x0 * cos + (v1 * x2 - v2 * x1) * sin + v0 * along;
-      y0_dot =
-        cos * x0_dot +
-        x0 * cos_dot +
-        (sin * (x2 * v1_dot + v1 * x2_dot - (x1 * v2_dot + v2 * x1_dot)) +
-          (v1 * x2 - v2 * x1) * sin_dot) +
-        (along * v0_dot + v0 * along_dot);
       y1 = x1 * cos + (v2 * x0 - v0 * x2) * sin + v1 * along;
-      y1_dot =
-        cos * x1_dot +
-        x1 * cos_dot +
-        (sin * (x0 * v2_dot + v2 * x0_dot - (x2 * v0_dot + v0 * x2_dot)) +
-          (v2 * x0 - v0 * x2) * sin_dot) +
-        (along * v1_dot + v1 * along_dot);
       y2 = x2 * cos + (v0 * x1 - v1 * x0) * sin + v2 * along;
-      y2_dot =
-        cos * x2_dot +
-        x2 * cos_dot +
-        (sin * (x1 * v0_dot + v0 * x1_dot - (x0 * v1_dot + v1 * x0_dot)) +
-          (v0 * x1 - v1 * x0) * sin_dot) +
-        (along * v2_dot + v2 * along_dot);
+      const _t1 = 0.5 / theta;
+      const _t2 = Math.sin(theta);
+      const _t3 = Math.cos(theta);
+      const _t4 = 1 / theta;
+      const _t5 = r0 / (theta * theta);
+      const _t6 = 1 / theta;
+      const _t7 = r1 / (theta * theta);
+      const _t8 = 1 / theta;
+      const _t9 = r2 / (theta * theta);
+      for (let lane = 0; lane < width; lane++) {
+        const theta_dot = _t1 * sqtheta_dot[lane];
+        const cos_dot = -(_t2 * theta_dot);
+        const sin_dot = _t3 * theta_dot;
+        const v0_dot = _t4 * r0_dot[lane] - _t5 * theta_dot;
+        const v1_dot = _t6 * r1_dot[lane] - _t7 * theta_dot;
+        const v2_dot = _t8 * r2_dot[lane] - _t9 * theta_dot;
+        const along_dot =
+          (1 - cos) *
+            (x0 * v0_dot +
+              v0 * x0_dot[lane] +
+              (x1 * v1_dot + v1 * x1_dot[lane]) +
+              (x2 * v2_dot + v2 * x2_dot[lane])) -
+          (v0 * x0 + v1 * x1 + v2 * x2) * cos_dot;
+        y0_dot[lane] =
+          cos * x0_dot[lane] +
+          x0 * cos_dot +
+          (sin * (x2 * v1_dot + v1 * x2_dot[lane] - (x1 * v2_dot + v2 * x1_dot[lane])) +
+            (v1 * x2 - v2 * x1) * sin_dot) +
+          (along * v0_dot + v0 * along_dot);
+        y1_dot[lane] =
+          cos * x1_dot[lane] +
+          x1 * cos_dot +
+          (sin * (x0 * v2_dot + v2 * x0_dot[lane] - (x2 * v0_dot + v0 * x2_dot[lane])) +
+            (v2 * x0 - v0 * x2) * sin_dot) +
+          (along * v1_dot + v1 * along_dot);
+        y2_dot[lane] =
+          cos * x2_dot[lane] +
+          x2 * cos_dot +
+          (sin * (x1 * v0_dot + v0 * x1_dot[lane] - (x0 * v1_dot + v1 * x0_dot[lane])) +
+            (v0 * x1 - v1 * x0) * sin_dot) +
+          (along * v2_dot + v2 * along_dot);
+      }
     } else {
       y0 = x0 + (r1 * x2 - r2 * x1);
-      y0_dot = x0_dot + (x2 * r1_dot + r1 * x2_dot - (x1 * r2_dot + r2 * x1_dot));
       y1 = x1 + (r2 * x0 - r0 * x2);
-      y1_dot = x1_dot + (x0 * r2_dot + r2 * x0_dot - (x2 * r0_dot + r0 * x2_dot));
       y2 = x2 + (r0 * x1 - r1 * x0);
-      y2_dot = x2_dot + (x1 * r0_dot + r0 * x1_dot - (x0 * r1_dot + r1 * x0_dot));
+      for (let lane = 0; lane < width; lane++) {
+        y0_dot[lane] =
+          x0_dot[lane] +
+          (x2 * r1_dot[lane] + r1 * x2_dot[lane] - (x1 * r2_dot[lane] + r2 * x1_dot[lane]));
+        y1_dot[lane] =
+          x1_dot[lane] +
+          (x0 * r2_dot[lane] + r2 * x0_dot[lane] - (x2 * r0_dot[lane] + r0 * x2_dot[lane]));
+        y2_dot[lane] =
+          x2_dot[lane] +
+          (x1 * r0_dot[lane] + r0 * x1_dot[lane] - (x0 * r1_dot[lane] + r1 * x0_dot[lane]));
+      }
     }
     const p0 = y0 / y2;
-    const p0_dot = (1 / y2) * y0_dot - (y0 / (y2 * y2)) * y2_dot;
     const p1 = y1 / y2;
-    const p1_dot = (1 / y2) * y1_dot - (y1 / (y2 * y2)) * y2_dot;
     const rsq = p0 * p0 + p1 * p1;
-    const rsq_dot = 2 * p0 * p0_dot + 2 * p1 * p1_dot;
     const distortion = 1 + cams[c + 9] * rsq + cams[c + 10] * rsq * rsq;
-    const distortion_dot =
-      rsq * cams_dot[c + 9] +
-      cams[c + 9] * rsq_dot +
-      (rsq * rsq * cams_dot[c + 10] + 2 * rsq * cams[c + 10] * rsq_dot);
     const f = cams[c + 6];
-    const f_dot = cams_dot[c + 6];
-    r_dot.push(
-      (p0 * distortion * f + cams[c + 7] - feats[2 * i]) * w_dot[i] +
-        w[i] *
-          (distortion * f * p0_dot +
-            p0 * f * distortion_dot +
-            p0 * distortion * f_dot +
-            cams_dot[c + 7]),
-    );
+    const _t10 = 1 / y2;
+    const _t11 = y0 / (y2 * y2);
+    const _t12 = 1 / y2;
+    const _t13 = y1 / (y2 * y2);
+    for (let lane = 0; lane < width; lane++) {
+      p0_dot[lane] = _t10 * y0_dot[lane] - _t11 * y2_dot[lane];
+      p1_dot[lane] = _t12 * y1_dot[lane] - _t13 * y2_dot[lane];
+      const rsq_dot = 2 * p0 * p0_dot[lane] + 2 * p1 * p1_dot[lane];
+      distortion_dot[lane] =
+        rsq * cams_dot[(c + 9) * width + lane] +
+        cams[c + 9] * rsq_dot +
+        (rsq * rsq * cams_dot[(c + 10) * width + lane] + 2 * rsq * cams[c + 10] * rsq_dot);
+      f_dot[lane] = cams_dot[(c + 6) * width + lane];
+    }
+    for (let lane = 0; lane < width; lane++) {
+      r_dot.push(
+        (p0 * distortion * f + cams[c + 7] - feats[2 * i]) * w_dot[i * width + lane] +
+          w[i] *
+            (distortion * f * p0_dot[lane] +
+              p0 * f * distortion_dot[lane] +
+              p0 * distortion * f_dot[lane] +
+              cams_dot[(c + 7) * width + lane]),
+      );
+    }
     r.push(w[i] * (p0 * distortion * f + cams[c + 7] - feats[2 * i]));
-    r_dot.push(
-      (p1 * distortion * f + cams[c + 8] - feats[2 * i + 1]) * w_dot[i] +
-        w[i] *
-          (distortion * f * p1_dot +
-            p1 * f * distortion_dot +
-            p1 * distortion * f_dot +
-            cams_dot[c + 8]),
-    );
+    for (let lane = 0; lane < width; lane++) {
+      r_dot.push(
+        (p1 * distortion * f + cams[c + 8] - feats[2 * i + 1]) * w_dot[i * width + lane] +
+          w[i] *
+            (distortion * f * p1_dot[lane] +
+              p1 * f * distortion_dot[lane] +
+              p1 * distortion * f_dot[lane] +
+              cams_dot[(c + 8) * width + lane]),
+      );
+    }
     r.push(w[i] * (p1 * distortion * f + cams[c + 8] - feats[2 * i + 1]));
   }
   for (let i = 0; i < w.length; i++) {
-    r_dot.push(-(2 * w[i] * w_dot[i]));
+    for (let lane = 0; lane < width; lane++) {
+      r_dot.push(-(2 * w[i] * w_dot[i * width + lane]));
+    }
     r.push(1 - w[i] * w[i]);
   }
   return { value: r, tangent: r_dot };
@@ -662,7 +738,7 @@ function baResidualsJacobianSparsitySweep(
   w: Float64Array,
   obs: Int32Array,
   feats: Float64Array,
-  tangent: SetsOf<BaResidualsJacobianGradient>,
+  tangent: SetsOf<BaResidualsGradient>,
 ): { value: number[]; tangent: IndexSet[] } {
   const cams_dot = tangent.cams;
   const X_dot = tangent.X;
@@ -799,7 +875,8 @@ function baResidualsJacobianSparsitySweep(
  * Where the Jacobian of `baResiduals` (rows: outputs; columns: cams, X, w flattened in declaration order (arrays row-major)) may be nonzero,
  * in compressed sparse rows. Found by running its JVP with index sets for tangents at these arguments:
  * exact for the branches they take (a superset of the nonzeros there; another input may take other
- * branches). Generated from baSparse.ts:11.
+ * branches).
+ * Generated from baSparse.ts:11.
  */
 export function baResidualsJacobianSparsity(
   cams: Float64Array,
@@ -809,7 +886,7 @@ export function baResidualsJacobianSparsity(
   feats: Float64Array,
 ): SparsityPattern {
   const fields = ["cams", "X", "w"] as const;
-  const direction: BaResidualsJacobianGradient = {
+  const direction: BaResidualsGradient = {
     cams: new Float64Array(cams.length),
     X: new Float64Array(X.length),
     w: new Float64Array(w.length),
@@ -824,9 +901,9 @@ export function baResidualsJacobianSparsity(
 /**
  * Value and sparse Jacobian of `baResiduals` (rows: outputs; columns: cams, X, w flattened in declaration order (arrays row-major)): the pattern
  * of baResidualsJacobianSparsity, its columns colored so that columns sharing a color share no row
- * (Curtis–Powell–Reid), one forward sweep per color. `jacobian` is in compressed sparse rows
- * (rowPointers, columnIndices, values) and keeps its coloring and buffers: pass it to
- * baResidualsJacobianSparseInto to recompute the values at other arguments of the same shape.
+ * (Curtis–Powell–Reid), one forward-mode direction per color, at most `width` per sweep.
+ * `jacobian` is in compressed sparse rows (rowPointers, columnIndices, values) and keeps its coloring and
+ * buffers: pass it to baResidualsJacobianSparseInto to recompute the values at other arguments of the same shape.
  * Generated from baSparse.ts:11.
  */
 export function baResidualsJacobianSparse(
@@ -835,27 +912,23 @@ export function baResidualsJacobianSparse(
   w: Float64Array,
   obs: Int32Array,
   feats: Float64Array,
-): { value: number[]; jacobian: CompressedMatrix<BaResidualsJacobianGradient> } {
-  const jacobian = compressedJacobian(
-    baResidualsJacobianSparsity(cams, X, w, obs, feats),
-    {
-      cams: new Float64Array(cams.length),
-      X: new Float64Array(X.length),
-      w: new Float64Array(w.length),
-    },
-    {
-      cams: new Float64Array(cams.length),
-      X: new Float64Array(X.length),
-      w: new Float64Array(w.length),
-    },
-    "columns",
-  );
+  width: number = 8,
+): { value: number[]; jacobian: CompressedMatrix<BaResidualsGradient, null> } {
+  const pattern = baResidualsJacobianSparsity(cams, X, w, obs, feats);
+  const coloring = jacobianColoring(pattern);
+  // At most `width` colors per vector sweep, spread evenly over the fewest sweeps.
+  const lanes = lanesFor(coloring.count, width);
+  const jacobian = compressedJacobian(pattern, coloring, lanes, {
+    cams: new Float64Array(cams.length * lanes),
+    X: new Float64Array(X.length * lanes),
+    w: new Float64Array(w.length * lanes),
+  });
   return { value: baResidualsJacobianSparseInto(cams, X, w, obs, feats, jacobian), jacobian };
 }
 
 /**
  * Sets `jacobian.values` to the Jacobian of `baResiduals`, on the pattern and with the coloring
- * `jacobian` was made with (by baResidualsJacobianSparse): one forward sweep per color of columns.
+ * `jacobian` was made with (by baResidualsJacobianSparse): one forward sweep per `jacobian.lanes` colors of columns.
  * Returns the value. Generated from baSparse.ts:11.
  */
 export function baResidualsJacobianSparseInto(
@@ -864,7 +937,7 @@ export function baResidualsJacobianSparseInto(
   w: Float64Array,
   obs: Int32Array,
   feats: Float64Array,
-  jacobian: CompressedMatrix<BaResidualsJacobianGradient>,
+  jacobian: CompressedMatrix<BaResidualsGradient, null>,
 ): number[] {
   const fields = ["cams", "X", "w"] as const;
   checkCompressedSize(
@@ -872,13 +945,14 @@ export function baResidualsJacobianSparseInto(
     recordSize({ cams, X, w }, fields),
     "baResidualsJacobianSparseInto",
   );
-  seedColorRecord(jacobian, 0, fields);
-  let sweep = baResidualsJacobianJvp(cams, X, w, obs, feats, jacobian.seed);
-  recoverColor(jacobian, 0, sweep.tangent);
-  for (let c = 1; c < jacobian.coloring.count; c++) {
-    seedColorRecord(jacobian, c, fields);
-    sweep = baResidualsJacobianJvp(cams, X, w, obs, feats, jacobian.seed);
-    recoverColor(jacobian, c, sweep.tangent);
+  // Colors c … c + lanes − 1 in the lanes of one sweep.
+  seedSweep(jacobian, 0, fields);
+  let sweep = baResidualsJacobianJvpLanes(cams, X, w, obs, feats, jacobian.seed, jacobian.lanes);
+  recoverSweep(jacobian, 0, sweep.tangent);
+  for (let c = jacobian.lanes; c < jacobian.coloring.count; c += jacobian.lanes) {
+    seedSweep(jacobian, c, fields);
+    sweep = baResidualsJacobianJvpLanes(cams, X, w, obs, feats, jacobian.seed, jacobian.lanes);
+    recoverSweep(jacobian, c, sweep.tangent);
   }
   return sweep.value;
 }

@@ -360,20 +360,24 @@ interface Recovery {
 }
 
 /**
- * A sparse matrix computed from compressed sweeps, one per color, with what the sweeps
- * reuse: the coloring, the recovery, the flat seed and result vectors, and the records
- * the generated sweep reads its seed from (`seed`) and writes its result to (`product`).
+ * A sparse matrix computed from compressed sweeps, `lanes` colors per sweep (a vector
+ * sweep carries one color in each of its lanes), with what the sweeps reuse: the coloring,
+ * the recovery, the flat seed and result vectors, and the records the generated sweep reads
+ * its seed from (`seed`) and writes its result to (`product`; null when the sweep returns it).
  */
-interface CompressedMatrix<R> extends SparseMatrix {
+interface CompressedMatrix<S, P = S> extends SparseMatrix {
   readonly coloring: Coloring;
   readonly recovery: Recovery;
   /** "columns": forward sweeps (HVPs or JVPs) seeded by column colors; "rows": reverse sweeps seeded by row colors. */
   readonly direction: "columns" | "rows";
-  readonly seed: R;
-  readonly product: R;
-  /** The seed of the current color (length: colored lines). */
+  /** Colors per sweep: colors first … first + lanes − 1 go in lanes 0 … lanes − 1 of one sweep. */
+  readonly lanes: number;
+  /** The seed record: the flat entry line·lanes + lane is the seed of `line` in that lane. */
+  readonly seed: S;
+  readonly product: P;
+  /** The seeds of the current sweep, flat (length: colored lines × lanes). */
   readonly seeds: Float64Array;
-  /** The current color's compressed result (length: the other dimension). */
+  /** The current sweep's compressed result, flat (length: the other dimension × lanes). */
   readonly products: Float64Array;
   /** The entries whose value (or one of two values) color c holds: entries[entryStarts[c] … entryStarts[c + 1] − 1]. */
   readonly entryStarts: Int32Array;
@@ -381,6 +385,15 @@ interface CompressedMatrix<R> extends SparseMatrix {
   /** The lines of color c: lines[lineStarts[c] … lineStarts[c + 1] − 1]. */
   readonly lineStarts: Int32Array;
   readonly lines: Int32Array;
+}
+
+/**
+ * Colors per sweep for `count` colors and at most `width` lanes: the fewest sweeps, the
+ * colors spread evenly over them (9 colors at width 8: two sweeps of 5, not 8 and 1).
+ */
+function lanesFor(count: number, width: number): number {
+  const sweeps = Math.ceil(count / Math.max(1, Math.floor(width)));
+  return sweeps > 0 ? Math.ceil(count / sweeps) : 1;
 }
 
 /** The order in which the greedy colorings visit vertices. */
@@ -563,6 +576,24 @@ function starColoring(p: SparsityPattern, order: ColoringOrder = "natural"): Col
 }
 
 /**
+ * The coloring of a symmetric pattern that a compressed Hessian uses. Of the colorings
+ * tried (distance-2, whose entries are all read from both sides and so equal the dense
+ * fHessian's bit for bit, and star colorings, in natural and largest-first order) the one
+ * with fewest colors, distance-2 on a tie.
+ */
+function hessianColoring(pattern: SparsityPattern): Coloring {
+  let best = columnColoring(pattern, "natural");
+  for (const candidate of [
+    columnColoring(pattern, "largestFirst"),
+    starColoring(pattern, "natural"),
+    starColoring(pattern, "largestFirst"),
+  ]) {
+    if (candidate.count < best.count) best = candidate;
+  }
+  return best;
+}
+
+/**
  * The recovery of a symmetric matrix's entries from Hessian-vector products seeded by
  * color (any coloring of the symmetric pattern, a star coloring in particular): H_ij is
  * row i of color(j)'s product when no other column of row i has color(j), and row j of
@@ -661,14 +692,15 @@ function entriesByColor(recovery: Recovery): { entryStarts: Int32Array; entries:
   return { entryStarts, entries };
 }
 
-function compressed<R>(
+function compressed<S, P>(
   pattern: SparsityPattern,
   coloring: Coloring,
   recovery: Recovery,
-  direction: "columns" | "rows",
-  seed: R,
-  product: R,
-): CompressedMatrix<R> {
+  lanes: number,
+  seed: S,
+  product: P,
+): CompressedMatrix<S, P> {
+  const { direction } = recovery;
   const colored = direction === "columns" ? pattern.columns : pattern.rows;
   const other = direction === "columns" ? pattern.rows : pattern.columns;
   return {
@@ -680,35 +712,37 @@ function compressed<R>(
     coloring,
     recovery,
     direction,
+    lanes,
     seed,
     product,
-    seeds: new Float64Array(colored),
-    products: new Float64Array(other),
+    seeds: new Float64Array(colored * lanes),
+    products: new Float64Array(other * lanes),
     ...entriesByColor(recovery),
     ...linesByColor(coloring),
   };
 }
 
 /**
- * A compressed Hessian for a symmetric pattern. Of the colorings tried (distance-2, whose
- * entries are all read from both sides and so equal the dense fHessian's bit for bit, and
- * star colorings, in natural and largest-first order) it keeps the one with fewest colors,
- * preferring distance-2 on a tie.
+ * A compressed Hessian for a symmetric pattern and a coloring of it (hessianColoring's),
+ * `lanes` colors per Hessian-vector product; `seed` and `product` are the lanes records
+ * the vector sweep reads and writes (plain records when lanes is 1 and the sweep has one direction).
  */
-function compressedHessian<R>(pattern: SparsityPattern, seed: R, product: R): CompressedMatrix<R> {
-  let best = columnColoring(pattern, "natural");
-  for (const candidate of [
-    columnColoring(pattern, "largestFirst"),
-    starColoring(pattern, "natural"),
-    starColoring(pattern, "largestFirst"),
-  ]) {
-    if (candidate.count < best.count) best = candidate;
-  }
-  return compressed(pattern, best, hessianRecovery(pattern, best), "columns", seed, product);
+function compressedHessian<S, P>(
+  pattern: SparsityPattern,
+  coloring: Coloring,
+  lanes: number,
+  seed: S,
+  product: P,
+): CompressedMatrix<S, P> {
+  return compressed(pattern, coloring, hessianRecovery(pattern, coloring), lanes, seed, product);
 }
 
 /** Throws unless `size` is the number of lines the compressed matrix was made for (its input shape). */
-function checkCompressedSize(matrix: CompressedMatrix<unknown>, size: number, what: string): void {
+function checkCompressedSize(
+  matrix: CompressedMatrix<unknown, unknown>,
+  size: number,
+  what: string,
+): void {
   const expected = matrix.direction === "columns" ? matrix.columns : matrix.rows;
   if (size !== expected)
     throw new RangeError(
@@ -740,7 +774,7 @@ function writeFlatValues(
   for (const f of fields) write(record, f);
 }
 
-/** The record's only number array, when the wrt record is one flat array (the sweeps' fast path), else null. */
+/** The record's only number array, when the record is one flat array (the sweeps' fast path), else null. */
 function onlyArray(
   record: FlatRecord,
   fields: readonly string[],
@@ -752,24 +786,37 @@ function onlyArray(
     : null;
 }
 
-/** Writes the seed of color c (1 at its lines, 0 elsewhere) into the record the sweep reads (`matrix.seed`). */
-function seedColorRecord<R extends FlatRecord>(
-  matrix: CompressedMatrix<R>,
-  c: number,
+/**
+ * Writes the seeds of the sweep of colors `first` … `first + lanes − 1` into the record the
+ * sweep reads (`matrix.seed`): 1 at flat entry line·lanes + (c − first) for each line of
+ * color c, 0 elsewhere. Sweeps come in order from color 0, `lanes` colors apart.
+ */
+function seedSweep<S extends FlatRecord>(
+  matrix: CompressedMatrix<S, unknown>,
+  first: number,
   fields: readonly string[],
 ): void {
-  const { lines, lineStarts } = matrix;
+  const { lines, lineStarts, lanes } = matrix;
+  const count = matrix.coloring.count;
+  const end = Math.min(first + lanes, count);
   const array = onlyArray(matrix.seed, fields);
   if (array) {
-    // Colors come in order from 0: clear the whole seed at 0, then only the previous color's lines.
-    if (c === 0) for (let k = 0; k < array.length; k++) array[k] = 0;
-    else for (let e = lineStarts[c - 1]!; e < lineStarts[c]!; e++) array[lines[e]!] = 0;
-    for (let e = lineStarts[c]!; e < (lineStarts[c + 1] ?? 0); e++) array[lines[e]!] = 1;
+    // Clear the whole seed before the first sweep, then only the previous sweep's ones.
+    if (first === 0) for (let k = 0; k < array.length; k++) array[k] = 0;
+    else
+      for (let c = first - lanes; c < first; c++)
+        for (let e = lineStarts[c]!; e < lineStarts[c + 1]!; e++)
+          array[lines[e]! * lanes + c - first + lanes] = 0;
+    for (let c = first; c < end; c++)
+      for (let e = lineStarts[c]!; e < lineStarts[c + 1]!; e++)
+        array[lines[e]! * lanes + c - first] = 1;
     return;
   }
   const seeds = matrix.seeds;
   seeds.fill(0);
-  for (let e = lineStarts[c]!; e < (lineStarts[c + 1] ?? 0); e++) seeds[lines[e]!] = 1;
+  for (let c = first; c < end; c++)
+    for (let e = lineStarts[c]!; e < lineStarts[c + 1]!; e++)
+      seeds[lines[e]! * lanes + c - first] = 1;
   writeFlatValues(matrix.seed, fields, seeds);
 }
 
@@ -795,43 +842,47 @@ function readFlatValues(
 }
 
 /**
- * Reads the entries color c's sweep holds from its compressed result `products` into
- * `matrix.values`. Colors must come in increasing order: an entry read from two colors
- * holds the first until the second arrives, then their mean `0.5 * (a + b)`, as the dense
- * fHessian computes it.
+ * Reads the entries the sweep of colors `first` … `first + lanes − 1` holds from its
+ * compressed result (`products[index·lanes + c − first]`) into `matrix.values`. Sweeps
+ * must come in increasing order: an entry read from two colors holds the first until the
+ * second arrives, then their mean `0.5 * (a + b)`, as the dense fHessian computes it.
  */
-function recoverColor(
-  matrix: CompressedMatrix<unknown>,
-  c: number,
+function recoverSweep(
+  matrix: CompressedMatrix<unknown, unknown>,
+  first: number,
   products: ArrayLike<number>,
 ): void {
-  if (c >= matrix.coloring.count) return; // no columns at all: the one sweep only gave the value
   const { firstIndex, firstColor, secondIndex, secondColor } = matrix.recovery;
-  const { values, entries } = matrix;
-  for (let e = matrix.entryStarts[c]!; e < matrix.entryStarts[c + 1]!; e++) {
-    const k = entries[e]!;
-    if (firstColor[k] === c) values[k] = products[firstIndex[k]!]!;
-    else if (secondColor[k] === c) values[k] = 0.5 * (values[k]! + products[secondIndex[k]!]!);
+  const { values, entries, entryStarts, lanes } = matrix;
+  const end = Math.min(first + lanes, matrix.coloring.count); // no colors at all: the one sweep only gave the value
+  for (let c = first; c < end; c++) {
+    const lane = c - first;
+    for (let e = entryStarts[c]!; e < entryStarts[c + 1]!; e++) {
+      const k = entries[e]!;
+      if (firstColor[k] === c) values[k] = products[firstIndex[k]! * lanes + lane]!;
+      else if (secondColor[k] === c)
+        values[k] = 0.5 * (values[k]! + products[secondIndex[k]! * lanes + lane]!);
+    }
   }
 }
 
 /** The same, reading the compressed result from the record the sweep wrote (`matrix.product`). */
-function recoverColorRecord<R extends FlatRecord>(
-  matrix: CompressedMatrix<R>,
-  c: number,
+function recoverSweepRecord<P extends FlatRecord>(
+  matrix: CompressedMatrix<unknown, P>,
+  first: number,
   fields: readonly string[],
 ): void {
   const array = onlyArray(matrix.product, fields);
-  if (array) return recoverColor(matrix, c, array as ArrayLike<number>);
+  if (array) return recoverSweep(matrix, first, array as ArrayLike<number>);
   readFlatValues(matrix.product, fields, matrix.products);
-  recoverColor(matrix, c, matrix.products);
+  recoverSweep(matrix, first, matrix.products);
 }
 
 /** Derivative record of `banded`: one field per differentiated parameter, same shape. */
 export type BandedGradient = { x: Float64Array };
 
 /** Derivative record of `bandedSparse`: one field per differentiated parameter, same shape. */
-export type BandedSparseHvpGradient = { x: Float64Array };
+export type BandedSparseGradient = { x: Float64Array };
 
 /**
  * Value, gradient and Hessian-vector product H·v of `banded` with respect to x
@@ -1001,8 +1052,8 @@ export function bandedHessian(
  */
 export function bandedSparseHvp(
   x: Float64Array,
-  v: BandedSparseHvpGradient,
-): { value: number; grad: BandedSparseHvpGradient; hvp: BandedSparseHvpGradient } {
+  v: BandedSparseGradient,
+): { value: number; grad: BandedSparseGradient; hvp: BandedSparseGradient } {
   const grad = { x: new Float64Array(x.length) };
   const hvp = { x: new Float64Array(x.length) };
   const value = bandedSparseHvpInto(x, v, grad, hvp);
@@ -1016,9 +1067,9 @@ export function bandedSparseHvp(
  */
 export function bandedSparseHvpInto(
   x: Float64Array,
-  v: BandedSparseHvpGradient,
-  grad: BandedSparseHvpGradient,
-  hvp: BandedSparseHvpGradient,
+  v: BandedSparseGradient,
+  grad: BandedSparseGradient,
+  hvp: BandedSparseGradient,
 ): number {
   const x_dot = v.x;
   const x_bar = grad.x;
@@ -1054,15 +1105,67 @@ export function bandedSparseHvpInto(
 }
 
 /**
+ * Sets `grad` to the gradient of `bandedSparse` and `hvp` to H·v for `width` directions at once
+ * (one forward-over-reverse sweep, with respect to x; both overwritten); returns the value.
+ * `v` and `hvp` hold width directions per scalar, directions innermost: `v.x[i * width + lane]`.
+ * Generated from banded.ts:18.
+ */
+export function bandedSparseHvpLanesInto(
+  x: Float64Array,
+  v: BandedSparseGradient,
+  grad: BandedSparseGradient,
+  hvp: BandedSparseGradient,
+  width: number,
+): number {
+  const x_dot = v.x;
+  const x_bar = grad.x;
+  const x_bar_dot = hvp.x;
+  // forward sweep
+  // inlined banded(…) from banded.ts:8
+  let f = 0;
+  const f_bar = 1;
+  x_bar.fill(0);
+  x_bar_dot.fill(0);
+  // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
+  for (let i = 0; i + 2 < x.length; i++) {
+    const _t0 = Math.sin(x[i + 2]);
+    const t = x[i] + x[i + 1] * x[i + 1] - _t0;
+    f += t * t;
+    // its reverse, in the same iteration
+    // line 12: f += t * t;
+    const t_bar = f_bar * (2 * t);
+    // line 11: const t = x[i] + x[i + 1] * x[i + 1] - Math.sin(x[i + 2]);
+    x_bar[i] += t_bar;
+    x_bar[i + 1] += t_bar * (2 * x[i + 1]);
+    const _t1 = Math.cos(x[i + 2]);
+    x_bar[i + 2] -= t_bar * _t1;
+    const _t2 = Math.cos(x[i + 2]);
+    const _t3 = Math.sin(x[i + 2]);
+    for (let lane = 0; lane < width; lane++) {
+      const _t0_dot = _t2 * x_dot[(i + 2) * width + lane];
+      const t_dot =
+        x_dot[i * width + lane] + 2 * x[i + 1] * x_dot[(i + 1) * width + lane] - _t0_dot;
+      const t_bar_dot = 2 * f_bar * t_dot;
+      x_bar_dot[i * width + lane] += t_bar_dot;
+      x_bar_dot[(i + 1) * width + lane] +=
+        2 * x[i + 1] * t_bar_dot + 2 * t_bar * x_dot[(i + 1) * width + lane];
+      const _t1_dot = -(_t3 * x_dot[(i + 2) * width + lane]);
+      x_bar_dot[(i + 2) * width + lane] -= _t1 * t_bar_dot + t_bar * _t1_dot;
+    }
+  }
+  return f;
+}
+
+/**
  * Sparsity detection: bandedSparseHvpInto with index sets for tangents. Seeded with {k} at the k-th wrt
  * number, `hvp` gets the columns each gradient entry may depend on: the Hessian's rows.
  * (`grad` gets the gradient.)
  */
 function bandedSparseHessianSparsitySweep(
   x: Float64Array,
-  v: SetsOf<BandedSparseHvpGradient>,
-  grad: BandedSparseHvpGradient,
-  hvp: SetsOf<BandedSparseHvpGradient>,
+  v: SetsOf<BandedSparseGradient>,
+  grad: BandedSparseGradient,
+  hvp: SetsOf<BandedSparseGradient>,
 ): number {
   const x_dot = v.x;
   const x_bar = grad.x;
@@ -1105,7 +1208,7 @@ function bandedSparseHessianSparsitySweep(
  */
 export function bandedSparseHessianSparsity(x: Float64Array): SparsityPattern {
   const fields = ["x"] as const;
-  const grad: BandedSparseHvpGradient = { x: new Float64Array(x.length) };
+  const grad: BandedSparseGradient = { x: new Float64Array(x.length) };
   const rows = emptySetRecord(grad, fields);
   bandedSparseHessianSparsitySweep(x, seedSetRecord(grad, fields), grad, rows);
   return hessianPatternOfSets(flattenSetRecord(grad, rows, fields));
@@ -1114,45 +1217,51 @@ export function bandedSparseHessianSparsity(x: Float64Array): SparsityPattern {
 /**
  * Value, gradient and sparse Hessian of `bandedSparse` over x flattened in declaration order (arrays row-major): the pattern of
  * bandedSparseHessianSparsity, colored (distance-2 or star coloring, whichever needs fewer colors) so that
- * one Hessian-vector product per color gives every entry. `hessian` is in compressed sparse rows
- * (rowPointers, columnIndices, values) and keeps its coloring and buffers: pass it to
- * bandedSparseHessianSparseInto to recompute the values at other arguments of the same shape.
+ * one Hessian-vector product per color gives every entry, at most `width` colors per sweep.
+ * `hessian` is in compressed sparse rows (rowPointers, columnIndices, values) and keeps its coloring and
+ * buffers: pass it to bandedSparseHessianSparseInto to recompute the values at other arguments of the same shape.
  * Generated from banded.ts:18.
  */
-export function bandedSparseHessianSparse(x: Float64Array): {
-  value: number;
-  grad: BandedSparseHvpGradient;
-  hessian: CompressedMatrix<BandedSparseHvpGradient>;
-} {
-  const grad: BandedSparseHvpGradient = { x: new Float64Array(x.length) };
+export function bandedSparseHessianSparse(
+  x: Float64Array,
+  width: number = 8,
+): { value: number; grad: BandedSparseGradient; hessian: CompressedMatrix<BandedSparseGradient> } {
+  const grad: BandedSparseGradient = { x: new Float64Array(x.length) };
+  const pattern = bandedSparseHessianSparsity(x);
+  const coloring = hessianColoring(pattern);
+  // At most `width` colors per vector sweep, spread evenly over the fewest sweeps.
+  const lanes = lanesFor(coloring.count, width);
   const hessian = compressedHessian(
-    bandedSparseHessianSparsity(x),
-    { x: new Float64Array(x.length) },
-    { x: new Float64Array(x.length) },
+    pattern,
+    coloring,
+    lanes,
+    { x: new Float64Array(x.length * lanes) },
+    { x: new Float64Array(x.length * lanes) },
   );
-  const value = bandedSparseHessianSparseInto(x, grad, hessian);
-  return { value, grad, hessian };
+  return { value: bandedSparseHessianSparseInto(x, grad, hessian), grad, hessian };
 }
 
 /**
  * Sets `grad` to the gradient of `bandedSparse` and `hessian.values` to its Hessian, on the pattern and
- * with the coloring `hessian` was made with (by bandedSparseHessianSparse): one Hessian-vector product per color.
+ * with the coloring `hessian` was made with (by bandedSparseHessianSparse): one Hessian-vector product per color,
+ * `hessian.lanes` of them per forward-over-reverse sweep.
  * Returns the value. Generated from banded.ts:18.
  */
 export function bandedSparseHessianSparseInto(
   x: Float64Array,
-  grad: BandedSparseHvpGradient,
-  hessian: CompressedMatrix<BandedSparseHvpGradient>,
+  grad: BandedSparseGradient,
+  hessian: CompressedMatrix<BandedSparseGradient>,
 ): number {
   const fields = ["x"] as const;
   checkCompressedSize(hessian, recordSize({ x }, fields), "bandedSparseHessianSparseInto");
-  seedColorRecord(hessian, 0, fields);
-  let value = bandedSparseHvpInto(x, hessian.seed, grad, hessian.product);
-  recoverColorRecord(hessian, 0, fields);
-  for (let c = 1; c < hessian.coloring.count; c++) {
-    seedColorRecord(hessian, c, fields);
-    value = bandedSparseHvpInto(x, hessian.seed, grad, hessian.product);
-    recoverColorRecord(hessian, c, fields);
+  // Colors c … c + lanes − 1 in the lanes of one sweep.
+  seedSweep(hessian, 0, fields);
+  let value = bandedSparseHvpLanesInto(x, hessian.seed, grad, hessian.product, hessian.lanes);
+  recoverSweepRecord(hessian, 0, fields);
+  for (let c = hessian.lanes; c < hessian.coloring.count; c += hessian.lanes) {
+    seedSweep(hessian, c, fields);
+    value = bandedSparseHvpLanesInto(x, hessian.seed, grad, hessian.product, hessian.lanes);
+    recoverSweepRecord(hessian, c, fields);
   }
   return value;
 }

@@ -3,9 +3,14 @@
  * program, and the matrix from one sweep per color of a coloring of that pattern,
  * returned in compressed sparse rows (runtime/coloring.ts, runtime/sparse.ts).
  *
- *   fHessianSparsity(p1, …, pn): SparsityPattern        fJacobianSparsity(p1, …, pn): SparsityPattern
- *   fHessianSparse(p1, …, pn): { value, grad, hessian }  fJacobianSparse(p1, …, pn): { value, jacobian }
- *   fHessianSparseInto(p1, …, pn, grad, hessian): value  fJacobianSparseInto(p1, …, pn, jacobian): value
+ *   fHessianSparsity(p1, …, pn): SparsityPattern               fJacobianSparsity(p1, …, pn): SparsityPattern
+ *   fHessianSparse(p1, …, pn, width?): { value, grad, hessian } fJacobianSparse(p1, …, pn, width?): { value, jacobian }
+ *   fHessianSparseInto(p1, …, pn, grad, hessian): value         fJacobianSparseInto(p1, …, pn, jacobian): value
+ *
+ * The sweeps are the vector ones (modes/lanes.ts: fHvpLanesInto, fJacobianJvpLanes): one
+ * sweep carries `lanes` colors, at most `width` (default 8), so the primal and the reverse
+ * sweep's saved values are computed once per `lanes` colors. Where the widening does not
+ * handle the function (`output.scalarOnly`), one color per one-direction sweep.
  *
  * Detection runs the mode's own forward-mode code (the HVP for a Hessian, the JVP for a
  * Jacobian) with index sets for tangents (transform/indexSets.ts): a private sweep,
@@ -17,9 +22,10 @@ import type { Expr, FunctionIR, LValue, Param, Stmt } from "../ir/nodes.ts";
 import { IndexSetRewriter } from "../transform/indexSets.ts";
 import { Namer, namesIn } from "../transform/naming.ts";
 import { entryParams, names } from "./common.ts";
-import { callStmt, fieldNames, typedRecord } from "./hessian.ts";
+import { callStmt, fieldNames, stepLoop, typedRecord } from "./hessian.ts";
 import { jvpForward } from "./jvp.ts";
-import { pascalCase, runPasses, startUnit, typeParam, where, wrtRecordType, zeroRecord, type Pass, type Unit } from "./unit.ts";
+import { DEFAULT_WIDTH, hvpLanesNames, jacobianLanesNames, zeroLanes, zeroLanesHelpers } from "./lanes.ts";
+import { pascalCase, runPasses, startUnit, typeParam, where, wrtRecordType, zeroRecord, type ModeContext, type Pass, type Unit } from "./unit.ts";
 
 /** The private sweep: `of` re-typed with index-set tangents, the tangent parameters `setParams` typed as sets of `alias`. */
 function sparsitySweep(of: FunctionIR, tangents: ReadonlySet<string>, name: string, setParams: string[], alias: string, returnTypeText: string, doc: string): { fn: FunctionIR; runtime: string[] } {
@@ -64,12 +70,127 @@ const field = (object: string, ...path: string[]): Expr => path.reduce<Expr>((e,
 const wrtArgs = (wrt: string[]): Expr => ({ kind: "record", fields: wrt.map((name) => ({ name, value: b.v(name) })) });
 const record = (fields: [string, Expr][]): Expr => ({ kind: "record", fields: fields.map(([name, value]) => ({ name, value })) });
 
-/** `for (let c = 1; c < matrix.coloring.count; c++) { … }` */
-function colorsAfterFirst(c: string, matrix: string, body: Stmt[]): Stmt {
-  return b.countUp(c, b.num(1), field(matrix, "coloring", "count"), body);
+/** What differs between the sparse Hessian's drivers and the sparse Jacobian's; sparseDrivers writes the rest. */
+interface SparseKind {
+  /** "Hessian" or "Jacobian": fXSparsity, fXSparse, fXSparseInto. */
+  what: "Hessian" | "Jacobian";
+  /** The sweep's function, and the type of its seed (and product) record. */
+  sweep: { name: string; seedType: string; productType: string; lanes: boolean };
+  /** fXSparsity's body (after `const fields = …`), given the fields' variable. */
+  sparsity: (fields: Expr) => Stmt[];
+  sparsityDoc: string;
+  /** `compressedX(pattern, coloring, lanes, seed, product)`: `record()` makes a fresh seed (or product) record. */
+  compress: (pattern: Expr, coloring: Expr, lanes: Expr, record: () => Expr) => Expr;
+  /** The coloring of the pattern: `xColoring(pattern)`. */
+  coloring: string;
+  /** fXSparseInto's parameters after the function's, the matrix last. */
+  intoParams: (matrixType: string) => Param[];
+  /** One sweep: the statement (declaring `first`, assigning otherwise) and the recovery of colors `c`…. */
+  sweepStmt: (first: boolean, seedArgs: Expr[]) => Stmt;
+  recover: (c: Expr) => Stmt;
+  /** What fXSparseInto returns. */
+  result: Expr;
+  /** fXSparse: statements before the matrix, the Into call's extra arguments, the record it returns. */
+  sparsePrefix: Stmt[];
+  returned: (value: Expr) => [string, Expr][];
+  returnTypeText: (matrixType: string) => string;
+  doc: { into: string; sparse: string };
+  runtime: string[];
 }
 
-/** fHessianSparsity, fHessianSparse and fHessianSparseInto. */
+/**
+ * fXSparsity, fXSparse and fXSparseInto of one kind. fXSparse detects the pattern, colors it,
+ * chooses lanes = colors per sweep (at most `width`, spread evenly) and makes the compressed
+ * matrix with its lanes records; fXSparseInto runs ceil(colors / lanes) sweeps:
+ *
+ *   seedSweep(matrix, 0, fields); let value = sweep(…); recover(0)
+ *   for (let c = matrix.lanes; c < matrix.coloring.count; c += matrix.lanes) { seedSweep(matrix, c, fields); value = sweep(…); recover(c) }
+ *
+ * (the first sweep also when there are no colors: it gives the value).
+ */
+function sparseDrivers(unit: Unit, kind: SparseKind, n: { matrix: string; fields: string; width: string; c: string; pattern: string; coloring: string; lanes: string }): Unit {
+  const { ctx } = unit;
+  const { fn, request } = ctx;
+  const args = fn.params.map((p) => b.v(p.name));
+  const fieldsArg = b.v(n.fields);
+  const wrt = wrtRecordType(fn, request.wrt);
+  const names = { sparsity: `${fn.name}${kind.what}Sparsity`, sparse: `${fn.name}${kind.what}Sparse`, into: `${fn.name}${kind.what}SparseInto` };
+  const matrixType = kind.sweep.seedType === kind.sweep.productType ? `CompressedMatrix<${kind.sweep.seedType}>` : `CompressedMatrix<${kind.sweep.seedType}, ${kind.sweep.productType}>`;
+  const generatedFrom = `Generated from ${where(ctx)}.`;
+  const sparsity: FunctionIR = {
+    name: names.sparsity,
+    params: fn.params,
+    returnType: { kind: "opaque", text: "" },
+    returnTypeText: "SparsityPattern",
+    body: [fieldNames(n.fields, request.wrt), ...kind.sparsity(fieldsArg)],
+    exported: true,
+    span: fn.span,
+    doc: `${kind.sparsityDoc}\n${generatedFrom}`,
+  };
+  const seedArgs = [...args, field(n.matrix, "seed")];
+  const into: FunctionIR = {
+    name: names.into,
+    params: [...fn.params, ...kind.intoParams(matrixType)],
+    returnType: kind.what === "Hessian" ? b.NUMBER : fn.returnType,
+    returnTypeText: kind.what === "Hessian" ? "number" : fn.returnTypeText,
+    body: [
+      fieldNames(n.fields, request.wrt),
+      callStmt("checkCompressedSize", [b.v(n.matrix), call("recordSize", [wrtArgs(request.wrt), fieldsArg]), { kind: "string", value: names.into }]),
+      b.comment(kind.sweep.lanes ? `Colors c … c + lanes − 1 in the lanes of one sweep.` : `One color per sweep (lanes is 1: no vector sweep here).`),
+      callStmt("seedSweep", [b.v(n.matrix), b.num(0), fieldsArg]),
+      kind.sweepStmt(true, seedArgs),
+      kind.recover(b.num(0)),
+      stepLoop(n.c, field(n.matrix, "lanes"), field(n.matrix, "coloring", "count"), field(n.matrix, "lanes"), [
+        callStmt("seedSweep", [b.v(n.matrix), b.v(n.c), fieldsArg]),
+        kind.sweepStmt(false, seedArgs),
+        kind.recover(b.v(n.c)),
+      ]),
+      { kind: "return", value: kind.result },
+    ],
+    exported: true,
+    span: fn.span,
+    doc: `${kind.doc.into}\nReturns the value. ${generatedFrom}`,
+  };
+  const lanesRecord = kind.sweep.lanes ? zeroLanes(wrt.fields, b.v(n.lanes)) : zeroRecord(wrt.fields);
+  const sparse: FunctionIR = {
+    name: names.sparse,
+    params: [...fn.params, { ...typeParam(n.width, "number"), defaultText: String(request.width ?? DEFAULT_WIDTH) }],
+    returnType: { kind: "opaque", text: "" },
+    returnTypeText: kind.returnTypeText(matrixType),
+    body: [
+      ...kind.sparsePrefix,
+      declareConst(n.pattern, call(names.sparsity, args)),
+      declareConst(n.coloring, call(kind.coloring, [b.v(n.pattern)])),
+      ...(kind.sweep.lanes
+        ? [b.comment(`At most \`${n.width}\` colors per vector sweep, spread evenly over the fewest sweeps.`), declareConst(n.lanes, call("lanesFor", [field(n.coloring, "count"), b.v(n.width)]))]
+        : [
+            b.comment(`No vector sweep here: ${unit.output.scalarOnly ?? "not generated"}.`),
+            b.comment(`One color per sweep; \`${n.width}\` is unused.`),
+            declareConst(n.lanes, b.num(1)),
+          ]),
+      declareConst(n.matrix, kind.compress(b.v(n.pattern), b.v(n.coloring), b.v(n.lanes), () => lanesRecord)),
+      { kind: "return", value: record(kind.returned(call(names.into, [...args, ...kind.intoParams(matrixType).slice(0, -1).map((p) => b.v(p.name)), b.v(n.matrix)]))) },
+    ],
+    exported: true,
+    span: fn.span,
+    doc: `${kind.doc.sparse}\n${generatedFrom}`,
+  };
+  const runtime = ["recordSize", "SparsityPattern", "CompressedMatrix", "checkCompressedSize", "seedSweep", "lanesFor", kind.coloring, ...kind.runtime, ...(kind.sweep.lanes ? zeroLanesHelpers(wrt.fields) : [])];
+  return { ...unit, output: { ...unit.output, functions: [...unit.output.functions, sparsity, sparse, into], runtime: new Set([...unit.output.runtime, ...runtime]) } };
+}
+
+type DriverNames = Parameters<typeof sparseDrivers>[2];
+
+/** The drivers' local names, fresh against the function's parameters: the shared ones (the matrix named `matrix`), then `more`. */
+function driverNames<K extends string>(ctx: ModeContext, matrix: string, more: K[]): DriverNames & Record<K, string> {
+  const outer = new Namer(ctx.fn.params.map((p) => p.name));
+  const shared = Object.fromEntries(["fields", "width", "c", "pattern", "coloring", "lanes"].map((x) => [x, outer.fresh(x)]));
+  return { ...shared, matrix: outer.fresh(matrix), ...Object.fromEntries(more.map((x) => [x, outer.fresh(x)])) } as DriverNames & Record<K, string>;
+}
+
+const OVER = (wrt: string[]) => `${wrt.join(", ")} flattened in declaration order (arrays row-major)`;
+
+/** fHessianSparsity, fHessianSparse and fHessianSparseInto: Hessian-vector products seeded by colors. */
 export const sparseHessianDriver: Pass = {
   name: "driver",
   run(unit) {
@@ -77,94 +198,53 @@ export const sparseHessianDriver: Pass = {
     const { fn, request } = ctx;
     const alias = unit.output.typeAliases[0]!.name;
     const wrt = wrtRecordType(fn, request.wrt);
-    const outer = new Namer(fn.params.map((p) => p.name));
-    const [fields, grad, rows, hessian, value, c] = ["fields", "grad", "rows", "hessian", "value", "c"].map((x) => outer.fresh(x)) as [string, string, string, string, string, string];
+    const local = driverNames(ctx, "hessian", ["grad", "rows", "value"]);
+    const { matrix: hessian, grad, rows, value } = local;
     const args = fn.params.map((p) => b.v(p.name));
-    const fieldsArg = b.v(fields);
-    const names = {
-      sparsity: `${fn.name}HessianSparsity`,
-      sparse: `${fn.name}HessianSparse`,
-      into: `${fn.name}HessianSparseInto`,
-      sweep: `${fn.name}HessianSparsitySweep`,
-      hvp: `${fn.name}HvpInto`,
-    };
-    const over = `${request.wrt.join(", ")} flattened in declaration order (arrays row-major)`;
-    const sparsity: FunctionIR = {
-      name: names.sparsity,
-      params: fn.params,
-      returnType: { kind: "opaque", text: "" },
-      returnTypeText: "SparsityPattern",
-      body: [
-        fieldNames(fields, request.wrt),
+    const lanesFn = unit.output.functions.find((f) => f.name === hvpLanesNames(fn).name);
+    const seedType = lanesFn ? hvpLanesNames(fn).alias : alias;
+    const sweepCall = (seedArgs: Expr[]): Expr =>
+      lanesFn ? call(lanesFn.name, [...seedArgs, b.v(grad), field(hessian, "product"), field(hessian, "lanes")]) : call(`${fn.name}HvpInto`, [...seedArgs, b.v(grad), field(hessian, "product")]);
+    const sparse = `${fn.name}HessianSparse`;
+    const kind: SparseKind = {
+      what: "Hessian",
+      sweep: { name: lanesFn?.name ?? `${fn.name}HvpInto`, seedType, productType: seedType, lanes: lanesFn !== undefined },
+      sparsity: (fields) => [
         typedRecord(grad, alias, wrt.fields),
-        declareConst(rows, call("emptySetRecord", [b.v(grad), fieldsArg])),
-        callStmt(names.sweep, [...args, call("seedSetRecord", [b.v(grad), fieldsArg]), b.v(grad), b.v(rows)]),
-        { kind: "return", value: call("hessianPatternOfSets", [call("flattenSetRecord", [b.v(grad), b.v(rows), fieldsArg])]) },
+        declareConst(rows, call("emptySetRecord", [b.v(grad), fields])),
+        callStmt(`${fn.name}HessianSparsitySweep`, [...args, call("seedSetRecord", [b.v(grad), fields]), b.v(grad), b.v(rows)]),
+        { kind: "return", value: call("hessianPatternOfSets", [call("flattenSetRecord", [b.v(grad), b.v(rows), fields])]) },
       ],
-      exported: true,
-      span: fn.span,
-      doc:
-        `Where the Hessian of \`${fn.name}\` over ${over} may be nonzero, in compressed sparse rows\n` +
+      sparsityDoc:
+        `Where the Hessian of \`${fn.name}\` over ${OVER(request.wrt)} may be nonzero, in compressed sparse rows\n` +
         `(symmetric). Found by running its HVP with index sets for tangents at these arguments: exact for\n` +
-        `the branches they take (a superset of the nonzeros there; another input may take other branches).\n` +
-        `Generated from ${where(ctx)}.`,
+        `the branches they take (a superset of the nonzeros there; another input may take other branches).`,
+      coloring: "hessianColoring",
+      compress: (pattern, coloring, lanes, record) => call("compressedHessian", [pattern, coloring, lanes, record(), record()]),
+      intoParams: (matrixType) => [typeParam(grad, alias), typeParam(hessian, matrixType)],
+      sweepStmt: (first, seedArgs) => (first ? b.declare(value, sweepCall(seedArgs), true) : b.assign(b.v(value) as LValue, sweepCall(seedArgs))),
+      recover: (c) => callStmt("recoverSweepRecord", [b.v(hessian), c, b.v(local.fields)]),
+      result: b.v(value),
+      sparsePrefix: [typedRecord(grad, alias, wrt.fields)],
+      returned: (into) => [["value", into], ["grad", b.v(grad)], ["hessian", b.v(hessian)]],
+      returnTypeText: (matrixType) => `{ value: number; grad: ${alias}; hessian: ${matrixType} }`,
+      doc: {
+        into:
+          `Sets \`${grad}\` to the gradient of \`${fn.name}\` and \`${hessian}.values\` to its Hessian, on the pattern and\n` +
+          `with the coloring \`${hessian}\` was made with (by ${sparse}): one Hessian-vector product per color,\n` +
+          `\`${hessian}.lanes\` of them per forward-over-reverse sweep.`,
+        sparse:
+          `Value, gradient and sparse Hessian of \`${fn.name}\` over ${OVER(request.wrt)}: the pattern of\n` +
+          `${fn.name}HessianSparsity, colored (distance-2 or star coloring, whichever needs fewer colors) so that\n` +
+          `one Hessian-vector product per color gives every entry, at most \`${local.width}\` colors per sweep.\n` +
+          `\`hessian\` is in compressed sparse rows (rowPointers, columnIndices, values) and keeps its coloring and\n` +
+          `buffers: pass it to ${fn.name}HessianSparseInto to recompute the values at other arguments of the same shape.`,
+      },
+      runtime: ["emptySetRecord", "seedSetRecord", "flattenSetRecord", "hessianPatternOfSets", "compressedHessian", "recoverSweepRecord"],
     };
-    const matrixType = `CompressedMatrix<${alias}>`;
-    const sweepOf = (color: Expr): Stmt[] => [
-      callStmt("seedColorRecord", [b.v(hessian), color, fieldsArg]),
-      b.assign(b.v(value) as LValue, call(names.hvp, [...args, field(hessian, "seed"), b.v(grad), field(hessian, "product")])),
-      callStmt("recoverColorRecord", [b.v(hessian), color, fieldsArg]),
-    ];
-    const into: FunctionIR = {
-      name: names.into,
-      params: [...fn.params, typeParam(grad, alias), typeParam(hessian, matrixType)],
-      returnType: b.NUMBER,
-      returnTypeText: "number",
-      body: [
-        fieldNames(fields, request.wrt),
-        callStmt("checkCompressedSize", [b.v(hessian), call("recordSize", [wrtArgs(request.wrt), fieldsArg]), { kind: "string", value: names.into }]),
-        callStmt("seedColorRecord", [b.v(hessian), b.num(0), fieldsArg]),
-        b.declare(value, call(names.hvp, [...args, field(hessian, "seed"), b.v(grad), field(hessian, "product")]), true),
-        callStmt("recoverColorRecord", [b.v(hessian), b.num(0), fieldsArg]),
-        colorsAfterFirst(c, hessian, sweepOf(b.v(c))),
-        { kind: "return", value: b.v(value) },
-      ],
-      exported: true,
-      span: fn.span,
-      doc:
-        `Sets \`${grad}\` to the gradient of \`${fn.name}\` and \`${hessian}.values\` to its Hessian, on the pattern and\n` +
-        `with the coloring \`${hessian}\` was made with (by ${names.sparse}): one Hessian-vector product per color.\n` +
-        `Returns the value. Generated from ${where(ctx)}.`,
-    };
-    const sparse: FunctionIR = {
-      name: names.sparse,
-      params: fn.params,
-      returnType: { kind: "opaque", text: "" },
-      returnTypeText: `{ value: number; grad: ${alias}; hessian: ${matrixType} }`,
-      body: [
-        typedRecord(grad, alias, wrt.fields),
-        declareConst(hessian, call("compressedHessian", [call(names.sparsity, args), zeroRecord(wrt.fields), zeroRecord(wrt.fields)])),
-        declareConst(value, call(names.into, [...args, b.v(grad), b.v(hessian)])),
-        { kind: "return", value: record([["value", b.v(value)], ["grad", b.v(grad)], ["hessian", b.v(hessian)]]) },
-      ],
-      exported: true,
-      span: fn.span,
-      doc:
-        `Value, gradient and sparse Hessian of \`${fn.name}\` over ${over}: the pattern of\n` +
-        `${names.sparsity}, colored (distance-2 or star coloring, whichever needs fewer colors) so that\n` +
-        `one Hessian-vector product per color gives every entry. \`hessian\` is in compressed sparse rows\n` +
-        `(rowPointers, columnIndices, values) and keeps its coloring and buffers: pass it to\n` +
-        `${names.into} to recompute the values at other arguments of the same shape.\n` +
-        `Generated from ${where(ctx)}.`,
-    };
-    const runtime = ["emptySetRecord", "seedSetRecord", "flattenSetRecord", "hessianPatternOfSets", "SparsityPattern", "CompressedMatrix", "compressedHessian", "checkCompressedSize", "recordSize", "seedColorRecord", "recoverColorRecord"];
-    return withDrivers(unit, [sparsity, sparse, into], runtime);
+    return sparseDrivers(unit, kind, local);
   },
 };
-
-function withDrivers(unit: Unit, drivers: FunctionIR[], runtime: string[]): Unit {
-  return { ...unit, output: { ...unit.output, functions: [...unit.output.functions, ...drivers], runtime: new Set([...unit.output.runtime, ...runtime]) } };
-}
 
 /** After the Jacobian's sweeps: `fJacobianSparsitySweep`, its JVP with index-set tangents (the output's tangent sets are the pattern's rows). */
 export const jacobianSparsity: Pass = {
@@ -185,13 +265,14 @@ export const jacobianSparsity: Pass = {
       `{ value: ${fn.returnTypeText}; tangent: IndexSet[] }`,
       `Sparsity detection: the JVP of \`${fn.name}\` with index sets for tangents. Seeded with {k} at the\nk-th wrt number, the output's tangent holds the columns each output may depend on: the Jacobian's rows.`,
     );
-    // The column-colored driver needs only the forward sweep: the reverse one and its stacks go.
-    const jvpSweep = unit.output.functions.filter((f) => f.name === `${fn.name}JacobianJvp`);
-    return { ...unit, output: { ...unit.output, functions: [...jvpSweep, sweep.fn], stacks: new Set(), runtime: new Set([...unit.output.runtime, ...sweep.runtime]) } };
+    // The column-colored driver needs only the forward sweeps: the reverse one and its stacks go.
+    const forward = new Set([`${fn.name}JacobianJvp`, jacobianLanesNames(fn).name]);
+    const jvpSweeps = unit.output.functions.filter((f) => forward.has(f.name));
+    return { ...unit, output: { ...unit.output, functions: [...jvpSweeps, sweep.fn], stacks: new Set(), runtime: new Set([...unit.output.runtime, ...sweep.runtime]) } };
   },
 };
 
-/** fJacobianSparsity, fJacobianSparse and fJacobianSparseInto (forward sweeps over column colors). */
+/** fJacobianSparsity, fJacobianSparse and fJacobianSparseInto: forward sweeps seeded by column colors. */
 export const sparseJacobianDriver: Pass = {
   name: "driver",
   run(unit) {
@@ -199,86 +280,49 @@ export const sparseJacobianDriver: Pass = {
     const { fn, request } = ctx;
     const alias = `${pascalCase(fn.name)}JacobianGradient`;
     const wrt = wrtRecordType(fn, request.wrt);
-    const outer = new Namer(fn.params.map((p) => p.name));
-    const [fields, direction, jacobian, sweep, c] = ["fields", "direction", "jacobian", "sweep", "c"].map((x) => outer.fresh(x)) as [string, string, string, string, string];
+    const local = driverNames(ctx, "jacobian", ["direction", "sweep"]);
+    const { matrix: jacobian, direction, sweep } = local;
     const args = fn.params.map((p) => b.v(p.name));
-    const fieldsArg = b.v(fields);
-    const names = {
-      sparsity: `${fn.name}JacobianSparsity`,
-      sparse: `${fn.name}JacobianSparse`,
-      into: `${fn.name}JacobianSparseInto`,
-      sweep: `${fn.name}JacobianSparsitySweep`,
-      jvp: `${fn.name}JacobianJvp`,
-    };
-    const over = `${request.wrt.join(", ")} flattened in declaration order (arrays row-major)`;
-    const sparsity: FunctionIR = {
-      name: names.sparsity,
-      params: fn.params,
-      returnType: { kind: "opaque", text: "" },
-      returnTypeText: "SparsityPattern",
-      body: [
-        fieldNames(fields, request.wrt),
+    const lanesFn = unit.output.functions.find((f) => f.name === jacobianLanesNames(fn).name);
+    const seedType = lanesFn ? jacobianLanesNames(fn).alias : alias;
+    const sweepCall = (seedArgs: Expr[]): Expr => (lanesFn ? call(lanesFn.name, [...seedArgs, field(jacobian, "lanes")]) : call(`${fn.name}JacobianJvp`, seedArgs));
+    const kind: SparseKind = {
+      what: "Jacobian",
+      sweep: { name: lanesFn?.name ?? `${fn.name}JacobianJvp`, seedType, productType: "null", lanes: lanesFn !== undefined },
+      sparsity: (fields) => [
         typedRecord(direction, alias, wrt.fields),
         {
           kind: "return",
-          value: call("patternOfSets", [b.field(call(names.sweep, [...args, call("seedSetRecord", [b.v(direction), fieldsArg])]), "tangent"), call("recordSize", [b.v(direction), fieldsArg])]),
+          value: call("patternOfSets", [b.field(call(`${fn.name}JacobianSparsitySweep`, [...args, call("seedSetRecord", [b.v(direction), fields])]), "tangent"), call("recordSize", [b.v(direction), fields])]),
         },
       ],
-      exported: true,
-      span: fn.span,
-      doc:
-        `Where the Jacobian of \`${fn.name}\` (rows: outputs; columns: ${over}) may be nonzero,\n` +
+      sparsityDoc:
+        `Where the Jacobian of \`${fn.name}\` (rows: outputs; columns: ${OVER(request.wrt)}) may be nonzero,\n` +
         `in compressed sparse rows. Found by running its JVP with index sets for tangents at these arguments:\n` +
         `exact for the branches they take (a superset of the nonzeros there; another input may take other\n` +
-        `branches). Generated from ${where(ctx)}.`,
+        `branches).`,
+      coloring: "jacobianColoring",
+      compress: (pattern, coloring, lanes, record) => call("compressedJacobian", [pattern, coloring, lanes, record()]),
+      intoParams: (matrixType) => [typeParam(jacobian, matrixType)],
+      sweepStmt: (first, seedArgs) => (first ? b.declare(sweep, sweepCall(seedArgs), true) : b.assign(b.v(sweep) as LValue, sweepCall(seedArgs))),
+      recover: (c) => callStmt("recoverSweep", [b.v(jacobian), c, b.field(b.v(sweep), "tangent")]),
+      result: b.field(b.v(sweep), "value"),
+      sparsePrefix: [],
+      returned: (into) => [["value", into], ["jacobian", b.v(jacobian)]],
+      returnTypeText: (matrixType) => `{ value: ${fn.returnTypeText}; jacobian: ${matrixType} }`,
+      doc: {
+        into:
+          `Sets \`${jacobian}.values\` to the Jacobian of \`${fn.name}\`, on the pattern and with the coloring\n` +
+          `\`${jacobian}\` was made with (by ${fn.name}JacobianSparse): one forward sweep per \`${jacobian}.lanes\` colors of columns.`,
+        sparse:
+          `Value and sparse Jacobian of \`${fn.name}\` (rows: outputs; columns: ${OVER(request.wrt)}): the pattern\n` +
+          `of ${fn.name}JacobianSparsity, its columns colored so that columns sharing a color share no row\n` +
+          `(Curtis–Powell–Reid), one forward-mode direction per color, at most \`${local.width}\` per sweep.\n` +
+          `\`jacobian\` is in compressed sparse rows (rowPointers, columnIndices, values) and keeps its coloring and\n` +
+          `buffers: pass it to ${fn.name}JacobianSparseInto to recompute the values at other arguments of the same shape.`,
+      },
+      runtime: ["seedSetRecord", "patternOfSets", "compressedJacobian", "recoverSweep"],
     };
-    const matrixType = `CompressedMatrix<${alias}>`;
-    const jvpCall = call(names.jvp, [...args, field(jacobian, "seed")]);
-    const into: FunctionIR = {
-      name: names.into,
-      params: [...fn.params, typeParam(jacobian, matrixType)],
-      returnType: fn.returnType,
-      returnTypeText: fn.returnTypeText,
-      body: [
-        fieldNames(fields, request.wrt),
-        callStmt("checkCompressedSize", [b.v(jacobian), call("recordSize", [wrtArgs(request.wrt), fieldsArg]), { kind: "string", value: names.into }]),
-        callStmt("seedColorRecord", [b.v(jacobian), b.num(0), fieldsArg]),
-        { ...(b.declare(sweep, jvpCall, true) as Extract<Stmt, { kind: "declare" }>) },
-        callStmt("recoverColor", [b.v(jacobian), b.num(0), b.field(b.v(sweep), "tangent")]),
-        colorsAfterFirst(c, jacobian, [
-          callStmt("seedColorRecord", [b.v(jacobian), b.v(c), fieldsArg]),
-          b.assign(b.v(sweep) as LValue, jvpCall),
-          callStmt("recoverColor", [b.v(jacobian), b.v(c), b.field(b.v(sweep), "tangent")]),
-        ]),
-        { kind: "return", value: b.field(b.v(sweep), "value") },
-      ],
-      exported: true,
-      span: fn.span,
-      doc:
-        `Sets \`${jacobian}.values\` to the Jacobian of \`${fn.name}\`, on the pattern and with the coloring\n` +
-        `\`${jacobian}\` was made with (by ${names.sparse}): one forward sweep per color of columns.\n` +
-        `Returns the value. Generated from ${where(ctx)}.`,
-    };
-    const sparse: FunctionIR = {
-      name: names.sparse,
-      params: fn.params,
-      returnType: { kind: "opaque", text: "" },
-      returnTypeText: `{ value: ${fn.returnTypeText}; jacobian: ${matrixType} }`,
-      body: [
-        declareConst(jacobian, call("compressedJacobian", [call(names.sparsity, args), zeroRecord(wrt.fields), zeroRecord(wrt.fields), { kind: "string", value: "columns" }])),
-        { kind: "return", value: record([["value", call(names.into, [...args, b.v(jacobian)])], ["jacobian", b.v(jacobian)]]) },
-      ],
-      exported: true,
-      span: fn.span,
-      doc:
-        `Value and sparse Jacobian of \`${fn.name}\` (rows: outputs; columns: ${over}): the pattern\n` +
-        `of ${names.sparsity}, its columns colored so that columns sharing a color share no row\n` +
-        `(Curtis–Powell–Reid), one forward sweep per color. \`jacobian\` is in compressed sparse rows\n` +
-        `(rowPointers, columnIndices, values) and keeps its coloring and buffers: pass it to\n` +
-        `${names.into} to recompute the values at other arguments of the same shape.\n` +
-        `Generated from ${where(ctx)}.`,
-    };
-    const runtime = ["seedSetRecord", "patternOfSets", "recordSize", "SparsityPattern", "CompressedMatrix", "compressedJacobian", "checkCompressedSize", "seedColorRecord", "recoverColor"];
-    return withDrivers(unit, [sparsity, sparse, into], runtime);
+    return sparseDrivers(unit, kind, local);
   },
 };
