@@ -31,7 +31,7 @@ import { generatedHeader } from "./backend/header.ts";
 import { copyHelpers } from "./backend/helpers.ts";
 import { calleesOf, withoutUncalled } from "./transform/tidy.ts";
 import { runPasses, startUnit, type ModeContext, type Pass, type Unit } from "./modes/unit.ts";
-import { checkpoints, entryParams, hoistRows, inline, names, normalize, primalCopy, reorder, requireReturn, reverse, stackCursors, tidy } from "./modes/common.ts";
+import { checkpoints, entryParams, hoistRows, inline, names, normalize, primalCopy, records, reorder, requireReturn, reverse, stackCursors, tidy } from "./modes/common.ts";
 import { gradEntryPoints } from "./modes/grad.ts";
 import { pullbackEntryPoint, vjpEntryPoints } from "./modes/vjp.ts";
 import { jvpForward } from "./modes/jvp.ts";
@@ -45,10 +45,11 @@ import { withoutDuplicates } from "./modes/dedupe.ts";
 import { hvpLanes, jvpLanes } from "./modes/lanes.ts";
 
 /**
- * Checkpointed loops expanded, row hoisting and stack cursors, over every function a mode
- * generates (the drivers come after: their loops call functions, they save nothing).
+ * Arrays of records read in the user's shape, checkpointed loops expanded, row hoisting and
+ * stack cursors, over every function a mode generates (the drivers come after: their loops
+ * call functions, they save nothing).
  */
-const LATE: readonly Pass[] = [checkpoints, hoistRows, stackCursors];
+const LATE: readonly Pass[] = [records, checkpoints, hoistRows, stackCursors];
 /** Reverse mode seeded with a cotangent, and the fVjp entry points (`vjpEntryPoints(names)`). */
 const vjpSweeps = (entryPoints: Pass): Pass[] => [names, entryParams("grad", "cotangent", "cotangents", "grads"), normalize, reorder, reverse("cotangent"), entryPoints];
 /** The reverse-mode body forward mode goes over. */
@@ -440,7 +441,11 @@ function assembleModule(job: FileJob, file: FileDerivatives, style: OutputStyle,
   // Named object types in generated signatures come from the source module.
   const typeImports = new Set<string>();
   for (const f of functions) {
-    for (const p of f.params) if (discovery.module.exportedTypes?.has(p.typeText)) typeImports.add(p.typeText);
+    for (const p of f.params) {
+      // `Dense[]` of an array of records names its element type.
+      const named = p.type.kind === "record" && p.type.arrayOfRecords ? p.typeText.replace(/^readonly /, "").replace(/\[\]$/, "") : p.typeText;
+      if (discovery.module.exportedTypes?.has(named)) typeImports.add(named);
+    }
   }
   const extension = importExtensionOf(sf) ?? style.importExtension ?? ".js";
   const sourceImport = relativeSpecifier(input.path, input.path, extension);

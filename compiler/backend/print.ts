@@ -7,7 +7,7 @@
  */
 import { assertNever, type Expr, type FunctionIR, type LValue, type ModuleIR, type StackName, type Stmt } from "../ir/nodes.ts";
 import { sameExpr } from "../ir/build.ts";
-import { typeText } from "../ir/types.ts";
+import { elementOfRecords, typeText } from "../ir/types.ts";
 
 const PRECEDENCE: Record<string, number> = {
   "||": 3, "&&": 4,
@@ -107,6 +107,11 @@ export class Printer {
 
   private zerosLike(type: import("../ir/nodes.ts").ValueType, like: string, depth: number): string {
     if (type.kind === "number") return "0";
+    if (type.kind === "record" && type.arrayOfRecords) {
+      // `layers.map((layer) => ({ w: …, b: … }))`: a gradient in the shape of the user's array of records.
+      const element = elementName(like, depth);
+      return `${like}.map((${element}) => (${this.zerosLike(elementOfRecords(type), element, depth + 1)}))`;
+    }
     if (type.kind === "record") return `{ ${type.fields.map((f) => `${f.name}: ${this.zerosLike(f.type, `${like}.${f.name}`, depth)}`).join(", ")} }`;
     if (type.kind !== "array") return "undefined";
     if (type.container === "float64array") return `new Float64Array(${like}.length)`;
@@ -280,4 +285,11 @@ export function debugPrint(stmts: Stmt[]): string {
 
 export function printType(t: import("../ir/nodes.ts").ValueType): string {
   return typeText(t);
+}
+
+/** The name of an element of `like` in a `.map` callback: `layers` → `layer`, otherwise `item` (numbered when nested). */
+function elementName(like: string, depth: number): string {
+  const last = /(\w+)$/.exec(like)?.[1] ?? "";
+  if (/^[a-z]\w*[^s]s$/.test(last) && !last.includes("_")) return last.slice(0, -1);
+  return depth === 0 ? "item" : `item${depth}`;
 }

@@ -15,7 +15,7 @@ import * as b from "../ir/build.ts";
 import type { ArrayContainer, Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
 import { MATH_CONSTANTS, PRIMITIVES } from "../ir/primitives.ts";
 import { shapeOfTypeNode, type TypeResolver } from "./types.ts";
-import { typeText } from "../ir/types.ts";
+import { elementOfRecords, typeText } from "../ir/types.ts";
 import { functionValue, MODES, sourceParams, tagsOf, typeReference, type FunctionNode, type FunctionSource, type SourceParam } from "./functions.ts";
 import { NUMBER_CONSTANTS, type ModuleValues, type Table } from "./moduleValues.ts";
 import { closeRegion, lowerSwitch, type JumpTarget, type SwitchLowerer } from "./jumps.ts";
@@ -347,7 +347,11 @@ class Lowering implements CallbackHost, SwitchLowerer {
     }
     const binding = this.bind(name, shape, false);
     let text = typeNode ? typeNode.getText(this.sourceFile) : typeText(shape);
-    if (typeNode && containsRecord(shape) && !(shape.kind === "record" && shape.name === text && this.module.exportedTypes?.has(text))) {
+    if (typeNode && shape.kind === "record" && shape.arrayOfRecords) {
+      // `Dense[]`, `readonly Dense[]`, `Array<Dense>`: written `Dense[]` when the module exports Dense, else spelled out.
+      const readonly = shape.fields.some((f) => f.type.kind === "array" && f.type.readonly) ? "readonly " : "";
+      text = shape.name && this.module.exportedTypes?.has(shape.name) ? `${readonly}${shape.name}[]` : `${readonly}${structuralText(elementOfRecords(shape))}[]`;
+    } else if (typeNode && containsRecord(shape) && !(shape.kind === "record" && shape.name === text && this.module.exportedTypes?.has(text))) {
       text = structuralText(shape); // the generated file cannot import a type the module keeps private
     } else if (typeNode && (this.privateAlias(typeNode) || this.mentionsTypeParameter(typeNode))) {
       text = structuralText(shape);
@@ -997,6 +1001,18 @@ class Lowering implements CallbackHost, SwitchLowerer {
         this.aliases[this.aliases.length - 1]!.set(name, init);
         return [];
       }
+      if (type.kind === "record" && init.kind === "record" && this.elements.has(init)) {
+        // `const layer = layers[i]` of an array of records: one constant per field (`const
+        // layer_w = layers.w[i]`, a row of the parameter, not a copy), named by the record.
+        if (mutable) this.reject(Codes.UnsupportedStatement, `declare '${name}' with 'const': it names an element of an array of objects`, d);
+        const fields = init.fields.map((f) => {
+          const fieldType = this.typeOf(f.value, d);
+          return { name: f.name, type: fieldType, value: f.value, irName: this.bind(this.fresh(`${name}_${f.name}`), fieldType, false) };
+        });
+        this.bind(name, type, false);
+        this.aliases[this.aliases.length - 1]!.set(name, { kind: "record", byReference: true, fields: fields.map((f) => ({ name: f.name, value: b.v(f.irName) })) });
+        return fields.map((f): Stmt => ({ kind: "declare", name: f.irName, type: f.type, init: f.value, mutable: false, span: this.span(d) }));
+      }
       const isArrayVar = (e: Expr) => e.kind === "var" && this.typeOf(e, d).kind === "array";
       if (type.kind === "record" && init.kind === "record" && init.fields.every((f) => this.typeOf(f.value, d).kind === "number" || isArrayVar(f.value))) {
         // A local record of numbers and array variables (`const grad = { x: 0, w: w_bar }`):
@@ -1358,19 +1374,24 @@ class Lowering implements CallbackHost, SwitchLowerer {
     }
     const iterable = this.arrayValue(source, "item");
     const iterableType = this.typeOf(iterable, source);
-    if (iterableType.kind !== "array") this.reject(Codes.UnsupportedStatement, "for…of is supported over arrays only", node.expression);
+    const records = iterableType.kind === "record" && iterableType.arrayOfRecords ? iterableType : undefined;
+    if (iterableType.kind !== "array" && !records) this.reject(Codes.UnsupportedStatement, "for…of is supported over arrays only", node.expression);
     const indexName = entries ? bindingIdentifier((pattern as ts.ArrayBindingPattern).elements[0]!) : undefined;
     const valuePattern = entries ? (pattern as ts.ArrayBindingPattern).elements[1]! : pattern;
-    const base = ts.isIdentifier(pattern) ? pattern.text : "item";
+    // A record's counter is named after the array (`layer_i` over `layers`).
+    const singular = records && iterable.kind === "var" ? /(?:^|\.)([a-z]\w*[^s_])s$/.exec(iterable.name)?.[1] : undefined;
+    const base = ts.isIdentifier(pattern) ? pattern.text : singular ?? "item";
     return this.inScope(() => {
       const counter = this.bind(indexName ?? `${base}_i`, b.NUMBER, true);
       const init: Stmt[] = [b.declare(counter, b.num(0), true)];
-      const test = b.bin("<", b.v(counter), { kind: "length", object: iterable });
+      // An array of records loops over the records' index: `for (const { w, b } of layers)` reads `layers.w[i]`, `layers.b[i]`.
+      const test = b.bin("<", b.v(counter), { kind: "length", object: records ? this.fieldOf(iterable, records.fields[0]!.name, source) : iterable });
       const update: Stmt[] = [b.assign({ kind: "var", name: counter }, b.add(b.v(counter), b.num(1)))];
       const body = this.loopBody(label, () =>
         this.inScope(() => {
-          const element = b.index(iterable, b.v(counter));
-          const head = ts.isOmittedExpression(valuePattern) ? [] : this.bindPattern(ts.isBindingElement(valuePattern) ? valuePattern.name : valuePattern, element, iterableType.element, mutable, list);
+          const element = records ? this.recordAt(iterable, records, b.v(counter), source) : b.index(iterable, b.v(counter));
+          const elementType = records ? this.typeOf(element, source) : (iterableType as Extract<ValueType, { kind: "array" }>).element;
+          const head = ts.isOmittedExpression(valuePattern) ? [] : this.bindPattern(ts.isBindingElement(valuePattern) ? valuePattern.name : valuePattern, element, elementType, mutable, list);
           const rest = ts.isBlock(node.statement) ? node.statement.statements.flatMap((s) => this.lowerStatement(s)) : this.lowerStatement(node.statement);
           return [...head, ...rest];
         }),
@@ -1403,6 +1424,29 @@ class Lowering implements CallbackHost, SwitchLowerer {
       const body = this.loopBody(label, () => this.lowerBody(node.statement));
       return { kind: "loop", form: "for", init, test, update, body, span } satisfies Stmt;
     });
+  }
+
+  /**
+   * `layers[i]` of an array of records: the record of its fields' elements, `{ w: layers.w[i],
+   * b: layers.b[i] }` (struct of arrays). Its fields are read like any object's; an index
+   * that is not a variable or a literal is computed once first.
+   */
+  private recordAt(object: Expr, type: Extract<ValueType, { kind: "record" }>, index: Expr, node: ts.Node): Expr {
+    if (this.typeOf(index, node).kind !== "number") this.reject(Codes.UnsupportedExpression, "array indices must be numbers", node);
+    const i = b.isTrivial(index) ? index : this.hold(index, "k", node);
+    const element: Expr = { kind: "record", fields: type.fields.map((f) => ({ name: f.name, value: b.index(this.fieldOf(object, f.name, node), i) })) };
+    this.elements.add(element);
+    return element;
+  }
+
+  /** The records `recordAt` made: `const layer = layers[i]` names their fields' rows. */
+  private readonly elements = new WeakSet<Expr>();
+
+  /** The field `name` of a record value: a dotted path of a parameter (`layers.w`), a literal's field, or a field expression. */
+  private fieldOf(object: Expr, name: string, node: ts.Node): Expr {
+    if (object.kind === "var") return b.v(`${object.name}.${name}`);
+    if (object.kind === "record") return object.fields.find((f) => f.name === name)?.value ?? this.reject(Codes.UnsupportedExpression, `'${name}' is not a field of this object`, node);
+    return { kind: "field", object, name };
   }
 
   /** Keys of `for…in` loops (strings in JavaScript), by IR name: usable as indices only. */
@@ -1462,7 +1506,9 @@ class Lowering implements CallbackHost, SwitchLowerer {
       case ts.SyntaxKind.ElementAccessExpression: {
         const node = e as ts.ElementAccessExpression;
         const object = this.lowerExpr(node.expression);
-        if (this.typeOf(object, node.expression).kind !== "array") {
+        const objectType = this.typeOf(object, node.expression);
+        if (objectType.kind === "record" && objectType.arrayOfRecords) return this.recordAt(object, objectType, this.lowerExpr(node.argumentExpression), node.argumentExpression);
+        if (objectType.kind !== "array") {
           this.reject(Codes.UnsupportedExpression, "dynamic property access is not supported; index arrays only", node);
         }
         const i = this.lowerExpr(node.argumentExpression);
@@ -1603,6 +1649,11 @@ class Lowering implements CallbackHost, SwitchLowerer {
     const object = this.lowerExpr(node.expression);
     const type = this.typeOf(object, node.expression);
     if (type.kind === "array" && property === "length") return { kind: "length", object };
+    if (type.kind === "record" && type.arrayOfRecords) {
+      // `layers.length`: the length of any one field's array (all have one entry per record).
+      if (property === "length") return { kind: "length", object: this.fieldOf(object, type.fields[0]!.name, node) };
+      return this.reject(Codes.UnsupportedExpression, `'.${property}' of an array of objects cannot be read here: tsgrad reads its '.length', its elements ('${node.expression.getText(this.sourceFile)}[i].${type.fields[0]!.name}') and loops over it ('for (const { ${type.fields.map((f) => f.name).join(", ")} } of ${node.expression.getText(this.sourceFile)})')`, node.name);
+    }
     if (type.kind === "record" && object.kind === "var") {
       if (!type.fields.some((f) => f.name === property)) this.reject(Codes.UnsupportedExpression, `'${property}' is not a field of '${object.name}'`, node.name);
       return b.v(`${object.name}.${property}`);
@@ -1788,6 +1839,7 @@ function containsRecord(t: ValueType): boolean {
 }
 
 function structuralText(t: ValueType): string {
+  if (t.kind === "record" && t.arrayOfRecords) return `${structuralText(elementOfRecords(t))}[]`;
   return t.kind === "record" ? `{ ${t.fields.map((f) => `${f.name}: ${structuralText(f.type)}`).join("; ")} }` : typeText(t);
 }
 

@@ -40,6 +40,7 @@ export function shapeOfTypeNode(node: ts.TypeNode, resolve?: TypeResolver, depth
       if (op.operator !== ts.SyntaxKind.ReadonlyKeyword) return { error: "unsupported" };
       const inner = recurse(op.type);
       if ("error" in inner) return inner;
+      if (inner.kind === "record" && inner.arrayOfRecords) return { ...inner, fields: inner.fields.map((f) => ({ ...f, type: { ...f.type, readonly: true } as ValueType })) };
       return inner.kind === "array" ? { ...inner, readonly: true } : { error: "unsupported" };
     }
     case ts.SyntaxKind.TypeReference: {
@@ -148,8 +149,37 @@ function recordOf(members: ts.NodeArray<ts.TypeElement>, resolve: TypeResolver |
 }
 
 function arrayOf(element: ValueType, readonly: boolean): ValueType | { error: "unsupported" } {
-  if (element.kind === "number" || element.kind === "array") {
+  if (element.kind === "number" || (element.kind === "array" && !containsRecords(element))) {
     return { kind: "array", element, container: "array", readonly };
   }
+  if (recordsProblem(element) === undefined && element.kind === "record") {
+    // `Dense[]`: held field by field (the IR's arrayOfRecords), one array per field.
+    const fields = element.fields.map((f) => ({ name: f.name, type: { kind: "array", element: f.type, container: "array", readonly } satisfies ValueType }));
+    return { kind: "record", ...(element.name !== undefined && { name: element.name }), fields, arrayOfRecords: true };
+  }
   return { error: "unsupported" };
+}
+
+function containsRecords(t: ValueType): boolean {
+  return t.kind === "record" || (t.kind === "array" && containsRecords(t.element));
+}
+
+/**
+ * Why an array of this element type cannot be an array of parameter records, or undefined
+ * if it can: the element is an object whose fields are numbers or arrays of numbers (any
+ * depth, `number[]`, `Float64Array`, `number[][]`), the shapes a field of the records'
+ * struct of arrays can take.
+ */
+export function recordsProblem(element: ValueType): string | undefined {
+  if (element.kind !== "record") return "its elements are not objects";
+  if (element.arrayOfRecords) return "it is an array of arrays of objects; pass one array of objects (flatten the outer array into it, or pass each as a parameter)";
+  if (element.fields.length === 0) return "its objects have no fields";
+  for (const f of element.fields) {
+    const numeric = (t: ValueType): boolean => t.kind === "number" || (t.kind === "array" && t.container !== "int32array" && numeric(t.element));
+    if (!numeric(f.type)) {
+      const what = f.type.kind === "record" ? "an object" : f.type.kind === "opaque" ? `a ${f.type.text}` : f.type.kind === "boolean" ? "a boolean" : "not a number or a numeric array";
+      return `field '${f.name}' of its objects is ${what}; objects in an array may hold only numbers and numeric arrays (pass the other fields as separate parameters)`;
+    }
+  }
+  return undefined;
 }

@@ -19,8 +19,14 @@ export type ValueType =
   | { kind: "number" }
   | { kind: "boolean" }
   | { kind: "array"; element: ValueType; container: ArrayContainer; readonly: boolean }
-  /** A plain object (interface / type alias / type literal) whose fields are such values. */
-  | { kind: "record"; name?: string; fields: { name: string; type: ValueType }[] }
+  /**
+   * A plain object (interface / type alias / type literal) whose fields are such values.
+   * `arrayOfRecords`: an array of such objects as the user holds it (`layers: Dense[]`), seen
+   * by the compiler field by field (struct of arrays): each field's type is the array of that
+   * field's values (`w: number[][][]` for `Dense.w: number[][]`), and `name` is the element
+   * type's (`Dense`). Only the entry points' boundary knows the difference (transform/rows.ts).
+   */
+  | { kind: "record"; name?: string; fields: { name: string; type: ValueType }[]; arrayOfRecords?: boolean }
   /** A pass-through value (string, function, ...) that is never differentiated. */
   | { kind: "opaque"; text: string };
 

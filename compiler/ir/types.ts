@@ -24,7 +24,10 @@ export function isDifferentiable(type: ValueType): boolean {
 export function gradientTypeText(type: ValueType): string {
   switch (type.kind) {
     case "number": return "number";
-    case "record": return `{ ${type.fields.map((f) => `${f.name}: ${gradientTypeText(f.type)}`).join("; ")} }`;
+    case "record": {
+      if (type.arrayOfRecords) return `${wrapArrayElement(gradientTypeText(elementOfRecords(type)))}[]`;
+      return `{ ${type.fields.map((f) => `${f.name}: ${gradientTypeText(f.type)}`).join("; ")} }`;
+    }
     case "array":
       if (type.container === "float64array") return "Float64Array";
       if (type.container === "float32array") return "Float32Array";
@@ -43,7 +46,10 @@ export function typeText(type: ValueType): string {
     case "number": return "number";
     case "boolean": return "boolean";
     case "opaque": return type.text;
-    case "record": return type.name ?? `{ ${type.fields.map((f) => `${f.name}: ${typeText(f.type)}`).join("; ")} }`;
+    case "record": {
+      if (type.arrayOfRecords) return `${wrapArrayElement(typeText(elementOfRecords(type)))}[]`;
+      return type.name ?? `{ ${type.fields.map((f) => `${f.name}: ${typeText(f.type)}`).join("; ")} }`;
+    }
     case "array": {
       if (type.container === "float64array") return "Float64Array";
       if (type.container === "float32array") return "Float32Array";
@@ -52,6 +58,12 @@ export function typeText(type: ValueType): string {
       return type.readonly ? `readonly ${inner}` : inner;
     }
   }
+}
+
+/** The type of one element of an array of records (`Dense` for `Dense[]`, held as a record of arrays). */
+export function elementOfRecords(type: Extract<ValueType, { kind: "record" }>): Extract<ValueType, { kind: "record" }> {
+  const fields = type.fields.map((f) => ({ name: f.name, type: f.type.kind === "array" ? f.type.element : f.type }));
+  return { kind: "record", ...(type.name !== undefined && { name: type.name }), fields };
 }
 
 /** The expression reaching a leaf of a record: `grad` + `p.layer.W` → `grad.p.layer.W`. */

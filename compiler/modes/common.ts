@@ -17,6 +17,7 @@ import { hoistRowsIn } from "../transform/hoist.ts";
 import { stackCursorsIn } from "../transform/cursors.ts";
 import { tidy as tidyFunction } from "../transform/tidy.ts";
 import { checkpointLoops } from "../transform/checkpoint.ts";
+import { recordsAtTheBoundary } from "../transform/rows.ts";
 import { activityOf, variablesOf, type Pass, type Unit } from "./unit.ts";
 
 /**
@@ -184,6 +185,12 @@ export const checkpoints: Pass = {
 };
 
 /** A row `A[i]` a loop reads while neither `A` nor `i` changes is read once before it (transform/hoist.ts), in every generated function. */
+/** Arrays of records read in the user's shape (`layers[i].w`, transform/rows.ts), in every generated function. */
+export const records: Pass = {
+  name: "records",
+  run: (unit) => ({ ...unit, output: { ...unit.output, functions: unit.output.functions.map(recordsAtTheBoundary) } }),
+};
+
 export const hoistRows: Pass = {
   name: "hoist-rows",
   run: (unit) => ({ ...unit, output: { ...unit.output, functions: unit.output.functions.map(hoistRowsIn) } }),

@@ -696,4 +696,65 @@ export function spiral(p: number[]): number {
     fn: "spiral",
     args: () => [xs()],
   },
+  // ---- arrays of parameter objects ----
+  {
+    name: "an MLP over an array of layer records (for…of with destructuring)",
+    source: `
+export interface Dense {
+  w: number[][];
+  b: number[];
+}
+/** @grad layers */
+export function mlp(layers: Dense[], x: number[]): number {
+  const h = x.slice();
+  const next = new Array(x.length).fill(0);
+  for (const { w, b } of layers) {
+    for (let j = 0; j < b.length; j++) {
+      let z = b[j];
+      for (let k = 0; k < h.length; k++) z += w[j][k] * h[k];
+      next[j] = Math.tanh(z);
+    }
+    for (let j = 0; j < h.length; j++) h[j] = next[j];
+  }
+  let s = 0;
+  for (let j = 0; j < h.length; j++) s += h[j] * h[j];
+  return s;
+}
+`,
+    fn: "mlp",
+    args: () => [
+      [
+        { w: [[0.5, -0.3, 0.2], [0.1, 0.4, -0.6], [-0.2, 0.3, 0.7]], b: [0.1, -0.2, 0.05] },
+        { w: [[0.3, 0.2, -0.4], [-0.5, 0.1, 0.2], [0.6, -0.1, 0.3]], b: [0, 0.15, -0.1] },
+      ],
+      [0.9, -0.4, 0.6],
+    ],
+    wrt: [0],
+  },
+  {
+    name: "layers[i].w[j][k], layers.length and a number field in an array of records",
+    source: `
+type Neuron = { w: number[]; bias: number; gain: number };
+/** @grad */
+export function readout(neurons: readonly Neuron[], x: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < neurons.length; i++) {
+    let z = neurons[i].bias;
+    for (let k = 0; k < x.length; k++) z += neurons[i].w[k] * x[k];
+    s += neurons[i].gain * Math.log1p(Math.exp(z));
+  }
+  for (const neuron of neurons) s += 0.01 * neuron.bias * neuron.bias;
+  return s;
+}
+`,
+    fn: "readout",
+    args: () => [
+      [
+        { w: [0.4, -0.2], bias: 0.1, gain: 1.5 },
+        { w: [-0.3, 0.8], bias: -0.4, gain: 0.7 },
+        { w: [0.25, 0.5], bias: 0.3, gain: -1.1 },
+      ],
+      [1.2, -0.7],
+    ],
+  },
 ];

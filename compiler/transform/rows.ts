@@ -1,0 +1,166 @@
+/**
+ * Arrays of records at the boundary, over every generated function: a parameter the user
+ * holds as an array of records (`layers: Dense[]`) is seen by every other pass field by
+ * field, as a record of arrays (`layers.w[i]`, `layers.b[i]`; the IR's `arrayOfRecords`).
+ * This pass writes those reads back in the user's shape, so the generated code takes and
+ * gives what the user holds, with no conversion and no copy:
+ *
+ *   layers.w[i][j]               →  layers[i].w[j]
+ *   layers.w.length              →  layers.length
+ *   const layers_w_bar = grad.layers.w;          const layers_bar = grad.layers;
+ *   const layers_b_bar = grad.layers.b;    →     … layers_bar[i].w[j] += …
+ *   … layers_w_bar[i][j] += …
+ *   layers_c_bar.fill(0) (a number field)   →  for (…) layers_bar[i].c = 0;
+ *
+ * The same for the records of the entry points (`grad`, `tangent`, `v`, `hvp`), whose
+ * field for such a parameter has the user's shape too (`{ w: number[][]; b: number[] }[]`).
+ *
+ * Takes: a generated function whose parameters may include arrays of records, and whose
+ * code reaches each field's array only to index it or to read its length (the front end
+ * and the modes read whole leaves only through aliases at the top of an entry point).
+ * Gives: the same function reading and writing the records' own fields.
+ * Guarantees: every other statement unchanged; a whole field array read any other way is
+ * an internal error naming it (never silently wrong code).
+ */
+import * as b from "../ir/build.ts";
+import type { Expr, FunctionIR, Stmt, ValueType } from "../ir/nodes.ts";
+import { mapExpr, mapStmtExprs } from "../ir/visit.ts";
+import { namesIn } from "./naming.ts";
+
+type Records = Extract<ValueType, { kind: "record" }>;
+
+/** A field's array of an array of records: the array (`layers`, `grad.layers`) and the field. */
+interface Leaf {
+  root: Expr;
+  field: string;
+}
+
+export function recordsAtTheBoundary(fn: FunctionIR): FunctionIR {
+  const records = new Map<string, Records>();
+  for (const p of fn.params) if (p.type.kind === "record" && p.type.arrayOfRecords) records.set(p.name, p.type);
+  if (records.size === 0) return fn;
+  return new Boundary(fn, records).run();
+}
+
+class Boundary {
+  /** `const layers_w_bar = grad.layers.w`: another name for a leaf. */
+  private readonly aliases = new Map<string, Leaf>();
+  private readonly taken: Set<string>;
+  private readonly params: Set<string>;
+
+  constructor(
+    private readonly fn: FunctionIR,
+    private readonly records: Map<string, Records>,
+  ) {
+    this.taken = namesIn(fn);
+    this.params = new Set(fn.params.map((p) => p.name));
+  }
+
+  run(): FunctionIR {
+    const body = this.rewrite(this.withoutAliases(this.fn.body));
+    return { ...this.fn, body };
+  }
+
+  /**
+   * The leaf an expression names: `layers.w` (a dotted parameter path), `grad.layers.w`
+   * (a field of an entry point's record parameter), or an alias of one.
+   */
+  private leafOf(e: Expr): Leaf | undefined {
+    if (e.kind === "var" && this.aliases.has(e.name)) return this.aliases.get(e.name);
+    const path = pathOf(e);
+    if (!path || path.length < 2) return undefined;
+    const field = path[path.length - 1]!;
+    const owner = path[path.length - 2]!;
+    const type = this.records.get(owner);
+    if (!type || !type.fields.some((f) => f.name === field)) return undefined;
+    // The parameter itself (`layers.w`), or its field in a record parameter (`grad.layers.w`).
+    if (path.length === 2) return { root: b.v(owner), field };
+    if (path.length === 3 && this.params.has(path[0]!)) return { root: b.field(b.v(path[0]!), owner), field };
+    return undefined;
+  }
+
+  /**
+   * Drops the declarations that only name a leaf (`const layers_w_bar = grad.layers.w`),
+   * remembering them; the first of each array gets one declaration of the array itself
+   * (`const layers_bar = grad.layers`) where it stood.
+   */
+  private withoutAliases(body: Stmt[]): Stmt[] {
+    const rooted = new Map<string, string>();
+    const out: Stmt[] = [];
+    for (const s of body) {
+      const leaf = s.kind === "declare" && !s.mutable ? this.leafOf(s.init) : undefined;
+      if (s.kind !== "declare" || !leaf) {
+        out.push(s);
+        continue;
+      }
+      if (leaf.root.kind === "var") {
+        this.aliases.set(s.name, leaf);
+        continue;
+      }
+      const key = JSON.stringify(leaf.root);
+      let name = rooted.get(key);
+      if (!name) {
+        name = this.fresh(s.name.replace(`_${leaf.field}`, "") || `${s.name}_records`);
+        rooted.set(key, name);
+        out.push({ kind: "declare", name, type: { kind: "opaque", text: "" }, init: leaf.root, mutable: false });
+      }
+      this.aliases.set(s.name, { root: b.v(name), field: leaf.field });
+    }
+    return out;
+  }
+
+  private fresh(base: string): string {
+    let name = base;
+    for (let k = 1; this.taken.has(name); k++) name = `${base}_${k}`;
+    this.taken.add(name);
+    return name;
+  }
+
+  private rewrite(body: Stmt[]): Stmt[] {
+    const replace = (e: Expr): Expr | undefined => {
+      if (e.kind === "index") {
+        const leaf = this.leafOf(e.object);
+        if (leaf) return b.field(b.index(leaf.root, mapExpr(e.index, replace)), leaf.field);
+      }
+      if (e.kind === "length") {
+        const leaf = this.leafOf(e.object);
+        if (leaf) return { kind: "length", object: leaf.root };
+      }
+      const leaf = this.leafOf(e);
+      if (leaf) throw new Error(`the array of records '${printPath(leaf)}' is read as a whole array of its field '${leaf.field}' in the generated '${this.fn.name}'`);
+      return undefined;
+    };
+    const zeroed = (s: Stmt): Stmt[] => {
+      // `layers_c_bar.fill(0)` of a number field: each record's field set to 0.
+      const leaf = s.kind === "fillZero" ? this.leafOf(s.array) : undefined;
+      if (!leaf) return [s];
+      const i = this.fresh("i");
+      return [b.countUp(i, b.num(0), { kind: "length", object: leaf.root }, [b.assign({ kind: "field", object: b.index(leaf.root, b.v(i)), name: leaf.field }, b.num(0))])];
+    };
+    const expand = (list: Stmt[]): Stmt[] =>
+      list.flatMap((s): Stmt[] => {
+        switch (s.kind) {
+          case "fillZero": return zeroed(s);
+          case "if": return [{ ...s, then: expand(s.then), else: expand(s.else) }];
+          case "loop": return [{ ...s, init: expand(s.init), update: expand(s.update), body: expand(s.body) }];
+          case "block": return [{ ...s, body: expand(s.body) }];
+          default: return [s];
+        }
+      });
+    return mapStmtExprs(expand(body), replace);
+  }
+}
+
+/** `a.b.c` as ["a", "b", "c"], from a dotted variable name or field accesses (or both). */
+function pathOf(e: Expr): string[] | undefined {
+  if (e.kind === "var") return e.name.split(".");
+  if (e.kind === "field") {
+    const inner = pathOf(e.object);
+    return inner && [...inner, e.name];
+  }
+  return undefined;
+}
+
+function printPath(leaf: Leaf): string {
+  return (pathOf(leaf.root) ?? ["?"]).join(".");
+}
