@@ -14,7 +14,7 @@ import type { DerivativeRequest } from "../ir/nodes.ts";
 import type { ModuleScope } from "./lower.ts";
 import { functionSources, MODES, sourceParams, tagsOf, typeReference, type FunctionSource, type SourceParam } from "./functions.ts";
 import { isDifferentiable } from "../ir/types.ts";
-import { shapeOfTypeNode, type TypeResolver } from "./types.ts";
+import { arrayOfRecordsProblem, shapeOfTypeNode, type TypeResolver } from "./types.ts";
 import { moduleValues } from "./moduleValues.ts";
 import { tagWarnings } from "./tagHygiene.ts";
 
@@ -180,10 +180,18 @@ function parseRequest(
         ...spanOf(p.declaration!, sf, fileName),
       });
       ok = false;
+    } else if (!differentiable(p) && p.typeNode && arrayOfRecordsProblem(p.typeNode, resolve)) {
+      // `layers: Layer[]` whose records hold something else than numbers.
+      diagnostics.push({
+        code: Codes.NotDifferentiableParameter,
+        message: `@${mode} names '${name}', an array of objects that cannot be differentiated: ${arrayOfRecordsProblem(p.typeNode, resolve)}`,
+        ...(p.declaration ? spanOf(p.declaration, sf, fileName) : span),
+      });
+      ok = false;
     } else if (!differentiable(p)) {
       diagnostics.push({
         code: Codes.NotDifferentiableParameter,
-        message: `@${mode} names '${name}', whose type '${p.typeNode?.getText(sf) ?? p.receiver?.name?.text}' cannot be differentiated; differentiable types are number, number[], Float64Array, Float32Array, number[][], tuples of numbers, and objects or classes whose fields are those`,
+        message: `@${mode} names '${name}', whose type '${p.typeNode?.getText(sf) ?? p.receiver?.name?.text}' cannot be differentiated; differentiable types are number, number[], Float64Array, Float32Array, number[][], tuples of numbers, objects or classes whose fields are those, and arrays of such objects`,
         ...(p.declaration ? spanOf(p.declaration, sf, fileName) : span),
       });
       ok = false;

@@ -177,9 +177,27 @@ export function recordsProblem(element: ValueType): string | undefined {
   for (const f of element.fields) {
     const numeric = (t: ValueType): boolean => t.kind === "number" || (t.kind === "array" && t.container !== "int32array" && numeric(t.element));
     if (!numeric(f.type)) {
-      const what = f.type.kind === "record" ? "an object" : f.type.kind === "opaque" ? `a ${f.type.text}` : f.type.kind === "boolean" ? "a boolean" : "not a number or a numeric array";
-      return `field '${f.name}' of its objects is ${what}; objects in an array may hold only numbers and numeric arrays (pass the other fields as separate parameters)`;
+      if (f.type.kind === "record") return `field '${f.name}' of its objects is an object; objects in an array may hold only numbers and numeric arrays (move the fields of '${f.name}' into the object itself)`;
+      const what = f.type.kind === "opaque" ? `a ${f.type.text}` : f.type.kind === "boolean" ? "a boolean" : "not a number or a numeric array";
+      return `field '${f.name}' of its objects is ${what}; objects in an array may hold only numbers and numeric arrays (pass the other fields as a separate parameter)`;
     }
   }
   return undefined;
+}
+
+/**
+ * For a written array of objects that is not an array of parameter records (`Layer[]` where
+ * Layer has a string field), why not; undefined for any other type.
+ */
+export function arrayOfRecordsProblem(node: ts.TypeNode, resolve?: TypeResolver): string | undefined {
+  let element: ts.TypeNode | undefined;
+  let t = node;
+  while (ts.isParenthesizedTypeNode(t) || (ts.isTypeOperatorNode(t) && t.operator === ts.SyntaxKind.ReadonlyKeyword)) t = t.type;
+  if (ts.isArrayTypeNode(t)) element = t.elementType;
+  else if (ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName) && (t.typeName.text === "Array" || t.typeName.text === "ReadonlyArray") && t.typeArguments?.length === 1) element = t.typeArguments[0];
+  if (!element) return undefined;
+  const shape = shapeOfTypeNode(element, resolve);
+  if ("error" in shape) return shape.error === "any" ? undefined : "its elements are not objects of numbers and numeric arrays";
+  if (shape.kind !== "record") return undefined;
+  return recordsProblem(shape);
 }
