@@ -91,7 +91,7 @@ export const PIPELINES = {
   /** A shared callee's pullback: its fVjpInto, renamed (modes/requests.ts asks for it). */
   pullback: [inline("reverse"), ...vjpSweeps(vjpEntryPoints()), pullbackEntryPoint, ...LATE, tidy],
   /** A private copy of a callee's primal, for the forward sweeps. */
-  primal: [inline("reverse"), primalCopy, tidy],
+  primal: [inline("reverse"), primalCopy, records, tidy],
 } satisfies Record<DerivativeRequest["mode"] | "hessianSparse" | "jacobianSparse" | "pullback" | "primal", readonly Pass[]>;
 
 /** The passes of one annotation's request. */

@@ -53,13 +53,14 @@ export function differentiableReads(e: Expr, into = new Set<string>()): Set<stri
  * reverse sweep asks it at every level of an expression, so a sum of n terms would cost
  * n² otherwise. IR nodes are never changed in place, so a node's answer never changes.
  */
-function activeReads(names: ReadonlySet<string>): (e: Expr) => boolean {
+function activeReads(names: ReadonlySet<string>, fieldsOf: ReadonlyMap<string, string[]> = new Map()): (e: Expr) => boolean {
   const known = new WeakMap<Expr, boolean>();
   const reads = (e: Expr): boolean => {
     let answer = known.get(e);
     if (answer !== undefined) return answer;
     switch (e.kind) {
-      case "var": answer = names.has(e.name); break;
+      // An object parameter read whole is active when one of its fields is.
+      case "var": answer = names.has(e.name) || !!fieldsOf.get(e.name)?.some((f) => names.has(f)); break;
       case "index": case "field": answer = reads(e.object); break;
       case "unary": answer = e.op !== "!" && reads(e.operand); break;
       case "binary": answer = isDifferentiableOperator(e.op) && (reads(e.left) || reads(e.right)); break;
@@ -121,14 +122,17 @@ export function analyzeActivity(fn: FunctionIR, result: Expr, wrt: string[], ena
   });
   const integers = integerArrays(fn);
   for (const n of integers) numeric.delete(n);
-  const edges = dependencyEdges(fn.body, integers);
+  // An object parameter read whole (`decay(p)`, a shared callee's argument) reads each of its fields.
+  const fieldsOf = new Map(fn.params.filter((p) => p.type.kind === "record").map((p) => [p.name, leafPaths(p.name, p.type).map((l) => l.path)]));
+  const expand = (names: Set<string>): Set<string> => ([...names].some((n) => fieldsOf.has(n)) ? new Set([...names].flatMap((n) => fieldsOf.get(n) ?? [n])) : names);
+  const edges = dependencyEdges(fn.body, integers).map((edge) => ({ ...edge, sources: expand(edge.sources) }));
   if (!enabled) {
     const isParamLeaf = (n: string) => fn.params.some((p) => n === p.name || n.startsWith(`${p.name}.`));
     const all = new Set([...numeric].filter((n) => !isParamLeaf(n) || wrt.includes(n)));
-    return { active: all, isActive: activeReads(all) };
+    return { active: all, isActive: activeReads(all, fieldsOf) };
   }
   const varied = dependents(wrt, edges);
-  const useful = differentiableReads(result);
+  const useful = expand(differentiableReads(result));
   for (let changed = true; changed; ) {
     changed = false;
     for (const { target, sources } of edges) {
@@ -142,7 +146,7 @@ export function analyzeActivity(fn: FunctionIR, result: Expr, wrt: string[], ena
     }
   }
   const active = new Set([...varied].filter((n) => useful.has(n) && numeric.has(n)));
-  return { active, isActive: activeReads(active) };
+  return { active, isActive: activeReads(active, fieldsOf) };
 }
 
 /** Parameters and locals that are Int32Arrays (never differentiated). */

@@ -110,7 +110,9 @@ export class Printer {
     if (type.kind === "record" && type.arrayOfRecords) {
       // `layers.map((layer) => ({ w: …, b: … }))`: a gradient in the shape of the user's array of records.
       const element = elementName(like, depth);
-      return `${like}.map((${element}) => (${this.zerosLike(elementOfRecords(type), element, depth + 1)}))`;
+      const zeros = this.zerosLike(elementOfRecords(type), element, depth + 1);
+      // Records of numbers only: the callback does not read its element.
+      return `${like}.map((${zeros.includes(`${element}.`) ? element : ""}) => (${zeros}))`;
     }
     if (type.kind === "record") return `{ ${type.fields.map((f) => `${f.name}: ${this.zerosLike(f.type, `${like}.${f.name}`, depth)}`).join(", ")} }`;
     if (type.kind !== "array") return "undefined";

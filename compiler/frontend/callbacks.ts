@@ -24,6 +24,7 @@ import { Codes, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, LValue, Stmt, ValueType } from "../ir/nodes.ts";
 import { closeRegion, type JumpTarget } from "./jumps.ts";
+import { elementOfRecords } from "../ir/types.ts";
 
 /** Where a closure was written: the scopes it sees (shared, as in JavaScript) and its file. */
 export interface Captured {
@@ -69,6 +70,10 @@ export interface CallbackHost {
   arrayValue(e: ts.Expression, base: string): Expr;
   /** The function an expression denotes, if it is one (an arrow, a local function, a program function named). */
   functionValue(e: ts.Expression): FunctionValue | undefined;
+  /** `layers[i]` of an array of records: the record of its fields' elements (frontend/lower.ts). */
+  recordAt(array: Expr, type: Extract<ValueType, { kind: "record" }>, index: Expr, node: ts.Node): Expr;
+  /** The number of records in an array of records. */
+  recordsLength(array: Expr, type: Extract<ValueType, { kind: "record" }>, node: ts.Node): Expr;
   /** A call of a program function (the inliner's userCall). */
   programCall(name: string, args: Expr[], node: ts.Node): Expr;
 }
@@ -98,7 +103,9 @@ export class Callbacks {
     const method = access.name.text;
     const array = host.arrayValue(access.expression, "items");
     const arrayType = host.typeOf(array, access.expression);
-    if (arrayType.kind !== "array") return host.reject(Codes.UnsupportedCall, `'.${method}' is supported on arrays; this value is not one`, access.expression);
+    // An array of records (`layers.reduce((s, layer) => …, 0)`): its elements are records of its fields' rows.
+    const records = arrayType.kind === "record" && arrayType.arrayOfRecords ? arrayType : undefined;
+    if (arrayType.kind !== "array" && !records) return host.reject(Codes.UnsupportedCall, `'.${method}' is supported on arrays; this value is not one`, access.expression);
     const fn = host.functionValue(call.arguments[0]!)!;
     const params = fn.kind === "closure" ? fn.node.parameters : undefined;
     const paramName = (k: number) => {
@@ -106,15 +113,17 @@ export class Callbacks {
       return p && ts.isIdentifier(p.name) ? p.name.text : undefined;
     };
     const span = host.span(call);
-    const length: Expr = { kind: "length", object: array };
-    const elementType = arrayType.element;
+    const length: Expr = records ? host.recordsLength(array, records, access.expression) : { kind: "length", object: array };
+    const elementType = records ? elementOfRecords(records) : (arrayType as Extract<ValueType, { kind: "array" }>).element;
+    const container = records ? "array" : (arrayType as Extract<ValueType, { kind: "array" }>).container;
+    const element = (i: Expr): Expr => (records ? host.recordAt(array, records, i, call) : b.index(array, i));
     // The loop counter: the callback's index parameter's name, or one derived from its element's.
     const indexAt = method === "reduce" ? 2 : 1;
     const elementAt = method === "reduce" ? 1 : 0;
     const counter = host.variable(paramName(indexAt) ?? `${paramName(elementAt) ?? "item"}_i`, b.NUMBER, true);
     const loop = (from: Expr, body: Stmt[]): Stmt => b.countUp(counter, from, length, body, span);
     const elementArgs = (): Argument[] => [
-      { kind: "value", value: b.index(array, b.v(counter)), type: elementType, node: call },
+      { kind: "value", value: element(b.v(counter)), type: elementType, node: call },
       { kind: "value", value: b.v(counter), type: b.NUMBER, node: call },
       { kind: "value", value: array, type: arrayType, node: access.expression },
     ];
@@ -124,7 +133,7 @@ export class Callbacks {
         if (call.arguments.length > 2) host.reject(Codes.UnsupportedCall, "reduce takes a callback and an initial value", call);
         const accType = call.arguments[1] ? host.typeOf(host.lowerExpr(call.arguments[1]), call.arguments[1]) : elementType;
         if (accType.kind !== "number") host.reject(Codes.UnsupportedCall, "reduce is supported with a number accumulator (start it with a number: xs.reduce((s, v) => …, 0))", call.arguments[1] ?? call);
-        const init = call.arguments[1] ? host.lowerExpr(call.arguments[1]) : b.index(array, b.num(0));
+        const init = call.arguments[1] ? host.lowerExpr(call.arguments[1]) : element(b.num(0));
         const acc = declared ? host.bind(declared.name, b.NUMBER, declared.mutable) : host.variable(paramName(0) ?? "acc", b.NUMBER, true);
         host.emit({ kind: "declare", name: acc, type: b.NUMBER, init, mutable: true, span });
         const args: Argument[] = [{ kind: "value", value: b.v(acc), type: b.NUMBER, node: call, binding: { irName: acc, mutable: true } }, ...elementArgs()];
@@ -133,10 +142,10 @@ export class Callbacks {
         return b.v(acc);
       }
       case "map": {
-        const container = arrayType.container === "int32array" ? "array" : arrayType.container;
-        const resultType: ValueType = { kind: "array", element: b.NUMBER, container, readonly: false };
+        const resultContainer = container === "int32array" ? "array" : container;
+        const resultType: ValueType = { kind: "array", element: b.NUMBER, container: resultContainer, readonly: false };
         const name = declared ? host.bind(declared.name, resultType, false) : host.variable("mapped", resultType, false);
-        host.emit({ kind: "declare", name, type: resultType, init: { kind: "zeros", container, length }, mutable: false, span });
+        host.emit({ kind: "declare", name, type: resultType, init: { kind: "zeros", container: resultContainer, length }, mutable: false, span });
         const into: LValue = { kind: "index", object: b.v(name), index: b.v(counter) };
         const body = this.inLoop(fn, elementArgs(), into, call, 1);
         host.emit(loop(b.num(0), body));

@@ -1385,7 +1385,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
       const counter = this.bind(indexName ?? `${base}_i`, b.NUMBER, true);
       const init: Stmt[] = [b.declare(counter, b.num(0), true)];
       // An array of records loops over the records' index: `for (const { w, b } of layers)` reads `layers.w[i]`, `layers.b[i]`.
-      const test = b.bin("<", b.v(counter), { kind: "length", object: records ? this.fieldOf(iterable, records.fields[0]!.name, source) : iterable });
+      const test = b.bin("<", b.v(counter), records ? this.recordsLength(iterable, records, source) : { kind: "length", object: iterable });
       const update: Stmt[] = [b.assign({ kind: "var", name: counter }, b.add(b.v(counter), b.num(1)))];
       const body = this.loopBody(label, () =>
         this.inScope(() => {
@@ -1431,12 +1431,17 @@ class Lowering implements CallbackHost, SwitchLowerer {
    * b: layers.b[i] }` (struct of arrays). Its fields are read like any object's; an index
    * that is not a variable or a literal is computed once first.
    */
-  private recordAt(object: Expr, type: Extract<ValueType, { kind: "record" }>, index: Expr, node: ts.Node): Expr {
+  recordAt(object: Expr, type: Extract<ValueType, { kind: "record" }>, index: Expr, node: ts.Node): Expr {
     if (this.typeOf(index, node).kind !== "number") this.reject(Codes.UnsupportedExpression, "array indices must be numbers", node);
     const i = b.isTrivial(index) ? index : this.hold(index, "k", node);
     const element: Expr = { kind: "record", fields: type.fields.map((f) => ({ name: f.name, value: b.index(this.fieldOf(object, f.name, node), i) })) };
     this.elements.add(element);
     return element;
+  }
+
+  /** The number of records in an array of records (its first field's length). */
+  recordsLength(object: Expr, type: Extract<ValueType, { kind: "record" }>, node: ts.Node): Expr {
+    return { kind: "length", object: this.fieldOf(object, type.fields[0]!.name, node) };
   }
 
   /** The records `recordAt` made: `const layer = layers[i]` names their fields' rows. */
@@ -1651,7 +1656,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
     if (type.kind === "array" && property === "length") return { kind: "length", object };
     if (type.kind === "record" && type.arrayOfRecords) {
       // `layers.length`: the length of any one field's array (all have one entry per record).
-      if (property === "length") return { kind: "length", object: this.fieldOf(object, type.fields[0]!.name, node) };
+      if (property === "length") return this.recordsLength(object, type, node);
       return this.reject(Codes.UnsupportedExpression, `'.${property}' of an array of objects cannot be read here: tsgrad reads its '.length', its elements ('${node.expression.getText(this.sourceFile)}[i].${type.fields[0]!.name}') and loops over it ('for (const { ${type.fields.map((f) => f.name).join(", ")} } of ${node.expression.getText(this.sourceFile)})')`, node.name);
     }
     if (type.kind === "record" && object.kind === "var") {

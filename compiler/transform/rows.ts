@@ -33,6 +33,7 @@ type Records = Extract<ValueType, { kind: "record" }>;
 interface Leaf {
   root: Expr;
   field: string;
+  records: Records;
 }
 
 export function recordsAtTheBoundary(fn: FunctionIR): FunctionIR {
@@ -74,8 +75,8 @@ class Boundary {
     const type = this.records.get(owner);
     if (!type || !type.fields.some((f) => f.name === field)) return undefined;
     // The parameter itself (`layers.w`), or its field in a record parameter (`grad.layers.w`).
-    if (path.length === 2) return { root: b.v(owner), field };
-    if (path.length === 3 && this.params.has(path[0]!)) return { root: b.field(b.v(path[0]!), owner), field };
+    if (path.length === 2) return { root: b.v(owner), field, records: type };
+    if (path.length === 3 && this.params.has(path[0]!)) return { root: b.field(b.v(path[0]!), owner), field, records: type };
     return undefined;
   }
 
@@ -104,7 +105,7 @@ class Boundary {
         rooted.set(key, name);
         out.push({ kind: "declare", name, type: { kind: "opaque", text: "" }, init: leaf.root, mutable: false });
       }
-      this.aliases.set(s.name, { root: b.v(name), field: leaf.field });
+      this.aliases.set(s.name, { ...leaf, root: b.v(name) });
     }
     return out;
   }
@@ -125,6 +126,13 @@ class Boundary {
       if (e.kind === "length") {
         const leaf = this.leafOf(e.object);
         if (leaf) return { kind: "length", object: leaf.root };
+      }
+      if (e.kind === "record") {
+        // `{ w: layers_w_bar, b: layers_b_bar }` (a pullback's adjoint record): the array of records itself.
+        const leaves = e.fields.map((f) => ({ name: f.name, leaf: this.leafOf(f.value) }));
+        const root = leaves[0]?.leaf?.root;
+        const type = leaves[0]?.leaf?.records;
+        if (root && type && leaves.length === type.fields.length && leaves.every((x, k) => x.leaf && x.leaf.field === x.name && x.name === type.fields[k]!.name && b.sameExpr(x.leaf.root, root))) return root;
       }
       const leaf = this.leafOf(e);
       if (leaf) throw new Error(`the array of records '${printPath(leaf)}' is read as a whole array of its field '${leaf.field}' in the generated '${this.fn.name}'`);

@@ -757,4 +757,79 @@ export function readout(neurons: readonly Neuron[], x: readonly number[]): numbe
       [1.2, -0.7],
     ],
   },
+  {
+    name: "an array of records passed to helpers: Array<Dense>, const layer = layers[l], layers[layers.length - 1]",
+    source: `
+export interface Dense {
+  w: number[][];
+  b: number[];
+}
+function affine(layer: Dense, x: readonly number[], out: number[]): void {
+  for (let i = 0; i < layer.b.length; i++) {
+    let s = layer.b[i];
+    for (let j = 0; j < x.length; j++) s += layer.w[i][j] * x[j];
+    out[i] = s;
+  }
+}
+function decay(layers: readonly Dense[]): number {
+  let r = 0;
+  for (const layer of layers) for (const row of layer.w) for (const v of row) r += v * v;
+  return r;
+}
+/**
+ * @grad layers
+ * @hvp layers
+ * @jvp layers
+ */
+export function net(layers: Array<Dense>, x: readonly number[]): number {
+  const h = x.slice();
+  const z = new Array(x.length).fill(0);
+  for (let l = 0; l < layers.length; l++) {
+    const layer = layers[l];
+    affine(layer, h, z);
+    for (let i = 0; i < h.length; i++) h[i] = Math.tanh(z[i]);
+  }
+  affine(layers[layers.length - 1], h, z);
+  return z[0] * z[0] + 0.1 * decay(layers);
+}
+`,
+    fn: "net",
+    args: () => [
+      [
+        { w: [[0.5, -0.3], [0.1, 0.4]], b: [0.1, -0.2] },
+        { w: [[0.3, 0.2], [-0.5, 0.1]], b: [0, 0.15] },
+        { w: [[-0.4, 0.25], [0.2, -0.35]], b: [0.05, 0.3] },
+      ],
+      [0.9, -0.4],
+    ],
+    wrt: [0],
+  },
+  {
+    name: "reduce, forEach and map over an array of records",
+    source: `
+type Bump = { center: number; width: number; height: number };
+/**
+ * @grad bumps
+ * @hvp bumps
+ */
+export function bumps(bumps: Bump[], xs: number[]): number {
+  let total = 0;
+  for (const x of xs) total += bumps.reduce((s, { center, width, height }) => s + height * Math.exp(-(((x - center) / width) ** 2)), 0);
+  bumps.forEach((bump, i) => {
+    total += 0.01 * (i + 1) * bump.width * bump.width;
+  });
+  const heights = bumps.map((bump) => bump.height * bump.height);
+  return total + heights.reduce((a, b) => a + b, 0);
+}
+`,
+    fn: "bumps",
+    args: () => [
+      [
+        { center: -0.5, width: 0.8, height: 1.2 },
+        { center: 0.7, width: 1.1, height: -0.6 },
+      ],
+      [-1, -0.2, 0.4, 1.3],
+    ],
+    wrt: [0],
+  },
 ];

@@ -14,7 +14,7 @@ import type { Expr, LValue, Stmt, ValueType } from "../../ir/nodes.ts";
 import { exprReads, mapExpr, rootName, walkExpr } from "../../ir/visit.ts";
 import { isCheapCall, isCostlyOtherwise, PRIMITIVES, reusesCostlyResult } from "../../ir/primitives.ts";
 import { replaceExpr, substituteVar } from "../../ir/rewrite.ts";
-import { isDifferentiable } from "../../ir/types.ts";
+import { isDifferentiable, leafPaths } from "../../ir/types.ts";
 import { productFactors, productPartials } from "../products.ts";
 import { adjointOf, inScopeForReverse, type ExprContext, type Guard } from "./context.ts";
 
@@ -77,7 +77,10 @@ function customRule(cx: ExprContext, e: Extract<Expr, { kind: "userCall" }>, g: 
   const rule = e.rule;
   if (!rule) fail(Codes.InternalError, `call to '${e.callee}' was not inlined`, e.span ?? input.fn.span);
   // A generated pullback is specialized to the arguments that are active at this call.
-  const wanted = rule.params.filter((p, k) => isDifferentiable(p.type) && (!rule.generated || input.activity.isActive(e.args[k]!)));
+  // An object passed whole (`decay(p)`, `decay(layers)`) is active when one of its fields is.
+  const active = (arg: Expr, type: ValueType): boolean =>
+    type.kind === "record" && arg.kind === "var" ? leafPaths(arg.name, type).some((l) => input.activity.isActive(b.v(l.path))) : input.activity.isActive(arg);
+  const wanted = rule.params.filter((p, k) => isDifferentiable(p.type) && (!rule.generated || active(e.args[k]!, p.type)));
   if (wanted.length === 0) return;
   let name = rule.name;
   if (rule.generated) {
