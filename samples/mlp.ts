@@ -10,7 +10,6 @@
  * @vjp layers
  * @jvp layers
  * @hvp layers
- * @hessian layers
  */
 export function mlp(layers: Dense[], readout: readonly number[], x: readonly number[], target: number): number {
   const h = x.slice();

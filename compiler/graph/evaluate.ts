@@ -124,6 +124,19 @@ class Interpreter {
         return items.map((x, i) => this.input(x, type.element, node, `${at}[${i}]`, name));
       }
       case "record": {
+        if (type.arrayOfRecords) {
+          // `layers: Dense[]`, which the IR holds field by field: inputs in the user's order (record after record), gathered per field.
+          if (!Array.isArray(value)) throw new EvaluationError(`${name}${at} should be an array of objects, got ${describe(value)}`);
+          const columns = new Map<string, Val[]>(type.fields.map((f) => [f.name, []]));
+          value.forEach((item: unknown, k) => {
+            if (typeof item !== "object" || item === null) throw new EvaluationError(`${name}${at}[${k}] should be an object, got ${describe(item)}`);
+            for (const f of type.fields) {
+              const element = f.type.kind === "array" ? f.type.element : f.type;
+              columns.get(f.name)!.push(this.input((item as Record<string, unknown>)[f.name], element, node, `${at}[${k}].${f.name}`, name));
+            }
+          });
+          return new Rec(new Map([...columns].map(([field, column]) => [field, column as Val])));
+        }
         if (typeof value !== "object" || value === null) throw new EvaluationError(`${name}${at} should be an object, got ${describe(value)}`);
         const fields = new Map<string, Val>();
         for (const f of type.fields) fields.set(f.name, this.input((value as Record<string, unknown>)[f.name], f.type, node, `${at}.${f.name}`, name));
