@@ -124,8 +124,12 @@ export function analyzeActivity(fn: FunctionIR, result: Expr, wrt: string[], ena
   for (const n of integers) numeric.delete(n);
   // An object parameter read whole (`decay(p)`, a shared callee's argument) reads each of its fields.
   const fieldsOf = new Map(fn.params.filter((p) => p.type.kind === "record").map((p) => [p.name, leafPaths(p.name, p.type).map((l) => l.path)]));
-  const expand = (names: Set<string>): Set<string> => ([...names].some((n) => fieldsOf.has(n)) ? new Set([...names].flatMap((n) => fieldsOf.get(n) ?? [n])) : names);
-  const edges = dependencyEdges(fn.body, integers).map((edge) => ({ ...edge, sources: expand(edge.sources) }));
+  const expand = (names: Set<string>): Set<string> => {
+    for (const n of names) if (fieldsOf.has(n)) return new Set([...names].flatMap((m) => fieldsOf.get(m) ?? [m]));
+    return names;
+  };
+  const edges = dependencyEdges(fn.body, integers);
+  if (fieldsOf.size > 0) for (const edge of edges) edge.sources = expand(edge.sources);
   if (!enabled) {
     const isParamLeaf = (n: string) => fn.params.some((p) => n === p.name || n.startsWith(`${p.name}.`));
     const all = new Set([...numeric].filter((n) => !isParamLeaf(n) || wrt.includes(n)));
