@@ -18,7 +18,9 @@ import { layoutGraph } from "../graph/layout.ts";
 import { renderHtml } from "../graph/html.ts";
 import { renderSvg } from "../graph/svg.ts";
 import { UsageError } from "./args.ts";
+import { isStackOverflow, tooLargeDiagnostic } from "../frontend/tooLarge.ts";
 import { formatDiagnostic, formatSummary } from "./frame.ts";
+import { mayRetryWithLargeStack, runCommandWithLargeStack, withLargeStackTried } from "./largeStack.ts";
 import type { CliIo } from "./io.ts";
 import { readSources, readUtf8 } from "./read.ts";
 import { displayPath } from "./report.ts";
@@ -87,6 +89,25 @@ export async function runGraph(argv: readonly string[], io: CliIo): Promise<numb
     io.stdout(GRAPH_HELP);
     return 0;
   }
+  try {
+    return await drawGraph(options, io);
+  } catch (error) {
+    if (!isStackOverflow(error)) throw error;
+    // Nested too deep for this thread's stack: the whole command again with a large one.
+    if (mayRetryWithLargeStack()) {
+      const code = await runCommandWithLargeStack({ name: "graph", argv }, io);
+      if (code !== null) return code;
+    }
+    const read = readSources([options.file]);
+    const text = read.inputs.find((i) => i.path === options.file)?.text ?? "";
+    const [diagnostic] = withLargeStackTried([tooLargeDiagnostic(options.file, text, "drawing its graph")]);
+    io.stderr(formatDiagnostic(diagnostic!, { displayPath: displayPath(options.file, io.cwd), text, color: io.color }));
+    io.stderr(formatSummary(1, 1));
+    return 1;
+  }
+}
+
+async function drawGraph(options: GraphOptions, io: CliIo): Promise<number> {
   const show = (file: string) => displayPath(file, io.cwd);
   const read = readSources([options.file]);
   const texts = new Map(read.inputs.map((i) => [i.path, i.text] as const));

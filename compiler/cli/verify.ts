@@ -18,6 +18,7 @@ import { discover } from "./discover.ts";
 import { formatDiagnostic, formatSummary } from "./frame.ts";
 import type { CliIo } from "./io.ts";
 import { planOutputs } from "./plan.ts";
+import { mayRetryWithLargeStack, ranOutOfStack, runCommandWithLargeStack, withLargeStackTried } from "./largeStack.ts";
 import { readSources } from "./read.ts";
 import { displayPath } from "./report.ts";
 
@@ -110,7 +111,12 @@ export async function runVerify(argv: readonly string[], io: CliIo): Promise<num
   const texts = new Map(read.inputs.map((i) => [i.path, i.text] as const));
   // Numbers of stale generated code would mean nothing: the build must be clean and current.
   const compiled = await compileSources(read.inputs, { style: settings.style.style });
-  const diagnostics = sortDiagnostics([...read.diagnostics, ...compiled.diagnostics]);
+  // Too deep for this thread's stack (TSG1006): the whole command again with a large one.
+  if (ranOutOfStack(compiled.diagnostics) && mayRetryWithLargeStack()) {
+    const code = await runCommandWithLargeStack({ name: "verify", argv }, io);
+    if (code !== null) return code;
+  }
+  const diagnostics = sortDiagnostics([...read.diagnostics, ...withLargeStackTried(compiled.diagnostics)]);
   const named = new Set(found.sources.filter((s) => !read.context.has(s)));
   const plan = planOutputs({ outputs: compiled.files.filter((f) => named.has(f.source)), built: found.sources, generatedInWalkedFolders: [], removalsAllowed: false });
   const stale = plan.writes.map((w) => `${w.reason}: ${show(w.path)}`);

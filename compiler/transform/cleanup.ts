@@ -17,43 +17,34 @@ import type { Expr, Stmt } from "../ir/nodes.ts";
 import { definedIn, exprReads, mapStmtExprs, mentionedNames as namesIn, rootName, someExpr, stmtExprs } from "../ir/visit.ts";
 
 /**
- * The names a statement mentions (declares, reads, writes, appends to) and the names it
- * defines (declares or assigns), per statement object, computed once: the scans below ask
- * about every later statement for every candidate, which was quadratic in tree walks (a
- * 3000-statement function spent most of its compile time here).
+ * A statement with the names it mentions (declares, reads, writes, appends to) and the
+ * names it defines (declares or assigns), computed once per statement object: the scans
+ * below ask about every later statement for every candidate (quadratic in tree walks when
+ * recomputed; a 3000-statement function spent most of its compile time here). Kept in
+ * arrays beside the list rather than a WeakMap keyed by statement: the lookups of a
+ * 16,000-statement reverse sweep cost more than the walks.
  */
-const mentioned = new WeakMap<Stmt, Set<string>>();
-const defined = new WeakMap<Stmt, Set<string>>();
-
-function mentionedNames(s: Stmt): Set<string> {
-  let names = mentioned.get(s);
-  if (!names) mentioned.set(s, (names = namesIn(s)));
-  return names;
+interface Entry {
+  stmt: Stmt;
+  mentions: Set<string>;
+  /** A call between counts as defining the arrays it may add into, even through a record literal declared for it (a pullback and `{ v: buf_bar }`). */
+  defines: Set<string>;
 }
 
-function definedNames(s: Stmt): Set<string> {
-  let names = defined.get(s);
-  if (!names) {
-    // A call between counts as defining the arrays it may add into, even through a record
-    // literal declared for it (a pullback and `{ v: buf_bar }`).
-    defined.set(s, (names = definedIn([s])));
-  }
-  return names;
+function entry(stmt: Stmt): Entry {
+  return { stmt, mentions: namesIn(stmt), defines: definedIn([stmt]) };
 }
-
-const mentions = (s: Stmt, name: string): boolean => mentionedNames(s).has(name);
-const defines = (s: Stmt, name: string): boolean => definedNames(s).has(name);
 
 /** Sorted positions of `list` at which each name is mentioned (or defined). */
-function positionsBy(list: Stmt[], names: (s: Stmt) => Set<string>): Map<string, number[]> {
+function positionsBy(list: Entry[], names: "mentions" | "defines"): Map<string, number[]> {
   const index = new Map<string, number[]>();
-  list.forEach((s, k) => {
-    for (const name of names(s)) {
+  for (let k = 0; k < list.length; k++) {
+    for (const name of list[k]![names]) {
       const at = index.get(name);
       if (at) at.push(k);
       else index.set(name, [k]);
     }
-  });
+  }
   return index;
 }
 
@@ -76,12 +67,12 @@ function firstAfter(sorted: number[], after: number): number {
  * mentioned finds every declaration's first use directly: linear in practice, where
  * scanning forward from every declaration was quadratic.
  */
-function mergeIncrements(list: Stmt[]): Stmt[] {
-  const out: (Stmt | null)[] = [...list];
-  const mentionsAt = positionsBy(list, mentionedNames);
-  const definesAt = positionsBy(list, definedNames);
-  const before = new Map<number, Stmt[]>();
-  const isMerged = (x: Stmt | null) => x !== null && x.kind === "declare" && x.mutable && !b.isNumber(x.init, 0);
+function mergeIncrements(list: Entry[]): Entry[] {
+  const out: (Entry | null)[] = [...list];
+  const mentionsAt = positionsBy(list, "mentions");
+  const definesAt = positionsBy(list, "defines");
+  const before = new Map<number, Entry[]>();
+  const isMerged = (x: Entry | null) => x !== null && x.stmt.kind === "declare" && x.stmt.mutable && !b.isNumber(x.stmt.init, 0);
   let firstMerged = out.findIndex(isMerged);
   /** The position of the nearest statement still there, from `from` on in direction `step`; -1 if none. */
   const liveAt = (from: number, step: 1 | -1): number => {
@@ -89,18 +80,18 @@ function mergeIncrements(list: Stmt[]): Stmt[] {
     return -1;
   };
   for (let i = 0; i < out.length; i++) {
-    const d = out[i];
+    const d = out[i]?.stmt;
     if (!d || d.kind !== "declare" || !d.mutable || !b.isNumber(d.init, 0)) continue;
     const uses = mentionsAt.get(d.name) ?? [];
     let j = -1;
     for (let u = firstAfter(uses, i); u < uses.length; u++) {
-      if (out[uses[u]!] && mentions(out[uses[u]!]!, d.name)) {
+      if (out[uses[u]!]?.mentions.has(d.name)) {
         j = uses[u]!;
         break;
       }
     }
     if (j < 0) continue;
-    const s = out[j]!;
+    const s = out[j]!.stmt;
     if (s.kind !== "assign" || s.target.kind !== "var" || s.target.name !== d.name) continue;
     const added = b.addedBy(s);
     if (!added) continue;
@@ -108,11 +99,11 @@ function mergeIncrements(list: Stmt[]): Stmt[] {
     // The added value moves up to the declaration: nothing in between may define what it reads.
     const definedBetween = (n: string) => {
       const defs = definesAt.get(n) ?? [];
-      for (let u = firstAfter(defs, i); u < defs.length && defs[u]! < j; u++) if (out[defs[u]!] && defines(out[defs[u]!]!, n)) return true;
+      for (let u = firstAfter(defs, i); u < defs.length && defs[u]! < j; u++) if (out[defs[u]!]?.defines.has(n)) return true;
       return false;
     };
     if (![...reads].some((n) => n === d.name || definedBetween(n))) {
-      out[i] = { ...d, init: added };
+      out[i] = entry({ ...d, init: added });
       out[j] = null;
       for (const n of reads) {
         const at = mentionsAt.get(n) ?? [];
@@ -125,7 +116,7 @@ function mergeIncrements(list: Stmt[]): Stmt[] {
       const aboveAt = liveAt(j - 1, -1);
       const above = aboveAt >= 0 ? out[aboveAt]! : undefined;
       const below = out[liveAt(j + 1, 1)] ?? undefined;
-      if (above?.kind === "comment" && (!below || below.kind === "comment")) {
+      if (above?.stmt.kind === "comment" && (!below || below.stmt.kind === "comment")) {
         out[aboveAt] = null;
         const moved = before.get(firstMerged) ?? [];
         moved.push(above);
@@ -134,12 +125,17 @@ function mergeIncrements(list: Stmt[]): Stmt[] {
     } else if (!reads.has(d.name)) {
       // What it adds is computed in between (`const _t0 = …`): the declaration moves down
       // instead (nothing in between mentions v).
-      out[j] = { ...d, init: added, span: s.span };
+      out[j] = entry({ ...d, init: added, span: s.span });
       out[i] = null;
       if (firstMerged < 0 || j < firstMerged) firstMerged = j;
     }
   }
-  return out.flatMap((x, k) => [...(before.get(k) ?? []), ...(x ? [x] : [])]);
+  const merged: Entry[] = [];
+  for (let k = 0; k < out.length; k++) {
+    for (const moved of before.get(k) ?? []) merged.push(moved);
+    if (out[k]) merged.push(out[k]!);
+  }
+  return merged;
 }
 
 /**
@@ -153,15 +149,20 @@ export function cleanupBlock(list: Stmt[]): Stmt[] {
 }
 
 /** `v = 0; v += e` → `v = e` (an adjoint reset, then its new value). */
-function resetThenAdd(list: Stmt[]): Stmt[] {
-  const out = [...list];
-  for (let i = 0; i + 1 < out.length; i++) {
-    const reset = out[i]!;
-    const next = out[i + 1]!;
-    if (reset.kind !== "assign" || !b.isNumber(reset.value, 0) || next.kind !== "assign" || !b.sameExpr(next.target as Expr, reset.target as Expr)) continue;
-    const added = b.addedBy(next);
-    if (!added || exprReads(added).has(rootName(reset.target)!)) continue;
-    out.splice(i, 2, { ...next, value: added });
+function resetThenAdd(list: Entry[]): Entry[] {
+  const out: Entry[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const reset = list[i]!.stmt;
+    const next = list[i + 1]?.stmt;
+    if (next && reset.kind === "assign" && b.isNumber(reset.value, 0) && next.kind === "assign" && b.sameExpr(next.target as Expr, reset.target as Expr)) {
+      const added = b.addedBy(next);
+      if (added && !exprReads(added).has(rootName(reset.target)!)) {
+        out.push(entry({ ...next, value: added }));
+        i++;
+        continue;
+      }
+    }
+    out.push(list[i]!);
   }
   return out;
 }
@@ -172,18 +173,27 @@ function resetThenAdd(list: Stmt[]): Stmt[] {
  * adjoint updated from its old value, `p = p * x + c`'s `p_bar`). The reassignment moves
  * after the copy's last read when nothing it passes reads the variable or changes what
  * the reassignment reads; then every read of the copy reads the variable. A variable never
- * reassigned is read directly too.
+ * reassigned is read directly too. Repeated until a round changes nothing.
  */
-function readCopiesDirectly(list: Stmt[]): Stmt[] {
+function readCopiesDirectly(list: Entry[]): Entry[] {
+  for (;;) {
+    const edited = readCopiesOnce(list);
+    if (edited === list) return list;
+    list = edited;
+  }
+}
+
+/** One round of readCopiesDirectly; `list` itself when nothing changed. */
+function readCopiesOnce(list: Entry[]): Entry[] {
   // Positions where each name is mentioned or defined, so each copy looks only at the
   // statements between it and its last read; edits whose spans overlap an earlier accepted
   // one wait for the next round (spans are a few statements: one statement's adjoint).
-  const mentionsAt = positionsBy(list, mentionedNames);
-  const definesAt = positionsBy(list, definedNames);
+  const mentionsAt = positionsBy(list, "mentions");
+  const definesAt = positionsBy(list, "defines");
   const edits = new Map<number, { v: string; g: string; j: number; last: number }>();
   let free = 0;
   for (let i = 0; i < list.length; i++) {
-    const copy = list[i]!;
+    const copy = list[i]!.stmt;
     if (i < free || copy.kind !== "declare" || copy.mutable || copy.init.kind !== "var") continue;
     const [g, v] = [copy.name, copy.init.name];
     // A record leaf (`grad.w`) is written through its root: only plain names are tracked here.
@@ -194,17 +204,22 @@ function readCopiesDirectly(list: Stmt[]): Stmt[] {
     const next = firstAfter(defs, i);
     const j = next < defs.length ? defs[next]! : list.length;
     if (j < last) {
-      const reassign = list[j]!;
+      const reassign = list[j]!.stmt;
       if (reassign.kind !== "assign" || reassign.target.kind !== "var" || reassign.target.name !== v || stmtExprs(reassign).some(hasPop)) continue;
       const reads = exprReads(reassign.value);
-      const passed = list.slice(j + 1, last + 1);
-      if (passed.some((x) => mentions(x, v) || [...definedNames(x)].some((n) => reads.has(n) || n === g))) continue;
+      let blocked = false;
+      for (let k = j + 1; k <= last && !blocked; k++) {
+        const x = list[k]!;
+        if (x.mentions.has(v)) blocked = true;
+        else for (const n of x.defines) if (reads.has(n) || n === g) blocked = true;
+      }
+      if (blocked) continue;
     }
     edits.set(i, { v, g, j: j < last ? j : -1, last });
     free = last + 1;
   }
   if (edits.size === 0) return list;
-  const out: Stmt[] = [];
+  const out: Entry[] = [];
   for (let i = 0; i < list.length; i++) {
     const edit = edits.get(i);
     if (!edit) {
@@ -213,11 +228,14 @@ function readCopiesDirectly(list: Stmt[]): Stmt[] {
     }
     // v keeps its value from here to the copy's last read (the reassignment moves past it).
     const span = list.slice(i + 1, edit.last + 1).filter((_, k) => i + 1 + k !== edit.j);
-    const moved = edit.j >= 0 ? [list[edit.j]!] : [];
-    out.push(...mapStmtExprs([...span, ...moved], (e) => (e.kind === "var" && e.name === edit.g ? b.v(edit.v) : undefined)));
+    if (edit.j >= 0) span.push(list[edit.j]!);
+    // Only statements that mention the copy change (the others are kept, names and all).
+    for (const x of span) {
+      out.push(x.mentions.has(edit.g) ? entry(mapStmtExprs([x.stmt], (e) => (e.kind === "var" && e.name === edit.g ? b.v(edit.v) : undefined))[0]!) : x);
+    }
     i = edit.last;
   }
-  return readCopiesDirectly(out);
+  return out;
 }
 
 function hasPop(e: Expr): boolean {
@@ -226,20 +244,22 @@ function hasPop(e: Expr): boolean {
 
 export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => boolean = () => false): Stmt[] {
   // (Reading a copy directly can bring a reset next to its addition: merge those again.)
-  const out = resetThenAdd(readCopiesDirectly(resetThenAdd(mergeIncrements(list))));
+  const cleaned = resetThenAdd(readCopiesDirectly(resetThenAdd(mergeIncrements(list.map(entry)))));
   // v = 0 that nothing later reads (looking into if/else branches, not into loops); the
   // names the statements after i mention are gathered as i walks back.
   const later = new Set<string>();
   const readLater = (name: string) => later.has(name) || liveAfter(name);
-  for (let i = out.length - 1; i >= 0; i--) {
-    const s = out[i]!;
+  const kept: Stmt[] = [];
+  for (let i = cleaned.length - 1; i >= 0; i--) {
+    let { stmt: s, mentions } = cleaned[i]!;
     if (s.kind === "if") {
-      out[i] = { ...s, then: cleanupStraightLine(s.then, readLater), else: cleanupStraightLine(s.else, readLater) };
+      s = { ...s, then: cleanupStraightLine(s.then, readLater), else: cleanupStraightLine(s.else, readLater) };
+      mentions = namesIn(s);
     } else if (s.kind === "assign" && s.target.kind === "var" && b.isNumber(s.value, 0) && !readLater(s.target.name)) {
-      out.splice(i, 1);
       continue;
     }
-    for (const name of mentionedNames(out[i]!)) later.add(name);
+    kept.push(s);
+    for (const name of mentions) later.add(name);
   }
-  return out;
+  return kept.reverse();
 }
