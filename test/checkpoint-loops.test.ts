@@ -14,7 +14,10 @@ import { pendingStackEntries } from "../runtime/stack.ts";
 import { Codes } from "../compiler/diagnostics.ts";
 import { parseArgs } from "../compiler/cli/args.ts";
 import { loadConfig } from "../compiler/cli/config.ts";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { nestFunction } from "./harness/large-sources.ts";
 import os from "node:os";
 import path from "node:path";
 
@@ -301,6 +304,21 @@ describe("the automatic policy (checkpointBudget)", () => {
     writeFileSync(path.join(dir, "tsgrad.config.json"), JSON.stringify({ checkpointBudget: "some" }));
     expect(() => loadConfig(dir)).toThrow("'checkpointBudget' must be a size");
   });
+
+  it("the build's retry in a large-stack worker (a source too deep for the main thread) keeps --checkpoint-budget", () => {
+    // 1,500 nested parentheses run out of the main thread's stack (compiler/cli/largeStack.ts).
+    const loop = `/** @grad */\nexport function f(x: number, steps: number): number {\n  let y = x;\n  for (let s = 0; s < steps; s++) y = Math.sin(y) * 1.5 + x;\n  return y;\n}\n`;
+    const dir = mkdtempSync(path.join(os.tmpdir(), "tsgrad-budget-"));
+    writeFileSync(path.join(dir, "package.json"), `{ "type": "module" }\n`);
+    writeFileSync(path.join(dir, "deep.ts"), loop + nestFunction(1500));
+    const cli = (env: Record<string, string>) =>
+      spawnSync(process.execPath, [fileURLToPath(new URL("../bin/tsgrad.js", import.meta.url)), "build", "deep.ts", "--no-cache", "--checkpoint-budget", "64", "--format", "json"], { cwd: dir, encoding: "utf8", env: { ...process.env, ...env } });
+    // With a worker stack no larger than the main thread's, the nest fails: the retry is what compiles it.
+    expect(JSON.parse(cli({ TSGRAD_STACK_MB: "1" }).stdout).diagnostics.map((d: { code: string }) => d.code)).toContain("TSG1006");
+    const report = JSON.parse(cli({}).stdout) as { diagnostics: unknown[]; written: string[] };
+    expect(report).toMatchObject({ diagnostics: [], written: ["deep.grad.ts"] });
+    expect(readFileSync(path.join(dir, "deep.grad.ts"), "utf8")).toMatch(/fGradIntoSchedule\.startWithin\(\s*Math\.ceil\(steps\),\s*64,/);
+  }, 120_000);
 });
 
 describe("what a user sees", () => {

@@ -193,3 +193,38 @@ describe("esbuild", () => {
     expect(failure!.errors.map((e) => e.text).join("\n")).toContain("src/model.ts:3:14 - error TSG3004");
   }, 60_000);
 });
+
+describe("the checkpointBudget option", () => {
+  /** A long recurrence whose reverse saves a value per step: what the automatic policy checkpoints. */
+  const recurrence = `/** @grad */\nexport function f(x: number, steps: number): number {\n  let y = x;\n  for (let s = 0; s < steps; s++) y = Math.sin(y) * 1.5 + x;\n  return y;\n}\n`;
+  const caller = `import { fGrad } from "./model.grad.ts";\nexport const slope = fGrad(0.25, 300).grad.x;\n`;
+  const bundle = async (dir: string, budget?: string | number) => {
+    const out = await esbuild.build({ absWorkingDir: dir, entryPoints: [path.join(dir, "src/main.ts")], bundle: true, write: false, format: "esm", logLevel: "silent", plugins: [tsgrad.esbuild({ root: dir, cache: false, ...(budget !== undefined && { checkpointBudget: budget }) })] });
+    const code = out.outputFiles!.map((f) => f.text).join("\n");
+    const { slope } = (await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`)) as { slope: number };
+    return { code, slope, written: read(dir, "src/model.grad.ts") };
+  };
+
+  it("is passed to the build: a size or bytes checkpoints the loop (same bits as store-all), none leaves it as the config says", async () => {
+    const dir = project(1);
+    put(dir, "src/model.ts", recurrence);
+    put(dir, "src/main.ts", caller);
+    const storeAll = await bundle(dir);
+    expect(storeAll.code).not.toContain("CheckpointSchedule");
+    for (const budget of ["64B", 64]) {
+      const checkpointed = await bundle(dir, budget);
+      expect(checkpointed.code).toMatch(/fGradIntoSchedule\.startWithin\(\s*Math\.ceil\(steps\),\s*64,/);
+      expect(checkpointed.written).toContain("class CheckpointSchedule");
+      expect(Object.is(checkpointed.slope, storeAll.slope)).toBe(true);
+    }
+    // Without the option, the project config's budget applies.
+    put(dir, "tsgrad.config.json", JSON.stringify({ checkpointBudget: "128B" }));
+    expect((await bundle(dir)).code).toMatch(/fGradIntoSchedule\.startWithin\(\s*Math\.ceil\(steps\),\s*128,/);
+    expect((await bundle(dir, 64)).code).toMatch(/fGradIntoSchedule\.startWithin\(\s*Math\.ceil\(steps\),\s*64,/);
+  }, 60_000);
+
+  it("a value that is not a size is an error when the bundler creates the plugin", () => {
+    expect(() => tsgrad.esbuild({ checkpointBudget: "lots" })).toThrow(`tsgrad plugin: 'checkpointBudget' must be a size such as "256MB", "1GB" or a number of bytes (got "lots")`);
+    expect(() => tsgrad.esbuild({ checkpointBudget: -1 })).toThrow("'checkpointBudget' must be a size");
+  });
+});

@@ -255,7 +255,7 @@ async function compile(inputs: SourceInput[], options: CompileSettings, session:
     },
   });
   if (ranOutOfStack(result.diagnostics)) {
-    const job = { kind: "compile" as const, inputs, debug: options.debug ?? false, style: options.styleChoices };
+    const job = { kind: "compile" as const, inputs, debug: options.debug ?? false, style: options.styleChoices, ...(options.checkpointBudget !== undefined && { checkpointBudget: options.checkpointBudget }) };
     const stackMb = largeStackMb();
     result = (await compileWithLargeStack(job, (file, ms) => times.set(file, (times.get(file) ?? 0) + ms), stackMb)) ?? result;
     result.diagnostics = result.diagnostics.map((d) => (d.code === Codes.TooLarge ? withStackTried(d, stackMb) : d));

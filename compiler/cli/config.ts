@@ -90,9 +90,8 @@ function validate(value: unknown, where: string, dir: string): TsgradConfig {
   if (extension !== undefined && (typeof extension !== "string" || !(extension in EXTENSIONS))) {
     throw new UsageError(`${where}: 'importExtension' must be ".js", ".ts" or "none"`);
   }
-  const budget = fields["checkpointBudget"];
-  const checkpointBudget = typeof budget === "string" ? parseSize(budget) : typeof budget === "number" && Number.isInteger(budget) && budget > 0 ? budget : budget === undefined ? undefined : null;
-  if (checkpointBudget === null) throw new UsageError(`${where}: 'checkpointBudget' must be a size such as "256MB", "1GB" or a number of bytes`);
+  const checkpointBudget = budgetBytes(fields["checkpointBudget"]);
+  if (checkpointBudget === null) throw new UsageError(`${where}: ${BUDGET_EXPECTED}`);
   return {
     file: where,
     dir,
@@ -101,6 +100,16 @@ function validate(value: unknown, where: string, dir: string): TsgradConfig {
     ...(extension !== undefined ? { importExtension: EXTENSIONS[extension as string]! } : {}),
     ...(checkpointBudget !== undefined ? { checkpointBudget } : {}),
   };
+}
+
+/** What a `checkpointBudget` setting (the config's, the bundler plugin's) must be. */
+export const BUDGET_EXPECTED = `'checkpointBudget' must be a size such as "256MB", "1GB" or a number of bytes`;
+
+/** A `checkpointBudget` setting in bytes: a size string or a positive whole number; undefined when absent, null when neither. */
+export function budgetBytes(value: unknown): number | undefined | null {
+  if (value === undefined) return undefined;
+  if (typeof value === "string") return parseSize(value);
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : null;
 }
 
 /**

@@ -7,7 +7,7 @@
  * its result; what still does not fit keeps its TSG1006, which points at the expression.
  *
  * Only then: a worker loads the compiler again (a second or two), and most builds never
- * need it. The worker gets what crosses threads (texts, debug, the style choices) and
+ * need it. The worker gets what crosses threads (texts, debug, the checkpoint budget, the style choices) and
  * rebuilds the project's style itself; compile progress comes back as messages.
  *
  * `tsgrad verify`, `graph` and `build --dump-after` do more than compile on the main
@@ -34,7 +34,7 @@ export function largeStackMb(env: NodeJS.ProcessEnv = process.env): number {
 
 /** What the worker does: compile (for a build) or run a whole command. */
 export type LargeStackJob =
-  | { kind: "compile"; inputs: SourceInput[]; debug: boolean; style: StyleChoices }
+  | { kind: "compile"; inputs: SourceInput[]; debug: boolean; style: StyleChoices; checkpointBudget?: number }
   | { kind: "command"; command: LargeStackCommand; cwd: string; color: boolean };
 
 /** The commands that run again whole in the worker. */

@@ -15,6 +15,7 @@ try {
     const style = projectStyle(job.style);
     const result = await compileSources(job.inputs, {
       debug: job.debug,
+      ...(job.checkpointBudget !== undefined && { checkpointBudget: job.checkpointBudget }),
       style: (source) => style.style(source),
       onSource: (path, ms) => post({ kind: "source", path, ms }),
     });

@@ -13,6 +13,7 @@ import { codeFrame, formatDiagnostic, formatSummary } from "../cli/frame.ts";
 import { displayPath } from "../cli/report.ts";
 import type { CliIo } from "../cli/io.ts";
 import type { BuildCache } from "../cli/cache.ts";
+import { budgetBytes, BUDGET_EXPECTED } from "../cli/config.ts";
 
 export interface TsgradPluginOptions {
   /** Files and folders to build (default: the whole root, skipping node_modules and dot-folders). */
@@ -23,6 +24,12 @@ export interface TsgradPluginOptions {
   debug?: boolean;
   /** Use the build cache (default true). */
   cache?: boolean;
+  /**
+   * The automatic checkpointing policy's budget (see `tsgrad build --checkpoint-budget`):
+   * a size such as "256MB" or a number of bytes. Default: the project config's
+   * `checkpointBudget`, else off.
+   */
+  checkpointBudget?: string | number;
 }
 
 /** A build's problems, as one error a bundler can show: text, location, code frame. */
@@ -40,9 +47,14 @@ export class Builder {
   private queued: Promise<BuildReport> | undefined;
   last: BuildReport | undefined;
   root: string;
+  private readonly checkpointBudget: number | undefined;
 
   constructor(private readonly options: TsgradPluginOptions) {
     this.root = path.resolve(options.root ?? process.cwd());
+    const budget = budgetBytes(options.checkpointBudget);
+    // A bad option is the user's configuration error, reported when the bundler creates the plugin.
+    if (budget === null) throw new Error(`tsgrad plugin: ${BUDGET_EXPECTED} (got ${JSON.stringify(options.checkpointBudget)})`);
+    this.checkpointBudget = budget;
     this.cache = openCache({ cache: options.cache }, this.root).cache;
   }
 
@@ -60,7 +72,8 @@ export class Builder {
 
   private start(): Promise<BuildReport> {
     const io: CliIo = { stdout: () => {}, stderr: () => {}, cwd: this.root, color: false, pid: process.pid, progress: false };
-    const run = runBuild({ paths: this.options.paths ?? [], check: false, debug: this.options.debug, cache: this.options.cache }, io, { cache: this.cache });
+    const options = { paths: this.options.paths ?? [], check: false, debug: this.options.debug, cache: this.options.cache, ...(this.checkpointBudget !== undefined && { checkpointBudget: this.checkpointBudget }) };
+    const run = runBuild(options, io, { cache: this.cache });
     this.running = run.then(
       (report) => {
         this.last = report;
