@@ -163,6 +163,30 @@ export function nested(x: number[], p: number, outer: number, inner: number): nu
 }
 `;
 
+/**
+ * A forced system: the body reads its counter (the time), and so does the loop nested in it;
+ * an early exit. Each mode alone in its file (a mode's driver must keep the schedule's helper).
+ * (The nested loop reads `force`, declared before the outer loop: declared in the outer body,
+ * the nested loop's recomputation in the reverse phase could not see it: TSG2008, below.)
+ */
+const FORCED = `/**
+ * @hessian x, p
+ */
+export function forced(x: number[], p: number, steps: number): number {
+  const y = [x[0], x[1]];
+  let force = 0;
+  //CHECKPOINT
+  for (let t = 0; t < steps; t++) {
+    force = Math.sin(0.1 * t * p);
+    //CHECKPOINT
+    for (let k = 0; k < 3; k++) y[k % 2] = y[k % 2] + 0.01 * (force - y[(k + 1) % 2] * y[k % 2] + Math.cos(k + t));
+    if (y[0] > 4) break;
+  }
+  return y[0] * y[1];
+}
+`;
+const FORCED_ROWS = FORCED.replace("@hessian x, p", "@jacobian x, p").replace("steps: number): number {", "steps: number): number[] {").replace("return y[0] * y[1];", "return [y[0] * y[1], y[0] + p];");
+
 type Fn = (...args: unknown[]) => unknown;
 
 /** Same bits everywhere (numbers by Object.is, typed arrays and records field by field). */
@@ -279,6 +303,35 @@ describe("checkpointed loops give the store-all derivatives, bit for bit", () =>
     const pair = await both(RK4_GRAD, "rk4", "", tagged);
     expect(pair.text).toContain("rk4GradIntoSchedule.start(Math.ceil(steps), 4, ");
     expectIdentical(pair, "rk4", [0, 3, 100].map((steps) => [[1.2, 0.8], [1.1, 0.4, 0.4, 0.9], 0.01, steps]), hvpSeed({ state0: [1, 0], rates: [0, 1, 0, 1] }));
+  });
+});
+
+describe("a body that reads its counter, a nested loop that reads the outer one's, each mode alone", () => {
+  const args = [0, 1, 7, 120].flatMap((steps) => [[[0.3, 0.5], 1.3, steps], [[3.9, 0.5], 2.1, steps]]);
+  for (const directive of ["// @checkpoint snapshots=2", "// @checkpoint budget=64"]) {
+    it(`@hessian (its vector sweep carries the tangents through the snapshots), ${directive}`, async () => {
+      const pair = await both(FORCED, "forced", directive);
+      expect(pair.text).toMatch(/forcedHvpLanesIntoSchedule(_\d+)?\.start/);
+      const checked = expectIdentical(pair, "forced", args, (entry) => (entry.endsWith("Hvp") ? [{ x: [0.5, -0.25], p: -0.7 }] : []));
+      expect(checked).toEqual(expect.arrayContaining(["forcedHessian", "forcedHvp"]));
+    });
+    it(`@jacobian, ${directive}`, async () => {
+      const pair = await both(FORCED_ROWS, "forced", directive);
+      expect(pair.text).toMatch(/forcedJacobianVjpIntoSchedule(_\d+)?\.start/);
+      expect(expectIdentical(pair, "forced", args)).toEqual(["forcedJacobian"]);
+    });
+  }
+  it("a checkpointed loop inside a loop that is not: TSG2008 (each run's forward phase would come before any reverse phase)", async () => {
+    const inPlain = FORCED.replace("  //CHECKPOINT\n  for (let t", "  for (let t").replaceAll("//CHECKPOINT", "// @checkpoint snapshots=1");
+    const found = await diagnose(inPlain);
+    expect(found.map((d) => [d.code, d.line])).toEqual([[Codes.BadCheckpoint, 10]]);
+    expect(found[0]!.message).toContain("cannot be checkpointed inside a loop that is not: checkpoint the loop around it too");
+  });
+  it("a nested checkpointed loop reading a constant of the outer body: TSG2008 saying to declare it before the outer loop", async () => {
+    const inBody = FORCED.replace("  let force = 0;\n", "").replace("    force = Math.sin", "    const force = Math.sin").replaceAll("//CHECKPOINT", "// @checkpoint snapshots=2");
+    const found = await diagnose(inBody);
+    expect(found.map((d) => [d.code, d.line])).toEqual([[Codes.BadCheckpoint, 10]]);
+    expect(found[0]!.message).toBe("this loop cannot be checkpointed: it reads 'force', which is declared in a block around it; declare it before that block");
   });
 });
 

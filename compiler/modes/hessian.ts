@@ -108,7 +108,7 @@ export const hessianDriver: Pass = {
       doc: `Value, gradient and dense Hessian of \`${fn.name}\` over ${request.wrt.join(", ")} flattened in declaration order\n(arrays row-major), from ${products},\n${lanesFn ? `\`${width}\` of them per forward-over-reverse sweep (${lanesFn.name})` : "one per sweep"}.\nGenerated from ${where(ctx)}.`,
     };
     const runtime = ["recordSize", "setFlat", "readFlat", ...(lanesFn ? zeroLanesHelpers(record.fields) : [])];
-    return { ...unit, output: { ...hvp, functions: [...hvp.functions, hessian], runtime: new Set(runtime) } };
+    return { ...unit, output: { ...hvp, functions: [...hvp.functions, hessian], runtime: new Set([...hvp.runtime, ...runtime]) } };
   },
 };
 

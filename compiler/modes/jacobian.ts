@@ -148,7 +148,8 @@ export const jacobianDriver: Pass = {
       output: {
         ...unit.output,
         functions: [...unit.output.functions, jacobian],
-        runtime: new Set(["recordSize", "setFlat", "readFlat", ...(replayed ? [] : ["zeroRecord"]), ...(lanesFn ? zeroLanesHelpers(record.fields) : [])]),
+        // And what the sweeps use (a checkpointed loop's schedule).
+        runtime: new Set([...unit.output.runtime, "recordSize", "setFlat", "readFlat", ...(replayed ? [] : ["zeroRecord"]), ...(lanesFn ? zeroLanesHelpers(record.fields) : [])]),
       },
     };
   },

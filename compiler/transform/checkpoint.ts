@@ -101,9 +101,40 @@ function expand(fn: FunctionIR, marks: Loop[], leftAlone: Set<number>, reserved:
     // reverse phase within that step's Reverse: the outer schedule must record single steps.
     plans.set(mark.id, { schedule, items: state.items, bytesPerStep: holdsCheckpointed ? null : bytesPerStep, mark, span: loop.span ?? fn.span });
   }
+  // A schedule holds one run of its loop: the run's forward phase must be followed by its
+  // reverse phase before the loop runs again. Inside a store-all loop every run's forward
+  // phase would come first (and a later run overwrite an earlier one's snapshots); inside a
+  // checkpointed loop, each step is recorded and reversed at once.
+  for (const [loop, around] of nearestLoops(fn.body, marks)) {
+    const mark = loop.checkpointed!;
+    if (!plans.has(mark.id) || !around) continue;
+    if (around.checkpointed?.role === "forward" && plans.has(around.checkpointed.id)) continue;
+    if (mark.request.automatic) throw new LeaveAlone(mark.id);
+    fail(Codes.BadCheckpoint, "this loop cannot be checkpointed inside a loop that is not: checkpoint the loop around it too (a `// @checkpoint` line above it), or move the directive there", loop.span ?? fn.span);
+  }
   const expander = new Expander(plans, leftAlone, namer, fn.span);
   const body = expander.stmts(fn.body);
   return { fn: { ...fn, body }, schedules, runtime: plans.size > 0 ? ["CheckpointSchedule", "CheckpointAction"] : [] };
+}
+
+/** Each marked forward loop with the nearest loop around it (null: none). */
+function nearestLoops(body: Stmt[], marks: readonly Loop[]): Map<Loop, Loop | null> {
+  const wanted = new Set(marks);
+  const out = new Map<Loop, Loop | null>();
+  const visit = (list: Stmt[], around: Loop | null) => {
+    for (const s of list) {
+      if (s.kind === "loop") {
+        if (wanted.has(s)) out.set(s, around);
+        visit(s.init, around);
+        visit(s.body, s);
+      } else if (s.kind === "if") {
+        visit(s.then, around);
+        visit(s.else, around);
+      } else if (s.kind === "block") visit(s.body, around);
+    }
+  };
+  visit(body, null);
+  return out;
 }
 
 interface Plan {
@@ -138,6 +169,8 @@ class Expander {
 
   /** Declarations in scope where the walk is, innermost block last (to find what the forward phase saw and the reverse phase does not). */
   private readonly scopes: Map<string, Extract<Stmt, { kind: "declare" }>>[] = [new Map()];
+  /** The marks of the expanded loops around the walk, innermost last. */
+  private readonly around: CheckpointMark[] = [];
   /** Declarations in scope at each marked forward loop, by id. */
   private readonly seenAtForward = new Map<number, Map<string, Extract<Stmt, { kind: "declare" }>>>();
 
@@ -160,7 +193,10 @@ class Expander {
         for (const x of s.init) if (x.kind === "declare") this.scopes[this.scopes.length - 1]!.set(x.name, x);
         const mark = s.checkpointed;
         if (mark?.role === "forward") this.seenAtForward.set(mark.id, this.visible());
+        const expanded = mark !== undefined && !this.leftAlone.has(mark.id);
+        if (expanded) this.around.push(mark);
         const inner: Loop = { ...s, body: this.stmts(s.body) };
+        if (expanded) this.around.pop();
         this.scopes.pop();
         if (!mark) return [inner];
         if (this.leftAlone.has(mark.id)) {
@@ -201,9 +237,15 @@ class Expander {
     const written = new Set<string>();
     for (const body of bodies) for (const x of body) { mentionedNames(x, used); definedIn([x], written); }
     const out: Stmt[] = [];
+    // A counted loop's counter is declared by each run of its steps (steps(), stepsBackwards()):
+    // its own, and those of the checkpointed loops around it.
+    const counters = new Set([...this.around, plan.mark].flatMap((m) => (m.counted ? [m.counted.counter] : [])));
     for (const name of [...used, ...written].sort()) {
+      if (counters.has(name)) continue;
       const d = atForward.get(name);
       if (!d || here.get(name) === d || out.some((x) => x.kind === "declare" && x.name === name)) continue;
+      // Declared around a checkpointed loop this one is inside: that loop's phases see to it.
+      if (this.around.some((m) => this.seenAtForward.get(m.id)?.get(name) === d)) continue;
       if (plan.mark.request.automatic) throw new LeaveAlone(plan.mark.id);
       if (!written.has(name)) fail(Codes.BadCheckpoint, `this loop cannot be checkpointed: it reads '${name}', which is declared in a block around it; declare it before that block`, plan.span);
       if (d.type.kind === "number") out.push(b.declare(name, b.num(0), true));

@@ -70,6 +70,7 @@ export function declaredTypes(body: Stmt[], names: Iterable<string>): Map<string
         visit(s.init);
         visit(s.body);
         visit(s.update);
+        visit(s.checkpointed?.primal ?? []);
       } else if (s.kind === "block") visit(s.body);
     }
   };
@@ -118,6 +119,8 @@ class Widener {
           visit(s.init);
           visit(s.update);
           visit(s.body);
+          // A checkpointed loop's primal step is a second copy of the step: its tangents stay buffers.
+          for (const x of s.checkpointed?.primal ?? []) note(mentionedNames(x), "elsewhere");
         } else if (s.kind === "block") visit(s.body);
       }
     };
@@ -319,9 +322,13 @@ class Widener {
       case "if":
         if (this.readsTangent(s.test)) throw new Unsupported(`a tangent in a condition`);
         return [plain({ ...s, then: this.list(s.then), else: this.list(s.else) })];
-      case "loop":
+      case "loop": {
         if (s.test && this.readsTangent(s.test)) throw new Unsupported(`a tangent in a loop test`);
-        return [plain({ ...s, init: this.list(s.init), update: this.list(s.update), body: this.list(s.body) })];
+        // A checkpointed loop's primal step (transform/checkpoint.ts advances with it) carries tangents too.
+        const primal = s.checkpointed?.primal;
+        const checkpointed = primal ? { checkpointed: { ...s.checkpointed!, primal: this.list(primal) } } : {};
+        return [plain({ ...s, init: this.list(s.init), update: this.list(s.update), body: this.list(s.body), ...checkpointed })];
+      }
       case "block":
         return [plain({ ...s, body: this.list(s.body) })];
       case "call":

@@ -8,17 +8,17 @@
  * every loop form. A failure names the program; `npx tsx test/fuzz/run.ts --only <id>
  * <seed>` regenerates it and prints a minimal program that fails the same way.
  *
- * Longer runs: `npx tsx test/fuzz/run.ts <count> <seed> [--heavy-loop-first] [--coverage]`.
+ * Longer runs: `npx tsx test/fuzz/run.ts <count> <seed> [--heavy-loop-first] [--coverage] [--checkpointed]`.
  */
 import { describe, expect, it } from "vitest";
 import { PRIMITIVES } from "../../compiler/ir/primitives.ts";
 import { build } from "../harness/build.ts";
 import { rng } from "../harness/numeric.ts";
-import { argumentsFor, checkProgram, LEGACY_FRAME } from "./check.ts";
-import { deepClone } from "../harness/shapes.ts";
+import { checkProgram, LEGACY_FRAME } from "./check.ts";
 import { generateIdiomProgram } from "./idioms.ts";
 import { Coverage } from "./coverage.ts";
-import { generateProgram, pointRng, printProgram, WRT } from "./programs.ts";
+import { generateProgram, pointRng, printProgram } from "./programs.ts";
+import { checkCheckpointed } from "./checkpointed.ts";
 
 /** Checks programs 0 … count-1 of `seed`; returns how many were compared with differences, fused their nest, and the coverage. */
 async function fuzz(seed: number, count: number, heavyLoopFirst: boolean) {
@@ -78,32 +78,23 @@ describe("differential fuzzing", () => {
     expect(["for", "while", "doWhile"].filter((f) => !reached.loops.has(f)), "loop forms never lowered").toEqual([]);
   }, 300_000);
 
-  it("12 random programs with every outermost counted loop that saves values checkpointed (checkpointBudget: 8 bytes, one step per block): the same bits as store-all in every mode, and the checks above", async () => {
-    const seed = 20261206;
-    let checkpointed = 0;
-    const same = (a: unknown, b: unknown): boolean =>
-      typeof a === "number" ? Object.is(a, b) : a !== null && typeof a === "object" ? Object.keys(a).every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) : a === b;
+  it("12 random time-stepping programs, checkpointed (directives and the automatic policy): the same bits as store-all in every mode, and the checks above", async () => {
+    // checkpointed.ts: loop-carried arrays, inner loops, branches, early exits, while loops, nested checkpointed loops.
+    const seed = 20261207;
+    const seen = { schedules: 0, online: 0, nested: 0, arrayState: 0 };
     for (let id = 0; id < 12; id++) {
-      const program = generateProgram(seed, id, { heavyLoopFirst: true });
-      const source = printProgram(program);
-      const [storeAll, built] = [await build(source), await build(source, { checkpointBudget: 8 })];
-      if (built.text.includes("CheckpointSchedule")) checkpointed++;
-      const outcome = await checkProgram(program.name, built, pointRng(seed, id));
-      if (outcome.problem) throw new Error(`checkpointed program ${id} of seed ${seed}: ${outcome.problem.kind}: ${outcome.problem.message}\n${source}`);
-      const next = pointRng(seed, id);
-      const args = argumentsFor(next);
-      const v = Object.fromEntries(WRT.map((p, k) => [p, argumentsFor(next)[k]]));
-      for (const [entry, fn] of Object.entries(built.generated)) {
-        if (typeof fn !== "function" || entry.endsWith("Into")) continue;
-        const seeds = entry.endsWith("Hvp") || entry.endsWith("Jvp") ? [v] : entry.endsWith("Vjp") ? [[0.5, -0.3, 0.2, 0.7].slice(0, (built.source[entry.slice(0, -3)] as (...a: unknown[]) => number[])(...deepClone(args)).length)] : [];
-        const a = (fn as (...a: unknown[]) => unknown)(...deepClone(args), ...deepClone(seeds));
-        const b = (storeAll.generated[entry] as (...a: unknown[]) => unknown)(...deepClone(args), ...deepClone(seeds));
-        if (!same(a, b)) throw new Error(`checkpointed program ${id} of seed ${seed}: ${entry} differs from store-all\n${source}`);
-      }
+      const outcome = await checkCheckpointed(seed, id);
+      if (outcome.problem) throw new Error(`checkpointed program ${id} of seed ${seed}: ${outcome.problem.kind}: ${outcome.problem.message}\n(rerun: npx tsx test/fuzz/run.ts 1 ${seed} --checkpointed --only ${id})\n${outcome.source}`);
+      seen.schedules += outcome.schedules > 0 ? 1 : 0;
+      seen.online += outcome.online ? 1 : 0;
+      seen.nested += outcome.nested ? 1 : 0;
+      seen.arrayState += outcome.arrayState ? 1 : 0;
     }
-    // Few programs have an outermost counted loop whose reverse saves values (most loops are
-    // fused with their reverse or save nothing); these do (programs 3 and 10 of this seed).
-    expect(checkpointed).toBeGreaterThanOrEqual(2);
+    // What the mode must reach, or it tests store-all against itself (counts of this seed: see the notes of issue 21).
+    expect(seen.schedules).toBeGreaterThanOrEqual(10);
+    expect(seen.arrayState).toBeGreaterThanOrEqual(9);
+    expect(seen.online).toBeGreaterThanOrEqual(2);
+    expect(seen.nested).toBeGreaterThanOrEqual(2);
   }, 300_000);
 
   it("20 random programs whose loop nest is followed by independent work (lastLoop.ts moves the nest last)", async () => {

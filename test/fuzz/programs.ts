@@ -42,6 +42,14 @@ export interface GenerateOptions {
    * lastLoop.ts moves the nest last for (ADBench's GMM: likelihood, then prior).
    */
   heavyLoopFirst?: boolean;
+  /**
+   * The body ends with a time-stepping loop under a `// @checkpoint` directive (or none, for
+   * the automatic policy): loop-carried array state (a stencil update of buf or fb every
+   * step), random statements with inner loops and branches, sometimes an early exit (`break`,
+   * which makes the schedule online), a `while` form, or a checkpointed loop nested inside.
+   * Building it with and without the directives (`withoutCheckpoints`) must give the same bits.
+   */
+  timeStepping?: boolean;
 }
 
 /** The differentiated parameters, in declaration order. */
@@ -203,7 +211,10 @@ export function generateProgram(seed: number, id: number, options: GenerateOptio
   const terms = options.heavyLoopFirst
     ? ["s0", "s1", "0.5 * s2", "buf[0]", "fb[x.length - 1]", "acc[acc.length - 1] * 0.3", "0.4 * u0", "0.2 * q"]
     : ["s0", "s1 * s2", "buf[0]", "fb[x.length - 1]", "acc[acc.length - 1] * 0.3"];
-  if (options.heavyLoopFirst) {
+  if (options.timeStepping) {
+    g.scope.noReturn = true;
+    body = [...g.stmts(1, 1 + g.int(2)), ...timeLoop(g)];
+  } else if (options.heavyLoopFirst) {
     g.scope.noReturn = true;
     const before = g.stmts(1, 2);
     const { stmts, writes } = nest(g);
@@ -253,6 +264,100 @@ function nest(g: Gen): { stmts: Stmt[]; writes: string } {
     },
   ];
   return { stmts, writes: inputsOnly ? target : "" };
+}
+
+/**
+ * `for (let t = 0; t < STEPS; t++) { … }` (or the same as a `while`) under a checkpoint
+ * directive. Its state always includes an array: a stencil step reads buf (or fb) around
+ * each point before writing it. Inner loops, branches and random statements come from the
+ * forms; an early exit sometimes ends the loop (an online schedule); sometimes a loop of its
+ * own, checkpointed too, runs inside each step.
+ */
+function timeLoop(g: Gen): Stmt[] {
+  const steps = 3 + g.int(8);
+  const asWhile = g.chance(0.25);
+  const directive = g.pick(["// @checkpoint snapshots=1", "// @checkpoint snapshots=2", "// @checkpoint snapshots=3", "// @checkpoint budget=64", "// @checkpoint", null]);
+  const exit = g.chance(0.3);
+  const t = g.fresh("t");
+  // Local arrays the reverse sweep reads are declared at the function's top level (TSG3001).
+  const scratch: Stmt[] = [];
+  const body = g.nested(
+    (s) => {
+      s.reads.push(t);
+      s.loopDepth = 0;
+      s.loop = asWhile ? "while" : "for";
+      s.topLevel = false;
+    },
+    () => {
+      const out = [stencil(g, scratch), ...g.stmts(2, 1 + g.int(2))];
+      // (Only inside a loop that is checkpointed for sure: TSG2008 otherwise.)
+      if (directive && g.chance(0.35)) out.push(innerCheckpointed(g));
+      if (g.chance(0.5)) out.splice(1 + g.int(out.length), 0, ...g.nested((s) => (s.loopDepth = 1), () => g.stmts(1, 1)));
+      if (exit) out.push(simple("stepExit", [g.cond(2)], ([c]) => `if (${c}) break;`));
+      return out;
+    },
+  );
+  const header = directive ? [directive] : [];
+  return [
+    ...scratch,
+    {
+      form: asWhile ? "timeLoopWhile" : exit ? "timeLoopExit" : "timeLoop",
+      exprs: [],
+      blocks: [body],
+      print: (_, [b]) =>
+        asWhile
+          ? [`let ${t} = 0;`, ...header, `while (${t} < ${steps}) {`, ...indent(b!), `  ${t}++;`, "}"]
+          : [...header, `for (let ${t} = 0; ${t} < ${steps}; ${t}++) {`, ...indent(b!), "}"],
+    },
+  ];
+}
+
+/** One step of a 1-D stencil on a writable array: each point from its neighbours, read before written (loop-carried state). */
+function stencil(g: Gen, scratch: Stmt[]): Stmt {
+  const array = g.pick(["buf", "fb"]);
+  const i = g.fresh("i");
+  const term = g.nested(
+    (s) => {
+      s.indices.push(i);
+      s.loopDepth++;
+    },
+    () => bounded(g, g.expr(2)),
+  );
+  // Half the time into a scratch row first (Jacobi), else in place (Gauss–Seidel).
+  const jacobi = g.chance(0.5);
+  const next = g.fresh("next");
+  if (jacobi) scratch.push(simple("scratch", [], () => `const ${next} = new Array(x.length).fill(0);`));
+  const update = `0.5 * ${array}[${i}] + 0.2 * (${array}[(${i} + 1) % x.length] - ${array}[(${i} + x.length - 1) % x.length])`;
+  return simple(jacobi ? "stencilJacobi" : "stencil", [term], ([e]) =>
+    jacobi
+      ? [
+          `for (let ${i} = 0; ${i} < x.length; ${i}++) ${next}[${i}] = ${update} + 0.3 * ${e};`,
+          `for (let ${i} = 0; ${i} < x.length; ${i}++) ${array}[${i}] = ${next}[${i}];`,
+        ]
+      : [`for (let ${i} = 0; ${i} < x.length; ${i}++) ${array}[${i}] = ${update} + 0.3 * ${e};`],
+  );
+}
+
+/** A short loop inside a step, checkpointed on its own: its schedule runs within each outer step. */
+function innerCheckpointed(g: Gen): Stmt {
+  const k = g.fresh("k");
+  const count = 2 + g.int(3);
+  const snapshots = 1 + g.int(2);
+  const s = g.pick(g.scope.scalars);
+  const body = g.nested(
+    (sc) => {
+      sc.reads.push(k);
+      sc.loopDepth = 1;
+      sc.loop = "for";
+    },
+    () => [simple("innerStep", [bounded(g, g.expr(2))], ([e]) => `${s} = 0.6 * ${s} + 0.4 * ${e};`), ...g.stmts(1, 1)],
+  );
+  return { form: "innerCheckpointed", exprs: [], blocks: [body], print: (_, [b]) => [`// @checkpoint snapshots=${snapshots}`, `for (let ${k} = 0; ${k} < ${count}; ${k}++) {`, ...indent(b!), "}"] };
+}
+
+/** The source without its checkpoint directives: the store-all program a checkpointed build must equal bit for bit. */
+export function withoutCheckpoints(source: string): string {
+  return source.replace(/^[ \t]*\/\/ @checkpoint\b.*\n/gm, "");
 }
 
 /** Independent of the nest: reads only inputs, writes only u0; then a declaration the result reads once. */

@@ -2,14 +2,16 @@
  * The longer differential-fuzzing run (not part of the test suite):
  *
  *   npx tsx test/fuzz/run.ts [count=500] [seed=1] [--heavy-loop-first] [--no-tape]
- *                            [--only <id>] [--no-shrink] [--coverage] [--idioms]
+ *                            [--only <id>] [--no-shrink] [--coverage] [--idioms] [--checkpointed]
  *
  * Prints each failing program's source (and, unless --no-shrink, a minimal program that
  * fails the same way) and exits 1 if any failed. `--only k` regenerates and checks program
  * k of the seed alone. `--coverage` prints which IR forms, rules and generated-code
  * features the corpus reached (coverage.ts). `--idioms` runs the programs written with idioms
  * (idioms.ts: callbacks, closures, destructuring, switch, labels, spread) instead, without
- * shrinking. Every generated file must also pass `tsc --strict --noUnusedLocals
+ * shrinking. `--checkpointed` runs the time-stepping programs of the checkpointing mode
+ * (checkpointed.ts: built with and without their `@checkpoint` directives, the same bits
+ * required), without shrinking. Every generated file must also pass `tsc --strict --noUnusedLocals
  * --noUnusedParameters` and declare `const` what it never reassigns, or the run exits 1.
  */
 import { build } from "../harness/build.ts";
@@ -19,6 +21,7 @@ import { takeRecorded, typecheckGenerated } from "../harness/typecheck.ts";
 import { checkProgram, LEGACY_FRAME } from "./check.ts";
 import { Coverage } from "./coverage.ts";
 import { generateIdiomProgram } from "./idioms.ts";
+import { checkCheckpointed } from "./checkpointed.ts";
 import { generateProgram, pointRng, printProgram, type Program } from "./programs.ts";
 import { shrink } from "./shrink.ts";
 
@@ -72,10 +75,23 @@ async function runIdioms(): Promise<void> {
   }
 }
 
+/** The checkpointing mode's programs (checkpointed.ts). */
+async function runCheckpointed(ids: number[]): Promise<void> {
+  for (const id of ids) {
+    const outcome = await checkCheckpointed(seed, id, useTape).catch((error: unknown) => ({ problem: { kind: "exception", message: String(error).slice(0, 800) }, source: printProgram(generateProgram(seed, id, { timeStepping: true })), fdCompared: false }));
+    if (outcome.fdCompared) compared++;
+    if (!outcome.problem) continue;
+    failed++;
+    console.log(`--- checkpointed program ${id} of seed ${seed}: ${outcome.problem.kind}: ${outcome.problem.message}\n${outcome.source}`);
+  }
+}
+
 const ids = only !== undefined ? [Number(only)] : Array.from({ length: count }, (_, k) => k);
 const idioms = flag("--idioms");
+const checkpointed = flag("--checkpointed");
 if (idioms) await runIdioms();
-for (const id of idioms ? [] : ids) {
+if (checkpointed) await runCheckpointed(ids);
+for (const id of idioms || checkpointed ? [] : ids) {
   const program = generateProgram(seed, id, options);
   const result = await evaluate(program, id);
   if (result.fdCompared) compared++;
