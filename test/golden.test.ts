@@ -9,9 +9,9 @@
  * intended change: `npx vitest run test/golden.test.ts -u`, then read the diff.
  */
 import { describe, expect, it } from "vitest";
-import { build } from "./harness/build.ts";
+import { build, generatedFunction } from "./harness/build.ts";
 import { checkGradientAndHvp } from "./harness/check.ts";
-import { centralDifferences, flatten, maxRelError } from "./harness/numeric.ts";
+import { centralDifferences, flatten, maxRelError, rng } from "./harness/numeric.ts";
 
 /** The generated file with the copied runtime helpers replaced by a line naming them. */
 function golden(text: string): string {
@@ -408,6 +408,78 @@ export function loss(w: number[], x: number[]): number {
       "
     `);
     expectGradient(built, "loss", [[0.3, -1.2, 0.8], [1, 2, -0.5]], ["w"]);
+  });
+});
+
+describe("golden: the primitives table's special cases", () => {
+  it("literal exponents and bases, and max of two: the partial a careful human writes, no guard a literal decides", async () => {
+    const built = await build(`/**
+ * @grad x, y
+ * @jvp x, y
+ * @hvp x, y
+ */
+export function special(x: number, y: number): number {
+  const powers = x ** 2 + x ** 1 + x ** 0.5 + x ** -1 + x ** 3 + 2 ** y + 0 ** y;
+  const extremes = Math.max(x, y) + Math.min(x, y, 1) + Math.max(...[y]);
+  return powers * extremes;
+}
+`);
+    // The snapshot shows: 2 * x, 1, 0.5 / Math.sqrt(x), -1 * x ** -2 (the literal -1 read as a
+    // number), 3 * x ** 2; 2 ** y's partial Math.log(2) times the result and 0 ** y's none
+    // (a literal base decides its zero case while compiling); max of two as one comparison per
+    // argument with ties split, of three through the result; max of one element: 1.
+    expect(generatedFunction(built.text, "specialJvp")).toMatchInlineSnapshot(`
+      "export function specialJvp(
+        x: number,
+        y: number,
+        tangent: SpecialGradient,
+      ): { value: number; tangent: number } {
+        const x_dot = tangent.x;
+        const y_dot = tangent.y;
+        const powers = x ** 2 + x ** 1 + x ** 0.5 + x ** -1 + x ** 3 + 2 ** y + 0 ** y;
+        const _t1 = 2 ** y;
+        const powers_dot =
+          2 * x * x_dot +
+          x_dot +
+          (0.5 / Math.sqrt(x)) * x_dot -
+          x ** -2 * x_dot +
+          3 * x ** 2 * x_dot +
+          _t1 * Math.log(2) * y_dot;
+        const items = [y];
+        const items_dot = [y_dot];
+        let max = -Infinity;
+        let max_dot = 0;
+        for (let max_i = 0; max_i < items.length; max_i++) {
+          max_dot =
+            (max > items[max_i] ? 1 : max === items[max_i] ? 0.5 : 0) * max_dot +
+            (max < items[max_i] ? 1 : max === items[max_i] ? 0.5 : 0) * items_dot[max_i];
+          max = Math.max(max, items[max_i]);
+        }
+        const extremes = Math.max(x, y) + Math.min(x, y, 1) + max;
+        const _t3 = Math.min(x, y, 1);
+        const extremes_dot =
+          (x > y ? 1 : x === y ? 0.5 : 0) * x_dot +
+          (x < y ? 1 : x === y ? 0.5 : 0) * y_dot +
+          (((x === _t3 ? 1 : 0) / ((x === _t3 ? 1 : 0) + (y === _t3 ? 1 : 0) + (1 === _t3 ? 1 : 0))) *
+            x_dot +
+            ((y === _t3 ? 1 : 0) / ((x === _t3 ? 1 : 0) + (y === _t3 ? 1 : 0) + (1 === _t3 ? 1 : 0))) *
+              y_dot) +
+          max_dot;
+        return { value: powers * extremes, tangent: extremes * powers_dot + powers * extremes_dot };
+      }
+      "
+    `);
+    const next = rng(77);
+    const jvp = built.generated.specialJvp as (x: number, y: number, t: { x: number; y: number }) => { tangent: number };
+    const grad = built.generated.specialGrad as (x: number, y: number) => { grad: { x: number; y: number } };
+    // Points on both sides of the ties, and on them (x = y: max and min split evenly).
+    for (const [x, y] of [[0.8, 0.3], [1.7, 2.2], [0.6, 0.6]] as [number, number][]) {
+      const v = { x: next() - 0.5, y: next() - 0.5 };
+      await checkGradientAndHvp(built, "special", [x, y], ["x", "y"], v);
+      const g = grad(x, y).grad;
+      // Forward and reverse meet: the tangent is <∇f, v>.
+      expect(Math.abs(jvp(x, y, v).tangent - (g.x * v.x + g.y * v.y))).toBeLessThan(1e-12 * Math.max(1, Math.abs(g.x) + Math.abs(g.y)));
+    }
   });
 });
 

@@ -152,10 +152,11 @@ function powPartial(a: Expr, written: Expr): Expr | null {
 }
 
 /** a^b ln a, 0 where a = 0 (where ln a = -Infinity: 0 ** b does not change with b ≥ 0). */
-function exponentPartial(written: Expr, ans: () => Expr): Expr {
-  // A literal base decides the case while compiling (no '2 === 0' for the type checker to flag).
+function exponentPartial(written: Expr, ans: () => Expr): Expr | null {
+  // A literal base decides the case while compiling (no '2 === 0' for the type checker to
+  // flag); a literal 0 has no partial at all (no `0 * y_dot` term).
   const a = literal(written);
-  if (a.kind === "number") return a.value === 0 ? num(0) : mul(ans(), M("log", a));
+  if (a.kind === "number") return a.value === 0 ? null : mul(ans(), M("log", a));
   return when(bin("===", a, num(0)), num(0), mul(ans(), M("log", a)));
 }
 
