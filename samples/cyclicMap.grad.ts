@@ -397,12 +397,14 @@ function cyclicMapJacobianJvpLanes(
     const _t3 = ((i + 1) % n) * width;
     const _t4 = ((i + n - 1) % n) * width;
     const _t5 = Math.cos(prev);
+    const _t6 = i * width;
+    const _t7 = x[i];
     for (let lane = 0; lane < width; lane++) {
       const next_dot = x_dot[_t3 + lane];
       const prev_dot = x_dot[_t4 + lane];
       const _t0_dot = _t0 * next_dot;
       const _t2_dot = _t5 * prev_dot;
-      f_dot[i * width + lane] = _t0 * x_dot[i * width + lane] + x[i] * _t0_dot - _t2_dot;
+      f_dot[_t6 + lane] = _t0 * x_dot[_t6 + lane] + _t7 * _t0_dot - _t2_dot;
     }
   }
   return { value: f, tangent: f_dot };

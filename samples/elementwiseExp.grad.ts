@@ -356,8 +356,10 @@ function elementwiseExpJacobianJvpLanes(
   const y_dot = new Array<number>(z.length * width).fill(0);
   for (let i = 0; i < z.length; i++) {
     y[i] = Math.exp(z[i]);
+    const _t0 = i * width;
+    const _t1 = y[i];
     for (let lane = 0; lane < width; lane++) {
-      y_dot[i * width + lane] = y[i] * z_dot[i * width + lane];
+      y_dot[_t0 + lane] = _t1 * z_dot[_t0 + lane];
     }
   }
   return { value: y, tangent: y_dot };

@@ -258,12 +258,13 @@ export function leastSquaresHvpLanesInto(
     for (let lane = 0; lane < width; lane++) {
       r_dot[lane] = 0;
     }
-    const A_i2 = A[i];
+    const A_i = A[i];
     for (let j = 0; j < x.length; j++) {
-      r += A_i2[j] * x[j];
-      const A_i = A_i2;
+      r += A_i[j] * x[j];
+      const _t0 = A_i[j];
+      const _t1 = j * width;
       for (let lane = 0; lane < width; lane++) {
-        r_dot[lane] += A_i[j] * x_dot[j * width + lane];
+        r_dot[lane] += _t0 * x_dot[_t1 + lane];
       }
     }
     sum += r * r;
@@ -271,15 +272,17 @@ export function leastSquaresHvpLanesInto(
     // line 25: sum += r * r;
     const r_bar = sum_bar * (2 * r);
     // line 22: for (let j = 0; j < x.length; j++) {
+    const _t4 = 2 * sum_bar;
     for (let lane = 0; lane < width; lane++) {
-      r_bar_dot[lane] = 2 * sum_bar * r_dot[lane];
+      r_bar_dot[lane] = _t4 * r_dot[lane];
     }
     for (let j = x.length - 1; j >= 0; j--) {
       // line 23: r += A[i][j] * x[j];
-      x_bar[j] += r_bar * A_i2[j];
-      const A_i = A_i2;
+      x_bar[j] += r_bar * A_i[j];
+      const _t2 = j * width;
+      const _t3 = A_i[j];
       for (let lane = 0; lane < width; lane++) {
-        x_bar_dot[j * width + lane] += A_i[j] * r_bar_dot[lane];
+        x_bar_dot[_t2 + lane] += _t3 * r_bar_dot[lane];
       }
     }
   }

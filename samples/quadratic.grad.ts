@@ -273,20 +273,22 @@ export function quadraticHvpLanesInto(
     let row = 0;
     // adjoints the inner loop's reverse reads, known before it
     const row_bar = quad_bar * x[i];
+    const _t2 = i * width;
     for (let lane = 0; lane < width; lane++) {
       row_dot[lane] = 0;
-      row_bar_dot[lane] = quad_bar * x_dot[i * width + lane];
+      row_bar_dot[lane] = quad_bar * x_dot[_t2 + lane];
     }
-    const A_i2 = A[i];
+    const A_i = A[i];
     for (let j = 0; j < n; j++) {
-      row += A_i2[j] * x[j];
+      row += A_i[j] * x[j];
       // its reverse, in the same iteration
       // line 28: row += A[i][j] * x[j];
-      x_bar[j] += row_bar * A_i2[j];
-      const A_i = A_i2;
+      x_bar[j] += row_bar * A_i[j];
+      const _t0 = A_i[j];
+      const _t1 = j * width;
       for (let lane = 0; lane < width; lane++) {
-        row_dot[lane] += A_i[j] * x_dot[j * width + lane];
-        x_bar_dot[j * width + lane] += A_i[j] * row_bar_dot[lane];
+        row_dot[lane] += _t0 * x_dot[_t1 + lane];
+        x_bar_dot[_t1 + lane] += _t0 * row_bar_dot[lane];
       }
     }
     quad += x[i] * row;
@@ -296,8 +298,9 @@ export function quadraticHvpLanesInto(
     x_bar[i] += lin_bar * b[i];
     // line 30: quad += x[i] * row;
     x_bar[i] += quad_bar * row;
+    const _t3 = i * width;
     for (let lane = 0; lane < width; lane++) {
-      x_bar_dot[i * width + lane] += quad_bar * row_dot[lane];
+      x_bar_dot[_t3 + lane] += quad_bar * row_dot[lane];
     }
   }
   const value = 0.5 * quad - lin;

@@ -278,16 +278,22 @@ function robertsonJacobianJvpLanes(
   const r1 = k[0] * y[0];
   const r2 = k[1] * y[1] * y[1];
   const r3 = k[2] * y[1] * y[2];
+  const _t0 = k[0];
+  const _t1 = 2 * y[1] * k[1];
+  const _t2 = k[2] * y[2];
+  const _t3 = k[2] * y[1];
+  const _t4 = 2 * width;
   for (let lane = 0; lane < width; lane++) {
-    r1_dot[lane] = k[0] * y_dot[lane];
-    r2_dot[lane] = 2 * y[1] * k[1] * y_dot[width + lane];
-    r3_dot[lane] = k[2] * y[2] * y_dot[width + lane] + k[2] * y[1] * y_dot[2 * width + lane];
+    r1_dot[lane] = _t0 * y_dot[lane];
+    r2_dot[lane] = _t1 * y_dot[width + lane];
+    r3_dot[lane] = _t2 * y_dot[width + lane] + _t3 * y_dot[_t4 + lane];
   }
   const result_dot = new Array<number>(3 * width).fill(0);
+  const _t5 = 2 * width;
   for (let lane = 0; lane < width; lane++) {
     result_dot[lane] = -r1_dot[lane] + r3_dot[lane];
     result_dot[width + lane] = r1_dot[lane] - r3_dot[lane] - r2_dot[lane];
-    result_dot[2 * width + lane] = r2_dot[lane];
+    result_dot[_t5 + lane] = r2_dot[lane];
   }
   return { value: [-r1 + r3, r1 - r3 - r2, r2], tangent: result_dot };
 }

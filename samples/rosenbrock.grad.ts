@@ -246,14 +246,20 @@ export function rosenbrockHvpLanesInto(
     // line 24: const u = x[i + 1] - x[i] * x[i];
     x_bar[i + 1] += u_bar;
     x_bar[i] -= u_bar * (2 * x[i]);
+    const _t0 = (i + 1) * width;
+    const _t1 = 2 * x[i];
+    const _t2 = i * width;
+    const _t3 = 200 * f_bar;
+    const _t4 = 2 * f_bar;
+    const _t5 = 2 * u_bar;
     for (let lane = 0; lane < width; lane++) {
-      const u_dot = x_dot[(i + 1) * width + lane] - 2 * x[i] * x_dot[i * width + lane];
-      const v_1_dot = -x_dot[i * width + lane];
-      const u_bar_dot = 200 * f_bar * u_dot;
-      const v_1_bar_dot = 2 * f_bar * v_1_dot;
-      x_bar_dot[i * width + lane] -= v_1_bar_dot;
-      x_bar_dot[(i + 1) * width + lane] += u_bar_dot;
-      x_bar_dot[i * width + lane] -= 2 * x[i] * u_bar_dot + 2 * u_bar * x_dot[i * width + lane];
+      const u_dot = x_dot[_t0 + lane] - _t1 * x_dot[_t2 + lane];
+      const v_1_dot = -x_dot[_t2 + lane];
+      const u_bar_dot = _t3 * u_dot;
+      const v_1_bar_dot = _t4 * v_1_dot;
+      x_bar_dot[_t2 + lane] -= v_1_bar_dot;
+      x_bar_dot[_t0 + lane] += u_bar_dot;
+      x_bar_dot[_t2 + lane] -= _t1 * u_bar_dot + _t5 * x_dot[_t2 + lane];
     }
   }
   return f;

@@ -111,6 +111,21 @@ export function rowsF32Dense(A: Float32Array[]): number {
   return rowsF32(A);
 }
 
+/** The row after the last is read only in the branch that exists: the vector sweep must not hoist it out. @hessian x sparse */
+export function guarded(x: Float64Array, A: number[][]): number {
+  let f = 0;
+  for (let i = 0; i < x.length; i++) {
+    const next = i + 1 < A.length ? A[i + 1][0] * x[i] : 0;
+    f += next * next * x[i];
+  }
+  return f;
+}
+
+/** @hessian x */
+export function guardedDense(x: Float64Array, A: number[][]): number {
+  return guarded(x, A);
+}
+
 /** A linear function has an empty Hessian. @hessian x sparse */
 export function linear(x: number[]): number {
   let f = 0;
@@ -335,6 +350,13 @@ describe("vector sweeps: `lanes` colors per sweep", () => {
       expect(dense(b.jacobian)).toEqual(full);
       expect(dense((fn("chainJacobianSparse")(x, width) as { jacobian: Matrix }).jacobian)).toEqual(chain);
     }
+  });
+
+  it("lane-invariant work leaves a branch only when it cannot throw (a row past the end stays in its branch)", () => {
+    const x = Float64Array.from({ length: 6 }, () => next());
+    const A = matrix(6, 2);
+    const full = fn("guardedDenseHessian")(x, A) as { hessian: number[][] };
+    for (const width of widths) expect(dense((fn("guardedHessianSparse")(x, A, width) as { hessian: Matrix }).hessian)).toEqual(full.hessian);
   });
 
   it("a function without a vector sweep (rows of Float32Array): one color per sweep, the same values", () => {

@@ -976,17 +976,21 @@ export function bandedHvpLanesInto(
     const _t1 = Math.cos(x[i + 2]);
     x_bar[i + 2] -= t_bar * _t1;
     const _t2 = Math.cos(x[i + 2]);
-    const _t3 = Math.sin(x[i + 2]);
+    const _t3 = (i + 2) * width;
+    const _t4 = i * width;
+    const _t5 = 2 * x[i + 1];
+    const _t6 = (i + 1) * width;
+    const _t7 = 2 * f_bar;
+    const _t8 = 2 * t_bar;
+    const _t9 = Math.sin(x[i + 2]);
     for (let lane = 0; lane < width; lane++) {
-      const _t0_dot = _t2 * x_dot[(i + 2) * width + lane];
-      const t_dot =
-        x_dot[i * width + lane] + 2 * x[i + 1] * x_dot[(i + 1) * width + lane] - _t0_dot;
-      const t_bar_dot = 2 * f_bar * t_dot;
-      x_bar_dot[i * width + lane] += t_bar_dot;
-      x_bar_dot[(i + 1) * width + lane] +=
-        2 * x[i + 1] * t_bar_dot + 2 * t_bar * x_dot[(i + 1) * width + lane];
-      const _t1_dot = -(_t3 * x_dot[(i + 2) * width + lane]);
-      x_bar_dot[(i + 2) * width + lane] -= _t1 * t_bar_dot + t_bar * _t1_dot;
+      const _t0_dot = _t2 * x_dot[_t3 + lane];
+      const t_dot = x_dot[_t4 + lane] + _t5 * x_dot[_t6 + lane] - _t0_dot;
+      const t_bar_dot = _t7 * t_dot;
+      x_bar_dot[_t4 + lane] += t_bar_dot;
+      x_bar_dot[_t6 + lane] += _t5 * t_bar_dot + _t8 * x_dot[_t6 + lane];
+      const _t1_dot = -(_t9 * x_dot[_t3 + lane]);
+      x_bar_dot[_t3 + lane] -= _t1 * t_bar_dot + t_bar * _t1_dot;
     }
   }
   return f;
@@ -1140,17 +1144,21 @@ export function bandedSparseHvpLanesInto(
     const _t1 = Math.cos(x[i + 2]);
     x_bar[i + 2] -= t_bar * _t1;
     const _t2 = Math.cos(x[i + 2]);
-    const _t3 = Math.sin(x[i + 2]);
+    const _t3 = (i + 2) * width;
+    const _t4 = i * width;
+    const _t5 = 2 * x[i + 1];
+    const _t6 = (i + 1) * width;
+    const _t7 = 2 * f_bar;
+    const _t8 = 2 * t_bar;
+    const _t9 = Math.sin(x[i + 2]);
     for (let lane = 0; lane < width; lane++) {
-      const _t0_dot = _t2 * x_dot[(i + 2) * width + lane];
-      const t_dot =
-        x_dot[i * width + lane] + 2 * x[i + 1] * x_dot[(i + 1) * width + lane] - _t0_dot;
-      const t_bar_dot = 2 * f_bar * t_dot;
-      x_bar_dot[i * width + lane] += t_bar_dot;
-      x_bar_dot[(i + 1) * width + lane] +=
-        2 * x[i + 1] * t_bar_dot + 2 * t_bar * x_dot[(i + 1) * width + lane];
-      const _t1_dot = -(_t3 * x_dot[(i + 2) * width + lane]);
-      x_bar_dot[(i + 2) * width + lane] -= _t1 * t_bar_dot + t_bar * _t1_dot;
+      const _t0_dot = _t2 * x_dot[_t3 + lane];
+      const t_dot = x_dot[_t4 + lane] + _t5 * x_dot[_t6 + lane] - _t0_dot;
+      const t_bar_dot = _t7 * t_dot;
+      x_bar_dot[_t4 + lane] += t_bar_dot;
+      x_bar_dot[_t6 + lane] += _t5 * t_bar_dot + _t8 * x_dot[_t6 + lane];
+      const _t1_dot = -(_t9 * x_dot[_t3 + lane]);
+      x_bar_dot[_t3 + lane] -= _t1 * t_bar_dot + t_bar * _t1_dot;
     }
   }
   return f;

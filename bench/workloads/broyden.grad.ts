@@ -155,14 +155,18 @@ function broydenJacobianJvpLanes(
     const left = i > 0 ? x[i - 1] : 0;
     const right = i + 1 < n ? x[i + 1] : 0;
     out[i] = (3 - 2 * x[i]) * x[i] - left - 2 * right + 1;
+    const _t0 = i > 0;
+    const _t1 = (i - 1) * width;
+    const _t2 = i + 1 < n;
+    const _t3 = (i + 1) * width;
+    const _t4 = i * width;
+    const _t5 = x[i];
+    const _t6 = 3 - 2 * x[i];
     for (let lane = 0; lane < width; lane++) {
-      const left_dot = i > 0 ? x_dot[(i - 1) * width + lane] : 0;
-      const right_dot = i + 1 < n ? x_dot[(i + 1) * width + lane] : 0;
-      out_dot[i * width + lane] =
-        -(x[i] * (2 * x_dot[i * width + lane])) +
-        (3 - 2 * x[i]) * x_dot[i * width + lane] -
-        left_dot -
-        2 * right_dot;
+      const left_dot = _t0 ? x_dot[_t1 + lane] : 0;
+      const right_dot = _t2 ? x_dot[_t3 + lane] : 0;
+      out_dot[_t4 + lane] =
+        -(_t5 * (2 * x_dot[_t4 + lane])) + _t6 * x_dot[_t4 + lane] - left_dot - 2 * right_dot;
     }
   }
   return { value: out, tangent: out_dot };

@@ -249,14 +249,20 @@ export function rosenbrockHvpLanesInto(
     // line 11: const a = x[i + 1] - x[i] * x[i];
     x_bar[i + 1] += a_bar;
     x_bar[i] -= a_bar * (2 * x[i]);
+    const _t0 = (i + 1) * width;
+    const _t1 = 2 * x[i];
+    const _t2 = i * width;
+    const _t3 = 200 * s_bar;
+    const _t4 = 2 * s_bar;
+    const _t5 = 2 * a_bar;
     for (let lane = 0; lane < width; lane++) {
-      const a_dot = x_dot[(i + 1) * width + lane] - 2 * x[i] * x_dot[i * width + lane];
-      const b_dot = -x_dot[i * width + lane];
-      const a_bar_dot = 200 * s_bar * a_dot;
-      const b_bar_dot = 2 * s_bar * b_dot;
-      x_bar_dot[i * width + lane] -= b_bar_dot;
-      x_bar_dot[(i + 1) * width + lane] += a_bar_dot;
-      x_bar_dot[i * width + lane] -= 2 * x[i] * a_bar_dot + 2 * a_bar * x_dot[i * width + lane];
+      const a_dot = x_dot[_t0 + lane] - _t1 * x_dot[_t2 + lane];
+      const b_dot = -x_dot[_t2 + lane];
+      const a_bar_dot = _t3 * a_dot;
+      const b_bar_dot = _t4 * b_dot;
+      x_bar_dot[_t2 + lane] -= b_bar_dot;
+      x_bar_dot[_t0 + lane] += a_bar_dot;
+      x_bar_dot[_t2 + lane] -= _t1 * a_bar_dot + _t5 * x_dot[_t2 + lane];
     }
   }
   return s;
@@ -411,14 +417,20 @@ export function rosenbrockDenseHvpLanesInto(
     // line 11: const a = x[i + 1] - x[i] * x[i];
     x_bar[i + 1] += a_bar;
     x_bar[i] -= a_bar * (2 * x[i]);
+    const _t0 = (i + 1) * width;
+    const _t1 = 2 * x[i];
+    const _t2 = i * width;
+    const _t3 = 200 * s_bar;
+    const _t4 = 2 * s_bar;
+    const _t5 = 2 * a_bar;
     for (let lane = 0; lane < width; lane++) {
-      const a_dot = x_dot[(i + 1) * width + lane] - 2 * x[i] * x_dot[i * width + lane];
-      const b_dot = -x_dot[i * width + lane];
-      const a_bar_dot = 200 * s_bar * a_dot;
-      const b_bar_dot = 2 * s_bar * b_dot;
-      x_bar_dot[i * width + lane] -= b_bar_dot;
-      x_bar_dot[(i + 1) * width + lane] += a_bar_dot;
-      x_bar_dot[i * width + lane] -= 2 * x[i] * a_bar_dot + 2 * a_bar * x_dot[i * width + lane];
+      const a_dot = x_dot[_t0 + lane] - _t1 * x_dot[_t2 + lane];
+      const b_dot = -x_dot[_t2 + lane];
+      const a_bar_dot = _t3 * a_dot;
+      const b_bar_dot = _t4 * b_dot;
+      x_bar_dot[_t2 + lane] -= b_bar_dot;
+      x_bar_dot[_t0 + lane] += a_bar_dot;
+      x_bar_dot[_t2 + lane] -= _t1 * a_bar_dot + _t5 * x_dot[_t2 + lane];
     }
   }
   return s;

@@ -11,12 +11,16 @@
  * contiguous Fortran index `xd(nd, i)`; Enzyme's batch mode makes each tangent a
  * `[width x double]`; JAX's vmap of jvp carries a batch axis.) Each tangent statement
  * becomes a loop over the lanes doing exactly the one-direction arithmetic, consecutive
- * ones share one loop, and what in them does not depend on the lane is computed before it:
+ * ones share one loop, and what in them does not depend on the lane (calls, loads, tests,
+ * row offsets) is computed before it:
  *
  *   const u = x[i + 1] - x[i] * x[i];                 const u = x[i + 1] - x[i] * x[i];
- *   let u_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];   for (let lane = 0; lane < width; lane++) {
- *   let v_dot = -x_dot[i];                      →       u_dot[lane] = x_dot[(i + 1) * width + lane] - 2 * x[i] * x_dot[i * width + lane];
- *                                                       v_dot[lane] = -x_dot[i * width + lane];
+ *   let u_dot = x_dot[i + 1] - 2 * x[i] * x_dot[i];   const _t1 = (i + 1) * width;
+ *   let v_dot = -x_dot[i];                      →     const _t2 = 2 * x[i];
+ *                                                     const _t3 = i * width;
+ *                                                     for (let lane = 0; lane < width; lane++) {
+ *                                                       u_dot[lane] = x_dot[_t1 + lane] - _t2 * x_dot[_t3 + lane];
+ *                                                       v_dot[lane] = -x_dot[_t3 + lane];
  *                                                     }
  *
  * Lanes never read each other, so fusing and the lane order are free; since each lane
@@ -367,7 +371,7 @@ class Widener {
   /** `for (let lane = 0; lane < width; lane++) { … }`, with what does not depend on the lane computed before it. */
   private laneLoop(body: Stmt[]): Stmt[] {
     const before: Stmt[] = [];
-    const hoisted = body.map((s) => (s.kind === "assign" ? { ...s, value: this.hoist(s.value, before) } : s));
+    const hoisted = body.map((s) => (s.kind === "assign" ? { ...s, target: this.hoistTarget(s.target, before), value: this.hoist(s.value, before) } : s));
     const loop = this.lanes(hoisted);
     this.laneLoops.add(loop);
     return [...before, loop];
@@ -394,27 +398,38 @@ class Widener {
   }
 
   /**
-   * Lane-invariant work that costs more than a load or a multiply (a call, a division, a
-   * power) moves before the loop: `const _t3 = Math.cos(x[i]);`. Only from where the
-   * one-direction code always evaluates it: never out of a branch of `?:` or the right of
-   * `&&`/`||`. The same subtree is computed, so the value is the same to the bit.
+   * Lane-invariant work moves before the loop, computed once instead of once per lane:
+   * `const _t3 = Math.cos(x[i]);`, a condition's test, the row offset `(i * n + j) * width`
+   * of a tangent element. From where the one-direction code always evaluates it, any
+   * subtree; from a branch of `?:` or the right of `&&`/`||`, only plain arithmetic (+, −, ×
+   * of variables and numbers: it cannot throw, and costs a multiply when the branch is not
+   * taken). The same subtree is computed, so the value is the same to the bit; a subtree
+   * met twice before one loop (`x_dot[_t4 + lane] += …` reads its target) is computed once.
    */
   private hoist(e: Expr, before: Stmt[]): Expr {
     const lane = this.lane;
     const invariant = (x: Expr) => !exprReads(x).has(lane);
-    const costly = (x: Expr) => someExpr(x, (y) => y.kind === "call" || (y.kind === "binary" && (y.op === "/" || y.op === "**" || y.op === "%")));
-    const visit = (x: Expr): Expr =>
+    const plain = (x: Expr) => !someExpr(x, (y) => !(y.kind === "var" || y.kind === "number" || (y.kind === "binary" && (y.op === "+" || y.op === "-" || y.op === "*"))));
+    const visit = (x: Expr, always: boolean): Expr =>
       mapExpr(x, (y) => {
-        if (y.kind === "var" || y.kind === "number") return y;
-        if (invariant(y) && costly(y)) {
+        if (y.kind === "var" || y.kind === "number" || y.kind === "string" || y.kind === "boolean") return y;
+        if (invariant(y) && (always || plain(y))) {
+          const same = before.find((s) => s.kind === "declare" && b.sameExpr(s.init, y));
+          if (same?.kind === "declare") return b.v(same.name);
           const name = this.input.namer.temp();
           before.push(b.declare(name, y));
           return b.v(name);
         }
-        if (y.kind === "conditional") return { ...y, test: visit(y.test) };
-        if (y.kind === "binary" && (y.op === "&&" || y.op === "||")) return { ...y, left: visit(y.left) };
+        if (y.kind === "conditional") return { ...y, test: visit(y.test, always), whenTrue: visit(y.whenTrue, false), whenFalse: visit(y.whenFalse, false) };
+        if (y.kind === "binary" && (y.op === "&&" || y.op === "||")) return { ...y, left: visit(y.left, always), right: visit(y.right, false) };
         return undefined;
       });
-    return visit(e);
+    return visit(e, true);
+  }
+
+  /** An assignment's target with its lane-invariant index arithmetic hoisted (`x_dot[_t4 + lane]`). */
+  private hoistTarget(target: LValue, before: Stmt[]): LValue {
+    if (target.kind !== "index") return target;
+    return { ...target, index: this.hoist(target.index, before) } as LValue;
   }
 }
