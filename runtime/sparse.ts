@@ -14,6 +14,7 @@ import {
   columnColoring,
   hessianRecovery,
   jacobianRecovery,
+  rowColoring,
   starColoring,
   symmetricPattern,
   type Coloring,
@@ -21,7 +22,7 @@ import {
   type SparseMatrix,
   type SparsityPattern,
 } from "./coloring.ts";
-import type { FlatRecord, FlatValue } from "./records.ts";
+import { zeroRecord, type FlatRecord, type FlatValue } from "./records.ts";
 
 /** The index-set tangents of a record of numbers: a set for each number, in the same shape. */
 export type SetsOf<T> = T extends number ? IndexSet : T extends ArrayLike<number> ? IndexSet[] : T extends readonly (infer E)[] ? SetsOf<E>[] : { [K in keyof T]: SetsOf<T[K]> };
@@ -186,12 +187,14 @@ function entriesByColor(recovery: Recovery): { entryStarts: Int32Array; entries:
 }
 
 /**
- * Colors per sweep for `count` colors and at most `width` lanes: the fewest sweeps, the
- * colors spread evenly over them (9 colors at width 8: two sweeps of 5, not 8 and 1).
+ * Colors per forward sweep for a coloring and at most `width` lanes: the fewest sweeps,
+ * the colors spread evenly over them (9 colors at width 8: two sweeps of 5, not 8 and 1).
+ * 1 for a coloring of rows (their reverse sweeps take one color each).
  */
-export function lanesFor(count: number, width: number): number {
-  const sweeps = Math.ceil(count / Math.max(1, Math.floor(width)));
-  return sweeps > 0 ? Math.ceil(count / sweeps) : 1;
+export function lanesFor(coloring: Coloring & { readonly direction?: "columns" | "rows" }, width: number): number {
+  if (coloring.direction === "rows") return 1;
+  const sweeps = Math.ceil(coloring.count / Math.max(1, Math.floor(width)));
+  return sweeps > 0 ? Math.ceil(coloring.count / sweeps) : 1;
 }
 
 function compressed<S, P>(pattern: SparsityPattern, coloring: Coloring, recovery: Recovery, lanes: number, seed: S, product: P): CompressedMatrix<S, P> {
@@ -240,27 +243,90 @@ export function compressedHessian<S, P>(pattern: SparsityPattern, coloring: Colo
   return compressed(pattern, coloring, hessianRecovery(pattern, coloring), lanes, seed, product);
 }
 
-/** The column coloring (Curtis–Powell–Reid) of a Jacobian's pattern: natural or largest-first order, the fewer colors. */
-export function jacobianColoring(pattern: SparsityPattern): Coloring {
-  return smaller(columnColoring(pattern, "natural"), columnColoring(pattern, "largestFirst"));
+/** A coloring of a Jacobian's columns (forward sweeps) or rows (reverse sweeps). */
+export interface JacobianColoring extends Coloring {
+  readonly direction: "columns" | "rows";
 }
 
 /**
- * A compressed Jacobian swept by forward sweeps over the colors of columns (jacobianColoring's),
- * `lanes` colors each; `seed` is the lanes record they read (each sweep returns its result).
+ * The coloring a compressed Jacobian uses: of its columns (Curtis–Powell–Reid, natural or
+ * largest-first order, the fewer colors), or, when `rowsToo` (the function has a reverse
+ * sweep that replays: fVjpRowsInto) and the rows need fewer than half as many colors, of its
+ * rows. Half: a forward vector sweep carries up to `width` column colors for about one
+ * primal plus a tangent per lane, while each row color costs a reverse sweep (about two
+ * primals, after one forward sweep for all of them).
  */
-export function compressedJacobian<S>(pattern: SparsityPattern, coloring: Coloring, lanes: number, seed: S): CompressedMatrix<S, null> {
-  return compressed(pattern, coloring, jacobianRecovery(pattern, coloring, "columns"), lanes, seed, null);
+export function jacobianColoring(pattern: SparsityPattern, rowsToo: boolean): JacobianColoring {
+  const byColumns = smaller(columnColoring(pattern, "natural"), columnColoring(pattern, "largestFirst"));
+  if (rowsToo) {
+    const byRows = smaller(rowColoring(pattern, "natural"), rowColoring(pattern, "largestFirst"));
+    if (2 * byRows.count < byColumns.count) return { ...byRows, direction: "rows" };
+  }
+  return { ...byColumns, direction: "columns" };
+}
+
+/**
+ * The reverse sweeps of a Jacobian colored by rows: the cotangent of each color (1 at its
+ * rows) and the gradient record its reverse sweep adds into (cleared after each reading).
+ */
+export interface RowSweeps<G> {
+  readonly cotangents: Float64Array[];
+  readonly grads: G[];
+}
+
+/** A compressed Jacobian: forward sweeps over column colors, or (rowSweeps) reverse sweeps over row colors. */
+export interface CompressedJacobian<S, G> extends CompressedMatrix<S, null> {
+  readonly rowSweeps: RowSweeps<G> | null;
+}
+
+/**
+ * A compressed Jacobian for a pattern and a coloring of it (jacobianColoring's). Colored by
+ * columns, forward sweeps read `seed` (a lanes record of `lanes` directions) and return
+ * their result; colored by rows, the reverse sweeps add into copies of `grad`, one per color.
+ */
+export function compressedJacobian<S, G extends FlatRecord>(pattern: SparsityPattern, coloring: JacobianColoring, lanes: number, seed: S, grad: G): CompressedJacobian<S, G> {
+  const matrix = compressed(pattern, coloring, jacobianRecovery(pattern, coloring, coloring.direction), lanes, seed, null);
+  if (coloring.direction === "columns") return { ...matrix, rowSweeps: null };
+  const cotangents = Array.from({ length: coloring.count }, () => new Float64Array(pattern.rows));
+  for (let i = 0; i < pattern.rows; i++) cotangents[coloring.colors[i]!]![i] = 1;
+  const grads = Array.from({ length: coloring.count }, () => zeroCopy(grad) as G);
+  return { ...matrix, rowSweeps: { cotangents, grads } };
+}
+
+/** A copy of a record of numbers with every number 0 (arrays keep their kind). */
+function zeroCopy(value: FlatValue): FlatValue {
+  if (typeof value === "number") return 0;
+  if (ArrayBuffer.isView(value)) return new (value.constructor as new (n: number) => ArrayLike<number>)((value as unknown as ArrayLike<number>).length);
+  if (isFlatArray(value)) return new Array<number>(value.length).fill(0);
+  if (Array.isArray(value)) return (value as readonly FlatValue[]).map(zeroCopy);
+  const out: Record<string, FlatValue> = {};
+  for (const key of Object.keys(value)) out[key] = zeroCopy((value as Record<string, FlatValue>)[key]!);
+  return out;
+}
+
+/**
+ * Reads the entries of a Jacobian colored by rows from its reverse sweeps' gradients
+ * (J_ij is entry j of the gradient of color(i)) into `matrix.values`, and clears the
+ * gradients for the next sweeps (they add into them).
+ */
+export function recoverRows<G extends FlatRecord>(matrix: CompressedJacobian<unknown, G>, fields: readonly string[]): void {
+  const { grads } = matrix.rowSweeps!;
+  const { firstIndex } = matrix.recovery;
+  const { values, entries, entryStarts, products } = matrix;
+  for (let c = 0; c < grads.length; c++) {
+    readFlatValues(grads[c]!, fields, products);
+    zeroRecord(grads[c]!);
+    for (let e = entryStarts[c]!; e < entryStarts[c + 1]!; e++) values[entries[e]!] = products[firstIndex[entries[e]!]!]!;
+  }
 }
 
 function smaller(a: Coloring, b: Coloring): Coloring {
   return b.count < a.count ? b : a;
 }
 
-/** Throws unless `size` is the number of lines the compressed matrix was made for (its input shape). */
+/** Throws unless `size` is the number of columns (wrt numbers) the compressed matrix was made for (its input shape). */
 export function checkCompressedSize(matrix: CompressedMatrix<unknown, unknown>, size: number, what: string): void {
-  const expected = matrix.direction === "columns" ? matrix.columns : matrix.rows;
-  if (size !== expected) throw new RangeError(`${what}: this sparse matrix was made for ${expected} ${matrix.direction}, the arguments give ${size}; make a new one for this shape`);
+  if (size !== matrix.columns) throw new RangeError(`${what}: this sparse matrix was made for ${matrix.columns} columns, the arguments give ${size}; make a new one for this shape`);
 }
 
 /** The record's only number array, when the record is one flat array (the sweeps' fast path), else null. */

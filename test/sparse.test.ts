@@ -126,6 +126,23 @@ export function guardedDense(x: Float64Array, A: number[][]): number {
   return guarded(x, A);
 }
 
+/** An arrowhead Jacobian: r_0 couples every x, r_i only x_i: 2 colors of rows, n of columns. @jacobian x sparse */
+export function arrow(x: Float64Array): Float64Array {
+  const n = x.length;
+  const r = new Float64Array(n);
+  let s = 0;
+  for (let i = 0; i < n; i++) s += x[i] * x[i] * x[i];
+  r[0] = s;
+  for (let i = 1; i < n; i++) r[i] = Math.sin(x[i]) * x[i];
+  return r;
+}
+
+/** @jacobian x */
+export function arrowDense(x: Float64Array): Float64Array {
+  const r = arrow(x);
+  return r;
+}
+
 /** A linear function has an empty Hessian. @hessian x sparse */
 export function linear(x: number[]): number {
   let f = 0;
@@ -366,6 +383,35 @@ describe("vector sweeps: `lanes` colors per sweep", () => {
     const s = fn("rowsF32HessianSparse")(A, 8) as { hessian: Matrix & { lanes: number } };
     expect(s.hessian.lanes).toBe(1);
     expect(dense(s.hessian)).toEqual((fn("rowsF32DenseHessian")(A) as { hessian: number[][] }).hessian);
+  });
+});
+
+describe("Jacobians colored by rows (reverse sweeps)", () => {
+  it("are chosen where the rows need fewer than half the colors, and give the dense fJacobian's values and the tape's", () => {
+    const tape = loadTapeModule(built.sourcePath);
+    for (const n of [5, 12]) {
+      const x = Float64Array.from({ length: n }, () => 2 * next() - 1);
+      const s = fn("arrowJacobianSparse")(x) as { value: Float64Array; jacobian: Matrix & { coloring: { direction: string } } };
+      expect([s.jacobian.coloring.direction, s.jacobian.coloring.count]).toEqual(["rows", 2]);
+      expect(Array.from(s.value)).toEqual(Array.from((built.source.arrow as unknown as Fn)(x) as Float64Array));
+      const full = (fn("arrowDenseJacobian")(x) as { jacobian: number[][] }).jacobian;
+      expect(rowsOf(s.jacobian)).toEqual(nonzeros(full));
+      expect(maxRelError(flatten(dense(s.jacobian)), flatten(full))).toBeLessThan(1e-15);
+      expect(maxRelError(flatten(dense(s.jacobian)), flatten(tape.jacobian("arrow", [Array.from(x)], ["x"])))).toBeLessThan(1e-12);
+      // Into at other arguments, twice: the reverse sweeps add into gradients the recovery clears.
+      const y = Float64Array.from({ length: n }, () => 2 * next() - 1);
+      fn("arrowJacobianSparseInto")(y, s.jacobian);
+      fn("arrowJacobianSparseInto")(y, s.jacobian);
+      expect(maxRelError(flatten(dense(s.jacobian)), flatten((fn("arrowDenseJacobian")(y) as { jacobian: number[][] }).jacobian))).toBeLessThan(1e-15);
+    }
+  });
+
+  it("are not offered where the reverse sweep does not replay (results built by push): columns only", () => {
+    expect(built.text).toMatch(/const coloring = jacobianColoring\(pattern, true\);[\s\S]*arrowJacobianVjpRowsInto/);
+    const chain = built.text.slice(built.text.indexOf("export function chainJacobianSparse("));
+    expect(chain).toMatch(/^[^]*?jacobianColoring\(pattern, false\)/);
+    const c = fn("chainJacobianSparse")([0.3, -1, 2, 0.5, 4, 1.5]) as { jacobian: { coloring: { direction: string } } };
+    expect(c.jacobian.coloring.direction).toBe("columns");
   });
 });
 

@@ -227,12 +227,17 @@ interface CompressedMatrix<S, P = S> extends SparseMatrix {
 }
 
 /**
- * Colors per sweep for `count` colors and at most `width` lanes: the fewest sweeps, the
- * colors spread evenly over them (9 colors at width 8: two sweeps of 5, not 8 and 1).
+ * Colors per forward sweep for a coloring and at most `width` lanes: the fewest sweeps,
+ * the colors spread evenly over them (9 colors at width 8: two sweeps of 5, not 8 and 1).
+ * 1 for a coloring of rows (their reverse sweeps take one color each).
  */
-function lanesFor(count: number, width: number): number {
-  const sweeps = Math.ceil(count / Math.max(1, Math.floor(width)));
-  return sweeps > 0 ? Math.ceil(count / sweeps) : 1;
+function lanesFor(
+  coloring: Coloring & { readonly direction?: "columns" | "rows" },
+  width: number,
+): number {
+  if (coloring.direction === "rows") return 1;
+  const sweeps = Math.ceil(coloring.count / Math.max(1, Math.floor(width)));
+  return sweeps > 0 ? Math.ceil(coloring.count / sweeps) : 1;
 }
 
 /** The order in which the greedy colorings visit vertices. */
@@ -305,13 +310,52 @@ function columnColoring(p: SparsityPattern, order: ColoringOrder = "natural"): C
   return { colors, count };
 }
 
+/** The same for the rows (the columns of the transpose): each entry J_ij is column j of the reverse sweep seeded with color(i)'s rows. */
+function rowColoring(p: SparsityPattern, order: ColoringOrder = "natural"): Coloring {
+  return columnColoring(transposePattern(p), order);
+}
+
+/** A coloring of a Jacobian's columns (forward sweeps) or rows (reverse sweeps). */
+interface JacobianColoring extends Coloring {
+  readonly direction: "columns" | "rows";
+}
+
 function smaller(a: Coloring, b: Coloring): Coloring {
   return b.count < a.count ? b : a;
 }
 
-/** The column coloring (Curtis–Powell–Reid) of a Jacobian's pattern: natural or largest-first order, the fewer colors. */
-function jacobianColoring(pattern: SparsityPattern): Coloring {
-  return smaller(columnColoring(pattern, "natural"), columnColoring(pattern, "largestFirst"));
+/**
+ * The coloring a compressed Jacobian uses: of its columns (Curtis–Powell–Reid, natural or
+ * largest-first order, the fewer colors), or, when `rowsToo` (the function has a reverse
+ * sweep that replays: fVjpRowsInto) and the rows need fewer than half as many colors, of its
+ * rows. Half: a forward vector sweep carries up to `width` column colors for about one
+ * primal plus a tangent per lane, while each row color costs a reverse sweep (about two
+ * primals, after one forward sweep for all of them).
+ */
+function jacobianColoring(pattern: SparsityPattern, rowsToo: boolean): JacobianColoring {
+  const byColumns = smaller(
+    columnColoring(pattern, "natural"),
+    columnColoring(pattern, "largestFirst"),
+  );
+  if (rowsToo) {
+    const byRows = smaller(rowColoring(pattern, "natural"), rowColoring(pattern, "largestFirst"));
+    if (2 * byRows.count < byColumns.count) return { ...byRows, direction: "rows" };
+  }
+  return { ...byColumns, direction: "columns" };
+}
+
+/**
+ * The reverse sweeps of a Jacobian colored by rows: the cotangent of each color (1 at its
+ * rows) and the gradient record its reverse sweep adds into (cleared after each reading).
+ */
+interface RowSweeps<G> {
+  readonly cotangents: Float64Array[];
+  readonly grads: G[];
+}
+
+/** A compressed Jacobian: forward sweeps over column colors, or (rowSweeps) reverse sweeps over row colors. */
+interface CompressedJacobian<S, G> extends CompressedMatrix<S, null> {
+  readonly rowSweeps: RowSweeps<G> | null;
 }
 
 /**
@@ -419,36 +463,57 @@ function compressed<S, P>(
   };
 }
 
+/** A copy of a record of numbers with every number 0 (arrays keep their kind). */
+function zeroCopy(value: FlatValue): FlatValue {
+  if (typeof value === "number") return 0;
+  if (ArrayBuffer.isView(value))
+    return new (value.constructor as new (n: number) => ArrayLike<number>)(
+      (value as unknown as ArrayLike<number>).length,
+    );
+  if (isFlatArray(value)) return new Array<number>(value.length).fill(0);
+  if (Array.isArray(value)) return (value as readonly FlatValue[]).map(zeroCopy);
+  const out: Record<string, FlatValue> = {};
+  for (const key of Object.keys(value))
+    out[key] = zeroCopy((value as Record<string, FlatValue>)[key]!);
+  return out;
+}
+
 /**
- * A compressed Jacobian swept by forward sweeps over the colors of columns (jacobianColoring's),
- * `lanes` colors each; `seed` is the lanes record they read (each sweep returns its result).
+ * A compressed Jacobian for a pattern and a coloring of it (jacobianColoring's). Colored by
+ * columns, forward sweeps read `seed` (a lanes record of `lanes` directions) and return
+ * their result; colored by rows, the reverse sweeps add into copies of `grad`, one per color.
  */
-function compressedJacobian<S>(
+function compressedJacobian<S, G extends FlatRecord>(
   pattern: SparsityPattern,
-  coloring: Coloring,
+  coloring: JacobianColoring,
   lanes: number,
   seed: S,
-): CompressedMatrix<S, null> {
-  return compressed(
+  grad: G,
+): CompressedJacobian<S, G> {
+  const matrix = compressed(
     pattern,
     coloring,
-    jacobianRecovery(pattern, coloring, "columns"),
+    jacobianRecovery(pattern, coloring, coloring.direction),
     lanes,
     seed,
     null,
   );
+  if (coloring.direction === "columns") return { ...matrix, rowSweeps: null };
+  const cotangents = Array.from({ length: coloring.count }, () => new Float64Array(pattern.rows));
+  for (let i = 0; i < pattern.rows; i++) cotangents[coloring.colors[i]!]![i] = 1;
+  const grads = Array.from({ length: coloring.count }, () => zeroCopy(grad) as G);
+  return { ...matrix, rowSweeps: { cotangents, grads } };
 }
 
-/** Throws unless `size` is the number of lines the compressed matrix was made for (its input shape). */
+/** Throws unless `size` is the number of columns (wrt numbers) the compressed matrix was made for (its input shape). */
 function checkCompressedSize(
   matrix: CompressedMatrix<unknown, unknown>,
   size: number,
   what: string,
 ): void {
-  const expected = matrix.direction === "columns" ? matrix.columns : matrix.rows;
-  if (size !== expected)
+  if (size !== matrix.columns)
     throw new RangeError(
-      `${what}: this sparse matrix was made for ${expected} ${matrix.direction}, the arguments give ${size}; make a new one for this shape`,
+      `${what}: this sparse matrix was made for ${matrix.columns} columns, the arguments give ${size}; make a new one for this shape`,
     );
 }
 
@@ -935,16 +1000,27 @@ export function baResidualsJacobianSparse(
   obs: Int32Array,
   feats: Float64Array,
   width: number = 8,
-): { value: number[]; jacobian: CompressedMatrix<BaResidualsGradient, null> } {
+): { value: number[]; jacobian: CompressedJacobian<BaResidualsGradient, BaResidualsGradient> } {
   const pattern = baResidualsJacobianSparsity(cams, X, w, obs, feats);
-  const coloring = jacobianColoring(pattern);
+  // Columns only: the reverse sweep does not replay here (no fJacobianVjpRowsInto).
+  const coloring = jacobianColoring(pattern, false);
   // At most `width` colors per vector sweep, spread evenly over the fewest sweeps.
-  const lanes = lanesFor(coloring.count, width);
-  const jacobian = compressedJacobian(pattern, coloring, lanes, {
-    cams: new Float64Array(cams.length * lanes),
-    X: new Float64Array(X.length * lanes),
-    w: new Float64Array(w.length * lanes),
-  });
+  const lanes = lanesFor(coloring, width);
+  const jacobian = compressedJacobian(
+    pattern,
+    coloring,
+    lanes,
+    {
+      cams: new Float64Array(cams.length * lanes),
+      X: new Float64Array(X.length * lanes),
+      w: new Float64Array(w.length * lanes),
+    },
+    {
+      cams: new Float64Array(cams.length),
+      X: new Float64Array(X.length),
+      w: new Float64Array(w.length),
+    },
+  );
   return { value: baResidualsJacobianSparseInto(cams, X, w, obs, feats, jacobian), jacobian };
 }
 
@@ -959,7 +1035,7 @@ export function baResidualsJacobianSparseInto(
   w: Float64Array,
   obs: Int32Array,
   feats: Float64Array,
-  jacobian: CompressedMatrix<BaResidualsGradient, null>,
+  jacobian: CompressedJacobian<BaResidualsGradient, BaResidualsGradient>,
 ): number[] {
   const fields = ["cams", "X", "w"] as const;
   checkCompressedSize(

@@ -388,12 +388,17 @@ interface CompressedMatrix<S, P = S> extends SparseMatrix {
 }
 
 /**
- * Colors per sweep for `count` colors and at most `width` lanes: the fewest sweeps, the
- * colors spread evenly over them (9 colors at width 8: two sweeps of 5, not 8 and 1).
+ * Colors per forward sweep for a coloring and at most `width` lanes: the fewest sweeps,
+ * the colors spread evenly over them (9 colors at width 8: two sweeps of 5, not 8 and 1).
+ * 1 for a coloring of rows (their reverse sweeps take one color each).
  */
-function lanesFor(count: number, width: number): number {
-  const sweeps = Math.ceil(count / Math.max(1, Math.floor(width)));
-  return sweeps > 0 ? Math.ceil(count / sweeps) : 1;
+function lanesFor(
+  coloring: Coloring & { readonly direction?: "columns" | "rows" },
+  width: number,
+): number {
+  if (coloring.direction === "rows") return 1;
+  const sweeps = Math.ceil(coloring.count / Math.max(1, Math.floor(width)));
+  return sweeps > 0 ? Math.ceil(coloring.count / sweeps) : 1;
 }
 
 /** The order in which the greedy colorings visit vertices. */
@@ -737,16 +742,15 @@ function compressedHessian<S, P>(
   return compressed(pattern, coloring, hessianRecovery(pattern, coloring), lanes, seed, product);
 }
 
-/** Throws unless `size` is the number of lines the compressed matrix was made for (its input shape). */
+/** Throws unless `size` is the number of columns (wrt numbers) the compressed matrix was made for (its input shape). */
 function checkCompressedSize(
   matrix: CompressedMatrix<unknown, unknown>,
   size: number,
   what: string,
 ): void {
-  const expected = matrix.direction === "columns" ? matrix.columns : matrix.rows;
-  if (size !== expected)
+  if (size !== matrix.columns)
     throw new RangeError(
-      `${what}: this sparse matrix was made for ${expected} ${matrix.direction}, the arguments give ${size}; make a new one for this shape`,
+      `${what}: this sparse matrix was made for ${matrix.columns} columns, the arguments give ${size}; make a new one for this shape`,
     );
 }
 
@@ -1238,7 +1242,7 @@ export function bandedSparseHessianSparse(
   const pattern = bandedSparseHessianSparsity(x);
   const coloring = hessianColoring(pattern);
   // At most `width` colors per vector sweep, spread evenly over the fewest sweeps.
-  const lanes = lanesFor(coloring.count, width);
+  const lanes = lanesFor(coloring, width);
   const hessian = compressedHessian(
     pattern,
     coloring,

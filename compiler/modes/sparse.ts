@@ -81,8 +81,12 @@ interface SparseKind {
   sparsityDoc: string;
   /** `compressedX(pattern, coloring, lanes, seed, product)`: `record()` makes a fresh seed (or product) record. */
   compress: (pattern: Expr, coloring: Expr, lanes: Expr, record: () => Expr) => Expr;
-  /** The coloring of the pattern: `xColoring(pattern)`. */
-  coloring: string;
+  /** The coloring of the pattern: `xColoring(pattern, …args)`, and a comment above it. */
+  coloring: { helper: string; args: Expr[]; comment?: string };
+  /** The matrix's type, given the seed record's. */
+  matrixType: (seedType: string) => string;
+  /** fXSparseInto's statements before the forward sweeps (the reverse ones, when they were chosen). */
+  intoPrefix: Stmt[];
   /** fXSparseInto's parameters after the function's, the matrix last. */
   intoParams: (matrixType: string) => Param[];
   /** One sweep: the statement (declaring `first`, assigning otherwise) and the recovery of colors `c`…. */
@@ -115,7 +119,7 @@ function sparseDrivers(unit: Unit, kind: SparseKind, n: { matrix: string; fields
   const fieldsArg = b.v(n.fields);
   const wrt = wrtRecordType(fn, request.wrt);
   const names = { sparsity: `${fn.name}${kind.what}Sparsity`, sparse: `${fn.name}${kind.what}Sparse`, into: `${fn.name}${kind.what}SparseInto` };
-  const matrixType = kind.sweep.seedType === kind.sweep.productType ? `CompressedMatrix<${kind.sweep.seedType}>` : `CompressedMatrix<${kind.sweep.seedType}, ${kind.sweep.productType}>`;
+  const matrixType = kind.matrixType(kind.sweep.seedType);
   const generatedFrom = `Generated from ${where(ctx)}.`;
   const sparsity: FunctionIR = {
     name: names.sparsity,
@@ -136,6 +140,7 @@ function sparseDrivers(unit: Unit, kind: SparseKind, n: { matrix: string; fields
     body: [
       fieldNames(n.fields, request.wrt),
       callStmt("checkCompressedSize", [b.v(n.matrix), call("recordSize", [wrtArgs(request.wrt), fieldsArg]), { kind: "string", value: names.into }]),
+      ...kind.intoPrefix,
       b.comment(kind.sweep.lanes ? `Colors c … c + lanes − 1 in the lanes of one sweep.` : `One color per sweep (lanes is 1: no vector sweep here).`),
       callStmt("seedSweep", [b.v(n.matrix), b.num(0), fieldsArg]),
       kind.sweepStmt(true, seedArgs),
@@ -160,9 +165,10 @@ function sparseDrivers(unit: Unit, kind: SparseKind, n: { matrix: string; fields
     body: [
       ...kind.sparsePrefix,
       declareConst(n.pattern, call(names.sparsity, args)),
-      declareConst(n.coloring, call(kind.coloring, [b.v(n.pattern)])),
+      ...(kind.coloring.comment ? [b.comment(kind.coloring.comment)] : []),
+      declareConst(n.coloring, call(kind.coloring.helper, [b.v(n.pattern), ...kind.coloring.args])),
       ...(kind.sweep.lanes
-        ? [b.comment(`At most \`${n.width}\` colors per vector sweep, spread evenly over the fewest sweeps.`), declareConst(n.lanes, call("lanesFor", [field(n.coloring, "count"), b.v(n.width)]))]
+        ? [b.comment(`At most \`${n.width}\` colors per vector sweep, spread evenly over the fewest sweeps.`), declareConst(n.lanes, call("lanesFor", [b.v(n.coloring), b.v(n.width)]))]
         : [
             b.comment(`No vector sweep here: ${unit.output.scalarOnly ?? "not generated"}.`),
             b.comment(`One color per sweep; \`${n.width}\` is unused.`),
@@ -175,7 +181,7 @@ function sparseDrivers(unit: Unit, kind: SparseKind, n: { matrix: string; fields
     span: fn.span,
     doc: `${kind.doc.sparse}\n${generatedFrom}`,
   };
-  const runtime = ["recordSize", "SparsityPattern", "CompressedMatrix", "checkCompressedSize", "seedSweep", "lanesFor", kind.coloring, ...kind.runtime, ...(kind.sweep.lanes ? zeroLanesHelpers(wrt.fields) : [])];
+  const runtime = ["recordSize", "SparsityPattern", "CompressedMatrix", "checkCompressedSize", "seedSweep", "lanesFor", kind.coloring.helper, ...kind.runtime, ...(kind.sweep.lanes ? zeroLanesHelpers(wrt.fields) : [])];
   return { ...unit, output: { ...unit.output, functions: [...unit.output.functions, sparsity, sparse, into], runtime: new Set([...unit.output.runtime, ...runtime]) } };
 }
 
@@ -219,7 +225,9 @@ export const sparseHessianDriver: Pass = {
         `Where the Hessian of \`${fn.name}\` over ${OVER(request.wrt)} may be nonzero, in compressed sparse rows\n` +
         `(symmetric). Found by running its HVP with index sets for tangents at these arguments: exact for\n` +
         `the branches they take (a superset of the nonzeros there; another input may take other branches).`,
-      coloring: "hessianColoring",
+      coloring: { helper: "hessianColoring", args: [] },
+      matrixType: (seed) => `CompressedMatrix<${seed}>`,
+      intoPrefix: [],
       compress: (pattern, coloring, lanes, record) => call("compressedHessian", [pattern, coloring, lanes, record(), record()]),
       intoParams: (matrixType) => [typeParam(grad, alias), typeParam(hessian, matrixType)],
       sweepStmt: (first, seedArgs) => (first ? b.declare(value, sweepCall(seedArgs), true) : b.assign(b.v(value) as LValue, sweepCall(seedArgs))),
@@ -265,14 +273,21 @@ export const jacobianSparsity: Pass = {
       `{ value: ${fn.returnTypeText}; tangent: IndexSet[] }`,
       `Sparsity detection: the JVP of \`${fn.name}\` with index sets for tangents. Seeded with {k} at the\nk-th wrt number, the output's tangent holds the columns each output may depend on: the Jacobian's rows.`,
     );
-    // The column-colored driver needs only the forward sweeps: the reverse one and its stacks go.
-    const forward = new Set([`${fn.name}JacobianJvp`, jacobianLanesNames(fn).name]);
-    const jvpSweeps = unit.output.functions.filter((f) => forward.has(f.name));
-    return { ...unit, output: { ...unit.output, functions: [...jvpSweeps, sweep.fn], stacks: new Set(), runtime: new Set([...unit.output.runtime, ...sweep.runtime]) } };
+    // The forward sweeps, and the reverse one where it replays (fJacobianVjpRowsInto, for a coloring of rows);
+    // a reverse sweep that does not replay (fJacobianVjpInto) is never used, nor are its stacks.
+    const rows = `${fn.name}JacobianVjpRowsInto`;
+    const kept = new Set([`${fn.name}JacobianJvp`, jacobianLanesNames(fn).name, rows]);
+    const sweeps = unit.output.functions.filter((f) => kept.has(f.name));
+    const stacks = sweeps.some((f) => f.name === rows) ? unit.output.stacks : new Set<never>();
+    return { ...unit, output: { ...unit.output, functions: [...sweeps, sweep.fn], stacks, runtime: new Set([...unit.output.runtime, ...sweep.runtime]) } };
   },
 };
 
-/** fJacobianSparsity, fJacobianSparse and fJacobianSparseInto: forward sweeps seeded by column colors. */
+/**
+ * fJacobianSparsity, fJacobianSparse and fJacobianSparseInto: forward sweeps seeded by column
+ * colors, or, where the reverse sweep replays (fJacobianVjpRowsInto) and the rows need fewer
+ * than half as many colors, one forward sweep and a reverse sweep per color of rows.
+ */
 export const sparseJacobianDriver: Pass = {
   name: "driver",
   run(unit) {
@@ -280,12 +295,29 @@ export const sparseJacobianDriver: Pass = {
     const { fn, request } = ctx;
     const alias = `${pascalCase(fn.name)}JacobianGradient`;
     const wrt = wrtRecordType(fn, request.wrt);
-    const local = driverNames(ctx, "jacobian", ["direction", "sweep"]);
-    const { matrix: jacobian, direction, sweep } = local;
+    const local = driverNames(ctx, "jacobian", ["direction", "sweep", "value"]);
+    const { matrix: jacobian, direction, sweep, value } = local;
     const args = fn.params.map((p) => b.v(p.name));
     const lanesFn = unit.output.functions.find((f) => f.name === jacobianLanesNames(fn).name);
+    const rowsFn = unit.output.functions.find((f) => f.name === `${fn.name}JacobianVjpRowsInto`);
     const seedType = lanesFn ? jacobianLanesNames(fn).alias : alias;
     const sweepCall = (seedArgs: Expr[]): Expr => (lanesFn ? call(lanesFn.name, [...seedArgs, field(jacobian, "lanes")]) : call(`${fn.name}JacobianJvp`, seedArgs));
+    const rowSweeps = field(jacobian, "rowSweeps");
+    const intoPrefix: Stmt[] = rowsFn
+      ? [
+          {
+            kind: "if",
+            test: rowSweeps,
+            then: [
+              b.comment("Colored by rows: one forward sweep, then a reverse sweep per color."),
+              declareConst(value, call(rowsFn.name, [...args, b.field(rowSweeps, "cotangents"), b.field(rowSweeps, "grads")])),
+              callStmt("recoverRows", [b.v(jacobian), b.v(local.fields)]),
+              { kind: "return", value: b.v(value) },
+            ],
+            else: [],
+          },
+        ]
+      : [];
     const kind: SparseKind = {
       what: "Jacobian",
       sweep: { name: lanesFn?.name ?? `${fn.name}JacobianJvp`, seedType, productType: "null", lanes: lanesFn !== undefined },
@@ -301,8 +333,12 @@ export const sparseJacobianDriver: Pass = {
         `in compressed sparse rows. Found by running its JVP with index sets for tangents at these arguments:\n` +
         `exact for the branches they take (a superset of the nonzeros there; another input may take other\n` +
         `branches).`,
-      coloring: "jacobianColoring",
-      compress: (pattern, coloring, lanes, record) => call("compressedJacobian", [pattern, coloring, lanes, record()]),
+      coloring: rowsFn
+        ? { helper: "jacobianColoring", args: [{ kind: "boolean", value: true }], comment: "Columns, or rows where they need fewer than half as many colors (a reverse sweep each)." }
+        : { helper: "jacobianColoring", args: [{ kind: "boolean", value: false }], comment: "Columns only: the reverse sweep does not replay here (no fJacobianVjpRowsInto)." },
+      matrixType: (seed) => `CompressedJacobian<${seed}, ${alias}>`,
+      intoPrefix,
+      compress: (pattern, coloring, lanes, record) => call("compressedJacobian", [pattern, coloring, lanes, record(), zeroRecord(wrt.fields)]),
       intoParams: (matrixType) => [typeParam(jacobian, matrixType)],
       sweepStmt: (first, seedArgs) => (first ? b.declare(sweep, sweepCall(seedArgs), true) : b.assign(b.v(sweep) as LValue, sweepCall(seedArgs))),
       recover: (c) => callStmt("recoverSweep", [b.v(jacobian), c, b.field(b.v(sweep), "tangent")]),
@@ -313,15 +349,17 @@ export const sparseJacobianDriver: Pass = {
       doc: {
         into:
           `Sets \`${jacobian}.values\` to the Jacobian of \`${fn.name}\`, on the pattern and with the coloring\n` +
-          `\`${jacobian}\` was made with (by ${fn.name}JacobianSparse): one forward sweep per \`${jacobian}.lanes\` colors of columns.`,
+          `\`${jacobian}\` was made with (by ${fn.name}JacobianSparse): one forward sweep per \`${jacobian}.lanes\` colors of columns` +
+          (rowsFn ? `,\nor, colored by rows, one forward sweep and a reverse sweep per color.` : `.`),
         sparse:
           `Value and sparse Jacobian of \`${fn.name}\` (rows: outputs; columns: ${OVER(request.wrt)}): the pattern\n` +
           `of ${fn.name}JacobianSparsity, its columns colored so that columns sharing a color share no row\n` +
-          `(Curtis–Powell–Reid), one forward-mode direction per color, at most \`${local.width}\` per sweep.\n` +
+          `(Curtis–Powell–Reid), one forward-mode direction per color, at most \`${local.width}\` per sweep` +
+          (rowsFn ? `; or its rows\ncolored likewise, one reverse sweep per color, where that needs fewer than half as many colors.\n` : `.\n`) +
           `\`jacobian\` is in compressed sparse rows (rowPointers, columnIndices, values) and keeps its coloring and\n` +
           `buffers: pass it to ${fn.name}JacobianSparseInto to recompute the values at other arguments of the same shape.`,
       },
-      runtime: ["seedSetRecord", "patternOfSets", "compressedJacobian", "recoverSweep"],
+      runtime: ["seedSetRecord", "patternOfSets", "compressedJacobian", "CompressedJacobian", "recoverSweep", ...(rowsFn ? ["recoverRows"] : [])],
     };
     return sparseDrivers(unit, kind, local);
   },
