@@ -12,6 +12,7 @@
  *     samples/baJacobian.ts's hand-wired rows (per-observation VJPs), values compared
  *
  *   npm run bench:sparse [-- --quick]    (--quick: N ≤ 316, smaller BA)
+ *   npx tsx bench/sparse.ts --grids=1000 --only=plaplacian   (one section, chosen grids: 10^6 unknowns)
  */
 import { pLaplacianGradInto, pLaplacianHessianSparse, pLaplacianHessianSparseInto, pLaplacianHessianSparsity, pLaplacianHvpInto } from "../samples/pLaplacian.grad.ts";
 import { banded } from "./workloads/banded.ts";
@@ -19,10 +20,15 @@ import { bandedHessian, bandedSparseHessianSparse, bandedSparseHessianSparseInto
 import { baResidualsJacobianSparse, baResidualsJacobianSparseInto } from "./workloads/baSparse.grad.ts";
 import { baJacobian, baJacobianBuffers, baScratch, expandBa } from "../samples/baJacobian.ts";
 import { baReprojectionErrorInputs } from "../samples/ba.ts";
+import { compressedHessian, hessianColoring, lanesFor } from "../runtime/sparse.ts";
 import { measure, table } from "./timing.ts";
 import os from "node:os";
 
 const quick = process.argv.includes("--quick");
+const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const only = option("only")?.split(",");
+const section = (name: string) => only === undefined || only.includes(name);
+const grids = option("grids")?.split(",").map(Number) ?? (quick ? [32, 100, 316] : [32, 100, 316, 1000]);
 let sink = 0;
 const seconds = (f: () => unknown): number => {
   const t = performance.now();
@@ -35,10 +41,10 @@ const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 console.log(`bench/sparse.ts, ${new Date().toISOString()}, Node ${process.version}, ${os.cpus().length} cores shared with other engineers, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 
 // ---- the p-Laplacian ----
-{
+if (section("plaplacian")) {
   const rows: (string | number)[][] = [];
   const once: (string | number)[][] = [];
-  for (const N of quick ? [32, 100, 316] : [32, 100, 316, 1000]) {
+  for (const N of grids) {
     const n = N * N;
     const u = Float64Array.from({ length: n }, (_, k) => 0.05 * Math.sin(k + 1));
     const f = 10;
@@ -49,6 +55,7 @@ console.log(`bench/sparse.ts, ${new Date().toISOString()}, Node ${process.versio
     const first = seconds(() => (made = pLaplacianHessianSparse(u, N, f)));
     const { grad, hessian } = made;
     const heapAfter = process.memoryUsage().heapUsed;
+    const rss = process.memoryUsage().rss;
     const nnz = hessian.columnIndices.length;
     const csrBytes = 8 * nnz + 4 * nnz + 4 * (n + 1);
     const v = { u: Float64Array.from({ length: n }, (_, k) => Math.cos(k)) };
@@ -57,7 +64,13 @@ console.log(`bench/sparse.ts, ${new Date().toISOString()}, Node ${process.versio
     const c = hessian.coloring.count;
     // The same pattern and coloring at widths 1 (one color per vector sweep), 8 (the default)
     // and c (every color in one sweep).
-    const at = (width: number) => (width === hessian.lanes ? hessian : pLaplacianHessianSparse(u, N, f, width).hessian);
+    const at = (width: number) => {
+      if (width === 8) return hessian;
+      const lanes = lanesFor(hessian.coloring, width);
+      const other = compressedHessian(pattern, hessianColoring(pattern), lanes, { u: new Float64Array(n * lanes) }, { u: new Float64Array(n * lanes) });
+      pLaplacianHessianSparseInto(u, N, f, grad, other);
+      return other;
+    };
     const [h1, h8, hc] = [1, 8, c].map(at) as [typeof hessian, typeof hessian, typeof hessian];
     for (const other of [h1, hc]) if (other.values.some((x, k) => x !== h8.values[k])) console.log(`  ${N}×${N}: the Hessian at ${other.lanes} lanes differs from 8's`);
     const rounds = n >= 1e6 ? 3 : n >= 1e5 ? 5 : 9;
@@ -72,7 +85,7 @@ console.log(`bench/sparse.ts, ${new Date().toISOString()}, Node ${process.versio
       { rounds, minBatchMs: 20 },
     ).map((m) => m.median) as [number, number, number, number, number];
     rows.push([`${N}×${N}`, n, nnz / n, c, ms(tg), th / tg, t1 / tg, `${t8 / tg} (${h8.lanes})`, tc / tg, t8 / ((c + 2) * tg), tc / ((c + 2) * tg), mb(csrBytes)]);
-    once.push([`${N}×${N}`, ms(detect), detect / tg, ms(first - 0), first / tg, mb(heapAfter - heapBefore), pattern.columnIndices.length === nnz ? "yes" : "NO"]);
+    once.push([`${N}×${N}`, ms(detect), detect / tg, ms(first - 0), first / tg, mb(heapAfter - heapBefore), mb(rss), pattern.columnIndices.length === nnz ? "yes" : "NO"]);
   }
   table(
     "p-Laplacian (samples/pLaplacian.ts): sparse Hessian (fHessianSparseInto, pattern and coloring reused), times / gradient; lanes = colors per forward-over-reverse sweep",
@@ -81,13 +94,13 @@ console.log(`bench/sparse.ts, ${new Date().toISOString()}, Node ${process.versio
   );
   table(
     "  once per shape: detection (fHessianSparsity: the HVP with index sets) and fHessianSparse (detection + coloring + first values)",
-    ["grid", "detect ms", "detect/grad", "fHessianSparse ms", "/grad", "heap growth MB", "same pattern"],
+    ["grid", "detect ms", "detect/grad", "fHessianSparse ms", "/grad", "heap growth MB", "RSS MB", "same pattern"],
     once,
   );
 }
 
 // ---- banded: declared band against detected pattern ----
-{
+if (section("banded")) {
   const rows: (string | number)[][] = [];
   for (const n of [100, 1000, ...(quick ? [] : [100000])]) {
     const x = Float64Array.from({ length: n }, (_, k) => 0.3 + 0.1 * Math.sin(k));
@@ -117,7 +130,7 @@ console.log(`bench/sparse.ts, ${new Date().toISOString()}, Node ${process.versio
 }
 
 // ---- bundle adjustment: detected sparse Jacobian against hand-wired rows ----
-{
+if (section("ba")) {
   const rows: (string | number)[][] = [];
   const [cams0, , X0, , w0, feats0] = baReprojectionErrorInputs();
   const cam = Array.from(cams0.subarray(0, 11));

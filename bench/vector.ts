@@ -5,6 +5,8 @@
  *   Hessian / (n × gradient)   Rosenbrock's dense Hessian (rosenbrockDenseHessian), n = 10, 100, 1000:
  *                              the one-direction driver (one rosenbrockDenseHvpInto per column, as
  *                              fHessian was before the vector sweeps) against fHessian at widths 1–16
+ *   Hessian / (n × gradient)   logistic regression's (workloads/logisticRegression.ts, m = 20 rows of n
+ *                              features): a heavier primal per direction (exp, log1p per row)
  *   Jacobian / (n × primal)    Broyden's tridiagonal function (workloads/broyden.ts), n = 10, 100, 1000:
  *                              one broydenJvp per column (the one-direction driver) against fJacobian
  *                              at widths 1–16
@@ -12,16 +14,17 @@
  * Memory: a sweep of width k holds two lanes records (directions and results) of n·k numbers
  * each, printed as bytes; the one-direction driver holds two of n.
  *
- *   --quick   n = 10 and 100 only
+ *   --quick   n = 10 and 100 only          --sizes=1000   those n only
  */
 import os from "node:os";
 import { rosenbrockDenseHessian, rosenbrockDenseHvpInto, rosenbrockGradInto } from "./workloads/rosenbrock.grad.ts";
 import { broyden } from "./workloads/broyden.ts";
+import { logisticNllGradInto, logisticNllHessian, logisticNllHvpInto } from "./workloads/logisticRegression.grad.ts";
 import { broydenJacobian, broydenJvp } from "./workloads/broyden.grad.ts";
 import { measure } from "./timing.ts";
 
 const quick = process.argv.includes("--quick");
-const sizes = quick ? [10, 100] : [10, 100, 1000];
+const sizes = process.argv.find((a) => a.startsWith("--sizes="))?.slice(8).split(",").map(Number) ?? (quick ? [10, 100] : [10, 100, 1000]);
 const widths = [1, 2, 4, 8, 16];
 let sink = 0;
 
@@ -39,6 +42,31 @@ function oneDirectionHessian(x: Float64Array): number {
     value = rosenbrockDenseHvpInto(x, v, grad, hvp);
     v.x[k] = 0;
     for (let i = 0; i < n; i++) H[i]![k] = hvp.x[i]!;
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const mean = 0.5 * (H[i]![j]! + H[j]![i]!);
+      H[i]![j] = mean;
+      H[j]![i] = mean;
+    }
+  }
+  return value + H[n - 1]![0]!;
+}
+
+/** The same for logistic regression (m rows of features X, labels y). */
+function oneDirectionLogisticHessian(w: Float64Array, X: Float64Array[], y: Float64Array): number {
+  const n = w.length;
+  const v = { w: new Float64Array(n) };
+  const grad = { w: new Float64Array(n) };
+  const hvp = { w: new Float64Array(n) };
+  const H: number[][] = [];
+  for (let i = 0; i < n; i++) H.push(new Array<number>(n).fill(0));
+  let value = 0;
+  for (let k = 0; k < n; k++) {
+    v.w[k] = 1;
+    value = logisticNllHvpInto(w, X, y, v, grad, hvp);
+    v.w[k] = 0;
+    for (let i = 0; i < n; i++) H[i]![k] = hvp.w[i]!;
   }
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < i; j++) {
@@ -78,6 +106,17 @@ for (const n of sizes) {
   ], { rounds: quick ? 5 : 9 });
   const g = hessian[0]!.median;
   rows.push(["Hessian / (n·gradient)", "rosenbrock", String(n), ...hessian.slice(1).map((m) => fmt(m.median / (n * g)))]);
+  const X = Array.from({ length: 20 }, (_, r) => Float64Array.from({ length: n }, (_, j) => Math.sin(r * n + j)));
+  const y = Float64Array.from({ length: 20 }, (_, r) => (r % 3 === 0 ? -1 : 1));
+  const w = Float64Array.from({ length: n }, (_, j) => 0.1 * Math.cos(j));
+  const lgrad = { w: new Float64Array(n) };
+  const logistic = measure([
+    { name: "gradient", run: () => (sink += logisticNllGradInto(w, X, y, lgrad)) },
+    { name: "one direction", run: () => (sink += oneDirectionLogisticHessian(w, X, y)) },
+    ...widths.map((k) => ({ name: `width ${k}`, run: () => (sink += logisticNllHessian(w, X, y, k).value) })),
+  ], { rounds: quick ? 5 : 9 });
+  const lg = logistic[0]!.median;
+  rows.push(["Hessian / (n·gradient)", "logistic (m = 20)", String(n), ...logistic.slice(1).map((m) => fmt(m.median / (n * lg)))]);
   const jacobian = measure([
     { name: "primal", run: () => (sink += broyden(x)[0]!) },
     { name: "one direction", run: () => (sink += oneDirectionJacobian(x)) },
