@@ -84,7 +84,7 @@ if (section("plaplacian")) {
       ],
       { rounds, minBatchMs: 20 },
     ).map((m) => m.median) as [number, number, number, number, number];
-    rows.push([`${N}×${N}`, n, nnz / n, c, ms(tg), th / tg, t1 / tg, `${t8 / tg} (${h8.lanes})`, tc / tg, t8 / ((c + 2) * tg), tc / ((c + 2) * tg), mb(csrBytes)]);
+    rows.push([`${N}×${N}`, n, nnz / n, c, ms(tg), th / tg, t1 / tg, `${(t8 / tg).toFixed(1)} (${h8.lanes})`, tc / tg, t8 / ((c + 2) * tg), tc / ((c + 2) * tg), mb(csrBytes)]);
     once.push([`${N}×${N}`, ms(detect), detect / tg, ms(first - 0), first / tg, mb(heapAfter - heapBefore), mb(rss), pattern.columnIndices.length === nnz ? "yes" : "NO"]);
   }
   table(
