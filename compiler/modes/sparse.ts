@@ -74,8 +74,8 @@ const record = (fields: [string, Expr][]): Expr => ({ kind: "record", fields: fi
 interface SparseKind {
   /** "Hessian" or "Jacobian": fXSparsity, fXSparse, fXSparseInto. */
   what: "Hessian" | "Jacobian";
-  /** The sweep's function, and the type of its seed (and product) record. */
-  sweep: { name: string; seedType: string; productType: string; lanes: boolean };
+  /** Whether the sweeps are vector sweeps (else one color per one-direction sweep). */
+  lanes: boolean;
   /** fXSparsity's body (after `const fields = …`), given the fields' variable. */
   sparsity: (fields: Expr) => Stmt[];
   sparsityDoc: string;
@@ -83,8 +83,8 @@ interface SparseKind {
   compress: (pattern: Expr, coloring: Expr, lanes: Expr, record: () => Expr) => Expr;
   /** The coloring of the pattern: `xColoring(pattern, …args)`, and a comment above it. */
   coloring: { helper: string; args: Expr[]; comment?: string };
-  /** The matrix's type, given the seed record's. */
-  matrixType: (seedType: string) => string;
+  /** The matrix's type: `CompressedMatrix<…>`. */
+  matrixType: string;
   /** fXSparseInto's statements before the forward sweeps (the reverse ones, when they were chosen). */
   intoPrefix: Stmt[];
   /** fXSparseInto's parameters after the function's, the matrix last. */
@@ -119,7 +119,7 @@ function sparseDrivers(unit: Unit, kind: SparseKind, n: { matrix: string; fields
   const fieldsArg = b.v(n.fields);
   const wrt = wrtRecordType(fn, request.wrt);
   const names = { sparsity: `${fn.name}${kind.what}Sparsity`, sparse: `${fn.name}${kind.what}Sparse`, into: `${fn.name}${kind.what}SparseInto` };
-  const matrixType = kind.matrixType(kind.sweep.seedType);
+  const { matrixType } = kind;
   const generatedFrom = `Generated from ${where(ctx)}.`;
   const sparsity: FunctionIR = {
     name: names.sparsity,
@@ -141,7 +141,7 @@ function sparseDrivers(unit: Unit, kind: SparseKind, n: { matrix: string; fields
       fieldNames(n.fields, request.wrt),
       callStmt("checkCompressedSize", [b.v(n.matrix), call("recordSize", [wrtArgs(request.wrt), fieldsArg]), { kind: "string", value: names.into }]),
       ...kind.intoPrefix,
-      b.comment(kind.sweep.lanes ? `Colors c … c + lanes − 1 in the lanes of one sweep.` : `One color per sweep (lanes is 1: no vector sweep here).`),
+      b.comment(kind.lanes ? `Colors c … c + lanes − 1 in the lanes of one sweep.` : `One color per sweep (lanes is 1: no vector sweep here).`),
       callStmt("seedSweep", [b.v(n.matrix), b.num(0), fieldsArg]),
       kind.sweepStmt(true, seedArgs),
       kind.recover(b.num(0)),
@@ -156,7 +156,7 @@ function sparseDrivers(unit: Unit, kind: SparseKind, n: { matrix: string; fields
     span: fn.span,
     doc: `${kind.doc.into}\nReturns the value. ${generatedFrom}`,
   };
-  const lanesRecord = kind.sweep.lanes ? zeroLanes(wrt.fields, b.v(n.lanes)) : zeroRecord(wrt.fields);
+  const lanesRecord = kind.lanes ? zeroLanes(wrt.fields, b.v(n.lanes)) : zeroRecord(wrt.fields);
   const sparse: FunctionIR = {
     name: names.sparse,
     params: [...fn.params, { ...typeParam(n.width, "number"), defaultText: String(request.width ?? DEFAULT_WIDTH) }],
@@ -167,7 +167,7 @@ function sparseDrivers(unit: Unit, kind: SparseKind, n: { matrix: string; fields
       declareConst(n.pattern, call(names.sparsity, args)),
       ...(kind.coloring.comment ? [b.comment(kind.coloring.comment)] : []),
       declareConst(n.coloring, call(kind.coloring.helper, [b.v(n.pattern), ...kind.coloring.args])),
-      ...(kind.sweep.lanes
+      ...(kind.lanes
         ? [b.comment(`At most \`${n.width}\` colors per vector sweep, spread evenly over the fewest sweeps.`), declareConst(n.lanes, call("lanesFor", [b.v(n.coloring), b.v(n.width)]))]
         : [
             b.comment(`No vector sweep here: ${unit.output.scalarOnly ?? "not generated"}.`),
@@ -181,7 +181,7 @@ function sparseDrivers(unit: Unit, kind: SparseKind, n: { matrix: string; fields
     span: fn.span,
     doc: `${kind.doc.sparse}\n${generatedFrom}`,
   };
-  const runtime = ["recordSize", "SparsityPattern", "CompressedMatrix", "checkCompressedSize", "seedSweep", "lanesFor", kind.coloring.helper, ...kind.runtime, ...(kind.sweep.lanes ? zeroLanesHelpers(wrt.fields) : [])];
+  const runtime = ["recordSize", "SparsityPattern", "CompressedMatrix", "checkCompressedSize", "seedSweep", "lanesFor", kind.coloring.helper, ...kind.runtime, ...(kind.lanes ? zeroLanesHelpers(wrt.fields) : [])];
   return { ...unit, output: { ...unit.output, functions: [...unit.output.functions, sparsity, sparse, into], runtime: new Set([...unit.output.runtime, ...runtime]) } };
 }
 
@@ -214,7 +214,7 @@ export const sparseHessianDriver: Pass = {
     const sparse = `${fn.name}HessianSparse`;
     const kind: SparseKind = {
       what: "Hessian",
-      sweep: { name: lanesFn?.name ?? `${fn.name}HvpInto`, seedType, productType: seedType, lanes: lanesFn !== undefined },
+      lanes: lanesFn !== undefined,
       sparsity: (fields) => [
         typedRecord(grad, alias, wrt.fields),
         declareConst(rows, call("emptySetRecord", [b.v(grad), fields])),
@@ -226,7 +226,7 @@ export const sparseHessianDriver: Pass = {
         `(symmetric). Found by running its HVP with index sets for tangents at these arguments: exact for\n` +
         `the branches they take (a superset of the nonzeros there; another input may take other branches).`,
       coloring: { helper: "hessianColoring", args: [] },
-      matrixType: (seed) => `CompressedMatrix<${seed}>`,
+      matrixType: `CompressedMatrix<${seedType}>`,
       intoPrefix: [],
       compress: (pattern, coloring, lanes, record) => call("compressedHessian", [pattern, coloring, lanes, record(), record()]),
       intoParams: (matrixType) => [typeParam(grad, alias), typeParam(hessian, matrixType)],
@@ -320,7 +320,7 @@ export const sparseJacobianDriver: Pass = {
       : [];
     const kind: SparseKind = {
       what: "Jacobian",
-      sweep: { name: lanesFn?.name ?? `${fn.name}JacobianJvp`, seedType, productType: "null", lanes: lanesFn !== undefined },
+      lanes: lanesFn !== undefined,
       sparsity: (fields) => [
         typedRecord(direction, alias, wrt.fields),
         {
@@ -336,7 +336,7 @@ export const sparseJacobianDriver: Pass = {
       coloring: rowsFn
         ? { helper: "jacobianColoring", args: [{ kind: "boolean", value: true }], comment: "Columns, or rows where they need fewer than half as many colors (a reverse sweep each)." }
         : { helper: "jacobianColoring", args: [{ kind: "boolean", value: false }], comment: "Columns only: the reverse sweep does not replay here (no fJacobianVjpRowsInto)." },
-      matrixType: (seed) => `CompressedJacobian<${seed}, ${alias}>`,
+      matrixType: `CompressedJacobian<${seedType}, ${alias}>`,
       intoPrefix,
       compress: (pattern, coloring, lanes, record) => call("compressedJacobian", [pattern, coloring, lanes, record(), zeroRecord(wrt.fields)]),
       intoParams: (matrixType) => [typeParam(jacobian, matrixType)],
