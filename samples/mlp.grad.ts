@@ -201,12 +201,11 @@ export function mlpGradInto(
     h_bar[i] += y_bar * readout[i];
   }
   for (let i_1 = 0; i_1 < layers_bar.length; i_1++) {
-    for (let i_2 = 0; i_2 < layers_bar[i_1].w.length; i_2++) {
-      layers_bar[i_1].w[i_2].fill(0);
+    const layers_bar_i_1_w = layers_bar[i_1].w;
+    for (let i_2 = 0; i_2 < layers_bar_i_1_w.length; i_2++) {
+      layers_bar_i_1_w[i_2].fill(0);
     }
-  }
-  for (let i_3 = 0; i_3 < layers_bar.length; i_3++) {
-    layers_bar[i_3].b.fill(0);
+    layers_bar[i_1].b.fill(0);
   }
   // line 17: for (const { w, b } of layers) {
   {
@@ -529,20 +528,18 @@ export function mlpHvpInto(
     h_bar[i] += y_bar * readout[i];
   }
   for (let i_1 = 0; i_1 < layers_bar.length; i_1++) {
-    for (let i_2 = 0; i_2 < layers_bar[i_1].w.length; i_2++) {
-      layers_bar[i_1].w[i_2].fill(0);
+    const layers_bar_i_1_w = layers_bar[i_1].w;
+    for (let i_2 = 0; i_2 < layers_bar_i_1_w.length; i_2++) {
+      layers_bar_i_1_w[i_2].fill(0);
     }
-  }
-  for (let i_3 = 0; i_3 < layers_bar.length; i_3++) {
-    layers_bar[i_3].b.fill(0);
+    layers_bar[i_1].b.fill(0);
   }
   for (let i_4 = 0; i_4 < layers_bar_dot.length; i_4++) {
-    for (let i_5 = 0; i_5 < layers_bar_dot[i_4].w.length; i_5++) {
-      layers_bar_dot[i_4].w[i_5].fill(0);
+    const layers_bar_dot_i_4_w = layers_bar_dot[i_4].w;
+    for (let i_5 = 0; i_5 < layers_bar_dot_i_4_w.length; i_5++) {
+      layers_bar_dot_i_4_w[i_5].fill(0);
     }
-  }
-  for (let i_6 = 0; i_6 < layers_bar_dot.length; i_6++) {
-    layers_bar_dot[i_6].b.fill(0);
+    layers_bar_dot[i_4].b.fill(0);
   }
   // line 17: for (const { w, b } of layers) {
   {

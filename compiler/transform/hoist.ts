@@ -28,6 +28,9 @@ export function hoistRowsIn(fn: FunctionIR): FunctionIR {
   return { ...fn, body: new Hoister(namesIn(fn)).list(fn.body, []) };
 }
 
+/** A row a loop indexes: `A[i]`, or `layers[i].w` of an array of records. */
+type Row = Extract<Expr, { kind: "index" }> | Extract<Expr, { kind: "field" }>;
+
 class Hoister {
   /** Hoisted names by row, with the statement list (a path of list ids) each was declared in. */
   private readonly hoisted = new Map<string, { name: string; at: number[] }[]>();
@@ -40,7 +43,7 @@ class Hoister {
   list(body: Stmt[], at: number[]): Stmt[] {
     const here = [...at, this.lists++];
     // Rows already read in this list, still valid: a later loop indexes the same local.
-    const read = new Map<string, { name: string; row: Extract<Expr, { kind: "index" }> }>();
+    const read = new Map<string, { name: string; row: Row }>();
     const out: Stmt[] = [];
     for (const s of body) {
       const emitted = this.stmt(s, here, read);
@@ -55,7 +58,7 @@ class Hoister {
     return out;
   }
 
-  private stmt(s: Stmt, at: number[], read: Map<string, { name: string; row: Extract<Expr, { kind: "index" }> }> = new Map()): Stmt[] {
+  private stmt(s: Stmt, at: number[], read: Map<string, { name: string; row: Row }> = new Map()): Stmt[] {
     switch (s.kind) {
       case "if": return [{ ...s, then: this.list(s.then, at), else: this.list(s.else, at) }];
       case "block": return [{ ...s, body: this.list(s.body, at) }];
@@ -67,15 +70,17 @@ class Hoister {
     const loop: Stmt = { ...s, body };
     const changed = changedIn(loop);
     if (changed.has(ANYTHING)) return [...records, loop];
-    const rows = new Map<string, Extract<Expr, { kind: "index" }>>();
+    const rows = new Map<string, Row>();
     walkStmts([loop], (x) => {
       for (const e of stmtExprs(x)) {
         walkExpr(e, (y) => {
-          if ((y.kind !== "index" && y.kind !== "length") || y.object.kind !== "index") return;
+          if (y.kind !== "index" && y.kind !== "length") return;
+          // `A[i][j]`, or a field of a record of an array of records: `layers[i].w[j]`.
           const row = y.object;
-          if (row.object.kind !== "var" || !simpleIndex(row.index, true)) return;
+          const element = row.kind === "field" ? row.object : row;
+          if (element.kind !== "index" || element.object.kind !== "var" || !simpleIndex(element.index, true)) return;
           if ([...exprReads(row)].some((n) => changed.has(n))) return;
-          rows.set(JSON.stringify(row), row);
+          rows.set(JSON.stringify(row), row as Row);
         });
       }
     });
@@ -91,7 +96,7 @@ class Hoister {
       read.set(key, { name, row });
     }
     const [hoisted] = mapStmtExprs([loop], (e) => {
-      const name = e.kind === "index" ? names.get(JSON.stringify(e)) : undefined;
+      const name = e.kind === "index" || e.kind === "field" ? names.get(JSON.stringify(e)) : undefined;
       return name ? b.v(name) : undefined;
     });
     return [...records, ...declarations, hoisted!];
@@ -152,6 +157,7 @@ function nameOf(row: Expr): string {
     if (e.kind === "number") return String(e.value);
     if (e.kind === "index") return `${part(e.object)}_${part(e.index)}`;
     if (e.kind === "binary") return `${part(e.left)}_${e.op === "-" ? "minus_" : ""}${part(e.right)}`;
+    if (e.kind === "field") return `${part(e.object)}_${e.name}`;
     return "at";
   };
   return part(row).replace(/\W/g, "_");

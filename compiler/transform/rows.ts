@@ -25,6 +25,7 @@
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, Stmt, ValueType } from "../ir/nodes.ts";
 import { mapExpr, mapStmtExprs } from "../ir/visit.ts";
+import { renameVariable } from "../ir/rewrite.ts";
 import { namesIn } from "./naming.ts";
 
 type Records = Extract<ValueType, { kind: "record" }>;
@@ -47,14 +48,12 @@ class Boundary {
   /** `const layers_w_bar = grad.layers.w`: another name for a leaf. */
   private readonly aliases = new Map<string, Leaf>();
   private readonly taken: Set<string>;
-  private readonly params: Set<string>;
 
   constructor(
     private readonly fn: FunctionIR,
     private readonly records: Map<string, Records>,
   ) {
     this.taken = namesIn(fn);
-    this.params = new Set(fn.params.map((p) => p.name));
   }
 
   run(): FunctionIR {
@@ -74,9 +73,9 @@ class Boundary {
     const owner = path[path.length - 2]!;
     const type = this.records.get(owner);
     if (!type || !type.fields.some((f) => f.name === field)) return undefined;
-    // The parameter itself (`layers.w`), or its field in a record parameter (`grad.layers.w`).
+    // The parameter itself (`layers.w`), or its field in an entry point's record (`grad.layers.w`, also a row's `grads[r]`).
     if (path.length === 2) return { root: b.v(owner), field, records: type };
-    if (path.length === 3 && this.params.has(path[0]!)) return { root: b.field(b.v(path[0]!), owner), field, records: type };
+    if (path.length === 3) return { root: b.field(b.v(path[0]!), owner), field, records: type };
     return undefined;
   }
 
@@ -91,7 +90,11 @@ class Boundary {
     for (const s of body) {
       const leaf = s.kind === "declare" && !s.mutable ? this.leafOf(s.init) : undefined;
       if (s.kind !== "declare" || !leaf) {
-        out.push(s);
+        // Nested lists too: fVjpRowsInto names each row's record's leaves inside its loop.
+        if (s.kind === "loop") out.push({ ...s, body: this.withoutAliases(s.body) });
+        else if (s.kind === "block") out.push({ ...s, body: this.withoutAliases(s.body) });
+        else if (s.kind === "if") out.push({ ...s, then: this.withoutAliases(s.then), else: this.withoutAliases(s.else) });
+        else out.push(s);
         continue;
       }
       if (leaf.root.kind === "var") {
@@ -155,7 +158,7 @@ class Boundary {
           default: return [s];
         }
       });
-    return mapStmtExprs(expand(body), replace);
+    return mergeClearing(mapStmtExprs(expand(body), replace));
   }
 }
 
@@ -171,4 +174,42 @@ function pathOf(e: Expr): string[] | undefined {
 
 function printPath(leaf: Leaf): string {
   return (pathOf(leaf.root) ?? ["?"]).join(".");
+}
+
+/**
+ * Adjacent loops over the same records that only clear fields (`layers_bar[i].w[j].fill(0)`,
+ * then `layers_bar[i].b.fill(0)`, one per field as the entry points clear buffers) become
+ * one loop over the records, as by hand.
+ */
+function mergeClearing(body: Stmt[]): Stmt[] {
+  const out: Stmt[] = [];
+  for (const s0 of body) {
+    const s = s0.kind === "loop" ? { ...s0, body: mergeClearing(s0.body) } : s0.kind === "block" ? { ...s0, body: mergeClearing(s0.body) } : s0.kind === "if" ? { ...s0, then: mergeClearing(s0.then), else: mergeClearing(s0.else) } : s0;
+    const previous = out[out.length - 1];
+    const a = previous && clearingLoop(previous);
+    const c = clearingLoop(s);
+    if (previous?.kind === "loop" && s.kind === "loop" && a && c && b.sameExpr(a.over, c.over)) {
+      out[out.length - 1] = { ...previous, body: [...previous.body, ...renameVariable(s.body, c.counter, a.counter)] };
+      continue;
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+/** `for (let i = 0; i < R.length; i++) { …clears only… }`: its counter and R. */
+function clearingLoop(s: Stmt): { counter: string; over: Expr } | undefined {
+  if (s.kind !== "loop" || s.form !== "for" || s.init.length !== 1 || s.init[0]!.kind !== "declare" || !s.test) return undefined;
+  const counter = s.init[0]!.name;
+  const test = s.test;
+  if (test.kind !== "binary" || test.op !== "<" || test.left.kind !== "var" || test.left.name !== counter || test.right.kind !== "length") return undefined;
+  return s.body.every(clears) ? { counter, over: test.right.object } : undefined;
+}
+
+function clears(s: Stmt): boolean {
+  if (s.kind === "fillZero") return true;
+  if (s.kind === "assign") return s.target.kind !== "var" && s.value.kind === "number" && s.value.value === 0;
+  if (s.kind === "declare") return !s.mutable && (s.init.kind === "field" || s.init.kind === "index");
+  if (s.kind === "loop") return s.body.every(clears);
+  return false;
 }
