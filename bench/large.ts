@@ -1,12 +1,12 @@
 /**
  * Large inputs through the real CLI (issue 20, item 5): wall time and peak memory of
  * `tsgrad build --no-cache` in a fresh process on generated sources: a sum of 5,000 terms,
- * an expression nested 5,000 deep (both compiled again in the large-stack worker), and
- * functions of 5,000 and 20,000 statements. `npm run bench:large` (run it under
+ * expressions nested 5,000 and 20,000 deep (all three compiled again in the large-stack
+ * worker), and functions of 5,000 and 20,000 statements. `npm run bench:large` (run it under
  * `flock /work/.bench.lock` on a shared machine). Peak memory is the child's maximum
  * resident set, read from GNU time when /usr/bin/time exists.
  *
- *   npx tsx bench/large.ts [--only sum|nest|stmts5000|stmts20000]
+ *   npx tsx bench/large.ts [--only sum|nest|nest20000|stmts5000|stmts20000]
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,6 +21,7 @@ const TIME = "/usr/bin/time";
 const cases: { name: string; text: () => string }[] = [
   { name: "sum", text: () => sumFunction(5000) },
   { name: "nest", text: () => nestFunction(5000) },
+  { name: "nest20000", text: () => nestFunction(20000) },
   { name: "stmts5000", text: () => statementsFunction(5000) },
   { name: "stmts20000", text: () => statementsFunction(20000) },
 ];

@@ -3,7 +3,8 @@
  * the rest of a generated file: the result must be byte-identical to prettier formatting
  * the whole file. Checked on random functions (random expressions of every operator, at
  * widths near the limit, under several prettier styles) against prettier itself, on
- * samples compiled both ways, and on the fallback when the skeleton is not as expected.
+ * samples compiled both ways, and on the fallback when the skeleton is not as expected;
+ * sums too long for a line (one term a line) likewise.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -76,6 +77,36 @@ const { stmt } = fc.letrec<{ stmt: Stmt }>((tie) => ({
   ),
 }));
 
+/** A term of a sum: anything arithmetic, a call, an index, a parenthesized sum, a unary minus. */
+const term: fc.Arbitrary<Expr> = fc.oneof(
+  leaf,
+  fc.record({ op: fc.constantFrom<BinaryOp>("*", "/", "%", "**"), left: leaf, right: leaf }).map((x): Expr => ({ kind: "binary", ...x })),
+  fc.record({ op: fc.constantFrom<BinaryOp>("+", "-"), left: leaf, right: leaf }).map((x): Expr => ({ kind: "binary", ...x })),
+  fc.record({ object: fc.constantFrom(...NAMES).map((name): Expr => ({ kind: "var", name })), index: leaf }).map((x): Expr => ({ kind: "index", ...x })),
+  fc.array(leaf, { minLength: 1, maxLength: 2 }).map((args): Expr => ({ kind: "call", callee: "Math.sin", args })),
+  leaf.map((operand): Expr => ({ kind: "unary", op: "-", operand })),
+  // Not written here (prettier formats the statement): a conditional or a comparison in a term.
+  fc.record({ test: leaf, whenTrue: leaf, whenFalse: leaf }).map((x): Expr => ({ kind: "conditional", ...x })),
+);
+
+/** A left-nested sum of 2 to 40 terms (as the compiler builds them). */
+const sumExpr: fc.Arbitrary<Expr> = fc
+  .tuple(fc.array(term, { minLength: 2, maxLength: 40 }), fc.array(fc.constantFrom<BinaryOp>("+", "+", "-"), { minLength: 40, maxLength: 40 }))
+  .map(([terms, ops]) => terms.reduce((a, b, k): Expr => ({ kind: "binary", op: ops[k]!, left: a, right: b })));
+
+const sumStatement: fc.Arbitrary<Stmt> = fc.oneof(
+  fc.record({ name: fc.constantFrom("value", "aVeryLongVariableNameForWidth"), init: sumExpr, mutable: fc.boolean() }).map((d): Stmt => ({ kind: "declare", type: { kind: "number" }, ...d })),
+  fc.record({ name: fc.constantFrom(...NAMES), value: sumExpr }).map(({ name, value }): Stmt => ({ kind: "assign", target: { kind: "var", name }, value })),
+  fc.record({ name: fc.constantFrom(...NAMES), index: leaf, value: sumExpr }).map(({ name, index, value }): Stmt => ({ kind: "assign", target: { kind: "index", object: { kind: "var", name }, index }, value })),
+  // x = x + (sum) prints as x += sum
+  fc.record({ name: fc.constantFrom(...NAMES), op: fc.constantFrom<BinaryOp>("+", "-", "*"), value: sumExpr }).map(({ name, op, value }): Stmt => ({
+    kind: "assign",
+    target: { kind: "var", name },
+    value: { kind: "binary", op, left: { kind: "var", name }, right: value },
+  })),
+  sumExpr.map((value): Stmt => ({ kind: "return", value })),
+);
+
 function moduleOf(body: Stmt[]): ModuleIR {
   const fn: FunctionIR = {
     name: "f",
@@ -118,6 +149,70 @@ describe("one-line statements written without prettier", () => {
       expect(spliced).toBe(RUNS);
     });
   }
+
+  // Sums too long for one line (a 5,000-term sum is what made prettier slow): written here
+  // as prettier lays them out, in every statement form, at every width, nested in blocks.
+  for (const { name, options, style } of STYLES) {
+    it(`write sums too long for a line as prettier does (${name})`, async () => {
+      const format = (text: string) => prettier.format(text, { parser: "typescript", ...options });
+      let broken = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(sumStatement, { minLength: 1, maxLength: 4 }), fc.nat(2), async (body, depth) => {
+          let nested = body;
+          for (let k = 0; k < depth; k++) nested = [{ kind: "if", test: { kind: "var", name: "a" }, then: nested, else: [] }];
+          const module = moduleOf(nested);
+          const whole = await format(new Printer().module(module));
+          const fast = await printAndFormat(module, undefined, {}, format, style);
+          if (fast !== whole) expect(fast).toBe(whole);
+          if (/=\n|return \(\n/.test(whole)) broken++;
+        }),
+        { numRuns: RUNS * 2, seed: SEED },
+      );
+      // Most runs held a sum prettier broke over lines (the case this is about).
+      expect(broken).toBeGreaterThan(RUNS);
+    });
+  }
+
+  it("write sums as prettier does at every width around its limits", async () => {
+    // A name growing one character at a time moves the statement across each limit: one
+    // line, the sum on the next line, one term a line (a term's line with its operator, the
+    // last with the semicolon).
+    const v = (name: string): Expr => ({ kind: "var", name });
+    const plus = (terms: Expr[]): Expr => terms.reduce((a, b): Expr => ({ kind: "binary", op: "+", left: a, right: b }));
+    const forms = (sum: Expr): Stmt[] => [
+      { kind: "declare", name: "value", type: { kind: "number" }, init: sum, mutable: false },
+      { kind: "assign", target: { kind: "var", name: "total" }, value: sum },
+      { kind: "assign", target: { kind: "var", name: "total" }, value: { kind: "binary", op: "+", left: v("total"), right: sum } },
+      { kind: "return", value: sum },
+    ];
+    const format = (text: string) => formatTypeScript(text);
+    for (let length = 55; length <= 100; length++) {
+      const long = v("n".repeat(length));
+      const sums = [plus([long, v("b"), v("c")]), plus([v("a"), v("b"), { kind: "binary", op: "*", left: long, right: v("b") }, ...Array.from({ length: 20 }, (_, k) => v(`t${k}`))]), plus([v("a"), v("b"), long])];
+      for (const sum of sums) {
+        for (const s of forms(sum)) {
+          const module = moduleOf([{ kind: "if", test: v("a"), then: [s], else: [] }]);
+          const fast = await printAndFormat(module, undefined, {}, format, STYLES[0]!.style);
+          const whole = await format(new Printer().module(module));
+          if (fast !== whole) expect(fast).toBe(whole);
+        }
+      }
+    }
+  });
+
+  it("write a long sum without prettier seeing it", async () => {
+    const terms = Array.from({ length: 400 }, (_, k): Expr => ({ kind: "binary", op: "*", left: { kind: "number", value: (k % 7) + 1 }, right: { kind: "index", object: { kind: "var", name: "x" }, index: { kind: "number", value: k % 4 } } }));
+    const sum = terms.reduce((a, b, k): Expr => ({ kind: "binary", op: k % 5 === 0 ? "-" : "+", left: a, right: b }));
+    const module = moduleOf([{ kind: "declare", name: "value", type: { kind: "number" }, init: sum, mutable: false }, { kind: "return", value: { kind: "var", name: "value" } }]);
+    const seen: string[] = [];
+    const format = (text: string) => {
+      seen.push(text);
+      return formatTypeScript(text);
+    };
+    const fast = await printAndFormat(module, undefined, {}, format, STYLES[0]!.style);
+    expect(seen.join("")).not.toContain("x[3]");
+    expect(fast).toBe(await formatTypeScript(new Printer().module(module)));
+  });
 
   it("prints the clarifying parentheses prettier prints", async () => {
     const v = (name: string): Expr => ({ kind: "var", name });

@@ -13,7 +13,8 @@
  * prettier itself. Anything unexpected in the skeleton falls back to formatting it all.
  */
 import type { Expr, ModuleIR, Stmt } from "../ir/nodes.ts";
-import { stmtExprs, walkExpr } from "../ir/visit.ts";
+import { sameExpr } from "../ir/build.ts";
+import { someExpr, stmtExprs, walkExpr } from "../ir/visit.ts";
 import { typeText } from "../ir/types.ts";
 import { Printer, type PrintOptions, type StackNames } from "./print.ts";
 import { timed, type StageClock } from "../stages.ts";
@@ -74,22 +75,33 @@ class SkeletonPrinter extends Printer {
     let ignored = false;
     for (const s of list) {
       // What follows `// prettier-ignore` keeps its printed text: prettier must see it.
-      const line = ignored ? null : this.oneLine(s, depth);
+      const printed = ignored ? null : this.asPrettier(s, depth);
       ignored = s.kind === "comment" && s.text.includes("prettier-ignore");
-      if (line === null) {
+      if (printed === null) {
         flush();
         out += this.stmt(s, indent);
       } else {
         run.push(s);
-        lines.push(line);
+        lines.push(...printed);
       }
     }
     flush();
     return out;
   }
 
-  /** The statement as prettier prints it on one line, if this printer can guarantee that; else null. */
-  private oneLine(s: Stmt, depth: number): string | null {
+  /**
+   * The statement's lines as prettier prints them (relative to the statement's indentation),
+   * if this printer can guarantee that: one line, or a sum too long for one (below); else null.
+   */
+  private asPrettier(s: Stmt, depth: number): string[] | null {
+    const text = this.flat(s);
+    if (text === null) return null;
+    if (depth * this.style.tabWidth + text.length <= this.style.printWidth) return [text];
+    return this.sumLines(s, text, depth);
+  }
+
+  /** The statement on one line, if prettier would print it so given the width; else null. */
+  private flat(s: Stmt): string | null {
     if (!SIMPLE.has(s.kind)) return null;
     if (s.kind === "comment") {
       // Prettier keeps a line comment's text, without trailing blanks, and obeys prettier-ignore.
@@ -110,10 +122,75 @@ class SkeletonPrinter extends Printer {
       if (/^[([`+\-/*<]/.test(text)) return null;
       text = text.replace(/;$/, "");
     }
-    const indentWidth = depth * this.style.tabWidth;
-    return indentWidth + text.length <= this.style.printWidth ? text : null;
+    return text;
+  }
+
+  /**
+   * A declaration, assignment or return of a sum (`a + b - c + …`, three terms or more, no
+   * conditional or logical operator in a term) too long for one line, as prettier lays it
+   * out: the sum on the next line, indented (in a return, inside parentheses), and if it
+   * does not fit there either, one term a line with its operator after it. A sum of
+   * thousands of terms is what makes prettier slow (quadratic, and as deep as the sum);
+   * each term here is printed once. Null for anything else (prettier formats it).
+   */
+  private sumLines(s: Stmt, text: string, depth: number): string[] | null {
+    if (!this.style.semi) return null;
+    let head: string;
+    let sum: Expr;
+    if (s.kind === "declare" && !s.annotation) {
+      head = `${s.mutable ? "let" : "const"} ${s.name} =`;
+      sum = s.init;
+    } else if (s.kind === "assign") {
+      // As the printer writes it: `x += e` for x = x + e.
+      const compound = s.value.kind === "binary" && ["+", "-", "*", "/"].includes(s.value.op) && sameExpr(s.value.left, s.target as Expr);
+      head = compound ? `${this.expr(s.target as Expr)} ${(s.value as { op: string }).op}=` : `${this.lvalue(s.target)} =`;
+      sum = compound ? (s.value as { right: Expr }).right : s.value;
+    } else if (s.kind === "return" && s.value) {
+      head = "return (";
+      sum = s.value;
+    } else return null;
+    const terms = this.sumTerms(sum);
+    if (!terms) return null;
+    const oneLine = this.expr(sum);
+    // The statement must be exactly the head and the sum (the printer's own text), or the layout is not this one.
+    if (text !== (s.kind === "return" ? `return ${oneLine};` : `${head} ${oneLine};`)) return null;
+    const width = this.style.printWidth - depth * this.style.tabWidth;
+    const unit = this.style.useTabs ? "\t" : " ".repeat(this.style.tabWidth);
+    const inner = width - this.style.tabWidth;
+    const end = s.kind === "return" ? "" : ";";
+    if (head.length > width) return null;
+    const close = s.kind === "return" ? [");"] : [];
+    if (oneLine.length + end.length <= inner) return [head, `${unit}${oneLine}${end}`, ...close];
+    const lines = [head];
+    for (let k = 0; k < terms.length; k++) {
+      const line = k + 1 < terms.length ? `${terms[k]!.text} ${terms[k + 1]!.op}` : `${terms[k]!.text}${end}`;
+      if (line.length > inner) return null;
+      lines.push(`${unit}${line}`);
+    }
+    return [...lines, ...close];
+  }
+
+  /** The terms of a sum as prettier flattens it (left-nested + and -), each as printed in it, with the operator before it; null if not a sum of three or more simple terms. */
+  private sumTerms(e: Expr): { op: string; text: string }[] | null {
+    const terms: { op: string; text: string }[] = [];
+    const isSum = (x: Expr): x is Extract<Expr, { kind: "binary" }> => x.kind === "binary" && (x.op === "+" || x.op === "-");
+    const plain = (x: Expr) => !someExpr(x, (y) => y.kind === "conditional" || (y.kind === "binary" && !ARITHMETIC.has(y.op)));
+    let node = e;
+    while (isSum(node)) {
+      if (!plain(node.right)) return null;
+      terms.push({ op: node.op, text: this.operand(node, "right") });
+      if (!isSum(node.left)) {
+        if (!plain(node.left)) return null;
+        terms.push({ op: "", text: this.operand(node, "left") });
+      }
+      node = node.left;
+    }
+    return terms.length >= 3 ? terms.reverse() : null;
   }
 }
+
+/** Operators a term of a sum may hold (prettier keeps each such term one group). */
+const ARITHMETIC = new Set(["+", "-", "*", "/", "%", "**"]);
 
 /**
  * Whether the printer (with clarifying parentheses) writes `e` exactly as prettier does on

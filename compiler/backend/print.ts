@@ -67,16 +67,7 @@ export class Printer {
         const text = inner[1] < UNARY || (e.op === "-" && inner[0].startsWith("-")) ? `(${inner[0]})` : inner[0];
         return [`${e.op}${text}`, UNARY];
       }
-      case "binary": {
-        const p = PRECEDENCE[e.op]!;
-        const rightAssoc = e.op === "**";
-        const clarified = (side: Expr, at: "left" | "right") => this.clarify && clarifies(e.op, side, at);
-        let left = this.wrap(e.left, rightAssoc ? p + 1 : p, clarified(e.left, "left"));
-        // `-a ** b` is a syntax error: a unary left operand of ** needs parentheses.
-        if (rightAssoc && !left.startsWith("(") && this.exprPrec(e.left)[1] === UNARY) left = `(${left})`;
-        const right = this.wrap(e.right, rightAssoc ? p : p + 1, clarified(e.right, "right"));
-        return [`${left} ${e.op} ${right}`, p];
-      }
+      case "binary": return [`${this.operand(e, "left")} ${e.op} ${this.operand(e, "right")}`, PRECEDENCE[e.op]!];
       case "call": case "userCall": return [`${e.callee}(${e.args.map((a) => this.expr(a)).join(", ")})`, POSTFIX];
       case "conditional":
         return [`${this.wrap(e.test, CONDITIONAL + 1)} ? ${this.wrap(e.whenTrue, CONDITIONAL)} : ${this.wrap(e.whenFalse, CONDITIONAL)}`, CONDITIONAL];
@@ -130,6 +121,18 @@ export class Printer {
     if (value === -Infinity) return ["-Infinity", UNARY];
     if (value < 0 || Object.is(value, -0)) return [`-${String(-value)}`, UNARY];
     return [String(value), PRIMARY];
+  }
+
+  /** One operand of a binary expression as printed in it: parenthesized by precedence, and where prettier clarifies. */
+  protected operand(e: Extract<Expr, { kind: "binary" }>, side: "left" | "right"): string {
+    const p = PRECEDENCE[e.op]!;
+    const rightAssoc = e.op === "**";
+    const child = side === "left" ? e.left : e.right;
+    const clarified = this.clarify && clarifies(e.op, child, side);
+    if (side === "right") return this.wrap(child, rightAssoc ? p : p + 1, clarified);
+    const left = this.wrap(child, rightAssoc ? p + 1 : p, clarified);
+    // `-a ** b` is a syntax error: a unary left operand of ** needs parentheses.
+    return rightAssoc && !left.startsWith("(") && this.exprPrec(child)[1] === UNARY ? `(${left})` : left;
   }
 
   private wrap(e: Expr, min: number, clarify = false): string {
