@@ -61,7 +61,7 @@ async function run(command: Command, io: CliIo): Promise<number> {
     case "build": {
       if (command.dumpAfter !== undefined) {
         const { dumpAfter } = await import("./cli/dump.ts");
-        return dumpAfter({ paths: command.paths, debug: command.debug, stage: command.dumpAfter }, io);
+        return dumpAfter({ paths: command.paths, debug: command.debug, stage: command.dumpAfter, ...(command.checkpointBudget !== undefined && { checkpointBudget: command.checkpointBudget }) }, io);
       }
       // Loaded only here: the compiler (ts-morph, prettier) takes most of a second to load,
       // and --version and --help need none of it.

@@ -335,6 +335,36 @@ describe("a body that reads its counter, a nested loop that reads the outer one'
   });
 });
 
+describe("a shared callee's checkpointed loop (its pullback), called in a loop", () => {
+  const SHARED = `/** @noinline */
+function integrate(u: number, v: readonly number[], steps: number): number {
+  let y = u;
+  //CHECKPOINT
+  for (let t = 0; t < steps; t++) y = y + 0.01 * Math.sin(y * v[t % v.length]);
+  return y;
+}
+
+/** @grad x */
+export function twice(x: number[], steps: number): number {
+  let s = 0;
+  for (let k = 0; k < 2; k++) s += integrate(x[k], x, steps) * x[1 - k];
+  return s * integrate(x[0] * x[1], x, steps);
+}
+`;
+  it("@grad: each call's pullback runs its schedule whole, bit-identical to store-all", async () => {
+    const [checkpointed, storeAll] = [await build(SHARED.replace("//CHECKPOINT", "// @checkpoint snapshots=2")), await build(SHARED.replace("//CHECKPOINT", ""))];
+    expect(checkpointed.text).toContain("integratePullback_u_vSchedule.start(Math.ceil(steps), 2, 1)");
+    for (const steps of [0, 1, 5, 60]) {
+      expectSameBits((checkpointed.generated.twiceGrad as Fn)([0.3, 0.7], steps), (storeAll.generated.twiceGrad as Fn)([0.3, 0.7], steps), `twiceGrad at ${steps} steps`);
+      expect(pendingStackEntries()).toBe(0);
+    }
+  });
+  it("@hvp inlines the callee into the caller's loop: TSG2008 at the callee's loop (a checkpointed loop inside a loop that is not)", async () => {
+    const found = await diagnose(SHARED.replace("//CHECKPOINT", "// @checkpoint snapshots=2").replace("/** @grad x */", "/** @hvp x */"));
+    expect(found.map((d) => [d.code, d.line])).toEqual([[Codes.BadCheckpoint, 5]]);
+  });
+});
+
 describe("the automatic policy (checkpointBudget)", () => {
   it("checkpoints an untagged counted loop that saves values, bit-identical to the sample's store-all gradient", async () => {
     const built = await build(RK4_GRAD.replaceAll("//CHECKPOINT", ""), { checkpointBudget: 2048 });
@@ -357,6 +387,15 @@ describe("the automatic policy (checkpointBudget)", () => {
     writeFileSync(path.join(dir, "tsgrad.config.json"), JSON.stringify({ checkpointBudget: "some" }));
     expect(() => loadConfig(dir)).toThrow("'checkpointBudget' must be a size");
   });
+
+  it("--dump-after shows what the budget does", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "tsgrad-budget-"));
+    writeFileSync(path.join(dir, "package.json"), `{ "type": "module" }\n`);
+    writeFileSync(path.join(dir, "loop.ts"), `/** @grad */\nexport function f(x: number, steps: number): number {\n  let y = x;\n  for (let s = 0; s < steps; s++) y = Math.sin(y) * 1.5 + x;\n  return y;\n}\n`);
+    const dump = (...budget: string[]) => spawnSync(process.execPath, [fileURLToPath(new URL("../bin/tsgrad.js", import.meta.url)), "build", "loop.ts", "--dump-after", "checkpoints", ...budget], { cwd: dir, encoding: "utf8" }).stdout;
+    expect(dump("--checkpoint-budget", "64")).toMatch(/fGradIntoSchedule\.startWithin\(\s*Math\.ceil\(steps\),\s*64,/);
+    expect(dump()).not.toContain("Schedule");
+  }, 60_000);
 
   it("the build's retry in a large-stack worker (a source too deep for the main thread) keeps --checkpoint-budget", () => {
     // 1,500 nested parentheses run out of the main thread's stack (compiler/cli/largeStack.ts).

@@ -4,6 +4,10 @@
  * peak resident memory is its own.
  *
  *   npx tsx bench/checkpoint/run.ts [--quick] [--limit-mb 2048] [--only rk4|heat]
+ *                                   [--steps N --variants primal,storeAll,gen:budget=16MB [--rounds R]]
+ *
+ * `--steps` with `--only` and `--variants` measures that one row set instead of the cases
+ * below (a few minutes rather than an hour: `--variants` are the names of the tables).
  *
  * Workloads: the RK4 Lotka–Volterra sample (2 unknowns) at 10^6 and 10^7 steps, and the
  * heat sample (10^4 unknowns) at 10^3, 10^4 and 10^5 steps. Variants: the primal, the
@@ -33,6 +37,7 @@ const flag = (name: string) => {
 };
 const limitMB = Number(flag("--limit-mb") ?? 2048);
 const only = flag("--only");
+const steps = flag("--steps");
 
 interface Case {
   workload: "rk4" | "heat";
@@ -43,7 +48,9 @@ interface Case {
 
 const rk4Variants = ["primal", "storeAll", "gen:", "gen:budget=16MB", "gen:snapshots=100", "hand:100", "hand:0"];
 const heatVariants = ["primal", "storeAll", "gen:", "gen:snapshots=30", "hand:30", "hand:0"];
-const cases: Case[] = quick
+const cases: Case[] = steps
+  ? [{ workload: only === "heat" ? "heat" : "rk4", steps: Number(steps), variants: (flag("--variants") ?? "primal,storeAll,gen:").split(","), rounds: Number(flag("--rounds") ?? 3) }]
+  : quick
   ? [
       { workload: "rk4", steps: 1e6, variants: rk4Variants, rounds: 3 },
       { workload: "heat", steps: 1e3, variants: heatVariants, rounds: 3 },
@@ -138,7 +145,7 @@ async function measure(c: Case, variant: string): Promise<Measured | { killedAtM
 
 const mb = (x: number) => x.toFixed(0);
 console.log(`Each row is one process; a process past ${limitMB} MB resident is killed ("does not fit").`);
-console.log("Machine: 2 cores shared with other work; times are medians of the rounds inside each process.");
+console.log(`Machine: 2 cores shared with other work (load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}); times are medians of the rounds inside each process.`);
 for (const c of cases) {
   if (only && c.workload !== only) continue;
   const rows: (string | number)[][] = [];

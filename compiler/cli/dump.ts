@@ -16,13 +16,15 @@ import { mayRetryWithLargeStack, ranOutOfStack, runCommandWithLargeStack, withLa
 import { readSources } from "./read.ts";
 import { displayPath } from "./report.ts";
 
-export async function dumpAfter(options: { paths: readonly string[]; debug: boolean; stage: string }, io: CliIo): Promise<0 | 1> {
+/** `checkpointBudget`: --checkpoint-budget (the automatic checkpointing policy shows in the checkpoints stage and after). */
+export async function dumpAfter(options: { paths: readonly string[]; debug: boolean; stage: string; checkpointBudget?: number }, io: CliIo): Promise<0 | 1> {
   if (!STAGES.includes(options.stage)) throw new UsageError(`option '--dump-after' has no stage '${options.stage}': use one of ${STAGES.join(", ")}`);
   const found = discover(options.paths, io.cwd);
   const read = readSources(found.sources);
-  const compiled = await compileSources(read.inputs, { debug: options.debug, dumpAfter: options.stage });
+  const budget = options.checkpointBudget !== undefined ? { checkpointBudget: options.checkpointBudget } : {};
+  const compiled = await compileSources(read.inputs, { debug: options.debug, dumpAfter: options.stage, ...budget });
   if (ranOutOfStack(compiled.diagnostics) && mayRetryWithLargeStack()) {
-    const code = await runCommandWithLargeStack({ name: "dump", paths: options.paths, debug: options.debug, stage: options.stage }, io);
+    const code = await runCommandWithLargeStack({ name: "dump", paths: options.paths, debug: options.debug, stage: options.stage, ...budget }, io);
     if (code !== null) return code as 0 | 1;
   }
   const dumps = compiled.dumps ?? [];

@@ -38,7 +38,7 @@ export type LargeStackJob =
   | { kind: "command"; command: LargeStackCommand; cwd: string; color: boolean };
 
 /** The commands that run again whole in the worker. */
-export type LargeStackCommand = { name: "verify"; argv: readonly string[] } | { name: "graph"; argv: readonly string[] } | { name: "dump"; paths: readonly string[]; debug: boolean; stage: string };
+export type LargeStackCommand = { name: "verify"; argv: readonly string[] } | { name: "graph"; argv: readonly string[] } | { name: "dump"; paths: readonly string[]; debug: boolean; stage: string; checkpointBudget?: number };
 
 /** Messages from the worker. */
 export type LargeStackMessage =
