@@ -9,6 +9,10 @@
  * samples/mlp.ts (tape, differences, dot-product test).
  */
 import { describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { main } from "../compiler/cli.ts";
 import { compileSources } from "../compiler/pipeline.ts";
 import { tapeModuleFromSource } from "../runtime/tape/index.ts";
 import { build } from "./harness/build.ts";
@@ -132,6 +136,39 @@ export function grid(grid: { w: number }[][]): number {
     ]);
   });
 
+  it("says that the sparse drivers do not take arrays of records yet, at the parameter", async () => {
+    const text = `type Neuron = { w: number[]; bias: number };
+/** @hessian neurons sparse */
+export function f(neurons: Neuron[]): number {
+  return neurons[0].bias * neurons[0].w[0];
+}
+`;
+    const { diagnostics } = await compileSources([{ path: "sparse.ts", text }]);
+    expect(diagnostics.map((d) => `${d.line}:${d.column} TSG${d.code} ${d.message}`)).toEqual([
+      "3:19 TSG2002 @hessian sparse does not take 'neurons', an array of objects, yet; drop 'sparse' (the dense @hessian takes it) or leave 'neurons' out of the tag",
+    ]);
+  });
+
+  it("debug builds check that the gradient's array of records is not the parameter itself", async () => {
+    const source = `export interface Dense {
+  w: number[];
+  b: number;
+}
+/** @grad layers */
+export function f(layers: Dense[], x: number): number {
+  let s = 0;
+  for (const { w, b } of layers) s += Math.sin(w[0] * x + b);
+  return s;
+}
+`;
+    const debug = await build(source, { debug: true });
+    const release = await build(source);
+    const args = () => [[{ w: [0.5, 1], b: 0.2 }, { w: [-0.3, 2], b: 0.1 }], 0.7];
+    expect((debug.generated.fGrad as Fn)(...args())).toEqual((release.generated.fGrad as Fn)(...args()));
+    const [layers, x] = args();
+    expect(() => (debug.generated.fGradInto as Fn)(layers, x, { layers })).toThrow("tsgrad: 'layers' and 'grad.layers' are the same array");
+  });
+
   it("says which reads of an array of records it supports", async () => {
     const text = `export interface Dense {
   w: number[];
@@ -145,6 +182,45 @@ export function f(layers: Dense[]): number {
     const { diagnostics } = await compileSources([{ path: "at.ts", text }]);
     expect(diagnostics.map((d) => `${d.line}:${d.column} TSG${d.code}`)).toEqual(["7:17 TSG3002"]);
     expect(diagnostics[0]!.message).toBe("'.w' of an array of objects cannot be read here: tsgrad reads its '.length', its elements ('layers[i].w') and loops over it ('for (const { w, b } of layers)')");
+  });
+});
+
+describe("tsgrad verify on an array of records", () => {
+  it("guesses an array of records when there is no <name>Inputs, and checks every mode", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "tsgrad-records-"));
+    try {
+      mkdirSync(path.join(root, "src"));
+      writeFileSync(
+        path.join(root, "src", "net.ts"),
+        `export interface Neuron {
+  w: number[];
+  bias: number;
+}
+/**
+ * @grad
+ * @hvp neurons
+ * @jvp neurons
+ * @vjp neurons
+ */
+export function net(neurons: Neuron[], x: number[]): number {
+  let s = 0;
+  for (const { w, bias } of neurons) {
+    let z = bias;
+    for (let k = 0; k < x.length; k++) z += w[k] * x[k];
+    s += Math.log1p(Math.exp(z));
+  }
+  return s;
+}
+`,
+      );
+      let stdout = "";
+      const run = (...argv: string[]) => main(argv, { cwd: root, stdout: (t) => void (stdout += t), stderr: (t) => void (stdout += t), color: false, pid: 4242 });
+      expect(await run("build", "src")).toBe(0);
+      expect(await run("verify", "src")).toBe(0);
+      for (const mode of ["grad", "hvp", "jvp·vjp"]) expect(stdout).toMatch(new RegExp(`net\\s+${mode}\\s+3\\s+\\S+\\s+ok`));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -204,6 +204,20 @@ function parseRequest(
     diagnostics.push({ code: Codes.NotDifferentiableParameter, message: `@${mode}: '${source.name}' has no differentiable parameter: ${why}`, ...span });
     return null;
   }
+  // The sparse drivers' pattern detection does not take arrays of records yet (their dense drivers do).
+  const records = sparse ? wrt.map((n) => byName.get(n)!).find((p) => {
+    const type = p.typeNode;
+    const shape = type ? shapeOfTypeNode(type, resolve) : undefined;
+    return !!shape && !("error" in shape) && shape.kind === "record" && !!shape.arrayOfRecords;
+  }) : undefined;
+  if (records) {
+    diagnostics.push({
+      code: Codes.NotDifferentiableParameter,
+      message: `@${mode} sparse does not take '${records.name}', an array of objects, yet; drop 'sparse' (the dense @${mode} takes it) or leave '${records.name}' out of the tag`,
+      ...(records.declaration ? spanOf(records.declaration, sf, fileName) : span),
+    });
+    return null;
+  }
   if (sparse && bandwidth !== undefined) {
     diagnostics.push({ code: Codes.UnknownWrtParameter, message: `@${mode} takes 'sparse' or a declared band ('bandwidth=K', 'diagonal'), not both: 'sparse' finds the pattern itself`, ...span });
     return null;

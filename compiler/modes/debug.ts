@@ -8,15 +8,17 @@
  */
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, StackName, Stmt, ValueType } from "../ir/nodes.ts";
-import { leafPaths } from "../ir/types.ts";
 
 /** Array-valued paths of a parameter list (`x`, `p.W1`), with whether they are differentiated. */
 function arrayPaths(fn: FunctionIR, wrt: string[]): { path: string; wrt: boolean }[] {
-  return fn.params.flatMap((p) =>
-    leafPaths(p.name, p.type)
-      .filter((l) => l.type.kind === "array")
-      .map((l) => ({ path: l.path, wrt: wrt.includes(p.name) })),
-  );
+  return fn.params.flatMap((p) => arrayLeaves(p.name, p.type).map((path) => ({ path, wrt: wrt.includes(p.name) })));
+}
+
+/** The arrays of a value: its array leaves, an array of records as one array (`layers`, not its fields' columns). */
+function arrayLeaves(root: string, type: ValueType): string[] {
+  if (type.kind === "record" && type.arrayOfRecords) return [root];
+  if (type.kind === "record") return type.fields.flatMap((f) => arrayLeaves(`${root}.${f.name}`, f.type));
+  return type.kind === "array" ? [root] : [];
 }
 
 /**
@@ -25,7 +27,7 @@ function arrayPaths(fn: FunctionIR, wrt: string[]): { path: string; wrt: boolean
  */
 export function aliasChecks(fn: FunctionIR, wrt: string[], buffers: { name: string; type: ValueType }[], betweenInputs = true): Stmt[] {
   const inputs = arrayPaths(fn, wrt);
-  const outputs = buffers.flatMap((buffer) => leafPaths(buffer.name, buffer.type).filter((l) => l.type.kind === "array").map((l) => l.path));
+  const outputs = buffers.flatMap((buffer) => arrayLeaves(buffer.name, buffer.type));
   const checks: Stmt[] = [];
   for (let i = 0; i < inputs.length; i++) {
     for (let j = i + 1; j < inputs.length && betweenInputs; j++) {

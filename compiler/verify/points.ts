@@ -8,10 +8,11 @@
  *   zeros, and so domains, are kept).
  * - Otherwise shapes are inferred from the parameter types: a number is uniform in
  *   [0.1, 1] (positive, so logs and square roots are defined), an array has 4 elements
- *   per dimension, an object gets its fields. Int32Array, boolean, string and other
+ *   per dimension, an object gets its fields (an array of objects: 4 of them). Int32Array, boolean, string and other
  *   parameters cannot be guessed: such a function needs `<name>Inputs`.
  */
 import type { ValueType } from "../ir/nodes.ts";
+import { elementOfRecords } from "../ir/types.ts";
 import { cloneValue } from "./values.ts";
 
 export const INFERRED_LENGTH = 4;
@@ -67,6 +68,8 @@ function guess(type: ValueType, random: () => number): unknown {
       return type.container === "float64array" ? Float64Array.from(items as number[]) : items;
     }
     case "record":
+      // An array of records (`layers: Dense[]`, held field by field in the IR): that many records.
+      if (type.arrayOfRecords) return Array.from({ length: INFERRED_LENGTH }, () => guess(elementOfRecords(type), random));
       return Object.fromEntries(type.fields.map((f) => [f.name, guess(f.type, random)]));
     default:
       throw new Error(`cannot guess a value of type ${type.kind}`);
