@@ -75,3 +75,46 @@ describe("forward mode binds costly nested calls", () => {
     }
   });
 });
+
+describe("forward mode in a conditional's branches", () => {
+  it("computes a branch's temporaries (a result its partial reads) only when the branch is taken", async () => {
+    const built = await build(`/**
+ * @jvp x y
+ * @grad x y
+ */
+export function branches(x: number, y: number): number {
+  return y > 0 ? Math.exp(x * y) * y : Math.sqrt(1 + x * x) - y;
+}
+`);
+    // The snapshot shows: exp(x * y) and sqrt(1 + x * x), whose partials read their results,
+    // each held in a temporary computed under its branch's condition (0 otherwise), so the
+    // branch not taken costs nothing and its call never runs.
+    expect(generatedFunction(built.text, "branchesJvp")).toMatchInlineSnapshot(`
+      "export function branchesJvp(
+        x: number,
+        y: number,
+        tangent: BranchesGradient,
+      ): { value: number; tangent: number } {
+        const x_dot = tangent.x;
+        const y_dot = tangent.y;
+        const _t0 = y > 0 ? Math.exp(x * y) : 0;
+        const _t1 = !(y > 0) ? Math.sqrt(1 + x * x) : 0;
+        return {
+          value: y > 0 ? Math.exp(x * y) * y : Math.sqrt(1 + x * x) - y,
+          tangent:
+            y > 0
+              ? y * (_t0 * (y * x_dot + x * y_dot)) + Math.exp(x * y) * y_dot
+              : (0.5 / _t1) * (2 * x * x_dot) - y_dot,
+        };
+      }
+      "
+    `);
+    const jvp = built.generated.branchesJvp as (x: number, y: number, t: { x: number; y: number }) => { tangent: number };
+    const grad = built.generated.branchesGrad as (x: number, y: number) => { grad: { x: number; y: number } };
+    for (const [x, y] of [[0.7, 1.3], [-0.4, -0.9]] as [number, number][]) {
+      const g = grad(x, y).grad;
+      // Forward and reverse meet on both branches.
+      expect(Math.abs(jvp(x, y, { x: 0.3, y: -0.8 }).tangent - (0.3 * g.x - 0.8 * g.y))).toBeLessThan(1e-14 * (1 + Math.abs(g.x) + Math.abs(g.y)));
+    }
+  });
+});
