@@ -31,7 +31,7 @@ import { generatedHeader } from "./backend/header.ts";
 import { copyHelpers } from "./backend/helpers.ts";
 import { calleesOf, withoutUncalled } from "./transform/tidy.ts";
 import { runPasses, startUnit, type ModeContext, type Pass, type Unit } from "./modes/unit.ts";
-import { checkpoints, entryParams, hoistRows, inline, names, normalize, primalCopy, records, reorder, requireReturn, reverse, stackCursors, tidy } from "./modes/common.ts";
+import { checkpoints, cse, entryParams, hoistRows, inline, names, normalize, primalCopy, records, reorder, requireReturn, reverse, stackCursors, tidy } from "./modes/common.ts";
 import { gradEntryPoints } from "./modes/grad.ts";
 import { pullbackEntryPoint, vjpEntryPoints } from "./modes/vjp.ts";
 import { jvpForward } from "./modes/jvp.ts";
@@ -62,14 +62,15 @@ const HVP: readonly Pass[] = [...HVP_REVERSE, hvpForwardOverReverse];
  * reverse-mode rules: `inline("forward")` sees through every callee instead.
  */
 export const PIPELINES = {
-  grad: [inline("reverse"), requireReturn("number"), names, normalize, reorder, entryParams("grad"), reverse("one"), gradEntryPoints, ...LATE, tidy],
-  vjp: [inline("reverse"), ...vjpSweeps(vjpEntryPoints()), ...LATE, tidy],
-  jvp: [inline("forward"), names, entryParams("tangent"), jvpForward(), ...LATE, tidy],
-  hvp: [inline("forward"), ...HVP, ...LATE, tidy],
+  grad: [inline("reverse"), cse, requireReturn("number"), names, normalize, reorder, entryParams("grad"), reverse("one"), gradEntryPoints, ...LATE, tidy],
+  vjp: [inline("reverse"), cse, ...vjpSweeps(vjpEntryPoints()), ...LATE, tidy],
+  jvp: [inline("forward"), cse, names, entryParams("tangent"), jvpForward(), ...LATE, tidy],
+  hvp: [inline("forward"), cse, ...HVP, ...LATE, tidy],
   /** The drivers' sweeps carry `width` directions each (modes/lanes.ts: hvpLanes, jvpLanes). */
-  hessian: [inline("forward"), ...HVP_REVERSE, hvpLanes, hvpForwardOverReverse, ...LATE, hessianDriver, tidy],
+  hessian: [inline("forward"), cse, ...HVP_REVERSE, hvpLanes, hvpForwardOverReverse, ...LATE, hessianDriver, tidy],
   jacobian: [
     inline("forward"),
+    cse,
     requireReturn("array"),
     jacobianSweeps({ jvp: [names, entryParams("tangent"), jvpLanes(jacobianNames.lanes), jvpForward(jacobianNames.jvp)], vjp: vjpSweeps(vjpEntryPoints(jacobianNames.vjp)) }),
     ...LATE,
@@ -77,10 +78,11 @@ export const PIPELINES = {
     tidy,
   ],
   /** `@hessian x sparse`: the HVP and its vector sweep, its index-set copy (sparsity detection), the compressed drivers. */
-  hessianSparse: [inline("forward"), ...HVP_REVERSE, hvpLanes, hvpForwardOverReverse, hessianSparsity, ...LATE, sparseHessianDriver, tidy],
+  hessianSparse: [inline("forward"), cse, ...HVP_REVERSE, hvpLanes, hvpForwardOverReverse, hessianSparsity, ...LATE, sparseHessianDriver, tidy],
   /** `@jacobian x sparse`: the Jacobian's sweeps (the vector JVP among them), the JVP's index-set copy, the compressed drivers. */
   jacobianSparse: [
     inline("forward"),
+    cse,
     requireReturn("array"),
     jacobianSweeps({ jvp: [names, entryParams("tangent"), jvpLanes(jacobianNames.lanes), jvpForward(jacobianNames.jvp)], vjp: vjpSweeps(vjpEntryPoints(jacobianNames.vjp)) }),
     jacobianSparsity,
@@ -89,7 +91,7 @@ export const PIPELINES = {
     tidy,
   ],
   /** A shared callee's pullback: its fVjpInto, renamed (modes/requests.ts asks for it). */
-  pullback: [inline("reverse"), ...vjpSweeps(vjpEntryPoints()), pullbackEntryPoint, ...LATE, tidy],
+  pullback: [inline("reverse"), cse, ...vjpSweeps(vjpEntryPoints()), pullbackEntryPoint, ...LATE, tidy],
   /** A private copy of a callee's primal, for the forward sweeps. */
   primal: [inline("reverse"), primalCopy, records, tidy],
 } satisfies Record<DerivativeRequest["mode"] | "hessianSparse" | "jacobianSparse" | "pullback" | "primal", readonly Pass[]>;
@@ -131,6 +133,8 @@ export interface CompileOptions {
   activity?: boolean;
   /** To-be-recorded analysis on (default) or off (save every overwritten value); derivatives must not change. */
   toBeRecorded?: boolean;
+  /** Repeated pure computations (two inlined calls of one function) merged before differentiating (default on); values must not change, derivatives only in the last bits. */
+  cse?: boolean;
   /** Debug build: generated code checks argument aliasing and stack balance. */
   debug?: boolean;
   /** Called after each source is compiled, with the milliseconds it took (progress, `--verbose`). */
@@ -386,6 +390,7 @@ function differentiate(job: FileJob, lowered: Lowered): { file: FileDerivatives;
     sourceName: name,
     activity: options.activity ?? true,
     toBeRecorded: options.toBeRecorded ?? true,
+    cse: options.cse ?? true,
     ...(options.checkpointBudget !== undefined && { checkpointBudget: options.checkpointBudget }),
     ...(options.dumpAfter !== undefined && { observe: dumpAfter(options.dumpAfter, dumped) }),
     ...(options.clock && { clock: options.clock }),

@@ -219,12 +219,12 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
   let trips = 0;
   {
     let savedTop = valueStack.size;
-    let saved = valueStack.reserve(savedTop, 6);
+    let saved = valueStack.reserve(savedTop, 5);
     let decisionsTop = controlStack.size;
     let decisions = controlStack.reserve(decisionsTop, 1);
     while (!broke) {
-      if (savedTop + 6 > saved.length) {
-        saved = valueStack.reserve(savedTop, 6);
+      if (savedTop + 5 > saved.length) {
+        saved = valueStack.reserve(savedTop, 5);
       }
       if (decisionsTop + 1 > decisions.length) {
         decisions = controlStack.reserve(decisionsTop, 1);
@@ -236,18 +236,16 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
       let y_bar = 0;
       const ax = x - 10;
       const ay = y - (10 - w);
-      const bx = x - 10;
       const by = y;
       const _t0 = Math.sqrt(ax * ax + ay * ay);
-      const _t2 = Math.sqrt(bx * bx + by * by);
+      const _t2 = Math.sqrt(ax * ax + by * by);
       const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
-      const ax_bar = _t1 * (2 * ax);
+      let ax_bar = _t1 * (2 * ax);
       const ay_bar = _t1 * (2 * ay);
       const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
-      const bx_bar = _t3 * (2 * bx);
+      ax_bar += _t3 * (2 * ax);
       const by_bar = _t3 * (2 * by);
       y_bar += by_bar;
-      x_bar += bx_bar;
       y_bar += ay_bar;
       x_bar += ax_bar;
       force_x = x_bar;
@@ -266,7 +264,6 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
       }
       saved[savedTop++] = ax;
       saved[savedTop++] = ay;
-      saved[savedTop++] = bx;
       saved[savedTop++] = by;
       saved[savedTop++] = _t0;
       saved[savedTop++] = _t2;
@@ -299,7 +296,6 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
       const _t2 = saved[--savedTop];
       const _t0 = saved[--savedTop];
       const by = saved[--savedTop];
-      const bx = saved[--savedTop];
       const ay = saved[--savedTop];
       const ax = saved[--savedTop];
       const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
@@ -326,52 +322,48 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
       // line 38: const nx = x + DT * vx;
       x_bar_1 += nx_bar;
       vx_bar += nx_bar * 0.1;
-      // particleField.grad.ts:57
+      // particleField.grad.ts:54
       const y_bar_bar = force_y_bar;
-      // particleField.grad.ts:56
-      const x_bar_bar = force_x_bar;
-      // particleField.grad.ts:55
-      const ax_bar_bar = x_bar_bar;
       // particleField.grad.ts:53
+      const x_bar_bar = force_x_bar;
+      // particleField.grad.ts:52
+      const ax_bar_bar = x_bar_bar;
+      // particleField.grad.ts:50
       const ay_bar_bar = y_bar_bar;
-      // particleField.grad.ts:51
-      const bx_bar_bar = x_bar_bar;
-      // particleField.grad.ts:49
+      // particleField.grad.ts:48
       const by_bar_bar = y_bar_bar;
-      // particleField.grad.ts:47
+      // particleField.grad.ts:46
       let _t3_bar = by_bar_bar * (2 * by);
       let by_bar_1 = by_bar_bar * (2 * _t3);
-      // particleField.grad.ts:46
-      _t3_bar += bx_bar_bar * (2 * bx);
-      let bx_bar_1 = bx_bar_bar * (2 * _t3);
       // particleField.grad.ts:45
+      _t3_bar += ax_bar_bar * (2 * ax);
+      let ax_bar_1 = ax_bar_bar * (2 * _t3);
+      // particleField.grad.ts:44
       const _t10 = -_t3_bar;
       const _t11 = _t2 * _t2;
       let _t2_bar = -(_t10 * (0.5 / _t2) * (1 / (_t11 * _t11)) * (2 * _t2));
       _t2_bar -= _t10 * (1 / (_t2 * _t2)) * (0.5 / (_t2 * _t2));
-      // particleField.grad.ts:44
+      // particleField.grad.ts:43
       let _t1_bar = ay_bar_bar * (2 * ay);
       let ay_bar_1 = ay_bar_bar * (2 * _t1);
-      // particleField.grad.ts:43
-      _t1_bar += ax_bar_bar * (2 * ax);
-      let ax_bar_1 = ax_bar_bar * (2 * _t1);
       // particleField.grad.ts:42
+      _t1_bar += ax_bar_bar * (2 * ax);
+      ax_bar_1 += ax_bar_bar * (2 * _t1);
+      // particleField.grad.ts:41
       const _t8 = -_t1_bar;
       const _t9 = _t0 * _t0;
       let _t0_bar = -(_t8 * (0.5 / _t0) * (1 / (_t9 * _t9)) * (2 * _t0));
       _t0_bar -= _t8 * (1 / (_t0 * _t0)) * (0.5 / (_t0 * _t0));
-      // particleField.grad.ts:39
-      const _t7 = _t2_bar * (0.5 / _t2);
-      bx_bar_1 += _t7 * (2 * bx);
-      by_bar_1 += _t7 * (2 * by);
       // particleField.grad.ts:38
+      const _t7 = _t2_bar * (0.5 / _t2);
+      ax_bar_1 += _t7 * (2 * ax);
+      by_bar_1 += _t7 * (2 * by);
+      // particleField.grad.ts:37
       const _t5 = _t0_bar * (0.5 / _t0);
       ax_bar_1 += _t5 * (2 * ax);
       ay_bar_1 += _t5 * (2 * ay);
-      // particleField.grad.ts:37
-      y_bar_1 += by_bar_1;
       // particleField.grad.ts:36
-      x_bar_1 += bx_bar_1;
+      y_bar_1 += by_bar_1;
       y_bar_1 += ay_bar_1;
       w_bar += ay_bar_1;
       // particleField.grad.ts:34
@@ -415,21 +407,19 @@ export function naiveEulerRJvp(
     const ax_dot = x_dot;
     const ay = y - (10 - w);
     const ay_dot = y_dot + w_dot;
-    const bx = x - 10;
-    const bx_dot = x_dot;
     const by = y;
     const by_dot = y_dot;
     const _t0 = Math.sqrt(ax * ax + ay * ay);
     const _t0_dot = (0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot);
-    const _t2 = Math.sqrt(bx * bx + by * by);
-    const _t2_dot = (0.5 / _t2) * (2 * bx * bx_dot + 2 * by * by_dot);
+    const _t2 = Math.sqrt(ax * ax + by * by);
+    const _t2_dot = (0.5 / _t2) * (2 * ax * ax_dot + 2 * by * by_dot);
     const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
     const _t1_dot = -(
       -((0.5 / _t0) * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot))) -
       (1 / (_t0 * _t0)) * ((0.5 / (_t0 * _t0)) * _t0_dot)
     );
-    const ax_bar = _t1 * (2 * ax);
-    const ax_bar_dot = 2 * ax * _t1_dot + 2 * _t1 * ax_dot;
+    let ax_bar = _t1 * (2 * ax);
+    let ax_bar_dot = 2 * ax * _t1_dot + 2 * _t1 * ax_dot;
     const ay_bar = _t1 * (2 * ay);
     const ay_bar_dot = 2 * ay * _t1_dot + 2 * _t1 * ay_dot;
     const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
@@ -437,14 +427,12 @@ export function naiveEulerRJvp(
       -((0.5 / _t2) * ((1 / (_t2 * _t2 * (_t2 * _t2))) * (2 * _t2 * _t2_dot))) -
       (1 / (_t2 * _t2)) * ((0.5 / (_t2 * _t2)) * _t2_dot)
     );
-    const bx_bar = _t3 * (2 * bx);
-    const bx_bar_dot = 2 * bx * _t3_dot + 2 * _t3 * bx_dot;
+    ax_bar_dot += 2 * ax * _t3_dot + 2 * _t3 * ax_dot;
+    ax_bar += _t3 * (2 * ax);
     const by_bar = _t3 * (2 * by);
     const by_bar_dot = 2 * by * _t3_dot + 2 * _t3 * by_dot;
     y_bar_dot += by_bar_dot;
     y_bar += by_bar;
-    x_bar_dot += bx_bar_dot;
-    x_bar += bx_bar;
     y_bar_dot += ay_bar_dot;
     y_bar += ay_bar;
     x_bar_dot += ax_bar_dot;
@@ -502,48 +490,39 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
   let trips = 0;
   {
     let savedTop = valueStack.size;
-    let saved = valueStack.reserve(savedTop, 12);
+    let saved = valueStack.reserve(savedTop, 5);
     let decisionsTop = controlStack.size;
     let decisions = controlStack.reserve(decisionsTop, 1);
     while (!broke) {
-      if (savedTop + 12 > saved.length) {
-        saved = valueStack.reserve(savedTop, 12);
+      if (savedTop + 5 > saved.length) {
+        saved = valueStack.reserve(savedTop, 5);
       }
       if (decisionsTop + 1 > decisions.length) {
         decisions = controlStack.reserve(decisionsTop, 1);
       }
-      // inlined potentialJvp(…) from particleField.grad.ts:65
+      // inlined potentialJvp(…) from particleField.grad.ts:62
       const x_dot = 1;
       const y_dot = 0;
       const ax = x - 10;
       const ax_dot = x_dot;
       const ay = y - (10 - w);
       const ay_dot = y_dot;
-      const bx = x - 10;
-      const bx_dot = x_dot;
       const by = y;
       const by_dot = y_dot;
       const _t0 = Math.sqrt(ax * ax + ay * ay);
       const _t0_dot = (0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot);
-      const _t2 = Math.sqrt(bx * bx + by * by);
-      const _t2_dot = (0.5 / _t2) * (2 * bx * bx_dot + 2 * by * by_dot);
+      const _t2 = Math.sqrt(ax * ax + by * by);
+      const _t2_dot = (0.5 / _t2) * (2 * ax * ax_dot + 2 * by * by_dot);
       const fx = -((1 / (_t0 * _t0)) * _t0_dot) - (1 / (_t2 * _t2)) * _t2_dot;
-      // inlined potentialJvp(…) from particleField.grad.ts:65
+      // inlined potentialJvp(…) from particleField.grad.ts:62
       const x_dot_1 = 0;
       const y_dot_1 = 1;
-      const ax_1 = x - 10;
       const ax_dot_1 = x_dot_1;
-      const ay_1 = y - (10 - w);
       const ay_dot_1 = y_dot_1;
-      const bx_1 = x - 10;
-      const bx_dot_1 = x_dot_1;
-      const by_1 = y;
       const by_dot_1 = y_dot_1;
-      const _t0_1 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
-      const _t0_dot_1 = (0.5 / _t0_1) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1);
-      const _t2_1 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
-      const _t2_dot_1 = (0.5 / _t2_1) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1);
-      const fy = -((1 / (_t0_1 * _t0_1)) * _t0_dot_1) - (1 / (_t2_1 * _t2_1)) * _t2_dot_1;
+      const _t0_dot_1 = (0.5 / _t0) * (2 * ax * ax_dot_1 + 2 * ay * ay_dot_1);
+      const _t2_dot_1 = (0.5 / _t2) * (2 * ax * ax_dot_1 + 2 * by * by_dot_1);
+      const fy = -((1 / (_t0 * _t0)) * _t0_dot_1) - (1 / (_t2 * _t2)) * _t2_dot_1;
       const nx = x + 0.1 * vx;
       const ny = y + 0.1 * vy;
       if (ny <= 0) {
@@ -558,16 +537,9 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       }
       saved[savedTop++] = ax;
       saved[savedTop++] = ay;
-      saved[savedTop++] = bx;
       saved[savedTop++] = by;
       saved[savedTop++] = _t0;
       saved[savedTop++] = _t2;
-      saved[savedTop++] = ax_1;
-      saved[savedTop++] = ay_1;
-      saved[savedTop++] = bx_1;
-      saved[savedTop++] = by_1;
-      saved[savedTop++] = _t0_1;
-      saved[savedTop++] = _t2_1;
       trips++;
     }
     valueStack.size = savedTop;
@@ -584,9 +556,9 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
   const dtf_bar = xf_bar * vx;
   let vx_bar = xf_bar * dtf;
   // line 73: const dtf = -y / vy;
-  const _t20 = dtf_bar / vy;
-  let y_bar = -_t20;
-  let vy_bar = -(_t20 * dtf);
+  const _t16 = dtf_bar / vy;
+  let y_bar = -_t16;
+  let vy_bar = -(_t16 * dtf);
   // line 62: while (true) {
   {
     let savedTop = valueStack.size;
@@ -594,26 +566,19 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     let decisionsTop = controlStack.size;
     const decisions = controlStack.buffer;
     for (let trips = decisions[--decisionsTop]; trips > 0; trips--) {
-      const _t2_1 = saved[--savedTop];
-      const _t0_1 = saved[--savedTop];
-      const by_1 = saved[--savedTop];
-      const bx_1 = saved[--savedTop];
-      const ay_1 = saved[--savedTop];
-      const ax_1 = saved[--savedTop];
       const _t2 = saved[--savedTop];
       const _t0 = saved[--savedTop];
       const by = saved[--savedTop];
-      const bx = saved[--savedTop];
       const ay = saved[--savedTop];
       const ax = saved[--savedTop];
       const x_dot = 1;
       const y_dot = 0;
       const _t0_dot = (0.5 / _t0) * (2 * ax * x_dot + 2 * ay * y_dot);
-      const _t2_dot = (0.5 / _t2) * (2 * bx * x_dot + 2 * by * y_dot);
+      const _t2_dot = (0.5 / _t2) * (2 * ax * x_dot + 2 * by * y_dot);
       const x_dot_1 = 0;
       const y_dot_1 = 1;
-      const _t0_dot_1 = (0.5 / _t0_1) * (2 * ax_1 * x_dot_1 + 2 * ay_1 * y_dot_1);
-      const _t2_dot_1 = (0.5 / _t2_1) * (2 * bx_1 * x_dot_1 + 2 * by_1 * y_dot_1);
+      const _t0_dot_1 = (0.5 / _t0) * (2 * ax * x_dot_1 + 2 * ay * y_dot_1);
+      const _t2_dot_1 = (0.5 / _t2) * (2 * ax * x_dot_1 + 2 * by * y_dot_1);
       let fx_bar = 0;
       let fy_bar = 0;
       let nx_bar = 0;
@@ -637,76 +602,55 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       x_bar += nx_bar;
       vx_bar += nx_bar * 0.1;
       // line 64: const fy = potentialJvp(w, x, y, { x: 0, y: 1 }).tangent;
-      const _t17 = -fy_bar;
-      const _t18 = _t0_1 * _t0_1;
-      let _t0_1_bar = -(_t17 * _t0_dot_1 * (1 / (_t18 * _t18)) * (2 * _t0_1));
-      const _t0_dot_1_bar = _t17 * (1 / (_t0_1 * _t0_1));
-      const _t19 = _t2_1 * _t2_1;
-      let _t2_1_bar = -(_t17 * _t2_dot_1 * (1 / (_t19 * _t19)) * (2 * _t2_1));
-      const _t2_dot_1_bar = _t17 * (1 / (_t2_1 * _t2_1));
-      // particleField.grad.ts:84
-      _t2_1_bar -=
-        _t2_dot_1_bar * (2 * bx_1 * x_dot_1 + 2 * by_1 * y_dot_1) * (0.5 / (_t2_1 * _t2_1));
-      const _t16 = _t2_dot_1_bar * (0.5 / _t2_1);
-      let bx_1_bar = _t16 * (2 * x_dot_1);
-      let by_1_bar = _t16 * (2 * y_dot_1);
-      // particleField.grad.ts:83
-      const _t15 = _t2_1_bar * (0.5 / _t2_1);
-      bx_1_bar += _t15 * (2 * bx_1);
-      by_1_bar += _t15 * (2 * by_1);
-      // particleField.grad.ts:82
-      _t0_1_bar -=
-        _t0_dot_1_bar * (2 * ax_1 * x_dot_1 + 2 * ay_1 * y_dot_1) * (0.5 / (_t0_1 * _t0_1));
-      const _t13 = _t0_dot_1_bar * (0.5 / _t0_1);
-      let ax_1_bar = _t13 * (2 * x_dot_1);
-      let ay_1_bar = _t13 * (2 * y_dot_1);
-      // particleField.grad.ts:81
-      const _t12 = _t0_1_bar * (0.5 / _t0_1);
-      ax_1_bar += _t12 * (2 * ax_1);
-      ay_1_bar += _t12 * (2 * ay_1);
+      const _t13 = -fy_bar;
+      const _t14 = _t0 * _t0;
+      let _t0_bar = -(_t13 * _t0_dot_1 * (1 / (_t14 * _t14)) * (2 * _t0));
+      const _t0_dot_1_bar = _t13 * (1 / (_t0 * _t0));
+      const _t15 = _t2 * _t2;
+      let _t2_bar = -(_t13 * _t2_dot_1 * (1 / (_t15 * _t15)) * (2 * _t2));
+      const _t2_dot_1_bar = _t13 * (1 / (_t2 * _t2));
       // particleField.grad.ts:79
-      y_bar += by_1_bar;
+      _t2_bar -= _t2_dot_1_bar * (2 * ax * x_dot_1 + 2 * by * y_dot_1) * (0.5 / (_t2 * _t2));
+      const _t12 = _t2_dot_1_bar * (0.5 / _t2);
+      let ax_bar = _t12 * (2 * x_dot_1);
+      let by_bar = _t12 * (2 * y_dot_1);
       // particleField.grad.ts:77
-      x_bar += bx_1_bar;
-      // particleField.grad.ts:75
-      y_bar += ay_1_bar;
-      w_bar += ay_1_bar;
-      // particleField.grad.ts:73
-      x_bar += ax_1_bar;
+      _t0_bar -= _t0_dot_1_bar * (2 * ax * x_dot_1 + 2 * ay * y_dot_1) * (0.5 / (_t0 * _t0));
+      const _t11 = _t0_dot_1_bar * (0.5 / _t0);
+      ax_bar += _t11 * (2 * x_dot_1);
+      let ay_bar = _t11 * (2 * y_dot_1);
       // line 63: const fx = potentialJvp(w, x, y, { x: 1, y: 0 }).tangent;
       const _t8 = -fx_bar;
       const _t9 = _t0 * _t0;
-      let _t0_bar = -(_t8 * _t0_dot * (1 / (_t9 * _t9)) * (2 * _t0));
+      _t0_bar -= _t8 * _t0_dot * (1 / (_t9 * _t9)) * (2 * _t0);
       const _t0_dot_bar = _t8 * (1 / (_t0 * _t0));
       const _t10 = _t2 * _t2;
-      let _t2_bar = -(_t8 * _t2_dot * (1 / (_t10 * _t10)) * (2 * _t2));
+      _t2_bar -= _t8 * _t2_dot * (1 / (_t10 * _t10)) * (2 * _t2);
       const _t2_dot_bar = _t8 * (1 / (_t2 * _t2));
-      // particleField.grad.ts:84
-      _t2_bar -= _t2_dot_bar * (2 * bx * x_dot + 2 * by * y_dot) * (0.5 / (_t2 * _t2));
+      // particleField.grad.ts:79
+      _t2_bar -= _t2_dot_bar * (2 * ax * x_dot + 2 * by * y_dot) * (0.5 / (_t2 * _t2));
       const _t7 = _t2_dot_bar * (0.5 / _t2);
-      let bx_bar = _t7 * (2 * x_dot);
-      let by_bar = _t7 * (2 * y_dot);
-      // particleField.grad.ts:83
+      ax_bar += _t7 * (2 * x_dot);
+      by_bar += _t7 * (2 * y_dot);
+      // particleField.grad.ts:78
       const _t6 = _t2_bar * (0.5 / _t2);
-      bx_bar += _t6 * (2 * bx);
+      ax_bar += _t6 * (2 * ax);
       by_bar += _t6 * (2 * by);
-      // particleField.grad.ts:82
+      // particleField.grad.ts:77
       _t0_bar -= _t0_dot_bar * (2 * ax * x_dot + 2 * ay * y_dot) * (0.5 / (_t0 * _t0));
       const _t4 = _t0_dot_bar * (0.5 / _t0);
-      let ax_bar = _t4 * (2 * x_dot);
-      let ay_bar = _t4 * (2 * y_dot);
-      // particleField.grad.ts:81
+      ax_bar += _t4 * (2 * x_dot);
+      ay_bar += _t4 * (2 * y_dot);
+      // particleField.grad.ts:76
       const _t3 = _t0_bar * (0.5 / _t0);
       ax_bar += _t3 * (2 * ax);
       ay_bar += _t3 * (2 * ay);
-      // particleField.grad.ts:79
+      // particleField.grad.ts:74
       y_bar += by_bar;
-      // particleField.grad.ts:77
-      x_bar += bx_bar;
-      // particleField.grad.ts:75
+      // particleField.grad.ts:72
       y_bar += ay_bar;
       w_bar += ay_bar;
-      // particleField.grad.ts:73
+      // particleField.grad.ts:70
       x_bar += ax_bar;
     }
     valueStack.size = savedTop;
@@ -734,7 +678,7 @@ export function naiveEulerFJvp(
   let vy = 0;
   let vy_dot = 0;
   while (true) {
-    // inlined potentialJvp(…) from particleField.grad.ts:65
+    // inlined potentialJvp(…) from particleField.grad.ts:62
     const x_dot = 1;
     const y_dot = 0;
     const ax = x - 10;
@@ -743,9 +687,6 @@ export function naiveEulerFJvp(
     const ay = y - (10 - w);
     const ay_dot_2 = y_dot_2 + w_dot;
     const ay_dot = y_dot;
-    const bx = x - 10;
-    const bx_dot_2 = x_dot_2;
-    const bx_dot = x_dot;
     const by = y;
     const by_dot_2 = y_dot_2;
     const by_dot = y_dot;
@@ -755,12 +696,12 @@ export function naiveEulerFJvp(
     const _t0_dot_dot =
       -((2 * ax * ax_dot + 2 * ay * ay_dot) * ((0.5 / (_t0 * _t0)) * _t0_dot_2)) +
       (0.5 / _t0) * (2 * ax_dot * ax_dot_2 + 2 * ay_dot * ay_dot_2);
-    const _t2 = Math.sqrt(bx * bx + by * by);
-    const _t2_dot_2 = (0.5 / _t2) * (2 * bx * bx_dot_2 + 2 * by * by_dot_2);
-    const _t2_dot = (0.5 / _t2) * (2 * bx * bx_dot + 2 * by * by_dot);
+    const _t2 = Math.sqrt(ax * ax + by * by);
+    const _t2_dot_2 = (0.5 / _t2) * (2 * ax * ax_dot_2 + 2 * by * by_dot_2);
+    const _t2_dot = (0.5 / _t2) * (2 * ax * ax_dot + 2 * by * by_dot);
     const _t2_dot_dot =
-      -((2 * bx * bx_dot + 2 * by * by_dot) * ((0.5 / (_t2 * _t2)) * _t2_dot_2)) +
-      (0.5 / _t2) * (2 * bx_dot * bx_dot_2 + 2 * by_dot * by_dot_2);
+      -((2 * ax * ax_dot + 2 * by * by_dot) * ((0.5 / (_t2 * _t2)) * _t2_dot_2)) +
+      (0.5 / _t2) * (2 * ax_dot * ax_dot_2 + 2 * by_dot * by_dot_2);
     const fx = -((1 / (_t0 * _t0)) * _t0_dot) - (1 / (_t2 * _t2)) * _t2_dot;
     const fx_dot =
       -(
@@ -769,41 +710,28 @@ export function naiveEulerFJvp(
       ) -
       (-(_t2_dot * ((1 / (_t2 * _t2 * (_t2 * _t2))) * (2 * _t2 * _t2_dot_2))) +
         (1 / (_t2 * _t2)) * _t2_dot_dot);
-    // inlined potentialJvp(…) from particleField.grad.ts:65
+    // inlined potentialJvp(…) from particleField.grad.ts:62
     const x_dot_1 = 0;
     const y_dot_1 = 1;
-    const ax_1 = x - 10;
-    const ax_1_dot = x_dot_2;
     const ax_dot_1 = x_dot_1;
-    const ay_1 = y - (10 - w);
-    const ay_1_dot = y_dot_2 + w_dot;
     const ay_dot_1 = y_dot_1;
-    const bx_1 = x - 10;
-    const bx_1_dot = x_dot_2;
-    const bx_dot_1 = x_dot_1;
-    const by_1 = y;
-    const by_1_dot = y_dot_2;
     const by_dot_1 = y_dot_1;
-    const _t0_1 = Math.sqrt(ax_1 * ax_1 + ay_1 * ay_1);
-    const _t0_1_dot = (0.5 / _t0_1) * (2 * ax_1 * ax_1_dot + 2 * ay_1 * ay_1_dot);
-    const _t0_dot_1 = (0.5 / _t0_1) * (2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1);
+    const _t0_dot_1 = (0.5 / _t0) * (2 * ax * ax_dot_1 + 2 * ay * ay_dot_1);
     const _t0_dot_1_dot =
-      -((2 * ax_1 * ax_dot_1 + 2 * ay_1 * ay_dot_1) * ((0.5 / (_t0_1 * _t0_1)) * _t0_1_dot)) +
-      (0.5 / _t0_1) * (2 * ax_dot_1 * ax_1_dot + 2 * ay_dot_1 * ay_1_dot);
-    const _t2_1 = Math.sqrt(bx_1 * bx_1 + by_1 * by_1);
-    const _t2_1_dot = (0.5 / _t2_1) * (2 * bx_1 * bx_1_dot + 2 * by_1 * by_1_dot);
-    const _t2_dot_1 = (0.5 / _t2_1) * (2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1);
+      -((2 * ax * ax_dot_1 + 2 * ay * ay_dot_1) * ((0.5 / (_t0 * _t0)) * _t0_dot_2)) +
+      (0.5 / _t0) * (2 * ax_dot_1 * ax_dot_2 + 2 * ay_dot_1 * ay_dot_2);
+    const _t2_dot_1 = (0.5 / _t2) * (2 * ax * ax_dot_1 + 2 * by * by_dot_1);
     const _t2_dot_1_dot =
-      -((2 * bx_1 * bx_dot_1 + 2 * by_1 * by_dot_1) * ((0.5 / (_t2_1 * _t2_1)) * _t2_1_dot)) +
-      (0.5 / _t2_1) * (2 * bx_dot_1 * bx_1_dot + 2 * by_dot_1 * by_1_dot);
-    const fy = -((1 / (_t0_1 * _t0_1)) * _t0_dot_1) - (1 / (_t2_1 * _t2_1)) * _t2_dot_1;
+      -((2 * ax * ax_dot_1 + 2 * by * by_dot_1) * ((0.5 / (_t2 * _t2)) * _t2_dot_2)) +
+      (0.5 / _t2) * (2 * ax_dot_1 * ax_dot_2 + 2 * by_dot_1 * by_dot_2);
+    const fy = -((1 / (_t0 * _t0)) * _t0_dot_1) - (1 / (_t2 * _t2)) * _t2_dot_1;
     const fy_dot =
       -(
-        -(_t0_dot_1 * ((1 / (_t0_1 * _t0_1 * (_t0_1 * _t0_1))) * (2 * _t0_1 * _t0_1_dot))) +
-        (1 / (_t0_1 * _t0_1)) * _t0_dot_1_dot
+        -(_t0_dot_1 * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot_2))) +
+        (1 / (_t0 * _t0)) * _t0_dot_1_dot
       ) -
-      (-(_t2_dot_1 * ((1 / (_t2_1 * _t2_1 * (_t2_1 * _t2_1))) * (2 * _t2_1 * _t2_1_dot))) +
-        (1 / (_t2_1 * _t2_1)) * _t2_dot_1_dot);
+      (-(_t2_dot_1 * ((1 / (_t2 * _t2 * (_t2 * _t2))) * (2 * _t2 * _t2_dot_2))) +
+        (1 / (_t2 * _t2)) * _t2_dot_1_dot);
     const nx = x + 0.1 * vx;
     const nx_dot = x_dot_2 + 0.1 * vx_dot;
     const ny = y + 0.1 * vy;

@@ -33,22 +33,19 @@ export function potentialGradInto(
   // forward sweep
   const ax = x - 10;
   const ay = y - (10 - w);
-  const bx = x - 10;
   const by = y;
   const _t0 = Math.sqrt(ax * ax + ay * ay);
-  const _t2 = Math.sqrt(bx * bx + by * by);
+  const _t2 = Math.sqrt(ax * ax + by * by);
   const value = 1 / _t0 + 1 / _t2;
   // reverse sweep
   const _t1 = -((1 / (_t0 * _t0)) * (0.5 / _t0));
-  const ax_bar = _t1 * (2 * ax);
+  let ax_bar = _t1 * (2 * ax);
   const ay_bar = _t1 * (2 * ay);
   const _t3 = -((1 / (_t2 * _t2)) * (0.5 / _t2));
-  const bx_bar = _t3 * (2 * bx);
+  ax_bar += _t3 * (2 * ax);
   const by_bar = _t3 * (2 * by);
   // line 18: const by = y;
   y_bar += by_bar;
-  // line 17: const bx = x - 10;
-  x_bar += bx_bar;
   // line 16: const ay = y - (10 - w);
   y_bar += ay_bar;
   // line 15: const ax = x - 10;
@@ -74,14 +71,12 @@ export function potentialJvp(
   const ax_dot = x_dot;
   const ay = y - (10 - w);
   const ay_dot = y_dot;
-  const bx = x - 10;
-  const bx_dot = x_dot;
   const by = y;
   const by_dot = y_dot;
   const _t0 = Math.sqrt(ax * ax + ay * ay);
   const _t0_dot = (0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot);
-  const _t2 = Math.sqrt(bx * bx + by * by);
-  const _t2_dot = (0.5 / _t2) * (2 * bx * bx_dot + 2 * by * by_dot);
+  const _t2 = Math.sqrt(ax * ax + by * by);
+  const _t2_dot = (0.5 / _t2) * (2 * ax * ax_dot + 2 * by * by_dot);
   return {
     value: 1 / _t0 + 1 / _t2,
     tangent: -((1 / (_t0 * _t0)) * _t0_dot) - (1 / (_t2 * _t2)) * _t2_dot,

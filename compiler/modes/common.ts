@@ -18,6 +18,7 @@ import { stackCursorsIn } from "../transform/cursors.ts";
 import { tidy as tidyFunction } from "../transform/tidy.ts";
 import { checkpointLoops } from "../transform/checkpoint.ts";
 import { recordsAtTheBoundary } from "../transform/rows.ts";
+import { eliminateCommonSubexpressions } from "../transform/cse.ts";
 import { activityOf, variablesOf, type Pass, type Unit } from "./unit.ts";
 
 /**
@@ -47,6 +48,20 @@ export function inline(kind: "reverse" | "forward"): Pass {
     },
   };
 }
+
+/**
+ * A pure `const` computed again from the same values (two inlined calls of one function)
+ * is read from its first copy (transform/cse.ts), so the derivative passes see it once.
+ * Off with CompileOptions.cse = false.
+ */
+export const cse: Pass = {
+  name: "cse",
+  run(unit) {
+    if (!unit.ctx.cse) return unit;
+    const fn = eliminateCommonSubexpressions(unit.fn);
+    return fn === unit.fn ? unit : { ...unit, ctx: { ...unit.ctx, fn }, fn };
+  },
+};
 
 /** The derivative's names start from the function's own (and the names it must not capture). */
 export const names: Pass = {

@@ -27,6 +27,8 @@ export interface ModeContext {
   activity: boolean;
   /** To-be-recorded analysis in reverse mode (see transform/reverse/strategy.ts). */
   toBeRecorded: boolean;
+  /** Common subexpression elimination before the derivative passes (transform/cse.ts). */
+  cse: boolean;
   /** The automatic checkpointing policy's budget in bytes (CompileOptions.checkpointBudget). */
   checkpointBudget?: number;
   /** Lowered IR of a called user function. */

@@ -1,0 +1,146 @@
+/**
+ * Common subexpression elimination before differentiating (compiler/transform/cse.ts): a
+ * pure `const` computed again from the same values, typically by two inlined calls of one
+ * helper at the same point (GradBench particle's two inner JVPs, one per direction), is
+ * read from its first copy. Every mode then differentiates it once, and reverse mode saves
+ * it once. Values are the same doubles; derivatives match the tape, central differences,
+ * the dot product of forward and reverse mode and the build with the pass off
+ * (`{ cse: false }`), which keeps both copies.
+ */
+import { describe, expect, it } from "vitest";
+import { build, generatedFunction } from "./harness/build.ts";
+import { checkGradientAndHvp } from "./harness/check.ts";
+import { maxRelError } from "./harness/numeric.ts";
+
+/** A particle pulled by a charge at (1, w): the pull along x and along y are two calls of one helper at one position. */
+const orbit = `function pull(w: number, x: number, y: number, dx: number, dy: number): number {
+  const ax = x - 1;
+  const ay = y - w;
+  const r = Math.sqrt(ax * ax + ay * ay);
+  return (ax * dx + ay * dy) / (r * r * r);
+}
+
+/**
+ * @grad w
+ * @jvp w
+ * @hvp w
+ */
+export function orbit(w: number, steps: number): number {
+  let x = 0.5;
+  let y = 2;
+  let vx = 0.3;
+  let vy = 0;
+  for (let s = 0; s < steps; s++) {
+    const fx = pull(w, x, y, 1, 0);
+    const fy = pull(w, x, y, 0, 1);
+    x += 0.1 * vx;
+    y += 0.1 * vy;
+    vx -= 0.1 * fx;
+    vy -= 0.1 * fy;
+  }
+  return x * x + y;
+}
+`;
+
+/**
+ * Pairs of equal expressions that must stay two computations: a variable written between
+ * them, a loop writing what an outer value read, a branch's own declaration, an element
+ * read after the element changed. And pairs that may merge: nothing they read changed.
+ */
+const hazards = `/**
+ * @grad a b
+ * @jvp a b
+ * @hvp a b
+ */
+export function hazards(a: number, b: number, xs: readonly number[]): number {
+  let c = a;
+  const r1 = Math.sin(c * b);
+  c = b;
+  const r2 = Math.sin(c * b);
+  let t = r1 + 2 * r2;
+  const d3 = Math.exp(a * 0.5);
+  for (let i = 0; i < xs.length; i++) {
+    const r3 = Math.sin(c * b);
+    const e3 = Math.exp(a * 0.5);
+    t += r3 * e3 * d3 * xs[i];
+    c = c + xs[i];
+  }
+  if (a > 0) {
+    const m = Math.cos(a * b);
+    t += m;
+  }
+  const m2 = Math.cos(a * b);
+  const buf = new Array(2).fill(0);
+  buf[0] = a * b;
+  const e1 = Math.sqrt(1 + buf[0] * buf[0]);
+  buf[0] = a + b;
+  const e2 = Math.sqrt(1 + buf[0] * buf[0]);
+  let p = a;
+  const q1 = p * p;
+  p += b;
+  const q2 = p * p;
+  return t + 3 * m2 + e1 * e2 + q1 * q2;
+}
+`;
+
+type Jvp = (...a: unknown[]) => { value: number; tangent: number };
+type Grad = (...a: unknown[]) => { value: number; grad: Record<string, number> };
+
+describe("common subexpression elimination", () => {
+  it("computes what two inlined calls at one point share once, in every mode, and reverse mode saves it once", async () => {
+    const on = await build(orbit);
+    const off = await build(orbit, { cse: false });
+    const count = (text: string, fn: string, pattern: RegExp) => generatedFunction(text, fn, false).match(pattern)?.length ?? 0;
+    // One square root per step in the forward sweeps (was two: one per call).
+    for (const fn of ["orbitGradInto", "orbitJvp", "orbitHvpInto"]) {
+      expect(count(on.text, fn, /Math\.sqrt\(/g), fn).toBe(1);
+      expect(count(off.text, fn, /Math\.sqrt\(/g), fn).toBe(2);
+    }
+    // The step's saved values: ax, ay and r once (off: each twice).
+    const pushes = (text: string) => count(text, "orbitGradInto", /saved\[savedTop\+\+\] = /g);
+    expect(pushes(on.text)).toBeLessThan(pushes(off.text));
+    expect(generatedFunction(on.text, "orbitGradInto")).not.toMatch(/const ax_1 = /);
+  });
+
+  it("gives derivatives that match the tape, differences, forward mode and the build without it", async () => {
+    const on = await build(orbit);
+    const off = await build(orbit, { cse: false });
+    for (const w of [0.3, -0.8, 1.7]) {
+      const args = [w, 25];
+      await checkGradientAndHvp(on, "orbit", args, ["w"], { w: 0.6 });
+      const g = (on.generated.orbitGrad as Grad)(...args);
+      const gOff = (off.generated.orbitGrad as Grad)(...args);
+      expect(g.value).toBe(gOff.value);
+      expect(maxRelError([g.grad.w!], [gOff.grad.w!])).toBeLessThan(1e-14);
+      // Forward and reverse meet: the tangent along 0.6 is 0.6 dE/dw.
+      const jvp = (on.generated.orbitJvp as Jvp)(...args, { w: 0.6 });
+      expect(jvp.value).toBe(g.value);
+      expect(maxRelError([jvp.tangent], [0.6 * g.grad.w!])).toBeLessThan(1e-14);
+      expect(maxRelError([jvp.tangent], [(off.generated.orbitJvp as Jvp)(...args, { w: 0.6 }).tangent])).toBeLessThan(1e-14);
+    }
+  });
+
+  it("keeps two computations where a write, a loop, a branch or an element change comes between them", async () => {
+    const on = await build(hazards);
+    const off = await build(hazards, { cse: false });
+    const primal = generatedFunction(on.text, "hazardsJvp", false);
+    // Merged: the loop's exp(a * 0.5) (a is not written in the loop) is the one before it.
+    expect(primal.match(/Math\.exp\(a \* 0\.5\)/g)?.length).toBe(1);
+    expect(primal.match(/Math\.sin\(c \* b\)/g)?.length).toBe(3);
+    expect(primal.match(/Math\.cos\(a \* b\)/g)?.length).toBe(2);
+    expect(primal.match(/Math\.sqrt\(1 \+ buf\[0\] \* buf\[0\]\)/g)?.length).toBe(2);
+    expect(primal).toMatch(/const q2 = p \* p/);
+    const xs = [0.4, -0.7, 1.1, 0.25];
+    for (const [a, b] of [[0.6, -0.3], [-0.9, 0.45], [1.3, 0.8]] as [number, number][]) {
+      const args = [a, b, xs];
+      await checkGradientAndHvp(on, "hazards", args, ["a", "b"], { a: 0.3, b: -0.5 });
+      const g = (on.generated.hazardsGrad as Grad)(...args);
+      const gOff = (off.generated.hazardsGrad as Grad)(...args);
+      expect(g.value).toBe(gOff.value);
+      expect(maxRelError([g.grad.a!, g.grad.b!], [gOff.grad.a!, gOff.grad.b!])).toBeLessThan(1e-14);
+      const jvp = (on.generated.hazardsJvp as Jvp)(...args, { a: 0.3, b: -0.5 });
+      expect(jvp.value).toBe((on.source.hazards as (...a: unknown[]) => number)(...args));
+      expect(maxRelError([jvp.tangent], [0.3 * g.grad.a! - 0.5 * g.grad.b!])).toBeLessThan(1e-13);
+    }
+  });
+});
