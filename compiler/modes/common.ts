@@ -19,6 +19,7 @@ import { tidy as tidyFunction } from "../transform/tidy.ts";
 import { checkpointLoops } from "../transform/checkpoint.ts";
 import { recordsAtTheBoundary } from "../transform/rows.ts";
 import { eliminateCommonSubexpressions } from "../transform/cse.ts";
+import { jamLoopsIn } from "../transform/jam.ts";
 import { activityOf, variablesOf, type Pass, type Unit } from "./unit.ts";
 
 /**
@@ -209,6 +210,12 @@ export const records: Pass = {
 export const hoistRows: Pass = {
   name: "hoist-rows",
   run: (unit) => ({ ...unit, output: { ...unit.output, functions: unit.output.functions.map(hoistRowsIn) } }),
+};
+
+/** A nest whose inner loop sums into a scalar runs two outer iterations at once (transform/jam.ts), in every generated function; off with CompileOptions.jam = false. */
+export const jamLoops: Pass = {
+  name: "jam",
+  run: (unit) => (unit.ctx.jam ? { ...unit, output: { ...unit.output, functions: unit.output.functions.map((f) => jamLoopsIn(f, unit.ctx.reserved)) } } : unit),
 };
 
 /** An innermost counted loop keeps its stacks' tops in locals (transform/cursors.ts), in every generated function. */

@@ -29,6 +29,8 @@ export interface ModeContext {
   toBeRecorded: boolean;
   /** Common subexpression elimination before the derivative passes (transform/cse.ts). */
   cse: boolean;
+  /** Unroll-and-jam of nests whose inner loop sums into a scalar (transform/jam.ts). */
+  jam: boolean;
   /** The automatic checkpointing policy's budget in bytes (CompileOptions.checkpointBudget). */
   checkpointBudget?: number;
   /** Lowered IR of a called user function. */

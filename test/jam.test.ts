@@ -1,0 +1,113 @@
+/**
+ * Unroll-and-jam (compiler/transform/jam.ts): a generated loop nest whose inner loop sums
+ * into a scalar runs two outer iterations at once, so two independent sums advance per
+ * inner step (GMM's reverse triangular product: `centered_bar` per column). Each copy adds
+ * the same terms in the same order: values and derivatives equal the build with the pass
+ * off (`{ jam: false }`) bit for bit, and match the tape, central differences and forward
+ * mode. A nest whose iterations see each other's writes is left alone.
+ */
+import { describe, expect, it } from "vitest";
+import { build, generatedFunction } from "./harness/build.ts";
+import { checkGradientAndHvp } from "./harness/check.ts";
+import { centralDifferences, flatten, maxRelError, randomMatrix, randomVector, rng } from "./harness/numeric.ts";
+
+/** GMM's inner loop (samples/gmm.ts): the reverse of the triangular product sums `centered_bar` over the rows below each column. */
+const triangular = `/**
+ * @grad w, c
+ * @hvp w, c
+ */
+export function triangular(w: readonly number[], c: readonly (readonly number[])[], x: readonly number[]): number {
+  const D = x.length;
+  const buf = new Array(D).fill(0);
+  let total = 0;
+  for (let k = 0; k < c.length; k++) {
+    for (let j = 0; j < D; j++) buf[j] = Math.exp(w[j]) * (x[j] - c[k][j]);
+    for (let col = 0; col < D; col++) {
+      const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+      const centered = x[col] - c[k][col];
+      for (let row = col + 1; row < D; row++) buf[row] += w[first + row] * centered;
+    }
+    let sq = 0;
+    for (let j = 0; j < D; j++) sq += buf[j] * buf[j];
+    total += Math.log(1 + sq);
+  }
+  return total;
+}
+`;
+
+/** A nest in the user's code: forward mode's tangent sums are chains too. \`independent\`: iteration c adds into y[c] only; \`dependent\`: it reads what later iterations wrote. */
+const nests = `/** @jvp x */
+export function independent(x: readonly number[]): number {
+  const n = x.length;
+  const y = new Array(n).fill(0);
+  for (let c = n - 1; c >= 0; c--) {
+    let s = 0;
+    for (let r = n - 1; r >= c + 1; r--) s += Math.sin(x[r] * x[c]);
+    y[c] += s * s;
+  }
+  let out = 0;
+  for (let i = 0; i < n; i++) out += y[i] * x[i];
+  return out;
+}
+
+/** @jvp x */
+export function dependent(x: readonly number[]): number {
+  const n = x.length;
+  const y = new Array(n).fill(0);
+  for (let c = n - 1; c >= 0; c--) {
+    let s = 0;
+    for (let r = n - 1; r >= c + 1; r--) s += Math.sin(y[r] + x[r] * x[c]);
+    y[c] += s + x[c];
+  }
+  let out = 0;
+  for (let i = 0; i < n; i++) out += y[i] * x[i];
+  return out;
+}
+`;
+
+type Grad = (...a: unknown[]) => { value: number; grad: Record<string, unknown> };
+type Jvp = (x: number[], t: { x: number[] }) => { value: number; tangent: number };
+
+const next = rng(2424);
+
+describe("unroll-and-jam", () => {
+  it("runs two columns of the reverse triangular product together, with the gradient bit for bit the same", async () => {
+    const on = await build(triangular);
+    const off = await build(triangular, { jam: false });
+    const code = generatedFunction(on.text, "triangularGradInto", false);
+    // The pairs, then what is left (an odd column count).
+    expect(code).toMatch(/for \(; col >= 0 && col - 1 >= 0; col -= 2\) \{\s*const col_1 = col - 1;/);
+    expect(code).toMatch(/centered_bar \+= [^;]+;\s*q?\w*\[first_1 \+ row\] \+= [^;]+;\s*centered_bar_1 \+= /);
+    expect(generatedFunction(off.text, "triangularGradInto", false)).not.toMatch(/col_1/);
+    for (const D of [1, 2, 5, 6]) {
+      const args = [randomVector((D * (D + 1)) / 2, next, 0.5), randomMatrix(3, D, next), randomVector(D, next)];
+      const a = (on.generated.triangularGrad as Grad)(...args);
+      const b = (off.generated.triangularGrad as Grad)(...args);
+      expect(a.value).toBe(b.value);
+      expect(flatten(a.grad.w)).toEqual(flatten(b.grad.w));
+      expect(flatten(a.grad.c)).toEqual(flatten(b.grad.c));
+      await checkGradientAndHvp(on, "triangular", args, ["w", "c"], { w: randomVector((D * (D + 1)) / 2, next), c: randomMatrix(3, D, next) });
+    }
+  });
+
+  it("jams forward mode's tangent sums where the iterations are independent, and leaves a nest whose iterations read each other's writes", async () => {
+    const on = await build(nests);
+    const off = await build(nests, { jam: false });
+    expect(generatedFunction(on.text, "independentJvp", false)).toMatch(/for \(; c >= 0 && c - 1 >= 0; c -= 2\)/);
+    expect(generatedFunction(on.text, "dependentJvp", false)).not.toMatch(/c_1/);
+    for (const name of ["independent", "dependent"]) {
+      const f = on.source[name] as (x: number[]) => number;
+      for (const n of [1, 4, 7]) {
+        const x = randomVector(n, next);
+        const t = randomVector(n, next);
+        const a = (on.generated[`${name}Jvp`] as Jvp)(x, { x: t });
+        const b = (off.generated[`${name}Jvp`] as Jvp)(x, { x: t });
+        expect(a.value).toBe(f(x));
+        expect(a.tangent).toBe(b.tangent);
+        const fd = centralDifferences(f as (...a: unknown[]) => number, [x], [0])[0]!;
+        const along = fd.reduce((s, g, i) => s + g * t[i]!, 0);
+        expect(maxRelError([a.tangent], [along])).toBeLessThan(1e-6);
+      }
+    }
+  });
+});
