@@ -145,14 +145,41 @@ export function ridgeGradInto(
   // forward sweep
   const b = linear.b;
   const residuals = new Array<number>(xs.length).fill(0);
-  for (let i = 0; i < xs.length; i++) {
-    const x = xs[i];
-    let s = b;
-    for (let j = 0; j < x.length; j++) {
-      const v = x[j];
-      s += v * linear.w[j];
+  {
+    let i = 0;
+    for (; i < xs.length && i + 1 < xs.length; i += 2) {
+      const i_1 = i + 1;
+      const x = xs[i];
+      let s = b;
+      const x_1 = xs[i_1];
+      let s_3 = b;
+      let j = 0;
+      for (; j < x.length && j < x_1.length; j++) {
+        const v = x[j];
+        s += v * linear.w[j];
+        const v_3 = x_1[j];
+        s_3 += v_3 * linear.w[j];
+      }
+      for (let j_1 = j; j_1 < x.length; j_1++) {
+        const v = x[j_1];
+        s += v * linear.w[j_1];
+      }
+      for (let j_1 = j; j_1 < x_1.length; j_1++) {
+        const v_3 = x_1[j_1];
+        s_3 += v_3 * linear.w[j_1];
+      }
+      residuals[i] = s - ys[i];
+      residuals[i_1] = s_3 - ys[i_1];
     }
-    residuals[i] = s - ys[i];
+    for (; i < xs.length; i++) {
+      const x = xs[i];
+      let s = b;
+      for (let j = 0; j < x.length; j++) {
+        const v = x[j];
+        s += v * linear.w[j];
+      }
+      residuals[i] = s - ys[i];
+    }
   }
   let s_1 = 0;
   {
@@ -290,17 +317,52 @@ export function ridgeHvpInto(
   const b_dot = linear_b_dot;
   const residuals = new Array<number>(xs.length).fill(0);
   const residuals_dot = new Array<number>(xs.length).fill(0);
-  for (let i = 0; i < xs.length; i++) {
-    const x = xs[i];
-    let s = b;
-    let s_dot = b_dot;
-    for (let j = 0; j < x.length; j++) {
-      const v_3 = x[j];
-      s_dot += v_3 * linear_w_dot[j];
-      s += v_3 * linear.w[j];
+  {
+    let i = 0;
+    for (; i < xs.length && i + 1 < xs.length; i += 2) {
+      const i_1 = i + 1;
+      const x = xs[i];
+      let s = b;
+      let s_dot = b_dot;
+      const x_1 = xs[i_1];
+      let s_3 = b;
+      let s_dot_1 = b_dot;
+      let j = 0;
+      for (; j < x.length && j < x_1.length; j++) {
+        const v_3 = x[j];
+        s_dot += v_3 * linear_w_dot[j];
+        s += v_3 * linear.w[j];
+        const v_3_1 = x_1[j];
+        s_dot_1 += v_3_1 * linear_w_dot[j];
+        s_3 += v_3_1 * linear.w[j];
+      }
+      for (let j_1 = j; j_1 < x.length; j_1++) {
+        const v_3 = x[j_1];
+        s_dot += v_3 * linear_w_dot[j_1];
+        s += v_3 * linear.w[j_1];
+      }
+      for (let j_1 = j; j_1 < x_1.length; j_1++) {
+        const v_3_1 = x_1[j_1];
+        s_dot_1 += v_3_1 * linear_w_dot[j_1];
+        s_3 += v_3_1 * linear.w[j_1];
+      }
+      residuals[i] = s - ys[i];
+      residuals_dot[i] = s_dot;
+      residuals[i_1] = s_3 - ys[i_1];
+      residuals_dot[i_1] = s_dot_1;
     }
-    residuals[i] = s - ys[i];
-    residuals_dot[i] = s_dot;
+    for (; i < xs.length; i++) {
+      const x = xs[i];
+      let s = b;
+      let s_dot = b_dot;
+      for (let j = 0; j < x.length; j++) {
+        const v_3 = x[j];
+        s_dot += v_3 * linear_w_dot[j];
+        s += v_3 * linear.w[j];
+      }
+      residuals[i] = s - ys[i];
+      residuals_dot[i] = s_dot;
+    }
   }
   let s_1 = 0;
   {

@@ -65,6 +65,39 @@ export function dependent(x: readonly number[]): number {
 }
 `;
 
+/** A search after the sum (GradBench kmeans' closest centroid): the copies' comparisons run in order after both sums. \`chained\`: the sum reads what the code after it writes. */
+const searches = `/** @jvp x */
+export function nearest(x: readonly number[], c: readonly (readonly number[])[]): number {
+  let best = 0;
+  let closest = Infinity;
+  for (let j = 0; j < c.length; j++) {
+    let dist = 0;
+    for (let l = 0; l < x.length; l++) {
+      const d = x[l] - c[j][l];
+      dist += d * d;
+    }
+    if (dist < closest) {
+      closest = dist;
+      best = j;
+    }
+  }
+  let out = 0;
+  for (let l = 0; l < x.length; l++) out += Math.sin(x[l] * c[best][l]);
+  return out + closest;
+}
+
+/** @jvp x */
+export function chained(x: readonly number[], c: readonly (readonly number[])[]): number {
+  let acc = 1;
+  for (let j = 0; j < c.length; j++) {
+    let s = 0;
+    for (let l = 0; l < x.length; l++) s += x[l] * c[j][l] * acc;
+    acc = Math.cos(s);
+  }
+  return acc;
+}
+`;
+
 type Grad = (...a: unknown[]) => { value: number; grad: Record<string, unknown> };
 type Jvp = (x: number[], t: { x: number[] }) => { value: number; tangent: number };
 
@@ -107,6 +140,28 @@ describe("unroll-and-jam", () => {
         const fd = centralDifferences(f as (...a: unknown[]) => number, [x], [0])[0]!;
         const along = fd.reduce((s, g, i) => s + g * t[i]!, 0);
         expect(maxRelError([a.tangent], [along])).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it("jams a search whose comparisons come after the sum, and leaves a sum that reads what the code after it writes", async () => {
+    const on = await build(searches);
+    const off = await build(searches, { jam: false });
+    expect(generatedFunction(on.text, "nearestJvp", false)).toMatch(/for \(; j < c\.length && j \+ 1 < c\.length; j \+= 2\)[\s\S]*if \(dist < closest\)[\s\S]*if \(dist_1 < closest\)/);
+    expect(generatedFunction(on.text, "chainedJvp", false)).not.toMatch(/j_1/);
+    for (const name of ["nearest", "chained"]) {
+      const f = on.source[name] as (x: number[], c: number[][]) => number;
+      for (const k of [1, 4, 7]) {
+        const x = randomVector(5, next);
+        const c = randomMatrix(k, 5, next);
+        const t = randomVector(5, next);
+        type Jvp2 = (x: number[], c: number[][], t: { x: number[] }) => { value: number; tangent: number };
+        const a = (on.generated[`${name}Jvp`] as Jvp2)(x, c, { x: t });
+        const b = (off.generated[`${name}Jvp`] as Jvp2)(x, c, { x: t });
+        expect(a.value).toBe(f(x, c));
+        expect(a.tangent).toBe(b.tangent);
+        const fd = centralDifferences(((xx: number[]) => f(xx, c)) as (...a: unknown[]) => number, [x], [0])[0]!;
+        expect(maxRelError([a.tangent], [fd.reduce((s, g, i) => s + g * t[i]!, 0)])).toBeLessThan(1e-6);
       }
     }
   });

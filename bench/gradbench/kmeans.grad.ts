@@ -48,17 +48,41 @@ export function kmeansClosestCostHvpInto(
     // inlined closestIndex(…) from kmeans.ts:37
     let best = 0;
     let closest = Infinity;
-    for (let j = 0; j < centroids.length; j++) {
-      // inlined squaredDistance(…) from kmeans.ts:27
-      const c_1 = centroids[j];
-      let dist = 0;
-      for (let l_1 = 0; l_1 < p.length; l_1++) {
-        const diff_1 = p[l_1] - c_1[l_1];
-        dist += diff_1 * diff_1;
+    {
+      let j = 0;
+      for (; j < centroids.length && j + 1 < centroids.length; j += 2) {
+        const j_1 = j + 1;
+        const c_1 = centroids[j];
+        let dist = 0;
+        const c_1_1 = centroids[j_1];
+        let dist_1 = 0;
+        for (let l_1 = 0; l_1 < p.length; l_1++) {
+          const diff_1 = p[l_1] - c_1[l_1];
+          dist += diff_1 * diff_1;
+          const diff_1_1 = p[l_1] - c_1_1[l_1];
+          dist_1 += diff_1_1 * diff_1_1;
+        }
+        if (dist < closest) {
+          closest = dist;
+          best = j;
+        }
+        if (dist_1 < closest) {
+          closest = dist_1;
+          best = j_1;
+        }
       }
-      if (dist < closest) {
-        closest = dist;
-        best = j;
+      for (; j < centroids.length; j++) {
+        // inlined squaredDistance(…) from kmeans.ts:27
+        const c_1 = centroids[j];
+        let dist = 0;
+        for (let l_1 = 0; l_1 < p.length; l_1++) {
+          const diff_1 = p[l_1] - c_1[l_1];
+          dist += diff_1 * diff_1;
+        }
+        if (dist < closest) {
+          closest = dist;
+          best = j;
+        }
       }
     }
     const c = centroids[best];

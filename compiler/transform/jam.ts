@@ -23,18 +23,21 @@
  *                                              }
  *
  * Each copy's inner loop runs exactly its own iterations, in its own order: together while
- * both tests hold, then each alone from where they stopped (one of the two loops after
- * runs at most as long as its test holds; GMM's triangle leaves one row to one copy). So
- * each sum adds the same terms in the same order, bit for bit.
+ * both tests hold, then each alone from where they stopped (GMM's triangle leaves one row
+ * to one copy; a rectangular nest leaves nothing). So each sum adds the same terms in the
+ * same order, bit for bit. The code after the inner loop runs for the first copy, then for
+ * the second, as before (a search's comparisons, GradBench kmeans' closest centroid).
  *
- * It applies when the two outer iterations cannot see each other: inside the nest, the
- * only writes are to the nest's own locals (renamed in the second copy) and increments
- * `A[…] += e` of arrays the nest reads nowhere else (adjoints: increments commute; an
- * element both copies add into gets its terms in another order only if it does so at
- * different inner steps); nothing pushes, pops or calls a function other than Math's; the
- * inner loop's start and step do not depend on the outer counter, and its test reads
- * nothing the nest writes except its counter. Only a nest whose inner loop adds into a
- * local of the outer body (the chain) is jammed.
+ * It applies when the two outer iterations cannot see each other: before and inside the
+ * inner loop, the only writes are to the outer body's own locals (renamed in the second
+ * copy) and increments `A[…] += e` of arrays the nest reads nowhere else (adjoints); after
+ * it, anything, as long as the code before and inside the inner loop does not read it.
+ * Nothing pushes, pops, loops again or calls a function other than Math's; the inner
+ * loop's start and step do not depend on the outer counter, and no test reads what the
+ * nest writes. Increments commute: one element both copies add into gets its terms in
+ * another order only when they add at different steps (GMM's adjoints never do; a matrix
+ * product's `x_bar[i]` can move in the last bit). Only a nest whose inner loop adds into
+ * a local of the outer body (the chain) is jammed.
  */
 import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
 import * as b from "../ir/build.ts";
@@ -104,34 +107,44 @@ function jam(outer: Loop, namer: Namer): Stmt | null {
   const ic = counter(inner);
   if (!ic) return null;
   const innerBody = inner.body.filter((s) => s.kind !== "comment");
-  const flat = [...pre, ...innerBody, ...post];
-  // Straight-line code around and inside one innermost loop.
-  if (flat.some((s) => s.kind !== "declare" && s.kind !== "assign")) return null;
-  // The outer body's own locals (each copy gets its own), and the inner counter.
+  // Before and inside the inner loop (run interleaved with the other copy's): straight-line code.
+  const early = [...pre, ...innerBody];
+  if (early.some((s) => s.kind !== "declare" && s.kind !== "assign")) return null;
+  // After it (run after both copies' inner loops, in order): straight-line code and branches.
+  const late: Stmt[] = [];
+  let plain = true;
+  walkStmts(post, (s) => {
+    if (s.kind === "declare" || s.kind === "assign" || s.kind === "if") late.push(s);
+    else if (s.kind !== "comment") plain = false;
+  });
+  if (!plain) return null;
+  const all = [...early, ...late];
+  const isEarly = new Set<Stmt>(early);
+  // The outer body's own locals (each copy gets its own).
   const locals = new Set<string>();
-  for (const s of flat) if (s.kind === "declare") locals.add(s.name);
+  for (const s of all) if (s.kind === "declare") locals.add(s.name);
   if (locals.has(c.name) || locals.has(ic.name)) return null;
-  // What the nest may write: its locals, and arrays it only adds into.
+  // What the nest writes besides its locals: arrays it only adds into, and (after the inner loop) anything else.
   const increments = new Set<string>();
-  for (const s of flat) {
+  const lateWrites = new Set<string>();
+  for (const s of all) {
     for (const e of stmtExprs(s)) if (!pure(e)) return null;
     if (s.kind !== "assign") continue;
     const root = rootName(s.target);
-    if (root === null) return null;
-    if (s.target.kind === "var") {
-      if (!locals.has(root)) return null;
-      continue;
-    }
-    if (locals.has(root) || root === c.name || root === ic.name || b.addedBy(s) === null) return null;
-    increments.add(root);
+    if (root === null || root === c.name || root === ic.name) return null;
+    if (locals.has(root)) continue;
+    if (s.target.kind !== "var" && b.addedBy(s) !== null) increments.add(root);
+    else if (isEarly.has(s)) return null;
+    else lateWrites.add(root);
   }
-  // An array added into is read nowhere else: not by an expression, not by another increment's address.
-  for (const s of flat) {
+  if ([...increments].some((n) => lateWrites.has(n))) return null;
+  // An array added into is read nowhere else (not by an expression, not by another
+  // increment's address); what the code after the inner loop writes, the code before it
+  // and inside it never reads (the other copy's runs before this one's ends now).
+  for (const s of all) {
     const reads = new Set<string>();
-    if (s.kind === "declare") exprReads(s.init, reads);
-    else if (s.kind === "assign") {
-      const added = b.addedBy(s);
-      exprReads(added ?? s.value, reads);
+    if (s.kind === "assign") {
+      exprReads(b.addedBy(s) ?? s.value, reads);
       if (s.target.kind === "index") {
         exprReads(s.target.index, reads);
         let o: Expr = s.target.object;
@@ -140,14 +153,12 @@ function jam(outer: Loop, namer: Namer): Stmt | null {
           o = o.object;
         }
       }
-    }
-    if ([...reads].some((n) => increments.has(n))) return null;
+    } else for (const e of stmtExprs(s)) exprReads(e, reads);
+    if ([...reads].some((n) => increments.has(n) || (isEarly.has(s) && lateWrites.has(n)))) return null;
   }
-  // Neither counter is written by the bodies; the outer test and the inner start, step and test read no local or increment target.
-  const bodyWrites = new Set<string>();
-  for (const s of flat) if (s.kind === "assign") bodyWrites.add(rootName(s.target)!);
-  if (bodyWrites.has(c.name) || bodyWrites.has(ic.name)) return null;
-  const invariant = (e: Expr, allowed: string[]) => pure(e) && [...exprReads(e)].every((n) => allowed.includes(n) || (!locals.has(n) && !increments.has(n) && n !== c.name && n !== ic.name));
+  // The outer test and the inner start, step and test read no local, increment target or late write.
+  const invariant = (e: Expr, allowed: string[]) =>
+    pure(e) && [...exprReads(e)].every((n) => allowed.includes(n) || (!locals.has(n) && !increments.has(n) && !lateWrites.has(n) && n !== c.name && n !== ic.name));
   if (!invariant(outer.test!, [c.name]) || !invariant(c.init.init, [])) return null;
   if (!invariant(ic.init.init, []) || !invariant(inner.test!, [c.name, ic.name, ...locals])) return null;
   // Only worth it when the inner loop extends a chain: it adds into a scalar local of the outer body.
@@ -179,14 +190,15 @@ function jam(outer: Loop, namer: Namer): Stmt | null {
     update: renameVariable(inner.update, r, rest),
     body: renameVariable(stmts, r, rest),
   });
+  // A rectangular nest (the inner test reads neither copy's own names) runs its inner loops in step: nothing is left for either.
+  const rectangular = b.sameExpr(secondTest, inner.test!);
   const pair: Stmt[] = [
     b.declare(c2, next),
     ...pre,
     ...second(pre),
-    { ...ic.init, mutable: true },
-    { kind: "loop", form: "for", init: [], test: b.and(inner.test!, secondTest), update: inner.update, body: together(inner.body, second(inner.body)) },
-    alone(inner.test!, inner.body),
-    alone(secondTest, second(inner.body)),
+    ...(rectangular ? [] : [{ ...ic.init, mutable: true }]),
+    { kind: "loop", form: "for", init: rectangular ? inner.init : [], test: rectangular ? inner.test! : b.and(inner.test!, secondTest), update: inner.update, body: together(inner.body, second(innerBody)) },
+    ...(rectangular ? [] : [alone(inner.test!, innerBody), alone(secondTest, second(innerBody))]),
     ...post,
     ...second(post),
   ];
