@@ -34,10 +34,22 @@ export function columnNormsGradInto(
   // forward sweep
   const n = w.length;
   const sq = new Float64Array(n);
-  for (let i = 0; i < M.length; i++) {
-    const M_i = M[i];
-    for (let j = 0; j < n; j++) {
-      sq[j] += M_i[j] * M_i[j];
+  {
+    let i = 0;
+    for (; i < M.length && i + 1 < M.length; i += 2) {
+      const i_2 = i + 1;
+      const M_i = M[i];
+      const M_i_1 = M[i_2];
+      for (let j = 0; j < n; j++) {
+        sq[j] += M_i[j] * M_i[j];
+        sq[j] += M_i_1[j] * M_i_1[j];
+      }
+    }
+    for (; i < M.length; i++) {
+      const M_i = M[i];
+      for (let j = 0; j < n; j++) {
+        sq[j] += M_i[j] * M_i[j];
+      }
     }
   }
   let f = 0;

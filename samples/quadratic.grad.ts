@@ -148,52 +148,24 @@ export function quadraticGradInto(
   const lin_bar = -1;
   x_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
-  {
-    let i = 0;
-    for (; i < n && i + 1 < n; i += 2) {
-      const i_1 = i + 1;
-      let row = 0;
-      const row_bar = quad_bar * x[i];
-      const A_i = A[i];
-      let row_1 = 0;
-      const row_bar_1 = quad_bar * x[i_1];
-      const A_i_1 = A[i_1];
-      for (let j = 0; j < n; j++) {
-        row += A_i[j] * x[j];
-        // its reverse, in the same iteration
-        // line 28: row += A[i][j] * x[j];
-        x_bar[j] += row_bar * A_i[j];
-        row_1 += A_i_1[j] * x[j];
-        x_bar[j] += row_bar_1 * A_i_1[j];
-      }
-      quad += x[i] * row;
-      lin += b[i] * x[i];
-      x_bar[i] += lin_bar * b[i];
-      x_bar[i] += quad_bar * row;
-      quad += x[i_1] * row_1;
-      lin += b[i_1] * x[i_1];
-      x_bar[i_1] += lin_bar * b[i_1];
-      x_bar[i_1] += quad_bar * row_1;
-    }
-    for (; i < n; i++) {
-      let row = 0;
-      // adjoints the inner loop's reverse reads, known before it
-      const row_bar = quad_bar * x[i];
-      const A_i = A[i];
-      for (let j = 0; j < n; j++) {
-        row += A_i[j] * x[j];
-        // its reverse, in the same iteration
-        // line 28: row += A[i][j] * x[j];
-        x_bar[j] += row_bar * A_i[j];
-      }
-      quad += x[i] * row;
-      lin += b[i] * x[i];
+  for (let i = 0; i < n; i++) {
+    let row = 0;
+    // adjoints the inner loop's reverse reads, known before it
+    const row_bar = quad_bar * x[i];
+    const A_i = A[i];
+    for (let j = 0; j < n; j++) {
+      row += A_i[j] * x[j];
       // its reverse, in the same iteration
-      // line 31: lin += b[i] * x[i];
-      x_bar[i] += lin_bar * b[i];
-      // line 30: quad += x[i] * row;
-      x_bar[i] += quad_bar * row;
+      // line 28: row += A[i][j] * x[j];
+      x_bar[j] += row_bar * A_i[j];
     }
+    quad += x[i] * row;
+    lin += b[i] * x[i];
+    // its reverse, in the same iteration
+    // line 31: lin += b[i] * x[i];
+    x_bar[i] += lin_bar * b[i];
+    // line 30: quad += x[i] * row;
+    x_bar[i] += quad_bar * row;
   }
   const value = 0.5 * quad - lin;
   return value;
@@ -240,67 +212,29 @@ export function quadraticHvpInto(
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
-  {
-    let i = 0;
-    for (; i < n && i + 1 < n; i += 2) {
-      const i_1 = i + 1;
-      let row = 0;
-      let row_dot = 0;
-      const row_bar = quad_bar * x[i];
-      const row_bar_dot = quad_bar * x_dot[i];
-      const A_i = A[i];
-      let row_1 = 0;
-      let row_dot_1 = 0;
-      const row_bar_1 = quad_bar * x[i_1];
-      const row_bar_dot_1 = quad_bar * x_dot[i_1];
-      const A_i_1 = A[i_1];
-      for (let j = 0; j < n; j++) {
-        row_dot += A_i[j] * x_dot[j];
-        row += A_i[j] * x[j];
-        // its reverse, in the same iteration
-        // line 28: row += A[i][j] * x[j];
-        x_bar_dot[j] += A_i[j] * row_bar_dot;
-        x_bar[j] += row_bar * A_i[j];
-        row_dot_1 += A_i_1[j] * x_dot[j];
-        row_1 += A_i_1[j] * x[j];
-        x_bar_dot[j] += A_i_1[j] * row_bar_dot_1;
-        x_bar[j] += row_bar_1 * A_i_1[j];
-      }
-      quad += x[i] * row;
-      lin += b[i] * x[i];
-      x_bar[i] += lin_bar * b[i];
-      x_bar_dot[i] += quad_bar * row_dot;
-      x_bar[i] += quad_bar * row;
-      quad += x[i_1] * row_1;
-      lin += b[i_1] * x[i_1];
-      x_bar[i_1] += lin_bar * b[i_1];
-      x_bar_dot[i_1] += quad_bar * row_dot_1;
-      x_bar[i_1] += quad_bar * row_1;
-    }
-    for (; i < n; i++) {
-      let row = 0;
-      let row_dot = 0;
-      // adjoints the inner loop's reverse reads, known before it
-      const row_bar = quad_bar * x[i];
-      const row_bar_dot = quad_bar * x_dot[i];
-      const A_i = A[i];
-      for (let j = 0; j < n; j++) {
-        row_dot += A_i[j] * x_dot[j];
-        row += A_i[j] * x[j];
-        // its reverse, in the same iteration
-        // line 28: row += A[i][j] * x[j];
-        x_bar_dot[j] += A_i[j] * row_bar_dot;
-        x_bar[j] += row_bar * A_i[j];
-      }
-      quad += x[i] * row;
-      lin += b[i] * x[i];
+  for (let i = 0; i < n; i++) {
+    let row = 0;
+    let row_dot = 0;
+    // adjoints the inner loop's reverse reads, known before it
+    const row_bar = quad_bar * x[i];
+    const row_bar_dot = quad_bar * x_dot[i];
+    const A_i = A[i];
+    for (let j = 0; j < n; j++) {
+      row_dot += A_i[j] * x_dot[j];
+      row += A_i[j] * x[j];
       // its reverse, in the same iteration
-      // line 31: lin += b[i] * x[i];
-      x_bar[i] += lin_bar * b[i];
-      // line 30: quad += x[i] * row;
-      x_bar_dot[i] += quad_bar * row_dot;
-      x_bar[i] += quad_bar * row;
+      // line 28: row += A[i][j] * x[j];
+      x_bar_dot[j] += A_i[j] * row_bar_dot;
+      x_bar[j] += row_bar * A_i[j];
     }
+    quad += x[i] * row;
+    lin += b[i] * x[i];
+    // its reverse, in the same iteration
+    // line 31: lin += b[i] * x[i];
+    x_bar[i] += lin_bar * b[i];
+    // line 30: quad += x[i] * row;
+    x_bar_dot[i] += quad_bar * row_dot;
+    x_bar[i] += quad_bar * row;
   }
   const value = 0.5 * quad - lin;
   return value;

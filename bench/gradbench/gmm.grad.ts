@@ -274,11 +274,30 @@ export function gmmLogPosteriorGradInto(
         for (let j = 0; j < D; j++) {
           transformed[j] = qDiagonal[k * D + j] * (x_i[j] - mu_k[j]);
         }
-        for (let col = 0; col < D; col++) {
-          const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-          const centered = x_i[col] - mu_k[col];
-          for (let row = col + 1; row < D; row++) {
-            transformed[row] += q[first + row] * centered;
+        {
+          let col = 0;
+          for (; col < D && col + 1 < D; col += 2) {
+            const col_1 = col + 1;
+            const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+            const centered = x_i[col] - mu_k[col];
+            const first_1 = D + (col_1 * (2 * D - col_1 - 1)) / 2 - col_1 - 1;
+            const centered_1 = x_i[col_1] - mu_k[col_1];
+            let row = col + 1;
+            if (row < D) {
+              transformed[row] += q[first + row] * centered;
+            }
+            row++;
+            for (; row < D; row++) {
+              transformed[row] += q[first + row] * centered;
+              transformed[row] += q[first_1 + row] * centered_1;
+            }
+          }
+          for (; col < D; col++) {
+            const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+            const centered = x_i[col] - mu_k[col];
+            for (let row = col + 1; row < D; row++) {
+              transformed[row] += q[first + row] * centered;
+            }
           }
         }
         let sq = 0;
@@ -335,50 +354,18 @@ export function gmmLogPosteriorGradInto(
         const x_i = x[i];
         const mu_k = mu[k];
         const mu_bar_k = mu_bar[k];
-        {
-          let col = D - 1;
-          for (; col >= 0 && col - 1 >= 0; col -= 2) {
-            const col_1 = col - 1;
-            const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-            const centered = x_i[col] - mu_k[col];
-            let centered_bar = 0;
-            const first_1 = D + (col_1 * (2 * D - col_1 - 1)) / 2 - col_1 - 1;
-            const centered_1 = x_i[col_1] - mu_k[col_1];
-            let centered_bar_1 = 0;
-            let row = D - 1;
-            for (; row >= col + 1 && row >= col_1 + 1; row--) {
-              const _t6 = transformed_bar[row];
-              q_bar[first + row] += _t6 * centered;
-              centered_bar += _t6 * q[first + row];
-              q_bar[first_1 + row] += _t6 * centered_1;
-              centered_bar_1 += _t6 * q[first_1 + row];
-            }
-            for (let row_1 = row; row_1 >= col + 1; row_1--) {
-              const _t6 = transformed_bar[row_1];
-              q_bar[first + row_1] += _t6 * centered;
-              centered_bar += _t6 * q[first + row_1];
-            }
-            for (let row_1 = row; row_1 >= col_1 + 1; row_1--) {
-              const _t6_1 = transformed_bar[row_1];
-              q_bar[first_1 + row_1] += _t6_1 * centered_1;
-              centered_bar_1 += _t6_1 * q[first_1 + row_1];
-            }
-            mu_bar_k[col] -= centered_bar;
-            mu_bar_k[col_1] -= centered_bar_1;
+        for (let col = D - 1; col >= 0; col--) {
+          const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+          const centered = x_i[col] - mu_k[col];
+          let centered_bar = 0;
+          // gmm.ts:62
+          for (let row = D - 1; row >= col + 1; row--) {
+            const _t6 = transformed_bar[row];
+            q_bar[first + row] += _t6 * centered;
+            centered_bar += _t6 * q[first + row];
           }
-          for (; col >= 0; col--) {
-            const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-            const centered = x_i[col] - mu_k[col];
-            let centered_bar = 0;
-            // gmm.ts:62
-            for (let row = D - 1; row >= col + 1; row--) {
-              const _t6 = transformed_bar[row];
-              q_bar[first + row] += _t6 * centered;
-              centered_bar += _t6 * q[first + row];
-            }
-            // gmm.ts:61
-            mu_bar_k[col] -= centered_bar;
-          }
+          // gmm.ts:61
+          mu_bar_k[col] -= centered_bar;
         }
         // gmm.ts:58
         for (let j = D - 1; j >= 0; j--) {

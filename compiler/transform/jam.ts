@@ -45,6 +45,7 @@ import { PRIMITIVES } from "../ir/primitives.ts";
 import { renameVariable, renameVariableIn, substituteVar } from "../ir/rewrite.ts";
 import { exprReads, rootName, someExpr, stmtExprs, walkStmts } from "../ir/visit.ts";
 import { Namer } from "./naming.ts";
+import { countedHeader } from "../analysis/loops.ts";
 
 type Loop = Extract<Stmt, { kind: "loop" }>;
 type Declare = Extract<Stmt, { kind: "declare" }>;
@@ -138,6 +139,24 @@ function jam(outer: Loop, namer: Namer): Stmt | null {
     else lateWrites.add(root);
   }
   if ([...increments].some((n) => lateWrites.has(n))) return null;
+  // Each element must get its terms in the order it did: an array the inner loop adds into
+  // takes one increment per step, at the step's own element (`A[r]`, `A[r + k]`): both
+  // copies add into it at the same step, the first copy first, as before. No other array
+  // is added into before the inner loop or both inside and after it.
+  const isInner = new Set<Stmt>(innerBody);
+  const innerIncrements = new Map<string, number>();
+  for (const s of all) {
+    if (s.kind !== "assign" || s.target.kind === "var" || !increments.has(rootName(s.target)!)) continue;
+    const root = rootName(s.target)!;
+    if (!isInner.has(s)) {
+      if (isEarly.has(s)) return null;
+      continue;
+    }
+    if (s.target.kind !== "index" || s.target.object.kind !== "var" || !atStep(s.target.index, ic.name, (n) => n === c.name || locals.has(n) || increments.has(n))) return null;
+    innerIncrements.set(root, (innerIncrements.get(root) ?? 0) + 1);
+  }
+  for (const s of late) if (s.kind === "assign" && s.target.kind !== "var" && innerIncrements.has(rootName(s.target)!)) return null;
+  if ([...innerIncrements.values()].some((count) => count > 1)) return null;
   // An array added into is read nowhere else (not by an expression, not by another
   // increment's address); what the code after the inner loop writes, the code before it
   // and inside it never reads (the other copy's runs before this one's ends now).
@@ -160,10 +179,16 @@ function jam(outer: Loop, namer: Namer): Stmt | null {
   const invariant = (e: Expr, allowed: string[]) =>
     pure(e) && [...exprReads(e)].every((n) => allowed.includes(n) || (!locals.has(n) && !increments.has(n) && !lateWrites.has(n) && n !== c.name && n !== ic.name));
   if (!invariant(outer.test!, [c.name]) || !invariant(c.init.init, [])) return null;
-  if (!invariant(ic.init.init, []) || !invariant(inner.test!, [c.name, ic.name, ...locals])) return null;
-  // Only worth it when the inner loop extends a chain: it adds into a scalar local of the outer body.
+  if (!invariant(inner.test!, [c.name, ic.name, ...locals])) return null;
+  // The inner loop starts where the outer counter says (a triangle's `row = col + 1`): then the
+  // copies' starts are one step apart, and the earlier one runs that first step alone.
+  const shifted = invariant(ic.init.init, []) ? null : shiftedStart(c, inner, ic.name);
+  if (!invariant(ic.init.init, []) && (!shifted || !invariant(inner.test!, [ic.name]))) return null;
+  // Only worth it when the inner loop extends a chain (it adds into a scalar local of the
+  // outer body), or both copies add into one element per step (one load and store for two).
   const chain = innerBody.some((s) => s.kind === "assign" && s.target.kind === "var" && locals.has(s.target.name) && b.addedBy(s) !== null);
-  if (!chain) return null;
+  const shared = innerIncrements.size > 0;
+  if (!chain && !shared) return null;
   // The test of the inner loop must read only the counters and the outer body's declarations before it.
   const preNames = new Set(pre.filter((s): s is Declare => s.kind === "declare").map((s) => s.name));
   if ([...exprReads(inner.test!)].some((n) => locals.has(n) && !preNames.has(n))) return null;
@@ -192,16 +217,29 @@ function jam(outer: Loop, namer: Namer): Stmt | null {
   });
   // A rectangular nest (the inner test reads neither copy's own names) runs its inner loops in step: nothing is left for either.
   const rectangular = b.sameExpr(secondTest, inner.test!);
-  const pair: Stmt[] = [
-    b.declare(c2, next),
-    ...pre,
-    ...second(pre),
-    ...(rectangular ? [] : [{ ...ic.init, mutable: true }]),
-    { kind: "loop", form: "for", init: rectangular ? inner.init : [], test: rectangular ? inner.test! : b.and(inner.test!, secondTest), update: inner.update, body: together(inner.body, second(innerBody)) },
-    ...(rectangular ? [] : [alone(inner.test!, innerBody), alone(secondTest, second(innerBody))]),
-    ...post,
-    ...second(post),
-  ];
+  const together2 = together(inner.body, second(innerBody));
+  const pair: Stmt[] = shifted
+    ? [
+        b.declare(c2, next),
+        ...pre,
+        ...second(pre),
+        { ...ic.init, init: shifted.firstAlone ? ic.init.init : renameVariableIn(ic.init.init, c.name, c2), mutable: true },
+        { kind: "if", test: inner.test!, then: shifted.firstAlone ? innerBody : second(innerBody), else: [] },
+        ...inner.update,
+        { kind: "loop", form: "for", init: [], test: inner.test!, update: inner.update, body: together2 },
+        ...post,
+        ...second(post),
+      ]
+    : [
+        b.declare(c2, next),
+        ...pre,
+        ...second(pre),
+        ...(rectangular ? [] : [{ ...ic.init, mutable: true }]),
+        { kind: "loop", form: "for", init: rectangular ? inner.init : [], test: rectangular ? inner.test! : b.and(inner.test!, secondTest), update: inner.update, body: together2 },
+        ...(rectangular ? [] : [alone(inner.test!, innerBody), alone(secondTest, second(innerBody))]),
+        ...post,
+        ...second(post),
+      ];
   const outerTest = outer.test!;
   const pairTest = b.and(outerTest, substituteVar(outerTest, c.name, next));
   const twice = b.bin(c.step.op, b.v(c.name), b.mul(b.num(2), c.step.by));
@@ -213,6 +251,34 @@ function jam(outer: Loop, namer: Namer): Stmt | null {
       { ...outer, init: [] },
     ],
   };
+}
+
+/** `r`, `r + k` or `k + r`, with k reading nothing `varies` says changes between the copies. */
+function atStep(index: Expr, r: string, varies: (name: string) => boolean): boolean {
+  if (index.kind === "var") return index.name === r;
+  if (index.kind !== "binary" || (index.op !== "+" && index.op !== "-")) return false;
+  const isR = (e: Expr) => e.kind === "var" && e.name === r;
+  const fixed = (e: Expr) => pure(e) && [...exprReads(e)].every((n) => n !== r && !varies(n));
+  return (isR(index.left) && fixed(index.right)) || (index.op === "+" && isR(index.right) && fixed(index.left));
+}
+
+/**
+ * An inner loop `for (let r = c ± k; r < n; r++)` (or counting down, `r > n`, `r >= n`)
+ * whose bound and step do not depend on the outer counter c, which steps by one: the
+ * second copy starts one step before or after the first. `firstAlone`: the first copy's
+ * start comes first (its first step runs alone, then both run in step to the end).
+ */
+function shiftedStart(c: { name: string; step: { op: "+" | "-"; by: Expr } }, inner: Loop, r: string): { firstAlone: boolean } | null {
+  if (!b.isNumber(c.step.by, 1)) return null;
+  const header = countedHeader(inner);
+  if (!header || header.stride !== 1 || header.i !== r) return null;
+  const init = header.init.init;
+  const atCounter = (init.kind === "var" && init.name === c.name) || (init.kind === "binary" && (init.op === "+" || init.op === "-") && init.left.kind === "var" && init.left.name === c.name && init.right.kind === "number");
+  if (!atCounter) return null;
+  // The second copy's start is the first's plus δ (the outer step); the inner loop steps by ε.
+  const delta = c.step.op === "+" ? 1 : -1;
+  const epsilon = header.up ? 1 : -1;
+  return { firstAlone: delta === epsilon };
 }
 
 /**
