@@ -162,13 +162,29 @@ export function mlpGradInto(
   for (let layer_i = 0; layer_i < layers.length; layer_i++) {
     const w = layers[layer_i].w;
     const b = layers[layer_i].b;
-    for (let i = 0; i < b.length; i++) {
-      let s = b[i];
-      const w_i = w[i];
-      for (let j = 0; j < h.length; j++) {
-        s += w_i[j] * h[j];
+    {
+      let i = 0;
+      for (; i < b.length && i + 1 < b.length; i += 2) {
+        const i_4 = i + 1;
+        let s = b[i];
+        const w_i = w[i];
+        let s_1 = b[i_4];
+        const w_i_1 = w[i_4];
+        for (let j = 0; j < h.length; j++) {
+          s += w_i[j] * h[j];
+          s_1 += w_i_1[j] * h[j];
+        }
+        z[i] = s;
+        z[i_4] = s_1;
       }
-      z[i] = s;
+      for (; i < b.length; i++) {
+        let s = b[i];
+        const w_i = w[i];
+        for (let j = 0; j < h.length; j++) {
+          s += w_i[j] * h[j];
+        }
+        z[i] = s;
+      }
     }
     {
       let savedTop = valueStack.size;
@@ -291,13 +307,29 @@ export function mlpVjpInto(
   for (let layer_i = 0; layer_i < layers.length; layer_i++) {
     const w = layers[layer_i].w;
     const b = layers[layer_i].b;
-    for (let i = 0; i < b.length; i++) {
-      let s = b[i];
-      const w_i = w[i];
-      for (let j = 0; j < h.length; j++) {
-        s += w_i[j] * h[j];
+    {
+      let i = 0;
+      for (; i < b.length && i + 1 < b.length; i += 2) {
+        const i_1 = i + 1;
+        let s = b[i];
+        const w_i = w[i];
+        let s_1 = b[i_1];
+        const w_i_1 = w[i_1];
+        for (let j = 0; j < h.length; j++) {
+          s += w_i[j] * h[j];
+          s_1 += w_i_1[j] * h[j];
+        }
+        z[i] = s;
+        z[i_1] = s_1;
       }
-      z[i] = s;
+      for (; i < b.length; i++) {
+        let s = b[i];
+        const w_i = w[i];
+        for (let j = 0; j < h.length; j++) {
+          s += w_i[j] * h[j];
+        }
+        z[i] = s;
+      }
     }
     {
       let savedTop = valueStack.size;
@@ -393,17 +425,41 @@ export function mlpJvp(
     const w_dot = layers_dot[layer_i].w;
     const b = layers[layer_i].b;
     const b_dot = layers_dot[layer_i].b;
-    for (let i = 0; i < b.length; i++) {
-      let s = b[i];
-      let s_dot = b_dot[i];
-      const w_dot_i = w_dot[i];
-      const w_i = w[i];
-      for (let j = 0; j < h.length; j++) {
-        s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
-        s += w_i[j] * h[j];
+    {
+      let i = 0;
+      for (; i < b.length && i + 1 < b.length; i += 2) {
+        const i_1 = i + 1;
+        let s = b[i];
+        let s_dot = b_dot[i];
+        const w_dot_i = w_dot[i];
+        const w_i = w[i];
+        let s_1 = b[i_1];
+        let s_dot_1 = b_dot[i_1];
+        const w_dot_i_1 = w_dot[i_1];
+        const w_i_1 = w[i_1];
+        for (let j = 0; j < h.length; j++) {
+          s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
+          s += w_i[j] * h[j];
+          s_dot_1 += h[j] * w_dot_i_1[j] + w_i_1[j] * h_dot[j];
+          s_1 += w_i_1[j] * h[j];
+        }
+        z[i] = s;
+        z_dot[i] = s_dot;
+        z[i_1] = s_1;
+        z_dot[i_1] = s_dot_1;
       }
-      z[i] = s;
-      z_dot[i] = s_dot;
+      for (; i < b.length; i++) {
+        let s = b[i];
+        let s_dot = b_dot[i];
+        const w_dot_i = w_dot[i];
+        const w_i = w[i];
+        for (let j = 0; j < h.length; j++) {
+          s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
+          s += w_i[j] * h[j];
+        }
+        z[i] = s;
+        z_dot[i] = s_dot;
+      }
     }
     for (let i = 0; i < h.length; i++) {
       h[i] = Math.tanh(z[i]);
@@ -477,17 +533,41 @@ export function mlpHvpInto(
     const w_dot = layers_dot[layer_i].w;
     const b = layers[layer_i].b;
     const b_dot = layers_dot[layer_i].b;
-    for (let i = 0; i < b.length; i++) {
-      let s = b[i];
-      let s_dot = b_dot[i];
-      const w_dot_i = w_dot[i];
-      const w_i = w[i];
-      for (let j = 0; j < h.length; j++) {
-        s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
-        s += w_i[j] * h[j];
+    {
+      let i = 0;
+      for (; i < b.length && i + 1 < b.length; i += 2) {
+        const i_7 = i + 1;
+        let s = b[i];
+        let s_dot = b_dot[i];
+        const w_dot_i = w_dot[i];
+        const w_i = w[i];
+        let s_1 = b[i_7];
+        let s_dot_1 = b_dot[i_7];
+        const w_dot_i_1 = w_dot[i_7];
+        const w_i_1 = w[i_7];
+        for (let j = 0; j < h.length; j++) {
+          s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
+          s += w_i[j] * h[j];
+          s_dot_1 += h[j] * w_dot_i_1[j] + w_i_1[j] * h_dot[j];
+          s_1 += w_i_1[j] * h[j];
+        }
+        z[i] = s;
+        z_dot[i] = s_dot;
+        z[i_7] = s_1;
+        z_dot[i_7] = s_dot_1;
       }
-      z[i] = s;
-      z_dot[i] = s_dot;
+      for (; i < b.length; i++) {
+        let s = b[i];
+        let s_dot = b_dot[i];
+        const w_dot_i = w_dot[i];
+        const w_i = w[i];
+        for (let j = 0; j < h.length; j++) {
+          s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
+          s += w_i[j] * h[j];
+        }
+        z[i] = s;
+        z_dot[i] = s_dot;
+      }
     }
     {
       let savedTop = valueStack.size;

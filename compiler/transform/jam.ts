@@ -59,6 +59,7 @@ export function jamLoopsIn(fn: FunctionIR, reserved: readonly string[]): Functio
   });
   if (found) return fn;
   const namer = Namer.forFunction(fn, reserved);
+  const fresh = freshArrays(fn);
   let changed = false;
   const list = (stmts: Stmt[]): Stmt[] =>
     stmts.map((s) => {
@@ -66,7 +67,7 @@ export function jamLoopsIn(fn: FunctionIR, reserved: readonly string[]): Functio
         case "if": return { ...s, then: list(s.then), else: list(s.else) };
         case "block": return { ...s, body: list(s.body) };
         case "loop": {
-          const jammed = jam(s, namer);
+          const jammed = jam(s, namer, fresh);
           if (jammed) {
             changed = true;
             return jammed;
@@ -96,7 +97,7 @@ function pure(e: Expr): boolean {
 }
 
 /** The jammed nest (a block), or null when `outer` is not a nest it applies to. */
-function jam(outer: Loop, namer: Namer): Stmt | null {
+function jam(outer: Loop, namer: Namer, fresh: ReadonlySet<string>): Stmt | null {
   const c = counter(outer);
   if (!c) return null;
   const body = outer.body.filter((s) => s.kind !== "comment");
@@ -139,6 +140,9 @@ function jam(outer: Loop, namer: Namer): Stmt | null {
     else lateWrites.add(root);
   }
   if ([...increments].some((n) => lateWrites.has(n))) return null;
+  // An array the nest writes is one no other name can reach (names are all the analysis sees).
+  const arrays = all.filter((s) => s.kind === "assign" && s.target.kind !== "var" && !locals.has(rootName(s.target)!)).map((s) => rootName((s as Extract<Stmt, { kind: "assign" }>).target)!);
+  if (arrays.some((n) => !fresh.has(n))) return null;
   // Each element must get its terms in the order it did: an array the inner loop adds into
   // takes one increment per step, at the step's own element (`A[r]`, `A[r + k]`): both
   // copies add into it at the same step, the first copy first, as before. No other array
@@ -251,6 +255,61 @@ function jam(outer: Loop, namer: Namer): Stmt | null {
       { ...outer, init: [] },
     ],
   };
+}
+
+/**
+ * Local arrays no other name can reach: declared once as a new array (`new Array(n).fill(0)`,
+ * a literal) and named only to index it, take its length or shape, or clear it: never
+ * copied into another variable, passed, returned or stored.
+ */
+function freshArrays(fn: FunctionIR): Set<string> {
+  const fresh = new Set<string>();
+  const declared = new Map<string, number>();
+  walkStmts(fn.body, (s) => {
+    if (s.kind !== "declare") return;
+    declared.set(s.name, (declared.get(s.name) ?? 0) + 1);
+    if (s.init.kind === "zeros" || s.init.kind === "zerosLike" || s.init.kind === "arrayLiteral") fresh.add(s.name);
+  });
+  for (const p of fn.params) fresh.delete(p.name);
+  for (const [name, count] of declared) if (count > 1) fresh.delete(name);
+  // A bare read anywhere but as the array of an element, a length or a clear lets it escape.
+  const escapes = (e: Expr): void => {
+    switch (e.kind) {
+      case "var": fresh.delete(e.name); return;
+      case "index": if (e.object.kind !== "var") escapes(e.object); escapes(e.index); return;
+      case "length": if (e.object.kind !== "var") escapes(e.object); return;
+      case "zerosLike": if (e.like.kind !== "var") escapes(e.like); return;
+      default: walkExprChildren(e, escapes);
+    }
+  };
+  walkStmts(fn.body, (s) => {
+    if (s.kind === "assign") {
+      if (s.target.kind === "var") fresh.delete(s.target.name);
+      else escapes(s.target as Expr);
+      escapes(s.value);
+    } else if (s.kind === "fillZero") {
+      if (s.array.kind !== "var") escapes(s.array);
+    } else for (const e of stmtExprs(s)) escapes(e);
+  });
+  return fresh;
+}
+
+/** Calls `visit` on each direct child of `e`. */
+function walkExprChildren(e: Expr, visit: (e: Expr) => void): void {
+  switch (e.kind) {
+    case "sameObject": case "binary": visit(e.left); visit(e.right); return;
+    case "stackReserve": visit(e.top); visit(e.count); return;
+    case "index": visit(e.object); visit(e.index); return;
+    case "length": case "field": visit(e.object); return;
+    case "unary": visit(e.operand); return;
+    case "call": case "userCall": e.args.forEach(visit); return;
+    case "conditional": visit(e.test); visit(e.whenTrue); visit(e.whenFalse); return;
+    case "zeros": visit(e.length); return;
+    case "zerosLike": visit(e.like); return;
+    case "arrayLiteral": e.elements.forEach(visit); return;
+    case "record": e.fields.forEach((f) => visit(f.value)); return;
+    default: return;
+  }
 }
 
 /** `r`, `r + k` or `k + r`, with k reading nothing `varies` says changes between the copies. */
