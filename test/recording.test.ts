@@ -96,10 +96,26 @@ describe("recorded reads", () => {
               saved[savedTop++] = _t1;
               buf[j] = _t1 * (x[j] - c_k[j]);
             }
-            for (let col = 0; col < D; col++) {
-              const c_k2 = c[k];
-              for (let row = col + 1; row < D; row++) {
-                buf[row] += w[row] * w[col] * (x[col] - c_k2[col]);
+            {
+              let col = 0;
+              for (; col < D && col + 1 < D; col += 2) {
+                const col_1 = col + 1;
+                const c_k2 = c[k];
+                let row = col + 1;
+                if (row < D) {
+                  buf[row] += w[row] * w[col] * (x[col] - c_k2[col]);
+                }
+                row++;
+                for (; row < D; row++) {
+                  buf[row] += w[row] * w[col] * (x[col] - c_k2[col]);
+                  buf[row] += w[row] * w[col_1] * (x[col_1] - c_k2[col_1]);
+                }
+              }
+              for (; col < D; col++) {
+                const c_k2 = c[k];
+                for (let row = col + 1; row < D; row++) {
+                  buf[row] += w[row] * w[col] * (x[col] - c_k2[col]);
+                }
               }
             }
             let sq = 0;

@@ -197,10 +197,16 @@ function jam(outer: Loop, namer: Namer, fresh: ReadonlySet<string>): Stmt | null
   const preNames = new Set(pre.filter((s): s is Declare => s.kind === "declare").map((s) => s.name));
   if ([...exprReads(inner.test!)].some((n) => locals.has(n) && !preNames.has(n))) return null;
 
-  // The second copy: c → c_1 (declared c ± k), each local renamed.
+  // The second copy: c → c_1 (declared c ± k), each local renamed, except a constant before
+  // the inner loop that depends on neither (a row `c[k]` of an outer loop's): both copies read the first's.
+  const sharedPre = new Set<string>();
+  for (const s of pre) {
+    if (s.kind === "declare" && !s.mutable && [...exprReads(s.init)].every((n) => n !== c.name && (!locals.has(n) || sharedPre.has(n)))) sharedPre.add(s.name);
+  }
   const c2 = namer.fresh(c.name);
   const renames = new Map<string, string>([[c.name, c2]]);
-  for (const name of locals) renames.set(name, namer.fresh(name));
+  for (const name of locals) if (!sharedPre.has(name)) renames.set(name, namer.fresh(name));
+  const secondPre = () => second(pre.filter((s) => !(s.kind === "declare" && sharedPre.has(s.name))));
   const second = (stmts: Stmt[]) => {
     let out = stmts;
     for (const [from, to] of renames) out = renameVariable(out, from, to);
@@ -226,7 +232,7 @@ function jam(outer: Loop, namer: Namer, fresh: ReadonlySet<string>): Stmt | null
     ? [
         b.declare(c2, next),
         ...pre,
-        ...second(pre),
+        ...secondPre(),
         { ...ic.init, init: shifted.firstAlone ? ic.init.init : renameVariableIn(ic.init.init, c.name, c2), mutable: true },
         { kind: "if", test: inner.test!, then: shifted.firstAlone ? innerBody : second(innerBody), else: [] },
         ...inner.update,
@@ -237,7 +243,7 @@ function jam(outer: Loop, namer: Namer, fresh: ReadonlySet<string>): Stmt | null
     : [
         b.declare(c2, next),
         ...pre,
-        ...second(pre),
+        ...secondPre(),
         ...(rectangular ? [] : [{ ...ic.init, mutable: true }]),
         { kind: "loop", form: "for", init: rectangular ? inner.init : [], test: rectangular ? inner.test! : b.and(inner.test!, secondTest), update: inner.update, body: together2 },
         ...(rectangular ? [] : [alone(inner.test!, innerBody), alone(secondTest, second(innerBody))]),
