@@ -165,17 +165,17 @@ export function mlpGradInto(
     {
       let i = 0;
       for (; i < b.length && i + 1 < b.length; i += 2) {
-        const i_4 = i + 1;
+        const i_3 = i + 1;
         let s = b[i];
         const w_i = w[i];
-        let s_1 = b[i_4];
-        const w_i_1 = w[i_4];
+        let s_1 = b[i_3];
+        const w_i_1 = w[i_3];
         for (let j = 0; j < h.length; j++) {
           s += w_i[j] * h[j];
           s_1 += w_i_1[j] * h[j];
         }
         z[i] = s;
-        z[i_4] = s_1;
+        z[i_3] = s_1;
       }
       for (; i < b.length; i++) {
         let s = b[i];
@@ -536,15 +536,15 @@ export function mlpHvpInto(
     {
       let i = 0;
       for (; i < b.length && i + 1 < b.length; i += 2) {
-        const i_7 = i + 1;
+        const i_3 = i + 1;
         let s = b[i];
         let s_dot = b_dot[i];
         const w_dot_i = w_dot[i];
         const w_i = w[i];
-        let s_1 = b[i_7];
-        let s_dot_1 = b_dot[i_7];
-        const w_dot_i_1 = w_dot[i_7];
-        const w_i_1 = w[i_7];
+        let s_1 = b[i_3];
+        let s_dot_1 = b_dot[i_3];
+        const w_dot_i_1 = w_dot[i_3];
+        const w_i_1 = w[i_3];
         for (let j = 0; j < h.length; j++) {
           s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
           s += w_i[j] * h[j];
@@ -553,8 +553,8 @@ export function mlpHvpInto(
         }
         z[i] = s;
         z_dot[i] = s_dot;
-        z[i_7] = s_1;
-        z_dot[i_7] = s_dot_1;
+        z[i_3] = s_1;
+        z_dot[i_3] = s_dot_1;
       }
       for (; i < b.length; i++) {
         let s = b[i];
