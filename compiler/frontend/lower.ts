@@ -1010,7 +1010,9 @@ class Lowering implements CallbackHost, SwitchLowerer {
           return { name: f.name, type: fieldType, value: f.value, irName: this.bind(this.fresh(`${name}_${f.name}`), fieldType, false) };
         });
         this.bind(name, type, false);
-        this.aliases[this.aliases.length - 1]!.set(name, { kind: "record", byReference: true, fields: fields.map((f) => ({ name: f.name, value: b.v(f.irName) })) });
+        const local: Expr = { kind: "record", byReference: true, fields: fields.map((f) => ({ name: f.name, value: b.v(f.irName) })) };
+        this.elements.set(local, this.elements.get(init)!);
+        this.aliases[this.aliases.length - 1]!.set(name, local);
         return fields.map((f): Stmt => ({ kind: "declare", name: f.irName, type: f.type, init: f.value, mutable: false, span: this.span(d) }));
       }
       const isArrayVar = (e: Expr) => e.kind === "var" && this.typeOf(e, d).kind === "array";
@@ -1435,7 +1437,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
     if (this.typeOf(index, node).kind !== "number") this.reject(Codes.UnsupportedExpression, "array indices must be numbers", node);
     const i = b.isTrivial(index) ? index : this.hold(index, "k", node);
     const element: Expr = { kind: "record", fields: type.fields.map((f) => ({ name: f.name, value: b.index(this.fieldOf(object, f.name, node), i) })) };
-    this.elements.add(element);
+    this.elements.set(element, elementOfRecords(type));
     return element;
   }
 
@@ -1444,8 +1446,12 @@ class Lowering implements CallbackHost, SwitchLowerer {
     return { kind: "length", object: this.fieldOf(object, type.fields[0]!.name, node) };
   }
 
-  /** The records `recordAt` made: `const layer = layers[i]` names their fields' rows. */
-  private readonly elements = new WeakSet<Expr>();
+  /**
+   * The records `recordAt` made (`const layer = layers[i]` names their fields' rows), and
+   * the locals naming one, with the element's type: its name finds a class's methods
+   * (`layers[i].forward(x)`).
+   */
+  private readonly elements = new WeakMap<Expr, ValueType>();
 
   /** The field `name` of a record value: a dotted path of a parameter (`layers.w`), a literal's field, or a field expression. */
   private fieldOf(object: Expr, name: string, node: ts.Node): Expr {
@@ -1821,7 +1827,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
         return t;
       }
       case "zeros": return { kind: "array", element: b.NUMBER, container: e.container, readonly: false };
-      case "record": return { kind: "record", fields: e.fields.map((f) => ({ name: f.name, type: this.typeOf(f.value, node) })) };
+      case "record": return this.elements.get(e) ?? { kind: "record", fields: e.fields.map((f) => ({ name: f.name, type: this.typeOf(f.value, node) })) };
       case "field": {
         const t = this.typeOf(e.object, node);
         const field = t.kind === "record" ? t.fields.find((f) => f.name === e.name) : undefined;

@@ -832,4 +832,32 @@ export function bumps(bumps: Bump[], xs: number[]): number {
     ],
     wrt: [0],
   },
+  {
+    name: "an array of class instances whose methods are called on the elements",
+    source: `
+export class Neuron {
+  constructor(public w: number[], public b: number) {}
+  forward(x: readonly number[]): number {
+    let s = this.b;
+    for (let i = 0; i < x.length; i++) s += this.w[i] * x[i];
+    return Math.tanh(s);
+  }
+}
+/**
+ * @grad neurons
+ * @jvp neurons
+ */
+export function total(neurons: Neuron[], x: readonly number[]): number {
+  let s = 0;
+  for (const neuron of neurons) s += neuron.forward(x);
+  for (let i = 0; i < neurons.length; i++) s += neurons[i].forward(x) * neurons[i].b;
+  return s;
+}
+export const makeNeurons = (specs: [number[], number][]) => specs.map(([w, b]) => new Neuron(w, b));
+`,
+    fn: "total",
+    args: (m) => [(m.makeNeurons as (s: [number[], number][]) => unknown)([[[0.5, -0.3], 0.1], [[0.2, 0.8], -0.4]]), [1.2, -0.7]],
+    wrt: [0],
+    tape: { fn: "total", args: (t) => [t.call("makeNeurons", [[[[0.5, -0.3], 0.1], [[0.2, 0.8], -0.4]]]), [1.2, -0.7]] },
+  },
 ];
