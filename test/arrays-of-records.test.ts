@@ -74,6 +74,39 @@ describe("arrays of parameter records", () => {
     expect(maxRelError(jv.tangent, jacobian.map((row) => row.reduce((s, j, k) => s + j * flatten(v)[k]!, 0)))).toBeLessThan(1e-12);
   });
 
+  it("the dense Hessian over Dense[]: exactly symmetric, H·v is fHvp, columns are differences of the gradient", async () => {
+    const built = await build(`
+export interface Dense {
+  w: number[][];
+  b: number[];
+}
+/**
+ * @grad layers
+ * @hvp layers
+ * @hessian layers
+ */
+export function energy(layers: Dense[], x: readonly number[]): number {
+  let s = 0;
+  for (const { w, b } of layers) for (let i = 0; i < w.length; i++) s += b[i] * Math.tanh(w[i][0] * x[0] + w[i][1] * x[1] + b[i]);
+  return s;
+}
+`);
+    const { hessian } = (built.generated.energyHessian as Fn)(layers(), x) as { hessian: number[][] };
+    const n = flatten(layers()).length;
+    expect(hessian).toHaveLength(n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) expect(hessian[i]![j]).toBe(hessian[j]![i]);
+    const v = mapShape(layers(), (t) => Math.cos(3 * t + 0.5));
+    const hv = flatten(((built.generated.energyHvp as Fn)(layers(), x, { layers: v }) as { hvp: { layers: Dense[] } }).hvp.layers);
+    expect(maxRelError(hv, hessian.map((row) => row.reduce((s, h, k) => s + h * flatten(v)[k]!, 0)))).toBeLessThan(1e-12);
+    const gradAt = (values: number[]) => flatten(((built.generated.energyGrad as Fn)(unflatten(values), x) as { grad: { layers: Dense[] } }).grad.layers);
+    const base = flatten(layers());
+    for (const k of [0, 5, n - 1]) {
+      const h = 1e-6;
+      const column = gradAt(base.map((t, i) => (i === k ? t + h : t))).map((g, i) => (g - gradAt(base.map((t, j) => (j === k ? t - h : t)))[i]!) / (2 * h));
+      expect(maxRelError(hessian.map((row) => row[k]!), column)).toBeLessThan(1e-6);
+    }
+  });
+
   it("gives the gradient as the user's array of records and writes into the caller's buffers in place", async () => {
     const built = await build(`
 export interface Dense {
