@@ -28,45 +28,28 @@ const sizes = process.argv.find((a) => a.startsWith("--sizes="))?.slice(8).split
 const widths = [1, 2, 4, 8, 16];
 let sink = 0;
 
-/** The one-direction dense Hessian: one HVP per column of H, then (H + Hᵀ)/2, as fHessian did before. */
-function oneDirectionHessian(x: Float64Array): number {
-  const n = x.length;
-  const v = { x: new Float64Array(n) };
-  const grad = { x: new Float64Array(n) };
-  const hvp = { x: new Float64Array(n) };
+/**
+ * The one-direction dense Hessian of an n-vector parameter: one HVP per column of H (the
+ * direction `v`, `grad` and `hvp` records' one field `key`), then (H + Hᵀ)/2, as fHessian
+ * did before.
+ */
+function oneDirectionHessian<K extends string>(
+  n: number,
+  key: K,
+  hvpInto: (v: Record<K, Float64Array>, grad: Record<K, Float64Array>, hvp: Record<K, Float64Array>) => number,
+): number {
+  const field = () => ({ [key]: new Float64Array(n) }) as Record<K, Float64Array>;
+  const v = field();
+  const grad = field();
+  const hvp = field();
   const H: number[][] = [];
   for (let i = 0; i < n; i++) H.push(new Array<number>(n).fill(0));
   let value = 0;
   for (let k = 0; k < n; k++) {
-    v.x[k] = 1;
-    value = rosenbrockDenseHvpInto(x, v, grad, hvp);
-    v.x[k] = 0;
-    for (let i = 0; i < n; i++) H[i]![k] = hvp.x[i]!;
-  }
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < i; j++) {
-      const mean = 0.5 * (H[i]![j]! + H[j]![i]!);
-      H[i]![j] = mean;
-      H[j]![i] = mean;
-    }
-  }
-  return value + H[n - 1]![0]!;
-}
-
-/** The same for logistic regression (m rows of features X, labels y). */
-function oneDirectionLogisticHessian(w: Float64Array, X: Float64Array[], y: Float64Array): number {
-  const n = w.length;
-  const v = { w: new Float64Array(n) };
-  const grad = { w: new Float64Array(n) };
-  const hvp = { w: new Float64Array(n) };
-  const H: number[][] = [];
-  for (let i = 0; i < n; i++) H.push(new Array<number>(n).fill(0));
-  let value = 0;
-  for (let k = 0; k < n; k++) {
-    v.w[k] = 1;
-    value = logisticNllHvpInto(w, X, y, v, grad, hvp);
-    v.w[k] = 0;
-    for (let i = 0; i < n; i++) H[i]![k] = hvp.w[i]!;
+    v[key][k] = 1;
+    value = hvpInto(v, grad, hvp);
+    v[key][k] = 0;
+    for (let i = 0; i < n; i++) H[i]![k] = hvp[key][i]!;
   }
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < i; j++) {
@@ -101,7 +84,7 @@ for (const n of sizes) {
   const grad = { x: new Float64Array(n) };
   const hessian = measure([
     { name: "gradient", run: () => (sink += rosenbrockGradInto(x, grad)) },
-    { name: "one direction", run: () => (sink += oneDirectionHessian(x)) },
+    { name: "one direction", run: () => (sink += oneDirectionHessian(x.length, "x", (v, grad, hvp) => rosenbrockDenseHvpInto(x, v, grad, hvp))) },
     ...widths.map((k) => ({ name: `width ${k}`, run: () => (sink += rosenbrockDenseHessian(x, k).value) })),
   ], { rounds: quick ? 5 : 9 });
   const g = hessian[0]!.median;
@@ -112,7 +95,7 @@ for (const n of sizes) {
   const lgrad = { w: new Float64Array(n) };
   const logistic = measure([
     { name: "gradient", run: () => (sink += logisticNllGradInto(w, X, y, lgrad)) },
-    { name: "one direction", run: () => (sink += oneDirectionLogisticHessian(w, X, y)) },
+    { name: "one direction", run: () => (sink += oneDirectionHessian(w.length, "w", (v, grad, hvp) => logisticNllHvpInto(w, X, y, v, grad, hvp))) },
     ...widths.map((k) => ({ name: `width ${k}`, run: () => (sink += logisticNllHessian(w, X, y, k).value) })),
   ], { rounds: quick ? 5 : 9 });
   const lg = logistic[0]!.median;
