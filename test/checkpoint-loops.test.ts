@@ -335,6 +335,29 @@ describe("a body that reads its counter, a nested loop that reads the outer one'
   });
 });
 
+describe("what the loop reads and later code overwrites", () => {
+  it("is part of the state: the recomputed steps see the values of the forward phase (fuzz seed 777, program 40)", async () => {
+    // The second loop overwrites gate; store-all's reverse never needs its old values, so
+    // nothing restores them before the checkpointed loop recomputes its steps.
+    const LATER = `/** @grad x */
+export function later(x: number[], steps: number): number {
+  const gate = [0.5, 0.5];
+  let s = x[0];
+  //CHECKPOINT
+  for (let k = 0; k < steps; k++) {
+    if (gate[k % 2] > 0.3) s = Math.sin(s) * x[1];
+    else s = s * 0.5;
+  }
+  for (let k = 0; k < 2; k++) gate[k] = Math.cos(s + k);
+  return s + gate[0];
+}
+`;
+    const pair = await both(LATER, "later", "// @checkpoint snapshots=1");
+    expect(pair.text).toMatch(/the state \(s, gate\) is saved/);
+    expectIdentical(pair, "later", [0, 1, 3, 10].map((steps) => [[0.3, 1.7], steps]));
+  });
+});
+
 describe("a shared callee's checkpointed loop (its pullback), called in a loop", () => {
   const SHARED = `/** @noinline */
 function integrate(u: number, v: readonly number[], steps: number): number {

@@ -61,9 +61,12 @@ interface Facts {
  * The state of a loop whose one step is `steps` (each a way the step runs: recorded,
  * primal), `counter` aside (the schedule sets it).
  */
-export function loopState(steps: Stmt[][], types: Map<string, ValueType>, counter?: string): LoopState {
+export function loopState(steps: Stmt[][], types: Map<string, ValueType>, counter?: string, writtenElsewhere: ReadonlySet<string> = new Set()): LoopState {
   const facts: Facts = { written: new Set(), appended: new Set(), elementWritten: new Set(), reassigned: new Set(), exposed: new Set() };
   for (const step of steps) new Walk(facts, types).block(step, [new Set()], new Set(), new Map(), []);
+  // What the steps read and other code of the function writes may change between a step's
+  // first run and its recomputation: part of the state too.
+  for (const name of writtenElsewhere) if (facts.exposed.has(name)) facts.written.add(name);
   if (counter) facts.written.delete(counter);
   const problems: LoopState["problems"] = [];
   const items: StateItem[] = [];

@@ -23,7 +23,7 @@
 import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { CheckpointMark, Expr, FunctionIR, LValue, Stmt, ValueType } from "../ir/nodes.ts";
-import { definedIn, mentionedNames, someStmt, walkStmts } from "../ir/visit.ts";
+import { definedIn, mentionedNames, someStmt, walkStmts, writtenBy } from "../ir/visit.ts";
 import { bytesPushed, loopState, type StateItem } from "../analysis/loopState.ts";
 import { Namer } from "./naming.ts";
 
@@ -85,7 +85,7 @@ function expand(fn: FunctionIR, marks: Loop[], leftAlone: Set<number>, reserved:
       leftAlone.add(mark.id);
       continue;
     }
-    const state = loopState([loop.body, mark.primal ?? []], types, mark.counted?.counter);
+    const state = loopState([loop.body, mark.primal ?? []], types, mark.counted?.counter, writtenOutside(fn.body, loop));
     if (state.problems.length > 0 && mark.request.automatic) {
       // The automatic policy leaves a loop it cannot checkpoint as it is; a tag asked for it.
       leftAlone.add(mark.id);
@@ -115,6 +115,28 @@ function expand(fn: FunctionIR, marks: Loop[], leftAlone: Set<number>, reserved:
   const expander = new Expander(plans, leftAlone, namer, fn.span);
   const body = expander.stmts(fn.body);
   return { fn: { ...fn, body }, schedules, runtime: plans.size > 0 ? ["CheckpointSchedule", "CheckpointAction"] : [] };
+}
+
+/** Names written (declared, assigned, elements written) anywhere in `body` outside `loop`. */
+function writtenOutside(body: Stmt[], loop: Loop): Set<string> {
+  const out = new Set<string>();
+  const visit = (list: Stmt[]) => {
+    for (const s of list) {
+      if (s === loop) continue;
+      if (s.kind === "declare") out.add(s.name);
+      writtenBy(s, out);
+      if (s.kind === "if") {
+        visit(s.then);
+        visit(s.else);
+      } else if (s.kind === "loop") {
+        visit(s.init);
+        visit(s.update);
+        visit(s.body);
+      } else if (s.kind === "block") visit(s.body);
+    }
+  };
+  visit(body);
+  return out;
 }
 
 /** Each marked forward loop with the nearest loop around it (null: none). */
