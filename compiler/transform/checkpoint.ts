@@ -23,7 +23,7 @@
 import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { CheckpointMark, Expr, FunctionIR, LValue, Stmt, ValueType } from "../ir/nodes.ts";
-import { definedIn, mentionedNames, someStmt, walkStmts, writtenBy } from "../ir/visit.ts";
+import { definedIn, mentionedNames, someStmt, walkStmts } from "../ir/visit.ts";
 import { bytesPushed, loopState, type StateItem } from "../analysis/loopState.ts";
 import { Namer } from "./naming.ts";
 
@@ -85,7 +85,7 @@ function expand(fn: FunctionIR, marks: Loop[], leftAlone: Set<number>, reserved:
       leftAlone.add(mark.id);
       continue;
     }
-    const state = loopState([loop.body, mark.primal ?? []], types, mark.counted?.counter, writtenOutside(fn.body, loop));
+    const state = loopState([loop.body, mark.primal ?? []], types, mark.counted?.counter, writtenAfter(fn.body, loop));
     if (state.problems.length > 0 && mark.request.automatic) {
       // The automatic policy leaves a loop it cannot checkpoint as it is; a tag asked for it.
       leftAlone.add(mark.id);
@@ -117,23 +117,28 @@ function expand(fn: FunctionIR, marks: Loop[], leftAlone: Set<number>, reserved:
   return { fn: { ...fn, body }, schedules, runtime: plans.size > 0 ? ["CheckpointSchedule", "CheckpointAction"] : [] };
 }
 
-/** Names written (declared, assigned, elements written) anywhere in `body` outside `loop`. */
-function writtenOutside(body: Stmt[], loop: Loop): Set<string> {
+/**
+ * Names the code that runs after `loop` writes (declares, assigns, writes elements of): the
+ * statements after it, and after each statement around it; a loop around it runs its whole
+ * body again. What runs before the loop cannot change a value between a step's first run
+ * and its recomputation.
+ */
+function writtenAfter(body: Stmt[], loop: Loop): Set<string> {
   const out = new Set<string>();
-  const visit = (list: Stmt[]) => {
-    for (const s of list) {
-      if (s === loop) continue;
-      if (s.kind === "declare") out.add(s.name);
-      writtenBy(s, out);
-      if (s.kind === "if") {
-        visit(s.then);
-        visit(s.else);
-      } else if (s.kind === "loop") {
-        visit(s.init);
-        visit(s.update);
-        visit(s.body);
-      } else if (s.kind === "block") visit(s.body);
+  const visit = (list: Stmt[]): boolean => {
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      const holds =
+        s === loop ||
+        (s.kind === "if" && (visit(s.then) || visit(s.else))) ||
+        (s.kind === "block" && visit(s.body)) ||
+        (s.kind === "loop" && visit(s.body) && (definedIn([...s.init, ...s.update, ...s.body], out), true));
+      if (holds) {
+        definedIn(list.slice(i + 1), out);
+        return true;
+      }
     }
+    return false;
   };
   visit(body);
   return out;
