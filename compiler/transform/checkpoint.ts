@@ -125,20 +125,20 @@ function expand(fn: FunctionIR, marks: Loop[], leftAlone: Set<number>, reserved:
  */
 function writtenAfter(body: Stmt[], loop: Loop): Set<string> {
   const out = new Set<string>();
+  /** Whether `list` holds the loop; if so, what follows it in `list` is added. */
   const visit = (list: Stmt[]): boolean => {
-    for (let i = 0; i < list.length; i++) {
-      const s = list[i]!;
-      const holds =
-        s === loop ||
-        (s.kind === "if" && (visit(s.then) || visit(s.else))) ||
-        (s.kind === "block" && visit(s.body)) ||
-        (s.kind === "loop" && visit(s.body) && (definedIn([...s.init, ...s.update, ...s.body], out), true));
-      if (holds) {
-        definedIn(list.slice(i + 1), out);
-        return true;
-      }
-    }
-    return false;
+    const at = list.findIndex((s) => s === loop || holdsLoop(s));
+    if (at < 0) return false;
+    definedIn(list.slice(at + 1), out);
+    return true;
+  };
+  const holdsLoop = (s: Stmt): boolean => {
+    if (s.kind === "if") return visit(s.then) || visit(s.else);
+    if (s.kind === "block") return visit(s.body);
+    if (s.kind !== "loop" || !visit(s.body)) return false;
+    // A loop around it runs its whole body again: all of it comes after some step.
+    definedIn([...s.init, ...s.update, ...s.body], out);
+    return true;
   };
   visit(body);
   return out;
