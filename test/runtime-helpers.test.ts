@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { copyHelpers, indexHelpers, runtimeHelpers } from "../compiler/backend/helpers.ts";
+import { copyHelpers, indexHelpers, lazyHelpers, lazyRuntimeHelpers, runtimeHelpers } from "../compiler/backend/helpers.ts";
 import { allStacks, pendingStackEntries, stackBytes } from "../runtime/stack.ts";
 import { build } from "./harness/build.ts";
 
@@ -57,6 +57,25 @@ describe("the helper index", () => {
   it("reads tsgrad's own runtime/ helpers (every rule above holds for them)", () => {
     const names = [...runtimeHelpers().declarations.keys()];
     expect(names).toEqual(expect.arrayContaining(["NumberStack", "IntStack", "recordSize", "setFlat", "readFlat", "zeroRecord"]));
+  });
+});
+
+describe("the lazy helper index (what generated files are given)", () => {
+  it("indexes only the modules that declare what is asked for, and finds what the whole index finds", () => {
+    // z.ts breaks a rule: the whole index rejects it, the lazy one never parses it for C.
+    const modules = [{ module: "a.ts", text: A }, { module: "c.ts", text: C }, { module: "z.ts", text: "export default function z() {}\n" }];
+    const lazy = lazyHelpers(modules);
+    const whole = indexHelpers(modules.slice(0, 2));
+    expect(lazy.declarations.get("C")).toEqual(whole.declarations.get("C"));
+    expect(copyHelpers(["C"], new Set(["b"]), lazy)).toEqual(copyHelpers(["C"], new Set(["b"]), whole));
+    // A name no module declares falls back to the whole index, with its rules.
+    expect(() => lazy.declarations.get("nothing")).toThrow(/default export/);
+    expect(lazyHelpers(modules.slice(0, 2)).declarations.has("nothing")).toBe(false);
+  });
+
+  it("gives every declaration of tsgrad's runtime/ exactly as the whole index has it", () => {
+    const whole = runtimeHelpers().declarations;
+    for (const [name, declaration] of whole) expect(lazyRuntimeHelpers().declarations.get(name), name).toEqual(declaration);
   });
 });
 

@@ -40,9 +40,14 @@ export interface HelperIndex {
   declarations: Map<string, Declaration>;
 }
 
+/** What copying needs of an index: declarations by name (the whole index, or runtimeHelpers' lazy one). */
+export interface HelperLookup {
+  declarations: Pick<ReadonlyMap<string, Declaration>, "get" | "has">;
+}
+
 let cached: HelperIndex | undefined;
 
-/** The helper modules of tsgrad's `runtime/` folder, read once per process. */
+/** The helper modules of tsgrad's `runtime/` folder, read and indexed whole once per process (every rule checked). */
 export function runtimeHelpers(): HelperIndex {
   if (!cached) {
     cached = indexHelpers(runtimeModules());
@@ -50,69 +55,124 @@ export function runtimeHelpers(): HelperIndex {
   return cached;
 }
 
+let lazy: HelperLookup | undefined;
+
+/** tsgrad's runtime helpers, indexed as names are asked for (lazyHelpers), once per process: what generated files are given. */
+export function lazyRuntimeHelpers(): HelperLookup {
+  if (!lazy) lazy = lazyHelpers(runtimeModules());
+  return lazy;
+}
+
+/**
+ * Helper modules indexed module by module as names are asked for: a file that uses only
+ * the stacks parses stack.ts, not all of runtime/ (parsing every module cost ~0.25 s of a
+ * warm compile, ~1 s of a one-file CLI build at load). A name is looked up in the modules
+ * whose text could declare it, then, if none does, in the whole index. Since names are
+ * unique across helper modules and each module is indexed as indexHelpers does it, the
+ * declarations are the whole index's; the whole-folder rules (unique names, imports that
+ * resolve) are checked by indexHelpers, which test/runtime-helpers.test.ts runs on
+ * tsgrad's own runtime/.
+ */
+export function lazyHelpers(modules: { module: string; text: string }[]): HelperLookup {
+  const known = new Set(modules.map((m) => m.module));
+  const indexed = new Map<string, Map<string, Declaration>>();
+  const inModule = (m: { module: string; text: string }) => {
+    let declarations = indexed.get(m.module);
+    if (!declarations) indexed.set(m.module, (declarations = new Map(indexModule(m.module, m.text, known).map((d) => [d.name, d]))));
+    return declarations;
+  };
+  let whole: HelperIndex | undefined;
+  const find = (name: string): Declaration | undefined => {
+    const declares = new RegExp(`\\b(?:function|class|const|let|var|interface|type)\\s+${name.replace(/\$/g, "\\$")}\\b`);
+    for (const m of modules) {
+      const d = declares.test(m.text) ? inModule(m).get(name) : undefined;
+      if (d) return d;
+    }
+    whole ??= indexHelpers(modules);
+    return whole.declarations.get(name);
+  };
+  const found = new Map<string, Declaration | undefined>();
+  const get = (name: string): Declaration | undefined => {
+    if (!found.has(name)) found.set(name, find(name));
+    return found.get(name);
+  };
+  return { declarations: { get, has: (name) => get(name) !== undefined } };
+}
+
 /** Indexes the top-level declarations of helper modules (given as file name and text). */
 export function indexHelpers(modules: { module: string; text: string }[]): HelperIndex {
   const declarations = new Map<string, Declaration>();
-  const parsed = modules.map(({ module, text }) => ({ module, sf: ts.createSourceFile(module, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS) }));
-  const fail = (module: string, message: string): never => {
-    throw new Error(`runtime helper ${module}: ${message}`);
-  };
   const known = new Set(modules.map((m) => m.module));
-  for (const { module, sf } of parsed) {
-    // Names usable at the top level of this module: its own declarations and its imports.
-    const topLevel = new Set<string>();
-    for (const s of sf.statements) {
-      if (ts.isImportDeclaration(s)) {
-        const spec = (s.moduleSpecifier as ts.StringLiteral).text;
-        if (!spec.startsWith("./") || !known.has(spec.slice(2))) fail(module, `imports '${spec}'; a helper may only import other helpers ('./stack.ts')`);
-        const bindings = s.importClause?.namedBindings;
-        if (s.importClause?.name || !bindings || !ts.isNamedImports(bindings)) fail(module, "use named imports ('import { X } from \"./other.ts\"')");
-        for (const e of (bindings as ts.NamedImports).elements) {
-          if (e.propertyName) fail(module, `renamed import '${e.propertyName.text} as ${e.name.text}'`);
-          topLevel.add(e.name.text);
-        }
-        continue;
-      }
-      for (const name of declaredNames(s, module, fail)) topLevel.add(name);
-    }
-    for (const s of sf.statements) {
-      if (ts.isImportDeclaration(s)) continue;
-      const names = declaredNames(s, module, fail);
-      const exportKeyword = ts.canHaveModifiers(s) ? ts.getModifiers(s)?.find((m) => m.kind === ts.SyntaxKind.ExportKeyword) : undefined;
-      if (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword)) fail(module, "default export");
-      const start = docStart(s, sf);
-      const cut = exportKeyword ? { start: exportKeyword.getStart(sf), end: skipSpaces(sf.text, exportKeyword.end) } : undefined;
-      const at = (pos: number) => pos - start - (cut && pos >= cut.end ? cut.end - cut.start : 0);
-      const text = cut ? sf.text.slice(start, cut.start) + sf.text.slice(cut.end, s.end) : sf.text.slice(start, s.end);
-      const references: Declaration["references"] = [];
-      const own = new Set(names);
-      const visit = (node: ts.Node): void => {
-        if (ts.isIdentifier(node) && topLevel.has(node.text)) {
-          const ownName = declaresLocal(node) && (node.parent === s || node.parent.parent?.parent === s);
-          if (isReference(node) || ownName) references.push({ name: node.text, start: at(node.getStart(sf)), end: at(node.end) });
-          else if (declaresLocal(node)) fail(module, `'${node.text}' is declared again inside '${names[0]}'; helpers are copied by name, so a local may not shadow a top-level name`);
-        }
-        ts.forEachChild(node, visit);
-      };
-      ts.forEachChild(s, visit);
-      for (const name of names) {
-        if (declarations.has(name)) fail(module, `'${name}' is also declared in ${declarations.get(name)!.module}; helper names must be unique across runtime/`);
-        declarations.set(name, {
-          module,
-          name,
-          exported: exportKeyword !== undefined,
-          position: s.getStart(sf),
-          text,
-          uses: [...new Set(references.map((r) => r.name).filter((n) => !own.has(n)))],
-          references,
-        });
-      }
+  for (const { module, text } of modules) {
+    for (const d of indexModule(module, text, known)) {
+      if (declarations.has(d.name)) helperError(module, `'${d.name}' is also declared in ${declarations.get(d.name)!.module}; helper names must be unique across runtime/`);
+      declarations.set(d.name, d);
     }
   }
   for (const d of declarations.values()) {
-    for (const u of d.uses) if (!declarations.has(u)) fail(d.module, `'${u}' is imported but not declared by any helper`);
+    for (const u of d.uses) if (!declarations.has(u)) helperError(d.module, `'${u}' is imported but not declared by any helper`);
   }
   return { declarations };
+}
+
+function helperError(module: string, message: string): never {
+  throw new Error(`runtime helper ${module}: ${message}`);
+}
+
+/** The top-level declarations of one helper module; `known`: the helper modules it may import. */
+function indexModule(module: string, text: string, known: ReadonlySet<string>): Declaration[] {
+  const declarations: Declaration[] = [];
+  const sf = ts.createSourceFile(module, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const fail = helperError;
+  // Names usable at the top level of this module: its own declarations and its imports.
+  const topLevel = new Set<string>();
+  for (const s of sf.statements) {
+    if (ts.isImportDeclaration(s)) {
+      const spec = (s.moduleSpecifier as ts.StringLiteral).text;
+      if (!spec.startsWith("./") || !known.has(spec.slice(2))) fail(module, `imports '${spec}'; a helper may only import other helpers ('./stack.ts')`);
+      const bindings = s.importClause?.namedBindings;
+      if (s.importClause?.name || !bindings || !ts.isNamedImports(bindings)) fail(module, "use named imports ('import { X } from \"./other.ts\"')");
+      for (const e of (bindings as ts.NamedImports).elements) {
+        if (e.propertyName) fail(module, `renamed import '${e.propertyName.text} as ${e.name.text}'`);
+        topLevel.add(e.name.text);
+      }
+      continue;
+    }
+    for (const name of declaredNames(s, module, fail)) topLevel.add(name);
+  }
+  for (const s of sf.statements) {
+    if (ts.isImportDeclaration(s)) continue;
+    const names = declaredNames(s, module, fail);
+    const exportKeyword = ts.canHaveModifiers(s) ? ts.getModifiers(s)?.find((m) => m.kind === ts.SyntaxKind.ExportKeyword) : undefined;
+    if (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword)) fail(module, "default export");
+    const start = docStart(s, sf);
+    const cut = exportKeyword ? { start: exportKeyword.getStart(sf), end: skipSpaces(sf.text, exportKeyword.end) } : undefined;
+    const at = (pos: number) => pos - start - (cut && pos >= cut.end ? cut.end - cut.start : 0);
+    const text = cut ? sf.text.slice(start, cut.start) + sf.text.slice(cut.end, s.end) : sf.text.slice(start, s.end);
+    const references: Declaration["references"] = [];
+    const own = new Set(names);
+    const visit = (node: ts.Node): void => {
+      if (ts.isIdentifier(node) && topLevel.has(node.text)) {
+        const ownName = declaresLocal(node) && (node.parent === s || node.parent.parent?.parent === s);
+        if (isReference(node) || ownName) references.push({ name: node.text, start: at(node.getStart(sf)), end: at(node.end) });
+        else if (declaresLocal(node)) fail(module, `'${node.text}' is declared again inside '${names[0]}'; helpers are copied by name, so a local may not shadow a top-level name`);
+      }
+      ts.forEachChild(node, visit);
+    };
+    ts.forEachChild(s, visit);
+    for (const name of names) {
+      declarations.push({
+        module,
+        name,
+        exported: exportKeyword !== undefined,
+        position: s.getStart(sf),
+        text,
+        uses: [...new Set(references.map((r) => r.name).filter((n) => !own.has(n)))],
+        references,
+      });
+    }
+  }
+  return declarations;
 }
 
 function declaredNames(s: ts.Statement, module: string, fail: (module: string, message: string) => never): string[] {
@@ -167,7 +227,7 @@ export interface CopiedHelpers {
  * dependency order; a private helper name in `taken` (the file's other top-level names) is
  * renamed with a numeric suffix.
  */
-export function copyHelpers(used: Iterable<string>, taken: ReadonlySet<string>, index: HelperIndex = runtimeHelpers()): CopiedHelpers {
+export function copyHelpers(used: Iterable<string>, taken: ReadonlySet<string>, index: HelperLookup = lazyRuntimeHelpers()): CopiedHelpers {
   const requested = [...new Set(used)];
   const clashes = requested.filter((n) => taken.has(n));
   const order: Declaration[] = [];
