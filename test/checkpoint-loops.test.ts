@@ -187,6 +187,87 @@ export function forced(x: number[], p: number, steps: number): number {
 `;
 const FORCED_ROWS = FORCED.replace("@hessian x, p", "@jacobian x, p").replace("steps: number): number {", "steps: number): number[] {").replace("return y[0] * y[1];", "return [y[0] * y[1], y[0] + p];");
 
+/**
+ * Rounds of a heat-like relaxation: the checkpointed time loop runs inside a loop that is
+ * not checkpointed (each round: one run of its schedule, started from the entry state the
+ * forward sweep saved), reads a constant of the round's body (`dt`) and carries an array
+ * (`u`) and a number (`drift`) the round declares; the round writes the state after it.
+ */
+const ROUNDS = `/**
+ * @grad u0, kappa
+ * @hvp u0, kappa
+ */
+export function rounds(u0: Float64Array, kappa: number, count: number, steps: number): number {
+  const n = u0.length;
+  const u = Float64Array.from(u0);
+  let loss = 0;
+  for (let r = 0; r < count; r++) {
+    const dt = 0.05 / (r + 1);
+    let drift = 0;
+    //CHECKPOINT
+    for (let s = 0; s < steps; s++) {
+      for (let i = 1; i + 1 < n; i++) u[i] = u[i] + dt * (kappa * (u[i - 1] - 2 * u[i] + u[i + 1]) - u[i] * u[i] * u[i]);
+      drift = drift + u[1] * dt;
+    }
+    loss = loss + drift * drift + u[2] * kappa;
+    u[0] = Math.sin(u[n - 2] * kappa);
+  }
+  return loss;
+}
+`;
+const ROUNDS_VECTOR = ROUNDS.replace("@grad u0, kappa\n * @hvp u0, kappa", "@vjp u0, kappa\n * @jacobian u0, kappa").replace("steps: number): number {", "steps: number): number[] {").replace("return loss;", "return [loss, u[1] * kappa, drift];").replace("let drift = 0;\n", "").replace("  let loss = 0;\n", "  let loss = 0;\n  let drift = 0;\n").replace("    //CHECKPOINT", "    drift = 0;\n    //CHECKPOINT");
+
+/**
+ * A while loop (online schedule) with an early exit inside a loop that is not checkpointed;
+ * its counter is declared by the round, and its test reads a bound the round changes after it.
+ */
+const RELAX = `/**
+ * @grad x, p
+ * @hvp x, p
+ */
+export function relax(x: number[], p: number, count: number, limit: number): number {
+  const y = [x[0], x[1]];
+  let total = 0;
+  let span = limit;
+  for (let r = 0; r < count; r++) {
+    let t = 0;
+    //CHECKPOINT
+    while (t < span) {
+      y[0] = y[0] + 0.1 * Math.sin(p * y[1] + t);
+      y[1] = y[1] * (1 - 0.01 * p) + 0.02 * y[0];
+      t = t + 0.1 + 0.01 * y[0] * y[0];
+      if (y[1] > 3) break;
+    }
+    total = total + y[0] * t;
+    span = span + 0.5;
+  }
+  return total + y[1];
+}
+`;
+
+/** Checkpointed, then not, then checkpointed: the innermost loop runs again in each of its round's reverse sweeps, inside the outer loop's recorded steps. */
+const SANDWICH = `/**
+ * @grad x, p
+ * @hvp x, p
+ */
+export function sandwich(x: number[], p: number, outer: number, inner: number): number {
+  const y = Float64Array.from(x);
+  let s = 0;
+  //CHECKPOINT
+  for (let a = 0; a < outer; a++) {
+    for (let c = 0; c < 2; c++) {
+      const w = p * (c + 1);
+      //CHECKPOINT
+      for (let k = 0; k < inner; k++) {
+        for (let i = 0; i < y.length; i++) y[i] = y[i] + 0.01 * Math.sin(w * y[(i + 1) % y.length]);
+      }
+      s = s + y[c] * w;
+    }
+  }
+  return s + y[1];
+}
+`;
+
 type Fn = (...args: unknown[]) => unknown;
 
 /** Same bits everywhere (numbers by Object.is, typed arrays and records field by field). */
@@ -306,8 +387,10 @@ describe("checkpointed loops give the store-all derivatives, bit for bit", () =>
   });
 });
 
+const forcedArgs = [0, 1, 7, 120].flatMap((steps) => [[[0.3, 0.5], 1.3, steps], [[3.9, 0.5], 2.1, steps]]);
+
 describe("a body that reads its counter, a nested loop that reads the outer one's, each mode alone", () => {
-  const args = [0, 1, 7, 120].flatMap((steps) => [[[0.3, 0.5], 1.3, steps], [[3.9, 0.5], 2.1, steps]]);
+  const args = forcedArgs;
   for (const directive of ["// @checkpoint snapshots=2", "// @checkpoint budget=64"]) {
     it(`@hessian (its vector sweep carries the tangents through the snapshots), ${directive}`, async () => {
       const pair = await both(FORCED, "forced", directive);
@@ -321,18 +404,115 @@ describe("a body that reads its counter, a nested loop that reads the outer one'
       expect(expectIdentical(pair, "forced", args)).toEqual(["forcedJacobian"]);
     });
   }
-  it("a checkpointed loop inside a loop that is not: TSG2008 (each run's forward phase would come before any reverse phase)", async () => {
-    const inPlain = FORCED.replace("  //CHECKPOINT\n  for (let t", "  for (let t").replaceAll("//CHECKPOINT", "// @checkpoint snapshots=1");
-    const found = await diagnose(inPlain);
-    expect(found.map((d) => [d.code, d.line])).toEqual([[Codes.BadCheckpoint, 10]]);
-    expect(found[0]!.message).toContain("cannot be checkpointed inside a loop that is not: checkpoint the loop around it too");
+});
+
+describe("a checkpointed loop inside a loop that is not: one run of its schedule per run of the loop, started from the entry state the forward sweep saved", () => {
+  const u0 = Float64Array.from([0, 0.4, 0.9, 0.7, 0.2, 0]);
+  const uv = { u0: Float64Array.from([0, 1, -0.5, 0.25, 2, 0]), kappa: -0.7 };
+  const roundArgs = [[0, 5], [1, 0], [1, 1], [2, 3], [3, 4], [4, 40]].map(([count, steps]) => [u0, 0.2, count, steps]);
+  for (const directive of ["// @checkpoint snapshots=2", "// @checkpoint budget=256"]) {
+    it(`@grad and @hvp, an array state, a constant of the round's body, ${directive}`, async () => {
+      const pair = await both(ROUNDS, "rounds", directive);
+      expect(generatedFunction(pair.text, "roundsGradInto")).toMatch(/its entry state \(drift, dt, u\) is saved here/);
+      expect(expectIdentical(pair, "rounds", roundArgs, hvpSeed(uv))).toEqual(["roundsGrad", "roundsHvp"]);
+      await checkGradientAndHvp(pair, "rounds", [u0, 0.2, 3, 7], ["u0", "kappa"], uv);
+    });
+    it(`@vjp and @jacobian (its rows), ${directive}`, async () => {
+      const pair = await both(ROUNDS_VECTOR, "rounds", directive);
+      expect(pair.text).toContain("roundsVjpIntoSchedule");
+      const checked = expectIdentical(pair, "rounds", roundArgs, (entry) => (entry.endsWith("Vjp") ? [[0.7, -1.1, 0.3]] : []));
+      expect(checked).toEqual(["roundsVjp", "roundsJacobian"]);
+    });
+    it(`a while loop with an early exit (online schedule), ${directive}`, async () => {
+      const pair = await both(RELAX, "relax", directive);
+      expect(pair.text).toContain("relaxGradIntoSchedule.startOnline");
+      const v = { x: [0.5, -0.25], p: -0.7 };
+      const args = [[0, 1], [1, 0], [1, 0.05], [2, 1], [3, 4], [2, 30]].flatMap(([count, limit]) => [[[0.3, 0.5], 1.3, count, limit], [[0.9, 2.8], 0.4, count, limit]]);
+      expect(expectIdentical(pair, "relax", args, hvpSeed(v))).toEqual(["relaxGrad", "relaxHvp"]);
+      await checkGradientAndHvp(pair, "relax", [[0.3, 0.5], 1.3, 3, 2], ["x", "p"], v);
+    });
+    it(`checkpointed, then not, then checkpointed, ${directive}`, async () => {
+      const pair = await both(SANDWICH, "sandwich", directive);
+      expect(generatedFunction(pair.text, "sandwichGradInto")).toContain("checkpointed inside a loop that is not");
+      const v = { x: [0.5, -0.25, 1], p: -0.7 };
+      const x = [0.3, 0.5, 0.1];
+      expect(expectIdentical(pair, "sandwich", [[0, 3], [1, 0], [1, 1], [3, 2], [5, 7]].map(([outer, inner]) => [x, 1.3, outer, inner]), hvpSeed(v))).toEqual(["sandwichGrad", "sandwichHvp"]);
+      await checkGradientAndHvp(pair, "sandwich", [x, 1.3, 3, 4], ["x", "p"], v);
+    });
+  }
+  it("a variable of the round's body that the loop carries, read by the reverse sweep on both sides of it: restored in place (rolled back to the loop's entry)", async () => {
+    const ROLL = `/**
+ * @grad x, p
+ * @hvp x, p
+ */
+export function roll(x: number[], p: number, count: number, steps: number): number {
+  const y = [x[0], x[1]];
+  let s = 0;
+  for (let r = 0; r < count; r++) {
+    let w = 0.5 * p + y[0];
+    const q = w * w;
+    //CHECKPOINT
+    for (let k = 0; k < steps; k++) {
+      w = w * 0.9 + Math.sin(y[0] * w) * 0.1;
+      y[0] = y[0] + 0.01 * w * y[1];
+    }
+    s = s + w * y[1] + q;
+  }
+  return s;
+}
+`;
+    const pair = await both(ROLL, "roll", "// @checkpoint snapshots=2");
+    expect(generatedFunction(pair.text, "rollGradInto")).toMatch(/its entry state \(w, y\) is saved here/);
+    const v = { x: [0.2, -1], p: 0.5 };
+    expect(expectIdentical(pair, "roll", [[0, 2], [1, 3], [3, 5], [2, 0], [4, 11]].map(([count, steps]) => [[0.3, 0.7], 1.1, count, steps]), hvpSeed(v))).toEqual(["rollGrad", "rollHvp"]);
+    await checkGradientAndHvp(pair, "roll", [[0.3, 0.7], 1.1, 3, 5], ["x", "p"], v);
   });
-  it("a nested checkpointed loop reading a constant of the outer body: TSG2008 saying to declare it before the outer loop", async () => {
-    const inBody = FORCED.replace("  let force = 0;\n", "").replace("    force = Math.sin", "    const force = Math.sin").replaceAll("//CHECKPOINT", "// @checkpoint snapshots=2");
-    const found = await diagnose(inBody);
-    expect(found.map((d) => [d.code, d.line])).toEqual([[Codes.BadCheckpoint, 10]]);
-    expect(found[0]!.message).toBe("this loop cannot be checkpointed: it reads 'force', which is declared in a block around it; declare it before that block");
+  const inPlain = FORCED.replace("  //CHECKPOINT\n  for (let t", "  for (let t");
+  it("@hessian and @jacobian of the forced system whose outer loop is not checkpointed", async () => {
+    const pair = await both(inPlain, "forced", "// @checkpoint snapshots=1");
+    expect(pair.text).toMatch(/forcedHvpLanesIntoSchedule(_\d+)?\.start/);
+    expect(expectIdentical(pair, "forced", forcedArgs, (entry) => (entry.endsWith("Hvp") ? [{ x: [0.5, -0.25], p: -0.7 }] : []))).toEqual(expect.arrayContaining(["forcedHessian", "forcedHvp"]));
+    const rows = await both(FORCED_ROWS.replace("  //CHECKPOINT\n  for (let t", "  for (let t"), "forced", "// @checkpoint snapshots=1");
+    expect(expectIdentical(rows, "forced", forcedArgs)).toEqual(["forcedJacobian"]);
   });
+});
+
+describe("a checkpointed loop reading a constant the reverse sweep does not declare", () => {
+  it("of a block around it (read only by a branch's test, so store-all's reverse never needs it): saved with its state", async () => {
+    const GATED = `/**
+ * @grad x, p
+ * @hvp x, p
+ */
+export function gated(x: number[], p: number, steps: number): number {
+  const y = [x[0], x[1]];
+  if (p > 0) {
+    const c = Math.cos(p) + 0.5;
+    //CHECKPOINT
+    for (let k = 0; k < steps; k++) {
+      if (y[0] > c) y[0] = y[0] + 0.1 * Math.sin(y[1] * p);
+      y[1] = y[1] - 0.05 * y[0] * y[0];
+    }
+  }
+  return y[0] * y[1];
+}
+`;
+    const pair = await both(GATED, "gated", "// @checkpoint snapshots=2");
+    expect(generatedFunction(pair.text, "gatedGradInto")).toMatch(/the state \(c, y\) is saved/);
+    const v = { x: [0.5, -0.25], p: -0.7 };
+    const args = [0, 1, 6, 50].flatMap((steps) => [[[0.9, 0.5], 1.3, steps], [[0.9, 0.5], -1, steps], [[1.9, 0.2], 0.4, steps]]);
+    expect(expectIdentical(pair, "gated", args, hvpSeed(v))).toEqual(["gatedGrad", "gatedHvp"]);
+    await checkGradientAndHvp(pair, "gated", [[1.9, 0.2], 0.4, 9], ["x", "p"], v);
+  });
+
+  // A constant of the outer loop's body, not declared where the outer loop's reverse phase runs the nested loop again.
+  const inBody = FORCED.replace("  let force = 0;\n", "").replace("    force = Math.sin", "    const force = Math.sin");
+  for (const directive of ["// @checkpoint snapshots=2", "// @checkpoint budget=64"]) {
+    it(`of the outer checkpointed loop's body: saved with its state, ${directive}`, async () => {
+      const pair = await both(inBody, "forced", directive);
+      expect(pair.text).toMatch(/the state \(force, [^)]*\) is saved/);
+      expect(expectIdentical(pair, "forced", forcedArgs, (entry) => (entry.endsWith("Hvp") ? [{ x: [0.5, -0.25], p: -0.7 }] : []))).toEqual(expect.arrayContaining(["forcedHessian", "forcedHvp"]));
+    });
+  }
 });
 
 describe("what the loop reads and later code overwrites", () => {
@@ -382,9 +562,15 @@ export function twice(x: number[], steps: number): number {
       expect(pendingStackEntries()).toBe(0);
     }
   });
-  it("@hvp inlines the callee into the caller's loop: TSG2008 at the callee's loop (a checkpointed loop inside a loop that is not)", async () => {
-    const found = await diagnose(SHARED.replace("//CHECKPOINT", "// @checkpoint snapshots=2").replace("/** @grad x */", "/** @hvp x */"));
-    expect(found.map((d) => [d.code, d.line])).toEqual([[Codes.BadCheckpoint, 5]]);
+  it("@hvp inlines the callee into the caller's loop: its schedule runs once per call in the reverse sweep, bit-identical to store-all", async () => {
+    const hvp = (text: string) => build(text.replace("/** @grad x */", "/** @hvp x */"));
+    const [checkpointed, storeAll] = [await hvp(SHARED.replace("//CHECKPOINT", "// @checkpoint snapshots=2")), await hvp(SHARED.replace("//CHECKPOINT", ""))];
+    expect(generatedFunction(checkpointed.text, "twiceHvpInto")).toContain("checkpointed inside a loop that is not");
+    for (const steps of [0, 1, 5, 60]) {
+      const v = { x: [0.4, -1.3] };
+      expectSameBits((checkpointed.generated.twiceHvp as Fn)([0.3, 0.7], steps, v), (storeAll.generated.twiceHvp as Fn)([0.3, 0.7], steps, v), `twiceHvp at ${steps} steps`);
+      expect(pendingStackEntries()).toBe(0);
+    }
   });
 });
 
@@ -411,13 +597,17 @@ describe("the automatic policy (checkpointBudget)", () => {
     expect(() => loadConfig(dir)).toThrow("'checkpointBudget' must be a size");
   });
 
-  it("--dump-after shows what the budget does", () => {
+  it("--dump-after shows what the budget does (--checkpoint-budget, else the config's)", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "tsgrad-budget-"));
     writeFileSync(path.join(dir, "package.json"), `{ "type": "module" }\n`);
     writeFileSync(path.join(dir, "loop.ts"), `/** @grad */\nexport function f(x: number, steps: number): number {\n  let y = x;\n  for (let s = 0; s < steps; s++) y = Math.sin(y) * 1.5 + x;\n  return y;\n}\n`);
     const dump = (...budget: string[]) => spawnSync(process.execPath, [fileURLToPath(new URL("../bin/tsgrad.js", import.meta.url)), "build", "loop.ts", "--dump-after", "checkpoints", ...budget], { cwd: dir, encoding: "utf8" }).stdout;
     expect(dump("--checkpoint-budget", "64")).toMatch(/fGradIntoSchedule\.startWithin\(\s*Math\.ceil\(steps\),\s*64,/);
     expect(dump()).not.toContain("Schedule");
+    // The config's budget, as a build reads it; the option wins over it.
+    writeFileSync(path.join(dir, "tsgrad.config.json"), JSON.stringify({ checkpointBudget: "2KB" }));
+    expect(dump()).toMatch(/fGradIntoSchedule\.startWithin\(\s*Math\.ceil\(steps\),\s*2048,/);
+    expect(dump("--checkpoint-budget", "64")).toMatch(/fGradIntoSchedule\.startWithin\(\s*Math\.ceil\(steps\),\s*64,/);
   }, 60_000);
 
   it("the build's retry in a large-stack worker (a source too deep for the main thread) keeps --checkpoint-budget", () => {

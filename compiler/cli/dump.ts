@@ -1,14 +1,15 @@
 /**
- * `tsgrad build --dump-after=<stage> [paths…]`: compiles the sources as a build would and
- * prints, on stdout, the IR after that stage of the pipeline (as TypeScript, one block per
- * annotation or shared derivative that ran the stage; the stages are compiler/pipeline.ts's
- * STAGES). Writes nothing and uses no cache; diagnostics go to stderr as in a build, and
+ * `tsgrad build --dump-after=<stage> [paths…]`: compiles the sources as a build would (the
+ * config's `include` and `checkpointBudget` too) and prints, on stdout, the IR after that
+ * stage of the pipeline (as TypeScript, one block per annotation or shared derivative that
+ * ran the stage; the stages are compiler/pipeline.ts's STAGES). Writes nothing and uses no cache; diagnostics go to stderr as in a build, and
  * the exit code is 1 if there were any. A source nested too deep for the main thread's
  * stack (TSG1006) runs the whole command again in a worker with a large one (largeStack.ts).
  */
 import path from "node:path";
 import { compileSources, STAGES } from "../pipeline.ts";
 import { UsageError } from "./args.ts";
+import { buildSettings } from "./config.ts";
 import { discover } from "./discover.ts";
 import { formatDiagnostic, formatSummary } from "./frame.ts";
 import type { CliIo } from "./io.ts";
@@ -16,12 +17,18 @@ import { mayRetryWithLargeStack, ranOutOfStack, runCommandWithLargeStack, withLa
 import { readSources } from "./read.ts";
 import { displayPath } from "./report.ts";
 
-/** `checkpointBudget`: --checkpoint-budget (the automatic checkpointing policy shows in the checkpoints stage and after). */
+/**
+ * `checkpointBudget`: --checkpoint-budget, else the config's `checkpointBudget`, as in a
+ * build (the automatic checkpointing policy shows in the checkpoints stage and after); no
+ * paths: the config's `include`, as in a build.
+ */
 export async function dumpAfter(options: { paths: readonly string[]; debug: boolean; stage: string; checkpointBudget?: number }, io: CliIo): Promise<0 | 1> {
   if (!STAGES.includes(options.stage)) throw new UsageError(`option '--dump-after' has no stage '${options.stage}': use one of ${STAGES.join(", ")}`);
-  const found = discover(options.paths, io.cwd);
+  const settings = buildSettings(options.paths, io.cwd);
+  const found = discover(settings.paths, io.cwd);
   const read = readSources(found.sources);
-  const budget = options.checkpointBudget !== undefined ? { checkpointBudget: options.checkpointBudget } : {};
+  const checkpointBudget = options.checkpointBudget ?? settings.config?.checkpointBudget;
+  const budget = checkpointBudget !== undefined ? { checkpointBudget } : {};
   const compiled = await compileSources(read.inputs, { debug: options.debug, dumpAfter: options.stage, ...budget });
   if (ranOutOfStack(compiled.diagnostics) && mayRetryWithLargeStack()) {
     const code = await runCommandWithLargeStack({ name: "dump", paths: options.paths, debug: options.debug, stage: options.stage, ...budget }, io);

@@ -190,13 +190,15 @@ export const checkpoints: Pass = {
   run(unit) {
     const schedules = [...(unit.output.schedules ?? [])];
     const runtime = new Set(unit.output.runtime);
+    const stacks = new Set(unit.output.stacks);
     const functions = unit.output.functions.map((f) => {
       const done = checkpointLoops(f, unit.ctx.reserved, unit.ctx.sourceName);
       schedules.push(...done.schedules);
       for (const x of done.runtime) runtime.add(x);
+      for (const x of done.stacks) stacks.add(x);
       return done.fn;
     });
-    return { ...unit, output: { ...unit.output, functions, schedules, runtime } };
+    return { ...unit, output: { ...unit.output, functions, schedules, runtime, stacks } };
   },
 };
 

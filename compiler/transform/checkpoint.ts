@@ -22,7 +22,7 @@
  */
 import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
-import type { CheckpointMark, Expr, FunctionIR, LValue, Stmt, ValueType } from "../ir/nodes.ts";
+import type { CheckpointMark, Expr, FunctionIR, LValue, StackName, Stmt, ValueType } from "../ir/nodes.ts";
 import { definedIn, mentionedNames, someStmt, walkStmts } from "../ir/visit.ts";
 import { bytesPushed, loopState, type StateItem } from "../analysis/loopState.ts";
 import { Namer } from "./naming.ts";
@@ -38,6 +38,8 @@ export interface Checkpointed {
   schedules: { name: string; doc: string }[];
   /** runtime/ helpers the function now calls. */
   runtime: string[];
+  /** Stacks the function now uses (a loop's entry states, saved inside a loop that is not checkpointed). */
+  stacks: StackName[];
 }
 
 /** Expands every marked loop pair of `fn`; `reserved` are module names the schedules must not take. */
@@ -46,16 +48,29 @@ export function checkpointLoops(fn: FunctionIR, reserved: readonly string[], sou
   walkStmts(fn.body, (s) => {
     if (s.kind === "loop" && s.checkpointed?.role === "forward") marks.push(s);
   });
-  if (marks.length === 0) return { fn, schedules: [], runtime: [] };
-  // The automatic policy leaves alone a loop it finds it cannot expand, and starts over.
+  if (marks.length === 0) return { fn, schedules: [], runtime: [], stacks: [] };
+  // The automatic policy leaves alone a loop it finds it cannot expand, and a loop whose
+  // recomputed steps read a value the reverse sweep cannot see saves it too: then it starts over.
   const leftAlone = new Set<number>();
+  const widened = new Map<number, Set<string>>();
   for (;;) {
     try {
-      return expand(fn, marks, leftAlone, reserved, sourceName);
+      return expand(fn, marks, leftAlone, widened, reserved, sourceName);
     } catch (error) {
-      if (!(error instanceof LeaveAlone)) throw error;
-      leftAlone.add(error.id);
+      if (error instanceof LeaveAlone) leftAlone.add(error.id);
+      else if (error instanceof Widen) widened.set(error.id, new Set([...(widened.get(error.id) ?? []), error.name]));
+      else throw error;
     }
+  }
+}
+
+/** Thrown for a loop whose recomputed steps read `name`, which the reverse sweep does not declare: it joins the loop's state. */
+class Widen extends Error {
+  constructor(
+    readonly id: number,
+    readonly name: string,
+  ) {
+    super(`checkpointed loop ${id} saves '${name}' too`);
   }
 }
 
@@ -66,9 +81,10 @@ class LeaveAlone extends Error {
   }
 }
 
-function expand(fn: FunctionIR, marks: Loop[], leftAlone: Set<number>, reserved: readonly string[], sourceName: string): Checkpointed {
+function expand(fn: FunctionIR, marks: Loop[], leftAlone: Set<number>, widened: Map<number, Set<string>>, reserved: readonly string[], sourceName: string): Checkpointed {
   const namer = Namer.forFunction(fn, reserved);
   const types = typesOf(fn, marks);
+  const nearest = nearestLoops(fn.body, marks);
   // Every loop's state is read off the code before any loop is expanded (an inner loop's
   // schedule calls say nothing about what its steps read).
   const plans = new Map<number, Plan>();
@@ -85,7 +101,17 @@ function expand(fn: FunctionIR, marks: Loop[], leftAlone: Set<number>, reserved:
       leftAlone.add(mark.id);
       continue;
     }
-    const state = loopState([loop.body, mark.primal ?? []], types, mark.counted?.counter, writtenAfter(fn.body, loop));
+    // A schedule holds one run of its loop: the run's forward phase must be followed by its
+    // reverse phase before the loop runs again. Inside a checkpointed loop each step is
+    // recorded and reversed at once; inside any other loop (marks come outermost first) the
+    // forward sweep saves the loop's entry state and runs it as the primal does, and the
+    // reverse sweep restores that state and runs both phases there (`replay`).
+    const around = nearest.get(loop) ?? null;
+    const replay = around !== null && !(around.checkpointed?.role === "forward" && plans.has(around.checkpointed.id));
+    // Run again, a loop whose trip count is known at its end evaluates its test again.
+    const test: Stmt[] = replay && !mark.counted && loop.test ? [{ kind: "if", test: loop.test, then: [], else: [] }] : [];
+    const elsewhere = new Set([...writtenAfter(fn.body, loop), ...(widened.get(mark.id) ?? [])]);
+    const state = loopState([[...test, ...loop.body], [...test, ...(mark.primal ?? [])]], types, mark.counted?.counter, elsewhere);
     if (state.problems.length > 0 && mark.request.automatic) {
       // The automatic policy leaves a loop it cannot checkpoint as it is; a tag asked for it.
       leftAlone.add(mark.id);
@@ -99,22 +125,12 @@ function expand(fn: FunctionIR, marks: Loop[], leftAlone: Set<number>, reserved:
     schedules.push({ name: schedule, doc: `The checkpointed loop at ${line} in \`${fn.name}\`.` });
     // A checkpointed loop inside runs its whole schedule within one step's Record, and its
     // reverse phase within that step's Reverse: the outer schedule must record single steps.
-    plans.set(mark.id, { schedule, items: state.items, bytesPerStep: holdsCheckpointed ? null : bytesPerStep, mark, span: loop.span ?? fn.span });
+    plans.set(mark.id, { schedule, items: state.items, bytesPerStep: holdsCheckpointed ? null : bytesPerStep, mark, span: loop.span ?? fn.span, replay });
   }
-  // A schedule holds one run of its loop: the run's forward phase must be followed by its
-  // reverse phase before the loop runs again. Inside a store-all loop every run's forward
-  // phase would come first (and a later run overwrite an earlier one's snapshots); inside a
-  // checkpointed loop, each step is recorded and reversed at once.
-  for (const [loop, around] of nearestLoops(fn.body, marks)) {
-    const mark = loop.checkpointed!;
-    if (!plans.has(mark.id) || !around) continue;
-    if (around.checkpointed?.role === "forward" && plans.has(around.checkpointed.id)) continue;
-    if (mark.request.automatic) throw new LeaveAlone(mark.id);
-    fail(Codes.BadCheckpoint, "this loop cannot be checkpointed inside a loop that is not: checkpoint the loop around it too (a `// @checkpoint` line above it), or move the directive there", loop.span ?? fn.span);
-  }
-  const expander = new Expander(plans, leftAlone, namer, fn.span);
+  const expander = new Expander(plans, leftAlone, widened, namer, fn.span);
   const body = expander.stmts(fn.body);
-  return { fn: { ...fn, body }, schedules, runtime: plans.size > 0 ? ["CheckpointSchedule", "CheckpointAction"] : [] };
+  const replayed = [...plans.values()].some((plan) => plan.replay);
+  return { fn: { ...fn, body }, schedules, runtime: plans.size > 0 ? ["CheckpointSchedule", "CheckpointAction"] : [], stacks: replayed ? ["values"] : [] };
 }
 
 /**
@@ -171,6 +187,12 @@ interface Plan {
   bytesPerStep: Expr | null;
   mark: CheckpointMark;
   span: SourceSpan;
+  /**
+   * Inside a loop that is not checkpointed: the forward sweep saves the state on the value
+   * stack and runs the loop as the primal does; the reverse sweep restores it and runs the
+   * forward phase, then the reverse phase (one more primal run of the loop per run).
+   */
+  replay: boolean;
 }
 
 /** Types of the function's parameters and of everything it (and the marked loops' primal steps) declares. */
@@ -190,6 +212,7 @@ class Expander {
   constructor(
     private readonly plans: Map<number, Plan>,
     private readonly leftAlone: Set<number>,
+    private readonly widenedNames: Map<number, Set<string>>,
     private readonly namer: Namer,
     private readonly span: SourceSpan,
   ) {}
@@ -234,8 +257,8 @@ class Expander {
         if (!plan) return fail(Codes.InternalError, `checkpointed loop ${mark.id} has no forward sweep`, this.span);
         const { checkpointed: _, ...loop } = inner;
         if (mark.role === "forward") {
-          this.recorded.set(mark.id, loop.body);
-          return this.forwardPhase(plan, loop);
+          this.recorded.set(mark.id, loop);
+          return plan.replay ? this.entrySaved(plan, loop) : this.forwardPhase(plan, loop);
         }
         return this.reversePhase(plan, loop.body);
       }
@@ -252,9 +275,11 @@ class Expander {
   /**
    * Variables the recomputed steps use that the forward sweep declared in a block the
    * reverse sweep is outside of (a loop with `break` is lowered into a block declaring its
-   * counter and flag): declared again before the reverse phase. Only variables the step
-   * writes qualify, and their values there do not matter: a step reads only the state,
-   * which a restore sets first, and what it wrote itself.
+   * counter and flag; a constant of an outer loop's body): declared again before the
+   * reverse phase. A step reads only the state, which a restore sets first, and what it
+   * wrote itself, so the values they start with do not matter; a variable the steps only
+   * read joins the state (`Widen`). A name the reverse sweep declares too is the same
+   * variable (IR names are unique within a function), used as it is.
    */
   private redeclared(plan: Plan, bodies: Stmt[][]): Stmt[] {
     const atForward = this.seenAtForward.get(plan.mark.id);
@@ -263,6 +288,7 @@ class Expander {
     const used = new Set<string>();
     const written = new Set<string>();
     for (const body of bodies) for (const x of body) { mentionedNames(x, used); definedIn([x], written); }
+    const restored = new Set(plan.items.map((i) => i.name));
     const out: Stmt[] = [];
     // A counted loop's counter is declared by each run of its steps (steps(), stepsBackwards()):
     // its own, and those of the checkpointed loops around it.
@@ -270,11 +296,14 @@ class Expander {
     for (const name of [...used, ...written].sort()) {
       if (counters.has(name)) continue;
       const d = atForward.get(name);
-      if (!d || here.get(name) === d || out.some((x) => x.kind === "declare" && x.name === name)) continue;
+      if (!d || here.has(name) || out.some((x) => x.kind === "declare" && x.name === name)) continue;
       // Declared around a checkpointed loop this one is inside: that loop's phases see to it.
       if (this.around.some((m) => this.seenAtForward.get(m.id)?.get(name) === d)) continue;
       if (plan.mark.request.automatic) throw new LeaveAlone(plan.mark.id);
-      if (!written.has(name)) fail(Codes.BadCheckpoint, `this loop cannot be checkpointed: it reads '${name}', which is declared in a block around it; declare it before that block`, plan.span);
+      if (!written.has(name) && !restored.has(name)) {
+        if (this.widenedNames.get(plan.mark.id)?.has(name)) fail(Codes.BadCheckpoint, `this loop cannot be checkpointed: it reads '${name}', which is declared in a block around it; declare it before that block`, plan.span);
+        throw new Widen(plan.mark.id, name);
+      }
       if (d.type.kind === "number") out.push(b.declare(name, b.num(0), true));
       else if (d.type.kind === "boolean") out.push(b.declare(name, b.bool(false), true, b.BOOLEAN));
       else fail(Codes.BadCheckpoint, `this loop cannot be checkpointed: '${name}' is declared in a block around it; declare it before the loop`, plan.span);
@@ -284,12 +313,14 @@ class Expander {
 
   // ---- the phases ----
 
-  private forwardPhase(plan: Plan, loop: Loop): Stmt[] {
+  /** The forward phase; `restore` (the entry state, in a replay) goes first. */
+  private forwardPhase(plan: Plan, loop: Loop, restore: Stmt[] = []): Stmt[] {
     const { mark } = plan;
     const primal = this.stmts(mark.primal ?? []);
-    const what = plan.items.length > 0 ? plan.items.map((i) => (i.kind === "length" ? `${i.name}.length` : i.name)).join(", ") : "nothing";
     const intro = b.comment(
-      `${mark.line !== undefined ? `line ${mark.line}: ` : ""}checkpointed (runtime/checkpoint.ts): the state (${what}) is saved at some steps and the others are recomputed from it`,
+      plan.replay
+        ? `${this.lineOf(plan)}run again from the entry state the forward sweep saved, checkpointed (runtime/checkpoint.ts): the state (${this.stateText(plan)}) is saved at some steps and the others are recomputed from it`
+        : `${this.lineOf(plan)}checkpointed (runtime/checkpoint.ts): the state (${this.stateText(plan)}) is saved at some steps and the others are recomputed from it`,
     );
     const { width, setup } = this.width(plan.items);
     if (mark.counted) {
@@ -299,6 +330,7 @@ class Expander {
       const action = this.namer.fresh("action");
       return [
         intro,
+        ...restore,
         ...setup,
         start,
         this.actions(plan, action, [
@@ -313,34 +345,115 @@ class Expander {
       ? this.call(plan, "startOnline", [b.num(mark.request.snapshots), width])
       : this.call(plan, "startOnlineWithin", [b.num(mark.request.budget ?? DEFAULT_BUDGET), width]);
     const beforeStep: Stmt = { kind: "if", test: b.bin(">=", b.call(`${plan.schedule}.beforeStep`, []), b.num(0)), then: this.save(plan), else: [] };
-    return [intro, ...setup, start, { ...loop, body: [beforeStep, ...structuredClone(primal)] }, this.call(plan, "endOnline", [])];
+    return [intro, ...restore, ...setup, start, { ...loop, body: [beforeStep, ...structuredClone(primal)] }, this.call(plan, "endOnline", [])];
   }
 
   private reversePhase(plan: Plan, reverse: Stmt[]): Stmt[] {
     const primal = this.stmts(plan.mark.primal ?? []);
-    const record = this.recordBody(plan);
+    const forward = this.forwardLoop(plan);
+    const record = forward.body;
     const action = this.namer.fresh("action");
+    const phase = this.actions(plan, action, [
+      [ACTION.Advance, this.steps(plan, primal)],
+      [ACTION.Save, this.save(plan)],
+      [ACTION.Restore, this.restore(plan)],
+      [ACTION.Record, this.steps(plan, record)],
+      [null, [b.comment("Reverse"), ...this.stepsBackwards(plan, reverse)]],
+    ]);
+    if (!plan.replay) return this.scoped(this.redeclared(plan, [primal, record]), [phase]);
+    // The loop's header runs again too (a while loop's test).
+    const again: Stmt[] = [...this.forwardPhase(plan, forward, this.popState(plan)), phase];
+    return this.scoped(this.redeclared(plan, [primal, record, [{ ...forward, body: [] }]]), again);
+  }
+
+  /** `stmts`, in a block of their own when they need variables declared again (which may shadow the reverse sweep's later ones). */
+  private scoped(declarations: Stmt[], stmts: Stmt[]): Stmt[] {
+    return declarations.length > 0 ? [{ kind: "block", body: [...declarations, ...stmts] }] : stmts;
+  }
+
+  /**
+   * Inside a loop that is not checkpointed, the forward sweep's part: the state is pushed on
+   * the value stack (the reverse sweep pops it there, at the same iteration) and the loop
+   * runs as the primal runs it.
+   */
+  private entrySaved(plan: Plan, loop: Loop): Stmt[] {
+    const primal = this.stmts(plan.mark.primal ?? []);
     return [
-      ...this.redeclared(plan, [primal, record]),
-      this.actions(plan, action, [
-        [ACTION.Advance, this.steps(plan, primal)],
-        [ACTION.Save, this.save(plan)],
-        [ACTION.Restore, this.restore(plan)],
-        [ACTION.Record, this.steps(plan, record)],
-        [null, [b.comment("Reverse"), ...this.stepsBackwards(plan, reverse)]],
-      ]),
+      b.comment(
+        `${this.lineOf(plan)}checkpointed inside a loop that is not: its entry state (${this.stateText(plan)}) is saved here and it runs as the primal does; the reverse sweep runs it again from that state with its schedule (runtime/checkpoint.ts)`,
+      ),
+      ...this.pushState(plan),
+      { ...loop, body: structuredClone(primal) },
     ];
   }
 
-  /** The forward sweep's body of the marked loop (one step recorded), expanded; the forward sweep comes first in every function. */
-  private recordBody(plan: Plan): Stmt[] {
-    const body = this.recorded.get(plan.mark.id);
-    if (!body) return fail(Codes.InternalError, `checkpointed loop ${plan.mark.id}: its reverse sweep came before its forward sweep`, plan.span);
-    return body;
+  /** The state onto the value stack, item by item, element by element. */
+  private pushState(plan: Plan): Stmt[] {
+    return plan.items.flatMap((item): Stmt[] => {
+      const v = b.v(item.name);
+      switch (item.kind) {
+        case "number": return [b.push("values", v)];
+        case "boolean": return [b.push("values", { kind: "conditional", test: v, whenTrue: b.num(1), whenFalse: b.num(0) })];
+        case "length": return [b.push("values", { kind: "length", object: v })];
+        case "array": {
+          const k = this.namer.fresh("k");
+          return [b.countUp(k, b.num(0), { kind: "length", object: v }, [b.push("values", b.index(v, b.v(k)))])];
+        }
+        case "rows": {
+          const [r, k] = [this.namer.fresh("row"), this.namer.fresh("k")];
+          const row = b.index(v, b.v(r));
+          return [b.countUp(r, b.num(0), { kind: "length", object: v }, [b.countUp(k, b.num(0), { kind: "length", object: row }, [b.push("values", b.index(row, b.v(k)))])])];
+        }
+      }
+    });
   }
 
-  /** Expanded forward-sweep bodies of the marked loops, by id. */
-  private readonly recorded = new Map<number, Stmt[]>();
+  /** pushState's values back, last first. */
+  private popState(plan: Plan): Stmt[] {
+    const down = (k: string, array: Expr, body: Stmt[]): Stmt => ({
+      kind: "loop",
+      form: "for",
+      init: [b.declare(k, b.sub({ kind: "length", object: array }, b.num(1)), true)],
+      test: b.bin(">=", b.v(k), b.num(0)),
+      update: [b.assign(b.v(k) as LValue, b.sub(b.v(k), b.num(1)))],
+      body,
+    });
+    return [...plan.items].reverse().map((item): Stmt => {
+      const v = b.v(item.name);
+      switch (item.kind) {
+        case "number": return b.assign(v as LValue, b.pop("values"));
+        case "boolean": return b.assign(v as LValue, b.bin("===", b.pop("values"), b.num(1)));
+        case "length": return b.assign(b.field(v, "length") as LValue, b.pop("values"));
+        case "array": {
+          const k = this.namer.fresh("k");
+          return down(k, v, [b.assign(b.index(v, b.v(k)) as LValue, b.pop("values"))]);
+        }
+        case "rows": {
+          const [r, k] = [this.namer.fresh("row"), this.namer.fresh("k")];
+          const row = b.index(v, b.v(r));
+          return down(r, v, [down(k, row, [b.assign(b.index(row, b.v(k)) as LValue, b.pop("values"))])]);
+        }
+      }
+    });
+  }
+
+  private lineOf(plan: Plan): string {
+    return plan.mark.line !== undefined ? `line ${plan.mark.line}: ` : "";
+  }
+
+  private stateText(plan: Plan): string {
+    return plan.items.length > 0 ? plan.items.map((i) => (i.kind === "length" ? `${i.name}.length` : i.name)).join(", ") : "nothing";
+  }
+
+  /** The forward sweep's marked loop, its body expanded (one step recorded); the forward sweep comes first in every function. */
+  private forwardLoop(plan: Plan): Loop {
+    const loop = this.recorded.get(plan.mark.id);
+    if (!loop) return fail(Codes.InternalError, `checkpointed loop ${plan.mark.id}: its reverse sweep came before its forward sweep`, plan.span);
+    return loop;
+  }
+
+  /** Expanded forward-sweep loops of the marked loops, by id. */
+  private readonly recorded = new Map<number, Loop>();
 
   // ---- pieces ----
 

@@ -20,6 +20,8 @@ export interface CheckpointOutcome {
   schedules: number;
   online: boolean;
   nested: boolean;
+  /** A checkpointed loop inside a loop that is not (run again by the reverse sweep from its saved entry state). */
+  replayed: boolean;
   arrayState: boolean;
   fdCompared: boolean;
 }
@@ -80,6 +82,7 @@ export async function checkCheckpointedProgram(program: Program, seed: number, i
     online: /Schedule(?:_\d+)?\.startOnline/.test(gradient),
     // A directive inside the loop another directive is on (programs.ts: innerCheckpointed), and both expanded.
     nested: schedules >= 2 && /\/\/ @checkpoint.*\n\s*(?:for|while) [^]*\n\s+\/\/ @checkpoint/.test(source.split(`export function ${program.name}Rows`)[0]!),
+    replayed: gradient.includes("checkpointed inside a loop that is not"),
     arrayState: [...gradient.matchAll(/the state \(([^)]*)\) is saved/g)].some(([, state]) => /\b(?:buf|fb)\b/.test(state!)),
     fdCompared: false,
   };

@@ -79,15 +79,16 @@ describe("differential fuzzing", () => {
   }, 300_000);
 
   it("12 random time-stepping programs, checkpointed (directives and the automatic policy): the same bits as store-all in every mode, and the checks above", async () => {
-    // checkpointed.ts: loop-carried arrays, inner loops, branches, early exits, while loops, nested checkpointed loops.
+    // checkpointed.ts: loop-carried arrays, inner loops, branches, early exits, while loops, nested checkpointed loops, checkpointed loops inside loops that are not.
     const seed = 20261207;
-    const seen = { schedules: 0, online: 0, nested: 0, arrayState: 0 };
+    const seen = { schedules: 0, online: 0, nested: 0, replayed: 0, arrayState: 0 };
     for (let id = 0; id < 12; id++) {
       const outcome = await checkCheckpointed(seed, id);
       if (outcome.problem) throw new Error(`checkpointed program ${id} of seed ${seed}: ${outcome.problem.kind}: ${outcome.problem.message}\n(rerun: npx tsx test/fuzz/run.ts 1 ${seed} --checkpointed --only ${id})\n${outcome.source}`);
       seen.schedules += outcome.schedules > 0 ? 1 : 0;
       seen.online += outcome.online ? 1 : 0;
       seen.nested += outcome.nested ? 1 : 0;
+      seen.replayed += outcome.replayed ? 1 : 0;
       seen.arrayState += outcome.arrayState ? 1 : 0;
     }
     // What the mode must reach, or it tests store-all against itself (counts of this seed: see the notes of issue 21).
@@ -95,6 +96,7 @@ describe("differential fuzzing", () => {
     expect(seen.arrayState).toBeGreaterThanOrEqual(9);
     expect(seen.online).toBeGreaterThanOrEqual(2);
     expect(seen.nested).toBeGreaterThanOrEqual(2);
+    expect(seen.replayed).toBeGreaterThanOrEqual(2);
   }, 300_000);
 
   it("20 random programs whose loop nest is followed by independent work (lastLoop.ts moves the nest last)", async () => {

@@ -46,7 +46,8 @@ export interface GenerateOptions {
    * The body ends with a time-stepping loop under a `// @checkpoint` directive (or none, for
    * the automatic policy): loop-carried array state (a stencil update of buf or fb every
    * step), random statements with inner loops and branches, sometimes an early exit (`break`,
-   * which makes the schedule online), a `while` form, or a checkpointed loop nested inside.
+   * which makes the schedule online), a `while` form, a checkpointed loop nested inside
+   * (directly, or in a loop that is not checkpointed), or a loop of rounds around it.
    * Building it with and without the directives (`withoutCheckpoints`) must give the same bits.
    */
   timeStepping?: boolean;
@@ -213,7 +214,7 @@ export function generateProgram(seed: number, id: number, options: GenerateOptio
     : ["s0", "s1 * s2", "buf[0]", "fb[x.length - 1]", "acc[acc.length - 1] * 0.3"];
   if (options.timeStepping) {
     g.scope.noReturn = true;
-    body = [...g.stmts(1, 1 + g.int(2)), ...timeLoop(g)];
+    body = [...g.stmts(1, 1 + g.int(2)), ...(g.chance(0.3) ? rounds(g) : timeLoop(g))];
   } else if (options.heavyLoopFirst) {
     g.scope.noReturn = true;
     const before = g.stmts(1, 2);
@@ -267,6 +268,44 @@ function nest(g: Gen): { stmts: Stmt[]; writes: string } {
 }
 
 /**
+ * The time loop inside a loop of rounds, which is not checkpointed (a `while`; a counted
+ * `for` is left to the automatic policy): each round declares a constant the time loop
+ * reads, and the reverse sweep runs a checkpointed time loop again from the entry state the
+ * forward sweep saved for that round.
+ */
+function rounds(g: Gen): Stmt[] {
+  const r = g.fresh("r");
+  const count = 2 + g.int(2);
+  const asWhile = g.chance(0.5);
+  const gain = g.fresh("gain");
+  const init = bounded(g, g.expr(1));
+  const inner = g.nested(
+    (s) => {
+      s.reads.push(r);
+      s.loopDepth = 0;
+      s.loop = asWhile ? "while" : "for";
+      s.topLevel = false;
+    },
+    () => {
+      const constant = simple("roundConstant", [init], ([e]) => `const ${gain} = 0.5 + 0.1 * ${r} + 0.1 * ${e};`);
+      return [constant, ...g.nested((s) => s.reads.push(gain), () => timeLoop(g))];
+    },
+  );
+  // Scratch rows the time loop declares stay at the function's top level (TSG3001).
+  const scratch = inner.filter((x) => x.form === "scratch");
+  const body = inner.filter((x) => x.form !== "scratch");
+  return [
+    ...scratch,
+    {
+      form: asWhile ? "roundsWhile" : "rounds",
+      exprs: [],
+      blocks: [body],
+      print: (_, [b]) => (asWhile ? [`let ${r} = 0;`, `while (${r} < ${count}) {`, ...indent(b!), `  ${r}++;`, "}"] : [`for (let ${r} = 0; ${r} < ${count}; ${r}++) {`, ...indent(b!), "}"]),
+    },
+  ];
+}
+
+/**
  * `for (let t = 0; t < STEPS; t++) { … }` (or the same as a `while`) under a checkpoint
  * directive. Its state always includes an array: a stencil step reads buf (or fb) around
  * each point before writing it. Inner loops, branches and random statements come from the
@@ -290,8 +329,9 @@ function timeLoop(g: Gen): Stmt[] {
     },
     () => {
       const out = [stencil(g, scratch), ...g.stmts(2, 1 + g.int(2))];
-      // (Only inside a loop that is checkpointed for sure: TSG2008 otherwise.)
-      if (directive && g.chance(0.35)) out.push(innerCheckpointed(g));
+      // Inside a time loop that is checkpointed, or not (then the reverse sweep runs it again
+      // from its entry state); sometimes inside a short loop that is not.
+      if (g.chance(0.35)) out.push(g.chance(0.4) ? twice(g, () => innerCheckpointed(g)) : innerCheckpointed(g));
       if (g.chance(0.5)) out.splice(1 + g.int(out.length), 0, ...g.nested((s) => (s.loopDepth = 1), () => g.stmts(1, 1)));
       if (exit) out.push(simple("stepExit", [g.cond(2)], ([c]) => `if (${c}) break;`));
       return out;
@@ -353,6 +393,20 @@ function innerCheckpointed(g: Gen): Stmt {
     () => [simple("innerStep", [bounded(g, g.expr(2))], ([e]) => `${s} = 0.6 * ${s} + 0.4 * ${e};`), ...g.stmts(1, 1)],
   );
   return { form: "innerCheckpointed", exprs: [], blocks: [body], print: (_, [b]) => [`// @checkpoint snapshots=${snapshots}`, `for (let ${k} = 0; ${k} < ${count}; ${k}++) {`, ...indent(b!), "}"] };
+}
+
+/** `for (let j = 0; j < 2; j++) { … }`: a loop that is not checkpointed around `inner`. */
+function twice(g: Gen, inner: () => Stmt): Stmt {
+  const j = g.fresh("j");
+  const body = g.nested(
+    (s) => {
+      s.reads.push(j);
+      s.loopDepth++;
+      s.loop = "for";
+    },
+    inner,
+  );
+  return { form: "twice", exprs: [], blocks: [[body]], print: (_, [b]) => [`for (let ${j} = 0; ${j} < 2; ${j}++) {`, ...indent(b!), "}"] };
 }
 
 /** The source without its checkpoint directives: the store-all program a checkpointed build must equal bit for bit. */

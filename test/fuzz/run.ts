@@ -77,13 +77,17 @@ async function runIdioms(): Promise<void> {
 
 /** The checkpointing mode's programs (checkpointed.ts). */
 async function runCheckpointed(ids: number[]): Promise<void> {
+  const shapes = { schedules: 0, online: 0, nested: 0, replayed: 0, arrayState: 0 };
   for (const id of ids) {
     const outcome = await checkCheckpointed(seed, id, useTape).catch((error: unknown) => ({ problem: { kind: "exception", message: String(error).slice(0, 800) }, source: printProgram(generateProgram(seed, id, { timeStepping: true })), fdCompared: false }));
     if (outcome.fdCompared) compared++;
+    if ("schedules" in outcome) for (const k of Object.keys(shapes) as (keyof typeof shapes)[]) shapes[k] += Number(Boolean(outcome[k]));
     if (!outcome.problem) continue;
     failed++;
     console.log(`--- checkpointed program ${id} of seed ${seed}: ${outcome.problem.kind}: ${outcome.problem.message}\n${outcome.source}`);
   }
+  // How many programs reached each shape (with a schedule, online, nested, inside a loop that is not checkpointed, an array in the state).
+  console.log(`shapes: ${JSON.stringify(shapes)}`);
 }
 
 const ids = only !== undefined ? [Number(only)] : Array.from({ length: count }, (_, k) => k);
