@@ -307,13 +307,11 @@ export function activationLossHvpInto(
           saved[savedTop++] = _t1_dot;
           const sp = Math.log1p(_t1);
           const sp_dot = (1 / (1 + _t1)) * _t1_dot;
-          const _t9 = kind === 2 ? Math.exp(-u) : 0;
+          const _t7 = kind === 2 ? Math.exp(-u) : 0;
+          const _t7_dot = kind === 2 ? -(_t7 * u_dot) : 0;
           total_dot +=
-            kind === 2
-              ? (1 / (1 + Math.exp(-u))) * u_dot +
-                (u / ((1 + Math.exp(-u)) * (1 + Math.exp(-u)))) * (_t9 * u_dot)
-              : sp_dot;
-          total += kind === 2 ? u / (1 + Math.exp(-u)) : sp;
+            kind === 2 ? (1 / (1 + _t7)) * u_dot - (u / ((1 + _t7) * (1 + _t7))) * _t7_dot : sp_dot;
+          total += kind === 2 ? u / (1 + _t7) : sp;
         } else {
           const _t5 = Math.tanh(0.7978845608 * (u + 0.044715 * u ** 3));
           const _t5_dot =
@@ -363,10 +361,10 @@ export function activationLossHvpInto(
           let sp_bar_dot = 0;
           // line 34: total += kind === Activation.Swish ? u / (1 + Math.exp(-u)) : sp;
           if (kind === 2) {
-            const _t11 = Math.exp(-u);
-            const _t11_dot = -(_t11 * u_dot);
-            const _t2 = 1 + _t11;
-            const _t2_dot = _t11_dot;
+            const _t8 = Math.exp(-u);
+            const _t8_dot = -(_t8 * u_dot);
+            const _t2 = 1 + _t8;
+            const _t2_dot = _t8_dot;
             const _t3 = total_bar / _t2;
             const _t3_dot = (1 / _t2) * total_bar_dot - (total_bar / (_t2 * _t2)) * _t2_dot;
             u_bar_dot += _t3_dot;

@@ -242,10 +242,10 @@ export function cyclicMapJvp(
     const prev_dot = x_dot[(i + n - 1) % n];
     const _t0 = Math.exp(next);
     const _t0_dot = _t0 * next_dot;
-    const _t2 = Math.sin(prev);
-    const _t2_dot = Math.cos(prev) * prev_dot;
-    f[i] = x[i] * _t0 - _t2;
-    f_dot[i] = _t0 * x_dot[i] + x[i] * _t0_dot - _t2_dot;
+    const _t1 = Math.sin(prev);
+    const _t1_dot = Math.cos(prev) * prev_dot;
+    f[i] = x[i] * _t0 - _t1;
+    f_dot[i] = _t0 * x_dot[i] + x[i] * _t0_dot - _t1_dot;
   }
   return { value: f, tangent: f_dot };
 }
@@ -392,19 +392,19 @@ function cyclicMapJacobianJvpLanes(
     const next = x[(i + 1) % n];
     const prev = x[(i + n - 1) % n];
     const _t0 = Math.exp(next);
-    const _t2 = Math.sin(prev);
-    f[i] = x[i] * _t0 - _t2;
-    const _t3 = ((i + 1) % n) * width;
-    const _t4 = ((i + n - 1) % n) * width;
-    const _t5 = Math.cos(prev);
-    const _t6 = i * width;
-    const _t7 = x[i];
+    const _t1 = Math.sin(prev);
+    f[i] = x[i] * _t0 - _t1;
+    const _t2 = ((i + 1) % n) * width;
+    const _t3 = ((i + n - 1) % n) * width;
+    const _t4 = Math.cos(prev);
+    const _t5 = i * width;
+    const _t6 = x[i];
     for (let lane = 0; lane < width; lane++) {
-      const next_dot = x_dot[_t3 + lane];
-      const prev_dot = x_dot[_t4 + lane];
+      const next_dot = x_dot[_t2 + lane];
+      const prev_dot = x_dot[_t3 + lane];
       const _t0_dot = _t0 * next_dot;
-      const _t2_dot = _t5 * prev_dot;
-      f_dot[_t6 + lane] = _t0 * x_dot[_t6 + lane] + _t7 * _t0_dot - _t2_dot;
+      const _t1_dot = _t4 * prev_dot;
+      f_dot[_t5 + lane] = _t0 * x_dot[_t5 + lane] + _t6 * _t0_dot - _t1_dot;
     }
   }
   return { value: f, tangent: f_dot };

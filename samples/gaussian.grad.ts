@@ -234,11 +234,11 @@ export function gaussianHvpLanesInto(
   for (let xi_i = 0; xi_i < x.length; xi_i++) {
     const xi = x[xi_i];
     sq += xi * xi;
-    const _t2 = xi_i * width;
-    const _t3 = 2 * xi;
+    const _t1 = xi_i * width;
+    const _t2 = 2 * xi;
     for (let lane = 0; lane < width; lane++) {
-      xi_dot[lane] = x_dot[_t2 + lane];
-      sq_dot[lane] += _t3 * xi_dot[lane];
+      xi_dot[lane] = x_dot[_t1 + lane];
+      sq_dot[lane] += _t2 * xi_dot[lane];
     }
   }
   const _t0 = Math.exp(-sq);
@@ -255,13 +255,13 @@ export function gaussianHvpLanesInto(
     const xi_bar = sq_bar * (2 * xi);
     // line 23: sq += xi * xi;
     x_bar[xi_i] = xi_bar;
-    const _t4 = xi_i * width;
-    const _t5 = 2 * xi;
-    const _t6 = 2 * sq_bar;
+    const _t3 = xi_i * width;
+    const _t4 = 2 * xi;
+    const _t5 = 2 * sq_bar;
     for (let lane = 0; lane < width; lane++) {
-      xi_dot[lane] = x_dot[_t4 + lane];
-      const xi_bar_dot = _t5 * sq_bar_dot[lane] + _t6 * xi_dot[lane];
-      x_bar_dot[_t4 + lane] = xi_bar_dot;
+      xi_dot[lane] = x_dot[_t3 + lane];
+      const xi_bar_dot = _t4 * sq_bar_dot[lane] + _t5 * xi_dot[lane];
+      x_bar_dot[_t3 + lane] = xi_bar_dot;
     }
   }
   return value;

@@ -252,10 +252,10 @@ export function logisticHvpLanesInto(
   }
   for (let i = 0; i < x.length; i++) {
     s += a[i] * x[i];
-    const _t4 = a[i];
-    const _t5 = i * width;
+    const _t2 = a[i];
+    const _t3 = i * width;
     for (let lane = 0; lane < width; lane++) {
-      s_dot[lane] += _t4 * x_dot[_t5 + lane];
+      s_dot[lane] += _t2 * x_dot[_t3 + lane];
     }
   }
   const _t0 = s > 0 ? Math.exp(-s) : 0;
@@ -263,37 +263,37 @@ export function logisticHvpLanesInto(
   const value = s > 0 ? s + Math.log1p(_t0) : Math.log1p(_t1);
   // reverse sweep
   let s_bar = 0;
-  const _t10 = s > 0;
-  const _t11 = !(s > 0);
+  const _t8 = s > 0;
+  const _t9 = !(s > 0);
   for (let lane = 0; lane < width; lane++) {
-    _t0_dot[lane] = _t10 ? -(_t0 * s_dot[lane]) : 0;
-    _t1_dot[lane] = _t11 ? _t1 * s_dot[lane] : 0;
+    _t0_dot[lane] = _t8 ? -(_t0 * s_dot[lane]) : 0;
+    _t1_dot[lane] = _t9 ? _t1 * s_dot[lane] : 0;
     s_bar_dot[lane] = 0;
   }
   if (s > 0) {
     s_bar += 1;
     s_bar -= (1 / (1 + _t0)) * _t0;
-    const _t6 = 1 / ((1 + _t0) * (1 + _t0));
-    const _t7 = 1 / (1 + _t0);
+    const _t4 = 1 / ((1 + _t0) * (1 + _t0));
+    const _t5 = 1 / (1 + _t0);
     for (let lane = 0; lane < width; lane++) {
-      s_bar_dot[lane] -= -(_t0 * (_t6 * _t0_dot[lane])) + _t7 * _t0_dot[lane];
+      s_bar_dot[lane] -= -(_t0 * (_t4 * _t0_dot[lane])) + _t5 * _t0_dot[lane];
     }
   } else {
     s_bar += (1 / (1 + _t1)) * _t1;
-    const _t8 = 1 / ((1 + _t1) * (1 + _t1));
-    const _t9 = 1 / (1 + _t1);
+    const _t6 = 1 / ((1 + _t1) * (1 + _t1));
+    const _t7 = 1 / (1 + _t1);
     for (let lane = 0; lane < width; lane++) {
-      s_bar_dot[lane] += -(_t1 * (_t8 * _t1_dot[lane])) + _t9 * _t1_dot[lane];
+      s_bar_dot[lane] += -(_t1 * (_t6 * _t1_dot[lane])) + _t7 * _t1_dot[lane];
     }
   }
   // line 25: for (let i = 0; i < x.length; i++) {
   for (let i = x.length - 1; i >= 0; i--) {
     // line 26: s += a[i] * x[i];
     x_bar[i] = s_bar * a[i];
-    const _t12 = i * width;
-    const _t13 = a[i];
+    const _t10 = i * width;
+    const _t11 = a[i];
     for (let lane = 0; lane < width; lane++) {
-      x_bar_dot[_t12 + lane] = _t13 * s_bar_dot[lane];
+      x_bar_dot[_t10 + lane] = _t11 * s_bar_dot[lane];
     }
   }
   return value;

@@ -527,9 +527,9 @@ export function softmaxCrossEntropyHvpLanesInto(
     for (let j = 1; j < z.length; j++) {
       if (z[j] > m) {
         m = z[j];
-        const _t3 = j * width;
+        const _t2 = j * width;
         for (let lane = 0; lane < width; lane++) {
-          m_dot[lane] = z_dot[_t3 + lane];
+          m_dot[lane] = z_dot[_t2 + lane];
         }
         decisions[decisionsTop++] = 1;
       } else {
@@ -547,9 +547,9 @@ export function softmaxCrossEntropyHvpLanesInto(
     const saved = valueStack.reserve(savedTop, z.length * (Math.max(0, Math.ceil(width)) + 1));
     for (let j = 0; j < z.length; j++) {
       const _t0 = Math.exp(z[j] - m);
-      const _t4 = j * width;
+      const _t3 = j * width;
       for (let lane = 0; lane < width; lane++) {
-        _t0_dot[lane] = _t0 * (z_dot[_t4 + lane] - m_dot[lane]);
+        _t0_dot[lane] = _t0 * (z_dot[_t3 + lane] - m_dot[lane]);
       }
       saved[savedTop++] = _t0;
       for (let lane = 0; lane < width; lane++) {
@@ -566,10 +566,10 @@ export function softmaxCrossEntropyHvpLanesInto(
   // reverse sweep
   let m_bar = 1;
   const sum_bar = 1 / sum;
-  const _t5 = 1 / (sum * sum);
+  const _t4 = 1 / (sum * sum);
   for (let lane = 0; lane < width; lane++) {
     m_bar_dot[lane] = 0;
-    sum_bar_dot[lane] = -(_t5 * sum_dot[lane]);
+    sum_bar_dot[lane] = -(_t4 * sum_dot[lane]);
   }
   z_bar.fill(0);
   z_bar[label] -= 1;
@@ -586,10 +586,10 @@ export function softmaxCrossEntropyHvpLanesInto(
       const _t1 = sum_bar * _t0;
       z_bar[j] += _t1;
       m_bar -= _t1;
-      const _t6 = j * width;
+      const _t5 = j * width;
       for (let lane = 0; lane < width; lane++) {
         const _t1_dot = _t0 * sum_bar_dot[lane] + sum_bar * _t0_dot[lane];
-        z_bar_dot[_t6 + lane] = _t1_dot;
+        z_bar_dot[_t5 + lane] = _t1_dot;
         m_bar_dot[lane] -= _t1_dot;
       }
     }
@@ -604,9 +604,9 @@ export function softmaxCrossEntropyHvpLanesInto(
         // line 27: if (z[j] > m) m = z[j];
         z_bar[j] += m_bar;
         m_bar = 0;
-        const _t7 = j * width;
+        const _t6 = j * width;
         for (let lane = 0; lane < width; lane++) {
-          z_bar_dot[_t7 + lane] += m_bar_dot[lane];
+          z_bar_dot[_t6 + lane] += m_bar_dot[lane];
           m_bar_dot[lane] = 0;
         }
       }

@@ -27,8 +27,9 @@ describe("forward mode binds costly nested calls", () => {
     const built = await build(source);
     // The snapshot shows: one square root and one exponential, each bound once (with its tangent)
     // and read for the quotient's partial and the product's; sin(y) bound with its tangent
-    // cos(y) * y_dot; a call in a conditional's branch or on the right of && runs only when its
-    // branch does, so it is left in place.
+    // cos(y) * y_dot; cos(x) in a conditional's branch bound under the branch's condition
+    // (`y > 0 ? Math.cos(x) : 0`), so it runs only when its branch does; a call on the right of
+    // && is left in place.
     expect(generatedFunction(built.text, "fieldJvp")).toMatchInlineSnapshot(`
       "export function fieldJvp(
         x: number,
@@ -39,17 +40,16 @@ describe("forward mode binds costly nested calls", () => {
         const y_dot = tangent.y;
         const _t0 = Math.sqrt(x * x + y * y);
         const _t0_dot = (0.5 / _t0) * (2 * x * x_dot + 2 * y * y_dot);
-        const _t2 = Math.exp(x);
-        const _t2_dot = _t2 * x_dot;
-        const _t4 = Math.sin(y);
-        const _t4_dot = Math.cos(y) * y_dot;
-        const r = 1 / _t0 + _t2 * _t4;
-        const r_dot = -((1 / (_t0 * _t0)) * _t0_dot) + (_t4 * _t2_dot + _t2 * _t4_dot);
-        const s = y > 0 ? Math.cos(x) / y : Math.cos(y);
-        const s_dot =
-          y > 0
-            ? -((1 / y) * (Math.sin(x) * x_dot)) - (Math.cos(x) / (y * y)) * y_dot
-            : -(Math.sin(y) * y_dot);
+        const _t1 = Math.exp(x);
+        const _t1_dot = _t1 * x_dot;
+        const _t2 = Math.sin(y);
+        const _t2_dot = Math.cos(y) * y_dot;
+        const r = 1 / _t0 + _t1 * _t2;
+        const r_dot = -((1 / (_t0 * _t0)) * _t0_dot) + (_t2 * _t1_dot + _t1 * _t2_dot);
+        const _t3 = y > 0 ? Math.cos(x) : 0;
+        const _t3_dot = y > 0 ? -(Math.sin(x) * x_dot) : 0;
+        const s = y > 0 ? _t3 / y : Math.cos(y);
+        const s_dot = y > 0 ? (1 / y) * _t3_dot - (_t3 / (y * y)) * y_dot : -(Math.sin(y) * y_dot);
         return {
           value: r * s + (x > 0 && Math.log(1 + x * x) > 0.5 ? 1 : 0),
           tangent: s * r_dot + r * s_dot,
@@ -88,7 +88,8 @@ export function branches(x: number, y: number): number {
 `);
     // The snapshot shows: exp(x * y) and sqrt(1 + x * x), whose partials read their results,
     // each held in a temporary computed under its branch's condition (0 otherwise), so the
-    // branch not taken costs nothing and its call never runs.
+    // branch not taken costs nothing and its call never runs; the value and the tangent both
+    // read the temporary, so the taken branch's call runs once.
     expect(generatedFunction(built.text, "branchesJvp")).toMatchInlineSnapshot(`
       "export function branchesJvp(
         x: number,
@@ -98,23 +99,76 @@ export function branches(x: number, y: number): number {
         const x_dot = tangent.x;
         const y_dot = tangent.y;
         const _t0 = y > 0 ? Math.exp(x * y) : 0;
+        const _t0_dot = y > 0 ? _t0 * (y * x_dot + x * y_dot) : 0;
         const _t1 = !(y > 0) ? Math.sqrt(1 + x * x) : 0;
+        const _t1_dot = !(y > 0) ? (0.5 / _t1) * (2 * x * x_dot) : 0;
         return {
-          value: y > 0 ? Math.exp(x * y) * y : Math.sqrt(1 + x * x) - y,
-          tangent:
-            y > 0
-              ? y * (_t0 * (y * x_dot + x * y_dot)) + Math.exp(x * y) * y_dot
-              : (0.5 / _t1) * (2 * x * x_dot) - y_dot,
+          value: y > 0 ? _t0 * y : _t1 - y,
+          tangent: y > 0 ? y * _t0_dot + _t0 * y_dot : _t1_dot - y_dot,
         };
       }
       "
     `);
+    const jvpText = generatedFunction(built.text, "branchesJvp");
+    expect(jvpText.match(/Math\.exp\(/g)).toHaveLength(1);
+    expect(jvpText.match(/Math\.sqrt\(/g)).toHaveLength(1);
     const jvp = built.generated.branchesJvp as (x: number, y: number, t: { x: number; y: number }) => { tangent: number };
     const grad = built.generated.branchesGrad as (x: number, y: number) => { grad: { x: number; y: number } };
     for (const [x, y] of [[0.7, 1.3], [-0.4, -0.9]] as [number, number][]) {
       const g = grad(x, y).grad;
       // Forward and reverse meet on both branches.
       expect(Math.abs(jvp(x, y, { x: 0.3, y: -0.8 }).tangent - (0.3 * g.x - 0.8 * g.y))).toBeLessThan(1e-14 * (1 + Math.abs(g.x) + Math.abs(g.y)));
+    }
+  });
+});
+
+describe("forward mode computes each costly call of a taken branch or a returned value once", () => {
+  const shapes = `/**
+ * @jvp x y
+ * @grad x y
+ */
+export function returned(x: number, y: number): number {
+  return Math.exp(x * y);
+}
+
+/**
+ * @jvp x y
+ * @grad x y
+ */
+export function declared(x: number, y: number): number {
+  const z = y > 0 ? Math.exp(x * y) * y : Math.sqrt(1 + x * x) - y;
+  return z * z;
+}
+
+/**
+ * @jvp x y
+ * @grad x y
+ */
+export function inner(x: number, y: number): number {
+  return 2 * (y > 0 ? Math.exp(x) : Math.log(1 + x * x)) + Math.sin(x * y) * y;
+}
+`;
+  it("has as many calls of each costly function as the primal, with the primal's value and the gradient's tangent", async () => {
+    const built = await build(shapes);
+    for (const name of ["returned", "declared", "inner"]) {
+      const primal = shapes.slice(shapes.indexOf(`function ${name}(`)).split("\n}")[0]!;
+      const jvpText = generatedFunction(built.text, `${name}Jvp`);
+      for (const fn of ["exp", "sqrt", "log", "sin"]) {
+        const count = (text: string) => text.split(`Math.${fn}(`).length - 1;
+        expect(count(jvpText), `${name}Jvp: Math.${fn}`).toBe(count(primal));
+      }
+      const f = built.source[name] as (x: number, y: number) => number;
+      const jvp = built.generated[`${name}Jvp`] as (x: number, y: number, t: { x: number; y: number }) => { value: number; tangent: number };
+      const grad = built.generated[`${name}Grad`] as (x: number, y: number) => { grad: { x: number; y: number } };
+      for (const [x, y] of [[0.7, 1.3], [-0.4, -0.9], [1.1, 0.4]] as [number, number][]) {
+        const out = jvp(x, y, { x: 0.3, y: -0.8 });
+        expect(out.value).toBe(f(x, y));
+        const g = grad(x, y).grad;
+        const dot = 0.3 * g.x - 0.8 * g.y;
+        expect(Math.abs(out.tangent - dot)).toBeLessThan(1e-14 * Math.max(1, Math.abs(dot)));
+        const [fd] = differenceAlong((t) => [f(x + 0.3 * t, y - 0.8 * t)], 1e-6);
+        expect(Math.abs(out.tangent - fd!)).toBeLessThan(1e-6 * Math.max(1, Math.abs(fd!)));
+      }
     }
   });
 });

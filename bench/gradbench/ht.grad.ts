@@ -285,13 +285,13 @@ function handPoseJacobianJvpLanes(
     P[r] = theta[r];
     P[3 + r] = 1;
     P[6 + r] = theta[3 + r];
-    const _t1 = r * width;
-    const _t2 = (3 + r) * width;
-    const _t3 = (6 + r) * width;
+    const _t0 = r * width;
+    const _t1 = (3 + r) * width;
+    const _t2 = (6 + r) * width;
     for (let lane = 0; lane < width; lane++) {
-      P_dot[_t1 + lane] = theta_dot[_t1 + lane];
-      P_dot[_t2 + lane] = 0;
-      P_dot[_t3 + lane] = theta_dot[_t2 + lane];
+      P_dot[_t0 + lane] = theta_dot[_t0 + lane];
+      P_dot[_t1 + lane] = 0;
+      P_dot[_t2 + lane] = theta_dot[_t1 + lane];
     }
   }
   for (let j = 6; j < theta.length; j++) {
@@ -300,10 +300,10 @@ function handPoseJacobianJvpLanes(
     const s_1 = (j - 6) % 4;
     const column = 5 + 4 * f + (s_1 < 2 ? 0 : s_1 - 1);
     P[3 * column + (s_1 === 1 ? 1 : 0)] = theta[j];
-    const _t4 = (3 * column + (s_1 === 1 ? 1 : 0)) * width;
-    const _t5 = j * width;
+    const _t3 = (3 * column + (s_1 === 1 ? 1 : 0)) * width;
+    const _t4 = j * width;
     for (let lane = 0; lane < width; lane++) {
-      P_dot[_t4 + lane] = theta_dot[_t5 + lane];
+      P_dot[_t3 + lane] = theta_dot[_t4 + lane];
     }
   }
   const out = new Array<number>(12 * B + 12).fill(0);
@@ -329,38 +329,38 @@ function handPoseJacobianJvpLanes(
     const r20 = -sy;
     const r21 = cy * sx;
     const r22 = cy * cx;
-    const _t10 = Math.sin(P[c]);
-    const _t11 = c * width;
-    const _t12 = Math.cos(P[c]);
-    const _t13 = Math.sin(P[c + 1]);
-    const _t14 = (c + 1) * width;
-    const _t15 = Math.cos(P[c + 1]);
-    const _t16 = Math.sin(P[c + 2]);
-    const _t17 = (c + 2) * width;
-    const _t18 = Math.cos(P[c + 2]);
-    const _t19 = sy * sx;
-    const _t20 = cz * sx;
-    const _t21 = cz * sy;
-    const _t22 = sy * cx;
-    const _t23 = cz * cx;
-    const _t24 = sz * sx;
-    const _t25 = sz * sy;
-    const _t26 = sz * cx;
+    const _t9 = Math.sin(P[c]);
+    const _t10 = c * width;
+    const _t11 = Math.cos(P[c]);
+    const _t12 = Math.sin(P[c + 1]);
+    const _t13 = (c + 1) * width;
+    const _t14 = Math.cos(P[c + 1]);
+    const _t15 = Math.sin(P[c + 2]);
+    const _t16 = (c + 2) * width;
+    const _t17 = Math.cos(P[c + 2]);
+    const _t18 = sy * sx;
+    const _t19 = cz * sx;
+    const _t20 = cz * sy;
+    const _t21 = sy * cx;
+    const _t22 = cz * cx;
+    const _t23 = sz * sx;
+    const _t24 = sz * sy;
+    const _t25 = sz * cx;
     for (let lane = 0; lane < width; lane++) {
-      const cx_dot = -(_t10 * P_dot[_t11 + lane]);
-      const sx_dot = _t12 * P_dot[_t11 + lane];
-      const cz_dot = -(_t13 * P_dot[_t14 + lane]);
-      const sz_dot = _t15 * P_dot[_t14 + lane];
-      const cy_dot = -(_t16 * P_dot[_t17 + lane]);
-      const sy_dot = _t18 * P_dot[_t17 + lane];
+      const cx_dot = -(_t9 * P_dot[_t10 + lane]);
+      const sx_dot = _t11 * P_dot[_t10 + lane];
+      const cz_dot = -(_t12 * P_dot[_t13 + lane]);
+      const sz_dot = _t14 * P_dot[_t13 + lane];
+      const cy_dot = -(_t15 * P_dot[_t16 + lane]);
+      const sy_dot = _t17 * P_dot[_t16 + lane];
       r00_dot[lane] = cy * cz_dot + cz * cy_dot;
       r01_dot[lane] =
-        -(cx * sz_dot) - sz * cx_dot + (_t19 * cz_dot + _t20 * sy_dot + _t21 * sx_dot);
-      r02_dot[lane] = sx * sz_dot + sz * sx_dot + (_t22 * cz_dot + _t23 * sy_dot + _t21 * cx_dot);
+        -(cx * sz_dot) - sz * cx_dot + (_t18 * cz_dot + _t19 * sy_dot + _t20 * sx_dot);
+      r02_dot[lane] = sx * sz_dot + sz * sx_dot + (_t21 * cz_dot + _t22 * sy_dot + _t20 * cx_dot);
       r10_dot[lane] = cy * sz_dot + sz * cy_dot;
-      r11_dot[lane] = cx * cz_dot + cz * cx_dot + (_t19 * sz_dot + _t24 * sy_dot + _t25 * sx_dot);
+      r11_dot[lane] = cx * cz_dot + cz * cx_dot + (_t18 * sz_dot + _t23 * sy_dot + _t24 * sx_dot);
       r12_dot[lane] =
-        -(sx * cz_dot) - cz * sx_dot + (_t22 * sz_dot + _t26 * sy_dot + _t25 * cx_dot);
+        -(sx * cz_dot) - cz * sx_dot + (_t21 * sz_dot + _t25 * sy_dot + _t24 * cx_dot);
       r20_dot[lane] = -sy_dot;
       r21_dot[lane] = sx * cy_dot + cy * sx_dot;
       r22_dot[lane] = cx * cy_dot + cy * cx_dot;
@@ -374,15 +374,15 @@ function handPoseJacobianJvpLanes(
       relative[4 * i + 1] = m0 * r01 + m1 * r11 + m2 * r21;
       relative[4 * i + 2] = m0 * r02 + m1 * r12 + m2 * r22;
       relative[4 * i + 3] = baseRelatives_b[i][3];
-      const _t6 = 4 * i * width;
-      const _t7 = (4 * i + 1) * width;
-      const _t8 = (4 * i + 2) * width;
-      const _t9 = (4 * i + 3) * width;
+      const _t5 = 4 * i * width;
+      const _t6 = (4 * i + 1) * width;
+      const _t7 = (4 * i + 2) * width;
+      const _t8 = (4 * i + 3) * width;
       for (let lane = 0; lane < width; lane++) {
-        relative_dot[_t6 + lane] = m0 * r00_dot[lane] + m1 * r10_dot[lane] + m2 * r20_dot[lane];
-        relative_dot[_t7 + lane] = m0 * r01_dot[lane] + m1 * r11_dot[lane] + m2 * r21_dot[lane];
-        relative_dot[_t8 + lane] = m0 * r02_dot[lane] + m1 * r12_dot[lane] + m2 * r22_dot[lane];
-        relative_dot[_t9 + lane] = 0;
+        relative_dot[_t5 + lane] = m0 * r00_dot[lane] + m1 * r10_dot[lane] + m2 * r20_dot[lane];
+        relative_dot[_t6 + lane] = m0 * r01_dot[lane] + m1 * r11_dot[lane] + m2 * r21_dot[lane];
+        relative_dot[_t7 + lane] = m0 * r02_dot[lane] + m1 * r12_dot[lane] + m2 * r22_dot[lane];
+        relative_dot[_t8 + lane] = 0;
       }
     }
     const parent = parents[b];
@@ -390,37 +390,37 @@ function handPoseJacobianJvpLanes(
       for (let j = 0; j < 4; j++) {
         if (parent === -1) {
           absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
-          const _t27 = (12 * b + 4 * i + j) * width;
-          const _t28 = (4 * i + j) * width;
+          const _t26 = (12 * b + 4 * i + j) * width;
+          const _t27 = (4 * i + j) * width;
           for (let lane = 0; lane < width; lane++) {
-            absolutes_dot[_t27 + lane] = relative_dot[_t28 + lane];
+            absolutes_dot[_t26 + lane] = relative_dot[_t27 + lane];
           }
         } else {
           const p = 12 * parent + 4 * i;
-          const _t29 = (12 * b + 4 * i + j) * width;
-          const _t30 = relative[j];
-          const _t31 = p * width;
-          const _t32 = absolutes[p];
-          const _t33 = j * width;
-          const _t34 = relative[4 + j];
-          const _t35 = (p + 1) * width;
-          const _t36 = absolutes[p + 1];
-          const _t37 = (4 + j) * width;
-          const _t38 = relative[8 + j];
-          const _t39 = (p + 2) * width;
-          const _t40 = absolutes[p + 2];
-          const _t41 = (8 + j) * width;
-          const _t42 = relative[12 + j];
-          const _t43 = (p + 3) * width;
-          const _t44 = absolutes[p + 3];
-          const _t45 = (12 + j) * width;
+          const _t28 = (12 * b + 4 * i + j) * width;
+          const _t29 = relative[j];
+          const _t30 = p * width;
+          const _t31 = absolutes[p];
+          const _t32 = j * width;
+          const _t33 = relative[4 + j];
+          const _t34 = (p + 1) * width;
+          const _t35 = absolutes[p + 1];
+          const _t36 = (4 + j) * width;
+          const _t37 = relative[8 + j];
+          const _t38 = (p + 2) * width;
+          const _t39 = absolutes[p + 2];
+          const _t40 = (8 + j) * width;
+          const _t41 = relative[12 + j];
+          const _t42 = (p + 3) * width;
+          const _t43 = absolutes[p + 3];
+          const _t44 = (12 + j) * width;
           for (let lane = 0; lane < width; lane++) {
-            absolutes_dot[_t29 + lane] =
-              _t30 * absolutes_dot[_t31 + lane] +
-              _t32 * relative_dot[_t33 + lane] +
-              (_t34 * absolutes_dot[_t35 + lane] + _t36 * relative_dot[_t37 + lane]) +
-              (_t38 * absolutes_dot[_t39 + lane] + _t40 * relative_dot[_t41 + lane]) +
-              (_t42 * absolutes_dot[_t43 + lane] + _t44 * relative_dot[_t45 + lane]);
+            absolutes_dot[_t28 + lane] =
+              _t29 * absolutes_dot[_t30 + lane] +
+              _t31 * relative_dot[_t32 + lane] +
+              (_t33 * absolutes_dot[_t34 + lane] + _t35 * relative_dot[_t36 + lane]) +
+              (_t37 * absolutes_dot[_t38 + lane] + _t39 * relative_dot[_t40 + lane]) +
+              (_t41 * absolutes_dot[_t42 + lane] + _t43 * relative_dot[_t44 + lane]);
           }
           absolutes[12 * b + 4 * i + j] =
             absolutes[p] * relative[j] +
@@ -441,50 +441,50 @@ function handPoseJacobianJvpLanes(
           absolutes[a + 2] * inverseBaseAbsolutes_b[2][j] +
           absolutes[a + 3] * inverseBaseAbsolutes_b[3][j];
         out[a + j] = i === 0 ? sign * t : t;
-        const _t46 = inverseBaseAbsolutes_b[0][j];
-        const _t47 = a * width;
-        const _t48 = inverseBaseAbsolutes_b[1][j];
-        const _t49 = (a + 1) * width;
-        const _t50 = inverseBaseAbsolutes_b[2][j];
-        const _t51 = (a + 2) * width;
-        const _t52 = inverseBaseAbsolutes_b[3][j];
-        const _t53 = (a + 3) * width;
-        const _t54 = (a + j) * width;
-        const _t55 = i === 0;
+        const _t45 = inverseBaseAbsolutes_b[0][j];
+        const _t46 = a * width;
+        const _t47 = inverseBaseAbsolutes_b[1][j];
+        const _t48 = (a + 1) * width;
+        const _t49 = inverseBaseAbsolutes_b[2][j];
+        const _t50 = (a + 2) * width;
+        const _t51 = inverseBaseAbsolutes_b[3][j];
+        const _t52 = (a + 3) * width;
+        const _t53 = (a + j) * width;
+        const _t54 = i === 0;
         for (let lane = 0; lane < width; lane++) {
           const t_dot =
-            _t46 * absolutes_dot[_t47 + lane] +
-            _t48 * absolutes_dot[_t49 + lane] +
-            _t50 * absolutes_dot[_t51 + lane] +
-            _t52 * absolutes_dot[_t53 + lane];
-          out_dot[_t54 + lane] = _t55 ? sign * t_dot : t_dot;
+            _t45 * absolutes_dot[_t46 + lane] +
+            _t47 * absolutes_dot[_t48 + lane] +
+            _t49 * absolutes_dot[_t50 + lane] +
+            _t51 * absolutes_dot[_t52 + lane];
+          out_dot[_t53 + lane] = _t54 ? sign * t_dot : t_dot;
         }
       }
     }
   }
   const g = 12 * B;
   const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
-  const _t88 = 0.5 / norm;
-  const _t89 = 2 * theta[0];
-  const _t90 = 2 * theta[1];
-  const _t91 = 2 * theta[2];
-  const _t92 = 2 * width;
+  const _t87 = 0.5 / norm;
+  const _t88 = 2 * theta[0];
+  const _t89 = 2 * theta[1];
+  const _t90 = 2 * theta[2];
+  const _t91 = 2 * width;
   for (let lane = 0; lane < width; lane++) {
     norm_dot[lane] =
-      _t88 *
-      (_t89 * theta_dot[lane] + _t90 * theta_dot[width + lane] + _t91 * theta_dot[_t92 + lane]);
+      _t87 *
+      (_t88 * theta_dot[lane] + _t89 * theta_dot[width + lane] + _t90 * theta_dot[_t91 + lane]);
   }
   if (norm < 0.0001) {
     out[g] = 1;
     out[g + 4] = 1;
     out[g + 8] = 1;
-    const _t56 = g * width;
-    const _t57 = (g + 4) * width;
-    const _t58 = (g + 8) * width;
+    const _t55 = g * width;
+    const _t56 = (g + 4) * width;
+    const _t57 = (g + 8) * width;
     for (let lane = 0; lane < width; lane++) {
+      out_dot[_t55 + lane] = 0;
       out_dot[_t56 + lane] = 0;
       out_dot[_t57 + lane] = 0;
-      out_dot[_t58 + lane] = 0;
     }
   } else {
     const x = theta[0] / norm;
@@ -501,58 +501,58 @@ function handPoseJacobianJvpLanes(
     out[g + 6] = x * z * (1 - c_1) - y * s;
     out[g + 7] = z * y * (1 - c_1) + x * s;
     out[g + 8] = z * z + (1 - z * z) * c_1;
-    const _t59 = 1 / norm;
-    const _t60 = theta[0] / (norm * norm);
-    const _t61 = theta[1] / (norm * norm);
-    const _t62 = 2 * width;
-    const _t63 = theta[2] / (norm * norm);
-    const _t64 = Math.cos(norm);
-    const _t65 = Math.sin(norm);
-    const _t66 = g * width;
-    const _t67 = 2 * x;
-    const _t68 = 1 - x * x;
-    const _t69 = (g + 1) * width;
-    const _t70 = y * (1 - c_1);
-    const _t71 = x * (1 - c_1);
-    const _t72 = x * y;
-    const _t73 = (g + 2) * width;
-    const _t74 = z * (1 - c_1);
-    const _t75 = x * z;
-    const _t76 = (g + 3) * width;
-    const _t77 = (g + 4) * width;
-    const _t78 = 2 * y;
-    const _t79 = 1 - y * y;
-    const _t80 = (g + 5) * width;
-    const _t81 = y * z;
-    const _t82 = (g + 6) * width;
-    const _t83 = (g + 7) * width;
-    const _t84 = z * y;
-    const _t85 = (g + 8) * width;
-    const _t86 = 2 * z;
-    const _t87 = 1 - z * z;
+    const _t58 = 1 / norm;
+    const _t59 = theta[0] / (norm * norm);
+    const _t60 = theta[1] / (norm * norm);
+    const _t61 = 2 * width;
+    const _t62 = theta[2] / (norm * norm);
+    const _t63 = Math.cos(norm);
+    const _t64 = Math.sin(norm);
+    const _t65 = g * width;
+    const _t66 = 2 * x;
+    const _t67 = 1 - x * x;
+    const _t68 = (g + 1) * width;
+    const _t69 = y * (1 - c_1);
+    const _t70 = x * (1 - c_1);
+    const _t71 = x * y;
+    const _t72 = (g + 2) * width;
+    const _t73 = z * (1 - c_1);
+    const _t74 = x * z;
+    const _t75 = (g + 3) * width;
+    const _t76 = (g + 4) * width;
+    const _t77 = 2 * y;
+    const _t78 = 1 - y * y;
+    const _t79 = (g + 5) * width;
+    const _t80 = y * z;
+    const _t81 = (g + 6) * width;
+    const _t82 = (g + 7) * width;
+    const _t83 = z * y;
+    const _t84 = (g + 8) * width;
+    const _t85 = 2 * z;
+    const _t86 = 1 - z * z;
     for (let lane = 0; lane < width; lane++) {
-      const x_dot = _t59 * theta_dot[lane] - _t60 * norm_dot[lane];
-      const y_dot = _t59 * theta_dot[width + lane] - _t61 * norm_dot[lane];
-      const z_dot = _t59 * theta_dot[_t62 + lane] - _t63 * norm_dot[lane];
-      const s_dot = _t64 * norm_dot[lane];
-      const c_1_dot = -(_t65 * norm_dot[lane]);
-      out_dot[_t66 + lane] = _t67 * x_dot + (-(c_1 * (_t67 * x_dot)) + _t68 * c_1_dot);
-      out_dot[_t69 + lane] = _t70 * x_dot + _t71 * y_dot - _t72 * c_1_dot - (s * z_dot + z * s_dot);
-      out_dot[_t73 + lane] = _t74 * x_dot + _t71 * z_dot - _t75 * c_1_dot + (s * y_dot + y * s_dot);
-      out_dot[_t76 + lane] = _t70 * x_dot + _t71 * y_dot - _t72 * c_1_dot + (s * z_dot + z * s_dot);
-      out_dot[_t77 + lane] = _t78 * y_dot + (-(c_1 * (_t78 * y_dot)) + _t79 * c_1_dot);
-      out_dot[_t80 + lane] = _t74 * y_dot + _t70 * z_dot - _t81 * c_1_dot - (s * x_dot + x * s_dot);
-      out_dot[_t82 + lane] = _t74 * x_dot + _t71 * z_dot - _t75 * c_1_dot - (s * y_dot + y * s_dot);
-      out_dot[_t83 + lane] = _t70 * z_dot + _t74 * y_dot - _t84 * c_1_dot + (s * x_dot + x * s_dot);
-      out_dot[_t85 + lane] = _t86 * z_dot + (-(c_1 * (_t86 * z_dot)) + _t87 * c_1_dot);
+      const x_dot = _t58 * theta_dot[lane] - _t59 * norm_dot[lane];
+      const y_dot = _t58 * theta_dot[width + lane] - _t60 * norm_dot[lane];
+      const z_dot = _t58 * theta_dot[_t61 + lane] - _t62 * norm_dot[lane];
+      const s_dot = _t63 * norm_dot[lane];
+      const c_1_dot = -(_t64 * norm_dot[lane]);
+      out_dot[_t65 + lane] = _t66 * x_dot + (-(c_1 * (_t66 * x_dot)) + _t67 * c_1_dot);
+      out_dot[_t68 + lane] = _t69 * x_dot + _t70 * y_dot - _t71 * c_1_dot - (s * z_dot + z * s_dot);
+      out_dot[_t72 + lane] = _t73 * x_dot + _t70 * z_dot - _t74 * c_1_dot + (s * y_dot + y * s_dot);
+      out_dot[_t75 + lane] = _t69 * x_dot + _t70 * y_dot - _t71 * c_1_dot + (s * z_dot + z * s_dot);
+      out_dot[_t76 + lane] = _t77 * y_dot + (-(c_1 * (_t77 * y_dot)) + _t78 * c_1_dot);
+      out_dot[_t79 + lane] = _t73 * y_dot + _t69 * z_dot - _t80 * c_1_dot - (s * x_dot + x * s_dot);
+      out_dot[_t81 + lane] = _t73 * x_dot + _t70 * z_dot - _t74 * c_1_dot - (s * y_dot + y * s_dot);
+      out_dot[_t82 + lane] = _t69 * z_dot + _t73 * y_dot - _t83 * c_1_dot + (s * x_dot + x * s_dot);
+      out_dot[_t84 + lane] = _t85 * z_dot + (-(c_1 * (_t85 * z_dot)) + _t86 * c_1_dot);
     }
   }
   for (let r = 0; r < 3; r++) {
     out[g + 9 + r] = P[6 + r];
-    const _t93 = (g + 9 + r) * width;
-    const _t94 = (6 + r) * width;
+    const _t92 = (g + 9 + r) * width;
+    const _t93 = (6 + r) * width;
     for (let lane = 0; lane < width; lane++) {
-      out_dot[_t93 + lane] = P_dot[_t94 + lane];
+      out_dot[_t92 + lane] = P_dot[_t93 + lane];
     }
   }
   return { value: out, tangent: out_dot };

@@ -511,9 +511,9 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       const by_dot = y_dot;
       const _t0 = Math.sqrt(ax * ax + ay * ay);
       const _t0_dot = (0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot);
-      const _t2 = Math.sqrt(ax * ax + by * by);
-      const _t2_dot = (0.5 / _t2) * (2 * ax * ax_dot + 2 * by * by_dot);
-      const fx = -((1 / (_t0 * _t0)) * _t0_dot) - (1 / (_t2 * _t2)) * _t2_dot;
+      const _t1 = Math.sqrt(ax * ax + by * by);
+      const _t1_dot = (0.5 / _t1) * (2 * ax * ax_dot + 2 * by * by_dot);
+      const fx = -((1 / (_t0 * _t0)) * _t0_dot) - (1 / (_t1 * _t1)) * _t1_dot;
       // inlined potentialJvp(…) from particleField.grad.ts:62
       const x_dot_1 = 0;
       const y_dot_1 = 1;
@@ -521,8 +521,8 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       const ay_dot_1 = y_dot_1;
       const by_dot_1 = y_dot_1;
       const _t0_dot_1 = (0.5 / _t0) * (2 * ax * ax_dot_1 + 2 * ay * ay_dot_1);
-      const _t2_dot_1 = (0.5 / _t2) * (2 * ax * ax_dot_1 + 2 * by * by_dot_1);
-      const fy = -((1 / (_t0 * _t0)) * _t0_dot_1) - (1 / (_t2 * _t2)) * _t2_dot_1;
+      const _t1_dot_1 = (0.5 / _t1) * (2 * ax * ax_dot_1 + 2 * by * by_dot_1);
+      const fy = -((1 / (_t0 * _t0)) * _t0_dot_1) - (1 / (_t1 * _t1)) * _t1_dot_1;
       const nx = x + 0.1 * vx;
       const ny = y + 0.1 * vy;
       if (ny <= 0) {
@@ -539,7 +539,7 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       saved[savedTop++] = ay;
       saved[savedTop++] = by;
       saved[savedTop++] = _t0;
-      saved[savedTop++] = _t2;
+      saved[savedTop++] = _t1;
       trips++;
     }
     valueStack.size = savedTop;
@@ -566,7 +566,7 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
     let decisionsTop = controlStack.size;
     const decisions = controlStack.buffer;
     for (let trips = decisions[--decisionsTop]; trips > 0; trips--) {
-      const _t2 = saved[--savedTop];
+      const _t1 = saved[--savedTop];
       const _t0 = saved[--savedTop];
       const by = saved[--savedTop];
       const ay = saved[--savedTop];
@@ -574,11 +574,11 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       const x_dot = 1;
       const y_dot = 0;
       const _t0_dot = (0.5 / _t0) * (2 * ax * x_dot + 2 * ay * y_dot);
-      const _t2_dot = (0.5 / _t2) * (2 * ax * x_dot + 2 * by * y_dot);
+      const _t1_dot = (0.5 / _t1) * (2 * ax * x_dot + 2 * by * y_dot);
       const x_dot_1 = 0;
       const y_dot_1 = 1;
       const _t0_dot_1 = (0.5 / _t0) * (2 * ax * x_dot_1 + 2 * ay * y_dot_1);
-      const _t2_dot_1 = (0.5 / _t2) * (2 * ax * x_dot_1 + 2 * by * y_dot_1);
+      const _t1_dot_1 = (0.5 / _t1) * (2 * ax * x_dot_1 + 2 * by * y_dot_1);
       let fx_bar = 0;
       let fy_bar = 0;
       let nx_bar = 0;
@@ -606,12 +606,12 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       const _t14 = _t0 * _t0;
       let _t0_bar = -(_t13 * _t0_dot_1 * (1 / (_t14 * _t14)) * (2 * _t0));
       const _t0_dot_1_bar = _t13 * (1 / (_t0 * _t0));
-      const _t15 = _t2 * _t2;
-      let _t2_bar = -(_t13 * _t2_dot_1 * (1 / (_t15 * _t15)) * (2 * _t2));
-      const _t2_dot_1_bar = _t13 * (1 / (_t2 * _t2));
+      const _t15 = _t1 * _t1;
+      let _t1_bar = -(_t13 * _t1_dot_1 * (1 / (_t15 * _t15)) * (2 * _t1));
+      const _t1_dot_1_bar = _t13 * (1 / (_t1 * _t1));
       // particleField.grad.ts:79
-      _t2_bar -= _t2_dot_1_bar * (2 * ax * x_dot_1 + 2 * by * y_dot_1) * (0.5 / (_t2 * _t2));
-      const _t12 = _t2_dot_1_bar * (0.5 / _t2);
+      _t1_bar -= _t1_dot_1_bar * (2 * ax * x_dot_1 + 2 * by * y_dot_1) * (0.5 / (_t1 * _t1));
+      const _t12 = _t1_dot_1_bar * (0.5 / _t1);
       let ax_bar = _t12 * (2 * x_dot_1);
       let by_bar = _t12 * (2 * y_dot_1);
       // particleField.grad.ts:77
@@ -624,16 +624,16 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       const _t9 = _t0 * _t0;
       _t0_bar -= _t8 * _t0_dot * (1 / (_t9 * _t9)) * (2 * _t0);
       const _t0_dot_bar = _t8 * (1 / (_t0 * _t0));
-      const _t10 = _t2 * _t2;
-      _t2_bar -= _t8 * _t2_dot * (1 / (_t10 * _t10)) * (2 * _t2);
-      const _t2_dot_bar = _t8 * (1 / (_t2 * _t2));
+      const _t10 = _t1 * _t1;
+      _t1_bar -= _t8 * _t1_dot * (1 / (_t10 * _t10)) * (2 * _t1);
+      const _t1_dot_bar = _t8 * (1 / (_t1 * _t1));
       // particleField.grad.ts:79
-      _t2_bar -= _t2_dot_bar * (2 * ax * x_dot + 2 * by * y_dot) * (0.5 / (_t2 * _t2));
-      const _t7 = _t2_dot_bar * (0.5 / _t2);
+      _t1_bar -= _t1_dot_bar * (2 * ax * x_dot + 2 * by * y_dot) * (0.5 / (_t1 * _t1));
+      const _t7 = _t1_dot_bar * (0.5 / _t1);
       ax_bar += _t7 * (2 * x_dot);
       by_bar += _t7 * (2 * y_dot);
       // particleField.grad.ts:78
-      const _t6 = _t2_bar * (0.5 / _t2);
+      const _t6 = _t1_bar * (0.5 / _t1);
       ax_bar += _t6 * (2 * ax);
       by_bar += _t6 * (2 * by);
       // particleField.grad.ts:77
@@ -696,20 +696,20 @@ export function naiveEulerFJvp(
     const _t0_dot_dot =
       -((2 * ax * ax_dot + 2 * ay * ay_dot) * ((0.5 / (_t0 * _t0)) * _t0_dot_2)) +
       (0.5 / _t0) * (2 * ax_dot * ax_dot_2 + 2 * ay_dot * ay_dot_2);
-    const _t2 = Math.sqrt(ax * ax + by * by);
-    const _t2_dot_2 = (0.5 / _t2) * (2 * ax * ax_dot_2 + 2 * by * by_dot_2);
-    const _t2_dot = (0.5 / _t2) * (2 * ax * ax_dot + 2 * by * by_dot);
-    const _t2_dot_dot =
-      -((2 * ax * ax_dot + 2 * by * by_dot) * ((0.5 / (_t2 * _t2)) * _t2_dot_2)) +
-      (0.5 / _t2) * (2 * ax_dot * ax_dot_2 + 2 * by_dot * by_dot_2);
-    const fx = -((1 / (_t0 * _t0)) * _t0_dot) - (1 / (_t2 * _t2)) * _t2_dot;
+    const _t1 = Math.sqrt(ax * ax + by * by);
+    const _t1_dot_2 = (0.5 / _t1) * (2 * ax * ax_dot_2 + 2 * by * by_dot_2);
+    const _t1_dot = (0.5 / _t1) * (2 * ax * ax_dot + 2 * by * by_dot);
+    const _t1_dot_dot =
+      -((2 * ax * ax_dot + 2 * by * by_dot) * ((0.5 / (_t1 * _t1)) * _t1_dot_2)) +
+      (0.5 / _t1) * (2 * ax_dot * ax_dot_2 + 2 * by_dot * by_dot_2);
+    const fx = -((1 / (_t0 * _t0)) * _t0_dot) - (1 / (_t1 * _t1)) * _t1_dot;
     const fx_dot =
       -(
         -(_t0_dot * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot_2))) +
         (1 / (_t0 * _t0)) * _t0_dot_dot
       ) -
-      (-(_t2_dot * ((1 / (_t2 * _t2 * (_t2 * _t2))) * (2 * _t2 * _t2_dot_2))) +
-        (1 / (_t2 * _t2)) * _t2_dot_dot);
+      (-(_t1_dot * ((1 / (_t1 * _t1 * (_t1 * _t1))) * (2 * _t1 * _t1_dot_2))) +
+        (1 / (_t1 * _t1)) * _t1_dot_dot);
     // inlined potentialJvp(…) from particleField.grad.ts:62
     const x_dot_1 = 0;
     const y_dot_1 = 1;
@@ -720,18 +720,18 @@ export function naiveEulerFJvp(
     const _t0_dot_1_dot =
       -((2 * ax * ax_dot_1 + 2 * ay * ay_dot_1) * ((0.5 / (_t0 * _t0)) * _t0_dot_2)) +
       (0.5 / _t0) * (2 * ax_dot_1 * ax_dot_2 + 2 * ay_dot_1 * ay_dot_2);
-    const _t2_dot_1 = (0.5 / _t2) * (2 * ax * ax_dot_1 + 2 * by * by_dot_1);
-    const _t2_dot_1_dot =
-      -((2 * ax * ax_dot_1 + 2 * by * by_dot_1) * ((0.5 / (_t2 * _t2)) * _t2_dot_2)) +
-      (0.5 / _t2) * (2 * ax_dot_1 * ax_dot_2 + 2 * by_dot_1 * by_dot_2);
-    const fy = -((1 / (_t0 * _t0)) * _t0_dot_1) - (1 / (_t2 * _t2)) * _t2_dot_1;
+    const _t1_dot_1 = (0.5 / _t1) * (2 * ax * ax_dot_1 + 2 * by * by_dot_1);
+    const _t1_dot_1_dot =
+      -((2 * ax * ax_dot_1 + 2 * by * by_dot_1) * ((0.5 / (_t1 * _t1)) * _t1_dot_2)) +
+      (0.5 / _t1) * (2 * ax_dot_1 * ax_dot_2 + 2 * by_dot_1 * by_dot_2);
+    const fy = -((1 / (_t0 * _t0)) * _t0_dot_1) - (1 / (_t1 * _t1)) * _t1_dot_1;
     const fy_dot =
       -(
         -(_t0_dot_1 * ((1 / (_t0 * _t0 * (_t0 * _t0))) * (2 * _t0 * _t0_dot_2))) +
         (1 / (_t0 * _t0)) * _t0_dot_1_dot
       ) -
-      (-(_t2_dot_1 * ((1 / (_t2 * _t2 * (_t2 * _t2))) * (2 * _t2 * _t2_dot_2))) +
-        (1 / (_t2 * _t2)) * _t2_dot_1_dot);
+      (-(_t1_dot_1 * ((1 / (_t1 * _t1 * (_t1 * _t1))) * (2 * _t1 * _t1_dot_2))) +
+        (1 / (_t1 * _t1)) * _t1_dot_1_dot);
     const nx = x + 0.1 * vx;
     const nx_dot = x_dot_2 + 0.1 * vx_dot;
     const ny = y + 0.1 * vy;

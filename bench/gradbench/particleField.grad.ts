@@ -75,10 +75,10 @@ export function potentialJvp(
   const by_dot = y_dot;
   const _t0 = Math.sqrt(ax * ax + ay * ay);
   const _t0_dot = (0.5 / _t0) * (2 * ax * ax_dot + 2 * ay * ay_dot);
-  const _t2 = Math.sqrt(ax * ax + by * by);
-  const _t2_dot = (0.5 / _t2) * (2 * ax * ax_dot + 2 * by * by_dot);
+  const _t1 = Math.sqrt(ax * ax + by * by);
+  const _t1_dot = (0.5 / _t1) * (2 * ax * ax_dot + 2 * by * by_dot);
   return {
-    value: 1 / _t0 + 1 / _t2,
-    tangent: -((1 / (_t0 * _t0)) * _t0_dot) - (1 / (_t2 * _t2)) * _t2_dot,
+    value: 1 / _t0 + 1 / _t1,
+    tangent: -((1 / (_t0 * _t0)) * _t0_dot) - (1 / (_t1 * _t1)) * _t1_dot,
   };
 }

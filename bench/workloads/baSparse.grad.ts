@@ -661,26 +661,26 @@ function baResidualsJacobianJvpLanes(
     let y0 = 0;
     let y1 = 0;
     let y2 = 0;
-    const _t13 = 3 * pt * width;
-    const _t14 = (c + 3) * width;
-    const _t15 = (3 * pt + 1) * width;
-    const _t16 = (c + 4) * width;
-    const _t17 = (3 * pt + 2) * width;
-    const _t18 = (c + 5) * width;
-    const _t19 = c * width;
-    const _t20 = (c + 1) * width;
-    const _t21 = (c + 2) * width;
-    const _t22 = 2 * r0;
-    const _t23 = 2 * r1;
-    const _t24 = 2 * r2;
+    const _t12 = 3 * pt * width;
+    const _t13 = (c + 3) * width;
+    const _t14 = (3 * pt + 1) * width;
+    const _t15 = (c + 4) * width;
+    const _t16 = (3 * pt + 2) * width;
+    const _t17 = (c + 5) * width;
+    const _t18 = c * width;
+    const _t19 = (c + 1) * width;
+    const _t20 = (c + 2) * width;
+    const _t21 = 2 * r0;
+    const _t22 = 2 * r1;
+    const _t23 = 2 * r2;
     for (let lane = 0; lane < width; lane++) {
-      x0_dot[lane] = X_dot[_t13 + lane] - cams_dot[_t14 + lane];
-      x1_dot[lane] = X_dot[_t15 + lane] - cams_dot[_t16 + lane];
-      x2_dot[lane] = X_dot[_t17 + lane] - cams_dot[_t18 + lane];
-      r0_dot[lane] = cams_dot[_t19 + lane];
-      r1_dot[lane] = cams_dot[_t20 + lane];
-      r2_dot[lane] = cams_dot[_t21 + lane];
-      sqtheta_dot[lane] = _t22 * r0_dot[lane] + _t23 * r1_dot[lane] + _t24 * r2_dot[lane];
+      x0_dot[lane] = X_dot[_t12 + lane] - cams_dot[_t13 + lane];
+      x1_dot[lane] = X_dot[_t14 + lane] - cams_dot[_t15 + lane];
+      x2_dot[lane] = X_dot[_t16 + lane] - cams_dot[_t17 + lane];
+      r0_dot[lane] = cams_dot[_t18 + lane];
+      r1_dot[lane] = cams_dot[_t19 + lane];
+      r2_dot[lane] = cams_dot[_t20 + lane];
+      sqtheta_dot[lane] = _t21 * r0_dot[lane] + _t22 * r1_dot[lane] + _t23 * r2_dot[lane];
       y0_dot[lane] = 0;
       y1_dot[lane] = 0;
       y2_dot[lane] = 0;
@@ -696,49 +696,49 @@ function baResidualsJacobianJvpLanes(
       y0 = x0 * cos + (v1 * x2 - v2 * x1) * sin + v0 * along;
       y1 = x1 * cos + (v2 * x0 - v0 * x2) * sin + v1 * along;
       y2 = x2 * cos + (v0 * x1 - v1 * x0) * sin + v2 * along;
-      const _t1 = 0.5 / theta;
-      const _t2 = Math.sin(theta);
-      const _t3 = Math.cos(theta);
-      const _t4 = 1 / theta;
-      const _t5 = r0 / (theta * theta);
-      const _t6 = r1 / (theta * theta);
-      const _t7 = r2 / (theta * theta);
-      const _t8 = 1 - cos;
-      const _t9 = v0 * x0 + v1 * x1 + v2 * x2;
-      const _t10 = v1 * x2 - v2 * x1;
-      const _t11 = v2 * x0 - v0 * x2;
-      const _t12 = v0 * x1 - v1 * x0;
+      const _t0 = 0.5 / theta;
+      const _t1 = Math.sin(theta);
+      const _t2 = Math.cos(theta);
+      const _t3 = 1 / theta;
+      const _t4 = r0 / (theta * theta);
+      const _t5 = r1 / (theta * theta);
+      const _t6 = r2 / (theta * theta);
+      const _t7 = 1 - cos;
+      const _t8 = v0 * x0 + v1 * x1 + v2 * x2;
+      const _t9 = v1 * x2 - v2 * x1;
+      const _t10 = v2 * x0 - v0 * x2;
+      const _t11 = v0 * x1 - v1 * x0;
       for (let lane = 0; lane < width; lane++) {
-        const theta_dot = _t1 * sqtheta_dot[lane];
-        const cos_dot = -(_t2 * theta_dot);
-        const sin_dot = _t3 * theta_dot;
-        const v0_dot = _t4 * r0_dot[lane] - _t5 * theta_dot;
-        const v1_dot = _t4 * r1_dot[lane] - _t6 * theta_dot;
-        const v2_dot = _t4 * r2_dot[lane] - _t7 * theta_dot;
+        const theta_dot = _t0 * sqtheta_dot[lane];
+        const cos_dot = -(_t1 * theta_dot);
+        const sin_dot = _t2 * theta_dot;
+        const v0_dot = _t3 * r0_dot[lane] - _t4 * theta_dot;
+        const v1_dot = _t3 * r1_dot[lane] - _t5 * theta_dot;
+        const v2_dot = _t3 * r2_dot[lane] - _t6 * theta_dot;
         const along_dot =
-          _t8 *
+          _t7 *
             (x0 * v0_dot +
               v0 * x0_dot[lane] +
               (x1 * v1_dot + v1 * x1_dot[lane]) +
               (x2 * v2_dot + v2 * x2_dot[lane])) -
-          _t9 * cos_dot;
+          _t8 * cos_dot;
         y0_dot[lane] =
           cos * x0_dot[lane] +
           x0 * cos_dot +
           (sin * (x2 * v1_dot + v1 * x2_dot[lane] - (x1 * v2_dot + v2 * x1_dot[lane])) +
-            _t10 * sin_dot) +
+            _t9 * sin_dot) +
           (along * v0_dot + v0 * along_dot);
         y1_dot[lane] =
           cos * x1_dot[lane] +
           x1 * cos_dot +
           (sin * (x0 * v2_dot + v2 * x0_dot[lane] - (x2 * v0_dot + v0 * x2_dot[lane])) +
-            _t11 * sin_dot) +
+            _t10 * sin_dot) +
           (along * v1_dot + v1 * along_dot);
         y2_dot[lane] =
           cos * x2_dot[lane] +
           x2 * cos_dot +
           (sin * (x1 * v0_dot + v0 * x1_dot[lane] - (x0 * v1_dot + v1 * x0_dot[lane])) +
-            _t12 * sin_dot) +
+            _t11 * sin_dot) +
           (along * v2_dot + v2 * along_dot);
       }
     } else {
@@ -762,26 +762,26 @@ function baResidualsJacobianJvpLanes(
     const rsq = p0 * p0 + p1 * p1;
     const distortion = 1 + cams[c + 9] * rsq + cams[c + 10] * rsq * rsq;
     const f = cams[c + 6];
-    const _t25 = 1 / y2;
-    const _t26 = y0 / (y2 * y2);
-    const _t27 = y1 / (y2 * y2);
-    const _t28 = 2 * p0;
-    const _t29 = 2 * p1;
-    const _t30 = (c + 9) * width;
-    const _t31 = cams[c + 9];
-    const _t32 = rsq * rsq;
-    const _t33 = (c + 10) * width;
-    const _t34 = 2 * rsq * cams[c + 10];
-    const _t35 = (c + 6) * width;
+    const _t24 = 1 / y2;
+    const _t25 = y0 / (y2 * y2);
+    const _t26 = y1 / (y2 * y2);
+    const _t27 = 2 * p0;
+    const _t28 = 2 * p1;
+    const _t29 = (c + 9) * width;
+    const _t30 = cams[c + 9];
+    const _t31 = rsq * rsq;
+    const _t32 = (c + 10) * width;
+    const _t33 = 2 * rsq * cams[c + 10];
+    const _t34 = (c + 6) * width;
     for (let lane = 0; lane < width; lane++) {
-      p0_dot[lane] = _t25 * y0_dot[lane] - _t26 * y2_dot[lane];
-      p1_dot[lane] = _t25 * y1_dot[lane] - _t27 * y2_dot[lane];
-      const rsq_dot = _t28 * p0_dot[lane] + _t29 * p1_dot[lane];
+      p0_dot[lane] = _t24 * y0_dot[lane] - _t25 * y2_dot[lane];
+      p1_dot[lane] = _t24 * y1_dot[lane] - _t26 * y2_dot[lane];
+      const rsq_dot = _t27 * p0_dot[lane] + _t28 * p1_dot[lane];
       distortion_dot[lane] =
-        rsq * cams_dot[_t30 + lane] +
-        _t31 * rsq_dot +
-        (_t32 * cams_dot[_t33 + lane] + _t34 * rsq_dot);
-      f_dot[lane] = cams_dot[_t35 + lane];
+        rsq * cams_dot[_t29 + lane] +
+        _t30 * rsq_dot +
+        (_t31 * cams_dot[_t32 + lane] + _t33 * rsq_dot);
+      f_dot[lane] = cams_dot[_t34 + lane];
     }
     for (let lane = 0; lane < width; lane++) {
       r_dot.push(

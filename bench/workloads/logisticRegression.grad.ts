@@ -292,10 +292,10 @@ export function logisticNllHvpLanesInto(
     }
     for (let j = 0; j < w.length; j++) {
       margin += row[j] * w[j];
-      const _t4 = row[j];
-      const _t5 = j * width;
+      const _t2 = row[j];
+      const _t3 = j * width;
       for (let lane = 0; lane < width; lane++) {
-        margin_dot[lane] += _t4 * w_dot[_t5 + lane];
+        margin_dot[lane] += _t2 * w_dot[_t3 + lane];
       }
     }
     const z = -y[i] * margin;
@@ -305,46 +305,46 @@ export function logisticNllHvpLanesInto(
     // its reverse, in the same iteration
     let z_bar = 0;
     // line 17: total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-    const _t12 = y[i];
-    const _t13 = z > 0;
-    const _t14 = !(z > 0);
+    const _t10 = y[i];
+    const _t11 = z > 0;
+    const _t12 = !(z > 0);
     for (let lane = 0; lane < width; lane++) {
-      const z_dot = -(_t12 * margin_dot[lane]);
-      _t0_dot[lane] = _t13 ? -(_t0 * z_dot) : 0;
-      _t1_dot[lane] = _t14 ? _t1 * z_dot : 0;
+      const z_dot = -(_t10 * margin_dot[lane]);
+      _t0_dot[lane] = _t11 ? -(_t0 * z_dot) : 0;
+      _t1_dot[lane] = _t12 ? _t1 * z_dot : 0;
       z_bar_dot[lane] = 0;
     }
     if (z > 0) {
       z_bar += total_bar;
       z_bar -= total_bar * (1 / (1 + _t0)) * _t0;
-      const _t6 = total_bar * _t0;
-      const _t7 = 1 / ((1 + _t0) * (1 + _t0));
-      const _t8 = total_bar * (1 / (1 + _t0));
+      const _t4 = total_bar * _t0;
+      const _t5 = 1 / ((1 + _t0) * (1 + _t0));
+      const _t6 = total_bar * (1 / (1 + _t0));
       for (let lane = 0; lane < width; lane++) {
-        z_bar_dot[lane] -= -(_t6 * (_t7 * _t0_dot[lane])) + _t8 * _t0_dot[lane];
+        z_bar_dot[lane] -= -(_t4 * (_t5 * _t0_dot[lane])) + _t6 * _t0_dot[lane];
       }
     } else {
       z_bar += total_bar * (1 / (1 + _t1)) * _t1;
-      const _t9 = total_bar * _t1;
-      const _t10 = 1 / ((1 + _t1) * (1 + _t1));
-      const _t11 = total_bar * (1 / (1 + _t1));
+      const _t7 = total_bar * _t1;
+      const _t8 = 1 / ((1 + _t1) * (1 + _t1));
+      const _t9 = total_bar * (1 / (1 + _t1));
       for (let lane = 0; lane < width; lane++) {
-        z_bar_dot[lane] += -(_t9 * (_t10 * _t1_dot[lane])) + _t11 * _t1_dot[lane];
+        z_bar_dot[lane] += -(_t7 * (_t8 * _t1_dot[lane])) + _t9 * _t1_dot[lane];
       }
     }
     // line 15: const z = -y[i] * margin;
     const margin_bar = -(z_bar * y[i]);
     // line 14: for (let j = 0; j < w.length; j++) margin += row[j] * w[j];
-    const _t17 = y[i];
+    const _t15 = y[i];
     for (let lane = 0; lane < width; lane++) {
-      margin_bar_dot[lane] = -(_t17 * z_bar_dot[lane]);
+      margin_bar_dot[lane] = -(_t15 * z_bar_dot[lane]);
     }
     for (let j = w.length - 1; j >= 0; j--) {
       w_bar[j] += margin_bar * row[j];
-      const _t15 = j * width;
-      const _t16 = row[j];
+      const _t13 = j * width;
+      const _t14 = row[j];
       for (let lane = 0; lane < width; lane++) {
-        w_bar_dot[_t15 + lane] += _t16 * margin_bar_dot[lane];
+        w_bar_dot[_t13 + lane] += _t14 * margin_bar_dot[lane];
       }
     }
   }

@@ -108,7 +108,7 @@ export class ForwardGenerator {
         const branch = (x: Expr, taken: Expr) => {
           const temps: Stmt[] = [];
           const t = this.tangent(x, temps, ans);
-          for (const d of temps) out.push(d.kind === "declare" ? { ...d, init: { kind: "conditional", test: taken, whenTrue: d.init, whenFalse: b.num(0) } } : d);
+          out.push(...temps.map((d) => guarded(d, taken)));
           return t;
         };
         return { kind: "conditional", test: e.test, whenTrue: branch(e.whenTrue, e.test), whenFalse: branch(e.whenFalse, b.not(e.test)) };
@@ -151,11 +151,22 @@ export class ForwardGenerator {
    * the statement, and reads that const in its place. Otherwise the call is evaluated once
    * for the value, again for its own tangent (`ans`), and again wherever a parent's partial
    * names it (`1 / Math.sqrt(s)`: the quotient's partial is `-1 / (b · b)`). The value is
-   * the same double either way. Conditional branches and the right of `&&`/`||` are left
-   * alone: a call there runs only when its branch does.
+   * the same double either way. A call in a conditional's branch is bound under the
+   * branch's condition (`const _t0 = c ? Math.exp(x) : 0`, its tangent likewise), so it
+   * runs once, and only when its branch does; a branch that is itself the statement's
+   * value keeps its own call, like any root. The right of `&&`/`||` is left alone.
    */
   private bindCostlyCalls(e: Expr, out: Stmt[], root = true): Expr {
     switch (e.kind) {
+      case "conditional": {
+        const branch = (x: Expr, taken: Expr) => {
+          const temps: Stmt[] = [];
+          const rebound = this.bindCostlyCalls(x, temps, root);
+          out.push(...temps.map((d) => guarded(d, taken)));
+          return rebound;
+        };
+        return { ...e, whenTrue: branch(e.whenTrue, e.test), whenFalse: branch(e.whenFalse, b.not(e.test)) };
+      }
       case "unary":
         return { ...e, operand: this.bindCostlyCalls(e.operand, out, false) };
       case "binary":
@@ -204,14 +215,14 @@ export class ForwardGenerator {
         if (s.init.kind === "pop") {
           return [b.declare(this.dot(s.name), b.pop(s.init.stack), s.mutable, s.type), s];
         }
-        const pre: Stmt[] = [];
-        const init = this.declarationTangent(s, pre);
-        const usesAns = s.type.kind === "number" && !this.reads(s.init, s.name);
-        if (usesAns) {
+        if (s.type.kind === "number" && !this.reads(s.init, s.name)) {
+          // The primal first, so rules that use the result (exp, sqrt, tanh…) read it back.
           const post: Stmt[] = [];
           const t = this.tangent(s.init, post, b.v(s.name));
           return [s, ...post, b.declare(this.dot(s.name), t, true, s.type)];
         }
+        const pre: Stmt[] = [];
+        const init = this.declarationTangent(s, pre);
         return [...pre, s, b.declare(this.dot(s.name), init, s.mutable || s.type.kind === "number", s.type)];
       }
       case "assign": {
@@ -257,9 +268,10 @@ export class ForwardGenerator {
         return [...pre, s, b.push("values", t)];
       }
       case "return": {
-        const value = s.value ?? b.num(0);
         const pre: Stmt[] = [];
-        const t = this.tangent(value, pre);
+        const t = this.tangent(s.value ?? b.num(0), pre);
+        // A temporary the tangent needed (`const _t0 = Math.exp(x)`) also serves the value.
+        const value = reuseTemporaries(s.value ?? b.num(0), pre);
         if (this.input.onReturn) return [...pre, ...this.input.onReturn(value, t)];
         return [...pre, { kind: "return", value: { kind: "record", fields: [{ name: "value", value }, { name: "tangent", value: t }] }, span: s.span }];
       }
@@ -287,4 +299,34 @@ export class ForwardGenerator {
   private reads(e: Expr, name: string): boolean {
     return exprReads(e).has(name);
   }
+}
+
+/** `d` (a temporary's declaration) computed only when `taken` holds, 0 otherwise. */
+function guarded(d: Stmt, taken: Expr): Stmt {
+  return d.kind === "declare" ? { ...d, init: { kind: "conditional", test: taken, whenTrue: d.init, whenFalse: b.num(0) } } : d;
+}
+
+/**
+ * `e` reading the temporaries declared in `temps` in place of the expressions they hold:
+ * `const _t = E` anywhere, and `const _t = c ? E : 0` (guarded) inside a branch taken
+ * exactly when `c` holds.
+ */
+function reuseTemporaries(e: Expr, temps: Stmt[]): Expr {
+  const held = temps.flatMap((d) => (d.kind === "declare" ? [{ name: d.name, init: d.init }] : []));
+  if (held.length === 0) return e;
+  const visit = (x: Expr, conditions: Expr[]): Expr => {
+    for (const t of held) {
+      const init = t.init;
+      if (b.sameExpr(x, init)) return b.v(t.name);
+      if (init.kind === "conditional" && init.whenFalse.kind === "num" && b.sameExpr(x, init.whenTrue) && conditions.some((c) => b.sameExpr(c, init.test))) return b.v(t.name);
+    }
+    switch (x.kind) {
+      case "unary": return { ...x, operand: visit(x.operand, conditions) };
+      case "binary": return x.op === "&&" || x.op === "||" ? x : { ...x, left: visit(x.left, conditions), right: visit(x.right, conditions) };
+      case "call": return { ...x, args: x.args.map((a) => visit(a, conditions)) };
+      case "conditional": return { ...x, whenTrue: visit(x.whenTrue, [...conditions, x.test]), whenFalse: visit(x.whenFalse, [...conditions, b.not(x.test)]) };
+      default: return x;
+    }
+  };
+  return visit(e, []);
 }
