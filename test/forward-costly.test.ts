@@ -144,13 +144,21 @@ export function declared(x: number, y: number): number {
  * @jvp x y
  * @grad x y
  */
+export function picked(x: number, y: number): number {
+  return y > 0 ? Math.exp(x) : Math.sqrt(1 + y * y);
+}
+
+/**
+ * @jvp x y
+ * @grad x y
+ */
 export function inner(x: number, y: number): number {
   return 2 * (y > 0 ? Math.exp(x) : Math.log(1 + x * x)) + Math.sin(x * y) * y;
 }
 `;
   it("has as many calls of each costly function as the primal, with the primal's value and the gradient's tangent", async () => {
     const built = await build(shapes);
-    for (const name of ["returned", "declared", "inner"]) {
+    for (const name of ["returned", "declared", "picked", "inner"]) {
       const primal = shapes.slice(shapes.indexOf(`function ${name}(`)).split("\n}")[0]!;
       const jvpText = generatedFunction(built.text, `${name}Jvp`);
       for (const fn of ["exp", "sqrt", "log", "sin"]) {

@@ -318,7 +318,7 @@ function reuseTemporaries(e: Expr, temps: Stmt[]): Expr {
     for (const t of held) {
       const init = t.init;
       if (b.sameExpr(x, init)) return b.v(t.name);
-      if (init.kind === "conditional" && init.whenFalse.kind === "num" && b.sameExpr(x, init.whenTrue) && conditions.some((c) => b.sameExpr(c, init.test))) return b.v(t.name);
+      if (init.kind === "conditional" && init.whenFalse.kind === "number" && b.sameExpr(x, init.whenTrue) && conditions.some((c) => b.sameExpr(c, init.test))) return b.v(t.name);
     }
     switch (x.kind) {
       case "unary": return { ...x, operand: visit(x.operand, conditions) };
