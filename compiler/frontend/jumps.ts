@@ -219,3 +219,8 @@ function endsInJump(statements: readonly ts.Statement[]): boolean {
   if (ts.isIfStatement(last)) return !!last.elseStatement && endsInJump([last.thenStatement]) && endsInJump([last.elseStatement]);
   return false;
 }
+
+/** `outer` → `Outer`, for flag names (`continueOuter`). */
+export function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

@@ -18,7 +18,8 @@ import { shapeOfTypeNode, type TypeResolver } from "./types.ts";
 import { elementOfRecords, typeText } from "../ir/types.ts";
 import { functionValue, MODES, sourceParams, tagsOf, typeReference, type FunctionNode, type FunctionSource, type SourceParam } from "./functions.ts";
 import { NUMBER_CONSTANTS, type ModuleValues, type Table } from "./moduleValues.ts";
-import { closeRegion, lowerSwitch, type JumpTarget, type SwitchLowerer } from "./jumps.ts";
+import { closeRegion, lowerSwitch, pascal, type JumpTarget, type SwitchLowerer } from "./jumps.ts";
+import { lowerDoWhile, lowerFor, lowerForIn, lowerForOf, lowerWhile, type LoopHost } from "./loops.ts";
 import { hasSpread, spreadArray, spreadExtremum } from "./spread.ts";
 import { Callbacks, returnsOf, type Argument, type CallbackHost, type Captured, type FunctionValue } from "./callbacks.ts";
 import { someExpr, walkStmts } from "../ir/visit.ts";
@@ -107,7 +108,7 @@ export function lowerFunction(
   return new Lowering(sourceFile, fileName, module).lowerFunction(source);
 }
 
-class Lowering implements CallbackHost, SwitchLowerer {
+class Lowering implements CallbackHost, SwitchLowerer, LoopHost {
   private scopes: Map<string, Binding>[] = [];
   /** `const W = p.W1`: later uses of W read the field path directly. */
   private aliases: Map<string, Expr>[] = [];
@@ -448,7 +449,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
     return undefined;
   }
 
-  private inScope<T>(f: () => T): T {
+  inScope<T>(f: () => T): T {
     this.scopes.push(new Map());
     this.aliases.push(new Map());
     try {
@@ -644,7 +645,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
     return this.inScope(() => this.lowerStatementsHere(statements));
   }
 
-  private lowerBody(statement: ts.Statement): Stmt[] {
+  lowerBody(statement: ts.Statement): Stmt[] {
     return ts.isBlock(statement) ? this.lowerBlock(statement.statements) : this.inScope(() => this.lowerStatement(statement));
   }
 
@@ -733,26 +734,6 @@ class Lowering implements CallbackHost, SwitchLowerer {
     }
   }
 
-  /**
-   * A loop's body with the loop as the innermost jump target. Jumps that left it from inside
-   * another loop (`continue outer`, `break outer`) are exits of the body region (jumps.ts).
-   */
-  private loopBody(label: string | undefined, lower: () => Stmt[]): Stmt[] {
-    const target: JumpTarget = { kind: "loop", exits: new Set(), ...(label && { label }) };
-    this.targets.push(target);
-    let body: Stmt[];
-    try {
-      body = lower();
-    } finally {
-      this.targets.pop();
-    }
-    body = closeRegion(body, target.exits, (x) => this.fresh(x), label ? `continue${pascal(label)}` : "skip");
-    if (target.breakFlag) {
-      body = [b.declare(target.breakFlag, b.bool(false), true, b.BOOLEAN), ...body, { kind: "if", test: b.v(target.breakFlag), then: [{ kind: "break" }], else: [] }];
-    }
-    return body;
-  }
-
   /** `break`, `continue`, `break label`, `continue label`. */
   private lowerJump(node: ts.BreakOrContinueStatement, span: SourceSpan): Stmt[] {
     const isBreak = node.kind === ts.SyntaxKind.BreakStatement;
@@ -800,7 +781,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
    * (Inside an inlined function the first rejection stops it: its body is lowered anew at
    * each call.)
    */
-  private lowerStatement(s: ts.Statement): Stmt[] {
+  lowerStatement(s: ts.Statement): Stmt[] {
     const out = this.lowerStatementOrReport(s);
     let request: CheckpointRequest | null;
     try {
@@ -866,26 +847,15 @@ class Lowering implements CallbackHost, SwitchLowerer {
       case ts.SyntaxKind.Block:
         return [{ kind: "block", body: this.lowerBlock((s as ts.Block).statements) }];
       case ts.SyntaxKind.ForStatement:
-        return [this.lowerFor(s as ts.ForStatement, span)];
+        return [lowerFor(this, s as ts.ForStatement, span, this.takeLabel())];
       case ts.SyntaxKind.ForOfStatement:
-        return [this.lowerForOf(s as ts.ForOfStatement, span)];
+        return [lowerForOf(this, s as ts.ForOfStatement, span, this.takeLabel())];
       case ts.SyntaxKind.ForInStatement:
-        return [this.lowerForIn(s as ts.ForInStatement, span)];
-      case ts.SyntaxKind.WhileStatement: {
-        const node = s as ts.WhileStatement;
-        const label = this.takeLabel();
-        const { pre, test } = this.loopTest(node.expression);
-        const body = this.loopBody(label, () => [...this.exitUnless(pre, test), ...this.lowerBody(node.statement)]);
-        return [{ kind: "loop", form: pre.length ? "for" : "while", init: [], test: pre.length ? null : test, update: [], body, span }];
-      }
-      case ts.SyntaxKind.DoStatement: {
-        const node = s as ts.DoStatement;
-        const label = this.takeLabel();
-        const body = this.loopBody(label, () => this.lowerBody(node.statement));
-        const { pre, test } = this.loopTest(node.expression);
-        if (pre.length) this.reject(Codes.UnsupportedExpression, "this loop condition needs statements of its own (a callback or a spread): compute it into a variable at the end of the loop body", node.expression);
-        return [{ kind: "loop", form: "doWhile", init: [], test, update: [], body, span }];
-      }
+        return [lowerForIn(this, s as ts.ForInStatement, span, this.takeLabel())];
+      case ts.SyntaxKind.WhileStatement:
+        return [lowerWhile(this, s as ts.WhileStatement, span, this.takeLabel())];
+      case ts.SyntaxKind.DoStatement:
+        return [lowerDoWhile(this, s as ts.DoStatement, span, this.takeLabel())];
       case ts.SyntaxKind.BreakStatement:
       case ts.SyntaxKind.ContinueStatement:
         return this.lowerJump(s as ts.BreakOrContinueStatement, span);
@@ -920,15 +890,19 @@ class Lowering implements CallbackHost, SwitchLowerer {
     }
   }
 
-  /** A loop condition; statements it needs become part of each iteration (see exitUnless). */
-  private loopTest(e: ts.Expression): { pre: Stmt[]; test: Expr } {
-    const { pre, value } = this.separately(() => this.lowerCondition(e));
-    return { pre, test: value };
+  lowerForInitializer(initializer: ts.ForInitializer, span: SourceSpan): Stmt[] {
+    this.inForInit = true;
+    try {
+      return ts.isVariableDeclarationList(initializer) ? this.lowerDeclarations(initializer) : this.lowerExpressionStatement(initializer, span);
+    } finally {
+      this.inForInit = false;
+    }
   }
 
-  /** `pre; if (!test) break;` at the top of a loop body whose condition needs statements. */
-  private exitUnless(pre: Stmt[], test: Expr): Stmt[] {
-    return pre.length ? [...pre, { kind: "if", test: b.not(test), then: [{ kind: "break" }], else: [] }] : [];
+  bindIndexKey(name: string): string {
+    const counter = this.bind(name, b.NUMBER, false);
+    this.stringKeys.add(counter);
+    return counter;
   }
 
   private lowerDeclarations(list: ts.VariableDeclarationList): Stmt[] {
@@ -1329,105 +1303,6 @@ class Lowering implements CallbackHost, SwitchLowerer {
     return this.reject(Codes.UnsupportedAssignment, "only local variables and array elements can be assigned", e);
   }
 
-  private lowerFor(node: ts.ForStatement, span: SourceSpan): Stmt {
-    const label = this.takeLabel();
-    return this.inScope(() => {
-      let init: Stmt[] = [];
-      if (node.initializer) {
-        this.inForInit = true;
-        try {
-          init = ts.isVariableDeclarationList(node.initializer)
-            ? this.lowerDeclarations(node.initializer)
-            : this.lowerExpressionStatement(node.initializer, span);
-        } finally {
-          this.inForInit = false;
-        }
-      }
-      const { pre, test } = node.condition ? this.loopTest(node.condition) : { pre: [], test: null };
-      const update = node.incrementor ? this.separately(() => this.lowerExpressionStatement(node.incrementor!, this.span(node.incrementor!))) : { pre: [], value: [] };
-      if (update.pre.length) this.reject(Codes.UnsupportedExpression, "this loop update needs statements of its own (a callback or a spread): do it at the end of the loop body", node.incrementor!);
-      const body = this.loopBody(label, () => [...(test ? this.exitUnless(pre, test) : []), ...this.lowerBody(node.statement)]);
-      return { kind: "loop", form: "for", init, test: pre.length ? null : test, update: update.value, body, span } satisfies Stmt;
-    });
-  }
-
-  /**
-   * `for (const v of xs) body` → `for (let v_i = 0; v_i < xs.length; v_i++) { const v = xs[v_i]; body }`;
-   * also `for (const [i, v] of xs.entries())` (i is the counter) and `for (const [a, b] of pairs)`.
-   */
-  private lowerForOf(node: ts.ForOfStatement, span: SourceSpan): Stmt {
-    const label = this.takeLabel();
-    if (node.awaitModifier) this.reject(Codes.UnsupportedStatement, "'for await' cannot be differentiated; make the function synchronous", node);
-    const list = node.initializer;
-    if (!ts.isVariableDeclarationList(list) || list.declarations.length !== 1) {
-      return this.reject(Codes.UnsupportedStatement, "for…of must declare one variable: 'for (const v of xs)'", node.initializer);
-    }
-    const pattern = list.declarations[0]!.name;
-    const mutable = (list.flags & ts.NodeFlags.Const) === 0;
-    // `xs.entries()`: [index, value] pairs.
-    let source = node.expression;
-    let entries = false;
-    if (ts.isCallExpression(source) && ts.isPropertyAccessExpression(source.expression) && source.expression.name.text === "entries" && source.arguments.length === 0) {
-      if (!ts.isArrayBindingPattern(pattern) || pattern.elements.length !== 2) {
-        this.reject(Codes.UnsupportedStatement, "write 'for (const [i, v] of xs.entries())'", pattern);
-      }
-      source = source.expression.expression;
-      entries = true;
-    }
-    const iterable = this.arrayValue(source, "item");
-    const iterableType = this.typeOf(iterable, source);
-    const records = iterableType.kind === "record" && iterableType.arrayOfRecords ? iterableType : undefined;
-    if (iterableType.kind !== "array" && !records) this.reject(Codes.UnsupportedStatement, "for…of is supported over arrays only", node.expression);
-    const indexName = entries ? bindingIdentifier((pattern as ts.ArrayBindingPattern).elements[0]!) : undefined;
-    const valuePattern = entries ? (pattern as ts.ArrayBindingPattern).elements[1]! : pattern;
-    // A record's counter is named after the array (`layer_i` over `layers`).
-    const singular = records && iterable.kind === "var" ? /(?:^|\.)([a-z]\w*[^s_])s$/.exec(iterable.name)?.[1] : undefined;
-    const base = ts.isIdentifier(pattern) ? pattern.text : singular ?? "item";
-    return this.inScope(() => {
-      const counter = this.bind(indexName ?? `${base}_i`, b.NUMBER, true);
-      const init: Stmt[] = [b.declare(counter, b.num(0), true)];
-      // An array of records loops over the records' index: `for (const { w, b } of layers)` reads `layers.w[i]`, `layers.b[i]`.
-      const test = b.bin("<", b.v(counter), records ? this.recordsLength(iterable, records, source) : { kind: "length", object: iterable });
-      const update: Stmt[] = [b.assign({ kind: "var", name: counter }, b.add(b.v(counter), b.num(1)))];
-      const body = this.loopBody(label, () =>
-        this.inScope(() => {
-          const element = records ? this.recordAt(iterable, records, b.v(counter), source) : b.index(iterable, b.v(counter));
-          const elementType = records ? this.typeOf(element, source) : (iterableType as Extract<ValueType, { kind: "array" }>).element;
-          const head = ts.isOmittedExpression(valuePattern) ? [] : this.bindPattern(ts.isBindingElement(valuePattern) ? valuePattern.name : valuePattern, element, elementType, mutable, list);
-          const rest = ts.isBlock(node.statement) ? node.statement.statements.flatMap((s) => this.lowerStatement(s)) : this.lowerStatement(node.statement);
-          return [...head, ...rest];
-        }),
-      );
-      return { kind: "loop", form: "for", init, test, update, body, span } satisfies Stmt;
-    });
-  }
-
-  /**
-   * `for (const i in xs)` over an array's indices: a counted loop. JavaScript makes `i` a
-   * string, so it may only index arrays (`xs[i]`, `ys[i]`); arithmetic on it is rejected.
-   */
-  private lowerForIn(node: ts.ForInStatement, span: SourceSpan): Stmt {
-    const label = this.takeLabel();
-    const list = node.initializer;
-    if (!ts.isVariableDeclarationList(list) || list.declarations.length !== 1 || !ts.isIdentifier(list.declarations[0]!.name)) {
-      return this.reject(Codes.UnsupportedStatement, "for…in must declare one variable: 'for (const i in xs)'", node.initializer);
-    }
-    const key = list.declarations[0]!.name as ts.Identifier;
-    const iterable = this.arrayValue(node.expression, "item");
-    if (this.typeOf(iterable, node.expression).kind !== "array") {
-      this.reject(Codes.UnsupportedStatement, "for…in is supported over an array's indices only; for an object's fields, read each field by name", node.expression);
-    }
-    return this.inScope(() => {
-      const counter = this.bind(key.text, b.NUMBER, false);
-      this.stringKeys.add(counter);
-      const init: Stmt[] = [b.declare(counter, b.num(0), true)];
-      const test = b.bin("<", b.v(counter), { kind: "length", object: iterable });
-      const update: Stmt[] = [b.assign({ kind: "var", name: counter }, b.add(b.v(counter), b.num(1)))];
-      const body = this.loopBody(label, () => this.lowerBody(node.statement));
-      return { kind: "loop", form: "for", init, test, update, body, span } satisfies Stmt;
-    });
-  }
-
   /**
    * `layers[i]` of an array of records: the record of its fields' elements, `{ w: layers.w[i],
    * b: layers.b[i] }` (struct of arrays). Its fields are read like any object's; an index
@@ -1481,7 +1356,7 @@ class Lowering implements CallbackHost, SwitchLowerer {
 
   // ---- expressions ----
 
-  private lowerCondition(e: ts.Expression): Expr {
+  lowerCondition(e: ts.Expression): Expr {
     const expr = this.lowerExpr(e);
     const type = this.typeOf(expr, e);
     if (type.kind !== "boolean") this.reject(Codes.UnsupportedExpression, "conditions must be boolean (write 'x !== 0' instead of 'x')", e);
@@ -1884,16 +1759,6 @@ function describeType(t: ValueType): string {
     case "record": return "an object";
     case "opaque": return `a '${t.text}'`;
   }
-}
-
-/** `outer` → `Outer`, for flag names (`continueOuter`). */
-function pascal(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
-}
-
-/** The plain name bound by a binding element, if it is one. */
-function bindingIdentifier(el: ts.ArrayBindingElement): string | undefined {
-  return ts.isBindingElement(el) && ts.isIdentifier(el.name) ? el.name.text : undefined;
 }
 
 /** How a message names a statement kind (never an AST node kind). */
