@@ -436,15 +436,15 @@ export function special(x: number, y: number): number {
       ): { value: number; tangent: number } {
         const x_dot = tangent.x;
         const y_dot = tangent.y;
-        const powers = x ** 2 + x ** 1 + x ** 0.5 + x ** -1 + x ** 3 + 2 ** y + 0 ** y;
-        const _t1 = 2 ** y;
+        const _t0 = 2 ** y;
+        const powers = x ** 2 + x ** 1 + x ** 0.5 + x ** -1 + x ** 3 + _t0 + 0 ** y;
         const powers_dot =
           2 * x * x_dot +
           x_dot +
           (0.5 / Math.sqrt(x)) * x_dot -
           x ** -2 * x_dot +
           3 * x ** 2 * x_dot +
-          _t1 * Math.log(2) * y_dot;
+          _t0 * Math.log(2) * y_dot;
         const items = [y];
         const items_dot = [y_dot];
         let max = -Infinity;
@@ -455,14 +455,14 @@ export function special(x: number, y: number): number {
             (max < items[max_i] ? 1 : max === items[max_i] ? 0.5 : 0) * items_dot[max_i];
           max = Math.max(max, items[max_i]);
         }
-        const extremes = Math.max(x, y) + Math.min(x, y, 1) + max;
-        const _t3 = Math.min(x, y, 1);
+        const _t1 = Math.min(x, y, 1);
+        const extremes = Math.max(x, y) + _t1 + max;
         const extremes_dot =
           (x > y ? 1 : x === y ? 0.5 : 0) * x_dot +
           (x < y ? 1 : x === y ? 0.5 : 0) * y_dot +
-          (((x === _t3 ? 1 : 0) / ((x === _t3 ? 1 : 0) + (y === _t3 ? 1 : 0) + (1 === _t3 ? 1 : 0))) *
+          (((x === _t1 ? 1 : 0) / ((x === _t1 ? 1 : 0) + (y === _t1 ? 1 : 0) + (1 === _t1 ? 1 : 0))) *
             x_dot +
-            ((y === _t3 ? 1 : 0) / ((x === _t3 ? 1 : 0) + (y === _t3 ? 1 : 0) + (1 === _t3 ? 1 : 0))) *
+            ((y === _t1 ? 1 : 0) / ((x === _t1 ? 1 : 0) + (y === _t1 ? 1 : 0) + (1 === _t1 ? 1 : 0))) *
               y_dot) +
           max_dot;
         return { value: powers * extremes, tangent: extremes * powers_dot + powers * extremes_dot };

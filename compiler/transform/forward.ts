@@ -219,7 +219,7 @@ export class ForwardGenerator {
           // The primal first, so rules that use the result (exp, sqrt, tanh…) read it back.
           const post: Stmt[] = [];
           const t = this.tangent(s.init, post, b.v(s.name));
-          return [s, ...post, b.declare(this.dot(s.name), t, true, s.type)];
+          return [...primalReusing(s, post), b.declare(this.dot(s.name), t, true, s.type)];
         }
         const pre: Stmt[] = [];
         const init = this.declarationTangent(s, pre);
@@ -233,7 +233,7 @@ export class ForwardGenerator {
           // The primal first, so rules that use the result (exp, sqrt, tanh…) read it back.
           const post: Stmt[] = [];
           const t = this.tangent(s.value, post, s.target as Expr);
-          return [s, ...post, b.assign(this.dotOf(s.target), t)];
+          return [...primalReusing(s, post), b.assign(this.dotOf(s.target), t)];
         }
         const pre: Stmt[] = [];
         const t = this.tangent(s.value, pre);
@@ -301,6 +301,19 @@ export class ForwardGenerator {
   }
 }
 
+/**
+ * The primal statement `s` and the temporaries its tangent needs (`temps`, computed from
+ * parts of its value: `const _t0 = 2 ** y` for `2 ** y * Math.log(2) * y_dot`). When the
+ * value contains one of them, the temporaries come first and the value reads them, so the
+ * part runs once; otherwise they follow the primal as before.
+ */
+function primalReusing(s: Extract<Stmt, { kind: "declare" | "assign" }>, temps: Stmt[]): Stmt[] {
+  const value = s.kind === "declare" ? s.init : s.value;
+  const reused = reuseTemporaries(value, temps);
+  if (reused === value) return [s, ...temps];
+  return [...temps, s.kind === "declare" ? { ...s, init: reused } : { ...s, value: reused }];
+}
+
 /** `d` (a temporary's declaration) computed only when `taken` holds, 0 otherwise. */
 function guarded(d: Stmt, taken: Expr): Stmt {
   return d.kind === "declare" ? { ...d, init: { kind: "conditional", test: taken, whenTrue: d.init, whenFalse: b.num(0) } } : d;
@@ -320,12 +333,29 @@ function reuseTemporaries(e: Expr, temps: Stmt[]): Expr {
       if (b.sameExpr(x, init)) return b.v(t.name);
       if (init.kind === "conditional" && init.whenFalse.kind === "number" && b.sameExpr(x, init.whenTrue) && conditions.some((c) => b.sameExpr(c, init.test))) return b.v(t.name);
     }
+    // Unchanged subtrees are returned as they are, so the caller can tell whether any was reused.
     switch (x.kind) {
-      case "unary": return { ...x, operand: visit(x.operand, conditions) };
-      case "binary": return x.op === "&&" || x.op === "||" ? x : { ...x, left: visit(x.left, conditions), right: visit(x.right, conditions) };
-      case "call": return { ...x, args: x.args.map((a) => visit(a, conditions)) };
-      case "conditional": return { ...x, whenTrue: visit(x.whenTrue, [...conditions, x.test]), whenFalse: visit(x.whenFalse, [...conditions, b.not(x.test)]) };
-      default: return x;
+      case "unary": {
+        const operand = visit(x.operand, conditions);
+        return operand === x.operand ? x : { ...x, operand };
+      }
+      case "binary": {
+        if (x.op === "&&" || x.op === "||") return x;
+        const left = visit(x.left, conditions);
+        const right = visit(x.right, conditions);
+        return left === x.left && right === x.right ? x : { ...x, left, right };
+      }
+      case "call": {
+        const args = x.args.map((a) => visit(a, conditions));
+        return args.every((a, k) => a === x.args[k]) ? x : { ...x, args };
+      }
+      case "conditional": {
+        const whenTrue = visit(x.whenTrue, [...conditions, x.test]);
+        const whenFalse = visit(x.whenFalse, [...conditions, b.not(x.test)]);
+        return whenTrue === x.whenTrue && whenFalse === x.whenFalse ? x : { ...x, whenTrue, whenFalse };
+      }
+      default:
+        return x;
     }
   };
   return visit(e, []);
