@@ -12,14 +12,15 @@
 import { ts } from "ts-morph";
 import { Codes, DiagnosticError, fail, type Diagnostic, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
-import type { ArrayContainer, Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
+import type { Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
 import { MATH_CONSTANTS, PRIMITIVES } from "../ir/primitives.ts";
-import { shapeOfTypeNode, type TypeResolver } from "./types.ts";
+import { describeType, shapeOfTypeNode, type TypeResolver } from "./types.ts";
 import { elementOfRecords, typeText } from "../ir/types.ts";
 import { functionValue, MODES, sourceParams, tagsOf, typeReference, type FunctionNode, type FunctionSource, type SourceParam } from "./functions.ts";
 import { NUMBER_CONSTANTS, type ModuleValues, type Table } from "./moduleValues.ts";
 import { closeRegion, lowerSwitch, pascal, type JumpTarget, type SwitchLowerer } from "./jumps.ts";
 import { lowerDoWhile, lowerFor, lowerForIn, lowerForOf, lowerWhile, type LoopHost } from "./loops.ts";
+import { bindPattern, lowerArrayBuilder, type DeclarationHost } from "./declarations.ts";
 import { hasSpread, spreadArray, spreadExtremum } from "./spread.ts";
 import { Callbacks, returnsOf, type Argument, type CallbackHost, type Captured, type FunctionValue } from "./callbacks.ts";
 import { someExpr, walkStmts } from "../ir/visit.ts";
@@ -108,7 +109,7 @@ export function lowerFunction(
   return new Lowering(sourceFile, fileName, module).lowerFunction(source);
 }
 
-class Lowering implements CallbackHost, SwitchLowerer, LoopHost {
+class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost {
   private scopes: Map<string, Binding>[] = [];
   /** `const W = p.W1`: later uses of W read the field path directly. */
   private aliases: Map<string, Expr>[] = [];
@@ -942,7 +943,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost {
         spreadArray(this, skipOuter(d.initializer) as ts.ArrayLiteralExpression, { name, mutable });
         return [];
       }
-      const built = d.initializer ? this.lowerArrayBuilder(name, d.initializer, mutable) : null;
+      const built = d.initializer ? lowerArrayBuilder(this, name, d.initializer, mutable) : null;
       if (built) return built;
       if (d.initializer) {
         init = this.lowerExpr(d.initializer);
@@ -959,7 +960,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost {
   }
 
   /** `const name = init` (or `let`) once its value is lowered: a variable, or another name for an array, object or object literal. */
-  private declareNamed(name: string, init: Expr, type: ValueType, mutable: boolean, d: ts.Node): Stmt[] {
+  declareNamed(name: string, init: Expr, type: ValueType, mutable: boolean, d: ts.Node): Stmt[] {
     {
       if ((type.kind === "record" || type.kind === "array") && init.kind === "var") {
         // Another name for a parameter's array or field: reads go straight to the path.
@@ -1011,142 +1012,21 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost {
     }
   }
 
+  bindPattern(pattern: ts.BindingName, value: Expr, type: ValueType, mutable: boolean, node: ts.Node): Stmt[] {
+    return bindPattern(this, pattern, value, type, mutable, node);
+  }
+
   /** `const [a, b] = x`, `const { w, b } = p`, and nested patterns: one declaration (or alias) per name. */
   private destructure(d: ts.VariableDeclaration, mutable: boolean): Stmt[] {
     if (!d.initializer) return this.reject(Codes.UnsupportedStatement, "a destructuring declaration needs a value", d);
     const value = this.lowerExpr(d.initializer);
-    return this.bindPattern(d.name, value, this.typeOf(value, d.initializer), mutable, d.initializer);
+    return bindPattern(this, d.name, value, this.typeOf(value, d.initializer), mutable, d.initializer);
   }
 
   /** A destructured parameter (`{ w, b }: Params`, `[a, b]: [number, number]`): its names read its parts. */
   private destructureParam(p: SourceParam): Stmt[] {
     const binding = this.lookup(p.name)!;
-    return this.bindPattern(p.pattern!, b.v(binding.irName), binding.type, false, p.declaration!);
-  }
-
-  /**
-   * Binds the names of a pattern to the parts of `value`: array patterns to elements
-   * (`[first, ...rest]` copies the rest), object patterns to fields (`{ w: weights }`
-   * renames), nested to any depth. A value that is neither a variable nor a literal is
-   * computed once into a local first.
-   */
-  bindPattern(pattern: ts.BindingName, value: Expr, type: ValueType, mutable: boolean, node: ts.Node): Stmt[] {
-    if (ts.isIdentifier(pattern)) return this.declareNamed(pattern.text, value, type, mutable, pattern);
-    const out: Stmt[] = [];
-    const held = (base: string) => {
-      if (value.kind === "var" || value.kind === "arrayLiteral" || value.kind === "record") return value;
-      const name = this.bind(this.fresh(base), type, false);
-      out.push({ kind: "declare", name, type, init: value, mutable: false, span: this.span(node) });
-      return b.v(name);
-    };
-    const noDefault = (el: ts.BindingElement) => {
-      if (el.initializer) this.reject(Codes.UnsupportedStatement, "default values in a destructuring pattern cannot be differentiated; read the part and write 'part ?? fallback' where it may be missing", el.initializer);
-    };
-    if (ts.isArrayBindingPattern(pattern)) {
-      if (type.kind !== "array") return this.reject(Codes.UnsupportedStatement, `only arrays and tuples can be destructured with '[…]'; this value is ${describeType(type)}`, pattern);
-      const array = held("parts");
-      pattern.elements.forEach((el, k) => {
-        if (ts.isOmittedExpression(el)) return;
-        noDefault(el);
-        if (el.dotDotDotToken) {
-          if (!ts.isIdentifier(el.name)) this.reject(Codes.UnsupportedStatement, "write '...rest' with a plain name", el.name);
-          out.push(...this.copyRange((el.name as ts.Identifier).text, array, type, b.num(k), mutable, el));
-          return;
-        }
-        const element = array.kind === "arrayLiteral" ? (array.elements[k] ?? this.reject(Codes.UnsupportedStatement, `the array has no element ${k}`, el)) : b.index(array, b.num(k));
-        out.push(...this.bindPattern(el.name, element, type.element, mutable, el));
-      });
-      return out;
-    }
-    if (type.kind !== "record") return this.reject(Codes.UnsupportedStatement, `only objects can be destructured with '{…}'; this value is ${describeType(type)}`, pattern);
-    const object = held("parts");
-    for (const el of pattern.elements) {
-      noDefault(el);
-      if (el.dotDotDotToken) this.reject(Codes.UnsupportedStatement, "'...rest' in an object pattern cannot be differentiated; name each field you read", el);
-      const key = el.propertyName ?? el.name;
-      if (!ts.isIdentifier(key)) return this.reject(Codes.UnsupportedStatement, "name each field of an object pattern ('{ w, b: bias }')", key);
-      const field = type.fields.find((f) => f.name === key.text);
-      if (!field) return this.reject(Codes.UnsupportedStatement, `'${key.text}' is not a field of this object (fields: ${type.fields.map((f) => f.name).join(", ")})`, key);
-      const part = object.kind === "record" ? object.fields.find((f) => f.name === key.text)!.value : object.kind === "var" ? b.v(`${object.name}.${key.text}`) : b.field(object, key.text);
-      out.push(...this.bindPattern(el.name, part, field.type, mutable, el));
-    }
-    return out;
-  }
-
-  /** `const name = array.slice(from)` as a zero-filled array and a loop (for `[first, ...rest]`). */
-  private copyRange(name: string, array: Expr, type: ValueType, from: Expr, mutable: boolean, node: ts.Node): Stmt[] {
-    if (type.kind !== "array" || type.element.kind !== "number") return this.reject(Codes.UnsupportedStatement, "'...rest' is supported on arrays of numbers", node);
-    const length = b.sub({ kind: "length", object: array }, from);
-    const span = this.span(node);
-    const target = this.bind(name, { ...type, container: type.container === "int32array" ? "int32array" : type.container, readonly: false }, mutable);
-    const counter = this.fresh(`${name}_i`);
-    return [
-      { kind: "declare", name: target, type: { ...type, readonly: false }, init: { kind: "zeros", container: type.container, length }, mutable, span },
-      b.countUp(counter, b.num(0), length, [b.assign({ kind: "index", object: b.v(target), index: b.v(counter) }, b.index(array, b.add(from, b.v(counter))))], span),
-    ];
-  }
-
-  /**
-   * Array-building idioms, desugared to a zero-filled array and a counted loop so every
-   * transform handles them: `xs.slice(a?, b?)`, `Array.from(xs)`, `Float64Array.from(xs)`,
-   * `Array.from({ length: n }, (_, i) => f(i))`.
-   */
-  private lowerArrayBuilder(name: string, e: ts.Expression, mutable: boolean): Stmt[] | null {
-    if (!ts.isCallExpression(e) || !ts.isPropertyAccessExpression(e.expression)) return null;
-    const method = e.expression.name.text;
-    const target = e.expression.expression;
-    const span = this.span(e);
-    const counter = `${name}_i`;
-    const build = (container: ArrayContainer, length: Expr, element: (i: Expr) => Expr, bindCounter?: string): Stmt[] => {
-      const type: ValueType = { kind: "array", element: b.NUMBER, container, readonly: false };
-      const array = this.bind(name, type, mutable);
-      let i = counter;
-      const body = this.inScope(() => {
-        i = this.bind(counter, b.NUMBER, true);
-        if (bindCounter) this.aliases[this.aliases.length - 1]!.set(bindCounter, b.v(i));
-        return [b.assign({ kind: "index", object: b.v(array), index: b.v(i) }, element(b.v(i)))];
-      });
-      return [{ kind: "declare", name: array, type, init: { kind: "zeros", container, length }, mutable, span }, b.countUp(i, b.num(0), length, body, span)];
-    };
-    if (method === "slice" && e.arguments.length <= 2) {
-      const source = this.lowerExpr(target);
-      const type = this.typeOf(source, target);
-      if (type.kind !== "array" || type.element.kind !== "number") return null;
-      const start = e.arguments[0] ? this.lowerExpr(e.arguments[0]) : b.num(0);
-      const end = e.arguments[1] ? this.lowerExpr(e.arguments[1]) : { kind: "length", object: source } as Expr;
-      for (const bound of [start, end]) {
-        if (bound.kind === "unary" || (bound.kind === "number" && bound.value < 0)) {
-          this.reject(Codes.UnsupportedExpression, "negative slice bounds are not supported; compute the index", e);
-        }
-      }
-      return build(type.container, b.sub(end, start), (i) => b.index(source, b.add(start, i)));
-    }
-    if (method === "from" && ts.isIdentifier(target) && (target.text === "Array" || target.text === "Float64Array")) {
-      const container = target.text === "Array" ? "array" : "float64array";
-      const [first, mapper] = e.arguments;
-      if (first && ts.isObjectLiteralExpression(first)) {
-        const lengthProp = first.properties.find((p) => ts.isPropertyAssignment(p) && p.name.getText(this.sourceFile) === "length");
-        if (!lengthProp || first.properties.length !== 1 || !mapper || !ts.isArrowFunction(mapper) || !ts.isExpression(mapper.body) || mapper.parameters.length > 2) {
-          this.reject(Codes.UnsupportedExpression, "supported form: Array.from({ length: n }, (_, i) => expression)", e);
-        }
-        const length = this.lowerExpr((lengthProp as ts.PropertyAssignment).initializer);
-        const index = mapper.parameters[1];
-        const indexName = index && ts.isIdentifier(index.name) ? index.name.text : undefined;
-        return build(container, length, () => this.lowerExpr(mapper.body as ts.Expression), indexName);
-      }
-      if (first && e.arguments.length === 1) {
-        const source = this.lowerExpr(first);
-        const type = this.typeOf(source, first);
-        if (type.kind === "array" && type.element.kind === "number") {
-          return build(container, { kind: "length", object: source }, (i) => b.index(source, i));
-        }
-      }
-      this.reject(Codes.UnsupportedExpression, `this form of ${target.text}.from is not supported; use Array.from({ length: n }, (_, i) => …) or copy a numeric array`, e);
-    }
-    if (method === "push") {
-      this.reject(Codes.UnsupportedExpression, "'.push' returns the new length; call it as a statement", e);
-    }
-    return null;
+    return bindPattern(this, p.pattern!, b.v(binding.irName), binding.type, false, p.declaration!);
   }
 
   lowerExpressionStatement(e: ts.Expression, span: SourceSpan): Stmt[] {
@@ -1748,17 +1628,6 @@ function breaksOut(body: Stmt[]): boolean {
     if (s.kind === "block") return breaksOut(s.body);
     return false; // a break inside a nested loop leaves only that loop
   });
-}
-
-/** How a message names a value's type. */
-function describeType(t: ValueType): string {
-  switch (t.kind) {
-    case "number": return "a number";
-    case "boolean": return "a boolean";
-    case "array": return "an array";
-    case "record": return "an object";
-    case "opaque": return `a '${t.text}'`;
-  }
 }
 
 /** How a message names a statement kind (never an AST node kind). */

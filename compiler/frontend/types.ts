@@ -201,3 +201,14 @@ export function arrayOfRecordsProblem(node: ts.TypeNode, resolve?: TypeResolver)
   if (shape.kind !== "record") return undefined;
   return recordsProblem(shape);
 }
+
+/** How a message names a value's type. */
+export function describeType(t: ValueType): string {
+  switch (t.kind) {
+    case "number": return "a number";
+    case "boolean": return "a boolean";
+    case "array": return "an array";
+    case "record": return "an object";
+    case "opaque": return `a '${t.text}'`;
+  }
+}
