@@ -355,18 +355,50 @@ export function gmmObjectiveGradInto(
         const x_i = x[i];
         const means_k = means[k];
         const means_bar_k = means_bar[k];
-        for (let col = D - 1; col >= 0; col--) {
-          const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-          const centered = x_i[col] - means_k[col];
-          let centered_bar = 0;
-          // line 62: for (let row = col + 1; row < D; row++) transformed[row] += q[first + row] * centered;
-          for (let row = D - 1; row >= col + 1; row--) {
-            const _t6 = transformed_bar[row];
-            q_bar[first + row] += _t6 * centered;
-            centered_bar += _t6 * q[first + row];
+        {
+          let col = D - 1;
+          for (; col >= 0 && col - 1 >= 0; col -= 2) {
+            const col_2 = col - 1;
+            const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+            const centered = x_i[col] - means_k[col];
+            let centered_bar = 0;
+            const first_2 = D + (col_2 * (2 * D - col_2 - 1)) / 2 - col_2 - 1;
+            const centered_2 = x_i[col_2] - means_k[col_2];
+            let centered_bar_1 = 0;
+            let row = D - 1;
+            for (; row >= col + 1 && row >= col_2 + 1; row--) {
+              const _t6 = transformed_bar[row];
+              q_bar[first + row] += _t6 * centered;
+              centered_bar += _t6 * q[first + row];
+              q_bar[first_2 + row] += _t6 * centered_2;
+              centered_bar_1 += _t6 * q[first_2 + row];
+            }
+            for (let row_2 = row; row_2 >= col + 1; row_2--) {
+              const _t6 = transformed_bar[row_2];
+              q_bar[first + row_2] += _t6 * centered;
+              centered_bar += _t6 * q[first + row_2];
+            }
+            for (let row_2 = row; row_2 >= col_2 + 1; row_2--) {
+              const _t6_1 = transformed_bar[row_2];
+              q_bar[first_2 + row_2] += _t6_1 * centered_2;
+              centered_bar_1 += _t6_1 * q[first_2 + row_2];
+            }
+            means_bar_k[col] -= centered_bar;
+            means_bar_k[col_2] -= centered_bar_1;
           }
-          // line 61: const centered = x[i][col] - means[k][col];
-          means_bar_k[col] -= centered_bar;
+          for (; col >= 0; col--) {
+            const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+            const centered = x_i[col] - means_k[col];
+            let centered_bar = 0;
+            // line 62: for (let row = col + 1; row < D; row++) transformed[row] += q[first + row] * centered;
+            for (let row = D - 1; row >= col + 1; row--) {
+              const _t6 = transformed_bar[row];
+              q_bar[first + row] += _t6 * centered;
+              centered_bar += _t6 * q[first + row];
+            }
+            // line 61: const centered = x[i][col] - means[k][col];
+            means_bar_k[col] -= centered_bar;
+          }
         }
         // line 58: for (let j = 0; j < D; j++) transformed[j] = qDiagonal[k * D + j] * (x[i][j] - means[k][j]);
         for (let j = D - 1; j >= 0; j--) {

@@ -4,7 +4,9 @@
  * inner step (GMM's reverse triangular product: `centered_bar` per column). Each copy adds
  * the same terms in the same order: values and derivatives equal the build with the pass
  * off (`{ jam: false }`) bit for bit, and match the tape, central differences and forward
- * mode. A nest whose iterations see each other's writes is left alone.
+ * mode. A nest whose iterations see each other's writes is left alone, and so is one whose
+ * copies could add into one element at different steps (their index ranges not provably
+ * apart, or two arrays that may be one).
  */
 import { describe, expect, it } from "vitest";
 import { build, generatedFunction } from "./harness/build.ts";
@@ -98,13 +100,79 @@ export function chained(x: readonly number[], c: readonly (readonly number[])[])
 }
 `;
 
+/** Two nests like the triangle's whose reverse must stay one column at a time. `overlapping`: column c adds into w[c + row], which column c - 1 reaches too. `otherRow`: the reverse adds into two rows of c's gradient, the same array when j = k (here K = 1). */
+const unsafe = `/** @grad w, c */
+export function overlapping(w: readonly number[], c: readonly (readonly number[])[], x: readonly number[]): number {
+  const D = x.length;
+  const buf = new Array(D).fill(0);
+  let total = 0;
+  for (let k = 0; k < c.length; k++) {
+    for (let j = 0; j < D; j++) buf[j] = Math.exp(w[j]) * (x[j] - c[k][j]);
+    for (let col = 0; col < D; col++) {
+      const first = col;
+      const centered = x[col] - c[k][col];
+      for (let row = col + 1; row < D; row++) buf[row] += w[first + row] * centered;
+    }
+    let sq = 0;
+    for (let j = 0; j < D; j++) sq += buf[j] * buf[j];
+    total += Math.log(1 + sq);
+  }
+  return total;
+}
+
+/** @grad w, c */
+export function otherRow(w: readonly number[], c: readonly (readonly number[])[], x: readonly number[]): number {
+  const D = x.length;
+  const buf = new Array(D).fill(0);
+  let total = 0;
+  for (let k = 0; k < c.length; k++) {
+    const ck = c[k];
+    const cj = c[(k + 1) % c.length];
+    for (let j = 0; j < D; j++) buf[j] = Math.exp(w[j]) * (x[j] - ck[j]);
+    for (let col = 0; col < D; col++) {
+      const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+      const centered = x[col] - ck[col];
+      for (let row = col + 1; row < D; row++) buf[row] += w[first + row] * centered * cj[row];
+    }
+    let sq = 0;
+    for (let j = 0; j < D; j++) sq += buf[j] * buf[j];
+    total += Math.log(1 + sq);
+  }
+  return total;
+}
+`;
+
+/** The triangle in a shared pullback (`@noinline`), called once with the same array for both arguments: its gradient buffer's fields are then one array. */
+const viaHelper = `/** @noinline */
+function triangle(w: readonly number[], ck: readonly number[], x: readonly number[]): number {
+  const D = x.length;
+  const buf = new Array(D).fill(0);
+  for (let j = 0; j < D; j++) buf[j] = Math.exp(w[j]) * (x[j] - ck[j]);
+  for (let col = 0; col < D; col++) {
+    const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
+    const centered = x[col] - ck[col];
+    for (let row = col + 1; row < D; row++) buf[row] += w[first + row] * centered;
+  }
+  let sq = 0;
+  for (let j = 0; j < D; j++) sq += buf[j] * buf[j];
+  return Math.log(1 + sq);
+}
+
+/** @grad w, c */
+export function viaHelper(w: readonly number[], c: readonly (readonly number[])[], x: readonly number[]): number {
+  let total = triangle(w, w, x);
+  for (let k = 0; k < c.length; k++) total += triangle(w, c[k], x);
+  return total;
+}
+`;
+
 type Grad = (...a: unknown[]) => { value: number; grad: Record<string, unknown> };
 type Jvp = (x: number[], t: { x: number[] }) => { value: number; tangent: number };
 
 const next = rng(2424);
 
 describe("unroll-and-jam", () => {
-  it("runs two columns of the triangular product together, and leaves its reverse (whose increments could change order), with the gradient bit for bit the same", async () => {
+  it("runs two columns of the triangular product together, and two columns of its reverse (whose elements never meet), with the gradient bit for bit the same", async () => {
     const on = await build(triangular);
     const off = await build(triangular, { jam: false });
     const code = generatedFunction(on.text, "triangularGradInto", false);
@@ -112,8 +180,11 @@ describe("unroll-and-jam", () => {
     expect(code).toMatch(/for \(; col < D && col \+ 1 < D; col \+= 2\) \{\s*const col_1 = col \+ 1;/);
     expect(code).toMatch(/let row = col \+ 1;\s*if \(row < D\) \{\s*buf\[row\] \+= w\[first \+ row\] \* centered;\s*\}\s*row\+\+;/);
     expect(code).toMatch(/buf\[row\] \+= w\[first \+ row\] \* centered;\s*buf\[row\] \+= w\[first_1 \+ row\] \* centered_1;/);
-    // The reverse adds into w_bar[first + row], an element per column the compiler cannot tell apart from the other column's: one column at a time.
-    expect(code).not.toMatch(/centered_bar_1/);
+    // The reverse adds into w_bar[first + row]: column c's elements end one below where column c - 1's begin
+    // (first is a polynomial of col), and w_bar, the gradient's field w, shares no storage with c's gradient,
+    // the arguments or buf_bar. Both columns' rows in step, then each column's rest alone.
+    expect(code).toMatch(/for \(; col >= 0 && col - 1 >= 0; col -= 2\) \{\s*const col_\d = col - 1;/);
+    expect(code).toMatch(/w_bar\[first \+ row\] \+= _t\d+ \* centered;\s*centered_bar \+= _t\d+ \* w\[first \+ row\];\s*w_bar\[first_\d \+ row\] \+= _t\d+ \* centered_\d;\s*centered_bar_1 \+= _t\d+ \* w\[first_\d \+ row\];/);
     expect(generatedFunction(off.text, "triangularGradInto", false)).not.toMatch(/col_1/);
     for (const D of [1, 2, 5, 6]) {
       const args = [randomVector((D * (D + 1)) / 2, next, 0.5), randomMatrix(3, D, next), randomVector(D, next)];
@@ -123,6 +194,33 @@ describe("unroll-and-jam", () => {
       expect(flatten(a.grad.w)).toEqual(flatten(b.grad.w));
       expect(flatten(a.grad.c)).toEqual(flatten(b.grad.c));
       await checkGradientAndHvp(on, "triangular", args, ["w", "c"], { w: randomVector((D * (D + 1)) / 2, next), c: randomMatrix(3, D, next) });
+    }
+  });
+
+  it("leaves the reverse one column at a time where the columns' elements may meet, where it adds into two rows of one gradient field, and in a shared pullback", async () => {
+    const on = await build(unsafe + viaHelper);
+    const off = await build(unsafe + viaHelper, { jam: false });
+    for (const name of ["overlapping", "otherRow"]) {
+      const code = generatedFunction(on.text, `${name}GradInto`, false);
+      expect(code).toMatch(/col_1/); // the forward's sums, two columns at a time
+      expect(code).not.toMatch(/centered_bar_1/);
+    }
+    const pullback = /function trianglePullback\w*\([\s\S]*?\n\}\n/.exec(on.text)![0];
+    expect(pullback).toMatch(/col_1/);
+    expect(pullback).not.toMatch(/centered_bar_1/);
+    for (const name of ["overlapping", "otherRow", "viaHelper"]) {
+      for (const [K, D] of [[1, 5], [3, 6]] as const) {
+        const args = [randomVector((D * (D + 1)) / 2, next, 0.5), randomMatrix(K, D, next), randomVector(D, next)];
+        const a = (on.generated[`${name}Grad`] as Grad)(...args);
+        const b = (off.generated[`${name}Grad`] as Grad)(...args);
+        expect(a.value).toBe(b.value);
+        expect(flatten(a.grad.w)).toEqual(flatten(b.grad.w));
+        expect(flatten(a.grad.c)).toEqual(flatten(b.grad.c));
+        const f = on.source[name] as (...a: unknown[]) => number;
+        const fd = centralDifferences(f, args, [0, 1]);
+        expect(maxRelError(flatten(a.grad.w), fd[0]!)).toBeLessThan(1e-6);
+        expect(maxRelError(flatten(a.grad.c), fd[1]!)).toBeLessThan(1e-6);
+      }
     }
   });
 

@@ -217,7 +217,13 @@ export const hoistRows: Pass = {
 /** A nest whose inner loop sums into a scalar runs two outer iterations at once (transform/jam.ts), in every generated function; off with CompileOptions.jam = false. */
 export const jamLoops: Pass = {
   name: "jam",
-  run: (unit) => (unit.ctx.jam ? { ...unit, output: { ...unit.output, functions: unit.output.functions.map((f) => jamLoopsIn(f, unit.ctx.reserved)) } } : unit),
+  run(unit) {
+    if (!unit.ctx.jam) return unit;
+    // The caller's gradient buffer (fGradInto's, fVjpInto's `grad`) holds arrays of its own (README, "No aliasing"); a shared pullback's comes from generated callers, which may pass one adjoint twice.
+    const { mode } = unit.ctx.request;
+    const output = (mode === "grad" || mode === "vjp") && !unit.ctx.pullback ? unit.params.grad : undefined;
+    return { ...unit, output: { ...unit.output, functions: unit.output.functions.map((f) => jamLoopsIn(f, unit.ctx.reserved, output)) } };
+  },
 };
 
 /** An innermost counted loop keeps its stacks' tops in locals (transform/cursors.ts), in every generated function. */

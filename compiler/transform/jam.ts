@@ -45,13 +45,18 @@ import { PRIMITIVES } from "../ir/primitives.ts";
 import { renameVariable, renameVariableIn, substituteVar } from "../ir/rewrite.ts";
 import { exprReads, rootName, someExpr, stmtExprs, walkStmts } from "../ir/visit.ts";
 import { Namer } from "./naming.ts";
-import { countedHeader } from "../analysis/loops.ts";
+import { countedHeader, integerVariables, type IntegerTest } from "../analysis/loops.ts";
+import { constantOf, plus, polynomialOf, reads, variable, type Polynomial } from "../analysis/polynomial.ts";
 
 type Loop = Extract<Stmt, { kind: "loop" }>;
 type Declare = Extract<Stmt, { kind: "declare" }>;
 
-/** `fn` with every loop nest of the pattern above unrolled by two and jammed. */
-export function jamLoopsIn(fn: FunctionIR, reserved: readonly string[]): FunctionIR {
+/**
+ * `fn` with every loop nest of the pattern above unrolled by two and jammed. `output`: the
+ * parameter that is the caller's derivative buffer (fGradInto's `grad`), whose arrays share
+ * no storage with the arguments or with one another (README, "No aliasing").
+ */
+export function jamLoopsIn(fn: FunctionIR, reserved: readonly string[], output?: string): FunctionIR {
   // Debug builds' functions (with run-time checks) are left as generated.
   let found = false;
   walkStmts(fn.body, (s) => {
@@ -59,7 +64,7 @@ export function jamLoopsIn(fn: FunctionIR, reserved: readonly string[]): Functio
   });
   if (found) return fn;
   const namer = Namer.forFunction(fn, reserved);
-  const fresh = freshArrays(fn);
+  const facts: Facts = { fresh: freshArrays(fn), origins: arrayOrigins(fn), output: output && fn.params.some((p) => p.name === output) ? output : undefined, integer: integerVariables(fn) };
   let changed = false;
   const list = (stmts: Stmt[]): Stmt[] =>
     stmts.map((s) => {
@@ -67,7 +72,7 @@ export function jamLoopsIn(fn: FunctionIR, reserved: readonly string[]): Functio
         case "if": return { ...s, then: list(s.then), else: list(s.else) };
         case "block": return { ...s, body: list(s.body) };
         case "loop": {
-          const jammed = jam(s, namer, fresh);
+          const jammed = jam(s, namer, facts);
           if (jammed) {
             changed = true;
             return jammed;
@@ -96,8 +101,20 @@ function pure(e: Expr): boolean {
   return !someExpr(e, (x) => x.kind === "pop" || x.kind === "cursorMove" || x.kind === "stackReserve" || x.kind === "userCall" || x.kind === "record" || x.kind === "zeros" || x.kind === "zerosLike" || x.kind === "arrayLiteral" || (x.kind === "call" && !(x.callee.startsWith("Math.") && PRIMITIVES[x.callee])));
 }
 
+/** What the analysis knows of the function's arrays and integers. */
+interface Facts {
+  /** Local arrays no other name reaches (freshArrays). */
+  fresh: ReadonlySet<string>;
+  /** Where other array names' storage comes from (arrayOrigins). */
+  origins: ReadonlyMap<string, Origin>;
+  /** The derivative buffer parameter, if the function has one. */
+  output?: string;
+  integer: IntegerTest;
+}
+
 /** The jammed nest (a block), or null when `outer` is not a nest it applies to. */
-function jam(outer: Loop, namer: Namer, fresh: ReadonlySet<string>): Stmt | null {
+function jam(outer: Loop, namer: Namer, facts: Facts): Stmt | null {
+  const { fresh } = facts;
   const c = counter(outer);
   if (!c) return null;
   const body = outer.body.filter((s) => s.kind !== "comment");
@@ -140,15 +157,21 @@ function jam(outer: Loop, namer: Namer, fresh: ReadonlySet<string>): Stmt | null
     else lateWrites.add(root);
   }
   if ([...increments].some((n) => lateWrites.has(n))) return null;
-  // An array the nest writes is one no other name can reach (names are all the analysis sees).
+  // An array the nest writes is one no other name can reach (names are all the analysis sees),
+  // or a row of the derivative buffer that no other array the nest names can share.
   const arrays = all.filter((s) => s.kind === "assign" && s.target.kind !== "var" && !locals.has(rootName(s.target)!)).map((s) => rootName((s as Extract<Stmt, { kind: "assign" }>).target)!);
-  if (arrays.some((n) => !fresh.has(n))) return null;
+  const named = new Set<string>();
+  for (const s of all) for (const e of stmtExprs(s)) someExpr(e, (x) => (x.kind === "index" && x.object.kind === "var" && named.add(x.object.name), false));
+  for (const s of all) if (s.kind === "assign" && s.target.kind === "index") named.add(rootName(s.target)!);
+  if (arrays.some((n) => !fresh.has(n) && !apartFromOthers(n, named, facts))) return null;
   // Each element must get its terms in the order it did: an array the inner loop adds into
   // takes one increment per step, at the step's own element (`A[r]`, `A[r + k]`): both
   // copies add into it at the same step, the first copy first, as before. No other array
   // is added into before the inner loop or both inside and after it.
   const isInner = new Set<Stmt>(innerBody);
   const innerIncrements = new Map<string, number>();
+  let sameStep = false;
+  const varies = (n: string) => n === c.name || locals.has(n) || increments.has(n);
   for (const s of all) {
     if (s.kind !== "assign" || s.target.kind === "var" || !increments.has(rootName(s.target)!)) continue;
     const root = rootName(s.target)!;
@@ -156,7 +179,12 @@ function jam(outer: Loop, namer: Namer, fresh: ReadonlySet<string>): Stmt | null
       if (isEarly.has(s)) return null;
       continue;
     }
-    if (s.target.kind !== "index" || s.target.object.kind !== "var" || !atStep(s.target.index, ic.name, (n) => n === c.name || locals.has(n) || increments.has(n))) return null;
+    if (s.target.kind !== "index" || s.target.object.kind !== "var") return null;
+    // Either both copies add into the step's element, the first copy first, or into elements that never meet (each gets its own copy's terms, in their order).
+    const same = atStep(s.target.index, ic.name, varies);
+    const fixed = (n: string) => !varies(n) && !lateWrites.has(n) && n !== ic.name && facts.integer(n);
+    if (!same && !neverMeet(s.target.index, c, inner, pre, fixed)) return null;
+    sameStep ||= same;
     innerIncrements.set(root, (innerIncrements.get(root) ?? 0) + 1);
   }
   for (const s of late) if (s.kind === "assign" && s.target.kind !== "var" && innerIncrements.has(rootName(s.target)!)) return null;
@@ -191,7 +219,7 @@ function jam(outer: Loop, namer: Namer, fresh: ReadonlySet<string>): Stmt | null
   // Only worth it when the inner loop extends a chain (it adds into a scalar local of the
   // outer body), or both copies add into one element per step (one load and store for two).
   const chain = innerBody.some((s) => s.kind === "assign" && s.target.kind === "var" && locals.has(s.target.name) && b.addedBy(s) !== null);
-  const shared = innerIncrements.size > 0;
+  const shared = sameStep;
   if (!chain && !shared) return null;
   // The test of the inner loop must read only the counters and the outer body's declarations before it.
   const preNames = new Set(pre.filter((s): s is Declare => s.kind === "declare").map((s) => s.name));
@@ -364,4 +392,117 @@ function together(first: Stmt[], second: Stmt[]): Stmt[] {
     k--;
   }
   return [...out, ...rest];
+}
+
+/** Where an array name's storage comes from: a parameter and, under the derivative buffer, the buffer's field. */
+interface Origin {
+  param: string;
+  field?: string;
+}
+
+/**
+ * Origins of the names declared (once per scope) as a constant element or field of a
+ * parameter, or of such a name (`const icf_bar = grad.icf`, `const q_bar = icf_bar[k]`:
+ * grad's field icf), and of the parameters themselves. A parameter something assigns to has none.
+ */
+function arrayOrigins(fn: FunctionIR): Map<string, Origin> {
+  const declared = new Map<string, Declare[]>();
+  const assigned = new Set<string>();
+  walkStmts(fn.body, (s) => {
+    if (s.kind === "declare") declared.set(s.name, [...(declared.get(s.name) ?? []), s]);
+    if (s.kind === "assign" && s.target.kind === "var") assigned.add(s.target.name);
+  });
+  const params = new Set(fn.params.map((p) => p.name).filter((n) => !assigned.has(n) && !declared.has(n)));
+  const out = new Map<string, Origin>([...params].map((p) => [p, { param: p }]));
+  const originOf = (e: Expr, depth: number): Origin | null => {
+    // The chain's steps from its root, outermost last: the root's first field is the buffer's.
+    const steps: Expr[] = [];
+    let root: Expr = e;
+    while (root.kind === "index" || root.kind === "field") {
+      steps.unshift(root);
+      root = root.object;
+    }
+    if (root.kind !== "var" || depth > 32) return null;
+    const base: Origin | null = params.has(root.name) ? { param: root.name } : named(root.name, depth + 1);
+    if (!base) return null;
+    const first = steps[0];
+    return base.field === undefined && first?.kind === "field" ? { param: base.param, field: first.name } : base;
+  };
+  const named = (name: string, depth: number): Origin | null => {
+    // Every declaration of the name (one per scope) must give the same origin.
+    const decls = declared.get(name);
+    if (!decls || decls.some((d) => d.mutable) || assigned.has(name)) return null;
+    const each = decls.map((d) => originOf(d.init, depth));
+    const o = each[0];
+    return o && each.every((x) => x && x.param === o.param && x.field === o.field) ? o : null;
+  };
+  for (const name of declared.keys()) {
+    const o = named(name, 0);
+    if (o) out.set(name, o);
+  }
+  return out;
+}
+
+/**
+ * Whether array `w` (written by a nest) is a row of the derivative buffer that shares no
+ * storage with any other array `names` holds: fresh locals, the arguments, other fields of the buffer.
+ */
+function apartFromOthers(w: string, names: ReadonlySet<string>, facts: Facts): boolean {
+  const o = facts.origins.get(w);
+  if (!facts.output || !o || o.param !== facts.output || o.field === undefined) return false;
+  for (const n of names) {
+    if (n === w || facts.fresh.has(n)) continue;
+    const other = facts.origins.get(n);
+    if (!other || (other.param === facts.output && (other.field === undefined || other.field === o.field))) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether the increments `A[index]` of two copies of the inner loop, the first at outer
+ * counter c and the second at c ± k, never reach the same element: `index` is `r + p`
+ * (r the inner counter, p a polynomial of c, the outer body's constants before the inner
+ * loop, and whole numbers `fixed` accepts), and one copy's lowest element lies above the
+ * other's highest by at least one for every value of those names. GMM's packed triangle:
+ * column c adds into `first(c) + r` for r in [c + 1, D - 1], which ends one below where
+ * column c + 1's elements begin.
+ */
+function neverMeet(index: Expr, c: { name: string; step: { op: "+" | "-"; by: Expr } }, inner: Loop, pre: Stmt[], fixed: (name: string) => boolean): boolean {
+  const header = countedHeader(inner);
+  if (!header || c.step.by.kind !== "number") return false;
+  const r = header.i;
+  const defs = new Map<string, Expr>();
+  for (const s of pre) if (s.kind === "declare" && !s.mutable) defs.set(s.name, s.init);
+  const copy = (counter: Polynomial | null) => {
+    const seen = new Set<string>();
+    const name = (n: string): Polynomial | null => {
+      if (n === c.name) return counter;
+      if (n === r) return variable(r);
+      const def = defs.get(n);
+      if (def) {
+        if (seen.has(n)) return null;
+        seen.add(n);
+        const p = polynomialOf(def, name);
+        seen.delete(n);
+        return p;
+      }
+      return fixed(n) ? variable(n) : null;
+    };
+    const at = polynomialOf(index, name);
+    const offset = at && plus(at, variable(r), -1);
+    const [lowest, highest] = header.up ? [header.init.init, header.bound] : [header.bound, header.init.init];
+    const lo = polynomialOf(lowest, name);
+    const hi = polynomialOf(highest, name);
+    if (!offset || reads(offset, r) || !lo || !hi || reads(lo, r) || reads(hi, r)) return null;
+    return { first: plus(offset, lo), last: plus(offset, hi) };
+  };
+  const one = copy(variable(c.name));
+  const two = copy(plus(variable(c.name), new Map([["", c.step.by.value]]), c.step.op === "+" ? 1 : -1));
+  if (!one?.first || !one.last || !two?.first || !two.last) return false;
+  const above = (a: Polynomial, b: Polynomial) => {
+    const gap = plus(a, b, -1);
+    const k = gap && constantOf(gap);
+    return k !== null && k !== undefined && k >= 1;
+  };
+  return above(one.first, two.last) || above(two.first, one.last);
 }
