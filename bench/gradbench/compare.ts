@@ -7,9 +7,14 @@
  * its primal, per input.
  *
  *   npx tsx bench/gradbench/compare.ts --gradbench /path/to/gradbench [--evals llsq,lse]
- *     [--min-runs 40] [--min-seconds 0.1] [--eval-args "-d 10 64 -k 5"]
+ *     [--min-runs 40] [--min-seconds 0.1] [--eval-args "-d 10 64 -k 5"] [--repeat 3]
  *
  * `--eval-args` replaces the eval arguments of EVALS (below) for every eval run.
+ * `--repeat N` runs each eval N times with each tool, the tools taking turns, and reports
+ * per input the median over the N runs of each time and of each tool's ratio (with the
+ * range of the ratios): on a shared machine one run's input can land on a busy moment of
+ * another process (seen: one gmm input's derivative 1.6x its neighbours' in one run, normal
+ * in the next), and a median of three is not moved by one such run.
  *
  * `--gradbench` is a checkout of github.com/gradbench/gradbench with the C++ dependency
  * set up (`cpp/json.hpp`) and Python able to run `python/gradbench` (numpy, scipy,
@@ -151,7 +156,7 @@ const steadyMedian = (runs: number[]): number => {
 };
 
 /** Pairs the k-th primal and the k-th derivative evaluation of each input description. */
-function ratios(run: Run, primal: string, derivative: string): Map<string, { primal: number; derivative: number; runs: [number, number] }> {
+function ratios(run: Run, primal: string, derivative: string): Map<string, { primal: number; derivative: number }> {
   const seen = new Map<string, number>();
   const slots = new Map<string, { p?: Evaluation; d?: Evaluation }>();
   for (const e of run.evaluations) {
@@ -166,18 +171,45 @@ function ratios(run: Run, primal: string, derivative: string): Map<string, { pri
     else slot.d = e;
     slots.set(key, slot);
   }
-  const out = new Map<string, { primal: number; derivative: number; runs: [number, number] }>();
+  const out = new Map<string, { primal: number; derivative: number }>();
   for (const [key, { p, d }] of slots) {
     if (!p?.success || !d?.success) continue;
-    out.set(key, { primal: steadyMedian(p.evaluateNs), derivative: steadyMedian(d.evaluateNs), runs: [p.evaluateNs.length, d.evaluateNs.length] });
+    out.set(key, { primal: steadyMedian(p.evaluateNs), derivative: steadyMedian(d.evaluateNs) });
   }
   return out;
 }
 
-function validity(run: Run): string {
-  const n = run.evaluations.length;
-  const valid = run.evaluations.filter((e) => e.valid === true).length;
-  const failed = run.evaluations.filter((e) => !e.success).length;
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+};
+
+interface Repeated {
+  primal: number;
+  derivative: number;
+  ratio: number;
+  low: number;
+  high: number;
+}
+
+/** Each input's times and ratio over repeated runs of one tool: medians, and the ratios' range. */
+function repeated(runs: Run[], primal: string, derivative: string): Map<string, Repeated> {
+  const each = runs.map((run) => ratios(run, primal, derivative));
+  const out = new Map<string, Repeated>();
+  for (const key of new Set(each.flatMap((m) => [...m.keys()]))) {
+    const got = each.map((m) => m.get(key)).filter((x) => x !== undefined);
+    const r = got.map((x) => x.derivative / x.primal);
+    out.set(key, { primal: median(got.map((x) => x.primal)), derivative: median(got.map((x) => x.derivative)), ratio: median(r), low: Math.min(...r), high: Math.max(...r) });
+  }
+  return out;
+}
+
+function validity(runs: Run[]): string {
+  const all = runs.flatMap((run) => run.evaluations);
+  const n = all.length;
+  const valid = all.filter((e) => e.valid === true).length;
+  const failed = all.filter((e) => !e.success).length;
   return `${valid} of ${n} valid${failed ? `, ${failed} failed` : ""}`;
 }
 
@@ -189,12 +221,15 @@ const fmtRatio = (r: number): string => (!Number.isFinite(r) ? "–" : r >= 100 
  * A nested eval's table: each nesting's median time for tsgrad and the C++ tool, and each
  * tsgrad nesting over the fastest of the others (issue 24: reverse-over-forward within 2x).
  */
-function nestingTable(name: string, nestings: string[], cpp: string, args: string[], runs: Record<string, Run>): string {
-  const median = (run: Run, fn: string) => {
-    const e = run.evaluations.find((x) => x.function === fn && x.success);
-    return e ? steadyMedian(e.evaluateNs) : NaN;
-  };
-  const ts = new Map(nestings.map((n) => [n, median(runs.tsgrad!, n)]));
+function nestingTable(name: string, nestings: string[], cpp: string, args: string[], runs: Record<string, Run[]>): string {
+  const time = (list: Run[], fn: string) =>
+    median(
+      list.flatMap((run) => {
+        const e = run.evaluations.find((x) => x.function === fn && x.success);
+        return e ? [steadyMedian(e.evaluateNs)] : [];
+      }),
+    );
+  const ts = new Map(nestings.map((n) => [n, time(runs.tsgrad!, n)]));
   console.log(`## ${name} (one function per nesting, outer mode then inner; eval args: ${args.join(" ") || "none"})\n`);
   console.log(`validity: tsgrad ${validity(runs.tsgrad!)}; C++ ${cpp} ${validity(runs["C++"]!)}\n`);
   console.log(`| nesting | tsgrad | tsgrad / fastest other nesting | C++ ${cpp} |`);
@@ -204,10 +239,10 @@ function nestingTable(name: string, nestings: string[], cpp: string, args: strin
     const others = Math.min(...nestings.filter((m) => m !== n).map((m) => ts.get(m)!));
     const r = ts.get(n)! / others;
     worst = Math.max(worst, r);
-    console.log(`| ${n} | ${fmtTime(ts.get(n)!)} | ${fmtRatio(r)} | ${fmtTime(median(runs["C++"]!, n))} |`);
+    console.log(`| ${n} | ${fmtTime(ts.get(n)!)} | ${fmtRatio(r)} | ${fmtTime(time(runs["C++"]!, n))} |`);
   }
-  for (const [toolName, run] of Object.entries(runs)) {
-    for (const e of run.evaluations.filter((e) => !e.success || e.valid === false)) {
+  for (const [toolName, list] of Object.entries(runs)) {
+    for (const e of list.flatMap((run) => run.evaluations).filter((e) => !e.success || e.valid === false)) {
       console.log(`\n${toolName} ${e.function}: ${e.success ? `invalid: ${e.analysisError}` : `failed: ${e.error}`}`);
     }
   }
@@ -228,12 +263,14 @@ async function main(): Promise<void> {
   const gb = path.resolve(gradbench);
   const minRuns = option("--min-runs") ?? "40";
   const minSeconds = option("--min-seconds") ?? "0.1";
+  const repeat = Math.max(1, Number(option("--repeat") ?? "1") || 1);
   const wanted = (option("--evals") ?? Object.keys(EVALS).join(",")).split(",").filter(Boolean);
   const toolsFor = (cpp: string) => ({
     tsgrad: { cmd: process.execPath, args: ["--import", "tsx", path.join(repoRoot, "bench/gradbench/tool.ts")], cwd: repoRoot },
     "C++": { cmd: "python3", args: ["python/gradbench/gradbench/cpp.py", cpp], cwd: gb },
   });
-  console.log(`# tsgrad vs GradBench's manual C++ tool (median of the later half of each evaluation's evaluate timings; --min-runs ${minRuns} --min-seconds ${minSeconds})\n`);
+  const repeats = repeat > 1 ? `; each eval run ${repeat} times per tool, medians over the runs, the ratios' range in parentheses` : "";
+  console.log(`# tsgrad vs GradBench's manual C++ tool (median of the later half of each evaluation's evaluate timings; --min-runs ${minRuns} --min-seconds ${minSeconds}${repeats})\n`);
   const verdicts: string[] = [];
   const skipped: string[] = [];
   for (const name of wanted) {
@@ -248,18 +285,22 @@ async function main(): Promise<void> {
     }
     const evalArgs = option("--eval-args")?.split(" ").filter(Boolean) ?? spec.args;
     const args = spec.runs === false ? evalArgs : [...evalArgs, "--min-runs", minRuns, "--min-seconds", minSeconds];
-    const runs: Record<string, Run> = {};
-    for (const [toolName, tool] of Object.entries(toolsFor(spec.cpp ?? "manual"))) {
-      const started = Date.now();
-      runs[toolName] = await runEval(gb, name, args, tool);
-      process.stderr.write(`${name} with ${toolName}: ${((Date.now() - started) / 1000).toFixed(1)} s, ${validity(runs[toolName])}\n`);
+    const runs: Record<string, Run[]> = {};
+    for (let round = 1; round <= repeat; round++) {
+      for (const [toolName, tool] of Object.entries(toolsFor(spec.cpp ?? "manual"))) {
+        const started = Date.now();
+        const run = await runEval(gb, name, args, tool);
+        (runs[toolName] ??= []).push(run);
+        const which = repeat > 1 ? ` (run ${round} of ${repeat})` : "";
+        process.stderr.write(`${name} with ${toolName}${which}: ${((Date.now() - started) / 1000).toFixed(1)} s, ${validity([run])}\n`);
+      }
     }
     if (spec.nestings) {
       verdicts.push(nestingTable(name, spec.nestings, spec.cpp ?? "manual", args, runs));
       continue;
     }
-    const ts = ratios(runs.tsgrad!, spec.primal, spec.derivative);
-    const cpp = ratios(runs["C++"]!, spec.primal, spec.derivative);
+    const ts = repeated(runs.tsgrad!, spec.primal, spec.derivative);
+    const cpp = repeated(runs["C++"]!, spec.primal, spec.derivative);
     console.log(`## ${name} (${spec.derivative}/${spec.primal}; eval args: ${args.join(" ") || "none"})\n`);
     console.log(`validity: tsgrad ${validity(runs.tsgrad!)}; C++ ${validity(runs["C++"]!)}\n`);
     console.log(`| input | tsgrad ${spec.primal} | tsgrad ${spec.derivative} | tsgrad ratio | C++ ${spec.primal} | C++ ${spec.derivative} | C++ ratio | tsgrad ≤ C++ |`);
@@ -269,22 +310,25 @@ async function main(): Promise<void> {
     for (const key of new Set([...ts.keys(), ...cpp.keys()])) {
       const a = ts.get(key);
       const b = cpp.get(key);
-      const ra = a ? a.derivative / a.primal : NaN;
-      const rb = b ? b.derivative / b.primal : NaN;
+      const ra = a?.ratio ?? NaN;
+      const rb = b?.ratio ?? NaN;
+      const range = (x: Repeated | undefined) => (x && repeat > 1 ? ` (${fmtRatio(x.low)}–${fmtRatio(x.high)})` : "");
       const ok = Number.isFinite(ra) && Number.isFinite(rb) ? ra <= rb : undefined;
       if (ok !== undefined) {
         compared++;
         if (ok) met++;
       }
       console.log(
-        `| ${key} | ${fmtTime(a?.primal ?? NaN)} | ${fmtTime(a?.derivative ?? NaN)} | ${fmtRatio(ra)} | ${fmtTime(b?.primal ?? NaN)} | ${fmtTime(b?.derivative ?? NaN)} | ${fmtRatio(rb)} | ${ok === undefined ? "–" : ok ? "yes" : "no"} |`,
+        `| ${key} | ${fmtTime(a?.primal ?? NaN)} | ${fmtTime(a?.derivative ?? NaN)} | ${fmtRatio(ra)}${range(a)} | ${fmtTime(b?.primal ?? NaN)} | ${fmtTime(b?.derivative ?? NaN)} | ${fmtRatio(rb)}${range(b)} | ${ok === undefined ? "–" : ok ? "yes" : "no"} |`,
       );
     }
-    for (const [toolName, run] of Object.entries(runs)) {
-      for (const e of run.evaluations.filter((e) => !e.success || e.valid === false)) {
-        console.log(`\n${toolName} ${e.function} ${e.description}: ${e.success ? `invalid: ${e.analysisError}` : `failed: ${e.error}`}`);
+    for (const [toolName, list] of Object.entries(runs)) {
+      for (const run of list) {
+        for (const e of run.evaluations.filter((e) => !e.success || e.valid === false)) {
+          console.log(`\n${toolName} ${e.function} ${e.description}: ${e.success ? `invalid: ${e.analysisError}` : `failed: ${e.error}`}`);
+        }
+        if (run.exitCode !== 0) console.log(`\n${toolName}: the eval exited with ${run.exitCode}:\n${run.stderr.slice(-1500)}`);
       }
-      if (run.exitCode !== 0) console.log(`\n${toolName}: the eval exited with ${run.exitCode}:\n${run.stderr.slice(-1500)}`);
     }
     console.log("");
     verdicts.push(`${name}: tsgrad ratio ≤ C++ ratio on ${met} of ${compared} inputs`);
