@@ -221,7 +221,6 @@ export function gaussianHvpLanesInto(
   width: number,
 ): number {
   const sq_dot = new Float64Array(width);
-  const xi_dot = new Float64Array(width);
   const sq_bar_dot = new Float64Array(width);
   const x_dot = v.x;
   const x_bar = grad.x;
@@ -237,8 +236,8 @@ export function gaussianHvpLanesInto(
     const _t1 = xi_i * width;
     const _t2 = 2 * xi;
     for (let lane = 0; lane < width; lane++) {
-      xi_dot[lane] = x_dot[_t1 + lane];
-      sq_dot[lane] += _t2 * xi_dot[lane];
+      const xi_dot = x_dot[_t1 + lane];
+      sq_dot[lane] += _t2 * xi_dot;
     }
   }
   const _t0 = Math.exp(-sq);
@@ -259,8 +258,8 @@ export function gaussianHvpLanesInto(
     const _t4 = 2 * xi;
     const _t5 = 2 * sq_bar;
     for (let lane = 0; lane < width; lane++) {
-      xi_dot[lane] = x_dot[_t3 + lane];
-      const xi_bar_dot = _t4 * sq_bar_dot[lane] + _t5 * xi_dot[lane];
+      const xi_dot = x_dot[_t3 + lane];
+      const xi_bar_dot = _t4 * sq_bar_dot[lane] + _t5 * xi_dot;
       x_bar_dot[_t3 + lane] = xi_bar_dot;
     }
   }

@@ -239,8 +239,6 @@ export function logisticHvpLanesInto(
   width: number,
 ): number {
   const s_dot = new Float64Array(width);
-  const _t0_dot = new Float64Array(width);
-  const _t1_dot = new Float64Array(width);
   const s_bar_dot = new Float64Array(width);
   const x_dot = v.x;
   const x_bar = grad.x;
@@ -263,37 +261,37 @@ export function logisticHvpLanesInto(
   const value = s > 0 ? s + Math.log1p(_t0) : Math.log1p(_t1);
   // reverse sweep
   let s_bar = 0;
-  const _t8 = s > 0;
-  const _t9 = !(s > 0);
-  for (let lane = 0; lane < width; lane++) {
-    _t0_dot[lane] = _t8 ? -(_t0 * s_dot[lane]) : 0;
-    _t1_dot[lane] = _t9 ? _t1 * s_dot[lane] : 0;
-    s_bar_dot[lane] = 0;
-  }
-  if (s > 0) {
+  const _t4 = s > 0;
+  if (_t4) {
     s_bar += 1;
     s_bar -= (1 / (1 + _t0)) * _t0;
-    const _t4 = 1 / ((1 + _t0) * (1 + _t0));
-    const _t5 = 1 / (1 + _t0);
-    for (let lane = 0; lane < width; lane++) {
-      s_bar_dot[lane] -= -(_t0 * (_t4 * _t0_dot[lane])) + _t5 * _t0_dot[lane];
-    }
   } else {
     s_bar += (1 / (1 + _t1)) * _t1;
-    const _t6 = 1 / ((1 + _t1) * (1 + _t1));
-    const _t7 = 1 / (1 + _t1);
-    for (let lane = 0; lane < width; lane++) {
-      s_bar_dot[lane] += -(_t1 * (_t6 * _t1_dot[lane])) + _t7 * _t1_dot[lane];
-    }
   }
   // line 25: for (let i = 0; i < x.length; i++) {
+  const _t7 = s > 0;
+  const _t8 = !(s > 0);
+  const _t9 = 1 / ((1 + _t0) * (1 + _t0));
+  const _t10 = 1 / (1 + _t0);
+  const _t11 = 1 / ((1 + _t1) * (1 + _t1));
+  const _t12 = 1 / (1 + _t1);
+  for (let lane = 0; lane < width; lane++) {
+    const _t0_dot = _t7 ? -(_t0 * s_dot[lane]) : 0;
+    const _t1_dot = _t8 ? _t1 * s_dot[lane] : 0;
+    s_bar_dot[lane] = 0;
+    if (_t4) {
+      s_bar_dot[lane] -= -(_t0 * (_t9 * _t0_dot)) + _t10 * _t0_dot;
+    } else {
+      s_bar_dot[lane] += -(_t1 * (_t11 * _t1_dot)) + _t12 * _t1_dot;
+    }
+  }
   for (let i = x.length - 1; i >= 0; i--) {
     // line 26: s += a[i] * x[i];
     x_bar[i] = s_bar * a[i];
-    const _t10 = i * width;
-    const _t11 = a[i];
+    const _t5 = i * width;
+    const _t6 = a[i];
     for (let lane = 0; lane < width; lane++) {
-      x_bar_dot[_t10 + lane] = _t11 * s_bar_dot[lane];
+      x_bar_dot[_t5 + lane] = _t6 * s_bar_dot[lane];
     }
   }
   return value;

@@ -346,7 +346,6 @@ export function logisticRegressionHvpLanesInto(
   width: number,
 ): number {
   const s_dot = new Float64Array(width);
-  const p_dot = new Float64Array(width);
   const _t1_dot = new Float64Array(width);
   const e_dot = new Float64Array(width);
   const s_bar_dot = new Float64Array(width);
@@ -386,29 +385,14 @@ export function logisticRegressionHvpLanesInto(
     let _t1 = 0;
     let e = 0;
     let taken = false;
-    for (let lane = 0; lane < width; lane++) {
-      p_dot[lane] = 0;
-      _t1_dot[lane] = 0;
-      e_dot[lane] = 0;
-    }
-    if (s >= 0) {
+    const _t8 = s >= 0;
+    if (_t8) {
       _t1 = Math.exp(-s);
       p = 1 / (1 + _t1);
       taken = true;
-      const _t8 = 1 / ((1 + _t1) * (1 + _t1));
-      for (let lane = 0; lane < width; lane++) {
-        _t1_dot[lane] = -(_t1 * s_dot[lane]);
-        p_dot[lane] = -(_t8 * _t1_dot[lane]);
-      }
     } else {
       e = Math.exp(s);
       p = e / (1 + e);
-      const _t9 = 1 / (1 + e);
-      const _t10 = e / ((1 + e) * (1 + e));
-      for (let lane = 0; lane < width; lane++) {
-        e_dot[lane] = e * s_dot[lane];
-        p_dot[lane] = _t9 * e_dot[lane] - _t10 * e_dot[lane];
-      }
     }
     loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
     // its reverse, in the same iteration
@@ -417,28 +401,41 @@ export function logisticRegressionHvpLanesInto(
     const _t5 = -loss_bar;
     let p_bar = _t5 * y[i] * (1 / p);
     p_bar -= _t5 * (1 - y[i]) * (1 / (1 - p));
-    const _t20 = _t5 * y[i];
-    const _t21 = 1 / (p * p);
-    const _t22 = _t5 * (1 - y[i]);
-    const _t23 = 1 / ((1 - p) * (1 - p));
+    const _t20 = 1 / ((1 + _t1) * (1 + _t1));
+    const _t21 = 1 / (1 + e);
+    const _t22 = e / ((1 + e) * (1 + e));
+    const _t23 = _t5 * y[i];
+    const _t24 = 1 / (p * p);
+    const _t25 = _t5 * (1 - y[i]);
+    const _t26 = 1 / ((1 - p) * (1 - p));
     for (let lane = 0; lane < width; lane++) {
+      let p_dot = 0;
+      _t1_dot[lane] = 0;
+      e_dot[lane] = 0;
+      if (_t8) {
+        _t1_dot[lane] = -(_t1 * s_dot[lane]);
+        p_dot = -(_t20 * _t1_dot[lane]);
+      } else {
+        e_dot[lane] = e * s_dot[lane];
+        p_dot = _t21 * e_dot[lane] - _t22 * e_dot[lane];
+      }
       s_bar_dot[lane] = 0;
-      p_bar_dot[lane] = -(_t20 * (_t21 * p_dot[lane]));
-      p_bar_dot[lane] -= _t22 * (_t23 * p_dot[lane]);
+      p_bar_dot[lane] = -(_t23 * (_t24 * p_dot));
+      p_bar_dot[lane] -= _t25 * (_t26 * p_dot);
     }
     if (taken) {
       // linalg.ts:15
       const _t0 = 1 + _t1;
       s_bar += p_bar * (1 / (_t0 * _t0)) * _t1;
-      const _t11 = (1 / (_t0 * _t0)) * _t1;
-      const _t12 = p_bar * _t1;
-      const _t13 = 1 / (_t0 * _t0 * (_t0 * _t0));
-      const _t14 = 2 * _t0;
-      const _t15 = p_bar * (1 / (_t0 * _t0));
+      const _t9 = (1 / (_t0 * _t0)) * _t1;
+      const _t10 = p_bar * _t1;
+      const _t11 = 1 / (_t0 * _t0 * (_t0 * _t0));
+      const _t12 = 2 * _t0;
+      const _t13 = p_bar * (1 / (_t0 * _t0));
       for (let lane = 0; lane < width; lane++) {
         const _t0_dot = _t1_dot[lane];
         s_bar_dot[lane] +=
-          _t11 * p_bar_dot[lane] - _t12 * (_t13 * (_t14 * _t0_dot)) + _t15 * _t1_dot[lane];
+          _t9 * p_bar_dot[lane] - _t10 * (_t11 * (_t12 * _t0_dot)) + _t13 * _t1_dot[lane];
       }
     } else {
       const _t3 = 1 + e;
@@ -447,25 +444,25 @@ export function logisticRegressionHvpLanesInto(
       e_bar -= _t4 * (e / _t3);
       // linalg.ts:16
       s_bar += e_bar * e;
-      const _t16 = 1 / _t3;
-      const _t17 = p_bar / (_t3 * _t3);
-      const _t18 = e / _t3;
-      const _t19 = e / (_t3 * _t3);
+      const _t14 = 1 / _t3;
+      const _t15 = p_bar / (_t3 * _t3);
+      const _t16 = e / _t3;
+      const _t17 = e / (_t3 * _t3);
       for (let lane = 0; lane < width; lane++) {
         const _t3_dot = e_dot[lane];
-        const _t4_dot = _t16 * p_bar_dot[lane] - _t17 * _t3_dot;
+        const _t4_dot = _t14 * p_bar_dot[lane] - _t15 * _t3_dot;
         let e_bar_dot = _t4_dot;
-        e_bar_dot -= _t18 * _t4_dot + _t4 * (_t16 * e_dot[lane] - _t19 * _t3_dot);
+        e_bar_dot -= _t16 * _t4_dot + _t4 * (_t14 * e_dot[lane] - _t17 * _t3_dot);
         s_bar_dot[lane] += e * e_bar_dot + e_bar * e_dot[lane];
       }
     }
     // linalg.ts:9
     for (let i_1 = w.length - 1; i_1 >= 0; i_1--) {
       w_bar[i_1] += s_bar * b[i_1];
-      const _t24 = i_1 * width;
-      const _t25 = b[i_1];
+      const _t18 = i_1 * width;
+      const _t19 = b[i_1];
       for (let lane = 0; lane < width; lane++) {
-        w_bar_dot[_t24 + lane] += _t25 * s_bar_dot[lane];
+        w_bar_dot[_t18 + lane] += _t19 * s_bar_dot[lane];
       }
     }
   }
@@ -474,10 +471,10 @@ export function logisticRegressionHvpLanesInto(
   // linalg.ts:9
   for (let i_2 = w.length - 1; i_2 >= 0; i_2--) {
     w_bar[i_2] += s_1_bar * (2 * w[i_2]);
-    const _t26 = i_2 * width;
-    const _t27 = 2 * s_1_bar;
+    const _t27 = i_2 * width;
+    const _t28 = 2 * s_1_bar;
     for (let lane = 0; lane < width; lane++) {
-      w_bar_dot[_t26 + lane] += _t27 * w_dot[_t26 + lane];
+      w_bar_dot[_t27 + lane] += _t28 * w_dot[_t27 + lane];
     }
   }
   return value;

@@ -1201,16 +1201,6 @@ export function pLaplacianHvpLanesInto(
   hvp: PLaplacianGradient,
   width: number,
 ): number {
-  const c_dot = new Float64Array(width);
-  const r_dot = new Float64Array(width);
-  const d_dot = new Float64Array(width);
-  const gx_dot = new Float64Array(width);
-  const gy_dot = new Float64Array(width);
-  const s_dot = new Float64Array(width);
-  const _t3_dot = new Float64Array(width);
-  const d_bar_dot = new Float64Array(width);
-  const c_bar_dot = new Float64Array(width);
-  const r_bar_dot = new Float64Array(width);
   const u_dot = v.u;
   const u_bar = grad.u;
   const u_bar_dot = hvp.u;
@@ -1232,6 +1222,8 @@ export function pLaplacianHvpLanesInto(
         const gy = (d - c) / h;
         const s = 0.01 + gx * gx + gy * gy;
         const _t3 = Math.sqrt(s);
+        saved[savedTop++] = _t3;
+        cells += (s * _t3) / 3;
         const _t5 = i >= 0 && j >= 0;
         const _t6 = (i * n + j) * width;
         const _t7 = i >= 0 && j + 1 < n;
@@ -1243,19 +1235,15 @@ export function pLaplacianHvpLanesInto(
         const _t13 = 2 * gy;
         const _t14 = 0.5 / _t3;
         for (let lane = 0; lane < width; lane++) {
-          c_dot[lane] = _t5 ? u_dot[_t6 + lane] : 0;
-          r_dot[lane] = _t7 ? u_dot[_t8 + lane] : 0;
-          d_dot[lane] = _t9 ? u_dot[_t10 + lane] : 0;
-          gx_dot[lane] = _t11 * (r_dot[lane] - c_dot[lane]);
-          gy_dot[lane] = _t11 * (d_dot[lane] - c_dot[lane]);
-          s_dot[lane] = _t12 * gx_dot[lane] + _t13 * gy_dot[lane];
-          _t3_dot[lane] = _t14 * s_dot[lane];
+          const c_dot = _t5 ? u_dot[_t6 + lane] : 0;
+          const r_dot = _t7 ? u_dot[_t8 + lane] : 0;
+          const d_dot = _t9 ? u_dot[_t10 + lane] : 0;
+          const gx_dot = _t11 * (r_dot - c_dot);
+          const gy_dot = _t11 * (d_dot - c_dot);
+          const s_dot = _t12 * gx_dot + _t13 * gy_dot;
+          const _t3_dot = _t14 * s_dot;
+          saved[savedTop++] = _t3_dot;
         }
-        saved[savedTop++] = _t3;
-        for (let lane = 0; lane < width; lane++) {
-          saved[savedTop++] = _t3_dot[lane];
-        }
-        cells += (s * _t3) / 3;
       }
     }
     valueStack.size = savedTop;
@@ -1288,26 +1276,8 @@ export function pLaplacianHvpLanesInto(
         const gy = (d - c) / h;
         const s = 0.01 + gx * gx + gy * gy;
         // line 31: cells += (s * Math.sqrt(s)) / 3;
-        const _t15 = i >= 0 && j >= 0;
-        const _t16 = (i * n + j) * width;
-        const _t17 = i >= 0 && j + 1 < n;
-        const _t18 = (i * n + j + 1) * width;
-        const _t19 = i + 1 < n && j >= 0;
-        const _t20 = ((i + 1) * n + j) * width;
-        const _t21 = 1 / h;
-        const _t22 = 2 * gx;
-        const _t23 = 2 * gy;
-        for (let lane = 0; lane < width; lane++) {
-          c_dot[lane] = _t15 ? u_dot[_t16 + lane] : 0;
-          r_dot[lane] = _t17 ? u_dot[_t18 + lane] : 0;
-          d_dot[lane] = _t19 ? u_dot[_t20 + lane] : 0;
-          gx_dot[lane] = _t21 * (r_dot[lane] - c_dot[lane]);
-          gy_dot[lane] = _t21 * (d_dot[lane] - c_dot[lane]);
-          s_dot[lane] = _t22 * gx_dot[lane] + _t23 * gy_dot[lane];
-        }
-        for (let lane = width - 1; lane >= 0; lane--) {
-          _t3_dot[lane] = saved[--savedTop];
-        }
+        savedTop -= width;
+        const _t3_dotLanes = savedTop;
         const _t3 = saved[--savedTop];
         const _t2 = cells_bar / 3;
         const s_bar = _t2 * _t3 + _t2 * s * (0.5 / _t3);
@@ -1323,46 +1293,58 @@ export function pLaplacianHvpLanesInto(
         const r_bar = _t0;
         c_bar -= _t0;
         // line 27: const d = i + 1 < n && j >= 0 ? u[(i + 1) * n + j] : 0;
-        const _t25 = _t2 * (0.5 / _t3);
-        const _t26 = _t2 * s;
-        const _t27 = 0.5 / (_t3 * _t3);
-        const _t28 = 2 * gx;
-        const _t29 = 2 * s_bar;
-        const _t30 = 2 * gy;
-        const _t31 = 1 / h;
-        for (let lane = 0; lane < width; lane++) {
-          const s_bar_dot =
-            _t2 * _t3_dot[lane] + (_t25 * s_dot[lane] - _t26 * (_t27 * _t3_dot[lane]));
-          const gx_bar_dot = _t28 * s_bar_dot + _t29 * gx_dot[lane];
-          const gy_bar_dot = _t30 * s_bar_dot + _t29 * gy_dot[lane];
-          const _t1_dot = _t31 * gy_bar_dot;
-          d_bar_dot[lane] = _t1_dot;
-          c_bar_dot[lane] = -_t1_dot;
-          const _t0_dot = _t31 * gx_bar_dot;
-          r_bar_dot[lane] = _t0_dot;
-          c_bar_dot[lane] -= _t0_dot;
-        }
-        if (i + 1 < n && j >= 0) {
+        const _t15 = i + 1 < n && j >= 0;
+        if (_t15) {
           u_bar[(i + 1) * n + j] += d_bar;
-          const _t24 = ((i + 1) * n + j) * width;
-          for (let lane = 0; lane < width; lane++) {
-            u_bar_dot[_t24 + lane] += d_bar_dot[lane];
-          }
         }
         // line 26: const r = i >= 0 && j + 1 < n ? u[i * n + j + 1] : 0;
-        if (i >= 0 && j + 1 < n) {
+        const _t16 = i >= 0 && j + 1 < n;
+        if (_t16) {
           u_bar[i * n + j + 1] += r_bar;
-          const _t32 = (i * n + j + 1) * width;
-          for (let lane = 0; lane < width; lane++) {
-            u_bar_dot[_t32 + lane] += r_bar_dot[lane];
-          }
         }
         // line 25: const c = i >= 0 && j >= 0 ? u[i * n + j] : 0;
-        if (i >= 0 && j >= 0) {
+        const _t17 = i >= 0 && j >= 0;
+        if (_t17) {
           u_bar[i * n + j] += c_bar;
-          const _t33 = (i * n + j) * width;
-          for (let lane = 0; lane < width; lane++) {
-            u_bar_dot[_t33 + lane] += c_bar_dot[lane];
+        }
+        const _t18 = i >= 0 && j >= 0;
+        const _t19 = (i * n + j) * width;
+        const _t20 = i >= 0 && j + 1 < n;
+        const _t21 = (i * n + j + 1) * width;
+        const _t22 = i + 1 < n && j >= 0;
+        const _t23 = ((i + 1) * n + j) * width;
+        const _t24 = 1 / h;
+        const _t25 = 2 * gx;
+        const _t26 = 2 * gy;
+        const _t27 = _t2 * (0.5 / _t3);
+        const _t28 = _t2 * s;
+        const _t29 = 0.5 / (_t3 * _t3);
+        const _t30 = 2 * s_bar;
+        for (let lane = 0; lane < width; lane++) {
+          const c_dot = _t18 ? u_dot[_t19 + lane] : 0;
+          const r_dot = _t20 ? u_dot[_t21 + lane] : 0;
+          const d_dot = _t22 ? u_dot[_t23 + lane] : 0;
+          const gx_dot = _t24 * (r_dot - c_dot);
+          const gy_dot = _t24 * (d_dot - c_dot);
+          const s_dot = _t25 * gx_dot + _t26 * gy_dot;
+          const _t3_dot = saved[_t3_dotLanes + lane];
+          const s_bar_dot = _t2 * _t3_dot + (_t27 * s_dot - _t28 * (_t29 * _t3_dot));
+          const gx_bar_dot = _t25 * s_bar_dot + _t30 * gx_dot;
+          const gy_bar_dot = _t26 * s_bar_dot + _t30 * gy_dot;
+          const _t1_dot = _t24 * gy_bar_dot;
+          const d_bar_dot = _t1_dot;
+          let c_bar_dot = -_t1_dot;
+          const _t0_dot = _t24 * gx_bar_dot;
+          const r_bar_dot = _t0_dot;
+          c_bar_dot -= _t0_dot;
+          if (_t15) {
+            u_bar_dot[_t23 + lane] += d_bar_dot;
+          }
+          if (_t16) {
+            u_bar_dot[_t21 + lane] += r_bar_dot;
+          }
+          if (_t17) {
+            u_bar_dot[_t19 + lane] += c_bar_dot;
           }
         }
       }

@@ -235,19 +235,19 @@ function scaledSineJacobianJvpLanes(
   const s_dot = new Float64Array(width);
   const x_dot = tangent.x;
   const y = new Float64Array(x.length);
-  const _t1 = tangent.s;
+  const _t3 = tangent.s;
   for (let lane = 0; lane < width; lane++) {
-    s_dot[lane] = _t1[lane];
+    s_dot[lane] = _t3[lane];
   }
   const y_dot = new Float64Array(x.length * width);
   for (let i = 0; i < x.length; i++) {
     const _t0 = Math.sin(x[i]);
     y[i] = s * _t0;
-    const _t2 = Math.cos(x[i]);
-    const _t3 = i * width;
+    const _t1 = Math.cos(x[i]);
+    const _t2 = i * width;
     for (let lane = 0; lane < width; lane++) {
-      const _t0_dot = _t2 * x_dot[_t3 + lane];
-      y_dot[_t3 + lane] = _t0 * s_dot[lane] + s * _t0_dot;
+      const _t0_dot = _t1 * x_dot[_t2 + lane];
+      y_dot[_t2 + lane] = _t0 * s_dot[lane] + s * _t0_dot;
     }
   }
   return { value: y, tangent: y_dot };

@@ -510,7 +510,6 @@ export function softmaxCrossEntropyHvpLanesInto(
 ): number {
   const m_dot = new Float64Array(width);
   const sum_dot = new Float64Array(width);
-  const _t0_dot = new Float64Array(width);
   const m_bar_dot = new Float64Array(width);
   const sum_bar_dot = new Float64Array(width);
   const z_dot = v.z;
@@ -525,15 +524,18 @@ export function softmaxCrossEntropyHvpLanesInto(
     let decisionsTop = controlStack.size;
     const decisions = controlStack.reserve(decisionsTop, z.length - 1);
     for (let j = 1; j < z.length; j++) {
-      if (z[j] > m) {
+      const _t2 = z[j] > m;
+      if (_t2) {
         m = z[j];
-        const _t2 = j * width;
-        for (let lane = 0; lane < width; lane++) {
-          m_dot[lane] = z_dot[_t2 + lane];
-        }
         decisions[decisionsTop++] = 1;
       } else {
         decisions[decisionsTop++] = 0;
+      }
+      const _t3 = j * width;
+      for (let lane = 0; lane < width; lane++) {
+        if (_t2) {
+          m_dot[lane] = z_dot[_t3 + lane];
+        }
       }
     }
     controlStack.size = decisionsTop;
@@ -547,17 +549,13 @@ export function softmaxCrossEntropyHvpLanesInto(
     const saved = valueStack.reserve(savedTop, z.length * (Math.max(0, Math.ceil(width)) + 1));
     for (let j = 0; j < z.length; j++) {
       const _t0 = Math.exp(z[j] - m);
-      const _t3 = j * width;
-      for (let lane = 0; lane < width; lane++) {
-        _t0_dot[lane] = _t0 * (z_dot[_t3 + lane] - m_dot[lane]);
-      }
       saved[savedTop++] = _t0;
-      for (let lane = 0; lane < width; lane++) {
-        saved[savedTop++] = _t0_dot[lane];
-      }
       sum += _t0;
+      const _t4 = j * width;
       for (let lane = 0; lane < width; lane++) {
-        sum_dot[lane] += _t0_dot[lane];
+        const _t0_dot = _t0 * (z_dot[_t4 + lane] - m_dot[lane]);
+        saved[savedTop++] = _t0_dot;
+        sum_dot[lane] += _t0_dot;
       }
     }
     valueStack.size = savedTop;
@@ -566,10 +564,10 @@ export function softmaxCrossEntropyHvpLanesInto(
   // reverse sweep
   let m_bar = 1;
   const sum_bar = 1 / sum;
-  const _t4 = 1 / (sum * sum);
+  const _t8 = 1 / (sum * sum);
   for (let lane = 0; lane < width; lane++) {
     m_bar_dot[lane] = 0;
-    sum_bar_dot[lane] = -(_t4 * sum_dot[lane]);
+    sum_bar_dot[lane] = -(_t8 * sum_dot[lane]);
   }
   z_bar.fill(0);
   z_bar[label] -= 1;
@@ -579,16 +577,16 @@ export function softmaxCrossEntropyHvpLanesInto(
     const saved = valueStack.buffer;
     for (let j = z.length - 1; j >= 0; j--) {
       // line 31: sum += Math.exp(z[j] - m);
-      for (let lane = width - 1; lane >= 0; lane--) {
-        _t0_dot[lane] = saved[--savedTop];
-      }
+      savedTop -= width;
+      const _t0_dotLanes = savedTop;
       const _t0 = saved[--savedTop];
       const _t1 = sum_bar * _t0;
       z_bar[j] += _t1;
       m_bar -= _t1;
       const _t5 = j * width;
       for (let lane = 0; lane < width; lane++) {
-        const _t1_dot = _t0 * sum_bar_dot[lane] + sum_bar * _t0_dot[lane];
+        const _t0_dot = saved[_t0_dotLanes + lane];
+        const _t1_dot = _t0 * sum_bar_dot[lane] + sum_bar * _t0_dot;
         z_bar_dot[_t5 + lane] = _t1_dot;
         m_bar_dot[lane] -= _t1_dot;
       }
@@ -600,13 +598,16 @@ export function softmaxCrossEntropyHvpLanesInto(
     let decisionsTop = controlStack.size;
     const decisions = controlStack.buffer;
     for (let j = z.length - 1; j >= 1; j--) {
-      if (decisions[--decisionsTop] === 1) {
+      const _t6 = decisions[--decisionsTop] === 1;
+      if (_t6) {
         // line 27: if (z[j] > m) m = z[j];
         z_bar[j] += m_bar;
         m_bar = 0;
-        const _t6 = j * width;
-        for (let lane = 0; lane < width; lane++) {
-          z_bar_dot[_t6 + lane] += m_bar_dot[lane];
+      }
+      const _t7 = j * width;
+      for (let lane = 0; lane < width; lane++) {
+        if (_t6) {
+          z_bar_dot[_t7 + lane] += m_bar_dot[lane];
           m_bar_dot[lane] = 0;
         }
       }

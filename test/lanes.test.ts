@@ -18,6 +18,8 @@ import { maxRelError, rng } from "./harness/numeric.ts";
 import { mapShape, zerosLike } from "./harness/shapes.ts";
 import { laneOf, nanLanes, toLanes } from "./harness/lanes.ts";
 import { compileSources } from "../compiler/pipeline.ts";
+import { build, generatedFunction } from "./harness/build.ts";
+import { checkGradientAndHvp } from "./harness/check.ts";
 
 type Fn = (...args: unknown[]) => unknown;
 const annotated = discoverAnnotated(listSampleSources());
@@ -152,5 +154,128 @@ describe("width=K", () => {
       const { diagnostics } = await compileSources([{ path: "/p/f.ts", text: source(tags) }]);
       expect(diagnostics.map((d) => d.message).join("\n")).toContain(message);
     }
+  });
+});
+
+describe("the shape of a vector sweep: one lane loop through saved blocks and branches", () => {
+  // branchy: a branch whose primal part changes what its test reads (y crosses 0 at i = 1),
+  // with tangent work inside it; saving: two tangents saved a step, popped as blocks, and a
+  // branch on a saved decision; sigmoids: branches whose tangent work reads a constant the
+  // branch declares (it stays in the branch); straight: blocks popped outside any loop
+  // (through the stack's own size, no cursor).
+  const SOURCE = `/**
+ * @grad x
+ * @hvp x
+ * @hessian x
+ */
+export function branchy(x: Float64Array, p: number): number {
+  let s = 0;
+  let y = p;
+  for (let i = 0; i < x.length; i++) {
+    let z = x[i];
+    if (y > 0) {
+      y = y - 2;
+      z = Math.exp(0.5 * x[i]) + y;
+    }
+    const a = Math.sqrt(1 + z * z);
+    const e = Math.exp(0.3 * x[(i + 1) % x.length]);
+    s += a * e;
+  }
+  return s;
+}
+
+/**
+ * @grad x
+ * @hvp x
+ * @hessian x
+ */
+export function saving(x: Float64Array, p: number): number {
+  let s = 0;
+  let y = p;
+  for (let i = 0; i < x.length; i++) {
+    const a = Math.sqrt(1 + x[i] * x[i]);
+    const e = Math.exp(0.3 * x[(i + 1) % x.length]);
+    s += a * e;
+    if (y > 0) {
+      y = y - 2;
+      s += Math.sin(x[i]) * y;
+    } else {
+      y = y + 1.5;
+      s += x[i] * x[i] * x[i];
+    }
+  }
+  return s;
+}
+
+/**
+ * @grad x
+ * @hvp x
+ * @hessian x
+ */
+export function sigmoids(x: Float64Array, p: number): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    const u = p * x[i];
+    let q = 0;
+    if (u >= 0) {
+      q = 1 / (1 + Math.exp(-u));
+    } else {
+      const e = Math.exp(u);
+      q = e / (1 + e);
+    }
+    s += Math.log(q) * x[(i + 1) % x.length];
+  }
+  return s;
+}
+
+/**
+ * @grad x
+ * @hvp x
+ * @hessian x
+ */
+export function straight(x: Float64Array, p: number): number {
+  let s = x[0] * x[1];
+  s = Math.sin(s) * x[2];
+  s = Math.exp(s) * x[3] + p;
+  return s * s;
+}
+`;
+  const x = Float64Array.from([0.3, -0.7, 1.1, 0.2, -0.4, 0.9]);
+  const v = { x: Float64Array.from([0.5, 0.25, -1, 0.75, -0.5, 1.5]) };
+
+  for (const name of ["branchy", "saving", "sigmoids", "straight"]) {
+    it(`${name}: each lane is the one-direction HVP bit for bit, which is the tape's and the differences'`, async () => {
+      const built = await build(SOURCE);
+      await checkGradientAndHvp(built, name, [x, 3], ["x"], v);
+      for (const k of [1, 3, 8]) {
+        const directions = Array.from({ length: k }, (_, d) => ({ x: x.map((_, i) => Math.sin(3 * d + i + 1)) }));
+        const grad = { x: new Float64Array(x.length).fill(NaN) };
+        const hvp = nanLanes({ x }, k);
+        const value = (built.generated[`${name}HvpLanesInto`] as Fn)(x, 3, toLanes(directions), grad, hvp, k);
+        for (let d = 0; d < k; d++) {
+          const [g1, h1] = [{ x: new Float64Array(x.length) }, { x: new Float64Array(x.length) }];
+          const value1 = (built.generated[`${name}HvpInto`] as Fn)(x, 3, directions[d], g1, h1);
+          expect(Object.is(value, value1)).toBe(true);
+          expectSameBits(flat(grad), flat(g1), `gradient, width ${k}`);
+          expectSameBits(flat(laneOf(hvp, { x }, k, d)), flat(h1), `lane ${d} of width ${k}`);
+        }
+      }
+    });
+  }
+
+  it("runs one lane loop through a branch on a primal test, and pops a saved tangent's lanes with one move of the top", async () => {
+    const { text } = await build(SOURCE);
+    const branchy = generatedFunction(text, "branchyHvpLanesInto", false);
+    // The branch's test is computed once, before the branch changes y; the lanes test that value.
+    expect(branchy).toMatch(/const (_t\d+) = y > 0;\s*if \(\1\) \{\s*y -= 2;[^]*for \(let lane = 0; lane < width; lane\+\+\) \{[^}]*if \(\1\) \{/);
+    const saving = generatedFunction(text, "savingHvpLanesInto", false);
+    expect(saving).not.toMatch(/lane >= 0/);
+    expect(saving.match(/savedTop -= width;\s*const (\w+Lanes) = savedTop;/g)).toHaveLength(2);
+    expect(saving).toMatch(/a_dot\[lane\] = saved\[a_dotLanes \+ lane\];/);
+    const straight = generatedFunction(text, "straightHvpLanesInto", false);
+    expect(straight).toMatch(/const s_dotLanes\w* = \(valueStack\.size -= width\);\s*s = valueStack\.pop\(\);/);
+    // A block whose lanes nobody reads is still popped; its lane loop, left empty, goes.
+    expect(straight).toMatch(/valueStack\.size = valueStack\.size - width;\s*s = valueStack\.pop\(\);/);
+    expect(straight).not.toMatch(/lane\+\+\) \{\}/);
   });
 });

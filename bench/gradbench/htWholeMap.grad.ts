@@ -607,38 +607,38 @@ function wholeMapResidualsJacobianJvpLanes(
     const r20 = -sy;
     const r21 = cy * sx;
     const r22 = cy * cx;
-    const _t9 = Math.sin(P[c_1]);
-    const _t10 = c_1 * width;
-    const _t11 = Math.cos(P[c_1]);
-    const _t12 = Math.sin(P[c_1 + 1]);
-    const _t13 = (c_1 + 1) * width;
-    const _t14 = Math.cos(P[c_1 + 1]);
-    const _t15 = Math.sin(P[c_1 + 2]);
-    const _t16 = (c_1 + 2) * width;
-    const _t17 = Math.cos(P[c_1 + 2]);
-    const _t18 = sy * sx;
-    const _t19 = cz * sx;
-    const _t20 = cz * sy;
-    const _t21 = sy * cx;
-    const _t22 = cz * cx;
-    const _t23 = sz * sx;
-    const _t24 = sz * sy;
-    const _t25 = sz * cx;
+    const _t38 = Math.sin(P[c_1]);
+    const _t39 = c_1 * width;
+    const _t40 = Math.cos(P[c_1]);
+    const _t41 = Math.sin(P[c_1 + 1]);
+    const _t42 = (c_1 + 1) * width;
+    const _t43 = Math.cos(P[c_1 + 1]);
+    const _t44 = Math.sin(P[c_1 + 2]);
+    const _t45 = (c_1 + 2) * width;
+    const _t46 = Math.cos(P[c_1 + 2]);
+    const _t47 = sy * sx;
+    const _t48 = cz * sx;
+    const _t49 = cz * sy;
+    const _t50 = sy * cx;
+    const _t51 = cz * cx;
+    const _t52 = sz * sx;
+    const _t53 = sz * sy;
+    const _t54 = sz * cx;
     for (let lane = 0; lane < width; lane++) {
-      const cx_dot = -(_t9 * P_dot[_t10 + lane]);
-      const sx_dot = _t11 * P_dot[_t10 + lane];
-      const cz_dot = -(_t12 * P_dot[_t13 + lane]);
-      const sz_dot = _t14 * P_dot[_t13 + lane];
-      const cy_dot = -(_t15 * P_dot[_t16 + lane]);
-      const sy_dot = _t17 * P_dot[_t16 + lane];
+      const cx_dot = -(_t38 * P_dot[_t39 + lane]);
+      const sx_dot = _t40 * P_dot[_t39 + lane];
+      const cz_dot = -(_t41 * P_dot[_t42 + lane]);
+      const sz_dot = _t43 * P_dot[_t42 + lane];
+      const cy_dot = -(_t44 * P_dot[_t45 + lane]);
+      const sy_dot = _t46 * P_dot[_t45 + lane];
       r00_dot[lane] = cy * cz_dot + cz * cy_dot;
       r01_dot[lane] =
-        -(cx * sz_dot) - sz * cx_dot + (_t18 * cz_dot + _t19 * sy_dot + _t20 * sx_dot);
-      r02_dot[lane] = sx * sz_dot + sz * sx_dot + (_t21 * cz_dot + _t22 * sy_dot + _t20 * cx_dot);
+        -(cx * sz_dot) - sz * cx_dot + (_t47 * cz_dot + _t48 * sy_dot + _t49 * sx_dot);
+      r02_dot[lane] = sx * sz_dot + sz * sx_dot + (_t50 * cz_dot + _t51 * sy_dot + _t49 * cx_dot);
       r10_dot[lane] = cy * sz_dot + sz * cy_dot;
-      r11_dot[lane] = cx * cz_dot + cz * cx_dot + (_t18 * sz_dot + _t23 * sy_dot + _t24 * sx_dot);
+      r11_dot[lane] = cx * cz_dot + cz * cx_dot + (_t47 * sz_dot + _t52 * sy_dot + _t53 * sx_dot);
       r12_dot[lane] =
-        -(sx * cz_dot) - cz * sx_dot + (_t21 * sz_dot + _t25 * sy_dot + _t24 * cx_dot);
+        -(sx * cz_dot) - cz * sx_dot + (_t50 * sz_dot + _t54 * sy_dot + _t53 * cx_dot);
       r20_dot[lane] = -sy_dot;
       r21_dot[lane] = sx * cy_dot + cy * sx_dot;
       r22_dot[lane] = cx * cy_dot + cy * cx_dot;
@@ -668,37 +668,37 @@ function wholeMapResidualsJacobianJvpLanes(
       for (let j = 0; j < 4; j++) {
         if (parent === -1) {
           absolutes[12 * b_1 + 4 * i_1 + j] = relative[4 * i_1 + j];
-          const _t26 = (12 * b_1 + 4 * i_1 + j) * width;
-          const _t27 = (4 * i_1 + j) * width;
+          const _t9 = (12 * b_1 + 4 * i_1 + j) * width;
+          const _t10 = (4 * i_1 + j) * width;
           for (let lane = 0; lane < width; lane++) {
-            absolutes_dot[_t26 + lane] = relative_dot[_t27 + lane];
+            absolutes_dot[_t9 + lane] = relative_dot[_t10 + lane];
           }
         } else {
           const p = 12 * parent + 4 * i_1;
-          const _t28 = (12 * b_1 + 4 * i_1 + j) * width;
-          const _t29 = relative[j];
-          const _t30 = p * width;
-          const _t31 = absolutes[p];
-          const _t32 = j * width;
-          const _t33 = relative[4 + j];
-          const _t34 = (p + 1) * width;
-          const _t35 = absolutes[p + 1];
-          const _t36 = (4 + j) * width;
-          const _t37 = relative[8 + j];
-          const _t38 = (p + 2) * width;
-          const _t39 = absolutes[p + 2];
-          const _t40 = (8 + j) * width;
-          const _t41 = relative[12 + j];
-          const _t42 = (p + 3) * width;
-          const _t43 = absolutes[p + 3];
-          const _t44 = (12 + j) * width;
+          const _t11 = (12 * b_1 + 4 * i_1 + j) * width;
+          const _t12 = relative[j];
+          const _t13 = p * width;
+          const _t14 = absolutes[p];
+          const _t15 = j * width;
+          const _t16 = relative[4 + j];
+          const _t17 = (p + 1) * width;
+          const _t18 = absolutes[p + 1];
+          const _t19 = (4 + j) * width;
+          const _t20 = relative[8 + j];
+          const _t21 = (p + 2) * width;
+          const _t22 = absolutes[p + 2];
+          const _t23 = (8 + j) * width;
+          const _t24 = relative[12 + j];
+          const _t25 = (p + 3) * width;
+          const _t26 = absolutes[p + 3];
+          const _t27 = (12 + j) * width;
           for (let lane = 0; lane < width; lane++) {
-            absolutes_dot[_t28 + lane] =
-              _t29 * absolutes_dot[_t30 + lane] +
-              _t31 * relative_dot[_t32 + lane] +
-              (_t33 * absolutes_dot[_t34 + lane] + _t35 * relative_dot[_t36 + lane]) +
-              (_t37 * absolutes_dot[_t38 + lane] + _t39 * relative_dot[_t40 + lane]) +
-              (_t41 * absolutes_dot[_t42 + lane] + _t43 * relative_dot[_t44 + lane]);
+            absolutes_dot[_t11 + lane] =
+              _t12 * absolutes_dot[_t13 + lane] +
+              _t14 * relative_dot[_t15 + lane] +
+              (_t16 * absolutes_dot[_t17 + lane] + _t18 * relative_dot[_t19 + lane]) +
+              (_t20 * absolutes_dot[_t21 + lane] + _t22 * relative_dot[_t23 + lane]) +
+              (_t24 * absolutes_dot[_t25 + lane] + _t26 * relative_dot[_t27 + lane]);
           }
           absolutes[12 * b_1 + 4 * i_1 + j] =
             absolutes[p] * relative[j] +
@@ -719,38 +719,38 @@ function wholeMapResidualsJacobianJvpLanes(
           absolutes[a + 2] * inverseBaseAbsolutes_b_1[2][j] +
           absolutes[a + 3] * inverseBaseAbsolutes_b_1[3][j];
         pose[a + j] = i_1 === 0 ? sign * t : t;
-        const _t45 = inverseBaseAbsolutes_b_1[0][j];
-        const _t46 = a * width;
-        const _t47 = inverseBaseAbsolutes_b_1[1][j];
-        const _t48 = (a + 1) * width;
-        const _t49 = inverseBaseAbsolutes_b_1[2][j];
-        const _t50 = (a + 2) * width;
-        const _t51 = inverseBaseAbsolutes_b_1[3][j];
-        const _t52 = (a + 3) * width;
-        const _t53 = (a + j) * width;
-        const _t54 = i_1 === 0;
+        const _t28 = inverseBaseAbsolutes_b_1[0][j];
+        const _t29 = a * width;
+        const _t30 = inverseBaseAbsolutes_b_1[1][j];
+        const _t31 = (a + 1) * width;
+        const _t32 = inverseBaseAbsolutes_b_1[2][j];
+        const _t33 = (a + 2) * width;
+        const _t34 = inverseBaseAbsolutes_b_1[3][j];
+        const _t35 = (a + 3) * width;
+        const _t36 = (a + j) * width;
+        const _t37 = i_1 === 0;
         for (let lane = 0; lane < width; lane++) {
           const t_dot =
-            _t45 * absolutes_dot[_t46 + lane] +
-            _t47 * absolutes_dot[_t48 + lane] +
-            _t49 * absolutes_dot[_t50 + lane] +
-            _t51 * absolutes_dot[_t52 + lane];
-          pose_dot[_t53 + lane] = _t54 ? sign * t_dot : t_dot;
+            _t28 * absolutes_dot[_t29 + lane] +
+            _t30 * absolutes_dot[_t31 + lane] +
+            _t32 * absolutes_dot[_t33 + lane] +
+            _t34 * absolutes_dot[_t35 + lane];
+          pose_dot[_t36 + lane] = _t37 ? sign * t_dot : t_dot;
         }
       }
     }
   }
   const g_1 = 12 * B_1;
   const norm = Math.sqrt(theta[0] * theta[0] + theta[1] * theta[1] + theta[2] * theta[2]);
-  const _t87 = 0.5 / norm;
-  const _t88 = 2 * theta[0];
-  const _t89 = 2 * theta[1];
-  const _t90 = 2 * theta[2];
-  const _t91 = 2 * width;
+  const _t113 = 0.5 / norm;
+  const _t114 = 2 * theta[0];
+  const _t115 = 2 * theta[1];
+  const _t116 = 2 * theta[2];
+  const _t117 = 2 * width;
   for (let lane = 0; lane < width; lane++) {
     norm_dot[lane] =
-      _t87 *
-      (_t88 * theta_dot[lane] + _t89 * theta_dot[width + lane] + _t90 * theta_dot[_t91 + lane]);
+      _t113 *
+      (_t114 * theta_dot[lane] + _t115 * theta_dot[width + lane] + _t116 * theta_dot[_t117 + lane]);
   }
   if (norm < 0.0001) {
     pose[g_1] = 1;
@@ -833,10 +833,10 @@ function wholeMapResidualsJacobianJvpLanes(
   }
   for (let r = 0; r < 3; r++) {
     pose[g_1 + 9 + r] = P[6 + r];
-    const _t92 = (g_1 + 9 + r) * width;
-    const _t93 = (6 + r) * width;
+    const _t87 = (g_1 + 9 + r) * width;
+    const _t88 = (6 + r) * width;
     for (let lane = 0; lane < width; lane++) {
-      pose_dot[_t92 + lane] = P_dot[_t93 + lane];
+      pose_dot[_t87 + lane] = P_dot[_t88 + lane];
     }
   }
   const B = parents.length;
@@ -877,41 +877,41 @@ function wholeMapResidualsJacobianJvpLanes(
             pose[o + 9] * basePositions_c[1] +
             pose[o + 10] * basePositions_c[2] +
             pose[o + 11] * basePositions_c[3]);
-        const _t94 = basePositions_c[0];
-        const _t95 = o * width;
-        const _t96 = basePositions_c[1];
-        const _t97 = (o + 1) * width;
-        const _t98 = basePositions_c[2];
-        const _t99 = (o + 2) * width;
-        const _t100 = basePositions_c[3];
-        const _t101 = (o + 3) * width;
-        const _t102 = (o + 4) * width;
-        const _t103 = (o + 5) * width;
-        const _t104 = (o + 6) * width;
-        const _t105 = (o + 7) * width;
-        const _t106 = (o + 8) * width;
-        const _t107 = (o + 9) * width;
-        const _t108 = (o + 10) * width;
-        const _t109 = (o + 11) * width;
+        const _t89 = basePositions_c[0];
+        const _t90 = o * width;
+        const _t91 = basePositions_c[1];
+        const _t92 = (o + 1) * width;
+        const _t93 = basePositions_c[2];
+        const _t94 = (o + 2) * width;
+        const _t95 = basePositions_c[3];
+        const _t96 = (o + 3) * width;
+        const _t97 = (o + 4) * width;
+        const _t98 = (o + 5) * width;
+        const _t99 = (o + 6) * width;
+        const _t100 = (o + 7) * width;
+        const _t101 = (o + 8) * width;
+        const _t102 = (o + 9) * width;
+        const _t103 = (o + 10) * width;
+        const _t104 = (o + 11) * width;
         for (let lane = 0; lane < width; lane++) {
           s0_dot[lane] +=
             w *
-            (_t94 * pose_dot[_t95 + lane] +
-              _t96 * pose_dot[_t97 + lane] +
-              _t98 * pose_dot[_t99 + lane] +
-              _t100 * pose_dot[_t101 + lane]);
+            (_t89 * pose_dot[_t90 + lane] +
+              _t91 * pose_dot[_t92 + lane] +
+              _t93 * pose_dot[_t94 + lane] +
+              _t95 * pose_dot[_t96 + lane]);
           s1_dot[lane] +=
             w *
-            (_t94 * pose_dot[_t102 + lane] +
-              _t96 * pose_dot[_t103 + lane] +
-              _t98 * pose_dot[_t104 + lane] +
-              _t100 * pose_dot[_t105 + lane]);
+            (_t89 * pose_dot[_t97 + lane] +
+              _t91 * pose_dot[_t98 + lane] +
+              _t93 * pose_dot[_t99 + lane] +
+              _t95 * pose_dot[_t100 + lane]);
           s2_dot[lane] +=
             w *
-            (_t94 * pose_dot[_t106 + lane] +
-              _t96 * pose_dot[_t107 + lane] +
-              _t98 * pose_dot[_t108 + lane] +
-              _t100 * pose_dot[_t109 + lane]);
+            (_t89 * pose_dot[_t101 + lane] +
+              _t91 * pose_dot[_t102 + lane] +
+              _t93 * pose_dot[_t103 + lane] +
+              _t95 * pose_dot[_t104 + lane]);
         }
       }
     }
@@ -924,21 +924,21 @@ function wholeMapResidualsJacobianJvpLanes(
           pose[g + 3 * k + 1] * s1 +
           pose[g + 3 * k + 2] * s2 +
           pose[g + 9 + k]);
-      const _t110 = (3 * i + k) * width;
-      const _t111 = (g + 3 * k) * width;
-      const _t112 = pose[g + 3 * k];
-      const _t113 = (g + 3 * k + 1) * width;
-      const _t114 = pose[g + 3 * k + 1];
-      const _t115 = (g + 3 * k + 2) * width;
-      const _t116 = pose[g + 3 * k + 2];
-      const _t117 = (g + 9 + k) * width;
+      const _t105 = (3 * i + k) * width;
+      const _t106 = (g + 3 * k) * width;
+      const _t107 = pose[g + 3 * k];
+      const _t108 = (g + 3 * k + 1) * width;
+      const _t109 = pose[g + 3 * k + 1];
+      const _t110 = (g + 3 * k + 2) * width;
+      const _t111 = pose[g + 3 * k + 2];
+      const _t112 = (g + 9 + k) * width;
       for (let lane = 0; lane < width; lane++) {
-        err_dot[_t110 + lane] = -(
-          s0 * pose_dot[_t111 + lane] +
-          _t112 * s0_dot[lane] +
-          (s1 * pose_dot[_t113 + lane] + _t114 * s1_dot[lane]) +
-          (s2 * pose_dot[_t115 + lane] + _t116 * s2_dot[lane]) +
-          pose_dot[_t117 + lane]
+        err_dot[_t105 + lane] = -(
+          s0 * pose_dot[_t106 + lane] +
+          _t107 * s0_dot[lane] +
+          (s1 * pose_dot[_t108 + lane] + _t109 * s1_dot[lane]) +
+          (s2 * pose_dot[_t110 + lane] + _t111 * s2_dot[lane]) +
+          pose_dot[_t112 + lane]
         );
       }
     }

@@ -271,9 +271,6 @@ export function logisticNllHvpLanesInto(
   width: number,
 ): number {
   const margin_dot = new Float64Array(width);
-  const _t0_dot = new Float64Array(width);
-  const _t1_dot = new Float64Array(width);
-  const z_bar_dot = new Float64Array(width);
   const margin_bar_dot = new Float64Array(width);
   const w_dot = v.w;
   const w_bar = grad.w;
@@ -305,46 +302,43 @@ export function logisticNllHvpLanesInto(
     // its reverse, in the same iteration
     let z_bar = 0;
     // line 17: total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-    const _t10 = y[i];
-    const _t11 = z > 0;
-    const _t12 = !(z > 0);
-    for (let lane = 0; lane < width; lane++) {
-      const z_dot = -(_t10 * margin_dot[lane]);
-      _t0_dot[lane] = _t11 ? -(_t0 * z_dot) : 0;
-      _t1_dot[lane] = _t12 ? _t1 * z_dot : 0;
-      z_bar_dot[lane] = 0;
-    }
-    if (z > 0) {
+    const _t4 = z > 0;
+    if (_t4) {
       z_bar += total_bar;
       z_bar -= total_bar * (1 / (1 + _t0)) * _t0;
-      const _t4 = total_bar * _t0;
-      const _t5 = 1 / ((1 + _t0) * (1 + _t0));
-      const _t6 = total_bar * (1 / (1 + _t0));
-      for (let lane = 0; lane < width; lane++) {
-        z_bar_dot[lane] -= -(_t4 * (_t5 * _t0_dot[lane])) + _t6 * _t0_dot[lane];
-      }
     } else {
       z_bar += total_bar * (1 / (1 + _t1)) * _t1;
-      const _t7 = total_bar * _t1;
-      const _t8 = 1 / ((1 + _t1) * (1 + _t1));
-      const _t9 = total_bar * (1 / (1 + _t1));
-      for (let lane = 0; lane < width; lane++) {
-        z_bar_dot[lane] += -(_t7 * (_t8 * _t1_dot[lane])) + _t9 * _t1_dot[lane];
-      }
     }
     // line 15: const z = -y[i] * margin;
     const margin_bar = -(z_bar * y[i]);
     // line 14: for (let j = 0; j < w.length; j++) margin += row[j] * w[j];
-    const _t15 = y[i];
+    const _t7 = y[i];
+    const _t8 = z > 0;
+    const _t9 = !(z > 0);
+    const _t10 = total_bar * _t0;
+    const _t11 = 1 / ((1 + _t0) * (1 + _t0));
+    const _t12 = total_bar * (1 / (1 + _t0));
+    const _t13 = total_bar * _t1;
+    const _t14 = 1 / ((1 + _t1) * (1 + _t1));
+    const _t15 = total_bar * (1 / (1 + _t1));
     for (let lane = 0; lane < width; lane++) {
-      margin_bar_dot[lane] = -(_t15 * z_bar_dot[lane]);
+      const z_dot = -(_t7 * margin_dot[lane]);
+      const _t0_dot = _t8 ? -(_t0 * z_dot) : 0;
+      const _t1_dot = _t9 ? _t1 * z_dot : 0;
+      let z_bar_dot = 0;
+      if (_t4) {
+        z_bar_dot -= -(_t10 * (_t11 * _t0_dot)) + _t12 * _t0_dot;
+      } else {
+        z_bar_dot += -(_t13 * (_t14 * _t1_dot)) + _t15 * _t1_dot;
+      }
+      margin_bar_dot[lane] = -(_t7 * z_bar_dot);
     }
     for (let j = w.length - 1; j >= 0; j--) {
       w_bar[j] += margin_bar * row[j];
-      const _t13 = j * width;
-      const _t14 = row[j];
+      const _t5 = j * width;
+      const _t6 = row[j];
       for (let lane = 0; lane < width; lane++) {
-        w_bar_dot[_t13 + lane] += _t14 * margin_bar_dot[lane];
+        w_bar_dot[_t5 + lane] += _t6 * margin_bar_dot[lane];
       }
     }
   }

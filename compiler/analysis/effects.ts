@@ -39,7 +39,7 @@ export function effectsOf(stmts: Stmt[], scoped = false): Effects {
   const out: Effects = { reads: new Set(), writes: new Set(), adds: new Set(), barrier: false };
   const locals = new Set<string>();
   const read = (e: Expr) => {
-    if (someExpr(e, (x) => x.kind === "pop" || x.kind === "userCall")) out.barrier = true;
+    if (someExpr(e, (x) => x.kind === "pop" || x.kind === "popBlock" || x.kind === "userCall")) out.barrier = true;
     exprReads(e, out.reads);
   };
   const visit = (list: Stmt[], depth: number) => {

@@ -89,6 +89,8 @@ export class Printer {
       }
       case "pop": return [`${this.stacks[e.stack]}.pop()`, POSTFIX];
       case "stackSize": return [`${this.stacks[e.stack]}.size`, POSTFIX];
+      // Through the stack's own size (transform/cursors.ts moves a local top instead).
+      case "popBlock": return [`(${this.stacks[e.stack]}.size -= ${this.expr(e.count)})`, PRIMARY];
       case "stackBuffer": return [`${this.stacks[e.stack]}.buffer`, POSTFIX];
       case "stackReserve": return [`${this.stacks[e.stack]}.reserve(${this.expr(e.top)}, ${this.expr(e.count)})`, POSTFIX];
       case "cursorMove": return e.move === "postIncrement" ? [`${e.name}++`, POSTFIX] : [`--${e.name}`, UNARY];

@@ -87,6 +87,12 @@ export type Expr =
   /** The number of values a stack holds (a mark to rewind to; fVjpRowsInto only). */
   | { kind: "stackSize"; stack: StackName }
   /**
+   * Pops `count` values at once; its value is the index in the stack's buffer of the lowest
+   * of them, where they stay until the next push (a vector sweep reads a tangent's saved
+   * lanes as `buffer[at + lane]`, transform/lanes.ts). Only a declaration's initializer.
+   */
+  | { kind: "popBlock"; stack: StackName; count: Expr }
+  /**
    * A loop that keeps a stack's top in a local (transform/cursors.ts, the last pass): the
    * stack's buffer, the buffer with room for `count` more values above `top`, and the local
    * top moved as a push (`top++`) or a pop (`--top`) moves it.

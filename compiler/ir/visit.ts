@@ -8,6 +8,7 @@ export function walkExpr(e: Expr, visit: (e: Expr) => void): void {
     case "number": case "boolean": case "string": case "var": case "pop": case "stackSize": case "stackBuffer": case "cursorMove": return;
     case "sameObject": walkExpr(e.left, visit); walkExpr(e.right, visit); return;
     case "stackReserve": walkExpr(e.top, visit); walkExpr(e.count, visit); return;
+    case "popBlock": walkExpr(e.count, visit); return;
     case "index": walkExpr(e.object, visit); walkExpr(e.index, visit); return;
     case "length": case "field": walkExpr(e.object, visit); return;
     case "unary": walkExpr(e.operand, visit); return;
@@ -35,6 +36,7 @@ function addReads(e: Expr, into: Set<string>): void {
     case "number": case "boolean": case "string": case "pop": case "stackSize": case "stackBuffer": case "cursorMove": return;
     case "sameObject": addReads(e.left, into); addReads(e.right, into); return;
     case "stackReserve": addReads(e.top, into); addReads(e.count, into); return;
+    case "popBlock": addReads(e.count, into); return;
     case "index": addReads(e.object, into); addReads(e.index, into); return;
     case "length": case "field": addReads(e.object, into); return;
     case "unary": addReads(e.operand, into); return;
@@ -222,6 +224,10 @@ export function mapExpr(e: Expr, replace: (e: Expr) => Expr | undefined): Expr {
     case "stackReserve": {
       const [top, count] = [m(e.top), m(e.count)];
       return top === e.top && count === e.count ? e : { ...e, top, count };
+    }
+    case "popBlock": {
+      const count = m(e.count);
+      return count === e.count ? e : { ...e, count };
     }
     default: return e;
   }

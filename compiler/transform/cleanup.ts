@@ -239,7 +239,7 @@ function readCopiesOnce(list: Entry[]): Entry[] {
 }
 
 function hasPop(e: Expr): boolean {
-  return someExpr(e, (x) => x.kind === "pop");
+  return someExpr(e, (x) => x.kind === "pop" || x.kind === "popBlock");
 }
 
 export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => boolean = () => false): Stmt[] {

@@ -118,7 +118,7 @@ function withCursors(loop: Loop, cursors: Cursors, isInteger: IntegerTest, pushe
     // (A trip count read from a stack is no count to reserve by: it would pop again.)
     const initPops = someStmt(loop.init, (s) => stmtExprs(s).some((e) => someExpr(e, (x) => x.kind === "pop")));
     const loopTrips = pushes > 0 && !initPops ? tripCount(loop, isInteger) : null;
-    const pops = someStmt(body, (s) => stmtExprs(s).some((e) => someExpr(e, (x) => x.kind === "pop" && x.stack === stack)));
+    const pops = someStmt(body, (s) => stmtExprs(s).some((e) => someExpr(e, (x) => (x.kind === "pop" || x.kind === "popBlock") && x.stack === stack)));
     let trips = pushesAllowed ? loopTrips : null;
     // The count is also the room reserved before the loop: it may not read the loop's counter.
     let perTrip = pushes > 0 && !trips ? pushesPerIteration(loop.body, stack, changedBy([...header, ...loop.body]), isInteger) : null;
@@ -131,7 +131,9 @@ function withCursors(loop: Loop, cursors: Cursors, isInteger: IntegerTest, pushe
     const { top, buffer, room: roomName } = cursors[stack];
     const cursor = (move: "postIncrement" | "preDecrement"): Expr => ({ kind: "cursorMove", name: top, move });
     const popThroughCursor = (e: Expr) => (e.kind === "pop" && e.stack === stack ? b.index(b.v(buffer), cursor("preDecrement")) : undefined);
-    body = mapStmtExprs(body, popThroughCursor, (s) => (s.kind === "push" && s.stack === stack ? b.assign(b.index(b.v(buffer), cursor("postIncrement")) as LValue, s.value) : s));
+    // A block of lanes popped at once (transform/lanes.ts) moves the top once; its lanes are read from the buffer.
+    const throughCursor = (e: Expr) => popThroughCursor(e) ?? (e.kind === "stackBuffer" && e.stack === stack ? b.v(buffer) : undefined);
+    body = blockPopsThroughCursor(mapStmtExprs(body, throughCursor, (s) => (s.kind === "push" && s.stack === stack ? b.assign(b.index(b.v(buffer), cursor("postIncrement")) as LValue, s.value) : s)), stack, top);
     init = mapStmtExprs(init, popThroughCursor, (s) => s);
     const reserve = (count: Expr): Expr => ({ kind: "stackReserve", stack, top: b.v(top), count });
     // A count more than a literal is computed once, before the loop (it reads nothing the loop changes).
@@ -146,6 +148,22 @@ function withCursors(loop: Loop, cursors: Cursors, isInteger: IntegerTest, pushe
     after.push({ kind: "stackSizeSet", stack, size: b.v(top) });
   }
   return before.length === 0 ? null : { before, loop: { ...loop, init, body: [...checks, ...body] }, after };
+}
+
+/** `const at = popBlock(count)` as `top -= count; const at = top;`, in nested bodies too. */
+function blockPopsThroughCursor(list: Stmt[], stack: StackName, top: string): Stmt[] {
+  const inner = (l: Stmt[]) => blockPopsThroughCursor(l, stack, top);
+  return list.flatMap((s): Stmt[] => {
+    switch (s.kind) {
+      case "declare":
+        if (s.init.kind !== "popBlock" || s.init.stack !== stack) return [s];
+        return [b.assign(b.v(top) as LValue, b.sub(b.v(top), s.init.count)), { ...s, init: b.v(top) }];
+      case "if": return [{ ...s, then: inner(s.then), else: inner(s.else) }];
+      case "loop": return [{ ...s, init: inner(s.init), update: inner(s.update), body: inner(s.body) }];
+      case "block": return [{ ...s, body: inner(s.body) }];
+      default: return [s];
+    }
+  });
 }
 
 /**
@@ -309,5 +327,5 @@ function marks(s: Stmt, stack: StackName): boolean {
 }
 
 function touches(e: Expr, stack: StackName): boolean {
-  return (e.kind === "pop" || e.kind === "stackSize") && e.stack === stack;
+  return (e.kind === "pop" || e.kind === "popBlock" || e.kind === "stackSize") && e.stack === stack;
 }

@@ -98,7 +98,7 @@ function counter(loop: Loop): { name: string; init: Declare; step: { op: "+" | "
 
 /** An expression with no effects and no order: no pops, cursors, reservations or calls other than Math's. */
 function pure(e: Expr): boolean {
-  return !someExpr(e, (x) => x.kind === "pop" || x.kind === "cursorMove" || x.kind === "stackReserve" || x.kind === "userCall" || x.kind === "record" || x.kind === "zeros" || x.kind === "zerosLike" || x.kind === "arrayLiteral" || (x.kind === "call" && !(x.callee.startsWith("Math.") && PRIMITIVES[x.callee])));
+  return !someExpr(e, (x) => x.kind === "pop" || x.kind === "popBlock" || x.kind === "stackBuffer" || x.kind === "cursorMove" || x.kind === "stackReserve" || x.kind === "userCall" || x.kind === "record" || x.kind === "zeros" || x.kind === "zerosLike" || x.kind === "arrayLiteral" || (x.kind === "call" && !(x.callee.startsWith("Math.") && PRIMITIVES[x.callee])));
 }
 
 /** What the analysis knows of the function's arrays and integers. */

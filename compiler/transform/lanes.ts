@@ -25,17 +25,36 @@
  *
  * Lanes never read each other, so fusing and the lane order are free; since each lane
  * repeats the one-direction arithmetic term for term, lane d equals the one-direction
- * sweep along direction d bit for bit. Stack traffic keeps its order: the pushes of a
- * tangent run lane 0 up, its pops lane width-1 down, each in a loop of its own. A number
- * tangent's buffer is allocated once, at the top of the function.
+ * sweep along direction d bit for bit. A saved tangent's lanes go onto the stack lane 0 up
+ * from the loop that computes them, and come off as one block: the top moves once
+ * (`savedTop -= width; const s_dotLanes = savedTop;`) and each lane reads
+ * `saved[s_dotLanes + lane]` in the loop that uses it, so saving and restoring end no lane
+ * loop. An `if` whose branch holds tangent work runs inside the lane loop (its test is
+ * lane-invariant, computed once where the one-direction code tests it), its primal
+ * statements before the loop. A number
+ * tangent every lane loop writes before reading is a local of each loop (a register);
+ * any other is a buffer allocated once, at the top of the function. For a cell of a
+ * stencil the reverse sweep's tangent work is then one loop, as one would write it by hand:
+ *
+ *   const _t17 = i + 1 < n && j >= 0;
+ *   if (_t17) u_bar[(i + 1) * n + j] += d_bar;
+ *   …
+ *   for (let lane = 0; lane < width; lane++) {
+ *     const c_dot = _t20 ? u_dot[_t21 + lane] : 0;
+ *     …
+ *     const _t3_dot = saved[_t3_dotLanes + lane];
+ *     const s_bar_dot = _t2 * _t3_dot + (_t30 * s_dot - _t31 * (_t32 * _t3_dot));
+ *     …
+ *     if (_t17) u_bar_dot[_t25 + lane] += d_bar_dot;
+ *   }
  *
  * Code this does not know how to widen (a whole tangent array read as a value, a tangent
  * in a condition or a call) gives `{ unsupported }`: the caller keeps its one-direction
  * sweep, which is always correct.
  */
 import * as b from "../ir/build.ts";
-import type { Expr, LValue, Stmt, ValueType } from "../ir/nodes.ts";
-import { exprReads, mapExpr, mentionedNames, rootName, someExpr, stmtExprs, writtenBy } from "../ir/visit.ts";
+import type { Expr, LValue, StackName, Stmt, ValueType } from "../ir/nodes.ts";
+import { definedIn, exprReads, mapExpr, mentionedNames, rootName, someExpr, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 import type { Namer } from "./naming.ts";
 
 export interface LaneInput {
@@ -99,14 +118,20 @@ class Widener {
   }
 
   /**
-   * A number tangent that lives in one lane loop (written there before it is read, and
-   * mentioned nowhere else) becomes a local of the loop's body, `const u_dot = …;`, instead
-   * of a buffer: it stays in a register.
+   * A number tangent that lives in lane loops only, each of which writes it before reading
+   * it, becomes a local of each loop's body, `const u_dot = …;`, instead of a buffer: it
+   * stays in a register. (No loop can then read what another wrote: a sweep's forward and
+   * reverse halves each compute their own `c_dot`.)
    */
   private localized(body: Stmt[]): Stmt[] {
-    const homes = new Map<string, Set<Stmt | "elsewhere">>();
-    const note = (names: Set<string>, home: Stmt | "elsewhere") => {
-      for (const n of names) if (this.buffers.has(n)) (homes.get(n) ?? homes.set(n, new Set()).get(n)!).add(home);
+    const loopsOf = new Map<string, Stmt[]>();
+    const elsewhere = new Set<string>();
+    const note = (names: Set<string>, loop?: Stmt) => {
+      for (const n of names) {
+        if (!this.buffers.has(n)) continue;
+        if (loop) (loopsOf.get(n) ?? loopsOf.set(n, []).get(n)!).push(loop);
+        else elsewhere.add(n);
+      }
     };
     const visit = (list: Stmt[]) => {
       for (const s of list) {
@@ -114,8 +139,8 @@ class Widener {
           note(mentionedNames(s), s);
           continue;
         }
-        note(new Set(stmtExprs(s).flatMap((e) => [...exprReads(e)])), "elsewhere");
-        if (s.kind === "append" || s.kind === "shrink") note(new Set([s.array]), "elsewhere");
+        note(new Set(stmtExprs(s).flatMap((e) => [...exprReads(e)])));
+        if (s.kind === "append" || s.kind === "shrink") note(new Set([s.array]));
         if (s.kind === "if") {
           visit(s.then);
           visit(s.else);
@@ -124,20 +149,15 @@ class Widener {
           visit(s.update);
           visit(s.body);
           // A checkpointed loop's primal step is a second copy of the step: its tangents stay buffers.
-          for (const x of s.checkpointed?.primal ?? []) note(mentionedNames(x), "elsewhere");
+          for (const x of s.checkpointed?.primal ?? []) note(mentionedNames(x));
         } else if (s.kind === "block") visit(s.body);
       }
     };
     visit(body);
     const locals = new Map<Stmt, string[]>();
-    for (const [name, places] of homes) {
-      const [home] = places;
-      if (places.size !== 1 || home === "elsewhere") continue;
-      const loop = home as Extract<Stmt, { kind: "loop" }>;
-      const first = loop.body.find((x) => mentionedNames(x).has(name));
-      const written = first?.kind === "assign" && first.target.kind === "index" && b.sameExpr(first.target as Expr, this.laneOf(b.v(name)));
-      if (!written || exprReads(first.value).has(name)) continue;
-      locals.set(loop, [...(locals.get(loop) ?? []), name]);
+    for (const [name, loops] of loopsOf) {
+      if (elsewhere.has(name) || !loops.every((loop) => loop.kind === "loop" && this.writtenFirst(loop.body, name))) continue;
+      for (const loop of loops) locals.set(loop, [...(locals.get(loop) ?? []), name]);
       this.buffers.delete(name);
     }
     if (locals.size === 0) return body;
@@ -153,22 +173,42 @@ class Widener {
     return rewrite(body);
   }
 
-  /** A lane loop's body with `names` as locals: `u_dot[lane]` read as `u_dot`, the first write a declaration. */
+  /** Whether the first statement of a lane loop's body that mentions `name` sets its lane from other values. */
+  private writtenFirst(body: Stmt[], name: string): boolean {
+    const first = body.find((x) => mentionedNames(x).has(name));
+    return first?.kind === "assign" && b.sameExpr(first.target as Expr, this.laneOf(b.v(name))) && !exprReads(first.value).has(name);
+  }
+
+  /**
+   * A lane loop's body with `names` as locals: `u_dot[lane]` read as `u_dot`, the first write
+   * (a statement of the body itself, by writtenFirst) its declaration.
+   */
   private withLocals(body: Stmt[], names: string[]): Stmt[] {
     const local = new Set(names);
     const lane = (e: Expr) => e.kind === "index" && e.object.kind === "var" && local.has(e.object.name) && e.index.kind === "var" && e.index.name === this.lane;
     const plain = (e: Expr) => mapExpr(e, (x) => (lane(x) ? (x as Extract<Expr, { kind: "index" }>).object : undefined));
-    const declared = new Set<string>();
-    return body.map((s) => {
-      if (s.kind !== "assign") return s;
-      const value = plain(s.value);
-      if (!lane(s.target as Expr)) return { ...s, target: plain(s.target as Expr) as LValue, value };
-      const name = ((s.target as Extract<Expr, { kind: "index" }>).object as Extract<Expr, { kind: "var" }>).name;
-      if (declared.has(name)) return b.assign(b.v(name) as LValue, value);
-      declared.add(name);
-      const reassigned = body.filter((x) => x.kind === "assign" && lane(x.target as Expr) && rootName(x.target) === name).length > 1;
-      return b.declare(name, value, reassigned);
+    const writes = new Map<string, number>();
+    walkStmts(body, (x) => {
+      if (x.kind === "assign" && lane(x.target as Expr)) writes.set(rootName(x.target)!, (writes.get(rootName(x.target)!) ?? 0) + 1);
     });
+    const declared = new Set<string>();
+    const rewrite = (list: Stmt[], top: boolean): Stmt[] =>
+      list.map((s) => {
+        switch (s.kind) {
+          case "assign": {
+            const value = plain(s.value);
+            if (!lane(s.target as Expr)) return { ...s, target: plain(s.target as Expr) as LValue, value };
+            const name = rootName(s.target)!;
+            if (!top || declared.has(name)) return b.assign(b.v(name) as LValue, value);
+            declared.add(name);
+            return b.declare(name, value, writes.get(name)! > 1);
+          }
+          case "push": return { ...s, value: plain(s.value) };
+          case "if": return { ...s, test: plain(s.test), then: rewrite(s.then, false), else: rewrite(s.else, false) };
+          default: return s;
+        }
+      });
+    return rewrite(body, true);
   }
 
   private get width(): Expr {
@@ -239,40 +279,69 @@ class Widener {
     if (!this.buffers.has(name)) this.buffers.set(name, b.declare(name, { kind: "zeros", container: "float64array", length: this.width }, false, FLOAT64));
   }
 
-  /**
-   * Widened statements; lane statements go into one loop over the lanes, as late as the
-   * primal statements between them allow: a lane statement moves past a primal assignment
-   * or declaration that changes nothing it reads (it writes only tangents, which no primal
-   * statement reads), so `u_dot` waits for `v_dot` after `const v = …`.
-   */
+  /** Widened statements (arrange). */
   private list(stmts: Stmt[]): Stmt[] {
+    return this.arrange(stmts.flatMap((s) => this.stmt(s)));
+  }
+
+  /**
+   * Lane statements go into one loop over the lanes, as late as the statements between them
+   * allow: a primal statement that changes nothing they read (they write only tangents,
+   * which no primal statement reads) and keeps the stacks' order runs before them, so
+   * `u_dot` waits for `v_dot` after `const v = …`, and a saved value's push or pop does not
+   * end the loop.
+   */
+  private arrange(items: Item[]): Stmt[] {
     const out: Stmt[] = [];
-    let pending: Stmt[] = [];
-    const reads = new Set<string>();
+    let pending = new Pending();
     const flush = () => {
-      if (pending.length > 0) out.push(...this.laneLoop(pending));
-      pending = [];
-      reads.clear();
+      if (pending.stmts.length > 0) out.push(...this.laneLoop(pending.stmts));
+      pending = new Pending();
     };
-    for (const s of stmts) {
-      for (const item of this.stmt(s)) {
-        if (item.lane) {
-          pending.push(item.stmt);
-          mentionedNames(item.stmt, reads);
-          continue;
-        }
-        const primalOnly = (item.stmt.kind === "declare" || item.stmt.kind === "assign" || item.stmt.kind === "comment") && ![...mentionedNames(item.stmt)].some((n) => this.isTangent(n));
-        const changes = item.stmt.kind === "declare" ? [item.stmt.name] : [...writtenBy(item.stmt)];
-        if (!primalOnly || changes.some((n) => reads.has(n))) flush();
-        out.push(item.stmt);
+    for (const item of items) {
+      if (item.lane) {
+        if (!pending.admits(item.stmt)) flush();
+        pending.add(item.stmt);
+        continue;
       }
+      if (!this.movable(item.stmt) || !pending.allowsBefore(item.stmt)) flush();
+      out.push(item.stmt);
     }
     flush();
     return out;
   }
 
+  /**
+   * A branch as primal statements to run first and lane statements to run after them, or
+   * null when its statements cannot be so reordered (arrange's rules), it leaves the loop,
+   * or its lane statements read a name declared in it (which the lane loop, outside the
+   * branch's block, would not see).
+   */
+  private split(items: Item[]): { primal: Stmt[]; lanes: Stmt[] } | null {
+    const pending = new Pending();
+    const primal: Stmt[] = [];
+    const declared = new Set<string>();
+    for (const item of items) {
+      if (item.lane) {
+        if (!pending.admits(item.stmt) || [...mentionedNames(item.stmt)].some((n) => declared.has(n))) return null;
+        pending.add(item.stmt);
+      } else if (this.movable(item.stmt) && pending.allowsBefore(item.stmt)) {
+        primal.push(item.stmt);
+        if (item.stmt.kind === "declare") declared.add(item.stmt.name);
+      } else return null;
+    }
+    return { primal, lanes: pending.stmts };
+  }
+
+  /** A primal statement that may run before pending lane statements: straight-line code, saved values, branches of both. */
+  private movable(s: Stmt): boolean {
+    const straight = (x: Stmt): boolean =>
+      x.kind === "declare" || x.kind === "assign" || x.kind === "comment" || x.kind === "push" || x.kind === "drop" || (x.kind === "if" && x.then.every(straight) && x.else.every(straight));
+    return straight(s) && ![...mentionedNames(s)].some((n) => this.isTangent(n));
+  }
+
   /** One statement as statements outside the lane loops, and lane statements (to run once per lane). */
-  private stmt(s: Stmt): { stmt: Stmt; lane?: true }[] {
+  private stmt(s: Stmt): Item[] {
     const plain = (stmt: Stmt) => ({ stmt });
     const lane = (stmt: Stmt) => ({ stmt, lane: true as const });
     const unchanged = (...exprs: Expr[]) => {
@@ -285,7 +354,7 @@ class Widener {
         if (s.type.kind === "number") {
           this.buffer(s.name);
           const target = this.laneOf(b.v(s.name));
-          if (s.init.kind === "pop") return [plain(this.popLanes(target, s.init))];
+          if (s.init.kind === "pop") return this.popLanes(target, s.init);
           return [lane(b.assign(target as LValue, this.laned(s.init)))];
         }
         if (s.type.kind === "array") return this.arrayDeclaration(s);
@@ -301,7 +370,7 @@ class Widener {
           throw new Unsupported(`a whole tangent ${t.kind} assigned a ${s.value.kind}`);
         }
         const target = this.laneOf(s.target as Expr) as LValue;
-        if (s.value.kind === "pop") return [plain(this.popLanes(target as Expr, s.value))];
+        if (s.value.kind === "pop") return this.popLanes(target as Expr, s.value);
         return [lane(b.assign(target, this.laned(s.value)))];
       }
       case "append":
@@ -310,8 +379,9 @@ class Widener {
       case "shrink":
         return this.isTangent(s.array) ? [plain(this.lanes([s]))] : [plain(s)];
       case "push":
+        // A tangent's lanes go onto the stack lane 0 up, from the lane loop that computes them.
         if (!this.readsTangent(s.value)) return [plain(s)];
-        return [plain(this.lanes([{ ...s, value: this.laned(s.value) }]))];
+        return [lane({ ...s, value: this.laned(s.value) })];
       case "fillZero": {
         const t = this.typeAt(s.array);
         if (t === undefined || (t.kind === "array" && t.element.kind === "number")) return [plain(s)];
@@ -323,9 +393,22 @@ class Widener {
         if (s.value.kind === "record" && s.value.fields.every((f) => !this.readsTangent(f.value) || this.isAlias(f.value))) return [plain(s)];
         throw new Unsupported(`a tangent returned as a ${s.value.kind}`);
       }
-      case "if":
+      case "if": {
         if (this.readsTangent(s.test)) throw new Unsupported(`a tangent in a condition`);
-        return [plain({ ...s, then: this.list(s.then), else: this.list(s.else) })];
+        const [thenItems, elseItems] = [s.then.flatMap((x) => this.stmt(x)), s.else.flatMap((x) => this.stmt(x))];
+        const [then, otherwise] = [this.split(thenItems), this.split(elseItems)];
+        if (!then || !otherwise || then.lanes.length + otherwise.lanes.length === 0) {
+          return [plain({ ...s, then: this.arrange(thenItems), else: this.arrange(elseItems) })];
+        }
+        // The test does not depend on the lane: the lane loop runs through the branch, taken
+        // by every lane or none. It is computed once, where the one-direction code tests it.
+        const taken = this.input.namer.temp();
+        const branch = (test: Expr, yes: Stmt[], no: Stmt[]): Extract<Stmt, { kind: "if" }> => (yes.length === 0 ? { kind: "if", test: b.not(test), then: no, else: [] } : { kind: "if", test, then: yes, else: no });
+        const out = [plain(b.declare(taken, s.test, false, b.BOOLEAN))];
+        if (then.primal.length + otherwise.primal.length > 0) out.push(plain({ ...branch(b.v(taken), then.primal, otherwise.primal), span: s.span }));
+        out.push(lane(branch(b.v(taken), then.lanes, otherwise.lanes)));
+        return out;
+      }
       case "loop": {
         if (s.test && this.readsTangent(s.test)) throw new Unsupported(`a tangent in a loop test`);
         // A checkpointed loop's primal step (transform/checkpoint.ts advances with it) carries tangents too.
@@ -347,7 +430,7 @@ class Widener {
   }
 
   /** A tangent array's declaration: fresh arrays get `width` times the room, aliases stay aliases. */
-  private arrayDeclaration(s: Extract<Stmt, { kind: "declare" }>): { stmt: Stmt; lane?: true }[] {
+  private arrayDeclaration(s: Extract<Stmt, { kind: "declare" }>): Item[] {
     const init = s.init;
     const type = s.type as Extract<ValueType, { kind: "array" }>;
     switch (init.kind) {
@@ -371,10 +454,21 @@ class Widener {
   /** `for (let lane = 0; lane < width; lane++) { … }`, with what does not depend on the lane computed before it. */
   private laneLoop(body: Stmt[]): Stmt[] {
     const before: Stmt[] = [];
-    const hoisted = body.map((s) => (s.kind === "assign" ? { ...s, target: this.hoistTarget(s.target, before), value: this.hoist(s.value, before) } : s));
-    const loop = this.lanes(hoisted);
+    const loop = this.lanes(this.hoistAll(body, before, true));
     this.laneLoops.add(loop);
     return [...before, loop];
+  }
+
+  /** Lane statements with their lane-invariant work hoisted; `always`: not inside a branch. */
+  private hoistAll(list: Stmt[], before: Stmt[], always: boolean): Stmt[] {
+    return list.map((s) => {
+      switch (s.kind) {
+        case "assign": return { ...s, target: this.hoistTarget(s.target, before, always), value: this.hoist(s.value, before, always) };
+        case "push": return { ...s, value: this.hoist(s.value, before, always) };
+        case "if": return { ...s, test: this.hoist(s.test, before, always), then: this.hoistAll(s.then, before, false), else: this.hoistAll(s.else, before, false) };
+        default: return s;
+      }
+    });
   }
 
   private lanes(body: Stmt[]): Stmt {
@@ -384,35 +478,35 @@ class Widener {
   /** The loops `laneLoop` made (only assignments inside): where a tangent may become a local. */
   private readonly laneLoops = new WeakSet<Stmt>();
 
-  /** `for (let lane = width - 1; lane >= 0; lane--) target = pop();`: the pushes' lanes, popped in reverse. */
-  private popLanes(target: Expr, pop: Expr): Stmt {
-    const lane = b.v(this.lane);
-    return {
-      kind: "loop",
-      form: "for",
-      init: [b.declare(this.lane, b.sub(this.width, b.num(1)), true)],
-      test: b.bin(">=", lane, b.num(0)),
-      update: [b.assign(lane as LValue, b.sub(lane, b.num(1)))],
-      body: [b.assign(target as LValue, pop)],
-    };
+  /**
+   * A tangent's lanes popped as one block (they were pushed lane 0 up): the top moves once,
+   * `const s_dotLanes = popBlock(width)`, and each lane reads its value from the stack's
+   * buffer, `s_dot[lane] = buffer[s_dotLanes + lane]`, in the lane loop that uses it.
+   */
+  private popLanes(target: Expr, pop: Extract<Expr, { kind: "pop" }>): Item[] {
+    const at = this.input.namer.fresh(`${rootName(target)}Lanes`);
+    const read = b.index({ kind: "stackBuffer", stack: pop.stack }, b.add(b.v(at), b.v(this.lane)));
+    return [{ stmt: b.declare(at, { kind: "popBlock", stack: pop.stack, count: this.width }) }, { stmt: b.assign(target as LValue, read), lane: true }];
   }
 
   /**
    * Lane-invariant work moves before the loop, computed once instead of once per lane:
    * `const _t3 = Math.cos(x[i]);`, a condition's test, the row offset `(i * n + j) * width`
    * of a tangent element. From where the one-direction code always evaluates it, any
-   * subtree; from a branch of `?:` or the right of `&&`/`||`, only plain arithmetic (+, −, ×
-   * of variables and numbers: it cannot throw, and costs a multiply when the branch is not
-   * taken). The same subtree is computed, so the value is the same to the bit; a subtree
+   * subtree; from a branch of `?:`, the right of `&&`/`||` or a branch of an `if` in the loop,
+   * only plain arithmetic (+, −, ×, / and negation of variables and numbers: it cannot
+   * throw, and costs an operation or two when the branch is not taken). The same subtree is computed, so the value is the same to the bit; a subtree
    * met twice before one loop (`x_dot[_t4 + lane] += …` reads its target) is computed once.
    */
-  private hoist(e: Expr, before: Stmt[]): Expr {
+  private hoist(e: Expr, before: Stmt[], always = true): Expr {
     const lane = this.lane;
     const invariant = (x: Expr) => !exprReads(x).has(lane);
-    const plain = (x: Expr) => !someExpr(x, (y) => !(y.kind === "var" || y.kind === "number" || (y.kind === "binary" && (y.op === "+" || y.op === "-" || y.op === "*"))));
+    const plain = (x: Expr) =>
+      !someExpr(x, (y) => !(y.kind === "var" || y.kind === "number" || (y.kind === "unary" && y.op === "-") || (y.kind === "binary" && (y.op === "+" || y.op === "-" || y.op === "*" || y.op === "/"))));
     const visit = (x: Expr, always: boolean): Expr =>
       mapExpr(x, (y) => {
-        if (y.kind === "var" || y.kind === "number" || y.kind === "string" || y.kind === "boolean") return y;
+        // (The stack's buffer is a local of the stack cursor's loop, transform/cursors.ts.)
+        if (y.kind === "var" || y.kind === "number" || y.kind === "string" || y.kind === "boolean" || y.kind === "stackBuffer") return y;
         if (invariant(y) && (always || plain(y))) {
           const same = before.find((s) => s.kind === "declare" && b.sameExpr(s.init, y));
           if (same?.kind === "declare") return b.v(same.name);
@@ -424,12 +518,65 @@ class Widener {
         if (y.kind === "binary" && (y.op === "&&" || y.op === "||")) return { ...y, left: visit(y.left, always), right: visit(y.right, false) };
         return undefined;
       });
-    return visit(e, true);
+    return visit(e, always);
   }
 
   /** An assignment's target with its lane-invariant index arithmetic hoisted (`x_dot[_t4 + lane]`). */
-  private hoistTarget(target: LValue, before: Stmt[]): LValue {
+  private hoistTarget(target: LValue, before: Stmt[], always: boolean): LValue {
     if (target.kind !== "index") return target;
-    return { ...target, index: this.hoist(target.index, before) } as LValue;
+    return { ...target, index: this.hoist(target.index, before, always) } as LValue;
+  }
+}
+
+/** A widened statement: outside the lane loops, or a lane statement (run once per lane). */
+type Item = { stmt: Stmt; lane?: true };
+
+/** The stacks statements push onto, and those they use at all (push, pop, mark, or read a popped block from). */
+function stackUse(s: Stmt): { pushes: Set<StackName>; touches: Set<StackName>; readsBuffer: Set<StackName> } {
+  const out = { pushes: new Set<StackName>(), touches: new Set<StackName>(), readsBuffer: new Set<StackName>() };
+  walkStmts([s], (x) => {
+    if (x.kind === "push") out.pushes.add(x.stack);
+    if (x.kind === "push" || x.kind === "drop" || x.kind === "rewind" || x.kind === "stackSizeSet") out.touches.add(x.stack);
+    for (const e of stmtExprs(x)) {
+      walkExpr(e, (y) => {
+        if (y.kind === "pop" || y.kind === "popBlock" || y.kind === "stackSize" || y.kind === "stackBuffer" || y.kind === "stackReserve") out.touches.add(y.stack);
+        if (y.kind === "stackBuffer") out.readsBuffer.add(y.stack);
+      });
+    }
+  });
+  return out;
+}
+
+/**
+ * Lane statements waiting for their loop, with what moving statements past them or adding
+ * to them must respect: the names they read, and their stack traffic. A tangent's lanes are
+ * pushed by one loop lane 0 up, so a loop pushes at most one tangent per stack (two would
+ * interleave their lanes), nothing else may touch a stack while a pushed tangent waits, and
+ * a popped block is read before anything is pushed over it.
+ */
+class Pending {
+  readonly stmts: Stmt[] = [];
+  private readonly reads = new Set<string>();
+  private readonly pushes = new Set<StackName>();
+  private readonly readsBuffer = new Set<StackName>();
+
+  add(s: Stmt): void {
+    this.stmts.push(s);
+    mentionedNames(s, this.reads);
+    const use = stackUse(s);
+    for (const x of use.pushes) this.pushes.add(x);
+    for (const x of use.readsBuffer) this.readsBuffer.add(x);
+  }
+
+  /** Whether lane statement `s` may join the loop. */
+  admits(s: Stmt): boolean {
+    const use = stackUse(s);
+    return ![...use.touches].some((x) => this.pushes.has(x)) && ![...use.pushes].some((x) => this.readsBuffer.has(x));
+  }
+
+  /** Whether primal statement `s` may run before the pending lane statements. */
+  allowsBefore(s: Stmt): boolean {
+    if ([...definedIn([s])].some((n) => this.reads.has(n))) return false;
+    return this.admits(s);
   }
 }

@@ -7,7 +7,7 @@
  *   did besides computing a number stays: a pop becomes a discarded pop, a stack cursor's
  *   move stays as `top--`, a call stays as a call statement. Repeated until nothing more
  *   goes (dropping `row_dot` can leave `row` unread), so the file passes `tsc
- *   --noUnusedLocals`.
+ *   --noUnusedLocals`. A counted loop left with nothing in its body goes too.
  * - **`const` where possible.** A local nothing assigns after its declaration is `const`
  *   (ESLint's `prefer-const`); passes declare `let` freely and leave the choice to this one.
  * - **Unused parameters.** A parameter the body never reads (the API shape needs it: a
@@ -154,7 +154,12 @@ function dropDead(body: Stmt[], uses: Uses): Stmt[] {
           continue;
         }
       }
-      out.push(nested(s));
+      const kept = nested(s);
+      if (emptyCountedLoop(kept)) {
+        changed = true;
+        continue;
+      }
+      out.push(kept);
     }
     return out;
   };
@@ -169,6 +174,16 @@ function dropDead(body: Stmt[], uses: Uses): Stmt[] {
   };
   const out = list(body);
   return changed ? out : body;
+}
+
+/**
+ * A loop that does nothing: no body, and a header that only declares, tests and steps its own
+ * counters (a lane loop whose statements all went as dead).
+ */
+function emptyCountedLoop(s: Stmt): boolean {
+  if (s.kind !== "loop" || s.form !== "for" || s.body.length > 0 || !s.test || !isPure(s.test)) return false;
+  const own = new Set(s.init.map((x) => (x.kind === "declare" && isPure(x.init) ? x.name : "")));
+  return !own.has("") && s.update.every((x) => x.kind === "assign" && x.target.kind === "var" && own.has(x.target.name) && isPure(x.value));
 }
 
 /** `body` with every declaration nothing assigns again marked immutable (printed `const`), and every one assigned marked mutable. */
@@ -198,6 +213,8 @@ function effectsOf(e: Expr): Stmt[] | null {
   if (isPure(e)) return [];
   switch (e.kind) {
     case "pop": return [{ kind: "drop", stack: e.stack }];
+    // A block of lanes nobody reads (transform/lanes.ts) is still popped.
+    case "popBlock": return isPure(e.count) ? [{ kind: "stackSizeSet", stack: e.stack, size: b.sub({ kind: "stackSize", stack: e.stack }, e.count) }] : null;
     case "cursorMove": {
       const top: LValue = { kind: "var", name: e.name };
       return [b.assign(top, e.move === "postIncrement" ? b.add(b.v(e.name), b.num(1)) : b.sub(b.v(e.name), b.num(1)))];
@@ -235,7 +252,7 @@ function callHasEffects(e: Extract<Expr, { kind: "call" | "userCall" }>): boolea
 function isPure(e: Expr): boolean {
   return !someExpr(e, (x) => {
     switch (x.kind) {
-      case "pop": case "cursorMove": case "stackReserve": return true;
+      case "pop": case "popBlock": case "cursorMove": case "stackReserve": return true;
       case "call": case "userCall": return callHasEffects(x);
       default: return false;
     }
