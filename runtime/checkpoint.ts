@@ -37,15 +37,31 @@
  *
  * - `startOnline(snapshots, width)`, trip count known only when the loop ends: the loop
  *   runs as written and calls `beforeStep()` at the start of every iteration, which says
- *   where to save the state (or −1). Snapshots go at every d-th step, d = 1 at first; when
- *   all are in use, every other one is dropped and d doubles, so they always cover the
- *   steps so far at a regular interval. `endOnline()` then turns to the reverse phase,
- *   which reverses the segments between snapshots from last to first, each with the
- *   binomial schedule over the snapshots still free. Cost: the forward loop once, plus
- *   t(lⱼ, sⱼ) per segment (segments have d steps; sⱼ = s − j counts the free snapshots
- *   and segment j's own). With s snapshots, the segments hold d ≤ 2n/s steps and are
- *   reversed with at least s/2 snapshots, close to the offline optimum when s is in the
- *   hundreds (a documented fallback, not Stumm and Walther's optimal online algorithm).
+ *   where to save the state before the step (or −1); `endOnline()` then turns to the
+ *   reverse phase, which reverses the stretches between the snapshots held from last to
+ *   first, each with the binomial schedule over the snapshots then free. The forward loop
+ *   runs every step before it knows which is the last, so the reverse phase must reach the
+ *   last step again from a snapshot; what can be guaranteed is then: every step computed at
+ *   most r times (the forward loop's run included) with r the least number with
+ *   C(s + r, s) > n, the repetition number offline revolve needs for n + 1 steps, i.e. the
+ *   same as offline revolve's for n steps except when n is exactly C(s + r, s). This
+ *   schedule reaches it for every n without knowing n (as Wang, Moin and Iaccarino's
+ *   dynamic checkpointing does, SIAM J. Sci. Comput. 31(4), 2009), and spends its
+ *   snapshots so that the total recomputation stays within a fraction of a percent of
+ *   the offline optimum t(n, s) (bench/README.md has the table):
+ *   - while the loop is in its r-th phase, C(s + r − 1, s) ≤ n < C(s + r, s), the states at
+ *     0, C(s + r − 1, s), then each further C(s − j + 1, r − 1) steps (j = 2 … s) are
+ *     pinned: at the phase's last step they are exactly the snapshots offline revolve
+ *     would hold, and alone they keep every stretch within the steps its snapshots reverse
+ *     with r − 1 recomputations (stretch j from the oldest, reversed with s − j + 1
+ *     snapshots, at most C(s − j + 1 + r − 1, r − 1) steps);
+ *   - a free snapshot is used on the next step;
+ *   - when the newest stretch outgrows its bound, or a pinned state needs a snapshot, the
+ *     newest unpinned snapshot whose removal keeps every stretch within its bound is
+ *     dropped (the newest unpinned one when none does, repeated).
+ *   `beforeStep()` costs an increment and a comparison on the steps between those events;
+ *   an event drops and saves O(1) snapshots and looks back over a few, about one every r
+ *   steps once all snapshots are in use (each save copies the state once).
  *
  * Cost of driving a loop this way: one `next()` call per action. Revolve's actions are
  * one RECORD and one REVERSE per step plus O(r) others per step on average, so a step
@@ -181,18 +197,28 @@ export class CheckpointSchedule {
   private steps = 0;
   private block = 1;
   private blocks = 0;
-  /** Positions (block indices) of the snapshots held, oldest first; snapshot j is in slot j. */
+  /** Positions (block indices) of the snapshots held, oldest first, and where each is in `snapshots` (slot · width). */
   private positions = new Int32Array(16);
+  private slotOf = new Int32Array(16);
+  /** Online: whether a held snapshot is pinned by the phase's pattern (never dropped). */
+  private pinned = new Uint8Array(16);
   private held = 0;
+  /** Slots given back (reused first) and the next slot never used. */
+  private released = new Int32Array(16);
+  private releasedCount = 0;
+  private fresh = 0;
   /** Blocks at and after `end` are reversed (forward phase: the goal). */
   private end = 0;
   /** The block the loop's state is at, or −1 when unknown (after a REVERSE). */
   private current = 0;
   /** A recorded block whose REVERSE comes next, or −1. */
   private pending = -1;
-  /** Online: the save interval and the next step to save. */
-  private interval = 1;
-  private nextSave = 0;
+  /** Online: the phase r (the repetition number guaranteed), C(s + r, s) (the step count that ends it), the next pinned step and how many are placed, and the next step `beforeStep()` acts on. */
+  private reps = 1;
+  private phaseEnd = 0;
+  private nextPinned = 0;
+  private pinnedPlaced = 0;
+  private nextEvent = 0;
 
   /**
    * Starts a loop of `steps` iterations known on entry, with at most `snapshots` saved
@@ -238,8 +264,11 @@ export class CheckpointSchedule {
   startOnline(snapshots: number, width: number): void {
     this.reset(width, snapshots);
     this.block = 1;
-    this.interval = 1;
-    this.nextSave = 0;
+    this.reps = 1;
+    this.phaseEnd = this.slots + 1; // C(s + 1, s)
+    this.nextPinned = 0;
+    this.pinnedPlaced = 0;
+    this.nextEvent = 0;
     this.phase = ONLINE;
   }
 
@@ -249,18 +278,7 @@ export class CheckpointSchedule {
    */
   beforeStep(): number {
     const step = this.steps++;
-    if (step !== this.nextSave) return -1;
-    if (this.held === this.slots) {
-      if (this.slots === 1) {
-        this.nextSave = Infinity;
-        return -1;
-      }
-      this.thin();
-      this.nextSave = Math.ceil(step / this.interval) * this.interval;
-      if (step !== this.nextSave) return -1;
-    }
-    this.nextSave = step + this.interval;
-    return this.save(step);
+    return step < this.nextEvent ? -1 : this.onlineEvent(step);
   }
 
   /** Online: the loop has ended after the steps counted by `beforeStep()`; `next()` now drives the reverse phase. */
@@ -289,12 +307,12 @@ export class CheckpointSchedule {
       this.phase = IDLE;
       return DONE;
     }
-    while (this.held > 0 && this.positions[this.held - 1]! >= this.end) this.held--;
+    while (this.held > 0 && this.positions[this.held - 1]! >= this.end) this.removeHeld(this.held - 1);
     if (this.held === 0 && this.end > 1) return this.saveAction(0); // the entry state, when anything will return to it
     const base = this.held > 0 ? this.positions[this.held - 1]! : 0;
     if (this.current < base) {
       this.current = base;
-      this.at = (this.held - 1) * this.width;
+      this.at = this.slotOf[this.held - 1]! * this.width;
       this.from = base * this.block;
       this.restores++;
       return RESTORE;
@@ -321,6 +339,8 @@ export class CheckpointSchedule {
     this.slots = Math.max(1, Math.floor(snapshots));
     this.steps = 0;
     this.held = 0;
+    this.releasedCount = 0;
+    this.fresh = 0;
     this.pending = -1;
     this.advanced = this.recorded = this.saves = this.restores = this.peakSnapshots = 0;
   }
@@ -336,39 +356,125 @@ export class CheckpointSchedule {
     return SAVE;
   }
 
-  /** Takes the next slot for the state at `block`; returns its offset. */
+  /** Takes a slot for the state at `block`, held after every other; returns its offset in `snapshots`. */
   private save(block: number): number {
-    const slot = this.held++;
-    if (slot === this.positions.length) {
-      const grown = new Int32Array(2 * slot);
-      grown.set(this.positions);
-      this.positions = grown;
+    this.hold(block);
+    return this.assignSlot(this.held - 1);
+  }
+
+  /** Appends `block` to the snapshots held (its slot is assigned by `assignSlot`). */
+  private hold(block: number): void {
+    const index = this.held++;
+    if (index === this.positions.length) {
+      const positions = new Int32Array(2 * index);
+      const slotOf = new Int32Array(2 * index);
+      const pinned = new Uint8Array(2 * index);
+      positions.set(this.positions);
+      slotOf.set(this.slotOf);
+      pinned.set(this.pinned);
+      this.positions = positions;
+      this.slotOf = slotOf;
+      this.pinned = pinned;
     }
-    this.positions[slot] = block;
+    this.positions[index] = block;
+    this.pinned[index] = 0;
+  }
+
+  /** Gives held snapshot `index` a free slot (one given back first, else the next never used); returns its offset. */
+  private assignSlot(index: number): number {
+    const slot = this.releasedCount > 0 ? this.released[--this.releasedCount]! : this.fresh++;
+    this.slotOf[index] = slot;
+    this.saves++;
+    if (this.held > this.peakSnapshots) this.peakSnapshots = this.held;
     const need = (slot + 1) * this.width;
     if (need > this.snapshots.length) {
       const grown = new Float64Array(Math.min(this.slots * this.width, Math.max(need, 2 * this.snapshots.length)));
       grown.set(this.snapshots);
       this.snapshots = grown;
     }
-    this.saves++;
-    if (this.held > this.peakSnapshots) this.peakSnapshots = this.held;
     this.at = slot * this.width;
     return this.at;
   }
 
-  /** Online: keeps every other snapshot (those at multiples of twice the interval), packed into the first slots. */
-  private thin(): void {
-    const width = this.width;
-    let kept = 0;
-    for (let j = 0; j < this.held; j += 2) {
-      if (kept !== j) {
-        this.snapshots.copyWithin(kept * width, j * width, (j + 1) * width);
-        this.positions[kept] = this.positions[j]!;
-      }
-      kept++;
+  /** Drops held snapshot `index` (the later ones move down) and gives its slot back. */
+  private removeHeld(index: number): void {
+    if (this.releasedCount === this.released.length) {
+      const grown = new Int32Array(2 * this.releasedCount);
+      grown.set(this.released);
+      this.released = grown;
     }
-    this.held = kept;
-    this.interval *= 2;
+    this.released[this.releasedCount++] = this.slotOf[index]!;
+    this.positions.copyWithin(index, index + 1, this.held);
+    this.slotOf.copyWithin(index, index + 1, this.held);
+    this.pinned.copyWithin(index, index + 1, this.held);
+    this.held--;
+  }
+
+  /** Online: the most steps a stretch reversed with `c` snapshots may hold in the current phase, C(c + r − 1, c) (0 without a snapshot). */
+  private bound(c: number): number {
+    return c >= 1 ? binomialSteps(c, this.reps - 1) : 0;
+  }
+
+  /** Online: what `beforeStep()` does at `step` when it is an event (see the header). */
+  private onlineEvent(step: number): number {
+    const n = step + 1; // the steps run if the loop ends after this one
+    if (n >= this.phaseEnd) this.nextPhase(n);
+    const pinned = step === this.nextPinned;
+    if (pinned || this.held < this.slots) {
+      this.hold(step);
+      if (pinned) {
+        this.pinned[this.held - 1] = 1;
+        this.placePinned();
+      }
+    }
+    while (!this.openFits(n)) this.dropExtra(n);
+    const at = this.positions[this.held - 1] === step ? this.assignSlot(this.held - 1) : -1;
+    const open = this.held < this.slots ? n : this.positions[this.held - 1]! + this.bound(this.slots - this.held + 1);
+    this.nextEvent = this.slots === 1 ? Infinity : Math.min(this.nextPinned, this.phaseEnd - 1, open);
+    return at;
+  }
+
+  /** Online: whether the newest stretch, from the newest snapshot to step n, is within its bound. */
+  private openFits(n: number): boolean {
+    return n - this.positions[this.held - 1]! <= this.bound(this.slots - this.held + 1);
+  }
+
+  /**
+   * Online: drops the newest unpinned snapshot whose removal keeps the stretches within
+   * their bounds, or else the newest unpinned one (the pinned ones alone are within them).
+   */
+  private dropExtra(n: number): void {
+    const k = this.held;
+    const openAfter = n - this.positions[k - 1]! <= this.bound(this.slots - k + 2);
+    let newest = -1;
+    for (let x = k - 1; x >= 1; x--) {
+      if (this.pinned[x]) continue;
+      if (newest < 0) newest = x;
+      // dropping x merges the stretches on both sides of it, reversed with the older one's snapshots
+      const end = x === k - 1 ? n : this.positions[x + 1]!;
+      if (end - this.positions[x - 1]! <= this.bound(this.slots - x + 1) && (x === k - 1 || openAfter)) {
+        this.removeHeld(x);
+        return;
+      }
+    }
+    if (newest < 0) throw new Error("CheckpointSchedule: every snapshot is pinned, none can make room"); // unreachable: the pinned ones alone fit
+    this.removeHeld(newest);
+  }
+
+  /** Online: enters the phase whose repetition number covers n steps; only the entry state stays pinned. */
+  private nextPhase(n: number): void {
+    while (n >= this.phaseEnd) {
+      this.reps++;
+      this.phaseEnd = binomialSteps(this.slots, this.reps);
+    }
+    this.pinned.fill(0, 1, this.held);
+    this.pinnedPlaced = 1;
+    this.nextPinned = binomialSteps(this.slots, this.reps - 1);
+  }
+
+  /** Online: the state at `nextPinned` is held; the next pinned step is C(s − j + 1, r − 1) later (j pinned so far). */
+  private placePinned(): void {
+    this.pinnedPlaced++;
+    this.nextPinned = this.pinnedPlaced < this.slots ? this.nextPinned + this.bound(this.slots - this.pinnedPlaced + 1) : Infinity;
   }
 }
