@@ -10,7 +10,8 @@
  *           picks snapshotsFor(steps, width, 16 MiB)) · gen:OPTIONS (the generated code
  *           of the sample rebuilt with `// @checkpoint OPTIONS` above its main loop, the
  *           module run.ts compiled, given as --module PATH; `gen:` alone is the default
- *           budget).
+ *           budget) · while:OPTIONS, while-old:OPTIONS (the same with the main loop
+ *           written as a while loop: the online schedule, or the doubling rule it replaced).
  *
  * A gradient variant runs interleaved with the primal, R rounds each (median times), so
  * its gradient / primal ratio is measured in one process; before timing, a checkpointed
@@ -68,7 +69,7 @@ function rk4Workload(): Workload {
     run(v, n) {
       let value: number;
       if (v === "storeAll") value = rk4GradInto(state0, rates, h, n, grad);
-      else if (v.startsWith("gen:")) value = (checkpointed!.rk4GradInto as typeof rk4GradInto)(state0, rates, h, n, grad);
+      else if (checkpointed) value = (checkpointed.rk4GradInto as typeof rk4GradInto)(state0, rates, h, n, grad);
       else if (v.startsWith("hand:")) {
         const c = parseCheckpointed(v, n, 4);
         snapshots = c.snapshots;
@@ -90,7 +91,7 @@ function heatWorkload(): Workload {
     run(v, n) {
       let value: number;
       if (v === "storeAll") value = heatGradInto(u0, target, kappa, dt, n, grad);
-      else if (v.startsWith("gen:")) value = (checkpointed!.heatGradInto as typeof heatGradInto)(u0, target, kappa, dt, n, grad);
+      else if (checkpointed) value = (checkpointed.heatGradInto as typeof heatGradInto)(u0, target, kappa, dt, n, grad);
       else if (v.startsWith("hand:")) {
         const c = parseCheckpointed(v, n, unknowns);
         snapshots = c.snapshots;

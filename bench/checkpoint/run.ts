@@ -14,7 +14,9 @@
  * generated store-all gradient, the generated checkpointed gradients (`gen:OPTIONS`: the
  * sample rebuilt here, in a temporary folder, with `// @checkpoint OPTIONS` above its main
  * loop; `gen:` is the default 64 MiB budget), and the schedule driving the store-all code
- * by hand (`hand:K[:B]`, bench/checkpoint/*ByHand.ts, with K snapshots and blocks of B).
+ * by hand (`hand:K[:B]`, bench/checkpoint/*ByHand.ts, with K snapshots and blocks of B),
+ * and the main loop written as a `while` loop (`while:OPTIONS`: the online schedule;
+ * `while-old:OPTIONS`: the same code with the doubling rule the online schedule replaced).
  * A child whose resident memory passes the limit is killed and reported as not fitting
  * (store-all at the large sizes): the limit stands for the memory a user has, and keeps
  * this benchmark from taking a shared machine's memory. Time ratios (gradient / primal)
@@ -82,21 +84,46 @@ interface Measured {
 const buildDir = mkdtempSync(path.join(os.tmpdir(), "tsgrad-bench-checkpoint-"));
 const built = new Map<string, string>();
 
-/** The sample rebuilt with `// @checkpoint OPTIONS` above its main loop (the variant `gen:OPTIONS`): the generated module's path. */
+/** A variant that runs a generated module (built here): `gen:`, `while:`, `while-old:`. */
+const generated = (variant: string) => /^(gen|while|while-old):/.test(variant);
+
+/**
+ * The sample rebuilt with `// @checkpoint OPTIONS` above its main loop (the variant
+ * `gen:OPTIONS`), or with that loop written as `while (s < steps) { …; s++; }` (`while:OPTIONS`:
+ * the trip count is known only at the end, so the online schedule drives it), or that
+ * module with the online schedule replaced by the doubling rule it replaced
+ * (`while-old:OPTIONS`, bench/checkpoint/doublingSchedule.ts): the generated module's path.
+ */
 async function checkpointedModule(workload: string, variant: string): Promise<string> {
   const key = `${workload} ${variant}`;
   const known = built.get(key);
   if (known) return known;
-  const options = variant.slice("gen:".length);
+  const [kind, ...rest] = variant.split(":");
+  const options = rest.join(":");
+  if (kind === "while-old") {
+    const text = readFileSync(await checkpointedModule(workload, `while:${options}`), "utf8");
+    const file = path.join(buildDir, `${workload}${built.size}.grad.ts`);
+    const doubling = path.join(here, "doublingSchedule.ts");
+    if (!text.includes("new CheckpointSchedule()")) throw new Error(`${key}: no schedule to replace`);
+    writeFileSync(file, `import { DoublingSchedule } from ${JSON.stringify(doubling)};\n${text.replaceAll("new CheckpointSchedule()", "new DoublingSchedule()")}`);
+    built.set(key, file);
+    return file;
+  }
   const text = readFileSync(path.join(here, "../../samples", `${workload}.ts`), "utf8");
   const loop = "  for (let s = 0; s < steps; s++) {";
-  if (!text.includes(loop)) throw new Error(`samples/${workload}.ts: no main loop '${loop.trim()}' to tag`);
+  const start = text.indexOf(loop);
+  const end = text.indexOf("\n  }\n", start);
+  if (start < 0 || end < 0) throw new Error(`samples/${workload}.ts: no main loop '${loop.trim()}' to tag`);
+  const tagged =
+    kind === "while"
+      ? `${text.slice(0, start)}  let s = 0;\n  // @checkpoint ${options}\n  while (s < steps) {${text.slice(start + loop.length, end)}\n    s++;${text.slice(end)}`
+      : text.replace(loop, `  // @checkpoint ${options}\n${loop}`);
   const file = path.join(buildDir, `${workload}${built.size}.ts`);
-  const tagged = text.replace(loop, `  // @checkpoint ${options}\n${loop}`);
   writeFileSync(file, tagged);
   const result = await compileSources([{ path: file, text: tagged }]);
   const out = result.files[0];
   if (!out || result.diagnostics.some((d) => d.severity !== "warning")) throw new Error(`${key}: ${result.diagnostics.map((d) => d.message).join("; ")}`);
+  if (kind === "while" && !out.text.includes(".startOnline")) throw new Error(`${key}: the while loop did not get the online schedule`);
   writeFileSync(out.path, out.text);
   built.set(key, out.path);
   return out.path;
@@ -115,7 +142,7 @@ function rssMB(pid: number): number {
 
 /** Runs one child; resolves to its measurement, or to { killedAtMB } when it passed the memory limit. */
 async function measure(c: Case, variant: string): Promise<Measured | { killedAtMB: number; seconds: number } | { error: string }> {
-  const module = variant.startsWith("gen:") ? ["--module", await checkpointedModule(c.workload, variant)] : [];
+  const module = generated(variant) ? ["--module", await checkpointedModule(c.workload, variant)] : [];
   return new Promise((resolve) => {
     const started = performance.now();
     const child = spawn(process.execPath, ["--import", "tsx", path.join(here, "child.ts"), c.workload, variant, String(c.steps), "--rounds", String(c.rounds), ...module], {
