@@ -47,21 +47,24 @@
  *   same as offline revolve's for n steps except when n is exactly C(s + r, s). This
  *   schedule reaches it for every n without knowing n (as Wang, Moin and Iaccarino's
  *   dynamic checkpointing does, SIAM J. Sci. Comput. 31(4), 2009), and spends its
- *   snapshots so that the total recomputation stays within a fraction of a percent of
- *   the offline optimum t(n, s) (bench/README.md has the table):
+ *   snapshots so that the total recomputation stays close to the offline optimum t(n, s)
+ *   (within 1.5% from 10^3 to 10^7 steps with 10 to 1000 snapshots: bench/README.md):
  *   - while the loop is in its r-th phase, C(s + r − 1, s) ≤ n < C(s + r, s), the states at
  *     0, C(s + r − 1, s), then each further C(s − j + 1, r − 1) steps (j = 2 … s) are
- *     pinned: at the phase's last step they are exactly the snapshots offline revolve
- *     would hold, and alone they keep every stretch within the steps its snapshots reverse
- *     with r − 1 recomputations (stretch j from the oldest, reversed with s − j + 1
- *     snapshots, at most C(s − j + 1 + r − 1, r − 1) steps);
- *   - a free snapshot is used on the next step;
+ *     pinned: alone they keep every stretch within the steps its snapshots reverse with
+ *     r − 1 recomputations (stretch j from the oldest, reversed with s − j + 1 snapshots,
+ *     at most C(s − j + 1 + r − 1, r − 1) steps), and at the phase's last step,
+ *     n = C(s + r, s) − 1, they are the only placement that reaches r;
+ *   - a free snapshot is used on the next step, except ⌊√s⌋ − 1 kept spare: with f
+ *     snapshots free the newest stretch may hold C(f + r, r − 1) steps before a save, so
+ *     the forward loop copies the state 10–50× less often than with none spare, for at
+ *     most 0.5% more recomputation (with none spare a save came every 2.5 to 16 steps);
  *   - when the newest stretch outgrows its bound, or a pinned state needs a snapshot, the
  *     newest unpinned snapshot whose removal keeps every stretch within its bound is
  *     dropped (the newest unpinned one when none does, repeated).
  *   `beforeStep()` costs an increment and a comparison on the steps between those events;
- *   an event drops and saves O(1) snapshots and looks back over a few, about one every r
- *   steps once all snapshots are in use (each save copies the state once).
+ *   an event saves at most one state and drops one snapshot or a few, looking back over
+ *   the newest few (bench/README.md's table has the saves per step).
  *
  * Cost of driving a loop this way: one `next()` call per action. Revolve's actions are
  * one RECORD and one REVERSE per step plus O(r) others per step on average, so a step
@@ -219,6 +222,8 @@ export class CheckpointSchedule {
   private nextPinned = 0;
   private pinnedPlaced = 0;
   private nextEvent = 0;
+  /** Online: snapshots kept free for the pinned states and the newest stretch, ⌊√s⌋ − 1 (see the header). */
+  private spare = 0;
 
   /**
    * Starts a loop of `steps` iterations known on entry, with at most `snapshots` saved
@@ -269,6 +274,7 @@ export class CheckpointSchedule {
     this.nextPinned = 0;
     this.pinnedPlaced = 0;
     this.nextEvent = 0;
+    this.spare = Math.floor(Math.sqrt(this.slots)) - 1;
     this.phase = ONLINE;
   }
 
@@ -420,7 +426,7 @@ export class CheckpointSchedule {
     const n = step + 1; // the steps run if the loop ends after this one
     if (n >= this.phaseEnd) this.nextPhase(n);
     const pinned = step === this.nextPinned;
-    if (pinned || this.held < this.slots) {
+    if (pinned || this.held < this.slots - this.spare) {
       this.hold(step);
       if (pinned) {
         this.pinned[this.held - 1] = 1;
@@ -429,7 +435,7 @@ export class CheckpointSchedule {
     }
     while (!this.openFits(n)) this.dropExtra(n);
     const at = this.positions[this.held - 1] === step ? this.assignSlot(this.held - 1) : -1;
-    const open = this.held < this.slots ? n : this.positions[this.held - 1]! + this.bound(this.slots - this.held + 1);
+    const open = this.held < this.slots - this.spare ? n : this.positions[this.held - 1]! + this.bound(this.slots - this.held + 1);
     this.nextEvent = this.slots === 1 ? Infinity : Math.min(this.nextPinned, this.phaseEnd - 1, open);
     return at;
   }
