@@ -23,12 +23,12 @@
  * are measured inside each child, interleaved with the primal.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatRatio, table } from "../timing.ts";
-import { compileSources } from "../../compiler/pipeline.ts";
+import { checkpointedModule, generated } from "./variants.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -79,54 +79,6 @@ interface Measured {
   snapshots?: number;
   advanced?: number;
   width?: number;
-}
-
-const buildDir = mkdtempSync(path.join(os.tmpdir(), "tsgrad-bench-checkpoint-"));
-const built = new Map<string, string>();
-
-/** A variant that runs a generated module (built here): `gen:`, `while:`, `while-old:`. */
-const generated = (variant: string) => /^(gen|while|while-old):/.test(variant);
-
-/**
- * The sample rebuilt with `// @checkpoint OPTIONS` above its main loop (the variant
- * `gen:OPTIONS`), or with that loop written as `while (s < steps) { …; s++; }` (`while:OPTIONS`:
- * the trip count is known only at the end, so the online schedule drives it), or that
- * module with the online schedule replaced by the doubling rule it replaced
- * (`while-old:OPTIONS`, bench/checkpoint/doublingSchedule.ts): the generated module's path.
- */
-async function checkpointedModule(workload: string, variant: string): Promise<string> {
-  const key = `${workload} ${variant}`;
-  const known = built.get(key);
-  if (known) return known;
-  const [kind, ...rest] = variant.split(":");
-  const options = rest.join(":");
-  if (kind === "while-old") {
-    const text = readFileSync(await checkpointedModule(workload, `while:${options}`), "utf8");
-    const file = path.join(buildDir, `${workload}${built.size}.grad.ts`);
-    const doubling = path.join(here, "doublingSchedule.ts");
-    if (!text.includes("new CheckpointSchedule()")) throw new Error(`${key}: no schedule to replace`);
-    writeFileSync(file, `import { DoublingSchedule } from ${JSON.stringify(doubling)};\n${text.replaceAll("new CheckpointSchedule()", "new DoublingSchedule()")}`);
-    built.set(key, file);
-    return file;
-  }
-  const text = readFileSync(path.join(here, "../../samples", `${workload}.ts`), "utf8");
-  const loop = "  for (let s = 0; s < steps; s++) {";
-  const start = text.indexOf(loop);
-  const end = text.indexOf("\n  }\n", start);
-  if (start < 0 || end < 0) throw new Error(`samples/${workload}.ts: no main loop '${loop.trim()}' to tag`);
-  const tagged =
-    kind === "while"
-      ? `${text.slice(0, start)}  let s = 0;\n  // @checkpoint ${options}\n  while (s < steps) {${text.slice(start + loop.length, end)}\n    s++;${text.slice(end)}`
-      : text.replace(loop, `  // @checkpoint ${options}\n${loop}`);
-  const file = path.join(buildDir, `${workload}${built.size}.ts`);
-  writeFileSync(file, tagged);
-  const result = await compileSources([{ path: file, text: tagged }]);
-  const out = result.files[0];
-  if (!out || result.diagnostics.some((d) => d.severity !== "warning")) throw new Error(`${key}: ${result.diagnostics.map((d) => d.message).join("; ")}`);
-  if (kind === "while" && !out.text.includes(".startOnline")) throw new Error(`${key}: the while loop did not get the online schedule`);
-  writeFileSync(out.path, out.text);
-  built.set(key, out.path);
-  return out.path;
 }
 
 /** Resident memory of a process in MB (Linux), or NaN. */
