@@ -18,7 +18,7 @@ import { contrib } from "./expressions.ts";
 import { fusableTail, fusionLegal } from "./fusion.ts";
 import { fuseInnerLoops } from "./innerLoops.ts";
 import { takeFromForward } from "./saving.ts";
-import { block } from "./sweeps.ts";
+import { block, heldValues } from "./sweeps.ts";
 import type { ReverseOutput } from "./types.ts";
 
 export interface Generated {
@@ -84,15 +84,17 @@ export function generateBody(gen: Generation, namer: Namer): Generated {
     adjoints.push(...adjointDeclaration(gen, attempt, s, isResult ? seed : b.num(0)));
   }
   let seeding: Stmt[] = [];
+  // The result's adjoint reads what the function body's stable locals hold, as the body's own adjoints do.
+  const resultScope = { ...topScope(), callLocals: [heldValues(gen, fn.body, new Set())] };
   /** `const _t = Math.exp(c)` of the result, which its seeding reads too. */
   let resultCalls: Stmt[] = [];
   if (!resultIsTopVar && result.kind === "arrayLiteral") {
-    const cx = exprContext(gen, attempt, topScope(), null);
+    const cx = exprContext(gen, attempt, resultScope, null);
     result.elements.forEach((el, k) => contrib(cx, el, b.index(seed, b.num(k)), seeding));
   } else if (!resultIsTopVar) {
     // Like any declaration: a costly call of the result its adjoint needs again (the exp
     // of -exp(-s)) is computed once, into a local the seeding reads.
-    const cx = exprContext(gen, attempt, topScope(), gen.plan.tbr ? [] : null);
+    const cx = exprContext(gen, attempt, resultScope, gen.plan.tbr ? [] : null);
     contrib(cx, result, seed, seeding);
     const declaration = forward.pop() as Extract<Stmt, { kind: "declare" }>;
     const taken = takeFromForward(cx, declaration, seeding, null, true);

@@ -40,6 +40,23 @@ import type { Swept } from "./types.ts";
  */
 export type BlockKind = "top" | "fused" | "nested";
 
+/**
+ * The stable locals of `stmts` that hold a call's or a quotient's value every adjoint of the
+ * block may read instead (`v0` for r0 / θ), keyed by the value. A local's arguments must
+ * read the same in every adjoint of the block: stable variables, or loop counters and
+ * locals the reverse block has back (`available`).
+ */
+export function heldValues(gen: Generation, stmts: Stmt[], available: ReadonlySet<string>): Map<string, string> {
+  const { info } = gen.input;
+  const calls = new Map<string, string>();
+  for (const s of stmts) {
+    if (s.kind !== "declare" || !isStable(info, s.name) || !worthReusing(s.init)) continue;
+    const fixed = [...exprReads(s.init)].every((n) => n.startsWith("Math.") || isStable(info, n) || available.has(n));
+    if (fixed) calls.set(JSON.stringify(s.init), s.name);
+  }
+  return calls;
+}
+
 export function block(gen: Generation, attempt: Attempt, scope: Scope, stmts: Stmt[], kind: BlockKind): Swept {
   const { info, activity } = gen.input;
   const available = new Set(scope.available);
@@ -48,14 +65,7 @@ export function block(gen: Generation, attempt: Attempt, scope: Scope, stmts: St
   // and every adjoint in the block reads it instead of calling its function again (`sin`
   // for Math.sin(θ)) or dividing again (`v0` for r0 / θ).
   const recomputableLocal = (s: Stmt) => s.kind === "declare" && isStable(info, s.name) && recomputable(gen, s.init, available);
-  const calls = new Map<string, string>();
-  for (const s of stmts) {
-    if (s.kind !== "declare" || !isStable(info, s.name) || !worthReusing(s.init)) continue;
-    // Its arguments must read the same in every adjoint of the block: stable variables, or
-    // loop counters and locals the reverse block has back.
-    const fixed = [...exprReads(s.init)].every((n) => n.startsWith("Math.") || isStable(info, n) || available.has(n));
-    if (fixed) calls.set(JSON.stringify(s.init), s.name);
-  }
+  const calls = heldValues(gen, stmts, available);
   // The function body and a fused loop body are scopes: what their statements lift is
   // declared just before the statement; a nested block's lifts go to its enclosing scope's.
   const isScope = kind !== "nested";
