@@ -105,13 +105,7 @@ export class ForwardGenerator {
         // Each branch's tangent runs only when its branch was taken, where `ans` holds that
         // branch's value; the temporaries it needs (a call's value) are computed under the
         // same condition rather than for both branches.
-        const branch = (x: Expr, taken: Expr) => {
-          const temps: Stmt[] = [];
-          const t = this.tangent(x, temps, ans);
-          out.push(...temps.map((d) => guarded(d, taken)));
-          return t;
-        };
-        return { kind: "conditional", test: e.test, whenTrue: branch(e.whenTrue, e.test), whenFalse: branch(e.whenFalse, b.not(e.test)) };
+        return { kind: "conditional", test: e.test, ...eachBranch(e, out, (x, temps) => this.tangent(x, temps, ans)) };
       }
       case "arrayLiteral":
         return { kind: "arrayLiteral", elements: e.elements.map((x) => this.tangent(x, out)) };
@@ -158,15 +152,8 @@ export class ForwardGenerator {
    */
   private bindCostlyCalls(e: Expr, out: Stmt[], root = true): Expr {
     switch (e.kind) {
-      case "conditional": {
-        const branch = (x: Expr, taken: Expr) => {
-          const temps: Stmt[] = [];
-          const rebound = this.bindCostlyCalls(x, temps, root);
-          out.push(...temps.map((d) => guarded(d, taken)));
-          return rebound;
-        };
-        return { ...e, whenTrue: branch(e.whenTrue, e.test), whenFalse: branch(e.whenFalse, b.not(e.test)) };
-      }
+      case "conditional":
+        return { ...e, ...eachBranch(e, out, (x, temps) => this.bindCostlyCalls(x, temps, root)) };
       case "unary":
         return { ...e, operand: this.bindCostlyCalls(e.operand, out, false) };
       case "binary":
@@ -312,6 +299,20 @@ function primalReusing(s: Extract<Stmt, { kind: "declare" | "assign" }>, temps: 
   const reused = reuseTemporaries(value, temps);
   if (reused === value) return [s, ...temps];
   return [...temps, s.kind === "declare" ? { ...s, init: reused } : { ...s, value: reused }];
+}
+
+/**
+ * The branches of `e` mapped by `f`, the statements `f` emits for each (its temporaries)
+ * computed only when that branch is taken.
+ */
+function eachBranch(e: Extract<Expr, { kind: "conditional" }>, out: Stmt[], f: (branch: Expr, temps: Stmt[]) => Expr): { whenTrue: Expr; whenFalse: Expr } {
+  const branch = (x: Expr, taken: Expr) => {
+    const temps: Stmt[] = [];
+    const mapped = f(x, temps);
+    out.push(...temps.map((d) => guarded(d, taken)));
+    return mapped;
+  };
+  return { whenTrue: branch(e.whenTrue, e.test), whenFalse: branch(e.whenFalse, b.not(e.test)) };
 }
 
 /** `d` (a temporary's declaration) computed only when `taken` holds, 0 otherwise. */
