@@ -1,7 +1,8 @@
 /**
  * The tape's rule table: one entry per primitive, keyed by name. Each entry has the primal
- * on plain numbers and one VJP per argument, written with the traced operations of ops.ts
- * so that the VJP is itself recorded (and differentiable) when an outer trace is active.
+ * on plain numbers and one VJP per argument, written with the traced operations (defined
+ * at the end of this file, each applying its entry through `record`) so that the VJP is
+ * itself recorded (and differentiable) when an outer trace is active.
  * A VJP gets the cotangent `g` of the result, the result `ans` and the arguments `xs`
  * (each unwrapped one trace down, so possibly boxes of an enclosing trace) and the
  * argument index `i` (used by the variadic entries).
@@ -16,18 +17,9 @@
  * shows up as a disagreement in the tests that compare them.
  */
 import { type Value, primal } from "./box.ts";
-import { add, cos, cosh, div, exp, log, mul, neg, pow, sign, sin, sinh, sqrt, sub, trunc } from "./ops.ts";
+import { record, type Rule, type Vjp } from "./trace.ts";
 
-export type Vjp = (g: Value, ans: Value, xs: readonly Value[], i: number) => Value;
-
-export interface Rule {
-  /** The primitive on plain numbers. */
-  readonly primal: (...xs: number[]) => number;
-  /** One VJP per argument (a single one for every argument when `variadic`); null: zero derivative. */
-  readonly vjps: readonly Vjp[] | null;
-  /** Takes any number of arguments (Math.max, Math.min, Math.hypot). */
-  readonly variadic?: boolean;
-}
+export type { Rule, Vjp };
 
 const x0 = (xs: readonly Value[]): Value => xs[0]!;
 const x1 = (xs: readonly Value[]): Value => xs[1]!;
@@ -148,3 +140,45 @@ export const MATH_FUNCTIONS: readonly PrimitiveName[] = (Object.keys(RULES) as P
 export function ruleOf(name: PrimitiveName): Rule {
   return RULES[name];
 }
+
+// The traced operations, each one entry of the table applied through `record`: the VJPs
+// above are written with them, so the table and its operations are one recursive
+// definition and live in one file (ops.ts is their public face).
+export const add = (a: Value, b: Value): Value => record(RULES.add, [a, b]);
+export const sub = (a: Value, b: Value): Value => record(RULES.sub, [a, b]);
+export const mul = (a: Value, b: Value): Value => record(RULES.mul, [a, b]);
+export const div = (a: Value, b: Value): Value => record(RULES.div, [a, b]);
+export const mod = (a: Value, b: Value): Value => record(RULES.mod, [a, b]);
+export const neg = (a: Value): Value => record(RULES.neg, [a]);
+export const pow = (a: Value, b: Value): Value => record(RULES.pow, [a, b]);
+export const sin = (x: Value): Value => record(RULES.sin, [x]);
+export const cos = (x: Value): Value => record(RULES.cos, [x]);
+export const tan = (x: Value): Value => record(RULES.tan, [x]);
+export const asin = (x: Value): Value => record(RULES.asin, [x]);
+export const acos = (x: Value): Value => record(RULES.acos, [x]);
+export const atan = (x: Value): Value => record(RULES.atan, [x]);
+export const atan2 = (y: Value, x: Value): Value => record(RULES.atan2, [y, x]);
+export const sinh = (x: Value): Value => record(RULES.sinh, [x]);
+export const cosh = (x: Value): Value => record(RULES.cosh, [x]);
+export const tanh = (x: Value): Value => record(RULES.tanh, [x]);
+export const asinh = (x: Value): Value => record(RULES.asinh, [x]);
+export const acosh = (x: Value): Value => record(RULES.acosh, [x]);
+export const atanh = (x: Value): Value => record(RULES.atanh, [x]);
+export const exp = (x: Value): Value => record(RULES.exp, [x]);
+export const expm1 = (x: Value): Value => record(RULES.expm1, [x]);
+export const log = (x: Value): Value => record(RULES.log, [x]);
+export const log1p = (x: Value): Value => record(RULES.log1p, [x]);
+export const log2 = (x: Value): Value => record(RULES.log2, [x]);
+export const log10 = (x: Value): Value => record(RULES.log10, [x]);
+export const sqrt = (x: Value): Value => record(RULES.sqrt, [x]);
+export const cbrt = (x: Value): Value => record(RULES.cbrt, [x]);
+export const abs = (x: Value): Value => record(RULES.abs, [x]);
+export const hypot = (...xs: Value[]): Value => record(RULES.hypot, xs);
+export const min = (...xs: Value[]): Value => record(RULES.min, xs);
+export const max = (...xs: Value[]): Value => record(RULES.max, xs);
+export const fround = (x: Value): Value => record(RULES.fround, [x]);
+export const floor = (x: Value): Value => record(RULES.floor, [x]);
+export const ceil = (x: Value): Value => record(RULES.ceil, [x]);
+export const round = (x: Value): Value => record(RULES.round, [x]);
+export const trunc = (x: Value): Value => record(RULES.trunc, [x]);
+export const sign = (x: Value): Value => record(RULES.sign, [x]);

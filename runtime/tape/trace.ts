@@ -5,7 +5,19 @@
  * the backward pass too, for second derivatives).
  */
 import { Box, type Parent, type Value, isValue, primal } from "./box.ts";
-import type { Rule } from "./rules.ts";
+
+/** A VJP: the cotangent `g` of the result, the result `ans`, the arguments `xs` and the index `i` of the one it is for. */
+export type Vjp = (g: Value, ans: Value, xs: readonly Value[], i: number) => Value;
+
+/** What `record` applies: a primitive's primal and its VJPs (one entry of rules.ts's table). */
+export interface Rule {
+  /** The primitive on plain numbers. */
+  readonly primal: (...xs: number[]) => number;
+  /** One VJP per argument (a single one for every argument when `variadic`); null: zero derivative. */
+  readonly vjps: readonly Vjp[] | null;
+  /** Takes any number of arguments (Math.max, Math.min, Math.hypot). */
+  readonly variadic?: boolean;
+}
 
 /** Applies `rule` to `args`, recording it on the innermost trace present among them. */
 export function record(rule: Rule, args: readonly unknown[]): Value {
