@@ -636,7 +636,7 @@ describe("what a user sees", () => {
   });
 
 
-  it("a directive not above a loop, a bad option, a state that cannot be saved: TSG2008 at the line", async () => {
+  it("a directive not above a loop, a bad option, a state that cannot be saved, an array the reverse sweep cannot see: TSG2008 at the line", async () => {
     const misplaced = await diagnose(`/** @grad x */\nexport function f(x: number): number {\n  // @checkpoint\n  const y = x * 2;\n  return y;\n}\n`);
     expect(misplaced.map((d) => [d.code, d.line])).toEqual([[Codes.BadCheckpoint, 4]]);
     expect(misplaced[0]!.message).toContain("directly above a loop");
@@ -647,5 +647,11 @@ describe("what a user sees", () => {
     );
     expect(unsaveable.map((d) => [d.code, d.line])).toEqual([[Codes.BadCheckpoint, 6]]);
     expect(unsaveable[0]!.message).toContain("both appends to 'hist' and writes its elements");
+    // A number of such a block joins the state (above); an array cannot be declared again without its length.
+    const blockArray = await diagnose(
+      `/** @grad x, p */\nexport function f(x: number[], p: number, steps: number): number {\n  const y = [x[0], x[1]];\n  if (p > 0) {\n    const gate = [0.5, 0.2];\n    // @checkpoint snapshots=2\n    for (let k = 0; k < steps; k++) {\n      if (y[0] > gate[k % 2]) y[0] = y[0] + 0.1 * Math.sin(y[1] * p);\n      y[1] = y[1] - 0.05 * y[0] * y[0];\n    }\n  }\n  return y[0] * y[1];\n}\n`,
+    );
+    expect(blockArray.map((d) => [d.code, d.line])).toEqual([[Codes.BadCheckpoint, 7]]);
+    expect(blockArray[0]!.message).toContain("its steps use the array 'gate', declared in a block around it where the reverse sweep cannot see it; declare it at the function's top level");
   });
 });

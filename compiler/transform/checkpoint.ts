@@ -306,7 +306,7 @@ class Expander {
       }
       if (d.type.kind === "number") out.push(b.declare(name, b.num(0), true));
       else if (d.type.kind === "boolean") out.push(b.declare(name, b.bool(false), true, b.BOOLEAN));
-      else fail(Codes.BadCheckpoint, `this loop cannot be checkpointed: '${name}' is declared in a block around it; declare it before the loop`, plan.span);
+      else fail(Codes.BadCheckpoint, `this loop cannot be checkpointed: its steps use the array '${name}', declared in a block around it where the reverse sweep cannot see it; declare it at the function's top level`, plan.span);
     }
     return out;
   }
