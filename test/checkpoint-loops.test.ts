@@ -562,6 +562,16 @@ export function twice(x: number[], steps: number): number {
       expect(pendingStackEntries()).toBe(0);
     }
   });
+  it("@grad: a pullback whose checkpointed loop is inside a loop of the callee runs one schedule per run, bit-identical to store-all", async () => {
+    const inLoop = SHARED.replace("  let y = u;\n  //CHECKPOINT\n  for (let t = 0; t < steps; t++) y = y + 0.01 * Math.sin(y * v[t % v.length]);", "  let y = u;\n  for (let r = 0; r < 2; r++) {\n    const gain = 0.01 * (r + 1);\n    //CHECKPOINT\n    for (let t = 0; t < steps; t++) y = y + gain * Math.sin(y * v[t % v.length]);\n  }");
+    expect(inLoop).toContain("const gain");
+    const [checkpointed, storeAll] = [await build(inLoop.replace("//CHECKPOINT", "// @checkpoint snapshots=2")), await build(inLoop.replace("//CHECKPOINT", ""))];
+    expect(checkpointed.text).toMatch(/function integratePullback_u_v\([^]*its entry state \(gain, y\) is saved here/);
+    for (const steps of [0, 1, 5, 60]) {
+      expectSameBits((checkpointed.generated.twiceGrad as Fn)([0.3, 0.7], steps), (storeAll.generated.twiceGrad as Fn)([0.3, 0.7], steps), `twiceGrad at ${steps} steps`);
+      expect(pendingStackEntries()).toBe(0);
+    }
+  });
   it("@hvp inlines the callee into the caller's loop: its schedule runs once per call in the reverse sweep, bit-identical to store-all", async () => {
     const hvp = (text: string) => build(text.replace("/** @grad x */", "/** @hvp x */"));
     const [checkpointed, storeAll] = [await hvp(SHARED.replace("//CHECKPOINT", "// @checkpoint snapshots=2")), await hvp(SHARED.replace("//CHECKPOINT", ""))];
