@@ -11,7 +11,7 @@
  * (idioms.ts: callbacks, closures, destructuring, switch, labels, spread) instead, without
  * shrinking. `--checkpointed` runs the time-stepping programs of the checkpointing mode
  * (checkpointed.ts: built with and without their `@checkpoint` directives, the same bits
- * required), without shrinking. Every generated file must also pass `tsc --strict --noUnusedLocals
+ * required), shrunk like the others. Every generated file must also pass `tsc --strict --noUnusedLocals
  * --noUnusedParameters` and declare `const` what it never reassigns, or the run exits 1.
  */
 import { build } from "../harness/build.ts";
@@ -21,7 +21,7 @@ import { takeRecorded, typecheckGenerated } from "../harness/typecheck.ts";
 import { checkProgram, LEGACY_FRAME } from "./check.ts";
 import { Coverage } from "./coverage.ts";
 import { generateIdiomProgram } from "./idioms.ts";
-import { checkCheckpointed } from "./checkpointed.ts";
+import { checkCheckpointed, checkCheckpointedProgram } from "./checkpointed.ts";
 import { generateProgram, pointRng, printProgram, type Program } from "./programs.ts";
 import { shrink } from "./shrink.ts";
 
@@ -85,6 +85,13 @@ async function runCheckpointed(ids: number[]): Promise<void> {
     if (!outcome.problem) continue;
     failed++;
     console.log(`--- checkpointed program ${id} of seed ${seed}: ${outcome.problem.kind}: ${outcome.problem.message}\n${outcome.source}`);
+    if (flag("--no-shrink")) continue;
+    // A candidate fails the same way only while it still checkpoints (a build error, or bits the store-all build does not give).
+    const kind = outcome.problem.kind;
+    const program = generateProgram(seed, id, { timeStepping: true });
+    const small = await shrink(program, async (candidate) => (await checkCheckpointedProgram(candidate, seed, id, useTape).catch(() => null))?.problem?.kind === kind, (n) => process.stderr.write(`\rshrinking: ${n} candidates tried`));
+    process.stderr.write("\n");
+    console.log(`--- checkpointed program ${id}, shrunk (still fails with ${kind}):\n${printProgram(small)}`);
   }
   // How many programs reached each shape (with a schedule, online, nested, inside a loop that is not checkpointed, an array in the state).
   console.log(`shapes: ${JSON.stringify(shapes)}`);
