@@ -29,7 +29,13 @@ export interface Generated {
   attempt: Attempt;
 }
 
-export function generateBody(gen: Generation, namer: Namer): Generated {
+/**
+ * `cleanup` false leaves the top level of the reverse sweep as generated (no
+ * cleanupStraightLine): for the fixpoint's first round, which only asks what the sweep
+ * reads (strategy.ts); everything else, the read log included, is the same either way.
+ */
+export function generateBody(gen: Generation, namer: Namer, cleanup = true): Generated {
+  const clean = cleanup ? cleanupStraightLine : (list: Stmt[]) => list;
   const { fn, wrt, result, gradName, seed, info, activity } = gen.input;
   for (const name of wrt) {
     if (info.elementsWritten.has(name)) {
@@ -105,10 +111,10 @@ export function generateBody(gen: Generation, namer: Namer): Generated {
   if (fused) {
     // The last loop's iterations only add into adjoints: run each one's reverse right after it.
     // The seeding (and the result's calls it reads) reads nothing the loop writes (fusionLegal).
-    const before = cleanupStraightLine([...resultCalls, ...adjoints, ...seeding], () => true);
+    const before = clean([...resultCalls, ...adjoints, ...seeding], () => true);
     const loop: Stmt = { ...fused.loop, body: fuseInnerLoops([...fused.loop.body, b.comment("its reverse, in the same iteration"), ...fused.rev], gen.isInteger) };
     const value = forward.splice(fused.head.fwd.length);
-    const reverse = cleanupStraightLine(top.rev);
+    const reverse = clean(top.rev);
     const output: ReverseOutput = {
       body: [
         ...prologue,
@@ -128,7 +134,7 @@ export function generateBody(gen: Generation, namer: Namer): Generated {
     return { output, reverseSweep: [...before, ...fused.rev, ...reverse], attempt };
   }
   forward.splice(forward.length - 1, 0, ...resultCalls);
-  const reverse = cleanupStraightLine([...adjoints, ...seeding, ...top.rev]);
+  const reverse = clean([...adjoints, ...seeding, ...top.rev]);
   const body: Stmt[] = [
     ...prologue,
     b.comment("forward sweep"),

@@ -32,7 +32,8 @@ import { exprReads, stmtExprs, walkExpr, walkStmts } from "../../ir/visit.ts";
 import { generateBody, type Generated } from "./body.ts";
 import { newGeneration } from "./context.ts";
 import { pushCost, sweepCost } from "./cost.ts";
-import type { ReadLog, ReverseInput, ReverseOutput } from "./types.ts";
+import { readsKeptByCleanup } from "../cleanup.ts";
+import type { Plan, ReadLog, ReverseInput, ReverseOutput } from "./types.ts";
 
 /** Rounds of the to-be-recorded fixpoint before it counts as not converging (three suffice for every program seen). */
 const MAX_ROUNDS = 10;
@@ -94,11 +95,8 @@ function solve(input: ReverseInput, recorded: Set<string>, tbr: boolean): Genera
   let priorReads: ReadLog | null = null;
   const rounds = input.maxRounds ?? MAX_ROUNDS;
   for (let round = 0; round < rounds; round++) {
-    const generated = generateBody(newGeneration(input, { needed, priorReads, recorded, tbr }, adjointNames), input.namer.clone());
-    const reads = new Set<string>();
-    walkStmts(generated.reverseSweep, (s) => {
-      for (const e of stmtExprs(s)) exprReads(e, reads);
-    });
+    const plan: Plan = { needed, priorReads, recorded, tbr };
+    const { generated, reads } = round === 0 ? firstRound(input, plan, adjointNames, primal) : generatedReads(generateBody(newGeneration(input, plan, adjointNames), input.namer.clone()));
     const grown = [...reads].filter((n) => primal.has(n) && !needed.has(n));
     if (grown.length === 0 && priorReads !== null && sameReads(priorReads, generated.attempt.readLog)) return generated;
     needed = new Set([...needed, ...grown]);
@@ -109,6 +107,44 @@ function solve(input: ReverseInput, recorded: Set<string>, tbr: boolean): Genera
     `internal error while compiling '${input.fn.name}': reverse mode's to-be-recorded analysis did not converge in ${rounds} rounds (what the reverse sweep reads kept changing). This is a bug in tsgrad; please report it with this function.`,
     input.fn.span,
   );
+}
+
+/** A generation with the names its reverse sweep reads (as the fixpoint counts them: an assignment's target too). */
+function generatedReads(generated: Generated): { generated: Generated; reads: Set<string> } {
+  const reads = new Set<string>();
+  walkStmts(generated.reverseSweep, (s) => {
+    for (const e of stmtExprs(s)) exprReads(e, reads);
+  });
+  return { generated, reads };
+}
+
+/**
+ * The first round, which only tells the next one what the reverse sweep reads and where
+ * (nothing is needed yet, so it is never the body kept): generated without the sweep's
+ * top-level cleanup, the largest part of a straight-line function's generation. When the
+ * raw reads are known to be the cleaned ones (rawReadsAreFinal), they are used; otherwise
+ * the round is generated again with the cleanup, from the adjoint names as they were (the
+ * first try named them in a copy).
+ */
+function firstRound(input: ReverseInput, plan: Plan, adjointNames: Map<string, string>, primal: Set<string>): { generated: Generated; reads: Set<string> } {
+  const names = new Map(adjointNames);
+  const raw = generatedReads(generateBody(newGeneration(input, plan, names), input.namer.clone(), false));
+  if (rawReadsAreFinal(raw.generated.reverseSweep, raw.reads, primal)) {
+    for (const [name, bar] of names) adjointNames.set(name, bar);
+    return raw;
+  }
+  return generatedReads(generateBody(newGeneration(input, plan, adjointNames), input.namer.clone()));
+}
+
+/**
+ * True if the cleanup of a reverse sweep (`raw`, which reads `reads`) keeps reading every
+ * variable of `primal` it reads (the only names the fixpoint asks about): the cleanup
+ * never adds a read, and keeps every one readsKeptByCleanup names.
+ */
+export function rawReadsAreFinal(raw: Stmt[], reads: Set<string>, primal: Set<string>): boolean {
+  const kept = readsKeptByCleanup(raw);
+  for (const n of reads) if (primal.has(n) && !kept.has(n)) return false;
+  return true;
 }
 
 /** The same variables read at the same positions (compared entry by entry: sorting whole entries stringified each list at every comparison). */
