@@ -8,6 +8,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ts } from "ts-morph";
+import * as b from "../compiler/ir/build.ts";
+import type { FunctionIR, Stmt } from "../compiler/ir/nodes.ts";
+import { withoutDuplicates } from "../compiler/modes/dedupe.ts";
 import { build } from "./harness/build.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -97,5 +100,16 @@ export function g(x: number[]): number[] {
       [-0.25, 0.5],
       [-1, Math.exp(-0.25)],
     ]);
+  });
+
+  it("compares whole bodies only between functions with the same signature and length (a large gradient is not stringified)", () => {
+    const span = { file: "f.ts", line: 1, column: 1, length: 1 };
+    const fn = (name: string, exported: boolean, body: Stmt[]): FunctionIR => ({ name, params: [{ name: "x", type: b.NUMBER, typeText: "number" }], returnType: b.NUMBER, returnTypeText: "number", body, exported, span });
+    const unreadable = { kind: "comment", text: "", toJSON: () => { throw new Error("stringified"); } } as unknown as Stmt;
+    const ret = (value: number): Stmt => ({ kind: "return", value: b.num(value) });
+    const caller = fn("caller", true, [b.declare("y", { kind: "call", callee: "twin", args: [b.v("x")] }), ret(0)]);
+    // `twin` has the body of `first` (one statement each), so its caller calls `first`; `big` is alone.
+    const kept = withoutDuplicates([fn("big", true, [unreadable, unreadable, ret(1)]), fn("first", false, [ret(2)]), fn("twin", false, [ret(2)]), caller], [], () => undefined);
+    expect(JSON.stringify(kept.functions.at(-1)!.body)).toContain('"callee":"first"');
   });
 });
