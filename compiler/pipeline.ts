@@ -459,7 +459,8 @@ function assembleModule(job: FileJob, file: FileDerivatives, style: OutputStyle,
   const sourceImport = relativeSpecifier(input.path, input.path, extension);
   // Primals and rules the generated code calls, imported from their own modules.
   // Only what the code still calls: tidying can drop the last call of a rule (an unread pullback).
-  const mentioned = new Set(functions.flatMap((f) => [...namesIn(f), ...calleesOf(f)]));
+  // (Two walks of every function: only when there is something to import.)
+  const mentioned = file.imports.length > 0 ? new Set(functions.flatMap((f) => [...namesIn(f), ...calleesOf(f)])) : new Set<string>();
   const byModule = new Map<string, Set<string>>();
   for (const { name, file: from } of file.imports) {
     if (!mentioned.has(name)) continue;

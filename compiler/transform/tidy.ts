@@ -20,9 +20,9 @@
  * Takes a finished function (after hoisting and cursors); gives the same function with the
  * same results, bit for bit, and no dead locals. Nothing downstream analyses its output.
  */
-import type { Expr, FunctionIR, LValue, Stmt } from "../ir/nodes.ts";
+import { assertNever, type Expr, type FunctionIR, type LValue, type Stmt } from "../ir/nodes.ts";
 import * as b from "../ir/build.ts";
-import { someExpr, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+import { someExpr, stmtExprs, walkStmts } from "../ir/visit.ts";
 import { namesIn } from "./naming.ts";
 
 export function tidy(fn: FunctionIR): FunctionIR {
@@ -57,23 +57,43 @@ function resolve(fn: FunctionIR, body: Stmt[]): Uses {
   const scopes: Map<string, Binding>[] = [];
   // A record leaf (`grad.w`, `params.W1`) is a variable named by its path: it belongs to its root.
   const lookup = (path: string): Binding | undefined => {
-    const name = path.split(".")[0]!;
+    const dot = path.indexOf(".");
+    const name = dot < 0 ? path : path.slice(0, dot);
     for (let k = scopes.length - 1; k >= 0; k--) {
       const found = scopes[k]!.get(name);
       if (found) return found;
     }
     return undefined;
   };
-  const read = (e: Expr, except?: Binding) =>
-    walkExpr(e, (x) => {
-      if (x.kind === "var" || x.kind === "cursorMove") {
+  /** Marks what `x` reads (every sub-expression, as walkExpr visits them; no callback per node: this runs over every expression of the function, every round). */
+  const read = (x: Expr, except?: Binding): void => {
+    switch (x.kind) {
+      case "var": case "cursorMove": {
         const binding = lookup(x.name);
         if (binding && binding !== except) binding.read = true;
         if (binding && x.kind === "cursorMove") binding.assigned = true;
+        return;
       }
-      // A method call on a local (`snapshot.subarray(…)`) reads it.
-      if (x.kind === "call" && x.callee.includes(".")) readName(x.callee);
-    });
+      case "number": case "boolean": case "string": case "pop": case "stackSize": case "stackBuffer": return;
+      case "sameObject": read(x.left, except); read(x.right, except); return;
+      case "stackReserve": read(x.top, except); read(x.count, except); return;
+      case "index": read(x.object, except); read(x.index, except); return;
+      case "length": case "field": read(x.object, except); return;
+      case "unary": read(x.operand, except); return;
+      case "binary": read(x.left, except); read(x.right, except); return;
+      case "call": case "userCall":
+        // A method call on a local (`snapshot.subarray(…)`) reads it.
+        if (x.kind === "call" && x.callee.includes(".")) readName(x.callee);
+        for (const a of x.args) read(a, except);
+        return;
+      case "conditional": read(x.test, except); read(x.whenTrue, except); read(x.whenFalse, except); return;
+      case "zeros": read(x.length, except); return;
+      case "zerosLike": read(x.like, except); return;
+      case "arrayLiteral": for (const e of x.elements) read(e, except); return;
+      case "record": for (const f of x.fields) read(f.value, except); return;
+      default: assertNever(x);
+    }
+  };
   const readName = (name: string) => {
     const binding = lookup(name);
     if (binding) binding.read = true;
@@ -260,10 +280,11 @@ function isPure(e: Expr): boolean {
 }
 
 function unusedParamsMarked(fn: FunctionIR, uses: Uses): FunctionIR["params"] {
-  const taken = namesIn(fn);
+  let taken: Set<string> | undefined;
   return fn.params.map((p) => {
     const binding = uses.params.get(p.name);
     if (!binding || binding.read || binding.assigned) return p;
+    taken ??= namesIn(fn);
     let name = `_${p.name}`;
     while (taken.has(name)) name = `_${name}`;
     taken.add(name);
@@ -295,9 +316,27 @@ export function calleesOf(fn: FunctionIR): Set<string> {
   const names = new Set<string>();
   walkStmts(fn.body, (s) => {
     if (s.kind === "call") names.add(s.callee);
-    for (const e of stmtExprs(s)) walkExpr(e, (x) => {
-      if (x.kind === "call" || x.kind === "userCall") names.add(x.callee);
-    });
+    for (const e of stmtExprs(s)) addCallees(e, names);
   });
   return names;
+}
+
+/** The callees of `e`'s calls (without a callback per node, like visit.ts's exprReads). */
+function addCallees(e: Expr, into: Set<string>): void {
+  switch (e.kind) {
+    case "number": case "boolean": case "string": case "var": case "pop": case "stackSize": case "stackBuffer": case "cursorMove": return;
+    case "sameObject": addCallees(e.left, into); addCallees(e.right, into); return;
+    case "stackReserve": addCallees(e.top, into); addCallees(e.count, into); return;
+    case "index": addCallees(e.object, into); addCallees(e.index, into); return;
+    case "length": case "field": addCallees(e.object, into); return;
+    case "unary": addCallees(e.operand, into); return;
+    case "binary": addCallees(e.left, into); addCallees(e.right, into); return;
+    case "call": case "userCall": into.add(e.callee); for (const a of e.args) addCallees(a, into); return;
+    case "conditional": addCallees(e.test, into); addCallees(e.whenTrue, into); addCallees(e.whenFalse, into); return;
+    case "zeros": addCallees(e.length, into); return;
+    case "zerosLike": addCallees(e.like, into); return;
+    case "arrayLiteral": for (const x of e.elements) addCallees(x, into); return;
+    case "record": for (const f of e.fields) addCallees(f.value, into); return;
+    default: assertNever(e);
+  }
 }
