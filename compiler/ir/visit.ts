@@ -178,51 +178,57 @@ export function mapExpr(e: Expr, replace: (e: Expr) => Expr | undefined): Expr {
   const hit = replace(e);
   if (hit) return hit;
   // A subtree nothing was replaced in is kept, not copied (the IR is never mutated): most
-  // maps change a few leaves of large functions.
-  const m = (x: Expr) => mapExpr(x, replace);
+  // maps change a few leaves of large functions. Children are mapped in order, by direct
+  // recursion (no closure per node: this runs over whole reverse sweeps).
   switch (e.kind) {
     case "index": {
-      const [object, index] = [m(e.object), m(e.index)];
+      const object = mapExpr(e.object, replace);
+      const index = mapExpr(e.index, replace);
       return object === e.object && index === e.index ? e : { ...e, object, index };
     }
     case "length": case "field": {
-      const object = m(e.object);
+      const object = mapExpr(e.object, replace);
       return object === e.object ? e : { ...e, object };
     }
     case "unary": {
-      const operand = m(e.operand);
+      const operand = mapExpr(e.operand, replace);
       return operand === e.operand ? e : { ...e, operand };
     }
     case "binary": case "sameObject": {
-      const [left, right] = [m(e.left), m(e.right)];
+      const left = mapExpr(e.left, replace);
+      const right = mapExpr(e.right, replace);
       return left === e.left && right === e.right ? e : { ...e, left, right };
     }
     case "call": case "userCall": {
-      const args = mapList(e.args, m);
+      const args = mapList(e.args, replace);
       return args === e.args ? e : { ...e, args };
     }
     case "conditional": {
-      const [test, whenTrue, whenFalse] = [m(e.test), m(e.whenTrue), m(e.whenFalse)];
+      const test = mapExpr(e.test, replace);
+      const whenTrue = mapExpr(e.whenTrue, replace);
+      const whenFalse = mapExpr(e.whenFalse, replace);
       return test === e.test && whenTrue === e.whenTrue && whenFalse === e.whenFalse ? e : { ...e, test, whenTrue, whenFalse };
     }
     case "zeros": {
-      const length = m(e.length);
+      const length = mapExpr(e.length, replace);
       return length === e.length ? e : { ...e, length };
     }
     case "zerosLike": {
-      const like = m(e.like);
+      const like = mapExpr(e.like, replace);
       return like === e.like ? e : { ...e, like };
     }
     case "arrayLiteral": {
-      const elements = mapList(e.elements, m);
+      const elements = mapList(e.elements, replace);
       return elements === e.elements ? e : { ...e, elements };
     }
     case "record": {
-      const values = mapList(e.fields.map((f) => f.value), m);
-      return values.every((v, k) => v === e.fields[k]!.value) ? e : { ...e, fields: e.fields.map((f, k) => ({ ...f, value: values[k]! })) };
+      const values = e.fields.map((f) => f.value);
+      const mapped = mapList(values, replace);
+      return mapped === values ? e : { ...e, fields: e.fields.map((f, k) => ({ ...f, value: mapped[k]! })) };
     }
     case "stackReserve": {
-      const [top, count] = [m(e.top), m(e.count)];
+      const top = mapExpr(e.top, replace);
+      const count = mapExpr(e.count, replace);
       return top === e.top && count === e.count ? e : { ...e, top, count };
     }
     case "popBlock": {
@@ -233,10 +239,18 @@ export function mapExpr(e: Expr, replace: (e: Expr) => Expr | undefined): Expr {
   }
 }
 
-/** `list` mapped, or `list` itself when every element maps to itself. */
-function mapList(list: Expr[], m: (x: Expr) => Expr): Expr[] {
-  const out = list.map(m);
-  return out.every((x, k) => x === list[k]) ? list : out;
+/** `list` with each element mapped in order, or `list` itself when every element maps to itself. */
+function mapList(list: Expr[], replace: (e: Expr) => Expr | undefined): Expr[] {
+  let out: Expr[] | undefined;
+  for (let k = 0; k < list.length; k++) {
+    const x = mapExpr(list[k]!, replace);
+    if (out) out.push(x);
+    else if (x !== list[k]) {
+      out = list.slice(0, k);
+      out.push(x);
+    }
+  }
+  return out ?? list;
 }
 
 /**
