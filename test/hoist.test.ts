@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import * as b from "../compiler/ir/build.ts";
 import type { Expr, FunctionIR, Stmt } from "../compiler/ir/nodes.ts";
 import { hoistRowsIn } from "../compiler/transform/hoist.ts";
+import { stackCursorsIn } from "../compiler/transform/cursors.ts";
 import { build } from "./harness/build.ts";
 import { checkGradientAndHvp } from "./harness/check.ts";
 import { randomMatrix, randomVector, rng } from "./harness/numeric.ts";
@@ -45,6 +46,15 @@ describe("row hoisting", () => {
     const body = hoistRowsIn(fn([loopOver(b.increment({ kind: "var", name: "s" }, b.mul(at("A", b.v("i"), j), at("x", j))))])).body;
     expect(declared(body)).toEqual([`A_i = ${JSON.stringify(at("A", b.v("i")))}`]);
     expect(JSON.stringify(body[1])).not.toContain(JSON.stringify(at("A", b.v("i"))));
+  });
+
+  it("keeps a function without a loop as it is, as the stack cursors do (nothing to rewrite; no walk for its names)", () => {
+    const straight = fn([
+      b.push("values", at("A", b.v("i"), b.num(0))),
+      { kind: "if", test: b.v("n"), then: [b.assign({ kind: "var", name: "s" }, b.pop("values"))], else: [] },
+    ]);
+    expect(hoistRowsIn(straight)).toBe(straight);
+    expect(stackCursorsIn(straight)).toBe(straight);
   });
 
   it("leaves a row whose index the loop changes, or whose array it replaces rows of or pushes onto", () => {

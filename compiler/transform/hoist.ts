@@ -25,6 +25,8 @@ import { exprReads, mapStmtExprs, rootName, someStmt, stmtExprs, walkExpr, walkS
 export function hoistRowsIn(fn: FunctionIR): FunctionIR {
   // Debug builds' functions (with run-time checks) are left as generated.
   if (someStmt(fn.body, (s) => s.kind === "check")) return fn;
+  // Only loops are rewritten: a function without one is kept (without collecting its names).
+  if (!someStmt(fn.body, (s) => s.kind === "loop")) return fn;
   return { ...fn, body: new Hoister(namesIn(fn)).list(fn.body, []) };
 }
 

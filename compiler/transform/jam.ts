@@ -59,10 +59,13 @@ type Declare = Extract<Stmt, { kind: "declare" }>;
 export function jamLoopsIn(fn: FunctionIR, reserved: readonly string[], output?: string): FunctionIR {
   // Debug builds' functions (with run-time checks) are left as generated.
   let found = false;
+  let loops = false;
   walkStmts(fn.body, (s) => {
     if (s.kind === "check") found = true;
+    if (s.kind === "loop") loops = true;
   });
-  if (found) return fn;
+  // Nothing to jam without a loop: kept as it is (without collecting its names).
+  if (found || !loops) return fn;
   const namer = Namer.forFunction(fn, reserved);
   const facts: Facts = { fresh: freshArrays(fn), origins: arrayOrigins(fn), output: output && fn.params.some((p) => p.name === output) ? output : undefined, integer: integerVariables(fn) };
   let changed = false;
