@@ -109,6 +109,26 @@ export function lowerFunction(
   return new Lowering(sourceFile, fileName, module).lowerFunction(source);
 }
 
+/** The IR operator of each binary operator token (built once: lowerBinary runs for every binary expression). */
+const BINARY_OPS: Partial<Record<ts.SyntaxKind, import("../ir/nodes.ts").BinaryOp>> = {
+  [ts.SyntaxKind.PlusToken]: "+",
+  [ts.SyntaxKind.MinusToken]: "-",
+  [ts.SyntaxKind.AsteriskToken]: "*",
+  [ts.SyntaxKind.SlashToken]: "/",
+  [ts.SyntaxKind.PercentToken]: "%",
+  [ts.SyntaxKind.AsteriskAsteriskToken]: "**",
+  [ts.SyntaxKind.LessThanToken]: "<",
+  [ts.SyntaxKind.LessThanEqualsToken]: "<=",
+  [ts.SyntaxKind.GreaterThanToken]: ">",
+  [ts.SyntaxKind.GreaterThanEqualsToken]: ">=",
+  [ts.SyntaxKind.EqualsEqualsEqualsToken]: "===",
+  [ts.SyntaxKind.ExclamationEqualsEqualsToken]: "!==",
+  [ts.SyntaxKind.EqualsEqualsToken]: "==",
+  [ts.SyntaxKind.ExclamationEqualsToken]: "!=",
+  [ts.SyntaxKind.AmpersandAmpersandToken]: "&&",
+  [ts.SyntaxKind.BarBarToken]: "||",
+};
+
 class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost {
   private scopes: Map<string, Binding>[] = [];
   /** `const W = p.W1`: later uses of W read the field path directly. */
@@ -1435,26 +1455,8 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
   }
 
   private lowerBinary(node: ts.BinaryExpression): Expr {
-    const ops: Partial<Record<ts.SyntaxKind, import("../ir/nodes.ts").BinaryOp>> = {
-      [ts.SyntaxKind.PlusToken]: "+",
-      [ts.SyntaxKind.MinusToken]: "-",
-      [ts.SyntaxKind.AsteriskToken]: "*",
-      [ts.SyntaxKind.SlashToken]: "/",
-      [ts.SyntaxKind.PercentToken]: "%",
-      [ts.SyntaxKind.AsteriskAsteriskToken]: "**",
-      [ts.SyntaxKind.LessThanToken]: "<",
-      [ts.SyntaxKind.LessThanEqualsToken]: "<=",
-      [ts.SyntaxKind.GreaterThanToken]: ">",
-      [ts.SyntaxKind.GreaterThanEqualsToken]: ">=",
-      [ts.SyntaxKind.EqualsEqualsEqualsToken]: "===",
-      [ts.SyntaxKind.ExclamationEqualsEqualsToken]: "!==",
-      [ts.SyntaxKind.EqualsEqualsToken]: "==",
-      [ts.SyntaxKind.ExclamationEqualsToken]: "!=",
-      [ts.SyntaxKind.AmpersandAmpersandToken]: "&&",
-      [ts.SyntaxKind.BarBarToken]: "||",
-    };
     if (node.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) return this.lowerNullish(node);
-    const op = ops[node.operatorToken.kind];
+    const op = BINARY_OPS[node.operatorToken.kind];
     if (!op) {
       if (node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
         this.reject(Codes.UnsupportedExpression, "assignments inside expressions are not supported; make the assignment its own statement", node);
