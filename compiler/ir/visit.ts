@@ -232,7 +232,7 @@ export function mapExpr(e: Expr, replace: (e: Expr) => Expr | undefined): Expr {
       return top === e.top && count === e.count ? e : { ...e, top, count };
     }
     case "popBlock": {
-      const count = m(e.count);
+      const count = mapExpr(e.count, replace);
       return count === e.count ? e : { ...e, count };
     }
     default: return e;

@@ -77,6 +77,7 @@ function resolve(fn: FunctionIR, body: Stmt[]): Uses {
       case "number": case "boolean": case "string": case "pop": case "stackSize": case "stackBuffer": return;
       case "sameObject": read(x.left, except); read(x.right, except); return;
       case "stackReserve": read(x.top, except); read(x.count, except); return;
+      case "popBlock": read(x.count, except); return;
       case "index": read(x.object, except); read(x.index, except); return;
       case "length": case "field": read(x.object, except); return;
       case "unary": read(x.operand, except); return;
@@ -327,6 +328,7 @@ function addCallees(e: Expr, into: Set<string>): void {
     case "number": case "boolean": case "string": case "var": case "pop": case "stackSize": case "stackBuffer": case "cursorMove": return;
     case "sameObject": addCallees(e.left, into); addCallees(e.right, into); return;
     case "stackReserve": addCallees(e.top, into); addCallees(e.count, into); return;
+    case "popBlock": addCallees(e.count, into); return;
     case "index": addCallees(e.object, into); addCallees(e.index, into); return;
     case "length": case "field": addCallees(e.object, into); return;
     case "unary": addCallees(e.operand, into); return;
