@@ -77,12 +77,18 @@ export function transposePattern(p: SparsityPattern): SparsityPattern {
   return { rows: p.columns, columns: p.rows, rowPointers, columnIndices };
 }
 
-/** The union of a square pattern with its transpose, with every diagonal entry unless `withDiagonal` is false (a Hessian's pattern as the colorings read it). */
+/**
+ * The union of a square pattern with its transpose, with every diagonal entry unless
+ * `withDiagonal` is false (a Hessian's pattern as the colorings read it): the pattern
+ * itself when it already is (detected Hessian rows usually are).
+ */
 export function symmetricPattern(p: SparsityPattern, withDiagonal = true): SparsityPattern {
   if (p.rows !== p.columns) throw new RangeError(`a symmetric pattern must be square, not ${p.rows}×${p.columns}`);
+  if (isSymmetric(p, withDiagonal)) return p;
   const t = transposePattern(p);
   const rowPointers = new Int32Array(p.rows + 1);
-  const merged: number[] = [];
+  const merged = new Int32Array(p.columnIndices.length + t.columnIndices.length + (withDiagonal ? p.rows : 0));
+  let k = 0;
   for (let i = 0; i < p.rows; i++) {
     let a = p.rowPointers[i]!;
     let b = t.rowPointers[i]!;
@@ -97,11 +103,30 @@ export function symmetricPattern(p: SparsityPattern, withDiagonal = true): Spars
       if (j === i) diagonal = true;
       if (ja === j) a++;
       if (jb === j) b++;
-      merged.push(j);
+      merged[k++] = j;
     }
-    rowPointers[i + 1] = merged.length;
+    rowPointers[i + 1] = k;
   }
-  return { rows: p.rows, columns: p.columns, rowPointers, columnIndices: Int32Array.from(merged) };
+  return { rows: p.rows, columns: p.columns, rowPointers, columnIndices: merged.slice(0, k) };
+}
+
+/**
+ * Whether (j, i) is an entry wherever (i, j) is (and, with `withDiagonal`, every (i, i)):
+ * rows are visited in order, so the entries of row j that hold i are met in order too.
+ */
+function isSymmetric(p: SparsityPattern, withDiagonal: boolean): boolean {
+  const next = p.rowPointers.slice(0, p.rows);
+  for (let i = 0; i < p.rows; i++) {
+    let diagonal = !withDiagonal;
+    for (let k = p.rowPointers[i]!; k < p.rowPointers[i + 1]!; k++) {
+      const j = p.columnIndices[k]!;
+      const at = next[j]!++;
+      if (at >= p.rowPointers[j + 1]! || p.columnIndices[at] !== i) return false;
+      if (j === i) diagonal = true;
+    }
+    if (!diagonal) return false;
+  }
+  return true;
 }
 
 /** The vertices 0 … n − 1 in the given order; `degree(v)` for largest-first (ties in natural order). */

@@ -16,45 +16,41 @@ export type IndexSet = readonly number[];
 /** The set of a value that depends on no input. */
 export const EMPTY_SET: IndexSet = Object.freeze([]) as IndexSet;
 
-/** Whether every index of `small` is in `big` (both increasing). */
-function includesAll(big: IndexSet, small: IndexSet): boolean {
-  if (small.length > big.length) return false;
-  let j = 0;
-  for (let i = 0; i < small.length; i++) {
-    const x = small[i]!;
-    while (j < big.length && big[j]! < x) j++;
-    if (j === big.length || big[j] !== x) return false;
-    j++;
-  }
-  return true;
-}
-
-/** a ∪ b; one of the two itself when it contains the other. */
+/**
+ * a ∪ b; one of the two itself when it contains the other. One pass counts the union (its
+ * size is a's exactly when a holds all of b), a second fills an array of exactly that size:
+ * detection makes millions of small sets, and the garbage collector's share of its time
+ * follows the bytes they take.
+ */
 export function unionSets(a: IndexSet, b: IndexSet): IndexSet {
   if (a === b || b.length === 0) return a;
   if (a.length === 0) return b;
-  if (includesAll(a, b)) return a;
-  if (includesAll(b, a)) return b;
-  const out: number[] = [];
+  let size = 0;
   let i = 0;
   let j = 0;
   while (i < a.length && j < b.length) {
     const x = a[i]!;
     const y = b[j]!;
-    if (x === y) {
-      out.push(x);
-      i++;
-      j++;
-    } else if (x < y) {
-      out.push(x);
-      i++;
-    } else {
-      out.push(y);
-      j++;
-    }
+    if (x <= y) i++;
+    if (y <= x) j++;
+    size++;
   }
-  while (i < a.length) out.push(a[i++]!);
-  while (j < b.length) out.push(b[j++]!);
+  size += a.length - i + (b.length - j);
+  if (size === a.length) return a;
+  if (size === b.length) return b;
+  const out = new Array<number>(size);
+  let k = 0;
+  i = 0;
+  j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    out[k++] = x <= y ? x : y;
+    if (x <= y) i++;
+    if (y <= x) j++;
+  }
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
   return out;
 }
 

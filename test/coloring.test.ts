@@ -152,6 +152,22 @@ describe("patterns", () => {
     expect(entries(p)).toEqual([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [2, 0], [2, 2]]);
   });
 
+  it("symmetrizes any square pattern as its union with the transpose, and gives back one that already is", () => {
+    fc.assert(
+      fc.property(rowsArb(30, 30), fc.boolean(), ([n, rows], withDiagonal) => {
+        const p = patternFromRows(Array.from({ length: n }, (_, i) => rows[i] ?? []), n);
+        const want = new Set(entries(p).flatMap(([i, j]) => [`${i},${j}`, `${j},${i}`]));
+        if (withDiagonal) for (let i = 0; i < n; i++) want.add(`${i},${i}`);
+        const s = symmetricPattern(p, withDiagonal);
+        const got = entries(s).map(([i, j]) => `${i},${j}`);
+        expect(got).toEqual([...want].sort((x, y) => Number(x.split(",")[0]) - Number(y.split(",")[0]) || Number(x.split(",")[1]) - Number(y.split(",")[1])));
+        const already = entries(p).length === want.size;
+        expect(s === p).toBe(already);
+        expect(symmetricPattern(s, withDiagonal)).toBe(s);
+      }),
+    );
+  });
+
   it("transposing twice gives the pattern back", () => {
     fc.assert(
       fc.property(rowsArb(30, 30), ([n, rows]) => {
