@@ -410,10 +410,13 @@ export class CheckpointSchedule {
       this.released = grown;
     }
     this.released[this.releasedCount++] = this.slotOf[index]!;
-    this.positions.copyWithin(index, index + 1, this.held);
-    this.slotOf.copyWithin(index, index + 1, this.held);
-    this.pinned.copyWithin(index, index + 1, this.held);
     this.held--;
+    if (index < this.held) {
+      // not the newest (online drops only): the later ones move down
+      this.positions.copyWithin(index, index + 1, this.held + 1);
+      this.slotOf.copyWithin(index, index + 1, this.held + 1);
+      this.pinned.copyWithin(index, index + 1, this.held + 1);
+    }
   }
 
   /** Online: the most steps a stretch reversed with `c` snapshots may hold in the current phase, C(c + r − 1, c) (0 without a snapshot). */
