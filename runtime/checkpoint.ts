@@ -57,8 +57,8 @@
  *     n = C(s + r, s) − 1, they are the only placement that reaches r;
  *   - a free snapshot is used on the next step, except ⌊√s⌋ − 1 kept spare: with f
  *     snapshots free the newest stretch may hold C(f + r, r − 1) steps before a save, so
- *     the forward loop copies the state 10–50× less often than with none spare, for at
- *     most 0.5% more recomputation (with none spare a save came every 2.5 to 16 steps);
+ *     the forward loop copies the state 3–60× less often than with none spare (every 2.5
+ *     to 16 steps then), for at most 0.5% more recomputation;
  *   - when the newest stretch outgrows its bound, or a pinned state needs a snapshot, the
  *     newest unpinned snapshot whose removal keeps every stretch within its bound is
  *     dropped (the newest unpinned one when none does, repeated).
