@@ -54,7 +54,6 @@ export function columnNormsGradInto(
   }
   let f = 0;
   const sq_bar = new Float64Array(sq.length);
-  const f_bar = 1;
   w_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let j = 0; j < n; j++) {
@@ -62,8 +61,8 @@ export function columnNormsGradInto(
     f += w[j] * _t0;
     // its reverse, in the same iteration
     // line 23: f += w[j] * Math.sqrt(sq[j]);
-    w_bar[j] += f_bar * _t0;
-    sq_bar[j] += f_bar * w[j] * (0.5 / _t0);
+    w_bar[j] += _t0;
+    sq_bar[j] += w[j] * (0.5 / _t0);
   }
   for (let i_1 = 0; i_1 < M_bar.length; i_1++) {
     M_bar[i_1].fill(0);

@@ -254,9 +254,8 @@ export function earlyStopGradInto(
       controlStack.push(trips);
     }
   }
-  // reverse sweep
-  const s_bar = 1;
   x_bar.fill(0);
+  // reverse sweep
   {
     let i = 0;
     // line 20: for (let i = 0; i < x.length; i++) {
@@ -270,7 +269,7 @@ export function earlyStopGradInto(
         if (decisions[--decisionsTop] === 1) {
           const w = saved[--savedTop];
           // line 23: s += w * x[i] * x[i];
-          x_bar[i] += s_bar * (2 * x[i] * w);
+          x_bar[i] += 2 * x[i] * w;
         }
       }
       valueStack.size = savedTop;

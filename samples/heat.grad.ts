@@ -175,14 +175,13 @@ export function heatGradInto(
   let loss = 0;
   const u_bar = new Float64Array(u.length);
   const next_bar = new Float64Array(next.length);
-  const loss_bar = 1;
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < n; i++) {
     const d = u[i] - target[i];
     loss += d * d;
     // its reverse, in the same iteration
     // line 30: loss += d * d;
-    const d_bar = loss_bar * (2 * d);
+    const d_bar = 2 * d;
     // line 29: const d = u[i] - target[i];
     u_bar[i] += d_bar;
   }

@@ -34,22 +34,21 @@ export function huberGradInto(r: number, delta: number, grad: HuberGradient): nu
     value = 0.5 * r * r;
   }
   // reverse sweep
-  const value_bar = 1;
   if (r < -delta) {
     // line 23: return -delta * (r + 0.5 * delta);
-    delta_bar -= value_bar * (r + 0.5 * delta);
-    const _t0 = -(value_bar * delta);
+    delta_bar -= r + 0.5 * delta;
+    const _t0 = -delta;
     r_bar += _t0;
     delta_bar += _t0 * 0.5;
   } else if (r > delta) {
     // line 26: return delta * (r - 0.5 * delta);
-    delta_bar += value_bar * (r - 0.5 * delta);
-    const _t1 = value_bar * delta;
+    delta_bar += r - 0.5 * delta;
+    const _t1 = delta;
     r_bar += _t1;
     delta_bar -= _t1 * 0.5;
   } else {
     // line 28: return 0.5 * r * r;
-    r_bar += value_bar * r;
+    r_bar += r;
   }
   grad.r = r_bar;
   grad.delta = delta_bar;
@@ -96,15 +95,14 @@ export function smoothstepGradInto(
     value = t * t * (3 - 2 * t);
   }
   // reverse sweep
-  const value_bar = 1;
   if (x <= lo) {
     // line 37: if (x <= lo) return 0;
   } else if (x >= hi) {
     // line 38: if (x >= hi) return 1;
   } else {
-    let t_bar = value_bar * (2 * t * (3 - 2 * t));
+    let t_bar = 2 * t * (3 - 2 * t);
     // line 40: return t * t * (3 - 2 * t);
-    t_bar -= value_bar * (t * t) * 2;
+    t_bar -= t * t * 2;
     // line 39: const t = (x - lo) / (hi - lo);
     const _t0 = hi - lo;
     const _t1 = t_bar / _t0;

@@ -133,7 +133,6 @@ export function rosenbrockGradInto(x: Float64Array, grad: RosenbrockGradient): n
   const x_bar = grad.x;
   // forward sweep
   let f = 0;
-  const f_bar = 1;
   x_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i + 1 < x.length; i++) {
@@ -142,8 +141,8 @@ export function rosenbrockGradInto(x: Float64Array, grad: RosenbrockGradient): n
     f += 100 * u * u + v * v;
     // its reverse, in the same iteration
     // line 26: f += 100 * u * u + v * v;
-    const u_bar = f_bar * (200 * u);
-    const v_bar = f_bar * (2 * v);
+    const u_bar = 200 * u;
+    const v_bar = 2 * v;
     // line 25: const v = 1 - x[i];
     x_bar[i] -= v_bar;
     // line 24: const u = x[i + 1] - x[i] * x[i];
@@ -183,7 +182,6 @@ export function rosenbrockHvpInto(
   const x_bar_dot = hvp.x;
   // forward sweep
   let f = 0;
-  const f_bar = 1;
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -195,10 +193,10 @@ export function rosenbrockHvpInto(
     f += 100 * u * u + v_1 * v_1;
     // its reverse, in the same iteration
     // line 26: f += 100 * u * u + v * v;
-    const u_bar = f_bar * (200 * u);
-    const u_bar_dot = 200 * f_bar * u_dot;
-    const v_1_bar = f_bar * (2 * v_1);
-    const v_1_bar_dot = 2 * f_bar * v_1_dot;
+    const u_bar = 200 * u;
+    const u_bar_dot = 200 * u_dot;
+    const v_1_bar = 2 * v_1;
+    const v_1_bar_dot = 2 * v_1_dot;
     // line 25: const v = 1 - x[i];
     x_bar_dot[i] -= v_1_bar_dot;
     x_bar[i] -= v_1_bar;
@@ -229,7 +227,6 @@ export function rosenbrockHvpLanesInto(
   const x_bar_dot = hvp.x;
   // forward sweep
   let f = 0;
-  const f_bar = 1;
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -239,8 +236,8 @@ export function rosenbrockHvpLanesInto(
     f += 100 * u * u + v_1 * v_1;
     // its reverse, in the same iteration
     // line 26: f += 100 * u * u + v * v;
-    const u_bar = f_bar * (200 * u);
-    const v_1_bar = f_bar * (2 * v_1);
+    const u_bar = 200 * u;
+    const v_1_bar = 2 * v_1;
     // line 25: const v = 1 - x[i];
     x_bar[i] -= v_1_bar;
     // line 24: const u = x[i + 1] - x[i] * x[i];
@@ -249,17 +246,15 @@ export function rosenbrockHvpLanesInto(
     const _t0 = (i + 1) * width;
     const _t1 = 2 * x[i];
     const _t2 = i * width;
-    const _t3 = 200 * f_bar;
-    const _t4 = 2 * f_bar;
-    const _t5 = 2 * u_bar;
+    const _t3 = 2 * u_bar;
     for (let lane = 0; lane < width; lane++) {
       const u_dot = x_dot[_t0 + lane] - _t1 * x_dot[_t2 + lane];
       const v_1_dot = -x_dot[_t2 + lane];
-      const u_bar_dot = _t3 * u_dot;
-      const v_1_bar_dot = _t4 * v_1_dot;
+      const u_bar_dot = 200 * u_dot;
+      const v_1_bar_dot = 2 * v_1_dot;
       x_bar_dot[_t2 + lane] -= v_1_bar_dot;
       x_bar_dot[_t0 + lane] += u_bar_dot;
-      x_bar_dot[_t2 + lane] -= _t1 * u_bar_dot + _t5 * x_dot[_t2 + lane];
+      x_bar_dot[_t2 + lane] -= _t1 * u_bar_dot + _t3 * x_dot[_t2 + lane];
     }
   }
   return f;

@@ -115,12 +115,11 @@ export function sumOfSquares(x: number[]): number {
         const x_bar = grad.x;
         // forward sweep
         let s = 0;
-        const s_bar = 1;
         // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
         for (let i = 0; i < x.length; i++) {
           s += x[i] * x[i];
           // its reverse, in the same iteration
-          x_bar[i] = s_bar * (2 * x[i]);
+          x_bar[i] = 2 * x[i];
         }
         return s;
       }
@@ -237,7 +236,6 @@ export function clipped(x: number[], limit: number): number {
         const x_bar = grad.x;
         // forward sweep
         let s = 0;
-        const s_bar = 1;
         x_bar.fill(0);
         // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
         for (let i = 0; i < x.length; i++) {
@@ -250,7 +248,7 @@ export function clipped(x: number[], limit: number): number {
           if (x[i] > limit) {
           } else {
             // line 6: else s += x[i] * x[i];
-            x_bar[i] += s_bar * (2 * x[i]);
+            x_bar[i] += 2 * x[i];
           }
         }
         return s;
@@ -392,7 +390,6 @@ export function loss(w: number[], x: number[]): number {
         const w_bar = grad.w;
         // forward sweep
         let total = 0;
-        const total_bar = 1;
         // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
         for (let i = 0; i < w.length; i++) {
           // inlined softplus(…) from input.ts:1
@@ -400,7 +397,7 @@ export function loss(w: number[], x: number[]): number {
           const _t0 = Math.exp(z);
           total += Math.log1p(_t0);
           // its reverse, in the same iteration
-          const z_bar = total_bar * (1 / (1 + _t0)) * _t0;
+          const z_bar = (1 / (1 + _t0)) * _t0;
           w_bar[i] = z_bar * x[i];
         }
         return total;
@@ -633,12 +630,11 @@ export function quartic(x: number[]): number {
         const x_bar = grad.x;
         // forward sweep
         let s = 0;
-        const s_bar = 1;
         // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
         for (let i = 0; i < x.length; i++) {
           s += x[i] ** 4;
           // its reverse, in the same iteration
-          x_bar[i] = s_bar * (4 * x[i] ** 3);
+          x_bar[i] = 4 * x[i] ** 3;
         }
         return s;
       }
@@ -673,13 +669,12 @@ export function quartic(x: number[]): number {
         const x_bar_dot = hvp.x;
         // forward sweep
         let s = 0;
-        const s_bar = 1;
         // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
         for (let i = 0; i < x.length; i++) {
           s += x[i] ** 4;
           // its reverse, in the same iteration
-          x_bar_dot[i] = 4 * s_bar * (3 * x[i] ** 2 * x_dot[i]);
-          x_bar[i] = s_bar * (4 * x[i] ** 3);
+          x_bar_dot[i] = 4 * (3 * x[i] ** 2 * x_dot[i]);
+          x_bar[i] = 4 * x[i] ** 3;
         }
         return s;
       }

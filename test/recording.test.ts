@@ -76,7 +76,6 @@ describe("recorded reads", () => {
         const buf = new Array<number>(D).fill(0);
         let total = 0;
         const buf_bar = new Array<number>(buf.length).fill(0);
-        const total_bar = 1;
         w_bar.fill(0);
         for (let i = 0; i < c_bar.length; i++) {
           c_bar[i].fill(0);
@@ -126,7 +125,7 @@ describe("recorded reads", () => {
             total += Math.log(1 + sq);
             // its reverse, in the same iteration
             // line 16: total += Math.log(1 + sq);
-            const sq_bar = total_bar * (1 / (1 + sq));
+            const sq_bar = 1 / (1 + sq);
             // line 15: for (let j = 0; j < D; j++) sq += buf[j] * buf[j];
             for (let j = D - 1; j >= 0; j--) {
               const buf_j = saved[--savedTop];
@@ -193,12 +192,11 @@ describe("recorded reads", () => {
         }
         let out = 0;
         const y_bar = new Array<number>(y.length).fill(0);
-        const out_bar = 1;
         // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
         for (let i = 0; i < n; i++) {
           out += y[i] * y[i] * y[i];
           // its reverse, in the same iteration
-          y_bar[i] += out_bar * (3 * y[i] ** 2);
+          y_bar[i] += 3 * y[i] ** 2;
         }
         // reverse sweep
         // line 6: for (let s = 0; s < steps; s++) {
@@ -360,7 +358,6 @@ describe("quotients", () => {
         let t_bar = 0;
         // forward sweep
         let s = 0;
-        const s_bar = 1;
         r_bar.fill(0);
         // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
         for (let i = 0; i < r.length; i++) {
@@ -368,11 +365,11 @@ describe("quotients", () => {
           const _t1 = Math.sin(v);
           s += _t1 * t + r[i] / (t + 1);
           // its reverse, in the same iteration
-          const v_bar = s_bar * t * Math.cos(v);
+          const v_bar = t * Math.cos(v);
           // line 9: s += Math.sin(v) * t + r[i] / (t + 1);
-          t_bar += s_bar * _t1;
+          t_bar += _t1;
           const _t2 = t + 1;
-          const _t3 = s_bar / _t2;
+          const _t3 = 1 / _t2;
           r_bar[i] += _t3;
           t_bar -= _t3 * (r[i] / _t2);
           // line 8: const v = r[i] / t;
@@ -421,16 +418,15 @@ describe("quotients", () => {
         }
         // reverse sweep
         const buf_bar = new Array<number>(buf.length).fill(0);
-        const s_bar = 1;
         // line 8: for (let i = 1; i < buf.length; i++) {
         {
           let savedTop = valueStack.size;
           const saved = valueStack.buffer;
           for (let i = buf.length - 1; i >= 1; i--) {
             const f = saved[--savedTop];
-            let f_bar = s_bar * Math.cos(f);
+            let f_bar = Math.cos(f);
             // line 11: s += Math.sin(f) + buf[i];
-            buf_bar[i] += s_bar;
+            buf_bar[i] += 1;
             // line 10: buf[i] = f * f;
             buf[i] = saved[--savedTop];
             f_bar += buf_bar[i] * (2 * f);

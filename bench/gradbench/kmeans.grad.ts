@@ -35,7 +35,6 @@ export function kmeansClosestCostHvpInto(
   const centroids_bar_dot = hvp.centroids;
   // forward sweep
   let cost = 0;
-  const cost_bar = 1;
   for (let i_1 = 0; i_1 < centroids_bar.length; i_1++) {
     centroids_bar[i_1].fill(0);
   }
@@ -96,8 +95,8 @@ export function kmeansClosestCostHvpInto(
       cost += diff * diff;
       // its reverse, in the same iteration
       // line 63: cost += diff * diff;
-      const diff_bar = cost_bar * (2 * diff);
-      const diff_bar_dot = 2 * cost_bar * diff_dot;
+      const diff_bar = 2 * diff;
+      const diff_bar_dot = 2 * diff_dot;
       // line 62: const diff = p[l] - c[l];
       c_bar_dot[l] -= diff_bar_dot;
       c_bar[l] -= diff_bar;

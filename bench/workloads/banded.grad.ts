@@ -919,7 +919,6 @@ export function bandedHvpInto(
   const x_bar_dot = hvp.x;
   // forward sweep
   let f = 0;
-  const f_bar = 1;
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -931,8 +930,8 @@ export function bandedHvpInto(
     f += t * t;
     // its reverse, in the same iteration
     // line 12: f += t * t;
-    const t_bar = f_bar * (2 * t);
-    const t_bar_dot = 2 * f_bar * t_dot;
+    const t_bar = 2 * t;
+    const t_bar_dot = 2 * t_dot;
     // line 11: const t = x[i] + x[i + 1] * x[i + 1] - Math.sin(x[i + 2]);
     x_bar_dot[i] += t_bar_dot;
     x_bar[i] += t_bar;
@@ -964,7 +963,6 @@ export function bandedHvpLanesInto(
   const x_bar_dot = hvp.x;
   // forward sweep
   let f = 0;
-  const f_bar = 1;
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -974,7 +972,7 @@ export function bandedHvpLanesInto(
     f += t * t;
     // its reverse, in the same iteration
     // line 12: f += t * t;
-    const t_bar = f_bar * (2 * t);
+    const t_bar = 2 * t;
     // line 11: const t = x[i] + x[i + 1] * x[i + 1] - Math.sin(x[i + 2]);
     x_bar[i] += t_bar;
     x_bar[i + 1] += t_bar * (2 * x[i + 1]);
@@ -985,16 +983,15 @@ export function bandedHvpLanesInto(
     const _t4 = i * width;
     const _t5 = 2 * x[i + 1];
     const _t6 = (i + 1) * width;
-    const _t7 = 2 * f_bar;
-    const _t8 = 2 * t_bar;
-    const _t9 = Math.sin(x[i + 2]);
+    const _t7 = 2 * t_bar;
+    const _t8 = Math.sin(x[i + 2]);
     for (let lane = 0; lane < width; lane++) {
       const _t0_dot = _t2 * x_dot[_t3 + lane];
       const t_dot = x_dot[_t4 + lane] + _t5 * x_dot[_t6 + lane] - _t0_dot;
-      const t_bar_dot = _t7 * t_dot;
+      const t_bar_dot = 2 * t_dot;
       x_bar_dot[_t4 + lane] += t_bar_dot;
-      x_bar_dot[_t6 + lane] += _t5 * t_bar_dot + _t8 * x_dot[_t6 + lane];
-      const _t1_dot = -(_t9 * x_dot[_t3 + lane]);
+      x_bar_dot[_t6 + lane] += _t5 * t_bar_dot + _t7 * x_dot[_t6 + lane];
+      const _t1_dot = -(_t8 * x_dot[_t3 + lane]);
       x_bar_dot[_t3 + lane] -= _t1 * t_bar_dot + t_bar * _t1_dot;
     }
   }
@@ -1086,7 +1083,6 @@ export function bandedSparseHvpInto(
   // forward sweep
   // inlined banded(…) from banded.ts:8
   let f = 0;
-  const f_bar = 1;
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -1098,8 +1094,8 @@ export function bandedSparseHvpInto(
     f += t * t;
     // its reverse, in the same iteration
     // line 12: f += t * t;
-    const t_bar = f_bar * (2 * t);
-    const t_bar_dot = 2 * f_bar * t_dot;
+    const t_bar = 2 * t;
+    const t_bar_dot = 2 * t_dot;
     // line 11: const t = x[i] + x[i + 1] * x[i + 1] - Math.sin(x[i + 2]);
     x_bar_dot[i] += t_bar_dot;
     x_bar[i] += t_bar;
@@ -1132,7 +1128,6 @@ export function bandedSparseHvpLanesInto(
   // forward sweep
   // inlined banded(…) from banded.ts:8
   let f = 0;
-  const f_bar = 1;
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -1142,7 +1137,7 @@ export function bandedSparseHvpLanesInto(
     f += t * t;
     // its reverse, in the same iteration
     // line 12: f += t * t;
-    const t_bar = f_bar * (2 * t);
+    const t_bar = 2 * t;
     // line 11: const t = x[i] + x[i + 1] * x[i + 1] - Math.sin(x[i + 2]);
     x_bar[i] += t_bar;
     x_bar[i + 1] += t_bar * (2 * x[i + 1]);
@@ -1153,16 +1148,15 @@ export function bandedSparseHvpLanesInto(
     const _t4 = i * width;
     const _t5 = 2 * x[i + 1];
     const _t6 = (i + 1) * width;
-    const _t7 = 2 * f_bar;
-    const _t8 = 2 * t_bar;
-    const _t9 = Math.sin(x[i + 2]);
+    const _t7 = 2 * t_bar;
+    const _t8 = Math.sin(x[i + 2]);
     for (let lane = 0; lane < width; lane++) {
       const _t0_dot = _t2 * x_dot[_t3 + lane];
       const t_dot = x_dot[_t4 + lane] + _t5 * x_dot[_t6 + lane] - _t0_dot;
-      const t_bar_dot = _t7 * t_dot;
+      const t_bar_dot = 2 * t_dot;
       x_bar_dot[_t4 + lane] += t_bar_dot;
-      x_bar_dot[_t6 + lane] += _t5 * t_bar_dot + _t8 * x_dot[_t6 + lane];
-      const _t1_dot = -(_t9 * x_dot[_t3 + lane]);
+      x_bar_dot[_t6 + lane] += _t5 * t_bar_dot + _t7 * x_dot[_t6 + lane];
+      const _t1_dot = -(_t8 * x_dot[_t3 + lane]);
       x_bar_dot[_t3 + lane] -= _t1 * t_bar_dot + t_bar * _t1_dot;
     }
   }
@@ -1186,7 +1180,6 @@ function bandedSparseHessianSparsitySweep(
   // forward sweep
   // inlined banded(…) from banded.ts:8
   let f = 0;
-  const f_bar = 1;
   x_bar.fill(0);
   clearSets(x_bar_dot);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -1198,7 +1191,7 @@ function bandedSparseHessianSparsitySweep(
     f += t * t;
     // its reverse, in the same iteration
     // line 12: f += t * t;
-    const t_bar = f_bar * (2 * t);
+    const t_bar = 2 * t;
     const t_bar_dot = t_dot;
     // line 11: const t = x[i] + x[i + 1] * x[i + 1] - Math.sin(x[i + 2]);
     x_bar_dot[i] = unionSets(x_bar_dot[i], t_bar_dot);

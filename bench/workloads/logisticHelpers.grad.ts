@@ -31,7 +31,6 @@ export function logisticNllWithHelpersGradInto(
   const w_bar = grad.w;
   // forward sweep
   let total = 0;
-  const total_bar = 1;
   w_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < X.length; i++) {
@@ -49,10 +48,10 @@ export function logisticNllWithHelpersGradInto(
     // its reverse, in the same iteration
     let z_bar = 0;
     if (z > 0) {
-      z_bar += total_bar;
-      z_bar -= total_bar * (1 / (1 + _t0)) * _t0;
+      z_bar += 1;
+      z_bar -= (1 / (1 + _t0)) * _t0;
     } else {
-      z_bar += total_bar * (1 / (1 + _t1)) * _t1;
+      z_bar += (1 / (1 + _t1)) * _t1;
     }
     const s_bar = -(z_bar * y[i]);
     // line 16: for (let j = 0; j < b.length; j++) s += a[j] * b[j];

@@ -142,7 +142,6 @@ export function logisticNllGradInto(
   const w_bar = grad.w;
   // forward sweep
   let total = 0;
-  const total_bar = 1;
   w_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < X.length; i++) {
@@ -159,10 +158,10 @@ export function logisticNllGradInto(
     let z_bar = 0;
     // line 17: total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
     if (z > 0) {
-      z_bar += total_bar;
-      z_bar -= total_bar * (1 / (1 + _t0)) * _t0;
+      z_bar += 1;
+      z_bar -= (1 / (1 + _t0)) * _t0;
     } else {
-      z_bar += total_bar * (1 / (1 + _t1)) * _t1;
+      z_bar += (1 / (1 + _t1)) * _t1;
     }
     // line 15: const z = -y[i] * margin;
     const margin_bar = -(z_bar * y[i]);
@@ -208,7 +207,6 @@ export function logisticNllHvpInto(
   const w_bar_dot = hvp.w;
   // forward sweep
   let total = 0;
-  const total_bar = 1;
   w_bar.fill(0);
   w_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -232,16 +230,12 @@ export function logisticNllHvpInto(
     let z_bar_dot = 0;
     // line 17: total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
     if (z > 0) {
-      z_bar += total_bar;
-      z_bar_dot -=
-        -(total_bar * _t0 * ((1 / ((1 + _t0) * (1 + _t0))) * _t0_dot)) +
-        total_bar * (1 / (1 + _t0)) * _t0_dot;
-      z_bar -= total_bar * (1 / (1 + _t0)) * _t0;
+      z_bar += 1;
+      z_bar_dot -= -(_t0 * ((1 / ((1 + _t0) * (1 + _t0))) * _t0_dot)) + (1 / (1 + _t0)) * _t0_dot;
+      z_bar -= (1 / (1 + _t0)) * _t0;
     } else {
-      z_bar_dot +=
-        -(total_bar * _t1 * ((1 / ((1 + _t1) * (1 + _t1))) * _t1_dot)) +
-        total_bar * (1 / (1 + _t1)) * _t1_dot;
-      z_bar += total_bar * (1 / (1 + _t1)) * _t1;
+      z_bar_dot += -(_t1 * ((1 / ((1 + _t1) * (1 + _t1))) * _t1_dot)) + (1 / (1 + _t1)) * _t1_dot;
+      z_bar += (1 / (1 + _t1)) * _t1;
     }
     // line 15: const z = -y[i] * margin;
     const margin_bar = -(z_bar * y[i]);
@@ -277,7 +271,6 @@ export function logisticNllHvpLanesInto(
   const w_bar_dot = hvp.w;
   // forward sweep
   let total = 0;
-  const total_bar = 1;
   w_bar.fill(0);
   w_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -304,10 +297,10 @@ export function logisticNllHvpLanesInto(
     // line 17: total += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
     const _t4 = z > 0;
     if (_t4) {
-      z_bar += total_bar;
-      z_bar -= total_bar * (1 / (1 + _t0)) * _t0;
+      z_bar += 1;
+      z_bar -= (1 / (1 + _t0)) * _t0;
     } else {
-      z_bar += total_bar * (1 / (1 + _t1)) * _t1;
+      z_bar += (1 / (1 + _t1)) * _t1;
     }
     // line 15: const z = -y[i] * margin;
     const margin_bar = -(z_bar * y[i]);
@@ -315,21 +308,19 @@ export function logisticNllHvpLanesInto(
     const _t7 = y[i];
     const _t8 = z > 0;
     const _t9 = !(z > 0);
-    const _t10 = total_bar * _t0;
-    const _t11 = 1 / ((1 + _t0) * (1 + _t0));
-    const _t12 = total_bar * (1 / (1 + _t0));
-    const _t13 = total_bar * _t1;
-    const _t14 = 1 / ((1 + _t1) * (1 + _t1));
-    const _t15 = total_bar * (1 / (1 + _t1));
+    const _t10 = 1 / ((1 + _t0) * (1 + _t0));
+    const _t11 = 1 / (1 + _t0);
+    const _t12 = 1 / ((1 + _t1) * (1 + _t1));
+    const _t13 = 1 / (1 + _t1);
     for (let lane = 0; lane < width; lane++) {
       const z_dot = -(_t7 * margin_dot[lane]);
       const _t0_dot = _t8 ? -(_t0 * z_dot) : 0;
       const _t1_dot = _t9 ? _t1 * z_dot : 0;
       let z_bar_dot = 0;
       if (_t4) {
-        z_bar_dot -= -(_t10 * (_t11 * _t0_dot)) + _t12 * _t0_dot;
+        z_bar_dot -= -(_t0 * (_t10 * _t0_dot)) + _t11 * _t0_dot;
       } else {
-        z_bar_dot += -(_t13 * (_t14 * _t1_dot)) + _t15 * _t1_dot;
+        z_bar_dot += -(_t1 * (_t12 * _t1_dot)) + _t13 * _t1_dot;
       }
       margin_bar_dot[lane] = -(_t7 * z_bar_dot);
     }

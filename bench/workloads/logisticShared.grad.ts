@@ -34,7 +34,6 @@ export function logisticNllSharedGradInto(
   const w_bar = grad.w;
   // forward sweep
   let total = 0;
-  const total_bar = 1;
   w_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   const _t0 = { b: w_bar };
@@ -47,10 +46,10 @@ export function logisticNllSharedGradInto(
     // its reverse, in the same iteration
     let z_bar = 0;
     if (z > 0) {
-      z_bar += total_bar;
-      z_bar -= total_bar * (1 / (1 + _t1)) * _t1;
+      z_bar += 1;
+      z_bar -= (1 / (1 + _t1)) * _t1;
     } else {
-      z_bar += total_bar * (1 / (1 + _t2)) * _t2;
+      z_bar += (1 / (1 + _t2)) * _t2;
     }
     dotSharedPullback_b(X[i], w, -(z_bar * y[i]), _t0);
   }

@@ -136,7 +136,6 @@ export function rosenbrockGradInto(x: Float64Array, grad: RosenbrockGradient): n
   const x_bar = grad.x;
   // forward sweep
   let s = 0;
-  const s_bar = 1;
   x_bar.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < x.length - 1; i++) {
@@ -145,8 +144,8 @@ export function rosenbrockGradInto(x: Float64Array, grad: RosenbrockGradient): n
     s += 100 * a * a + b * b;
     // its reverse, in the same iteration
     // line 13: s += 100 * a * a + b * b;
-    const a_bar = s_bar * (200 * a);
-    const b_bar = s_bar * (2 * b);
+    const a_bar = 200 * a;
+    const b_bar = 2 * b;
     // line 12: const b = 1 - x[i];
     x_bar[i] -= b_bar;
     // line 11: const a = x[i + 1] - x[i] * x[i];
@@ -186,7 +185,6 @@ export function rosenbrockHvpInto(
   const x_bar_dot = hvp.x;
   // forward sweep
   let s = 0;
-  const s_bar = 1;
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -198,10 +196,10 @@ export function rosenbrockHvpInto(
     s += 100 * a * a + b * b;
     // its reverse, in the same iteration
     // line 13: s += 100 * a * a + b * b;
-    const a_bar = s_bar * (200 * a);
-    const a_bar_dot = 200 * s_bar * a_dot;
-    const b_bar = s_bar * (2 * b);
-    const b_bar_dot = 2 * s_bar * b_dot;
+    const a_bar = 200 * a;
+    const a_bar_dot = 200 * a_dot;
+    const b_bar = 2 * b;
+    const b_bar_dot = 2 * b_dot;
     // line 12: const b = 1 - x[i];
     x_bar_dot[i] -= b_bar_dot;
     x_bar[i] -= b_bar;
@@ -232,7 +230,6 @@ export function rosenbrockHvpLanesInto(
   const x_bar_dot = hvp.x;
   // forward sweep
   let s = 0;
-  const s_bar = 1;
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -242,8 +239,8 @@ export function rosenbrockHvpLanesInto(
     s += 100 * a * a + b * b;
     // its reverse, in the same iteration
     // line 13: s += 100 * a * a + b * b;
-    const a_bar = s_bar * (200 * a);
-    const b_bar = s_bar * (2 * b);
+    const a_bar = 200 * a;
+    const b_bar = 2 * b;
     // line 12: const b = 1 - x[i];
     x_bar[i] -= b_bar;
     // line 11: const a = x[i + 1] - x[i] * x[i];
@@ -252,17 +249,15 @@ export function rosenbrockHvpLanesInto(
     const _t0 = (i + 1) * width;
     const _t1 = 2 * x[i];
     const _t2 = i * width;
-    const _t3 = 200 * s_bar;
-    const _t4 = 2 * s_bar;
-    const _t5 = 2 * a_bar;
+    const _t3 = 2 * a_bar;
     for (let lane = 0; lane < width; lane++) {
       const a_dot = x_dot[_t0 + lane] - _t1 * x_dot[_t2 + lane];
       const b_dot = -x_dot[_t2 + lane];
-      const a_bar_dot = _t3 * a_dot;
-      const b_bar_dot = _t4 * b_dot;
+      const a_bar_dot = 200 * a_dot;
+      const b_bar_dot = 2 * b_dot;
       x_bar_dot[_t2 + lane] -= b_bar_dot;
       x_bar_dot[_t0 + lane] += a_bar_dot;
-      x_bar_dot[_t2 + lane] -= _t1 * a_bar_dot + _t5 * x_dot[_t2 + lane];
+      x_bar_dot[_t2 + lane] -= _t1 * a_bar_dot + _t3 * x_dot[_t2 + lane];
     }
   }
   return s;
@@ -353,7 +348,6 @@ export function rosenbrockDenseHvpInto(
   // forward sweep
   // inlined rosenbrock(…) from rosenbrock.ts:8
   let s = 0;
-  const s_bar = 1;
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -365,10 +359,10 @@ export function rosenbrockDenseHvpInto(
     s += 100 * a * a + b * b;
     // its reverse, in the same iteration
     // line 13: s += 100 * a * a + b * b;
-    const a_bar = s_bar * (200 * a);
-    const a_bar_dot = 200 * s_bar * a_dot;
-    const b_bar = s_bar * (2 * b);
-    const b_bar_dot = 2 * s_bar * b_dot;
+    const a_bar = 200 * a;
+    const a_bar_dot = 200 * a_dot;
+    const b_bar = 2 * b;
+    const b_bar_dot = 2 * b_dot;
     // line 12: const b = 1 - x[i];
     x_bar_dot[i] -= b_bar_dot;
     x_bar[i] -= b_bar;
@@ -400,7 +394,6 @@ export function rosenbrockDenseHvpLanesInto(
   // forward sweep
   // inlined rosenbrock(…) from rosenbrock.ts:8
   let s = 0;
-  const s_bar = 1;
   x_bar.fill(0);
   x_bar_dot.fill(0);
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
@@ -410,8 +403,8 @@ export function rosenbrockDenseHvpLanesInto(
     s += 100 * a * a + b * b;
     // its reverse, in the same iteration
     // line 13: s += 100 * a * a + b * b;
-    const a_bar = s_bar * (200 * a);
-    const b_bar = s_bar * (2 * b);
+    const a_bar = 200 * a;
+    const b_bar = 2 * b;
     // line 12: const b = 1 - x[i];
     x_bar[i] -= b_bar;
     // line 11: const a = x[i + 1] - x[i] * x[i];
@@ -420,17 +413,15 @@ export function rosenbrockDenseHvpLanesInto(
     const _t0 = (i + 1) * width;
     const _t1 = 2 * x[i];
     const _t2 = i * width;
-    const _t3 = 200 * s_bar;
-    const _t4 = 2 * s_bar;
-    const _t5 = 2 * a_bar;
+    const _t3 = 2 * a_bar;
     for (let lane = 0; lane < width; lane++) {
       const a_dot = x_dot[_t0 + lane] - _t1 * x_dot[_t2 + lane];
       const b_dot = -x_dot[_t2 + lane];
-      const a_bar_dot = _t3 * a_dot;
-      const b_bar_dot = _t4 * b_dot;
+      const a_bar_dot = 200 * a_dot;
+      const b_bar_dot = 2 * b_dot;
       x_bar_dot[_t2 + lane] -= b_bar_dot;
       x_bar_dot[_t0 + lane] += a_bar_dot;
-      x_bar_dot[_t2 + lane] -= _t1 * a_bar_dot + _t5 * x_dot[_t2 + lane];
+      x_bar_dot[_t2 + lane] -= _t1 * a_bar_dot + _t3 * x_dot[_t2 + lane];
     }
   }
   return s;

@@ -9,7 +9,7 @@
 import { Codes, fail } from "../../diagnostics.ts";
 import * as b from "../../ir/build.ts";
 import type { Expr, LValue, Stmt, ValueType } from "../../ir/nodes.ts";
-import { exprReads, rootName, someStmt, stmtExprs, walkStmts } from "../../ir/visit.ts";
+import { exprReads, mapExpr, mapStmtExprs, rootName, someStmt, stmtExprs, walkStmts } from "../../ir/visit.ts";
 import { leafPaths, pathIn } from "../../ir/types.ts";
 import type { Namer } from "../naming.ts";
 import { cleanupStraightLine } from "../cleanup.ts";
@@ -35,6 +35,10 @@ export interface Generated {
  * reads (strategy.ts); everything else, the read log included, is the same either way.
  */
 export function generateBody(gen: Generation, namer: Namer, cleanup = true): Generated {
+  return withConstantSeed(gen, sweeps(gen, namer, cleanup));
+}
+
+function sweeps(gen: Generation, namer: Namer, cleanup: boolean): Generated {
   const clean = cleanup ? cleanupStraightLine : (list: Stmt[]) => list;
   const { fn, wrt, result, gradName, seed, info, activity } = gen.input;
   for (const name of wrt) {
@@ -187,4 +191,38 @@ function replayable(gen: Generation, forward: Stmt[], reverse: Stmt[]): boolean 
 function copyOf(e: Expr, type: ValueType): Expr {
   const container = type.kind === "array" && type.container === "float64array" ? "Float64Array" : type.kind === "array" && type.container === "float32array" ? "Float32Array" : "Array";
   return b.call(`${container}.from`, [e]);
+}
+
+/**
+ * A gradient's seed (`let f_bar = 1` for the returned variable `f`) that nothing in the
+ * sweeps writes again is a constant: its reads become the literal, folded where it
+ * multiplies (`f_bar * (200 * u)` → `200 * u`, exactly the same double), and its
+ * declaration goes, as a person writing the gradient would leave it out.
+ */
+function withConstantSeed(gen: Generation, generated: Generated): Generated {
+  const { result, seed } = gen.input;
+  if (seed.kind !== "number" || result.kind !== "var") return generated;
+  const name = gen.adjointNames.get(result.name);
+  if (!name) return generated;
+  let declarations = 0;
+  let writes = 0;
+  walkStmts(generated.output.body, (s) => {
+    if (s.kind === "declare" && s.name === name) {
+      declarations++;
+      if (!(s.init.kind === "number" && s.init.value === seed.value)) writes++;
+    } else if (s.kind === "assign" && rootName(s.target) === name) writes++;
+  });
+  if (declarations !== 1 || writes > 0) return generated;
+  const literal = b.num(seed.value);
+  const isSeed = (e: Expr) => e.kind === "var" && e.name === name;
+  const fold = (e: Expr): Expr | undefined => {
+    if (isSeed(e)) return literal;
+    if (e.kind === "binary" && e.op === "*" && (isSeed(e.left) || isSeed(e.right))) return b.mul(mapExpr(e.left, fold), mapExpr(e.right, fold));
+    if (e.kind === "unary" && e.op === "-" && isSeed(e.operand)) return b.neg(literal);
+    return undefined;
+  };
+  const folded = (list: Stmt[]) => mapStmtExprs(list.filter((s) => !(s.kind === "declare" && s.name === name)), fold);
+  const { output } = generated;
+  const split = output.split && { prologue: folded(output.split.prologue), forward: folded(output.split.forward), reverse: folded(output.split.reverse), epilogue: folded(output.split.epilogue) };
+  return { ...generated, output: { ...output, body: folded(output.body), ...(split && { split }) }, reverseSweep: folded(generated.reverseSweep) };
 }
