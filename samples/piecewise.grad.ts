@@ -34,21 +34,22 @@ export function huberGradInto(r: number, delta: number, grad: HuberGradient): nu
     value = 0.5 * r * r;
   }
   // reverse sweep
+  const value_bar = 1;
   if (r < -delta) {
     // line 23: return -delta * (r + 0.5 * delta);
-    delta_bar -= r + 0.5 * delta;
-    const _t0 = -delta;
+    delta_bar -= value_bar * (r + 0.5 * delta);
+    const _t0 = -(value_bar * delta);
     r_bar += _t0;
     delta_bar += _t0 * 0.5;
   } else if (r > delta) {
     // line 26: return delta * (r - 0.5 * delta);
-    delta_bar += r - 0.5 * delta;
-    const _t1 = delta;
+    delta_bar += value_bar * (r - 0.5 * delta);
+    const _t1 = value_bar * delta;
     r_bar += _t1;
     delta_bar -= _t1 * 0.5;
   } else {
     // line 28: return 0.5 * r * r;
-    r_bar += r;
+    r_bar += value_bar * r;
   }
   grad.r = r_bar;
   grad.delta = delta_bar;

@@ -133,16 +133,17 @@ export function heldInLoop(x: number, y: number): number {
         let y_bar = 0;
         // forward sweep
         let s = 0;
+        const s_bar = 1;
         // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
         for (let i = 0; i < 3; i++) {
           const q = x / (y + i);
           const _t2 = Math.sin(x / (y + i));
           s += q * _t2;
           // its reverse, in the same iteration
-          const q_bar = _t2;
+          const q_bar = s_bar * _t2;
           // line 9: s += q * Math.sin(x / (y + i));
           const _t3 = y + i;
-          const _t4 = (q * Math.cos(q)) / _t3;
+          const _t4 = (s_bar * q * Math.cos(q)) / _t3;
           x_bar += _t4;
           y_bar -= _t4 * q;
           // line 8: const q = x / (y + i);

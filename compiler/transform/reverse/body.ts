@@ -215,6 +215,10 @@ function withConstantSeed(gen: Generation, generated: Generated): Generated {
   if (declarations !== 1 || writes > 0) return generated;
   const literal = b.num(seed.value);
   const isSeed = (e: Expr) => e.kind === "var" && e.name === name;
+  // A temporary holding the seed times a variable would become a copy of the variable
+  // (`const _t1 = value_bar * delta`): the sweeps never make those, so the seed stays.
+  const copyOnceFolded = (e: Expr) => e.kind === "binary" && e.op === "*" && ((isSeed(e.left) && b.isTrivial(e.right)) || (isSeed(e.right) && b.isTrivial(e.left)));
+  if (someStmt(generated.output.body, (s) => s.kind === "declare" && (isSeed(s.init) || copyOnceFolded(s.init)))) return generated;
   const fold = (e: Expr): Expr | undefined => {
     if (isSeed(e)) return literal;
     if (e.kind === "binary" && e.op === "*" && (isSeed(e.left) || isSeed(e.right))) return b.mul(mapExpr(e.left, fold), mapExpr(e.right, fold));
