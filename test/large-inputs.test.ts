@@ -64,6 +64,8 @@ describe("large inputs through the CLI", () => {
     expect(nest.grad.x).toEqual([1, 0, 0, 0]);
   }, 600_000);
 
+  // A worker stack of 1 MB, about the main thread's: with 4 MB the 5000-deep nest sometimes fit
+  // once the passes recursed with smaller frames (CI, 2026-12-07), and the test lost its premise.
   it("where even the worker's stack is too small: TSG1006 at the deepest expression, naming the function; json still printed", () => {
     const output = path.join(root, "big.grad.ts");
     const before = existsSync(output) ? readFileSync(output, "utf8") : null;
@@ -72,7 +74,7 @@ describe("large inputs through the CLI", () => {
     const line = text.slice(0, at).split("\n").length;
     const column = at - text.lastIndexOf("\n", at - 1);
 
-    const json = tsgrad(root, ["build", "big.ts", "--no-cache", "--format", "json"], { TSGRAD_STACK_MB: "4" });
+    const json = tsgrad(root, ["build", "big.ts", "--no-cache", "--format", "json"], { TSGRAD_STACK_MB: "1" });
     const report = JSON.parse(json.stdout);
     expect(json.status).toBe(1);
     expect(report.exitCode).toBe(1);
@@ -84,9 +86,9 @@ describe("large inputs through the CLI", () => {
     expect(d.message).toContain("'nest' in big.ts is too large to compile");
     expect(d.message).toContain(`nested ${DEPTH} levels deep`);
     expect(d.message).toContain("split it into several statements");
-    expect(d.message).toContain("TSGRAD_STACK_MB above 4");
+    expect(d.message).toContain("TSGRAD_STACK_MB above 1");
 
-    const plain = tsgrad(root, ["build", "big.ts", "--no-cache"], { TSGRAD_STACK_MB: "4" });
+    const plain = tsgrad(root, ["build", "big.ts", "--no-cache"], { TSGRAD_STACK_MB: "1" });
     expect(plain.status).toBe(1);
     expect(plain.stderr).toContain(`big.ts:${line}:${column} - error TSG1006: 'nest' in big.ts is too large to compile`);
     expect(plain.stderr).not.toMatch(/internal error|TSG9001|^\s+at /m);
