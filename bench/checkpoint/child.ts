@@ -10,8 +10,8 @@
  *           picks snapshotsFor(steps, width, 16 MiB)) · gen:OPTIONS (the generated code
  *           of the sample rebuilt with `// @checkpoint OPTIONS` above its main loop, the
  *           module run.ts compiled, given as --module PATH; `gen:` alone is the default
- *           budget) · while:OPTIONS, while-old:OPTIONS (the same with the main loop
- *           written as a while loop: the online schedule, or the doubling rule it replaced).
+ *           budget) · while:OPTIONS (the same with the main loop written as a while
+ *           loop: the online schedule).
  *
  * A gradient variant runs interleaved with the primal, R rounds each (median times), so
  * its gradient / primal ratio is measured in one process; before timing, a checkpointed

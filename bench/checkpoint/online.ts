@@ -3,9 +3,9 @@
  * in counts, not time: for n steps and s snapshots, the steps computed per step (the
  * forward loop's n included, recording not counted), the repetition number (how often
  * the most computed step is computed) and the states saved per step by the forward loop,
- * for runtime/checkpoint.ts's schedule, the doubling rule it replaced
- * (bench/checkpoint/doublingSchedule.ts) and offline revolve knowing n in advance
- * (t(n, s) = r·n − C(s + r + 1, r − 1), its forward phase included).
+ * for runtime/checkpoint.ts's schedule beside offline revolve knowing n in advance
+ * (t(n, s) = r·n − C(s + r + 1, r − 1), its forward phase included). (The doubling rule
+ * this schedule replaced, and its columns in bench/README, ran at commit 983dd07.)
  *
  *   npx tsx bench/checkpoint/online.ts [--steps 1e3,1e4,…] [--snapshots 10,100,1000]
  *
@@ -15,7 +15,6 @@
  */
 import { CheckpointAction, CheckpointSchedule, minimalAdvances, repetitions } from "../../runtime/checkpoint.ts";
 import { table } from "../timing.ts";
-import { DoublingSchedule } from "./doublingSchedule.ts";
 
 const args = process.argv.slice(2);
 const list = (name: string, fallback: number[]) => {
@@ -25,10 +24,8 @@ const list = (name: string, fallback: number[]) => {
 const stepCounts = list("--steps", [1e3, 1e4, 1e5, 1e6, 1e7]);
 const snapshotCounts = list("--snapshots", [10, 100, 1000]);
 
-type Online = CheckpointSchedule | DoublingSchedule;
-
 /** Runs n steps online, then the reverse phase; counts what every step cost. */
-function drive(schedule: Online, steps: number, slots: number): { computed: number; repetition: number; saves: number } {
+function drive(schedule: CheckpointSchedule, steps: number, slots: number): { computed: number; repetition: number; saves: number } {
   const delta = new Int32Array(steps + 1);
   delta[0] = 1;
   delta[steps] = -1;
@@ -55,16 +52,14 @@ const perStep = (x: number, n: number) => (x / n).toFixed(x / n >= 100 ? 0 : 3);
 for (const slots of snapshotCounts) {
   const rows: (string | number)[][] = [];
   for (const steps of stepCounts) {
-    const old = drive(new DoublingSchedule(), steps, slots);
     const now = drive(new CheckpointSchedule(), steps, slots);
     rows.push([
       steps.toExponential(0),
-      perStep(old.computed, steps),
       perStep(now.computed, steps),
       perStep(minimalAdvances(steps, slots), steps),
-      `${old.repetition} / ${now.repetition} / ${repetitions(steps, slots)}`,
-      `${(old.saves / steps).toFixed(4)} / ${(now.saves / steps).toFixed(3)}`,
+      `${now.repetition} / ${repetitions(steps, slots)}`,
+      (now.saves / steps).toFixed(3),
     ]);
   }
-  table(`online schedule, s = ${slots} snapshots`, ["n", "doubling: computed / n", "now: computed / n", "offline t(n, s) / n", "repetition: doubling / now / offline", "forward saves / n: doubling / now"], rows);
+  table(`online schedule, s = ${slots} snapshots`, ["n", "computed / n", "offline t(n, s) / n", "repetition: online / offline", "forward saves / n"], rows);
 }

@@ -15,8 +15,7 @@
  * sample rebuilt here, in a temporary folder, with `// @checkpoint OPTIONS` above its main
  * loop; `gen:` is the default 64 MiB budget), and the schedule driving the store-all code
  * by hand (`hand:K[:B]`, bench/checkpoint/*ByHand.ts, with K snapshots and blocks of B),
- * and the main loop written as a `while` loop (`while:OPTIONS`: the online schedule;
- * `while-old:OPTIONS`: the same code with the doubling rule the online schedule replaced).
+ * and the main loop written as a `while` loop (`while:OPTIONS`: the online schedule).
  * A child whose resident memory passes the limit is killed and reported as not fitting
  * (store-all at the large sizes): the limit stands for the memory a user has, and keeps
  * this benchmark from taking a shared machine's memory. Time ratios (gradient / primal)

@@ -1,7 +1,6 @@
 /**
- * The generated modules of bench/checkpoint's `gen:`, `while:` and `while-old:` variants,
- * built once per process in a temporary folder (run.ts passes their paths to its children;
- * onlinePair.ts imports them).
+ * The generated modules of bench/checkpoint's `gen:` and `while:` variants, built once per
+ * process in a temporary folder (run.ts passes their paths to its children).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -13,15 +12,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const buildDir = mkdtempSync(path.join(os.tmpdir(), "tsgrad-bench-checkpoint-"));
 const built = new Map<string, string>();
 
-/** A variant that runs a generated module (built here): `gen:`, `while:`, `while-old:`. */
-export const generated = (variant: string) => /^(gen|while|while-old):/.test(variant);
+/** A variant that runs a generated module (built here): `gen:`, `while:`. */
+export const generated = (variant: string) => /^(gen|while):/.test(variant);
 
 /**
  * The sample rebuilt with `// @checkpoint OPTIONS` above its main loop (the variant
  * `gen:OPTIONS`), or with that loop written as `while (s < steps) { …; s++; }` (`while:OPTIONS`:
- * the trip count is known only at the end, so the online schedule drives it), or that
- * module with the online schedule replaced by the doubling rule it replaced
- * (`while-old:OPTIONS`, bench/checkpoint/doublingSchedule.ts): the generated module's path.
+ * the trip count is known only at the end, so the online schedule drives it): the generated
+ * module's path.
  */
 export async function checkpointedModule(workload: string, variant: string): Promise<string> {
   const key = `${workload} ${variant}`;
@@ -29,15 +27,6 @@ export async function checkpointedModule(workload: string, variant: string): Pro
   if (known) return known;
   const [kind, ...rest] = variant.split(":");
   const options = rest.join(":");
-  if (kind === "while-old") {
-    const text = readFileSync(await checkpointedModule(workload, `while:${options}`), "utf8");
-    const file = path.join(buildDir, `${workload}${built.size}.grad.ts`);
-    const doubling = path.join(here, "doublingSchedule.ts");
-    if (!text.includes("new CheckpointSchedule()")) throw new Error(`${key}: no schedule to replace`);
-    writeFileSync(file, `import { DoublingSchedule } from ${JSON.stringify(doubling)};\n${text.replaceAll("new CheckpointSchedule()", "new DoublingSchedule()")}`);
-    built.set(key, file);
-    return file;
-  }
   const text = readFileSync(path.join(here, "../../samples", `${workload}.ts`), "utf8");
   const loop = "  for (let s = 0; s < steps; s++) {";
   const start = text.indexOf(loop);
