@@ -147,7 +147,7 @@ export function heatGradInto(
   let kappa_bar = 0;
   // forward sweep
   const n = u0.length;
-  const u = new Float64Array(u0.length);
+  const u = new Float64Array(n);
   for (let u_i = 0; u_i < u0.length; u_i++) {
     u[u_i] = u0[u_i];
   }

@@ -3,7 +3,8 @@
  * pure `const` computed again from the same values, typically by two inlined calls of one
  * helper at the same point (GradBench particle's two inner JVPs, one per direction), is
  * read from its first copy. Every mode then differentiates it once, and reverse mode saves
- * it once. Values are the same doubles; derivatives match the tape, central differences,
+ * it once. A part of any expression that an earlier `const` holds (`Math.log(x / y)` beside
+ * `const q = x / y`) is read from it likewise. Values are the same doubles; derivatives match the tape, central differences,
  * the dot product of forward and reverse mode and the build with the pass off
  * (`{ cse: false }`), which keeps both copies.
  */
@@ -83,6 +84,47 @@ export function hazards(a: number, b: number, xs: readonly number[]): number {
 }
 `;
 
+/**
+ * Parts of expressions an earlier `const` holds, read from it: a quotient inside two calls,
+ * a call inside a product, an element product, a loop-invariant call and a loop body's own
+ * difference. And parts that must be computed again: a variable written, an element
+ * written, a loop writing what the holder read, a holder declared in a branch.
+ */
+const parts = `/**
+ * @grad a, b
+ * @jvp a, b
+ * @hvp a, b
+ */
+export function parts(a: number, b: number, xs: readonly number[]): number {
+  const q = a / b;
+  const r = Math.log(a / b) + Math.sqrt(1 + a / b);
+  let c = a * b;
+  const w = Math.sin(c + 1);
+  let t = q * r + w * Math.sin(c + 1);
+  c = c * 0.5;
+  t += Math.cos(Math.sin(c + 1));
+  const buf = new Array(2).fill(0);
+  buf[0] = a - b;
+  const e = buf[0] * buf[0];
+  t += Math.exp(buf[0] * buf[0]);
+  buf[0] = a + b;
+  t += Math.exp(buf[0] * buf[0]);
+  const h = Math.tanh(a * b + 1);
+  const g = Math.exp(c * 0.1);
+  for (let i = 0; i < xs.length; i++) {
+    const d = xs[i] - q;
+    t += h * Math.tanh(a * b + 1) * d / (xs[i] - q + 2);
+    t += Math.exp(c * 0.1) * xs[i];
+    c += xs[i];
+  }
+  if (a > 0) {
+    const m = Math.cos(a + b);
+    t += m * Math.cos(a + b);
+  }
+  return t + e + g + Math.cos(a + b) / (a / b);
+}
+`;
+
 type Jvp = (...a: unknown[]) => { value: number; tangent: number };
 type Grad = (...a: unknown[]) => { value: number; grad: Record<string, number> };
 
@@ -141,6 +183,75 @@ describe("common subexpression elimination", () => {
       const jvp = (on.generated.hazardsJvp as Jvp)(...args, { a: 0.3, b: -0.5 });
       expect(jvp.value).toBe((on.source.hazards as (...a: unknown[]) => number)(...args));
       expect(maxRelError([jvp.tangent], [0.3 * g.grad.a! - 0.5 * g.grad.b!])).toBeLessThan(1e-13);
+    }
+  });
+
+  it("reads a part of an expression an earlier const holds from it, in every mode, and computes again what changed in between", async () => {
+    const on = await build(parts);
+    const off = await build(parts, { cse: false });
+    const count = (text: string, fn: string, pattern: RegExp) => generatedFunction(text, fn, false).match(pattern)?.length ?? 0;
+    for (const fn of ["partsGradInto", "partsJvp", "partsHvpInto"]) {
+      // a / b divided once (q), in the primal and in every partial; tanh(a·b + 1) taken once (h).
+      expect(count(on.text, fn, /a \/ b/g), fn).toBe(1);
+      expect(count(off.text, fn, /a \/ b/g), fn).toBeGreaterThanOrEqual(4);
+      expect(count(on.text, fn, /Math\.tanh\(/g), fn).toBe(1);
+      expect(count(off.text, fn, /Math\.tanh\(/g), fn).toBe(2);
+    }
+    const jvp = generatedFunction(on.text, "partsJvp", false);
+    expect(jvp).toMatch(/Math\.log\(q\)/);
+    expect(jvp).toMatch(/Math\.sqrt\(1 \+ q\)/);
+    expect(jvp).toMatch(/let t = q \* r \+ w \* w;/);
+    expect(jvp).toMatch(/const _t\d+ = Math\.exp\(e\);/);
+    expect(jvp).toMatch(/\(h \* h \* d\) \/ \(d \+ 2\)/);
+    // Computed again: c written (sin(c + 1)), buf[0] written (exp(buf[0]²)), c written by
+    // the loop (exp(c · 0.1)), m declared in the branch (cos(a + b) after it).
+    expect(jvp.match(/ = Math\.sin\(c \+ 1\)/g)?.length).toBe(2);
+    expect(jvp.match(/Math\.exp\(buf\[0\] \* buf\[0\]\)/g)?.length).toBe(1);
+    expect(jvp.match(/ = Math\.exp\(c \* 0\.1\)/g)?.length).toBe(2);
+    expect(jvp.match(/ = Math\.cos\(a \+ b\)/g)?.length).toBe(2);
+  });
+
+  it("gives the same values and derivatives that match the tape, differences, forward mode and the build without it", async () => {
+    const on = await build(parts);
+    const off = await build(parts, { cse: false });
+    const xs = [0.4, -0.7, 1.1, 0.25];
+    const f = on.source.parts as (...a: unknown[]) => number;
+    // a / b > 0 for the logarithm; both signs of a for the branch.
+    for (const [a, b] of [[0.6, 0.3], [-0.9, -1.7], [1.3, 0.8]] as [number, number][]) {
+      const args = [a, b, xs];
+      await checkGradientAndHvp(on, "parts", args, ["a", "b"], { a: 0.3, b: -0.5 });
+      const g = (on.generated.partsGrad as Grad)(...args);
+      const gOff = (off.generated.partsGrad as Grad)(...args);
+      expect(g.value).toBe(f(...args));
+      expect(g.value).toBe(gOff.value);
+      expect(maxRelError([g.grad.a!, g.grad.b!], [gOff.grad.a!, gOff.grad.b!])).toBeLessThan(1e-14);
+      const jvp = (on.generated.partsJvp as Jvp)(...args, { a: 0.3, b: -0.5 });
+      expect(jvp.value).toBe(f(...args));
+      expect(maxRelError([jvp.tangent], [0.3 * g.grad.a! - 0.5 * g.grad.b!])).toBeLessThan(1e-13);
+    }
+  });
+
+  it("computes a part again after an element is written through another name (a row of the array it read)", async () => {
+    const built = await build(`/**
+ * @grad a, b
+ * @jvp a, b
+ * @hvp a, b
+ */
+export function throughRow(a: number, b: number, grid: number[][]): number {
+  // (the sum's partials need no element: the reverse sweep reads none after the writes)
+  const row = grid[0];
+  row[1] = 2;
+  const e = grid[0][1] + a;
+  row[1] = 3;
+  return Math.exp(e) + b * Math.exp(grid[0][1] + a);
+}
+`);
+    expect(generatedFunction(built.text, "throughRowJvp", false)).toMatch(/Math\.exp\(grid\[0\]\[1\] \+ a\)/);
+    const grid = () => [[0, 0], [0, 0]];
+    const f = built.source.throughRow as (...a: unknown[]) => number;
+    for (const [a, b] of [[0.6, 0.3], [-0.9, 1.7]] as [number, number][]) {
+      expect((built.generated.throughRowGrad as Grad)(a, b, grid()).value).toBe(f(a, b, grid()));
+      await checkGradientAndHvp(built, "throughRow", [a, b, grid()], ["a", "b"], { a: 0.3, b: -0.5 });
     }
   });
 });

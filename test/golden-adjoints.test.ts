@@ -9,6 +9,14 @@ import { describe, expect, it } from "vitest";
 import { build, buildProject, generatedFunction } from "./harness/build.ts";
 import { checkGradientAndHvp } from "./harness/check.ts";
 
+/**
+ * The held-quotient cases build without common subexpression elimination: with it, the
+ * primal itself reads q for the repeated x / y (test/cse.test.ts), and the adjoint
+ * generator's reuse across statements, which these pin, is not reached (it still serves
+ * builds with `cse: false`, and a local's own adjoint either way).
+ */
+const NO_CSE = { cse: false };
+
 describe("golden: the adjoint generator's code shapes", () => {
   it("a product of three factors: the cotangent bound once, each factor gets the product of the others", async () => {
     const built = await build(`/**
@@ -82,7 +90,7 @@ export function heldQuotient(x: number, y: number): number {
   const q = x / y;
   return q * Math.log(x / y);
 }
-`);
+`, NO_CSE);
     // Look for: x / y read from q wherever an adjoint needs it, in the returned value's (the
     // log's partial 1 / q, y's share -t·q) as in q's own (t = q_bar / y, x gets t, y gets -t·q).
     expect(generatedFunction(built.text, "heldQuotientGradInto")).toMatchInlineSnapshot(`
@@ -124,7 +132,7 @@ export function heldInLoop(x: number, y: number): number {
   }
   return s;
 }
-`);
+`, NO_CSE);
     // Look for: y + i bound once per adjoint (_t), and -t·q for y's share, not -t·(x / _t):
     // the division is the forward sweep's, read from q (and cos(q) for the sine's partial).
     expect(generatedFunction(built.text, "heldInLoopGradInto")).toMatchInlineSnapshot(`

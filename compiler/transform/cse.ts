@@ -1,26 +1,31 @@
 /**
- * Common subexpression elimination over `const` declarations, before any derivative pass:
- * a `const b = e` whose `e` an earlier, still visible `const a = e` computed from the same
- * variable values is dropped and `b` read as `a`.
+ * Common subexpression elimination, before any derivative pass: a `const b = e` whose `e` an
+ * earlier, still visible `const a = e` computed from the same values is dropped and `b` read
+ * as `a`; and inside any expression, a part an earlier `const` holds is read from it
+ * (`const q = x / y; const r = Math.log(x / y)` → `Math.log(q)`). No temporary is
+ * introduced: only what the user's (or inlining's) consts already hold is reused.
  *
- * The duplicates come from inlining: two calls of one function at the same point (particle's
- * two `potentialJvp` of one position, one per direction) each compute the same offsets and
- * square roots. Left alone, every derivative pass differentiates both copies, and reverse
- * mode saves both (rf saved 12 values per Euler step for 5 distinct ones).
+ * The whole-`const` duplicates come from inlining: two calls of one function at the same
+ * point (particle's two `potentialJvp` of one position, one per direction) each compute the
+ * same offsets and square roots. Left alone, every derivative pass differentiates both
+ * copies, and reverse mode saves both (rf saved 12 values per Euler step for 5 distinct
+ * ones). The parts come from the user's code: a quotient named and then written out again.
  *
- * Only expressions whose value is fixed by the variables they read take part: numbers,
- * variables, arithmetic and the primitives' Math calls (no element or field reads, whose
- * arrays a statement may change without naming them). An entry stops being available where
- * a variable it reads may be written (an assignment, a redeclaration, a call's record
- * argument), at the end of the block that declared it, and inside a loop that writes one of
- * its variables (the next iteration would read another value). Values are those the
- * duplicate computed, bit for bit; derivatives may change in the last bit (the two copies'
- * adjoints are now summed before they flow on).
+ * Only expressions whose value is fixed by what they read take part: numbers, variables,
+ * arithmetic, the primitives' Math calls, and element, field and length reads. An entry stops
+ * being available where a variable it reads may be written (an assignment, a redeclaration,
+ * a call's record argument), where any element may be written (an element or field
+ * assignment, push/pop, a call statement or a user call: arrays alias, so any write may
+ * change any element) if it reads one, at the end of the block that declared it, and inside
+ * a loop that writes what it reads (the next iteration would read another value). A part is
+ * replaced by the holder computed by the same operations on the same doubles, so values are
+ * the same bits (nothing is reassociated); derivatives may change in the last bit (the
+ * copies' adjoints are now summed before they flow on).
  */
 import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
 import { PRIMITIVES } from "../ir/primitives.ts";
 import { renameVariable } from "../ir/rewrite.ts";
-import { exprReads, walkStmts, writtenBy } from "../ir/visit.ts";
+import { exprReads, mapExpr, someExpr, stmtExprs, walkStmts, writtenBy } from "../ir/visit.ts";
 
 const ARITHMETIC = new Set(["+", "-", "*", "/", "%", "**"]);
 
@@ -29,9 +34,19 @@ interface Available {
   name: string;
   /** The variables the value was computed from. */
   reads: Set<string>;
+  /** It reads an element, field or length, which any element write may change. */
+  memory: boolean;
 }
 
-/** `fn` with repeated pure `const` computations read from their first variable. */
+/** What one run of the pass carries through the blocks. */
+interface Scan {
+  candidate: (s: Stmt & { kind: "declare" }) => boolean;
+  renames: { from: string; to: string }[];
+  /** Each dropped duplicate's holder (a key reads a variable through it). */
+  alias: Map<string, string>;
+}
+
+/** `fn` with repeated pure computations read from the `const` that first held them. */
 export function eliminateCommonSubexpressions(fn: FunctionIR): FunctionIR {
   const declared = new Map<string, number>();
   const constants = new Set<string>();
@@ -45,62 +60,99 @@ export function eliminateCommonSubexpressions(fn: FunctionIR): FunctionIR {
   // A copy of a constant (`const ax_dot = x_dot`) costs nothing and names the value better than its twin would.
   const candidate = (s: Stmt & { kind: "declare" }) =>
     !s.mutable && s.type.kind === "number" && once(s.name) && s.init.kind !== "number" && !(s.init.kind === "var" && once(s.init.name) && constants.has(s.init.name));
-  const renames: { from: string; to: string }[] = [];
-  const body = block(fn.body, new Map(), candidate, renames);
-  if (renames.length === 0) return fn;
+  const scan: Scan = { candidate, renames: [], alias: new Map() };
+  let changed = false;
+  const body = block(fn.body, new Map(), scan, () => (changed = true));
+  if (!changed && scan.renames.length === 0) return fn;
   let renamed = body;
-  for (const { from, to } of renames) renamed = renameVariable(renamed, from, to);
+  for (const { from, to } of scan.renames) renamed = renameVariable(renamed, from, to);
   return { ...fn, body: renamed };
 }
 
 /**
- * One statement list: drops the duplicates it declares (recording each rename) and returns
- * the rest. `available` maps a value's key to its holder; it is this list's own copy.
+ * One statement list: drops the duplicates it declares (recording each rename), reads the
+ * parts of its expressions that holders have from them, and returns the rest. `available`
+ * maps a value's key to its holder; it is this list's own copy.
  */
-function block(stmts: Stmt[], outer: Map<string, Available>, candidate: (s: Stmt & { kind: "declare" }) => boolean, renames: { from: string; to: string }[]): Stmt[] {
+function block(stmts: Stmt[], outer: Map<string, Available>, scan: Scan, rewritten: () => void): Stmt[] {
   const available = new Map(outer);
   const out: Stmt[] = [];
-  // Renames found earlier in this pass apply to the keys of later expressions.
-  const alias = new Map(renames.map((r) => [r.from, r.to]));
+  const parts = (e: Expr, within = available) => {
+    const r = rewrite(e, within, scan.alias).expr;
+    if (r !== e) rewritten();
+    return r;
+  };
   for (const s of stmts) {
-    if (s.kind === "declare" && candidate(s)) {
-      const key = keyOf(s.init, (n) => alias.get(n) ?? n);
+    if (s.kind === "declare" && scan.candidate(s)) {
+      // The initializer's own value is not replaced by a holder: a duplicate is dropped instead.
+      const { expr: init, key } = rewrite(s.init, available, scan.alias, false);
       if (key !== null) {
         const hit = available.get(key);
         if (hit) {
-          renames.push({ from: s.name, to: hit.name });
-          alias.set(s.name, hit.name);
+          scan.renames.push({ from: s.name, to: hit.name });
+          scan.alias.set(s.name, hit.name);
           continue;
         }
-        kill(available, new Set([s.name]));
-        const reads = new Set([...exprReads(s.init)].map((n) => alias.get(n) ?? n));
-        available.set(key, { name: s.name, reads });
-        out.push(s);
+        if (init !== s.init) rewritten();
+        kill(available, new Set([s.name]), false);
+        const reads = new Set([...exprReads(init)].map((n) => scan.alias.get(n) ?? n));
+        available.set(key, { name: s.name, reads, memory: readsMemory(init) });
+        out.push(init === s.init ? s : { ...s, init });
         continue;
       }
     }
     if (s.kind === "if") {
-      const then = block(s.then, available, candidate, renames);
-      const otherwise = block(s.else, available, candidate, renames);
-      for (const r of renames) alias.set(r.from, r.to);
-      out.push({ ...s, then, else: otherwise });
+      const test = parts(s.test);
+      const then = block(s.then, available, scan, rewritten);
+      const otherwise = block(s.else, available, scan, rewritten);
+      out.push({ ...s, test, then, else: otherwise });
     } else if (s.kind === "block") {
-      const body = block(s.body, available, candidate, renames);
-      for (const r of renames) alias.set(r.from, r.to);
-      out.push({ ...s, body });
+      out.push({ ...s, body: block(s.body, available, scan, rewritten) });
     } else if (s.kind === "loop") {
       // Inside, only what no part of the loop changes is the same on every iteration.
+      const init = block(s.init, available, scan, rewritten);
       const inside = new Map(available);
-      kill(inside, changedIn([s]));
-      const body = block(s.body, inside, candidate, renames);
-      for (const r of renames) alias.set(r.from, r.to);
-      out.push({ ...s, body });
+      kill(inside, changedIn([s]), writesMemory([s]));
+      const test = s.test && parts(s.test, inside);
+      const update = block(s.update, inside, scan, rewritten);
+      const body = block(s.body, inside, scan, rewritten);
+      out.push({ ...s, init, test, update, body });
     } else {
-      out.push(s);
+      out.push(withParts(s, parts));
     }
-    kill(available, changedIn([s]));
+    kill(available, changedIn([s]), writesMemory([s]));
   }
   return out;
+}
+
+/** A statement without nested bodies, its expressions' held parts read from their holders. */
+function withParts(s: Stmt, parts: (e: Expr) => Expr): Stmt {
+  switch (s.kind) {
+    case "declare": {
+      const init = parts(s.init);
+      return init === s.init ? s : { ...s, init };
+    }
+    case "assign": {
+      const value = parts(s.value);
+      // The target's indices (never the target itself: it is written, not read).
+      const target = s.target.kind === "var" ? s.target : (mapExpr(s.target, (x) => (x === s.target ? undefined : parts(x))) as typeof s.target);
+      return value === s.value && target === s.target ? s : { ...s, target, value };
+    }
+    case "return": {
+      const value = s.value && parts(s.value);
+      return value === s.value ? s : { ...s, value };
+    }
+    case "append": {
+      const value = parts(s.value);
+      return value === s.value ? s : { ...s, value };
+    }
+    case "call": {
+      const args = s.args.map(parts);
+      return args.every((a, k) => a === s.args[k]) ? s : { ...s, args };
+    }
+    default:
+      return s;
+  }
 }
 
 /** Variables the statements (nested bodies included) declare or may change. */
@@ -113,45 +165,80 @@ function changedIn(stmts: Stmt[]): Set<string> {
   return changed;
 }
 
-/** Forgets every value that reads (or is held in) a changed variable. */
-function kill(available: Map<string, Available>, changed: Set<string>): void {
-  if (changed.size === 0) return;
+/** Whether the statements may write an element or field of some array or record (through any alias). */
+function writesMemory(stmts: Stmt[]): boolean {
+  let writes = false;
+  walkStmts(stmts, (x) => {
+    if (writes) return;
+    if ((x.kind === "assign" && x.target.kind !== "var") || x.kind === "append" || x.kind === "shrink" || x.kind === "fillZero" || x.kind === "call") writes = true;
+    else if (stmtExprs(x).some((e) => someExpr(e, (y) => y.kind === "userCall"))) writes = true;
+  });
+  return writes;
+}
+
+function readsMemory(e: Expr): boolean {
+  return someExpr(e, (x) => x.kind === "index" || x.kind === "field" || x.kind === "length");
+}
+
+/** Forgets every value that reads (or is held in) a changed variable, and with `memory` every value that reads an element. */
+function kill(available: Map<string, Available>, changed: Set<string>, memory: boolean): void {
+  if (changed.size === 0 && !memory) return;
   for (const [key, entry] of available) {
-    if (changed.has(entry.name) || [...entry.reads].some((n) => changed.has(n))) available.delete(key);
+    if ((memory && entry.memory) || changed.has(entry.name) || [...entry.reads].some((n) => changed.has(n))) available.delete(key);
   }
 }
 
-/** A key equal for equal pure expressions (variables read through `name`), or null when `e` is not pure arithmetic. */
-function keyOf(e: Expr, name: (n: string) => string): string | null {
+/**
+ * `e` with each largest part a holder has read from it (the root too, unless `replaceRoot`
+ * is false), and the key of the result: equal for equal pure expressions (variables read
+ * through `alias`), or null when `e` is not pure arithmetic of fixed values.
+ */
+function rewrite(e: Expr, available: Map<string, Available>, alias: Map<string, string>, replaceRoot = true): { expr: Expr; key: string | null } {
+  let expr: Expr = e;
+  let key: string | null;
   switch (e.kind) {
     case "number":
-      return Object.is(e.value, -0) ? "-0" : String(e.value);
+      return { expr, key: Object.is(e.value, -0) ? "-0" : String(e.value) };
     case "var":
-      return `$${name(e.name)}`;
-    case "unary":
-      if (e.op === "!") return null;
-      {
-        const operand = keyOf(e.operand, name);
-        return operand === null ? null : `(${e.op}${operand})`;
-      }
-    case "binary":
-      if (!ARITHMETIC.has(e.op)) return null;
-      {
-        const left = keyOf(e.left, name);
-        const right = left === null ? null : keyOf(e.right, name);
-        return right === null ? null : `(${left}${e.op}${right})`;
-      }
+      return { expr, key: `$${alias.get(e.name) ?? e.name}` };
+    case "unary": {
+      const operand = rewrite(e.operand, available, alias);
+      if (operand.expr !== e.operand) expr = { ...e, operand: operand.expr };
+      key = e.op === "!" || operand.key === null ? null : `(${e.op}${operand.key})`;
+      break;
+    }
+    case "binary": {
+      const left = rewrite(e.left, available, alias);
+      const right = rewrite(e.right, available, alias);
+      if (left.expr !== e.left || right.expr !== e.right) expr = { ...e, left: left.expr, right: right.expr };
+      key = ARITHMETIC.has(e.op) && left.key !== null && right.key !== null ? `(${left.key}${e.op}${right.key})` : null;
+      break;
+    }
     case "call": {
-      if (!e.callee.startsWith("Math.") || !PRIMITIVES[e.callee]) return null;
-      const args: string[] = [];
-      for (const a of e.args) {
-        const k = keyOf(a, name);
-        if (k === null) return null;
-        args.push(k);
-      }
-      return `${e.callee}(${args.join(",")})`;
+      const args = e.args.map((a) => rewrite(a, available, alias));
+      if (args.some((a, k) => a.expr !== e.args[k])) expr = { ...e, args: args.map((a) => a.expr) };
+      const pure = e.callee.startsWith("Math.") && PRIMITIVES[e.callee] !== undefined && args.every((a) => a.key !== null);
+      key = pure ? `${e.callee}(${args.map((a) => a.key).join(",")})` : null;
+      break;
+    }
+    case "index": {
+      const object = rewrite(e.object, available, alias);
+      const index = rewrite(e.index, available, alias);
+      if (object.expr !== e.object || index.expr !== e.index) expr = { ...e, object: object.expr, index: index.expr };
+      key = object.key !== null && index.key !== null ? `${object.key}[${index.key}]` : null;
+      break;
+    }
+    case "length": case "field": {
+      const object = rewrite(e.object, available, alias);
+      if (object.expr !== e.object) expr = { ...e, object: object.expr };
+      // `:` is in no variable's name (a record's leaves may be called `p.x`).
+      key = object.key === null ? null : e.kind === "length" ? `${object.key}:length` : `${object.key}:${e.name}`;
+      break;
     }
     default:
-      return null;
+      // Not pure arithmetic itself (a conditional, a user call…); its parts may still be held.
+      return { expr: mapExpr(e, (x) => (x === e ? undefined : rewrite(x, available, alias).expr)), key: null };
   }
+  const hit = replaceRoot && key !== null ? available.get(key) : undefined;
+  return hit ? { expr: { kind: "var", name: hit.name }, key: `$${hit.name}` } : { expr, key };
 }
