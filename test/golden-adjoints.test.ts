@@ -133,8 +133,9 @@ export function heldInLoop(x: number, y: number): number {
   return s;
 }
 `, NO_CSE);
-    // Look for: y + i bound once per adjoint (_t), and -t·q for y's share, not -t·(x / _t):
-    // the division is the forward sweep's, read from q (and cos(q) for the sine's partial).
+    // Look for: y + i bound once in the iteration's reverse (_t3, read by both quotients'
+    // adjoints), and -t·q for y's share, not -t·(x / _t3): the division is the forward
+    // sweep's, read from q (and cos(q) for the sine's partial).
     expect(generatedFunction(built.text, "heldInLoopGradInto")).toMatchInlineSnapshot(`
       "export function heldInLoopGradInto(x: number, y: number, grad: HeldInLoopGradient): number {
         let x_bar = 0;
@@ -155,8 +156,7 @@ export function heldInLoop(x: number, y: number): number {
           x_bar += _t4;
           y_bar -= _t4 * q;
           // line 8: const q = x / (y + i);
-          const _t0 = y + i;
-          const _t1 = q_bar / _t0;
+          const _t1 = q_bar / _t3;
           x_bar += _t1;
           y_bar -= _t1 * q;
         }
@@ -167,6 +167,39 @@ export function heldInLoop(x: number, y: number): number {
       "
     `);
     await checkGradientAndHvp(built, "heldInLoop", [0.7, 1.9], ["x", "y"], { x: 0.2, y: -0.5 });
+  });
+
+  it("a value several statements' adjoints bind is bound once in their block, unless it changes between them", async () => {
+    const built = await build(`/**
+ * @grad x, y
+ * @hvp x, y
+ */
+export function boundOnce(x: number, y: number, n: number): number {
+  const q = x / (y + 1);
+  const r = Math.sin(x) / (y + 1);
+  let s = q * r;
+  for (let i = 0; i < n; i++) {
+    const u = x / (y + i);
+    const w = Math.cos(x) / (y + i);
+    s = s * u + w;
+  }
+  let z = y;
+  const a = x / (z + 2);
+  z = z * x;
+  const c = Math.exp(x) / (z + 2);
+  return s + a * c;
+}
+`);
+    // Look for: each divisor bound by the first quotient's adjoint and read by the other's,
+    // at the top level (y + 1) and in the loop's reverse (y + i); z + 2 twice, z restored
+    // between them. (A fused loop's iteration: heldInLoop above.)
+    const grad = generatedFunction(built.text, "boundOnceGradInto", false);
+    expect(grad.match(/const _t\d+ = y \+ 1;/g)).toHaveLength(1);
+    expect(grad.match(/const _t\d+ = y \+ i;/g)).toHaveLength(1);
+    expect(grad.match(/const _t\d+ = z \+ 2;/g)).toHaveLength(2);
+    for (const [x, y] of [[0.7, 1.9], [-0.4, 0.6]]) {
+      await checkGradientAndHvp(built, "boundOnce", [x, y, 4], ["x", "y"], { x: 0.2, y: -0.5 });
+    }
   });
 
   it("a shared callee's pullback is specialized to the arguments active at each call, and named by them", async () => {

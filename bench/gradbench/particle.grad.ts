@@ -621,11 +621,9 @@ export function naiveEulerFGradInto(w: number, grad: NaiveEulerFGradient): numbe
       let ay_bar = _t11 * (2 * y_dot_1);
       // line 63: const fx = potentialJvp(w, x, y, { x: 1, y: 0 }).tangent;
       const _t8 = -fx_bar;
-      const _t9 = _t0 * _t0;
-      _t0_bar -= _t8 * _t0_dot * (1 / (_t9 * _t9)) * (2 * _t0);
+      _t0_bar -= _t8 * _t0_dot * (1 / (_t14 * _t14)) * (2 * _t0);
       const _t0_dot_bar = _t8 * (1 / (_t0 * _t0));
-      const _t10 = _t1 * _t1;
-      _t1_bar -= _t8 * _t1_dot * (1 / (_t10 * _t10)) * (2 * _t1);
+      _t1_bar -= _t8 * _t1_dot * (1 / (_t15 * _t15)) * (2 * _t1);
       const _t1_dot_bar = _t8 * (1 / (_t1 * _t1));
       // particleField.grad.ts:79
       _t1_bar -= _t1_dot_bar * (2 * ax * x_dot + 2 * by * y_dot) * (0.5 / (_t1 * _t1));

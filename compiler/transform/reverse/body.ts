@@ -13,6 +13,7 @@ import { exprReads, mapExpr, mapStmtExprs, rootName, someStmt, stmtExprs, walkSt
 import { leafPaths, pathIn } from "../../ir/types.ts";
 import type { Namer } from "../naming.ts";
 import { cleanupStraightLine } from "../cleanup.ts";
+import { shareBoundTemps } from "./temps.ts";
 import { adjointDeclaration, adjointName, exprContext, newAttempt, topScope, type Attempt, type Generation } from "./context.ts";
 import { contrib } from "./expressions.ts";
 import { fusableTail, fusionLegal } from "./fusion.ts";
@@ -39,7 +40,6 @@ export function generateBody(gen: Generation, namer: Namer, cleanup = true): Gen
 }
 
 function sweeps(gen: Generation, namer: Namer, cleanup: boolean): Generated {
-  const clean = cleanup ? cleanupStraightLine : (list: Stmt[]) => list;
   const { fn, wrt, result, gradName, seed, info, activity } = gen.input;
   for (const name of wrt) {
     if (info.elementsWritten.has(name)) {
@@ -52,6 +52,7 @@ function sweeps(gen: Generation, namer: Namer, cleanup: boolean): Generated {
   const fused = tail && tail.rev.length > 0 && fusionLegal(gen, fusedAttempt, tail, result) ? tail : null;
   const attempt = fused ? fusedAttempt : newAttempt(namer.clone());
   const bar = (name: string) => adjointName(gen, attempt, name);
+  const clean = (list: Stmt[], liveAfter?: (name: string) => boolean) => (cleanup ? cleanupStraightLine(shareBoundTemps(list, attempt.boundTemps), liveAfter) : list);
   const top = fused ? fused.head : block(gen, attempt, topScope(), fn.body, "top");
   const prologue: Stmt[] = [];
   const epilogue: Stmt[] = [];

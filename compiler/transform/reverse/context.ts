@@ -39,6 +39,8 @@ export interface Attempt {
   readLog: ReadLog;
   /** Temporaries declared from a pop (recorded reads, call results): a fused loop's reverse may pop them. */
   poppedTemps: Set<string>;
+  /** Temporaries an adjoint bound to a value it reads more than once (temps.ts merges repeated ones). */
+  boundTemps: Set<string>;
   /** Program-order position of the statement being transformed. */
   order: number;
   /** Loops entered so far (each gets the next number as its id). */
@@ -100,7 +102,7 @@ export function newGeneration(input: ReverseInput, plan: Plan, adjointNames: Map
 }
 
 export function newAttempt(namer: Namer): Attempt {
-  return { namer, stacks: new Set(), pullbacks: [], readLog: new Map(), poppedTemps: new Set(), order: 0, loopCount: 0, declLoopDepth: new Map() };
+  return { namer, stacks: new Set(), pullbacks: [], readLog: new Map(), poppedTemps: new Set(), boundTemps: new Set(), order: 0, loopCount: 0, declLoopDepth: new Map() };
 }
 
 /** The function body's scope. */

@@ -222,6 +222,7 @@ export function bindTemp(cx: ExprContext, e: Expr, out: Stmt[]): Expr {
     return b.v(name);
   }
   out.push(b.declare(name, e));
+  cx.attempt.boundTemps.add(name);
   cx.temps[cx.temps.length - 1]!.set(key, b.v(name));
   return b.v(name);
 }

@@ -32,6 +32,7 @@ import { readsEntryValue } from "../../analysis/entryValue.ts";
 import { replaceExpr } from "../../ir/rewrite.ts";
 import { isStable } from "../../analysis/variables.ts";
 import { cleanupBlock } from "../cleanup.ts";
+import { shareBoundTemps } from "./temps.ts";
 import { adjointDeclaration, inScopeForReverse, lift, liftsHere, type Attempt, type ExprContext, type Generation, type Scope } from "./context.ts";
 import { cheapToRecompute, heldBy, occursUnconditionally, replaceUnder } from "./expressions.ts";
 
@@ -190,7 +191,7 @@ export function bringBackLocals(gen: Generation, attempt: Attempt, scope: Scope,
   const pops = [...[...pushed].reverse().map((s) => ({ ...restoreDeclaration(attempt, s), span: undefined }) as Stmt), ...declaredOnly];
   // The mirrored block's own locals are dead after it; anything else may be read after it
   // (a loop's next iteration).
-  return { fwd: liftedFwd, rev: cleanupBlock([...pops, ...restored, ...adjoints, ...rev]) };
+  return { fwd: liftedFwd, rev: cleanupBlock(shareBoundTemps([...pops, ...restored, ...adjoints, ...rev], attempt.boundTemps)) };
 }
 
 /** `const name = init` where the reverse sweep can see it; in a branch, a lifted `let`. */

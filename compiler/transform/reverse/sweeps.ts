@@ -30,6 +30,7 @@ import {
 } from "./context.ts";
 import { accumulate, contrib, worthReusing } from "./expressions.ts";
 import { bringBackLocals, logReads, mustSave, recomputable, recordReads, takeFromForward } from "./saving.ts";
+import { shareBoundTemps } from "./temps.ts";
 import type { Swept } from "./types.ts";
 
 /**
@@ -93,7 +94,7 @@ export function block(gen: Generation, attempt: Attempt, scope: Scope, stmts: St
   if (kind === "fused") {
     const adjoints = stmts.flatMap((s) => (s.kind === "declare" && activity.active.has(s.name) ? adjointDeclaration(gen, attempt, s, b.num(0)) : []));
     // The reverse ends the fused body, so what it declares is dead after it.
-    return { fwd, rev: cleanupBlock([...adjoints, ...rev]) };
+    return { fwd, rev: cleanupBlock(shareBoundTemps([...adjoints, ...rev], attempt.boundTemps)) };
   }
   return bringBackLocals(gen, attempt, scope, stmts, fwd, rev);
 }
