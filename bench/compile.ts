@@ -3,7 +3,7 @@
  * `largeFunction`: reassignments, locals and Math.sin, the "5000-statement function" of
  * issue 19) at several sizes, with where the time goes.
  *
- *   npx tsx bench/compile.ts [--sizes=1000,5000,20000] [--runs=1]
+ *   npx tsx bench/compile.ts [--sizes=1000,5000,20000] [--runs=1] [--dist]
  *
  * Each size compiles in a fresh child process (so its peak resident memory is its own),
  * after a small warm-up compile in that process (module loading and prettier's first-call
@@ -11,15 +11,25 @@
  * second, CPU seconds of the compile, the child's peak RSS, and milliseconds per stage
  * (compiler/stages.ts: project creation, parse, discover, lower, each pass, print,
  * format). With --runs=N the median run's figures are shown. Reports; asserts nothing.
+ *
+ * The compiler runs from its TypeScript sources through tsx, as in earlier sessions' tables.
+ * tsx wraps every named closure in a `__name` call (esbuild's keepNames), which costs the
+ * closure-heavy passes ~20 %; users run the compiled JavaScript. `--dist` builds dist/
+ * (`npm run build`) and compiles each size with both, sources and dist/, one after the
+ * other per run, so the two rows of a size share the machine's load.
  */
 import { spawnSync } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { compileSources } from "../compiler/pipeline.ts";
-import { StageClock } from "../compiler/stages.ts";
+import type { compileSources as CompileSources } from "../compiler/pipeline.ts";
+import type { StageClock as Clock } from "../compiler/stages.ts";
 import { largeFunction } from "./compiler.ts";
 
+/** Where the compiler is loaded from: its sources (through tsx) or the compiled dist/. */
+type Compiler = "sources" | "dist";
+
 interface Run {
+  compiler: Compiler;
   statements: number;
   seconds: number;
   cpuSeconds: number;
@@ -30,7 +40,12 @@ interface Run {
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
-async function child(statements: number): Promise<Run> {
+async function child(statements: number, compiler: Compiler): Promise<Run> {
+  // dist/'s JavaScript is imported as it is: tsx transforms only the TypeScript files.
+  const root = compiler === "dist" ? "../dist/compiler" : "../compiler";
+  const ext = compiler === "dist" ? "js" : "ts";
+  const { compileSources } = (await import(`${root}/pipeline.${ext}`)) as { compileSources: typeof CompileSources };
+  const { StageClock } = (await import(`${root}/stages.${ext}`)) as { StageClock: typeof Clock };
   await compileSources([{ path: "warm.ts", text: largeFunction(20) }]);
   const clock = new StageClock();
   const text = largeFunction(statements);
@@ -41,6 +56,7 @@ async function child(statements: number): Promise<Run> {
   const used = process.cpuUsage(cpu);
   if (out.diagnostics.length > 0 || out.files.length !== 1) throw new Error(`the ${statements}-statement function did not compile: ${out.diagnostics[0]?.message}`);
   return {
+    compiler,
     statements,
     seconds,
     cpuSeconds: (used.user + used.system) / 1e6,
@@ -56,28 +72,37 @@ function median(runs: Run[]): Run {
 
 const only = arg("child");
 if (only) {
-  console.log(JSON.stringify(await child(Number(only))));
+  console.log(JSON.stringify(await child(Number(only), arg("compiler") === "dist" ? "dist" : "sources")));
 } else {
   const sizes = (arg("sizes") ?? "1000,5000,20000").split(",").map(Number);
   const runs = Number(arg("runs") ?? 1);
+  const compilers: Compiler[] = process.argv.includes("--dist") ? ["sources", "dist"] : ["sources"];
+  if (compilers.includes("dist")) {
+    const build = spawnSync("npm", ["run", "build", "--silent"], { cwd: fileURLToPath(new URL("..", import.meta.url)), encoding: "utf8" });
+    if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+  }
   const results: Run[] = [];
   console.log(`Compiler throughput (bench/compile.ts), load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${availableParallelism()} cores`);
   for (const n of sizes) {
-    const each: Run[] = [];
+    const each = new Map<Compiler, Run[]>(compilers.map((c) => [c, []]));
     for (let r = 0; r < runs; r++) {
-      const proc = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), `--child=${n}`], { encoding: "utf8", maxBuffer: 1 << 26 });
-      if (proc.status !== 0) throw new Error(`child for ${n} statements failed:\n${proc.stderr}`);
-      each.push(JSON.parse(proc.stdout.trim().split("\n").pop()!) as Run);
+      for (const compiler of compilers) {
+        // The bench file itself always runs through tsx; with "dist" it imports the compiled compiler.
+        const proc = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), `--child=${n}`, `--compiler=${compiler}`], { encoding: "utf8", maxBuffer: 1 << 26 });
+        if (proc.status !== 0) throw new Error(`child for ${n} statements (${compiler}) failed:\n${proc.stderr}`);
+        each.get(compiler)!.push(JSON.parse(proc.stdout.trim().split("\n").pop()!) as Run);
+      }
     }
-    results.push(median(each));
+    for (const compiler of compilers) results.push(median(each.get(compiler)!));
   }
-  const rows = results.map((r) => [String(r.statements), r.seconds.toFixed(2), (r.statements / r.seconds).toFixed(0), r.cpuSeconds.toFixed(2), r.peakMiB.toFixed(0), (r.outputBytes / 1024).toFixed(0)]);
-  printTable(["statements", "wall s", "statements/s", "CPU s", "peak RSS MiB", "output KiB"], rows);
+  const label = (r: Run) => (compilers.length > 1 ? `${r.statements} ${r.compiler}` : String(r.statements));
+  const rows = results.map((r) => [label(r), r.seconds.toFixed(2), (r.statements / r.seconds).toFixed(0), r.cpuSeconds.toFixed(2), (r.statements / r.cpuSeconds).toFixed(0), r.peakMiB.toFixed(0), (r.outputBytes / 1024).toFixed(0)]);
+  printTable(["statements", "wall s", "statements/s", "CPU s", "statements/CPU s", "peak RSS MiB", "output KiB"], rows);
   const stages = [...new Set(results.flatMap((r) => Object.keys(r.stages)))];
   console.log("\nWhere the time goes (ms per stage, wall; 'other' = the compile minus the stages):");
   const stageRows = stages.map((s) => [s, ...results.map((r) => (r.stages[s] ?? 0).toFixed(0))]);
   stageRows.push(["other", ...results.map((r) => (r.seconds * 1000 - Object.values(r.stages).reduce((a, b) => a + b, 0)).toFixed(0))]);
-  printTable(["stage", ...results.map((r) => `${r.statements}`)], stageRows);
+  printTable(["stage", ...results.map(label)], stageRows);
 }
 
 function printTable(head: string[], rows: string[][]): void {
