@@ -15,7 +15,8 @@
  * diagnostic naming that function; the other functions and files still compile.
  */
 import path from "node:path";
-import { Project, ts, type SourceFile } from "ts-morph";
+import { Project, ts } from "./typescript.ts";
+import type { SourceFile } from "ts-morph";
 import { Codes, DiagnosticError, isError, type Diagnostic, type SourceSpan } from "./diagnostics.ts";
 import { spanOf, type Discovery } from "./frontend/annotations.ts";
 import { ProgramIndex } from "./frontend/program.ts";

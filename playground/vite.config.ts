@@ -8,8 +8,9 @@
  * `node:path` (pure path arithmetic) to pathe, `prettier` to its standalone build with the
  * TypeScript plugins (src/host/prettier.ts), the runtime helpers' texts it reads from disk
  * (compiler/backend/runtimeFiles.ts) to the same texts bundled (src/host/runtimeFiles.ts),
- * and the Node modules ts-morph loads but an in-memory project never touches to
- * src/host/unavailable.ts.
+ * compiler/typescript.ts (ts-morph loaded with `require`) to a plain import of ts-morph
+ * (src/host/typescript.ts), and the Node modules ts-morph loads but an in-memory project
+ * never touches to src/host/unavailable.ts.
  */
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
@@ -23,6 +24,7 @@ export default defineConfig({
     alias: [
       { find: /^prettier$/, replacement: here("src/host/prettier.ts") },
       { find: /^\.\/runtimeFiles\.ts$/, replacement: here("src/host/runtimeFiles.ts") },
+      { find: /^(\.\.?\/)+typescript\.ts$/, replacement: here("src/host/typescript.ts") },
       { find: /^(node:)?path$/, replacement: "pathe" },
       { find: /^(node:)?(fs|fs\/promises|os|module|url|perf_hooks|crypto|inspector|child_process)$/, replacement: here("src/host/unavailable.ts") },
     ],

@@ -1,7 +1,7 @@
 /**
  * The compiler's layers import only downward, and no files import each other in a circle:
  *
- *   diagnostics.ts, packageRoot.ts
+ *   diagnostics.ts, packageRoot.ts, typescript.ts (TypeScript's API)
  *   ir/                         the IR, its helpers, the primitives table
  *   analysis/ frontend/ backend/  facts about IR · TypeScript → IR · IR → TypeScript
  *   transform/                  passes (reverse mode's rooms in transform/reverse/)
@@ -27,6 +27,7 @@ const LAYERS: Record<string, number> = {
   "diagnostics.ts": 0,
   "packageRoot.ts": 0,
   "stages.ts": 0,
+  "typescript.ts": 0,
   ir: 1,
   analysis: 2,
   frontend: 2,
@@ -98,5 +99,12 @@ describe("the compiler's import graph", () => {
     };
     for (const f of files) visit(f);
     expect(cycles).toEqual([]);
+  });
+
+  it("loads ts-morph only through typescript.ts (with require: an ES import of it costs every start ~0.1 s)", () => {
+    // Types may come from "ts-morph" itself: `import type` is erased.
+    const valueImports = files.filter((f) => /^import\s+(?!type\b)[^;]*\bfrom\s+["']ts-morph["']/m.test(readFileSync(f, "utf8")) || /\bimport\s*\(\s*["']ts-morph["']/.test(readFileSync(f, "utf8")));
+    expect(valueImports.map((f) => path.relative(compiler, f))).toEqual([]);
+    expect(readFileSync(path.join(compiler, "typescript.ts"), "utf8")).toMatch(/createRequire\(import\.meta\.url\)\("ts-morph"\)/);
   });
 });

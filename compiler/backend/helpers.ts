@@ -17,7 +17,7 @@
  * its exported names are unique across them; no local name shadows a top-level name of
  * its module (references are found by name).
  */
-import { ts } from "ts-morph";
+import { ts } from "../typescript.ts";
 import { runtimeModules } from "./runtimeFiles.ts";
 
 interface Declaration {

@@ -9,7 +9,7 @@
  * resolution mode accepts.
  */
 import path from "node:path";
-import { ts } from "ts-morph";
+import { ts } from "../typescript.ts";
 
 /** The extension written on relative import specifiers. */
 export type ImportExtension = ".js" | ".ts" | "";

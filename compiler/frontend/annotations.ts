@@ -8,7 +8,8 @@
  * Rejects tags on anything else (a nested function, an object's method), unknown wrt
  * names, non-differentiable wrt parameters.
  */
-import { ts, type SourceFile } from "ts-morph";
+import { ts } from "../typescript.ts";
+import type { SourceFile } from "ts-morph";
 import { Codes, type Diagnostic, type SourceSpan } from "../diagnostics.ts";
 import type { DerivativeRequest } from "../ir/nodes.ts";
 import type { ModuleScope } from "./lower.ts";

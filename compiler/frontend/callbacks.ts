@@ -19,7 +19,7 @@
  * exits the body's region from inside a loop of its own: jumps.ts); a local function with
  * early returns assigns a result variable the same way. Recursion is rejected.
  */
-import { ts } from "ts-morph";
+import { ts } from "../typescript.ts";
 import { Codes, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, LValue, Stmt, ValueType } from "../ir/nodes.ts";

@@ -10,7 +10,7 @@
  * so every transform sees plain variables and loops. A plain `const name = value` is the
  * lowering's own (`declareNamed`), which these end in for each name.
  */
-import { ts } from "ts-morph";
+import { ts } from "../typescript.ts";
 import { Codes, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { ArrayContainer, Expr, Stmt, ValueType } from "../ir/nodes.ts";

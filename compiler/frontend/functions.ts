@@ -12,7 +12,7 @@
  * are, the receiver of a method). Annotation discovery, callee lookup and lowering all go
  * through this one list, so every form is found, named and lowered the same way.
  */
-import { ts } from "ts-morph";
+import { ts } from "../typescript.ts";
 
 /** The tags that ask for a derivative. */
 export const MODES = ["grad", "jvp", "vjp", "hvp", "hessian", "jacobian"] as const;

@@ -15,7 +15,7 @@
  * and each enclosing loop of the region breaks out when the flag is set. Plain `break` and
  * `continue` of the innermost loop stay as they are: control-flow normalization handles them.
  */
-import { ts } from "ts-morph";
+import { ts } from "../typescript.ts";
 import type { DiagnosticCode, SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, LValue, Stmt, ValueType } from "../ir/nodes.ts";

@@ -13,7 +13,7 @@
  * `pre; if (!test) break;` at the top of each iteration. Each body is a jump region
  * (jumps.ts): `continue outer` and `break outer` from an inner loop set flags here.
  */
-import { ts } from "ts-morph";
+import { ts } from "../typescript.ts";
 import { Codes, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, Stmt, ValueType } from "../ir/nodes.ts";

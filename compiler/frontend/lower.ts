@@ -9,7 +9,7 @@
  * Guarantees: anything outside the differentiable subset is rejected here with a located
  * diagnostic (this is the fence); no IR is produced for a function that was rejected.
  */
-import { ts } from "ts-morph";
+import { ts } from "../typescript.ts";
 import { Codes, DiagnosticError, fail, type Diagnostic, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";

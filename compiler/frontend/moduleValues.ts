@@ -9,7 +9,7 @@
  * A `const` whose value is not such a constant is simply absent (reading it is then
  * rejected by the lowering, which says why).
  */
-import { ts } from "ts-morph";
+import { ts } from "../typescript.ts";
 
 /** A module-level table of numbers: a row of numbers, or rows of rows. */
 export type Table = number[] | Table[];

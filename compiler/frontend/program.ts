@@ -6,7 +6,8 @@
  * declared return shapes of callable functions) and lowers callees on demand, cached.
  */
 import path from "node:path";
-import { ts, type Project, type SourceFile } from "ts-morph";
+import { ts } from "../typescript.ts";
+import type { Project, SourceFile } from "ts-morph";
 import { Codes, DiagnosticError, fail, type Diagnostic, type SourceSpan } from "../diagnostics.ts";
 import type { FunctionIR, ValueType } from "../ir/nodes.ts";
 import { discoverAnnotations, spanOf, type Discovery } from "./annotations.ts";

@@ -9,7 +9,7 @@
  * between elements of a spread, each binary step splits it evenly (the binary max's
  * convention), so k tied elements do not get 1/k each as with the n-ary call.
  */
-import { ts } from "ts-morph";
+import { ts } from "../typescript.ts";
 import { Codes, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, Stmt, ValueType } from "../ir/nodes.ts";

@@ -9,7 +9,7 @@
  * not a problem: their tags are merged (functions.ts, tagsOf). Standard JSDoc tags
  * (@param, @returns, @example, …) are never reported.
  */
-import { ts } from "ts-morph";
+import { ts } from "../typescript.ts";
 import { Codes, type Diagnostic } from "../diagnostics.ts";
 import { MODES, tagsOf, type FunctionSource } from "./functions.ts";
 

@@ -2,7 +2,7 @@
  * Type shapes: turns the type a user wrote on a parameter or local into an IR ValueType.
  * Purely syntactic (no type checker), so it is fast and predictable.
  */
-import { ts } from "ts-morph";
+import { ts } from "../typescript.ts";
 import type { ValueType } from "../ir/nodes.ts";
 
 /**

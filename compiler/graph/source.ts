@@ -6,7 +6,7 @@
  * Helpers are inlined in full, including those with a `@vjpOf` rule: the graph shows the
  * derivative of the code as written.
  */
-import { Project, ts } from "ts-morph";
+import { Project, ts } from "../typescript.ts";
 import { DiagnosticError, Codes, type Diagnostic } from "../diagnostics.ts";
 import { ProgramIndex } from "../frontend/program.ts";
 import { lowerFunction } from "../frontend/lower.ts";

@@ -4,7 +4,7 @@
  * generated for it), and every `@vjpOf` rule with the primal it stands for. The front
  * end's own discovery and lowering decide, so verify sees what `build` compiled. No disk.
  */
-import { Project, ts } from "ts-morph";
+import { Project, ts } from "../typescript.ts";
 import { DiagnosticError, type Diagnostic } from "../diagnostics.ts";
 import { ProgramIndex } from "../frontend/program.ts";
 import { lowerFunction } from "../frontend/lower.ts";

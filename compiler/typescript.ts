@@ -1,0 +1,90 @@
+/**
+ * TypeScript's compiler API as ts-morph bundles it (ts-morph 28: TypeScript 6.0), loaded with
+ * `require`. Imported as an ES module, ts-morph's megabyte of CommonJS is first scanned by
+ * Node for its export names and its module format, about a tenth of a second of every start
+ * of the command; required, it is only compiled. The compiler imports `ts` and `Project`
+ * from here, never from "ts-morph" (test/layers.test.ts checks that), and types from either.
+ *
+ * `ts` is a value (the API) and, for type annotations, a namespace of the API's types that the
+ * compiler names; when tsc says a type is not an exported member of `ts`, add it below.
+ * (The playground's bundle maps this file to an ordinary import: playground/vite.config.ts.)
+ */
+import { createRequire } from "node:module";
+import type * as TsMorph from "ts-morph";
+
+const tsMorph = createRequire(import.meta.url)("ts-morph") as typeof TsMorph;
+
+export const Project = tsMorph.Project;
+
+export const ts: typeof TsMorph.ts = tsMorph.ts;
+
+/** The API's types the compiler names, as `ts.Node` and so on. */
+export declare namespace ts {
+  export type ArrayBindingElement = TsMorph.ts.ArrayBindingElement;
+  export type ArrayBindingPattern = TsMorph.ts.ArrayBindingPattern;
+  export type ArrayLiteralExpression = TsMorph.ts.ArrayLiteralExpression;
+  export type ArrayTypeNode = TsMorph.ts.ArrayTypeNode;
+  export type ArrowFunction = TsMorph.ts.ArrowFunction;
+  export type AsExpression = TsMorph.ts.AsExpression;
+  export type BinaryExpression = TsMorph.ts.BinaryExpression;
+  export type BindingElement = TsMorph.ts.BindingElement;
+  export type BindingName = TsMorph.ts.BindingName;
+  export type BindingPattern = TsMorph.ts.BindingPattern;
+  export type Block = TsMorph.ts.Block;
+  export type BreakOrContinueStatement = TsMorph.ts.BreakOrContinueStatement;
+  export type CallExpression = TsMorph.ts.CallExpression;
+  export type ClassDeclaration = TsMorph.ts.ClassDeclaration;
+  export type ConditionalExpression = TsMorph.ts.ConditionalExpression;
+  export type DiagnosticWithLocation = TsMorph.ts.DiagnosticWithLocation;
+  export type DoStatement = TsMorph.ts.DoStatement;
+  export type ElementAccessExpression = TsMorph.ts.ElementAccessExpression;
+  export type EnumDeclaration = TsMorph.ts.EnumDeclaration;
+  export type Expression = TsMorph.ts.Expression;
+  export type ExpressionStatement = TsMorph.ts.ExpressionStatement;
+  export type ForInStatement = TsMorph.ts.ForInStatement;
+  export type ForInitializer = TsMorph.ts.ForInitializer;
+  export type ForOfStatement = TsMorph.ts.ForOfStatement;
+  export type ForStatement = TsMorph.ts.ForStatement;
+  export type FunctionDeclaration = TsMorph.ts.FunctionDeclaration;
+  export type FunctionExpression = TsMorph.ts.FunctionExpression;
+  export type Identifier = TsMorph.ts.Identifier;
+  export type IfStatement = TsMorph.ts.IfStatement;
+  export type InterfaceDeclaration = TsMorph.ts.InterfaceDeclaration;
+  export type JSDoc = TsMorph.ts.JSDoc;
+  export type JSDocTag = TsMorph.ts.JSDocTag;
+  export type LabeledStatement = TsMorph.ts.LabeledStatement;
+  export type LiteralTypeNode = TsMorph.ts.LiteralTypeNode;
+  export type MethodDeclaration = TsMorph.ts.MethodDeclaration;
+  export type ModifierLike = TsMorph.ts.ModifierLike;
+  export type NamedImports = TsMorph.ts.NamedImports;
+  export type NewExpression = TsMorph.ts.NewExpression;
+  export type Node = TsMorph.ts.Node;
+  export type NodeArray<T extends Node> = TsMorph.ts.NodeArray<T>;
+  export type NumericLiteral = TsMorph.ts.NumericLiteral;
+  export type ObjectLiteralExpression = TsMorph.ts.ObjectLiteralExpression;
+  export type ParameterDeclaration = TsMorph.ts.ParameterDeclaration;
+  export type ParenthesizedExpression = TsMorph.ts.ParenthesizedExpression;
+  export type ParenthesizedTypeNode = TsMorph.ts.ParenthesizedTypeNode;
+  export type PrefixUnaryExpression = TsMorph.ts.PrefixUnaryExpression;
+  export type PropertyAccessExpression = TsMorph.ts.PropertyAccessExpression;
+  export type PropertyAssignment = TsMorph.ts.PropertyAssignment;
+  export type PropertyName = TsMorph.ts.PropertyName;
+  export type ReturnStatement = TsMorph.ts.ReturnStatement;
+  export type SignatureDeclaration = TsMorph.ts.SignatureDeclaration;
+  export type SourceFile = TsMorph.ts.SourceFile;
+  export type Statement = TsMorph.ts.Statement;
+  export type StringLiteral = TsMorph.ts.StringLiteral;
+  export type SwitchStatement = TsMorph.ts.SwitchStatement;
+  export type SyntaxKind = TsMorph.ts.SyntaxKind;
+  export type TupleTypeNode = TsMorph.ts.TupleTypeNode;
+  export type TypeAliasDeclaration = TsMorph.ts.TypeAliasDeclaration;
+  export type TypeElement = TsMorph.ts.TypeElement;
+  export type TypeLiteralNode = TsMorph.ts.TypeLiteralNode;
+  export type TypeNode = TsMorph.ts.TypeNode;
+  export type TypeOperatorNode = TsMorph.ts.TypeOperatorNode;
+  export type TypeReferenceNode = TsMorph.ts.TypeReferenceNode;
+  export type VariableDeclaration = TsMorph.ts.VariableDeclaration;
+  export type VariableDeclarationList = TsMorph.ts.VariableDeclarationList;
+  export type VariableStatement = TsMorph.ts.VariableStatement;
+  export type WhileStatement = TsMorph.ts.WhileStatement;
+}
