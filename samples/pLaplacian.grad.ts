@@ -61,11 +61,6 @@ function clearSets(sets: IndexSet[]): void {
   sets.fill(EMPTY_SET);
 }
 
-/** Pops the last set a detection pushed (the tangent of a value a reverse sweep restores). */
-function popSet(stack: IndexSet[]): IndexSet {
-  return stack.pop() ?? EMPTY_SET;
-}
-
 /**
  * A parameter's value as Hessians and Jacobians see it: one flat vector, fields in
  * declaration order, arrays row-major (the index order of their rows and columns).
@@ -1082,25 +1077,17 @@ export function pLaplacianHvpInto(
   let cells = 0;
   {
     let savedTop = valueStack.size;
-    const saved = valueStack.reserve(savedTop, (Math.ceil(n) + 1) * ((Math.ceil(n) + 1) * 2));
+    const saved = valueStack.reserve(savedTop, (Math.ceil(n) + 1) * (Math.ceil(n) + 1));
     for (let i = -1; i < n; i++) {
       for (let j = -1; j < n; j++) {
         const c = i >= 0 && j >= 0 ? u[i * n + j] : 0;
-        const c_dot = i >= 0 && j >= 0 ? u_dot[i * n + j] : 0;
         const r = i >= 0 && j + 1 < n ? u[i * n + j + 1] : 0;
-        const r_dot = i >= 0 && j + 1 < n ? u_dot[i * n + j + 1] : 0;
         const d = i + 1 < n && j >= 0 ? u[(i + 1) * n + j] : 0;
-        const d_dot = i + 1 < n && j >= 0 ? u_dot[(i + 1) * n + j] : 0;
         const gx = (r - c) / h;
-        const gx_dot = (1 / h) * (r_dot - c_dot);
         const gy = (d - c) / h;
-        const gy_dot = (1 / h) * (d_dot - c_dot);
         const s = 0.01 + gx * gx + gy * gy;
-        const s_dot = 2 * gx * gx_dot + 2 * gy * gy_dot;
         const _t3 = Math.sqrt(s);
-        const _t3_dot = (0.5 / _t3) * s_dot;
         saved[savedTop++] = _t3;
-        saved[savedTop++] = _t3_dot;
         cells += (s * _t3) / 3;
       }
     }
@@ -1140,8 +1127,8 @@ export function pLaplacianHvpInto(
         const s = 0.01 + gx * gx + gy * gy;
         const s_dot = 2 * gx * gx_dot + 2 * gy * gy_dot;
         // line 31: cells += (s * Math.sqrt(s)) / 3;
-        const _t3_dot = saved[--savedTop];
         const _t3 = saved[--savedTop];
+        const _t3_dot = (0.5 / _t3) * s_dot;
         const _t2 = cells_bar / 3;
         const s_bar = _t2 * _t3 + _t2 * s * (0.5 / _t3);
         const s_bar_dot =
@@ -1210,10 +1197,7 @@ export function pLaplacianHvpLanesInto(
   let cells = 0;
   {
     let savedTop = valueStack.size;
-    const saved = valueStack.reserve(
-      savedTop,
-      (Math.ceil(n) + 1) * ((Math.ceil(n) + 1) * (Math.max(0, Math.ceil(width)) + 1)),
-    );
+    const saved = valueStack.reserve(savedTop, (Math.ceil(n) + 1) * (Math.ceil(n) + 1));
     for (let i = -1; i < n; i++) {
       for (let j = -1; j < n; j++) {
         const c = i >= 0 && j >= 0 ? u[i * n + j] : 0;
@@ -1225,26 +1209,6 @@ export function pLaplacianHvpLanesInto(
         const _t3 = Math.sqrt(s);
         saved[savedTop++] = _t3;
         cells += (s * _t3) / 3;
-        const _t5 = i >= 0 && j >= 0;
-        const _t6 = (i * n + j) * width;
-        const _t7 = i >= 0 && j + 1 < n;
-        const _t8 = (i * n + j + 1) * width;
-        const _t9 = i + 1 < n && j >= 0;
-        const _t10 = ((i + 1) * n + j) * width;
-        const _t11 = 1 / h;
-        const _t12 = 2 * gx;
-        const _t13 = 2 * gy;
-        const _t14 = 0.5 / _t3;
-        for (let lane = 0; lane < width; lane++) {
-          const c_dot = _t5 ? u_dot[_t6 + lane] : 0;
-          const r_dot = _t7 ? u_dot[_t8 + lane] : 0;
-          const d_dot = _t9 ? u_dot[_t10 + lane] : 0;
-          const gx_dot = _t11 * (r_dot - c_dot);
-          const gy_dot = _t11 * (d_dot - c_dot);
-          const s_dot = _t12 * gx_dot + _t13 * gy_dot;
-          const _t3_dot = _t14 * s_dot;
-          saved[savedTop++] = _t3_dot;
-        }
       }
     }
     valueStack.size = savedTop;
@@ -1277,8 +1241,6 @@ export function pLaplacianHvpLanesInto(
         const gy = (d - c) / h;
         const s = 0.01 + gx * gx + gy * gy;
         // line 31: cells += (s * Math.sqrt(s)) / 3;
-        savedTop -= width;
-        const _t3_dotLanes = savedTop;
         const _t3 = saved[--savedTop];
         const _t2 = cells_bar / 3;
         const s_bar = _t2 * _t3 + _t2 * s * (0.5 / _t3);
@@ -1317,10 +1279,11 @@ export function pLaplacianHvpLanesInto(
         const _t24 = 1 / h;
         const _t25 = 2 * gx;
         const _t26 = 2 * gy;
-        const _t27 = _t2 * (0.5 / _t3);
-        const _t28 = _t2 * s;
-        const _t29 = 0.5 / (_t3 * _t3);
-        const _t30 = 2 * s_bar;
+        const _t27 = 0.5 / _t3;
+        const _t28 = _t2 * (0.5 / _t3);
+        const _t29 = _t2 * s;
+        const _t30 = 0.5 / (_t3 * _t3);
+        const _t31 = 2 * s_bar;
         for (let lane = 0; lane < width; lane++) {
           const c_dot = _t18 ? u_dot[_t19 + lane] : 0;
           const r_dot = _t20 ? u_dot[_t21 + lane] : 0;
@@ -1328,10 +1291,10 @@ export function pLaplacianHvpLanesInto(
           const gx_dot = _t24 * (r_dot - c_dot);
           const gy_dot = _t24 * (d_dot - c_dot);
           const s_dot = _t25 * gx_dot + _t26 * gy_dot;
-          const _t3_dot = saved[_t3_dotLanes + lane];
-          const s_bar_dot = _t2 * _t3_dot + (_t27 * s_dot - _t28 * (_t29 * _t3_dot));
-          const gx_bar_dot = _t25 * s_bar_dot + _t30 * gx_dot;
-          const gy_bar_dot = _t26 * s_bar_dot + _t30 * gy_dot;
+          const _t3_dot = _t27 * s_dot;
+          const s_bar_dot = _t2 * _t3_dot + (_t28 * s_dot - _t29 * (_t30 * _t3_dot));
+          const gx_bar_dot = _t25 * s_bar_dot + _t31 * gx_dot;
+          const gy_bar_dot = _t26 * s_bar_dot + _t31 * gy_dot;
           const _t1_dot = _t24 * gy_bar_dot;
           const d_bar_dot = _t1_dot;
           let c_bar_dot = -_t1_dot;
@@ -1368,7 +1331,6 @@ function pLaplacianHessianSparsitySweep(
   grad: PLaplacianGradient,
   hvp: SetsOf<PLaplacianGradient>,
 ): number {
-  const setStack: IndexSet[] = [];
   const u_dot = v.u;
   const u_bar = grad.u;
   const u_bar_dot = hvp.u;
@@ -1378,21 +1340,13 @@ function pLaplacianHessianSparsitySweep(
   for (let i = -1; i < n; i++) {
     for (let j = -1; j < n; j++) {
       const c = i >= 0 && j >= 0 ? u[i * n + j] : 0;
-      const c_dot = i >= 0 && j >= 0 ? u_dot[i * n + j] : EMPTY_SET;
       const r = i >= 0 && j + 1 < n ? u[i * n + j + 1] : 0;
-      const r_dot = i >= 0 && j + 1 < n ? u_dot[i * n + j + 1] : EMPTY_SET;
       const d = i + 1 < n && j >= 0 ? u[(i + 1) * n + j] : 0;
-      const d_dot = i + 1 < n && j >= 0 ? u_dot[(i + 1) * n + j] : EMPTY_SET;
       const gx = (r - c) / h;
-      const gx_dot = unionSets(r_dot, c_dot);
       const gy = (d - c) / h;
-      const gy_dot = unionSets(d_dot, c_dot);
       const s = 0.01 + gx * gx + gy * gy;
-      const s_dot = unionSets(gx_dot, gy_dot);
       const _t3 = Math.sqrt(s);
-      const _t3_dot = s_dot;
       valueStack.push(_t3);
-      setStack.push(_t3_dot);
       cells += (s * _t3) / 3;
     }
   }
@@ -1427,8 +1381,8 @@ function pLaplacianHessianSparsitySweep(
       const s = 0.01 + gx * gx + gy * gy;
       const s_dot = unionSets(gx_dot, gy_dot);
       // line 31: cells += (s * Math.sqrt(s)) / 3;
-      const _t3_dot = popSet(setStack);
       const _t3 = valueStack.pop();
+      const _t3_dot = s_dot;
       const _t2 = cells_bar / 3;
       const s_bar = _t2 * _t3 + _t2 * s * (0.5 / _t3);
       const s_bar_dot = unionSets(_t3_dot, s_dot);

@@ -11,6 +11,7 @@
  *
  * Plus the tag option `width=K` (the drivers' default) and its diagnostics.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { discoverAnnotated, listSampleSources, type AnnotatedFunction } from "./harness/discover.ts";
 import { getFn, loadGenerated, loadSource, loadTape } from "./harness/load.ts";
@@ -20,6 +21,9 @@ import { laneOf, nanLanes, toLanes } from "./harness/lanes.ts";
 import { compileSources } from "../compiler/pipeline.ts";
 import { build, generatedFunction } from "./harness/build.ts";
 import { checkGradientAndHvp } from "./harness/check.ts";
+import * as b from "../compiler/ir/build.ts";
+import type { Stmt } from "../compiler/ir/nodes.ts";
+import { rebuiltTangents } from "../compiler/transform/forward.ts";
 
 type Fn = (...args: unknown[]) => unknown;
 const annotated = discoverAnnotated(listSampleSources());
@@ -160,9 +164,12 @@ describe("width=K", () => {
 describe("the shape of a vector sweep: one lane loop through saved blocks and branches", () => {
   // branchy: a branch whose primal part changes what its test reads (y crosses 0 at i = 1),
   // with tangent work inside it; saving: two tangents saved a step, popped as blocks, and a
-  // branch on a saved decision; sigmoids: branches whose tangent work reads a constant the
-  // branch declares (it stays in the branch); straight: blocks popped outside any loop
-  // (through the stack's own size, no cursor).
+  // branch on a saved decision (a's tangent reads y, which the step changes: not back where a
+  // is popped; e's would need Math.pow again: costly); sigmoids: branches whose tangent work
+  // reads a constant the branch declares (it stays in the branch); straight: blocks popped
+  // outside any loop (through the stack's own size, no cursor); rebuilt: saved call results
+  // whose tangents the reverse sweep rebuilds instead of saving them (a stable local, calls
+  // inside a sum, a local assigned again).
   const SOURCE = `/**
  * @grad x
  * @hvp x
@@ -193,8 +200,8 @@ export function saving(x: Float64Array, p: number): number {
   let s = 0;
   let y = p;
   for (let i = 0; i < x.length; i++) {
-    const a = Math.sqrt(1 + x[i] * x[i]);
-    const e = Math.exp(0.3 * x[(i + 1) % x.length]);
+    const a = Math.sqrt(1 + y * y * x[i] * x[i]);
+    const e = Math.pow(1 + x[(i + 1) % x.length] * x[(i + 1) % x.length], 1.5);
     s += a * e;
     if (y > 0) {
       y = y - 2;
@@ -239,11 +246,30 @@ export function straight(x: Float64Array, p: number): number {
   s = Math.exp(s) * x[3] + p;
   return s * s;
 }
+
+/**
+ * @grad x
+ * @hvp x
+ * @hessian x
+ */
+export function rebuilt(x: Float64Array, p: number): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    const u = p * x[i] - x[(i + 1) % x.length];
+    const r = Math.sqrt(1 + u * u);
+    s += r * Math.exp(0.5 * u) + Math.tanh(u);
+    let q = Math.exp(-u);
+    s += q * r;
+    q = q * x[i];
+    s += q;
+  }
+  return s * s;
+}
 `;
   const x = Float64Array.from([0.3, -0.7, 1.1, 0.2, -0.4, 0.9]);
   const v = { x: Float64Array.from([0.5, 0.25, -1, 0.75, -0.5, 1.5]) };
 
-  for (const name of ["branchy", "saving", "sigmoids", "straight"]) {
+  for (const name of ["branchy", "saving", "sigmoids", "straight", "rebuilt"]) {
     it(`${name}: each lane is the one-direction HVP bit for bit, which is the tape's and the differences'`, async () => {
       const built = await build(SOURCE);
       await checkGradientAndHvp(built, name, [x, 3], ["x"], v);
@@ -277,5 +303,49 @@ export function straight(x: Float64Array, p: number): number {
     // A block whose lanes nobody reads is still popped; its lane loop, left empty, goes.
     expect(straight).toMatch(/valueStack\.size = valueStack\.size - width;\s*s = valueStack\.pop\(\);/);
     expect(straight).not.toMatch(/lane\+\+\) \{\}/);
+  });
+
+  it("rebuilds a saved call result's tangent in the reverse sweep instead of saving it too", async () => {
+    const { text } = await build(SOURCE);
+    const scalar = generatedFunction(text, "rebuiltHvpInto", false);
+    // r, a stable local, is popped before the step's u is recomputed: its tangent follows u's.
+    expect(scalar).toMatch(/const r = saved\[--savedTop\];[^]*const u_dot = [^;]*;\s*const r_dot = \(0\.5 \/ r\) \* \(2 \* u \* u_dot\);/);
+    // The two calls of the sum, each where it is popped.
+    expect(scalar).toMatch(/const _t2 = saved\[--savedTop\];\s*const _t2_dot = \(1 - _t2 \* _t2\) \* u_dot;\s*const _t1 = saved\[--savedTop\];\s*const _t1_dot = _t1 \* \(0\.5 \* u_dot\);/);
+    // Only q's tangent stays saved: q is pushed twice (the call's result, and q's old value).
+    expect(scalar.match(/saved\[savedTop\+\+\] = \w+_dot;/g)).toEqual(["saved[savedTop++] = q_dot;", "saved[savedTop++] = q_dot;"]);
+    const lanes = generatedFunction(text, "rebuiltHvpLanesInto", false);
+    expect(lanes.match(/const \w+Lanes = savedTop;/g)).toEqual(["const q_dotLanes = savedTop;", "const _t3_dotLanes = savedTop;"]);
+    // Where the tangent's reads are not back (saving's a reads y, which the step changes) or it
+    // needs a costly call again (e's Math.pow), it stays saved.
+    const saving = generatedFunction(text, "savingHvpInto", false);
+    expect(saving).toMatch(/const e_dot = saved\[--savedTop\];\s*const e = saved\[--savedTop\];\s*const a_dot = saved\[--savedTop\];\s*const a = saved\[--savedTop\];/);
+    // The p-Laplacian's vector sweep (samples/pLaplacian.ts) saves only √s a cell: its forward sweep carries no lanes.
+    const pLaplacian = generatedFunction(readFileSync(new URL("../samples/pLaplacian.grad.ts", import.meta.url), "utf8"), "pLaplacianHvpLanesInto");
+    const forward = pLaplacian.slice(pLaplacian.indexOf("// forward sweep"), pLaplacian.indexOf("// reverse sweep"));
+    expect(forward).toMatch(/saved\[savedTop\+\+\] = _t3;/);
+    expect(forward).not.toMatch(/lane|_dot =/);
+  });
+});
+
+describe("rebuiltTangents: which saved values' tangents forward-over-reverse rebuilds", () => {
+  // The forward sweep's `const r = Math.sqrt(u); push(r)` and its reverse block, whose pop of r
+  // comes before u is recomputed (a stable local saved at the end of its block).
+  const sqrtU = b.call("Math.sqrt", [b.v("u")]);
+  const forward: Stmt[] = [b.declare("u", b.mul(b.v("p"), b.num(2))), b.declare("r", sqrtU), b.push("values", b.v("r"))];
+  const popR = b.declare("r", { kind: "pop", stack: "values", rebuild: sqrtU });
+  const recomputeU = b.declare("u", b.mul(b.v("p"), b.num(2)));
+  const loop = (body: Stmt[]): Stmt => ({ kind: "loop", form: "for", init: [b.declare("i", b.num(0), true)], test: b.bin("<", b.v("i"), b.num(3)), update: [], body });
+
+  it("rebuilds after the pop once what the expression reads is declared", () => {
+    const found = rebuiltTangents([loop(forward), loop([popR, recomputeU, b.declare("w", b.mul(b.v("r"), b.v("u")))])], ["p"]);
+    expect(found).toEqual([{ pushed: "r", popped: "r", whole: sqrtU, after: recomputeU }]);
+  });
+
+  it("not where the popped value is read before that, where a read is never declared, or where the value is pushed twice", () => {
+    const readFirst = b.declare("w", b.mul(b.v("r"), b.num(2)));
+    expect(rebuiltTangents([loop(forward), loop([popR, readFirst, recomputeU])], ["p"])).toEqual([]);
+    expect(rebuiltTangents([loop(forward), loop([popR, b.declare("w", b.v("r"))])], ["p"])).toEqual([]);
+    expect(rebuiltTangents([loop([...forward, b.push("values", b.v("r"))]), loop([popR, recomputeU])], ["p"])).toEqual([]);
   });
 });

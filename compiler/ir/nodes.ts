@@ -81,9 +81,12 @@ export type Expr =
   /**
    * Pop the top of a value stack (generated reverse-mode code only). `of` names the variable
    * whose element was pushed when the popped value lands in a different variable (a
-   * recorded read), so analyses of generated code still see the dependency.
+   * recorded read), so analyses of generated code still see the dependency. `rebuild`: an
+   * expression that, evaluated where the pop is, gives the popped value (a saved call result
+   * whose reads reverse mode knows hold their forward values there); forward-over-reverse may
+   * rebuild the value's tangent from it instead of saving the tangent (transform/forward.ts).
    */
-  | { kind: "pop"; stack: StackName; of?: string }
+  | { kind: "pop"; stack: StackName; of?: string; rebuild?: Expr }
   /** The number of values a stack holds (a mark to rewind to; fVjpRowsInto only). */
   | { kind: "stackSize"; stack: StackName }
   /**

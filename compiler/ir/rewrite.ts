@@ -41,7 +41,12 @@ function renaming(from: string, to: string): (name: string) => string {
 function renamedIn(renamed: (name: string) => string): (e: Expr) => Expr | undefined {
   return (x) => {
     if ((x.kind === "var" || x.kind === "cursorMove") && renamed(x.name) !== x.name) return { ...x, name: renamed(x.name) };
-    if (x.kind === "pop" && x.of !== undefined && renamed(x.of) !== x.of) return { ...x, of: renamed(x.of) };
+    if (x.kind === "pop" && (x.of !== undefined || x.rebuild !== undefined)) {
+      const of = x.of === undefined ? undefined : renamed(x.of);
+      const rebuild = x.rebuild && mapExpr(x.rebuild, renamedIn(renamed));
+      if (of === x.of && rebuild === x.rebuild) return undefined;
+      return { ...x, ...(of !== undefined && { of }), ...(rebuild && { rebuild }) };
+    }
     return undefined;
   };
 }

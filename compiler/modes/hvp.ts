@@ -9,7 +9,7 @@ import * as b from "../ir/build.ts";
 import type { FunctionIR, Stmt } from "../ir/nodes.ts";
 import { leafPaths } from "../ir/types.ts";
 import { dependencies, dependencyEdges, dependents, integerArrays } from "../analysis/activity.ts";
-import { ForwardGenerator } from "../transform/forward.ts";
+import { ForwardGenerator, rebuiltTangents } from "../transform/forward.ts";
 import { Namer } from "../transform/naming.ts";
 import { overwriteOutputs } from "../transform/overwrite.ts";
 import { gradientSlots, withDebugChecks } from "./grad.ts";
@@ -41,6 +41,7 @@ export function forwardOverReverse(unit: Unit, namer: Namer): { body: Stmt[]; ta
     span: fn.span,
     fixedNames: new Map([[gradName, hvpName]]),
     onReturn: (value) => [{ kind: "return", value }],
+    rebuilds: rebuiltTangents(body, fn.params.map((p) => p.name)),
   });
   const prologue = tangentPrologue(fn, request.wrt, gen, vName);
   const stmts = overwriteOutputs([...prologue, ...gen.stmts(body)], [...gradientSlots(fn, request.wrt, gradName), ...gradientSlots(fn, request.wrt, hvpName)], namer);

@@ -8,13 +8,14 @@
  * reverse mode: dot(f(a, b)) = df/da dot(a) + df/db dot(b).
  *
  * Stack traffic of reverse-mode code is paired: a pushed value is followed by its
- * tangent on the same stack, and popped in the opposite order.
+ * tangent on the same stack, and popped in the opposite order, except a tangent that the
+ * reverse sweep can rebuild cheaply from the popped value (rebuiltTangents).
  * `return e` becomes `return { value: e, tangent: dot(e) }` unless the caller overrides it.
  */
 import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, LValue, Stmt } from "../ir/nodes.ts";
-import { exprReads, rootName } from "../ir/visit.ts";
+import { exprReads, mentionedNames, rootName, someExpr, walkExpr } from "../ir/visit.ts";
 import { substituteVar } from "../ir/rewrite.ts";
 import type { Namer } from "./naming.ts";
 import { isDifferentiableOperator, isPiecewiseConstant, PRIMITIVES } from "../ir/primitives.ts";
@@ -29,15 +30,42 @@ export interface ForwardInput {
   fixedNames?: Map<string, string>;
   /** How to rewrite `return e`; default: `{ value: e, tangent: dot(e) }`. */
   onReturn?: (value: Expr, tangent: Expr) => Stmt[];
+  /** Saved values whose tangent the pop may rebuild instead of popping it (rebuiltTangents). */
+  rebuilds?: readonly Rebuild[];
 }
+
+/**
+ * A value pushed as `pushed` and popped into `popped`, which equals `whole` in the reverse
+ * sweep; the reads of `whole` are all declared once `after` (the pop itself, or a later
+ * statement of its block) has run, and nothing between the pop and `after` reads `popped`.
+ */
+export interface Rebuild {
+  pushed: string;
+  popped: string;
+  whole: Expr;
+  after: Stmt;
+}
+
+/** At most this many operations in a rebuilt tangent: about what saving and reloading it costs. */
+const REBUILD_OPERATIONS = 8;
 
 const ANS = "\u0000ans";
 
 export class ForwardGenerator {
   private readonly dots = new Map<string, string>();
+  /** Per saved value of `input.rebuilds`: its tangent rebuilt where it is popped, or null where it stays saved. */
+  private readonly rebuilt = new Map<Rebuild, Expr | null>();
+  private readonly rebuildsByPush = new Map<string, Rebuild>();
+  private readonly rebuildsByPop = new Map<string, Rebuild>();
+  private readonly rebuildsAfter = new Map<Stmt, Rebuild[]>();
 
   constructor(private readonly input: ForwardInput) {
     for (const [k, v] of input.fixedNames ?? []) this.dots.set(k, v);
+    for (const r of input.rebuilds ?? []) {
+      this.rebuildsByPush.set(r.pushed, r);
+      this.rebuildsByPop.set(r.popped, r);
+      this.rebuildsAfter.set(r.after, [...(this.rebuildsAfter.get(r.after) ?? []), r]);
+    }
   }
 
   dot(name: string): string {
@@ -71,6 +99,28 @@ export class ForwardGenerator {
       case "pop": return false; // handled at statement level
       default: return false;
     }
+  }
+
+  /**
+   * The tangent of saved value `name`, rebuilt from its popped value and the tangents of its
+   * `rebuild` expression's reads, or null where the tangent is saved as well: a rebuilt
+   * tangent must be cheap (no costly call, at most REBUILD_OPERATIONS operations) and need
+   * no temporary. The forward sweep computes the same expression for the same doubles
+   * (`(0.5 / _t3) * s_dot` for `_t3 = Math.sqrt(s)`), so either way the bits are the same.
+   */
+  private rebuiltTangent(saved: Rebuild | undefined): Expr | null {
+    if (!saved) return null;
+    const known = this.rebuilt.get(saved);
+    if (known !== undefined) return known;
+    const { whole, popped } = saved;
+    let tangent: Expr | null = null;
+    if (whole.kind === "call" && PRIMITIVES[whole.callee]?.cost === "costly" && whole.args.every(needsNoTemporary)) {
+      const temps: Stmt[] = [];
+      const t = this.tangent(whole, temps, b.v(popped));
+      if (temps.length === 0 && operations(t) <= REBUILD_OPERATIONS && !someExpr(t, (x) => x.kind === "call" && PRIMITIVES[x.callee]?.cost === "costly")) tangent = t;
+    }
+    this.rebuilt.set(saved, tangent);
+    return tangent;
   }
 
   private dotOf(e: Expr | LValue): LValue {
@@ -136,7 +186,15 @@ export class ForwardGenerator {
   }
 
   stmts(list: Stmt[]): Stmt[] {
-    return list.flatMap((s) => this.stmt(s));
+    return list.flatMap((s) => {
+      const out = this.stmt(s);
+      // The tangents of saved values rebuilt here, now that everything they read is declared.
+      for (const r of this.rebuildsAfter.get(s) ?? []) {
+        const tangent = this.rebuiltTangent(r);
+        if (tangent) out.push(b.declare(this.dot(r.popped), tangent, false, b.NUMBER));
+      }
+      return out;
+    });
   }
 
   /**
@@ -200,6 +258,8 @@ export class ForwardGenerator {
       case "declare": {
         if (!this.input.active.has(s.name)) return [s];
         if (s.init.kind === "pop") {
+          // A rebuilt tangent is declared once what it reads is (stmts).
+          if (this.rebuiltTangent(this.rebuildsByPop.get(s.name))) return [s];
           return [b.declare(this.dot(s.name), b.pop(s.init.stack), s.mutable, s.type), s];
         }
         if (s.type.kind === "number" && !this.reads(s.init, s.name)) {
@@ -250,6 +310,7 @@ export class ForwardGenerator {
       case "push": {
         // A pushed value is the variable its pop restores, so both sides agree on activity.
         if (s.stack !== "values" || !this.isActive(s.value)) return [s];
+        if (s.value.kind === "var" && this.rebuiltTangent(this.rebuildsByPush.get(s.value.name))) return [s];
         const pre: Stmt[] = [];
         const t = this.tangent(s.value, pre);
         return [...pre, s, b.push("values", t)];
@@ -360,4 +421,89 @@ function reuseTemporaries(e: Expr, temps: Stmt[]): Expr {
     }
   };
   return visit(e, []);
+}
+
+/** True if the tangent of `e` needs no temporary: no call and no `**` (whose partials read the result). */
+function needsNoTemporary(e: Expr): boolean {
+  return !someExpr(e, (x) => x.kind === "call" || x.kind === "userCall" || (x.kind === "binary" && x.op === "**"));
+}
+
+/** The arithmetic operations `e` performs. */
+function operations(e: Expr): number {
+  let count = 0;
+  walkExpr(e, (x) => {
+    if (x.kind === "binary" || x.kind === "unary" || x.kind === "conditional") count++;
+  });
+  return count;
+}
+
+/**
+ * The saved values of reverse-mode code (`body`) whose tangent forward-over-reverse may
+ * rebuild in the reverse sweep instead of saving it, with the expression each equals there
+ * (the pop's `rebuild`, which reverse mode sets where every value it reads is back in the
+ * reverse sweep once declared). Taken only where the value is pushed once and popped once,
+ * so the push and the pop agree, and where every variable the expression reads is declared
+ * around the pop (or is a parameter) or later in the pop's block before anything reads the
+ * popped value (a local recomputed after the block's pops); a local the reverse sweep left
+ * out is not there to read. ForwardGenerator then decides by cost (rebuiltTangent).
+ */
+export function rebuiltTangents(body: Stmt[], params: readonly string[]): Rebuild[] {
+  const pushes = new Map<string, number>();
+  const pops = new Map<string, number>();
+  const candidates: Rebuild[] = [];
+  const popped = (pushed: string) => pops.set(pushed, (pops.get(pushed) ?? 0) + 1);
+  /** The statement of `list` from `k` on after which every name of `reads` is declared, if none before it mentions `name`. */
+  const declaredBy = (list: Stmt[], k: number, reads: Set<string>, name: string): Stmt | undefined => {
+    for (let j = k; j < list.length; j++) {
+      const s = list[j]!;
+      if (j > k && mentionedNames(s).has(name)) return undefined;
+      if (s.kind === "declare") reads.delete(s.name);
+      if (reads.size === 0) return s;
+    }
+    return undefined;
+  };
+  const visit = (list: Stmt[], declared: Set<string>): void => {
+    list.forEach((s, k) => {
+      switch (s.kind) {
+        case "declare":
+          if (s.init.kind === "pop") {
+            const pushed = s.init.of ?? s.name;
+            popped(pushed);
+            const whole = s.init.rebuild;
+            if (whole) {
+              const reads = new Set([...exprReads(whole)].filter((n) => !n.startsWith("Math.") && !declared.has(n)));
+              const after = declaredBy(list, k, reads, s.name);
+              if (after) candidates.push({ pushed, popped: s.name, whole, after });
+            }
+          }
+          declared.add(s.name);
+          break;
+        case "assign":
+          if (s.value.kind === "pop") popped(s.value.of ?? rootName(s.target) ?? "");
+          break;
+        case "push":
+          if (s.value.kind === "var") pushes.set(s.value.name, (pushes.get(s.value.name) ?? 0) + 1);
+          break;
+        case "if":
+          visit(s.then, new Set(declared));
+          visit(s.else, new Set(declared));
+          break;
+        case "block":
+          visit(s.body, new Set(declared));
+          break;
+        case "loop": {
+          const head = new Set(declared);
+          visit(s.init, head);
+          visit(s.body, new Set(head));
+          visit(s.update, new Set(head));
+          if (s.checkpointed?.primal) visit(s.checkpointed.primal, new Set(head));
+          break;
+        }
+        default:
+          break;
+      }
+    });
+  };
+  visit(body, new Set(params));
+  return candidates.filter((r) => pushes.get(r.pushed) === 1 && pops.get(r.pushed) === 1);
 }

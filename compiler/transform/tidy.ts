@@ -256,8 +256,8 @@ function both(a: Stmt[] | null, b2: Stmt[] | null): Stmt[] | null {
   return a && b2 ? [...a, ...b2] : null;
 }
 
-/** Calls of the runtime that only compute a value from their arguments. */
-const PURE_CALLS = new Set(["Array.from", "Float64Array.from"]);
+/** Calls of the runtime that only compute a value from their arguments (unionSets: sparsity detection's union of two index sets). */
+const PURE_CALLS = new Set(["Array.from", "Float64Array.from", "unionSets"]);
 
 /**
  * Math's functions compute a number; so do the user's functions a derivative calls (the

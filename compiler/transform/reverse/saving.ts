@@ -87,14 +87,24 @@ function save(attempt: Attempt, name: string, isBoolean: boolean): Stmt {
   return b.push("values", b.v(name));
 }
 
-/** `const name = pop()` at the top of the mirrored reverse block. */
-function restoreDeclaration(attempt: Attempt, s: Extract<Stmt, { kind: "declare" }>): Stmt {
+/** `const name = pop()` at the top of the mirrored reverse block (`rebuild`: see rebuildable). */
+function restoreDeclaration(attempt: Attempt, s: Extract<Stmt, { kind: "declare" }>, rebuild: { rebuild?: Expr }): Stmt {
   if (s.type.kind === "boolean") {
     attempt.stacks.add("control");
     return b.declare(s.name, b.bin("===", b.pop("control"), b.num(1)), s.mutable, s.type);
   }
   attempt.stacks.add("values");
-  return b.declare(s.name, b.pop("values"), s.mutable, s.type);
+  return b.declare(s.name, { kind: "pop", stack: "values", ...rebuild }, s.mutable, s.type);
+}
+
+/**
+ * `{ rebuild: e }` for a saved value `e` (a costly call's result) whose reads hold their
+ * forward values in the reverse sweep where it is popped, once declared there (`available`):
+ * the pop says so, and forward-over-reverse may rebuild the tangent from the popped value
+ * instead of saving the tangent too (transform/forward.ts, rebuiltTangents). Otherwise nothing.
+ */
+function rebuildable(gen: Generation, e: Expr, available: Set<string>): { rebuild?: Expr } {
+  return e.kind === "call" && recomputable(gen, e, available) ? { rebuild: e } : {};
 }
 
 /** True if `e` can be re-evaluated in the reverse sweep and give the forward value. */
@@ -134,6 +144,7 @@ export function bringBackLocals(gen: Generation, attempt: Attempt, scope: Scope,
   const { input, plan, declaredOnce } = gen;
   const restored: Stmt[] = [];
   const stored: Extract<Stmt, { kind: "declare" }>[] = [];
+  const rebuilds = new Map<string, { rebuild?: Expr }>();
   const lifted = new Set<string>();
   const available = new Set(scope.available);
   const adjoints: Stmt[] = [];
@@ -173,6 +184,8 @@ export function bringBackLocals(gen: Generation, attempt: Attempt, scope: Scope,
         fail(Codes.UnsupportedStatement, `local array '${s.name}' is needed by the reverse sweep; declare it at the top level of the function`, s.span ?? input.fn.span);
       } else {
         stored.push(s);
+        // What the mirrored block has back once its locals are declared there (they are stable).
+        if (stable) rebuilds.set(s.name, rebuildable(gen, s.init, available));
         if (stable) available.add(s.name);
       }
     }
@@ -188,7 +201,7 @@ export function bringBackLocals(gen: Generation, attempt: Attempt, scope: Scope,
   const declaredOnly = stored.filter((s) => !pushed.includes(s) && mentioned.has(s.name)).map((s) => b.declare(s.name, s.type.kind === "boolean" ? { kind: "boolean", value: false } : b.num(0), true, s.type));
   for (const s of pushed) fwd.push(save(attempt, s.name, s.type.kind === "boolean"));
   const liftedFwd = lifted.size === 0 ? fwd : fwd.map((s): Stmt => (s.kind === "declare" && lifted.has(s.name) ? { kind: "assign", target: b.v(s.name) as LValue, value: s.init, span: s.span } : s));
-  const pops = [...[...pushed].reverse().map((s) => ({ ...restoreDeclaration(attempt, s), span: undefined }) as Stmt), ...declaredOnly];
+  const pops = [...[...pushed].reverse().map((s) => ({ ...restoreDeclaration(attempt, s, rebuilds.get(s.name) ?? {}), span: undefined }) as Stmt), ...declaredOnly];
   // The mirrored block's own locals are dead after it; anything else may be read after it
   // (a loop's next iteration).
   return { fwd: liftedFwd, rev: cleanupBlock(shareBoundTemps([...pops, ...restored, ...adjoints, ...rev], attempt.boundTemps)) };
@@ -262,15 +275,17 @@ export function takeFromForward(
       }
       continue;
     }
+    // The pops go where the adjoint is, which sees what the statement sees.
+    const rebuild = rebuildable(gen, call.whole, scope.available);
     if (s.kind === "declare" && b.sameExpr(call.whole, value)) {
       // `const e = Math.exp(x)`: e itself is the result.
       after.push(b.push("values", b.v(s.name)));
-      afterPops.push({ kind: "declare", name: call.name, type: b.NUMBER, init: { kind: "pop", stack: "values", of: s.name }, mutable: false });
+      afterPops.push({ kind: "declare", name: call.name, type: b.NUMBER, init: { kind: "pop", stack: "values", of: s.name, ...rebuild }, mutable: false });
     } else if (occursUnconditionally(value, call.whole)) {
       // One name from the push to the pop: the forward sweep's temporary is the adjoint's.
       hoisted.push(b.declare(call.name, call.whole), b.push("values", b.v(call.name)));
       value = replaceExpr(value, call.whole, b.v(call.name));
-      callPops.push({ kind: "declare", name: call.name, type: b.NUMBER, init: { kind: "pop", stack: "values", of: call.name }, mutable: false });
+      callPops.push({ kind: "declare", name: call.name, type: b.NUMBER, init: { kind: "pop", stack: "values", of: call.name, ...rebuild }, mutable: false });
     } else {
       recompute.push(b.declare(call.name, call.whole));
       continue;
