@@ -24,6 +24,7 @@ import { lowerFunction } from "./frontend/lower.ts";
 import { functionSources, tagsOf, type FunctionSource } from "./frontend/functions.ts";
 import { isStackOverflow, tooLargeDiagnostic } from "./frontend/tooLarge.ts";
 import type { DerivativeRequest, FunctionIR, ModuleIR } from "./ir/nodes.ts";
+import { walkStmts } from "./ir/visit.ts";
 import { Namer, namesIn } from "./transform/naming.ts";
 import { Printer } from "./backend/print.ts";
 import { formatTypeScript } from "./backend/format.ts";
@@ -64,8 +65,8 @@ const HVP: readonly Pass[] = [...HVP_REVERSE, hvpForwardOverReverse];
  */
 export const PIPELINES = {
   grad: [inline("reverse"), cse, requireReturn("number"), names, normalize, reorder, entryParams("grad"), reverse("one"), gradEntryPoints, ...LATE, tidy],
-  vjp: [inline("reverse"), cse, ...vjpSweeps(vjpEntryPoints()), ...LATE, tidy],
-  jvp: [inline("forward"), cse, names, entryParams("tangent"), jvpForward(), ...LATE, tidy],
+  vjp: [inline("reverse"), cse, requireReturn("numbers"), ...vjpSweeps(vjpEntryPoints()), ...LATE, tidy],
+  jvp: [inline("forward"), cse, requireReturn("numbers"), names, entryParams("tangent"), jvpForward(), ...LATE, tidy],
   hvp: [inline("forward"), cse, ...HVP, ...LATE, tidy],
   /** The drivers' sweeps carry `width` directions each (modes/lanes.ts: hvpLanes, jvpLanes). */
   hessian: [inline("forward"), cse, ...HVP_REVERSE, hvpLanes, hvpForwardOverReverse, ...LATE, hessianDriver, tidy],
@@ -447,14 +448,19 @@ function assembleModule(job: FileJob, file: FileDerivatives, style: OutputStyle,
   for (const f of functions) options.observe?.generated?.(f);
 
   const orderedStacks = (["values", "control"] as const).filter((s) => file.stacks.has(s));
-  // Named object types in generated signatures come from the source module.
+  // Named types in generated signatures and declarations (`Dense[]`, `{ value: Vec2; … }`,
+  // `const out: Vec2 = …`) come from the source module.
   const typeImports = new Set<string>();
-  for (const f of functions) {
-    for (const p of f.params) {
-      // `Dense[]` of an array of records names its element type.
-      const named = p.type.kind === "record" && p.type.arrayOfRecords ? p.typeText.replace(/^readonly /, "").replace(/\[\]$/, "") : p.typeText;
-      if (discovery.module.exportedTypes?.has(named)) typeImports.add(named);
-    }
+  const exportedTypes = discovery.module.exportedTypes;
+  const importNamesIn = (text: string) => {
+    for (const [word] of text.matchAll(/[A-Za-z_$][\w$]*/g)) if (exportedTypes?.has(word)) typeImports.add(word);
+  };
+  for (const f of exportedTypes?.size ? functions : []) {
+    for (const p of f.params) importNamesIn(p.typeText);
+    importNamesIn(f.returnTypeText);
+    walkStmts(f.body, (s) => {
+      if (s.kind === "declare" && s.annotation) importNamesIn(s.annotation);
+    });
   }
   const extension = importExtensionOf(sf) ?? style.importExtension ?? ".js";
   const sourceImport = relativeSpecifier(input.path, input.path, extension);

@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { expect, it } from "vitest";
 import { compileSources } from "../compiler/index.ts";
 
@@ -68,6 +68,74 @@ it("with noUncheckedIndexedAccess, generated files read elements as a[i]! and ty
     const { errors, stderr } = typecheck(result.files.map((f) => f.path), { noUncheckedIndexedAccess: true });
     expect(errors).toEqual([]);
     expect(stderr).toBe("");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * Tuples and named types the functions return: `const value = [a, b]` alone is a number[],
+ * not the `[number, number]` or `Vec2` it is returned as, and a type named only in a return
+ * type must be imported too. Every mode, typechecked, and the derivatives against closed forms.
+ */
+it("functions returning tuples, aliases and interfaces typecheck in every mode, with correct derivatives", async () => {
+  const source = `export type Vec2 = [number, number];
+export interface Pair { a: number; b: number }
+/** @jacobian v */
+export function rotate(v: Vec2, angle: number): Vec2 {
+  const c = Math.cos(angle), s = Math.sin(angle);
+  return [c * v[0] - s * v[1], s * v[0] + c * v[1]];
+}
+/** @vjp v */
+export function rotateLocal(v: [number, number], angle: number): [number, number] {
+  const c = Math.cos(angle), s = Math.sin(angle);
+  const out: [number, number] = [c * v[0] - s * v[1], s * v[0] + c * v[1]];
+  return out;
+}
+/** @jacobian v sparse */
+export function triple(v: number[]): [number, number, number] {
+  const out: [number, number, number] = [v[0] * v[1], Math.sin(v[1]), v[2] * v[2]];
+  return out;
+}
+/** @jvp v */
+export function pairOf(v: number[]): Vec2 {
+  return [v[0] * v[1], v[1] - v[0]];
+}
+/** @vjp v */
+export function named(v: number[]): Pair {
+  return { a: v[0] * v[1], b: v[1] - v[0] };
+}
+`;
+  const dir = mkdtempSync(path.join(os.tmpdir(), "tsgrad-tuples-"));
+  try {
+    const input = { path: path.join(dir, "shapes.ts"), text: source };
+    const result = await compileSources([input], { style: () => ({ importExtension: ".ts" }) });
+    expect(result.diagnostics).toEqual([]);
+    for (const f of [input, ...result.files]) writeFileSync(f.path, f.text);
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }));
+    const generated = result.files[0]!.text;
+    expect(generated).toContain('import type { Pair, Vec2 } from "./shapes.ts";');
+    const { errors, stderr } = typecheck([result.files[0]!.path], {});
+    expect(errors).toEqual([]);
+    expect(stderr).toBe("");
+
+    const g = await import(pathToFileURL(result.files[0]!.path).href);
+    const angle = 0.3, c = Math.cos(angle), s = Math.sin(angle);
+    const close = (a: number[][], b: number[][]) => a.forEach((row, i) => row.forEach((x, j) => expect(x).toBeCloseTo(b[i]![j]!, 14)));
+    const rotation = g.rotateJacobian([1, 2], angle);
+    close([rotation.value], [[c - 2 * s, s + 2 * c]]);
+    close(rotation.jacobian, [[c, -s], [s, c]]);
+    const local = g.rotateLocalVjp([1, 2], angle, [0.5, -1]);
+    close([local.value, local.grad.v], [[c - 2 * s, s + 2 * c], [0.5 * c - s, -0.5 * s - c]]);
+    const v = [0.7, -1.3, 2];
+    const sparse = g.tripleJacobianSparse(v);
+    expect([...sparse.jacobian.rowPointers]).toEqual([0, 2, 3, 4]);
+    expect([...sparse.jacobian.columnIndices]).toEqual([0, 1, 1, 2]);
+    close([[...sparse.jacobian.values]], [[v[1]!, v[0]!, Math.cos(v[1]!), 2 * v[2]!]]);
+    const pair = g.pairOfJvp([2, 3], { v: [1, -1] });
+    close([pair.value, pair.tangent], [[6, 1], [3 - 2, -2]]);
+    const namedVjp = g.namedVjp([2, 3], { a: 1, b: 2 });
+    close([[namedVjp.value.a, namedVjp.value.b], namedVjp.grad.v], [[6, 1], [3 - 2, 2 + 2]]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -41,6 +41,7 @@ export function differentiableReads(e: Expr, into = new Set<string>()): Set<stri
       break;
     case "conditional": differentiableReads(e.whenTrue, into); differentiableReads(e.whenFalse, into); break;
     case "arrayLiteral": for (const x of e.elements) differentiableReads(x, into); break;
+    case "record": for (const f of e.fields) differentiableReads(f.value, into); break;
     case "pop": if (e.of) into.add(e.of); break;
     default: break;
   }

@@ -214,12 +214,13 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     for (const p of params) this.paramNames.add(p.name);
     const destructured = sourceParameters.flatMap((p) => (p.pattern ? this.destructureParam(p) : []));
     const declaredReturn = this.lowerReturnType(node);
+    this.declaredReturn = declaredReturn;
     const statements = ts.isBlock(node.body) ? node.body.statements : null;
     const body = [
       ...destructured,
       ...(statements
         ? this.lowerBlock(statements)
-        : this.inScope(() => this.statement(() => [{ kind: "return", value: this.lowerExpr(node.body as ts.Expression), span: this.span(node.body!) } satisfies Stmt]))),
+        : this.inScope(() => this.statement(() => [{ kind: "return", value: this.returnedValue(this.lowerExpr(node.body as ts.Expression)), span: this.span(node.body!) } satisfies Stmt]))),
     ];
     this.scopes.pop();
     const checkpointed = this.functionCheckpoint(source);
@@ -779,11 +780,25 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     return [exit];
   }
 
+  /** The declared return type of the function being lowered (undefined: inferred). */
+  private declaredReturn: ValueType | undefined;
+
+  /**
+   * `return p` of an object parameter is returned field by field, `{ a: p.a, b: p.b }`
+   * (the fields read as `p.a` reads them), as an object literal is: the modes see each
+   * returned number.
+   */
+  private returnedValue(value: Expr): Expr {
+    const type = this.declaredReturn;
+    if (type?.kind !== "record" || type.arrayOfRecords || value.kind !== "var") return value;
+    return { kind: "record", fields: type.fields.map((f) => ({ name: f.name, value: b.v(`${value.name}.${f.name}`) })) };
+  }
+
   /** `return e`: of the function, or of a callback body inlined into a loop (callbacks.ts). */
   private lowerReturn(node: ts.ReturnStatement, span: SourceSpan): Stmt[] {
     let at = this.targets.length - 1;
     while (at >= 0 && this.targets[at]!.kind !== "callback") at--;
-    if (at < 0) return [{ kind: "return", value: node.expression ? this.lowerExpr(node.expression) : null, span }];
+    if (at < 0) return [{ kind: "return", value: node.expression ? this.returnedValue(this.lowerExpr(node.expression)) : null, span }];
     const target = this.targets[at]!;
     const value: Stmt[] = [];
     if (target.resultTarget && node.expression) value.push({ kind: "assign", target: target.resultTarget, value: this.lowerExpr(node.expression), span });
@@ -975,7 +990,12 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
         init = b.num(0); // every use is after an assignment (tsc checks it); 0 keeps the IR total
         type = declared;
       }
-      return this.declareNamed(name, init, type, mutable, d);
+      const declarations = this.declareNamed(name, init, type, mutable, d);
+      // `const out: Vec2 = [a, b]`: the literal alone is a number[], not the tuple (or alias) it is returned as.
+      const written = d.type && init.kind === "arrayLiteral" && !this.privateAlias(d.type) && !this.mentionsTypeParameter(d.type) ? d.type.getText(this.sourceFile) : undefined;
+      const only = declarations.length === 1 ? declarations[0]! : undefined;
+      if (written && written !== typeText(type) && only?.kind === "declare") return [{ ...only, annotation: written }];
+      return declarations;
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import { baseName, Codes, fail } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
-import type { Expr, FunctionIR } from "../ir/nodes.ts";
+import type { Expr, FunctionIR, ValueType } from "../ir/nodes.ts";
 import { renameVariable, renameVariableIn } from "../ir/rewrite.ts";
 import { stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 import { inlineCalls } from "../transform/inline.ts";
@@ -119,23 +119,37 @@ function withLocalRenamed(unit: Unit, from: string, to: string): Unit {
   };
 }
 
-/** The mode needs `f` to return a number (`@grad`, `@hvp`) or an array (`@jacobian`); `tag` names it in the message (the HVP passes of @hessian say @hvp). */
-export function requireReturn(kind: "number" | "array", tag?: string): Pass {
+/**
+ * The mode needs `f` to return a number (`@grad`, `@hvp`), an array (`@jacobian`), or any
+ * value with a derivative (`@jvp`, `@vjp`: a number, a flat numeric array or an object of
+ * numbers); `tag` names it in the message (the HVP passes of @hessian say @hvp).
+ */
+export function requireReturn(kind: "number" | "array" | "numbers", tag?: string): Pass {
   return {
     name: "check-return",
     run(unit) {
       const { fn, request } = unit.ctx;
-      if (fn.returnType.kind === kind) return unit;
+      const type = fn.returnType;
+      if (kind === "numbers" ? hasNumericDerivative(type) : type.kind === kind) return unit;
       const mode = tag ?? request.mode;
       return fail(
         Codes.BadReturnType,
         kind === "number"
           ? `@${mode} needs '${fn.name}' to return a number; for an array result use @vjp, @jvp or @jacobian, or reduce it to a number (a sum, a norm)`
-          : `@${mode} needs '${fn.name}' to return a numeric array; for a number result use @grad (its gradient is the one row)`,
+          : kind === "array"
+            ? `@${mode} needs '${fn.name}' to return a numeric array; for a number result use @grad (its gradient is the one row)`
+            : `@${mode} needs '${fn.name}' to return a number, a flat numeric array or an object of numbers (not '${fn.returnTypeText}'); return the numbers the derivative is of`,
         fn.span,
       );
     },
   };
+}
+
+/** A number, a flat numeric array, or an object whose fields are numbers: what @jvp and @vjp carry a (co)tangent for. */
+function hasNumericDerivative(type: ValueType): boolean {
+  if (type.kind === "number") return true;
+  if (type.kind === "array") return type.element.kind === "number";
+  return type.kind === "record" && !type.arrayOfRecords && type.fields.every((f) => f.type.kind === "number");
 }
 
 /** Early returns, `break` and `continue` become flags (transform/normalize.ts): one result expression. */

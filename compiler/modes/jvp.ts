@@ -53,9 +53,9 @@ export function jvpForward(names: JvpNames = defaultNames): Pass {
   };
 }
 
-/** The tangent of a result has the result's container: number, number[] or Float64Array. */
+/** The tangent of a result has the result's shape: number, number[], Float64Array or an object of numbers. */
 function tangentTypeText(t: ValueType): string {
-  return t.kind === "array" ? gradientTypeText(t) : "number";
+  return t.kind === "array" || t.kind === "record" ? gradientTypeText(t) : "number";
 }
 
 /** `const x_dot = tangent.x;` for every leaf of every wrt parameter. */

@@ -10,6 +10,7 @@
  */
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, StackName, Stmt } from "../ir/nodes.ts";
+import { gradientTypeText } from "../ir/types.ts";
 import { Namer } from "../transform/naming.ts";
 import type { ReverseOutput } from "../transform/reverse/types.ts";
 import { aliasChecks, stackBalance } from "./debug.ts";
@@ -36,7 +37,7 @@ export function vjpEntryPoints(names: VjpNames = defaultNames): Pass {
       const cotangent = unit.params.cotangent!;
       const record = wrtRecordType(fn, request.wrt);
       const resultType = fn.returnTypeText;
-      const cotangentType = fn.returnType.kind === "array" ? `readonly number[] | Float64Array` : "number";
+      const cotangentType = fn.returnType.kind === "array" ? `readonly number[] | Float64Array` : fn.returnType.kind === "record" ? gradientTypeText(fn.returnType) : "number";
       const into: FunctionIR = {
         name: `${base}Into`,
         params: [...fn.params, typeParam(cotangent, cotangentType), typeParam(gradName, alias)],

@@ -96,6 +96,7 @@ export class ForwardGenerator {
       case "call": return PRIMITIVES[e.callee] !== undefined && e.args.some((a) => this.isActive(a)) && !isPiecewiseConstant(e.callee);
       case "conditional": return this.isActive(e.whenTrue) || this.isActive(e.whenFalse);
       case "arrayLiteral": return e.elements.some((x) => this.isActive(x));
+      case "record": return e.fields.some((f) => this.isActive(f.value));
       case "pop": return false; // handled at statement level
       default: return false;
     }
@@ -132,7 +133,11 @@ export class ForwardGenerator {
 
   /** The tangent of `e`; `ans` (if given) names a variable already holding e's value. */
   tangent(e: Expr, out: Stmt[], ans?: Expr): Expr {
-    if (!this.isActive(e)) return e.kind === "arrayLiteral" ? { kind: "arrayLiteral", elements: e.elements.map(() => b.num(0)) } : b.num(0);
+    if (!this.isActive(e)) {
+      if (e.kind === "arrayLiteral") return { kind: "arrayLiteral", elements: e.elements.map(() => b.num(0)) };
+      if (e.kind === "record") return { kind: "record", fields: e.fields.map((f) => ({ name: f.name, value: b.num(0) })) };
+      return b.num(0);
+    }
     switch (e.kind) {
       case "var": case "index": case "field":
         return this.dotOf(e) as Expr;
@@ -159,6 +164,9 @@ export class ForwardGenerator {
       }
       case "arrayLiteral":
         return { kind: "arrayLiteral", elements: e.elements.map((x) => this.tangent(x, out)) };
+      case "record":
+        // An object of numbers returned by @jvp's function: its tangent has the same fields.
+        return { kind: "record", fields: e.fields.map((f) => ({ name: f.name, value: this.tangent(f.value, out) })) };
       default:
         return fail(Codes.InternalError, `forward mode cannot differentiate a '${e.kind}' expression`, this.input.span);
     }
@@ -415,6 +423,14 @@ function reuseTemporaries(e: Expr, temps: Stmt[]): Expr {
         const whenTrue = visit(x.whenTrue, [...conditions, x.test]);
         const whenFalse = visit(x.whenFalse, [...conditions, b.not(x.test)]);
         return whenTrue === x.whenTrue && whenFalse === x.whenFalse ? x : { ...x, whenTrue, whenFalse };
+      }
+      case "arrayLiteral": {
+        const elements = x.elements.map((el) => visit(el, conditions));
+        return elements.every((el, k) => el === x.elements[k]) ? x : { ...x, elements };
+      }
+      case "record": {
+        const fields = x.fields.map((f) => ({ ...f, value: visit(f.value, conditions) }));
+        return fields.every((f, k) => f.value === x.fields[k]!.value) ? x : { ...x, fields };
       }
       default:
         return x;

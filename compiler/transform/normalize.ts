@@ -16,6 +16,7 @@ import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
 import { exprReads, walkStmts, stmtExprs } from "../ir/visit.ts";
 import type { Namer } from "./naming.ts";
+import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
 
 type Jump = "return" | "break" | "continue";
 
@@ -51,17 +52,23 @@ export function normalizeControlFlow(fn: FunctionIR, namer: Namer): NormalizeRes
     const rest = body.slice(0, -1);
     const result = (last as { value: Expr }).value;
     if (!hasLoopJumps(rest)) return { fn: { ...fn, body: rest }, result };
-    const n = new Normalizer(namer);
+    const n = new Normalizer(namer, fn.span);
     return { fn: { ...fn, body: removeUnreadFlags(n.block(rest, null).out, n.flags) }, result };
   }
-  const n = new Normalizer(namer);
+  const n = new Normalizer(namer, fn.span, fn.returnType.kind === "record" ? fn.returnType.fields.map((f) => f.name) : null);
   const lowered = n.block(body, null).out;
   const out: Stmt[] = [];
   if (n.resultName) out.push(b.declare(n.resultName, zeroOf(fn), true, fn.returnType));
+  for (const [, name] of n.resultFields ?? []) out.push(b.declare(name, b.num(0), true, b.NUMBER));
   if (n.returnedFlag) out.push(b.declare(n.returnedFlag, b.bool(false), true, b.BOOLEAN));
   out.push(...lowered);
   const cleaned = removeUnreadFlags(out, n.flags);
-  return { fn: { ...fn, body: cleaned }, result: n.resultName ? b.v(n.resultName) : b.num(0) };
+  const result: Expr = n.resultFields
+    ? { kind: "record", fields: [...n.resultFields].map(([field, name]) => ({ name: field, value: b.v(name) })) }
+    : n.resultName
+      ? b.v(n.resultName)
+      : b.num(0);
+  return { fn: { ...fn, body: cleaned }, result };
 }
 
 function zeroOf(fn: FunctionIR): Expr {
@@ -78,10 +85,17 @@ function hasLoopJumps(body: Stmt[]): boolean {
 
 class Normalizer {
   resultName: string | null = null;
+  /** An object of numbers returned from several places: one variable per field (`value_lo`), set at each return. */
+  resultFields: Map<string, string> | null = null;
+
+  constructor(
+    private readonly namer: Namer,
+    private readonly span: SourceSpan,
+    private readonly recordFields: string[] | null = null,
+  ) {}
+
   returnedFlag: string | null = null;
   readonly flags = new Set<string>();
-
-  constructor(private readonly namer: Namer) {}
 
   block(stmts: Stmt[], loop: LoopFlags | null): { out: Stmt[]; exits: Exits } {
     const out: Stmt[] = [];
@@ -168,6 +182,13 @@ class Normalizer {
   private stmt(s: Stmt, loop: LoopFlags | null): { out: Stmt[]; exits: Exits } {
     switch (s.kind) {
       case "return": {
+        if (this.recordFields && s.value) {
+          if (s.value.kind !== "record") return fail(Codes.InternalError, `a returned object is not an object literal after lowering (${s.value.kind})`, s.span ?? this.span);
+          this.resultFields ??= new Map(this.recordFields.map((f) => [f, this.namer.fresh(`value_${f}`)]));
+          const fields = s.value.fields;
+          const store = [...this.resultFields].map(([field, name]): Stmt => ({ kind: "assign", target: { kind: "var", name }, value: fields.find((f) => f.name === field)!.value, span: s.span }));
+          return { out: this.jump(this.returned(), store), exits: { may: new Set(["return"]), must: true } };
+        }
         this.resultName ??= this.namer.fresh("value");
         const store = s.value ? [{ kind: "assign", target: { kind: "var", name: this.resultName }, value: s.value, span: s.span } as Stmt] : [];
         return { out: this.jump(this.returned(), store), exits: { may: new Set(["return"]), must: true } };

@@ -10,7 +10,7 @@ import { Codes, fail } from "../../diagnostics.ts";
 import * as b from "../../ir/build.ts";
 import type { Expr, LValue, Stmt, ValueType } from "../../ir/nodes.ts";
 import { exprReads, mapExpr, mapStmtExprs, rootName, someStmt, stmtExprs, walkStmts } from "../../ir/visit.ts";
-import { leafPaths, pathIn } from "../../ir/types.ts";
+import { leafPaths, pathIn, typeText } from "../../ir/types.ts";
 import type { Namer } from "../naming.ts";
 import { cleanupStraightLine } from "../cleanup.ts";
 import { shareBoundTemps } from "./temps.ts";
@@ -80,7 +80,9 @@ function sweeps(gen: Generation, namer: Namer, cleanup: boolean): Generated {
     // A copy, because the reverse sweep restores overwritten variables to older values.
     valueName = attempt.namer.fresh("value");
     const init = fn.returnType.kind === "array" && result.kind === "var" ? copyOf(result, fn.returnType) : result;
-    forward.push({ kind: "declare", name: valueName, type: fn.returnType, init, mutable: false });
+    // An array literal's own type is number[]: a tuple or an alias the function returns is written out.
+    const annotation = init.kind === "arrayLiteral" && fn.returnTypeText !== typeText(fn.returnType) ? fn.returnTypeText : undefined;
+    forward.push({ kind: "declare", name: valueName, type: fn.returnType, init, mutable: false, ...(annotation && { annotation }) });
   }
   // Adjoints of top-level locals live for the whole reverse sweep.
   const adjoints: Stmt[] = [];
@@ -102,6 +104,10 @@ function sweeps(gen: Generation, namer: Namer, cleanup: boolean): Generated {
   if (!resultIsTopVar && result.kind === "arrayLiteral") {
     const cx = exprContext(gen, attempt, resultScope, null);
     result.elements.forEach((el, k) => contrib(cx, el, b.index(seed, b.num(k)), seeding));
+  } else if (!resultIsTopVar && result.kind === "record") {
+    // An object of numbers (@vjp): each field's adjoint is the cotangent's field.
+    const cx = exprContext(gen, attempt, resultScope, null);
+    for (const f of result.fields) contrib(cx, f.value, b.field(seed, f.name), seeding);
   } else if (!resultIsTopVar) {
     // Like any declaration: a costly call of the result its adjoint needs again (the exp
     // of -exp(-s)) is computed once, into a local the seeding reads.
