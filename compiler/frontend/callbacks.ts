@@ -34,7 +34,9 @@ export interface Captured {
 /** A function used as a value: one written in the source (a closure), or one of the program's functions by name. */
 export type FunctionValue =
   | { kind: "closure"; node: ts.ArrowFunction | ts.FunctionExpression | ts.FunctionDeclaration | ts.MethodDeclaration; name: string; captured: Captured; receiver?: Expr }
-  | { kind: "program"; name: string };
+  | { kind: "program"; name: string }
+  /** `Math.exp` passed as a function (`xs.map(Math.exp)`): a one-argument Math function. */
+  | { kind: "math"; name: string };
 
 /** An argument of an inlined call: a value, or a function. `binding` makes the parameter another name for a variable (a reduce's accumulator). */
 export type Argument =
@@ -159,7 +161,7 @@ export class Callbacks {
         if (elementType.kind !== "number") host.reject(Codes.UnsupportedCall, "filter is supported on arrays of numbers", call);
         const name = declared ? host.bind(declared.name, { kind: "array", element: b.NUMBER, container: "array", readonly: false }, false) : host.variable("kept", { kind: "array", element: b.NUMBER, container: "array", readonly: false }, false);
         host.emit({ kind: "declare", name, type: { kind: "array", element: b.NUMBER, container: "array", readonly: false }, init: { kind: "arrayLiteral", elements: [] }, mutable: false, span });
-        const { pre, value } = host.separately(() => this.value(fn, elementArgs().slice(0, fn.kind === "program" ? 1 : 3), call));
+        const { pre, value } = host.separately(() => this.value(fn, elementArgs().slice(0, fn.kind === "closure" ? 3 : 1), call));
         host.emit(loop(b.num(0), [...pre, { kind: "if", test: value, then: [{ kind: "append", array: name, value: b.index(array, b.v(counter)), span }], else: [] }]));
         return b.v(name);
       }
@@ -168,7 +170,7 @@ export class Callbacks {
         // some: false until a test holds; every: true until one fails. Either stops there.
         const flag = declared ? host.bind(declared.name, b.BOOLEAN, declared.mutable) : host.variable(method === "some" ? "found" : "all", b.BOOLEAN, true);
         host.emit({ kind: "declare", name: flag, type: b.BOOLEAN, init: b.bool(method === "every"), mutable: true, span });
-        const { pre, value } = host.separately(() => this.value(fn, elementArgs().slice(0, fn.kind === "program" ? 1 : 3), call));
+        const { pre, value } = host.separately(() => this.value(fn, elementArgs().slice(0, fn.kind === "closure" ? 3 : 1), call));
         const test = method === "some" ? value : b.not(value);
         host.emit(loop(b.num(0), [...pre, { kind: "if", test, then: [b.assign({ kind: "var", name: flag }, b.bool(method === "some")), { kind: "break" }], else: [] }]));
         return b.v(flag);
@@ -185,6 +187,7 @@ export class Callbacks {
   value(fn: FunctionValue, args: Argument[], call: ts.Node): Expr {
     const host = this.host;
     if (fn.kind === "program") return host.programCall(fn.name, args.map((a) => this.plain(a)), call);
+    if (fn.kind === "math") return b.call(fn.name, args.slice(0, 1).map((a) => this.plain(a)));
     return this.inlined(fn, args, call, () => {
       const node = fn.node;
       const body = node.body!;
@@ -225,6 +228,11 @@ export class Callbacks {
       const value = host.programCall(fn.name, args.slice(0, programArity).map((a) => this.plain(a)), call);
       if (into) return [b.assign(into, value)];
       return value.kind === "userCall" ? [{ kind: "call", callee: value.callee, args: value.args, span: host.span(call) }] : [];
+    }
+    if (fn.kind === "math") {
+      // `xs.map(Math.exp)`: JavaScript passes the index and the array too, which a one-argument Math function ignores.
+      if (programArity !== 1) return host.reject(Codes.UnsupportedCall, `${fn.name} takes one number; reduce passes the accumulator and the element: write '(acc, v) => …'`, call);
+      return into ? [b.assign(into, b.call(fn.name, [this.plain(args[0]!)]))] : [];
     }
     const { pre, value } = host.separately(() =>
       this.inlined(fn, args, call, () => {

@@ -556,6 +556,10 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       if (binding) return binding.fn;
       if (this.module.functionNames.has(x.text)) return { kind: "program", name: x.text };
     }
+    if (ts.isPropertyAccessExpression(x) && ts.isIdentifier(x.expression) && x.expression.text === "Math" && !this.lookup("Math")) {
+      const name = `Math.${x.name.text}`;
+      if (PRIMITIVES[name]?.arity === 1) return { kind: "math", name };
+    }
     return undefined;
   }
 

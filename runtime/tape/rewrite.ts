@@ -149,6 +149,12 @@ function transformer(context: ts.TransformationContext): ts.Transformer<ts.Sourc
       return node;
     }
 
+    // `xs.map(Math.exp)`: the Math function as a value is the traced one (a call of it is rewritten above).
+    if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "Math" && MATH.has(node.name.text)) {
+      const parent = original.parent;
+      if (!(parent && ts.isCallExpression(parent) && parent.expression === original)) return $t(node.name.text);
+    }
+
     if (ts.isNewExpression(node) && ts.isIdentifier(node.expression)) {
       if (node.expression.text === "Float64Array") return call("newFloat64Array", node.arguments ?? []);
       if (node.expression.text === "Array") return call("newArray", node.arguments ?? []);

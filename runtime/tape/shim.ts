@@ -7,7 +7,7 @@
 import { type Value, isValue, primal } from "./box.ts";
 import * as ops from "./ops.ts";
 import { MATH_FUNCTIONS, RULES } from "./rules.ts";
-import { record } from "./trace.ts";
+import { record, type Rule } from "./trace.ts";
 import { markFloat64 } from "./values.ts";
 
 type Binary = (a: unknown, b: unknown) => unknown;
@@ -43,9 +43,16 @@ const BINARY = {
 
 export type BinaryName = keyof typeof BINARY;
 
-/** `Math.name(...)` on traced values. */
+/**
+ * `Math.name(...)` on traced values. Extra arguments are ignored, as Math's own functions
+ * ignore them (`xs.map(Math.exp)` passes the index and the array too).
+ */
 const MATH: Record<string, (...xs: unknown[]) => unknown> = Object.fromEntries(
-  MATH_FUNCTIONS.map((name) => [name, (...xs: unknown[]) => record(RULES[name], xs)]),
+  MATH_FUNCTIONS.map((name) => {
+    const rule: Rule = RULES[name];
+    const arity = rule.variadic ? Infinity : rule.primal.length;
+    return [name, (...xs: unknown[]) => record(rule, xs.length > arity ? xs.slice(0, arity) : xs)];
+  }),
 );
 
 function truthy(v: unknown): boolean {

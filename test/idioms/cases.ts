@@ -438,6 +438,28 @@ export function logSumExp(x: number[]): number {
     args: () => [xs()],
   },
   {
+    name: "a Math function passed by name: map(Math.abs), map(Math.exp), a helper's callback",
+    source: `
+function sumOf(xs: number[], f: (v: number) => number): number {
+  let s = 0;
+  for (const v of xs) s += f(v);
+  return s;
+}
+
+/**
+ * @grad
+ * @hvp
+ */
+export function softL1(x: number[]): number {
+  const peak = Math.max(...x.map(Math.abs));
+  const e = x.map(Math.exp);
+  return peak + Math.log(e.reduce((a, b) => a + b, 0)) + sumOf(x, Math.sin);
+}
+`,
+    fn: "softL1",
+    args: () => [xs()],
+  },
+  {
     name: "chained map and reduce in one expression",
     source: `
 /**
