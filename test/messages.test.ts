@@ -41,6 +41,8 @@ const REJECTED: Record<string, string> = {
   "for…in over an object": fn("  const o = { a: 1 };\n  let s = 0;\n  for (const k in o) s += x[0];\n  return s;"),
   "arithmetic on a for…in key": fn("  let s = 0;\n  for (const i in x) s += x[i] * (i + 1);\n  return s;"),
   "optional parameter used directly": fn("  return x[0] * eps;", "x: number[], eps?: number"),
+  "optional field used directly": fn("  return x[0] * opts.eps;", "x: number[], opts: { eps?: number }"),
+  "differentiating an options object": `/** @grad opts */\nexport function f(x: number[], opts: { p: number; eps?: number }): number {\n  return x[0] * opts.p;\n}\n`,
   "package function without a rule": `import { lse } from "some-package";\n${fn("  return lse(x);")}`,
   "array result for @grad": `/** @grad */\nexport function f(x: number[]): number[] {\n  return [x[0], x[1]];\n}\n`,
 };

@@ -162,6 +162,11 @@ function parseRequest(
     const shape = shapeOfTypeNode(type, resolve);
     return "error" in shape ? shape.error === "any" : isDifferentiable(shape);
   };
+  /** The optional fields of an object parameter (`{ p: number; eps?: number }`: eps). */
+  const optionalFields = (p: SourceParam): string[] => {
+    const shape = p.typeNode ? shapeOfTypeNode(p.typeNode, resolve) : undefined;
+    return shape && !("error" in shape) && shape.kind === "record" ? shape.fields.filter((f) => f.optional).map((f) => f.name) : [];
+  };
   const describe = (p: SourceParam) => (p.pattern ? `'${p.name}' (the destructured ${p.pattern.getText(sf)})` : p.receiver ? `'${p.name}' (the receiver, also 'this')` : `'${p.name}'`);
   let ok = true;
   for (const name of names) {
@@ -186,6 +191,13 @@ function parseRequest(
       diagnostics.push({
         code: Codes.NotDifferentiableParameter,
         message: `@${mode} names '${name}', an array of objects that cannot be differentiated: ${arrayOfRecordsProblem(p.typeNode, resolve)}`,
+        ...(p.declaration ? spanOf(p.declaration, sf, fileName) : span),
+      });
+      ok = false;
+    } else if (!differentiable(p) && optionalFields(p).length > 0) {
+      diagnostics.push({
+        code: Codes.NotDifferentiableParameter,
+        message: `@${mode} names '${name}', an object with optional fields (${optionalFields(p).map((f) => `'${f}'`).join(", ")}), which may be undefined; make them required to differentiate with respect to '${name}'`,
         ...(p.declaration ? spanOf(p.declaration, sf, fileName) : span),
       });
       ok = false;

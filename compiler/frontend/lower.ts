@@ -1465,7 +1465,10 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       return this.reject(Codes.UnsupportedExpression, `'.${property}' of an array of objects cannot be read here: tsgrad reads its '.length', its elements ('${node.expression.getText(this.sourceFile)}[i].${type.fields[0]!.name}') and loops over it ('for (const { ${type.fields.map((f) => f.name).join(", ")} } of ${node.expression.getText(this.sourceFile)})')`, node.name);
     }
     if (type.kind === "record" && object.kind === "var") {
-      if (!type.fields.some((f) => f.name === property)) this.reject(Codes.UnsupportedExpression, `'${property}' is not a field of '${object.name}'`, node.name);
+      const field = type.fields.find((f) => f.name === property);
+      if (!field) this.reject(Codes.UnsupportedExpression, `'${property}' is not a field of '${object.name}'`, node.name);
+      // `opts.eps` of `eps?: number`: read through `??`, as an optional parameter is.
+      if (field?.optional) this.optionalParams.add(`${object.name}.${property}`);
       return b.v(`${object.name}.${property}`);
     }
     if (type.kind === "record") {
@@ -1512,6 +1515,16 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     return { kind: "conditional", test: b.bin("===", left, b.v("undefined")), whenTrue: right, whenFalse: left };
   }
 
+  /** `xs.at(k)`: `xs[k]`, counted from the end when k is negative (`xs.at(-1)` is `xs[xs.length - 1]`). */
+  private elementAt(array: Expr, at: ts.Expression): Expr {
+    const k = this.lowerExpr(at);
+    this.numeric(k, at);
+    const fromEnd = (offset: Expr) => b.index(array, b.add({ kind: "length", object: array }, offset));
+    const constant = k.kind === "number" ? k.value : k.kind === "unary" && k.op === "-" && k.operand.kind === "number" ? -k.operand.value : undefined;
+    if (constant !== undefined) return constant < 0 ? fromEnd(b.num(constant)) : b.index(array, b.num(constant));
+    return { kind: "conditional", test: b.bin("<", k, b.num(0)), whenTrue: fromEnd(k), whenFalse: b.index(array, k) };
+  }
+
   private lowerCall(node: ts.CallExpression): Expr {
     const callee = node.expression;
     const inlined = this.inlinedCallee(node);
@@ -1525,6 +1538,10 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
         this.reject(Codes.UnsupportedExpression, "only '.fill(0)' is supported on a new array; fill it with a loop otherwise", node);
       }
       return created;
+    }
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === "at" && node.arguments.length === 1 && !ts.isSpreadElement(node.arguments[0]!)) {
+      const array = this.lowerExpr(callee.expression);
+      if (this.typeOf(array, callee.expression).kind === "array") return this.elementAt(array, node.arguments[0]!);
     }
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === "Math" && !this.lookup("Math")) {
       const name = `Math.${callee.name.text}`;
@@ -1632,7 +1649,7 @@ function containsRecord(t: ValueType): boolean {
 
 function structuralText(t: ValueType): string {
   if (t.kind === "record" && t.arrayOfRecords) return `${structuralText(elementOfRecords(t))}[]`;
-  return t.kind === "record" ? `{ ${t.fields.map((f) => `${f.name}: ${structuralText(f.type)}`).join("; ")} }` : typeText(t);
+  return t.kind === "record" ? `{ ${t.fields.map((f) => `${f.name}${f.optional ? "?" : ""}: ${structuralText(f.type)}`).join("; ")} }` : typeText(t);
 }
 
 /** True if every path through `body` ends in a return (loops are assumed to exit normally). */

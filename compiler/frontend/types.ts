@@ -140,10 +140,12 @@ function numberInitializer(initializer: ts.Expression | undefined): ts.TypeNode 
 function recordOf(members: ts.NodeArray<ts.TypeElement>, resolve: TypeResolver | undefined, depth: number): ValueType | { error: "any" | "unsupported" } {
   const fields: { name: string; type: ValueType }[] = [];
   for (const m of members) {
-    if (!ts.isPropertySignature(m) || !m.type || m.questionToken || !ts.isIdentifier(m.name)) return { error: "unsupported" };
+    if (!ts.isPropertySignature(m) || !m.type || !ts.isIdentifier(m.name)) return { error: "unsupported" };
     const type = shapeOfTypeNode(m.type, resolve, depth + 1);
     if ("error" in type) return type;
-    fields.push({ name: m.name.text, type });
+    // `eps?: number` in an options object: a number that may be undefined (read through `??`).
+    if (m.questionToken && type.kind !== "number") return { error: "unsupported" };
+    fields.push({ name: m.name.text, type, ...(m.questionToken && { optional: true }) });
   }
   return { kind: "record", fields };
 }

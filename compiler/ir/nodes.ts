@@ -26,7 +26,7 @@ export type ValueType =
    * field's values (`w: number[][][]` for `Dense.w: number[][]`), and `name` is the element
    * type's (`Dense`). Only the entry points' boundary knows the difference (transform/rows.ts).
    */
-  | { kind: "record"; name?: string; fields: { name: string; type: ValueType }[]; arrayOfRecords?: boolean }
+  | { kind: "record"; name?: string; fields: { name: string; type: ValueType; optional?: boolean }[]; arrayOfRecords?: boolean }
   /** A pass-through value (string, function, ...) that is never differentiated. */
   | { kind: "opaque"; text: string };
 

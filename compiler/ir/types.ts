@@ -15,7 +15,8 @@ export function leafPaths(root: string, type: ValueType): { path: string; type: 
 /** True for number and (nested) arrays of numbers: the types that can carry a derivative. */
 export function isDifferentiable(type: ValueType): boolean {
   if (type.kind === "number") return true;
-  if (type.kind === "record") return type.fields.length > 0 && type.fields.every((f) => isDifferentiable(f.type));
+  // An optional field (`eps?: number`, an option) may be undefined: such an object is passed through.
+  if (type.kind === "record") return type.fields.length > 0 && type.fields.every((f) => !f.optional && isDifferentiable(f.type));
   if (type.kind === "array") return type.container !== "int32array" && isDifferentiable(type.element);
   return false;
 }
@@ -48,7 +49,7 @@ export function typeText(type: ValueType): string {
     case "opaque": return type.text;
     case "record": {
       if (type.arrayOfRecords) return `${wrapArrayElement(typeText(elementOfRecords(type)))}[]`;
-      return type.name ?? `{ ${type.fields.map((f) => `${f.name}: ${typeText(f.type)}`).join("; ")} }`;
+      return type.name ?? `{ ${type.fields.map((f) => `${f.name}${f.optional ? "?" : ""}: ${typeText(f.type)}`).join("; ")} }`;
     }
     case "array": {
       if (type.container === "float64array") return "Float64Array";

@@ -460,6 +460,57 @@ export function softL1(x: number[]): number {
     args: () => [xs()],
   },
   {
+    name: "xs.at(k) from either end, with a constant and a computed index",
+    source: `
+/**
+ * @grad x
+ * @hvp x
+ */
+export function ends(x: number[], k: number): number {
+  const last = x.at(-1)!;
+  const first = x.at(0)!;
+  return first * last + x.at(k)! ** 2 + x.at(-k - 1)! * x.at(k - 2)!;
+}
+`,
+    fn: "ends",
+    args: () => [xs(), 1],
+    wrt: [0],
+  },
+  {
+    name: "an options object with an optional field, read through ??",
+    source: `
+export interface Options { p: number; eps?: number }
+
+/** @grad */
+export function smoothNorm(x: number[], opts: Options): number {
+  const eps = opts.eps ?? 1e-3;
+  let s = 0;
+  for (const v of x) s += (v * v + eps) ** (opts.p / 2);
+  return s ** (1 / opts.p);
+}
+
+/** @grad x */
+export function inlineOptions(x: number[], opts: { scale: number; shift?: number }): number {
+  return x.reduce((s, v) => s + Math.exp(opts.scale * v + (opts.shift ?? 0)), 0);
+}
+`,
+    fn: "smoothNorm",
+    args: () => [xs(), { p: 3 }],
+    wrt: [0],
+  },
+  {
+    name: "an options object with the optional field given",
+    source: `
+/** @grad x */
+export function inlineOptions(x: number[], opts: { scale: number; shift?: number }): number {
+  return x.reduce((s, v) => s + Math.exp(opts.scale * v + (opts.shift ?? 0)), 0);
+}
+`,
+    fn: "inlineOptions",
+    args: () => [xs(), { scale: 0.5, shift: -0.25 }],
+    wrt: [0],
+  },
+  {
     name: "chained map and reduce in one expression",
     source: `
 /**
