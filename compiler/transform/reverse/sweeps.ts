@@ -220,8 +220,12 @@ function append(gen: Generation, attempt: Attempt, scope: Scope, s: Extract<Stmt
 /** Recognizes `t = t + rest` / `t = t - rest`. */
 function incrementPart(target: LValue, value: Expr): { rest: Expr; sign: number } | null {
   if (value.kind !== "binary" || (value.op !== "+" && value.op !== "-")) return null;
-  if (!b.sameExpr(value.left, target as Expr)) return null;
-  return { rest: value.right, sign: value.op === "+" ? 1 : -1 };
+  if (b.sameExpr(value.left, target as Expr)) return { rest: value.right, sign: value.op === "+" ? 1 : -1 };
+  // `e = e + x * x + y * y` (a reduce callback's sum): e's adjoint flows through unchanged as
+  // well; the other terms, `x * x + y * y` for the adjoint only, each receive ±bar(e).
+  const inner = incrementPart(target, value.left);
+  if (!inner) return null;
+  return { rest: b.bin(value.op, inner.sign > 0 ? inner.rest : b.neg(inner.rest), value.right), sign: 1 };
 }
 
 function conditional(gen: Generation, attempt: Attempt, scope: Scope, s: Extract<Stmt, { kind: "if" }>): Swept {
