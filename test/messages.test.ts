@@ -41,6 +41,7 @@ const REJECTED: Record<string, string> = {
   "for…in over an object": fn("  const o = { a: 1 };\n  let s = 0;\n  for (const k in o) s += x[0];\n  return s;"),
   "arithmetic on a for…in key": fn("  let s = 0;\n  for (const i in x) s += x[i] * (i + 1);\n  return s;"),
   "optional parameter used directly": fn("  return x[0] * eps;", "x: number[], eps?: number"),
+  "tag on an overload signature": `/** @grad */\nexport function f(x: number): number;\nexport function f(x: number[]): number;\nexport function f(x: number | number[]): number {\n  return typeof x === "number" ? x : x[0];\n}\n`,
   "optional field used directly": fn("  return x[0] * opts.eps;", "x: number[], opts: { eps?: number }"),
   "differentiating an options object": `/** @grad opts */\nexport function f(x: number[], opts: { p: number; eps?: number }): number {\n  return x[0] * opts.p;\n}\n`,
   "package function without a rule": `import { lse } from "some-package";\n${fn("  return lse(x);")}`,

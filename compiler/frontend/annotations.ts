@@ -72,9 +72,13 @@ export function discoverAnnotations(file: SourceFile, fileName: string, resolveT
     if (!hosts.has(node) && (node as { jsDoc?: unknown }).jsDoc) {
       for (const tag of tagsOf(node)) {
         if (!(MODES as readonly string[]).includes(tag.tagName.text)) continue;
+        // `function f(x: number): number;` above its implementation: the tag belongs on the one with a body.
+        const overload = ts.isFunctionDeclaration(node) && !node.body && node.name ? node.name.text : undefined;
         diagnostics.push({
           code: Codes.AnnotationOnNonFunction,
-          message: `@${tag.tagName.text} must annotate a top-level function: 'function f(…) {…}', 'const f = (…) => …', 'export default function (…) {…}' or a method of a top-level class`,
+          message: overload
+            ? `@${tag.tagName.text} is on an overload signature of '${overload}', which has no body; move the tag to the implementation, or write a function of its own with one differentiable signature`
+            : `@${tag.tagName.text} must annotate a top-level function: 'function f(…) {…}', 'const f = (…) => …', 'export default function (…) {…}' or a method of a top-level class`,
           ...spanOf(tag, sf, fileName),
         });
       }
