@@ -277,7 +277,7 @@ export function gmmObjectiveGradInto(
         }
         {
           let col = 0;
-          for (; col < D && col + 1 < D; col += 2) {
+          for (; col < D - 1 && col + 1 < D - 1; col += 2) {
             const col_1 = col + 1;
             const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
             const centered = x_i[col] - means_k[col];
@@ -293,7 +293,7 @@ export function gmmObjectiveGradInto(
               transformed[row] += q[first_1 + row] * centered_1;
             }
           }
-          for (; col < D; col++) {
+          for (; col < D - 1; col++) {
             const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
             const centered = x_i[col] - means_k[col];
             for (let row = col + 1; row < D; row++) {
@@ -356,7 +356,7 @@ export function gmmObjectiveGradInto(
         const means_k = means[k];
         const means_bar_k = means_bar[k];
         {
-          let col = D - 1;
+          let col = D - 2;
           for (; col >= 0 && col - 1 >= 0; col -= 2) {
             const col_2 = col - 1;
             const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;

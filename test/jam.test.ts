@@ -177,7 +177,8 @@ describe("unroll-and-jam", () => {
     const off = await build(triangular, { jam: false });
     const code = generatedFunction(on.text, "triangularGradInto", false);
     // The pairs: the first column's first row alone, then both columns' rows in step; then what is left (an odd column count).
-    expect(code).toMatch(/for \(; col < D && col \+ 1 < D; col \+= 2\) \{\s*const col_1 = col \+ 1;/);
+    // (the last column, with no row below it, left out: transform/trim.ts)
+    expect(code).toMatch(/for \(; col < D - 1 && col \+ 1 < D - 1; col \+= 2\) \{\s*const col_1 = col \+ 1;/);
     expect(code).toMatch(/let row = col \+ 1;\s*if \(row < D\) \{\s*buf\[row\] \+= w\[first \+ row\] \* centered;\s*\}\s*row\+\+;/);
     expect(code).toMatch(/buf\[row\] \+= w\[first \+ row\] \* centered;\s*buf\[row\] \+= w\[first_1 \+ row\] \* centered_1;/);
     // The reverse adds into w_bar[first + row]: column c's elements end one below where column c - 1's begin

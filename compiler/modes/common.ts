@@ -20,6 +20,7 @@ import { checkpointLoops } from "../transform/checkpoint.ts";
 import { recordsAtTheBoundary } from "../transform/rows.ts";
 import { eliminateCommonSubexpressions } from "../transform/cse.ts";
 import { jamLoopsIn } from "../transform/jam.ts";
+import { trimLoopsIn } from "../transform/trim.ts";
 import { activityOf, variablesOf, type Pass, type Unit } from "./unit.ts";
 
 /**
@@ -238,6 +239,12 @@ export const jamLoops: Pass = {
     const output = (mode === "grad" || mode === "vjp") && !unit.ctx.pullback ? unit.params.grad : undefined;
     return { ...unit, output: { ...unit.output, functions: unit.output.functions.map((f) => jamLoopsIn(f, unit.ctx.reserved, output)) } };
   },
+};
+
+/** A triangular nest's outer iterations whose inner loop runs no step are left out when they do nothing else (transform/trim.ts), in every generated function; off with CompileOptions.trim = false. */
+export const trimLoops: Pass = {
+  name: "trim",
+  run: (unit) => (unit.ctx.trim ? { ...unit, output: { ...unit.output, functions: unit.output.functions.map(trimLoopsIn) } } : unit),
 };
 
 /** An innermost counted loop keeps its stacks' tops in locals (transform/cursors.ts), in every generated function. */

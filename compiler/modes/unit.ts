@@ -31,6 +31,8 @@ export interface ModeContext {
   cse: boolean;
   /** Unroll-and-jam of nests whose inner loop sums into a scalar (transform/jam.ts). */
   jam: boolean;
+  /** Outer iterations of triangular nests whose inner loop runs no step left out (transform/trim.ts). */
+  trim: boolean;
   /** The automatic checkpointing policy's budget in bytes (CompileOptions.checkpointBudget). */
   checkpointBudget?: number;
   /** Lowered IR of a called user function. */
