@@ -97,7 +97,7 @@ describe("recorded reads", () => {
             }
             {
               let col = 0;
-              for (; col < D && col + 1 < D; col += 2) {
+              for (; col < D - 1 && col + 1 < D - 1; col += 2) {
                 const col_1 = col + 1;
                 const c_k2 = c[k];
                 let row = col + 1;
@@ -110,7 +110,7 @@ describe("recorded reads", () => {
                   buf[row] += w[row] * w[col_1] * (x[col_1] - c_k2[col_1]);
                 }
               }
-              for (; col < D; col++) {
+              for (; col < D - 1; col++) {
                 const c_k2 = c[k];
                 for (let row = col + 1; row < D; row++) {
                   buf[row] += w[row] * w[col] * (x[col] - c_k2[col]);
@@ -132,7 +132,7 @@ describe("recorded reads", () => {
               buf_bar[j] += sq_bar * (2 * buf_j);
             }
             // line 11: for (let col = 0; col < D; col++) {
-            for (let col = D - 1; col >= 0; col--) {
+            for (let col = D - 2; col >= 0; col--) {
               // line 12: for (let row = col + 1; row < D; row++) buf[row] += w[row] * w[col] * (x[col] - c[k][col]);
               const c_k2 = c[k];
               const c_bar_k = c_bar[k];
