@@ -183,6 +183,14 @@ export function f107(x: number[], y: number): number {
 `;
 
 describe("fuzz regressions", () => {
+  it("atan2's arguments stay away from the origin, where its partials are NaN by convention (checkpointed program 24, seed 2026)", async () => {
+    // It was Math.atan2(shared(…), t1) at shared(…) = t1 = 0: the JVP was NaN where the
+    // gradient's path never multiplied by the partials (forms.ts, jumpsAtOrigin).
+    const outcome = await checkCheckpointed(2026, 24);
+    expect(outcome.problem?.message).toBeUndefined();
+    expect(outcome.source).toMatch(/Math\.atan2\(\(/);
+  }, 120_000);
+
   it("a pop and its push agree on carrying a tangent (HVP of program 107, seed 9090)", async () => {
     const built = await build(popPairing);
     const next = rng(9090);

@@ -319,6 +319,22 @@ function infiniteSlope(primitive: string, arity: number): boolean {
   return [-1, 0, 1].some((x) => Math.abs(at(x, 1e-9)) < 1e-2 && Math.abs(at(x, 1e-9)) / 2e-9 > 1e3 * Math.max(1, Math.abs(at(x, 1e-3)) / 2e-3));
 }
 
+/**
+ * Jumps at the origin (atan2: from −π to π around it), where raw arguments often land (an
+ * entry of a zeroed array, a loop counter at 0). Its partials there are NaN by the README's
+ * conventions ("Conventions at singular points"): forward mode's tangent is NaN there, and a
+ * gradient whose path never multiplies by them is not, so the modes would disagree on a
+ * value that is undefined anyway. Its arguments are mapped into its region instead, away
+ * from the origin and from the jump along the negative x axis.
+ */
+function jumpsAtOrigin(primitive: string, arity: number): boolean {
+  const f = (Math as unknown as Record<string, (...a: number[]) => number>)[primitive.slice("Math.".length)];
+  if (typeof f !== "function" || arity < 2) return false;
+  const h = 1e-9;
+  const near = [[h, h], [h, -h], [-h, h], [-h, -h]].map(([a, b]) => f(...[a!, b!, 0].slice(0, arity)));
+  return Math.max(...near) - Math.min(...near) > 1;
+}
+
 /** Grows fast (|f(±3)| > 15): exp, sinh, cosh, expm1 take bounded arguments. */
 function grows(primitive: string): boolean {
   const f = (Math as unknown as Record<string, (...a: number[]) => number>)[primitive.slice("Math.".length)];
@@ -329,7 +345,7 @@ function grows(primitive: string): boolean {
 for (const [primitive, rule] of Object.entries(PRIMITIVES)) {
   if (!primitive.startsWith("Math.")) continue;
   const arities = rule.arity === "variadic" ? [2, 3] : [rule.arity];
-  const raw = arities.every((n) => finiteOnGrid(primitive, n) && !infiniteSlope(primitive, n));
+  const raw = arities.every((n) => finiteOnGrid(primitive, n) && !infiniteSlope(primitive, n) && !jumpsAtOrigin(primitive, n));
   const fast = raw && grows(primitive);
   registerForm("expr", {
     name: primitive,
