@@ -14,13 +14,13 @@ import { leafPaths, pathIn, typeText } from "../../ir/types.ts";
 import type { Namer } from "../naming.ts";
 import { cleanupStraightLine } from "../cleanup.ts";
 import { shareBoundTemps } from "./temps.ts";
-import { adjointDeclaration, adjointName, exprContext, newAttempt, topScope, type Attempt, type Generation } from "./context.ts";
+import { adjointDeclaration, adjointName, copyAttempt, exprContext, newAttempt, topScope, type Attempt, type Generation } from "./context.ts";
 import { contrib } from "./expressions.ts";
-import { fusableTail, fusionLegal } from "./fusion.ts";
+import { fusableTail, fusionLegal, type FusedTail } from "./fusion.ts";
 import { fuseInnerLoops } from "./innerLoops.ts";
-import { takeFromForward } from "./saving.ts";
+import { fillSaves, takeFromForward } from "./saving.ts";
 import { block, heldValues } from "./sweeps.ts";
-import type { ReverseOutput } from "./types.ts";
+import type { DeferredSave, Plan, ReverseOutput, Swept } from "./types.ts";
 
 export interface Generated {
   output: ReverseOutput;
@@ -40,20 +40,69 @@ export function generateBody(gen: Generation, namer: Namer, cleanup = true): Gen
 }
 
 function sweeps(gen: Generation, namer: Namer, cleanup: boolean): Generated {
-  const { fn, wrt, result, gradName, seed, info, activity } = gen.input;
+  checkWrt(gen);
+  const fusedAttempt = newAttempt(namer.clone());
+  const tail = fusableTail(gen, fusedAttempt, gen.input.fn.body);
+  // A loop with no reverse (it computes constants) gains nothing from fusion.
+  const fused = tail && tail.rev.length > 0 && fusionLegal(gen, fusedAttempt, tail, gen.input.result) ? tail : null;
+  const attempt = fused ? fusedAttempt : newAttempt(namer.clone());
+  const top = fused ? fused.head : block(gen, attempt, topScope(), gen.input.fn.body, "top");
+  return aroundTop(gen, attempt, top, fused, cleanup);
+}
+
+function checkWrt(gen: Generation): void {
+  const { fn, wrt, info } = gen.input;
   for (const name of wrt) {
     if (info.elementsWritten.has(name)) {
       fail(Codes.UnsupportedAssignment, `'${name}' is differentiated and written to; copy it into a local array first (the gradient is with respect to its value on entry)`, fn.span);
     }
   }
-  const fusedAttempt = newAttempt(namer.clone());
-  const tail = fusableTail(gen, fusedAttempt, fn.body);
-  // A loop with no reverse (it computes constants) gains nothing from fusion.
-  const fused = tail && tail.rev.length > 0 && fusionLegal(gen, fusedAttempt, tail, result) ? tail : null;
-  const attempt = fused ? fusedAttempt : newAttempt(namer.clone());
+}
+
+/**
+ * A straight-line body's statement sweeps (declarations, assignments and comments only),
+ * generated once for every round of the to-be-recorded fixpoint: with no loop, branch,
+ * block or append, the plan decides nothing in them but whether each assignment saves the
+ * value it overwrites (saving.ts, deferSave), and such a save only adds a push, a pop (with
+ * the statement's source comment when nothing else is there) and the pop's reads, taking
+ * no name. `completeBody` fills those in for a round's plan and generates the rest, which
+ * gives what generateBody gives for that plan (test/reverse-once.test.ts).
+ */
+export interface SweptOnce {
+  gen: Generation;
+  attempt: Attempt;
+  top: Swept;
+  saves: DeferredSave[];
+}
+
+/** True for a body generateOnce takes. */
+export function straightLine(body: Stmt[]): boolean {
+  return body.every((s) => s.kind === "declare" || s.kind === "assign" || s.kind === "comment");
+}
+
+/** `gen`'s plan is only asked for `recorded` and `tbr` (the same in every round). */
+export function generateOnce(gen: Generation, namer: Namer): SweptOnce {
+  checkWrt(gen);
+  const saves: DeferredSave[] = [];
+  const deferring: Generation = { ...gen, deferredSaves: saves };
+  const attempt = newAttempt(namer.clone());
+  const top = block(deferring, attempt, topScope(), gen.input.fn.body, "top");
+  return { gen, attempt, top, saves };
+}
+
+/** The body for `plan`, from the sweeps generated once: the same as generateBody with that plan. */
+export function completeBody(once: SweptOnce, plan: Plan, adjointNames: Map<string, string>, cleanup = true): Generated {
+  const gen: Generation = { ...once.gen, plan, adjointNames };
+  const attempt = copyAttempt(once.attempt);
+  const top = fillSaves(once.saves, plan, attempt, once.top);
+  return withConstantSeed(gen, aroundTop(gen, attempt, top, null, cleanup));
+}
+
+/** The prologue, seeding, adjoint declarations, cleanup and epilogue around the function body's sweeps. */
+function aroundTop(gen: Generation, attempt: Attempt, top: Swept, fused: FusedTail | null, cleanup: boolean): Generated {
+  const { fn, wrt, result, gradName, seed, info, activity } = gen.input;
   const bar = (name: string) => adjointName(gen, attempt, name);
   const clean = (list: Stmt[], liveAfter?: (name: string) => boolean) => (cleanup ? cleanupStraightLine(shareBoundTemps(list, attempt.boundTemps), liveAfter) : list);
-  const top = fused ? fused.head : block(gen, attempt, topScope(), fn.body, "top");
   const prologue: Stmt[] = [];
   const epilogue: Stmt[] = [];
   for (const name of wrt) {

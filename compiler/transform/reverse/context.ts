@@ -19,7 +19,7 @@ import type { Expr, LValue, StackName, Stmt, ValueType } from "../../ir/nodes.ts
 import { walkStmts } from "../../ir/visit.ts";
 import { integerVariables, type IntegerTest } from "../../analysis/loops.ts";
 import type { Namer } from "../naming.ts";
-import type { Plan, PullbackRequest, ReadLog, ReverseInput } from "./types.ts";
+import type { DeferredSave, Plan, PullbackRequest, ReadLog, ReverseInput } from "./types.ts";
 
 export interface Generation {
   input: ReverseInput;
@@ -30,6 +30,8 @@ export interface Generation {
   isInteger: IntegerTest;
   /** Names declared exactly once in the function and never a parameter: safe to lift to its top level. */
   declaredOnce: Set<string>;
+  /** Set while a straight-line body is generated once for every round (body.ts, generateOnce): each assignment's save is left to the round (saving.ts, deferSave). */
+  deferredSaves?: DeferredSave[];
 }
 
 export interface Attempt {
@@ -103,6 +105,21 @@ export function newGeneration(input: ReverseInput, plan: Plan, adjointNames: Map
 
 export function newAttempt(namer: Namer): Attempt {
   return { namer, stacks: new Set(), pullbacks: [], readLog: new Map(), poppedTemps: new Set(), boundTemps: new Set(), order: 0, loopCount: 0, declLoopDepth: new Map() };
+}
+
+/** An attempt that records on its own from here on, with everything `attempt` recorded so far. */
+export function copyAttempt(attempt: Attempt): Attempt {
+  return {
+    namer: attempt.namer.clone(),
+    stacks: new Set(attempt.stacks),
+    pullbacks: [...attempt.pullbacks],
+    readLog: new Map([...attempt.readLog].map(([name, reads]) => [name, [...reads]])),
+    poppedTemps: new Set(attempt.poppedTemps),
+    boundTemps: new Set(attempt.boundTemps),
+    order: attempt.order,
+    loopCount: attempt.loopCount,
+    declLoopDepth: new Map(attempt.declLoopDepth),
+  };
 }
 
 /** The function body's scope. */

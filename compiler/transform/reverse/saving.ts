@@ -34,6 +34,7 @@ import { isStable } from "../../analysis/variables.ts";
 import { cleanupBlock } from "../cleanup.ts";
 import { shareBoundTemps } from "./temps.ts";
 import { adjointDeclaration, inScopeForReverse, lift, liftsHere, type Attempt, type ExprContext, type Generation, type Scope } from "./context.ts";
+import type { DeferredSave, Plan, ReadLog, Swept } from "./types.ts";
 import { cheapToRecompute, heldBy, occursUnconditionally, replaceUnder } from "./expressions.ts";
 
 /**
@@ -42,17 +43,77 @@ import { cheapToRecompute, heldBy, occursUnconditionally, replaceUnder } from ".
  * before this position, or one in a loop shared with it inside the variable's lifetime.
  */
 export function mustSave(gen: Generation, attempt: Attempt, scope: Scope, name: string): boolean {
-  const { plan } = gen;
+  return savesAt(gen.plan, name, attempt.order, scope.loops, attempt.declLoopDepth.get(name) ?? 0);
+}
+
+/** mustSave for the statement at `order` inside `loops`, of a variable declared inside `depth` loops. */
+function savesAt(plan: Plan, name: string, order: number, loops: number[], depth: number): boolean {
   if (plan.recorded.has(name) || !plan.needed.has(name)) return false;
   const reads = plan.priorReads?.get(name);
   if (!plan.priorReads || !plan.tbr) return true;
   if (!reads) return false;
-  const depth = attempt.declLoopDepth.get(name) ?? 0;
-  return reads.some((r) => r.order <= attempt.order || commonPrefix(r.loops, scope.loops) > depth);
+  return reads.some((r) => r.order <= order || commonPrefix(r.loops, loops) > depth);
+}
+
+/**
+ * The save of the value an assignment to `target` overwrites, left to each round
+ * (generateOnce, a straight-line body: no loop encloses the statement or a declaration):
+ * marks where the push and the pop go, recorded in `saves`.
+ */
+export function deferSave(saves: DeferredSave[], attempt: Attempt, target: LValue): DeferredSave {
+  const save: DeferredSave = {
+    name: rootName(target)!,
+    order: attempt.order,
+    push: b.push("values", target as Expr),
+    pop: b.assign(target, b.pop("values")),
+    comment: [],
+    fwdMark: b.comment("save"),
+    revMark: b.comment("restore"),
+  };
+  saves.push(save);
+  return save;
+}
+
+/**
+ * The sweeps generated once with each save decided for `plan` as mustSave decides it: the
+ * marks become the push and the pop or go, and `attempt` records what a save records
+ * (the values stack, the pop's reads at the statement's position).
+ */
+export function fillSaves(saves: DeferredSave[], plan: Plan, attempt: Attempt, swept: Swept): Swept {
+  if (saves.length === 0) return swept;
+  const marks = new Map<Stmt, Stmt[]>();
+  for (const save of saves) {
+    const saved = savesAt(plan, save.name, save.order, [], 0);
+    marks.set(save.fwdMark, saved ? [save.push] : []);
+    marks.set(save.revMark, saved ? [...save.comment, save.pop] : []);
+    if (saved) {
+      attempt.stacks.add("values");
+      logReadsAt(attempt.readLog, save.order, [], [save.pop]);
+    }
+  }
+  const filled = (list: Stmt[]): Stmt[] => {
+    const out: Stmt[] = [];
+    for (const s of list) {
+      const replaced = marks.get(s);
+      if (replaced) out.push(...replaced);
+      else out.push(s);
+    }
+    return out;
+  };
+  return { fwd: filled(swept.fwd), rev: filled(swept.rev) };
 }
 
 /** Notes where (program position, enclosing loops) adjoint code reads each variable: the next round's `priorReads`. */
 export function logReads(attempt: Attempt, scope: Scope, stmts: Stmt[]): void {
+  logReadsAt(attempt.readLog, attempt.order, scope.loops, stmts);
+}
+
+/**
+ * logReads at `order` (a deferred save's reads are logged after the whole sweep's: the
+ * order of a variable's reads is no one's concern, mustSave asks whether some read is
+ * placed so, the fixpoint compares two rounds' logs built the same way).
+ */
+function logReadsAt(readLog: ReadLog, order: number, loops: number[], stmts: Stmt[]): void {
   const names = new Set<string>();
   walkStmts(stmts, (s) => {
     for (const e of stmtExprs(s)) {
@@ -65,9 +126,9 @@ export function logReads(attempt: Attempt, scope: Scope, stmts: Stmt[]): void {
     }
   });
   for (const name of names) {
-    const list = attempt.readLog.get(name) ?? [];
-    list.push({ order: attempt.order, loops: [...scope.loops] });
-    attempt.readLog.set(name, list);
+    const list = readLog.get(name) ?? [];
+    list.push({ order, loops: [...loops] });
+    readLog.set(name, list);
   }
 }
 

@@ -24,12 +24,14 @@
  *
  * "Needed" (what the reverse sweep reads, so what must come back from the forward sweep)
  * is found by a fixpoint: generate, collect what the reverse sweep reads, repeat. Each round
- * is a fresh generation; one that does not converge is an internal error.
+ * is a fresh generation (a straight-line body's statements are swept once for all rounds,
+ * which only differ in the saves: body.ts, generateOnce); one that does not converge is an
+ * internal error.
  */
 import { Codes, fail } from "../../diagnostics.ts";
 import type { Stmt } from "../../ir/nodes.ts";
 import { exprReads, stmtExprs, walkExpr, walkStmts } from "../../ir/visit.ts";
-import { generateBody, type Generated } from "./body.ts";
+import { completeBody, generateBody, generateOnce, straightLine, type Generated } from "./body.ts";
 import { newGeneration } from "./context.ts";
 import { pushCost, sweepCost } from "./cost.ts";
 import { readsKeptByCleanup } from "../cleanup.ts";
@@ -94,9 +96,10 @@ function solve(input: ReverseInput, recorded: Set<string>, tbr: boolean): Genera
   let needed = new Set<string>();
   let priorReads: ReadLog | null = null;
   const rounds = input.maxRounds ?? MAX_ROUNDS;
+  const generate = generator(input, recorded, tbr, adjointNames);
   for (let round = 0; round < rounds; round++) {
     const plan: Plan = { needed, priorReads, recorded, tbr };
-    const { generated, reads } = round === 0 ? firstRound(input, plan, adjointNames, primal) : generatedReads(generateBody(newGeneration(input, plan, adjointNames), input.namer.clone()));
+    const { generated, reads } = round === 0 ? firstRound(generate, plan, adjointNames, primal) : generatedReads(generate(plan, adjointNames, true));
     const grown = [...reads].filter((n) => primal.has(n) && !needed.has(n));
     if (grown.length === 0 && priorReads !== null && sameReads(priorReads, generated.attempt.readLog)) return generated;
     needed = new Set([...needed, ...grown]);
@@ -107,6 +110,21 @@ function solve(input: ReverseInput, recorded: Set<string>, tbr: boolean): Genera
     `internal error while compiling '${input.fn.name}': reverse mode's to-be-recorded analysis did not converge in ${rounds} rounds (what the reverse sweep reads kept changing). This is a bug in tsgrad; please report it with this function.`,
     input.fn.span,
   );
+}
+
+type Generate = (plan: Plan, adjointNames: Map<string, string>, cleanup: boolean) => Generated;
+
+/**
+ * Each round's generation: afresh, or for a straight-line body from its statements'
+ * sweeps generated once (body.ts, generateOnce; the same bodies, one generation of the
+ * statements instead of one per round).
+ */
+function generator(input: ReverseInput, recorded: Set<string>, tbr: boolean, adjointNames: Map<string, string>): Generate {
+  if (input.generateOnce === false || !straightLine(input.fn.body)) {
+    return (plan, names, cleanup) => generateBody(newGeneration(input, plan, names), input.namer.clone(), cleanup);
+  }
+  const once = generateOnce(newGeneration(input, { needed: new Set(), priorReads: null, recorded, tbr }, adjointNames), input.namer.clone());
+  return (plan, names, cleanup) => completeBody(once, plan, names, cleanup);
 }
 
 /** A generation with the names its reverse sweep reads (as the fixpoint counts them: an assignment's target too). */
@@ -126,14 +144,14 @@ function generatedReads(generated: Generated): { generated: Generated; reads: Se
  * the round is generated again with the cleanup, from the adjoint names as they were (the
  * first try named them in a copy).
  */
-function firstRound(input: ReverseInput, plan: Plan, adjointNames: Map<string, string>, primal: Set<string>): { generated: Generated; reads: Set<string> } {
+function firstRound(generate: Generate, plan: Plan, adjointNames: Map<string, string>, primal: Set<string>): { generated: Generated; reads: Set<string> } {
   const names = new Map(adjointNames);
-  const raw = generatedReads(generateBody(newGeneration(input, plan, names), input.namer.clone(), false));
+  const raw = generatedReads(generate(plan, names, false));
   if (rawReadsAreFinal(raw.generated.reverseSweep, raw.reads, primal)) {
     for (const [name, bar] of names) adjointNames.set(name, bar);
     return raw;
   }
-  return generatedReads(generateBody(newGeneration(input, plan, adjointNames), input.namer.clone()));
+  return generatedReads(generate(plan, adjointNames, true));
 }
 
 /**

@@ -29,7 +29,7 @@ import {
   type Scope,
 } from "./context.ts";
 import { accumulate, contrib, worthReusing } from "./expressions.ts";
-import { bringBackLocals, logReads, mustSave, recomputable, recordReads, takeFromForward } from "./saving.ts";
+import { bringBackLocals, deferSave, logReads, mustSave, recomputable, recordReads, takeFromForward } from "./saving.ts";
 import { shareBoundTemps } from "./temps.ts";
 import type { Swept } from "./types.ts";
 
@@ -157,14 +157,19 @@ function assignment(gen: Generation, attempt: Attempt, scope: Scope, s: Extract<
     fail(Codes.UnsupportedAssignment, `reassigning the array '${root}' is not supported; write its elements instead`, s.span ?? input.fn.span);
   }
   let restore: { push: Stmt; pop: Stmt } | null = null;
-  if (mustSave(gen, attempt, scope, root)) {
+  // Generated once for every round (body.ts, generateOnce): the round decides the save.
+  const deferred = gen.deferredSaves ? deferSave(gen.deferredSaves, attempt, s.target) : null;
+  if (deferred) {
+    restore = { push: deferred.fwdMark, pop: deferred.revMark };
+  } else if (mustSave(gen, attempt, scope, root)) {
     attempt.stacks.add("values");
     restore = { push: b.push("values", s.target as Expr), pop: b.assign(s.target, b.pop("values")) };
     // The restore reads its index (`buf[i] = pop()`) here in the reverse sweep, too.
     logReads(attempt, scope, [restore.pop]);
   }
   if (!input.activity.active.has(root)) {
-    return restore ? { fwd: [restore.push, s], rev: [...sourceComment(gen, scope, s.span), restore.pop] } : { fwd: [s], rev: [] };
+    if (deferred) deferred.comment = sourceComment(gen, scope, s.span);
+    return restore ? { fwd: [restore.push, s], rev: [...(deferred ? [] : sourceComment(gen, scope, s.span)), restore.pop] } : { fwd: [s], rev: [] };
   }
   const adjoint: Stmt[] = [];
   const cx = exprContext(gen, attempt, scope, gen.plan.tbr ? [] : null);
@@ -189,6 +194,11 @@ function assignment(gen: Generation, attempt: Attempt, scope: Scope, s: Extract<
   }
   const out = takeFromForward(cx, s, adjoint, restore);
   const rev = [...out.pops, ...accumulate(out.adjoint)];
+  if (deferred && rev.length === 1) {
+    // Only the restore: its comment comes with it.
+    deferred.comment = sourceComment(gen, scope, s.span);
+    return { fwd: out.fwd, rev };
+  }
   return { fwd: out.fwd, rev: rev.length ? [...sourceComment(gen, scope, s.span), ...rev] : [] };
 }
 

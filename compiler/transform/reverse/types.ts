@@ -27,6 +27,8 @@ export interface ReverseInput {
    * value the reverse sweep reads; derivatives must not change.
    */
   toBeRecorded?: boolean;
+  /** False: every round of the to-be-recorded fixpoint generates a straight-line body afresh, as any other (a test compares the two). */
+  generateOnce?: boolean;
   /** Rounds of the to-be-recorded fixpoint before it counts as not converging (default 10; a test lowers it). */
   maxRounds?: number;
   /** The automatic checkpointing policy: outermost counted loops that save values are checkpointed within this many bytes. */
@@ -93,4 +95,21 @@ export interface Plan {
 export interface Swept {
   fwd: Stmt[];
   rev: Stmt[];
+}
+
+/**
+ * An assignment's save of the value it overwrites, left to each round of the fixpoint
+ * (body.ts, generateOnce): the statement's sweeps hold `fwdMark` and `revMark` where the
+ * push and the pop go (saving.ts, fillSaves).
+ */
+export interface DeferredSave {
+  name: string;
+  /** The statement's program-order position (in a straight-line body, no loop encloses it or a declaration). */
+  order: number;
+  push: Stmt;
+  pop: Stmt;
+  /** The statement's source comment, above the pop, when the pop is all its reverse has. */
+  comment: Stmt[];
+  fwdMark: Stmt;
+  revMark: Stmt;
 }
