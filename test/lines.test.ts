@@ -234,6 +234,73 @@ describe("one-line statements written without prettier", () => {
     }
   });
 
+  it("parenthesizes every kind of operand exactly where its precedence needs it", () => {
+    const v = (name: string): Expr => ({ kind: "var", name });
+    const num = (value: number): Expr => ({ kind: "number", value });
+    const bin = (op: BinaryOp, left: Expr, right: Expr): Expr => ({ kind: "binary", op, left, right });
+    const neg = (operand: Expr): Expr => ({ kind: "unary", op: "-", operand });
+    const length = (object: Expr): Expr => ({ kind: "length", object });
+    const printer = new Printer();
+    const cases: [Expr, string][] = [
+      [length(neg(v("a"))), "(-a).length"],
+      [length(num(-1)), "(-1).length"],
+      [length(num(-0)), "(-0).length"],
+      [length(num(-Infinity)), "(-Infinity).length"],
+      [length(num(Infinity)), "Infinity.length"],
+      [length(num(NaN)), "NaN.length"],
+      [length(bin("+", v("a"), v("b"))), "(a + b).length"],
+      [length({ kind: "call", callee: "f", args: [v("a")] }), "f(a).length"],
+      [length({ kind: "conditional", test: v("c"), whenTrue: v("a"), whenFalse: v("b") }), "(c ? a : b).length"],
+      [length({ kind: "arrayLiteral", elements: [num(1)], asConst: true }), "([1] as const).length"],
+      [length({ kind: "arrayLiteral", elements: [num(1)] }), "[1].length"],
+      [length({ kind: "cursorMove", name: "top", move: "preDecrement" }), "(--top).length"],
+      [length({ kind: "cursorMove", name: "top", move: "postIncrement" }), "top++.length"],
+      [length({ kind: "popBlock", stack: "values", count: num(2) }), "(valueStack.size -= 2).length"],
+      [length({ kind: "sameObject", left: v("a"), right: v("b") }), "((a as unknown) === (b as unknown)).length"],
+      [length({ kind: "zeros", length: v("n"), container: "float64array" }), "new Float64Array(n).length"],
+      [length({ kind: "stackSize", stack: "values" }), "valueStack.size.length"],
+      [length({ kind: "string", value: "s" }), '"s".length'],
+      [neg(neg(v("a"))), "-(-a)"],
+      [neg(num(-1)), "-(-1)"],
+      [neg(bin("*", v("a"), v("b"))), "-(a * b)"],
+      [neg({ kind: "index", object: v("a"), index: v("i") }), "-a[i]"],
+      [bin("**", neg(v("a")), v("b")), "(-a) ** b"],
+      [bin("**", num(-2), v("b")), "(-2) ** b"],
+      [bin("**", v("a"), bin("**", v("b"), v("c"))), "a ** b ** c"],
+      [bin("**", bin("**", v("a"), v("b")), v("c")), "(a ** b) ** c"],
+      [bin("-", v("a"), bin("-", v("b"), v("c"))), "a - (b - c)"],
+      [bin("*", bin("+", v("a"), v("b")), neg(v("c"))), "(a + b) * -c"],
+      [bin("&&", { kind: "sameObject", left: v("a"), right: v("b") }, v("c")), "(a as unknown) === (b as unknown) && c"],
+      [bin("*", { kind: "conditional", test: v("c"), whenTrue: v("a"), whenFalse: v("b") }, v("d")), "(c ? a : b) * d"],
+      [{ kind: "conditional", test: { kind: "conditional", test: v("c"), whenTrue: v("a"), whenFalse: v("b") }, whenTrue: v("a"), whenFalse: v("b") }, "(c ? a : b) ? a : b"],
+      [{ kind: "index", object: v("a"), index: { kind: "cursorMove", name: "top", move: "preDecrement" } }, "a[--top]"],
+    ];
+    for (const [e, text] of cases) expect(printer.expr(e)).toBe(text);
+  });
+
+  it("leaves to prettier the statements it would print differently", async () => {
+    const v = (name: string): Expr => ({ kind: "var", name });
+    const bin = (op: BinaryOp, left: Expr, right: Expr): Expr => ({ kind: "binary", op, left, right });
+    const set = (value: Expr): Stmt => ({ kind: "assign", target: { kind: "var", name: "a" }, value });
+    const module = moduleOf([
+      set(bin("*", { kind: "number", value: 1e21 }, v("b"))),
+      set({ kind: "call", callee: "f", args: [{ kind: "string", value: "it's" }] }),
+      set({ kind: "call", callee: "f", args: [{ kind: "record", fields: [] }] }),
+      set({ kind: "conditional", test: v("c"), whenTrue: { kind: "conditional", test: v("d"), whenTrue: v("a"), whenFalse: v("b") }, whenFalse: v("b") }),
+      set({ kind: "sameObject", left: { kind: "index", object: v("a"), index: v("i") }, right: v("b") }),
+      set(bin("&&", v("c"), bin("&&", v("d"), v("e")))),
+    ]);
+    const written: string[] = [];
+    const format = (text: string) => {
+      written.push(text);
+      return formatTypeScript(text);
+    };
+    const fast = await printAndFormat(module, undefined, {}, format, STYLES[0]!.style);
+    expect(fast).toBe(await formatTypeScript(new Printer().module(module)));
+    // Every statement went to prettier: the skeleton holds no placeholder.
+    expect(written.join("")).not.toContain("__tsgrad_run_");
+  });
+
   it("formats the whole file when the skeleton comes back in another shape", async () => {
     const module = moduleOf([{ kind: "assign", target: { kind: "var", name: "a" }, value: { kind: "var", name: "b" } }]);
     const reindent = async (text: string) => (await formatTypeScript(text)).replace(/^ {2}/gm, "    ");

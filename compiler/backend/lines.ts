@@ -12,9 +12,9 @@
  * file: test/lines.test.ts checks every sample both ways and random statements against
  * prettier itself. Anything unexpected in the skeleton falls back to formatting it all.
  */
-import type { Expr, ModuleIR, Stmt } from "../ir/nodes.ts";
+import { assertNever, type Expr, type ModuleIR, type Stmt } from "../ir/nodes.ts";
 import { sameExpr } from "../ir/build.ts";
-import { someExpr, stmtExprs, walkExpr } from "../ir/visit.ts";
+import { someExpr, stmtExprs } from "../ir/visit.ts";
 import { typeText } from "../ir/types.ts";
 import { Printer, type PrintOptions, type StackNames } from "./print.ts";
 import { timed, type StageClock } from "../stages.ts";
@@ -200,20 +200,33 @@ const ARITHMETIC = new Set(["+", "-", "*", "/", "%", "**"]);
  * (prettier re-associates it).
  */
 function printsAsPrettier(e: Expr, style: LineStyle): boolean {
-  let ok = true;
-  walkExpr(e, (x) => {
-    if (!ok) return;
-    if (x.kind === "string") ok = false;
-    else if (x.kind === "number") ok = !String(x.value).includes("e+");
-    else if (x.kind === "record") ok = x.fields.length > 0 && style.bracketSpacing;
-    else if (x.kind === "zerosLike") ok = x.type.kind !== "record" || style.bracketSpacing;
+  // Every sub-expression, as walkExpr visits them, without a callback per node (this runs
+  // over every expression of the file).
+  switch (e.kind) {
+    case "string": return false;
+    case "number": return !String(e.value).includes("e+");
+    case "boolean": case "var": case "pop": case "stackSize": case "stackBuffer": case "cursorMove": return true;
+    case "record": return e.fields.length > 0 && style.bracketSpacing && e.fields.every((f) => printsAsPrettier(f.value, style));
+    case "zerosLike": return (e.type.kind !== "record" || style.bracketSpacing) && printsAsPrettier(e.like, style);
     // `(a as unknown) === (b as unknown)`: an operand that is not a name would need prettier's parentheses inside.
-    else if (x.kind === "sameObject") ok = x.left.kind === "var" && x.right.kind === "var";
-    // Prettier re-associates `a && (b && c)` as `a && b && c`.
-    else if (x.kind === "binary" && (x.op === "&&" || x.op === "||")) ok = !(x.right.kind === "binary" && x.right.op === x.op);
-    else if (x.kind === "conditional") ok = ![x.test, x.whenTrue, x.whenFalse].some((c) => c.kind === "conditional");
-  });
-  return ok;
+    case "sameObject": return e.left.kind === "var" && e.right.kind === "var";
+    case "binary":
+      // Prettier re-associates `a && (b && c)` as `a && b && c`.
+      if ((e.op === "&&" || e.op === "||") && e.right.kind === "binary" && e.right.op === e.op) return false;
+      return printsAsPrettier(e.left, style) && printsAsPrettier(e.right, style);
+    case "conditional":
+      if (e.test.kind === "conditional" || e.whenTrue.kind === "conditional" || e.whenFalse.kind === "conditional") return false;
+      return printsAsPrettier(e.test, style) && printsAsPrettier(e.whenTrue, style) && printsAsPrettier(e.whenFalse, style);
+    case "stackReserve": return printsAsPrettier(e.top, style) && printsAsPrettier(e.count, style);
+    case "popBlock": return printsAsPrettier(e.count, style);
+    case "index": return printsAsPrettier(e.object, style) && printsAsPrettier(e.index, style);
+    case "length": case "field": return printsAsPrettier(e.object, style);
+    case "unary": return printsAsPrettier(e.operand, style);
+    case "call": case "userCall": return e.args.every((a) => printsAsPrettier(a, style));
+    case "zeros": return printsAsPrettier(e.length, style);
+    case "arrayLiteral": return e.elements.every((x) => printsAsPrettier(x, style));
+    default: return assertNever(e);
+  }
 }
 
 /**

@@ -49,51 +49,44 @@ export class Printer {
   }
 
   expr(e: Expr): string {
-    return this.exprPrec(e)[0];
-  }
-
-  /** Returns the text and its precedence. */
-  private exprPrec(e: Expr): [string, number] {
     switch (e.kind) {
       case "number": return this.number(e.value);
-      case "boolean": return [String(e.value), PRIMARY];
-      case "var": return [e.name, PRIMARY];
-      case "index": return [`${this.wrap(e.object, POSTFIX)}[${this.expr(e.index)}]${this.bang}`, POSTFIX];
-      case "length": return [`${this.wrap(e.object, POSTFIX)}.length`, POSTFIX];
-      case "field": return [`${this.wrap(e.object, POSTFIX)}.${e.name}`, POSTFIX];
+      case "boolean": return String(e.value);
+      case "var": return e.name;
+      case "index": return `${this.wrap(e.object, POSTFIX)}[${this.expr(e.index)}]${this.bang}`;
+      case "length": return `${this.wrap(e.object, POSTFIX)}.length`;
+      case "field": return `${this.wrap(e.object, POSTFIX)}.${e.name}`;
       case "unary": {
-        const inner = this.exprPrec(e.operand);
+        const inner = this.expr(e.operand);
         // `- -x` and `-(-1)` need a space or parentheses; parentheses read better.
-        const text = inner[1] < UNARY || (e.op === "-" && inner[0].startsWith("-")) ? `(${inner[0]})` : inner[0];
-        return [`${e.op}${text}`, UNARY];
+        return precedenceOf(e.operand) < UNARY || (e.op === "-" && inner.startsWith("-")) ? `${e.op}(${inner})` : `${e.op}${inner}`;
       }
-      case "binary": return [`${this.operand(e, "left")} ${e.op} ${this.operand(e, "right")}`, PRECEDENCE[e.op]!];
-      case "call": case "userCall": return [`${e.callee}(${e.args.map((a) => this.expr(a)).join(", ")})`, POSTFIX];
-      case "conditional":
-        return [`${this.wrap(e.test, CONDITIONAL + 1)} ? ${this.wrap(e.whenTrue, CONDITIONAL)} : ${this.wrap(e.whenFalse, CONDITIONAL)}`, CONDITIONAL];
+      case "binary": return `${this.operand(e, "left")} ${e.op} ${this.operand(e, "right")}`;
+      case "call": case "userCall": return `${e.callee}(${e.args.map((a) => this.expr(a)).join(", ")})`;
+      case "conditional": return `${this.wrap(e.test, CONDITIONAL + 1)} ? ${this.wrap(e.whenTrue, CONDITIONAL)} : ${this.wrap(e.whenFalse, CONDITIONAL)}`;
       case "zeros":
-        if (e.container === "float64array") return [`new Float64Array(${this.expr(e.length)})`, POSTFIX];
-        if (e.container === "float32array") return [`new Float32Array(${this.expr(e.length)})`, POSTFIX];
-        if (e.container === "int32array") return [`new Int32Array(${this.expr(e.length)})`, POSTFIX];
-        return [`new Array<number>(${this.expr(e.length)}).fill(0)`, POSTFIX];
-      case "zerosLike": return [this.zerosLike(e.type, this.expr(e.like), 0), POSTFIX];
+        if (e.container === "float64array") return `new Float64Array(${this.expr(e.length)})`;
+        if (e.container === "float32array") return `new Float32Array(${this.expr(e.length)})`;
+        if (e.container === "int32array") return `new Int32Array(${this.expr(e.length)})`;
+        return `new Array<number>(${this.expr(e.length)}).fill(0)`;
+      case "zerosLike": return this.zerosLike(e.type, this.expr(e.like), 0);
       case "arrayLiteral": {
         const literal = `[${e.elements.map((x) => this.expr(x)).join(", ")}]`;
-        return e.asConst ? [`${literal} as const`, CONDITIONAL] : [literal, PRIMARY];
+        return e.asConst ? `${literal} as const` : literal;
       }
-      case "string": return [JSON.stringify(e.value), PRIMARY];
-      case "sameObject": return [`(${this.expr(e.left)} as unknown) === (${this.expr(e.right)} as unknown)`, PRECEDENCE["==="]!];
+      case "string": return JSON.stringify(e.value);
+      case "sameObject": return `(${this.expr(e.left)} as unknown) === (${this.expr(e.right)} as unknown)`;
       case "record": {
         const shorthand = (f: { name: string; value: Expr }) => f.value.kind === "var" && f.value.name === f.name;
-        return [`{ ${e.fields.map((f) => (shorthand(f) ? f.name : `${f.name}: ${this.expr(f.value)}`)).join(", ")} }`, PRIMARY];
+        return `{ ${e.fields.map((f) => (shorthand(f) ? f.name : `${f.name}: ${this.expr(f.value)}`)).join(", ")} }`;
       }
-      case "pop": return [`${this.stacks[e.stack]}.pop()`, POSTFIX];
-      case "stackSize": return [`${this.stacks[e.stack]}.size`, POSTFIX];
+      case "pop": return `${this.stacks[e.stack]}.pop()`;
+      case "stackSize": return `${this.stacks[e.stack]}.size`;
       // Through the stack's own size (transform/cursors.ts moves a local top instead).
-      case "popBlock": return [`(${this.stacks[e.stack]}.size -= ${this.expr(e.count)})`, PRIMARY];
-      case "stackBuffer": return [`${this.stacks[e.stack]}.buffer`, POSTFIX];
-      case "stackReserve": return [`${this.stacks[e.stack]}.reserve(${this.expr(e.top)}, ${this.expr(e.count)})`, POSTFIX];
-      case "cursorMove": return e.move === "postIncrement" ? [`${e.name}++`, POSTFIX] : [`--${e.name}`, UNARY];
+      case "popBlock": return `(${this.stacks[e.stack]}.size -= ${this.expr(e.count)})`;
+      case "stackBuffer": return `${this.stacks[e.stack]}.buffer`;
+      case "stackReserve": return `${this.stacks[e.stack]}.reserve(${this.expr(e.top)}, ${this.expr(e.count)})`;
+      case "cursorMove": return e.move === "postIncrement" ? `${e.name}++` : `--${e.name}`;
       default: return assertNever(e);
     }
   }
@@ -117,12 +110,12 @@ export class Printer {
     return `${like}.map((${row}) => ${this.zerosLike(type.element, row, depth + 1)})`;
   }
 
-  private number(value: number): [string, number] {
-    if (Number.isNaN(value)) return ["NaN", PRIMARY];
-    if (value === Infinity) return ["Infinity", PRIMARY];
-    if (value === -Infinity) return ["-Infinity", UNARY];
-    if (value < 0 || Object.is(value, -0)) return [`-${String(-value)}`, UNARY];
-    return [String(value), PRIMARY];
+  private number(value: number): string {
+    if (Number.isNaN(value)) return "NaN";
+    if (value === Infinity) return "Infinity";
+    if (value === -Infinity) return "-Infinity";
+    if (value < 0 || Object.is(value, -0)) return `-${String(-value)}`;
+    return String(value);
   }
 
   /** One operand of a binary expression as printed in it: parenthesized by precedence, and where prettier clarifies. */
@@ -134,12 +127,12 @@ export class Printer {
     if (side === "right") return this.wrap(child, rightAssoc ? p : p + 1, clarified);
     const left = this.wrap(child, rightAssoc ? p + 1 : p, clarified);
     // `-a ** b` is a syntax error: a unary left operand of ** needs parentheses.
-    return rightAssoc && !left.startsWith("(") && this.exprPrec(child)[1] === UNARY ? `(${left})` : left;
+    return rightAssoc && !left.startsWith("(") && precedenceOf(child) === UNARY ? `(${left})` : left;
   }
 
   private wrap(e: Expr, min: number, clarify = false): string {
-    const [text, p] = this.exprPrec(e);
-    return p < min || clarify ? `(${text})` : text;
+    const text = this.expr(e);
+    return precedenceOf(e) < min || clarify ? `(${text})` : text;
   }
 
   /** An assignment's target: an element written is not read, so it needs no `!`. */
@@ -260,6 +253,23 @@ export class Printer {
     }
     for (const f of m.functions) parts.push("\n" + this.fn(f));
     return parts.join("");
+  }
+}
+
+/** The precedence of `e` as the printer writes it (what its parentheses depend on). */
+function precedenceOf(e: Expr): number {
+  switch (e.kind) {
+    case "number": return e.value === -Infinity || e.value < 0 || Object.is(e.value, -0) ? UNARY : PRIMARY;
+    case "boolean": case "var": case "string": case "record": case "popBlock": return PRIMARY;
+    case "index": case "length": case "field": case "call": case "userCall": case "zeros": case "zerosLike": return POSTFIX;
+    case "pop": case "stackSize": case "stackBuffer": case "stackReserve": return POSTFIX;
+    case "unary": return UNARY;
+    case "binary": return PRECEDENCE[e.op]!;
+    case "sameObject": return PRECEDENCE["==="]!;
+    case "conditional": return CONDITIONAL;
+    case "arrayLiteral": return e.asConst ? CONDITIONAL : PRIMARY;
+    case "cursorMove": return e.move === "postIncrement" ? POSTFIX : UNARY;
+    default: return assertNever(e);
   }
 }
 

@@ -116,7 +116,10 @@ function mentions(st: Stmt, names: Names): boolean {
 
 function exprMentions(e: Expr, names: Names): boolean {
   const { root, path } = chain(names.slot)!;
-  if (names.local && exprReads(e).has(names.local)) return true;
+  const reads = exprReads(e);
+  if (names.local && reads.has(names.local)) return true;
+  // Neither the record nor a field chain off it without its name: most statements of a body.
+  if (!reads.has(root)) return false;
   // A field chain off the record touches the slot when one path is a prefix of the other;
   // the record itself, passed whole, touches every slot.
   let rootUses = 0;

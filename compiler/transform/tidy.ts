@@ -27,14 +27,14 @@ import { namesIn } from "./naming.ts";
 
 export function tidy(fn: FunctionIR): FunctionIR {
   let body = fn.body;
+  let uses = resolve(fn, body);
   // Each round drops at least one statement, so this ends; most functions need one or two.
   for (;;) {
-    const uses = resolve(fn, body);
     const next = dropDead(body, uses);
     if (next === body) break;
     body = next;
+    uses = resolve(fn, body);
   }
-  const uses = resolve(fn, body);
   return { ...fn, params: unusedParamsMarked(fn, uses), body: constWhereNeverAssigned(body, uses) };
 }
 
@@ -298,6 +298,8 @@ function unusedParamsMarked(fn: FunctionIR, uses: Uses): FunctionIR["params"] {
  * copy of a helper's primal whose only call was in a dead local).
  */
 export function withoutUncalled(functions: FunctionIR[]): FunctionIR[] {
+  // Every function exported: all are kept, and their bodies need not be walked.
+  if (functions.every((f) => f.exported)) return functions;
   const called = new Set<string>();
   const byName = new Map(functions.map((f) => [f.name, f]));
   const visit = (f: FunctionIR) => {

@@ -1,0 +1,50 @@
+/**
+ * transform/tidy.ts on hand-built functions: dead locals go in rounds (dropping one can
+ * leave another unread), and `const` is decided on the function as it is after the last
+ * round, nested blocks included.
+ */
+import { describe, expect, it } from "vitest";
+import type { Expr, FunctionIR, Stmt } from "../compiler/ir/nodes.ts";
+import { tidy } from "../compiler/transform/tidy.ts";
+
+const v = (name: string): Expr => ({ kind: "var", name });
+const mul = (left: Expr, right: Expr): Expr => ({ kind: "binary", op: "*", left, right });
+const declare = (name: string, init: Expr): Stmt => ({ kind: "declare", name, type: { kind: "number" }, init, mutable: true });
+const ret = (value: Expr): Stmt => ({ kind: "return", value });
+
+function fn(body: Stmt[]): FunctionIR {
+  return {
+    name: "f",
+    params: [{ name: "x", type: { kind: "number" }, typeText: "number" }],
+    returnType: { kind: "number" },
+    returnTypeText: "number",
+    body,
+    exported: true,
+    span: { file: "f.ts", line: 1, column: 1, length: 1 },
+  };
+}
+
+describe("tidy", () => {
+  it("drops a local left unread by dropping another, until nothing more goes", () => {
+    // c reads b reads a; nothing reads c: three rounds.
+    const body = [declare("a", mul(v("x"), v("x"))), declare("b", mul(v("a"), v("x"))), declare("c", mul(v("b"), v("x"))), ret(v("x"))];
+    expect(tidy(fn(body)).body).toEqual([ret(v("x"))]);
+  });
+
+  it("marks const after the last round, inside nested blocks too", () => {
+    const body: Stmt[] = [
+      declare("unread", v("x")),
+      { kind: "if", test: { kind: "binary", op: ">", left: v("x"), right: { kind: "number", value: 0 } }, then: [declare("t", mul(v("x"), v("x"))), ret(v("t"))], else: [] },
+      ret(v("x")),
+    ];
+    const out = tidy(fn(body)).body;
+    expect(out).toHaveLength(2);
+    const branch = out[0] as Extract<Stmt, { kind: "if" }>;
+    expect(branch.then[0]).toMatchObject({ kind: "declare", name: "t", mutable: false });
+  });
+
+  it("leaves a function with nothing dead as it was, with const where nothing assigns", () => {
+    const body = [declare("a", mul(v("x"), v("x"))), ret(v("a"))];
+    expect(tidy(fn(body)).body).toEqual([{ ...body[0], mutable: false }, ret(v("a"))]);
+  });
+});
