@@ -10,7 +10,8 @@
  * cost are not the large function's). Reported per size: wall seconds, statements per
  * second, CPU seconds of the compile, the child's peak RSS, and milliseconds per stage
  * (compiler/stages.ts: project creation, parse, discover, lower, each pass, print,
- * format). With --runs=N the median run's figures are shown. Reports; asserts nothing.
+ * format), wall and CPU (on a shared machine the CPU figures are the ones to compare).
+ * With --runs=N the median run's figures are shown. Reports; asserts nothing.
  *
  * The compiler runs from its TypeScript sources through tsx, as in earlier sessions' tables.
  * tsx wraps every named closure in a `__name` call (esbuild's keepNames), which costs the
@@ -35,6 +36,7 @@ interface Run {
   cpuSeconds: number;
   peakMiB: number;
   stages: Record<string, number>;
+  cpuStages: Record<string, number>;
   outputBytes: number;
 }
 
@@ -47,7 +49,7 @@ async function child(statements: number, compiler: Compiler): Promise<Run> {
   const { compileSources } = (await import(`${root}/pipeline.${ext}`)) as { compileSources: typeof CompileSources };
   const { StageClock } = (await import(`${root}/stages.${ext}`)) as { StageClock: typeof Clock };
   await compileSources([{ path: "warm.ts", text: largeFunction(20) }]);
-  const clock = new StageClock();
+  const clock = new StageClock(true);
   const text = largeFunction(statements);
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -62,6 +64,7 @@ async function child(statements: number, compiler: Compiler): Promise<Run> {
     cpuSeconds: (used.user + used.system) / 1e6,
     peakMiB: process.resourceUsage().maxRSS / 1024,
     stages: Object.fromEntries(clock.totals),
+    cpuStages: Object.fromEntries(clock.cpuTotals),
     outputBytes: out.files[0]!.text.length,
   };
 }
@@ -103,6 +106,10 @@ if (only) {
   const stageRows = stages.map((s) => [s, ...results.map((r) => (r.stages[s] ?? 0).toFixed(0))]);
   stageRows.push(["other", ...results.map((r) => (r.seconds * 1000 - Object.values(r.stages).reduce((a, b) => a + b, 0)).toFixed(0))]);
   printTable(["stage", ...results.map(label)], stageRows);
+  console.log("\nCPU ms per stage ('other' = the compile's CPU minus the stages'):");
+  const cpuRows = stages.map((s) => [s, ...results.map((r) => (r.cpuStages[s] ?? 0).toFixed(0))]);
+  cpuRows.push(["other", ...results.map((r) => (r.cpuSeconds * 1000 - Object.values(r.cpuStages).reduce((a, b) => a + b, 0)).toFixed(0))]);
+  printTable(["stage", ...results.map(label)], cpuRows);
 }
 
 function printTable(head: string[], rows: string[][]): void {
