@@ -30,6 +30,8 @@ import { rootName, walkStmts } from "../ir/visit.ts";
 /** Helpers with more statements than this get one shared derivative instead of being inlined. */
 export const SHARE_THRESHOLD = 12;
 
+type TypeDeclaration = ts.InterfaceDeclaration | ts.TypeAliasDeclaration | ts.ClassDeclaration | ts.EnumDeclaration;
+
 interface FileEntry {
   path: string;
   sourceFile: SourceFile;
@@ -43,6 +45,8 @@ export class ProgramIndex {
   private readonly lowered = new Map<string, FunctionIR>();
   /** Functions whose return type is being inferred (a recursive one cannot be). */
   private readonly inferring = new Set<string>();
+  /** typeDeclarationOf's answers, by file and name, until a file is added. */
+  private readonly typeDeclarations = new Map<string, TypeDeclaration | undefined>();
 
   constructor(private readonly project: Project) {}
 
@@ -50,6 +54,7 @@ export class ProgramIndex {
   add(filePath: string, text: string, generated = false): SourceFile {
     const virtual = "/" + filePath.replace(/\\/g, "/").replace(/^\/+/, "");
     const sourceFile = this.project.createSourceFile(virtual, text, { overwrite: true });
+    this.typeDeclarations.clear();
     this.files.set(normalize(filePath), { path: filePath, sourceFile, generated });
     return sourceFile;
   }
@@ -148,10 +153,15 @@ export class ProgramIndex {
   }
 
   /** The interface, type alias, class or enum a type name refers to in `filePath`. */
-  typeDeclarationOf(filePath: string, name: string): ts.InterfaceDeclaration | ts.TypeAliasDeclaration | ts.ClassDeclaration | ts.EnumDeclaration | undefined {
-    return this.lookupDeclaration(filePath, name, (s, n) =>
+  typeDeclarationOf(filePath: string, name: string): TypeDeclaration | undefined {
+    // Asked once per `Math.sin(…)` and the like while lowering (is `Math` a class of the program?).
+    const key = `${filePath}\0${name}`;
+    if (this.typeDeclarations.has(key)) return this.typeDeclarations.get(key);
+    const found = this.lookupDeclaration(filePath, name, (s, n) =>
       (ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s)) && s.name?.text === n ? s : undefined,
     )?.node;
+    this.typeDeclarations.set(key, found);
+    return found;
   }
 
   private resolveImport(fromFile: string, specifier: string): string | undefined {
