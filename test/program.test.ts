@@ -9,7 +9,7 @@ describe("ProgramIndex", () => {
   it("finds a type declared in the file or imported from another, once that file is added", () => {
     const program = new ProgramIndex(project());
     program.add("model.ts", 'import { Layer } from "./layer.ts";\ninterface Point { x: number }\nexport function f(l: Layer, p: Point): number { return p.x; }\n');
-    expect(program.typeDeclarationOf("model.ts", "Point")?.name.text).toBe("Point");
+    expect(program.typeDeclarationOf("model.ts", "Point")?.name?.text).toBe("Point");
     expect(program.typeDeclarationOf("model.ts", "Layer")).toBeUndefined();
     program.add("layer.ts", "export class Layer { w = 1; }\n");
     expect(program.typeDeclarationOf("model.ts", "Layer")?.name?.text).toBe("Layer");
