@@ -8,7 +8,7 @@ import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, ValueType } from "../ir/nodes.ts";
 import { renameVariable, renameVariableIn } from "../ir/rewrite.ts";
 import { stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
-import { inlineCalls } from "../transform/inline.ts";
+import { hasCallsToInline, inlineCalls } from "../transform/inline.ts";
 import { Namer } from "../transform/naming.ts";
 import { normalizeControlFlow } from "../transform/normalize.ts";
 import { heaviestLoopLast } from "../transform/reverse/lastLoop.ts";
@@ -34,6 +34,8 @@ export function inline(kind: "reverse" | "forward"): Pass {
     name: "inline",
     run(unit) {
       const { ctx } = unit;
+      // Nothing to inline (most large functions call only Math): the function as it is.
+      if (!hasCallsToInline(ctx.fn.body)) return { ...unit, output: { ...unit.output, imports: [], primals: [] } };
       const fn = inlineCalls(ctx.fn, ctx.resolve, Namer.forFunction(ctx.fn, ctx.reserved), kind === "reverse" ? ctx.customVjp : undefined);
       const imports: { name: string; file: string }[] = [];
       const primals: { name: string; span: import("../diagnostics.ts").SourceSpan }[] = [];

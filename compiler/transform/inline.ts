@@ -18,7 +18,7 @@
  */
 import { baseName, Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
-import type { Expr, FunctionIR, LValue, Stmt, ValueType } from "../ir/nodes.ts";
+import { assertNever, type Expr, type FunctionIR, type LValue, type Stmt, type ValueType } from "../ir/nodes.ts";
 import { mapExpr, mapStmtExprs, rootName, someExpr, walkExpr } from "../ir/visit.ts";
 import type { Namer } from "./naming.ts";
 import { normalizeControlFlow } from "./normalize.ts";
@@ -35,6 +35,50 @@ export type CustomRuleFinder = (
 
 export function inlineCalls(fn: FunctionIR, resolve: CalleeResolver, namer: Namer, custom?: CustomRuleFinder): FunctionIR {
   return { ...fn, body: new Inliner(resolve, namer, [fn.name], custom).stmts(fn.body) };
+}
+
+/**
+ * Whether inlineCalls has anything to do in `stmts`: a call of a user function (as an
+ * expression or a statement), or a field read off a record literal. Without one it would
+ * give back a copy of the same statements.
+ */
+export function hasCallsToInline(stmts: Stmt[]): boolean {
+  for (const s of stmts) {
+    switch (s.kind) {
+      case "call": return true;
+      case "declare": if (exprHasCall(s.init)) return true; break;
+      case "assign": if (exprHasCall(s.value) || exprHasCall(s.target as Expr)) return true; break;
+      case "return": if (s.value && exprHasCall(s.value)) return true; break;
+      case "append": if (exprHasCall(s.value)) return true; break;
+      case "if": if (exprHasCall(s.test) || hasCallsToInline(s.then) || hasCallsToInline(s.else)) return true; break;
+      case "loop": if ((s.test && exprHasCall(s.test)) || hasCallsToInline(s.init) || hasCallsToInline(s.update) || hasCallsToInline(s.body)) return true; break;
+      case "block": if (hasCallsToInline(s.body)) return true; break;
+      default: break;
+    }
+  }
+  return false;
+}
+
+/** A user call or a field of a record literal in `e` (no callback per node: this runs over every expression of a function). */
+function exprHasCall(e: Expr): boolean {
+  switch (e.kind) {
+    case "userCall": return true;
+    case "number": case "boolean": case "string": case "var": case "pop": case "stackSize": case "stackBuffer": case "cursorMove": return false;
+    case "field": return e.object.kind === "record" || exprHasCall(e.object);
+    case "sameObject": case "binary": return exprHasCall(e.left) || exprHasCall(e.right);
+    case "stackReserve": return exprHasCall(e.top) || exprHasCall(e.count);
+    case "popBlock": return exprHasCall(e.count);
+    case "index": return exprHasCall(e.object) || exprHasCall(e.index);
+    case "length": return exprHasCall(e.object);
+    case "unary": return exprHasCall(e.operand);
+    case "call": return e.args.some(exprHasCall);
+    case "conditional": return exprHasCall(e.test) || exprHasCall(e.whenTrue) || exprHasCall(e.whenFalse);
+    case "zeros": return exprHasCall(e.length);
+    case "zerosLike": return exprHasCall(e.like);
+    case "arrayLiteral": return e.elements.some(exprHasCall);
+    case "record": return e.fields.some((f) => exprHasCall(f.value));
+    default: return assertNever(e);
+  }
 }
 
 class Inliner {
