@@ -175,6 +175,12 @@ export interface OutputStyle {
    * the whole file.
    */
   lineStyle?: LineStyle;
+  /**
+   * With `format` and `lineStyle`: what `format`'s output depends on besides the text (its
+   * version and options), so that files with equal keys may share the formatting of their
+   * runtime helpers (backend/lines.ts). Absent: each file's helpers are formatted with it.
+   */
+  formatKey?: string;
 }
 
 export function outputPathFor(sourcePath: string): string {
@@ -513,7 +519,8 @@ async function printModule({ input, options }: FileJob, module: ModuleIR, stackN
   const lineStyle = style.format ? (style.lineStyle ?? null) : TSGRAD_LINE_STYLE;
   try {
     const printOptions = { uncheckedIndexedAccess: style.uncheckedIndexedAccess ?? false };
-    const text = await printAndFormat(module, stackNames, printOptions, (printed) => format(printed, outputPathFor(input.path)), lineStyle, options.clock);
+    const formatKey = style.format ? style.formatKey : "tsgrad";
+    const text = await printAndFormat(module, stackNames, printOptions, (printed) => format(printed, outputPathFor(input.path)), lineStyle, options.clock, formatKey);
     return { file: { path: outputPathFor(input.path), text, source: input.path } };
   } catch (error) {
     if (isStackOverflow(error)) return { diagnostic: tooLargeDiagnostic(input.path, input.text, "formatting the generated file") };

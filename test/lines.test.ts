@@ -15,6 +15,7 @@ import type { BinaryOp, Expr, FunctionIR, ModuleIR, Stmt } from "../compiler/ir/
 import { Printer } from "../compiler/backend/print.ts";
 import { lineStyleOf, printAndFormat, type LineStyle } from "../compiler/backend/lines.ts";
 import { formatTypeScript } from "../compiler/backend/format.ts";
+import { copyHelpers } from "../compiler/backend/helpers.ts";
 import { compileSources } from "../compiler/pipeline.ts";
 
 const OPS: BinaryOp[] = ["+", "-", "*", "/", "%", "**", "<", "<=", ">", ">=", "===", "!==", "==", "!=", "&&", "||"];
@@ -299,6 +300,29 @@ describe("one-line statements written without prettier", () => {
     expect(fast).toBe(await formatTypeScript(new Printer().module(module)));
     // Every statement went to prettier: the skeleton holds no placeholder.
     expect(written.join("")).not.toContain("__tsgrad_run_");
+  });
+
+  it("formats a file's runtime helpers once per formatter, as prettier formats them in the file", async () => {
+    const helpers = copyHelpers(["NumberStack", "IntStack"], new Set()).text;
+    const body: Stmt[] = [
+      { kind: "push", stack: "values", value: { kind: "var", name: "x" } },
+      { kind: "return", value: { kind: "binary", op: "*", left: { kind: "pop", stack: "values" }, right: { kind: "number", value: 2 } } },
+    ];
+    const module: ModuleIR = { ...moduleOf(body), helpers, stacks: ["values"] };
+    for (const { name, options, style } of STYLES) {
+      const texts: string[] = [];
+      const format = (text: string) => {
+        texts.push(text);
+        return prettier.format(text, { parser: "typescript", ...options });
+      };
+      const whole = await prettier.format(new Printer().module(module), { parser: "typescript", ...options });
+      const key = `lines.test ${name}`;
+      expect(await printAndFormat(module, undefined, {}, format, style, undefined, key)).toBe(whole);
+      expect(await printAndFormat(module, undefined, {}, format, style, undefined, key)).toBe(whole);
+      // Formatted once for the two files; the skeletons hold a placeholder in their place.
+      expect(texts.filter((t) => t.includes("class NumberStack"))).toHaveLength(1);
+      expect(texts.filter((t) => t.includes("__tsgrad_run_"))).toHaveLength(2);
+    }
   });
 
   it("formats the whole file when the skeleton comes back in another shape", async () => {

@@ -52,8 +52,16 @@ class SkeletonPrinter extends Printer {
     stacks: StackNames | undefined,
     options: PrintOptions,
     private readonly style: LineStyle,
+    /** The module's runtime helpers as the formatter writes them, if known: a run of their own. */
+    private readonly formattedHelpers: string[] | null = null,
   ) {
     super(stacks, { ...options, clarifyingParens: true });
+  }
+
+  protected override helpers(text: string): string {
+    if (!this.formattedHelpers) return text;
+    this.runs.push({ lines: this.formattedHelpers, depth: 0 });
+    return `${placeholder(this.runs.length - 1)};\n`;
   }
 
   override stmts(list: Stmt[], indent = ""): string {
@@ -230,9 +238,33 @@ function printsAsPrettier(e: Expr, style: LineStyle): boolean {
 }
 
 /**
+ * The runtime helpers of a file as `format` writes them, by `formatKey` and text: most
+ * files of a build copy the same helpers (the stacks), which are most of what prettier
+ * formats in a file whose statements are written here. Formatted alone, top-level
+ * declarations come out as they do in the file (test/lines.test.ts checks every style).
+ */
+const formattedHelpers = new Map<string, Promise<string[]>>();
+
+function helperLines(text: string, format: (text: string) => Promise<string>, formatKey: string): Promise<string[]> {
+  const key = `${formatKey}\0${text}`;
+  let lines = formattedHelpers.get(key);
+  if (!lines) {
+    // A handful of entries in practice (one per set of helpers and style); bounded all the same.
+    if (formattedHelpers.size >= 64) formattedHelpers.clear();
+    lines = format(text).then((formatted) => formatted.replace(/\n$/, "").split("\n"));
+    // A failure is reported where it happened and not remembered (the configuration may be fixed).
+    lines.catch(() => formattedHelpers.delete(key));
+    formattedHelpers.set(key, lines);
+  }
+  return lines;
+}
+
+/**
  * Prints `module` and formats it with `format` (prettier, with `style`'s options), writing
  * the simple statements itself. Without a style (a formatter whose options are unknown)
- * the whole file goes through `format`.
+ * the whole file goes through `format`. With `formatKey` (what the formatter's output
+ * depends on besides the text: equal keys, equal formatting) the runtime helpers are
+ * formatted once per key and spliced in like the statements.
  */
 export async function printAndFormat(
   module: ModuleIR,
@@ -241,11 +273,13 @@ export async function printAndFormat(
   format: (text: string) => Promise<string>,
   style: LineStyle | null,
   clock?: StageClock,
+  formatKey?: string,
 ): Promise<string> {
   const formatTimed = (text: string) => (clock ? clock.timeAsync("format", () => format(text)) : format(text));
   const whole = () => formatTimed(timed(clock, "print", () => new Printer(stacks, options).module(module)));
   if (!style) return whole();
-  const printer = new SkeletonPrinter(stacks, options, style);
+  const helpers = module.helpers && formatKey !== undefined ? await helperLines(module.helpers, formatTimed, formatKey) : null;
+  const printer = new SkeletonPrinter(stacks, options, style, helpers);
   const skeleton = timed(clock, "print", () => printer.module(module));
   if (printer.runs.length === 0) return whole();
   const formatted = await formatTimed(skeleton);

@@ -232,12 +232,17 @@ export class Printer {
     return `${doc}${f.exported ? "export " : ""}function ${f.name}(${params}): ${f.returnTypeText} {\n${this.stmts(f.body, "  ")}}\n`;
   }
 
+  /** The runtime helpers' text as it goes into the file (backend/lines.ts puts it there already formatted). */
+  protected helpers(text: string): string {
+    return text;
+  }
+
   module(m: ModuleIR): string {
     const parts: string[] = [m.header];
     for (const imp of m.imports) {
       parts.push(`import ${imp.typeOnly ? "type " : ""}{ ${imp.names.join(", ")} } from ${JSON.stringify(imp.from)};\n`);
     }
-    if (m.helpers) parts.push(`\n${m.helpers}`);
+    if (m.helpers) parts.push(`\n${this.helpers(m.helpers)}`);
     if (m.stacks.length > 0) {
       parts.push("\n// Stacks that carry values from each forward sweep to its reverse sweep; reused across calls.\n");
       for (const stack of m.stacks) {

@@ -98,7 +98,10 @@ export function projectStyle(choices: StyleChoices = {}): ProjectStyle {
         };
         // Prettier 3 with options one-line statements are known under: the compiler writes those itself.
         const lines = p.error ? null : lineStyleOf(p.api.version, p.options);
-        if (lines) style.lineStyle = lines;
+        if (lines) {
+          style.lineStyle = lines;
+          style.formatKey = JSON.stringify(["prettier", p.api.version, p.options]);
+        }
       }
       return style;
     },
