@@ -33,7 +33,7 @@ import { generatedHeader } from "./backend/header.ts";
 import { copyHelpers } from "./backend/helpers.ts";
 import { calleesOf, withoutUncalled } from "./transform/tidy.ts";
 import { runPasses, startUnit, type ModeContext, type Pass, type Unit } from "./modes/unit.ts";
-import { checkpoints, cse, entryParams, hoistRows, inline, jamLoops, trimLoops, names, normalize, primalCopy, records, reorder, requireReturn, reverse, stackCursors, tidy } from "./modes/common.ts";
+import { checkpoints, cse, cseGenerated, entryParams, hoistRows, inline, jamLoops, trimLoops, names, normalize, primalCopy, records, reorder, requireReturn, reverse, stackCursors, tidy } from "./modes/common.ts";
 import { gradEntryPoints } from "./modes/grad.ts";
 import { pullbackEntryPoint, vjpEntryPoints } from "./modes/vjp.ts";
 import { jvpForward } from "./modes/jvp.ts";
@@ -57,7 +57,7 @@ const vjpSweeps = (entryPoints: Pass): Pass[] => [names, entryParams("grad", "co
 /** The reverse-mode body forward mode goes over. */
 const HVP_REVERSE: readonly Pass[] = [requireReturn("number", "hvp"), names, entryParams("grad", "v", "hvp"), normalize, reorder, reverse("one")];
 /** Forward mode over the reverse-mode body. */
-const HVP: readonly Pass[] = [...HVP_REVERSE, hvpForwardOverReverse];
+const HVP: readonly Pass[] = [...HVP_REVERSE, hvpForwardOverReverse, cseGenerated];
 
 /**
  * Each mode's passes, in order. User-supplied (`@vjpOf`) and shared pullbacks are
@@ -66,27 +66,27 @@ const HVP: readonly Pass[] = [...HVP_REVERSE, hvpForwardOverReverse];
 export const PIPELINES = {
   grad: [inline("reverse"), cse, requireReturn("number"), names, normalize, reorder, entryParams("grad"), reverse("one"), gradEntryPoints, ...LATE, tidy],
   vjp: [inline("reverse"), cse, requireReturn("numbers"), ...vjpSweeps(vjpEntryPoints()), ...LATE, tidy],
-  jvp: [inline("forward"), cse, requireReturn("numbers"), names, entryParams("tangent"), jvpForward(), ...LATE, tidy],
+  jvp: [inline("forward"), cse, requireReturn("numbers"), names, entryParams("tangent"), jvpForward(), cseGenerated, ...LATE, tidy],
   hvp: [inline("forward"), cse, ...HVP, ...LATE, tidy],
   /** The drivers' sweeps carry `width` directions each (modes/lanes.ts: hvpLanes, jvpLanes). */
-  hessian: [inline("forward"), cse, ...HVP_REVERSE, hvpLanes, hvpForwardOverReverse, ...LATE, hessianDriver, tidy],
+  hessian: [inline("forward"), cse, ...HVP_REVERSE, hvpLanes, hvpForwardOverReverse, cseGenerated, ...LATE, hessianDriver, tidy],
   jacobian: [
     inline("forward"),
     cse,
     requireReturn("array"),
-    jacobianSweeps({ jvp: [names, entryParams("tangent"), jvpLanes(jacobianNames.lanes), jvpForward(jacobianNames.jvp)], vjp: vjpSweeps(vjpEntryPoints(jacobianNames.vjp)) }),
+    jacobianSweeps({ jvp: [names, entryParams("tangent"), jvpLanes(jacobianNames.lanes), jvpForward(jacobianNames.jvp), cseGenerated], vjp: vjpSweeps(vjpEntryPoints(jacobianNames.vjp)) }),
     ...LATE,
     jacobianDriver,
     tidy,
   ],
   /** `@hessian x sparse`: the HVP and its vector sweep, its index-set copy (sparsity detection), the compressed drivers. */
-  hessianSparse: [inline("forward"), cse, ...HVP_REVERSE, hvpLanes, hvpForwardOverReverse, hessianSparsity, ...LATE, sparseHessianDriver, tidy],
+  hessianSparse: [inline("forward"), cse, ...HVP_REVERSE, hvpLanes, hvpForwardOverReverse, cseGenerated, hessianSparsity, ...LATE, sparseHessianDriver, tidy],
   /** `@jacobian x sparse`: the Jacobian's sweeps (the vector JVP among them), the JVP's index-set copy, the compressed drivers. */
   jacobianSparse: [
     inline("forward"),
     cse,
     requireReturn("array"),
-    jacobianSweeps({ jvp: [names, entryParams("tangent"), jvpLanes(jacobianNames.lanes), jvpForward(jacobianNames.jvp)], vjp: vjpSweeps(vjpEntryPoints(jacobianNames.vjp)) }),
+    jacobianSweeps({ jvp: [names, entryParams("tangent"), jvpLanes(jacobianNames.lanes), jvpForward(jacobianNames.jvp), cseGenerated], vjp: vjpSweeps(vjpEntryPoints(jacobianNames.vjp)) }),
     jacobianSparsity,
     ...LATE,
     sparseJacobianDriver,

@@ -369,13 +369,12 @@ export function activationLossHvpInto(
             const _t3_dot = (1 / _t2) * total_bar_dot - (total_bar / (_t2 * _t2)) * _t2_dot;
             u_bar_dot += _t3_dot;
             u_bar += _t3;
-            const _t4 = Math.exp(-u);
-            const _t4_dot = -(_t4 * u_dot);
+            const _t4_dot = -(_t8 * u_dot);
             u_bar_dot +=
-              (u / _t2) * _t4 * _t3_dot +
-              _t3 * _t4 * ((1 / _t2) * u_dot - (u / (_t2 * _t2)) * _t2_dot) +
+              (u / _t2) * _t8 * _t3_dot +
+              _t3 * _t8 * ((1 / _t2) * u_dot - (u / (_t2 * _t2)) * _t2_dot) +
               _t3 * (u / _t2) * _t4_dot;
-            u_bar += _t3 * (u / _t2) * _t4;
+            u_bar += _t3 * (u / _t2) * _t8;
           } else {
             sp_bar_dot += total_bar_dot;
             sp_bar += total_bar;

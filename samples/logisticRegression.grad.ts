@@ -435,7 +435,7 @@ export function logisticRegressionHvpLanesInto(
       for (let lane = 0; lane < width; lane++) {
         const _t0_dot = _t1_dot[lane];
         s_bar_dot[lane] +=
-          _t9 * p_bar_dot[lane] - _t10 * (_t11 * (_t12 * _t0_dot)) + _t13 * _t1_dot[lane];
+          _t9 * p_bar_dot[lane] - _t10 * (_t11 * (_t12 * _t0_dot)) + _t13 * _t0_dot;
       }
     } else {
       const _t3 = 1 + e;
@@ -452,8 +452,8 @@ export function logisticRegressionHvpLanesInto(
         const _t3_dot = e_dot[lane];
         const _t4_dot = _t14 * p_bar_dot[lane] - _t15 * _t3_dot;
         let e_bar_dot = _t4_dot;
-        e_bar_dot -= _t16 * _t4_dot + _t4 * (_t14 * e_dot[lane] - _t17 * _t3_dot);
-        s_bar_dot[lane] += e * e_bar_dot + e_bar * e_dot[lane];
+        e_bar_dot -= _t16 * _t4_dot + _t4 * (_t14 * _t3_dot - _t17 * _t3_dot);
+        s_bar_dot[lane] += e * e_bar_dot + e_bar * _t3_dot;
       }
     }
     // linalg.ts:9

@@ -294,12 +294,12 @@ export function neuronHvpLanesInto(
   grad.b = b_bar;
   const _t2 = v.w;
   const _t3 = v.b;
-  const _t4 = 1 / ((1 + _t1) * (1 + _t1));
-  const _t5 = (1 / (_t0 * _t0)) * _t1;
+  const _t4 = 1 / (_t0 * _t0);
+  const _t5 = _t4 * _t1;
   const _t6 = y_bar * _t1;
   const _t7 = 1 / (_t0 * _t0 * (_t0 * _t0));
   const _t8 = 2 * _t0;
-  const _t9 = y_bar * (1 / (_t0 * _t0));
+  const _t9 = y_bar * _t4;
   for (let lane = 0; lane < width; lane++) {
     const w_dot = _t2[lane];
     const b_dot = _t3[lane];

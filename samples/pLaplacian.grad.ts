@@ -1104,7 +1104,7 @@ export function pLaplacianHvpInto(
     // its reverse, in the same iteration
     u_bar[k] += load_bar * f;
   }
-  const value = h * h * (cells - load);
+  const value = _t4 * (cells - load);
   u_bar_dot.fill(0);
   // reverse sweep
   // line 23: for (let i = -1; i < n; i++) {
@@ -1224,7 +1224,7 @@ export function pLaplacianHvpLanesInto(
     // its reverse, in the same iteration
     u_bar[k] += load_bar * f;
   }
-  const value = h * h * (cells - load);
+  const value = _t4 * (cells - load);
   u_bar_dot.fill(0);
   // reverse sweep
   // line 23: for (let i = -1; i < n; i++) {
@@ -1280,7 +1280,7 @@ export function pLaplacianHvpLanesInto(
         const _t25 = 2 * gx;
         const _t26 = 2 * gy;
         const _t27 = 0.5 / _t3;
-        const _t28 = _t2 * (0.5 / _t3);
+        const _t28 = _t2 * _t27;
         const _t29 = _t2 * s;
         const _t30 = 0.5 / (_t3 * _t3);
         const _t31 = 2 * s_bar;
@@ -1361,7 +1361,7 @@ function pLaplacianHessianSparsitySweep(
     // its reverse, in the same iteration
     u_bar[k] += load_bar * f;
   }
-  const value = h * h * (cells - load);
+  const value = _t4 * (cells - load);
   clearSets(u_bar_dot);
   // reverse sweep
   // line 23: for (let i = -1; i < n; i++) {

@@ -298,9 +298,8 @@ export function quadraticHvpLanesInto(
     x_bar[i] += lin_bar * b[i];
     // line 30: quad += x[i] * row;
     x_bar[i] += quad_bar * row;
-    const _t3 = i * width;
     for (let lane = 0; lane < width; lane++) {
-      x_bar_dot[_t3 + lane] += quad_bar * row_dot[lane];
+      x_bar_dot[_t2 + lane] += quad_bar * row_dot[lane];
     }
   }
   const value = 0.5 * quad - lin;

@@ -289,11 +289,10 @@ function robertsonJacobianJvpLanes(
     r3_dot[lane] = _t2 * y_dot[width + lane] + _t3 * y_dot[_t4 + lane];
   }
   const result_dot = new Array<number>(3 * width).fill(0);
-  const _t5 = 2 * width;
   for (let lane = 0; lane < width; lane++) {
     result_dot[lane] = -r1_dot[lane] + r3_dot[lane];
     result_dot[width + lane] = r1_dot[lane] - r3_dot[lane] - r2_dot[lane];
-    result_dot[_t5 + lane] = r2_dot[lane];
+    result_dot[_t4 + lane] = r2_dot[lane];
   }
   return { value: [-r1 + r3, r1 - r3 - r2, r2], tangent: result_dot };
 }

@@ -28,8 +28,8 @@ describe("forward mode binds costly nested calls", () => {
     // The snapshot shows: one square root and one exponential, each bound once (with its tangent)
     // and read for the quotient's partial and the product's; sin(y) bound with its tangent
     // cos(y) * y_dot; cos(x) in a conditional's branch bound under the branch's condition
-    // (`y > 0 ? Math.cos(x) : 0`), so it runs only when its branch does; a call on the right of
-    // && is left in place.
+    // (`y > 0 ? Math.cos(x) : 0`), so it runs only when its branch does; cos(y)'s tangent in the
+    // other branch reads sin(y) from _t2; a call on the right of && is left in place.
     expect(generatedFunction(built.text, "fieldJvp")).toMatchInlineSnapshot(`
       "export function fieldJvp(
         x: number,
@@ -49,7 +49,7 @@ describe("forward mode binds costly nested calls", () => {
         const _t3 = y > 0 ? Math.cos(x) : 0;
         const _t3_dot = y > 0 ? -(Math.sin(x) * x_dot) : 0;
         const s = y > 0 ? _t3 / y : Math.cos(y);
-        const s_dot = y > 0 ? (1 / y) * _t3_dot - (_t3 / (y * y)) * y_dot : -(Math.sin(y) * y_dot);
+        const s_dot = y > 0 ? (1 / y) * _t3_dot - (_t3 / (y * y)) * y_dot : -(_t2 * y_dot);
         return {
           value: r * s + (x > 0 && Math.log(1 + x * x) > 0.5 ? 1 : 0),
           tangent: s * r_dot + r * s_dot,
@@ -196,6 +196,49 @@ export function powered(x: number, y: number): number {
         const [fd] = differenceAlong((t) => [f(x + 0.3 * t, y - 0.8 * t)], 1e-6);
         expect(Math.abs(out.tangent - fd!)).toBeLessThan(1e-6 * Math.max(1, Math.abs(fd!)));
       }
+    }
+  });
+
+  it("a tangent reads a call an earlier const holds (the user's, or the reverse body's in an HVP) instead of calling again", async () => {
+    const held = `/**
+ * @jvp theta u
+ * @grad theta u
+ * @hvp theta u
+ */
+export function held(theta: number, u: number, xs: readonly number[]): number {
+  const c = Math.cos(theta);
+  const s = Math.sin(theta);
+  let total = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const z = u * xs[i];
+    total += xs[i] > 0 ? z / (1 + Math.exp(-z)) : z;
+  }
+  return (c - s) * total * total;
+}
+`;
+    const on = await build(held);
+    const off = await build(held, { cse: false });
+    const count = (text: string, fn: string, call: string) => generatedFunction(text, fn, false).split(call).length - 1;
+    // sin's tangent cos(θ)·θ̇ reads c: one cosine (two without).
+    expect(count(on.text, "heldJvp", "Math.cos(theta)")).toBe(1);
+    expect(count(off.text, "heldJvp", "Math.cos(theta)")).toBe(2);
+    // In the loop's reverse, the branch's exp(-z) is computed again (it was not saved) and
+    // bound for the quotient's partial; the HVP's tangent of 1 + exp(-z) had bound it too:
+    // one exponential there (two without), besides the forward sweep's.
+    expect(count(on.text, "heldHvpInto", "Math.exp(-z)")).toBe(2);
+    expect(count(off.text, "heldHvpInto", "Math.exp(-z)")).toBe(3);
+    const xs = [0.5, -1.2, 0.8, 2.0];
+    const f = on.source.held as (theta: number, u: number, xs: number[]) => number;
+    type Jvp = (theta: number, u: number, xs: number[], t: { theta: number; u: number }) => { value: number; tangent: number };
+    type Grad = (theta: number, u: number, xs: number[]) => { grad: { theta: number; u: number } };
+    for (const [theta, u] of [[0.7, 1.3], [-0.4, -0.9], [2.1, 0.4]] as [number, number][]) {
+      await checkGradientAndHvp(on, "held", [theta, u, xs], ["theta", "u"], { theta: 0.3, u: -0.8 });
+      const out = (on.generated.heldJvp as Jvp)(theta, u, xs, { theta: 0.3, u: -0.8 });
+      expect(out.value).toBe(f(theta, u, xs));
+      expect(out.tangent).toBe((off.generated.heldJvp as Jvp)(theta, u, xs, { theta: 0.3, u: -0.8 }).tangent);
+      const g = (on.generated.heldGrad as Grad)(theta, u, xs).grad;
+      const dot = 0.3 * g.theta - 0.8 * g.u;
+      expect(Math.abs(out.tangent - dot)).toBeLessThan(1e-14 * Math.max(1, Math.abs(dot)));
     }
   });
 });

@@ -289,15 +289,15 @@ function wholeMapResidualsJacobianJvp(
     const cx = Math.cos(P[c_1]);
     const cx_dot = -(Math.sin(P[c_1]) * P_dot[c_1]);
     const sx = Math.sin(P[c_1]);
-    const sx_dot = Math.cos(P[c_1]) * P_dot[c_1];
+    const sx_dot = cx * P_dot[c_1];
     const cz = Math.cos(P[c_1 + 1]);
     const cz_dot = -(Math.sin(P[c_1 + 1]) * P_dot[c_1 + 1]);
     const sz = Math.sin(P[c_1 + 1]);
-    const sz_dot = Math.cos(P[c_1 + 1]) * P_dot[c_1 + 1];
+    const sz_dot = cz * P_dot[c_1 + 1];
     const cy = Math.cos(P[c_1 + 2]);
     const cy_dot = -(Math.sin(P[c_1 + 2]) * P_dot[c_1 + 2]);
     const sy = Math.sin(P[c_1 + 2]);
-    const sy_dot = Math.cos(P[c_1 + 2]) * P_dot[c_1 + 2];
+    const sy_dot = cy * P_dot[c_1 + 2];
     const r00 = cz * cy;
     const r00_dot = cy * cz_dot + cz * cy_dot;
     const r01 = -sz * cx + cz * sy * sx;
@@ -398,7 +398,7 @@ function wholeMapResidualsJacobianJvp(
     const s = Math.sin(norm);
     const s_dot = Math.cos(norm) * norm_dot;
     const c_1_1 = Math.cos(norm);
-    const c_1_1_dot = -(Math.sin(norm) * norm_dot);
+    const c_1_1_dot = -(s * norm_dot);
     pose[g_1] = x * x + (1 - x * x) * c_1_1;
     pose_dot[g_1] = 2 * x * x_dot + (-(c_1_1 * (2 * x * x_dot)) + (1 - x * x) * c_1_1_dot);
     pose[g_1 + 1] = x * y * (1 - c_1_1) - z * s;
@@ -607,15 +607,9 @@ function wholeMapResidualsJacobianJvpLanes(
     const r20 = -sy;
     const r21 = cy * sx;
     const r22 = cy * cx;
-    const _t38 = Math.sin(P[c_1]);
     const _t39 = c_1 * width;
-    const _t40 = Math.cos(P[c_1]);
-    const _t41 = Math.sin(P[c_1 + 1]);
     const _t42 = (c_1 + 1) * width;
-    const _t43 = Math.cos(P[c_1 + 1]);
-    const _t44 = Math.sin(P[c_1 + 2]);
     const _t45 = (c_1 + 2) * width;
-    const _t46 = Math.cos(P[c_1 + 2]);
     const _t47 = sy * sx;
     const _t48 = cz * sx;
     const _t49 = cz * sy;
@@ -625,12 +619,12 @@ function wholeMapResidualsJacobianJvpLanes(
     const _t53 = sz * sy;
     const _t54 = sz * cx;
     for (let lane = 0; lane < width; lane++) {
-      const cx_dot = -(_t38 * P_dot[_t39 + lane]);
-      const sx_dot = _t40 * P_dot[_t39 + lane];
-      const cz_dot = -(_t41 * P_dot[_t42 + lane]);
-      const sz_dot = _t43 * P_dot[_t42 + lane];
-      const cy_dot = -(_t44 * P_dot[_t45 + lane]);
-      const sy_dot = _t46 * P_dot[_t45 + lane];
+      const cx_dot = -(sx * P_dot[_t39 + lane]);
+      const sx_dot = cx * P_dot[_t39 + lane];
+      const cz_dot = -(sz * P_dot[_t42 + lane]);
+      const sz_dot = cz * P_dot[_t42 + lane];
+      const cy_dot = -(sy * P_dot[_t45 + lane]);
+      const sy_dot = cy * P_dot[_t45 + lane];
       r00_dot[lane] = cy * cz_dot + cz * cy_dot;
       r01_dot[lane] =
         -(cx * sz_dot) - sz * cx_dot + (_t47 * cz_dot + _t48 * sy_dot + _t49 * sx_dot);
@@ -782,10 +776,7 @@ function wholeMapResidualsJacobianJvpLanes(
     const _t58 = 1 / norm;
     const _t59 = theta[0] / (norm * norm);
     const _t60 = theta[1] / (norm * norm);
-    const _t61 = 2 * width;
     const _t62 = theta[2] / (norm * norm);
-    const _t63 = Math.cos(norm);
-    const _t64 = Math.sin(norm);
     const _t65 = g_1 * width;
     const _t66 = 2 * x;
     const _t67 = 1 - x * x;
@@ -811,9 +802,9 @@ function wholeMapResidualsJacobianJvpLanes(
     for (let lane = 0; lane < width; lane++) {
       const x_dot = _t58 * theta_dot[lane] - _t59 * norm_dot[lane];
       const y_dot = _t58 * theta_dot[width + lane] - _t60 * norm_dot[lane];
-      const z_dot = _t58 * theta_dot[_t61 + lane] - _t62 * norm_dot[lane];
-      const s_dot = _t63 * norm_dot[lane];
-      const c_1_1_dot = -(_t64 * norm_dot[lane]);
+      const z_dot = _t58 * theta_dot[_t117 + lane] - _t62 * norm_dot[lane];
+      const s_dot = c_1_1 * norm_dot[lane];
+      const c_1_1_dot = -(s * norm_dot[lane]);
       pose_dot[_t65 + lane] = _t66 * x_dot + (-(c_1_1 * (_t66 * x_dot)) + _t67 * c_1_1_dot);
       pose_dot[_t68 + lane] =
         _t69 * x_dot + _t70 * y_dot - _t71 * c_1_1_dot - (s * z_dot + z * s_dot);

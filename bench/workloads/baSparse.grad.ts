@@ -671,8 +671,6 @@ function baResidualsJacobianJvpLanes(
       y1 = x1 * cos + (v2 * x0 - v0 * x2) * sin + v1 * along;
       y2 = x2 * cos + (v0 * x1 - v1 * x0) * sin + v2 * along;
       const _t0 = 0.5 / theta;
-      const _t1 = Math.sin(theta);
-      const _t2 = Math.cos(theta);
       const _t3 = 1 / theta;
       const _t4 = r0 / (theta * theta);
       const _t5 = r1 / (theta * theta);
@@ -684,8 +682,8 @@ function baResidualsJacobianJvpLanes(
       const _t11 = v0 * x1 - v1 * x0;
       for (let lane = 0; lane < width; lane++) {
         const theta_dot = _t0 * sqtheta_dot[lane];
-        const cos_dot = -(_t1 * theta_dot);
-        const sin_dot = _t2 * theta_dot;
+        const cos_dot = -(sin * theta_dot);
+        const sin_dot = cos * theta_dot;
         const v0_dot = _t3 * r0_dot[lane] - _t4 * theta_dot;
         const v1_dot = _t3 * r1_dot[lane] - _t5 * theta_dot;
         const v2_dot = _t3 * r2_dot[lane] - _t6 * theta_dot;

@@ -161,7 +161,7 @@ function broydenJacobianJvpLanes(
     const _t3 = (i + 1) * width;
     const _t4 = i * width;
     const _t5 = x[i];
-    const _t6 = 3 - 2 * x[i];
+    const _t6 = 3 - 2 * _t5;
     for (let lane = 0; lane < width; lane++) {
       const left_dot = _t0 ? x_dot[_t1 + lane] : 0;
       const right_dot = _t2 ? x_dot[_t3 + lane] : 0;

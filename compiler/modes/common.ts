@@ -7,7 +7,7 @@ import { baseName, Codes, fail } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, ValueType } from "../ir/nodes.ts";
 import { renameVariable, renameVariableIn } from "../ir/rewrite.ts";
-import { stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+import { someStmt, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 import { hasCallsToInline, inlineCalls } from "../transform/inline.ts";
 import { Namer } from "../transform/naming.ts";
 import { normalizeControlFlow } from "../transform/normalize.ts";
@@ -64,6 +64,22 @@ export const cse: Pass = {
     if (!unit.ctx.cse) return unit;
     const fn = eliminateCommonSubexpressions(unit.fn);
     return fn === unit.fn ? unit : { ...unit, ctx: { ...unit.ctx, fn }, fn };
+  },
+};
+
+/**
+ * The same over the functions a mode generated (forward mode, the HVP): a tangent's partial
+ * that a `const` of the code already holds (`Math.exp(-u)` the reverse body bound, read again
+ * by a tangent) is read from it. Off with CompileOptions.cse = false.
+ */
+export const cseGenerated: Pass = {
+  name: "cseGenerated",
+  run(unit) {
+    if (!unit.ctx.cse) return unit;
+    // A checkpointed loop's mark holds its primal step apart from its body (expanded later,
+    // transform/checkpoint.ts): a function with one is left as it is.
+    const functions = unit.output.functions.map((f) => (someStmt(f.body, (s) => s.kind === "loop" && s.checkpointed !== undefined) ? f : eliminateCommonSubexpressions(f)));
+    return functions.every((f, k) => f === unit.output.functions[k]) ? unit : { ...unit, output: { ...unit.output, functions } };
   },
 };
 
