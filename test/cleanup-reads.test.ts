@@ -11,7 +11,8 @@ import { describe, expect, it } from "vitest";
 import * as b from "../compiler/ir/build.ts";
 import type { Expr, LValue, Stmt } from "../compiler/ir/nodes.ts";
 import { exprReads, stmtExprs, walkStmts } from "../compiler/ir/visit.ts";
-import { cleanupStraightLine, readsKeptByCleanup } from "../compiler/transform/cleanup.ts";
+import { cleanupStraightLine, readsKeptByCleanup, statementNames } from "../compiler/transform/cleanup.ts";
+import { definedIn, mentionedNames } from "../compiler/ir/visit.ts";
 import { rawReadsAreFinal } from "../compiler/transform/reverse/strategy.ts";
 
 const names = ["u", "v", "w", "g", "h"];
@@ -68,6 +69,21 @@ describe("what the reverse sweep's cleanup keeps reading", () => {
         for (const n of after) expect(before.has(n), `new read ${n}`).toBe(true);
       }),
       { numRuns: Number(process.env.CLEANUP_RUNS ?? 1500), seed: Number(process.env.CLEANUP_SEED ?? 19) },
+    );
+  });
+
+  it("knows each statement's names as mentionedNames and definedIn do, each once", () => {
+    const call: Stmt = { kind: "call", callee: "f_vjp", args: [b.v("u"), b.v("r")] };
+    const record = b.declare("r", { kind: "record", fields: [{ name: "v", value: b.v("a_bar") }] } as Expr);
+    fc.assert(
+      fc.property(fc.oneof(stmt, fc.constant(call), fc.constant(record)), (s) => {
+        const { mentions, defines } = statementNames(s);
+        expect(new Set(mentions).size).toBe(mentions.length);
+        expect(new Set(defines).size).toBe(defines.length);
+        expect([...mentions].sort()).toEqual([...mentionedNames(s)].sort());
+        expect([...defines].sort()).toEqual([...definedIn([s])].sort());
+      }),
+      { numRuns: 1000, seed: 19 },
     );
   });
 

@@ -22,24 +22,49 @@ import { definedIn, exprReads, mapStmtExprs, mentionedNames as namesIn, rootName
  * below ask about every later statement for every candidate (quadratic in tree walks when
  * recomputed; a 3000-statement function spent most of its compile time here). Kept in
  * arrays beside the list rather than a WeakMap keyed by statement: the lookups of a
- * 16,000-statement reverse sweep cost more than the walks.
+ * 16,000-statement reverse sweep cost more than the walks. The names are arrays, each
+ * name once: a statement has a few, and a reverse sweep tens of thousands of statements
+ * (two sets per statement cost more than searching the arrays).
  */
 interface Entry {
   stmt: Stmt;
-  mentions: Set<string>;
+  mentions: readonly string[];
   /** A call between counts as defining the arrays it may add into, even through a record literal declared for it (a pullback and `{ v: buf_bar }`). */
-  defines: Set<string>;
+  defines: readonly string[];
 }
+
+const NO_NAMES: readonly string[] = [];
 
 function entry(stmt: Stmt): Entry {
-  return { stmt, mentions: namesIn(stmt), defines: definedIn([stmt]) };
+  return { stmt, ...statementNames(stmt) };
 }
 
-/** Sorted positions of `list` at which each name is mentioned (or defined). */
-function positionsBy(list: Entry[], names: "mentions" | "defines"): Map<string, number[]> {
+/**
+ * mentionedNames and definedIn of one statement, read directly for the statements a reverse
+ * sweep is mostly made of (test/cleanup-reads.test.ts compares them).
+ */
+export function statementNames(stmt: Stmt): { mentions: readonly string[]; defines: readonly string[] } {
+  switch (stmt.kind) {
+    case "comment":
+      return { mentions: NO_NAMES, defines: NO_NAMES };
+    case "assign":
+      return { mentions: [...exprReads(stmt.value, exprReads(stmt.target as Expr))], defines: [rootName(stmt.target)!] };
+    case "declare":
+      // A record literal's fields count as defined (definedIn).
+      if (stmt.init.kind !== "record") return { mentions: [...exprReads(stmt.init, new Set([stmt.name]))], defines: [stmt.name] };
+      break;
+    default:
+      break;
+  }
+  return { mentions: [...namesIn(stmt)], defines: [...definedIn([stmt])] };
+}
+
+/** Sorted positions of `list` at which each name of `only` is mentioned (or defined). */
+function positionsBy(list: Entry[], names: "mentions" | "defines", only: { has(name: string): boolean }): Map<string, number[]> {
   const index = new Map<string, number[]>();
   for (let k = 0; k < list.length; k++) {
     for (const name of list[k]![names]) {
+      if (!only.has(name)) continue;
       const at = index.get(name);
       if (at) at.push(k);
       else index.set(name, [k]);
@@ -68,9 +93,13 @@ function firstAfter(sorted: number[], after: number): number {
  * scanning forward from every declaration was quadratic.
  */
 function mergeIncrements(list: Entry[]): Entry[] {
+  // Only the uses of these are asked for.
+  const zeros = new Set<string>();
+  for (const { stmt } of list) if (isZeroDeclaration(stmt)) zeros.add(stmt.name);
+  if (zeros.size === 0) return list;
   const out: (Entry | null)[] = [...list];
-  const mentionsAt = positionsBy(list, "mentions");
-  const definesAt = positionsBy(list, "defines");
+  const mentionsAt = positionsBy(list, "mentions", zeros);
+  const definesAt = positionsBy(list, "defines", EVERY_NAME);
   const before = new Map<number, Entry[]>();
   const isMerged = (x: Entry | null) => x !== null && x.stmt.kind === "declare" && x.stmt.mutable && !b.isNumber(x.stmt.init, 0);
   let firstMerged = out.findIndex(isMerged);
@@ -81,11 +110,11 @@ function mergeIncrements(list: Entry[]): Entry[] {
   };
   for (let i = 0; i < out.length; i++) {
     const d = out[i]?.stmt;
-    if (!d || d.kind !== "declare" || !d.mutable || !b.isNumber(d.init, 0)) continue;
+    if (!d || !isZeroDeclaration(d)) continue;
     const uses = mentionsAt.get(d.name) ?? [];
     let j = -1;
     for (let u = firstAfter(uses, i); u < uses.length; u++) {
-      if (out[uses[u]!]?.mentions.has(d.name)) {
+      if (out[uses[u]!]?.mentions.includes(d.name)) {
         j = uses[u]!;
         break;
       }
@@ -99,17 +128,13 @@ function mergeIncrements(list: Entry[]): Entry[] {
     // The added value moves up to the declaration: nothing in between may define what it reads.
     const definedBetween = (n: string) => {
       const defs = definesAt.get(n) ?? [];
-      for (let u = firstAfter(defs, i); u < defs.length && defs[u]! < j; u++) if (out[defs[u]!]?.defines.has(n)) return true;
+      for (let u = firstAfter(defs, i); u < defs.length && defs[u]! < j; u++) if (out[defs[u]!]?.defines.includes(n)) return true;
       return false;
     };
     if (![...reads].some((n) => n === d.name || definedBetween(n))) {
+      // (The index needs no update: it is only asked about positions after the declaration being looked at.)
       out[i] = entry({ ...d, init: added });
       out[j] = null;
-      for (const n of reads) {
-        const at = mentionsAt.get(n) ?? [];
-        at.splice(firstAfter(at, i - 1), 0, i);
-        mentionsAt.set(n, at);
-      }
       if (firstMerged < 0 || i < firstMerged) firstMerged = i;
       // A source comment left with nothing under it moves up with the code it named,
       // above the first declaration that already took its value from a merge (or this one).
@@ -137,6 +162,13 @@ function mergeIncrements(list: Entry[]): Entry[] {
   }
   return merged;
 }
+
+/** `let v = 0`. */
+function isZeroDeclaration(s: Stmt): s is Extract<Stmt, { kind: "declare" }> {
+  return s.kind === "declare" && s.mutable && b.isNumber(s.init, 0);
+}
+
+const EVERY_NAME = { has: () => true };
 
 /**
  * The cleanup of a list that is a whole block of its own (a reverse loop's body, a branch):
@@ -185,11 +217,21 @@ function readCopiesDirectly(list: Entry[]): Entry[] {
 
 /** One round of readCopiesDirectly; `list` itself when nothing changed. */
 function readCopiesOnce(list: Entry[]): Entry[] {
-  // Positions where each name is mentioned or defined, so each copy looks only at the
-  // statements between it and its last read; edits whose spans overlap an earlier accepted
-  // one wait for the next round (spans are a few statements: one statement's adjoint).
-  const mentionsAt = positionsBy(list, "mentions");
-  const definesAt = positionsBy(list, "defines");
+  // Positions where each copy is mentioned and each copied variable defined, so each copy
+  // looks only at the statements between it and its last read; edits whose spans overlap
+  // an earlier accepted one wait for the next round (spans are a few statements: one
+  // statement's adjoint).
+  const copies = new Set<string>();
+  const copied = new Set<string>();
+  for (const { stmt } of list) {
+    if (stmt.kind === "declare" && !stmt.mutable && stmt.init.kind === "var") {
+      copies.add(stmt.name);
+      copied.add(stmt.init.name);
+    }
+  }
+  if (copies.size === 0) return list;
+  const mentionsAt = positionsBy(list, "mentions", copies);
+  const definesAt = positionsBy(list, "defines", copied);
   const edits = new Map<number, { v: string; g: string; j: number; last: number }>();
   let free = 0;
   for (let i = 0; i < list.length; i++) {
@@ -210,7 +252,7 @@ function readCopiesOnce(list: Entry[]): Entry[] {
       let blocked = false;
       for (let k = j + 1; k <= last && !blocked; k++) {
         const x = list[k]!;
-        if (x.mentions.has(v)) blocked = true;
+        if (x.mentions.includes(v)) blocked = true;
         else for (const n of x.defines) if (reads.has(n) || n === g) blocked = true;
       }
       if (blocked) continue;
@@ -231,7 +273,7 @@ function readCopiesOnce(list: Entry[]): Entry[] {
     if (edit.j >= 0) span.push(list[edit.j]!);
     // Only statements that mention the copy change (the others are kept, names and all).
     for (const x of span) {
-      out.push(x.mentions.has(edit.g) ? entry(mapStmtExprs([x.stmt], (e) => (e.kind === "var" && e.name === edit.g ? b.v(edit.v) : undefined))[0]!) : x);
+      out.push(x.mentions.includes(edit.g) ? entry(mapStmtExprs([x.stmt], (e) => (e.kind === "var" && e.name === edit.g ? b.v(edit.v) : undefined))[0]!) : x);
     }
     i = edit.last;
   }
@@ -254,7 +296,7 @@ export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => b
     let { stmt: s, mentions } = cleaned[i]!;
     if (s.kind === "if") {
       s = { ...s, then: cleanupStraightLine(s.then, readLater), else: cleanupStraightLine(s.else, readLater) };
-      mentions = namesIn(s);
+      mentions = [...namesIn(s)];
     } else if (s.kind === "assign" && s.target.kind === "var" && b.isNumber(s.value, 0) && !readLater(s.target.name)) {
       continue;
     }

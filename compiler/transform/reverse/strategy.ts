@@ -120,10 +120,12 @@ type Generate = (plan: Plan, adjointNames: Map<string, string>, cleanup: boolean
  * statements instead of one per round).
  */
 function generator(input: ReverseInput, recorded: Set<string>, tbr: boolean, adjointNames: Map<string, string>): Generate {
+  // The facts of the function (integer variables, names declared once) are the same in every round.
+  const facts = newGeneration(input, { needed: new Set(), priorReads: null, recorded, tbr }, adjointNames);
   if (input.generateOnce === false || !straightLine(input.fn.body)) {
-    return (plan, names, cleanup) => generateBody(newGeneration(input, plan, names), input.namer.clone(), cleanup);
+    return (plan, names, cleanup) => generateBody({ ...facts, plan, adjointNames: names }, input.namer.clone(), cleanup);
   }
-  const once = generateOnce(newGeneration(input, { needed: new Set(), priorReads: null, recorded, tbr }, adjointNames), input.namer.clone());
+  const once = generateOnce(facts, input.namer.clone());
   return (plan, names, cleanup) => completeBody(once, plan, names, cleanup);
 }
 
