@@ -261,12 +261,19 @@ const WARMUP: Record<string, { input: unknown; runs: number }> = {
   gmm: { input: smallGmm(), runs: 300 },
 };
 
-/** A small GMM input (d = 3, k = 2, n = 8) of the eval's shape, for the warm-up. */
+/**
+ * A small GMM input (d = 4, k = 2, n = 8) of the eval's shape, for the warm-up. d = 4 runs
+ * every loop of the gradient: the triangle's columns two at a time and the one left over,
+ * forward and reverse (the last column is trimmed, so 3 columns: a pair and one alone).
+ * With d = 3 the reverse's leftover column never ran, and V8 deoptimized the gradient
+ * (insufficient type feedback) in the first d = 2 evaluation's timed runs.
+ */
 function smallGmm(): GmmInput {
   const at = (i: number) => Math.sin(1.7 * i + 0.3) / 2;
   let i = 0;
   const vector = (n: number) => Array.from({ length: n }, () => at(i++));
-  return { d: 3, k: 2, n: 8, alpha: vector(2), mu: [vector(3), vector(3)], q: [vector(3), vector(3)], l: [vector(3), vector(3)], x: Array.from({ length: 8 }, () => vector(3)), gamma: 1, m: 0 };
+  const d = 4;
+  return { d, k: 2, n: 8, alpha: vector(2), mu: [vector(d), vector(d)], q: [vector(d), vector(d)], l: [vector((d * (d - 1)) / 2), vector((d * (d - 1)) / 2)], x: Array.from({ length: 8 }, () => vector(d)), gamma: 1, m: 0 };
 }
 
 /**
