@@ -49,39 +49,6 @@ function recordSize(record: FlatRecord, fields: readonly string[]): number {
   return n;
 }
 
-type Container = { [key: string]: FlatValue } | FlatValue[];
-
-function setIn(parent: Container, key: string | number, k: number, x: number): void {
-  const value = (parent as Record<string | number, FlatValue>)[key]!;
-  if (typeof value === "number") {
-    (parent as Record<string | number, FlatValue>)[key] = x;
-    return;
-  }
-  if (ArrayBuffer.isView(value) || (Array.isArray(value) && typeof value[0] === "number")) {
-    (value as unknown as number[])[k] = x;
-    return;
-  }
-  const { keys, get } = children(value);
-  for (const child of keys) {
-    const size = flatSize(get(child));
-    if (k < size) return setIn(value as Container, child, k, x);
-    k -= size;
-  }
-}
-
-/** Sets the k-th scalar of the record (flat order) to `x`. */
-function setFlat(record: FlatRecord, fields: readonly string[], k: number, x: number): void {
-  for (const f of fields) {
-    const size = flatSize(record[f]!);
-    if (k < size) {
-      setIn(record as Container, f, k, x);
-      return;
-    }
-    k -= size;
-  }
-  throw new RangeError("flat index out of range");
-}
-
 function readValue(value: FlatValue, out: number[], offset: number): number {
   if (typeof value === "number") {
     out[offset] = value;
@@ -390,12 +357,12 @@ export function elementwiseExpJacobian(
     const directions: ElementwiseExpGradient = { z: new Array<number>(z.length * lanes).fill(0) };
     for (let k0 = 0; k0 < n; k0 += lanes) {
       const count = Math.min(lanes, n - k0);
-      for (let d = 0; d < count; d++) setFlat(directions, fields, (k0 + d) * lanes + d, 1);
+      for (let d = 0; d < count; d++) directions.z[(k0 + d) * lanes + d] = 1;
       const t = elementwiseExpJacobianJvpLanes(z, directions, lanes).tangent;
-      for (let d = 0; d < count; d++) {
-        setFlat(directions, fields, (k0 + d) * lanes + d, 0);
-        const column = k0 + d;
-        for (let r = 0; r < m; r++) jacobian[r][column] = t[r * lanes + d];
+      for (let d = 0; d < count; d++) directions.z[(k0 + d) * lanes + d] = 0;
+      for (let r = 0; r < m; r++) {
+        const row = jacobian[r];
+        for (let d = 0; d < count; d++) row[k0 + d] = t[r * lanes + d];
       }
     }
   } else {

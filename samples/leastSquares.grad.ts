@@ -49,68 +49,6 @@ function recordSize(record: FlatRecord, fields: readonly string[]): number {
   return n;
 }
 
-type Container = { [key: string]: FlatValue } | FlatValue[];
-
-function setIn(parent: Container, key: string | number, k: number, x: number): void {
-  const value = (parent as Record<string | number, FlatValue>)[key]!;
-  if (typeof value === "number") {
-    (parent as Record<string | number, FlatValue>)[key] = x;
-    return;
-  }
-  if (ArrayBuffer.isView(value) || (Array.isArray(value) && typeof value[0] === "number")) {
-    (value as unknown as number[])[k] = x;
-    return;
-  }
-  const { keys, get } = children(value);
-  for (const child of keys) {
-    const size = flatSize(get(child));
-    if (k < size) return setIn(value as Container, child, k, x);
-    k -= size;
-  }
-}
-
-/** Sets the k-th scalar of the record (flat order) to `x`. */
-function setFlat(record: FlatRecord, fields: readonly string[], k: number, x: number): void {
-  for (const f of fields) {
-    const size = flatSize(record[f]!);
-    if (k < size) {
-      setIn(record as Container, f, k, x);
-      return;
-    }
-    k -= size;
-  }
-  throw new RangeError("flat index out of range");
-}
-
-function readValue(value: FlatValue, out: number[], offset: number): number {
-  if (typeof value === "number") {
-    out[offset] = value;
-    return offset + 1;
-  }
-  if (
-    ArrayBuffer.isView(value) ||
-    (Array.isArray(value) && (value.length === 0 || typeof value[0] === "number"))
-  ) {
-    const flat = value as ArrayLike<number>;
-    for (let i = 0; i < flat.length; i++) out[offset + i] = flat[i]!;
-    return offset + flat.length;
-  }
-  const { keys, get } = children(value);
-  for (const k of keys) offset = readValue(get(k), out, offset);
-  return offset;
-}
-
-/** Copies the record's scalars (flat order) into `out` starting at `offset`; returns the next offset. */
-function readFlat(
-  record: FlatRecord,
-  fields: readonly string[],
-  out: number[],
-  offset = 0,
-): number {
-  for (const f of fields) offset = readValue(record[f]!, out, offset);
-  return offset;
-}
-
 /** Gradient of `leastSquares`: one field per differentiated parameter, same shape. */
 export type LeastSquaresGradient = { x: number[] };
 
@@ -315,24 +253,22 @@ export function leastSquaresHessian(
   const lanes = sweeps > 0 ? Math.ceil(colors / sweeps) : 1;
   const v: LeastSquaresGradient = { x: new Array<number>(x.length * lanes).fill(0) };
   const hvp: LeastSquaresGradient = { x: new Array<number>(x.length * lanes).fill(0) };
-  const column = new Array<number>(n * lanes).fill(0);
+  const column = hvp.x;
   let value = colors === 0 ? leastSquaresHvpLanesInto(x, A, b, v, grad, hvp, lanes) : 0;
   for (let c0 = 0; c0 < colors; c0 += lanes) {
     const end = Math.min(colors, c0 + lanes);
     for (let c = c0; c < end; c++) {
       const lane = c - c0;
-      for (let k = c; k < n; k += colors) setFlat(v, fields, k * lanes + lane, 1);
+      for (let k = c; k < n; k += colors) v.x[k * lanes + lane] = 1;
     }
     value = leastSquaresHvpLanesInto(x, A, b, v, grad, hvp, lanes);
-    readFlat(hvp, fields, column);
     for (let c = c0; c < end; c++) {
       const lane = c - c0;
-      for (let k = c; k < n; k += colors) {
-        setFlat(v, fields, k * lanes + lane, 0);
-        const last = Math.min(n - 1, k + bandwidth);
-        for (let i = Math.max(0, k - bandwidth); i <= last; i++)
-          hessian[i][k] = column[i * lanes + lane];
-      }
+      v.x[c * lanes + lane] = 0;
+    }
+    for (let i = 0; i < n; i++) {
+      const row = hessian[i];
+      for (let c = c0; c < end; c++) row[c] = column[i * lanes + (c - c0)];
     }
   }
   // Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric.

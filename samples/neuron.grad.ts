@@ -359,12 +359,11 @@ export function neuronHessian(
     readFlat(hvp, fields, column);
     for (let c = c0; c < end; c++) {
       const lane = c - c0;
-      for (let k = c; k < n; k += colors) {
-        setFlat(v, fields, k * lanes + lane, 0);
-        const last = Math.min(n - 1, k + bandwidth);
-        for (let i = Math.max(0, k - bandwidth); i <= last; i++)
-          hessian[i][k] = column[i * lanes + lane];
-      }
+      setFlat(v, fields, c * lanes + lane, 0);
+    }
+    for (let i = 0; i < n; i++) {
+      const row = hessian[i];
+      for (let c = c0; c < end; c++) row[c] = column[i * lanes + (c - c0)];
     }
   }
   // Forward-over-reverse gives H up to rounding; average with Hᵀ so it is exactly symmetric.

@@ -284,10 +284,10 @@ export function scaledSineJacobian(
       const count = Math.min(lanes, n - k0);
       for (let d = 0; d < count; d++) setFlat(directions, fields, (k0 + d) * lanes + d, 1);
       const t = scaledSineJacobianJvpLanes(x, s, directions, lanes).tangent;
-      for (let d = 0; d < count; d++) {
-        setFlat(directions, fields, (k0 + d) * lanes + d, 0);
-        const column = k0 + d;
-        for (let r = 0; r < m; r++) jacobian[r][column] = t[r * lanes + d];
+      for (let d = 0; d < count; d++) setFlat(directions, fields, (k0 + d) * lanes + d, 0);
+      for (let r = 0; r < m; r++) {
+        const row = jacobian[r];
+        for (let d = 0; d < count; d++) row[k0 + d] = t[r * lanes + d];
       }
     }
   } else {

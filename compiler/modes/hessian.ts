@@ -6,7 +6,9 @@
  *
  * The driver is IR like any generated code (no second code generator): its loops call the
  * HVP and the runtime's record helpers (recordSize, setFlat, readFlat), which the build
- * copies into the generated file. It is added after the late passes: it saves nothing and
+ * copies into the generated file; a wrt record of one flat array is seeded and read in place
+ * instead (`v.x[k * lanes + lane] = 1`, the product's own array), and a dense Hessian's rows
+ * are written whole per sweep, not column by column (the driver cost more than its sweeps). It is added after the late passes: it saves nothing and
  * its loops call functions, so there is nothing to hoist or keep in a cursor.
  */
 import * as b from "../ir/build.ts";
@@ -30,6 +32,11 @@ export const hessianDriver: Pass = {
     const banded = request.bandwidth !== undefined;
     const lanesFn = hvp.functions.find((f) => f.name === hvpLanesNames(fn).name);
     const Hik = (row: string, col: string) => b.index(b.index(b.v(H), b.v(row)), b.v(col));
+    // One flat array of numbers (`x: Float64Array`): seeds and products are read and written in
+    // place (`v.x[k] = 1`); other shapes go through the runtime's record helpers.
+    const flat = flatArrayField(record.fields);
+    const seedEntry = (entry: Expr, one: number): Stmt =>
+      flat ? b.assign(b.index(b.field(b.v(v), flat), entry) as LValue, b.num(one)) : callStmt("setFlat", [b.v(v), b.v(fields), entry, b.num(one)]);
     /** `for (let k = c; k < n; k += colors)`: the columns of colour c. */
     const columnsOf = (color: Expr, body: Stmt[]) => stepLoop(k, color, b.v(n), b.v(colors), body);
     /** `for (let i = max(0, k - bandwidth); i <= min(n - 1, k + bandwidth); i++) hessian[i][k] = from(i);` */
@@ -55,17 +62,29 @@ export const hessianDriver: Pass = {
       const laneEntry = (row: Expr) => b.add(b.mul(row, b.v(lanes)), b.v(lane));
       const colorsOfSweep = (body: Stmt[]) => b.countUp(c, b.v(first), b.v(end), [b.declare(lane, b.sub(b.v(c), b.v(first))), ...body]);
       const lanesType = hvpLanesNames(fn).alias;
+      const row = outer.fresh("row");
+      // Dense: column c of the Hessian is color c; this sweep's columns of a row sit side by
+      // side in the row and in the product, so rows are written whole, not column by column.
+      const stored = banded
+        ? [colorsOfSweep([columnsOf(b.v(c), [seedEntry(laneEntry(b.v(k)), 0), ...store((i) => b.index(b.v(column), laneEntry(i)))])])]
+        : [
+            compact(colorsOfSweep([seedEntry(laneEntry(b.v(c)), 0)])),
+            b.countUp(i, b.num(0), b.v(n), [
+              b.declare(row, b.index(b.v(H), b.v(i)), false, { kind: "array", element: b.NUMBER, container: "array", readonly: false }),
+              compact(b.countUp(c, b.v(first), b.v(end), [b.assign(b.index(b.v(row), b.v(c)) as LValue, b.index(b.v(column), b.add(b.mul(b.v(i), b.v(lanes)), b.sub(b.v(c), b.v(first)))))])),
+            ]),
+          ];
       sweeps = [
         ...laneCount(count, lanes, b.v(colors), b.v(width)),
         ...[v, h].map((name) => ({ ...(b.declare(name, zeroLanes(record.fields, b.v(lanes))) as Extract<Stmt, { kind: "declare" }>), annotation: lanesType })),
-        b.declare(column, zeroRow(b.mul(b.v(n), b.v(lanes)))),
+        flat ? b.declare(column, b.field(b.v(h), flat)) : b.declare(column, zeroRow(b.mul(b.v(n), b.v(lanes)))),
         b.declare(value, { kind: "conditional", test: b.bin("===", b.v(colors), b.num(0)), whenTrue: call, whenFalse: b.num(0) }, true),
         stepLoop(first, b.num(0), b.v(colors), b.v(lanes), [
           b.declare(end, b.call("Math.min", [b.v(colors), b.add(b.v(first), b.v(lanes))])),
-          colorsOfSweep([compact(columnsOf(b.v(c), [callStmt("setFlat", [b.v(v), b.v(fields), laneEntry(b.v(k)), b.num(1)])]))]),
+          colorsOfSweep([compact(columnsOf(b.v(c), [seedEntry(laneEntry(b.v(k)), 1)]))]),
           b.assign(b.v(value) as LValue, call),
-          callStmt("readFlat", [b.v(h), b.v(fields), b.v(column)]),
-          colorsOfSweep([columnsOf(b.v(c), [callStmt("setFlat", [b.v(v), b.v(fields), laneEntry(b.v(k)), b.num(0)]), ...store((row) => b.index(b.v(column), laneEntry(row)))])]),
+          ...(flat ? [] : [callStmt("readFlat", [b.v(h), b.v(fields), b.v(column)])]),
+          ...stored,
         ]),
       ];
     } else {
@@ -79,7 +98,7 @@ export const hessianDriver: Pass = {
           compact(columnsOf(b.v(c), [callStmt("setFlat", [b.v(v), b.v(fields), b.v(k), b.num(1)])])),
           b.assign(b.v(value) as LValue, call),
           callStmt("readFlat", [b.v(h), b.v(fields), b.v(column)]),
-          columnsOf(b.v(c), [callStmt("setFlat", [b.v(v), b.v(fields), b.v(k), b.num(0)]), ...store((row) => b.index(b.v(column), row))]),
+          columnsOf(b.v(c), [callStmt("setFlat", [b.v(v), b.v(fields), b.v(k), b.num(0)]), ...store((i) => b.index(b.v(column), i))]),
         ]),
       ];
     }
@@ -107,12 +126,18 @@ export const hessianDriver: Pass = {
       span: fn.span,
       doc: `Value, gradient and dense Hessian of \`${fn.name}\` over ${request.wrt.join(", ")} flattened in declaration order\n(arrays row-major), from ${products},\n${lanesFn ? `\`${width}\` of them per forward-over-reverse sweep (${lanesFn.name})` : "one per sweep"}.\nGenerated from ${where(ctx)}.`,
     };
-    const runtime = ["recordSize", "setFlat", "readFlat", ...(lanesFn ? zeroLanesHelpers(record.fields) : [])];
+    const runtime = ["recordSize", ...(lanesFn && flat ? [] : ["setFlat", "readFlat"]), ...(lanesFn ? zeroLanesHelpers(record.fields) : [])];
     return { ...unit, output: { ...hvp, functions: [...hvp.functions, hessian], runtime: new Set([...hvp.runtime, ...runtime]) } };
   },
 };
 
 // ---- the drivers' IR (shared with jacobian.ts) ----
+
+/** The one field of a wrt record that is a flat array of numbers (`x: Float64Array`), or null. */
+export function flatArrayField(fields: { name: string; type: ValueType }[]): string | null {
+  const only = fields.length === 1 ? fields[0]! : null;
+  return only && only.type.kind === "array" && only.type.element.kind === "number" ? only.name : null;
+}
 
 /** `const fields = ["x", "p"] as const;`: the wrt record's fields, in order, for the runtime's record helpers. */
 export function fieldNames(name: string, wrt: string[]): Stmt {

@@ -10,7 +10,7 @@
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, Stmt } from "../ir/nodes.ts";
 import { Namer } from "../transform/naming.ts";
-import { callStmt, compact, emptyRows, fieldNames, stepLoop, typedRecord, zeroRow } from "./hessian.ts";
+import { callStmt, compact, emptyRows, fieldNames, flatArrayField, stepLoop, typedRecord, zeroRow } from "./hessian.ts";
 import { DEFAULT_WIDTH, jacobianLanesNames, laneCount, zeroLanes, zeroLanesHelpers } from "./lanes.ts";
 import { pascalCase, runPasses, startUnit, typeParam, where, wrtRecordType, zeroRecord, type ModeContext, type Pass } from "./unit.ts";
 
@@ -62,12 +62,17 @@ export const jacobianDriver: Pass = {
     const cell = (object: Expr, row: Expr, col: Expr) => b.index(b.index(object, row), col);
     const rows = (body: Stmt[]) => b.countUp(r, b.num(0), b.v(m), body);
     const lanesFn = unit.output.functions.find((f) => f.name === jacobianLanesNames(fn).name);
-    const [width, sweeps, lanes, k0, count, d, directions, column] = ["width", "sweeps", "lanes", "k0", "count", "d", "directions", "column"].map((x) => outer.fresh(x)) as [
-      string, string, string, string, string, string, string, string,
+    const [width, sweeps, lanes, k0, count, d, directions] = ["width", "sweeps", "lanes", "k0", "count", "d", "directions"].map((x) => outer.fresh(x)) as [
+      string, string, string, string, string, string, string,
     ];
     /** Flat entry `(k0 + d) * lanes + d` of the directions: column k0 + d's 1, in lane d. */
     const seed = b.add(b.mul(b.add(b.v(k0), b.v(d)), b.v(lanes)), b.v(d));
     const laneColumns = (body: Stmt[]) => b.countUp(d, b.num(0), b.v(count), body);
+    // One flat array of numbers: the directions are seeded in place (`directions.x[…] = 1`).
+    const flat = flatArrayField(record.fields);
+    const seedEntry = (one: number): Stmt =>
+      flat ? b.assign(b.index(b.field(b.v(directions), flat), seed) as LValue, b.num(one)) : callStmt("setFlat", [b.v(directions), b.v(fields), seed, b.num(one)]);
+    const row = outer.fresh("row");
     const forward: Stmt[] = lanesFn
       ? [
           b.comment("Forward mode: column k is J·e_k, `lanes` columns per sweep (one in each lane)."),
@@ -75,12 +80,13 @@ export const jacobianDriver: Pass = {
           { ...(b.declare(directions, zeroLanes(record.fields, b.v(lanes))) as Extract<Stmt, { kind: "declare" }>), annotation: jacobianLanesNames(fn).alias },
           stepLoop(k0, b.num(0), b.v(n), b.v(lanes), [
             b.declare(count, b.call("Math.min", [b.v(lanes), b.sub(b.v(n), b.v(k0))])),
-            compact(laneColumns([callStmt("setFlat", [b.v(directions), b.v(fields), seed, b.num(1)])])),
+            compact(laneColumns([seedEntry(1)])),
             b.declare(t, b.field(b.call(lanesFn.name, args(b.v(directions), b.v(lanes))), "tangent")),
-            laneColumns([
-              callStmt("setFlat", [b.v(directions), b.v(fields), seed, b.num(0)]),
-              b.declare(column, b.add(b.v(k0), b.v(d))),
-              compact(rows([b.assign(cell(b.v(J), b.v(r), b.v(column)) as LValue, b.index(b.v(t), b.add(b.mul(b.v(r), b.v(lanes)), b.v(d))))])),
+            compact(laneColumns([seedEntry(0)])),
+            // Row by row: a row's columns k0 … k0 + count - 1 sit side by side in the row and in t.
+            rows([
+              b.declare(row, b.index(b.v(J), b.v(r)), false, { kind: "array", element: b.NUMBER, container: "array", readonly: false }),
+              compact(laneColumns([b.assign(b.index(b.v(row), b.add(b.v(k0), b.v(d))) as LValue, b.index(b.v(t), b.add(b.mul(b.v(r), b.v(lanes)), b.v(d))))])),
             ]),
           ]),
         ]
@@ -149,7 +155,7 @@ export const jacobianDriver: Pass = {
         ...unit.output,
         functions: [...unit.output.functions, jacobian],
         // And what the sweeps use (a checkpointed loop's schedule).
-        runtime: new Set([...unit.output.runtime, "recordSize", "setFlat", "readFlat", ...(replayed ? [] : ["zeroRecord"]), ...(lanesFn ? zeroLanesHelpers(record.fields) : [])]),
+        runtime: new Set([...unit.output.runtime, "recordSize", ...(lanesFn && flatArrayField(record.fields) ? [] : ["setFlat"]), "readFlat", ...(replayed ? [] : ["zeroRecord"]), ...(lanesFn ? zeroLanesHelpers(record.fields) : [])]),
       },
     };
   },
