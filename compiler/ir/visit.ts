@@ -51,6 +51,27 @@ function addReads(e: Expr, into: Set<string>): void {
   }
 }
 
+/** Whether `e` reads the variable `name` (`exprReads(e).has(name)` without building the set). */
+export function readsVariable(e: Expr, name: string): boolean {
+  switch (e.kind) {
+    case "var": return e.name === name;
+    case "number": case "boolean": case "string": case "pop": case "stackSize": case "stackBuffer": case "cursorMove": return false;
+    case "sameObject": case "binary": return readsVariable(e.left, name) || readsVariable(e.right, name);
+    case "stackReserve": return readsVariable(e.top, name) || readsVariable(e.count, name);
+    case "popBlock": return readsVariable(e.count, name);
+    case "index": return readsVariable(e.object, name) || readsVariable(e.index, name);
+    case "length": case "field": return readsVariable(e.object, name);
+    case "unary": return readsVariable(e.operand, name);
+    case "call": case "userCall": return e.args.some((a) => readsVariable(a, name));
+    case "conditional": return readsVariable(e.test, name) || readsVariable(e.whenTrue, name) || readsVariable(e.whenFalse, name);
+    case "zeros": return readsVariable(e.length, name);
+    case "zerosLike": return readsVariable(e.like, name);
+    case "arrayLiteral": return e.elements.some((x) => readsVariable(x, name));
+    case "record": return e.fields.some((f) => readsVariable(f.value, name));
+    default: return assertNever(e);
+  }
+}
+
 /** The variable at the root of an lvalue (`a` for `a[i][j]`). */
 export function rootName(target: LValue | Expr): string | null {
   let e: LValue | Expr = target;

@@ -16,7 +16,7 @@
  */
 import * as b from "../ir/build.ts";
 import type { Expr, LValue, Stmt, ValueType } from "../ir/nodes.ts";
-import { exprReads, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+import { readsVariable, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 import { countedHeader, soleElementWrite } from "../analysis/loops.ts";
 import type { Namer } from "./naming.ts";
 
@@ -115,11 +115,10 @@ function mentions(st: Stmt, names: Names): boolean {
 }
 
 function exprMentions(e: Expr, names: Names): boolean {
+  if (names.local && readsVariable(e, names.local)) return true;
   const { root, path } = chain(names.slot)!;
-  const reads = exprReads(e);
-  if (names.local && reads.has(names.local)) return true;
   // Neither the record nor a field chain off it without its name: most statements of a body.
-  if (!reads.has(root)) return false;
+  if (!readsVariable(e, root)) return false;
   // A field chain off the record touches the slot when one path is a prefix of the other;
   // the record itself, passed whole, touches every slot.
   let rootUses = 0;
