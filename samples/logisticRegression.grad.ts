@@ -116,8 +116,7 @@ export function logisticRegressionGradInto(
     let s_bar = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
     const _t5 = -loss_bar;
-    let p_bar = _t5 * y[i] * (1 / p);
-    p_bar -= _t5 * (1 - y[i]) * (1 / (1 - p));
+    const p_bar = _t5 * y[i] * (1 / p) - _t5 * (1 - y[i]) * (1 / (1 - p));
     if (taken) {
       // linalg.ts:15
       const _t0 = 1 + _t1;
@@ -125,8 +124,7 @@ export function logisticRegressionGradInto(
     } else {
       const _t3 = 1 + e;
       const _t4 = p_bar / _t3;
-      let e_bar = _t4;
-      e_bar -= _t4 * (e / _t3);
+      const e_bar = _t4 - _t4 * (e / _t3);
       // linalg.ts:16
       s_bar += e_bar * e;
     }
@@ -225,10 +223,10 @@ export function logisticRegressionHvpInto(
     let s_bar_dot = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
     const _t5 = -loss_bar;
-    let p_bar = _t5 * y[i] * (1 / p);
-    let p_bar_dot = -(_t5 * y[i] * ((1 / (p * p)) * p_dot));
-    p_bar_dot -= _t5 * (1 - y[i]) * ((1 / ((1 - p) * (1 - p))) * p_dot);
-    p_bar -= _t5 * (1 - y[i]) * (1 / (1 - p));
+    const p_bar = _t5 * y[i] * (1 / p) - _t5 * (1 - y[i]) * (1 / (1 - p));
+    const p_bar_dot =
+      -(_t5 * y[i] * ((1 / (p * p)) * p_dot)) -
+      _t5 * (1 - y[i]) * ((1 / ((1 - p) * (1 - p))) * p_dot);
     if (taken) {
       // linalg.ts:15
       const _t0 = 1 + _t1;
@@ -243,10 +241,9 @@ export function logisticRegressionHvpInto(
       const _t3_dot = e_dot;
       const _t4 = p_bar / _t3;
       const _t4_dot = (1 / _t3) * p_bar_dot - (p_bar / (_t3 * _t3)) * _t3_dot;
-      let e_bar = _t4;
-      let e_bar_dot = _t4_dot;
-      e_bar_dot -= (e / _t3) * _t4_dot + _t4 * ((1 / _t3) * e_dot - (e / (_t3 * _t3)) * _t3_dot);
-      e_bar -= _t4 * (e / _t3);
+      const e_bar = _t4 - _t4 * (e / _t3);
+      const e_bar_dot =
+        _t4_dot - ((e / _t3) * _t4_dot + _t4 * ((1 / _t3) * e_dot - (e / (_t3 * _t3)) * _t3_dot));
       // linalg.ts:16
       s_bar_dot += e * e_bar_dot + e_bar * e_dot;
       s_bar += e_bar * e;
@@ -337,8 +334,7 @@ export function logisticRegressionHvpLanesInto(
     let s_bar = 0;
     // line 19: loss -= y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p);
     const _t5 = -loss_bar;
-    let p_bar = _t5 * y[i] * (1 / p);
-    p_bar -= _t5 * (1 - y[i]) * (1 / (1 - p));
+    const p_bar = _t5 * y[i] * (1 / p) - _t5 * (1 - y[i]) * (1 / (1 - p));
     const _t20 = 1 / ((1 + _t1) * (1 + _t1));
     const _t21 = 1 / (1 + e);
     const _t22 = e / ((1 + e) * (1 + e));
@@ -358,8 +354,7 @@ export function logisticRegressionHvpLanesInto(
         p_dot = _t21 * e_dot[lane] - _t22 * e_dot[lane];
       }
       s_bar_dot[lane] = 0;
-      p_bar_dot[lane] = -(_t23 * (_t24 * p_dot));
-      p_bar_dot[lane] -= _t25 * (_t26 * p_dot);
+      p_bar_dot[lane] = -(_t23 * (_t24 * p_dot)) - _t25 * (_t26 * p_dot);
     }
     if (taken) {
       // linalg.ts:15
@@ -378,8 +373,7 @@ export function logisticRegressionHvpLanesInto(
     } else {
       const _t3 = 1 + e;
       const _t4 = p_bar / _t3;
-      let e_bar = _t4;
-      e_bar -= _t4 * (e / _t3);
+      const e_bar = _t4 - _t4 * (e / _t3);
       // linalg.ts:16
       s_bar += e_bar * e;
       const _t14 = 1 / _t3;
@@ -389,8 +383,7 @@ export function logisticRegressionHvpLanesInto(
       for (let lane = 0; lane < width; lane++) {
         const _t3_dot = e_dot[lane];
         const _t4_dot = _t14 * p_bar_dot[lane] - _t15 * _t3_dot;
-        let e_bar_dot = _t4_dot;
-        e_bar_dot -= _t16 * _t4_dot + _t4 * (_t14 * _t3_dot - _t17 * _t3_dot);
+        const e_bar_dot = _t4_dot - (_t16 * _t4_dot + _t4 * (_t14 * _t3_dot - _t17 * _t3_dot));
         s_bar_dot[lane] += e * e_bar_dot + e_bar * _t3_dot;
       }
     }

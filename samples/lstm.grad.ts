@@ -426,8 +426,7 @@ export function lstmObjectiveGradInto(
             // linalg.ts:17
             const _t13 = 1 + e_2;
             const _t14 = outgate_bar / _t13;
-            let e_2_bar = _t14;
-            e_2_bar -= _t14 * (e_2 / _t13);
+            const e_2_bar = _t14 - _t14 * (e_2 / _t13);
             // linalg.ts:16
             z_2_bar += e_2_bar * e_2;
           }
@@ -444,8 +443,7 @@ export function lstmObjectiveGradInto(
             // linalg.ts:17
             const _t8 = 1 + e_1;
             const _t9 = ingate_bar / _t8;
-            let e_1_bar = _t9;
-            e_1_bar -= _t9 * (e_1 / _t8);
+            const e_1_bar = _t9 - _t9 * (e_1 / _t8);
             // linalg.ts:16
             z_1_bar += e_1_bar * e_1;
           }
@@ -462,8 +460,7 @@ export function lstmObjectiveGradInto(
             // linalg.ts:17
             const _t3 = 1 + e;
             const _t4 = forget_bar / _t3;
-            let e_bar = _t4;
-            e_bar -= _t4 * (e / _t3);
+            const e_bar = _t4 - _t4 * (e / _t3);
             // linalg.ts:16
             z_bar += e_bar * e;
           }

@@ -145,8 +145,7 @@ export function robertsonVjpInto(
   const _t1 = cotangent[1];
   r1_bar += _t1;
   r3_bar -= _t1;
-  let r2_bar = -_t1;
-  r2_bar += cotangent[2];
+  const r2_bar = -_t1 + cotangent[2];
   // line 23: const r3 = k[2] * y[1] * y[2];
   k_bar[2] += r3_bar * (y[1] * y[2]);
   y_bar[1] += r3_bar * (k[2] * y[2]);
@@ -189,8 +188,7 @@ export function robertsonVjpRowsInto(
     const _t1 = cotangent[1];
     r1_bar += _t1;
     r3_bar -= _t1;
-    let r2_bar = -_t1;
-    r2_bar += cotangent[2];
+    const r2_bar = -_t1 + cotangent[2];
     // line 23: const r3 = k[2] * y[1] * y[2];
     k_bar[2] += r3_bar * (y[1] * y[2]);
     y_bar[1] += r3_bar * (k[2] * y[2]);
@@ -292,8 +290,7 @@ function robertsonJacobianVjpRowsInto(
     const _t1 = cotangent[1];
     r1_bar += _t1;
     r3_bar -= _t1;
-    let r2_bar = -_t1;
-    r2_bar += cotangent[2];
+    const r2_bar = -_t1 + cotangent[2];
     // line 23: const r3 = k[2] * y[1] * y[2];
     y_bar[1] += r3_bar * (k[2] * y[2]);
     y_bar[2] += r3_bar * (k[2] * y[1]);

@@ -674,8 +674,7 @@ function handPoseJacobianVjpInto(
   } else {
     // line 142: out[g + 8] = z * z + (1 - z * z) * c;
     const _t20 = out_bar[g + 8];
-    let z_bar = _t20 * (2 * z);
-    z_bar -= _t20 * c_1 * (2 * z);
+    let z_bar = _t20 * (2 * z) - _t20 * c_1 * (2 * z);
     let c_1_bar = _t20 * (1 - z * z);
     out_bar[g + 8] = 0;
     // line 141: out[g + 7] = z * y * (1 - c) + x * s;

@@ -1176,8 +1176,7 @@ function wholeMapResidualsJacobianVjpInto(
   } else {
     // ht.ts:142
     const _t20 = pose_bar[g_1 + 8];
-    let z_bar = _t20 * (2 * z);
-    z_bar -= _t20 * c_1_1 * (2 * z);
+    let z_bar = _t20 * (2 * z) - _t20 * c_1_1 * (2 * z);
     let c_1_1_bar = _t20 * (1 - z * z);
     pose_bar[g_1 + 8] = 0;
     // ht.ts:141

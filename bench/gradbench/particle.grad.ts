@@ -341,8 +341,9 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
       // particleField.grad.ts:44
       const _t10 = -_t3_bar;
       const _t11 = _t2 * _t2;
-      let _t2_bar = -(_t10 * (0.5 / _t2) * (1 / (_t11 * _t11)) * (2 * _t2));
-      _t2_bar -= _t10 * (1 / (_t2 * _t2)) * (0.5 / (_t2 * _t2));
+      const _t2_bar =
+        -(_t10 * (0.5 / _t2) * (1 / (_t11 * _t11)) * (2 * _t2)) -
+        _t10 * (1 / (_t2 * _t2)) * (0.5 / (_t2 * _t2));
       // particleField.grad.ts:43
       let _t1_bar = ay_bar_bar * (2 * ay);
       let ay_bar_1 = ay_bar_bar * (2 * _t1);
@@ -352,8 +353,9 @@ export function naiveEulerRGradInto(w: number, grad: NaiveEulerRGradient): numbe
       // particleField.grad.ts:41
       const _t8 = -_t1_bar;
       const _t9 = _t0 * _t0;
-      let _t0_bar = -(_t8 * (0.5 / _t0) * (1 / (_t9 * _t9)) * (2 * _t0));
-      _t0_bar -= _t8 * (1 / (_t0 * _t0)) * (0.5 / (_t0 * _t0));
+      const _t0_bar =
+        -(_t8 * (0.5 / _t0) * (1 / (_t9 * _t9)) * (2 * _t0)) -
+        _t8 * (1 / (_t0 * _t0)) * (0.5 / (_t0 * _t0));
       // particleField.grad.ts:38
       const _t7 = _t2_bar * (0.5 / _t2);
       ax_bar_1 += _t7 * (2 * ax);

@@ -180,6 +180,38 @@ export function cleanupBlock(list: Stmt[]): Stmt[] {
   return cleanupStraightLine(list, (name) => !own.has(name));
 }
 
+/**
+ * `let v = e1; v += e2` → `let v = e1 + e2` (`v -= e2`: `e1 - e2`): the same two operations
+ * in the same order, the same bits; v then reads as the sum it is (and is `const` when
+ * nothing writes it again: tidy.ts).
+ */
+function declareThenAdd(list: Entry[]): Entry[] {
+  const out: Entry[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const decl = list[i]!.stmt;
+    const next = list[i + 1]?.stmt;
+    if (
+      next &&
+      decl.kind === "declare" &&
+      decl.type.kind === "number" &&
+      next.kind === "assign" &&
+      next.target.kind === "var" &&
+      next.target.name === decl.name &&
+      next.value.kind === "binary" &&
+      (next.value.op === "+" || next.value.op === "-") &&
+      b.sameExpr(next.value.left, next.target as Expr) &&
+      !exprReads(next.value.right).has(decl.name) &&
+      !hasPop(next.value.right)
+    ) {
+      out.push(entry({ ...decl, init: b.bin(next.value.op, decl.init, next.value.right) }));
+      i++;
+      continue;
+    }
+    out.push(list[i]!);
+  }
+  return out;
+}
+
 /** `v = 0; v += e` → `v = e` (an adjoint reset, then its new value). */
 function resetThenAdd(list: Entry[]): Entry[] {
   const out: Entry[] = [];
@@ -286,7 +318,7 @@ function hasPop(e: Expr): boolean {
 
 export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => boolean = () => false): Stmt[] {
   // (Reading a copy directly can bring a reset next to its addition: merge those again.)
-  const cleaned = resetThenAdd(readCopiesDirectly(resetThenAdd(mergeIncrements(list.map(entry)))));
+  const cleaned = declareThenAdd(resetThenAdd(readCopiesDirectly(resetThenAdd(mergeIncrements(list.map(entry))))));
   // v = 0 that nothing later reads (looking into if/else branches, not into loops); the
   // names the statements after i mention are gathered as i walks back.
   const later = new Set<string>();
