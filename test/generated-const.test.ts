@@ -9,6 +9,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { countLets, needlessLets, needlessLetsIn } from "./harness/constness.ts";
+import { build, generatedFunction } from "./harness/build.ts";
+import { checkGradientAndHvp } from "./harness/check.ts";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -22,6 +24,33 @@ it("no checked-in generated file declares with let what it never reassigns", () 
   expect(needlessLetsIn(files).map((line) => path.relative(repo, line))).toEqual([]);
   // the loops, accumulators and stack tops that do need let are still there
   expect(files.reduce((n, f) => n + countLets(readFileSync(f, "utf8")), 0)).toBeGreaterThan(500);
+});
+
+it("an adjoint declared and added to on the next line is one sum, declared const: the same operations in the same order", async () => {
+  const built = await build(`/**
+ * @grad x, y
+ * @hvp x, y
+ */
+export function heldQuotient(x: number, y: number): number {
+  const q = x / y;
+  return q * Math.log(x / y);
+}
+`);
+  // Was \`let q_bar = _t1; q_bar += q * (1 / q);\` (compiler/transform/cleanup.ts, declareThenAdd).
+  const grad = generatedFunction(built.text, "heldQuotientGradInto", false);
+  expect(grad).toMatch(/const q_bar = _t1 \+ q \* \(1 \/ q\);/);
+  expect(grad).not.toMatch(/q_bar \+=/);
+  for (const [x, y] of [[0.7, 1.9], [2.3, 0.4]]) {
+    await checkGradientAndHvp(built, "heldQuotient", [x, y], ["x", "y"], { x: 0.2, y: -0.5 });
+    // The two-statement form's operations, in its order: the same bits.
+    const q = x / y;
+    let qBar = Math.log(q);
+    qBar += q * (1 / q);
+    const t = qBar / y;
+    const g = (built.generated.heldQuotientGrad as (x: number, y: number) => { grad: { x: number; y: number } })(x, y).grad;
+    expect(g.x).toBe(0 + t);
+    expect(g.y).toBe(0 - t * q);
+  }
 });
 
 describe("the check", () => {

@@ -1192,8 +1192,7 @@ export function fusedBranch(w: readonly number[], X: readonly (readonly number[]
             // line 25: p = e / (1 + e);
             const _t5 = 1 + e_1;
             const _t6 = p_bar / _t5;
-            let e_1_bar = _t6;
-            e_1_bar -= _t6 * (e_1 / _t5);
+            const e_1_bar = _t6 - _t6 * (e_1 / _t5);
             // line 24: const e = Math.exp(s);
             s_bar += e_1_bar * e_1;
           }
