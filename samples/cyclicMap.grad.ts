@@ -269,7 +269,6 @@ export function cyclicMapVjpInto(
       x_bar[i] += _t0 * _t1;
       const next_bar = _t0 * x[i] * _t1;
       const prev_bar = -(_t0 * Math.cos(prev));
-      f_bar[i] = 0;
       // line 20: const prev = x[(i + n - 1) % n];
       x_bar[(i + n - 1) % n] += prev_bar;
       // line 19: const next = x[(i + 1) % n];
@@ -328,7 +327,6 @@ export function cyclicMapVjpRowsInto(
         x_bar[i] += _t0 * _t1;
         const next_bar = _t0 * x[i] * _t1;
         const prev_bar = -(_t0 * Math.cos(prev));
-        f_bar[i] = 0;
         // line 20: const prev = x[(i + n - 1) % n];
         x_bar[(i + n - 1) % n] += prev_bar;
         // line 19: const next = x[(i + 1) % n];

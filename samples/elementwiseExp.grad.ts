@@ -252,7 +252,6 @@ export function elementwiseExpVjpInto(
     for (let i = z.length - 1; i >= 0; i--) {
       const _t0 = saved[--savedTop];
       z_bar[i] += y_bar[i] * _t0;
-      y_bar[i] = 0;
     }
     valueStack.size = savedTop;
   }
@@ -299,7 +298,6 @@ export function elementwiseExpVjpRowsInto(
       for (let i = z.length - 1; i >= 0; i--) {
         const _t0 = saved[--savedTop];
         z_bar[i] += y_bar[i] * _t0;
-        y_bar[i] = 0;
       }
       valueStack.size = savedTop;
     }

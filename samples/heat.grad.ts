@@ -220,7 +220,6 @@ export function heatGradInto(
   // line 17: const u = Float64Array.from(u0);
   for (let u_i = u0.length - 1; u_i >= 0; u_i--) {
     u0_bar[u_i] = u_bar[u_i];
-    u_bar[u_i] = 0;
   }
   grad.kappa = kappa_bar;
   return loss;

@@ -257,10 +257,6 @@ export function mlpGradInto(
     }
     valueStack.size = savedTop;
   }
-  // line 15: const h = x.slice();
-  for (let h_i = x.length - 1; h_i >= 0; h_i--) {
-    h_bar[h_i] = 0;
-  }
   return value;
 }
 
@@ -392,10 +388,6 @@ export function mlpVjpInto(
       }
     }
     valueStack.size = savedTop;
-  }
-  // line 15: const h = x.slice();
-  for (let h_i = x.length - 1; h_i >= 0; h_i--) {
-    h_bar[h_i] = 0;
   }
   return value;
 }
@@ -668,11 +660,6 @@ export function mlpHvpInto(
       }
     }
     valueStack.size = savedTop;
-  }
-  // line 15: const h = x.slice();
-  for (let h_i = x.length - 1; h_i >= 0; h_i--) {
-    h_bar[h_i] = 0;
-    h_bar_dot[h_i] = 0;
   }
   return value;
 }

@@ -244,7 +244,6 @@ export function ridgeGradInto(
   for (let v_i = linear.w.length - 1; v_i >= 0; v_i--) {
     const v_1 = linear.w[v_i];
     const v_1_bar = magnitudes_bar[v_i] * Math.sign(v_1);
-    magnitudes_bar[v_i] = 0;
     linear_w_bar[v_i] += v_1_bar;
   }
   // line 25: const fit = 0.5 * residuals.reduce((s, r) => s + r * r, 0);
@@ -264,7 +263,6 @@ export function ridgeGradInto(
   for (let i = xs.length - 1; i >= 0; i--) {
     const x = xs[i];
     const s_bar = residuals_bar[i];
-    residuals_bar[i] = 0;
     for (let j = x.length - 1; j >= 0; j--) {
       const v = x[j];
       linear_w_bar[j] += s_bar * v;
@@ -435,7 +433,6 @@ export function ridgeHvpInto(
   for (let v_i = linear.w.length - 1; v_i >= 0; v_i--) {
     const v_1 = linear.w[v_i];
     const v_1_bar = magnitudes_bar[v_i] * Math.sign(v_1);
-    magnitudes_bar[v_i] = 0;
     linear_w_bar[v_i] += v_1_bar;
   }
   // line 25: const fit = 0.5 * residuals.reduce((s, r) => s + r * r, 0);
@@ -459,8 +456,6 @@ export function ridgeHvpInto(
     const x = xs[i];
     const s_bar = residuals_bar[i];
     const s_bar_dot = residuals_bar_dot[i];
-    residuals_bar[i] = 0;
-    residuals_bar_dot[i] = 0;
     for (let j = x.length - 1; j >= 0; j--) {
       const v_3 = x[j];
       linear_w_bar_dot[j] += v_3 * s_bar_dot;

@@ -178,7 +178,6 @@ export function scaledSineVjpInto(
     const _t1 = Math.sin(x[i]);
     s_bar += _t0 * _t1;
     x_bar[i] += _t0 * s * Math.cos(x[i]);
-    y_bar[i] = 0;
   }
   grad.s += s_bar;
   return y;
@@ -214,7 +213,6 @@ export function scaledSineVjpRowsInto(
       const _t1 = Math.sin(x[i]);
       s_bar += _t0 * _t1;
       x_bar[i] += _t0 * s * Math.cos(x[i]);
-      y_bar[i] = 0;
     }
     grad.s += s_bar;
   }

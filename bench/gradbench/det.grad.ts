@@ -322,7 +322,6 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
   // line 9: const M = A.slice();
   for (let M_i = A.length - 1; M_i >= 0; M_i--) {
     A_bar[M_i] = M_bar[M_i];
-    M_bar[M_i] = 0;
   }
   return value;
 }

@@ -172,7 +172,6 @@ function broydenJacobianVjpRowsInto(
       x_bar[i] += _t0 * (3 - 2 * x[i]);
       const left_bar = -_t0;
       const right_bar = -(_t0 * 2);
-      out_bar[i] = 0;
       // line 17: const right = i + 1 < n ? x[i + 1] : 0;
       if (i + 1 < n) {
         x_bar[i + 1] += right_bar;

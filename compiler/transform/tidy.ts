@@ -8,6 +8,8 @@
  *   move stays as `top--`, a call stays as a call statement. Repeated until nothing more
  *   goes (dropping `row_dot` can leave `row` unread), so the file passes `tsc
  *   --noUnusedLocals`. A counted loop left with nothing in its body goes too.
+ * - **Dead element resets.** `a_bar[i] = 0;` in the last loop that touches a buffer the
+ *   function allocated (deadResets.ts).
  * - **`const` where possible.** A local nothing assigns after its declaration is `const`
  *   (ESLint's `prefer-const`); passes declare `let` freely and leave the choice to this one.
  * - **Unused parameters.** A parameter the body never reads (the API shape needs it: a
@@ -24,9 +26,10 @@ import { assertNever, type Expr, type FunctionIR, type LValue, type Stmt } from 
 import * as b from "../ir/build.ts";
 import { someExpr, stmtExprs, walkStmts } from "../ir/visit.ts";
 import { namesIn } from "./naming.ts";
+import { withoutDeadResets } from "./deadResets.ts";
 
 export function tidy(fn: FunctionIR): FunctionIR {
-  let body = fn.body;
+  let body = withoutDeadResets(fn.body);
   let uses = resolve(fn, body);
   // Each round drops at least one statement, so this ends; most functions need one or two.
   for (;;) {
@@ -35,7 +38,26 @@ export function tidy(fn: FunctionIR): FunctionIR {
     body = next;
     uses = resolve(fn, body);
   }
-  return { ...fn, params: unusedParamsMarked(fn, uses), body: constWhereNeverAssigned(body, uses) };
+  const tidied = constWhereNeverAssigned(body, uses);
+  return { ...fn, params: unusedParamsMarked(fn, uses), body: withoutOrphanComments(tidied) };
+}
+
+/**
+ * A `// line N: …` comment whose statements all went (the next statement is another
+ * comment or the function's return) points at nothing. (At the end of a branch it still
+ * says which source line the branch is.)
+ */
+function withoutOrphanComments(list: Stmt[]): Stmt[] {
+  const out: Stmt[] = [];
+  list.forEach((s, k) => {
+    const next = list[k + 1];
+    if (s.kind === "comment" && s.text.startsWith("line ") && (next?.kind === "comment" || next?.kind === "return")) return;
+    if (s.kind === "loop") out.push({ ...s, body: withoutOrphanComments(s.body) });
+    else if (s.kind === "if") out.push({ ...s, then: withoutOrphanComments(s.then), else: withoutOrphanComments(s.else) });
+    else if (s.kind === "block") out.push({ ...s, body: withoutOrphanComments(s.body) });
+    else out.push(s);
+  });
+  return out;
 }
 
 /** One variable: a parameter or a declaration. */
