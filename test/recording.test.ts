@@ -219,7 +219,6 @@ describe("recorded reads", () => {
         // line 5: for (let i = 0; i < n; i++) y[i] = x[i];
         for (let i = n - 1; i >= 0; i--) {
           x_bar[i] += y_bar[i];
-          y_bar[i] = 0;
         }
         return out;
       }
@@ -441,7 +440,6 @@ describe("quotients", () => {
         // line 6: const buf = x.slice();
         for (let buf_i = x.length - 1; buf_i >= 0; buf_i--) {
           x_bar[buf_i] = buf_bar[buf_i];
-          buf_bar[buf_i] = 0;
         }
         return s;
       }

@@ -43,15 +43,15 @@ export function tidy(fn: FunctionIR): FunctionIR {
 }
 
 /**
- * A `// line N: …` comment whose statements all went (the next statement is another
- * comment or the function's return) points at nothing. (At the end of a branch it still
- * says which source line the branch is.)
+ * A `// line N: …` comment right before the function's return points at nothing: its
+ * statements went (a loop of dead resets). (Before another comment it may still name a
+ * statement moved above it; at the end of a branch it says which source line the branch is.)
  */
 function withoutOrphanComments(list: Stmt[]): Stmt[] {
   const out: Stmt[] = [];
   list.forEach((s, k) => {
     const next = list[k + 1];
-    if (s.kind === "comment" && s.text.startsWith("line ") && (next?.kind === "comment" || next?.kind === "return")) return;
+    if (s.kind === "comment" && s.text.startsWith("line ") && next?.kind === "return") return;
     if (s.kind === "loop") out.push({ ...s, body: withoutOrphanComments(s.body) });
     else if (s.kind === "if") out.push({ ...s, then: withoutOrphanComments(s.then), else: withoutOrphanComments(s.else) });
     else if (s.kind === "block") out.push({ ...s, body: withoutOrphanComments(s.body) });
