@@ -13,7 +13,7 @@ import { ts } from "../typescript.ts";
 import { Codes, DiagnosticError, fail, type Diagnostic, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
-import { MATH_CONSTANTS, PRIMITIVES } from "../ir/primitives.ts";
+import { MATH_CONSTANTS, NUMBER_PREDICATES, PRIMITIVES } from "../ir/primitives.ts";
 import { describeType, shapeOfTypeNode, type TypeResolver } from "./types.ts";
 import { elementOfRecords, typeText } from "../ir/types.ts";
 import { functionValue, MODES, sourceParams, tagsOf, typeReference, type FunctionNode, type FunctionSource, type SourceParam } from "./functions.ts";
@@ -1539,6 +1539,13 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       }
       return created;
     }
+    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === "Number" && !this.lookup("Number") && NUMBER_PREDICATES.has(`Number.${callee.name.text}`)) {
+      const name = `Number.${callee.name.text}`;
+      if (node.arguments.length !== 1 || ts.isSpreadElement(node.arguments[0]!)) return this.reject(Codes.UnsupportedCall, `${name} takes one number here`, node);
+      const arg = this.lowerExpr(node.arguments[0]!);
+      this.numeric(arg, node.arguments[0]!);
+      return b.call(name, [arg]);
+    }
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === "at" && node.arguments.length === 1 && !ts.isSpreadElement(node.arguments[0]!)) {
       const array = this.lowerExpr(callee.expression);
       if (this.typeOf(array, callee.expression).kind === "array") return this.elementAt(array, node.arguments[0]!);
@@ -1617,7 +1624,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       case "unary": return e.op === "!" ? b.BOOLEAN : b.NUMBER;
       case "binary":
         return ["<", "<=", ">", ">=", "===", "!==", "==", "!=", "&&", "||"].includes(e.op) ? b.BOOLEAN : b.NUMBER;
-      case "call": return b.NUMBER;
+      case "call": return NUMBER_PREDICATES.has(e.callee) ? b.BOOLEAN : b.NUMBER;
       case "userCall": return this.userCallTypes.get(e.callee) ?? b.NUMBER;
       case "conditional": {
         const t = this.typeOf(e.whenTrue, node);

@@ -216,3 +216,9 @@ export function isIntegerValuedCall(callee: string): boolean {
 
 /** Math constants the front end accepts as literals. */
 export const MATH_CONSTANTS = ["PI", "E", "LN2", "LN10", "LOG2E", "LOG10E", "SQRT2", "SQRT1_2"];
+
+/**
+ * `Number.isFinite(x)` and its kin: boolean tests of a number, no derivative (guards such as
+ * `if (!Number.isFinite(v)) continue;`). Calls of them appear only where a boolean does.
+ */
+export const NUMBER_PREDICATES: ReadonlySet<string> = new Set(["Number.isFinite", "Number.isNaN", "Number.isInteger", "Number.isSafeInteger"]);

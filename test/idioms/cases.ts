@@ -511,6 +511,28 @@ export function inlineOptions(x: number[], opts: { scale: number; shift?: number
     wrt: [0],
   },
   {
+    name: "Number.isFinite, Number.isNaN and Number.isInteger as guards",
+    source: `
+/**
+ * @grad x
+ * @hvp x
+ * @jvp x
+ */
+export function guarded(x: number[]): number {
+  let s = 0;
+  for (const v of x) {
+    if (!Number.isFinite(v)) continue;
+    s += Number.isInteger(v) ? v : Math.sin(v) * v;
+  }
+  const first = x[0];
+  return Number.isNaN(first) ? s : s + first * first;
+}
+`,
+    fn: "guarded",
+    // Away from the integers, where the guard's branch changes (test/idioms.test.ts checks those against the tape).
+    args: () => [[0.3, -1.2, 2.5, 0.8]],
+  },
+  {
     name: "chained map and reduce in one expression",
     source: `
 /**
