@@ -35,6 +35,7 @@ export declare namespace ts {
   export type CallExpression = TsMorph.ts.CallExpression;
   export type ClassDeclaration = TsMorph.ts.ClassDeclaration;
   export type ConditionalExpression = TsMorph.ts.ConditionalExpression;
+  export type ConstructorDeclaration = TsMorph.ts.ConstructorDeclaration;
   export type DiagnosticWithLocation = TsMorph.ts.DiagnosticWithLocation;
   export type DoStatement = TsMorph.ts.DoStatement;
   export type ElementAccessExpression = TsMorph.ts.ElementAccessExpression;
@@ -47,6 +48,7 @@ export declare namespace ts {
   export type ForStatement = TsMorph.ts.ForStatement;
   export type FunctionDeclaration = TsMorph.ts.FunctionDeclaration;
   export type FunctionExpression = TsMorph.ts.FunctionExpression;
+  export type GetAccessorDeclaration = TsMorph.ts.GetAccessorDeclaration;
   export type Identifier = TsMorph.ts.Identifier;
   export type IfStatement = TsMorph.ts.IfStatement;
   export type InterfaceDeclaration = TsMorph.ts.InterfaceDeclaration;
@@ -68,6 +70,7 @@ export declare namespace ts {
   export type PrefixUnaryExpression = TsMorph.ts.PrefixUnaryExpression;
   export type PropertyAccessExpression = TsMorph.ts.PropertyAccessExpression;
   export type PropertyAssignment = TsMorph.ts.PropertyAssignment;
+  export type PropertyDeclaration = TsMorph.ts.PropertyDeclaration;
   export type PropertyName = TsMorph.ts.PropertyName;
   export type ReturnStatement = TsMorph.ts.ReturnStatement;
   export type SignatureDeclaration = TsMorph.ts.SignatureDeclaration;

@@ -174,7 +174,6 @@ export function polyAbs2GradInto(
   const im_bar = 2 * im;
   // line 31: const { re, im } = acc;
   let acc_im_bar = im_bar;
-  // line 31: const { re, im } = acc;
   let acc_re_bar = re_1_bar;
   // line 30: for (let k = c.length - 1; k >= 0; k--) acc = add(mul(acc, z), SCALE[k] * c[k]);
   {
@@ -203,12 +202,10 @@ export function polyAbs2GradInto(
   }
   // line 28: const z = { re: x, im: y };
   const y_bar = z_im_bar;
-  // line 28: const z = { re: x, im: y };
   const x_bar = z_re_bar;
   arg1_bar.fill(0);
   // line 27: export function polyAbs2(c: number[], [x, y]: [number, number]): number {
   arg1_bar[1] += y_bar;
-  // line 27: export function polyAbs2(c: number[], [x, y]: [number, number]): number {
   arg1_bar[0] += x_bar;
   return value;
 }
@@ -351,7 +348,6 @@ export function polyAbs2HvpInto(
   // line 31: const { re, im } = acc;
   let acc_im_bar = im_bar;
   let acc_im_bar_dot = im_bar_dot;
-  // line 31: const { re, im } = acc;
   let acc_re_bar = re_1_bar;
   let acc_re_bar_dot = re_1_bar_dot;
   // line 30: for (let k = c.length - 1; k >= 0; k--) acc = add(mul(acc, z), SCALE[k] * c[k]);
@@ -398,7 +394,6 @@ export function polyAbs2HvpInto(
   // line 28: const z = { re: x, im: y };
   const y_bar = z_im_bar;
   const y_bar_dot = z_im_bar_dot;
-  // line 28: const z = { re: x, im: y };
   const x_bar = z_re_bar;
   const x_bar_dot = z_re_bar_dot;
   arg1_bar_dot.fill(0);
@@ -406,7 +401,6 @@ export function polyAbs2HvpInto(
   arg1_bar_dot[1] += y_bar_dot;
   arg1_bar.fill(0);
   arg1_bar[1] += y_bar;
-  // line 27: export function polyAbs2(c: number[], [x, y]: [number, number]): number {
   arg1_bar_dot[0] += x_bar_dot;
   arg1_bar[0] += x_bar;
   return value;

@@ -234,7 +234,6 @@ export function ridgeGradInto(
     valueStack.size = savedTop;
   }
   linear_w_bar.fill(0);
-  // line 27: return fit + 0.5 * LAMBDA * w.reduce((s, v) => s + v * v, 0) + MU * Math.max(...magnitudes);
   for (let v_i_1 = linear.w.length - 1; v_i_1 >= 0; v_i_1--) {
     const v_2 = linear.w[v_i_1];
     const v_2_bar = s_2_bar * (2 * v_2);
@@ -248,7 +247,6 @@ export function ridgeGradInto(
   }
   // line 25: const fit = 0.5 * residuals.reduce((s, r) => s + r * r, 0);
   const s_1_bar = fit_bar * 0.5;
-  // line 25: const fit = 0.5 * residuals.reduce((s, r) => s + r * r, 0);
   {
     let savedTop = valueStack.size;
     const saved = valueStack.buffer;
@@ -420,7 +418,6 @@ export function ridgeHvpInto(
   }
   linear_w_bar.fill(0);
   linear_w_bar_dot.fill(0);
-  // line 27: return fit + 0.5 * LAMBDA * w.reduce((s, v) => s + v * v, 0) + MU * Math.max(...magnitudes);
   for (let v_i_1 = linear.w.length - 1; v_i_1 >= 0; v_i_1--) {
     const v_2 = linear.w[v_i_1];
     const v_2_dot = linear_w_dot[v_i_1];
@@ -437,7 +434,6 @@ export function ridgeHvpInto(
   }
   // line 25: const fit = 0.5 * residuals.reduce((s, r) => s + r * r, 0);
   const s_1_bar = fit_bar * 0.5;
-  // line 25: const fit = 0.5 * residuals.reduce((s, r) => s + r * r, 0);
   {
     let savedTop = valueStack.size;
     const saved = valueStack.buffer;

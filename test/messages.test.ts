@@ -42,6 +42,8 @@ const REJECTED: Record<string, string> = {
   "arithmetic on a for…in key": fn("  let s = 0;\n  for (const i in x) s += x[i] * (i + 1);\n  return s;"),
   "optional parameter used directly": fn("  return x[0] * eps;", "x: number[], eps?: number"),
   "tag on an overload signature": `/** @grad */\nexport function f(x: number): number;\nexport function f(x: number[]): number;\nexport function f(x: number | number[]): number {\n  return typeof x === "number" ? x : x[0];\n}\n`,
+  "new of a class holding an array": `class Layer {\n  w: number[] = [];\n}\n${fn("  const l = new Layer();\n  return x[0] * l.w.length;")}`,
+  "new of a library class": fn("  const d = new Date();\n  return x[0];"),
   "optional field used directly": fn("  return x[0] * opts.eps;", "x: number[], opts: { eps?: number }"),
   "differentiating an options object": `/** @grad opts */\nexport function f(x: number[], opts: { p: number; eps?: number }): number {\n  return x[0] * opts.p;\n}\n`,
   "package function without a rule": `import { lse } from "some-package";\n${fn("  return lse(x);")}`,

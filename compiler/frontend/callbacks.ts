@@ -33,7 +33,7 @@ export interface Captured {
 
 /** A function used as a value: one written in the source (a closure), or one of the program's functions by name. */
 export type FunctionValue =
-  | { kind: "closure"; node: ts.ArrowFunction | ts.FunctionExpression | ts.FunctionDeclaration | ts.MethodDeclaration; name: string; captured: Captured; receiver?: Expr }
+  | { kind: "closure"; node: ts.ArrowFunction | ts.FunctionExpression | ts.FunctionDeclaration | ts.MethodDeclaration | ts.ConstructorDeclaration | ts.GetAccessorDeclaration; name: string; captured: Captured; receiver?: Expr }
   | { kind: "program"; name: string }
   /** `Math.exp` passed as a function (`xs.map(Math.exp)`): a one-argument Math function. */
   | { kind: "math"; name: string };

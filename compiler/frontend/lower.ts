@@ -650,6 +650,13 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     return { kind: "closure", node: member, name: `${classDeclaration.name?.text}.${name}`, captured: { token: this, scopes: [new Map()], aliases: [new Map()], file } as CapturedScopes, ...(receiver && { receiver }) };
   }
 
+  /** `get name() {…}` of the program's class `className`, if it has one. */
+  private getterOf(className: string, name: string): ts.GetAccessorDeclaration | undefined {
+    const declaration = this.resolveType(className);
+    if (!declaration || !ts.isClassDeclaration(declaration)) return undefined;
+    return declaration.members.find((m): m is ts.GetAccessorDeclaration => ts.isGetAccessorDeclaration(m) && ts.isIdentifier(m.name) && m.name.text === name && !!m.body);
+  }
+
   /** The scopes of a program function's own module (no locals), for inlining it here. */
   private moduleLevel(found: ProgramFunction): Captured {
     return { token: this, scopes: [new Map()], aliases: [new Map()], file: { sourceFile: found.sourceFile, fileName: found.fileName, module: found.module } } as CapturedScopes;
@@ -1251,6 +1258,8 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
    * (`layers[i].forward(x)`).
    */
   private readonly elements = new WeakMap<Expr, ValueType>();
+  /** Objects `new C(…)` built here, by their class's name: `v.dot(w)` and `v.norm` find C's members. */
+  private readonly instances = new WeakMap<Expr, string>();
 
   /** The field `name` of a record value: a dotted path of a parameter (`layers.w`), a literal's field, or a field expression. */
   private fieldOf(object: Expr, name: string, node: ts.Node): Expr {
@@ -1471,6 +1480,13 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       if (field?.optional) this.optionalParams.add(`${object.name}.${property}`);
       return b.v(`${object.name}.${property}`);
     }
+    const getter = type.kind === "record" && type.name && !type.fields.some((f) => f.name === property) ? this.getterOf(type.name, property) : undefined;
+    if (getter) {
+      // `v.norm` of `get norm()`: the getter's body inlined with `this` = v.
+      const file = this.module.fileOf?.(getter.getSourceFile()) ?? this.file;
+      const captured = { token: this, scopes: [new Map()], aliases: [new Map()], file } as CapturedScopes;
+      return this.callbacks.value({ kind: "closure", node: getter, name: `${type.kind === "record" ? type.name : ""}.${property}`, captured, receiver: object }, [], node);
+    }
     if (type.kind === "record") {
       if (!type.fields.some((f) => f.name === property)) this.reject(Codes.UnsupportedExpression, `'${property}' is not a field of this object`, node.name);
       // A local record (split into variables) or a literal: the field itself.
@@ -1601,7 +1617,63 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       this.reject(Codes.UnsupportedExpression, `'new ${ctor}' takes one length argument here`, node);
     }
     if (ctor === "Array") this.reject(Codes.UnsupportedExpression, "write 'new Array(n).fill(0)' so the array holds numbers", node);
-    return this.reject(Codes.UnsupportedExpression, `'new ${ctor}' is not supported in a differentiated function`, node);
+    const declaration = ts.isIdentifier(node.expression) && !this.lookup(ctor) ? this.resolveType(ctor) : undefined;
+    if (declaration && ts.isClassDeclaration(declaration)) return this.construct(declaration, node);
+    return this.reject(Codes.UnsupportedExpression, `'new ${ctor}' is not supported in a differentiated function; construct objects of your own classes (of numbers), or pass the object in as a parameter`, node);
+  }
+
+  /**
+   * `new Vec(a, b)` of a class of the program whose fields are numbers: one local variable
+   * per field (as a local object literal has), set as JavaScript sets them: parameter
+   * properties, then field initializers, then the constructor's body inlined with `this`
+   * the new object. The object's methods and getters are inlined where they are used.
+   */
+  private construct(declaration: ts.ClassDeclaration, node: ts.NewExpression): Expr {
+    const className = declaration.name?.text ?? "class";
+    const shape = shapeOfTypeNode(ts.factory.createTypeReferenceNode(className), this.resolveType);
+    if ("error" in shape || shape.kind !== "record" || shape.arrayOfRecords || !shape.fields.every((f) => f.type.kind === "number")) {
+      return this.reject(Codes.UnsupportedExpression, `'new ${className}' builds an object tsgrad holds only when its fields are numbers; pass such an object in as a parameter, or keep its numbers in local variables`, node);
+    }
+    if (declaration.heritageClauses?.length) return this.reject(Codes.UnsupportedExpression, `'new ${className}': a class that extends another is not constructed here; construct the base class, or pass the object in`, node);
+    const ctor = declaration.members.find((m): m is ts.ConstructorDeclaration => ts.isConstructorDeclaration(m) && !!m.body);
+    // The arguments, each evaluated once, in order: a constructor body may read a parameter
+    // several times, so there each is a local; parameter properties alone read each once.
+    const hasBody = !!ctor && ctor.body!.statements.length > 0;
+    const args: Argument[] = (node.arguments ?? []).map((a) => {
+      if (ts.isSpreadElement(a)) return this.reject(Codes.UnsupportedCall, "spreading arguments into a constructor cannot be differentiated; pass the numbers themselves", a);
+      let value = this.lowerExpr(a);
+      const type = this.typeOf(value, a);
+      if (hasBody && type.kind === "number" && value.kind !== "number" && value.kind !== "var") {
+        const name = this.variable("arg", b.NUMBER, false);
+        this.emit({ kind: "declare", name, type: b.NUMBER, init: value, mutable: false, span: this.span(a) });
+        value = b.v(name);
+      }
+      return { kind: "value", value, type, node: a };
+    });
+    const initial = (field: string): Expr => {
+      const k = ctor?.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === field && ts.isParameterPropertyDeclaration(p, ctor)) ?? -1;
+      if (k >= 0) {
+        const arg = args[k];
+        if (arg?.kind === "value") return arg.value;
+        const fallback = ctor!.parameters[k]!.initializer;
+        return fallback ? this.lowerExpr(fallback) : b.num(0);
+      }
+      const property = declaration.members.find((m): m is ts.PropertyDeclaration => ts.isPropertyDeclaration(m) && ts.isIdentifier(m.name) && m.name.text === field);
+      return property?.initializer ? this.lowerExpr(property.initializer) : b.num(0);
+    };
+    const fields = shape.fields.map((f) => {
+      const name = this.variable(`${className.charAt(0).toLowerCase()}${className.slice(1)}_${f.name}`, b.NUMBER, true);
+      this.emit({ kind: "declare", name, type: b.NUMBER, init: initial(f.name), mutable: true, span: this.span(node) });
+      return { name: f.name, value: b.v(name) };
+    });
+    const object: Expr = { kind: "record", byReference: true, fields };
+    this.instances.set(object, className);
+    if (hasBody) {
+      const file = this.module.fileOf?.(declaration.getSourceFile()) ?? this.file;
+      const captured = { token: this, scopes: [new Map()], aliases: [new Map()], file } as CapturedScopes;
+      this.callbacks.value({ kind: "closure", node: ctor, name: `${className} constructor`, captured, receiver: object }, args, node);
+    }
+    return object;
   }
 
   /** The shape of a lowered expression (syntactic: locals and parameters carry their types). */
@@ -1632,7 +1704,10 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
         return t;
       }
       case "zeros": return { kind: "array", element: b.NUMBER, container: e.container, readonly: false };
-      case "record": return this.elements.get(e) ?? { kind: "record", fields: e.fields.map((f) => ({ name: f.name, type: this.typeOf(f.value, node) })) };
+      case "record": {
+        const instanceOf = this.instances.get(e);
+        return this.elements.get(e) ?? { kind: "record", ...(instanceOf && { name: instanceOf }), fields: e.fields.map((f) => ({ name: f.name, type: this.typeOf(f.value, node) })) };
+      }
       case "field": {
         const t = this.typeOf(e.object, node);
         const field = t.kind === "record" ? t.fields.find((f) => f.name === e.name) : undefined;

@@ -39,22 +39,29 @@ export function tidy(fn: FunctionIR): FunctionIR {
     uses = resolve(fn, body);
   }
   const tidied = constWhereNeverAssigned(body, uses);
-  return { ...fn, params: unusedParamsMarked(fn, uses), body: withoutOrphanComments(tidied) };
+  return { ...fn, params: unusedParamsMarked(fn, uses), body: tidyComments(tidied) };
 }
 
 /**
- * A `// line N: …` comment right before the function's return points at nothing: its
- * statements went (a loop of dead resets). (Before another comment it may still name a
- * statement moved above it; at the end of a branch it says which source line the branch is.)
+ * Source-line comments a reader needs once: one right before the function's return points
+ * at nothing (its statements went: a loop of dead resets), and one repeating the comment
+ * before it in the same list, with no other comment between, says nothing new (the
+ * statements of an inlined helper's line, one after another). Before another comment a
+ * comment may still name a statement moved above it; at the end of a branch it says which
+ * source line the branch is.
  */
-function withoutOrphanComments(list: Stmt[]): Stmt[] {
+function tidyComments(list: Stmt[]): Stmt[] {
   const out: Stmt[] = [];
+  let last: string | null = null;
   list.forEach((s, k) => {
-    const next = list[k + 1];
-    if (s.kind === "comment" && s.text.startsWith("line ") && next?.kind === "return") return;
-    if (s.kind === "loop") out.push({ ...s, body: withoutOrphanComments(s.body) });
-    else if (s.kind === "if") out.push({ ...s, then: withoutOrphanComments(s.then), else: withoutOrphanComments(s.else) });
-    else if (s.kind === "block") out.push({ ...s, body: withoutOrphanComments(s.body) });
+    if (s.kind === "comment") {
+      const repeated = s.text.startsWith("line ") && s.text === last;
+      last = s.text;
+      if (repeated || (s.text.startsWith("line ") && list[k + 1]?.kind === "return")) return;
+    }
+    if (s.kind === "loop") out.push({ ...s, body: tidyComments(s.body) });
+    else if (s.kind === "if") out.push({ ...s, then: tidyComments(s.then), else: tidyComments(s.else) });
+    else if (s.kind === "block") out.push({ ...s, body: tidyComments(s.body) });
     else out.push(s);
   });
   return out;

@@ -533,6 +533,71 @@ export function guarded(x: number[]): number {
     args: () => [[0.3, -1.2, 2.5, 0.8]],
   },
   {
+    name: "objects of a vector class built with new: parameter properties, methods returning new objects, a getter",
+    source: `
+export class V2 {
+  constructor(public x: number, public y: number) {}
+  add(o: V2): V2 {
+    return new V2(this.x + o.x, this.y + o.y);
+  }
+  scale(k: number): V2 {
+    return new V2(k * this.x, k * this.y);
+  }
+  dot(o: V2): number {
+    return this.x * o.x + this.y * o.y;
+  }
+  get length(): number {
+    return Math.sqrt(this.dot(this));
+  }
+}
+
+/**
+ * @grad p
+ * @hvp p
+ * @jvp p
+ */
+export function springEnergy(p: number[], rest: number): number {
+  let e = 0;
+  for (let i = 0; i + 3 < p.length; i += 2) {
+    const a = new V2(p[i], p[i + 1]);
+    const b = new V2(p[i + 2], p[i + 3]);
+    const d = b.add(a.scale(-1));
+    e += 0.5 * (d.length - rest) ** 2;
+  }
+  return e;
+}
+`,
+    fn: "springEnergy",
+    args: () => [[0.3, -1.2, 0.8, 1.5, -0.4, 0.2], 0.7],
+    wrt: [0],
+  },
+  {
+    name: "an object built by a constructor body (this.x = r * Math.cos(theta))",
+    source: `
+export class Polar {
+  x: number;
+  y: number;
+  scale = 1;
+  constructor(r: number, theta: number) {
+    this.x = r * Math.cos(theta);
+    this.y = r * Math.sin(theta) * this.scale;
+  }
+}
+
+/**
+ * @grad
+ * @hvp
+ */
+export function polarDistance(r: number, theta: number): number {
+  const q = new Polar(r, theta);
+  const o = new Polar(1, 0.5);
+  return Math.hypot(q.x - o.x, q.y - o.y);
+}
+`,
+    fn: "polarDistance",
+    args: () => [1.3, 0.2],
+  },
+  {
     name: "chained map and reduce in one expression",
     source: `
 /**
