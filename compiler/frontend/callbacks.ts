@@ -238,7 +238,11 @@ export class Callbacks {
       this.inlined(fn, args, call, () => {
         const body = fn.node.body!;
         if (!ts.isBlock(body)) {
-          if (into) return [b.assign(into, host.lowerExpr(body))];
+          if (into) {
+            const value = host.lowerExpr(body);
+            if (host.typeOf(value, body).kind !== "number") host.reject(Codes.UnsupportedCall, `this callback must return a number; a local matrix (number[][]) is not supported yet: keep it in a flat number[] of n * k entries, indexed [i * k + j], or take the matrix as a parameter`, body);
+            return [b.assign(into, value)];
+          }
           return host.lowerExpressionStatement(body, host.span(body));
         }
         const target: JumpTarget = { kind: "callback", exits: new Set(), ...(into && { resultTarget: into }) };

@@ -111,7 +111,9 @@ export function lowerArrayBuilder(host: DeclarationHost, name: string, e: ts.Exp
     const body = host.inScope(() => {
       i = host.bind(counter, b.NUMBER, true);
       if (bindCounter) host.alias(bindCounter, b.v(i));
-      return [b.assign({ kind: "index", object: b.v(array), index: b.v(i) }, element(b.v(i)))];
+      const value = element(b.v(i));
+      if (host.typeOf(value, e).kind !== "number") host.reject(Codes.UnsupportedExpression, `each element built here must be a number; a local matrix (number[][]) is not supported yet: keep it in a flat number[] of n * k entries, indexed [i * k + j], or take the matrix as a parameter`, e);
+      return [b.assign({ kind: "index", object: b.v(array), index: b.v(i) }, value)];
     });
     return [{ kind: "declare", name: array, type, init: { kind: "zeros", container, length }, mutable, span }, b.countUp(i, b.num(0), length, body, span)];
   };

@@ -1122,7 +1122,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       const array = this.lowerExpr(target);
       const type = this.typeOf(array, target);
       if (array.kind !== "var" || type.kind !== "array" || type.container !== "array" || type.element.kind !== "number" || type.readonly) {
-        this.reject(Codes.UnsupportedCall, "'.push' is supported on a local number[] only", e);
+        this.reject(Codes.UnsupportedCall, type.kind === "array" && type.element.kind === "array" ? "'.push' is supported on a local number[] only; a local matrix (number[][]) is not supported yet: keep it in a flat number[] of n * k entries, indexed [i * k + j], or take the matrix as a parameter" : "'.push' is supported on a local number[] only; copy into one first ('const ys = xs.slice();')", e);
       }
       if (!this.lookup(array.name)?.mutable && this.isParameter(array.name)) this.reject(Codes.UnsupportedCall, "'.push' on a parameter would change the caller's array; copy it first", e);
       if (e.arguments.length !== 1) this.reject(Codes.UnsupportedCall, "push one value at a time", e);
