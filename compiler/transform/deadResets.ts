@@ -56,9 +56,13 @@ function deadResetsOf(body: Stmt[]): Stmt[] {
   // argument) may be read through another name.
   walkStmts(body, (x) => {
     for (const e of stmtExprs(x)) {
+      // The objects of element reads and lengths, then every variable that is not one of them.
+      const elementObjects = new Set<Expr>();
       walkExpr(e, (y) => {
-        if ((y.kind === "index" || y.kind === "length") && y.object.kind === "var") return;
-        if (y.kind === "var" && buffers.has(y.name) && !elementOf(e, y)) buffers.delete(y.name);
+        if (y.kind === "index" || y.kind === "length") elementObjects.add(y.object);
+      });
+      walkExpr(e, (y) => {
+        if (y.kind === "var" && buffers.has(y.name) && !elementObjects.has(y)) buffers.delete(y.name);
       });
     }
   });
@@ -72,15 +76,6 @@ function deadResetsOf(body: Stmt[]): Stmt[] {
     for (const a of buffers) if (!mentionedLater.has(a) && mentionsIn(s, a)) mentionedLater.add(a);
   }
   return out.every((s, k) => s === body[k]) ? body : out;
-}
-
-/** Whether `v` (a node of `e`) is the object of an element read or of a length. */
-function elementOf(e: Expr, v: Expr): boolean {
-  let found = false;
-  walkExpr(e, (y) => {
-    if ((y.kind === "index" || y.kind === "length") && y.object === v) found = true;
-  });
-  return found;
 }
 
 function isFreshBuffer(e: Expr): boolean {
