@@ -23,6 +23,11 @@ interface Binding {
 
 /** `list` with each later binding of a value an earlier temporary of `bound` still holds dropped, and its reads renamed. */
 export function shareBoundTemps(list: Stmt[], bound: ReadonlySet<string>): Stmt[] {
+  // Nothing to share without two bindings: the list as it is, without the scan below (a
+  // definedIn and a writesMemory walk per statement of a whole reverse sweep).
+  let bindings = 0;
+  for (const s of list) if (s.kind === "declare" && bound.has(s.name)) bindings++;
+  if (bindings < 2) return list;
   const held = new Map<string, Binding>();
   const alias = new Map<string, string>();
   const renames: { from: string; to: string }[] = [];
