@@ -223,3 +223,22 @@ export function dependencies(seeds: Iterable<string>, body: Stmt[], edges: { tar
   }
   return useful;
 }
+
+/**
+ * An array parameter outside `wrt` whose elements the body writes with values that carry
+ * a derivative (`buf[0] = x[0] * 2` for a buffer passed in), if any: it would need a tangent
+ * or adjoint of its own, which the caller's array does not have. The modes refuse it.
+ */
+export function activeWrittenParameter(fn: FunctionIR, wrt: readonly string[], active: ReadonlySet<string>): FunctionIR["params"][number] | undefined {
+  const written = new Set<string>();
+  walkStmts(fn.body, (s) => {
+    if (s.kind === "assign" && s.target.kind === "index") written.add(rootName(s.target)!);
+  });
+  return fn.params.find((p) => p.type.kind === "array" && !wrt.includes(p.name) && written.has(p.name) && active.has(p.name));
+}
+
+/** The message for activeWrittenParameter's parameter. */
+export function activeWrittenMessage(p: FunctionIR["params"][number], wrt: readonly string[]): string {
+  const copy = p.type.kind === "array" && p.type.element.kind === "number" ? `copy it into a local array first ('const work = ${p.name}.slice();') or write those values into a local` : "write those values into a local array instead";
+  return `'${p.name}' is a parameter written with values that depend on ${wrt.map((w) => `'${w}'`).join(", ")}; ${copy}`;
+}

@@ -23,7 +23,7 @@ import { lowerDoWhile, lowerFor, lowerForIn, lowerForOf, lowerWhile, type LoopHo
 import { bindPattern, lowerArrayBuilder, type DeclarationHost } from "./declarations.ts";
 import { hasSpread, spreadArray, spreadExtremum } from "./spread.ts";
 import { Callbacks, returnsOf, type Argument, type CallbackHost, type Captured, type FunctionValue } from "./callbacks.ts";
-import { someExpr, walkStmts } from "../ir/visit.ts";
+import { rootName, someExpr, walkStmts } from "../ir/visit.ts";
 import { checkpointDirective, parseCheckpointOptions } from "./checkpointTag.ts";
 import type { CheckpointRequest } from "../ir/nodes.ts";
 
@@ -669,6 +669,8 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
   // ---- statements ----
 
   private readonly paramNames = new Set<string>();
+  /** Locals that name a row of an array parameter (`const row = grid[0]`), by the parameter's name. */
+  private readonly paramRows = new Map<string, string>();
 
   private isParameter(name: string): boolean {
     return this.paramNames.has(name);
@@ -1059,6 +1061,9 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       }
       if (type.kind === "record") this.reject(Codes.UnsupportedStatement, `local objects are supported only as an object literal of numbers and array variables; read the fields of '${name}' where you need them`, d);
       const irName = this.bind(name, type, mutable, !this.inForInit);
+      // `const row = grid[0]`: another name for the parameter's row (writes through it change grid).
+      const owner = type.kind === "array" && init.kind === "index" ? rootName(init) : null;
+      if (owner && this.isParameter(owner)) this.paramRows.set(irName, owner);
       return [{ kind: "declare", name: irName, type, init, mutable, span: this.span(d) } satisfies Stmt];
     }
   }
@@ -1212,6 +1217,9 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       if (objectType.kind !== "array") this.reject(Codes.UnsupportedAssignment, "only array elements can be assigned by index", e);
       if (objectType.readonly) this.reject(Codes.UnsupportedAssignment, "cannot write into a readonly array", e);
       if (objectType.element.kind !== "number") this.reject(Codes.UnsupportedAssignment, "only number elements can be assigned; assign to a[i][j]", e);
+      const row = rootName(object);
+      const owner = row ? this.paramRows.get(row) : undefined;
+      if (owner) this.reject(Codes.UnsupportedAssignment, `'${row}' is a row of the parameter '${owner}': writing it changes ${owner}, which the derivative does not follow; copy the row first ('const ${row} = ${owner}[…].slice();') or write into a local array`, e);
       return { kind: "index", object, index: this.lowerExpr(e.argumentExpression) };
     }
     if (ts.isPropertyAccessExpression(e)) {

@@ -10,6 +10,8 @@ import type { Expr, FunctionIR, Stmt, ValueType } from "../ir/nodes.ts";
 import { gradientTypeText, leafPaths, pathIn } from "../ir/types.ts";
 import { walkStmts } from "../ir/visit.ts";
 import { ForwardGenerator } from "../transform/forward.ts";
+import { activeWrittenMessage, activeWrittenParameter } from "../analysis/activity.ts";
+import { Codes, fail } from "../diagnostics.ts";
 import { activityOf, aliasName, paramType, typeParam, where, wrtRecordType, type ModeContext, type Pass } from "./unit.ts";
 
 /** The names of a JVP function and of its record type (@jacobian passes its own, so wrt lists never clash). */
@@ -34,6 +36,8 @@ export function jvpForward(names: JvpNames = defaultNames): Pass {
         if (s.kind === "return" && s.value) returns.push(s.value);
       });
       const activity = activityOf(fn, { kind: "arrayLiteral", elements: returns }, request.wrt, ctx.activity);
+      const written = activeWrittenParameter(fn, request.wrt, activity.active);
+      if (written) fail(Codes.UnsupportedAssignment, activeWrittenMessage(written, request.wrt), fn.span);
       const gen = new ForwardGenerator({ active: activity.active, namer, span: fn.span });
       const prologue = tangentPrologue(fn, request.wrt, gen, tangentName);
       const body = gen.stmts(fn.body);

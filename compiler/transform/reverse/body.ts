@@ -12,6 +12,7 @@ import type { Expr, LValue, Stmt, ValueType } from "../../ir/nodes.ts";
 import { exprReads, mapExpr, mapStmtExprs, rootName, someStmt, stmtExprs, walkStmts } from "../../ir/visit.ts";
 import { leafPaths, pathIn, typeText } from "../../ir/types.ts";
 import type { Namer } from "../naming.ts";
+import { activeWrittenMessage, activeWrittenParameter } from "../../analysis/activity.ts";
 import { cleanupStraightLine } from "../cleanup.ts";
 import { shareBoundTemps } from "./temps.ts";
 import { adjointDeclaration, adjointName, copyAttempt, exprContext, newAttempt, topScope, type Attempt, type Generation } from "./context.ts";
@@ -51,12 +52,15 @@ function sweeps(gen: Generation, namer: Namer, cleanup: boolean): Generated {
 }
 
 function checkWrt(gen: Generation): void {
-  const { fn, wrt, info } = gen.input;
+  const { fn, wrt, info, activity } = gen.input;
   for (const name of wrt) {
     if (info.elementsWritten.has(name)) {
       fail(Codes.UnsupportedAssignment, `'${name}' is differentiated and written to; copy it into a local array first (the gradient is with respect to its value on entry)`, fn.span);
     }
   }
+  // A buffer the caller passed in, written with values carrying a derivative, would need an adjoint of its own.
+  const written = activeWrittenParameter(fn, wrt, activity.active);
+  if (written) fail(Codes.UnsupportedAssignment, activeWrittenMessage(written, wrt), fn.span);
 }
 
 /**
