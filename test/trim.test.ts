@@ -9,31 +9,8 @@
 import { describe, expect, it } from "vitest";
 import { build, generatedFunction } from "./harness/build.ts";
 import { checkGradientAndHvp } from "./harness/check.ts";
+import { TRIANGULAR as triangular } from "./harness/triangular.ts";
 import { centralDifferences, flatten, maxRelError, randomMatrix, randomVector, rng } from "./harness/numeric.ts";
-
-/** GMM's triangular product (samples/gmm.ts): forward, column by column; its reverse sums `centered_bar` per column and subtracts it from c's adjoint. */
-const triangular = `/**
- * @grad w, c
- * @hvp w, c
- */
-export function triangular(w: readonly number[], c: readonly (readonly number[])[], x: readonly number[]): number {
-  const D = x.length;
-  const buf = new Array(D).fill(0);
-  let total = 0;
-  for (let k = 0; k < c.length; k++) {
-    for (let j = 0; j < D; j++) buf[j] = Math.exp(w[j]) * (x[j] - c[k][j]);
-    for (let col = 0; col < D; col++) {
-      const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
-      const centered = x[col] - c[k][col];
-      for (let row = col + 1; row < D; row++) buf[row] += w[first + row] * centered;
-    }
-    let sq = 0;
-    for (let j = 0; j < D; j++) sq += buf[j] * buf[j];
-    total += Math.log(1 + sq);
-  }
-  return total;
-}
-`;
 
 /**
  * Nests in the user's code (forward mode keeps their shape). \`down\`, \`downStrict\` and
