@@ -14,7 +14,7 @@ import { Codes, DiagnosticError, fail, type Diagnostic, type DiagnosticCode, typ
 import * as b from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
 import { MATH_CONSTANTS, NUMBER_PREDICATES, PRIMITIVES } from "../ir/primitives.ts";
-import { describeType, shapeOfTypeNode, type TypeResolver } from "./types.ts";
+import { describeType, shapeOfClass, shapeOfTypeNode, type TypeResolver } from "./types.ts";
 import { elementOfRecords, typeText } from "../ir/types.ts";
 import { functionValue, MODES, sourceParams, tagsOf, typeReference, type FunctionNode, type FunctionSource, type SourceParam } from "./functions.ts";
 import { NUMBER_CONSTANTS, type ModuleValues, type Table } from "./moduleValues.ts";
@@ -646,8 +646,13 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     if (!member) return undefined;
     const isStatic = !!member.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
     if (isStatic !== !receiver) return undefined;
-    const file = this.module.fileOf?.(classDeclaration.getSourceFile()) ?? this.file;
-    return { kind: "closure", node: member, name: `${classDeclaration.name?.text}.${name}`, captured: { token: this, scopes: [new Map()], aliases: [new Map()], file } as CapturedScopes, ...(receiver && { receiver }) };
+    return { kind: "closure", node: member, name: `${classDeclaration.name?.text}.${name}`, captured: this.classLevel(classDeclaration), ...(receiver && { receiver }) };
+  }
+
+  /** The scopes of a class's own module (no locals), for inlining its members here. */
+  private classLevel(member: ts.Node): Captured {
+    const file = this.module.fileOf?.(member.getSourceFile()) ?? this.file;
+    return { token: this, scopes: [new Map()], aliases: [new Map()], file } as CapturedScopes;
   }
 
   /** `get name() {…}` of the program's class `className`, if it has one. */
@@ -1491,9 +1496,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     const getter = type.kind === "record" && type.name && !type.fields.some((f) => f.name === property) ? this.getterOf(type.name, property) : undefined;
     if (getter) {
       // `v.norm` of `get norm()`: the getter's body inlined with `this` = v.
-      const file = this.module.fileOf?.(getter.getSourceFile()) ?? this.file;
-      const captured = { token: this, scopes: [new Map()], aliases: [new Map()], file } as CapturedScopes;
-      return this.callbacks.value({ kind: "closure", node: getter, name: `${type.kind === "record" ? type.name : ""}.${property}`, captured, receiver: object }, [], node);
+      return this.callbacks.value({ kind: "closure", node: getter, name: `${type.kind === "record" ? type.name : ""}.${property}`, captured: this.classLevel(getter), receiver: object }, [], node);
     }
     if (type.kind === "record") {
       if (!type.fields.some((f) => f.name === property)) this.reject(Codes.UnsupportedExpression, `'${property}' is not a field of this object`, node.name);
@@ -1638,11 +1641,11 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
    */
   private construct(declaration: ts.ClassDeclaration, node: ts.NewExpression): Expr {
     const className = declaration.name?.text ?? "class";
-    const shape = shapeOfTypeNode(ts.factory.createTypeReferenceNode(className), this.resolveType);
+    // (A class that extends another has no shape here: it is refused with the others.)
+    const shape = shapeOfClass(declaration, this.resolveType);
     if ("error" in shape || shape.kind !== "record" || shape.arrayOfRecords || !shape.fields.every((f) => f.type.kind === "number")) {
       return this.reject(Codes.UnsupportedExpression, `'new ${className}' builds an object tsgrad holds only when its fields are numbers; pass such an object in as a parameter, or keep its numbers in local variables`, node);
     }
-    if (declaration.heritageClauses?.length) return this.reject(Codes.UnsupportedExpression, `'new ${className}': a class that extends another is not constructed here; construct the base class, or pass the object in`, node);
     const ctor = declaration.members.find((m): m is ts.ConstructorDeclaration => ts.isConstructorDeclaration(m) && !!m.body);
     // The arguments, each evaluated once, in order: a constructor body may read a parameter
     // several times, so there each is a local; parameter properties alone read each once.
@@ -1677,9 +1680,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     const object: Expr = { kind: "record", byReference: true, fields };
     this.instances.set(object, className);
     if (hasBody) {
-      const file = this.module.fileOf?.(declaration.getSourceFile()) ?? this.file;
-      const captured = { token: this, scopes: [new Map()], aliases: [new Map()], file } as CapturedScopes;
-      this.callbacks.value({ kind: "closure", node: ctor, name: `${className} constructor`, captured, receiver: object }, args, node);
+      this.callbacks.value({ kind: "closure", node: ctor, name: `${className} constructor`, captured: this.classLevel(declaration), receiver: object }, args, node);
     }
     return object;
   }

@@ -102,6 +102,11 @@ function isDeclarationKind(node: ts.Node): boolean {
   return ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node) || ts.isClassDeclaration(node) || ts.isEnumDeclaration(node);
 }
 
+/** The record of a class of the program: its fields (declared and parameter properties), or why it has none. */
+export function shapeOfClass(c: ts.ClassDeclaration, resolve?: TypeResolver): ValueType | { error: "any" | "unsupported" } {
+  return recordOfClass(c, resolve, 0);
+}
+
 /**
  * A class holding parameters (`class Linear { w: number[]; b: number }`, or constructor
  * parameter properties): a record of its instance fields. Methods are lowered as functions

@@ -302,3 +302,21 @@ export function mapStmtExprs(stmts: Stmt[], replace: (e: Expr) => Expr | undefin
     }
   }
 }
+
+/** `s` with each statement list nested directly in it (a loop's or block's body, an if's branches) mapped by `f`; `s` itself when none changed. */
+export function mapNestedLists(s: Stmt, f: (list: Stmt[]) => Stmt[]): Stmt {
+  switch (s.kind) {
+    case "loop":
+    case "block": {
+      const body = f(s.body);
+      return body === s.body ? s : { ...s, body };
+    }
+    case "if": {
+      const then = f(s.then);
+      const otherwise = f(s.else);
+      return then === s.then && otherwise === s.else ? s : { ...s, then, else: otherwise };
+    }
+    default:
+      return s;
+  }
+}

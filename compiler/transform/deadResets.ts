@@ -19,32 +19,12 @@
  */
 import * as b from "../ir/build.ts";
 import type { Expr, Stmt } from "../ir/nodes.ts";
-import { mentionedNames, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+import { mapNestedLists, mentionedNames, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 
 export function withoutDeadResets(body: Stmt[]): Stmt[] {
   // Buffers declared in a nested list (fVjpRowsInto's per-row adjoints) are that list's own.
-  const inner = body.map(nestedLists);
+  const inner = body.map((s) => mapNestedLists(s, withoutDeadResets));
   return deadResetsOf(inner.every((s, k) => s === body[k]) ? body : inner);
-}
-
-function nestedLists(s: Stmt): Stmt {
-  switch (s.kind) {
-    case "loop": {
-      const body = withoutDeadResets(s.body);
-      return body === s.body ? s : { ...s, body };
-    }
-    case "block": {
-      const body = withoutDeadResets(s.body);
-      return body === s.body ? s : { ...s, body };
-    }
-    case "if": {
-      const then = withoutDeadResets(s.then);
-      const otherwise = withoutDeadResets(s.else);
-      return then === s.then && otherwise === s.else ? s : { ...s, then, else: otherwise };
-    }
-    default:
-      return s;
-  }
 }
 
 /** The dead resets of the buffers `body` itself declares. */
@@ -69,11 +49,12 @@ function deadResetsOf(body: Stmt[]): Stmt[] {
   if (buffers.size === 0) return body;
   const mentionedLater = new Set<string>();
   const out = [...body];
-  for (let k = out.length - 1; k >= 0; k--) {
+  // Backwards, until every buffer is mentioned by a later statement (none of its resets can go then).
+  for (let k = out.length - 1; k >= 0 && mentionedLater.size < buffers.size; k--) {
     const s = out[k]!;
-    const candidates = [...buffers].filter((a) => !mentionedLater.has(a));
-    if (candidates.length > 0) out[k] = withoutResetsIn(s, candidates);
-    for (const a of buffers) if (!mentionedLater.has(a) && mentionsIn(s, a)) mentionedLater.add(a);
+    out[k] = withoutResetsIn(s, [...buffers].filter((a) => !mentionedLater.has(a)));
+    const names = mentionedNames(s);
+    for (const a of buffers) if (names.has(a)) mentionedLater.add(a);
   }
   return out.every((s, k) => s === body[k]) ? body : out;
 }

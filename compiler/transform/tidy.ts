@@ -24,7 +24,7 @@
  */
 import { assertNever, type Expr, type FunctionIR, type LValue, type Stmt } from "../ir/nodes.ts";
 import * as b from "../ir/build.ts";
-import { someExpr, stmtExprs, walkStmts } from "../ir/visit.ts";
+import { mapNestedLists, someExpr, stmtExprs, walkStmts } from "../ir/visit.ts";
 import { namesIn } from "./naming.ts";
 import { withoutDeadResets } from "./deadResets.ts";
 
@@ -59,12 +59,10 @@ function tidyComments(list: Stmt[]): Stmt[] {
       last = s.text;
       if (repeated || (s.text.startsWith("line ") && list[k + 1]?.kind === "return")) return;
     }
-    if (s.kind === "loop") out.push({ ...s, body: tidyComments(s.body) });
-    else if (s.kind === "if") out.push({ ...s, then: tidyComments(s.then), else: tidyComments(s.else) });
-    else if (s.kind === "block") out.push({ ...s, body: tidyComments(s.body) });
-    else out.push(s);
+    out.push(mapNestedLists(s, tidyComments));
   });
-  return out;
+  // Unchanged lists (most) are returned as they are: no copy of a function that needs nothing.
+  return out.length === list.length && out.every((s, k) => s === list[k]) ? list : out;
 }
 
 /** One variable: a parameter or a declaration. */
