@@ -627,20 +627,24 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     }
     if (!classDeclaration) {
       if (ts.isIdentifier(owner) && (owner.text === "Math" || owner.text === "Number" || owner.text === "Array" || owner.text === "Float64Array")) return undefined;
-      // Only a path (`layer`, `this.head`, `layers[i]`) is probed for a class type: lowering it emits nothing.
-      if (!isPath(callee.expression)) return undefined;
-      let object: Expr;
+      // A path (`layer`, `this.head`, `layers[i]`) lowers to an expression alone. A call or
+      // `new` (`a.add(b)` in `a.add(b).dot(c)`) may need statements, kept only if it gives an
+      // object of a class; `at` is an array's (lowering the receiver twice would take names twice).
+      const made = ts.isCallExpression(owner) || ts.isNewExpression(owner);
+      if (!isPath(callee.expression) && !(made && name !== "at")) return undefined;
+      let lowered: { pre: Stmt[]; value: Expr };
       try {
-        object = this.lowerExpr(callee.expression);
+        lowered = this.separately(() => this.lowerExpr(callee.expression));
       } catch {
         return undefined;
       }
-      const type = this.typeOf(object, callee.expression);
+      const type = this.typeOf(lowered.value, callee.expression);
       if (type.kind !== "record" || !type.name) return undefined;
       const declaration = this.resolveType(type.name);
       if (!declaration || !ts.isClassDeclaration(declaration)) return undefined;
+      this.emit(...lowered.pre);
       classDeclaration = declaration;
-      receiver = object;
+      receiver = lowered.value;
     }
     const member = classDeclaration.members.find((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && ts.isIdentifier(m.name) && m.name.text === name && !!m.body);
     if (!member) return undefined;

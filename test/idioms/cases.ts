@@ -572,6 +572,43 @@ export function springEnergy(p: number[], rest: number): number {
     wrt: [0],
   },
   {
+    name: "method calls chained on objects that calls and new return (a.add(b).dot(c), new V(…).scale(k).norm)",
+    source: `
+export class V3 {
+  constructor(public x: number, public y: number, public z: number) {}
+  add(o: V3): V3 {
+    return new V3(this.x + o.x, this.y + o.y, this.z + o.z);
+  }
+  scale(k: number): V3 {
+    return new V3(k * this.x, k * this.y, k * this.z);
+  }
+  cross(o: V3): V3 {
+    return new V3(this.y * o.z - this.z * o.y, this.z * o.x - this.x * o.z, this.x * o.y - this.y * o.x);
+  }
+  dot(o: V3): number {
+    return this.x * o.x + this.y * o.y + this.z * o.z;
+  }
+  get norm(): number {
+    return Math.hypot(this.x, this.y, this.z);
+  }
+}
+
+/**
+ * @grad
+ * @hvp
+ * @jvp
+ */
+export function torqueWork(r: V3, f: V3, k: number): number {
+  const drift = new V3(r.x, 1, r.z).scale(k).add(f).norm;
+  return r.cross(f).dot(f.add(r).scale(0.5)) + r.add(f).cross(r.scale(k)).norm * drift;
+}
+export const v3 = (x: number, y: number, z: number) => new V3(x, y, z);
+`,
+    fn: "torqueWork",
+    args: (m) => [(m.v3 as (...c: number[]) => unknown)(0.3, -1.2, 0.8), (m.v3 as (...c: number[]) => unknown)(1.5, -0.4, 0.2), 0.7],
+    tape: { fn: "torqueWork", args: (t) => [t.call("v3", [0.3, -1.2, 0.8]), t.call("v3", [1.5, -0.4, 0.2]), 0.7] },
+  },
+  {
     name: "an object built by a constructor body (this.x = r * Math.cos(theta))",
     source: `
 export class Polar {
