@@ -68,6 +68,7 @@ export declare namespace ts {
   export type ParenthesizedExpression = TsMorph.ts.ParenthesizedExpression;
   export type ParenthesizedTypeNode = TsMorph.ts.ParenthesizedTypeNode;
   export type PrefixUnaryExpression = TsMorph.ts.PrefixUnaryExpression;
+  export type PostfixUnaryExpression = TsMorph.ts.PostfixUnaryExpression;
   export type PropertyAccessExpression = TsMorph.ts.PropertyAccessExpression;
   export type PropertyAssignment = TsMorph.ts.PropertyAssignment;
   export type PropertyDeclaration = TsMorph.ts.PropertyDeclaration;

@@ -53,6 +53,11 @@ const REJECTED: Record<string, string> = {
   "optional field used directly": fn("  return x[0] * opts.eps;", "x: number[], opts: { eps?: number }"),
   "differentiating an options object": `/** @grad opts */\nexport function f(x: number[], opts: { p: number; eps?: number }): number {\n  return x[0] * opts.p;\n}\n`,
   "package function without a rule": `import { lse } from "some-package";\n${fn("  return lse(x);")}`,
+  "update read again in its statement": fn("  let i = 0;\n  return x[i++] * x[i];"),
+  "update on the right of &&": fn("  let i = 0;\n  const big = x[0] > 0 && x[i++] > 1;\n  return big ? x[i] : 0;"),
+  "update in a branch of ?:": fn("  let i = 0;\n  const v = x[0] > 0 ? x[i++] : 0;\n  return v * x[i];"),
+  "update in a callback": fn("  let k = 0;\n  return x.map((v) => v * k++).reduce((s, v) => s + v, 0);"),
+  "update of an element": fn("  const c = [0, 0];\n  const v = x[c[0]++];\n  return v;"),
   "array result for @grad": `/** @grad */\nexport function f(x: number[]): number[] {\n  return [x[0], x[1]];\n}\n`,
 };
 

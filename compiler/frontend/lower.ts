@@ -1353,11 +1353,12 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       }
       case ts.SyntaxKind.PrefixUnaryExpression: {
         const node = e as ts.PrefixUnaryExpression;
+        if (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken) return this.lowerUpdateExpression(node);
         const operand = this.lowerExpr(node.operand);
         if (node.operator === ts.SyntaxKind.MinusToken) return this.numeric(operand, node.operand) && { kind: "unary", op: "-", operand };
         if (node.operator === ts.SyntaxKind.PlusToken) return this.numeric(operand, node.operand) && operand;
         if (node.operator === ts.SyntaxKind.ExclamationToken) return { kind: "unary", op: "!", operand };
-        return this.reject(Codes.UnsupportedExpression, "'++' and '--' are only supported as statements", node);
+        return this.reject(Codes.UnsupportedExpression, expressionMessage(e), e);
       }
       case ts.SyntaxKind.BinaryExpression:
         return this.lowerBinary(e as ts.BinaryExpression);
@@ -1382,7 +1383,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       case ts.SyntaxKind.ObjectLiteralExpression:
         return this.lowerObjectLiteral(e as ts.ObjectLiteralExpression);
       case ts.SyntaxKind.PostfixUnaryExpression:
-        return this.reject(Codes.UnsupportedExpression, "'++' and '--' are only supported as statements", e);
+        return this.lowerUpdateExpression(e as ts.PostfixUnaryExpression);
       case ts.SyntaxKind.ArrowFunction:
       case ts.SyntaxKind.FunctionExpression:
         return this.reject(Codes.UnsupportedExpression, "a function cannot be stored or returned in a differentiated function; call it, declare it as a local constant, or pass it as a callback (to map, reduce, forEach, filter, some, every or a helper)", e);
@@ -1391,6 +1392,31 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       default:
         return this.reject(Codes.UnsupportedExpression, expressionMessage(e), e);
     }
+  }
+
+  /**
+   * `k++`, `--i` inside an expression (`out[k++] = v`, `while (i-- > 0)`): the update runs as
+   * a statement before the one being lowered, and the expression reads the value JavaScript
+   * gives it (the old one after a postfix operator). That order is JavaScript's only where
+   * nothing else in the statement mentions the variable and the update always runs, so
+   * anything else is refused.
+   */
+  private lowerUpdateExpression(node: ts.PrefixUnaryExpression | ts.PostfixUnaryExpression): Expr {
+    const refuse = (why: string): never =>
+      this.reject(Codes.UnsupportedExpression, `'++' and '--' inside an expression ${why}; write the update as a statement of its own`, node);
+    if (!ts.isIdentifier(node.operand)) refuse("are supported on a local variable only");
+    const name = (node.operand as ts.Identifier).text;
+    const statement = updateScope(node, refuse);
+    if (mentionsOf(statement, name) > 1) refuse(`are supported where nothing else in the statement mentions '${name}'`);
+    const [update] = this.lowerExpressionStatement(node, this.span(node));
+    if (ts.isPrefixUnaryExpression(node)) {
+      this.emit(update!);
+      return this.lowerExpr(node.operand);
+    }
+    const old = this.lowerExpr(node.operand);
+    const held = this.bind(this.fresh(`${name}_was`), this.typeOf(old, node.operand), false);
+    this.emit({ kind: "declare", name: held, type: this.typeOf(old, node.operand), init: old, mutable: false, span: this.span(node) }, update!);
+    return b.v(held);
   }
 
   private numeric(expr: Expr, node: ts.Node): true {
@@ -1810,6 +1836,37 @@ function returnsObjectOrTuple(fn: FunctionNode, resolve: (name: string) => Retur
 }
 
 /** A name, `this`, or fields and elements of one (`layer.w`, `layers[i]`): no calls. */
+/**
+ * The part of the source that runs with an update expression: a loop's or an if's condition,
+ * or the statement holding it. Refuses an update that runs only sometimes (a branch of `?:`,
+ * the right of `&&`, `||`, `??`) or once per element (a callback's body).
+ */
+function updateScope(node: ts.Node, refuse: (why: string) => never): ts.Node {
+  let at = node;
+  for (;;) {
+    const parent = at.parent;
+    if (ts.isConditionalExpression(parent) && at !== parent.condition) refuse("in a branch of '?:' are not supported");
+    if (ts.isBinaryExpression(parent) && at === parent.right && [ts.SyntaxKind.AmpersandAmpersandToken, ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken].includes(parent.operatorToken.kind)) {
+      refuse("on the right of '&&', '||' or '??' are not supported");
+    }
+    if (ts.isFunctionLike(parent)) refuse("in a callback are not supported");
+    if (ts.isIterationStatement(parent, false) || ts.isIfStatement(parent) || ts.isSwitchStatement(parent)) return at;
+    if (parent.kind >= ts.SyntaxKind.FirstStatement && parent.kind <= ts.SyntaxKind.LastStatement) return parent;
+    at = parent;
+  }
+}
+
+/** How many times `name` is read or written as a variable in `node` (property names aside). */
+function mentionsOf(node: ts.Node, name: string): number {
+  let count = 0;
+  const visit = (n: ts.Node): void => {
+    if (ts.isIdentifier(n) && n.text === name && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) && !(ts.isPropertyAssignment(n.parent) && n.parent.name === n)) count++;
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return count;
+}
+
 function isPath(e: ts.Expression): boolean {
   const x = skipOuter(e);
   if (ts.isIdentifier(x) || x.kind === ts.SyntaxKind.ThisKeyword) return true;

@@ -298,6 +298,48 @@ export function firstLarge(a: number[][]): number {
     args: () => [[[0.5, 0.2], [0.7, 1.4], [1.5, 2]]],
   },
   {
+    name: "a loop counting down with i-- in its condition",
+    source: `
+/**
+ * @grad
+ * @hvp
+ * @jvp
+ */
+export function tailWeighted(x: number[]): number {
+  let s = 0;
+  let i = x.length;
+  while (i-- > 0) s = s * 0.5 + x[i] * Math.sin(x[i]);
+  return s;
+}
+`,
+    fn: "tailWeighted",
+    args: () => [xs()],
+  },
+  {
+    name: "an array filled through a cursor, out[k++] = …",
+    source: `
+/**
+ * @grad
+ * @hvp
+ * @jvp
+ */
+export function interleavedMoments(x: number[]): number {
+  const out = new Array<number>(3 * x.length).fill(0);
+  let k = 0;
+  for (const v of x) {
+    out[k++] = v;
+    out[k++] = v * v;
+    out[++k - 1] = Math.exp(-v);
+  }
+  let s = 0;
+  for (let j = 0; j < out.length; j++) s += out[j] * (j + 1);
+  return s;
+}
+`,
+    fn: "interleavedMoments",
+    args: () => [xs()],
+  },
+  {
     name: "for…in over an array's indices",
     source: `
 /** @grad w */
