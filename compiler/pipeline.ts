@@ -73,7 +73,7 @@ export const PIPELINES = {
   jacobian: [
     inline("forward"),
     cse,
-    requireReturn("array"),
+    requireReturn("outputs"),
     jacobianSweeps({ jvp: [names, entryParams("tangent"), jvpLanes(jacobianNames.lanes), jvpForward(jacobianNames.jvp), cseGenerated], vjp: vjpSweeps(vjpEntryPoints(jacobianNames.vjp)) }),
     ...LATE,
     jacobianDriver,

@@ -105,6 +105,10 @@ export function pairOf(v: number[]): Vec2 {
 export function named(v: number[]): Pair {
   return { a: v[0] * v[1], b: v[1] - v[0] };
 }
+/** @jacobian v */
+export function namedRows(v: number[]): Pair {
+  return { a: v[0] * v[1] * v[2], b: v[1] - v[0] };
+}
 `;
   const dir = mkdtempSync(path.join(os.tmpdir(), "tsgrad-tuples-"));
   try {
@@ -136,6 +140,8 @@ export function named(v: number[]): Pair {
     close([pair.value, pair.tangent], [[6, 1], [3 - 2, -2]]);
     const namedVjp = g.namedVjp([2, 3], { a: 1, b: 2 });
     close([[namedVjp.value.a, namedVjp.value.b], namedVjp.grad.v], [[6, 1], [3 - 2, 2 + 2]]);
+    // An object result's Jacobian: a row per field (a, b); three columns, so reverse sweeps.
+    close(g.namedRowsJacobian([2, 3, 5]).jacobian, [[15, 10, 6], [-1, 1, 0]]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

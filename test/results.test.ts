@@ -134,3 +134,52 @@ export function nested(v: number[]): { inner: { a: number } } {
     ]);
   });
 });
+
+/** Jacobians of object results: one row per field, in declaration order. */
+const jacobians = `export interface Pair { a: number; b: number }
+
+/** @jacobian v */
+export function polar(v: number[]): { r: number; theta: number } {
+  return { r: Math.hypot(v[0], v[1]), theta: Math.atan2(v[1], v[0]) };
+}
+
+/** @jacobian x */
+export function moments(x: number[]): { mean: number; square: number; cube: number } {
+  let m = 0;
+  let s = 0;
+  let c = 0;
+  for (const v of x) {
+    m += v;
+    s += v * v;
+    c += v * Math.sin(v) * v;
+  }
+  return { mean: m / x.length, square: s, cube: c };
+}
+
+/** @jacobian p k */
+export function scaled(p: Pair, k: number): Pair {
+  return { a: k * p.a * p.b, b: Math.exp(p.b - k) };
+}
+`;
+
+describe("@jacobian of a function returning an object of numbers", () => {
+  it.each([
+    // n = m = 2: forward sweeps; n = 5 > m = 3: reverse sweeps; n = 3 > m = 2 over a record and a number.
+    { fn: "polar", args: [[0.6, -1.3]], params: ["v"], wrt: ["v"], rows: ["r", "theta"] },
+    { fn: "moments", args: [[0.3, -1.2, 0.8, 1.5, -0.4]], params: ["x"], wrt: ["x"], rows: ["mean", "square", "cube"] },
+    { fn: "scaled", args: [{ a: 1.5, b: -0.5 }, 0.7], params: ["p", "k"], wrt: ["p", "k"], rows: ["a", "b"] },
+  ])("$fn: rows are the fields ($rows), against the tape and differences", async ({ fn, args, params, wrt, rows }) => {
+    const built = await build(jacobians);
+    const primal = built.source[fn] as Fn;
+    const { value, jacobian } = (built.generated[`${fn}Jacobian`] as Fn)(...args) as { value: Record<string, number>; jacobian: number[][] };
+    expect(value).toEqual(primal(...args));
+    expect(jacobian.length).toBe(rows.length);
+    const tape = tapeModuleFromSource(jacobians, "/virtual/jacobians.ts").jacobian(fn, args, wrt);
+    rows.forEach((field, r) => {
+      expect(maxRelError(jacobian[r]!, tape[r]!), `row ${field}`).toBeLessThan(1e-14);
+      const fd = centralDifferences((...a: unknown[]) => (primal(...a) as Record<string, number>)[field]!, args, params, wrt);
+      expect(maxRelError(jacobian[r]!, wrt.flatMap((w) => flat(fd[w])))).toBeLessThan(1e-7);
+    });
+  });
+});
+

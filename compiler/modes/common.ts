@@ -143,20 +143,22 @@ function withLocalRenamed(unit: Unit, from: string, to: string): Unit {
  * value with a derivative (`@jvp`, `@vjp`: a number, a flat numeric array or an object of
  * numbers); `tag` names it in the message (the HVP passes of @hessian say @hvp).
  */
-export function requireReturn(kind: "number" | "array" | "numbers", tag?: string): Pass {
+export function requireReturn(kind: "number" | "array" | "numbers" | "outputs", tag?: string): Pass {
   return {
     name: "check-return",
     run(unit) {
       const { fn, request } = unit.ctx;
       const type = fn.returnType;
-      if (kind === "numbers" ? hasNumericDerivative(type) : type.kind === kind) return unit;
+      const accepted =
+        kind === "numbers" ? hasNumericDerivative(type) : kind === "outputs" ? hasNumericDerivative(type) && type.kind !== "number" : type.kind === kind;
+      if (accepted) return unit;
       const mode = tag ?? request.mode;
       return fail(
         Codes.BadReturnType,
         kind === "number"
           ? `@${mode} needs '${fn.name}' to return a number; for an array result use @vjp, @jvp or @jacobian, or reduce it to a number (a sum, a norm)`
-          : kind === "array"
-            ? `@${mode} needs '${fn.name}' to return a numeric array; for a number result use @grad (its gradient is the one row)`
+          : kind === "array" || kind === "outputs"
+            ? `@${mode} needs '${fn.name}' to return a numeric array${kind === "outputs" ? " or an object of numbers" : ""}; for a number result use @grad (its gradient is the one row)`
             : `@${mode} needs '${fn.name}' to return a number, a flat numeric array or an object of numbers (not '${fn.returnTypeText}'); return the numbers the derivative is of`,
         fn.span,
       );

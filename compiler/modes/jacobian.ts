@@ -32,7 +32,8 @@ export function jacobianSweeps(sweeps: { jvp: readonly Pass[]; vjp: readonly Pas
       // The reverse branch computes all m rows from one forward sweep with fVjpRowsInto, unless
       // that only calls fVjpInto once per row (its fallback, which also wants a copy of the
       // primal for zero rows: never the case here, m > n ≥ 0); then it calls fVjpInto itself.
-      const rowsHelper = vjp.reverse!.split ? `${vjpName}RowsInto` : `${vjpName}Into`;
+      // (An object result has no fVjpRowsInto: its cotangent is an object, not a row.)
+      const rowsHelper = vjp.reverse!.split && fn.returnType.kind !== "record" ? `${vjpName}RowsInto` : `${vjpName}Into`;
       // The Jacobian's own sweeps are implementation details; @jvp/@vjp export the public ones.
       const helpers = [...jvp.output.functions, ...vjp.output.functions.filter((f) => f.name === rowsHelper)].map((f) => ({ ...f, exported: false }));
       const alias = `${pascalCase(fn.name)}JacobianGradient`;
@@ -73,7 +74,19 @@ export const jacobianDriver: Pass = {
     const seedEntry = (one: number): Stmt =>
       flat ? b.assign(b.index(b.field(b.v(directions), flat), seed) as LValue, b.num(one)) : callStmt("setFlat", [b.v(directions), b.v(fields), seed, b.num(one)]);
     const row = outer.fresh("row");
-    const forward: Stmt[] = lanesFn
+    // An object result (`{ r: number; theta: number }`): one row per field, in declaration order.
+    const outputs = fn.returnType.kind === "record" ? fn.returnType.fields.map((f) => f.name) : undefined;
+    const forward: Stmt[] = outputs
+      ? [
+          b.comment(`Forward mode: column k is J·e_k, one per sweep; the rows are the result's fields (${outputs.join(", ")}).`),
+          b.countUp(k, b.num(0), b.v(n), [
+            callStmt("setFlat", [b.v(dir), b.v(fields), b.v(k), b.num(1)]),
+            b.declare(t, b.field(b.call(jvpName, args(b.v(dir))), "tangent")),
+            ...outputs.map((name, row) => b.assign(cell(b.v(J), b.num(row), b.v(k)) as LValue, b.field(b.v(t), name))),
+            callStmt("setFlat", [b.v(dir), b.v(fields), b.v(k), b.num(0)]),
+          ]),
+        ]
+      : lanesFn
       ? [
           b.comment("Forward mode: column k is J·e_k, `lanes` columns per sweep (one in each lane)."),
           ...laneCount(sweeps, lanes, b.v(n), b.v(width)),
@@ -99,7 +112,21 @@ export const jacobianDriver: Pass = {
             callStmt("setFlat", [b.v(dir), b.v(fields), b.v(k), b.num(0)]),
           ]),
         ];
-    const reverse: Stmt[] = replayed
+    const reverse: Stmt[] = outputs
+      ? [
+          b.comment("Reverse mode: row r is the cotangent with the result's field r set to 1, times J (a"),
+          b.comment("forward and a reverse sweep each)."),
+          b.declare(ct, { kind: "record", fields: outputs.map((name) => ({ name, value: b.num(0) })) }, false, fn.returnType),
+          typedRecord(g, alias, record.fields),
+          ...outputs.flatMap((name, row) => [
+            b.assign(b.field(b.v(ct), name) as LValue, b.num(1)),
+            callStmt("zeroRecord", [b.v(g)]),
+            callStmt(`${vjpName}Into`, args(b.v(ct), b.v(g))),
+            callStmt("readFlat", [b.v(g), b.v(fields), b.index(b.v(J), b.num(row))]),
+            b.assign(b.field(b.v(ct), name) as LValue, b.num(0)),
+          ]),
+        ]
+      : replayed
       ? [
           b.comment("Reverse mode: row r is e_rᵀ·J, all m rows from one forward sweep."),
           emptyRows(ct),
@@ -131,7 +158,7 @@ export const jacobianDriver: Pass = {
       b.declare(n, b.call("recordSize", [b.v(dir), b.v(fields)])),
       b.declare(first, b.call(jvpName, args(b.v(dir)))),
       b.declare(value, b.field(b.v(first), "value")),
-      b.declare(m, { kind: "length", object: b.v(value) }),
+      b.declare(m, outputs ? b.num(outputs.length) : { kind: "length", object: b.v(value) }),
       emptyRows(J),
       compact(rows([{ kind: "append", array: J, value: zeroRow(b.v(n)) }])),
       { kind: "if", test: b.bin("<=", b.v(n), b.v(m)), then: forward, else: reverse },
@@ -155,7 +182,7 @@ export const jacobianDriver: Pass = {
         ...unit.output,
         functions: [...unit.output.functions, jacobian],
         // And what the sweeps use (a checkpointed loop's schedule).
-        runtime: new Set([...unit.output.runtime, "recordSize", ...(lanesFn && flatArrayField(record.fields) ? [] : ["setFlat"]), "readFlat", ...(replayed ? [] : ["zeroRecord"]), ...(lanesFn ? zeroLanesHelpers(record.fields) : [])]),
+        runtime: new Set([...unit.output.runtime, "recordSize", ...(lanesFn && !outputs && flatArrayField(record.fields) ? [] : ["setFlat"]), "readFlat", ...(replayed ? [] : ["zeroRecord"]), ...(lanesFn && !outputs ? zeroLanesHelpers(record.fields) : [])]),
       },
     };
   },
