@@ -43,6 +43,26 @@ describe("tidy", () => {
     expect(branch.then[0]).toMatchObject({ kind: "declare", name: "t", mutable: false });
   });
 
+  it("drops an empty counted loop when no local is dead", () => {
+    const i = v("i");
+    const loop: Stmt = {
+      kind: "loop",
+      form: "for",
+      init: [declare("i", { kind: "number", value: 0 })],
+      test: { kind: "binary", op: "<", left: i, right: v("x") },
+      update: [{ kind: "assign", target: { kind: "var", name: "i" }, value: { kind: "binary", op: "+", left: i, right: { kind: "number", value: 1 } } }],
+      body: [],
+    };
+    expect(tidy(fn([loop, ret(v("x"))])).body).toEqual([ret(v("x"))]);
+  });
+
+  it("drops the assignments of a parameter nothing reads", () => {
+    const body: Stmt[] = [{ kind: "assign", target: { kind: "var", name: "x" }, value: mul(v("x"), v("x")) }, ret({ kind: "number", value: 1 })];
+    const out = tidy(fn(body));
+    expect(out.body).toEqual([ret({ kind: "number", value: 1 })]);
+    expect(out.params[0]!.name).toBe("_x");
+  });
+
   it("leaves a function with nothing dead as it was, with const where nothing assigns", () => {
     const body = [declare("a", mul(v("x"), v("x"))), ret(v("a"))];
     expect(tidy(fn(body)).body).toEqual([{ ...body[0], mutable: false }, ret(v("a"))]);

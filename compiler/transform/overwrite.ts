@@ -16,7 +16,7 @@
  */
 import * as b from "../ir/build.ts";
 import type { Expr, LValue, Stmt, ValueType } from "../ir/nodes.ts";
-import { readsVariable, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+import { readsVariable, stmtExprs, walkExpr } from "../ir/visit.ts";
 import { countedHeader, soleElementWrite } from "../analysis/loops.ts";
 import type { Namer } from "./naming.ts";
 
@@ -48,7 +48,7 @@ function overwriteOne(body: Stmt[], s: OutputSlot, namer: Namer): Stmt[] {
   // `const x_bar = grad.x;` binds an array slot to a local; it is not a use.
   const binding = body.findIndex((st) => st.kind === "declare" && b.sameExpr(st.init, s.slot));
   const local = binding >= 0 ? (body[binding] as Extract<Stmt, { kind: "declare" }>).name : null;
-  const names = { slot: s.slot, local };
+  const names = namesOf(s.slot, local);
   const first = body.findIndex((st, k) => k !== binding && mentions(st, names));
   if (first >= 0) {
     const set = firstWriteAsAssignment(body[first]!, s, names);
@@ -103,20 +103,39 @@ function zeroFill(target: Expr, type: ValueType, namer: Namer): Stmt[] {
 interface Names {
   slot: Expr;
   local: string | null;
+  /** The slot's record (`grad`) and field path (`["x"]`). */
+  root: string;
+  path: string[];
 }
 
-/** Whether a statement (nested bodies included) reads or writes the slot: through its local, its field chain, or the whole record. */
+function namesOf(slot: Expr, local: string | null): Names {
+  const { root, path } = chain(slot)!;
+  return { slot, local, root, path };
+}
+
+/**
+ * Whether a statement (nested bodies included) reads or writes the slot: through its local,
+ * its field chain, or the whole record. By direct recursion, stopping at the first mention:
+ * it runs over every statement up to the buffer's first use (a whole forward sweep).
+ */
 function mentions(st: Stmt, names: Names): boolean {
-  let found = false;
-  walkStmts([st], (x) => {
-    if (!found && stmtExprs(x).some((e) => exprMentions(e, names))) found = true;
-  });
-  return found;
+  for (const e of stmtExprs(st)) if (exprMentions(e, names)) return true;
+  switch (st.kind) {
+    case "if": return anyMentions(st.then, names) || anyMentions(st.else, names);
+    case "loop": return anyMentions(st.init, names) || anyMentions(st.update, names) || anyMentions(st.body, names);
+    case "block": return anyMentions(st.body, names);
+    default: return false;
+  }
+}
+
+function anyMentions(list: Stmt[], names: Names): boolean {
+  for (const x of list) if (mentions(x, names)) return true;
+  return false;
 }
 
 function exprMentions(e: Expr, names: Names): boolean {
   if (names.local && readsVariable(e, names.local)) return true;
-  const { root, path } = chain(names.slot)!;
+  const { root, path } = names;
   // Neither the record nor a field chain off it without its name: most statements of a body.
   if (!readsVariable(e, root)) return false;
   // A field chain off the record touches the slot when one path is a prefix of the other;

@@ -32,7 +32,7 @@ export function tidy(fn: FunctionIR): FunctionIR {
   let body = withoutDeadResets(fn.body);
   let uses = resolve(fn, body);
   // Each round drops at least one statement, so this ends; most functions need one or two.
-  for (;;) {
+  while (uses.mayDrop) {
     const next = dropDead(body, uses);
     if (next === body) break;
     body = next;
@@ -72,15 +72,26 @@ interface Binding {
   assigned: boolean;
 }
 
-/** Every declaration and parameter's binding, and the binding each assignment to a plain variable targets. */
+/** Every parameter's binding, and each declaration's and each assignment to a plain variable's. */
 interface Uses {
   params: Map<string, Binding>;
-  declared: Map<Stmt, Binding>;
-  assignedBy: Map<Stmt, Binding>;
+  /**
+   * For each statement list, by position: the binding its statement declares, or assigns
+   * (a plain variable). Kept by list rather than by statement: one lookup per list, not one
+   * per statement (this is built over every statement of the function, every round).
+   */
+  lists: Map<Stmt[], (Binding | undefined)[]>;
+  /**
+   * Whether dropDead can find anything: an unread declaration, an unread parameter
+   * something assigns, or a loop with an empty body. When not, it would return the body as
+   * it is.
+   */
+  mayDrop: boolean;
 }
 
 function resolve(fn: FunctionIR, body: Stmt[]): Uses {
-  const uses: Uses = { params: new Map(), declared: new Map(), assignedBy: new Map() };
+  const uses: Uses = { params: new Map(), lists: new Map(), mayDrop: false };
+  const declared: Binding[] = [];
   const scopes: Map<string, Binding>[] = [];
   // A record leaf (`grad.w`, `params.W1`) is a variable named by its path: it belongs to its root.
   const lookup = (path: string): Binding | undefined => {
@@ -126,22 +137,30 @@ function resolve(fn: FunctionIR, body: Stmt[]): Uses {
     const binding = lookup(name);
     if (binding) binding.read = true;
   };
-  /** A new scope holding the declarations of `list` (visible from the start of the list, as `let` is). */
-  const scoped = (list: Stmt[], run: () => void) => {
+  /** The statements of `list` in order, each given the list's bindings by position to fill in. */
+  const each = (list: Stmt[], bound: (Binding | undefined)[]) => {
+    for (let k = 0; k < list.length; k++) stmt(list[k]!, bound, k);
+  };
+  /** `list`'s declarations in a new scope (visible from the start of the list, as `let` is), around `run`. */
+  const scoped = (list: Stmt[], run: (bound: (Binding | undefined)[]) => void) => {
     const scope = new Map<string, Binding>();
-    for (const s of list) {
+    const bound: (Binding | undefined)[] = new Array(list.length);
+    for (let k = 0; k < list.length; k++) {
+      const s = list[k]!;
       if (s.kind === "declare") {
         const binding = { read: false, assigned: false };
         scope.set(s.name, binding);
-        uses.declared.set(s, binding);
+        bound[k] = binding;
+        declared.push(binding);
       }
     }
+    uses.lists.set(list, bound);
     scopes.push(scope);
-    run();
+    run(bound);
     scopes.pop();
   };
-  const stmts = (list: Stmt[]) => scoped(list, () => list.forEach(stmt));
-  const stmt = (s: Stmt): void => {
+  const stmts = (list: Stmt[]) => scoped(list, (bound) => each(list, bound));
+  const stmt = (s: Stmt, bound: (Binding | undefined)[], k: number): void => {
     switch (s.kind) {
       case "declare": read(s.init); return;
       case "assign": {
@@ -149,7 +168,7 @@ function resolve(fn: FunctionIR, body: Stmt[]): Uses {
           const binding = lookup(s.target.name);
           if (binding) {
             binding.assigned = true;
-            uses.assignedBy.set(s, binding);
+            bound[k] = binding;
           }
           // `v = v * c` does not count as reading v: it only serves v's later reads.
           read(s.value, binding);
@@ -161,11 +180,14 @@ function resolve(fn: FunctionIR, body: Stmt[]): Uses {
       }
       case "if": read(s.test); stmts(s.then); stmts(s.else); return;
       case "loop":
-        scoped(s.init, () => {
-          s.init.forEach(stmt);
+        if (s.body.length === 0) uses.mayDrop = true;
+        scoped(s.init, (bound) => {
+          each(s.init, bound);
           if (s.test) read(s.test);
           stmts(s.body);
-          s.update.forEach(stmt);
+          const updates: (Binding | undefined)[] = new Array(s.update.length);
+          uses.lists.set(s.update, updates);
+          each(s.update, updates);
         });
         return;
       case "block": stmts(s.body); return;
@@ -184,6 +206,7 @@ function resolve(fn: FunctionIR, body: Stmt[]): Uses {
   uses.params = params;
   scopes.push(params);
   stmts(body);
+  if (declared.some((d) => !d.read) || [...params.values()].some((p) => p.assigned && !p.read)) uses.mayDrop = true;
   return uses;
 }
 
@@ -192,8 +215,10 @@ function dropDead(body: Stmt[], uses: Uses): Stmt[] {
   let changed = false;
   const list = (stmts: Stmt[]): Stmt[] => {
     const out: Stmt[] = [];
-    for (const s of stmts) {
-      const binding = s.kind === "declare" ? uses.declared.get(s) : uses.assignedBy.get(s);
+    const bound = uses.lists.get(stmts);
+    for (let k = 0; k < stmts.length; k++) {
+      const s = stmts[k]!;
+      const binding = bound?.[k];
       if (binding && !binding.read && (s.kind === "declare" || s.kind === "assign")) {
         const kept = effectsOf(s.kind === "declare" ? s.init : s.value);
         if (kept) {
@@ -236,13 +261,13 @@ function emptyCountedLoop(s: Stmt): boolean {
 
 /** `body` with every declaration nothing assigns again marked immutable (printed `const`), and every one assigned marked mutable. */
 function constWhereNeverAssigned(body: Stmt[], uses: Uses): Stmt[] {
-  const list = (stmts: Stmt[]): Stmt[] => stmts.map(stmt);
-  const stmt = (s: Stmt): Stmt => {
+  const list = (stmts: Stmt[]): Stmt[] => {
+    const bound = uses.lists.get(stmts);
+    return stmts.map((s, k) => stmt(s, bound?.[k]));
+  };
+  const stmt = (s: Stmt, binding: Binding | undefined): Stmt => {
     switch (s.kind) {
-      case "declare": {
-        const binding = uses.declared.get(s);
-        return binding && binding.assigned !== s.mutable ? { ...s, mutable: binding.assigned } : s;
-      }
+      case "declare": return binding && binding.assigned !== s.mutable ? { ...s, mutable: binding.assigned } : s;
       case "if": return { ...s, then: list(s.then), else: list(s.else) };
       case "block": return { ...s, body: list(s.body) };
       case "loop": return { ...s, init: list(s.init), body: list(s.body), update: list(s.update) };
