@@ -45,7 +45,7 @@ export function columnNormsGradInto(
         sq[j] += M_i_1[j] * M_i_1[j];
       }
     }
-    for (; i < M.length; i++) {
+    if (i < M.length) {
       const M_i = M[i];
       for (let j = 0; j < n; j++) {
         sq[j] += M_i[j] * M_i[j];

@@ -293,7 +293,7 @@ export function gmmObjectiveGradInto(
               transformed[row] += q[first_1 + row] * centered_1;
             }
           }
-          for (; col < D - 1; col++) {
+          if (col < D - 1) {
             const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
             const centered = x_i[col] - means_k[col];
             for (let row = col + 1; row < D; row++) {
@@ -386,7 +386,7 @@ export function gmmObjectiveGradInto(
             means_bar_k[col] -= centered_bar;
             means_bar_k[col_2] -= centered_bar_1;
           }
-          for (; col >= 0; col--) {
+          if (col >= 0) {
             const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
             const centered = x_i[col] - means_k[col];
             let centered_bar = 0;

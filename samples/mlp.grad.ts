@@ -177,7 +177,7 @@ export function mlpGradInto(
         z[i] = s;
         z[i_3] = s_1;
       }
-      for (; i < b.length; i++) {
+      if (i < b.length) {
         let s = b[i];
         const w_i = w[i];
         for (let j = 0; j < h.length; j++) {
@@ -318,7 +318,7 @@ export function mlpVjpInto(
         z[i] = s;
         z[i_1] = s_1;
       }
-      for (; i < b.length; i++) {
+      if (i < b.length) {
         let s = b[i];
         const w_i = w[i];
         for (let j = 0; j < h.length; j++) {
@@ -440,7 +440,7 @@ export function mlpJvp(
         z[i_1] = s_1;
         z_dot[i_1] = s_dot_1;
       }
-      for (; i < b.length; i++) {
+      if (i < b.length) {
         let s = b[i];
         let s_dot = b_dot[i];
         const w_dot_i = w_dot[i];
@@ -548,7 +548,7 @@ export function mlpHvpInto(
         z[i_3] = s_1;
         z_dot[i_3] = s_dot_1;
       }
-      for (; i < b.length; i++) {
+      if (i < b.length) {
         let s = b[i];
         let s_dot = b_dot[i];
         const w_dot_i = w_dot[i];

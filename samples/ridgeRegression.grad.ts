@@ -171,7 +171,7 @@ export function ridgeGradInto(
       residuals[i] = s - ys[i];
       residuals[i_1] = s_3 - ys[i_1];
     }
-    for (; i < xs.length; i++) {
+    if (i < xs.length) {
       const x = xs[i];
       let s = b;
       for (let j = 0; j < x.length; j++) {
@@ -347,7 +347,7 @@ export function ridgeHvpInto(
       residuals[i_1] = s_3 - ys[i_1];
       residuals_dot[i_1] = s_dot_1;
     }
-    for (; i < xs.length; i++) {
+    if (i < xs.length) {
       const x = xs[i];
       let s = b;
       let s_dot = b_dot;

@@ -110,7 +110,7 @@ describe("recorded reads", () => {
                   buf[row] += w[row] * w[col_1] * (x[col_1] - c_k2[col_1]);
                 }
               }
-              for (; col < D - 1; col++) {
+              if (col < D - 1) {
                 const c_k2 = c[k];
                 for (let row = col + 1; row < D; row++) {
                   buf[row] += w[row] * w[col] * (x[col] - c_k2[col]);

@@ -70,7 +70,7 @@ export function kmeansClosestCostHvpInto(
           best = j_1;
         }
       }
-      for (; j < centroids.length; j++) {
+      if (j < centroids.length) {
         // inlined squaredDistance(…) from kmeans.ts:27
         const c_1 = centroids[j];
         let dist = 0;
