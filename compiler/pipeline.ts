@@ -1,7 +1,7 @@
 /**
  * The compiler driver: the whole pipeline, as data. For each source file,
  *
- *   parse (ts-morph) → discover annotations → lower + fence (frontend/lower)   stage "lower"
+ *   parse (frontend/parse) → discover annotations → lower + fence (frontend/lower)   stage "lower"
  *   → for each annotation, the passes of its mode (PIPELINES below)             one stage per pass
  *   → the shared derivatives those request, once per file (modes/requests.ts):
  *     callee pullbacks (PIPELINES.pullback), primal copies (PIPELINES.primal)
@@ -15,8 +15,7 @@
  * diagnostic naming that function; the other functions and files still compile.
  */
 import path from "node:path";
-import { Project, ts } from "./typescript.ts";
-import type { SourceFile } from "ts-morph";
+import { ts } from "./typescript.ts";
 import { Codes, DiagnosticError, isError, type Diagnostic, type SourceSpan } from "./diagnostics.ts";
 import { spanOf, type Discovery } from "./frontend/annotations.ts";
 import { ProgramIndex } from "./frontend/program.ts";
@@ -149,7 +148,7 @@ export interface CompileOptions {
   dumpAfter?: string;
   /** Sees each annotated function's IR as lowered, and each generated function's before printing (the fuzzer's coverage report). */
   observe?: { lowered?: (fn: FunctionIR) => void; generated?: (fn: FunctionIR) => void };
-  /** Told how long each stage took (project, parse, discover, lower, each pass, module, print, format): `--verbose`, `npm run bench:compile`. */
+  /** Told how long each stage took (parse, discover, lower, each pass, module, print, format): `--verbose`, `npm run bench:compile`. */
   clock?: StageClock;
   /** How the generated file of a source is written where its project decides (the CLI reads it: cli/style.ts). */
   style?: (sourcePath: string) => OutputStyle | Promise<OutputStyle>;
@@ -194,18 +193,13 @@ export function sourceOfGenerated(importPath: string): string | null {
 
 export async function compileSources(inputs: SourceInput[], options: CompileOptions = {}): Promise<CompileResult> {
   const clock = options.clock;
-  const project = timed(clock, "project", () => new Project({
-    useInMemoryFileSystem: true,
-    skipFileDependencyResolution: true,
-    compilerOptions: { target: ts.ScriptTarget.ES2022, strict: true },
-  }));
   const files: OutputFile[] = [];
   const diagnostics: Diagnostic[] = [];
   const failed: string[] = [];
   const dumped: { title: string; functions: FunctionIR[] }[] = [];
   const sorted = [...inputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const program = new ProgramIndex(project);
-  const parsed: { input: SourceInput; sourceFile: SourceFile }[] = [];
+  const program = new ProgramIndex();
+  const parsed: { input: SourceInput; sourceFile: ts.SourceFile }[] = [];
   for (const input of sorted) {
     try {
       parsed.push({ input, sourceFile: timed(clock, "parse", () => program.add(input.path, input.text)) });
@@ -251,9 +245,8 @@ export async function compileSources(inputs: SourceInput[], options: CompileOpti
 }
 
 /** An internal error outside any one function: TSG9001 at the file's first annotated function, or at its first line. */
-function fileFault(error: unknown, file: string, sourceFile: SourceFile): Diagnostic {
+function fileFault(error: unknown, file: string, sf: ts.SourceFile): Diagnostic {
   const message = error instanceof Error ? error.message : String(error);
-  const sf = sourceFile.compilerNode;
   let at: SourceSpan = { file, line: 1, column: 1, length: 1 };
   let where = file;
   try {
@@ -273,7 +266,7 @@ function fileFault(error: unknown, file: string, sourceFile: SourceFile): Diagno
  * comes after it: the generated text is then in the program when the importer's calls are
  * resolved. Otherwise (and within a cycle) the sorted order is kept.
  */
-function generatedFirst<T extends { input: SourceInput; sourceFile: SourceFile }>(parsed: T[]): { order: T[]; imported: Set<string> } {
+function generatedFirst<T extends { input: SourceInput; sourceFile: ts.SourceFile }>(parsed: T[]): { order: T[]; imported: Set<string> } {
   const byPath = new Map(parsed.map((p) => [path.resolve("/", p.input.path), p]));
   const out: T[] = [];
   const imported = new Set<string>();
@@ -281,7 +274,7 @@ function generatedFirst<T extends { input: SourceInput; sourceFile: SourceFile }
   const visit = (p: T) => {
     if (state.has(p)) return;
     state.set(p, "visiting");
-    for (const s of p.sourceFile.compilerNode.statements) {
+    for (const s of p.sourceFile.statements) {
       if (!ts.isImportDeclaration(s) || !ts.isStringLiteral(s.moduleSpecifier)) continue;
       const spec = s.moduleSpecifier.text;
       const source = spec.startsWith(".") ? sourceOfGenerated(path.resolve("/", path.dirname(p.input.path), spec)) : null;
@@ -306,12 +299,11 @@ function generatedFirst<T extends { input: SourceInput; sourceFile: SourceFile }
  */
 async function compileOne(
   program: ProgramIndex,
-  sourceFile: SourceFile,
+  sf: ts.SourceFile,
   input: SourceInput,
   options: CompileOptions,
   dumped: Dumped,
 ): Promise<{ file?: OutputFile; diagnostics: Diagnostic[] }> {
-  const sf = sourceFile.compilerNode;
   const syntax = syntaxDiagnostics(sf, input.path);
   if (syntax.length > 0) return { diagnostics: syntax };
   const discovery = timed(options.clock, "discover", () => program.discovery(input.path));

@@ -1,13 +1,10 @@
 /** frontend/program.ts: what a name refers to follows the files of the build as they are added. */
 import { describe, expect, it } from "vitest";
-import { Project, ts } from "../compiler/typescript.ts";
 import { ProgramIndex } from "../compiler/frontend/program.ts";
-
-const project = () => new Project({ useInMemoryFileSystem: true, skipFileDependencyResolution: true, compilerOptions: { target: ts.ScriptTarget.ES2022, strict: true } });
 
 describe("ProgramIndex", () => {
   it("finds a type declared in the file or imported from another, once that file is added", () => {
-    const program = new ProgramIndex(project());
+    const program = new ProgramIndex();
     program.add("model.ts", 'import { Layer } from "./layer.ts";\ninterface Point { x: number }\nexport function f(l: Layer, p: Point): number { return p.x; }\n');
     expect(program.typeDeclarationOf("model.ts", "Point")?.name?.text).toBe("Point");
     expect(program.typeDeclarationOf("model.ts", "Layer")).toBeUndefined();

@@ -2,14 +2,13 @@
  * Annotation discovery: finds the functions carrying tsgrad JSDoc tags (`@grad`, `@jvp`,
  * `@vjp`, `@hvp`, `@hessian`, `@jacobian`) and parses their with-respect-to lists.
  *
- * Takes: a parsed ts-morph SourceFile. Gives: the annotated functions (declarations,
+ * Takes: a parsed source file. Gives: the annotated functions (declarations,
  * top-level `const f = (…) => …`, the anonymous default export, methods of top-level
  * classes: see functions.ts) with their requests, and the module scope they may read.
  * Rejects tags on anything else (a nested function, an object's method), unknown wrt
  * names, non-differentiable wrt parameters.
  */
 import { ts } from "../typescript.ts";
-import type { SourceFile } from "ts-morph";
 import { Codes, type Diagnostic, type SourceSpan } from "../diagnostics.ts";
 import type { DerivativeRequest } from "../ir/nodes.ts";
 import type { ModuleScope } from "./lower.ts";
@@ -39,8 +38,7 @@ export function spanOf(node: ts.Node, sourceFile: ts.SourceFile, fileName: strin
   return { file: fileName, line: line + 1, column: character + 1, length: Math.max(1, node.getEnd() - start) };
 }
 
-export function discoverAnnotations(file: SourceFile, fileName: string, resolveType?: TypeResolver): Discovery {
-  const sf = file.compilerNode;
+export function discoverAnnotations(sf: ts.SourceFile, fileName: string, resolveType?: TypeResolver): Discovery {
   const diagnostics: Diagnostic[] = [];
   const functions: AnnotatedDeclaration[] = [];
   const sources = functionSources(sf);

@@ -7,11 +7,11 @@
  */
 import path from "node:path";
 import { ts } from "../typescript.ts";
-import type { Project, SourceFile } from "ts-morph";
 import { Codes, DiagnosticError, fail, type Diagnostic, type SourceSpan } from "../diagnostics.ts";
 import type { FunctionIR, ValueType } from "../ir/nodes.ts";
 import { discoverAnnotations, spanOf, type Discovery } from "./annotations.ts";
 import { lowerFunction, type ImportedName, type ModuleScope } from "./lower.ts";
+import { parseSource } from "./parse.ts";
 import { shapeOfTypeNode } from "./types.ts";
 import { sourceParams, tagsOf, type FunctionSource } from "./functions.ts";
 
@@ -34,7 +34,7 @@ type TypeDeclaration = ts.InterfaceDeclaration | ts.TypeAliasDeclaration | ts.Cl
 
 interface FileEntry {
   path: string;
-  sourceFile: SourceFile;
+  sourceFile: ts.SourceFile;
   /** Code tsgrad generated earlier in this build (a nested derivative calls it). */
   generated: boolean;
   discovery?: Discovery;
@@ -48,12 +48,9 @@ export class ProgramIndex {
   /** typeDeclarationOf's answers, by file and name, until a file is added. */
   private readonly typeDeclarations = new Map<string, TypeDeclaration | undefined>();
 
-  constructor(private readonly project: Project) {}
-
   /** Adds a file of the build; `generated`: a file this build generated, which a later source calls. */
-  add(filePath: string, text: string, generated = false): SourceFile {
-    const virtual = "/" + filePath.replace(/\\/g, "/").replace(/^\/+/, "");
-    const sourceFile = this.project.createSourceFile(virtual, text, { overwrite: true });
+  add(filePath: string, text: string, generated = false): ts.SourceFile {
+    const sourceFile = parseSource(normalize(filePath), text);
     this.typeDeclarations.clear();
     this.files.set(normalize(filePath), { path: filePath, sourceFile, generated });
     return sourceFile;
@@ -67,7 +64,7 @@ export class ProgramIndex {
       entry.discovery.module.importOf = (name) => this.importOf(entry, name);
       entry.discovery.module.fileOf = (sf) => {
         for (const e of this.files.values()) {
-          if (e.sourceFile.compilerNode === sf) return { sourceFile: sf, fileName: e.path, module: this.scope(e.path) };
+          if (e.sourceFile === sf) return { sourceFile: sf, fileName: e.path, module: this.scope(e.path) };
         }
         return undefined;
       };
@@ -75,7 +72,7 @@ export class ProgramIndex {
         const found = this.declarationOf(entry.path, name);
         if (!found) return undefined;
         const generated = found.file.generated;
-        return { source: found.source, sourceFile: found.file.sourceFile.compilerNode, fileName: found.file.path, module: this.scope(found.file.path), generated };
+        return { source: found.source, sourceFile: found.file.sourceFile, fileName: found.file.path, module: this.scope(found.file.path), generated };
       };
     }
     return entry.discovery;
@@ -95,7 +92,7 @@ export class ProgramIndex {
     seen.add(key);
     const file = this.files.get(normalize(filePath));
     if (!file) return undefined;
-    const sf = file.sourceFile.compilerNode;
+    const sf = file.sourceFile;
     for (const s of sf.statements) {
       const node = match(s, name);
       if (node) return { node, file };
@@ -127,7 +124,7 @@ export class ProgramIndex {
     const sources = this.discovery(file.path).module.functions;
     const own = name === "default" ? sources.find((f) => f.isDefault) ?? this.defaultExportOf(file, sources) : sources.find((f) => f.localName === name && !f.method);
     if (own) return { source: own, file };
-    for (const s of file.sourceFile.compilerNode.statements) {
+    for (const s of file.sourceFile.statements) {
       if (!ts.isImportDeclaration(s) || !ts.isStringLiteral(s.moduleSpecifier) || !s.importClause) continue;
       const target = this.resolveImport(file.path, s.moduleSpecifier.text);
       if (!target) continue;
@@ -143,7 +140,7 @@ export class ProgramIndex {
 
   /** `export default f;` of a function declared in the file. */
   private defaultExportOf(file: FileEntry, sources: FunctionSource[]): FunctionSource | undefined {
-    for (const s of file.sourceFile.compilerNode.statements) {
+    for (const s of file.sourceFile.statements) {
       if (ts.isExportAssignment(s) && !s.isExportEquals && ts.isIdentifier(s.expression)) {
         const name = s.expression.text;
         return sources.find((f) => f.localName === name && !f.method);
@@ -178,7 +175,7 @@ export class ProgramIndex {
    * build.
    */
   private importOf(file: FileEntry, name: string): ImportedName | undefined {
-    const sf = file.sourceFile.compilerNode;
+    const sf = file.sourceFile;
     for (const s of sf.statements) {
       if (!ts.isImportDeclaration(s) || !ts.isStringLiteral(s.moduleSpecifier) || !s.importClause) continue;
       const clause = s.importClause;
@@ -204,7 +201,7 @@ export class ProgramIndex {
     if (!file) return undefined;
     const source = this.discovery(file.path).module.functions.find((f) => f.localName === name && !f.method);
     if (!source || source.exported) return undefined;
-    const sf = file.sourceFile.compilerNode;
+    const sf = file.sourceFile;
     const listed = sf.statements.some(
       (s) => ts.isExportDeclaration(s) && !s.moduleSpecifier && s.exportClause && ts.isNamedExports(s.exportClause) && s.exportClause.elements.some((el) => (el.propertyName ?? el.name).text === name && el.name.text === name),
     );
@@ -289,7 +286,7 @@ export class ProgramIndex {
   packageImport(filePath: string, name: string): { specifier: string; name: string } | undefined {
     const file = this.files.get(normalize(filePath));
     if (!file) return undefined;
-    for (const s of file.sourceFile.compilerNode.statements) {
+    for (const s of file.sourceFile.statements) {
       if (!ts.isImportDeclaration(s) || !ts.isStringLiteral(s.moduleSpecifier) || !s.importClause || s.importClause.isTypeOnly) continue;
       const specifier = s.moduleSpecifier.text;
       if (specifier.startsWith(".") || specifier.startsWith("/")) continue;
@@ -331,7 +328,7 @@ export class ProgramIndex {
 
   /** Lines of a file of the build, for comments that point back to the source. */
   lines(filePath: string): string[] {
-    return this.files.get(normalize(filePath))?.sourceFile.getFullText().split(/\r?\n/) ?? [];
+    return this.files.get(normalize(filePath))?.sourceFile.text.split(/\r?\n/) ?? [];
   }
 
   /** The lowered IR of the function `name` as seen from `filePath`. */
@@ -351,7 +348,7 @@ export class ProgramIndex {
     let fn = this.lowered.get(key);
     if (!fn) {
       try {
-        fn = lowerFunction(found.source, found.file.sourceFile.compilerNode, found.file.path, this.scope(found.file.path));
+        fn = lowerFunction(found.source, found.file.sourceFile, found.file.path, this.scope(found.file.path));
       } catch (error) {
         if (error instanceof DiagnosticError) {
           // Report where the problem is, and say through which call it was reached.

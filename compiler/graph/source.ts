@@ -6,7 +6,7 @@
  * Helpers are inlined in full, including those with a `@vjpOf` rule: the graph shows the
  * derivative of the code as written.
  */
-import { Project, ts } from "../typescript.ts";
+import { ts } from "../typescript.ts";
 import { DiagnosticError, Codes, type Diagnostic } from "../diagnostics.ts";
 import { ProgramIndex } from "../frontend/program.ts";
 import { lowerFunction } from "../frontend/lower.ts";
@@ -23,16 +23,11 @@ export type LoweredFunction =
 
 /** The lowered, inlined IR of `name` in `file` (default: the file's only annotated function, else its only function). */
 export function lowerForGraph(inputs: readonly SourceInput[], file: string, name?: string): LoweredFunction {
-  const project = new Project({
-    useInMemoryFileSystem: true,
-    skipFileDependencyResolution: true,
-    compilerOptions: { target: ts.ScriptTarget.ES2022, strict: true },
-  });
-  const program = new ProgramIndex(project);
+  const program = new ProgramIndex();
   const files = new Map<string, ts.SourceFile>();
   const texts = new Map<string, string>();
   for (const input of inputs) {
-    files.set(input.path, program.add(input.path, input.text).compilerNode);
+    files.set(input.path, program.add(input.path, input.text));
     texts.set(input.path, input.text);
   }
   const sf = files.get(file);

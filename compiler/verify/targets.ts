@@ -4,7 +4,7 @@
  * generated for it), and every `@vjpOf` rule with the primal it stands for. The front
  * end's own discovery and lowering decide, so verify sees what `build` compiled. No disk.
  */
-import { Project, ts } from "../typescript.ts";
+import { ts } from "../typescript.ts";
 import { DiagnosticError, type Diagnostic } from "../diagnostics.ts";
 import { ProgramIndex } from "../frontend/program.ts";
 import { lowerFunction } from "../frontend/lower.ts";
@@ -49,9 +49,8 @@ export interface RuleTarget {
 export type Target = FunctionTarget | RuleTarget;
 
 export function findTargets(inputs: readonly SourceInput[], only?: ReadonlySet<string>): { targets: Target[]; diagnostics: Diagnostic[] } {
-  const project = new Project({ useInMemoryFileSystem: true, skipFileDependencyResolution: true, compilerOptions: { target: ts.ScriptTarget.ES2022, strict: true } });
-  const program = new ProgramIndex(project);
-  const files = inputs.map((input) => ({ input, sf: program.add(input.path, input.text).compilerNode }));
+  const program = new ProgramIndex();
+  const files = inputs.map((input) => ({ input, sf: program.add(input.path, input.text) }));
   const targets: Target[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const { input, sf } of files) {

@@ -3,4 +3,4 @@
  * (In Node the compiler loads it with `require`, which the browser has not:
  * compiler/typescript.ts.) vite.config.ts substitutes this module for that one.
  */
-export { Project, ts } from "ts-morph";
+export { ts } from "ts-morph";
