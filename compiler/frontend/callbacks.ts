@@ -80,7 +80,7 @@ export interface CallbackHost {
   programCall(name: string, args: Expr[], node: ts.Node): Expr;
 }
 
-const ARRAY_METHODS = new Set(["reduce", "map", "forEach", "filter", "some", "every"]);
+const ARRAY_METHODS = new Set(["reduce", "map", "forEach", "filter", "some", "every", "findIndex"]);
 
 export class Callbacks {
   /** Closures being inlined, innermost last: a call of one of them again is recursion. */
@@ -94,7 +94,7 @@ export class Callbacks {
   }
 
   /**
-   * `xs.reduce/map/forEach/filter/some/every(callback, …)`. The loop goes before the
+   * `xs.reduce/map/forEach/filter/some/every/findIndex(callback, …)`. The loop goes before the
    * statement; the value is the accumulator, the new array or the flag. `declared` names
    * the variable a declaration gives the result (`const total = xs.reduce(…)`), so it
    * is the loop's own variable rather than a copy.
@@ -174,6 +174,14 @@ export class Callbacks {
         const test = method === "some" ? value : b.not(value);
         host.emit(loop(b.num(0), [...pre, { kind: "if", test, then: [b.assign({ kind: "var", name: flag }, b.bool(method === "some")), { kind: "break" }], else: [] }]));
         return b.v(flag);
+      }
+      case "findIndex": {
+        // -1 until a test holds; stops there. An index: no derivative flows through it.
+        const at = declared ? host.bind(declared.name, b.NUMBER, declared.mutable) : host.variable("index", b.NUMBER, true);
+        host.emit({ kind: "declare", name: at, type: b.NUMBER, init: b.num(-1), mutable: true, span });
+        const { pre, value } = host.separately(() => this.value(fn, elementArgs().slice(0, fn.kind === "closure" ? 3 : 1), call));
+        host.emit(loop(b.num(0), [...pre, { kind: "if", test: value, then: [b.assign({ kind: "var", name: at }, b.v(counter)), { kind: "break" }], else: [] }]));
+        return b.v(at);
       }
       default:
         return host.reject(Codes.UnsupportedCall, `'.${method}' with a callback is not supported`, call);

@@ -65,6 +65,13 @@ export function bindPattern(host: DeclarationHost, pattern: ts.BindingName, valu
     });
     return out;
   }
+  if (type.kind === "array" && pattern.elements.every((el) => !el.dotDotDotToken && (el.propertyName ?? el.name).getText() === "length")) {
+    // `const { length: n } = xs`
+    return pattern.elements.flatMap((el) => {
+      noDefault(el);
+      return bindPattern(host, el.name, { kind: "length", object: value }, b.NUMBER, mutable, el);
+    });
+  }
   if (type.kind !== "record") return host.reject(Codes.UnsupportedStatement, `only objects can be destructured with '{…}'; this value is ${describeType(type)}`, pattern);
   const object = held("parts");
   for (const el of pattern.elements) {
@@ -121,13 +128,17 @@ export function lowerArrayBuilder(host: DeclarationHost, name: string, e: ts.Exp
     const source = host.lowerExpr(target);
     const type = host.typeOf(source, target);
     if (type.kind !== "array" || type.element.kind !== "number") return null;
-    const start = e.arguments[0] ? host.lowerExpr(e.arguments[0]) : b.num(0);
-    const end = e.arguments[1] ? host.lowerExpr(e.arguments[1]) : ({ kind: "length", object: source } as Expr);
-    for (const bound of [start, end]) {
-      if (bound.kind === "unary" || (bound.kind === "number" && bound.value < 0)) {
-        host.reject(Codes.UnsupportedExpression, "negative slice bounds are not supported; compute the index", e);
-      }
-    }
+    const length: Expr = { kind: "length", object: source };
+    // A negative constant counts from the end (`xs.slice(1, -1)`); bounds are not clamped to the array.
+    const bound = (arg: ts.Expression): Expr => {
+      const value = host.lowerExpr(arg);
+      const negated = value.kind === "unary" && value.op === "-" && value.operand.kind === "number" ? value.operand.value : value.kind === "number" && value.value < 0 ? -value.value : undefined;
+      if (negated !== undefined) return b.sub(length, b.num(negated));
+      if (value.kind === "unary") host.reject(Codes.UnsupportedExpression, "a computed negative slice bound is not supported; compute the index from the length", arg);
+      return value;
+    };
+    const start = e.arguments[0] ? bound(e.arguments[0]) : b.num(0);
+    const end = e.arguments[1] ? bound(e.arguments[1]) : length;
     return build(type.container, b.sub(end, start), (i) => b.index(source, b.add(start, i)));
   }
   if (method === "from" && ts.isIdentifier(target) && (target.text === "Array" || target.text === "Float64Array")) {

@@ -21,7 +21,7 @@ import { NUMBER_CONSTANTS, type ModuleValues, type Table } from "./moduleValues.
 import { closeRegion, lowerSwitch, pascal, type JumpTarget, type SwitchLowerer } from "./jumps.ts";
 import { lowerDoWhile, lowerFor, lowerForIn, lowerForOf, lowerWhile, type LoopHost } from "./loops.ts";
 import { bindPattern, lowerArrayBuilder, type DeclarationHost } from "./declarations.ts";
-import { hasSpread, spreadArray, spreadExtremum } from "./spread.ts";
+import { concatArrays, hasSpread, spreadArray, spreadExtremum } from "./spread.ts";
 import { Callbacks, returnsOf, type Argument, type CallbackHost, type Captured, type FunctionValue } from "./callbacks.ts";
 import { rootName, someExpr, walkStmts } from "../ir/visit.ts";
 import { checkpointDirective, parseCheckpointOptions } from "./checkpointTag.ts";
@@ -442,7 +442,8 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     // locals declared again in a sibling block (`const diff` in two loops) are renamed too,
     // so that activity, which goes by name, sees two variables. Inside an inlined function
     // every name is new, so a closure's free variables never meet the callee's locals.
-    if (this.scopes.some((scope) => scope.has(name)) || (renameSiblings && this.declared.has(name)) || (this.inlineDepth > 0 && this.byIrName.has(name))) {
+    // A name the lowering made up earlier (`joined` for `x.concat(y)` in `const joined = x.concat(y).map(…)`) is renamed too.
+    if (this.scopes.some((scope) => scope.has(name)) || (renameSiblings && this.declared.has(name)) || (this.inlineDepth > 0 && this.byIrName.has(name)) || this.madeUp.has(name)) {
       for (let k = 1; this.taken.has(irName); k++) irName = `${name}_${k}`;
     }
     this.taken.add(irName);
@@ -629,9 +630,10 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       if (ts.isIdentifier(owner) && (owner.text === "Math" || owner.text === "Number" || owner.text === "Array" || owner.text === "Float64Array")) return undefined;
       // A path (`layer`, `this.head`, `layers[i]`) lowers to an expression alone. A call or
       // `new` (`a.add(b)` in `a.add(b).dot(c)`) may need statements, kept only if it gives an
-      // object of a class; `at` is an array's (lowering the receiver twice would take names twice).
+      // object of a class; an array method's name is left to the array's lowering (lowering
+      // the receiver here too would take its names twice).
       const made = ts.isCallExpression(owner) || ts.isNewExpression(owner);
-      if (!isPath(callee.expression) && !(made && name !== "at")) return undefined;
+      if (!isPath(callee.expression) && !(made && !ARRAY_METHOD_NAMES.has(name))) return undefined;
       let lowered: { pre: Stmt[]; value: Expr };
       try {
         lowered = this.separately(() => this.lowerExpr(callee.expression));
@@ -731,6 +733,9 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     top.push(...stmts);
   }
 
+  /** Names `variable` made up: a source name bound later is renamed rather than declared twice. */
+  private readonly madeUp = new Set<string>();
+
   /**
    * A new IR variable named after `base` (a loop counter, an accumulator), renamed only if
    * a variable of that name exists: no source name is bound to it.
@@ -739,6 +744,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     let name = base;
     for (let k = 1; this.byIrName.has(name) || this.scopes.some((scope) => scope.has(name)) || this.paramNames.has(name); k++) name = `${base}_${k}`;
     this.taken.add(name);
+    this.madeUp.add(name);
     this.declared.add(base);
     this.byIrName.set(name, { type, mutable, irName: name });
     return name;
@@ -1639,10 +1645,56 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
       this.reject(Codes.UnsupportedCall, "'.push' can only be a statement of its own ('a.push(x);')", node);
     }
+    // `xs.indexOf(v)`: a search loop before the statement (strict equality, as indexOf); an index, with no derivative.
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === "indexOf" && isPath(callee.expression) && node.arguments.length === 1 && !ts.isSpreadElement(node.arguments[0]!)) {
+      const array = this.lowerExpr(callee.expression);
+      const type = this.typeOf(array, callee.expression);
+      if (type.kind === "array" && type.element.kind === "number") {
+        const sought = this.hold(this.lowerExpr(node.arguments[0]!), "sought", node.arguments[0]!);
+        const at = this.variable("index", b.NUMBER, true);
+        const i = this.variable(`${at}_i`, b.NUMBER, true);
+        const span = this.span(node);
+        this.emit(
+          { kind: "declare", name: at, type: b.NUMBER, init: b.num(-1), mutable: true, span },
+          b.countUp(i, b.num(0), { kind: "length", object: array }, [{ kind: "if", test: b.bin("===", b.index(array, b.v(i)), sought), then: [b.assign({ kind: "var", name: at }, b.v(i)), { kind: "break" }], else: [] }], span),
+        );
+        return b.v(at);
+      }
+    }
+    // `xs.toReversed()`, and `reverse()` of a fresh copy (`xs.slice().reverse()`, `[...xs].reverse()`): a reversed copy.
+    if (ts.isPropertyAccessExpression(callee) && node.arguments.length === 0 && (callee.name.text === "toReversed" ? isPath(callee.expression) : callee.name.text === "reverse" && isFreshCopy(callee.expression))) {
+      const source = this.arrayValue(callee.expression, "items");
+      const type = this.typeOf(source, callee.expression);
+      if (type.kind === "array" && type.element.kind === "number") {
+        const reversedType: ValueType = { kind: "array", element: b.NUMBER, container: type.container, readonly: false };
+        const name = this.variable("reversed", reversedType, false);
+        const i = this.variable(`${name}_i`, b.NUMBER, true);
+        const length: Expr = { kind: "length", object: source };
+        const span = this.span(node);
+        this.emit(
+          { kind: "declare", name, type: reversedType, init: { kind: "zeros", container: type.container, length }, mutable: false, span },
+          b.countUp(i, b.num(0), length, [b.assign({ kind: "index", object: b.v(name), index: b.v(i) }, b.index(source, b.sub(b.sub(length, b.num(1)), b.v(i))))], span),
+        );
+        return b.v(name);
+      }
+    }
+    // A copy in an expression (`x.slice(1, -1).reduce(…)`, `x.concat(y)`): a local array built before the statement.
+    // (On a path only: it lowers to an expression alone, so lowering it again here emits nothing.)
+    if (ts.isPropertyAccessExpression(callee) && (callee.name.text === "slice" || callee.name.text === "concat") && isPath(callee.expression)) {
+      if (this.typeOf(this.lowerExpr(callee.expression), callee.expression).kind === "array") {
+        if (callee.name.text === "concat") return concatArrays(this, node, callee.expression);
+        const name = this.fresh(ts.isIdentifier(callee.expression) ? `${callee.expression.text}_part` : "part");
+        const built = lowerArrayBuilder(this, name, node, false);
+        if (built) {
+          this.emit(...built);
+          return b.v((built[0] as Extract<Stmt, { kind: "declare" }>).name);
+        }
+      }
+    }
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && !this.lookup(callee.expression.text)) {
       this.importProblem(callee.expression.text, node, "call", callee.name.text);
     }
-    return this.reject(Codes.UnsupportedCall, `'${callee.getText(this.sourceFile)}(…)' cannot be differentiated: tsgrad calls Math functions, functions of your program (this file or a relative import), methods of your classes, and map/reduce/forEach/filter/some/every, slice, fill and push on arrays; for a library function, supply its derivative with '@vjpOf'`, node);
+    return this.reject(Codes.UnsupportedCall, `'${callee.getText(this.sourceFile)}(…)' cannot be differentiated: tsgrad calls Math functions, functions of your program (this file or a relative import), methods of your classes, and map/reduce/forEach/filter/some/every/findIndex, slice, concat, indexOf, at, toReversed, fill and push on arrays; for a library function, supply its derivative with '@vjpOf'`, node);
   }
 
   private lowerNew(node: ts.NewExpression, filled = false): Expr {
@@ -1865,6 +1917,16 @@ function mentionsOf(node: ts.Node, name: string): number {
   };
   visit(node);
   return count;
+}
+
+/** Methods of arrays (those tsgrad lowers and others), never probed as a class's on a call's result. */
+const ARRAY_METHOD_NAMES = new Set(["at", "concat", "every", "fill", "filter", "find", "findIndex", "flat", "forEach", "includes", "indexOf", "join", "map", "reduce", "reverse", "slice", "some", "sort", "toReversed", "toSorted"]);
+
+/** A new array the expression builds (`xs.slice()`, `[...xs]`, `xs.concat(ys)`), so reversing it in place changes nothing else. */
+function isFreshCopy(e: ts.Expression): boolean {
+  const x = skipOuter(e);
+  if (ts.isArrayLiteralExpression(x)) return true;
+  return ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression) && ["slice", "concat", "map", "filter", "toReversed"].includes(x.expression.name.text);
 }
 
 function isPath(e: ts.Expression): boolean {

@@ -4,6 +4,7 @@
  *   Math.max(...xs)        → let max = -Infinity; for (…) max = Math.max(max, xs[i]);
  *   Math.min(a, ...xs, b)  → the same fold, started from the other arguments
  *   [...x, 1, ...y]        → const joined = zeros(x.length + 1 + y.length); one copy loop per spread
+ *   x.concat(y, 1)         → the same as [...x, ...y, 1]
  *
  * The fold gives the derivative to the element the primal returned; at an exact tie
  * between elements of a spread, each binary step splits it evenly (the binary max's
@@ -53,11 +54,31 @@ export function spreadExtremum(host: SpreadHost, callee: "Math.max" | "Math.min"
   return b.v(acc);
 }
 
+type Piece = { kind: "spread"; array: Expr } | { kind: "value"; value: Expr; node: ts.Expression };
+
 /** `[...x, 1, ...y]`: a new number array, filled piece by piece. `declared` names it. */
 export function spreadArray(host: SpreadHost, node: ts.ArrayLiteralExpression, declared?: { name: string; mutable: boolean }): Expr {
-  const span = host.span(node);
-  type Piece = { kind: "spread"; array: Expr } | { kind: "value"; value: Expr; node: ts.Expression };
   const pieces = node.elements.map((e): Piece => (ts.isSpreadElement(e) ? { kind: "spread", array: numberArray(host, e.expression) } : { kind: "value", value: host.lowerExpr(e), node: e }));
+  return joined(host, pieces, host.span(node), declared);
+}
+
+/** `x.concat(y, 1)`: as `[...x, ...y, 1]` (an argument that is an array is spread, as concat does). */
+export function concatArrays(host: SpreadHost, node: ts.CallExpression, receiver: ts.Expression, declared?: { name: string; mutable: boolean }): Expr {
+  const pieces = [receiver, ...node.arguments].map((e): Piece => {
+    if (ts.isSpreadElement(e)) host.reject(Codes.UnsupportedCall, "spreading arguments into concat is not supported; pass the arrays themselves", e);
+    const value = host.lowerExpr(e);
+    const type = host.typeOf(value, e);
+    if (type.kind !== "array") return { kind: "value", value, node: e };
+    if (type.element.kind !== "number") host.reject(Codes.UnsupportedExpression, "only arrays of numbers can be joined here", e);
+    if (value.kind === "var") return { kind: "spread", array: value };
+    const held = host.variable("part", type, false);
+    host.emit({ kind: "declare", name: held, type, init: value, mutable: false, span: host.span(e) });
+    return { kind: "spread", array: b.v(held) };
+  });
+  return joined(host, pieces, host.span(node), declared);
+}
+
+function joined(host: SpreadHost, pieces: Piece[], span: SourceSpan, declared?: { name: string; mutable: boolean }): Expr {
   let length: Expr = b.num(0);
   for (const p of pieces) length = b.add(length, p.kind === "spread" ? { kind: "length", object: p.array } : b.num(1));
   const name = declared ? host.bind(declared.name, NUMBER_ARRAY, declared.mutable) : host.variable("joined", NUMBER_ARRAY, false);

@@ -91,6 +91,12 @@ export const shim = {
     set(BINARY.add(old, delta));
     return isValue(old) ? old : Number(old);
   },
+  /** `xs.indexOf(v)` by value, as on numbers (strict equality: NaN is never found); a string's own otherwise. */
+  indexOf(xs: unknown, v: unknown): number {
+    if (!Array.isArray(xs)) return (xs as string).indexOf(v as string);
+    const sought = isValue(v) ? primal(v) : v;
+    return xs.findIndex((x) => (isValue(x) ? primal(x) : x) === sought);
+  },
   /** `new Array(...)`, with a boxed length read as its number. */
   newArray: (...args: unknown[]): unknown[] =>
     args.length === 1 && isValue(args[0]) ? new Array<unknown>(primal(args[0])) : new Array<unknown>(...args),

@@ -340,6 +340,47 @@ export function interleavedMoments(x: number[]): number {
     args: () => [xs()],
   },
   {
+    name: "copies in expressions: slice with a bound from the end, concat, a reversed copy, { length: n }",
+    source: `
+/**
+ * @grad
+ * @hvp
+ * @jvp
+ */
+export function edgeWeighted(x: number[], y: number[]): number {
+  const { length: n } = x;
+  const inner = x.slice(1, -1).reduce((s, v) => s + v * v, 0);
+  const joined = x.concat(y, 2).map((v, i) => v * (i + 1));
+  const back = x.toReversed();
+  const fromEnd = x.map((v) => Math.sin(v)).reverse();
+  let s = inner / n;
+  for (let i = 0; i < joined.length; i++) s += joined[i] * joined[i] * 0.1;
+  for (let i = 0; i < n; i++) s += back[i] * x[i] + fromEnd[i] * (i + 1);
+  return s;
+}
+`,
+    fn: "edgeWeighted",
+    args: () => [xs(), ys()],
+  },
+  {
+    name: "searches that give an index: indexOf, findIndex",
+    source: `
+/**
+ * @grad
+ * @hvp
+ * @jvp
+ */
+export function aroundPeak(x: number[]): number {
+  const peak = x.indexOf(Math.max(...x));
+  const firstNegative = x.findIndex((v) => v < 0);
+  const left = peak > 0 ? x[peak - 1] : 0;
+  return x[peak] * x[peak] + left * x[peak] + (firstNegative < 0 ? 0 : Math.exp(x[firstNegative]) * firstNegative);
+}
+`,
+    fn: "aroundPeak",
+    args: () => [xs()],
+  },
+  {
     name: "for…in over an array's indices",
     source: `
 /** @grad w */
