@@ -17,7 +17,7 @@ import { MATH_CONSTANTS, NUMBER_PREDICATES, PRIMITIVES } from "../ir/primitives.
 import { describeType, shapeOfClass, shapeOfTypeNode, type TypeResolver } from "./types.ts";
 import { elementOfRecords, typeText } from "../ir/types.ts";
 import { functionValue, MODES, sourceParams, tagsOf, typeReference, type FunctionNode, type FunctionSource, type SourceParam } from "./functions.ts";
-import { NUMBER_CONSTANTS, type ModuleValues, type Table } from "./moduleValues.ts";
+import { constantTable, NUMBER_CONSTANTS, type ModuleValues, type Table } from "./moduleValues.ts";
 import { closeRegion, lowerSwitch, pascal, type JumpTarget, type SwitchLowerer } from "./jumps.ts";
 import { lowerDoWhile, lowerFor, lowerForIn, lowerForOf, lowerWhile, type LoopHost } from "./loops.ts";
 import { bindPattern, lowerArrayBuilder, type DeclarationHost } from "./declarations.ts";
@@ -262,8 +262,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
   private tableDeclarations(): Stmt[] {
     return [...this.tablesRead].sort().map((name) => {
       const table = this.module.constantTables.get(name)!;
-      const literal = (t: Table): Expr => ({ kind: "arrayLiteral", elements: t.map((x) => (typeof x === "number" ? b.num(x) : literal(x))) });
-      return { kind: "declare", name, type: tableType(table), init: literal(table), mutable: false } satisfies Stmt;
+      return { kind: "declare", name, type: tableType(table), init: tableLiteral(table), mutable: false } satisfies Stmt;
     });
   }
 
@@ -1008,6 +1007,14 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       }
       const built = d.initializer ? lowerArrayBuilder(this, name, d.initializer, mutable) : null;
       if (built) return built;
+      // `const W = [[1, 2], [3, 4]]`: a table of constants, as a module-level one (read-only, never differentiated).
+      const literal = d.initializer && skipOuter(d.initializer);
+      if (!mutable && literal && ts.isArrayLiteralExpression(literal) && literal.elements.some((x) => ts.isArrayLiteralExpression(skipOuter(x as ts.Expression)))) {
+        const table = constantTable(literal, this.module);
+        if (table) {
+          return [{ kind: "declare", name: this.bind(name, tableType(table), false), type: tableType(table), init: tableLiteral(table), mutable: false, span: this.span(d) }];
+        }
+      }
       if (d.initializer) {
         init = this.lowerExpr(d.initializer);
         type = declared ?? this.typeOf(init, d.initializer);
@@ -1622,7 +1629,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       if (!rule) this.reject(Codes.UnsupportedCall, `${name} has no derivative rule in tsgrad (the Math functions it differentiates are listed in the README); compute it from those, or add a rule (CONTRIBUTING: adding a primitive)`, node);
       if ((name === "Math.max" || name === "Math.min") && node.arguments.some(ts.isSpreadElement)) return spreadExtremum(this, name, node);
       const args = node.arguments.map((a) => {
-        if (ts.isSpreadElement(a)) this.reject(Codes.UnsupportedCall, `${name} cannot take a spread array; only Math.max and Math.min can`, a);
+        if (ts.isSpreadElement(a)) this.reject(Codes.UnsupportedCall, `${name} cannot take a spread array (only Math.max and Math.min can); list the arguments, or for a norm write Math.sqrt(xs.reduce((s, v) => s + v * v, 0))`, a);
         const arg = this.lowerExpr(a);
         this.numeric(arg, a);
         return arg;
@@ -1807,7 +1814,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       }
       case "arrayLiteral": {
         const element = e.elements.length ? this.typeOf(e.elements[0]!, node) : b.NUMBER;
-        if (element.kind !== "number") this.reject(Codes.UnsupportedExpression, "only array literals of numbers are supported", node);
+        if (element.kind !== "number") this.reject(Codes.UnsupportedExpression, "an array literal here must hold numbers; a local matrix (number[][]) is supported only as a 'const' table of constant numbers: keep a computed one in a flat number[] of n * k entries, indexed [i * k + j]", node);
         return { kind: "array", element, container: "array", readonly: false };
       }
       default:
@@ -1855,6 +1862,11 @@ function statementDescription(s: ts.Statement): string {
   if (ts.isWithStatement(s)) return "'with'";
   if (ts.isDebuggerStatement(s)) return "'debugger'";
   return "this statement";
+}
+
+/** A table's values as nested array literals. */
+function tableLiteral(t: Table): Expr {
+  return { kind: "arrayLiteral", elements: t.map((x) => (typeof x === "number" ? b.num(x) : tableLiteral(x))) };
 }
 
 /** The type of a module-level table: readonly, so a function cannot write into it. */

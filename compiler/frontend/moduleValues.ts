@@ -76,6 +76,12 @@ export function moduleValues(sf: ts.SourceFile): ModuleValues {
 
 type Value = number | Table | { reason: string };
 
+/** A table of constant numbers written in a function (`const W = [[1, 2], [3, 4]]`), read as the module's are. */
+export function constantTable(e: ts.Expression, values: ModuleValues): Table | undefined {
+  const value = constantValue(e, values);
+  return Array.isArray(value) ? value : undefined;
+}
+
 /** The compile-time value of a constant expression, or why it has none. */
 function constantValue(e: ts.Expression, values: ModuleValues, enumMembers?: Map<string, number>): Value {
   const recurse = (x: ts.Expression) => constantValue(x, values, enumMembers);

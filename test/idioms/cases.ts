@@ -140,6 +140,34 @@ export function quadraticForm(x: number[]): number {
     fn: "quadraticForm",
     args: () => [[0.4, -0.3, 1.1]],
   },
+  {
+    name: "a table of constants written in the function (const K = [[…], […]] as const)",
+    source: `
+const SCALE = 0.5;
+/**
+ * @grad
+ * @hvp
+ * @jvp
+ */
+export function stencilEnergy(x: number[]): number {
+  const K = [
+    [1, -2, 1],
+    [-0.5, 0, 0.5],
+    [SCALE, 2 * SCALE, -Math.PI],
+  ] as const;
+  let s = 0;
+  for (let i = 1; i + 1 < x.length; i++) {
+    for (let r = 0; r < K.length; r++) {
+      const d = K[r][0] * x[i - 1] + K[r][1] * x[i] + K[r][2] * x[i + 1];
+      s += d * d * (r + 1);
+    }
+  }
+  return s;
+}
+`,
+    fn: "stencilEnergy",
+    args: () => [xs()],
+  },
 
   // ---- parameters ----
   {
