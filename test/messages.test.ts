@@ -53,6 +53,7 @@ const REJECTED: Record<string, string> = {
   "optional field used directly": fn("  return x[0] * opts.eps;", "x: number[], opts: { eps?: number }"),
   "differentiating an options object": `/** @grad opts */\nexport function f(x: number[], opts: { p: number; eps?: number }): number {\n  return x[0] * opts.p;\n}\n`,
   "package function without a rule": `import { lse } from "some-package";\n${fn("  return lse(x);")}`,
+  "local array of objects from map": fn("  const ps = x.map((v, i) => ({ a: v, b: i }));\n  return ps.length;"),
   "local matrix literal of computed values": fn("  const m = [[x[0], 1], [2, x[1]]];\n  return m[0][0] * m[1][1];"),
   "update read again in its statement": fn("  let i = 0;\n  return x[i++] * x[i];"),
   "update on the right of &&": fn("  let i = 0;\n  const big = x[0] > 0 && x[i++] > 1;\n  return big ? x[i] : 0;"),

@@ -1121,6 +1121,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       if (op === ts.SyntaxKind.EqualsToken && ts.isIdentifier(e.left) && this.localRecord(e.left.text)) {
         return this.assignRecord(this.localRecord(e.left.text)!, e, span);
       }
+      if (op === ts.SyntaxKind.EqualsToken && ts.isArrayLiteralExpression(e.left)) return this.assignElements(e.left, e.right, span);
       if (op === ts.SyntaxKind.EqualsToken) {
         const target = this.lowerLValue(e.left);
         return [{ kind: "assign", target, value: this.lowerExpr(e.right), span }];
@@ -1217,6 +1218,40 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       const i = this.bind(`${base}_i`, b.NUMBER, true);
       return [b.countUp(i, b.num(0), { kind: "length", object: array }, [b.assign({ kind: "index", object: array, index: b.v(i) }, b.num(0))], span)];
     });
+  }
+
+  /**
+   * `[a, b] = [b, a + b]`, `[x, y] = rotate(x, y)`: every value on the right is read before
+   * any target is written, so each is held in a const first (a constant or a name the
+   * targets do not include needs none).
+   */
+  private assignElements(targets: ts.ArrayLiteralExpression, right: ts.Expression, span: SourceSpan): Stmt[] {
+    const value = this.lowerExpr(right);
+    const type = this.typeOf(value, right);
+    if (type.kind !== "array") return this.reject(Codes.UnsupportedStatement, `only an array or a tuple can be assigned to '[…]'; this value is ${describeType(type)}`, right);
+    const written = new Set(targets.elements.flatMap((t) => (ts.isIdentifier(t) ? [this.lookup(t.text)?.irName ?? t.text] : [])));
+    const writesElements = targets.elements.some((t) => ts.isElementAccessExpression(t) || ts.isPropertyAccessExpression(t));
+    const source = value.kind === "arrayLiteral" ? undefined : this.hold(value, "parts", right);
+    const out: Stmt[] = [];
+    const assigns: Stmt[] = [];
+    targets.elements.forEach((t, k) => {
+      if (ts.isOmittedExpression(t)) return;
+      if (ts.isSpreadElement(t) || !(ts.isIdentifier(t) || ts.isElementAccessExpression(t) || ts.isPropertyAccessExpression(t))) {
+        this.reject(Codes.UnsupportedStatement, "assign to plain names or elements in '[…] = …' ('[a, b] = [b, a + b]')", t);
+      }
+      let part = source ? b.index(source, b.num(k)) : (value as Extract<Expr, { kind: "arrayLiteral" }>).elements[k] ?? this.reject(Codes.UnsupportedStatement, `the array has no element ${k}`, t);
+      // Held: unless no assignment before it can change it (a constant; a name, or an element of
+      // an array, that no target writes).
+      const readOnly = (x: Expr) => x.kind === "var" && !written.has(x.name);
+      const independent = part.kind === "number" || (!writesElements && (source ? readOnly(source) : readOnly(part)));
+      if (!independent) {
+        const name = this.bind(this.fresh(ts.isIdentifier(t) ? `${t.text}_next` : "next"), this.typeOf(part, t), false);
+        out.push({ kind: "declare", name, type: this.typeOf(part, t), init: part, mutable: false, span });
+        part = b.v(name);
+      }
+      assigns.push({ kind: "assign", target: this.lowerLValue(t), value: part, span });
+    });
+    return [...out, ...assigns];
   }
 
   private lowerLValue(e: ts.Expression): LValue {

@@ -409,6 +409,32 @@ export function aroundPeak(x: number[]): number {
     args: () => [xs()],
   },
   {
+    name: "destructuring assignment: [a, b] = [b, a + b], [x, y] = rotate(…), [q[1], q[0]] = …",
+    source: `
+function rotate(x: number, y: number, t: number): [number, number] {
+  return [Math.cos(t) * x - Math.sin(t) * y, Math.sin(t) * x + Math.cos(t) * y];
+}
+/**
+ * @grad
+ * @hvp
+ * @jvp
+ */
+export function spinFib(p: number[], t: number): number {
+  let [a, b] = [p[0], p[1]];
+  for (let i = 0; i < 3; i++) [a, b] = [b, a + b * t];
+  let x = a;
+  let y = b;
+  for (let k = 0; k < 4; k++) [x, y] = rotate(x, y, t * x);
+  const q = [0, 0];
+  [q[1], q[0]] = [x, y * y];
+  [q[0], q[1]] = [q[1], q[0]];
+  return x * y + q[0] * Math.exp(q[1] * 0.1);
+}
+`,
+    fn: "spinFib",
+    args: () => [[0.3, -0.7], 0.4],
+  },
+  {
     name: "for…in over an array's indices",
     source: `
 /** @grad w */
