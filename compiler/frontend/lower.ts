@@ -381,9 +381,13 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       text = this.privateEnumValues(typeNode) ?? text;
     }
     if (p.optional) {
-      // `eps?: number`: undefined unless passed; read only through `eps ?? fallback`.
-      if (shape.kind !== "number") this.reject(Codes.UnsupportedType, `optional parameter '${name}' must be a number; give it a default value instead`, declaration!);
-      this.optionalParams.add(binding);
+      // `eps?: number`: undefined unless passed; read only through `eps ?? fallback`. An
+      // options object (`opts?: { eps?: number }`): its fields only through `opts?.eps ?? fallback`.
+      const options = shape.kind === "record" && !shape.arrayOfRecords && shape.fields.every((f) => f.type.kind === "number");
+      if (shape.kind !== "number" && !options) {
+        this.reject(Codes.UnsupportedType, `optional parameter '${name}' must be a number or an object of numbers; give it a default value instead`, declaration!);
+      }
+      (options ? this.optionalObjects : this.optionalParams).add(binding);
       return { name, type: shape, typeText: `${text} | undefined = undefined` };
     }
     if (p.initializer) {
@@ -408,6 +412,9 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
 
   /** Optional parameters (`eps?: number`), by IR name: they may only be read through `??`. */
   private readonly optionalParams = new Set<string>();
+
+  /** Optional objects of numbers (`opts?: { eps?: number }`), by IR name: read only as `opts?.eps ?? fallback`. */
+  private readonly optionalObjects = new Set<string>();
 
   /** The written return type; undefined when there is none (then it is inferred from the returns). */
   private lowerReturnType(node: FunctionNode): ValueType | undefined {
@@ -455,8 +462,8 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
 
   private lookup(name: string): Binding | undefined {
     if (name.includes(".") && !name.startsWith("Math.")) {
-      // A field path `p.layer.W` of a record parameter.
-      const [root, ...fields] = name.split(".");
+      // A field path `p.layer.W` of a record parameter (`opts?.eps` of an optional one).
+      const [root, ...fields] = name.replace("?.", ".").split(".");
       let binding = this.byIrName.get(root!) ?? this.lookup(root!);
       for (const f of fields) {
         const field = binding?.type.kind === "record" ? binding.type.fields.find((x) => x.name === f) : undefined;
@@ -1488,6 +1495,9 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     const binding = this.lookup(name);
     if (binding?.rejected) throw new UsesRejected(name);
     if (binding?.fn) this.reject(Codes.UnsupportedExpression, `'${name}' is a function: call it, or pass it as a callback; it cannot be used as a value`, id);
+    if (binding && this.optionalObjects.has(binding.irName)) {
+      this.reject(Codes.UnsupportedExpression, `'${name}' is optional and may be undefined here; read its fields as '${name}?.field ?? <default>'`, id);
+    }
     if (binding) return b.v(binding.irName);
     if (name === "Infinity") return b.num(Infinity);
     if (name === "NaN") return b.num(NaN);
@@ -1555,6 +1565,15 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
         if (value === undefined) this.reject(Codes.UnsupportedExpression, `'${property}' is not a member of enum '${owner}'`, node.name);
         return b.num(value);
       }
+    }
+    const optional = ts.isIdentifier(node.expression) ? this.lookup(node.expression.text) : undefined;
+    if (optional && this.optionalObjects.has(optional.irName) && !this.aliases.some((a) => a.has((node.expression as ts.Identifier).text))) {
+      // `opts?.eps`: undefined when opts or its field is; read through `??` (lowerNullish).
+      const type = optional.type as Extract<ValueType, { kind: "record" }>;
+      if (!type.fields.some((f) => f.name === property)) this.reject(Codes.UnsupportedExpression, `'${property}' is not a field of '${node.expression.getText(this.sourceFile)}'`, node.name);
+      const path = `${optional.irName}?.${property}`;
+      this.optionalParams.add(path);
+      return b.v(path);
     }
     const object = this.lowerExpr(node.expression);
     const type = this.typeOf(object, node.expression);

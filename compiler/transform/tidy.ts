@@ -93,10 +93,10 @@ function resolve(fn: FunctionIR, body: Stmt[]): Uses {
   const uses: Uses = { params: new Map(), lists: new Map(), mayDrop: false };
   const declared: Binding[] = [];
   const scopes: Map<string, Binding>[] = [];
-  // A record leaf (`grad.w`, `params.W1`) is a variable named by its path: it belongs to its root.
+  // A record leaf (`grad.w`, `params.W1`, `opts?.eps`) is a variable named by its path: it belongs to its root.
   const lookup = (path: string): Binding | undefined => {
     const dot = path.indexOf(".");
-    const name = dot < 0 ? path : path.slice(0, dot);
+    const name = dot < 0 ? path : path.slice(0, path[dot - 1] === "?" ? dot - 1 : dot);
     for (let k = scopes.length - 1; k >= 0; k--) {
       const found = scopes[k]!.get(name);
       if (found) return found;

@@ -200,6 +200,45 @@ export function logLoss(p: number[], eps?: number): number {
     wrt: [0],
   },
   {
+    name: "optional options object read with ?. and ?? (opts?: { scale?: number; power: number })",
+    source: `
+/**
+ * @grad x
+ * @hvp x
+ * @jvp x
+ */
+export function powerLoss(x: number[], opts?: { scale?: number; power: number }): number {
+  const k = opts?.scale ?? 1;
+  let s = 0;
+  for (const v of x) s += k * Math.abs(v) ** (opts?.power ?? 2);
+  return s;
+}
+`,
+    fn: "powerLoss",
+    args: () => [xs(), { power: 3 }],
+    wrt: [0],
+  },
+  {
+    name: "optional options object left out",
+    source: `
+/**
+ * @grad x
+ * @hvp x
+ * @jvp x
+ */
+export function powerLoss(x: number[], opts?: { scale?: number; power: number }): number {
+  const k = opts?.scale ?? 1;
+  let s = 0;
+  for (const v of x) s += k * Math.abs(v) ** (opts?.power ?? 2);
+  return s;
+}
+`,
+    fn: "powerLoss",
+    // Left out in the call (the generated functions' parameters after it take undefined in its place).
+    args: () => [xs(), undefined],
+    wrt: [0],
+  },
+  {
     name: "generic over number arrays",
     source: `
 /**
