@@ -55,7 +55,7 @@ const REJECTED: Record<string, string> = {
   "package function without a rule": `import { lse } from "some-package";\n${fn("  return lse(x);")}`,
   "optional options object used whole": `function g(o: { a: number }): number {\n  return o.a;\n}\n/** @grad */\nexport function f(x: number[], opts?: { a: number }): number {\n  return x[0] * g(opts!);\n}\n`,
   "optional options field read directly": fn("  return x[0] * (opts?.a as number);", "x: number[], opts?: { a: number }"),
-  "local array of objects from map": fn("  const ps = x.map((v, i) => ({ a: v, b: i }));\n  return ps.length;"),
+  "local array of objects from a block callback": fn("  const ps = x.map((v, i) => {\n    return { a: v, b: i };\n  });\n  return ps.length;"),
   "local matrix literal of computed values": fn("  const m = [[x[0], 1], [2, x[1]]];\n  return m[0][0] * m[1][1];"),
   "update read again in its statement": fn("  let i = 0;\n  return x[i++] * x[i];"),
   "update on the right of &&": fn("  let i = 0;\n  const big = x[0] > 0 && x[i++] > 1;\n  return big ? x[i] : 0;"),

@@ -78,6 +78,16 @@ export interface CallbackHost {
   recordsLength(array: Expr, type: Extract<ValueType, { kind: "record" }>, node: ts.Node): Expr;
   /** A call of a program function (the inliner's userCall). */
   programCall(name: string, args: Expr[], node: ts.Node): Expr;
+  /** An array of records held one local array per field (`{ x: ps_x, y: ps_y }`), read as an array of objects is. */
+  localRecords(fields: { name: string; array: string }[]): Expr;
+  /** The field `name` of a record value. */
+  fieldOf(object: Expr, name: string, node: ts.Node): Expr;
+}
+
+const NUMBER_ARRAY: ValueType = { kind: "array", element: b.NUMBER, container: "array", readonly: false };
+
+function skipParentheses(e: ts.Expression): ts.Expression {
+  return ts.isParenthesizedExpression(e) ? skipParentheses(e.expression) : e;
 }
 
 const ARRAY_METHODS = new Set(["reduce", "map", "forEach", "filter", "some", "every", "findIndex"]);
@@ -144,6 +154,9 @@ export class Callbacks {
         return b.v(acc);
       }
       case "map": {
+        if (fn.kind === "closure" && !ts.isBlock(fn.node.body!) && ts.isObjectLiteralExpression(skipParentheses(fn.node.body as ts.Expression))) {
+          return this.mapToRecords(fn, elementArgs(), length, loop, call, declared);
+        }
         const resultContainer = container === "int32array" ? "array" : container;
         const resultType: ValueType = { kind: "array", element: b.NUMBER, container: resultContainer, readonly: false };
         const name = declared ? host.bind(declared.name, resultType, false) : host.variable("mapped", resultType, false);
@@ -189,6 +202,38 @@ export class Callbacks {
   }
 
   /**
+   * `xs.map((v, i) => ({ x: v, y: ys[i] }))`: an array of objects of numbers, held as one
+   * local array per field (`points_x`, `points_y`), which every later read of an array of
+   * objects understands (`points[i].x`, `for (const p of points)`, `points.reduce(…)`).
+   */
+  private mapToRecords(fn: Extract<FunctionValue, { kind: "closure" }>, args: Argument[], length: Expr, loop: (from: Expr, body: Stmt[]) => Stmt, call: ts.CallExpression, declared?: { name: string; mutable: boolean }): Expr {
+    const host = this.host;
+    const base = declared?.name ?? "mapped";
+    const index = args[1]!;
+    const counter = index.kind === "value" && index.value.kind === "var" ? index.value.name : host.reject(Codes.InternalError, "map without a counter", call);
+    let arrays: { name: string; array: string }[] = [];
+    const body = this.inLoop(fn, args, (value, node) => {
+      const type = host.typeOf(value, node);
+      if (type.kind !== "record" || !type.fields.every((f) => f.type.kind === "number")) {
+        return host.reject(Codes.UnsupportedCall, "the objects this callback returns must hold numbers only", node);
+      }
+      arrays = type.fields.map((f) => ({ name: f.name, array: host.variable(`${base}_${f.name}`, NUMBER_ARRAY, false) }));
+      return arrays.map(({ name, array }) => b.assign({ kind: "index", object: b.v(array), index: b.v(counter) }, host.fieldOf(value, name, node)));
+    }, call, 1);
+    const span = host.span(call);
+    host.emit(...arrays.map(({ array }): Stmt => ({ kind: "declare", name: array, type: NUMBER_ARRAY, init: { kind: "zeros", container: "array", length }, mutable: false, span })));
+    host.emit(loop(b.num(0), body));
+    const records = host.localRecords(arrays);
+    if (declared) {
+      // `const points = xs.map(…)`: another name for the field arrays.
+      if (declared.mutable) host.reject(Codes.UnsupportedStatement, `declare '${declared.name}' with 'const': it names the arrays of the objects' fields`, call);
+      host.bind(declared.name, host.typeOf(records, call), false);
+      host.alias(declared.name, records);
+    }
+    return records;
+  }
+
+  /**
    * A call of a function value in an expression: its body inlined (statements emitted
    * before the calling statement), its result the value.
    */
@@ -229,23 +274,26 @@ export class Callbacks {
    * The body of a generated loop: the callback with `args`, its result assigned to `into`
    * (discarded when null, as forEach does). `return e` becomes `into = e; continue;`.
    */
-  inLoop(fn: FunctionValue, args: Argument[], into: LValue | null, call: ts.Node, programArity: number): Stmt[] {
+  inLoop(fn: FunctionValue, args: Argument[], into: LValue | null | ((value: Expr, node: ts.Node) => Stmt[]), call: ts.Node, programArity: number): Stmt[] {
     const host = this.host;
     if (fn.kind === "program") {
       // A program function passed by name gets the arguments it would use (the element; the accumulator and element).
       const value = host.programCall(fn.name, args.slice(0, programArity).map((a) => this.plain(a)), call);
+      if (typeof into === "function") return into(value, call);
       if (into) return [b.assign(into, value)];
       return value.kind === "userCall" ? [{ kind: "call", callee: value.callee, args: value.args, span: host.span(call) }] : [];
     }
     if (fn.kind === "math") {
       // `xs.map(Math.exp)`: JavaScript passes the index and the array too, which a one-argument Math function ignores.
       if (programArity !== 1) return host.reject(Codes.UnsupportedCall, `${fn.name} takes one number; reduce passes the accumulator and the element: write '(acc, v) => …'`, call);
-      return into ? [b.assign(into, b.call(fn.name, [this.plain(args[0]!)]))] : [];
+      const value = b.call(fn.name, [this.plain(args[0]!)]);
+      return typeof into === "function" ? into(value, call) : into ? [b.assign(into, value)] : [];
     }
     const { pre, value } = host.separately(() =>
       this.inlined(fn, args, call, () => {
         const body = fn.node.body!;
         if (!ts.isBlock(body)) {
+          if (typeof into === "function") return into(host.lowerExpr(body), body);
           if (into) {
             const value = host.lowerExpr(body);
             const returned = host.typeOf(value, body);
@@ -255,6 +303,7 @@ export class Callbacks {
           }
           return host.lowerExpressionStatement(body, host.span(body));
         }
+        if (typeof into === "function") return host.reject(Codes.UnsupportedCall, "write this callback as an arrow that returns the object: '(v) => ({ … })'", fn.node);
         const target: JumpTarget = { kind: "callback", exits: new Set(), ...(into && { resultTarget: into }) };
         const lowered = host.withTarget(target, () => host.lowerStatementsHere(body.statements));
         return closeRegion(lowered, target.exits, (x) => host.fresh(x));

@@ -835,7 +835,15 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     if (at < 0) return [{ kind: "return", value: node.expression ? this.returnedValue(this.lowerExpr(node.expression)) : null, span }];
     const target = this.targets[at]!;
     const value: Stmt[] = [];
-    if (target.resultTarget && node.expression) value.push({ kind: "assign", target: target.resultTarget, value: this.lowerExpr(node.expression), span });
+    if (target.resultTarget && node.expression) {
+      const result = this.lowerExpr(node.expression);
+      // An element of the array `map` builds holds a number.
+      const type = target.resultTarget.kind === "index" ? this.typeOf(result, node.expression) : undefined;
+      if (type && type.kind !== "number") {
+        this.reject(Codes.UnsupportedCall, type.kind === "record" ? "a callback of map that returns objects is supported as an arrow returning the object literal: write '(v, i) => ({ x: v, y: … })'" : "this callback must return a number; a local matrix (number[][]) is not supported yet: keep it in a flat number[] of n * k entries, indexed [i * k + j]", node.expression);
+      }
+      value.push({ kind: "assign", target: target.resultTarget, value: result, span });
+    }
     else if (!target.resultTarget && node.expression) this.lowerExpr(node.expression); // checked, then discarded (forEach)
     const crossesLoop = this.targets.slice(at + 1).some((t) => t.kind === "loop");
     if (!crossesLoop && !target.noLoop) return [...value, { kind: "continue", span }];
@@ -1333,8 +1341,17 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
   /** Objects `new C(…)` built here, by their class's name: `v.dot(w)` and `v.norm` find C's members. */
   private readonly instances = new WeakMap<Expr, string>();
 
+  /** Arrays of records built in the function (`xs.map((v) => ({ … }))`), one local array per field, with their type. */
+  private readonly recordArrays = new WeakMap<Expr, Extract<ValueType, { kind: "record" }>>();
+
+  localRecords(fields: { name: string; array: string }[]): Expr {
+    const records: Expr = { kind: "record", byReference: true, fields: fields.map((f) => ({ name: f.name, value: b.v(f.array) })) };
+    this.recordArrays.set(records, { kind: "record", arrayOfRecords: true, fields: fields.map((f) => ({ name: f.name, type: { kind: "array", element: b.NUMBER, container: "array", readonly: false } })) });
+    return records;
+  }
+
   /** The field `name` of a record value: a dotted path of a parameter (`layers.w`), a literal's field, or a field expression. */
-  private fieldOf(object: Expr, name: string, node: ts.Node): Expr {
+  fieldOf(object: Expr, name: string, node: ts.Node): Expr {
     if (object.kind === "var") return b.v(`${object.name}.${name}`);
     if (object.kind === "record") return object.fields.find((f) => f.name === name)?.value ?? this.reject(Codes.UnsupportedExpression, `'${name}' is not a field of this object`, node);
     return { kind: "field", object, name };
@@ -1858,7 +1875,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       case "zeros": return { kind: "array", element: b.NUMBER, container: e.container, readonly: false };
       case "record": {
         const instanceOf = this.instances.get(e);
-        return this.elements.get(e) ?? { kind: "record", ...(instanceOf && { name: instanceOf }), fields: e.fields.map((f) => ({ name: f.name, type: this.typeOf(f.value, node) })) };
+        return this.recordArrays.get(e) ?? this.elements.get(e) ?? { kind: "record", ...(instanceOf && { name: instanceOf }), fields: e.fields.map((f) => ({ name: f.name, type: this.typeOf(f.value, node) })) };
       }
       case "field": {
         const t = this.typeOf(e.object, node);

@@ -474,6 +474,26 @@ export function spinFib(p: number[], t: number): number {
     args: () => [[0.3, -0.7], 0.4],
   },
   {
+    name: "an array of objects built with map ((v, i) => ({ x: v, y: … })), read as objects",
+    source: `
+/**
+ * @grad x
+ * @hvp x
+ * @jvp x
+ */
+export function pointCloud(x: number[], y: number[]): number {
+  const points = x.map((v, i) => ({ x: v, y: y[i] * Math.exp(v) }));
+  let s = points.reduce((acc, p) => acc + p.x * p.y, 0);
+  for (const { x: px, y: py } of points) s += Math.sin(px) * py;
+  for (let i = 0; i < points.length; i++) s += points[i].x * points[0].y;
+  return s + x.map((v) => ({ a: v, b: 2 * v })).reduce((t, q) => t + q.a * q.b, 0);
+}
+`,
+    fn: "pointCloud",
+    args: () => [xs(), ys()],
+    wrt: [0],
+  },
+  {
     name: "for…in over an array's indices",
     source: `
 /** @grad w */
