@@ -8,6 +8,21 @@ import type { Idiom } from "./check.ts";
 const xs = () => [0.3, -1.2, 0.8, 1.5, -0.4];
 const ys = () => [1.1, 0.2, -0.7, 0.5, 0.9];
 
+/** An options object that may be left out, read with ?. and ??: called with it and without it. */
+const powerLoss = `
+/**
+ * @grad x
+ * @hvp x
+ * @jvp x
+ */
+export function powerLoss(x: number[], opts?: { scale?: number; power: number }): number {
+  const k = opts?.scale ?? 1;
+  let s = 0;
+  for (const v of x) s += k * Math.abs(v) ** (opts?.power ?? 2);
+  return s;
+}
+`;
+
 export const IDIOMS: Idiom[] = [
   // ---- functions in every form ----
   {
@@ -201,38 +216,14 @@ export function logLoss(p: number[], eps?: number): number {
   },
   {
     name: "optional options object read with ?. and ?? (opts?: { scale?: number; power: number })",
-    source: `
-/**
- * @grad x
- * @hvp x
- * @jvp x
- */
-export function powerLoss(x: number[], opts?: { scale?: number; power: number }): number {
-  const k = opts?.scale ?? 1;
-  let s = 0;
-  for (const v of x) s += k * Math.abs(v) ** (opts?.power ?? 2);
-  return s;
-}
-`,
+    source: powerLoss,
     fn: "powerLoss",
     args: () => [xs(), { power: 3 }],
     wrt: [0],
   },
   {
     name: "optional options object left out",
-    source: `
-/**
- * @grad x
- * @hvp x
- * @jvp x
- */
-export function powerLoss(x: number[], opts?: { scale?: number; power: number }): number {
-  const k = opts?.scale ?? 1;
-  let s = 0;
-  for (const v of x) s += k * Math.abs(v) ** (opts?.power ?? 2);
-  return s;
-}
-`,
+    source: powerLoss,
     fn: "powerLoss",
     // Left out in the call (the generated functions' parameters after it take undefined in its place).
     args: () => [xs(), undefined],
