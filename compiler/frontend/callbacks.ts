@@ -298,7 +298,7 @@ export class Callbacks {
             const value = host.lowerExpr(body);
             const returned = host.typeOf(value, body);
             if (returned.kind === "record") host.reject(Codes.UnsupportedCall, "this callback must return a number; an array of objects built in the function is not supported: keep one array per field (xs, ys), or take the objects as a parameter", body);
-            if (returned.kind !== "number") host.reject(Codes.UnsupportedCall, `this callback must return a number; a local matrix (number[][]) is not supported yet: keep it in a flat number[] of n * k entries, indexed [i * k + j], or take the matrix as a parameter`, body);
+            if (returned.kind !== "number") host.reject(Codes.UnsupportedCall, `this callback must return a number; a local matrix is supported as 'const m = Array.from({ length: n }, () => new Array<number>(k).fill(0))' (or with '(_, j) => …' computing each entry), read and written as m[i][j]; otherwise keep a flat number[] of n * k entries, indexed [i * k + j]`, body);
             return [b.assign(into, value)];
           }
           return host.lowerExpressionStatement(body, host.span(body));

@@ -119,7 +119,7 @@ export function lowerArrayBuilder(host: DeclarationHost, name: string, e: ts.Exp
       i = host.bind(counter, b.NUMBER, true);
       if (bindCounter) host.alias(bindCounter, b.v(i));
       const value = element(b.v(i));
-      if (host.typeOf(value, e).kind !== "number") host.reject(Codes.UnsupportedExpression, `each element built here must be a number; a local matrix (number[][]) is not supported yet: keep it in a flat number[] of n * k entries, indexed [i * k + j], or take the matrix as a parameter`, e);
+      if (host.typeOf(value, e).kind !== "number") host.reject(Codes.UnsupportedExpression, `each element built here must be a number; a local matrix is supported as 'const m = Array.from({ length: n }, () => new Array<number>(k).fill(0))' (or with '(_, j) => …' computing each entry), read and written as m[i][j]; otherwise keep a flat number[] of n * k entries, indexed [i * k + j]`, e);
       return [b.assign({ kind: "index", object: b.v(array), index: b.v(i) }, value)];
     });
     return [{ kind: "declare", name: array, type, init: { kind: "zeros", container, length }, mutable, span }, b.countUp(i, b.num(0), length, body, span)];
@@ -147,7 +147,7 @@ export function lowerArrayBuilder(host: DeclarationHost, name: string, e: ts.Exp
     if (first && ts.isObjectLiteralExpression(first)) {
       const lengthProp = first.properties.find((p) => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === "length");
       if (!lengthProp || first.properties.length !== 1 || !mapper || !ts.isArrowFunction(mapper) || !ts.isExpression(mapper.body) || mapper.parameters.length > 2) {
-        host.reject(Codes.UnsupportedExpression, "supported form: Array.from({ length: n }, (_, i) => expression)", e);
+        host.reject(Codes.UnsupportedExpression, "write Array.from({ length: n }, (_, i) => expression): an arrow returning each element (a local matrix: an arrow returning its row, such as new Array<number>(k).fill(0))", e);
       }
       const length = host.lowerExpr((lengthProp as ts.PropertyAssignment).initializer);
       const index = mapper.parameters[1];

@@ -183,6 +183,33 @@ export function stencilEnergy(x: number[]): number {
     fn: "stencilEnergy",
     args: () => [xs()],
   },
+  {
+    name: "local matrices: Array.from rows of zeros, entries computed (i, j) => …, rows per element of an array",
+    source: `
+/**
+ * @grad x
+ * @hvp x
+ * @jvp x
+ */
+export function gramEnergy(x: number[], k: number): number {
+  const n = x.length;
+  const features = Array.from({ length: n }, () => new Array<number>(k).fill(0));
+  for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) features[i][j] = Math.sin(x[i] * (j + 1));
+  let s = 0;
+  for (let i = 0; i < features.length; i++) {
+    for (let j = 0; j < features[i].length; j++) s += features[i][j] * features[(i + 1) % n][j];
+  }
+  const w = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => x[i] * x[j] + (i === j ? 1 : 0)));
+  for (let i = 0; i < n; i++) w[i][i] += 2 * x[i];
+  const powers = x.map((v, i) => Array.from({ length: 3 }, (_, j) => v ** (j + 1) + i));
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) s += w[i][j] * powers[j][i % 3] * 0.1;
+  return s;
+}
+`,
+    fn: "gramEnergy",
+    args: () => [xs(), 3],
+    wrt: [0],
+  },
 
   // ---- parameters ----
   {
