@@ -17,6 +17,10 @@ import { analyzeVariables } from "../compiler/analysis/variables.ts";
 import { Namer } from "../compiler/transform/naming.ts";
 import { normalizeControlFlow } from "../compiler/transform/normalize.ts";
 import { reverseMode } from "../compiler/transform/reverse/strategy.ts";
+import { completeBody, generateBody, generateOnce, type Completion, type Generated } from "../compiler/transform/reverse/body.ts";
+import { newGeneration } from "../compiler/transform/reverse/context.ts";
+import { exprReads, stmtExprs, walkStmts } from "../compiler/ir/visit.ts";
+import type { ReverseInput } from "../compiler/transform/reverse/types.ts";
 import { Printer } from "../compiler/backend/print.ts";
 
 const ARRAY: ValueType = { kind: "array", element: b.NUMBER, container: "array", readonly: false };
@@ -117,12 +121,12 @@ function fnOf(p: Program): FunctionIR {
   };
 }
 
-/** Everything reverseMode gives, printed, and the names it left taken. */
-function reverse(p: Program, generateOnce: boolean, toBeRecorded: boolean): string {
+/** reverseMode's input for `p`. */
+function inputOf(p: Program, generateOnce: boolean, toBeRecorded: boolean): ReverseInput {
   const source = fnOf(p);
   const namer = Namer.forFunction(source);
   const { fn, result } = normalizeControlFlow(source, namer);
-  const out = reverseMode({
+  return {
     fn,
     result,
     wrt: ["x", "y", "p"],
@@ -134,7 +138,14 @@ function reverse(p: Program, generateOnce: boolean, toBeRecorded: boolean): stri
     sourceLines: p.body.map((_, n) => `line ${n} source`),
     toBeRecorded,
     generateOnce,
-  });
+  };
+}
+
+/** Everything reverseMode gives, printed, and the names it left taken. */
+function reverse(p: Program, generateOnce: boolean, toBeRecorded: boolean): string {
+  const input = inputOf(p, generateOnce, toBeRecorded);
+  const { namer } = input;
+  const out = reverseMode(input);
   const print = (list: Stmt[]) => new Printer().stmts(list);
   const split = out.split && [out.split.prologue, out.split.forward, out.split.reverse, out.split.epilogue].map(print);
   return JSON.stringify({ body: print(out.body), valueName: out.valueName, stacks: [...out.stacks], pullbacks: out.pullbacks, split, next: [namer.temp(), namer.fresh("value"), namer.fresh("s_bar"), namer.fresh("a_k")] });
@@ -193,4 +204,42 @@ describe("a straight-line body swept once for every fixpoint round", () => {
     expect(text).toContain("valueStack.push(s);");
     expect(text).toContain("s = valueStack.pop();");
   });
+});
+
+describe("the first fixpoint round's reads-only generation", () => {
+  /** What the fixpoint takes from a round: the variables of the function its reverse sweep reads, its read log, and the adjoint names. */
+  const taken = (input: ReverseInput, generated: Generated, names: Map<string, string>): string => {
+    const reads = new Set<string>();
+    walkStmts(generated.reverseSweep, (s) => {
+      for (const e of stmtExprs(s)) exprReads(e, reads);
+    });
+    const primal = [...reads].filter((n) => input.info.types.has(n)).sort();
+    return JSON.stringify({ primal, log: [...generated.attempt.readLog], names: [...names], stacks: [...generated.attempt.stacks] });
+  };
+
+  it("reads what the whole generation reads (body and constant seed left out), swept once or afresh", () => {
+    let folded = 0;
+    fc.assert(
+      fc.property(program, fc.boolean(), fc.boolean(), (p, cleanup, neededAll) => {
+        const input = inputOf(p, true, true);
+        const needed = neededAll ? new Set(input.info.types.keys()) : new Set<string>();
+        const plan = { needed, priorReads: null, recorded: new Set<string>(), tbr: true };
+        const readsOnly: Completion = { cleanup, readsOnly: true };
+        const whole: Completion = { cleanup, readsOnly: false };
+        const gen = (names: Map<string, string>) => newGeneration(input, plan, names);
+        const [a, b2] = [new Map<string, string>(), new Map<string, string>()];
+        const fresh = generateBody(gen(a), input.namer.clone(), readsOnly);
+        const fullFresh = generateBody(gen(b2), input.namer.clone(), whole);
+        expect(taken(input, fresh, a)).toBe(taken(input, fullFresh, b2));
+        const seed = input.result.kind === "var" ? b2.get(input.result.name) : undefined;
+        if (seed && !fullFresh.output.body.some((s) => s.kind === "declare" && s.name === seed)) folded++;
+        const [c, d] = [new Map<string, string>(), new Map<string, string>()];
+        const once = generateOnce(gen(new Map()), input.namer.clone());
+        expect(taken(input, completeBody(once, plan, c, readsOnly), c)).toBe(taken(input, completeBody(once, plan, d, whole), d));
+      }),
+      { numRuns: Number(process.env.REVERSE_ONCE_RUNS ?? 200), seed: 23 },
+    );
+    // The constant seed was folded (its declaration gone) in some of the whole generations.
+    expect(folded).toBeGreaterThan(10);
+  }, 60_000);
 });

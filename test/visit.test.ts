@@ -1,8 +1,12 @@
-/** ir/visit.ts: readsVariable answers as exprReads does, on random expressions of every kind. */
+/**
+ * ir/visit.ts: readsVariable answers as exprReads does, on random expressions of every
+ * kind; mapStmtExprs keeps the statements it replaced nothing in.
+ */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Expr } from "../compiler/ir/nodes.ts";
-import { exprReads, readsVariable } from "../compiler/ir/visit.ts";
+import * as b from "../compiler/ir/build.ts";
+import type { Expr, LValue, Stmt } from "../compiler/ir/nodes.ts";
+import { exprReads, mapStmtExprs, readsVariable } from "../compiler/ir/visit.ts";
 
 const NAMES = ["a", "b", "grad", "top"];
 const name = fc.constantFrom(...NAMES);
@@ -41,5 +45,61 @@ describe("readsVariable", () => {
 
   it("does not count a stack cursor's move as a read (as exprReads does not)", () => {
     expect(readsVariable({ kind: "cursorMove", name: "top", move: "preDecrement" }, "top")).toBe(false);
+  });
+});
+
+describe("mapStmtExprs", () => {
+  /** Statements of every kind that hold expressions or statement lists, over `expr`. */
+  const { stmt } = fc.letrec<{ stmt: Stmt }>((tie) => ({
+    stmt: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      fc.record({ name, init: expr }).map(({ name, init }) => b.declare(`${name}1`, init, true)),
+      fc.record({ target: fc.oneof(name.map(b.v), fc.record({ object: name.map(b.v), index: expr }).map((x): Expr => ({ kind: "index", ...x }))), value: expr }).map(({ target, value }) => b.assign(target as LValue, value)),
+      fc.record({ test: expr, then: fc.array(tie("stmt"), { maxLength: 2 }), else: fc.array(tie("stmt"), { maxLength: 2 }) }).map((x): Stmt => ({ kind: "if", ...x })),
+      fc.record({ init: fc.array(tie("stmt"), { maxLength: 1 }), test: fc.option(expr), update: fc.array(tie("stmt"), { maxLength: 1 }), body: fc.array(tie("stmt"), { maxLength: 2 }) }).map((x): Stmt => ({ kind: "loop", form: "for", ...x })),
+      fc.array(tie("stmt"), { maxLength: 2 }).map((body): Stmt => ({ kind: "block", body })),
+      expr.map((value) => b.push("values", value)),
+      fc.array(expr, { maxLength: 2 }).map((args): Stmt => ({ kind: "call", callee: "f", args })),
+      fc.option(expr).map((value): Stmt => ({ kind: "return", value })),
+      fc.constant(b.comment("c")),
+    ),
+  }));
+  /** `a` read as `b` (the map's one replacement). */
+  const aAsB = (e: Expr) => (e.kind === "var" && e.name === "a" ? b.v("b") : undefined);
+  const readsA = (s: Stmt) => JSON.stringify(s).includes('"kind":"var","name":"a"');
+
+  it("gives what rebuilding every statement gives, and keeps each statement it replaced nothing in (nested ones too)", () => {
+    fc.assert(
+      fc.property(fc.array(stmt, { maxLength: 4 }), (stmts) => {
+        const mapped = mapStmtExprs(stmts, aAsB);
+        expect(mapped).not.toBe(stmts);
+        // The same JSON as every variable a written b.
+        expect(JSON.stringify(mapped)).toBe(JSON.stringify(stmts).replaceAll('"kind":"var","name":"a"', '"kind":"var","name":"b"'));
+        const kept = (before: Stmt, after: Stmt): void => {
+          if (!readsA(before)) expect(after).toBe(before);
+          else expect(after).not.toBe(before);
+          if (before.kind === "if" && after.kind === "if") {
+            before.then.forEach((s, k) => kept(s, after.then[k]!));
+            before.else.forEach((s, k) => kept(s, after.else[k]!));
+          } else if ((before.kind === "block" || before.kind === "loop") && after.kind === before.kind) {
+            before.body.forEach((s, k) => kept(s, (after as { body: Stmt[] }).body[k]!));
+          }
+        };
+        stmts.forEach((s, k) => kept(s, mapped[k]!));
+      }),
+      { numRuns: 1000, seed: 20261207 },
+    );
+  });
+
+  it("gives `rebuilt` every statement, nested ones too, and keeps what it returns", () => {
+    const inner = b.assign(b.v("x") as LValue, b.v("y"));
+    const loop: Stmt = { kind: "loop", form: "for", init: [], test: null, update: [], body: [inner] };
+    const seen: Stmt[] = [];
+    const renamed = mapStmtExprs([loop], () => undefined, (s) => {
+      seen.push(s);
+      return s.kind === "assign" ? b.assign(b.v("z") as LValue, s.value) : s;
+    });
+    expect(seen[0]).toBe(inner);
+    expect(JSON.stringify(renamed)).toBe(JSON.stringify([{ ...loop, body: [b.assign(b.v("z") as LValue, b.v("y"))] }]));
   });
 });

@@ -279,27 +279,85 @@ function mapList(list: Expr[], replace: (e: Expr) => Expr | undefined): Expr[] {
  * descending into nested bodies. An assignment's target is mapped as an expression (so its
  * indices are), and must stay an lvalue. `rebuilt` then sees each rebuilt statement (its
  * nested bodies already mapped), for changes that are not expressions (names, spans).
+ * A statement nothing was replaced in is kept, not copied (as mapExpr keeps subtrees; the
+ * IR is never mutated): most maps change a few statements of a whole sweep. The list
+ * returned is always a new array.
  */
 export function mapStmtExprs(stmts: Stmt[], replace: (e: Expr) => Expr | undefined, rebuilt: (s: Stmt) => Stmt = (s) => s): Stmt[] {
-  const m = (e: Expr) => mapExpr(e, replace);
-  const ms = (list: Stmt[]) => mapStmtExprs(list, replace, rebuilt);
-  return stmts.map((s) => rebuilt(mapOne(s)));
-  function mapOne(s: Stmt): Stmt {
-    switch (s.kind) {
-      case "declare": return { ...s, init: m(s.init) };
-      case "assign": return { ...s, target: m(s.target as Expr) as LValue, value: m(s.value) };
-      case "if": return { ...s, test: m(s.test), then: ms(s.then), else: ms(s.else) };
-      case "loop": return { ...s, init: ms(s.init), test: s.test ? m(s.test) : null, update: ms(s.update), body: ms(s.body) };
-      case "return": return { ...s, value: s.value ? m(s.value) : null };
-      case "push": case "append": return { ...s, value: m(s.value) };
-      case "rewind": case "stackSizeSet": return { ...s, size: m(s.size) };
-      case "fillZero": return { ...s, array: m(s.array) };
-      case "call": return { ...s, args: s.args.map(m) };
-      case "check": return { ...s, failsWhen: m(s.failsWhen) };
-      case "block": return { ...s, body: ms(s.body) };
-      case "shrink": case "drop": case "break": case "continue": case "comment": return s;
-      default: return assertNever(s);
+  const out: Stmt[] = [];
+  for (const s of stmts) out.push(rebuilt(mapStmt(s, replace, rebuilt)));
+  return out;
+}
+
+/** A nested statement list mapped as mapStmtExprs does, or `list` itself when every statement maps to itself. */
+function mapNested(list: Stmt[], replace: (e: Expr) => Expr | undefined, rebuilt: (s: Stmt) => Stmt): Stmt[] {
+  let out: Stmt[] | undefined;
+  for (let k = 0; k < list.length; k++) {
+    const x = rebuilt(mapStmt(list[k]!, replace, rebuilt));
+    if (out) out.push(x);
+    else if (x !== list[k]) {
+      out = list.slice(0, k);
+      out.push(x);
     }
+  }
+  return out ?? list;
+}
+
+/** One statement with its expressions (and nested lists) mapped, or `s` itself when none changed. */
+function mapStmt(s: Stmt, replace: (e: Expr) => Expr | undefined, rebuilt: (s: Stmt) => Stmt): Stmt {
+  switch (s.kind) {
+    case "declare": {
+      const init = mapExpr(s.init, replace);
+      return init === s.init ? s : { ...s, init };
+    }
+    case "assign": {
+      const target = mapExpr(s.target as Expr, replace) as LValue;
+      const value = mapExpr(s.value, replace);
+      return target === s.target && value === s.value ? s : { ...s, target, value };
+    }
+    case "if": {
+      const test = mapExpr(s.test, replace);
+      const then = mapNested(s.then, replace, rebuilt);
+      const otherwise = mapNested(s.else, replace, rebuilt);
+      return test === s.test && then === s.then && otherwise === s.else ? s : { ...s, test, then, else: otherwise };
+    }
+    case "loop": {
+      const init = mapNested(s.init, replace, rebuilt);
+      const test = s.test ? mapExpr(s.test, replace) : null;
+      const update = mapNested(s.update, replace, rebuilt);
+      const body = mapNested(s.body, replace, rebuilt);
+      return init === s.init && test === s.test && update === s.update && body === s.body ? s : { ...s, init, test, update, body };
+    }
+    case "return": {
+      const value = s.value ? mapExpr(s.value, replace) : null;
+      return value === s.value ? s : { ...s, value };
+    }
+    case "push": case "append": {
+      const value = mapExpr(s.value, replace);
+      return value === s.value ? s : { ...s, value };
+    }
+    case "rewind": case "stackSizeSet": {
+      const size = mapExpr(s.size, replace);
+      return size === s.size ? s : { ...s, size };
+    }
+    case "fillZero": {
+      const array = mapExpr(s.array, replace);
+      return array === s.array ? s : { ...s, array };
+    }
+    case "call": {
+      const args = mapList(s.args, replace);
+      return args === s.args ? s : { ...s, args };
+    }
+    case "check": {
+      const failsWhen = mapExpr(s.failsWhen, replace);
+      return failsWhen === s.failsWhen ? s : { ...s, failsWhen };
+    }
+    case "block": {
+      const body = mapNested(s.body, replace, rebuilt);
+      return body === s.body ? s : { ...s, body };
+    }
+    case "shrink": case "drop": case "break": case "continue": case "comment": return s;
+    default: return assertNever(s);
   }
 }
 

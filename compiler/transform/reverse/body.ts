@@ -32,15 +32,27 @@ export interface Generated {
 }
 
 /**
- * `cleanup` false leaves the top level of the reverse sweep as generated (no
- * cleanupStraightLine): for the fixpoint's first round, which only asks what the sweep
- * reads (strategy.ts); everything else, the read log included, is the same either way.
+ * How much of a generation a round of the fixpoint uses (strategy.ts): `cleanup` false
+ * leaves the top level of the reverse sweep as generated (no cleanupStraightLine);
+ * `readsOnly` (the first round, which only asks what the reverse sweep reads and where,
+ * and is never the body kept) leaves out what only the kept body needs: the body and its
+ * split parts (`output.body` is empty) and the constant seed's folding, which only drops
+ * reads of the seed's adjoint, never of a variable of the function. Everything else, the
+ * read log included, is the same either way.
  */
-export function generateBody(gen: Generation, namer: Namer, cleanup = true): Generated {
-  return withConstantSeed(gen, sweeps(gen, namer, cleanup));
+export interface Completion {
+  cleanup: boolean;
+  readsOnly: boolean;
 }
 
-function sweeps(gen: Generation, namer: Namer, cleanup: boolean): Generated {
+const WHOLE: Completion = { cleanup: true, readsOnly: false };
+
+export function generateBody(gen: Generation, namer: Namer, completion = WHOLE): Generated {
+  const generated = sweeps(gen, namer, completion);
+  return completion.readsOnly ? generated : withConstantSeed(gen, generated);
+}
+
+function sweeps(gen: Generation, namer: Namer, completion: Completion): Generated {
   checkWrt(gen);
   const fusedAttempt = newAttempt(namer.clone());
   const tail = fusableTail(gen, fusedAttempt, gen.input.fn.body);
@@ -48,7 +60,7 @@ function sweeps(gen: Generation, namer: Namer, cleanup: boolean): Generated {
   const fused = tail && tail.rev.length > 0 && fusionLegal(gen, fusedAttempt, tail, gen.input.result) ? tail : null;
   const attempt = fused ? fusedAttempt : newAttempt(namer.clone());
   const top = fused ? fused.head : block(gen, attempt, topScope(), gen.input.fn.body, "top");
-  return aroundTop(gen, attempt, top, fused, cleanup);
+  return aroundTop(gen, attempt, top, fused, completion);
 }
 
 function checkWrt(gen: Generation): void {
@@ -95,18 +107,19 @@ export function generateOnce(gen: Generation, namer: Namer): SweptOnce {
 }
 
 /** The body for `plan`, from the sweeps generated once: the same as generateBody with that plan. */
-export function completeBody(once: SweptOnce, plan: Plan, adjointNames: Map<string, string>, cleanup = true): Generated {
+export function completeBody(once: SweptOnce, plan: Plan, adjointNames: Map<string, string>, completion = WHOLE): Generated {
   const gen: Generation = { ...once.gen, plan, adjointNames };
   const attempt = copyAttempt(once.attempt);
   const top = fillSaves(once.saves, plan, attempt, once.top);
-  return withConstantSeed(gen, aroundTop(gen, attempt, top, null, cleanup));
+  const generated = aroundTop(gen, attempt, top, null, completion);
+  return completion.readsOnly ? generated : withConstantSeed(gen, generated);
 }
 
 /** The prologue, seeding, adjoint declarations, cleanup and epilogue around the function body's sweeps. */
-function aroundTop(gen: Generation, attempt: Attempt, top: Swept, fused: FusedTail | null, cleanup: boolean): Generated {
+function aroundTop(gen: Generation, attempt: Attempt, top: Swept, fused: FusedTail | null, completion: Completion): Generated {
   const { fn, wrt, result, gradName, seed, info, activity } = gen.input;
   const bar = (name: string) => adjointName(gen, attempt, name);
-  const clean = (list: Stmt[], liveAfter?: (name: string) => boolean) => (cleanup ? cleanupStraightLine(shareBoundTemps(list, attempt.boundTemps), liveAfter) : list);
+  const clean = (list: Stmt[], liveAfter?: (name: string) => boolean) => (completion.cleanup ? cleanupStraightLine(shareBoundTemps(list, attempt.boundTemps), liveAfter) : list);
   const prologue: Stmt[] = [];
   const epilogue: Stmt[] = [];
   for (const name of wrt) {
@@ -199,6 +212,7 @@ function aroundTop(gen: Generation, attempt: Attempt, top: Swept, fused: FusedTa
   }
   forward.splice(forward.length - 1, 0, ...resultCalls);
   const reverse = clean([...adjoints, ...seeding, ...top.rev]);
+  if (completion.readsOnly) return { output: { body: [], valueName, stacks: attempt.stacks, pullbacks: attempt.pullbacks }, reverseSweep: reverse, attempt };
   const body: Stmt[] = [
     ...prologue,
     b.comment("forward sweep"),

@@ -31,7 +31,7 @@
 import { Codes, fail } from "../../diagnostics.ts";
 import type { Stmt } from "../../ir/nodes.ts";
 import { exprReads, stmtExprs, walkExpr, walkStmts } from "../../ir/visit.ts";
-import { completeBody, generateBody, generateOnce, straightLine, type Generated } from "./body.ts";
+import { completeBody, generateBody, generateOnce, straightLine, type Completion, type Generated } from "./body.ts";
 import { newGeneration } from "./context.ts";
 import { pushCost, sweepCost } from "./cost.ts";
 import { readsKeptByCleanup } from "../cleanup.ts";
@@ -99,7 +99,7 @@ function solve(input: ReverseInput, recorded: Set<string>, tbr: boolean): Genera
   const generate = generator(input, recorded, tbr, adjointNames);
   for (let round = 0; round < rounds; round++) {
     const plan: Plan = { needed, priorReads, recorded, tbr };
-    const { generated, reads } = round === 0 ? firstRound(generate, plan, adjointNames, primal) : generatedReads(generate(plan, adjointNames, true));
+    const { generated, reads } = round === 0 ? firstRound(generate, plan, adjointNames, primal) : generatedReads(generate(plan, adjointNames, WHOLE));
     const grown = [...reads].filter((n) => primal.has(n) && !needed.has(n));
     if (grown.length === 0 && priorReads !== null && sameReads(priorReads, generated.attempt.readLog)) return generated;
     needed = new Set([...needed, ...grown]);
@@ -112,7 +112,10 @@ function solve(input: ReverseInput, recorded: Set<string>, tbr: boolean): Genera
   );
 }
 
-type Generate = (plan: Plan, adjointNames: Map<string, string>, cleanup: boolean) => Generated;
+type Generate = (plan: Plan, adjointNames: Map<string, string>, completion: Completion) => Generated;
+
+/** Every round after the first generates the whole body (it may be the one kept). */
+const WHOLE: Completion = { cleanup: true, readsOnly: false };
 
 /**
  * Each round's generation: afresh, or for a straight-line body from its statements'
@@ -123,10 +126,10 @@ function generator(input: ReverseInput, recorded: Set<string>, tbr: boolean, adj
   // The facts of the function (integer variables, names declared once) are the same in every round.
   const facts = newGeneration(input, { needed: new Set(), priorReads: null, recorded, tbr }, adjointNames);
   if (input.generateOnce === false || !straightLine(input.fn.body)) {
-    return (plan, names, cleanup) => generateBody({ ...facts, plan, adjointNames: names }, input.namer.clone(), cleanup);
+    return (plan, names, completion) => generateBody({ ...facts, plan, adjointNames: names }, input.namer.clone(), completion);
   }
   const once = generateOnce(facts, input.namer.clone());
-  return (plan, names, cleanup) => completeBody(once, plan, names, cleanup);
+  return (plan, names, completion) => completeBody(once, plan, names, completion);
 }
 
 /** A generation with the names its reverse sweep reads (as the fixpoint counts them: an assignment's target too). */
@@ -148,12 +151,12 @@ function generatedReads(generated: Generated): { generated: Generated; reads: Se
  */
 function firstRound(generate: Generate, plan: Plan, adjointNames: Map<string, string>, primal: Set<string>): { generated: Generated; reads: Set<string> } {
   const names = new Map(adjointNames);
-  const raw = generatedReads(generate(plan, names, false));
+  const raw = generatedReads(generate(plan, names, { cleanup: false, readsOnly: true }));
   if (rawReadsAreFinal(raw.generated.reverseSweep, raw.reads, primal)) {
     for (const [name, bar] of names) adjointNames.set(name, bar);
     return raw;
   }
-  return generatedReads(generate(plan, adjointNames, true));
+  return generatedReads(generate(plan, adjointNames, { cleanup: true, readsOnly: true }));
 }
 
 /**
