@@ -1,6 +1,7 @@
 /**
  * ir/visit.ts: readsVariable answers as exprReads does, on random expressions of every
- * kind; mapStmtExprs keeps the statements it replaced nothing in.
+ * kind; mapStmtExprs keeps the statements it replaced nothing in; build.ts sameExpr is
+ * equality as JSON.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -101,5 +102,20 @@ describe("mapStmtExprs", () => {
     });
     expect(seen[0]).toBe(inner);
     expect(JSON.stringify(renamed)).toBe(JSON.stringify([{ ...loop, body: [b.assign(b.v("z") as LValue, b.v("y"))] }]));
+  });
+});
+
+describe("sameExpr", () => {
+  it("is equality as JSON, for every kind of expression (random pairs, copies and subtrees)", () => {
+    const pairs = fc.oneof(
+      fc.tuple(expr, expr),
+      expr.map((e) => [e, JSON.parse(JSON.stringify(e)) as Expr] as const),
+      expr.map((e): readonly [Expr, Expr] => [e, e.kind === "binary" ? e.left : e]),
+      fc.tuple(name, name).map(([x, y]) => [b.v(x), b.v(y)] as const),
+    );
+    fc.assert(
+      fc.property(pairs, ([x, y]) => b.sameExpr(x, y) === (JSON.stringify(x) === JSON.stringify(y))),
+      { numRuns: 3000, seed: 20261207 },
+    );
   });
 });

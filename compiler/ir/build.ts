@@ -141,6 +141,8 @@ export function isTrivial(e: Expr): boolean {
 
 /** The same expression: equal as JSON (what it always meant), compared without writing either out. */
 export function sameExpr(a: Expr, b: Expr): boolean {
+  // Different kinds (always written) or variable names are different JSON: the usual answer, found without listing keys.
+  if (a.kind !== b.kind || (a.kind === "var" && a.name !== (b as { name: string }).name)) return false;
   return sameJson(a, b);
 }
 

@@ -41,22 +41,49 @@ function entry(stmt: Stmt): Entry {
 
 /**
  * mentionedNames and definedIn of one statement, read directly for the statements a reverse
- * sweep is mostly made of (test/cleanup-reads.test.ts compares them).
+ * sweep is mostly made of (test/cleanup-reads.test.ts compares them), into arrays without
+ * a set in between.
  */
 export function statementNames(stmt: Stmt): { mentions: readonly string[]; defines: readonly string[] } {
   switch (stmt.kind) {
     case "comment":
       return { mentions: NO_NAMES, defines: NO_NAMES };
-    case "assign":
-      return { mentions: [...exprReads(stmt.value, exprReads(stmt.target as Expr))], defines: [rootName(stmt.target)!] };
+    case "assign": {
+      const mentions: string[] = [];
+      readsInto(stmt.target as Expr, mentions);
+      readsInto(stmt.value, mentions);
+      return { mentions, defines: [rootName(stmt.target)!] };
+    }
     case "declare":
       // A record literal's fields count as defined (definedIn).
-      if (stmt.init.kind !== "record") return { mentions: [...exprReads(stmt.init, new Set([stmt.name]))], defines: [stmt.name] };
+      if (stmt.init.kind !== "record") {
+        const mentions = [stmt.name];
+        readsInto(stmt.init, mentions);
+        return { mentions, defines: [stmt.name] };
+      }
       break;
     default:
       break;
   }
   return { mentions: [...namesIn(stmt)], defines: [...definedIn([stmt])] };
+}
+
+/** exprReads into an array of distinct names (a statement reads a few: searching them beats a set per statement). */
+function readsInto(e: Expr, names: string[]): void {
+  switch (e.kind) {
+    case "var":
+      if (!names.includes(e.name)) names.push(e.name);
+      return;
+    case "number": case "boolean": case "string": case "pop": case "stackSize": case "stackBuffer": case "cursorMove": return;
+    case "index": readsInto(e.object, names); readsInto(e.index, names); return;
+    case "length": case "field": readsInto(e.object, names); return;
+    case "unary": readsInto(e.operand, names); return;
+    case "binary": case "sameObject": readsInto(e.left, names); readsInto(e.right, names); return;
+    case "call": case "userCall": for (const a of e.args) readsInto(a, names); return;
+    case "conditional": readsInto(e.test, names); readsInto(e.whenTrue, names); readsInto(e.whenFalse, names); return;
+    default:
+      for (const n of exprReads(e)) if (!names.includes(n)) names.push(n);
+  }
 }
 
 /** Sorted positions of `list` at which each name of `only` is mentioned (or defined). */
@@ -97,9 +124,17 @@ function mergeIncrements(list: Entry[]): Entry[] {
   const zeros = new Set<string>();
   for (const { stmt } of list) if (isZeroDeclaration(stmt)) zeros.add(stmt.name);
   if (zeros.size === 0) return list;
+  // Only what an increment of such a name adds is asked about (definedBetween): an edit
+  // below only ever looks at an increment still there, as the list gave it.
+  const addedReads = new Set<string>();
+  for (const { stmt } of list) {
+    if (stmt.kind !== "assign" || stmt.target.kind !== "var" || !zeros.has(stmt.target.name)) continue;
+    const added = b.addedBy(stmt);
+    if (added) exprReads(added, addedReads);
+  }
   const out: (Entry | null)[] = [...list];
   const mentionsAt = positionsBy(list, "mentions", zeros);
-  const definesAt = positionsBy(list, "defines", EVERY_NAME);
+  const definesAt = positionsBy(list, "defines", addedReads);
   const before = new Map<number, Entry[]>();
   const isMerged = (x: Entry | null) => x !== null && x.stmt.kind === "declare" && x.stmt.mutable && !b.isNumber(x.stmt.init, 0);
   let firstMerged = out.findIndex(isMerged);
@@ -167,8 +202,6 @@ function mergeIncrements(list: Entry[]): Entry[] {
 function isZeroDeclaration(s: Stmt): s is Extract<Stmt, { kind: "declare" }> {
   return s.kind === "declare" && s.mutable && b.isNumber(s.init, 0);
 }
-
-const EVERY_NAME = { has: () => true };
 
 /**
  * The cleanup of a list that is a whole block of its own (a reverse loop's body, a branch):

@@ -11,7 +11,7 @@
 import { Codes, fail } from "../../diagnostics.ts";
 import * as b from "../../ir/build.ts";
 import type { Expr, LValue, Stmt, ValueType } from "../../ir/nodes.ts";
-import { exprReads, mapExpr, rootName, walkExpr } from "../../ir/visit.ts";
+import { exprReads, mapExpr, readsVariable, rootName, walkExpr } from "../../ir/visit.ts";
 import { isCheapCall, isCostlyOtherwise, PRIMITIVES, reusesCostlyResult } from "../../ir/primitives.ts";
 import { replaceExpr, substituteVar } from "../../ir/rewrite.ts";
 import { isDifferentiable, leafPaths } from "../../ir/types.ts";
@@ -113,31 +113,43 @@ function applyRule(cx: ExprContext, primitive: string, args: Expr[], whole: Expr
   const original = args;
   const rule = PRIMITIVES[primitive];
   if (!rule) fail(Codes.UnsupportedExpression, `no derivative rule for '${primitive}'`, cx.gen.input.fn.span);
-  const active = args.map((a) => cx.gen.input.activity.isActive(a));
-  if (primitive === "/" && active[0]) {
-    quotient(cx, args[0]!, args[1]!, active[1]!, g, out);
+  const { activity } = cx.gen.input;
+  if (primitive === "/" && activity.isActive(args[0]!)) {
+    quotient(cx, args[0]!, args[1]!, activity.isActive(args[1]!), g, out);
     return;
   }
   const partials = rule.partials(args, () => b.v(ANS));
-  const used = args.map((_, k) => (active[k] && partials[k] ? partials[k] : null));
-  const count = used.filter((p) => p !== null).length;
+  const used: (Expr | null)[] = [];
+  let count = 0;
+  for (let k = 0; k < args.length; k++) {
+    const partial = activity.isActive(args[k]!) && partials[k] ? partials[k]! : null;
+    used.push(partial);
+    if (partial) count++;
+  }
   if (count === 0) return;
   if (count > 1 && !b.isTrivial(g)) g = bindTemp(cx, g, out);
-  // An argument the partials mention more than once (b in -a/(b·b)) is evaluated once.
-  let usedTexts = used.map((p) => (p ? JSON.stringify(p) : ""));
-  let longest = Math.max(...usedTexts.map((t) => t.length));
+  // An argument the partials mention more than once (b in -a/(b·b)) is evaluated once. The
+  // partials are written out (as JSON, to count an argument's occurrences) only once an
+  // argument could need it, and again after each binding.
+  let usedTexts: string[] | null = null;
+  let longest = 0;
   for (let k = 0; k < args.length; k++) {
     const arg = args[k]!;
+    if (isCheap(arg)) continue;
+    if (!usedTexts) {
+      usedTexts = used.map((p) => (p ? JSON.stringify(p) : ""));
+      longest = Math.max(...usedTexts.map((t) => t.length));
+    }
     // A partial shorter than the argument cannot hold it (1 and 1 of a long sum's +): not written out.
-    if (isCheap(arg) || !textAtMost(arg, longest)) continue;
+    if (!textAtMost(arg, longest)) continue;
     const text = JSON.stringify(arg);
-    const uses = usedTexts.reduce((n, t) => n + occurrences(t, text), 0);
+    let uses = 0;
+    for (const t of usedTexts) uses += occurrences(t, text);
     // A call argument is bound too: its own rule will want its value again (exp, tanh, sqrt…).
     if (uses > 1 || (uses === 1 && arg.kind === "call" && used[k] !== null)) {
       const bound = bindTemp(cx, arg, out);
       for (let j = 0; j < used.length; j++) if (used[j]) used[j] = replaceExpr(used[j]!, arg, bound);
-      usedTexts = used.map((p) => (p ? JSON.stringify(p) : ""));
-      longest = Math.max(...usedTexts.map((t) => t.length));
+      usedTexts = null;
       args = args.map((a, j) => (j === k ? bound : a));
     }
   }
@@ -145,7 +157,7 @@ function applyRule(cx: ExprContext, primitive: string, args: Expr[], whole: Expr
   for (let k = 0; k < args.length; k++) {
     let partial = used[k];
     if (!partial) continue;
-    if (exprReads(partial).has(ANS)) {
+    if (readsVariable(partial, ANS)) {
       ans ??= bindTemp(cx, whole, out);
       partial = substituteVar(partial, ANS, ans);
     }
@@ -290,10 +302,16 @@ function textAtMost(e: Expr, length: number): boolean {
   let budget = Math.floor(length / 2);
   const stack: unknown[] = [e];
   while (stack.length > 0) {
-    const x = stack.pop();
-    if (x === null || typeof x !== "object") continue;
+    const x = stack.pop() as Record<string, unknown> | unknown[];
     if (!Array.isArray(x) && --budget < 0) return false;
-    for (const v of Array.isArray(x) ? x : Object.values(x)) if (v !== null && typeof v === "object") stack.push(v);
+    if (Array.isArray(x)) {
+      for (const v of x) if (v !== null && typeof v === "object") stack.push(v);
+    } else {
+      for (const key in x) {
+        const v = x[key];
+        if (v !== null && typeof v === "object") stack.push(v);
+      }
+    }
   }
   return true;
 }

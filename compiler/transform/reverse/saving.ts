@@ -125,10 +125,13 @@ function logReadsAt(readLog: ReadLog, order: number, loops: number[], stmts: Stm
       exprReads(e, names);
     }
   });
+  if (names.size === 0) return;
+  // One entry for every name read here (the log's entries are never changed, only added).
+  const at = { order, loops: [...loops] };
   for (const name of names) {
-    const list = readLog.get(name) ?? [];
-    list.push({ order, loops: [...loops] });
-    readLog.set(name, list);
+    const list = readLog.get(name);
+    if (list) list.push(at);
+    else readLog.set(name, [at]);
   }
 }
 
@@ -357,11 +360,14 @@ export function takeFromForward(
   }
   // The adjoint reads the stored result, wherever the call appears in it, and a local that
   // already holds a call's value (or a quotient's) instead of computing it again.
-  adjoint = mapStmtExprs(adjoint, (x) => {
-    if (x.kind === "var") return results.get(x.name);
-    const same = calls.find((c) => c.guard.length === 0 && b.sameExpr(c.whole, x));
-    return same ? results.get(same.name) : heldBy(scope.callLocals, x);
-  });
+  // (Nothing to look for when nothing was stored and no local holds a value here.)
+  if (results.size > 0 || calls.length > 0 || scope.callLocals.some((held) => held.size > 0)) {
+    adjoint = mapStmtExprs(adjoint, (x) => {
+      if (x.kind === "var") return results.get(x.name);
+      for (const c of calls) if (c.guard.length === 0 && b.sameExpr(c.whole, x)) return results.get(c.name);
+      return heldBy(scope.callLocals, x);
+    });
+  }
   // The result's seeding runs first in the reverse sweep, when every variable and array
   // still holds its final value: nothing to record, no read that asks for a restore.
   const recorded = atEnd ? { before: [], pops: [], adjoint: [...recompute, ...adjoint] } : recordReads(gen, attempt, [...recompute, ...adjoint]);

@@ -177,7 +177,8 @@ function sameReads(a: ReadLog, b: ReadLog): boolean {
     const other = b.get(name);
     if (!other || other.length !== reads.length) return false;
     for (let k = 0; k < reads.length; k++) {
-      const [r, o] = [reads[k]!, other[k]!];
+      const r = reads[k]!;
+      const o = other[k]!;
       if (r.order !== o.order || r.loops.length !== o.loops.length || r.loops.some((l, i) => l !== o.loops[i])) return false;
     }
   }
