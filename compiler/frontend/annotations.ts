@@ -17,6 +17,7 @@ import { isDifferentiable } from "../ir/types.ts";
 import { arrayOfRecordsProblem, shapeOfTypeNode, type TypeResolver } from "./types.ts";
 import { moduleValues } from "./moduleValues.ts";
 import { tagWarnings } from "./tagHygiene.ts";
+import { documentedNodes } from "./parse.ts";
 
 export { MODES };
 type Mode = (typeof MODES)[number];
@@ -66,8 +67,8 @@ export function discoverAnnotations(sf: ts.SourceFile, fileName: string, resolve
 
   // Tags on anything but a function source are an error, not silently ignored.
   const hosts = new Set<ts.Node>(sources.map((f) => f.docHost));
-  const visit = (node: ts.Node): void => {
-    if (!hosts.has(node) && (node as { jsDoc?: unknown }).jsDoc) {
+  for (const node of documentedNodes(sf)) {
+    if (!hosts.has(node)) {
       for (const tag of tagsOf(node)) {
         if (!(MODES as readonly string[]).includes(tag.tagName.text)) continue;
         // `function f(x: number): number;` above its implementation: the tag belongs on the one with a body.
@@ -81,9 +82,7 @@ export function discoverAnnotations(sf: ts.SourceFile, fileName: string, resolve
         });
       }
     }
-    ts.forEachChild(node, visit);
-  };
-  ts.forEachChild(sf, visit);
+  }
 
   for (const source of sources) {
     const requests: DerivativeRequest[] = [];

@@ -29,6 +29,87 @@ import { exprReads, mapExpr, someExpr, stmtExprs, walkStmts, writtenBy } from ".
 
 const ARITHMETIC = new Set(["+", "-", "*", "/", "%", "**"]);
 
+/**
+ * How the pass tells values apart: a key for each pure expression, made from its parts'
+ * keys, equal exactly when the expressions are equal (the `.length` of a value and a field
+ * named `length` get one key, as when the keys were text). The pass uses ValueNumbers;
+ * test/cse.test.ts checks them against the textual keys it used before.
+ */
+export interface ValueKeys<K> {
+  number(value: number): K;
+  variable(name: string): K;
+  unary(op: string, operand: K): K;
+  binary(op: string, left: K, right: K): K;
+  call(callee: string, args: K[]): K;
+  index(object: K, index: K): K;
+  field(object: K, name: string): K;
+}
+
+/**
+ * Keys as small integers (hash-consing): each distinct pure expression gets the next
+ * number, found again through tables indexed by its parts' numbers, so no key grows with
+ * the expression and no text is built for it.
+ */
+export class ValueNumbers implements ValueKeys<number> {
+  private count = 0;
+  private minusZero = -1;
+  private readonly numbers = new Map<number, number>();
+  private readonly names = new Map<string, number>();
+  /** By operator (binary `op`, unary `op` + "u", index "[]"), then the two parts' numbers. */
+  private readonly pairs = new Map<string, Map<number, Map<number, number>>>();
+  /** By field name, then the object's number. */
+  private readonly fields = new Map<string, Map<number, number>>();
+  /** By `callee(n1,n2,…)`. */
+  private readonly calls = new Map<string, number>();
+
+  number(value: number): number {
+    // The table's keys compare as SameValueZero (NaN equals NaN, but 0 equals -0).
+    if (Object.is(value, -0)) return this.minusZero < 0 ? (this.minusZero = this.count++) : this.minusZero;
+    return this.intern(this.numbers, value);
+  }
+
+  variable(name: string): number {
+    return this.intern(this.names, name);
+  }
+
+  unary(op: string, operand: number): number {
+    return this.pair(`${op}u`, operand, 0);
+  }
+
+  binary(op: string, left: number, right: number): number {
+    return this.pair(op, left, right);
+  }
+
+  call(callee: string, args: number[]): number {
+    return this.intern(this.calls, `${callee}(${args.join(",")})`);
+  }
+
+  index(object: number, index: number): number {
+    return this.pair("[]", object, index);
+  }
+
+  field(object: number, name: string): number {
+    let byObject = this.fields.get(name);
+    if (!byObject) this.fields.set(name, (byObject = new Map()));
+    return this.intern(byObject, object);
+  }
+
+  private pair(op: string, a: number, b: number): number {
+    let byFirst = this.pairs.get(op);
+    if (!byFirst) this.pairs.set(op, (byFirst = new Map()));
+    let bySecond = byFirst.get(a);
+    if (!bySecond) byFirst.set(a, (bySecond = new Map()));
+    return this.intern(bySecond, b);
+  }
+
+  private intern<T>(table: Map<T, number>, key: T): number {
+    const known = table.get(key);
+    if (known !== undefined) return known;
+    table.set(key, this.count);
+    return this.count++;
+  }
+}
+
 interface Available {
   /** The variable holding the value. */
   name: string;
@@ -39,7 +120,8 @@ interface Available {
 }
 
 /** What one run of the pass carries through the blocks. */
-interface Scan {
+interface Scan<K> {
+  keys: ValueKeys<K>;
   candidate: (s: Stmt & { kind: "declare" }) => boolean;
   renames: { from: string; to: string }[];
   /** Each dropped duplicate's holder (a key reads a variable through it). */
@@ -47,7 +129,7 @@ interface Scan {
 }
 
 /** `fn` with repeated pure computations read from the `const` that first held them. */
-export function eliminateCommonSubexpressions(fn: FunctionIR): FunctionIR {
+export function eliminateCommonSubexpressions(fn: FunctionIR, keys: ValueKeys<unknown> = new ValueNumbers()): FunctionIR {
   const declared = new Map<string, number>();
   const constants = new Set<string>();
   for (const p of fn.params) declared.set(p.name, 2); // never a holder nor a duplicate: a parameter may be reassigned
@@ -60,7 +142,7 @@ export function eliminateCommonSubexpressions(fn: FunctionIR): FunctionIR {
   // A copy of a constant (`const ax_dot = x_dot`) costs nothing and names the value better than its twin would.
   const candidate = (s: Stmt & { kind: "declare" }) =>
     !s.mutable && s.type.kind === "number" && once(s.name) && s.init.kind !== "number" && !(s.init.kind === "var" && once(s.init.name) && constants.has(s.init.name));
-  const scan: Scan = { candidate, renames: [], alias: new Map() };
+  const scan: Scan<unknown> = { keys, candidate, renames: [], alias: new Map() };
   let changed = false;
   const body = block(fn.body, new Map(), scan, () => (changed = true));
   if (!changed && scan.renames.length === 0) return fn;
@@ -74,18 +156,18 @@ export function eliminateCommonSubexpressions(fn: FunctionIR): FunctionIR {
  * parts of its expressions that holders have from them, and returns the rest. `available`
  * maps a value's key to its holder; it is this list's own copy.
  */
-function block(stmts: Stmt[], outer: Map<string, Available>, scan: Scan, rewritten: () => void): Stmt[] {
+function block<K>(stmts: Stmt[], outer: Map<K, Available>, scan: Scan<K>, rewritten: () => void): Stmt[] {
   const available = new Map(outer);
   const out: Stmt[] = [];
   const parts = (e: Expr, within = available) => {
-    const r = rewrite(e, within, scan.alias).expr;
+    const r = rewrite(e, within, scan).expr;
     if (r !== e) rewritten();
     return r;
   };
   for (const s of stmts) {
     if (s.kind === "declare" && scan.candidate(s)) {
       // The initializer's own value is not replaced by a holder: a duplicate is dropped instead.
-      const { expr: init, key } = rewrite(s.init, available, scan.alias, false);
+      const { expr: init, key } = rewrite(s.init, available, scan, false);
       if (key !== null) {
         const hit = available.get(key);
         if (hit) {
@@ -147,7 +229,7 @@ function withParts(s: Stmt, parts: (e: Expr) => Expr): Stmt {
       return value === s.value ? s : { ...s, value };
     }
     case "call": {
-      const args = s.args.map(parts);
+      const args = s.args.map((a) => parts(a));
       return args.every((a, k) => a === s.args[k]) ? s : { ...s, args };
     }
     default:
@@ -181,64 +263,69 @@ function readsMemory(e: Expr): boolean {
 }
 
 /** Forgets every value that reads (or is held in) a changed variable, and with `memory` every value that reads an element. */
-function kill(available: Map<string, Available>, changed: Set<string>, memory: boolean): void {
+function kill<K>(available: Map<K, Available>, changed: Set<string>, memory: boolean): void {
   if (changed.size === 0 && !memory) return;
   for (const [key, entry] of available) {
-    if ((memory && entry.memory) || changed.has(entry.name) || [...entry.reads].some((n) => changed.has(n))) available.delete(key);
+    if ((memory && entry.memory) || changed.has(entry.name) || readsAny(entry.reads, changed)) available.delete(key);
   }
+}
+
+function readsAny(reads: Set<string>, changed: Set<string>): boolean {
+  for (const name of reads) if (changed.has(name)) return true;
+  return false;
 }
 
 /**
  * `e` with each largest part a holder has read from it (the root too, unless `replaceRoot`
  * is false), and the key of the result: equal for equal pure expressions (variables read
- * through `alias`), or null when `e` is not pure arithmetic of fixed values.
+ * through the scan's aliases), or null when `e` is not pure arithmetic of fixed values.
  */
-function rewrite(e: Expr, available: Map<string, Available>, alias: Map<string, string>, replaceRoot = true): { expr: Expr; key: string | null } {
+function rewrite<K>(e: Expr, available: Map<K, Available>, scan: Scan<K>, replaceRoot = true): { expr: Expr; key: K | null } {
+  const { keys } = scan;
   let expr: Expr = e;
-  let key: string | null;
+  let key: K | null;
   switch (e.kind) {
     case "number":
-      return { expr, key: Object.is(e.value, -0) ? "-0" : String(e.value) };
+      return { expr, key: keys.number(e.value) };
     case "var":
-      return { expr, key: `$${alias.get(e.name) ?? e.name}` };
+      return { expr, key: keys.variable(scan.alias.get(e.name) ?? e.name) };
     case "unary": {
-      const operand = rewrite(e.operand, available, alias);
+      const operand = rewrite(e.operand, available, scan);
       if (operand.expr !== e.operand) expr = { ...e, operand: operand.expr };
-      key = e.op === "!" || operand.key === null ? null : `(${e.op}${operand.key})`;
+      key = e.op === "!" || operand.key === null ? null : keys.unary(e.op, operand.key);
       break;
     }
     case "binary": {
-      const left = rewrite(e.left, available, alias);
-      const right = rewrite(e.right, available, alias);
+      const left = rewrite(e.left, available, scan);
+      const right = rewrite(e.right, available, scan);
       if (left.expr !== e.left || right.expr !== e.right) expr = { ...e, left: left.expr, right: right.expr };
-      key = ARITHMETIC.has(e.op) && left.key !== null && right.key !== null ? `(${left.key}${e.op}${right.key})` : null;
+      key = ARITHMETIC.has(e.op) && left.key !== null && right.key !== null ? keys.binary(e.op, left.key, right.key) : null;
       break;
     }
     case "call": {
-      const args = e.args.map((a) => rewrite(a, available, alias));
+      const args = e.args.map((a) => rewrite(a, available, scan));
       if (args.some((a, k) => a.expr !== e.args[k])) expr = { ...e, args: args.map((a) => a.expr) };
       const pure = e.callee.startsWith("Math.") && PRIMITIVES[e.callee] !== undefined && args.every((a) => a.key !== null);
-      key = pure ? `${e.callee}(${args.map((a) => a.key).join(",")})` : null;
+      key = pure ? keys.call(e.callee, args.map((a) => a.key!)) : null;
       break;
     }
     case "index": {
-      const object = rewrite(e.object, available, alias);
-      const index = rewrite(e.index, available, alias);
+      const object = rewrite(e.object, available, scan);
+      const index = rewrite(e.index, available, scan);
       if (object.expr !== e.object || index.expr !== e.index) expr = { ...e, object: object.expr, index: index.expr };
-      key = object.key !== null && index.key !== null ? `${object.key}[${index.key}]` : null;
+      key = object.key !== null && index.key !== null ? keys.index(object.key, index.key) : null;
       break;
     }
     case "length": case "field": {
-      const object = rewrite(e.object, available, alias);
+      const object = rewrite(e.object, available, scan);
       if (object.expr !== e.object) expr = { ...e, object: object.expr };
-      // `:` is in no variable's name (a record's leaves may be called `p.x`).
-      key = object.key === null ? null : e.kind === "length" ? `${object.key}:length` : `${object.key}:${e.name}`;
+      key = object.key === null ? null : keys.field(object.key, e.kind === "length" ? "length" : e.name);
       break;
     }
     default:
       // Not pure arithmetic itself (a conditional, a user call…); its parts may still be held.
-      return { expr: mapExpr(e, (x) => (x === e ? undefined : rewrite(x, available, alias).expr)), key: null };
+      return { expr: mapExpr(e, (x) => (x === e ? undefined : rewrite(x, available, scan).expr)), key: null };
   }
   const hit = replaceRoot && key !== null ? available.get(key) : undefined;
-  return hit ? { expr: { kind: "var", name: hit.name }, key: `$${hit.name}` } : { expr, key };
+  return hit ? { expr: { kind: "var", name: hit.name }, key: keys.variable(hit.name) } : { expr, key };
 }
