@@ -1823,6 +1823,20 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
       this.reject(Codes.UnsupportedCall, "'.push' can only be a statement of its own ('a.push(x);')", node);
     }
+    // `m.flat()` of a local matrix: a copy of its flat array (JavaScript's flat() copies too).
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === "flat" && node.arguments.length === 0 && this.matrixOf(callee.expression)) {
+      const matrix = this.matrixOf(callee.expression)!;
+      const type = this.typeOf(b.v(matrix.irName), node);
+      const name = this.variable(`${matrix.irName}_flat`, type, false);
+      const i = this.variable(`${name}_i`, b.NUMBER, true);
+      const length: Expr = { kind: "length", object: b.v(matrix.irName) };
+      const span = this.span(node);
+      this.emit(
+        { kind: "declare", name, type, init: { kind: "zeros", container: (type as Extract<ValueType, { kind: "array" }>).container, length }, mutable: false, span },
+        b.countUp(i, b.num(0), length, [b.assign({ kind: "index", object: b.v(name), index: b.v(i) }, b.index(b.v(matrix.irName), b.v(i)))], span),
+      );
+      return b.v(name);
+    }
     // `xs.indexOf(v)`: a search loop before the statement (strict equality, as indexOf); an index, with no derivative.
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === "indexOf" && isPath(callee.expression) && node.arguments.length === 1 && !ts.isSpreadElement(node.arguments[0]!)) {
       const array = this.lowerExpr(callee.expression);

@@ -184,7 +184,7 @@ export function stencilEnergy(x: number[]): number {
     args: () => [xs()],
   },
   {
-    name: "local matrices: Array.from rows of zeros, entries computed (i, j) => …, rows per element of an array",
+    name: "local matrices: Array.from rows of zeros, entries computed (i, j) => …, rows per element of an array, flat()",
     source: `
 /**
  * @grad x
@@ -203,7 +203,9 @@ export function gramEnergy(x: number[], k: number): number {
   for (let i = 0; i < n; i++) w[i][i] += 2 * x[i];
   const powers = x.map((v, i) => Array.from({ length: 3 }, (_, j) => v ** (j + 1) + i));
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) s += w[i][j] * powers[j][i % 3] * 0.1;
-  return s;
+  const all = features.flat();
+  all[0] = 0;
+  return s + all.reduce((t, v, i) => t + v * v * (i % 4), 0) + features[0][0];
 }
 `,
     fn: "gramEnergy",
