@@ -189,7 +189,23 @@ describe("tsgrad verify", () => {
     expect((await run(root, "build", ".")).code).toBe(0);
     const { code, stdout } = await run(root, "verify");
     expect(code).toBe(1);
-    expect(stdout).toContain("'pick' is not finite at the guessed point 1 (a number parameter used as an index?): export pickInputs(random)");
+    expect(stdout).toContain("'pick' is not finite at the guessed point 1 (a number parameter used as an index or a size?): export pickInputs(random)");
+  });
+
+  it("says when the function throws at a guessed point (a number used as a size), instead of an internal error", async () => {
+    const source = `/** @grad x */
+export function grid(x: number[], k: number): number {
+  const m = new Array<number>(x.length * k).fill(0);
+  for (let i = 0; i < m.length; i++) m[i] = x[i % x.length] * i;
+  return m.reduce((a, b) => a + b * b, 0);
+}
+`;
+    const root = project({ "grid.ts": source });
+    expect((await run(root, "build", ".")).code).toBe(0);
+    const { code, stdout, stderr } = await run(root, "verify");
+    expect(code).toBe(1);
+    expect(stderr).not.toContain("internal error");
+    expect(stdout).toContain("'grid' throws (Invalid array length) at the guessed point 1 (a number parameter used as an index or a size?): export gridInputs(random)");
   });
 
   it("rejects bad options with exit code 2", async () => {

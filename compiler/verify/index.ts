@@ -149,9 +149,19 @@ async function verifyFunction(target: FunctionTarget, load: ModuleLoader, option
   if (points.source === "inferred") {
     // A guessed point the function is not finite at (a number parameter used as an index,
     // a log of a difference) says nothing about the derivative: ask for the inputs instead.
-    const bad = points.points.findIndex((args) => !finiteValue(f(...args.map(cloneValue))));
+    // One that throws there (`new Array(n * k)` of a guessed k: "Invalid array length") likewise.
+    let thrown: unknown;
+    const bad = points.points.findIndex((args) => {
+      try {
+        return !finiteValue(f(...args.map(cloneValue)));
+      } catch (error) {
+        thrown = error;
+        return true;
+      }
+    });
     if (bad >= 0) {
-      rows.error("-", `'${target.exportName}' is not finite at the guessed point ${bad + 1} (a number parameter used as an index?): export ${target.name}Inputs(random) returning arguments where it is defined`);
+      const what = thrown === undefined ? "is not finite" : `throws (${message(thrown)})`;
+      rows.error("-", `'${target.exportName}' ${what} at the guessed point ${bad + 1} (a number parameter used as an index or a size?): export ${target.name}Inputs(random) returning arguments where it is defined`);
       return rows.list();
     }
   }
