@@ -21,6 +21,7 @@ import { constantTable, NUMBER_CONSTANTS, type ModuleValues, type Table } from "
 import { closeRegion, lowerSwitch, pascal, type JumpTarget, type SwitchLowerer } from "./jumps.ts";
 import { lowerDoWhile, lowerFor, lowerForIn, lowerForOf, lowerWhile, type LoopHost } from "./loops.ts";
 import { bindPattern, lowerArrayBuilder, type DeclarationHost } from "./declarations.ts";
+import { LocalMatrices } from "./matrices.ts";
 import { concatArrays, hasSpread, spreadArray, spreadExtremum } from "./spread.ts";
 import { Callbacks, returnsOf, type Argument, type CallbackHost, type Captured, type FunctionValue } from "./callbacks.ts";
 import { rootName, someExpr, walkStmts } from "../ir/visit.ts";
@@ -1011,7 +1012,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
         this.bindFunction(name, { kind: "closure", node: fn, name, captured: this.capture() });
         return [];
       }
-      const matrix = d.initializer ? this.localMatrix(name, d.initializer, mutable, d) : null;
+      const matrix = d.initializer ? this.matrices.declare(name, d.initializer, mutable, d) : null;
       if (matrix) return matrix;
       if (d.initializer && ts.isCallExpression(skipOuter(d.initializer)) && this.callbacks.isArrayMethod(skipOuter(d.initializer) as ts.CallExpression)) {
         // `const total = xs.reduce(…)`: the loop's own variable is `total`.
@@ -1286,7 +1287,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       return { kind: "var", name: binding.irName };
     }
     if (ts.isElementAccessExpression(e)) {
-      const element = this.matrixElement(e);
+      const element = this.matrices.element(e);
       if (element) return element as Extract<LValue, { kind: "index" }>;
       const object = this.lowerExpr(e.expression);
       const objectType = this.typeOf(object, e.expression);
@@ -1345,87 +1346,15 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
   /** Objects `new C(…)` built here, by their class's name: `v.dot(w)` and `v.norm` find C's members. */
   private readonly instances = new WeakMap<Expr, string>();
 
-  /**
-   * Local matrices, by IR name: one flat array of rows·cols numbers, row-major, so every
-   * pass sees an ordinary local array (`m[i][j]` is `m[i * cols + j]`).
-   */
-  private readonly localMatrices = new Map<string, { rows: Expr; cols: Expr }>();
+  /** Local matrices (frontend/matrices.ts): one flat array each. */
+  private readonly matrices = new LocalMatrices(this);
 
-  /**
-   * `const m = Array.from({ length: n }, () => new Array<number>(k).fill(0))` (or
-   * `Array(k).fill(0)`, `new Float64Array(k)`, or `Array.from({ length: k }, (_, j) => …)`
-   * filling each entry; or `xs.map(() => …)` with a row per element): a local n × k matrix.
-   * Null when `init` is none of these.
-   */
-  private localMatrix(name: string, init: ts.Expression, mutable: boolean, d: ts.Node): Stmt[] | null {
-    const call = skipOuter(init);
-    if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(call.expression)) return null;
-    const method = call.expression.name.text;
-    const owner = call.expression.expression;
-    const [first, second] = call.arguments;
-    let rowsNode: ts.Expression | undefined;
-    if (method === "from" && ts.isIdentifier(owner) && owner.text === "Array" && first && ts.isObjectLiteralExpression(first)) rowsNode = lengthOf(first);
-    const overArray = method === "map" && call.arguments.length === 1 ? owner : undefined;
-    const mapper = overArray ? first : second;
-    if (!rowsNode && !overArray) return null;
-    if (!mapper || !(ts.isArrowFunction(mapper) || ts.isFunctionExpression(mapper)) || ts.isBlock(mapper.body)) return null;
-    const row = rowOf(skipOuter(mapper.body as ts.Expression));
-    if (!row) return null;
-    if (mutable) this.reject(Codes.UnsupportedStatement, `declare the local matrix '${name}' with 'const' (its entries can still be written)`, d);
-    const span = this.span(d);
-    const source = overArray ? this.arrayValue(overArray, "items") : undefined;
-    const rows = source ? ({ kind: "length", object: source } as Expr) : this.lowerExpr(rowsNode!);
-    const held = (e: Expr, base: string, node: ts.Node) => (e.kind === "number" || e.kind === "var" || e.kind === "length" ? e : this.hold(e, base, node));
-    const rowCount = held(rows, `${name}_rows`, overArray ?? rowsNode!);
-    const cols = held(this.lowerExpr(row.length), `${name}_cols`, row.length);
-    const type: ValueType = { kind: "array", element: b.NUMBER, container: row.container, readonly: false };
-    const flat = this.bind(name, type, false);
-    this.localMatrices.set(flat, { rows: rowCount, cols });
-    const declare: Stmt = { kind: "declare", name: flat, type, init: { kind: "zeros", container: row.container, length: b.mul(rowCount, cols) }, mutable: false, span };
-    if (!row.entry) return [declare];
-    // Each entry computed: (i, j) => value, in two counted loops.
-    const entry = row.entry;
-    const fill = this.inScope(() => {
-      const i = this.bind(this.fresh(`${name}_i`), b.NUMBER, true);
-      // The row's callback: (element, i) over an array, (_, i) for Array.from.
-      const [elementParam, rowParam] = mapper.parameters;
-      if (source && elementParam && ts.isIdentifier(elementParam.name)) this.alias(elementParam.name.text, b.index(source, b.v(i)));
-      if (rowParam && ts.isIdentifier(rowParam.name)) this.alias(rowParam.name.text, b.v(i));
-      const inner = this.inScope(() => {
-        const j = this.bind(this.fresh(`${name}_j`), b.NUMBER, true);
-        const colParam = entry.parameters[1];
-        if (colParam && ts.isIdentifier(colParam.name)) this.alias(colParam.name.text, b.v(j));
-        const value = this.lowerExpr(entry.body as ts.Expression);
-        if (this.typeOf(value, entry.body).kind !== "number") this.reject(Codes.UnsupportedExpression, "each entry of a local matrix must be a number", entry.body);
-        return b.countUp(j, b.num(0), cols, [b.assign({ kind: "index", object: b.v(flat), index: b.add(b.mul(b.v(i), cols), b.v(j)) }, value)], span);
-      });
-      return b.countUp(i, b.num(0), rowCount, [inner], span);
-    });
-    return [declare, fill];
+  textOf(node: ts.Node): string {
+    return node.getText(this.sourceFile);
   }
 
-  /** A local matrix named by `e` (an identifier), if it is one. */
-  private matrixOf(e: ts.Expression): { irName: string; rows: Expr; cols: Expr } | undefined {
-    const x = skipOuter(e);
-    if (!ts.isIdentifier(x) || this.aliases.some((a) => a.has(x.text))) return undefined;
-    const binding = this.lookup(x.text);
-    const matrix = binding && this.localMatrices.get(binding.irName);
-    return matrix && { irName: binding.irName, ...matrix };
-  }
-
-  /** `m[i][j]` of a local matrix: its flat array's entry i·cols + j; `m[i]` alone is refused. Undefined for anything else. */
-  private matrixElement(e: ts.ElementAccessExpression): Expr | undefined {
-    const alone = this.matrixOf(e.expression);
-    if (alone) this.reject(Codes.UnsupportedExpression, `a row of the local matrix '${e.expression.getText(this.sourceFile)}' cannot be used alone; read its entries as '${e.getText(this.sourceFile)}[j]'`, e);
-    const inner = skipOuter(e.expression);
-    const matrix = ts.isElementAccessExpression(inner) ? this.matrixOf(inner.expression) : undefined;
-    if (!matrix) return undefined;
-    const [i, j] = [(inner as ts.ElementAccessExpression).argumentExpression, e.argumentExpression].map((x) => {
-      const index = this.lowerExpr(x);
-      if (this.typeOf(index, x).kind !== "number") this.reject(Codes.UnsupportedExpression, "array indices must be numbers", x);
-      return index;
-    });
-    return b.index(b.v(matrix.irName), b.add(b.mul(i!, matrix.cols), j!));
+  irNameOf(name: string): string | undefined {
+    return this.aliases.some((a) => a.has(name)) ? undefined : this.lookup(name)?.irName;
   }
 
   /** Arrays of records built in the function (`xs.map((v) => ({ … }))`), one local array per field, with their type. */
@@ -1500,7 +1429,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
         return this.lowerPropertyAccess(e as ts.PropertyAccessExpression);
       case ts.SyntaxKind.ElementAccessExpression: {
         const node = e as ts.ElementAccessExpression;
-        const element = this.matrixElement(node);
+        const element = this.matrices.element(node);
         if (element) return element;
         const object = this.lowerExpr(node.expression);
         const objectType = this.typeOf(object, node.expression);
@@ -1601,7 +1530,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     const binding = this.lookup(name);
     if (binding?.rejected) throw new UsesRejected(name);
     if (binding?.fn) this.reject(Codes.UnsupportedExpression, `'${name}' is a function: call it, or pass it as a callback; it cannot be used as a value`, id);
-    if (binding && this.localMatrices.has(binding.irName)) {
+    if (binding && this.matrices.has(binding.irName)) {
       this.reject(Codes.UnsupportedExpression, `'${name}' is a local matrix, read and written as '${name}[i][j]' (and '${name}.length', '${name}[i].length'); pass a helper the numbers it needs`, id);
     }
     if (binding && this.optionalObjects.has(binding.irName)) {
@@ -1660,14 +1589,9 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
 
   private lowerPropertyAccess(node: ts.PropertyAccessExpression): Expr {
     const property = node.name.text;
-    if (property === "length") {
-      // `m.length`, `m[i].length` of a local matrix.
-      const matrix = this.matrixOf(node.expression);
-      if (matrix) return matrix.rows;
-      const row = skipOuter(node.expression);
-      const ofRow = ts.isElementAccessExpression(row) ? this.matrixOf(row.expression) : undefined;
-      if (ofRow) return ofRow.cols;
-    }
+    // `m.length`, `m[i].length` of a local matrix.
+    const size = property === "length" ? this.matrices.length(node.expression) : undefined;
+    if (size) return size;
     if (ts.isIdentifier(node.expression) && node.expression.text === "Math" && !this.lookup("Math")) {
       if (MATH_CONSTANTS.includes(property)) return b.v(`Math.${property}`);
       if (property === "random") this.reject(Codes.NonDeterministic, "Math.random is not deterministic and cannot be differentiated; pass random numbers in as a parameter", node);
@@ -1823,20 +1747,9 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === "push") {
       this.reject(Codes.UnsupportedCall, "'.push' can only be a statement of its own ('a.push(x);')", node);
     }
-    // `m.flat()` of a local matrix: a copy of its flat array (JavaScript's flat() copies too).
-    if (ts.isPropertyAccessExpression(callee) && callee.name.text === "flat" && node.arguments.length === 0 && this.matrixOf(callee.expression)) {
-      const matrix = this.matrixOf(callee.expression)!;
-      const type = this.typeOf(b.v(matrix.irName), node);
-      const name = this.variable(`${matrix.irName}_flat`, type, false);
-      const i = this.variable(`${name}_i`, b.NUMBER, true);
-      const length: Expr = { kind: "length", object: b.v(matrix.irName) };
-      const span = this.span(node);
-      this.emit(
-        { kind: "declare", name, type, init: { kind: "zeros", container: (type as Extract<ValueType, { kind: "array" }>).container, length }, mutable: false, span },
-        b.countUp(i, b.num(0), length, [b.assign({ kind: "index", object: b.v(name), index: b.v(i) }, b.index(b.v(matrix.irName), b.v(i)))], span),
-      );
-      return b.v(name);
-    }
+    // `m.flat()` of a local matrix: a copy of its flat array.
+    const flat = this.matrices.flat(node);
+    if (flat) return flat;
     // `xs.indexOf(v)`: a search loop before the statement (strict equality, as indexOf); an index, with no derivative.
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === "indexOf" && isPath(callee.expression) && node.arguments.length === 1 && !ts.isSpreadElement(node.arguments[0]!)) {
       const array = this.lowerExpr(callee.expression);
@@ -2114,32 +2027,6 @@ function mentionsOf(node: ts.Node, name: string): number {
   };
   visit(node);
   return count;
-}
-
-/** `{ length: n }`: its n. */
-function lengthOf(o: ts.ObjectLiteralExpression): ts.Expression | undefined {
-  const only = o.properties.length === 1 ? o.properties[0] : undefined;
-  return only && ts.isPropertyAssignment(only) && ts.isIdentifier(only.name) && only.name.text === "length" ? only.initializer : undefined;
-}
-
-/**
- * A matrix row as written in a local matrix's initializer: `new Array<number>(k).fill(0)`,
- * `Array(k).fill(0)`, `new Float64Array(k)` (zeros), or `Array.from({ length: k }, (_, j) => …)`.
- */
-function rowOf(e: ts.Expression): { length: ts.Expression; container: "array" | "float64array"; entry?: ts.ArrowFunction | ts.FunctionExpression } | undefined {
-  if (ts.isNewExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "Float64Array" && e.arguments?.length === 1) return { length: e.arguments[0]!, container: "float64array" };
-  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) {
-    const created = e.expression.expression;
-    const zero = e.arguments.length === 1 && ts.isNumericLiteral(e.arguments[0]!) && Number((e.arguments[0] as ts.NumericLiteral).text) === 0;
-    if (e.expression.name.text === "fill" && zero && (ts.isNewExpression(created) || ts.isCallExpression(created)) && ts.isIdentifier(created.expression) && created.expression.text === "Array" && created.arguments?.length === 1) {
-      return { length: created.arguments[0]!, container: "array" };
-    }
-    const [first, mapper] = e.arguments;
-    if (e.expression.name.text === "from" && ts.isIdentifier(created) && created.text === "Array" && first && ts.isObjectLiteralExpression(first) && lengthOf(first) && mapper && (ts.isArrowFunction(mapper) || ts.isFunctionExpression(mapper)) && !ts.isBlock(mapper.body)) {
-      return { length: lengthOf(first)!, container: "array", entry: mapper };
-    }
-  }
-  return undefined;
 }
 
 /** Methods of arrays (those tsgrad lowers and others), never probed as a class's on a call's result. */
