@@ -388,7 +388,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       if (shape.kind !== "number" && !options) {
         this.reject(Codes.UnsupportedType, `optional parameter '${name}' must be a number or an object of numbers; give it a default value instead`, declaration!);
       }
-      (options ? this.optionalObjects : this.optionalParams).add(binding);
+      (options ? this.optionalObjects : this.mayBeUndefined).add(binding);
       return { name, type: shape, typeText: `${text} | undefined = undefined` };
     }
     if (p.initializer) {
@@ -411,8 +411,11 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     }
   }
 
-  /** Optional parameters (`eps?: number`), by IR name: they may only be read through `??`. */
-  private readonly optionalParams = new Set<string>();
+  /**
+   * Values that may be undefined, by IR name: optional parameters (`eps?: number`), optional
+   * fields (`opts.eps`), fields of optional objects (`opts?.eps`). They are read only through `??`.
+   */
+  private readonly mayBeUndefined = new Set<string>();
 
   /** Optional objects of numbers (`opts?: { eps?: number }`), by IR name: read only as `opts?.eps ?? fallback`. */
   private readonly optionalObjects = new Set<string>();
@@ -1510,7 +1513,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
   }
 
   private numeric(expr: Expr, node: ts.Node): true {
-    if (expr.kind === "var" && this.optionalParams.has(expr.name)) {
+    if (expr.kind === "var" && this.mayBeUndefined.has(expr.name)) {
       this.reject(Codes.UnsupportedExpression, `'${expr.name}' is optional and may be undefined here; write '${expr.name} ?? <default>'`, node);
     }
     if (expr.kind === "var" && this.stringKeys.has(expr.name)) {
@@ -1613,7 +1616,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       const type = optional.type as Extract<ValueType, { kind: "record" }>;
       if (!type.fields.some((f) => f.name === property)) this.reject(Codes.UnsupportedExpression, `'${property}' is not a field of '${node.expression.getText(this.sourceFile)}'`, node.name);
       const path = `${optional.irName}?.${property}`;
-      this.optionalParams.add(path);
+      this.mayBeUndefined.add(path);
       return b.v(path);
     }
     const object = this.lowerExpr(node.expression);
@@ -1628,7 +1631,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       const field = type.fields.find((f) => f.name === property);
       if (!field) this.reject(Codes.UnsupportedExpression, `'${property}' is not a field of '${object.name}'`, node.name);
       // `opts.eps` of `eps?: number`: read through `??`, as an optional parameter is.
-      if (field?.optional) this.optionalParams.add(`${object.name}.${property}`);
+      if (field?.optional) this.mayBeUndefined.add(`${object.name}.${property}`);
       return b.v(`${object.name}.${property}`);
     }
     const getter = type.kind === "record" && type.name && !type.fields.some((f) => f.name === property) ? this.getterOf(type.name, property) : undefined;
@@ -1674,7 +1677,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
    */
   private lowerNullish(node: ts.BinaryExpression): Expr {
     const left = this.lowerExpr(node.left);
-    if (left.kind !== "var" || !this.optionalParams.has(left.name)) return left;
+    if (left.kind !== "var" || !this.mayBeUndefined.has(left.name)) return left;
     const right = this.lowerExpr(node.right);
     this.numeric(right, node.right);
     return { kind: "conditional", test: b.bin("===", left, b.v("undefined")), whenTrue: right, whenFalse: left };
