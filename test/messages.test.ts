@@ -48,6 +48,7 @@ const REJECTED: Record<string, string> = {
   "local matrix from map with a block": fn("  const m = x.map((v) => {\n    return [v, 2 * v];\n  });\n  return x[0] * m.length;"),
   "row of a local matrix used alone": fn("  const m = Array.from({ length: 2 }, () => new Array<number>(2).fill(0));\n  const row = m[0];\n  return x[0] * row[1];"),
   "local matrix passed whole": `function g(a: number[][]): number {\n  return a[0][0];\n}\n${fn("  const m = Array.from({ length: 2 }, () => new Array<number>(2).fill(0));\n  m[0][0] = x[0];\n  return g(m);")}`,
+  "flat() of a matrix of Float64Array rows": fn("  const m = Array.from({ length: 2 }, () => new Float64Array(2));\n  m[0][0] = x[0];\n  return m.flat().length;"),
   "local matrix declared with let": fn("  let m = Array.from({ length: 2 }, () => new Array<number>(2).fill(0));\n  m[0][0] = x[0];\n  return m[0][0];"),
   "local matrix built with push": fn("  const m: number[][] = [];\n  m.push(x.slice());\n  return m[0][0];"),
   "buffer parameter written with a derivative": fn("  buf[0] = x[0] * 2;\n  return buf[0] * x[1];", "x: number[], buf: number[]"),

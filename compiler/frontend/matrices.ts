@@ -140,6 +140,8 @@ export class LocalMatrices {
     const matrix = ts.isPropertyAccessExpression(callee) && callee.name.text === "flat" && node.arguments.length === 0 ? this.matrixOf(callee.expression) : undefined;
     if (!matrix) return undefined;
     const type = host.typeOf(b.v(matrix.irName), node) as Extract<ValueType, { kind: "array" }>;
+    // JavaScript's flat() flattens arrays only: rows that are Float64Arrays stay rows.
+    if (type.container !== "array") host.reject(Codes.UnsupportedCall, "flat() keeps Float64Array rows as they are (it flattens arrays only); build the rows with new Array<number>(k).fill(0), or loop over m[i][j]", node);
     const name = host.variable(`${matrix.irName}_flat`, type, false);
     const i = host.variable(`${name}_i`, b.NUMBER, true);
     const length: Expr = { kind: "length", object: b.v(matrix.irName) };
