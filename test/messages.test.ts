@@ -57,6 +57,7 @@ const REJECTED: Record<string, string> = {
   "optional field used directly": fn("  return x[0] * opts.eps;", "x: number[], opts: { eps?: number }"),
   "differentiating an options object": `/** @grad opts */\nexport function f(x: number[], opts: { p: number; eps?: number }): number {\n  return x[0] * opts.p;\n}\n`,
   "package function without a rule": `import { lse } from "some-package";\n${fn("  return lse(x);")}`,
+  "optional options object named in the tag": `/** @grad x opts */\nexport function f(x: number[], opts?: { a: number }): number {\n  return x[0] * (opts?.a ?? 1);\n}\n`,
   "optional options object used whole": `function g(o: { a: number }): number {\n  return o.a;\n}\n/** @grad */\nexport function f(x: number[], opts?: { a: number }): number {\n  return x[0] * g(opts!);\n}\n`,
   "optional options field read directly": fn("  return x[0] * (opts?.a as number);", "x: number[], opts?: { a: number }"),
   "local array of objects from a block callback": fn("  const ps = x.map((v, i) => {\n    return { a: v, b: i };\n  });\n  return ps.length;"),

@@ -183,7 +183,9 @@ function parseRequest(
     } else if (p.optional) {
       diagnostics.push({
         code: Codes.NotDifferentiableParameter,
-        message: `@${mode} names '${name}', an optional parameter, which may be undefined; give it a default value instead ('${name} = 1') to differentiate with respect to it`,
+        message: p.typeNode?.kind === ts.SyntaxKind.NumberKeyword
+          ? `@${mode} names '${name}', an optional parameter, which may be undefined; give it a default value instead ('${name} = 1') to differentiate with respect to it`
+          : `@${mode} names '${name}', an optional parameter, which may be undefined; make it a required parameter to differentiate with respect to it (an optional one is passed through)`,
         ...spanOf(p.declaration!, sf, fileName),
       });
       ok = false;
