@@ -18,9 +18,16 @@
  * closure-heavy passes ~20 %; users run the compiled JavaScript. `--dist` builds dist/
  * (`npm run build`) and compiles each size with both, sources and dist/, one after the
  * other per run, so the two rows of a size share the machine's load.
+ *
+ * With 5,000 among the sizes it ends with the issue's figure in one line: statements per
+ * second at 5,000 (wall, through tsx and from dist/), beside the whole command a user runs
+ * on that function's file (`tsgrad build --no-cache`, a fresh process: start-up, module
+ * loading, reading and writing included; from dist/ with --dist, else through tsx).
  */
 import { spawnSync } from "node:child_process";
-import { availableParallelism, loadavg } from "node:os";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { compileSources as CompileSources } from "../compiler/pipeline.ts";
 import type { StageClock as Clock } from "../compiler/stages.ts";
@@ -69,10 +76,6 @@ async function child(statements: number, compiler: Compiler): Promise<Run> {
   };
 }
 
-function median(runs: Run[]): Run {
-  return [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)]!;
-}
-
 const only = arg("child");
 if (only) {
   console.log(JSON.stringify(await child(Number(only), arg("compiler") === "dist" ? "dist" : "sources")));
@@ -85,7 +88,8 @@ if (only) {
     if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
   }
   const results: Run[] = [];
-  console.log(`Compiler throughput (bench/compile.ts), load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${availableParallelism()} cores`);
+  const load = () => `load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${availableParallelism()} cores`;
+  console.log(`Compiler throughput (bench/compile.ts), ${load()}`);
   for (const n of sizes) {
     const each = new Map<Compiler, Run[]>(compilers.map((c) => [c, []]));
     for (let r = 0; r < runs; r++) {
@@ -96,7 +100,7 @@ if (only) {
         each.get(compiler)!.push(JSON.parse(proc.stdout.trim().split("\n").pop()!) as Run);
       }
     }
-    for (const compiler of compilers) results.push(median(each.get(compiler)!));
+    for (const compiler of compilers) results.push(medianBy(each.get(compiler)!, (r) => r.seconds));
   }
   const label = (r: Run) => (compilers.length > 1 ? `${r.statements} ${r.compiler}` : String(r.statements));
   const rows = results.map((r) => [label(r), r.seconds.toFixed(2), (r.statements / r.seconds).toFixed(0), r.cpuSeconds.toFixed(2), (r.statements / r.cpuSeconds).toFixed(0), r.peakMiB.toFixed(0), (r.outputBytes / 1024).toFixed(0)]);
@@ -110,6 +114,47 @@ if (only) {
   const cpuRows = stages.map((s) => [s, ...results.map((r) => (r.cpuStages[s] ?? 0).toFixed(0))]);
   cpuRows.push(["other", ...results.map((r) => (r.cpuSeconds * 1000 - Object.values(r.cpuStages).reduce((a, b) => a + b, 0)).toFixed(0))]);
   printTable(["stage", ...results.map(label)], cpuRows);
+  const at5k = results.filter((r) => r.statements === 5000);
+  if (at5k.length > 0) {
+    const compiler = compilers.includes("dist") ? "dist" : "sources";
+    const cli = medianBy(Array.from({ length: runs }, () => commandRun(5000, compiler)), (c) => c.seconds);
+    const each = at5k.map((r) => `${(r.statements / r.seconds).toFixed(0)} statements/s ${r.compiler === "dist" ? "from dist/" : "through tsx"} (${r.seconds.toFixed(2)} s wall)`);
+    const cpu = cli.cpuSeconds === null ? "" : `, ${cli.cpuSeconds.toFixed(2)} CPU s`;
+    console.log(`\n5,000 statements: ${each.join(", ")}; \`tsgrad build --no-cache\` on that file ${cli.seconds.toFixed(2)} s wall${cpu} (whole process, ${compiler === "dist" ? "dist/" : "through tsx"}); ${load()}`);
+  }
+}
+
+function medianBy<T>(items: T[], key: (item: T) => number): T {
+  return [...items].sort((a, b) => key(a) - key(b))[Math.floor(items.length / 2)]!;
+}
+
+/** Children's CPU seconds so far (Linux: /proc/self/stat's cutime + cstime, clock ticks of 1/100 s), or null elsewhere. */
+function childrenCpuSeconds(): number | null {
+  try {
+    const fields = readFileSync("/proc/self/stat", "utf8").replace(/^.*\) /, "").split(" ");
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** The `tsgrad build --no-cache` command on a file of `largeFunction(statements)`, as a user runs it: one fresh process. */
+function commandRun(statements: number, compiler: Compiler): { seconds: number; cpuSeconds: number | null } {
+  const dir = mkdtempSync(path.join(tmpdir(), "tsgrad-compile-"));
+  try {
+    writeFileSync(path.join(dir, "big.ts"), largeFunction(statements));
+    const bin = fileURLToPath(new URL("../bin/tsgrad.js", import.meta.url));
+    const env = { ...process.env, ...(compiler === "dist" && { TSGRAD_DIST: "1" }) };
+    const cpuBefore = childrenCpuSeconds();
+    const started = performance.now();
+    const proc = spawnSync(process.execPath, [bin, "build", "--no-cache", "--quiet", dir], { encoding: "utf8", env });
+    const seconds = (performance.now() - started) / 1000;
+    const cpuAfter = childrenCpuSeconds();
+    if (proc.status !== 0) throw new Error(`tsgrad build on the ${statements}-statement file failed:\n${proc.stdout}${proc.stderr}`);
+    return { seconds, cpuSeconds: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function printTable(head: string[], rows: string[][]): void {
