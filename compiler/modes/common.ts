@@ -276,7 +276,7 @@ export const stackCursors: Pass = {
 /** No dead locals and unused parameters marked (transform/tidy.ts), in every generated function: the last pass. */
 export const tidy: Pass = {
   name: "tidy",
-  run: (unit) => ({ ...unit, output: { ...unit.output, functions: unit.output.functions.map(tidyFunction) } }),
+  run: (unit) => ({ ...unit, output: { ...unit.output, functions: unit.output.functions.map((f) => tidyFunction(f)) } }),
 };
 
 /** A private copy of a callee's primal (inlined as the caller's forward sweep would be), for the forward sweeps or the request's purpose. */

@@ -28,14 +28,17 @@ import { mapNestedLists, someExpr, stmtExprs, walkStmts } from "../ir/visit.ts";
 import { namesIn } from "./naming.ts";
 import { withoutDeadResets } from "./deadResets.ts";
 
-export function tidy(fn: FunctionIR): FunctionIR {
+export function tidy(fn: FunctionIR, { settle = true }: { settle?: boolean } = {}): FunctionIR {
   let body = withoutDeadResets(fn.body);
   let uses = resolve(fn, body);
   // Each round drops at least one statement, so this ends; most functions need one or two.
+  // A round that leaves `uses` counting the new body as a fresh resolve would, and nothing
+  // more to drop, is the last (dropDead says when).
   while (uses.mayDrop) {
-    const next = dropDead(body, uses);
-    if (next === body) break;
-    body = next;
+    const round = dropDead(body, uses, settle);
+    if (round.body === body) break;
+    body = round.body;
+    if (round.settled) break;
     uses = resolve(fn, body);
   }
   const tidied = constWhereNeverAssigned(body, uses);
@@ -67,20 +70,28 @@ function tidyComments(list: Stmt[]): Stmt[] {
 
 /** One variable: a parameter or a declaration. */
 interface Binding {
-  read: boolean;
-  /** Assigned anywhere after its declaration (or by text the IR cannot see into). */
-  assigned: boolean;
+  /** Reads of it (`v = v * c` does not count: it only serves v's later reads). */
+  reads: number;
+  /** Assignments after its declaration, and stack cursor moves (`top++`). */
+  assigns: number;
 }
+
+/** The bindings a statement list sees, innermost last: its own declarations' scope, then the enclosing ones'. */
+type Scopes = Map<string, Binding>[];
 
 /** Every parameter's binding, and each declaration's and each assignment to a plain variable's. */
 interface Uses {
   params: Map<string, Binding>;
+  /** Every declaration's binding. */
+  declared: Binding[];
   /**
    * For each statement list, by position: the binding its statement declares, or assigns
    * (a plain variable). Kept by list rather than by statement: one lookup per list, not one
-   * per statement (this is built over every statement of the function, every round).
+   * per statement (this is built over every statement of the function).
    */
   lists: Map<Stmt[], (Binding | undefined)[]>;
+  /** For each list of statements (a body or branch), the scopes its statements' names resolve in. */
+  scopes: Map<Stmt[], Scopes>;
   /**
    * Whether dropDead can find anything: an unread declaration, an unread parameter
    * something assigns, or a loop with an empty body. When not, it would return the body as
@@ -89,54 +100,64 @@ interface Uses {
   mayDrop: boolean;
 }
 
+// A record leaf (`grad.w`, `params.W1`, `opts?.eps`) is a variable named by its path: it belongs to its root.
+function lookup(scopes: Scopes, path: string): Binding | undefined {
+  const dot = path.indexOf(".");
+  const name = dot < 0 ? path : path.slice(0, path[dot - 1] === "?" ? dot - 1 : dot);
+  for (let k = scopes.length - 1; k >= 0; k--) {
+    const found = scopes[k]!.get(name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Counts what `x` reads (every sub-expression, as walkExpr visits them) into the bindings
+ * its names resolve to in `scopes`, `delta` each (−1 takes the reads of a dropped statement
+ * back); reads of `except` are not counted. No callback per node: this runs over every
+ * expression of the function.
+ */
+function countReads(x: Expr, scopes: Scopes, delta: number, except?: Binding): void {
+  switch (x.kind) {
+    case "var": case "cursorMove": {
+      const binding = lookup(scopes, x.name);
+      if (binding && binding !== except) binding.reads += delta;
+      if (binding && x.kind === "cursorMove") binding.assigns += delta;
+      return;
+    }
+    case "number": case "boolean": case "string": case "pop": case "stackSize": case "stackBuffer": return;
+    case "sameObject": countReads(x.left, scopes, delta, except); countReads(x.right, scopes, delta, except); return;
+    case "stackReserve": countReads(x.top, scopes, delta, except); countReads(x.count, scopes, delta, except); return;
+    case "popBlock": countReads(x.count, scopes, delta, except); return;
+    case "index": countReads(x.object, scopes, delta, except); countReads(x.index, scopes, delta, except); return;
+    case "length": case "field": countReads(x.object, scopes, delta, except); return;
+    case "unary": countReads(x.operand, scopes, delta, except); return;
+    case "binary": countReads(x.left, scopes, delta, except); countReads(x.right, scopes, delta, except); return;
+    case "call": case "userCall":
+      // A method call on a local (`snapshot.subarray(…)`) reads it.
+      if (x.kind === "call" && x.callee.includes(".")) countNameRead(x.callee, scopes, delta);
+      for (const a of x.args) countReads(a, scopes, delta, except);
+      return;
+    case "conditional": countReads(x.test, scopes, delta, except); countReads(x.whenTrue, scopes, delta, except); countReads(x.whenFalse, scopes, delta, except); return;
+    case "zeros": countReads(x.length, scopes, delta, except); return;
+    case "zerosLike": countReads(x.like, scopes, delta, except); return;
+    case "arrayLiteral": for (const e of x.elements) countReads(e, scopes, delta, except); return;
+    case "record": for (const f of x.fields) countReads(f.value, scopes, delta, except); return;
+    default: assertNever(x);
+  }
+}
+
+function countNameRead(name: string, scopes: Scopes, delta: number): void {
+  const binding = lookup(scopes, name);
+  if (binding) binding.reads += delta;
+}
+
 function resolve(fn: FunctionIR, body: Stmt[]): Uses {
-  const uses: Uses = { params: new Map(), lists: new Map(), mayDrop: false };
-  const declared: Binding[] = [];
-  const scopes: Map<string, Binding>[] = [];
-  // A record leaf (`grad.w`, `params.W1`, `opts?.eps`) is a variable named by its path: it belongs to its root.
-  const lookup = (path: string): Binding | undefined => {
-    const dot = path.indexOf(".");
-    const name = dot < 0 ? path : path.slice(0, path[dot - 1] === "?" ? dot - 1 : dot);
-    for (let k = scopes.length - 1; k >= 0; k--) {
-      const found = scopes[k]!.get(name);
-      if (found) return found;
-    }
-    return undefined;
-  };
-  /** Marks what `x` reads (every sub-expression, as walkExpr visits them; no callback per node: this runs over every expression of the function, every round). */
-  const read = (x: Expr, except?: Binding): void => {
-    switch (x.kind) {
-      case "var": case "cursorMove": {
-        const binding = lookup(x.name);
-        if (binding && binding !== except) binding.read = true;
-        if (binding && x.kind === "cursorMove") binding.assigned = true;
-        return;
-      }
-      case "number": case "boolean": case "string": case "pop": case "stackSize": case "stackBuffer": return;
-      case "sameObject": read(x.left, except); read(x.right, except); return;
-      case "stackReserve": read(x.top, except); read(x.count, except); return;
-      case "popBlock": read(x.count, except); return;
-      case "index": read(x.object, except); read(x.index, except); return;
-      case "length": case "field": read(x.object, except); return;
-      case "unary": read(x.operand, except); return;
-      case "binary": read(x.left, except); read(x.right, except); return;
-      case "call": case "userCall":
-        // A method call on a local (`snapshot.subarray(…)`) reads it.
-        if (x.kind === "call" && x.callee.includes(".")) readName(x.callee);
-        for (const a of x.args) read(a, except);
-        return;
-      case "conditional": read(x.test, except); read(x.whenTrue, except); read(x.whenFalse, except); return;
-      case "zeros": read(x.length, except); return;
-      case "zerosLike": read(x.like, except); return;
-      case "arrayLiteral": for (const e of x.elements) read(e, except); return;
-      case "record": for (const f of x.fields) read(f.value, except); return;
-      default: assertNever(x);
-    }
-  };
-  const readName = (name: string) => {
-    const binding = lookup(name);
-    if (binding) binding.read = true;
-  };
+  const params = new Map(fn.params.map((p) => [p.name, { reads: 0, assigns: 0 }]));
+  const uses: Uses = { params, declared: [], lists: new Map(), scopes: new Map(), mayDrop: false };
+  const scopes: Scopes = [params];
+  const read = (x: Expr, except?: Binding) => countReads(x, scopes, 1, except);
+  const readName = (name: string) => countNameRead(name, scopes, 1);
   /** The statements of `list` in order, each given the list's bindings by position to fill in. */
   const each = (list: Stmt[], bound: (Binding | undefined)[]) => {
     for (let k = 0; k < list.length; k++) stmt(list[k]!, bound, k);
@@ -148,10 +169,10 @@ function resolve(fn: FunctionIR, body: Stmt[]): Uses {
     for (let k = 0; k < list.length; k++) {
       const s = list[k]!;
       if (s.kind === "declare") {
-        const binding = { read: false, assigned: false };
+        const binding = { reads: 0, assigns: 0 };
         scope.set(s.name, binding);
         bound[k] = binding;
-        declared.push(binding);
+        uses.declared.push(binding);
       }
     }
     uses.lists.set(list, bound);
@@ -159,15 +180,19 @@ function resolve(fn: FunctionIR, body: Stmt[]): Uses {
     run(bound);
     scopes.pop();
   };
-  const stmts = (list: Stmt[]) => scoped(list, (bound) => each(list, bound));
+  const stmts = (list: Stmt[]) =>
+    scoped(list, (bound) => {
+      uses.scopes.set(list, scopes.slice());
+      each(list, bound);
+    });
   const stmt = (s: Stmt, bound: (Binding | undefined)[], k: number): void => {
     switch (s.kind) {
       case "declare": read(s.init); return;
       case "assign": {
         if (s.target.kind === "var" && !s.target.name.includes(".")) {
-          const binding = lookup(s.target.name);
+          const binding = lookup(scopes, s.target.name);
           if (binding) {
-            binding.assigned = true;
+            binding.assigns++;
             bound[k] = binding;
           }
           // `v = v * c` does not count as reading v: it only serves v's later reads.
@@ -202,38 +227,58 @@ function resolve(fn: FunctionIR, body: Stmt[]): Uses {
       case "drop": case "break": case "continue": case "comment": return;
     }
   };
-  const params = new Map(fn.params.map((p) => [p.name, { read: false, assigned: false }]));
-  uses.params = params;
-  scopes.push(params);
   stmts(body);
-  if (declared.some((d) => !d.read) || [...params.values()].some((p) => p.assigned && !p.read)) uses.mayDrop = true;
+  if (uses.declared.some((d) => d.reads === 0) || [...params.values()].some((p) => p.assigns > 0 && p.reads === 0)) uses.mayDrop = true;
   return uses;
 }
 
-/** `body` without the declarations and assignments of unread locals (the same array if there were none). */
-function dropDead(body: Stmt[], uses: Uses): Stmt[] {
+/**
+ * `body` without the declarations and assignments of unread locals (the same array if there
+ * were none), and whether `uses` still counts it as resolving it afresh would: when the
+ * round dropped only whole statements (values without effects), their reads and
+ * assignments are taken back from `uses` and the new lists entered in it, and if that
+ * leaves no other binding unread, the next round would drop nothing. Otherwise (an effect
+ * kept, a loop dropped, a binding left unread) the caller resolves the new body again.
+ */
+function dropDead(body: Stmt[], uses: Uses, settle = true): { body: Stmt[]; settled: boolean } {
   let changed = false;
+  let settled = settle;
+  const all = [...uses.declared, ...uses.params.values()];
+  const readBefore = all.map((d) => d.reads);
   const list = (stmts: Stmt[]): Stmt[] => {
     const out: Stmt[] = [];
+    const outBound: (Binding | undefined)[] = [];
     const bound = uses.lists.get(stmts);
+    const scopes = uses.scopes.get(stmts);
     for (let k = 0; k < stmts.length; k++) {
       const s = stmts[k]!;
       const binding = bound?.[k];
-      if (binding && !binding.read && (s.kind === "declare" || s.kind === "assign")) {
+      if (binding && binding.reads === 0 && (s.kind === "declare" || s.kind === "assign")) {
         const kept = effectsOf(s.kind === "declare" ? s.init : s.value);
         if (kept) {
           out.push(...kept);
+          for (let j = 0; j < kept.length; j++) outBound.push(undefined);
           changed = true;
+          if (kept.length > 0 || !scopes) settled = false;
+          else if (s.kind === "declare") countReads(s.init, scopes, -1);
+          else {
+            binding.assigns--;
+            countReads(s.value, scopes, -1, binding);
+          }
           continue;
         }
       }
       const kept = nested(s);
       if (emptyCountedLoop(kept)) {
         changed = true;
+        settled = false;
         continue;
       }
       out.push(kept);
+      outBound.push(binding);
     }
+    uses.lists.set(out, outBound);
+    if (scopes) uses.scopes.set(out, scopes);
     return out;
   };
   const nested = (s: Stmt): Stmt => {
@@ -246,7 +291,10 @@ function dropDead(body: Stmt[], uses: Uses): Stmt[] {
     }
   };
   const out = list(body);
-  return changed ? out : body;
+  if (!changed) return { body, settled: true };
+  // A binding the dropped statements held the last reads of: its own statements go next round.
+  if (all.some((d, k) => d.reads === 0 && readBefore[k]! > 0)) settled = false;
+  return { body: out, settled };
 }
 
 /**
@@ -267,7 +315,7 @@ function constWhereNeverAssigned(body: Stmt[], uses: Uses): Stmt[] {
   };
   const stmt = (s: Stmt, binding: Binding | undefined): Stmt => {
     switch (s.kind) {
-      case "declare": return binding && binding.assigned !== s.mutable ? { ...s, mutable: binding.assigned } : s;
+      case "declare": return binding && binding.assigns > 0 !== s.mutable ? { ...s, mutable: binding.assigns > 0 } : s;
       case "if": return { ...s, then: list(s.then), else: list(s.else) };
       case "block": return { ...s, body: list(s.body) };
       case "loop": return { ...s, init: list(s.init), body: list(s.body), update: list(s.update) };
@@ -336,7 +384,7 @@ function unusedParamsMarked(fn: FunctionIR, uses: Uses): FunctionIR["params"] {
   let taken: Set<string> | undefined;
   return fn.params.map((p) => {
     const binding = uses.params.get(p.name);
-    if (!binding || binding.read || binding.assigned) return p;
+    if (!binding || binding.reads > 0 || binding.assigns > 0) return p;
     taken ??= namesIn(fn);
     let name = `_${p.name}`;
     while (taken.has(name)) name = `_${name}`;
