@@ -1,13 +1,14 @@
 /**
  * ir/visit.ts: readsVariable answers as exprReads does, on random expressions of every
  * kind; mapStmtExprs keeps the statements it replaced nothing in; build.ts sameExpr is
- * equality as JSON.
+ * equality as JSON; someStmt answers as a walk of every statement does, asking nothing after
+ * the first match.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as b from "../compiler/ir/build.ts";
 import type { Expr, LValue, Stmt } from "../compiler/ir/nodes.ts";
-import { exprReads, mapStmtExprs, readsVariable } from "../compiler/ir/visit.ts";
+import { exprReads, mapStmtExprs, readsVariable, someStmt, walkStmts } from "../compiler/ir/visit.ts";
 
 const NAMES = ["a", "b", "grad", "top"];
 const name = fc.constantFrom(...NAMES);
@@ -116,6 +117,41 @@ describe("sameExpr", () => {
     fc.assert(
       fc.property(pairs, ([x, y]) => b.sameExpr(x, y) === (JSON.stringify(x) === JSON.stringify(y))),
       { numRuns: 3000, seed: 20261207 },
+    );
+  });
+});
+
+const one = (value: number): Expr => ({ kind: "number", value });
+const { stmts } = fc.letrec<{ stmts: Stmt[] }>((tie) => ({
+  stmts: fc.array(
+    fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      fc.nat(9).map((k): Stmt => ({ kind: "comment", text: `c${k}` })),
+      fc.record({ then: tie("stmts"), else: tie("stmts") }).map((x): Stmt => ({ kind: "if", test: one(1), ...x })),
+      fc.record({ init: tie("stmts"), update: tie("stmts"), body: tie("stmts") }).map((x): Stmt => ({ kind: "loop", form: "for", test: null, ...x })),
+      tie("stmts").map((body): Stmt => ({ kind: "block", body })),
+    ),
+    { maxLength: 4 },
+  ),
+}));
+
+describe("someStmt", () => {
+  it("is whether walkStmts visits a match, and asks about no statement after the first", () => {
+    fc.assert(
+      fc.property(stmts, fc.nat(9), (list, k) => {
+        const matches = (s: Stmt) => s.kind === "comment" && s.text === `c${k}`;
+        const walked: Stmt[] = [];
+        walkStmts(list, (s) => walked.push(s));
+        const asked: Stmt[] = [];
+        const found = someStmt(list, (s) => {
+          asked.push(s);
+          return matches(s);
+        });
+        const first = walked.findIndex(matches);
+        expect(found).toBe(first >= 0);
+        expect(asked).toEqual(first >= 0 ? walked.slice(0, first + 1) : walked);
+      }),
+      { numRuns: 1000, seed: 20261207 },
     );
   });
 });

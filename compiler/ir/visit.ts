@@ -173,13 +173,18 @@ export function definedIn(stmts: Stmt[], into = new Set<string>()): Set<string> 
   return into;
 }
 
-/** True if any statement in the tree satisfies `pred`. */
+/** True if any statement in the tree satisfies `pred` (asked in walkStmts' order, up to the first that does). */
 export function someStmt(stmts: Stmt[], pred: (s: Stmt) => boolean): boolean {
-  let found = false;
-  walkStmts(stmts, (s) => {
-    if (!found && pred(s)) found = true;
-  });
-  return found;
+  for (const s of stmts) {
+    if (pred(s)) return true;
+    switch (s.kind) {
+      case "if": if (someStmt(s.then, pred) || someStmt(s.else, pred)) return true; break;
+      case "loop": if (someStmt(s.init, pred) || someStmt(s.update, pred) || someStmt(s.body, pred)) return true; break;
+      case "block": if (someStmt(s.body, pred)) return true; break;
+      default: break;
+    }
+  }
+  return false;
 }
 
 /** True if `e` or any expression inside it satisfies `pred`. */

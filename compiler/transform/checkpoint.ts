@@ -44,6 +44,8 @@ export interface Checkpointed {
 
 /** Expands every marked loop pair of `fn`; `reserved` are module names the schedules must not take. */
 export function checkpointLoops(fn: FunctionIR, reserved: readonly string[], sourceName: string): Checkpointed {
+  // Only loops are marked: a function without one is kept (one look at each statement's kind).
+  if (!someStmt(fn.body, (s) => s.kind === "loop")) return { fn, schedules: [], runtime: [], stacks: [] };
   const marks: Loop[] = [];
   walkStmts(fn.body, (s) => {
     if (s.kind === "loop" && s.checkpointed?.role === "forward") marks.push(s);

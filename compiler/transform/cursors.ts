@@ -40,11 +40,11 @@ const BUFFER_TYPE: Record<StackName, ValueType> = {
 const STACKS: StackName[] = ["values", "control"];
 
 export function stackCursorsIn(fn: FunctionIR): FunctionIR {
+  // Only loops get cursors: a function without one is kept (without collecting its names).
+  if (!someStmt(fn.body, (s) => s.kind === "loop")) return fn;
   // Debug builds' functions (with run-time checks, of the stacks' balance too) are left as generated.
   if (someStmt(fn.body, (s) => s.kind === "check")) return fn;
   if (!STACKS.some((stack) => someStmt(fn.body, (s) => uses(s, stack)))) return fn;
-  // Only loops get cursors: a function without one is kept (without collecting its names).
-  if (!someStmt(fn.body, (s) => s.kind === "loop")) return fn;
   // Names the function does not use; the block a cursor lives in calls nothing but Math's
   // functions, so they cannot hide a callee either.
   const namer = Namer.forFunction(fn);

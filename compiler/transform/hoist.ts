@@ -23,10 +23,10 @@ import { namesIn } from "./naming.ts";
 import { exprReads, mapStmtExprs, rootName, someStmt, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 
 export function hoistRowsIn(fn: FunctionIR): FunctionIR {
-  // Debug builds' functions (with run-time checks) are left as generated.
-  if (someStmt(fn.body, (s) => s.kind === "check")) return fn;
   // Only loops are rewritten: a function without one is kept (without collecting its names).
   if (!someStmt(fn.body, (s) => s.kind === "loop")) return fn;
+  // Debug builds' functions (with run-time checks) are left as generated.
+  if (someStmt(fn.body, (s) => s.kind === "check")) return fn;
   return { ...fn, body: new Hoister(namesIn(fn)).list(fn.body, []) };
 }
 

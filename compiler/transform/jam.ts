@@ -47,7 +47,7 @@ import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
 import * as b from "../ir/build.ts";
 import { PRIMITIVES } from "../ir/primitives.ts";
 import { renameVariable, renameVariableIn, substituteVar } from "../ir/rewrite.ts";
-import { exprReads, rootName, someExpr, stmtExprs, walkStmts } from "../ir/visit.ts";
+import { exprReads, rootName, someExpr, someStmt, stmtExprs, walkStmts } from "../ir/visit.ts";
 import { Namer } from "./naming.ts";
 import { countedHeader, integerVariables, type IntegerTest } from "../analysis/loops.ts";
 import { constantOf, plus, polynomialOf, reads, variable, type Polynomial } from "../analysis/polynomial.ts";
@@ -61,15 +61,10 @@ type Declare = Extract<Stmt, { kind: "declare" }>;
  * no storage with the arguments or with one another (README, "No aliasing").
  */
 export function jamLoopsIn(fn: FunctionIR, reserved: readonly string[], output?: string): FunctionIR {
-  // Debug builds' functions (with run-time checks) are left as generated.
-  let found = false;
-  let loops = false;
-  walkStmts(fn.body, (s) => {
-    if (s.kind === "check") found = true;
-    if (s.kind === "loop") loops = true;
-  });
   // Nothing to jam without a loop: kept as it is (without collecting its names).
-  if (found || !loops) return fn;
+  if (!someStmt(fn.body, (s) => s.kind === "loop")) return fn;
+  // Debug builds' functions (with run-time checks) are left as generated.
+  if (someStmt(fn.body, (s) => s.kind === "check")) return fn;
   const namer = Namer.forFunction(fn, reserved);
   const facts: Facts = { fresh: freshArrays(fn), origins: arrayOrigins(fn), output: output && fn.params.some((p) => p.name === output) ? output : undefined, integer: integerVariables(fn) };
   let changed = false;
