@@ -12,9 +12,9 @@
  * file: test/lines.test.ts checks every sample both ways and random statements against
  * prettier itself. Anything unexpected in the skeleton falls back to formatting it all.
  */
-import { assertNever, type Expr, type ModuleIR, type Stmt } from "../ir/nodes.ts";
+import type { Expr, ModuleIR, Stmt } from "../ir/nodes.ts";
 import { sameExpr } from "../ir/build.ts";
-import { someExpr, stmtExprs } from "../ir/visit.ts";
+import { someExpr } from "../ir/visit.ts";
 import { typeText } from "../ir/types.ts";
 import { Printer, type PrintOptions, type StackNames } from "./print.ts";
 import { timed, type StageClock } from "../stages.ts";
@@ -41,12 +41,17 @@ const SIMPLE = new Set<Stmt["kind"]>(["declare", "assign", "push", "drop", "rewi
 const LINE_BREAK = /[\n\r\u2028\u2029]/;
 
 const placeholder = (k: number) => `__tsgrad_run_${k}__`;
+/** How the formatter indents a line `depth` levels deep. */
+const indentation = (style: LineStyle, depth: number) => (style.useTabs ? "\t".repeat(depth) : " ".repeat(depth * style.tabWidth));
 const PLACEHOLDER_LINE = /^([ \t]*)__tsgrad_run_(\d+)__;?$/;
 
 /** Prints a module with each run of one-line statements as a placeholder, keeping the runs. */
 class SkeletonPrinter extends Printer {
-  /** Each run's lines (without indentation) and the nesting depth it was printed at. */
-  readonly runs: { lines: string[]; depth: number }[] = [];
+  /**
+   * Each run's lines, indented as the formatter indents its placeholder (the nesting depth
+   * it was printed at) and joined: spliced back as they are, one string a run.
+   */
+  readonly runs: { text: string; depth: number }[] = [];
 
   constructor(
     stacks: StackNames | undefined,
@@ -58,9 +63,22 @@ class SkeletonPrinter extends Printer {
     super(stacks, { ...options, clarifyingParens: true });
   }
 
+  /** Set while a statement prints when one of its expressions prints otherwise than prettier prints it. */
+  private unlike = false;
+
+  /**
+   * Every expression printed passes through here (the printer prints sub-expressions with
+   * `this.expr`), so each is checked once, as it is printed, rather than in a walk of its
+   * own before (this runs over every expression of the file).
+   */
+  override expr(e: Expr): string {
+    if (!printsAsPrettier(e, this.style)) this.unlike = true;
+    return super.expr(e);
+  }
+
   protected override helpers(text: string): string {
     if (!this.formattedHelpers) return text;
-    this.runs.push({ lines: this.formattedHelpers, depth: 0 });
+    this.runs.push({ text: this.formattedHelpers.join("\n"), depth: 0 });
     return `${placeholder(this.runs.length - 1)};\n`;
   }
 
@@ -75,7 +93,8 @@ class SkeletonPrinter extends Printer {
       if (run.every((s) => s.kind === "comment")) out += run.map((s) => this.stmt(s, indent)).join("");
       else {
         out += `${indent}${placeholder(this.runs.length)};\n`;
-        this.runs.push({ lines, depth });
+        const prefix = indentation(this.style, depth);
+        this.runs.push({ text: prefix + lines.join(`\n${prefix}`), depth });
       }
       run = [];
       lines = [];
@@ -120,8 +139,9 @@ class SkeletonPrinter extends Printer {
       const annotation = s.annotation ?? (s.type.kind === "array" && s.init.kind === "arrayLiteral" && s.init.elements.length === 0 ? typeText(s.type) : "");
       if (!/^[A-Za-z_$][\w$]*(\[\])*$|^$/.test(annotation)) return null;
     }
-    for (const e of stmtExprs(s)) if (!printsAsPrettier(e, this.style)) return null;
+    this.unlike = false;
     let text = this.stmt(s, "").slice(0, -1);
+    if (this.unlike) return null;
     // ASCII (prettier measures wide characters differently), no arrow functions (their
     // parentheses are a prettier option), nothing spread over lines.
     if (!/^[\x20-\x7e]*$/.test(text) || text.includes("=>")) return null;
@@ -201,39 +221,24 @@ class SkeletonPrinter extends Printer {
 const ARITHMETIC = new Set(["+", "-", "*", "/", "%", "**"]);
 
 /**
- * Whether the printer (with clarifying parentheses) writes `e` exactly as prettier does on
- * one line: not strings (quote style is an option), nested conditionals (prettier's
- * own layout), empty records (`{}`) or records without bracket spacing, numbers prettier
- * rewrites (`1e+21` → `1e21`), identity tests of anything but names, or `a && (b && c)`
- * (prettier re-associates it).
+ * Whether the printer (with clarifying parentheses) writes the node `e` exactly as prettier
+ * does on one line, its sub-expressions aside (each is asked as it is printed): not strings
+ * (quote style is an option), nested conditionals (prettier's own layout), empty records
+ * (`{}`) or records without bracket spacing, numbers prettier rewrites (`1e+21` → `1e21`),
+ * identity tests of anything but names, or `a && (b && c)` (prettier re-associates it).
  */
 function printsAsPrettier(e: Expr, style: LineStyle): boolean {
-  // Every sub-expression, as walkExpr visits them, without a callback per node (this runs
-  // over every expression of the file).
   switch (e.kind) {
     case "string": return false;
     case "number": return !String(e.value).includes("e+");
-    case "boolean": case "var": case "pop": case "stackSize": case "stackBuffer": case "cursorMove": return true;
-    case "record": return e.fields.length > 0 && style.bracketSpacing && e.fields.every((f) => printsAsPrettier(f.value, style));
-    case "zerosLike": return (e.type.kind !== "record" || style.bracketSpacing) && printsAsPrettier(e.like, style);
+    case "record": return e.fields.length > 0 && style.bracketSpacing;
+    case "zerosLike": return e.type.kind !== "record" || style.bracketSpacing;
     // `(a as unknown) === (b as unknown)`: an operand that is not a name would need prettier's parentheses inside.
     case "sameObject": return e.left.kind === "var" && e.right.kind === "var";
-    case "binary":
-      // Prettier re-associates `a && (b && c)` as `a && b && c`.
-      if ((e.op === "&&" || e.op === "||") && e.right.kind === "binary" && e.right.op === e.op) return false;
-      return printsAsPrettier(e.left, style) && printsAsPrettier(e.right, style);
-    case "conditional":
-      if (e.test.kind === "conditional" || e.whenTrue.kind === "conditional" || e.whenFalse.kind === "conditional") return false;
-      return printsAsPrettier(e.test, style) && printsAsPrettier(e.whenTrue, style) && printsAsPrettier(e.whenFalse, style);
-    case "stackReserve": return printsAsPrettier(e.top, style) && printsAsPrettier(e.count, style);
-    case "popBlock": return printsAsPrettier(e.count, style);
-    case "index": return printsAsPrettier(e.object, style) && printsAsPrettier(e.index, style);
-    case "length": case "field": return printsAsPrettier(e.object, style);
-    case "unary": return printsAsPrettier(e.operand, style);
-    case "call": case "userCall": return e.args.every((a) => printsAsPrettier(a, style));
-    case "zeros": return printsAsPrettier(e.length, style);
-    case "arrayLiteral": return e.elements.every((x) => printsAsPrettier(x, style));
-    default: return assertNever(e);
+    // Prettier re-associates `a && (b && c)` as `a && b && c`.
+    case "binary": return !((e.op === "&&" || e.op === "||") && e.right.kind === "binary" && e.right.op === e.op);
+    case "conditional": return e.test.kind !== "conditional" && e.whenTrue.kind !== "conditional" && e.whenFalse.kind !== "conditional";
+    default: return true;
   }
 }
 
@@ -293,11 +298,11 @@ export async function printAndFormat(
     }
     const k = Number(m[2]);
     const run = printer.runs[k];
-    const expected = style.useTabs ? "\t".repeat(run?.depth ?? 0) : " ".repeat((run?.depth ?? 0) * style.tabWidth);
+    const expected = indentation(style, run?.depth ?? 0);
     // A placeholder where the runs' widths were not measured for: format everything.
     if (!run || seen.has(k) || m[1] !== expected || line !== `${expected}${placeholder(k)}${style.semi ? ";" : ""}`) return whole();
     seen.add(k);
-    for (const l of run.lines) out.push(expected + l);
+    out.push(run.text);
   }
   if (seen.size !== printer.runs.length) return whole();
   return out.join("\n");
