@@ -15,6 +15,8 @@ const PRECEDENCE: Record<string, number> = {
   "<": 9, "<=": 9, ">": 9, ">=": 9,
   "+": 11, "-": 11, "*": 12, "/": 12, "%": 12, "**": 13,
 };
+/** Operators an assignment prints compound (`x += e`). */
+const COMPOUND = new Set(["+", "-", "*", "/"]);
 const UNARY = 14;
 const CONDITIONAL = 2;
 const POSTFIX = 17;
@@ -62,7 +64,7 @@ export class Printer {
         return precedenceOf(e.operand) < UNARY || (e.op === "-" && inner.startsWith("-")) ? `${e.op}(${inner})` : `${e.op}${inner}`;
       }
       case "binary": return `${this.operand(e, "left")} ${e.op} ${this.operand(e, "right")}`;
-      case "call": case "userCall": return `${e.callee}(${e.args.map((a) => this.expr(a)).join(", ")})`;
+      case "call": case "userCall": return `${e.callee}(${this.list(e.args)})`;
       case "conditional": return `${this.wrap(e.test, CONDITIONAL + 1)} ? ${this.wrap(e.whenTrue, CONDITIONAL)} : ${this.wrap(e.whenFalse, CONDITIONAL)}`;
       case "zeros":
         if (e.container === "float64array") return `new Float64Array(${this.expr(e.length)})`;
@@ -89,6 +91,13 @@ export class Printer {
       case "cursorMove": return e.move === "postIncrement" ? `${e.name}++` : `--${e.name}`;
       default: return assertNever(e);
     }
+  }
+
+  /** Expressions separated by commas (arguments). */
+  private list(items: Expr[]): string {
+    let text = items.length > 0 ? this.expr(items[0]!) : "";
+    for (let k = 1; k < items.length; k++) text += `, ${this.expr(items[k]!)}`;
+    return text;
   }
 
   private zerosLike(type: import("../ir/nodes.ts").ValueType, like: string, depth: number): string {
@@ -144,7 +153,8 @@ export class Printer {
   /** `x = x + e` → `x += e`; `i = i + 1` → `i++`. */
   assignment(target: LValue, value: Expr, counter = false): string {
     const t = this.lvalue(target);
-    if (value.kind === "binary" && ["+", "-", "*", "/"].includes(value.op) && sameExpr(value.left, target as Expr)) {
+    // (Kinds compared first: most assignments are not compound, and sameExpr walks both sides.)
+    if (value.kind === "binary" && COMPOUND.has(value.op) && value.left.kind === target.kind && sameExpr(value.left, target as Expr)) {
       const t = this.expr(target as Expr); // `a[i]! += e` reads a[i]
       if (counter && (value.op === "+" || value.op === "-") && value.right.kind === "number" && value.right.value === 1) {
         return `${t}${value.op}${value.op}`;
@@ -159,7 +169,6 @@ export class Printer {
   }
 
   stmt(s: Stmt, indent = ""): string {
-    const inner = indent + "  ";
     switch (s.kind) {
       case "declare": {
         const keyword = s.mutable ? "let" : "const";
@@ -169,6 +178,7 @@ export class Printer {
       }
       case "assign": return `${indent}${this.assignment(s.target, s.value, s.target.kind === "var" && this.isCounter(s.target.name))};\n`;
       case "if": {
+        const inner = indent + "  ";
         let text = `${indent}if (${this.expr(s.test)}) {\n${this.stmts(s.then, inner)}${indent}}`;
         let rest = s.else;
         while (rest.length === 1 && rest[0]!.kind === "if") {
@@ -180,6 +190,7 @@ export class Printer {
         return text + "\n";
       }
       case "loop": {
+        const inner = indent + "  ";
         // A compact loop's one statement goes on the loop's line: `for (…) a[i] = 0;`.
         const body = s.compact && s.body.length === 1 ? ` ${this.stmt(s.body[0]!, "").trim()}` : ` {\n${this.stmts(s.body, inner)}${indent}}`;
         if (s.form === "doWhile") return `${indent}do {\n${this.stmts(s.body, inner)}${indent}} while (${s.test ? this.expr(s.test) : "true"});\n`;
@@ -196,7 +207,7 @@ export class Printer {
       case "block":
         // `{ { … } }` says nothing more than `{ … }`.
         if (s.body.length === 1 && s.body[0]!.kind === "block") return this.stmt(s.body[0]!, indent);
-        return `${indent}{\n${this.stmts(s.body, inner)}${indent}}\n`;
+        return `${indent}{\n${this.stmts(s.body, indent + "  ")}${indent}}\n`;
       case "push": return `${indent}${this.stacks[s.stack]}.push(${this.expr(s.value)});\n`;
       case "drop": return `${indent}${this.stacks[s.stack]}.pop();\n`;
       case "rewind": return `${indent}${this.stacks[s.stack]}.rewind(${this.expr(s.size)});\n`;
@@ -204,7 +215,7 @@ export class Printer {
       case "fillZero": return `${indent}${this.expr(s.array)}.fill(0);\n`;
       case "append": return `${indent}${s.array}.push(${this.expr(s.value)});\n`;
       case "shrink": return `${indent}${s.array}.pop();\n`;
-      case "call": return `${indent}${s.callee}(${s.args.map((a) => this.expr(a)).join(", ")});\n`;
+      case "call": return `${indent}${s.callee}(${this.list(s.args)});\n`;
       case "comment": return `${indent}// ${s.text}\n`;
       case "check": return `${indent}if (${this.expr(s.failsWhen)}) throw new Error(${JSON.stringify(s.message)});\n`;
       default: return assertNever(s);
