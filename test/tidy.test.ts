@@ -59,6 +59,20 @@ describe("tidy", () => {
     expect(tidy(fn([loop, ret(v("x"))])).body).toEqual([ret(v("x"))]);
   });
 
+  it("decides const in a loop's header too", () => {
+    const i = v("i");
+    const loop: Stmt = {
+      kind: "loop",
+      form: "for",
+      init: [declare("i", { kind: "number", value: 0 }), declare("n", v("x"))],
+      test: { kind: "binary", op: "<", left: i, right: v("n") },
+      update: [{ kind: "assign", target: { kind: "var", name: "i" }, value: { kind: "binary", op: "+", left: i, right: { kind: "number", value: 1 } } }],
+      body: [{ kind: "push", stack: "values", value: i }],
+    };
+    const out = tidy(fn([loop, ret(v("x"))])).body[0] as Extract<Stmt, { kind: "loop" }>;
+    expect(out.init.map((d) => (d as Extract<Stmt, { kind: "declare" }>).mutable)).toEqual([true, false]);
+  });
+
   it("drops the assignments of a parameter nothing reads", () => {
     const body: Stmt[] = [{ kind: "assign", target: { kind: "var", name: "x" }, value: mul(v("x"), v("x")) }, ret({ kind: "number", value: 1 })];
     const out = tidy(fn(body));

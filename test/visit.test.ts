@@ -2,13 +2,13 @@
  * ir/visit.ts: readsVariable answers as exprReads does, on random expressions of every
  * kind; mapStmtExprs keeps the statements it replaced nothing in; build.ts sameExpr is
  * equality as JSON; someStmt answers as a walk of every statement does, asking nothing after
- * the first match.
+ * the first match; containsLoop answers whether a walk meets a loop, asked once or again.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as b from "../compiler/ir/build.ts";
 import type { Expr, LValue, Stmt } from "../compiler/ir/nodes.ts";
-import { exprReads, mapStmtExprs, readsVariable, someStmt, walkStmts } from "../compiler/ir/visit.ts";
+import { containsLoop, exprReads, mapStmtExprs, readsVariable, someStmt, walkStmts } from "../compiler/ir/visit.ts";
 
 const NAMES = ["a", "b", "grad", "top"];
 const name = fc.constantFrom(...NAMES);
@@ -150,6 +150,20 @@ describe("someStmt", () => {
         const first = walked.findIndex(matches);
         expect(found).toBe(first >= 0);
         expect(asked).toEqual(first >= 0 ? walked.slice(0, first + 1) : walked);
+      }),
+      { numRuns: 1000, seed: 20261207 },
+    );
+  });
+});
+
+describe("containsLoop", () => {
+  it("is whether walkStmts visits a loop, the first time and when asked again", () => {
+    fc.assert(
+      fc.property(stmts, (list) => {
+        let loop = false;
+        walkStmts(list, (s) => (loop ||= s.kind === "loop"));
+        expect(containsLoop(list)).toBe(loop);
+        expect(containsLoop(list)).toBe(loop);
       }),
       { numRuns: 1000, seed: 20261207 },
     );

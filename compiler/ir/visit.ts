@@ -187,6 +187,19 @@ export function someStmt(stmts: Stmt[], pred: (s: Stmt) => boolean): boolean {
   return false;
 }
 
+const loopsIn = new WeakMap<Stmt[], boolean>();
+
+/**
+ * Whether a statement list holds a loop, at any depth. Remembered per list (the IR is never
+ * mutated): each pass after reverse that only rewrites loops asks it of the same body, and
+ * a look at every statement of a large straight-line body is not free.
+ */
+export function containsLoop(stmts: Stmt[]): boolean {
+  let known = loopsIn.get(stmts);
+  if (known === undefined) loopsIn.set(stmts, (known = someStmt(stmts, (s) => s.kind === "loop")));
+  return known;
+}
+
 /** True if `e` or any expression inside it satisfies `pred`. */
 export function someExpr(e: Expr, pred: (x: Expr) => boolean): boolean {
   let found = false;
@@ -364,6 +377,20 @@ function mapStmt(s: Stmt, replace: (e: Expr) => Expr | undefined, rebuilt: (s: S
     case "shrink": case "drop": case "break": case "continue": case "comment": return s;
     default: return assertNever(s);
   }
+}
+
+/** `list` with each statement mapped by `f`, or `list` itself when every one maps to itself (no copy of a list nothing changes). */
+export function mapStmtList(list: Stmt[], f: (s: Stmt, k: number) => Stmt): Stmt[] {
+  let out: Stmt[] | undefined;
+  for (let k = 0; k < list.length; k++) {
+    const s = f(list[k]!, k);
+    if (out) out.push(s);
+    else if (s !== list[k]) {
+      out = list.slice(0, k);
+      out.push(s);
+    }
+  }
+  return out ?? list;
 }
 
 /** `s` with each statement list nested directly in it (a loop's or block's body, an if's branches) mapped by `f`; `s` itself when none changed. */

@@ -23,7 +23,7 @@
 import { Codes, fail, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
 import type { CheckpointMark, Expr, FunctionIR, LValue, StackName, Stmt, ValueType } from "../ir/nodes.ts";
-import { definedIn, mentionedNames, someStmt, walkStmts } from "../ir/visit.ts";
+import { containsLoop, definedIn, mentionedNames, someStmt, walkStmts } from "../ir/visit.ts";
 import { bytesPushed, loopState, type StateItem } from "../analysis/loopState.ts";
 import { Namer } from "./naming.ts";
 
@@ -45,7 +45,7 @@ export interface Checkpointed {
 /** Expands every marked loop pair of `fn`; `reserved` are module names the schedules must not take. */
 export function checkpointLoops(fn: FunctionIR, reserved: readonly string[], sourceName: string): Checkpointed {
   // Only loops are marked: a function without one is kept (one look at each statement's kind).
-  if (!someStmt(fn.body, (s) => s.kind === "loop")) return { fn, schedules: [], runtime: [], stacks: [] };
+  if (!containsLoop(fn.body)) return { fn, schedules: [], runtime: [], stacks: [] };
   const marks: Loop[] = [];
   walkStmts(fn.body, (s) => {
     if (s.kind === "loop" && s.checkpointed?.role === "forward") marks.push(s);

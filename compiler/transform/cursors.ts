@@ -25,7 +25,7 @@
  */
 import type { Expr, FunctionIR, LValue, StackName, Stmt, ValueType } from "../ir/nodes.ts";
 import * as b from "../ir/build.ts";
-import { definedIn, exprReads, mapStmtExprs, someExpr, someStmt, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+import { containsLoop, definedIn, exprReads, mapStmtExprs, someExpr, someStmt, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 import { countedHeader, integerVariables, lastIndex, type IntegerTest } from "../analysis/loops.ts";
 import { Namer } from "./naming.ts";
 
@@ -41,7 +41,7 @@ const STACKS: StackName[] = ["values", "control"];
 
 export function stackCursorsIn(fn: FunctionIR): FunctionIR {
   // Only loops get cursors: a function without one is kept (without collecting its names).
-  if (!someStmt(fn.body, (s) => s.kind === "loop")) return fn;
+  if (!containsLoop(fn.body)) return fn;
   // Debug builds' functions (with run-time checks, of the stacks' balance too) are left as generated.
   if (someStmt(fn.body, (s) => s.kind === "check")) return fn;
   if (!STACKS.some((stack) => someStmt(fn.body, (s) => uses(s, stack)))) return fn;

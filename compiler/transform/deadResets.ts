@@ -19,12 +19,11 @@
  */
 import * as b from "../ir/build.ts";
 import type { Expr, Stmt } from "../ir/nodes.ts";
-import { mapNestedLists, mentionedNames, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+import { mapNestedLists, mapStmtList, mentionedNames, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 
 export function withoutDeadResets(body: Stmt[]): Stmt[] {
   // Buffers declared in a nested list (fVjpRowsInto's per-row adjoints) are that list's own.
-  const inner = body.map((s) => mapNestedLists(s, withoutDeadResets));
-  return deadResetsOf(inner.every((s, k) => s === body[k]) ? body : inner);
+  return deadResetsOf(mapStmtList(body, (s) => mapNestedLists(s, withoutDeadResets)));
 }
 
 /** The dead resets of the buffers `body` itself declares. */

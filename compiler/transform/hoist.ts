@@ -20,11 +20,11 @@
 import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
 import * as b from "../ir/build.ts";
 import { namesIn } from "./naming.ts";
-import { exprReads, mapStmtExprs, rootName, someStmt, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+import { containsLoop, exprReads, mapStmtExprs, rootName, someStmt, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
 
 export function hoistRowsIn(fn: FunctionIR): FunctionIR {
   // Only loops are rewritten: a function without one is kept (without collecting its names).
-  if (!someStmt(fn.body, (s) => s.kind === "loop")) return fn;
+  if (!containsLoop(fn.body)) return fn;
   // Debug builds' functions (with run-time checks) are left as generated.
   if (someStmt(fn.body, (s) => s.kind === "check")) return fn;
   return { ...fn, body: new Hoister(namesIn(fn)).list(fn.body, []) };

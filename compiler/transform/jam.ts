@@ -47,7 +47,7 @@ import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
 import * as b from "../ir/build.ts";
 import { PRIMITIVES } from "../ir/primitives.ts";
 import { renameVariable, renameVariableIn, substituteVar } from "../ir/rewrite.ts";
-import { exprReads, rootName, someExpr, someStmt, stmtExprs, walkStmts } from "../ir/visit.ts";
+import { containsLoop, exprReads, rootName, someExpr, someStmt, stmtExprs, walkStmts } from "../ir/visit.ts";
 import { Namer } from "./naming.ts";
 import { countedHeader, integerVariables, type IntegerTest } from "../analysis/loops.ts";
 import { constantOf, plus, polynomialOf, reads, variable, type Polynomial } from "../analysis/polynomial.ts";
@@ -62,7 +62,7 @@ type Declare = Extract<Stmt, { kind: "declare" }>;
  */
 export function jamLoopsIn(fn: FunctionIR, reserved: readonly string[], output?: string): FunctionIR {
   // Nothing to jam without a loop: kept as it is (without collecting its names).
-  if (!someStmt(fn.body, (s) => s.kind === "loop")) return fn;
+  if (!containsLoop(fn.body)) return fn;
   // Debug builds' functions (with run-time checks) are left as generated.
   if (someStmt(fn.body, (s) => s.kind === "check")) return fn;
   const namer = Namer.forFunction(fn, reserved);

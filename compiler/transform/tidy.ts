@@ -24,7 +24,7 @@
  */
 import { assertNever, type Expr, type FunctionIR, type LValue, type Stmt } from "../ir/nodes.ts";
 import * as b from "../ir/build.ts";
-import { mapNestedLists, someExpr, stmtExprs, walkStmts } from "../ir/visit.ts";
+import { mapNestedLists, mapStmtList, someExpr, stmtExprs, walkStmts } from "../ir/visit.ts";
 import { namesIn } from "./naming.ts";
 import { withoutDeadResets } from "./deadResets.ts";
 
@@ -54,18 +54,25 @@ export function tidy(fn: FunctionIR, { settle = true }: { settle?: boolean } = {
  * source line the branch is.
  */
 function tidyComments(list: Stmt[]): Stmt[] {
-  const out: Stmt[] = [];
+  // Unchanged lists (most) are returned as they are: no copy of a function that needs nothing.
+  let out: Stmt[] | undefined;
   let last: string | null = null;
-  list.forEach((s, k) => {
+  for (let k = 0; k < list.length; k++) {
+    const s = list[k]!;
+    let kept: Stmt | null = s;
     if (s.kind === "comment") {
       const repeated = s.text.startsWith("line ") && s.text === last;
       last = s.text;
-      if (repeated || (s.text.startsWith("line ") && list[k + 1]?.kind === "return")) return;
+      if (repeated || (s.text.startsWith("line ") && list[k + 1]?.kind === "return")) kept = null;
+    } else kept = mapNestedLists(s, tidyComments);
+    if (out) {
+      if (kept) out.push(kept);
+    } else if (kept !== s) {
+      out = list.slice(0, k);
+      if (kept) out.push(kept);
     }
-    out.push(mapNestedLists(s, tidyComments));
-  });
-  // Unchanged lists (most) are returned as they are: no copy of a function that needs nothing.
-  return out.length === list.length && out.every((s, k) => s === list[k]) ? list : out;
+  }
+  return out ?? list;
 }
 
 /** One variable: a parameter or a declaration. */
@@ -311,15 +318,17 @@ function emptyCountedLoop(s: Stmt): boolean {
 function constWhereNeverAssigned(body: Stmt[], uses: Uses): Stmt[] {
   const list = (stmts: Stmt[]): Stmt[] => {
     const bound = uses.lists.get(stmts);
-    return stmts.map((s, k) => stmt(s, bound?.[k]));
+    return mapStmtList(stmts, (s, k) => stmt(s, bound?.[k]));
   };
   const stmt = (s: Stmt, binding: Binding | undefined): Stmt => {
     switch (s.kind) {
       case "declare": return binding && binding.assigns > 0 !== s.mutable ? { ...s, mutable: binding.assigns > 0 } : s;
-      case "if": return { ...s, then: list(s.then), else: list(s.else) };
-      case "block": return { ...s, body: list(s.body) };
-      case "loop": return { ...s, init: list(s.init), body: list(s.body), update: list(s.update) };
-      default: return s;
+      case "loop": {
+        const init = list(s.init);
+        const update = list(s.update);
+        return init === s.init && update === s.update ? mapNestedLists(s, list) : { ...s, init, body: list(s.body), update };
+      }
+      default: return mapNestedLists(s, list);
     }
   };
   return list(body);

@@ -29,14 +29,14 @@
 import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
 import * as b from "../ir/build.ts";
 import { PRIMITIVES } from "../ir/primitives.ts";
-import { exprReads, someExpr, someStmt, stmtExprs, walkStmts, writtenBy } from "../ir/visit.ts";
+import { containsLoop, exprReads, someExpr, stmtExprs, walkStmts, writtenBy } from "../ir/visit.ts";
 import { countedHeader, integerValued, integerVariables, type IntegerTest } from "../analysis/loops.ts";
 
 type Loop = Extract<Stmt, { kind: "loop" }>;
 
 /** `fn` with the empty outer iterations of its triangular nests left out (see above). */
 export function trimLoopsIn(fn: FunctionIR): FunctionIR {
-  if (!someStmt(fn.body, (s) => s.kind === "loop")) return fn;
+  if (!containsLoop(fn.body)) return fn;
   const integer = integerVariables(fn);
   let changed = false;
   const list = (stmts: Stmt[]): Stmt[] =>
