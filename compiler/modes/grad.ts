@@ -37,9 +37,15 @@ export const gradEntryPoints: Pass = {
       params: [...fn.params, { name: gradName, type: { kind: "opaque", text: typeName }, typeText: typeName }],
       returnType: b.NUMBER,
       returnTypeText: "number",
-      body: withDebugChecks(ctx.debug, fn, wrt, [{ name: gradName, type: gradRecordType(fn, wrt) }], reverse.stacks, [
-        ...overwriteOutputs([...reverse.body, { kind: "return", value: b.v(reverse.valueName) }], gradientSlots(fn, wrt, gradName), namer),
-      ]),
+      body: withDebugChecks(
+        ctx.debug,
+        fn,
+        wrt,
+        [{ name: gradName, type: gradRecordType(fn, wrt) }],
+        reverse.stacks,
+        // (concat rather than a spread: the body is a whole sweep, and spreading iterates.)
+        overwriteOutputs(reverse.body.concat({ kind: "return", value: b.v(reverse.valueName) }), gradientSlots(fn, wrt, gradName), namer),
+      ),
       exported: true,
       span: fn.span,
       doc: `Sets \`${gradName}\` to the gradient of \`${fn.name}\` with respect to ${wrtList} (overwriting it) and\nreturns \`${fn.name}\`'s value. Allocates nothing: the zero-allocation form for optimizer loops.\nGenerated from ${where}.`,

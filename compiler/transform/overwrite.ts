@@ -52,13 +52,14 @@ function overwriteOne(body: Stmt[], s: OutputSlot, namer: Namer): Stmt[] {
   const first = body.findIndex((st, k) => k !== binding && mentions(st, names));
   if (first >= 0) {
     const set = firstWriteAsAssignment(body[first]!, s, names);
-    if (set) return [...body.slice(0, first), set, ...body.slice(first + 1)];
+    // (slice and concat rather than spreads: the body is a whole sweep, and spreading iterates.)
+    if (set) return body.slice(0, first).concat(set, body.slice(first + 1));
   }
   let at = first >= 0 ? first : body.length > 0 && body[body.length - 1]!.kind === "return" ? body.length - 1 : body.length;
   // Above the comments that introduce the first use, not between them and it.
   while (at > 0 && at - 1 !== binding && body[at - 1]!.kind === "comment") at--;
   const target = local && (first < 0 || first > binding) ? b.v(local) : s.slot;
-  return [...body.slice(0, at), ...zeroFill(target, s.type, namer), ...body.slice(at)];
+  return body.slice(0, at).concat(zeroFill(target, s.type, namer), body.slice(at));
 }
 
 /** The first write, rewritten to set what it added, when it provably sets every element once before any read. */
