@@ -4,9 +4,10 @@
  * (frontend/parse.ts) and needs none of ts-morph's wrappers: loading only TypeScript's own
  * file saves every start of the command the compilation of ts-morph's two other megabytes
  * of JavaScript (~0.07 s), and its calls skip the getter through which ts-morph's frozen
- * `ts` namespace forwards every member. Required rather than imported: as an ES import,
- * Node would first scan the CommonJS for its export names. The compiler imports `ts` from
- * here, never from "ts-morph" (test/layers.test.ts checks that), and types from either.
+ * `ts` namespace forwards every member. Required rather than imported (as an ES import,
+ * Node would first scan the CommonJS for its export names), through V8's code cache
+ * (codeCache.ts). The compiler imports `ts` from here, never from "ts-morph"
+ * (test/layers.test.ts checks that), and types from either.
  *
  * `ts` is a value (the API) and, for type annotations, a namespace of the API's types that the
  * compiler names; when tsc says a type is not an exported member of `ts`, add it below.
@@ -14,6 +15,7 @@
  */
 import { createRequire } from "node:module";
 import type * as TsMorph from "ts-morph";
+import { requireWithCodeCache } from "./codeCache.ts";
 
 /**
  * The module ts-morph's `ts` forwards to: @ts-morph/common's bundled typescript.js, found
@@ -22,11 +24,13 @@ import type * as TsMorph from "ts-morph";
  */
 function loadTypeScript(): typeof TsMorph.ts {
   const require = createRequire(import.meta.url);
+  let file: string;
   try {
-    return createRequire(require.resolve("ts-morph"))("@ts-morph/common/dist/typescript.js") as typeof TsMorph.ts;
+    file = createRequire(require.resolve("ts-morph")).resolve("@ts-morph/common/dist/typescript.js");
   } catch {
     return (require("ts-morph") as typeof TsMorph).ts;
   }
+  return requireWithCodeCache(file) as typeof TsMorph.ts;
 }
 
 export const ts: typeof TsMorph.ts = loadTypeScript();

@@ -1,6 +1,7 @@
 /**
  * The compiler's layers import only downward, and no files import each other in a circle:
  *
+ *   codeCache.ts                (what typescript.ts requires TypeScript with)
  *   diagnostics.ts, packageRoot.ts, typescript.ts (TypeScript's API)
  *   ir/                         the IR, its helpers, the primitives table
  *   analysis/ frontend/ backend/  facts about IR · TypeScript → IR · IR → TypeScript
@@ -24,6 +25,7 @@ const compiler = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 
 /** Layer of each top-level entry of compiler/ (a folder or a file). */
 const LAYERS: Record<string, number> = {
+  "codeCache.ts": -1,
   "diagnostics.ts": 0,
   "packageRoot.ts": 0,
   "stages.ts": 0,
