@@ -32,7 +32,7 @@ import { generatedHeader } from "./backend/header.ts";
 import { copyHelpers } from "./backend/helpers.ts";
 import { calleesOf, withoutUncalled } from "./transform/tidy.ts";
 import { runPasses, startUnit, type ModeContext, type Pass, type Unit } from "./modes/unit.ts";
-import { checkpoints, cse, cseGenerated, entryParams, hoistRows, inline, jamLoops, trimLoops, names, normalize, primalCopy, records, reorder, requireReturn, reverse, stackCursors, tidy } from "./modes/common.ts";
+import { checkpoints, cse, cseGenerated, entryParams, hoistRows, inline, jamLoops, trimLoops, names, normalize, primalCopy, records, reorder, requireReturn, reverse, stackCursors, tidy, unrollLoops } from "./modes/common.ts";
 import { gradEntryPoints } from "./modes/grad.ts";
 import { pullbackEntryPoint, vjpEntryPoints } from "./modes/vjp.ts";
 import { jvpForward } from "./modes/jvp.ts";
@@ -47,10 +47,10 @@ import { hvpLanes, jvpLanes } from "./modes/lanes.ts";
 
 /**
  * Arrays of records read in the user's shape, checkpointed loops expanded, row hoisting,
- * triangular nests' empty iterations trimmed, unroll-and-jam and stack cursors, over every function a mode generates (the drivers come
+ * triangular nests' empty iterations trimmed, unroll-and-jam, stack cursors and small inner loops unrolled, over every function a mode generates (the drivers come
  * after: their loops call functions, they save nothing).
  */
-const LATE: readonly Pass[] = [records, checkpoints, hoistRows, trimLoops, jamLoops, stackCursors];
+const LATE: readonly Pass[] = [records, checkpoints, hoistRows, trimLoops, jamLoops, stackCursors, unrollLoops];
 /** Reverse mode seeded with a cotangent, and the fVjp entry points (`vjpEntryPoints(names)`). */
 const vjpSweeps = (entryPoints: Pass): Pass[] => [names, entryParams("grad", "cotangent", "cotangents", "grads"), normalize, reorder, reverse("cotangent"), entryPoints];
 /** The reverse-mode body forward mode goes over. */
@@ -140,6 +140,8 @@ export interface CompileOptions {
   jam?: boolean;
   /** Outer iterations of triangular nests whose inner loop runs no step (and that do nothing else) left out (default on); values and derivatives must not change. */
   trim?: boolean;
+  /** Small innermost loops inside other loops run two iterations per trip (default on); values and derivatives must not change. */
+  unroll?: boolean;
   /** Debug build: generated code checks argument aliasing and stack balance. */
   debug?: boolean;
   /** Called after each source is compiled, with the milliseconds it took (progress, `--verbose`). */
@@ -397,6 +399,7 @@ function differentiate(job: FileJob, lowered: Lowered): { file: FileDerivatives;
     cse: options.cse ?? true,
     jam: options.jam ?? true,
     trim: options.trim ?? true,
+    unroll: options.unroll ?? true,
     ...(options.checkpointBudget !== undefined && { checkpointBudget: options.checkpointBudget }),
     ...(options.dumpAfter !== undefined && { observe: dumpAfter(options.dumpAfter, dumped) }),
     ...(options.clock && { clock: options.clock }),

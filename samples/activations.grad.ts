@@ -155,9 +155,19 @@ export function activationLossGradInto(
       if (!(mask[i] === 0)) {
         let pre = 0;
         const items = w[i];
-        for (let j = 0; j < items.length; j++) {
-          const wij = items[j];
-          pre += wij * x[j];
+        {
+          let j = 0;
+          for (; j + 1 < items.length; j += 2) {
+            const wij = items[j];
+            pre += wij * x[j];
+            const j_1 = j + 1;
+            const wij_1 = items[j_1];
+            pre += wij_1 * x[j_1];
+          }
+          if (j < items.length) {
+            const wij = items[j];
+            pre += wij * x[j];
+          }
         }
         const u = pre / t;
         if (kind === 0) {
@@ -224,10 +234,21 @@ export function activationLossGradInto(
         // line 26: const u = pre / t;
         const pre_bar = u_bar / t;
         // line 23: w[i].forEach((wij, j) => {
-        for (let j = items.length - 1; j >= 0; j--) {
-          const wij_bar = pre_bar * x[j];
-          // line 24: pre += wij * x[j];
-          items_bar[j] += wij_bar;
+        {
+          let j = items.length - 1;
+          for (; j - 1 >= 0; j -= 2) {
+            const wij_bar = pre_bar * x[j];
+            // line 24: pre += wij * x[j];
+            items_bar[j] += wij_bar;
+            const j_2 = j - 1;
+            const wij_bar_1 = pre_bar * x[j_2];
+            items_bar[j_2] += wij_bar_1;
+          }
+          if (j >= 0) {
+            const wij_bar = pre_bar * x[j];
+            // line 24: pre += wij * x[j];
+            items_bar[j] += wij_bar;
+          }
         }
       }
     }
@@ -285,11 +306,25 @@ export function activationLossHvpInto(
         let pre_dot = 0;
         const items = w[i];
         const items_dot = w_dot[i];
-        for (let j = 0; j < items.length; j++) {
-          const wij = items[j];
-          const wij_dot = items_dot[j];
-          pre_dot += x[j] * wij_dot;
-          pre += wij * x[j];
+        {
+          let j = 0;
+          for (; j + 1 < items.length; j += 2) {
+            const wij = items[j];
+            const wij_dot = items_dot[j];
+            pre_dot += x[j] * wij_dot;
+            pre += wij * x[j];
+            const j_1 = j + 1;
+            const wij_1 = items[j_1];
+            const wij_dot_1 = items_dot[j_1];
+            pre_dot += x[j_1] * wij_dot_1;
+            pre += wij_1 * x[j_1];
+          }
+          if (j < items.length) {
+            const wij = items[j];
+            const wij_dot = items_dot[j];
+            pre_dot += x[j] * wij_dot;
+            pre += wij * x[j];
+          }
         }
         const u = pre / t;
         const u_dot = (1 / t) * pre_dot;
@@ -405,12 +440,27 @@ export function activationLossHvpInto(
         const pre_bar = u_bar / t;
         const pre_bar_dot = (1 / t) * u_bar_dot;
         // line 23: w[i].forEach((wij, j) => {
-        for (let j = items.length - 1; j >= 0; j--) {
-          const wij_bar = pre_bar * x[j];
-          const wij_bar_dot = x[j] * pre_bar_dot;
-          // line 24: pre += wij * x[j];
-          items_bar_dot[j] += wij_bar_dot;
-          items_bar[j] += wij_bar;
+        {
+          let j = items.length - 1;
+          for (; j - 1 >= 0; j -= 2) {
+            const wij_bar = pre_bar * x[j];
+            const wij_bar_dot = x[j] * pre_bar_dot;
+            // line 24: pre += wij * x[j];
+            items_bar_dot[j] += wij_bar_dot;
+            items_bar[j] += wij_bar;
+            const j_2 = j - 1;
+            const wij_bar_1 = pre_bar * x[j_2];
+            const wij_bar_dot_1 = x[j_2] * pre_bar_dot;
+            items_bar_dot[j_2] += wij_bar_dot_1;
+            items_bar[j_2] += wij_bar_1;
+          }
+          if (j >= 0) {
+            const wij_bar = pre_bar * x[j];
+            const wij_bar_dot = x[j] * pre_bar_dot;
+            // line 24: pre += wij * x[j];
+            items_bar_dot[j] += wij_bar_dot;
+            items_bar[j] += wij_bar;
+          }
         }
       }
     }

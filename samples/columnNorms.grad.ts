@@ -40,9 +40,19 @@ export function columnNormsGradInto(
       const i_2 = i + 1;
       const M_i = M[i];
       const M_i_1 = M[i_2];
-      for (let j = 0; j < n; j++) {
-        sq[j] += M_i[j] * M_i[j];
-        sq[j] += M_i_1[j] * M_i_1[j];
+      {
+        let j = 0;
+        for (; j + 1 < n; j += 2) {
+          sq[j] += M_i[j] * M_i[j];
+          sq[j] += M_i_1[j] * M_i_1[j];
+          const j_1 = j + 1;
+          sq[j_1] += M_i[j_1] * M_i[j_1];
+          sq[j_1] += M_i_1[j_1] * M_i_1[j_1];
+        }
+        if (j < n) {
+          sq[j] += M_i[j] * M_i[j];
+          sq[j] += M_i_1[j] * M_i_1[j];
+        }
       }
     }
     if (i < M.length) {
@@ -73,9 +83,18 @@ export function columnNormsGradInto(
     // line 17: for (let j = 0; j < n; j++) {
     const M_bar_i = M_bar[i];
     const M_i = M[i];
-    for (let j = n - 1; j >= 0; j--) {
-      // line 18: sq[j] += M[i][j] * M[i][j];
-      M_bar_i[j] += sq_bar[j] * (2 * M_i[j]);
+    {
+      let j = n - 1;
+      for (; j - 1 >= 0; j -= 2) {
+        // line 18: sq[j] += M[i][j] * M[i][j];
+        M_bar_i[j] += sq_bar[j] * (2 * M_i[j]);
+        const j_2 = j - 1;
+        M_bar_i[j_2] += sq_bar[j_2] * (2 * M_i[j_2]);
+      }
+      if (j >= 0) {
+        // line 18: sq[j] += M[i][j] * M[i][j];
+        M_bar_i[j] += sq_bar[j] * (2 * M_i[j]);
+      }
     }
   }
   return f;

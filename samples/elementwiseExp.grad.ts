@@ -295,9 +295,22 @@ export function elementwiseExpVjpRowsInto(
     {
       let savedTop = valueStack.size;
       const saved = valueStack.buffer;
-      for (let i = z.length - 1; i >= 0; i--) {
-        const _t0 = saved[--savedTop];
-        z_bar[i] += y_bar[i] * _t0;
+      {
+        let i = z.length - 1;
+        for (; i - 1 >= 0; i -= 2) {
+          const _t0 = saved[--savedTop];
+          z_bar[i] += y_bar[i] * _t0;
+          y_bar[i] = 0;
+          const i_1 = i - 1;
+          const _t0_1 = saved[--savedTop];
+          z_bar[i_1] += y_bar[i_1] * _t0_1;
+          y_bar[i_1] = 0;
+        }
+        if (i >= 0) {
+          const _t0 = saved[--savedTop];
+          z_bar[i] += y_bar[i] * _t0;
+          y_bar[i] = 0;
+        }
       }
       valueStack.size = savedTop;
     }
@@ -323,8 +336,16 @@ function elementwiseExpJacobianJvpLanes(
     y[i] = Math.exp(z[i]);
     const _t0 = i * width;
     const _t1 = y[i];
-    for (let lane = 0; lane < width; lane++) {
-      y_dot[_t0 + lane] = _t1 * z_dot[_t0 + lane];
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        y_dot[_t0 + lane] = _t1 * z_dot[_t0 + lane];
+        const lane_1 = lane + 1;
+        y_dot[_t0 + lane_1] = _t1 * z_dot[_t0 + lane_1];
+      }
+      if (lane < width) {
+        y_dot[_t0 + lane] = _t1 * z_dot[_t0 + lane];
+      }
     }
   }
   return { value: y, tangent: y_dot };

@@ -173,9 +173,19 @@ export function gaussianHvpLanesInto(
     sq += xi * xi;
     const _t1 = xi_i * width;
     const _t2 = 2 * xi;
-    for (let lane = 0; lane < width; lane++) {
-      const xi_dot = x_dot[_t1 + lane];
-      sq_dot[lane] += _t2 * xi_dot;
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        const xi_dot = x_dot[_t1 + lane];
+        sq_dot[lane] += _t2 * xi_dot;
+        const lane_1 = lane + 1;
+        const xi_dot_1 = x_dot[_t1 + lane_1];
+        sq_dot[lane_1] += _t2 * xi_dot_1;
+      }
+      if (lane < width) {
+        const xi_dot = x_dot[_t1 + lane];
+        sq_dot[lane] += _t2 * xi_dot;
+      }
     }
   }
   const _t0 = Math.exp(-sq);
@@ -195,10 +205,22 @@ export function gaussianHvpLanesInto(
     const _t3 = xi_i * width;
     const _t4 = 2 * xi;
     const _t5 = 2 * sq_bar;
-    for (let lane = 0; lane < width; lane++) {
-      const xi_dot = x_dot[_t3 + lane];
-      const xi_bar_dot = _t4 * sq_bar_dot[lane] + _t5 * xi_dot;
-      x_bar_dot[_t3 + lane] = xi_bar_dot;
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        const xi_dot = x_dot[_t3 + lane];
+        const xi_bar_dot = _t4 * sq_bar_dot[lane] + _t5 * xi_dot;
+        x_bar_dot[_t3 + lane] = xi_bar_dot;
+        const lane_2 = lane + 1;
+        const xi_dot_2 = x_dot[_t3 + lane_2];
+        const xi_bar_dot_1 = _t4 * sq_bar_dot[lane_2] + _t5 * xi_dot_2;
+        x_bar_dot[_t3 + lane_2] = xi_bar_dot_1;
+      }
+      if (lane < width) {
+        const xi_dot = x_dot[_t3 + lane];
+        const xi_bar_dot = _t4 * sq_bar_dot[lane] + _t5 * xi_dot;
+        x_bar_dot[_t3 + lane] = xi_bar_dot;
+      }
     }
   }
   return value;

@@ -165,11 +165,25 @@ export function gmmObjectiveGradInto(
     const saved = valueStack.reserve(savedTop, K * D);
     for (let k = 0; k < K; k++) {
       const icf_k = icf[k];
-      for (let j = 0; j < D; j++) {
-        const _t0 = Math.exp(icf_k[j]);
-        saved[savedTop++] = _t0;
-        qDiagonal[k * D + j] = _t0;
-        sumQ[k] += icf_k[j];
+      {
+        let j = 0;
+        for (; j + 1 < D; j += 2) {
+          const _t0 = Math.exp(icf_k[j]);
+          saved[savedTop++] = _t0;
+          qDiagonal[k * D + j] = _t0;
+          sumQ[k] += icf_k[j];
+          const j_3 = j + 1;
+          const _t0_1 = Math.exp(icf_k[j_3]);
+          saved[savedTop++] = _t0_1;
+          qDiagonal[k * D + j_3] = _t0_1;
+          sumQ[k] += icf_k[j_3];
+        }
+        if (j < D) {
+          const _t0 = Math.exp(icf_k[j]);
+          saved[savedTop++] = _t0;
+          qDiagonal[k * D + j] = _t0;
+          sumQ[k] += icf_k[j];
+        }
       }
     }
     valueStack.size = savedTop;
@@ -207,14 +221,36 @@ export function gmmObjectiveGradInto(
       const q_1 = icf[k_3];
       let squares = 0;
       let sumQ_1 = 0;
-      for (let j_1 = 0; j_1 < D_1; j_1++) {
-        const _t4 = Math.exp(2 * q_1[j_1]);
-        saved[savedTop++] = _t4;
-        squares += _t4;
-        sumQ_1 += q_1[j_1];
+      {
+        let j_1 = 0;
+        for (; j_1 + 1 < D_1; j_1 += 2) {
+          const _t4 = Math.exp(2 * q_1[j_1]);
+          saved[savedTop++] = _t4;
+          squares += _t4;
+          sumQ_1 += q_1[j_1];
+          const j_1_1 = j_1 + 1;
+          const _t4_1 = Math.exp(2 * q_1[j_1_1]);
+          saved[savedTop++] = _t4_1;
+          squares += _t4_1;
+          sumQ_1 += q_1[j_1_1];
+        }
+        if (j_1 < D_1) {
+          const _t4 = Math.exp(2 * q_1[j_1]);
+          saved[savedTop++] = _t4;
+          squares += _t4;
+          sumQ_1 += q_1[j_1];
+        }
       }
-      for (let j_1 = D_1; j_1 < q_1.length; j_1++) {
-        squares += q_1[j_1] * q_1[j_1];
+      {
+        let j_1 = D_1;
+        for (; j_1 + 1 < q_1.length; j_1 += 2) {
+          squares += q_1[j_1] * q_1[j_1];
+          const j_1_2 = j_1 + 1;
+          squares += q_1[j_1_2] * q_1[j_1_2];
+        }
+        if (j_1 < q_1.length) {
+          squares += q_1[j_1] * q_1[j_1];
+        }
       }
       prior_1 += 0.5 * gamma * gamma * squares - m * sumQ_1;
     }
@@ -236,8 +272,16 @@ export function gmmObjectiveGradInto(
     ];
     const t = z + 6.5;
     let sum_2 = c[0];
-    for (let k_4 = 1; k_4 < 9; k_4++) {
-      sum_2 += c[k_4] / (z - 1 + k_4);
+    {
+      let k_4 = 1;
+      for (; k_4 + 1 < 9; k_4 += 2) {
+        sum_2 += c[k_4] / (z - 1 + k_4);
+        const k_4_1 = k_4 + 1;
+        sum_2 += c[k_4_1] / (z - 1 + k_4_1);
+      }
+      if (k_4 < 9) {
+        sum_2 += c[k_4] / (z - 1 + k_4);
+      }
     }
     out += 0.5 * Math.log(2 * Math.PI) + (z - 0.5) * Math.log(t) - t + Math.log(sum_2);
   }
@@ -272,8 +316,16 @@ export function gmmObjectiveGradInto(
         const q = icf[k];
         const x_i = x[i];
         const means_k = means[k];
-        for (let j = 0; j < D; j++) {
-          transformed[j] = qDiagonal[k * D + j] * (x_i[j] - means_k[j]);
+        {
+          let j = 0;
+          for (; j + 1 < D; j += 2) {
+            transformed[j] = qDiagonal[k * D + j] * (x_i[j] - means_k[j]);
+            const j_4 = j + 1;
+            transformed[j_4] = qDiagonal[k * D + j_4] * (x_i[j_4] - means_k[j_4]);
+          }
+          if (j < D) {
+            transformed[j] = qDiagonal[k * D + j] * (x_i[j] - means_k[j]);
+          }
         }
         {
           let col = 0;
@@ -296,15 +348,33 @@ export function gmmObjectiveGradInto(
           if (col < D - 1) {
             const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
             const centered = x_i[col] - means_k[col];
-            for (let row = col + 1; row < D; row++) {
-              transformed[row] += q[first + row] * centered;
+            {
+              let row = col + 1;
+              for (; row + 1 < D; row += 2) {
+                transformed[row] += q[first + row] * centered;
+                const row_1 = row + 1;
+                transformed[row_1] += q[first + row_1] * centered;
+              }
+              if (row < D) {
+                transformed[row] += q[first + row] * centered;
+              }
             }
           }
         }
         let sq = 0;
-        for (let j = 0; j < D; j++) {
-          saved[savedTop++] = transformed[j];
-          sq += transformed[j] * transformed[j];
+        {
+          let j = 0;
+          for (; j + 1 < D; j += 2) {
+            saved[savedTop++] = transformed[j];
+            sq += transformed[j] * transformed[j];
+            const j_5 = j + 1;
+            saved[savedTop++] = transformed[j_5];
+            sq += transformed[j_5] * transformed[j_5];
+          }
+          if (j < D) {
+            saved[savedTop++] = transformed[j];
+            sq += transformed[j] * transformed[j];
+          }
         }
         main[k] = alphas[k] + sumQ[k] - 0.5 * sq;
       }
@@ -317,10 +387,22 @@ export function gmmObjectiveGradInto(
       }
       const max_1 = main[top_1];
       let sum_1 = 0;
-      for (let k_2 = 0; k_2 < main.length; k_2++) {
-        const _t8 = Math.exp(main[k_2] - max_1);
-        saved[savedTop++] = _t8;
-        sum_1 += _t8;
+      {
+        let k_2 = 0;
+        for (; k_2 + 1 < main.length; k_2 += 2) {
+          const _t8 = Math.exp(main[k_2] - max_1);
+          saved[savedTop++] = _t8;
+          sum_1 += _t8;
+          const k_2_1 = k_2 + 1;
+          const _t8_1 = Math.exp(main[k_2_1] - max_1);
+          saved[savedTop++] = _t8_1;
+          sum_1 += _t8_1;
+        }
+        if (k_2 < main.length) {
+          const _t8 = Math.exp(main[k_2] - max_1);
+          saved[savedTop++] = _t8;
+          sum_1 += _t8;
+        }
       }
       slse += Math.log(sum_1) + max_1;
       // its reverse, in the same iteration
@@ -328,11 +410,25 @@ export function gmmObjectiveGradInto(
       let max_1_bar = slse_bar;
       const sum_1_bar = slse_bar * (1 / sum_1);
       // line 107: for (let k = 0; k < v.length; k++) sum += Math.exp(v[k] - max);
-      for (let k_2 = main.length - 1; k_2 >= 0; k_2--) {
-        const _t8 = saved[--savedTop];
-        const _t9 = sum_1_bar * _t8;
-        main_bar[k_2] += _t9;
-        max_1_bar -= _t9;
+      {
+        let k_2 = main.length - 1;
+        for (; k_2 - 1 >= 0; k_2 -= 2) {
+          const _t8 = saved[--savedTop];
+          const _t9 = sum_1_bar * _t8;
+          main_bar[k_2] += _t9;
+          max_1_bar -= _t9;
+          const k_2_2 = k_2 - 1;
+          const _t8_2 = saved[--savedTop];
+          const _t9_1 = sum_1_bar * _t8_2;
+          main_bar[k_2_2] += _t9_1;
+          max_1_bar -= _t9_1;
+        }
+        if (k_2 >= 0) {
+          const _t8 = saved[--savedTop];
+          const _t9 = sum_1_bar * _t8;
+          main_bar[k_2] += _t9;
+          max_1_bar -= _t9;
+        }
       }
       // line 105: const max = v[top];
       main_bar[top_1] += max_1_bar;
@@ -347,9 +443,19 @@ export function gmmObjectiveGradInto(
         const sq_bar = -(_t7 * 0.5);
         main_bar[k] = 0;
         // line 65: for (let j = 0; j < D; j++) sq += transformed[j] * transformed[j];
-        for (let j = D - 1; j >= 0; j--) {
-          const transformed_j = saved[--savedTop];
-          transformed_bar[j] += sq_bar * (2 * transformed_j);
+        {
+          let j = D - 1;
+          for (; j - 1 >= 0; j -= 2) {
+            const transformed_j = saved[--savedTop];
+            transformed_bar[j] += sq_bar * (2 * transformed_j);
+            const j_6 = j - 1;
+            const transformed_j_1 = saved[--savedTop];
+            transformed_bar[j_6] += sq_bar * (2 * transformed_j_1);
+          }
+          if (j >= 0) {
+            const transformed_j = saved[--savedTop];
+            transformed_bar[j] += sq_bar * (2 * transformed_j);
+          }
         }
         // line 59: for (let col = 0; col < D; col++) {
         const x_i = x[i];
@@ -373,15 +479,39 @@ export function gmmObjectiveGradInto(
               q_bar[first_2 + row] += _t6 * centered_2;
               centered_bar_1 += _t6 * q[first_2 + row];
             }
-            for (let row_2 = row; row_2 >= col + 1; row_2--) {
-              const _t6 = transformed_bar[row_2];
-              q_bar[first + row_2] += _t6 * centered;
-              centered_bar += _t6 * q[first + row_2];
+            {
+              let row_2 = row;
+              for (; row_2 - 1 >= col + 1; row_2 -= 2) {
+                const _t6 = transformed_bar[row_2];
+                q_bar[first + row_2] += _t6 * centered;
+                centered_bar += _t6 * q[first + row_2];
+                const row_2_1 = row_2 - 1;
+                const _t6_2 = transformed_bar[row_2_1];
+                q_bar[first + row_2_1] += _t6_2 * centered;
+                centered_bar += _t6_2 * q[first + row_2_1];
+              }
+              if (row_2 >= col + 1) {
+                const _t6 = transformed_bar[row_2];
+                q_bar[first + row_2] += _t6 * centered;
+                centered_bar += _t6 * q[first + row_2];
+              }
             }
-            for (let row_2 = row; row_2 >= col_2 + 1; row_2--) {
-              const _t6_1 = transformed_bar[row_2];
-              q_bar[first_2 + row_2] += _t6_1 * centered_2;
-              centered_bar_1 += _t6_1 * q[first_2 + row_2];
+            {
+              let row_2 = row;
+              for (; row_2 - 1 >= col_2 + 1; row_2 -= 2) {
+                const _t6_1 = transformed_bar[row_2];
+                q_bar[first_2 + row_2] += _t6_1 * centered_2;
+                centered_bar_1 += _t6_1 * q[first_2 + row_2];
+                const row_2_2 = row_2 - 1;
+                const _t6_1_1 = transformed_bar[row_2_2];
+                q_bar[first_2 + row_2_2] += _t6_1_1 * centered_2;
+                centered_bar_1 += _t6_1_1 * q[first_2 + row_2_2];
+              }
+              if (row_2 >= col_2 + 1) {
+                const _t6_1 = transformed_bar[row_2];
+                q_bar[first_2 + row_2] += _t6_1 * centered_2;
+                centered_bar_1 += _t6_1 * q[first_2 + row_2];
+              }
             }
             means_bar_k[col] -= centered_bar;
             means_bar_k[col_2] -= centered_bar_1;
@@ -391,21 +521,47 @@ export function gmmObjectiveGradInto(
             const centered = x_i[col] - means_k[col];
             let centered_bar = 0;
             // line 62: for (let row = col + 1; row < D; row++) transformed[row] += q[first + row] * centered;
-            for (let row = D - 1; row >= col + 1; row--) {
-              const _t6 = transformed_bar[row];
-              q_bar[first + row] += _t6 * centered;
-              centered_bar += _t6 * q[first + row];
+            {
+              let row = D - 1;
+              for (; row - 1 >= col + 1; row -= 2) {
+                const _t6 = transformed_bar[row];
+                q_bar[first + row] += _t6 * centered;
+                centered_bar += _t6 * q[first + row];
+                const row_3 = row - 1;
+                const _t6_3 = transformed_bar[row_3];
+                q_bar[first + row_3] += _t6_3 * centered;
+                centered_bar += _t6_3 * q[first + row_3];
+              }
+              if (row >= col + 1) {
+                const _t6 = transformed_bar[row];
+                q_bar[first + row] += _t6 * centered;
+                centered_bar += _t6 * q[first + row];
+              }
             }
             // line 61: const centered = x[i][col] - means[k][col];
             means_bar_k[col] -= centered_bar;
           }
         }
         // line 58: for (let j = 0; j < D; j++) transformed[j] = qDiagonal[k * D + j] * (x[i][j] - means[k][j]);
-        for (let j = D - 1; j >= 0; j--) {
-          const _t5 = transformed_bar[j];
-          qDiagonal_bar[k * D + j] += _t5 * (x_i[j] - means_k[j]);
-          means_bar_k[j] -= _t5 * qDiagonal[k * D + j];
-          transformed_bar[j] = 0;
+        {
+          let j = D - 1;
+          for (; j - 1 >= 0; j -= 2) {
+            const _t5 = transformed_bar[j];
+            qDiagonal_bar[k * D + j] += _t5 * (x_i[j] - means_k[j]);
+            means_bar_k[j] -= _t5 * qDiagonal[k * D + j];
+            transformed_bar[j] = 0;
+            const j_7 = j - 1;
+            const _t5_1 = transformed_bar[j_7];
+            qDiagonal_bar[k * D + j_7] += _t5_1 * (x_i[j_7] - means_k[j_7]);
+            means_bar_k[j_7] -= _t5_1 * qDiagonal[k * D + j_7];
+            transformed_bar[j_7] = 0;
+          }
+          if (j >= 0) {
+            const _t5 = transformed_bar[j];
+            qDiagonal_bar[k * D + j] += _t5 * (x_i[j] - means_k[j]);
+            means_bar_k[j] -= _t5 * qDiagonal[k * D + j];
+            transformed_bar[j] = 0;
+          }
         }
       }
     }
@@ -426,16 +582,38 @@ export function gmmObjectiveGradInto(
       const squares_bar = prior_1_bar * (0.5 * gamma * gamma);
       const sumQ_1_bar = -(prior_1_bar * m);
       // line 85: for (let j = D; j < q.length; j++) squares += q[j] * q[j];
-      for (let j_1 = D_1 + (Math.ceil(q_1.length - D_1) - 1); j_1 >= D_1; j_1--) {
-        q_1_bar[j_1] += squares_bar * (2 * q_1[j_1]);
+      {
+        let j_1 = D_1 + (Math.ceil(q_1.length - D_1) - 1);
+        for (; j_1 - 1 >= D_1; j_1 -= 2) {
+          q_1_bar[j_1] += squares_bar * (2 * q_1[j_1]);
+          const j_1_3 = j_1 - 1;
+          q_1_bar[j_1_3] += squares_bar * (2 * q_1[j_1_3]);
+        }
+        if (j_1 >= D_1) {
+          q_1_bar[j_1] += squares_bar * (2 * q_1[j_1]);
+        }
       }
       // line 81: for (let j = 0; j < D; j++) {
-      for (let j_1 = Math.ceil(D_1) - 1; j_1 >= 0; j_1--) {
-        // line 83: sumQ += q[j];
-        q_1_bar[j_1] += sumQ_1_bar;
-        // line 82: squares += Math.exp(2 * q[j]);
-        const _t4 = saved[--savedTop];
-        q_1_bar[j_1] += squares_bar * _t4 * 2;
+      {
+        let j_1 = Math.ceil(D_1) - 1;
+        for (; j_1 - 1 >= 0; j_1 -= 2) {
+          // line 83: sumQ += q[j];
+          q_1_bar[j_1] += sumQ_1_bar;
+          // line 82: squares += Math.exp(2 * q[j]);
+          const _t4 = saved[--savedTop];
+          q_1_bar[j_1] += squares_bar * _t4 * 2;
+          const j_1_4 = j_1 - 1;
+          q_1_bar[j_1_4] += sumQ_1_bar;
+          const _t4_2 = saved[--savedTop];
+          q_1_bar[j_1_4] += squares_bar * _t4_2 * 2;
+        }
+        if (j_1 >= 0) {
+          // line 83: sumQ += q[j];
+          q_1_bar[j_1] += sumQ_1_bar;
+          // line 82: squares += Math.exp(2 * q[j]);
+          const _t4 = saved[--savedTop];
+          q_1_bar[j_1] += squares_bar * _t4 * 2;
+        }
       }
     }
     valueStack.size = savedTop;
@@ -465,13 +643,29 @@ export function gmmObjectiveGradInto(
     for (let k = K - 1; k >= 0; k--) {
       // line 46: for (let j = 0; j < D; j++) {
       const icf_bar_k = icf_bar[k];
-      for (let j = D - 1; j >= 0; j--) {
-        // line 48: sumQ[k] += icf[k][j];
-        icf_bar_k[j] += sumQ_bar[k];
-        // line 47: qDiagonal[k * D + j] = Math.exp(icf[k][j]);
-        const _t0 = saved[--savedTop];
-        icf_bar_k[j] += qDiagonal_bar[k * D + j] * _t0;
-        qDiagonal_bar[k * D + j] = 0;
+      {
+        let j = D - 1;
+        for (; j - 1 >= 0; j -= 2) {
+          // line 48: sumQ[k] += icf[k][j];
+          icf_bar_k[j] += sumQ_bar[k];
+          // line 47: qDiagonal[k * D + j] = Math.exp(icf[k][j]);
+          const _t0 = saved[--savedTop];
+          icf_bar_k[j] += qDiagonal_bar[k * D + j] * _t0;
+          qDiagonal_bar[k * D + j] = 0;
+          const j_8 = j - 1;
+          icf_bar_k[j_8] += sumQ_bar[k];
+          const _t0_2 = saved[--savedTop];
+          icf_bar_k[j_8] += qDiagonal_bar[k * D + j_8] * _t0_2;
+          qDiagonal_bar[k * D + j_8] = 0;
+        }
+        if (j >= 0) {
+          // line 48: sumQ[k] += icf[k][j];
+          icf_bar_k[j] += sumQ_bar[k];
+          // line 47: qDiagonal[k * D + j] = Math.exp(icf[k][j]);
+          const _t0 = saved[--savedTop];
+          icf_bar_k[j] += qDiagonal_bar[k * D + j] * _t0;
+          qDiagonal_bar[k * D + j] = 0;
+        }
       }
     }
     valueStack.size = savedTop;

@@ -160,14 +160,36 @@ export function heatGradInto(
       Math.ceil(steps) * (Math.max(0, n - 2) + Math.max(0, n - 2)),
     );
     for (let s = 0; s < steps; s++) {
-      for (let i = 1; i + 1 < n; i++) {
-        const curvature = (u[i - 1] - 2 * u[i] + u[i + 1]) / dx2;
-        next[i] = u[i] + dt * (kappa * curvature - u[i] * u[i] * u[i]);
-        saved[savedTop++] = curvature;
+      {
+        let i = 1;
+        for (; i + 1 < n - 1; i += 2) {
+          const curvature = (u[i - 1] - 2 * u[i] + u[i + 1]) / dx2;
+          next[i] = u[i] + dt * (kappa * curvature - u[i] * u[i] * u[i]);
+          saved[savedTop++] = curvature;
+          const i_1 = i + 1;
+          const curvature_1 = (u[i_1 - 1] - 2 * u[i_1] + u[i_1 + 1]) / dx2;
+          next[i_1] = u[i_1] + dt * (kappa * curvature_1 - u[i_1] * u[i_1] * u[i_1]);
+          saved[savedTop++] = curvature_1;
+        }
+        if (i + 1 < n) {
+          const curvature = (u[i - 1] - 2 * u[i] + u[i + 1]) / dx2;
+          next[i] = u[i] + dt * (kappa * curvature - u[i] * u[i] * u[i]);
+          saved[savedTop++] = curvature;
+        }
       }
-      for (let i = 1; i + 1 < n; i++) {
-        saved[savedTop++] = u[i];
-        u[i] = next[i];
+      {
+        let i = 1;
+        for (; i + 1 < n - 1; i += 2) {
+          saved[savedTop++] = u[i];
+          u[i] = next[i];
+          const i_2 = i + 1;
+          saved[savedTop++] = u[i_2];
+          u[i_2] = next[i_2];
+        }
+        if (i + 1 < n) {
+          saved[savedTop++] = u[i];
+          u[i] = next[i];
+        }
       }
     }
     valueStack.size = savedTop;
@@ -192,10 +214,22 @@ export function heatGradInto(
     const saved = valueStack.buffer;
     for (let s = Math.ceil(steps) - 1; s >= 0; s--) {
       // line 25: for (let i = 1; i + 1 < n; i++) u[i] = next[i];
-      for (let i = n - 2; i >= 1; i--) {
-        u[i] = saved[--savedTop];
-        next_bar[i] += u_bar[i];
-        u_bar[i] = 0;
+      {
+        let i = n - 2;
+        for (; i - 1 >= 1; i -= 2) {
+          u[i] = saved[--savedTop];
+          next_bar[i] += u_bar[i];
+          u_bar[i] = 0;
+          const i_3 = i - 1;
+          u[i_3] = saved[--savedTop];
+          next_bar[i_3] += u_bar[i_3];
+          u_bar[i_3] = 0;
+        }
+        if (i >= 1) {
+          u[i] = saved[--savedTop];
+          next_bar[i] += u_bar[i];
+          u_bar[i] = 0;
+        }
       }
       // line 21: for (let i = 1; i + 1 < n; i++) {
       for (let i = n - 2; i >= 1; i--) {

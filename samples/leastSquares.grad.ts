@@ -86,17 +86,34 @@ export function leastSquaresGradInto(
   for (let i = 0; i < A.length; i++) {
     let r = -b[i];
     const A_i = A[i];
-    for (let j = 0; j < x.length; j++) {
-      r += A_i[j] * x[j];
+    {
+      let j = 0;
+      for (; j + 1 < x.length; j += 2) {
+        r += A_i[j] * x[j];
+        const j_1 = j + 1;
+        r += A_i[j_1] * x[j_1];
+      }
+      if (j < x.length) {
+        r += A_i[j] * x[j];
+      }
     }
     sum += r * r;
     // its reverse, in the same iteration
     // line 25: sum += r * r;
     const r_bar = sum_bar * (2 * r);
     // line 22: for (let j = 0; j < x.length; j++) {
-    for (let j = x.length - 1; j >= 0; j--) {
-      // line 23: r += A[i][j] * x[j];
-      x_bar[j] += r_bar * A_i[j];
+    {
+      let j = x.length - 1;
+      for (; j - 1 >= 0; j -= 2) {
+        // line 23: r += A[i][j] * x[j];
+        x_bar[j] += r_bar * A_i[j];
+        const j_2 = j - 1;
+        x_bar[j_2] += r_bar * A_i[j_2];
+      }
+      if (j >= 0) {
+        // line 23: r += A[i][j] * x[j];
+        x_bar[j] += r_bar * A_i[j];
+      }
     }
   }
   const value = 0.5 * sum;
@@ -145,9 +162,19 @@ export function leastSquaresHvpInto(
     let r = -b[i];
     let r_dot = 0;
     const A_i = A[i];
-    for (let j = 0; j < x.length; j++) {
-      r_dot += A_i[j] * x_dot[j];
-      r += A_i[j] * x[j];
+    {
+      let j = 0;
+      for (; j + 1 < x.length; j += 2) {
+        r_dot += A_i[j] * x_dot[j];
+        r += A_i[j] * x[j];
+        const j_1 = j + 1;
+        r_dot += A_i[j_1] * x_dot[j_1];
+        r += A_i[j_1] * x[j_1];
+      }
+      if (j < x.length) {
+        r_dot += A_i[j] * x_dot[j];
+        r += A_i[j] * x[j];
+      }
     }
     sum += r * r;
     // its reverse, in the same iteration
@@ -155,10 +182,21 @@ export function leastSquaresHvpInto(
     const r_bar = sum_bar * (2 * r);
     const r_bar_dot = 2 * sum_bar * r_dot;
     // line 22: for (let j = 0; j < x.length; j++) {
-    for (let j = x.length - 1; j >= 0; j--) {
-      // line 23: r += A[i][j] * x[j];
-      x_bar_dot[j] += A_i[j] * r_bar_dot;
-      x_bar[j] += r_bar * A_i[j];
+    {
+      let j = x.length - 1;
+      for (; j - 1 >= 0; j -= 2) {
+        // line 23: r += A[i][j] * x[j];
+        x_bar_dot[j] += A_i[j] * r_bar_dot;
+        x_bar[j] += r_bar * A_i[j];
+        const j_2 = j - 1;
+        x_bar_dot[j_2] += A_i[j_2] * r_bar_dot;
+        x_bar[j_2] += r_bar * A_i[j_2];
+      }
+      if (j >= 0) {
+        // line 23: r += A[i][j] * x[j];
+        x_bar_dot[j] += A_i[j] * r_bar_dot;
+        x_bar[j] += r_bar * A_i[j];
+      }
     }
   }
   const value = 0.5 * sum;
@@ -193,16 +231,32 @@ export function leastSquaresHvpLanesInto(
   // the last loop's forward and reverse sweeps, fused: its iterations only add into adjoints
   for (let i = 0; i < A.length; i++) {
     let r = -b[i];
-    for (let lane = 0; lane < width; lane++) {
-      r_dot[lane] = 0;
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        r_dot[lane] = 0;
+        const lane_1 = lane + 1;
+        r_dot[lane_1] = 0;
+      }
+      if (lane < width) {
+        r_dot[lane] = 0;
+      }
     }
     const A_i = A[i];
     for (let j = 0; j < x.length; j++) {
       r += A_i[j] * x[j];
       const _t0 = A_i[j];
       const _t1 = j * width;
-      for (let lane = 0; lane < width; lane++) {
-        r_dot[lane] += _t0 * x_dot[_t1 + lane];
+      {
+        let lane = 0;
+        for (; lane + 1 < width; lane += 2) {
+          r_dot[lane] += _t0 * x_dot[_t1 + lane];
+          const lane_2 = lane + 1;
+          r_dot[lane_2] += _t0 * x_dot[_t1 + lane_2];
+        }
+        if (lane < width) {
+          r_dot[lane] += _t0 * x_dot[_t1 + lane];
+        }
       }
     }
     sum += r * r;
@@ -211,16 +265,32 @@ export function leastSquaresHvpLanesInto(
     const r_bar = sum_bar * (2 * r);
     // line 22: for (let j = 0; j < x.length; j++) {
     const _t4 = 2 * sum_bar;
-    for (let lane = 0; lane < width; lane++) {
-      r_bar_dot[lane] = _t4 * r_dot[lane];
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        r_bar_dot[lane] = _t4 * r_dot[lane];
+        const lane_3 = lane + 1;
+        r_bar_dot[lane_3] = _t4 * r_dot[lane_3];
+      }
+      if (lane < width) {
+        r_bar_dot[lane] = _t4 * r_dot[lane];
+      }
     }
     for (let j = x.length - 1; j >= 0; j--) {
       // line 23: r += A[i][j] * x[j];
       x_bar[j] += r_bar * A_i[j];
       const _t2 = j * width;
       const _t3 = A_i[j];
-      for (let lane = 0; lane < width; lane++) {
-        x_bar_dot[_t2 + lane] += _t3 * r_bar_dot[lane];
+      {
+        let lane = 0;
+        for (; lane + 1 < width; lane += 2) {
+          x_bar_dot[_t2 + lane] += _t3 * r_bar_dot[lane];
+          const lane_4 = lane + 1;
+          x_bar_dot[_t2 + lane_4] += _t3 * r_bar_dot[lane_4];
+        }
+        if (lane < width) {
+          x_bar_dot[_t2 + lane] += _t3 * r_bar_dot[lane];
+        }
       }
     }
   }

@@ -190,8 +190,16 @@ export function logisticHvpLanesInto(
     s += a[i] * x[i];
     const _t2 = a[i];
     const _t3 = i * width;
-    for (let lane = 0; lane < width; lane++) {
-      s_dot[lane] += _t2 * x_dot[_t3 + lane];
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        s_dot[lane] += _t2 * x_dot[_t3 + lane];
+        const lane_1 = lane + 1;
+        s_dot[lane_1] += _t2 * x_dot[_t3 + lane_1];
+      }
+      if (lane < width) {
+        s_dot[lane] += _t2 * x_dot[_t3 + lane];
+      }
     }
   }
   const _t0 = s > 0 ? Math.exp(-s) : 0;
@@ -228,8 +236,16 @@ export function logisticHvpLanesInto(
     x_bar[i] = s_bar * a[i];
     const _t5 = i * width;
     const _t6 = a[i];
-    for (let lane = 0; lane < width; lane++) {
-      x_bar_dot[_t5 + lane] = _t6 * s_bar_dot[lane];
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        x_bar_dot[_t5 + lane] = _t6 * s_bar_dot[lane];
+        const lane_2 = lane + 1;
+        x_bar_dot[_t5 + lane_2] = _t6 * s_bar_dot[lane_2];
+      }
+      if (lane < width) {
+        x_bar_dot[_t5 + lane] = _t6 * s_bar_dot[lane];
+      }
     }
   }
   return value;

@@ -95,8 +95,16 @@ export function logisticRegressionGradInto(
     // inlined dot(…) from linalg.ts:7
     const b = X[i];
     let s = 0;
-    for (let i_1 = 0; i_1 < w.length; i_1++) {
-      s += w[i_1] * b[i_1];
+    {
+      let i_1 = 0;
+      for (; i_1 + 1 < w.length; i_1 += 2) {
+        s += w[i_1] * b[i_1];
+        const i_1_1 = i_1 + 1;
+        s += w[i_1_1] * b[i_1_1];
+      }
+      if (i_1 < w.length) {
+        s += w[i_1] * b[i_1];
+      }
     }
     // inlined sigmoid(…) from linalg.ts:14
     let p = 0;
@@ -129,8 +137,16 @@ export function logisticRegressionGradInto(
       s_bar += e_bar * e;
     }
     // linalg.ts:9
-    for (let i_1 = w.length - 1; i_1 >= 0; i_1--) {
-      w_bar[i_1] += s_bar * b[i_1];
+    {
+      let i_1 = w.length - 1;
+      for (; i_1 - 1 >= 0; i_1 -= 2) {
+        w_bar[i_1] += s_bar * b[i_1];
+        const i_1_2 = i_1 - 1;
+        w_bar[i_1_2] += s_bar * b[i_1_2];
+      }
+      if (i_1 >= 0) {
+        w_bar[i_1] += s_bar * b[i_1];
+      }
     }
   }
   const value = loss + 0.5 * lambda * s_1;
@@ -193,9 +209,19 @@ export function logisticRegressionHvpInto(
     const b = X[i];
     let s = 0;
     let s_dot = 0;
-    for (let i_1 = 0; i_1 < w.length; i_1++) {
-      s_dot += b[i_1] * w_dot[i_1];
-      s += w[i_1] * b[i_1];
+    {
+      let i_1 = 0;
+      for (; i_1 + 1 < w.length; i_1 += 2) {
+        s_dot += b[i_1] * w_dot[i_1];
+        s += w[i_1] * b[i_1];
+        const i_1_1 = i_1 + 1;
+        s_dot += b[i_1_1] * w_dot[i_1_1];
+        s += w[i_1_1] * b[i_1_1];
+      }
+      if (i_1 < w.length) {
+        s_dot += b[i_1] * w_dot[i_1];
+        s += w[i_1] * b[i_1];
+      }
     }
     // inlined sigmoid(…) from linalg.ts:14
     let p = 0;
@@ -249,9 +275,19 @@ export function logisticRegressionHvpInto(
       s_bar += e_bar * e;
     }
     // linalg.ts:9
-    for (let i_1 = w.length - 1; i_1 >= 0; i_1--) {
-      w_bar_dot[i_1] += b[i_1] * s_bar_dot;
-      w_bar[i_1] += s_bar * b[i_1];
+    {
+      let i_1 = w.length - 1;
+      for (; i_1 - 1 >= 0; i_1 -= 2) {
+        w_bar_dot[i_1] += b[i_1] * s_bar_dot;
+        w_bar[i_1] += s_bar * b[i_1];
+        const i_1_2 = i_1 - 1;
+        w_bar_dot[i_1_2] += b[i_1_2] * s_bar_dot;
+        w_bar[i_1_2] += s_bar * b[i_1_2];
+      }
+      if (i_1 >= 0) {
+        w_bar_dot[i_1] += b[i_1] * s_bar_dot;
+        w_bar[i_1] += s_bar * b[i_1];
+      }
     }
   }
   const value = loss + 0.5 * lambda * s_1;
@@ -304,15 +340,31 @@ export function logisticRegressionHvpLanesInto(
     // inlined dot(…) from linalg.ts:7
     const b = X[i];
     let s = 0;
-    for (let lane = 0; lane < width; lane++) {
-      s_dot[lane] = 0;
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        s_dot[lane] = 0;
+        const lane_1 = lane + 1;
+        s_dot[lane_1] = 0;
+      }
+      if (lane < width) {
+        s_dot[lane] = 0;
+      }
     }
     for (let i_1 = 0; i_1 < w.length; i_1++) {
       s += w[i_1] * b[i_1];
       const _t6 = b[i_1];
       const _t7 = i_1 * width;
-      for (let lane = 0; lane < width; lane++) {
-        s_dot[lane] += _t6 * w_dot[_t7 + lane];
+      {
+        let lane = 0;
+        for (; lane + 1 < width; lane += 2) {
+          s_dot[lane] += _t6 * w_dot[_t7 + lane];
+          const lane_2 = lane + 1;
+          s_dot[lane_2] += _t6 * w_dot[_t7 + lane_2];
+        }
+        if (lane < width) {
+          s_dot[lane] += _t6 * w_dot[_t7 + lane];
+        }
       }
     }
     // inlined sigmoid(…) from linalg.ts:14
@@ -365,10 +417,22 @@ export function logisticRegressionHvpLanesInto(
       const _t11 = 1 / (_t0 * _t0 * (_t0 * _t0));
       const _t12 = 2 * _t0;
       const _t13 = p_bar * (1 / (_t0 * _t0));
-      for (let lane = 0; lane < width; lane++) {
-        const _t0_dot = _t1_dot[lane];
-        s_bar_dot[lane] +=
-          _t9 * p_bar_dot[lane] - _t10 * (_t11 * (_t12 * _t0_dot)) + _t13 * _t0_dot;
+      {
+        let lane = 0;
+        for (; lane + 1 < width; lane += 2) {
+          const _t0_dot = _t1_dot[lane];
+          s_bar_dot[lane] +=
+            _t9 * p_bar_dot[lane] - _t10 * (_t11 * (_t12 * _t0_dot)) + _t13 * _t0_dot;
+          const lane_3 = lane + 1;
+          const _t0_dot_1 = _t1_dot[lane_3];
+          s_bar_dot[lane_3] +=
+            _t9 * p_bar_dot[lane_3] - _t10 * (_t11 * (_t12 * _t0_dot_1)) + _t13 * _t0_dot_1;
+        }
+        if (lane < width) {
+          const _t0_dot = _t1_dot[lane];
+          s_bar_dot[lane] +=
+            _t9 * p_bar_dot[lane] - _t10 * (_t11 * (_t12 * _t0_dot)) + _t13 * _t0_dot;
+        }
       }
     } else {
       const _t3 = 1 + e;
@@ -380,11 +444,26 @@ export function logisticRegressionHvpLanesInto(
       const _t15 = p_bar / (_t3 * _t3);
       const _t16 = e / _t3;
       const _t17 = e / (_t3 * _t3);
-      for (let lane = 0; lane < width; lane++) {
-        const _t3_dot = e_dot[lane];
-        const _t4_dot = _t14 * p_bar_dot[lane] - _t15 * _t3_dot;
-        const e_bar_dot = _t4_dot - (_t16 * _t4_dot + _t4 * (_t14 * _t3_dot - _t17 * _t3_dot));
-        s_bar_dot[lane] += e * e_bar_dot + e_bar * _t3_dot;
+      {
+        let lane = 0;
+        for (; lane + 1 < width; lane += 2) {
+          const _t3_dot = e_dot[lane];
+          const _t4_dot = _t14 * p_bar_dot[lane] - _t15 * _t3_dot;
+          const e_bar_dot = _t4_dot - (_t16 * _t4_dot + _t4 * (_t14 * _t3_dot - _t17 * _t3_dot));
+          s_bar_dot[lane] += e * e_bar_dot + e_bar * _t3_dot;
+          const lane_4 = lane + 1;
+          const _t3_dot_1 = e_dot[lane_4];
+          const _t4_dot_1 = _t14 * p_bar_dot[lane_4] - _t15 * _t3_dot_1;
+          const e_bar_dot_1 =
+            _t4_dot_1 - (_t16 * _t4_dot_1 + _t4 * (_t14 * _t3_dot_1 - _t17 * _t3_dot_1));
+          s_bar_dot[lane_4] += e * e_bar_dot_1 + e_bar * _t3_dot_1;
+        }
+        if (lane < width) {
+          const _t3_dot = e_dot[lane];
+          const _t4_dot = _t14 * p_bar_dot[lane] - _t15 * _t3_dot;
+          const e_bar_dot = _t4_dot - (_t16 * _t4_dot + _t4 * (_t14 * _t3_dot - _t17 * _t3_dot));
+          s_bar_dot[lane] += e * e_bar_dot + e_bar * _t3_dot;
+        }
       }
     }
     // linalg.ts:9
@@ -392,8 +471,16 @@ export function logisticRegressionHvpLanesInto(
       w_bar[i_1] += s_bar * b[i_1];
       const _t18 = i_1 * width;
       const _t19 = b[i_1];
-      for (let lane = 0; lane < width; lane++) {
-        w_bar_dot[_t18 + lane] += _t19 * s_bar_dot[lane];
+      {
+        let lane = 0;
+        for (; lane + 1 < width; lane += 2) {
+          w_bar_dot[_t18 + lane] += _t19 * s_bar_dot[lane];
+          const lane_5 = lane + 1;
+          w_bar_dot[_t18 + lane_5] += _t19 * s_bar_dot[lane_5];
+        }
+        if (lane < width) {
+          w_bar_dot[_t18 + lane] += _t19 * s_bar_dot[lane];
+        }
       }
     }
   }
@@ -404,8 +491,16 @@ export function logisticRegressionHvpLanesInto(
     w_bar[i_2] += s_1_bar * (2 * w[i_2]);
     const _t27 = i_2 * width;
     const _t28 = 2 * s_1_bar;
-    for (let lane = 0; lane < width; lane++) {
-      w_bar_dot[_t27 + lane] += _t28 * w_dot[_t27 + lane];
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        w_bar_dot[_t27 + lane] += _t28 * w_dot[_t27 + lane];
+        const lane_6 = lane + 1;
+        w_bar_dot[_t27 + lane_6] += _t28 * w_dot[_t27 + lane_6];
+      }
+      if (lane < width) {
+        w_bar_dot[_t27 + lane] += _t28 * w_dot[_t27 + lane];
+      }
     }
   }
   return value;

@@ -229,9 +229,19 @@ export function lstmObjectiveGradInto(
   const hidden = new Array<number>(layers * b).fill(0);
   const cell = new Array<number>(layers * b).fill(0);
   for (let i = 0; i < layers; i++) {
-    for (let j = 0; j < b; j++) {
-      hidden[i * b + j] = state[2 * i][j];
-      cell[i * b + j] = state[2 * i + 1][j];
+    {
+      let j = 0;
+      for (; j + 1 < b; j += 2) {
+        hidden[i * b + j] = state[2 * i][j];
+        cell[i * b + j] = state[2 * i + 1][j];
+        const j_1 = j + 1;
+        hidden[i * b + j_1] = state[2 * i][j_1];
+        cell[i * b + j_1] = state[2 * i + 1][j_1];
+      }
+      if (j < b) {
+        hidden[i * b + j] = state[2 * i][j];
+        cell[i * b + j] = state[2 * i + 1][j];
+      }
     }
   }
   const input = new Array<number>(b).fill(0);
@@ -248,9 +258,19 @@ export function lstmObjectiveGradInto(
     for (let t = 0; t < c - 1; t++) {
       const sequence_t = sequence[t];
       const extra_0 = extra[0];
-      for (let j = 0; j < b; j++) {
-        saved[savedTop++] = input[j];
-        input[j] = sequence_t[j] * extra_0[j];
+      {
+        let j = 0;
+        for (; j + 1 < b; j += 2) {
+          saved[savedTop++] = input[j];
+          input[j] = sequence_t[j] * extra_0[j];
+          const j_2 = j + 1;
+          saved[savedTop++] = input[j_2];
+          input[j_2] = sequence_t[j_2] * extra_0[j_2];
+        }
+        if (j < b) {
+          saved[savedTop++] = input[j];
+          input[j] = sequence_t[j] * extra_0[j];
+        }
       }
       for (let i = 0; i < layers; i++) {
         const w = main[2 * i];
@@ -317,16 +337,38 @@ export function lstmObjectiveGradInto(
       let sum = 0;
       const extra_1 = extra[1];
       const extra_2 = extra[2];
-      for (let j = 0; j < b; j++) {
-        ypred[j] = input[j] * extra_1[j] + extra_2[j];
-        const _t21 = Math.exp(ypred[j]);
-        saved[savedTop++] = _t21;
-        sum += _t21;
+      {
+        let j = 0;
+        for (; j + 1 < b; j += 2) {
+          ypred[j] = input[j] * extra_1[j] + extra_2[j];
+          const _t21 = Math.exp(ypred[j]);
+          saved[savedTop++] = _t21;
+          sum += _t21;
+          const j_3 = j + 1;
+          ypred[j_3] = input[j_3] * extra_1[j_3] + extra_2[j_3];
+          const _t21_1 = Math.exp(ypred[j_3]);
+          saved[savedTop++] = _t21_1;
+          sum += _t21_1;
+        }
+        if (j < b) {
+          ypred[j] = input[j] * extra_1[j] + extra_2[j];
+          const _t21 = Math.exp(ypred[j]);
+          saved[savedTop++] = _t21;
+          sum += _t21;
+        }
       }
       const lse = Math.log(sum + 2);
       const sequence_t_1 = sequence[t + 1];
-      for (let j = 0; j < b; j++) {
-        total += sequence_t_1[j] * (ypred[j] - lse);
+      {
+        let j = 0;
+        for (; j + 1 < b; j += 2) {
+          total += sequence_t_1[j] * (ypred[j] - lse);
+          const j_4 = j + 1;
+          total += sequence_t_1[j_4] * (ypred[j_4] - lse);
+        }
+        if (j < b) {
+          total += sequence_t_1[j] * (ypred[j] - lse);
+        }
       }
       saved[savedTop++] = sum;
     }
@@ -357,10 +399,22 @@ export function lstmObjectiveGradInto(
       let lse_bar = 0;
       // line 58: for (let j = 0; j < b; j++) total += sequence[t + 1][j] * (ypred[j] - lse);
       const sequence_t_1 = sequence[t + 1];
-      for (let j = b - 1; j >= 0; j--) {
-        const _t22 = total_bar * sequence_t_1[j];
-        ypred_bar[j] += _t22;
-        lse_bar -= _t22;
+      {
+        let j = b - 1;
+        for (; j - 1 >= 0; j -= 2) {
+          const _t22 = total_bar * sequence_t_1[j];
+          ypred_bar[j] += _t22;
+          lse_bar -= _t22;
+          const j_5 = j - 1;
+          const _t22_1 = total_bar * sequence_t_1[j_5];
+          ypred_bar[j_5] += _t22_1;
+          lse_bar -= _t22_1;
+        }
+        if (j >= 0) {
+          const _t22 = total_bar * sequence_t_1[j];
+          ypred_bar[j] += _t22;
+          lse_bar -= _t22;
+        }
       }
       // line 57: const lse = Math.log(sum + 2);
       const sum_bar = lse_bar * (1 / (sum + 2));
@@ -474,10 +528,22 @@ export function lstmObjectiveGradInto(
       // line 37: for (let j = 0; j < b; j++) input[j] = sequence[t][j] * extra[0][j];
       const extra_bar_0 = extra_bar[0];
       const sequence_t = sequence[t];
-      for (let j = b - 1; j >= 0; j--) {
-        input[j] = saved[--savedTop];
-        extra_bar_0[j] += input_bar[j] * sequence_t[j];
-        input_bar[j] = 0;
+      {
+        let j = b - 1;
+        for (; j - 1 >= 0; j -= 2) {
+          input[j] = saved[--savedTop];
+          extra_bar_0[j] += input_bar[j] * sequence_t[j];
+          input_bar[j] = 0;
+          const j_6 = j - 1;
+          input[j_6] = saved[--savedTop];
+          extra_bar_0[j_6] += input_bar[j_6] * sequence_t[j_6];
+          input_bar[j_6] = 0;
+        }
+        if (j >= 0) {
+          input[j] = saved[--savedTop];
+          extra_bar_0[j] += input_bar[j] * sequence_t[j];
+          input_bar[j] = 0;
+        }
       }
     }
     valueStack.size = savedTop;
@@ -486,11 +552,23 @@ export function lstmObjectiveGradInto(
   // line 27: for (let i = 0; i < layers; i++) {
   for (let i = Math.ceil(layers) - 1; i >= 0; i--) {
     // line 28: for (let j = 0; j < b; j++) {
-    for (let j = b - 1; j >= 0; j--) {
-      // line 30: cell[i * b + j] = state[2 * i + 1][j];
-      cell_bar[i * b + j] = 0;
-      // line 29: hidden[i * b + j] = state[2 * i][j];
-      hidden_bar[i * b + j] = 0;
+    {
+      let j = b - 1;
+      for (; j - 1 >= 0; j -= 2) {
+        // line 30: cell[i * b + j] = state[2 * i + 1][j];
+        cell_bar[i * b + j] = 0;
+        // line 29: hidden[i * b + j] = state[2 * i][j];
+        hidden_bar[i * b + j] = 0;
+        const j_7 = j - 1;
+        cell_bar[i * b + j_7] = 0;
+        hidden_bar[i * b + j_7] = 0;
+      }
+      if (j >= 0) {
+        // line 30: cell[i * b + j] = state[2 * i + 1][j];
+        cell_bar[i * b + j] = 0;
+        // line 29: hidden[i * b + j] = state[2 * i][j];
+        hidden_bar[i * b + j] = 0;
+      }
     }
   }
   return value;

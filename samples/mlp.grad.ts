@@ -170,9 +170,19 @@ export function mlpGradInto(
         const w_i = w[i];
         let s_1 = b[i_3];
         const w_i_1 = w[i_3];
-        for (let j = 0; j < h.length; j++) {
-          s += w_i[j] * h[j];
-          s_1 += w_i_1[j] * h[j];
+        {
+          let j = 0;
+          for (; j + 1 < h.length; j += 2) {
+            s += w_i[j] * h[j];
+            s_1 += w_i_1[j] * h[j];
+            const j_1 = j + 1;
+            s += w_i[j_1] * h[j_1];
+            s_1 += w_i_1[j_1] * h[j_1];
+          }
+          if (j < h.length) {
+            s += w_i[j] * h[j];
+            s_1 += w_i_1[j] * h[j];
+          }
         }
         z[i] = s;
         z[i_3] = s_1;
@@ -180,8 +190,16 @@ export function mlpGradInto(
       if (i < b.length) {
         let s = b[i];
         const w_i = w[i];
-        for (let j = 0; j < h.length; j++) {
-          s += w_i[j] * h[j];
+        {
+          let j = 0;
+          for (; j + 1 < h.length; j += 2) {
+            s += w_i[j] * h[j];
+            const j_2 = j + 1;
+            s += w_i[j_2] * h[j_2];
+          }
+          if (j < h.length) {
+            s += w_i[j] * h[j];
+          }
         }
         z[i] = s;
       }
@@ -233,11 +251,25 @@ export function mlpGradInto(
       const w_bar = layers_bar[layer_i].w;
       const b_bar = layers_bar[layer_i].b;
       // line 23: for (let i = 0; i < h.length; i++) h[i] = Math.tanh(z[i]);
-      for (let i = h.length - 1; i >= 0; i--) {
-        h[i] = saved[--savedTop];
-        const _t0 = saved[--savedTop];
-        z_bar[i] += h_bar[i] * (1 - _t0 * _t0);
-        h_bar[i] = 0;
+      {
+        let i = h.length - 1;
+        for (; i - 1 >= 0; i -= 2) {
+          h[i] = saved[--savedTop];
+          const _t0 = saved[--savedTop];
+          z_bar[i] += h_bar[i] * (1 - _t0 * _t0);
+          h_bar[i] = 0;
+          const i_4 = i - 1;
+          h[i_4] = saved[--savedTop];
+          const _t0_1 = saved[--savedTop];
+          z_bar[i_4] += h_bar[i_4] * (1 - _t0_1 * _t0_1);
+          h_bar[i_4] = 0;
+        }
+        if (i >= 0) {
+          h[i] = saved[--savedTop];
+          const _t0 = saved[--savedTop];
+          z_bar[i] += h_bar[i] * (1 - _t0 * _t0);
+          h_bar[i] = 0;
+        }
       }
       // line 18: for (let i = 0; i < b.length; i++) {
       for (let i = b.length - 1; i >= 0; i--) {
@@ -247,9 +279,19 @@ export function mlpGradInto(
         // line 20: for (let j = 0; j < h.length; j++) s += w[i][j] * h[j];
         const w_bar_i = w_bar[i];
         const w_i = w[i];
-        for (let j = h.length - 1; j >= 0; j--) {
-          w_bar_i[j] += s_bar * h[j];
-          h_bar[j] += s_bar * w_i[j];
+        {
+          let j = h.length - 1;
+          for (; j - 1 >= 0; j -= 2) {
+            w_bar_i[j] += s_bar * h[j];
+            h_bar[j] += s_bar * w_i[j];
+            const j_3 = j - 1;
+            w_bar_i[j_3] += s_bar * h[j_3];
+            h_bar[j_3] += s_bar * w_i[j_3];
+          }
+          if (j >= 0) {
+            w_bar_i[j] += s_bar * h[j];
+            h_bar[j] += s_bar * w_i[j];
+          }
         }
         // line 19: let s = b[i];
         b_bar[i] += s_bar;
@@ -311,9 +353,19 @@ export function mlpVjpInto(
         const w_i = w[i];
         let s_1 = b[i_1];
         const w_i_1 = w[i_1];
-        for (let j = 0; j < h.length; j++) {
-          s += w_i[j] * h[j];
-          s_1 += w_i_1[j] * h[j];
+        {
+          let j = 0;
+          for (; j + 1 < h.length; j += 2) {
+            s += w_i[j] * h[j];
+            s_1 += w_i_1[j] * h[j];
+            const j_1 = j + 1;
+            s += w_i[j_1] * h[j_1];
+            s_1 += w_i_1[j_1] * h[j_1];
+          }
+          if (j < h.length) {
+            s += w_i[j] * h[j];
+            s_1 += w_i_1[j] * h[j];
+          }
         }
         z[i] = s;
         z[i_1] = s_1;
@@ -321,8 +373,16 @@ export function mlpVjpInto(
       if (i < b.length) {
         let s = b[i];
         const w_i = w[i];
-        for (let j = 0; j < h.length; j++) {
-          s += w_i[j] * h[j];
+        {
+          let j = 0;
+          for (; j + 1 < h.length; j += 2) {
+            s += w_i[j] * h[j];
+            const j_2 = j + 1;
+            s += w_i[j_2] * h[j_2];
+          }
+          if (j < h.length) {
+            s += w_i[j] * h[j];
+          }
         }
         z[i] = s;
       }
@@ -365,11 +425,25 @@ export function mlpVjpInto(
       const w_bar = layers_bar[layer_i].w;
       const b_bar = layers_bar[layer_i].b;
       // line 23: for (let i = 0; i < h.length; i++) h[i] = Math.tanh(z[i]);
-      for (let i = h.length - 1; i >= 0; i--) {
-        h[i] = saved[--savedTop];
-        const _t0 = saved[--savedTop];
-        z_bar[i] += h_bar[i] * (1 - _t0 * _t0);
-        h_bar[i] = 0;
+      {
+        let i = h.length - 1;
+        for (; i - 1 >= 0; i -= 2) {
+          h[i] = saved[--savedTop];
+          const _t0 = saved[--savedTop];
+          z_bar[i] += h_bar[i] * (1 - _t0 * _t0);
+          h_bar[i] = 0;
+          const i_2 = i - 1;
+          h[i_2] = saved[--savedTop];
+          const _t0_1 = saved[--savedTop];
+          z_bar[i_2] += h_bar[i_2] * (1 - _t0_1 * _t0_1);
+          h_bar[i_2] = 0;
+        }
+        if (i >= 0) {
+          h[i] = saved[--savedTop];
+          const _t0 = saved[--savedTop];
+          z_bar[i] += h_bar[i] * (1 - _t0 * _t0);
+          h_bar[i] = 0;
+        }
       }
       // line 18: for (let i = 0; i < b.length; i++) {
       for (let i = b.length - 1; i >= 0; i--) {
@@ -379,9 +453,19 @@ export function mlpVjpInto(
         // line 20: for (let j = 0; j < h.length; j++) s += w[i][j] * h[j];
         const w_bar_i = w_bar[i];
         const w_i = w[i];
-        for (let j = h.length - 1; j >= 0; j--) {
-          w_bar_i[j] += s_bar * h[j];
-          h_bar[j] += s_bar * w_i[j];
+        {
+          let j = h.length - 1;
+          for (; j - 1 >= 0; j -= 2) {
+            w_bar_i[j] += s_bar * h[j];
+            h_bar[j] += s_bar * w_i[j];
+            const j_3 = j - 1;
+            w_bar_i[j_3] += s_bar * h[j_3];
+            h_bar[j_3] += s_bar * w_i[j_3];
+          }
+          if (j >= 0) {
+            w_bar_i[j] += s_bar * h[j];
+            h_bar[j] += s_bar * w_i[j];
+          }
         }
         // line 19: let s = b[i];
         b_bar[i] += s_bar;
@@ -429,11 +513,25 @@ export function mlpJvp(
         let s_dot_1 = b_dot[i_1];
         const w_dot_i_1 = w_dot[i_1];
         const w_i_1 = w[i_1];
-        for (let j = 0; j < h.length; j++) {
-          s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
-          s += w_i[j] * h[j];
-          s_dot_1 += h[j] * w_dot_i_1[j] + w_i_1[j] * h_dot[j];
-          s_1 += w_i_1[j] * h[j];
+        {
+          let j = 0;
+          for (; j + 1 < h.length; j += 2) {
+            s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
+            s += w_i[j] * h[j];
+            s_dot_1 += h[j] * w_dot_i_1[j] + w_i_1[j] * h_dot[j];
+            s_1 += w_i_1[j] * h[j];
+            const j_1 = j + 1;
+            s_dot += h[j_1] * w_dot_i[j_1] + w_i[j_1] * h_dot[j_1];
+            s += w_i[j_1] * h[j_1];
+            s_dot_1 += h[j_1] * w_dot_i_1[j_1] + w_i_1[j_1] * h_dot[j_1];
+            s_1 += w_i_1[j_1] * h[j_1];
+          }
+          if (j < h.length) {
+            s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
+            s += w_i[j] * h[j];
+            s_dot_1 += h[j] * w_dot_i_1[j] + w_i_1[j] * h_dot[j];
+            s_1 += w_i_1[j] * h[j];
+          }
         }
         z[i] = s;
         z_dot[i] = s_dot;
@@ -445,9 +543,19 @@ export function mlpJvp(
         let s_dot = b_dot[i];
         const w_dot_i = w_dot[i];
         const w_i = w[i];
-        for (let j = 0; j < h.length; j++) {
-          s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
-          s += w_i[j] * h[j];
+        {
+          let j = 0;
+          for (; j + 1 < h.length; j += 2) {
+            s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
+            s += w_i[j] * h[j];
+            const j_2 = j + 1;
+            s_dot += h[j_2] * w_dot_i[j_2] + w_i[j_2] * h_dot[j_2];
+            s += w_i[j_2] * h[j_2];
+          }
+          if (j < h.length) {
+            s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
+            s += w_i[j] * h[j];
+          }
         }
         z[i] = s;
         z_dot[i] = s_dot;
@@ -537,11 +645,25 @@ export function mlpHvpInto(
         let s_dot_1 = b_dot[i_3];
         const w_dot_i_1 = w_dot[i_3];
         const w_i_1 = w[i_3];
-        for (let j = 0; j < h.length; j++) {
-          s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
-          s += w_i[j] * h[j];
-          s_dot_1 += h[j] * w_dot_i_1[j] + w_i_1[j] * h_dot[j];
-          s_1 += w_i_1[j] * h[j];
+        {
+          let j = 0;
+          for (; j + 1 < h.length; j += 2) {
+            s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
+            s += w_i[j] * h[j];
+            s_dot_1 += h[j] * w_dot_i_1[j] + w_i_1[j] * h_dot[j];
+            s_1 += w_i_1[j] * h[j];
+            const j_1 = j + 1;
+            s_dot += h[j_1] * w_dot_i[j_1] + w_i[j_1] * h_dot[j_1];
+            s += w_i[j_1] * h[j_1];
+            s_dot_1 += h[j_1] * w_dot_i_1[j_1] + w_i_1[j_1] * h_dot[j_1];
+            s_1 += w_i_1[j_1] * h[j_1];
+          }
+          if (j < h.length) {
+            s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
+            s += w_i[j] * h[j];
+            s_dot_1 += h[j] * w_dot_i_1[j] + w_i_1[j] * h_dot[j];
+            s_1 += w_i_1[j] * h[j];
+          }
         }
         z[i] = s;
         z_dot[i] = s_dot;
@@ -553,9 +675,19 @@ export function mlpHvpInto(
         let s_dot = b_dot[i];
         const w_dot_i = w_dot[i];
         const w_i = w[i];
-        for (let j = 0; j < h.length; j++) {
-          s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
-          s += w_i[j] * h[j];
+        {
+          let j = 0;
+          for (; j + 1 < h.length; j += 2) {
+            s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
+            s += w_i[j] * h[j];
+            const j_2 = j + 1;
+            s_dot += h[j_2] * w_dot_i[j_2] + w_i[j_2] * h_dot[j_2];
+            s += w_i[j_2] * h[j_2];
+          }
+          if (j < h.length) {
+            s_dot += h[j] * w_dot_i[j] + w_i[j] * h_dot[j];
+            s += w_i[j] * h[j];
+          }
         }
         z[i] = s;
         z_dot[i] = s_dot;
@@ -648,11 +780,25 @@ export function mlpHvpInto(
         const w_bar_i = w_bar[i];
         const w_i = w[i];
         const w_dot_i = w_dot[i];
-        for (let j = h.length - 1; j >= 0; j--) {
-          w_bar_dot_i[j] += h[j] * s_bar_dot + s_bar * h_dot[j];
-          w_bar_i[j] += s_bar * h[j];
-          h_bar_dot[j] += w_i[j] * s_bar_dot + s_bar * w_dot_i[j];
-          h_bar[j] += s_bar * w_i[j];
+        {
+          let j = h.length - 1;
+          for (; j - 1 >= 0; j -= 2) {
+            w_bar_dot_i[j] += h[j] * s_bar_dot + s_bar * h_dot[j];
+            w_bar_i[j] += s_bar * h[j];
+            h_bar_dot[j] += w_i[j] * s_bar_dot + s_bar * w_dot_i[j];
+            h_bar[j] += s_bar * w_i[j];
+            const j_3 = j - 1;
+            w_bar_dot_i[j_3] += h[j_3] * s_bar_dot + s_bar * h_dot[j_3];
+            w_bar_i[j_3] += s_bar * h[j_3];
+            h_bar_dot[j_3] += w_i[j_3] * s_bar_dot + s_bar * w_dot_i[j_3];
+            h_bar[j_3] += s_bar * w_i[j_3];
+          }
+          if (j >= 0) {
+            w_bar_dot_i[j] += h[j] * s_bar_dot + s_bar * h_dot[j];
+            w_bar_i[j] += s_bar * h[j];
+            h_bar_dot[j] += w_i[j] * s_bar_dot + s_bar * w_dot_i[j];
+            h_bar[j] += s_bar * w_i[j];
+          }
         }
         // line 19: let s = b[i];
         b_bar_dot[i] += s_bar_dot;

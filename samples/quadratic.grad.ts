@@ -91,11 +91,23 @@ export function quadraticGradInto(
     // adjoints the inner loop's reverse reads, known before it
     const row_bar = quad_bar * x[i];
     const A_i = A[i];
-    for (let j = 0; j < n; j++) {
-      row += A_i[j] * x[j];
-      // its reverse, in the same iteration
-      // line 28: row += A[i][j] * x[j];
-      x_bar[j] += row_bar * A_i[j];
+    {
+      let j = 0;
+      for (; j + 1 < n; j += 2) {
+        row += A_i[j] * x[j];
+        // its reverse, in the same iteration
+        // line 28: row += A[i][j] * x[j];
+        x_bar[j] += row_bar * A_i[j];
+        const j_1 = j + 1;
+        row += A_i[j_1] * x[j_1];
+        x_bar[j_1] += row_bar * A_i[j_1];
+      }
+      if (j < n) {
+        row += A_i[j] * x[j];
+        // its reverse, in the same iteration
+        // line 28: row += A[i][j] * x[j];
+        x_bar[j] += row_bar * A_i[j];
+      }
     }
     quad += x[i] * row;
     lin += b[i] * x[i];
@@ -157,13 +169,29 @@ export function quadraticHvpInto(
     const row_bar = quad_bar * x[i];
     const row_bar_dot = quad_bar * x_dot[i];
     const A_i = A[i];
-    for (let j = 0; j < n; j++) {
-      row_dot += A_i[j] * x_dot[j];
-      row += A_i[j] * x[j];
-      // its reverse, in the same iteration
-      // line 28: row += A[i][j] * x[j];
-      x_bar_dot[j] += A_i[j] * row_bar_dot;
-      x_bar[j] += row_bar * A_i[j];
+    {
+      let j = 0;
+      for (; j + 1 < n; j += 2) {
+        row_dot += A_i[j] * x_dot[j];
+        row += A_i[j] * x[j];
+        // its reverse, in the same iteration
+        // line 28: row += A[i][j] * x[j];
+        x_bar_dot[j] += A_i[j] * row_bar_dot;
+        x_bar[j] += row_bar * A_i[j];
+        const j_1 = j + 1;
+        row_dot += A_i[j_1] * x_dot[j_1];
+        row += A_i[j_1] * x[j_1];
+        x_bar_dot[j_1] += A_i[j_1] * row_bar_dot;
+        x_bar[j_1] += row_bar * A_i[j_1];
+      }
+      if (j < n) {
+        row_dot += A_i[j] * x_dot[j];
+        row += A_i[j] * x[j];
+        // its reverse, in the same iteration
+        // line 28: row += A[i][j] * x[j];
+        x_bar_dot[j] += A_i[j] * row_bar_dot;
+        x_bar[j] += row_bar * A_i[j];
+      }
     }
     quad += x[i] * row;
     lin += b[i] * x[i];
@@ -212,9 +240,19 @@ export function quadraticHvpLanesInto(
     // adjoints the inner loop's reverse reads, known before it
     const row_bar = quad_bar * x[i];
     const _t2 = i * width;
-    for (let lane = 0; lane < width; lane++) {
-      row_dot[lane] = 0;
-      row_bar_dot[lane] = quad_bar * x_dot[_t2 + lane];
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        row_dot[lane] = 0;
+        row_bar_dot[lane] = quad_bar * x_dot[_t2 + lane];
+        const lane_1 = lane + 1;
+        row_dot[lane_1] = 0;
+        row_bar_dot[lane_1] = quad_bar * x_dot[_t2 + lane_1];
+      }
+      if (lane < width) {
+        row_dot[lane] = 0;
+        row_bar_dot[lane] = quad_bar * x_dot[_t2 + lane];
+      }
     }
     const A_i = A[i];
     for (let j = 0; j < n; j++) {
@@ -224,9 +262,19 @@ export function quadraticHvpLanesInto(
       x_bar[j] += row_bar * A_i[j];
       const _t0 = A_i[j];
       const _t1 = j * width;
-      for (let lane = 0; lane < width; lane++) {
-        row_dot[lane] += _t0 * x_dot[_t1 + lane];
-        x_bar_dot[_t1 + lane] += _t0 * row_bar_dot[lane];
+      {
+        let lane = 0;
+        for (; lane + 1 < width; lane += 2) {
+          row_dot[lane] += _t0 * x_dot[_t1 + lane];
+          x_bar_dot[_t1 + lane] += _t0 * row_bar_dot[lane];
+          const lane_2 = lane + 1;
+          row_dot[lane_2] += _t0 * x_dot[_t1 + lane_2];
+          x_bar_dot[_t1 + lane_2] += _t0 * row_bar_dot[lane_2];
+        }
+        if (lane < width) {
+          row_dot[lane] += _t0 * x_dot[_t1 + lane];
+          x_bar_dot[_t1 + lane] += _t0 * row_bar_dot[lane];
+        }
       }
     }
     quad += x[i] * row;
@@ -236,8 +284,16 @@ export function quadraticHvpLanesInto(
     x_bar[i] += lin_bar * b[i];
     // line 30: quad += x[i] * row;
     x_bar[i] += quad_bar * row;
-    for (let lane = 0; lane < width; lane++) {
-      x_bar_dot[_t2 + lane] += quad_bar * row_dot[lane];
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        x_bar_dot[_t2 + lane] += quad_bar * row_dot[lane];
+        const lane_3 = lane + 1;
+        x_bar_dot[_t2 + lane_3] += quad_bar * row_dot[lane_3];
+      }
+      if (lane < width) {
+        x_bar_dot[_t2 + lane] += quad_bar * row_dot[lane];
+      }
     }
   }
   const value = 0.5 * quad - lin;

@@ -160,13 +160,33 @@ export function ridgeGradInto(
         const v_3 = x_1[j];
         s_3 += v_3 * linear.w[j];
       }
-      for (let j_1 = j; j_1 < x.length; j_1++) {
-        const v = x[j_1];
-        s += v * linear.w[j_1];
+      {
+        let j_1 = j;
+        for (; j_1 + 1 < x.length; j_1 += 2) {
+          const v = x[j_1];
+          s += v * linear.w[j_1];
+          const j_1_1 = j_1 + 1;
+          const v_4 = x[j_1_1];
+          s += v_4 * linear.w[j_1_1];
+        }
+        if (j_1 < x.length) {
+          const v = x[j_1];
+          s += v * linear.w[j_1];
+        }
       }
-      for (let j_1 = j; j_1 < x_1.length; j_1++) {
-        const v_3 = x_1[j_1];
-        s_3 += v_3 * linear.w[j_1];
+      {
+        let j_1 = j;
+        for (; j_1 + 1 < x_1.length; j_1 += 2) {
+          const v_3 = x_1[j_1];
+          s_3 += v_3 * linear.w[j_1];
+          const j_1_2 = j_1 + 1;
+          const v_3_1 = x_1[j_1_2];
+          s_3 += v_3_1 * linear.w[j_1_2];
+        }
+        if (j_1 < x_1.length) {
+          const v_3 = x_1[j_1];
+          s_3 += v_3 * linear.w[j_1];
+        }
       }
       residuals[i] = s - ys[i];
       residuals[i_1] = s_3 - ys[i_1];
@@ -261,9 +281,19 @@ export function ridgeGradInto(
   for (let i = xs.length - 1; i >= 0; i--) {
     const x = xs[i];
     const s_bar = residuals_bar[i];
-    for (let j = x.length - 1; j >= 0; j--) {
-      const v = x[j];
-      linear_w_bar[j] += s_bar * v;
+    {
+      let j = x.length - 1;
+      for (; j - 1 >= 0; j -= 2) {
+        const v = x[j];
+        linear_w_bar[j] += s_bar * v;
+        const j_2 = j - 1;
+        const v_5 = x[j_2];
+        linear_w_bar[j_2] += s_bar * v_5;
+      }
+      if (j >= 0) {
+        const v = x[j];
+        linear_w_bar[j] += s_bar * v;
+      }
     }
     b_bar += s_bar;
   }
@@ -332,15 +362,39 @@ export function ridgeHvpInto(
         s_dot_1 += v_3_1 * linear_w_dot[j];
         s_3 += v_3_1 * linear.w[j];
       }
-      for (let j_1 = j; j_1 < x.length; j_1++) {
-        const v_3 = x[j_1];
-        s_dot += v_3 * linear_w_dot[j_1];
-        s += v_3 * linear.w[j_1];
+      {
+        let j_1 = j;
+        for (; j_1 + 1 < x.length; j_1 += 2) {
+          const v_3 = x[j_1];
+          s_dot += v_3 * linear_w_dot[j_1];
+          s += v_3 * linear.w[j_1];
+          const j_1_1 = j_1 + 1;
+          const v_3_2 = x[j_1_1];
+          s_dot += v_3_2 * linear_w_dot[j_1_1];
+          s += v_3_2 * linear.w[j_1_1];
+        }
+        if (j_1 < x.length) {
+          const v_3 = x[j_1];
+          s_dot += v_3 * linear_w_dot[j_1];
+          s += v_3 * linear.w[j_1];
+        }
       }
-      for (let j_1 = j; j_1 < x_1.length; j_1++) {
-        const v_3_1 = x_1[j_1];
-        s_dot_1 += v_3_1 * linear_w_dot[j_1];
-        s_3 += v_3_1 * linear.w[j_1];
+      {
+        let j_1 = j;
+        for (; j_1 + 1 < x_1.length; j_1 += 2) {
+          const v_3_1 = x_1[j_1];
+          s_dot_1 += v_3_1 * linear_w_dot[j_1];
+          s_3 += v_3_1 * linear.w[j_1];
+          const j_1_2 = j_1 + 1;
+          const v_3_1_1 = x_1[j_1_2];
+          s_dot_1 += v_3_1_1 * linear_w_dot[j_1_2];
+          s_3 += v_3_1_1 * linear.w[j_1_2];
+        }
+        if (j_1 < x_1.length) {
+          const v_3_1 = x_1[j_1];
+          s_dot_1 += v_3_1 * linear_w_dot[j_1];
+          s_3 += v_3_1 * linear.w[j_1];
+        }
       }
       residuals[i] = s - ys[i];
       residuals_dot[i] = s_dot;
@@ -452,10 +506,22 @@ export function ridgeHvpInto(
     const x = xs[i];
     const s_bar = residuals_bar[i];
     const s_bar_dot = residuals_bar_dot[i];
-    for (let j = x.length - 1; j >= 0; j--) {
-      const v_3 = x[j];
-      linear_w_bar_dot[j] += v_3 * s_bar_dot;
-      linear_w_bar[j] += s_bar * v_3;
+    {
+      let j = x.length - 1;
+      for (; j - 1 >= 0; j -= 2) {
+        const v_3 = x[j];
+        linear_w_bar_dot[j] += v_3 * s_bar_dot;
+        linear_w_bar[j] += s_bar * v_3;
+        const j_2 = j - 1;
+        const v_3_3 = x[j_2];
+        linear_w_bar_dot[j_2] += v_3_3 * s_bar_dot;
+        linear_w_bar[j_2] += s_bar * v_3_3;
+      }
+      if (j >= 0) {
+        const v_3 = x[j];
+        linear_w_bar_dot[j] += v_3 * s_bar_dot;
+        linear_w_bar[j] += s_bar * v_3;
+      }
     }
     b_bar_dot += s_bar_dot;
     b_bar += s_bar;

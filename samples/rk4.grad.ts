@@ -160,30 +160,70 @@ export function rk4GradInto(
       // inlined lotkaVolterra(…) from rk4.ts:36
       k1[0] = rates[0] * y[0] - rates[1] * y[0] * y[1];
       k1[1] = rates[2] * y[0] * y[1] - rates[3] * y[1];
-      for (let i = 0; i < 2; i++) {
-        saved[savedTop++] = stage[i];
-        stage[i] = y[i] + 0.5 * h * k1[i];
+      {
+        let i = 0;
+        for (; i + 1 < 2; i += 2) {
+          saved[savedTop++] = stage[i];
+          stage[i] = y[i] + 0.5 * h * k1[i];
+          const i_1 = i + 1;
+          saved[savedTop++] = stage[i_1];
+          stage[i_1] = y[i_1] + 0.5 * h * k1[i_1];
+        }
+        if (i < 2) {
+          saved[savedTop++] = stage[i];
+          stage[i] = y[i] + 0.5 * h * k1[i];
+        }
       }
       // inlined lotkaVolterra(…) from rk4.ts:36
       k2[0] = rates[0] * stage[0] - rates[1] * stage[0] * stage[1];
       k2[1] = rates[2] * stage[0] * stage[1] - rates[3] * stage[1];
-      for (let i = 0; i < 2; i++) {
-        saved[savedTop++] = stage[i];
-        stage[i] = y[i] + 0.5 * h * k2[i];
+      {
+        let i = 0;
+        for (; i + 1 < 2; i += 2) {
+          saved[savedTop++] = stage[i];
+          stage[i] = y[i] + 0.5 * h * k2[i];
+          const i_2 = i + 1;
+          saved[savedTop++] = stage[i_2];
+          stage[i_2] = y[i_2] + 0.5 * h * k2[i_2];
+        }
+        if (i < 2) {
+          saved[savedTop++] = stage[i];
+          stage[i] = y[i] + 0.5 * h * k2[i];
+        }
       }
       // inlined lotkaVolterra(…) from rk4.ts:36
       k3[0] = rates[0] * stage[0] - rates[1] * stage[0] * stage[1];
       k3[1] = rates[2] * stage[0] * stage[1] - rates[3] * stage[1];
-      for (let i = 0; i < 2; i++) {
-        saved[savedTop++] = stage[i];
-        stage[i] = y[i] + h * k3[i];
+      {
+        let i = 0;
+        for (; i + 1 < 2; i += 2) {
+          saved[savedTop++] = stage[i];
+          stage[i] = y[i] + h * k3[i];
+          const i_3 = i + 1;
+          saved[savedTop++] = stage[i_3];
+          stage[i_3] = y[i_3] + h * k3[i_3];
+        }
+        if (i < 2) {
+          saved[savedTop++] = stage[i];
+          stage[i] = y[i] + h * k3[i];
+        }
       }
       // inlined lotkaVolterra(…) from rk4.ts:36
       k4[0] = rates[0] * stage[0] - rates[1] * stage[0] * stage[1];
       k4[1] = rates[2] * stage[0] * stage[1] - rates[3] * stage[1];
-      for (let i = 0; i < 2; i++) {
-        saved[savedTop++] = y[i];
-        y[i] += (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+      {
+        let i = 0;
+        for (; i + 1 < 2; i += 2) {
+          saved[savedTop++] = y[i];
+          y[i] += (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+          const i_4 = i + 1;
+          saved[savedTop++] = y[i_4];
+          y[i_4] += (h / 6) * (k1[i_4] + 2 * k2[i_4] + 2 * k3[i_4] + k4[i_4]);
+        }
+        if (i < 2) {
+          saved[savedTop++] = y[i];
+          y[i] += (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+        }
       }
     }
     valueStack.size = savedTop;

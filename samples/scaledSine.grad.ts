@@ -243,9 +243,19 @@ function scaledSineJacobianJvpLanes(
     y[i] = s * _t0;
     const _t1 = Math.cos(x[i]);
     const _t2 = i * width;
-    for (let lane = 0; lane < width; lane++) {
-      const _t0_dot = _t1 * x_dot[_t2 + lane];
-      y_dot[_t2 + lane] = _t0 * s_dot[lane] + s * _t0_dot;
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        const _t0_dot = _t1 * x_dot[_t2 + lane];
+        y_dot[_t2 + lane] = _t0 * s_dot[lane] + s * _t0_dot;
+        const lane_1 = lane + 1;
+        const _t0_dot_1 = _t1 * x_dot[_t2 + lane_1];
+        y_dot[_t2 + lane_1] = _t0 * s_dot[lane_1] + s * _t0_dot_1;
+      }
+      if (lane < width) {
+        const _t0_dot = _t1 * x_dot[_t2 + lane];
+        y_dot[_t2 + lane] = _t0 * s_dot[lane] + s * _t0_dot;
+      }
     }
   }
   return { value: y, tangent: y_dot };

@@ -490,10 +490,22 @@ export function softmaxCrossEntropyHvpLanesInto(
       saved[savedTop++] = _t0;
       sum += _t0;
       const _t4 = j * width;
-      for (let lane = 0; lane < width; lane++) {
-        const _t0_dot = _t0 * (z_dot[_t4 + lane] - m_dot[lane]);
-        saved[savedTop++] = _t0_dot;
-        sum_dot[lane] += _t0_dot;
+      {
+        let lane = 0;
+        for (; lane + 1 < width; lane += 2) {
+          const _t0_dot = _t0 * (z_dot[_t4 + lane] - m_dot[lane]);
+          saved[savedTop++] = _t0_dot;
+          sum_dot[lane] += _t0_dot;
+          const lane_1 = lane + 1;
+          const _t0_dot_1 = _t0 * (z_dot[_t4 + lane_1] - m_dot[lane_1]);
+          saved[savedTop++] = _t0_dot_1;
+          sum_dot[lane_1] += _t0_dot_1;
+        }
+        if (lane < width) {
+          const _t0_dot = _t0 * (z_dot[_t4 + lane] - m_dot[lane]);
+          saved[savedTop++] = _t0_dot;
+          sum_dot[lane] += _t0_dot;
+        }
       }
     }
     valueStack.size = savedTop;
@@ -522,11 +534,25 @@ export function softmaxCrossEntropyHvpLanesInto(
       z_bar[j] += _t1;
       m_bar -= _t1;
       const _t5 = j * width;
-      for (let lane = 0; lane < width; lane++) {
-        const _t0_dot = saved[_t0_dotLanes + lane];
-        const _t1_dot = _t0 * sum_bar_dot[lane] + sum_bar * _t0_dot;
-        z_bar_dot[_t5 + lane] = _t1_dot;
-        m_bar_dot[lane] -= _t1_dot;
+      {
+        let lane = 0;
+        for (; lane + 1 < width; lane += 2) {
+          const _t0_dot = saved[_t0_dotLanes + lane];
+          const _t1_dot = _t0 * sum_bar_dot[lane] + sum_bar * _t0_dot;
+          z_bar_dot[_t5 + lane] = _t1_dot;
+          m_bar_dot[lane] -= _t1_dot;
+          const lane_2 = lane + 1;
+          const _t0_dot_2 = saved[_t0_dotLanes + lane_2];
+          const _t1_dot_1 = _t0 * sum_bar_dot[lane_2] + sum_bar * _t0_dot_2;
+          z_bar_dot[_t5 + lane_2] = _t1_dot_1;
+          m_bar_dot[lane_2] -= _t1_dot_1;
+        }
+        if (lane < width) {
+          const _t0_dot = saved[_t0_dotLanes + lane];
+          const _t1_dot = _t0 * sum_bar_dot[lane] + sum_bar * _t0_dot;
+          z_bar_dot[_t5 + lane] = _t1_dot;
+          m_bar_dot[lane] -= _t1_dot;
+        }
       }
     }
     valueStack.size = savedTop;

@@ -161,8 +161,16 @@ export function tanhNetworkGradInto(
     for (let i = 0; i < params.b1.length; i++) {
       let z = params.b1[i];
       const row = params.W1[i];
-      for (let j = 0; j < x.length; j++) {
-        z += row[j] * x[j];
+      {
+        let j = 0;
+        for (; j + 1 < x.length; j += 2) {
+          z += row[j] * x[j];
+          const j_1 = j + 1;
+          z += row[j_1] * x[j_1];
+        }
+        if (j < x.length) {
+          z += row[j] * x[j];
+        }
       }
       const _t0 = Math.tanh(z);
       saved[savedTop++] = _t0;
@@ -189,8 +197,16 @@ export function tanhNetworkGradInto(
       params_w2_bar[i] += out_bar * _t0;
       const z_bar = out_bar * params.w2[i] * (1 - _t0 * _t0);
       // line 17: for (let j = 0; j < x.length; j++) z += row[j] * x[j];
-      for (let j = x.length - 1; j >= 0; j--) {
-        row_bar[j] += z_bar * x[j];
+      {
+        let j = x.length - 1;
+        for (; j - 1 >= 0; j -= 2) {
+          row_bar[j] += z_bar * x[j];
+          const j_2 = j - 1;
+          row_bar[j_2] += z_bar * x[j_2];
+        }
+        if (j >= 0) {
+          row_bar[j] += z_bar * x[j];
+        }
       }
       // line 15: let z = params.b1[i];
       params_b1_bar[i] += z_bar;
@@ -269,9 +285,19 @@ export function tanhNetworkHvpInto(
       let z_dot = params_b1_dot[i];
       const row = params.W1[i];
       const row_dot = params_W1_dot[i];
-      for (let j = 0; j < x.length; j++) {
-        z_dot += x[j] * row_dot[j];
-        z += row[j] * x[j];
+      {
+        let j = 0;
+        for (; j + 1 < x.length; j += 2) {
+          z_dot += x[j] * row_dot[j];
+          z += row[j] * x[j];
+          const j_1 = j + 1;
+          z_dot += x[j_1] * row_dot[j_1];
+          z += row[j_1] * x[j_1];
+        }
+        if (j < x.length) {
+          z_dot += x[j] * row_dot[j];
+          z += row[j] * x[j];
+        }
       }
       const _t0 = Math.tanh(z);
       const _t0_dot = (1 - _t0 * _t0) * z_dot;
@@ -314,9 +340,19 @@ export function tanhNetworkHvpInto(
         out_bar * (1 - _t0 * _t0) * params_w2_dot[i] -
         out_bar * params.w2[i] * (2 * _t0 * _t0_dot);
       // line 17: for (let j = 0; j < x.length; j++) z += row[j] * x[j];
-      for (let j = x.length - 1; j >= 0; j--) {
-        row_bar_dot[j] += x[j] * z_bar_dot;
-        row_bar[j] += z_bar * x[j];
+      {
+        let j = x.length - 1;
+        for (; j - 1 >= 0; j -= 2) {
+          row_bar_dot[j] += x[j] * z_bar_dot;
+          row_bar[j] += z_bar * x[j];
+          const j_2 = j - 1;
+          row_bar_dot[j_2] += x[j_2] * z_bar_dot;
+          row_bar[j_2] += z_bar * x[j_2];
+        }
+        if (j >= 0) {
+          row_bar_dot[j] += x[j] * z_bar_dot;
+          row_bar[j] += z_bar * x[j];
+        }
       }
       // line 15: let z = params.b1[i];
       params_b1_bar_dot[i] += z_bar_dot;

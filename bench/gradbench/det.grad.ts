@@ -227,10 +227,22 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
         }
       }
       if (p !== k) {
-        for (let j = 0; j < ell; j++) {
-          const t = M[k * ell + j];
-          M[k * ell + j] = M[p * ell + j];
-          M[p * ell + j] = t;
+        {
+          let j = 0;
+          for (; j + 1 < ell; j += 2) {
+            const t = M[k * ell + j];
+            M[k * ell + j] = M[p * ell + j];
+            M[p * ell + j] = t;
+            const j_1 = j + 1;
+            const t_1 = M[k * ell + j_1];
+            M[k * ell + j_1] = M[p * ell + j_1];
+            M[p * ell + j_1] = t_1;
+          }
+          if (j < ell) {
+            const t = M[k * ell + j];
+            M[k * ell + j] = M[p * ell + j];
+            M[p * ell + j] = t;
+          }
         }
         valueStack.push(d);
         d = -d;
@@ -249,9 +261,19 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
         );
         for (let i = k + 1; i < ell; i++) {
           const f = M[i * ell + k] / pivot;
-          for (let j = k + 1; j < ell; j++) {
-            saved[savedTop++] = M[k * ell + j];
-            M[i * ell + j] -= f * M[k * ell + j];
+          {
+            let j = k + 1;
+            for (; j + 1 < ell; j += 2) {
+              saved[savedTop++] = M[k * ell + j];
+              M[i * ell + j] -= f * M[k * ell + j];
+              const j_2 = j + 1;
+              saved[savedTop++] = M[k * ell + j_2];
+              M[i * ell + j_2] -= f * M[k * ell + j_2];
+            }
+            if (j < ell) {
+              saved[savedTop++] = M[k * ell + j];
+              M[i * ell + j] -= f * M[k * ell + j];
+            }
           }
           saved[savedTop++] = f;
         }
@@ -281,11 +303,25 @@ export function detGradInto(A: readonly number[], ell: number, grad: DetGradient
         const f = saved[--savedTop];
         let f_bar = 0;
         // line 33: for (let j = k + 1; j < ell; j++) M[i * ell + j] -= f * M[k * ell + j];
-        for (let j = Math.ceil(ell) - 1; j >= k + 1; j--) {
-          const M_at = saved[--savedTop];
-          const _t4 = -M_bar[i * ell + j];
-          f_bar += _t4 * M_at;
-          M_bar[k * ell + j] += _t4 * f;
+        {
+          let j = Math.ceil(ell) - 1;
+          for (; j - 1 >= k + 1; j -= 2) {
+            const M_at = saved[--savedTop];
+            const _t4 = -M_bar[i * ell + j];
+            f_bar += _t4 * M_at;
+            M_bar[k * ell + j] += _t4 * f;
+            const j_3 = j - 1;
+            const M_at_1 = saved[--savedTop];
+            const _t4_1 = -M_bar[i * ell + j_3];
+            f_bar += _t4_1 * M_at_1;
+            M_bar[k * ell + j_3] += _t4_1 * f;
+          }
+          if (j >= k + 1) {
+            const M_at = saved[--savedTop];
+            const _t4 = -M_bar[i * ell + j];
+            f_bar += _t4 * M_at;
+            M_bar[k * ell + j] += _t4 * f;
+          }
         }
         // line 32: const f = M[i * ell + k] / pivot;
         const _t3 = f_bar / pivot;

@@ -164,11 +164,25 @@ export function gmmLogPosteriorGradInto(
     const saved = valueStack.reserve(savedTop, K * D);
     for (let k = 0; k < K; k++) {
       const icf_k = icf[k];
-      for (let j = 0; j < D; j++) {
-        const _t0 = Math.exp(icf_k[j]);
-        saved[savedTop++] = _t0;
-        qDiagonal[k * D + j] = _t0;
-        sumQ[k] += icf_k[j];
+      {
+        let j = 0;
+        for (; j + 1 < D; j += 2) {
+          const _t0 = Math.exp(icf_k[j]);
+          saved[savedTop++] = _t0;
+          qDiagonal[k * D + j] = _t0;
+          sumQ[k] += icf_k[j];
+          const j_3 = j + 1;
+          const _t0_1 = Math.exp(icf_k[j_3]);
+          saved[savedTop++] = _t0_1;
+          qDiagonal[k * D + j_3] = _t0_1;
+          sumQ[k] += icf_k[j_3];
+        }
+        if (j < D) {
+          const _t0 = Math.exp(icf_k[j]);
+          saved[savedTop++] = _t0;
+          qDiagonal[k * D + j] = _t0;
+          sumQ[k] += icf_k[j];
+        }
       }
     }
     valueStack.size = savedTop;
@@ -212,8 +226,16 @@ export function gmmLogPosteriorGradInto(
     ];
     const t = z + 6.5;
     let sum_2 = c[0];
-    for (let k_3 = 1; k_3 < 9; k_3++) {
-      sum_2 += c[k_3] / (z - 1 + k_3);
+    {
+      let k_3 = 1;
+      for (; k_3 + 1 < 9; k_3 += 2) {
+        sum_2 += c[k_3] / (z - 1 + k_3);
+        const k_3_1 = k_3 + 1;
+        sum_2 += c[k_3_1] / (z - 1 + k_3_1);
+      }
+      if (k_3 < 9) {
+        sum_2 += c[k_3] / (z - 1 + k_3);
+      }
     }
     out += 0.5 * Math.log(2 * Math.PI) + (z - 0.5) * Math.log(t) - t + Math.log(sum_2);
   }
@@ -227,14 +249,36 @@ export function gmmLogPosteriorGradInto(
       const q_1 = icf[k_4];
       let squares = 0;
       let sumQ_1 = 0;
-      for (let j_2 = 0; j_2 < D_2; j_2++) {
-        const _t4 = Math.exp(2 * q_1[j_2]);
-        saved[savedTop++] = _t4;
-        squares += _t4;
-        sumQ_1 += q_1[j_2];
+      {
+        let j_2 = 0;
+        for (; j_2 + 1 < D_2; j_2 += 2) {
+          const _t4 = Math.exp(2 * q_1[j_2]);
+          saved[savedTop++] = _t4;
+          squares += _t4;
+          sumQ_1 += q_1[j_2];
+          const j_2_1 = j_2 + 1;
+          const _t4_1 = Math.exp(2 * q_1[j_2_1]);
+          saved[savedTop++] = _t4_1;
+          squares += _t4_1;
+          sumQ_1 += q_1[j_2_1];
+        }
+        if (j_2 < D_2) {
+          const _t4 = Math.exp(2 * q_1[j_2]);
+          saved[savedTop++] = _t4;
+          squares += _t4;
+          sumQ_1 += q_1[j_2];
+        }
       }
-      for (let j_2 = D_2; j_2 < q_1.length; j_2++) {
-        squares += q_1[j_2] * q_1[j_2];
+      {
+        let j_2 = D_2;
+        for (; j_2 + 1 < q_1.length; j_2 += 2) {
+          squares += q_1[j_2] * q_1[j_2];
+          const j_2_2 = j_2 + 1;
+          squares += q_1[j_2_2] * q_1[j_2_2];
+        }
+        if (j_2 < q_1.length) {
+          squares += q_1[j_2] * q_1[j_2];
+        }
       }
       prior_1 += 0.5 * gamma * gamma * squares - m * sumQ_1;
     }
@@ -271,8 +315,16 @@ export function gmmLogPosteriorGradInto(
         const q = icf[k];
         const x_i = x[i];
         const mu_k = mu[k];
-        for (let j = 0; j < D; j++) {
-          transformed[j] = qDiagonal[k * D + j] * (x_i[j] - mu_k[j]);
+        {
+          let j = 0;
+          for (; j + 1 < D; j += 2) {
+            transformed[j] = qDiagonal[k * D + j] * (x_i[j] - mu_k[j]);
+            const j_4 = j + 1;
+            transformed[j_4] = qDiagonal[k * D + j_4] * (x_i[j_4] - mu_k[j_4]);
+          }
+          if (j < D) {
+            transformed[j] = qDiagonal[k * D + j] * (x_i[j] - mu_k[j]);
+          }
         }
         {
           let col = 0;
@@ -295,15 +347,33 @@ export function gmmLogPosteriorGradInto(
           if (col < D - 1) {
             const first = D + (col * (2 * D - col - 1)) / 2 - col - 1;
             const centered = x_i[col] - mu_k[col];
-            for (let row = col + 1; row < D; row++) {
-              transformed[row] += q[first + row] * centered;
+            {
+              let row = col + 1;
+              for (; row + 1 < D; row += 2) {
+                transformed[row] += q[first + row] * centered;
+                const row_1 = row + 1;
+                transformed[row_1] += q[first + row_1] * centered;
+              }
+              if (row < D) {
+                transformed[row] += q[first + row] * centered;
+              }
             }
           }
         }
         let sq = 0;
-        for (let j = 0; j < D; j++) {
-          saved[savedTop++] = transformed[j];
-          sq += transformed[j] * transformed[j];
+        {
+          let j = 0;
+          for (; j + 1 < D; j += 2) {
+            saved[savedTop++] = transformed[j];
+            sq += transformed[j] * transformed[j];
+            const j_5 = j + 1;
+            saved[savedTop++] = transformed[j_5];
+            sq += transformed[j_5] * transformed[j_5];
+          }
+          if (j < D) {
+            saved[savedTop++] = transformed[j];
+            sq += transformed[j] * transformed[j];
+          }
         }
         main[k] = alpha[k] + sumQ[k] - 0.5 * sq;
       }
@@ -316,10 +386,22 @@ export function gmmLogPosteriorGradInto(
       }
       const max_1 = main[top_1];
       let sum_1 = 0;
-      for (let k_2 = 0; k_2 < main.length; k_2++) {
-        const _t8 = Math.exp(main[k_2] - max_1);
-        saved[savedTop++] = _t8;
-        sum_1 += _t8;
+      {
+        let k_2 = 0;
+        for (; k_2 + 1 < main.length; k_2 += 2) {
+          const _t8 = Math.exp(main[k_2] - max_1);
+          saved[savedTop++] = _t8;
+          sum_1 += _t8;
+          const k_2_1 = k_2 + 1;
+          const _t8_1 = Math.exp(main[k_2_1] - max_1);
+          saved[savedTop++] = _t8_1;
+          sum_1 += _t8_1;
+        }
+        if (k_2 < main.length) {
+          const _t8 = Math.exp(main[k_2] - max_1);
+          saved[savedTop++] = _t8;
+          sum_1 += _t8;
+        }
       }
       slse += Math.log(sum_1) + max_1;
       // its reverse, in the same iteration
@@ -327,11 +409,25 @@ export function gmmLogPosteriorGradInto(
       let max_1_bar = slse_bar;
       const sum_1_bar = slse_bar * (1 / sum_1);
       // gmm.ts:107
-      for (let k_2 = main.length - 1; k_2 >= 0; k_2--) {
-        const _t8 = saved[--savedTop];
-        const _t9 = sum_1_bar * _t8;
-        main_bar[k_2] += _t9;
-        max_1_bar -= _t9;
+      {
+        let k_2 = main.length - 1;
+        for (; k_2 - 1 >= 0; k_2 -= 2) {
+          const _t8 = saved[--savedTop];
+          const _t9 = sum_1_bar * _t8;
+          main_bar[k_2] += _t9;
+          max_1_bar -= _t9;
+          const k_2_2 = k_2 - 1;
+          const _t8_2 = saved[--savedTop];
+          const _t9_1 = sum_1_bar * _t8_2;
+          main_bar[k_2_2] += _t9_1;
+          max_1_bar -= _t9_1;
+        }
+        if (k_2 >= 0) {
+          const _t8 = saved[--savedTop];
+          const _t9 = sum_1_bar * _t8;
+          main_bar[k_2] += _t9;
+          max_1_bar -= _t9;
+        }
       }
       // gmm.ts:105
       main_bar[top_1] += max_1_bar;
@@ -346,9 +442,19 @@ export function gmmLogPosteriorGradInto(
         const sq_bar = -(_t7 * 0.5);
         main_bar[k] = 0;
         // gmm.ts:65
-        for (let j = D - 1; j >= 0; j--) {
-          const transformed_j = saved[--savedTop];
-          transformed_bar[j] += sq_bar * (2 * transformed_j);
+        {
+          let j = D - 1;
+          for (; j - 1 >= 0; j -= 2) {
+            const transformed_j = saved[--savedTop];
+            transformed_bar[j] += sq_bar * (2 * transformed_j);
+            const j_6 = j - 1;
+            const transformed_j_1 = saved[--savedTop];
+            transformed_bar[j_6] += sq_bar * (2 * transformed_j_1);
+          }
+          if (j >= 0) {
+            const transformed_j = saved[--savedTop];
+            transformed_bar[j] += sq_bar * (2 * transformed_j);
+          }
         }
         // gmm.ts:59
         const x_i = x[i];
@@ -372,15 +478,39 @@ export function gmmLogPosteriorGradInto(
               q_bar[first_2 + row] += _t6 * centered_2;
               centered_bar_1 += _t6 * q[first_2 + row];
             }
-            for (let row_2 = row; row_2 >= col + 1; row_2--) {
-              const _t6 = transformed_bar[row_2];
-              q_bar[first + row_2] += _t6 * centered;
-              centered_bar += _t6 * q[first + row_2];
+            {
+              let row_2 = row;
+              for (; row_2 - 1 >= col + 1; row_2 -= 2) {
+                const _t6 = transformed_bar[row_2];
+                q_bar[first + row_2] += _t6 * centered;
+                centered_bar += _t6 * q[first + row_2];
+                const row_2_1 = row_2 - 1;
+                const _t6_2 = transformed_bar[row_2_1];
+                q_bar[first + row_2_1] += _t6_2 * centered;
+                centered_bar += _t6_2 * q[first + row_2_1];
+              }
+              if (row_2 >= col + 1) {
+                const _t6 = transformed_bar[row_2];
+                q_bar[first + row_2] += _t6 * centered;
+                centered_bar += _t6 * q[first + row_2];
+              }
             }
-            for (let row_2 = row; row_2 >= col_2 + 1; row_2--) {
-              const _t6_1 = transformed_bar[row_2];
-              q_bar[first_2 + row_2] += _t6_1 * centered_2;
-              centered_bar_1 += _t6_1 * q[first_2 + row_2];
+            {
+              let row_2 = row;
+              for (; row_2 - 1 >= col_2 + 1; row_2 -= 2) {
+                const _t6_1 = transformed_bar[row_2];
+                q_bar[first_2 + row_2] += _t6_1 * centered_2;
+                centered_bar_1 += _t6_1 * q[first_2 + row_2];
+                const row_2_2 = row_2 - 1;
+                const _t6_1_1 = transformed_bar[row_2_2];
+                q_bar[first_2 + row_2_2] += _t6_1_1 * centered_2;
+                centered_bar_1 += _t6_1_1 * q[first_2 + row_2_2];
+              }
+              if (row_2 >= col_2 + 1) {
+                const _t6_1 = transformed_bar[row_2];
+                q_bar[first_2 + row_2] += _t6_1 * centered_2;
+                centered_bar_1 += _t6_1 * q[first_2 + row_2];
+              }
             }
             mu_bar_k[col] -= centered_bar;
             mu_bar_k[col_2] -= centered_bar_1;
@@ -390,21 +520,47 @@ export function gmmLogPosteriorGradInto(
             const centered = x_i[col] - mu_k[col];
             let centered_bar = 0;
             // gmm.ts:62
-            for (let row = D - 1; row >= col + 1; row--) {
-              const _t6 = transformed_bar[row];
-              q_bar[first + row] += _t6 * centered;
-              centered_bar += _t6 * q[first + row];
+            {
+              let row = D - 1;
+              for (; row - 1 >= col + 1; row -= 2) {
+                const _t6 = transformed_bar[row];
+                q_bar[first + row] += _t6 * centered;
+                centered_bar += _t6 * q[first + row];
+                const row_3 = row - 1;
+                const _t6_3 = transformed_bar[row_3];
+                q_bar[first + row_3] += _t6_3 * centered;
+                centered_bar += _t6_3 * q[first + row_3];
+              }
+              if (row >= col + 1) {
+                const _t6 = transformed_bar[row];
+                q_bar[first + row] += _t6 * centered;
+                centered_bar += _t6 * q[first + row];
+              }
             }
             // gmm.ts:61
             mu_bar_k[col] -= centered_bar;
           }
         }
         // gmm.ts:58
-        for (let j = D - 1; j >= 0; j--) {
-          const _t5 = transformed_bar[j];
-          qDiagonal_bar[k * D + j] += _t5 * (x_i[j] - mu_k[j]);
-          mu_bar_k[j] -= _t5 * qDiagonal[k * D + j];
-          transformed_bar[j] = 0;
+        {
+          let j = D - 1;
+          for (; j - 1 >= 0; j -= 2) {
+            const _t5 = transformed_bar[j];
+            qDiagonal_bar[k * D + j] += _t5 * (x_i[j] - mu_k[j]);
+            mu_bar_k[j] -= _t5 * qDiagonal[k * D + j];
+            transformed_bar[j] = 0;
+            const j_7 = j - 1;
+            const _t5_1 = transformed_bar[j_7];
+            qDiagonal_bar[k * D + j_7] += _t5_1 * (x_i[j_7] - mu_k[j_7]);
+            mu_bar_k[j_7] -= _t5_1 * qDiagonal[k * D + j_7];
+            transformed_bar[j_7] = 0;
+          }
+          if (j >= 0) {
+            const _t5 = transformed_bar[j];
+            qDiagonal_bar[k * D + j] += _t5 * (x_i[j] - mu_k[j]);
+            mu_bar_k[j] -= _t5 * qDiagonal[k * D + j];
+            transformed_bar[j] = 0;
+          }
         }
       }
     }
@@ -425,16 +581,38 @@ export function gmmLogPosteriorGradInto(
       const squares_bar = prior_1_bar * (0.5 * gamma * gamma);
       const sumQ_1_bar = -(prior_1_bar * m);
       // gmm.ts:85
-      for (let j_2 = D_2 + (Math.ceil(q_1.length - D_2) - 1); j_2 >= D_2; j_2--) {
-        q_1_bar[j_2] += squares_bar * (2 * q_1[j_2]);
+      {
+        let j_2 = D_2 + (Math.ceil(q_1.length - D_2) - 1);
+        for (; j_2 - 1 >= D_2; j_2 -= 2) {
+          q_1_bar[j_2] += squares_bar * (2 * q_1[j_2]);
+          const j_2_3 = j_2 - 1;
+          q_1_bar[j_2_3] += squares_bar * (2 * q_1[j_2_3]);
+        }
+        if (j_2 >= D_2) {
+          q_1_bar[j_2] += squares_bar * (2 * q_1[j_2]);
+        }
       }
       // gmm.ts:81
-      for (let j_2 = Math.ceil(D_2) - 1; j_2 >= 0; j_2--) {
-        // gmm.ts:83
-        q_1_bar[j_2] += sumQ_1_bar;
-        // gmm.ts:82
-        const _t4 = saved[--savedTop];
-        q_1_bar[j_2] += squares_bar * _t4 * 2;
+      {
+        let j_2 = Math.ceil(D_2) - 1;
+        for (; j_2 - 1 >= 0; j_2 -= 2) {
+          // gmm.ts:83
+          q_1_bar[j_2] += sumQ_1_bar;
+          // gmm.ts:82
+          const _t4 = saved[--savedTop];
+          q_1_bar[j_2] += squares_bar * _t4 * 2;
+          const j_2_4 = j_2 - 1;
+          q_1_bar[j_2_4] += sumQ_1_bar;
+          const _t4_2 = saved[--savedTop];
+          q_1_bar[j_2_4] += squares_bar * _t4_2 * 2;
+        }
+        if (j_2 >= 0) {
+          // gmm.ts:83
+          q_1_bar[j_2] += sumQ_1_bar;
+          // gmm.ts:82
+          const _t4 = saved[--savedTop];
+          q_1_bar[j_2] += squares_bar * _t4 * 2;
+        }
       }
     }
     valueStack.size = savedTop;
@@ -464,13 +642,29 @@ export function gmmLogPosteriorGradInto(
     for (let k = K - 1; k >= 0; k--) {
       // gmm.ts:46
       const icf_bar_k = icf_bar[k];
-      for (let j = D - 1; j >= 0; j--) {
-        // gmm.ts:48
-        icf_bar_k[j] += sumQ_bar[k];
-        // gmm.ts:47
-        const _t0 = saved[--savedTop];
-        icf_bar_k[j] += qDiagonal_bar[k * D + j] * _t0;
-        qDiagonal_bar[k * D + j] = 0;
+      {
+        let j = D - 1;
+        for (; j - 1 >= 0; j -= 2) {
+          // gmm.ts:48
+          icf_bar_k[j] += sumQ_bar[k];
+          // gmm.ts:47
+          const _t0 = saved[--savedTop];
+          icf_bar_k[j] += qDiagonal_bar[k * D + j] * _t0;
+          qDiagonal_bar[k * D + j] = 0;
+          const j_8 = j - 1;
+          icf_bar_k[j_8] += sumQ_bar[k];
+          const _t0_2 = saved[--savedTop];
+          icf_bar_k[j_8] += qDiagonal_bar[k * D + j_8] * _t0_2;
+          qDiagonal_bar[k * D + j_8] = 0;
+        }
+        if (j >= 0) {
+          // gmm.ts:48
+          icf_bar_k[j] += sumQ_bar[k];
+          // gmm.ts:47
+          const _t0 = saved[--savedTop];
+          icf_bar_k[j] += qDiagonal_bar[k * D + j] * _t0;
+          qDiagonal_bar[k * D + j] = 0;
+        }
       }
     }
     valueStack.size = savedTop;

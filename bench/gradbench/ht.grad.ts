@@ -257,10 +257,22 @@ function handPoseJacobianJvpLanes(
     const _t0 = r * width;
     const _t1 = (3 + r) * width;
     const _t2 = (6 + r) * width;
-    for (let lane = 0; lane < width; lane++) {
-      P_dot[_t0 + lane] = theta_dot[_t0 + lane];
-      P_dot[_t1 + lane] = 0;
-      P_dot[_t2 + lane] = theta_dot[_t1 + lane];
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        P_dot[_t0 + lane] = theta_dot[_t0 + lane];
+        P_dot[_t1 + lane] = 0;
+        P_dot[_t2 + lane] = theta_dot[_t1 + lane];
+        const lane_1 = lane + 1;
+        P_dot[_t0 + lane_1] = theta_dot[_t0 + lane_1];
+        P_dot[_t1 + lane_1] = 0;
+        P_dot[_t2 + lane_1] = theta_dot[_t1 + lane_1];
+      }
+      if (lane < width) {
+        P_dot[_t0 + lane] = theta_dot[_t0 + lane];
+        P_dot[_t1 + lane] = 0;
+        P_dot[_t2 + lane] = theta_dot[_t1 + lane];
+      }
     }
   }
   for (let j = 6; j < theta.length; j++) {
@@ -271,8 +283,16 @@ function handPoseJacobianJvpLanes(
     P[3 * column + (s_1 === 1 ? 1 : 0)] = theta[j];
     const _t3 = (3 * column + (s_1 === 1 ? 1 : 0)) * width;
     const _t4 = j * width;
-    for (let lane = 0; lane < width; lane++) {
-      P_dot[_t3 + lane] = theta_dot[_t4 + lane];
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        P_dot[_t3 + lane] = theta_dot[_t4 + lane];
+        const lane_2 = lane + 1;
+        P_dot[_t3 + lane_2] = theta_dot[_t4 + lane_2];
+      }
+      if (lane < width) {
+        P_dot[_t3 + lane] = theta_dot[_t4 + lane];
+      }
     }
   }
   const out = new Array<number>(12 * B + 12).fill(0);
@@ -341,11 +361,28 @@ function handPoseJacobianJvpLanes(
       const _t6 = (4 * i + 1) * width;
       const _t7 = (4 * i + 2) * width;
       const _t8 = (4 * i + 3) * width;
-      for (let lane = 0; lane < width; lane++) {
-        relative_dot[_t5 + lane] = m0 * r00_dot[lane] + m1 * r10_dot[lane] + m2 * r20_dot[lane];
-        relative_dot[_t6 + lane] = m0 * r01_dot[lane] + m1 * r11_dot[lane] + m2 * r21_dot[lane];
-        relative_dot[_t7 + lane] = m0 * r02_dot[lane] + m1 * r12_dot[lane] + m2 * r22_dot[lane];
-        relative_dot[_t8 + lane] = 0;
+      {
+        let lane = 0;
+        for (; lane + 1 < width; lane += 2) {
+          relative_dot[_t5 + lane] = m0 * r00_dot[lane] + m1 * r10_dot[lane] + m2 * r20_dot[lane];
+          relative_dot[_t6 + lane] = m0 * r01_dot[lane] + m1 * r11_dot[lane] + m2 * r21_dot[lane];
+          relative_dot[_t7 + lane] = m0 * r02_dot[lane] + m1 * r12_dot[lane] + m2 * r22_dot[lane];
+          relative_dot[_t8 + lane] = 0;
+          const lane_3 = lane + 1;
+          relative_dot[_t5 + lane_3] =
+            m0 * r00_dot[lane_3] + m1 * r10_dot[lane_3] + m2 * r20_dot[lane_3];
+          relative_dot[_t6 + lane_3] =
+            m0 * r01_dot[lane_3] + m1 * r11_dot[lane_3] + m2 * r21_dot[lane_3];
+          relative_dot[_t7 + lane_3] =
+            m0 * r02_dot[lane_3] + m1 * r12_dot[lane_3] + m2 * r22_dot[lane_3];
+          relative_dot[_t8 + lane_3] = 0;
+        }
+        if (lane < width) {
+          relative_dot[_t5 + lane] = m0 * r00_dot[lane] + m1 * r10_dot[lane] + m2 * r20_dot[lane];
+          relative_dot[_t6 + lane] = m0 * r01_dot[lane] + m1 * r11_dot[lane] + m2 * r21_dot[lane];
+          relative_dot[_t7 + lane] = m0 * r02_dot[lane] + m1 * r12_dot[lane] + m2 * r22_dot[lane];
+          relative_dot[_t8 + lane] = 0;
+        }
       }
     }
     const parent = parents[b];
@@ -355,8 +392,16 @@ function handPoseJacobianJvpLanes(
           absolutes[12 * b + 4 * i + j] = relative[4 * i + j];
           const _t9 = (12 * b + 4 * i + j) * width;
           const _t10 = (4 * i + j) * width;
-          for (let lane = 0; lane < width; lane++) {
-            absolutes_dot[_t9 + lane] = relative_dot[_t10 + lane];
+          {
+            let lane = 0;
+            for (; lane + 1 < width; lane += 2) {
+              absolutes_dot[_t9 + lane] = relative_dot[_t10 + lane];
+              const lane_4 = lane + 1;
+              absolutes_dot[_t9 + lane_4] = relative_dot[_t10 + lane_4];
+            }
+            if (lane < width) {
+              absolutes_dot[_t9 + lane] = relative_dot[_t10 + lane];
+            }
           }
         } else {
           const p = 12 * parent + 4 * i;
@@ -377,13 +422,31 @@ function handPoseJacobianJvpLanes(
           const _t25 = (p + 3) * width;
           const _t26 = absolutes[p + 3];
           const _t27 = (12 + j) * width;
-          for (let lane = 0; lane < width; lane++) {
-            absolutes_dot[_t11 + lane] =
-              _t12 * absolutes_dot[_t13 + lane] +
-              _t14 * relative_dot[_t15 + lane] +
-              (_t16 * absolutes_dot[_t17 + lane] + _t18 * relative_dot[_t19 + lane]) +
-              (_t20 * absolutes_dot[_t21 + lane] + _t22 * relative_dot[_t23 + lane]) +
-              (_t24 * absolutes_dot[_t25 + lane] + _t26 * relative_dot[_t27 + lane]);
+          {
+            let lane = 0;
+            for (; lane + 1 < width; lane += 2) {
+              absolutes_dot[_t11 + lane] =
+                _t12 * absolutes_dot[_t13 + lane] +
+                _t14 * relative_dot[_t15 + lane] +
+                (_t16 * absolutes_dot[_t17 + lane] + _t18 * relative_dot[_t19 + lane]) +
+                (_t20 * absolutes_dot[_t21 + lane] + _t22 * relative_dot[_t23 + lane]) +
+                (_t24 * absolutes_dot[_t25 + lane] + _t26 * relative_dot[_t27 + lane]);
+              const lane_5 = lane + 1;
+              absolutes_dot[_t11 + lane_5] =
+                _t12 * absolutes_dot[_t13 + lane_5] +
+                _t14 * relative_dot[_t15 + lane_5] +
+                (_t16 * absolutes_dot[_t17 + lane_5] + _t18 * relative_dot[_t19 + lane_5]) +
+                (_t20 * absolutes_dot[_t21 + lane_5] + _t22 * relative_dot[_t23 + lane_5]) +
+                (_t24 * absolutes_dot[_t25 + lane_5] + _t26 * relative_dot[_t27 + lane_5]);
+            }
+            if (lane < width) {
+              absolutes_dot[_t11 + lane] =
+                _t12 * absolutes_dot[_t13 + lane] +
+                _t14 * relative_dot[_t15 + lane] +
+                (_t16 * absolutes_dot[_t17 + lane] + _t18 * relative_dot[_t19 + lane]) +
+                (_t20 * absolutes_dot[_t21 + lane] + _t22 * relative_dot[_t23 + lane]) +
+                (_t24 * absolutes_dot[_t25 + lane] + _t26 * relative_dot[_t27 + lane]);
+            }
           }
           absolutes[12 * b + 4 * i + j] =
             absolutes[p] * relative[j] +
@@ -414,13 +477,31 @@ function handPoseJacobianJvpLanes(
         const _t35 = (a + 3) * width;
         const _t36 = (a + j) * width;
         const _t37 = i === 0;
-        for (let lane = 0; lane < width; lane++) {
-          const t_dot =
-            _t28 * absolutes_dot[_t29 + lane] +
-            _t30 * absolutes_dot[_t31 + lane] +
-            _t32 * absolutes_dot[_t33 + lane] +
-            _t34 * absolutes_dot[_t35 + lane];
-          out_dot[_t36 + lane] = _t37 ? sign * t_dot : t_dot;
+        {
+          let lane = 0;
+          for (; lane + 1 < width; lane += 2) {
+            const t_dot =
+              _t28 * absolutes_dot[_t29 + lane] +
+              _t30 * absolutes_dot[_t31 + lane] +
+              _t32 * absolutes_dot[_t33 + lane] +
+              _t34 * absolutes_dot[_t35 + lane];
+            out_dot[_t36 + lane] = _t37 ? sign * t_dot : t_dot;
+            const lane_6 = lane + 1;
+            const t_dot_1 =
+              _t28 * absolutes_dot[_t29 + lane_6] +
+              _t30 * absolutes_dot[_t31 + lane_6] +
+              _t32 * absolutes_dot[_t33 + lane_6] +
+              _t34 * absolutes_dot[_t35 + lane_6];
+            out_dot[_t36 + lane_6] = _t37 ? sign * t_dot_1 : t_dot_1;
+          }
+          if (lane < width) {
+            const t_dot =
+              _t28 * absolutes_dot[_t29 + lane] +
+              _t30 * absolutes_dot[_t31 + lane] +
+              _t32 * absolutes_dot[_t33 + lane] +
+              _t34 * absolutes_dot[_t35 + lane];
+            out_dot[_t36 + lane] = _t37 ? sign * t_dot : t_dot;
+          }
         }
       }
     }
@@ -511,8 +592,16 @@ function handPoseJacobianJvpLanes(
     out[g + 9 + r] = P[6 + r];
     const _t87 = (g + 9 + r) * width;
     const _t88 = (6 + r) * width;
-    for (let lane = 0; lane < width; lane++) {
-      out_dot[_t87 + lane] = P_dot[_t88 + lane];
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        out_dot[_t87 + lane] = P_dot[_t88 + lane];
+        const lane_7 = lane + 1;
+        out_dot[_t87 + lane_7] = P_dot[_t88 + lane_7];
+      }
+      if (lane < width) {
+        out_dot[_t87 + lane] = P_dot[_t88 + lane];
+      }
     }
   }
   return { value: out, tangent: out_dot };
@@ -605,13 +694,31 @@ function handPoseJacobianVjpInto(
       for (let i = 0; i < 3; i++) {
         const a = 12 * b + 4 * i;
         const inverseBaseAbsolutes_b = inverseBaseAbsolutes[b];
-        for (let j = 0; j < 4; j++) {
-          const t =
-            absolutes[a] * inverseBaseAbsolutes_b[0][j] +
-            absolutes[a + 1] * inverseBaseAbsolutes_b[1][j] +
-            absolutes[a + 2] * inverseBaseAbsolutes_b[2][j] +
-            absolutes[a + 3] * inverseBaseAbsolutes_b[3][j];
-          out[a + j] = i === 0 ? sign * t : t;
+        {
+          let j = 0;
+          for (; j + 1 < 4; j += 2) {
+            const t =
+              absolutes[a] * inverseBaseAbsolutes_b[0][j] +
+              absolutes[a + 1] * inverseBaseAbsolutes_b[1][j] +
+              absolutes[a + 2] * inverseBaseAbsolutes_b[2][j] +
+              absolutes[a + 3] * inverseBaseAbsolutes_b[3][j];
+            out[a + j] = i === 0 ? sign * t : t;
+            const j_1 = j + 1;
+            const t_1 =
+              absolutes[a] * inverseBaseAbsolutes_b[0][j_1] +
+              absolutes[a + 1] * inverseBaseAbsolutes_b[1][j_1] +
+              absolutes[a + 2] * inverseBaseAbsolutes_b[2][j_1] +
+              absolutes[a + 3] * inverseBaseAbsolutes_b[3][j_1];
+            out[a + j_1] = i === 0 ? sign * t_1 : t_1;
+          }
+          if (j < 4) {
+            const t =
+              absolutes[a] * inverseBaseAbsolutes_b[0][j] +
+              absolutes[a + 1] * inverseBaseAbsolutes_b[1][j] +
+              absolutes[a + 2] * inverseBaseAbsolutes_b[2][j] +
+              absolutes[a + 3] * inverseBaseAbsolutes_b[3][j];
+            out[a + j] = i === 0 ? sign * t : t;
+          }
         }
       }
       saved[savedTop++] = cx;
@@ -1128,19 +1235,49 @@ export function handPoseJvp(
     for (let i = 0; i < 3; i++) {
       const a = 12 * b + 4 * i;
       const inverseBaseAbsolutes_b = inverseBaseAbsolutes[b];
-      for (let j = 0; j < 4; j++) {
-        const t =
-          absolutes[a] * inverseBaseAbsolutes_b[0][j] +
-          absolutes[a + 1] * inverseBaseAbsolutes_b[1][j] +
-          absolutes[a + 2] * inverseBaseAbsolutes_b[2][j] +
-          absolutes[a + 3] * inverseBaseAbsolutes_b[3][j];
-        const t_dot =
-          inverseBaseAbsolutes_b[0][j] * absolutes_dot[a] +
-          inverseBaseAbsolutes_b[1][j] * absolutes_dot[a + 1] +
-          inverseBaseAbsolutes_b[2][j] * absolutes_dot[a + 2] +
-          inverseBaseAbsolutes_b[3][j] * absolutes_dot[a + 3];
-        out[a + j] = i === 0 ? sign * t : t;
-        out_dot[a + j] = i === 0 ? sign * t_dot : t_dot;
+      {
+        let j = 0;
+        for (; j + 1 < 4; j += 2) {
+          const t =
+            absolutes[a] * inverseBaseAbsolutes_b[0][j] +
+            absolutes[a + 1] * inverseBaseAbsolutes_b[1][j] +
+            absolutes[a + 2] * inverseBaseAbsolutes_b[2][j] +
+            absolutes[a + 3] * inverseBaseAbsolutes_b[3][j];
+          const t_dot =
+            inverseBaseAbsolutes_b[0][j] * absolutes_dot[a] +
+            inverseBaseAbsolutes_b[1][j] * absolutes_dot[a + 1] +
+            inverseBaseAbsolutes_b[2][j] * absolutes_dot[a + 2] +
+            inverseBaseAbsolutes_b[3][j] * absolutes_dot[a + 3];
+          out[a + j] = i === 0 ? sign * t : t;
+          out_dot[a + j] = i === 0 ? sign * t_dot : t_dot;
+          const j_1 = j + 1;
+          const t_1 =
+            absolutes[a] * inverseBaseAbsolutes_b[0][j_1] +
+            absolutes[a + 1] * inverseBaseAbsolutes_b[1][j_1] +
+            absolutes[a + 2] * inverseBaseAbsolutes_b[2][j_1] +
+            absolutes[a + 3] * inverseBaseAbsolutes_b[3][j_1];
+          const t_dot_1 =
+            inverseBaseAbsolutes_b[0][j_1] * absolutes_dot[a] +
+            inverseBaseAbsolutes_b[1][j_1] * absolutes_dot[a + 1] +
+            inverseBaseAbsolutes_b[2][j_1] * absolutes_dot[a + 2] +
+            inverseBaseAbsolutes_b[3][j_1] * absolutes_dot[a + 3];
+          out[a + j_1] = i === 0 ? sign * t_1 : t_1;
+          out_dot[a + j_1] = i === 0 ? sign * t_dot_1 : t_dot_1;
+        }
+        if (j < 4) {
+          const t =
+            absolutes[a] * inverseBaseAbsolutes_b[0][j] +
+            absolutes[a + 1] * inverseBaseAbsolutes_b[1][j] +
+            absolutes[a + 2] * inverseBaseAbsolutes_b[2][j] +
+            absolutes[a + 3] * inverseBaseAbsolutes_b[3][j];
+          const t_dot =
+            inverseBaseAbsolutes_b[0][j] * absolutes_dot[a] +
+            inverseBaseAbsolutes_b[1][j] * absolutes_dot[a + 1] +
+            inverseBaseAbsolutes_b[2][j] * absolutes_dot[a + 2] +
+            inverseBaseAbsolutes_b[3][j] * absolutes_dot[a + 3];
+          out[a + j] = i === 0 ? sign * t : t;
+          out_dot[a + j] = i === 0 ? sign * t_dot : t_dot;
+        }
       }
     }
   }
@@ -1233,14 +1370,34 @@ export function skinnedSumVjpInto(
   for (let b = 0; b < weights.length; b++) {
     const w = weights[b];
     if (w !== 0) {
-      for (let r = 0; r < 3; r++) {
-        const e = 12 * b + 4 * r;
-        sum +=
-          w *
-          (pose[e] * position[0] +
-            pose[e + 1] * position[1] +
-            pose[e + 2] * position[2] +
-            pose[e + 3] * position[3]);
+      {
+        let r = 0;
+        for (; r + 1 < 3; r += 2) {
+          const e = 12 * b + 4 * r;
+          sum +=
+            w *
+            (pose[e] * position[0] +
+              pose[e + 1] * position[1] +
+              pose[e + 2] * position[2] +
+              pose[e + 3] * position[3]);
+          const r_1 = r + 1;
+          const e_1 = 12 * b + 4 * r_1;
+          sum +=
+            w *
+            (pose[e_1] * position[0] +
+              pose[e_1 + 1] * position[1] +
+              pose[e_1 + 2] * position[2] +
+              pose[e_1 + 3] * position[3]);
+        }
+        if (r < 3) {
+          const e = 12 * b + 4 * r;
+          sum +=
+            w *
+            (pose[e] * position[0] +
+              pose[e + 1] * position[1] +
+              pose[e + 2] * position[2] +
+              pose[e + 3] * position[3]);
+        }
       }
     }
     // its reverse, in the same iteration

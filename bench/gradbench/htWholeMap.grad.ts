@@ -329,19 +329,49 @@ function wholeMapResidualsJacobianJvp(
     for (let i_1 = 0; i_1 < 3; i_1++) {
       const a = 12 * b_1 + 4 * i_1;
       const inverseBaseAbsolutes_b_1 = inverseBaseAbsolutes[b_1];
-      for (let j = 0; j < 4; j++) {
-        const t =
-          absolutes[a] * inverseBaseAbsolutes_b_1[0][j] +
-          absolutes[a + 1] * inverseBaseAbsolutes_b_1[1][j] +
-          absolutes[a + 2] * inverseBaseAbsolutes_b_1[2][j] +
-          absolutes[a + 3] * inverseBaseAbsolutes_b_1[3][j];
-        const t_dot =
-          inverseBaseAbsolutes_b_1[0][j] * absolutes_dot[a] +
-          inverseBaseAbsolutes_b_1[1][j] * absolutes_dot[a + 1] +
-          inverseBaseAbsolutes_b_1[2][j] * absolutes_dot[a + 2] +
-          inverseBaseAbsolutes_b_1[3][j] * absolutes_dot[a + 3];
-        pose[a + j] = i_1 === 0 ? sign * t : t;
-        pose_dot[a + j] = i_1 === 0 ? sign * t_dot : t_dot;
+      {
+        let j = 0;
+        for (; j + 1 < 4; j += 2) {
+          const t =
+            absolutes[a] * inverseBaseAbsolutes_b_1[0][j] +
+            absolutes[a + 1] * inverseBaseAbsolutes_b_1[1][j] +
+            absolutes[a + 2] * inverseBaseAbsolutes_b_1[2][j] +
+            absolutes[a + 3] * inverseBaseAbsolutes_b_1[3][j];
+          const t_dot =
+            inverseBaseAbsolutes_b_1[0][j] * absolutes_dot[a] +
+            inverseBaseAbsolutes_b_1[1][j] * absolutes_dot[a + 1] +
+            inverseBaseAbsolutes_b_1[2][j] * absolutes_dot[a + 2] +
+            inverseBaseAbsolutes_b_1[3][j] * absolutes_dot[a + 3];
+          pose[a + j] = i_1 === 0 ? sign * t : t;
+          pose_dot[a + j] = i_1 === 0 ? sign * t_dot : t_dot;
+          const j_1 = j + 1;
+          const t_1 =
+            absolutes[a] * inverseBaseAbsolutes_b_1[0][j_1] +
+            absolutes[a + 1] * inverseBaseAbsolutes_b_1[1][j_1] +
+            absolutes[a + 2] * inverseBaseAbsolutes_b_1[2][j_1] +
+            absolutes[a + 3] * inverseBaseAbsolutes_b_1[3][j_1];
+          const t_dot_1 =
+            inverseBaseAbsolutes_b_1[0][j_1] * absolutes_dot[a] +
+            inverseBaseAbsolutes_b_1[1][j_1] * absolutes_dot[a + 1] +
+            inverseBaseAbsolutes_b_1[2][j_1] * absolutes_dot[a + 2] +
+            inverseBaseAbsolutes_b_1[3][j_1] * absolutes_dot[a + 3];
+          pose[a + j_1] = i_1 === 0 ? sign * t_1 : t_1;
+          pose_dot[a + j_1] = i_1 === 0 ? sign * t_dot_1 : t_dot_1;
+        }
+        if (j < 4) {
+          const t =
+            absolutes[a] * inverseBaseAbsolutes_b_1[0][j] +
+            absolutes[a + 1] * inverseBaseAbsolutes_b_1[1][j] +
+            absolutes[a + 2] * inverseBaseAbsolutes_b_1[2][j] +
+            absolutes[a + 3] * inverseBaseAbsolutes_b_1[3][j];
+          const t_dot =
+            inverseBaseAbsolutes_b_1[0][j] * absolutes_dot[a] +
+            inverseBaseAbsolutes_b_1[1][j] * absolutes_dot[a + 1] +
+            inverseBaseAbsolutes_b_1[2][j] * absolutes_dot[a + 2] +
+            inverseBaseAbsolutes_b_1[3][j] * absolutes_dot[a + 3];
+          pose[a + j] = i_1 === 0 ? sign * t : t;
+          pose_dot[a + j] = i_1 === 0 ? sign * t_dot : t_dot;
+        }
       }
     }
   }
@@ -473,20 +503,52 @@ function wholeMapResidualsJacobianJvp(
     }
     const g = 12 * B;
     const points_i = points[i];
-    for (let k = 0; k < 3; k++) {
-      err[3 * i + k] =
-        points_i[k] -
-        (pose[g + 3 * k] * s0 +
-          pose[g + 3 * k + 1] * s1 +
-          pose[g + 3 * k + 2] * s2 +
-          pose[g + 9 + k]);
-      err_dot[3 * i + k] = -(
-        s0 * pose_dot[g + 3 * k] +
-        pose[g + 3 * k] * s0_dot +
-        (s1 * pose_dot[g + 3 * k + 1] + pose[g + 3 * k + 1] * s1_dot) +
-        (s2 * pose_dot[g + 3 * k + 2] + pose[g + 3 * k + 2] * s2_dot) +
-        pose_dot[g + 9 + k]
-      );
+    {
+      let k = 0;
+      for (; k + 1 < 3; k += 2) {
+        err[3 * i + k] =
+          points_i[k] -
+          (pose[g + 3 * k] * s0 +
+            pose[g + 3 * k + 1] * s1 +
+            pose[g + 3 * k + 2] * s2 +
+            pose[g + 9 + k]);
+        err_dot[3 * i + k] = -(
+          s0 * pose_dot[g + 3 * k] +
+          pose[g + 3 * k] * s0_dot +
+          (s1 * pose_dot[g + 3 * k + 1] + pose[g + 3 * k + 1] * s1_dot) +
+          (s2 * pose_dot[g + 3 * k + 2] + pose[g + 3 * k + 2] * s2_dot) +
+          pose_dot[g + 9 + k]
+        );
+        const k_1 = k + 1;
+        err[3 * i + k_1] =
+          points_i[k_1] -
+          (pose[g + 3 * k_1] * s0 +
+            pose[g + 3 * k_1 + 1] * s1 +
+            pose[g + 3 * k_1 + 2] * s2 +
+            pose[g + 9 + k_1]);
+        err_dot[3 * i + k_1] = -(
+          s0 * pose_dot[g + 3 * k_1] +
+          pose[g + 3 * k_1] * s0_dot +
+          (s1 * pose_dot[g + 3 * k_1 + 1] + pose[g + 3 * k_1 + 1] * s1_dot) +
+          (s2 * pose_dot[g + 3 * k_1 + 2] + pose[g + 3 * k_1 + 2] * s2_dot) +
+          pose_dot[g + 9 + k_1]
+        );
+      }
+      if (k < 3) {
+        err[3 * i + k] =
+          points_i[k] -
+          (pose[g + 3 * k] * s0 +
+            pose[g + 3 * k + 1] * s1 +
+            pose[g + 3 * k + 2] * s2 +
+            pose[g + 9 + k]);
+        err_dot[3 * i + k] = -(
+          s0 * pose_dot[g + 3 * k] +
+          pose[g + 3 * k] * s0_dot +
+          (s1 * pose_dot[g + 3 * k + 1] + pose[g + 3 * k + 1] * s1_dot) +
+          (s2 * pose_dot[g + 3 * k + 2] + pose[g + 3 * k + 2] * s2_dot) +
+          pose_dot[g + 9 + k]
+        );
+      }
     }
   }
   return { value: err, tangent: err_dot };
@@ -535,10 +597,22 @@ function wholeMapResidualsJacobianJvpLanes(
     const _t0 = r * width;
     const _t1 = (3 + r) * width;
     const _t2 = (6 + r) * width;
-    for (let lane = 0; lane < width; lane++) {
-      P_dot[_t0 + lane] = theta_dot[_t0 + lane];
-      P_dot[_t1 + lane] = 0;
-      P_dot[_t2 + lane] = theta_dot[_t1 + lane];
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        P_dot[_t0 + lane] = theta_dot[_t0 + lane];
+        P_dot[_t1 + lane] = 0;
+        P_dot[_t2 + lane] = theta_dot[_t1 + lane];
+        const lane_1 = lane + 1;
+        P_dot[_t0 + lane_1] = theta_dot[_t0 + lane_1];
+        P_dot[_t1 + lane_1] = 0;
+        P_dot[_t2 + lane_1] = theta_dot[_t1 + lane_1];
+      }
+      if (lane < width) {
+        P_dot[_t0 + lane] = theta_dot[_t0 + lane];
+        P_dot[_t1 + lane] = 0;
+        P_dot[_t2 + lane] = theta_dot[_t1 + lane];
+      }
     }
   }
   for (let j = 6; j < theta.length; j++) {
@@ -549,8 +623,16 @@ function wholeMapResidualsJacobianJvpLanes(
     P[3 * column + (s_1 === 1 ? 1 : 0)] = theta[j];
     const _t3 = (3 * column + (s_1 === 1 ? 1 : 0)) * width;
     const _t4 = j * width;
-    for (let lane = 0; lane < width; lane++) {
-      P_dot[_t3 + lane] = theta_dot[_t4 + lane];
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        P_dot[_t3 + lane] = theta_dot[_t4 + lane];
+        const lane_2 = lane + 1;
+        P_dot[_t3 + lane_2] = theta_dot[_t4 + lane_2];
+      }
+      if (lane < width) {
+        P_dot[_t3 + lane] = theta_dot[_t4 + lane];
+      }
     }
   }
   const pose = new Array<number>(12 * B_1 + 12).fill(0);
@@ -619,11 +701,28 @@ function wholeMapResidualsJacobianJvpLanes(
       const _t6 = (4 * i_1 + 1) * width;
       const _t7 = (4 * i_1 + 2) * width;
       const _t8 = (4 * i_1 + 3) * width;
-      for (let lane = 0; lane < width; lane++) {
-        relative_dot[_t5 + lane] = m0 * r00_dot[lane] + m1 * r10_dot[lane] + m2 * r20_dot[lane];
-        relative_dot[_t6 + lane] = m0 * r01_dot[lane] + m1 * r11_dot[lane] + m2 * r21_dot[lane];
-        relative_dot[_t7 + lane] = m0 * r02_dot[lane] + m1 * r12_dot[lane] + m2 * r22_dot[lane];
-        relative_dot[_t8 + lane] = 0;
+      {
+        let lane = 0;
+        for (; lane + 1 < width; lane += 2) {
+          relative_dot[_t5 + lane] = m0 * r00_dot[lane] + m1 * r10_dot[lane] + m2 * r20_dot[lane];
+          relative_dot[_t6 + lane] = m0 * r01_dot[lane] + m1 * r11_dot[lane] + m2 * r21_dot[lane];
+          relative_dot[_t7 + lane] = m0 * r02_dot[lane] + m1 * r12_dot[lane] + m2 * r22_dot[lane];
+          relative_dot[_t8 + lane] = 0;
+          const lane_3 = lane + 1;
+          relative_dot[_t5 + lane_3] =
+            m0 * r00_dot[lane_3] + m1 * r10_dot[lane_3] + m2 * r20_dot[lane_3];
+          relative_dot[_t6 + lane_3] =
+            m0 * r01_dot[lane_3] + m1 * r11_dot[lane_3] + m2 * r21_dot[lane_3];
+          relative_dot[_t7 + lane_3] =
+            m0 * r02_dot[lane_3] + m1 * r12_dot[lane_3] + m2 * r22_dot[lane_3];
+          relative_dot[_t8 + lane_3] = 0;
+        }
+        if (lane < width) {
+          relative_dot[_t5 + lane] = m0 * r00_dot[lane] + m1 * r10_dot[lane] + m2 * r20_dot[lane];
+          relative_dot[_t6 + lane] = m0 * r01_dot[lane] + m1 * r11_dot[lane] + m2 * r21_dot[lane];
+          relative_dot[_t7 + lane] = m0 * r02_dot[lane] + m1 * r12_dot[lane] + m2 * r22_dot[lane];
+          relative_dot[_t8 + lane] = 0;
+        }
       }
     }
     const parent = parents[b_1];
@@ -633,8 +732,16 @@ function wholeMapResidualsJacobianJvpLanes(
           absolutes[12 * b_1 + 4 * i_1 + j] = relative[4 * i_1 + j];
           const _t9 = (12 * b_1 + 4 * i_1 + j) * width;
           const _t10 = (4 * i_1 + j) * width;
-          for (let lane = 0; lane < width; lane++) {
-            absolutes_dot[_t9 + lane] = relative_dot[_t10 + lane];
+          {
+            let lane = 0;
+            for (; lane + 1 < width; lane += 2) {
+              absolutes_dot[_t9 + lane] = relative_dot[_t10 + lane];
+              const lane_4 = lane + 1;
+              absolutes_dot[_t9 + lane_4] = relative_dot[_t10 + lane_4];
+            }
+            if (lane < width) {
+              absolutes_dot[_t9 + lane] = relative_dot[_t10 + lane];
+            }
           }
         } else {
           const p = 12 * parent + 4 * i_1;
@@ -655,13 +762,31 @@ function wholeMapResidualsJacobianJvpLanes(
           const _t25 = (p + 3) * width;
           const _t26 = absolutes[p + 3];
           const _t27 = (12 + j) * width;
-          for (let lane = 0; lane < width; lane++) {
-            absolutes_dot[_t11 + lane] =
-              _t12 * absolutes_dot[_t13 + lane] +
-              _t14 * relative_dot[_t15 + lane] +
-              (_t16 * absolutes_dot[_t17 + lane] + _t18 * relative_dot[_t19 + lane]) +
-              (_t20 * absolutes_dot[_t21 + lane] + _t22 * relative_dot[_t23 + lane]) +
-              (_t24 * absolutes_dot[_t25 + lane] + _t26 * relative_dot[_t27 + lane]);
+          {
+            let lane = 0;
+            for (; lane + 1 < width; lane += 2) {
+              absolutes_dot[_t11 + lane] =
+                _t12 * absolutes_dot[_t13 + lane] +
+                _t14 * relative_dot[_t15 + lane] +
+                (_t16 * absolutes_dot[_t17 + lane] + _t18 * relative_dot[_t19 + lane]) +
+                (_t20 * absolutes_dot[_t21 + lane] + _t22 * relative_dot[_t23 + lane]) +
+                (_t24 * absolutes_dot[_t25 + lane] + _t26 * relative_dot[_t27 + lane]);
+              const lane_5 = lane + 1;
+              absolutes_dot[_t11 + lane_5] =
+                _t12 * absolutes_dot[_t13 + lane_5] +
+                _t14 * relative_dot[_t15 + lane_5] +
+                (_t16 * absolutes_dot[_t17 + lane_5] + _t18 * relative_dot[_t19 + lane_5]) +
+                (_t20 * absolutes_dot[_t21 + lane_5] + _t22 * relative_dot[_t23 + lane_5]) +
+                (_t24 * absolutes_dot[_t25 + lane_5] + _t26 * relative_dot[_t27 + lane_5]);
+            }
+            if (lane < width) {
+              absolutes_dot[_t11 + lane] =
+                _t12 * absolutes_dot[_t13 + lane] +
+                _t14 * relative_dot[_t15 + lane] +
+                (_t16 * absolutes_dot[_t17 + lane] + _t18 * relative_dot[_t19 + lane]) +
+                (_t20 * absolutes_dot[_t21 + lane] + _t22 * relative_dot[_t23 + lane]) +
+                (_t24 * absolutes_dot[_t25 + lane] + _t26 * relative_dot[_t27 + lane]);
+            }
           }
           absolutes[12 * b_1 + 4 * i_1 + j] =
             absolutes[p] * relative[j] +
@@ -692,13 +817,31 @@ function wholeMapResidualsJacobianJvpLanes(
         const _t35 = (a + 3) * width;
         const _t36 = (a + j) * width;
         const _t37 = i_1 === 0;
-        for (let lane = 0; lane < width; lane++) {
-          const t_dot =
-            _t28 * absolutes_dot[_t29 + lane] +
-            _t30 * absolutes_dot[_t31 + lane] +
-            _t32 * absolutes_dot[_t33 + lane] +
-            _t34 * absolutes_dot[_t35 + lane];
-          pose_dot[_t36 + lane] = _t37 ? sign * t_dot : t_dot;
+        {
+          let lane = 0;
+          for (; lane + 1 < width; lane += 2) {
+            const t_dot =
+              _t28 * absolutes_dot[_t29 + lane] +
+              _t30 * absolutes_dot[_t31 + lane] +
+              _t32 * absolutes_dot[_t33 + lane] +
+              _t34 * absolutes_dot[_t35 + lane];
+            pose_dot[_t36 + lane] = _t37 ? sign * t_dot : t_dot;
+            const lane_6 = lane + 1;
+            const t_dot_1 =
+              _t28 * absolutes_dot[_t29 + lane_6] +
+              _t30 * absolutes_dot[_t31 + lane_6] +
+              _t32 * absolutes_dot[_t33 + lane_6] +
+              _t34 * absolutes_dot[_t35 + lane_6];
+            pose_dot[_t36 + lane_6] = _t37 ? sign * t_dot_1 : t_dot_1;
+          }
+          if (lane < width) {
+            const t_dot =
+              _t28 * absolutes_dot[_t29 + lane] +
+              _t30 * absolutes_dot[_t31 + lane] +
+              _t32 * absolutes_dot[_t33 + lane] +
+              _t34 * absolutes_dot[_t35 + lane];
+            pose_dot[_t36 + lane] = _t37 ? sign * t_dot : t_dot;
+          }
         }
       }
     }
@@ -795,8 +938,16 @@ function wholeMapResidualsJacobianJvpLanes(
     pose[g_1 + 9 + r] = P[6 + r];
     const _t87 = (g_1 + 9 + r) * width;
     const _t88 = (6 + r) * width;
-    for (let lane = 0; lane < width; lane++) {
-      pose_dot[_t87 + lane] = P_dot[_t88 + lane];
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        pose_dot[_t87 + lane] = P_dot[_t88 + lane];
+        const lane_7 = lane + 1;
+        pose_dot[_t87 + lane_7] = P_dot[_t88 + lane_7];
+      }
+      if (lane < width) {
+        pose_dot[_t87 + lane] = P_dot[_t88 + lane];
+      }
     }
   }
   const B = parents.length;
@@ -808,10 +959,22 @@ function wholeMapResidualsJacobianJvpLanes(
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
-    for (let lane = 0; lane < width; lane++) {
-      s0_dot[lane] = 0;
-      s1_dot[lane] = 0;
-      s2_dot[lane] = 0;
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        s0_dot[lane] = 0;
+        s1_dot[lane] = 0;
+        s2_dot[lane] = 0;
+        const lane_8 = lane + 1;
+        s0_dot[lane_8] = 0;
+        s1_dot[lane_8] = 0;
+        s2_dot[lane_8] = 0;
+      }
+      if (lane < width) {
+        s0_dot[lane] = 0;
+        s1_dot[lane] = 0;
+        s2_dot[lane] = 0;
+      }
     }
     const weights_c = weights[c];
     const basePositions_c = basePositions[c];
@@ -853,25 +1016,67 @@ function wholeMapResidualsJacobianJvpLanes(
         const _t102 = (o + 9) * width;
         const _t103 = (o + 10) * width;
         const _t104 = (o + 11) * width;
-        for (let lane = 0; lane < width; lane++) {
-          s0_dot[lane] +=
-            w *
-            (_t89 * pose_dot[_t90 + lane] +
-              _t91 * pose_dot[_t92 + lane] +
-              _t93 * pose_dot[_t94 + lane] +
-              _t95 * pose_dot[_t96 + lane]);
-          s1_dot[lane] +=
-            w *
-            (_t89 * pose_dot[_t97 + lane] +
-              _t91 * pose_dot[_t98 + lane] +
-              _t93 * pose_dot[_t99 + lane] +
-              _t95 * pose_dot[_t100 + lane]);
-          s2_dot[lane] +=
-            w *
-            (_t89 * pose_dot[_t101 + lane] +
-              _t91 * pose_dot[_t102 + lane] +
-              _t93 * pose_dot[_t103 + lane] +
-              _t95 * pose_dot[_t104 + lane]);
+        {
+          let lane = 0;
+          for (; lane + 1 < width; lane += 2) {
+            s0_dot[lane] +=
+              w *
+              (_t89 * pose_dot[_t90 + lane] +
+                _t91 * pose_dot[_t92 + lane] +
+                _t93 * pose_dot[_t94 + lane] +
+                _t95 * pose_dot[_t96 + lane]);
+            s1_dot[lane] +=
+              w *
+              (_t89 * pose_dot[_t97 + lane] +
+                _t91 * pose_dot[_t98 + lane] +
+                _t93 * pose_dot[_t99 + lane] +
+                _t95 * pose_dot[_t100 + lane]);
+            s2_dot[lane] +=
+              w *
+              (_t89 * pose_dot[_t101 + lane] +
+                _t91 * pose_dot[_t102 + lane] +
+                _t93 * pose_dot[_t103 + lane] +
+                _t95 * pose_dot[_t104 + lane]);
+            const lane_9 = lane + 1;
+            s0_dot[lane_9] +=
+              w *
+              (_t89 * pose_dot[_t90 + lane_9] +
+                _t91 * pose_dot[_t92 + lane_9] +
+                _t93 * pose_dot[_t94 + lane_9] +
+                _t95 * pose_dot[_t96 + lane_9]);
+            s1_dot[lane_9] +=
+              w *
+              (_t89 * pose_dot[_t97 + lane_9] +
+                _t91 * pose_dot[_t98 + lane_9] +
+                _t93 * pose_dot[_t99 + lane_9] +
+                _t95 * pose_dot[_t100 + lane_9]);
+            s2_dot[lane_9] +=
+              w *
+              (_t89 * pose_dot[_t101 + lane_9] +
+                _t91 * pose_dot[_t102 + lane_9] +
+                _t93 * pose_dot[_t103 + lane_9] +
+                _t95 * pose_dot[_t104 + lane_9]);
+          }
+          if (lane < width) {
+            s0_dot[lane] +=
+              w *
+              (_t89 * pose_dot[_t90 + lane] +
+                _t91 * pose_dot[_t92 + lane] +
+                _t93 * pose_dot[_t94 + lane] +
+                _t95 * pose_dot[_t96 + lane]);
+            s1_dot[lane] +=
+              w *
+              (_t89 * pose_dot[_t97 + lane] +
+                _t91 * pose_dot[_t98 + lane] +
+                _t93 * pose_dot[_t99 + lane] +
+                _t95 * pose_dot[_t100 + lane]);
+            s2_dot[lane] +=
+              w *
+              (_t89 * pose_dot[_t101 + lane] +
+                _t91 * pose_dot[_t102 + lane] +
+                _t93 * pose_dot[_t103 + lane] +
+                _t95 * pose_dot[_t104 + lane]);
+          }
         }
       }
     }
@@ -892,14 +1097,34 @@ function wholeMapResidualsJacobianJvpLanes(
       const _t110 = (g + 3 * k + 2) * width;
       const _t111 = pose[g + 3 * k + 2];
       const _t112 = (g + 9 + k) * width;
-      for (let lane = 0; lane < width; lane++) {
-        err_dot[_t105 + lane] = -(
-          s0 * pose_dot[_t106 + lane] +
-          _t107 * s0_dot[lane] +
-          (s1 * pose_dot[_t108 + lane] + _t109 * s1_dot[lane]) +
-          (s2 * pose_dot[_t110 + lane] + _t111 * s2_dot[lane]) +
-          pose_dot[_t112 + lane]
-        );
+      {
+        let lane = 0;
+        for (; lane + 1 < width; lane += 2) {
+          err_dot[_t105 + lane] = -(
+            s0 * pose_dot[_t106 + lane] +
+            _t107 * s0_dot[lane] +
+            (s1 * pose_dot[_t108 + lane] + _t109 * s1_dot[lane]) +
+            (s2 * pose_dot[_t110 + lane] + _t111 * s2_dot[lane]) +
+            pose_dot[_t112 + lane]
+          );
+          const lane_10 = lane + 1;
+          err_dot[_t105 + lane_10] = -(
+            s0 * pose_dot[_t106 + lane_10] +
+            _t107 * s0_dot[lane_10] +
+            (s1 * pose_dot[_t108 + lane_10] + _t109 * s1_dot[lane_10]) +
+            (s2 * pose_dot[_t110 + lane_10] + _t111 * s2_dot[lane_10]) +
+            pose_dot[_t112 + lane_10]
+          );
+        }
+        if (lane < width) {
+          err_dot[_t105 + lane] = -(
+            s0 * pose_dot[_t106 + lane] +
+            _t107 * s0_dot[lane] +
+            (s1 * pose_dot[_t108 + lane] + _t109 * s1_dot[lane]) +
+            (s2 * pose_dot[_t110 + lane] + _t111 * s2_dot[lane]) +
+            pose_dot[_t112 + lane]
+          );
+        }
       }
     }
   }
@@ -998,13 +1223,31 @@ function wholeMapResidualsJacobianVjpInto(
       for (let i_1 = 0; i_1 < 3; i_1++) {
         const a = 12 * b_1 + 4 * i_1;
         const inverseBaseAbsolutes_b_1 = inverseBaseAbsolutes[b_1];
-        for (let j = 0; j < 4; j++) {
-          const t =
-            absolutes[a] * inverseBaseAbsolutes_b_1[0][j] +
-            absolutes[a + 1] * inverseBaseAbsolutes_b_1[1][j] +
-            absolutes[a + 2] * inverseBaseAbsolutes_b_1[2][j] +
-            absolutes[a + 3] * inverseBaseAbsolutes_b_1[3][j];
-          pose[a + j] = i_1 === 0 ? sign * t : t;
+        {
+          let j = 0;
+          for (; j + 1 < 4; j += 2) {
+            const t =
+              absolutes[a] * inverseBaseAbsolutes_b_1[0][j] +
+              absolutes[a + 1] * inverseBaseAbsolutes_b_1[1][j] +
+              absolutes[a + 2] * inverseBaseAbsolutes_b_1[2][j] +
+              absolutes[a + 3] * inverseBaseAbsolutes_b_1[3][j];
+            pose[a + j] = i_1 === 0 ? sign * t : t;
+            const j_1 = j + 1;
+            const t_1 =
+              absolutes[a] * inverseBaseAbsolutes_b_1[0][j_1] +
+              absolutes[a + 1] * inverseBaseAbsolutes_b_1[1][j_1] +
+              absolutes[a + 2] * inverseBaseAbsolutes_b_1[2][j_1] +
+              absolutes[a + 3] * inverseBaseAbsolutes_b_1[3][j_1];
+            pose[a + j_1] = i_1 === 0 ? sign * t_1 : t_1;
+          }
+          if (j < 4) {
+            const t =
+              absolutes[a] * inverseBaseAbsolutes_b_1[0][j] +
+              absolutes[a + 1] * inverseBaseAbsolutes_b_1[1][j] +
+              absolutes[a + 2] * inverseBaseAbsolutes_b_1[2][j] +
+              absolutes[a + 3] * inverseBaseAbsolutes_b_1[3][j];
+            pose[a + j] = i_1 === 0 ? sign * t : t;
+          }
         }
       }
       saved[savedTop++] = cx;
@@ -1085,13 +1328,31 @@ function wholeMapResidualsJacobianVjpInto(
       }
       const g = 12 * B;
       const points_i = points[i];
-      for (let k = 0; k < 3; k++) {
-        err[3 * i + k] =
-          points_i[k] -
-          (pose[g + 3 * k] * s0 +
-            pose[g + 3 * k + 1] * s1 +
-            pose[g + 3 * k + 2] * s2 +
-            pose[g + 9 + k]);
+      {
+        let k = 0;
+        for (; k + 1 < 3; k += 2) {
+          err[3 * i + k] =
+            points_i[k] -
+            (pose[g + 3 * k] * s0 +
+              pose[g + 3 * k + 1] * s1 +
+              pose[g + 3 * k + 2] * s2 +
+              pose[g + 9 + k]);
+          const k_1 = k + 1;
+          err[3 * i + k_1] =
+            points_i[k_1] -
+            (pose[g + 3 * k_1] * s0 +
+              pose[g + 3 * k_1 + 1] * s1 +
+              pose[g + 3 * k_1 + 2] * s2 +
+              pose[g + 9 + k_1]);
+        }
+        if (k < 3) {
+          err[3 * i + k] =
+            points_i[k] -
+            (pose[g + 3 * k] * s0 +
+              pose[g + 3 * k + 1] * s1 +
+              pose[g + 3 * k + 2] * s2 +
+              pose[g + 9 + k]);
+        }
       }
       saved[savedTop++] = s0;
       saved[savedTop++] = s1;

@@ -55,11 +55,25 @@ export function kmeansClosestCostHvpInto(
         let dist = 0;
         const c_1_1 = centroids[j_1];
         let dist_1 = 0;
-        for (let l_1 = 0; l_1 < p.length; l_1++) {
-          const diff_1 = p[l_1] - c_1[l_1];
-          dist += diff_1 * diff_1;
-          const diff_1_1 = p[l_1] - c_1_1[l_1];
-          dist_1 += diff_1_1 * diff_1_1;
+        {
+          let l_1 = 0;
+          for (; l_1 + 1 < p.length; l_1 += 2) {
+            const diff_1 = p[l_1] - c_1[l_1];
+            dist += diff_1 * diff_1;
+            const diff_1_1 = p[l_1] - c_1_1[l_1];
+            dist_1 += diff_1_1 * diff_1_1;
+            const l_1_1 = l_1 + 1;
+            const diff_1_2 = p[l_1_1] - c_1[l_1_1];
+            dist += diff_1_2 * diff_1_2;
+            const diff_1_1_1 = p[l_1_1] - c_1_1[l_1_1];
+            dist_1 += diff_1_1_1 * diff_1_1_1;
+          }
+          if (l_1 < p.length) {
+            const diff_1 = p[l_1] - c_1[l_1];
+            dist += diff_1 * diff_1;
+            const diff_1_1 = p[l_1] - c_1_1[l_1];
+            dist_1 += diff_1_1 * diff_1_1;
+          }
         }
         if (dist < closest) {
           closest = dist;
@@ -74,9 +88,19 @@ export function kmeansClosestCostHvpInto(
         // inlined squaredDistance(…) from kmeans.ts:27
         const c_1 = centroids[j];
         let dist = 0;
-        for (let l_1 = 0; l_1 < p.length; l_1++) {
-          const diff_1 = p[l_1] - c_1[l_1];
-          dist += diff_1 * diff_1;
+        {
+          let l_1 = 0;
+          for (; l_1 + 1 < p.length; l_1 += 2) {
+            const diff_1 = p[l_1] - c_1[l_1];
+            dist += diff_1 * diff_1;
+            const l_1_2 = l_1 + 1;
+            const diff_1_3 = p[l_1_2] - c_1[l_1_2];
+            dist += diff_1_3 * diff_1_3;
+          }
+          if (l_1 < p.length) {
+            const diff_1 = p[l_1] - c_1[l_1];
+            dist += diff_1 * diff_1;
+          }
         }
         if (dist < closest) {
           closest = dist;

@@ -35,9 +35,19 @@ export function llsqGradInto(x: readonly number[], n: number, grad: LlsqGradient
     if (m % 2 === 1) {
       even = x[m - 1];
     }
-    for (let q = pairs - 1; q >= 0; q--) {
-      even = even * t2 + x[2 * q];
-      odd = odd * t2 + x[2 * q + 1];
+    {
+      let q = pairs - 1;
+      for (; q - 1 >= 0; q -= 2) {
+        even = even * t2 + x[2 * q];
+        odd = odd * t2 + x[2 * q + 1];
+        const q_1 = q - 1;
+        even = even * t2 + x[2 * q_1];
+        odd = odd * t2 + x[2 * q_1 + 1];
+      }
+      if (q >= 0) {
+        even = even * t2 + x[2 * q];
+        odd = odd * t2 + x[2 * q + 1];
+      }
     }
     const r = Math.sign(t) - (even + t * odd);
     sum += r * r;
@@ -49,13 +59,29 @@ export function llsqGradInto(x: readonly number[], n: number, grad: LlsqGradient
     let even_bar = _t2;
     let odd_bar = _t2 * t;
     // line 24: for (let q = pairs - 1; q >= 0; q--) {
-    for (let q = 0; q <= pairs - 1; q++) {
-      // line 26: odd = odd * t2 + x[2 * q + 1];
-      x_bar[2 * q + 1] += odd_bar;
-      odd_bar *= t2;
-      // line 25: even = even * t2 + x[2 * q];
-      x_bar[2 * q] += even_bar;
-      even_bar *= t2;
+    {
+      let q = 0;
+      for (; q + 1 <= pairs - 1; q += 2) {
+        // line 26: odd = odd * t2 + x[2 * q + 1];
+        x_bar[2 * q + 1] += odd_bar;
+        odd_bar *= t2;
+        // line 25: even = even * t2 + x[2 * q];
+        x_bar[2 * q] += even_bar;
+        even_bar *= t2;
+        const q_2 = q + 1;
+        x_bar[2 * q_2 + 1] += odd_bar;
+        odd_bar *= t2;
+        x_bar[2 * q_2] += even_bar;
+        even_bar *= t2;
+      }
+      if (q <= pairs - 1) {
+        // line 26: odd = odd * t2 + x[2 * q + 1];
+        x_bar[2 * q + 1] += odd_bar;
+        odd_bar *= t2;
+        // line 25: even = even * t2 + x[2 * q];
+        x_bar[2 * q] += even_bar;
+        even_bar *= t2;
+      }
     }
     if (m % 2 === 1) {
       // line 23: if (m % 2 === 1) even = x[m - 1];

@@ -153,39 +153,111 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
     for (let step = 0; step < s; step++) {
       // inlined rhs(…) from ode.ts:29
       k1[0] = x[0];
-      for (let i_1 = 1; i_1 < x.length; i_1++) {
-        k1[i_1] = x[i_1] * y[i_1 - 1];
+      {
+        let i_1 = 1;
+        for (; i_1 + 1 < x.length; i_1 += 2) {
+          k1[i_1] = x[i_1] * y[i_1 - 1];
+          const i_1_1 = i_1 + 1;
+          k1[i_1_1] = x[i_1_1] * y[i_1_1 - 1];
+        }
+        if (i_1 < x.length) {
+          k1[i_1] = x[i_1] * y[i_1 - 1];
+        }
       }
-      for (let i = 0; i < n; i++) {
-        saved[savedTop++] = tmp[i];
-        tmp[i] = y[i] + (h * k1[i]) / 2;
+      {
+        let i = 0;
+        for (; i + 1 < n; i += 2) {
+          saved[savedTop++] = tmp[i];
+          tmp[i] = y[i] + (h * k1[i]) / 2;
+          const i_5 = i + 1;
+          saved[savedTop++] = tmp[i_5];
+          tmp[i_5] = y[i_5] + (h * k1[i_5]) / 2;
+        }
+        if (i < n) {
+          saved[savedTop++] = tmp[i];
+          tmp[i] = y[i] + (h * k1[i]) / 2;
+        }
       }
       // inlined rhs(…) from ode.ts:29
       k2[0] = x[0];
-      for (let i_2 = 1; i_2 < x.length; i_2++) {
-        k2[i_2] = x[i_2] * tmp[i_2 - 1];
+      {
+        let i_2 = 1;
+        for (; i_2 + 1 < x.length; i_2 += 2) {
+          k2[i_2] = x[i_2] * tmp[i_2 - 1];
+          const i_2_1 = i_2 + 1;
+          k2[i_2_1] = x[i_2_1] * tmp[i_2_1 - 1];
+        }
+        if (i_2 < x.length) {
+          k2[i_2] = x[i_2] * tmp[i_2 - 1];
+        }
       }
-      for (let i = 0; i < n; i++) {
-        saved[savedTop++] = tmp[i];
-        tmp[i] = y[i] + (h * k2[i]) / 2;
+      {
+        let i = 0;
+        for (; i + 1 < n; i += 2) {
+          saved[savedTop++] = tmp[i];
+          tmp[i] = y[i] + (h * k2[i]) / 2;
+          const i_6 = i + 1;
+          saved[savedTop++] = tmp[i_6];
+          tmp[i_6] = y[i_6] + (h * k2[i_6]) / 2;
+        }
+        if (i < n) {
+          saved[savedTop++] = tmp[i];
+          tmp[i] = y[i] + (h * k2[i]) / 2;
+        }
       }
       // inlined rhs(…) from ode.ts:29
       k3[0] = x[0];
-      for (let i_3 = 1; i_3 < x.length; i_3++) {
-        k3[i_3] = x[i_3] * tmp[i_3 - 1];
+      {
+        let i_3 = 1;
+        for (; i_3 + 1 < x.length; i_3 += 2) {
+          k3[i_3] = x[i_3] * tmp[i_3 - 1];
+          const i_3_1 = i_3 + 1;
+          k3[i_3_1] = x[i_3_1] * tmp[i_3_1 - 1];
+        }
+        if (i_3 < x.length) {
+          k3[i_3] = x[i_3] * tmp[i_3 - 1];
+        }
       }
-      for (let i = 0; i < n; i++) {
-        saved[savedTop++] = tmp[i];
-        tmp[i] = y[i] + h * k3[i];
+      {
+        let i = 0;
+        for (; i + 1 < n; i += 2) {
+          saved[savedTop++] = tmp[i];
+          tmp[i] = y[i] + h * k3[i];
+          const i_7 = i + 1;
+          saved[savedTop++] = tmp[i_7];
+          tmp[i_7] = y[i_7] + h * k3[i_7];
+        }
+        if (i < n) {
+          saved[savedTop++] = tmp[i];
+          tmp[i] = y[i] + h * k3[i];
+        }
       }
       // inlined rhs(…) from ode.ts:29
       k4[0] = x[0];
-      for (let i_4 = 1; i_4 < x.length; i_4++) {
-        k4[i_4] = x[i_4] * tmp[i_4 - 1];
+      {
+        let i_4 = 1;
+        for (; i_4 + 1 < x.length; i_4 += 2) {
+          k4[i_4] = x[i_4] * tmp[i_4 - 1];
+          const i_4_1 = i_4 + 1;
+          k4[i_4_1] = x[i_4_1] * tmp[i_4_1 - 1];
+        }
+        if (i_4 < x.length) {
+          k4[i_4] = x[i_4] * tmp[i_4 - 1];
+        }
       }
-      for (let i = 0; i < n; i++) {
-        saved[savedTop++] = y[i];
-        y[i] += (h * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])) / 6;
+      {
+        let i = 0;
+        for (; i + 1 < n; i += 2) {
+          saved[savedTop++] = y[i];
+          y[i] += (h * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])) / 6;
+          const i_8 = i + 1;
+          saved[savedTop++] = y[i_8];
+          y[i_8] += (h * (k1[i_8] + 2 * k2[i_8] + 2 * k3[i_8] + k4[i_8])) / 6;
+        }
+        if (i < n) {
+          saved[savedTop++] = y[i];
+          y[i] += (h * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])) / 6;
+        }
       }
     }
     valueStack.size = savedTop;
@@ -215,11 +287,25 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
         k4_bar[i] += _t7;
       }
       // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
-      for (let i_4 = x.length - 1; i_4 >= 1; i_4--) {
-        const _t6 = k4_bar[i_4];
-        x_bar[i_4] += _t6 * tmp[i_4 - 1];
-        tmp_bar[i_4 - 1] += _t6 * x[i_4];
-        k4_bar[i_4] = 0;
+      {
+        let i_4 = x.length - 1;
+        for (; i_4 - 1 >= 1; i_4 -= 2) {
+          const _t6 = k4_bar[i_4];
+          x_bar[i_4] += _t6 * tmp[i_4 - 1];
+          tmp_bar[i_4 - 1] += _t6 * x[i_4];
+          k4_bar[i_4] = 0;
+          const i_4_2 = i_4 - 1;
+          const _t6_1 = k4_bar[i_4_2];
+          x_bar[i_4_2] += _t6_1 * tmp[i_4_2 - 1];
+          tmp_bar[i_4_2 - 1] += _t6_1 * x[i_4_2];
+          k4_bar[i_4_2] = 0;
+        }
+        if (i_4 >= 1) {
+          const _t6 = k4_bar[i_4];
+          x_bar[i_4] += _t6 * tmp[i_4 - 1];
+          tmp_bar[i_4 - 1] += _t6 * x[i_4];
+          k4_bar[i_4] = 0;
+        }
       }
       // line 30: z[0] = x[0];
       x_bar[0] += k4_bar[0];
@@ -233,11 +319,25 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
         tmp_bar[i] = 0;
       }
       // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
-      for (let i_3 = x.length - 1; i_3 >= 1; i_3--) {
-        const _t4 = k3_bar[i_3];
-        x_bar[i_3] += _t4 * tmp[i_3 - 1];
-        tmp_bar[i_3 - 1] += _t4 * x[i_3];
-        k3_bar[i_3] = 0;
+      {
+        let i_3 = x.length - 1;
+        for (; i_3 - 1 >= 1; i_3 -= 2) {
+          const _t4 = k3_bar[i_3];
+          x_bar[i_3] += _t4 * tmp[i_3 - 1];
+          tmp_bar[i_3 - 1] += _t4 * x[i_3];
+          k3_bar[i_3] = 0;
+          const i_3_2 = i_3 - 1;
+          const _t4_1 = k3_bar[i_3_2];
+          x_bar[i_3_2] += _t4_1 * tmp[i_3_2 - 1];
+          tmp_bar[i_3_2 - 1] += _t4_1 * x[i_3_2];
+          k3_bar[i_3_2] = 0;
+        }
+        if (i_3 >= 1) {
+          const _t4 = k3_bar[i_3];
+          x_bar[i_3] += _t4 * tmp[i_3 - 1];
+          tmp_bar[i_3 - 1] += _t4 * x[i_3];
+          k3_bar[i_3] = 0;
+        }
       }
       // line 30: z[0] = x[0];
       x_bar[0] += k3_bar[0];
@@ -251,11 +351,25 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
         tmp_bar[i] = 0;
       }
       // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
-      for (let i_2 = x.length - 1; i_2 >= 1; i_2--) {
-        const _t2 = k2_bar[i_2];
-        x_bar[i_2] += _t2 * tmp[i_2 - 1];
-        tmp_bar[i_2 - 1] += _t2 * x[i_2];
-        k2_bar[i_2] = 0;
+      {
+        let i_2 = x.length - 1;
+        for (; i_2 - 1 >= 1; i_2 -= 2) {
+          const _t2 = k2_bar[i_2];
+          x_bar[i_2] += _t2 * tmp[i_2 - 1];
+          tmp_bar[i_2 - 1] += _t2 * x[i_2];
+          k2_bar[i_2] = 0;
+          const i_2_2 = i_2 - 1;
+          const _t2_1 = k2_bar[i_2_2];
+          x_bar[i_2_2] += _t2_1 * tmp[i_2_2 - 1];
+          tmp_bar[i_2_2 - 1] += _t2_1 * x[i_2_2];
+          k2_bar[i_2_2] = 0;
+        }
+        if (i_2 >= 1) {
+          const _t2 = k2_bar[i_2];
+          x_bar[i_2] += _t2 * tmp[i_2 - 1];
+          tmp_bar[i_2 - 1] += _t2 * x[i_2];
+          k2_bar[i_2] = 0;
+        }
       }
       // line 30: z[0] = x[0];
       x_bar[0] += k2_bar[0];
@@ -269,11 +383,25 @@ export function odeLastGradInto(x: readonly number[], s: number, grad: OdeLastGr
         tmp_bar[i] = 0;
       }
       // line 31: for (let i = 1; i < x.length; i++) z[i] = x[i] * y[i - 1];
-      for (let i_1 = x.length - 1; i_1 >= 1; i_1--) {
-        const _t0 = k1_bar[i_1];
-        x_bar[i_1] += _t0 * y[i_1 - 1];
-        y_bar[i_1 - 1] += _t0 * x[i_1];
-        k1_bar[i_1] = 0;
+      {
+        let i_1 = x.length - 1;
+        for (; i_1 - 1 >= 1; i_1 -= 2) {
+          const _t0 = k1_bar[i_1];
+          x_bar[i_1] += _t0 * y[i_1 - 1];
+          y_bar[i_1 - 1] += _t0 * x[i_1];
+          k1_bar[i_1] = 0;
+          const i_1_2 = i_1 - 1;
+          const _t0_1 = k1_bar[i_1_2];
+          x_bar[i_1_2] += _t0_1 * y[i_1_2 - 1];
+          y_bar[i_1_2 - 1] += _t0_1 * x[i_1_2];
+          k1_bar[i_1_2] = 0;
+        }
+        if (i_1 >= 1) {
+          const _t0 = k1_bar[i_1];
+          x_bar[i_1] += _t0 * y[i_1 - 1];
+          y_bar[i_1 - 1] += _t0 * x[i_1];
+          k1_bar[i_1] = 0;
+        }
       }
       // line 30: z[0] = x[0];
       x_bar[0] += k1_bar[0];

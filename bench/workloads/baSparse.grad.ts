@@ -717,16 +717,46 @@ function baResidualsJacobianJvpLanes(
       y0 = x0 + (r1 * x2 - r2 * x1);
       y1 = x1 + (r2 * x0 - r0 * x2);
       y2 = x2 + (r0 * x1 - r1 * x0);
-      for (let lane = 0; lane < width; lane++) {
-        y0_dot[lane] =
-          x0_dot[lane] +
-          (x2 * r1_dot[lane] + r1 * x2_dot[lane] - (x1 * r2_dot[lane] + r2 * x1_dot[lane]));
-        y1_dot[lane] =
-          x1_dot[lane] +
-          (x0 * r2_dot[lane] + r2 * x0_dot[lane] - (x2 * r0_dot[lane] + r0 * x2_dot[lane]));
-        y2_dot[lane] =
-          x2_dot[lane] +
-          (x1 * r0_dot[lane] + r0 * x1_dot[lane] - (x0 * r1_dot[lane] + r1 * x0_dot[lane]));
+      {
+        let lane = 0;
+        for (; lane + 1 < width; lane += 2) {
+          y0_dot[lane] =
+            x0_dot[lane] +
+            (x2 * r1_dot[lane] + r1 * x2_dot[lane] - (x1 * r2_dot[lane] + r2 * x1_dot[lane]));
+          y1_dot[lane] =
+            x1_dot[lane] +
+            (x0 * r2_dot[lane] + r2 * x0_dot[lane] - (x2 * r0_dot[lane] + r0 * x2_dot[lane]));
+          y2_dot[lane] =
+            x2_dot[lane] +
+            (x1 * r0_dot[lane] + r0 * x1_dot[lane] - (x0 * r1_dot[lane] + r1 * x0_dot[lane]));
+          const lane_1 = lane + 1;
+          y0_dot[lane_1] =
+            x0_dot[lane_1] +
+            (x2 * r1_dot[lane_1] +
+              r1 * x2_dot[lane_1] -
+              (x1 * r2_dot[lane_1] + r2 * x1_dot[lane_1]));
+          y1_dot[lane_1] =
+            x1_dot[lane_1] +
+            (x0 * r2_dot[lane_1] +
+              r2 * x0_dot[lane_1] -
+              (x2 * r0_dot[lane_1] + r0 * x2_dot[lane_1]));
+          y2_dot[lane_1] =
+            x2_dot[lane_1] +
+            (x1 * r0_dot[lane_1] +
+              r0 * x1_dot[lane_1] -
+              (x0 * r1_dot[lane_1] + r1 * x0_dot[lane_1]));
+        }
+        if (lane < width) {
+          y0_dot[lane] =
+            x0_dot[lane] +
+            (x2 * r1_dot[lane] + r1 * x2_dot[lane] - (x1 * r2_dot[lane] + r2 * x1_dot[lane]));
+          y1_dot[lane] =
+            x1_dot[lane] +
+            (x0 * r2_dot[lane] + r2 * x0_dot[lane] - (x2 * r0_dot[lane] + r0 * x2_dot[lane]));
+          y2_dot[lane] =
+            x2_dot[lane] +
+            (x1 * r0_dot[lane] + r0 * x1_dot[lane] - (x0 * r1_dot[lane] + r1 * x0_dot[lane]));
+        }
       }
     }
     const p0 = y0 / y2;

@@ -129,11 +129,28 @@ function broydenJacobianJvpLanes(
     const _t4 = i * width;
     const _t5 = x[i];
     const _t6 = 3 - 2 * _t5;
-    for (let lane = 0; lane < width; lane++) {
-      const left_dot = _t0 ? x_dot[_t1 + lane] : 0;
-      const right_dot = _t2 ? x_dot[_t3 + lane] : 0;
-      out_dot[_t4 + lane] =
-        -(_t5 * (2 * x_dot[_t4 + lane])) + _t6 * x_dot[_t4 + lane] - left_dot - 2 * right_dot;
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        const left_dot = _t0 ? x_dot[_t1 + lane] : 0;
+        const right_dot = _t2 ? x_dot[_t3 + lane] : 0;
+        out_dot[_t4 + lane] =
+          -(_t5 * (2 * x_dot[_t4 + lane])) + _t6 * x_dot[_t4 + lane] - left_dot - 2 * right_dot;
+        const lane_1 = lane + 1;
+        const left_dot_1 = _t0 ? x_dot[_t1 + lane_1] : 0;
+        const right_dot_1 = _t2 ? x_dot[_t3 + lane_1] : 0;
+        out_dot[_t4 + lane_1] =
+          -(_t5 * (2 * x_dot[_t4 + lane_1])) +
+          _t6 * x_dot[_t4 + lane_1] -
+          left_dot_1 -
+          2 * right_dot_1;
+      }
+      if (lane < width) {
+        const left_dot = _t0 ? x_dot[_t1 + lane] : 0;
+        const right_dot = _t2 ? x_dot[_t3 + lane] : 0;
+        out_dot[_t4 + lane] =
+          -(_t5 * (2 * x_dot[_t4 + lane])) + _t6 * x_dot[_t4 + lane] - left_dot - 2 * right_dot;
+      }
     }
   }
   return { value: out, tangent: out_dot };

@@ -37,8 +37,16 @@ export function logisticNllWithHelpersGradInto(
     // inlined dot(…) from logisticHelpers.ts:14
     const a = X[i];
     let s = 0;
-    for (let j = 0; j < w.length; j++) {
-      s += a[j] * w[j];
+    {
+      let j = 0;
+      for (; j + 1 < w.length; j += 2) {
+        s += a[j] * w[j];
+        const j_1 = j + 1;
+        s += a[j_1] * w[j_1];
+      }
+      if (j < w.length) {
+        s += a[j] * w[j];
+      }
     }
     // inlined softplus(…) from logisticHelpers.ts:21
     const z = -y[i] * s;
@@ -55,8 +63,16 @@ export function logisticNllWithHelpersGradInto(
     }
     const s_bar = -(z_bar * y[i]);
     // line 16: for (let j = 0; j < b.length; j++) s += a[j] * b[j];
-    for (let j = w.length - 1; j >= 0; j--) {
-      w_bar[j] += s_bar * a[j];
+    {
+      let j = w.length - 1;
+      for (; j - 1 >= 0; j -= 2) {
+        w_bar[j] += s_bar * a[j];
+        const j_2 = j - 1;
+        w_bar[j_2] += s_bar * a[j_2];
+      }
+      if (j >= 0) {
+        w_bar[j] += s_bar * a[j];
+      }
     }
   }
   return total;

@@ -85,8 +85,16 @@ export function logisticNllGradInto(
   for (let i = 0; i < X.length; i++) {
     const row = X[i];
     let margin = 0;
-    for (let j = 0; j < w.length; j++) {
-      margin += row[j] * w[j];
+    {
+      let j = 0;
+      for (; j + 1 < w.length; j += 2) {
+        margin += row[j] * w[j];
+        const j_1 = j + 1;
+        margin += row[j_1] * w[j_1];
+      }
+      if (j < w.length) {
+        margin += row[j] * w[j];
+      }
     }
     const z = -y[i] * margin;
     const _t0 = z > 0 ? Math.exp(-z) : 0;
@@ -104,8 +112,16 @@ export function logisticNllGradInto(
     // line 15: const z = -y[i] * margin;
     const margin_bar = -(z_bar * y[i]);
     // line 14: for (let j = 0; j < w.length; j++) margin += row[j] * w[j];
-    for (let j = w.length - 1; j >= 0; j--) {
-      w_bar[j] += margin_bar * row[j];
+    {
+      let j = w.length - 1;
+      for (; j - 1 >= 0; j -= 2) {
+        w_bar[j] += margin_bar * row[j];
+        const j_2 = j - 1;
+        w_bar[j_2] += margin_bar * row[j_2];
+      }
+      if (j >= 0) {
+        w_bar[j] += margin_bar * row[j];
+      }
     }
   }
   return total;
@@ -152,9 +168,19 @@ export function logisticNllHvpInto(
     const row = X[i];
     let margin = 0;
     let margin_dot = 0;
-    for (let j = 0; j < w.length; j++) {
-      margin_dot += row[j] * w_dot[j];
-      margin += row[j] * w[j];
+    {
+      let j = 0;
+      for (; j + 1 < w.length; j += 2) {
+        margin_dot += row[j] * w_dot[j];
+        margin += row[j] * w[j];
+        const j_1 = j + 1;
+        margin_dot += row[j_1] * w_dot[j_1];
+        margin += row[j_1] * w[j_1];
+      }
+      if (j < w.length) {
+        margin_dot += row[j] * w_dot[j];
+        margin += row[j] * w[j];
+      }
     }
     const z = -y[i] * margin;
     const z_dot = -(y[i] * margin_dot);
@@ -179,9 +205,19 @@ export function logisticNllHvpInto(
     const margin_bar = -(z_bar * y[i]);
     const margin_bar_dot = -(y[i] * z_bar_dot);
     // line 14: for (let j = 0; j < w.length; j++) margin += row[j] * w[j];
-    for (let j = w.length - 1; j >= 0; j--) {
-      w_bar_dot[j] += row[j] * margin_bar_dot;
-      w_bar[j] += margin_bar * row[j];
+    {
+      let j = w.length - 1;
+      for (; j - 1 >= 0; j -= 2) {
+        w_bar_dot[j] += row[j] * margin_bar_dot;
+        w_bar[j] += margin_bar * row[j];
+        const j_2 = j - 1;
+        w_bar_dot[j_2] += row[j_2] * margin_bar_dot;
+        w_bar[j_2] += margin_bar * row[j_2];
+      }
+      if (j >= 0) {
+        w_bar_dot[j] += row[j] * margin_bar_dot;
+        w_bar[j] += margin_bar * row[j];
+      }
     }
   }
   return total;
@@ -215,15 +251,31 @@ export function logisticNllHvpLanesInto(
   for (let i = 0; i < X.length; i++) {
     const row = X[i];
     let margin = 0;
-    for (let lane = 0; lane < width; lane++) {
-      margin_dot[lane] = 0;
+    {
+      let lane = 0;
+      for (; lane + 1 < width; lane += 2) {
+        margin_dot[lane] = 0;
+        const lane_1 = lane + 1;
+        margin_dot[lane_1] = 0;
+      }
+      if (lane < width) {
+        margin_dot[lane] = 0;
+      }
     }
     for (let j = 0; j < w.length; j++) {
       margin += row[j] * w[j];
       const _t2 = row[j];
       const _t3 = j * width;
-      for (let lane = 0; lane < width; lane++) {
-        margin_dot[lane] += _t2 * w_dot[_t3 + lane];
+      {
+        let lane = 0;
+        for (; lane + 1 < width; lane += 2) {
+          margin_dot[lane] += _t2 * w_dot[_t3 + lane];
+          const lane_2 = lane + 1;
+          margin_dot[lane_2] += _t2 * w_dot[_t3 + lane_2];
+        }
+        if (lane < width) {
+          margin_dot[lane] += _t2 * w_dot[_t3 + lane];
+        }
       }
     }
     const z = -y[i] * margin;
@@ -266,8 +318,16 @@ export function logisticNllHvpLanesInto(
       w_bar[j] += margin_bar * row[j];
       const _t5 = j * width;
       const _t6 = row[j];
-      for (let lane = 0; lane < width; lane++) {
-        w_bar_dot[_t5 + lane] += _t6 * margin_bar_dot[lane];
+      {
+        let lane = 0;
+        for (; lane + 1 < width; lane += 2) {
+          w_bar_dot[_t5 + lane] += _t6 * margin_bar_dot[lane];
+          const lane_3 = lane + 1;
+          w_bar_dot[_t5 + lane_3] += _t6 * margin_bar_dot[lane_3];
+        }
+        if (lane < width) {
+          w_bar_dot[_t5 + lane] += _t6 * margin_bar_dot[lane];
+        }
       }
     }
   }

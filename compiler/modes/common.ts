@@ -21,6 +21,7 @@ import { recordsAtTheBoundary } from "../transform/rows.ts";
 import { eliminateCommonSubexpressions } from "../transform/cse.ts";
 import { jamLoopsIn } from "../transform/jam.ts";
 import { trimLoopsIn } from "../transform/trim.ts";
+import { unrollLoopsIn } from "../transform/unroll.ts";
 import { activityOf, variablesOf, type Pass, type Unit } from "./unit.ts";
 
 /**
@@ -271,6 +272,12 @@ export const trimLoops: Pass = {
 export const stackCursors: Pass = {
   name: "stack-cursors",
   run: (unit) => ({ ...unit, output: { ...unit.output, functions: unit.output.functions.map(stackCursorsIn) } }),
+};
+
+/** Small innermost loops inside other loops run two iterations per trip (transform/unroll.ts), in every generated function; off with CompileOptions.unroll = false. */
+export const unrollLoops: Pass = {
+  name: "unroll",
+  run: (unit) => (unit.ctx.unroll ? { ...unit, output: { ...unit.output, functions: unit.output.functions.map((f) => unrollLoopsIn(f, unit.ctx.reserved)) } } : unit),
 };
 
 /** No dead locals and unused parameters marked (transform/tidy.ts), in every generated function: the last pass. */

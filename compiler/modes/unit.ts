@@ -33,6 +33,8 @@ export interface ModeContext {
   jam: boolean;
   /** Outer iterations of triangular nests whose inner loop runs no step left out (transform/trim.ts). */
   trim: boolean;
+  /** Small innermost loops inside other loops run two iterations per trip (transform/unroll.ts). */
+  unroll: boolean;
   /** The automatic checkpointing policy's budget in bytes (CompileOptions.checkpointBudget). */
   checkpointBudget?: number;
   /** Lowered IR of a called user function. */
