@@ -300,16 +300,13 @@ export function elementwiseExpVjpRowsInto(
         for (; i - 1 >= 0; i -= 2) {
           const _t0 = saved[--savedTop];
           z_bar[i] += y_bar[i] * _t0;
-          y_bar[i] = 0;
           const i_1 = i - 1;
           const _t0_1 = saved[--savedTop];
           z_bar[i_1] += y_bar[i_1] * _t0_1;
-          y_bar[i_1] = 0;
         }
         if (i >= 0) {
           const _t0 = saved[--savedTop];
           z_bar[i] += y_bar[i] * _t0;
-          y_bar[i] = 0;
         }
       }
       valueStack.size = savedTop;

@@ -208,11 +208,25 @@ export function scaledSineVjpRowsInto(
     // reverse sweep
     const y_bar = Float64Array.from(cotangent);
     // line 12: for (let i = 0; i < x.length; i++) y[i] = s * Math.sin(x[i]);
-    for (let i = x.length - 1; i >= 0; i--) {
-      const _t0 = y_bar[i];
-      const _t1 = Math.sin(x[i]);
-      s_bar += _t0 * _t1;
-      x_bar[i] += _t0 * s * Math.cos(x[i]);
+    {
+      let i = x.length - 1;
+      for (; i - 1 >= 0; i -= 2) {
+        const _t0 = y_bar[i];
+        const _t1 = Math.sin(x[i]);
+        s_bar += _t0 * _t1;
+        x_bar[i] += _t0 * s * Math.cos(x[i]);
+        const i_1 = i - 1;
+        const _t0_1 = y_bar[i_1];
+        const _t1_1 = Math.sin(x[i_1]);
+        s_bar += _t0_1 * _t1_1;
+        x_bar[i_1] += _t0_1 * s * Math.cos(x[i_1]);
+      }
+      if (i >= 0) {
+        const _t0 = y_bar[i];
+        const _t1 = Math.sin(x[i]);
+        s_bar += _t0 * _t1;
+        x_bar[i] += _t0 * s * Math.cos(x[i]);
+      }
     }
     grad.s += s_bar;
   }

@@ -90,10 +90,22 @@ describe("recorded reads", () => {
               saved = valueStack.reserve(savedTop, savedPerTrip);
             }
             const c_k = c[k];
-            for (let j = 0; j < D; j++) {
-              const _t1 = Math.exp(w[j]);
-              saved[savedTop++] = _t1;
-              buf[j] = _t1 * (x[j] - c_k[j]);
+            {
+              let j = 0;
+              for (; j + 1 < D; j += 2) {
+                const _t1 = Math.exp(w[j]);
+                saved[savedTop++] = _t1;
+                buf[j] = _t1 * (x[j] - c_k[j]);
+                const j_1 = j + 1;
+                const _t1_1 = Math.exp(w[j_1]);
+                saved[savedTop++] = _t1_1;
+                buf[j_1] = _t1_1 * (x[j_1] - c_k[j_1]);
+              }
+              if (j < D) {
+                const _t1 = Math.exp(w[j]);
+                saved[savedTop++] = _t1;
+                buf[j] = _t1 * (x[j] - c_k[j]);
+              }
             }
             {
               let col = 0;
@@ -112,35 +124,77 @@ describe("recorded reads", () => {
               }
               if (col < D - 1) {
                 const c_k2 = c[k];
-                for (let row = col + 1; row < D; row++) {
-                  buf[row] += w[row] * w[col] * (x[col] - c_k2[col]);
+                {
+                  let row = col + 1;
+                  for (; row + 1 < D; row += 2) {
+                    buf[row] += w[row] * w[col] * (x[col] - c_k2[col]);
+                    const row_1 = row + 1;
+                    buf[row_1] += w[row_1] * w[col] * (x[col] - c_k2[col]);
+                  }
+                  if (row < D) {
+                    buf[row] += w[row] * w[col] * (x[col] - c_k2[col]);
+                  }
                 }
               }
             }
             let sq = 0;
-            for (let j = 0; j < D; j++) {
-              saved[savedTop++] = buf[j];
-              sq += buf[j] * buf[j];
+            {
+              let j = 0;
+              for (; j + 1 < D; j += 2) {
+                saved[savedTop++] = buf[j];
+                sq += buf[j] * buf[j];
+                const j_2 = j + 1;
+                saved[savedTop++] = buf[j_2];
+                sq += buf[j_2] * buf[j_2];
+              }
+              if (j < D) {
+                saved[savedTop++] = buf[j];
+                sq += buf[j] * buf[j];
+              }
             }
             total += Math.log(1 + sq);
             // its reverse, in the same iteration
             // line 16: total += Math.log(1 + sq);
             const sq_bar = 1 / (1 + sq);
             // line 15: for (let j = 0; j < D; j++) sq += buf[j] * buf[j];
-            for (let j = D - 1; j >= 0; j--) {
-              const buf_j = saved[--savedTop];
-              buf_bar[j] += sq_bar * (2 * buf_j);
+            {
+              let j = D - 1;
+              for (; j - 1 >= 0; j -= 2) {
+                const buf_j = saved[--savedTop];
+                buf_bar[j] += sq_bar * (2 * buf_j);
+                const j_3 = j - 1;
+                const buf_j_1 = saved[--savedTop];
+                buf_bar[j_3] += sq_bar * (2 * buf_j_1);
+              }
+              if (j >= 0) {
+                const buf_j = saved[--savedTop];
+                buf_bar[j] += sq_bar * (2 * buf_j);
+              }
             }
             // line 11: for (let col = 0; col < D; col++) {
             for (let col = D - 2; col >= 0; col--) {
               // line 12: for (let row = col + 1; row < D; row++) buf[row] += w[row] * w[col] * (x[col] - c[k][col]);
               const c_k2 = c[k];
               const c_bar_k = c_bar[k];
-              for (let row = D - 1; row >= col + 1; row--) {
-                const _t2 = buf_bar[row];
-                w_bar[row] += _t2 * (w[col] * (x[col] - c_k2[col]));
-                w_bar[col] += _t2 * (w[row] * (x[col] - c_k2[col]));
-                c_bar_k[col] -= _t2 * (w[row] * w[col]);
+              {
+                let row = D - 1;
+                for (; row - 1 >= col + 1; row -= 2) {
+                  const _t2 = buf_bar[row];
+                  w_bar[row] += _t2 * (w[col] * (x[col] - c_k2[col]));
+                  w_bar[col] += _t2 * (w[row] * (x[col] - c_k2[col]));
+                  c_bar_k[col] -= _t2 * (w[row] * w[col]);
+                  const row_2 = row - 1;
+                  const _t2_1 = buf_bar[row_2];
+                  w_bar[row_2] += _t2_1 * (w[col] * (x[col] - c_k2[col]));
+                  w_bar[col] += _t2_1 * (w[row_2] * (x[col] - c_k2[col]));
+                  c_bar_k[col] -= _t2_1 * (w[row_2] * w[col]);
+                }
+                if (row >= col + 1) {
+                  const _t2 = buf_bar[row];
+                  w_bar[row] += _t2 * (w[col] * (x[col] - c_k2[col]));
+                  w_bar[col] += _t2 * (w[row] * (x[col] - c_k2[col]));
+                  c_bar_k[col] -= _t2 * (w[row] * w[col]);
+                }
               }
             }
             // line 10: for (let j = 0; j < D; j++) buf[j] = Math.exp(w[j]) * (x[j] - c[k][j]);
@@ -183,9 +237,19 @@ describe("recorded reads", () => {
           let savedTop = valueStack.size;
           const saved = valueStack.reserve(savedTop, Math.ceil(steps) * (n - 2));
           for (let s = 0; s < steps; s++) {
-            for (let i = 1; i < n - 1; i++) {
-              saved[savedTop++] = y[i];
-              y[i] += 0.25 * Math.sin(y[i - 1] * y[i + 1]);
+            {
+              let i = 1;
+              for (; i + 1 < n - 1; i += 2) {
+                saved[savedTop++] = y[i];
+                y[i] += 0.25 * Math.sin(y[i - 1] * y[i + 1]);
+                const i_1 = i + 1;
+                saved[savedTop++] = y[i_1];
+                y[i_1] += 0.25 * Math.sin(y[i_1 - 1] * y[i_1 + 1]);
+              }
+              if (i < n - 1) {
+                saved[savedTop++] = y[i];
+                y[i] += 0.25 * Math.sin(y[i - 1] * y[i + 1]);
+              }
             }
           }
           valueStack.size = savedTop;

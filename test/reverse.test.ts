@@ -992,9 +992,18 @@ export function nest(x: readonly number[], y: number): number {
           const saved = valueStack.reserve(savedTop, x.length * 4);
           for (let i = 0; i < x.length; i++) {
             let t = x[i];
-            for (let j = 0; j < 3; j++) {
-              saved[savedTop++] = t;
-              t = Math.sin(t) * y;
+            {
+              let j = 0;
+              for (; j + 1 < 3; j += 2) {
+                saved[savedTop++] = t;
+                t = Math.sin(t) * y;
+                saved[savedTop++] = t;
+                t = Math.sin(t) * y;
+              }
+              if (j < 3) {
+                saved[savedTop++] = t;
+                t = Math.sin(t) * y;
+              }
             }
             s += t * t;
             saved[savedTop++] = t;
@@ -1013,9 +1022,18 @@ export function nest(x: readonly number[], y: number): number {
             let t = saved[--savedTop];
             let t_bar = s_bar * (2 * t);
             // line 9: for (let j = 0; j < 3; j++) t = Math.sin(t) * y;
-            for (let j = 2; j >= 0; j--) {
-              t = saved[--savedTop];
-              t_bar = t_bar * y * Math.cos(t);
+            {
+              let j = 2;
+              for (; j - 1 >= 0; j -= 2) {
+                t = saved[--savedTop];
+                t_bar = t_bar * y * Math.cos(t);
+                t = saved[--savedTop];
+                t_bar = t_bar * y * Math.cos(t);
+              }
+              if (j >= 0) {
+                t = saved[--savedTop];
+                t_bar = t_bar * y * Math.cos(t);
+              }
             }
             // line 8: let t = x[i];
             x_bar[i] = t_bar;
@@ -1162,8 +1180,16 @@ export function fusedBranch(w: readonly number[], X: readonly (readonly number[]
         for (let i = 0; i < X.length; i++) {
           let s = 0;
           const X_i = X[i];
-          for (let j = 0; j < w.length; j++) {
-            s += w[j] * X_i[j];
+          {
+            let j = 0;
+            for (; j + 1 < w.length; j += 2) {
+              s += w[j] * X_i[j];
+              const j_1 = j + 1;
+              s += w[j_1] * X_i[j_1];
+            }
+            if (j < w.length) {
+              s += w[j] * X_i[j];
+            }
           }
           let p = 0;
           let e = 0;
@@ -1197,8 +1223,16 @@ export function fusedBranch(w: readonly number[], X: readonly (readonly number[]
             s_bar += e_1_bar * e_1;
           }
           // line 18: for (let j = 0; j < w.length; j++) s += w[j] * X[i][j];
-          for (let j = w.length - 1; j >= 0; j--) {
-            w_bar[j] += s_bar * X_i[j];
+          {
+            let j = w.length - 1;
+            for (; j - 1 >= 0; j -= 2) {
+              w_bar[j] += s_bar * X_i[j];
+              const j_2 = j - 1;
+              w_bar[j_2] += s_bar * X_i[j_2];
+            }
+            if (j >= 0) {
+              w_bar[j] += s_bar * X_i[j];
+            }
           }
         }
         const value = loss + head;

@@ -254,26 +254,30 @@ export const MODULES: Record<string, Record<string, Fn | Prepared>> = {
  * each is timed once, cold (the other evals' min_runs give V8 runs to compile in, except
  * gmm's, below). Like the C++ tools' compilation at define, it is not part of any timing.
  */
-const WARMUP: Record<string, { input: unknown; runs: number }> = {
-  hello: { input: 1.5, runs: 10_000 },
+const WARMUP: Record<string, { inputs: unknown[]; runs: number }> = {
+  hello: { inputs: [1.5], runs: 10_000 },
   // gmm's gradient is one long function: at d = 2 its first 20 or so timed runs were still
   // waiting for V8's optimizing compiler, past the later half of 40 runs' median.
-  gmm: { input: smallGmm(), runs: 300 },
+  gmm: { inputs: [smallGmm(3), smallGmm(4)], runs: 150 },
 };
 
 /**
- * A small GMM input (d = 4, k = 2, n = 8) of the eval's shape, for the warm-up. d = 4 runs
- * every loop of the gradient: the triangle's columns two at a time and the one left over,
- * forward and reverse (the last column is trimmed, so 3 columns: a pair and one alone).
- * With d = 3 the reverse's leftover column never ran, and V8 deoptimized the gradient
- * (insufficient type feedback) in the first d = 2 evaluation's timed runs.
+ * A small GMM input (k = 3, n = 8) of the eval's shape, for the warm-up, which runs d = 3
+ * and d = 4 in turn: together they run every branch of the gradient, so no first timed
+ * run meets code V8 has no type feedback for (it deoptimizes there, as --trace-deopt
+ * showed in the first d = 2 evaluation when one was missed). The loops unrolled by two
+ * leave one iteration for odd counts: d = 3 and 4 give both parities of the coordinates'
+ * loops and of the triangle's 3 and 6 entries, k = 3 of the components' loops; d = 4 runs
+ * the triangle's columns two at a time and the one left over, forward and reverse (the
+ * last column is trimmed, so 3 columns: a pair and one alone).
  */
-function smallGmm(): GmmInput {
+function smallGmm(d: number): GmmInput {
   const at = (i: number) => Math.sin(1.7 * i + 0.3) / 2;
   let i = 0;
   const vector = (n: number) => Array.from({ length: n }, () => at(i++));
-  const d = 4;
-  return { d, k: 2, n: 8, alpha: vector(2), mu: [vector(d), vector(d)], q: [vector(d), vector(d)], l: [vector((d * (d - 1)) / 2), vector((d * (d - 1)) / 2)], x: Array.from({ length: 8 }, () => vector(d)), gamma: 1, m: 0 };
+  const k = 3;
+  const rows = (n: number) => Array.from({ length: k }, () => vector(n));
+  return { d, k, n: 8, alpha: vector(k), mu: rows(d), q: rows(d), l: rows((d * (d - 1)) / 2), x: Array.from({ length: 8 }, () => vector(d)), gamma: 1, m: 0 };
 }
 
 /**
@@ -316,7 +320,7 @@ export function respond(message: { id: number; kind: string; module?: string; fu
       const module = MODULES[message.module ?? ""];
       if (!module) return { id: message.id, success: false, error: `tsgrad has no implementation of '${message.module}'` };
       const warm = WARMUP[message.module ?? ""];
-      if (warm) for (const f of Object.values(module)) for (let i = 0; i < warm.runs; i++) timed(f, warm.input);
+      if (warm) for (const f of Object.values(module)) for (let i = 0; i < warm.runs; i++) for (const input of warm.inputs) timed(f, input);
       return { id: message.id, success: true };
     }
     case "evaluate": {

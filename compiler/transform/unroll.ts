@@ -33,6 +33,7 @@ import { renameVariable } from "../ir/rewrite.ts";
 import { exprReads, rootName, someExpr, stmtExprs, walkStmts } from "../ir/visit.ts";
 import { countedHeader } from "../analysis/loops.ts";
 import { Namer } from "./naming.ts";
+import { withoutDeadResets } from "./deadResets.ts";
 
 type Loop = Extract<Stmt, { kind: "loop" }>;
 
@@ -67,7 +68,9 @@ export function unrollLoopsIn(fn: FunctionIR, reserved: readonly string[]): Func
         default: return s;
       }
     });
-  const body = list(fn.body, false);
+  // Tidy strikes out adjoint resets in the last loop that touches a local buffer
+  // (deadResets.ts), which it no longer recognizes in a pair of iterations: first.
+  const body = list(withoutDeadResets(fn.body), false);
   return changed ? { ...fn, body } : fn;
 }
 
