@@ -36,7 +36,8 @@ interface Entry {
 const NO_NAMES: readonly string[] = [];
 
 function entry(stmt: Stmt): Entry {
-  return { stmt, ...statementNames(stmt) };
+  const { mentions, defines } = statementNames(stmt);
+  return { stmt, mentions, defines };
 }
 
 /**
@@ -87,10 +88,13 @@ function readsInto(e: Expr, names: string[]): void {
 }
 
 /** Sorted positions of `list` at which each name of `only` is mentioned (or defined). */
-function positionsBy(list: Entry[], names: "mentions" | "defines", only: { has(name: string): boolean }): Map<string, number[]> {
+function positionsBy(list: Entry[], names: "mentions" | "defines", only: ReadonlySet<string>): Map<string, number[]> {
   const index = new Map<string, number[]>();
+  if (only.size === 0) return index;
+  const mentions = names === "mentions";
   for (let k = 0; k < list.length; k++) {
-    for (const name of list[k]![names]) {
+    const entry = list[k]!;
+    for (const name of mentions ? entry.mentions : entry.defines) {
       if (!only.has(name)) continue;
       const at = index.get(name);
       if (at) at.push(k);
@@ -166,7 +170,14 @@ function mergeIncrements(list: Entry[]): Entry[] {
       for (let u = firstAfter(defs, i); u < defs.length && defs[u]! < j; u++) if (out[defs[u]!]?.defines.includes(n)) return true;
       return false;
     };
-    if (![...reads].some((n) => n === d.name || definedBetween(n))) {
+    let blocked = false;
+    for (const n of reads) {
+      if (n === d.name || definedBetween(n)) {
+        blocked = true;
+        break;
+      }
+    }
+    if (!blocked) {
       // (The index needs no update: it is only asked about positions after the declaration being looked at.)
       out[i] = entry({ ...d, init: added });
       out[j] = null;

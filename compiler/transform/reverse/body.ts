@@ -110,7 +110,8 @@ export function generateOnce(gen: Generation, namer: Namer): SweptOnce {
 export function completeBody(once: SweptOnce, plan: Plan, adjointNames: Map<string, string>, completion = WHOLE): Generated {
   const gen: Generation = { ...once.gen, plan, adjointNames };
   const attempt = copyAttempt(once.attempt);
-  const top = fillSaves(once.saves, plan, attempt, once.top);
+  // The first round's raw sweep is only read (its reads and read log): a mark left there reads nothing.
+  const top = fillSaves(once.saves, plan, attempt, once.top, completion.readsOnly && !completion.cleanup);
   const generated = aroundTop(gen, attempt, top, null, completion);
   return completion.readsOnly ? generated : withConstantSeed(gen, generated);
 }

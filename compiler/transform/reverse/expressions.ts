@@ -297,20 +297,25 @@ function isCheap(e: Expr): boolean {
   return e.kind === "index" && isCheap(e.object) && b.isTrivial(e.index);
 }
 
-/** True if `e` written as JSON could be at most `length` characters: counts its objects only until they would not fit (each takes 2 or more). */
-function textAtMost(e: Expr, length: number): boolean {
-  let budget = Math.floor(length / 2);
+/**
+ * True if `e` written as JSON could be at most `length` characters: counts what its
+ * objects write at least (`{}`, and `"kind":"…"` where there is a kind) only until that no
+ * longer fits. Longer, it occurs in no text of `length` characters.
+ */
+export function textAtMost(e: Expr, length: number): boolean {
+  let budget = length;
   const stack: unknown[] = [e];
   while (stack.length > 0) {
     const x = stack.pop() as Record<string, unknown> | unknown[];
-    if (!Array.isArray(x) && --budget < 0) return false;
     if (Array.isArray(x)) {
       for (const v of x) if (v !== null && typeof v === "object") stack.push(v);
-    } else {
-      for (const key in x) {
-        const v = x[key];
-        if (v !== null && typeof v === "object") stack.push(v);
-      }
+      continue;
+    }
+    budget -= typeof x.kind === "string" ? 11 + x.kind.length : 2;
+    if (budget < 0) return false;
+    for (const key in x) {
+      const v = x[key];
+      if (v !== null && typeof v === "object") stack.push(v);
     }
   }
   return true;

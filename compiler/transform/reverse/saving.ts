@@ -79,8 +79,11 @@ export function deferSave(saves: DeferredSave[], attempt: Attempt, target: LValu
  * marks become the push and the pop or go, and `attempt` records what a save records
  * (the values stack, the pop's reads at the statement's position).
  */
-export function fillSaves(saves: DeferredSave[], plan: Plan, attempt: Attempt, swept: Swept): Swept {
+export function fillSaves(saves: DeferredSave[], plan: Plan, attempt: Attempt, swept: Swept, marksMayStay = false): Swept {
   if (saves.length === 0) return swept;
+  // Where the marks may stay (comments, which read nothing: a round that is never printed),
+  // sweeps that save nothing are taken as they are.
+  if (marksMayStay && !saves.some((save) => savesAt(plan, save.name, save.order, [], 0))) return swept;
   const marks = new Map<Stmt, Stmt[]>();
   for (const save of saves) {
     const saved = savesAt(plan, save.name, save.order, [], 0);
@@ -94,8 +97,9 @@ export function fillSaves(saves: DeferredSave[], plan: Plan, attempt: Attempt, s
   const filled = (list: Stmt[]): Stmt[] => {
     const out: Stmt[] = [];
     for (const s of list) {
-      const replaced = marks.get(s);
-      if (replaced) out.push(...replaced);
+      // (The marks are comments: only those are looked up.)
+      const replaced = s.kind === "comment" ? marks.get(s) : undefined;
+      if (replaced) for (const x of replaced) out.push(x);
       else out.push(s);
     }
     return out;

@@ -179,7 +179,8 @@ function sameReads(a: ReadLog, b: ReadLog): boolean {
     for (let k = 0; k < reads.length; k++) {
       const r = reads[k]!;
       const o = other[k]!;
-      if (r.order !== o.order || r.loops.length !== o.loops.length || r.loops.some((l, i) => l !== o.loops[i])) return false;
+      if (r.order !== o.order || r.loops.length !== o.loops.length) return false;
+      for (let l = 0; l < r.loops.length; l++) if (r.loops[l] !== o.loops[l]) return false;
     }
   }
   return true;

@@ -88,8 +88,10 @@ export function block(gen: Generation, attempt: Attempt, scope: Scope, stmts: St
     else if (kind === "fused" && s.kind === "declare" && isStable(info, s.name)) available.add(s.name);
     return part;
   });
-  const fwd = parts.flatMap((p) => p.fwd);
-  const rev = parts.reverse().flatMap((p) => p.rev);
+  const fwd: Stmt[] = [];
+  for (const p of parts) for (const x of p.fwd) fwd.push(x);
+  const rev: Stmt[] = [];
+  for (let k = parts.length - 1; k >= 0; k--) for (const x of parts[k]!.rev) rev.push(x);
   if (kind === "top") return { fwd, rev };
   if (kind === "fused") {
     const adjoints = stmts.flatMap((s) => (s.kind === "declare" && activity.active.has(s.name) ? adjointDeclaration(gen, attempt, s, b.num(0)) : []));
