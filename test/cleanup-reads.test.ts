@@ -13,7 +13,7 @@ import type { Expr, LValue, Stmt } from "../compiler/ir/nodes.ts";
 import { exprReads, stmtExprs, walkStmts } from "../compiler/ir/visit.ts";
 import { cleanupStraightLine, readsKeptByCleanup, statementNames } from "../compiler/transform/cleanup.ts";
 import { definedIn, mentionedNames } from "../compiler/ir/visit.ts";
-import { rawReadsAreFinal } from "../compiler/transform/reverse/strategy.ts";
+import { rawReadsAreFinal, sweepReads } from "../compiler/transform/reverse/strategy.ts";
 
 const names = ["u", "v", "w", "g", "h"];
 
@@ -69,6 +69,16 @@ describe("what the reverse sweep's cleanup keeps reading", () => {
         for (const n of after) expect(before.has(n), `new read ${n}`).toBe(true);
       }),
       { numRuns: Number(process.env.CLEANUP_RUNS ?? 1500), seed: Number(process.env.CLEANUP_SEED ?? 19) },
+    );
+  });
+
+  it("counts a sweep's reads as walking every expression of every statement does, in the same order", () => {
+    const loop = (body: Stmt[]): Stmt => ({ kind: "loop", form: "for", init: [b.declare("i", b.v("u"), true)], test: b.bin("<", b.v("i"), b.v("h")), update: [b.assign(b.v("i") as LValue, b.v("w"))], body });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(stmt, fc.array(stmt, { maxLength: 3 }).map(loop), fc.array(stmt, { maxLength: 3 }).map((body): Stmt => ({ kind: "block", body }))), { maxLength: 10 }), (list) => {
+        expect([...sweepReads(list)]).toEqual([...reads(list)]);
+      }),
+      { numRuns: 1000, seed: 19 },
     );
   });
 

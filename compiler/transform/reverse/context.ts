@@ -109,11 +109,13 @@ export function newAttempt(namer: Namer): Attempt {
 
 /** An attempt that records on its own from here on, with everything `attempt` recorded so far. */
 export function copyAttempt(attempt: Attempt): Attempt {
+  const readLog: ReadLog = new Map();
+  for (const [name, reads] of attempt.readLog) readLog.set(name, reads.slice());
   return {
     namer: attempt.namer.clone(),
     stacks: new Set(attempt.stacks),
     pullbacks: [...attempt.pullbacks],
-    readLog: new Map([...attempt.readLog].map(([name, reads]) => [name, [...reads]])),
+    readLog,
     poppedTemps: new Set(attempt.poppedTemps),
     boundTemps: new Set(attempt.boundTemps),
     order: attempt.order,

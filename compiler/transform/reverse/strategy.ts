@@ -29,7 +29,7 @@
  * internal error.
  */
 import { Codes, fail } from "../../diagnostics.ts";
-import type { Stmt } from "../../ir/nodes.ts";
+import type { Expr, Stmt } from "../../ir/nodes.ts";
 import { exprReads, stmtExprs, walkExpr, walkStmts } from "../../ir/visit.ts";
 import { completeBody, generateBody, generateOnce, straightLine, type Completion, type Generated } from "./body.ts";
 import { newGeneration } from "./context.ts";
@@ -134,11 +134,41 @@ function generator(input: ReverseInput, recorded: Set<string>, tbr: boolean, adj
 
 /** A generation with the names its reverse sweep reads (as the fixpoint counts them: an assignment's target too). */
 function generatedReads(generated: Generated): { generated: Generated; reads: Set<string> } {
-  const reads = new Set<string>();
-  walkStmts(generated.reverseSweep, (s) => {
-    for (const e of stmtExprs(s)) exprReads(e, reads);
-  });
-  return { generated, reads };
+  return { generated, reads: sweepReads(generated.reverseSweep) };
+}
+
+/**
+ * exprReads of every expression of every statement of `list`, nested ones included, in
+ * walkStmts' order: read directly for the declarations and assignments a sweep is mostly
+ * made of (no callback and no list per statement; it reads whole sweeps).
+ */
+export function sweepReads(list: Stmt[], into = new Set<string>()): Set<string> {
+  for (const s of list) {
+    switch (s.kind) {
+      case "declare":
+        exprReads(s.init, into);
+        break;
+      case "assign":
+        exprReads(s.target as Expr, into);
+        exprReads(s.value, into);
+        break;
+      case "comment":
+        break;
+      default:
+        for (const e of stmtExprs(s)) exprReads(e, into);
+        if (s.kind === "if") {
+          sweepReads(s.then, into);
+          sweepReads(s.else, into);
+        } else if (s.kind === "loop") {
+          sweepReads(s.init, into);
+          sweepReads(s.update, into);
+          sweepReads(s.body, into);
+        } else if (s.kind === "block") {
+          sweepReads(s.body, into);
+        }
+    }
+  }
+  return into;
 }
 
 /**
