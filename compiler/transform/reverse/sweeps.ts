@@ -70,12 +70,14 @@ export function block(gen: Generation, attempt: Attempt, scope: Scope, stmts: St
   // The function body and a fused loop body are scopes: what their statements lift is
   // declared just before the statement; a nested block's lifts go to its enclosing scope's.
   const isScope = kind !== "nested";
+  // (Never changed: one list for every statement of the block.)
+  const callLocals = [...scope.callLocals, calls];
   const inner = (lifted: Stmt[]): Scope => ({
     available,
     loops: scope.loops,
     scopeLoops: isScope ? scope.loops.length : scope.scopeLoops,
     nesting: kind === "nested" ? scope.nesting + 1 : scope.nesting,
-    callLocals: [...scope.callLocals, calls],
+    callLocals,
     commentedLines: scope.commentedLines,
     lifted,
   });
