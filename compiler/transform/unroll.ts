@@ -30,7 +30,7 @@ import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
 import * as b from "../ir/build.ts";
 import { PRIMITIVES } from "../ir/primitives.ts";
 import { renameVariable } from "../ir/rewrite.ts";
-import { exprReads, rootName, someExpr, stmtExprs, walkStmts } from "../ir/visit.ts";
+import { containsLoop, exprReads, rootName, someExpr, someStmt, stmtExprs } from "../ir/visit.ts";
 import { countedHeader } from "../analysis/loops.ts";
 import { Namer } from "./naming.ts";
 import { withoutDeadResets } from "./deadResets.ts";
@@ -42,14 +42,10 @@ export const MAX_STATEMENTS = 4;
 
 /** `fn` with each small innermost loop nested in another loop unrolled by two (see above). */
 export function unrollLoopsIn(fn: FunctionIR, reserved: readonly string[]): FunctionIR {
+  // Nothing to unroll without a loop: kept as it is (asked once of a body by all the loop-only passes).
+  if (!containsLoop(fn.body)) return fn;
   // Debug builds' functions (with run-time checks) are left as generated.
-  let checks = false;
-  let loops = false;
-  walkStmts(fn.body, (s) => {
-    if (s.kind === "check") checks = true;
-    if (s.kind === "loop") loops = true;
-  });
-  if (checks || !loops) return fn;
+  if (someStmt(fn.body, (s) => s.kind === "check")) return fn;
   const namer = Namer.forFunction(fn, reserved);
   let changed = false;
   const list = (stmts: Stmt[], inLoop: boolean): Stmt[] =>
