@@ -12,11 +12,12 @@
  * source's length again and rejects a cache that does not fit (then the file is compiled
  * as usual). Written once, at the end of the first process that compiled the file, so it
  * holds the functions that process ran as well (to a temporary file, then renamed), after
- * its own SHA-256, which is checked before V8 is given the rest.
+ * its own SHA-256, which is checked before V8 is given the rest; the newest KEPT_PER_FILE
+ * caches of one file are kept (a reinstall makes another), older ones deleted.
  * TSGRAD_CODE_CACHE=off turns it off. Any failure of the cache falls back to `require`.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -86,7 +87,22 @@ function writeCache(cacheFile: string, script: vm.Script): void {
     const data = script.createCachedData();
     writeFileSync(temporary, Buffer.concat([createHash("sha256").update(data).digest(), data]), { mode: 0o600 });
     renameSync(temporary, cacheFile);
+    prune(cacheFile);
   } catch {
     rmSync(temporary, { force: true });
   }
+}
+
+/** Caches of the same file kept at most (other installs of it, or earlier ones: each reinstall makes another). */
+export const KEPT_PER_FILE = 4;
+
+/** Deletes the oldest caches of the file `cacheFile` caches, past KEPT_PER_FILE. */
+function prune(cacheFile: string): void {
+  const dir = path.dirname(cacheFile);
+  const prefix = path.basename(cacheFile).replace(/[0-9a-f]{32}\.bin$/, "");
+  const same = readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && /^[0-9a-f]{32}\.bin$/.test(f.slice(prefix.length)))
+    .map((f) => ({ file: path.join(dir, f), modified: statSync(path.join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.modified - a.modified);
+  for (const { file } of same.slice(KEPT_PER_FILE)) if (file !== cacheFile) rmSync(file, { force: true });
 }

@@ -3,15 +3,16 @@
  * module as required plainly, its cache is written once and then used, and a cache never
  * serves another text: an edited file (even at the same length, which is all V8 itself
  * checks) is compiled afresh; a damaged cache is not used; a cache folder others may write
- * to is not used; TSGRAD_CODE_CACHE=off turns it off. Each case is a fresh Node process
+ * to is not used; TSGRAD_CODE_CACHE=off turns it off; old caches are deleted. Each case is a fresh Node process
  * with its own temporary folder.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { KEPT_PER_FILE } from "../compiler/codeCache.ts";
 
 const codeCache = fileURLToPath(new URL("../compiler/codeCache.ts", import.meta.url));
 const uid = typeof process.getuid === "function" ? process.getuid() : "user";
@@ -73,6 +74,27 @@ describe("requireWithCodeCache", () => {
     writeFileSync(file, bytes);
     expect(load(tmp, module).value).toBe("one");
     expect(readFileSync(file).equals(bytes)).toBe(false);
+  });
+
+  it("keeps the newest caches of a file, deleting older ones (each reinstall makes another)", () => {
+    const { tmp, module, cacheDir } = setup();
+    load(tmp, module);
+    const older = Array.from({ length: 5 }, (_, k) => path.join(cacheDir, `lib-${String(k).repeat(32)}.bin`));
+    older.forEach((file, k) => {
+      writeFileSync(file, "old");
+      utimesSync(file, 1000 + k, 1000 + k);
+    });
+    const other = path.join(cacheDir, `other-${"a".repeat(32)}.bin`);
+    writeFileSync(other, "another file's");
+    utimesSync(other, 1, 1);
+    writeFileSync(module, readFileSync(module, "utf8").replace("'one'", "'two'"));
+    expect(load(tmp, module).value).toBe("two");
+    const left = cacheFiles(cacheDir);
+    expect(left.filter((f) => f.startsWith("lib-"))).toHaveLength(KEPT_PER_FILE);
+    // The new one, the one before it, and the newest of the old ones.
+    expect(left).toContain(path.basename(older[4]!));
+    expect(left).not.toContain(path.basename(older[0]!));
+    expect(left).toContain(path.basename(other));
   });
 
   it("uses no cache folder that others may write to, and none with TSGRAD_CODE_CACHE=off", () => {
