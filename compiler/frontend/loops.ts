@@ -44,6 +44,8 @@ export interface LoopHost {
   arrayValue(e: ts.Expression, base: string): Expr;
   recordAt(object: Expr, type: Extract<ValueType, { kind: "record" }>, index: Expr, node: ts.Node): Expr;
   recordsLength(object: Expr, type: Extract<ValueType, { kind: "record" }>, node: ts.Node): Expr;
+  /** A local matrix (frontend/matrices.ts) named by `e`: its row count, and a way to name row `at` as `name`. */
+  matrixRows(e: ts.Expression): { rows: Expr; bindRow(name: string, at: Expr, node: ts.Node): void } | undefined;
 }
 
 export function lowerWhile(host: LoopHost, node: ts.WhileStatement, span: SourceSpan, label: string | undefined): Stmt {
@@ -91,6 +93,24 @@ export function lowerForOf(host: LoopHost, node: ts.ForOfStatement, span: Source
     }
     source = source.expression.expression;
     entries = true;
+  }
+  const matrix = entries ? undefined : host.matrixRows(source);
+  if (matrix) {
+    // `for (const row of m)` over a local matrix: row i is a view of the flat array (`row[j]` is `m[i * k + j]`).
+    if (!ts.isIdentifier(pattern) || mutable) host.reject(Codes.UnsupportedStatement, "loop over a local matrix's rows as 'for (const row of m)' and read 'row[j]'", pattern);
+    return host.inScope(() => {
+      const counter = host.bind(`${(pattern as ts.Identifier).text}_i`, b.NUMBER, true);
+      const init: Stmt[] = [b.declare(counter, b.num(0), true)];
+      const test = b.bin("<", b.v(counter), matrix.rows);
+      const update: Stmt[] = [b.assign({ kind: "var", name: counter }, b.add(b.v(counter), b.num(1)))];
+      const body = loopBody(host, label, () =>
+        host.inScope(() => {
+          matrix.bindRow((pattern as ts.Identifier).text, b.v(counter), pattern);
+          return ts.isBlock(node.statement) ? node.statement.statements.flatMap((s) => host.lowerStatement(s)) : host.lowerStatement(node.statement);
+        }),
+      );
+      return { kind: "loop", form: "for", init, test, update, body, span } satisfies Stmt;
+    });
   }
   const iterable = host.arrayValue(source, "item");
   const iterableType = host.typeOf(iterable, source);

@@ -1015,7 +1015,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
         this.bindFunction(name, { kind: "closure", node: fn, name, captured: this.capture() });
         return [];
       }
-      const matrix = d.initializer ? this.matrices.declare(name, d.initializer, mutable, d) : null;
+      const matrix = d.initializer ? (this.matrices.declare(name, d.initializer, mutable, d) ?? this.matrices.declareRow(name, d.initializer, mutable, d)) : null;
       if (matrix) return matrix;
       if (d.initializer && ts.isCallExpression(skipOuter(d.initializer)) && this.callbacks.isArrayMethod(skipOuter(d.initializer) as ts.CallExpression)) {
         // `const total = xs.reduce(…)`: the loop's own variable is `total`.
@@ -1352,6 +1352,10 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
   /** Local matrices (frontend/matrices.ts): one flat array each. */
   private readonly matrices = new LocalMatrices(this);
 
+  matrixRows(e: ts.Expression): { rows: Expr; bindRow(name: string, at: Expr, node: ts.Node): void } | undefined {
+    return this.matrices.rowsOf(e);
+  }
+
   textOf(node: ts.Node): string {
     return node.getText(this.sourceFile);
   }
@@ -1534,7 +1538,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     if (binding?.rejected) throw new UsesRejected(name);
     if (binding?.fn) this.reject(Codes.UnsupportedExpression, `'${name}' is a function: call it, or pass it as a callback; it cannot be used as a value`, id);
     if (binding && this.matrices.has(binding.irName)) {
-      this.reject(Codes.UnsupportedExpression, `'${name}' is a local matrix, read and written as '${name}[i][j]' (and '${name}.length', '${name}[i].length'); pass a helper the numbers it needs`, id);
+      this.reject(Codes.UnsupportedExpression, `'${name}' is a local matrix or a row of one, read and written by index ('m[i][j]', 'row[j]', and '.length'); pass a helper the numbers it needs`, id);
     }
     if (binding && this.optionalObjects.has(binding.irName)) {
       this.reject(Codes.UnsupportedExpression, `'${name}' is optional and may be undefined here; read its fields as '${name}?.field ?? <default>'`, id);

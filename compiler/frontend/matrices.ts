@@ -42,9 +42,48 @@ export class LocalMatrices {
 
   constructor(private readonly host: MatrixHost) {}
 
-  /** Whether the IR variable `irName` is a local matrix's flat array. */
+  /** Rows named as values (`for (const row of m)`, `const row = m[i]`), by the row name's IR name: views of the flat array. */
+  private readonly rowViews = new Map<string, { flat: string; cols: Expr; at: Expr }>();
+
+  /** Whether the IR variable `irName` is a local matrix's flat array, or a row of one. */
   has(irName: string): boolean {
-    return this.byName.has(irName);
+    return this.byName.has(irName) || this.rowViews.has(irName);
+  }
+
+  /** The row count of the local matrix `e` names, and a way to name one of its rows (loops.ts). */
+  rowsOf(e: ts.Expression): { rows: Expr; bindRow(name: string, at: Expr, node: ts.Node): void } | undefined {
+    const matrix = this.matrixOf(e);
+    if (!matrix) return undefined;
+    return { rows: matrix.rows, bindRow: (name, at) => this.bindRow(name, matrix, at) };
+  }
+
+  /** `const row = m[i]`: row i, the index held in a const (the row stays the one it named when i changes). Null for anything else. */
+  declareRow(name: string, init: ts.Expression, mutable: boolean, d: ts.Node): Stmt[] | null {
+    const access = skipOuter(init);
+    const matrix = ts.isElementAccessExpression(access) ? this.matrixOf(access.expression) : undefined;
+    if (!matrix) return null;
+    const host = this.host;
+    if (mutable) host.reject(Codes.UnsupportedStatement, `declare the row '${name}' with 'const': it names a row of the local matrix`, d);
+    const index = host.lowerExpr((access as ts.ElementAccessExpression).argumentExpression);
+    if (index.kind === "number") {
+      this.bindRow(name, matrix, index);
+      return [];
+    }
+    const at = host.bind(host.fresh(`${name}_at`), b.NUMBER, false);
+    this.bindRow(name, matrix, b.v(at));
+    return [{ kind: "declare", name: at, type: b.NUMBER, init: index, mutable: false, span: host.span(d) }];
+  }
+
+  private bindRow(name: string, matrix: { irName: string; cols: Expr }, at: Expr): void {
+    const irName = this.host.bind(name, { kind: "array", element: b.NUMBER, container: "array", readonly: false }, false);
+    this.rowViews.set(irName, { flat: matrix.irName, cols: matrix.cols, at });
+  }
+
+  /** A row view named by `e` (an identifier), if it is one. */
+  private rowOf(e: ts.Expression): { flat: string; cols: Expr; at: Expr } | undefined {
+    const x = skipOuter(e);
+    const irName = ts.isIdentifier(x) ? this.host.irNameOf(x.text) : undefined;
+    return irName === undefined ? undefined : this.rowViews.get(irName);
   }
 
   /**
@@ -113,6 +152,8 @@ export class LocalMatrices {
   length(e: ts.Expression): Expr | undefined {
     const matrix = this.matrixOf(e);
     if (matrix) return matrix.rows;
+    const view = this.rowOf(e);
+    if (view) return view.cols;
     const row = skipOuter(e);
     return ts.isElementAccessExpression(row) ? this.matrixOf(row.expression)?.cols : undefined;
   }
@@ -120,8 +161,14 @@ export class LocalMatrices {
   /** `m[i][j]` of a local matrix: its flat array's entry i·cols + j; `m[i]` alone is refused. Undefined for anything else. */
   element(e: ts.ElementAccessExpression): Expr | undefined {
     const host = this.host;
+    const view = this.rowOf(e.expression);
+    if (view) {
+      const j = host.lowerExpr(e.argumentExpression);
+      if (host.typeOf(j, e.argumentExpression).kind !== "number") host.reject(Codes.UnsupportedExpression, "array indices must be numbers", e.argumentExpression);
+      return b.index(b.v(view.flat), b.add(b.mul(view.at, view.cols), j));
+    }
     const alone = this.matrixOf(e.expression);
-    if (alone) host.reject(Codes.UnsupportedExpression, `a row of the local matrix '${host.textOf(e.expression)}' cannot be used alone; read its entries as '${host.textOf(e)}[j]'`, e);
+    if (alone) host.reject(Codes.UnsupportedExpression, `a row of the local matrix '${host.textOf(e.expression)}' is read as '${host.textOf(e)}[j]', or named with 'const row = ${host.textOf(e)}'`, e);
     const inner = skipOuter(e.expression);
     const matrix = ts.isElementAccessExpression(inner) ? this.matrixOf(inner.expression) : undefined;
     if (!matrix) return undefined;

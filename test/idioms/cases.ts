@@ -184,7 +184,7 @@ export function stencilEnergy(x: number[]): number {
     args: () => [xs()],
   },
   {
-    name: "local matrices: Array.from rows of zeros, entries computed (i, j) => …, rows per element of an array, flat()",
+    name: "local matrices: Array.from rows of zeros, entries computed (i, j) => …, rows per element of an array, flat(), its rows by name",
     source: `
 /**
  * @grad x
@@ -205,7 +205,12 @@ export function gramEnergy(x: number[], k: number): number {
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) s += w[i][j] * powers[j][i % 3] * 0.1;
   const all = features.flat();
   all[0] = 0;
-  return s + all.reduce((t, v, i) => t + v * v * (i % 4), 0) + features[0][0];
+  for (const row of features) s += row[0] * row[row.length - 1];
+  let r = 1;
+  const second = features[r];
+  r = 0;
+  second[1] += 0.5 * x[0];
+  return s + all.reduce((t, v, i) => t + v * v * (i % 4), 0) + features[0][0] + second[0] * features[1][1] + features[r][2];
 }
 `,
     fn: "gramEnergy",
