@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Expr, FunctionIR, Stmt } from "../compiler/ir/nodes.ts";
 import { tidy } from "../compiler/transform/tidy.ts";
+import { rng } from "./harness/numeric.ts";
 
 const v = (name: string): Expr => ({ kind: "var", name });
 const mul = (left: Expr, right: Expr): Expr => ({ kind: "binary", op: "*", left, right });
@@ -96,18 +97,6 @@ describe("tidy", () => {
   });
 });
 
-/** mulberry32: one stream per seed. */
-function stream(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A function of locals that read one another in chains (some left unread), overwritten
  * (`v = v * c` too), shadowed in nested branches, loops and blocks, with values that have
@@ -115,7 +104,7 @@ function stream(seed: number): () => number {
  * an assigned parameter.
  */
 function randomFunction(seed: number): FunctionIR {
-  const next = stream(seed);
+  const next = rng(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const num = (value: number): Expr => ({ kind: "number", value });
   const names = ["a", "b", "c", "d", "e"];
