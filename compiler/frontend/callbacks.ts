@@ -155,7 +155,7 @@ export class Callbacks {
       }
       case "map": {
         if (fn.kind === "closure" && !ts.isBlock(fn.node.body!) && ts.isObjectLiteralExpression(skipParentheses(fn.node.body as ts.Expression))) {
-          return this.mapToRecords(fn, elementArgs(), length, loop, call, declared);
+          return this.mapToRecords(fn, elementArgs(), counter, length, loop, call, declared);
         }
         const resultContainer = container === "int32array" ? "array" : container;
         const resultType: ValueType = { kind: "array", element: b.NUMBER, container: resultContainer, readonly: false };
@@ -206,11 +206,9 @@ export class Callbacks {
    * local array per field (`points_x`, `points_y`), which every later read of an array of
    * objects understands (`points[i].x`, `for (const p of points)`, `points.reduce(…)`).
    */
-  private mapToRecords(fn: Extract<FunctionValue, { kind: "closure" }>, args: Argument[], length: Expr, loop: (from: Expr, body: Stmt[]) => Stmt, call: ts.CallExpression, declared?: { name: string; mutable: boolean }): Expr {
+  private mapToRecords(fn: Extract<FunctionValue, { kind: "closure" }>, args: Argument[], counter: string, length: Expr, loop: (from: Expr, body: Stmt[]) => Stmt, call: ts.CallExpression, declared?: { name: string; mutable: boolean }): Expr {
     const host = this.host;
     const base = declared?.name ?? "mapped";
-    const index = args[1]!;
-    const counter = index.kind === "value" && index.value.kind === "var" ? index.value.name : host.reject(Codes.InternalError, "map without a counter", call);
     let arrays: { name: string; array: string }[] = [];
     const body = this.inLoop(fn, args, (value, node) => {
       const type = host.typeOf(value, node);

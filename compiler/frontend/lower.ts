@@ -12,7 +12,7 @@
 import { ts } from "../typescript.ts";
 import { Codes, DiagnosticError, fail, type Diagnostic, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
-import type { Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
+import type { ArrayContainer, Expr, FunctionIR, LValue, Param, Stmt, ValueType } from "../ir/nodes.ts";
 import { MATH_CONSTANTS, NUMBER_PREDICATES, PRIMITIVES } from "../ir/primitives.ts";
 import { describeType, shapeOfClass, shapeOfTypeNode, type TypeResolver } from "./types.ts";
 import { elementOfRecords, typeText } from "../ir/types.ts";
@@ -1356,6 +1356,19 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     return this.matrices.rowsOf(e);
   }
 
+  /** A new number array named after `base`, of `length` elements `element(i)`, built by a loop before the statement. */
+  builtArray(base: string, container: ArrayContainer, length: Expr, element: (i: Expr) => Expr, node: ts.Node): Expr {
+    const type: ValueType = { kind: "array", element: b.NUMBER, container, readonly: false };
+    const name = this.variable(base, type, false);
+    const i = this.variable(`${name}_i`, b.NUMBER, true);
+    const span = this.span(node);
+    this.emit(
+      { kind: "declare", name, type, init: { kind: "zeros", container, length }, mutable: false, span },
+      b.countUp(i, b.num(0), length, [b.assign({ kind: "index", object: b.v(name), index: b.v(i) }, element(b.v(i)))], span),
+    );
+    return b.v(name);
+  }
+
   textOf(node: ts.Node): string {
     return node.getText(this.sourceFile);
   }
@@ -1778,16 +1791,8 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       const source = this.arrayValue(callee.expression, "items");
       const type = this.typeOf(source, callee.expression);
       if (type.kind === "array" && type.element.kind === "number") {
-        const reversedType: ValueType = { kind: "array", element: b.NUMBER, container: type.container, readonly: false };
-        const name = this.variable("reversed", reversedType, false);
-        const i = this.variable(`${name}_i`, b.NUMBER, true);
         const length: Expr = { kind: "length", object: source };
-        const span = this.span(node);
-        this.emit(
-          { kind: "declare", name, type: reversedType, init: { kind: "zeros", container: type.container, length }, mutable: false, span },
-          b.countUp(i, b.num(0), length, [b.assign({ kind: "index", object: b.v(name), index: b.v(i) }, b.index(source, b.sub(b.sub(length, b.num(1)), b.v(i))))], span),
-        );
-        return b.v(name);
+        return this.builtArray("reversed", type.container, length, (i) => b.index(source, b.sub(b.sub(length, b.num(1)), i)), node);
       }
     }
     // A copy in an expression (`x.slice(1, -1).reduce(…)`, `x.concat(y)`): a local array built before the statement.

@@ -14,7 +14,7 @@
 import { ts } from "../typescript.ts";
 import { Codes, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
-import type { Expr, Stmt, ValueType } from "../ir/nodes.ts";
+import type { ArrayContainer, Expr, Stmt, ValueType } from "../ir/nodes.ts";
 
 /** What matrix lowering needs from the lowering. */
 export interface MatrixHost {
@@ -26,9 +26,9 @@ export interface MatrixHost {
   typeOf(e: Expr, node: ts.Node): ValueType;
   fresh(base: string): string;
   bind(name: string, type: ValueType, mutable: boolean): string;
-  variable(base: string, type: ValueType, mutable: boolean): string;
   alias(name: string, value: Expr): void;
-  emit(...stmts: Stmt[]): void;
+  /** A new number array named after `base`, of `length` elements `element(i)`, built by a loop before the statement. */
+  builtArray(base: string, container: ArrayContainer, length: Expr, element: (i: Expr) => Expr, node: ts.Node): Expr;
   hold(value: Expr, base: string, node: ts.Node): Expr;
   inScope<T>(f: () => T): T;
   arrayValue(e: ts.Expression, base: string): Expr;
@@ -189,15 +189,7 @@ export class LocalMatrices {
     const type = host.typeOf(b.v(matrix.irName), node) as Extract<ValueType, { kind: "array" }>;
     // JavaScript's flat() flattens arrays only: rows that are Float64Arrays stay rows.
     if (type.container !== "array") host.reject(Codes.UnsupportedCall, "flat() keeps Float64Array rows as they are (it flattens arrays only); build the rows with new Array<number>(k).fill(0), or loop over m[i][j]", node);
-    const name = host.variable(`${matrix.irName}_flat`, type, false);
-    const i = host.variable(`${name}_i`, b.NUMBER, true);
-    const length: Expr = { kind: "length", object: b.v(matrix.irName) };
-    const span = host.span(node);
-    host.emit(
-      { kind: "declare", name, type, init: { kind: "zeros", container: type.container, length }, mutable: false, span },
-      b.countUp(i, b.num(0), length, [b.assign({ kind: "index", object: b.v(name), index: b.v(i) }, b.index(b.v(matrix.irName), b.v(i)))], span),
-    );
-    return b.v(name);
+    return host.builtArray(`${matrix.irName}_flat`, type.container, { kind: "length", object: b.v(matrix.irName) }, (i) => b.index(b.v(matrix.irName), i), node);
   }
 }
 
