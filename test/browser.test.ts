@@ -183,6 +183,7 @@ describe.skipIf(!available)("in headless Chromium", () => {
     const typed = `/**
  * @grad x
  * @hvp x
+ * @hessian x sparse
  */
 export function spring(x: number[], k: number): number {
   let e = 0;
@@ -204,6 +205,10 @@ export function spring(x: number[], k: number): number {
     await andWait(() => page.selectOption("#mode", "grad"), ["runs"]);
     expect(await summary()).toContain("agrees with finite differences");
     expect(await page.locator('#results tr[data-mode="grad"].ok').count()).toBe(5); // x[0..3] and a random direction
+    // The sparse Hessian (springHessianSparse), its compressed rows made dense and checked entry by entry.
+    await andWait(() => page.selectOption("#mode", "hessian"), ["runs"]);
+    expect(await summary()).toContain("agrees with finite differences");
+    expect(await page.locator('#results tr[data-mode="hessian"].ok').count()).toBeGreaterThan(4);
     await shot("playground-typed");
   }, 120_000);
 

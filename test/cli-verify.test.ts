@@ -208,6 +208,33 @@ export function grid(x: number[], k: number): number {
     expect(stdout).toContain("'grid' throws (Invalid array length) at the guessed point 1 (a number parameter used as an index or a size?): export gridInputs(random)");
   });
 
+  it("checks sparse Hessians and Jacobians (fHessianSparse, fJacobianSparse) made dense", async () => {
+    const root = project({
+      "src/chain.ts": `
+/** @hessian x sparse */
+export function chain(x: number[]): number {
+  let e = 0;
+  for (let i = 0; i + 1 < x.length; i++) e += (x[i + 1] - x[i] * x[i]) ** 2 + Math.cos(x[i]) * x[i + 1];
+  return e;
+}
+
+/** @jacobian x sparse */
+export function residuals(x: number[]): number[] {
+  const r = new Array<number>(x.length - 1).fill(0);
+  for (let i = 0; i + 1 < x.length; i++) r[i] = x[i + 1] * Math.sin(x[i]) - x[i];
+  return r;
+}
+`,
+    });
+    expect((await run(root, "build", "src")).code).toBe(0);
+    const { code, stdout, stderr } = await run(root, "verify", "src");
+    expect(stderr).toBe("");
+    expect(stdout).toMatch(/src\/chain\.ts:3 chain\s+sparse hessian\s+3\s+\S+\s+ok/);
+    expect(stdout).toMatch(/src\/chain\.ts:10 residuals\s+sparse jacobian\s+3\s+\S+\s+ok/);
+    expect(stdout).toContain("All 2 checks passed.");
+    expect(code).toBe(0);
+  });
+
   it("rejects bad options with exit code 2", async () => {
     const root = project({});
     expect(await run(root, "verify", "--points", "0")).toMatchObject({ code: 2, stderr: expect.stringContaining("'--points' takes a whole number from 1 to 1000") });

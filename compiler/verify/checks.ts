@@ -10,6 +10,8 @@
  *   hvp       fHvp(v) vs the difference of its gradient along v; that gradient vs differences of f
  *   hessian   fHessian's columns vs differences of its gradient; symmetry; that gradient
  *   jacobian  fJacobian's columns vs differences of f
+ *   sparse hessian, sparse jacobian  the same checks of fHessianSparse, fJacobianSparse's
+ *             compressed rows made dense: an entry left out of the detected pattern reads 0
  *   @vjpOf    a user's rule(params, c, grad) vs c · differences of its primal
  *
  * Relative errors use the denominator max(|expected|, 10⁻³ · the largest |expected| of
@@ -21,7 +23,7 @@
 import { centralDerivative } from "./differences.ts";
 import { cloneValue, dot, entryLabels, flatten, randomLike, unflattenLike } from "./values.ts";
 
-export type CheckMode = "grad" | "vjp" | "jvp" | "jvp·vjp" | "hvp" | "hessian" | "jacobian" | "@vjpOf";
+export type CheckMode = "grad" | "vjp" | "jvp" | "jvp·vjp" | "hvp" | "hessian" | "jacobian" | "sparse hessian" | "sparse jacobian" | "@vjpOf";
 
 type Fn = (...args: unknown[]) => unknown;
 

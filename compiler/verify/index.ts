@@ -6,7 +6,7 @@
  */
 import { checkAt, checkRule, type CheckMode, type CheckSubject } from "./checks.ts";
 import { pointsFor, type InputsFunction } from "./points.ts";
-import type { FunctionTarget, RuleTarget, Target } from "./targets.ts";
+import type { FunctionTarget, Mode, RuleTarget, Target } from "./targets.ts";
 import { cloneValue, seededRandom } from "./values.ts";
 
 export { findTargets, type Target, type FunctionTarget, type RuleTarget } from "./targets.ts";
@@ -167,11 +167,12 @@ async function verifyFunction(target: FunctionTarget, load: ModuleLoader, option
   }
   for (const group of target.groups) {
     const subject: CheckSubject = { name: target.name, params: target.params.map((p) => p.name), wrt: group.wrt, f };
+    // The sparse forms are checked as the dense ones are, their compressed rows made dense.
+    const label = (mode: CheckMode): CheckMode => (group.sparse && (mode === "hessian" || mode === "jacobian") ? `sparse ${mode}` : mode);
     for (const mode of group.modes) {
-      const generatedName = `${target.name}${GENERATED[mode]}`;
-      const fn = fnOf(generated, generatedName);
+      const { name, fn } = generatedFunction(generated, target.name, mode, group.sparse);
       if (!fn) {
-        rows.error(mode, `the generated file has no '${generatedName}': run 'tsgrad build'`);
+        rows.error(label(mode), `the generated file has no '${name}': run 'tsgrad build'`);
         continue;
       }
       subject[mode] = fn;
@@ -179,7 +180,7 @@ async function verifyFunction(target: FunctionTarget, load: ModuleLoader, option
     points.points.forEach((args, k) => {
       try {
         for (const result of checkAt(subject, args, { tolerance: options.tolerance, random, maxEntries: options.maxEntries })) {
-          rows.add(result.mode, result.worst, result.worstAt, k, result.ok);
+          rows.add(label(result.mode), result.worst, result.worstAt, k, result.ok);
         }
       } catch (error) {
         rows.error("-", `at point ${k + 1}: ${message(error)}`);
@@ -187,6 +188,44 @@ async function verifyFunction(target: FunctionTarget, load: ModuleLoader, option
     });
   }
   return rows.list();
+}
+
+/**
+ * The generated function of one mode (`loss` → lossGrad; a sparse Hessian → lossHessianSparse,
+ * as a function returning a dense `hessian` like lossHessian's), or its name when the module
+ * does not have it.
+ */
+export function generatedFunction(generated: Module, name: string, mode: Mode, sparse: boolean): { name: string; fn?: Fn } {
+  const matrix = sparse && (mode === "hessian" || mode === "jacobian") ? mode : null;
+  const full = `${name}${GENERATED[mode]}${matrix ? "Sparse" : ""}`;
+  const fn = fnOf(generated, full);
+  return { name: full, ...(fn && { fn: matrix ? withDenseMatrix(fn, matrix) : fn }) };
+}
+
+/** Compressed sparse rows, as fHessianSparse and fJacobianSparse return them. */
+interface CompressedRows {
+  rows: number;
+  columns: number;
+  rowPointers: Int32Array;
+  columnIndices: Int32Array;
+  values: Float64Array;
+}
+
+/** The matrix of compressed rows as rows of numbers, zero outside the pattern. */
+function denseRows(m: CompressedRows): number[][] {
+  const dense = Array.from({ length: m.rows }, () => new Array<number>(m.columns).fill(0));
+  for (let i = 0; i < m.rows; i++) {
+    for (let e = m.rowPointers[i]!; e < m.rowPointers[i + 1]!; e++) dense[i]![m.columnIndices[e]!] = m.values[e]!;
+  }
+  return dense;
+}
+
+/** fHessianSparse (fJacobianSparse) as fHessian (fJacobian): the same result with its matrix field dense. */
+function withDenseMatrix(fn: Fn, field: "hessian" | "jacobian"): Fn {
+  return (...args) => {
+    const result = fn(...args) as Record<string, unknown>;
+    return { ...result, [field]: denseRows(result[field] as CompressedRows) };
+  };
 }
 
 async function verifyRule(target: RuleTarget, load: ModuleLoader, options: VerifyOptions): Promise<VerifyRow[]> {

@@ -27,8 +27,11 @@ export interface FunctionTarget {
   method?: { name: string; isStatic: boolean };
   line: number;
   params: { name: string; type: ValueType }[];
-  /** Modes sharing one list of differentiated parameters (tags with different lists are checked apart). */
-  groups: { wrt: string[]; modes: Mode[] }[];
+  /**
+   * Modes sharing one list of differentiated parameters (tags with different lists are checked
+   * apart), and whether they are the sparse forms (`@hessian x sparse`: fHessianSparse).
+   */
+  groups: { wrt: string[]; modes: Mode[]; sparse: boolean }[];
 }
 
 export interface RuleTarget {
@@ -62,9 +65,10 @@ export function findTargets(inputs: readonly SourceInput[], only?: ReadonlySet<s
         const fn = lowerFunction(annotated.source, sf, input.path, discovery.module);
         const groups: FunctionTarget["groups"] = [];
         for (const request of annotated.requests) {
-          const group = groups.find((g) => g.wrt.join() === request.wrt.join());
+          const sparse = request.sparse === true;
+          const group = groups.find((g) => g.wrt.join() === request.wrt.join() && g.sparse === sparse);
           if (group) group.modes.push(request.mode);
-          else groups.push({ wrt: [...request.wrt], modes: [request.mode] });
+          else groups.push({ wrt: [...request.wrt], modes: [request.mode], sparse });
         }
         const { source } = annotated;
         const { method } = source;

@@ -14,7 +14,8 @@ import { renderSvg } from "../../compiler/graph/svg.ts";
 import { hoverTexts } from "../../compiler/graph/html.ts";
 import { checkAt, type CheckSubject } from "../../compiler/verify/checks.ts";
 import { pointsFor } from "../../compiler/verify/points.ts";
-import { findTargets, type FunctionTarget } from "../../compiler/verify/targets.ts";
+import { findTargets, type FunctionTarget, type Mode } from "../../compiler/verify/targets.ts";
+import { generatedFunction } from "../../compiler/verify/index.ts";
 import { seededRandom } from "../../compiler/verify/values.ts";
 import type { ValueType } from "../../compiler/ir/nodes.ts";
 import { SOURCE_PATH, type FunctionInfo, type Reply, type Request } from "./protocol.ts";
@@ -128,8 +129,6 @@ function functionInfo(compiled: Compiled): FunctionInfo[] {
   });
 }
 
-const GENERATED: Record<string, string> = { grad: "Grad", vjp: "Vjp", jvp: "Jvp", hvp: "Hvp", hessian: "Hessian", jacobian: "Jacobian" };
-
 async function run(request: Extract<Request, { kind: "run" }>): Promise<Reply> {
   const compiled = await compile(request.source);
   if (compiled.generated === null) throw new Error("fix the errors first: nothing was generated");
@@ -142,7 +141,11 @@ async function run(request: Extract<Request, { kind: "run" }>): Promise<Reply> {
   if (typeof f !== "function") throw new Error(`export '${target.name}' so the playground can call it`);
   const subject: CheckSubject = { name: target.name, params: target.params.map((p) => p.name), wrt: group.wrt, f };
   const wanted = request.mode === "jvp" ? ["jvp", "vjp", "grad"].filter((m) => group.modes.includes(m as never)) : [request.mode];
-  for (const mode of wanted) subject[mode as "grad"] = generated![`${target.name}${GENERATED[mode]}`] as Fn;
+  for (const mode of wanted) {
+    const { name, fn } = generatedFunction(generated!, target.name, mode as Mode, group.sparse);
+    if (!fn) throw new Error(`the generated code has no '${name}'`);
+    subject[mode as "grad"] = fn;
+  }
   const args = fromJson(request.inputs, target);
   const results = checkAt(subject, args, { tolerance: 1e-6, random: seededRandom(1), maxEntries: 64 }).filter((r) => r.mode !== "grad" || request.mode === "grad");
   const value = f(...args);
