@@ -190,6 +190,7 @@ describe("tsgrad verify", () => {
     const { code, stdout } = await run(root, "verify");
     expect(code).toBe(1);
     expect(stdout).toContain("'pick' is not finite at the guessed point 1 (a number parameter used as an index or a size?): export pickInputs(random)");
+    expect(stdout).toContain("The check failed:"); // one row: not "1 of 1 checks failed"
   });
 
   it("says when the function throws at a guessed point (a number used as a size), instead of an internal error", async () => {

@@ -50,3 +50,17 @@ export function baResiduals(cams: Float64Array, X: Float64Array, w: Float64Array
   for (let i = 0; i < w.length; i++) r.push(1 - w[i] * w[i]);
   return r;
 }
+
+/** A small problem for `tsgrad verify`: 2 cameras, 3 points in front of them, 4 observations. */
+export function baResidualsInputs(random: () => number): [Float64Array, Float64Array, Float64Array, Int32Array, Float64Array] {
+  const cams = new Float64Array(22);
+  for (let c = 0; c < 2; c++) {
+    const camera = [0.2 * random() - 0.1, 0.2 * random() - 0.1, 0.2 * random() - 0.1, 0.2 * random(), 0.2 * random(), 0.2 * random(), 1 + random(), 0.1 * random(), 0.1 * random(), 0.01 * random(), 0.001 * random()];
+    cams.set(camera, 11 * c);
+  }
+  const X = Float64Array.from({ length: 9 }, (_, k) => (k % 3 === 2 ? 4 + 2 * random() : random() - 0.5));
+  const w = Float64Array.from({ length: 4 }, () => 0.5 + random());
+  const obs = Int32Array.from([0, 0, 0, 1, 1, 1, 1, 2]);
+  const feats = Float64Array.from({ length: 8 }, () => random() - 0.5);
+  return [cams, X, w, obs, feats];
+}

@@ -185,9 +185,9 @@ function printTable(rows: readonly VerifyRow[], command: VerifyCommand, targetCo
   for (const row of table) io.stdout(`  ${row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ").trimEnd()}\n`);
   const failed = rows.filter((r) => r.status !== "ok");
   io.stdout("\n");
-  if (failed.length === 0) io.stdout(`All ${rows.length} checks passed.\n`);
+  if (failed.length === 0) io.stdout(rows.length === 1 ? "The check passed.\n" : `All ${rows.length} checks passed.\n`);
   else {
-    io.stdout(`${failed.length} of ${rows.length} checks failed:\n`);
+    io.stdout(rows.length === 1 ? "The check failed:\n" : `${failed.length} of ${rows.length} checks failed:\n`);
     for (const r of failed) io.stdout(`  ${show(r.file)}:${r.line} ${r.function} (${r.mode}): ${r.status === "error" ? r.note : `relative error ${formatError(r.worst)} at ${r.note}`}\n`);
   }
 }
