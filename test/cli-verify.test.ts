@@ -236,6 +236,16 @@ export function residuals(x: number[]): number[] {
     expect(code).toBe(0);
   });
 
+  it("passes on the bundled samples and benchmark workloads, every function and mode", async () => {
+    const repo = path.resolve(import.meta.dirname, "..");
+    const { code, stdout, stderr } = await run(repo, "verify", "samples", "bench/workloads", "--points", "2");
+    expect(stderr).toBe("");
+    expect(stdout).toMatch(/All \d+ checks passed\./);
+    expect(stdout).toMatch(/pLaplacian\s+sparse hessian\s+2\s+\S+\s+ok/);
+    expect(stdout).toMatch(/baResiduals\s+sparse jacobian\s+2\s+\S+\s+ok/);
+    expect(code).toBe(0);
+  }, 120_000);
+
   it("rejects bad options with exit code 2", async () => {
     const root = project({});
     expect(await run(root, "verify", "--points", "0")).toMatchObject({ code: 2, stderr: expect.stringContaining("'--points' takes a whole number from 1 to 1000") });
