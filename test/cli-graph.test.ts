@@ -92,6 +92,18 @@ describe("tsgrad graph", () => {
     expect(graph.nodes.find((n) => n.label === "v")!.runs!.map((r) => r.adjoint)).toEqual([4, 3]);
   });
 
+  it("lets the values leave out parameters with a default or optional ones", async () => {
+    const source = `/** @grad x */\nexport function power(x: number, scale = 2, opts?: { p?: number }): number {\n  return scale * x ** (opts?.p ?? 3);\n}\n`;
+    const root = project({ "power.ts": source, "one.json": "[1.5]", "named.json": JSON.stringify({ x: 1.5, scale: 4 }), "none.json": "[]", "unnamed.json": JSON.stringify({ scale: 4 }) });
+    for (const [file, value] of [["one.json", 2 * 1.5 ** 3], ["named.json", 4 * 1.5 ** 3]] as const) {
+      const { code } = await run(root, "graph", "power.ts", "--at", file, "-o", "o.json");
+      expect(code, file).toBe(0);
+      expect((JSON.parse(readFileSync(path.join(root, "o.json"), "utf8")) as ComputationGraph).evaluation!.result).toBe(value);
+    }
+    expect(await run(root, "graph", "power.ts", "--at", "none.json")).toMatchObject({ code: 2, stderr: expect.stringContaining("none.json has 0 values; the function takes 1 to 3 (x, scale, opts)") });
+    expect(await run(root, "graph", "power.ts", "--at", "unnamed.json")).toMatchObject({ code: 2, stderr: expect.stringContaining("unnamed.json has no value for 'x'") });
+  });
+
   it("says what is wrong with the values, and writes nothing", async () => {
     const root = project({ "neuron.ts": NEURON, "bad.json": "{ w: 1 }", "short.json": "[1, 2]", "named.json": JSON.stringify({ w: 1, q: 2 }), "oob.json": "[[1]]" });
     expect(await run(root, "graph", "neuron.ts:neuron", "--at", "bad.json", "-o", "o.svg")).toMatchObject({ code: 2, stderr: expect.stringContaining("'bad.json' is not valid JSON") });

@@ -244,6 +244,23 @@ describe("structure", () => {
     expect(method.clusters.map((c) => c.kind)).toEqual(["loop"]); // its own body is not taken for an inlined helper
   });
 
+  it("takes parameters left out as the function does: a default (scale = 2) and an optional options object", () => {
+    const text = `/** @grad x */\nexport function f(x: number, scale = 2, opts?: { power?: number }): number {\n  return scale * x ** (opts?.power ?? 3);\n}\n`;
+    const at = (args: unknown[]) => {
+      const result = computationGraph({ inputs: [{ path: "/input.ts", text }], file: "/input.ts", args });
+      if (!result.ok) throw new Error(JSON.stringify(result));
+      const x = result.graph.nodes.find((n) => n.label === "x")!.runs![0]!;
+      return [result.graph.evaluation!.result, x.adjoint];
+    };
+    expect(at([1.5])).toEqual([2 * 1.5 ** 3, 2 * 3 * 1.5 ** 2]);
+    expect(at([1.5, 4])).toEqual([4 * 1.5 ** 3, 4 * 3 * 1.5 ** 2]);
+    expect(at([1.5, 4, null])).toEqual([4 * 1.5 ** 3, 4 * 3 * 1.5 ** 2]); // JSON's null: left out
+    expect(at([1.5, 4, {}])).toEqual([4 * 1.5 ** 3, 4 * 3 * 1.5 ** 2]);
+    expect(at([1.5, 4, { power: 2 }])).toEqual([4 * 1.5 ** 2, 4 * 2 * 1.5]);
+    const missing = computationGraph({ inputs: [{ path: "/input.ts", text }], file: "/input.ts", args: [] });
+    expect(missing).toMatchObject({ ok: false, evaluationError: "f takes 1 to 3 arguments (x, scale, opts), got 0" });
+  });
+
   it("reports an out-of-bounds read at the given values instead of drawing garbage", () => {
     const text = `/** @grad x */\nexport function f(x: number[]): number {\n  return x[0] * x[2];\n}\n`;
     const result = computationGraph({ inputs: [{ path: "/input.ts", text }], file: "/input.ts", args: [[1, 2]] });

@@ -127,7 +127,7 @@ async function drawGraph(options: GraphOptions, io: CliIo): Promise<number> {
   let result = computationGraph({ inputs: read.inputs, file: options.file, functionName: options.functionName });
   if (!result.ok && "diagnostics" in result) return report(result.diagnostics);
   if (values !== undefined && result.ok) {
-    args = argumentsFrom(values, result.parameters, show(options.at!));
+    args = argumentsFrom(values, result.parameters, result.required, show(options.at!));
     result = computationGraph({ inputs: read.inputs, file: options.file, functionName: options.functionName, args });
   }
   if (!result.ok) {
@@ -164,17 +164,21 @@ async function drawGraph(options: GraphOptions, io: CliIo): Promise<number> {
   }
 }
 
-/** The arguments in parameter order, from a JSON array or an object keyed by parameter name. */
-function argumentsFrom(values: unknown, parameters: readonly string[], where: string): unknown[] {
+/**
+ * The arguments in parameter order, from a JSON array or an object keyed by parameter name;
+ * the parameters after the first `required` (a default, or optional) may be left out.
+ */
+function argumentsFrom(values: unknown, parameters: readonly string[], required: number, where: string): unknown[] {
   if (Array.isArray(values)) {
-    if (values.length !== parameters.length) {
-      throw new UsageError(`${where} has ${values.length} values; the function takes ${parameters.length} (${parameters.join(", ")})`);
+    if (values.length < required || values.length > parameters.length) {
+      const count = required === parameters.length ? String(required) : `${required} to ${parameters.length}`;
+      throw new UsageError(`${where} has ${values.length} values; the function takes ${count} (${parameters.join(", ")})`);
     }
     return values;
   }
   if (typeof values === "object" && values !== null) {
     const record = values as Record<string, unknown>;
-    const missing = parameters.filter((p) => !(p in record));
+    const missing = parameters.slice(0, required).filter((p) => !(p in record));
     const extra = Object.keys(record).filter((k) => !parameters.includes(k));
     if (missing.length > 0) throw new UsageError(`${where} has no value for ${missing.map((m) => `'${m}'`).join(", ")}`);
     if (extra.length > 0) throw new UsageError(`${where} names ${extra.map((m) => `'${m}'`).join(", ")}, which ${extra.length === 1 ? "is not a parameter" : "are not parameters"} (${parameters.join(", ")})`);

@@ -20,7 +20,7 @@
  */
 import { num } from "../ir/build.ts";
 import type { Expr, FunctionIR, LValue, Stmt, ValueType } from "../ir/nodes.ts";
-import { PRIMITIVES } from "../ir/primitives.ts";
+import { NUMBER_PREDICATES, PRIMITIVES } from "../ir/primitives.ts";
 import type { ComputationGraph, GraphEdge, NodeRun } from "./model.ts";
 import type { GraphStructure } from "./structure.ts";
 
@@ -35,6 +35,9 @@ class Rec {
 }
 
 type Val = Num | Val[] | Rec | boolean | { opaque: unknown };
+
+/** `undefined`: an optional parameter or field not given (read only through `??`, which compares it with this). */
+const UNDEFINED: Val = Object.freeze({ opaque: undefined });
 
 /** A problem running the function at the given values (not a bug of tsgrad): reported, never thrown at the user. */
 export class EvaluationError extends Error {}
@@ -90,12 +93,20 @@ class Interpreter {
 
   run(args: unknown[]): ComputationGraph {
     const { fn } = this;
-    if (args.length !== fn.params.length) {
-      throw new EvaluationError(`${fn.name} takes ${fn.params.length} argument${fn.params.length === 1 ? "" : "s"} (${fn.params.map((p) => p.name).join(", ")}), got ${args.length}`);
+    // Trailing parameters with a default (`scale = 1`) or optional (`opts?: …`) may be left out.
+    const required = requiredArguments(fn);
+    if (args.length < required || args.length > fn.params.length) {
+      const count = required === fn.params.length ? String(required) : `${required} to ${fn.params.length}`;
+      throw new EvaluationError(`${fn.name} takes ${count} argument${fn.params.length === 1 ? "" : "s"} (${fn.params.map((p) => p.name).join(", ")}), got ${args.length}`);
     }
     fn.params.forEach((p, i) => {
       const node = this.structure.inputOf.get(p.name)!;
-      this.env.set(p.name, this.input(args[i], p.type, node, "", p.name));
+      const fallback = defaultOf(p.typeText);
+      // JSON has no undefined: null stands for an optional parameter left out.
+      const given = args[i] ?? undefined;
+      if (given === undefined && fallback !== null) {
+        this.env.set(p.name, fallback === "undefined" ? UNDEFINED : this.input(fallback, p.type, node, "", p.name));
+      } else this.env.set(p.name, this.input(given, p.type, node, "", p.name));
     });
     const signal = this.block(fn.body);
     if (!signal || signal.kind !== "return" || signal.value === undefined) {
@@ -139,7 +150,10 @@ class Interpreter {
         }
         if (typeof value !== "object" || value === null) throw new EvaluationError(`${name}${at} should be an object, got ${describe(value)}`);
         const fields = new Map<string, Val>();
-        for (const f of type.fields) fields.set(f.name, this.input((value as Record<string, unknown>)[f.name], f.type, node, `${at}.${f.name}`, name));
+        for (const f of type.fields) {
+          const field = (value as Record<string, unknown>)[f.name] ?? undefined;
+          fields.set(f.name, f.optional && field === undefined ? UNDEFINED : this.input(field, f.type, node, `${at}.${f.name}`, name));
+        }
         return new Rec(fields);
       }
       default:
@@ -314,11 +328,14 @@ class Interpreter {
     if (value !== undefined) return value;
     const constant = mathConstant(name);
     if (constant !== undefined) return { v: constant, t: -1 };
-    // `eps ?? 1e-8` on an optional parameter lowers to `eps === undefined ? … : eps`: unequal to every number (NaN is).
-    if (name === "undefined") return { v: NaN, t: -1 };
-    // A field path of a record parameter (`params.W1`), as the front end names it.
+    // `eps ?? 1e-8` on an optional parameter lowers to `eps === undefined ? … : eps`.
+    if (name === "undefined") return UNDEFINED;
+    // A field path of a record parameter (`params.W1`), as the front end names it;
+    // `opts?.eps` of an optional one is undefined when `opts` is.
     const [root, ...fields] = name.split(".");
-    let found = fields.length > 0 ? this.env.get(root!) : undefined;
+    const optional = root!.endsWith("?");
+    let found = fields.length > 0 ? this.env.get(optional ? root!.slice(0, -1) : root!) : undefined;
+    if (optional && found === UNDEFINED) return UNDEFINED;
     for (const f of fields) found = found instanceof Rec ? found.fields.get(f) : undefined;
     if (found !== undefined) return found;
     throw new EvaluationError(`'${name}' has no value here`);
@@ -364,6 +381,11 @@ class Interpreter {
       case "binary":
         return this.binary(e, tracked);
       case "call": {
+        if (NUMBER_PREDICATES.has(e.callee)) {
+          // Number.isFinite(v) and its kin: a boolean test, nothing recorded.
+          const test = Number[e.callee.slice("Number.".length) as "isFinite"];
+          return test(this.number(this.expr(e.args[0]!, false), e.args[0]!).v);
+        }
         const rule = PRIMITIVES[e.callee];
         const fn = mathFunction(e.callee);
         if (!rule || !fn) throw new EvaluationError(`cannot evaluate a call to ${e.callee}`);
@@ -397,7 +419,7 @@ class Interpreter {
     const left = this.expr(e.left, tracked && arithmetic);
     const right = this.expr(e.right, tracked && arithmetic);
     if (!arithmetic) {
-      if (typeof left === "boolean" || typeof right === "boolean") {
+      if (typeof left === "boolean" || typeof right === "boolean" || left === UNDEFINED || right === UNDEFINED) {
         if (e.op === "===" || e.op === "==") return left === right;
         if (e.op === "!==" || e.op === "!=") return left !== right;
       }
@@ -568,6 +590,26 @@ function constant(e: Expr): number {
     default:
       throw new Error(`internal: a '${e.kind}' in a partial derivative`);
   }
+}
+
+/** How many leading parameters a call must give: those after have a default or are optional. */
+export function requiredArguments(fn: FunctionIR): number {
+  let required = fn.params.length;
+  while (required > 0 && defaultOf(fn.params[required - 1]!.typeText) !== null) required--;
+  return required;
+}
+
+/**
+ * What a parameter left out is: "undefined" for an optional one (`opts?: …`, typed
+ * `… | undefined = undefined` in the IR), the number of a default (`scale = 1`), else null.
+ */
+function defaultOf(typeText: string): number | "undefined" | null {
+  const at = typeText.lastIndexOf(" = ");
+  if (at < 0) return null;
+  const text = typeText.slice(at + 3).trim();
+  if (text === "undefined") return "undefined";
+  const value = Number(text);
+  return Number.isFinite(value) ? value : null;
 }
 
 function mathFunction(callee: string): ((...args: number[]) => number) | undefined {

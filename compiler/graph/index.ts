@@ -9,7 +9,7 @@
  */
 import type { Diagnostic } from "../diagnostics.ts";
 import type { SourceInput } from "../pipeline.ts";
-import { evaluateGraph, EvaluationError, type EvaluateOptions } from "./evaluate.ts";
+import { evaluateGraph, EvaluationError, requiredArguments, type EvaluateOptions } from "./evaluate.ts";
 import type { ComputationGraph } from "./model.ts";
 import { lowerForGraph } from "./source.ts";
 import { graphStructure } from "./structure.ts";
@@ -29,21 +29,23 @@ export interface GraphRequest {
   evaluate?: EvaluateOptions;
 }
 
+/** `parameters`: the function's, in order; the first `required` of them must be given (the rest have defaults or are optional). */
 export type GraphResult =
-  | { ok: true; graph: ComputationGraph; parameters: string[] }
+  | { ok: true; graph: ComputationGraph; parameters: string[]; required: number }
   | { ok: false; diagnostics: Diagnostic[] }
-  | { ok: false; evaluationError: string; parameters: string[] };
+  | { ok: false; evaluationError: string; parameters: string[]; required: number };
 
 export function computationGraph(request: GraphRequest): GraphResult {
   const lowered = lowerForGraph(request.inputs, request.file, request.functionName);
   if (!lowered.ok) return lowered;
   const structure = graphStructure(lowered.fn, lowered.sources);
   const parameters = lowered.fn.params.map((p) => p.name);
-  if (!request.args) return { ok: true, graph: structure.graph, parameters };
+  const required = requiredArguments(lowered.fn);
+  if (!request.args) return { ok: true, graph: structure.graph, parameters, required };
   try {
-    return { ok: true, graph: evaluateGraph(lowered.fn, structure, request.args, request.evaluate), parameters };
+    return { ok: true, graph: evaluateGraph(lowered.fn, structure, request.args, request.evaluate), parameters, required };
   } catch (error) {
-    if (error instanceof EvaluationError) return { ok: false, evaluationError: error.message, parameters };
+    if (error instanceof EvaluationError) return { ok: false, evaluationError: error.message, parameters, required };
     throw error;
   }
 }

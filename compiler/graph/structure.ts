@@ -279,8 +279,8 @@ class StructureBuilder {
   }
 
   private resolve(name: string): string {
-    // A field path of a record parameter (`params.W1`) is a read of the record.
-    let n = !this.types.has(name) && name.includes(".") && !name.startsWith("Math.") ? name.slice(0, name.indexOf(".")) : name;
+    // A field path of a record parameter (`params.W1`, `opts?.eps` of an optional one) is a read of the record.
+    let n = !this.types.has(name) && name.includes(".") && !name.startsWith("Math.") ? name.slice(0, name.indexOf(".")).replace(/\?$/, "") : name;
     for (let guard = 0; this.aliasOf.has(n) && guard < 100; guard++) n = this.aliasOf.get(n)!;
     return n;
   }
