@@ -16,7 +16,7 @@ import type { Expr, ModuleIR, Stmt } from "../ir/nodes.ts";
 import { sameExpr } from "../ir/build.ts";
 import { someExpr } from "../ir/visit.ts";
 import { typeText } from "../ir/types.ts";
-import { Printer, type PrintOptions, type StackNames } from "./print.ts";
+import { Printer, type LineStmt, type PrintOptions, type StackNames } from "./print.ts";
 import { timed, type StageClock } from "../stages.ts";
 
 /** The prettier options one-line statements depend on. */
@@ -86,11 +86,14 @@ class SkeletonPrinter extends Printer {
     // The printer indents by two spaces per level.
     const depth = indent.length / 2;
     let out = "";
+    /** The run's statements and lines so far (as prettier prints them, relative to its indentation). */
     let run: Stmt[] = [];
     let lines: string[] = [];
+    let onlyComments = true;
     const flush = () => {
+      if (run.length === 0) return;
       // Only comments: prettier lays out a block of nothing but comments in its own way.
-      if (run.every((s) => s.kind === "comment")) out += run.map((s) => this.stmt(s, indent)).join("");
+      if (onlyComments) out += run.map((s) => this.stmt(s, indent)).join("");
       else {
         out += `${indent}${placeholder(this.runs.length)};\n`;
         const prefix = indentation(this.style, depth);
@@ -98,33 +101,41 @@ class SkeletonPrinter extends Printer {
       }
       run = [];
       lines = [];
+      onlyComments = true;
     };
     let ignored = false;
     for (const s of list) {
       // What follows `// prettier-ignore` keeps its printed text: prettier must see it.
-      const printed = ignored ? null : this.asPrettier(s, depth);
-      ignored = s.kind === "comment" && s.text.includes("prettier-ignore");
-      if (printed === null) {
+      const isComment = s.kind === "comment";
+      if (!ignored && this.asPrettier(s, depth, lines)) {
+        run.push(s);
+        if (!isComment) onlyComments = false;
+      } else {
         flush();
         out += this.stmt(s, indent);
-      } else {
-        run.push(s);
-        lines.push(...printed);
       }
+      ignored = isComment && s.text.includes("prettier-ignore");
     }
     flush();
     return out;
   }
 
   /**
-   * The statement's lines as prettier prints them (relative to the statement's indentation),
-   * if this printer can guarantee that: one line, or a sum too long for one (below); else null.
+   * Adds the statement's lines to `lines` as prettier prints them (relative to the
+   * statement's indentation), if this printer can guarantee that: one line, or a sum too
+   * long for one (below). False (and nothing added) otherwise.
    */
-  private asPrettier(s: Stmt, depth: number): string[] | null {
+  private asPrettier(s: Stmt, depth: number, lines: string[]): boolean {
     const text = this.flat(s);
-    if (text === null) return null;
-    if (depth * this.style.tabWidth + text.length <= this.style.printWidth) return [text];
-    return this.sumLines(s, text, depth);
+    if (text === null) return false;
+    if (depth * this.style.tabWidth + text.length <= this.style.printWidth) {
+      lines.push(text);
+      return true;
+    }
+    const sum = this.sumLines(s, text, depth);
+    if (sum === null) return false;
+    for (const line of sum) lines.push(line);
+    return true;
   }
 
   /** The statement on one line, if prettier would print it so given the width; else null. */
@@ -140,7 +151,7 @@ class SkeletonPrinter extends Printer {
       if (!/^[A-Za-z_$][\w$]*(\[\])*$|^$/.test(annotation)) return null;
     }
     this.unlike = false;
-    let text = this.stmt(s, "").slice(0, -1);
+    let text = this.line(s as LineStmt);
     if (this.unlike) return null;
     // ASCII (prettier measures wide characters differently), no arrow functions (their
     // parentheses are a prettier option), nothing spread over lines.

@@ -24,6 +24,9 @@ const PRIMARY = 18;
 
 export type StackNames = Record<StackName, string>;
 
+/** Statements that print as one line of their own (no nested statements). */
+export type LineStmt = Exclude<Stmt, { kind: "if" | "loop" | "block" }>;
+
 export interface PrintOptions {
   /**
    * The project has `noUncheckedIndexedAccess`: an element read is `a[i]!`, as such a
@@ -170,13 +173,6 @@ export class Printer {
 
   stmt(s: Stmt, indent = ""): string {
     switch (s.kind) {
-      case "declare": {
-        const keyword = s.mutable ? "let" : "const";
-        const annotation =
-          s.annotation !== undefined ? `: ${s.annotation}` : s.type.kind === "array" && s.init.kind === "arrayLiteral" && s.init.elements.length === 0 ? `: ${typeText(s.type)}` : "";
-        return `${indent}${keyword} ${s.name}${annotation} = ${this.expr(s.init)};\n`;
-      }
-      case "assign": return `${indent}${this.assignment(s.target, s.value, s.target.kind === "var" && this.isCounter(s.target.name))};\n`;
       case "if": {
         const inner = indent + "  ";
         let text = `${indent}if (${this.expr(s.test)}) {\n${this.stmts(s.then, inner)}${indent}}`;
@@ -201,23 +197,38 @@ export class Printer {
         const update = s.update.map((u) => (u.kind === "assign" ? this.assignment(u.target, u.value, true) : "")).join(", ");
         return `${indent}for (${init}; ${s.test ? this.expr(s.test) : ""}; ${update})${body}\n`;
       }
-      case "break": return `${indent}break;\n`;
-      case "continue": return `${indent}continue;\n`;
-      case "return": return `${indent}return${s.value ? " " + this.expr(s.value) : ""};\n`;
       case "block":
         // `{ { … } }` says nothing more than `{ … }`.
         if (s.body.length === 1 && s.body[0]!.kind === "block") return this.stmt(s.body[0]!, indent);
         return `${indent}{\n${this.stmts(s.body, indent + "  ")}${indent}}\n`;
-      case "push": return `${indent}${this.stacks[s.stack]}.push(${this.expr(s.value)});\n`;
-      case "drop": return `${indent}${this.stacks[s.stack]}.pop();\n`;
-      case "rewind": return `${indent}${this.stacks[s.stack]}.rewind(${this.expr(s.size)});\n`;
-      case "stackSizeSet": return `${indent}${this.stacks[s.stack]}.size = ${this.expr(s.size)};\n`;
-      case "fillZero": return `${indent}${this.expr(s.array)}.fill(0);\n`;
-      case "append": return `${indent}${s.array}.push(${this.expr(s.value)});\n`;
-      case "shrink": return `${indent}${s.array}.pop();\n`;
-      case "call": return `${indent}${s.callee}(${this.list(s.args)});\n`;
-      case "comment": return `${indent}// ${s.text}\n`;
-      case "check": return `${indent}if (${this.expr(s.failsWhen)}) throw new Error(${JSON.stringify(s.message)});\n`;
+      default:
+        return `${indent}${this.line(s)}\n`;
+    }
+  }
+
+  /** A statement without nested statements: its one line, without indentation or line break. */
+  line(s: LineStmt): string {
+    switch (s.kind) {
+      case "declare": {
+        const keyword = s.mutable ? "let" : "const";
+        const annotation =
+          s.annotation !== undefined ? `: ${s.annotation}` : s.type.kind === "array" && s.init.kind === "arrayLiteral" && s.init.elements.length === 0 ? `: ${typeText(s.type)}` : "";
+        return `${keyword} ${s.name}${annotation} = ${this.expr(s.init)};`;
+      }
+      case "assign": return `${this.assignment(s.target, s.value, s.target.kind === "var" && this.isCounter(s.target.name))};`;
+      case "break": return "break;";
+      case "continue": return "continue;";
+      case "return": return s.value ? `return ${this.expr(s.value)};` : "return;";
+      case "push": return `${this.stacks[s.stack]}.push(${this.expr(s.value)});`;
+      case "drop": return `${this.stacks[s.stack]}.pop();`;
+      case "rewind": return `${this.stacks[s.stack]}.rewind(${this.expr(s.size)});`;
+      case "stackSizeSet": return `${this.stacks[s.stack]}.size = ${this.expr(s.size)};`;
+      case "fillZero": return `${this.expr(s.array)}.fill(0);`;
+      case "append": return `${s.array}.push(${this.expr(s.value)});`;
+      case "shrink": return `${s.array}.pop();`;
+      case "call": return `${s.callee}(${this.list(s.args)});`;
+      case "comment": return `// ${s.text}`;
+      case "check": return `if (${this.expr(s.failsWhen)}) throw new Error(${JSON.stringify(s.message)});`;
       default: return assertNever(s);
     }
   }

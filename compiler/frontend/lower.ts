@@ -110,6 +110,37 @@ export function lowerFunction(
   return new Lowering(sourceFile, fileName, module).lowerFunction(source);
 }
 
+/**
+ * Names a rename must avoid: every identifier of a piece of source, and every name added.
+ * The identifiers are gathered at the first question, not before: most functions rename
+ * nothing, and gathering them walks every node of the function.
+ */
+class TakenNames {
+  private readonly names = new Set<string>();
+  private pending: ts.Node[] = [];
+
+  /** Every identifier under `root` is taken. */
+  include(root: ts.Node): void {
+    this.pending.push(root);
+  }
+
+  add(name: string): void {
+    this.names.add(name);
+  }
+
+  has(name: string): boolean {
+    if (this.pending.length > 0) {
+      const collect = (n: ts.Node): void => {
+        if (ts.isIdentifier(n)) this.names.add(n.text);
+        ts.forEachChild(n, collect);
+      };
+      for (const root of this.pending) collect(root);
+      this.pending = [];
+    }
+    return this.names.has(name);
+  }
+}
+
 /** The IR operator of each binary operator token (built once: lowerBinary runs for every binary expression). */
 const BINARY_OPS: Partial<Record<ts.SyntaxKind, import("../ir/nodes.ts").BinaryOp>> = {
   [ts.SyntaxKind.PlusToken]: "+",
@@ -128,6 +159,15 @@ const BINARY_OPS: Partial<Record<ts.SyntaxKind, import("../ir/nodes.ts").BinaryO
   [ts.SyntaxKind.ExclamationEqualsToken]: "!=",
   [ts.SyntaxKind.AmpersandAmpersandToken]: "&&",
   [ts.SyntaxKind.BarBarToken]: "||",
+};
+
+/** The arithmetic of each compound assignment token (`+=` → "+"). */
+const COMPOUND_OPS: Partial<Record<ts.SyntaxKind, "+" | "-" | "*" | "/" | "**">> = {
+  [ts.SyntaxKind.PlusEqualsToken]: "+",
+  [ts.SyntaxKind.MinusEqualsToken]: "-",
+  [ts.SyntaxKind.AsteriskEqualsToken]: "*",
+  [ts.SyntaxKind.SlashEqualsToken]: "/",
+  [ts.SyntaxKind.AsteriskAsteriskEqualsToken]: "**",
 };
 
 class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost {
@@ -205,11 +245,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     this.annotated = tagsOf(source.docHost).some((t) => (MODES as readonly string[]).includes(t.tagName.text));
     this.scopes.push(new Map());
     this.aliases.push(new Map());
-    const collect = (n: ts.Node): void => {
-      if (ts.isIdentifier(n)) this.taken.add(n.text);
-      ts.forEachChild(n, collect);
-    };
-    collect(source.method ? source.method.classDeclaration : node);
+    this.taken.include(source.method ? source.method.classDeclaration : node);
     const sourceParameters = sourceParams(source);
     const params: Param[] = sourceParameters.map((p) => this.lowerParam(p));
     for (const p of params) this.paramNames.add(p.name);
@@ -433,7 +469,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
   // ---- scopes ----
 
   /** Every identifier of the function, and every IR name handed out: renames avoid them all. */
-  private readonly taken = new Set<string>();
+  private readonly taken = new TakenNames();
   /** Source names declared so far in the function. */
   private readonly declared = new Set<string>();
   /** Lowering a `for` initializer: its counters may repeat a sibling loop's name. */
@@ -723,7 +759,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     } finally {
       before = this.pending.pop()!;
     }
-    return [...before, ...out];
+    return before.length === 0 ? out : [...before, ...out];
   }
 
   /** Lowers an expression that may emit statements; gives them instead of emitting them here. */
@@ -1132,13 +1168,6 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     if (ts.isParenthesizedExpression(e)) return this.lowerExpressionStatement(e.expression, span);
     if (ts.isBinaryExpression(e)) {
       const op = e.operatorToken.kind;
-      const compound: Partial<Record<ts.SyntaxKind, "+" | "-" | "*" | "/" | "**">> = {
-        [ts.SyntaxKind.PlusEqualsToken]: "+",
-        [ts.SyntaxKind.MinusEqualsToken]: "-",
-        [ts.SyntaxKind.AsteriskEqualsToken]: "*",
-        [ts.SyntaxKind.SlashEqualsToken]: "/",
-        [ts.SyntaxKind.AsteriskAsteriskEqualsToken]: "**",
-      };
       if (op === ts.SyntaxKind.EqualsToken && ts.isIdentifier(e.left) && this.localRecord(e.left.text)) {
         return this.assignRecord(this.localRecord(e.left.text)!, e, span);
       }
@@ -1147,7 +1176,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
         const target = this.lowerLValue(e.left);
         return [{ kind: "assign", target, value: this.lowerExpr(e.right), span }];
       }
-      const arith = compound[op];
+      const arith = COMPOUND_OPS[op];
       if (arith) {
         const target = this.lowerLValue(e.left);
         return [{ kind: "assign", target, value: b.bin(arith, target, this.lowerExpr(e.right)), span }];
