@@ -184,29 +184,61 @@ describe("tsgrad verify", () => {
     }
   });
 
-  it("says when the function is not finite at a guessed point, instead of a mismatch", async () => {
-    const root = project({ "pick.ts": `/** @grad z */\nexport function pick(z: number[], label: number): number {\n  return Math.log(z[label] * z[label]);\n}\n` });
-    expect((await run(root, "build", ".")).code).toBe(0);
-    const { code, stdout } = await run(root, "verify");
-    expect(code).toBe(1);
-    expect(stdout).toContain("'pick' is not finite at the guessed point 1 (a number parameter used as an index or a size?): export pickInputs(random)");
-    expect(stdout).toContain("The check failed:"); // one row: not "1 of 1 checks failed"
-  });
-
-  it("says when the function throws at a guessed point (a number used as a size), instead of an internal error", async () => {
-    const source = `/** @grad x */
+  it("guesses a whole number for a number used as an index or a size, and instances of exported classes", async () => {
+    const root = project({
+      "pick.ts": `/** @grad z */\nexport function pick(z: number[], label: number): number {\n  return Math.log(z[label] * z[label]) + z.at(-label - 1)! * z[0];\n}\n`,
+      "grid.ts": `/** @grad x */
 export function grid(x: number[], k: number): number {
   const m = new Array<number>(x.length * k).fill(0);
   for (let i = 0; i < m.length; i++) m[i] = x[i % x.length] * i;
   return m.reduce((a, b) => a + b * b, 0);
 }
+`,
+      "vec.ts": `export class Vec {
+  constructor(public x: number, public y: number) {}
+  dot(o: Vec): number {
+    return this.x * o.x + this.y * o.y;
+  }
+}
+
+/** @grad a */
+export function work(a: Vec, b: Vec, steps: number): number {
+  let s = 0;
+  for (let i = 0; i < steps; i++) s += a.dot(b) * (i + 1);
+  return s;
+}
+`,
+    });
+    expect((await run(root, "build", ".")).code).toBe(0);
+    const { code, stdout, stderr } = await run(root, "verify");
+    expect(stderr).toBe("");
+    for (const line of [/pick\.ts:2 pick\s+grad\s+3\s+\S+\s+ok/, /grid\.ts:2 grid\s+grad\s+3\s+\S+\s+ok/, /vec\.ts:\d+ work\s+grad\s+3\s+\S+\s+ok/]) expect(stdout).toMatch(line);
+    expect(code).toBe(0);
+  });
+
+  it("says when the function is not finite at a guessed point, instead of a mismatch", async () => {
+    const root = project({ "shifted.ts": `/** @grad x */\nexport function shifted(x: number): number {\n  return Math.log(x - 2);\n}\n` });
+    expect((await run(root, "build", ".")).code).toBe(0);
+    const { code, stdout } = await run(root, "verify");
+    expect(code).toBe(1);
+    expect(stdout).toContain("'shifted' is not finite at the guessed point 1 (a number parameter used as an index or a size?): export shiftedInputs(random)");
+    expect(stdout).toContain("The check failed:"); // one row: not "1 of 1 checks failed"
+  });
+
+  it("says when the function throws at a guessed point, instead of an internal error", async () => {
+    const source = `/** @grad x */
+export function padded(x: number[], pad: number): number {
+  const m = new Array<number>(pad - 5).fill(0);
+  for (let i = 0; i < m.length; i++) m[i] = x[i % x.length] * i;
+  return m.reduce((a, b) => a + b * b, 0);
+}
 `;
-    const root = project({ "grid.ts": source });
+    const root = project({ "padded.ts": source });
     expect((await run(root, "build", ".")).code).toBe(0);
     const { code, stdout, stderr } = await run(root, "verify");
     expect(code).toBe(1);
     expect(stderr).not.toContain("internal error");
-    expect(stdout).toContain("'grid' throws (Invalid array length) at the guessed point 1 (a number parameter used as an index or a size?): export gridInputs(random)");
+    expect(stdout).toContain("'padded' throws (Invalid array length) at the guessed point 1 (a number parameter used as an index or a size?): export paddedInputs(random)");
   });
 
   it("checks sparse Hessians and Jacobians (fHessianSparse, fJacobianSparse) made dense", async () => {

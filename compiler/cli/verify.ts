@@ -32,7 +32,8 @@ dot-product test, @hvp and @hessian against differences of the gradient, and eve
 
 Arguments come from an exported <name>Inputs(random) (called per point with a seeded
 random() in [0, 1)) or <name>Inputs() (perturbed per point); without one, shapes are
-inferred from the types (numbers in [0.1, 1], arrays of 4 per dimension).
+inferred from the types (numbers in [0.1, 1], or 3 for an index or a size; arrays
+of 4 per dimension; objects of exported classes as instances).
 
 Options:
   --points <N>      Points per function (default 3).

@@ -137,7 +137,8 @@ async function verifyFunction(target: FunctionTarget, load: ModuleLoader, option
   const wrtAll = [...new Set(target.groups.flatMap((g) => g.wrt))];
   let points;
   try {
-    points = pointsFor(target.name, target.params, wrtAll, fnOf(source, `${target.name}Inputs`) as InputsFunction | undefined, options.points, random);
+    const prototypeOf = (className: string) => (fnOf(source, className) as { prototype?: object } | undefined)?.prototype;
+    points = pointsFor(target.name, target.params, wrtAll, fnOf(source, `${target.name}Inputs`) as InputsFunction | undefined, options.points, random, prototypeOf);
   } catch (error) {
     rows.error("-", message(error));
     return rows.list();

@@ -7,13 +7,16 @@
  *   others scale each differentiated number by a random factor in [0.9, 1.1] (signs and
  *   zeros, and so domains, are kept).
  * - Otherwise shapes are inferred from the parameter types: a number is uniform in
- *   [0.1, 1] (positive, so logs and square roots are defined), an array has 4 elements
- *   per dimension, an object gets its fields (an array of objects: 4 of them). Int32Array, boolean, string and other
+ *   [0.1, 1] (positive, so logs and square roots are defined), unless the function uses it
+ *   as an index or a size and does not differentiate it (then it is 3: an index of every
+ *   guessed array); an array has 4 elements per dimension (Float64Array and Float32Array
+ *   kept), an object gets its fields (an instance of its class when the module exports
+ *   the class; an array of objects: 4 of them). Int32Array, boolean, string and other
  *   parameters cannot be guessed: such a function needs `<name>Inputs`.
  */
 import type { ValueType } from "../ir/nodes.ts";
 import { elementOfRecords } from "../ir/types.ts";
-import { cloneValue } from "./values.ts";
+import { cloneValue, flatten, unflattenLike } from "./values.ts";
 
 export const INFERRED_LENGTH = 4;
 
@@ -21,13 +24,28 @@ export type InputsFunction = (...args: unknown[]) => unknown;
 
 export type Points = { points: unknown[][]; source: "inputs(random)" | "inputs()" | "inferred" } | { error: string };
 
+/** What a number used as an index or a size is guessed as: an index of every guessed array but the first. */
+export const WHOLE_NUMBER_GUESS = INFERRED_LENGTH - 1;
+
+/** A parameter as verify sees it; `whole`: a number the function uses as an index or a size. */
+export interface PointParam {
+  name: string;
+  type: ValueType;
+  whole?: boolean;
+}
+
+/**
+ * `prototypeOf(name)`: the prototype of the module's exported class of that name, so a guessed
+ * object of a class type is an instance whose methods the function can call.
+ */
 export function pointsFor(
   name: string,
-  params: readonly { name: string; type: ValueType }[],
+  params: readonly PointParam[],
   wrt: readonly string[],
   inputs: InputsFunction | undefined,
   count: number,
   random: () => number,
+  prototypeOf: (className: string) => object | undefined = () => undefined,
 ): Points {
   if (inputs) {
     const call = (...a: unknown[]) => {
@@ -49,7 +67,7 @@ export function pointsFor(
   if (unguessable.length > 0) {
     return { error: `cannot guess ${unguessable.map((p) => `'${p.name}'`).join(", ")}: export ${name}Inputs(random) returning the arguments` };
   }
-  return { points: Array.from({ length: count }, () => params.map((p) => guess(p.type, random))), source: "inferred" };
+  return { points: Array.from({ length: count }, () => params.map((p) => (p.whole && p.type.kind === "number" && !wrt.includes(p.name) ? WHOLE_NUMBER_GUESS : guess(p.type, random, prototypeOf)))), source: "inferred" };
 }
 
 function guessable(type: ValueType): boolean {
@@ -59,29 +77,26 @@ function guessable(type: ValueType): boolean {
   return false;
 }
 
-function guess(type: ValueType, random: () => number): unknown {
+function guess(type: ValueType, random: () => number, prototypeOf: (className: string) => object | undefined): unknown {
   switch (type.kind) {
     case "number":
       return 0.1 + 0.9 * random();
     case "array": {
-      const items = Array.from({ length: INFERRED_LENGTH }, () => guess(type.element, random));
-      return type.container === "float64array" ? Float64Array.from(items as number[]) : items;
+      const items = Array.from({ length: INFERRED_LENGTH }, () => guess(type.element, random, prototypeOf));
+      return type.container === "float64array" ? Float64Array.from(items as number[]) : type.container === "float32array" ? Float32Array.from(items as number[]) : items;
     }
-    case "record":
+    case "record": {
       // An array of records (`layers: Dense[]`, held field by field in the IR): that many records.
-      if (type.arrayOfRecords) return Array.from({ length: INFERRED_LENGTH }, () => guess(elementOfRecords(type), random));
-      return Object.fromEntries(type.fields.map((f) => [f.name, guess(f.type, random)]));
+      if (type.arrayOfRecords) return Array.from({ length: INFERRED_LENGTH }, () => guess(elementOfRecords(type), random, prototypeOf));
+      const fields = Object.fromEntries(type.fields.map((f) => [f.name, guess(f.type, random, prototypeOf)]));
+      const prototype = type.name === undefined ? undefined : prototypeOf(type.name);
+      return prototype ? Object.assign(Object.create(prototype) as object, fields) : fields;
+    }
     default:
       throw new Error(`cannot guess a value of type ${type.kind}`);
   }
 }
 
 function scaleNumbers(value: unknown, random: () => number): unknown {
-  if (typeof value === "number") return value * (0.9 + 0.2 * random());
-  if (value instanceof Float64Array) return value.map((x) => x * (0.9 + 0.2 * random()));
-  if (Array.isArray(value)) return value.map((x) => scaleNumbers(x, random));
-  if (value !== null && typeof value === "object" && !(value instanceof Int32Array)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scaleNumbers(v, random)]));
-  }
-  return value;
+  return unflattenLike(value, flatten(value).map((x) => x * (0.9 + 0.2 * random())));
 }

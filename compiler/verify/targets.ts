@@ -11,7 +11,9 @@ import { lowerFunction } from "../frontend/lower.ts";
 import { tagsOf } from "../frontend/functions.ts";
 import { shapeOfTypeNode } from "../frontend/types.ts";
 import { isDifferentiable } from "../ir/types.ts";
-import type { DerivativeRequest, ValueType } from "../ir/nodes.ts";
+import type { DerivativeRequest, Expr, FunctionIR, ValueType } from "../ir/nodes.ts";
+import { exprReads, stmtExprs, walkExpr, walkStmts } from "../ir/visit.ts";
+import type { PointParam } from "./points.ts";
 import type { SourceInput } from "../pipeline.ts";
 
 export type Mode = DerivativeRequest["mode"];
@@ -26,7 +28,8 @@ export interface FunctionTarget {
   /** A method: its name on the class, and whether it is static (else its receiver is the first parameter). */
   method?: { name: string; isStatic: boolean };
   line: number;
-  params: { name: string; type: ValueType }[];
+  /** `whole`: a number the function uses as an index or a size (verify guesses a whole number for it). */
+  params: PointParam[];
   /**
    * Modes sharing one list of differentiated parameters (tags with different lists are checked
    * apart), and whether they are the sparse forms (`@hessian x sparse`: fHessianSparse).
@@ -81,7 +84,7 @@ export function findTargets(inputs: readonly SourceInput[], only?: ReadonlySet<s
           exportName,
           ...(method ? { method: { name: methodName, isStatic: method.isStatic } } : {}),
           line: fn.span.line,
-          params: fn.params.map((p) => ({ name: p.name, type: p.type })),
+          params: paramsOf(fn),
           groups,
         });
       } catch (error) {
@@ -114,4 +117,51 @@ export function findTargets(inputs: readonly SourceInput[], only?: ReadonlySet<s
     }
   }
   return { targets, diagnostics };
+}
+
+/** The function's parameters, a number used as an index or a size marked `whole`. */
+function paramsOf(fn: FunctionIR): PointParam[] {
+  const whole = wholeNumberParams(fn);
+  return fn.params.map((p) => ({ name: p.name, type: p.type, ...(whole.has(p.name) && { whole: true }) }));
+}
+
+/**
+ * Number parameters that index an array (`x[k]`, `x.at(-k)`), size one (`new Array(n)`) or
+ * bound a counted loop (`i < n`), directly or through locals computed from them: a guess in
+ * [0.1, 1] would read outside the arrays or throw, so verify guesses a whole number.
+ */
+function wholeNumberParams(fn: FunctionIR): Set<string> {
+  const numbers = new Set(fn.params.filter((p) => p.type.kind === "number").map((p) => p.name));
+  // Which number parameters each local is computed from (declarations and assignments, to a fixpoint).
+  const from = new Map<string, Set<string>>(fn.params.map((p) => [p.name, new Set(numbers.has(p.name) ? [p.name] : [])]));
+  const sources = (e: Expr): Set<string> => new Set([...exprReads(e)].flatMap((name) => [...(from.get(name) ?? [])]));
+  for (let changed = true; changed; ) {
+    changed = false;
+    walkStmts(fn.body, (s) => {
+      const target = s.kind === "declare" ? s.name : s.kind === "assign" && s.target.kind === "var" ? s.target.name : null;
+      if (!target || numbers.has(target)) return;
+      const known = from.get(target) ?? new Set<string>();
+      for (const p of sources(s.kind === "declare" ? s.init : (s as Extract<typeof s, { kind: "assign" }>).value)) {
+        if (!known.has(p)) {
+          known.add(p);
+          changed = true;
+        }
+      }
+      from.set(target, known);
+    });
+  }
+  const whole = new Set<string>();
+  const mark = (e: Expr) => {
+    for (const p of sources(e)) whole.add(p);
+  };
+  walkStmts(fn.body, (s) => {
+    if (s.kind === "loop" && s.form === "for" && s.test) mark(s.test);
+    for (const e of stmtExprs(s)) {
+      walkExpr(e, (x) => {
+        if (x.kind === "index") mark(x.index);
+        else if (x.kind === "zeros") mark(x.length);
+      });
+    }
+  });
+  return whole;
 }
