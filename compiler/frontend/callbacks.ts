@@ -90,7 +90,9 @@ function skipParentheses(e: ts.Expression): ts.Expression {
   return ts.isParenthesizedExpression(e) ? skipParentheses(e.expression) : e;
 }
 
-const ARRAY_METHODS = new Set(["reduce", "map", "forEach", "filter", "some", "every", "findIndex"]);
+const ARRAY_METHODS = new Set(["reduce", "map", "forEach", "filter", "some", "every", "findIndex", "findLastIndex"]);
+/** `xs.find(…)` and `xs.findLast(…)` may give undefined: read through `??` or `!` only (Callbacks.found). */
+export const FOUND_METHODS = new Set(["find", "findLast"]);
 
 export class Callbacks {
   /** Closures being inlined, innermost last: a call of one of them again is recursion. */
@@ -109,7 +111,7 @@ export class Callbacks {
    * the variable a declaration gives the result (`const total = xs.reduce(…)`), so it
    * is the loop's own variable rather than a copy.
    */
-  arrayMethod(call: ts.CallExpression, declared?: { name: string; mutable: boolean }): Expr {
+  arrayMethod(call: ts.CallExpression, declared?: { name: string; mutable: boolean }, found?: { fallback: Expr | null }): Expr {
     const host = this.host;
     const access = call.expression as ts.PropertyAccessExpression;
     const method = access.name.text;
@@ -154,7 +156,7 @@ export class Callbacks {
         return b.v(acc);
       }
       case "map": {
-        if (fn.kind === "closure" && !ts.isBlock(fn.node.body!) && ts.isObjectLiteralExpression(skipParentheses(fn.node.body as ts.Expression))) {
+        if (fn.kind === "closure" && returnsObjectLiteral(fn.node.body!)) {
           return this.mapToRecords(fn, elementArgs(), counter, length, loop, call, declared);
         }
         const resultContainer = container === "int32array" ? "array" : container;
@@ -188,17 +190,39 @@ export class Callbacks {
         host.emit(loop(b.num(0), [...pre, { kind: "if", test, then: [b.assign({ kind: "var", name: flag }, b.bool(method === "some")), { kind: "break" }], else: [] }]));
         return b.v(flag);
       }
-      case "findIndex": {
-        // -1 until a test holds; stops there. An index: no derivative flows through it.
+      case "findIndex":
+      case "findLastIndex":
+      case "find":
+      case "findLast": {
+        const fromEnd = method === "findLastIndex" || method === "findLast";
+        if (found && records) return host.reject(Codes.UnsupportedCall, `'.${method}' over an array of objects is not supported; take its index with '.${fromEnd ? "findLastIndex" : "findIndex"}(…)' and read the fields there`, call);
         const at = declared ? host.bind(declared.name, b.NUMBER, declared.mutable) : host.variable("index", b.NUMBER, true);
-        host.emit({ kind: "declare", name: at, type: b.NUMBER, init: b.num(-1), mutable: true, span });
-        const { pre, value } = host.separately(() => this.value(fn, elementArgs().slice(0, fn.kind === "closure" ? 3 : 1), call));
-        host.emit(loop(b.num(0), [...pre, { kind: "if", test: value, then: [b.assign({ kind: "var", name: at }, b.v(counter)), { kind: "break" }], else: [] }]));
-        return b.v(at);
+        this.search(at, counter, length, fromEnd, () => host.separately(() => this.value(fn, elementArgs().slice(0, fn.kind === "closure" ? 3 : 1), call)), span);
+        if (!found) return b.v(at);
+        // The element found, else the fallback (`?? d`); with `!` the element at the index, as JavaScript reads it.
+        const element = b.index(array, b.v(at));
+        return found.fallback ? { kind: "conditional", test: b.bin("<", b.v(at), b.num(0)), whenTrue: found.fallback, whenFalse: element } : element;
       }
       default:
         return host.reject(Codes.UnsupportedCall, `'.${method}' with a callback is not supported`, call);
     }
+  }
+
+  /**
+   * The search loop of indexOf, findIndex, find and their from-the-end forms:
+   *
+   *   let at = -1; for (let i = 0; i < length; i++) { …pre; if (test) { at = i; break; } }
+   *
+   * (`fromEnd`: i from length - 1 down to 0). `at` (declared here) is an index: no derivative flows through it.
+   */
+  search(at: string, counter: string, length: Expr, fromEnd: boolean, test: () => { pre: Stmt[]; value: Expr }, span: SourceSpan): void {
+    const host = this.host;
+    host.emit({ kind: "declare", name: at, type: b.NUMBER, init: b.num(-1), mutable: true, span });
+    const { pre, value } = test();
+    const body: Stmt[] = [...pre, { kind: "if", test: value, then: [b.assign({ kind: "var", name: at }, b.v(counter)), { kind: "break" }], else: [] }];
+    if (!fromEnd) return host.emit(b.countUp(counter, b.num(0), length, body, span));
+    const i = b.v(counter);
+    host.emit({ kind: "loop", form: "for", init: [b.declare(counter, b.sub(length, b.num(1)), true)], test: b.bin(">=", i, b.num(0)), update: [b.assign({ kind: "var", name: counter }, b.sub(i, b.num(1)))], body, span });
   }
 
   /**
@@ -301,7 +325,14 @@ export class Callbacks {
           }
           return host.lowerExpressionStatement(body, host.span(body));
         }
-        if (typeof into === "function") return host.reject(Codes.UnsupportedCall, "write this callback as an arrow that returns the object: '(v) => ({ … })'", fn.node);
+        if (typeof into === "function") {
+          // A block ending in the only `return { … }` (returnsObjectLiteral): its statements, then the object.
+          const returned = body.statements[body.statements.length - 1];
+          if (!returned || !ts.isReturnStatement(returned) || !returned.expression || returnsOf(body).length !== 1) {
+            return host.reject(Codes.UnsupportedCall, "return the object from one final 'return { … }' at the end of this callback (or write it as an arrow that returns the object: '(v) => ({ … })')", fn.node);
+          }
+          return [...host.lowerStatementsHere(body.statements.slice(0, -1)), ...into(host.lowerExpr(returned.expression), returned.expression)];
+        }
         const target: JumpTarget = { kind: "callback", exits: new Set(), ...(into && { resultTarget: into }) };
         const lowered = host.withTarget(target, () => host.lowerStatementsHere(body.statements));
         return closeRegion(lowered, target.exits, (x) => host.fresh(x));
@@ -364,6 +395,13 @@ export class Callbacks {
       this.inlining.pop();
     }
   }
+}
+
+/** Whether a callback returns an object literal: `(v) => ({ … })`, or a block whose final `return` gives one. */
+function returnsObjectLiteral(body: ts.ConciseBody): boolean {
+  if (!ts.isBlock(body)) return ts.isObjectLiteralExpression(skipParentheses(body));
+  const last = body.statements[body.statements.length - 1];
+  return !!last && ts.isReturnStatement(last) && !!last.expression && ts.isObjectLiteralExpression(skipParentheses(last.expression));
 }
 
 /** The `return` statements of a function body (not those of functions nested in it). */

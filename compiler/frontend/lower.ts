@@ -23,7 +23,7 @@ import { lowerDoWhile, lowerFor, lowerForIn, lowerForOf, lowerWhile, type LoopHo
 import { bindPattern, lowerArrayBuilder, type DeclarationHost } from "./declarations.ts";
 import { LocalMatrices } from "./matrices.ts";
 import { concatArrays, hasSpread, spreadArray, spreadExtremum } from "./spread.ts";
-import { Callbacks, returnsOf, type Argument, type CallbackHost, type Captured, type FunctionValue } from "./callbacks.ts";
+import { Callbacks, FOUND_METHODS, returnsOf, type Argument, type CallbackHost, type Captured, type FunctionValue } from "./callbacks.ts";
 import { rootName, someExpr, walkStmts } from "../ir/visit.ts";
 import { checkpointDirective, parseCheckpointOptions } from "./checkpointTag.ts";
 import type { CheckpointRequest } from "../ir/nodes.ts";
@@ -1460,8 +1460,13 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
         return b.bool(false);
       case ts.SyntaxKind.ParenthesizedExpression:
         return this.lowerExpr((e as ts.ParenthesizedExpression).expression);
+      case ts.SyntaxKind.NonNullExpression: {
+        // `xs.find(p)!`: the element at the index found (as JavaScript reads it).
+        const found = this.foundCall((e as ts.NonNullExpression).expression);
+        if (found) return this.callbacks.arrayMethod(found, undefined, { fallback: null });
+        return this.lowerExpr((e as ts.NonNullExpression).expression);
+      }
       case ts.SyntaxKind.AsExpression:
-      case ts.SyntaxKind.NonNullExpression:
       case ts.SyntaxKind.SatisfiesExpression:
       case ts.SyntaxKind.TypeAssertionExpression:
         return this.lowerExpr((e as ts.AsExpression).expression);
@@ -1722,11 +1727,27 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
    * value (never undefined here) it is that value.
    */
   private lowerNullish(node: ts.BinaryExpression): Expr {
+    // `xs.find(p) ?? d`: the element found, else d.
+    const found = this.foundCall(node.left);
+    if (found) {
+      const fallback = this.lowerExpr(node.right);
+      const value = this.callbacks.arrayMethod(found, undefined, { fallback });
+      this.numeric(fallback, node.right);
+      return value;
+    }
     const left = this.lowerExpr(node.left);
     if (left.kind !== "var" || !this.mayBeUndefined.has(left.name)) return left;
     const right = this.lowerExpr(node.right);
     this.numeric(right, node.right);
     return { kind: "conditional", test: b.bin("===", left, b.v("undefined")), whenTrue: right, whenFalse: left };
+  }
+
+  /** `xs.find(p)` / `xs.findLast(p)` with a function argument (`e` without parentheses), read through `??` or `!`. */
+  private foundCall(e: ts.Expression): ts.CallExpression | undefined {
+    let x = e;
+    while (ts.isParenthesizedExpression(x)) x = x.expression;
+    const fn = ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression) && FOUND_METHODS.has(x.expression.name.text) && x.arguments.length === 1 ? x.arguments[0]! : undefined;
+    return fn && this.functionValue(fn) ? (x as ts.CallExpression) : undefined;
   }
 
   /** `xs.at(k)`: `xs[k]`, counted from the end when k is negative (`xs.at(-1)` is `xs[xs.length - 1]`). */
@@ -1773,6 +1794,8 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       if (!rule) this.reject(Codes.UnsupportedCall, `${name} has no derivative rule in tsgrad (the Math functions it differentiates are listed in the README); compute it from those, or add a rule (CONTRIBUTING: adding a primitive)`, node);
       if ((name === "Math.max" || name === "Math.min") && node.arguments.some(ts.isSpreadElement)) return spreadExtremum(this, name, node);
       const args = node.arguments.map((a) => {
+        // Math.hypot(...xs) rounds as the engine's n-ary hypot does, which no loop reproduces bit for bit.
+        if (ts.isSpreadElement(a) && name === "Math.hypot") this.reject(Codes.UnsupportedCall, "Math.hypot cannot take a spread array here (a loop would not give its value to the last bit); for a norm write Math.sqrt(xs.reduce((s, v) => s + v * v, 0)), or list the arguments", a);
         if (ts.isSpreadElement(a)) this.reject(Codes.UnsupportedCall, `${name} cannot take a spread array (only Math.max and Math.min can); list the arguments, or for a norm write Math.sqrt(xs.reduce((s, v) => s + v * v, 0))`, a);
         const arg = this.lowerExpr(a);
         this.numeric(arg, a);
@@ -1800,20 +1823,19 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     const flat = this.matrices.flat(node);
     if (flat) return flat;
     // `xs.indexOf(v)`: a search loop before the statement (strict equality, as indexOf); an index, with no derivative.
-    if (ts.isPropertyAccessExpression(callee) && callee.name.text === "indexOf" && isPath(callee.expression) && node.arguments.length === 1 && !ts.isSpreadElement(node.arguments[0]!)) {
+    if (ts.isPropertyAccessExpression(callee) && (callee.name.text === "indexOf" || callee.name.text === "lastIndexOf") && isPath(callee.expression) && node.arguments.length === 1 && !ts.isSpreadElement(node.arguments[0]!)) {
       const array = this.lowerExpr(callee.expression);
       const type = this.typeOf(array, callee.expression);
       if (type.kind === "array" && type.element.kind === "number") {
         const sought = this.hold(this.lowerExpr(node.arguments[0]!), "sought", node.arguments[0]!);
         const at = this.variable("index", b.NUMBER, true);
         const i = this.variable(`${at}_i`, b.NUMBER, true);
-        const span = this.span(node);
-        this.emit(
-          { kind: "declare", name: at, type: b.NUMBER, init: b.num(-1), mutable: true, span },
-          b.countUp(i, b.num(0), { kind: "length", object: array }, [{ kind: "if", test: b.bin("===", b.index(array, b.v(i)), sought), then: [b.assign({ kind: "var", name: at }, b.v(i)), { kind: "break" }], else: [] }], span),
-        );
+        this.callbacks.search(at, i, { kind: "length", object: array }, callee.name.text === "lastIndexOf", () => ({ pre: [], value: b.bin("===", b.index(array, b.v(i)), sought) }), this.span(node));
         return b.v(at);
       }
+    }
+    if (ts.isPropertyAccessExpression(callee) && FOUND_METHODS.has(callee.name.text) && node.arguments[0] && this.functionValue(node.arguments[0])) {
+      this.reject(Codes.UnsupportedCall, `'.${callee.name.text}(…)' gives undefined when nothing matches: write '${callee.getText(this.sourceFile)}(…) ?? fallback', or '${callee.getText(this.sourceFile)}(…)!' when an element always matches (or take the index with '.${callee.name.text}Index(…)')`, node);
     }
     // `xs.toReversed()`, and `reverse()` of a fresh copy (`xs.slice().reverse()`, `[...xs].reverse()`): a reversed copy.
     if (ts.isPropertyAccessExpression(callee) && node.arguments.length === 0 && (callee.name.text === "toReversed" ? isPath(callee.expression) : callee.name.text === "reverse" && isFreshCopy(callee.expression))) {
@@ -1840,7 +1862,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && !this.lookup(callee.expression.text)) {
       this.importProblem(callee.expression.text, node, "call", callee.name.text);
     }
-    return this.reject(Codes.UnsupportedCall, `'${callee.getText(this.sourceFile)}(…)' cannot be differentiated: tsgrad calls Math functions, functions of your program (this file or a relative import), methods of your classes, and map/reduce/forEach/filter/some/every/findIndex, slice, concat, indexOf, at, toReversed, fill and push on arrays; for a library function, supply its derivative with '@vjpOf'`, node);
+    return this.reject(Codes.UnsupportedCall, `'${callee.getText(this.sourceFile)}(…)' cannot be differentiated: tsgrad calls Math functions, functions of your program (this file or a relative import), methods of your classes, and map/reduce/forEach/filter/some/every/find/findIndex (and findLast…), slice, concat, indexOf, lastIndexOf, at, toReversed, fill and push on arrays; for a library function, supply its derivative with '@vjpOf'`, node);
   }
 
   private lowerNew(node: ts.NewExpression, filled = false): Expr {

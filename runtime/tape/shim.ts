@@ -97,6 +97,12 @@ export const shim = {
     const sought = isValue(v) ? primal(v) : v;
     return xs.findIndex((x) => (isValue(x) ? primal(x) : x) === sought);
   },
+  /** `xs.lastIndexOf(v)` by value, as indexOf. */
+  lastIndexOf(xs: unknown, v: unknown): number {
+    if (!Array.isArray(xs)) return (xs as string).lastIndexOf(v as string);
+    const sought = isValue(v) ? primal(v) : v;
+    return xs.findLastIndex((x) => (isValue(x) ? primal(x) : x) === sought);
+  },
   /** `new Array(...)`, with a boxed length read as its number. */
   newArray: (...args: unknown[]): unknown[] =>
     args.length === 1 && isValue(args[0]) ? new Array<unknown>(primal(args[0])) : new Array<unknown>(...args),

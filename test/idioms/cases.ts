@@ -473,6 +473,26 @@ export function aroundPeak(x: number[]): number {
     args: () => [xs()],
   },
   {
+    name: "searches that give an element: find … ?? d, findLast(…)!, findLastIndex, lastIndexOf",
+    source: `
+/**
+ * @grad
+ * @hvp
+ * @jvp
+ */
+export function thresholds(x: number[], t: number): number {
+  const first = x.find((v) => v > t) ?? t;
+  const lastNegative = x.findLast((v) => v < 0)!;
+  const lastLarge = x.findLastIndex((v) => Math.abs(v) > 1);
+  const again = x.lastIndexOf(x[4] * 1);
+  const missing = x.find((v) => v > 10 * t) ?? -t;
+  return first * first + lastNegative * t + (lastLarge < 0 ? 0 : x[lastLarge] * lastLarge) + x[again] * missing;
+}
+`,
+    fn: "thresholds",
+    args: () => [xs(), 0.5],
+  },
+  {
     name: "destructuring assignment: [a, b] = [b, a + b], [x, y] = rotate(…), [q[1], q[0]] = …",
     source: `
 function rotate(x: number, y: number, t: number): [number, number] {
@@ -854,6 +874,28 @@ export function polarDistance(r: number, theta: number): number {
 `,
     fn: "polarDistance",
     args: () => [1.3, 0.2],
+  },
+  {
+    name: "a block-bodied map callback returning an object: one local array per field",
+    source: `
+/**
+ * @grad
+ * @hvp
+ * @jvp
+ */
+export function springEnergy(x: number[], k: number): number {
+  const springs = x.map((v, i) => {
+    const next = i + 1 < x.length ? x[i + 1] : 0;
+    const stretch = next - v;
+    return { stretch, force: k * stretch * stretch };
+  });
+  let e = 0;
+  for (const s of springs) e += 0.5 * s.force * s.stretch;
+  return e + springs[1].force;
+}
+`,
+    fn: "springEnergy",
+    args: () => [xs(), 1.3],
   },
   {
     name: "chained map and reduce in one expression",
