@@ -398,7 +398,7 @@ export class Callbacks {
 }
 
 /** Whether a callback returns an object literal: `(v) => ({ … })`, or a block whose final `return` gives one. */
-function returnsObjectLiteral(body: ts.ConciseBody): boolean {
+function returnsObjectLiteral(body: ts.Block | ts.Expression): boolean {
   if (!ts.isBlock(body)) return ts.isObjectLiteralExpression(skipParentheses(body));
   const last = body.statements[body.statements.length - 1];
   return !!last && ts.isReturnStatement(last) && !!last.expression && ts.isObjectLiteralExpression(skipParentheses(last.expression));

@@ -1462,9 +1462,10 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
         return this.lowerExpr((e as ts.ParenthesizedExpression).expression);
       case ts.SyntaxKind.NonNullExpression: {
         // `xs.find(p)!`: the element at the index found (as JavaScript reads it).
-        const found = this.foundCall((e as ts.NonNullExpression).expression);
+        const inner = (e as ts.AsExpression).expression;
+        const found = this.foundCall(inner);
         if (found) return this.callbacks.arrayMethod(found, undefined, { fallback: null });
-        return this.lowerExpr((e as ts.NonNullExpression).expression);
+        return this.lowerExpr(inner);
       }
       case ts.SyntaxKind.AsExpression:
       case ts.SyntaxKind.SatisfiesExpression:

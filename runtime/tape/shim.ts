@@ -101,7 +101,8 @@ export const shim = {
   lastIndexOf(xs: unknown, v: unknown): number {
     if (!Array.isArray(xs)) return (xs as string).lastIndexOf(v as string);
     const sought = isValue(v) ? primal(v) : v;
-    return xs.findLastIndex((x) => (isValue(x) ? primal(x) : x) === sought);
+    for (let i = xs.length - 1; i >= 0; i--) if ((isValue(xs[i]) ? primal(xs[i]) : xs[i]) === sought) return i;
+    return -1;
   },
   /** `new Array(...)`, with a boxed length read as its number. */
   newArray: (...args: unknown[]): unknown[] =>
