@@ -226,6 +226,57 @@ export class Callbacks {
   }
 
   /**
+   * A sorted copy of the number array `source`, by the comparator `compare` (`(a, b) => a - b`):
+   * the permutation the primal computes, then a gather, so the derivative follows the
+   * permutation (each entry of the copy is one element of `source`):
+   *
+   *   const sorted_order = new Int32Array(n);
+   *   for (let i = 0; i < n; i++) {
+   *     let rank = 0;                         // the elements that sort before xs[i]
+   *     for (let j = 0; j < n; j++) {         // (equal ones before it too: a stable sort)
+   *       const order = compare(xs[j], xs[i]);
+   *       if (order < 0 || (order === 0 && j < i)) rank++;
+   *     }
+   *     sorted_order[rank] = i;
+   *   }
+   *   const sorted = zeros(n); for (let k = 0; k < n; k++) sorted[k] = xs[sorted_order[k]];
+   *
+   * n² comparisons, none of them differentiated. Equal to JavaScript's sort (stable since
+   * ES2019) for any consistent comparator. `base` names the copy.
+   */
+  sortedCopy(source: Expr, compare: FunctionValue, base: string, node: ts.Node): Expr {
+    const host = this.host;
+    const type = host.typeOf(source, node);
+    if (type.kind !== "array" || type.element.kind !== "number") return host.reject(Codes.UnsupportedCall, "sorting is supported on arrays of numbers only; copy the numbers you sort by into a number[] and sort that", node);
+    const span = host.span(node);
+    const length: Expr = { kind: "length", object: source };
+    const permutation = host.variable(`${base}_order`, { kind: "array", element: b.NUMBER, container: "int32array", readonly: false }, false);
+    host.emit({ kind: "declare", name: permutation, type: { kind: "array", element: b.NUMBER, container: "int32array", readonly: false }, init: { kind: "zeros", container: "int32array", length }, mutable: false, span });
+    const i = host.variable(`${base}_i`, b.NUMBER, true);
+    const rank = host.variable("rank", b.NUMBER, true);
+    const j = host.variable(`${base}_j`, b.NUMBER, true);
+    const { pre, value } = host.separately(() =>
+      this.value(compare, [
+        { kind: "value", value: b.index(source, b.v(j)), type: b.NUMBER, node },
+        { kind: "value", value: b.index(source, b.v(i)), type: b.NUMBER, node },
+      ], node),
+    );
+    if (host.typeOf(value, node).kind !== "number") host.reject(Codes.UnsupportedCall, "a comparator returns a number, negative when a sorts first: write '(a, b) => a - b' (ascending) or '(a, b) => b - a' (descending)", node);
+    const order = value.kind === "var" || value.kind === "number" ? value : b.v(host.variable("order", b.NUMBER, false));
+    const held: Stmt[] = order === value ? [] : [{ kind: "declare", name: (order as Extract<Expr, { kind: "var" }>).name, type: b.NUMBER, init: value, mutable: false, span }];
+    const before = b.or(b.bin("<", order, b.num(0)), b.and(b.bin("===", order, b.num(0)), b.bin("<", b.v(j), b.v(i))));
+    const count = b.countUp(j, b.num(0), length, [...pre, ...held, { kind: "if", test: before, then: [b.assign({ kind: "var", name: rank }, b.add(b.v(rank), b.num(1)))], else: [] }], span);
+    host.emit(b.countUp(i, b.num(0), length, [{ kind: "declare", name: rank, type: b.NUMBER, init: b.num(0), mutable: true, span }, count, b.assign({ kind: "index", object: b.v(permutation), index: b.v(rank) }, b.v(i))], span));
+    const sorted = host.variable(base, { kind: "array", element: b.NUMBER, container: type.container === "int32array" ? "array" : type.container, readonly: false }, false);
+    const k = host.variable(`${sorted}_k`, b.NUMBER, true);
+    host.emit(
+      { kind: "declare", name: sorted, type: { kind: "array", element: b.NUMBER, container: type.container === "int32array" ? "array" : type.container, readonly: false }, init: { kind: "zeros", container: type.container === "int32array" ? "array" : type.container, length }, mutable: false, span },
+      b.countUp(k, b.num(0), length, [b.assign({ kind: "index", object: b.v(sorted), index: b.v(k) }, b.index(source, b.index(b.v(permutation), b.v(k))))], span),
+    );
+    return b.v(sorted);
+  }
+
+  /**
    * `xs.map((v, i) => ({ x: v, y: ys[i] }))`: an array of objects of numbers, held as one
    * local array per field (`points_x`, `points_y`), which every later read of an array of
    * objects understands (`points[i].x`, `for (const p of points)`, `points.reduce(…)`).

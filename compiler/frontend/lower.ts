@@ -1195,6 +1195,18 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === "fill" && !ts.isNewExpression(e.expression.expression)) {
       return this.lowerFillZero(e, e.expression.expression, span);
     }
+    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === "sort" && !isFreshCopy(e.expression.expression)) {
+      // `ys.sort((a, b) => a - b);` on a local array: a sorted copy, copied back.
+      const target = e.expression.expression;
+      const array = this.lowerExpr(target);
+      const type = this.typeOf(array, target);
+      if (array.kind !== "var" || type.kind !== "array" || type.element.kind !== "number" || type.readonly || this.isParameter(array.name)) {
+        this.reject(Codes.UnsupportedCall, "'.sort' in place is supported on a local number[]; for a parameter write 'const sorted = xs.toSorted((a, b) => a - b)' (sorting it would change the caller's array)", e);
+      }
+      const sorted = this.callbacks.sortedCopy(array, this.comparator(e), `${array.name}_sorted`, e);
+      const k = this.variable(`${array.name}_k`, b.NUMBER, true);
+      return [b.countUp(k, b.num(0), { kind: "length", object: array }, [b.assign({ kind: "index", object: array, index: b.v(k) }, b.index(sorted, b.v(k)))], span)];
+    }
     if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === "push") {
       const target = e.expression.expression;
       const array = this.lowerExpr(target);
@@ -1743,6 +1755,14 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     return { kind: "conditional", test: b.bin("===", left, b.v("undefined")), whenTrue: right, whenFalse: left };
   }
 
+  /** The comparator of `xs.sort(…)` / `xs.toSorted(…)`; refused without one (JavaScript then sorts numbers as strings). */
+  private comparator(node: ts.CallExpression): FunctionValue {
+    const [compare] = node.arguments;
+    const fn = compare && node.arguments.length === 1 && !ts.isSpreadElement(compare) ? this.functionValue(compare) : undefined;
+    if (!fn) this.reject(Codes.UnsupportedCall, "pass a comparator: '(a, b) => a - b' sorts numbers ascending ('(a, b) => b - a' descending); without one JavaScript sorts them as strings (10 before 9)", node);
+    return fn!;
+  }
+
   /** `xs.find(p)` / `xs.findLast(p)` with a function argument (`e` without parentheses), read through `??` or `!`. */
   private foundCall(e: ts.Expression): ts.CallExpression | undefined {
     let x = e;
@@ -1838,6 +1858,10 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     if (ts.isPropertyAccessExpression(callee) && FOUND_METHODS.has(callee.name.text) && node.arguments[0] && this.functionValue(node.arguments[0])) {
       this.reject(Codes.UnsupportedCall, `'.${callee.name.text}(…)' gives undefined when nothing matches: write '${callee.getText(this.sourceFile)}(…) ?? fallback', or '${callee.getText(this.sourceFile)}(…)!' when an element always matches (or take the index with '.${callee.name.text}Index(…)')`, node);
     }
+    // `xs.toSorted((a, b) => a - b)`, and `sort(…)` of a fresh copy (`xs.slice().sort(…)`, `[...xs].sort(…)`): a sorted copy.
+    if (ts.isPropertyAccessExpression(callee) && (callee.name.text === "toSorted" || (callee.name.text === "sort" && isFreshCopy(callee.expression)))) {
+      return this.callbacks.sortedCopy(this.arrayValue(copiedArray(callee.expression), "items"), this.comparator(node), "sorted", node);
+    }
     // `xs.toReversed()`, and `reverse()` of a fresh copy (`xs.slice().reverse()`, `[...xs].reverse()`): a reversed copy.
     if (ts.isPropertyAccessExpression(callee) && node.arguments.length === 0 && (callee.name.text === "toReversed" ? isPath(callee.expression) : callee.name.text === "reverse" && isFreshCopy(callee.expression))) {
       const source = this.arrayValue(callee.expression, "items");
@@ -1863,7 +1887,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && !this.lookup(callee.expression.text)) {
       this.importProblem(callee.expression.text, node, "call", callee.name.text);
     }
-    return this.reject(Codes.UnsupportedCall, `'${callee.getText(this.sourceFile)}(…)' cannot be differentiated: tsgrad calls Math functions, functions of your program (this file or a relative import), methods of your classes, and map/reduce/forEach/filter/some/every/find/findIndex (and findLast…), slice, concat, indexOf, lastIndexOf, at, toReversed, fill and push on arrays; for a library function, supply its derivative with '@vjpOf'`, node);
+    return this.reject(Codes.UnsupportedCall, `'${callee.getText(this.sourceFile)}(…)' cannot be differentiated: tsgrad calls Math functions, functions of your program (this file or a relative import), methods of your classes, and map/reduce/forEach/filter/some/every/find/findIndex (and findLast…), slice, concat, indexOf, lastIndexOf, at, toReversed, toSorted, fill and push on arrays; for a library function, supply its derivative with '@vjpOf'`, node);
   }
 
   private lowerNew(node: ts.NewExpression, filled = false): Expr {
@@ -2097,6 +2121,14 @@ function mentionsOf(node: ts.Node, name: string): number {
 const ARRAY_METHOD_NAMES = new Set(["at", "concat", "every", "fill", "filter", "find", "findIndex", "flat", "forEach", "includes", "indexOf", "join", "map", "reduce", "reverse", "slice", "some", "sort", "toReversed", "toSorted"]);
 
 /** A new array the expression builds (`xs.slice()`, `[...xs]`, `xs.concat(ys)`), so reversing it in place changes nothing else. */
+/** What a copy copies, when sorting the copy can read the original instead: `xs` of `xs.slice()` and `[...xs]`; else `e`. */
+function copiedArray(e: ts.Expression): ts.Expression {
+  const x = skipOuter(e);
+  if (ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression) && x.expression.name.text === "slice" && x.arguments.length === 0) return x.expression.expression;
+  if (ts.isArrayLiteralExpression(x) && x.elements.length === 1 && ts.isSpreadElement(x.elements[0]!)) return x.elements[0].expression;
+  return e;
+}
+
 function isFreshCopy(e: ts.Expression): boolean {
   const x = skipOuter(e);
   if (ts.isArrayLiteralExpression(x)) return true;

@@ -493,6 +493,34 @@ export function thresholds(x: number[], t: number): number {
     args: () => [xs(), 0.5],
   },
   {
+    name: "sorting numbers: a median and a trimmed mean of toSorted, [...x].sort, sort in place, ties kept in order",
+    source: `
+/**
+ * @grad
+ * @hvp
+ * @jvp
+ */
+export function robustCenter(x: number[]): number {
+  const s = x.toSorted((a, b) => a - b);
+  const n = s.length;
+  const median = n % 2 === 1 ? s[(n - 1) / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+  let trimmed = 0;
+  for (let i = 1; i < n - 1; i++) trimmed += s[i];
+  const largest = [...x].sort((a, b) => b - a);
+  const squares = x.map((v) => v * v);
+  squares.sort((a, b) => a - b);
+  const byBucket = x.slice().sort((a, b) => Math.round(a) - Math.round(b));
+  let ranked = 0;
+  byBucket.forEach((v, i) => {
+    ranked += v * (i + 1);
+  });
+  return median * median + trimmed / (n - 2) + largest[0] * squares[1] + ranked;
+}
+`,
+    fn: "robustCenter",
+    args: () => [xs()],
+  },
+  {
     name: "destructuring assignment: [a, b] = [b, a + b], [x, y] = rotate(…), [q[1], q[0]] = …",
     source: `
 function rotate(x: number, y: number, t: number): [number, number] {
