@@ -35,38 +35,38 @@ interface Entry {
 
 const NO_NAMES: readonly string[] = [];
 
+/** A statement's entry, its names read directly for the statements a reverse sweep is mostly made of. */
 function entry(stmt: Stmt): Entry {
-  const { mentions, defines } = statementNames(stmt);
-  return { stmt, mentions, defines };
-}
-
-/**
- * mentionedNames and definedIn of one statement, read directly for the statements a reverse
- * sweep is mostly made of (test/cleanup-reads.test.ts compares them), into arrays without
- * a set in between.
- */
-export function statementNames(stmt: Stmt): { mentions: readonly string[]; defines: readonly string[] } {
   switch (stmt.kind) {
     case "comment":
-      return { mentions: NO_NAMES, defines: NO_NAMES };
+      return { stmt, mentions: NO_NAMES, defines: NO_NAMES };
     case "assign": {
       const mentions: string[] = [];
       readsInto(stmt.target as Expr, mentions);
       readsInto(stmt.value, mentions);
-      return { mentions, defines: [rootName(stmt.target)!] };
+      return { stmt, mentions, defines: [rootName(stmt.target)!] };
     }
     case "declare":
       // A record literal's fields count as defined (definedIn).
       if (stmt.init.kind !== "record") {
         const mentions = [stmt.name];
         readsInto(stmt.init, mentions);
-        return { mentions, defines: [stmt.name] };
+        return { stmt, mentions, defines: [stmt.name] };
       }
       break;
     default:
       break;
   }
-  return { mentions: [...namesIn(stmt)], defines: [...definedIn([stmt])] };
+  return { stmt, mentions: [...namesIn(stmt)], defines: [...definedIn([stmt])] };
+}
+
+/**
+ * mentionedNames and definedIn of one statement, as the cleanup reads them (into arrays,
+ * without a set in between; test/cleanup-reads.test.ts compares them).
+ */
+export function statementNames(stmt: Stmt): { mentions: readonly string[]; defines: readonly string[] } {
+  const { mentions, defines } = entry(stmt);
+  return { mentions, defines };
 }
 
 /** exprReads into an array of distinct names (a statement reads a few: searching them beats a set per statement). */
@@ -80,28 +80,18 @@ function readsInto(e: Expr, names: string[]): void {
     case "length": case "field": readsInto(e.object, names); return;
     case "unary": readsInto(e.operand, names); return;
     case "binary": case "sameObject": readsInto(e.left, names); readsInto(e.right, names); return;
-    case "call": case "userCall": for (const a of e.args) readsInto(a, names); return;
+    case "call": case "userCall": for (let k = 0; k < e.args.length; k++) readsInto(e.args[k]!, names); return;
     case "conditional": readsInto(e.test, names); readsInto(e.whenTrue, names); readsInto(e.whenFalse, names); return;
     default:
       for (const n of exprReads(e)) if (!names.includes(n)) names.push(n);
   }
 }
 
-/** Sorted positions of `list` at which each name of `only` is mentioned (or defined). */
-function positionsBy(list: Entry[], names: "mentions" | "defines", only: ReadonlySet<string>): Map<string, number[]> {
-  const index = new Map<string, number[]>();
-  if (only.size === 0) return index;
-  const mentions = names === "mentions";
-  for (let k = 0; k < list.length; k++) {
-    const entry = list[k]!;
-    for (const name of mentions ? entry.mentions : entry.defines) {
-      if (!only.has(name)) continue;
-      const at = index.get(name);
-      if (at) at.push(k);
-      else index.set(name, [k]);
-    }
-  }
-  return index;
+/** Appends `at` to the positions of `name`. */
+function noteAt(index: Map<string, number[]>, name: string, at: number): void {
+  const positions = index.get(name);
+  if (positions) positions.push(at);
+  else index.set(name, [at]);
 }
 
 /** The first entry of a sorted list greater than `after`, as an index into the list. */
@@ -116,6 +106,12 @@ function firstAfter(sorted: number[], after: number): number {
   return lo;
 }
 
+/** `t += e` (`t -= e`): e, or null for any other statement (b.addedBy without negating: only its reads are asked for). */
+function incrementTerm(s: Stmt): Expr | null {
+  if (s.kind !== "assign" || s.value.kind !== "binary" || (s.value.op !== "+" && s.value.op !== "-") || !b.sameExpr(s.value.left, s.target as Expr)) return null;
+  return s.value.right;
+}
+
 /**
  * `let v = 0; …; v += e` → `let v = e` (at the declaration, or at the increment when e reads
  * something computed in between). Positions stay fixed while it works (removed statements
@@ -124,33 +120,41 @@ function firstAfter(sorted: number[], after: number): number {
  * scanning forward from every declaration was quadratic.
  */
 function mergeIncrements(list: Entry[]): Entry[] {
-  // Only the uses of these are asked for.
+  // Only the uses of these are asked for; the first declaration that already has a value
+  // other than 0 is where comments left alone by a merge go.
   const zeros = new Set<string>();
-  for (const { stmt } of list) if (isZeroDeclaration(stmt)) zeros.add(stmt.name);
+  let firstMerged = -1;
+  for (let k = 0; k < list.length; k++) {
+    const s = list[k]!.stmt;
+    if (s.kind !== "declare" || !s.mutable) continue;
+    if (b.isNumber(s.init, 0)) zeros.add(s.name);
+    else if (firstMerged < 0) firstMerged = k;
+  }
   if (zeros.size === 0) return list;
   // Only what an increment of such a name adds is asked about (definedBetween): an edit
   // below only ever looks at an increment still there, as the list gave it.
   const addedReads = new Set<string>();
-  for (const { stmt } of list) {
+  for (let k = 0; k < list.length; k++) {
+    const stmt = list[k]!.stmt;
     if (stmt.kind !== "assign" || stmt.target.kind !== "var" || !zeros.has(stmt.target.name)) continue;
-    const added = b.addedBy(stmt);
+    const added = incrementTerm(stmt);
     if (added) exprReads(added, addedReads);
   }
-  const out: (Entry | null)[] = [...list];
-  const mentionsAt = positionsBy(list, "mentions", zeros);
-  const definesAt = positionsBy(list, "defines", addedReads);
-  const before = new Map<number, Entry[]>();
-  const isMerged = (x: Entry | null) => x !== null && x.stmt.kind === "declare" && x.stmt.mutable && !b.isNumber(x.stmt.init, 0);
-  let firstMerged = out.findIndex(isMerged);
-  /** The position of the nearest statement still there, from `from` on in direction `step`; -1 if none. */
-  const liveAt = (from: number, step: 1 | -1): number => {
-    for (let k = from; k >= 0 && k < out.length; k += step) if (out[k]) return k;
-    return -1;
-  };
+  // Where each of those is mentioned (defined), in one walk.
+  const mentionsAt = new Map<string, number[]>();
+  const definesAt = new Map<string, number[]>();
+  for (let k = 0; k < list.length; k++) {
+    const { mentions, defines } = list[k]!;
+    for (let m = 0; m < mentions.length; m++) if (zeros.has(mentions[m]!)) noteAt(mentionsAt, mentions[m]!, k);
+    if (addedReads.size > 0) for (let m = 0; m < defines.length; m++) if (addedReads.has(defines[m]!)) noteAt(definesAt, defines[m]!, k);
+  }
+  const out: (Entry | null)[] = list.slice();
+  let before: Map<number, Entry[]> | null = null;
   for (let i = 0; i < out.length; i++) {
     const d = out[i]?.stmt;
     if (!d || !isZeroDeclaration(d)) continue;
-    const uses = mentionsAt.get(d.name) ?? [];
+    const uses = mentionsAt.get(d.name);
+    if (!uses) continue;
     let j = -1;
     for (let u = firstAfter(uses, i); u < uses.length; u++) {
       if (out[uses[u]!]?.mentions.includes(d.name)) {
@@ -165,14 +169,9 @@ function mergeIncrements(list: Entry[]): Entry[] {
     if (!added) continue;
     const reads = exprReads(added);
     // The added value moves up to the declaration: nothing in between may define what it reads.
-    const definedBetween = (n: string) => {
-      const defs = definesAt.get(n) ?? [];
-      for (let u = firstAfter(defs, i); u < defs.length && defs[u]! < j; u++) if (out[defs[u]!]?.defines.includes(n)) return true;
-      return false;
-    };
     let blocked = false;
     for (const n of reads) {
-      if (n === d.name || definedBetween(n)) {
+      if (n === d.name || definedBetween(out, definesAt, n, i, j)) {
         blocked = true;
         break;
       }
@@ -184,14 +183,16 @@ function mergeIncrements(list: Entry[]): Entry[] {
       if (firstMerged < 0 || i < firstMerged) firstMerged = i;
       // A source comment left with nothing under it moves up with the code it named,
       // above the first declaration that already took its value from a merge (or this one).
-      const aboveAt = liveAt(j - 1, -1);
+      const aboveAt = liveAt(out, j - 1, -1);
       const above = aboveAt >= 0 ? out[aboveAt]! : undefined;
-      const below = out[liveAt(j + 1, 1)] ?? undefined;
+      const belowAt = liveAt(out, j + 1, 1);
+      const below = belowAt >= 0 ? out[belowAt]! : undefined;
       if (above?.stmt.kind === "comment" && (!below || below.stmt.kind === "comment")) {
         out[aboveAt] = null;
-        const moved = before.get(firstMerged) ?? [];
-        moved.push(above);
-        before.set(firstMerged, moved);
+        before ??= new Map();
+        const moved = before.get(firstMerged);
+        if (moved) moved.push(above);
+        else before.set(firstMerged, [above]);
       }
     } else if (!reads.has(d.name)) {
       // What it adds is computed in between (`const _t0 = …`): the declaration moves down
@@ -203,10 +204,26 @@ function mergeIncrements(list: Entry[]): Entry[] {
   }
   const merged: Entry[] = [];
   for (let k = 0; k < out.length; k++) {
-    for (const moved of before.get(k) ?? []) merged.push(moved);
-    if (out[k]) merged.push(out[k]!);
+    const moved = before?.get(k);
+    if (moved) for (const x of moved) merged.push(x);
+    const x = out[k];
+    if (x) merged.push(x);
   }
   return merged;
+}
+
+/** Whether a statement strictly between positions `i` and `j` of `out` still defines `name` (`definesAt`: where the list defined it). */
+function definedBetween(out: (Entry | null)[], definesAt: Map<string, number[]>, name: string, i: number, j: number): boolean {
+  const defs = definesAt.get(name);
+  if (!defs) return false;
+  for (let u = firstAfter(defs, i); u < defs.length && defs[u]! < j; u++) if (out[defs[u]!]?.defines.includes(name)) return true;
+  return false;
+}
+
+/** The position of the nearest statement still there, from `from` on in direction `step`; -1 if none. */
+function liveAt(out: (Entry | null)[], from: number, step: 1 | -1): number {
+  for (let k = from; k >= 0 && k < out.length; k += step) if (out[k]) return k;
+  return -1;
 }
 
 /** `let v = 0`. */
@@ -220,123 +237,131 @@ function isZeroDeclaration(s: Stmt): s is Extract<Stmt, { kind: "declare" }> {
  * binding), anything else may be read after it.
  */
 export function cleanupBlock(list: Stmt[]): Stmt[] {
-  const own = new Set(list.flatMap((s) => (s.kind === "declare" ? [s.name] : [])));
+  const own = new Set<string>();
+  for (const s of list) if (s.kind === "declare") own.add(s.name);
   return cleanupStraightLine(list, (name) => !own.has(name));
 }
 
 /**
- * `let v = e1; v += e2` → `let v = e1 + e2` (`v -= e2`: `e1 - e2`): the same two operations
- * in the same order, the same bits; v then reads as the sum it is (and is `const` when
- * nothing writes it again: tidy.ts).
+ * `v = 0; v += e` → `v = e` (an adjoint reset, then its new value), then, in the same walk
+ * over what that gives, `let v = e1; v += e2` → `let v = e1 + e2` (`v -= e2`: `e1 - e2`):
+ * the same two operations in the same order, the same bits; v then reads as the sum it is
+ * (and is `const` when nothing writes it again: tidy.ts). `declare` false: the first only.
  */
-function declareThenAdd(list: Entry[]): Entry[] {
+function resetThenAdd(list: Entry[], declare: boolean): Entry[] {
   const out: Entry[] = [];
+  let summed = false;
   for (let i = 0; i < list.length; i++) {
-    const decl = list[i]!.stmt;
-    const next = list[i + 1]?.stmt;
-    if (
-      next &&
-      decl.kind === "declare" &&
-      decl.type.kind === "number" &&
-      next.kind === "assign" &&
-      next.target.kind === "var" &&
-      next.target.name === decl.name &&
-      next.value.kind === "binary" &&
-      (next.value.op === "+" || next.value.op === "-") &&
-      b.sameExpr(next.value.left, next.target as Expr) &&
-      !exprReads(next.value.right).has(decl.name) &&
-      !hasPop(next.value.right)
-    ) {
-      out.push(entry({ ...decl, init: b.bin(next.value.op, decl.init, next.value.right) }));
-      i++;
-      continue;
-    }
-    out.push(list[i]!);
-  }
-  return out;
-}
-
-/** `v = 0; v += e` → `v = e` (an adjoint reset, then its new value). */
-function resetThenAdd(list: Entry[]): Entry[] {
-  const out: Entry[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const reset = list[i]!.stmt;
+    let x = list[i]!;
+    const reset = x.stmt;
     const next = list[i + 1]?.stmt;
     if (next && reset.kind === "assign" && b.isNumber(reset.value, 0) && next.kind === "assign" && b.sameExpr(next.target as Expr, reset.target as Expr)) {
       const added = b.addedBy(next);
       if (added && !exprReads(added).has(rootName(reset.target)!)) {
-        out.push(entry({ ...next, value: added }));
+        x = entry({ ...next, value: added });
         i++;
-        continue;
       }
     }
-    out.push(list[i]!);
+    // x follows the last statement given out: merged into it if that declares what x adds
+    // to (and is not itself a merge: each declaration takes one increment, as in two walks).
+    const sum: Stmt | null = declare && !summed && out.length > 0 ? declarationPlus(out[out.length - 1]!.stmt, x.stmt) : null;
+    summed = sum !== null;
+    if (sum) out[out.length - 1] = entry(sum);
+    else out.push(x);
   }
   return out;
 }
 
+/** `let v = e1` followed by `v += e2` as one declaration, or null. */
+function declarationPlus(decl: Stmt, next: Stmt): Stmt | null {
+  if (
+    decl.kind === "declare" &&
+    decl.type.kind === "number" &&
+    next.kind === "assign" &&
+    next.target.kind === "var" &&
+    next.target.name === decl.name &&
+    next.value.kind === "binary" &&
+    (next.value.op === "+" || next.value.op === "-") &&
+    b.sameExpr(next.value.left, next.target as Expr) &&
+    !exprReads(next.value.right).has(decl.name) &&
+    !hasPop(next.value.right)
+  ) {
+    return { ...decl, init: b.bin(next.value.op, decl.init, next.value.right) };
+  }
+  return null;
+}
 /**
  * `const g = v; v = e(g); x_bar += g * p;` → `x_bar += v * p; v = e(v);`: a copy of a
  * variable taken because the variable is reassigned while the copy is still read (an
  * adjoint updated from its old value, `p = p * x + c`'s `p_bar`). The reassignment moves
  * after the copy's last read when nothing it passes reads the variable or changes what
  * the reassignment reads; then every read of the copy reads the variable. A variable never
- * reassigned is read directly too. Repeated until a round changes nothing.
+ * reassigned is read directly too. Repeated until a round changes nothing; a round that
+ * edits every copy is the last (a rename never makes a copy: the next would find none).
  */
 function readCopiesDirectly(list: Entry[]): Entry[] {
   for (;;) {
-    const edited = readCopiesOnce(list);
-    if (edited === list) return list;
-    list = edited;
+    const round = readCopiesOnce(list);
+    if (round.list === list || round.everyCopy) return round.list;
+    list = round.list;
   }
 }
 
-/** One round of readCopiesDirectly; `list` itself when nothing changed. */
-function readCopiesOnce(list: Entry[]): Entry[] {
+/** One round of readCopiesDirectly: `list` itself when nothing changed; `everyCopy` when each copy of the list was edited. */
+function readCopiesOnce(list: Entry[]): { list: Entry[]; everyCopy: boolean } {
   // Positions where each copy is mentioned and each copied variable defined, so each copy
   // looks only at the statements between it and its last read; edits whose spans overlap
   // an earlier accepted one wait for the next round (spans are a few statements: one
   // statement's adjoint).
   const copies = new Set<string>();
   const copied = new Set<string>();
-  for (const { stmt } of list) {
+  let copyCount = 0;
+  for (let k = 0; k < list.length; k++) {
+    const stmt = list[k]!.stmt;
     if (stmt.kind === "declare" && !stmt.mutable && stmt.init.kind === "var") {
       copies.add(stmt.name);
       copied.add(stmt.init.name);
+      copyCount++;
     }
   }
-  if (copies.size === 0) return list;
-  const mentionsAt = positionsBy(list, "mentions", copies);
-  const definesAt = positionsBy(list, "defines", copied);
+  if (copyCount === 0) return { list, everyCopy: false };
+  const mentionsAt = new Map<string, number[]>();
+  const definesAt = new Map<string, number[]>();
+  for (let k = 0; k < list.length; k++) {
+    const { mentions, defines } = list[k]!;
+    for (let m = 0; m < mentions.length; m++) if (copies.has(mentions[m]!)) noteAt(mentionsAt, mentions[m]!, k);
+    for (let m = 0; m < defines.length; m++) if (copied.has(defines[m]!)) noteAt(definesAt, defines[m]!, k);
+  }
   const edits = new Map<number, { v: string; g: string; j: number; last: number }>();
   let free = 0;
   for (let i = 0; i < list.length; i++) {
     const copy = list[i]!.stmt;
     if (i < free || copy.kind !== "declare" || copy.mutable || copy.init.kind !== "var") continue;
-    const [g, v] = [copy.name, copy.init.name];
+    const g = copy.name;
+    const v = copy.init.name;
     // A record leaf (`grad.w`) is written through its root: only plain names are tracked here.
     if (v.includes(".")) continue;
-    const uses = mentionsAt.get(g) ?? [];
+    const uses = mentionsAt.get(g)!;
     const last = uses[uses.length - 1]!;
-    const defs = definesAt.get(v) ?? [];
-    const next = firstAfter(defs, i);
-    const j = next < defs.length ? defs[next]! : list.length;
+    const defs = definesAt.get(v);
+    const next = defs ? firstAfter(defs, i) : 0;
+    const j = defs && next < defs.length ? defs[next]! : list.length;
     if (j < last) {
       const reassign = list[j]!.stmt;
-      if (reassign.kind !== "assign" || reassign.target.kind !== "var" || reassign.target.name !== v || stmtExprs(reassign).some(hasPop)) continue;
+      if (reassign.kind !== "assign" || reassign.target.kind !== "var" || reassign.target.name !== v || hasPop(reassign.target as Expr) || hasPop(reassign.value)) continue;
       const reads = exprReads(reassign.value);
       let blocked = false;
       for (let k = j + 1; k <= last && !blocked; k++) {
         const x = list[k]!;
         if (x.mentions.includes(v)) blocked = true;
-        else for (const n of x.defines) if (reads.has(n) || n === g) blocked = true;
+        else for (let m = 0; m < x.defines.length; m++) if (reads.has(x.defines[m]!) || x.defines[m] === g) blocked = true;
       }
       if (blocked) continue;
     }
     edits.set(i, { v, g, j: j < last ? j : -1, last });
     free = last + 1;
   }
-  if (edits.size === 0) return list;
+  if (edits.size === 0) return { list, everyCopy: false };
   const out: Entry[] = [];
   for (let i = 0; i < list.length; i++) {
     const edit = edits.get(i);
@@ -345,15 +370,21 @@ function readCopiesOnce(list: Entry[]): Entry[] {
       continue;
     }
     // v keeps its value from here to the copy's last read (the reassignment moves past it).
-    const span = list.slice(i + 1, edit.last + 1).filter((_, k) => i + 1 + k !== edit.j);
-    if (edit.j >= 0) span.push(list[edit.j]!);
     // Only statements that mention the copy change (the others are kept, names and all).
-    for (const x of span) {
-      out.push(x.mentions.includes(edit.g) ? entry(mapStmtExprs([x.stmt], (e) => (e.kind === "var" && e.name === edit.g ? b.v(edit.v) : undefined))[0]!) : x);
+    const { g, j } = edit;
+    const direct = (e: Expr) => (e.kind === "var" && e.name === g ? b.v(edit.v) : undefined);
+    for (let k = i + 1; k <= edit.last; k++) {
+      if (k === j) continue;
+      const x = list[k]!;
+      out.push(x.mentions.includes(g) ? entry(mapStmtExprs([x.stmt], direct)[0]!) : x);
+    }
+    if (j >= 0) {
+      const x = list[j]!;
+      out.push(x.mentions.includes(g) ? entry(mapStmtExprs([x.stmt], direct)[0]!) : x);
     }
     i = edit.last;
   }
-  return out;
+  return { list: out, everyCopy: edits.size === copyCount };
 }
 
 function hasPop(e: Expr): boolean {
@@ -361,10 +392,19 @@ function hasPop(e: Expr): boolean {
 }
 
 export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => boolean = () => false): Stmt[] {
-  // (Reading a copy directly can bring a reset next to its addition: merge those again.)
-  const cleaned = declareThenAdd(resetThenAdd(readCopiesDirectly(resetThenAdd(mergeIncrements(list.map(entry))))));
+  const entries: Entry[] = [];
+  for (let k = 0; k < list.length; k++) entries.push(entry(list[k]!));
+  // (Reading a copy directly can bring a reset next to its addition: merged in the last walk.)
+  const cleaned = resetThenAdd(readCopiesDirectly(resetThenAdd(mergeIncrements(entries), false)), true);
   // v = 0 that nothing later reads (looking into if/else branches, not into loops); the
-  // names the statements after i mention are gathered as i walks back.
+  // names the statements after i mention are gathered as i walks back: only the resets'
+  // targets, the only names asked about, unless a branch is cleaned (it asks about its own).
+  let asked: Set<string> | null = new Set();
+  for (let k = 0; k < cleaned.length && asked; k++) {
+    const s = cleaned[k]!.stmt;
+    if (s.kind === "if") asked = null;
+    else if (s.kind === "assign" && s.target.kind === "var" && b.isNumber(s.value, 0)) asked.add(s.target.name);
+  }
   const later = new Set<string>();
   const readLater = (name: string) => later.has(name) || liveAfter(name);
   const kept: Stmt[] = [];
@@ -377,7 +417,7 @@ export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => b
       continue;
     }
     kept.push(s);
-    for (const name of mentions) later.add(name);
+    for (let m = 0; m < mentions.length; m++) if (!asked || asked.has(mentions[m]!)) later.add(mentions[m]!);
   }
   return kept.reverse();
 }
