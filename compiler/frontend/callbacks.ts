@@ -228,21 +228,34 @@ export class Callbacks {
   /**
    * A sorted copy of the number array `source`, by the comparator `compare` (`(a, b) => a - b`):
    * the permutation the primal computes, then a gather, so the derivative follows the
-   * permutation (each entry of the copy is one element of `source`):
+   * permutation (each entry of the copy is one element of `source`). The permutation comes
+   * from a bottom-up merge sort of the indices, n log n comparisons, none differentiated:
    *
-   *   const sorted_order = new Int32Array(n);
-   *   for (let i = 0; i < n; i++) {
-   *     let rank = 0;                         // the elements that sort before xs[i]
-   *     for (let j = 0; j < n; j++) {         // (equal ones before it too: a stable sort)
-   *       const order = compare(xs[j], xs[i]);
-   *       if (order < 0 || (order === 0 && j < i)) rank++;
+   *   const sorted_order = new Int32Array(n);      // the indices, in sorted order at the end
+   *   for (let k = 0; k < n; k++) sorted_order[k] = k;
+   *   const sorted_merged = new Int32Array(n);
+   *   for (let width = 1; width < n; width *= 2) {
+   *     for (let lo = 0; lo < n; lo += 2 * width) {  // merge [lo, mid) and [mid, hi)
+   *       const mid = Math.min(lo + width, n);
+   *       const hi = Math.min(lo + 2 * width, n);
+   *       let left = lo;
+   *       let right = mid;
+   *       for (let k = lo; k < hi; k++) {
+   *         let fromLeft = right >= hi;
+   *         if (left < mid && right < hi) {
+   *           const order = compare(xs[sorted_order[left]], xs[sorted_order[right]]);
+   *           fromLeft = !(order > 0);             // ties (and NaN, which JavaScript reads as 0) keep their order
+   *         }
+   *         if (left < mid && fromLeft) { sorted_merged[k] = sorted_order[left]; left++; }
+   *         else { sorted_merged[k] = sorted_order[right]; right++; }
+   *       }
    *     }
-   *     sorted_order[rank] = i;
+   *     for (let k = 0; k < n; k++) sorted_order[k] = sorted_merged[k];
    *   }
    *   const sorted = zeros(n); for (let k = 0; k < n; k++) sorted[k] = xs[sorted_order[k]];
    *
-   * n² comparisons, none of them differentiated. Equal to JavaScript's sort (stable since
-   * ES2019) for any consistent comparator. `base` names the copy.
+   * A stable sort, so the same permutation as JavaScript's (stable since ES2019) for any
+   * consistent comparator. `base` names the copy.
    */
   sortedCopy(source: Expr, compare: FunctionValue, base: string, node: ts.Node): Expr {
     const host = this.host;
@@ -250,23 +263,54 @@ export class Callbacks {
     if (type.kind !== "array" || type.element.kind !== "number") return host.reject(Codes.UnsupportedCall, "sorting is supported on arrays of numbers only; copy the numbers you sort by into a number[] and sort that", node);
     const span = host.span(node);
     const length: Expr = { kind: "length", object: source };
-    const permutation = host.variable(`${base}_order`, { kind: "array", element: b.NUMBER, container: "int32array", readonly: false }, false);
-    host.emit({ kind: "declare", name: permutation, type: { kind: "array", element: b.NUMBER, container: "int32array", readonly: false }, init: { kind: "zeros", container: "int32array", length }, mutable: false, span });
-    const i = host.variable(`${base}_i`, b.NUMBER, true);
-    const rank = host.variable("rank", b.NUMBER, true);
-    const j = host.variable(`${base}_j`, b.NUMBER, true);
+    const INDICES: ValueType = { kind: "array", element: b.NUMBER, container: "int32array", readonly: false };
+    const indices = (name: string): string => {
+      const array = host.variable(name, INDICES, false);
+      host.emit({ kind: "declare", name: array, type: INDICES, init: { kind: "zeros", container: "int32array", length }, mutable: false, span });
+      return array;
+    };
+    const copy = (to: string, from: (k: Expr) => Expr): Stmt => {
+      const k = host.variable(`${base}_k`, b.NUMBER, true);
+      return b.countUp(k, b.num(0), length, [b.assign({ kind: "index", object: b.v(to), index: b.v(k) }, from(b.v(k)))], span);
+    };
+    const permutation = indices(`${base}_order`);
+    host.emit(copy(permutation, (k) => k));
+    const merged = indices(`${base}_merged`);
+    const [width, lo, mid, hi, left, right, slot, fromLeft] = (["width", "lo", "mid", "hi", "left", "right", `${base}_k`, "fromLeft"] as const).map((name) =>
+      host.variable(name, name === "fromLeft" ? b.BOOLEAN : b.NUMBER, name !== "mid" && name !== "hi"),
+    ) as [string, string, string, string, string, string, string, string];
     const { pre, value } = host.separately(() =>
       this.value(compare, [
-        { kind: "value", value: b.index(source, b.v(j)), type: b.NUMBER, node },
-        { kind: "value", value: b.index(source, b.v(i)), type: b.NUMBER, node },
+        { kind: "value", value: b.index(source, b.index(b.v(permutation), b.v(left))), type: b.NUMBER, node },
+        { kind: "value", value: b.index(source, b.index(b.v(permutation), b.v(right))), type: b.NUMBER, node },
       ], node),
     );
     if (host.typeOf(value, node).kind !== "number") host.reject(Codes.UnsupportedCall, "a comparator returns a number, negative when a sorts first: write '(a, b) => a - b' (ascending) or '(a, b) => b - a' (descending)", node);
     const order = value.kind === "var" || value.kind === "number" ? value : b.v(host.variable("order", b.NUMBER, false));
     const held: Stmt[] = order === value ? [] : [{ kind: "declare", name: (order as Extract<Expr, { kind: "var" }>).name, type: b.NUMBER, init: value, mutable: false, span }];
-    const before = b.or(b.bin("<", order, b.num(0)), b.and(b.bin("===", order, b.num(0)), b.bin("<", b.v(j), b.v(i))));
-    const count = b.countUp(j, b.num(0), length, [...pre, ...held, { kind: "if", test: before, then: [b.assign({ kind: "var", name: rank }, b.add(b.v(rank), b.num(1)))], else: [] }], span);
-    host.emit(b.countUp(i, b.num(0), length, [{ kind: "declare", name: rank, type: b.NUMBER, init: b.num(0), mutable: true, span }, count, b.assign({ kind: "index", object: b.v(permutation), index: b.v(rank) }, b.v(i))], span));
+    const take = (from: string): Stmt[] => [
+      b.assign({ kind: "index", object: b.v(merged), index: b.v(slot) }, b.index(b.v(permutation), b.v(from))),
+      b.assign({ kind: "var", name: from }, b.add(b.v(from), b.num(1))),
+    ];
+    const bothLeft = b.and(b.bin("<", b.v(left), b.v(mid)), b.bin("<", b.v(right), b.v(hi)));
+    const step: Stmt[] = [
+      { kind: "declare", name: fromLeft, type: b.BOOLEAN, init: b.bin(">=", b.v(right), b.v(hi)), mutable: true, span },
+      { kind: "if", test: bothLeft, then: [...pre, ...held, b.assign({ kind: "var", name: fromLeft }, b.not(b.bin(">", order, b.num(0))))], else: [] },
+      { kind: "if", test: b.and(b.bin("<", b.v(left), b.v(mid)), b.v(fromLeft)), then: take(left), else: take(right) },
+    ];
+    const twice = b.mul(b.num(2), b.v(width));
+    const merge: Stmt[] = [
+      { kind: "declare", name: mid, type: b.NUMBER, init: b.call("Math.min", [b.add(b.v(lo), b.v(width)), length]), mutable: false, span },
+      { kind: "declare", name: hi, type: b.NUMBER, init: b.call("Math.min", [b.add(b.v(lo), twice), length]), mutable: false, span },
+      { kind: "declare", name: left, type: b.NUMBER, init: b.v(lo), mutable: true, span },
+      { kind: "declare", name: right, type: b.NUMBER, init: b.v(mid), mutable: true, span },
+      { kind: "loop", form: "for", init: [b.declare(slot, b.v(lo), true)], test: b.bin("<", b.v(slot), b.v(hi)), update: [b.assign({ kind: "var", name: slot }, b.add(b.v(slot), b.num(1)))], body: step, span },
+    ];
+    const pass: Stmt[] = [
+      { kind: "loop", form: "for", init: [b.declare(lo, b.num(0), true)], test: b.bin("<", b.v(lo), length), update: [b.assign({ kind: "var", name: lo }, b.add(b.v(lo), twice))], body: merge, span },
+      copy(permutation, (i) => b.index(b.v(merged), i)),
+    ];
+    host.emit({ kind: "loop", form: "for", init: [b.declare(width, b.num(1), true)], test: b.bin("<", b.v(width), length), update: [b.assign({ kind: "var", name: width }, b.mul(b.v(width), b.num(2)))], body: pass, span });
     const sorted = host.variable(base, { kind: "array", element: b.NUMBER, container: type.container === "int32array" ? "array" : type.container, readonly: false }, false);
     const k = host.variable(`${sorted}_k`, b.NUMBER, true);
     host.emit(
