@@ -12,7 +12,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as b from "../compiler/ir/build.ts";
 import type { BinaryOp, Expr, FunctionIR, LValue, Stmt, ValueType } from "../compiler/ir/nodes.ts";
-import { eliminateCommonSubexpressions, type ValueKeys } from "../compiler/transform/cse.ts";
+import { changedIn, eliminateCommonSubexpressions, writesMemory, writesOf, type ValueKeys } from "../compiler/transform/cse.ts";
+import { walkStmts } from "../compiler/ir/visit.ts";
 import { build, diagnose, generatedFunction } from "./harness/build.ts";
 import { checkGradientAndHvp } from "./harness/check.ts";
 import { maxRelError } from "./harness/numeric.ts";
@@ -367,5 +368,74 @@ describe("value numbering", () => {
       expect(numbered).not.toBe(fn);
       expect(numbered).toEqual(eliminateCommonSubexpressions(fn, textKeys));
     }
+  });
+});
+
+describe("values told apart", () => {
+  it("never merges values whose operands come in another order: x - y and y - x, x ** y and y ** x, Math.max(x, y) and Math.max(y, x), a[x] and a[y]", () => {
+    const pairs: [Expr, Expr][] = [
+      [b.bin("-", b.v("x"), b.v("y")), b.bin("-", b.v("y"), b.v("x"))],
+      [b.bin("**", b.v("x"), b.v("y")), b.bin("**", b.v("y"), b.v("x"))],
+      [b.bin("/", b.add(b.v("x"), b.num(1)), b.v("y")), b.bin("/", b.v("y"), b.add(b.v("x"), b.num(1)))],
+      [b.call("Math.max", [b.v("x"), b.v("y")]), b.call("Math.max", [b.v("y"), b.v("x")])],
+      [b.call("Math.hypot", [b.v("x"), b.num(2)]), b.call("Math.hypot", [b.num(2), b.v("x")])],
+      [b.index(b.v("a"), b.v("x")), b.index(b.v("a"), b.v("y"))],
+    ];
+    for (const [first, second] of pairs) {
+      const fn = {
+        name: "f",
+        params: [{ name: "x", type: b.NUMBER, typeText: "number" }, { name: "y", type: b.NUMBER, typeText: "number" }, { name: "a", type: ARRAY, typeText: "number[]" }],
+        returnType: b.NUMBER,
+        returnTypeText: "number",
+        body: [b.declare("c0", first), b.declare("c1", second), { kind: "return", value: b.add(b.v("c0"), b.v("c1")) }],
+        exported: true,
+        span: { file: "f.ts", line: 1, column: 1, length: 1 },
+      } as FunctionIR;
+      expect(eliminateCommonSubexpressions(fn)).toBe(fn);
+      expect(eliminateCommonSubexpressions(fn, textKeys)).toBe(fn);
+    }
+  });
+});
+
+describe("what a statement may change", () => {
+  /** writesOf against the walks it stands for, on one statement. */
+  const agrees = (s: Stmt) => {
+    const changed = new Set<string>(["before"]);
+    const memory = writesOf(s, changed);
+    expect([...changed].sort()).toEqual(["before", ...changedIn([s])].sort());
+    expect(memory).toBe(writesMemory([s]));
+  };
+
+  it("read directly from a statement without nested ones, it is what the walks find, on every statement of random functions", () => {
+    let direct = 0;
+    fc.assert(
+      fc.property(randomFunction(), (fn) => {
+        walkStmts(fn.body, (s) => {
+          agrees(s);
+          if (s.kind !== "if" && s.kind !== "loop" && s.kind !== "block") direct++;
+        });
+      }),
+      { numRuns: 300, seed: 19 },
+    );
+    expect(direct).toBeGreaterThan(2000);
+  });
+
+  it("and on the statements random functions lack: fills, pops, pushes, rewinds, checks, a record declared, a user call in a return", () => {
+    const a = b.v("a");
+    const statements: Stmt[] = [
+      { kind: "fillZero", array: b.field(b.v("p"), "w") },
+      { kind: "shrink", array: "a" },
+      { kind: "push", stack: "values", value: b.v("x") },
+      { kind: "push", stack: "values", value: { kind: "userCall", callee: "g", args: [b.v("x")] } as Expr },
+      { kind: "drop", stack: "values" },
+      { kind: "rewind", stack: "values", size: b.v("n") },
+      { kind: "stackSizeSet", stack: "control", size: b.num(0) },
+      { kind: "check", failsWhen: b.bin("<", b.v("x"), b.num(0)), message: "x" },
+      b.declare("r", { kind: "record", fields: [{ name: "w", value: a }] } as Expr),
+      { kind: "return", value: b.add(b.v("x"), { kind: "userCall", callee: "g", args: [a] } as Expr) },
+      { kind: "comment", text: "line 1" },
+      { kind: "break" },
+    ];
+    for (const s of statements) agrees(s);
   });
 });

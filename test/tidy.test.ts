@@ -60,6 +60,28 @@ describe("tidy", () => {
     expect(tidy(fn([loop, ret(v("x"))])).body).toEqual([ret(v("x"))]);
   });
 
+  it("drops a source-line comment that repeats the one before it or stands right before a return, in nested lists too", () => {
+    const c = (text: string): Stmt => ({ kind: "comment", text });
+    const positive: Expr = { kind: "binary", op: ">", left: v("x"), right: { kind: "number", value: 0 } };
+    const body: Stmt[] = [
+      c("line 1"),
+      declare("a", mul(v("x"), v("x"))),
+      c("line 1"),
+      declare("b", mul(v("a"), v("x"))),
+      c("note"),
+      c("note"),
+      { kind: "if", test: positive, then: [c("line 2"), declare("t", mul(v("b"), v("x"))), c("line 2"), declare("u", mul(v("t"), v("x"))), c("line 3"), ret(v("u"))], else: [c("line 4"), ret(v("a"))] },
+      { kind: "block", body: [c("line 5"), declare("w", mul(v("b"), v("b"))), c("line 6"), c("line 5"), ret(v("w"))] },
+    ];
+    /** The comments of each list, nested lists after their statement's. */
+    const comments = (list: Stmt[]): unknown[] =>
+      list.flatMap((s): unknown[] => (s.kind === "comment" ? [s.text] : s.kind === "if" ? [comments(s.then), comments(s.else)] : s.kind === "block" ? [comments(s.body)] : []));
+    const out = tidy(fn(body)).body;
+    expect(comments(out)).toEqual(["line 1", "note", "note", ["line 2"], [], ["line 5", "line 6"]]);
+    // The declarations are all marked const in the same walk.
+    expect(out.filter((s) => s.kind === "declare").map((s) => (s as { mutable: boolean }).mutable)).toEqual([false, false]);
+  });
+
   it("decides const in a loop's header too", () => {
     const i = v("i");
     const loop: Stmt = {

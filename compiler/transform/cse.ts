@@ -22,10 +22,10 @@
  * the same bits (nothing is reassociated); derivatives may change in the last bit (the
  * copies' adjoints are now summed before they flow on).
  */
-import type { Expr, FunctionIR, Stmt } from "../ir/nodes.ts";
+import { assertNever, type Expr, type FunctionIR, type Stmt } from "../ir/nodes.ts";
 import { PRIMITIVES } from "../ir/primitives.ts";
 import { renameVariable } from "../ir/rewrite.ts";
-import { exprReads, mapExpr, someExpr, stmtExprs, walkStmts, writtenBy } from "../ir/visit.ts";
+import { exprReads, mapExpr, stmtExprs, walkStmts, writtenBy } from "../ir/visit.ts";
 
 const ARITHMETIC = new Set(["+", "-", "*", "/", "%", "**"]);
 
@@ -126,6 +126,8 @@ interface Scan<K> {
   renames: { from: string; to: string }[];
   /** Each dropped duplicate's holder (a key reads a variable through it). */
   alias: Map<string, string>;
+  /** The key of the expression `rewrite` returned last (null: not pure arithmetic of fixed values). */
+  key: K | null;
 }
 
 /** `fn` with repeated pure computations read from the `const` that first held them. */
@@ -142,7 +144,7 @@ export function eliminateCommonSubexpressions(fn: FunctionIR, keys: ValueKeys<un
   // A copy of a constant (`const ax_dot = x_dot`) costs nothing and names the value better than its twin would.
   const candidate = (s: Stmt & { kind: "declare" }) =>
     !s.mutable && s.type.kind === "number" && once(s.name) && s.init.kind !== "number" && !(s.init.kind === "var" && once(s.init.name) && constants.has(s.init.name));
-  const scan: Scan<unknown> = { keys, candidate, renames: [], alias: new Map() };
+  const scan: Scan<unknown> = { keys, candidate, renames: [], alias: new Map(), key: null };
   let changed = false;
   const body = block(fn.body, new Map(), scan, () => (changed = true));
   if (!changed && scan.renames.length === 0) return fn;
@@ -159,15 +161,17 @@ export function eliminateCommonSubexpressions(fn: FunctionIR, keys: ValueKeys<un
 function block<K>(stmts: Stmt[], outer: Map<K, Available>, scan: Scan<K>, rewritten: () => void): Stmt[] {
   const available = new Map(outer);
   const out: Stmt[] = [];
+  const changed = new Set<string>();
   const parts = (e: Expr, within = available) => {
-    const r = rewrite(e, within, scan).expr;
+    const r = rewrite(e, within, scan);
     if (r !== e) rewritten();
     return r;
   };
   for (const s of stmts) {
     if (s.kind === "declare" && scan.candidate(s)) {
       // The initializer's own value is not replaced by a holder: a duplicate is dropped instead.
-      const { expr: init, key } = rewrite(s.init, available, scan, false);
+      const init = rewrite(s.init, available, scan, false);
+      const key = scan.key;
       if (key !== null) {
         const hit = available.get(key);
         if (hit) {
@@ -177,7 +181,8 @@ function block<K>(stmts: Stmt[], outer: Map<K, Available>, scan: Scan<K>, rewrit
         }
         if (init !== s.init) rewritten();
         kill(available, new Set([s.name]), false);
-        const reads = new Set([...exprReads(init)].map((n) => scan.alias.get(n) ?? n));
+        let reads = exprReads(init);
+        if (scan.alias.size > 0) reads = new Set([...reads].map((n) => scan.alias.get(n) ?? n));
         available.set(key, { name: s.name, reads, memory: readsMemory(init) });
         out.push(init === s.init ? s : { ...s, init });
         continue;
@@ -202,7 +207,9 @@ function block<K>(stmts: Stmt[], outer: Map<K, Available>, scan: Scan<K>, rewrit
     } else {
       out.push(withParts(s, parts));
     }
-    kill(available, changedIn([s]), writesMemory([s]));
+    changed.clear();
+    const memory = writesOf(s, changed);
+    kill(available, changed, memory);
   }
   return out;
 }
@@ -238,7 +245,7 @@ function withParts(s: Stmt, parts: (e: Expr) => Expr): Stmt {
 }
 
 /** Variables the statements (nested bodies included) declare or may change. */
-function changedIn(stmts: Stmt[]): Set<string> {
+export function changedIn(stmts: Stmt[]): Set<string> {
   const changed = new Set<string>();
   walkStmts(stmts, (x) => {
     if (x.kind === "declare") changed.add(x.name);
@@ -248,18 +255,59 @@ function changedIn(stmts: Stmt[]): Set<string> {
 }
 
 /** Whether the statements may write an element or field of some array or record (through any alias). */
-function writesMemory(stmts: Stmt[]): boolean {
+export function writesMemory(stmts: Stmt[]): boolean {
   let writes = false;
   walkStmts(stmts, (x) => {
     if (writes) return;
     if ((x.kind === "assign" && x.target.kind !== "var") || x.kind === "append" || x.kind === "shrink" || x.kind === "fillZero" || x.kind === "call") writes = true;
-    else if (stmtExprs(x).some((e) => someExpr(e, (y) => y.kind === "userCall"))) writes = true;
+    else if (stmtExprs(x).some((e) => hasExpr(e, isUserCall))) writes = true;
   });
   return writes;
 }
 
+/**
+ * What `s` may change: the variables it (nested bodies included) declares or may change,
+ * added to `changed` (changedIn), and whether it may write memory (writesMemory, returned).
+ * A statement without nested ones (most) is read without a walk: this runs on every statement.
+ */
+export function writesOf(s: Stmt, changed: Set<string>): boolean {
+  if (s.kind === "if" || s.kind === "block" || s.kind === "loop") {
+    for (const name of changedIn([s])) changed.add(name);
+    return writesMemory([s]);
+  }
+  if (s.kind === "declare") changed.add(s.name);
+  writtenBy(s, changed);
+  if ((s.kind === "assign" && s.target.kind !== "var") || s.kind === "append" || s.kind === "shrink" || s.kind === "fillZero" || s.kind === "call") return true;
+  for (const e of stmtExprs(s)) if (hasExpr(e, isUserCall)) return true;
+  return false;
+}
+
+const isUserCall = (x: Expr) => x.kind === "userCall";
+const readsElement = (x: Expr) => x.kind === "index" || x.kind === "field" || x.kind === "length";
+
 function readsMemory(e: Expr): boolean {
-  return someExpr(e, (x) => x.kind === "index" || x.kind === "field" || x.kind === "length");
+  return hasExpr(e, readsElement);
+}
+
+/** someExpr, stopping at the first match (it runs on every statement). */
+function hasExpr(e: Expr, pred: (x: Expr) => boolean): boolean {
+  if (pred(e)) return true;
+  switch (e.kind) {
+    case "number": case "boolean": case "string": case "var": case "pop": case "stackSize": case "stackBuffer": case "cursorMove": return false;
+    case "sameObject": case "binary": return hasExpr(e.left, pred) || hasExpr(e.right, pred);
+    case "stackReserve": return hasExpr(e.top, pred) || hasExpr(e.count, pred);
+    case "popBlock": return hasExpr(e.count, pred);
+    case "index": return hasExpr(e.object, pred) || hasExpr(e.index, pred);
+    case "length": case "field": return hasExpr(e.object, pred);
+    case "unary": return hasExpr(e.operand, pred);
+    case "call": case "userCall": return e.args.some((a) => hasExpr(a, pred));
+    case "conditional": return hasExpr(e.test, pred) || hasExpr(e.whenTrue, pred) || hasExpr(e.whenFalse, pred);
+    case "zeros": return hasExpr(e.length, pred);
+    case "zerosLike": return hasExpr(e.like, pred);
+    case "arrayLiteral": return e.elements.some((x) => hasExpr(x, pred));
+    case "record": return e.fields.some((f) => hasExpr(f.value, pred));
+    default: return assertNever(e);
+  }
 }
 
 /** Forgets every value that reads (or is held in) a changed variable, and with `memory` every value that reads an element. */
@@ -277,55 +325,75 @@ function readsAny(reads: Set<string>, changed: Set<string>): boolean {
 
 /**
  * `e` with each largest part a holder has read from it (the root too, unless `replaceRoot`
- * is false), and the key of the result: equal for equal pure expressions (variables read
- * through the scan's aliases), or null when `e` is not pure arithmetic of fixed values.
+ * is false); the key of the result is left in `scan.key`: equal for equal pure expressions
+ * (variables read through the scan's aliases), or null when `e` is not pure arithmetic of
+ * fixed values. (A key slot rather than a result object per node: this runs on every node.)
  */
-function rewrite<K>(e: Expr, available: Map<K, Available>, scan: Scan<K>, replaceRoot = true): { expr: Expr; key: K | null } {
+function rewrite<K>(e: Expr, available: Map<K, Available>, scan: Scan<K>, replaceRoot = true): Expr {
   const { keys } = scan;
   let expr: Expr = e;
   let key: K | null;
   switch (e.kind) {
     case "number":
-      return { expr, key: keys.number(e.value) };
+      scan.key = keys.number(e.value);
+      return expr;
     case "var":
-      return { expr, key: keys.variable(scan.alias.get(e.name) ?? e.name) };
+      scan.key = keys.variable(scan.alias.get(e.name) ?? e.name);
+      return expr;
     case "unary": {
       const operand = rewrite(e.operand, available, scan);
-      if (operand.expr !== e.operand) expr = { ...e, operand: operand.expr };
-      key = e.op === "!" || operand.key === null ? null : keys.unary(e.op, operand.key);
+      if (operand !== e.operand) expr = { ...e, operand };
+      key = e.op === "!" || scan.key === null ? null : keys.unary(e.op, scan.key);
       break;
     }
     case "binary": {
       const left = rewrite(e.left, available, scan);
+      const leftKey = scan.key;
       const right = rewrite(e.right, available, scan);
-      if (left.expr !== e.left || right.expr !== e.right) expr = { ...e, left: left.expr, right: right.expr };
-      key = ARITHMETIC.has(e.op) && left.key !== null && right.key !== null ? keys.binary(e.op, left.key, right.key) : null;
+      const rightKey = scan.key;
+      if (left !== e.left || right !== e.right) expr = { ...e, left, right };
+      key = ARITHMETIC.has(e.op) && leftKey !== null && rightKey !== null ? keys.binary(e.op, leftKey, rightKey) : null;
       break;
     }
     case "call": {
-      const args = e.args.map((a) => rewrite(a, available, scan));
-      if (args.some((a, k) => a.expr !== e.args[k])) expr = { ...e, args: args.map((a) => a.expr) };
-      const pure = e.callee.startsWith("Math.") && PRIMITIVES[e.callee] !== undefined && args.every((a) => a.key !== null);
-      key = pure ? keys.call(e.callee, args.map((a) => a.key!)) : null;
+      const args: Expr[] = [];
+      const argKeys: K[] = [];
+      let pure = e.callee.startsWith("Math.") && PRIMITIVES[e.callee] !== undefined;
+      for (const a of e.args) {
+        args.push(rewrite(a, available, scan));
+        if (scan.key === null) pure = false;
+        else argKeys.push(scan.key);
+      }
+      if (args.some((a, k) => a !== e.args[k])) expr = { ...e, args };
+      key = pure ? keys.call(e.callee, argKeys) : null;
       break;
     }
     case "index": {
       const object = rewrite(e.object, available, scan);
+      const objectKey = scan.key;
       const index = rewrite(e.index, available, scan);
-      if (object.expr !== e.object || index.expr !== e.index) expr = { ...e, object: object.expr, index: index.expr };
-      key = object.key !== null && index.key !== null ? keys.index(object.key, index.key) : null;
+      const indexKey = scan.key;
+      if (object !== e.object || index !== e.index) expr = { ...e, object, index };
+      key = objectKey !== null && indexKey !== null ? keys.index(objectKey, indexKey) : null;
       break;
     }
     case "length": case "field": {
       const object = rewrite(e.object, available, scan);
-      if (object.expr !== e.object) expr = { ...e, object: object.expr };
-      key = object.key === null ? null : keys.field(object.key, e.kind === "length" ? "length" : e.name);
+      if (object !== e.object) expr = { ...e, object };
+      key = scan.key === null ? null : keys.field(scan.key, e.kind === "length" ? "length" : e.name);
       break;
     }
     default:
       // Not pure arithmetic itself (a conditional, a user call…); its parts may still be held.
-      return { expr: mapExpr(e, (x) => (x === e ? undefined : rewrite(x, available, scan).expr)), key: null };
+      expr = mapExpr(e, (x) => (x === e ? undefined : rewrite(x, available, scan)));
+      scan.key = null;
+      return expr;
   }
   const hit = replaceRoot && key !== null ? available.get(key) : undefined;
-  return hit ? { expr: { kind: "var", name: hit.name }, key: keys.variable(hit.name) } : { expr, key };
+  if (hit) {
+    scan.key = keys.variable(hit.name);
+    return { kind: "var", name: hit.name };
+  }
+  scan.key = key;
+  return expr;
 }

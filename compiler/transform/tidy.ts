@@ -41,38 +41,63 @@ export function tidy(fn: FunctionIR, { settle = true }: { settle?: boolean } = {
     if (round.settled) break;
     uses = resolve(fn, body);
   }
-  const tidied = constWhereNeverAssigned(body, uses);
-  return { ...fn, params: unusedParamsMarked(fn, uses), body: tidyComments(tidied) };
+  return { ...fn, params: unusedParamsMarked(fn, uses), body: finished(body, uses) };
 }
 
 /**
- * Source-line comments a reader needs once: one right before the function's return points
- * at nothing (its statements went: a loop of dead resets), and one repeating the comment
- * before it in the same list, with no other comment between, says nothing new (the
- * statements of an inlined helper's line, one after another). Before another comment a
- * comment may still name a statement moved above it; at the end of a branch it says which
- * source line the branch is.
+ * The last touches, in one walk of the body (it has every statement of the function):
+ *
+ * - `const` where possible: every declaration nothing assigns again is marked immutable
+ *   (printed `const`), every one assigned mutable;
+ * - source-line comments a reader needs once: one right before the function's return
+ *   points at nothing (its statements went: a loop of dead resets), and one repeating the
+ *   comment before it in the same list, with no other comment between, says nothing new
+ *   (the statements of an inlined helper's line, one after another). Before another
+ *   comment a comment may still name a statement moved above it; at the end of a branch it
+ *   says which source line the branch is.
+ *
+ * Unchanged lists (most) are returned as they are: no copy of a function that needs nothing.
  */
-function tidyComments(list: Stmt[]): Stmt[] {
-  // Unchanged lists (most) are returned as they are: no copy of a function that needs nothing.
-  let out: Stmt[] | undefined;
-  let last: string | null = null;
-  for (let k = 0; k < list.length; k++) {
-    const s = list[k]!;
-    let kept: Stmt | null = s;
-    if (s.kind === "comment") {
-      const repeated = s.text.startsWith("line ") && s.text === last;
-      last = s.text;
-      if (repeated || (s.text.startsWith("line ") && list[k + 1]?.kind === "return")) kept = null;
-    } else kept = mapNestedLists(s, tidyComments);
-    if (out) {
-      if (kept) out.push(kept);
-    } else if (kept !== s) {
-      out = list.slice(0, k);
-      if (kept) out.push(kept);
+function finished(body: Stmt[], uses: Uses): Stmt[] {
+  const list = (stmts: Stmt[]): Stmt[] => {
+    const bound = uses.lists.get(stmts);
+    let out: Stmt[] | undefined;
+    let last: string | null = null;
+    for (let k = 0; k < stmts.length; k++) {
+      const s = stmts[k]!;
+      let kept: Stmt | null = s;
+      if (s.kind === "comment") {
+        const repeated = s.text.startsWith("line ") && s.text === last;
+        last = s.text;
+        if (repeated || (s.text.startsWith("line ") && stmts[k + 1]?.kind === "return")) kept = null;
+      } else kept = marked(s, bound?.[k]);
+      if (out) {
+        if (kept) out.push(kept);
+      } else if (kept !== s) {
+        out = stmts.slice(0, k);
+        if (kept) out.push(kept);
+      }
     }
-  }
-  return out ?? list;
+    return out ?? stmts;
+  };
+  // A loop header's declarations are marked; it holds no comments.
+  const header = (stmts: Stmt[]): Stmt[] => {
+    const bound = uses.lists.get(stmts);
+    return mapStmtList(stmts, (s, k) => marked(s, bound?.[k]));
+  };
+  const marked = (s: Stmt, binding: Binding | undefined): Stmt => {
+    switch (s.kind) {
+      case "declare": return binding && binding.assigns > 0 !== s.mutable ? { ...s, mutable: binding.assigns > 0 } : s;
+      case "loop": {
+        const init = header(s.init);
+        const update = header(s.update);
+        const loopBody = list(s.body);
+        return init === s.init && update === s.update && loopBody === s.body ? s : { ...s, init, body: loopBody, update };
+      }
+      default: return mapNestedLists(s, list);
+    }
+  };
+  return list(body);
 }
 
 /** One variable: a parameter or a declaration. */
@@ -312,26 +337,6 @@ function emptyCountedLoop(s: Stmt): boolean {
   if (s.kind !== "loop" || s.form !== "for" || s.body.length > 0 || !s.test || !isPure(s.test)) return false;
   const own = new Set(s.init.map((x) => (x.kind === "declare" && isPure(x.init) ? x.name : "")));
   return !own.has("") && s.update.every((x) => x.kind === "assign" && x.target.kind === "var" && own.has(x.target.name) && isPure(x.value));
-}
-
-/** `body` with every declaration nothing assigns again marked immutable (printed `const`), and every one assigned marked mutable. */
-function constWhereNeverAssigned(body: Stmt[], uses: Uses): Stmt[] {
-  const list = (stmts: Stmt[]): Stmt[] => {
-    const bound = uses.lists.get(stmts);
-    return mapStmtList(stmts, (s, k) => stmt(s, bound?.[k]));
-  };
-  const stmt = (s: Stmt, binding: Binding | undefined): Stmt => {
-    switch (s.kind) {
-      case "declare": return binding && binding.assigns > 0 !== s.mutable ? { ...s, mutable: binding.assigns > 0 } : s;
-      case "loop": {
-        const init = list(s.init);
-        const update = list(s.update);
-        return init === s.init && update === s.update ? mapNestedLists(s, list) : { ...s, init, body: list(s.body), update };
-      }
-      default: return mapNestedLists(s, list);
-    }
-  };
-  return list(body);
 }
 
 /**
