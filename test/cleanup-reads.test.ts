@@ -13,7 +13,8 @@ import type { Expr, LValue, Stmt } from "../compiler/ir/nodes.ts";
 import { exprReads, stmtExprs, walkStmts } from "../compiler/ir/visit.ts";
 import { cleanupStraightLine, readsKeptByCleanup, statementNames } from "../compiler/transform/cleanup.ts";
 import { definedIn, mentionedNames } from "../compiler/ir/visit.ts";
-import { rawReadsAreFinal, sweepReads } from "../compiler/transform/reverse/strategy.ts";
+import { rawReadsAreFinal } from "../compiler/transform/reverse/strategy.ts";
+import { sweepReads, type KeptReads } from "../compiler/transform/reverse/reads.ts";
 
 const names = ["u", "v", "w", "g", "h"];
 
@@ -79,6 +80,19 @@ describe("what the reverse sweep's cleanup keeps reading", () => {
         expect([...sweepReads(list)]).toEqual([...reads(list)]);
       }),
       { numRuns: 1000, seed: 19 },
+    );
+  });
+
+  it("gathers, in the same walk as the reads, exactly what readsKeptByCleanup keeps", () => {
+    const loop = (body: Stmt[]): Stmt => ({ kind: "loop", form: "for", init: [b.declare("i", b.v("u"), true)], test: b.bin("<", b.v("i"), b.v("h")), update: [b.assign(b.v("i") as LValue, b.v("w"))], body });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(stmt, fc.array(stmt, { maxLength: 3 }).map(loop)), { maxLength: 12 }), (list) => {
+        const kept: KeptReads = { names: new Set(), copies: new Set() };
+        expect([...sweepReads(list, new Set(), kept)]).toEqual([...reads(list)]);
+        const gathered = [...kept.names].filter((n) => !kept.copies.has(n));
+        expect(gathered.sort()).toEqual([...readsKeptByCleanup(list)].sort());
+      }),
+      { numRuns: 1500, seed: 19 },
     );
   });
 

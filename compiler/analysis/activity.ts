@@ -57,11 +57,18 @@ export function differentiableReads(e: Expr, into = new Set<string>()): Set<stri
 function activeReads(names: ReadonlySet<string>, fieldsOf: ReadonlyMap<string, string[]> = new Map()): (e: Expr) => boolean {
   const known = new WeakMap<Expr, boolean>();
   const reads = (e: Expr): boolean => {
+    // Leaves, and an element or field of a variable, answer at once: only larger
+    // expressions are remembered (most nodes are leaves; the memo costs more there).
+    switch (e.kind) {
+      // An object parameter read whole is active when one of its fields is.
+      case "var": return names.has(e.name) || !!fieldsOf.get(e.name)?.some((f) => names.has(f));
+      case "number": case "boolean": case "string": return false;
+      case "index": case "field": if (e.object.kind === "var") return reads(e.object); break;
+      default: break;
+    }
     let answer = known.get(e);
     if (answer !== undefined) return answer;
     switch (e.kind) {
-      // An object parameter read whole is active when one of its fields is.
-      case "var": answer = names.has(e.name) || !!fieldsOf.get(e.name)?.some((f) => names.has(f)); break;
       case "index": case "field": answer = reads(e.object); break;
       case "unary": answer = e.op !== "!" && reads(e.operand); break;
       case "binary": answer = isDifferentiableOperator(e.op) && (reads(e.left) || reads(e.right)); break;
@@ -100,13 +107,19 @@ export function dependents(seeds: Iterable<string>, edges: { target: string; sou
   for (let changed = true; changed; ) {
     changed = false;
     for (const { target, sources } of edges) {
-      if (!varied.has(target) && [...sources].some((s) => varied.has(s))) {
+      if (!varied.has(target) && someIn(sources, varied)) {
         varied.add(target);
         changed = true;
       }
     }
   }
   return varied;
+}
+
+/** Whether one of `names` is in `set`. */
+function someIn(names: Set<string>, set: Set<string>): boolean {
+  for (const n of names) if (set.has(n)) return true;
+  return false;
 }
 
 export function analyzeActivity(fn: FunctionIR, result: Expr, wrt: string[], enabled = true): Activity {

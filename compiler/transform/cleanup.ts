@@ -14,7 +14,7 @@
  */
 import * as b from "../ir/build.ts";
 import type { Expr, Stmt } from "../ir/nodes.ts";
-import { definedIn, exprReads, mapStmtExprs, mentionedNames as namesIn, rootName, someExpr, stmtExprs, walkStmts } from "../ir/visit.ts";
+import { definedIn, exprReads, mapStmtExprs, mentionedNames as namesIn, readsVariable, rootName, someExpr, stmtExprs, walkStmts } from "../ir/visit.ts";
 
 /**
  * A statement with the names it mentions (declares, reads, writes, appends to) and the
@@ -257,7 +257,7 @@ function resetThenAdd(list: Entry[], declare: boolean): Entry[] {
     const next = list[i + 1]?.stmt;
     if (next && reset.kind === "assign" && b.isNumber(reset.value, 0) && next.kind === "assign" && b.sameExpr(next.target as Expr, reset.target as Expr)) {
       const added = b.addedBy(next);
-      if (added && !exprReads(added).has(rootName(reset.target)!)) {
+      if (added && !readsVariable(added, rootName(reset.target)!)) {
         x = entry({ ...next, value: added });
         i++;
       }
@@ -283,7 +283,7 @@ function declarationPlus(decl: Stmt, next: Stmt): Stmt | null {
     next.value.kind === "binary" &&
     (next.value.op === "+" || next.value.op === "-") &&
     b.sameExpr(next.value.left, next.target as Expr) &&
-    !exprReads(next.value.right).has(decl.name) &&
+    !readsVariable(next.value.right, decl.name) &&
     !hasPop(next.value.right)
   ) {
     return { ...decl, init: b.bin(next.value.op, decl.init, next.value.right) };

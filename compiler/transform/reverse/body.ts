@@ -9,7 +9,7 @@
 import { Codes, fail } from "../../diagnostics.ts";
 import * as b from "../../ir/build.ts";
 import type { Expr, LValue, Stmt, ValueType } from "../../ir/nodes.ts";
-import { exprReads, mapExpr, mapStmtExprs, rootName, someStmt, stmtExprs, walkStmts } from "../../ir/visit.ts";
+import { exprReads, mapExpr, mapStmtExprs, rootName, someStmt } from "../../ir/visit.ts";
 import { leafPaths, pathIn, typeText } from "../../ir/types.ts";
 import type { Namer } from "../naming.ts";
 import { activeWrittenMessage, activeWrittenParameter } from "../../analysis/activity.ts";
@@ -20,6 +20,7 @@ import { contrib } from "./expressions.ts";
 import { fusableTail, fusionLegal, type FusedTail } from "./fusion.ts";
 import { fuseInnerLoops } from "./innerLoops.ts";
 import { fillSaves, takeFromForward } from "./saving.ts";
+import { sweepReads } from "./reads.ts";
 import { block, heldValues } from "./sweeps.ts";
 import type { DeferredSave, Plan, ReverseOutput, Swept } from "./types.ts";
 
@@ -135,7 +136,7 @@ function aroundTop(gen: Generation, attempt: Attempt, top: Swept, fused: FusedTa
       }
     }
   }
-  const forward = [...top.fwd];
+  const forward = top.fwd.slice();
   let valueName: string;
   const resultIsTopVar = result.kind === "var" && info.topLevel.has(result.name) && !info.params.has(result.name);
   if (fn.returnType.kind === "array" && !resultIsTopVar && result.kind !== "arrayLiteral") {
@@ -212,16 +213,9 @@ function aroundTop(gen: Generation, attempt: Attempt, top: Swept, fused: FusedTa
     return { output, reverseSweep: [...before, ...fused.rev, ...reverse], attempt };
   }
   forward.splice(forward.length - 1, 0, ...resultCalls);
-  const reverse = clean([...adjoints, ...seeding, ...top.rev]);
+  const reverse = clean(adjoints.concat(seeding, top.rev));
   if (completion.readsOnly) return { output: { body: [], valueName, stacks: attempt.stacks, pullbacks: attempt.pullbacks }, reverseSweep: reverse, attempt };
-  const body: Stmt[] = [
-    ...prologue,
-    b.comment("forward sweep"),
-    ...forward,
-    b.comment("reverse sweep"),
-    ...reverse,
-    ...epilogue,
-  ];
+  const body = prologue.concat(b.comment("forward sweep"), forward, b.comment("reverse sweep"), reverse, epilogue);
   const split = replayable(gen, forward, reverse) ? { prologue, forward, reverse, epilogue } : undefined;
   return { output: { body, valueName, stacks: attempt.stacks, pullbacks: attempt.pullbacks, ...(split && { split }) }, reverseSweep: reverse, attempt };
 }
@@ -237,11 +231,7 @@ function replayable(gen: Generation, forward: Stmt[], reverse: Stmt[]): boolean 
   if (someStmt(forward, (s) => s.kind === "loop" && s.checkpointed !== undefined)) return false;
   const adjoints = new Set([...gen.adjointNames.values(), gen.input.gradName]);
   const seed = exprReads(gen.input.seed);
-  const forwardReads = new Set<string>();
-  walkStmts(forward, (s) => {
-    for (const e of stmtExprs(s)) exprReads(e, forwardReads);
-  });
-  if ([...forwardReads].some((n) => adjoints.has(n) || seed.has(n))) return false;
+  for (const n of sweepReads(forward)) if (adjoints.has(n) || seed.has(n)) return false;
   const writable = (name: string, scope: Set<string>) => scope.has(name) || adjoints.has(name);
   // `scope`: the names the reverse sweep has declared around (and before) a statement.
   const ownWrites = (list: Stmt[], scope: Set<string>): boolean =>
@@ -279,15 +269,16 @@ function withConstantSeed(gen: Generation, generated: Generated): Generated {
   if (seed.kind !== "number" || result.kind !== "var") return generated;
   const name = gen.adjointNames.get(result.name);
   if (!name) return generated;
+  // Declared once, with the seed, and never written (the walk stops at the first sign otherwise).
   let declarations = 0;
-  let writes = 0;
-  walkStmts(generated.output.body, (s) => {
+  const written = someStmt(generated.output.body, (s) => {
     if (s.kind === "declare" && s.name === name) {
       declarations++;
-      if (!(s.init.kind === "number" && s.init.value === seed.value)) writes++;
-    } else if (s.kind === "assign" && rootName(s.target) === name) writes++;
+      return declarations > 1 || !(s.init.kind === "number" && s.init.value === seed.value);
+    }
+    return s.kind === "assign" && rootName(s.target) === name;
   });
-  if (declarations !== 1 || writes > 0) return generated;
+  if (written || declarations !== 1) return generated;
   const literal = b.num(seed.value);
   const isSeed = (e: Expr) => e.kind === "var" && e.name === name;
   // A temporary holding the seed times a variable would become a copy of the variable

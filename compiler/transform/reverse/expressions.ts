@@ -11,7 +11,7 @@
 import { Codes, fail } from "../../diagnostics.ts";
 import * as b from "../../ir/build.ts";
 import type { Expr, LValue, Stmt, ValueType } from "../../ir/nodes.ts";
-import { exprReads, mapExpr, readsVariable, rootName, walkExpr } from "../../ir/visit.ts";
+import { mapExpr, readsVariable, rootName, walkExpr } from "../../ir/visit.ts";
 import { isCheapCall, isCostlyOtherwise, PRIMITIVES, reusesCostlyResult } from "../../ir/primitives.ts";
 import { replaceExpr, substituteVar } from "../../ir/rewrite.ts";
 import { isDifferentiable, leafPaths } from "../../ir/types.ts";
@@ -34,9 +34,10 @@ export function contrib(cx: ExprContext, e: Expr, g: Expr, out: Stmt[]): void {
       else if (e.op === "+") contrib(cx, e.operand, g, out);
       return;
     case "binary": {
-      const factors = productFactors(e);
-      if (factors && factors.length > 2 || (factors && b.sameExpr(e.left, e.right))) {
-        const parts = productPartials(factors!).filter((p) => activity.isActive(p.factor));
+      // More than two factors, or one squared: the product rule over all of them at once
+      // (asked without listing the factors of every other product).
+      if (e.op === "*" && (isProduct(e.left) || isProduct(e.right) || b.sameExpr(e.left, e.right))) {
+        const parts = productPartials(productFactors(e)!).filter((p) => activity.isActive(p.factor));
         if (parts.length > 1 && !b.isTrivial(g)) g = bindTemp(cx, g, out);
         for (const p of parts) contrib(cx, p.factor, b.mul(g, p.partial), out);
         return;
@@ -198,7 +199,7 @@ export function accumulate(stmts: Stmt[]): Stmt[] {
     const prev = out[out.length - 1];
     const inc = incrementOf(s);
     const prevInc = prev && incrementOf(prev);
-    if (inc && prevInc && b.sameExpr(inc.target as Expr, prevInc.target as Expr) && !exprReads(inc.term).has(rootName(inc.target)!)) {
+    if (inc && prevInc && b.sameExpr(inc.target as Expr, prevInc.target as Expr) && !readsVariable(inc.term, rootName(inc.target)!)) {
       const term = b.sameExpr(inc.term, prevInc.term) ? b.mul(b.num(2), inc.term) : b.add(prevInc.term, inc.term);
       out[out.length - 1] = b.assign(inc.target, b.add(inc.target as Expr, term));
     } else {
@@ -289,6 +290,10 @@ export function cheapToRecompute(e: Expr): boolean {
 /** A costly call or a division: a local holding its value is read instead of computing it again. */
 export function worthReusing(e: Expr): boolean {
   return (e.kind === "call" && !isCheapCall(e.callee)) || (e.kind === "binary" && e.op === "/");
+}
+
+function isProduct(e: Expr): boolean {
+  return e.kind === "binary" && e.op === "*";
 }
 
 /** Variables, literals and `a[i]` with a simple index: re-reading them costs nothing. */

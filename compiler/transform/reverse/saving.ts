@@ -27,7 +27,7 @@
 import { Codes, fail } from "../../diagnostics.ts";
 import * as b from "../../ir/build.ts";
 import type { Expr, LValue, Stmt } from "../../ir/nodes.ts";
-import { exprReads, mapStmtExprs, mentionedNames, rootName, stmtExprs, walkStmts } from "../../ir/visit.ts";
+import { exprReads, mapStmtExprs, mentionedNames, rootName, stmtExprs } from "../../ir/visit.ts";
 import { readsEntryValue } from "../../analysis/entryValue.ts";
 import { replaceExpr } from "../../ir/rewrite.ts";
 import { isStable } from "../../analysis/variables.ts";
@@ -96,10 +96,11 @@ export function fillSaves(saves: DeferredSave[], plan: Plan, attempt: Attempt, s
   }
   const filled = (list: Stmt[]): Stmt[] => {
     const out: Stmt[] = [];
-    for (const s of list) {
+    for (let k = 0; k < list.length; k++) {
+      const s = list[k]!;
       // (The marks are comments: only those are looked up.)
       const replaced = s.kind === "comment" ? marks.get(s) : undefined;
-      if (replaced) for (const x of replaced) out.push(x);
+      if (replaced) for (let r = 0; r < replaced.length; r++) out.push(replaced[r]!);
       else out.push(s);
     }
     return out;
@@ -118,17 +119,7 @@ export function logReads(attempt: Attempt, scope: Scope, stmts: Stmt[]): void {
  * placed so, the fixpoint compares two rounds' logs built the same way).
  */
 function logReadsAt(readLog: ReadLog, order: number, loops: number[], stmts: Stmt[]): void {
-  const names = new Set<string>();
-  walkStmts(stmts, (s) => {
-    for (const e of stmtExprs(s)) {
-      if (s.kind === "assign" && e === (s.target as Expr)) {
-        // the target of `x_bar[i] = …` is a write, but its index is read
-        if (s.target.kind !== "var") exprReads((s.target as { index: Expr }).index ?? b.num(0), names);
-        continue;
-      }
-      exprReads(e, names);
-    }
-  });
+  const names = adjointReads(stmts, new Set<string>());
   if (names.size === 0) return;
   // One entry for every name read here (the log's entries are never changed, only added).
   const at = { order, loops: [...loops] };
@@ -137,6 +128,42 @@ function logReadsAt(readLog: ReadLog, order: number, loops: number[], stmts: Stm
     if (list) list.push(at);
     else readLog.set(name, [at]);
   }
+}
+
+/** What adjoint statements read, nested ones included, in walkStmts' order: an assignment's target only for its index (`x_bar[i] = …` writes x_bar). */
+function adjointReads(stmts: Stmt[], names: Set<string>): Set<string> {
+  for (let k = 0; k < stmts.length; k++) {
+    const s = stmts[k]!;
+    switch (s.kind) {
+      case "declare":
+        exprReads(s.init, names);
+        break;
+      case "assign":
+        if (s.target.kind !== "var") {
+          const index = (s.target as { index?: Expr }).index;
+          if (index) exprReads(index, names);
+        }
+        exprReads(s.value, names);
+        break;
+      case "comment":
+        break;
+      default: {
+        const exprs = stmtExprs(s);
+        for (let e = 0; e < exprs.length; e++) exprReads(exprs[e]!, names);
+        if (s.kind === "if") {
+          adjointReads(s.then, names);
+          adjointReads(s.else, names);
+        } else if (s.kind === "loop") {
+          adjointReads(s.init, names);
+          adjointReads(s.update, names);
+          adjointReads(s.body, names);
+        } else if (s.kind === "block") {
+          adjointReads(s.body, names);
+        }
+      }
+    }
+  }
+  return names;
 }
 
 function commonPrefix(a: number[], b: number[]): number {
@@ -374,12 +401,14 @@ export function takeFromForward(
   }
   // The result's seeding runs first in the reverse sweep, when every variable and array
   // still holds its final value: nothing to record, no read that asks for a restore.
-  const recorded = atEnd ? { before: [], pops: [], adjoint: [...recompute, ...adjoint] } : recordReads(gen, attempt, [...recompute, ...adjoint]);
+  const withRecomputed = recompute.length > 0 ? recompute.concat(adjoint) : adjoint;
+  const recorded = atEnd ? { before: [], pops: [], adjoint: withRecomputed } : recordReads(gen, attempt, withRecomputed);
   if (!atEnd) logReads(attempt, scope, recorded.adjoint);
   const stmt: Stmt = s.kind === "declare" ? { ...s, init: value } : { ...s, value };
   return {
-    fwd: [...recorded.before, ...hoisted, ...(restore ? [restore.push] : []), stmt, ...after],
-    pops: [...afterPops.reverse(), ...(restore ? [restore.pop] : []), ...callPops.reverse(), ...recorded.pops],
+    // (concat, not spreads: this runs for every statement, mostly with empty lists.)
+    fwd: restore ? recorded.before.concat(hoisted, restore.push, stmt, after) : recorded.before.concat(hoisted, stmt, after),
+    pops: restore ? afterPops.reverse().concat(restore.pop, callPops.reverse(), recorded.pops) : afterPops.reverse().concat(callPops.reverse(), recorded.pops),
     adjoint: recorded.adjoint,
   };
 }

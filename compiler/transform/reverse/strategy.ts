@@ -14,6 +14,7 @@
  *   strategy.ts     which body to keep: the two statement orders, saving each scratch array
  *                   at writes or at reads, and the to-be-recorded fixpoint
  *   cost.ts         the cost model the search weighs bodies with
+ *   reads.ts        what a sweep reads, as the fixpoint counts it
  *   body.ts         one generation: prologue, forward sweep, seeding, reverse sweep
  *   fusion.ts       the last loop fused with its reverse · innerLoops.ts: inner loops too
  *   sweeps.ts       statement and block adjoints, branches and loops reversed
@@ -29,12 +30,12 @@
  * internal error.
  */
 import { Codes, fail } from "../../diagnostics.ts";
-import type { Expr, Stmt } from "../../ir/nodes.ts";
-import { exprReads, stmtExprs, walkExpr, walkStmts } from "../../ir/visit.ts";
+import type { Stmt } from "../../ir/nodes.ts";
+import { stmtExprs, walkExpr, walkStmts } from "../../ir/visit.ts";
 import { completeBody, generateBody, generateOnce, straightLine, type Completion, type Generated } from "./body.ts";
+import { sweepReads, type KeptReads } from "./reads.ts";
 import { newGeneration } from "./context.ts";
 import { pushCost, sweepCost } from "./cost.ts";
-import { readsKeptByCleanup } from "../cleanup.ts";
 import type { Plan, ReadLog, ReverseInput, ReverseOutput } from "./types.ts";
 
 /** Rounds of the to-be-recorded fixpoint before it counts as not converging (three suffice for every program seen). */
@@ -138,40 +139,6 @@ function generatedReads(generated: Generated): { generated: Generated; reads: Se
 }
 
 /**
- * exprReads of every expression of every statement of `list`, nested ones included, in
- * walkStmts' order: read directly for the declarations and assignments a sweep is mostly
- * made of (no callback and no list per statement; it reads whole sweeps).
- */
-export function sweepReads(list: Stmt[], into = new Set<string>()): Set<string> {
-  for (const s of list) {
-    switch (s.kind) {
-      case "declare":
-        exprReads(s.init, into);
-        break;
-      case "assign":
-        exprReads(s.target as Expr, into);
-        exprReads(s.value, into);
-        break;
-      case "comment":
-        break;
-      default:
-        for (const e of stmtExprs(s)) exprReads(e, into);
-        if (s.kind === "if") {
-          sweepReads(s.then, into);
-          sweepReads(s.else, into);
-        } else if (s.kind === "loop") {
-          sweepReads(s.init, into);
-          sweepReads(s.update, into);
-          sweepReads(s.body, into);
-        } else if (s.kind === "block") {
-          sweepReads(s.body, into);
-        }
-    }
-  }
-  return into;
-}
-
-/**
  * The first round, which only tells the next one what the reverse sweep reads and where
  * (nothing is needed yet, so it is never the body kept): generated without the sweep's
  * top-level cleanup, the largest part of a straight-line function's generation. When the
@@ -181,10 +148,13 @@ export function sweepReads(list: Stmt[], into = new Set<string>()): Set<string> 
  */
 function firstRound(generate: Generate, plan: Plan, adjointNames: Map<string, string>, primal: Set<string>): { generated: Generated; reads: Set<string> } {
   const names = new Map(adjointNames);
-  const raw = generatedReads(generate(plan, names, { cleanup: false, readsOnly: true }));
-  if (rawReadsAreFinal(raw.generated.reverseSweep, raw.reads, primal)) {
+  const raw = generate(plan, names, { cleanup: false, readsOnly: true });
+  // What it reads, and what the cleanup would keep reading, in one walk.
+  const kept: KeptReads = { names: new Set(), copies: new Set() };
+  const reads = sweepReads(raw.reverseSweep, new Set(), kept);
+  if (keepsPrimalReads(reads, kept, primal)) {
     for (const [name, bar] of names) adjointNames.set(name, bar);
-    return raw;
+    return { generated: raw, reads };
   }
   return generatedReads(generate(plan, adjointNames, { cleanup: true, readsOnly: true }));
 }
@@ -195,8 +165,14 @@ function firstRound(generate: Generate, plan: Plan, adjointNames: Map<string, st
  * never adds a read, and keeps every one readsKeptByCleanup names.
  */
 export function rawReadsAreFinal(raw: Stmt[], reads: Set<string>, primal: Set<string>): boolean {
-  const kept = readsKeptByCleanup(raw);
-  for (const n of reads) if (primal.has(n) && !kept.has(n)) return false;
+  const kept: KeptReads = { names: new Set(), copies: new Set() };
+  sweepReads(raw, new Set(), kept);
+  return keepsPrimalReads(reads, kept, primal);
+}
+
+/** rawReadsAreFinal from what sweepReads gathered: every name of `primal` in `reads` is kept (and not a copy's). */
+function keepsPrimalReads(reads: Set<string>, kept: KeptReads, primal: Set<string>): boolean {
+  for (const n of reads) if (primal.has(n) && (!kept.names.has(n) || kept.copies.has(n))) return false;
   return true;
 }
 

@@ -13,7 +13,7 @@
 import { baseName, Codes, fail, type SourceSpan } from "../../diagnostics.ts";
 import * as b from "../../ir/build.ts";
 import type { CheckpointRequest, Expr, LValue, Stmt } from "../../ir/nodes.ts";
-import { exprReads, rootName, walkStmts } from "../../ir/visit.ts";
+import { exprReads, readsVariable, rootName, walkStmts } from "../../ir/visit.ts";
 import { isStable } from "../../analysis/variables.ts";
 import { countedHeader, integerValued, lastIndex } from "../../analysis/loops.ts";
 import { cleanupBlock } from "../cleanup.ts";
@@ -91,9 +91,15 @@ export function block(gen: Generation, attempt: Attempt, scope: Scope, stmts: St
     return part;
   });
   const fwd: Stmt[] = [];
-  for (const p of parts) for (const x of p.fwd) fwd.push(x);
+  for (let k = 0; k < parts.length; k++) {
+    const part = parts[k]!.fwd;
+    for (let x = 0; x < part.length; x++) fwd.push(part[x]!);
+  }
   const rev: Stmt[] = [];
-  for (let k = parts.length - 1; k >= 0; k--) for (const x of parts[k]!.rev) rev.push(x);
+  for (let k = parts.length - 1; k >= 0; k--) {
+    const part = parts[k]!.rev;
+    for (let x = 0; x < part.length; x++) rev.push(part[x]!);
+  }
   if (kind === "top") return { fwd, rev };
   if (kind === "fused") {
     const adjoints = stmts.flatMap((s) => (s.kind === "declare" && activity.active.has(s.name) ? adjointDeclaration(gen, attempt, s, b.num(0)) : []));
@@ -151,7 +157,7 @@ function declaration(gen: Generation, attempt: Attempt, scope: Scope, s: Extract
   }
   const out = takeFromForward(cx, s, adjoint, null);
   if (!out.adjoint.length) return { fwd: [s], rev: [] };
-  return { fwd: out.fwd, rev: [...sourceComment(gen, scope, s.span), ...out.pops, ...accumulate(out.adjoint)] };
+  return { fwd: out.fwd, rev: sourceComment(gen, scope, s.span).concat(out.pops, accumulate(out.adjoint)) };
 }
 
 function assignment(gen: Generation, attempt: Attempt, scope: Scope, s: Extract<Stmt, { kind: "assign" }>): Swept {
@@ -179,7 +185,7 @@ function assignment(gen: Generation, attempt: Attempt, scope: Scope, s: Extract<
   const cx = exprContext(gen, attempt, scope, gen.plan.tbr ? [] : null);
   const targetBar = adjointOf(gen, attempt, s.target);
   const increment = incrementPart(s.target, s.value);
-  if (increment && !exprReads(increment.rest).has(root)) {
+  if (increment && !readsVariable(increment.rest, root)) {
     // x = x + e: bar(x) flows through unchanged; e receives ±bar(x).
     contrib(cx, increment.rest, increment.sign > 0 ? (targetBar as Expr) : b.neg(targetBar as Expr), adjoint);
   } else if (increment) {
@@ -188,7 +194,7 @@ function assignment(gen: Generation, attempt: Attempt, scope: Scope, s: Extract<
     const g = attempt.namer.temp();
     adjoint.push(b.declare(g, increment.sign > 0 ? (targetBar as Expr) : b.neg(targetBar as Expr)));
     contrib(cx, increment.rest, b.v(g), adjoint);
-  } else if (!exprReads(s.value).has(root)) {
+  } else if (!readsVariable(s.value, root)) {
     contrib(cx, s.value, targetBar as Expr, adjoint);
     adjoint.push(b.assign(targetBar, b.num(0)));
   } else {
@@ -197,13 +203,13 @@ function assignment(gen: Generation, attempt: Attempt, scope: Scope, s: Extract<
     contrib(cx, s.value, b.v(g), adjoint);
   }
   const out = takeFromForward(cx, s, adjoint, restore);
-  const rev = [...out.pops, ...accumulate(out.adjoint)];
+  const rev = out.pops.concat(accumulate(out.adjoint));
   if (deferred && rev.length === 1) {
     // Only the restore: its comment comes with it.
     deferred.comment = sourceComment(gen, scope, s.span);
     return { fwd: out.fwd, rev };
   }
-  return { fwd: out.fwd, rev: rev.length ? [...sourceComment(gen, scope, s.span), ...rev] : [] };
+  return { fwd: out.fwd, rev: rev.length ? sourceComment(gen, scope, s.span).concat(rev) : [] };
 }
 
 /**
