@@ -729,7 +729,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
   /** Locals that name a row of an array parameter (`const row = grid[0]`), by the parameter's name. */
   private readonly paramRows = new Map<string, string>();
 
-  private isParameter(name: string): boolean {
+  isParameter(name: string): boolean {
     return this.paramNames.has(name);
   }
 
@@ -1051,7 +1051,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
         this.bindFunction(name, { kind: "closure", node: fn, name, captured: this.capture() });
         return [];
       }
-      const matrix = d.initializer ? (this.matrices.declare(name, d.initializer, mutable, d) ?? this.matrices.declareRow(name, d.initializer, mutable, d)) : null;
+      const matrix = d.initializer ? (this.matrices.declare(name, d.initializer, mutable, d) ?? this.matrices.declareRow(name, d.initializer, mutable, d) ?? this.matrices.declarePushed(name, d.initializer, declared, mutable, d) ?? this.matrices.declareBuilding(name, d.initializer, mutable, d)) : null;
       if (matrix) return matrix;
       if (d.initializer && ts.isCallExpression(skipOuter(d.initializer)) && this.callbacks.isArrayMethod(skipOuter(d.initializer) as ts.CallExpression)) {
         // `const total = xs.reduce(…)`: the loop's own variable is `total`.
@@ -1208,6 +1208,9 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       return [b.countUp(k, b.num(0), { kind: "length", object: array }, [b.assign({ kind: "index", object: array, index: b.v(k) }, b.index(sorted, b.v(k)))], span)];
     }
     if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === "push") {
+      // `m.push(row)` onto a local matrix declared empty.
+      const pushed = this.matrices.push(e, span);
+      if (pushed) return pushed;
       const target = e.expression.expression;
       const array = this.lowerExpr(target);
       const type = this.typeOf(array, target);

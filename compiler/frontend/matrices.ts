@@ -8,8 +8,15 @@
  *       → the same, filled by two counted loops
  *   m[i][j] → m[i * k + j]      m.length → n      m[i].length → k      m.flat() → a copy
  *
- * so every later pass sees an ordinary local array. A row alone (`const row = m[i]`) or the
- * matrix passed whole is refused by the lowering, which asks `has`.
+ *   const m: number[][] = []; … m.push(row);        (rows pushed one by one, of any lengths)
+ *       → const m: number[] = []; const m_rowStart: number[] = []; const m_rowLength: number[] = [];
+ *         m.push(row) → m_rowStart.push(m.length); m_rowLength.push(row.length); for (…) m.push(row[j]);
+ *         m[i][j] → m[m_rowStart[i] + j]      m.length → m_rowStart.length      m[i].length → m_rowLength[i]
+ *
+ * so every later pass sees an ordinary local array. Rows by name (`for (const row of m)`,
+ * `const row = m[i]`) are views of the flat array; a row passed to a function that only
+ * reads it is a copy (`rowCopy`). The matrix passed whole is refused by the lowering, which
+ * asks `has`.
  */
 import { ts } from "../typescript.ts";
 import { Codes, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
@@ -34,16 +41,38 @@ export interface MatrixHost {
   arrayValue(e: ts.Expression, base: string): Expr;
   /** The IR name a source name denotes here (not another name for a value). */
   irNameOf(name: string): string | undefined;
+  /** Whether an IR name is a parameter of the function. */
+  isParameter(irName: string): boolean;
 }
+
+/** A local matrix's shape: its row count, where row i starts in the flat array, and row i's length. */
+interface Shape {
+  rows: Expr;
+  start(i: Expr): Expr;
+  cols(i: Expr): Expr;
+  /** Rows pushed one by one: the flat array's companions, appended to by each push. */
+  pushed?: { starts: string; lengths: string };
+}
+
+/** A row named as a value: the flat array it views, where it starts there, and its length. */
+interface RowView {
+  flat: string;
+  start: Expr;
+  cols: Expr;
+  /** A row built in place to be pushed (declareBuilding): its push records it. */
+  building?: boolean;
+}
+
+const NUMBER_ARRAY: ValueType = { kind: "array", element: b.NUMBER, container: "array", readonly: false };
 
 export class LocalMatrices {
   /** The matrices declared so far, by the IR name of their flat array. */
-  private readonly byName = new Map<string, { rows: Expr; cols: Expr }>();
+  private readonly byName = new Map<string, Shape>();
 
   constructor(private readonly host: MatrixHost) {}
 
   /** Rows named as values (`for (const row of m)`, `const row = m[i]`), by the row name's IR name: views of the flat array. */
-  private readonly rowViews = new Map<string, { flat: string; cols: Expr; at: Expr }>();
+  private readonly rowViews = new Map<string, RowView>();
 
   /** Whether the IR variable `irName` is a local matrix's flat array, or a row of one. */
   has(irName: string): boolean {
@@ -74,13 +103,13 @@ export class LocalMatrices {
     return [{ kind: "declare", name: at, type: b.NUMBER, init: index, mutable: false, span: host.span(d) }];
   }
 
-  private bindRow(name: string, matrix: { irName: string; cols: Expr }, at: Expr): void {
-    const irName = this.host.bind(name, { kind: "array", element: b.NUMBER, container: "array", readonly: false }, false);
-    this.rowViews.set(irName, { flat: matrix.irName, cols: matrix.cols, at });
+  private bindRow(name: string, matrix: Shape & { irName: string }, at: Expr): void {
+    const irName = this.host.bind(name, NUMBER_ARRAY, false);
+    this.rowViews.set(irName, { flat: matrix.irName, start: matrix.start(at), cols: matrix.cols(at) });
   }
 
   /** A row view named by `e` (an identifier), if it is one. */
-  private rowOf(e: ts.Expression): { flat: string; cols: Expr; at: Expr } | undefined {
+  private rowOf(e: ts.Expression): RowView | undefined {
     const x = skipOuter(e);
     const irName = ts.isIdentifier(x) ? this.host.irNameOf(x.text) : undefined;
     return irName === undefined ? undefined : this.rowViews.get(irName);
@@ -116,7 +145,7 @@ export class LocalMatrices {
     const cols = held(host.lowerExpr(row.length), `${name}_cols`, row.length);
     const type: ValueType = { kind: "array", element: b.NUMBER, container: row.container, readonly: false };
     const flat = host.bind(name, type, false);
-    this.byName.set(flat, { rows: rowCount, cols });
+    this.byName.set(flat, { rows: rowCount, start: (i) => b.mul(i, cols), cols: () => cols });
     const declare: Stmt = { kind: "declare", name: flat, type, init: { kind: "zeros", container: row.container, length: b.mul(rowCount, cols) }, mutable: false, span };
     if (!row.entry) return [declare];
     // Each entry computed: (i, j) => value, in two counted loops.
@@ -140,8 +169,125 @@ export class LocalMatrices {
     return [declare, fill];
   }
 
+  /**
+   * `const m: number[][] = []` (rows pushed later, `push`): the flat array and the start and
+   * length of each row, all empty. Null unless `init` is `[]` and the declared type a matrix of numbers.
+   */
+  declarePushed(name: string, init: ts.Expression, declared: ValueType | undefined, mutable: boolean, d: ts.Node): Stmt[] | null {
+    const host = this.host;
+    const empty = skipOuter(init);
+    if (!ts.isArrayLiteralExpression(empty) || empty.elements.length > 0) return null;
+    if (declared?.kind !== "array" || declared.element.kind !== "array" || declared.element.element.kind !== "number") return null;
+    if (mutable) host.reject(Codes.UnsupportedStatement, `declare the local matrix '${name}' with 'const' (rows can still be pushed and entries written)`, d);
+    const span = host.span(d);
+    const flat = host.bind(name, NUMBER_ARRAY, false);
+    const starts = host.bind(host.fresh(`${name}_rowStart`), NUMBER_ARRAY, false);
+    const lengths = host.bind(host.fresh(`${name}_rowLength`), NUMBER_ARRAY, false);
+    this.byName.set(flat, { rows: { kind: "length", object: b.v(starts) }, start: (i) => b.index(b.v(starts), i), cols: (i) => b.index(b.v(lengths), i), pushed: { starts, lengths } });
+    return [flat, starts, lengths].map((n): Stmt => ({ kind: "declare", name: n, type: NUMBER_ARRAY, init: { kind: "arrayLiteral", elements: [] }, mutable: false, span }));
+  }
+
+  /**
+   * `m.push(row)` on a matrix declared empty: the row's entries appended to the flat array,
+   * where it starts and its length to theirs. The matrix keeps a copy, so a row named by a
+   * variable must be complete: declared in the block that pushes it, not mentioned after.
+   * Null when `call` pushes onto anything else.
+   */
+  push(call: ts.CallExpression, span: SourceSpan): Stmt[] | null {
+    const host = this.host;
+    const callee = call.expression as ts.PropertyAccessExpression;
+    const matrix = this.matrixOf(callee.expression);
+    if (!matrix) return null;
+    const m = host.textOf(callee.expression);
+    if (!matrix.pushed) return host.reject(Codes.UnsupportedCall, `rows are pushed onto a local matrix declared empty ('const ${m}: number[][] = []'); '${m}' has a fixed number of rows: write them as ${m}[i][j]`, call);
+    const [arg] = call.arguments;
+    if (!arg || call.arguments.length !== 1 || ts.isSpreadElement(arg)) return host.reject(Codes.UnsupportedCall, `push one row at a time ('${m}.push(row)')`, call);
+    const named = skipOuter(arg);
+    const building = this.rowOf(named);
+    if (building?.building && building.flat === matrix.irName) {
+      // Built in place (declareBuilding): its entries are already the flat array's last.
+      completeRow(host, named as ts.Identifier, call);
+      return [
+        { kind: "append", array: matrix.pushed.starts, value: building.start, span },
+        { kind: "append", array: matrix.pushed.lengths, value: building.cols, span },
+      ];
+    }
+    if (building || (ts.isElementAccessExpression(named) && this.matrixOf(named.expression))) {
+      host.reject(Codes.UnsupportedCall, `push a copy of a row of a local matrix ('${m}.push(Array.from(${host.textOf(named)}))' is not supported either): build the new row in a local array and push that`, arg);
+    }
+    if (ts.isArrayLiteralExpression(named) && !named.elements.some(ts.isSpreadElement)) {
+      // `m.push([a, b, c])`: each entry appended (no row array made).
+      const entries = named.elements.map((x) => {
+        const value = host.lowerExpr(x);
+        if (host.typeOf(value, x).kind !== "number") host.reject(Codes.UnsupportedCall, `a row of '${m}' is an array of numbers`, x);
+        return value;
+      });
+      return [
+        { kind: "append", array: matrix.pushed.starts, value: { kind: "length", object: b.v(matrix.irName) }, span },
+        { kind: "append", array: matrix.pushed.lengths, value: b.num(entries.length), span },
+        ...entries.map((value): Stmt => ({ kind: "append", array: matrix.irName, value, span })),
+      ];
+    }
+    if (ts.isIdentifier(named)) {
+      // A parameter is never written here (its rows are the caller's): a copy reads the same numbers.
+      const irName = host.irNameOf(named.text);
+      const enclosing = ts.findAncestor(call, ts.isFunctionLike);
+      if (!irName || !host.isParameter(irName)) completeRow(host, named, call);
+      else if (enclosing && writesInto(enclosing, named.text)) host.reject(Codes.UnsupportedCall, `push a copy of '${named.text}' ('${m}.push(${named.text}.slice())' before writing into it): the matrix keeps a copy of the row, and a later change would not reach it`, call);
+    }
+    const row = host.arrayValue(arg, "row");
+    const type = host.typeOf(row, arg);
+    if (type.kind !== "array" || type.element.kind !== "number") host.reject(Codes.UnsupportedCall, `a row of '${m}' is an array of numbers`, arg);
+    const j = host.bind(host.fresh(`${matrix.irName}_j`), b.NUMBER, true);
+    return [
+      { kind: "append", array: matrix.pushed.starts, value: { kind: "length", object: b.v(matrix.irName) }, span },
+      { kind: "append", array: matrix.pushed.lengths, value: { kind: "length", object: row }, span },
+      b.countUp(j, b.num(0), { kind: "length", object: row }, [{ kind: "append", array: matrix.irName, value: b.index(row, b.v(j)), span }], span),
+    ];
+  }
+
+  /**
+   * `const row = new Array<number>(k).fill(0)` (or any row `declare` takes) that the block
+   * later pushes onto a local matrix declared empty (`m.push(row)`): the row is built in place,
+   * k entries appended to the matrix's flat array and `row` a view of them, so the push only
+   * records where it starts and its length (a local array made in a loop could not be kept
+   * for the reverse sweep). Null for anything else.
+   */
+  declareBuilding(name: string, init: ts.Expression, mutable: boolean, d: ts.VariableDeclaration): Stmt[] | null {
+    const host = this.host;
+    const shape = rowOf(skipOuter(init));
+    const statement = d.parent?.parent;
+    const block = statement?.parent;
+    if (!shape || !statement || !block || !(ts.isBlock(block) || ts.isCaseClause(block))) return null;
+    const later = block.statements.slice(block.statements.indexOf(statement as ts.Statement) + 1);
+    const push = later.map((s) => pushOf(s, name)).find((p) => p !== undefined);
+    const matrix = push && this.matrixOf(push);
+    if (!matrix?.pushed) return null;
+    if (mutable) host.reject(Codes.UnsupportedStatement, `declare the row '${name}' with 'const': it is pushed onto the local matrix '${host.textOf(push!)}'`, d);
+    const span = host.span(d);
+    const start = host.bind(host.fresh(`${name}_start`), b.NUMBER, false);
+    const length = host.lowerExpr(shape.length);
+    const cols = length.kind === "number" || length.kind === "var" ? length : host.hold(length, `${name}_length`, shape.length);
+    const out: Stmt[] = [{ kind: "declare", name: start, type: b.NUMBER, init: { kind: "length", object: b.v(matrix.irName) }, mutable: false, span }];
+    const fill = host.inScope(() => {
+      const j = host.bind(host.fresh(`${name}_j`), b.NUMBER, true);
+      let value: Expr = b.num(0);
+      if (shape.entry) {
+        const colParam = shape.entry.parameters[1];
+        if (colParam && ts.isIdentifier(colParam.name)) host.alias(colParam.name.text, b.v(j));
+        value = host.lowerExpr(shape.entry.body as ts.Expression);
+        if (host.typeOf(value, shape.entry.body).kind !== "number") host.reject(Codes.UnsupportedExpression, "each entry of a row must be a number", shape.entry.body);
+      }
+      return b.countUp(j, b.num(0), cols, [{ kind: "append", array: matrix.irName, value, span }], span);
+    });
+    out.push(fill);
+    const irName = host.bind(name, NUMBER_ARRAY, false);
+    this.rowViews.set(irName, { flat: matrix.irName, start: b.v(start), cols, building: true });
+    return out;
+  }
+
   /** A local matrix named by `e` (an identifier), if it is one. */
-  private matrixOf(e: ts.Expression): { irName: string; rows: Expr; cols: Expr } | undefined {
+  private matrixOf(e: ts.Expression): (Shape & { irName: string }) | undefined {
     const x = skipOuter(e);
     const irName = ts.isIdentifier(x) ? this.host.irNameOf(x.text) : undefined;
     const matrix = irName === undefined ? undefined : this.byName.get(irName);
@@ -155,29 +301,50 @@ export class LocalMatrices {
     const view = this.rowOf(e);
     if (view) return view.cols;
     const row = skipOuter(e);
-    return ts.isElementAccessExpression(row) ? this.matrixOf(row.expression)?.cols : undefined;
+    const of = ts.isElementAccessExpression(row) ? this.matrixOf(row.expression) : undefined;
+    if (!of) return undefined;
+    // Rows of one length need no index; pushed rows have each their own.
+    return of.pushed ? of.cols(this.index((row as ts.ElementAccessExpression).argumentExpression)) : of.cols(b.num(0));
+  }
+
+  private index(x: ts.Expression): Expr {
+    const index = this.host.lowerExpr(x);
+    if (this.host.typeOf(index, x).kind !== "number") this.host.reject(Codes.UnsupportedExpression, "array indices must be numbers", x);
+    return index;
   }
 
   /** `m[i][j]` of a local matrix: its flat array's entry i·cols + j; `m[i]` alone is refused. Undefined for anything else. */
   element(e: ts.ElementAccessExpression): Expr | undefined {
     const host = this.host;
     const view = this.rowOf(e.expression);
-    if (view) {
-      const j = host.lowerExpr(e.argumentExpression);
-      if (host.typeOf(j, e.argumentExpression).kind !== "number") host.reject(Codes.UnsupportedExpression, "array indices must be numbers", e.argumentExpression);
-      return b.index(b.v(view.flat), b.add(b.mul(view.at, view.cols), j));
-    }
+    if (view) return b.index(b.v(view.flat), b.add(view.start, this.index(e.argumentExpression)));
     const alone = this.matrixOf(e.expression);
     if (alone) host.reject(Codes.UnsupportedExpression, `a row of the local matrix '${host.textOf(e.expression)}' is read as '${host.textOf(e)}[j]', or named with 'const row = ${host.textOf(e)}'`, e);
     const inner = skipOuter(e.expression);
     const matrix = ts.isElementAccessExpression(inner) ? this.matrixOf(inner.expression) : undefined;
     if (!matrix) return undefined;
-    const [i, j] = [(inner as ts.ElementAccessExpression).argumentExpression, e.argumentExpression].map((x) => {
-      const index = host.lowerExpr(x);
-      if (host.typeOf(index, x).kind !== "number") host.reject(Codes.UnsupportedExpression, "array indices must be numbers", x);
-      return index;
-    });
-    return b.index(b.v(matrix.irName), b.add(b.mul(i!, matrix.cols), j!));
+    const [i, j] = [(inner as ts.ElementAccessExpression).argumentExpression, e.argumentExpression].map((x) => this.index(x));
+    return b.index(b.v(matrix.irName), b.add(matrix.start(i!), j!));
+  }
+
+  /** Whether `e` is a row of a local matrix: `m[i]`, or a row named (`row`). */
+  isRow(e: ts.Expression): boolean {
+    const x = skipOuter(e);
+    return !!this.rowOf(x) || (ts.isElementAccessExpression(x) && !!this.matrixOf(x.expression));
+  }
+
+  /** A row of a local matrix (`isRow`) as an array of its own: a copy, for a function that only reads it. */
+  rowCopy(e: ts.Expression): Expr {
+    const x = skipOuter(e);
+    const view = this.rowOf(x);
+    const row = view ?? (() => {
+      const access = x as ts.ElementAccessExpression;
+      const matrix = this.matrixOf(access.expression)!;
+      const i = this.host.hold(this.index(access.argumentExpression), `${matrix.irName}_at`, access.argumentExpression);
+      return { flat: matrix.irName, start: matrix.start(i), cols: matrix.cols(i) };
+    })();
+    const type = this.host.typeOf(b.v(row.flat), e) as Extract<ValueType, { kind: "array" }>;
+    return this.host.builtArray(`${ts.isIdentifier(x) ? x.text : row.flat}_row`, type.container, row.cols, (j) => b.index(b.v(row.flat), b.add(row.start, j)), e);
   }
 
   /** `m.flat()` of a local matrix: a copy of its flat array (JavaScript's flat() copies too); undefined for any other call. */
@@ -190,6 +357,52 @@ export class LocalMatrices {
     // JavaScript's flat() flattens arrays only: rows that are Float64Arrays stay rows.
     if (type.container !== "array") host.reject(Codes.UnsupportedCall, "flat() keeps Float64Array rows as they are (it flattens arrays only); build the rows with new Array<number>(k).fill(0), or loop over m[i][j]", node);
     return host.builtArray(`${matrix.irName}_flat`, type.container, { kind: "length", object: b.v(matrix.irName) }, (i) => b.index(b.v(matrix.irName), i), node);
+  }
+}
+
+const MUTATORS = new Set(["push", "pop", "shift", "unshift", "splice", "fill", "sort", "reverse", "copyWithin", "set"]);
+
+/** Whether `node` writes into the array `name`: `name[i] = …` (or `+=`, `++`), or a method that changes it (`name.fill(0)`). */
+export function writesInto(node: ts.Node, name: string): boolean {
+  const rooted = (e: ts.Expression): boolean => {
+    const x = skipOuter(e);
+    return ts.isIdentifier(x) ? x.text === name : ts.isElementAccessExpression(x) ? rooted(x.expression) : false;
+  };
+  const visit = (n: ts.Node): boolean => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment && ts.isElementAccessExpression(skipOuter(n.left)) && rooted(n.left)) return true;
+    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken) && ts.isElementAccessExpression(skipOuter(n.operand)) && rooted(n.operand)) return true;
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && MUTATORS.has(n.expression.name.text) && rooted(n.expression.expression)) return true;
+    return !!ts.forEachChild(n, (c) => (visit(c) ? true : undefined));
+  };
+  return visit(node);
+}
+
+/** `m.push(name);` as a statement: its `m`. */
+function pushOf(s: ts.Statement, name: string): ts.Expression | undefined {
+  if (!ts.isExpressionStatement(s) || !ts.isCallExpression(s.expression)) return undefined;
+  const call = s.expression;
+  const [arg] = call.arguments;
+  const pushes = ts.isPropertyAccessExpression(call.expression) && call.expression.name.text === "push" && call.arguments.length === 1;
+  return pushes && arg && ts.isIdentifier(skipOuter(arg)) && (skipOuter(arg) as ts.Identifier).text === name ? call.expression.expression : undefined;
+}
+
+/**
+ * A row pushed by name must be complete, as the matrix keeps a copy where JavaScript keeps
+ * the array itself: declared in the block that pushes it (so each pass of a loop has a new
+ * one) and not mentioned after the push.
+ */
+function completeRow(host: MatrixHost, row: ts.Identifier, call: ts.CallExpression): void {
+  const statement = call.parent;
+  const block = statement?.parent;
+  const siblings = block && (ts.isBlock(block) || ts.isSourceFile(block) || ts.isCaseClause(block)) ? block.statements : undefined;
+  const at = siblings && ts.isExpressionStatement(statement) ? siblings.indexOf(statement) : -1;
+  const declares = (s: ts.Statement) => ts.isVariableStatement(s) && s.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === row.text);
+  const mentions = (n: ts.Node): boolean => (ts.isIdentifier(n) && n.text === row.text) || !!ts.forEachChild(n, (c) => (mentions(c) ? true : undefined));
+  if (at < 0 || !siblings!.slice(0, at).some(declares)) {
+    host.reject(Codes.UnsupportedCall, `declare '${row.text}' in the block that pushes it ('const ${row.text} = …' in the loop's body), so each row is a new array: the matrix keeps a copy of each row pushed`, call);
+  }
+  if (siblings!.slice(at + 1).some(mentions)) {
+    host.reject(Codes.UnsupportedCall, `push '${row.text}' once it is complete (after its last use in this block): the matrix keeps a copy of the row, and a change after the push would not reach it`, call);
   }
 }
 

@@ -217,6 +217,41 @@ export function gramEnergy(x: number[], k: number): number {
     args: () => [xs(), 3],
     wrt: [0],
   },
+  {
+    name: "local matrices whose rows are pushed one by one: built in place, literals, a parameter; rows of different lengths",
+    source: `
+/**
+ * @grad x
+ * @hvp x
+ * @jvp x
+ */
+export function pushedRows(x: number[], k: number): number {
+  const m: number[][] = [];
+  for (let i = 0; i < x.length; i++) {
+    const row = new Array<number>(k).fill(0);
+    for (let j = 0; j < k; j++) row[j] = Math.sin(x[i] * (j + 1));
+    row[0] += x[(i + 1) % x.length] * row[row.length - 1];
+    m.push(row);
+  }
+  const tri: number[][] = [];
+  for (let i = 0; i < 3; i++) {
+    const powers = Array.from({ length: i + 1 }, (_, j) => x[i] ** (j + 1));
+    tri.push(powers);
+  }
+  tri.push([x[0] * x[1], 2]);
+  tri.push(x);
+  let s = 0;
+  for (let i = 0; i < m.length; i++) for (let j = 0; j < m[i].length; j++) s += m[i][j] * m[(i + 1) % m.length][j];
+  for (const r of tri) s += r[r.length - 1] * r.length + r[0];
+  m[1][0] = x[2] * 3;
+  const last = tri[tri.length - 2];
+  return s + last[0] * m[1][0] + tri.flat().reduce((t, v) => t + v * v, 0) * 0.1;
+}
+`,
+    fn: "pushedRows",
+    args: () => [xs(), 3],
+    wrt: [0],
+  },
 
   // ---- parameters ----
   {
