@@ -41,7 +41,9 @@ export type FunctionValue =
 /** An argument of an inlined call: a value, or a function. `binding` makes the parameter another name for a variable (a reduce's accumulator). */
 export type Argument =
   | { kind: "value"; value: Expr; type: ValueType; node: ts.Node; binding?: { irName: string; mutable: boolean } }
-  | { kind: "function"; fn: FunctionValue; node: ts.Node };
+  | { kind: "function"; fn: FunctionValue; node: ts.Node }
+  /** A row of a local matrix, or the matrix (matrices.ts `argument`): `bind` makes the parameter a view of it. */
+  | { kind: "view"; bind: (name: string) => void; node: ts.Node };
 
 /** What inlining needs from the lowering. */
 export interface CallbackHost {
@@ -437,6 +439,7 @@ export class Callbacks {
   }
 
   private plain(a: Argument): Expr {
+    if (a.kind === "view") return this.host.reject(Codes.UnsupportedCall, "a row of a local matrix (or the matrix) can be given to a function of this file or a local function, which is then inlined; pass the numbers it needs otherwise", a.node);
     if (a.kind === "function") return this.host.reject(Codes.UnsupportedCall, "a function passed on to a program function that is not inlined here; pass it to a helper written in this build", a.node);
     return a.value;
   }
@@ -466,6 +469,10 @@ export class Callbacks {
           if (!arg) {
             if (p.questionToken) return host.alias((p.name as ts.Identifier).text, b.v("undefined"));
             return host.reject(Codes.UnsupportedCall, `'${fn.name}' needs an argument for '${p.name.getText()}'`, call);
+          }
+          if (arg.kind === "view") {
+            if (!ts.isIdentifier(p.name) || assigned.has(p.name.text)) host.reject(Codes.UnsupportedCall, `'${fn.name}' takes a row of a local matrix (or the matrix) as '${p.name.getText()}': give it a plain parameter name that the function does not assign`, p);
+            return arg.bind((p.name as ts.Identifier).text);
           }
           if (arg.kind === "function") {
             if (!ts.isIdentifier(p.name)) host.reject(Codes.UnsupportedCall, "a function argument must be bound to a plain parameter name", p);

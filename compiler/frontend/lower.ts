@@ -621,9 +621,12 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
   }
 
   /** The arguments of a call, functions as functions (for inlining), values lowered. */
-  private callArguments(node: ts.CallExpression): Argument[] {
+  private callArguments(node: ts.CallExpression, stable = false): Argument[] {
     return node.arguments.map((a): Argument => {
       if (ts.isSpreadElement(a)) return this.reject(Codes.UnsupportedCall, "spreading arguments into a call cannot be differentiated; pass the array itself", a);
+      // A row of a local matrix, or the matrix: the parameter becomes a view of it.
+      const view = this.matrices.argument(a, stable);
+      if (view) return { kind: "view", bind: view, node: a };
       const fn = this.functionValue(a);
       if (fn && !(fn.kind === "program" && !ts.isIdentifier(skipOuter(a)))) return { kind: "function", fn, node: a };
       const value = this.lowerExpr(a);
@@ -653,7 +656,9 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
         node.arguments.some((a) => ts.isIdentifier(a) && this.lookup(a.text)?.fn) ||
         found.source.node.parameters.some((p) => p.type && ts.isFunctionTypeNode(p.type));
       const returnsParts = returnsObjectOrTuple(found.source.node, (n) => this.resolveInFile(found, n));
-      if (!takesFunction && !returnsParts) return undefined;
+      // A row of a local matrix, or the matrix, given to it: inlined here, its parameter a view (matrices.ts).
+      const takesMatrix = node.arguments.some((a) => this.matrices.isMatrixOrRow(a));
+      if (!takesFunction && !returnsParts && !takesMatrix) return undefined;
       return { kind: "closure", node: found.source.node as ts.FunctionDeclaration, name: callee.text, captured: this.moduleLevel(found) };
     }
     return undefined;
@@ -1601,7 +1606,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     if (binding?.rejected) throw new UsesRejected(name);
     if (binding?.fn) this.reject(Codes.UnsupportedExpression, `'${name}' is a function: call it, or pass it as a callback; it cannot be used as a value`, id);
     if (binding && this.matrices.has(binding.irName)) {
-      this.reject(Codes.UnsupportedExpression, `'${name}' is a local matrix or a row of one, read and written by index ('m[i][j]', 'row[j]', and '.length'); pass a helper the numbers it needs`, id);
+      this.reject(Codes.UnsupportedExpression, `'${name}' is a local matrix or a row of one, read and written by index ('m[i][j]', 'row[j]', and '.length'), or passed to a function of this file ('dot(m[i], x)', 'energy(m)'); write a loop for anything else`, id);
     }
     if (binding && this.optionalObjects.has(binding.irName)) {
       this.reject(Codes.UnsupportedExpression, `'${name}' is optional and may be undefined here; read its fields as '${name}?.field ?? <default>'`, id);
@@ -1788,7 +1793,8 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     const callee = node.expression;
     const inlined = this.inlinedCallee(node);
     if (inlined === "arrayMethod") return this.callbacks.arrayMethod(node);
-    if (inlined) return this.callbacks.value(inlined, this.callArguments(node), node);
+    // A function of the program (not a closure) cannot assign the caller's variables.
+    if (inlined) return this.callbacks.value(inlined, this.callArguments(node, ts.isIdentifier(callee) && !this.lookup(callee.text)), node);
     // new Array(n).fill(0)
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === "fill" && ts.isNewExpression(callee.expression)) {
       const created = this.lowerNew(callee.expression, true);

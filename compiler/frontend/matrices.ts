@@ -14,9 +14,10 @@
  *         m[i][j] → m[m_rowStart[i] + j]      m.length → m_rowStart.length      m[i].length → m_rowLength[i]
  *
  * so every later pass sees an ordinary local array. Rows by name (`for (const row of m)`,
- * `const row = m[i]`) are views of the flat array; a row passed to a function that only
- * reads it is a copy (`rowCopy`). The matrix passed whole is refused by the lowering, which
- * asks `has`.
+ * `const row = m[i]`) are views of the flat array, and so are a row or the matrix passed to
+ * a function (`dot(m[i], x)`, `energy(m)`: the function is inlined with its parameter a view,
+ * `argument`). Any other use of the matrix or a row as a value is refused by the lowering,
+ * which asks `has`.
  */
 import { ts } from "../typescript.ts";
 import { Codes, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
@@ -47,6 +48,8 @@ export interface MatrixHost {
 
 /** A local matrix's shape: its row count, where row i starts in the flat array, and row i's length. */
 interface Shape {
+  /** The IR name of the flat array (a parameter bound to the matrix is another name for it). */
+  flat: string;
   rows: Expr;
   start(i: Expr): Expr;
   cols(i: Expr): Expr;
@@ -145,7 +148,7 @@ export class LocalMatrices {
     const cols = held(host.lowerExpr(row.length), `${name}_cols`, row.length);
     const type: ValueType = { kind: "array", element: b.NUMBER, container: row.container, readonly: false };
     const flat = host.bind(name, type, false);
-    this.byName.set(flat, { rows: rowCount, start: (i) => b.mul(i, cols), cols: () => cols });
+    this.byName.set(flat, { flat, rows: rowCount, start: (i) => b.mul(i, cols), cols: () => cols });
     const declare: Stmt = { kind: "declare", name: flat, type, init: { kind: "zeros", container: row.container, length: b.mul(rowCount, cols) }, mutable: false, span };
     if (!row.entry) return [declare];
     // Each entry computed: (i, j) => value, in two counted loops.
@@ -183,7 +186,7 @@ export class LocalMatrices {
     const flat = host.bind(name, NUMBER_ARRAY, false);
     const starts = host.bind(host.fresh(`${name}_rowStart`), NUMBER_ARRAY, false);
     const lengths = host.bind(host.fresh(`${name}_rowLength`), NUMBER_ARRAY, false);
-    this.byName.set(flat, { rows: { kind: "length", object: b.v(starts) }, start: (i) => b.index(b.v(starts), i), cols: (i) => b.index(b.v(lengths), i), pushed: { starts, lengths } });
+    this.byName.set(flat, { flat, rows: { kind: "length", object: b.v(starts) }, start: (i) => b.index(b.v(starts), i), cols: (i) => b.index(b.v(lengths), i), pushed: { starts, lengths } });
     return [flat, starts, lengths].map((n): Stmt => ({ kind: "declare", name: n, type: NUMBER_ARRAY, init: { kind: "arrayLiteral", elements: [] }, mutable: false, span }));
   }
 
@@ -291,7 +294,7 @@ export class LocalMatrices {
     const x = skipOuter(e);
     const irName = ts.isIdentifier(x) ? this.host.irNameOf(x.text) : undefined;
     const matrix = irName === undefined ? undefined : this.byName.get(irName);
-    return matrix && { irName: irName!, ...matrix };
+    return matrix && { irName: matrix.flat, ...matrix };
   }
 
   /** `m.length` and `m[i].length` (`e` is what `.length` is read of); undefined for anything else. */
@@ -327,24 +330,31 @@ export class LocalMatrices {
     return b.index(b.v(matrix.irName), b.add(matrix.start(i!), j!));
   }
 
-  /** Whether `e` is a row of a local matrix: `m[i]`, or a row named (`row`). */
-  isRow(e: ts.Expression): boolean {
+  /** Whether `e` is a local matrix, a row of one (`m[i]`) or a named row: what `argument` binds. */
+  isMatrixOrRow(e: ts.Expression): boolean {
     const x = skipOuter(e);
-    return !!this.rowOf(x) || (ts.isElementAccessExpression(x) && !!this.matrixOf(x.expression));
+    return !!this.rowOf(x) || !!this.matrixOf(x) || (ts.isElementAccessExpression(x) && !!this.matrixOf(x.expression));
   }
 
-  /** A row of a local matrix (`isRow`) as an array of its own: a copy, for a function that only reads it. */
-  rowCopy(e: ts.Expression): Expr {
+  /**
+   * A row of a local matrix (`m[i]`, a named row) or the matrix (`m`) given to a function
+   * inlined here: a way to bind the parameter as another name for it, a view of the flat
+   * array, so the function reads and writes the matrix itself, as in JavaScript. `stable`:
+   * the function cannot assign the caller's variables (not a closure), so a variable index
+   * need not be held. Undefined for any other argument.
+   */
+  argument(e: ts.Expression, stable: boolean): ((name: string) => void) | undefined {
+    const host = this.host;
     const x = skipOuter(e);
     const view = this.rowOf(x);
-    const row = view ?? (() => {
-      const access = x as ts.ElementAccessExpression;
-      const matrix = this.matrixOf(access.expression)!;
-      const i = this.host.hold(this.index(access.argumentExpression), `${matrix.irName}_at`, access.argumentExpression);
-      return { flat: matrix.irName, start: matrix.start(i), cols: matrix.cols(i) };
-    })();
-    const type = this.host.typeOf(b.v(row.flat), e) as Extract<ValueType, { kind: "array" }>;
-    return this.host.builtArray(`${ts.isIdentifier(x) ? x.text : row.flat}_row`, type.container, row.cols, (j) => b.index(b.v(row.flat), b.add(row.start, j)), e);
+    if (view) return (name) => void this.rowViews.set(host.bind(name, NUMBER_ARRAY, false), view);
+    const matrix = this.matrixOf(x);
+    if (matrix) return (name) => void this.byName.set(host.bind(name, host.typeOf(b.v(matrix.flat), e), false), matrix);
+    const of = ts.isElementAccessExpression(x) ? this.matrixOf(x.expression) : undefined;
+    if (!of) return undefined;
+    const index = this.index((x as ts.ElementAccessExpression).argumentExpression);
+    const at = index.kind === "number" || (stable && index.kind === "var") ? index : host.hold(index, `${of.flat}_at`, (x as ts.ElementAccessExpression).argumentExpression);
+    return (name) => this.bindRow(name, of, at);
   }
 
   /** `m.flat()` of a local matrix: a copy of its flat array (JavaScript's flat() copies too); undefined for any other call. */

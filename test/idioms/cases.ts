@@ -252,6 +252,43 @@ export function pushedRows(x: number[], k: number): number {
     args: () => [xs(), 3],
     wrt: [0],
   },
+  {
+    name: "a row of a local matrix, or the matrix, passed to helpers: dot(m[i], …), energy(m), a helper writing the row, a local arrow",
+    source: `
+function dot(a: number[], b: number[]): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+function energy(m: number[][]): number {
+  let e = 0;
+  for (const row of m) e += dot(row, row);
+  return e;
+}
+function scaleRow(r: number[], k: number): void {
+  for (let j = 0; j < r.length; j++) r[j] *= k;
+}
+/**
+ * @grad x
+ * @hvp x
+ * @jvp x
+ */
+export function rowsToHelpers(x: number[], k: number): number {
+  const m = Array.from({ length: x.length }, (_, i) => Array.from({ length: k }, (_, j) => Math.cos(x[i] * (j + 1))));
+  let s = 0;
+  for (let i = 0; i < m.length; i++) s += dot(m[i], m[(i + 1) % m.length]) * x[i];
+  scaleRow(m[1], x[0]);
+  const norm = (r: number[]) => Math.sqrt(dot(r, r));
+  const p: number[][] = [];
+  for (let i = 0; i < 2; i++) p.push([x[i], x[i + 1] * 2, 1]);
+  for (const row of p) s += norm(row);
+  return s + energy(m) + energy(p) * m[1][1];
+}
+`,
+    fn: "rowsToHelpers",
+    args: () => [xs(), 3],
+    wrt: [0],
+  },
 
   // ---- parameters ----
   {
