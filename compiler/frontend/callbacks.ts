@@ -92,7 +92,7 @@ function skipParentheses(e: ts.Expression): ts.Expression {
   return ts.isParenthesizedExpression(e) ? skipParentheses(e.expression) : e;
 }
 
-const ARRAY_METHODS = new Set(["reduce", "map", "forEach", "filter", "some", "every", "findIndex", "findLastIndex"]);
+const ARRAY_METHODS = new Set(["reduce", "reduceRight", "map", "forEach", "filter", "some", "every", "findIndex", "findLastIndex"]);
 /** `xs.find(…)` and `xs.findLast(…)` may give undefined: read through `??` or `!` only (Callbacks.found). */
 export const FOUND_METHODS = new Set(["find", "findLast"]);
 
@@ -134,8 +134,9 @@ export class Callbacks {
     const container = records ? "array" : (arrayType as Extract<ValueType, { kind: "array" }>).container;
     const element = (i: Expr): Expr => (records ? host.recordAt(array, records, i, call) : b.index(array, i));
     // The loop counter: the callback's index parameter's name, or one derived from its element's.
-    const indexAt = method === "reduce" ? 2 : 1;
-    const elementAt = method === "reduce" ? 1 : 0;
+    const folds = method === "reduce" || method === "reduceRight";
+    const indexAt = folds ? 2 : 1;
+    const elementAt = folds ? 1 : 0;
     const counter = host.variable(paramName(indexAt) ?? `${paramName(elementAt) ?? "item"}_i`, b.NUMBER, true);
     const loop = (from: Expr, body: Stmt[]): Stmt => b.countUp(counter, from, length, body, span);
     const elementArgs = (): Argument[] => [
@@ -145,16 +146,19 @@ export class Callbacks {
     ];
 
     switch (method) {
-      case "reduce": {
-        if (call.arguments.length > 2) host.reject(Codes.UnsupportedCall, "reduce takes a callback and an initial value", call);
+      case "reduce":
+      case "reduceRight": {
+        if (call.arguments.length > 2) host.reject(Codes.UnsupportedCall, `${method} takes a callback and an initial value`, call);
         const accType = call.arguments[1] ? host.typeOf(host.lowerExpr(call.arguments[1]), call.arguments[1]) : elementType;
-        if (accType.kind !== "number") host.reject(Codes.UnsupportedCall, "reduce is supported with a number accumulator (start it with a number: xs.reduce((s, v) => …, 0))", call.arguments[1] ?? call);
-        const init = call.arguments[1] ? host.lowerExpr(call.arguments[1]) : element(b.num(0));
+        if (accType.kind !== "number") host.reject(Codes.UnsupportedCall, `${method} is supported with a number accumulator (start it with a number: xs.${method}((s, v) => …, 0))`, call.arguments[1] ?? call);
+        const last = b.sub(length, b.num(1));
+        const init = call.arguments[1] ? host.lowerExpr(call.arguments[1]) : element(method === "reduce" ? b.num(0) : last);
         const acc = declared ? host.bind(declared.name, b.NUMBER, declared.mutable) : host.variable(paramName(0) ?? "acc", b.NUMBER, true);
         host.emit({ kind: "declare", name: acc, type: b.NUMBER, init, mutable: true, span });
         const args: Argument[] = [{ kind: "value", value: b.v(acc), type: b.NUMBER, node: call, binding: { irName: acc, mutable: true } }, ...elementArgs()];
         const body = this.inLoop(fn, args, { kind: "var", name: acc }, call, 2);
-        host.emit(loop(call.arguments[1] ? b.num(0) : b.num(1), body));
+        if (method === "reduce") host.emit(loop(call.arguments[1] ? b.num(0) : b.num(1), body));
+        else host.emit(countDown(counter, call.arguments[1] ? last : b.sub(length, b.num(2)), body, span));
         return b.v(acc);
       }
       case "map": {
@@ -222,9 +226,7 @@ export class Callbacks {
     host.emit({ kind: "declare", name: at, type: b.NUMBER, init: b.num(-1), mutable: true, span });
     const { pre, value } = test();
     const body: Stmt[] = [...pre, { kind: "if", test: value, then: [b.assign({ kind: "var", name: at }, b.v(counter)), { kind: "break" }], else: [] }];
-    if (!fromEnd) return host.emit(b.countUp(counter, b.num(0), length, body, span));
-    const i = b.v(counter);
-    host.emit({ kind: "loop", form: "for", init: [b.declare(counter, b.sub(length, b.num(1)), true)], test: b.bin(">=", i, b.num(0)), update: [b.assign({ kind: "var", name: counter }, b.sub(i, b.num(1)))], body, span });
+    host.emit(fromEnd ? countDown(counter, b.sub(length, b.num(1)), body, span) : b.countUp(counter, b.num(0), length, body, span));
   }
 
   /**
@@ -497,6 +499,11 @@ export class Callbacks {
       this.inlining.pop();
     }
   }
+}
+
+/** `for (let i = from; i >= 0; i--) body`. */
+function countDown(i: string, from: Expr, body: Stmt[], span: SourceSpan): Stmt {
+  return { kind: "loop", form: "for", init: [b.declare(i, from, true)], test: b.bin(">=", b.v(i), b.num(0)), update: [b.assign({ kind: "var", name: i }, b.sub(b.v(i), b.num(1)))], body, span };
 }
 
 /** Whether a callback returns an object literal: `(v) => ({ … })`, or a block whose final `return` gives one. */

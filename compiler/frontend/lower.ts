@@ -346,7 +346,9 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
    * out instead.
    */
   private privateAlias(type: ts.TypeNode): boolean {
-    if (!ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return false;
+    // Also inside another type (`Vec3[]`, `readonly Vec3[]`, `Array<Vec3>`).
+    if (!ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return !!ts.forEachChild(type, (c) => (ts.isTypeNode(c) && this.privateAlias(c) ? true : undefined));
+    if (type.typeArguments?.some((t) => this.privateAlias(t))) return true;
     const name = type.typeName.text;
     if (this.module.exportedTypes?.has(name)) return false;
     return this.sourceFile.statements.some((st) => {
@@ -1864,6 +1866,21 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
         return b.v(at);
       }
     }
+    // `xs.includes(v)`: the same search (SameValueZero, as includes: NaN finds NaN); a boolean.
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === "includes" && isPath(callee.expression) && node.arguments.length === 1 && !ts.isSpreadElement(node.arguments[0]!)) {
+      const array = this.lowerExpr(callee.expression);
+      const type = this.typeOf(array, callee.expression);
+      if (type.kind === "array" && type.element.kind === "number") {
+        const sought = this.hold(this.lowerExpr(node.arguments[0]!), "sought", node.arguments[0]!);
+        this.numeric(sought, node.arguments[0]!);
+        const at = this.variable("index", b.NUMBER, true);
+        const i = this.variable(`${at}_i`, b.NUMBER, true);
+        const entry = b.index(array, b.v(i));
+        const same = b.or(b.bin("===", entry, sought), b.and(b.call("Number.isNaN", [entry]), b.call("Number.isNaN", [sought])));
+        this.callbacks.search(at, i, { kind: "length", object: array }, false, () => ({ pre: [], value: same }), this.span(node));
+        return b.bin(">=", b.v(at), b.num(0));
+      }
+    }
     if (ts.isPropertyAccessExpression(callee) && FOUND_METHODS.has(callee.name.text) && node.arguments[0] && this.functionValue(node.arguments[0])) {
       this.reject(Codes.UnsupportedCall, `'.${callee.name.text}(…)' gives undefined when nothing matches: write '${callee.getText(this.sourceFile)}(…) ?? fallback', or '${callee.getText(this.sourceFile)}(…)!' when an element always matches (or take the index with '.${callee.name.text}Index(…)')`, node);
     }
@@ -1896,7 +1913,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && !this.lookup(callee.expression.text)) {
       this.importProblem(callee.expression.text, node, "call", callee.name.text);
     }
-    return this.reject(Codes.UnsupportedCall, `'${callee.getText(this.sourceFile)}(…)' cannot be differentiated: tsgrad calls Math functions, functions of your program (this file or a relative import), methods of your classes, and map/reduce/forEach/filter/some/every/find/findIndex (and findLast…), slice, concat, indexOf, lastIndexOf, at, toReversed, toSorted, fill and push on arrays; for a library function, supply its derivative with '@vjpOf'`, node);
+    return this.reject(Codes.UnsupportedCall, `'${callee.getText(this.sourceFile)}(…)' cannot be differentiated: tsgrad calls Math functions, functions of your program (this file or a relative import), methods of your classes, and map/reduce/forEach/filter/some/every/find/findIndex (and findLast…), reduceRight, slice, concat, indexOf, lastIndexOf, includes, at, toReversed, toSorted, fill and push on arrays; for a library function, supply its derivative with '@vjpOf'`, node);
   }
 
   private lowerNew(node: ts.NewExpression, filled = false): Expr {
@@ -2127,9 +2144,8 @@ function mentionsOf(node: ts.Node, name: string): number {
 }
 
 /** Methods of arrays (those tsgrad lowers and others), never probed as a class's on a call's result. */
-const ARRAY_METHOD_NAMES = new Set(["at", "concat", "every", "fill", "filter", "find", "findIndex", "flat", "forEach", "includes", "indexOf", "join", "map", "reduce", "reverse", "slice", "some", "sort", "toReversed", "toSorted"]);
+const ARRAY_METHOD_NAMES = new Set(["at", "concat", "every", "fill", "filter", "find", "findIndex", "findLast", "findLastIndex", "flat", "forEach", "includes", "indexOf", "join", "lastIndexOf", "map", "reduce", "reduceRight", "reverse", "slice", "some", "sort", "toReversed", "toSorted"]);
 
-/** A new array the expression builds (`xs.slice()`, `[...xs]`, `xs.concat(ys)`), so reversing it in place changes nothing else. */
 /** What a copy copies, when sorting the copy can read the original instead: `xs` of `xs.slice()` and `[...xs]`; else `e`. */
 function copiedArray(e: ts.Expression): ts.Expression {
   const x = skipOuter(e);
@@ -2138,6 +2154,7 @@ function copiedArray(e: ts.Expression): ts.Expression {
   return e;
 }
 
+/** A new array the expression builds (`xs.slice()`, `[...xs]`, `xs.concat(ys)`), so reversing it in place changes nothing else. */
 function isFreshCopy(e: ts.Expression): boolean {
   const x = skipOuter(e);
   if (ts.isArrayLiteralExpression(x)) return true;

@@ -7,7 +7,7 @@
  *   i++ → i = $t.add(i, 1)      Math.sin(x) → $t.sin(x)      a < b → $t.lt(a, b)
  *   if (c) → if ($t.truthy(c))  a && b → $t.and(a, () => b)  (when a is not a boolean)
  *   new Float64Array(n) → $t.newFloat64Array(n)              (a plain array: it holds boxes)
- *   xs.indexOf(v) → $t.indexOf(xs, v)                          (compares values, not boxes; lastIndexOf too)
+ *   xs.indexOf(v) → $t.indexOf(xs, v)                          (compares values, not boxes; lastIndexOf, includes too)
  *
  * Everything else (declarations, control flow, element reads and writes, calls, literals)
  * is left as it is; types are stripped by `ts.transpileModule`. The rewrite also lists the
@@ -138,8 +138,8 @@ function transformer(context: ts.TransformationContext): ts.Transformer<ts.Sourc
       return node;
     }
 
-    // `xs.indexOf(v)`, `xs.lastIndexOf(v)` compare numbers, not boxes (a box equal in value is another object).
-    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && (node.expression.name.text === "indexOf" || node.expression.name.text === "lastIndexOf") && node.arguments.length === 1) {
+    // `xs.indexOf(v)`, `xs.lastIndexOf(v)`, `xs.includes(v)` compare numbers, not boxes (a box equal in value is another object).
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ["indexOf", "lastIndexOf", "includes"].includes(node.expression.name.text) && node.arguments.length === 1) {
       return call(node.expression.name.text, [node.expression.expression, node.arguments[0]!]);
     }
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ts.isIdentifier(node.expression.expression)) {

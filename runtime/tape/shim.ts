@@ -97,6 +97,12 @@ export const shim = {
     const sought = isValue(v) ? primal(v) : v;
     return xs.findIndex((x) => (isValue(x) ? primal(x) : x) === sought);
   },
+  /** `xs.includes(v)` by value (SameValueZero: NaN finds NaN); a string's own otherwise. */
+  includes(xs: unknown, v: unknown): boolean {
+    if (!Array.isArray(xs)) return (xs as string).includes(v as string);
+    const sought = isValue(v) ? primal(v) : v;
+    return xs.some((x) => { const y = isValue(x) ? primal(x) : x; return y === sought || (Number.isNaN(y) && Number.isNaN(sought)); });
+  },
   /** `xs.lastIndexOf(v)` by value, as indexOf. */
   lastIndexOf(xs: unknown, v: unknown): number {
     if (!Array.isArray(xs)) return (xs as string).lastIndexOf(v as string);

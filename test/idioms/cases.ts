@@ -289,6 +289,119 @@ export function rowsToHelpers(x: number[], k: number): number {
     args: () => [xs(), 3],
     wrt: [0],
   },
+  {
+    name: "Horner's rule with reduceRight",
+    source: `
+/**
+ * @grad coeffs
+ * @hvp coeffs
+ * @jvp coeffs
+ */
+export function horner(coeffs: number[], x: number): number {
+  return coeffs.reduceRight((acc, c) => acc * x + c, 0);
+}
+`,
+    fn: "horner",
+    args: () => [xs(), 0.7],
+    wrt: [0],
+  },
+  {
+    name: "a mask of indices read with includes",
+    source: `
+/** @grad */
+export function maskedSum(x: number[], skip: number[]): number {
+  let s = 0;
+  x.forEach((v, i) => {
+    if (!skip.includes(i)) s += v * v;
+  });
+  return s;
+}
+`,
+    fn: "maskedSum",
+    args: () => [xs(), [1, 3]],
+  },
+  {
+    name: "n-body potential over an array of a private tuple alias (Vec3[]) with destructuring",
+    source: `
+type Vec3 = [number, number, number];
+/**
+ * @grad pos
+ * @hvp pos
+ */
+export function potential(pos: Vec3[], mass: number[]): number {
+  let u = 0;
+  for (let i = 0; i < pos.length; i++) {
+    for (let j = i + 1; j < pos.length; j++) {
+      const [dx, dy, dz] = [pos[i][0] - pos[j][0], pos[i][1] - pos[j][1], pos[i][2] - pos[j][2]];
+      u -= (mass[i] * mass[j]) / Math.sqrt(dx * dx + dy * dy + dz * dz);
+    }
+  }
+  return u;
+}
+`,
+    fn: "potential",
+    args: () => [[[0, 0, 0], [1, 0.2, -0.3], [0.4, 1.1, 0.5]], [1, 2, 3]],
+    wrt: [0],
+  },
+  {
+    name: "Gini coefficient of a sorted copy",
+    source: `
+/**
+ * @grad
+ * @hvp
+ * @jvp
+ */
+export function gini(x: number[]): number {
+  const s = [...x].sort((a, b) => a - b);
+  const n = s.length;
+  const total = s.reduce((a, b) => a + b, 0);
+  return s.reduce((acc, v, i) => acc + (2 * (i + 1) - n - 1) * v, 0) / (n * total);
+}
+`,
+    fn: "gini",
+    args: () => [[0.3, 1.2, 0.8, 1.5, 0.4]],
+  },
+  {
+    name: "attention over the rows of a matrix parameter: map with a module-level arrow, max of a spread, softmax weights",
+    source: `
+const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
+/**
+ * @grad q
+ * @hvp q
+ * @jvp q
+ */
+export function attend(q: number[], keys: number[][], values: number[]): number {
+  const scores = keys.map((k) => dot(q, k) / Math.sqrt(q.length));
+  const m = Math.max(...scores);
+  const w = scores.map((s) => Math.exp(s - m));
+  const z = w.reduce((a, b) => a + b, 0);
+  return w.reduce((acc, wi, i) => acc + (wi / z) * values[i], 0);
+}
+`,
+    fn: "attend",
+    args: () => [xs(), [[1.2, 0.1, 0.3, 0.2, 0.0], [0.1, 0.9, 0.2, 0.1, 0.3], [0.3, 0.2, 1.1, 0.0, 0.1]], ys().slice(0, 3)],
+    wrt: [0],
+  },
+  {
+    name: "Black-Scholes call price with a normal CDF helper",
+    source: `
+function normCdf(x: number): number {
+  const t = 1 / (1 + 0.2316419 * Math.abs(x));
+  const d = 0.3989423 * Math.exp((-x * x) / 2);
+  const p = d * t * (0.3193815 + t * (-0.3565638 + t * (1.781478 + t * (-1.821256 + t * 1.330274))));
+  return x > 0 ? 1 - p : p;
+}
+/** @grad */
+export function blackScholesCall(S: number, K: number, r: number, sigma: number, T: number): number {
+  const sqrtT = Math.sqrt(T);
+  const d1 = (Math.log(S / K) + (r + (sigma * sigma) / 2) * T) / (sigma * sqrtT);
+  const d2 = d1 - sigma * sqrtT;
+  return S * normCdf(d1) - K * Math.exp(-r * T) * normCdf(d2);
+}
+`,
+    fn: "blackScholesCall",
+    args: () => [100, 95, 0.03, 0.25, 1.5],
+  },
 
   // ---- parameters ----
   {
