@@ -33,7 +33,26 @@ function loadTypeScript(): typeof TsMorph.ts {
   return requireWithCodeCache(file) as typeof TsMorph.ts;
 }
 
-export const ts: typeof TsMorph.ts = loadTypeScript();
+/** Members the compiler reads on every node or statement, besides the `is…` tests. */
+const DIRECT = new Set(["forEachChild", "SyntaxKind", "NodeFlags", "ScriptTarget", "ScriptKind", "getLeadingCommentRanges", "getTextOfJSDocComment", "getModifiers", "canHaveModifiers", "createSourceFile"]);
+
+export const ts: typeof TsMorph.ts = withDirectMembers(loadTypeScript());
+
+/**
+ * The API with its node tests (`isIdentifier`, …: TypeScript's `is…` functions),
+ * `forEachChild` and its syntax enums as plain members. The module's own members are
+ * getters (its bundler's exports) on an object of ~2,250 of them, which V8 keeps as a hash
+ * table: every `ts.isIdentifier(n)` or `ts.SyntaxKind.Identifier` was a hash lookup and a
+ * getter call, which optimized code cannot inline, and the lowering asks them of every
+ * node. These members are declared once in TypeScript and never reassigned, so a copy is
+ * the same value for good; everything else is read through the module, the prototype.
+ */
+function withDirectMembers(module: typeof TsMorph.ts): typeof TsMorph.ts {
+  const members = module as unknown as Record<string, unknown>;
+  // (Made at once: an object given this many members one by one becomes a hash table too.)
+  const direct = Object.fromEntries(Object.keys(members).filter((name) => /^is[A-Z]/.test(name) || DIRECT.has(name)).map((name) => [name, members[name]]));
+  return Object.setPrototypeOf(direct, module) as typeof TsMorph.ts;
+}
 
 /** The API's types the compiler names, as `ts.Node` and so on. */
 export declare namespace ts {

@@ -19,6 +19,21 @@ describe("typescript.ts", () => {
     expect(ts.version).toBe(tsMorphTs.version);
   });
 
+  it("has the node tests, forEachChild and the syntax enums as plain members of an object V8 keeps fast, the rest through the module", () => {
+    const module = Object.getPrototypeOf(ts) as Record<string, unknown>;
+    const own = Object.getOwnPropertyNames(ts);
+    expect(own.length).toBeGreaterThan(600);
+    for (const name of ["isIdentifier", "isCallExpression", "forEachChild", "SyntaxKind", "NodeFlags", "createSourceFile"]) {
+      expect(Object.getOwnPropertyDescriptor(ts, name), name).toMatchObject({ value: module[name] });
+    }
+    expect(own.every((name) => /^is[A-Z]/.test(name) || ["forEachChild", "SyntaxKind", "NodeFlags", "ScriptTarget", "ScriptKind", "getLeadingCommentRanges", "getTextOfJSDocComment", "getModifiers", "canHaveModifiers", "createSourceFile"].includes(name))).toBe(true);
+    // A hash-table object would make every `ts.isX` a lookup again (V8's own report, in a child process).
+    const script = `import { ts } from "./compiler/typescript.ts"; console.log(JSON.stringify([%HasFastProperties(ts), %HasFastProperties(Object.getPrototypeOf(ts))]));`;
+    const run = spawnSync(process.execPath, ["--allow-natives-syntax", "--import", "tsx", "--input-type=module", "-e", script], { cwd: root, encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(JSON.parse(run.stdout.trim().split("\n").pop()!)).toEqual([true, false]);
+  });
+
   it("loads TypeScript for a compile, and none of ts-morph's own code", () => {
     const script = `
       import { createRequire } from "node:module";

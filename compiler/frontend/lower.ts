@@ -161,6 +161,9 @@ const BINARY_OPS: Partial<Record<ts.SyntaxKind, import("../ir/nodes.ts").BinaryO
   [ts.SyntaxKind.BarBarToken]: "||",
 };
 
+/** Binary operators whose value is a boolean. */
+const BOOLEAN_OPS = new Set(["<", "<=", ">", ">=", "===", "!==", "==", "!=", "&&", "||"]);
+
 /** The arithmetic of each compound assignment token (`+=` → "+"). */
 const COMPOUND_OPS: Partial<Record<ts.SyntaxKind, "+" | "-" | "*" | "/" | "**">> = {
   [ts.SyntaxKind.PlusEqualsToken]: "+",
@@ -2005,7 +2008,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
       }
       case "unary": return e.op === "!" ? b.BOOLEAN : b.NUMBER;
       case "binary":
-        return ["<", "<=", ">", ">=", "===", "!==", "==", "!=", "&&", "||"].includes(e.op) ? b.BOOLEAN : b.NUMBER;
+        return BOOLEAN_OPS.has(e.op) ? b.BOOLEAN : b.NUMBER;
       case "call": return NUMBER_PREDICATES.has(e.callee) ? b.BOOLEAN : b.NUMBER;
       case "userCall": return this.userCallTypes.get(e.callee) ?? b.NUMBER;
       case "conditional": {
