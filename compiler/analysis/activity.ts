@@ -106,7 +106,8 @@ export function dependents(seeds: Iterable<string>, edges: { target: string; sou
   const varied = new Set(seeds);
   for (let changed = true; changed; ) {
     changed = false;
-    for (const { target, sources } of edges) {
+    for (let k = 0; k < edges.length; k++) {
+      const { target, sources } = edges[k]!;
       if (!varied.has(target) && someIn(sources, varied)) {
         varied.add(target);
         changed = true;
@@ -153,7 +154,8 @@ export function analyzeActivity(fn: FunctionIR, result: Expr, wrt: string[], ena
   const useful = expand(differentiableReads(result));
   for (let changed = true; changed; ) {
     changed = false;
-    for (const { target, sources } of edges) {
+    for (let k = 0; k < edges.length; k++) {
+      const { target, sources } = edges[k]!;
       if (!useful.has(target)) continue;
       for (const s of sources) {
         if (!useful.has(s)) {

@@ -110,7 +110,7 @@ export function newAttempt(namer: Namer): Attempt {
 /** An attempt that records on its own from here on, with everything `attempt` recorded so far. */
 export function copyAttempt(attempt: Attempt): Attempt {
   const readLog: ReadLog = new Map();
-  for (const [name, reads] of attempt.readLog) readLog.set(name, reads.slice());
+  attempt.readLog.forEach((reads, name) => readLog.set(name, reads.slice()));
   return {
     namer: attempt.namer.clone(),
     stacks: new Set(attempt.stacks),

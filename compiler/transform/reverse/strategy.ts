@@ -153,7 +153,7 @@ function firstRound(generate: Generate, plan: Plan, adjointNames: Map<string, st
   const kept: KeptReads = { names: new Set(), copies: new Set() };
   const reads = sweepReads(raw.reverseSweep, new Set(), kept);
   if (keepsPrimalReads(reads, kept, primal)) {
-    for (const [name, bar] of names) adjointNames.set(name, bar);
+    names.forEach((bar, name) => adjointNames.set(name, bar));
     return { generated: raw, reads };
   }
   return generatedReads(generate(plan, adjointNames, { cleanup: true, readsOnly: true }));
@@ -179,15 +179,24 @@ function keepsPrimalReads(reads: Set<string>, kept: KeptReads, primal: Set<strin
 /** The same variables read at the same positions (compared entry by entry: sorting whole entries stringified each list at every comparison). */
 function sameReads(a: ReadLog, b: ReadLog): boolean {
   if (a.size !== b.size) return false;
-  for (const [name, reads] of a) {
-    const other = b.get(name);
-    if (!other || other.length !== reads.length) return false;
-    for (let k = 0; k < reads.length; k++) {
-      const r = reads[k]!;
-      const o = other[k]!;
-      if (r.order !== o.order || r.loops.length !== o.loops.length) return false;
-      for (let l = 0; l < r.loops.length; l++) if (r.loops[l] !== o.loops[l]) return false;
-    }
+  // (forEach: no entry array per variable, of which a large function logs thousands.)
+  let same = true;
+  a.forEach((reads, name) => {
+    if (same) same = sameEntries(reads, b.get(name));
+  });
+  return same;
+}
+
+type ReadsOf = { order: number; loops: number[] }[];
+
+/** One variable's reads in two logs: the same positions, in the same order. */
+function sameEntries(reads: ReadsOf, other: ReadsOf | undefined): boolean {
+  if (!other || other.length !== reads.length) return false;
+  for (let k = 0; k < reads.length; k++) {
+    const r = reads[k]!;
+    const o = other[k]!;
+    if (r.order !== o.order || r.loops.length !== o.loops.length) return false;
+    for (let l = 0; l < r.loops.length; l++) if (r.loops[l] !== o.loops[l]) return false;
   }
   return true;
 }

@@ -26,7 +26,10 @@ export function shareBoundTemps(list: Stmt[], bound: ReadonlySet<string>): Stmt[
   // Nothing to share without two bindings: the list as it is, without the scan below (a
   // definedIn and a writesMemory walk per statement of a whole reverse sweep).
   let bindings = 0;
-  for (const s of list) if (s.kind === "declare" && bound.has(s.name)) bindings++;
+  for (let k = 0; k < list.length; k++) {
+    const s = list[k]!;
+    if (s.kind === "declare" && bound.has(s.name)) bindings++;
+  }
   if (bindings < 2) return list;
   const held = new Map<string, Binding>();
   const alias = new Map<string, string>();
