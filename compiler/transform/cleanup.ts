@@ -362,13 +362,11 @@ function readCopiesOnce(list: Entry[]): { list: Entry[]; everyCopy: boolean } {
     free = last + 1;
   }
   if (edits.size === 0) return { list, everyCopy: false };
+  // The edits come in order, none inside another's span.
   const out: Entry[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const edit = edits.get(i);
-    if (!edit) {
-      out.push(list[i]!);
-      continue;
-    }
+  let from = 0;
+  edits.forEach((edit, i) => {
+    for (let k = from; k < i; k++) out.push(list[k]!);
     // v keeps its value from here to the copy's last read (the reassignment moves past it).
     // Only statements that mention the copy change (the others are kept, names and all).
     const { g, j } = edit;
@@ -382,8 +380,9 @@ function readCopiesOnce(list: Entry[]): { list: Entry[]; everyCopy: boolean } {
       const x = list[j]!;
       out.push(x.mentions.includes(g) ? entry(mapStmtExprs([x.stmt], direct)[0]!) : x);
     }
-    i = edit.last;
-  }
+    from = edit.last + 1;
+  });
+  for (let k = from; k < list.length; k++) out.push(list[k]!);
   return { list: out, everyCopy: edits.size === copyCount };
 }
 
@@ -405,6 +404,8 @@ export function cleanupStraightLine(list: Stmt[], liveAfter: (name: string) => b
     if (s.kind === "if") asked = null;
     else if (s.kind === "assign" && s.target.kind === "var" && b.isNumber(s.value, 0)) asked.add(s.target.name);
   }
+  // No reset left and no branch: nothing to drop.
+  if (asked?.size === 0) return cleaned.map((x) => x.stmt);
   const later = new Set<string>();
   const readLater = (name: string) => later.has(name) || liveAfter(name);
   const kept: Stmt[] = [];
