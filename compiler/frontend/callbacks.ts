@@ -84,6 +84,16 @@ export interface CallbackHost {
   localRecords(fields: { name: string; array: string }[]): Expr;
   /** The field `name` of a record value. */
   fieldOf(object: Expr, name: string, node: ts.Node): Expr;
+  /** A local matrix named by `e` (matrices.ts): its row count, and a way to name row `at` (a view). */
+  matrixRows(e: ts.Expression): MatrixRows | undefined;
+  /** A row of a local matrix named by `e` (`row`, `m[i]`): its length, its entries, and a way to name it (a view). */
+  matrixRow(e: ts.Expression): { length: Expr; at(j: Expr): Expr; bind(name: string): void } | undefined;
+}
+
+/** The rows of a local matrix, for a loop over them. */
+export interface MatrixRows {
+  rows: Expr;
+  bindRow(name: string, at: Expr, node: ts.Node): void;
 }
 
 const NUMBER_ARRAY: ValueType = { kind: "array", element: b.NUMBER, container: "array", readonly: false };
@@ -117,8 +127,12 @@ export class Callbacks {
     const host = this.host;
     const access = call.expression as ts.PropertyAccessExpression;
     const method = access.name.text;
-    const array = host.arrayValue(access.expression, "items");
-    const arrayType = host.typeOf(array, access.expression);
+    const matrix = host.matrixRows(access.expression);
+    if (matrix) return this.overRows(call, matrix, declared, found);
+    // A row of a local matrix (`row.reduce(…)`, `m[i].map(…)`): its entries in the flat array.
+    const row = host.matrixRow(access.expression);
+    const array = row ? b.v("undefined") : host.arrayValue(access.expression, "items");
+    const arrayType = row ? NUMBER_ARRAY : host.typeOf(array, access.expression);
     // An array of records (`layers.reduce((s, layer) => …, 0)`): its elements are records of its fields' rows.
     const records = arrayType.kind === "record" && arrayType.arrayOfRecords ? arrayType : undefined;
     if (arrayType.kind !== "array" && !records) return host.reject(Codes.UnsupportedCall, `'.${method}' is supported on arrays; this value is not one`, access.expression);
@@ -129,10 +143,10 @@ export class Callbacks {
       return p && ts.isIdentifier(p.name) ? p.name.text : undefined;
     };
     const span = host.span(call);
-    const length: Expr = records ? host.recordsLength(array, records, access.expression) : { kind: "length", object: array };
+    const length: Expr = row ? row.length : records ? host.recordsLength(array, records, access.expression) : { kind: "length", object: array };
     const elementType = records ? elementOfRecords(records) : (arrayType as Extract<ValueType, { kind: "array" }>).element;
     const container = records ? "array" : (arrayType as Extract<ValueType, { kind: "array" }>).container;
-    const element = (i: Expr): Expr => (records ? host.recordAt(array, records, i, call) : b.index(array, i));
+    const element = (i: Expr): Expr => (row ? row.at(i) : records ? host.recordAt(array, records, i, call) : b.index(array, i));
     // The loop counter: the callback's index parameter's name, or one derived from its element's.
     const folds = method === "reduce" || method === "reduceRight";
     const indexAt = folds ? 2 : 1;
@@ -142,7 +156,7 @@ export class Callbacks {
     const elementArgs = (): Argument[] => [
       { kind: "value", value: element(b.v(counter)), type: elementType, node: call },
       { kind: "value", value: b.v(counter), type: b.NUMBER, node: call },
-      { kind: "value", value: array, type: arrayType, node: access.expression },
+      row ? { kind: "view", bind: row.bind, node: access.expression } : { kind: "value", value: array, type: arrayType, node: access.expression },
     ];
 
     switch (method) {
@@ -183,7 +197,7 @@ export class Callbacks {
         const name = declared ? host.bind(declared.name, { kind: "array", element: b.NUMBER, container: "array", readonly: false }, false) : host.variable("kept", { kind: "array", element: b.NUMBER, container: "array", readonly: false }, false);
         host.emit({ kind: "declare", name, type: { kind: "array", element: b.NUMBER, container: "array", readonly: false }, init: { kind: "arrayLiteral", elements: [] }, mutable: false, span });
         const { pre, value } = host.separately(() => this.value(fn, elementArgs().slice(0, fn.kind === "closure" ? 3 : 1), call));
-        host.emit(loop(b.num(0), [...pre, { kind: "if", test: value, then: [{ kind: "append", array: name, value: b.index(array, b.v(counter)), span }], else: [] }]));
+        host.emit(loop(b.num(0), [...pre, { kind: "if", test: value, then: [{ kind: "append", array: name, value: element(b.v(counter)), span }], else: [] }]));
         return b.v(name);
       }
       case "some":
@@ -206,11 +220,73 @@ export class Callbacks {
         this.search(at, counter, length, fromEnd, () => host.separately(() => this.value(fn, elementArgs().slice(0, fn.kind === "closure" ? 3 : 1), call)), span);
         if (!found) return b.v(at);
         // The element found, else the fallback (`?? d`); with `!` the element at the index, as JavaScript reads it.
-        const element = b.index(array, b.v(at));
-        return found.fallback ? { kind: "conditional", test: b.bin("<", b.v(at), b.num(0)), whenTrue: found.fallback, whenFalse: element } : element;
+        const hit = element(b.v(at));
+        return found.fallback ? { kind: "conditional", test: b.bin("<", b.v(at), b.num(0)), whenTrue: found.fallback, whenFalse: hit } : hit;
       }
       default:
         return host.reject(Codes.UnsupportedCall, `'.${method}' with a callback is not supported`, call);
+    }
+  }
+
+  /**
+   * `m.reduce((s, row) => …, 0)`, `m.map((row) => …)`, `m.forEach(…)`, `m.some(…)`,
+   * `m.every(…)`, `m.findIndex(…)` over the rows of a local matrix (matrices.ts): the
+   * callback's row is a view of the flat array, as in `for (const row of m)`.
+   */
+  private overRows(call: ts.CallExpression, matrix: MatrixRows, declared?: { name: string; mutable: boolean }, found?: { fallback: Expr | null }): Expr {
+    const host = this.host;
+    const method = (call.expression as ts.PropertyAccessExpression).name.text;
+    const fn = host.functionValue(call.arguments[0]!)!;
+    const folds = method === "reduce" || method === "reduceRight";
+    const supported = ["forEach", "map", "some", "every", "findIndex", "findLastIndex"].includes(method) || (folds && call.arguments.length === 2);
+    if (fn.kind !== "closure" || found || !supported) {
+      return host.reject(Codes.UnsupportedCall, `'.${method}' over the rows of a local matrix is supported with a callback written here (reduce with an initial value, map, forEach, some, every, findIndex); otherwise write a loop: 'for (const row of m)'`, call);
+    }
+    const param = (k: number) => {
+      const p = fn.node.parameters[k];
+      return p && ts.isIdentifier(p.name) ? p.name.text : undefined;
+    };
+    const span = host.span(call);
+    const counter = host.variable(param(folds ? 2 : 1) ?? `${param(folds ? 1 : 0) ?? "row"}_i`, b.NUMBER, true);
+    const args = (): Argument[] => [
+      { kind: "view", bind: (name) => matrix.bindRow(name, b.v(counter), call), node: call },
+      { kind: "value", value: b.v(counter), type: b.NUMBER, node: call },
+    ];
+    const loop = (body: Stmt[]): Stmt => b.countUp(counter, b.num(0), matrix.rows, body, span);
+    const test = () => host.separately(() => this.value(fn, args(), call));
+    switch (method) {
+      case "reduce":
+      case "reduceRight": {
+        const init = host.lowerExpr(call.arguments[1]!);
+        if (host.typeOf(init, call.arguments[1]!).kind !== "number") host.reject(Codes.UnsupportedCall, `${method} is supported with a number accumulator (start it with a number: m.${method}((s, row) => …, 0))`, call.arguments[1]!);
+        const acc = declared ? host.bind(declared.name, b.NUMBER, declared.mutable) : host.variable(param(0) ?? "acc", b.NUMBER, true);
+        host.emit({ kind: "declare", name: acc, type: b.NUMBER, init, mutable: true, span });
+        const body = this.inLoop(fn, [{ kind: "value", value: b.v(acc), type: b.NUMBER, node: call, binding: { irName: acc, mutable: true } }, ...args()], { kind: "var", name: acc }, call, 2);
+        host.emit(method === "reduce" ? loop(body) : countDown(counter, b.sub(matrix.rows, b.num(1)), body, span));
+        return b.v(acc);
+      }
+      case "map": {
+        const name = declared ? host.bind(declared.name, NUMBER_ARRAY, false) : host.variable("mapped", NUMBER_ARRAY, false);
+        host.emit({ kind: "declare", name, type: NUMBER_ARRAY, init: { kind: "zeros", container: "array", length: matrix.rows }, mutable: false, span });
+        host.emit(loop(this.inLoop(fn, args(), { kind: "index", object: b.v(name), index: b.v(counter) }, call, 1)));
+        return b.v(name);
+      }
+      case "forEach":
+        host.emit(loop(this.inLoop(fn, args(), null, call, 1)));
+        return b.num(0);
+      case "some":
+      case "every": {
+        const flag = declared ? host.bind(declared.name, b.BOOLEAN, declared.mutable) : host.variable(method === "some" ? "found" : "all", b.BOOLEAN, true);
+        host.emit({ kind: "declare", name: flag, type: b.BOOLEAN, init: b.bool(method === "every"), mutable: true, span });
+        const { pre, value } = test();
+        host.emit(loop([...pre, { kind: "if", test: method === "some" ? value : b.not(value), then: [b.assign({ kind: "var", name: flag }, b.bool(method === "some")), { kind: "break" }], else: [] }]));
+        return b.v(flag);
+      }
+      default: {
+        const at = declared ? host.bind(declared.name, b.NUMBER, declared.mutable) : host.variable("index", b.NUMBER, true);
+        this.search(at, counter, matrix.rows, method === "findLastIndex", test, span);
+        return b.v(at);
+      }
     }
   }
 

@@ -3,7 +3,7 @@
  *
  *   const [a, b] = x, const { w, b: bias } = p, nested patterns, [first, ...rest]
  *       → one declaration (or another name for a part) per name bound
- *   const ys = xs.slice(a, b), Array.from(xs), Float64Array.from(xs),
+ *   const ys = xs.slice(a, b), Array.from(xs), Float64Array.from(xs), Array.from(xs, (v, i) => …),
  *   Array.from({ length: n }, (_, i) => f(i))
  *       → a zero-filled array and a counted loop that fills it
  *
@@ -103,7 +103,8 @@ function copyRange(host: DeclarationHost, name: string, array: Expr, type: Value
 /**
  * Array-building idioms, desugared to a zero-filled array and a counted loop so every
  * transform handles them: `xs.slice(a?, b?)`, `Array.from(xs)`, `Float64Array.from(xs)`,
- * `Array.from({ length: n }, (_, i) => f(i))`. Null when `e` is none of them.
+ * `Array.from(xs, (v, i) => f(v, i))`, `Array.from({ length: n }, (_, i) => f(i))`. Null
+ * when `e` is none of them.
  */
 export function lowerArrayBuilder(host: DeclarationHost, name: string, e: ts.Expression, mutable: boolean): Stmt[] | null {
   if (!ts.isCallExpression(e) || !ts.isPropertyAccessExpression(e.expression)) return null;
@@ -159,6 +160,18 @@ export function lowerArrayBuilder(host: DeclarationHost, name: string, e: ts.Exp
       const type = host.typeOf(source, first);
       if (type.kind === "array" && type.element.kind === "number") {
         return build(container, { kind: "length", object: source }, (i) => b.index(source, i));
+      }
+    }
+    // `Array.from(xs, (v, i) => …)`: as xs.map(…), into an array of the kind named.
+    if (first && mapper && e.arguments.length === 2 && (ts.isArrowFunction(mapper) || ts.isFunctionExpression(mapper)) && !ts.isBlock(mapper.body) && mapper.parameters.length <= 2) {
+      const source = host.lowerExpr(first);
+      const type = host.typeOf(source, first);
+      if (type.kind === "array" && type.element.kind === "number") {
+        const [element, index] = mapper.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : undefined));
+        return build(container, { kind: "length", object: source }, (i) => {
+          if (element) host.alias(element, b.index(source, i));
+          return host.lowerExpr(mapper.body as ts.Expression);
+        }, index);
       }
     }
     host.reject(Codes.UnsupportedExpression, `this form of ${target.text}.from is not supported; use Array.from({ length: n }, (_, i) => …) or copy a numeric array`, e);

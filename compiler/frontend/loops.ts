@@ -74,7 +74,8 @@ export function lowerFor(host: LoopHost, node: ts.ForStatement, span: SourceSpan
 
 /**
  * `for (const v of xs) body` → `for (let v_i = 0; v_i < xs.length; v_i++) { const v = xs[v_i]; body }`;
- * also `for (const [i, v] of xs.entries())` (i is the counter) and `for (const [a, b] of pairs)`.
+ * also `for (const [i, v] of xs.entries())` (i is the counter), `for (const v of xs.values())`
+ * and `for (const [a, b] of pairs)`.
  */
 export function lowerForOf(host: LoopHost, node: ts.ForOfStatement, span: SourceSpan, label: string | undefined): Stmt {
   if (node.awaitModifier) host.reject(Codes.UnsupportedStatement, "'for await' cannot be differentiated; make the function synchronous", node);
@@ -93,6 +94,9 @@ export function lowerForOf(host: LoopHost, node: ts.ForOfStatement, span: Source
     }
     source = source.expression.expression;
     entries = true;
+  } else if (ts.isCallExpression(source) && ts.isPropertyAccessExpression(source.expression) && source.expression.name.text === "values" && source.arguments.length === 0) {
+    // `xs.values()`: the elements, as `for (const v of xs)`.
+    source = source.expression.expression;
   }
   const matrix = entries ? undefined : host.matrixRows(source);
   if (matrix) {

@@ -1205,6 +1205,22 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === "fill" && !ts.isNewExpression(e.expression.expression)) {
       return this.lowerFillZero(e, e.expression.expression, span);
     }
+    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === "set" && (e.arguments.length === 1 || e.arguments.length === 2)) {
+      // `buf.set(xs, offset)` on a local typed array: a copy loop.
+      const target = e.expression.expression;
+      const array = this.lowerExpr(target);
+      const type = this.typeOf(array, target);
+      if (type.kind === "array" && type.container !== "array" && type.element.kind === "number") {
+        if (array.kind !== "var" || type.readonly || this.isParameter(array.name)) this.reject(Codes.UnsupportedCall, "'.set' is supported on a local typed array; for a parameter, copy into a local one first ('const buf = new Float64Array(n)')", e);
+        const source = this.arrayValue(e.arguments[0]!, "items");
+        const from = this.typeOf(source, e.arguments[0]!);
+        if (from.kind !== "array" || from.element.kind !== "number") this.reject(Codes.UnsupportedCall, "'.set' copies an array of numbers", e.arguments[0]!);
+        const offset = e.arguments[1] ? this.lowerExpr(e.arguments[1]) : b.num(0);
+        this.numeric(offset, e.arguments[1] ?? e);
+        const j = this.variable(`${array.name}_j`, b.NUMBER, true);
+        return [b.countUp(j, b.num(0), { kind: "length", object: source }, [b.assign({ kind: "index", object: array, index: b.isNumber(offset, 0) ? b.v(j) : b.add(offset, b.v(j)) }, b.index(source, b.v(j)))], span)];
+      }
+    }
     if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === "sort" && !isFreshCopy(e.expression.expression)) {
       // `ys.sort((a, b) => a - b);` on a local array: a sorted copy, copied back.
       const target = e.expression.expression;
@@ -1405,6 +1421,10 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
 
   /** Local matrices (frontend/matrices.ts): one flat array each. */
   private readonly matrices = new LocalMatrices(this);
+
+  matrixRow(e: ts.Expression): { length: Expr; at(j: Expr): Expr; bind(name: string): void } | undefined {
+    return this.matrices.row(e);
+  }
 
   matrixRows(e: ts.Expression): { rows: Expr; bindRow(name: string, at: Expr, node: ts.Node): void } | undefined {
     return this.matrices.rowsOf(e);
@@ -1916,7 +1936,7 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && !this.lookup(callee.expression.text)) {
       this.importProblem(callee.expression.text, node, "call", callee.name.text);
     }
-    return this.reject(Codes.UnsupportedCall, `'${callee.getText(this.sourceFile)}(…)' cannot be differentiated: tsgrad calls Math functions, functions of your program (this file or a relative import), methods of your classes, and map/reduce/forEach/filter/some/every/find/findIndex (and findLast…), reduceRight, slice, concat, indexOf, lastIndexOf, includes, at, toReversed, toSorted, fill and push on arrays; for a library function, supply its derivative with '@vjpOf'`, node);
+    return this.reject(Codes.UnsupportedCall, `'${callee.getText(this.sourceFile)}(…)' cannot be differentiated: tsgrad calls Math functions, functions of your program (this file or a relative import), methods of your classes, and map/reduce/forEach/filter/some/every/find/findIndex (and findLast…), reduceRight, slice, concat, indexOf, lastIndexOf, includes, at, toReversed, toSorted, fill, push and a typed array's set; for a library function, supply its derivative with '@vjpOf'`, node);
   }
 
   private lowerNew(node: ts.NewExpression, filled = false): Expr {

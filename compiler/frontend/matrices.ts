@@ -44,6 +44,8 @@ export interface MatrixHost {
   irNameOf(name: string): string | undefined;
   /** Whether an IR name is a parameter of the function. */
   isParameter(irName: string): boolean;
+  /** Lowers with the statements it needs kept apart (to go inside a loop). */
+  separately<T>(lower: () => T): { pre: Stmt[]; value: T };
 }
 
 /** A local matrix's shape: its row count, where row i starts in the flat array, and row i's length. */
@@ -139,13 +141,17 @@ export class LocalMatrices {
     if (!mapper || !(ts.isArrowFunction(mapper) || ts.isFunctionExpression(mapper)) || ts.isBlock(mapper.body)) return null;
     const row = rowOf(skipOuter(mapper.body as ts.Expression));
     if (!row) return null;
+    // A row mapped over an array that depends on the row's own element or index (`A.map((r) => r.map(…))`) has no length known up front.
+    const outer = new Set(mapper.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
+    if (row.over && mentions(row.over, outer)) return null;
     if (mutable) host.reject(Codes.UnsupportedStatement, `declare the local matrix '${name}' with 'const' (its entries can still be written)`, d);
     const span = host.span(d);
     const source = overArray ? host.arrayValue(overArray, "items") : undefined;
     const rows = source ? ({ kind: "length", object: source } as Expr) : host.lowerExpr(rowsNode!);
     const held = (e: Expr, base: string, node: ts.Node) => (e.kind === "number" || e.kind === "var" || e.kind === "length" ? e : host.hold(e, base, node));
     const rowCount = held(rows, `${name}_rows`, overArray ?? rowsNode!);
-    const cols = held(host.lowerExpr(row.length), `${name}_cols`, row.length);
+    const over = row.over ? host.arrayValue(row.over, "columns") : undefined;
+    const cols = over ? ({ kind: "length", object: over } as Expr) : held(host.lowerExpr(row.length), `${name}_cols`, row.length);
     const type: ValueType = { kind: "array", element: b.NUMBER, container: row.container, readonly: false };
     const flat = host.bind(name, type, false);
     this.byName.set(flat, { flat, rows: rowCount, start: (i) => b.mul(i, cols), cols: () => cols });
@@ -161,11 +167,13 @@ export class LocalMatrices {
       if (rowParam && ts.isIdentifier(rowParam.name)) host.alias(rowParam.name.text, b.v(i));
       const inner = host.inScope(() => {
         const j = host.bind(host.fresh(`${name}_j`), b.NUMBER, true);
-        const colParam = entry.parameters[1];
+        const [element, colParam] = entry.parameters;
+        if (over && element && ts.isIdentifier(element.name)) host.alias(element.name.text, b.index(over, b.v(j)));
         if (colParam && ts.isIdentifier(colParam.name)) host.alias(colParam.name.text, b.v(j));
-        const value = host.lowerExpr(entry.body as ts.Expression);
+        // An entry may need statements of its own (a reduce): they go inside the loop.
+        const { pre, value } = host.separately(() => host.lowerExpr(entry.body as ts.Expression));
         if (host.typeOf(value, entry.body).kind !== "number") host.reject(Codes.UnsupportedExpression, "each entry of a local matrix must be a number", entry.body);
-        return b.countUp(j, b.num(0), cols, [b.assign({ kind: "index", object: b.v(flat), index: b.add(b.mul(b.v(i), cols), b.v(j)) }, value)], span);
+        return b.countUp(j, b.num(0), cols, [...pre, b.assign({ kind: "index", object: b.v(flat), index: b.add(b.mul(b.v(i), cols), b.v(j)) }, value)], span);
       });
       return b.countUp(i, b.num(0), rowCount, [inner], span);
     });
@@ -259,6 +267,7 @@ export class LocalMatrices {
   declareBuilding(name: string, init: ts.Expression, mutable: boolean, d: ts.VariableDeclaration): Stmt[] | null {
     const host = this.host;
     const shape = rowOf(skipOuter(init));
+    if (shape?.over) return null;
     const statement = d.parent?.parent;
     const block = statement?.parent;
     if (!shape || !statement || !block || !(ts.isBlock(block) || ts.isCaseClause(block))) return null;
@@ -330,6 +339,20 @@ export class LocalMatrices {
     return b.index(b.v(matrix.irName), b.add(matrix.start(i!), j!));
   }
 
+  /** A row of a local matrix (`row`, `m[i]`) read as an array: its length, its entries, and a way to name it (a view). */
+  row(e: ts.Expression): { length: Expr; at(j: Expr): Expr; bind(name: string): void } | undefined {
+    const x = skipOuter(e);
+    if (!this.rowOf(x) && !(ts.isElementAccessExpression(x) && this.matrixOf(x.expression))) return undefined;
+    const bind = this.argument(x, false)!;
+    const view = this.rowOf(x) ?? (() => {
+      // `m[i]`: bound once, under a name of its own, so every read below uses the same index.
+      const name = this.host.fresh("row");
+      bind(name);
+      return this.rowViews.get(this.host.irNameOf(name)!)!;
+    })();
+    return { length: view.cols, at: (j) => b.index(b.v(view.flat), b.add(view.start, j)), bind: (name) => void this.rowViews.set(this.host.bind(name, NUMBER_ARRAY, false), view) };
+  }
+
   /** Whether `e` is a local matrix, a row of one (`m[i]`) or a named row: what `argument` binds. */
   isMatrixOrRow(e: ts.Expression): boolean {
     const x = skipOuter(e);
@@ -387,6 +410,11 @@ export function writesInto(node: ts.Node, name: string): boolean {
   return visit(node);
 }
 
+/** Whether `e` mentions any of `names`. */
+function mentions(e: ts.Node, names: Set<string>): boolean {
+  return (ts.isIdentifier(e) && names.has(e.text)) || !!ts.forEachChild(e, (c) => (mentions(c, names) ? true : undefined));
+}
+
 /** `m.push(name);` as a statement: its `m`. */
 function pushOf(s: ts.Statement, name: string): ts.Expression | undefined {
   if (!ts.isExpressionStatement(s) || !ts.isCallExpression(s.expression)) return undefined;
@@ -432,7 +460,7 @@ function lengthOf(o: ts.ObjectLiteralExpression): ts.Expression | undefined {
  * A matrix row as written in a local matrix's initializer: `new Array<number>(k).fill(0)`,
  * `Array(k).fill(0)`, `new Float64Array(k)` (zeros), or `Array.from({ length: k }, (_, j) => …)`.
  */
-function rowOf(e: ts.Expression): { length: ts.Expression; container: "array" | "float64array"; entry?: ts.ArrowFunction | ts.FunctionExpression } | undefined {
+function rowOf(e: ts.Expression): { length: ts.Expression; container: "array" | "float64array"; entry?: ts.ArrowFunction | ts.FunctionExpression; over?: ts.Expression } | undefined {
   if (ts.isNewExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "Float64Array" && e.arguments?.length === 1) return { length: e.arguments[0]!, container: "float64array" };
   if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) {
     const created = e.expression.expression;
@@ -441,6 +469,10 @@ function rowOf(e: ts.Expression): { length: ts.Expression; container: "array" | 
       return { length: created.arguments[0]!, container: "array" };
     }
     const [first, mapper] = e.arguments;
+    // `ys.map((w, j) => …)`: a row of ys.length entries (an entry of a local matrix built by map).
+    if (e.expression.name.text === "map" && e.arguments.length === 1 && first && (ts.isArrowFunction(first) || ts.isFunctionExpression(first)) && !ts.isBlock(first.body)) {
+      return { length: created, container: "array", entry: first, over: created };
+    }
     if (e.expression.name.text === "from" && ts.isIdentifier(created) && created.text === "Array" && first && ts.isObjectLiteralExpression(first) && lengthOf(first) && mapper && (ts.isArrowFunction(mapper) || ts.isFunctionExpression(mapper)) && !ts.isBlock(mapper.body)) {
       return { length: lengthOf(first)!, container: "array", entry: mapper };
     }

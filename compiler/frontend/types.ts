@@ -61,6 +61,12 @@ export function shapeOfTypeNode(node: ts.TypeNode, resolve?: TypeResolver, depth
         return arrayOf(element, name === "ReadonlyArray");
       }
       if (name === "Readonly" && ref.typeArguments?.length === 1) return recurse(ref.typeArguments[0]!);
+      // `ArrayLike<number>` (a generic's usual bound): read by index and length only.
+      if (name === "ArrayLike" && ref.typeArguments?.length === 1) {
+        const element = recurse(ref.typeArguments[0]!);
+        if ("error" in element) return element;
+        return arrayOf(element, true);
+      }
       const declaration = !ref.typeArguments && resolve ? resolve(name) : undefined;
       if (declaration && !isDeclarationKind(declaration)) return recurse(declaration as ts.TypeNode);
       // A numeric enum is a number (never differentiated by default: annotations.ts); a string enum passes through.

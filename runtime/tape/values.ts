@@ -12,6 +12,12 @@ const floatArrays = new WeakSet<unknown[]>();
 
 export function markFloat64<T extends unknown[]>(a: T): T {
   floatArrays.add(a);
+  // A typed array's `set(source, offset)`, which the plain array standing in for it lacks.
+  Object.defineProperty(a, "set", {
+    value: (source: ArrayLike<unknown>, offset = 0) => {
+      for (let i = 0; i < source.length; i++) a[offset + i] = source[i];
+    },
+  });
   return a;
 }
 

@@ -402,6 +402,98 @@ export function blackScholesCall(S: number, K: number, r: number, sigma: number,
     fn: "blackScholesCall",
     args: () => [100, 95, 0.03, 0.25, 1.5],
   },
+  {
+    name: "a matrix product built by nested map (A.map((row) => B[0].map((_, j) => row.reduce(…)))), summed by reduce over its rows",
+    source: `
+/**
+ * @grad A
+ * @hvp A
+ * @jvp A
+ */
+export function frobeniusOfProduct(A: number[][], B: number[][]): number {
+  const C = A.map((row) => B[0].map((_, j) => row.reduce((s, a, k) => s + a * B[k][j], 0)));
+  return C.reduce((s, row) => s + row.reduce((t, v) => t + v * v, 0), 0);
+}
+`,
+    fn: "frobeniusOfProduct",
+    args: () => [[[1.2, 0.1, 0.3], [0.1, 0.9, 0.2]], [[0.3, 0.2, 1.1, 0.4], [0.2, 0.1, 0.0, 0.8], [0.0, 0.3, 0.1, 0.2]]],
+    wrt: [0],
+  },
+  {
+    name: "a distance matrix of points by nested map, read as d[i][j]",
+    source: `
+/**
+ * @grad points
+ * @hvp points
+ */
+export function stress(points: number[][], target: number[][]): number {
+  const d = points.map((p) => points.map((q) => Math.hypot(p[0] - q[0], p[1] - q[1])));
+  let s = 0;
+  for (let i = 0; i < d.length; i++) for (let j = i + 1; j < d.length; j++) s += (d[i][j] - target[i][j]) ** 2;
+  return s;
+}
+`,
+    fn: "stress",
+    args: () => [[[0, 0], [1, 0.2], [0.4, 1.1], [-0.5, 0.3]], [[0, 1, 1, 1], [1, 0, 1, 1], [1, 1, 0, 1], [1, 1, 1, 0]]],
+    wrt: [0],
+  },
+  {
+    name: "Array.from(xs, mapper), Float64Array.from(xs, mapper), for…of xs.values(), forEach reading its array argument",
+    source: `
+/**
+ * @grad
+ * @hvp
+ * @jvp
+ */
+export function scaledNorm(x: number[], k: number): number {
+  const y = Array.from(x, (v) => v * k);
+  const z = Float64Array.from(x, (v, i) => v + i);
+  let s = 0;
+  for (const v of y.values()) s += v * v;
+  z.forEach((v, i, arr) => {
+    s += v * arr[(i + 1) % arr.length];
+  });
+  return s;
+}
+`,
+    fn: "scaledNorm",
+    args: () => [xs(), 1.3],
+  },
+  {
+    name: "a typed array filled with set(xs, offset)",
+    source: `
+/**
+ * @grad
+ * @jvp
+ */
+export function shifted(x: number[]): number {
+  const buf = new Float64Array(x.length + 2);
+  buf.set(x, 1);
+  let s = 0;
+  for (let i = 1; i <= x.length; i++) s += buf[i - 1] * buf[i + 1] + buf[i] ** 2;
+  return s;
+}
+`,
+    fn: "shifted",
+    args: () => [xs()],
+  },
+  {
+    name: "a generic helper over ArrayLike<number>",
+    source: `
+function total<T extends ArrayLike<number>>(a: T): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s;
+}
+/** @grad */
+export function normalizedEntropy(p: number[]): number {
+  const z = total(p);
+  return -p.reduce((h, v) => h + (v / z) * Math.log(v / z), 0);
+}
+`,
+    fn: "normalizedEntropy",
+    args: () => [[0.3, 1.2, 0.8, 1.5, 0.4]],
+  },
 
   // ---- parameters ----
   {
