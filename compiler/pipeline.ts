@@ -24,7 +24,7 @@ import { functionSources, tagsOf, type FunctionSource } from "./frontend/functio
 import { isStackOverflow, tooLargeDiagnostic } from "./frontend/tooLarge.ts";
 import type { DerivativeRequest, FunctionIR, ModuleIR } from "./ir/nodes.ts";
 import { walkStmts } from "./ir/visit.ts";
-import { Namer, namesIn } from "./transform/naming.ts";
+import { freeName, namesIn } from "./transform/naming.ts";
 import { Printer } from "./backend/print.ts";
 import { formatTypeScript } from "./backend/format.ts";
 import { printAndFormat, TSGRAD_LINE_STYLE, type LineStyle } from "./backend/lines.ts";
@@ -381,8 +381,8 @@ function differentiate(job: FileJob, lowered: Lowered): { file: FileDerivatives;
   const moduleNames = new Set<string>([...discovery.module.functionNames, ...discovery.module.numericConstants.keys()]);
   // Generated names must not collide with the user's identifiers anywhere in the file.
   const fileNames = new Set(moduleNames);
-  for (const { fn } of lowered) for (const n of namesIn(fn)) fileNames.add(n);
-  const stackNames = { values: new Namer(fileNames).fresh("valueStack"), control: new Namer(fileNames).fresh("controlStack") };
+  for (const { fn } of lowered) namesIn(fn, fileNames);
+  const stackNames = { values: freeName(fileNames, "valueStack"), control: freeName(fileNames, "controlStack") };
 
   const context = (fn: FunctionIR, request: DerivativeRequest, lines = sourceLines, name = sourceName): ModeContext => ({
     fn,

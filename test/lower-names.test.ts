@@ -2,7 +2,8 @@
  * Names the lowering makes up (a shadowing local renamed `x_1`, a hoisted temporary) avoid
  * every identifier of the function, also those written after the point where the name is
  * made (the function's identifiers are gathered when a first name is asked for, not as the
- * lowering reaches them).
+ * lowering reaches them). The generated file's stacks avoid every name of every function
+ * of the file.
  */
 import { describe, expect, it } from "vitest";
 import { compileSources } from "../compiler/pipeline.ts";
@@ -42,5 +43,35 @@ export function f(x: number[]): number {
 `);
     expect(dump).toContain("const k_was_1 = k;");
     expect(dump).toContain("const k_was = 2;");
+  });
+});
+
+describe("the stacks' names", () => {
+  it("avoid the names of every function of the file: valueStack_2 beside valueStack and valueStack_1 in one, controlStack_1 beside controlStack in another", async () => {
+    const text = `/** @grad x */
+export function f(x: number[]): number {
+  let valueStack = 0;
+  const valueStack_1 = 2;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] > 0) valueStack = Math.sin(valueStack * x[i]);
+    else valueStack = valueStack * valueStack_1;
+  }
+  return valueStack;
+}
+
+/** @grad x */
+export function g(x: number[]): number {
+  let controlStack = 1;
+  let k = 0;
+  while (controlStack < 100) {
+    controlStack = controlStack * Math.exp(x[k % x.length]) + 1;
+    k++;
+  }
+  return controlStack;
+}
+`;
+    const result = await compileSources([{ path: "/stacks.ts", text }]);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.files[0]!.text.match(/const \w+ = new (NumberStack|IntStack)\(\);/g)).toEqual(["const valueStack_2 = new NumberStack();", "const controlStack_1 = new IntStack();"]);
   });
 });

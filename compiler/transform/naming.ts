@@ -20,8 +20,7 @@ export class Namer {
 
   /** `base` if free, else `base_1`, `base_2`, … Records the result as taken. */
   fresh(base: string): string {
-    let name = base;
-    for (let k = 1; this.taken.has(name); k++) name = `${base}_${k}`;
+    const name = freeName(this.taken, base);
     this.taken.add(name);
     return name;
   }
@@ -57,9 +56,17 @@ export class Namer {
   }
 }
 
-/** Every identifier a function declares or reads. */
-export function namesIn(fn: FunctionIR): Set<string> {
-  const names = new Set<string>([fn.name, ...fn.params.map((p) => p.name)]);
-  for (const s of fn.body) mentionedNames(s, names);
-  return names;
+/** `base` if `taken` lacks it, else the first of `base_1`, `base_2`, … it lacks (what Namer.fresh gives, without a namer). */
+export function freeName(taken: ReadonlySet<string>, base: string): string {
+  let name = base;
+  for (let k = 1; taken.has(name); k++) name = `${base}_${k}`;
+  return name;
+}
+
+/** Every identifier a function declares or reads (added to `into`). */
+export function namesIn(fn: FunctionIR, into = new Set<string>()): Set<string> {
+  into.add(fn.name);
+  for (const p of fn.params) into.add(p.name);
+  for (const s of fn.body) mentionedNames(s, into);
+  return into;
 }
