@@ -141,12 +141,13 @@ export class LocalMatrices {
     if (!mapper || !(ts.isArrowFunction(mapper) || ts.isFunctionExpression(mapper)) || ts.isBlock(mapper.body)) return null;
     const row = rowOf(skipOuter(mapper.body as ts.Expression));
     if (!row) return null;
-    // A row mapped over an array that depends on the row's own element or index (`A.map((r) => r.map(…))`) has no length known up front.
-    const outer = new Set(mapper.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
-    if (row.over && mentions(row.over, outer)) return null;
     if (mutable) host.reject(Codes.UnsupportedStatement, `declare the local matrix '${name}' with 'const' (its entries can still be written)`, d);
     const span = host.span(d);
     const source = overArray ? host.arrayValue(overArray, "items") : undefined;
+    // A row mapped over an array that depends on the row's own element or index (`A.map((r) => r.map(…))`):
+    // each row's length is its own, so the rows are appended as pushed rows are.
+    const outer = new Set(mapper.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
+    if (row.over && mentions(row.over, outer)) return this.appendRows(name, mapper, row as Required<typeof row>, source, source ? { kind: "length", object: source } : host.lowerExpr(rowsNode!), span);
     const rows = source ? ({ kind: "length", object: source } as Expr) : host.lowerExpr(rowsNode!);
     const held = (e: Expr, base: string, node: ts.Node) => (e.kind === "number" || e.kind === "var" || e.kind === "length" ? e : host.hold(e, base, node));
     const rowCount = held(rows, `${name}_rows`, overArray ?? rowsNode!);
@@ -181,6 +182,45 @@ export class LocalMatrices {
   }
 
   /**
+   * `const B = A.map((row) => row.map((v) => …))`: rows whose lengths are their own, each
+   * appended to the flat array with its start and length recorded, as pushed rows are
+   * (`declarePushed`):
+   *
+   *   for (let i = 0; i < A.length; i++) {
+   *     B_rowStart.push(B.length); B_rowLength.push(A[i].length);
+   *     for (let j = 0; j < A[i].length; j++) B.push(entry(A[i][j], j));
+   *   }
+   */
+  private appendRows(name: string, mapper: ts.ArrowFunction | ts.FunctionExpression, row: { entry: ts.ArrowFunction | ts.FunctionExpression; over: ts.Expression }, source: Expr | undefined, rows: Expr, span: SourceSpan): Stmt[] {
+    const host = this.host;
+    const { declarations, flat, starts, lengths } = this.emptyRows(name, span);
+    const fill = host.inScope(() => {
+      const i = host.bind(host.fresh(`${name}_i`), b.NUMBER, true);
+      const [elementParam, rowParam] = mapper.parameters;
+      if (source && elementParam && ts.isIdentifier(elementParam.name)) host.alias(elementParam.name.text, b.index(source, b.v(i)));
+      if (rowParam && ts.isIdentifier(rowParam.name)) host.alias(rowParam.name.text, b.v(i));
+      const { pre, value: over } = host.separately(() => host.arrayValue(row.over, ts.isIdentifier(row.over) ? row.over.text : "columns"));
+      const length: Expr = { kind: "length", object: over };
+      const inner = host.inScope(() => {
+        const j = host.bind(host.fresh(`${name}_j`), b.NUMBER, true);
+        const [element, colParam] = row.entry.parameters;
+        if (element && ts.isIdentifier(element.name)) host.alias(element.name.text, b.index(over, b.v(j)));
+        if (colParam && ts.isIdentifier(colParam.name)) host.alias(colParam.name.text, b.v(j));
+        const { pre: entryPre, value } = host.separately(() => host.lowerExpr(row.entry.body as ts.Expression));
+        if (host.typeOf(value, row.entry.body).kind !== "number") host.reject(Codes.UnsupportedExpression, "each entry of a local matrix must be a number", row.entry.body);
+        return b.countUp(j, b.num(0), length, [...entryPre, { kind: "append", array: flat, value, span }], span);
+      });
+      return b.countUp(i, b.num(0), rows, [
+        ...pre,
+        { kind: "append", array: starts, value: { kind: "length", object: b.v(flat) }, span },
+        { kind: "append", array: lengths, value: length, span },
+        inner,
+      ], span);
+    });
+    return [...declarations, fill];
+  }
+
+  /**
    * `const m: number[][] = []` (rows pushed later, `push`): the flat array and the start and
    * length of each row, all empty. Null unless `init` is `[]` and the declared type a matrix of numbers.
    */
@@ -190,12 +230,18 @@ export class LocalMatrices {
     if (!ts.isArrayLiteralExpression(empty) || empty.elements.length > 0) return null;
     if (declared?.kind !== "array" || declared.element.kind !== "array" || declared.element.element.kind !== "number") return null;
     if (mutable) host.reject(Codes.UnsupportedStatement, `declare the local matrix '${name}' with 'const' (rows can still be pushed and entries written)`, d);
-    const span = host.span(d);
+    return this.emptyRows(name, host.span(d)).declarations;
+  }
+
+  /** A matrix of no rows yet: its flat array and the start and length of each row, all empty. */
+  private emptyRows(name: string, span: SourceSpan): { declarations: Stmt[]; flat: string; starts: string; lengths: string } {
+    const host = this.host;
     const flat = host.bind(name, NUMBER_ARRAY, false);
     const starts = host.bind(host.fresh(`${name}_rowStart`), NUMBER_ARRAY, false);
     const lengths = host.bind(host.fresh(`${name}_rowLength`), NUMBER_ARRAY, false);
     this.byName.set(flat, { flat, rows: { kind: "length", object: b.v(starts) }, start: (i) => b.index(b.v(starts), i), cols: (i) => b.index(b.v(lengths), i), pushed: { starts, lengths } });
-    return [flat, starts, lengths].map((n): Stmt => ({ kind: "declare", name: n, type: NUMBER_ARRAY, init: { kind: "arrayLiteral", elements: [] }, mutable: false, span }));
+    const declarations = [flat, starts, lengths].map((n): Stmt => ({ kind: "declare", name: n, type: NUMBER_ARRAY, init: { kind: "arrayLiteral", elements: [] }, mutable: false, span }));
+    return { declarations, flat, starts, lengths };
   }
 
   /**

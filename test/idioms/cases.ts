@@ -494,6 +494,89 @@ export function normalizedEntropy(p: number[]): number {
     fn: "normalizedEntropy",
     args: () => [[0.3, 1.2, 0.8, 1.5, 0.4]],
   },
+  {
+    name: "elementwise maps over a matrix parameter's rows (A.map((row) => row.map(…))): rows appended with their own lengths",
+    source: `
+/**
+ * @grad A
+ * @hvp A
+ * @jvp A
+ */
+export function elementwise(A: number[][], k: number): number {
+  const B = A.map((row) => row.map((v) => Math.tanh(k * v)));
+  const C = A.map((row, i) => row.map((v, j) => v * B[i][j] + j));
+  let s = 0;
+  for (let i = 0; i < B.length; i++) for (let j = 0; j < B[i].length; j++) s += B[i][j] * C[i][j];
+  return s + C.reduce((t, r) => t + r.reduce((u, v) => u + v, 0), 0);
+}
+`,
+    fn: "elementwise",
+    args: () => [[[0.3, -1.2, 0.8], [1.5, -0.4, 0.2], [0.1, 0.7]], 1.3],
+    wrt: [0],
+  },
+  {
+    name: "a mixture's log-likelihood: reduce over an array of records with a destructured callback parameter",
+    source: `
+interface Component {
+  weight: number;
+  mean: number;
+  std: number;
+}
+/** @grad comps */
+export function logLikelihood(comps: Component[], data: number[]): number {
+  let ll = 0;
+  for (const x of data) {
+    const p = comps.reduce((s, { weight, mean, std }) => s + (weight / (std * Math.sqrt(2 * Math.PI))) * Math.exp(-0.5 * ((x - mean) / std) ** 2), 0);
+    ll += Math.log(p);
+  }
+  return ll;
+}
+`,
+    fn: "logLikelihood",
+    args: () => [[{ weight: 0.4, mean: -0.5, std: 0.8 }, { weight: 0.6, mean: 1.0, std: 1.2 }], xs()],
+    wrt: [0],
+  },
+  {
+    name: "maximum drawdown: a local array pushed in a loop, then running maxima",
+    source: `
+/** @grad */
+export function drawdown(returns: number[]): number {
+  const wealth: number[] = [];
+  let w = 1;
+  for (const r of returns) {
+    w *= 1 + r;
+    wealth.push(w);
+  }
+  let peak = -Infinity;
+  let maxDd = 0;
+  for (const v of wealth) {
+    peak = Math.max(peak, v);
+    maxDd = Math.max(maxDd, (peak - v) / peak);
+  }
+  return maxDd;
+}
+`,
+    fn: "drawdown",
+    args: () => [[0.05, -0.1, 0.03, -0.08, 0.12]],
+  },
+  {
+    name: "an interquartile range read from a sorted copy by a helper",
+    source: `
+function quantile(sorted: number[], q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+/** @grad */
+export function iqr(x: number[]): number {
+  const s = x.toSorted((a, b) => a - b);
+  return quantile(s, 0.75) - quantile(s, 0.25);
+}
+`,
+    fn: "iqr",
+    args: () => [[0.3, -1.2, 0.8, 1.5, -0.4, 0.9]],
+  },
 
   // ---- parameters ----
   {
