@@ -70,6 +70,8 @@ const REJECTED: Record<string, string> = {
   "find read without ?? or !": fn("  const v = x.find((t) => t > 0);\n  return v === undefined ? 0 : v;"),
   "find over an array of objects": fn("  const p = ps.find((q) => q.a > 0) ?? ps[0];\n  return x[0] * p.a;", "x: number[], ps: { a: number }[]"),
   "Math.hypot of a spread array": fn("  return Math.hypot(...x);"),
+  "array spread into an object literal": fn("  const o = { ...x, a: 1 };\n  return o.a;"),
+  "a slice's callback reading the array": fn("  return x.slice(1).reduce((s, v, i, all) => s + v * all[0], 0);"),
   "sort without a comparator": fn("  const s = x.toSorted();\n  return s[0];"),
   "sort of a parameter in place": fn("  x.sort((a, b) => a - b);\n  return x[0];"),
   "comparator returning a boolean": fn("  const s = x.slice().sort((a, b) => (a > b) as unknown as number);\n  return s[0];"),

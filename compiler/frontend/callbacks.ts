@@ -88,6 +88,8 @@ export interface CallbackHost {
   matrixRows(e: ts.Expression): MatrixRows | undefined;
   /** A row of a local matrix named by `e` (`row`, `m[i]`): its length, its entries, and a way to name it (a view). */
   matrixRow(e: ts.Expression): { length: Expr; at(j: Expr): Expr; bind(name: string): void } | undefined;
+  /** `xs.slice(a, b)` read in place (no copy): its length and entries. */
+  sliceView(e: ts.Expression): { length: Expr; at(j: Expr): Expr; bind(name: string): void } | undefined;
 }
 
 /** The rows of a local matrix, for a loop over them. */
@@ -129,8 +131,8 @@ export class Callbacks {
     const method = access.name.text;
     const matrix = host.matrixRows(access.expression);
     if (matrix) return this.overRows(call, matrix, declared, found);
-    // A row of a local matrix (`row.reduce(…)`, `m[i].map(…)`): its entries in the flat array.
-    const row = host.matrixRow(access.expression);
+    // A row of a local matrix (`row.reduce(…)`, `m[i].map(…)`): its entries in the flat array; a slice read in place.
+    const row = host.matrixRow(access.expression) ?? host.sliceView(access.expression);
     const array = row ? b.v("undefined") : host.arrayValue(access.expression, "items");
     const arrayType = row ? NUMBER_ARRAY : host.typeOf(array, access.expression);
     // An array of records (`layers.reduce((s, layer) => …, 0)`): its elements are records of its fields' rows.

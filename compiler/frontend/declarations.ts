@@ -100,6 +100,19 @@ function copyRange(host: DeclarationHost, name: string, array: Expr, type: Value
   ];
 }
 
+/** The bounds of `xs.slice(a?, b?)`: a negative constant counts from the end (`xs.slice(1, -1)`); bounds are not clamped to the array. */
+export function sliceBounds(host: Pick<DeclarationHost, "lowerExpr" | "reject">, source: Expr, args: readonly ts.Expression[]): { start: Expr; end: Expr } {
+  const length: Expr = { kind: "length", object: source };
+  const bound = (arg: ts.Expression): Expr => {
+    const value = host.lowerExpr(arg);
+    const negated = value.kind === "unary" && value.op === "-" && value.operand.kind === "number" ? value.operand.value : value.kind === "number" && value.value < 0 ? -value.value : undefined;
+    if (negated !== undefined) return b.sub(length, b.num(negated));
+    if (value.kind === "unary") host.reject(Codes.UnsupportedExpression, "a computed negative slice bound is not supported; compute the index from the length", arg);
+    return value;
+  };
+  return { start: args[0] ? bound(args[0]) : b.num(0), end: args[1] ? bound(args[1]) : length };
+}
+
 /**
  * Array-building idioms, desugared to a zero-filled array and a counted loop so every
  * transform handles them: `xs.slice(a?, b?)`, `Array.from(xs)`, `Float64Array.from(xs)`,
@@ -129,17 +142,7 @@ export function lowerArrayBuilder(host: DeclarationHost, name: string, e: ts.Exp
     const source = host.lowerExpr(target);
     const type = host.typeOf(source, target);
     if (type.kind !== "array" || type.element.kind !== "number") return null;
-    const length: Expr = { kind: "length", object: source };
-    // A negative constant counts from the end (`xs.slice(1, -1)`); bounds are not clamped to the array.
-    const bound = (arg: ts.Expression): Expr => {
-      const value = host.lowerExpr(arg);
-      const negated = value.kind === "unary" && value.op === "-" && value.operand.kind === "number" ? value.operand.value : value.kind === "number" && value.value < 0 ? -value.value : undefined;
-      if (negated !== undefined) return b.sub(length, b.num(negated));
-      if (value.kind === "unary") host.reject(Codes.UnsupportedExpression, "a computed negative slice bound is not supported; compute the index from the length", arg);
-      return value;
-    };
-    const start = e.arguments[0] ? bound(e.arguments[0]) : b.num(0);
-    const end = e.arguments[1] ? bound(e.arguments[1]) : length;
+    const { start, end } = sliceBounds(host, source, e.arguments);
     return build(type.container, b.sub(end, start), (i) => b.index(source, b.add(start, i)));
   }
   if (method === "from" && ts.isIdentifier(target) && (target.text === "Array" || target.text === "Float64Array")) {

@@ -20,7 +20,7 @@ import { functionValue, MODES, sourceParams, tagsOf, typeReference, type Functio
 import { constantTable, NUMBER_CONSTANTS, type ModuleValues, type Table } from "./moduleValues.ts";
 import { closeRegion, lowerSwitch, pascal, type JumpTarget, type SwitchLowerer } from "./jumps.ts";
 import { lowerDoWhile, lowerFor, lowerForIn, lowerForOf, lowerWhile, type LoopHost } from "./loops.ts";
-import { bindPattern, lowerArrayBuilder, type DeclarationHost } from "./declarations.ts";
+import { bindPattern, lowerArrayBuilder, sliceBounds, type DeclarationHost } from "./declarations.ts";
 import { LocalMatrices } from "./matrices.ts";
 import { concatArrays, hasSpread, spreadArray, spreadExtremum } from "./spread.ts";
 import { Callbacks, FOUND_METHODS, returnsOf, type Argument, type CallbackHost, type Captured, type FunctionValue } from "./callbacks.ts";
@@ -1426,6 +1426,28 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
     return this.matrices.row(e);
   }
 
+  /**
+   * `xs.slice(a, b)` as the receiver of a callback method (`x.slice(i + 1).reduce(…)`): read
+   * in place, `xs[a + j]` for j < b - a, with no copy (a local array made in a loop could not
+   * be kept for the reverse sweep). Undefined for anything else.
+   */
+  sliceView(e: ts.Expression): { length: Expr; at(j: Expr): Expr; bind(name: string): void } | undefined {
+    const x = skipOuter(e);
+    if (!ts.isCallExpression(x) || !ts.isPropertyAccessExpression(x.expression) || x.expression.name.text !== "slice" || x.arguments.length > 2 || x.arguments.some(ts.isSpreadElement) || !isPath(x.expression.expression)) return undefined;
+    const source = this.lowerExpr(x.expression.expression);
+    const type = this.typeOf(source, x.expression.expression);
+    if (type.kind !== "array" || type.element.kind !== "number") return undefined;
+    const { start, end } = sliceBounds(this, source, x.arguments);
+    const kept = (bound: Expr, base: string) => (bound.kind === "number" || bound.kind === "var" || bound.kind === "length" ? bound : this.hold(bound, base, x));
+    const from = kept(start, "from");
+    const to = kept(end, "to");
+    return {
+      length: b.sub(to, from),
+      at: (j) => b.index(source, b.add(from, j)),
+      bind: () => this.reject(Codes.UnsupportedCall, `this callback reads the array it is called on: give the slice a name first ('const part = ${x.getText(this.sourceFile)}')`, x),
+    };
+  }
+
   matrixRows(e: ts.Expression): { rows: Expr; bindRow(name: string, at: Expr, node: ts.Node): void } | undefined {
     return this.matrices.rowsOf(e);
   }
@@ -1671,17 +1693,29 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
    */
   private lowerObjectLiteral(node: ts.ObjectLiteralExpression): Expr {
     const fields: { name: string; value: Expr }[] = [];
-    for (const p of node.properties) {
-      if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) {
-        fields.push({ name: p.name.text, value: this.lowerExpr(p.initializer) });
-      } else if (ts.isShorthandPropertyAssignment(p)) {
-        fields.push({ name: p.name.text, value: this.lowerIdentifier(p.name) });
-      } else {
-        this.reject(Codes.UnsupportedExpression, "only 'name: value' and shorthand fields are supported in an object literal", p);
-      }
-      const type = this.typeOf(fields[fields.length - 1]!.value, p);
+    // A field given again (after a spread) keeps its first place and takes the last value, as in JavaScript.
+    const set = (name: string, value: Expr, p: ts.Node) => {
+      const type = this.typeOf(value, p);
       if (type.kind !== "number" && type.kind !== "record" && type.kind !== "array") {
         this.reject(Codes.UnsupportedExpression, "object fields must be numbers, numeric arrays or such objects", p);
+      }
+      const at = fields.findIndex((f) => f.name === name);
+      if (at >= 0) fields[at] = { name, value };
+      else fields.push({ name, value });
+    };
+    for (const p of node.properties) {
+      if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) {
+        set(p.name.text, this.lowerExpr(p.initializer), p);
+      } else if (ts.isShorthandPropertyAssignment(p)) {
+        set(p.name.text, this.lowerIdentifier(p.name), p);
+      } else if (ts.isSpreadAssignment(p)) {
+        // `{ ...p, b: 2 }`: each field of p (an object of numbers and arrays), then the fields written after it.
+        const spread = this.lowerExpr(p.expression);
+        const type = this.typeOf(spread, p.expression);
+        if (type.kind !== "record" || type.arrayOfRecords) this.reject(Codes.UnsupportedExpression, "only an object can be spread into an object literal ('{ ...p, b: 2 }'); write the fields out instead", p);
+        for (const f of (type as Extract<ValueType, { kind: "record" }>).fields) set(f.name, this.fieldOf(spread, f.name, p), p);
+      } else {
+        this.reject(Codes.UnsupportedExpression, "only 'name: value', shorthand fields and '...object' are supported in an object literal; write the fields out", p);
       }
     }
     return { kind: "record", fields };

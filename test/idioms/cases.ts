@@ -577,6 +577,39 @@ export function iqr(x: number[]): number {
     fn: "iqr",
     args: () => [[0.3, -1.2, 0.8, 1.5, -0.4, 0.9]],
   },
+  {
+    name: "object spread: { ...p, b: p.b + d } keeps p's field order and takes the later value",
+    source: `
+interface P { a: number; b: number; c: number }
+/**
+ * @grad p
+ * @hvp p
+ * @jvp p
+ */
+export function shifted(p: P, d: number): number {
+  const q = { ...p, b: p.b + d };
+  return q.a * q.b + q.c * q.c;
+}
+`,
+    fn: "shifted",
+    args: () => [{ a: 0.7, b: -1.2, c: 0.4 }, 0.3],
+    wrt: [0],
+  },
+  {
+    name: "a slice read in place by a callback inside a callback (x.slice(i + 1).reduce(…) in a reduce)",
+    source: `
+/**
+ * @grad
+ * @hvp
+ * @jvp
+ */
+export function pairwise(x: number[]): number {
+  return x.reduce((s, a, i) => s + x.slice(i + 1).reduce((t, b) => t + Math.exp(-((a - b) ** 2)), 0), 0);
+}
+`,
+    fn: "pairwise",
+    args: () => [xs()],
+  },
 
   // ---- parameters ----
   {
