@@ -370,20 +370,38 @@ function readCopiesOnce(list: Entry[]): { list: Entry[]; everyCopy: boolean } {
     // v keeps its value from here to the copy's last read (the reassignment moves past it).
     // Only statements that mention the copy change (the others are kept, names and all).
     const { g, j } = edit;
-    const direct = (e: Expr) => (e.kind === "var" && e.name === g ? b.v(edit.v) : undefined);
     for (let k = i + 1; k <= edit.last; k++) {
-      if (k === j) continue;
-      const x = list[k]!;
-      out.push(x.mentions.includes(g) ? entry(mapStmtExprs([x.stmt], direct)[0]!) : x);
+      if (k !== j) out.push(list[k]!.mentions.includes(g) ? renamed(list[k]!, g, edit.v) : list[k]!);
     }
-    if (j >= 0) {
-      const x = list[j]!;
-      out.push(x.mentions.includes(g) ? entry(mapStmtExprs([x.stmt], direct)[0]!) : x);
-    }
+    if (j >= 0) out.push(list[j]!.mentions.includes(g) ? renamed(list[j]!, g, edit.v) : list[j]!);
     from = edit.last + 1;
   });
   for (let k = from; k < list.length; k++) out.push(list[k]!);
   return { list: out, everyCopy: edits.size === copyCount };
+}
+
+/**
+ * `x` with every read of `g` reading `v`. An assignment's or a declaration's names are
+ * its old ones with g read as v (each name once, where it first occurs: what reading the
+ * renamed statement gives); any other statement, or a declaration of g itself, is read
+ * again.
+ */
+function renamed(x: Entry, g: string, v: string): Entry {
+  const direct = (e: Expr) => (e.kind === "var" && e.name === g ? b.v(v) : undefined);
+  const stmt = mapStmtExprs([x.stmt], direct)[0]!;
+  if (!(stmt.kind === "assign" || (stmt.kind === "declare" && stmt.name !== g && stmt.init.kind !== "record"))) return entry(stmt);
+  return { stmt, mentions: withName(x.mentions, g, v), defines: withName(x.defines, g, v) };
+}
+
+/** `names` with `g` read as `v`, each name once, where it first occurs. */
+function withName(names: readonly string[], g: string, v: string): readonly string[] {
+  if (!names.includes(g)) return names;
+  const out: string[] = [];
+  for (let k = 0; k < names.length; k++) {
+    const n = names[k] === g ? v : names[k]!;
+    if (!out.includes(n)) out.push(n);
+  }
+  return out;
 }
 
 function hasPop(e: Expr): boolean {
