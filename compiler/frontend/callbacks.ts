@@ -456,7 +456,8 @@ export class Callbacks {
         return host.lowerExpr(returns[0].expression);
       }
       // Several returns: each assigns the result, then leaves the body (jumps.ts).
-      const result = host.variable(`${fn.name}Result`, b.NUMBER, true);
+      // A method or getter (`Complex.abs`) names it after its own name: a variable name has no dot.
+      const result = host.variable(`${fn.name.slice(fn.name.lastIndexOf(".") + 1)}Result`, b.NUMBER, true);
       const target: JumpTarget = { kind: "callback", exits: new Set(), resultTarget: { kind: "var", name: result }, noLoop: true };
       const lowered = host.withTarget(target, () => host.lowerStatementsHere(statements));
       const type = assignedType(lowered, result, host, node) ?? b.NUMBER;

@@ -1111,7 +1111,9 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
         this.aliases[this.aliases.length - 1]!.set(name, init);
         return [];
       }
-      if (type.kind === "record" && init.kind === "record" && init.byReference) {
+      // `let z = new Complex(re, im)`, `let z = c.mul(w)`: a new object no other name holds, so `z` may take its fields as variables of its own.
+      const fresh = mutable && ts.isVariableDeclaration(d) && !!d.initializer && (ts.isNewExpression(skipOuter(d.initializer)) || ts.isCallExpression(skipOuter(d.initializer)));
+      if (type.kind === "record" && init.kind === "record" && init.byReference && !fresh) {
         // `const e = d` of a local object: another name for the same fields, as in JavaScript.
         if (mutable) this.reject(Codes.UnsupportedStatement, `declare '${name}' with 'const': it names an existing object`, d);
         this.bind(name, type, false);
@@ -1145,7 +1147,11 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
           return { name: f.name, irName, value: f.value };
         });
         this.bind(name, type, false);
-        this.aliases[this.aliases.length - 1]!.set(name, { kind: "record", byReference: true, fields: fields.map((f) => ({ name: f.name, value: f.irName ? b.v(f.irName) : f.value })) });
+        const local: Expr = { kind: "record", byReference: true, fields: fields.map((f) => ({ name: f.name, value: f.irName ? b.v(f.irName) : f.value })) };
+        // An object of a class keeps its class (its methods and getters), as `let z = new Complex(…)` does.
+        const instanceOf = this.instances.get(init);
+        if (instanceOf) this.instances.set(local, instanceOf);
+        this.aliases[this.aliases.length - 1]!.set(name, local);
         return fields.flatMap((f): Stmt[] => (f.irName ? [{ kind: "declare", name: f.irName, type: b.NUMBER, init: f.value, mutable: true, span: this.span(d) }] : []));
       }
       if (type.kind === "record") this.reject(Codes.UnsupportedStatement, `local objects are supported only as an object literal of numbers and array variables; read the fields of '${name}' where you need them`, d);

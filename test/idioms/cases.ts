@@ -610,6 +610,37 @@ export function pairwise(x: number[]): number {
     fn: "pairwise",
     args: () => [xs()],
   },
+  {
+    name: "a let object of a class reassigned from its own method (let z = new Complex(…); z = z.mul(c)), getters, one with two returns",
+    source: `
+export class Complex {
+  constructor(public re: number, public im: number) {}
+  get abs(): number {
+    return Math.hypot(this.re, this.im);
+  }
+  get damped(): number {
+    if (this.re < 0) return 0.5 * this.re;
+    return this.re;
+  }
+  mul(o: Complex): Complex {
+    return new Complex(this.re * o.re - this.im * o.im, this.re * o.im + this.im * o.re);
+  }
+}
+/**
+ * @grad
+ * @hvp
+ * @jvp
+ */
+export function powAbs(re: number, im: number): number {
+  let z = new Complex(re, im);
+  const c = new Complex(re, im);
+  for (let k = 0; k < 3; k++) z = z.mul(c);
+  return z.abs + z.damped * c.damped;
+}
+`,
+    fn: "powAbs",
+    args: () => [0.7, -0.4],
+  },
 
   // ---- parameters ----
   {
