@@ -1439,9 +1439,12 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
    */
   sliceView(e: ts.Expression): { length: Expr; at(j: Expr): Expr; bind(name: string): void } | undefined {
     const x = skipOuter(e);
-    if (!ts.isCallExpression(x) || !ts.isPropertyAccessExpression(x.expression) || x.expression.name.text !== "slice" || x.arguments.length > 2 || x.arguments.some(ts.isSpreadElement) || !isPath(x.expression.expression)) return undefined;
-    const source = this.lowerExpr(x.expression.expression);
-    const type = this.typeOf(source, x.expression.expression);
+    if (!ts.isCallExpression(x) || !ts.isPropertyAccessExpression(x.expression) || x.expression.name.text !== "slice" || x.arguments.length > 2 || x.arguments.some(ts.isSpreadElement)) return undefined;
+    // Of a path, or of an array an expression builds (`x.toSorted(…).slice(0, k)`: built once, before the statement).
+    const receiver = x.expression.expression;
+    if (!isPath(receiver) && !ts.isCallExpression(skipOuter(receiver))) return undefined;
+    const source = isPath(receiver) ? this.lowerExpr(receiver) : this.arrayValue(receiver, "items");
+    const type = this.typeOf(source, receiver);
     if (type.kind !== "array" || type.element.kind !== "number") return undefined;
     const { start, end } = sliceBounds(this, source, x.arguments);
     const kept = (bound: Expr, base: string) => (bound.kind === "number" || bound.kind === "var" || bound.kind === "length" ? bound : this.hold(bound, base, x));

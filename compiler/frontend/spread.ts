@@ -16,6 +16,8 @@ import * as b from "../ir/build.ts";
 import type { Expr, Stmt, ValueType } from "../ir/nodes.ts";
 
 export interface SpreadHost {
+  /** `xs.slice(a, b)` read in place (no copy): its length and entries. */
+  sliceView(e: ts.Expression): { length: Expr; at(j: Expr): Expr } | undefined;
   span(node: ts.Node): SourceSpan;
   reject(code: DiagnosticCode, message: string, node: ts.Node): never;
   lowerExpr(e: ts.Expression): Expr;
@@ -39,17 +41,22 @@ function numberArray(host: SpreadHost, e: ts.Expression): Expr {
 export function spreadExtremum(host: SpreadHost, callee: "Math.max" | "Math.min", node: ts.CallExpression): Expr {
   const span = host.span(node);
   const scalars: Expr[] = [];
-  const arrays: Expr[] = [];
+  // Each spread array as its length and entries: a slice is read in place (`Math.max(...x.slice(i, i + w))` in a loop makes no copy).
+  const arrays: { length: Expr; at(j: Expr): Expr }[] = [];
   for (const a of node.arguments) {
-    if (ts.isSpreadElement(a)) arrays.push(numberArray(host, a.expression));
-    else scalars.push(host.lowerExpr(a));
+    if (!ts.isSpreadElement(a)) scalars.push(host.lowerExpr(a));
+    else {
+      const view = host.sliceView(a.expression);
+      const array = view ? undefined : numberArray(host, a.expression);
+      arrays.push(view ?? { length: { kind: "length", object: array! }, at: (j) => b.index(array!, j) });
+    }
   }
   const start = scalars.length === 0 ? b.num(callee === "Math.max" ? -Infinity : Infinity) : scalars.length === 1 ? scalars[0]! : b.call(callee, scalars);
   const acc = host.variable(callee === "Math.max" ? "max" : "min", b.NUMBER, true);
   host.emit({ kind: "declare", name: acc, type: b.NUMBER, init: start, mutable: true, span });
   for (const array of arrays) {
     const i = host.variable(`${acc}_i`, b.NUMBER, true);
-    host.emit(b.countUp(i, b.num(0), { kind: "length", object: array }, [b.assign({ kind: "var", name: acc }, b.call(callee, [b.v(acc), b.index(array, b.v(i))]))], span));
+    host.emit(b.countUp(i, b.num(0), array.length, [b.assign({ kind: "var", name: acc }, b.call(callee, [b.v(acc), array.at(b.v(i))]))], span));
   }
   return b.v(acc);
 }

@@ -641,6 +641,25 @@ export function powAbs(re: number, im: number): number {
     fn: "powAbs",
     args: () => [0.7, -0.4],
   },
+  {
+    name: "a slice of a sorted copy (top k) and Math.max of a spread slice in a loop (window maxima), read in place",
+    source: `
+/**
+ * @grad x
+ * @hvp x
+ * @jvp x
+ */
+export function topAndWindows(x: number[], k = 2, w = 3): number {
+  const top = x.toSorted((a, b) => b - a).slice(0, k).reduce((s, v) => s + v, 0);
+  let windows = 0;
+  for (let i = 0; i + w <= x.length; i++) windows += Math.max(...x.slice(i, i + w)) * (i + 1);
+  return top * top + windows;
+}
+`,
+    fn: "topAndWindows",
+    args: () => [xs(), 2, 3],
+    wrt: [0],
+  },
 
   // ---- parameters ----
   {
