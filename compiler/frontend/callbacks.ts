@@ -133,8 +133,9 @@ export class Callbacks {
     if (matrix) return this.overRows(call, matrix, declared, found);
     // A row of a local matrix (`row.reduce(…)`, `m[i].map(…)`): its entries in the flat array; a slice read in place.
     const row = host.matrixRow(access.expression) ?? host.sliceView(access.expression);
-    const array = row ? b.v("undefined") : host.arrayValue(access.expression, "items");
-    const arrayType = row ? NUMBER_ARRAY : host.typeOf(array, access.expression);
+    // A row or slice has no array of its own (`array` is undefined): read it through `row`.
+    const array = row ? undefined : host.arrayValue(access.expression, "items");
+    const arrayType = array ? host.typeOf(array, access.expression) : NUMBER_ARRAY;
     // An array of records (`layers.reduce((s, layer) => …, 0)`): its elements are records of its fields' rows.
     const records = arrayType.kind === "record" && arrayType.arrayOfRecords ? arrayType : undefined;
     if (arrayType.kind !== "array" && !records) return host.reject(Codes.UnsupportedCall, `'.${method}' is supported on arrays; this value is not one`, access.expression);
@@ -145,10 +146,10 @@ export class Callbacks {
       return p && ts.isIdentifier(p.name) ? p.name.text : undefined;
     };
     const span = host.span(call);
-    const length: Expr = row ? row.length : records ? host.recordsLength(array, records, access.expression) : { kind: "length", object: array };
+    const length: Expr = row ? row.length : records ? host.recordsLength(array!, records, access.expression) : { kind: "length", object: array! };
     const elementType = records ? elementOfRecords(records) : (arrayType as Extract<ValueType, { kind: "array" }>).element;
     const container = records ? "array" : (arrayType as Extract<ValueType, { kind: "array" }>).container;
-    const element = (i: Expr): Expr => (row ? row.at(i) : records ? host.recordAt(array, records, i, call) : b.index(array, i));
+    const element = (i: Expr): Expr => (row ? row.at(i) : records ? host.recordAt(array!, records, i, call) : b.index(array!, i));
     // The loop counter: the callback's index parameter's name, or one derived from its element's.
     const folds = method === "reduce" || method === "reduceRight";
     const indexAt = folds ? 2 : 1;
@@ -158,7 +159,7 @@ export class Callbacks {
     const elementArgs = (): Argument[] => [
       { kind: "value", value: element(b.v(counter)), type: elementType, node: call },
       { kind: "value", value: b.v(counter), type: b.NUMBER, node: call },
-      row ? { kind: "view", bind: row.bind, node: access.expression } : { kind: "value", value: array, type: arrayType, node: access.expression },
+      row ? { kind: "view", bind: row.bind, node: access.expression } : { kind: "value", value: array!, type: arrayType, node: access.expression },
     ];
 
     switch (method) {
