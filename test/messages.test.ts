@@ -54,6 +54,7 @@ const REJECTED: Record<string, string> = {
   "local matrix declared with let": fn("  let m = Array.from({ length: 2 }, () => new Array<number>(2).fill(0));\n  m[0][0] = x[0];\n  return m[0][0];"),
   "row pushed from outside the loop": fn("  const m: number[][] = [];\n  const row = [0, 0];\n  for (let i = 0; i < 2; i++) {\n    row[0] = x[i];\n    m.push(row);\n  }\n  return m[0][0];"),
   "row changed after its push": fn("  const m: number[][] = [];\n  for (let i = 0; i < 2; i++) {\n    const row = new Array<number>(2).fill(0);\n    m.push(row);\n    row[0] = x[i];\n  }\n  return m[0][0];"),
+  "another row pushed while a row grows": fn("  const m: number[][] = [];\n  for (let i = 0; i < 2; i++) {\n    const row: number[] = [];\n    row.push(x[i]);\n    m.push([x[0]]);\n    m.push(row);\n  }\n  return m[0][0];"),
   "pushed matrix declared with let": fn("  let m: number[][] = [];\n  m.push([x[0]]);\n  return m[0][0];"),
   "push onto a matrix of fixed rows": fn("  const m = Array.from({ length: 2 }, () => new Array<number>(2).fill(0));\n  m.push([x[0], 1]);\n  return m[0][0];"),
   "pushed row that is a conditional between arrays": fn("  const m: number[][] = [];\n  for (let i = 0; i < 2; i++) m.push(i === 0 ? [x[0]] : [x[1], 1]);\n  return m[0][0];"),

@@ -66,6 +66,8 @@ interface RowView {
   cols: Expr;
   /** A row built in place to be pushed (declareBuilding): its push records it. */
   building?: boolean;
+  /** Built in place by pushes (`const row: number[] = []; row.push(v)`): its length is the flat array's growth since its start. */
+  grown?: boolean;
 }
 
 const NUMBER_ARRAY: ValueType = { kind: "array", element: b.NUMBER, container: "array", readonly: false };
@@ -253,6 +255,14 @@ export class LocalMatrices {
   push(call: ts.CallExpression, span: SourceSpan): Stmt[] | null {
     const host = this.host;
     const callee = call.expression as ts.PropertyAccessExpression;
+    const grownRow = this.rowOf(callee.expression);
+    if (grownRow?.grown) {
+      // `row.push(v)` on a row grown in place: v appended to the matrix's flat array.
+      if (call.arguments.length !== 1 || ts.isSpreadElement(call.arguments[0]!)) return host.reject(Codes.UnsupportedCall, `push one number at a time onto '${host.textOf(callee.expression)}'`, call);
+      const value = host.lowerExpr(call.arguments[0]!);
+      if (host.typeOf(value, call.arguments[0]!).kind !== "number") host.reject(Codes.UnsupportedCall, `a row is an array of numbers`, call.arguments[0]!);
+      return [{ kind: "append", array: grownRow.flat, value, span }];
+    }
     const matrix = this.matrixOf(callee.expression);
     if (!matrix) return null;
     const m = host.textOf(callee.expression);
@@ -312,18 +322,32 @@ export class LocalMatrices {
    */
   declareBuilding(name: string, init: ts.Expression, mutable: boolean, d: ts.VariableDeclaration): Stmt[] | null {
     const host = this.host;
-    const shape = rowOf(skipOuter(init));
+    const empty = skipOuter(init);
+    // `const row: number[] = []` grown by `row.push(v)`: its entries are appended to the flat array as they come.
+    const grown = ts.isArrayLiteralExpression(empty) && empty.elements.length === 0;
+    const shape = grown ? undefined : rowOf(empty);
     if (shape?.over) return null;
     const statement = d.parent?.parent;
     const block = statement?.parent;
-    if (!shape || !statement || !block || !(ts.isBlock(block) || ts.isCaseClause(block))) return null;
+    if ((!shape && !grown) || !statement || !block || !(ts.isBlock(block) || ts.isCaseClause(block))) return null;
     const later = block.statements.slice(block.statements.indexOf(statement as ts.Statement) + 1);
-    const push = later.map((s) => pushOf(s, name)).find((p) => p !== undefined);
+    const pushAt = later.findIndex((s) => pushOf(s, name) !== undefined);
+    const push = pushAt < 0 ? undefined : pushOf(later[pushAt]!, name);
     const matrix = push && this.matrixOf(push);
     if (!matrix?.pushed) return null;
     if (mutable) host.reject(Codes.UnsupportedStatement, `declare the row '${name}' with 'const': it is pushed onto the local matrix '${host.textOf(push!)}'`, d);
     const span = host.span(d);
     const start = host.bind(host.fresh(`${name}_start`), b.NUMBER, false);
+    if (!shape) {
+      // Grown in place: nothing else may append to the matrix until the row is pushed.
+      const matrixText = host.textOf(push!);
+      const other = later.slice(0, pushAt).find((s) => pushesOnto(s, matrixText));
+      if (other) host.reject(Codes.UnsupportedCall, `write '${matrixText}.push(${name})' before pushing another row onto '${matrixText}': '${name}' is built in place at the end of '${matrixText}'`, other);
+      const irName = host.bind(name, NUMBER_ARRAY, false);
+      const cols = b.sub({ kind: "length", object: b.v(matrix.irName) }, b.v(start));
+      this.rowViews.set(irName, { flat: matrix.irName, start: b.v(start), cols, building: true, grown: true });
+      return [{ kind: "declare", name: start, type: b.NUMBER, init: { kind: "length", object: b.v(matrix.irName) }, mutable: false, span }];
+    }
     const length = host.lowerExpr(shape.length);
     const cols = length.kind === "number" || length.kind === "var" ? length : host.hold(length, `${name}_length`, shape.length);
     const out: Stmt[] = [{ kind: "declare", name: start, type: b.NUMBER, init: { kind: "length", object: b.v(matrix.irName) }, mutable: false, span }];
@@ -488,6 +512,13 @@ function completeRow(host: MatrixHost, row: ts.Identifier, call: ts.CallExpressi
   if (siblings!.slice(at + 1).some(mentions)) {
     host.reject(Codes.UnsupportedCall, `push '${row.text}' once it is complete (after its last use in this block): the matrix keeps a copy of the row, and a change after the push would not reach it`, call);
   }
+}
+
+/** Whether `s` pushes anything onto the array written `matrix` (anywhere inside it). */
+function pushesOnto(s: ts.Node, matrix: string): boolean {
+  const found = (n: ts.Node): boolean =>
+    (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === "push" && skipOuter(n.expression.expression).getText() === matrix) || !!ts.forEachChild(n, (c) => (found(c) ? true : undefined));
+  return found(s);
 }
 
 function skipOuter(e: ts.Expression): ts.Expression {

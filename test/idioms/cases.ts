@@ -253,6 +253,32 @@ export function pushedRows(x: number[], k: number): number {
     wrt: [0],
   },
   {
+    name: "rows grown by push (const row: number[] = []; row.push(v); m.push(row)): a triangle, read while growing",
+    source: `
+/**
+ * @grad x
+ * @hvp x
+ * @jvp x
+ */
+export function grownRows(x: number[]): number {
+  const m: number[][] = [];
+  for (let i = 0; i < x.length; i++) {
+    const row: number[] = [];
+    for (let j = 0; j <= i; j++) row.push(x[i] * x[j]);
+    if (i % 2 === 1) row.push(row[0] + row.length * x[0]);
+    row[row.length - 1] *= 1.5;
+    m.push(row);
+  }
+  m.push([x[1], 2]);
+  let s = 0;
+  for (const row of m) for (let j = 0; j < row.length; j++) s += Math.sin(row[j]) * (j + 1);
+  return s + m[m.length - 2][1] * m[1].length;
+}
+`,
+    fn: "grownRows",
+    args: () => [xs()],
+  },
+  {
     name: "a row of a local matrix, or the matrix, passed to helpers: dot(m[i], …), energy(m), a helper writing the row, a local arrow",
     source: `
 function dot(a: number[], b: number[]): number {
