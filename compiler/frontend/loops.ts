@@ -46,6 +46,8 @@ export interface LoopHost {
   recordsLength(object: Expr, type: Extract<ValueType, { kind: "record" }>, node: ts.Node): Expr;
   /** A local matrix (frontend/matrices.ts) named by `e`: its row count, and a way to name row `at` as `name`. */
   matrixRows(e: ts.Expression): { rows: Expr; bindRow(name: string, at: Expr, node: ts.Node): void } | undefined;
+  /** A row of a local matrix named by `e` (`row`, `m[i]`): its length and its entries. */
+  matrixRow(e: ts.Expression): { length: Expr; at(j: Expr): Expr } | undefined;
 }
 
 export function lowerWhile(host: LoopHost, node: ts.WhileStatement, span: SourceSpan, label: string | undefined): Stmt {
@@ -116,24 +118,26 @@ export function lowerForOf(host: LoopHost, node: ts.ForOfStatement, span: Source
       return { kind: "loop", form: "for", init, test, update, body, span } satisfies Stmt;
     });
   }
-  const iterable = host.arrayValue(source, "item");
-  const iterableType = host.typeOf(iterable, source);
+  // `for (const v of row)` over a row of a local matrix: its entries in the flat array.
+  const row = host.matrixRow(source);
+  const iterable = row ? undefined : host.arrayValue(source, "item");
+  const iterableType: ValueType = iterable ? host.typeOf(iterable, source) : { kind: "array", element: b.NUMBER, container: "array", readonly: true };
   const records = iterableType.kind === "record" && iterableType.arrayOfRecords ? iterableType : undefined;
   if (iterableType.kind !== "array" && !records) host.reject(Codes.UnsupportedStatement, "for…of is supported over arrays only", node.expression);
   const indexName = entries ? bindingIdentifier((pattern as ts.ArrayBindingPattern).elements[0]!) : undefined;
   const valuePattern = entries ? (pattern as ts.ArrayBindingPattern).elements[1]! : pattern;
   // A record's counter is named after the array (`layer_i` over `layers`).
-  const singular = records && iterable.kind === "var" ? /(?:^|\.)([a-z]\w*[^s_])s$/.exec(iterable.name)?.[1] : undefined;
+  const singular = records && iterable?.kind === "var" ? /(?:^|\.)([a-z]\w*[^s_])s$/.exec(iterable.name)?.[1] : undefined;
   const base = ts.isIdentifier(pattern) ? pattern.text : singular ?? "item";
   return host.inScope(() => {
     const counter = host.bind(indexName ?? `${base}_i`, b.NUMBER, true);
     const init: Stmt[] = [b.declare(counter, b.num(0), true)];
     // An array of records loops over the records' index: `for (const { w, b } of layers)` reads `layers.w[i]`, `layers.b[i]`.
-    const test = b.bin("<", b.v(counter), records ? host.recordsLength(iterable, records, source) : { kind: "length", object: iterable });
+    const test = b.bin("<", b.v(counter), row ? row.length : records ? host.recordsLength(iterable!, records, source) : { kind: "length", object: iterable! });
     const update: Stmt[] = [b.assign({ kind: "var", name: counter }, b.add(b.v(counter), b.num(1)))];
     const body = loopBody(host, label, () =>
       host.inScope(() => {
-        const element = records ? host.recordAt(iterable, records, b.v(counter), source) : b.index(iterable, b.v(counter));
+        const element = row ? row.at(b.v(counter)) : records ? host.recordAt(iterable!, records, b.v(counter), source) : b.index(iterable!, b.v(counter));
         const elementType = records ? host.typeOf(element, source) : (iterableType as Extract<ValueType, { kind: "array" }>).element;
         const head = ts.isOmittedExpression(valuePattern) ? [] : host.bindPattern(ts.isBindingElement(valuePattern) ? valuePattern.name : valuePattern, element, elementType, mutable, list);
         const rest = ts.isBlock(node.statement) ? node.statement.statements.flatMap((s) => host.lowerStatement(s)) : host.lowerStatement(node.statement);

@@ -253,7 +253,7 @@ export function pushedRows(x: number[], k: number): number {
     wrt: [0],
   },
   {
-    name: "rows grown by push (const row: number[] = []; row.push(v); m.push(row)): a triangle, read while growing",
+    name: "rows grown by push (const row: number[] = []; row.push(v); m.push(row)): a triangle, read while growing, and for…of over its rows' entries",
     source: `
 /**
  * @grad x
@@ -272,6 +272,8 @@ export function grownRows(x: number[]): number {
   m.push([x[1], 2]);
   let s = 0;
   for (const row of m) for (let j = 0; j < row.length; j++) s += Math.sin(row[j]) * (j + 1);
+  for (const row of m) for (const v of row) s += v * v * 0.1;
+  for (const [j, v] of m[2].entries()) s += Math.cos(v) * j;
   return s + m[m.length - 2][1] * m[1].length;
 }
 `,
