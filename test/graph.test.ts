@@ -259,6 +259,10 @@ describe("structure", () => {
     expect(at([1.5, 4, { power: 2 }])).toEqual([4 * 1.5 ** 2, 4 * 2 * 1.5]);
     const missing = computationGraph({ inputs: [{ path: "/input.ts", text }], file: "/input.ts", args: [] });
     expect(missing).toMatchObject({ ok: false, evaluationError: "f takes 1 to 3 arguments (x, scale, opts), got 0" });
+    // A default naming a module-level constant: its value, as the generated code has it.
+    const named = `const EPS = 0.5;\n/** @grad x */\nexport function g(x: number, eps = EPS): number {\n  return x * x + eps;\n}\n`;
+    const withConstant = computationGraph({ inputs: [{ path: "/input.ts", text: named }], file: "/input.ts", args: [1.5] });
+    expect(withConstant.ok && withConstant.graph.evaluation!.result).toBe(1.5 * 1.5 + 0.5);
   });
 
   it("reports an out-of-bounds read at the given values instead of drawing garbage", () => {

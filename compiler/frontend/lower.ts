@@ -430,14 +430,15 @@ class Lowering implements CallbackHost, SwitchLowerer, LoopHost, DeclarationHost
         this.reject(Codes.UnsupportedType, `optional parameter '${name}' must be a number or an object of numbers; give it a default value instead`, declaration!);
       }
       (options ? this.optionalObjects : this.mayBeUndefined).add(binding);
-      return { name, type: shape, typeText: `${text} | undefined = undefined` };
+      return { name, type: shape, typeText: `${text} | undefined = undefined`, leftOut: { value: undefined } };
     }
     if (p.initializer) {
       // `scale = 1`: generated functions keep the default, so callers may leave it out there too.
-      if (shape.kind !== "number" || this.defaultValue(p.initializer) === undefined) {
+      const value = shape.kind === "number" ? this.defaultValue(p.initializer) : undefined;
+      if (value === undefined) {
         this.reject(Codes.UnsupportedType, `the default value of '${name}' must be a number known at compile time (such as 'scale = 1')`, p.initializer);
       }
-      return { name, type: shape, typeText: `${text} = ${p.initializer.getText(this.sourceFile)}` };
+      return { name, type: shape, typeText: `${text} = ${p.initializer.getText(this.sourceFile)}`, leftOut: { value } };
     }
     return { name, type: shape, typeText: text };
   }

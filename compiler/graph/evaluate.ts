@@ -101,12 +101,9 @@ class Interpreter {
     }
     fn.params.forEach((p, i) => {
       const node = this.structure.inputOf.get(p.name)!;
-      const fallback = defaultOf(p.typeText);
       // JSON has no undefined: null stands for an optional parameter left out.
-      const given = args[i] ?? undefined;
-      if (given === undefined && fallback !== null) {
-        this.env.set(p.name, fallback === "undefined" ? UNDEFINED : this.input(fallback, p.type, node, "", p.name));
-      } else this.env.set(p.name, this.input(given, p.type, node, "", p.name));
+      const given = args[i] ?? p.leftOut?.value;
+      this.env.set(p.name, given === undefined && p.leftOut ? UNDEFINED : this.input(given, p.type, node, "", p.name));
     });
     const signal = this.block(fn.body);
     if (!signal || signal.kind !== "return" || signal.value === undefined) {
@@ -595,21 +592,8 @@ function constant(e: Expr): number {
 /** How many leading parameters a call must give: those after have a default or are optional. */
 export function requiredArguments(fn: FunctionIR): number {
   let required = fn.params.length;
-  while (required > 0 && defaultOf(fn.params[required - 1]!.typeText) !== null) required--;
+  while (required > 0 && fn.params[required - 1]!.leftOut) required--;
   return required;
-}
-
-/**
- * What a parameter left out is: "undefined" for an optional one (`opts?: …`, typed
- * `… | undefined = undefined` in the IR), the number of a default (`scale = 1`), else null.
- */
-function defaultOf(typeText: string): number | "undefined" | null {
-  const at = typeText.lastIndexOf(" = ");
-  if (at < 0) return null;
-  const text = typeText.slice(at + 3).trim();
-  if (text === "undefined") return "undefined";
-  const value = Number(text);
-  return Number.isFinite(value) ? value : null;
 }
 
 function mathFunction(callee: string): ((...args: number[]) => number) | undefined {

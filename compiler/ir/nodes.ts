@@ -187,6 +187,11 @@ export interface Param {
   typeText: string;
   /** A default value, printed `name: type = default` (generated drivers' options, e.g. `width = 8`). */
   defaultText?: string;
+  /**
+   * What the parameter holds when a call leaves it out: its default's value (`scale = 1`,
+   * `eps = EPS`), or undefined for an optional one (`eps?: number`). Absent: a call gives it.
+   */
+  leftOut?: { value: number | undefined };
 }
 
 export interface FunctionIR {
