@@ -169,7 +169,10 @@ async function verifyFunction(target: FunctionTarget, load: ModuleLoader, option
   for (const group of target.groups) {
     const subject: CheckSubject = { name: target.name, params: target.params.map((p) => p.name), wrt: group.wrt, f };
     // The sparse forms are checked as the dense ones are, their compressed rows made dense.
-    const label = (mode: CheckMode): CheckMode => (group.sparse && (mode === "hessian" || mode === "jacobian") ? `sparse ${mode}` : mode);
+    const label = (mode: CheckMode): CheckMode => {
+      const matrix = sparseMatrix(mode, group.sparse);
+      return matrix ? `sparse ${matrix}` : mode;
+    };
     for (const mode of group.modes) {
       const { name, fn } = generatedFunction(generated, target.name, mode, group.sparse);
       if (!fn) {
@@ -197,10 +200,15 @@ async function verifyFunction(target: FunctionTarget, load: ModuleLoader, option
  * does not have it.
  */
 export function generatedFunction(generated: Module, name: string, mode: Mode, sparse: boolean): { name: string; fn?: Fn } {
-  const matrix = sparse && (mode === "hessian" || mode === "jacobian") ? mode : null;
+  const matrix = sparseMatrix(mode, sparse);
   const full = `${name}${GENERATED[mode]}${matrix ? "Sparse" : ""}`;
   const fn = fnOf(generated, full);
   return { name: full, ...(fn && { fn: matrix ? withDenseMatrix(fn, matrix) : fn }) };
+}
+
+/** The matrix a mode of a sparse group gives in compressed rows (`@hessian x sparse`), else null. */
+function sparseMatrix(mode: string, sparse: boolean): "hessian" | "jacobian" | null {
+  return sparse && (mode === "hessian" || mode === "jacobian") ? mode : null;
 }
 
 /** Compressed sparse rows, as fHessianSparse and fJacobianSparse return them. */

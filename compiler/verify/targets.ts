@@ -138,10 +138,11 @@ function wholeNumberParams(fn: FunctionIR): Set<string> {
   for (let changed = true; changed; ) {
     changed = false;
     walkStmts(fn.body, (s) => {
-      const target = s.kind === "declare" ? s.name : s.kind === "assign" && s.target.kind === "var" ? s.target.name : null;
-      if (!target || numbers.has(target)) return;
+      const written = s.kind === "declare" ? { target: s.name, value: s.init } : s.kind === "assign" && s.target.kind === "var" ? { target: s.target.name, value: s.value } : null;
+      if (!written || numbers.has(written.target)) return;
+      const { target, value } = written;
       const known = from.get(target) ?? new Set<string>();
-      for (const p of sources(s.kind === "declare" ? s.init : (s as Extract<typeof s, { kind: "assign" }>).value)) {
+      for (const p of sources(value)) {
         if (!known.has(p)) {
           known.add(p);
           changed = true;
