@@ -22,7 +22,7 @@
 import { ts } from "../typescript.ts";
 import { Codes, type DiagnosticCode, type SourceSpan } from "../diagnostics.ts";
 import * as b from "../ir/build.ts";
-import type { Expr, LValue, Stmt, ValueType } from "../ir/nodes.ts";
+import type { ArrayContainer, Expr, LValue, Stmt, ValueType } from "../ir/nodes.ts";
 import { closeRegion, type JumpTarget } from "./jumps.ts";
 import { elementOfRecords } from "../ir/types.ts";
 
@@ -88,6 +88,8 @@ export interface CallbackHost {
   matrixRows(e: ts.Expression): MatrixRows | undefined;
   /** A row of a local matrix named by `e` (`row`, `m[i]`): its length, its entries, and a way to name it (a view). */
   matrixRow(e: ts.Expression): { length: Expr; at(j: Expr): Expr; bind(name: string): void } | undefined;
+  /** A new number array named after `base`, of `length` elements `element(i)`, built by a loop before the statement. */
+  builtArray(base: string, container: ArrayContainer, length: Expr, element: (i: Expr) => Expr, node: ts.Node): Expr;
   /** `xs.slice(a, b)` read in place (no copy): its length and entries. */
   sliceView(e: ts.Expression): { length: Expr; at(j: Expr): Expr; bind(name: string): void } | undefined;
 }
@@ -375,10 +377,10 @@ export class Callbacks {
       b.assign({ kind: "index", object: b.v(merged), index: b.v(slot) }, b.index(b.v(permutation), b.v(from))),
       b.assign({ kind: "var", name: from }, b.add(b.v(from), b.num(1))),
     ];
-    const bothLeft = b.and(b.bin("<", b.v(left), b.v(mid)), b.bin("<", b.v(right), b.v(hi)));
+    const bothHaveEntries = b.and(b.bin("<", b.v(left), b.v(mid)), b.bin("<", b.v(right), b.v(hi)));
     const step: Stmt[] = [
       { kind: "declare", name: fromLeft, type: b.BOOLEAN, init: b.bin(">=", b.v(right), b.v(hi)), mutable: true, span },
-      { kind: "if", test: bothLeft, then: [...pre, ...held, b.assign({ kind: "var", name: fromLeft }, b.not(b.bin(">", order, b.num(0))))], else: [] },
+      { kind: "if", test: bothHaveEntries, then: [...pre, ...held, b.assign({ kind: "var", name: fromLeft }, b.not(b.bin(">", order, b.num(0))))], else: [] },
       { kind: "if", test: b.and(b.bin("<", b.v(left), b.v(mid)), b.v(fromLeft)), then: take(left), else: take(right) },
     ];
     const twice = b.mul(b.num(2), b.v(width));
@@ -394,13 +396,8 @@ export class Callbacks {
       copy(permutation, (i) => b.index(b.v(merged), i)),
     ];
     host.emit({ kind: "loop", form: "for", init: [b.declare(width, b.num(1), true)], test: b.bin("<", b.v(width), length), update: [b.assign({ kind: "var", name: width }, b.mul(b.v(width), b.num(2)))], body: pass, span });
-    const sorted = host.variable(base, { kind: "array", element: b.NUMBER, container: type.container === "int32array" ? "array" : type.container, readonly: false }, false);
-    const k = host.variable(`${sorted}_k`, b.NUMBER, true);
-    host.emit(
-      { kind: "declare", name: sorted, type: { kind: "array", element: b.NUMBER, container: type.container === "int32array" ? "array" : type.container, readonly: false }, init: { kind: "zeros", container: type.container === "int32array" ? "array" : type.container, length }, mutable: false, span },
-      b.countUp(k, b.num(0), length, [b.assign({ kind: "index", object: b.v(sorted), index: b.v(k) }, b.index(source, b.index(b.v(permutation), b.v(k))))], span),
-    );
-    return b.v(sorted);
+    // The copy gathers through the permutation (an Int32Array's sorted copy holds numbers).
+    return host.builtArray(base, type.container === "int32array" ? "array" : type.container, length, (k) => b.index(source, b.index(b.v(permutation), k)), node);
   }
 
   /**
