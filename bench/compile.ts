@@ -70,7 +70,10 @@ async function child(statements: number, compiler: Compiler, warmUp: WarmUp): Pr
   const { compileSources } = (await import(`${root}/pipeline.${ext}`)) as { compileSources: typeof CompileSources };
   const { StageClock } = (await import(`${root}/stages.${ext}`)) as { StageClock: typeof Clock };
   if (warmUp === "small") await compileSources([{ path: "warm.ts", text: largeFunction(20) }]);
-  else for (let r = 0; r < 3; r++) for (const inputs of sampleBuilds()) await compileSources(inputs);
+  else {
+    const builds = sampleBuilds();
+    for (let r = 0; r < 3; r++) for (const inputs of builds) await compileSources(inputs);
+  }
   const clock = new StageClock(true);
   const text = largeFunction(statements);
   const cpu = process.cpuUsage();
